@@ -1,0 +1,225 @@
+"""`kbase` command line: the app, the demo, and the server owner's administration.
+
+Every administrative action is audited as `local:<OS user>`: whoever can open
+the database file already owns the server, and the audit says who it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Callable
+
+from kbase_tui.i18n import _, set_language
+
+
+def _read_password(args: argparse.Namespace, prompt: str | None = None) -> str:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise SystemExit(_("No password on standard input."))
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(_("No terminal to ask for a password: use --password-stdin."))
+    first = getpass.getpass(prompt or _("Password: "))
+    second = getpass.getpass(_("Password again: "))
+    if first != second:
+        raise SystemExit(_("The passwords do not match."))
+    return first
+
+
+def _open(args: argparse.Namespace):
+    from kbase_tui.services.setup import open_database
+
+    return open_database(args.db)
+
+
+def run_app(db: str | None) -> int:
+    from kbase_tui.ui.app import KbaseApp
+
+    KbaseApp(db).run()
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kbase_tui.models import Role
+    from kbase_tui.services import users
+
+    database = _open(args)
+    print(_("Database ready: {url}").format(url=database.url))
+    if args.admin:
+        password = _read_password(args, _("Password for {name}: ").format(name=args.admin))
+        info = users.create_user(
+            database, users.local_actor(), args.admin, Role.ADMIN, password,
+            full_name=args.full_name or "", must_change_password=False,
+        )
+        print(_("Administrator {name} created.").format(name=info.username))
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from kbase_tui.labels import role_label
+    from kbase_tui.services import users
+
+    database = _open(args)
+    actor = users.local_actor()
+    if args.user_command == "add":
+        password = _read_password(args, _("Password for {name}: ").format(name=args.name))
+        info = users.create_user(
+            database, actor, args.name, args.role, password, full_name=args.full_name or "",
+            must_change_password=not args.no_change,
+        )
+        print(_("User {name} ({role}) created.").format(name=info.username, role=role_label(info.role)))
+    elif args.user_command == "disable":
+        users.disable_user(database, actor, args.name)
+        print(_("User {name} disabled.").format(name=args.name))
+    elif args.user_command == "enable":
+        users.enable_user(database, actor, args.name)
+        print(_("User {name} enabled.").format(name=args.name))
+    elif args.user_command == "reset-password":
+        password = _read_password(args, _("New password for {name}: ").format(name=args.name))
+        users.reset_password(database, actor, args.name, password)
+        print(_("Password of {name} set; it must be changed at the next sign-in.").format(name=args.name))
+    elif args.user_command == "list":
+        table = Table(title=_("Users"))
+        for column in (_("User"), _("Full name"), _("Role"), _("State"), _("Last sign-in")):
+            table.add_column(column)
+        for info in users.list_users(database, actor):
+            state = _("disabled") if info.disabled else (_("locked") if info.locked else _("active"))
+            if info.must_change_password and not info.disabled:
+                state += " · " + _("must change password")
+            last = info.last_login_at.strftime("%d.%m.%Y %H:%M") if info.last_login_at else "—"
+            table.add_row(
+                _escape(info.username), _escape(info.full_name), role_label(info.role), state, last
+            )
+        Console().print(table)
+    return 0
+
+
+def _escape(text: str):
+    from rich.text import Text
+
+    return Text(text)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kbase_tui import paths
+    from kbase_tui.services import demo
+
+    path = args.db or str(paths.demo_database_path())
+    database, credentials, created = demo.ensure_demo_database(path)
+    print(_("Demo database: {url}").format(url=database.url) + ("" if created else " " + _("(already there)")))
+    print(_("Demo users (user name / password / role):"))
+    from kbase_tui.labels import role_label
+
+    for cred in credentials:
+        print(f"  {cred.username:<12} {cred.password:<18} {role_label(cred.role)}")
+    if args.no_open:
+        return 0
+    if sys.stdin.isatty() and not args.yes:
+        try:
+            input(_("Press Enter to open kbase…"))
+        except EOFError:
+            return 0
+    database.dispose()
+    return run_app(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
+    parser.add_argument("--db", help=_("SQLite file or SQLAlchemy URL (default: KBASE_DB or the user data folder)"))
+    parser.add_argument("--lang", choices=["ru", "en"], help=_("language of the interface"))
+    # --db and --lang are accepted after the sub-command too: `kbase demo --db x`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--lang", choices=["ru", "en"], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=_sub_parser_class(common))
+
+    demo = sub.add_parser("demo", help=_("create a demo database and open the app on it"))
+    demo.add_argument("--no-open", action="store_true", help=_("create the database and print the users only"))
+    demo.add_argument("--yes", "-y", action="store_true", help=_("open the app without waiting for Enter"))
+    demo.set_defaults(func=cmd_demo)
+
+    init = sub.add_parser("init", help=_("create or upgrade the database; optionally add the first administrator"))
+    init.add_argument("--admin", metavar="NAME")
+    init.add_argument("--full-name")
+    init.add_argument("--password-stdin", action="store_true")
+    init.set_defaults(func=cmd_init)
+
+    user = sub.add_parser("user", help=_("manage users"))
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help=_("add a user"))
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["caller", "closer", "account", "supervisor", "admin"])
+    add.add_argument("--full-name")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--no-change", action="store_true", help=_("do not force a password change at first sign-in"))
+    for name, help_text in (("disable", _("disable a user")), ("enable", _("enable a user and clear a lock"))):
+        p = user_sub.add_parser(name, help=help_text)
+        p.add_argument("name")
+    reset = user_sub.add_parser("reset-password", help=_("set a new password (changed at next sign-in)"))
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true")
+    user_sub.add_parser("list", help=_("list users"))
+    user.set_defaults(func=cmd_user)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+def _sub_parser_class(common: argparse.ArgumentParser):
+    class SubParser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("parents", [common])
+            super().__init__(*args, **kwargs)
+
+    return SubParser
+
+
+# Other modules add sub-commands here (import, export, report, audit, backup ...).
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _load_extra_commands() -> None:
+    import importlib
+    import pkgutil
+
+    import kbase_tui.cli as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("cmd_"):
+            mod = importlib.import_module(f"kbase_tui.cli.{module.name}")
+            EXTRA_COMMANDS.append(mod.register)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language must be known before any help text is built.
+    lang = None
+    if "--lang" in argv:
+        index = argv.index("--lang")
+        lang = argv[index + 1] if index + 1 < len(argv) else None
+    set_language(lang)
+    _load_extra_commands()
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return run_app(args.db)
+    from kbase_tui.services.errors import KbaseError
+
+    try:
+        return args.func(args)
+    except KbaseError as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

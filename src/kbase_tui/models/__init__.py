@@ -1,0 +1,20 @@
+"""SQLModel tables.  No business rules here: those live in kbase_tui.services."""
+
+from sqlmodel import SQLModel
+
+from .activity import Draft, FollowUpTask, Interaction, InteractionKind, TaskKind
+from .audit import AuditEvent, AuditHead
+from .base import EPOCH, utcnow
+from .clients import Category, Company, Contact, Phone, Stage
+from .config import CallOutcome, CallScript, Reason, Setting, Target
+from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
+from .users import Role, User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent", "AuditHead", "CallOutcome", "CallScript", "Category", "ClientOrder", "Company",
+    "Contact", "Deal", "DealStatus", "Draft", "EPOCH", "FollowUpTask", "Interaction", "InteractionKind",
+    "Phone", "PipelineStage", "Reason", "Refusal", "RefusalDecision", "Role", "Setting", "Stage",
+    "Target", "TaskKind", "User", "metadata", "utcnow",
+]

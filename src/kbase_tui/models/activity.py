@@ -1,0 +1,80 @@
+"""The append-only history of every client, and tasks that point to the future."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Optional
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class InteractionKind(StrEnum):
+    CALL = "call"  # a cold call with its outcome
+    FOLLOW_UP = "follow_up"  # an account manager's scripted call
+    MEETING = "meeting"
+    NOTE = "note"
+    STAGE = "stage"  # a deal moved between pipeline stages
+    HANDOVER = "handover"  # the company moved to another link of the conveyor
+    DECISION = "decision"  # a supervisor's decision (refusal review, reassign ...)
+    ORDER = "order"
+    QUALITY = "quality"  # satisfaction check after a purchase
+    SYSTEM = "system"  # import, merge, lost/returned, transfer
+
+
+class Interaction(SQLModel, table=True):
+    """One entry of a company's history.  Never updated or deleted."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_company_at", "company_id", "at"), Index("ix_interaction_user_at", "user_id", "at"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    deal_id: Optional[int] = Field(default=None, foreign_key="deal.id")
+    at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(max_length=16)
+    outcome: str = Field(default="", max_length=32)  # outcome code, stage code, reason code ...
+    text: str = ""
+
+
+class TaskKind(StrEnum):
+    FOLLOW_UP = "follow_up"
+    QUALITY_CHECK = "quality_check"
+    RETURN = "return"  # win back a lost client
+    NEXT_STEP = "next_step"
+    OTHER = "other"
+
+
+class FollowUpTask(SQLModel, table=True):
+    __tablename__ = "follow_up_task"
+    __table_args__ = (Index("ix_task_assignee_open", "assignee_id", "done_at", "due_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    assignee_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    kind: str = Field(max_length=16)
+    due_at: datetime
+    text: str = ""
+    done_at: Optional[datetime] = None
+    result: str = ""
+    score: Optional[int] = None  # 1..5 for quality checks
+    order_id: Optional[int] = Field(default=None, foreign_key="client_order.id")
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Draft(SQLModel, table=True):
+    """Text being typed, kept so a dropped connection loses nothing."""
+
+    __tablename__ = "draft"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    context: str = Field(max_length=120)  # e.g. "note:company:42"
+    text: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,133 @@
+"""The client card and its contact persons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Optional
+
+from sqlalchemy import Column, Index, Numeric, text
+from sqlmodel import Field, SQLModel
+
+from .base import EPOCH, utcnow
+
+
+class Category(StrEnum):
+    """Client category from the texts: ПКБ, АКБ, lost, refused, do-not-call."""
+
+    POTENTIAL = "potential"
+    ACTIVE = "active"
+    LOST = "lost"
+    REFUSED = "refused"
+    DO_NOT_CALL = "do_not_call"
+
+
+class Stage(StrEnum):
+    """The link of the conveyor that owns the company now."""
+
+    COLD = "cold"
+    PIPELINE = "pipeline"
+    ACCOUNT = "account"
+
+
+class Company(SQLModel, table=True):
+    __tablename__ = "company"
+    __table_args__ = (
+        # The cold-call queue scans this partial index in claim order, so
+        # taking the next lead stays O(log n) at a million companies.
+        Index(
+            "ix_company_queue",
+            "queue_rank",
+            "last_tried_at",
+            "id",
+            sqlite_where=text("in_queue = 1"),
+            postgresql_where=text("in_queue"),
+        ),
+        Index("ix_company_stage_owner", "stage", "owner_id"),
+        Index("ix_company_callback", "callback_user_id", "callback_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300)
+    # casefold() of the name with ё→е: SQLite folds only ASCII (FACTS.md).
+    name_search: str = Field(default="", max_length=300, index=True)
+    inn: Optional[str] = Field(default=None, max_length=12, index=True)
+    city: str = Field(default="", max_length=120)
+    city_search: str = Field(default="", max_length=120)
+    industry: str = Field(default="", max_length=120, index=True)
+    channel: str = Field(default="", max_length=60, index=True)
+    size: str = Field(default="", max_length=20)
+    source: str = Field(default="", max_length=60)
+    website: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=300)
+
+    abcde_class: str = Field(default="", max_length=1)
+    is_key_client: bool = False
+    potential_score: int = 0  # 0..100, set by the account manager or supervisor
+    category: str = Field(default=Category.POTENTIAL, max_length=16, index=True)
+    stage: str = Field(default=Stage.COLD, max_length=16)
+    owner_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    shelved_until: Optional[datetime] = None
+    requirements: str = ""
+
+    # --- cold-call queue state (see services.queue) ---
+    in_queue: bool = False
+    queue_rank: int = 100  # lower is earlier; special offers and priority segments go first
+    priority: int = 100
+    last_tried_at: datetime = Field(default=EPOCH)
+    not_before: Optional[datetime] = None  # retry delay after no answer / busy
+    attempts: int = 0
+    last_outcome: str = Field(default="", max_length=32)
+    held_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    held_until: Optional[datetime] = None
+    callback_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    callback_at: Optional[datetime] = None
+    special_offer: str = ""
+    special_offer_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    unreachable: bool = False
+    needs_data_fix: bool = False
+
+    # --- account figures, kept with each order so the lists never aggregate ---
+    orders_count: int = 0
+    revenue_total: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0"))
+    margin_total: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    first_order_at: Optional[date] = None
+    last_order_at: Optional[date] = None
+    next_purchase_at: Optional[date] = None
+    next_purchase_is_stated: bool = False  # named by the client, not predicted
+    next_follow_up_at: Optional[datetime] = None
+
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Contact(SQLModel, table=True):
+    """A contact person (ЛПР when is_decision_maker)."""
+
+    __tablename__ = "contact"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    full_name: str = Field(max_length=200)
+    position: str = Field(default="", max_length=200)
+    is_decision_maker: bool = False
+    email: str = Field(default="", max_length=200)
+    birthday: Optional[date] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Phone(SQLModel, table=True):
+    """A phone number in E.164, of the company or of one contact person."""
+
+    __tablename__ = "phone"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True)
+    number: str = Field(max_length=32, index=True)  # E.164, e.g. +74951234567
+    label: str = Field(default="", max_length=40)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class Role(StrEnum):
+    CALLER = "caller"
+    CLOSER = "closer"
+    ACCOUNT = "account"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    full_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=16, index=True)
+    password_hash: str = Field(max_length=255)
+    must_change_password: bool = False
+    disabled: bool = Field(default=False, index=True)
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = None
+    language: Optional[str] = Field(default=None, max_length=8)
+    last_login_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1

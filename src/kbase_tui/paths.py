@@ -1,0 +1,57 @@
+"""The one place that knows where kbase keeps its files.
+
+Every folder is created on first use with mode 0700, because the client base,
+the audit key and the backups must not be readable by other users of a shared
+server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+_DIRS = PlatformDirs(appname="kbase", appauthor=False)
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create *path* (and parents) and make the leaf 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def data_dir() -> Path:
+    return ensure_private_dir(Path(os.environ.get("KBASE_DATA_DIR") or _DIRS.user_data_path))
+
+
+def config_dir() -> Path:
+    return ensure_private_dir(Path(os.environ.get("KBASE_CONFIG_DIR") or _DIRS.user_config_path))
+
+
+def log_dir() -> Path:
+    return ensure_private_dir(Path(os.environ.get("KBASE_LOG_DIR") or _DIRS.user_log_path))
+
+
+def default_database_path() -> Path:
+    return data_dir() / "kbase.sqlite3"
+
+
+def demo_database_path() -> Path:
+    return data_dir() / "kbase-demo.sqlite3"
+
+
+def package_data_dir() -> Path:
+    """`data/` of the source tree: word lists, default scripts, common passwords.
+
+    The project is installed editable (README), so the repo's data/ is found
+    beside src/.  A wheel install ships a copy under kbase_tui/_data.
+    """
+    here = Path(__file__).resolve().parent
+    bundled = here / "_data"
+    if bundled.is_dir():
+        return bundled
+    return here.parent.parent / "data"

@@ -1,0 +1,268 @@
+"""The client card shared by every role's screen: company, contacts, history.
+
+Every read checks `policy.require_company`; opening a card is audited
+(`card_opened`) so the company can tell who saw which client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _
+from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, User, utcnow
+
+from . import audit, phones
+from .db import Database
+from .dto import Actor
+from .errors import NotFound, StaleRecord, ValidationFailed
+from .policy import require_company
+from .text import clean_input, fold
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    id: int
+    full_name: str
+    position: str
+    is_decision_maker: bool
+    phones: tuple[str, ...]
+    email: str
+    birthday: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    id: int
+    name: str
+    inn: str | None
+    city: str
+    industry: str
+    channel: str
+    size: str
+    abcde_class: str
+    is_key_client: bool
+    category: str
+    stage: str
+    owner_id: int | None
+    owner_name: str
+    requirements: str
+    phones: tuple[str, ...]
+    email: str
+    website: str
+    special_offer: str
+    attempts: int
+    last_outcome: str
+    orders_count: int
+    revenue_total: Decimal
+    last_order_at: date | None
+    next_purchase_at: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: datetime
+    kind: str
+    outcome: str
+    text: str
+    user_name: str
+
+
+@dataclass(frozen=True)
+class CompanyCard:
+    company: CompanyInfo
+    contacts: tuple[ContactInfo, ...] = field(default_factory=tuple)
+
+
+def company_info(session: Session, company: Company) -> CompanyInfo:
+    owner = session.get(User, company.owner_id) if company.owner_id else None
+    company_phones = session.execute(
+        select(Phone.number).where(Phone.company_id == company.id, Phone.contact_id.is_(None)).order_by(Phone.id)
+    ).scalars().all()
+    return CompanyInfo(
+        id=company.id, name=company.name, inn=company.inn, city=company.city, industry=company.industry,
+        channel=company.channel, size=company.size, abcde_class=company.abcde_class,
+        is_key_client=company.is_key_client, category=company.category, stage=company.stage,
+        owner_id=company.owner_id, owner_name=(owner.full_name or owner.username) if owner else "",
+        requirements=company.requirements, phones=tuple(company_phones), email=company.email,
+        website=company.website, special_offer=company.special_offer, attempts=company.attempts,
+        last_outcome=company.last_outcome, orders_count=company.orders_count,
+        revenue_total=company.revenue_total, last_order_at=company.last_order_at,
+        next_purchase_at=company.next_purchase_at, version=company.version,
+    )
+
+
+def contacts_of(session: Session, company_id: int) -> tuple[ContactInfo, ...]:
+    rows = session.execute(
+        select(Contact).where(Contact.company_id == company_id).order_by(Contact.is_decision_maker.desc(), Contact.id)
+    ).scalars().all()
+    phone_rows = session.execute(
+        select(Phone.contact_id, Phone.number).where(Phone.company_id == company_id, Phone.contact_id.is_not(None)).order_by(Phone.id)
+    ).all()
+    by_contact: dict[int, list[str]] = {}
+    for contact_id, number in phone_rows:
+        by_contact.setdefault(contact_id, []).append(number)
+    return tuple(
+        ContactInfo(
+            id=c.id, full_name=c.full_name, position=c.position, is_decision_maker=c.is_decision_maker,
+            phones=tuple(by_contact.get(c.id, [])), email=c.email, birthday=c.birthday, version=c.version,
+        )
+        for c in rows
+    )
+
+
+def open_card(db: Database, actor: Actor, company_id: int) -> CompanyCard:
+    """The card of one company, audited as a view."""
+    with db.write() as session:
+        company = require_company(session, actor, company_id)
+        audit.record(session, actor, "card_opened", "company", company.id)
+        return CompanyCard(company=company_info(session, company), contacts=contacts_of(session, company.id))
+
+
+def history(
+    db: Database, actor: Actor, company_id: int, *, limit: int = 200, before_id: int | None = None
+) -> list[HistoryEntry]:
+    """The company's timeline, newest first, a page at a time."""
+    with db.read() as session:
+        require_company(session, actor, company_id)
+        return history_page(session, company_id, limit=limit, before_id=before_id)
+
+
+def history_page(session: Session, company_id: int, *, limit: int = 200, before_id: int | None = None) -> list[HistoryEntry]:
+    query = (
+        select(Interaction, User.full_name, User.username)
+        .outerjoin(User, User.id == Interaction.user_id)
+        .where(Interaction.company_id == company_id)
+        .order_by(Interaction.at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(Interaction.id < before_id)
+    return [
+        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome, text=i.text, user_name=full or login or "")
+        for i, full, login in session.execute(query).all()
+    ]
+
+
+def write_history(
+    session: Session, actor: Actor | None, company_id: int, kind: str, *, outcome: str = "", text: str = "",
+    deal_id: int | None = None, at: datetime | None = None,
+) -> Interaction:
+    entry = Interaction(
+        company_id=company_id, user_id=actor.id if actor else None, deal_id=deal_id, at=at or utcnow(),
+        kind=kind, outcome=outcome, text=text,
+    )
+    session.add(entry)
+    return entry
+
+
+NOTE_KINDS = (InteractionKind.NOTE, InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.FOLLOW_UP)
+
+
+def add_note(db: Database, actor: Actor, company_id: int, kind: str, text: str, *, outcome: str = "") -> HistoryEntry:
+    """A note, call or meeting with its result, written to the company's history."""
+    if kind not in NOTE_KINDS:
+        raise ValidationFailed(_("Unknown kind of entry."))
+    text = clean_input(text, 10_000)
+    if not text:
+        raise ValidationFailed(_("Write what happened."))
+    with db.write() as session:
+        company = require_company(session, actor, company_id)
+        entry = write_history(session, actor, company.id, kind, outcome=clean_input(outcome, 32), text=text)
+        company.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "history_added", "company", company.id, kind=kind)
+        return HistoryEntry(entry.id, entry.at, entry.kind, entry.outcome, entry.text, actor.label)
+
+
+# --- contact persons -------------------------------------------------------------
+
+@dataclass
+class ContactForm:
+    full_name: str
+    position: str = ""
+    is_decision_maker: bool = False
+    phones: list[str] = field(default_factory=list)
+    email: str = ""
+    birthday: date | None = None
+
+
+def _validated(form: ContactForm) -> tuple[ContactForm, list[str]]:
+    name = clean_input(form.full_name, 200)
+    if not name:
+        raise ValidationFailed(_("The contact person needs a name."))
+    numbers = []
+    for raw in form.phones:
+        if raw.strip():
+            numbers.append(phones.normalise_or_raise(raw))
+    email = clean_input(form.email, 200)
+    if email and ("@" not in email or " " in email):
+        raise ValidationFailed(_("The e-mail address is not valid."))
+    clean = ContactForm(name, clean_input(form.position, 200), form.is_decision_maker, numbers, email, form.birthday)
+    return clean, numbers
+
+
+def add_contact(db: Database, actor: Actor, company_id: int, form: ContactForm) -> ContactInfo:
+    clean, numbers = _validated(form)
+    with db.write() as session:
+        company = require_company(session, actor, company_id)
+        contact = Contact(
+            company_id=company.id, full_name=clean.full_name, position=clean.position,
+            is_decision_maker=clean.is_decision_maker, email=clean.email, birthday=clean.birthday,
+        )
+        session.add(contact)
+        session.flush()
+        for number in numbers:
+            session.add(Phone(company_id=company.id, contact_id=contact.id, number=number))
+        write_history(session, actor, company.id, InteractionKind.NOTE, outcome="contact_added",
+                      text=_("Contact person added: {name}").format(name=clean.full_name))
+        audit.record(session, actor, "contact_added", "contact", contact.id, company_id=company.id)
+        session.flush()
+        return next(c for c in contacts_of(session, company.id) if c.id == contact.id)
+
+
+def update_contact(db: Database, actor: Actor, contact_id: int, expected_version: int, form: ContactForm) -> ContactInfo:
+    clean, numbers = _validated(form)
+    with db.write() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound()
+        company = require_company(session, actor, contact.company_id)
+        if contact.version != expected_version:
+            current = next(c for c in contacts_of(session, company.id) if c.id == contact.id)
+            raise StaleRecord(current=current)
+        changes = {
+            name: (getattr(contact, name), getattr(clean, name))
+            for name in ("full_name", "position", "is_decision_maker", "email", "birthday")
+            if getattr(contact, name) != getattr(clean, name)
+        }
+        for name, (_old, new) in changes.items():
+            setattr(contact, name, new)
+        old_numbers = session.execute(select(Phone).where(Phone.contact_id == contact.id)).scalars().all()
+        if [p.number for p in old_numbers] != numbers:
+            for phone in old_numbers:
+                session.delete(phone)
+            for number in numbers:
+                session.add(Phone(company_id=company.id, contact_id=contact.id, number=number))
+            changes["phones"] = ([p.number for p in old_numbers], numbers)
+        contact.version += 1
+        contact.updated_at = utcnow()
+        if changes:
+            text = "; ".join(f"{k}: {old!s} → {new!s}" for k, (old, new) in changes.items())
+            write_history(session, actor, company.id, InteractionKind.NOTE, outcome="contact_changed",
+                          text=f"{clean.full_name}: {text}")
+        audit.record(session, actor, "contact_changed", "contact", contact.id, company_id=company.id,
+                     fields=sorted(changes))
+        session.flush()
+        return next(c for c in contacts_of(session, company.id) if c.id == contact.id)
+
+
+def search_key(text: str) -> str:
+    return fold(text)

@@ -1,0 +1,78 @@
+"""Secret keys (audit HMAC, backup encryption): keyring when the system has a
+backend, otherwise a 0600 key file in the platformdirs config directory.
+
+A headless server usually has no keyring backend (FACTS.md); the key file is
+the honest fallback and `describe()` says which store is in use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbase_tui import paths
+
+SERVICE = "kbase"
+
+
+@dataclass(frozen=True)
+class KeyLocation:
+    kind: str  # "keyring" | "file"
+    where: str
+
+
+def _key_name(purpose: str, database_url: str) -> str:
+    # One key per database, so a test database never shares the production key.
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return f"{purpose}-{digest}"
+
+
+def _keyring_usable() -> bool:
+    if os.environ.get("KBASE_KEYSTORE") == "file":
+        return False
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
+            return False
+        # The chainer with no real backends behind it is as good as none.
+        return getattr(backend, "priority", 0) > 0 and type(backend).__name__ != "ChainerBackend" or bool(
+            getattr(backend, "backends", [])
+        )
+    except Exception:
+        return False
+
+
+def key_file(purpose: str, database_url: str) -> Path:
+    return paths.config_dir() / "keys" / f"{_key_name(purpose, database_url)}.key"
+
+
+def get_key(purpose: str, database_url: str, *, create: bool = True) -> tuple[bytes, KeyLocation]:
+    name = _key_name(purpose, database_url)
+    if _keyring_usable():
+        import keyring
+
+        try:
+            stored = keyring.get_password(SERVICE, name)
+            if stored is None and create:
+                stored = base64.b64encode(secrets.token_bytes(32)).decode()
+                keyring.set_password(SERVICE, name, stored)
+            if stored is not None:
+                return base64.b64decode(stored), KeyLocation("keyring", f"{SERVICE}/{name}")
+        except Exception:
+            pass  # fall through to the key file
+    path = key_file(purpose, database_url)
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(path)
+        paths.ensure_private_dir(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, paths.PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(base64.b64encode(secrets.token_bytes(32)))
+    return base64.b64decode(path.read_bytes().strip()), KeyLocation("file", str(path))

@@ -1,0 +1,151 @@
+"""Who may see and change what.  Every access rule of kbase lives here.
+
+The conveyor's rule: each person sees only their own stage and their own
+records, and the previous link loses access when a client moves on.
+
+- caller: only the lead they hold right now (lease not expired), and the
+  time and name of their own callbacks; never a list, search or export;
+- closer: only companies in the pipeline stage assigned to them;
+- account manager: only companies in the account stage assigned to them;
+- supervisor: everything;
+- admin: users and the audit log, no client commercial data.
+
+Services call these functions first and act second; tests try every role
+against every rule (tests/services/test_policy_matrix.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, false, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from kbase_tui.i18n import _
+from kbase_tui.models import Company, Role, Stage, User, utcnow
+
+from .dto import Actor
+from .errors import AccessDenied, NotFound
+
+
+class Capability(StrEnum):
+    WORK_QUEUE = "work_queue"
+    WORK_PIPELINE = "work_pipeline"
+    WORK_ACCOUNTS = "work_accounts"
+    LIST_CLIENTS = "list_clients"  # any list or search of companies
+    REVIEW_REFUSALS = "review_refusals"
+    SUPERVISE = "supervise"  # all pipelines and accounts, reassign, lost list
+    REPORTS = "reports"
+    IMPORT = "import"
+    EXPORT = "export"
+    TRANSFER_PORTFOLIO = "transfer_portfolio"
+    EDIT_SCRIPTS = "edit_scripts"  # scripts, outcomes, reasons, settings, targets
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_CLIENT_DATA = "view_client_data"
+
+
+_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.CALLER: frozenset({Capability.WORK_QUEUE, Capability.VIEW_CLIENT_DATA}),
+    Role.CLOSER: frozenset({Capability.WORK_PIPELINE, Capability.LIST_CLIENTS, Capability.VIEW_CLIENT_DATA}),
+    Role.ACCOUNT: frozenset({Capability.WORK_ACCOUNTS, Capability.LIST_CLIENTS, Capability.VIEW_CLIENT_DATA}),
+    Role.SUPERVISOR: frozenset(
+        {
+            Capability.LIST_CLIENTS, Capability.REVIEW_REFUSALS, Capability.SUPERVISE, Capability.REPORTS,
+            Capability.IMPORT, Capability.EXPORT, Capability.TRANSFER_PORTFOLIO, Capability.EDIT_SCRIPTS,
+            Capability.VIEW_AUDIT, Capability.VIEW_CLIENT_DATA, Capability.WORK_PIPELINE, Capability.WORK_ACCOUNTS,
+        }
+    ),
+    Role.ADMIN: frozenset({Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
+}
+
+LOCAL_ADMIN_ROLE = "local"  # the server owner's CLI: whoever can open the database file
+
+
+def is_local(actor: Actor) -> bool:
+    return actor.role == LOCAL_ADMIN_ROLE
+
+
+def may(actor: Actor, capability: Capability) -> bool:
+    if is_local(actor):
+        # The server's owner can already read the file; the CLI gives them
+        # administration, import and export, all audited as local:<user>.
+        return capability in {
+            Capability.MANAGE_USERS, Capability.VIEW_AUDIT, Capability.IMPORT, Capability.EXPORT,
+            Capability.REPORTS, Capability.EDIT_SCRIPTS, Capability.TRANSFER_PORTFOLIO, Capability.SUPERVISE,
+            Capability.LIST_CLIENTS, Capability.VIEW_CLIENT_DATA, Capability.REVIEW_REFUSALS,
+        }
+    return capability in _CAPABILITIES.get(actor.role, frozenset())
+
+
+def require(actor: Actor, capability: Capability) -> None:
+    if not may(actor, capability):
+        raise AccessDenied(_("Your role does not allow this."))
+
+
+def require_active_user(session: Session, actor: Actor) -> User | None:
+    """Re-read the user: a disabled user or a changed role loses access at once."""
+    if is_local(actor):
+        return None
+    user = session.get(User, actor.id) if actor.id is not None else None
+    if user is None or user.disabled or user.role != actor.role:
+        raise AccessDenied(_("Your account is disabled or its role has changed; sign in again."))
+    return user
+
+
+def company_visibility(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]:
+    """A WHERE clause selecting exactly the companies *actor* may see."""
+    now = now or utcnow()
+    if is_local(actor) or actor.role == Role.SUPERVISOR:
+        return true()
+    if actor.role == Role.CALLER:
+        return and_(Company.stage == Stage.COLD, Company.held_by_id == actor.id, Company.held_until > now)
+    if actor.role == Role.CLOSER:
+        return and_(Company.stage == Stage.PIPELINE, Company.owner_id == actor.id)
+    if actor.role == Role.ACCOUNT:
+        return and_(Company.stage == Stage.ACCOUNT, Company.owner_id == actor.id)
+    return false()
+
+
+def can_see_company(actor: Actor, company: Company, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if is_local(actor) or actor.role == Role.SUPERVISOR:
+        return True
+    if actor.role == Role.CALLER:
+        return (
+            company.stage == Stage.COLD
+            and company.held_by_id == actor.id
+            and company.held_until is not None
+            and company.held_until > now
+        )
+    if actor.role == Role.CLOSER:
+        return company.stage == Stage.PIPELINE and company.owner_id == actor.id
+    if actor.role == Role.ACCOUNT:
+        return company.stage == Stage.ACCOUNT and company.owner_id == actor.id
+    return False
+
+
+def require_company(session: Session, actor: Actor, company_id: int, *, for_update: bool = False) -> Company:
+    """Load a company the actor may see, or raise AccessDenied/NotFound."""
+    require_active_user(session, actor)
+    if not may(actor, Capability.VIEW_CLIENT_DATA):
+        raise AccessDenied()
+    query = select(Company).where(Company.id == company_id)
+    if for_update:
+        query = query.with_for_update()
+    company = session.execute(query).scalar_one_or_none()
+    if company is None:
+        if actor.role == Role.SUPERVISOR or is_local(actor):
+            raise NotFound()
+        raise AccessDenied()  # do not tell a caller which ids exist
+    if not can_see_company(actor, company):
+        raise AccessDenied()
+    return company
+
+
+def require_list_access(session: Session, actor: Actor) -> None:
+    """Lists and searches of companies: never for callers or admins."""
+    require_active_user(session, actor)
+    require(actor, Capability.LIST_CLIENTS)

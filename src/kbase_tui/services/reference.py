@@ -1,0 +1,134 @@
+"""Rules as data: outcomes, reasons, pipeline stages, call scripts and settings.
+
+Shipped defaults come from `data/defaults.json` and `data/call_scripts.json`
+and are loaded into an empty database; afterwards the database is the truth.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kbase_tui import paths
+from kbase_tui.i18n import current_language
+from kbase_tui.models import CallOutcome, CallScript, PipelineStage, Reason, Setting, utcnow
+
+
+@functools.cache
+def shipped_defaults() -> dict[str, Any]:
+    return json.loads((paths.package_data_dir() / "defaults.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def shipped_scripts() -> dict[str, Any]:
+    return json.loads((paths.package_data_dir() / "call_scripts.json").read_text(encoding="utf-8"))
+
+
+def ensure_defaults(session: Session) -> None:
+    """Fill empty reference tables with the shipped defaults (idempotent)."""
+    defaults = shipped_defaults()
+    if not session.execute(select(func.count()).select_from(CallOutcome)).scalar_one():
+        for position, row in enumerate(defaults["call_outcomes"]):
+            session.add(CallOutcome(position=position, **row))
+    if not session.execute(select(func.count()).select_from(Reason)).scalar_one():
+        for kind, rows in defaults["reasons"].items():
+            for position, row in enumerate(rows):
+                session.add(Reason(kind=kind, position=position, **row))
+    if not session.execute(select(func.count()).select_from(PipelineStage)).scalar_one():
+        for position, row in enumerate(defaults["pipeline_stages"]):
+            session.add(PipelineStage(position=position, **row))
+    if not session.execute(select(func.count()).select_from(CallScript)).scalar_one():
+        for purpose, rows in shipped_scripts().items():
+            if purpose.startswith("_"):
+                continue
+            for row in rows:
+                session.add(CallScript(purpose=purpose, **row))
+    session.flush()
+
+
+def label(row: Any, language: str | None = None) -> str:
+    """The label of a configurable row in the current language."""
+    language = language or current_language()
+    return getattr(row, f"label_{language}", None) or row.label_en
+
+
+# --- settings ------------------------------------------------------------------
+
+def get_setting(session: Session, key: str) -> Any:
+    row = session.get(Setting, key)
+    if row is not None:
+        return json.loads(row.value)
+    return shipped_defaults()["settings"][key]
+
+
+def set_setting(session: Session, key: str, value: Any) -> None:
+    if key not in shipped_defaults()["settings"]:
+        raise KeyError(key)
+    row = session.get(Setting, key)
+    text = json.dumps(value, ensure_ascii=False)
+    if row is None:
+        session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+        row.updated_at = utcnow()
+
+
+@dataclass(frozen=True)
+class OutcomeInfo:
+    code: str
+    label: str
+    key: str
+    contact_made: bool
+    is_retry: bool
+    is_refusal: bool
+    is_do_not_call: bool
+    is_callback: bool
+    is_handover: bool
+    is_unworkable: bool
+
+
+@dataclass(frozen=True)
+class ReasonInfo:
+    kind: str
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    code: str
+    label: str
+    position: int
+    is_won: bool
+    is_lost: bool
+
+
+def outcomes(session: Session) -> list[OutcomeInfo]:
+    rows = session.execute(select(CallOutcome).where(CallOutcome.active.is_(True)).order_by(CallOutcome.position)).scalars()
+    return [
+        OutcomeInfo(
+            code=r.code, label=label(r), key=r.key, contact_made=r.contact_made, is_retry=r.is_retry,
+            is_refusal=r.is_refusal, is_do_not_call=r.is_do_not_call, is_callback=r.is_callback,
+            is_handover=r.is_handover, is_unworkable=r.is_unworkable,
+        )
+        for r in rows
+    ]
+
+
+def reasons(session: Session, kind: str) -> list[ReasonInfo]:
+    rows = session.execute(
+        select(Reason).where(Reason.kind == kind, Reason.active.is_(True)).order_by(Reason.position)
+    ).scalars()
+    return [ReasonInfo(kind=r.kind, code=r.code, label=label(r)) for r in rows]
+
+
+def pipeline_stages(session: Session) -> list[StageInfo]:
+    rows = session.execute(
+        select(PipelineStage).where(PipelineStage.active.is_(True)).order_by(PipelineStage.position)
+    ).scalars()
+    return [StageInfo(code=r.code, label=label(r), position=r.position, is_won=r.is_won, is_lost=r.is_lost) for r in rows]

@@ -1,0 +1,253 @@
+"""Users: sign-in, passwords, and administration (app admin and local CLI)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _
+from kbase_tui.models import Role, User, utcnow
+
+from . import audit, passwords
+from .db import Database
+from .dto import Actor, UserInfo
+from .errors import AccessDenied, AccountLocked, LoginFailed, NotFound, PasswordChangeRequired, ValidationFailed
+from .policy import Capability, require, require_active_user
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+ROLES = tuple(role.value for role in Role)
+
+
+def _actor_of(user: User, client_address: str = "") -> Actor:
+    return Actor(
+        id=user.id, username=user.username, role=user.role, full_name=user.full_name,
+        language=user.language, client_address=client_address or audit.client_address(),
+    )
+
+
+def _info(user: User) -> UserInfo:
+    now = utcnow()
+    return UserInfo(
+        id=user.id, username=user.username, full_name=user.full_name, role=user.role, disabled=user.disabled,
+        must_change_password=user.must_change_password,
+        locked=bool(user.locked_until and user.locked_until > now), language=user.language,
+        last_login_at=user.last_login_at,
+    )
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+def _find(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == normalise_username(username))).scalar_one_or_none()
+
+
+def login(db: Database, username: str, password: str) -> Actor:
+    """Check the password and return the signed-in user.
+
+    Raises LoginFailed (same message for unknown user and wrong password),
+    AccountLocked, or PasswordChangeRequired (carrying the actor, so the UI can
+    ask for a new password before going on).
+    """
+    with db.write() as session:
+        user = _find(session, username)
+        now = utcnow()
+        if user is None:
+            passwords.dummy_verify()
+            audit.record(session, normalise_username(username)[:64] or "?", "login_failed", reason="unknown_user")
+            raise LoginFailed()
+        if user.locked_until and user.locked_until > now:
+            audit.record(session, user.username, "login_refused", "user", user.id, reason="locked")
+            raise AccountLocked()
+        if not passwords.verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            reason = "wrong_password"
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                reason = "wrong_password_locked"
+            audit.record(session, user.username, "login_failed", "user", user.id, reason=reason)
+            raise LoginFailed()
+        if user.disabled:
+            audit.record(session, user.username, "login_refused", "user", user.id, reason="disabled")
+            raise LoginFailed(_("This account is disabled. Ask your supervisor or administrator."))
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        actor = _actor_of(user)
+        audit.record(session, actor, "login", "user", user.id)
+        must_change = user.must_change_password
+    if must_change:
+        error = PasswordChangeRequired()
+        error.actor = actor  # type: ignore[attr-defined]
+        raise error
+    return actor
+
+
+def logout(db: Database, actor: Actor) -> None:
+    with db.write() as session:
+        audit.record(session, actor, "logout", "user", actor.id)
+
+
+def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> None:
+    with db.write() as session:
+        user = session.get(User, actor.id)
+        if user is None or user.disabled:
+            raise AccessDenied()
+        if not passwords.verify_password(user.password_hash, old_password):
+            raise ValidationFailed(_("The current password is wrong."))
+        if old_password == new_password:
+            raise ValidationFailed(_("The new password must differ from the current one."))
+        passwords.check_password_rules(new_password, username=user.username)
+        user.password_hash = passwords.hash_password(new_password)
+        user.must_change_password = False
+        user.version += 1
+        audit.record(session, actor, "password_changed", "user", user.id)
+
+
+# --- administration -----------------------------------------------------------------
+
+def _validate_new_user(username: str, role: str) -> str:
+    name = normalise_username(username)
+    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+        raise ValidationFailed(_("A user name is one word of at most 64 characters."))
+    if role not in ROLES:
+        raise ValidationFailed(_("Unknown role {role}; use one of: {roles}.").format(role=role, roles=", ".join(ROLES)))
+    return name
+
+
+def create_user(
+    db: Database, actor: Actor, username: str, role: str, password: str, *,
+    full_name: str = "", must_change_password: bool = True, language: str | None = None,
+    check_rules: bool = True,
+) -> UserInfo:
+    with db.write() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.MANAGE_USERS)
+        user = add_user(
+            session, actor, username, role, password, full_name=full_name,
+            must_change_password=must_change_password, language=language, check_rules=check_rules,
+        )
+        return _info(user)
+
+
+def add_user(
+    session: Session, actor: Actor | str, username: str, role: str, password: str, *,
+    full_name: str = "", must_change_password: bool = True, language: str | None = None,
+    check_rules: bool = True, password_hash: str | None = None,
+) -> User:
+    """Insert a user inside the caller's transaction (also used by `kbase init` and the demo)."""
+    name = _validate_new_user(username, role)
+    if check_rules:
+        passwords.check_password_rules(password, username=name)
+    if _find(session, name) is not None:
+        raise ValidationFailed(_("The user {name} already exists.").format(name=name))
+    user = User(
+        username=name, role=role, full_name=full_name.strip()[:200],
+        password_hash=password_hash or passwords.hash_password(password),
+        must_change_password=must_change_password, language=language,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user_created", "user", user.id, username=name, role=role)
+    return user
+
+
+def _admin_target(session: Session, actor: Actor, username: str) -> User:
+    require_active_user(session, actor)
+    require(actor, Capability.MANAGE_USERS)
+    user = _find(session, username)
+    if user is None:
+        raise NotFound(_("No user named {name}.").format(name=normalise_username(username)))
+    return user
+
+
+def disable_user(db: Database, actor: Actor, username: str) -> UserInfo:
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        if user.id == actor.id:
+            raise ValidationFailed(_("You cannot disable your own account."))
+        user.disabled = True
+        user.version += 1
+        audit.record(session, actor, "user_disabled", "user", user.id, username=user.username)
+        return _info(user)
+
+
+def enable_user(db: Database, actor: Actor, username: str) -> UserInfo:
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        user.disabled = False
+        user.failed_logins = 0
+        user.locked_until = None
+        user.version += 1
+        audit.record(session, actor, "user_enabled", "user", user.id, username=user.username)
+        return _info(user)
+
+
+def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> UserInfo:
+    """An admin sets a password; the user must change it at the next sign-in."""
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        passwords.check_password_rules(new_password, username=user.username)
+        user.password_hash = passwords.hash_password(new_password)
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.locked_until = None
+        user.version += 1
+        audit.record(session, actor, "password_reset", "user", user.id, username=user.username)
+        return _info(user)
+
+
+def set_role(db: Database, actor: Actor, username: str, role: str) -> UserInfo:
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        _validate_new_user(user.username, role)
+        old = user.role
+        user.role = role
+        user.version += 1
+        audit.record(session, actor, "user_role_changed", "user", user.id, username=user.username, old=old, new=role)
+        return _info(user)
+
+
+def set_language(db: Database, actor: Actor, language: str | None) -> None:
+    with db.write() as session:
+        user = require_active_user(session, actor)
+        if user is not None:
+            user.language = language
+            audit.record(session, actor, "language_changed", "user", user.id, language=language)
+
+
+def list_users(db: Database, actor: Actor, *, role: str | None = None, active_only: bool = False) -> list[UserInfo]:
+    with db.read() as session:
+        require_active_user(session, actor)
+        if not (actor.role in (Role.ADMIN, Role.SUPERVISOR) or actor.role == "local"):
+            raise AccessDenied()
+        query = select(User).order_by(User.role, User.username)
+        if role:
+            query = query.where(User.role == role)
+        if active_only:
+            query = query.where(User.disabled.is_(False))
+        return [_info(user) for user in session.execute(query).scalars()]
+
+
+def colleagues(db: Database, actor: Actor, role: str) -> list[UserInfo]:
+    """Active users of *role*, for hand-over pickers (names only: no client data)."""
+    with db.read() as session:
+        require_active_user(session, actor)
+        query = select(User).where(User.role == role, User.disabled.is_(False)).order_by(User.full_name, User.username)
+        return [_info(user) for user in session.execute(query).scalars()]
+
+
+def count_users(db: Database) -> int:
+    with db.read() as session:
+        return session.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def local_actor() -> Actor:
+    return Actor(id=None, username=audit.local_actor_name(), role="local", full_name="")

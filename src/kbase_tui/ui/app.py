@@ -1,0 +1,152 @@
+"""The kbase Textual application: sign-in, then each role's own screen.
+
+Start-up paints the login screen first and opens the database in a worker,
+because importing SQLAlchemy costs more than painting (FACTS.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import role_label
+
+from .errors import log_unexpected
+
+if TYPE_CHECKING:
+    from kbase_tui.services.db import Database
+    from kbase_tui.services.dto import Actor
+
+
+class KbaseApp(App[None]):
+    TITLE = "kbase"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", _("Keys"), id="app.help"),
+        Binding("ctrl+l", "logout", _("Log out"), show=False, id="app.logout"),
+        Binding("ctrl+q", "quit", _("Quit"), show=False, id="app.quit", priority=True),
+    ]
+
+    def __init__(self, db_url: str | None = None, *, database: "Database | None" = None) -> None:
+        super().__init__()
+        self.db_url = db_url
+        self._database = database
+        self._database_lock = threading.Lock()
+        self.actor: "Actor | None" = None
+
+    # --- database -------------------------------------------------------------
+    def database_ready(self) -> "Database":
+        """The open database; opened (and migrated) on first use, in the calling worker."""
+        with self._database_lock:
+            if self._database is None:
+                from kbase_tui.services.setup import open_database
+
+                self._database = open_database(self.db_url)
+            return self._database
+
+    def on_mount(self) -> None:
+        from .login.screen import LoginScreen
+
+        self.push_screen(LoginScreen())
+        # Warm the database layer while the user types their name.
+        self.run_worker(self._warm_up, thread=True, group="startup", exit_on_error=False)
+
+    def _warm_up(self) -> None:
+        try:
+            self.database_ready()
+        except Exception as error:
+            line = log_unexpected(error, "opening the database")
+            self.call_from_thread(self.notify, line, severity="error", timeout=15)
+
+    # --- session ----------------------------------------------------------------
+    def signed_in(self, actor: "Actor") -> None:
+        from .home import home_screen_for
+
+        self.actor = actor
+        self.sub_title = f"{actor.label} · {role_label(actor.role)}"
+        screen = home_screen_for(actor.role)
+        # The login screen stays at the bottom of the stack: log out pops back to it.
+        self.push_screen(screen)
+
+    def action_logout(self) -> None:
+        if self.actor is None:
+            return
+        actor = self.actor
+        self.before_logout(actor)
+        self.actor = None
+        self.sub_title = ""
+        from .login.screen import LoginScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            self.pop_screen()
+        if not isinstance(self.screen, LoginScreen):
+            self.push_screen(LoginScreen())
+        else:
+            self.screen.query_one("#password").value = ""  # type: ignore[attr-defined]
+            self.screen.show_error("")  # type: ignore[attr-defined]
+            self.screen.query_one("#username").focus()
+        from kbase_tui.services import users
+
+        self.run_worker(lambda: self._safe(users.logout, self.database_ready(), actor), thread=True, exit_on_error=False)
+
+    def before_logout(self, actor: "Actor") -> None:
+        """Release what the user holds (screens hook in through `on_logout`)."""
+        for screen in self.screen_stack:
+            hook = getattr(screen, "on_logout", None)
+            if hook is not None:
+                try:
+                    hook()
+                except Exception as error:
+                    log_unexpected(error, "logout hook")
+
+    @staticmethod
+    def _safe(function, *args) -> None:
+        try:
+            function(*args)
+        except Exception as error:
+            log_unexpected(error, getattr(function, "__qualname__", "call"))
+
+    # --- help and commands ---------------------------------------------------------
+    def action_help(self) -> None:
+        from .help_screen import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # The current screen's own actions first, from its BINDINGS.
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                _("Key: {key}").format(key=self.get_key_display(binding)),
+                lambda action=binding.action, node=active.node: self.call_later(self.run_action, action, node),
+            )
+        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
+        if self.actor is not None:
+            yield SystemCommand(_("Log out"), _("Back to the sign-in screen"), self.action_logout)
+        yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
+        yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
+
+    async def action_quit(self) -> None:
+        if self.actor is not None:
+            self.before_logout(self.actor)
+            from kbase_tui.services import users
+
+            actor = self.actor
+            self.actor = None
+            self._safe(users.logout, self.database_ready(), actor)
+        self.exit()

@@ -1,0 +1,100 @@
+"""What every kbase screen shares: the signed-in user and database calls in workers.
+
+The UI never queries the database itself: it calls a service function in a
+thread worker (`call_service`) and gets plain data back on the event loop.
+A busy database is retried with a message; an expected failure (access
+denied, invalid input, stale record) is shown as one line; anything else is
+logged to a file and shown as one line too, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker
+
+from kbase_tui.i18n import _
+from kbase_tui.services.errors import DatabaseBusy, KbaseError
+
+from .errors import log_unexpected
+
+if TYPE_CHECKING:
+    from kbase_tui.services.db import Database
+    from kbase_tui.services.dto import Actor
+
+    from .app import KbaseApp
+
+BUSY_RETRIES = 8
+
+
+class ServiceCalls:
+    """Mixin for screens and widgets: run a service call off the event loop."""
+
+    @property
+    def kbase(self) -> "KbaseApp":
+        return self.app  # type: ignore[attr-defined,return-value]
+
+    @property
+    def database(self) -> "Database":
+        return self.kbase.database_ready()
+
+    @property
+    def actor(self) -> "Actor":
+        assert self.kbase.actor is not None
+        return self.kbase.actor
+
+    def call_service(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[KbaseError], None] | None = None,
+        group: str = "service",
+        exclusive: bool = False,
+        **kwargs: Any,
+    ) -> Worker:
+        """Run `function(database, *args, **kwargs)` in a thread; deliver the result to *done*."""
+        app = self.kbase
+
+        def work() -> None:
+            for attempt in range(BUSY_RETRIES):
+                try:
+                    result = function(app.database_ready(), *args, **kwargs)
+                except DatabaseBusy as error:
+                    if attempt == BUSY_RETRIES - 1:
+                        app.call_from_thread(self._service_failed, error, failed)
+                        return
+                    app.call_from_thread(app.notify, _("The database is busy, retrying…"), timeout=2)
+                    time.sleep(0.25 * (attempt + 1))
+                    continue
+                except KbaseError as error:
+                    app.call_from_thread(self._service_failed, error, failed)
+                    return
+                except Exception as error:  # never a traceback on screen
+                    line = log_unexpected(error, f"{getattr(function, '__qualname__', function)}")
+                    app.call_from_thread(app.notify, line, severity="error", timeout=10)
+                    return
+                if done is not None:
+                    app.call_from_thread(done, result)
+                return
+
+        return self.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+
+    def _service_failed(self, error: KbaseError, failed: Callable[[KbaseError], None] | None) -> None:
+        if failed is not None:
+            failed(error)
+        else:
+            self.kbase.notify(str(error), severity="error", timeout=6)
+
+
+class KbaseScreen(ServiceCalls, Screen):
+    """A full screen of the app for one job."""
+
+    # Shown in F1 help above the keys.
+    HELP = ""
+
+
+class KbaseModal(ServiceCalls, ModalScreen):
+    """A dialog over a screen."""

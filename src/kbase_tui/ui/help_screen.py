@@ -1,0 +1,59 @@
+"""F1: the keys of the screen it was opened from, generated from its BINDINGS."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+from kbase_tui.i18n import _
+
+
+def _key_label(app, key: str) -> str:
+    return app.get_key_display(Binding(key, ""))
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q", "close_help", _("Close"), id="help.close", priority=True),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
+    HelpScreen #help-title { text-style: bold; padding-bottom: 1; }
+    HelpScreen DataTable { height: auto; }
+    """
+
+    def __init__(self, target: Screen) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Keys: {screen}").format(screen=self.target.title or self.target.__class__.__name__)), id="help-title")
+            help_text = getattr(self.target, "HELP", "")
+            if help_text:
+                yield Static(Text(help_text), id="help-text")
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Key"), _("Action"))
+        seen: set[str] = set()
+        for key, active in self.target.active_bindings.items():
+            binding = active.binding
+            description = binding.description or binding.action
+            if getattr(binding, "system", False) or key in ("tab", "shift+tab", "ctrl+c", "super+c"):
+                continue
+            row_key = f"{key}:{binding.action}"
+            if row_key in seen:
+                continue
+            seen.add(row_key)
+            table.add_row(Text(_key_label(self.app, key)), Text(description))
+        table.focus()
+
+    def action_close_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,26 @@
+"""Which screen each role lands on after signing in.
+
+Screens are imported only when needed, so the login screen paints before
+the database layer and the big screens are loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from textual.screen import Screen
+
+# role -> "module:Class"; each module lives in its own ui/ package.
+HOME_SCREENS: dict[str, str] = {
+    "caller": "kbase_tui.ui.home.placeholder:CallerHome",
+    "closer": "kbase_tui.ui.home.placeholder:CloserHome",
+    "account": "kbase_tui.ui.home.placeholder:AccountHome",
+    "supervisor": "kbase_tui.ui.home.placeholder:SupervisorHome",
+    "admin": "kbase_tui.ui.home.placeholder:AdminHome",
+}
+
+
+def home_screen_for(role: str) -> Screen:
+    module_name, _, class_name = HOME_SCREENS[role].partition(":")
+    screen_class = getattr(importlib.import_module(module_name), class_name)
+    return screen_class()

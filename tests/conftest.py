@@ -1,0 +1,144 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when reachable) PostgreSQL.
+
+Every test that takes `db` runs once per back end.  SQLite copies a migrated
+template file; PostgreSQL migrates one schema per test process and empties it
+between tests, so runs in parallel processes never disturb each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+# Before any kbase import: cheap password hashing, private folders in /tmp.
+os.environ["KBASE_FAST_HASH"] = "1"
+os.environ.setdefault("KBASE_KEYSTORE", "file")
+_TEST_HOME = Path(tempfile.mkdtemp(prefix="kbase-test-home-"))
+os.environ["KBASE_DATA_DIR"] = str(_TEST_HOME / "data")
+os.environ["KBASE_CONFIG_DIR"] = str(_TEST_HOME / "config")
+os.environ["KBASE_LOG_DIR"] = str(_TEST_HOME / "log")
+os.environ.setdefault("KBASE_LANG", "en")
+
+import pytest  # noqa: E402
+
+from kbase_tui.i18n import set_language  # noqa: E402
+
+set_language(os.environ["KBASE_LANG"])
+
+PG_BASE_URL = os.environ.get("KBASE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> bool:
+    if os.environ.get("KBASE_TEST_PG", "1") == "0":
+        return False
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=2"):
+            return True
+    except Exception:
+        return False
+
+
+POSTGRES = _postgres_available()
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    from kbase_tui.services.setup import open_database
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    database = open_database(path)
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url():
+    if not POSTGRES:
+        pytest.skip("PostgreSQL is not reachable")
+    from sqlalchemy import create_engine, text
+
+    schema = f"kbt_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
+    from kbase_tui.services.setup import open_database
+
+    open_database(url).dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from kbase_tui.models import metadata
+
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "kbase.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        os.chmod(target, 0o600)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("pg_schema_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def db(db_url):
+    from kbase_tui.services.setup import open_database
+
+    database = open_database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path, sqlite_template):
+    """A SQLite database only (for tests of SQLite-specific behaviour)."""
+    from kbase_tui.services.setup import open_database
+
+    target = tmp_path / "kbase.sqlite3"
+    shutil.copy(sqlite_template, target)
+    database = open_database(target)
+    yield database
+    database.dispose()
+
+
+PASSWORD = "Test-Password-2026"
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user and return its Actor: make_user("caller", "anna")."""
+    from kbase_tui.services import users
+    from kbase_tui.services.dto import Actor
+
+    counter = {"n": 0}
+
+    def make(role: str, username: str | None = None, *, full_name: str = "", password: str = PASSWORD) -> Actor:
+        counter["n"] += 1
+        name = username or f"{role}{counter['n']}"
+        with db.write() as session:
+            user = users.add_user(session, "local:test", name, role, password, full_name=full_name or name,
+                                  must_change_password=False)
+            return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
+
+    return make
