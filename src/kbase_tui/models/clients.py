@@ -7,8 +7,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import Column, Index, Numeric, text
+from sqlalchemy import Column, Index, Numeric, event, text
 from sqlmodel import Field, SQLModel
+
+from kbase_tui.textnorm import fold
 
 from .base import EPOCH, utcnow
 
@@ -131,3 +133,11 @@ class Phone(SQLModel, table=True):
     contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True)
     number: str = Field(max_length=32, index=True)  # E.164, e.g. +74951234567
     label: str = Field(default="", max_length=40)
+
+
+@event.listens_for(Company, "before_insert")
+@event.listens_for(Company, "before_update")
+def _keep_search_columns(_mapper, _connection, company: Company) -> None:
+    # Bulk imports through Core set these themselves; the ORM path is covered here.
+    company.name_search = fold(company.name)
+    company.city_search = fold(company.city)
