@@ -53,17 +53,20 @@ def login(db: Database, username: str, password: str) -> Actor:
     AccountLocked, or PasswordChangeRequired (carrying the actor, so the UI can
     ask for a new password before going on).
     """
+    # A refusal must still commit its counters and audit event, so the error is
+    # raised after the transaction, not inside it (that would roll it back).
+    failure: Exception | None = None
     with db.write() as session:
         user = _find(session, username)
         now = utcnow()
         if user is None:
             passwords.dummy_verify()
             audit.record(session, normalise_username(username)[:64] or "?", "login_failed", reason="unknown_user")
-            raise LoginFailed()
-        if user.locked_until and user.locked_until > now:
+            failure = LoginFailed()
+        elif user.locked_until and user.locked_until > now:
             audit.record(session, user.username, "login_refused", "user", user.id, reason="locked")
-            raise AccountLocked()
-        if not passwords.verify_password(user.password_hash, password):
+            failure = AccountLocked()
+        elif not passwords.verify_password(user.password_hash, password):
             user.failed_logins += 1
             reason = "wrong_password"
             if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -71,18 +74,21 @@ def login(db: Database, username: str, password: str) -> Actor:
                 user.failed_logins = 0
                 reason = "wrong_password_locked"
             audit.record(session, user.username, "login_failed", "user", user.id, reason=reason)
-            raise LoginFailed()
-        if user.disabled:
+            failure = LoginFailed()
+        elif user.disabled:
             audit.record(session, user.username, "login_refused", "user", user.id, reason="disabled")
-            raise LoginFailed(_("This account is disabled. Ask your supervisor or administrator."))
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
-        actor = _actor_of(user)
-        audit.record(session, actor, "login", "user", user.id)
-        must_change = user.must_change_password
+            failure = LoginFailed(_("This account is disabled. Ask your supervisor or administrator."))
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            if passwords.needs_rehash(user.password_hash):
+                user.password_hash = passwords.hash_password(password)
+            actor = _actor_of(user)
+            audit.record(session, actor, "login", "user", user.id)
+            must_change = user.must_change_password
+    if failure is not None:
+        raise failure
     if must_change:
         error = PasswordChangeRequired()
         error.actor = actor  # type: ignore[attr-defined]

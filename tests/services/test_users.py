@@ -1,0 +1,132 @@
+"""Sign-in and user administration: the rules a user meets at the door."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from kbase_tui.models import AuditEvent, User, utcnow
+from kbase_tui.services import passwords, users
+from kbase_tui.services.errors import (
+    AccessDenied, AccountLocked, LoginFailed, PasswordChangeRequired, ValidationFailed,
+)
+
+from ..conftest import PASSWORD
+
+
+def test_login_returns_the_actor_with_role(db, make_user):
+    make_user("caller", "anna", full_name="Анна Кузнецова")
+    actor = users.login(db, "anna", PASSWORD)
+    assert actor.username == "anna"
+    assert actor.role == "caller"
+    assert actor.full_name == "Анна Кузнецова"
+
+
+def test_user_names_are_case_insensitive(db, make_user):
+    make_user("closer", "dmitry")
+    assert users.login(db, "  Dmitry ", PASSWORD).username == "dmitry"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(db, make_user):
+    make_user("caller", "anna")
+    with pytest.raises(LoginFailed) as unknown:
+        users.login(db, "nobody", PASSWORD)
+    with pytest.raises(LoginFailed) as wrong:
+        users.login(db, "anna", "Wrong-Password-1")
+    assert str(unknown.value) == str(wrong.value)
+
+
+def test_five_failures_lock_the_account_and_the_sixth_attempt_is_refused(db, make_user):
+    make_user("caller", "anna")
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            users.login(db, "anna", "Wrong-Password-1")
+    # Even the right password is refused while the lock lasts.
+    with pytest.raises(AccountLocked):
+        users.login(db, "anna", PASSWORD)
+
+
+def test_lock_expires_after_fifteen_minutes(db, make_user):
+    make_user("caller", "anna")
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            users.login(db, "anna", "Wrong-Password-1")
+    with db.write() as session:
+        session.execute(update(User).where(User.username == "anna").values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert users.login(db, "anna", PASSWORD).username == "anna"
+
+
+def test_disabled_user_cannot_log_in(db, make_user):
+    make_user("caller", "anna")
+    users.disable_user(db, users.local_actor(), "anna")
+    with pytest.raises(LoginFailed):
+        users.login(db, "anna", PASSWORD)
+
+
+def test_password_set_by_admin_must_be_changed_at_first_login(db, make_user):
+    admin = make_user("admin", "it")
+    users.create_user(db, admin, "olga", "caller", "Pervyj-Parol-2026", full_name="Ольга")
+    with pytest.raises(PasswordChangeRequired) as raised:
+        users.login(db, "olga", "Pervyj-Parol-2026")
+    actor = raised.value.actor
+    users.change_password(db, actor, "Pervyj-Parol-2026", "Novyj-Parol-Olgi-7")
+    assert users.login(db, "olga", "Novyj-Parol-Olgi-7").username == "olga"
+
+
+@pytest.mark.parametrize("bad", ["short1!", "qwerty123456", "1234567890", "aaaaaaaaaaaa"])
+def test_weak_passwords_are_refused(db, bad):
+    with pytest.raises(ValidationFailed):
+        users.create_user(db, users.local_actor(), "olga", "caller", bad)
+
+
+def test_passwords_are_stored_as_argon2id(db, make_user):
+    make_user("caller", "anna")
+    with db.read() as session:
+        stored = session.execute(select(User.password_hash).where(User.username == "anna")).scalar_one()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_hash_is_upgraded_on_login_when_parameters_change(db, make_user, monkeypatch):
+    make_user("caller", "anna")
+    from argon2 import PasswordHasher
+
+    stronger = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    monkeypatch.setattr(passwords, "hasher", lambda: stronger)
+    users.login(db, "anna", PASSWORD)
+    with db.read() as session:
+        stored = session.execute(select(User.password_hash).where(User.username == "anna")).scalar_one()
+    assert "t=2" in stored and "m=2048" in stored
+
+
+def test_only_admins_and_the_local_owner_manage_users(db, make_user):
+    for role in ("caller", "closer", "account", "supervisor"):
+        actor = make_user(role)
+        with pytest.raises(AccessDenied):
+            users.create_user(db, actor, f"new{role}", "caller", "Dostatochno-Dlinnyj-1")
+        with pytest.raises(AccessDenied):
+            users.disable_user(db, actor, actor.username)
+
+
+def test_disabled_user_loses_access_at_once(db, make_user):
+    from kbase_tui.services.policy import require_active_user
+
+    caller = make_user("caller", "anna")
+    users.disable_user(db, users.local_actor(), "anna")
+    with db.read() as session, pytest.raises(AccessDenied):
+        require_active_user(session, caller)
+
+
+def test_logins_and_administration_are_audited(db, make_user):
+    make_user("caller", "anna")
+    users.login(db, "anna", PASSWORD)
+    with pytest.raises(LoginFailed):
+        users.login(db, "anna", "Wrong-Password-1")
+    users.disable_user(db, users.local_actor(), "anna")
+    with db.read() as session:
+        events = session.execute(select(AuditEvent.action, AuditEvent.actor).order_by(AuditEvent.id)).all()
+    actions = [a for a, _ in events]
+    assert "login" in actions and "login_failed" in actions and "user_disabled" in actions
+    assert any(actor.startswith("local:") for a, actor in events if a == "user_disabled")

@@ -1,0 +1,120 @@
+"""The door: signing in lands each role on its own screen, and refusals are clear."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from textual.widgets import Static
+
+from kbase_tui.services import users
+from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.home import HOME_SCREENS
+from kbase_tui.ui.login.screen import LoginScreen
+
+from ..conftest import PASSWORD
+from .helpers import settle, sign_in
+
+
+def _expected_class(role: str):
+    module, _, name = HOME_SCREENS[role].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _error_text(app) -> str:
+    return str(app.screen.query_one("#login-error", Static).render())
+
+
+@pytest.mark.parametrize("role", ["caller", "closer", "account", "supervisor", "admin"])
+async def test_each_role_lands_on_its_own_screen(db, make_user, role):
+    make_user(role, f"{role}x", full_name="Проверка Ролей")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, f"{role}x", PASSWORD)
+        assert isinstance(app.screen, _expected_class(role))
+        assert app.actor is not None and app.actor.role == role
+        # The header shows who is signed in and as what.
+        assert "Проверка Ролей" in app.sub_title
+
+
+async def test_wrong_password_shows_the_error_and_stays(db, make_user):
+    make_user("caller", "anna")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "anna", "Wrong-Password-1")
+        assert isinstance(app.screen, LoginScreen)
+        assert "Wrong user name or password" in _error_text(app)
+        assert app.actor is None
+
+
+async def test_sixth_attempt_is_refused_while_locked(db, make_user):
+    make_user("caller", "anna")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(5):
+            await sign_in(app, pilot, "anna", "Wrong-Password-1")
+        await sign_in(app, pilot, "anna", PASSWORD)
+        assert isinstance(app.screen, LoginScreen)
+        assert "locked" in _error_text(app)
+
+
+async def test_disabled_user_cannot_log_in(db, make_user):
+    make_user("caller", "anna")
+    users.disable_user(db, users.local_actor(), "anna")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "anna", PASSWORD)
+        assert isinstance(app.screen, LoginScreen)
+        assert "disabled" in _error_text(app)
+
+
+async def test_forced_password_change_then_lands_home(db, make_user):
+    admin = make_user("admin", "it")
+    users.create_user(db, admin, "olga", "closer", "Pervyj-Parol-2026")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "olga", "Pervyj-Parol-2026")
+        assert app.screen.query("#new-password")
+        await pilot.press(*"Pervyj-Parol-2026", "enter", *"Novyj-Parol-Olgi-7", "enter", *"Novyj-Parol-Olgi-7", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, _expected_class("closer"))
+
+
+async def test_ctrl_l_logs_out_to_the_login_screen(db, make_user):
+    make_user("supervisor", "boss")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        assert app.actor is not None
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.actor is None
+
+
+async def test_f1_shows_the_keys_of_the_current_screen(db, make_user):
+    make_user("admin", "it")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "it", PASSWORD)
+        home = app.screen
+        await pilot.press("f1")
+        await pilot.pause()
+        from kbase_tui.ui.help_screen import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys")
+        rows = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "Log out" in rows
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home
+
+
+async def test_command_palette_lists_the_screens_actions(db, make_user):
+    make_user("admin", "it")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "it", PASSWORD)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Log out" in titles and "Keys" in titles
