@@ -1,0 +1,175 @@
+"""The client's whole history on one timeline, newest first, loaded a page at a time.
+
+Usage (any screen that shows a client card)::
+
+    from kbase_tui.ui.widgets.history import HistoryTimeline
+
+    yield HistoryTimeline(company_id, id="history")      # in compose()
+    self.query_one(HistoryTimeline).reload()               # after you wrote something to the history
+    timeline.set_outcome_labels({"no_answer": "No answer"}) # optional: show labels instead of codes
+
+It calls `services.clients.history(db, actor, company_id, limit=, before_id=)` in a worker (or the
+`loader=` you pass, same signature), shows the first `page_size` entries and fetches the next page
+when the cursor reaches the last loaded entry (or on `ctrl+end`), so a company with thousands of
+entries opens as fast as one with ten.  Every user-written text is shown literally (rich Text).
+The widget is an OptionList: arrow keys/PgUp/PgDn move, it can take focus.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import history_kind_label
+
+from ..base import ServiceCalls
+from .formats import show_datetime
+
+KIND_STYLES = {
+    "call": "cyan",
+    "follow_up": "cyan",
+    "meeting": "green",
+    "note": "",
+    "stage": "magenta",
+    "handover": "yellow",
+    "decision": "bold yellow",
+    "order": "bold green",
+    "quality": "green",
+    "system": "dim",
+}
+
+
+def entry_text(entry: Any, outcome_labels: dict[str, str] | None = None) -> Text:
+    """One history entry as rich Text: a header line, then the text indented."""
+    line = Text(no_wrap=False)
+    line.append(show_datetime(entry.at), style="bold")
+    line.append("  ")
+    line.append(history_kind_label(entry.kind), style=KIND_STYLES.get(entry.kind, ""))
+    if entry.outcome:
+        line.append("  ")
+        line.append(f"[{(outcome_labels or {}).get(entry.outcome, entry.outcome)}]", style="italic")
+    if entry.user_name:
+        line.append("  · ")
+        line.append(entry.user_name, style="dim")
+    if entry.text:
+        for text_line in entry.text.splitlines() or [""]:
+            line.append("\n  ")
+            line.append(text_line)
+    return line
+
+
+class HistoryTimeline(ServiceCalls, OptionList):
+    """Newest-first history of one company, paged from the database."""
+
+    BINDINGS = [
+        Binding("ctrl+end", "load_more", _("Older history"), show=False, id="history.more"),
+    ]
+    DEFAULT_CSS = """
+    HistoryTimeline { height: 1fr; border: round $panel; }
+    HistoryTimeline:focus { border: round $accent; }
+    """
+
+    def __init__(
+        self,
+        company_id: int | None = None,
+        *,
+        loader: Callable[..., Sequence[Any]] | None = None,
+        page_size: int = 50,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, markup=False)
+        self.company_id = company_id
+        self.loader = loader
+        self.page_size = page_size
+        self.outcome_labels: dict[str, str] = {}
+        self._oldest_id: int | None = None
+        self._complete = False
+        self._loading = False
+        self._generation = 0
+        self.border_title = _("History")
+
+    def on_mount(self) -> None:
+        if self.company_id is not None:
+            self.reload()
+
+    def set_outcome_labels(self, labels: dict[str, str]) -> None:
+        self.outcome_labels = dict(labels)
+
+    # --- loading -------------------------------------------------------------------
+    def _load(self) -> Callable[..., Sequence[Any]]:
+        if self.loader is not None:
+            return self.loader
+        from kbase_tui.services import clients
+
+        return clients.history
+
+    def reload(self, company_id: int | None = None) -> None:
+        """Drop what is shown and load the newest page again."""
+        if company_id is not None:
+            self.company_id = company_id
+        self._generation += 1
+        self._oldest_id = None
+        self._complete = False
+        self._loading = False
+        self.clear_options()
+        self._fetch()
+
+    def action_load_more(self) -> None:
+        self._fetch()
+
+    def _fetch(self) -> None:
+        if self.company_id is None or self._complete or self._loading:
+            return
+        self._loading = True
+        generation = self._generation
+        self.call_service(
+            self._load(), self.actor, self.company_id, limit=self.page_size, before_id=self._oldest_id,
+            done=lambda page: self._loaded(generation, page),
+            failed=lambda error: self._failed(generation, error),
+            group=f"history-{id(self)}",
+        )
+
+    def _loaded(self, generation: int, page: Sequence[Any]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        if self.option_count and self.get_option_at_index(self.option_count - 1).id == "more":
+            self.remove_option("more")
+        for entry in page:
+            self.add_option(Option(entry_text(entry, self.outcome_labels), id=f"h{entry.id}"))
+        if page:
+            self._oldest_id = min(entry.id for entry in page)
+        if len(page) < self.page_size:
+            self._complete = True
+            if not self.option_count:
+                self.add_option(Option(Text(_("No history yet."), style="dim"), id="empty", disabled=True))
+        else:
+            self.add_option(Option(Text(_("… older entries: move down to load"), style="dim"), id="more"))
+        if self.highlighted is None and self.option_count and not self.get_option_at_index(0).disabled:
+            self.highlighted = 0
+
+    def _failed(self, generation: int, error: Exception) -> None:
+        if generation == self._generation:
+            self._loading = False
+        self.app.notify(str(error), severity="error", timeout=6)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list is self and event.option.id == "more":
+            self._fetch()
+
+    @property
+    def loaded_ids(self) -> list[int]:
+        """Ids of the entries shown, newest first (for tests)."""
+        ids = []
+        for index in range(self.option_count):
+            option_id = self.get_option_at_index(index).id or ""
+            if option_id.startswith("h"):
+                ids.append(int(option_id[1:]))
+        return ids

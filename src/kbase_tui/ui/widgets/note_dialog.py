@@ -1,0 +1,124 @@
+"""Dialog to write a note, a call or a meeting with its result into a company's history.
+
+Usage::
+
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    self.app.push_screen(AddNoteDialog(company_id), self._note_saved)
+    # with your own saver, e.g. one that also touches your deal/account record:
+    self.app.push_screen(AddNoteDialog(deal_id, saver=pipeline.add_deal_note), self._note_saved)
+
+`saver(db, actor, target_id, kind, text, outcome="")` runs in a worker; the default is
+`services.clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
+Kinds: note / call / meeting (keys 1, 2, 3 or the radio buttons; `kinds=` narrows or reorders them).
+"What happened" is the text; "Result" is appended to it on its own line.  Keys: ctrl+s save, Esc cancel.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import history_kind_label
+
+from ..base import KbaseModal
+
+DEFAULT_KINDS = ("note", "call", "meeting")
+
+
+class AddNoteDialog(KbaseModal):
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="note.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="note.cancel"),
+        Binding("alt+1", "kind(0)", _("Note"), show=False, id="note.kind1"),
+        Binding("alt+2", "kind(1)", _("Call"), show=False, id="note.kind2"),
+        Binding("alt+3", "kind(2)", _("Meeting"), show=False, id="note.kind3"),
+    ]
+    DEFAULT_CSS = """
+    AddNoteDialog { align: center middle; }
+    AddNoteDialog > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+        background: $surface; padding: 0 1; }
+    AddNoteDialog .title { text-style: bold; }
+    AddNoteDialog Label { color: $text-muted; }
+    AddNoteDialog RadioSet { layout: horizontal; height: auto; width: 100%; }
+    AddNoteDialog TextArea { height: 6; }
+    AddNoteDialog #note-error { color: $error; height: auto; }
+    AddNoteDialog Horizontal { height: auto; }
+    AddNoteDialog Button { margin-right: 1; }
+    """
+
+    def __init__(self, target_id: int, *, saver: Callable[..., Any] | None = None,
+                 kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None) -> None:
+        super().__init__()
+        self.target_id = target_id
+        self.saver = saver
+        self.kinds = kinds
+        self.heading = title or _("Add to the history")
+        self._saving = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.heading), classes="title")
+            with RadioSet(id="note-kind"):
+                for index, kind in enumerate(self.kinds):
+                    yield RadioButton(f"{index + 1} {history_kind_label(kind)}", value=index == 0)
+            yield Label(_("What happened"))
+            yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Label(_("Result"))
+            yield Input(id="note-result", max_length=300)
+            yield Static("", id="note-error")
+            with Horizontal():
+                yield Button(_("Save (ctrl+s)"), id="note-save", variant="primary")
+                yield Button(_("Cancel (Esc)"), id="note-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", TextArea).focus()
+
+    @property
+    def kind(self) -> str:
+        index = self.query_one("#note-kind", RadioSet).pressed_index
+        return self.kinds[index if index >= 0 else 0]
+
+    def action_kind(self, index: int) -> None:
+        if index < len(self.kinds):
+            buttons = list(self.query_one("#note-kind", RadioSet).query(RadioButton))
+            buttons[index].value = True
+
+    @on(Input.Submitted, "#note-result")
+    @on(Button.Pressed, "#note-save")
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        text = self.query_one("#note-text", TextArea).text.strip()
+        result = self.query_one("#note-result", Input).value.strip()
+        if result:
+            text = f"{text}\n{_('Result: {result}').format(result=result)}" if text else _("Result: {result}").format(result=result)
+        if not text:
+            self.query_one("#note-error", Static).update(Text(_("Write what happened.")))
+            return
+        saver = self.saver
+        if saver is None:
+            from kbase_tui.services import clients
+
+            saver = clients.add_note
+        self._saving = True
+        self.call_service(saver, self.actor, self.target_id, self.kind, text, done=self._saved, failed=self._failed)
+
+    def _saved(self, entry) -> None:
+        self._saving = False
+        self.dismiss(entry)
+
+    def _failed(self, error) -> None:
+        self._saving = False
+        self.query_one("#note-error", Static).update(Text(str(error)))
+
+    @on(Button.Pressed, "#note-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

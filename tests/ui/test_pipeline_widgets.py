@@ -1,0 +1,123 @@
+"""The shared client-card widgets (history timeline, contacts panel, contact editor, add-note dialog)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.app import ComposeResult
+
+from kbase_tui.models import Company, EPOCH
+from kbase_tui.services import clients
+from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.base import KbaseScreen
+from kbase_tui.ui.widgets.contacts import ContactsPanel
+from kbase_tui.ui.widgets.history import HistoryTimeline
+from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+
+class CardScreen(KbaseScreen):
+    def __init__(self, company_id: int) -> None:
+        super().__init__()
+        self.company_id = company_id
+
+    def compose(self) -> ComposeResult:
+        yield ContactsPanel(self.company_id, id="contacts")
+        yield HistoryTimeline(self.company_id, id="history", page_size=10)
+
+
+def _company(db, name="ООО «Ромашка» [bold red]x[/]") -> int:
+    with db.write() as session:
+        company = Company(name=name, city="Казань")
+        session.add(company)
+        session.flush()
+        for n in range(25):
+            clients.write_history(session, None, company.id, "note", text=f"entry {n}",
+                                  at=EPOCH + timedelta(days=20000 + n))
+        return company.id
+
+
+async def _settle(app, pilot):
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_history_pages_and_contacts_can_be_added(db, db_url, make_user):
+    boss = make_user("supervisor")
+    company_id = _company(db)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.actor = boss
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        timeline = app.screen.query_one(HistoryTimeline)
+        assert len(timeline.loaded_ids) == 10  # one page only
+        timeline.focus()
+        timeline.highlighted = timeline.option_count - 1  # "older entries" row: loads the next page
+        await _settle(app, pilot)
+        assert len(timeline.loaded_ids) == 20
+        timeline.action_load_more()
+        await _settle(app, pilot)
+        ids = timeline.loaded_ids
+        assert len(ids) == 25 and ids == sorted(ids, reverse=True)
+
+        panel = app.screen.query_one(ContactsPanel)
+        panel.focus()
+        await pilot.press("a")
+        await pilot.pause()
+        for ch in "Иван Петров":
+            await pilot.press(ch if ch != " " else "space")
+        app.screen.query_one("#contact-phones").value = "8 (495) 123-45-67"
+        app.screen.query_one("#contact-birthday").value = "07.03.1980"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert [c.full_name for c in panel.contacts] == ["Иван Петров"]
+        assert panel.contacts[0].phones == ("+74951234567",)
+        assert panel.contacts[0].birthday.isoformat() == "1980-03-07"
+
+
+async def test_contact_editor_shows_the_other_change_when_stale(db, db_url, make_user):
+    boss = make_user("supervisor")
+    company_id = _company(db)
+    contact = clients.add_contact(db, boss, company_id, clients.ContactForm(full_name="Анна"))
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.actor = boss
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        panel = app.screen.query_one(ContactsPanel)
+        panel.show([contact])
+        panel.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        # Someone else saves first.
+        clients.update_contact(db, boss, contact.id, contact.version, clients.ContactForm(full_name="Анна Сидорова"))
+        app.screen.query_one("#contact-position").value = "директор"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        other = str(app.screen.query_one("#contact-other").render())
+        assert "Анна Сидорова" in other
+        await pilot.press("ctrl+s")  # save over theirs, knowingly
+        await _settle(app, pilot)
+        assert panel.contacts[0].position == "директор"
+
+
+async def test_add_note_dialog_writes_a_meeting_with_its_result(db, db_url, make_user):
+    boss = make_user("supervisor")
+    company_id = _company(db)
+    app = KbaseApp(db_url, database=db)
+    results = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.actor = boss
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        app.push_screen(AddNoteDialog(company_id), results.append)
+        await pilot.pause()
+        await pilot.press("alt+3")
+        for ch in "demo":
+            await pilot.press(ch)
+        app.screen.query_one("#note-result").value = "[b]agreed[/b]"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    assert results and results[0].kind == "meeting"
+    newest = clients.history(db, boss, company_id, limit=1)[0]
+    assert newest.kind == "meeting" and newest.text == "demo\nResult: [b]agreed[/b]"
