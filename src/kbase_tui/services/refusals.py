@@ -1,0 +1,372 @@
+"""The refusal list (лист отказов) and the head of sales' weekly decisions.
+
+Each refusal a caller records is a `Refusal` row.  The supervisor reviews them
+(by default those of the current week, Monday to Sunday) and decides for one
+or many at once:
+
+- call back with a special offer: the company goes back into the cold queue
+  ahead of ordinary leads (`queue_rank` 10), optionally for one named caller,
+  with the offer text the caller sees on the lead;
+- shelve until a date: back in the queue only from that date (`not_before`);
+- do not call: category `do_not_call`, out of the queue for good.
+
+Every decision is written to the company's history (kind `decision`, with
+the supervisor's name) and to the audit trail, in the same transaction.
+
+The list pages from the database with a keyset (refused_at, id) cursor, so it
+opens as fast with 100,000 refusals as with ten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from kbase_tui.i18n import _
+from kbase_tui.models import (
+    Category, Company, Interaction, InteractionKind, Reason, Refusal, RefusalDecision, Role, Stage, User, utcnow,
+)
+
+from . import audit
+from .db import Database
+from .dto import Actor
+from .errors import NotFound, ValidationFailed
+from .policy import Capability, require, require_active_user
+from .text import clean_input
+
+SPECIAL_OFFER_RANK = 10  # ordinary leads carry queue_rank = priority (100 by default)
+OVERDUE_DAYS = 7
+PAGE_SIZE = 200
+DECISIONS = (RefusalDecision.SPECIAL_OFFER, RefusalDecision.SHELVE, RefusalDecision.DO_NOT_CALL)
+
+
+def local_tz():
+    return datetime.now().astimezone().tzinfo
+
+
+def current_week(today: date | None = None) -> tuple[date, date]:
+    """Monday and Sunday of the week holding *today* (local time)."""
+    today = today or datetime.now().astimezone().date()
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight at the start of *day*, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+def _supervisor(session: Session, actor: Actor, capability: Capability = Capability.REVIEW_REFUSALS) -> None:
+    require_active_user(session, actor)
+    require(actor, capability)
+
+
+@dataclass(frozen=True)
+class RefusalFilter:
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    reason_code: str | None = None
+    caller_id: int | None = None
+    channel: str | None = None
+    industry: str | None = None
+    status: str = "undecided"  # undecided | decided | all
+
+    @classmethod
+    def this_week(cls, today: date | None = None, **kwargs) -> "RefusalFilter":
+        monday, sunday = current_week(today)
+        return cls(date_from=monday, date_to=sunday, **kwargs)
+
+
+@dataclass(frozen=True)
+class RefusalRow:
+    id: int
+    company_id: int
+    company_name: str
+    city: str
+    industry: str
+    channel: str
+    caller_id: int | None
+    caller_name: str
+    refused_at: datetime
+    reason_code: str
+    reason_label: str
+    comment: str
+    decision: str | None
+    decided_at: datetime | None
+    decided_by: str
+    offer_text: str
+    shelved_until: datetime | None
+    overdue: bool  # undecided and older than a week
+
+
+@dataclass(frozen=True)
+class RefusalPage:
+    rows: tuple[RefusalRow, ...]
+    next_cursor: tuple[datetime, int] | None  # pass back to get the following page
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    reasons: tuple[tuple[str, str], ...]  # (code, label)
+    callers: tuple[tuple[int, str], ...]  # (user id, name)
+    channels: tuple[str, ...]
+    industries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    decided: int
+    skipped: tuple[tuple[int, str], ...] = field(default_factory=tuple)  # (refusal id, why)
+
+
+def _conditions(flt: RefusalFilter) -> list:
+    conditions = []
+    if flt.date_from is not None:
+        conditions.append(Refusal.refused_at >= day_start(flt.date_from))
+    if flt.date_to is not None:
+        conditions.append(Refusal.refused_at < day_start(flt.date_to + timedelta(days=1)))
+    if flt.reason_code:
+        conditions.append(Refusal.reason_code == flt.reason_code)
+    if flt.caller_id is not None:
+        conditions.append(Refusal.caller_id == flt.caller_id)
+    if flt.channel:
+        conditions.append(Company.channel == flt.channel)
+    if flt.industry:
+        conditions.append(Company.industry == flt.industry)
+    if flt.status == "undecided":
+        conditions.append(Refusal.decision.is_(None))
+    elif flt.status == "decided":
+        conditions.append(Refusal.decision.is_not(None))
+    return conditions
+
+
+def _reason_labels(session: Session) -> dict[str, str]:
+    from .reference import label
+
+    rows = session.execute(select(Reason).where(Reason.kind == "refusal")).scalars()
+    return {r.code: label(r) for r in rows}
+
+
+def list_refusals(
+    db: Database, actor: Actor, flt: RefusalFilter | None = None, *,
+    after: tuple[datetime, int] | None = None, limit: int = PAGE_SIZE,
+) -> RefusalPage:
+    """One page of refusals, newest first; *after* is the previous page's `next_cursor`."""
+    flt = flt or RefusalFilter.this_week()
+    limit = max(1, min(limit, 1000))
+    with db.read() as session:
+        _supervisor(session, actor)
+        caller = aliased(User)
+        decider = aliased(User)
+        query = (
+            select(
+                Refusal, Company.name, Company.city, Company.industry, Company.channel,
+                caller.full_name, caller.username, decider.full_name, decider.username,
+            )
+            .join(Company, Company.id == Refusal.company_id)
+            .outerjoin(caller, caller.id == Refusal.caller_id)
+            .outerjoin(decider, decider.id == Refusal.decided_by_id)
+            .where(*_conditions(flt))
+            .order_by(Refusal.refused_at.desc(), Refusal.id.desc())
+            .limit(limit + 1)
+        )
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Refusal.refused_at < at, and_(Refusal.refused_at == at, Refusal.id < last_id))
+            )
+        result = session.execute(query).all()
+        labels = _reason_labels(session)
+        overdue_before = utcnow() - timedelta(days=OVERDUE_DAYS)
+        rows = []
+        for refusal, name, city, industry, channel, c_full, c_login, d_full, d_login in result[:limit]:
+            rows.append(
+                RefusalRow(
+                    id=refusal.id, company_id=refusal.company_id, company_name=name, city=city,
+                    industry=industry, channel=channel, caller_id=refusal.caller_id,
+                    caller_name=c_full or c_login or "", refused_at=refusal.refused_at,
+                    reason_code=refusal.reason_code, reason_label=labels.get(refusal.reason_code, refusal.reason_code),
+                    comment=refusal.comment, decision=refusal.decision, decided_at=refusal.decided_at,
+                    decided_by=d_full or d_login or "", offer_text=refusal.offer_text,
+                    shelved_until=refusal.shelved_until,
+                    overdue=refusal.decision is None and refusal.refused_at < overdue_before,
+                )
+            )
+        cursor = (rows[-1].refused_at, rows[-1].id) if len(result) > limit and rows else None
+        return RefusalPage(rows=tuple(rows), next_cursor=cursor)
+
+
+def count_refusals(db: Database, actor: Actor, flt: RefusalFilter | None = None) -> int:
+    flt = flt or RefusalFilter.this_week()
+    with db.read() as session:
+        _supervisor(session, actor)
+        query = select(func.count()).select_from(Refusal).join(Company, Company.id == Refusal.company_id)
+        return session.execute(query.where(*_conditions(flt))).scalar_one()
+
+
+def count_overdue(db: Database, actor: Actor) -> int:
+    """Undecided refusals older than a week (whatever the filter says)."""
+    with db.read() as session:
+        _supervisor(session, actor)
+        before = utcnow() - timedelta(days=OVERDUE_DAYS)
+        return session.execute(
+            select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
+        ).scalar_one()
+
+
+def filter_choices(db: Database, actor: Actor) -> FilterChoices:
+    with db.read() as session:
+        _supervisor(session, actor)
+        from .reference import reasons
+
+        reason_rows = tuple((r.code, r.label) for r in reasons(session, "refusal"))
+        callers = tuple(
+            (uid, full or login)
+            for uid, full, login in session.execute(
+                select(User.id, User.full_name, User.username).where(User.role == Role.CALLER).order_by(User.full_name, User.username)
+            ).all()
+        )
+        channels = tuple(
+            v for v in session.execute(select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)).scalars()
+        )
+        industries = tuple(
+            v for v in session.execute(select(Company.industry).where(Company.industry != "").distinct().order_by(Company.industry)).scalars()
+        )
+        return FilterChoices(reasons=reason_rows, callers=callers, channels=channels, industries=industries)
+
+
+def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, until: datetime | None) -> str:
+    if decision == RefusalDecision.SPECIAL_OFFER:
+        text = _("{who} decided: call back with a special offer: {offer}").format(who=actor.label, offer=offer_text)
+        if caller_name:
+            text += " " + _("(for {caller})").format(caller=caller_name)
+        return text
+    if decision == RefusalDecision.SHELVE:
+        day = until.astimezone(local_tz()).strftime("%d.%m.%Y") if until else ""
+        return _("{who} decided: shelve until {day}").format(who=actor.label, day=day)
+    return _("{who} decided: do not call again").format(who=actor.label)
+
+
+def decide(
+    db: Database, actor: Actor, refusal_ids: list[int] | tuple[int, ...], decision: str, *,
+    offer_text: str = "", offer_user_id: int | None = None, shelve_until: date | None = None,
+) -> DecisionResult:
+    """Apply one decision to every refusal in *refusal_ids*, in one transaction.
+
+    A refusal whose company has meanwhile moved on (to a closer or an account
+    manager) is skipped, never pulled back into the cold queue.
+    """
+    if decision not in DECISIONS:
+        raise ValidationFailed(_("Unknown decision."))
+    ids = sorted(set(int(i) for i in refusal_ids))
+    if not ids:
+        raise ValidationFailed(_("Select at least one refusal."))
+    offer_text = clean_input(offer_text, 2000)
+    until: datetime | None = None
+    if decision == RefusalDecision.SPECIAL_OFFER and not offer_text:
+        raise ValidationFailed(_("Write the special offer the caller will make."))
+    if decision == RefusalDecision.SHELVE:
+        if shelve_until is None:
+            raise ValidationFailed(_("Choose the date until which the company is shelved."))
+        if shelve_until <= datetime.now().astimezone().date():
+            raise ValidationFailed(_("The shelving date must be in the future."))
+        until = day_start(shelve_until)
+    now = utcnow()
+    with db.write() as session:
+        _supervisor(session, actor)
+        caller_name = ""
+        if decision == RefusalDecision.SPECIAL_OFFER and offer_user_id is not None:
+            caller = session.get(User, offer_user_id)
+            if caller is None or caller.role != Role.CALLER or caller.disabled:
+                raise ValidationFailed(_("The special offer can be given only to an active cold-call operator."))
+            caller_name = caller.full_name or caller.username
+        refusals = session.execute(select(Refusal).where(Refusal.id.in_(ids)).order_by(Refusal.id)).scalars().all()
+        if len(refusals) != len(ids):
+            raise NotFound(_("Some refusals were not found; reload the list."))
+        skipped: list[tuple[int, str]] = []
+        decided = 0
+        done_companies: set[int] = set()
+        for refusal in refusals:
+            company = session.execute(select(Company).where(Company.id == refusal.company_id).with_for_update()).scalar_one()
+            if company.stage != Stage.COLD:
+                skipped.append((refusal.id, _("the company has moved on to {stage}").format(stage=company.stage)))
+                continue
+            refusal.decision = decision
+            refusal.decided_by_id = actor.id
+            refusal.decided_at = now
+            refusal.offer_text = offer_text if decision == RefusalDecision.SPECIAL_OFFER else ""
+            refusal.offer_user_id = offer_user_id if decision == RefusalDecision.SPECIAL_OFFER else None
+            refusal.shelved_until = until
+            decided += 1
+            if company.id not in done_companies:
+                done_companies.add(company.id)
+                _apply_to_company(company, decision, offer_text, offer_user_id, until, now)
+                session.add(Interaction(
+                    company_id=company.id, user_id=actor.id, at=now, kind=InteractionKind.DECISION,
+                    outcome=decision, text=_describe(decision, actor, offer_text, caller_name, until),
+                ))
+            audit.record(
+                session, actor, "refusal_decided", "refusal", refusal.id, company_id=company.id, decision=decision,
+                offer_user_id=offer_user_id, shelved_until=until.date().isoformat() if until else None,
+            )
+        session.flush()
+        return DecisionResult(decided=decided, skipped=tuple(skipped))
+
+
+def _apply_to_company(
+    company: Company, decision: str, offer_text: str, offer_user_id: int | None, until: datetime | None, now: datetime,
+) -> None:
+    company.held_by_id = None
+    company.held_until = None
+    company.callback_user_id = None
+    company.callback_at = None
+    company.updated_at = now
+    company.version += 1
+    if decision == RefusalDecision.SPECIAL_OFFER:
+        company.category = Category.POTENTIAL
+        company.in_queue = True
+        company.queue_rank = SPECIAL_OFFER_RANK
+        company.special_offer = offer_text
+        company.special_offer_user_id = offer_user_id
+        company.shelved_until = None
+        company.not_before = None
+        company.attempts = 0
+        company.unreachable = False
+    elif decision == RefusalDecision.SHELVE:
+        # Back into the queue by itself on that date: the queue skips not_before in the future.
+        company.category = Category.POTENTIAL
+        company.in_queue = True
+        company.queue_rank = company.priority
+        company.special_offer = ""
+        company.special_offer_user_id = None
+        company.shelved_until = until
+        company.not_before = until
+        company.attempts = 0
+    else:
+        company.category = Category.DO_NOT_CALL
+        company.in_queue = False
+        company.special_offer = ""
+        company.special_offer_user_id = None
+        company.shelved_until = None
+        company.not_before = None
+
+
+@dataclass(frozen=True)
+class CallerChoice:
+    id: int
+    name: str
+
+
+def active_callers(db: Database, actor: Actor) -> list[CallerChoice]:
+    """Callers a special offer may be given to."""
+    with db.read() as session:
+        _supervisor(session, actor)
+        rows = session.execute(
+            select(User.id, User.full_name, User.username)
+            .where(User.role == Role.CALLER, User.disabled.is_(False))
+            .order_by(User.full_name, User.username)
+        ).all()
+        return [CallerChoice(uid, full or login) for uid, full, login in rows]
