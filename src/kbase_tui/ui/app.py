@@ -148,5 +148,9 @@ class KbaseApp(App[None]):
 
             actor = self.actor
             self.actor = None
-            self._safe(users.logout, self.database_ready(), actor)
+            # Even at quit, the database is touched from a worker, not the event loop.
+            worker = self.run_worker(
+                lambda: self._safe(users.logout, self.database_ready(), actor), thread=True, exit_on_error=False
+            )
+            await worker.wait()
         self.exit()
