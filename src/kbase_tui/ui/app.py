@@ -78,7 +78,7 @@ class KbaseApp(App[None]):
         if self.actor is None:
             return
         actor = self.actor
-        self.before_logout(actor)
+        cleanups = self.before_logout(actor)
         self.actor = None
         self.sub_title = ""
         from .login.screen import LoginScreen
@@ -93,19 +93,35 @@ class KbaseApp(App[None]):
             self.screen.query_one("#password").value = ""  # type: ignore[attr-defined]
             self.screen.show_error("")  # type: ignore[attr-defined]
             self.screen.query_one("#username").focus()
-        from kbase_tui.services import users
+        self.run_worker(lambda: self._sign_out_in_worker(actor, cleanups), thread=True, exit_on_error=False)
 
-        self.run_worker(lambda: self._safe(users.logout, self.database_ready(), actor), thread=True, exit_on_error=False)
+    def before_logout(self, actor: "Actor") -> list:
+        """Collect what screens must do before the user leaves (release a held lead ...).
 
-    def before_logout(self, actor: "Actor") -> None:
-        """Release what the user holds (screens hook in through `on_logout`)."""
+        A screen may define `on_logout()` returning a function `(database) -> None`
+        or None; the functions run in the logout worker, off the event loop.
+        """
+        cleanups = []
         for screen in self.screen_stack:
             hook = getattr(screen, "on_logout", None)
-            if hook is not None:
-                try:
-                    hook()
-                except Exception as error:
-                    log_unexpected(error, "logout hook")
+            if hook is None:
+                continue
+            try:
+                cleanup = hook()
+            except Exception as error:
+                log_unexpected(error, "logout hook")
+                continue
+            if cleanup is not None:
+                cleanups.append(cleanup)
+        return cleanups
+
+    def _sign_out_in_worker(self, actor: "Actor", cleanups: list) -> None:
+        from kbase_tui.services import users
+
+        database = self.database_ready()
+        for cleanup in cleanups:
+            self._safe(cleanup, database)
+        self._safe(users.logout, database, actor)
 
     @staticmethod
     def _safe(function, *args) -> None:
@@ -143,14 +159,10 @@ class KbaseApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.actor is not None:
-            self.before_logout(self.actor)
-            from kbase_tui.services import users
-
             actor = self.actor
+            cleanups = self.before_logout(actor)
             self.actor = None
             # Even at quit, the database is touched from a worker, not the event loop.
-            worker = self.run_worker(
-                lambda: self._safe(users.logout, self.database_ready(), actor), thread=True, exit_on_error=False
-            )
+            worker = self.run_worker(lambda: self._sign_out_in_worker(actor, cleanups), thread=True, exit_on_error=False)
             await worker.wait()
         self.exit()
