@@ -1,0 +1,802 @@
+"""Import potential clients from CSV or XLSX into the cold-call queue.
+
+- CSV in UTF-8, UTF-8 with BOM or Windows-1251 (detected), separated by
+  comma, semicolon or tab (detected from the header line), quoted fields
+  with separators and line breaks inside; XLSX read row by row (openpyxl
+  read-only mode).  Column headers in Russian or English (docs/import-format.md).
+- Phones normalised to E.164 (region RU); INN checked (length and checksum).
+- Duplicates, against the base and within the file, found by INN, by any
+  normalised phone, and by the normalised name with the city: merged, never
+  doubled (empty fields filled, new phones and contact persons added, a note
+  in the company's history).  A row that brings nothing new changes nothing,
+  so running the same file again adds nothing.
+- Streaming: the duplicate keys of the base are loaded once into memory as
+  integers; rows are read, checked and written in batches (2,000 by
+  default), each batch committed on its own, so memory stays flat and a
+  killed import keeps every complete batch.
+- Rejected rows are written to `<input>.rejects.csv` with their line number
+  and reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import phonenumbers
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _
+from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, Stage, Category, EPOCH, utcnow
+
+from . import audit
+from .db import Database
+from .dto import Actor
+from .errors import ValidationFailed
+from .phones import normalise as normalise_phone
+from .policy import Capability, require, require_active_user
+from .text import clean_input, fold, name_key
+
+BATCH_SIZE = 2000
+MAX_NAME = 300
+ProgressCallback = Callable[[int, int], None]
+
+
+# --- headers ------------------------------------------------------------------------
+
+FIELDS = ("name", "inn", "phone", "contact", "position", "contact_phone", "city", "industry", "channel",
+          "email", "website", "address", "size", "comment")
+
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "name": ("company", "company name", "name", "organization", "organisation", "client", "customer",
+             "наименование", "название", "компания", "организация", "наименование компании", "название компании",
+             "наименование организации", "название организации", "клиент", "контрагент", "фирма"),
+    "inn": ("inn", "tax id", "taxpayer id", "инн", "инн организации", "инн компании"),
+    "phone": ("phone", "phones", "telephone", "tel", "phone number", "mobile", "work phone",
+              "телефон", "телефоны", "тел", "номер телефона", "мобильный", "рабочий телефон", "доп телефон",
+              "дополнительный телефон", "телефон компании"),
+    "contact": ("contact", "contact person", "contact name", "person", "decision maker",
+                "контактное лицо", "контакт", "фио", "фио контакта", "лпр", "фио контактного лица"),
+    "position": ("position", "title", "job title", "role", "должность", "должность контакта"),
+    "contact_phone": ("contact phone", "contact mobile", "person phone", "телефон контакта",
+                      "телефон контактного лица", "мобильный контакта", "телефон лпр"),
+    "city": ("city", "town", "location", "город", "населенный пункт", "нас пункт"),
+    "industry": ("industry", "sector", "branch", "отрасль", "сфера", "сфера деятельности", "вид деятельности",
+                 "отрасль деятельности"),
+    "channel": ("channel", "sales channel", "segment", "канал", "канал продаж", "канал сбыта", "сегмент"),
+    "email": ("email", "e mail", "mail", "email address", "электронная почта", "почта", "эл почта",
+              "адрес электронной почты", "емейл", "имейл"),
+    "website": ("website", "site", "web", "web site", "url", "сайт", "веб сайт"),
+    "address": ("address", "адрес", "юридический адрес", "фактический адрес"),
+    "size": ("size", "company size", "размер", "размер компании"),
+    "comment": ("comment", "comments", "note", "notes", "remark", "комментарий", "комментарии", "примечание",
+                "заметка"),
+}
+_HEADER_LOOKUP = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
+_NON_WORD = re.compile(r"[^\w]+")
+_TRAILING_NUMBER = re.compile(r"\s*\d+$")
+
+
+def _header_key(text: str) -> str:
+    return _NON_WORD.sub(" ", fold(clean_input(str(text or "")))).strip()
+
+
+def map_headers(headers: list[str]) -> dict[str, list[int]]:
+    """Field name -> column indexes (phones may come in several columns)."""
+    mapping: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        key = _header_key(header)
+        field_name = _HEADER_LOOKUP.get(key) or _HEADER_LOOKUP.get(_TRAILING_NUMBER.sub("", key))
+        if field_name is None and key:
+            if key.startswith(("телефон", "phone", "tel ", "тел ")):
+                field_name = "phone"
+        if field_name is None:
+            continue
+        if field_name in ("phone", "contact_phone") or field_name not in mapping:
+            mapping.setdefault(field_name, []).append(index)
+    return mapping
+
+
+# --- values ---------------------------------------------------------------------------
+
+def _fast_ru_pattern() -> re.Pattern[str]:
+    from phonenumbers import PhoneMetadata
+
+    meta = PhoneMetadata.metadata_for_region("RU")
+    patterns = []
+    for kind in ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
+                 "pager", "uan", "voicemail"):
+        desc = getattr(meta, kind, None)
+        if desc is not None and desc.national_number_pattern and (not desc.possible_length or 10 in desc.possible_length):
+            patterns.append(f"(?:{desc.national_number_pattern})")
+    return re.compile("|".join(patterns))
+
+
+_RU_NATIONAL = _fast_ru_pattern()
+_DIGITS_ONLY = re.compile(r"[\s()\-.]+")
+_PHONE_SPLIT = re.compile(r"[,;/\n]+")
+
+
+def normalise_fast(raw: str) -> str | None:
+    """E.164 of one number: a quick path for plain Russian numbers, phonenumbers for everything else.
+
+    Gives exactly what services.phones.normalise gives (tests compare both)."""
+    text = raw.strip()
+    plus = text.startswith("+")
+    digits = _DIGITS_ONLY.sub("", text[1:] if plus else text)
+    if digits.isdigit():
+        national = None
+        if len(digits) == 11 and (digits[0] == "7" or (digits[0] == "8" and not plus)):
+            national = digits[1:]
+        elif len(digits) == 10 and not plus:
+            national = digits
+        if national is not None and _RU_NATIONAL.fullmatch(national):
+            return "+7" + national
+    return normalise_phone(text)
+
+
+def split_phones(cell: str) -> list[str]:
+    return [p for p in (piece.strip() for piece in _PHONE_SPLIT.split(cell)) if p]
+
+
+_INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN_12a = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN_12b = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def valid_inn(inn: str) -> bool:
+    if not inn.isdigit():
+        return False
+    if len(inn) == 10:
+        return _check(inn, _INN_10) == int(inn[9])
+    if len(inn) == 12:
+        return _check(inn, _INN_12a) == int(inn[10]) and _check(inn, _INN_12b) == int(inn[11])
+    return False
+
+
+def clean_inn(raw: str) -> str | None:
+    """The INN as 10 or 12 digits ('' -> None); raises ValueError when it is not a valid INN.
+
+    Excel drops leading zeros from numbers: 9 and 11 digits get their zero back."""
+    text = re.sub(r"[\s\-]", "", raw)
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not text:
+        return None
+    if text.isdigit() and len(text) in (9, 11) and valid_inn("0" + text):
+        return "0" + text
+    if not valid_inn(text):
+        raise ValueError(text)
+    return text
+
+
+# --- reading files ----------------------------------------------------------------------
+
+@dataclass
+class SourceInfo:
+    encoding: str
+    delimiter: str
+    kind: str  # csv | xlsx
+    total_estimate: int
+
+
+def detect_encoding(path: Path) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        handle.seek(0)
+        size = os.fstat(handle.fileno()).st_size
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        limit = size if size <= 64 * 1024 * 1024 else 8 * 1024 * 1024
+        read = 0
+        try:
+            while read < limit:
+                chunk = handle.read(min(1 << 20, limit - read))
+                if not chunk:
+                    break
+                read += len(chunk)
+                decoder.decode(chunk, final=False)
+            if read >= size:
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1251"
+    return "utf-8"
+
+
+def detect_delimiter(sample: str) -> str:
+    """The separator of the header line: ';' (Excel in Russia), ',' or tab."""
+    first_line = sample.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=";,\t").delimiter
+    except csv.Error:
+        counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            count += chunk.count(b"\n")
+    return count + 1
+
+
+def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str]]]:
+    with open(path, encoding=info.encoding, newline="", errors="strict") as handle:
+        reader = csv.reader(handle, delimiter=info.delimiter)
+        line = 1
+        for row in reader:
+            yield line, row
+            line = reader.line_num + 1
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    total = sheet.max_row or 0
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell(v) for v in values]
+        finally:
+            workbook.close()
+
+    return rows(), total
+
+
+def open_source(path: Path) -> tuple[SourceInfo, Iterator[tuple[int, list[str]]]]:
+    if not path.is_file():
+        raise ValidationFailed(_("File not found: {path}").format(path=str(path)))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows, total = _xlsx_rows(path)
+        return SourceInfo("xlsx", "", "xlsx", max(total - 1, 0)), rows
+    if path.suffix.lower() == ".xls":
+        raise ValidationFailed(_("Old .xls files are not supported: save the file as .xlsx or CSV."))
+    encoding = detect_encoding(path)
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        sample = handle.read(64 * 1024)
+    info = SourceInfo(encoding, detect_delimiter(sample), "csv", max(_count_lines(path) - 1, 0))
+    return info, _csv_rows(path, info)
+
+
+# --- the import -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    path: str
+    kind: str
+    encoding: str
+    delimiter: str
+    rows: int
+    imported: int
+    merged: int
+    unchanged: int
+    rejected: int
+    rejects: tuple[Reject, ...]  # the first 1,000
+    rejects_path: str | None
+    seconds: float
+    stopped: bool = False
+    columns: tuple[str, ...] = ()
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Row:
+    line: int
+    name: str
+    inn: str | None
+    phones: list[str]
+    contact: str
+    position: str
+    contact_phones: list[str]
+    fields: dict[str, str]
+    comment: str
+
+
+@dataclass
+class _Pending:
+    """A new company of the current batch (or changes to an existing one)."""
+
+    line: int
+    values: dict
+    phones: list[str] = field(default_factory=list)
+    contacts: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # folded name -> (name, position, phones)
+    comment: str = ""
+    merged_lines: list[int] = field(default_factory=list)
+
+
+def _inn_key(inn: str) -> int:
+    return int("1" + inn)
+
+
+def _phone_key(e164: str) -> int:
+    return int(e164[1:])
+
+
+def _name_city_key(name: str, city: str) -> int | None:
+    key = name_key(name)
+    if not key:
+        return None
+    return hash(key + "\x1f" + fold(city))
+
+
+FILL_FIELDS = ("inn", "city", "industry", "channel", "email", "website", "address", "size")
+FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
+
+
+class Importer:
+    """One run of an import.  Use `run_import`, which wraps it."""
+
+    def __init__(self, db: Database, actor: Actor, path: Path, *, batch_size: int = BATCH_SIZE,
+                 progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
+                 rejects_path: Path | None = None) -> None:
+        self.db, self.actor, self.path = db, actor, path
+        self.batch_size = batch_size
+        self.progress = progress
+        self.should_stop = should_stop or (lambda: False)
+        self.rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
+        self.inn_map: dict[int, int] = {}
+        self.phone_map: dict[int, int] = {}
+        self.name_map: dict[int, int] = {}
+        self.with_inn: set[int] = set()
+        self._temp_keys: list[tuple[dict[int, int], int]] = []
+        self._temp_inn: list[int] = []
+        self.imported = self.merged = self.unchanged = self.rows = 0
+        self.rejects: list[Reject] = []
+        self.rejected = 0
+        self._reject_writer = None
+        self._reject_handle = None
+        self.headers: list[str] = []
+
+    # keys of the base, loaded once
+    def load_keys(self) -> None:
+        with self.db.read() as session:
+            for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))):
+                if inn:
+                    self.inn_map[_inn_key(inn)] = cid
+                    self.with_inn.add(cid)
+            for cid, number in session.execute(select(Phone.company_id, Phone.number)):
+                if number and number[1:].isdigit():
+                    self.phone_map.setdefault(_phone_key(number), cid)
+            for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)).yield_per(20000):
+                key = _name_city_key(name, city)
+                if key is not None:
+                    self.name_map.setdefault(key, cid)
+
+    # rejects
+    def reject(self, line: int, reason: str, raw: list[str]) -> None:
+        self.rejected += 1
+        if len(self.rejects) < 1000:
+            self.rejects.append(Reject(line, reason))
+        if self._reject_writer is None:
+            self._reject_handle = open(self.rejects_path, "w", encoding="utf-8-sig", newline="")
+            self._reject_writer = csv.writer(self._reject_handle, delimiter=";")
+            self._reject_writer.writerow([_("line"), _("reason"), *self.headers])
+        self._reject_writer.writerow([line, reason, *raw])
+
+    def close(self) -> None:
+        if self._reject_handle is not None:
+            self._reject_handle.close()
+
+    # parsing one row
+    def parse(self, line: int, raw: list[str], columns: dict[str, list[int]]) -> _Row | str:
+        def get(name: str) -> str:
+            indexes = columns.get(name)
+            if not indexes:
+                return ""
+            index = indexes[0]
+            return raw[index] if index < len(raw) else ""
+
+        name = clean_input(get("name").replace("\n", " "), MAX_NAME)
+        if not name:
+            return _("the company name is empty")
+        try:
+            inn = clean_inn(clean_input(get("inn")))
+        except ValueError:
+            return _("the INN is not valid: {inn}").format(inn=clean_input(get("inn"))[:20])
+        phones: list[str] = []
+        bad: list[str] = []
+        for index in columns.get("phone", ()):
+            cell = raw[index] if index < len(raw) else ""
+            for piece in split_phones(cell):
+                number = normalise_fast(piece)
+                if number is None:
+                    bad.append(clean_input(piece, 40))
+                elif number not in phones:
+                    phones.append(number)
+        contact_phones: list[str] = []
+        for index in columns.get("contact_phone", ()):
+            cell = raw[index] if index < len(raw) else ""
+            for piece in split_phones(cell):
+                number = normalise_fast(piece)
+                if number is None:
+                    bad.append(clean_input(piece, 40))
+                elif number not in contact_phones:
+                    contact_phones.append(number)
+        if bad and not phones and not contact_phones:
+            return _("the phone number is not valid: {phone}").format(phone=bad[0])
+        fields = {}
+        for name_ in ("city", "industry", "channel", "email", "website", "address", "size"):
+            value = clean_input(get(name_).replace("\n", " "), FIELD_LIMITS[name_])
+            if name_ == "email" and value and ("@" not in value or " " in value):
+                value = ""
+            fields[name_] = value
+        return _Row(
+            line=line, name=name, inn=inn, phones=phones, contact=clean_input(get("contact").replace("\n", " "), 200),
+            position=clean_input(get("position").replace("\n", " "), 200), contact_phones=contact_phones,
+            fields=fields, comment=clean_input(get("comment"), 2000),
+        )
+
+    def match(self, row: _Row) -> int | None:
+        """The id of the company this row is (negative: new in this batch), or None."""
+        if row.inn:
+            found = self.inn_map.get(_inn_key(row.inn))
+            if found is not None:
+                return found
+        candidates = [self.phone_map.get(_phone_key(p)) for p in row.phones + row.contact_phones]
+        key = _name_city_key(row.name, row.fields["city"])
+        if key is not None:
+            candidates.append(self.name_map.get(key))
+        for found in candidates:
+            if found is None:
+                continue
+            if row.inn and found in self.with_inn:
+                continue  # another company with its own INN (a shared switchboard, a namesake)
+            return found
+        return None
+
+    def remember(self, company_id: int, row: _Row) -> None:
+        temp = company_id < 0
+        if row.inn:
+            key = _inn_key(row.inn)
+            if key not in self.inn_map:
+                self.inn_map[key] = company_id
+                if temp:
+                    self._temp_keys.append((self.inn_map, key))
+            if company_id not in self.with_inn:
+                self.with_inn.add(company_id)
+                if temp:
+                    self._temp_inn.append(company_id)
+        for number in row.phones + row.contact_phones:
+            key = _phone_key(number)
+            if key not in self.phone_map:
+                self.phone_map[key] = company_id
+                if temp:
+                    self._temp_keys.append((self.phone_map, key))
+        key = _name_city_key(row.name, row.fields["city"])
+        if key is not None and key not in self.name_map:
+            self.name_map[key] = company_id
+            if temp:
+                self._temp_keys.append((self.name_map, key))
+
+    # the main loop
+    def run(self) -> ImportReport:
+        started = time.perf_counter()
+        info, source = open_source(self.path)
+        columns: dict[str, list[int]] | None = None
+        for line, raw in source:
+            if not any(cell.strip() for cell in raw):
+                continue
+            columns = map_headers(raw)
+            self.headers = [clean_input(h) for h in raw]
+            if "name" in columns:
+                break
+            columns = None
+            if line > 10:
+                break
+        if not columns:
+            accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][6:9])
+            raise ValidationFailed(
+                _("No column with the company name in the first rows (accepted: {names} …).").format(names=accepted)
+            )
+        self.load_keys()
+        total = info.total_estimate
+        new: dict[int, _Pending] = {}  # negative temporary id -> pending company
+        merges: dict[int, list[_Row]] = {}  # existing company id -> rows to merge
+        next_temp = -1
+        in_batch = 0
+        stopped = False
+        try:
+            for line, raw in source:
+                if not any(cell.strip() for cell in raw):
+                    continue
+                self.rows += 1
+                in_batch += 1
+                parsed = self.parse(line, raw, columns)
+                if isinstance(parsed, str):
+                    self.reject(line, parsed, raw)
+                else:
+                    found = self.match(parsed)
+                    if found is None:
+                        pending = self._new_pending(parsed)
+                        new[next_temp] = pending
+                        self.remember(next_temp, parsed)
+                        next_temp -= 1
+                    elif found < 0:
+                        self._merge_pending(new[found], parsed)
+                        self.remember(found, parsed)
+                    else:
+                        merges.setdefault(found, []).append(parsed)
+                        self.remember(found, parsed)
+                if in_batch >= self.batch_size:
+                    self._write_batch(new, merges)
+                    new, merges, in_batch = {}, {}, 0
+                    if self.progress:
+                        self.progress(self.rows, max(total, self.rows))
+                    if self.should_stop():
+                        stopped = True
+                        break
+            if not stopped and (new or merges):
+                self._write_batch(new, merges)
+        except UnicodeDecodeError as error:
+            raise ValidationFailed(
+                _("The file mixes encodings near byte {pos}; complete batches before it were saved.").format(pos=error.start)
+            ) from error
+        finally:
+            self.close()
+        if self.progress:
+            self.progress(self.rows, self.rows if not stopped else max(total, self.rows))
+        seconds = time.perf_counter() - started
+        report = ImportReport(
+            path=str(self.path), kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, rows=self.rows,
+            imported=self.imported, merged=self.merged, unchanged=self.unchanged, rejected=self.rejected,
+            rejects=tuple(self.rejects), rejects_path=str(self.rejects_path) if self.rejected else None,
+            seconds=seconds, stopped=stopped, columns=tuple(sorted(columns)),
+        )
+        with self.db.write() as session:
+            audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name, rows=self.rows,
+                         imported=self.imported, merged=self.merged, unchanged=self.unchanged,
+                         rejected=self.rejected, stopped=stopped)
+        return report
+
+    def _new_pending(self, row: _Row) -> _Pending:
+        values = {"name": row.name, "inn": row.inn, **row.fields}
+        pending = _Pending(line=row.line, values=values, phones=list(row.phones), comment=row.comment)
+        if row.contact:
+            pending.contacts[fold(row.contact)] = (row.contact, row.position, list(row.contact_phones))
+        else:
+            pending.phones.extend(p for p in row.contact_phones if p not in pending.phones)
+        return pending
+
+    def _merge_pending(self, pending: _Pending, row: _Row) -> None:
+        changed = False
+        for name in FILL_FIELDS:
+            value = row.inn if name == "inn" else row.fields.get(name, "")
+            if value and not pending.values.get(name):
+                pending.values[name] = value
+                changed = True
+        known = set(pending.phones) | {p for c in pending.contacts.values() for p in c[2]}
+        for number in row.phones:
+            if number not in known and not self._phone_taken(number, pending):
+                pending.phones.append(number)
+                known.add(number)
+                changed = True
+        if row.contact and fold(row.contact) not in pending.contacts:
+            pending.contacts[fold(row.contact)] = (
+                row.contact, row.position, [p for p in row.contact_phones if p not in known]
+            )
+            changed = True
+        if changed:
+            pending.merged_lines.append(row.line)
+        else:
+            self.unchanged += 1
+
+    def _phone_taken(self, number: str, pending: _Pending) -> bool:
+        owner = self.phone_map.get(_phone_key(number))
+        return owner is not None and owner >= 0
+
+    # writing
+    def _write_batch(self, new: dict[int, _Pending], merges: dict[int, list[_Row]]) -> None:
+        now = utcnow()
+        source_name = self.path.name[:200]
+        with self.db.write() as session:
+            require_active_user(session, self.actor)
+            require(self.actor, Capability.IMPORT)
+            temp_to_real = self._insert_new(session, new, now, source_name)
+            merged_count, unchanged_count = self._apply_merges(session, merges, now, source_name)
+            audit.record(session, self.actor, "import_batch", "company", None, file=self.path.name,
+                         imported=len(new), merged=merged_count + sum(1 for p in new.values() if p.merged_lines))
+        # Only now that the batch is committed do the keys point at real ids.
+        for table, key in self._temp_keys:
+            value = table.get(key)
+            if value is not None and value < 0:
+                table[key] = temp_to_real[value]
+        for temp in self._temp_inn:
+            self.with_inn.discard(temp)
+            self.with_inn.add(temp_to_real[temp])
+        self._temp_keys.clear()
+        self._temp_inn.clear()
+        self.imported += len(new)
+        self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
+        self.unchanged += unchanged_count
+
+    def _insert_new(self, session: Session, new: dict[int, _Pending], now, source_name: str) -> dict[int, int]:
+        if not new:
+            return {}
+        template = {
+            "name_search": "", "inn": None, "city": "", "city_search": "", "industry": "", "channel": "", "size": "",
+            "source": "import", "website": "", "email": "", "address": "", "abcde_class": "", "is_key_client": False,
+            "potential_score": 0, "category": Category.POTENTIAL.value, "stage": Stage.COLD.value, "owner_id": None,
+            "shelved_until": None, "requirements": "", "in_queue": True, "queue_rank": 100, "priority": 100,
+            "last_tried_at": EPOCH, "not_before": None, "attempts": 0, "last_outcome": "", "held_by_id": None,
+            "held_until": None, "callback_user_id": None, "callback_at": None, "special_offer": "",
+            "special_offer_user_id": None, "unreachable": False, "needs_data_fix": False, "orders_count": 0,
+            "revenue_total": 0, "margin_total": None, "first_order_at": None, "last_order_at": None,
+            "next_purchase_at": None, "next_purchase_is_stated": False, "next_follow_up_at": None,
+            "created_at": now, "updated_at": now, "version": 1,
+        }
+        temps = list(new)
+        rows = []
+        for temp in temps:
+            values = new[temp].values
+            row = dict(template)
+            row.update(values)
+            row["name_search"] = fold(values["name"])
+            row["city_search"] = fold(values.get("city", ""))
+            rows.append(row)
+        table = Company.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        temp_to_real = dict(zip(temps, ids))
+        phone_rows = []
+        contact_rows = []
+        contact_phones: list[list[str]] = []
+        history_rows = []
+        imported_text = _("Imported from {file}, line {line}.")
+        merged_text = _("Merged from {file}, lines {lines}.")
+        for temp, company_id in temp_to_real.items():
+            pending = new[temp]
+            for number in pending.phones:
+                phone_rows.append({"company_id": company_id, "contact_id": None, "number": number, "label": ""})
+            for name, position, numbers in pending.contacts.values():
+                contact_rows.append({
+                    "company_id": company_id, "full_name": name, "position": position, "is_decision_maker": False,
+                    "email": "", "birthday": None, "created_at": now, "updated_at": now, "version": 1,
+                })
+                contact_phones.append(numbers)
+            text = imported_text.format(file=source_name, line=pending.line)
+            if pending.merged_lines:
+                text += " " + merged_text.format(file=source_name, lines=", ".join(map(str, pending.merged_lines)))
+            if pending.comment:
+                text += "\n" + pending.comment
+            history_rows.append({"company_id": company_id, "user_id": self.actor.id, "deal_id": None, "at": now,
+                                 "kind": InteractionKind.SYSTEM.value, "outcome": "import", "text": text})
+        if contact_rows:
+            ctable = Contact.__table__
+            contact_ids = session.execute(
+                insert(ctable).returning(ctable.c.id, sort_by_parameter_order=True), contact_rows
+            ).scalars().all()
+            for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
+                for number in numbers:
+                    phone_rows.append({"company_id": row["company_id"], "contact_id": contact_id, "number": number,
+                                       "label": ""})
+        if phone_rows:
+            session.execute(insert(Phone.__table__), phone_rows)
+        session.execute(insert(Interaction.__table__), history_rows)
+        return temp_to_real
+
+    def _apply_merges(self, session: Session, merges: dict[int, list[_Row]], now, source_name: str) -> tuple[int, int]:
+        if not merges:
+            return 0, 0
+        ids = list(merges)
+        merged = unchanged = 0
+        current = {
+            row.id: row for row in session.execute(
+                select(Company.id, Company.inn, Company.city, Company.industry, Company.channel, Company.email,
+                       Company.website, Company.address, Company.size).where(Company.id.in_(ids))
+            ).all()
+        }
+        existing_phones: dict[int, set[str]] = {}
+        for cid, number in session.execute(select(Phone.company_id, Phone.number).where(Phone.company_id.in_(ids))):
+            existing_phones.setdefault(cid, set()).add(number)
+        existing_contacts: dict[int, set[str]] = {}
+        for cid, name in session.execute(select(Contact.company_id, Contact.full_name).where(Contact.company_id.in_(ids))):
+            existing_contacts.setdefault(cid, set()).add(fold(name))
+        for cid in ids:
+            base = current.get(cid)
+            if base is None:
+                unchanged += len(merges[cid])
+                continue
+            fills: dict[str, str] = {}
+            phones_here = existing_phones.setdefault(cid, set())
+            contacts_here = existing_contacts.setdefault(cid, set())
+            for row in merges[cid]:
+                notes: list[str] = []
+                for name in FILL_FIELDS:
+                    value = row.inn if name == "inn" else row.fields.get(name, "")
+                    if value and not getattr(base, name) and name not in fills:
+                        if name == "inn" and self.inn_map.get(_inn_key(value)) not in (None, cid):
+                            continue
+                        fills[name] = value
+                        notes.append(_("{field}: {value}").format(field=name, value=value))
+                for number in row.phones:
+                    if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
+                        phones_here.add(number)
+                        session.execute(insert(Phone.__table__), [{"company_id": cid, "contact_id": None, "number": number, "label": ""}])
+                        notes.append(_("phone {number}").format(number=number))
+                if row.contact and fold(row.contact) not in contacts_here:
+                    contacts_here.add(fold(row.contact))
+                    contact_id = session.execute(insert(Contact.__table__).returning(Contact.__table__.c.id), [{
+                        "company_id": cid, "full_name": row.contact, "position": row.position,
+                        "is_decision_maker": False, "email": "", "birthday": None, "created_at": now,
+                        "updated_at": now, "version": 1,
+                    }]).scalar_one()
+                    notes.append(_("contact {name}").format(name=row.contact))
+                    for number in row.contact_phones:
+                        if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
+                            phones_here.add(number)
+                            session.execute(insert(Phone.__table__), [{"company_id": cid, "contact_id": contact_id, "number": number, "label": ""}])
+                if notes:
+                    merged += 1
+                    session.execute(insert(Interaction.__table__), [{
+                        "company_id": cid, "user_id": self.actor.id, "deal_id": None, "at": now,
+                        "kind": InteractionKind.SYSTEM.value, "outcome": "import_merge",
+                        "text": _("Merged from {file}, line {line}: added {what}.").format(
+                            file=source_name, line=row.line, what=", ".join(notes)),
+                    }])
+                else:
+                    unchanged += 1
+            if fills:
+                values = dict(fills)
+                if "city" in values:
+                    values["city_search"] = fold(values["city"])
+                values["updated_at"] = now
+                values["version"] = Company.__table__.c.version + 1
+                session.execute(update(Company.__table__).where(Company.__table__.c.id == cid).values(**values))
+                if "inn" in fills:
+                    self.with_inn.add(cid)
+        return merged, unchanged
+
+
+def run_import(
+    db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring."""
+    with db.read() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.IMPORT)
+    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop)
+    return importer.run()
+
+
+def write_csv(text_rows: list[list[str]], delimiter: str = ";") -> str:
+    """A CSV text (used by tests and the export preview)."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(text_rows)
+    return out.getvalue()

@@ -1,0 +1,215 @@
+"""Import: encodings, separators, quoted fields, XLSX, duplicates in several spellings, bad rows, re-runs."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kbase_tui.models import EPOCH, AuditEvent, Company, Contact, Interaction, Phone
+from kbase_tui.services import importer, phones
+from kbase_tui.services.errors import AccessDenied, ValidationFailed
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
+
+
+@pytest.fixture
+def files(tmp_path) -> Path:
+    for item in FIXTURES.iterdir():
+        if item.suffix in (".csv", ".xlsx"):
+            shutil.copy(item, tmp_path / item.name)
+    return tmp_path
+
+
+def _counts(db) -> tuple[int, int, int, int]:
+    with db.read() as s:
+        return tuple(
+            s.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (Company, Phone, Contact, Interaction)
+        )
+
+
+def _company(db, **where) -> Company:
+    with db.read() as s:
+        query = select(Company)
+        for key, value in where.items():
+            query = query.where(getattr(Company, key) == value)
+        return s.execute(query).scalar_one()
+
+
+def _phones_of(db, company_id: int) -> set[str]:
+    with db.read() as s:
+        return set(s.execute(select(Phone.number).where(Phone.company_id == company_id)).scalars())
+
+
+def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db, make_user, files):
+    boss = make_user("supervisor")
+    seen_progress = []
+    report = importer.run_import(db, boss, files / "messy_bom_semicolon.csv", progress=lambda d, t: seen_progress.append((d, t)))
+    assert (report.encoding, report.delimiter) == ("utf-8-sig", ";")
+    assert (report.rows, report.imported, report.merged, report.unchanged, report.rejected) == (10, 4, 2, 1, 3)
+    assert [(r.line, r.reason.split(":")[0]) for r in report.rejects] == [
+        (5, "the company name is empty"), (6, "the INN is not valid"), (7, "the phone number is not valid"),
+    ]
+    assert seen_progress[-1] == (10, 10)
+    # Three spellings of Ромашка became one company with both phones and both contacts.
+    romashka = _company(db, inn="7707083893")
+    assert romashka.name == "ООО «Ромашка»" and romashka.city == "Москва" and romashka.industry == "Металлургия"
+    assert _phones_of(db, romashka.id) == {"+74951234567", "+79165554433"}
+    with db.read() as s:
+        contacts = set(s.execute(select(Contact.full_name).where(Contact.company_id == romashka.id)).scalars())
+        assert contacts == {"Иванов Иван", "Петров Пётр"}
+        history = s.execute(select(Interaction.text).where(Interaction.company_id == romashka.id)).scalars().all()
+        assert len(history) == 1 and "line 2" in history[0] and "3, 4" in history[0]
+    # New companies wait in the cold queue like any lead.
+    assert romashka.stage == "cold" and romashka.category == "potential" and romashka.in_queue
+    assert romashka.queue_rank == 100 and romashka.last_tried_at == EPOCH
+    assert romashka.name_search == "ооо «ромашка»" and romashka.city_search == "москва"
+    # Hostile text is stored cleaned but literal; long names are cut to the column.
+    with db.read() as s:
+        names = set(s.execute(select(Company.name)).scalars())
+    assert "[bold red]Взлом[/] [2J" in names
+    assert max(len(n) for n in names) == 300
+    zavod = _company(db, city="Екатеринбург")
+    assert zavod.name == 'Завод "Прогресс", АО'
+    assert _phones_of(db, zavod.id) == {"+73431112233", "+79120001122"}
+    with db.read() as s:
+        assert s.execute(select(Contact.full_name).where(Contact.company_id == zavod.id)).scalar_one() == "Сидорова Анна"
+    # Rejects are written beside the input, with line numbers and reasons.
+    with open(files / "messy_bom_semicolon.csv.rejects.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0][:3] == ["line", "reason", "Наименование"]
+    assert [r[0] for r in rows[1:]] == ["5", "6", "7"] and rows[2][2] == "Металл-Сервис"
+
+
+def test_running_the_same_file_again_adds_nothing(db, make_user, files):
+    boss = make_user("supervisor")
+    importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    before = _counts(db)
+    again = importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    assert (again.imported, again.merged, again.unchanged, again.rejected) == (0, 0, 7, 3)
+    assert _counts(db) == before
+
+
+def test_windows_1251_semicolon_file(db, make_user, files):
+    boss = make_user("supervisor")
+    report = importer.run_import(db, boss, files / "cp1251_semicolon.csv")
+    assert (report.encoding, report.delimiter, report.imported, report.rejected) == ("cp1251", ";", 3, 0)
+    steel = _company(db, city="Тула")
+    assert steel.name == "Сталь-Трейд" and steel.channel == "Дилеры"
+    assert _phones_of(db, steel.id) == {"+74872556677"}
+    with db.read() as s:
+        assert s.execute(select(Contact.full_name).where(Contact.company_id == steel.id)).scalar_one() == "Ёлкин Семён"
+    assert _company(db, name="Ёлочка").name_search == "елочка"
+
+
+def test_english_comma_file_with_quoted_commas_and_line_breaks(db, make_user, files):
+    boss = make_user("supervisor")
+    report = importer.run_import(db, boss, files / "english_comma.csv")
+    assert (report.encoding, report.delimiter) == ("utf-8", ",")
+    assert (report.imported, report.rejected) == (3, 1) and report.rejects[0].line == 5
+    alpha = _company(db, name="Alpha, Beta & Co")
+    assert alpha.email == "alpha@example.com" and alpha.channel == "Online shops"
+    assert _company(db, name="Gamma Delta").city == "Moscow"
+    assert _company(db, name="Sigma").email == ""  # not an e-mail address: dropped, row kept
+    with db.read() as s:
+        assert s.execute(select(Contact.position).where(Contact.full_name == "Smith, John")).scalar_one() == "Buyer"
+
+
+def test_xlsx_with_a_title_row_numbers_as_cells_and_a_merge_into_the_base(db, make_user, files):
+    boss = make_user("supervisor")
+    importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    report = importer.run_import(db, boss, files / "clients.xlsx")
+    assert report.kind == "xlsx"
+    assert (report.imported, report.merged, report.rejected) == (1, 1, 1) and report.rejects[0].line == 7
+    ural = _company(db, name="Уралмаш-Сервис")
+    assert _phones_of(db, ural.id) == {"+73432223344", "+73432223345"} and ural.industry == "Машиностроение"
+    romashka = _company(db, inn="7707083893")
+    with db.read() as s:
+        assert "Новиков" in set(s.execute(select(Contact.full_name).where(Contact.company_id == romashka.id)).scalars())
+        merge_note = s.execute(select(Interaction.text).where(
+            Interaction.company_id == romashka.id, Interaction.outcome == "import_merge")).scalar_one()
+        assert "Новиков" in merge_note and "clients.xlsx" in merge_note
+
+
+def test_batches_commit_as_they_go_and_a_stopped_import_keeps_them(db, make_user, tmp_path):
+    boss = make_user("supervisor")
+    path = tmp_path / "many.csv"
+    rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {100 + n:03d}-00-00"] for n in range(10)]
+    path.write_text(importer.write_csv(rows), encoding="utf-8")
+    batches = []
+    report = importer.run_import(db, boss, path, batch_size=4, progress=lambda d, t: batches.append(d),
+                                 should_stop=lambda: len(batches) >= 2)
+    assert report.stopped and report.imported == 8 and batches == [4, 8, 8]
+    assert _counts(db)[0] == 8
+    rest = importer.run_import(db, boss, path, batch_size=4)
+    assert (rest.imported, rest.unchanged) == (2, 8)
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_batch")).scalar_one() == 5
+
+
+def test_a_phone_of_another_company_or_a_namesake_with_its_own_inn_stays_apart(db, make_user, tmp_path):
+    boss = make_user("supervisor")
+    path = tmp_path / "namesakes.csv"
+    path.write_text(importer.write_csv([
+        ["Наименование", "ИНН", "Телефон", "Город"],
+        ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва"],
+        ["Ромашка", "5027001233", "+7 495 123-45-67", "Москва"],
+    ]), encoding="utf-8")
+    assert importer.clean_inn("5027001233") == "5027001233"
+    report = importer.run_import(db, boss, path)
+    assert report.imported == 2
+    with db.read() as s:
+        # A shared switchboard: both companies keep the number, neither swallowed the other.
+        assert s.execute(select(func.count(func.distinct(Phone.company_id)))).scalar_one() == 2
+    before = _counts(db)
+    assert importer.run_import(db, boss, path).unchanged == 2 and _counts(db) == before
+
+
+def test_a_file_without_a_name_column_is_refused(db, make_user, tmp_path):
+    boss = make_user("supervisor")
+    path = tmp_path / "bad.csv"
+    path.write_text("foo;bar\n1;2\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed):
+        importer.run_import(db, boss, path)
+
+
+@pytest.mark.parametrize("role", ["caller", "closer", "account", "admin"])
+def test_no_other_role_may_import(db, make_user, files, role):
+    someone = make_user(role)
+    with pytest.raises(AccessDenied):
+        importer.run_import(db, someone, files / "cp1251_semicolon.csv")
+    assert _counts(db)[0] == 0
+
+
+def test_headers_in_russian_and_english_map_to_the_same_fields():
+    mapping = importer.map_headers(["Наименование", "ИНН", "Телефон 2", "E-mail", "Контактное лицо", "Канал продаж",
+                                   "Отрасль", "Город", "Телефон", "Должность", "Неизвестная колонка"])
+    assert mapping == {"name": [0], "inn": [1], "phone": [2, 8], "email": [3], "contact": [4], "channel": [5],
+                       "industry": [6], "city": [7], "position": [9]}
+    assert importer.map_headers(["Company name", "Phone", "e-mail", "Contact person"]) == {
+        "name": [0], "phone": [1], "email": [2], "contact": [3]}
+
+
+def test_fast_phone_path_agrees_with_the_phone_library():
+    rng = random.Random(7)
+    samples = ["8 (495) 123-45-67", "+7 916 555 44 33", "495 123 45 67", "+7 777 123 45 67", "8 10 49 30 1234567",
+               "+44 20 7946 0958", "12-34", "8-800-100-20-30", "+7 (4872) 55-66-77", "7 499 000 00 00"]
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(10))
+        samples.append(rng.choice(["8", "+7", "7", "", "+7 "]) + digits)
+    for raw in samples:
+        assert importer.normalise_fast(raw) == phones.normalise(raw), raw
+
+
+def test_inn_checksums():
+    assert importer.valid_inn("7707083893") and not importer.valid_inn("7707083894")
+    assert importer.valid_inn("500100732259") and not importer.valid_inn("500100732250")
+    assert importer.clean_inn("") is None
+    assert importer.clean_inn("770 708 3893") == "7707083893"
+    with pytest.raises(ValueError):
+        importer.clean_inn("12345")
