@@ -219,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # never a traceback for the user: log it, say one line
+        from kbase_tui.ui.errors import log_unexpected
+
+        print(log_unexpected(error, f"kbase {args.command}"), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ from kbase_tui import paths
 
 from .errors import DatabaseBusy, StorageFull
 
-BUSY_TIMEOUT_MS = 5000
+# How long a writer waits for another before DatabaseBusy (KBASE_BUSY_TIMEOUT_MS for tests).
+BUSY_TIMEOUT_MS = int(os.environ.get("KBASE_BUSY_TIMEOUT_MS", "5000"))
 T = TypeVar("T")
 
 
@@ -136,7 +137,8 @@ def _is_full(error: BaseException) -> bool:
     text = str(getattr(error, "orig", error)).lower()
     if isinstance(getattr(error, "orig", None), OSError) and error.orig.errno in (errno.ENOSPC, errno.EFBIG):
         return True
-    return "database or disk is full" in text or "no space left" in text or "could not extend file" in text
+    # A file size limit or a failing disk reaches SQLite as EFBIG/EIO: "disk I/O error".
+    return any(s in text for s in ("database or disk is full", "no space left", "could not extend file", "disk i/o error"))
 
 
 @contextmanager

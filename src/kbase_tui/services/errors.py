@@ -64,7 +64,7 @@ class DatabaseBusy(KbaseError):
 
 class StorageFull(KbaseError):
     def default_message(self) -> str:
-        return _("The disk is full: nothing was saved. Ask the administrator to free space.")
+        return _("The disk is full or cannot be written: nothing was saved. Ask the administrator to free space.")
 
 
 class QueueEmpty(KbaseError):

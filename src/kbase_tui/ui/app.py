@@ -130,6 +130,20 @@ class KbaseApp(App[None]):
         except Exception as error:
             log_unexpected(error, getattr(function, "__qualname__", "call"))
 
+    # --- unexpected errors ----------------------------------------------------------
+    _error_line = ""
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Log the whole traceback to the file; the user gets one line (issue: never a traceback on screen).
+        self._error_line = log_unexpected(error, "unhandled exception in the app")
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        from rich.text import Text
+
+        self.bell()
+        self.panic(Text(self._error_line or _("Unexpected error; details are in the log file.")))
+
     # --- help and commands ---------------------------------------------------------
     def action_help(self) -> None:
         from .help_screen import HelpScreen
