@@ -1,0 +1,72 @@
+"""Drafts: text being typed is saved as it is typed, so a dropped SSH connection or
+a killed process loses nothing; the next sign-in offers it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from kbase_tui.models import Draft, utcnow
+
+from .db import Database
+from .dto import Actor
+from .policy import require_active_user
+from .text import clean_input
+
+MAX_DRAFT = 20_000
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    id: int
+    context: str
+    text: str
+    updated_at: datetime
+
+
+def save_draft(db: Database, actor: Actor, context: str, text: str) -> None:
+    """Keep the latest text for (user, context); an empty text removes the draft."""
+    text = clean_input(text, MAX_DRAFT)
+    with db.write() as session:
+        require_active_user(session, actor)
+        draft = session.execute(
+            select(Draft).where(Draft.user_id == actor.id, Draft.context == context[:120])
+        ).scalar_one_or_none()
+        if not text:
+            if draft is not None:
+                session.delete(draft)
+            return
+        if draft is None:
+            session.add(Draft(user_id=actor.id, context=context[:120], text=text))
+        else:
+            draft.text = text
+            draft.updated_at = utcnow()
+
+
+def drafts_of(db: Database, actor: Actor) -> list[DraftInfo]:
+    with db.read() as session:
+        require_active_user(session, actor)
+        rows = session.execute(select(Draft).where(Draft.user_id == actor.id).order_by(Draft.updated_at)).scalars()
+        return [DraftInfo(d.id, d.context, d.text, d.updated_at) for d in rows]
+
+
+def discard_draft(db: Database, actor: Actor, context: str) -> None:
+    with db.write() as session:
+        require_active_user(session, actor)
+        session.execute(delete(Draft).where(Draft.user_id == actor.id, Draft.context == context[:120]))
+
+
+def note_context(company_id: int) -> str:
+    return f"note:company:{company_id}"
+
+
+def company_of(context: str) -> int | None:
+    kind, _, rest = context.partition(":")
+    if kind == "note" and rest.startswith("company:"):
+        try:
+            return int(rest.split(":", 1)[1])
+        except ValueError:
+            return None
+    return None
