@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import phonenumbers
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
@@ -46,6 +46,15 @@ from .policy import Capability, require, require_active_user
 from .text import clean_input, fold, name_key
 
 BATCH_SIZE = 2000
+
+
+def _clean(text: str, max_length: int | None = None) -> str:
+    """clean_input with a quick path: printable text only needs stripping (isprintable() is False for
+    every control, format and bidi character clean_input removes)."""
+    if text.isprintable():
+        text = text.strip()
+        return text[:max_length] if max_length is not None and len(text) > max_length else text
+    return clean_input(text, max_length)
 MAX_NAME = 300
 ProgressCallback = Callable[[int, int], None]
 
@@ -318,6 +327,7 @@ class ImportReport:
 
 @dataclass
 class _Row:
+    key: int | None  # name and city, for duplicates
     line: int
     name: str
     inn: str | None
@@ -358,6 +368,41 @@ def _name_city_key(name: str, city: str) -> int | None:
 
 FILL_FIELDS = ("inn", "city", "industry", "channel", "email", "website", "address", "size")
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
+
+
+def _insert_raw(session: Session, table, rows: list[dict]) -> None:
+    """executemany at the driver level: the same values SQLAlchemy would bind (each column's own bind
+    processor), without compiling and processing 50 parameters per row in Python (3x faster)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sql = "INSERT INTO {table} ({columns}) VALUES ({markers})".format(
+        table=quote(table.name), columns=", ".join(quote(n) for n in names), markers=", ".join([marker] * len(names)),
+    )
+    # Values repeated on every row (timestamps, flags) go through their processor once.
+    first = rows[0]
+    constant: dict[int, object] = {}
+    for index, name in enumerate(names):
+        value = first[name]
+        if processors[index] is not None and all(row[name] is value for row in rows[:50]):
+            constant[index] = processors[index](value)
+    params = []
+    for row in rows:
+        values = []
+        for index, name in enumerate(names):
+            if index in constant and row[name] is first[name]:
+                values.append(constant[index])
+            else:
+                processor = processors[index]
+                value = row[name]
+                values.append(processor(value) if processor is not None and value is not None else value)
+        params.append(tuple(values))
+    connection.exec_driver_sql(sql, params)
 
 
 class Importer:
@@ -423,13 +468,13 @@ class Importer:
             index = indexes[0]
             return raw[index] if index < len(raw) else ""
 
-        name = clean_input(get("name").replace("\n", " "), MAX_NAME)
+        name = _clean(get("name").replace("\n", " "), MAX_NAME)
         if not name:
             return _("the company name is empty")
         try:
-            inn = clean_inn(clean_input(get("inn")))
+            inn = clean_inn(_clean(get("inn")))
         except ValueError:
-            return _("the INN is not valid: {inn}").format(inn=clean_input(get("inn"))[:20])
+            return _("the INN is not valid: {inn}").format(inn=_clean(get("inn"))[:20])
         phones: list[str] = []
         bad: list[str] = []
         for index in columns.get("phone", ()):
@@ -437,7 +482,7 @@ class Importer:
             for piece in split_phones(cell):
                 number = normalise_fast(piece)
                 if number is None:
-                    bad.append(clean_input(piece, 40))
+                    bad.append(_clean(piece, 40))
                 elif number not in phones:
                     phones.append(number)
         contact_phones: list[str] = []
@@ -446,21 +491,21 @@ class Importer:
             for piece in split_phones(cell):
                 number = normalise_fast(piece)
                 if number is None:
-                    bad.append(clean_input(piece, 40))
+                    bad.append(_clean(piece, 40))
                 elif number not in contact_phones:
                     contact_phones.append(number)
         if bad and not phones and not contact_phones:
             return _("the phone number is not valid: {phone}").format(phone=bad[0])
-        fields = {}
-        for name_ in ("city", "industry", "channel", "email", "website", "address", "size"):
-            value = clean_input(get(name_).replace("\n", " "), FIELD_LIMITS[name_])
+        fields = dict.fromkeys(("city", "industry", "channel", "email", "website", "address", "size"), "")
+        for name_ in self._present_fields:
+            value = _clean(get(name_).replace("\n", " "), FIELD_LIMITS[name_])
             if name_ == "email" and value and ("@" not in value or " " in value):
                 value = ""
             fields[name_] = value
         return _Row(
-            line=line, name=name, inn=inn, phones=phones, contact=clean_input(get("contact").replace("\n", " "), 200),
-            position=clean_input(get("position").replace("\n", " "), 200), contact_phones=contact_phones,
-            fields=fields, comment=clean_input(get("comment"), 2000),
+            key=_name_city_key(name, fields["city"]), line=line, name=name, inn=inn, phones=phones, contact=_clean(get("contact").replace("\n", " "), 200),
+            position=_clean(get("position").replace("\n", " "), 200), contact_phones=contact_phones,
+            fields=fields, comment=_clean(get("comment"), 2000),
         )
 
     def match(self, row: _Row) -> int | None:
@@ -470,9 +515,8 @@ class Importer:
             if found is not None:
                 return found
         candidates = [self.phone_map.get(_phone_key(p)) for p in row.phones + row.contact_phones]
-        key = _name_city_key(row.name, row.fields["city"])
-        if key is not None:
-            candidates.append(self.name_map.get(key))
+        if row.key is not None:
+            candidates.append(self.name_map.get(row.key))
         for found in candidates:
             if found is None:
                 continue
@@ -499,7 +543,7 @@ class Importer:
                 self.phone_map[key] = company_id
                 if temp:
                     self._temp_keys.append((self.phone_map, key))
-        key = _name_city_key(row.name, row.fields["city"])
+        key = row.key
         if key is not None and key not in self.name_map:
             self.name_map[key] = company_id
             if temp:
@@ -525,6 +569,7 @@ class Importer:
             raise ValidationFailed(
                 _("No column with the company name in the first rows (accepted: {names} …).").format(names=accepted)
             )
+        self._present_fields = [f for f in ("city", "industry", "channel", "email", "website", "address", "size") if f in columns]
         self.load_keys()
         total = info.total_estimate
         new: dict[int, _Pending] = {}  # negative temporary id -> pending company
@@ -671,7 +716,10 @@ class Importer:
             row["city_search"] = fold(values.get("city", ""))
             rows.append(row)
         table = Company.__table__
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        ids = self._allocate_ids(session, table, len(rows))
+        for row, company_id in zip(rows, ids):
+            row["id"] = company_id
+        _insert_raw(session, table, rows)
         temp_to_real = dict(zip(temps, ids))
         phone_rows = []
         contact_rows = []
@@ -698,9 +746,10 @@ class Importer:
                                  "kind": InteractionKind.SYSTEM.value, "outcome": "import", "text": text})
         if contact_rows:
             ctable = Contact.__table__
-            contact_ids = session.execute(
-                insert(ctable).returning(ctable.c.id, sort_by_parameter_order=True), contact_rows
-            ).scalars().all()
+            contact_ids = self._allocate_ids(session, ctable, len(contact_rows))
+            for row, contact_id in zip(contact_rows, contact_ids):
+                row["id"] = contact_id
+            session.execute(insert(ctable), contact_rows)
             for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
                 for number in numbers:
                     phone_rows.append({"company_id": row["company_id"], "contact_id": contact_id, "number": number,
@@ -709,6 +758,18 @@ class Importer:
             session.execute(insert(Phone.__table__), phone_rows)
         session.execute(insert(Interaction.__table__), history_rows)
         return temp_to_real
+
+    def _allocate_ids(self, session: Session, table, count: int) -> list[int]:
+        """Ids for an executemany without RETURNING (SQLite allows 999 parameters a statement, so
+        RETURNING over 50 columns means 19 rows a statement).  SQLite: this write transaction holds
+        the only write lock, so max(id)+1… is ours; PostgreSQL: taken from the table's sequence."""
+        if self.db.is_postgresql:
+            return list(session.execute(
+                text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": table.name, "n": count},
+            ).scalars())
+        start = session.execute(select(func.max(table.c.id))).scalar() or 0
+        return list(range(start + 1, start + count + 1))
 
     def _apply_merges(self, session: Session, merges: dict[int, list[_Row]], now, source_name: str) -> tuple[int, int]:
         if not merges:
@@ -727,6 +788,11 @@ class Importer:
         existing_contacts: dict[int, set[str]] = {}
         for cid, name in session.execute(select(Contact.company_id, Contact.full_name).where(Contact.company_id.in_(ids))):
             existing_contacts.setdefault(cid, set()).add(fold(name))
+        phone_rows: list[dict] = []
+        contact_rows: list[dict] = []
+        contact_numbers: list[list[str]] = []
+        history_rows: list[dict] = []
+        updates: list[tuple[int, dict]] = []
         for cid in ids:
             base = current.get(cid)
             if base is None:
@@ -747,39 +813,56 @@ class Importer:
                 for number in row.phones:
                     if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
                         phones_here.add(number)
-                        session.execute(insert(Phone.__table__), [{"company_id": cid, "contact_id": None, "number": number, "label": ""}])
+                        phone_rows.append({"company_id": cid, "contact_id": None, "number": number, "label": ""})
                         notes.append(_("phone {number}").format(number=number))
                 if row.contact and fold(row.contact) not in contacts_here:
                     contacts_here.add(fold(row.contact))
-                    contact_id = session.execute(insert(Contact.__table__).returning(Contact.__table__.c.id), [{
+                    contact_rows.append({
                         "company_id": cid, "full_name": row.contact, "position": row.position,
                         "is_decision_maker": False, "email": "", "birthday": None, "created_at": now,
                         "updated_at": now, "version": 1,
-                    }]).scalar_one()
-                    notes.append(_("contact {name}").format(name=row.contact))
+                    })
+                    numbers = []
                     for number in row.contact_phones:
                         if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
                             phones_here.add(number)
-                            session.execute(insert(Phone.__table__), [{"company_id": cid, "contact_id": contact_id, "number": number, "label": ""}])
+                            numbers.append(number)
+                    contact_numbers.append(numbers)
+                    notes.append(_("contact {name}").format(name=row.contact))
                 if notes:
                     merged += 1
-                    session.execute(insert(Interaction.__table__), [{
+                    history_rows.append({
                         "company_id": cid, "user_id": self.actor.id, "deal_id": None, "at": now,
                         "kind": InteractionKind.SYSTEM.value, "outcome": "import_merge",
                         "text": _("Merged from {file}, line {line}: added {what}.").format(
                             file=source_name, line=row.line, what=", ".join(notes)),
-                    }])
+                    })
                 else:
                     unchanged += 1
             if fills:
                 values = dict(fills)
                 if "city" in values:
                     values["city_search"] = fold(values["city"])
-                values["updated_at"] = now
-                values["version"] = Company.__table__.c.version + 1
-                session.execute(update(Company.__table__).where(Company.__table__.c.id == cid).values(**values))
+                updates.append((cid, values))
                 if "inn" in fills:
                     self.with_inn.add(cid)
+        if contact_rows:
+            ctable = Contact.__table__
+            for row, contact_id in zip(contact_rows, self._allocate_ids(session, ctable, len(contact_rows))):
+                row["id"] = contact_id
+            session.execute(insert(ctable), contact_rows)
+            for row, numbers in zip(contact_rows, contact_numbers):
+                phone_rows.extend({"company_id": row["company_id"], "contact_id": row["id"], "number": n, "label": ""}
+                                  for n in numbers)
+        if phone_rows:
+            session.execute(insert(Phone.__table__), phone_rows)
+        if history_rows:
+            session.execute(insert(Interaction.__table__), history_rows)
+        table = Company.__table__
+        for cid, values in updates:
+            values["updated_at"] = now
+            values["version"] = table.c.version + 1
+            session.execute(update(table).where(table.c.id == cid).values(**values))
         return merged, unchanged
 
 
