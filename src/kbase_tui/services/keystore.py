@@ -76,3 +76,25 @@ def get_key(purpose: str, database_url: str, *, create: bool = True) -> tuple[by
         with os.fdopen(fd, "wb") as handle:
             handle.write(base64.b64encode(secrets.token_bytes(32)))
     return base64.b64decode(path.read_bytes().strip()), KeyLocation("file", str(path))
+
+
+def store_key(purpose: str, database_url: str, key: bytes) -> KeyLocation:
+    """Store *key* for a database (`kbase db copy` gives the copy the source's audit key)."""
+    name = _key_name(purpose, database_url)
+    encoded = base64.b64encode(key).decode()
+    if _keyring_usable():
+        import keyring
+
+        try:
+            keyring.set_password(SERVICE, name, encoded)
+            return KeyLocation("keyring", f"{SERVICE}/{name}")
+        except Exception:
+            pass  # fall through to the key file
+    path = key_file(purpose, database_url)
+    paths.ensure_private_dir(path.parent)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, paths.PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(encoded.encode())
+    os.replace(temporary, path)
+    return KeyLocation("file", str(path))
