@@ -195,7 +195,8 @@ def _load_extra_commands() -> None:
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.startswith("cmd_"):
             mod = importlib.import_module(f"kbase_tui.cli.{module.name}")
-            EXTRA_COMMANDS.append(mod.register)
+            if mod.register not in EXTRA_COMMANDS:  # main() may run more than once in a process (tests)
+                EXTRA_COMMANDS.append(mod.register)
 
 
 def main(argv: list[str] | None = None) -> int:
