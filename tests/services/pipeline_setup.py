@@ -18,7 +18,8 @@ from kbase_tui.services.clients import write_history
 
 def hand_over(db, caller, closer, name: str = "ООО «Ромашка»", *, city: str = "Казань",
               next_step_due: date | None = None, amount: str = "0", requirements: str = "",
-              next_step: str = "", last_activity_at: datetime | None = None, history_at: datetime | None = None) -> int:
+              next_step: str = "", last_activity_at: datetime | None = None, history_at: datetime | None = None,
+              stage_code: str | None = None, supervisor_comment: str = "") -> int:
     """Create a company in the closer's pipeline with its deal; return the deal id."""
     with db.write() as session:
         company = Company(name=name, city=city, stage=Stage.PIPELINE, owner_id=closer.id, requirements=requirements)
@@ -27,7 +28,8 @@ def hand_over(db, caller, closer, name: str = "ООО «Ромашка»", *, ci
         write_history(session, caller, company.id, "call", outcome="interested", text="cold call: interested",
                       at=history_at)
         deal = Deal(company_id=company.id, closer_id=closer.id, handed_over_by_id=caller.id if caller else None,
-                    stage_code=pipeline.first_stage_code(session), requirements=requirements,
+                    stage_code=stage_code or pipeline.first_stage_code(session), requirements=requirements,
+                    supervisor_comment=supervisor_comment,
                     expected_amount=Decimal(amount), next_step_due=next_step_due, next_step=next_step)
         if last_activity_at is not None:
             deal.last_activity_at = last_activity_at

@@ -13,7 +13,7 @@ from textual.screen import Screen
 # role -> "module:Class"; each module lives in its own ui/ package.
 HOME_SCREENS: dict[str, str] = {
     "caller": "kbase_tui.ui.home.placeholder:CallerHome",
-    "closer": "kbase_tui.ui.home.placeholder:CloserHome",
+    "closer": "kbase_tui.ui.pipeline.board:CloserBoard",
     "account": "kbase_tui.ui.home.placeholder:AccountHome",
     "supervisor": "kbase_tui.ui.home.placeholder:SupervisorHome",
     "admin": "kbase_tui.ui.home.placeholder:AdminHome",

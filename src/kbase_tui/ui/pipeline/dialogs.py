@@ -1,0 +1,309 @@
+"""Dialogs of the pipeline: won, lost, reassign, supervisor's comment.
+
+Each saves through the pipeline service itself and dismisses with the result (None on Esc).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseModal
+from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+
+DIALOG_CSS = """
+{cls} {{ align: center middle; }}
+{cls} > Vertical {{ width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+    background: $surface; padding: 0 1; }}
+{cls} .title {{ text-style: bold; }}
+{cls} Label {{ color: $text-muted; }}
+{cls} OptionList {{ height: auto; max-height: 9; }}
+{cls} .error {{ color: $error; height: auto; }}
+{cls} Horizontal {{ height: auto; }}
+{cls} Button {{ margin-right: 1; }}
+"""
+
+
+class _Dialog(KbaseModal):
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Confirm"), id="dialog.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="dialog.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._saving = False
+
+    def buttons(self, label: str) -> ComposeResult:
+        yield Static("", classes="error", id="dialog-error")
+        with Horizontal():
+            yield Button(label, id="dialog-save", variant="primary")
+            yield Button(_("Cancel (Esc)"), id="dialog-cancel")
+
+    def error(self, message: str) -> None:
+        self._saving = False
+        self.query_one("#dialog-error", Static).update(Text(message))
+
+    @on(Button.Pressed, "#dialog-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#dialog-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _done(self, result) -> None:
+        self._saving = False
+        self.dismiss(result)
+
+    def _failed(self, error) -> None:
+        self.error(str(error))
+
+
+class WonDialog(_Dialog):
+    """Contract signed: date, amount, what was ordered, and the account manager who takes the client."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="WonDialog")
+
+    def __init__(self, deal_id: int, company_name: str, expected_amount: Decimal, *, today: date | None = None) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.company_name = company_name
+        self.expected_amount = expected_amount
+        self.today = today or date.today()
+        self.managers: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Contract signed: {company}").format(company=self.company_name)), classes="title")
+            yield Label(_("Contract date (dd.mm.yyyy)"))
+            yield Input(show_date(self.today), id="won-date", max_length=10)
+            yield Label(_("Contract amount"))
+            yield Input(show_amount(self.expected_amount) if self.expected_amount else "", id="won-amount", max_length=20)
+            yield Label(_("What was ordered (optional)"))
+            yield Input(id="won-items", max_length=2000)
+            yield Label(_("Account manager who takes the client"))
+            yield OptionList(id="won-manager", markup=False)
+            yield from self.buttons(_("Signed (ctrl+s)"))
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import pipeline
+
+        self.query_one("#won-amount", Input).focus()
+        self.call_service(pipeline.account_managers, self.actor, done=self._managers)
+
+    def _managers(self, managers) -> None:
+        self.managers = list(managers)
+        box = self.query_one("#won-manager", OptionList)
+        box.clear_options()
+        if not managers:
+            box.add_option(Option(Text(_("no active account manager"), style="red"), disabled=True))
+            return
+        for index, manager in enumerate(managers):
+            line = Text(manager.name)
+            line.append("  " + _("accounts: {n}").format(n=manager.load), style="dim")
+            if index == 0:
+                line.append("  " + _("(default: fewest accounts)"), style="italic")
+            box.add_option(Option(line, id=str(manager.id)))
+        box.highlighted = 0
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        self.focus_next()
+
+    @on(OptionList.OptionSelected, "#won-manager")
+    def _manager_chosen(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        try:
+            when = parse_date(self.query_one("#won-date", Input).value)
+            amount = parse_amount(self.query_one("#won-amount", Input).value)
+        except ValueError as error:
+            self.error(str(error))
+            return
+        if when is None:
+            self.error(_("Enter the contract date."))
+            return
+        if amount <= 0:
+            self.error(_("Enter the contract amount."))
+            return
+        box = self.query_one("#won-manager", OptionList)
+        manager_id = None
+        if self.managers and box.highlighted is not None and box.highlighted > 0:
+            manager_id = self.managers[box.highlighted].id  # a chosen one; the first is the default rule
+        from kbase_tui.services import pipeline
+
+        self._saving = True
+        self.call_service(pipeline.win_deal, self.actor, self.deal_id, when, amount, account_manager_id=manager_id,
+                          items=self.query_one("#won-items", Input).value, done=self._won, failed=self._failed)
+
+    def _won(self, result) -> None:
+        self.app.notify(_("{company} goes to account manager {name}.").format(
+            company=self.company_name, name=result.account_manager_name), timeout=6)
+        self._done(result)
+
+
+class LostDialog(_Dialog):
+    """The deal is lost: a reason from the configured list and a comment."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="LostDialog")
+
+    def __init__(self, deal_id: int, company_name: str) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.company_name = company_name
+        self.reasons: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Deal lost: {company}").format(company=self.company_name)), classes="title")
+            yield Label(_("Reason (1–9 or arrows)"))
+            yield OptionList(id="lost-reason", markup=False)
+            yield Label(_("Comment"))
+            yield Input(id="lost-comment", max_length=2000)
+            yield from self.buttons(_("Lost (ctrl+s)"))
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import pipeline
+
+        self.query_one("#lost-reason", OptionList).focus()
+        self.call_service(pipeline.lost_reasons, self.actor, done=self._reasons)
+
+    def _reasons(self, reasons) -> None:
+        self.reasons = list(reasons)
+        box = self.query_one("#lost-reason", OptionList)
+        box.clear_options()
+        for index, reason in enumerate(self.reasons):
+            box.add_option(Option(Text(f"{index + 1} {reason.label}"), id=reason.code))
+        if self.reasons:
+            box.highlighted = 0
+
+    def on_key(self, event) -> None:
+        if isinstance(self.focused, OptionList) and event.character and event.character.isdigit():
+            index = int(event.character) - 1
+            if 0 <= index < len(self.reasons):
+                self.query_one("#lost-reason", OptionList).highlighted = index
+                self.query_one("#lost-comment", Input).focus()
+                event.stop()
+
+    @on(OptionList.OptionSelected, "#lost-reason")
+    def _reason_chosen(self) -> None:
+        self.query_one("#lost-comment", Input).focus()
+
+    @on(Input.Submitted, "#lost-comment")
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        box = self.query_one("#lost-reason", OptionList)
+        if not self.reasons or box.highlighted is None:
+            self.error(_("Choose a reason."))
+            return
+        from kbase_tui.services import pipeline
+
+        self._saving = True
+        self.call_service(pipeline.lose_deal, self.actor, self.deal_id, self.reasons[box.highlighted].code,
+                          self.query_one("#lost-comment", Input).value, done=self._done, failed=self._failed)
+
+
+class ReassignDialog(_Dialog):
+    """Supervisor: give the deal to another closer, with an optional comment."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="ReassignDialog")
+
+    def __init__(self, deal_id: int, company_name: str, current_closer_id: int | None) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.company_name = company_name
+        self.current_closer_id = current_closer_id
+        self.closers: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Reassign: {company}").format(company=self.company_name)), classes="title")
+            yield Label(_("To first-sale manager"))
+            yield OptionList(id="reassign-closer", markup=False)
+            yield Label(_("Comment (optional)"))
+            yield Input(id="reassign-comment", max_length=2000)
+            yield from self.buttons(_("Reassign (ctrl+s)"))
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import pipeline
+
+        self.query_one("#reassign-closer", OptionList).focus()
+        self.call_service(pipeline.closers, self.actor, done=self._closers)
+
+    def _closers(self, closers) -> None:
+        self.closers = [c for c in closers if c.id != self.current_closer_id]
+        box = self.query_one("#reassign-closer", OptionList)
+        box.clear_options()
+        for closer in self.closers:
+            line = Text(closer.name)
+            line.append("  " + _("open deals: {n}").format(n=closer.load), style="dim")
+            box.add_option(Option(line, id=str(closer.id)))
+        if self.closers:
+            box.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#reassign-closer")
+    def _chosen(self) -> None:
+        self.query_one("#reassign-comment", Input).focus()
+
+    @on(Input.Submitted, "#reassign-comment")
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        box = self.query_one("#reassign-closer", OptionList)
+        if not self.closers or box.highlighted is None:
+            self.error(_("Choose a first-sale manager."))
+            return
+        from kbase_tui.services import pipeline
+
+        self._saving = True
+        self.call_service(pipeline.reassign_deal, self.actor, self.deal_id, self.closers[box.highlighted].id,
+                          self.query_one("#reassign-comment", Input).value, done=self._done, failed=self._failed)
+
+
+class CommentDialog(_Dialog):
+    """Supervisor: a comment the closer sees on the board, the card and in the history."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="CommentDialog")
+
+    def __init__(self, deal_id: int, company_name: str, current: str = "") -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.company_name = company_name
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Comment for the closer: {company}").format(company=self.company_name)), classes="title")
+            yield Input(self.current, id="comment-text", max_length=2000)
+            yield from self.buttons(_("Save (Enter)"))
+
+    def on_mount(self) -> None:
+        self.query_one("#comment-text", Input).focus()
+
+    @on(Input.Submitted, "#comment-text")
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        from kbase_tui.services import pipeline
+
+        self._saving = True
+        self.call_service(pipeline.comment_deal, self.actor, self.deal_id, self.query_one("#comment-text", Input).value,
+                          done=self._done, failed=self._failed)

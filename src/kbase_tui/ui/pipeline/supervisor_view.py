@@ -1,0 +1,208 @@
+"""The supervisor's view of the pipeline: every closer's open deals, stalest first.
+
+Filter by closer (c) and stage (g), show only stale deals (s: no activity for `pipeline.stale_days`),
+reassign a deal (r), leave a comment the closer sees (m), open the card (Enter).  Pages of 100
+rows: PgDn/PgUp at the ends of the table, or n / p.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_amount, show_date, show_datetime
+
+PAGE = 100
+
+
+class PipelineSupervisorView(KbaseScreen):
+    CSS_PATH = "pipeline.tcss"
+    HELP = _(
+        "All open deals of all first-sale managers, the longest without activity first. "
+        "c cycles the closer filter, g the stage filter, s shows only stale deals."
+    )
+    BINDINGS = [
+        Binding("enter", "open_card", _("Open card"), id="pipeview.open"),
+        Binding("r", "reassign", _("Reassign"), id="pipeview.reassign"),
+        Binding("m", "comment", _("Comment"), id="pipeview.comment"),
+        Binding("c", "cycle_closer", _("Closer filter"), id="pipeview.closer"),
+        Binding("g", "cycle_stage", _("Stage filter"), id="pipeview.stage"),
+        Binding("s", "toggle_stale", _("Stale only"), id="pipeview.stale"),
+        Binding("n", "page(1)", _("Next page"), show=False, id="pipeview.next"),
+        Binding("p", "page(-1)", _("Previous page"), show=False, id="pipeview.prev"),
+        Binding("f5", "refresh", _("Refresh"), id="pipeview.refresh"),
+        Binding("escape", "back", _("Back"), id="pipeview.back"),
+        Binding("f1", "app.help", _("Keys"), id="pipeview.help"),
+    ]
+
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__()
+        self.today = today
+        self.closers: list = []
+        self.stages: list = []
+        self.closer_index = -1  # -1: all
+        self.stage_index = -1
+        self.stale_only = False
+        self.page_offset = 0
+        self.page = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="pipeview-filters")
+        yield DataTable(id="pipeview-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import pipeline
+
+        self.title = _("Pipeline of all closers")
+        table = self.query_one(DataTable)
+        for label in (_("Company"), _("Closer"), _("Stage"), _("Amount"), _("Next step"), _("Due"),
+                      _("Last activity"), _("Comment")):
+            table.add_column(label)
+        self.call_service(pipeline.closers, self.actor, done=self._closers)
+        self.reload()
+
+    def _closers(self, closers) -> None:
+        self.closers = list(closers)
+        self._show_filters()
+
+    @on(ScreenResume)
+    def _resumed(self) -> None:
+        if self.page is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        from kbase_tui.services import pipeline
+
+        closer_id = self.closers[self.closer_index].id if self.closer_index >= 0 and self.closers else None
+        stage = self.stages[self.stage_index].code if self.stage_index >= 0 and self.stages else None
+        self.call_service(pipeline.all_deals, self.actor, closer_id=closer_id, stage_code=stage,
+                          stale_only=self.stale_only, limit=PAGE, offset=self.page_offset, today=self.today,
+                          done=self._show, group="pipeview", exclusive=True)
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def _show_filters(self) -> None:
+        text = Text()
+        text.append(_("Closer: "), style="dim")
+        text.append(self.closers[self.closer_index].name if self.closer_index >= 0 and self.closers else _("all"), style="bold")
+        text.append("   ")
+        text.append(_("Stage: "), style="dim")
+        text.append(self.stages[self.stage_index].label if self.stage_index >= 0 and self.stages else _("all"), style="bold")
+        text.append("   ")
+        if self.stale_only:
+            text.append(_("only stale"), style="bold yellow")
+        if self.page is not None:
+            text.append("   ")
+            last = min(self.page.offset + len(self.page.deals), self.page.total)
+            text.append(_("{first}–{last} of {total}").format(
+                first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total))
+            text.append("   ")
+            text.append(_("stale: no activity for {days} days").format(days=self.page.stale_days), style="yellow")
+        self.query_one("#pipeview-filters", Static).update(text)
+
+    def _show(self, page) -> None:
+        self.page = page
+        if not self.stages:
+            self.stages = list(page.stages)
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for deal in page.deals:
+            name = Text(deal.company_name, style="bold yellow" if deal.stale else "")
+            if deal.stale:
+                name.append(" ⏸", style="yellow")
+            due = Text(show_date(deal.next_step_due), style="red" if deal.overdue else "")
+            table.add_row(
+                name, Text(deal.closer_name), Text(deal.stage_label), Text(show_amount(deal.expected_amount)),
+                Text(deal.next_step), due, Text(show_datetime(deal.last_activity_at)), Text(deal.supervisor_comment),
+                key=str(deal.id),
+            )
+        if page.deals:
+            table.move_cursor(row=min(row, len(page.deals) - 1))
+        table.focus()
+        self._show_filters()
+
+    @property
+    def selected_deal(self):
+        if self.page is None or not self.page.deals:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.page.deals[row] if 0 <= row < len(self.page.deals) else None
+
+    # --- filters and pages -----------------------------------------------------------------
+    def action_cycle_closer(self) -> None:
+        if not self.closers:
+            return
+        self.closer_index = self.closer_index + 1 if self.closer_index + 1 < len(self.closers) else -1
+        self.page_offset = 0
+        self._show_filters()
+        self.reload()
+
+    def action_cycle_stage(self) -> None:
+        if not self.stages:
+            return
+        self.stage_index = self.stage_index + 1 if self.stage_index + 1 < len(self.stages) else -1
+        self.page_offset = 0
+        self._show_filters()
+        self.reload()
+
+    def action_toggle_stale(self) -> None:
+        self.stale_only = not self.stale_only
+        self.page_offset = 0
+        self.reload()
+
+    def action_page(self, delta: int) -> None:
+        if self.page is None:
+            return
+        offset = self.page_offset + delta * PAGE
+        if offset < 0 or offset >= max(self.page.total, 1):
+            return
+        self.page_offset = offset
+        self.reload()
+
+    # --- actions ------------------------------------------------------------------------------
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_card()
+
+    def action_open_card(self) -> None:
+        deal = self.selected_deal
+        if deal is not None:
+            from .card import DealCardScreen
+
+            self.app.push_screen(DealCardScreen(deal.id, today=self.today))
+
+    def action_reassign(self) -> None:
+        deal = self.selected_deal
+        if deal is not None:
+            from .dialogs import ReassignDialog
+
+            self.app.push_screen(ReassignDialog(deal.id, deal.company_name, deal.closer_id), self._changed)
+
+    def action_comment(self) -> None:
+        deal = self.selected_deal
+        if deal is not None:
+            from .dialogs import CommentDialog
+
+            self.app.push_screen(CommentDialog(deal.id, deal.company_name, deal.supervisor_comment), self._changed)
+
+    def _changed(self, result) -> None:
+        if result is not None:
+            self.reload()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,182 @@
+"""The closer's board, deal card, won/lost dialogs and the supervisor's pipeline view, driven by Pilot."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from kbase_tui.models import ClientOrder, Company, Deal, Interaction
+from kbase_tui.services import clients, pipeline
+from kbase_tui.services.errors import AccessDenied
+from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.pipeline.board import CloserBoard, StageList
+from kbase_tui.ui.pipeline.card import DealCardScreen
+from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
+
+from ..conftest import PASSWORD
+from ..services.pipeline_setup import company_of, hand_over
+
+TODAY = date(2026, 3, 10)
+
+
+async def settle(app, pilot, rounds: int = 2):
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def sign_in(app, pilot, username: str):
+    await settle(app, pilot)
+    app.screen.query_one("#username").value = username
+    app.screen.query_one("#password").value = PASSWORD
+    app.screen.query_one("#password").focus()
+    await pilot.press("enter")
+    await settle(app, pilot, 3)
+
+
+@pytest.fixture
+def team(make_user):
+    return {
+        "caller": make_user("caller", "olga", full_name="Ольга Звонарёва"),
+        "closer": make_user("closer", "petr", full_name="Пётр Сделкин"),
+        "closer2": make_user("closer", "irina", full_name="Ирина Вторая"),
+        "account": make_user("account", "anna", full_name="Анна Клиентова"),
+        "boss": make_user("supervisor", "roman", full_name="Роман Руководов"),
+    }
+
+
+def stage_lists(app) -> dict[str, StageList]:
+    return {w.code: w for w in app.screen.query(StageList)}
+
+
+async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_url, team):
+    hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", next_step_due=TODAY)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        assert isinstance(app.screen, CloserBoard)
+        lists = stage_lists(app)
+        assert [d.company_name for d in lists["new"].deals] == ["ООО «Ромашка»"]
+        assert app.focused is lists["new"]
+
+
+async def test_moving_through_the_stages_writes_history(db, db_url, team):
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot, 3)
+        await pilot.press("shift+right")
+        await settle(app, pilot, 3)
+        lists = stage_lists(app)
+        assert [d.id for d in lists["meeting_held"].deals] == [deal_id]
+        assert app.focused is lists["meeting_held"]  # the cursor follows the deal
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot, 3)
+        assert [d.id for d in stage_lists(app)["meeting_set"].deals] == [deal_id]
+    with db.read() as session:
+        moves = session.execute(
+            select(Interaction.outcome).where(Interaction.deal_id == deal_id, Interaction.kind == "stage").order_by(Interaction.id)
+        ).scalars().all()
+    assert moves == ["meeting_set", "meeting_held", "meeting_set"]
+
+
+async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_url, team):
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="90000")
+    company_id = company_of(db, deal_id)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        assert isinstance(app.screen, DealCardScreen)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        app.screen.query_one("#won-date").value = "05.03.2026"
+        app.screen.query_one("#won-amount").value = "120 000,50"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 4)
+        assert isinstance(app.screen, CloserBoard), app.screen.query_one("#dialog-error").render()
+        assert all(not w.deals for w in stage_lists(app).values())
+    with db.read() as session:
+        company = session.get(Company, company_id)
+        assert (company.stage, company.category, company.owner_id) == ("account", "active", team["account"].id)
+        order = session.execute(select(ClientOrder).where(ClientOrder.company_id == company_id)).scalar_one()
+        assert order.amount == Decimal("120000.50") and order.ordered_at == date(2026, 3, 5)
+    for call in (
+        lambda: pipeline.deal_card(db, team["closer"], deal_id),
+        lambda: pipeline.move_deal(db, team["closer"], deal_id, 1),
+        lambda: pipeline.add_deal_note(db, team["closer"], deal_id, "note", "x"),
+        lambda: clients.open_card(db, team["closer"], company_id),
+        lambda: clients.history(db, team["closer"], company_id),
+    ):
+        with pytest.raises(AccessDenied):
+            call()
+
+
+async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url, team):
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        app.screen.query_one("#card-next-step").value = "Отправить КП"
+        app.screen.query_one("#card-due").value = "12.03.2026"
+        app.screen.query_one("#card-amount").value = "250 000"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        for ch in "call":
+            await pilot.press(ch)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        await pilot.press("f7")
+        await settle(app, pilot)
+        await pilot.press("2")
+        for ch in "expensive":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await settle(app, pilot, 4)
+        assert isinstance(app.screen, CloserBoard)
+    with db.read() as session:
+        deal = session.get(Deal, deal_id)
+        assert (deal.next_step, deal.next_step_due, deal.expected_amount) == ("Отправить КП", date(2026, 3, 12), Decimal("250000"))
+        assert (deal.status, deal.lost_reason, deal.lost_comment) == ("lost", "competitor", "expensive")
+    assert [x.deal_id for x in pipeline.lost_deals(db, team["boss"])] == [deal_id]
+
+
+async def test_the_supervisor_reassigns_and_comments(db, db_url, team):
+    a = hand_over(db, team["caller"], team["closer"], "ООО «Альфа»")
+    hand_over(db, team["caller"], team["closer2"], "ООО «Бета»")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await sign_in(app, pilot, "roman")
+        await app.push_screen(PipelineSupervisorView(today=TODAY))
+        await settle(app, pilot, 3)
+        view = app.screen
+        assert {d.company_name for d in view.page.deals} == {"ООО «Альфа»", "ООО «Бета»"}
+        await pilot.press("c")  # closer filter: the first closer alphabetically (Ирина)
+        await settle(app, pilot, 3)
+        assert [d.company_name for d in view.page.deals] == ["ООО «Бета»"]
+        await pilot.press("c")
+        await settle(app, pilot, 3)
+        assert [d.id for d in view.page.deals] == [a]
+        await pilot.press("m")
+        await settle(app, pilot)
+        app.screen.query_one("#comment-text").value = "Позвони ЛПР"
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("enter")  # Ирина, the only other closer
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+    card = pipeline.deal_card(db, team["closer2"], a)
+    assert card.deal.supervisor_comment == "Позвони ЛПР"
+    assert [e.outcome for e in pipeline.deal_history(db, team["closer2"], a)[:2]] == ["reassigned", "supervisor_comment"]
