@@ -26,7 +26,7 @@ from ..base import KbaseScreen
 from ..widgets.formats import show_amount, show_date
 
 
-MIN_COLUMN = 38
+MIN_COLUMN = 30
 
 
 def deal_text(deal, *, width_hint: int = 0) -> Text:
@@ -196,7 +196,8 @@ class CloserBoard(KbaseScreen):
         boxes = list(self.query(".stage-column"))
         if not boxes:
             return
-        width = max(MIN_COLUMN, self.size.width // len(boxes))
+        visible = max(1, min(len(boxes), self.size.width // MIN_COLUMN))
+        width = max(MIN_COLUMN, self.size.width // visible)
         for box in boxes:
             box.styles.width = width
 
