@@ -1,0 +1,184 @@
+"""Dates, times, amounts and weeks as the users read and type them (both languages).
+
+    from kbase_tui.formatting import (
+        format_date, format_datetime, format_time, format_amount, format_number,
+        parse_date, parse_amount, week_bounds, weekday_names,
+    )
+
+- Dates are dd.mm.yyyy in both languages (the staff type them so): `format_date(date(2026, 12, 25))`
+  -> "25.12.2026"; `format_datetime(aware_utc)` -> "25.12.2026 14:05" in the server's local time
+  (the TZ environment variable).  None -> "".
+- Amounts with thousands separators by the current language, through Babel:
+  ru "1 234 567,50 ₽" (non-breaking spaces, decimal comma), en "₽1,234,567.50";
+  `currency=False` drops the sign, `cents=False` rounds to whole roubles.
+- The week starts on Monday: `week_bounds(day)` -> (Monday, Sunday) of its week.
+- `parse_date` accepts dd.mm.yyyy, d.m.yy, dd.mm (this year) and yyyy-mm-dd; `parse_amount` accepts
+  "1 234,50", "1,234.50", "1234.5", "1 234 ₽".  Both raise ValueError with a translated message.
+
+No Textual and no database here: services, CLI and screens all use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
+
+from kbase_tui.i18n import _, current_language
+
+DATE_PATTERN = "%d.%m.%Y"
+DATETIME_PATTERN = "%d.%m.%Y %H:%M"
+CURRENCY_SIGN = "₽"
+_NBSP = "\u00a0"
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+
+
+@functools.cache
+def _locale(language: str):
+    from babel import Locale
+
+    return Locale.parse(language)
+
+
+def _lang(language: str | None) -> str:
+    return language or current_language()
+
+
+# --- dates and times ------------------------------------------------------------------
+
+def format_date(value: date | datetime | None) -> str:
+    """dd.mm.yyyy; an aware datetime is shown in local time; None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return value.strftime(DATE_PATTERN)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """dd.mm.yyyy HH:MM in local time (an aware UTC timestamp from the database); None -> ''."""
+    if value is None:
+        return ""
+    return local(value).strftime(DATETIME_PATTERN)
+
+
+def format_time(value: datetime | None) -> str:
+    """HH:MM in local time; None -> ''."""
+    if value is None:
+        return ""
+    return local(value).strftime("%H:%M")
+
+
+def local(value: datetime) -> datetime:
+    """An aware timestamp in the server's local time zone (naive values are taken as local already)."""
+    return value.astimezone() if value.tzinfo is not None else value
+
+
+def parse_date(text: str, *, today: date | None = None) -> date | None:
+    """'25.12.2026', '25.12.26', '5.1.2026', '25.12' (this year), '2026-12-25' -> date; '' -> None."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    match = re.fullmatch(r"(\d{1,2})[./](\d{1,2})(?:[./](\d{2}|\d{4}))?", raw)
+    try:
+        if match:
+            day, month, year = match.groups()
+            if year is None:
+                year_number = (today or date.today()).year
+            elif len(year) == 2:
+                year_number = 2000 + int(year)
+            else:
+                year_number = int(year)
+            return date(year_number, int(month), int(day))
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        pass
+    raise ValueError(_("Write the date as dd.mm.yyyy: {text}").format(text=raw[:20]))
+
+
+# --- weeks --------------------------------------------------------------------------------
+
+def week_bounds(day: date | datetime) -> tuple[date, date]:
+    """(Monday, Sunday) of the week that holds *day*: the week starts on Monday."""
+    if isinstance(day, datetime):
+        day = local(day).date()
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def weekday_names(*, short: bool = True, language: str | None = None) -> list[str]:
+    """Day names from Monday to Sunday in the current language ('пн', 'вт' ... / 'Mon', 'Tue' ...)."""
+    names = _locale(_lang(language)).days["format"]["abbreviated" if short else "wide"]
+    return [str(names[index]) for index in range(7)]
+
+
+def format_week(day: date | datetime) -> str:
+    """'22.12.2026 – 28.12.2026': the Monday-to-Sunday week that holds *day*."""
+    monday, sunday = week_bounds(day)
+    return f"{format_date(monday)} – {format_date(sunday)}"
+
+
+# --- numbers and money ------------------------------------------------------------------
+
+def format_number(value: int | Decimal | float | None, *, language: str | None = None) -> str:
+    """Whole number with thousands separators: ru '12 345', en '12,345'; None -> ''."""
+    if value is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    return format_decimal(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP), format="#,##0", locale=_locale(_lang(language)))
+
+
+def format_amount(
+    value: Decimal | int | float | None, *, currency: bool = True, cents: bool = True, language: str | None = None
+) -> str:
+    """ru '1 234 567,50 ₽', en '₽1,234,567.50'; currency=False: the number only; None -> ''."""
+    if value is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    lang = _lang(language)
+    amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    amount = amount.quantize(Decimal("0.01") if cents else Decimal(1), ROUND_HALF_UP)
+    number = format_decimal(abs(amount), format="#,##0.00" if cents else "#,##0", locale=_locale(lang))
+    sign = "-" if amount < 0 else ""
+    if not currency:
+        return sign + number
+    if lang == "ru":
+        return f"{sign}{number}{_NBSP}{CURRENCY_SIGN}"
+    return f"{sign}{CURRENCY_SIGN}{number}"
+
+
+def parse_amount(text: str, *, language: str | None = None) -> Decimal:
+    """'1 234,50' / '1,234.50' / '1234.5' / '1 234 ₽' -> Decimal('1234.50'); '' -> 0.
+
+    Negative, too large or not a number -> ValueError.  With a single comma, Russian reads it as
+    the decimal point, English as a thousands separator when three digits follow it.
+    """
+    raw = (text or "").strip()
+    cleaned = _SPACES.sub("", raw.replace(CURRENCY_SIGN, "").replace("руб.", "").replace("руб", "").replace("RUB", ""))
+    if not cleaned:
+        return Decimal("0")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        group_mark = "." if decimal_mark == "," else ","
+        cleaned = cleaned.replace(group_mark, "").replace(decimal_mark, ".")
+    elif "," in cleaned:
+        parts = cleaned.split(",")
+        grouped = len(parts) > 2 or (_lang(language) != "ru" and len(parts[-1]) == 3)
+        cleaned = cleaned.replace(",", "") if grouped else cleaned.replace(",", ".")
+    elif cleaned.count(".") > 1:
+        cleaned = cleaned.replace(".", "")
+    try:
+        if not re.fullmatch(r"-?\d+(\.\d*)?|-?\.\d+", cleaned):
+            raise InvalidOperation
+        amount = Decimal(cleaned).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError(_("Not an amount: {text}").format(text=raw[:20])) from None
+    if amount < 0 or amount >= Decimal("1e14"):
+        raise ValueError(_("Not an amount: {text}").format(text=raw[:20]))
+    return amount

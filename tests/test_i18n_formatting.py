@@ -1,0 +1,133 @@
+"""Dates dd.mm.yyyy, amounts with thousands separators by language, Monday weeks (kbase_tui.formatting)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from kbase_tui import i18n
+from kbase_tui.formatting import (
+    format_amount, format_date, format_datetime, format_number, format_week, parse_amount, parse_date,
+    week_bounds, weekday_names,
+)
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def russian():
+    before = i18n.current_language()
+    i18n.set_language("ru")
+    yield
+    i18n.set_language(before)
+
+
+@pytest.fixture
+def moscow_time():
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Moscow"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def test_dates_are_day_month_year():
+    assert format_date(date(2026, 3, 7)) == "07.03.2026"
+    assert format_date(None) == ""
+
+
+def test_a_utc_timestamp_is_shown_in_local_time(moscow_time):
+    stamp = datetime(2026, 12, 31, 21, 30, tzinfo=timezone.utc)
+    assert format_datetime(stamp) == "01.01.2027 00:30"
+    assert format_date(stamp) == "01.01.2027"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("25.12.2026", date(2026, 12, 25)),
+        ("5.1.2026", date(2026, 1, 5)),
+        ("25.12.26", date(2026, 12, 25)),
+        ("2026-12-25", date(2026, 12, 25)),
+        (" 25/12/2026 ", date(2026, 12, 25)),
+    ],
+)
+def test_parse_date_accepts_the_usual_forms(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_parse_date_without_a_year_takes_this_year():
+    assert parse_date("25.12", today=date(2027, 3, 1)) == date(2027, 12, 25)
+
+
+def test_parse_date_empty_and_wrong():
+    assert parse_date("") is None
+    for wrong in ("31.02.2026", "12/25", "завтра", "2026-13-01"):
+        with pytest.raises(ValueError):
+            parse_date(wrong)
+
+
+def test_russian_amounts_group_with_non_breaking_spaces_and_a_decimal_comma(russian):
+    assert format_amount(Decimal("1234567.5")) == f"1{NBSP}234{NBSP}567,50{NBSP}₽"
+    assert format_amount(Decimal("1234567.5"), currency=False) == f"1{NBSP}234{NBSP}567,50"
+    assert format_amount(1234567, cents=False) == f"1{NBSP}234{NBSP}567{NBSP}₽"
+    assert format_amount(Decimal("-5")) == f"-5,00{NBSP}₽"
+    assert format_number(12345) == f"12{NBSP}345"
+
+
+def test_english_amounts_group_with_commas():
+    assert format_amount(Decimal("1234567.5"), language="en") == "₽1,234,567.50"
+    assert format_amount(Decimal("1234567.5"), currency=False, language="en") == "1,234,567.50"
+    assert format_number(12345, language="en") == "12,345"
+    assert format_amount(None) == ""
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("1 234,50", "ru", Decimal("1234.50")),
+        (f"1{NBSP}234{NBSP}567,5{NBSP}₽", "ru", Decimal("1234567.50")),
+        ("1,234.50", "en", Decimal("1234.50")),
+        ("1.234,50", "ru", Decimal("1234.50")),
+        ("1,234", "en", Decimal("1234.00")),
+        ("1,5", "ru", Decimal("1.50")),
+        ("1234.5", "ru", Decimal("1234.50")),
+        ("", "ru", Decimal("0")),
+    ],
+)
+def test_parse_amount(text, language, expected):
+    assert parse_amount(text, language=language) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "1e20", "12,3,4.5.6x"])
+def test_parse_amount_refuses_junk(text):
+    with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+def test_the_week_starts_on_monday():
+    # 25.12.2026 is a Friday.
+    assert week_bounds(date(2026, 12, 25)) == (date(2026, 12, 21), date(2026, 12, 27))
+    assert week_bounds(date(2026, 12, 21)) == (date(2026, 12, 21), date(2026, 12, 27))
+    assert week_bounds(date(2026, 12, 27)) == (date(2026, 12, 21), date(2026, 12, 27))
+    assert format_week(date(2026, 12, 25)) == "21.12.2026 – 27.12.2026"
+
+
+def test_weekday_names_start_on_monday(russian):
+    assert weekday_names()[0] == "пн"
+    assert weekday_names(language="en")[0] == "Mon"
+    assert weekday_names(short=False, language="en")[6] == "Sunday"
+
+
+def test_messages_are_translated(russian):
+    with pytest.raises(ValueError) as error:
+        parse_date("32.01.2026")
+    assert "дд.мм.гггг" in str(error.value)
