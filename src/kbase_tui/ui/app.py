@@ -13,10 +13,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, current_language
 from kbase_tui.labels import role_label
 
 from .errors import log_unexpected
+from .language import apply as apply_language, language_commands, palette_binding
 
 if TYPE_CHECKING:
     from kbase_tui.services.db import Database
@@ -39,6 +40,9 @@ class KbaseApp(App[None]):
         self._database = database
         self._database_lock = threading.Lock()
         self.actor: "Actor | None" = None
+        # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
+        self.default_language = current_language()
+        palette_binding(self)
 
     # --- database -------------------------------------------------------------
     def database_ready(self) -> "Database":
@@ -69,6 +73,7 @@ class KbaseApp(App[None]):
         from .home import home_screen_for
 
         self.actor = actor
+        apply_language(self, actor.language or self.default_language)
         self.sub_title = f"{actor.label} · {role_label(actor.role)}"
         screen = home_screen_for(actor.role)
         # The login screen stays at the bottom of the stack: log out pops back to it.
@@ -87,6 +92,7 @@ class KbaseApp(App[None]):
             self.pop_screen()
         if len(self.screen_stack) == 2:
             self.pop_screen()
+        apply_language(self, self.default_language)
         if not isinstance(self.screen, LoginScreen):
             self.push_screen(LoginScreen())
         else:
@@ -168,6 +174,7 @@ class KbaseApp(App[None]):
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         if self.actor is not None:
             yield SystemCommand(_("Log out"), _("Back to the sign-in screen"), self.action_logout)
+            yield from language_commands(self)
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
 
