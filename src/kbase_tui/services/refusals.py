@@ -370,3 +370,23 @@ def active_callers(db: Database, actor: Actor) -> list[CallerChoice]:
             .order_by(User.full_name, User.username)
         ).all()
         return [CallerChoice(uid, full or login) for uid, full, login in rows]
+
+
+@dataclass(frozen=True)
+class DeskSummary:
+    undecided_this_week: int
+    overdue: int
+
+
+def desk_summary(db: Database, actor: Actor) -> DeskSummary:
+    """The two figures at the top of the supervisor's desk."""
+    with db.read() as session:
+        _supervisor(session, actor)
+        monday, sunday = current_week()
+        week = select(func.count()).select_from(Refusal).where(
+            Refusal.decision.is_(None), Refusal.refused_at >= day_start(monday),
+            Refusal.refused_at < day_start(sunday + timedelta(days=1)),
+        )
+        before = utcnow() - timedelta(days=OVERDUE_DAYS)
+        overdue = select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
+        return DeskSummary(session.execute(week).scalar_one(), session.execute(overdue).scalar_one())

@@ -15,7 +15,7 @@ HOME_SCREENS: dict[str, str] = {
     "caller": "kbase_tui.ui.home.placeholder:CallerHome",
     "closer": "kbase_tui.ui.pipeline.board:CloserBoard",
     "account": "kbase_tui.ui.home.placeholder:AccountHome",
-    "supervisor": "kbase_tui.ui.home.placeholder:SupervisorHome",
+    "supervisor": "kbase_tui.ui.supervisor.desk:SupervisorDesk",
     "admin": "kbase_tui.ui.home.placeholder:AdminHome",
 }
 

@@ -1,0 +1,1 @@
+"""The head of sales' desk: refusal review, staff departures, reports, import and export."""

@@ -1,0 +1,115 @@
+"""The supervisor's desk: one screen that leads to every supervisor screen by one key.
+
+Screens built by other parts of kbase (pipeline overview, accounts, lost list, call scripts,
+audit) are imported only when opened; one that is not installed yet says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+
+# (key, name, label, "module:Class") -- the desk's menu, its keys and the command palette.
+DESTINATIONS: list[tuple[str, str, str, str]] = [
+    ("r", "review", _("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
+    ("t", "transfer", _("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
+    ("p", "reports", _("Reports"), "kbase_tui.ui.supervisor.reports:ReportsScreen"),
+    ("g", "targets", _("Targets per user"), "kbase_tui.ui.supervisor.targets:TargetsEditor"),
+    ("i", "import", _("Import companies"), "kbase_tui.ui.supervisor.import_dialog:ImportDialog"),
+    ("e", "export", _("Export companies"), "kbase_tui.ui.supervisor.export_dialog:ExportDialog"),
+    ("v", "pipeline", _("Pipeline of all closers"), "kbase_tui.ui.pipeline.supervisor_view:PipelineSupervisorView"),
+    ("a", "accounts", _("Accounts by manager"), "kbase_tui.ui.accounts.supervisor_view:AccountsSupervisorView"),
+    ("l", "lost", _("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
+    ("s", "scripts", _("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
+    ("u", "audit", _("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
+]
+
+
+# Footer labels (the rest are in F1 help and the command palette).
+SHORT = {"review": _("Refusals"), "transfer": _("Transfer portfolio"), "reports": _("Reports"),
+         "import": _("Import"), "export": _("Export")}
+
+
+def load_screen_class(target: str):
+    """The class behind "module:Class", or None when that part of kbase is not there yet."""
+    module_name, _sep, class_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and module_name.startswith(error.name):
+            return None
+        raise
+    return getattr(module, class_name, None)
+
+
+class SupervisorDesk(KbaseScreen):
+    CSS_PATH = "supervisor.tcss"
+    HELP = _(
+        "The head of sales' desk. Each line opens a screen; its key opens it from here. "
+        "Esc on any of those screens comes back here."
+    )
+    BINDINGS = [
+        *(Binding(key, f"open('{name}')", SHORT.get(name, label), show=name in SHORT, id=f"supervisor.desk.{name}")
+          for key, name, label, _t in DESTINATIONS),
+        Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
+        Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
+        Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="desk-summary")
+        yield OptionList(
+            *(Option(Text.assemble((f" {key} ", "bold reverse"), "  ", label), id=name)
+              for key, name, label, _t in DESTINATIONS),
+            id="desk-menu",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Supervisor's desk")
+        self.query_one(OptionList).focus()
+        self.action_refresh()
+
+    @on(ScreenResume)
+    def _resumed(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        from kbase_tui.services import refusals
+
+        self.call_service(refusals.desk_summary, self.actor, done=self._show_summary, group="desk-summary",
+                          exclusive=True)
+
+    def _show_summary(self, summary) -> None:
+        text = Text()
+        text.append(_("Refusals this week waiting for a decision: {n}").format(n=summary.undecided_this_week))
+        if summary.overdue:
+            text.append("   ")
+            text.append(_("Older than a week, undecided: {n}").format(n=summary.overdue), style="bold red")
+        self.query_one("#desk-summary", Static).update(text)
+
+    @on(OptionList.OptionSelected, "#desk-menu")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_open(event.option.id or "")
+
+    def action_open(self, name: str) -> None:
+        target = next((t for _k, n, _l, t in DESTINATIONS if n == name), None)
+        if target is None:
+            return
+        screen_class = load_screen_class(target)
+        if screen_class is None:
+            self.notify(_("Not available yet."), severity="warning")
+            return
+        self.app.push_screen(screen_class())

@@ -1,0 +1,282 @@
+"""The refusal list (лист отказов): the week's refusals and the supervisor's decisions.
+
+Rows come from the database a page (200) at a time and more load as the cursor nears the
+end, so the list opens at once with 100,000 refusals.  Space selects; a decision applies to
+the selected rows, or to the row under the cursor when none is selected.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_date, show_datetime
+from .dialogs import ConfirmDialog, OfferDialog, RefusalFilterDialog, ShelveDialog
+
+PAGE = 200
+LOAD_MORE_AT = 30  # rows before the end
+
+
+def decision_label(decision: str | None) -> str:
+    return {
+        "special_offer": _("special offer"),
+        "shelve": _("shelved"),
+        "do_not_call": _("do not call"),
+    }.get(decision or "", "")
+
+
+class RefusalReview(KbaseScreen):
+    CSS_PATH = "supervisor.tcss"
+    HELP = _(
+        "Refusals of the current week (Monday to Sunday) waiting for a decision; red rows are "
+        "older than a week and still undecided. Space selects rows; o, s and d decide for the "
+        "selected rows, or for the row under the cursor."
+    )
+    BINDINGS = [
+        Binding("space", "toggle", _("Select"), id="supervisor.review.select"),
+        Binding("a", "select_all", _("Select all loaded"), show=False, id="supervisor.review.select_all"),
+        Binding("o", "offer", _("Special offer"), id="supervisor.review.offer"),
+        Binding("s", "shelve", _("Shelve"), id="supervisor.review.shelve"),
+        Binding("d", "do_not_call", _("Do not call"), id="supervisor.review.dnc"),
+        Binding("f", "filter", _("Filter"), id="supervisor.review.filter"),
+        Binding("w", "this_week", _("This week"), show=False, id="supervisor.review.week"),
+        Binding("u", "cycle_status", _("Undecided/decided/all"), show=False, id="supervisor.review.status"),
+        Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.review.refresh"),
+        Binding("escape", "back", _("Back"), id="supervisor.review.back"),
+        Binding("f1", "app.help", _("Keys"), id="supervisor.review.help"),
+    ]
+
+    def __init__(self, *, today: date | None = None) -> None:
+        from kbase_tui.services.refusals import RefusalFilter
+
+        super().__init__()
+        self.filter = RefusalFilter.this_week(today)
+        self.rows: dict[int, object] = {}
+        self.selected: set[int] = set()
+        self.next_cursor = None
+        self.loading = False
+        self.total = 0
+        self.generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="review-filters")
+        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="review-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Refusal review")
+        table = self.query_one(DataTable)
+        table.add_column("✓", key="sel", width=1)
+        for key, label in (("at", _("Refused")), ("company", _("Company")), ("city", _("City")),
+                           ("industry", _("Industry")), ("channel", _("Channel")), ("caller", _("Caller")),
+                           ("reason", _("Reason")), ("decision", _("Decision"))):
+            table.add_column(label, key=key)
+        table.focus()
+        self.action_reload()
+
+    # --- loading ------------------------------------------------------------------
+    def action_reload(self) -> None:
+        from kbase_tui.services import refusals
+
+        self.generation += 1
+        self.rows.clear()
+        self.selected.clear()
+        self.next_cursor = None
+        self.query_one(DataTable).clear()
+        self._show_filters()
+        self.loading = True
+        generation = self.generation
+        self.call_service(refusals.list_refusals, self.actor, self.filter, limit=PAGE,
+                          done=lambda page: self._page(page, generation), failed=self._failed)
+        self.call_service(refusals.count_refusals, self.actor, self.filter,
+                          done=lambda n: self._count(n, generation))
+
+    def _failed(self, error) -> None:
+        self.loading = False
+        self.notify(str(error), severity="error")
+
+    def _count(self, total: int, generation: int) -> None:
+        if generation == self.generation:
+            self.total = total
+            self._show_status()
+
+    def _load_more(self) -> None:
+        from kbase_tui.services import refusals
+
+        if self.loading or self.next_cursor is None:
+            return
+        self.loading = True
+        generation = self.generation
+        self.call_service(refusals.list_refusals, self.actor, self.filter, after=self.next_cursor, limit=PAGE,
+                          done=lambda page: self._page(page, generation), failed=self._failed)
+
+    def _page(self, page, generation: int) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        table = self.query_one(DataTable)
+        for row in page.rows:
+            if row.id in self.rows:
+                continue
+            self.rows[row.id] = row
+            style = "bold red" if row.overdue else ""
+            table.add_row(
+                Text(" "), Text(show_datetime(row.refused_at), style=style), Text(row.company_name, style=style),
+                Text(row.city), Text(row.industry), Text(row.channel), Text(row.caller_name), Text(row.reason_label),
+                Text(self._decision_text(row)), key=str(row.id),
+            )
+        self.next_cursor = page.next_cursor
+        self._show_status()
+
+    @staticmethod
+    def _decision_text(row) -> str:
+        if not row.decision:
+            return ""
+        text = decision_label(row.decision)
+        if row.decision == "shelve" and row.shelved_until:
+            text += " " + show_date(row.shelved_until.astimezone().date())
+        return text
+
+    def _show_filters(self) -> None:
+        f = self.filter
+        parts = [
+            _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…"),
+            {"undecided": _("waiting for a decision"), "decided": _("decided"), "all": _("all")}.get(f.status, f.status),
+        ]
+        for label, value in ((_("reason"), f.reason_code), (_("channel"), f.channel), (_("industry"), f.industry)):
+            if value:
+                parts.append(f"{label}: {value}")
+        if f.caller_id is not None:
+            parts.append(_("one caller"))
+        self.query_one("#review-filters", Static).update(Text(" · ".join(parts)))
+
+    def _show_status(self) -> None:
+        loaded = len(self.rows)
+        text = _("{loaded} of {total} shown · {selected} selected").format(
+            loaded=loaded, total=self.total, selected=len(self.selected))
+        self.query_one("#review-status", Static).update(Text(text))
+
+    @on(DataTable.RowHighlighted, "#review-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(DataTable)
+        if event.cursor_row >= table.row_count - LOAD_MORE_AT:
+            self._load_more()
+
+    # --- selection ------------------------------------------------------------------
+    def _cursor_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(key.value) if key and key.value else None
+
+    def action_toggle(self) -> None:
+        refusal_id = self._cursor_id()
+        if refusal_id is None:
+            return
+        table = self.query_one(DataTable)
+        if refusal_id in self.selected:
+            self.selected.discard(refusal_id)
+            table.update_cell(str(refusal_id), "sel", Text(" "))
+        else:
+            self.selected.add(refusal_id)
+            table.update_cell(str(refusal_id), "sel", Text("✓", style="bold"))
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._show_status()
+
+    def action_select_all(self) -> None:
+        table = self.query_one(DataTable)
+        everything = set(self.rows)
+        clear = self.selected == everything
+        self.selected = set() if clear else everything
+        for refusal_id in self.rows:
+            table.update_cell(str(refusal_id), "sel", Text(" " if clear else "✓", style="bold"))
+        self._show_status()
+
+    def _targets(self) -> list[int]:
+        if self.selected:
+            return sorted(self.selected)
+        current = self._cursor_id()
+        return [current] if current is not None else []
+
+    # --- decisions ----------------------------------------------------------------
+    def action_offer(self) -> None:
+        from kbase_tui.services import refusals
+
+        targets = self._targets()
+        if not targets:
+            return
+        self.call_service(refusals.active_callers, self.actor, done=lambda callers: self.app.push_screen(
+            OfferDialog(len(targets), callers), lambda result: self._offer_chosen(targets, result)))
+
+    def _offer_chosen(self, targets: list[int], result) -> None:
+        if not result:
+            return
+        text, caller_id = result
+        self._decide(targets, "special_offer", offer_text=text, offer_user_id=caller_id)
+
+    def action_shelve(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        suggestion = date.today() + timedelta(days=90)
+        self.app.push_screen(ShelveDialog(len(targets), suggestion),
+                             lambda day: day and self._decide(targets, "shelve", shelve_until=day))
+
+    def action_do_not_call(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        question = _("Never call these {n} companies again?").format(n=len(targets))
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._decide(targets, "do_not_call"))
+
+    def _decide(self, targets: list[int], decision: str, **options) -> None:
+        from kbase_tui.services import refusals
+
+        self.call_service(refusals.decide, self.actor, targets, decision, **options, done=self._decided)
+
+    def _decided(self, result) -> None:
+        message = _("Decided: {n}").format(n=result.decided)
+        if result.skipped:
+            message += " · " + _("skipped: {n} (moved on to another stage)").format(n=len(result.skipped))
+        self.notify(message)
+        self.action_reload()
+
+    # --- filters ---------------------------------------------------------------------
+    def action_filter(self) -> None:
+        from kbase_tui.services import refusals
+
+        self.call_service(refusals.filter_choices, self.actor, done=lambda choices: self.app.push_screen(
+            RefusalFilterDialog(self.filter, choices), self._filtered))
+
+    def _filtered(self, new_filter) -> None:
+        if new_filter is not None:
+            self.filter = new_filter
+            self.action_reload()
+
+    def action_this_week(self) -> None:
+        from kbase_tui.services.refusals import RefusalFilter
+
+        self.filter = RefusalFilter.this_week()
+        self.action_reload()
+
+    def action_cycle_status(self) -> None:
+        from dataclasses import replace
+
+        order = ["undecided", "decided", "all"]
+        self.filter = replace(self.filter, status=order[(order.index(self.filter.status) + 1) % 3])
+        self.action_reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

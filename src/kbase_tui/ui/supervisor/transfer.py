@@ -1,0 +1,99 @@
+"""A manager leaves: pick the user, see what they hold, choose who receives it, confirm."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Label, Select, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import role_label
+
+from .dialogs import ConfirmDialog, SupervisorModal
+
+SPREAD = -1
+
+
+class TransferDialog(SupervisorModal):
+    """Ctrl+S transfers (after a confirmation); the user who leaves is disabled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.staff: list = []
+        self.counts = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Transfer a portfolio: a manager leaves")), classes="dialog-title")
+            yield Label(_("Who leaves"))
+            yield Select([], prompt=_("Choose a user"), id="transfer-from")
+            yield Static("", id="transfer-counts")
+            yield Label(_("Who receives"))
+            yield Select([], prompt=_("Choose a receiver"), id="transfer-to")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S transfers and disables the user; nothing is deleted. Esc cancels.")),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import transfer
+
+        self.call_service(transfer.staff, self.actor, done=self._staff)
+
+    def _staff(self, staff) -> None:
+        self.staff = [s for s in staff if not s.disabled and s.id != self.actor.id]
+        self.query_one("#transfer-from", Select).set_options(
+            [(f"{s.name} · {role_label(s.role)}", s.id) for s in self.staff])
+        self.query_one("#transfer-from", Select).focus()
+
+    @on(Select.Changed, "#transfer-from")
+    def _leaver_chosen(self, event: Select.Changed) -> None:
+        from kbase_tui.services import transfer
+
+        receiver = self.query_one("#transfer-to", Select)
+        if not isinstance(event.value, int):
+            receiver.set_options([])
+            return
+        leaver = next(s for s in self.staff if s.id == event.value)
+        colleagues = [s for s in self.staff if s.role == leaver.role and s.id != leaver.id]
+        options = [(_("Spread evenly over all active colleagues ({n})").format(n=len(colleagues)), SPREAD)] if colleagues else []
+        options += [(s.name, s.id) for s in colleagues]
+        receiver.set_options(options)
+        if colleagues:
+            receiver.value = SPREAD
+        self.call_service(transfer.portfolio, self.actor, leaver.id, done=self._show_counts)
+
+    def _show_counts(self, counts) -> None:
+        self.counts = counts
+        text = _(
+            "Companies: {companies} · open deals: {deals} · callbacks: {callbacks} · special offers: {offers} · "
+            "open tasks: {tasks} · leads held now: {held}"
+        ).format(companies=counts.companies, deals=counts.deals, callbacks=counts.callbacks,
+                 offers=counts.special_offers, tasks=counts.tasks, held=counts.held_leads)
+        self.query_one("#transfer-counts", Static).update(Text(text))
+
+    def action_accept(self) -> None:
+        leaver = self.query_one("#transfer-from", Select).value
+        receiver = self.query_one("#transfer-to", Select).value
+        if not isinstance(leaver, int):
+            self.error(_("Choose the user who leaves."))
+            return
+        if not isinstance(receiver, int):
+            self.error(_("Choose who receives the portfolio."))
+            return
+        name = next(s.name for s in self.staff if s.id == leaver)
+        question = _("Transfer everything of {name} and disable the account?").format(name=name)
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._transfer(leaver, receiver))
+
+    def _transfer(self, leaver: int, receiver: int) -> None:
+        from kbase_tui.services import transfer
+
+        self.call_service(transfer.transfer_portfolio, self.actor, leaver, None if receiver == SPREAD else receiver,
+                          done=self._done, failed=lambda error: self.error(str(error)))
+
+    def _done(self, result) -> None:
+        receivers = ", ".join(f"{name}: {n}" for _id, name, n in result.receivers)
+        self.notify(_("Portfolio of {name} transferred ({receivers}); the account is disabled.").format(
+            name=result.counts.user_name, receivers=receivers), timeout=8)
+        self.dismiss(result)

@@ -1,0 +1,222 @@
+"""The supervisor's desk in a real app: refusal decisions and their effect on the queue, transfer,
+import, export, and other roles that cannot reach any of it by key or command."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kbase_tui.models import Company, Refusal, User
+from kbase_tui.ui.app import KbaseApp
+
+from ..conftest import PASSWORD
+from ..services.supervisor_data import add_company, refused_company
+from .helpers import settle, sign_in
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
+
+
+async def _open_review(app, pilot):
+    from kbase_tui.ui.supervisor.review import RefusalReview
+
+    await pilot.press("r")
+    await settle(app, pilot)
+    assert isinstance(app.screen, RefusalReview)
+    return app.screen
+
+
+async def test_supervisor_lands_on_the_desk_and_sees_the_weeks_refusals(db, make_user):
+    from kbase_tui.ui.supervisor.desk import SupervisorDesk
+
+    make_user("supervisor", "boss")
+    caller = make_user("caller", full_name="Анна")
+    refused_company(db, caller.id, "[bold red]Ромашка[/]")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        assert isinstance(app.screen, SupervisorDesk)
+        assert "waiting for a decision: 1" in str(app.screen.query_one("#desk-summary").render())
+        review = await _open_review(app, pilot)
+        table = review.query_one("#review-table")
+        assert table.row_count == 1
+        # Hostile markup is shown literally, never interpreted.
+        assert table.get_row_at(0)[2].plain == "[bold red]Ромашка[/]"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SupervisorDesk)
+
+
+async def test_special_offer_for_two_selected_refusals_puts_them_first_in_the_queue(db, make_user):
+    make_user("supervisor", "boss")
+    anna = make_user("caller", "anna")
+    first = refused_company(db, anna.id, "Первая")
+    second = refused_company(db, anna.id, "Вторая")
+    untouched = refused_company(db, anna.id, "Третья")
+    ordinary = add_company(db, "Обычный лид", in_queue=True)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        review = await _open_review(app, pilot)
+        table = review.query_one("#review-table")
+        keys = [table.coordinate_to_cell_key((row, 0)).row_key.value for row in range(table.row_count)]
+        wanted = {str(first[1]), str(second[1])}
+        for row, key in enumerate(keys):
+            table.move_cursor(row=row)
+            if key in wanted:
+                await pilot.press("space")
+        assert review.selected == {first[1], second[1]}
+        await pilot.press("o")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#offer-text").text = "Discount 15% on the first lot"
+        dialog.query_one("#offer-caller").value = anna.id
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is review
+        assert review.query_one("#review-table").row_count == 1  # only the undecided one is left
+    with db.read() as s:
+        for company_id, refusal_id in (first, second):
+            company = s.get(Company, company_id)
+            assert (company.in_queue, company.queue_rank, company.special_offer_user_id) == (True, 10, anna.id)
+            assert company.special_offer == "Discount 15% on the first lot"
+            assert s.get(Refusal, refusal_id).decision == "special_offer"
+        assert s.get(Refusal, untouched[1]).decision is None
+        # Ahead of ordinary leads in the queue's own order (queue_rank, last_tried_at, id).
+        order = s.execute(select(Company.id).where(Company.in_queue.is_(True))
+                          .order_by(Company.queue_rank, Company.last_tried_at, Company.id)).scalars().all()
+        assert order[:2] == sorted([first[0], second[0]]) and order[-1] == ordinary
+
+
+async def test_shelve_and_do_not_call_from_the_keyboard(db, make_user):
+    make_user("supervisor", "boss")
+    shelved = refused_company(db, None, "Отложить")
+    never = refused_company(db, None, "Не звонить", at=None)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        review = await _open_review(app, pilot)
+        table = review.query_one("#review-table")
+        row_of = {table.coordinate_to_cell_key((r, 0)).row_key.value: r for r in range(table.row_count)}
+        table.move_cursor(row=row_of[str(shelved[1])])
+        await pilot.press("s")
+        await settle(app, pilot)
+        until = date.today() + timedelta(days=45)
+        app.screen.query_one("#shelve-date").value = until.strftime("%d.%m.%Y")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = review.query_one("#review-table")
+        assert table.row_count == 1
+        table.move_cursor(row=0)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert review.query_one("#review-table").row_count == 0
+    with db.read() as s:
+        c = s.get(Company, shelved[0])
+        assert c.shelved_until.astimezone().date() == until and c.not_before == c.shelved_until
+        assert s.get(Company, never[0]).category == "do_not_call"
+
+
+async def test_transfer_dialog_moves_the_portfolio_and_disables_the_user(db, make_user):
+    make_user("supervisor", "boss")
+    leaver = make_user("closer", "leaver", full_name="Уходит")
+    heir = make_user("closer", "heir", full_name="Остаётся")
+    company_id = add_company(db, "Сделка", stage="pipeline", owner_id=leaver.id)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("t")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#transfer-from").value = leaver.id
+        await settle(app, pilot)
+        assert "Companies: 1" in str(dialog.query_one("#transfer-counts").render())
+        dialog.query_one("#transfer-to").value = heir.id
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        from kbase_tui.ui.supervisor.desk import SupervisorDesk
+
+        assert isinstance(app.screen, SupervisorDesk)
+    with db.read() as s:
+        assert s.get(Company, company_id).owner_id == heir.id
+        assert s.get(User, leaver.id).disabled
+
+
+async def test_import_dialog_shows_progress_report_and_rejects(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    source = tmp_path / "messy.csv"
+    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", source)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#import-path").value = str(source)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        report = str(dialog.query_one("#import-report").render())
+        assert "New companies: 4" in report and "Rejected: 3" in report and "rejects.csv" in report
+        assert dialog.query_one("#import-rejects").row_count == 3
+        assert dialog.query_one("#import-progress").percentage == 1.0
+    assert (tmp_path / "messy.csv.rejects.csv").exists()
+
+
+async def test_export_dialog_writes_the_file(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    add_company(db, "Экспортная", stage="cold")
+    target = tmp_path / "out.xlsx"
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#export-path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert target.exists()
+
+
+async def test_a_missing_screen_of_another_part_says_not_available(db, make_user, monkeypatch):
+    from kbase_tui.ui.supervisor import desk
+
+    make_user("supervisor", "boss")
+    monkeypatch.setattr(desk, "DESTINATIONS", [*desk.DESTINATIONS[:-1], ("u", "audit", "Audit", "kbase_tui.ui.nowhere:X")])
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        screen = app.screen
+        screen.action_open("audit")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "u"]
+
+
+@pytest.mark.parametrize("role", ["caller", "closer", "account"])
+async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_user, role):
+    make_user(role, "worker")
+    refused_company(db, None, "Секрет")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "worker", PASSWORD)
+        home = app.screen
+        for key in SUPERVISOR_KEYS:
+            await pilot.press(key)
+            await settle(app, pilot)
+            if app.screen is not home:  # a role's own dialog opened by that key: close it
+                assert "supervisor" not in type(app.screen).__module__
+                await pilot.press("escape")
+                await settle(app, pilot)
+        names = {type(s).__module__ for s in app.screen_stack}
+        assert not any("kbase_tui.ui.supervisor" in n for n in names)
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert not commands & {"Refusal review", "Reports", "Import companies", "Export companies", "Transfer portfolio"}
