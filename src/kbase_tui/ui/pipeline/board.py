@@ -180,7 +180,7 @@ class CloserBoard(KbaseScreen):
             widget, row = target
             widget.highlighted = row
             widget.focus()
-            widget.parent.scroll_visible()
+            self.call_after_refresh(self._scroll_to, widget)
         elif not isinstance(self.focused, StageList):
             first = next((w for w in existing.values() if w.deals), next(iter(existing.values()), None))
             if first is not None:
@@ -225,7 +225,24 @@ class CloserBoard(KbaseScreen):
         target.focus()
         if target.deals:
             target.highlighted = min(row, len(target.deals) - 1)
-        target.parent.scroll_visible()
+        self.call_after_refresh(self._scroll_to, target)
+
+    def _scroll_to(self, stage_list: StageList) -> None:
+        """Scroll sideways by whole columns so the focused one is fully visible."""
+        container = self.query_one("#board-columns", HorizontalScroll)
+        boxes = list(container.query(".stage-column"))
+        box = stage_list.parent
+        if box not in boxes or not container.size.width:
+            return
+        width = max(1, int(box.styles.width.value) if box.styles.width else MIN_COLUMN)
+        visible = max(1, container.size.width // width)
+        index = boxes.index(box)
+        first = int(round(container.scroll_x / width))
+        if index < first:
+            first = index
+        elif index >= first + visible:
+            first = index - visible + 1
+        container.scroll_to(x=first * width, animate=False)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

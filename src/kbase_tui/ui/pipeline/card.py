@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from kbase_tui.i18n import _
@@ -56,7 +56,7 @@ class DealCardScreen(KbaseScreen):
             yield Static("", id="card-company")
             yield Static("", id="card-deal")
         with Horizontal(id="card-body"):
-            with Vertical(id="card-left"):
+            with VerticalScroll(id="card-left"):
                 yield Label(_("Client's requirements"))
                 yield TextArea(id="card-requirements", soft_wrap=True, show_line_numbers=False)
                 yield Label(_("Next step"))
