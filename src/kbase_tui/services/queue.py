@@ -1,0 +1,837 @@
+"""The cold-call queue: one lead at a time, one key per outcome, never the same company twice.
+
+The queue
+---------
+A company is *in the queue* (`in_queue` True) exactly while it is a cold potential client that
+may still be called: stage cold, category potential, not unreachable, not flagged for a data
+fix, not do-not-call.  Every function here that changes one of those keeps `in_queue` in step.
+Temporary states stay in the queue and are filtered at claim time instead:
+
+- held by a caller (`held_by_id`/`held_until`, a lease: it expires by itself when the caller's
+  process dies or the SSH connection drops);
+- waiting out a retry delay (`not_before`), shelved by the supervisor (`shelved_until`);
+- a personal callback of another caller that is not yet past its grace period;
+- a special offer reserved for another caller (`special_offer_user_id`).
+
+So a shelved company comes back on its date with no sweep job, and an expired lease needs no
+clean-up either.
+
+Claim order (`claim_next_lead`): the lead the caller already holds (a re-login gets it back);
+then the caller's own due callbacks (oldest first); then the shared queue in the order of the
+partial index `ix_company_queue (queue_rank, last_tried_at, id) WHERE in_queue`: special offers
+(`queue_rank` 10) before priority segments (50/100/150), and within a rank the least recently
+tried.  Each claim is ONE `UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING id` in a write
+transaction: BEGIN IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets
+PostgreSQL callers pass each other.  Two callers never hold the same company.
+
+Outcomes are data (`call_outcome` rows with flags); `record_outcome` acts on the flags only:
+
+- is_do_not_call: category do_not_call, out of the queue for good;
+- is_refusal: a Refusal row (reason + comment) for the supervisor's weekly review, category
+  refused, out of the queue;
+- is_handover: a new Deal for a closer (`hand_over_to_closer`), company stage pipeline: the
+  caller loses sight of it at once (policy);
+- is_unworkable: flagged `needs_data_fix` with the caller's comment, out of the queue;
+- is_callback: a personal callback at a date and time, offered to the same caller first when
+  due; after `queue.callback_grace_minutes` anyone may take it, so none is ever stranded;
+- is_retry (and an outcome with no action flag): back to the queue after a delay that grows
+  with the attempts (`queue.retry_delays_minutes`); after `queue.max_attempts` attempts a retry
+  marks the company unreachable for the supervisor.
+
+Every outcome writes an Interaction (kind call) with the user and time, and an audit event, in
+the same transaction; the lead is released.  A contact-making outcome other than a callback
+also ends a special offer (it was made): the company goes back to its own priority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import DateTime, Integer, bindparam, case, func, select, text
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _, current_language
+from kbase_tui.models import (
+    CallOutcome, Category, Company, Contact, Deal, DealStatus, Interaction, InteractionKind, Phone, Reason,
+    Refusal, Role, Stage, Target, User, utcnow,
+)
+
+from . import audit, phones, reference
+from .callscripts import find_script
+from .clients import write_history
+from .db import Database
+from .dto import Actor
+from .errors import AccessDenied, QueueEmpty, ValidationFailed
+from .policy import Capability, require, require_active_user, require_company
+from .text import clean_input
+
+SPECIAL_OFFER_RANK = 10
+PRIORITY_RANKS = (50, 100, 150)  # high / normal / low segment priority
+COMMENT_MAX = 2000
+HISTORY_SHOWN = 5  # previous attempts shown on the lead card
+CALLBACKS_SHOWN = 50
+CALLBACK_HORIZON = timedelta(days=366)
+
+# Keys the queue screen uses for itself: an outcome may not take them.
+SCREEN_KEYS = frozenset({
+    "m", "g", "f1", "f2", "f5", "ctrl+l", "ctrl+q", "ctrl+p", "escape", "enter", "tab", "shift+tab",
+    "up", "down", "left", "right", "space",
+})
+REASON_KINDS = ("refusal", "lost_deal", "lost_client")
+
+
+# --- data handed to the screen ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimedLead:
+    company_id: int
+    held_until: datetime
+    source: str  # held | callback | queue
+
+
+@dataclass(frozen=True)
+class LeadContact:
+    full_name: str
+    position: str
+    is_decision_maker: bool
+    phones: tuple[str, ...]  # readable
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    outcome: str  # label (code when the outcome was removed)
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    """What the caller sees of the lead they hold, and nothing more."""
+
+    company_id: int
+    name: str
+    city: str
+    industry: str
+    channel: str
+    abcde_class: str
+    phones: tuple[str, ...]  # readable
+    contacts: tuple[LeadContact, ...]
+    special_offer: str
+    script_phrase: str
+    key_question: str
+    attempts: int
+    last_outcome: str  # label
+    last_tried_at: datetime | None
+    previous: tuple[Attempt, ...]
+    callback_at: datetime | None  # set when this is the caller's own callback
+    held_until: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class Counters:
+    calls: int
+    handovers: int
+    refusals: int
+    target: int
+    calls_last_hour: int
+
+
+@dataclass(frozen=True)
+class CallbackInfo:
+    company_id: int
+    company_name: str
+    callback_at: datetime
+    due: bool
+    taken_by_other: bool
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """One refresh of the caller's screen: the lead (None: queue empty), counters, callbacks due."""
+
+    lead: LeadCard | None
+    counters: Counters
+    callbacks_due: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    company_id: int
+    outcome_code: str
+    summary: str  # one line for the caller: "Handed over to Пётр", "Back in the queue after 30 min"
+    deal_id: int | None = None
+    closer_name: str = ""
+    unreachable: bool = False
+
+
+@dataclass(frozen=True)
+class CloserChoice:
+    id: int
+    name: str
+    open_deals: int
+
+
+@dataclass(frozen=True)
+class OutcomeForm:
+    """A new outcome (or changes to one) for the supervisor's configuration."""
+
+    code: str
+    label_ru: str
+    label_en: str
+    key: str
+    contact_made: bool = False
+    is_retry: bool = False
+    is_refusal: bool = False
+    is_do_not_call: bool = False
+    is_callback: bool = False
+    is_handover: bool = False
+    is_unworkable: bool = False
+    active: bool = True
+    position: int | None = None
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _caller(session: Session, actor: Actor) -> None:
+    require_active_user(session, actor)
+    require(actor, Capability.WORK_QUEUE)
+
+
+def _lease(session: Session) -> timedelta:
+    return timedelta(minutes=float(reference.get_setting(session, "queue.lease_minutes")))
+
+
+def _grace(session: Session) -> timedelta:
+    return timedelta(minutes=float(reference.get_setting(session, "queue.callback_grace_minutes")))
+
+
+def local_tz():
+    return datetime.now().astimezone().tzinfo
+
+
+def local_day_start(now: datetime | None = None) -> datetime:
+    """Local midnight of today (or of *now*), as an aware datetime."""
+    local = (now or utcnow()).astimezone(local_tz())
+    return datetime.combine(local.date(), time.min, tzinfo=local_tz())
+
+
+def _in_queue_sql(db_dialect: str) -> str:
+    # Spelled as in the partial index so the planner uses it (SQLite: `in_queue = 1`).
+    return "in_queue = 1" if db_dialect == "sqlite" else "in_queue"
+
+
+_STATEMENTS: dict[str, dict[str, object]] = {}
+
+
+def _statements(dialect: str) -> dict[str, object]:
+    """The claim statements for one dialect, compiled once (text with typed parameters)."""
+    cached = _STATEMENTS.get(dialect)
+    if cached is not None:
+        return cached
+    in_queue = _in_queue_sql(dialect)
+    lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    ts = DateTime(timezone=True)
+    typed = [
+        bindparam("me", type_=Integer()), bindparam("now", type_=ts), bindparam("until", type_=ts),
+    ]
+    held = text(
+        f"SELECT id FROM company WHERE held_by_id = :me AND held_until >= :now AND {in_queue} "
+        "ORDER BY held_until DESC LIMIT 1"
+    ).bindparams(bindparam("me", type_=Integer()), bindparam("now", type_=ts))
+    extend = text("UPDATE company SET held_until = :until WHERE id = :id").bindparams(
+        bindparam("until", type_=ts), bindparam("id", type_=Integer())
+    )
+    callback = text(
+        "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
+        f"SELECT id FROM company WHERE callback_user_id = :me AND callback_at <= :now AND {in_queue} "
+        "AND (held_until IS NULL OR held_until < :now) "
+        f"ORDER BY callback_at, id LIMIT 1{lock}) RETURNING id"
+    ).bindparams(*typed)
+    shared = text(
+        "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
+        f"SELECT id FROM company WHERE {in_queue} "
+        "AND (held_until IS NULL OR held_until < :now) "
+        "AND (not_before IS NULL OR not_before <= :now) "
+        "AND (shelved_until IS NULL OR shelved_until <= :now) "
+        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
+        "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
+        f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}) RETURNING id"
+    ).bindparams(*typed, bindparam("grace_cut", type_=ts))
+    cached = {"held": held, "extend": extend, "callback": callback, "shared": shared}
+    _STATEMENTS[dialect] = cached
+    return cached
+
+
+def _claim(session: Session, actor: Actor, now: datetime) -> ClaimedLead | None:
+    dialect = session.get_bind().dialect.name
+    sql = _statements(dialect)
+    conn = session.connection()
+    until = now + _lease(session)
+    held = conn.execute(sql["held"], {"me": actor.id, "now": now}).scalar()
+    if held is not None:
+        conn.execute(sql["extend"], {"until": until, "id": held})
+        return ClaimedLead(held, until, "held")
+    params = {"me": actor.id, "now": now, "until": until}
+    got = conn.execute(sql["callback"], params).scalar()
+    if got is not None:
+        return ClaimedLead(got, until, "callback")
+    params["grace_cut"] = now - _grace(session)
+    got = conn.execute(sql["shared"], params).scalar()
+    if got is not None:
+        return ClaimedLead(got, until, "queue")
+    return None
+
+
+# --- taking leads ----------------------------------------------------------------------------
+
+def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
+    """Hold the next lead for *actor* (atomic across processes); QueueEmpty when none is waiting.
+
+    A caller holds at most one lead: claiming while holding one returns it (lease renewed).
+    """
+    with db.write() as session:
+        _caller(session, actor)
+        now = utcnow()
+        claimed = _claim(session, actor, now)
+        if claimed is None:
+            raise QueueEmpty()
+        if claimed.source != "held":
+            audit.record(session, actor, "lead_claimed", "company", claimed.company_id, source=claimed.source)
+        return claimed
+
+
+def renew_lease(db: Database, actor: Actor, company_id: int) -> datetime:
+    """Keep holding the lead while the call goes on (the screen calls this every few minutes)."""
+    with db.write() as session:
+        _caller(session, actor)
+        until = utcnow() + _lease(session)
+        if not _extend_own(session, actor, company_id, until):
+            raise AccessDenied(_("This lead is no longer yours: the hold expired and another caller took it."))
+        return until
+
+
+def _extend_own(session: Session, actor: Actor, company_id: int, until: datetime) -> bool:
+    """Extend the lease if *actor* still holds the company (even past an expired lease nobody took over)."""
+    company = session.execute(
+        select(Company).where(Company.id == company_id).with_for_update()
+    ).scalar_one_or_none()
+    if company is None or company.held_by_id != actor.id or company.stage != Stage.COLD or not company.in_queue:
+        return False
+    company.held_until = until
+    session.flush()
+    return True
+
+
+def release_lead(db: Database, actor: Actor) -> int | None:
+    """Give back the lead *actor* holds, unchanged (log out, quit); returns its id or None."""
+    with db.write() as session:
+        require_active_user(session, actor) if actor.role == Role.CALLER else None
+        company = session.execute(
+            select(Company).where(Company.held_by_id == actor.id).with_for_update()
+        ).scalars().first()
+        if company is None:
+            return None
+        company.held_by_id = None
+        company.held_until = None
+        session.flush()
+        audit.record(session, actor, "lead_released", "company", company.id)
+        return company.id
+
+
+def release_on_logout(actor: Actor):
+    """The screen's `on_logout` cleanup: a function (database) -> None."""
+
+    def cleanup(database: Database) -> None:
+        release_lead(database, actor)
+
+    return cleanup
+
+
+def lead_card(db: Database, actor: Actor, company_id: int, *, source: str = "queue") -> LeadCard:
+    with db.read() as session:
+        company = require_company(session, actor, company_id)
+        return _card(session, actor, company, source)
+
+
+def _outcome_labels(session: Session) -> dict[str, str]:
+    return {r.code: reference.label(r) for r in session.execute(select(CallOutcome)).scalars()}
+
+
+def _card(session: Session, actor: Actor, company: Company, source: str) -> LeadCard:
+    labels = _outcome_labels(session)
+    phone_rows = session.execute(
+        select(Phone.contact_id, Phone.number).where(Phone.company_id == company.id).order_by(Phone.id)
+    ).all()
+    company_phones = tuple(phones.readable(n) for cid, n in phone_rows if cid is None)
+    by_contact: dict[int, list[str]] = {}
+    for cid, number in phone_rows:
+        if cid is not None:
+            by_contact.setdefault(cid, []).append(phones.readable(number))
+    contacts = tuple(
+        LeadContact(c.full_name, c.position, c.is_decision_maker, tuple(by_contact.get(c.id, [])))
+        for c in session.execute(
+            select(Contact).where(Contact.company_id == company.id)
+            .order_by(Contact.is_decision_maker.desc(), Contact.id).limit(6)
+        ).scalars()
+    )
+    previous = tuple(
+        Attempt(at, labels.get(code, code))
+        for at, code in session.execute(
+            select(Interaction.at, Interaction.outcome)
+            .where(Interaction.company_id == company.id, Interaction.kind == InteractionKind.CALL)
+            .order_by(Interaction.at.desc(), Interaction.id.desc()).limit(HISTORY_SHOWN)
+        ).all()
+    )
+    script = find_script(
+        session, channel=company.channel, industry=company.industry,
+        language=actor.language or current_language(), operator=actor.label,
+    )
+    tried = company.last_tried_at if company.attempts else None
+    own_callback = company.callback_at if company.callback_user_id == actor.id else None
+    return LeadCard(
+        company_id=company.id, name=company.name, city=company.city, industry=company.industry,
+        channel=company.channel, abcde_class=company.abcde_class, phones=company_phones, contacts=contacts,
+        special_offer=company.special_offer, script_phrase=script.template_phrase if script else "",
+        key_question=script.key_question if script else "", attempts=company.attempts,
+        last_outcome=labels.get(company.last_outcome, company.last_outcome), last_tried_at=tried,
+        previous=previous, callback_at=own_callback, held_until=company.held_until, source=source,
+    )
+
+
+def counters(db: Database, actor: Actor, *, now: datetime | None = None) -> Counters:
+    with db.read() as session:
+        _caller(session, actor)
+        return _counters(session, actor, now or utcnow())
+
+
+def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
+    start = local_day_start(now)
+    hour_ago = now - timedelta(hours=1)
+    calls, handovers, refusals, last_hour = session.execute(
+        select(
+            func.count(Interaction.id),
+            func.coalesce(func.sum(case((CallOutcome.is_handover.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CallOutcome.is_refusal.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Interaction.at >= hour_ago, 1), else_=0)), 0),
+        )
+        .select_from(Interaction)
+        .outerjoin(CallOutcome, CallOutcome.code == Interaction.outcome)
+        .where(Interaction.user_id == actor.id, Interaction.kind == InteractionKind.CALL, Interaction.at >= start)
+    ).one()
+    today = start.date()
+    target = session.execute(
+        select(Target.value).where(
+            Target.user_id == actor.id, Target.metric == "calls", Target.period == "day", Target.starts_on <= today
+        ).order_by(Target.starts_on.desc()).limit(1)
+    ).scalar()
+    if target is None:
+        target = int(reference.get_setting(session, "caller.daily_calls_target"))
+    return Counters(int(calls), int(handovers), int(refusals), int(target), int(last_hour))
+
+
+def _callbacks_due(session: Session, actor: Actor, now: datetime) -> int:
+    return session.execute(
+        select(func.count(Company.id)).where(
+            Company.callback_user_id == actor.id, Company.callback_at <= now, Company.in_queue.is_(True),
+            Company.stage == Stage.COLD,
+        )
+    ).scalar_one()
+
+
+def take_next(db: Database, actor: Actor) -> QueueView:
+    """What the screen shows after sign-in and after every outcome: the next lead, counters."""
+    try:
+        claimed: ClaimedLead | None = claim_next_lead(db, actor)
+    except QueueEmpty:
+        claimed = None
+    return _view(db, actor, claimed)
+
+
+def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "") -> QueueView:
+    with db.read() as session:
+        _caller(session, actor)
+        now = utcnow()
+        card = None
+        if claimed is not None:
+            company = require_company(session, actor, claimed.company_id)
+            card = _card(session, actor, company, claimed.source)
+        return QueueView(card, _counters(session, actor, now), _callbacks_due(session, actor, now), message)
+
+
+def record_and_next(
+    db: Database, actor: Actor, company_id: int, outcome_code: str, **details
+) -> tuple[OutcomeResult, QueueView]:
+    """Record the outcome, then take the next lead at once (two transactions)."""
+    result = record_outcome(db, actor, company_id, outcome_code, **details)
+    view = take_next(db, actor)
+    return result, QueueView(view.lead, view.counters, view.callbacks_due, result.summary)
+
+
+# --- callbacks --------------------------------------------------------------------------------
+
+def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
+    """The caller's own callbacks: time and company name only, due ones first (oldest first)."""
+    with db.read() as session:
+        _caller(session, actor)
+        now = utcnow()
+        rows = session.execute(
+            select(Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until)
+            .where(Company.callback_user_id == actor.id, Company.in_queue.is_(True), Company.stage == Stage.COLD)
+            .order_by(Company.callback_at, Company.id).limit(CALLBACKS_SHOWN)
+        ).all()
+        return [
+            CallbackInfo(
+                company_id=cid, company_name=name, callback_at=at, due=at <= now,
+                taken_by_other=holder is not None and holder != actor.id and until is not None and until >= now,
+            )
+            for cid, name, at, holder, until in rows
+        ]
+
+
+def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
+    """Take one of the caller's own callbacks now; the lead held until now goes back to the queue."""
+    with db.write() as session:
+        _caller(session, actor)
+        now = utcnow()
+        company = session.execute(select(Company).where(Company.id == company_id).with_for_update()).scalar_one_or_none()
+        if (
+            company is None or company.callback_user_id != actor.id or not company.in_queue
+            or company.stage != Stage.COLD
+        ):
+            raise AccessDenied(_("This callback is no longer yours."))
+        if company.held_by_id not in (None, actor.id) and company.held_until is not None and company.held_until >= now:
+            raise ValidationFailed(_("Another caller is on this call right now."))
+        for other in session.execute(
+            select(Company).where(Company.held_by_id == actor.id, Company.id != company_id).with_for_update()
+        ).scalars():
+            other.held_by_id = None
+            other.held_until = None
+            audit.record(session, actor, "lead_released", "company", other.id)
+        until = now + _lease(session)
+        company.held_by_id = actor.id
+        company.held_until = until
+        session.flush()
+        audit.record(session, actor, "lead_claimed", "company", company.id, source="callback_list")
+    return _view(db, actor, ClaimedLead(company_id, until, "callback"))
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+def outcome_choices(db: Database, actor: Actor) -> list[reference.OutcomeInfo]:
+    with db.read() as session:
+        _caller(session, actor)
+        return reference.outcomes(session)
+
+
+def refusal_reasons(db: Database, actor: Actor) -> list[reference.ReasonInfo]:
+    with db.read() as session:
+        _caller(session, actor)
+        return reference.reasons(session, "refusal")
+
+
+def _closer_load():
+    open_deals = (
+        select(Deal.closer_id.label("closer_id"), func.count(Deal.id).label("n"))
+        .where(Deal.status == DealStatus.OPEN).group_by(Deal.closer_id).subquery()
+    )
+    load = func.coalesce(open_deals.c.n, 0)
+    return (
+        select(User.id, User.full_name, User.username, load.label("n"))
+        .outerjoin(open_deals, open_deals.c.closer_id == User.id)
+        .where(User.role == Role.CLOSER, User.disabled.is_(False))
+    ), load
+
+
+def handover_closers(db: Database, actor: Actor) -> list[CloserChoice]:
+    """Active closers, the default one (fewest open deals) first."""
+    with db.read() as session:
+        _caller(session, actor)
+        query, load = _closer_load()
+        rows = session.execute(query.order_by(load, User.id)).all()
+        return [CloserChoice(uid, full or login, int(n)) for uid, full, login, n in rows]
+
+
+def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer_id: int | None = None,
+                        requirements: str = "") -> tuple[Deal, User]:
+    """Make *company* a new deal of a closer (the one with the fewest open deals unless chosen).
+
+    Runs inside the caller's transaction; the caller has checked access.  The company leaves
+    the cold stage, so the caller who held it loses access at once (policy).
+    """
+    if closer_id is not None:
+        closer = session.get(User, closer_id)
+        if closer is None or closer.role != Role.CLOSER or closer.disabled:
+            raise ValidationFailed(_("Choose an active closer."))
+    else:
+        query, load = _closer_load()
+        row = session.execute(query.order_by(load, User.id).limit(1)).first()
+        if row is None:
+            raise ValidationFailed(_("There is no active closer to hand the lead to; tell the supervisor."))
+        closer = session.get(User, row[0])
+    from .pipeline import first_stage_code
+
+    deal = Deal(
+        company_id=company.id, closer_id=closer.id, handed_over_by_id=actor.id,
+        stage_code=first_stage_code(session), status=DealStatus.OPEN, requirements=requirements,
+    )
+    session.add(deal)
+    company.stage = Stage.PIPELINE
+    company.owner_id = closer.id
+    company.in_queue = False
+    company.held_by_id = None
+    company.held_until = None
+    company.callback_user_id = None
+    company.callback_at = None
+    company.not_before = None
+    company.special_offer_user_id = None
+    if requirements:
+        company.requirements = requirements
+    session.flush()
+    name = closer.full_name or closer.username
+    write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_closer",
+                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id)
+    audit.record(session, actor, "handed_over_to_closer", "company", company.id, deal_id=deal.id, closer_id=closer.id)
+    return deal, closer
+
+
+def _outcome_row(session: Session, code: str) -> CallOutcome:
+    row = session.execute(
+        select(CallOutcome).where(CallOutcome.code == code, CallOutcome.active.is_(True))
+    ).scalar_one_or_none()
+    if row is None:
+        raise ValidationFailed(_("Unknown outcome: {code}").format(code=code[:32]))
+    return row
+
+
+def _fmt_local(value: datetime) -> str:
+    return value.astimezone(local_tz()).strftime("%d.%m.%Y %H:%M")
+
+
+def _minutes(delta_minutes: float) -> str:
+    minutes = int(round(delta_minutes))
+    if minutes < 60:
+        return _("{n} min").format(n=minutes)
+    if minutes % 60 == 0 and minutes < 48 * 60:
+        return _("{n} h").format(n=minutes // 60)
+    if minutes % 1440 == 0:
+        return _("{n} d").format(n=minutes // 1440)
+    return _("{h} h {m} min").format(h=minutes // 60, m=minutes % 60)
+
+
+def record_outcome(
+    db: Database, actor: Actor, company_id: int, outcome_code: str, *, comment: str = "",
+    reason_code: str | None = None, callback_at: datetime | None = None, closer_id: int | None = None,
+) -> OutcomeResult:
+    """Record the result of the call on the lead *actor* holds, act on the outcome's flags, release it."""
+    comment = clean_input(comment, COMMENT_MAX)
+    with db.write() as session:
+        _caller(session, actor)
+        now = utcnow()
+        # A lease that ran out while the call went on is renewed if nobody took the lead over.
+        _extend_own(session, actor, company_id, now + _lease(session))
+        company = require_company(session, actor, company_id, for_update=True)
+        outcome = _outcome_row(session, outcome_code)
+        label = reference.label(outcome)
+        details: dict[str, object] = {}
+        deal_id: int | None = None
+        closer_name = ""
+        unreachable = False
+        company.attempts += 1
+        company.last_tried_at = now
+        company.last_outcome = outcome.code
+        company.held_by_id = None
+        company.held_until = None
+        company.not_before = None
+        if outcome.contact_made and not outcome.is_callback and company.special_offer:
+            # The special offer has been made: the company goes back to its own priority.
+            company.special_offer = ""
+            company.special_offer_user_id = None
+            company.queue_rank = company.priority
+        if not outcome.is_callback:
+            company.callback_user_id = None
+            company.callback_at = None
+
+        if outcome.is_do_not_call:
+            company.category = Category.DO_NOT_CALL
+            company.in_queue = False
+            summary = _("Will never be offered again.")
+            line = label
+        elif outcome.is_refusal:
+            reasons = {r.code: r for r in reference.reasons(session, "refusal")}
+            if not reason_code or reason_code not in reasons:
+                raise ValidationFailed(_("Choose the reason of the refusal."))
+            session.add(Refusal(company_id=company.id, caller_id=actor.id, refused_at=now,
+                                reason_code=reason_code, comment=comment))
+            company.category = Category.REFUSED
+            company.in_queue = False
+            details["reason"] = reason_code
+            line = _("{outcome}: {reason}").format(outcome=label, reason=reasons[reason_code].label)
+            summary = _("Refusal recorded: {reason}.").format(reason=reasons[reason_code].label)
+        elif outcome.is_handover:
+            deal, closer = hand_over_to_closer(session, actor, company, closer_id, requirements=comment)
+            deal_id = deal.id
+            closer_name = closer.full_name or closer.username
+            details.update(deal_id=deal.id, closer_id=closer.id)
+            line = _("{outcome}: handed over to {name}").format(outcome=label, name=closer_name)
+            summary = _("Handed over to {name}.").format(name=closer_name)
+        elif outcome.is_unworkable:
+            if not comment:
+                raise ValidationFailed(_("Write what is wrong with the number or the data."))
+            company.needs_data_fix = True
+            company.in_queue = False
+            line = label
+            summary = _("Sent to the supervisor to fix the data.")
+        elif outcome.is_callback:
+            if callback_at is None:
+                raise ValidationFailed(_("Choose when to call back."))
+            if callback_at.tzinfo is None:
+                raise ValidationFailed(_("The callback time has no time zone."))
+            if callback_at <= now:
+                raise ValidationFailed(_("The callback time must be in the future."))
+            if callback_at > now + CALLBACK_HORIZON:
+                raise ValidationFailed(_("The callback time must be within a year."))
+            company.callback_user_id = actor.id
+            company.callback_at = callback_at
+            company.not_before = callback_at
+            details["callback_at"] = callback_at.isoformat()
+            when = _fmt_local(callback_at)
+            line = _("{outcome}: {when}").format(outcome=label, when=when)
+            summary = _("Callback set for {when}.").format(when=when)
+        else:
+            # is_retry, or an outcome with no action flag: back to the queue after a delay.
+            delays = [float(m) for m in reference.get_setting(session, "queue.retry_delays_minutes")] or [60.0]
+            max_attempts = int(reference.get_setting(session, "queue.max_attempts"))
+            if outcome.is_retry and company.attempts >= max_attempts:
+                company.unreachable = True
+                company.in_queue = False
+                unreachable = True
+                line = _("{outcome}: unreachable after {n} attempts").format(outcome=label, n=company.attempts)
+                summary = _("Unreachable after {n} attempts: sent to the supervisor.").format(n=company.attempts)
+            else:
+                delay = delays[min(company.attempts - 1, len(delays) - 1)]
+                company.not_before = now + timedelta(minutes=delay)
+                line = label
+                summary = _("Back in the queue in {delay}.").format(delay=_minutes(delay))
+            details["attempts"] = company.attempts
+        if comment:
+            line = f"{line}\n{comment}"
+        company.updated_at = now
+        company.version += 1
+        write_history(session, actor, company.id, InteractionKind.CALL, outcome=outcome.code, text=line,
+                      deal_id=deal_id, at=now)
+        session.flush()
+        audit.record(session, actor, "call_outcome", "company", company.id, outcome=outcome.code, **details)
+        return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)
+
+
+# --- the supervisor: outcomes and reasons without a code change -----------------------------
+
+def _configurer(session: Session, actor: Actor) -> None:
+    require_active_user(session, actor)
+    require(actor, Capability.EDIT_SCRIPTS)
+
+
+def _valid_code(code: str) -> str:
+    code = clean_input(code, 32).lower()
+    if not code or not all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in code):
+        raise ValidationFailed(_("The code may use Latin letters, digits and _ only."))
+    return code
+
+
+def save_outcome(db: Database, actor: Actor, form: OutcomeForm) -> reference.OutcomeInfo:
+    """Add an outcome, or change the one with the same code (labels, key, flags, active)."""
+    code = _valid_code(form.code)
+    key = clean_input(form.key, 16).lower()
+    label_ru, label_en = clean_input(form.label_ru, 80), clean_input(form.label_en, 80)
+    if not label_ru or not label_en:
+        raise ValidationFailed(_("Write the label in both languages."))
+    if not key or (len(key) != 1 and not key.startswith("f")):
+        raise ValidationFailed(_("The key must be one letter, digit or function key."))
+    if key in SCREEN_KEYS:
+        raise ValidationFailed(_("The key {key} is used by the queue screen itself.").format(key=key))
+    actions = [form.is_refusal, form.is_do_not_call, form.is_callback, form.is_handover, form.is_unworkable,
+               form.is_retry]
+    if sum(bool(a) for a in actions) > 1:
+        raise ValidationFailed(_("An outcome does one thing: choose at most one of retry, callback, refusal, "
+                                 "hand-over, bad data, do-not-call."))
+    with db.write() as session:
+        _configurer(session, actor)
+        row = session.execute(select(CallOutcome).where(CallOutcome.code == code)).scalar_one_or_none()
+        clash = session.execute(
+            select(CallOutcome.code).where(CallOutcome.key == key, CallOutcome.active.is_(True), CallOutcome.code != code)
+        ).scalar()
+        if clash and form.active:
+            raise ValidationFailed(_("The key {key} is taken by the outcome {code}.").format(key=key, code=clash))
+        created = row is None
+        if row is None:
+            last = session.execute(select(func.max(CallOutcome.position))).scalar() or 0
+            row = CallOutcome(code=code, label_ru=label_ru, label_en=label_en, key=key, position=last + 1)
+            session.add(row)
+        row.label_ru, row.label_en, row.key, row.active = label_ru, label_en, key, form.active
+        if form.position is not None:
+            row.position = form.position
+        for flag in ("contact_made", "is_retry", "is_refusal", "is_do_not_call", "is_callback", "is_handover",
+                     "is_unworkable"):
+            setattr(row, flag, bool(getattr(form, flag)))
+        session.flush()
+        audit.record(session, actor, "outcome_added" if created else "outcome_changed", "call_outcome", row.id,
+                     code=code, key=key, active=form.active)
+        return next(o for o in reference.outcomes(session) if o.code == code) if form.active else reference.OutcomeInfo(
+            code, reference.label(row), key, row.contact_made, row.is_retry, row.is_refusal, row.is_do_not_call,
+            row.is_callback, row.is_handover, row.is_unworkable,
+        )
+
+
+def save_reason(db: Database, actor: Actor, kind: str, code: str, label_ru: str, label_en: str, *,
+                active: bool = True) -> reference.ReasonInfo:
+    """Add a reason (refusal, lost deal, lost client) or change the one with the same code."""
+    if kind not in REASON_KINDS:
+        raise ValidationFailed(_("Unknown kind of reason."))
+    code = _valid_code(code)
+    label_ru, label_en = clean_input(label_ru, 120), clean_input(label_en, 120)
+    if not label_ru or not label_en:
+        raise ValidationFailed(_("Write the label in both languages."))
+    with db.write() as session:
+        _configurer(session, actor)
+        row = session.execute(select(Reason).where(Reason.kind == kind, Reason.code == code)).scalar_one_or_none()
+        created = row is None
+        if row is None:
+            last = session.execute(select(func.max(Reason.position)).where(Reason.kind == kind)).scalar() or 0
+            row = Reason(kind=kind, code=code, label_ru=label_ru, label_en=label_en, position=last + 1)
+            session.add(row)
+        row.label_ru, row.label_en, row.active = label_ru, label_en, active
+        session.flush()
+        audit.record(session, actor, "reason_added" if created else "reason_changed", "reason", row.id,
+                     kind=kind, code=code, active=active)
+        return reference.ReasonInfo(kind, code, reference.label(row))
+
+
+def all_outcomes(db: Database, actor: Actor) -> list[OutcomeForm]:
+    """Every outcome, active or not, for the supervisor's configuration."""
+    with db.read() as session:
+        _configurer(session, actor)
+        return [
+            OutcomeForm(r.code, r.label_ru, r.label_en, r.key, r.contact_made, r.is_retry, r.is_refusal,
+                        r.is_do_not_call, r.is_callback, r.is_handover, r.is_unworkable, r.active, r.position)
+            for r in session.execute(select(CallOutcome).order_by(CallOutcome.position, CallOutcome.id)).scalars()
+        ]
+
+
+# --- keeping the queue invariant for companies changed elsewhere ----------------------------
+
+def queue_eligible(company: Company) -> bool:
+    """Whether *company* belongs in the cold queue (the invariant `in_queue` must follow)."""
+    return (
+        company.stage == Stage.COLD and company.category == Category.POTENTIAL and not company.unreachable
+        and not company.needs_data_fix
+    )
+
+
+def sync_in_queue(company: Company) -> None:
+    """Set `in_queue` from the invariant; call after changing stage, category or the flags."""
+    company.in_queue = queue_eligible(company)
+    if not company.in_queue:
+        company.held_by_id = None
+        company.held_until = None
