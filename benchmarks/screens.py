@@ -1,0 +1,255 @@
+"""Screen timings with Textual's Pilot, one figure per process (run by benchmarks/run.py).
+
+    .venv/bin/python benchmarks/screens.py FIGURE --db PATH
+
+Prints JSON lines like run.py. "Displayed" means: the screen's data is in its
+widgets AND the next refresh (the paint) has happened. Each figure sits
+beside a baseline measured in the same process: pushing a screen that paints
+one label, or signing in to a screen that loads nothing.
+
+A figure whose screen has not landed in the product prints `null` with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+PASSWORD = "Bench-2026!"
+SIZE = (120, 36)
+
+
+def emit(name, value, unit, target, baseline, **extra) -> None:
+    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
+                     ensure_ascii=False), flush=True)
+
+
+def landed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+async def painted(app) -> None:
+    """Wait for the next refresh of the screen (the paint after the data arrived)."""
+    done = asyncio.Event()
+    app.screen.call_after_refresh(done.set)
+    await asyncio.wait_for(done.wait(), 30)
+
+
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen never showed its data")
+        await asyncio.sleep(0.001)
+
+
+async def sign_in(app, pilot, username: str) -> float:
+    """Type the name and password; return the moment Enter was pressed."""
+    await wait_for(lambda: app.screen.query("#password"))
+    app.database_ready()  # the warm-up worker's job, done here so it is not in any figure
+    app.screen.query_one("#username").value = username
+    password = app.screen.query_one("#password")
+    password.value = PASSWORD
+    password.focus()
+    await pilot.pause()
+    started = time.perf_counter()
+    await pilot.press("enter")
+    return started
+
+
+async def baseline_push(app) -> float:
+    """The Textual floor: push a screen with one label and wait for its paint."""
+    from textual.screen import Screen
+    from textual.widgets import Label
+
+    class One(Screen):
+        def compose(self):
+            yield Label("baseline")
+
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        app.push_screen(One())
+        await wait_for(lambda: isinstance(app.screen, One) and app.screen.query(Label))
+        await painted(app)
+        times.append(time.perf_counter() - started)
+        app.pop_screen()
+        await asyncio.sleep(0.05)
+    return statistics.median(times) * 1000
+
+
+def _app(db: str):
+    from kbase_tui.ui.app import KbaseApp
+
+    return KbaseApp(db)
+
+
+# --- figures -------------------------------------------------------------------------
+
+async def login_baseline(db: str) -> float:
+    """Sign-in Enter → the administrator's home (loads nothing) painted: the fixed cost of signing in."""
+    from kbase_tui.ui.home import home_screen_for
+
+    app = _app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        login_screen = app.screen
+        started = await sign_in(app, pilot, "admin01")
+        await wait_for(lambda: app.screen is not login_screen and app.actor is not None)
+        await painted(app)
+        return (time.perf_counter() - started) * 1000
+
+
+async def fig_login_to_first_lead(db: str) -> None:
+    from kbase_tui.ui.home import HOME_SCREENS
+
+    name, target = "login_to_first_lead", "value − baseline < 150 ms"
+    if "placeholder" in HOME_SCREENS["caller"] or not landed("kbase_tui.services.queue"):
+        emit(name, None, "ms", target, None, note="the caller's queue screen (ui/queue) has not landed yet")
+        return
+    base = await login_baseline(db)
+    app = _app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        login_screen = app.screen
+        started = await sign_in(app, pilot, "caller01")
+        await wait_for(lambda: app.screen is not login_screen and getattr(app.screen, "lead", None) is not None)
+        await painted(app)
+        value = (time.perf_counter() - started) * 1000
+        emit(name, round(value, 1), "ms", target, round(base, 1), met=value - base < 150,
+             note="baseline: sign-in to the administrator's empty home (includes the argon2 password check)")
+
+
+async def _open_screen(app, screen, ready) -> float:
+    started = time.perf_counter()
+    app.push_screen(screen)
+    await wait_for(lambda: app.screen is screen and ready(screen))
+    await painted(app)
+    return (time.perf_counter() - started) * 1000
+
+
+async def fig_pipeline_board(db: str) -> None:
+    name, target = "pipeline_board_5000_deals", "< 150 ms"
+    if not landed("kbase_tui.ui.pipeline.board"):
+        emit(name, None, "ms", target, None, note="the pipeline board (ui/pipeline) has not landed yet")
+        return
+    from kbase_tui.ui.pipeline.board import CloserBoard
+
+    app = _app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: app.screen.query("#password"))
+        base = await baseline_push(app)  # over the login screen, before anything loads
+        login_screen = app.screen
+        await sign_in(app, pilot, "closer01")
+        await wait_for(lambda: app.screen is not login_screen)
+        await app.workers.wait_for_complete()
+
+        def ready(screen) -> bool:
+            return screen.board is not None and sum(len(w.deals) for w in screen.lists) == sum(
+                c.count for c in screen.board.columns) and any(w.option_count for w in screen.lists)
+
+        value = await _open_screen(app, CloserBoard(), ready)
+        deals = sum(c.count for c in app.screen.board.columns)
+        emit(name, round(value, 1), "ms", target, round(base, 1), met=value < 150, deals=deals,
+             note="open the closer's board: query + every card in its column, painted")
+
+
+async def fig_refusal_list(db: str) -> None:
+    name_open, name_scroll, target = "refusal_list_open", "refusal_list_scroll_page", "< 150 ms"
+    if not landed("kbase_tui.ui.supervisor.review"):
+        for name in (name_open, name_scroll):
+            emit(name, None, "ms", target, None, note="the refusal review (ui/supervisor) has not landed yet")
+        return
+    from kbase_tui.services.refusals import RefusalFilter
+    from kbase_tui.ui.supervisor.review import RefusalReview
+
+    app = _app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: app.screen.query("#password"))
+        base = await baseline_push(app)  # over the login screen, before anything loads
+        login_screen = app.screen
+        await sign_in(app, pilot, "supervisor01")
+        await wait_for(lambda: app.screen is not login_screen)
+        await app.workers.wait_for_complete()
+        screen = RefusalReview()
+        screen.filter = RefusalFilter(status="all") if _has_field(RefusalFilter, "status") else screen.filter
+
+        def ready(s) -> bool:
+            return not s.loading and len(s.rows) > 0 and s.total > 0
+
+        value = await _open_screen(app, screen, ready)
+        emit(name_open, round(value, 1), "ms", target, round(base, 1), met=value < 150, rows_total=screen.total,
+             note="every refusal (filter: all): the first page and the count, painted")
+        from textual.widgets import DataTable
+
+        table = screen.query_one(DataTable)
+        times = []
+        for _ in range(30):  # page down through several pages: some keys load the next page
+            started = time.perf_counter()
+            before = table.row_count
+            await pilot.press("pagedown")
+            await wait_for(lambda: not screen.loading)
+            await painted(app)
+            times.append((time.perf_counter() - started) * 1000)
+        worst = max(times)
+        emit(name_scroll, round(worst, 1), "ms", target, round(base, 1), met=worst < 150,
+             p50=round(statistics.median(times), 1), rows_loaded=table.row_count,
+             note="page-down 30 times; value = the slowest key press (one that loads the next page)")
+
+
+def _has_field(cls, name: str) -> bool:
+    return name in getattr(cls, "__dataclass_fields__", {})
+
+
+async def fig_account_list(db: str) -> None:
+    name, target = "account_list_10000", "< 150 ms"
+    from kbase_tui.ui.home import HOME_SCREENS
+
+    if "placeholder" in HOME_SCREENS["account"]:
+        emit(name, None, "ms", target, None, note="the account manager's list (ui/accounts) has not landed yet")
+        return
+    emit(name, None, "ms", target, None, note="the account list landed after this benchmark was written: not measured")
+
+
+async def fig_weekly_report(db: str) -> None:
+    name, target = "weekly_report_3m_interactions", "< 2000 ms"
+    if not landed("kbase_tui.services.reports"):
+        emit(name, None, "ms", target, None, note="services/reports.py has not landed yet")
+        return
+    emit(name, None, "ms", target, None, note="services/reports.py landed after this benchmark was written: not measured")
+
+
+FIGURES = {
+    "login_to_first_lead": fig_login_to_first_lead,
+    "pipeline_board": fig_pipeline_board,
+    "refusal_list": fig_refusal_list,
+    "account_list": fig_account_list,
+    "weekly_report": fig_weekly_report,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("figure", choices=sorted(FIGURES))
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("KBASE_LANG", "en")
+    from kbase_tui.i18n import set_language
+
+    set_language(os.environ["KBASE_LANG"])
+    asyncio.run(FIGURES[args.figure](args.db))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
