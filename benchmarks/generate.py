@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
+OUT = Path(os.environ.get("KBASE_BENCH_OUT") or HERE / "out")
 PASSWORD = "Bench-2026!"
 sys.path.insert(0, str(HERE.parent / "src"))  # a fresh clone without `pip install -e .`
 
