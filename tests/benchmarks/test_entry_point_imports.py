@@ -1,0 +1,22 @@
+"""The real `kbase` entry point reaches the login screen without importing the database layer.
+
+cli.main registers every `cmd_*.py` sub-command before it starts the app, so a
+sub-command module that imported SQLAlchemy at module level would slow every
+start by ~0.75 s (FACTS.md): the start benchmark's target depends on this.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_cli_main_up_to_the_login_screen_imports_no_sqlalchemy():
+    code = (
+        "import sys; from kbase_tui.cli import main as m; m._load_extra_commands(); m.build_parser();"
+        "import kbase_tui.ui.app, kbase_tui.ui.login.screen;"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
