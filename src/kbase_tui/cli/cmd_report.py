@@ -1,0 +1,68 @@
+"""`kbase report NAME [--from DATE --to DATE]`: a report as Rich tables, for mail or cron."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+
+from kbase_tui.i18n import _
+
+NAMES = ["funnel", "operators", "refusals", "clients", "abcde", "targets", "lost"]
+
+
+def _day(text: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(_("a date as YYYY-MM-DD or DD.MM.YYYY"))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help=_("print a report (default period: the current week)"))
+    parser.add_argument("name", choices=NAMES)
+    parser.add_argument("--from", dest="date_from", type=_day, help=_("first day (default: this Monday)"))
+    parser.add_argument("--to", dest="date_to", type=_day, help=_("last day (default: this Sunday)"))
+    parser.set_defaults(func=run)
+
+
+def format_value(value: object) -> str:
+    from decimal import Decimal
+
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        amount = value.quantize(Decimal("0.01"))
+        text = f"{amount:,.2f}".replace(",", " ")
+        return text[:-3] if text.endswith(".00") else text
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from kbase_tui.services import reports, users
+    from kbase_tui.services.setup import open_database
+
+    database = open_database(args.db)
+    report = reports.run(database, users.local_actor(), args.name, args.date_from, args.date_to)
+    title = f"{report.title}: {report.date_from:%d.%m.%Y} – {report.date_to:%d.%m.%Y}"
+    table = Table(title=Text(title))
+    for index, column in enumerate(report.columns):
+        numeric = any(isinstance(row[index], (int, float)) and not isinstance(row[index], bool) or
+                      type(row[index]).__name__ == "Decimal" for row in report.rows)
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in report.rows:
+        table.add_row(*(Text(format_value(v)) for v in row))
+    console = Console()
+    console.print(table)
+    for note in report.notes:
+        console.print(Text(note))
+    return 0

@@ -1,0 +1,431 @@
+"""Reports for the head of sales: plain data for the reports screen and `kbase report NAME`.
+
+Every report is `reports.<name>(db, actor, date_from, date_to) -> Report` (dates inclusive,
+local days) and aggregates in SQL (GROUP BY over indexed columns), so a week of millions of
+interactions is counted by the database, never loaded into Python.
+
+Where the figures come from:
+- calls: history entries of kind `call` (their `outcome` is a call-outcome code whose flags say
+  whether a contact was made, a refusal or a hand-over);
+- hand-overs: deals created (`Deal.created_at`, the caller in `handed_over_by_id`);
+- won: deals with status won, by `closed_at` (the first contract);
+- refusals: `Refusal` rows by `refused_at`;
+- revenue and orders: `ClientOrder` by `ordered_at`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Callable
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _
+from kbase_tui.models import (
+    CallOutcome, Category, ClientOrder, Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Reason,
+    Refusal, Role, Target, User, utcnow,
+)
+
+from .db import Database
+from .dto import Actor
+from .policy import Capability, require, require_active_user
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # bar | line
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    x_label: str = ""
+    y_label: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    date_from: date
+    date_to: date
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    charts: tuple[Chart, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> list:
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def row(self, first: object) -> tuple:
+        return next(r for r in self.rows if r[0] == first)
+
+
+def _tz():
+    return datetime.now().astimezone().tzinfo
+
+
+def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    tz = _tz()
+    return datetime.combine(date_from, time.min, tzinfo=tz), datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _guard(session: Session, actor: Actor) -> None:
+    require_active_user(session, actor)
+    require(actor, Capability.REPORTS)
+
+
+def _share(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _user_names(session: Session, ids) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {uid: full or login for uid, full, login in
+            session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids)))}
+
+
+def _outcome_codes(session: Session, flag: str) -> list[str]:
+    return list(session.execute(select(CallOutcome.code).where(getattr(CallOutcome, flag).is_(True))).scalars())
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The current week, Monday to Sunday."""
+    today = today or datetime.now().astimezone().date()
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+# --- funnel ------------------------------------------------------------------------------
+
+def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Calls → contacts → hand-overs → first contracts in the period, each with its conversion,
+    and the same figures week by week."""
+    start, end = _bounds(date_from, date_to)
+    with db.read() as session:
+        _guard(session, actor)
+        contact_codes = _outcome_codes(session, "contact_made")
+
+        def counts(a: datetime, b: datetime) -> tuple[int, int, int, int]:
+            calls, contacts = session.execute(
+                select(func.count(), func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0))
+                .where(Interaction.kind == InteractionKind.CALL, Interaction.at >= a, Interaction.at < b)
+            ).one()
+            handovers = session.execute(
+                select(func.count()).select_from(Deal).where(Deal.created_at >= a, Deal.created_at < b)
+            ).scalar_one()
+            won = session.execute(
+                select(func.count()).select_from(Deal)
+                .where(Deal.status == DealStatus.WON, Deal.closed_at >= a, Deal.closed_at < b)
+            ).scalar_one()
+            return int(calls), int(contacts), int(handovers), int(won)
+
+        calls, contacts, handovers, won = counts(start, end)
+        stages = [(_("Calls"), calls), (_("Contacts made"), contacts), (_("Hand-overs to closers"), handovers),
+                  (_("First contracts"), won)]
+        rows = []
+        previous = None
+        for label, value in stages:
+            rows.append((label, value, _share(value, previous) if previous is not None else None,
+                         _share(value, calls) if calls else 0.0))
+            previous = value
+        weekly: list[tuple[str, tuple[int, int, int, int]]] = []
+        monday = date_from - timedelta(days=date_from.weekday())
+        while monday <= date_to and len(weekly) < 60:
+            a, b = _bounds(max(monday, date_from), min(monday + timedelta(days=6), date_to))
+            weekly.append((monday.strftime("%d.%m"), counts(a, b)))
+            monday += timedelta(days=7)
+    charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
+    if len(weekly) > 1:
+        charts.append(Chart("line", _("Hand-overs per week"), tuple(w[0] for w in weekly),
+                            tuple(float(w[1][2]) for w in weekly), x_label=_("week")))
+    return Report("funnel", _("Sales funnel"), date_from, date_to,
+                  (_("Stage"), _("Count"), _("From previous, %"), _("From calls, %")), tuple(rows), tuple(charts))
+
+
+# --- operators --------------------------------------------------------------------------
+
+def _hour_bucket(db: Database, column):
+    if db.is_postgresql:
+        return func.date_trunc("hour", column)
+    return func.strftime("%Y-%m-%d %H", column)
+
+
+def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Per cold-call operator: calls, contacts, hand-overs, refusals, conversion and calls per working hour
+    (hours with at least one call)."""
+    start, end = _bounds(date_from, date_to)
+    with db.read() as session:
+        _guard(session, actor)
+        contact_codes = _outcome_codes(session, "contact_made")
+        refusal_codes = _outcome_codes(session, "is_refusal")
+        per_user = session.execute(
+            select(
+                Interaction.user_id, func.count(),
+                func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Interaction.outcome.in_(refusal_codes), 1), else_=0)), 0),
+                func.count(func.distinct(_hour_bucket(db, Interaction.at))),
+            )
+            .where(Interaction.kind == InteractionKind.CALL, Interaction.at >= start, Interaction.at < end,
+                   Interaction.user_id.is_not(None))
+            .group_by(Interaction.user_id)
+        ).all()
+        handovers = dict(session.execute(
+            select(Deal.handed_over_by_id, func.count()).where(Deal.created_at >= start, Deal.created_at < end,
+                                                               Deal.handed_over_by_id.is_not(None))
+            .group_by(Deal.handed_over_by_id)
+        ).all())
+        callers = dict(session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all())
+        ids = set(callers) | {r[0] for r in per_user} | set(handovers)
+        names = _user_names(session, ids)
+    stats = {uid: (int(c), int(ct), int(rf), int(h)) for uid, c, ct, rf, h in per_user}
+    rows = []
+    for uid in sorted(ids, key=lambda i: names.get(i, "")):
+        calls, contacts, refused, hours = stats.get(uid, (0, 0, 0, 0))
+        handed = int(handovers.get(uid, 0))
+        if uid not in callers and not calls and not handed:
+            continue
+        rows.append((names.get(uid, str(uid)), calls, contacts, handed, refused, _share(handed, calls),
+                     round(calls / hours, 1) if hours else 0.0))
+    chart = Chart("bar", _("Calls per operator"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
+    return Report("operators", _("Cold-call operators"), date_from, date_to,
+                  (_("Operator"), _("Calls"), _("Contacts"), _("Hand-overs"), _("Refusals"), _("Conversion, %"),
+                   _("Calls per hour")), tuple(rows), (chart,))
+
+
+# --- refusal reasons -------------------------------------------------------------------------
+
+def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    start, end = _bounds(date_from, date_to)
+    with db.read() as session:
+        _guard(session, actor)
+        from .reference import label
+
+        labels = {r.code: label(r) for r in session.execute(select(Reason).where(Reason.kind == "refusal")).scalars()}
+        counts = session.execute(
+            select(Refusal.reason_code, func.count()).where(Refusal.refused_at >= start, Refusal.refused_at < end)
+            .group_by(Refusal.reason_code).order_by(func.count().desc(), Refusal.reason_code)
+        ).all()
+    total = sum(n for _c, n in counts)
+    rows = tuple((labels.get(code, code), int(n), _share(n, total)) for code, n in counts)
+    chart = Chart("bar", _("Refusal reasons"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
+    return Report("refusal_reasons", _("Refusal reasons"), date_from, date_to,
+                  (_("Reason"), _("Refusals"), _("Share, %")), rows, (chart,),
+                  (_("Total: {n}").format(n=total),))
+
+
+# --- clients by industry and channel ----------------------------------------------------------
+
+def clients_by_segment(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Active clients (АКБ) by industry and by channel, with shares (a snapshot: the dates are ignored)."""
+    with db.read() as session:
+        _guard(session, actor)
+        rows = []
+        charts = []
+        for dimension, column, title in ((_("Industry"), Company.industry, _("Clients by industry")),
+                                         (_("Channel"), Company.channel, _("Clients by channel"))):
+            counts = session.execute(
+                select(column, func.count(), func.coalesce(func.sum(Company.revenue_total), 0))
+                .where(Company.category == Category.ACTIVE).group_by(column).order_by(func.count().desc(), column)
+            ).all()
+            total = sum(n for _v, n, _r in counts)
+            part = [(dimension, value or _("(not set)"), int(n), _share(n, total), Decimal(revenue))
+                    for value, n, revenue in counts]
+            rows.extend(part)
+            charts.append(Chart("bar", title, tuple(p[1] for p in part), tuple(p[3] for p in part), y_label="%"))
+    return Report("clients", _("Active clients by industry and channel"), date_from, date_to,
+                  (_("By"), _("Segment"), _("Clients"), _("Share, %"), _("Revenue")), tuple(rows), tuple(charts))
+
+
+# --- ABCDE and Pareto -----------------------------------------------------------------------------
+
+def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Clients by ABCDE class with their revenue, and the Pareto curve (share of revenue from the top
+    share of clients); a snapshot of the base."""
+    with db.read() as session:
+        _guard(session, actor)
+        counts = session.execute(
+            select(Company.abcde_class, func.count(), func.coalesce(func.sum(Company.revenue_total), 0))
+            .where(Company.category.in_([Category.ACTIVE, Category.LOST]))
+            .group_by(Company.abcde_class).order_by(Company.abcde_class)
+        ).all()
+        revenues = [Decimal(v) for v in session.execute(
+            select(Company.revenue_total).where(Company.category.in_([Category.ACTIVE, Category.LOST]),
+                                                Company.revenue_total > 0)
+            .order_by(Company.revenue_total.desc())
+        ).scalars()]
+    total_clients = sum(n for _c, n, _r in counts)
+    total_revenue = sum((Decimal(r) for _c, _n, r in counts), Decimal(0))
+    by_class = {c or "": (int(n), Decimal(r)) for c, n, r in counts}
+    rows = []
+    for cls in ("A", "B", "C", "D", "E", ""):
+        if cls not in by_class:
+            continue
+        n, revenue = by_class[cls]
+        rows.append((cls or _("(not set)"), n, _share(n, total_clients), revenue, _share(float(revenue), float(total_revenue))))
+    # Pareto: cumulative share of revenue at each 10% of the paying clients.
+    points_x: list[str] = []
+    points_y: list[float] = []
+    notes = []
+    if revenues:
+        whole = float(sum(revenues))
+        running = 0.0
+        cumulative = []
+        for value in revenues:
+            running += float(value)
+            cumulative.append(running)
+        for step in range(1, 11):
+            k = max(1, round(len(revenues) * step / 10))
+            points_x.append(f"{step * 10}%")
+            points_y.append(round(100 * cumulative[k - 1] / whole, 1))
+        top = max(1, round(len(revenues) * 0.2))
+        notes.append(_("The top 20% of paying clients ({n}) bring {share}% of revenue.").format(
+            n=top, share=round(100 * cumulative[top - 1] / whole, 1)))
+    charts = (
+        Chart("bar", _("Clients by class"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows)),
+        Chart("line", _("Pareto curve: revenue share by client share"), tuple(points_x), tuple(points_y),
+              x_label=_("clients"), y_label=_("revenue, %")),
+    )
+    return Report("abcde", _("ABCDE classes and Pareto"), date_from, date_to,
+                  (_("Class"), _("Clients"), _("Share, %"), _("Revenue"), _("Revenue share, %")), tuple(rows),
+                  charts, tuple(notes))
+
+
+# --- targets against actuals ---------------------------------------------------------------------
+
+METRICS = ("calls", "handovers", "refusals", "deals_won", "revenue", "orders")
+PERIODS = ("day", "week", "month")
+
+
+def period_end(starts_on: date, period: str) -> date:
+    """The last day of a target's period."""
+    if period == "day":
+        return starts_on
+    if period == "week":
+        return starts_on + timedelta(days=6)
+    year, month = starts_on.year + starts_on.month // 12, starts_on.month % 12 + 1
+    return date(year, month, 1) - timedelta(days=1) if starts_on.day == 1 else starts_on + timedelta(days=29)
+
+
+def actual(session: Session, user_id: int, metric: str, first: date, last: date) -> Decimal:
+    """What *user_id* achieved on *metric* from *first* to *last* (inclusive)."""
+    start, end = _bounds(first, last)
+    if metric in ("calls", "refusals"):
+        query = select(func.count()).select_from(Interaction).where(
+            Interaction.user_id == user_id, Interaction.kind == InteractionKind.CALL,
+            Interaction.at >= start, Interaction.at < end)
+        if metric == "refusals":
+            query = query.where(Interaction.outcome.in_(_outcome_codes(session, "is_refusal")))
+        return Decimal(session.execute(query).scalar_one())
+    if metric == "handovers":
+        return Decimal(session.execute(select(func.count()).select_from(Deal).where(
+            Deal.handed_over_by_id == user_id, Deal.created_at >= start, Deal.created_at < end)).scalar_one())
+    if metric == "deals_won":
+        return Decimal(session.execute(select(func.count()).select_from(Deal).where(
+            Deal.closer_id == user_id, Deal.status == DealStatus.WON, Deal.closed_at >= start,
+            Deal.closed_at < end)).scalar_one())
+    if metric in ("revenue", "orders"):
+        aggregate = func.coalesce(func.sum(ClientOrder.amount), 0) if metric == "revenue" else func.count()
+        return Decimal(session.execute(select(aggregate).select_from(ClientOrder).where(
+            ClientOrder.account_manager_id == user_id, ClientOrder.ordered_at >= first,
+            ClientOrder.ordered_at <= last)).scalar_one())
+    raise ValueError(metric)
+
+
+def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Every target starting in the period against what was achieved in the target's own period."""
+    with db.read() as session:
+        _guard(session, actor)
+        rows_db = session.execute(
+            select(Target).where(Target.starts_on >= date_from, Target.starts_on <= date_to)
+            .order_by(Target.starts_on, Target.user_id, Target.metric)
+        ).scalars().all()
+        names = _user_names(session, {t.user_id for t in rows_db})
+        rows = []
+        for t in rows_db:
+            last = period_end(t.starts_on, t.period)
+            done = actual(session, t.user_id, t.metric, t.starts_on, last)
+            rows.append((names.get(t.user_id, str(t.user_id)), metric_label(t.metric), period_label(t.period),
+                         t.starts_on, Decimal(t.value), done, _share(float(done), float(t.value))))
+    chart = Chart("bar", _("Targets met, %"), tuple(f"{r[0]} · {r[1]}" for r in rows), tuple(r[6] for r in rows), y_label="%")
+    return Report("targets", _("Targets against actuals"), date_from, date_to,
+                  (_("User"), _("Metric"), _("Period"), _("From"), _("Target"), _("Actual"), _("Done, %")),
+                  tuple(rows), (chart,))
+
+
+def metric_label(metric: str) -> str:
+    return {"calls": _("calls"), "handovers": _("hand-overs"), "refusals": _("refusals"),
+            "deals_won": _("first contracts"), "revenue": _("revenue"), "orders": _("orders")}.get(metric, metric)
+
+
+def period_label(period: str) -> str:
+    return {"day": _("day"), "week": _("week"), "month": _("month")}.get(period, period)
+
+
+# --- lost clients and the return plan ---------------------------------------------------------------
+
+def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Lost clients now, and the return plan: return tasks planned, done in the period, open, overdue,
+    and clients returned to active in the period."""
+    start, end = _bounds(date_from, date_to)
+    now = utcnow()
+    with db.read() as session:
+        _guard(session, actor)
+        lost_now = session.execute(select(func.count()).select_from(Company).where(Company.category == Category.LOST)).scalar_one()
+        lost_revenue = session.execute(select(func.coalesce(func.sum(Company.revenue_total), 0))
+                                       .where(Company.category == Category.LOST)).scalar_one()
+        task = FollowUpTask
+        is_return = task.kind == "return"
+        open_tasks = session.execute(select(func.count()).select_from(task).where(is_return, task.done_at.is_(None))).scalar_one()
+        overdue = session.execute(select(func.count()).select_from(task).where(
+            is_return, task.done_at.is_(None), task.due_at < now)).scalar_one()
+        done = session.execute(select(func.count()).select_from(task).where(
+            is_return, task.done_at >= start, task.done_at < end)).scalar_one()
+        planned = session.execute(select(func.count()).select_from(task).where(
+            is_return, task.created_at >= start, task.created_at < end)).scalar_one()
+        returned = session.execute(select(func.count(func.distinct(Interaction.company_id))).where(
+            Interaction.outcome == "returned", Interaction.at >= start, Interaction.at < end)).scalar_one()
+    rows = (
+        (_("Lost clients now"), int(lost_now)),
+        (_("Their revenue to date"), Decimal(lost_revenue)),
+        (_("Return tasks planned in the period"), int(planned)),
+        (_("Return tasks done in the period"), int(done)),
+        (_("Return tasks open"), int(open_tasks)),
+        (_("Return tasks overdue"), int(overdue)),
+        (_("Clients returned in the period"), int(returned)),
+    )
+    progress = _share(done, done + open_tasks)
+    chart = Chart("bar", _("Return plan"), (_("done"), _("open"), _("overdue")),
+                  (float(done), float(open_tasks), float(overdue)))
+    return Report("lost", _("Lost clients and the return plan"), date_from, date_to, (_("Figure"), _("Value")), rows,
+                  (chart,), (_("Return plan progress: {share}% of tasks done").format(share=progress),))
+
+
+REPORTS: dict[str, Callable[[Database, Actor, date, date], Report]] = {
+    "funnel": funnel,
+    "operators": operators,
+    "refusals": refusal_reasons,
+    "clients": clients_by_segment,
+    "abcde": abcde,
+    "targets": targets,
+    "lost": lost,
+}
+
+
+def report_titles() -> list[tuple[str, str]]:
+    return [("funnel", _("Sales funnel")), ("operators", _("Cold-call operators")), ("refusals", _("Refusal reasons")),
+            ("clients", _("Clients by industry and channel")), ("abcde", _("ABCDE and Pareto")),
+            ("targets", _("Targets against actuals")), ("lost", _("Lost clients and return plan"))]
+
+
+def run(db: Database, actor: Actor, name: str, date_from: date | None = None, date_to: date | None = None) -> Report:
+    if name not in REPORTS:
+        from .errors import ValidationFailed
+
+        raise ValidationFailed(_("Unknown report: {name}").format(name=name))
+    first, last = default_period()
+    return REPORTS[name](db, actor, date_from or first, date_to or last)
