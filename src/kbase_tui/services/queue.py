@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from sqlalchemy import DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
@@ -199,12 +200,28 @@ def _caller(session: Session, actor: Actor) -> None:
     require(actor, Capability.WORK_QUEUE)
 
 
+SETTINGS_TTL = 10.0  # seconds a process keeps the queue's timing settings
+_settings_cache: dict[tuple[str, str], tuple[float, object]] = {}
+
+
+def _setting(session: Session, key: str):
+    """A setting read at most every SETTINGS_TTL seconds per database (the claim is hot)."""
+    url = str(session.get_bind().url)
+    hit = _settings_cache.get((url, key))
+    moment = monotonic()
+    if hit is not None and moment - hit[0] < SETTINGS_TTL:
+        return hit[1]
+    value = reference.get_setting(session, key)
+    _settings_cache[(url, key)] = (moment, value)
+    return value
+
+
 def _lease(session: Session) -> timedelta:
-    return timedelta(minutes=float(reference.get_setting(session, "queue.lease_minutes")))
+    return timedelta(minutes=float(_setting(session, "queue.lease_minutes")))
 
 
 def _grace(session: Session) -> timedelta:
-    return timedelta(minutes=float(reference.get_setting(session, "queue.callback_grace_minutes")))
+    return timedelta(minutes=float(_setting(session, "queue.callback_grace_minutes")))
 
 
 def local_tz():
@@ -226,32 +243,41 @@ _STATEMENTS: dict[str, dict[str, object]] = {}
 
 
 def _statements(dialect: str) -> dict[str, object]:
-    """The claim statements for one dialect, compiled once (text with typed parameters)."""
+    """The claim statements for one dialect, compiled once (text with typed parameters).
+
+    On SQLite each names its index (INDEXED BY): after ANALYZE an all-NULL column such as
+    held_by_id looks useless to the planner, which would then scan a million rows.
+    """
     cached = _STATEMENTS.get(dialect)
     if cached is not None:
         return cached
     in_queue = _in_queue_sql(dialect)
-    lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    sqlite = dialect == "sqlite"
+    lock = "" if sqlite else " FOR UPDATE SKIP LOCKED"
+
+    def via(index: str) -> str:
+        return f"company INDEXED BY {index}" if sqlite else "company"
+
     ts = DateTime(timezone=True)
     typed = [
         bindparam("me", type_=Integer()), bindparam("now", type_=ts), bindparam("until", type_=ts),
     ]
     held = text(
-        f"SELECT id FROM company WHERE held_by_id = :me AND held_until >= :now AND {in_queue} "
-        "ORDER BY held_until DESC LIMIT 1"
+        f"SELECT id FROM {via('ix_company_held_by_id')} WHERE held_by_id = :me AND held_until >= :now "
+        f"AND {in_queue} ORDER BY held_until DESC LIMIT 1"
     ).bindparams(bindparam("me", type_=Integer()), bindparam("now", type_=ts))
     extend = text("UPDATE company SET held_until = :until WHERE id = :id").bindparams(
         bindparam("until", type_=ts), bindparam("id", type_=Integer())
     )
     callback = text(
         "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-        f"SELECT id FROM company WHERE callback_user_id = :me AND callback_at <= :now AND {in_queue} "
-        "AND (held_until IS NULL OR held_until < :now) "
+        f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
+        f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
         f"ORDER BY callback_at, id LIMIT 1{lock}) RETURNING id"
     ).bindparams(*typed)
     shared = text(
         "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-        f"SELECT id FROM company WHERE {in_queue} "
+        f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
         "AND (held_until IS NULL OR held_until < :now) "
         "AND (not_before IS NULL OR not_before <= :now) "
         "AND (shelved_until IS NULL OR shelved_until <= :now) "
