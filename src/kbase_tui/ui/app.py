@@ -167,7 +167,7 @@ class KbaseApp(App[None]):
                 continue
             seen.add(binding.action)
             yield SystemCommand(
-                binding.description,
+                _(binding.description),  # Textual's own descriptions are English (ui/textual_texts.py)
                 _("Key: {key}").format(key=self.get_key_display(binding)),
                 lambda action=binding.action, node=active.node: self.call_later(self.run_action, action, node),
             )
@@ -177,6 +177,12 @@ class KbaseApp(App[None]):
             yield from language_commands(self)
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
 
     async def action_quit(self) -> None:
         if self.actor is not None:
