@@ -45,7 +45,8 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         for key, active in self.target.active_bindings.items():
             binding = active.binding
-            description = binding.description or binding.action
+            # _() again: Textual's own widgets describe their keys in English (ui/textual_texts.py).
+            description = _(binding.description) if binding.description else binding.action
             if getattr(binding, "system", False) or key in ("tab", "shift+tab", "ctrl+c", "super+c"):
                 continue
             row_key = f"{key}:{binding.action}"
