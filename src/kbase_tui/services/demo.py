@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kbase_tui.models import User
 
-from . import users
+from . import audit, users
 from .db import Database
 from .setup import open_database
 
@@ -44,12 +44,15 @@ def ensure_demo_database(path: str | os.PathLike[str]) -> tuple[Database, tuple[
             return database, DEMO_USERS, False
         actor = "local:demo"
         created = {}
+        hashes: dict[str, str] = {}  # the demo pairs share a printed password: hash it once (~0.3 s each)
         for cred in DEMO_USERS:
             created[cred.username] = users.add_user(
                 session, actor, cred.username, cred.role, cred.password, full_name=cred.full_name,
-                must_change_password=False,
+                must_change_password=False, password_hash=hashes.get(cred.password),
             )
+            hashes.setdefault(cred.password, created[cred.username].password_hash)
         from .demo_data import generate_demo_data
 
-        generate_demo_data(session, created)
+        summary = generate_demo_data(session, created)
+        audit.record(session, actor, "demo_data_created", **vars(summary))
     return database, DEMO_USERS, True
