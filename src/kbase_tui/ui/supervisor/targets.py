@@ -1,0 +1,140 @@
+"""Targets per user: set a day, week or month plan and see the actual beside it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import role_label
+
+from ..base import KbaseScreen
+from ..widgets.formats import parse_date, show_date
+from .dialogs import ConfirmDialog, SupervisorModal
+from .reports import format_value
+
+
+class TargetDialog(SupervisorModal):
+    def __init__(self, people: list, today: date) -> None:
+        super().__init__()
+        self.people = people
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        from kbase_tui.services.reports import METRICS, PERIODS, metric_label, period_label
+
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Set a target")), classes="dialog-title")
+            yield Label(_("User"))
+            yield Select([(f"{p.name} · {role_label(p.role)}", p.id) for p in self.people], prompt=_("Choose a user"),
+                         id="target-user")
+            yield Label(_("Metric"))
+            yield Select([(metric_label(m), m) for m in METRICS], value="calls", allow_blank=False, id="target-metric")
+            yield Label(_("Period"))
+            yield Select([(period_label(p), p) for p in PERIODS], value="week", allow_blank=False, id="target-period")
+            yield Label(_("Starting (dd.mm.yyyy; weeks start on Monday, months on the 1st)"))
+            yield Input(show_date(self.today), id="target-start")
+            yield Label(_("Value"))
+            yield Input("", id="target-value", type="integer")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#target-user", Select).focus()
+
+    def action_accept(self) -> None:
+        user = self.query_one("#target-user", Select).value
+        if not isinstance(user, int):
+            self.error(_("Choose a user."))
+            return
+        try:
+            start = parse_date(self.query_one("#target-start", Input).value)
+        except ValueError as error:
+            self.error(str(error))
+            return
+        raw = self.query_one("#target-value", Input).value.strip()
+        if start is None or not raw.isdigit():
+            self.error(_("Give the starting day and a whole number."))
+            return
+        self.dismiss((user, self.query_one("#target-metric", Select).value,
+                      self.query_one("#target-period", Select).value, start, int(raw)))
+
+
+class TargetsEditor(KbaseScreen):
+    CSS_PATH = "supervisor.tcss"
+    HELP = _("Targets of this month and last month with what was achieved. n sets or changes a target "
+             "(the same user, metric, period and start replaces the old value), x deletes the one under the cursor.")
+    BINDINGS = [
+        Binding("n", "new", _("Set target"), id="supervisor.targets.new"),
+        Binding("x", "delete", _("Delete"), id="supervisor.targets.delete"),
+        Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.targets.refresh"),
+        Binding("escape", "back", _("Back"), id="supervisor.targets.back"),
+        Binding("f1", "app.help", _("Keys"), id="supervisor.targets.help"),
+    ]
+
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__()
+        self.today = today or date.today()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="targets-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Targets per user")
+        table = self.query_one(DataTable)
+        for label in (_("User"), _("Metric"), _("Period"), _("From"), _("To"), _("Target"), _("Actual"), _("Done, %")):
+            table.add_column(label)
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        from kbase_tui.services import targets
+
+        first = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        self.call_service(targets.list_targets, self.actor, first, self.today + timedelta(days=62), done=self._show)
+
+    def _show(self, rows) -> None:
+        from kbase_tui.services.reports import metric_label, period_label
+
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            done = round(100 * float(r.actual) / r.value, 1) if r.value else 0.0
+            table.add_row(Text(r.user_name), Text(metric_label(r.metric)), Text(period_label(r.period)),
+                          Text(show_date(r.starts_on)), Text(show_date(r.ends_on)), Text(str(r.value)),
+                          Text(format_value(r.actual)), Text(f"{done:.1f}", style="bold red" if done < 50 else ""),
+                          key=str(r.id))
+
+    def action_new(self) -> None:
+        from kbase_tui.services import targets
+
+        self.call_service(targets.people, self.actor, done=lambda people: self.app.push_screen(
+            TargetDialog(people, self.today), self._save))
+
+    def _save(self, values) -> None:
+        from kbase_tui.services import targets
+
+        if values:
+            user, metric, period, start, value = values
+            self.call_service(targets.set_target, self.actor, user, metric, period, start, value,
+                              done=lambda _row: self.action_reload())
+
+    def action_delete(self) -> None:
+        from kbase_tui.services import targets
+
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.push_screen(ConfirmDialog(_("Delete this target?")), lambda yes: yes and self.call_service(
+            targets.delete_target, self.actor, int(key), done=lambda _r: self.action_reload()))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,70 @@
+"""The reports screen (table and chart) and the targets editor, driven by keys."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from kbase_tui.models import Target
+from kbase_tui.ui.app import KbaseApp
+
+from ..conftest import PASSWORD
+from ..services.supervisor_data import refused_company
+from .helpers import settle, sign_in
+
+
+async def test_reports_screen_shows_refusal_reasons_with_a_chart(db, make_user):
+    from kbase_tui.ui.supervisor.reports import ReportsScreen
+
+    make_user("supervisor", "boss")
+    caller = make_user("caller")
+    for reason in ("no_need", "no_need", "has_supplier"):
+        refused_company(db, caller.id, f"Фирма {reason}", reason=reason)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("p")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = screen.query_one("#reports-table")
+        rows = [[cell.plain for cell in table.get_row_at(r)] for r in range(table.row_count)]
+        assert rows == [["No need", "2", "66.7"], ["Has a supplier", "1", "33.3"]]
+        assert screen.report.charts[0].values == (2.0, 1.0)
+        # A week earlier there was nothing.
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        assert screen.query_one("#reports-table").row_count == 0
+        await pilot.press("w")
+        await settle(app, pilot)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert screen.report.name == "funnel"
+
+
+async def test_targets_editor_sets_a_target(db, make_user):
+    make_user("supervisor", "boss")
+    anna = make_user("caller", "anna", full_name="Анна")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("g")
+        await settle(app, pilot)
+        editor = app.screen
+        await pilot.press("n")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#target-user").value = anna.id
+        dialog.query_one("#target-value").value = "120"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is editor
+        table = editor.query_one("#targets-table")
+        assert table.row_count == 1 and table.get_row_at(0)[0].plain == "Анна"
+    with db.read() as s:
+        target = s.execute(select(Target)).scalar_one()
+    monday = date.today() - timedelta(days=date.today().weekday())
+    assert (target.user_id, target.metric, target.period, target.starts_on, target.value) == (anna.id, "calls", "week", monday, 120)
