@@ -177,3 +177,28 @@ def test_unused_helper_company_is_not_listed(db, make_user):
     boss = make_user("supervisor")
     add_company(db, "Без отказа")
     assert refusals.count_refusals(db, boss, RefusalFilter(status="all")) == 0
+
+
+def test_the_next_claim_gets_the_special_offer_company_first_and_only_for_the_named_caller(db, make_user):
+    from kbase_tui.services import queue
+
+    boss = make_user("supervisor")
+    anna, boris = make_user("caller"), make_user("caller")
+    add_company(db, "Обычный лид", in_queue=True)
+    company_id, refusal_id = refused_company(db, anna.id, "Особый случай")
+    refusals.decide(db, boss, [refusal_id], "special_offer", offer_text="Бесплатная доставка", offer_user_id=anna.id)
+    # Boris may not take Anna's offer: he gets the ordinary lead.
+    assert queue.claim_next_lead(db, boris).company_id != company_id
+    assert queue.claim_next_lead(db, anna).company_id == company_id
+
+
+def test_a_shelved_company_stays_out_of_the_queue_until_its_date(db, make_user):
+    from kbase_tui.services import queue
+    from kbase_tui.services.errors import QueueEmpty
+
+    boss = make_user("supervisor")
+    caller = make_user("caller")
+    _, refusal_id = refused_company(db, caller.id, "Отложенный")
+    refusals.decide(db, boss, [refusal_id], "shelve", shelve_until=date.today() + timedelta(days=10))
+    with pytest.raises(QueueEmpty):
+        queue.claim_next_lead(db, caller)
