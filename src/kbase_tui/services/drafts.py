@@ -70,3 +70,65 @@ def company_of(context: str) -> int | None:
         except ValueError:
             return None
     return None
+
+
+# --- offering drafts back after a dropped connection ------------------------------
+
+@dataclass(frozen=True)
+class LeftoverDraft:
+    context: str
+    text: str
+    updated_at: datetime
+    company_name: str | None  # None: the user no longer has access to that company
+
+
+def _target(context: str) -> tuple[str, int] | None:
+    parts = context.split(":")
+    if len(parts) == 3 and parts[0] == "note" and parts[2].isdigit():
+        return parts[1], int(parts[2])
+    return None
+
+
+def leftover_drafts(db: Database, actor: Actor) -> list[LeftoverDraft]:
+    """Drafts of notes, with the company name where the user may still see it."""
+    from kbase_tui.models import Company, Deal
+
+    from .policy import can_see_company
+
+    result = []
+    with db.read() as session:
+        require_active_user(session, actor)
+        rows = session.execute(select(Draft).where(Draft.user_id == actor.id).order_by(Draft.updated_at)).scalars().all()
+        for draft in rows:
+            target = _target(draft.context)
+            company = None
+            if target is not None:
+                kind, ident = target
+                if kind == "company":
+                    company = session.get(Company, ident)
+                elif kind == "deal":
+                    deal = session.get(Deal, ident)
+                    company = session.get(Company, deal.company_id) if deal else None
+            visible = company is not None and can_see_company(actor, company)
+            result.append(LeftoverDraft(draft.context, draft.text, draft.updated_at, company.name if visible else None))
+    return result
+
+
+def save_leftover_as_note(db: Database, actor: Actor, context: str) -> None:
+    """Write a leftover draft into the history (access checked by the note service), then drop it."""
+    from .errors import NotFound
+
+    target = _target(context)
+    found = [d for d in drafts_of(db, actor) if d.context == context]
+    if target is None or not found:
+        raise NotFound()
+    kind, ident = target
+    if kind == "deal":
+        from .pipeline import add_deal_note
+
+        add_deal_note(db, actor, ident, "note", found[0].text)
+    else:
+        from .clients import add_note
+
+        add_note(db, actor, ident, "note", found[0].text)
+    discard_draft(db, actor, context)

@@ -78,6 +78,21 @@ class KbaseApp(App[None]):
         screen = home_screen_for(actor.role)
         # The login screen stays at the bottom of the stack: log out pops back to it.
         self.push_screen(screen)
+        self.run_worker(lambda: self._offer_leftover_drafts(actor), thread=True, group="drafts", exit_on_error=False)
+
+    def _offer_leftover_drafts(self, actor: "Actor") -> None:
+        """Text typed before a dropped connection is offered back right after sign-in."""
+        from kbase_tui.services import drafts
+
+        try:
+            leftovers = drafts.leftover_drafts(self.database_ready(), actor)
+        except Exception as error:
+            log_unexpected(error, "reading drafts")
+            return
+        if leftovers and self.actor == actor:
+            from .drafts_dialog import LeftoverDraftsDialog
+
+            self.call_from_thread(self.push_screen, LeftoverDraftsDialog(leftovers))
 
     def action_logout(self) -> None:
         if self.actor is None:

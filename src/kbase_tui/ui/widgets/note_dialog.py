@@ -11,6 +11,9 @@ Usage::
 `saver(db, actor, target_id, kind, text, outcome="")` runs in a worker; the default is
 `services.clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
 Kinds: note / call / meeting (keys 1, 2, 3 or the radio buttons; `kinds=` narrows or reorders them).
+What is typed is saved as a draft a second after typing stops (`draft_context`, by default
+"note:company:<id>", or "note:deal:<id>" for the pipeline's saver), so a dropped connection
+loses nothing: the dialog reopens with it, and the next sign-in offers it back.
 "What happened" is the text; "Result" is appended to it on its own line.  Keys: ctrl+s save, Esc cancel.
 """
 
@@ -31,6 +34,15 @@ from kbase_tui.labels import history_kind_label
 from ..base import KbaseModal
 
 DEFAULT_KINDS = ("note", "call", "meeting")
+
+
+def _save_then_forget_draft(db, saver, actor, target_id, kind, text, context):
+    """Save the note, then drop its draft: the draft is only forgotten once the note is safe."""
+    from kbase_tui.services import drafts
+
+    entry = saver(db, actor, target_id, kind, text)
+    drafts.discard_draft(db, actor, context)
+    return entry
 
 
 class AddNoteDialog(KbaseModal):
@@ -54,14 +66,23 @@ class AddNoteDialog(KbaseModal):
     AddNoteDialog Button { margin-right: 1; }
     """
 
+    DRAFT_DELAY = 1.0  # seconds of no typing before the draft is written
+
     def __init__(self, target_id: int, *, saver: Callable[..., Any] | None = None,
-                 kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None) -> None:
+                 kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None,
+                 draft_context: str | None = None) -> None:
         super().__init__()
         self.target_id = target_id
         self.saver = saver
         self.kinds = kinds
         self.heading = title or _("Add to the history")
         self._saving = False
+        if draft_context is None:
+            owner = "company" if saver is None else getattr(saver, "__module__", "").rsplit(".", 1)[-1]
+            draft_context = f"note:{'deal' if owner == 'pipeline' else owner}:{target_id}"
+        self.draft_context = draft_context
+        self._draft_timer = None
+        self._last_draft = ""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -80,6 +101,59 @@ class AddNoteDialog(KbaseModal):
 
     def on_mount(self) -> None:
         self.query_one("#note-text", TextArea).focus()
+        from kbase_tui.services import drafts
+
+        self.call_service(drafts.drafts_of, self.actor, done=self._restore_draft, group="draft")
+
+    def _restore_draft(self, found) -> None:
+        area = self.query_one("#note-text", TextArea)
+        for draft in found:
+            if draft.context == self.draft_context and not area.text.strip():
+                area.text = draft.text
+                self._last_draft = draft.text
+                area.move_cursor(area.document.end)
+
+    @on(TextArea.Changed, "#note-text")
+    @on(Input.Changed, "#note-result")
+    def _typing(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._write_draft)
+
+    def _draft_text(self) -> str:
+        text = self.query_one("#note-text", TextArea).text.strip()
+        result = self.query_one("#note-result", Input).value.strip()
+        if result:
+            line = _("Result: {result}").format(result=result)
+            text = f"{text}\n{line}" if text else line
+        return text
+
+    def _write_draft(self) -> None:
+        text = self._draft_text()
+        if text == self._last_draft or self._saving:
+            return
+        self._last_draft = text
+        from kbase_tui.services import drafts
+
+        self.call_service(drafts.save_draft, self.actor, self.draft_context, text, group="draft")
+
+    def _drop_draft(self) -> None:
+        """Forget the draft in an app-level worker: this dialog is about to close."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        from kbase_tui.services import drafts
+
+        app, actor, context = self.kbase, self.actor, self.draft_context
+
+        def forget() -> None:
+            try:
+                drafts.discard_draft(app.database_ready(), actor, context)
+            except Exception as error:  # a leftover draft is harmless; never crash on it
+                from ..errors import log_unexpected
+
+                log_unexpected(error, "discarding a draft")
+
+        app.run_worker(forget, thread=True, group="draft", exit_on_error=False)
 
     @property
     def kind(self) -> str:
@@ -109,7 +183,10 @@ class AddNoteDialog(KbaseModal):
 
             saver = clients.add_note
         self._saving = True
-        self.call_service(saver, self.actor, self.target_id, self.kind, text, done=self._saved, failed=self._failed)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self.call_service(_save_then_forget_draft, saver, self.actor, self.target_id, self.kind, text,
+                          self.draft_context, done=self._saved, failed=self._failed)
 
     def _saved(self, entry) -> None:
         self._saving = False
@@ -121,4 +198,6 @@ class AddNoteDialog(KbaseModal):
 
     @on(Button.Pressed, "#note-cancel")
     def action_cancel(self) -> None:
+        # Cancelling on purpose abandons the text; only an interrupted dialog keeps a draft.
+        self._drop_draft()
         self.dismiss(None)
