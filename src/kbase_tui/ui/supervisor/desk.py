@@ -16,29 +16,24 @@ from textual.events import ScreenResume
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import N_, _
 
 from ..base import KbaseScreen
 
-# (key, name, label, "module:Class") -- the desk's menu, its keys and the command palette.
+# (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
 DESTINATIONS: list[tuple[str, str, str, str]] = [
-    ("r", "review", _("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
-    ("t", "transfer", _("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
-    ("p", "reports", _("Reports"), "kbase_tui.ui.supervisor.reports:ReportsScreen"),
-    ("g", "targets", _("Targets per user"), "kbase_tui.ui.supervisor.targets:TargetsEditor"),
-    ("i", "import", _("Import companies"), "kbase_tui.ui.supervisor.import_dialog:ImportDialog"),
-    ("e", "export", _("Export companies"), "kbase_tui.ui.supervisor.export_dialog:ExportDialog"),
-    ("v", "pipeline", _("Pipeline of all closers"), "kbase_tui.ui.pipeline.supervisor_view:PipelineSupervisorView"),
-    ("a", "accounts", _("Accounts by manager"), "kbase_tui.ui.accounts.supervisor_view:AccountsSupervisorView"),
-    ("l", "lost", _("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
-    ("s", "scripts", _("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
-    ("u", "audit", _("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
+    ("r", "review", N_("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
+    ("t", "transfer", N_("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
+    ("p", "reports", N_("Reports"), "kbase_tui.ui.supervisor.reports:ReportsScreen"),
+    ("g", "targets", N_("Targets per user"), "kbase_tui.ui.supervisor.targets:TargetsEditor"),
+    ("i", "import", N_("Import companies"), "kbase_tui.ui.supervisor.import_dialog:ImportDialog"),
+    ("e", "export", N_("Export companies"), "kbase_tui.ui.supervisor.export_dialog:ExportDialog"),
+    ("v", "pipeline", N_("Pipeline of all closers"), "kbase_tui.ui.pipeline.supervisor_view:PipelineSupervisorView"),
+    ("a", "accounts", N_("Accounts by manager"), "kbase_tui.ui.accounts.supervisor_view:AccountsSupervisorView"),
+    ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
+    ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
+    ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
-
-
-# Footer labels (the rest are in F1 help and the command palette).
-SHORT = {"review": _("Refusals"), "transfer": _("Transfer portfolio"), "reports": _("Reports"),
-         "import": _("Import"), "export": _("Export")}
 
 
 def load_screen_class(target: str):
@@ -60,8 +55,17 @@ class SupervisorDesk(KbaseScreen):
         "Esc on any of those screens comes back here."
     )
     BINDINGS = [
-        *(Binding(key, f"open('{name}')", SHORT.get(name, label), show=name in SHORT, id=f"supervisor.desk.{name}")
-          for key, name, label, _t in DESTINATIONS),
+        Binding("r", "open('review')", _("Refusals"), id="supervisor.desk.review"),
+        Binding("t", "open('transfer')", _("Transfer portfolio"), id="supervisor.desk.transfer"),
+        Binding("p", "open('reports')", _("Reports"), id="supervisor.desk.reports"),
+        Binding("g", "open('targets')", _("Targets per user"), show=False, id="supervisor.desk.targets"),
+        Binding("i", "open('import')", _("Import"), id="supervisor.desk.import"),
+        Binding("e", "open('export')", _("Export"), id="supervisor.desk.export"),
+        Binding("v", "open('pipeline')", _("Pipeline of all closers"), show=False, id="supervisor.desk.pipeline"),
+        Binding("a", "open('accounts')", _("Accounts by manager"), show=False, id="supervisor.desk.accounts"),
+        Binding("l", "open('lost')", _("Lost clients"), show=False, id="supervisor.desk.lost"),
+        Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
+        Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
@@ -71,7 +75,7 @@ class SupervisorDesk(KbaseScreen):
         yield Header()
         yield Static("", id="desk-summary")
         yield OptionList(
-            *(Option(Text.assemble((f" {key} ", "bold reverse"), "  ", label), id=name)
+            *(Option(Text.assemble((f" {key} ", "bold reverse"), "  ", _(label)), id=name)
               for key, name, label, _t in DESTINATIONS),
             id="desk-menu",
         )
