@@ -12,9 +12,9 @@ from textual.screen import Screen
 
 # role -> "module:Class"; each module lives in its own ui/ package.
 HOME_SCREENS: dict[str, str] = {
-    "caller": "kbase_tui.ui.home.placeholder:CallerHome",
+    "caller": "kbase_tui.ui.queue.screen:CallerQueue",
     "closer": "kbase_tui.ui.pipeline.board:CloserBoard",
-    "account": "kbase_tui.ui.home.placeholder:AccountHome",
+    "account": "kbase_tui.ui.accounts.follow_up_list:FollowUpList",
     "supervisor": "kbase_tui.ui.supervisor.desk:SupervisorDesk",
     "admin": "kbase_tui.ui.home.placeholder:AdminHome",
 }

@@ -1,0 +1,345 @@
+"""Dialogs of the caller's screen: callback time, refusal reason, hand-over, bad data, confirm, my callbacks.
+
+Each dialog returns the details for `queue.record_outcome` as a dict (None on Esc); the screen
+records the outcome.  Lists (reasons, closers, callbacks) are loaded through services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseModal
+from ..widgets.formats import show_datetime
+
+CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 local time
+
+
+def parse_local_datetime(raw: str) -> datetime:
+    """'07.03.2026 14:30' (or '7.3.26 14:30', '2026-03-07 14:30') in local time -> aware datetime."""
+    value = " ".join((raw or "").split())
+    for pattern in ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H.%M"):
+        try:
+            return datetime.strptime(value, pattern).astimezone()
+        except ValueError:
+            continue
+    raise ValueError(_("Write the date and time as dd.mm.yyyy hh:mm"))
+
+
+def quick_times(now: datetime | None = None) -> list[tuple[str, datetime]]:
+    now = (now or datetime.now().astimezone()).replace(second=0, microsecond=0)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(CALLBACK_HOUR), tzinfo=now.tzinfo)
+    return [
+        (_("In one hour ({when})").format(when=show_datetime(now + timedelta(hours=1))), now + timedelta(hours=1)),
+        (_("Tomorrow at 10:00 ({when})").format(when=show_datetime(tomorrow)), tomorrow),
+    ]
+
+
+DIALOG_CSS = """
+{cls} {{ align: center middle; }}
+{cls} > Vertical {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+    background: $surface; padding: 0 1; }}
+{cls} .title {{ text-style: bold; }}
+{cls} .hint {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; }}
+{cls} OptionList {{ height: auto; max-height: 12; }}
+{cls} .error {{ color: $error; height: auto; }}
+"""
+
+
+class _Dialog(KbaseModal):
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="queue.dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def error(self, message: str) -> None:
+        self.query_one(".error", Static).update(Text(message))
+
+
+class ConfirmDialog(_Dialog):
+    """Enter = yes, Esc = no."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="ConfirmDialog")
+    BINDINGS = [
+        Binding("enter,y", "yes", _("Yes"), id="queue.confirm.yes"),
+        Binding("escape,n", "cancel", _("No"), id="queue.confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question), classes="title")
+            yield Static(Text(_("Enter: yes    Esc: no")), classes="hint")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+
+class CallbackDialog(_Dialog):
+    """When to call back: 1 = in an hour, 2 = tomorrow 10:00, or type dd.mm.yyyy hh:mm and Enter."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="CallbackDialog")
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="queue.callback.cancel"),
+        Binding("1", "quick(0)", _("In one hour"), id="queue.callback.hour"),
+        Binding("2", "quick(1)", _("Tomorrow 10:00"), id="queue.callback.tomorrow"),
+    ]
+
+    def __init__(self, company_name: str, *, now: datetime | None = None) -> None:
+        super().__init__()
+        self.company_name = company_name
+        self.choices = quick_times(now)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="title")
+            yield OptionList(
+                *[Option(Text(f"{n}  {label}"), id=str(n - 1)) for n, (label, _when) in enumerate(self.choices, 1)],
+                id="callback-quick", markup=False,
+            )
+            yield Label(_("Or type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
+            yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=20)
+            yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#callback-quick", OptionList)
+        box.highlighted = 0
+        box.focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # Digits go into the time box when it has focus.
+        if action == "quick" and isinstance(self.focused, Input):
+            return False
+        return True
+
+    def action_quick(self, index: int) -> None:
+        self.dismiss({"callback_at": self.choices[index][1]})
+
+    @on(OptionList.OptionSelected, "#callback-quick")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.action_quick(int(event.option.id))
+
+    @on(Input.Submitted, "#callback-at")
+    def _typed(self, event: Input.Submitted) -> None:
+        try:
+            when = parse_local_datetime(event.value)
+        except ValueError as error:
+            self.error(str(error))
+            return
+        if when <= datetime.now().astimezone():
+            self.error(_("The callback time must be in the future."))
+            return
+        self.dismiss({"callback_at": when})
+
+
+class RefusalDialog(_Dialog):
+    """The reason by its number key, then an optional comment and Enter."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="RefusalDialog")
+
+    def __init__(self, company_name: str) -> None:
+        super().__init__()
+        self.company_name = company_name
+        self.reasons: list = []
+        self.chosen = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Refused: {company}").format(company=self.company_name)), classes="title")
+            yield Label(_("Reason: press its number"))
+            yield OptionList(id="refusal-reasons", markup=False)
+            yield Label(_("Comment (optional), then Enter"))
+            yield Input(id="refusal-comment", max_length=2000)
+            yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import queue
+
+        self.query_one("#refusal-reasons", OptionList).focus()
+        self.call_service(queue.refusal_reasons, self.actor, done=self._reasons)
+
+    def _reasons(self, reasons) -> None:
+        self.reasons = list(reasons)
+        box = self.query_one("#refusal-reasons", OptionList)
+        box.clear_options()
+        for number, reason in enumerate(self.reasons, 1):
+            box.add_option(Option(Text(f"{number}  {reason.label}"), id=reason.code))
+        box.highlighted = 0 if self.reasons else None
+
+    def on_key(self, event) -> None:
+        if isinstance(self.focused, Input) or not event.character or not event.character.isdigit():
+            return
+        index = int(event.character) - 1
+        if 0 <= index < len(self.reasons):
+            event.stop()
+            self._choose(index)
+
+    def _choose(self, index: int) -> None:
+        self.chosen = self.reasons[index]
+        box = self.query_one("#refusal-reasons", OptionList)
+        box.highlighted = index
+        self.query_one("#refusal-comment", Input).focus()
+        self.error("")
+
+    @on(OptionList.OptionSelected, "#refusal-reasons")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option_index)
+
+    @on(Input.Submitted, "#refusal-comment")
+    def _save(self, event: Input.Submitted) -> None:
+        if self.chosen is None:
+            self.error(_("Choose the reason of the refusal."))
+            self.query_one("#refusal-reasons", OptionList).focus()
+            return
+        self.dismiss({"reason_code": self.chosen.code, "comment": event.value})
+
+
+class HandoverDialog(_Dialog):
+    """Interested: what the client needs (optional); Enter hands over to the highlighted closer."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="HandoverDialog")
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="queue.handover.cancel"),
+        Binding("up", "move(-1)", _("Previous closer"), id="queue.handover.up", priority=True),
+        Binding("down", "move(1)", _("Next closer"), id="queue.handover.down", priority=True),
+    ]
+
+    def __init__(self, company_name: str) -> None:
+        super().__init__()
+        self.company_name = company_name
+        self.closers: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Hand over to a closer: {company}").format(company=self.company_name)),
+                         classes="title")
+            yield Label(_("Closer (↑/↓ to pick another; the first has the fewest open deals)"))
+            yield OptionList(id="handover-closers", markup=False)
+            yield Label(_("What the client needs (optional), then Enter"))
+            yield Input(id="handover-comment", max_length=2000)
+            yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import queue
+
+        self.query_one("#handover-comment", Input).focus()
+        self.call_service(queue.handover_closers, self.actor, done=self._closers)
+
+    def _closers(self, closers) -> None:
+        self.closers = list(closers)
+        box = self.query_one("#handover-closers", OptionList)
+        box.clear_options()
+        if not self.closers:
+            box.add_option(Option(Text(_("no active closer: tell the supervisor"), style="red"), disabled=True))
+            return
+        for index, closer in enumerate(self.closers):
+            line = Text(closer.name)
+            line.append("  " + _("open deals: {n}").format(n=closer.open_deals), style="dim")
+            if index == 0:
+                line.append("  " + _("(default)"), style="italic")
+            box.add_option(Option(line, id=str(closer.id)))
+        box.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        box = self.query_one("#handover-closers", OptionList)
+        if not self.closers:
+            return
+        current = box.highlighted or 0
+        box.highlighted = max(0, min(len(self.closers) - 1, current + step))
+
+    @on(Input.Submitted, "#handover-comment")
+    def _save(self, event: Input.Submitted) -> None:
+        if not self.closers:
+            self.error(_("There is no active closer to hand the lead to; tell the supervisor."))
+            return
+        index = self.query_one("#handover-closers", OptionList).highlighted or 0
+        closer = self.closers[index]
+        # The default closer is chosen by the service at the moment of the hand-over.
+        self.dismiss({"comment": event.value, "closer_id": None if index == 0 else closer.id})
+
+
+class CommentDialog(_Dialog):
+    """A required comment (wrong number / bad data), then Enter."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="CommentDialog")
+
+    def __init__(self, company_name: str, outcome_label: str) -> None:
+        super().__init__()
+        self.company_name = company_name
+        self.outcome_label = outcome_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"{self.outcome_label}: {self.company_name}"), classes="title")
+            yield Label(_("What is wrong? (for the supervisor), then Enter"))
+            yield Input(id="comment-text", max_length=2000)
+            yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#comment-text", Input).focus()
+
+    @on(Input.Submitted, "#comment-text")
+    def _save(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.error(_("Write what is wrong with the number or the data."))
+            return
+        self.dismiss({"comment": event.value})
+
+
+class CallbacksDialog(_Dialog):
+    """The caller's own callbacks: time and company name; Enter takes the highlighted one."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="CallbacksDialog")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.callbacks: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("My callbacks")), classes="title")
+            yield OptionList(id="callbacks-list", markup=False)
+            yield Static(Text(_("Enter: take it now (the current lead goes back to the queue)    Esc: close")),
+                         classes="hint")
+            yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import queue
+
+        self.query_one("#callbacks-list", OptionList).focus()
+        self.call_service(queue.my_callbacks, self.actor, done=self._loaded)
+
+    def _loaded(self, callbacks) -> None:
+        self.callbacks = list(callbacks)
+        box = self.query_one("#callbacks-list", OptionList)
+        box.clear_options()
+        if not self.callbacks:
+            box.add_option(Option(Text(_("You have no callbacks."), style="dim"), disabled=True))
+            return
+        for item in self.callbacks:
+            line = Text(show_datetime(item.callback_at), style="bold yellow" if item.due else "")
+            line.append("  ")
+            line.append(item.company_name)
+            if item.due:
+                line.append("  " + _("due"), style="yellow")
+            if item.taken_by_other:
+                line.append("  " + _("another caller is on it"), style="red")
+            box.add_option(Option(line, id=str(item.company_id), disabled=item.taken_by_other))
+        box.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#callbacks-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))

@@ -1,0 +1,285 @@
+"""The caller's screen: one lead at a time, one key per outcome, the next lead at once.
+
+What it shows: the lead the caller holds (company, city, industry, channel, contact persons,
+phones for reading aloud, the special offer if any, the script phrase and the key question,
+previous attempts as outcome and time only), the outcome keys generated from the outcome rows,
+and today's counters against the daily target.  Nothing else of the base: no search, no list.
+
+Keys: each outcome's own key (from the database); m: my callbacks; g/F5: check the queue
+again when it is empty; F1: keys; ctrl+l: log out (the held lead is released).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.services.errors import AccessDenied, KbaseError
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_datetime
+
+EMPTY_POLL_SECONDS = 30.0
+RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
+
+
+def _start(database, actor):
+    """Outcomes and the first lead, in one worker."""
+    from kbase_tui.services import queue
+
+    return queue.outcome_choices(database, actor), queue.take_next(database, actor)
+
+
+def lead_text(lead) -> Text:
+    """The lead card as text (user and file text never goes through markup)."""
+    text = Text()
+    text.append(lead.name, style="bold")
+    if lead.city:
+        text.append(f"  ·  {lead.city}")
+    text.append("\n")
+    segment = [part for part in (lead.industry, lead.channel) if part]
+    if lead.abcde_class:
+        segment.append(_("class {cls}").format(cls=lead.abcde_class))
+    if segment:
+        text.append("  ·  ".join(segment), style="dim")
+        text.append("\n")
+    if lead.callback_at is not None:
+        text.append(_("Your callback, set for {when}").format(when=show_datetime(lead.callback_at)),
+                    style="bold yellow")
+        text.append("\n")
+    if lead.special_offer:
+        text.append(_("Special offer: "), style="bold magenta")
+        text.append(lead.special_offer, style="magenta")
+        text.append("\n")
+    if lead.phones:
+        text.append(_("Phone: "), style="dim")
+        text.append(", ".join(lead.phones), style="bold")
+        text.append("\n")
+    for contact in lead.contacts:
+        text.append(contact.full_name, style="bold" if contact.is_decision_maker else "")
+        if contact.position:
+            text.append(f", {contact.position}")
+        if contact.is_decision_maker:
+            text.append("  " + _("decision-maker"), style="green")
+        if contact.phones:
+            text.append("  " + ", ".join(contact.phones), style="bold")
+        text.append("\n")
+    if not lead.phones and not any(c.phones for c in lead.contacts):
+        text.append(_("No phone number: record it as bad data."), style="red")
+        text.append("\n")
+    text.append("\n")
+    if lead.script_phrase:
+        text.append(lead.script_phrase, style="italic")
+        text.append("\n")
+    if lead.key_question:
+        text.append(_("Key question: "), style="bold cyan")
+        text.append(lead.key_question, style="cyan")
+        text.append("\n")
+    text.append("\n")
+    if lead.attempts:
+        text.append(_("Attempts: {n}").format(n=lead.attempts), style="dim")
+        for attempt in lead.previous:
+            text.append("   ")
+            text.append(show_datetime(attempt.at), style="dim")
+            text.append(f" {attempt.outcome}")
+    else:
+        text.append(_("Never called before."), style="dim")
+    return text
+
+
+def outcomes_text(outcomes) -> Text:
+    text = Text()
+    for index, outcome in enumerate(outcomes):
+        if index:
+            text.append("  ")
+        text.append(f" {outcome.key} ", style="reverse bold")
+        text.append(f" {outcome.label}")
+    return text
+
+
+def counters_text(counters, callbacks_due: int) -> Text:
+    text = Text()
+    reached = counters.calls >= counters.target > 0
+    text.append(_("Calls {calls} / {target}").format(calls=counters.calls, target=counters.target),
+                style="bold green" if reached else "bold")
+    text.append("  ·  " + _("hand-offs {n}").format(n=counters.handovers))
+    text.append("  ·  " + _("refusals {n}").format(n=counters.refusals))
+    text.append("  ·  " + _("{n} per hour").format(n=counters.calls_last_hour))
+    if callbacks_due:
+        text.append("  ·  ")
+        text.append(_("callbacks due {n} (m)").format(n=callbacks_due), style="bold yellow")
+    return text
+
+
+class CallerQueue(KbaseScreen):
+    """The cold-call queue screen."""
+
+    CSS_PATH = "queue.tcss"
+    HELP = _(
+        "One lead at a time. Call the number, read the phrase, ask the key question, then press the "
+        "outcome's key: the next lead appears at once. Call back asks for a time, Refused for a reason, "
+        "Interested for the closer (Enter: the one with the fewest deals), Wrong number for a comment, "
+        "Do not call for a confirmation. m lists your callbacks; take one with Enter."
+    )
+    BINDINGS = [
+        Binding("m,f2", "callbacks", _("My callbacks"), id="queue.callbacks"),
+        Binding("g,f5", "next_lead", _("Check the queue"), id="queue.next"),
+        Binding("f1", "app.help", _("Keys"), id="queue.help"),
+        Binding("ctrl+l", "app.logout", _("Log out"), id="queue.logout"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outcomes: list = []
+        self.view = None
+        self.lead = None
+        self.busy = True
+        self._poll = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="lead-box"):
+            yield Static(Text(_("Taking the next lead…"), style="dim"), id="lead")
+        yield Static("", id="queue-message")
+        yield Static("", id="queue-outcomes")
+        yield Static("", id="queue-counters")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Cold-call queue")
+        self.sub_title = self.actor.label
+        self.call_service(_start, self.actor, done=self._started, failed=self._failed)
+        self.set_interval(RENEW_SECONDS, self._renew)
+
+    # --- loading -------------------------------------------------------------------------
+    def _started(self, result) -> None:
+        outcomes, view = result
+        self.outcomes = list(outcomes)
+        for outcome in self.outcomes:
+            binding = Binding(outcome.key, f"outcome('{outcome.code}')", outcome.label, show=False,
+                              id=f"queue.outcome.{outcome.code}")
+            self._bindings.key_to_bindings.setdefault(outcome.key, []).append(binding)
+        self.refresh_bindings()
+        self.query_one("#queue-outcomes", Static).update(outcomes_text(self.outcomes))
+        self._show(view)
+
+    def _show(self, view) -> None:
+        self.view = view
+        self.lead = view.lead
+        self.busy = False
+        box = self.query_one("#lead", Static)
+        if view.lead is None:
+            message = Text(_("No leads are waiting in the queue right now."), style="bold")
+            message.append("\n")
+            message.append(
+                _("Checking again every {n} seconds; press g to check now.").format(n=int(EMPTY_POLL_SECONDS)),
+                style="dim",
+            )
+            box.update(message)
+            if self._poll is None:
+                self._poll = self.set_interval(EMPTY_POLL_SECONDS, self.action_next_lead)
+        else:
+            box.update(lead_text(view.lead))
+            self.query_one("#lead-box", VerticalScroll).scroll_home(animate=False)
+            if self._poll is not None:
+                self._poll.stop()
+                self._poll = None
+        self.query_one("#queue-message", Static).update(Text(view.message, style="green") if view.message else "")
+        self.query_one("#queue-counters", Static).update(counters_text(view.counters, view.callbacks_due))
+
+    def _failed(self, error: KbaseError) -> None:
+        self.busy = False
+        self.query_one("#queue-message", Static).update(Text(str(error), style="bold red"))
+        if isinstance(error, AccessDenied) and self.lead is not None:
+            # The lead is no longer ours (lease lost): take the next one.
+            self.lead = None
+            self.action_next_lead()
+
+    def action_next_lead(self) -> None:
+        from kbase_tui.services import queue
+
+        if self.busy or self.lead is not None:
+            return
+        self.busy = True
+        self.call_service(queue.take_next, self.actor, done=self._show, failed=self._failed,
+                          group="queue", exclusive=True)
+
+    def _renew(self) -> None:
+        from kbase_tui.services import queue
+
+        if self.lead is not None and not self.busy:
+            self.call_service(queue.renew_lease, self.actor, self.lead.company_id, done=lambda _until: None,
+                              failed=self._failed, group="renew")
+
+    # --- outcomes ------------------------------------------------------------------------
+    def _outcome(self, code: str):
+        return next((o for o in self.outcomes if o.code == code), None)
+
+    def action_outcome(self, code: str) -> None:
+        outcome = self._outcome(code)
+        if outcome is None or self.busy:
+            return
+        if self.lead is None:
+            self.notify(_("There is no lead to record an outcome for."), timeout=3)
+            return
+        from . import dialogs
+
+        lead = self.lead
+        if outcome.is_do_not_call:
+            self.app.push_screen(dialogs.ConfirmDialog(
+                _("Never call {company} again?").format(company=lead.name)),
+                lambda ok: self.submit(lead.company_id, code) if ok else None)
+        elif outcome.is_refusal:
+            self.app.push_screen(dialogs.RefusalDialog(lead.name),
+                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+        elif outcome.is_handover:
+            self.app.push_screen(dialogs.HandoverDialog(lead.name),
+                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+        elif outcome.is_unworkable:
+            self.app.push_screen(dialogs.CommentDialog(lead.name, outcome.label),
+                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+        elif outcome.is_callback:
+            self.app.push_screen(dialogs.CallbackDialog(lead.name),
+                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+        else:
+            self.submit(lead.company_id, code)
+
+    def submit(self, company_id: int, code: str, **details) -> None:
+        from kbase_tui.services import queue
+
+        if self.busy or self.lead is None or self.lead.company_id != company_id:
+            return
+        self.busy = True
+        self.query_one("#queue-message", Static).update(Text(_("Saving…"), style="dim"))
+        self.call_service(queue.record_and_next, self.actor, company_id, code, **details,
+                          done=lambda result: self._show(result[1]), failed=self._failed, group="queue")
+
+    # --- callbacks -----------------------------------------------------------------------
+    def action_callbacks(self) -> None:
+        from . import dialogs
+
+        if self.busy:
+            return
+        self.app.push_screen(dialogs.CallbacksDialog(), self._take_callback)
+
+    def _take_callback(self, company_id: int | None) -> None:
+        from kbase_tui.services import queue
+
+        if company_id is None or self.busy:
+            return
+        if self.lead is not None and self.lead.company_id == company_id:
+            return
+        self.busy = True
+        self.call_service(queue.take_callback, self.actor, company_id, done=self._show, failed=self._failed,
+                          group="queue")
+
+    # --- leaving ---------------------------------------------------------------------------
+    def on_logout(self):
+        """Release the held lead at once when the caller logs out or quits."""
+        from kbase_tui.services import queue
+
+        return queue.release_on_logout(self.actor)
