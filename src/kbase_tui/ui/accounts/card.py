@@ -1,0 +1,309 @@
+"""The account card: the client's figures, orders, contact persons, open tasks, requirements, history.
+
+Tabs 1 Orders · 2 Contacts · 3 History · 4 Tasks & requirements (the digit keys switch).
+o records an order, f a follow-up call by the segment's script, k the open quality check,
+n a note/call/meeting, r the requirements, p the potential, x marks the client lost.
+Contacts and the history are the shared client-card widgets (ui/widgets), as on the deal card.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import category_label
+
+from ..base import KbaseScreen
+from ..widgets.contacts import ContactsPanel
+from ..widgets.formats import show_amount, show_date
+from ..widgets.history import HistoryTimeline
+from .follow_up_list import short_date
+from .tasks import task_text
+
+ORDERS_PAGE = 100
+TABS = ("orders", "contacts", "history", "tasks")
+
+
+class AccountCardScreen(KbaseScreen):
+    CSS_PATH = "accounts.tcss"
+    HELP = _(
+        "The account card. 1 orders, 2 contact persons (a adds, Enter or e edits), 3 the whole history, "
+        "4 open tasks and requirements. o new order, f follow-up call, k quality check, n note, "
+        "r requirements, p potential, x lost. Esc goes back."
+    )
+    BINDINGS = [
+        Binding("o", "order", _("Order"), id="accounts.card.order"),
+        Binding("f", "follow_up", _("Follow-up call"), id="accounts.card.follow_up"),
+        Binding("k", "quality", _("Quality check"), id="accounts.card.quality"),
+        Binding("n", "note", _("Note"), id="accounts.card.note"),
+        Binding("r", "requirements", _("Requirements"), id="accounts.card.requirements"),
+        Binding("p", "potential", _("Potential"), show=False, id="accounts.card.potential"),
+        Binding("x", "lost", _("Lost"), show=False, id="accounts.card.lost"),
+        Binding("1", "tab('orders')", _("Orders"), show=False, id="accounts.card.tab_orders"),
+        Binding("2", "tab('contacts')", _("Contacts"), show=False, id="accounts.card.tab_contacts"),
+        Binding("3", "tab('history')", _("History"), show=False, id="accounts.card.tab_history"),
+        Binding("4", "tab('tasks')", _("Tasks"), show=False, id="accounts.card.tab_tasks"),
+        Binding("escape", "back", _("Back"), id="accounts.card.back"),
+        Binding("f1", "app.help", _("Keys"), id="accounts.card.help"),
+    ]
+
+    def __init__(self, company_id: int, *, today: date | None = None) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.today = today
+        self.card = None
+        self.orders: list = []
+        self._orders_complete = False
+        self._orders_loading = False
+
+    def compose(self) -> ComposeResult:
+        from kbase_tui.services import accounts
+
+        yield Header()
+        yield Static("", id="acard-top")
+        with TabbedContent(id="acard-tabs"):
+            with TabPane(_("1 Orders"), id="orders"):
+                yield DataTable(id="acard-orders", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("2 Contacts"), id="contacts"):
+                yield ContactsPanel(id="acard-contacts")
+            with TabPane(_("3 History"), id="history"):
+                yield HistoryTimeline(loader=accounts.account_history, id="acard-history")
+            with TabPane(_("4 Tasks & requirements"), id="tasks"):
+                yield Static("", id="acard-tasks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Account")
+        table = self.query_one("#acard-orders", DataTable)
+        table.add_column(_("Date"), key="date", width=10)
+        table.add_column(_("Amount"), key="amount", width=13)
+        table.add_column(_("Margin"), key="margin", width=11)
+        table.add_column(_("Items"), key="items")
+        self.load()
+
+    # --- loading --------------------------------------------------------------------
+    def load(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.call_service(accounts.account_card, self.actor, self.company_id, done=self._show, failed=self._load_failed)
+        self._load_orders(reset=True)
+
+    def _load_failed(self, error) -> None:
+        self.notify(str(error), severity="error", timeout=6)
+        self.action_back()
+
+    def _show(self, card) -> None:
+        self.card = card
+        self.title = card.company.name
+        self._show_top()
+        contacts = self.query_one(ContactsPanel)
+        contacts.company_id = card.company.id
+        contacts.show(card.contacts)
+        self._show_tasks()
+        history = self.query_one(HistoryTimeline)
+        from kbase_tui.services.accounts import follow_up_results
+
+        history.set_outcome_labels(follow_up_results())
+        history.reload(card.company.id)
+        if self.focused is None:
+            self.query_one("#acard-orders", DataTable).focus()
+
+    def _show_top(self) -> None:
+        company, f = self.card.company, self.card.figures
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f.abcde_class or "·", style="bold reverse green" if f.abcde_class in ("A", "B") else "bold reverse")
+        if f.is_key_client:
+            text.append("*", style="bold yellow")
+        text.append(" ")
+        text.append(company.name, style="bold")
+        text.append("  ")
+        text.append(category_label(f.category), style="bold magenta" if f.category == "lost" else "dim")
+        if f.is_key_client:
+            text.append("  " + _("key client"), style="yellow")
+        text.append("\n")
+        text.append(_("Orders "), style="dim")
+        text.append(str(f.orders_count))
+        text.append(_(" · LTV "), style="dim")
+        text.append(show_amount(f.revenue_total), style="bold")
+        if f.average_order is not None:
+            text.append(_(" · avg "), style="dim")
+            text.append(show_amount(f.average_order.quantize(1)))
+        text.append(_(" · last "), style="dim")
+        text.append(short_date(f.last_order_at) or "—")
+        if f.usual_interval_days:
+            text.append(_(" · every ~{n} d.").format(n=f.usual_interval_days), style="dim")
+        if f.margin_total is not None:
+            text.append(_(" · margin "), style="dim")
+            text.append(show_amount(f.margin_total.quantize(1)))
+        text.append("\n")
+        text.append(_("Next purchase "), style="dim")
+        if f.next_purchase_at:
+            text.append(short_date(f.next_purchase_at) if f.next_purchase_is_stated else "~" + short_date(f.next_purchase_at),
+                        style="bold")
+        else:
+            text.append("—")
+        text.append(_(" · follow-up "), style="dim")
+        follow = f.next_follow_up_at.astimezone().date() if f.next_follow_up_at else None
+        text.append(short_date(follow) or "—")
+        text.append(_(" · potential "), style="dim")
+        text.append(str(f.potential_score))
+        if f.owner_name:
+            text.append(_(" · manager "), style="dim")
+            text.append(f.owner_name)
+        details = [x for x in (company.city, company.channel, company.industry) if x]
+        if details:
+            text.append("\n")
+            text.append(" · ".join(details), style="dim")
+        self.query_one("#acard-top", Static).update(text)
+
+    def _show_tasks(self) -> None:
+        text = Text()
+        tasks = self.card.tasks
+        text.append(_("Open tasks"), style="bold underline")
+        if not tasks:
+            text.append("\n" + _("none"), style="dim")
+        for task in tasks:
+            text.append("\n")
+            text.append_text(task_text(task))
+        text.append("\n\n")
+        text.append(_("Requirements (r edits)"), style="bold underline")
+        text.append("\n")
+        text.append(self.card.figures.requirements or _("not written yet"),
+                    style="" if self.card.figures.requirements else "dim")
+        self.query_one("#acard-tasks", Static).update(text)
+
+    def _load_orders(self, *, reset: bool = False) -> None:
+        from kbase_tui.services import accounts
+
+        if reset:
+            self.orders = []
+            self._orders_complete = False
+            self.query_one("#acard-orders", DataTable).clear()
+        if self._orders_complete or self._orders_loading:
+            return
+        self._orders_loading = True
+        before = self.orders[-1].id if self.orders and not reset else None
+        self.call_service(accounts.orders, self.actor, self.company_id, limit=ORDERS_PAGE, before_id=before,
+                          done=self._orders_loaded, failed=self._orders_failed, group="acard-orders")
+
+    def _orders_failed(self, error) -> None:
+        self._orders_loading = False
+        self.notify(str(error), severity="error", timeout=6)
+
+    def _orders_loaded(self, orders) -> None:
+        self._orders_loading = False
+        table = self.query_one("#acard-orders", DataTable)
+        known = {o.id for o in self.orders}
+        for order in orders:
+            if order.id in known:
+                continue
+            table.add_row(
+                Text(show_date(order.ordered_at)), Text(show_amount(order.amount), justify="right"),
+                Text(show_amount(order.margin) if order.margin is not None else "", justify="right"),
+                Text(order.items.replace("\n", " ")), key=str(order.id),
+            )
+            self.orders.append(order)
+        if len(orders) < ORDERS_PAGE:
+            self._orders_complete = True
+
+    @on(DataTable.RowHighlighted, "#acard-orders")
+    def _order_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.orders) - 5:
+            self._load_orders()
+
+    # --- actions ------------------------------------------------------------------------
+    def action_tab(self, name: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = name
+        target = {"orders": "#acard-orders", "contacts": "#acard-contacts", "history": "#acard-history"}.get(name)
+        if target:
+            self.query_one(target).focus()
+
+    @property
+    def name_(self) -> str:
+        return self.card.company.name if self.card else ""
+
+    def action_order(self) -> None:
+        if self.card is None:
+            return
+        from .dialogs import OrderDialog
+
+        self.app.push_screen(OrderDialog(self.company_id, self.name_, today=self.today), self._ordered)
+
+    def _ordered(self, result) -> None:
+        if result is None:
+            return
+        message = _("Order saved; a quality check is planned.")
+        if result.returned_from_lost:
+            message += " " + _("The client is active again.")
+        self.notify(message, timeout=5)
+        self.load()
+
+    def action_follow_up(self) -> None:
+        if self.card is None:
+            return
+        from .dialogs import FollowUpDialog
+
+        self.app.push_screen(FollowUpDialog(self.company_id, self.name_, today=self.today), self._changed)
+
+    def _changed(self, result) -> None:
+        if result is not None:
+            from kbase_tui.services import accounts
+
+            self.call_service(accounts.account_card, self.actor, self.company_id, done=self._show)
+
+    def action_quality(self) -> None:
+        if self.card is None:
+            return
+        task = next((t for t in self.card.tasks if t.kind == "quality_check"), None)
+        if task is None:
+            self.notify(_("No quality check is waiting for this client."), timeout=4)
+            return
+        from .dialogs import QualityDialog
+
+        self.app.push_screen(QualityDialog(task), self._changed)
+
+    def action_note(self) -> None:
+        if self.card is None:
+            return
+        from ..widgets.note_dialog import AddNoteDialog
+
+        self.app.push_screen(AddNoteDialog(self.company_id, title=self.name_),
+                             lambda entry: self.query_one(HistoryTimeline).reload() if entry else None)
+
+    def action_requirements(self) -> None:
+        if self.card is None:
+            return
+        from .dialogs import RequirementsDialog
+
+        self.app.push_screen(RequirementsDialog(self.company_id, self.name_, self.card.figures.requirements),
+                             self._changed)
+
+    def action_potential(self) -> None:
+        if self.card is None:
+            return
+        from .dialogs import PotentialDialog
+
+        self.app.push_screen(PotentialDialog(self.company_id, self.name_, self.card.figures.potential_score),
+                             self._changed)
+
+    def action_lost(self) -> None:
+        if self.card is None or self.card.figures.category == "lost":
+            return
+        from .dialogs import LostDialog
+
+        self.app.push_screen(LostDialog(self.company_id, self.name_), self._changed)
+
+    @on(ContactsPanel.Changed)
+    def _contacts_changed(self) -> None:
+        self.query_one(HistoryTimeline).reload()
+
+    def action_back(self) -> None:
+        if self.app.screen is self and len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,421 @@
+"""Dialogs of the account manager's work: order, follow-up call, quality check, potential, lost,
+requirements, reassign.
+
+Each saves through `services.accounts` itself (in a worker) and dismisses with the service's
+result, or None on Esc.  ctrl+s saves; Enter in the last field saves too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseModal
+from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+
+DIALOG_CSS = """
+{cls} {{ align: center middle; }}
+{cls} > VerticalScroll {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+    background: $surface; padding: 0 1; }}
+{cls} .title {{ text-style: bold; }}
+{cls} .script {{ color: $accent; height: auto; }}
+{cls} Label {{ color: $text-muted; }}
+{cls} OptionList {{ height: auto; max-height: 8; }}
+{cls} TextArea {{ height: 4; }}
+{cls} .row {{ height: auto; }}
+{cls} .row > Vertical {{ height: auto; width: 1fr; }}
+{cls} .error {{ color: $error; height: auto; }}
+{cls} Horizontal {{ height: auto; }}
+{cls} Button {{ margin-right: 1; }}
+"""
+
+
+class _Dialog(KbaseModal):
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="accounts.dialog.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="accounts.dialog.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._saving = False
+
+    def buttons(self) -> ComposeResult:
+        yield Static("", classes="error", id="dialog-error")
+        with Horizontal():
+            yield Button(_("Save (ctrl+s)"), id="dialog-save", variant="primary")
+            yield Button(_("Cancel (Esc)"), id="dialog-cancel")
+
+    def error(self, message: str) -> None:
+        self._saving = False
+        self.query_one("#dialog-error", Static).update(Text(message))
+
+    @on(Button.Pressed, "#dialog-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#dialog-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def save_with(self, function, *args, **kwargs) -> None:
+        if self._saving:
+            return
+        self._saving = True
+        self.query_one("#dialog-error", Static).update(Text(_("Saving…")))
+        self.call_service(function, self.actor, *args, done=self._done, failed=lambda e: self.error(str(e)), **kwargs)
+
+    def _done(self, result) -> None:
+        self._saving = False
+        self.dismiss(result)
+
+    def value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
+
+class OrderDialog(_Dialog):
+    """A new order: date (today unless changed), amount, margin if known, what was ordered."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="OrderDialog")
+
+    def __init__(self, company_id: int, company_name: str, *, today: date | None = None) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("New order: {name}").format(name=self.company_name)), classes="title")
+            with Horizontal(classes="row"):
+                with Vertical():
+                    yield Label(_("Date (dd.mm.yyyy)"))
+                    yield Input(show_date(self.today or date.today()), id="order-date", max_length=10)
+                with Vertical():
+                    yield Label(_("Amount"))
+                    yield Input(id="order-amount", max_length=20)
+                with Vertical():
+                    yield Label(_("Margin (if known)"))
+                    yield Input(id="order-margin", max_length=20)
+            yield Label(_("What was ordered"))
+            yield Input(id="order-items", max_length=2000)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#order-amount", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "order-items":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        from decimal import Decimal
+
+        from kbase_tui.services import accounts
+
+        try:
+            ordered_at = parse_date(self.value("#order-date"))
+            amount = parse_amount(self.value("#order-amount"))
+            margin_text = self.value("#order-margin").strip()
+            margin = None
+            if margin_text:
+                negative = margin_text.startswith("-")
+                margin = parse_amount(margin_text.lstrip("-"))
+                margin = -margin if negative else margin
+        except ValueError as error:
+            self.error(str(error))
+            return
+        if ordered_at is None:
+            self.error(_("Enter the order date."))
+            return
+        if amount <= Decimal("0"):
+            self.error(_("Enter the order amount."))
+            self.query_one("#order-amount", Input).focus()
+            return
+        self.save_with(accounts.record_order, self.company_id, ordered_at, amount, self.value("#order-items"),
+                       margin=margin, today=self.today)
+
+
+class FollowUpDialog(_Dialog):
+    """A follow-up call by the segment's script: result, next purchase, next follow-up, notes."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="FollowUpDialog")
+
+    def __init__(self, company_id: int, company_name: str, *, today: date | None = None) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        from kbase_tui.services.accounts import follow_up_results
+
+        with VerticalScroll():
+            yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="title")
+            yield Static("", id="fu-script", classes="script")
+            yield Label(_("Result (↑↓)"))
+            yield OptionList(*(Option(Text(label), id=code) for code, label in follow_up_results().items()),
+                             id="fu-result")
+            with Horizontal(classes="row"):
+                with Vertical():
+                    yield Label(_("Next purchase (client's word)"))
+                    yield Input(id="fu-purchase", max_length=10, placeholder="dd.mm.yyyy")
+                with Vertical():
+                    yield Label(_("Next follow-up"))
+                    yield Input(id="fu-next", max_length=10, placeholder=_("default"))
+            yield Label(_("Notes (what was offered, what they said)"))
+            yield TextArea(id="fu-notes", soft_wrap=True, show_line_numbers=False)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import accounts
+
+        result = self.query_one("#fu-result", OptionList)
+        result.highlighted = 0
+        result.focus()
+        self.call_service(accounts.follow_up_script, self.actor, self.company_id, done=self._script)
+
+    def _script(self, script) -> None:
+        text = Text()
+        if script.template_phrase:
+            text.append(script.template_phrase)
+        if script.key_question:
+            text.append("\n» ")
+            text.append(script.key_question, style="bold")
+        self.query_one("#fu-script", Static).update(text)
+
+    @on(OptionList.OptionSelected, "#fu-result")
+    def _result_chosen(self) -> None:
+        self.query_one("#fu-purchase", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        option_list = self.query_one("#fu-result", OptionList)
+        if option_list.highlighted is None:
+            self.error(_("Choose the result of the call."))
+            return
+        result = option_list.get_option_at_index(option_list.highlighted).id
+        try:
+            purchase = parse_date(self.value("#fu-purchase"))
+            next_call = parse_date(self.value("#fu-next"))
+        except ValueError as error:
+            self.error(str(error))
+            return
+        self.save_with(accounts.record_follow_up, self.company_id, result, self.query_one("#fu-notes", TextArea).text,
+                       next_purchase_at=purchase, next_follow_up_at=next_call, today=self.today)
+
+
+class QualityDialog(_Dialog):
+    """The satisfaction call after an order: score 1-5 (a digit key) and a comment."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="QualityDialog")
+
+    def __init__(self, task) -> None:
+        super().__init__()
+        self.task = task
+
+    def compose(self) -> ComposeResult:
+        t = self.task
+        with VerticalScroll():
+            yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="title")
+            about = _("Order of {date}: {amount}").format(date=show_date(t.order_date),
+                                                          amount=show_amount(t.order_amount)) if t.order_id else t.text
+            yield Static(Text(about))
+            yield Label(_("Was the client satisfied? Score 1 (no) – 5 (fully)"))
+            yield Input(id="quality-score", max_length=1, restrict=r"[1-5]?")
+            yield Label(_("Comment"))
+            yield Input(id="quality-comment", max_length=2000)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#quality-score", Input).focus()
+
+    @on(Input.Changed, "#quality-score")
+    def _scored(self, event: Input.Changed) -> None:
+        if event.value:
+            self.query_one("#quality-comment", Input).focus()
+
+    @on(Input.Submitted, "#quality-comment")
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        score = self.value("#quality-score")
+        if not score:
+            self.error(_("The score is from 1 to 5."))
+            self.query_one("#quality-score", Input).focus()
+            return
+        self.save_with(accounts.record_quality_check, self.task.id, int(score), self.value("#quality-comment"))
+
+
+class PotentialDialog(_Dialog):
+    DEFAULT_CSS = DIALOG_CSS.format(cls="PotentialDialog")
+
+    def __init__(self, company_id: int, company_name: str, current: int) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Potential: {name}").format(name=self.company_name)), classes="title")
+            yield Label(_("How much more could the client buy? 0 (nothing) – 100 (much more)"))
+            yield Input(str(self.current), id="potential", max_length=3, restrict=r"[0-9]*")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#potential", Input).focus()
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        text = self.value("#potential").strip()
+        if not text:
+            self.error(_("The potential is a number from 0 to 100."))
+            return
+        self.save_with(accounts.set_potential, self.company_id, int(text))
+
+
+class LostDialog(_Dialog):
+    """Mark a client lost with a reason; a return task is created."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="LostDialog")
+
+    def __init__(self, company_id: int, company_name: str) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Lost client: {name}").format(name=self.company_name)), classes="title")
+            yield Label(_("Reason"))
+            yield OptionList(id="lost-reason")
+            yield Label(_("Comment"))
+            yield Input(id="lost-comment", max_length=2000)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.call_service(accounts.lost_reasons, self.actor, done=self._reasons)
+
+    def _reasons(self, reasons) -> None:
+        option_list = self.query_one("#lost-reason", OptionList)
+        for reason in reasons:
+            option_list.add_option(Option(Text(reason.label), id=reason.code))
+        option_list.highlighted = 0
+        option_list.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self) -> None:
+        self.query_one("#lost-comment", Input).focus()
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        option_list = self.query_one("#lost-reason", OptionList)
+        if option_list.highlighted is None:
+            self.error(_("Choose a reason."))
+            return
+        code = option_list.get_option_at_index(option_list.highlighted).id
+        self.save_with(accounts.mark_lost, self.company_id, code, self.value("#lost-comment"))
+
+
+class RequirementsDialog(_Dialog):
+    DEFAULT_CSS = DIALOG_CSS.format(cls="RequirementsDialog") + "RequirementsDialog TextArea { height: 8; }"
+
+    def __init__(self, company_id: int, company_name: str, text: str) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Requirements: {name}").format(name=self.company_name)), classes="title")
+            yield Label(_("What the client buys, terms, wishes"))
+            yield TextArea(self.text, id="requirements", soft_wrap=True, show_line_numbers=False)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#requirements", TextArea).focus()
+
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.save_with(accounts.update_requirements, self.company_id, self.query_one("#requirements", TextArea).text)
+
+
+class ReassignDialog(_Dialog):
+    """The supervisor gives an account to another account manager (history and tasks go with it)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="ReassignDialog")
+
+    def __init__(self, company_id: int, company_name: str, owner_id: int | None) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.owner_id = owner_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Reassign: {name}").format(name=self.company_name)), classes="title")
+            yield Label(_("To account manager (accounts now)"))
+            yield OptionList(id="reassign-to")
+            yield Label(_("Comment"))
+            yield Input(id="reassign-comment", max_length=2000)
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.call_service(accounts.managers, self.actor, done=self._managers)
+
+    def _managers(self, managers) -> None:
+        option_list = self.query_one("#reassign-to", OptionList)
+        for manager in managers:
+            if manager.id == self.owner_id:
+                continue
+            option_list.add_option(Option(Text(f"{manager.name}  ({manager.accounts})"), id=str(manager.id)))
+        if option_list.option_count:
+            option_list.highlighted = 0
+        option_list.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self) -> None:
+        self.query_one("#reassign-comment", Input).focus()
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        from kbase_tui.services import accounts
+
+        option_list = self.query_one("#reassign-to", OptionList)
+        if option_list.highlighted is None:
+            self.error(_("Choose an active account manager."))
+            return
+        manager_id = int(option_list.get_option_at_index(option_list.highlighted).id)
+        self.save_with(accounts.reassign_account, self.company_id, manager_id, self.value("#reassign-comment"))
+

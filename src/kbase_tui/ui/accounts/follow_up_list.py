@@ -1,0 +1,314 @@
+"""The account manager's home: their own clients in the order of what is due.
+
+Follow-ups due today and overdue first (red: overdue, yellow: today), then by the next purchase
+date (the date the client named; "~" marks a date predicted from the interval between orders).
+Loaded 100 rows at a time from the database: moving near the end of what is loaded fetches the
+next page, so 10,000 clients open as fast as ten.  ★ marks a contact person's birthday within a
+week, ♦ a holiday (23 February, 8 March, New Year); the line under the table says which.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_amount, show_datetime
+
+PAGE = 100
+PREFETCH = 10  # fetch the next page when the cursor is this close to the end
+
+
+def short_date(value: date | None) -> str:
+    return value.strftime("%d.%m.%y") if value else ""
+
+
+def next_purchase_text(row) -> Text:
+    if row.next_purchase_at is None:
+        return Text("")
+    text = short_date(row.next_purchase_at)
+    return Text(text if row.next_purchase_is_stated else "~" + text, style="" if row.next_purchase_is_stated else "dim")
+
+
+def class_text(row) -> Text:
+    style = {"A": "bold green", "B": "green", "C": "cyan", "D": "", "E": "red"}.get(row.abcde_class, "")
+    text = Text(row.abcde_class or "·", style=style)
+    if row.is_key_client:
+        text.append("*", style="bold yellow")
+    return text
+
+
+def name_text(row, width: int) -> Text:
+    style = ""
+    if row.category == "lost":
+        style = "magenta"
+    if row.follow_up_overdue:
+        style = "bold red"
+    elif row.follow_up_due:
+        style = "bold yellow"
+    name = row.name if len(row.name) <= width else row.name[: width - 1] + "…"
+    return Text(name, style=style)
+
+
+MARKS = {"birthday": ("★", "bold magenta"), "holiday": ("♦", "bold cyan")}
+
+
+def mark_text(row) -> Text:
+    symbol, style = MARKS.get(row.mark, ("", ""))
+    return Text(symbol, style=style)
+
+
+def row_detail(row) -> Text:
+    """The line under the table for the highlighted client."""
+    from kbase_tui.labels import category_label
+
+    text = Text()
+    text.append(row.name, style="bold")
+    if row.city:
+        text.append(f" · {row.city}", style="dim")
+    text.append(" · " + category_label(row.category), style="magenta" if row.category == "lost" else "dim")
+    text.append("\n")
+    if row.next_follow_up_at:
+        text.append(_("Follow-up: "), style="dim")
+        text.append(show_datetime(row.next_follow_up_at)[:10],
+                    style="bold red" if row.follow_up_overdue else ("bold yellow" if row.follow_up_due else ""))
+    if row.next_purchase_at:
+        text.append("   ")
+        text.append(_("Next purchase: "), style="dim")
+        text.append(short_date(row.next_purchase_at))
+        text.append(" " + (_("(client's word)") if row.next_purchase_is_stated else _("(predicted)")), style="dim")
+    if row.mark_text:
+        text.append("   ")
+        text.append(row.mark_text, style=MARKS.get(row.mark, ("", ""))[1])
+    return text
+
+
+class FollowUpList(KbaseScreen):
+    CSS_PATH = "accounts.tcss"
+    HELP = _(
+        "Your clients: due follow-ups first (red overdue, yellow today), then by the next purchase date "
+        "(~ predicted from the interval between orders). ★ a contact's birthday within a week, ♦ a holiday. "
+        "Class: ABCDE, * key client. Enter opens the card; o records an order, f a follow-up call; "
+        "t lists your quality checks and return tasks."
+    )
+    BINDINGS = [
+        Binding("enter", "open_card", _("Card"), id="accounts.list.open"),
+        Binding("o", "order", _("Order"), id="accounts.list.order"),
+        Binding("f", "follow_up", _("Follow-up call"), id="accounts.list.follow_up"),
+        Binding("t", "tasks", _("Tasks"), id="accounts.list.tasks"),
+        Binding("f5,r", "refresh", _("Refresh"), id="accounts.list.refresh"),
+        Binding("f1", "app.help", _("Keys"), id="accounts.list.help"),
+        Binding("ctrl+l", "app.logout", _("Log out"), id="accounts.list.logout"),
+    ]
+
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__()
+        self.today = today  # fixed only in tests; None means the real date
+        self.rows: list = []
+        self.total = 0
+        self.page = None
+        self._loading = False
+        self._generation = 0
+        self._follow: int | None = None
+        self.name_width = 24
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="fu-summary")
+        yield DataTable(id="fu-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="fu-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Follow-ups")
+        self.sub_title = self.actor.label
+        table = self.query_one(DataTable)
+        self.name_width = max(14, min(40, self.app.size.width - 63))
+        table.add_column(_("Company"), width=self.name_width, key="name")
+        table.add_column(_("Channel"), width=8, key="channel")
+        table.add_column(_("Cl"), width=2, key="class")
+        table.add_column(_("Buys"), width=4, key="count")
+        table.add_column(_("Last"), width=8, key="last")
+        table.add_column(_("LTV"), width=11, key="ltv")
+        table.add_column(_("Next"), width=9, key="next")
+        table.add_column("!", width=1, key="mark")
+        self.reload()
+
+    @on(ScreenResume)
+    def _resumed(self) -> None:
+        if self.page is not None:
+            self.reload()
+
+    # --- loading ------------------------------------------------------------------
+    def reload(self) -> None:
+        from kbase_tui.services import accounts
+
+        selected = self.selected_row
+        self._follow = selected.company_id if selected else None
+        self._generation += 1
+        generation = self._generation
+        self._loading = True
+        self.call_service(accounts.follow_up_list, self.actor, offset=0, limit=PAGE, today=self.today,
+                          done=lambda page: self._first_page(generation, page),
+                          failed=lambda error: self._failed(generation, error), group="fu-list")
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def _failed(self, generation: int, error) -> None:
+        if generation == self._generation:
+            self._loading = False
+        self.notify(str(error), severity="error", timeout=6)
+
+    def _first_page(self, generation: int, page) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.page = page
+        self.rows = []
+        self.total = page.total
+        table = self.query_one(DataTable)
+        table.clear()
+        self._append(page.rows)
+        self._show_summary()
+        if page.moved_to_lost:
+            self.notify(_("{n} client(s) with no orders for too long moved to lost: return tasks created.").format(
+                n=page.moved_to_lost), severity="warning", timeout=8)
+        if self._follow is not None:
+            for index, row in enumerate(self.rows):
+                if row.company_id == self._follow:
+                    table.move_cursor(row=index)
+                    break
+        table.focus()
+        self._show_detail()
+
+    def _append(self, rows) -> None:
+        table = self.query_one(DataTable)
+        for row in rows:
+            table.add_row(
+                name_text(row, self.name_width), Text(row.channel[:8]), class_text(row),
+                Text(str(row.orders_count), justify="right"), Text(short_date(row.last_order_at)),
+                Text(show_amount(row.revenue_total), justify="right"), next_purchase_text(row), mark_text(row),
+                key=str(row.company_id),
+            )
+        self.rows.extend(rows)
+
+    def _more(self) -> None:
+        if self._loading or len(self.rows) >= self.total:
+            return
+        from kbase_tui.services import accounts
+
+        self._loading = True
+        generation = self._generation
+        self.call_service(accounts.follow_up_list, self.actor, offset=len(self.rows), limit=PAGE, today=self.today,
+                          done=lambda page: self._next_page(generation, page),
+                          failed=lambda error: self._failed(generation, error), group="fu-list")
+
+    def _next_page(self, generation: int, page) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        known = {r.company_id for r in self.rows}
+        self._append([r for r in page.rows if r.company_id not in known])
+        self.total = page.total
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        text = Text()
+        text.append(_("{n} clients").format(n=page.total), style="bold")
+        text.append(_(" · loaded {n}").format(n=len(self.rows)), style="dim")
+        text.append("  ")
+        text.append(_("due today: {n}").format(n=page.due), style="bold yellow" if page.due else "dim")
+        if page.open_quality_checks:
+            text.append("  ")
+            text.append(_("quality checks: {n}").format(n=page.open_quality_checks), style="green")
+        if page.open_returns:
+            text.append("  ")
+            text.append(_("returns: {n}").format(n=page.open_returns), style="magenta")
+        if page.holiday:
+            text.append("  ♦ ", style="bold cyan")
+            text.append(page.holiday, style="cyan")
+        self.query_one("#fu-summary", Static).update(text)
+
+    # --- cursor ---------------------------------------------------------------------------
+    @property
+    def selected_row(self):
+        if not self.rows:
+            return None
+        try:
+            index = self.query_one(DataTable).cursor_row
+        except Exception:
+            return None
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+        if event.cursor_row >= len(self.rows) - PREFETCH:
+            self._more()
+
+    def _show_detail(self) -> None:
+        row = self.selected_row
+        self.query_one("#fu-detail", Static).update(row_detail(row) if row else Text(_("No clients yet."), style="dim"))
+
+    # --- actions ------------------------------------------------------------------------------
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_card()
+
+    def action_open_card(self) -> None:
+        row = self.selected_row
+        if row is not None:
+            self.open_card(row.company_id)
+
+    def open_card(self, company_id: int) -> None:
+        from .card import AccountCardScreen
+
+        self.app.push_screen(AccountCardScreen(company_id, today=self.today))
+
+    def action_order(self) -> None:
+        row = self.selected_row
+        if row is not None:
+            from .dialogs import OrderDialog
+
+            self.app.push_screen(OrderDialog(row.company_id, row.name, today=self.today), self._ordered)
+
+    def _ordered(self, result) -> None:
+        if result is None:
+            return
+        self.notify(_("Order saved; a quality check is planned."), timeout=4)
+        self.reload()
+
+    def action_follow_up(self) -> None:
+        row = self.selected_row
+        if row is not None:
+            from .dialogs import FollowUpDialog
+
+            self.app.push_screen(FollowUpDialog(row.company_id, row.name, today=self.today), self._changed)
+
+    def _changed(self, result) -> None:
+        if result is not None:
+            self.reload()
+
+    def action_tasks(self) -> None:
+        from .tasks import TasksScreen
+
+        self.app.push_screen(TasksScreen(), self._task_chosen)
+
+    def _task_chosen(self, company_id) -> None:
+        if company_id is not None:
+            self.open_card(company_id)
+        else:
+            self.reload()

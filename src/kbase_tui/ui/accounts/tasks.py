@@ -1,0 +1,110 @@
+"""The account manager's open tasks: quality checks after orders, returns of lost clients.
+
+Soonest due first (at most 200).  Enter opens the client's card; k records a quality check
+straight from here.  Esc goes back.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseModal
+from ..widgets.formats import show_amount, show_date, show_datetime
+
+
+def task_kind_label(kind: str) -> str:
+    return {"quality_check": _("quality check"), "return": _("return"), "follow_up": _("follow-up"),
+            "next_step": _("next step"), "other": _("task")}.get(kind, kind)
+
+
+def task_text(task) -> Text:
+    text = Text()
+    text.append(show_datetime(task.due_at)[:10], style="bold")
+    text.append("  ")
+    text.append(task_kind_label(task.kind), style="green" if task.kind == "quality_check" else "magenta")
+    text.append("  ")
+    text.append(task.company_name, style="bold")
+    if task.order_id:
+        text.append("  " + _("order of {date}: {amount}").format(date=show_date(task.order_date),
+                                                                amount=show_amount(task.order_amount)), style="dim")
+    elif task.text:
+        text.append("\n  ")
+        text.append(task.text.splitlines()[0], style="dim")
+    return text
+
+
+class TasksScreen(KbaseModal):
+    BINDINGS = [
+        Binding("enter", "open", _("Card"), id="accounts.tasks.open", priority=True),
+        Binding("k", "quality", _("Quality check"), id="accounts.tasks.quality"),
+        Binding("escape", "close", _("Back"), id="accounts.tasks.back"),
+    ]
+    DEFAULT_CSS = """
+    TasksScreen { align: center middle; }
+    TasksScreen > Vertical { width: 100; max-width: 100%; height: 80%; border: thick $primary; background: $surface; }
+    TasksScreen .title { text-style: bold; padding: 0 1; }
+    TasksScreen OptionList { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks: tuple = ()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("Your tasks: Enter opens the card, k records a quality check, Esc back"), classes="title")
+            yield OptionList(id="tasks-list")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.call_service(accounts.my_tasks, self.actor, done=self._show)
+
+    def _show(self, tasks) -> None:
+        self.tasks = tuple(tasks)
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        for task in self.tasks:
+            option_list.add_option(Option(task_text(task), id=str(task.id)))
+        if not self.tasks:
+            option_list.add_option(Option(Text(_("No open tasks."), style="dim"), disabled=True))
+        else:
+            option_list.highlighted = 0
+        option_list.focus()
+
+    @property
+    def selected(self):
+        option_list = self.query_one(OptionList)
+        index = option_list.highlighted
+        return self.tasks[index] if index is not None and 0 <= index < len(self.tasks) else None
+
+    def action_open(self) -> None:
+        task = self.selected
+        if task is not None:
+            self.dismiss(task.company_id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_quality(self) -> None:
+        task = self.selected
+        if task is not None and task.kind == "quality_check":
+            from .dialogs import QualityDialog
+
+            self.app.push_screen(QualityDialog(task), lambda result: self.reload() if result else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
