@@ -303,8 +303,10 @@ class _Generator:
                 prefix = self.rng.choice(seg["name_prefixes"])
                 root = self.rng.choice(industry["roots"])
                 suffix = self.rng.choice(seg["name_suffixes"])
-                if suffix and (suffix.lower() in root or suffix.lower() in prefix.lower()):
-                    suffix = ""
+                if prefix.lower() in root or root in prefix.lower():
+                    continue  # «Промхимпром»
+                if len(root) >= 7 or suffix.lower() in root or suffix.lower() in prefix.lower():
+                    suffix = ""  # a composite root takes no suffix: «Стройинвест», not «Стройинвестторг»
                 if self.rng.random() < 0.5 and prefix[-1].lower() != root[0]:
                     stem = prefix + root + suffix.lower()
                 else:
@@ -499,7 +501,7 @@ class _Generator:
         when = self.at(handover_day)
         self.history(company["id"], caller, when, InteractionKind.CALL.value, "interested", self.rng.choice(texts))
         self.history(company["id"], caller, when + timedelta(minutes=1), InteractionKind.HANDOVER.value, "to_closer",
-                     f"Передан менеджеру {closer.full_name}")
+                     f"Передан менеджеру: {closer.full_name}")
         company.update(attempts=earlier + 1, last_tried_at=when, last_outcome="interested")
         return caller, when
 
@@ -653,7 +655,7 @@ class _Generator:
         self.history(company["id"], closer, signed + timedelta(minutes=1), InteractionKind.ORDER.value, "first_order",
                      f"Договор от {first_day:%d.%m.%Y}, сумма {orders[0][2]}", deal["id"])
         self.history(company["id"], closer, signed + timedelta(minutes=2), InteractionKind.HANDOVER.value, "to_account",
-                     f"Передан менеджеру по работе с клиентами {manager.full_name}", deal["id"])
+                     f"Передан менеджеру по работе с клиентами: {manager.full_name}", deal["id"])
         deal.update(closed_at=signed, last_activity_at=signed, updated_at=signed)
         results = texts["follow_up_results"]
         for number, (day, items, amount, margin) in enumerate(orders):
