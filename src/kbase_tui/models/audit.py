@@ -36,3 +36,30 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_event_id: int = 0
     last_hmac: str = Field(default="", max_length=64)
+    # Names the HMAC key in the key store, so the chain verifies wherever the
+    # database file is moved or restored (not tied to its path or URL).
+    chain_id: str = Field(default="", max_length=32)
+
+
+class SecurityAlarm(SQLModel, table=True):
+    """A user working faster than a person can (card views per hour, leads per minute).
+
+    One open alarm per user and kind: later bursts raise its count and its
+    throttle; the supervisor closes it or locks the user.
+    """
+
+    __tablename__ = "security_alarm"
+    __table_args__ = (Index("ix_security_alarm_user_kind_open", "user_id", "kind", "closed_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    kind: str = Field(max_length=24)  # card_views | lead_claims
+    raised_at: datetime = Field(default_factory=utcnow, index=True)
+    last_at: datetime = Field(default_factory=utcnow)
+    observed: int = 0  # the highest count seen in the window
+    limit: int = 0
+    excess: int = 0  # how many actions went over the limit while open: drives the delay
+    throttle_until: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
+    closed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    resolution: str = Field(default="", max_length=16)  # dismissed | locked
