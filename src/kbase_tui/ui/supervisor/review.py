@@ -77,9 +77,9 @@ class RefusalReview(KbaseScreen):
         self.title = _("Refusal review")
         table = self.query_one(DataTable)
         table.add_column("✓", key="sel", width=1)
-        for key, label in (("at", _("Refused")), ("company", _("Company")), ("city", _("City")),
-                           ("industry", _("Industry")), ("channel", _("Channel")), ("caller", _("Caller")),
-                           ("reason", _("Reason")), ("decision", _("Decision"))):
+        for key, label in (("at", _("Refused")), ("company", _("Company")), ("reason", _("Reason")),
+                           ("caller", _("Caller")), ("decision", _("Decision")), ("city", _("City")),
+                           ("industry", _("Industry")), ("channel", _("Channel"))):
             table.add_column(label, key=key)
         table.focus()
         self.action_reload()
@@ -132,8 +132,8 @@ class RefusalReview(KbaseScreen):
             style = "bold red" if row.overdue else ""
             table.add_row(
                 Text(" "), Text(show_datetime(row.refused_at), style=style), Text(row.company_name, style=style),
-                Text(row.city), Text(row.industry), Text(row.channel), Text(row.caller_name), Text(row.reason_label),
-                Text(self._decision_text(row)), key=str(row.id),
+                Text(row.reason_label), Text(row.caller_name), Text(self._decision_text(row)),
+                Text(row.city), Text(row.industry), Text(row.channel), key=str(row.id),
             )
         self.next_cursor = page.next_cursor
         self._show_status()
