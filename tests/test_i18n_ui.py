@@ -162,9 +162,9 @@ async def test_f1_help_lists_the_keys_in_russian(db, make_user):
         await settle(app, pilot)
         table = app.screen.query_one("#help-keys", DataTable)
         actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
-        assert "Открыть карточку" in actions and "Клавиши" in actions
+        assert "Следующий этап" in actions and "Клавиши" in actions and "Вверх" in actions
         assert [str(c.label) for c in table.columns.values()] == ["Клавиша", "Действие"]
-        assert "Open card" not in actions
+        assert "Next stage" not in actions and "Up" not in actions
 
 
 # --- the account's language ----------------------------------------------------------------------
