@@ -112,8 +112,15 @@ class SupervisorDesk(KbaseScreen):
         target = next((t for _k, n, _l, t in DESTINATIONS if n == name), None)
         if target is None:
             return
-        screen_class = load_screen_class(target)
-        if screen_class is None:
-            self.notify(_("Not available yet."), severity="warning")
+        try:
+            screen_class = load_screen_class(target)
+            if screen_class is None:
+                self.notify(_("Not available yet."), severity="warning")
+                return
+            screen = screen_class()
+        except Exception as error:  # another part's screen that fails to load must not close the desk
+            from ..errors import log_unexpected
+
+            self.notify(log_unexpected(error, f"opening {target}"), severity="error", timeout=10)
             return
-        self.app.push_screen(screen_class())
+        self.app.push_screen(screen)
