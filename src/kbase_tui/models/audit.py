@@ -13,7 +13,11 @@ class AuditEvent(SQLModel, table=True):
     """Who did what to which record, chained by HMAC so edits are detectable."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"), Index("ix_audit_actor_at", "actor", "at"))
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id", "at"),
+        Index("ix_audit_actor_at", "actor", "at"),
+        Index("ix_audit_company_at", "company_id", "at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -26,6 +30,9 @@ class AuditEvent(SQLModel, table=True):
     client_address: str = Field(default="", max_length=64)  # from SSH_CONNECTION
     prev_hmac: str = Field(default="", max_length=64)
     hmac: str = Field(default="", max_length=64)
+    # The client the event concerns (entity company, or detail company_id): derived
+    # from fields the HMAC covers, and checked against them by verify_chain.
+    company_id: Optional[int] = None
 
 
 class AuditHead(SQLModel, table=True):
