@@ -203,3 +203,33 @@ async def test_hostile_company_text_is_shown_literally(db, db_url, team):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert "[bold red]x[/]" in screen_text(app)
+
+
+async def test_supervisor_edits_a_script_and_the_caller_reads_it(db, db_url, team, make_user):
+    from kbase_tui.services import callscripts
+    from kbase_tui.ui.queue.script_editor import ScriptEditor
+
+    make_user("supervisor", "roman", full_name="Роман Руководов")
+    add_company(db, "ООО «Стройка»", industry="Строительство")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "roman")
+        app.push_screen(ScriptEditor())
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, ScriptEditor) and editor.rows
+        await pilot.press("ctrl+n")
+        editor.query_one("#script-language").value = "en"
+        editor.query_one("#script-industry").value = "Строительство"
+        editor.query_one("#script-phrase").text = "Hello, {operator} from KB-Supply: cement within 24 hours."
+        editor.query_one("#script-question").value = "Who buys cement for your sites?"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Saved" in str(editor.query_one("#script-message").render())
+    rows = callscripts.list_scripts(db, make_user("supervisor", "second"))
+    assert any(r.industry == "Строительство" and r.language == "en" for r in rows)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        assert app.screen.lead.script_phrase == "Hello, Анна Звонова from KB-Supply: cement within 24 hours."
+        assert app.screen.lead.key_question == "Who buys cement for your sites?"
