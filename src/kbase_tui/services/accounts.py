@@ -988,7 +988,8 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
         if ids:
             latest = (
                 select(func.max(Interaction.id))
-                .where(Interaction.company_id.in_(ids), Interaction.outcome.like(LOST_PREFIX + "%"))
+                .where(Interaction.company_id.in_(ids),
+                       or_(Interaction.outcome.like(LOST_PREFIX + "%"), Interaction.outcome == "lost"))
                 .group_by(Interaction.company_id)
             )
             for event in session.execute(select(Interaction).where(Interaction.id.in_(latest))).scalars():
@@ -1013,7 +1014,7 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
         rows = []
         for c in companies:
             event = lost_events.get(c.id)
-            code = event.outcome[len(LOST_PREFIX):] if event else ""
+            code = event.outcome[len(LOST_PREFIX):] if event and event.outcome.startswith(LOST_PREFIX) else ""
             after = [x for x in calls.get(c.id, []) if event is None or x.at >= event.at]
             task = tasks.get(c.id)
             rows.append(LostAccount(

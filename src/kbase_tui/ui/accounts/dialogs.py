@@ -232,10 +232,10 @@ class QualityDialog(_Dialog):
 
     def __init__(self, task) -> None:
         super().__init__()
-        self.task = task
+        self.check = task
 
     def compose(self) -> ComposeResult:
-        t = self.task
+        t = self.check
         with VerticalScroll():
             yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="title")
             about = _("Order of {date}: {amount}").format(date=show_date(t.order_date),
@@ -264,7 +264,7 @@ class QualityDialog(_Dialog):
             self.error(_("The score is from 1 to 5."))
             self.query_one("#quality-score", Input).focus()
             return
-        self.save_with(accounts.record_quality_check, self.task.id, int(score), self.value("#quality-comment"))
+        self.save_with(accounts.record_quality_check, self.check.id, int(score), self.value("#quality-comment"))
 
 
 class PotentialDialog(_Dialog):

@@ -1,0 +1,203 @@
+"""The supervisor's lost list: clients who stopped buying, why, and how their return is going.
+
+Columns: company, manager, reason (no orders for too long, or the reason the manager chose), the
+date it was lost, last order, lifetime value, the return task (open since / done), follow-up calls
+since and the last call's result.  m cycles the manager filter, Enter opens the card, r reassigns
+the client to another account manager for the return, n / p page (100 a page).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_amount
+from .follow_up_list import short_date
+
+PAGE = 100
+
+
+def _day(value) -> str:
+    return short_date(value.astimezone().date()) if value else ""
+
+
+class LostList(KbaseScreen):
+    CSS_PATH = "accounts.tcss"
+    HELP = _(
+        "Lost clients: no order for longer than their usual interval allows, or marked lost by the account "
+        "manager with a reason. Each has a return task; the columns show calls made since and the last result. "
+        "m cycles the manager filter, Enter opens the card, r reassigns, n / p page."
+    )
+    BINDINGS = [
+        Binding("enter", "open_card", _("Card"), id="accounts.lost.open"),
+        Binding("r", "reassign", _("Reassign"), id="accounts.lost.reassign"),
+        Binding("m", "cycle_manager", _("Manager filter"), id="accounts.lost.manager"),
+        Binding("n", "page(1)", _("Next page"), show=False, id="accounts.lost.next"),
+        Binding("p", "page(-1)", _("Previous page"), show=False, id="accounts.lost.prev"),
+        Binding("f5", "refresh", _("Refresh"), id="accounts.lost.refresh"),
+        Binding("escape", "back", _("Back"), id="accounts.lost.back"),
+        Binding("f1", "app.help", _("Keys"), id="accounts.lost.help"),
+    ]
+
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__()
+        self.today = today
+        self.managers: list = []
+        self.manager_index = -1
+        self.page_offset = 0
+        self.page = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="lost-summary")
+        yield DataTable(id="lost-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="lost-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from kbase_tui.services import accounts
+
+        self.title = _("Lost clients")
+        table = self.query_one(DataTable)
+        self.name_width = max(14, min(36, self.app.size.width - 64))
+        table.add_column(_("Company"), width=self.name_width)
+        table.add_column(_("Manager"), width=8)
+        table.add_column(_("Reason"), width=10)
+        table.add_column(_("Lost"), width=8)
+        table.add_column(_("LTV"), width=11)
+        table.add_column(_("Return"), width=6)
+        table.add_column(_("Calls"), width=5)
+        self.call_service(accounts.managers, self.actor, today=self.today, done=self._managers)
+        self.reload()
+
+    @on(ScreenResume)
+    def _resumed(self) -> None:
+        if self.page is not None:
+            self.reload()
+
+    def _managers(self, managers) -> None:
+        self.managers = list(managers)
+        self._show_summary()
+
+    def reload(self) -> None:
+        from kbase_tui.services import accounts
+
+        manager_id = self.managers[self.manager_index].id if self.manager_index >= 0 and self.managers else None
+        self.call_service(accounts.lost_accounts, self.actor, manager_id=manager_id, offset=self.page_offset,
+                          limit=PAGE, done=self._show, group="lost-list", exclusive=True)
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def _show_summary(self) -> None:
+        text = Text()
+        text.append(_("Manager: "), style="dim")
+        text.append(self.managers[self.manager_index].name if self.manager_index >= 0 and self.managers else _("all"),
+                    style="bold")
+        if self.page is not None:
+            last = min(self.page.offset + len(self.page.rows), self.page.total)
+            text.append("   ")
+            text.append(_("{first}–{last} of {total}").format(
+                first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total))
+            returning = sum(1 for r in self.page.rows if r.calls_since)
+            text.append("   ")
+            text.append(_("being called back on this page: {n}").format(n=returning), style="dim")
+        self.query_one("#lost-summary", Static).update(text)
+
+    def _show(self, page) -> None:
+        self.page = page
+        table = self.query_one(DataTable)
+        index = table.cursor_row
+        table.clear()
+        for row in page.rows:
+            name = row.name if len(row.name) <= self.name_width else row.name[: self.name_width - 1] + "…"
+            progress = _("done") if row.return_task_done else _("open")
+            table.add_row(
+                Text(name, style="magenta"), Text(row.owner_name[:8]), Text((row.reason_label or row.reason_text)[:10]),
+                Text(_day(row.lost_at)), Text(show_amount(row.revenue_total), justify="right"),
+                Text(progress, style="green" if row.return_task_done else "yellow"),
+                Text(str(row.calls_since), justify="right", style="bold" if row.calls_since else "dim"),
+                key=str(row.company_id),
+            )
+        if page.rows:
+            table.move_cursor(row=min(index, len(page.rows) - 1))
+        table.focus()
+        self._show_summary()
+        self._show_detail()
+
+    @property
+    def selected(self):
+        if self.page is None or not self.page.rows:
+            return None
+        index = self.query_one(DataTable).cursor_row
+        return self.page.rows[index] if 0 <= index < len(self.page.rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        row = self.selected
+        text = Text()
+        if row is None:
+            text.append(_("No lost clients."), style="dim")
+        else:
+            text.append(row.reason_text.replace("\n", " · "), style="dim")
+            text.append("\n")
+            text.append(_("Last order: {date} · orders: {n}").format(date=short_date(row.last_order_at) or "—",
+                                                                      n=row.orders_count))
+            if row.last_call_at:
+                text.append("  ")
+                text.append(_("last call {date}: {result}").format(date=_day(row.last_call_at),
+                                                                   result=row.last_call_result), style="bold")
+        self.query_one("#lost-detail", Static).update(text)
+
+    def action_cycle_manager(self) -> None:
+        if not self.managers:
+            return
+        self.manager_index = self.manager_index + 1 if self.manager_index + 1 < len(self.managers) else -1
+        self.page_offset = 0
+        self._show_summary()
+        self.reload()
+
+    def action_page(self, delta: int) -> None:
+        if self.page is None:
+            return
+        offset = self.page_offset + delta * PAGE
+        if offset < 0 or offset >= max(self.page.total, 1):
+            return
+        self.page_offset = offset
+        self.reload()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_card()
+
+    def action_open_card(self) -> None:
+        row = self.selected
+        if row is not None:
+            from .card import AccountCardScreen
+
+            self.app.push_screen(AccountCardScreen(row.company_id, today=self.today))
+
+    def action_reassign(self) -> None:
+        row = self.selected
+        if row is not None:
+            from .dialogs import ReassignDialog
+
+            self.app.push_screen(ReassignDialog(row.company_id, row.name, row.owner_id),
+                                 lambda result: self.reload() if result else None)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

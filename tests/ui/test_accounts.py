@@ -1,0 +1,176 @@
+"""Pilot tests of the account manager's screens: list order, recording an order, the quality check,
+ABCDE classes shown after a potential change, the move to lost and back."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from kbase_tui.models import Company, FollowUpTask
+from kbase_tui.services import accounts
+from kbase_tui.ui.accounts.card import AccountCardScreen
+from kbase_tui.ui.accounts.follow_up_list import FollowUpList
+from kbase_tui.ui.accounts.lost_list import LostList
+from kbase_tui.ui.accounts.supervisor_view import AccountsSupervisorView
+from kbase_tui.ui.app import KbaseApp
+
+from ..services.account_setup import account_company, order
+from .helpers import settle
+
+TODAY = date(2026, 5, 15)
+
+
+async def _open(app, pilot, actor, screen):
+    app.actor = actor
+    await app.push_screen(screen)
+    await settle(app, pilot)
+    return app.screen
+
+
+async def _type(pilot, text: str) -> None:
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+def _cell(screen, row: int, column: int) -> str:
+    table = screen.query_one("#fu-table")
+    return str(table.get_row_at(row)[column])
+
+
+async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, make_user):
+    km = make_user("account", full_name="Ольга")
+    at = accounts.local_at
+    late = account_company(db, km, "ООО «Просрочено»", next_follow_up_at=at(TODAY - timedelta(days=2)))
+    soon = account_company(db, km, "ООО «Скоро купит»")
+    later = account_company(db, km, "ООО «Купит позже»")
+    order(db, km, soon, TODAY - timedelta(days=57), "1000", today=TODAY)
+    order(db, km, soon, TODAY - timedelta(days=27), "1000", today=TODAY)  # next purchase in 3 days
+    order(db, km, later, TODAY - timedelta(days=40), "1000", today=TODAY)
+    order(db, km, later, TODAY - timedelta(days=20), "1000", today=TODAY)  # the client then names a date
+    accounts.record_follow_up(db, km, later, "purchase_planned", next_purchase_at=TODAY + timedelta(days=10),
+                              next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
+    accounts.record_follow_up(db, km, soon, "not_now", next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        assert [r.name for r in screen.rows] == ["ООО «Просрочено»", "ООО «Скоро купит»", "ООО «Купит позже»"]
+        assert "~18.05.26" in _cell(screen, 1, 6) and "25.05.26" == _cell(screen, 2, 6)  # predicted vs named
+        # a new order for the overdue client, from the list
+        await pilot.press("o")
+        await pilot.pause()
+        await _type(pilot, "12 500")
+        await pilot.press("enter", "enter")
+        await _type(pilot, "Бумага А4")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        row = next(r for r in screen.rows if r.company_id == late)
+        assert (row.orders_count, row.revenue_total, row.last_order_at) == (1, Decimal("12500.00"), TODAY)
+        # another order the same day (recorded elsewhere): no interval yet, so no predicted purchase
+        order(db, km, late, TODAY, "7500", today=TODAY)
+        await pilot.press("r")
+        await settle(app, pilot)
+        row = next(r for r in screen.rows if r.company_id == late)
+        assert (row.orders_count, row.revenue_total, row.next_purchase_at) == (2, Decimal("20000.00"), None)
+        # one quality check per order: four from the setup, two for «Просрочено»
+        assert "quality checks: 6" in screen.query_one("#fu-summary").render().plain
+        # the quality check from the task list
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert len(app.screen.tasks) == 6 and {t.kind for t in app.screen.tasks} == {"quality_check"}
+        app.screen.query_one("OptionList").highlighted = [t.company_id for t in app.screen.tasks].index(late)
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("4")
+        await _type(pilot, "Довольны")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(app.screen.tasks) == 5
+    with db.read() as session:
+        done = session.execute(select(FollowUpTask).where(FollowUpTask.score.is_not(None))).scalar_one()
+        assert (done.score, done.result, done.company_id) == (4, "Довольны", late)
+
+
+async def test_abcde_classes_follow_a_potential_set_on_the_card(db, db_url, make_user):
+    """Channel «Розница», no margins, so profit = revenue: 700, 200, 100 (total 1 000; 80 % = 800).
+    Before c1: 0, before c2: 700 (< 800): both high profit; before c3: 900: not.
+    Potentials 80, 0, 60 → c1 A, c2 B, c3 C.  Key clients (same numbers over all revenue): c1, c2."""
+    km = make_user("account")
+    ids = {}
+    for name, amount in (("c1", "700"), ("c2", "200"), ("c3", "100")):
+        ids[name] = account_company(db, km, name, channel="Розница")
+        order(db, km, ids[name], TODAY - timedelta(days=1), amount, today=TODAY)
+    accounts.set_potential(db, km, ids["c3"], 60)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        table = screen.query_one("#fu-table")
+        table.move_cursor(row=[r.company_id for r in screen.rows].index(ids["c1"]))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, AccountCardScreen)
+        assert card.card.figures.abcde_class == "B"
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("backspace", "8", "0", "enter")
+        await settle(app, pilot)
+        assert card.card.figures.abcde_class == "A" and card.card.figures.potential_score == 80
+        assert "A*" in card.query_one("#acard-top").render().plain
+        await pilot.press("escape")
+        await settle(app, pilot)
+        classes = {r.name: (r.abcde_class, r.is_key_client) for r in screen.rows}
+        assert classes == {"c1": ("A", True), "c2": ("B", True), "c3": ("C", False)}
+        assert _cell(screen, [r.name for r in screen.rows].index("c1"), 2) == "A*"
+
+
+async def test_a_silent_client_moves_to_lost_and_an_order_on_the_card_brings_it_back(db, db_url, make_user):
+    boss = make_user("supervisor")
+    km = make_user("account", full_name="Ольга")
+    quiet = account_company(db, km, "ООО «Тишина» [bold red]x[/]")
+    order(db, km, quiet, TODAY - timedelta(days=91), "1000", today=TODAY)
+    order(db, km, quiet, TODAY - timedelta(days=61), "1000", today=TODAY)  # 30-day interval, silent 61 days
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        assert screen.page.moved_to_lost == 1 and screen.rows[0].category == "lost"
+        assert "[bold red]x[/]" in _cell(screen, 0, 0)  # shown literally
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.card.figures.category == "lost"
+        assert any(t.kind == "return" for t in app.screen.card.tasks)
+        await pilot.press("o")
+        await pilot.pause()
+        await _type(pilot, "3000")
+        await pilot.press("enter", "enter", "enter")
+        await settle(app, pilot)
+        assert app.screen.card.figures.category == "active" and app.screen.card.figures.orders_count == 3
+        assert not any(t.kind == "return" for t in app.screen.card.tasks)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert screen.rows[0].category == "active" and screen.rows[0].revenue_total == Decimal("5000.00")
+    with db.read() as session:
+        assert session.get(Company, quiet).category == "active"
+
+
+async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_url, make_user):
+    boss = make_user("supervisor")
+    anna = make_user("account", full_name="Анна")
+    make_user("account", full_name="Борис")
+    lost = account_company(db, anna, "ООО «Ушли»")
+    order(db, anna, lost, TODAY, "1000", today=TODAY)
+    accounts.mark_lost(db, anna, lost, "debts", "Не платят")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot, boss, LostList(today=TODAY))
+        assert [(r.name, r.reason_label) for r in screen.page.rows] == [("ООО «Ушли»", "Debts")]
+        await pilot.press("escape")
+        screen = await _open(app, pilot, boss, AccountsSupervisorView(today=TODAY))
+        assert [r.owner_name for r in screen.page.rows] == ["Анна"]
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("enter")  # Борис, the only other manager
+        await pilot.press("enter")  # comment left empty: save
+        await settle(app, pilot)
+        assert [r.owner_name for r in screen.page.rows] == ["Борис"]
