@@ -3,6 +3,11 @@
 Appending locks the single `audit_head` row, so concurrent writers form one
 linear chain on PostgreSQL; on SQLite the write transaction already serialises.
 `verify_chain` finds an edited, inserted or deleted event and names it.
+
+The HMAC key is named by the chain id kept in `audit_head` (not by the
+database's path or URL), so a database that is moved, restored from a backup
+or reached through another host name still verifies on the machine that holds
+the key.  Chains begun before the chain id existed keep their URL-named key.
 """
 
 from __future__ import annotations
@@ -12,37 +17,70 @@ import hashlib
 import hmac as hmac_lib
 import json
 import os
-from dataclasses import dataclass
-from datetime import datetime
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from kbase_tui.models import AuditEvent, AuditHead, utcnow
+from kbase_tui.i18n import _
+from kbase_tui.models import AuditEvent, AuditHead, Company, User, utcnow
 
 from . import keystore
+from .db import Database
 from .dto import Actor
+from .errors import KbaseError
+from .policy import Capability, require, require_active_user
+
+
+class AuditKeyMissing(KbaseError):
+    def default_message(self) -> str:
+        return _("The audit key was not found: the audit chain cannot be checked.")
 
 
 def client_address() -> str:
     """The SSH client's address, when the app runs under sshd."""
     conn = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
-    return conn.split()[0] if conn else ""
+    return conn.split()[0][:64] if conn else ""
 
 
-@functools.lru_cache(maxsize=8)
-def _key_for(database_url: str) -> bytes:
-    return keystore.get_key("audit", database_url)[0]
+# --- the key ----------------------------------------------------------------------
 
-
-def _session_url(session: Session) -> str:
+def _key_ref(session: Session, head: AuditHead | None) -> str:
+    """What names the key in the key store: the chain id, or (old chains) the database URL."""
+    if head is not None and head.chain_id:
+        return f"chain:{head.chain_id}"
     bind = session.get_bind()
     return bind.url.render_as_string(hide_password=True)
 
 
+@functools.lru_cache(maxsize=16)
+def _cached_key(ref: str) -> bytes:
+    return keystore.get_key("audit", ref)[0]
+
+
+def key_location(session: Session, *, create: bool = False) -> tuple[bytes, keystore.KeyLocation]:
+    """The chain's key and where it is kept; AuditKeyMissing when it is not there."""
+    head = session.get(AuditHead, 1)
+    try:
+        return keystore.get_key("audit", _key_ref(session, head), create=create)
+    except FileNotFoundError as error:
+        raise AuditKeyMissing(
+            _("The audit key was not found ({where}): the audit chain cannot be checked. Run this as the user "
+              "who owns the database, or restore the key file from a backup.").format(where=error)
+        ) from None
+
+
+def _canonical_time(at: datetime) -> str:
+    if at.tzinfo is None:  # a driver that drops the zone: the value is UTC
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 def _content(event: AuditEvent) -> bytes:
     fields = [
-        str(event.id), event.at.isoformat(timespec="microseconds"), event.actor, str(event.actor_id or ""),
+        str(event.id), _canonical_time(event.at), event.actor, str(event.actor_id or ""),
         event.action, event.entity, str(event.entity_id or ""), event.detail, event.client_address, event.prev_hmac,
     ]
     return "\x1f".join(fields).encode("utf-8")
@@ -50,6 +88,34 @@ def _content(event: AuditEvent) -> bytes:
 
 def compute_hmac(key: bytes, event: AuditEvent) -> str:
     return hmac_lib.new(key, _content(event), hashlib.sha256).hexdigest()
+
+
+def _company_of(entity: str, entity_id: int | None, detail: dict) -> int | None:
+    if entity == "company" and entity_id is not None:
+        return entity_id
+    value = detail.get("company_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _locked_head(session: Session) -> AuditHead:
+    query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    head = session.execute(query).scalar_one_or_none()
+    if head is None:
+        # The very first event: two first writers must not both insert the head.
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(
+            insert(AuditHead).values(id=1, last_event_id=0, last_hmac="", chain_id=secrets.token_hex(16))
+            .on_conflict_do_nothing()
+        )
+        head = session.execute(query).scalar_one()
+    elif not head.chain_id and not head.last_hmac:
+        head.chain_id = secrets.token_hex(16)  # an empty chain: name its key by a new id
+        session.flush()
+    return head
 
 
 def record(
@@ -65,16 +131,12 @@ def record(
         name, actor_id, address = actor.username, actor.id, actor.client_address or client_address()
     else:
         name, actor_id, address = actor, None, client_address()
-    key = _key_for(_session_url(session))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_event_id=0, last_hmac="")
-        session.add(head)
-        session.flush()
+    head = _locked_head(session)
+    key = _cached_key(_key_ref(session, head))
     event = AuditEvent(
-        at=utcnow(), actor=name, actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
+        at=utcnow(), actor=name[:96], actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
         detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
-        client_address=address, prev_hmac=head.last_hmac,
+        client_address=address, prev_hmac=head.last_hmac, company_id=_company_of(entity, entity_id, detail),
     )
     session.add(event)
     session.flush()  # assigns the id that the HMAC covers
@@ -83,31 +145,227 @@ def record(
     session.flush()
 
 
+# --- verification -------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class ChainProblem:
     event_id: int
     problem: str
+    kind: str = ""  # edited | inserted | deleted | tail_deleted | head_altered
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    problems: tuple[ChainProblem, ...]
+    key_kind: str
+    key_where: str
+    last_event_id: int
+    last_hmac: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 def verify_chain(session: Session) -> list[ChainProblem]:
-    """Walk the chain in id order; report every event that does not fit."""
-    key = _key_for(_session_url(session))
+    return list(_verify(session).problems)
+
+
+def verify(db: Database) -> VerifyResult:
+    with db.read() as session:
+        return _verify(session)
+
+
+def _verify(session: Session) -> VerifyResult:
+    """Walk the chain in id order and name every event that does not fit.
+
+    - an edited event fails its own HMAC, and the next event still links to it;
+    - an inserted event fails its HMAC, and the next event links past it;
+    - a deletion leaves an authentic event whose predecessor is gone;
+    - a deleted tail leaves the head pointing at an event that is not there.
+    """
+    key, location = key_location(session)
     problems: list[ChainProblem] = []
-    previous = ""
-    previous_id = 0
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().yield_per(2000):
-        if event.prev_hmac != previous:
-            if previous_id and event.id != previous_id + 1:
-                problems.append(ChainProblem(event.id, f"event(s) {previous_id + 1}..{event.id - 1} deleted"))
+    previous_hmac = ""  # the stored HMAC of the row before
+    good_hmac, good_id = "", 0  # the last row that passed its own HMAC
+    suspects: list[int] = []  # indexes in problems of failed rows since the last good one
+    checked = 0
+    last_id = 0
+    query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    for event in session.execute(query).scalars():
+        checked += 1
+        authentic = hmac_lib.compare_digest(compute_hmac(key, event), event.hmac)
+        if authentic:
+            try:
+                expected_company = _company_of(event.entity, event.entity_id, json.loads(event.detail or "{}"))
+            except (ValueError, AttributeError):
+                expected_company = None
+            if event.company_id != expected_company:
+                problems.append(ChainProblem(event.id, _("client column changed (does not match the signed event)"),
+                                             "edited"))
+            if event.prev_hmac == previous_hmac:
+                for index in suspects:  # the next event still links to them: edited in place
+                    problems[index] = ChainProblem(problems[index].event_id,
+                                                   _("content edited (HMAC mismatch)"), "edited")
+            elif suspects and event.prev_hmac == good_hmac:
+                for index in suspects:  # the next event links past them: they were put in
+                    problems[index] = ChainProblem(problems[index].event_id,
+                                                   _("inserted (not part of the signed chain)"), "inserted")
             else:
-                problems.append(ChainProblem(event.id, "does not follow the previous event (inserted or reordered)"))
-        if not hmac_lib.compare_digest(compute_hmac(key, event), event.hmac):
-            problems.append(ChainProblem(event.id, "content edited (HMAC mismatch)"))
-        previous, previous_id = event.hmac, event.id
+                if good_id == 0 and not previous_hmac:
+                    text = _("the event(s) before this one were deleted (the chain's start is missing)")
+                else:
+                    text = _("event(s) deleted between {after} and this one").format(after=good_id or last_id)
+                problems.append(ChainProblem(event.id, text, "deleted"))
+            good_hmac, good_id = event.hmac, event.id
+            suspects = []
+        else:
+            problems.append(ChainProblem(event.id, _("edited or inserted (HMAC mismatch)"), "edited"))
+            suspects.append(len(problems) - 1)
+        previous_hmac = event.hmac
+        last_id = event.id
     head = session.get(AuditHead, 1)
-    if head is not None and head.last_hmac != previous:
-        problems.append(ChainProblem(head.last_event_id, "last event(s) deleted or head altered"))
-    return problems
+    if head is not None and (head.last_hmac != previous_hmac or head.last_event_id != last_id):
+        if head.last_event_id > last_id:
+            problems.append(ChainProblem(
+                head.last_event_id,
+                _("the last event(s) after {last} were deleted (the head names event {head})").format(
+                    last=last_id, head=head.last_event_id),
+                "tail_deleted",
+            ))
+        else:
+            problems.append(ChainProblem(head.last_event_id, _("the chain head does not match the last event"),
+                                         "head_altered"))
+    elif head is None and checked:
+        problems.append(ChainProblem(0, _("the chain head is missing"), "head_altered"))
+    return VerifyResult(
+        checked=checked, problems=tuple(problems), key_kind=location.kind, key_where=location.where,
+        last_event_id=last_id, last_hmac=previous_hmac,
+    )
+
+
+# --- reading the trail ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    actor_name: str
+    actor_role: str
+    action: str
+    entity: str
+    entity_id: int | None
+    company_id: int | None
+    company_name: str
+    detail: dict = field(default_factory=dict)
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class CompanyMatch:
+    id: int
+    name: str
+    city: str
+    inn: str | None
+
+
+# Actions that only touch users, settings and such carry no client data.
+VIEW_ACTIONS = frozenset({"card_opened", "lead_claimed"})
+
+
+def _require_audit(session: Session, actor: Actor) -> None:
+    require_active_user(session, actor)
+    require(actor, Capability.VIEW_AUDIT)
+
+
+def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: str | None) -> AuditEntry:
+    try:
+        detail = json.loads(event.detail) if event.detail else {}
+        if not isinstance(detail, dict):
+            detail = {"value": detail}
+    except ValueError:
+        detail = {"raw": event.detail}
+    return AuditEntry(
+        id=event.id, at=event.at, actor=event.actor, actor_name=full_name or "", actor_role=role or "",
+        action=event.action, entity=event.entity, entity_id=event.entity_id, company_id=event.company_id,
+        company_name=company or "", detail=detail, client_address=event.client_address,
+    )
+
+
+def events(
+    db: Database,
+    actor: Actor,
+    *,
+    user: str | None = None,
+    company_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """Events newest first, a page at a time (`before_id` = the last id of the previous page)."""
+    with db.read() as session:
+        _require_audit(session, actor)
+        query = (
+            select(AuditEvent, User.full_name, User.role, Company.name)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .outerjoin(Company, Company.id == AuditEvent.company_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        )
+        if user:
+            query = query.where(AuditEvent.actor == user.strip().casefold())
+        if company_id is not None:
+            query = query.where(AuditEvent.company_id == company_id)
+        if since is not None:
+            query = query.where(AuditEvent.at >= since)
+        if until is not None:
+            query = query.where(AuditEvent.at < until)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        if before_id is not None:
+            query = query.where(AuditEvent.id < before_id)
+        return [_entry(*row) for row in session.execute(query).all()]
+
+
+def find_companies(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[CompanyMatch]:
+    """Companies whose name (case- and ё-folded) contains every word of *text*, or whose INN is *text*.
+
+    For the audit screen: the supervisor or admin names a client, the screen
+    lists who touched it.  An admin sees the name, never commercial data.
+    """
+    from .search import company_name_filter, company_name_order, query_words
+
+    if not query_words(text):
+        return []
+    with db.read() as session:
+        _require_audit(session, actor)
+        query = select(Company.id, Company.name, Company.city, Company.inn)
+        digits = text.strip()
+        if digits.isdigit():
+            query = query.where(or_(company_name_filter(text), Company.inn == digits))
+        else:
+            query = query.where(company_name_filter(text))
+        query = query.order_by(*company_name_order()).limit(limit)
+        return [CompanyMatch(id=i, name=n, city=c or "", inn=inn) for i, n, c, inn in session.execute(query).all()]
+
+
+def access_summary(db: Database, actor: Actor, company_id: int) -> list[tuple[str, str, int, datetime, datetime]]:
+    """Per user: (user name, full name, events, first, last) for one company, most recent first."""
+    with db.read() as session:
+        _require_audit(session, actor)
+        query = (
+            select(AuditEvent.actor, func.max(User.full_name), func.count(), func.min(AuditEvent.at),
+                   func.max(AuditEvent.at))
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.company_id == company_id)
+            .group_by(AuditEvent.actor)
+            .order_by(func.max(AuditEvent.at).desc())
+        )
+        return [(a, n or "", c, first, last) for a, n, c, first, last in session.execute(query).all()]
 
 
 def local_actor_name() -> str:
