@@ -381,3 +381,32 @@ def since(days: int) -> datetime:
     from datetime import timedelta
 
     return utcnow() - timedelta(days=days)
+
+
+def action_label(action: str) -> str:
+    """A reader's name for an audit action code (the code itself when unknown)."""
+    labels = {
+        "login": _("signed in"), "login_failed": _("sign-in failed"), "login_refused": _("sign-in refused"),
+        "logout": _("signed out"), "session_locked": _("screen locked (idle)"),
+        "session_unlocked": _("screen unlocked"), "unlock_failed": _("unlock failed"),
+        "card_opened": _("opened the card"), "lead_claimed": _("took the lead"),
+        "lead_released": _("released the lead"), "call_outcome": _("call result"),
+        "handed_over_to_closer": _("handed over to a closer"), "handed_over_to_account": _("handed over to an account manager"),
+        "history_added": _("wrote to the history"), "contact_added": _("added a contact"),
+        "contact_changed": _("changed a contact"), "deal_stage_changed": _("moved the deal"),
+        "deal_changed": _("changed the deal"), "deal_commented": _("commented the deal"), "deal_won": _("won the deal"),
+        "deal_lost": _("lost the deal"), "deal_reassigned": _("reassigned the deal"), "deal_returned": _("returned the deal"),
+        "order_recorded": _("recorded an order"), "follow_up_recorded": _("recorded a follow-up"),
+        "requirements_changed": _("changed the requirements"), "potential_changed": _("changed the potential"),
+        "quality_checked": _("checked quality"), "account_lost": _("marked lost"),
+        "account_reassigned": _("reassigned the account"), "accounts_classified": _("classified accounts"),
+        "refusal_decided": _("decided on a refusal"), "portfolio_transferred": _("transferred a portfolio"),
+        "import_batch": _("imported a batch"), "import_finished": _("import finished"), "export": _("exported"),
+        "user_created": _("created a user"), "user_disabled": _("disabled a user"), "user_enabled": _("enabled a user"),
+        "password_reset": _("reset a password"), "password_changed": _("changed their password"),
+        "user_role_changed": _("changed a role"), "language_changed": _("changed the language"),
+        "alarm_raised": _("alarm raised"), "alarm_dismissed": _("alarm dismissed"),
+        "user_locked_by_alarm": _("locked a user after an alarm"),
+        "backup_made": _("made a backup"), "restored": _("restored a backup"),
+    }
+    return labels.get(action, action)

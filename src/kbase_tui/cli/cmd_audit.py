@@ -1,0 +1,111 @@
+"""`kbase audit verify` and `kbase audit show`: the server owner's view of the audit chain."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta, timezone
+
+from kbase_tui.i18n import _
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("audit", help=_("verify or print the tamper-evident audit log"))
+    audit_sub = parser.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help=_("check every event's HMAC and the chain; exit 1 on any problem"))
+    verify.set_defaults(func=run_verify)
+    show = audit_sub.add_parser("show", help=_("print events, newest first"))
+    show.add_argument("--user", help=_("only this user name"))
+    show.add_argument("--client", help=_("only this company: its id, INN or part of its name"))
+    show.add_argument("--since", help=_("from this date (dd.mm.yyyy) or this many days back (7d)"))
+    show.add_argument("--action", help=_("only this action code (card_opened, login_failed ...)"))
+    show.add_argument("--limit", type=int, default=200, help=_("at most this many events (default 200)"))
+    show.set_defaults(func=run_show)
+
+
+def parse_since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    raw = text.strip().lower()
+    if raw.endswith("d") and raw[:-1].isdigit():
+        return datetime.now(timezone.utc) - timedelta(days=int(raw[:-1]))
+    from kbase_tui.formatting import parse_date
+
+    try:
+        day = parse_date(raw)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    return datetime(day.year, day.month, day.day).astimezone(timezone.utc)  # local midnight
+
+
+def _console():
+    from rich.console import Console
+
+    # Piped into a file or grep: wide lines rather than folded cells.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from kbase_tui.services import audit
+    from kbase_tui.services.setup import open_database
+
+    database = open_database(args.db)
+    result = audit.verify(database)
+    console = _console()
+    console.print(Text(_("Audit key: {kind} ({where})").format(kind=result.key_kind, where=result.key_where)))
+    if result.ok:
+        console.print(Text(_("{n} events checked: the chain is intact. Last event {id}, HMAC {hmac}").format(
+            n=result.checked, id=result.last_event_id, hmac=result.last_hmac[:16])))
+        return 0
+    console.print(Text(_("{n} events checked: {p} problem(s).").format(n=result.checked, p=len(result.problems)),
+                       style="bold red"))
+    for problem in result.problems:
+        console.print(Text(_("event {id}: {problem}").format(id=problem.event_id, problem=problem.problem)))
+    return 1
+
+
+def _company_id(database, actor, text: str) -> int:
+    from kbase_tui.services import audit
+
+    if text.strip().isdigit() and len(text.strip()) < 10:
+        return int(text.strip())
+    matches = audit.find_companies(database, actor, text, limit=20)
+    if len(matches) == 1:
+        return matches[0].id
+    if not matches:
+        raise SystemExit(_("No company matches {text}.").format(text=text))
+    lines = [_("Several companies match; give the id:")]
+    lines += [f"  {m.id:>8}  {m.name}  {m.city}" for m in matches]
+    raise SystemExit("\n".join(lines))
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from kbase_tui.formatting import format_datetime
+    from kbase_tui.services import audit, users
+    from kbase_tui.services.setup import open_database
+
+    database = open_database(args.db)
+    actor = users.local_actor()
+    company_id = _company_id(database, actor, args.client) if args.client else None
+    rows = audit.events(database, actor, user=args.user, company_id=company_id, since=parse_since(args.since),
+                        action=args.action, limit=args.limit)
+    table = Table(title=_("Audit log"), show_lines=False)
+    for column in ("#", _("When"), _("User"), _("Address")):
+        table.add_column(column, no_wrap=True)
+    for column in (_("Action"), _("Client / record"), _("Details")):
+        table.add_column(column, overflow="fold", ratio=1)
+    for row in rows:
+        target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+        details = ", ".join(f"{k}={v}" for k, v in sorted(row.detail.items()))
+        # Every value goes in as Text: names from the database are never read as markup.
+        table.add_row(str(row.id), format_datetime(row.at), Text(row.actor), Text(row.client_address),
+                      Text(audit.action_label(row.action)), Text(target), Text(details[:200]))
+    console = _console()
+    console.print(table)
+    console.print(Text(_("{n} events shown.").format(n=len(rows))))
+    return 0
