@@ -174,7 +174,7 @@ class FollowUpDialog(_Dialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Next purchase (client's word)"))
-                    yield Input(id="fu-purchase", max_length=10, placeholder="dd.mm.yyyy")
+                    yield Input(id="fu-purchase", max_length=10, placeholder=_("dd.mm.yyyy"))
                 with Vertical():
                     yield Label(_("Next follow-up"))
                     yield Input(id="fu-next", max_length=10, placeholder=_("default"))
