@@ -64,7 +64,7 @@ class DealCardScreen(KbaseScreen):
                 with Horizontal(classes="card-row"):
                     with Vertical():
                         yield Label(_("Due (dd.mm.yyyy)"))
-                        yield Input(id="card-due", max_length=10, placeholder="dd.mm.yyyy")
+                        yield Input(id="card-due", max_length=10, placeholder=_("dd.mm.yyyy"))
                     with Vertical():
                         yield Label(_("Expected amount"))
                         yield Input(id="card-amount", max_length=20)
