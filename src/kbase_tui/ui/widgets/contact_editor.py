@@ -91,7 +91,7 @@ class ContactEditor(KbaseModal):
             yield Label(_("E-mail"))
             yield Input(c.email if c else "", id="contact-email", max_length=200)
             yield Label(_("Birthday (dd.mm.yyyy)"))
-            yield Input(show_date(c.birthday) if c else "", id="contact-birthday", max_length=10, placeholder="dd.mm.yyyy")
+            yield Input(show_date(c.birthday) if c else "", id="contact-birthday", max_length=10, placeholder=_("dd.mm.yyyy"))
             yield Checkbox(_("Decision-maker (ЛПР)"), c.is_decision_maker if c else False, id="contact-dm")
             yield Static("", id="contact-other")
             yield Static("", id="contact-error")
