@@ -511,15 +511,19 @@ def _move_to_lost(session: Session, actor: Actor, today: date, owner_id: int | N
     companies = session.execute(query.with_for_update()).scalars().all()
     multiple = float(reference.get_setting(session, "accounts.lost_interval_multiple"))
     default = int(reference.get_setting(session, "accounts.default_purchase_interval_days"))
+    tasks = []
     for company in companies:
         interval = usual_interval(company) or default
         silent = (today - company.last_order_at).days
         text = _("No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; "
                  "return task created.").format(days=silent, interval=interval, multiple=f"{multiple:g}")
-        task = _make_lost(session, actor, company, "no_orders", text, automatic=True)
+        tasks.append(_make_lost(session, actor, company, "no_orders", text, automatic=True))
+    if companies:
         session.flush()
-        audit.record(session, actor, "account_lost", "company", company.id, reason="no_orders", automatic=True,
-                     return_task_id=task.id)
+        # One audit event for the whole batch: the first run over an imported base may move thousands.
+        audit.record(session, actor, "accounts_lost", "company", companies[0].id if len(companies) == 1 else None,
+                     reason="no_orders", automatic=True, company_ids=[c.id for c in companies],
+                     return_task_ids=[t.id for t in tasks])
     return len(companies)
 
 
