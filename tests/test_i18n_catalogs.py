@@ -44,12 +44,12 @@ def _where(message) -> str:
 @pytest.mark.parametrize("lang", catalogs.LANGUAGES)
 def test_every_msgid_is_in_the_catalog_and_translated(template, lang):
     catalog = catalogs.load_po(lang)
-    known = {message.id: message for message in catalog if message.id}
+    known = {(message.id, message.context): message for message in catalog if message.id}
     problems = []
     for message in template:
         if not message.id:
             continue
-        entry = known.get(message.id)
+        entry = known.get((message.id, message.context))
         if entry is None:
             problems.append(f"missing:      {message.id!r}  [{_where(message)}]")
         elif "fuzzy" in entry.flags:

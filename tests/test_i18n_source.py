@@ -34,7 +34,7 @@ TEXT_ATTRIBUTES = {"title", "sub_title", "border_title", "border_subtitle", "too
 # Text that is the same in every language.
 UNTRANSLATED_OK = {"kbase", "ЛПР", "ИНН", "OK"}
 
-TRANSLATE = {"_", "ngettext"}
+TRANSLATE = {"_", "ngettext", "pgettext"}
 
 
 def _python_files(*parts: str) -> list[Path]:
@@ -138,8 +138,8 @@ def test_translate_calls_get_a_literal():
     for path in _python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node.func) in ("_", "N_", "ngettext") and isinstance(node.func, ast.Name):
-                count = 2 if node.func.id == "ngettext" else 1
+            if isinstance(node, ast.Call) and _name(node.func) in ("_", "N_", "ngettext", "pgettext") and isinstance(node.func, ast.Name):
+                count = 2 if node.func.id in ("ngettext", "pgettext") else 1
                 for arg in node.args[:count]:
                     if isinstance(arg, (ast.JoinedStr, ast.BinOp)) or (
                         isinstance(arg, ast.Call) and _name(arg.func) == "format"

@@ -43,15 +43,21 @@ class Msg(str):
     msgid: str
     plural: str | None
     n: int | None
+    context: str | None
 
-    def __new__(cls, text: str, msgid: str, plural: str | None = None, n: int | None = None) -> "Msg":
+    def __new__(
+        cls, text: str, msgid: str, plural: str | None = None, n: int | None = None, context: str | None = None
+    ) -> "Msg":
         self = super().__new__(cls, text)
         self.msgid = msgid
         self.plural = plural
         self.n = n
+        self.context = context
         return self
 
     def retranslated(self) -> str:
+        if self.context is not None:
+            return pgettext(self.context, self.msgid)
         if self.plural is not None and self.n is not None:
             return ngettext(self.msgid, self.plural, self.n)
         return _(self.msgid)
@@ -122,6 +128,11 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return Msg(_translation.ngettext(singular, plural, n), singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`_()` for a msgid that means different things in different places: pgettext("client", "Lost")."""
+    return Msg(_translation.pgettext(context, message), message, context=context)
 
 
 def N_(message: str) -> str:
