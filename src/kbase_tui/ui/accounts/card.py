@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
 
 from ..base import KbaseScreen
@@ -44,7 +44,7 @@ class AccountCardScreen(KbaseScreen):
         Binding("n", "note", _("Note"), id="accounts.card.note"),
         Binding("r", "requirements", _("Requirements"), id="accounts.card.requirements"),
         Binding("p", "potential", _("Potential"), show=False, id="accounts.card.potential"),
-        Binding("x", "lost", _("Lost"), show=False, id="accounts.card.lost"),
+        Binding("x", "lost", pgettext("client", "Lost"), show=False, id="accounts.card.lost"),
         Binding("1", "tab('orders')", _("Orders"), show=False, id="accounts.card.tab_orders"),
         Binding("2", "tab('contacts')", _("Contacts"), show=False, id="accounts.card.tab_contacts"),
         Binding("3", "tab('history')", _("History"), show=False, id="accounts.card.tab_history"),

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Footer, Header, Static
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount
@@ -72,7 +72,7 @@ class LostList(KbaseScreen):
         table.add_column(_("Company"), width=self.name_width)
         table.add_column(_("Manager"), width=8)
         table.add_column(_("Reason"), width=10)
-        table.add_column(_("Lost"), width=8)
+        table.add_column(pgettext("client", "Lost"), width=8)
         table.add_column(_("LTV"), width=11)
         table.add_column(_("Return"), width=6)
         table.add_column(_("Calls"), width=5)
