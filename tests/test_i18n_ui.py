@@ -250,6 +250,9 @@ def test_a_msg_is_a_plain_string_that_remembers_its_msgid():
     text = i18n._("Sign in")
     assert text == "Войти" and isinstance(text, str) and text.msgid == "Sign in"
     assert type(i18n._("Error: {message}").format(message="x")) is str
+    lost_client, lost_deal = i18n.pgettext("client", "Lost"), i18n._("Lost")
+    assert (lost_client, lost_deal) == ("Потерян", "Проиграна")
     i18n.set_language("en")
     assert i18n.retranslate(text) == "Sign in"
+    assert (i18n.retranslate(lost_client), i18n.retranslate(lost_deal)) == ("Lost", "Lost")
     assert i18n.retranslate("plain") == "plain"
