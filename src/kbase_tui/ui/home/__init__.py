@@ -16,7 +16,7 @@ HOME_SCREENS: dict[str, str] = {
     "closer": "kbase_tui.ui.pipeline.board:CloserBoard",
     "account": "kbase_tui.ui.accounts.follow_up_list:FollowUpList",
     "supervisor": "kbase_tui.ui.supervisor.desk:SupervisorDesk",
-    "admin": "kbase_tui.ui.home.placeholder:AdminHome",
+    "admin": "kbase_tui.ui.admin.users:UsersScreen",
 }
 
 

@@ -1,0 +1,1 @@
+"""The administrator's screens: users (add, disable/enable, reset password) and the audit log."""

@@ -1,0 +1,159 @@
+"""The administrator's home: every user with role and state; add, disable or enable, new password.
+
+The administrator sees no client data: only users and, by `l`, the audit log.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import role_label
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_datetime
+from .dialogs import AddUserDialog, NewUser, PasswordDialog, YesNoDialog
+
+
+def state_text(info) -> Text:
+    if info.disabled:
+        return Text(_("disabled"), style="bold red")
+    if info.locked:
+        return Text(_("locked (failed sign-ins)"), style="yellow")
+    text = Text(_("active"))
+    if info.must_change_password:
+        text.append(" · " + _("must change password"), style="dim")
+    return text
+
+
+class UsersScreen(KbaseScreen):
+    CSS_PATH = "admin.tcss"
+    HELP = _(
+        "Users of kbase. a adds a user with a first password (changed at the first sign-in); d disables "
+        "the user under the cursor, or enables a disabled or locked one; p sets a new password. Disabling "
+        "takes effect at once: the user's next action is refused. l opens the audit log."
+    )
+    BINDINGS = [
+        Binding("a", "add", _("Add user"), id="admin.users.add"),
+        Binding("d", "toggle", _("Disable/enable"), id="admin.users.toggle"),
+        Binding("p", "password", _("New password"), id="admin.users.password"),
+        Binding("l", "audit", _("Audit log"), id="admin.users.audit"),
+        Binding("f5", "reload", _("Refresh"), show=False, id="admin.users.refresh"),
+        Binding("f1", "app.help", _("Keys"), id="admin.users.help"),
+        Binding("ctrl+l", "app.logout", _("Log out"), id="admin.users.logout"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.infos: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="users-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Users")
+        table = self.query_one(DataTable)
+        for label, key in ((_("User"), "user"), (_("Full name"), "name"), (_("Role"), "role"),
+                           (_("State"), "state"), (_("Last sign-in"), "last")):
+            table.add_column(label, key=key)
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self, select: str | None = None) -> None:
+        from kbase_tui.services import users
+
+        self.call_service(users.list_users, self.actor, done=lambda infos: self._show(infos, select),
+                          group="users-load", exclusive=True)
+
+    def _show(self, infos, select: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        current = select or (self._current().username if self._current() else None)
+        table.clear()
+        self.infos = list(infos)
+        for info in self.infos:
+            table.add_row(Text(info.username), Text(info.full_name), Text(role_label(info.role)), state_text(info),
+                          Text(show_datetime(info.last_login_at) or "—"), key=info.username)
+        if current:
+            for index, info in enumerate(self.infos):
+                if info.username == current:
+                    table.move_cursor(row=index)
+        active = sum(1 for i in self.infos if not i.disabled)
+        self.query_one("#users-status", Static).update(
+            Text(_("{n} users, {active} active").format(n=len(self.infos), active=active)))
+
+    def _current(self):
+        table = self.query_one(DataTable)
+        if not self.infos or table.cursor_row is None or table.cursor_row >= len(self.infos):
+            return None
+        return self.infos[table.cursor_row]
+
+    # --- actions ------------------------------------------------------------------
+    def action_add(self) -> None:
+        self.app.push_screen(AddUserDialog(), self._add)
+
+    def _add(self, new: NewUser | None) -> None:
+        if new is None:
+            return
+        from kbase_tui.services import users
+
+        def done(info) -> None:
+            self.notify(_("User {name} created; they set their own password at the first sign-in.").format(
+                name=info.username))
+            self.action_reload(select=info.username)
+
+        def failed(error) -> None:
+            self.notify(str(error), severity="error", timeout=8)
+            self.app.push_screen(AddUserDialog(), self._add)
+
+        self.call_service(users.create_user, self.actor, new.username, new.role, new.password,
+                          full_name=new.full_name, must_change_password=True, done=done, failed=failed)
+
+    def action_toggle(self) -> None:
+        info = self._current()
+        if info is None:
+            return
+        from kbase_tui.services import users
+
+        if info.disabled or info.locked:
+            question = _("Enable {name} ({full})?").format(name=info.username, full=info.full_name)
+            function, message = users.enable_user, _("{name} can sign in again.")
+        else:
+            question = _("Disable {name} ({full})? They lose access at once.").format(
+                name=info.username, full=info.full_name)
+            function, message = users.disable_user, _("{name} is disabled.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(function, self.actor, info.username,
+                                  done=lambda _i: (self.notify(message.format(name=info.username)),
+                                                   self.action_reload(select=info.username)))
+
+        self.app.push_screen(YesNoDialog(question), answered)
+
+    def action_password(self) -> None:
+        info = self._current()
+        if info is None:
+            return
+        from kbase_tui.services import users
+
+        def chosen(password: str | None) -> None:
+            if password:
+                self.call_service(
+                    users.reset_password, self.actor, info.username, password,
+                    done=lambda _i: (self.notify(_("New password set for {name}; it must be changed at the next "
+                                                   "sign-in.").format(name=info.username)),
+                                     self.action_reload(select=info.username)),
+                )
+
+        self.app.push_screen(PasswordDialog(info.username), chosen)
+
+    def action_audit(self) -> None:
+        from ..audit.screen import AuditScreen
+
+        self.app.push_screen(AuditScreen())

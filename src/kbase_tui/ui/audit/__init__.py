@@ -1,0 +1,1 @@
+"""Audit screens: who had access to which client, and when; security alarms."""

@@ -1,0 +1,211 @@
+"""The audit log for supervisors and administrators: who had access to a client, and when.
+
+Type part of a company's name (or its INN) and press Enter: every view, change and
+hand-over of that client is listed newest first with the user, the time and the SSH
+address, and a line above names every user who touched it.  With several matches a
+short list asks which one.  Events come from the database a page at a time.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbase_tui.i18n import _
+
+from ..base import KbaseScreen
+from ..widgets.formats import show_datetime
+
+PAGE = 100
+
+
+def _details(detail: dict) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(detail.items()))
+
+
+class AuditScreen(KbaseScreen):
+    CSS_PATH = "audit.tcss"
+    HELP = _(
+        "Who had access to a client, and when. Type part of the company's name or its INN and press "
+        "Enter: every view, change and hand-over of that client is listed with the user, time and "
+        "address. The second field narrows the list to one user. Empty fields list every event."
+    )
+    BINDINGS = [
+        Binding("ctrl+f", "search", _("Find a client"), id="audit.search"),
+        Binding("ctrl+n", "older", _("Older events"), id="audit.older"),
+        Binding("ctrl+b", "newer", _("Newer events"), id="audit.newer"),
+        Binding("f5", "reload", _("Refresh"), show=False, id="audit.refresh"),
+        Binding("escape", "back", _("Back"), id="audit.back"),
+        Binding("f1", "app.help", _("Keys"), id="audit.help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.company_id: int | None = None
+        self.company_name = ""
+        self.user = ""
+        self.pages: list[int | None] = [None]  # before_id of each page shown so far
+        self.last_rows = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="audit-filters"):
+            yield Input(placeholder=_("Client: part of the name or INN, Enter"), id="audit-client")
+            yield Input(placeholder=_("User name (optional)"), id="audit-user")
+        yield OptionList(id="audit-matches")
+        yield Static("", id="audit-summary")
+        table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="audit-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Audit log")
+        table = self.query_one(DataTable)
+        table.add_column(_("When"), key="at")
+        table.add_column(_("User"), key="user")
+        table.add_column(_("Address"), key="address")
+        table.add_column(_("Action"), key="action")
+        table.add_column(_("Client / record"), key="target")
+        table.add_column(_("Details"), key="details")
+        self.query_one("#audit-matches").display = False
+        self.query_one("#audit-client", Input).focus()
+        self._load()
+
+    # --- searching ----------------------------------------------------------------
+    def action_search(self) -> None:
+        self.query_one("#audit-client", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, _event: Input.Submitted) -> None:
+        text = self.query_one("#audit-client", Input).value.strip()
+        self.user = self.query_one("#audit-user", Input).value.strip()
+        if not text:
+            self._choose(None, "")
+            return
+        from kbase_tui.services import audit
+
+        self.call_service(audit.find_companies, self.actor, text, done=self._matches, group="audit-find",
+                          exclusive=True)
+
+    def _matches(self, matches) -> None:
+        options = self.query_one("#audit-matches", OptionList)
+        options.clear_options()
+        if not matches:
+            options.display = False
+            self.query_one("#audit-status", Static).update(Text(_("No company matches.")))
+            return
+        if len(matches) == 1:
+            options.display = False
+            self._choose(matches[0].id, matches[0].name)
+            return
+        for match in matches:
+            label = Text(match.name)
+            label.append(f"  {match.city}", style="dim")
+            if match.inn:
+                label.append(f"  {match.inn}", style="dim")
+            options.add_option(Option(label, id=str(match.id)))
+        options.display = True
+        options.highlighted = 0
+        options.focus()
+        self.query_one("#audit-status", Static).update(
+            Text(_("{n} companies match: pick one with Enter.").format(n=len(matches))))
+        self._names = {str(m.id): m.name for m in matches}
+
+    @on(OptionList.OptionSelected, "#audit-matches")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        event.option_list.display = False
+        self._choose(int(option_id), getattr(self, "_names", {}).get(option_id, ""))
+
+    def _choose(self, company_id: int | None, name: str) -> None:
+        self.company_id, self.company_name = company_id, name
+        self.pages = [None]
+        self._load()
+        self.query_one(DataTable).focus()
+
+    # --- loading ------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        from kbase_tui.services import audit
+
+        before_id = self.pages[-1]
+        self.call_service(
+            audit.events, self.actor, user=self.user or None, company_id=self.company_id, before_id=before_id,
+            limit=PAGE, done=self._show, group="audit-load", exclusive=True,
+        )
+        summary = self.query_one("#audit-summary", Static)
+        if self.company_id is not None:
+            self.call_service(audit.access_summary, self.actor, self.company_id, done=self._summary,
+                              group="audit-summary", exclusive=True)
+        else:
+            summary.update("")
+
+    def _summary(self, rows) -> None:
+        text = Text()
+        text.append(_("Had access to this client:"), style="bold")
+        text.append(" ")
+        text.append(self.company_name)
+        text.append(" — ")
+        if not rows:
+            text.append(_("nobody yet"))
+        for index, (user, full_name, count, first, last) in enumerate(rows):
+            if index:
+                text.append("; ")
+            text.append(full_name or user)
+            text.append(" ")
+            text.append(_("{n} events, {first} – {last}").format(
+                n=count, first=show_datetime(first), last=show_datetime(last)), style="dim")
+        self.query_one("#audit-summary", Static).update(text)
+
+    def _show(self, rows) -> None:
+        from kbase_tui.services.audit import action_label
+
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            who = Text(row.actor)
+            if row.actor_name and row.actor_name != row.actor:
+                who.append(f" ({row.actor_name})", style="dim")
+            target = row.company_name or (
+                f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+            table.add_row(
+                Text(show_datetime(row.at)), who, Text(row.client_address), Text(action_label(row.action)),
+                Text(target[:80]), Text(_details(row.detail)[:120]), key=str(row.id),
+            )
+        self.last_rows = len(rows)
+        self._rows = rows
+        page = len(self.pages)
+        scope = self.company_name or _("all clients and users")
+        self.query_one("#audit-status", Static).update(Text(
+            _("Page {page}: {n} events · {scope} · Ctrl+N older, Ctrl+B newer").format(
+                page=page, n=len(rows), scope=scope[:60])))
+
+    def action_older(self) -> None:
+        if self.last_rows < PAGE or not getattr(self, "_rows", None):
+            self.notify(_("No older events."))
+            return
+        self.pages.append(self._rows[-1].id)
+        self._load()
+
+    def action_newer(self) -> None:
+        if len(self.pages) <= 1:
+            self.notify(_("This is the newest page."))
+            return
+        self.pages.pop()
+        self._load()
+
+    def action_back(self) -> None:
+        matches = self.query_one("#audit-matches", OptionList)
+        if matches.display:
+            matches.display = False
+            self.query_one("#audit-client", Input).focus()
+            return
+        self.app.pop_screen()
