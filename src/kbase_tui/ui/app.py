@@ -44,6 +44,16 @@ class KbaseApp(App[None]):
         self.default_language = current_language()
         palette_binding(self)
 
+    _safe_filter = None
+
+    def get_line_filters(self):
+        # Every rendered line loses terminal control and bidi characters (ui/safe_display.py).
+        if self._safe_filter is None:
+            from .safe_display import ControlCharacterFilter
+
+            self._safe_filter = ControlCharacterFilter()
+        return [*super().get_line_filters(), self._safe_filter]
+
     # --- database -------------------------------------------------------------
     def database_ready(self) -> "Database":
         """The open database; opened (and migrated) on first use, in the calling worker."""
