@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic
 
-from sqlalchemy import DateTime, Integer, bindparam, case, func, select, text
+from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _, current_language
@@ -339,15 +339,23 @@ def renew_lease(db: Database, actor: Actor, company_id: int) -> datetime:
 
 
 def _extend_own(session: Session, actor: Actor, company_id: int, until: datetime) -> bool:
-    """Extend the lease if *actor* still holds the company (even past an expired lease nobody took over)."""
-    company = session.execute(
-        select(Company).where(Company.id == company_id).with_for_update()
-    ).scalar_one_or_none()
-    if company is None or company.held_by_id != actor.id or company.stage != Stage.COLD or not company.in_queue:
-        return False
-    company.held_until = until
-    session.flush()
-    return True
+    """Extend the lease if *actor* still holds the company (even past an expired lease nobody took over).
+
+    Claiming sets held_by_id, so while it is still *actor*'s id nobody else holds the company.
+    """
+    done = session.connection().execute(
+        _EXTEND_OWN, {"until": until, "id": company_id, "me": actor.id}
+    ).rowcount
+    return bool(done)
+
+
+_EXTEND_OWN = text(
+    "UPDATE company SET held_until = :until WHERE id = :id AND held_by_id = :me AND stage = 'cold' AND in_queue"
+    " = :yes"
+).bindparams(
+    bindparam("until", type_=DateTime(timezone=True)), bindparam("id", type_=Integer()),
+    bindparam("me", type_=Integer()), bindparam("yes", value=True, type_=Boolean()),
+)
 
 
 def release_lead(db: Database, actor: Actor) -> int | None:
@@ -652,12 +660,17 @@ def record_outcome(
 ) -> OutcomeResult:
     """Record the result of the call on the lead *actor* holds, act on the outcome's flags, release it."""
     comment = clean_input(comment, COMMENT_MAX)
+    require(actor, Capability.WORK_QUEUE)
     with db.write() as session:
-        _caller(session, actor)
         now = utcnow()
-        # A lease that ran out while the call went on is renewed if nobody took the lead over.
-        _extend_own(session, actor, company_id, now + _lease(session))
-        company = require_company(session, actor, company_id, for_update=True)
+        try:
+            company = require_company(session, actor, company_id, for_update=True)
+        except AccessDenied:
+            # A lease that ran out while the call went on is renewed if nobody took the lead over.
+            if not _extend_own(session, actor, company_id, now + _lease(session)):
+                raise
+            session.expire_all()
+            company = require_company(session, actor, company_id, for_update=True)
         outcome = _outcome_row(session, outcome_code)
         label = reference.label(outcome)
         details: dict[str, object] = {}
