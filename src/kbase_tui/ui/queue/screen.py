@@ -96,8 +96,9 @@ def outcomes_text(outcomes) -> Text:
     for index, outcome in enumerate(outcomes):
         if index:
             text.append("  ")
-        text.append(f" {outcome.key} ", style="reverse bold")
-        text.append(f" {outcome.label}")
+        # Non-breaking spaces keep a key and its label on one line when the bar wraps.
+        text.append(f"\u00a0{outcome.key}\u00a0", style="reverse bold")
+        text.append("\u00a0" + outcome.label.replace(" ", "\u00a0"))
     return text
 
 
