@@ -61,7 +61,7 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
         assert screen.lead.name == "ООО «Альфа»"
         assert "ООО «Альфа»" in screen_text(app) and "+7 495 123-45-67" in screen_text(app)
         # The outcome bar is generated from the outcome rows.
-        outcomes_bar = str(app.screen.query_one("#queue-outcomes").render())
+        outcomes_bar = str(app.screen.query_one("#queue-outcomes").render()).replace("\xa0", " ")
         for label in ("No answer", "Busy", "Call back", "Refused", "Do not call"):
             assert label in outcomes_bar
 
