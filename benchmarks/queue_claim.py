@@ -177,7 +177,7 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     from kbase_tui.services.db import connect
     from kbase_tui.services.dto import Actor
 
-    database = connect(path, migrate=False)
+    database = connect(path, migrate=True)  # a cached database follows later migrations
     conn = raw(path)
     conn.execute("UPDATE company SET held_by_id = NULL, held_until = NULL WHERE held_by_id IS NOT NULL")
     actors = [Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}")

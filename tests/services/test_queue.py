@@ -433,3 +433,26 @@ def test_inactive_outcome_cannot_be_recorded(db, team):
     with pytest.raises(ValidationFailed):
         queue.record_outcome(db, team["anna"], cid, "busy")
     assert "busy" not in [o.code for o in queue.outcome_choices(db, team["anna"])]
+
+
+def test_script_editing_is_for_the_supervisor_and_the_narrowest_script_wins(db, team):
+    from kbase_tui.services import callscripts
+
+    form = callscripts.ScriptForm(purpose="cold", language="en", channel="Дилеры",
+                                  template_phrase="Hi, {operator} for dealers.", key_question="Dealer question?")
+    with pytest.raises(AccessDenied):
+        callscripts.save_script(db, team["anna"], form)
+    saved = callscripts.save_script(db, team["boss"], form)
+    with pytest.raises(ValidationFailed):
+        callscripts.save_script(db, team["boss"], form)  # one script per segment and language
+    with db.read() as session:
+        dealer = callscripts.find_script(session, channel="Дилеры", industry="", language="en", operator="Анна")
+        metal = callscripts.find_script(session, channel="Дилеры", industry="Металлургия", language="en", operator="Анна")
+        german = callscripts.find_script(session, channel="", industry="", language="de", operator="Анна")
+    assert dealer.template_phrase == "Hi, Анна for dealers."
+    assert "refractories" in metal.template_phrase  # industry beats channel
+    assert german is not None  # falls back to another language
+    callscripts.delete_script(db, team["boss"], saved.id)
+    default = next(r for r in callscripts.list_scripts(db, team["boss"]) if not r.channel and not r.industry)
+    with pytest.raises(ValidationFailed):
+        callscripts.delete_script(db, team["boss"], default.id)
