@@ -39,7 +39,8 @@ def _info(user: User) -> UserInfo:
 
 
 def normalise_username(username: str) -> str:
-    return username.strip().casefold()
+    # Control characters never belong to a user name (and a NUL makes PostgreSQL fail the query).
+    return "".join(ch for ch in username if ch.isprintable()).strip().casefold()
 
 
 def _find(session: Session, username: str) -> User | None:
