@@ -874,3 +874,15 @@ def sync_in_queue(company: Company) -> None:
     if not company.in_queue:
         company.held_by_id = None
         company.held_until = None
+
+
+def all_reasons(db: Database, actor: Actor, kind: str) -> list[tuple[str, str, str, bool]]:
+    """Every reason of *kind*, active or not: (code, label_ru, label_en, active)."""
+    if kind not in REASON_KINDS:
+        raise ValidationFailed(_("Unknown kind of reason."))
+    with db.read() as session:
+        _configurer(session, actor)
+        rows = session.execute(
+            select(Reason).where(Reason.kind == kind).order_by(Reason.position, Reason.id)
+        ).scalars()
+        return [(r.code, r.label_ru, r.label_en, r.active) for r in rows]

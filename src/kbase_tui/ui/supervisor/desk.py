@@ -32,6 +32,7 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("a", "accounts", N_("Accounts by manager"), "kbase_tui.ui.accounts.supervisor_view:AccountsSupervisorView"),
     ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
+    ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
 
@@ -65,6 +66,7 @@ class SupervisorDesk(KbaseScreen):
         Binding("a", "open('accounts')", _("Accounts by manager"), show=False, id="supervisor.desk.accounts"),
         Binding("l", "open('lost')", _("Lost clients"), show=False, id="supervisor.desk.lost"),
         Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
+        Binding("c", "open('outcomes')", _("Call outcomes and reasons"), show=False, id="supervisor.desk.outcomes"),
         Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
