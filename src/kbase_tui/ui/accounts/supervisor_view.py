@@ -69,7 +69,7 @@ class AccountsSupervisorView(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Accounts by manager")
         managers = self.query_one("#sv-managers", DataTable)
-        for label in (_("Manager"), _("Clients"), _("Active"), pgettext("client", "Lost"), _("Revenue"), _("Due"), _("Checks"),
+        for label in (_("Manager"), _("Clients"), pgettext("clients", "Active"), pgettext("client", "Lost"), _("Revenue"), _("Due"), _("Checks"),
                       _("Avg"), _("1-2"), _("Waiting")):
             managers.add_column(label)
         table = self.query_one("#sv-accounts", DataTable)
