@@ -178,7 +178,7 @@ def test_every_pipeline_function_is_covered_by_the_refusal_loop():
     }
     # functions that take a session (called inside other services) or touch no company
     internal = {"open_stages", "first_stage_code", "hand_over_to_account"}
-    no_company = {"board", "stages", "account_managers", "lost_reasons"}
+    no_company = {"board", "column_deals", "stages", "account_managers", "lost_reasons"}
     covered = set(_closer_calls(0, 0))
     assert public - internal - no_company <= covered
 
@@ -198,6 +198,7 @@ def test_after_the_deal_leaves_the_pipeline_every_call_of_the_closer_is_refused(
         refused.append(name)
     assert len(refused) == len(_closer_calls(deal_id, company_id))
     assert pipeline.board(db, team["closer"]).count == 0
+    assert pipeline.column_deals(db, team["closer"], "new") == ()
 
 
 def test_a_chosen_account_manager_must_be_an_active_one(db, team):
@@ -283,6 +284,56 @@ def test_the_board_is_one_query_whatever_the_number_of_deals(db, team):
         event.remove(db.engine, "before_cursor_execute", count)
     assert small.count == 60 and big.count == 200
     assert len(statements) == n_small
+
+
+def test_the_board_sends_a_first_page_per_column_and_counts_every_deal(db, team):
+    closer = team["closer"]
+    ids = []
+    for n in range(45):
+        due = None if n % 10 == 0 else TODAY + timedelta(days=n % 7 - 3)
+        ids.append(hand_over(db, team["caller"], closer, f"Компания {n:02d}", amount=f"{n}00.10", next_step_due=due))
+    hand_over(db, team["caller"], closer, "На встрече", stage_code="meeting_set", amount="7")
+    hand_over(db, team["caller"], team["closer2"], "Чужая", amount="999999")
+    everything = pipeline.board(db, closer, today=TODAY, limit=1000)
+    full_order = [d.id for d in everything.columns[0].deals]
+    assert len(full_order) == 45 and set(full_order) == set(ids)
+
+    board = pipeline.board(db, closer, today=TODAY, limit=10)
+    new, meeting = board.columns[0], board.columns[1]
+    assert [d.id for d in new.deals] == full_order[:10] and new.more
+    assert new.count == 45 and board.count == 46
+    assert new.total == sum((Decimal(f"{n}00.10") for n in range(45)), Decimal("0"))
+    assert new.overdue == sum(1 for n in range(45) if n % 10 and n % 7 - 3 < 0) == board.overdue
+    assert (meeting.count, meeting.total, len(meeting.deals), meeting.more) == (1, Decimal("7.00"), 1, False)
+
+    # the rest of the column, page by page, continues exactly where the first page stopped
+    rest = pipeline.column_deals(db, closer, "new", offset=10, limit=20, today=TODAY)
+    rest += pipeline.column_deals(db, closer, "new", offset=30, limit=20, today=TODAY)
+    assert [d.id for d in rest] == full_order[10:]
+    assert pipeline.column_deals(db, closer, "new", offset=45, today=TODAY) == ()
+    assert pipeline.column_deals(db, team["closer2"], "new", limit=100)[0].company_name == "Чужая"
+
+    # per-column limits, and a followed deal deep in its column is delivered with it
+    assert len(pipeline.board(db, closer, today=TODAY, limit=5, limits={"new": 20}).columns[0].deals) == 20
+    deep = full_order[37]
+    followed = pipeline.board(db, closer, today=TODAY, limit=10, follow=deep).columns[0]
+    assert deep in [d.id for d in followed.deals] and [d.id for d in followed.deals] == full_order[:len(followed.deals)]
+
+    with pytest.raises(ValidationFailed):
+        pipeline.column_deals(db, closer, "won")
+    with pytest.raises(AccessDenied):
+        pipeline.column_deals(db, team["caller"], "new")
+
+
+def test_a_deal_in_a_switched_off_stage_shows_and_counts_in_the_first_column(db, team):
+    hand_over(db, team["caller"], team["closer"], "Старая стадия", stage_code="old_stage", amount="100",
+              next_step_due=TODAY - timedelta(days=1))
+    hand_over(db, team["caller"], team["closer"], "Новая", amount="1")
+    board = pipeline.board(db, team["closer"], today=TODAY, limit=1)
+    first = board.columns[0]
+    assert (first.count, first.total, first.overdue) == (2, Decimal("101.00"), 1)
+    assert [d.company_name for d in first.deals] == ["Старая стадия"]
+    assert [d.company_name for d in pipeline.column_deals(db, team["closer"], "new", offset=1)] == ["Новая"]
 
 
 def test_errors_carry_a_message_for_the_user(db, team):

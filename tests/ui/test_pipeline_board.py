@@ -180,3 +180,37 @@ async def test_the_supervisor_reassigns_and_comments(db, db_url, team):
     card = pipeline.deal_card(db, team["closer2"], a)
     assert card.deal.supervisor_comment == "Позвони ЛПР"
     assert [e.outcome for e in pipeline.deal_history(db, team["closer2"], a)[:2]] == ["reassigned", "supervisor_comment"]
+
+
+async def test_a_long_column_shows_a_first_page_and_loads_more_as_the_cursor_goes_down(db, db_url, team):
+    for n in range(45):
+        hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
+                  next_step_due=TODAY + timedelta(days=n))
+    hand_over(db, team["caller"], team["closer"], "ООО «Вторая колонка»", stage_code="meeting_set")
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        board = app.screen
+        new = stage_lists(app)["new"]
+        page = board.page_size()
+        assert page < 45 and len(new.deals) == page and new.count == 45 and new.more
+        assert "45" in str(new.border_title)  # the heading counts the whole column
+        assert board.board.columns[0].total == Decimal("45000")
+        await pilot.press("end")  # the last loaded card: the next page comes
+        await settle(app, pilot, 3)
+        assert len(new.deals) == min(45, 2 * page)
+        for _ in range(3):
+            await pilot.press("end")
+            await settle(app, pilot, 3)
+        assert [d.company_name for d in new.deals] == [f"ООО «Компания {n:02d}»" for n in range(45)]
+        assert not new.more and board.selected_deal.company_name == "ООО «Компания 44»"
+        await pilot.press("right")
+        assert app.focused is stage_lists(app)["meeting_set"]
+        await pilot.press("left", "right", "right", "right", "left")  # fast presses add up
+        await settle(app, pilot)
+        assert app.focused is stage_lists(app)["meeting_held"]
+        await pilot.press("left", "left")
+        assert app.focused is new and new.cursor == 44  # each column keeps its place
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        assert isinstance(app.screen, DealCardScreen) and app.screen.deal_id == new.deals[44].id

@@ -109,6 +109,13 @@ async def _settle(pilot):
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    # A DataTable measures its new rows when the app is idle: wait for that, or the snapshot may
+    # catch the columns at the width of their headings.
+    for _ in range(100):
+        if not any(t._require_update_dimensions or t._updated_cells for t in pilot.app.screen.query("DataTable")):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()

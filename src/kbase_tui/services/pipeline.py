@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
@@ -72,17 +72,19 @@ class DealSummary:
 
 @dataclass(frozen=True)
 class StageColumn:
+    """One board column: its first deals (a page), and the count and sums of the WHOLE column."""
+
     code: str
     label: str
-    deals: tuple[DealSummary, ...]
+    deals: tuple[DealSummary, ...]  # the first deals in order (by next-step date); more via column_deals()
+    count: int = 0  # every open deal in the column, loaded or not
+    total: Decimal = Decimal("0")  # expected sum of every deal in the column
+    overdue: int = 0  # deals in the column whose next step is overdue
 
     @property
-    def count(self) -> int:
-        return len(self.deals)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((d.expected_amount for d in self.deals), Decimal("0"))
+    def more(self) -> bool:
+        """True when the column has deals beyond the ones delivered."""
+        return len(self.deals) < self.count
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ class Board:
     @property
     def count(self) -> int:
         return sum(c.count for c in self.columns)
+
+    @property
+    def overdue(self) -> int:
+        return sum(c.overdue for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -291,33 +297,113 @@ def _touch(deal: Deal) -> None:
 
 # --- the closer's board ------------------------------------------------------------------------
 
-def board(db: Database, actor: Actor, *, today: date | None = None) -> Board:
+BOARD_PAGE = 30  # deals per column in the first page of the board
+
+
+def _board_order():
+    return (Deal.next_step_due.is_(None), Deal.next_step_due, Deal.id)
+
+
+def _board_scope(session: Session, actor: Actor):
+    """(open stages, the column expression, the WHERE conditions) of the actor's board.
+
+    A deal left in a stage that was since switched off belongs to the first column.
+    """
+    columns = open_stages(session)
+    if not columns:
+        raise ValidationFailed(_("No pipeline stages are configured."))
+    codes = [c.code for c in columns]
+    column = case((Deal.stage_code.in_(codes), Deal.stage_code), else_=literal(codes[0]))
+    conditions = (Deal.closer_id == actor.id, Deal.status == DealStatus.OPEN, company_visibility(actor))
+    return columns, column, conditions
+
+
+def board(db: Database, actor: Actor, *, today: date | None = None, limit: int = BOARD_PAGE,
+          limits: dict[str, int] | None = None, follow: int | None = None) -> Board:
     """The signed-in closer's open deals in columns by stage, sorted by next-step date.
 
-    One query for the deals (joined with their companies), whatever their number.
+    Each column carries the count, expected sum and overdue count of ALL its deals (one grouped
+    query), but only its first `limit` deals (`limits[code]` per column when given; one windowed
+    query), so the board costs the same with 50 deals or 5,000.  `follow`: a deal id whose column
+    is extended far enough to include it (the cursor follows a moved deal).  Load further deals of
+    a column with `column_deals`.
     """
     today = today or date.today()
+    limits = dict(limits or {})
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_PIPELINE)
-        columns = open_stages(session)
+        columns, column, conditions = _board_scope(session, actor)
+        codes = [c.code for c in columns]
+        labels = _stage_labels(session)
+        stale_before, _days = _stale_before(session, utcnow())
+        # Counts and sums of whole columns, grouped by the raw stage (folded into columns below).
+        totals = {code: [0, Decimal("0"), 0] for code in codes}
+        for code, n, amount, overdue in session.execute(
+            select(Deal.stage_code, func.count(Deal.id), func.coalesce(func.sum(Deal.expected_amount), 0),
+                   func.count(Deal.id).filter(Deal.next_step_due < today))
+            .join(Company, Company.id == Deal.company_id)
+            .where(*conditions)
+            .group_by(Deal.stage_code)
+        ).all():
+            slot = totals.get(code, totals[codes[0]])
+            slot[0] += int(n)
+            slot[1] += Decimal(str(amount))
+            slot[2] += int(overdue or 0)
+        ranked = (
+            select(Deal.id.label("id"), column.label("col"),
+                   func.row_number().over(partition_by=column, order_by=_board_order()).label("rn"))
+            .join(Company, Company.id == Deal.company_id)
+            .where(*conditions)
+            .subquery()
+        )
+        if follow is not None:
+            found = session.execute(select(ranked.c.col, ranked.c.rn).where(ranked.c.id == follow)).first()
+            if found is not None:
+                code, rn = found
+                limits[code] = max(limits.get(code, limit), int(rn) + 5)
+        window = or_(*(and_(ranked.c.col == code, ranked.c.rn <= max(1, limits.get(code, limit))) for code in codes))
+        rows = session.execute(
+            select(Deal, Company.name, Company.city, ranked.c.col)
+            .join(ranked, ranked.c.id == Deal.id)
+            .join(Company, Company.id == Deal.company_id)
+            .where(window)
+            .order_by(ranked.c.col, ranked.c.rn)
+        ).all()
+    by_stage: dict[str, list[DealSummary]] = {code: [] for code in codes}
+    for deal, name, city, code in rows:
+        by_stage[code].append(_summary(deal, name, city, actor.label, labels, today, stale_before))
+    return Board(
+        columns=tuple(
+            StageColumn(c.code, c.label, tuple(by_stage[c.code]), count=totals[c.code][0],
+                        total=totals[c.code][1].quantize(Decimal("0.01")), overdue=totals[c.code][2])
+            for c in columns
+        ),
+        today=today,
+    )
+
+
+def column_deals(db: Database, actor: Actor, stage_code: str, *, offset: int = 0, limit: int = BOARD_PAGE,
+                 today: date | None = None) -> tuple[DealSummary, ...]:
+    """The next deals of one board column, in board order, from `offset` (load more as the cursor goes down)."""
+    today = today or date.today()
+    limit = max(1, min(limit, 500))
+    with db.read() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.WORK_PIPELINE)
+        columns, column, conditions = _board_scope(session, actor)
+        if stage_code not in {c.code for c in columns}:
+            raise ValidationFailed(_("This stage is not on the board."))
         labels = _stage_labels(session)
         stale_before, _days = _stale_before(session, utcnow())
         rows = session.execute(
             select(Deal, Company.name, Company.city)
             .join(Company, Company.id == Deal.company_id)
-            .where(Deal.closer_id == actor.id, Deal.status == DealStatus.OPEN, company_visibility(actor))
-            .order_by(Deal.next_step_due.is_(None), Deal.next_step_due, Deal.id)
+            .where(*conditions, column == stage_code)
+            .order_by(*_board_order())
+            .offset(max(0, offset)).limit(limit)
         ).all()
-    by_stage: dict[str, list[DealSummary]] = {c.code: [] for c in columns}
-    first = columns[0].code if columns else None
-    for deal, name, city in rows:
-        summary = _summary(deal, name, city, actor.label, labels, today, stale_before)
-        # A deal left in a stage that was since switched off shows in the first column.
-        by_stage.get(deal.stage_code, by_stage.get(first, [])).append(summary)
-    return Board(
-        columns=tuple(StageColumn(c.code, c.label, tuple(by_stage[c.code])) for c in columns), today=today
-    )
+    return tuple(_summary(deal, name, city, actor.label, labels, today, stale_before) for deal, name, city in rows)
 
 
 def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_stage: str | None = None,

@@ -9,16 +9,24 @@ the cursor moves.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
+from functools import lru_cache
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalScroll, Vertical
-from textual.events import ScreenResume
-from textual.widgets import Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import HorizontalScroll
+from textual.events import Click, ScreenResume
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Footer, Header, Static
 
 from kbase_tui.i18n import _
 
@@ -27,47 +35,346 @@ from ..widgets.formats import show_amount, show_date
 
 
 MIN_COLUMN = 30
+LOAD_AHEAD = 5  # load the next page when the cursor comes this close to the last loaded card
+
+_CONTROL = {c: " " for c in (*range(0, 32), *range(127, 160))}
 
 
-def deal_text(deal, *, width_hint: int = 0) -> Text:
-    """A deal as a card on the board: company, due date and amount, next step, supervisor's comment."""
-    text = Text(no_wrap=False)
-    style = "bold red" if deal.overdue else "bold"
-    text.append(deal.company_name, style=style)
+def _plain(value: str) -> str:
+    """User text on one line: control characters (escape sequences included) become spaces."""
+    return value.translate(_CONTROL)
+
+
+def card_lines(deal) -> list[list[tuple[str, str]]]:
+    """A deal as the lines of a card on the board: (text, style) pieces per line, no wrapping.
+
+    Company and city; next-step date (overdue in red), amount, stale; the next step; the
+    supervisor's comment.  A card is 2 to 4 lines, so its height is known without measuring text.
+    """
+    first = [(_plain(deal.company_name), "bold red" if deal.overdue else "bold")]
     if deal.city:
-        text.append(f" · {deal.city}", style="dim")
-    text.append("\n")
+        first.append((" · " + _plain(deal.city), "dim"))
+    second: list[tuple[str, str]] = []
     if deal.next_step_due:
-        text.append(show_date(deal.next_step_due), style="reverse red" if deal.overdue else "")
+        second.append((show_date(deal.next_step_due), "reverse red" if deal.overdue else ""))
         if deal.overdue:
-            text.append(" " + _("overdue"), style="red")
+            second.append((" " + _("overdue"), "red"))
     else:
-        text.append(_("no next step date"), style="dim italic")
+        second.append((_("no next step date"), "dim italic"))
     if deal.expected_amount:
-        text.append(f"  {show_amount(deal.expected_amount)}", style="green")
+        second.append(("  " + show_amount(deal.expected_amount), "green"))
     if deal.stale:
-        text.append("  " + _("stale"), style="yellow")
+        second.append(("  " + _("stale"), "yellow"))
+    lines = [first, second]
     if deal.next_step:
-        text.append("\n→ ")
-        text.append(deal.next_step, style="italic")
+        lines.append([("→ ", ""), (_plain(deal.next_step), "italic")])
     if deal.supervisor_comment:
-        text.append("\n! ", style="bold yellow")
-        text.append(deal.supervisor_comment, style="yellow")
+        lines.append([("! ", "bold yellow"), (_plain(deal.supervisor_comment), "yellow")])
+    return lines
+
+
+def deal_text(deal) -> Text:
+    """A card as rich Text (the same lines as on the board)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for number, line in enumerate(card_lines(deal)):
+        if number:
+            text.append("\n")
+        for piece, style in line:
+            text.append(piece, style=style)
     return text
 
 
-class StageList(OptionList):
-    """The cards of one stage column."""
+_STRIPS: dict = {}  # rendered card lines by (pieces, style, width): repaints and reloads reuse them
 
+
+@lru_cache(maxsize=64)
+def _style(name: str) -> Style:
+    return Style.parse(name) if name else Style()
+
+
+class StageList(ScrollView, can_focus=True):
+    """The cards of one stage column, drawn line by line: only the lines on screen are rendered.
+
+    `deals` are the cards loaded so far (the first page from `pipeline.board`); `count` is the
+    whole column.  When the cursor comes near the last loaded card, or the "more" line scrolls into
+    view, the list posts `NeedMore` and the screen appends the next page (`append_deals`).
+    """
+
+    COMPONENT_CLASSES = {"stage-list--cursor", "stage-list--rule"}
+    DEFAULT_CSS = """
+    StageList { overflow-x: hidden; overflow-y: hidden; }
+    StageList > .stage-list--cursor {
+        color: $block-cursor-foreground; background: $block-cursor-background; text-style: $block-cursor-text-style;
+    }
+    StageList > .stage-list--rule { color: $foreground 20%; }
+    """
     BINDINGS = [
         Binding("left", "screen.column(-1)", _("Previous stage"), show=False, id="board.left"),
         Binding("right", "screen.column(1)", _("Next stage"), show=False, id="board.right"),
+        Binding("up", "cursor(-1)", _("Previous card"), show=False, id="board.up"),
+        Binding("down", "cursor(1)", _("Next card"), show=False, id="board.down"),
+        Binding("pageup", "page(-1)", _("Page up"), show=False, id="board.pageup"),
+        Binding("pagedown", "page(1)", _("Page down"), show=False, id="board.pagedown"),
+        Binding("home", "first", _("First card"), show=False, id="board.first"),
+        Binding("end", "last", _("Last loaded card"), show=False, id="board.last"),
     ]
 
+    class NeedMore(Message):
+        """The list wants its next page of deals."""
+
+        def __init__(self, stage_list: "StageList") -> None:
+            super().__init__()
+            self.stage_list = stage_list
+
+    class Selected(Message):
+        """A card was double-clicked."""
+
+        def __init__(self, stage_list: "StageList") -> None:
+            super().__init__()
+            self.stage_list = stage_list
+
     def __init__(self, code: str, **kwargs) -> None:
-        super().__init__(markup=False, **kwargs)
+        super().__init__(**kwargs)
         self.code = code
-        self.deals: tuple = ()
+        self.deals: list = []
+        self.count = 0  # every deal of the column, loaded or not
+        self.cursor: int | None = None
+        self.generation = 0  # bumps when the deals are replaced: late pages are dropped
+        self.loading = False
+        self._starts: list[int] = []  # first line of each card
+        self._lines_total = 0
+        self._cards_end = 0
+        self._cards: dict[int, list] = {}
+
+    # --- data ---------------------------------------------------------------------------
+    @property
+    def more(self) -> bool:
+        return len(self.deals) < self.count
+
+    @property
+    def highlighted(self) -> int | None:
+        return self.cursor
+
+    @highlighted.setter
+    def highlighted(self, value: int | None) -> None:
+        self.move_cursor(value)
+
+    def set_deals(self, deals, count: int, *, keep: int | None = None) -> None:
+        """Replace the cards; the cursor stays on deal `keep` (or on the same row) when possible."""
+        old = self.cursor
+        self.generation += 1
+        self.loading = False
+        self.deals = list(deals)
+        self.count = max(count, len(self.deals))
+        self._cards.clear()
+        self._layout()
+        row = None
+        if keep is not None:
+            row = next((i for i, d in enumerate(self.deals) if d.id == keep), None)
+        if row is None and old is not None and self.deals:
+            row = min(old, len(self.deals) - 1)
+        self.cursor = None
+        self.move_cursor(row if row is not None else (0 if self.deals else None), scroll=False)
+
+    def append_deals(self, generation: int, deals) -> None:
+        """The next page arrived (ignored if the column was reloaded meanwhile)."""
+        if generation != self.generation:
+            return
+        self.loading = False
+        known = {d.id for d in self.deals}
+        fresh = [d for d in deals if d.id not in known]
+        if not fresh:
+            self.count = len(self.deals)  # the column shrank meanwhile: stop asking
+        self.deals.extend(fresh)
+        self.count = max(self.count, len(self.deals))
+        self._layout()
+        self._check_more()
+
+    def set_heading(self, label: str, total, overdue: int) -> None:
+        """Column heading in the top border (name and count), sum and overdue in the bottom one."""
+        self._label = label
+        self._figures = (total, overdue)
+        self._show_heading()
+
+    def _show_heading(self) -> None:
+        title = Text(_plain(getattr(self, "_label", self.code)), style="bold")
+        title.append(f" {self.count}")
+        self.border_title = title
+        total, overdue = getattr(self, "_figures", (0, 0))
+        bottom = Text()
+        if self.cursor is not None and self.count > 1:
+            bottom.append(f"{self.cursor + 1}/{self.count}", style="dim")
+        if overdue:
+            bottom.append("  " if bottom else "")
+            bottom.append(_("overdue: {n}").format(n=overdue), style="red")
+        if total:
+            bottom.append("  " if bottom else "")
+            bottom.append(show_amount(total), style="green")
+        self.border_subtitle = bottom
+
+    def _layout(self) -> None:
+        starts = []
+        line = 0
+        for deal in self.deals:
+            starts.append(line)
+            line += 2 + bool(deal.next_step) + bool(deal.supervisor_comment) + 1  # + the rule under it
+        self._starts = starts
+        self._cards_end = line
+        self._lines_total = line + (1 if self.more or not self.deals else 0)
+        self.virtual_size = Size(self.scrollable_content_region.width, self._lines_total)
+        self.refresh()
+
+    def _check_more(self) -> None:
+        if self.more and not self.loading and self.cursor is not None and self.cursor >= len(self.deals) - LOAD_AHEAD:
+            self.loading = True
+            self.post_message(self.NeedMore(self))
+
+    # --- cursor -------------------------------------------------------------------------
+    def move_cursor(self, row: int | None, *, scroll: bool = True) -> None:
+        if row is not None:
+            if not self.deals:
+                row = None
+            else:
+                row = max(0, min(len(self.deals) - 1, row))
+        if row != self.cursor:
+            self.cursor = row
+            self._show_heading()
+            self.refresh()
+        if row is not None:
+            if scroll:
+                self.scroll_to_card(row)
+            self._check_more()
+
+    def scroll_to_card(self, row: int) -> None:
+        top = self._starts[row]
+        bottom = self._starts[row + 1] if row + 1 < len(self._starts) else self._lines_total
+        height = self.scrollable_content_region.height or 1
+        y = self.scroll_y
+        if top < y:
+            y = top
+        elif bottom > y + height:
+            y = min(top, bottom - height)
+        if y != self.scroll_y:
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        if self.deals:
+            self.move_cursor((self.cursor if self.cursor is not None else -delta) + delta)
+
+    def action_page(self, direction: int) -> None:
+        if not self.deals:
+            return
+        row = self.cursor or 0
+        height = self.scrollable_content_region.height or 1
+        target_line = self._starts[row] + direction * height
+        row = bisect_right(self._starts, max(0, target_line)) - 1
+        if direction > 0 and row == self.cursor:
+            row += 1
+        self.move_cursor(row)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.deals) - 1)
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self.deals:
+            return
+        line = offset.y + int(self.scroll_y)
+        row = bisect_right(self._starts, line) - 1
+        if 0 <= row < len(self.deals):
+            self.move_cursor(row)
+            if event.chain >= 2:
+                self.post_message(self.Selected(self))
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # no scrollbar (the border shows the place: "12/1000"), but the mouse wheel scrolls
+        return not self._check_disabled() and self.virtual_size.height > self.scrollable_content_region.height
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self._lines_total)
+
+    # --- drawing ----------------------------------------------------------------------------
+    def render_lines(self, crop):
+        # styles looked up once per paint, not once per line
+        base = self.rich_style
+        self._paint_styles = (
+            base,
+            # the cursor shows only in the focused column: one highlighted card on the board
+            base + self.get_component_rich_style("stage-list--cursor") if self.has_focus else base,
+            base + self.get_component_rich_style("stage-list--rule"),
+        )
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        styles = getattr(self, "_paint_styles", None)
+        if styles is None:
+            base = self.rich_style
+            styles = (base, base, base)
+        base, cursor_style, rule_style = styles
+        line = y + int(self.scroll_y)
+        if line >= self._lines_total:
+            return Strip.blank(width, base)
+        if line >= self._cards_end:  # the line under the last card: "more" or "no deals"
+            if self.more:
+                self.call_later(self._more_line_shown)
+                label = _("… {n} more: move down to load").format(n=self.count - len(self.deals))
+            else:
+                label = _("no deals")
+            return self._strip([(label, "dim italic")], base, width)
+        row = bisect_right(self._starts, line) - 1
+        deal = self.deals[row]
+        lines = self._cards.get(deal.id)
+        if lines is None:
+            lines = self._cards[deal.id] = card_lines(deal)
+        offset = line - self._starts[row]
+        if offset >= len(lines):  # the rule between cards
+            return Strip([Segment("─" * width, rule_style)], width)
+        return self._strip(lines[offset], cursor_style if row == self.cursor else base, width)
+
+    @staticmethod
+    def _strip(pieces, base: Style, width: int) -> Strip:
+        """One line: a space, the pieces, cut with "…" at the width, padded; one Strip, cached."""
+        key = (tuple(pieces), base, width)
+        strip = _STRIPS.get(key)
+        if strip is not None:
+            return strip
+        segments = [Segment(" ", base)]
+        room = width - 1
+        last = max((i for i, (text, _style_name) in enumerate(pieces) if text), default=-1)
+        for index, (text, style) in enumerate(pieces):
+            if not text:
+                continue
+            if room <= 0:
+                break
+            size = cell_len(text)
+            if size > room or (size == room and index < last):
+                text = set_cell_size(text, max(0, room - 1)) + "…"
+                size = room
+            segments.append(Segment(text, base + _style(style)))
+            room -= size
+        if room > 0:
+            segments.append(Segment(" " * room, base))
+        strip = Strip(segments, width)
+        if len(_STRIPS) > 4000:
+            _STRIPS.clear()
+        _STRIPS[key] = strip
+        return strip
+
+    def _more_line_shown(self) -> None:
+        if self.more and not self.loading:
+            self.loading = True
+            self.post_message(self.NeedMore(self))
 
 
 class CloserBoard(KbaseScreen):
@@ -99,7 +406,9 @@ class CloserBoard(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="board-summary")
-        yield HorizontalScroll(id="board-columns")
+        columns = HorizontalScroll(id="board-columns")
+        columns.can_focus = False  # the focus goes straight to a column's cards
+        yield columns
         yield Footer()
 
     def on_mount(self) -> None:
@@ -113,16 +422,42 @@ class CloserBoard(KbaseScreen):
             self.reload()
 
     # --- loading -----------------------------------------------------------------
+    def page_size(self) -> int:
+        """Cards to load per column: more than fit on the screen (a card is at least 3 lines)."""
+        return max(10, self.size.height // 3 + 10)
+
     def reload(self, follow: int | None = None) -> None:
         from kbase_tui.services import pipeline
 
         if follow is None and self.selected_deal is not None:
             follow = self.selected_deal.id
         self._follow = follow
-        self.call_service(pipeline.board, self.actor, today=self.today, done=self._show, group="board", exclusive=True)
+        page = self.page_size()
+        # as deep as the cursor went in each column, so a refresh keeps the place
+        limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
+        self.call_service(pipeline.board, self.actor, today=self.today, limit=page, limits=limits, follow=follow,
+                          done=self._show, group="board", exclusive=True)
 
     def action_refresh(self) -> None:
         self.reload()
+
+    @on(StageList.NeedMore)
+    def _need_more(self, event: StageList.NeedMore) -> None:
+        from kbase_tui.services import pipeline
+
+        stage_list = event.stage_list
+        generation = stage_list.generation
+        self.call_service(
+            pipeline.column_deals, self.actor, stage_list.code, offset=len(stage_list.deals),
+            limit=self.page_size(), today=self.today,
+            done=lambda deals: stage_list.append_deals(generation, deals),
+            failed=lambda error: self._more_failed(stage_list, error),
+            group=f"board-more-{stage_list.code}",
+        )
+
+    def _more_failed(self, stage_list: StageList, error) -> None:
+        stage_list.loading = False
+        self.notify(str(error), severity="warning", timeout=5)
 
     async def _show(self, board) -> None:
         self.board = board
@@ -134,72 +469,52 @@ class CloserBoard(KbaseScreen):
             summary.append(f" {column.count}")
             if column.total:
                 summary.append(f" · {show_amount(column.total)}", style="green")
-        overdue = sum(1 for c in board.columns for d in c.deals if d.overdue)
-        if overdue:
+        if board.overdue:
             summary.append("  │  ", style="dim")
-            summary.append(_("overdue: {n}").format(n=overdue), style="bold red")
+            summary.append(_("overdue: {n}").format(n=board.overdue), style="bold red")
         self.query_one("#board-summary", Static).update(summary)
 
         container = self.query_one("#board-columns", HorizontalScroll)
         existing = {w.code: w for w in container.query(StageList)}
         if list(existing) != [c.code for c in board.columns]:
             await container.remove_children()
-            existing = {}
-            for column in board.columns:
-                box = Vertical(classes="stage-column")
-                await container.mount(box)
-                await box.mount(Static("", classes="stage-title"), StageList(column.code, classes="stage-list"))
-            existing = {w.code: w for w in container.query(StageList)}
-            self._size_columns()
-        target: tuple[StageList, int] | None = None
+            width = self._column_width(len(board.columns))
+            lists = [StageList(column.code, classes="stage-list") for column in board.columns]
+            for stage_list in lists:
+                stage_list.styles.width = width
+            await container.mount_all(lists)
+            existing = {w.code: w for w in lists}
+        target: StageList | None = None
         for column in board.columns:
             widget = existing[column.code]
-            title = widget.parent.query_one(".stage-title", Static)
-            heading = Text(column.label, style="bold")
-            heading.append(f"  {column.count}")
-            if column.total:
-                heading.append(f" · {show_amount(column.total)}", style="green")
-            title.update(heading)
-            highlighted = widget.highlighted
-            widget.deals = column.deals
-            widget.clear_options()
-            items: list = []
-            for deal in column.deals:
-                if items:
-                    items.append(None)  # a separator line between cards
-                items.append(Option(deal_text(deal), id=str(deal.id)))
-            widget.add_options(items)
-            if not column.deals:
-                widget.add_option(Option(Text(_("no deals"), style="dim"), disabled=True))
-            elif highlighted is not None:
-                widget.highlighted = min(highlighted, len(column.deals) - 1)
-            for row, deal in enumerate(column.deals):
-                if deal.id == self._follow:
-                    target = (widget, row)
+            widget.set_deals(column.deals, column.count, keep=self._follow)
+            widget.set_heading(column.label, column.total, column.overdue)
+            if self._follow is not None and any(d.id == self._follow for d in column.deals):
+                target = widget
         if target is not None:
-            widget, row = target
-            widget.highlighted = row
-            widget.focus()
-            self.call_after_refresh(self._scroll_to, widget)
+            target.focus()
+            self.call_after_refresh(self._scroll_to, target)
+            self.call_after_refresh(target.scroll_to_card, target.cursor or 0)
         elif not isinstance(self.focused, StageList):
             first = next((w for w in existing.values() if w.deals), next(iter(existing.values()), None))
             if first is not None:
                 first.focus()
-                if first.deals:
-                    first.highlighted = 0
 
     def on_resize(self) -> None:
         self._size_columns()
 
+    def _column_width(self, columns: int) -> int:
+        visible = max(1, min(columns, self.size.width // MIN_COLUMN))
+        return max(MIN_COLUMN, self.size.width // visible)
+
     def _size_columns(self) -> None:
         """All columns side by side when they fit; otherwise as many as fit, scrolling sideways."""
-        boxes = list(self.query(".stage-column"))
-        if not boxes:
+        lists = self.lists
+        if not lists:
             return
-        visible = max(1, min(len(boxes), self.size.width // MIN_COLUMN))
-        width = max(MIN_COLUMN, self.size.width // visible)
-        for box in boxes:
-            box.styles.width = width
+        width = self._column_width(len(lists))
+        for stage_list in lists:
+            stage_list.styles.width = width
 
     # --- selection -------------------------------------------------------------------
     @property
@@ -209,34 +524,32 @@ class CloserBoard(KbaseScreen):
     @property
     def selected_deal(self):
         focused = self.focused
-        if isinstance(focused, StageList) and focused.deals and focused.highlighted is not None:
-            if focused.highlighted < len(focused.deals):
-                return focused.deals[focused.highlighted]
+        if isinstance(focused, StageList) and focused.cursor is not None and focused.cursor < len(focused.deals):
+            return focused.deals[focused.cursor]
         return None
 
     def action_column(self, delta: int) -> None:
+        """Focus the previous/next column; each column keeps its own cursor."""
         lists = self.lists
         if not lists:
             return
-        current = self.focused if isinstance(self.focused, StageList) else lists[0]
-        index = max(0, min(len(lists) - 1, lists.index(current) + delta))
-        target = lists[index]
-        row = current.highlighted or 0
-        target.focus()
-        if target.deals:
-            target.highlighted = min(row, len(target.deals) - 1)
+        current = self.focused if self.focused in lists else lists[0]
+        target = lists[max(0, min(len(lists) - 1, lists.index(current) + delta))]
+        # at once, not on the next tick (as widget.focus() does): fast key presses add up
+        self.set_focus(target, scroll_visible=False)
+        if target.cursor is None and target.deals:
+            target.move_cursor(0)
         self.call_after_refresh(self._scroll_to, target)
 
     def _scroll_to(self, stage_list: StageList) -> None:
         """Scroll sideways by whole columns so the focused one is fully visible."""
         container = self.query_one("#board-columns", HorizontalScroll)
-        boxes = list(container.query(".stage-column"))
-        box = stage_list.parent
-        if box not in boxes or not container.size.width:
+        lists = self.lists
+        if stage_list not in lists or not container.size.width:
             return
-        width = max(1, int(box.styles.width.value) if box.styles.width else MIN_COLUMN)
+        width = max(1, stage_list.outer_size.width or MIN_COLUMN)
         visible = max(1, container.size.width // width)
-        index = boxes.index(box)
+        index = lists.index(stage_list)
         first = int(round(container.scroll_x / width))
         if index < first:
             first = index
@@ -244,8 +557,8 @@ class CloserBoard(KbaseScreen):
             first = index - visible + 1
         container.scroll_to(x=first * width, animate=False)
 
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(StageList.Selected)
+    def _selected(self, event: StageList.Selected) -> None:
         event.stop()
         self.action_open_card()
 
