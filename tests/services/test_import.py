@@ -213,3 +213,18 @@ def test_inn_checksums():
     assert importer.clean_inn("770 708 3893") == "7707083893"
     with pytest.raises(ValueError):
         importer.clean_inn("12345")
+
+
+def test_quick_fold_and_duplicate_key_agree_with_textnorm():
+    from kbase_tui.textnorm import fold, name_key
+
+    rng = random.Random(11)
+    samples = ["ООО «Ромашка»", "ооо ромашка", "Ёлкин и Ко, АО", "ИП Петров\u00a0П.П.", "ЗАО\tСталь-Трейд  ",
+               "Acme LLC", "ACME, Inc.", "ooo", "ао", "Тд_Альфа", "ГК «ТД Альфа»", "ﬁrma Ⅻ", "ＯＯＯ", "e\u0301cole",
+               "", "   ", "[bold red]x[/]", "ПАО\u2003«Завод»\u2028№5", "x\u200by", "ıNC", "ſtal"]
+    alphabet = "аоипзтдгкнлсАОИПЗТДГКНЛСёЁ ,.«»\"'-_№\u00a0\t\nIiLlCcNnJjSs0123456789\u0301ß"
+    for _ in range(3000):
+        samples.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20))))
+    for text in samples:
+        assert importer._fold(text) == fold(text), repr(text)
+        assert importer._key_of_folded(importer._fold(text)) == name_key(text), repr(text)
