@@ -1,0 +1,203 @@
+"""Exfiltration alarms: someone reading the base faster than a person works.
+
+- Card views per hour above the limit for the user's role (setting
+  `security.card_views_per_hour`, a map role -> limit), or leads taken per
+  minute above `security.leads_per_minute`, open an alarm (one open alarm per
+  user and kind) that the supervisor sees.
+- While an alarm is open, every action over the limit makes the user wait
+  longer before the next card or lead: 5 s, 10 s, 20 s ... up to 15 minutes
+  (`SlowDown`, shown as one line).  Nothing sleeps inside a transaction.
+- The supervisor dismisses the alarm (the delay ends) or locks the user
+  (disables the account: the next action is refused).
+
+Counts come from the audit log (`card_opened`, `lead_claimed` by the user),
+which the index (actor, at) serves.  Services call `check_card_view` /
+`check_lead_claim` inside their transaction, after the access check and
+before the action.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kbase_tui.i18n import _
+from kbase_tui.models import AuditEvent, Role, SecurityAlarm, User, utcnow
+
+from . import audit, reference
+from .db import Database
+from .dto import Actor
+from .errors import AccessDenied, KbaseError, NotFound
+from .policy import Capability, is_local, may, require_active_user
+
+CARD_VIEWS = "card_views"
+LEAD_CLAIMS = "lead_claims"
+BASE_DELAY = timedelta(seconds=5)
+MAX_DELAY = timedelta(minutes=15)
+LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
+
+
+class SlowDown(KbaseError):
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(_("You are opening records faster than the work allows: wait {s} s. The head of sales "
+                           "has been told.").format(s=seconds))
+
+
+def _card_limit(session: Session, role: str) -> int:
+    value = reference.get_setting(session, "security.card_views_per_hour")
+    if isinstance(value, dict):
+        return int(value.get(role, 0) or 0)
+    return int(value or 0)
+
+
+def _lead_limit(session: Session) -> int:
+    return int(reference.get_setting(session, "security.leads_per_minute") or 0)
+
+
+def _count(session: Session, actor: Actor, action: str, since: datetime) -> int:
+    return session.execute(
+        select(func.count()).select_from(AuditEvent)
+        .where(AuditEvent.actor == actor.username, AuditEvent.at >= since, AuditEvent.action == action)
+    ).scalar_one()
+
+
+def _open_alarm(session: Session, user_id: int, kind: str) -> SecurityAlarm | None:
+    return session.execute(
+        select(SecurityAlarm).where(SecurityAlarm.user_id == user_id, SecurityAlarm.kind == kind,
+                                    SecurityAlarm.closed_at.is_(None))
+        .order_by(SecurityAlarm.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def delay_for(excess: int) -> timedelta:
+    """5 s for the first action over the limit, doubling with each further one, at most 15 minutes."""
+    seconds = BASE_DELAY.total_seconds() * (2 ** min(max(excess - 1, 0), 20))
+    return min(timedelta(seconds=seconds), MAX_DELAY)
+
+
+def _check(session: Session, actor: Actor, kind: str, action: str, window: timedelta, limit: int) -> None:
+    if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
+        return
+    now = utcnow()
+    alarm = _open_alarm(session, actor.id, kind)
+    if alarm is not None and alarm.throttle_until is not None:
+        until = alarm.throttle_until if alarm.throttle_until.tzinfo else alarm.throttle_until.replace(tzinfo=now.tzinfo)
+        if until > now:
+            raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
+    since = now - window
+    dismissed = session.execute(
+        select(func.max(SecurityAlarm.closed_at)).where(
+            SecurityAlarm.user_id == actor.id, SecurityAlarm.kind == kind, SecurityAlarm.resolution == "dismissed")
+    ).scalar_one_or_none()
+    if dismissed is not None:  # the supervisor found the burst harmless: count afresh from then
+        dismissed = dismissed if dismissed.tzinfo else dismissed.replace(tzinfo=now.tzinfo)
+        since = max(since, dismissed)
+    count = _count(session, actor, action, since) + 1  # this one included
+    if count <= limit:
+        return
+    if alarm is None:
+        alarm = SecurityAlarm(user_id=actor.id, kind=kind, raised_at=now, last_at=now, observed=count, limit=limit,
+                              excess=1)
+        session.add(alarm)
+        session.flush()
+        audit.record(session, actor, "alarm_raised", "user", actor.id, kind=kind, count=count, limit=limit,
+                     alarm_id=alarm.id)
+    else:
+        alarm.excess += 1
+        alarm.observed = max(alarm.observed, count)
+        alarm.limit = limit
+        alarm.last_at = now
+    alarm.throttle_until = now + delay_for(alarm.excess)
+    session.flush()
+
+
+def check_card_view(session: Session, actor: Actor) -> None:
+    """Call before a card is opened (in the same transaction); SlowDown while throttled."""
+    _check(session, actor, CARD_VIEWS, "card_opened", timedelta(hours=1), _card_limit(session, actor.role))
+
+
+def check_lead_claim(session: Session, actor: Actor) -> None:
+    """Call before a new lead is claimed (in the same transaction); SlowDown while throttled."""
+    _check(session, actor, LEAD_CLAIMS, "lead_claimed", timedelta(minutes=1), _lead_limit(session))
+
+
+# --- the supervisor's side -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlarmInfo:
+    id: int
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+    user_disabled: bool
+    kind: str
+    raised_at: datetime
+    last_at: datetime
+    observed: int
+    limit: int
+    excess: int
+    throttle_until: datetime | None
+
+
+def _require_supervisor(session: Session, actor: Actor) -> None:
+    require_active_user(session, actor)
+    if not (may(actor, Capability.SUPERVISE) or may(actor, Capability.VIEW_AUDIT)):
+        raise AccessDenied()
+
+
+def open_alarms(db: Database, actor: Actor, *, limit: int = 200) -> list[AlarmInfo]:
+    """Open alarms, newest activity first (supervisor, admin, local CLI)."""
+    with db.read() as session:
+        _require_supervisor(session, actor)
+        rows = session.execute(
+            select(SecurityAlarm, User).join(User, User.id == SecurityAlarm.user_id)
+            .where(SecurityAlarm.closed_at.is_(None)).order_by(SecurityAlarm.last_at.desc()).limit(limit)
+        ).all()
+        return [
+            AlarmInfo(id=a.id, user_id=u.id, username=u.username, full_name=u.full_name, role=u.role,
+                      user_disabled=u.disabled, kind=a.kind, raised_at=a.raised_at, last_at=a.last_at,
+                      observed=a.observed, limit=a.limit, excess=a.excess, throttle_until=a.throttle_until)
+            for a, u in rows
+        ]
+
+
+def _alarm(session: Session, alarm_id: int) -> SecurityAlarm:
+    alarm = session.get(SecurityAlarm, alarm_id)
+    if alarm is None or alarm.closed_at is not None:
+        raise NotFound(_("This alarm is already closed."))
+    return alarm
+
+
+def dismiss(db: Database, actor: Actor, alarm_id: int) -> None:
+    """Close the alarm as harmless: the user's delay ends."""
+    with db.write() as session:
+        _require_supervisor(session, actor)
+        alarm = _alarm(session, alarm_id)
+        alarm.closed_at = utcnow()
+        alarm.closed_by_id = actor.id
+        alarm.resolution = "dismissed"
+        alarm.throttle_until = None
+        audit.record(session, actor, "alarm_dismissed", "user", alarm.user_id, alarm_id=alarm.id, kind=alarm.kind)
+
+
+def lock_user(db: Database, actor: Actor, alarm_id: int) -> None:
+    """Disable the user behind the alarm (their next action is refused) and close the alarm."""
+    with db.write() as session:
+        _require_supervisor(session, actor)
+        alarm = _alarm(session, alarm_id)
+        user = session.get(User, alarm.user_id)
+        if user is None or user.role not in LOCKABLE_ROLES or user.id == actor.id:
+            raise AccessDenied(_("Only operators and managers can be locked from here; ask the administrator."))
+        user.disabled = True
+        user.version += 1
+        alarm.closed_at = utcnow()
+        alarm.closed_by_id = actor.id
+        alarm.resolution = "locked"
+        audit.record(session, actor, "user_locked_by_alarm", "user", user.id, alarm_id=alarm.id, kind=alarm.kind,
+                     username=user.username)
