@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, User, utcnow
 
-from . import audit, phones
+from . import alarms, audit, phones
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
@@ -122,6 +122,7 @@ def open_card(db: Database, actor: Actor, company_id: int) -> CompanyCard:
     """The card of one company, audited as a view."""
     with db.write() as session:
         company = require_company(session, actor, company_id)
+        alarms.check_card_view(session, actor)  # too many cards an hour: alarm and a growing wait
         audit.record(session, actor, "card_opened", "company", company.id)
         return CompanyCard(company=company_info(session, company), contacts=contacts_of(session, company.id))
 
