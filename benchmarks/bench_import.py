@@ -1,14 +1,24 @@
 """Import speed and peak memory: generate N messy rows (10% duplicates in other spellings), import, print figures.
 
-    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL]
+    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL] [--no-again] [--profile]
+
+Baselines measured in the same run, so that a loaded machine (2 cores shared by several developers) can be told
+apart from the importer's own cost:
+- bare csv: `csv.reader` over the same file, nothing else;
+- bare SQLite: the same number of companies, phones, contacts and history rows written with the `sqlite3` module's
+  executemany into a database of the same schema, committed every 2,000 rows: the storage engine's own share.
+CPU seconds (this process, user + system) are printed beside wall seconds: under load the wall time grows by
+what other processes take, the CPU time much less.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -34,10 +44,62 @@ def make_file(path: Path, rows: int) -> None:
                       f"Иванов {n};Директор;{cities[n % 6]};{industries[n % 4]}\n")
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bare_csv(source: Path) -> tuple[float, float, int]:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    with open(source, encoding="utf-8-sig", newline="") as handle:
+        count = sum(1 for _ in csv.reader(handle, delimiter=";")) - 1
+    return time.perf_counter() - wall, cpu_seconds() - cpu, count
+
+
+def bare_sqlite(path: Path, companies: int) -> tuple[float, float]:
+    """The storage engine's floor: plain sqlite3 executemany of as many rows as the import writes."""
+    from kbase_tui.services.setup import open_database
+
+    open_database(path).engine.dispose()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    now = "2026-01-01 00:00:00.000000"
+    company_sql = (
+        "INSERT INTO company (id, name, name_search, inn, city, city_search, industry, channel, email, website, address,"
+        " size, source, abcde_class, is_key_client, potential_score, category, stage, requirements, in_queue,"
+        " queue_rank, priority, last_tried_at, attempts, last_outcome, special_offer, unreachable, needs_data_fix,"
+        " orders_count, revenue_total, next_purchase_is_stated, created_at, updated_at, version)"
+        " VALUES (?, ?, ?, NULL, ?, ?, ?, '', '', '', '', '', 'import', '', 0, 0, 'potential', 'cold', '', 1, 100,"
+        f" 100, '1970-01-01 00:00:00.000000', 0, '', '', 0, 0, 0, 0, 0, '{now}', '{now}', 1)"
+    )
+    contact_sql = ("INSERT INTO contact (id, company_id, full_name, position, is_decision_maker, email, created_at,"
+                   f" updated_at, version) VALUES (?, ?, ?, ?, 0, '', '{now}', '{now}', 1)")
+    phone_sql = "INSERT INTO phone (company_id, contact_id, number, label) VALUES (?, NULL, ?, '')"
+    history_sql = ("INSERT INTO interaction (company_id, user_id, deal_id, at, kind, outcome, text)"
+                   f" VALUES (?, NULL, NULL, '{now}', 'system', 'import', ?)")
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    for start in range(1, companies + 1, 2000):
+        ids = range(start, min(start + 2000, companies + 1))
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(company_sql, [(n, f"ООО «Компания №{n}»", f"ооо «компания №{n}»", "Москва", "москва",
+                                              "Металлургия") for n in ids])
+        connection.executemany(contact_sql, [(n, n, f"Иванов {n}", "Директор") for n in ids])
+        connection.executemany(phone_sql, [(n, f"+7495{n:07d}") for n in ids])
+        connection.executemany(history_sql, [(n, f"Imported from leads.csv, line {n + 1}.") for n in ids])
+        connection.execute("COMMIT")
+    result = time.perf_counter() - wall, cpu_seconds() - cpu
+    connection.close()
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("rows", type=int, nargs="?", default=100_000)
     parser.add_argument("--db")
+    parser.add_argument("--no-again", action="store_true", help="skip importing the same file a second time")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare csv and SQLite baselines")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the import")
     args = parser.parse_args()
     from kbase_tui.services import importer, users
     from kbase_tui.services.setup import open_database
@@ -45,21 +107,42 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kbase-bench-import-"))
     source = work / "leads.csv"
     make_file(source, args.rows)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     database = open_database(args.db or work / "bench.sqlite3")
     actor = users.local_actor()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    started, cpu = time.perf_counter(), cpu_seconds()
     report = importer.run_import(database, actor, source)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False))
     print(f"rows {report.rows:,}  imported {report.imported:,}  merged {report.merged:,}  unchanged {report.unchanged:,}  "
           f"rejected {report.rejected:,}")
-    print(f"time {seconds:.1f} s  → {report.rows / seconds:,.0f} rows/s   peak RSS {peak / 1024:.0f} MiB "
-          f"(before import {before / 1024:.0f} MiB)   db {database.url}")
-    started = time.perf_counter()
-    again = importer.run_import(database, actor, source)
-    seconds = time.perf_counter() - started
-    print(f"same file again: imported {again.imported}, merged {again.merged}; {again.rows / seconds:,.0f} rows/s")
+    print(f"import: {seconds:.1f} s wall → {report.rows / seconds:,.0f} rows/s;  {cpu:.1f} s CPU → "
+          f"{report.rows / cpu:,.0f} rows/s of CPU;  peak RSS {peak / 1024:.0f} MiB (before import {before / 1024:.0f} MiB)"
+          f"   db {database.url}")
+    if not args.no_baseline:
+        wall, cpu_csv, count = bare_csv(source)
+        print(f"bare csv.reader: {wall:.2f} s wall, {cpu_csv:.2f} s CPU ({count:,} rows → {count / wall:,.0f} rows/s)")
+        if database.is_sqlite:
+            wall, cpu_sql = bare_sqlite(work / "bare.sqlite3", report.imported)
+            print(f"bare sqlite3 executemany of {report.imported:,} companies + contacts + phones + history: "
+                  f"{wall:.2f} s wall, {cpu_sql:.2f} s CPU  → the importer's own Python: about "
+                  f"{max(cpu - cpu_sql - cpu_csv, 0):.1f} s CPU of {cpu:.1f}")
+    if not args.no_again:
+        started = time.perf_counter()
+        again = importer.run_import(database, actor, source)
+        seconds = time.perf_counter() - started
+        print(f"same file again: imported {again.imported}, merged {again.merged}; {again.rows / seconds:,.0f} rows/s")
+    print(f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 
