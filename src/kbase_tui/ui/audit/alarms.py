@@ -1,0 +1,135 @@
+"""Security alarms on the supervisor's screen: who reads the base faster than a person works.
+
+`AlarmsPanel` is a widget any supervisor screen can mount (it refreshes itself every 30 s);
+`AlarmsScreen` shows it full screen.  x dismisses the alarm under the cursor (the user's wait
+ends), k locks the user (the account is disabled: their next action is refused).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.labels import role_label
+
+from ..base import KbaseScreen, ServiceCalls
+from ..widgets.formats import show_datetime
+
+REFRESH_SECONDS = 30
+
+
+def kind_label(kind: str) -> str:
+    return {"card_views": _("client cards per hour"), "lead_claims": _("leads per minute")}.get(kind, kind)
+
+
+class AlarmsPanel(ServiceCalls, Vertical):
+    """Open alarms in a table; x dismisses, k locks the user (after a yes)."""
+
+    DEFAULT_CSS = """
+    AlarmsPanel { height: auto; max-height: 14; }
+    AlarmsPanel DataTable { height: auto; max-height: 12; }
+    """
+    BINDINGS = [
+        Binding("x", "dismiss_alarm", _("Dismiss alarm"), id="alarms.dismiss"),
+        Binding("k", "lock_user", _("Lock the user"), id="alarms.lock"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.alarms: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="alarms-panel-title")
+        yield DataTable(id="alarms-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in ((_("User"), "user"), (_("Role"), "role"), (_("What"), "kind"), (_("Seen"), "seen"),
+                           (_("Since"), "since"), (_("Last"), "last")):
+            table.add_column(label, key=key)
+        self.refresh_alarms()
+        self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
+
+    def refresh_alarms(self) -> None:
+        from kbase_tui.services import alarms
+
+        self.call_service(alarms.open_alarms, self.actor, done=self._show, group="alarms", exclusive=True)
+
+    def _show(self, rows) -> None:
+        self.alarms = list(rows)
+        table = self.query_one(DataTable)
+        table.clear()
+        for alarm in self.alarms:
+            who = Text(alarm.full_name or alarm.username)
+            if alarm.user_disabled:
+                who.append(" " + _("(disabled)"), style="dim")
+            table.add_row(who, Text(role_label(alarm.role)), Text(kind_label(alarm.kind)),
+                          Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
+                          Text(show_datetime(alarm.raised_at)), Text(show_datetime(alarm.last_at)), key=str(alarm.id))
+        title = Text()
+        if self.alarms:
+            title.append(_("Security alarms: {n}").format(n=len(self.alarms)), style="bold red")
+            title.append("  " + _("x dismiss · k lock the user"), style="dim")
+        else:
+            title.append(_("No security alarms."), style="dim")
+        self.query_one("#alarms-panel-title", Static).update(title)
+
+    def _current(self):
+        table = self.query_one(DataTable)
+        if not self.alarms or table.cursor_row is None or table.cursor_row >= len(self.alarms):
+            return None
+        return self.alarms[table.cursor_row]
+
+    def action_dismiss_alarm(self) -> None:
+        from kbase_tui.services import alarms
+
+        alarm = self._current()
+        if alarm is not None:
+            self.call_service(alarms.dismiss, self.actor, alarm.id, done=lambda _r: self.refresh_alarms())
+
+    def action_lock_user(self) -> None:
+        from kbase_tui.services import alarms
+
+        from ..admin.dialogs import YesNoDialog
+
+        alarm = self._current()
+        if alarm is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(alarms.lock_user, self.actor, alarm.id, done=lambda _r: (
+                    self.app.notify(_("{name} is locked.").format(name=alarm.username)), self.refresh_alarms()))
+
+        self.app.push_screen(YesNoDialog(_("Lock {name}? They lose access at once; the administrator can enable "
+                                           "them again.").format(name=alarm.full_name or alarm.username)), answered)
+
+
+class AlarmsScreen(KbaseScreen):
+    CSS_PATH = "audit.tcss"
+    HELP = _("Open security alarms: users who opened more client cards or took more leads than the limits allow. "
+             "They wait longer before each next card or lead until you dismiss the alarm (x) or lock them (k).")
+    BINDINGS = [
+        Binding("f5", "reload", _("Refresh"), id="alarms.refresh"),
+        Binding("escape", "back", _("Back"), id="alarms.back"),
+        Binding("f1", "app.help", _("Keys"), id="alarms.help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AlarmsPanel(id="alarms-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Security alarms")
+        self.query_one("#alarms-table").focus()
+
+    def action_reload(self) -> None:
+        self.query_one(AlarmsPanel).refresh_alarms()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

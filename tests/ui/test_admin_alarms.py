@@ -1,0 +1,69 @@
+"""The supervisor's alarm panel: a burst shows up; x dismisses, k locks the user."""
+
+from __future__ import annotations
+
+from kbase_tui.models import Company
+from kbase_tui.services import alarms, clients, reference, users
+from kbase_tui.ui.app import KbaseApp
+
+from ..conftest import PASSWORD
+from .helpers import settle, sign_in
+
+
+async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
+    from kbase_tui.ui.audit.alarms import AlarmsScreen
+
+    make_user("supervisor", "boss")
+    fast = make_user("supervisor", "fast", full_name="Быстрый Читатель")
+    with db.write() as session:
+        reference.set_setting(session, "security.card_views_per_hour", {"supervisor": 2})
+        rows = [Company(name=f"ООО {i}", city="Тверь") for i in range(3)]
+        session.add_all(rows)
+        session.flush()
+        ids = [r.id for r in rows]
+    for company_id in ids:
+        clients.open_card(db, fast, company_id)
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        app.push_screen(AlarmsScreen())
+        await settle(app, pilot)
+        table = app.screen.query_one("#alarms-table")
+        assert table.row_count == 1
+        assert table.get_row_at(0)[0].plain == "Быстрый Читатель"
+        assert "3 (limit 2)" in table.get_row_at(0)[3].plain
+        await pilot.press("k")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        # supervisors cannot be locked from here: the alarm stays, the message says why
+        assert table.row_count == 1
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert table.row_count == 0
+    assert alarms.open_alarms(db, users.local_actor()) == []
+
+
+async def test_lock_from_the_panel_disables_an_operator(db, make_user):
+    from kbase_tui.ui.audit.alarms import AlarmsScreen
+
+    from ..services.pipeline_setup import company_of, hand_over
+
+    make_user("supervisor", "boss")
+    caller = make_user("caller", "anna")
+    closer = make_user("closer", "petr")
+    with db.write() as session:
+        reference.set_setting(session, "security.card_views_per_hour", {"closer": 1})
+    for name in ("ООО А", "ООО Б"):
+        clients.open_card(db, closer, company_of(db, hand_over(db, caller, closer, name)))
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        app.push_screen(AlarmsScreen())
+        await settle(app, pilot)
+        await pilot.press("k")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen.query_one("#alarms-table").row_count == 0
+    assert {u.username: u for u in users.list_users(db, users.local_actor())}["petr"].disabled
