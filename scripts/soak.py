@@ -67,10 +67,18 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
     from kbase_tui.services.errors import DatabaseBusy, QueueEmpty, ValidationFailed
     from kbase_tui.models import utcnow
 
+    try:  # the exfiltration alarms' wait (setup turns the limits off; an existing --db may keep them)
+        from kbase_tui.services.alarms import SlowDown
+    except ImportError:  # pragma: no cover - a tree without alarms
+        class SlowDown(Exception):  # type: ignore[no-redef]
+            seconds = 1
+
     database = connect(url, migrate=False)
     actor = Actor(**user)
     rng = random.Random(plan["seed"] * 1000 + index)
     busy = 0
+    busy_by: Counter = Counter()
+    slowed = 0
     errors: list[str] = []
     log = open(log_path, "w", encoding="utf-8", buffering=1)
     serial = 0
@@ -79,12 +87,16 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
         log.write(json.dumps({"op": op, "user": actor.id, **fields}, ensure_ascii=False, default=str) + "\n")
 
     def call(fn, *args, **kwargs):
-        nonlocal busy
+        nonlocal busy, slowed
         for _attempt in range(MAX_BUSY_RETRIES):
             try:
                 return fn(database, actor, *args, **kwargs)
+            except SlowDown as error:  # told to wait, as a person would be
+                slowed += 1
+                time.sleep(min(float(error.seconds), max(0.0, deadline + 30 - time.time())))
             except DatabaseBusy:
                 busy += 1
+                busy_by[fn.__name__] += 1
                 time.sleep(rng.uniform(0.005, 0.05))
         raise RuntimeError(f"{fn.__name__}: the database stayed busy through {MAX_BUSY_RETRIES} retries")
 
@@ -93,6 +105,7 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
         serial += 1
         return f"soak p{index} {kind} #{serial}: клиент просит перезвонить, [bold]не разметка[/]"
 
+    deadline = time.time() + 3600  # until the start signal
     ready.put(index)
     go.wait()
     deadline = start_at.value + plan["seconds"]
@@ -171,7 +184,7 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
                     record("note", id=entry.id, company=company_id, text=note)
     except Exception:
         errors.append(traceback.format_exc())
-    record("done", busy=busy, empty=empty, errors=errors, ended=time.time() - start_at.value)
+    record("done", busy=busy, busy_by=dict(busy_by), slowed=slowed, empty=empty, errors=errors, ended=time.time() - start_at.value)
     log.close()
     database.dispose()
 
@@ -199,7 +212,7 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
     from sqlalchemy import func, select
 
     from kbase_tui.models import AuditEvent, ClientOrder, Company, Deal, Interaction, Stage, User
-    from kbase_tui.services import accounts, importer, passwords, pipeline, users
+    from kbase_tui.services import accounts, importer, passwords, pipeline, reference, users
     from kbase_tui.services.dto import Actor
 
     roles = roles_for(processes)
@@ -213,6 +226,13 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
                                   full_name=f"Soak {role} {n}", must_change_password=False,
                                   check_rules=False, password_hash=password_hash)
             made.append({"id": user.id, "username": user.username, "role": user.role, "full_name": user.full_name})
+        # The soak works faster than any person: the exfiltration alarms' limits would only make it
+        # wait (a limit of 0 turns a check off).  Their own tests are in tests/services.
+        for key in ("security.leads_per_minute", "security.card_views_per_hour"):
+            try:
+                reference.set_setting(session, key, 0)
+            except KeyError:  # a tree without the alarms
+                pass
     supervisor = Actor(**made[0])
     workers = made[1:]
     closers = [u["id"] for u in workers if u["role"] == "closer"]
@@ -399,12 +419,17 @@ def report(actions: list[dict], done: list[dict], seconds: float, processes: int
     outcomes = Counter(a["code"] for a in actions if a["op"] == "outcome")
     busy = sum(d["busy"] for d in done)
     empty = sum(d["empty"] for d in done)
+    slowed = sum(d.get("slowed", 0) for d in done)
     confirmed = sum(ops.values())
     print(f"processes: {processes}, work time: {seconds:.1f} s")
     print("confirmed actions: " + ", ".join(f"{op} {n}" for op, n in sorted(ops.items())) + f"; total {confirmed}")
     print("outcomes: " + ", ".join(f"{c} {n}" for c, n in sorted(outcomes.items())))
     print(f"throughput: {confirmed / seconds:.1f} confirmed writes/s")
-    print(f"busy retries: {busy}; empty queue / board waits: {empty}")
+    by = Counter()
+    for d in done:
+        by.update(d.get("busy_by", {}))
+    detail = ", ".join(f"{name} {n}" for name, n in by.most_common())
+    print(f"busy retries: {busy}" + (f" ({detail})" if detail else "") + f"; empty queue / board waits: {empty}; told to slow down: {slowed}")
     print("checked: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     if failures:
         print(f"FAILED ({len(failures)}):")
