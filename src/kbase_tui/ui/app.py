@@ -45,6 +45,24 @@ class KbaseApp(App[None]):
         palette_binding(self)
 
     _safe_filter = None
+    # Idle lock (ui/lock_screen.py): the time of the last key, the limit, whether locked.
+    last_key_at = 0.0
+    idle_lock_seconds = 0.0
+    idle_locked = False
+
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, events.Key):
+            from time import monotonic
+
+            self.last_key_at = monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        from .lock_screen import check_idle
+
+        check_idle(self)
 
     def get_line_filters(self):
         # Every rendered line loses terminal control and bidi characters (ui/safe_display.py).
@@ -68,6 +86,7 @@ class KbaseApp(App[None]):
         from .login.screen import LoginScreen
 
         self.push_screen(LoginScreen())
+        self.set_interval(5, self._check_idle)  # the idle lock's clock (ui/lock_screen.py)
         # Warm the database layer while the user types their name.
         self.run_worker(self._warm_up, thread=True, group="startup", exit_on_error=False)
 
@@ -89,6 +108,12 @@ class KbaseApp(App[None]):
         # The login screen stays at the bottom of the stack: log out pops back to it.
         self.push_screen(screen)
         self.run_worker(lambda: self._offer_leftover_drafts(actor), thread=True, group="drafts", exit_on_error=False)
+        from time import monotonic
+
+        from .lock_screen import load_idle_limit
+
+        self.last_key_at = monotonic()
+        self.run_worker(lambda: load_idle_limit(self, actor), thread=True, group="idle", exit_on_error=False)
 
     def _offer_leftover_drafts(self, actor: "Actor") -> None:
         """Text typed before a dropped connection is offered back right after sign-in."""

@@ -1,0 +1,138 @@
+"""The idle lock: after `security.idle_lock_minutes` without a key press the app hides
+everything behind a lock screen that asks for the password again.
+
+While locked the screens underneath are frozen (their timers paused): nothing runs on the
+user's behalf, so a held lead is not renewed and stays held only until its lease ends.
+The right password brings the user back where they were; five wrong ones lock the account
+as at sign-in, and the app logs out.  Ctrl+L logs out from the lock screen.
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from kbase_tui.i18n import _
+
+from .base import KbaseScreen
+
+if TYPE_CHECKING:
+    from .app import KbaseApp
+
+CHECK_SECONDS = 5
+
+
+def load_idle_limit(app: "KbaseApp", actor) -> None:
+    """In a worker at sign-in: read the setting (minutes; 0 turns the lock off)."""
+    from kbase_tui.services import reference
+
+    with app.database_ready().read() as session:
+        minutes = reference.get_setting(session, "security.idle_lock_minutes")
+    if app.actor == actor:
+        app.idle_lock_seconds = max(0.0, float(minutes or 0) * 60)
+
+
+def check_idle(app: "KbaseApp") -> None:
+    """The app's timer: lock when the signed-in user has pressed no key for the limit."""
+    if app.actor is None or app.idle_locked or app.idle_lock_seconds <= 0:
+        return
+    if monotonic() - app.last_key_at >= app.idle_lock_seconds:
+        lock(app)
+
+
+def _freeze(app: "KbaseApp") -> list:
+    paused = []
+    for screen in app.screen_stack:
+        for node in screen.walk_children(with_self=True):
+            for timer in list(getattr(node, "_timers", ())):
+                active = getattr(timer, "_active", None)
+                if active is not None and not active.is_set():
+                    continue  # paused by its screen: leave it as it is
+                timer.pause()
+                paused.append(timer)
+    return paused
+
+
+def lock(app: "KbaseApp") -> None:
+    app.idle_locked = True
+    app.paused_timers = _freeze(app)
+    app.push_screen(LockScreen())
+
+
+def thaw(app: "KbaseApp") -> None:
+    for timer in getattr(app, "paused_timers", []):
+        timer.resume()
+    app.paused_timers = []
+    app.idle_locked = False
+    app.last_key_at = monotonic()
+
+
+class LockScreen(KbaseScreen):
+    DEFAULT_CSS = """
+    LockScreen { align: center middle; }
+    LockScreen > Vertical { width: 60; max-width: 95%; height: auto; border: thick $primary; padding: 1 2; }
+    LockScreen #lock-error { color: $error; height: auto; }
+    LockScreen #lock-hint { color: $text-muted; padding-top: 1; }
+    """
+    HELP = _("kbase locked itself after a while without key presses. Type your password and press Enter to go "
+             "back to where you were; Ctrl+L logs out.")
+    BINDINGS = [
+        Binding("ctrl+l", "logout", _("Log out"), id="lock.logout"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Locked")), id="lock-title")
+            yield Static(Text(_("{user}: kbase was idle and locked itself. Your password, please.").format(
+                user=self.actor.label)), id="lock-text")
+            yield Input(password=True, id="lock-password")
+            yield Static("", id="lock-error")
+            yield Static(Text(_("Enter unlocks · Ctrl+L logs out")), id="lock-hint")
+
+    def on_mount(self) -> None:
+        self.title = _("Locked")
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        from kbase_tui.services import users
+
+        password = event.value
+        event.input.value = ""
+        if not password:
+            return
+        self.call_service(users.login, self.actor.username, password, done=self._unlocked, failed=self._failed,
+                          group="unlock", exclusive=True)
+
+    def _unlocked(self, _actor) -> None:
+        thaw(self.kbase)
+        self.dismiss()
+
+    def _failed(self, error) -> None:
+        from kbase_tui.services.errors import AccountLocked, PasswordChangeRequired
+
+        if isinstance(error, PasswordChangeRequired):  # the password was right
+            self._unlocked(None)
+            return
+        if isinstance(error, AccountLocked):
+            self.kbase.notify(str(error), severity="error", timeout=10)
+            self.kbase.action_logout()
+            return
+        self.query_one("#lock-error", Static).update(Text(str(error)))
+
+    def action_logout(self) -> None:
+        # Unlock first and let the screen below come back while the user is still known
+        # (a screen may refresh itself when it resumes), then log out.
+        app = self.kbase
+        thaw(app)
+        self.dismiss()
+        app.call_after_refresh(app.action_logout)
+
+    def on_unmount(self) -> None:
+        if self.kbase.idle_locked:  # logged out from the lock screen
+            thaw(self.kbase)
