@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
-from textual.events import Click, ScreenResume
+from textual.events import Click, ScreenResume, ScreenSuspend
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -416,9 +416,15 @@ class CloserBoard(KbaseScreen):
         self.sub_title = self.actor.label
         self.reload()
 
+    @on(ScreenSuspend)
+    def _suspended(self) -> None:
+        self._left = True
+
     @on(ScreenResume)
     def _resumed(self) -> None:
-        if self.board is not None:
+        # back from a card or a dialog: refresh; not on the first showing (on_mount loads)
+        if getattr(self, "_left", False):
+            self._left = False
             self.reload()
 
     # --- loading -----------------------------------------------------------------

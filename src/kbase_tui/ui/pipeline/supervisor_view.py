@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
+from textual.events import ScreenResume, ScreenSuspend
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kbase_tui.i18n import _
@@ -76,9 +76,15 @@ class PipelineSupervisorView(KbaseScreen):
         self.closers = list(closers)
         self._show_filters()
 
+    @on(ScreenSuspend)
+    def _suspended(self) -> None:
+        self._left = True
+
     @on(ScreenResume)
     def _resumed(self) -> None:
-        if self.page is not None:
+        # back from a card or a dialog: refresh; not on the first showing (on_mount loads)
+        if getattr(self, "_left", False):
+            self._left = False
             self.reload()
 
     def reload(self) -> None:
