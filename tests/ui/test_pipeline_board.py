@@ -15,9 +15,12 @@ from kbase_tui.ui.app import KbaseApp
 from kbase_tui.ui.pipeline.board import CloserBoard, StageList
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
+from kbase_tui.ui.queue.dialogs import HandoverDialog
+from kbase_tui.ui.queue.screen import CallerQueue
 
 from ..conftest import PASSWORD
 from ..services.pipeline_setup import company_of, hand_over
+from ..services.queue_setup import add_company
 
 TODAY = date(2026, 3, 10)
 
@@ -53,14 +56,42 @@ def stage_lists(app) -> dict[str, StageList]:
 
 
 async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_url, team):
-    hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", next_step_due=TODAY)
+    """The real hand-over: the caller signs in, takes the lead and presses i on the queue screen."""
+    company_id = add_company(db, "ООО «Ромашка»", city="Казань")
     app = KbaseApp(db_url, database=db)
     async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "olga")
+        assert isinstance(app.screen, CallerQueue) and app.screen.lead.name == "ООО «Ромашка»"
+        await pilot.press("i")  # interested: the hand-over dialog
+        await settle(app, pilot)
+        assert isinstance(app.screen, HandoverDialog)
+        await pilot.press(*"20 т арматуры")
+        names = [c.name for c in app.screen.closers]  # the least loaded first
+        for _ in range(names.index("Пётр Сделкин")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        assert isinstance(app.screen, CallerQueue)
+        await pilot.press("ctrl+l")
+        await settle(app, pilot, 3)
         await sign_in(app, pilot, "petr")
         assert isinstance(app.screen, CloserBoard)
         lists = stage_lists(app)
         assert [d.company_name for d in lists["new"].deals] == ["ООО «Ромашка»"]
         assert app.focused is lists["new"]
+        deal = lists["new"].deals[0]
+        assert deal.company_id == company_id
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        assert isinstance(app.screen, DealCardScreen)
+        assert app.screen.card.deal.requirements == "20 т арматуры"
+        assert app.screen.card.deal.handed_over_by_name == "Ольга Звонарёва"
+    with db.read() as session:
+        deal_row = session.get(Deal, deal.id)
+        assert (deal_row.closer_id, deal_row.handed_over_by_id) == (team["closer"].id, team["caller"].id)
+        calls = session.execute(select(Interaction.kind, Interaction.outcome)
+                                .where(Interaction.company_id == company_id)).all()
+    assert ("call", "interested") in calls and ("handover", "to_closer") in calls
 
 
 async def test_moving_through_the_stages_writes_history(db, db_url, team):
