@@ -152,7 +152,9 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
 def _hour_bucket(db: Database, column):
     if db.is_postgresql:
         return func.date_trunc("hour", column)
-    return func.strftime("%Y-%m-%d %H", column)
+    # SQLite keeps UTC times as 'YYYY-MM-DD HH:MM:SS…': the first 13 characters are the hour, the same as
+    # strftime('%Y-%m-%d %H') gives, without parsing a date per row (half the operators report's time).
+    return func.substr(column, 1, 13)
 
 
 def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
@@ -387,7 +389,10 @@ def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
             is_return, task.done_at >= start, task.done_at < end)).scalar_one()
         planned = session.execute(select(func.count()).select_from(task).where(
             is_return, task.created_at >= start, task.created_at < end)).scalar_one()
+        # Every kind listed, so that the period is read through ix_interaction_kind_at (kind, at, …, outcome)
+        # instead of a scan of the whole history.
         returned = session.execute(select(func.count(func.distinct(Interaction.company_id))).where(
+            Interaction.kind.in_([kind.value for kind in InteractionKind]),
             Interaction.outcome == "returned", Interaction.at >= start, Interaction.at < end)).scalar_one()
     rows = (
         (_("Lost clients now"), int(lost_now)),
