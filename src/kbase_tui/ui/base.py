@@ -62,9 +62,10 @@ class ServiceCalls:
             for attempt in range(BUSY_RETRIES):
                 try:
                     result = function(app.database_ready(), *args, **kwargs)
-                except DatabaseBusy as error:
+                except DatabaseBusy:
                     if attempt == BUSY_RETRIES - 1:
-                        app.call_from_thread(self._service_failed, error, failed)
+                        gave_up = DatabaseBusy(_("The database stayed busy; nothing was saved. Try again in a moment."))
+                        app.call_from_thread(self._service_failed, gave_up, failed)
                         return
                     app.call_from_thread(app.notify, _("The database is busy, retrying…"), timeout=2)
                     time.sleep(0.25 * (attempt + 1))

@@ -19,6 +19,7 @@ loses nothing: the dialog reopens with it, and the next sign-in offers it back.
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any, Callable
 
 from rich.text import Text
@@ -67,6 +68,7 @@ class AddNoteDialog(KbaseModal):
     """
 
     DRAFT_DELAY = 1.0  # seconds of no typing before the draft is written
+    DRAFT_MAX_WAIT = 5.0  # ... or this long since the last write, even while typing
 
     def __init__(self, target_id: int, *, saver: Callable[..., Any] | None = None,
                  kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None,
@@ -83,6 +85,7 @@ class AddNoteDialog(KbaseModal):
         self.draft_context = draft_context
         self._draft_timer = None
         self._last_draft = ""
+        self._draft_written_at = monotonic()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -116,9 +119,14 @@ class AddNoteDialog(KbaseModal):
     @on(TextArea.Changed, "#note-text")
     @on(Input.Changed, "#note-result")
     def _typing(self) -> None:
+        # Written a second after typing pauses, and at least every few seconds of
+        # steady typing, so a connection dropped mid-sentence loses at most that.
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._write_draft)
+        if monotonic() - self._draft_written_at >= self.DRAFT_MAX_WAIT:
+            self._write_draft()
+        else:
+            self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._write_draft)
 
     def _draft_text(self) -> str:
         text = self.query_one("#note-text", TextArea).text.strip()
@@ -129,6 +137,7 @@ class AddNoteDialog(KbaseModal):
         return text
 
     def _write_draft(self) -> None:
+        self._draft_written_at = monotonic()
         text = self._draft_text()
         if text == self._last_draft or self._saving:
             return
