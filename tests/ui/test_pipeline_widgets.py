@@ -121,3 +121,31 @@ async def test_add_note_dialog_writes_a_meeting_with_its_result(db, db_url, make
     assert results and results[0].kind == "meeting"
     newest = clients.history(db, boss, company_id, limit=1)[0]
     assert newest.kind == "meeting" and newest.text == "demo\nResult: [b]agreed[/b]"
+
+
+async def test_history_shows_outcome_and_stage_codes_as_words(db, db_url, make_user):
+    boss = make_user("supervisor")
+    with db.write() as session:
+        company = Company(name="ООО «Слова»", city="Казань")
+        session.add(company)
+        session.flush()
+        company_id = company.id
+        for n, (kind, outcome) in enumerate((("call", "interested"), ("handover", "to_closer"),
+                                             ("stage", "meeting_set"), ("note", "no_such_code"))):
+            clients.write_history(session, None, company_id, kind, outcome=outcome, text=f"entry {n}",
+                                  at=EPOCH + timedelta(days=20000 + n))
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.actor = boss
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        timeline = app.screen.query_one(HistoryTimeline)
+        shown = [str(timeline.get_option_at_index(i).prompt) for i in range(timeline.option_count)]
+        text = "\n".join(shown)
+        for word in ("Interested", "handed to a closer", "First meeting agreed", "no_such_code"):
+            assert word in text, text
+        assert "[interested]" not in text and "meeting_set" not in text
+        timeline.set_outcome_labels({"no_such_code": "My own word"})  # a screen's own labels win
+        await pilot.pause()
+        assert "My own word" in str(timeline.get_option_at_index(0).prompt)

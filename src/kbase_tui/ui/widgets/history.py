@@ -6,7 +6,7 @@ Usage (any screen that shows a client card)::
 
     yield HistoryTimeline(company_id, id="history")      # in compose()
     self.query_one(HistoryTimeline).reload()               # after you wrote something to the history
-    timeline.set_outcome_labels({"no_answer": "No answer"}) # optional: show labels instead of codes
+    timeline.set_outcome_labels({"ok": "All fine"})       # optional: labels of codes of your own
 
 It calls `services.clients.history(db, actor, company_id, limit=, before_id=)` in a worker (or the
 `loader=` you pass, same signature), shows the first `page_size` entries and fetches the next page
@@ -52,7 +52,7 @@ def entry_text(entry: Any, outcome_labels: dict[str, str] | None = None) -> Text
     line.append(history_kind_label(entry.kind), style=KIND_STYLES.get(entry.kind, ""))
     if entry.outcome:
         line.append("  ")
-        line.append(f"[{(outcome_labels or {}).get(entry.outcome, entry.outcome)}]", style="italic")
+        line.append((outcome_labels or {}).get(entry.outcome, entry.outcome), style="italic")
     if entry.user_name:
         line.append("  · ")
         line.append(entry.user_name, style="dim")
@@ -89,6 +89,9 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self.loader = loader
         self.page_size = page_size
         self.outcome_labels: dict[str, str] = {}
+        self._loaded_labels: dict[str, str] = {}  # from the database (stages, call outcomes, fixed codes)
+        self._given_labels: dict[str, str] = {}  # from set_outcome_labels: they win
+        self._entries: dict[str, Any] = {}  # option id -> entry, to redraw when labels arrive
         self._oldest_id: int | None = None
         self._complete = False
         self._loading = False
@@ -96,11 +99,30 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self.border_title = _("History")
 
     def on_mount(self) -> None:
+        from kbase_tui.services import history_labels
+
+        self.call_service(history_labels.outcome_labels, self.actor, done=self._labels_loaded,
+                          failed=lambda error: None, group=f"history-labels-{id(self)}")
         if self.company_id is not None:
             self.reload()
 
     def set_outcome_labels(self, labels: dict[str, str]) -> None:
-        self.outcome_labels = dict(labels)
+        """Labels for outcome codes of your own; they override the ones loaded from the database."""
+        self._given_labels = dict(labels)
+        self._apply_labels()
+
+    def _labels_loaded(self, labels: dict[str, str]) -> None:
+        self._loaded_labels = dict(labels)
+        self._apply_labels()
+
+    def _apply_labels(self) -> None:
+        labels = {**self._loaded_labels, **self._given_labels}
+        if labels == self.outcome_labels:
+            return
+        self.outcome_labels = labels
+        for option_id, entry in self._entries.items():  # entries already shown get their words
+            if entry.outcome:
+                self.replace_option_prompt(option_id, entry_text(entry, labels))
 
     # --- loading -------------------------------------------------------------------
     def _load(self) -> Callable[..., Sequence[Any]]:
@@ -115,6 +137,7 @@ class HistoryTimeline(ServiceCalls, OptionList):
         if company_id is not None:
             self.company_id = company_id
         self._generation += 1
+        self._entries.clear()
         self._oldest_id = None
         self._complete = False
         self._loading = False
@@ -143,6 +166,7 @@ class HistoryTimeline(ServiceCalls, OptionList):
         if self.option_count and self.get_option_at_index(self.option_count - 1).id == "more":
             self.remove_option("more")
         for entry in page:
+            self._entries[f"h{entry.id}"] = entry
             self.add_option(Option(entry_text(entry, self.outcome_labels), id=f"h{entry.id}"))
         if page:
             self._oldest_id = min(entry.id for entry in page)
