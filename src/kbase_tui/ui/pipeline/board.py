@@ -31,7 +31,7 @@ from textual.widgets import Footer, Header, Static
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
-from ..widgets.formats import show_amount, show_date
+from ..widgets.formats import show_amount, show_amount_short, show_date
 
 
 MIN_COLUMN = 30
@@ -199,17 +199,21 @@ class StageList(ScrollView, can_focus=True):
     def _show_heading(self) -> None:
         title = Text(_plain(getattr(self, "_label", self.code)), style="bold")
         title.append(f" {self.count}")
-        self.border_title = title
+        self.border_title = title  # a long stage name is cut with "…", the count stays readable
         total, overdue = getattr(self, "_figures", (0, 0))
-        bottom = Text()
-        if self.cursor is not None and self.count > 1:
-            bottom.append(f"{self.cursor + 1}/{self.count}", style="dim")
-        if overdue:
-            bottom.append("  " if bottom else "")
-            bottom.append(_("overdue: {n}").format(n=overdue), style="red")
-        if total:
-            bottom.append("  " if bottom else "")
-            bottom.append(show_amount(total), style="green")
+        room = (self.outer_size.width or MIN_COLUMN) - 6
+        for amount in (show_amount(total), show_amount_short(total)):  # the full sum if it fits
+            bottom = Text()
+            if self.cursor is not None and self.count > 1:
+                bottom.append(f"{self.cursor + 1}/{self.count}", style="dim")
+            if overdue:
+                bottom.append("  " if bottom else "")
+                bottom.append(_("overdue: {n}").format(n=overdue), style="red")
+            if total:
+                bottom.append("  " if bottom else "")
+                bottom.append(amount, style="green")
+            if bottom.cell_len <= room:
+                break
         self.border_subtitle = bottom
 
     def _layout(self) -> None:
@@ -302,6 +306,7 @@ class StageList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self._lines_total)
+        self._show_heading()
 
     # --- drawing ----------------------------------------------------------------------------
     def render_lines(self, crop):
@@ -467,18 +472,7 @@ class CloserBoard(KbaseScreen):
 
     async def _show(self, board) -> None:
         self.board = board
-        summary = Text()
-        for index, column in enumerate(board.columns):
-            if index:
-                summary.append("  │  ", style="dim")
-            summary.append(column.label, style="bold")
-            summary.append(f" {column.count}")
-            if column.total:
-                summary.append(f" · {show_amount(column.total)}", style="green")
-        if board.overdue:
-            summary.append("  │  ", style="dim")
-            summary.append(_("overdue: {n}").format(n=board.overdue), style="bold red")
-        self.query_one("#board-summary", Static).update(summary)
+        self._show_summary()
 
         container = self.query_one("#board-columns", HorizontalScroll)
         existing = {w.code: w for w in container.query(StageList)}
@@ -506,8 +500,40 @@ class CloserBoard(KbaseScreen):
             if first is not None:
                 first.focus()
 
+    def _show_summary(self) -> None:
+        board = self.board
+        if board is None:
+            return
+        # Every stage with its count (and sum when wide).  Lines break only between stages,
+        # never inside one, so at 80 columns it is two short lines.
+        wide = self.size.width >= 120
+        entries: list[Text] = []
+        for column in board.columns:
+            entry = Text(_plain(column.label), style="bold")
+            entry.append(f" {column.count}")
+            if column.total and wide:
+                entry.append(f" · {show_amount(column.total)}", style="green")
+            entries.append(entry)
+        if board.overdue:
+            entries.append(Text(_("overdue: {n}").format(n=board.overdue), style="bold red"))
+        separator = Text("  │  " if wide else " │ ", style="dim")
+        room = max(20, self.size.width - 2)
+        summary = Text(no_wrap=True, overflow="ellipsis")
+        line_length = 0
+        for entry in entries:
+            if line_length and line_length + separator.cell_len + entry.cell_len > room:
+                summary.append("\n")
+                line_length = 0
+            elif line_length:
+                summary.append_text(separator)
+                line_length += separator.cell_len
+            summary.append_text(entry)
+            line_length += entry.cell_len
+        self.query_one("#board-summary", Static).update(summary)
+
     def on_resize(self) -> None:
         self._size_columns()
+        self._show_summary()
 
     def _column_width(self, columns: int) -> int:
         visible = max(1, min(columns, self.size.width // MIN_COLUMN))

@@ -41,3 +41,15 @@ def show_amount(value: Decimal | int | float | None) -> str:
 def parse_amount(text: str) -> Decimal:
     """'1 234,50' / '1,234.50' / '1234.5' -> Decimal('1234.50'); empty -> 0; negative or junk -> ValueError."""
     return formatting.parse_amount(text)
+
+
+def show_amount_short(value: Decimal | int | float | None) -> str:
+    """A compact amount for narrow headings, in the current language: "2.5B" / "2,5 млрд", "570K" / "570 тыс."."""
+    if value is None:
+        return ""
+    from babel.numbers import format_compact_decimal
+
+    from kbase_tui.i18n import current_language
+
+    amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return format_compact_decimal(amount, locale=current_language(), fraction_digits=1)
