@@ -450,6 +450,9 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in varying]
     if any(processors):
         rows = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row)) for row in rows]
+    if dialect.name == "postgresql":
+        _copy_rows(connection, table, varying, rows, constants or {})
+        return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     names = list(varying)
     values = [marker] * len(varying)
@@ -480,6 +483,30 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
         tail_tuple = tuple(tail)
         rows = [row + tail_tuple for row in rows]
     connection.exec_driver_sql(sql, rows)
+
+
+def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], constants: dict[str, object]) -> None:
+    """PostgreSQL: COPY … FROM STDIN in the session's transaction (psycopg adapts the values as it would bind
+    them), several times faster than an executemany of INSERTs."""
+    dialect = connection.dialect
+    names = list(varying)
+    tail = []
+    for name, value in constants.items():
+        column = table.c[name]
+        if value is None and column.server_default is None:
+            continue
+        processor = column.type._cached_bind_processor(dialect)
+        names.append(name)
+        tail.append(processor(value) if processor is not None and value is not None else value)
+    quote = dialect.identifier_preparer.quote
+    sql = "COPY {table} ({columns}) FROM STDIN".format(
+        table=quote(table.name), columns=", ".join(quote(n) for n in names))
+    tail_tuple = tuple(tail)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(sql) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row + tail_tuple)
 
 
 _COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:])
@@ -911,9 +938,9 @@ class Importer:
         the only write lock, so max(id)+1… is ours; PostgreSQL: taken from the table's sequence."""
         if self.db.is_postgresql:
             return list(session.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
                 {"table": table.name, "n": count},
-            ).scalars())
+            ).scalar_one())
         start = session.execute(select(func.max(table.c.id))).scalar() or 0
         return list(range(start + 1, start + count + 1))
 
