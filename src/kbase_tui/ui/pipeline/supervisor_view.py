@@ -66,9 +66,11 @@ class PipelineSupervisorView(KbaseScreen):
 
         self.title = _("Pipeline of all closers")
         table = self.query_one(DataTable)
-        for label in (_("Company"), _("Closer"), _("Stage"), _("Amount"), _("Next step"), _("Due"),
-                      _("Last activity"), _("Comment")):
-            table.add_column(label)
+        # Fixed widths: no measuring of every cell per page (speed), and the same layout
+        # whenever the rows arrive (a snapshot once caught columns as wide as their headings).
+        for label, width in ((_("Company"), 28), (_("Closer"), 16), (_("Stage"), 18), (_("Amount"), 13),
+                             (_("Next step"), 22), (_("Due"), 10), (_("Last activity"), 16), (_("Comment"), 18)):
+            table.add_column(label, width=width)
         self.call_service(pipeline.closers, self.actor, done=self._closers)
         self.reload()
 
