@@ -620,9 +620,13 @@ class Importer:
         numbers: list[str] = []
         for index in indexes:
             cell = raw[index]
-            if not cell:
+            if not cell or cell.isspace():
                 continue
-            for piece in split_phones(cell):
+            if "," in cell or ";" in cell or "/" in cell or "\n" in cell:
+                pieces = split_phones(cell)
+            else:
+                pieces = (cell,)
+            for piece in pieces:
                 number = normalise_fast(piece)
                 if number is None:
                     bad.append(_clean(piece, 40))
