@@ -118,3 +118,19 @@ async def test_command_palette_lists_the_screens_actions(db, make_user):
         await sign_in(app, pilot, "it", PASSWORD)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Log out" in titles and "Keys" in titles
+
+
+async def test_logging_out_from_a_screen_opened_over_the_desk_does_not_crash(db, make_user):
+    """Screens under the top one wake up while the stack unwinds; they must not act for nobody."""
+    make_user("supervisor", "boss")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("r")  # the refusal review, over the desk
+        await settle(app, pilot)
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.actor is None and app.return_code is None
+        await sign_in(app, pilot, "boss", PASSWORD)
+        assert app.actor is not None and app.actor.username == "boss"

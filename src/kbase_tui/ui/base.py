@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 BUSY_RETRIES = 8
 
 
+def _signed_out_actor():
+    from kbase_tui.services.dto import Actor
+
+    return Actor(id=None, username="", role="signed_out")
+
+
+SIGNED_OUT = _signed_out_actor()
+
+
 class ServiceCalls:
     """Mixin for screens and widgets: run a service call off the event loop."""
 
@@ -40,10 +49,14 @@ class ServiceCalls:
     def database(self) -> "Database":
         return self.kbase.database_ready()
 
+    # Screens that call services before anyone is signed in (sign-in, forced password change).
+    ANONYMOUS_SERVICES = False
+
     @property
     def actor(self) -> "Actor":
-        assert self.kbase.actor is not None
-        return self.kbase.actor
+        # After sign-out, screens still on the stack may wake up (ScreenResume) while
+        # the stack unwinds; they get a signed-out actor and their calls are skipped.
+        return self.kbase.actor or SIGNED_OUT
 
     def call_service(
         self,
@@ -54,9 +67,11 @@ class ServiceCalls:
         group: str = "service",
         exclusive: bool = False,
         **kwargs: Any,
-    ) -> Worker:
+    ) -> Worker | None:
         """Run `function(database, *args, **kwargs)` in a thread; deliver the result to *done*."""
         app = self.kbase
+        if app.actor is None and not self.ANONYMOUS_SERVICES:
+            return None  # signed out: nothing may be read or written on a user's behalf any more
 
         def work() -> None:
             for attempt in range(BUSY_RETRIES):

@@ -15,6 +15,7 @@ from ..base import KbaseModal, KbaseScreen
 
 
 class LoginScreen(KbaseScreen):
+    ANONYMOUS_SERVICES = True
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
     BINDINGS = [
@@ -92,6 +93,8 @@ class LoginScreen(KbaseScreen):
 
 class ChangePasswordScreen(KbaseModal):
     """Set a new password (forced after an admin set one, or by choice)."""
+
+    ANONYMOUS_SERVICES = True  # the forced change happens before sign-in completes
 
     CSS_PATH = "login.tcss"
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="password.cancel")]
