@@ -142,3 +142,14 @@ def make_user(db):
             return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
 
     return make
+
+
+@pytest.fixture
+def no_rate_limits(db):
+    """Tests that play a shift in seconds take leads faster than any person can call:
+    the exfiltration alarm (tests/services/test_alarms.py) would rightly slow them down."""
+    from kbase_tui.services import reference
+
+    with db.write() as session:
+        reference.set_setting(session, "security.leads_per_minute", 0)
+    return db

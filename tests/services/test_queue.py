@@ -15,6 +15,9 @@ from kbase_tui.services.errors import AccessDenied, QueueEmpty, ValidationFailed
 
 from .queue_setup import add_company, company
 
+# These tests take leads faster than a person can call (see conftest.no_rate_limits).
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
+
 
 @pytest.fixture
 def team(make_user):

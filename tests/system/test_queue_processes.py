@@ -24,7 +24,7 @@ from kbase_tui.models import AuditEvent, Company, Interaction, Phone, Refusal, R
 from kbase_tui.services import queue, reference
 from kbase_tui.services.errors import QueueEmpty
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_rate_limits")]
 
 # 10,000 companies (the figure) take minutes on a busy 2-core machine: each lead is two
 # serialised write transactions (claim, outcome) with an audit event each.  The default keeps the

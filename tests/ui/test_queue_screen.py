@@ -15,6 +15,9 @@ from kbase_tui.ui.queue.screen import CallerQueue
 from ..conftest import PASSWORD
 from ..services.queue_setup import add_company
 
+# These tests take leads faster than a person can call (see conftest.no_rate_limits).
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
+
 
 async def settle(app, pilot, rounds: int = 3):
     for _ in range(rounds):

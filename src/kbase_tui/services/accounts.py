@@ -42,7 +42,9 @@ from kbase_tui.models import (
 )
 
 from . import audit, classify, reference
-from .clients import CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, history_page, write_history
+from .clients import (
+    CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history,
+)
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
@@ -580,7 +582,7 @@ def account_card(db: Database, actor: Actor, company_id: int) -> AccountCard:
     """Company, figures, contact persons and open tasks; audited as a card view."""
     with db.write() as session:
         company = _require_account(session, actor, company_id)
-        audit.record(session, actor, "card_opened", "company", company.id)
+        record_card_view(session, actor, company.id)
         tasks = _task_infos(session, select(FollowUpTask).where(
             FollowUpTask.company_id == company.id, FollowUpTask.done_at.is_(None)).order_by(FollowUpTask.due_at, FollowUpTask.id))
         return AccountCard(company=company_info(session, company), figures=_figures(session, company),

@@ -118,12 +118,19 @@ def contacts_of(session: Session, company_id: int) -> tuple[ContactInfo, ...]:
     )
 
 
+def record_card_view(session: Session, actor: Actor, company_id: int, **detail: object) -> None:
+    """Every card view, on any screen: counted against the user's hourly limit (too many
+    cards an hour raise an alarm and a growing wait) and audited, so the company can tell
+    who saw which client."""
+    alarms.check_card_view(session, actor)
+    audit.record(session, actor, "card_opened", "company", company_id, **detail)
+
+
 def open_card(db: Database, actor: Actor, company_id: int) -> CompanyCard:
     """The card of one company, audited as a view."""
     with db.write() as session:
         company = require_company(session, actor, company_id)
-        alarms.check_card_view(session, actor)  # too many cards an hour: alarm and a growing wait
-        audit.record(session, actor, "card_opened", "company", company.id)
+        record_card_view(session, actor, company.id)
         return CompanyCard(company=company_info(session, company), contacts=contacts_of(session, company.id))
 
 

@@ -35,7 +35,9 @@ from kbase_tui.models import (
 )
 
 from . import audit, reference
-from .clients import NOTE_KINDS, CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, write_history
+from .clients import (
+    NOTE_KINDS, CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, record_card_view, write_history,
+)
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
@@ -448,7 +450,7 @@ def deal_card(db: Database, actor: Actor, deal_id: int) -> DealCard:
     """Deal, company and contacts for the card; audited as a card view."""
     with db.write() as session:
         deal, company = _require_deal(session, actor, deal_id, open_only=False)
-        audit.record(session, actor, "card_opened", "company", company.id, deal_id=deal.id)
+        record_card_view(session, actor, company.id, deal_id=deal.id)
         return DealCard(
             deal=_deal_info(session, deal), company=company_info(session, company),
             contacts=contacts_of(session, company.id), stages=tuple(open_stages(session)),

@@ -58,7 +58,7 @@ from kbase_tui.models import (
     Refusal, Role, Stage, Target, User, utcnow,
 )
 
-from . import audit, phones, reference
+from . import alarms, audit, phones, reference
 from .callscripts import find_script
 from .clients import write_history
 from .db import Database
@@ -299,6 +299,9 @@ def _claim(session: Session, actor: Actor, now: datetime) -> ClaimedLead | None:
     if held is not None:
         conn.execute(sql["extend"], {"until": until, "id": held})
         return ClaimedLead(held, until, "held")
+    # A new claim: taking leads much faster than calls can be made raises an alarm and
+    # slows the caller down (coming back to the held lead above is not counted).
+    alarms.check_lead_claim(session, actor)
     params = {"me": actor.id, "now": now, "until": until}
     got = conn.execute(sql["callback"], params).scalar()
     if got is not None:
