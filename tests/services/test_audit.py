@@ -227,3 +227,30 @@ def test_keystore_key_file_is_private(db):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
     assert keystore.KeyLocation  # the public type the doctor reports
+
+
+def test_a_damaged_key_file_is_refused_not_used(tmp_path, monkeypatch):
+    """An empty or cut key file must never sign the audit chain."""
+    import pytest
+
+    from kbase_tui.services import keystore
+
+    monkeypatch.setenv("KBASE_KEYSTORE", "file")
+    monkeypatch.setenv("KBASE_CONFIG_DIR", str(tmp_path / "config"))
+    key, where = keystore.get_key("audit", "sqlite:///damaged-test")
+    assert len(key) == 32 and where.kind == "file"
+    assert keystore.get_key("audit", "sqlite:///damaged-test")[0] == key  # the same key is read back
+    keystore.key_file("audit", "sqlite:///damaged-test").write_bytes(b"")
+    with pytest.raises(ValueError):
+        keystore.get_key("audit", "sqlite:///damaged-test")
+    assert not list((tmp_path / "config" / "keys").glob(".*.tmp"))
+
+
+def test_an_empty_chain_verifies_with_nothing_to_check(tmp_path):
+    from kbase_tui.services import audit
+    from kbase_tui.services.db import connect
+
+    database = connect(tmp_path / "empty.sqlite3")  # schema only: no event, no key yet
+    with database.read() as session:
+        result = audit._verify(session)
+    assert result.ok and result.checked == 0

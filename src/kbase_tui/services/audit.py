@@ -185,6 +185,11 @@ def _verify(session: Session) -> VerifyResult:
     - a deletion leaves an authentic event whose predecessor is gone;
     - a deleted tail leaves the head pointing at an event that is not there.
     """
+    head = session.get(AuditHead, 1)
+    if head is None and session.execute(select(AuditEvent.id).limit(1)).first() is None:
+        # Nothing was ever recorded (a new database, or one killed before its first
+        # event): nothing to check, and no key was ever needed.
+        return VerifyResult(0, (), "none", "", 0, "")
     key, location = key_location(session)
     problems: list[ChainProblem] = []
     previous_hmac = ""  # the stored HMAC of the row before

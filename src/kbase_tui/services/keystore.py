@@ -71,11 +71,34 @@ def get_key(purpose: str, database_url: str, *, create: bool = True) -> tuple[by
     if not path.exists():
         if not create:
             raise FileNotFoundError(path)
-        paths.ensure_private_dir(path.parent)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, paths.PRIVATE_FILE_MODE)
+        _create_key_file(path)
+    key = base64.b64decode(path.read_bytes().strip())
+    if len(key) != 32:
+        raise ValueError(f"the key file {path} is damaged: it must hold 32 bytes in base64")
+    return key, KeyLocation("file", str(path))
+
+
+def _create_key_file(path) -> None:
+    """Write the key whole or not at all: a temporary file, synced, then linked into place.
+
+    A process killed half-way leaves only a stray temporary file, never an empty key
+    that would later sign the audit chain with nothing.  `os.link` fails if another
+    process created the key first; then theirs is used.
+    """
+    paths.ensure_private_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, paths.PRIVATE_FILE_MODE)
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(base64.b64encode(secrets.token_bytes(32)))
-    return base64.b64decode(path.read_bytes().strip()), KeyLocation("file", str(path))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def store_key(purpose: str, database_url: str, key: bytes) -> KeyLocation:
