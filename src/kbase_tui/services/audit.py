@@ -18,6 +18,7 @@ import hmac as hmac_lib
 import json
 import os
 import secrets
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -49,8 +50,12 @@ def client_address() -> str:
 
 def _key_ref(session: Session, head: AuditHead | None) -> str:
     """What names the key in the key store: the chain id, or (old chains) the database URL."""
-    if head is not None and head.chain_id:
-        return f"chain:{head.chain_id}"
+    return _key_ref_of(session, head.chain_id if head is not None else None)
+
+
+def _key_ref_of(session: Session, chain_id: str | None) -> str:
+    if chain_id:
+        return f"chain:{chain_id}"
     bind = session.get_bind()
     return bind.url.render_as_string(hide_password=True)
 
@@ -97,24 +102,32 @@ def _company_of(entity: str, entity_id: int | None, detail: dict) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _locked_head(session: Session) -> AuditHead:
-    query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    head = session.execute(query).scalar_one_or_none()
+_HEAD = AuditHead.__table__
+_EVENTS = AuditEvent.__table__
+_NEXT_ID = select(func.coalesce(func.max(_EVENTS.c.id), 0) + 1)
+_SELECT_HEAD = (
+    select(_HEAD.c.last_event_id, _HEAD.c.last_hmac, _HEAD.c.chain_id).where(_HEAD.c.id == 1).with_for_update()
+)
+
+
+def _locked_head(session: Session):
+    """The chain's head row, locked until the transaction ends (one linear chain)."""
+    conn = session.connection()
+    head = conn.execute(_SELECT_HEAD).one_or_none()
     if head is None:
         # The very first event: two first writers must not both insert the head.
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
+        if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        session.execute(
-            insert(AuditHead).values(id=1, last_event_id=0, last_hmac="", chain_id=secrets.token_hex(16))
+        conn.execute(
+            insert(_HEAD).values(id=1, last_event_id=0, last_hmac="", chain_id=secrets.token_hex(16))
             .on_conflict_do_nothing()
         )
-        head = session.execute(query).scalar_one()
+        head = conn.execute(_SELECT_HEAD).one()
     elif not head.chain_id and not head.last_hmac:
-        head.chain_id = secrets.token_hex(16)  # an empty chain: name its key by a new id
-        session.flush()
+        conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(chain_id=secrets.token_hex(16)))
+        head = conn.execute(_SELECT_HEAD).one()  # an empty chain: name its key by a new id
     return head
 
 
@@ -126,23 +139,36 @@ def record(
     entity_id: int | None = None,
     **detail: object,
 ) -> None:
-    """Append one event in the caller's transaction (it commits or rolls back with it)."""
+    """Append one event in the caller's transaction (it commits or rolls back with it).
+
+    Core statements, not the ORM: every claim and card view writes one, so this is
+    on the hot path.  With the head row locked, the next id is the head's last id + 1,
+    so the HMAC can be computed before the single INSERT (and ids stay gapless).
+    """
     if isinstance(actor, Actor):
         name, actor_id, address = actor.username, actor.id, actor.client_address or client_address()
     else:
         name, actor_id, address = actor, None, client_address()
+    session.flush()  # pending ORM changes first: the event must follow what it records
     head = _locked_head(session)
-    key = _cached_key(_key_ref(session, head))
-    event = AuditEvent(
-        at=utcnow(), actor=name[:96], actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
+    key = _cached_key(_key_ref_of(session, head.chain_id))
+    # Normally the head's last id + 1; past any row planted behind the head's back, so a
+    # forged event can be found by verify but can never block the next genuine one.
+    next_id = session.connection().execute(_NEXT_ID).scalar_one()
+    event = SimpleNamespace(
+        id=max(head.last_event_id, next_id - 1) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action, entity=entity,
+        entity_id=entity_id,
         detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
         client_address=address, prev_hmac=head.last_hmac, company_id=_company_of(entity, entity_id, detail),
     )
-    session.add(event)
-    session.flush()  # assigns the id that the HMAC covers
     event.hmac = compute_hmac(key, event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_event_id=event.id, last_hmac=event.hmac))
-    session.flush()
+    conn = session.connection()
+    conn.execute(_EVENTS.insert().values(
+        id=event.id, at=event.at, actor=event.actor, actor_id=event.actor_id, action=event.action,
+        entity=event.entity, entity_id=event.entity_id, detail=event.detail, client_address=event.client_address,
+        prev_hmac=event.prev_hmac, hmac=event.hmac, company_id=event.company_id,
+    ))
+    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_event_id=event.id, last_hmac=event.hmac))
 
 
 # --- verification -------------------------------------------------------------------
