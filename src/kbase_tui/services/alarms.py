@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
@@ -49,21 +49,38 @@ class SlowDown(KbaseError):
 
 
 def _card_limit(session: Session, role: str) -> int:
-    value = reference.get_setting(session, "security.card_views_per_hour")
+    value = reference.get_setting_cached(session, "security.card_views_per_hour")
     if isinstance(value, dict):
         return int(value.get(role, 0) or 0)
     return int(value or 0)
 
 
 def _lead_limit(session: Session) -> int:
-    return int(reference.get_setting(session, "security.leads_per_minute") or 0)
+    return int(reference.get_setting_cached(session, "security.leads_per_minute") or 0)
+
+
+_ALARMS = SecurityAlarm.__table__
+_EVENTS = AuditEvent.__table__
+# One round trip on the hot path: the open alarm's throttle and when the last one was dismissed.
+_OPEN = (
+    select(_ALARMS.c.throttle_until).where(
+        _ALARMS.c.user_id == bindparam("user_id"), _ALARMS.c.kind == bindparam("kind"), _ALARMS.c.closed_at.is_(None)
+    ).order_by(_ALARMS.c.id.desc()).limit(1).scalar_subquery()
+)
+_DISMISSED = (
+    select(func.max(_ALARMS.c.closed_at)).where(
+        _ALARMS.c.user_id == bindparam("user_id"), _ALARMS.c.kind == bindparam("kind"),
+        _ALARMS.c.resolution == "dismissed",
+    ).scalar_subquery()
+)
+_STATE = select(_OPEN.label("throttle_until"), _DISMISSED.label("dismissed"))
+_COUNT = select(func.count()).select_from(_EVENTS).where(
+    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"), _EVENTS.c.action == bindparam("action")
+)
 
 
 def _count(session: Session, actor: Actor, action: str, since: datetime) -> int:
-    return session.execute(
-        select(func.count()).select_from(AuditEvent)
-        .where(AuditEvent.actor == actor.username, AuditEvent.at >= since, AuditEvent.action == action)
-    ).scalar_one()
+    return session.connection().execute(_COUNT, {"actor": actor.username, "since": since, "action": action}).scalar_one()
 
 
 def _open_alarm(session: Session, user_id: int, kind: str) -> SecurityAlarm | None:
@@ -72,6 +89,12 @@ def _open_alarm(session: Session, user_id: int, kind: str) -> SecurityAlarm | No
                                     SecurityAlarm.closed_at.is_(None))
         .order_by(SecurityAlarm.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def _aware(value: datetime | None, like: datetime) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
 
 
 def delay_for(excess: int) -> timedelta:
@@ -84,22 +107,18 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
     now = utcnow()
-    alarm = _open_alarm(session, actor.id, kind)
-    if alarm is not None and alarm.throttle_until is not None:
-        until = alarm.throttle_until if alarm.throttle_until.tzinfo else alarm.throttle_until.replace(tzinfo=now.tzinfo)
-        if until > now:
-            raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
+    state = session.connection().execute(_STATE, {"user_id": actor.id, "kind": kind}).one()
+    until = _aware(state.throttle_until, now)
+    if until is not None and until > now:
+        raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
     since = now - window
-    dismissed = session.execute(
-        select(func.max(SecurityAlarm.closed_at)).where(
-            SecurityAlarm.user_id == actor.id, SecurityAlarm.kind == kind, SecurityAlarm.resolution == "dismissed")
-    ).scalar_one_or_none()
+    dismissed = _aware(state.dismissed, now)
     if dismissed is not None:  # the supervisor found the burst harmless: count afresh from then
-        dismissed = dismissed if dismissed.tzinfo else dismissed.replace(tzinfo=now.tzinfo)
         since = max(since, dismissed)
     count = _count(session, actor, action, since) + 1  # this one included
     if count <= limit:
         return
+    alarm = _open_alarm(session, actor.id, kind)
     if alarm is None:
         alarm = SecurityAlarm(user_id=actor.id, kind=kind, raised_at=now, last_at=now, observed=count, limit=limit,
                               excess=1)

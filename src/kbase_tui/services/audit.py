@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
@@ -104,6 +104,11 @@ def _company_of(entity: str, entity_id: int | None, detail: dict) -> int | None:
 
 _HEAD = AuditHead.__table__
 _EVENTS = AuditEvent.__table__
+# Built once: a statement constructed per call costs more than running it.
+_INSERT_EVENT = _EVENTS.insert()
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
+    last_event_id=bindparam("event_id"), last_hmac=bindparam("event_hmac")
+)
 _NEXT_ID = select(func.coalesce(func.max(_EVENTS.c.id), 0) + 1)
 _SELECT_HEAD = (
     select(_HEAD.c.last_event_id, _HEAD.c.last_hmac, _HEAD.c.chain_id).where(_HEAD.c.id == 1).with_for_update()
@@ -163,12 +168,8 @@ def record(
     )
     event.hmac = compute_hmac(key, event)
     conn = session.connection()
-    conn.execute(_EVENTS.insert().values(
-        id=event.id, at=event.at, actor=event.actor, actor_id=event.actor_id, action=event.action,
-        entity=event.entity, entity_id=event.entity_id, detail=event.detail, client_address=event.client_address,
-        prev_hmac=event.prev_hmac, hmac=event.hmac, company_id=event.company_id,
-    ))
-    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_event_id=event.id, last_hmac=event.hmac))
+    conn.execute(_INSERT_EVENT, vars(event))
+    conn.execute(_MOVE_HEAD, {"event_id": event.id, "event_hmac": event.hmac})
 
 
 # --- verification -------------------------------------------------------------------

@@ -200,20 +200,9 @@ def _caller(session: Session, actor: Actor) -> None:
     require(actor, Capability.WORK_QUEUE)
 
 
-SETTINGS_TTL = 10.0  # seconds a process keeps the queue's timing settings
-_settings_cache: dict[tuple[str, str], tuple[float, object]] = {}
-
-
 def _setting(session: Session, key: str):
-    """A setting read at most every SETTINGS_TTL seconds per database (the claim is hot)."""
-    url = str(session.get_bind().url)
-    hit = _settings_cache.get((url, key))
-    moment = monotonic()
-    if hit is not None and moment - hit[0] < SETTINGS_TTL:
-        return hit[1]
-    value = reference.get_setting(session, key)
-    _settings_cache[(url, key)] = (moment, value)
-    return value
+    """Timing settings on the claim's hot path: read at most every few seconds (reference)."""
+    return reference.get_setting_cached(session, key)
 
 
 def _lease(session: Session) -> timedelta:

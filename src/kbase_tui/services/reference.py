@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from time import monotonic
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,9 +67,31 @@ def get_setting(session: Session, key: str) -> Any:
     return shipped_defaults()["settings"][key]
 
 
+SETTINGS_TTL = 10.0  # seconds a process may keep a setting read on a hot path
+_settings_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def get_setting_cached(session: Session, key: str) -> Any:
+    """A setting read at most every SETTINGS_TTL seconds per database and process.
+
+    For the hot paths (every lead claim, every card view): a change made in another
+    process applies within SETTINGS_TTL seconds; one made in this process at once.
+    """
+    url = str(session.get_bind().url)
+    hit = _settings_cache.get((url, key))
+    moment = monotonic()
+    if hit is not None and moment - hit[0] < SETTINGS_TTL:
+        return hit[1]
+    value = get_setting(session, key)
+    _settings_cache[(url, key)] = (moment, value)
+    return value
+
+
 def set_setting(session: Session, key: str, value: Any) -> None:
     if key not in shipped_defaults()["settings"]:
         raise KeyError(key)
+    for cached in [k for k in _settings_cache if k[1] == key]:
+        del _settings_cache[cached]
     row = session.get(Setting, key)
     text = json.dumps(value, ensure_ascii=False)
     if row is None:

@@ -224,7 +224,8 @@ def set_role(db: Database, actor: Actor, username: str, role: str) -> UserInfo:
 
 def set_language(db: Database, actor: Actor, language: str | None) -> None:
     with db.write() as session:
-        user = require_active_user(session, actor)
+        require_active_user(session, actor)
+        user = session.get(User, actor.id) if actor.id is not None else None
         if user is not None:
             user.language = language
             audit.record(session, actor, "language_changed", "user", user.id, language=language)
