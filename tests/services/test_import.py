@@ -228,32 +228,3 @@ def test_quick_fold_and_duplicate_key_agree_with_textnorm():
     for text in samples:
         assert importer._fold(text) == fold(text), repr(text)
         assert importer._key_of_folded(importer._fold(text)) == name_key(text), repr(text)
-
-
-def test_the_sqlite_page_cache_is_enlarged_while_importing_and_set_back(db, make_user, files):
-    if not db.is_sqlite:
-        pytest.skip("a SQLite setting")
-    from contextlib import ExitStack
-
-    from sqlalchemy import event
-
-    boss = make_user("supervisor")
-
-    def pool_cache_sizes() -> list[int]:
-        """The cache size of every pooled connection (all checked out at once, so none is missed)."""
-        with ExitStack() as stack:
-            count = max(db.engine.pool.checkedin(), 1)
-            sessions = [stack.enter_context(db.read()) for _ in range(count)]
-            return [s.connection().exec_driver_sql("PRAGMA cache_size").scalar() for s in sessions]
-
-    before = set(pool_cache_sizes())
-    statements = []
-    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        report = importer.run_import(db, boss, files / "messy_bom_semicolon.csv", batch_size=4)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert report.imported == 4
-    assert f"PRAGMA cache_size = -{importer.IMPORT_CACHE_KIB}" in statements
-    assert set(pool_cache_sizes()) == before

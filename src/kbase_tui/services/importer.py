@@ -26,17 +26,14 @@ import gc
 import io
 import os
 import re
-import threading
 import time
 import unicodedata
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import phonenumbers
-from sqlalchemy import event, func, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
@@ -52,7 +49,6 @@ from .policy import Capability, require, require_active_user
 from .text import clean_input, fold
 
 BATCH_SIZE = 2000
-IMPORT_CACHE_KIB = 65536  # SQLite page cache while an import writes (see Importer._enlarge_cache)
 
 
 def _clean(text: str, max_length: int | None = None) -> str:
@@ -537,28 +533,6 @@ def _contact_constants(now) -> dict[str, object]:
             "version": 1}
 
 
-_DEFAULT_CACHE_SIZE = -2000  # SQLite's own default (2 MB)
-_PENDING_RESTORES: "weakref.WeakKeyDictionary[Engine, dict[int, int]]" = weakref.WeakKeyDictionary()
-_RESTORE_LOCK = threading.Lock()
-
-
-def _restore_on_checkout(engine: Engine, sizes: dict[int, int]) -> None:
-    """Set the page cache of these SQLite connections back when the pool next hands them out (in the thread
-    that takes them).  One listener per engine, however many imports run."""
-    with _RESTORE_LOCK:
-        pending = _PENDING_RESTORES.get(engine)
-        if pending is None:
-            pending = _PENDING_RESTORES[engine] = {}
-
-            def checkout(dbapi_connection, record, proxy) -> None:
-                size = pending.pop(id(dbapi_connection), None) if pending else None
-                if size is not None:
-                    dbapi_connection.execute(f"PRAGMA cache_size = {size}")
-
-            event.listen(engine, "checkout", checkout)
-        pending.update(sizes)
-
-
 class Importer:
     """One run of an import.  Use `run_import`, which wraps it."""
 
@@ -577,7 +551,6 @@ class Importer:
         self._temp_keys: list[tuple[dict[int, int], int]] = []
         self._temp_inn: list[int] = []
         self._city_folds: dict[str, str] = {}
-        self._enlarged: dict[int, int] = {}  # id of a SQLite connection -> its own cache_size, set back at the end
         self.imported = self.merged = self.unchanged = self.rows = 0
         self.rejects: list[Reject] = []
         self.rejected = 0
@@ -848,7 +821,6 @@ class Importer:
             seconds=seconds, stopped=stopped, columns=tuple(sorted(columns)),
         )
         with self.db.write() as session:
-            self._restore_cache(session)
             audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name, rows=self.rows,
                          imported=self.imported, merged=self.merged, unchanged=self.unchanged,
                          rejected=self.rejected, stopped=stopped)
@@ -889,8 +861,6 @@ class Importer:
         now = utcnow()
         source_name = self.path.name[:200]
         with self.db.write() as session:
-            if self.db.is_sqlite:
-                self._enlarge_cache(session)
             require_active_user(session, self.actor)
             require(self.actor, Capability.IMPORT)
             temp_to_real = self._insert_new(session, new, now, source_name)
@@ -910,29 +880,6 @@ class Importer:
         self.imported += len(new)
         self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
         self.unchanged += unchanged_count
-
-    def _enlarge_cache(self, session: Session) -> None:
-        """SQLite: a page cache of IMPORT_CACHE_KIB while the import writes.  A million rows spread inserts over
-        the name, phone and history indexes; with the default 2 MB cache their pages are read again and again
-        (13% less CPU on 300,000 rows for 64 MB more memory).  Set back when the import ends (_restore_cache)."""
-        connection = session.connection()
-        raw = connection.connection.dbapi_connection
-        if id(raw) not in self._enlarged:
-            size = int(connection.exec_driver_sql("PRAGMA cache_size").scalar())
-            self._enlarged[id(raw)] = size if size != -IMPORT_CACHE_KIB else _DEFAULT_CACHE_SIZE
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-
-    def _restore_cache(self, session: Session) -> None:
-        """The connection of the last write gets its cache size back now; any other connection a batch ran on
-        (the pool may rotate them) gets it back the next time it is checked out."""
-        if not self._enlarged:
-            return
-        connection = session.connection()
-        size = self._enlarged.pop(id(connection.connection.dbapi_connection), None)
-        if size is not None:
-            connection.exec_driver_sql(f"PRAGMA cache_size = {size}")
-        if self._enlarged:
-            _restore_on_checkout(self.db.engine, self._enlarged)
 
     def _insert_new(self, session: Session, new: dict[int, _Pending], now, source_name: str) -> dict[int, int]:
         if not new:
