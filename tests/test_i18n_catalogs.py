@@ -120,3 +120,16 @@ def test_textual_widget_texts_are_listed_for_translation():
     assert catalogs.TEXTUAL_TEXTS.read_text(encoding="utf-8") == catalogs.textual_texts_source(), (
         "Textual's key texts changed: run scripts/update_catalogs.py"
     )
+
+
+def test_translations_keep_leading_and_trailing_spaces():
+    """Labels glued to values ("Stage: " + name) need the same spaces at their edges."""
+    wrong = []
+    for message in catalogs.load_po("ru"):
+        if not message.id or isinstance(message.id, (tuple, list)) or not catalogs.message_translated(message):
+            continue
+        for edge in (r"^\s*", r"\s*$"):
+            if re.search(edge, message.id).group() != re.search(edge, message.string).group():
+                wrong.append(f"{message.id!r} -> {message.string!r}")
+                break
+    assert not wrong, "\n".join(wrong)
