@@ -165,6 +165,15 @@ def _sqlite(db: Path):
 
 def claim_worker(kind: str, db: str, user_id: int, n: int, think: float, barrier, out) -> None:
     """Claim *n* leads; after each (untimed) the 'call' ends with no answer and the lead moves back."""
+    try:
+        _claim_worker(kind, db, user_id, n, think, barrier, out)
+    except BaseException as error:  # the parent must hear of it rather than wait
+        if barrier is not None:
+            barrier.abort()
+        out.put(f"{type(error).__name__}: {error}")
+
+
+def _claim_worker(kind: str, db: str, user_id: int, n: int, think: float, barrier, out) -> None:
     import random
 
     conn = _sqlite(Path(db))
@@ -211,17 +220,35 @@ def run_claims(kind: str, db: Path, processes: int, n: int, think: float) -> lis
     for w in workers:
         w.start()
     times: list[float] = []
+    errors: list[str] = []
     for _ in workers:
-        times.extend(out.get(timeout=600))
+        got = out.get(timeout=600)
+        (errors.append if isinstance(got, str) else times.extend)(got)
     for w in workers:
         w.join()
+    if errors:
+        raise RuntimeError(errors[0])
     return times
+
+
+def allow_fast_claims(db: Path) -> None:
+    """The benchmark claims far faster than a person: lift the anti-scraping limit (the check itself still runs)."""
+    conn = _sqlite(db)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        conn.execute("INSERT OR REPLACE INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
+                     ("security.leads_per_minute", "1000000", _ts(datetime.now(timezone.utc))))
+        if "security_alarm" in tables:
+            conn.execute("DELETE FROM security_alarm")
+    finally:
+        conn.close()
 
 
 def bench_claims(db: Path, quick: bool) -> None:
     from importlib.util import find_spec
 
     have_queue = find_spec("kbase_tui.services.queue") is not None
+    allow_fast_claims(db)
     n1, n16, think = (300, 40, 0.02) if quick else (2000, 150, 0.02)
     if os.environ.get("KBASE_BENCH_SIZES"):  # the test's tiny run
         n1, n16 = 30, 3
@@ -234,7 +261,13 @@ def bench_claims(db: Path, quick: bool) -> None:
                 emit(f"take_next_lead_{q}_{processes}p", None, "ms", "< 5 ms and < 3 × baseline", round(b, 3),
                      note="services/queue.py has not landed yet; baseline measured")
             continue
-        product = run_claims("queue", db, processes, n, 0.0 if processes == 1 else think)
+        try:
+            product = run_claims("queue", db, processes, n, 0.0 if processes == 1 else think)
+        except RuntimeError as error:
+            for q, b in (("p50", b50), ("p99", b99)):
+                emit(f"take_next_lead_{q}_{processes}p", None, "ms", "< 5 ms and < 3 × baseline", round(b, 3),
+                     note=f"the measurement failed: {error}")
+            continue
         p50, p99 = pct(product, 0.5), pct(product, 0.99)
         emit(f"take_next_lead_p50_{processes}p", round(p50, 3), "ms", "< 3 × baseline", round(b50, 3),
              met=p50 < 3 * b50, claims=len(product), note=f"queue.claim_next_lead vs the bare claim statement; {label}")
