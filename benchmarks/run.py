@@ -338,15 +338,15 @@ def bench_import(rows: int) -> None:
     try:
         source = work / "leads.csv"
         write_csv(source, rows)
-        # A child that only starts Python and imports the same modules: the memory baseline.
-        base = subprocess.run([PYTHON, "-c", "import kbase_tui.services.importer, kbase_tui.services.setup;"
-                               "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-                              env=bench_env(), capture_output=True, text=True, check=True)
-        base_kib = int(base.stdout.strip())
-        # A fresh wrapper process per child, so RUSAGE_CHILDREN holds the importer's peak alone.
+        # A fresh wrapper process per child, so RUSAGE_CHILDREN holds that child's peak alone (Linux keeps
+        # ru_maxrss across exec: a child forked straight from this process would inherit this one's peak).
         wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
                    "sys.stderr.write(r.stderr); print(r.stdout.strip());"
                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+        # The memory baseline: a child that only imports the same modules.
+        base = subprocess.run([PYTHON, "-c", wrapper, PYTHON, "-c", "import kbase_tui.services.importer, "
+                               "kbase_tui.services.setup"], env=bench_env(), capture_output=True, text=True, check=True)
+        base_kib = int(base.stdout.strip().splitlines()[-1])
         result = subprocess.run([PYTHON, "-c", wrapper, PYTHON, "-c", IMPORT_CHILD, str(source), str(work / "import.sqlite3")],
                                 env=bench_env(), capture_output=True, text=True, timeout=3600)
         if result.returncode != 0:
