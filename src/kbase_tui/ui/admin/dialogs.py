@@ -115,23 +115,3 @@ class PasswordDialog(AdminModal):
             self.error(_("Type the new password."))
             return
         self.dismiss(password)
-
-
-class YesNoDialog(AdminModal):
-    BINDINGS = [
-        Binding("y,enter", "accept", _("Yes"), id="admin.confirm.yes"),
-        Binding("n,escape", "cancel", _("No"), id="admin.confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-title")
-            yield Static("", classes="dialog-error")
-            yield Static(Text(_("Y or Enter: yes · N or Esc: no")), classes="dialog-hint")
-
-    def action_accept(self) -> None:
-        self.dismiss(True)

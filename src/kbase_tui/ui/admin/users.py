@@ -15,7 +15,8 @@ from kbase_tui.labels import role_label
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_datetime
-from .dialogs import AddUserDialog, NewUser, PasswordDialog, YesNoDialog
+from ..widgets.confirm import ConfirmDialog
+from .dialogs import AddUserDialog, NewUser, PasswordDialog
 
 
 def state_text(info) -> Text:
@@ -134,7 +135,7 @@ class UsersScreen(KbaseScreen):
                                   done=lambda _i: (self.notify(message.format(name=info.username)),
                                                    self.action_reload(select=info.username)))
 
-        self.app.push_screen(YesNoDialog(question), answered)
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def action_password(self) -> None:
         info = self._current()

@@ -94,7 +94,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
     def action_lock_user(self) -> None:
         from kbase_tui.services import alarms
 
-        from ..admin.dialogs import YesNoDialog
+        from ..widgets.confirm import ConfirmDialog
 
         alarm = self._current()
         if alarm is None:
@@ -105,7 +105,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
                 self.call_service(alarms.lock_user, self.actor, alarm.id, done=lambda _r: (
                     self.app.notify(_("{name} is locked.").format(name=alarm.username)), self.refresh_alarms()))
 
-        self.app.push_screen(YesNoDialog(_("Lock {name}? They lose access at once; the administrator can enable "
+        self.app.push_screen(ConfirmDialog(_("Lock {name}? They lose access at once; the administrator can enable "
                                            "them again.").format(name=alarm.full_name or alarm.username)), answered)
 
 

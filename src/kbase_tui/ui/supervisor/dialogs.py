@@ -15,6 +15,7 @@ from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 from ..widgets.formats import parse_date, show_date
+from ..widgets.confirm import ConfirmDialog  # noqa: F401  (used by review, targets, transfer)
 
 
 class SupervisorModal(KbaseModal):
@@ -99,26 +100,6 @@ class ShelveDialog(SupervisorModal):
             self.error(_("The shelving date must be in the future."))
             return
         self.dismiss(day)
-
-
-class ConfirmDialog(SupervisorModal):
-    BINDINGS = [
-        Binding("y,enter", "accept", _("Yes"), id="supervisor.confirm.yes"),
-        Binding("n", "cancel", _("No"), id="supervisor.confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-title")
-            yield Static("", classes="dialog-error")
-            yield Static(Text(_("Y or Enter: yes · N or Esc: no")), classes="dialog-hint")
-
-    def action_accept(self) -> None:
-        self.dismiss(True)
 
 
 class RefusalFilterDialog(SupervisorModal):

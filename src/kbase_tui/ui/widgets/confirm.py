@@ -1,0 +1,47 @@
+"""A yes/no question over the current screen: dismisses with True or False.
+
+Usage::
+
+    from kbase_tui.ui.widgets.confirm import ConfirmDialog
+
+    self.app.push_screen(ConfirmDialog(_("Delete this target?")), lambda yes: yes and self._delete())
+
+Y or Enter: yes; N or Esc: no.  The question is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from kbase_tui.i18n import _
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", _("Yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", _("No"), id="confirm.no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > VerticalScroll { width: 90%; max-width: 80; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1; }
+    ConfirmDialog .confirm-question { text-style: bold; padding-bottom: 1; }
+    ConfirmDialog .confirm-hint { color: $text-muted; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(self.question), classes="confirm-question")
+            yield Static(Text(_("Y or Enter: yes · N or Esc: no")), classes="confirm-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
