@@ -106,7 +106,7 @@ def copy_sqlite_to_postgresql(
     progress: ProgressFn | None = None,
 ) -> CopyReport:
     """Copy every table of the SQLite database *source* into the PostgreSQL database *target*."""
-    from sqlalchemy import MetaData, text
+    from sqlalchemy import MetaData
     from sqlalchemy.engine import make_url
 
     from . import keystore

@@ -32,13 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import phonenumbers
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, Stage, Category, EPOCH, utcnow
-from kbase_tui.textnorm import _LEGAL_FORMS, _NON_WORD as _NAME_NON_WORD
+from kbase_tui.textnorm import _LEGAL_FORMS
 
 from . import audit
 from .db import Database

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from time import monotonic
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
