@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import N_, _
 
+from ..audit.alarms import AlarmsPanel
 from ..base import KbaseScreen
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
@@ -76,6 +77,8 @@ class SupervisorDesk(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="desk-summary")
+        # Someone reading the base faster than a person works shows here at once (Tab to reach it).
+        yield AlarmsPanel(id="desk-alarms")
         yield OptionList(
             *(Option(Text.assemble((f" {key} ", "bold reverse"), "  ", _(label)), id=name)
               for key, name, label, _t in DESTINATIONS),
@@ -94,6 +97,8 @@ class SupervisorDesk(KbaseScreen):
 
     def action_refresh(self) -> None:
         from kbase_tui.services import refusals
+
+        self.query_one(AlarmsPanel).refresh_alarms()
 
         self.call_service(refusals.desk_summary, self.actor, done=self._show_summary, group="desk-summary",
                           exclusive=True)
