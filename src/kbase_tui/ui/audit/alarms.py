@@ -70,6 +70,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
             table.add_row(who, Text(role_label(alarm.role)), Text(kind_label(alarm.kind)),
                           Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
                           Text(show_datetime(alarm.raised_at)), Text(show_datetime(alarm.last_at)), key=str(alarm.id))
+        table.display = bool(self.alarms)  # no empty header row taking a line on the desk
         title = Text()
         if self.alarms:
             title.append(_("Security alarms: {n}").format(n=len(self.alarms)), style="bold red")
