@@ -21,16 +21,15 @@ from kbase_tui.i18n import _, pgettext
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount
+from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import short_date
-
-PAGE = 100
 
 
 def _day(value) -> str:
     return short_date(value.astimezone().date()) if value else ""
 
 
-class LostList(KbaseScreen):
+class LostList(PagedList, KbaseScreen):
     CSS_PATH = "accounts.tcss"
     HELP = _(
         "Lost clients: no order for longer than their usual interval allows, or marked lost by the account "
@@ -167,15 +166,6 @@ class LostList(KbaseScreen):
         self.manager_index = self.manager_index + 1 if self.manager_index + 1 < len(self.managers) else -1
         self.page_offset = 0
         self._show_summary()
-        self.reload()
-
-    def action_page(self, delta: int) -> None:
-        if self.page is None:
-            return
-        offset = self.page_offset + delta * PAGE
-        if offset < 0 or offset >= max(self.page.total, 1):
-            return
-        self.page_offset = offset
         self.reload()
 
     @on(DataTable.RowSelected)

@@ -21,9 +21,8 @@ from kbase_tui.i18n import _, pgettext
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount
+from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import class_text, name_text, next_purchase_text, short_date
-
-PAGE = 100
 
 
 def month_bounds(today: date) -> tuple[date, date]:
@@ -32,7 +31,7 @@ def month_bounds(today: date) -> tuple[date, date]:
     return start, end
 
 
-class AccountsSupervisorView(KbaseScreen):
+class AccountsSupervisorView(PagedList, KbaseScreen):
     CSS_PATH = "accounts.tcss"
     HELP = _(
         "All accounts by account manager. Above: each manager's clients, active and lost, revenue, follow-ups "
@@ -178,15 +177,6 @@ class AccountsSupervisorView(KbaseScreen):
         self.manager_index = self.manager_index + 1 if self.manager_index + 1 < len(self.managers) else -1
         self.page_offset = 0
         self._show_summary()
-        self.reload()
-
-    def action_page(self, delta: int) -> None:
-        if self.page is None:
-            return
-        offset = self.page_offset + delta * PAGE
-        if offset < 0 or offset >= max(self.page.total, 1):
-            return
-        self.page_offset = offset
         self.reload()
 
     @on(DataTable.RowSelected, "#sv-accounts")

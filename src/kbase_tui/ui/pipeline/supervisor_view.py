@@ -20,11 +20,10 @@ from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount, show_date, show_datetime
+from ..widgets.paging import PAGE, PagedList
 
-PAGE = 100
 
-
-class PipelineSupervisorView(KbaseScreen):
+class PipelineSupervisorView(PagedList, KbaseScreen):
     CSS_PATH = "pipeline.tcss"
     HELP = _(
         "All open deals of all first-sale managers, the longest without activity first. "
@@ -169,15 +168,6 @@ class PipelineSupervisorView(KbaseScreen):
     def action_toggle_stale(self) -> None:
         self.stale_only = not self.stale_only
         self.page_offset = 0
-        self.reload()
-
-    def action_page(self, delta: int) -> None:
-        if self.page is None:
-            return
-        offset = self.page_offset + delta * PAGE
-        if offset < 0 or offset >= max(self.page.total, 1):
-            return
-        self.page_offset = offset
         self.reload()
 
     # --- actions ------------------------------------------------------------------------------
