@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from .activity import Draft, FollowUpTask, Interaction, InteractionKind, TaskKind
-from .audit import AuditEvent, AuditHead, SecurityAlarm
+from .audit import AuditEvent, AuditHead, RateCounter, SecurityAlarm
 from .base import EPOCH, utcnow
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
@@ -15,6 +15,6 @@ metadata = SQLModel.metadata
 __all__ = [
     "AuditEvent", "AuditHead", "CallOutcome", "CallScript", "Category", "ClientOrder", "Company",
     "Contact", "Deal", "DealStatus", "Draft", "EPOCH", "FollowUpTask", "Interaction", "InteractionKind",
-    "Phone", "PipelineStage", "Reason", "Refusal", "RefusalDecision", "Role", "SecurityAlarm", "Setting", "Stage",
+    "Phone", "PipelineStage", "RateCounter", "Reason", "Refusal", "RefusalDecision", "Role", "SecurityAlarm", "Setting", "Stage",
     "Target", "TaskKind", "User", "metadata", "utcnow",
 ]

@@ -70,3 +70,21 @@ class SecurityAlarm(SQLModel, table=True):
     closed_at: Optional[datetime] = None
     closed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     resolution: str = Field(default="", max_length=16)  # dismissed | locked
+
+
+class RateCounter(SQLModel, table=True):
+    """How many times a user did one thing in the current and the previous fixed window.
+
+    Lead claims per minute are checked on every claim: counting the audit log's
+    events of the last minute grows with the rate being measured, this row does
+    not (a sliding-window estimate from two fixed windows).
+    """
+
+    __tablename__ = "rate_counter"
+    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree, not two: one page less per claim
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    kind: str = Field(max_length=24, primary_key=True)  # lead_claims
+    window_no: int = 0  # epoch seconds // window length
+    hits: int = 0  # in window window_no
+    prev_hits: int = 0  # in window window_no - 1

@@ -10,10 +10,12 @@
 - The supervisor dismisses the alarm (the delay ends) or locks the user
   (disables the account: the next action is refused).
 
-Counts come from the audit log (`card_opened`, `lead_claimed` by the user),
-which the index (actor, at) serves.  Services call `check_card_view` /
-`check_lead_claim` inside their transaction, after the access check and
-before the action.
+Card views are counted from the audit log (`card_opened` by the user, served
+by the index (actor, at)); lead claims, checked on every claim at whatever
+rate a scraper manages, in one `rate_counter` row per user: a sliding-window
+estimate from this minute's and the last minute's counts, so the check costs
+the same at any rate.  Services call `check_card_view` / `check_lead_claim`
+inside their transaction, after the access check and before the action.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
-from kbase_tui.models import AuditEvent, Role, SecurityAlarm, User, utcnow
+from kbase_tui.models import AuditEvent, RateCounter, Role, SecurityAlarm, User, utcnow
 
 from . import audit, reference
-from .db import Database
+from .db import Database, LeanTx
 from .dto import Actor
 from .errors import AccessDenied, KbaseError, NotFound
 from .policy import Capability, is_local, may, require_active_user
@@ -53,10 +55,6 @@ def _card_limit(session: Session, role: str) -> int:
     if isinstance(value, dict):
         return int(value.get(role, 0) or 0)
     return int(value or 0)
-
-
-def _lead_limit(session: Session) -> int:
-    return int(reference.get_setting_cached(session, "security.leads_per_minute") or 0)
 
 
 _ALARMS = SecurityAlarm.__table__
@@ -140,9 +138,72 @@ def check_card_view(session: Session, actor: Actor) -> None:
     _check(session, actor, CARD_VIEWS, "card_opened", timedelta(hours=1), _card_limit(session, actor.role))
 
 
-def check_lead_claim(session: Session, actor: Actor) -> None:
-    """Call before a new lead is claimed (in the same transaction); SlowDown while throttled."""
-    _check(session, actor, LEAD_CLAIMS, "lead_claimed", timedelta(minutes=1), _lead_limit(session))
+LEAD_WINDOW_SECONDS = 60
+_THROTTLE_SQL = (
+    "SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = :kind AND closed_at IS NULL "
+    "ORDER BY id DESC LIMIT 1"
+)
+_COUNT_SQL = (
+    "INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) VALUES (:me, :kind, :window_no, 1, 0) "
+    "ON CONFLICT (user_id, kind) DO UPDATE SET "
+    "prev_hits = CASE WHEN rate_counter.window_no = :window_no THEN rate_counter.prev_hits "
+    "WHEN rate_counter.window_no = :window_no - 1 THEN rate_counter.hits ELSE 0 END, "
+    "hits = CASE WHEN rate_counter.window_no = :window_no THEN rate_counter.hits + 1 ELSE 1 END, "
+    "window_no = :window_no RETURNING hits, prev_hits"
+)
+_OPEN_ALARM_SQL = (
+    "SELECT id FROM security_alarm WHERE user_id = :me AND kind = :kind AND closed_at IS NULL "
+    "ORDER BY id DESC LIMIT 1"
+)
+_RAISE_SQL = (
+    'INSERT INTO security_alarm (user_id, kind, raised_at, last_at, observed, "limit", excess, throttle_until, '
+    "resolution) VALUES (:me, :kind, :now, :now, :observed, :limit, 1, :until, '') RETURNING id"
+)
+_RAISE_AGAIN_SQL = (
+    'UPDATE security_alarm SET excess = excess + 1, "limit" = :limit, last_at = :now, '
+    "observed = CASE WHEN observed > :observed THEN observed ELSE :observed END WHERE id = :id RETURNING excess"
+)
+_THROTTLE_UNTIL_SQL = "UPDATE security_alarm SET throttle_until = :until WHERE id = :id"
+
+
+def claims_in_last_window(hits: int, prev_hits: int, now: datetime) -> int:
+    """This window's claims plus the part of the last window still inside the sliding minute."""
+    elapsed = (now.timestamp() % LEAD_WINDOW_SECONDS) / LEAD_WINDOW_SECONDS
+    return math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
+
+
+def check_lead_claim(tx: LeanTx, database_name: str, actor: Actor, now: datetime) -> None:
+    """Call before a new lead is claimed, in the claim's lean transaction; SlowDown while throttled.
+
+    The claim itself goes ahead when it crosses the limit: the alarm is raised (or its delay
+    doubled) and the *next* claim waits.
+    """
+    limit = int(reference.get_setting_lean(tx, database_name, "security.leads_per_minute") or 0)
+    if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
+        return
+    until = tx.as_datetime(tx.scalar(_THROTTLE_SQL, {"me": actor.id, "kind": LEAD_CLAIMS}))
+    if until is not None and until > now:
+        raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
+    window_no = int(now.timestamp() // LEAD_WINDOW_SECONDS)
+    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": LEAD_CLAIMS, "window_no": window_no})
+    count = claims_in_last_window(hits, prev_hits, now)
+    if count <= limit:
+        return
+    params = {"me": actor.id, "kind": LEAD_CLAIMS, "now": now, "observed": count, "limit": limit}
+    alarm_id = tx.scalar(_OPEN_ALARM_SQL, params)
+    if alarm_id is None:
+        params["until"] = now + delay_for(1)
+        alarm_id = tx.scalar(_RAISE_SQL, params)
+        audit.append(tx, database_name, actor, "alarm_raised", "user", actor.id, kind=LEAD_CLAIMS, count=count,
+                     limit=limit, alarm_id=alarm_id)
+    else:
+        excess = tx.scalar(_RAISE_AGAIN_SQL, {**params, "id": alarm_id})
+        tx.execute(_THROTTLE_UNTIL_SQL, {"id": alarm_id, "until": now + delay_for(excess)})
+
+
+_FORGET_COUNT = RateCounter.__table__.delete().where(
+    RateCounter.__table__.c.user_id == bindparam("user_id"), RateCounter.__table__.c.kind == bindparam("kind")
+)
 
 
 # --- the supervisor's side -------------------------------------------------------------
@@ -202,6 +263,8 @@ def dismiss(db: Database, actor: Actor, alarm_id: int) -> None:
         alarm.closed_by_id = actor.id
         alarm.resolution = "dismissed"
         alarm.throttle_until = None
+        # Found harmless: count afresh from now (card views count from the dismissal on).
+        session.connection().execute(_FORGET_COUNT, {"user_id": alarm.user_id, "kind": alarm.kind})
         audit.record(session, actor, "alarm_dismissed", "user", alarm.user_id, alarm_id=alarm.id, kind=alarm.kind)
 
 

@@ -13,7 +13,6 @@ the key.  Chains begun before the chain id existed keep their URL-named key.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac as hmac_lib
 import json
 import os
@@ -22,14 +21,14 @@ from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, AuditHead, Company, User, utcnow
 
 from . import keystore
-from .db import Database
+from .db import Database, LeanTx
 from .dto import Actor
 from .errors import KbaseError
 from .policy import Capability, require, require_active_user
@@ -92,7 +91,7 @@ def _content(event: AuditEvent) -> bytes:
 
 
 def compute_hmac(key: bytes, event: AuditEvent) -> str:
-    return hmac_lib.new(key, _content(event), hashlib.sha256).hexdigest()
+    return hmac_lib.digest(key, _content(event), "sha256").hex()  # one-shot: the C fast path
 
 
 def _company_of(entity: str, entity_id: int | None, detail: dict) -> int | None:
@@ -102,37 +101,34 @@ def _company_of(entity: str, entity_id: int | None, detail: dict) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-_HEAD = AuditHead.__table__
-_EVENTS = AuditEvent.__table__
-# Built once: a statement constructed per call costs more than running it.
-_INSERT_EVENT = _EVENTS.insert()
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
-    last_event_id=bindparam("event_id"), last_hmac=bindparam("event_hmac")
+# Plain SQL on the driver's cursor (db.LeanTx): every claim and card view appends an event,
+# so this is on the hot path, and one driver call per statement is what it costs.
+_SELECT_HEAD_SQL = "SELECT last_event_id, last_hmac, chain_id FROM audit_head WHERE id = 1"
+_NEW_HEAD_SQL = (
+    "INSERT INTO audit_head (id, last_event_id, last_hmac, chain_id) VALUES (1, 0, '', :chain_id) "
+    "ON CONFLICT DO NOTHING"
 )
-_NEXT_ID = select(func.coalesce(func.max(_EVENTS.c.id), 0) + 1)
-_SELECT_HEAD = (
-    select(_HEAD.c.last_event_id, _HEAD.c.last_hmac, _HEAD.c.chain_id).where(_HEAD.c.id == 1).with_for_update()
+_NAME_CHAIN_SQL = "UPDATE audit_head SET chain_id = :chain_id WHERE id = 1"
+_MAX_ID_SQL = "SELECT max(id) FROM audit_event"
+_INSERT_EVENT_SQL = (
+    "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address, "
+    "prev_hmac, hmac, company_id) VALUES (:id, :at, :actor, :actor_id, :action, :entity, :entity_id, :detail, "
+    ":client_address, :prev_hmac, :hmac, :company_id)"
 )
+_MOVE_HEAD_SQL = "UPDATE audit_head SET last_event_id = :event_id, last_hmac = :event_hmac WHERE id = 1"
 
 
-def _locked_head(session: Session):
-    """The chain's head row, locked until the transaction ends (one linear chain)."""
-    conn = session.connection()
-    head = conn.execute(_SELECT_HEAD).one_or_none()
+def _locked_head(tx: LeanTx) -> tuple[int, str, str]:
+    """The chain's head row (last id, last HMAC, chain id), locked until the transaction ends."""
+    select_head = _SELECT_HEAD_SQL if tx.is_sqlite else _SELECT_HEAD_SQL + " FOR UPDATE"
+    head = tx.one(select_head)
     if head is None:
         # The very first event: two first writers must not both insert the head.
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        conn.execute(
-            insert(_HEAD).values(id=1, last_event_id=0, last_hmac="", chain_id=secrets.token_hex(16))
-            .on_conflict_do_nothing()
-        )
-        head = conn.execute(_SELECT_HEAD).one()
-    elif not head.chain_id and not head.last_hmac:
-        conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(chain_id=secrets.token_hex(16)))
-        head = conn.execute(_SELECT_HEAD).one()  # an empty chain: name its key by a new id
+        tx.execute(_NEW_HEAD_SQL, {"chain_id": secrets.token_hex(16)})
+        head = tx.one(select_head)
+    elif not head[2] and not head[1]:
+        tx.execute(_NAME_CHAIN_SQL, {"chain_id": secrets.token_hex(16)})
+        head = tx.one(select_head)  # an empty chain: name its key by a new id
     return head
 
 
@@ -144,32 +140,45 @@ def record(
     entity_id: int | None = None,
     **detail: object,
 ) -> None:
-    """Append one event in the caller's transaction (it commits or rolls back with it).
+    """Append one event in the caller's transaction (it commits or rolls back with it)."""
+    session.flush()  # pending ORM changes first: the event must follow what it records
+    bind = session.get_bind()
+    tx = LeanTx(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite")
+    append(tx, bind.url.render_as_string(hide_password=True), actor, action, entity, entity_id, **detail)
 
-    Core statements, not the ORM: every claim and card view writes one, so this is
-    on the hot path.  With the head row locked, the next id is the head's last id + 1,
-    so the HMAC can be computed before the single INSERT (and ids stay gapless).
+
+def append(
+    tx: LeanTx,
+    database_name: str,
+    actor: Actor | str,
+    action: str,
+    entity: str = "",
+    entity_id: int | None = None,
+    **detail: object,
+) -> None:
+    """Append one event inside *tx*'s transaction; *database_name* names the key of chains without an id.
+
+    With the head row locked, the next id is the head's last id + 1, so the HMAC can be
+    computed before the single INSERT (and ids stay gapless).
     """
     if isinstance(actor, Actor):
         name, actor_id, address = actor.username, actor.id, actor.client_address or client_address()
     else:
         name, actor_id, address = actor, None, client_address()
-    session.flush()  # pending ORM changes first: the event must follow what it records
-    head = _locked_head(session)
-    key = _cached_key(_key_ref_of(session, head.chain_id))
+    last_id, last_hmac, chain_id = _locked_head(tx)
+    key = _cached_key(f"chain:{chain_id}" if chain_id else database_name)
     # Normally the head's last id + 1; past any row planted behind the head's back, so a
     # forged event can be found by verify but can never block the next genuine one.
-    next_id = session.connection().execute(_NEXT_ID).scalar_one()
+    highest = tx.scalar(_MAX_ID_SQL) or 0
     event = SimpleNamespace(
-        id=max(head.last_event_id, next_id - 1) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action, entity=entity,
-        entity_id=entity_id,
+        id=max(last_id, highest) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action,
+        entity=entity, entity_id=entity_id,
         detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
-        client_address=address, prev_hmac=head.last_hmac, company_id=_company_of(entity, entity_id, detail),
+        client_address=address, prev_hmac=last_hmac, company_id=_company_of(entity, entity_id, detail),
     )
     event.hmac = compute_hmac(key, event)
-    conn = session.connection()
-    conn.execute(_INSERT_EVENT, vars(event))
-    conn.execute(_MOVE_HEAD, {"event_id": event.id, "event_hmac": event.hmac})
+    tx.execute(_INSERT_EVENT_SQL, vars(event))
+    tx.execute(_MOVE_HEAD_SQL, {"event_id": event.id, "event_hmac": event.hmac})
 
 
 # --- verification -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Role, Stage, User, utcnow
 
+from .db import LeanTx
 from .dto import Actor
 from .errors import AccessDenied, NotFound
 
@@ -96,7 +97,22 @@ def require_active_user(session: Session, actor: Actor) -> None:
     if is_local(actor):
         return
     row = session.connection().execute(_ACTIVE_USER, {"user_id": actor.id}).first() if actor.id is not None else None
-    if row is None or row.disabled or row.role != actor.role:
+    _refuse_unless_active(row, actor)
+
+
+_ACTIVE_USER_SQL = "SELECT disabled, role FROM user_account WHERE id = :user_id"
+
+
+def require_active_user_lean(tx: LeanTx, actor: Actor) -> None:
+    """`require_active_user` inside a lean transaction (db.LeanTx: the claim's hot path)."""
+    if is_local(actor):
+        return
+    row = tx.one(_ACTIVE_USER_SQL, {"user_id": actor.id}) if actor.id is not None else None
+    _refuse_unless_active(row, actor)
+
+
+def _refuse_unless_active(row, actor: Actor) -> None:
+    if row is None or row[0] or row[1] != actor.role:
         raise AccessDenied(_("Your account is disabled or its role has changed; sign in again."))
 
 

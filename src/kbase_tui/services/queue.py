@@ -63,7 +63,7 @@ from .clients import write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
-from .policy import Capability, require, require_active_user, require_company
+from .policy import Capability, require, require_active_user, require_active_user_lean, require_company
 from .text import clean_input
 
 SPECIAL_OFFER_RANK = 10
@@ -222,83 +222,50 @@ def local_day_start(now: datetime | None = None) -> datetime:
     return datetime.combine(local.date(), time.min, tzinfo=local_tz())
 
 
-def _in_queue_sql(db_dialect: str) -> str:
-    # Spelled as in the partial index so the planner uses it (SQLite: `in_queue = 1`).
-    return "in_queue = 1" if db_dialect == "sqlite" else "in_queue"
+_STATEMENTS: dict[bool, dict[str, str]] = {}
 
 
-_STATEMENTS: dict[str, dict[str, object]] = {}
-
-
-def _statements(dialect: str) -> dict[str, object]:
-    """The claim statements for one dialect, compiled once (text with typed parameters).
+def _statements(sqlite: bool) -> dict[str, str]:
+    """The claim statements for one dialect: plain SQL for db.LeanTx, built once.
 
     On SQLite each names its index (INDEXED BY): after ANALYZE an all-NULL column such as
     held_by_id looks useless to the planner, which would then scan a million rows.
     """
-    cached = _STATEMENTS.get(dialect)
+    cached = _STATEMENTS.get(sqlite)
     if cached is not None:
         return cached
-    in_queue = _in_queue_sql(dialect)
-    sqlite = dialect == "sqlite"
+    # Spelled as in the partial index so the planner uses it (SQLite: `in_queue = 1`).
+    in_queue = "in_queue = 1" if sqlite else "in_queue"
     lock = "" if sqlite else " FOR UPDATE SKIP LOCKED"
 
     def via(index: str) -> str:
         return f"company INDEXED BY {index}" if sqlite else "company"
 
-    ts = DateTime(timezone=True)
-    typed = [
-        bindparam("me", type_=Integer()), bindparam("now", type_=ts), bindparam("until", type_=ts),
-    ]
-    held = text(
-        f"SELECT id FROM {via('ix_company_held_by_id')} WHERE held_by_id = :me AND held_until >= :now "
-        f"AND {in_queue} ORDER BY held_until DESC LIMIT 1"
-    ).bindparams(bindparam("me", type_=Integer()), bindparam("now", type_=ts))
-    extend = text("UPDATE company SET held_until = :until WHERE id = :id").bindparams(
-        bindparam("until", type_=ts), bindparam("id", type_=Integer())
-    )
-    callback = text(
-        "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-        f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
-        f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
-        f"ORDER BY callback_at, id LIMIT 1{lock}) RETURNING id"
-    ).bindparams(*typed)
-    shared = text(
-        "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-        f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
-        "AND (held_until IS NULL OR held_until < :now) "
-        "AND (not_before IS NULL OR not_before <= :now) "
-        "AND (shelved_until IS NULL OR shelved_until <= :now) "
-        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
-        "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
-        f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}) RETURNING id"
-    ).bindparams(*typed, bindparam("grace_cut", type_=ts))
-    cached = {"held": held, "extend": extend, "callback": callback, "shared": shared}
-    _STATEMENTS[dialect] = cached
+    cached = {
+        "held": (
+            f"SELECT id FROM {via('ix_company_held_by_id')} WHERE held_by_id = :me AND held_until >= :now "
+            f"AND {in_queue} ORDER BY held_until DESC LIMIT 1"
+        ),
+        "extend": "UPDATE company SET held_until = :until WHERE id = :id",
+        "callback": (
+            "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
+            f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
+            f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
+            f"ORDER BY callback_at, id LIMIT 1{lock}) RETURNING id"
+        ),
+        "shared": (
+            "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
+            f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
+            "AND (held_until IS NULL OR held_until < :now) "
+            "AND (not_before IS NULL OR not_before <= :now) "
+            "AND (shelved_until IS NULL OR shelved_until <= :now) "
+            "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
+            "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
+            f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}) RETURNING id"
+        ),
+    }
+    _STATEMENTS[sqlite] = cached
     return cached
-
-
-def _claim(session: Session, actor: Actor, now: datetime) -> ClaimedLead | None:
-    dialect = session.get_bind().dialect.name
-    sql = _statements(dialect)
-    conn = session.connection()
-    until = now + _lease(session)
-    held = conn.execute(sql["held"], {"me": actor.id, "now": now}).scalar()
-    if held is not None:
-        conn.execute(sql["extend"], {"until": until, "id": held})
-        return ClaimedLead(held, until, "held")
-    # A new claim: taking leads much faster than calls can be made raises an alarm and
-    # slows the caller down (coming back to the held lead above is not counted).
-    alarms.check_lead_claim(session, actor)
-    params = {"me": actor.id, "now": now, "until": until}
-    got = conn.execute(sql["callback"], params).scalar()
-    if got is not None:
-        return ClaimedLead(got, until, "callback")
-    params["grace_cut"] = now - _grace(session)
-    got = conn.execute(sql["shared"], params).scalar()
-    if got is not None:
-        return ClaimedLead(got, until, "queue")
-    return None
 
 
 # --- taking leads ----------------------------------------------------------------------------
@@ -307,16 +274,37 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
     """Hold the next lead for *actor* (atomic across processes); QueueEmpty when none is waiting.
 
     A caller holds at most one lead: claiming while holding one returns it (lease renewed).
+    Every press of "next lead" runs this, so it is one lean transaction (db.LeanTx): the
+    same rules as everywhere (active user, anti-scraping check, audit event), each one
+    statement straight to the driver.
     """
-    with db.write() as session:
-        _caller(session, actor)
+    require(actor, Capability.WORK_QUEUE)
+    name = db.name
+    with db.lean_write() as tx:
+        require_active_user_lean(tx, actor)
         now = utcnow()
-        claimed = _claim(session, actor, now)
-        if claimed is None:
+        sql = _statements(tx.is_sqlite)
+        lease = timedelta(minutes=float(reference.get_setting_lean(tx, name, "queue.lease_minutes")))
+        until = now + lease
+        held = tx.scalar(sql["held"], {"me": actor.id, "now": now})
+        if held is not None:  # coming back to the lead already held: renewed, not counted again
+            tx.execute(sql["extend"], {"until": until, "id": held})
+            return ClaimedLead(held, until, "held")
+        # A new claim: taking leads much faster than calls can be made raises an alarm and
+        # slows the caller down.
+        alarms.check_lead_claim(tx, name, actor, now)
+        params = {"me": actor.id, "now": now, "until": until}
+        source = "callback"
+        got = tx.scalar(sql["callback"], params)
+        if got is None:
+            grace = timedelta(minutes=float(reference.get_setting_lean(tx, name, "queue.callback_grace_minutes")))
+            params["grace_cut"] = now - grace
+            source = "queue"
+            got = tx.scalar(sql["shared"], params)
+        if got is None:
             raise QueueEmpty()
-        if claimed.source != "held":
-            audit.record(session, actor, "lead_claimed", "company", claimed.company_id, source=claimed.source)
-        return claimed
+        audit.append(tx, name, actor, "lead_claimed", "company", got, source=source)
+        return ClaimedLead(got, until, source)
 
 
 def renew_lease(db: Database, actor: Actor, company_id: int) -> datetime:

@@ -10,7 +10,7 @@ import functools
 import json
 from time import monotonic
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from kbase_tui import paths
 from kbase_tui.i18n import current_language
 from kbase_tui.models import CallOutcome, CallScript, PipelineStage, Reason, Setting, utcnow
+
+from .db import LeanTx
 
 
 @functools.cache
@@ -77,13 +79,29 @@ def get_setting_cached(session: Session, key: str) -> Any:
     For the hot paths (every lead claim, every card view): a change made in another
     process applies within SETTINGS_TTL seconds; one made in this process at once.
     """
-    url = str(session.get_bind().url)
-    hit = _settings_cache.get((url, key))
+    return _cached(str(session.get_bind().url), key, lambda: get_setting(session, key))
+
+
+_SETTING_SQL = "SELECT value FROM setting WHERE key = :key"
+
+
+def get_setting_lean(tx: LeanTx, database_name: str, key: str) -> Any:
+    """`get_setting_cached` inside a lean transaction (db.LeanTx); *database_name* is str(engine.url)."""
+
+    def load() -> Any:
+        value = tx.scalar(_SETTING_SQL, {"key": key})
+        return json.loads(value) if value is not None else shipped_defaults()["settings"][key]
+
+    return _cached(database_name, key, load)
+
+
+def _cached(database_name: str, key: str, load: Callable[[], Any]) -> Any:
+    hit = _settings_cache.get((database_name, key))
     moment = monotonic()
     if hit is not None and moment - hit[0] < SETTINGS_TTL:
         return hit[1]
-    value = get_setting(session, key)
-    _settings_cache[(url, key)] = (moment, value)
+    value = load()
+    _settings_cache[(database_name, key)] = (moment, value)
     return value
 
 
