@@ -26,11 +26,12 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
 
 
@@ -414,7 +415,7 @@ class CloserBoard(KbaseScreen):
         columns = HorizontalScroll(id="board-columns")
         columns.can_focus = False  # the focus goes straight to a column's cards
         yield columns
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Pipeline")
