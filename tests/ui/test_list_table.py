@@ -9,8 +9,6 @@ from textual.widgets import DataTable
 
 from kbase_tui.ui.widgets.table import ListTable
 
-
-
 CELLS = [
     Text("ООО «Ромашка 12»", style="bold red"),
     Text("Москва"),

@@ -44,8 +44,7 @@ class ListTable(DataTable):
             for column, cell in zip(columns, cells):
                 plain = cell.plain
                 width = max((cell_len(line) for line in plain.splitlines()), default=0) if plain else 0
-                if width > column.content_width:
-                    column.content_width = width
+                column.content_width = max(column.content_width, width)
         super()._update_dimensions(others)
 
     def _render_cell(
