@@ -6,6 +6,7 @@ because importing SQLAlchemy costs more than painting (FACTS.md).
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING, Iterable
 
@@ -107,6 +108,7 @@ class KbaseApp(App[None]):
         screen = home_screen_for(actor.role)
         # The login screen stays at the bottom of the stack: log out pops back to it.
         self.push_screen(screen)
+        self.call_after_refresh(self._freeze_heap)
         self.run_worker(lambda: self._offer_leftover_drafts(actor), thread=True, group="drafts", exit_on_error=False)
         from time import monotonic
 
@@ -114,6 +116,35 @@ class KbaseApp(App[None]):
 
         self.last_key_at = monotonic()
         self.run_worker(lambda: load_idle_limit(self, actor), thread=True, group="idle", exit_on_error=False)
+
+    # Young-generation threshold of the cyclic garbage collector while signed in (Python's default: 700).
+    GC_THRESHOLDS = (10_000, 10, 10)
+    _default_gc_thresholds: tuple[int, int, int] | None = None
+
+    def _freeze_heap(self) -> None:
+        """Keep the cyclic garbage collector's pauses off the screens of a signed-in session.
+
+        Once the home screen is up the heap holds Textual, SQLAlchemy, the models, the services and
+        the home screen: several hundred thousand objects that live as long as the session.  Left
+        in the oldest generation, every full collection walked them all, a 100-130 ms pause on the
+        event loop that landed in the middle of opening a screen; `gc.freeze` takes them out of the
+        collector's sight (it only moves list heads, so it costs nothing here).  And a list screen
+        allocates fast (Rich segments, styles and strips for every cell drawn): with the default
+        threshold of 700 a young collection ran every few milliseconds, 360 collections and 200-350 ms
+        over 30 page-downs of the refusal list; at 10,000 about 20, 60 ms (docs/performance.md).
+        Logging out unfreezes (`action_logout`), so a signed-out session's screens can be collected.
+        """
+        if self._default_gc_thresholds is None:
+            self._default_gc_thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(*self.GC_THRESHOLDS)
+
+    def on_unmount(self) -> None:
+        # The app is gone: what it froze may be collected, with the usual thresholds (this matters
+        # where apps come and go in one process, as in the tests).
+        gc.unfreeze()
+        if self._default_gc_thresholds is not None:
+            gc.set_threshold(*self._default_gc_thresholds)
 
     def _offer_leftover_drafts(self, actor: "Actor") -> None:
         """Text typed before a dropped connection is offered back right after sign-in."""
@@ -143,6 +174,7 @@ class KbaseApp(App[None]):
         if len(self.screen_stack) == 2:
             self.pop_screen()
         apply_language(self, self.default_language)
+        gc.unfreeze()  # the next sign-in freezes its own session (_freeze_heap)
         if not isinstance(self.screen, LoginScreen):
             self.push_screen(LoginScreen())
         else:

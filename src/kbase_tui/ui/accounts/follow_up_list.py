@@ -16,12 +16,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_datetime
+from ..widgets.table import ListTable
 
 PAGE = 100
 PREFETCH = 10  # fetch the next page when the cursor is this close to the end
@@ -123,9 +125,9 @@ class FollowUpList(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="fu-summary")
-        yield DataTable(id="fu-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="fu-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fu-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Follow-ups")

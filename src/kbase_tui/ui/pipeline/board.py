@@ -26,11 +26,12 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
 
 
@@ -414,7 +415,7 @@ class CloserBoard(KbaseScreen):
         columns = HorizontalScroll(id="board-columns")
         columns.can_focus = False  # the focus goes straight to a column's cards
         yield columns
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Pipeline")
@@ -476,19 +477,25 @@ class CloserBoard(KbaseScreen):
 
         container = self.query_one("#board-columns", HorizontalScroll)
         existing = {w.code: w for w in container.query(StageList)}
+        fresh: list[StageList] = []
         if list(existing) != [c.code for c in board.columns]:
             await container.remove_children()
             width = self._column_width(len(board.columns))
-            lists = [StageList(column.code, classes="stage-list") for column in board.columns]
-            for stage_list in lists:
+            fresh = [StageList(column.code, classes="stage-list") for column in board.columns]
+            for stage_list, column in zip(fresh, board.columns):
                 stage_list.styles.width = width
-            await container.mount_all(lists)
-            existing = {w.code: w for w in lists}
+                # The cards go in before the columns are mounted, so the columns' first paint shows
+                # them: filled after mounting, the board was laid out and painted twice (issue 8).
+                stage_list.set_deals(column.deals, column.count, keep=self._follow)
+                stage_list.set_heading(column.label, column.total, column.overdue)
+            await container.mount_all(fresh)
+            existing = {w.code: w for w in fresh}
         target: StageList | None = None
         for column in board.columns:
             widget = existing[column.code]
-            widget.set_deals(column.deals, column.count, keep=self._follow)
-            widget.set_heading(column.label, column.total, column.overdue)
+            if not fresh:
+                widget.set_deals(column.deals, column.count, keep=self._follow)
+                widget.set_heading(column.label, column.total, column.overdue)
             if self._follow is not None and any(d.id == self._follow for d in column.deals):
                 target = widget
         if target is not None:

@@ -13,13 +13,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import N_, _
 
 from ..audit.alarms import AlarmsPanel
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
 DESTINATIONS: list[tuple[str, str, str, str]] = [
@@ -84,7 +85,7 @@ class SupervisorDesk(KbaseScreen):
               for key, name, label, _t in DESTINATIONS),
             id="desk-menu",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Supervisor's desk")

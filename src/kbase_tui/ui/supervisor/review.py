@@ -13,12 +13,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.reactive import reactive
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
+from ..widgets.table import ListTable
 from .dialogs import ConfirmDialog, OfferDialog, RefusalFilterDialog, ShelveDialog
 
 PAGE = 200
@@ -54,6 +57,15 @@ class RefusalReview(KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="supervisor.review.help"),
     ]
 
+    # True while a page is on its way (tests and benchmarks/screens.py wait on it).  Textual's own
+    # `loading` would cover the whole screen with a LoadingIndicator and repaint it, twice for every
+    # page fetched while the supervisor pages down, hiding rows that stay usable meanwhile; here it
+    # is only a flag, and the status line says how many rows are loaded.
+    loading = reactive(False, repaint=False)
+
+    def _watch_loading(self, loading: bool) -> None:
+        pass
+
     def __init__(self, *, today: date | None = None) -> None:
         from kbase_tui.services.refusals import RefusalFilter
 
@@ -69,9 +81,9 @@ class RefusalReview(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="review-filters")
-        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="review-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Refusal review")

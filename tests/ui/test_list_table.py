@@ -1,0 +1,105 @@
+"""ListTable draws every cell exactly as DataTable does (ui/widgets/table.py), only cheaper."""
+
+from __future__ import annotations
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from kbase_tui.ui.widgets.table import ListTable
+
+CELLS = [
+    Text("ООО «Ромашка 12»", style="bold red"),
+    Text("Москва"),
+    Text("12 345,00", justify="right"),
+    Text(""),
+    Text("✓", style="bold"),
+    Text("一二三四五六七八九十 wide and long enough to be cut", style="green"),
+    Text("😀 emoji"),
+    Text.assemble(("a", "bold"), ("b", "italic red"), "c"),
+    Text("ellipsis cut " * 5, overflow="ellipsis"),
+    Text("center", justify="center"),
+    "[b]markup[/b] string",
+    None,
+    12.5,
+    Text("tab\there"),
+    Text("trailing spaces   ", style="underline"),
+    Text("left and cut here", justify="left", overflow="crop"),
+    Text("right but longer than the cell", justify="right", style="on blue"),
+    Text("exactly9!"),
+    Text("no end", end=""),
+    Text.from_markup("[bold]Рога[/] и [i red]Копыта[/]"),
+    Text("wrap me please", no_wrap=False),
+    Text("full justify", justify="full"),
+]
+
+
+class Tables(App):
+    def __init__(self, table_class: type[DataTable]) -> None:
+        super().__init__()
+        self.table_class = table_class
+
+    def compose(self) -> ComposeResult:
+        yield self.table_class(zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("✓", key="sel", width=1)
+        table.add_column("Fixed", key="fixed", width=9)
+        table.add_column("Auto", key="auto")
+        for n, cell in enumerate(CELLS):
+            table.add_row(Text(" "), cell, cell, key=str(n))
+        table.add_row("x", Text("two\nlines"), "y", key="tall", height=None)
+
+
+async def draw_every_cell(table_class: type[DataTable], cursor_type: str, *, focused: bool = True,
+                          changed: bool = False) -> dict:
+    """Every cell of the table, drawn with and without the cursor and the hover, by (row, column, ...)."""
+    app = Tables(table_class)
+    async with app.run_test(size=(100, 60)) as pilot:
+        table = app.query_one(DataTable)
+        table.cursor_type = cursor_type
+        table.move_cursor(row=2, column=1)
+        if not focused:
+            table.blur()
+        if changed:
+            table.update_cell("0", "sel", Text("✓", style="bold"))
+        await pilot.pause()
+        base = table.rich_style
+        drawn = {"widths": [c.content_width for c in table.ordered_columns], "size": table.virtual_size,
+                 "heights": [r.height for r in table.ordered_rows]}
+        for row in range(-1, table.row_count):
+            for column in range(len(table.columns)):
+                width = table.ordered_columns[column].get_render_width(table)
+                for cursor in (False, True):
+                    for hover in (False, True):
+                        drawn[row, column, cursor, hover] = table._render_cell(row, column, base, width, cursor, hover)
+        return drawn
+
+
+@pytest.mark.parametrize("focused", [True, False])
+@pytest.mark.parametrize("cursor_type", ["row", "cell"])
+async def test_every_cell_draws_the_same_as_in_datatable(cursor_type, focused):
+    expected = await draw_every_cell(DataTable, cursor_type, focused=focused)
+    got = await draw_every_cell(ListTable, cursor_type, focused=focused)
+    assert got.keys() == expected.keys()
+    assert got["widths"] == expected["widths"] and got["size"] == expected["size"]
+    for key in expected:
+        assert got[key] == expected[key], key
+
+
+async def test_a_changed_cell_is_drawn_again():
+    expected = await draw_every_cell(DataTable, "row", changed=True)
+    got = await draw_every_cell(ListTable, "row", changed=True)
+    assert got == expected
+    assert "✓" in "".join(segment.text for segment in got[0, 0, False, False][0])
+
+
+async def test_text_cells_take_the_short_way(monkeypatch):
+    calls = []
+    original = ListTable._one_line
+    monkeypatch.setattr(ListTable, "_one_line", lambda self, *args: calls.append(1) or original(self, *args))
+    await draw_every_cell(ListTable, "row")
+    # at least each one-line cell once (more with the cursor, the hover and the paints between)
+    assert len(calls) >= len(CELLS) * 3

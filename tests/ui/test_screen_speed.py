@@ -1,0 +1,125 @@
+"""What opening and paging the list screens no longer does (issue 8; timings are in benchmarks/, not here):
+no loading overlay over the refusal review, no footer rebuilt with the same keys, and the session's
+heap out of the collector's sight while signed in."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button, LoadingIndicator
+
+from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.widgets.footer import KeyFooter
+
+from ..conftest import PASSWORD
+from ..services.supervisor_data import refused_company
+from .helpers import settle, sign_in
+
+
+async def test_the_review_pages_down_through_more_than_one_page_without_covering_the_rows(db, make_user):
+    from kbase_tui.ui.supervisor import review as review_module
+
+    make_user("supervisor", "boss")
+    caller = make_user("caller", "anna")
+    for n in range(review_module.PAGE + 40):
+        refused_company(db, caller.id, f"Компания {n}")
+    app = KbaseApp(db.url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("r")
+        await settle(app, pilot)
+        review = app.screen
+        assert isinstance(review, review_module.RefusalReview)
+        table = review.query_one("#review-table")
+        assert (table.row_count, review.total) == (review_module.PAGE, review_module.PAGE + 40)
+        # The flag the screen keeps while a page is on its way no longer puts Textual's
+        # loading overlay over the rows (nor repaints the whole screen for it).
+        review.loading = True
+        await pilot.pause()
+        assert not app.screen.query(LoadingIndicator)
+        review.loading = False
+        for _ in range(12):  # 28 rows a page: the cursor comes near the end of the first page
+            await pilot.press("pagedown")
+            assert not app.screen.query(LoadingIndicator)
+        await settle(app, pilot)
+        assert table.row_count == review_module.PAGE + 40
+        assert not review.loading
+        assert f"{review_module.PAGE + 40} of {review_module.PAGE + 40} shown" in str(
+            review.query_one("#review-status").render())
+
+
+async def test_signing_in_freezes_the_heap_and_logging_out_unfreezes_it(db, make_user):
+    make_user("supervisor", "boss")
+    defaults = gc.get_threshold()
+    app = KbaseApp(db.url)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            assert gc.get_freeze_count() == 0
+            await sign_in(app, pilot, "boss", PASSWORD)
+            assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == KbaseApp.GC_THRESHOLDS
+            await pilot.press("ctrl+l")
+            await settle(app, pilot)
+            assert app.actor is None
+            assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == defaults  # the app gone, the process's own settings are back
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*defaults)
+
+
+class TwoButtons(App):
+    BINDINGS = [Binding("f2", "noop", "Save")]
+
+    def compose(self) -> ComposeResult:
+        yield Button("one", id="one")
+        yield Button("two", id="two")
+        yield KeyFooter()
+
+    def action_noop(self) -> None:
+        pass
+
+
+class ShownKey(Button):
+    BINDINGS = [Binding("f3", "press", "Press me")]
+
+
+class WithShownKey(TwoButtons):
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield ShownKey("three", id="three")
+
+
+async def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(monkeypatch):
+    rebuilt = []
+    original = KeyFooter.recompose
+
+    async def counting(self):
+        rebuilt.append(1)
+        return await original(self)
+
+    monkeypatch.setattr(KeyFooter, "recompose", counting)
+    app = WithShownKey()
+    async with app.run_test(size=(80, 10)) as pilot:
+        app.query_one("#one").focus()
+        await pilot.pause()
+        await pilot.pause()
+        before = len(rebuilt)
+        footer = app.query_one(KeyFooter)
+        assert "Save" in [key.description for key in footer.query("FooterKey")]
+        app.query_one("#two").focus()  # the same keys: nothing to rebuild
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilt) == before
+        app.query_one("#three").focus()  # a key of its own: shown
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilt) == before + 1
+        assert "Press me" in [key.description for key in footer.query("FooterKey")]
+        app.query_one("#one").focus()  # and gone again
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilt) == before + 2
+        assert "Press me" not in [key.description for key in footer.query("FooterKey")]
