@@ -185,7 +185,7 @@ async def fig_refusal_list(db: str) -> None:
         screen.filter = RefusalFilter(status="all") if _has_field(RefusalFilter, "status") else screen.filter
 
         def ready(s) -> bool:
-            return not s.loading and len(s.rows) > 0 and s.total > 0
+            return not s.page_loading and len(s.rows) > 0 and s.total > 0
 
         value = await _open_screen(app, screen, ready)
         emit(name_open, round(value, 1), "ms", target, round(base, 1), met=value < 150, rows_total=screen.total,
@@ -198,7 +198,7 @@ async def fig_refusal_list(db: str) -> None:
             started = time.perf_counter()
             before = table.row_count
             await pilot.press("pagedown")
-            await wait_for(lambda: not screen.loading)
+            await wait_for(lambda: not screen.page_loading)
             await painted(app)
             times.append((time.perf_counter() - started) * 1000)
         worst = max(times)

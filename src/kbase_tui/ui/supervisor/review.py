@@ -13,7 +13,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.reactive import reactive
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
@@ -57,14 +56,11 @@ class RefusalReview(KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="supervisor.review.help"),
     ]
 
-    # True while a page is on its way (tests and benchmarks/screens.py wait on it).  Textual's own
-    # `loading` would cover the whole screen with a LoadingIndicator and repaint it, twice for every
-    # page fetched while the supervisor pages down, hiding rows that stay usable meanwhile; here it
-    # is only a flag, and the status line says how many rows are loaded.
-    loading = reactive(False, repaint=False)
-
-    def _watch_loading(self, loading: bool) -> None:
-        pass
+    # True while a page is on its way (tests and benchmarks/screens.py wait on it).  A plain
+    # attribute, not Textual's `loading`, which would cover the whole screen with a
+    # LoadingIndicator and repaint it twice for every page fetched while the supervisor pages
+    # down, hiding rows that stay usable meanwhile; the status line says how many are loaded.
+    page_loading: bool = False
 
     def __init__(self, *, today: date | None = None) -> None:
         from kbase_tui.services.refusals import RefusalFilter
@@ -74,7 +70,7 @@ class RefusalReview(KbaseScreen):
         self.rows: dict[int, object] = {}
         self.selected: set[int] = set()
         self.next_cursor = None
-        self.loading = False
+        self.page_loading = False
         self.total = 0
         self.generation = 0
 
@@ -106,7 +102,7 @@ class RefusalReview(KbaseScreen):
         self.next_cursor = None
         self.query_one(DataTable).clear()
         self._show_filters()
-        self.loading = True
+        self.page_loading = True
         generation = self.generation
         self.call_service(refusals.list_refusals, self.actor, self.filter, limit=PAGE,
                           done=lambda page: self._page(page, generation), failed=self._failed)
@@ -114,7 +110,7 @@ class RefusalReview(KbaseScreen):
                           done=lambda n: self._count(n, generation))
 
     def _failed(self, error) -> None:
-        self.loading = False
+        self.page_loading = False
         self.notify(str(error), severity="error")
 
     def _count(self, total: int, generation: int) -> None:
@@ -125,9 +121,9 @@ class RefusalReview(KbaseScreen):
     def _load_more(self) -> None:
         from kbase_tui.services import refusals
 
-        if self.loading or self.next_cursor is None:
+        if self.page_loading or self.next_cursor is None:
             return
-        self.loading = True
+        self.page_loading = True
         generation = self.generation
         self.call_service(refusals.list_refusals, self.actor, self.filter, after=self.next_cursor, limit=PAGE,
                           done=lambda page: self._page(page, generation), failed=self._failed)
@@ -135,7 +131,7 @@ class RefusalReview(KbaseScreen):
     def _page(self, page, generation: int) -> None:
         if generation != self.generation:
             return
-        self.loading = False
+        self.page_loading = False
         table = self.query_one(DataTable)
         for row in page.rows:
             if row.id in self.rows:
