@@ -184,3 +184,24 @@ def test_only_large_files_start_a_second_process(tmp_path, monkeypatch):
     assert not importer.Importer(None, None, small, parallel=False)._use_process()
     monkeypatch.setattr(importer.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert not importer.Importer(None, None, small)._use_process()
+
+
+@pytest.mark.parametrize("name", ["messy_bom_semicolon.csv", "cp1251_semicolon.csv", "english_comma.csv", "clients.xlsx"])
+def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user, tmp_path, name):
+    """The fixture files of test_import.py (encodings, separators, quoted line breaks, XLSX) both ways."""
+    boss = make_user("supervisor")
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "import" / name
+    path = tmp_path / name
+    path.write_bytes(source.read_bytes())
+    results = []
+    for parallel in (False, True):
+        _wipe(db)
+        audit_after = _last_audit_id(db)
+        report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel)
+        rejects = path.with_name(name + ".rejects.csv")
+        results.append(((report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
+                         report.unchanged, report.rejected, report.rejects, report.columns),
+                        rejects.read_bytes() if rejects.exists() else None, _snapshot(db, audit_after)))
+        if rejects.exists():
+            rejects.unlink()
+    assert results[0] == results[1]

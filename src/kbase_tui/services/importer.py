@@ -16,6 +16,9 @@
   killed import keeps every complete batch.
 - Rejected rows are written to `<input>.rejects.csv` with their line number
   and reason.
+- A large file (4 MiB and more) on two cores is read and parsed in a second
+  process (`_ParseProcess`) while this one detects duplicates and writes; the
+  result is the same as in one process (tests/services/test_import_parallel.py).
 """
 
 from __future__ import annotations
