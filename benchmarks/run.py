@@ -307,8 +307,11 @@ database = open_database(sys.argv[2])
 started = time.perf_counter()
 report = importer.run_import(database, users.local_actor(), Path(sys.argv[1]))
 seconds = time.perf_counter() - started
+# The importer may parse in a child process of its own (services/importer.py, _ParseProcess): its peak, joined
+# by now, is reported so that the memory figure is the sum of both processes.
 print(json.dumps({"rows": report.rows, "imported": report.imported, "merged": report.merged,
-                  "rejected": report.rejected, "seconds": seconds}))
+                  "rejected": report.rejected, "seconds": seconds,
+                  "parser_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
@@ -366,9 +369,13 @@ def bench_import(rows: int) -> None:
              imported=stats["imported"], merged=stats["merged"], rejected=stats["rejected"],
              note="CSV (Russian headers, ';', BOM) into an empty database, 10% duplicates merged; no baseline: "
                   "the target is absolute")
-        emit("import_peak_memory", round(peak_kib / 1024, 1), "MiB", "< 500 MiB", round(base_kib / 1024, 1),
-             met=peak_kib / 1024 < 500, rows=stats["rows"],
-             note="peak RSS of the importing process (RUSAGE_CHILDREN); baseline: the same imports, no work")
+        parser_kib = stats.get("parser_peak_kib", 0)
+        total_kib = peak_kib + parser_kib
+        emit("import_peak_memory", round(total_kib / 1024, 1), "MiB", "< 500 MiB", round(base_kib / 1024, 1),
+             met=total_kib / 1024 < 500, rows=stats["rows"], importer_mib=round(peak_kib / 1024, 1),
+             parser_mib=round(parser_kib / 1024, 1),
+             note="peak RSS of the importing process (RUSAGE_CHILDREN) plus that of its parsing process, if it "
+                  "started one; baseline: the same imports, no work")
     finally:
         import shutil
 

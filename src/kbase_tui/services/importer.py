@@ -16,6 +16,9 @@
   killed import keeps every complete batch.
 - Rejected rows are written to `<input>.rejects.csv` with their line number
   and reason.
+- A large file (4 MiB and more) on two cores is read and parsed in a second
+  process (`_ParseProcess`) while this one detects duplicates and writes; the
+  result is the same as in one process (tests/services/test_import_parallel.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import codecs
 import csv
 import gc
 import io
+import multiprocessing
 import os
+import queue
 import re
 import time
 import unicodedata
@@ -310,6 +315,23 @@ def open_source(path: Path) -> tuple[SourceInfo, Iterator[tuple[int, list[str]]]
     return info, _csv_rows(path, info)
 
 
+def read_header(source: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, list[int]], list[str]]:
+    """The column mapping and the cleaned header cells: the first non-blank row with a company name column
+    among the first ten lines; ValidationFailed when there is none."""
+    for line, raw in source:
+        if not any(cell.strip() for cell in raw):
+            continue
+        columns = map_headers(raw)
+        if "name" in columns:
+            return columns, [clean_input(h) for h in raw]
+        if line > 10:
+            break
+    accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][6:9])
+    raise ValidationFailed(
+        _("No column with the company name in the first rows (accepted: {names} …).").format(names=accepted)
+    )
+
+
 # --- the import -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -358,6 +380,11 @@ class _Row:
         self.contact_phones = contact_phones
         self.fields = fields  # values in FIELD_ORDER
         self.comment = comment
+
+    def as_tuple(self) -> tuple:
+        """The slots in __init__'s order (sent from the parsing process: a tuple pickles in half the time)."""
+        return (self.key, self.line, self.name, self.folded, self.inn, self.phones, self.contact, self.position,
+                self.contact_phones, self.fields, self.comment)
 
 
 class _Pending:
@@ -537,9 +564,13 @@ class Importer:
 
     def __init__(self, db: Database, actor: Actor, path: Path, *, batch_size: int = BATCH_SIZE,
                  progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-                 rejects_path: Path | None = None) -> None:
+                 rejects_path: Path | None = None, parallel: bool | None = None) -> None:
         self.db, self.actor, self.path = db, actor, path
         self.batch_size = batch_size
+        self.parallel = parallel
+        # parse() gives the name + city key as hash(text), the form the in-memory maps use.  The parsing process
+        # leaves it as text: str hashes differ between processes (PYTHONHASHSEED), so this process hashes it.
+        self.hash_keys = True
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
         self.rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
@@ -547,7 +578,11 @@ class Importer:
         self.phone_map: dict[int, int] = {}
         self.name_map: dict[int, int] = {}
         self.with_inn: set[int] = set()
-        self._temp_keys: list[tuple[dict[int, int], int]] = []
+        # Keys remembered in this batch for its new companies (negative temporary ids), one list per map,
+        # pointed at the real ids once the batch is committed.
+        self._temp_inn_keys: list[int] = []
+        self._temp_phone_keys: list[int] = []
+        self._temp_name_keys: list[int] = []
         self._temp_inn: list[int] = []
         self._city_folds: dict[str, str] = {}
         self.imported = self.merged = self.unchanged = self.rows = 0
@@ -681,7 +716,11 @@ class Importer:
             comment = _clean(cell, 2000)
         folded = _fold(name)
         key_text = _key_of_folded(folded)
-        key = hash(key_text + "\x1f" + self._fold_city(fields[_CITY])) if key_text else None
+        key = None
+        if key_text:
+            key = key_text + "\x1f" + self._fold_city(fields[_CITY])
+            if self.hash_keys:
+                key = hash(key)
         return _Row(key, line, name, folded, inn, phones, contact, position_, contact_phones, fields, comment)
 
     def match(self, row: _Row) -> int | None:
@@ -706,13 +745,12 @@ class Importer:
 
     def remember(self, company_id: int, row: _Row) -> None:
         temp = company_id < 0
-        temp_keys = self._temp_keys
         if row.inn:
             key = int("1" + row.inn)
             if key not in self.inn_map:
                 self.inn_map[key] = company_id
                 if temp:
-                    temp_keys.append((self.inn_map, key))
+                    self._temp_inn_keys.append(key)
             if company_id not in self.with_inn:
                 self.with_inn.add(company_id)
                 if temp:
@@ -724,35 +762,58 @@ class Importer:
                 if key not in phone_map:
                     phone_map[key] = company_id
                     if temp:
-                        temp_keys.append((phone_map, key))
+                        self._temp_phone_keys.append(key)
         key = row.key
         if key is not None and key not in self.name_map:
             self.name_map[key] = company_id
             if temp:
-                temp_keys.append((self.name_map, key))
+                self._temp_name_keys.append(key)
 
     # the main loop
     def run(self) -> ImportReport:
         started = time.perf_counter()
-        info, source = open_source(self.path)
-        columns: dict[str, list[int]] | None = None
+        reader = _ParseProcess(self.path) if self._use_process() else None
+        try:
+            if reader is not None:
+                info, columns, self.headers = reader.start()
+            else:
+                info, source = open_source(self.path)
+                columns, self.headers = read_header(source)
+            self.prepare(columns)
+            self.load_keys()
+            items = reader.items() if reader is not None else self.parse_all(source)
+            return self._run(started, info, columns, items)
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def _use_process(self) -> bool:
+        """Read and parse in a second process when it pays: a large file and a second core.  Starting the
+        process costs about a second of CPU (a new interpreter importing this module), so small files stay in
+        this one."""
+        if self.parallel is not None:
+            return self.parallel
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return False  # open_source gives the clear message
+        return cores >= 2 and size >= PARALLEL_MIN_BYTES
+
+    def parse_all(self, source: Iterator[tuple[int, list[str]]]) -> Iterator[_Row | tuple[int, str, list[str]]]:
+        """Every non-blank row of *source* parsed: a _Row, or (line, reason, cells) for a rejected one."""
+        parse = self.parse
         for line, raw in source:
-            if not any(cell.strip() for cell in raw):
+            if not "".join(raw).strip():
                 continue
-            columns = map_headers(raw)
-            self.headers = [clean_input(h) for h in raw]
-            if "name" in columns:
-                break
-            columns = None
-            if line > 10:
-                break
-        if not columns:
-            accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][6:9])
-            raise ValidationFailed(
-                _("No column with the company name in the first rows (accepted: {names} …).").format(names=accepted)
-            )
-        self.prepare(columns)
-        self.load_keys()
+            parsed = parse(line, raw)
+            yield parsed if parsed.__class__ is _Row else (line, parsed, raw)
+
+    def _run(self, started: float, info: SourceInfo, columns: dict[str, list[int]],
+             items: Iterator[_Row | tuple[int, str, list[str]]]) -> ImportReport:
         total = info.total_estimate
         new: dict[int, _Pending] = {}  # negative temporary id -> pending company
         merges: dict[int, list[_Row]] = {}  # existing company id -> rows to merge
@@ -760,21 +821,18 @@ class Importer:
         in_batch = 0
         rows = 0
         batch_size = self.batch_size
-        parse, match, remember = self.parse, self.match, self.remember
+        match, remember = self.match, self.remember
         stopped = False
         # The cyclic garbage collector would rescan the batch's young objects every 700 allocations (about 15% of
         # the run): it is paused while the rows stream and run on the youngest generation after each batch.
         collect = gc.isenabled()
         gc.disable()
         try:
-            for line, raw in source:
-                if not "".join(raw).strip():
-                    continue
+            for parsed in items:
                 rows += 1
                 in_batch += 1
-                parsed = parse(line, raw)
                 if parsed.__class__ is not _Row:
-                    self.reject(line, parsed, raw)
+                    self.reject(*parsed)
                 else:
                     found = match(parsed)
                     if found is None:
@@ -867,14 +925,14 @@ class Importer:
             audit.record(session, self.actor, "import_batch", "company", None, file=self.path.name,
                          imported=len(new), merged=merged_count + sum(1 for p in new.values() if p.merged_lines))
         # Only now that the batch is committed do the keys point at real ids.
-        for table, key in self._temp_keys:
-            value = table.get(key)
-            if value is not None and value < 0:
-                table[key] = temp_to_real[value]
+        for mapping, keys in ((self.inn_map, self._temp_inn_keys), (self.phone_map, self._temp_phone_keys),
+                              (self.name_map, self._temp_name_keys)):
+            for key in keys:  # remember() set each of these keys once, to a temporary id, in this batch
+                mapping[key] = temp_to_real[mapping[key]]
+            keys.clear()
         for temp in self._temp_inn:
             self.with_inn.discard(temp)
             self.with_inn.add(temp_to_real[temp])
-        self._temp_keys.clear()
         self._temp_inn.clear()
         self.imported += len(new)
         self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
@@ -944,7 +1002,7 @@ class Importer:
                 text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
                 {"table": table.name, "n": count},
             ).scalar_one())
-        start = session.execute(select(func.max(table.c.id))).scalar() or 0
+        start = session.connection().execute(select(func.max(table.c.id))).scalar() or 0
         return list(range(start + 1, start + count + 1))
 
     def _apply_merges(self, session: Session, merges: dict[int, list[_Row]], now, source_name: str) -> tuple[int, int]:
@@ -952,17 +1010,22 @@ class Importer:
             return 0, 0
         ids = list(merges)
         merged = unchanged = 0
+        # Core statements on the session's connection: the ORM's result processing cost more than the queries.
+        connection = session.connection()
+        companies, phones, contacts = Company.__table__.c, Phone.__table__.c, Contact.__table__.c
         current = {
-            row.id: row for row in session.execute(
-                select(Company.id, Company.inn, Company.city, Company.industry, Company.channel, Company.email,
-                       Company.website, Company.address, Company.size).where(Company.id.in_(ids))
-            ).all()
+            row.id: row for row in connection.execute(
+                select(companies.id, companies.inn, companies.city, companies.industry, companies.channel,
+                       companies.email, companies.website, companies.address, companies.size)
+                .where(companies.id.in_(ids))
+            )
         }
         existing_phones: dict[int, set[str]] = {}
-        for cid, number in session.execute(select(Phone.company_id, Phone.number).where(Phone.company_id.in_(ids))):
+        for cid, number in connection.execute(select(phones.company_id, phones.number).where(phones.company_id.in_(ids))):
             existing_phones.setdefault(cid, set()).add(number)
         existing_contacts: dict[int, set[str]] = {}
-        for cid, name in session.execute(select(Contact.company_id, Contact.full_name).where(Contact.company_id.in_(ids))):
+        for cid, name in connection.execute(
+                select(contacts.company_id, contacts.full_name).where(contacts.company_id.in_(ids))):
             existing_contacts.setdefault(cid, set()).add(fold(name))
         phone_rows: list[tuple] = []
         contact_rows: list[tuple] = []
@@ -1025,15 +1088,130 @@ class Importer:
         return merged, unchanged
 
 
+# --- the parsing process ---------------------------------------------------------------------
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # about 40,000 rows of a typical file; smaller files are parsed in-process
+_CHUNK_ROWS = 1000  # rows per message from the parsing process
+_QUEUE_CHUNKS = 8  # messages waiting at most: the parser runs ahead of the writer by at most 8,000 rows
+
+
+class _ParseProcess:
+    """Reads and parses the file in a second process while this one matches duplicates and writes.
+
+    Parsing (CSV decoding, cleaning, phone and INN checks, name folding) is about a third of an import's CPU
+    and needs nothing from the database, so on two cores it runs beside the writing.  The child runs the very
+    same code (`open_source`, `read_header`, `Importer.parse_all`) and sends its results in file order,
+    so the import is the same as in one process; duplicate detection and every write stay here.
+
+    "spawn", not fork: the import often runs in a worker thread of the app, and forking a process with threads
+    can copy a lock held by another thread."""
+
+    def __init__(self, path: Path) -> None:
+        from kbase_tui.i18n import current_language
+
+        context = multiprocessing.get_context("spawn")
+        self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
+        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue),
+                                       name="kbase-import-parser", daemon=True)
+        self.process.start()
+
+    def _get(self) -> tuple:
+        while True:
+            try:
+                return self.queue.get(timeout=1.0)
+            except queue.Empty:
+                if self.process.is_alive():
+                    continue
+            try:  # the child has ended: what it sent last may still be in the pipe
+                return self.queue.get(timeout=1.0)
+            except queue.Empty:
+                raise ValidationFailed(_(
+                    "Reading the file stopped unexpectedly (exit code {code}); complete batches before it were saved."
+                ).format(code=self.process.exitcode)) from None
+
+    def start(self) -> tuple[SourceInfo, dict[str, list[int]], list[str]]:
+        kind, payload = self._get()
+        if kind != "start":
+            raise payload
+        return payload
+
+    def items(self) -> Iterator[_Row | tuple[int, str, list[str]]]:
+        while True:
+            kind, payload = self._get()
+            if kind == "rows":
+                for item in payload:
+                    if len(item) == 3:  # (line, reason, cells) of a rejected row
+                        yield item
+                    else:  # a _Row's slots, the name + city key still as text: hashed here, as load_keys() does
+                        key = item[0]
+                        yield _Row(hash(key) if key is not None else None, *item[1:])
+            elif kind == "end":
+                return
+            else:
+                raise payload  # what the file reading raised, in the same place of the stream
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()  # stopped or failed before the end: the rest of the file is not wanted
+        self.process.join()
+        self.queue.close()
+
+
+def _parse_worker(path: str, language: str, out) -> None:
+    """The parsing process: ("start", (info, columns, headers)), then ("rows", [...]) in file order, then
+    ("end", None); any exception is sent as ("error", exception) after the rows before it."""
+    import pickle
+    import signal
+
+    from kbase_tui.i18n import set_language
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    set_language(language)  # reasons of rejected rows in the user's language
+    gc.disable()  # as in the writer: no cycles here, and young-generation scans of every chunk cost time
+    try:
+        info, source = open_source(Path(path))
+        columns, headers = read_header(source)
+        out.put(("start", (info, columns, headers)))
+        parser = Importer(None, None, Path(path))  # type: ignore[arg-type]  # only parse() is used
+        parser.prepare(columns)
+        parser.hash_keys = False
+        chunk: list = []
+        try:
+            for item in parser.parse_all(source):
+                if item.__class__ is _Row:
+                    item = item.as_tuple()
+                else:
+                    item = (item[0], str(item[1]), item[2])  # an i18n Msg does not pickle; its text does
+                chunk.append(item)
+                if len(chunk) >= _CHUNK_ROWS:
+                    out.put(("rows", chunk))
+                    chunk = []
+        finally:
+            if chunk:
+                out.put(("rows", chunk))
+        out.put(("end", None))
+    except BaseException as error:  # noqa: BLE001 - every failure is the parent's to report
+        try:
+            pickle.dumps(error)
+        except Exception:  # noqa: BLE001
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        out.put(("error", error))
+
+
 def run_import(
     db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
-    """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring."""
+    """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring.
+
+    *parallel*: read and parse the file in a second process (None: when the file is large and there are two
+    cores; the result is the same either way)."""
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.IMPORT)
-    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop)
+    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
+                        parallel=parallel)
     return importer.run()
 
 

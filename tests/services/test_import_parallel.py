@@ -1,0 +1,207 @@
+"""Import with the file read and parsed in a second process: exactly the result of one process.
+
+The tricky file below has every kind of row the importer treats specially (rejects, blank lines, quoted line
+breaks, duplicates by INN, by phone in other spellings and by name + city, within one batch and across batches,
+matches of companies already in the base, namesakes with their own INN, hostile text); it is imported both
+ways into the same starting base and everything the import writes is compared.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from kbase_tui.models import AuditEvent, Company, Contact, Interaction, Phone
+from kbase_tui.services import importer
+from kbase_tui.services.errors import ValidationFailed
+
+HEADER = ["Наименование", "ИНН", "Телефон", "Телефон 2", "Контактное лицо", "Должность", "Телефон контакта", "Город",
+          "Отрасль", "E-mail", "Комментарий"]
+
+
+def _tricky_rows() -> list[list[str]]:
+    rows = [
+        ["ООО «Ромашка»", "7707083893", "8 (495) 123-45-67", "", "Иванов Иван", "Директор", "", "Москва", "", "", ""],
+        ["", "", "", "", "", "", "", "", "", "", ""],  # blank: skipped, not counted
+        ["ромашка ооо", "", "+7 495 1234567", "+7 916 555 44 33", "Петров Пётр", "", "", "Москва", "Металлургия", "", ""],
+        ["Ромашка", "770 708 3893", "", "", "", "", "", "", "", "r@romashka.ru", "третья\nстрока с переносом"],
+        ["", "7707083893", "+7 495 000-00-01", "", "", "", "", "", "", "", ""],  # no name
+        ["Металл-Сервис", "1234567890", "", "", "", "", "", "", "", "", ""],  # bad INN
+        ["Сталь", "", "12-34", "", "", "", "", "", "", "", ""],  # bad phone only
+        ["Сталь-2", "", "12-34, 8 812 555 66 77", "", "", "", "", "Санкт-Петербург", "", "", ""],  # one good phone
+        ["Ромашка", "5027001233", "+7 495 123-45-67", "", "", "", "", "Москва", "", "", ""],  # namesake, own INN
+        ["[bold red]Взлом[/] \x1b[2J", "", "", "", "", "", "", "Тула", "", "", "x\x00y"],
+        ["ЗАО «Прогресс»", "027001233", "", "", "", "", "", "Екатеринбург", "", "", ""],  # leading zero lost by Excel
+        ["Прогресс, ЗАО", "", "", "", "Сидорова Анна", "", "+7 912 000 11 22", "Екатеринбург", "Машиностроение", "", ""],
+        ["ИП Ёлкин", "", "8-800-100-20-30", "", "", "", "", "Казань", "", "not-an-email", ""],
+        ["ип елкин", "", "", "", "Ёлкин Е.", "", "", "Казань", "Розница", "", ""],
+        ["Base Alpha", "", "+7 495 700 00 01", "", "Новый Контакт", "", "", "", "Логистика", "", ""],  # the base
+        ["База Бета", "", "", "", "", "", "", "Пермь", "", "beta@x.ru", ""],  # the base, by name + city
+        ["Д" * 400, "", "", "", "", "", "", "", "", "", ""],
+    ]
+    rng = random.Random(5)
+    for n in range(120):
+        if n and rng.random() < 0.3:
+            k = rng.randrange(n)
+            rows.append([f"ооо фирма {k}", "", f"8 (495) {200 + k:03d}-00-0{k % 10}", "", f"Другой {k}", "", "",
+                         "Тула", "", "", ""])
+        else:
+            rows.append([f"ООО «Фирма {n}»", "", f"+7 495 {200 + n:03d} 00 0{n % 10}", "", f"Иванов {n}",
+                         "Директор", "", "Тула", "Розница", "", f"строка {n}"])
+    return [HEADER] + rows
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text(importer.write_csv(rows), encoding="utf-8-sig")
+    return path
+
+
+def _wipe(db) -> None:
+    with db.write() as s:
+        for table in (Phone, Contact, Interaction, Company):
+            s.execute(delete(table))
+
+
+def _snapshot(db, audit_after: int) -> dict:
+    """Everything the import wrote, without ids and clock times (the two runs differ only in those)."""
+    skip = {"id", "created_at", "updated_at"}
+    with db.read() as s:
+        companies = {}
+        for row in s.execute(select(Company)).scalars():
+            values = row.model_dump()
+            companies[row.id] = tuple(sorted((k, str(v)) for k, v in values.items() if k not in skip))
+        contacts = {c.id: (companies[c.company_id], c.full_name, c.position) for c in s.execute(select(Contact)).scalars()}
+        phones = sorted((companies[p.company_id], contacts.get(p.contact_id), p.number, p.label)
+                        for p in s.execute(select(Phone)).scalars())
+        history = sorted((companies[i.company_id], i.kind, i.outcome, i.text, i.user_id)
+                         for i in s.execute(select(Interaction)).scalars())
+        audit = [(a.action, {k: v for k, v in json.loads(a.detail or "{}").items()})
+                 for a in s.execute(select(AuditEvent).where(AuditEvent.id > audit_after).order_by(AuditEvent.id)).scalars()]
+    return {"companies": sorted(companies.values()), "contacts": sorted(contacts.values()), "phones": phones,
+            "history": history, "audit": audit}
+
+
+def _last_audit_id(db) -> int:
+    with db.read() as s:
+        return s.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one()
+
+
+@pytest.mark.parametrize("batch_size", [3, 2000])
+def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user, tmp_path, monkeypatch, batch_size):
+    boss = make_user("supervisor")
+    base = _write(tmp_path / "base.csv", [["Компания", "Телефон", "Город"], ["Base Alpha", "+7 495 700-00-01", ""],
+                                          ["ООО База Бета", "", "Пермь"]])
+    tricky = _write(tmp_path / "tricky.csv", _tricky_rows())
+    started = []
+
+    class Spy(importer._ParseProcess):
+        def __init__(self, path):
+            started.append(path)
+            super().__init__(path)
+
+    monkeypatch.setattr(importer, "_ParseProcess", Spy)
+    results = []
+    for parallel in (False, True):
+        _wipe(db)
+        importer.run_import(db, boss, base, parallel=False)
+        audit_after = _last_audit_id(db)
+        report = importer.run_import(db, boss, tricky, batch_size=batch_size, parallel=parallel)
+        rejects = (tmp_path / "tricky.csv.rejects.csv").read_text(encoding="utf-8-sig")
+        fields = (report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
+                  report.unchanged, report.rejected, report.rejects, report.stopped, report.columns)
+        results.append((fields, rejects, _snapshot(db, audit_after)))
+    assert started == [tricky]  # the second run really parsed in another process
+    serial, parallel = results
+    # rows read, new, merged, unchanged, rejected: every kind of outcome happened
+    assert serial[0][3:8] == (136, 97, 27, 8, 4)
+    assert parallel[0] == serial[0]
+    assert parallel[1] == serial[1]
+    assert parallel[2] == serial[2]
+
+
+def test_a_parsing_process_reports_a_file_without_a_name_column_the_same_way(db, make_user, tmp_path):
+    boss = make_user("supervisor")
+    path = _write(tmp_path / "bad.csv", [["foo", "bar"], ["1", "2"]])
+    messages = []
+    for parallel in (False, True):
+        with pytest.raises(ValidationFailed) as caught:
+            importer.run_import(db, boss, path, parallel=parallel)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "company name" in messages[0]
+
+
+def test_a_reading_error_in_the_parsing_process_keeps_the_batches_before_it(db, make_user, tmp_path):
+    """A cell beyond the csv module's field limit stops the reading in both modes at the same row, with the
+    same exception, after the same complete batches."""
+    boss = make_user("supervisor")
+    rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {100 + n:03d}-00-00"] for n in range(10)]
+    rows.insert(8, ["Огромная", "x" * 200_000])
+    path = _write(tmp_path / "huge_cell.csv", rows)
+    outcomes = []
+    for parallel in (False, True):
+        _wipe(db)
+        with pytest.raises(Exception) as caught:
+            importer.run_import(db, boss, path, batch_size=3, parallel=parallel)
+        with db.read() as s:
+            names = sorted(s.execute(select(Company.name)).scalars())
+        outcomes.append((type(caught.value), str(caught.value), names))
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0][2]) == 6  # two complete batches of three
+
+
+def test_a_stopped_import_ends_the_parsing_process_and_keeps_its_batches(db, make_user, tmp_path, monkeypatch):
+    boss = make_user("supervisor")
+    rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(30_000)]
+    path = _write(tmp_path / "many.csv", rows)
+    processes = []
+
+    class Spy(importer._ParseProcess):
+        def __init__(self, path):
+            super().__init__(path)
+            processes.append(self.process)
+
+    done = []
+    monkeypatch.setattr(importer, "_ParseProcess", Spy)
+    report = importer.run_import(db, boss, path, batch_size=1000, parallel=True,
+                                 progress=lambda d, t: done.append(d), should_stop=lambda: len(done) >= 2)
+    assert report.stopped and report.imported == 2000
+    assert processes and not processes[0].is_alive()
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(Company)).scalar_one() == 2000
+
+
+def test_only_large_files_start_a_second_process(tmp_path, monkeypatch):
+    small = _write(tmp_path / "small.csv", [["Компания"], ["Фирма"]])
+    assert not importer.Importer(None, None, small)._use_process()
+    assert importer.Importer(None, None, small, parallel=True)._use_process()
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(importer.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert importer.Importer(None, None, small)._use_process()
+    assert not importer.Importer(None, None, small, parallel=False)._use_process()
+    monkeypatch.setattr(importer.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not importer.Importer(None, None, small)._use_process()
+
+
+@pytest.mark.parametrize("name", ["messy_bom_semicolon.csv", "cp1251_semicolon.csv", "english_comma.csv", "clients.xlsx"])
+def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user, tmp_path, name):
+    """The fixture files of test_import.py (encodings, separators, quoted line breaks, XLSX) both ways."""
+    boss = make_user("supervisor")
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "import" / name
+    path = tmp_path / name
+    path.write_bytes(source.read_bytes())
+    results = []
+    for parallel in (False, True):
+        _wipe(db)
+        audit_after = _last_audit_id(db)
+        report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel)
+        rejects = path.with_name(name + ".rejects.csv")
+        results.append(((report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
+                         report.unchanged, report.rejected, report.rejects, report.columns),
+                        rejects.read_bytes() if rejects.exists() else None, _snapshot(db, audit_after)))
+        if rejects.exists():
+            rejects.unlink()
+    assert results[0] == results[1]
