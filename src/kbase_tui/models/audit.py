@@ -13,8 +13,9 @@ class AuditEvent(SQLModel, table=True):
     """Who did what to which record, chained by HMAC so edits are detectable."""
 
     __tablename__ = "audit_event"
+    # Every index here is written on every claim and card view: only those a query uses.
+    # Events about a client are found by company_id (derived from entity and detail).
     __table_args__ = (
-        Index("ix_audit_entity", "entity", "entity_id", "at"),
         Index("ix_audit_actor_at", "actor", "at"),
         Index("ix_audit_company_at", "company_id", "at"),
     )
