@@ -116,7 +116,7 @@ class Database:
         """The URL without its password: names this database in caches and old audit-key entries."""
         return self.engine.url.render_as_string(hide_password=True)
 
-    @property
+    @functools.cached_property
     def sqlite_path(self) -> Path | None:
         if not self.is_sqlite:
             return None
