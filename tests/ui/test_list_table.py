@@ -108,9 +108,11 @@ async def test_text_cells_take_the_short_way(monkeypatch):
 # --- append_rows: a page added at the end draws as add_row one by one would ---------------------
 
 def page(start: int, wide: bool = False, count: int = 50) -> list:
-    return [((Text(" "), Text(f"{n:05d}", style="bold red" if n % 7 == 0 else ""),
-              Text(("a much wider name " if wide and n == start + 3 else "name ") + str(n)), Text(str(n), justify="right")),
-             str(n)) for n in range(start, start + count)]
+    def name(n: int) -> Text:
+        return Text(("a much wider name " if wide and n == start + 3 else "name ") + str(n))
+
+    return [((Text(" "), Text(f"{n:05d}", style="bold red" if n % 7 == 0 else ""), name(n),
+              Text(str(n), justify="right")), str(n)) for n in range(start, start + count)]
 
 
 class Pages(App):

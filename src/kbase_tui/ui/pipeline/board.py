@@ -233,7 +233,8 @@ class StageList(ScrollView, can_focus=True):
         self.refresh()
 
     def _check_more(self) -> None:
-        if self.more and not self.page_loading and self.cursor is not None and self.cursor >= len(self.deals) - LOAD_AHEAD:
+        near_end = self.cursor is not None and self.cursor >= len(self.deals) - LOAD_AHEAD
+        if self.more and not self.page_loading and near_end:
             self.page_loading = True
             self.post_message(self.NeedMore(self))
 

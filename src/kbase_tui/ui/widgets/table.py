@@ -26,13 +26,14 @@ class ListTable(DataTable):
     def append_rows(self, rows) -> list[RowKey]:
         """Add (cells, key) rows of one-line `Text` cells at the end, as `add_row` one by one would.
 
-        `add_row` does its bookkeeping per row (the cursor reactive set again, the render caches
-        invalidated) and bumps `_update_count`, which every render cache is keyed on: after a page of
-        rows arrives the rows already on screen are drawn again although nothing in them changed.
-        Here the rows are added in one pass and the caches of the rows already drawn are kept; the
-        caches that depend on the number of rows (line offsets, the ordered rows) are cleared (blank
-        lines below the last row are never cached).  If a new row widens a column, `_update_dimensions` bumps `_update_count` itself
-        (docs/performance.md).  Rows with other cells (or a table without columns) go through `add_row`.
+        `add_row` does its bookkeeping per row (the cursor reactive set again) and bumps
+        `_update_count`, which every render cache is keyed on: after a page of rows arrived, the
+        rows already on screen were drawn again although nothing in them changed.  Here the rows
+        are added in one pass and the caches of the rows already drawn are kept; the caches that
+        depend on the number of rows (line offsets, the ordered rows) are cleared (blank lines below
+        the last row are never cached).  If a new row widens a column, `_update_dimensions` bumps
+        `_update_count` itself (docs/performance.md).  Rows with other cells (or a table without
+        columns) go through `add_row`.
         """
         rows = [(tuple(cells), key) for cells, key in rows]
         columns = self.ordered_columns
