@@ -103,3 +103,84 @@ async def test_text_cells_take_the_short_way(monkeypatch):
     await draw_every_cell(ListTable, "row")
     # at least each one-line cell once (more with the cursor, the hover and the paints between)
     assert len(calls) >= len(CELLS) * 3
+
+
+# --- append_rows: a page added at the end draws as add_row one by one would ---------------------
+
+def page(start: int, wide: bool = False, count: int = 50) -> list:
+    def name(n: int) -> Text:
+        return Text(("a much wider name " if wide and n == start + 3 else "name ") + str(n))
+
+    return [((Text(" "), Text(f"{n:05d}", style="bold red" if n % 7 == 0 else ""), name(n),
+              Text(str(n), justify="right")), str(n)) for n in range(start, start + count)]
+
+
+class Pages(App):
+    def __init__(self, batched: bool, first: int = 50) -> None:
+        super().__init__()
+        self.batched = batched
+        self.first = first
+
+    def compose(self) -> ComposeResult:
+        yield ListTable(zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(ListTable)
+        table.add_column("✓", key="sel", width=1)
+        table.add_column("No", key="no")
+        table.add_column("Name", key="name")
+        table.add_column("Sum", key="sum", width=6)
+        self.add(page(0, count=self.first))
+
+    def add(self, rows) -> None:
+        table = self.query_one(ListTable)
+        if self.batched:
+            table.append_rows(rows)
+        else:
+            for cells, key in rows:
+                table.add_row(*cells, key=key)
+
+
+async def screens_while_paging(batched: bool, first: int = 50) -> list:
+    """What the terminal shows after each step: keys pressed, pages appended (one widens a column)."""
+    app = Pages(batched, first)
+    shown = []
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(ListTable)
+        table.focus()
+        for step in range(6):
+            await pilot.press("pagedown")
+            if step in (1, 3, 4):
+                app.add(page(first + 50 * step, wide=step == 3))
+            await pilot.pause()
+            shown.append((app.export_screenshot(), table.cursor_coordinate, table.row_count, table.virtual_size,
+                          [c.get_render_width(table) for c in table.ordered_columns]))
+    return shown
+
+
+@pytest.mark.parametrize("first", [50, 5])  # 5: the first page does not fill the table, the next shows at once
+async def test_appended_pages_show_as_added_rows(first):
+    assert await screens_while_paging(True, first) == await screens_while_paging(False, first)
+
+
+async def test_appending_to_an_empty_table_highlights_the_first_row():
+    class Empty(App):
+        highlighted: list = []
+
+        def compose(self) -> ComposeResult:
+            yield ListTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            self.query_one(ListTable).add_column("Name", key="name")
+
+        def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+            self.highlighted.append(event.cursor_row)
+
+    app = Empty()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(ListTable)
+        table.append_rows([((Text("first"),), "1"), ((Text("second"),), "2")])
+        await pilot.pause()
+        assert table.row_count == 2 and app.highlighted == [0]
+        await pilot.press("down")
+        assert app.highlighted == [0, 1]

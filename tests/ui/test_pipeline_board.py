@@ -245,3 +245,40 @@ async def test_a_long_column_shows_a_first_page_and_loads_more_as_the_cursor_goe
         await pilot.press("enter")
         await settle(app, pilot, 3)
         assert isinstance(app.screen, DealCardScreen) and app.screen.deal_id == new.deals[44].id
+
+
+async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team, monkeypatch):
+    import threading
+
+    for n in range(45):
+        hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
+                  next_step_due=TODAY + timedelta(days=n))
+    arrived = threading.Event()
+    column_deals = pipeline.column_deals
+
+    def held_page(*args, **kwargs):  # the next page waits until the test has looked at the screen
+        arrived.wait(10)
+        return column_deals(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "column_deals", held_page)
+    app = KbaseApp(db_url, database=db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        new = stage_lists(app)["new"]
+        page = len(new.deals)
+        await pilot.press("end")  # the last loaded card: the next page is asked for
+        await pilot.pause()  # not settle(): it would wait for the held page
+        await pilot.pause()
+        last = new.deals[-1].company_name
+        assert new.page_loading and not new.loading  # no LoadingIndicator over the column
+        assert _plain_screen(app).count(last) == 1  # its cards are still drawn
+        await pilot.press("up")  # and still usable
+        assert new.cursor == page - 2
+        arrived.set()
+        await settle(app, pilot, 3)
+        assert not new.page_loading and len(new.deals) == min(45, 2 * page)
+
+
+
+def _plain_screen(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -193,14 +193,13 @@ class FollowUpList(KbaseScreen):
         self._show_detail()
 
     def _append(self, rows) -> None:
-        table = self.query_one(DataTable)
-        for row in rows:
-            table.add_row(
-                name_text(row, self.name_width), Text(row.channel[:8]), class_text(row),
-                Text(str(row.orders_count), justify="right"), Text(short_date(row.last_order_at)),
-                Text(show_amount(row.revenue_total), justify="right"), next_purchase_text(row), mark_text(row),
-                key=str(row.company_id),
-            )
+        self.query_one(ListTable).append_rows(
+            ((name_text(row, self.name_width), Text(row.channel[:8]), class_text(row),
+              Text(str(row.orders_count), justify="right"), Text(short_date(row.last_order_at)),
+              Text(show_amount(row.revenue_total), justify="right"), next_purchase_text(row), mark_text(row)),
+             str(row.company_id))
+            for row in rows
+        )
         self.rows.extend(rows)
 
     def _more(self) -> None:

@@ -141,7 +141,10 @@ class StageList(ScrollView, can_focus=True):
         self.count = 0  # every deal of the column, loaded or not
         self.cursor: int | None = None
         self.generation = 0  # bumps when the deals are replaced: late pages are dropped
-        self.loading = False
+        # True while the next page is on its way.  A plain attribute, not Textual's `loading`, which
+        # would cover the whole column with a LoadingIndicator (and paint it twice) while the cards
+        # already loaded stay usable; the "more" line at the bottom says there is more to come.
+        self.page_loading = False
         self._starts: list[int] = []  # first line of each card
         self._lines_total = 0
         self._cards_end = 0
@@ -164,7 +167,7 @@ class StageList(ScrollView, can_focus=True):
         """Replace the cards; the cursor stays on deal `keep` (or on the same row) when possible."""
         old = self.cursor
         self.generation += 1
-        self.loading = False
+        self.page_loading = False
         self.deals = list(deals)
         self.count = max(count, len(self.deals))
         self._cards.clear()
@@ -181,7 +184,7 @@ class StageList(ScrollView, can_focus=True):
         """The next page arrived (ignored if the column was reloaded meanwhile)."""
         if generation != self.generation:
             return
-        self.loading = False
+        self.page_loading = False
         known = {d.id for d in self.deals}
         fresh = [d for d in deals if d.id not in known]
         if not fresh:
@@ -230,8 +233,9 @@ class StageList(ScrollView, can_focus=True):
         self.refresh()
 
     def _check_more(self) -> None:
-        if self.more and not self.loading and self.cursor is not None and self.cursor >= len(self.deals) - LOAD_AHEAD:
-            self.loading = True
+        near_end = self.cursor is not None and self.cursor >= len(self.deals) - LOAD_AHEAD
+        if self.more and not self.page_loading and near_end:
+            self.page_loading = True
             self.post_message(self.NeedMore(self))
 
     # --- cursor -------------------------------------------------------------------------
@@ -378,8 +382,8 @@ class StageList(ScrollView, can_focus=True):
         return strip
 
     def _more_line_shown(self) -> None:
-        if self.more and not self.loading:
-            self.loading = True
+        if self.more and not self.page_loading:
+            self.page_loading = True
             self.post_message(self.NeedMore(self))
 
 
@@ -468,7 +472,7 @@ class CloserBoard(KbaseScreen):
         )
 
     def _more_failed(self, stage_list: StageList, error) -> None:
-        stage_list.loading = False
+        stage_list.page_loading = False
         self.notify(str(error), severity="warning", timeout=5)
 
     async def _show(self, board) -> None:

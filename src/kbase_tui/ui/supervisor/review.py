@@ -132,17 +132,19 @@ class RefusalReview(KbaseScreen):
         if generation != self.generation:
             return
         self.page_loading = False
-        table = self.query_one(DataTable)
+        new = []
         for row in page.rows:
             if row.id in self.rows:
                 continue
             self.rows[row.id] = row
             style = "bold red" if row.overdue else ""
-            table.add_row(
+            new.append(((
                 Text(" "), Text(show_datetime(row.refused_at), style=style), Text(row.company_name, style=style),
                 Text(row.reason_label), Text(row.caller_name), Text(self._decision_text(row)),
-                Text(row.city), Text(row.industry), Text(row.channel), key=str(row.id),
-            )
+                Text(row.city), Text(row.industry), Text(row.channel),
+            ), str(row.id)))
+        # One append for the page: the rows on screen are not drawn again (ListTable.append_rows).
+        self.query_one(ListTable).append_rows(new)
         self.next_cursor = page.next_cursor
         self._show_status()
 

@@ -17,11 +17,63 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual.widgets import DataTable
+from textual.widgets._data_table import DuplicateKey, Row, RowKey
 
 _NULL = Style.null()
 
 
 class ListTable(DataTable):
+    def append_rows(self, rows) -> list[RowKey]:
+        """Add (cells, key) rows of one-line `Text` cells at the end, as `add_row` one by one would.
+
+        `add_row` does its bookkeeping per row (the cursor reactive set again) and bumps
+        `_update_count`, which every render cache is keyed on: after a page of rows arrived, the
+        rows already on screen were drawn again although nothing in them changed.  Here the rows
+        are added in one pass and the caches of the rows already drawn are kept; the caches that
+        depend on the number of rows (line offsets, the ordered rows) are cleared (blank lines below
+        the last row are never cached).  If a new row widens a column, `_update_dimensions` bumps
+        `_update_count` itself (docs/performance.md).  Rows with other cells (or a table without
+        columns) go through `add_row`.
+        """
+        rows = [(tuple(cells), key) for cells, key in rows]
+        columns = self.ordered_columns
+        if (
+            not columns
+            or any(len(cells) != len(columns) or not all(isinstance(c, Text) for c in cells) for cells, _ in rows)
+        ):
+            return [self.add_row(*cells, key=key) for cells, key in rows]
+        keys = []
+        was_empty = self.row_count == 0
+        row_index = self.row_count
+        # Lines of the table (header included) before the new rows.
+        old_lines = (self.header_height if self.show_header else 0) + self._total_row_height
+        for cells, key in rows:
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            self._row_locations[row_key] = row_index
+            self._data[row_key] = {column.key: cell for column, cell in zip(columns, cells)}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+            keys.append(row_key)
+            row_index += 1
+        if not keys:
+            return keys
+        self._offset_cache.clear()
+        self._ordered_row_cache.clear()
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty:
+            # As add_row does for the first row: the cursor now has a cell to highlight.  Nothing
+            # was drawn from rows yet, so a bump of the caches' key costs nothing here.
+            self._update_count += 1
+            if self.show_cursor and self.cursor_type != "none":
+                self._highlight_cursor()
+        if old_lines < self.scroll_offset.y + self.size.height:
+            self.refresh()  # new rows come into view; otherwise only the scrollbar changes
+        self.check_idle()
+        return keys
+
     def _update_dimensions(self, new_rows) -> None:
         """Column widths from the new rows: one-line text rows measured by their text alone.
 
@@ -32,6 +84,7 @@ class ListTable(DataTable):
         """
         others = []
         columns = self.ordered_columns
+        widths = self._render_widths()
         for row_key in new_rows:
             row_index = self._row_locations.get(row_key)
             row = self.rows.get(row_key)
@@ -43,9 +96,22 @@ class ListTable(DataTable):
                 continue
             for column, cell in zip(columns, cells):
                 plain = cell.plain
-                width = max((cell_len(line) for line in plain.splitlines()), default=0) if plain else 0
+                if "\n" in plain:
+                    width = max((cell_len(line) for line in plain.splitlines()), default=0)
+                else:
+                    width = cell_len(plain)
                 column.content_width = max(column.content_width, width)
         super()._update_dimensions(others)
+        if self._render_widths() != widths:
+            # A wider column moves every cell: what was drawn before is stale (add_row's bump of
+            # _update_count covered this; append_rows leaves it to here).
+            self._update_count += 1
+            self.refresh()
+
+    def _render_widths(self) -> tuple:
+        """The drawn width of every column and of the row labels (a fixed width ignores its content)."""
+        return (*(column.get_render_width(self) for column in self.ordered_columns),
+                self._row_label_column_width)
 
     def _render_cell(
         self,
