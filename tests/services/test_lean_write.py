@@ -112,7 +112,11 @@ def test_a_writer_held_up_past_the_timeout_gets_database_busy(db, make_user, mon
                 session.execute(select(Company.id)).first()
     finally:
         holder.join(10)
-    assert queue.claim_next_lead(db, anna).company_id  # and all is well afterwards
+    assert queue.claim_next_lead(db, anna).company_id  # and all is well afterwards,
+    with db.write() as session:  # for the ORM's pooled connections too
+        session.get(Company, 1).city = "Тверь"
+    with db.read() as session:
+        assert session.get(Company, 1).city == "Тверь"
 
 
 def test_begin_immediate_gives_up_with_the_drivers_busy_error(tmp_path):
