@@ -131,3 +131,54 @@ def test_begin_immediate_gives_up_with_the_drivers_busy_error(tmp_path):
     first.execute("COMMIT")
     begin_immediate(second, timeout_ms=50)
     second.execute("COMMIT")
+
+
+def test_a_commit_that_fails_leaves_no_transaction_open(db, make_user):
+    """A deferred foreign key fails at COMMIT: the kept connection must not stay in the transaction
+    (it would hold SQLite's write lock for the life of the process)."""
+    from kbase_tui.services.errors import KbaseError
+    from sqlalchemy.exc import DBAPIError
+
+    anna = make_user("caller", "anna")
+    add_company(db, "ООО Ромашка")
+    with pytest.raises((DBAPIError, KbaseError)):
+        with db.lean_write() as tx:
+            if tx.is_sqlite:
+                tx.execute("PRAGMA defer_foreign_keys = ON")
+            else:
+                tx.execute("SET CONSTRAINTS ALL DEFERRED")
+            tx.execute("INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) "
+                       "VALUES (:nobody, 'lead_claims', 0, 1, 0)", {"nobody": 987654})
+    assert queue.claim_next_lead(db, anna).company_id  # the next lean write gets in
+
+
+def _claim_in_child(url: str, user_id: int, out) -> None:
+    from kbase_tui.services.dto import Actor
+
+    try:
+        out.put(queue.claim_next_lead(_FORKED_DB[0], Actor(id=user_id, username="boris", role="caller")).company_id)
+    except BaseException as error:  # the parent must hear of it
+        out.put(repr(error))
+
+
+_FORKED_DB: list = []
+
+
+def test_a_forked_child_opens_its_own_lean_connection(db, make_user):
+    if not db.is_sqlite:
+        pytest.skip("the per-process SQLite connection")
+    anna = make_user("caller", "anna")
+    boris = make_user("caller", "boris")
+    first = add_company(db, "ООО Ромашка")
+    second = add_company(db, "ООО Василёк", rank=200)
+    assert queue.claim_next_lead(db, anna).company_id == first  # the parent's connection is open
+    _FORKED_DB[:] = [db]
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_claim_in_child, args=(db.url, boris.id, out))
+    child.start()
+    got = out.get(timeout=60)
+    child.join(30)
+    assert got == second
+    queue.release_lead(db, anna)
+    assert queue.claim_next_lead(db, anna).company_id == first  # and the parent's still works

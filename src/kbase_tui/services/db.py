@@ -16,6 +16,7 @@ import re
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -146,17 +147,21 @@ class Database:
         driver errors become the same service errors as in `write()`.
         """
         dbapi = self.engine.dialect.loaded_dbapi
-        with translate_errors(), self._lean_connection() as connection:
+        with translate_errors():
             try:
-                if self.is_sqlite:
-                    begin_immediate(connection)
-                tx = LeanTx(connection, self.is_sqlite)
-                try:
-                    yield tx
-                except BaseException:
-                    connection.rollback()
-                    raise
-                connection.commit()
+                with self._lean_connection() as connection:
+                    if self.is_sqlite:
+                        begin_immediate(connection)
+                    try:
+                        yield LeanTx(connection, self.is_sqlite)
+                        connection.commit()
+                    except BaseException:
+                        # Also when COMMIT itself fails (a deferred constraint, a busy reader in
+                        # rollback-journal mode): SQLite's connection is kept for the next claim and
+                        # must not stay inside the transaction, holding the database's write lock.
+                        if not self.is_sqlite or connection.in_transaction:
+                            connection.rollback()
+                        raise
             except dbapi.Error as error:
                 raise DBAPIError.instance(None, None, error, dbapi.Error) from error
 
@@ -170,10 +175,13 @@ class Database:
             finally:
                 pooled.close()
             return
-        if self._lean is None:
-            self._lean = _LeanSqlite(path)
         with self._lean as connection:
             yield connection
+
+    def __post_init__(self) -> None:
+        # Made here, not on first use: two worker threads claiming at once must share one.
+        if self.sqlite_path is not None:
+            self._lean = _LeanSqlite(self.sqlite_path)
 
     def dispose(self) -> None:
         if self._lean is not None:
@@ -193,16 +201,25 @@ class _LeanSqlite:
         self.path = path
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        self._pid = 0
+        _ALL_LEAN.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        # The parent's lock may have been held by one of its threads at the fork; and the
+        # inherited connection must not be closed here (SQLite: never close a handle opened in
+        # another process), only left alone, so it is kept referenced and never used again.
+        self._lock = threading.Lock()
+        if self._connection is not None:
+            _INHERITED.append(self._connection)
+        self._connection = None
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
         try:
-            if self._connection is None or self._pid != os.getpid():
+            if self._connection is None:
                 connection = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
                 _on_sqlite_connect(connection, None)
                 connection.execute("PRAGMA busy_timeout = 0")
-                self._connection, self._pid = connection, os.getpid()
+                self._connection = connection
             return self._connection
         except BaseException:
             self._lock.release()
@@ -213,9 +230,21 @@ class _LeanSqlite:
 
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
+            if self._connection is not None:
                 self._connection.close()
             self._connection = None
+
+
+_ALL_LEAN: "weakref.WeakSet[_LeanSqlite]" = weakref.WeakSet()
+_INHERITED: list[sqlite3.Connection] = []
+
+
+def _lean_after_fork_in_child() -> None:
+    for lean in list(_ALL_LEAN):
+        lean._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_lean_after_fork_in_child)
 
 
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
