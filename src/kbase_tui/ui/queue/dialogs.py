@@ -66,28 +66,6 @@ class _Dialog(KbaseModal):
         self.query_one(".error", Static).update(Text(message))
 
 
-class ConfirmDialog(_Dialog):
-    """Enter = yes, Esc = no."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="ConfirmDialog")
-    BINDINGS = [
-        Binding("enter,y", "yes", _("Yes"), id="queue.confirm.yes"),
-        Binding("escape,n", "cancel", _("No"), id="queue.confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.question), classes="title")
-            yield Static(Text(_("Enter: yes    Esc: no")), classes="hint")
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-
 class CallbackDialog(_Dialog):
     """When to call back: 1 = in an hour, 2 = tomorrow 10:00, or type dd.mm.yyyy hh:mm and Enter."""
 

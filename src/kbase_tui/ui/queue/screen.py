@@ -21,6 +21,7 @@ from kbase_tui.i18n import _
 from kbase_tui.services.errors import AccessDenied, KbaseError
 
 from ..base import KbaseScreen
+from ..widgets.confirm import ConfirmDialog
 from ..widgets.formats import show_datetime
 
 EMPTY_POLL_SECONDS = 30.0
@@ -231,7 +232,7 @@ class CallerQueue(KbaseScreen):
 
         lead = self.lead
         if outcome.is_do_not_call:
-            self.app.push_screen(dialogs.ConfirmDialog(
+            self.app.push_screen(ConfirmDialog(
                 _("Never call {company} again?").format(company=lead.name)),
                 lambda ok: self.submit(lead.company_id, code) if ok else None)
         elif outcome.is_refusal:

@@ -15,7 +15,6 @@ from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 from ..widgets.formats import parse_date, show_date
-from ..widgets.confirm import ConfirmDialog  # noqa: F401  (used by review, targets, transfer)
 
 
 class SupervisorModal(KbaseModal):

@@ -21,7 +21,8 @@ from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
 from ..widgets.table import ListTable
-from .dialogs import ConfirmDialog, OfferDialog, RefusalFilterDialog, ShelveDialog
+from ..widgets.confirm import ConfirmDialog
+from .dialogs import OfferDialog, RefusalFilterDialog, ShelveDialog
 
 PAGE = 200
 LOAD_MORE_AT = 30  # rows before the end

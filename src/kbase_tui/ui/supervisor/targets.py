@@ -15,7 +15,8 @@ from kbase_tui.labels import role_label
 
 from ..base import KbaseScreen
 from ..widgets.formats import parse_date, show_date
-from .dialogs import ConfirmDialog, SupervisorModal
+from ..widgets.confirm import ConfirmDialog
+from .dialogs import SupervisorModal
 from .reports import format_value
 
 

@@ -11,7 +11,8 @@ from textual.widgets import Label, Select, Static
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 
-from .dialogs import ConfirmDialog, SupervisorModal
+from ..widgets.confirm import ConfirmDialog
+from .dialogs import SupervisorModal
 
 SPREAD = -1
 
