@@ -81,14 +81,6 @@ def _count(session: Session, actor: Actor, action: str, since: datetime) -> int:
     return session.connection().execute(_COUNT, {"actor": actor.username, "since": since, "action": action}).scalar_one()
 
 
-def _open_alarm(session: Session, user_id: int, kind: str) -> SecurityAlarm | None:
-    return session.execute(
-        select(SecurityAlarm).where(SecurityAlarm.user_id == user_id, SecurityAlarm.kind == kind,
-                                    SecurityAlarm.closed_at.is_(None))
-        .order_by(SecurityAlarm.id.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
 def _aware(value: datetime | None, like: datetime) -> datetime | None:
     if value is None:
         return None
@@ -114,23 +106,9 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
     if dismissed is not None:  # the supervisor found the burst harmless: count afresh from then
         since = max(since, dismissed)
     count = _count(session, actor, action, since) + 1  # this one included
-    if count <= limit:
-        return
-    alarm = _open_alarm(session, actor.id, kind)
-    if alarm is None:
-        alarm = SecurityAlarm(user_id=actor.id, kind=kind, raised_at=now, last_at=now, observed=count, limit=limit,
-                              excess=1)
-        session.add(alarm)
+    if count > limit:
         session.flush()
-        audit.record(session, actor, "alarm_raised", "user", actor.id, kind=kind, count=count, limit=limit,
-                     alarm_id=alarm.id)
-    else:
-        alarm.excess += 1
-        alarm.observed = max(alarm.observed, count)
-        alarm.limit = limit
-        alarm.last_at = now
-    alarm.throttle_until = now + delay_for(alarm.excess)
-    session.flush()
+        _over_limit(LeanTx.in_session(session), actor, kind, count, limit, now)
 
 
 def check_card_view(session: Session, actor: Actor) -> None:
@@ -172,13 +150,13 @@ def claims_in_last_window(hits: int, prev_hits: int, now: datetime) -> int:
     return math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
 
 
-def check_lead_claim(tx: LeanTx, database_name: str, actor: Actor, now: datetime) -> None:
+def check_lead_claim(tx: LeanTx, actor: Actor, now: datetime) -> None:
     """Call before a new lead is claimed, in the claim's lean transaction; SlowDown while throttled.
 
     The claim itself goes ahead when it crosses the limit: the alarm is raised (or its delay
     doubled) and the *next* claim waits.
     """
-    limit = int(reference.get_setting_lean(tx, database_name, "security.leads_per_minute") or 0)
+    limit = int(reference.get_setting_lean(tx, "security.leads_per_minute") or 0)
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
     until = tx.as_datetime(tx.scalar(_THROTTLE_SQL, {"me": actor.id, "kind": LEAD_CLAIMS}))
@@ -187,15 +165,20 @@ def check_lead_claim(tx: LeanTx, database_name: str, actor: Actor, now: datetime
     window_no = int(now.timestamp() // LEAD_WINDOW_SECONDS)
     hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": LEAD_CLAIMS, "window_no": window_no})
     count = claims_in_last_window(hits, prev_hits, now)
-    if count <= limit:
-        return
-    params = {"me": actor.id, "kind": LEAD_CLAIMS, "now": now, "observed": count, "limit": limit}
+    if count > limit:
+        _over_limit(tx, actor, LEAD_CLAIMS, count, limit, now)
+
+
+def _over_limit(tx: LeanTx, actor: Actor, kind: str, count: int, limit: int, now: datetime) -> None:
+    """One open alarm per user and kind: raise it (audited), or count one more excess on it; either
+    way the user's next action of that kind waits `delay_for(excess)`."""
+    params = {"me": actor.id, "kind": kind, "now": now, "observed": count, "limit": limit}
     alarm_id = tx.scalar(_OPEN_ALARM_SQL, params)
     if alarm_id is None:
         params["until"] = now + delay_for(1)
         alarm_id = tx.scalar(_RAISE_SQL, params)
-        audit.append(tx, database_name, actor, "alarm_raised", "user", actor.id, kind=LEAD_CLAIMS, count=count,
-                     limit=limit, alarm_id=alarm_id)
+        audit.append(tx, actor, "alarm_raised", "user", actor.id, kind=kind, count=count, limit=limit,
+                     alarm_id=alarm_id)
     else:
         excess = tx.scalar(_RAISE_AGAIN_SQL, {**params, "id": alarm_id})
         tx.execute(_THROTTLE_UNTIL_SQL, {"id": alarm_id, "until": now + delay_for(excess)})

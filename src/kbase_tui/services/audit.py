@@ -142,21 +142,18 @@ def record(
 ) -> None:
     """Append one event in the caller's transaction (it commits or rolls back with it)."""
     session.flush()  # pending ORM changes first: the event must follow what it records
-    bind = session.get_bind()
-    tx = LeanTx(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite")
-    append(tx, bind.url.render_as_string(hide_password=True), actor, action, entity, entity_id, **detail)
+    append(LeanTx.in_session(session), actor, action, entity, entity_id, **detail)
 
 
 def append(
     tx: LeanTx,
-    database_name: str,
     actor: Actor | str,
     action: str,
     entity: str = "",
     entity_id: int | None = None,
     **detail: object,
 ) -> None:
-    """Append one event inside *tx*'s transaction; *database_name* names the key of chains without an id.
+    """Append one event inside *tx*'s transaction.
 
     With the head row locked, the next id is the head's last id + 1, so the HMAC can be
     computed before the single INSERT (and ids stay gapless).
@@ -166,7 +163,7 @@ def append(
     else:
         name, actor_id, address = actor, None, client_address()
     last_id, last_hmac, chain_id = _locked_head(tx)
-    key = _cached_key(f"chain:{chain_id}" if chain_id else database_name)
+    key = _cached_key(f"chain:{chain_id}" if chain_id else tx.database_name)  # old chains: named by URL
     # Normally the head's last id + 1; past any row planted behind the head's back, so a
     # forged event can be found by verify but can never block the next genuine one.
     highest = tx.scalar(_MAX_ID_SQL) or 0

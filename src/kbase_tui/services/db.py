@@ -153,7 +153,7 @@ class Database:
                     if self.is_sqlite:
                         begin_immediate(connection)
                     try:
-                        yield LeanTx(connection, self.is_sqlite)
+                        yield LeanTx(connection, self.is_sqlite, self.name)
                         connection.commit()
                     except BaseException:
                         # Also when COMMIT itself fails (a deferred constraint, a busy reader in
@@ -259,8 +259,10 @@ class LeanTx:
 
     _postgres_sql: dict[str, str] = {}
 
-    def __init__(self, connection, is_sqlite: bool) -> None:
+    def __init__(self, connection, is_sqlite: bool, database_name: str) -> None:
         self.is_sqlite = is_sqlite
+        # The URL without its password: names the database in the settings cache and old audit keys.
+        self.database_name = database_name
         self.cursor = connection.cursor()
         self._texts: dict[datetime, str] = {}  # a claim binds the same few times several times
 
@@ -269,6 +271,13 @@ class LeanTx:
         if text is None:
             text = self._texts[value] = sqlite_datetime(value)
         return text
+
+    @classmethod
+    def in_session(cls, session: Session) -> "LeanTx":
+        """Statements run on an ORM session's connection, inside its transaction (flush first)."""
+        bind = session.get_bind()
+        return cls(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite",
+                   bind.url.render_as_string(hide_password=True))
 
     def _sql(self, sql: str) -> str:
         if self.is_sqlite:

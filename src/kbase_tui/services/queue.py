@@ -279,12 +279,11 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
     statement straight to the driver.
     """
     require(actor, Capability.WORK_QUEUE)
-    name = db.name
     with db.lean_write() as tx:
         require_active_user_lean(tx, actor)
         now = utcnow()
         sql = _statements(tx.is_sqlite)
-        lease = timedelta(minutes=float(reference.get_setting_lean(tx, name, "queue.lease_minutes")))
+        lease = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.lease_minutes")))
         until = now + lease
         held = tx.scalar(sql["held"], {"me": actor.id, "now": now})
         if held is not None:  # coming back to the lead already held: renewed, not counted again
@@ -292,18 +291,18 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
             return ClaimedLead(held, until, "held")
         # A new claim: taking leads much faster than calls can be made raises an alarm and
         # slows the caller down.
-        alarms.check_lead_claim(tx, name, actor, now)
+        alarms.check_lead_claim(tx, actor, now)
         params = {"me": actor.id, "now": now, "until": until}
         source = "callback"
         got = tx.scalar(sql["callback"], params)
         if got is None:
-            grace = timedelta(minutes=float(reference.get_setting_lean(tx, name, "queue.callback_grace_minutes")))
+            grace = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.callback_grace_minutes")))
             params["grace_cut"] = now - grace
             source = "queue"
             got = tx.scalar(sql["shared"], params)
         if got is None:
             raise QueueEmpty()
-        audit.append(tx, name, actor, "lead_claimed", "company", got, source=source)
+        audit.append(tx, actor, "lead_claimed", "company", got, source=source)
         return ClaimedLead(got, until, source)
 
 

@@ -85,14 +85,14 @@ def get_setting_cached(session: Session, key: str) -> Any:
 _SETTING_SQL = "SELECT value FROM setting WHERE key = :key"
 
 
-def get_setting_lean(tx: LeanTx, database_name: str, key: str) -> Any:
-    """`get_setting_cached` inside a lean transaction (db.LeanTx); *database_name* is str(engine.url)."""
+def get_setting_lean(tx: LeanTx, key: str) -> Any:
+    """`get_setting_cached` inside a lean transaction (db.LeanTx)."""
 
     def load() -> Any:
         value = tx.scalar(_SETTING_SQL, {"key": key})
         return json.loads(value) if value is not None else shipped_defaults()["settings"][key]
 
-    return _cached(database_name, key, load)
+    return _cached(tx.database_name, key, load)
 
 
 def _cached(database_name: str, key: str, load: Callable[[], Any]) -> Any:
