@@ -190,7 +190,17 @@ def compiled_matches(lang: str) -> bool:
     with open(mo_path(lang), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
     expected = gettext.GNUTranslations(io.BytesIO(mo_bytes(load_po(lang))))._catalog  # type: ignore[attr-defined]
-    return compiled == expected
+    return _without_tool_stamps(compiled) == _without_tool_stamps(expected)
+
+
+# Header fields that say when and by which Babel a file was written: Babel writes its own version
+# into every .mo it compiles, so a new Babel release must not make the committed .mo "stale".
+_TOOL_STAMPS = ("Generated-By:", "POT-Creation-Date:", "PO-Revision-Date:")
+
+
+def _without_tool_stamps(catalog: dict) -> dict:
+    header = "\n".join(line for line in catalog.get("", "").split("\n") if not line.startswith(_TOOL_STAMPS))
+    return {**catalog, "": header}
 
 
 def main(argv: list[str] | None = None) -> int:
