@@ -139,14 +139,18 @@ def test_own_due_callback_comes_first_and_falls_back_after_grace(db, team):
     add_company(db, "ordinary", rank=10)
     mine = add_company(db, "my callback", callback_user_id=team["anna"].id, callback_at=ago(minutes=1),
                        not_before=ago(minutes=1), rank=150)
-    assert queue.claim_next_lead(db, team["anna"]).company_id == mine
+    first = queue.claim_next_lead(db, team["anna"])
+    assert (first.company_id, first.source) == (mine, "callback")
     queue.release_lead(db, team["anna"])
     # Boris does not get Anna's callback while it is within the grace period ...
-    assert queue.claim_next_lead(db, team["boris"]).company_id != mine
+    other = queue.claim_next_lead(db, team["boris"])
+    assert other.company_id != mine and other.source == "queue"
     queue.release_lead(db, team["boris"])
-    # ... but once the grace period is over, nobody's callback is stranded.
+    # ... but once the grace period is over, nobody's callback is stranded; for Boris it is an
+    # ordinary lead from the shared queue, not a callback of his.
     set_company(db, mine, callback_at=ago(minutes=31), not_before=ago(minutes=31), queue_rank=5)
-    assert queue.claim_next_lead(db, team["boris"]).company_id == mine
+    taken = queue.claim_next_lead(db, team["boris"])
+    assert (taken.company_id, taken.source) == (mine, "queue")
 
 
 def test_release_puts_the_lead_back_unchanged(db, team):

@@ -117,8 +117,9 @@ def check_card_view(session: Session, actor: Actor) -> None:
 
 
 LEAD_WINDOW_SECONDS = 60
-_THROTTLE_SQL = (
-    "SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = :kind AND closed_at IS NULL "
+# The open lead alarm's throttle for the user :me; the claim reads it as a subquery of its first statement.
+LEAD_THROTTLE_SQL = (
+    f"SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = '{LEAD_CLAIMS}' AND closed_at IS NULL "
     "ORDER BY id DESC LIMIT 1"
 )
 _COUNT_SQL = (
@@ -150,16 +151,17 @@ def claims_in_last_window(hits: int, prev_hits: int, now: datetime) -> int:
     return math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
 
 
-def check_lead_claim(tx: LeanTx, actor: Actor, now: datetime) -> None:
+def check_lead_claim(tx: LeanTx, actor: Actor, now: datetime, throttle_until) -> None:
     """Call before a new lead is claimed, in the claim's lean transaction; SlowDown while throttled.
 
-    The claim itself goes ahead when it crosses the limit: the alarm is raised (or its delay
-    doubled) and the *next* claim waits.
+    *throttle_until* is the open lead alarm's throttle as the claim read it with its other rules,
+    in one statement (`LEAD_THROTTLE_SQL` as a subquery).  The claim itself goes ahead when it
+    crosses the limit: the alarm is raised (or its delay doubled) and the *next* claim waits.
     """
     limit = int(reference.get_setting_lean(tx, "security.leads_per_minute") or 0)
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
-    until = tx.as_datetime(tx.scalar(_THROTTLE_SQL, {"me": actor.id, "kind": LEAD_CLAIMS}))
+    until = tx.as_datetime(throttle_until)
     if until is not None and until > now:
         raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
     window_no = int(now.timestamp() // LEAD_WINDOW_SECONDS)

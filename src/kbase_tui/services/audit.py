@@ -110,6 +110,9 @@ _NEW_HEAD_SQL = (
 )
 _NAME_CHAIN_SQL = "UPDATE audit_head SET chain_id = :chain_id WHERE id = 1"
 _MAX_ID_SQL = "SELECT max(id) FROM audit_event"
+# json.dumps with any non-default option builds a new encoder per call; one kept here is the
+# same text (every claim and card view writes a detail).
+_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)
 _INSERT_EVENT_SQL = (
     "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address, "
     "prev_hmac, hmac, company_id) VALUES (:id, :at, :actor, :actor_id, :action, :entity, :entity_id, :detail, "
@@ -118,8 +121,21 @@ _INSERT_EVENT_SQL = (
 _MOVE_HEAD_SQL = "UPDATE audit_head SET last_event_id = :event_id, last_hmac = :event_hmac WHERE id = 1"
 
 
-def _locked_head(tx: LeanTx) -> tuple[int, str, str]:
-    """The chain's head row (last id, last HMAC, chain id), locked until the transaction ends."""
+# SQLite: the head and the highest id in one statement (the write lock is held from BEGIN
+# IMMEDIATE, so both are read at the same moment).  PostgreSQL: the highest id is read after
+# the head row is locked, so it is never older than the head it is compared with.
+_SELECT_HEAD_AND_MAX_SQLITE = (
+    "SELECT last_event_id, last_hmac, chain_id, (SELECT max(id) FROM audit_event) FROM audit_head WHERE id = 1"
+)
+
+
+def _locked_head(tx: LeanTx) -> tuple[int, str, str, int]:
+    """The chain's head row (last id, last HMAC, chain id) locked until the transaction ends, and
+    the highest event id."""
+    if tx.is_sqlite:
+        head = tx.one(_SELECT_HEAD_AND_MAX_SQLITE)
+        if head is not None and (head[2] or head[1]):
+            return head
     select_head = _SELECT_HEAD_SQL if tx.is_sqlite else _SELECT_HEAD_SQL + " FOR UPDATE"
     head = tx.one(select_head)
     if head is None:
@@ -129,7 +145,7 @@ def _locked_head(tx: LeanTx) -> tuple[int, str, str]:
     elif not head[2] and not head[1]:
         tx.execute(_NAME_CHAIN_SQL, {"chain_id": secrets.token_hex(16)})
         head = tx.one(select_head)  # an empty chain: name its key by a new id
-    return head
+    return (*head, tx.scalar(_MAX_ID_SQL) or 0)
 
 
 def record(
@@ -162,15 +178,14 @@ def append(
         name, actor_id, address = actor.username, actor.id, actor.client_address or client_address()
     else:
         name, actor_id, address = actor, None, client_address()
-    last_id, last_hmac, chain_id = _locked_head(tx)
+    # Normally the head's last id + 1; past any row planted behind the head's back (the highest
+    # id), so a forged event can be found by verify but can never block the next genuine one.
+    last_id, last_hmac, chain_id, highest = _locked_head(tx)
     key = _cached_key(f"chain:{chain_id}" if chain_id else tx.database_name)  # old chains: named by URL
-    # Normally the head's last id + 1; past any row planted behind the head's back, so a
-    # forged event can be found by verify but can never block the next genuine one.
-    highest = tx.scalar(_MAX_ID_SQL) or 0
     event = SimpleNamespace(
-        id=max(last_id, highest) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action,
+        id=max(last_id, highest or 0) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action,
         entity=entity, entity_id=entity_id,
-        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
+        detail=_DETAIL_JSON.encode(detail) if detail else "",
         client_address=address, prev_hmac=last_hmac, company_id=_company_of(entity, entity_id, detail),
     )
     event.hmac = compute_hmac(key, event)

@@ -319,11 +319,13 @@ def begin_immediate(connection, timeout_ms: int | None = None) -> None:
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15 ... ms between tries: with many processes
     writing transactions of a tenth of a millisecond, a writer unlucky three times waits 8 ms
-    for a lock that was free after 0.3.  Here the naps start at 50 µs and double up to 2 ms,
-    with jitter so that waiting writers do not try in step.
+    for a lock that was free after 0.3.  Here the naps start at 20 µs and double up to 250 µs,
+    with jitter so that waiting writers do not try in step: a claim holds the lock for about
+    0.2 ms, so a longer nap mostly sleeps past a free lock (measured with 16 processes: p99
+    4.7–6.5 ms with these naps, 10–17 ms with naps growing to 2 ms).
     """
     limit = time.monotonic() + (BUSY_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
-    nap = 0.00005
+    nap = 0.00002
     while True:
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -334,7 +336,7 @@ def begin_immediate(connection, timeout_ms: int | None = None) -> None:
             if time.monotonic() >= limit:
                 raise
         time.sleep(nap * random.uniform(0.5, 1.5))
-        nap = min(nap * 2, 0.002)
+        nap = min(nap * 2, 0.00025)
 
 
 def connect(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Database:

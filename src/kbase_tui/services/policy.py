@@ -26,7 +26,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Role, Stage, User, utcnow
 
-from .db import LeanTx
 from .dto import Actor
 from .errors import AccessDenied, NotFound
 
@@ -97,21 +96,13 @@ def require_active_user(session: Session, actor: Actor) -> None:
     if is_local(actor):
         return
     row = session.connection().execute(_ACTIVE_USER, {"user_id": actor.id}).first() if actor.id is not None else None
-    _refuse_unless_active(row, actor)
+    refuse_unless_active(row, actor)
 
 
-_ACTIVE_USER_SQL = "SELECT disabled, role FROM user_account WHERE id = :user_id"
+def refuse_unless_active(row, actor: Actor) -> None:
+    """AccessDenied unless *row* (the user's `disabled, role`, or None) is an active user of the actor's role.
 
-
-def require_active_user_lean(tx: LeanTx, actor: Actor) -> None:
-    """`require_active_user` inside a lean transaction (db.LeanTx: the claim's hot path)."""
-    if is_local(actor):
-        return
-    row = tx.one(_ACTIVE_USER_SQL, {"user_id": actor.id}) if actor.id is not None else None
-    _refuse_unless_active(row, actor)
-
-
-def _refuse_unless_active(row, actor: Actor) -> None:
+    For a hot path that reads those two columns within a statement of its own (taking a lead)."""
     if row is None or row[0] or row[1] != actor.role:
         raise AccessDenied(_("Your account is disabled or its role has changed; sign in again."))
 

@@ -63,7 +63,7 @@ from .clients import write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
-from .policy import Capability, require, require_active_user, require_active_user_lean, require_company
+from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
 
 SPECIAL_OFFER_RANK = 10
@@ -241,27 +241,39 @@ def _statements(sqlite: bool) -> dict[str, str]:
     def via(index: str) -> str:
         return f"company INDEXED BY {index}" if sqlite else "company"
 
+    callback = (
+        f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
+        f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
+        f"ORDER BY callback_at, id LIMIT 1{lock}"
+    )
+    shared = (
+        f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
+        "AND (held_until IS NULL OR held_until < :now) "
+        "AND (not_before IS NULL OR not_before <= :now) "
+        "AND (shelved_until IS NULL OR shelved_until <= :now) "
+        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
+        "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
+        f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}"
+    )
     cached = {
-        "held": (
-            f"SELECT id FROM {via('ix_company_held_by_id')} WHERE held_by_id = :me AND held_until >= :now "
-            f"AND {in_queue} ORDER BY held_until DESC LIMIT 1"
+        # What the claim's rules need, in one statement: the user (active, same role), the
+        # lead already held, the open anti-scraping throttle.
+        "state": (
+            "SELECT u.disabled, u.role, "
+            f"(SELECT id FROM {via('ix_company_held_by_id')} WHERE held_by_id = :me AND held_until >= :now "
+            f"AND {in_queue} ORDER BY held_until DESC LIMIT 1), "
+            f"({alarms.LEAD_THROTTLE_SQL}) "
+            "FROM user_account u WHERE u.id = :me"
         ),
         "extend": "UPDATE company SET held_until = :until WHERE id = :id",
-        "callback": (
-            "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-            f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
-            f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
-            f"ORDER BY callback_at, id LIMIT 1{lock}) RETURNING id"
-        ),
-        "shared": (
-            "UPDATE company SET held_by_id = :me, held_until = :until WHERE id = ("
-            f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
-            "AND (held_until IS NULL OR held_until < :now) "
-            "AND (not_before IS NULL OR not_before <= :now) "
-            "AND (shelved_until IS NULL OR shelved_until <= :now) "
-            "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
-            "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
-            f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}) RETURNING id"
+        # The caller's own due callback, else the shared queue: COALESCE evaluates the second
+        # subquery only when the first finds nothing.  A company the shared queue returns is
+        # never one of the caller's due callbacks (the first subquery would have found one), so
+        # the returned flag tells which of the two it came from.
+        "claim": (
+            "UPDATE company SET held_by_id = :me, held_until = :until "
+            f"WHERE id = coalesce(({callback}), ({shared})) "
+            "RETURNING id, coalesce(callback_user_id = :me AND callback_at <= :now, false)"
         ),
     }
     _STATEMENTS[sqlite] = cached
@@ -274,36 +286,34 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
     """Hold the next lead for *actor* (atomic across processes); QueueEmpty when none is waiting.
 
     A caller holds at most one lead: claiming while holding one returns it (lease renewed).
-    Every press of "next lead" runs this, so it is one lean transaction (db.LeanTx): the
-    same rules as everywhere (active user, anti-scraping check, audit event), each one
-    statement straight to the driver.
+    Every press of "next lead" runs this, and on SQLite every other writer waits while it runs,
+    so it is one lean transaction (db.LeanTx) of as few statements as the rules allow: one read
+    for the rules (active user, lead held, anti-scraping throttle), the rate counter, one claim,
+    the audit event.
     """
     require(actor, Capability.WORK_QUEUE)
+    sql = _statements(db.is_sqlite)
     with db.lean_write() as tx:
-        require_active_user_lean(tx, actor)
-        now = utcnow()
-        sql = _statements(tx.is_sqlite)
         lease = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.lease_minutes")))
+        grace = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.callback_grace_minutes")))
+        now = utcnow()
         until = now + lease
-        held = tx.scalar(sql["held"], {"me": actor.id, "now": now})
+        state = tx.one(sql["state"], {"me": actor.id, "now": now})
+        if not is_local(actor):
+            refuse_unless_active(state, actor)
+        held, throttle_until = (state[2], state[3]) if state is not None else (None, None)
         if held is not None:  # coming back to the lead already held: renewed, not counted again
             tx.execute(sql["extend"], {"until": until, "id": held})
             return ClaimedLead(held, until, "held")
         # A new claim: taking leads much faster than calls can be made raises an alarm and
         # slows the caller down.
-        alarms.check_lead_claim(tx, actor, now)
-        params = {"me": actor.id, "now": now, "until": until}
-        source = "callback"
-        got = tx.scalar(sql["callback"], params)
-        if got is None:
-            grace = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.callback_grace_minutes")))
-            params["grace_cut"] = now - grace
-            source = "queue"
-            got = tx.scalar(sql["shared"], params)
+        alarms.check_lead_claim(tx, actor, now, throttle_until)
+        got = tx.one(sql["claim"], {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace})
         if got is None:
             raise QueueEmpty()
-        audit.append(tx, actor, "lead_claimed", "company", got, source=source)
-        return ClaimedLead(got, until, source)
+        source = "callback" if got[1] else "queue"
+        audit.append(tx, actor, "lead_claimed", "company", got[0], source=source)
+        return ClaimedLead(got[0], until, source)
 
 
 def renew_lease(db: Database, actor: Actor, company_id: int) -> datetime:
