@@ -8,11 +8,11 @@ import sys
 
 import pytest
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
-from textual.widgets._footer import FooterKey
 
 from kbase_tui import i18n
 from kbase_tui.services import users
 from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.widgets.footer import KeyFooter
 
 from .conftest import PASSWORD
 from .ui.helpers import settle, sign_in
@@ -28,8 +28,8 @@ def screen_texts(app) -> list[str]:
     """What the user reads on the current screen: titles, labels, buttons, footer keys, table headers."""
     texts: list[str] = [str(app.screen.title or ""), str(app.sub_title or "")]
     for node in app.screen.walk_children(with_self=False):
-        if isinstance(node, FooterKey):
-            texts.append(str(node.description))
+        if isinstance(node, KeyFooter):
+            texts += node.descriptions
         elif isinstance(node, Button):
             texts.append(str(node.label))
         elif isinstance(node, (Static, Label)):

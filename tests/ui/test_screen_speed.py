@@ -1,17 +1,14 @@
 """What opening and paging the list screens no longer does (issue 8; timings are in benchmarks/, not here):
-no loading overlay over the refusal review, no footer rebuilt with the same keys, and the session's
+no loading overlay over the refusal review and the session's
 heap out of the collector's sight while signed in."""
 
 from __future__ import annotations
 
 import gc
 
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.widgets import Button, LoadingIndicator
+from textual.widgets import LoadingIndicator
 
 from kbase_tui.ui.app import KbaseApp
-from kbase_tui.ui.widgets.footer import KeyFooter
 
 from ..conftest import PASSWORD
 from ..services.supervisor_data import refused_company
@@ -64,58 +61,3 @@ async def test_signing_in_freezes_the_heap_and_logging_out_unfreezes_it(db, make
     finally:
         gc.unfreeze()
         gc.set_threshold(*defaults)
-
-
-class TwoButtons(App):
-    BINDINGS = [Binding("f2", "noop", "Save")]
-
-    def compose(self) -> ComposeResult:
-        yield Button("one", id="one")
-        yield Button("two", id="two")
-        yield KeyFooter()
-
-    def action_noop(self) -> None:
-        pass
-
-
-class ShownKey(Button):
-    BINDINGS = [Binding("f3", "press", "Press me")]
-
-
-class WithShownKey(TwoButtons):
-    def compose(self) -> ComposeResult:
-        yield from super().compose()
-        yield ShownKey("three", id="three")
-
-
-async def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(monkeypatch):
-    rebuilt = []
-    original = KeyFooter.recompose
-
-    async def counting(self):
-        rebuilt.append(1)
-        return await original(self)
-
-    monkeypatch.setattr(KeyFooter, "recompose", counting)
-    app = WithShownKey()
-    async with app.run_test(size=(80, 10)) as pilot:
-        app.query_one("#one").focus()
-        await pilot.pause()
-        await pilot.pause()
-        before = len(rebuilt)
-        footer = app.query_one(KeyFooter)
-        assert "Save" in [key.description for key in footer.query("FooterKey")]
-        app.query_one("#two").focus()  # the same keys: nothing to rebuild
-        await pilot.pause()
-        await pilot.pause()
-        assert len(rebuilt) == before
-        app.query_one("#three").focus()  # a key of its own: shown
-        await pilot.pause()
-        await pilot.pause()
-        assert len(rebuilt) == before + 1
-        assert "Press me" in [key.description for key in footer.query("FooterKey")]
-        app.query_one("#one").focus()  # and gone again
-        await pilot.pause()
-        await pilot.pause()
-        assert len(rebuilt) == before + 2
-        assert "Press me" not in [key.description for key in footer.query("FooterKey")]

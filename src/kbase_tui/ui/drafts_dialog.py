@@ -7,13 +7,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kbase_tui.i18n import _
 from kbase_tui.services import drafts
 
 from .base import KbaseModal
 from .widgets.formats import show_datetime
+from .widgets.footer import KeyFooter
 
 
 class LeftoverDraftsDialog(KbaseModal):
@@ -43,7 +44,7 @@ class LeftoverDraftsDialog(KbaseModal):
             with VerticalScroll():
                 yield Static("", id="draft-text")
             yield Static("", id="draft-error")
-            yield Footer()
+            yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show()

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
@@ -25,6 +25,7 @@ from ..widgets.formats import show_amount, show_date
 from ..widgets.history import HistoryTimeline
 from .follow_up_list import short_date
 from .tasks import task_text
+from ..widgets.footer import KeyFooter
 
 ORDERS_PAGE = 100
 TABS = ("orders", "contacts", "history", "tasks")
@@ -76,7 +77,7 @@ class AccountCardScreen(KbaseScreen):
                 yield HistoryTimeline(loader=accounts.account_history, id="acard-history")
             with TabPane(_("4 Tasks & requirements"), id="tasks"):
                 yield Static("", id="acard-tasks")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Account")

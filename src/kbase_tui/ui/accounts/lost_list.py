@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
 
@@ -23,6 +23,7 @@ from ..base import KbaseScreen
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import short_date
+from ..widgets.footer import KeyFooter
 
 
 def _day(value) -> str:
@@ -60,7 +61,7 @@ class LostList(PagedList, KbaseScreen):
         yield Static("", id="lost-summary")
         yield DataTable(id="lost-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="lost-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from kbase_tui.services import accounts

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
 
@@ -23,6 +23,7 @@ from ..base import KbaseScreen
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import class_text, name_text, next_purchase_text, short_date
+from ..widgets.footer import KeyFooter
 
 
 def month_bounds(today: date) -> tuple[date, date]:
@@ -63,7 +64,7 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         yield DataTable(id="sv-managers", cursor_type="none", zebra_stripes=True)
         yield Static("", id="sv-summary")
         yield DataTable(id="sv-accounts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Accounts by manager")

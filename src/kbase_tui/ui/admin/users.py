@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
@@ -17,6 +17,7 @@ from ..base import KbaseScreen
 from ..widgets.formats import show_datetime
 from ..widgets.confirm import ConfirmDialog
 from .dialogs import AddUserDialog, NewUser, PasswordDialog
+from ..widgets.footer import KeyFooter
 
 
 def state_text(info) -> Text:
@@ -55,7 +56,7 @@ class UsersScreen(KbaseScreen):
         yield Header()
         yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="users-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Users")

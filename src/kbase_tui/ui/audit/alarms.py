@@ -11,13 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 
 from ..base import KbaseScreen, ServiceCalls
 from ..widgets.formats import show_datetime
+from ..widgets.footer import KeyFooter
 
 REFRESH_SECONDS = 30
 
@@ -123,7 +124,7 @@ class AlarmsScreen(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AlarmsPanel(id="alarms-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Security alarms")

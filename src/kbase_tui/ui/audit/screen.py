@@ -13,13 +13,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_datetime
+from ..widgets.footer import KeyFooter
 
 PAGE = 100
 
@@ -62,7 +63,7 @@ class AuditScreen(KbaseScreen):
         table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="audit-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Audit log")

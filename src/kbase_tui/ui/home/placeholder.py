@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 
 
 class RoleHome(KbaseScreen):
@@ -24,7 +25,7 @@ class RoleHome(KbaseScreen):
         yield Header()
         yield Static(Text(self.SCREEN_TITLE), id="home-title")
         yield Static(Text(f"{self.actor.label} · {role_label(self.actor.role)}"), id="home-user")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = self.SCREEN_TITLE

@@ -7,11 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal, KbaseScreen
+from ..widgets.footer import KeyFooter
 
 
 class LoginScreen(KbaseScreen):
@@ -37,7 +38,7 @@ class LoginScreen(KbaseScreen):
             yield Input(id="password", password=True, max_length=256)
             yield Static(Text(self.message), id="login-error")
             yield Button(_("Sign in"), id="login-button", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted, "#username")
     def _to_password(self) -> None:

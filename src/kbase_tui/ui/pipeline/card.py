@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Header, Input, Label, Static, TextArea
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import category_label
@@ -22,6 +22,7 @@ from ..base import KbaseScreen
 from ..widgets.contacts import ContactsPanel
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 from ..widgets.history import HistoryTimeline
+from ..widgets.footer import KeyFooter
 
 
 class DealCardScreen(KbaseScreen):
@@ -71,7 +72,7 @@ class DealCardScreen(KbaseScreen):
                 yield Static("", id="card-message")
                 yield ContactsPanel(id="card-contacts")
             yield HistoryTimeline(id="card-history")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Deal")

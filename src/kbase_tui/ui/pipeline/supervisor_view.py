@@ -14,13 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume, ScreenSuspend
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.paging import PAGE, PagedList
+from ..widgets.footer import KeyFooter
 
 
 class PipelineSupervisorView(PagedList, KbaseScreen):
@@ -58,7 +59,7 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
         yield Header()
         yield Static("", id="pipeview-filters")
         yield DataTable(id="pipeview-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from kbase_tui.services import pipeline

@@ -14,12 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Checkbox, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import N_, _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 
 # What an outcome does: the OutcomeForm flag behind each choice ("" = only a note in the history).
 ACTIONS: list[tuple[str, str]] = [
@@ -82,7 +83,7 @@ class OutcomesEditor(KbaseScreen):
             yield Checkbox(_("The caller spoke to someone (contact made)"), id="outcome-contact")
             yield Checkbox(_("Active"), True, id="outcome-active")
         yield Static("", id="outcome-message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Call outcomes")
@@ -206,7 +207,7 @@ class ReasonsEditor(KbaseScreen):
                     yield Input(id="reason-label-en", max_length=120)
             yield Checkbox(_("Active"), True, id="reason-active")
         yield Static("", id="reason-message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Reasons")

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.services.errors import AccessDenied, KbaseError
@@ -23,6 +23,7 @@ from kbase_tui.services.errors import AccessDenied, KbaseError
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.formats import show_datetime
+from ..widgets.footer import KeyFooter
 
 EMPTY_POLL_SECONDS = 30.0
 RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
@@ -149,7 +150,7 @@ class CallerQueue(KbaseScreen):
         yield Static("", id="queue-message")
         yield Static("", id="queue-outcomes")
         yield Static("", id="queue-counters")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Cold-call queue")

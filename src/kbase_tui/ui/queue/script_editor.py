@@ -13,12 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 
 
 def script_line(row) -> Text:
@@ -78,7 +79,7 @@ class ScriptEditor(KbaseScreen):
             yield Label(_("Key question"))
             yield Input(id="script-question", max_length=2000)
         yield Static("", id="script-message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Call scripts")

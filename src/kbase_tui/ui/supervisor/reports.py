@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.containers import VerticalScroll
 
@@ -21,6 +21,7 @@ from kbase_tui.i18n import _
 from ..base import KbaseScreen
 from ..widgets.formats import parse_date, show_date
 from .dialogs import SupervisorModal
+from ..widgets.footer import KeyFooter
 
 
 def format_value(value: object) -> str:
@@ -116,7 +117,7 @@ class ReportsScreen(KbaseScreen):
                 yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="reports-notes")
                 yield PlotextPlot(id="reports-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Reports")

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
@@ -18,6 +18,7 @@ from ..widgets.formats import parse_date, show_date
 from ..widgets.confirm import ConfirmDialog
 from .dialogs import SupervisorModal
 from .reports import format_value
+from ..widgets.footer import KeyFooter
 
 
 class TargetDialog(SupervisorModal):
@@ -85,7 +86,7 @@ class TargetsEditor(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="targets-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Targets per user")

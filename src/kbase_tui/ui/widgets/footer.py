@@ -1,39 +1,201 @@
-"""The key footer of kbase screens: Textual's Footer, rebuilt only when the keys it shows change.
+"""The key footer of kbase screens: the screen's shown keys drawn as one line by one widget.
 
-Textual's Footer throws away and mounts again one widget per key (each styled by the whole
-stylesheet) every time the screen's bindings are updated, which happens on every focus change:
-when a list screen moves the focus to its table, the footer is rebuilt with the very same keys.
-On the refusal review that was a third of the main thread's work of opening the screen
-(docs/performance.md).  This footer remembers what it last showed and skips the rebuild when
-the shown keys, their labels, their enabled state and their hints are all the same.
+Textual's Footer mounts one widget per key, each styled by the whole stylesheet, and does it
+again every time the screen's bindings are updated (every focus change).  Opening a list screen
+paid for that twice, 25–40 ms of the main thread on this machine (docs/performance.md).  This
+footer keeps the shown keys as data and draws them in a single line: a change of keys is a
+repaint of one line, nothing is mounted.  It looks and behaves like Textual's (the same theme
+colours, a click on a key presses it, a disabled key rings the bell, the command palette key at
+the right edge) and reads the same bindings, so F1 help, the palette and the footer agree.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
 
-class KeyFooter(Footer):
-    _shown: tuple | None = None
+@dataclass(frozen=True)
+class FooterItem:
+    """One key as the footer shows it (a group of keys shares one description)."""
 
-    def _keys(self, screen: Screen) -> tuple:
-        """Everything `Footer.compose` reads from the bindings, for the keys it shows."""
-        app = screen.app
-        shown = tuple(
-            (binding.key, binding.action, binding.description, binding.group, enabled, tooltip,
-             app.get_key_display(binding))
-            for (_node, binding, enabled, tooltip) in screen.active_bindings.values()
-            if binding.show
-        )
-        palette = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
-        return shown, palette[2:] if palette else None, self.show_command_palette
+    key: str  # what a click presses
+    key_display: str
+    description: str
+    enabled: bool
+    tooltip: str = ""
+
+
+class KeyFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description", "key-footer--hover", "key-footer--rule"}
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .key-footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyFooter > .key-footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyFooter > .key-footer--hover { background: $block-hover-background; }
+    KeyFooter > .key-footer--rule { color: $foreground 20%; }
+    """
+
+    def __init__(self, *, show_command_palette: bool = True, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.show_command_palette = show_command_palette
+        self.items: tuple[FooterItem, ...] = ()
+        self.palette: FooterItem | None = None
+        self._hover: int | None = None
+        self._places: list[tuple[int, int, int]] = []  # (first cell, end cell, item index) as last drawn; the palette is len(items)
+
+    # --- the keys -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        # Footer.bindings_changed recomposes only under these conditions; outside them it is left alone.
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            keys = self._keys(screen)
-            if self._bindings_ready and keys == self._shown:
-                return
-            self._shown = keys
-        super().bindings_changed(screen)
+        if not self.is_attached or screen is not self.screen:
+            return
+        items, palette = self.shown_keys(screen)
+        if (items, palette) != (self.items, self.palette):
+            self.items, self.palette = items, palette
+            self.refresh()
+
+    def shown_keys(self, screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
+        """The keys to show, as Textual's Footer picks them: bindings with show=True, one per action
+        (the first key bound to it), the keys of a group side by side under the group's description."""
+        app = screen.app
+        by_action: dict[str, tuple] = {}
+        for _node, binding, enabled, tooltip in screen.active_bindings.values():
+            if binding.show and binding.action not in by_action:
+                by_action[binding.action] = (binding, enabled, tooltip)
+        items: list[FooterItem] = []
+        entries = list(by_action.values())
+        index = 0
+        while index < len(entries):
+            binding, enabled, tooltip = entries[index]
+            group = binding.group
+            end = index + 1
+            while group is not None and end < len(entries) and entries[end][0].group == group:
+                end += 1
+            if group is not None and end - index > 1:
+                members = entries[index:end]
+                for number, (member, member_enabled, member_tooltip) in enumerate(members):
+                    last = number == len(members) - 1
+                    items.append(FooterItem(member.key, app.get_key_display(member),
+                                            group.description if last else "", member_enabled,
+                                            member_tooltip or member.description))
+            else:
+                items.append(FooterItem(binding.key, app.get_key_display(binding), binding.description,
+                                        enabled, tooltip))
+            index = end
+        palette = None
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            found = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, tooltip = found
+                palette = FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled,
+                                     binding.tooltip or binding.description)
+        return tuple(items), palette
+
+    @property
+    def descriptions(self) -> list[str]:
+        """What the footer says, key by key (the palette key last): for tests and translations."""
+        return [item.description for item in (*self.items, *((self.palette,) if self.palette else ()))]
+
+    # --- drawing --------------------------------------------------------------------------
+    def _piece(self, item: FooterItem, hovered: bool, key_style: Style, description_style: Style,
+               hover_style: Style) -> Text:
+        dim = Style(dim=True) if not item.enabled else Style()
+        over = hover_style if hovered else Style()
+        piece = Text()  # spans, not the Text's own style: that would lay the key's bold under the description
+        piece.append(f" {item.key_display} ", style=key_style + dim + over)
+        if item.description:
+            piece.append(f"{item.description} ", style=description_style + dim + over)
+        return piece
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-footer--key", partial=True)
+        description_style = self.get_component_rich_style("key-footer--description", partial=True)
+        hover_style = self.get_component_rich_style("key-footer--hover", partial=True)
+        width = self.size.width
+        tail = Text()
+        if self.palette is not None:
+            tail.append("▏", style=self.get_component_rich_style("key-footer--rule", partial=True))
+            tail.append_text(self._piece(self.palette, self._hover == len(self.items), key_style, description_style,
+                                         hover_style))
+        room = max(0, width - tail.cell_len)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        places: list[tuple[int, int, int]] = []
+        x = 0
+        for index, item in enumerate(self.items):
+            piece = self._piece(item, self._hover == index, key_style, description_style, hover_style)
+            size = piece.cell_len
+            if x + size > room:  # no room for the whole key: cut with "…" (the rest are in F1 help)
+                if room - x > 1:
+                    piece.truncate(room - x - 1)
+                    piece.append("…")
+                    line.append_text(piece)
+                    places.append((x, room, index))
+                x = room
+                break
+            line.append_text(piece)
+            places.append((x, x + size, index))
+            x += size
+        if tail:
+            line.append(" " * max(0, room - x))
+            if self.palette is not None:
+                places.append((room + 1, room + tail.cell_len, len(self.items)))
+            line.append_text(tail)
+        self._places = places
+        return line
+
+    # --- the mouse ------------------------------------------------------------------------
+    def _item_at(self, x: int) -> tuple[int, FooterItem] | tuple[None, None]:
+        for start, end, index in self._places:
+            if start <= x < end:
+                item = self.items[index] if index < len(self.items) else self.palette
+                if item is not None:
+                    return index, item
+        return None, None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index, item = self._item_at(event.x)
+        if index != self._hover:
+            self._hover = index
+            self.tooltip = (item.tooltip or None) if item is not None else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        _index, item = self._item_at(event.x)
+        if item is None:
+            return
+        if not item.enabled:
+            self.app.bell()
+        else:
+            self.app.simulate_key(item.key)
+

@@ -1,0 +1,91 @@
+"""The key footer (ui/widgets/footer.py): the keys Textual's Footer would show, in one line drawn by
+one widget; it follows the focus, a click presses a key, and nothing is mounted when the keys change."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button
+
+from kbase_tui.ui.widgets.footer import KeyFooter
+
+
+class TwoButtons(App):
+    BINDINGS = [
+        Binding("f2", "save", "Save"),
+        Binding("f4", "hidden", "Hidden", show=False),
+        Binding("f6", "off", "Switched off"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved = 0
+
+    def compose(self) -> ComposeResult:
+        yield Button("one", id="one")
+        yield Button("two", id="two")
+        yield ShownKey("three", id="three")
+        yield KeyFooter()
+
+    def action_save(self) -> None:
+        self.saved += 1
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        return None if action == "off" else True  # None: shown, but disabled
+
+
+class ShownKey(Button):
+    BINDINGS = [Binding("f3", "press", "Press me")]
+
+
+def line(app: App) -> str:
+    return app.query_one(KeyFooter).render().plain
+
+
+async def test_the_footer_shows_the_screens_keys_and_follows_the_focus():
+    app = TwoButtons()
+    async with app.run_test(size=(80, 10)) as pilot:
+        footer = app.query_one(KeyFooter)
+        app.query_one("#one").focus()
+        await pilot.pause()
+        assert "Save" in footer.descriptions and "Hidden" not in footer.descriptions
+        assert "f2 Save" in line(app)
+        assert "Press me" not in footer.descriptions
+        app.query_one("#three").focus()  # a key of its own: shown
+        await pilot.pause()
+        assert "Press me" in footer.descriptions and "f3 Press me" in line(app)
+        app.query_one("#one").focus()  # and gone again
+        await pilot.pause()
+        assert "Press me" not in footer.descriptions
+        assert not footer.children  # drawn, never mounted: a change of keys is one repaint
+        assert line(app).rstrip().endswith("palette")  # the command palette key at the right edge
+        assert len(line(app)) == 80
+
+
+async def test_a_click_on_a_key_presses_it_and_a_disabled_key_rings_the_bell(monkeypatch):
+    app = TwoButtons()
+    async with app.run_test(size=(80, 10)) as pilot:
+        app.query_one("#one").focus()
+        await pilot.pause()
+        text = line(app)
+        await pilot.click(KeyFooter, offset=(text.index("Save"), 0))
+        await pilot.pause()
+        assert app.saved == 1
+        bells = []
+        monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+        await pilot.click(KeyFooter, offset=(text.index("Switched off"), 0))
+        await pilot.pause()
+        assert bells and app.saved == 1
+        await pilot.click(KeyFooter, offset=(len(text.rstrip()) - 2, 0))  # the palette key
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_keys_that_do_not_fit_are_cut_and_the_palette_key_stays():
+    app = TwoButtons()
+    async with app.run_test(size=(24, 10)) as pilot:
+        app.query_one("#three").focus()
+        await pilot.pause()
+        text = line(app)
+        assert len(text) == 24
+        assert "…" in text and text.rstrip().endswith("palette")
