@@ -77,6 +77,11 @@ class KeyFooter(Widget, can_focus=False):
         items, palette = self.shown_keys(screen)
         if (items, palette) != (self.items, self.palette):
             self.items, self.palette = items, palette
+            # What was under the pointer is another key now: no click or highlight lands on a key
+            # until the new line is drawn and the mouse moves.
+            self._places = []
+            self._hover = None
+            self.tooltip = None
             self.refresh()
 
     def shown_keys(self, screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
