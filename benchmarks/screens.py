@@ -55,6 +55,16 @@ async def wait_for(predicate, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.001)
 
 
+def send_key(app, key: str) -> None:
+    """Deliver a key the way the terminal driver does.  Pilot.press also waits until the process looks idle
+    (textual/_wait.py: at least two sleeps of 20 ms a key), which is the test harness's time, not the app's."""
+    from textual import events
+
+    event = events.Key(key, None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
 async def sign_in(app, pilot, username: str) -> float:
     """Type the name and password; return the moment Enter was pressed."""
     await wait_for(lambda: app.screen.query("#password"))
@@ -216,19 +226,36 @@ async def fig_refusal_list(db: str) -> None:
              **extra, note="every refusal (filter: all): the first page and the count, painted; median of the opens")
         from textual.widgets import DataTable
 
+        from kbase_tui.ui.supervisor.review import LOAD_MORE_AT
+
         table = screen.query_one(DataTable)
-        times = []
+        await app.workers.wait_for_complete()
+        await painted(app)
+        times, loads = [], 0
         for _ in range(30):  # page down through several pages: some keys load the next page
+            before_row, before_rows = table.cursor_row, len(screen.rows)
+            if before_row >= table.row_count - 1:
+                break  # a small database: the last row is reached
             started = time.perf_counter()
-            before = table.row_count
-            await pilot.press("pagedown")
-            await wait_for(lambda: not screen.page_loading)
+            send_key(app, "pagedown")
+            await wait_for(lambda: table.cursor_row != before_row)
+            # The review asks for the next page when the cursor comes within LOAD_MORE_AT rows of the end:
+            # such a key press is done when that page is in the table.
+            if screen.next_cursor is not None and table.cursor_row >= table.row_count - LOAD_MORE_AT:
+                loads += 1
+                await wait_for(lambda: len(screen.rows) > before_rows and not screen.page_loading)
             await painted(app)
             times.append((time.perf_counter() - started) * 1000)
+        if not times:
+            emit(name_scroll, None, "ms", target, round(base, 1), rows_loaded=table.row_count,
+                 note="the database holds fewer refusals than one page-down moves: nothing to page through")
+            return
         worst = max(times)
         emit(name_scroll, round(worst, 1), "ms", target, round(base, 1), met=worst < 150,
-             p50=round(statistics.median(times), 1), rows_loaded=table.row_count,
-             note="page-down 30 times; value = the slowest key press (one that loads the next page)")
+             p50=round(statistics.median(times), 1), presses=len(times),
+             rows_loaded=table.row_count, presses_loading_a_page=loads,
+             note="page-down 30 times, each key sent as the terminal driver sends it, until the rows it brings into "
+                  "view (and the next page, when it asks for one) are painted; value = the slowest key press")
 
 
 def _has_field(cls, name: str) -> bool:
