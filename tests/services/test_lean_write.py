@@ -8,6 +8,7 @@ import multiprocessing
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -133,32 +134,34 @@ def test_begin_immediate_gives_up_with_the_drivers_busy_error(tmp_path):
     second.execute("COMMIT")
 
 
-def test_a_writer_waiting_long_for_the_lock_asks_less_often(tmp_path):
+def test_a_writer_waiting_long_for_the_lock_asks_less_often(monkeypatch):
     """Short naps while the holder is a claim (a fraction of a millisecond); past 5 ms of waiting the
     holder is long work and the naps grow to 2 ms, so waiting processes do not eat its CPU."""
-    path = tmp_path / "x.sqlite3"
-    first = sqlite3.connect(path, isolation_level=None)
-    first.execute("PRAGMA journal_mode = WAL")
-    first.execute("CREATE TABLE t (x)")
-    first.execute("BEGIN IMMEDIATE")
-    second = sqlite3.connect(path, isolation_level=None, timeout=0)
-    naps = []
-    real_sleep = time.sleep
+    clock = [0.0]
+    naps: list[float] = []
 
-    def recording_sleep(seconds: float) -> None:
-        naps.append((time.monotonic(), seconds))
-        real_sleep(seconds)
+    def sleep(seconds: float) -> None:
+        naps.append(round(seconds * 1e6))  # µs
+        clock[0] += seconds
 
-    started = time.monotonic()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dbmod.time, "sleep", recording_sleep)
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            begin_immediate(second, timeout_ms=60)
-    first.execute("COMMIT")
-    early = [nap for at, nap in naps if at - started < 0.004]
-    late = [nap for at, nap in naps if at - started > 0.015]
-    assert early and max(early) <= 0.00025 * 1.5  # jitter: ±50 %
-    assert late and min(late) > 0.00025 * 1.5 and max(late) <= 0.002 * 1.5
+    class LockedConnection:  # the lock never comes free
+        def execute(self, sql):
+            raise sqlite3.OperationalError("database is locked")
+
+    # A clock of our own and no jitter: the schedule is exact, whatever else the machine does.
+    monkeypatch.setattr(dbmod, "time", SimpleNamespace(monotonic=lambda: clock[0], sleep=sleep))
+    monkeypatch.setattr(dbmod, "random", SimpleNamespace(uniform=lambda low, high: 1.0))
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        begin_immediate(LockedConnection(), timeout_ms=20)
+    assert naps[:5] == [20, 40, 80, 160, 250]
+    waited, switch = 0.0, None
+    for index, nap in enumerate(naps):
+        if switch is None and waited >= 5000:
+            switch = index
+        waited += nap
+    assert set(naps[5:switch]) == {250}  # up to 5 ms: 250 µs at the most
+    assert naps[switch:switch + 3] == [500, 1000, 2000] and set(naps[switch + 3:]) == {2000}
+    assert 20_000 <= sum(naps) < 22_500  # gives up once the timeout has passed
 
 
 def test_a_commit_that_fails_leaves_no_transaction_open(db, make_user):
