@@ -89,3 +89,37 @@ async def test_keys_that_do_not_fit_are_cut_and_the_palette_key_stays():
         text = line(app)
         assert len(text) == 24
         assert "…" in text and text.rstrip().endswith("palette")
+
+
+MOVE = Binding.Group("Move")
+
+
+class Grouped(App):
+    BINDINGS = [
+        Binding("f7", "back", "Back", group=MOVE),
+        Binding("f8", "forward", "Forward", group=MOVE),
+        Binding("f9", "alone", "Alone"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield KeyFooter()
+
+    def action_back(self) -> None:
+        pass
+
+    def action_forward(self) -> None:
+        pass
+
+    def action_alone(self) -> None:
+        pass
+
+
+async def test_the_keys_of_a_group_stand_together_under_one_description():
+    app = Grouped()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        assert [(item.key_display, item.description) for item in footer.items] == [
+            ("f7", ""), ("f8", "Move"), ("f9", "Alone")]
+        assert [item.tooltip for item in footer.items[:2]] == ["Back", "Forward"]
+        assert "f7  f8 Move  f9 Alone" in line(app)

@@ -12,6 +12,7 @@ the right edge) and reads the same bindings, so F1 help, the palette and the foo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from rich.style import Style
 from rich.text import Text
@@ -93,25 +94,16 @@ class KeyFooter(Widget, can_focus=False):
             if binding.show and binding.action not in by_action:
                 by_action[binding.action] = (binding, enabled, tooltip)
         items: list[FooterItem] = []
-        entries = list(by_action.values())
-        index = 0
-        while index < len(entries):
-            binding, enabled, tooltip = entries[index]
-            group = binding.group
-            end = index + 1
-            while group is not None and end < len(entries) and entries[end][0].group == group:
-                end += 1
-            if group is not None and end - index > 1:
-                members = entries[index:end]
-                for number, (member, member_enabled, member_tooltip) in enumerate(members):
-                    last = number == len(members) - 1
+        for group, run in groupby(by_action.values(), key=lambda entry: entry[0].group):
+            members = list(run)
+            if group is not None and len(members) > 1:  # a group's keys side by side, its description after
+                for number, (member, enabled, tooltip) in enumerate(members, 1):
                     items.append(FooterItem(member.key, app.get_key_display(member),
-                                            group.description if last else "", member_enabled,
-                                            member_tooltip or member.description))
+                                            group.description if number == len(members) else "", enabled,
+                                            tooltip or member.description))
             else:
-                items.append(FooterItem(binding.key, app.get_key_display(binding), binding.description,
-                                        enabled, tooltip))
-            index = end
+                items += [FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
+                          for binding, enabled, tooltip in members]
         palette = None
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
             found = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
