@@ -135,7 +135,7 @@ def _locked_head(tx: LeanTx) -> tuple[int, str, str, int]:
     if tx.is_sqlite:
         head = tx.one(_SELECT_HEAD_AND_MAX_SQLITE)
         if head is not None and (head[2] or head[1]):
-            return head
+            return (*head[:3], head[3] or 0)
     select_head = _SELECT_HEAD_SQL if tx.is_sqlite else _SELECT_HEAD_SQL + " FOR UPDATE"
     head = tx.one(select_head)
     if head is None:
@@ -183,7 +183,7 @@ def append(
     last_id, last_hmac, chain_id, highest = _locked_head(tx)
     key = _cached_key(f"chain:{chain_id}" if chain_id else tx.database_name)  # old chains: named by URL
     event = SimpleNamespace(
-        id=max(last_id, highest or 0) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action,
+        id=max(last_id, highest) + 1, at=utcnow(), actor=name[:96], actor_id=actor_id, action=action,
         entity=entity, entity_id=entity_id,
         detail=_DETAIL_JSON.encode(detail) if detail else "",
         client_address=address, prev_hmac=last_hmac, company_id=_company_of(entity, entity_id, detail),
