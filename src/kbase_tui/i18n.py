@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +34,11 @@ _translation: _gettext.NullTranslations = _gettext.NullTranslations()
 _language = "en"
 _translations: dict[str, _gettext.NullTranslations] = {}
 _listeners: list[Callable[[str], None]] = []
+# The server answers many users at once, each in their own language: a request's thread sets
+# its user's language here (`language_for`), and `_()` prefers it to the process's language.
+_request_language: ContextVar[tuple[str, _gettext.NullTranslations] | None] = ContextVar(
+    "kbase_request_language", default=None
+)
 
 
 class Msg(str):
@@ -119,20 +126,37 @@ def on_language_change(listener: Callable[[str], None]) -> None:
 
 
 def current_language() -> str:
-    return _language
+    request = _request_language.get()
+    return request[0] if request is not None else _language
+
+
+@contextmanager
+def language_for(lang: str | None):
+    """Within this block (this thread or task only), messages are in *lang*: one request's user."""
+    chosen = normalise_language(lang) or _language
+    token = _request_language.set((chosen, _load(chosen)))
+    try:
+        yield chosen
+    finally:
+        _request_language.reset(token)
+
+
+def _active() -> _gettext.NullTranslations:
+    request = _request_language.get()
+    return request[1] if request is not None else _translation
 
 
 def _(message: str) -> str:
-    return Msg(_translation.gettext(message), message)
+    return Msg(_active().gettext(message), message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return Msg(_translation.ngettext(singular, plural, n), singular, plural, n)
+    return Msg(_active().ngettext(singular, plural, n), singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """`_()` for a msgid that means different things in different places: pgettext("client", "Lost")."""
-    return Msg(_translation.pgettext(context, message), message, context=context)
+    return Msg(_active().pgettext(context, message), message, context=context)
 
 
 def N_(message: str) -> str:

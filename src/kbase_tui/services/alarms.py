@@ -33,7 +33,7 @@ from kbase_tui.models import AuditEvent, RateCounter, Role, SecurityAlarm, User,
 from . import audit, reference
 from .db import Database, LeanTx
 from .dto import Actor
-from .errors import AccessDenied, KbaseError, NotFound
+from .errors import AccessDenied, KbaseError, NotFound, SlowDown  # noqa: F401 (SlowDown: raised here, and imported from here by older callers)
 from .policy import Capability, is_local, may, require_active_user
 
 CARD_VIEWS = "card_views"
@@ -41,13 +41,6 @@ LEAD_CLAIMS = "lead_claims"
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(minutes=15)
 LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
-
-
-class SlowDown(KbaseError):
-    def __init__(self, seconds: int) -> None:
-        self.seconds = seconds
-        super().__init__(_("You are opening records faster than the work allows: wait {s} s. The head of sales "
-                           "has been told.").format(s=seconds))
 
 
 def _card_limit(session: Session, role: str) -> int:

@@ -65,6 +65,7 @@ from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
 from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
+from kbase_tui.protocol.queue import ClaimedLead, LeadContact, Attempt, LeadCard, Counters, CallbackInfo, QueueView, OutcomeResult, CloserChoice, OutcomeForm  # noqa: F401 (the data this module hands out)
 
 SPECIAL_OFFER_RANK = 10
 PRIORITY_RANKS = (50, 100, 150)  # high / normal / low segment priority
@@ -82,115 +83,6 @@ REASON_KINDS = ("refusal", "lost_deal", "lost_client")
 
 
 # --- data handed to the screen ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ClaimedLead:
-    company_id: int
-    held_until: datetime
-    source: str  # held | callback | queue
-
-
-@dataclass(frozen=True)
-class LeadContact:
-    full_name: str
-    position: str
-    is_decision_maker: bool
-    phones: tuple[str, ...]  # readable
-
-
-@dataclass(frozen=True)
-class Attempt:
-    at: datetime
-    outcome: str  # label (code when the outcome was removed)
-
-
-@dataclass(frozen=True)
-class LeadCard:
-    """What the caller sees of the lead they hold, and nothing more."""
-
-    company_id: int
-    name: str
-    city: str
-    industry: str
-    channel: str
-    abcde_class: str
-    phones: tuple[str, ...]  # readable
-    contacts: tuple[LeadContact, ...]
-    special_offer: str
-    script_phrase: str
-    key_question: str
-    attempts: int
-    last_outcome: str  # label
-    last_tried_at: datetime | None
-    previous: tuple[Attempt, ...]
-    callback_at: datetime | None  # set when this is the caller's own callback
-    held_until: datetime
-    source: str
-
-
-@dataclass(frozen=True)
-class Counters:
-    calls: int
-    handovers: int
-    refusals: int
-    target: int
-    calls_last_hour: int
-
-
-@dataclass(frozen=True)
-class CallbackInfo:
-    company_id: int
-    company_name: str
-    callback_at: datetime
-    due: bool
-    taken_by_other: bool
-
-
-@dataclass(frozen=True)
-class QueueView:
-    """One refresh of the caller's screen: the lead (None: queue empty), counters, callbacks due."""
-
-    lead: LeadCard | None
-    counters: Counters
-    callbacks_due: int
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class OutcomeResult:
-    company_id: int
-    outcome_code: str
-    summary: str  # one line for the caller: "Handed over to Пётр", "Back in the queue after 30 min"
-    deal_id: int | None = None
-    closer_name: str = ""
-    unreachable: bool = False
-
-
-@dataclass(frozen=True)
-class CloserChoice:
-    id: int
-    name: str
-    open_deals: int
-
-
-@dataclass(frozen=True)
-class OutcomeForm:
-    """A new outcome (or changes to one) for the supervisor's configuration."""
-
-    code: str
-    label_ru: str
-    label_en: str
-    key: str
-    contact_made: bool = False
-    is_retry: bool = False
-    is_refusal: bool = False
-    is_do_not_call: bool = False
-    is_callback: bool = False
-    is_handover: bool = False
-    is_unworkable: bool = False
-    active: bool = True
-    position: int | None = None
-
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -348,8 +240,9 @@ _EXTEND_OWN = text(
 
 def release_lead(db: Database, actor: Actor) -> int | None:
     """Give back the lead *actor* holds, unchanged (log out, quit); returns its id or None."""
+    # No check that the user is still active: giving a lead back only ever removes access, and a
+    # disabled caller's lead must go back to the queue at once (the server signs them out).
     with db.write() as session:
-        require_active_user(session, actor) if actor.role == Role.CALLER else None
         company = session.execute(
             select(Company).where(Company.held_by_id == actor.id).with_for_update()
         ).scalars().first()
@@ -483,10 +376,12 @@ def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str 
 
 
 def record_and_next(
-    db: Database, actor: Actor, company_id: int, outcome_code: str, **details
+    db: Database, actor: Actor, company_id: int, outcome_code: str, *, comment: str = "",
+    reason_code: str | None = None, callback_at: datetime | None = None, closer_id: int | None = None,
 ) -> tuple[OutcomeResult, QueueView]:
     """Record the outcome, then take the next lead at once (two transactions)."""
-    result = record_outcome(db, actor, company_id, outcome_code, **details)
+    result = record_outcome(db, actor, company_id, outcome_code, comment=comment, reason_code=reason_code,
+                            callback_at=callback_at, closer_id=closer_id)
     view = take_next(db, actor)
     return result, QueueView(view.lead, view.counters, view.callbacks_due, result.summary)
 
@@ -874,3 +769,8 @@ def all_reasons(db: Database, actor: Actor, kind: str) -> list[tuple[str, str, s
             select(Reason).where(Reason.kind == kind).order_by(Reason.position, Reason.id)
         ).scalars()
         return [(r.code, r.label_ru, r.label_en, r.active) for r in rows]
+
+
+def open_queue(db: Database, actor: Actor) -> tuple[list[reference.OutcomeInfo], QueueView]:
+    """The outcome keys and the first lead, in one call: what the caller's screen needs to appear."""
+    return outcome_choices(db, actor), take_next(db, actor)

@@ -20,6 +20,7 @@ from kbase_tui.i18n import current_language
 from kbase_tui.models import CallOutcome, CallScript, PipelineStage, Reason, Setting, utcnow
 
 from .db import LeanTx
+from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo  # noqa: F401 (handed out)
 
 
 @functools.cache
@@ -119,36 +120,6 @@ def set_setting(session: Session, key: str, value: Any) -> None:
         row.updated_at = utcnow()
 
 
-@dataclass(frozen=True)
-class OutcomeInfo:
-    code: str
-    label: str
-    key: str
-    contact_made: bool
-    is_retry: bool
-    is_refusal: bool
-    is_do_not_call: bool
-    is_callback: bool
-    is_handover: bool
-    is_unworkable: bool
-
-
-@dataclass(frozen=True)
-class ReasonInfo:
-    kind: str
-    code: str
-    label: str
-
-
-@dataclass(frozen=True)
-class StageInfo:
-    code: str
-    label: str
-    position: int
-    is_won: bool
-    is_lost: bool
-
-
 def outcomes(session: Session) -> list[OutcomeInfo]:
     rows = session.execute(select(CallOutcome).where(CallOutcome.active.is_(True)).order_by(CallOutcome.position)).scalars()
     return [
@@ -173,3 +144,13 @@ def pipeline_stages(session: Session) -> list[StageInfo]:
         select(PipelineStage).where(PipelineStage.active.is_(True)).order_by(PipelineStage.position)
     ).scalars()
     return [StageInfo(code=r.code, label=label(r), position=r.position, is_won=r.is_won, is_lost=r.is_lost) for r in rows]
+
+
+def session_limits(db) -> "SessionLimits":
+    """What the terminal app needs to know at sign-in: the idle lock's and a lead lease's minutes."""
+    from kbase_tui.protocol.session import SessionLimits
+
+    with db.read() as session:
+        idle = get_setting(session, "security.idle_lock_minutes")
+        lease = get_setting(session, "queue.lease_minutes")
+    return SessionLimits(idle_lock_minutes=int(float(idle or 0)), lead_lease_minutes=int(float(lease or 0)))

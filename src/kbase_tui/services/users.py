@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -47,7 +48,7 @@ def _find(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == normalise_username(username))).scalar_one_or_none()
 
 
-def login(db: Database, username: str, password: str) -> Actor:
+def login(db: Database, username: str, password: str, *, address: str = "") -> Actor:
     """Check the password and return the signed-in user.
 
     Raises LoginFailed (same message for unknown user and wrong password),
@@ -85,7 +86,7 @@ def login(db: Database, username: str, password: str) -> Actor:
             user.last_login_at = now
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
-            actor = _actor_of(user)
+            actor = _actor_of(user, address)
             audit.record(session, actor, "login", "user", user.id)
             must_change = user.must_change_password
     if failure is not None:
@@ -259,3 +260,17 @@ def count_users(db: Database) -> int:
 
 def local_actor() -> Actor:
     return Actor(id=None, username=audit.local_actor_name(), role="local", full_name="")
+
+
+@dataclass(frozen=True)
+class UserState:
+    disabled: bool
+    role: str
+
+
+def session_states(db: Database, user_ids: set[int]) -> dict[int, UserState]:
+    """Whether each signed-in user may still work, and in which role (the server's watch; no actor:
+    it reads two columns of users who are signed in and changes nothing)."""
+    with db.read() as session:
+        rows = session.execute(select(User.id, User.disabled, User.role).where(User.id.in_(user_ids))).all()
+    return {user_id: UserState(bool(disabled), role) for user_id, disabled, role in rows}

@@ -1,0 +1,304 @@
+"""The server's HTTP face: sign-in, named operations, and the stream of pushed events.
+
+Routes (all JSON, under /v1):
+
+    GET    /health               protocol version, no sign-in needed
+    POST   /session              sign in: user name + password -> token and the user
+    DELETE /session              sign out (the held lead is released)
+    POST   /session/password     change the password (also the only thing a forced-change session may do)
+    POST   /session/unlock       the idle lock's password check
+    GET    /events               pushed events, one JSON object a line, for as long as the session lives
+    POST   /op/{name}            one operation: arguments in, result or error out
+
+Every request but /health carries `Authorization: Bearer <token>`.  Service calls run in
+threads (the database blocks); the event loop only moves bytes.  Nothing here decides who
+may do what: the services do, with the session's user as the actor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from dataclasses import replace
+from typing import Any, AsyncIterator, Callable
+
+import anyio
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from kbase_tui import __version__
+from kbase_tui.i18n import _, language_for
+from kbase_tui.protocol import wire
+from kbase_tui.protocol.errors import (
+    AccessDenied, AccountLocked, DatabaseBusy, KbaseError, LoginFailed, NotFound, PasswordChangeRequired,
+    ProtocolMismatch, SessionEnded, SlowDown, StaleRecord, StorageFull, ValidationFailed,
+)
+from kbase_tui.protocol.operations import find
+from kbase_tui.protocol.session import ChangePassword, Health, PushEvent, SignedIn, SignIn, Unlock
+
+from .bindings import CallContext, all_bound
+from .sessions import ServerSession
+from .state import ServerState
+
+log = logging.getLogger("kbase.server")
+
+JSON = "application/json"
+PING_SECONDS = 15.0
+MAX_SMALL_BODY = 64 * 1024
+
+_STATUS: tuple[tuple[type[KbaseError], int], ...] = (
+    (SessionEnded, 401), (AccessDenied, 403), (NotFound, 404), (StaleRecord, 409), (SlowDown, 429),
+    (DatabaseBusy, 503), (StorageFull, 507), (ProtocolMismatch, 400), (ValidationFailed, 400),
+    (LoginFailed, 401), (AccountLocked, 401),
+)
+
+
+def _status(error: KbaseError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(error, cls):
+            return status
+    return 422
+
+
+def _reply(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type=JSON, headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION})
+
+
+def _error(error: KbaseError) -> Response:
+    return _reply(wire.encode_error(error), _status(error))
+
+
+def _unexpected(error: BaseException, where: str) -> Response:
+    reference = secrets.token_hex(4)
+    log.error("unexpected error %s in %s", reference, where, exc_info=error)
+    return _error(KbaseError(_(
+        "Unexpected error on the server (reference {ref}); nothing more was done. The administrator finds the "
+        "details in the server's log."
+    ).format(ref=reference)))
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ValidationFailed(_("The request is too large."))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _terminal_address(request: Request, reported: str) -> str:
+    """The terminal's address for the audit: what the app reports, after the peer's when it came over TCP."""
+    peer = request.client.host if request.client else ""
+    parts = [part for part in (peer, reported) if part]
+    return "/".join(parts)[:64] or "local"
+
+
+def create_app(state: ServerState) -> Starlette:
+    bound = all_bound()
+
+    async def in_thread(function: Callable[[], Any], language: str | None) -> Any:
+        def run() -> Any:
+            with language_for(language):
+                return function()
+
+        return await anyio.to_thread.run_sync(run, limiter=state.limiter)
+
+    def session_of(request: Request) -> ServerSession:
+        if request.headers.get(wire.VERSION_HEADER, wire.PROTOCOL_VERSION) != wire.PROTOCOL_VERSION:
+            raise ProtocolMismatch()
+        session = state.sessions.get(_token(request))
+        if session is None:
+            raise SessionEnded(reason="expired")
+        return session
+
+    # --- routes -----------------------------------------------------------------------------
+    async def health(request: Request) -> Response:
+        return _reply(wire.encode(Health(protocol=wire.PROTOCOL_VERSION, version=__version__)))
+
+    async def sign_in(request: Request) -> Response:
+        from kbase_tui.services import reference, users
+
+        started = time.monotonic()
+        try:
+            if request.headers.get(wire.VERSION_HEADER, wire.PROTOCOL_VERSION) != wire.PROTOCOL_VERSION:
+                raise ProtocolMismatch()
+            try:
+                form = wire.decode_as(await _body(request, MAX_SMALL_BODY), SignIn)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise ValidationFailed(_("The sign-in request was refused.")) from None
+            address = _terminal_address(request, form.terminal.address)
+            language = form.language or None
+            must_change = False
+            try:
+                actor = await in_thread(lambda: users.login(state.database, form.username, form.password,
+                                                             address=address), language)
+            except PasswordChangeRequired as error:
+                actor = error.actor  # type: ignore[attr-defined]
+                must_change = True
+            actor = replace(actor, client_address=address)
+            limits = await in_thread(lambda: reference.session_limits(state.database), language)
+        except KbaseError as error:
+            await _pad(started, state.settings.sign_in_floor)
+            return _error(error)
+        except Exception as error:  # noqa: BLE001 - never a traceback to the terminal
+            await _pad(started, state.settings.sign_in_floor)
+            return _unexpected(error, "sign-in")
+        token, _session = state.sessions.create(actor, password_change_only=must_change)
+        await _pad(started, state.settings.sign_in_floor)
+        return _reply(wire.encode(SignedIn(
+            token=token, actor=actor, must_change_password=must_change,
+            idle_lock_minutes=limits.idle_lock_minutes, lead_lease_minutes=limits.lead_lease_minutes,
+        )))
+
+    async def sign_out(request: Request) -> Response:
+        try:
+            session = session_of(request)
+        except KbaseError:
+            return _reply(wire.encode_result(None))  # already gone: signing out again is no error
+        if state.sessions.end(session, "signed_out"):
+            await _release(session)
+        return _reply(wire.encode_result(None))
+
+    async def change_password(request: Request) -> Response:
+        from kbase_tui.services import users
+
+        try:
+            session = session_of(request)
+            form = wire.decode_as(await _body(request, MAX_SMALL_BODY), ChangePassword)
+            await in_thread(lambda: users.change_password(state.database, session.actor, form.old_password,
+                                                          form.new_password), session.actor.language)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return _error(ValidationFailed())
+        except KbaseError as error:
+            return _error(error)
+        except Exception as error:  # noqa: BLE001
+            return _unexpected(error, "password change")
+        session.password_change_only = False
+        return _reply(wire.encode_result(session.actor))
+
+    async def unlock(request: Request) -> Response:
+        from kbase_tui.services import users
+
+        started = time.monotonic()
+        try:
+            session = session_of(request)
+            form = wire.decode_as(await _body(request, MAX_SMALL_BODY), Unlock)
+            actor = session.actor
+            try:
+                await in_thread(lambda: users.login(state.database, actor.username, form.password,
+                                                    address=actor.client_address), actor.language)
+            except PasswordChangeRequired:
+                pass  # the password was right
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return _error(ValidationFailed())
+        except KbaseError as error:
+            await _pad(started, state.settings.sign_in_floor)
+            return _error(error)
+        except Exception as error:  # noqa: BLE001
+            return _unexpected(error, "unlock")
+        await _pad(started, state.settings.sign_in_floor)
+        return _reply(wire.encode_result(None))
+
+    async def events(request: Request) -> Response:
+        try:
+            session = session_of(request)
+        except KbaseError as error:
+            return _error(error)
+        stream: asyncio.Queue[PushEvent | None] = asyncio.Queue()
+        session.streams.add(stream)
+
+        async def lines() -> AsyncIterator[bytes]:
+            try:
+                yield wire.encode(PushEvent(type="ping")) + b"\n"  # the app knows the stream is up
+                while True:
+                    try:
+                        event = await asyncio.wait_for(stream.get(), PING_SECONDS)
+                    except asyncio.TimeoutError:
+                        event = PushEvent(type="ping")
+                    if event is None:
+                        return
+                    yield wire.encode(event) + b"\n"
+            finally:
+                session.streams.discard(stream)
+                session.last_seen = time.monotonic()
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson",
+                                 headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION})
+
+    async def call(request: Request) -> Response:
+        name = request.path_params["name"]
+        op = find(name)
+        binding = bound.get(name)
+        try:
+            session = session_of(request)
+            if op is None or binding is None:
+                raise NotFound(_("The server does not know the operation {name}.").format(name=name[:64]))
+            if session.password_change_only and not op.anonymous:
+                raise AccessDenied(_("Set a new password first."))
+            args = wire.decode_args(op, await _body(request, op.max_body))
+            context = CallContext(state.database, session.actor, session, state)
+            result = await in_thread(lambda: binding.handler(context, **args), session.actor.language)
+            return _reply(wire.encode_result(result))
+        except KbaseError as error:
+            return _error(error)
+        except Exception as error:  # noqa: BLE001
+            return _unexpected(error, f"operation {name}")
+
+    async def _release(session: ServerSession) -> None:
+        from kbase_tui.services import queue, users
+
+        actor = session.actor
+
+        def release() -> None:
+            queue.release_lead(state.database, actor)
+            users.logout(state.database, actor)
+
+        try:
+            await in_thread(release, actor.language)
+        except Exception as error:  # noqa: BLE001 - the lease ends by itself anyway
+            log.warning("releasing the lead of %s failed: %s", actor.username, error)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from .housekeeping import Housekeeping
+
+        state.sessions.loop = asyncio.get_running_loop()
+        if state.limiter is None:
+            state.limiter = anyio.CapacityLimiter(state.settings.threads)
+        keeper = Housekeeping(state, release=_release)
+        keeper.start()
+        try:
+            yield
+        finally:
+            await keeper.stop()
+
+    routes = [
+        Route(f"{wire.API}/health", health, methods=["GET"]),
+        Route(f"{wire.API}/session", sign_in, methods=["POST"]),
+        Route(f"{wire.API}/session", sign_out, methods=["DELETE"]),
+        Route(f"{wire.API}/session/password", change_password, methods=["POST"]),
+        Route(f"{wire.API}/session/unlock", unlock, methods=["POST"]),
+        Route(f"{wire.API}/events", events, methods=["GET"]),
+        Route(f"{wire.API}/op/{{name:str}}", call, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _pad(started: float, floor: float) -> None:
+    left = floor - (time.monotonic() - started)
+    if left > 0:
+        await asyncio.sleep(left)

@@ -1,0 +1,77 @@
+"""Which service function each operation runs: the server's whole vocabulary, one table a feature.
+
+A binding is translation only: the server has checked the session and the arguments, and the
+service checks everything else (who may see and change what) with the session's user as the
+actor.  `service(op, fn)` binds an operation to `fn(db, actor, **args)`; `adapter(op)` is for
+the few operations that need the server's own context (the exports folder, the session).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from kbase_tui.protocol.dto import Actor
+from kbase_tui.protocol.operations import Operation
+
+if TYPE_CHECKING:
+    from kbase_tui.services.db import Database
+
+    from ..sessions import ServerSession
+    from ..state import ServerState
+
+# One module a feature; each binds the operations of kbase_tui.protocol.<same name>.
+FEATURES = (
+    "queue", "me",
+)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    db: "Database"
+    actor: Actor
+    session: "ServerSession"
+    server: "ServerState"
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: Operation[Any]
+    handler: Callable[..., Any]  # handler(context, **args)
+    # The service function the handler calls, for the test that the parameters agree.
+    target: Callable[..., Any] | None
+
+
+_BOUND: dict[str, Bound] = {}
+
+
+def service(op: Operation[Any], function: Callable[..., Any]) -> None:
+    """*op* runs `function(db, actor, **args)`."""
+
+    def handler(context: CallContext, **args: Any) -> Any:
+        return function(context.db, context.actor, **args)
+
+    _add(Bound(op, handler, function))
+
+
+def adapter(op: Operation[Any], target: Callable[..., Any] | None = None):
+    """Decorator: *op* runs `handler(context, **args)`; *target* names the service it wraps, if one."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        _add(Bound(op, handler, target))
+        return handler
+
+    return register
+
+
+def _add(bound: Bound) -> None:
+    if bound.op.name in _BOUND:
+        raise ValueError(f"operation {bound.op.name} is bound twice")
+    _BOUND[bound.op.name] = bound
+
+
+def all_bound() -> dict[str, Bound]:
+    for feature in FEATURES:
+        importlib.import_module(f"{__name__}.{feature}")
+    return dict(_BOUND)

@@ -1,0 +1,117 @@
+"""What the server does on its own: signs out users who may no longer work, forgets vanished apps,
+passes notices on to the screens concerned, and stops a private server nobody uses.
+
+The watch reads the signed-in users' state from the database twice a second, so a user
+disabled anywhere (the admin's screen, a portfolio transfer, an alarm, `kbase user disable`
+run on the server) is signed out within a second, their screen cleared and their lead
+released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Awaitable, Callable
+
+import anyio
+
+from kbase_tui.i18n import _, language_for
+from kbase_tui.protocol.session import PushEvent
+
+from .sessions import DETACHED_TTL, ServerSession
+from .state import ServerState
+
+log = logging.getLogger("kbase.server")
+
+
+def _why(reason: str) -> str:
+    return {
+        "disabled": _("Your account was disabled: you have been signed out. Ask your supervisor or administrator."),
+        "role_changed": _("Your role was changed: sign in again to open your new screens."),
+        "expired": _("You were away too long: sign in again."),
+    }.get(reason, _("You have been signed out."))
+
+
+class Housekeeping:
+    def __init__(self, state: ServerState, *, release: Callable[[ServerSession], Awaitable[None]]) -> None:
+        self.state = state
+        self.release = release
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_session_at = time.monotonic()
+
+    def start(self) -> None:
+        from kbase_tui.services import notify
+
+        notify.subscribe(self._notice)
+        self._tasks.append(asyncio.create_task(self._watch(), name="kbase-watch"))
+
+    async def stop(self) -> None:
+        from kbase_tui.services import notify
+
+        notify.unsubscribe(self._notice)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
+                pass
+
+    def _notice(self, notice) -> None:
+        # Called in a service thread after a commit: pass it on to the sessions concerned.
+        event = PushEvent(type=notice.kind, what=notice.what, company_id=notice.company_id)
+        self.state.sessions.push_to(event, user_ids=notice.user_ids, roles=notice.roles)
+
+    async def _watch(self) -> None:
+        interval = self.state.settings.watch_interval
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._check_users()
+                await self._forget_detached()
+                self._maybe_exit()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the watch must go on
+                log.error("housekeeping failed", exc_info=error)
+
+    async def _check_users(self) -> None:
+        from kbase_tui.services import users
+
+        sessions = self.state.sessions.all()
+        ids = {s.actor.id for s in sessions if s.actor.id is not None}
+        if not ids:
+            return
+        states = await anyio.to_thread.run_sync(lambda: users.session_states(self.state.database, ids),
+                                                limiter=self.state.limiter)
+        for session in sessions:
+            current = states.get(session.actor.id)
+            if current is None or current.disabled:
+                reason = "disabled"
+            elif current.role != session.actor.role:
+                reason = "role_changed"
+            else:
+                continue
+            await self._end(session, reason)
+
+    async def _forget_detached(self) -> None:
+        for session in self.state.sessions.detached_for(DETACHED_TTL):
+            await self._end(session, "expired")
+
+    async def _end(self, session: ServerSession, reason: str) -> None:
+        with language_for(session.actor.language):
+            message = _why(reason)
+        if self.state.sessions.end(session, reason, message):
+            log.info("signed out %s: %s", session.actor.username, reason)
+            await self.release(session)
+
+    def _maybe_exit(self) -> None:
+        idle_exit = self.state.settings.idle_exit
+        if idle_exit is None or self.state.request_exit is None:
+            return
+        if self.state.sessions.all():
+            self._last_session_at = time.monotonic()
+        elif time.monotonic() - self._last_session_at > idle_exit:
+            log.info("no sessions for %.0f s: a private server stops", idle_exit)
+            self.state.request_exit()

@@ -1,0 +1,58 @@
+"""What one running server holds: the database, the sessions, its folders and limits."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import anyio
+
+from .sessions import SessionStore
+
+if TYPE_CHECKING:
+    from kbase_tui.services.db import Database
+
+log = logging.getLogger("kbase.server")
+
+
+@dataclass
+class ServerSettings:
+    # Exports and rejects files go here, named by the server; nothing else is ever written for a user.
+    exports_dir: Path
+    # Files dropped here (over SFTP, by the head of sales) can be imported; nothing else is read for a user.
+    inbox_dir: Path
+    # Every sign-in answer takes at least this long, so that the time tells nothing
+    # (unknown user, wrong password, locked and disabled all look alike).
+    sign_in_floor: float = 0.4
+    # Service calls running at once (threads); more wait their turn.
+    threads: int = 32
+    # A private server (one person's `kbase --db` or `kbase demo`) stops this long after its last session.
+    idle_exit: float | None = None
+    # How often the server checks that signed-in users are still enabled and in the same role.
+    watch_interval: float = 0.5
+
+
+@dataclass
+class ServerState:
+    database: "Database"
+    settings: ServerSettings
+    sessions: SessionStore = field(default_factory=SessionStore)
+    limiter: anyio.CapacityLimiter | None = None
+    # Set by the runner: stops the server (a private server with no sessions left).
+    request_exit: Callable[[], None] | None = None
+
+    def exports_dir(self) -> Path:
+        return _private_dir(self.settings.exports_dir)
+
+    def inbox_dir(self) -> Path:
+        return _private_dir(self.settings.inbox_dir)
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
