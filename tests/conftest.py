@@ -162,3 +162,12 @@ def no_rate_limits(db):
     with db.write() as session:
         reference.set_setting(session, "security.leads_per_minute", 0)
     return db
+
+
+@pytest.fixture(autouse=True)
+def _stop_servers():
+    """Servers started by a test for its apps (tests/server_harness.py) stop when it ends."""
+    yield
+    from .server_harness import stop_all
+
+    stop_all()

@@ -36,6 +36,21 @@ def log_dir() -> Path:
     return ensure_private_dir(Path(os.environ.get("KBASE_LOG_DIR") or _DIRS.user_log_path))
 
 
+def runtime_dir() -> Path:
+    """Sockets of private servers: the user's runtime folder (XDG_RUNTIME_DIR), else the data folder.
+
+    Socket paths must stay under 108 bytes, so the folder is kept short.
+    """
+    base = os.environ.get("KBASE_RUNTIME_DIR") or os.environ.get("XDG_RUNTIME_DIR")
+    if base:
+        return ensure_private_dir(Path(base) / "kbase")
+    return ensure_private_dir(data_dir() / "run")
+
+
+# The shared server's socket, as docs/deploy-ssh.md sets it up.
+SHARED_SOCKET = Path("/run/kbase/kbase.sock")
+
+
 def default_database_path() -> Path:
     return data_dir() / "kbase.sqlite3"
 

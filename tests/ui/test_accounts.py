@@ -16,6 +16,8 @@ from kbase_tui.ui.accounts.lost_list import LostList
 from kbase_tui.ui.accounts.supervisor_view import AccountsSupervisorView
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..services.account_setup import account_company, order
 from .helpers import settle
 
@@ -51,7 +53,7 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
     accounts.record_follow_up(db, km, later, "purchase_planned", next_purchase_at=TODAY + timedelta(days=10),
                               next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
     accounts.record_follow_up(db, km, soon, "not_now", next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
         assert [r.name for r in screen.rows] == ["ООО «Просрочено»", "ООО «Скоро купит»", "ООО «Купит позже»"]
@@ -102,7 +104,7 @@ async def test_abcde_classes_follow_a_potential_set_on_the_card(db, db_url, make
         ids[name] = account_company(db, km, name, channel="Розница")
         order(db, km, ids[name], TODAY - timedelta(days=1), amount, today=TODAY)
     accounts.set_potential(db, km, ids["c3"], 60)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
         table = screen.query_one("#fu-table")
@@ -131,7 +133,7 @@ async def test_a_silent_client_moves_to_lost_and_an_order_on_the_card_brings_it_
     quiet = account_company(db, km, "ООО «Тишина» [bold red]x[/]")
     order(db, km, quiet, TODAY - timedelta(days=91), "1000", today=TODAY)
     order(db, km, quiet, TODAY - timedelta(days=61), "1000", today=TODAY)  # 30-day interval, silent 61 days
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
         assert screen.page.moved_to_lost == 1 and screen.rows[0].category == "lost"
@@ -161,7 +163,7 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
     lost = account_company(db, anna, "ООО «Ушли»")
     order(db, anna, lost, TODAY, "1000", today=TODAY)
     accounts.mark_lost(db, anna, lost, "debts", "Не платят")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _open(app, pilot, boss, LostList(today=TODAY))
         assert [(r.name, r.reason_label) for r in screen.page.rows] == [("ООО «Ушли»", "Debts")]

@@ -6,6 +6,8 @@ from kbase_tui.models import Company
 from kbase_tui.services import alarms, clients, reference, users
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from .helpers import settle, sign_in
 
@@ -23,7 +25,7 @@ async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
         ids = [r.id for r in rows]
     for company_id in ids:
         clients.open_card(db, fast, company_id)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         app.push_screen(AlarmsScreen())
@@ -56,7 +58,7 @@ async def test_lock_from_the_panel_disables_an_operator(db, make_user):
         reference.set_setting(session, "security.card_views_per_hour", {"closer": 1})
     for name in ("ООО А", "ООО Б"):
         clients.open_card(db, closer, company_of(db, hand_over(db, caller, closer, name)))
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         app.push_screen(AlarmsScreen())

@@ -8,6 +8,8 @@ from kbase_tui.models import Company
 from kbase_tui.services import audit, clients, users
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from .helpers import settle, sign_in
 
@@ -21,7 +23,7 @@ async def test_admin_adds_disables_enables_and_resets_a_user(db, make_user):
 
     make_user("admin", "it")
     make_user("caller", "anna", full_name="Анна Кузнецова")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
         assert isinstance(app.screen, UsersScreen)
@@ -79,7 +81,7 @@ async def test_admin_adds_disables_enables_and_resets_a_user(db, make_user):
 
 async def test_admin_cannot_disable_themselves(db, make_user):
     make_user("admin", "it")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
         await pilot.press("d", "y")
@@ -100,7 +102,7 @@ async def test_audit_screen_answers_who_had_access_to_a_client(db, make_user):
         elka_id, other_id = elka.id, other.id
     clients.open_card(db, anna, elka_id)
     clients.open_card(db, anna, other_id)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
         await pilot.press("l")
@@ -131,7 +133,7 @@ async def test_audit_screen_pages_and_picks_among_several_matches(db, make_user)
         session.flush()
         for i in range(audit_screen.PAGE + 5):
             audit.record(session, "local:test", "test_event", n=i)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         screen = audit_screen.AuditScreen()

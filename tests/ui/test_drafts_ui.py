@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from kbase_tui.models import Draft, Interaction
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.drafts_dialog import LeftoverDraftsDialog
 from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
 
@@ -31,7 +33,7 @@ async def test_typed_note_is_kept_as_a_draft_and_offered_back_after_sign_in(db, 
     deal_id = hand_over(db, caller, closer, "ООО «Черновик»")
 
     # Session one: the closer starts a note and the connection drops before saving.
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await _sign_in(app, pilot, "petr")
         await pilot.press("n")
@@ -45,7 +47,7 @@ async def test_typed_note_is_kept_as_a_draft_and_offered_back_after_sign_in(db, 
     assert texts == ["Клиент просит КП до пятницы"]
 
     # Session two: the draft is offered right after sign-in; s saves it as a note.
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await _sign_in(app, pilot, "petr")
         await settle(app, pilot)
@@ -68,7 +70,7 @@ async def test_a_saved_note_leaves_no_draft_and_reopening_restores_an_unsaved_on
     make_user("closer", "petr")
     closer = make_user("closer", "ivan")
     hand_over(db, caller, closer, "ООО «Ромашка»")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await _sign_in(app, pilot, "ivan")
         await pilot.press("n")

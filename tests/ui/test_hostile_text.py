@@ -16,6 +16,8 @@ from kbase_tui.models import Contact, utcnow
 from kbase_tui.services import clients
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from ..hostile_strings import (
     CORPUS, HOSTILE_NAME, LONG, UNSAFE_CHARS, VISIBLE_NAME, VISIBLE_NAME_PREFIX,
@@ -56,7 +58,7 @@ async def sign_in(app, pilot, username: str) -> None:
 
 @pytest.mark.parametrize("label,text,visible", CORPUS, ids=[c[0] for c in CORPUS])
 async def test_login_screen_shows_each_hostile_string_literally(db, label, text, visible):
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         box = app.screen.query_one("#username")
@@ -84,7 +86,7 @@ async def test_queue_lead_card(db, make_user):
     company_id = add_company(db, HOSTILE_NAME, city="[blink]Казань[/]\x1b[5m", contact=None,
                              special_offer=LONG)
     _hostile_contact(db, company_id)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "anna")
         assert app.screen.__class__.__name__ == "CallerQueue"
@@ -101,7 +103,7 @@ async def test_pipeline_board_and_deal_card(db, make_user):
     from ..services.pipeline_setup import company_of
 
     _hostile_contact(db, company_of(db, deal_id))
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "petr")
         assert app.screen.__class__.__name__ == "CloserBoard"
@@ -120,7 +122,7 @@ async def test_account_list_and_card(db, make_user):
                                  next_follow_up_at=utcnow() - timedelta(days=1))
     _hostile_contact(db, company_id)
     clients.add_note(db, manager, company_id, "note", "[bold]заметка[/]")  # cleaned on input: still literal
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "olga")
         assert app.screen.__class__.__name__ == "FollowUpList"
@@ -143,7 +145,7 @@ async def test_refusal_review(db, make_user):
     make_user("supervisor", "boss")
     caller = make_user("caller", "anna", full_name="[b]Анна[/b]\x1b[2J")
     refused_company(db, caller.id, HOSTILE_NAME)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "boss")
         await pilot.press("r")
@@ -161,7 +163,7 @@ async def test_audit_screen(db, make_user):
     boss = make_user("supervisor", "boss", full_name="[red]Босс[/red]\u202eevil")
     company_id = add_company(db, HOSTILE_NAME)
     clients.open_card(db, boss, company_id)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "it")
         await pilot.press("l")

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from kbase_tui.models import Company
 from kbase_tui.services import reference
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.lock_screen import LockScreen, check_idle
 
 from ..conftest import PASSWORD
@@ -28,7 +30,7 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
     company_id = add_company(db, "ООО «Секретный клиент»")
     with db.write() as session:
         reference.set_setting(session, "security.idle_lock_minutes", 10)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "anna", PASSWORD)
         queue_screen = app.screen
@@ -68,7 +70,7 @@ async def test_key_presses_keep_the_app_open_and_zero_turns_the_lock_off(db, mak
     make_user("supervisor", "boss")
     with db.write() as session:
         reference.set_setting(session, "security.idle_lock_minutes", 0)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         app.last_key_at = monotonic() - 10_000
@@ -86,7 +88,7 @@ async def test_log_out_from_the_lock_screen(db, make_user):
     from kbase_tui.services import audit, users
 
     make_user("supervisor", "boss")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         app.last_key_at = monotonic() - 601

@@ -9,6 +9,8 @@ from textual.widgets import Static
 
 from kbase_tui.services import users
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.home import HOME_SCREENS
 from kbase_tui.ui.login.screen import LoginScreen
 
@@ -28,7 +30,7 @@ def _error_text(app) -> str:
 @pytest.mark.parametrize("role", ["caller", "closer", "account", "supervisor", "admin"])
 async def test_each_role_lands_on_its_own_screen(db, make_user, role):
     make_user(role, f"{role}x", full_name="Проверка Ролей")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, f"{role}x", PASSWORD)
         assert isinstance(app.screen, _expected_class(role))
@@ -39,7 +41,7 @@ async def test_each_role_lands_on_its_own_screen(db, make_user, role):
 
 async def test_wrong_password_shows_the_error_and_stays(db, make_user):
     make_user("caller", "anna")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "anna", "Wrong-Password-1")
         assert isinstance(app.screen, LoginScreen)
@@ -49,7 +51,7 @@ async def test_wrong_password_shows_the_error_and_stays(db, make_user):
 
 async def test_sixth_attempt_is_refused_while_locked(db, make_user):
     make_user("caller", "anna")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(5):
             await sign_in(app, pilot, "anna", "Wrong-Password-1")
@@ -61,7 +63,7 @@ async def test_sixth_attempt_is_refused_while_locked(db, make_user):
 async def test_disabled_user_cannot_log_in(db, make_user):
     make_user("caller", "anna")
     users.disable_user(db, users.local_actor(), "anna")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "anna", PASSWORD)
         assert isinstance(app.screen, LoginScreen)
@@ -71,7 +73,7 @@ async def test_disabled_user_cannot_log_in(db, make_user):
 async def test_forced_password_change_then_lands_home(db, make_user):
     admin = make_user("admin", "it")
     users.create_user(db, admin, "olga", "closer", "Pervyj-Parol-2026")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "olga", "Pervyj-Parol-2026")
         assert app.screen.query("#new-password")
@@ -82,7 +84,7 @@ async def test_forced_password_change_then_lands_home(db, make_user):
 
 async def test_ctrl_l_logs_out_to_the_login_screen(db, make_user):
     make_user("supervisor", "boss")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         assert app.actor is not None
@@ -94,7 +96,7 @@ async def test_ctrl_l_logs_out_to_the_login_screen(db, make_user):
 
 async def test_f1_shows_the_keys_of_the_current_screen(db, make_user):
     make_user("admin", "it")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
         home = app.screen
@@ -113,7 +115,7 @@ async def test_f1_shows_the_keys_of_the_current_screen(db, make_user):
 
 async def test_command_palette_lists_the_screens_actions(db, make_user):
     make_user("admin", "it")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -123,7 +125,7 @@ async def test_command_palette_lists_the_screens_actions(db, make_user):
 async def test_logging_out_from_a_screen_opened_over_the_desk_does_not_crash(db, make_user):
     """Screens under the top one wake up while the stack unwinds; they must not act for nobody."""
     make_user("supervisor", "boss")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("r")  # the refusal review, over the desk

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kbase_tui.services import queue, reference
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.queue.outcome_editor import OutcomesEditor, ReasonsEditor
 
 from ..conftest import PASSWORD
@@ -28,7 +30,7 @@ async def _type_into(app, pilot, selector, text):
 
 async def test_supervisor_adds_an_outcome_and_a_reason(db, make_user):
     make_user("supervisor", "roman")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await _sign_in(app, pilot, "roman")
         await pilot.press("c")
@@ -63,7 +65,7 @@ async def test_supervisor_adds_an_outcome_and_a_reason(db, make_user):
 
 async def test_a_key_used_by_the_queue_screen_is_refused_with_a_message(db, make_user):
     make_user("supervisor", "roman")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await _sign_in(app, pilot, "roman")
         await pilot.press("c")

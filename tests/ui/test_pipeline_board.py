@@ -12,6 +12,8 @@ from kbase_tui.models import ClientOrder, Company, Deal, Interaction
 from kbase_tui.services import clients, pipeline
 from kbase_tui.services.errors import AccessDenied
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.pipeline.board import CloserBoard, StageList
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
@@ -58,7 +60,7 @@ def stage_lists(app) -> dict[str, StageList]:
 async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_url, team):
     """The real hand-over: the caller signs in, takes the lead and presses i on the queue screen."""
     company_id = add_company(db, "ООО «Ромашка»", city="Казань")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "olga")
         assert isinstance(app.screen, CallerQueue) and app.screen.lead.name == "ООО «Ромашка»"
@@ -96,7 +98,7 @@ async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_u
 
 async def test_moving_through_the_stages_writes_history(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         await pilot.press("right_square_bracket")
@@ -119,7 +121,7 @@ async def test_moving_through_the_stages_writes_history(db, db_url, team):
 async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="90000")
     company_id = company_of(db, deal_id)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         await pilot.press("enter")
@@ -151,7 +153,7 @@ async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_ur
 
 async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         await pilot.press("enter")
@@ -185,7 +187,7 @@ async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url,
 async def test_the_supervisor_reassigns_and_comments(db, db_url, team):
     a = hand_over(db, team["caller"], team["closer"], "ООО «Альфа»")
     hand_over(db, team["caller"], team["closer2"], "ООО «Бета»")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await sign_in(app, pilot, "roman")
         await app.push_screen(PipelineSupervisorView(today=TODAY))
@@ -218,7 +220,7 @@ async def test_a_long_column_shows_a_first_page_and_loads_more_as_the_cursor_goe
         hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
                   next_step_due=TODAY + timedelta(days=n))
     hand_over(db, team["caller"], team["closer"], "ООО «Вторая колонка»", stage_code="meeting_set")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         board = app.screen
@@ -261,7 +263,7 @@ async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team
         return column_deals(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "column_deals", held_page)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         new = stage_lists(app)["new"]

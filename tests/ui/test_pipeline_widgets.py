@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from kbase_tui.models import Company, EPOCH
 from kbase_tui.services import clients
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.base import KbaseScreen
 from kbase_tui.ui.widgets.contacts import ContactsPanel
 from kbase_tui.ui.widgets.history import HistoryTimeline
@@ -44,7 +46,7 @@ async def _settle(app, pilot):
 async def test_history_pages_and_contacts_can_be_added(db, db_url, make_user):
     boss = make_user("supervisor")
     company_id = _company(db)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         app.actor = boss
         await app.push_screen(CardScreen(company_id))
@@ -79,7 +81,7 @@ async def test_contact_editor_shows_the_other_change_when_stale(db, db_url, make
     boss = make_user("supervisor")
     company_id = _company(db)
     contact = clients.add_contact(db, boss, company_id, clients.ContactForm(full_name="Анна"))
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         app.actor = boss
         await app.push_screen(CardScreen(company_id))
@@ -104,7 +106,7 @@ async def test_contact_editor_shows_the_other_change_when_stale(db, db_url, make
 async def test_add_note_dialog_writes_a_meeting_with_its_result(db, db_url, make_user):
     boss = make_user("supervisor")
     company_id = _company(db)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     results = []
     async with app.run_test(size=(120, 36)) as pilot:
         app.actor = boss
@@ -134,7 +136,7 @@ async def test_history_shows_outcome_and_stage_codes_as_words(db, db_url, make_u
                                              ("stage", "meeting_set"), ("note", "no_such_code"))):
             clients.write_history(session, None, company_id, kind, outcome=outcome, text=f"entry {n}",
                                   at=EPOCH + timedelta(days=20000 + n))
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         app.actor = boss
         await app.push_screen(CardScreen(company_id))

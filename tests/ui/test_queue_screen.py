@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from kbase_tui.models import Company, Deal, Interaction, Refusal, utcnow
 from kbase_tui.ui.app import KbaseApp
+
+from ..server_harness import app_on
 from kbase_tui.ui.queue import dialogs
 from kbase_tui.ui.queue.screen import CallerQueue
 
@@ -56,7 +58,7 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
     names = ["ООО «Альфа»", "ООО «Бета»", "ООО «Гамма»", "ООО «Дельта»", "ООО «Эпсилон»", "ООО «Зета»",
              "ООО «Эта»", "ООО «Тета»"]
     ids = {name: add_company(db, name, tried=utcnow() - timedelta(days=30 - n)) for n, name in enumerate(names)}
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         screen = app.screen
@@ -159,7 +161,7 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
 
 
 async def test_empty_queue_says_so_and_checks_again(db, db_url, team):
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert app.screen.lead is None
@@ -173,7 +175,7 @@ async def test_empty_queue_says_so_and_checks_again(db, db_url, team):
 async def test_logging_out_releases_the_lead_and_signing_in_again_gets_it_back(db, db_url, team):
     add_company(db, "ООО «Альфа»")
     add_company(db, "ООО «Бета»")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert held_by(db, team["anna"].id) == ["ООО «Альфа»"]
@@ -186,7 +188,7 @@ async def test_my_callbacks_lists_time_and_name_and_takes_one(db, db_url, team):
     add_company(db, "ООО «Текущая»")
     cb = add_company(db, "ООО «Перезвон»", callback_user_id=team["anna"].id,
                      callback_at=utcnow() + timedelta(hours=3), not_before=utcnow() + timedelta(hours=3))
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert app.screen.lead.name == "ООО «Текущая»"
@@ -202,7 +204,7 @@ async def test_my_callbacks_lists_time_and_name_and_takes_one(db, db_url, team):
 
 async def test_hostile_company_text_is_shown_literally(db, db_url, team):
     add_company(db, "[bold red]x[/] \x1b[31mООО", city="[link=http://x]y[/link]")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert "[bold red]x[/]" in screen_text(app)
@@ -214,7 +216,7 @@ async def test_supervisor_edits_a_script_and_the_caller_reads_it(db, db_url, tea
 
     make_user("supervisor", "roman", full_name="Роман Руководов")
     add_company(db, "ООО «Стройка»", industry="Строительство")
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "roman")
         app.push_screen(ScriptEditor())
@@ -231,7 +233,7 @@ async def test_supervisor_edits_a_script_and_the_caller_reads_it(db, db_url, tea
         assert "Saved" in str(editor.query_one("#script-message").render())
     rows = callscripts.list_scripts(db, make_user("supervisor", "second"))
     assert any(r.industry == "Строительство" and r.language == "en" for r in rows)
-    app = KbaseApp(db_url, database=db)
+    app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
         assert app.screen.lead.script_phrase == "Hello, Анна Звонова from KB-Supply: cement within 24 hours."

@@ -10,6 +10,8 @@ from textual.widgets import LoadingIndicator
 
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from ..services.supervisor_data import refused_company
 from .helpers import settle, sign_in
@@ -22,7 +24,7 @@ async def test_the_review_pages_down_through_more_than_one_page_without_covering
     caller = make_user("caller", "anna")
     for n in range(review_module.PAGE + 40):
         refused_company(db, caller.id, f"Компания {n}")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("r")
@@ -46,7 +48,7 @@ async def test_the_review_pages_down_through_more_than_one_page_without_covering
 async def test_signing_in_freezes_the_heap_and_logging_out_unfreezes_it(db, make_user):
     make_user("supervisor", "boss")
     defaults = gc.get_threshold()
-    app = KbaseApp(db.url)
+    app = app_on(db)
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             assert gc.get_freeze_count() == 0

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from kbase_tui.models import Company, Refusal, User
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from ..services.supervisor_data import add_company, refused_company
 from .helpers import settle, sign_in
@@ -35,7 +37,7 @@ async def test_supervisor_lands_on_the_desk_and_sees_the_weeks_refusals(db, make
     make_user("supervisor", "boss")
     caller = make_user("caller", full_name="Анна")
     refused_company(db, caller.id, "[bold red]Ромашка[/]")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         assert isinstance(app.screen, SupervisorDesk)
@@ -57,7 +59,7 @@ async def test_special_offer_for_two_selected_refusals_puts_them_first_in_the_qu
     second = refused_company(db, anna.id, "Вторая")
     untouched = refused_company(db, anna.id, "Третья")
     ordinary = add_company(db, "Обычный лид", in_queue=True)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         review = await _open_review(app, pilot)
@@ -95,7 +97,7 @@ async def test_shelve_and_do_not_call_from_the_keyboard(db, make_user):
     make_user("supervisor", "boss")
     shelved = refused_company(db, None, "Отложить")
     never = refused_company(db, None, "Не звонить", at=None)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         review = await _open_review(app, pilot)
@@ -127,7 +129,7 @@ async def test_transfer_dialog_moves_the_portfolio_and_disables_the_user(db, mak
     leaver = make_user("closer", "leaver", full_name="Уходит")
     heir = make_user("closer", "heir", full_name="Остаётся")
     company_id = add_company(db, "Сделка", stage="pipeline", owner_id=leaver.id)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("t")
@@ -153,7 +155,7 @@ async def test_import_dialog_shows_progress_report_and_rejects(db, make_user, tm
     make_user("supervisor", "boss")
     source = tmp_path / "messy.csv"
     shutil.copy(FIXTURES / "messy_bom_semicolon.csv", source)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("i")
@@ -173,7 +175,7 @@ async def test_export_dialog_writes_the_file(db, make_user, tmp_path):
     make_user("supervisor", "boss")
     add_company(db, "Экспортная", stage="cold")
     target = tmp_path / "out.xlsx"
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("e")
@@ -189,7 +191,7 @@ async def test_a_missing_screen_of_another_part_says_not_available(db, make_user
 
     make_user("supervisor", "boss")
     monkeypatch.setattr(desk, "DESTINATIONS", [*desk.DESTINATIONS[:-1], ("u", "audit", "Audit", "kbase_tui.ui.nowhere:X")])
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         screen = app.screen
@@ -205,7 +207,7 @@ SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "u"]
 async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_user, role):
     make_user(role, "worker")
     refused_company(db, None, "Секрет")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "worker", PASSWORD)
         home = app.screen

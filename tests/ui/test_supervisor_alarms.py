@@ -6,6 +6,8 @@ from kbase_tui.services import pipeline, reference
 from kbase_tui.services.alarms import SlowDown
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from ..services.pipeline_setup import hand_over
 from .helpers import settle
@@ -26,7 +28,7 @@ async def test_a_closer_reading_too_many_cards_shows_on_the_desk(db, make_user):
     except SlowDown:
         pass
 
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#username").value = "roman"

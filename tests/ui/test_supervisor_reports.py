@@ -9,6 +9,8 @@ from sqlalchemy import select
 from kbase_tui.models import Target
 from kbase_tui.ui.app import KbaseApp
 
+from ..server_harness import app_on
+
 from ..conftest import PASSWORD
 from ..services.supervisor_data import refused_company
 from .helpers import settle, sign_in
@@ -21,7 +23,7 @@ async def test_reports_screen_shows_refusal_reasons_with_a_chart(db, make_user):
     caller = make_user("caller")
     for reason in ("no_need", "no_need", "has_supplier"):
         refused_company(db, caller.id, f"Фирма {reason}", reason=reason)
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("p")
@@ -48,7 +50,7 @@ async def test_reports_screen_shows_refusal_reasons_with_a_chart(db, make_user):
 async def test_targets_editor_sets_a_target(db, make_user):
     make_user("supervisor", "boss")
     anna = make_user("caller", "anna", full_name="Анна")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("g")

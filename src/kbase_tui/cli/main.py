@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from typing import Callable
 
@@ -35,11 +36,56 @@ def _open(args: argparse.Namespace):
     return open_database(args.db)
 
 
-def run_app(db: str | None) -> int:
+def run_app(db: str | None, server: str | None = None) -> int:
+    """The terminal app, a client of the server at *server*, or of a private server for *db*.
+
+    Which server: `--server`/KBASE_SERVER; else a private one for `--db`/KBASE_DB; else the shared
+    server's socket if this machine has one; else a private one for the default database if it
+    exists.  Nothing here opens a database: the app never holds the base.
+    """
+    from kbase_tui import paths
+    from kbase_tui.client import ServerAddress
+    from kbase_tui.client.private import PrivateServer
+
+    _no_core_dumps()
+    server = server or os.environ.get("KBASE_SERVER") or None
+    db = db or os.environ.get("KBASE_DB") or None
+    private = None
+    if server:
+        try:
+            address = ServerAddress.parse(server).text
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+    elif db or not paths.SHARED_SOCKET.exists():
+        if not db and not paths.default_database_path().exists():
+            print(_("No kbase server at {socket} and no database at {path}. Start with `kbase demo`, or create a "
+                    "database with `kbase init`.").format(socket=paths.SHARED_SOCKET,
+                                                           path=paths.default_database_path()), file=sys.stderr)
+            return 1
+        private = PrivateServer(db or str(paths.default_database_path())).start()
+        address = private.address
+    else:
+        address = f"unix:{paths.SHARED_SOCKET}"
     from kbase_tui.ui.app import KbaseApp
 
-    KbaseApp(db).run()
+    KbaseApp(address, private=private).run()
     return 0
+
+
+def _no_core_dumps() -> None:
+    """Nobody else running as this account may read this process's memory (its session token).
+
+    An escape into a shell of the operators' account could otherwise attach a debugger to a
+    signed-in app or read /proc/PID/mem; a non-dumpable process refuses both (Linux).
+    """
+    try:
+        import ctypes
+
+        PR_SET_DUMPABLE = 4
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -110,7 +156,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kbase_tui import paths
     from kbase_tui.services import demo
 
-    path = args.db or str(paths.demo_database_path())
+    path = args.db or os.environ.get("KBASE_DB") or str(paths.demo_database_path())
     database, credentials, created = demo.ensure_demo_database(path)
     print(_("Demo database: {url}").format(url=database.url) + ("" if created else " " + _("(already there)")))
     print(_("Demo users (user name / password / role):"))
@@ -126,12 +172,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except EOFError:
             return 0
     database.dispose()
-    return run_app(path)
+    # The app starts afresh, as a client that never loaded the database layer.
+    argv = [sys.executable, "-m", "kbase_tui.cli.main", "--db", path]
+    if getattr(args, "lang", None):
+        argv += ["--lang", args.lang]
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+    return 0  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
     parser.add_argument("--db", help=_("SQLite file or SQLAlchemy URL (default: KBASE_DB or the user data folder)"))
+    parser.add_argument("--server", help=_("the kbase server: unix:/path/to/socket or https://host:port "
+                                            "(default: KBASE_SERVER, or a private server for --db)"))
     parser.add_argument("--lang", choices=["ru", "en"], help=_("language of the interface"))
     # --db and --lang are accepted after the sub-command too: `kbase demo --db x`.
     common = argparse.ArgumentParser(add_help=False)
@@ -209,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     _load_extra_commands()
     args = build_parser().parse_args(argv)
     if args.command is None:
-        return run_app(args.db)
+        return run_app(args.db, args.server)
     from kbase_tui.services.errors import KbaseError
 
     try:

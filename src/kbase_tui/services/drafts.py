@@ -3,7 +3,6 @@ a killed process loses nothing; the next sign-in offers it back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -14,16 +13,9 @@ from .db import Database
 from .dto import Actor
 from .policy import require_active_user
 from .text import clean_input
+from kbase_tui.protocol.drafts import DraftInfo, LeftoverDraft  # noqa: F401 (handed out)
 
 MAX_DRAFT = 20_000
-
-
-@dataclass(frozen=True)
-class DraftInfo:
-    id: int
-    context: str
-    text: str
-    updated_at: datetime
 
 
 def save_draft(db: Database, actor: Actor, context: str, text: str) -> None:
@@ -58,10 +50,6 @@ def discard_draft(db: Database, actor: Actor, context: str) -> None:
         session.execute(delete(Draft).where(Draft.user_id == actor.id, Draft.context == context[:120]))
 
 
-def note_context(company_id: int) -> str:
-    return f"note:company:{company_id}"
-
-
 def company_of(context: str) -> int | None:
     kind, _, rest = context.partition(":")
     if kind == "note" and rest.startswith("company:"):
@@ -73,14 +61,6 @@ def company_of(context: str) -> int | None:
 
 
 # --- offering drafts back after a dropped connection ------------------------------
-
-@dataclass(frozen=True)
-class LeftoverDraft:
-    context: str
-    text: str
-    updated_at: datetime
-    company_name: str | None  # None: the user no longer has access to that company
-
 
 def _target(context: str) -> tuple[str, int] | None:
     parts = context.split(":")

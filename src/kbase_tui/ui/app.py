@@ -1,13 +1,16 @@
 """The kbase Textual application: sign-in, then each role's own screen.
 
-Start-up paints the login screen first and opens the database in a worker,
-because importing SQLAlchemy costs more than painting (FACTS.md).
+The app is a client of the kbase server (kbase_tui.client): it holds a session token and
+the screens, nothing of the base.  Start-up paints the login screen at once; the first
+request reaches the server while the person types their name.  After sign-in a stream of
+events from the server keeps the screens current and signs the person out the moment they
+may no longer work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
-import threading
 from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App, SystemCommand
@@ -19,10 +22,17 @@ from kbase_tui.labels import role_label
 
 from .errors import log_unexpected
 from .language import apply as apply_language, language_commands, palette_binding
+from .messages import ServerPush
 
 if TYPE_CHECKING:
-    from kbase_tui.services.db import Database
-    from kbase_tui.services.dto import Actor
+    from kbase_tui.client import KbaseClient
+    from kbase_tui.client.private import PrivateServer
+    from kbase_tui.protocol.dto import Actor
+    from kbase_tui.protocol.errors import SessionEnded
+    from kbase_tui.protocol.session import SignedIn
+
+# The events stream comes back after a dropped link or a server restart, trying this often.
+RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 
 class KbaseApp(App[None]):
@@ -35,12 +45,20 @@ class KbaseApp(App[None]):
         Binding("ctrl+q", "quit", _("Quit"), show=False, id="app.quit", priority=True),
     ]
 
-    def __init__(self, db_url: str | None = None, *, database: "Database | None" = None) -> None:
+    def __init__(self, server: str | None = None, *, client: "KbaseClient | None" = None,
+                 private: "PrivateServer | None" = None) -> None:
+        """*server*: the server's address (unix:/path or https://host:port); or a ready *client*.
+
+        *private*: the private server started for this app (`kbase --db`), which may still be opening
+        the database when the person signs in.
+        """
         super().__init__()
-        self.db_url = db_url
-        self._database = database
-        self._database_lock = threading.Lock()
+        self.server_address = server
+        self._client = client
+        self.private_server = private
         self.actor: "Actor | None" = None
+        self.signed: "SignedIn | None" = None
+        self._events_task: asyncio.Task | None = None
         # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
         self.default_language = current_language()
         palette_binding(self)
@@ -50,6 +68,21 @@ class KbaseApp(App[None]):
     last_key_at = 0.0
     idle_lock_seconds = 0.0
     idle_locked = False
+
+    @property
+    def client(self) -> "KbaseClient":
+        if self._client is None:
+            from kbase_tui.client import KbaseClient
+
+            if not self.server_address:
+                raise RuntimeError("KbaseApp needs a server address or a client")
+            self._client = KbaseClient.for_address(self.server_address)
+        return self._client
+
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+        # Messages carry company names, full names and file text: never read as markup, so
+        # that text in the base can neither break a toast nor become a clickable action.
+        super().notify(message, markup=markup, **options)
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -73,35 +106,18 @@ class KbaseApp(App[None]):
             self._safe_filter = ControlCharacterFilter()
         return [*super().get_line_filters(), self._safe_filter]
 
-    # --- database -------------------------------------------------------------
-    def database_ready(self) -> "Database":
-        """The open database; opened (and migrated) on first use, in the calling worker."""
-        with self._database_lock:
-            if self._database is None:
-                from kbase_tui.services.setup import open_database
-
-                self._database = open_database(self.db_url)
-            return self._database
-
     def on_mount(self) -> None:
         from .login.screen import LoginScreen
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)  # the idle lock's clock (ui/lock_screen.py)
-        # Warm the database layer while the user types their name.
-        self.run_worker(self._warm_up, thread=True, group="startup", exit_on_error=False)
-
-    def _warm_up(self) -> None:
-        try:
-            self.database_ready()
-        except Exception as error:
-            line = log_unexpected(error, "opening the database")
-            self.call_from_thread(self.notify, line, severity="error", timeout=15)
 
     # --- session ----------------------------------------------------------------
-    def signed_in(self, actor: "Actor") -> None:
+    def signed_in(self, signed: "SignedIn") -> None:
         from .home import home_screen_for
 
+        actor = signed.actor
+        self.signed = signed
         self.actor = actor
         apply_language(self, actor.language or self.default_language)
         self.sub_title = f"{actor.label} · {role_label(actor.role)}"
@@ -109,13 +125,75 @@ class KbaseApp(App[None]):
         # The login screen stays at the bottom of the stack: log out pops back to it.
         self.push_screen(screen)
         self.call_after_refresh(self._freeze_heap)
-        self.run_worker(lambda: self._offer_leftover_drafts(actor), thread=True, group="drafts", exit_on_error=False)
+        self._listen()
         from time import monotonic
 
-        from .lock_screen import load_idle_limit
-
         self.last_key_at = monotonic()
-        self.run_worker(lambda: load_idle_limit(self, actor), thread=True, group="idle", exit_on_error=False)
+        self.idle_lock_seconds = max(0.0, signed.idle_lock_minutes * 60.0)
+        self._offer_leftover_drafts()
+
+    def resumed(self, signed: "SignedIn") -> None:
+        """Signed in again on the lock screen after the server forgot the session: carry on as before."""
+        self.signed = signed
+        self.actor = signed.actor
+        self._listen()
+
+    def _listen(self) -> None:
+        if self._events_task is not None:
+            self._events_task.cancel()
+        # A task, not a worker: it lives as long as the session, and tests wait for workers.
+        self._events_task = asyncio.create_task(self._events(self.client.token), name="kbase-events")
+
+    async def _events(self, token: str) -> None:
+        from kbase_tui.protocol.errors import ServerUnavailable, SessionEnded
+
+        failures = 0
+        while self.actor is not None and self.client.token == token:
+            try:
+                async for event in self.client.events():
+                    failures = 0
+                    self._pushed(event)
+            except asyncio.CancelledError:
+                raise
+            except SessionEnded as error:
+                self.session_ended(error)
+                return
+            except ServerUnavailable:
+                pass
+            except Exception as error:  # noqa: BLE001 - the stream must come back
+                log_unexpected(error, "events stream")
+            if self.actor is None or self.client.token != token:
+                return
+            await asyncio.sleep(RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)])
+            failures += 1
+
+    def _pushed(self, event) -> None:
+        from kbase_tui.protocol.errors import SessionEnded
+
+        if event.type == "ping":
+            return
+        if event.type == "signed_out":
+            self.session_ended(SessionEnded(event.message or None, reason=event.reason or "signed_out"))
+            return
+        for screen in self.screen_stack:
+            screen.post_message(ServerPush(event))
+
+    def session_ended(self, error: "SessionEnded") -> None:
+        """The server ended this session: back to the sign-in screen, saying why.
+
+        A server restart (`expired` with no other reason) asks for the password again on the
+        lock screen, so the person carries on where they were; anything else clears the screen.
+        """
+        if self.actor is None:
+            return
+        if error.reason == "expired" and not self.idle_locked:
+            from .lock_screen import lock
+
+            lock(self, message=str(error))
+            return
+        if error.reason == "expired":
+            return  # already at the lock screen, asking for the password
+        self._leave(str(error), sign_out=False)
 
     # Young-generation threshold of the cyclic garbage collector while signed in (Python's default: 700).
     GC_THRESHOLDS = (10_000, 10, 10)
@@ -146,29 +224,41 @@ class KbaseApp(App[None]):
         if self._default_gc_thresholds is not None:
             gc.set_threshold(*self._default_gc_thresholds)
 
-    def _offer_leftover_drafts(self, actor: "Actor") -> None:
+    def _offer_leftover_drafts(self) -> None:
         """Text typed before a dropped connection is offered back right after sign-in."""
-        from kbase_tui.services import drafts
+        from kbase_tui.protocol import drafts
 
-        try:
-            leftovers = drafts.leftover_drafts(self.database_ready(), actor)
-        except Exception as error:
-            log_unexpected(error, "reading drafts")
-            return
-        if leftovers and self.actor == actor:
-            from .drafts_dialog import LeftoverDraftsDialog
+        async def offer() -> None:
+            try:
+                leftovers = await self.client.call(drafts.leftover_drafts)
+            except Exception as error:  # noqa: BLE001 - the drafts stay for the next sign-in
+                log_unexpected(error, "reading drafts")
+                return
+            if leftovers and self.actor is not None:
+                from .drafts_dialog import LeftoverDraftsDialog
 
-            self.call_from_thread(self.push_screen, LeftoverDraftsDialog(leftovers))
+                self.push_screen(LeftoverDraftsDialog(leftovers))
+
+        self.run_worker(offer(), group="drafts", exit_on_error=False)
 
     def action_logout(self) -> None:
         if self.actor is None:
             return
-        actor = self.actor
-        cleanups = self.before_logout(actor)
-        self.actor = None
-        self.sub_title = ""
+        self._leave("", sign_out=True)
+
+    def _leave(self, message: str, *, sign_out: bool) -> None:
+        """Clear every screen of the session and show the sign-in screen (with *message*)."""
+        from .lock_screen import thaw
         from .login.screen import LoginScreen
 
+        if self.idle_locked:
+            thaw(self)
+        self.actor = None
+        self.signed = None
+        self.sub_title = ""
+        if self._events_task is not None:
+            self._events_task.cancel()
+            self._events_task = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -176,47 +266,12 @@ class KbaseApp(App[None]):
         apply_language(self, self.default_language)
         gc.unfreeze()  # the next sign-in freezes its own session (_freeze_heap)
         if not isinstance(self.screen, LoginScreen):
-            self.push_screen(LoginScreen())
+            self.push_screen(LoginScreen(message))
         else:
-            self.screen.query_one("#password").value = ""  # type: ignore[attr-defined]
-            self.screen.show_error("")  # type: ignore[attr-defined]
-            self.screen.query_one("#username").focus()
-        self.run_worker(lambda: self._sign_out_in_worker(actor, cleanups), thread=True, exit_on_error=False)
-
-    def before_logout(self, actor: "Actor") -> list:
-        """Collect what screens must do before the user leaves (release a held lead ...).
-
-        A screen may define `on_logout()` returning a function `(database) -> None`
-        or None; the functions run in the logout worker, off the event loop.
-        """
-        cleanups = []
-        for screen in self.screen_stack:
-            hook = getattr(screen, "on_logout", None)
-            if hook is None:
-                continue
-            try:
-                cleanup = hook()
-            except Exception as error:
-                log_unexpected(error, "logout hook")
-                continue
-            if cleanup is not None:
-                cleanups.append(cleanup)
-        return cleanups
-
-    def _sign_out_in_worker(self, actor: "Actor", cleanups: list) -> None:
-        from kbase_tui.services import users
-
-        database = self.database_ready()
-        for cleanup in cleanups:
-            self._safe(cleanup, database)
-        self._safe(users.logout, database, actor)
-
-    @staticmethod
-    def _safe(function, *args) -> None:
-        try:
-            function(*args)
-        except Exception as error:
-            log_unexpected(error, getattr(function, "__qualname__", "call"))
+            self.screen.reset(message)  # type: ignore[attr-defined]
+        if sign_out:
+            # The server releases the held lead and records the sign-out.
+            self.run_worker(self.client.sign_out(), group="sign-out", exit_on_error=False)
 
     # --- unexpected errors ----------------------------------------------------------
     _error_line = ""
@@ -268,10 +323,11 @@ class KbaseApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.actor is not None:
-            actor = self.actor
-            cleanups = self.before_logout(actor)
             self.actor = None
-            # Even at quit, the database is touched from a worker, not the event loop.
-            worker = self.run_worker(lambda: self._sign_out_in_worker(actor, cleanups), thread=True, exit_on_error=False)
-            await worker.wait()
+            if self._events_task is not None:
+                self._events_task.cancel()
+            try:
+                await asyncio.wait_for(self.client.sign_out(), 5)
+            except Exception as error:  # noqa: BLE001 - quitting anyway; the server forgets the session
+                log_unexpected(error, "signing out at quit")
         self.exit()

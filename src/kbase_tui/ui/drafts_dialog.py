@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from kbase_tui.i18n import _
-from kbase_tui.services import drafts
+from kbase_tui.protocol import drafts
 
 from .base import KbaseModal
 from .widgets.formats import show_datetime
@@ -69,10 +69,10 @@ class LeftoverDraftsDialog(KbaseModal):
                 Text(_("You no longer have access to this company: the text cannot be saved there. Press d to discard."))
             )
             return
-        self.call_service(drafts.save_leftover_as_note, self.actor, draft.context, done=self._next, failed=self._failed)
+        self.call(drafts.save_leftover_as_note, draft.context, done=self._next, failed=self._failed)
 
     def action_discard(self) -> None:
-        self.call_service(drafts.discard_draft, self.actor, self.leftovers[0].context, done=self._next)
+        self.call(drafts.discard_draft, self.leftovers[0].context, done=self._next)
 
     def action_later(self) -> None:
         self.dismiss(None)

@@ -181,39 +181,31 @@ def language_commands(app: Any) -> Iterator["SystemCommand"]:
 def switch_for_user(app: Any, language: str) -> None:
     """Save *language* on the signed-in user's account, switch, and reopen the home screen.
 
-    The screens' logout hooks run first (a held lead is released), as when the user
-    leaves: the new home screen is built from scratch in the new language.
+    The home screen is built from scratch in the new language; a caller gets the lead they
+    hold back, as at any sign-in.
     """
     actor = app.actor
     if actor is None or i18n.normalise_language(language) is None:
         return
     language = i18n.normalise_language(language)
-    cleanups = app.before_logout(actor)
-    # Back down to the login screen (it stays at the bottom of the stack).
-    while len(app.screen_stack) > 2:
-        app.pop_screen()
 
-    def work() -> None:
-        from kbase_tui.services import users
+    async def switch() -> None:
+        from msgspec.structs import replace
 
-        database = app.database_ready()
-        for cleanup in cleanups:
-            app._safe(cleanup, database)
-        users.set_language(database, actor, language)
+        from kbase_tui.protocol import me
+        from kbase_tui.protocol.errors import KbaseError
 
-    def finished() -> None:
-        new_actor = dataclasses.replace(actor, language=language)
-        app.signed_in(new_actor)
+        try:
+            await app.client.call(me.set_language, language)
+        except KbaseError as error:
+            app.notify(str(error), severity="error", timeout=6)
+            return
+        if app.actor is None or app.signed is None:
+            return
+        # Back down to the login screen (it stays at the bottom of the stack), then home again.
+        while len(app.screen_stack) > 2:
+            app.pop_screen()
+        app.signed_in(replace(app.signed, actor=dataclasses.replace(actor, language=language)))
         app.notify(_("Interface language: {name}").format(name=LANGUAGE_NAMES[language]), timeout=3)
 
-    def run() -> None:
-        try:
-            work()
-        except Exception as error:
-            from .errors import log_unexpected
-
-            line = log_unexpected(error, "saving the language")
-            app.call_from_thread(app.notify, line, severity="error", timeout=10)
-        app.call_from_thread(finished)
-
-    app.run_worker(run, thread=True, group="language", exit_on_error=False)
+    app.run_worker(switch(), group="language", exit_on_error=False)

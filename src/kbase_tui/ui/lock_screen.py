@@ -1,5 +1,7 @@
 """The idle lock: after `security.idle_lock_minutes` without a key press the app hides
-everything behind a lock screen that asks for the password again.
+everything behind a lock screen that asks for the password again.  The same screen asks for
+it when the server no longer knows the session (it was restarted): the right password signs
+in again and the person carries on where they were.
 
 While locked the screens underneath are frozen (their timers paused): nothing runs on the
 user's behalf, so a held lead is not renewed and stays held only until its lease ends.
@@ -28,16 +30,6 @@ if TYPE_CHECKING:
 CHECK_SECONDS = 5
 
 
-def load_idle_limit(app: "KbaseApp", actor) -> None:
-    """In a worker at sign-in: read the setting (minutes; 0 turns the lock off)."""
-    from kbase_tui.services import reference
-
-    with app.database_ready().read() as session:
-        minutes = reference.get_setting(session, "security.idle_lock_minutes")
-    if app.actor == actor:
-        app.idle_lock_seconds = max(0.0, float(minutes or 0) * 60)
-
-
 def check_idle(app: "KbaseApp") -> None:
     """The app's timer: lock when the signed-in user has pressed no key for the limit."""
     if app.actor is None or app.idle_locked or app.idle_lock_seconds <= 0:
@@ -59,10 +51,11 @@ def _freeze(app: "KbaseApp") -> list:
     return paused
 
 
-def lock(app: "KbaseApp") -> None:
+def lock(app: "KbaseApp", message: str = "") -> None:
+    """Hide the session behind the lock screen; *message* says why when it is not idleness."""
     app.idle_locked = True
     app.paused_timers = _freeze(app)
-    app.push_screen(LockScreen())
+    app.push_screen(LockScreen(message))
 
 
 def thaw(app: "KbaseApp") -> None:
@@ -86,11 +79,17 @@ class LockScreen(KbaseScreen):
         Binding("ctrl+l", "logout", _("Log out"), id="lock.logout"),
     ]
 
+    def __init__(self, message: str = "") -> None:
+        super().__init__()
+        # Set when the server forgot the session (a restart): the password signs in anew.
+        self.message = message
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(_("Locked")), id="lock-title")
-            yield Static(Text(_("{user}: kbase was idle and locked itself. Your password, please.").format(
-                user=self.actor.label)), id="lock-text")
+            text = self.message or _("{user}: kbase was idle and locked itself. Your password, please.").format(
+                user=self.actor.label)
+            yield Static(Text(text), id="lock-text")
             yield Input(password=True, id="lock-password")
             yield Static("", id="lock-error")
             yield Static(Text(_("Enter unlocks · Ctrl+L logs out")), id="lock-hint")
@@ -100,30 +99,35 @@ class LockScreen(KbaseScreen):
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from kbase_tui.services import users
-
         password = event.value
         event.input.value = ""
         if not password:
             return
-        self.call_service(users.login, self.actor.username, password, done=self._unlocked, failed=self._failed,
-                          group="unlock", exclusive=True)
+        self.run_worker(self._unlock(password), group="unlock", exclusive=True, exit_on_error=False)
 
-    def _unlocked(self, _actor) -> None:
+    async def _unlock(self, password: str) -> None:
+        from kbase_tui.protocol.errors import KbaseError, SessionEnded
+
+        client = self.kbase.client
+        try:
+            if self.message or not client.token:
+                signed = await client.sign_in(self.actor.username, password)
+                self.kbase.resumed(signed)
+            else:
+                await client.unlock(password)
+        except SessionEnded as error:
+            if error.reason != "expired":
+                self.kbase.session_ended(error)
+                return
+            self.message = str(error)  # the server restarted meanwhile: the password signs in anew
+            self.query_one("#lock-text", Static).update(Text(self.message))
+            self.query_one("#lock-error", Static).update(Text(_("Type the password again.")))
+            return
+        except KbaseError as error:
+            self.query_one("#lock-error", Static).update(Text(str(error)))
+            return
         thaw(self.kbase)
         self.dismiss()
-
-    def _failed(self, error) -> None:
-        from kbase_tui.services.errors import AccountLocked, PasswordChangeRequired
-
-        if isinstance(error, PasswordChangeRequired):  # the password was right
-            self._unlocked(None)
-            return
-        if isinstance(error, AccountLocked):
-            self.kbase.notify(str(error), severity="error", timeout=10)
-            self.kbase.action_logout()
-            return
-        self.query_one("#lock-error", Static).update(Text(str(error)))
 
     def action_logout(self) -> None:
         # Unlock first and let the screen below come back while the user is still known

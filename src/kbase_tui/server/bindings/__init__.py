@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from kbase_tui.protocol import FEATURES
 from kbase_tui.protocol.dto import Actor
 from kbase_tui.protocol.operations import Operation
 
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from ..sessions import ServerSession
     from ..state import ServerState
 
-# One module a feature; each binds the operations of kbase_tui.protocol.<same name>.
-FEATURES = (
-    "queue", "me",
-)
 
 
 @dataclass(frozen=True)

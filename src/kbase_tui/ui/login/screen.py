@@ -16,7 +16,6 @@ from ..widgets.footer import KeyFooter
 
 
 class LoginScreen(KbaseScreen):
-    ANONYMOUS_SERVICES = True
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
     BINDINGS = [
@@ -59,31 +58,58 @@ class LoginScreen(KbaseScreen):
             return
         self.show_error(_("Signing in…"), error=False)
         self.query_one("#login-button", Button).disabled = True
-        from kbase_tui.services import users
+        self.run_worker(self._sign_in(username, password), group="sign-in", exclusive=True, exit_on_error=False)
 
-        self.call_service(users.login, username, password, done=self._signed_in, failed=self._failed, exclusive=True)
+    async def _sign_in(self, username: str, password: str) -> None:
+        from kbase_tui.i18n import current_language
+        from kbase_tui.protocol.errors import KbaseError, ServerUnavailable
 
-    def _signed_in(self, actor) -> None:
-        self.kbase.signed_in(actor)
+        client = self.kbase.client
+        try:
+            await self._wait_for_server()
+            signed = await client.sign_in(username, password, language=current_language())
+        except ServerUnavailable as error:
+            self._failed(error)
+            return
+        except KbaseError as error:
+            self._failed(error)
+            return
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+            from ..errors import log_unexpected
+
+            self._failed(KbaseError(log_unexpected(error, "sign-in")))
+            return
+        self.query_one("#login-button", Button).disabled = False
+        self.query_one("#password", Input).value = ""
+        if signed.must_change_password:
+            self.show_error(_("You must set a new password before you continue."))
+            self.app.push_screen(ChangePasswordScreen(forced=True),
+                                 lambda changed: self._password_changed(signed, changed))
+            return
+        self.kbase.signed_in(signed)
+
+    async def _wait_for_server(self) -> None:
+        """A private server started for this app may still be opening the database."""
+        private = self.kbase.private_server
+        if private is not None:
+            self.show_error(_("Starting the kbase server…"), error=False)
+            await private.ready()
+            self.show_error(_("Signing in…"), error=False)
 
     def _failed(self, error) -> None:
-        from kbase_tui.services.errors import PasswordChangeRequired
-
         self.query_one("#login-button", Button).disabled = False
         password = self.query_one("#password", Input)
         password.value = ""
-        if isinstance(error, PasswordChangeRequired):
-            actor = error.actor  # type: ignore[attr-defined]
-            self.show_error(str(error))
-            self.app.push_screen(ChangePasswordScreen(actor, forced=True), self._password_changed)
-            return
         self.show_error(str(error))
         password.focus()
 
-    def _password_changed(self, actor) -> None:
+    def _password_changed(self, signed, actor) -> None:
+        from msgspec.structs import replace
+
         if actor is not None:
-            self.kbase.signed_in(actor)
+            self.kbase.signed_in(replace(signed, actor=actor, must_change_password=False))
         else:
+            self.run_worker(self.kbase.client.sign_out(), group="sign-out", exit_on_error=False)
             self.show_error(_("Sign in again when you are ready to set a new password."))
 
     def show_error(self, message: str, *, error: bool = True) -> None:
@@ -91,18 +117,22 @@ class LoginScreen(KbaseScreen):
         widget.update(Text(message))
         widget.set_class(error, "error")
 
+    def reset(self, message: str = "") -> None:
+        """Back at sign-in after a log-out: the password gone, *message* shown, the name field focused."""
+        self.query_one("#password", Input).value = ""
+        self.query_one("#login-button", Button).disabled = False
+        self.show_error(message)
+        self.query_one("#username", Input).focus()
+
 
 class ChangePasswordScreen(KbaseModal):
     """Set a new password (forced after an admin set one, or by choice)."""
 
-    ANONYMOUS_SERVICES = True  # the forced change happens before sign-in completes
-
     CSS_PATH = "login.tcss"
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="password.cancel")]
 
-    def __init__(self, actor, *, forced: bool = False) -> None:
+    def __init__(self, *, forced: bool = False) -> None:
         super().__init__()
-        self.target_actor = actor
         self.forced = forced
 
     def compose(self) -> ComposeResult:
@@ -138,13 +168,17 @@ class ChangePasswordScreen(KbaseModal):
         if new != again:
             self.query_one("#password-error", Static).update(Text(_("The new passwords do not match.")))
             return
-        from kbase_tui.services import users
+        self.run_worker(self._change(old, new), group="password", exclusive=True, exit_on_error=False)
 
-        self.call_service(
-            users.change_password, self.target_actor, old, new,
-            done=lambda _result: self.dismiss(self.target_actor),
-            failed=lambda error: self.query_one("#password-error", Static).update(Text(str(error))),
-        )
+    async def _change(self, old: str, new: str) -> None:
+        from kbase_tui.protocol.errors import KbaseError
+
+        try:
+            actor = await self.kbase.client.change_password(old, new)
+        except KbaseError as error:
+            self.query_one("#password-error", Static).update(Text(str(error)))
+            return
+        self.dismiss(actor)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -144,10 +144,10 @@ class RefusalDialog(_Dialog):
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
         self.query_one("#refusal-reasons", OptionList).focus()
-        self.call_service(queue.refusal_reasons, self.actor, done=self._reasons)
+        self.call(queue.refusal_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
         self.reasons = list(reasons)
@@ -211,10 +211,10 @@ class HandoverDialog(_Dialog):
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
         self.query_one("#handover-comment", Input).focus()
-        self.call_service(queue.handover_closers, self.actor, done=self._closers)
+        self.call(queue.handover_closers, done=self._closers)
 
     def _closers(self, closers) -> None:
         self.closers = list(closers)
@@ -295,10 +295,10 @@ class CallbacksDialog(_Dialog):
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
         self.query_one("#callbacks-list", OptionList).focus()
-        self.call_service(queue.my_callbacks, self.actor, done=self._loaded)
+        self.call(queue.my_callbacks, done=self._loaded)
 
     def _loaded(self, callbacks) -> None:
         self.callbacks = list(callbacks)

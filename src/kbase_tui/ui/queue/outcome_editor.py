@@ -90,9 +90,9 @@ class OutcomesEditor(KbaseScreen):
         self.reload()
 
     def reload(self, follow: str | None = None) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
-        self.call_service(queue.all_outcomes, self.actor, done=lambda rows: self._loaded(rows, follow))
+        self.call(queue.all_outcomes, done=lambda rows: self._loaded(rows, follow))
 
     def _line(self, row) -> Text:
         text = Text()
@@ -141,7 +141,7 @@ class OutcomesEditor(KbaseScreen):
         self.message(_("New outcome: code, key, labels and what it does; ctrl+s saves."))
 
     def action_save(self) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
         index = self.query_one("#outcome-action", RadioSet).pressed_index
         flag = ACTIONS[index][0] if index >= 0 else ""
@@ -156,8 +156,8 @@ class OutcomesEditor(KbaseScreen):
             active=self.query_one("#outcome-active", Checkbox).value,
             **flags,
         )
-        self.call_service(
-            queue.save_outcome, self.actor, form,
+        self.call(
+            queue.save_outcome, form,
             done=lambda saved: (self.message(_("Saved. Callers see it at their next lead."), "green"),
                                 self.reload(follow=saved.code)),
             failed=lambda error: self.message(str(error), "red"),
@@ -230,9 +230,9 @@ class ReasonsEditor(KbaseScreen):
         return True
 
     def reload(self, follow: str | None = None) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
-        self.call_service(queue.all_reasons, self.actor, self.kind, done=lambda rows: self._loaded(rows, follow))
+        self.call(queue.all_reasons, self.kind, done=lambda rows: self._loaded(rows, follow))
 
     def _loaded(self, rows, follow: str | None) -> None:
         self.rows = list(rows)
@@ -272,10 +272,10 @@ class ReasonsEditor(KbaseScreen):
         self.query_one("#reason-code", Input).focus()
 
     def action_save(self) -> None:
-        from kbase_tui.services import queue
+        from kbase_tui.protocol import queue
 
-        self.call_service(
-            queue.save_reason, self.actor, self.kind,
+        self.call(
+            queue.save_reason, self.kind,
             self.query_one("#reason-code", Input).value.strip(),
             self.query_one("#reason-label-ru", Input).value,
             self.query_one("#reason-label-en", Input).value,

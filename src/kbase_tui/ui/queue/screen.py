@@ -18,7 +18,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
-from kbase_tui.services.errors import AccessDenied, KbaseError
+from kbase_tui.protocol import queue
+from kbase_tui.protocol.errors import AccessDenied, KbaseError
 
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
@@ -27,13 +28,6 @@ from ..widgets.footer import KeyFooter
 
 EMPTY_POLL_SECONDS = 30.0
 RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
-
-
-def _start(database, actor):
-    """Outcomes and the first lead, in one worker."""
-    from kbase_tui.services import queue
-
-    return queue.outcome_choices(database, actor), queue.take_next(database, actor)
 
 
 def lead_text(lead) -> Text:
@@ -155,7 +149,7 @@ class CallerQueue(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Cold-call queue")
         self.sub_title = self.actor.label
-        self.call_service(_start, self.actor, done=self._started, failed=self._failed)
+        self.call(queue.open_queue, done=self._started, failed=self._failed)
         self.set_interval(RENEW_SECONDS, self._renew)
 
     # --- loading -------------------------------------------------------------------------
@@ -203,20 +197,15 @@ class CallerQueue(KbaseScreen):
             self.action_next_lead()
 
     def action_next_lead(self) -> None:
-        from kbase_tui.services import queue
-
         if self.busy or self.lead is not None:
             return
         self.busy = True
-        self.call_service(queue.take_next, self.actor, done=self._show, failed=self._failed,
-                          group="queue", exclusive=True)
+        self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
 
     def _renew(self) -> None:
-        from kbase_tui.services import queue
-
         if self.lead is not None and not self.busy:
-            self.call_service(queue.renew_lease, self.actor, self.lead.company_id, done=lambda _until: None,
-                              failed=self._failed, group="renew")
+            self.call(queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed,
+                      group="renew")
 
     # --- outcomes ------------------------------------------------------------------------
     def _outcome(self, code: str):
@@ -252,14 +241,12 @@ class CallerQueue(KbaseScreen):
             self.submit(lead.company_id, code)
 
     def submit(self, company_id: int, code: str, **details) -> None:
-        from kbase_tui.services import queue
-
         if self.busy or self.lead is None or self.lead.company_id != company_id:
             return
         self.busy = True
         self.query_one("#queue-message", Static).update(Text(_("Saving…"), style="dim"))
-        self.call_service(queue.record_and_next, self.actor, company_id, code, **details,
-                          done=lambda result: self._show(result[1]), failed=self._failed, group="queue")
+        self.call(queue.record_and_next, company_id, code, **details,
+                  done=lambda result: self._show(result[1]), failed=self._failed, group="queue")
 
     # --- callbacks -----------------------------------------------------------------------
     def action_callbacks(self) -> None:
@@ -270,19 +257,9 @@ class CallerQueue(KbaseScreen):
         self.app.push_screen(dialogs.CallbacksDialog(), self._take_callback)
 
     def _take_callback(self, company_id: int | None) -> None:
-        from kbase_tui.services import queue
-
         if company_id is None or self.busy:
             return
         if self.lead is not None and self.lead.company_id == company_id:
             return
         self.busy = True
-        self.call_service(queue.take_callback, self.actor, company_id, done=self._show, failed=self._failed,
-                          group="queue")
-
-    # --- leaving ---------------------------------------------------------------------------
-    def on_logout(self):
-        """Release the held lead at once when the caller logs out or quits."""
-        from kbase_tui.services import queue
-
-        return queue.release_on_logout(self.actor)
+        self.call(queue.take_callback, company_id, done=self._show, failed=self._failed, group="queue")

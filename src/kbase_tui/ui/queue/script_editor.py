@@ -86,9 +86,9 @@ class ScriptEditor(KbaseScreen):
         self.reload()
 
     def reload(self, follow: int | None = None) -> None:
-        from kbase_tui.services import callscripts
+        from kbase_tui.protocol import callscripts
 
-        self.call_service(callscripts.list_scripts, self.actor, done=lambda rows: self._loaded(rows, follow))
+        self.call(callscripts.list_scripts, done=lambda rows: self._loaded(rows, follow))
 
     def _loaded(self, rows, follow: int | None) -> None:
         self.rows = list(rows)
@@ -129,7 +129,7 @@ class ScriptEditor(KbaseScreen):
         self.message(_("New script: fill in a channel or an industry, the phrase and the question; ctrl+s saves."))
 
     def action_save(self) -> None:
-        from kbase_tui.services import callscripts
+        from kbase_tui.protocol import callscripts
 
         form = callscripts.ScriptForm(
             purpose=self.query_one("#script-purpose", Input).value.strip(),
@@ -139,7 +139,7 @@ class ScriptEditor(KbaseScreen):
             template_phrase=self.query_one("#script-phrase", TextArea).text,
             key_question=self.query_one("#script-question", Input).value,
         )
-        self.call_service(callscripts.save_script, self.actor, form, self.editing, done=self._saved,
+        self.call(callscripts.save_script, form, self.editing, done=self._saved,
                           failed=lambda error: self.message(str(error), "bold red"))
 
     def _saved(self, row) -> None:
@@ -147,11 +147,11 @@ class ScriptEditor(KbaseScreen):
         self.reload(follow=row.id)
 
     def action_delete(self) -> None:
-        from kbase_tui.services import callscripts
+        from kbase_tui.protocol import callscripts
 
         if self.editing is None:
             return
-        self.call_service(callscripts.delete_script, self.actor, self.editing,
+        self.call(callscripts.delete_script, self.editing,
                           done=lambda _none: (self.message(_("Deleted."), "green"), self.reload()),
                           failed=lambda error: self.message(str(error), "bold red"))
 

@@ -1,0 +1,105 @@
+"""A private server for one person's own database (`kbase --db PATH`, `kbase demo`).
+
+On a shared server the administrator runs `kbase serve` as its own account and operators'
+apps connect to its socket.  A person with a database of their own needs nothing of that:
+the app starts `kbase serve --private` for that database on a socket in their runtime folder
+(mode 0600), or uses the one already running for it (a second terminal of the same person),
+and talks to it exactly as to a shared server.  A private server stops by itself ten minutes
+after its last session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kbase_tui import paths
+from kbase_tui.i18n import _
+
+START_TIMEOUT = 60.0  # opening a database may migrate it first
+
+
+def database_url(db: str) -> str:
+    """The URL a `--db` value names (the server resolves it the same way)."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def socket_for(url: str) -> Path:
+    """The private server's socket for the database at *url*: one per database and person."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return paths.runtime_dir() / f"private-{digest}.sock"
+
+
+def _running(socket_path: Path) -> bool:
+    import socket
+
+    if not socket_path.exists():
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(socket_path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+class PrivateServer:
+    """Finds or starts the private server of one database; `ready` waits until it answers."""
+
+    def __init__(self, db: str) -> None:
+        self.url = database_url(db)
+        self.socket_path = socket_for(self.url)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.reused = False
+
+    @property
+    def address(self) -> str:
+        return f"unix:{self.socket_path}"
+
+    def start(self) -> "PrivateServer":
+        if _running(self.socket_path):
+            self.reused = True
+            return self
+        log = paths.log_dir() / "kbase-server.log"
+        with open(log, "ab") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kbase_tui.cli.main", "serve", "--private", "--db", self.url,
+                 "--socket", str(self.socket_path)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                start_new_session=True,  # it outlives this terminal for a second one of the same person
+                close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        return self
+
+    async def ready(self) -> None:
+        """Wait until the server answers; raise ServerUnavailable with its last words if it stopped."""
+        from kbase_tui.protocol.errors import ServerUnavailable
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        while loop.time() < deadline:
+            if _running(self.socket_path):
+                return
+            if self.process is not None and self.process.poll() is not None:
+                raise ServerUnavailable(_("The kbase server for {db} stopped: {why}").format(
+                    db=self.url, why=last_log_line() or _("see the log")))
+            await asyncio.sleep(0.05)
+        raise ServerUnavailable(_("The kbase server for {db} did not start in {n} s.").format(
+            db=self.url, n=int(START_TIMEOUT)))
+
+
+def last_log_line() -> str:
+    log = paths.log_dir() / "kbase-server.log"
+    try:
+        lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][-300:] if lines else ""

@@ -1,0 +1,5 @@
+"""accounts: data and operations (being moved here from kbase_tui.services.accounts)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""alarms: data and operations (being moved here from kbase_tui.services.alarms)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""audit: data and operations (being moved here from kbase_tui.services.audit)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""callscripts: data and operations (being moved here from kbase_tui.services.callscripts)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

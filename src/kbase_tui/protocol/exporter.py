@@ -1,0 +1,5 @@
+"""exporter: data and operations (being moved here from kbase_tui.services.exporter)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""importer: data and operations (being moved here from kbase_tui.services.importer)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

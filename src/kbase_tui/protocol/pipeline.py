@@ -1,0 +1,5 @@
+"""pipeline: data and operations (being moved here from kbase_tui.services.pipeline)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""reports: data and operations (being moved here from kbase_tui.services.reports)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

@@ -1,0 +1,5 @@
+"""targets: data and operations (being moved here from kbase_tui.services.targets)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

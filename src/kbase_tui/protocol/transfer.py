@@ -1,0 +1,5 @@
+"""transfer: data and operations (being moved here from kbase_tui.services.transfer)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401

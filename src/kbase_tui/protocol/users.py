@@ -1,0 +1,5 @@
+"""users: data and operations (being moved here from kbase_tui.services.users)."""
+
+from __future__ import annotations
+
+from .operations import operation  # noqa: F401
