@@ -1,5 +1,109 @@
-"""clients: data and operations (being moved here from kbase_tui.services.clients)."""
+"""A client's card: the company, its contact persons and its history, as any screen shows them.
+
+What each person may see is the services' rule (kbase_tui.services.policy): the same
+operation returns a company to its closer and refuses it to a caller who does not hold it.
+"""
 
 from __future__ import annotations
 
-from .operations import operation  # noqa: F401
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from .operations import operation
+from .types import Code, Count, Id, Text
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    id: int
+    full_name: str
+    position: str
+    is_decision_maker: bool
+    phones: tuple[str, ...]
+    email: str
+    birthday: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    id: int
+    name: str
+    inn: str | None
+    city: str
+    industry: str
+    channel: str
+    size: str
+    abcde_class: str
+    is_key_client: bool
+    category: str
+    stage: str
+    owner_id: int | None
+    owner_name: str
+    requirements: str
+    phones: tuple[str, ...]
+    email: str
+    website: str
+    special_offer: str
+    attempts: int
+    last_outcome: str
+    orders_count: int
+    revenue_total: Decimal
+    last_order_at: date | None
+    next_purchase_at: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: datetime
+    kind: str
+    outcome: str
+    text: str
+    user_name: str
+
+
+@dataclass(frozen=True)
+class CompanyCard:
+    company: CompanyInfo
+    contacts: tuple[ContactInfo, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class ContactForm:
+    full_name: str
+    position: str = ""
+    is_decision_maker: bool = False
+    phones: list[str] = field(default_factory=list)
+    email: str = ""
+    birthday: date | None = None
+
+
+
+# --- operations ------------------------------------------------------------------------
+
+@operation("clients.open_card")
+def open_card(company_id: Id) -> CompanyCard:
+    """The card of one company (audited as a view)."""
+
+
+@operation("clients.history")
+def history(company_id: Id, *, limit: Count = 200, before_id: Id | None = None) -> list[HistoryEntry]:
+    """The company's timeline, newest first, a page at a time."""
+
+
+@operation("clients.add_note")
+def add_note(company_id: Id, kind: Code, text: Text, *, outcome: Code = "") -> HistoryEntry:
+    """A note, call or meeting with its result, written to the company's history."""
+
+
+@operation("clients.add_contact")
+def add_contact(company_id: Id, form: ContactForm) -> ContactInfo:
+    """A new contact person of the company."""
+
+
+@operation("clients.update_contact", stale=ContactInfo)
+def update_contact(contact_id: Id, expected_version: int, form: ContactForm) -> ContactInfo:
+    """Changes to a contact person, refused (StaleRecord with the current contact) if someone saved first."""

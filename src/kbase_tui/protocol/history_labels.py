@@ -1,5 +1,10 @@
-"""history_labels: data and operations (being moved here from kbase_tui.services.history_labels)."""
+"""Words for the codes on history entries, in the reader's language."""
 
 from __future__ import annotations
 
-from .operations import operation  # noqa: F401
+from .operations import operation
+
+
+@operation("history_labels.outcome_labels")
+def outcome_labels() -> dict[str, str]:
+    """Every outcome code a history entry can carry (call outcomes, stages, fixed codes) with its label."""

@@ -22,63 +22,7 @@ from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
 from .policy import require_company
 from .text import clean_input, fold
-
-
-@dataclass(frozen=True)
-class ContactInfo:
-    id: int
-    full_name: str
-    position: str
-    is_decision_maker: bool
-    phones: tuple[str, ...]
-    email: str
-    birthday: date | None
-    version: int
-
-
-@dataclass(frozen=True)
-class CompanyInfo:
-    id: int
-    name: str
-    inn: str | None
-    city: str
-    industry: str
-    channel: str
-    size: str
-    abcde_class: str
-    is_key_client: bool
-    category: str
-    stage: str
-    owner_id: int | None
-    owner_name: str
-    requirements: str
-    phones: tuple[str, ...]
-    email: str
-    website: str
-    special_offer: str
-    attempts: int
-    last_outcome: str
-    orders_count: int
-    revenue_total: Decimal
-    last_order_at: date | None
-    next_purchase_at: date | None
-    version: int
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    id: int
-    at: datetime
-    kind: str
-    outcome: str
-    text: str
-    user_name: str
-
-
-@dataclass(frozen=True)
-class CompanyCard:
-    company: CompanyInfo
-    contacts: tuple[ContactInfo, ...] = field(default_factory=tuple)
+from kbase_tui.protocol.clients import ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
 
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
@@ -191,16 +135,6 @@ def add_note(db: Database, actor: Actor, company_id: int, kind: str, text: str, 
 
 
 # --- contact persons -------------------------------------------------------------
-
-@dataclass
-class ContactForm:
-    full_name: str
-    position: str = ""
-    is_decision_maker: bool = False
-    phones: list[str] = field(default_factory=list)
-    email: str = ""
-    birthday: date | None = None
-
 
 def _validated(form: ContactForm) -> tuple[ContactForm, list[str]]:
     name = clean_input(form.full_name, 200)

@@ -1,6 +1,8 @@
-"""The history_labels operations."""
+"""Words for the codes on history entries."""
 
-from kbase_tui.protocol import history_labels as api  # noqa: F401
-from kbase_tui.services import history_labels  # noqa: F401
+from kbase_tui.protocol import history_labels as api
+from kbase_tui.services import history_labels
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.outcome_labels, history_labels.outcome_labels)

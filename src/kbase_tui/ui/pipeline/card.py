@@ -103,7 +103,7 @@ class DealCardScreen(KbaseScreen):
         ) if x]
         head.append(" · ".join(details), style="dim")
         if company.phones:
-            from kbase_tui.services.phones import readable
+            from kbase_tui.phones import readable
 
             head.append("\n☎ " + ", ".join(readable(p) for p in company.phones))
         for extra in (company.email, company.website):

@@ -31,7 +31,7 @@ from .formats import parse_date, show_date
 
 
 def _phones_text(numbers) -> str:
-    from kbase_tui.services.phones import readable
+    from kbase_tui.phones import readable
 
     return ", ".join(readable(n) for n in numbers)
 
@@ -116,7 +116,7 @@ class ContactEditor(KbaseModal):
     def action_save(self) -> None:
         if self._saving:
             return
-        from kbase_tui.services import clients
+        from kbase_tui.protocol import clients
 
         try:
             birthday = parse_date(self.query_one("#contact-birthday", Input).value)
@@ -135,9 +135,9 @@ class ContactEditor(KbaseModal):
         self._saving = True
         self.show_error(_("Saving…"))
         if self.contact is None:
-            self.call_service(clients.add_contact, self.actor, self.company_id, form, done=self._saved, failed=self._failed)
+            self.call(clients.add_contact, self.company_id, form, done=self._saved, failed=self._failed)
         else:
-            self.call_service(clients.update_contact, self.actor, self.contact.id, self.version, form,
+            self.call(clients.update_contact, self.contact.id, self.version, form,
                               done=self._saved, failed=self._failed)
 
     def _saved(self, contact) -> None:
@@ -145,7 +145,7 @@ class ContactEditor(KbaseModal):
         self.dismiss(contact)
 
     def _failed(self, error) -> None:
-        from kbase_tui.services.errors import StaleRecord
+        from kbase_tui.protocol.errors import StaleRecord
 
         self._saving = False
         if isinstance(error, StaleRecord) and error.current is not None:

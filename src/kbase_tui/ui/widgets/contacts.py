@@ -82,11 +82,11 @@ class ContactsPanel(ServiceCalls, DataTable):
                     self.move_cursor(row=row)
 
     def reload(self) -> None:
-        from kbase_tui.services import clients
+        from kbase_tui.protocol import clients
 
         if self.company_id is None:
             return
-        self.call_service(clients.open_card, self.actor, self.company_id, done=lambda card: self.show(card.contacts))
+        self.call(clients.open_card, self.company_id, done=lambda card: self.show(card.contacts))
 
     @property
     def selected_contact(self):

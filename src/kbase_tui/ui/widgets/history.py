@@ -8,8 +8,8 @@ Usage (any screen that shows a client card)::
     self.query_one(HistoryTimeline).reload()               # after you wrote something to the history
     timeline.set_outcome_labels({"ok": "All fine"})       # optional: labels of codes of your own
 
-It calls `services.clients.history(db, actor, company_id, limit=, before_id=)` in a worker (or the
-`loader=` you pass, same signature), shows the first `page_size` entries and fetches the next page
+It calls the operation `clients.history(company_id, limit=, before_id=)` (or the `loader=`
+operation you pass, same arguments), shows the first `page_size` entries and fetches the next page
 when the cursor reaches the last loaded entry (or on `ctrl+end`), so a company with thousands of
 entries opens as fast as one with ten.  Every user-written text is shown literally (rich Text).
 The widget is an OptionList: arrow keys/PgUp/PgDn move, it can take focus.
@@ -17,7 +17,7 @@ The widget is an OptionList: arrow keys/PgUp/PgDn move, it can take focus.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -29,6 +29,9 @@ from kbase_tui.labels import history_kind_label
 
 from ..base import ServiceCalls
 from .formats import show_datetime
+
+if TYPE_CHECKING:
+    from kbase_tui.protocol.operations import Operation
 
 KIND_STYLES = {
     "call": "cyan",
@@ -78,7 +81,7 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self,
         company_id: int | None = None,
         *,
-        loader: Callable[..., Sequence[Any]] | None = None,
+        loader: "Operation[Any] | None" = None,
         page_size: int = 50,
         name: str | None = None,
         id: str | None = None,
@@ -99,9 +102,9 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self.border_title = _("History")
 
     def on_mount(self) -> None:
-        from kbase_tui.services import history_labels
+        from kbase_tui.protocol import history_labels
 
-        self.call_service(history_labels.outcome_labels, self.actor, done=self._labels_loaded,
+        self.call(history_labels.outcome_labels, done=self._labels_loaded,
                           failed=lambda error: None, group=f"history-labels-{id(self)}")
         if self.company_id is not None:
             self.reload()
@@ -125,10 +128,10 @@ class HistoryTimeline(ServiceCalls, OptionList):
                 self.replace_option_prompt(option_id, entry_text(entry, labels))
 
     # --- loading -------------------------------------------------------------------
-    def _load(self) -> Callable[..., Sequence[Any]]:
+    def _load(self) -> "Operation[Any]":
         if self.loader is not None:
             return self.loader
-        from kbase_tui.services import clients
+        from kbase_tui.protocol import clients
 
         return clients.history
 
@@ -152,8 +155,8 @@ class HistoryTimeline(ServiceCalls, OptionList):
             return
         self._loading = True
         generation = self._generation
-        self.call_service(
-            self._load(), self.actor, self.company_id, limit=self.page_size, before_id=self._oldest_id,
+        self.call(
+            self._load(), self.company_id, limit=self.page_size, before_id=self._oldest_id,
             done=lambda page: self._loaded(generation, page),
             failed=lambda error: self._failed(generation, error),
             group=f"history-{id(self)}",

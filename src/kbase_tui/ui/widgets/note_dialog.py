@@ -5,11 +5,10 @@ Usage::
     from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
 
     self.app.push_screen(AddNoteDialog(company_id), self._note_saved)
-    # with your own saver, e.g. one that also touches your deal/account record:
+    # with your own operation, e.g. one that also touches your deal/account record:
     self.app.push_screen(AddNoteDialog(deal_id, saver=pipeline.add_deal_note), self._note_saved)
 
-`saver(db, actor, target_id, kind, text, outcome="")` runs in a worker; the default is
-`services.clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
+`saver` is an operation taking `(target_id, kind, text)`; the default is `clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
 Kinds: note / call / meeting (keys 1, 2, 3 or the radio buttons; `kinds=` narrows or reorders them).
 What is typed is saved as a draft a second after typing stops (`draft_context`, by default
 "note:company:<id>", or "note:deal:<id>" for the pipeline's saver), so a dropped connection
@@ -20,7 +19,7 @@ loses nothing: the dialog reopens with it, and the next sign-in offers it back.
 from __future__ import annotations
 
 from time import monotonic
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -34,16 +33,10 @@ from kbase_tui.labels import history_kind_label
 
 from ..base import KbaseModal
 
+if TYPE_CHECKING:
+    from kbase_tui.protocol.operations import Operation
+
 DEFAULT_KINDS = ("note", "call", "meeting")
-
-
-def _save_then_forget_draft(db, saver, actor, target_id, kind, text, context):
-    """Save the note, then drop its draft: the draft is only forgotten once the note is safe."""
-    from kbase_tui.services import drafts
-
-    entry = saver(db, actor, target_id, kind, text)
-    drafts.discard_draft(db, actor, context)
-    return entry
 
 
 class AddNoteDialog(KbaseModal):
@@ -70,7 +63,7 @@ class AddNoteDialog(KbaseModal):
     DRAFT_DELAY = 1.0  # seconds of no typing before the draft is written
     DRAFT_MAX_WAIT = 5.0  # ... or this long since the last write, even while typing
 
-    def __init__(self, target_id: int, *, saver: Callable[..., Any] | None = None,
+    def __init__(self, target_id: int, *, saver: "Operation[Any] | None" = None,
                  kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None,
                  draft_context: str | None = None) -> None:
         super().__init__()
@@ -80,7 +73,7 @@ class AddNoteDialog(KbaseModal):
         self.heading = title or _("Add to the history")
         self._saving = False
         if draft_context is None:
-            owner = "company" if saver is None else getattr(saver, "__module__", "").rsplit(".", 1)[-1]
+            owner = "company" if saver is None else saver.name.split(".", 1)[0]
             draft_context = f"note:{'deal' if owner == 'pipeline' else owner}:{target_id}"
         self.draft_context = draft_context
         self._draft_timer = None
@@ -104,9 +97,9 @@ class AddNoteDialog(KbaseModal):
 
     def on_mount(self) -> None:
         self.query_one("#note-text", TextArea).focus()
-        from kbase_tui.services import drafts
+        from kbase_tui.protocol import drafts
 
-        self.call_service(drafts.drafts_of, self.actor, done=self._restore_draft, group="draft")
+        self.call(drafts.drafts_of, done=self._restore_draft, group="draft")
 
     def _restore_draft(self, found) -> None:
         area = self.query_one("#note-text", TextArea)
@@ -142,27 +135,27 @@ class AddNoteDialog(KbaseModal):
         if text == self._last_draft or self._saving:
             return
         self._last_draft = text
-        from kbase_tui.services import drafts
+        from kbase_tui.protocol import drafts
 
-        self.call_service(drafts.save_draft, self.actor, self.draft_context, text, group="draft")
+        self.call(drafts.save_draft, self.draft_context, text, group="draft")
 
     def _drop_draft(self) -> None:
         """Forget the draft in an app-level worker: this dialog is about to close."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        from kbase_tui.services import drafts
+        from kbase_tui.protocol import drafts
 
-        app, actor, context = self.kbase, self.actor, self.draft_context
+        app, context = self.kbase, self.draft_context
 
-        def forget() -> None:
+        async def forget() -> None:
             try:
-                drafts.discard_draft(app.database_ready(), actor, context)
-            except Exception as error:  # a leftover draft is harmless; never crash on it
+                await app.client.call(drafts.discard_draft, context)
+            except Exception as error:  # noqa: BLE001 - a leftover draft is harmless; never crash on it
                 from ..errors import log_unexpected
 
                 log_unexpected(error, "discarding a draft")
 
-        app.run_worker(forget, thread=True, group="draft", exit_on_error=False)
+        app.run_worker(forget(), group="draft", exit_on_error=False)
 
     @property
     def kind(self) -> str:
@@ -188,17 +181,18 @@ class AddNoteDialog(KbaseModal):
             return
         saver = self.saver
         if saver is None:
-            from kbase_tui.services import clients
+            from kbase_tui.protocol import clients
 
             saver = clients.add_note
         self._saving = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self.call_service(_save_then_forget_draft, saver, self.actor, self.target_id, self.kind, text,
-                          self.draft_context, done=self._saved, failed=self._failed)
+        self.call(saver, self.target_id, self.kind, text, done=self._saved, failed=self._failed)
 
     def _saved(self, entry) -> None:
+        # The note is safe: only now is its draft forgotten.
         self._saving = False
+        self._drop_draft()
         self.dismiss(entry)
 
     def _failed(self, error) -> None:
