@@ -39,8 +39,8 @@ def test_every_operation_is_bound_and_every_binding_declared():
 @pytest.mark.parametrize("name", sorted(BOUND))
 def test_the_service_takes_the_operations_arguments(name):
     bound = BOUND[name]
-    if bound.target is None:
-        return
+    if bound.target is None or bound.adapted:
+        return  # an adapter translates arguments itself (and is tested through its screen)
     service = inspect.signature(bound.target)
     service_params = list(service.parameters.values())
     assert [p.name for p in service_params[:2]] == ["db", "actor"], f"{name}: a service takes (db, actor, ...)"

@@ -130,6 +130,26 @@ class KbaseClient:
             raise wire.decode_error(response.content, op)
         return wire.decode_result(op, response.content)
 
+    async def upload(self, path: Path) -> str:
+        """Send the file at *path* (on this computer) to the server's inbox; returns its name there."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    yield chunk
+
+        from urllib.parse import quote
+
+        headers = {**self._auth(), "x-kbase-filename": quote(path.name)}  # headers are ASCII; names often not
+        try:
+            response = await self._http.post("/upload", content=chunks(), headers=headers,
+                                             timeout=httpx.Timeout(600.0, connect=CONNECT_TIMEOUT))
+        except httpx.TransportError as error:
+            raise ServerUnavailable() from error
+        if response.status_code != 200:
+            raise wire.decode_error(response.content)
+        return wire.decode_reply(response.content, str)
+
     async def events(self) -> AsyncIterator[PushEvent]:
         """The events the server pushes for this session, until it ends or the link drops."""
         try:

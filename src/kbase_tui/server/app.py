@@ -9,6 +9,7 @@ Routes (all JSON, under /v1):
     POST   /session/unlock       the idle lock's password check
     GET    /events               pushed events, one JSON object a line, for as long as the session lives
     POST   /op/{name}            one operation: arguments in, result or error out
+    POST   /upload               a file for an import, stored in the inbox under a name the server chooses
 
 Every request but /health carries `Authorization: Bearer <token>`.  Service calls run in
 threads (the database blocks); the event loop only moves bytes.  Nothing here decides who
@@ -19,11 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import secrets
+import tempfile
 import time
 from dataclasses import replace
 from typing import Any, AsyncIterator, Callable
+from urllib.parse import unquote
 
 import anyio
 import msgspec
@@ -213,6 +218,46 @@ def create_app(state: ServerState) -> Starlette:
         await _pad(started, state.settings.sign_in_floor)
         return _reply(wire.encode_result(None))
 
+    async def upload(request: Request) -> Response:
+        """A file from the app's computer into the inbox, under a name the server chooses."""
+        from kbase_tui.services import importer
+
+        from . import files
+
+        temporary = None
+        try:
+            session = session_of(request)
+            actor = session.actor
+            await in_thread(lambda: importer.require_importer(state.database, actor), actor.language)
+            original = unquote(request.headers.get("x-kbase-filename", ""))[:200]
+            name = files.stamped_name("upload", actor.username, original)
+            folder = state.inbox_dir()
+            fd, temporary = tempfile.mkstemp(prefix=".upload-", dir=folder)  # hidden until complete
+            size = 0
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > state.settings.max_upload:
+                        raise ValidationFailed(_("The file is larger than the server accepts ({n} MB).").format(
+                            n=state.settings.max_upload // (1024 * 1024)))
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, folder / name)
+            temporary = None
+            return _reply(wire.encode_result(name))
+        except KbaseError as error:
+            return _error(error)
+        except OSError as error:
+            return _error(StorageFull() if error.errno in (errno.ENOSPC, errno.EFBIG) else
+                          KbaseError(_("The server could not store the file: {why}.").format(why=error.strerror)))
+        except Exception as error:  # noqa: BLE001
+            return _unexpected(error, "upload")
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+
     async def events(request: Request) -> Response:
         try:
             session = session_of(request)
@@ -293,6 +338,7 @@ def create_app(state: ServerState) -> Starlette:
         Route(f"{wire.API}/session/password", change_password, methods=["POST"]),
         Route(f"{wire.API}/session/unlock", unlock, methods=["POST"]),
         Route(f"{wire.API}/events", events, methods=["GET"]),
+        Route(f"{wire.API}/upload", upload, methods=["POST"]),
         Route(f"{wire.API}/op/{{name:str}}", call, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 import anyio
 
+from .jobs import Jobs
 from .sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -24,9 +25,13 @@ class ServerSettings:
     exports_dir: Path
     # Files dropped here (over SFTP, by the head of sales) can be imported; nothing else is read for a user.
     inbox_dir: Path
+    # The server's own scratch folder (copies of inbox files being imported); nobody else's.
+    work_dir: Path | None = None
     # Every sign-in answer takes at least this long, so that the time tells nothing
     # (unknown user, wrong password, locked and disabled all look alike).
     sign_in_floor: float = 0.4
+    # The largest file the app may upload into the inbox for an import.
+    max_upload: int = 512 * 1024 * 1024
     # Service calls running at once (threads); more wait their turn.
     threads: int = 32
     # A private server (one person's `kbase --db` or `kbase demo`) stops this long after its last session.
@@ -40,6 +45,7 @@ class ServerState:
     database: "Database"
     settings: ServerSettings
     sessions: SessionStore = field(default_factory=SessionStore)
+    jobs: Jobs = field(default_factory=Jobs)
     limiter: anyio.CapacityLimiter | None = None
     # Set by the runner: stops the server (a private server with no sessions left).
     request_exit: Callable[[], None] | None = None
@@ -49,6 +55,9 @@ class ServerState:
 
     def inbox_dir(self) -> Path:
         return _private_dir(self.settings.inbox_dir)
+
+    def work_dir(self) -> Path:
+        return _private_dir(self.settings.work_dir or self.settings.exports_dir.parent / "work")
 
 
 def _private_dir(path: Path) -> Path:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,37 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
-from kbase_tui.models import Company, Phone, User
+from kbase_tui.models import Company, Phone, User, utcnow
 
 from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import ValidationFailed
 from .policy import Capability, require, require_active_user
+from kbase_tui.protocol.exporter import ExportFilter, ExportReport  # noqa: F401 (the data this module hands out)
 
 CHUNK = 2000
 FORMATS = ("csv", "xlsx")
-
-
-@dataclass(frozen=True)
-class ExportFilter:
-    stage: str | None = None  # cold | pipeline | account
-    category: str | None = None  # potential | active | lost | refused | do_not_call
-    channel: str | None = None
-    industry: str | None = None
-    city: str | None = None
-    owner_id: int | None = None
-    abcde_class: str | None = None
-
-    def describe(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
-
-
-@dataclass(frozen=True)
-class ExportReport:
-    path: str
-    format: str
-    rows: int
 
 
 def columns() -> list[tuple[str, str]]:
@@ -101,13 +83,27 @@ def _rows(session: Session, flt: ExportFilter) -> Iterator[list[object]]:
         session.expunge_all()
 
 
+# Phones are written from stored E.164 numbers only ("+74951234567"), never from free text, so
+# they keep their "+" (a spreadsheet reads them as text in this format anyway).
+PHONES_COLUMN = 3
+
+
 def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value:
-        first = value[0]
-        if first in "=@\t\r" or (first in "+-" and not value[1:2].isdigit()):
-            return "'" + value
+    """Neutralise text a spreadsheet would run as a formula (OWASP's CSV-injection rule).
+
+    Any text that begins with = + - @, a tab or a carriage return gets a leading apostrophe:
+    "-2+3+cmd|' /C calc'!A0" is a formula to Excel and LibreOffice although it starts with a digit
+    after the sign, so no exception is made for signs followed by digits.
+    """
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        return "'" + value
     return value
+
+
+def _csv_cell(index: int, value: object) -> str:
+    if index == PHONES_COLUMN or not isinstance(value, str):
+        return _text(value)  # numbers, dates and stored phone numbers: written by kbase, not typed text
+    return str(safe_cell(value))
 
 
 def _text(value: object) -> str:
@@ -120,9 +116,44 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _open_private(path: Path):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+@contextmanager
+def private_file(target: Path, mode: str = "w", **options) -> Iterator:
+    """Write *target* atomically with mode 0600, even over an existing file of another mode.
+
+    The text goes to a new 0600 file beside the target, which replaces the target only once it
+    is complete: a reader never sees half a file, a failed export leaves the old file alone, and
+    a file that was 0644 does not stay readable by others after it is overwritten.
+    """
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, mode, **options) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def export_to_folder(
+    db: Database, actor: Actor, folder: Path, *, fmt: str = "csv", flt: ExportFilter | None = None,
+) -> ExportReport:
+    """An export named by the server (what, when, who) in *folder*: the app never names a path.
+
+    The report's `path` is the file's name in that folder, which is what the head of sales
+    collects (docs/deploy-ssh.md).
+    """
+    fmt = (fmt or "csv").lower()
+    if fmt not in FORMATS:
+        raise ValidationFailed(_("Export to CSV or XLSX."))
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    who = "".join(ch for ch in actor.username if ch.isalnum() or ch in "-_")[:32] or "user"
+    target = folder / f"companies-{stamp}-{who}.{fmt}"
+    report = export_companies(db, actor, target, fmt=fmt, flt=flt)
+    return ExportReport(path=target.name, format=report.format, rows=report.rows)
 
 
 def export_companies(
@@ -145,11 +176,11 @@ def export_companies(
     with db.read() as session:
         rows = _rows(session, flt)
         if fmt == "csv":
-            with _open_private(target) as handle:
+            with private_file(target, "w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle, delimiter=";")
                 writer.writerow(headers)
                 for row in rows:
-                    writer.writerow([safe_cell(_text(v)) for v in row])
+                    writer.writerow([_csv_cell(index, v) for index, v in enumerate(row)])
                     count += 1
                     if progress and count % CHUNK == 0:
                         progress(count)
@@ -177,8 +208,7 @@ def export_companies(
                 count += 1
                 if progress and count % CHUNK == 0:
                     progress(count)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
+            with private_file(target, "wb") as handle:
                 book.save(handle)
     with db.write() as session:
         audit.record(session, actor, "export", "company", None, format=fmt, rows=count, file=target.name,

@@ -48,9 +48,11 @@ from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import ValidationFailed
+from .exporter import safe_cell
 from .phones import normalise as normalise_phone
 from .policy import Capability, require, require_active_user
 from .text import clean_input, fold
+from kbase_tui.protocol.importer import Reject, ImportReport  # noqa: F401 (the data this module hands out)
 
 BATCH_SIZE = 2000
 
@@ -334,34 +336,6 @@ def read_header(source: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, list
 
 # --- the import -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Reject:
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    path: str
-    kind: str
-    encoding: str
-    delimiter: str
-    rows: int
-    imported: int
-    merged: int
-    unchanged: int
-    rejected: int
-    rejects: tuple[Reject, ...]  # the first 1,000
-    rejects_path: str | None
-    seconds: float
-    stopped: bool = False
-    columns: tuple[str, ...] = ()
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
-
-
 class _Row:
     """One parsed line of the file."""
 
@@ -614,10 +588,12 @@ class Importer:
         if len(self.rejects) < 1000:
             self.rejects.append(Reject(line, reason))
         if self._reject_writer is None:
-            self._reject_handle = open(self.rejects_path, "w", encoding="utf-8-sig", newline="")
+            # 0600: the rejected rows are client data; opened in Excel, so no cell may run as a formula.
+            fd = os.open(self.rejects_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._reject_handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
             self._reject_writer = csv.writer(self._reject_handle, delimiter=";")
-            self._reject_writer.writerow([_("line"), _("reason"), *self.headers])
-        self._reject_writer.writerow([line, reason, *raw])
+            self._reject_writer.writerow([_("line"), _("reason"), *(safe_cell(h) for h in self.headers)])
+        self._reject_writer.writerow([line, reason, *(safe_cell(cell) for cell in raw)])
 
     def close(self) -> None:
         if self._reject_handle is not None:
@@ -1201,7 +1177,7 @@ def _parse_worker(path: str, language: str, out) -> None:
 def run_import(
     db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-    parallel: bool | None = None,
+    parallel: bool | None = None, rejects_path: Path | None = None,
 ) -> ImportReport:
     """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring.
 
@@ -1211,8 +1187,15 @@ def run_import(
         require_active_user(session, actor)
         require(actor, Capability.IMPORT)
     importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
-                        parallel=parallel)
+                        parallel=parallel, rejects_path=rejects_path)
     return importer.run()
+
+
+def require_importer(db: Database, actor: Actor) -> None:
+    """Refuse anyone who may not import (the server checks this before it lists or reads its inbox)."""
+    with db.read() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.IMPORT)
 
 
 def write_csv(text_rows: list[list[str]], delimiter: str = ";") -> str:

@@ -36,8 +36,10 @@ class CallContext:
 class Bound:
     op: Operation[Any]
     handler: Callable[..., Any]  # handler(context, **args)
-    # The service function the handler calls, for the test that the parameters agree.
+    # The service function the handler calls; for `service()` bindings a test checks that the
+    # operation's parameters are the service's after (db, actor).
     target: Callable[..., Any] | None
+    adapted: bool = False
 
 
 _BOUND: dict[str, Bound] = {}
@@ -56,7 +58,7 @@ def adapter(op: Operation[Any], target: Callable[..., Any] | None = None):
     """Decorator: *op* runs `handler(context, **args)`; *target* names the service it wraps, if one."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        _add(Bound(op, handler, target))
+        _add(Bound(op, handler, target, adapted=True))
         return handler
 
     return register

@@ -1,6 +1,84 @@
-"""The importer operations."""
+"""Imports: a file of the server's inbox, imported as a job the app follows; rejects into the exports folder."""
 
-from kbase_tui.protocol import importer as api  # noqa: F401
-from kbase_tui.services import importer  # noqa: F401
+from __future__ import annotations
 
-from . import service  # noqa: F401
+import logging
+from pathlib import Path
+
+from kbase_tui.i18n import _
+from kbase_tui.protocol import importer as api
+from kbase_tui.protocol.errors import KbaseError, NotFound
+from kbase_tui.protocol.importer import ImportProgress, InboxFile
+from kbase_tui.services import importer
+
+from .. import files
+from . import CallContext, adapter
+
+log = logging.getLogger("kbase.server")
+
+
+@adapter(api.inbox, importer.require_importer)
+def inbox(context: CallContext) -> list[InboxFile]:
+    importer.require_importer(context.db, context.actor)
+    return [InboxFile(name, size, modified) for name, size, modified in files.list_folder(context.server.inbox_dir())]
+
+
+@adapter(api.start, importer.run_import)
+def start(context: CallContext, file: str) -> str:
+    importer.require_importer(context.db, context.actor)
+    state, actor = context.server, context.actor
+    copy = files.private_copy(state.inbox_dir(), file, state.work_dir())
+    rejects = state.exports_dir() / files.stamped_name("rejects", actor.username, file, ".csv")
+
+    def work(job):
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        try:
+            with _language(actor):
+                return importer.run_import(state.database, actor, copy, progress=progress,
+                                           should_stop=job.stop.is_set, rejects_path=rejects)
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def describe(error: BaseException) -> str:
+        if isinstance(error, KbaseError):
+            return str(error)
+        log.error("import of %s failed", file, exc_info=error)
+        with _language(actor):
+            return _("The import stopped on an unexpected error; the batches saved so far are kept. The "
+                     "administrator finds the details in the server's log.")
+
+    return state.jobs.start(actor.id, work, describe).id
+
+
+@adapter(api.progress)
+def progress(context: CallContext, job: str) -> ImportProgress:
+    found = context.server.jobs.get(job, context.actor.id)
+    if found is None:
+        raise NotFound(_("This import is not known (the server may have been restarted)."))
+    report = found.result if found.finished and not found.error else None
+    if report is not None and report.rejects_path:
+        report = _named_in_exports(report)
+    return ImportProgress(job=found.id, done=found.done, total=found.total, finished=found.finished,
+                          report=report, error=found.error)
+
+
+@adapter(api.stop)
+def stop(context: CallContext, job: str) -> None:
+    found = context.server.jobs.get(job, context.actor.id)
+    if found is not None:
+        found.stop.set()
+
+
+def _named_in_exports(report):
+    # The app learns the rejects file's name in the exports folder, not the server's paths.
+    from dataclasses import replace
+
+    return replace(report, path=Path(report.path).name, rejects_path=Path(report.rejects_path).name)
+
+
+def _language(actor):
+    from kbase_tui.i18n import language_for
+
+    return language_for(actor.language)

@@ -1,9 +1,10 @@
-"""Export companies of a stage or category to CSV or XLSX (audited with the row count)."""
+"""Export companies of a stage or category to CSV or XLSX (audited with the row count).
+
+The server writes the file into its exports folder under a name it chooses (what, when, who);
+the dialog asks for no path and says which file it was, for the head of sales to collect.
+"""
 
 from __future__ import annotations
-
-from datetime import datetime
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,11 +22,11 @@ class ExportDialog(SupervisorModal):
     BINDINGS = [Binding("enter", "accept", _("Export"), show=False, id="supervisor.export.enter")]
 
     def compose(self) -> ComposeResult:
-        default = Path.home() / f"kbase-export-{datetime.now():%Y%m%d-%H%M}.csv"
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("Export companies")), classes="dialog-title")
-            yield Label(_("File (.csv or .xlsx) on the server"))
-            yield Input(str(default), id="export-path")
+            yield Label(_("Format"))
+            yield Select([(_("CSV (Excel, semicolons)"), "csv"), ("XLSX", "xlsx")], value="csv", allow_blank=False,
+                         id="export-format")
             yield Label(_("Stage"))
             yield Select([(stage_label(s), s) for s in ("cold", "pipeline", "account")], prompt=_("All stages"),
                          id="export-stage")
@@ -37,34 +38,32 @@ class ExportDialog(SupervisorModal):
             yield Label(_("Industry (exact, optional)"))
             yield Input("", id="export-industry")
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("Ctrl+S exports; the export is recorded in the audit log. Esc cancels.")),
-                         classes="dialog-hint")
+            yield Static(Text(_("Ctrl+S exports into the server's exports folder; the export is recorded in the "
+                                "audit log. Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        self.query_one("#export-format", Select).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.action_accept()
 
     def action_accept(self) -> None:
-        from kbase_tui.services import exporter
+        from kbase_tui.protocol import exporter
 
         def value(selector: str):
             v = self.query_one(selector, Select).value
             return v if isinstance(v, str) else None
 
-        path = self.query_one("#export-path", Input).value.strip()
-        if not path:
-            self.error(_("Name the file to write."))
-            return
         flt = exporter.ExportFilter(
             stage=value("#export-stage"), category=value("#export-category"),
             channel=self.query_one("#export-channel", Input).value.strip() or None,
             industry=self.query_one("#export-industry", Input).value.strip() or None,
         )
-        self.call_service(exporter.export_companies, self.actor, path, flt=flt, done=self._done,
-                          failed=lambda error: self.error(str(error)))
+        self.error(_("Exporting…"))
+        self.call(exporter.export_companies, value("#export-format") or "csv", flt, done=self._done,
+                  failed=lambda error: self.error(str(error)))
 
     def _done(self, report) -> None:
-        self.notify(_("{rows} companies written to {path}").format(rows=report.rows, path=report.path), timeout=8)
+        self.notify(_("{rows} companies written to {file} in the exports folder").format(
+            rows=report.rows, file=report.path), timeout=10)
         self.dismiss(report)
