@@ -127,3 +127,40 @@ async def test_the_socket_admits_only_its_owner_and_group(db, make_user):
     server = server_for(db)
     mode = os.stat(server.running.listen.socket_path).st_mode & 0o777
     assert mode == 0o600
+
+
+async def test_every_refused_sign_in_takes_as_long_as_the_others(db, make_user, tmp_path):
+    """Unknown user, wrong password, a locked terminal and a disabled account: same answer, same floor of time."""
+    import tempfile
+    from pathlib import Path
+
+    from kbase_tui.server.runner import ServerThread
+    from kbase_tui.services import users
+
+    from ..server_harness import settings_for
+
+    make_user("caller", "anna")
+    make_user("caller", "olga")
+    users.disable_user(db, users.local_actor(), "olga")
+    folder = Path(tempfile.mkdtemp(prefix="kbs-"))
+    settings = settings_for(folder)
+    settings.sign_in_floor = 0.3
+    with ServerThread(db, folder / "kbase.sock", settings) as server:
+        client = KbaseClient.for_address(server.address)
+        timings = {}
+        for case, (username, password) in {
+            "unknown": ("nobody", PASSWORD), "wrong": ("anna", "bad-password"), "disabled": ("olga", "bad-password"),
+        }.items():
+            started = time.monotonic()
+            with pytest.raises(LoginFailed):
+                await client.sign_in(username, password)
+            timings[case] = time.monotonic() - started
+        for _ in range(4):
+            with pytest.raises(LoginFailed):
+                await client.sign_in("anna", "bad-password")
+        started = time.monotonic()
+        with pytest.raises(LoginFailed):
+            await client.sign_in("anna", PASSWORD)  # the right password at a locked terminal
+        timings["locked"] = time.monotonic() - started
+        await client.aclose()
+    assert all(0.3 <= seconds < 0.6 for seconds in timings.values()), timings

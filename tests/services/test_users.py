@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from kbase_tui.models import AuditEvent, User, utcnow
+from kbase_tui.models import AuditEvent, SignInFailure, User, utcnow
 from kbase_tui.services import passwords, users
 from kbase_tui.services.errors import (
-    AccessDenied, AccountLocked, LoginFailed, PasswordChangeRequired, ValidationFailed,
+    AccessDenied, LoginFailed, PasswordChangeRequired, ValidationFailed,
 )
 
 from ..conftest import PASSWORD
@@ -38,24 +38,58 @@ def test_unknown_user_and_wrong_password_get_the_same_message(db, make_user):
     assert str(unknown.value) == str(wrong.value)
 
 
-def test_five_failures_lock_the_account_and_the_sixth_attempt_is_refused(db, make_user):
+def test_five_failures_lock_that_terminal_out_and_no_other(db, make_user):
     make_user("caller", "anna")
     for _ in range(5):
         with pytest.raises(LoginFailed):
-            users.login(db, "anna", "Wrong-Password-1")
-    # Even the right password is refused while the lock lasts.
-    with pytest.raises(AccountLocked):
-        users.login(db, "anna", PASSWORD)
+            users.login(db, "anna", "Wrong-Password-1", address="10.0.0.66")
+    # Even the right password is refused at that terminal while the lock lasts, with the same answer.
+    with pytest.raises(LoginFailed) as refused:
+        users.login(db, "anna", PASSWORD, address="10.0.0.66")
+    assert str(refused.value) == str(LoginFailed())
+    # The owner at her own terminal is not locked out.
+    assert users.login(db, "anna", PASSWORD, address="10.0.0.5").username == "anna"
 
 
-def test_lock_expires_after_fifteen_minutes(db, make_user):
+def test_a_terminal_lock_expires_after_fifteen_minutes(db, make_user):
     make_user("caller", "anna")
     for _ in range(5):
         with pytest.raises(LoginFailed):
-            users.login(db, "anna", "Wrong-Password-1")
+            users.login(db, "anna", "Wrong-Password-1", address="10.0.0.66")
     with db.write() as session:
-        session.execute(update(User).where(User.username == "anna").values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert users.login(db, "anna", PASSWORD).username == "anna"
+        session.execute(update(SignInFailure).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert users.login(db, "anna", PASSWORD, address="10.0.0.66").username == "anna"
+
+
+def test_one_terminal_trying_many_names_is_locked_out_of_all(db, make_user):
+    make_user("supervisor", "boss")
+    for n in range(20):
+        with pytest.raises(LoginFailed):
+            users.login(db, f"guess{n}", "Wrong-Password-1", address="10.0.0.66")
+    with pytest.raises(LoginFailed):
+        users.login(db, "boss", PASSWORD, address="10.0.0.66")
+    assert users.login(db, "boss", PASSWORD, address="10.0.0.7").username == "boss"
+
+
+def test_many_terminals_at_one_account_slow_it_down_but_never_lock_it(db, make_user):
+    make_user("supervisor", "boss")
+    slow = []
+    for n in range(25):
+        with pytest.raises(LoginFailed) as refused:
+            users.login(db, "boss", "Wrong-Password-1", address=f"10.1.0.{n}")
+        slow.append(getattr(refused.value, "slow", 0))
+    assert slow[0] == 0 and slow[-1] > 0
+    assert users.login(db, "boss", PASSWORD, address="10.0.0.7").username == "boss"
+
+
+def test_the_administrator_enabling_an_account_lets_every_terminal_try_again(db, make_user):
+    make_user("caller", "anna")
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            users.login(db, "anna", "Wrong-Password-1", address="10.0.0.66")
+    assert next(u for u in users.list_users(db, users.local_actor()) if u.username == "anna").locked
+    users.enable_user(db, users.local_actor(), "anna")
+    assert users.login(db, "anna", PASSWORD, address="10.0.0.66").username == "anna"
 
 
 def test_disabled_user_cannot_log_in(db, make_user):

@@ -33,3 +33,22 @@ class User(SQLModel, table=True):
     last_login_at: Optional[datetime] = None
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins, counted per (user name, terminal address), per address and per user name.
+
+    One terminal that guesses locks only itself out of that account (`pair`); one terminal that
+    tries many accounts is locked out of all of them (`address`); many terminals at one account
+    (`user`) never lock the account, they slow its sign-ins and raise the alarm, so nobody can
+    lock the head of sales out from a terminal of their own.
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    scope: str = Field(primary_key=True, max_length=8)  # pair | address | user
+    username: str = Field(default="", primary_key=True, max_length=64)
+    address: str = Field(default="", primary_key=True, max_length=64)
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow)
+    locked_until: Optional[datetime] = None

@@ -157,7 +157,8 @@ def create_app(state: ServerState) -> Starlette:
             actor = replace(actor, client_address=address)
             limits = await in_thread(lambda: reference.session_limits(state.database), language)
         except KbaseError as error:
-            await _pad(started, state.settings.sign_in_floor)
+            # An account under attack answers slowly (services/signin.py), whoever asks.
+            await _pad(started, max(state.settings.sign_in_floor, getattr(error, "slow", 0.0)))
             return _error(error)
         except Exception as error:  # noqa: BLE001 - never a traceback to the terminal
             await _pad(started, state.settings.sign_in_floor)

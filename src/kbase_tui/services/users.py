@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kbase_tui.i18n import _
 from kbase_tui.models import Role, User, utcnow
 
-from . import audit, passwords
+from . import audit, passwords, signin
 from .db import Database
 from .dto import Actor, UserInfo
 from .errors import AccessDenied, AccountLocked, LoginFailed, NotFound, PasswordChangeRequired, ValidationFailed
@@ -51,38 +51,47 @@ def _find(session: Session, username: str) -> User | None:
 def login(db: Database, username: str, password: str, *, address: str = "") -> Actor:
     """Check the password and return the signed-in user.
 
-    Raises LoginFailed (same message for unknown user and wrong password),
-    AccountLocked, or PasswordChangeRequired (carrying the actor, so the UI can
-    ask for a new password before going on).
+    Raises LoginFailed with one message for an unknown user, a wrong password and a terminal
+    locked out of the account (services/signin.py); only the right password learns that the
+    account is disabled.  The password is checked in every case, so the time says nothing
+    either.  PasswordChangeRequired carries the actor, so the app asks for a new password
+    before going on.  `LoginFailed.slow` is how long the server should wait before answering
+    (an account under attack from many terminals).
     """
     # A refusal must still commit its counters and audit event, so the error is
     # raised after the transaction, not inside it (that would roll it back).
-    failure: Exception | None = None
+    failure: LoginFailed | None = None
+    name = normalise_username(username)[:64]
+    address = address[:64]
     with db.write() as session:
         user = _find(session, username)
         now = utcnow()
+        verdict = signin.verdict(session, name, address, now)
         if user is None:
             passwords.dummy_verify()
-            audit.record(session, normalise_username(username)[:64] or "?", "login_failed", reason="unknown_user")
+            right = False
+        else:
+            right = passwords.verify_password(user.password_hash, password)
+        as_who = user.username if user is not None else (name or "?")
+        audit_at = Actor(id=None, username=as_who, role="", client_address=address) if address else as_who
+        if verdict.blocked:
+            audit.record(session, audit_at, "login_refused", "user", user.id if user else None, reason="locked")
             failure = LoginFailed()
-        elif user.locked_until and user.locked_until > now:
-            audit.record(session, user.username, "login_refused", "user", user.id, reason="locked")
-            failure = AccountLocked()
-        elif not passwords.verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            reason = "wrong_password"
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-                reason = "wrong_password_locked"
-            audit.record(session, user.username, "login_failed", "user", user.id, reason=reason)
+        elif not right:
+            counts = signin.record_failure(session, name, address, now)
+            reason = "unknown_user" if user is None else "wrong_password"
+            if counts.get(signin.PAIR) == 0:  # this failure locked the terminal out
+                reason += "_locked"
+                if user is not None:
+                    user.locked_until = signin.locked_until(session, name, now)
+            audit.record(session, audit_at, "login_failed", "user", user.id if user else None, reason=reason)
             failure = LoginFailed()
         elif user.disabled:
-            audit.record(session, user.username, "login_refused", "user", user.id, reason="disabled")
+            audit.record(session, audit_at, "login_refused", "user", user.id, reason="disabled")
             failure = LoginFailed(_("This account is disabled. Ask your supervisor or administrator."))
         else:
-            user.failed_logins = 0
-            user.locked_until = None
+            signin.forget(session, name, address)
+            user.locked_until = signin.locked_until(session, name, now)
             user.last_login_at = now
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
@@ -90,6 +99,7 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
             audit.record(session, actor, "login", "user", user.id)
             must_change = user.must_change_password
     if failure is not None:
+        failure.slow = verdict.slow  # type: ignore[attr-defined]
         raise failure
     if must_change:
         error = PasswordChangeRequired()
@@ -193,6 +203,7 @@ def enable_user(db: Database, actor: Actor, username: str) -> UserInfo:
         user.disabled = False
         user.failed_logins = 0
         user.locked_until = None
+        signin.forget(session, user.username)  # every terminal locked out of it may try again
         user.version += 1
         audit.record(session, actor, "user_enabled", "user", user.id, username=user.username)
         return _info(user)
@@ -207,6 +218,7 @@ def reset_password(db: Database, actor: Actor, username: str, new_password: str)
         user.must_change_password = True
         user.failed_logins = 0
         user.locked_until = None
+        signin.forget(session, user.username)
         user.version += 1
         audit.record(session, actor, "password_reset", "user", user.id, username=user.username)
         return _info(user)
