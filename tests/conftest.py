@@ -21,6 +21,8 @@ os.environ["KBASE_DATA_DIR"] = str(_TEST_HOME / "data")
 os.environ["KBASE_CONFIG_DIR"] = str(_TEST_HOME / "config")
 os.environ["KBASE_LOG_DIR"] = str(_TEST_HOME / "log")
 os.environ.setdefault("KBASE_LANG", "en")
+# Private servers that the tests' `kbase --db` processes start stop soon after their last session.
+os.environ["KBASE_PRIVATE_IDLE_SECONDS"] = "3"
 
 import pytest  # noqa: E402
 

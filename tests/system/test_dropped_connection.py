@@ -60,7 +60,7 @@ TIMEOUT = float(os.environ.get("KBASE_PTY_TIMEOUT", "60"))
 class PtyApp:
     """`kbase --db X` on a pseudo-terminal that is its controlling terminal."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path | None = None, *, args: list[str] | None = None) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "PYTEST")) and k not in ("COLUMNS", "LINES")}
@@ -69,7 +69,7 @@ class PtyApp:
         def controlling_tty() -> None:  # runs after setsid() in the child
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-        self.proc = subprocess.Popen([KBASE, "--db", str(db_path)], stdin=slave, stdout=slave, stderr=slave, env=env,
+        self.proc = subprocess.Popen([KBASE, *(args or ["--db", str(db_path)])], stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True, preexec_fn=controlling_tty, close_fds=True)
         os.close(slave)
         self.raw = bytearray()

@@ -210,7 +210,8 @@ def default_settings(*, private: bool) -> ServerSettings:
     return ServerSettings(
         exports_dir=Path(os.environ.get("KBASE_EXPORTS_DIR") or base / "exports"),
         inbox_dir=Path(os.environ.get("KBASE_INBOX_DIR") or base / "inbox"),
-        idle_exit=600.0 if private else None,
+        # KBASE_PRIVATE_IDLE_SECONDS: how long a private server outlives its last session (tests: short).
+        idle_exit=float(os.environ.get("KBASE_PRIVATE_IDLE_SECONDS") or 600) if private else None,
     )
 
 

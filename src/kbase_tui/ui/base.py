@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -107,8 +108,21 @@ class ServiceCalls:
             self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
 
 
+# Textual sends each key to the widget that has focus when the key arrives, into that widget's own
+# queue.  Keys that come in one burst (a paste, a laggy SSH link) would all be queued to the field
+# that had focus before the Tab was handled: "anna<Tab>secret" put the password, in clear, into the
+# user name.  As priority bindings, Tab and Shift+Tab move the focus the moment they arrive, so the
+# keys after them go to the next field.
+FOCUS_BINDINGS = [
+    Binding("tab", "app.focus_next", show=False, priority=True, id="focus.next"),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="focus.previous"),
+]
+
+
 class KbaseScreen(ServiceCalls, Screen):
     """A full screen of the app for one job."""
+
+    BINDINGS = FOCUS_BINDINGS
 
     # Shown in F1 help above the keys.
     HELP = ""
@@ -116,3 +130,5 @@ class KbaseScreen(ServiceCalls, Screen):
 
 class KbaseModal(ServiceCalls, ModalScreen):
     """A dialog over a screen."""
+
+    BINDINGS = FOCUS_BINDINGS

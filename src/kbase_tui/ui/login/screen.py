@@ -21,6 +21,9 @@ class LoginScreen(KbaseScreen):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", _("Quit"), id="login.quit"),
         Binding("f1", "app.help", _("Keys"), id="login.help"),
+        # Enter in the name field moves on the moment it arrives, so that a password typed right
+        # behind it (keys in one burst) lands in the password field (see ui/base.py FOCUS_BINDINGS).
+        Binding("enter", "to_password", show=False, priority=True, id="login.next"),
     ]
 
     def __init__(self, message: str = "") -> None:
@@ -39,9 +42,15 @@ class LoginScreen(KbaseScreen):
             yield Button(_("Sign in"), id="login-button", variant="primary")
         yield KeyFooter()
 
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_password":
+            focused = self.focused
+            return focused is not None and focused.id == "username"
+        return True
+
+    def action_to_password(self) -> None:
+        # set_focus, not Widget.focus(): the latter waits its turn behind the keys already queued.
+        self.set_focus(self.query_one("#password", Input))
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-button")
