@@ -13,7 +13,8 @@ including building the database the first time. Without --quick: 1,000,000
 companies and 3,000,000 interactions (generation takes a few minutes, once;
 the database is cached under benchmarks/out/).
 
-Figures, in order: start (pty), take-next-lead (1 and 16 processes), screens
+Figures, in order: start (pty), take-next-lead (1 and 16 processes), outcome → next lead through the
+server (1 and 64 operators) and a signed-in app's memory (bench_server.py), screens
 (Pilot, one process per figure: see screens.py), import of a CSV, weekly report.
 """
 
@@ -382,9 +383,25 @@ def bench_import(rows: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# --- the app/server boundary ----------------------------------------------------------------
+
+def bench_server(db: Path, quick: bool) -> None:
+    """Outcome → next lead through `kbase serve` for 1 and 64 operators, and a signed-in app's memory."""
+    import bench_server as server
+
+    calls, think = (20, 0.5) if quick else (100, 0.5)
+    if os.environ.get("KBASE_BENCH_SIZES"):  # the test's tiny run
+        calls, think = 3, 0.05
+    server.bench_outcomes(str(db), [1, 64], calls, think, "sqlite")
+    server.bench_client_rss(str(db))
+    pg = os.environ.get("KBASE_BENCH_PG")
+    if pg:  # a PostgreSQL database holding a copy of the same data (kbase db copy)
+        server.bench_outcomes(pg, [1, 64], calls, think, "postgresql")
+
+
 # --- main ---------------------------------------------------------------------------------------
 
-SECTIONS = ["start", "claims", "screens", "import", "report"]
+SECTIONS = ["start", "claims", "server", "screens", "import", "report"]
 SCREEN_FIGURES = ["login_to_first_lead", "pipeline_board", "refusal_list", "account_list"]
 
 
@@ -403,6 +420,8 @@ def main() -> int:
         bench_start(db, 1 if os.environ.get("KBASE_BENCH_SIZES") else 3 if args.quick else 7)
     if "claims" in sections:
         bench_claims(db, args.quick)
+    if "server" in sections:
+        bench_server(db, args.quick)
     if "screens" in sections:
         bench_screens(db, SCREEN_FIGURES)
     if "import" in sections:

@@ -13,6 +13,7 @@ KEYS = {"name", "value", "unit", "target", "baseline"}
 FIGURES = {
     "start_to_login_painted",
     "take_next_lead_p50_1p", "take_next_lead_p99_1p", "take_next_lead_p50_16p", "take_next_lead_p99_16p",
+    "outcome_to_next_lead_1op", "outcome_to_next_lead_64op", "client_rss_signed_in",
     "login_to_first_lead", "pipeline_board_5000_deals", "refusal_list_open", "refusal_list_scroll_page",
     "account_list_10000", "import_rows_per_second", "import_peak_memory", "weekly_report_3m_interactions",
 }
