@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help=_("accept only front-end hosts whose certificate this CA signed"))
     parser.add_argument("--exports", metavar="DIR", help=_("where exports and rejects files are written"))
     parser.add_argument("--inbox", metavar="DIR", help=_("where files to import are picked up"))
+    parser.add_argument("--backup-every", metavar="HOURS", type=float, default=24.0,
+                        help=_("take an encrypted backup of a SQLite database every HOURS, the first at start "
+                               "(default 24; 0 turns it off)"))
+    parser.add_argument("--backups", metavar="DIR", help=_("the backup folder (default: the data folder's backups/)"))
+    parser.add_argument("--keep", type=int, default=14, help=_("keep the newest N backups (default 14)"))
     parser.add_argument("--private", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
@@ -53,6 +58,12 @@ def run(args: argparse.Namespace) -> int:
         settings.exports_dir = Path(args.exports)
     if args.inbox:
         settings.inbox_dir = Path(args.inbox)
+    if args.keep < 1 or args.backup_every < 0:
+        raise SystemExit(_("--keep takes a number of backups of at least 1, and --backup-every hours of 0 or more."))
+    if not args.private and args.backup_every > 0:  # a person's own database: their own `kbase backup`
+        settings.backup_every_hours = args.backup_every
+        settings.backup_dir = Path(args.backups) if args.backups else None
+        settings.backup_keep = args.keep
     host, port = _tcp(args.tcp) if args.tcp else (None, 0)
     listen = Listen(
         socket_path=Path(args.socket) if args.socket else paths.SHARED_SOCKET,

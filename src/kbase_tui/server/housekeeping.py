@@ -45,6 +45,8 @@ class Housekeeping:
 
         notify.subscribe(self._notice)
         self._tasks.append(asyncio.create_task(self._watch(), name="kbase-watch"))
+        if self.state.settings.backup_every_hours and self.state.database.is_sqlite:
+            self._tasks.append(asyncio.create_task(self._backups(), name="kbase-backups"))
 
     async def stop(self) -> None:
         from kbase_tui.services import notify
@@ -105,6 +107,27 @@ class Housekeeping:
         if self.state.sessions.end(session, reason, message):
             log.info("signed out %s: %s", session.actor.username, reason)
             await self.release(session)
+
+    async def _backups(self) -> None:
+        """An encrypted backup now and then every `backup_every_hours`, the newest `backup_keep` kept."""
+        every = self.state.settings.backup_every_hours * 3600
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self._backup_once, limiter=self.state.limiter)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - logged; `kbase doctor` reports a stale backup folder
+                log.error("the scheduled backup failed", exc_info=error)
+            await asyncio.sleep(every)
+
+    def _backup_once(self) -> None:
+        from kbase_tui.services import audit, backup
+
+        settings = self.state.settings
+        info = backup.make_backup(self.state.database.url, settings.backup_dir, keep=settings.backup_keep)
+        with self.state.database.write() as session:
+            audit.record(session, "server", "backup_made", file=info.path.name, rows=info.rows)
+        log.info("backup written: %s (%d rows)", info.path, info.rows)
 
     def _maybe_exit(self) -> None:
         idle_exit = self.state.settings.idle_exit

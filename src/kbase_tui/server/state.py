@@ -38,6 +38,10 @@ class ServerSettings:
     idle_exit: float | None = None
     # How often the server checks that signed-in users are still enabled and in the same role.
     watch_interval: float = 0.5
+    # Encrypted backups of a SQLite base taken by the server itself (None: off), where, and how many kept.
+    backup_every_hours: float | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 14
 
 
 @dataclass

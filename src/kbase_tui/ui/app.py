@@ -79,6 +79,19 @@ class KbaseApp(App[None]):
             self._client = KbaseClient.for_address(self.server_address)
         return self._client
 
+    # Textual's own app actions that write files, inject keys, suspend the terminal, open screens by name
+    # or put words on the screen.  kbase binds none of them; refused here, no text in the base can reach
+    # them even if it were ever read as markup (`[@click=app.screenshot(...)]` in a company's name).
+    REFUSED_ACTIONS = frozenset({
+        "screenshot", "deliver_screenshot", "simulate_key", "suspend_process", "switch_screen", "push_screen",
+        "switch_mode", "add_class", "remove_class", "toggle_class", "notify", "bell",
+    })
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.REFUSED_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
+
     def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
         # Messages carry company names, full names and file text: never read as markup, so
         # that text in the base can neither break a toast nor become a clickable action.
