@@ -20,7 +20,8 @@ category active, owner = the account manager).  From then on:
   (kind return): `check_lost`, run when the list loads and by `kbase classify`.  A client who
   named a future purchase date is not moved.  `mark_lost` does the same by hand with a reason.
 - The supervisor: `managers`, `all_accounts`, `reassign_account` (the whole history stays with
-  the company), `lost_accounts` (reasons and return-plan progress).
+  the company; the new manager and the previous one are notified after the commit, services.notify),
+  `lost_accounts` (reasons and return-plan progress).
 
 Access: account managers only their own account-stage companies (policy.require_company), the
 supervisor all of them; every function checks that first.
@@ -45,7 +46,7 @@ from kbase_tui.models import (
     TaskKind, User, utcnow,
 )
 
-from . import audit, classify, reference
+from . import audit, classify, notify, reference
 from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history
 from .db import Database
 from .dto import Actor
@@ -790,6 +791,11 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
         session.flush()
         audit.record(session, actor, "account_reassigned", "company", company.id, old_owner_id=previous,
                      new_owner_id=manager.id, tasks_moved=moved)
+        # The new manager's list shows the client at once; the previous one's loses it.
+        notify.after_commit(session, notify.Notice(kind="handover", user_ids=(manager.id,), company_id=company.id))
+        if previous is not None:
+            notify.after_commit(session, notify.Notice(kind="changed", what="accounts", user_ids=(previous,),
+                                                       company_id=company.id))
         return ReassignResult(company.id, old_name, new_name, int(moved or 0))
 
 
