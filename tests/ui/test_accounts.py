@@ -235,3 +235,11 @@ async def test_a_client_given_to_the_manager_appears_without_a_key_press(db, db_
         accounts.reassign_account(db, boss, given, anna.id)
         assert await _until(pilot, lambda: given not in [r.company_id for r in screen.rows])
         assert screen.selected_row.company_id == mine[1]
+        # A card open on a client given away closes by itself.
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountCardScreen) and app.screen.company_id == mine[1]
+        accounts.reassign_account(db, boss, mine[1], anna.id)
+        assert await _until(pilot, lambda: app.screen is screen and mine[1] not in [r.company_id for r in screen.rows])
+        assert "This client was given to another account manager." in _toasts(app)
+        assert screen.selected_row.company_id == mine[2]  # the same line: the next client

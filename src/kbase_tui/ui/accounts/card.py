@@ -19,6 +19,7 @@ from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
+from kbase_tui.protocol.errors import AccessDenied
 
 from ..base import KbaseScreen
 from ..messages import ServerPush
@@ -95,8 +96,15 @@ class AccountCardScreen(KbaseScreen):
     def on_server_push(self, message: ServerPush) -> None:
         event = message.event
         if event.type == "changed" and event.what == "accounts" and event.company_id == self.company_id:
-            # The client was given to someone else: the card reloads, and closes if it may no longer be seen.
-            self.load()
+            # The client may have been given to someone else: the card closes if it may no longer be seen.
+            self.call(accounts.account_card, self.company_id, done=self._show, failed=self._given_away)
+
+    def _given_away(self, error) -> None:
+        if isinstance(error, AccessDenied):
+            self.app.notify(_("This client was given to another account manager."), timeout=6)
+            self.action_back()
+        else:
+            self._load_failed(error)
 
     def _load_failed(self, error) -> None:
         self.app.notify(str(error), severity="error", timeout=6)
