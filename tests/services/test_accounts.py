@@ -283,6 +283,31 @@ def test_supervisor_sees_all_accounts_by_manager_and_reassigning_keeps_the_histo
         accounts.reassign_account(db, boss, a1, boss.id)
 
 
+@pytest.fixture
+def notices():
+    """The notices the services send after their commits, in order."""
+    from kbase_tui.services import notify
+
+    sent: list = []
+    notify.subscribe(sent.append)
+    yield sent
+    notify.unsubscribe(sent.append)
+
+
+def test_reassigning_tells_the_new_manager_and_the_previous_one_after_the_commit(db, make_user, notices):
+    boss = make_user("supervisor")
+    anna = make_user("account", full_name="Анна")
+    boris = make_user("account", full_name="Борис")
+    a1 = account_company(db, anna, "Клиент Анны")
+    accounts.reassign_account(db, boss, a1, boris.id)
+    assert [(n.kind, n.what, n.user_ids, n.company_id) for n in notices] == [
+        ("handover", "", (boris.id,), a1), ("changed", "accounts", (anna.id,), a1)]
+    notices.clear()
+    with pytest.raises(ValidationFailed):  # refused, rolled back: nobody is told anything
+        accounts.reassign_account(db, boss, a1, boris.id)
+    assert notices == []
+
+
 def test_won_deal_arrives_in_the_follow_up_list(db, make_user):
     caller = make_user("caller")
     closer = make_user("closer")

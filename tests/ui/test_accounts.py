@@ -1,5 +1,9 @@
 """Pilot tests of the account manager's screens: list order, recording an order, the quality check,
-ABCDE classes shown after a potential change, the move to lost and back."""
+ABCDE classes shown after a potential change, the move to lost and back, a client given to the
+manager appearing without a key press.
+
+The app signs in through a server on the test's database.  What is due or lost is decided by the
+server's date, so the data are set relative to the real date."""
 
 from __future__ import annotations
 
@@ -14,18 +18,33 @@ from kbase_tui.ui.accounts.card import AccountCardScreen
 from kbase_tui.ui.accounts.follow_up_list import FollowUpList
 from kbase_tui.ui.accounts.lost_list import LostList
 from kbase_tui.ui.accounts.supervisor_view import AccountsSupervisorView
-from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.accounts.follow_up_list import short_date
 
+from ..conftest import PASSWORD
 from ..server_harness import app_on
-
 from ..services.account_setup import account_company, order
 from .helpers import settle
 
-TODAY = date(2026, 5, 15)
+TODAY = date.today()  # the server's date: the operations take none
+
+
+async def _sign_in(app, pilot, actor):
+    """Sign in on the login screen; the home screen of the actor's role opens."""
+    await settle(app, pilot)
+    app.screen.query_one("#username").value = actor.username
+    app.screen.query_one("#password").value = PASSWORD
+    app.screen.query_one("#password").focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return app.screen
 
 
 async def _open(app, pilot, actor, screen):
-    app.actor = actor
+    """*screen* alone over the login screen, signed in as *actor* through the server (on the first call)."""
+    await settle(app, pilot)
+    if app.actor is None:
+        # A session without the role's home screen: the test opens the screen it is about.
+        app.resumed(await app.client.sign_in(actor.username, PASSWORD))
     await app.push_screen(screen)
     await settle(app, pilot)
     return app.screen
@@ -55,9 +74,12 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
     accounts.record_follow_up(db, km, soon, "not_now", next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        screen = await _sign_in(app, pilot, km)
+        assert isinstance(screen, FollowUpList)
         assert [r.name for r in screen.rows] == ["ООО «Просрочено»", "ООО «Скоро купит»", "ООО «Купит позже»"]
-        assert "~18.05.26" in _cell(screen, 1, 6) and "25.05.26" == _cell(screen, 2, 6)  # predicted vs named
+        # predicted vs named
+        assert "~" + short_date(TODAY + timedelta(days=3)) == _cell(screen, 1, 6)
+        assert short_date(TODAY + timedelta(days=10)) == _cell(screen, 2, 6)
         # a new order for the overdue client, from the list
         await pilot.press("o")
         await pilot.pause()
@@ -106,7 +128,7 @@ async def test_abcde_classes_follow_a_potential_set_on_the_card(db, db_url, make
     accounts.set_potential(db, km, ids["c3"], 60)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        screen = await _sign_in(app, pilot, km)
         table = screen.query_one("#fu-table")
         table.move_cursor(row=[r.company_id for r in screen.rows].index(ids["c1"]))
         await pilot.press("enter")
@@ -135,7 +157,7 @@ async def test_a_silent_client_moves_to_lost_and_an_order_on_the_card_brings_it_
     order(db, km, quiet, TODAY - timedelta(days=61), "1000", today=TODAY)  # 30-day interval, silent 61 days
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await _open(app, pilot, km, FollowUpList(today=TODAY))
+        screen = await _sign_in(app, pilot, km)
         assert screen.page.moved_to_lost == 1 and screen.rows[0].category == "lost"
         assert "[bold red]x[/]" in _cell(screen, 0, 0)  # shown literally
         await pilot.press("enter")
@@ -165,10 +187,10 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
     accounts.mark_lost(db, anna, lost, "debts", "Не платят")
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await _open(app, pilot, boss, LostList(today=TODAY))
+        screen = await _open(app, pilot, boss, LostList())
         assert [(r.name, r.reason_label) for r in screen.page.rows] == [("ООО «Ушли»", "Debts")]
         await pilot.press("escape")
-        screen = await _open(app, pilot, boss, AccountsSupervisorView(today=TODAY))
+        screen = await _open(app, pilot, boss, AccountsSupervisorView())
         assert [r.owner_name for r in screen.page.rows] == ["Анна"]
         await pilot.press("r")
         await settle(app, pilot)
@@ -176,3 +198,48 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
         await pilot.press("enter")  # comment left empty: save
         await settle(app, pilot)
         assert [r.owner_name for r in screen.page.rows] == ["Борис"]
+
+
+def _toasts(app) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def _until(pilot, condition, seconds: float = 2.0) -> bool:
+    """Wait for *condition* without pressing a key, a tenth of a second at a time."""
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+async def test_a_client_given_to_the_manager_appears_without_a_key_press(db, db_url, make_user):
+    boss = make_user("supervisor")
+    olga = make_user("account", full_name="Ольга")
+    anna = make_user("account", full_name="Анна")
+    mine = [account_company(db, olga, name) for name in ("ООО «Первый»", "ООО «Второй»", "ООО «Третий»")]
+    given = account_company(db, anna, "ООО «Новый» [bold red]x[/]")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _sign_in(app, pilot, olga)
+        assert isinstance(screen, FollowUpList) and [r.company_id for r in screen.rows] == mine
+        screen.query_one("#fu-table").move_cursor(row=1)
+        await pilot.pause()
+        assert screen.selected_row.company_id == mine[1]
+        # The supervisor, elsewhere, gives Анна's client to Ольга.
+        accounts.reassign_account(db, boss, given, olga.id, "Анна в отпуске")
+        assert await _until(pilot, lambda: given in [r.company_id for r in screen.rows])
+        assert screen.selected_row.company_id == mine[1]  # the cursor stayed on its client
+        assert "A new client is yours: ООО «Новый» [bold red]x[/]" in _toasts(app)  # the name, literally
+        # And takes it back: it leaves Ольга's list the same way.
+        accounts.reassign_account(db, boss, given, anna.id)
+        assert await _until(pilot, lambda: given not in [r.company_id for r in screen.rows])
+        assert screen.selected_row.company_id == mine[1]
+        # A card open on a client given away closes by itself.
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountCardScreen) and app.screen.company_id == mine[1]
+        accounts.reassign_account(db, boss, mine[1], anna.id)
+        assert await _until(pilot, lambda: app.screen is screen and mine[1] not in [r.company_id for r in screen.rows])
+        assert "This client was given to another account manager." in _toasts(app)
+        assert screen.selected_row.company_id == mine[2]  # the same line: the next client

@@ -20,7 +20,8 @@ category active, owner = the account manager).  From then on:
   (kind return): `check_lost`, run when the list loads and by `kbase classify`.  A client who
   named a future purchase date is not moved.  `mark_lost` does the same by hand with a reason.
 - The supervisor: `managers`, `all_accounts`, `reassign_account` (the whole history stays with
-  the company), `lost_accounts` (reasons and return-plan progress).
+  the company; the new manager and the previous one are notified after the commit, services.notify),
+  `lost_accounts` (reasons and return-plan progress).
 
 Access: account managers only their own account-stage companies (policy.require_company), the
 supervisor all of them; every function checks that first.
@@ -36,15 +37,17 @@ from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _, current_language
+from kbase_tui.protocol.accounts import (  # noqa: F401 (the data this module hands out)
+    AccountCard, AccountFigures, AccountPage, AccountRow, LostAccount, LostPage, ManagerLoad, OrderInfo, OrderResult,
+    QualitySummary, ReassignResult, ScriptInfo, TaskInfo, follow_up_results,
+)
 from kbase_tui.models import (
     CallScript, Category, ClientOrder, Company, Contact, FollowUpTask, Interaction, InteractionKind, Role, Stage,
     TaskKind, User, utcnow,
 )
 
-from . import audit, classify, reference
-from .clients import (
-    CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history,
-)
+from . import audit, classify, notify, reference
+from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
@@ -60,189 +63,6 @@ LOST_PREFIX = "lost:"
 
 def holiday_name(month: int, day: int) -> str:
     return {(2, 23): _("23 February"), (3, 8): _("8 March"), (1, 1): _("New Year")}[(month, day)]
-
-
-def follow_up_results() -> dict[str, str]:
-    """Result codes of a follow-up call and their labels (the dialog's choices, in order)."""
-    return {
-        "purchase_planned": _("Purchase planned"),
-        "offer_made": _("Offered new or related goods"),
-        "not_now": _("No purchase planned yet"),
-        "callback": _("Asked to call back"),
-        "no_answer": _("No answer"),
-        "unhappy": _("Unhappy: needs attention"),
-    }
-
-
-# --- data handed to the UI ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AccountRow:
-    company_id: int
-    name: str
-    city: str
-    channel: str
-    abcde_class: str
-    is_key_client: bool
-    category: str
-    orders_count: int
-    last_order_at: date | None
-    revenue_total: Decimal
-    next_purchase_at: date | None
-    next_purchase_is_stated: bool
-    next_follow_up_at: datetime | None
-    follow_up_due: bool
-    follow_up_overdue: bool
-    mark: str  # "birthday" | "holiday" | ""
-    mark_text: str  # e.g. "Birthday: Иван Петров, 07.03 (in 3 days)"
-    owner_id: int | None = None
-    owner_name: str = ""
-
-
-@dataclass(frozen=True)
-class AccountPage:
-    rows: tuple[AccountRow, ...]
-    total: int
-    offset: int
-    today: date
-    due: int = 0
-    holiday: str = ""
-    moved_to_lost: int = 0
-    open_quality_checks: int = 0
-    open_returns: int = 0
-
-
-@dataclass(frozen=True)
-class AccountFigures:
-    company_id: int
-    category: str
-    abcde_class: str
-    is_key_client: bool
-    potential_score: int
-    orders_count: int
-    revenue_total: Decimal
-    margin_total: Decimal | None
-    first_order_at: date | None
-    last_order_at: date | None
-    next_purchase_at: date | None
-    next_purchase_is_stated: bool
-    next_follow_up_at: datetime | None
-    usual_interval_days: int | None
-    requirements: str
-    owner_id: int | None
-    owner_name: str
-
-    @property
-    def average_order(self) -> Decimal | None:
-        if not self.orders_count:
-            return None
-        return (self.revenue_total / self.orders_count).quantize(Decimal("0.01"))
-
-
-@dataclass(frozen=True)
-class OrderInfo:
-    id: int
-    company_id: int
-    ordered_at: date
-    items: str
-    amount: Decimal
-    margin: Decimal | None
-    manager_name: str
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    id: int
-    company_id: int
-    company_name: str
-    kind: str
-    due_at: datetime
-    text: str
-    order_id: int | None
-    order_date: date | None
-    order_amount: Decimal | None
-    done_at: datetime | None = None
-    score: int | None = None
-    result: str = ""
-
-
-@dataclass(frozen=True)
-class AccountCard:
-    company: CompanyInfo
-    figures: AccountFigures
-    contacts: tuple[ContactInfo, ...]
-    tasks: tuple[TaskInfo, ...]
-
-
-@dataclass(frozen=True)
-class OrderResult:
-    order: OrderInfo
-    figures: AccountFigures
-    quality_task_id: int
-    returned_from_lost: bool
-
-
-@dataclass(frozen=True)
-class ScriptInfo:
-    template_phrase: str
-    key_question: str
-
-
-@dataclass(frozen=True)
-class QualitySummary:
-    manager_id: int
-    manager_name: str
-    checks: int
-    average: float | None
-    low_scores: int  # scores 1-2
-    waiting: int  # open quality tasks now
-
-
-@dataclass(frozen=True)
-class ManagerLoad:
-    id: int
-    name: str
-    accounts: int
-    active: int
-    lost: int
-    revenue: Decimal
-    due: int
-
-
-@dataclass(frozen=True)
-class LostAccount:
-    company_id: int
-    name: str
-    channel: str
-    owner_id: int | None
-    owner_name: str
-    reason_code: str
-    reason_label: str
-    reason_text: str
-    lost_at: datetime | None
-    last_order_at: date | None
-    orders_count: int
-    revenue_total: Decimal
-    return_task_due: datetime | None
-    return_task_done: bool
-    calls_since: int
-    last_call_at: datetime | None
-    last_call_result: str
-
-
-@dataclass(frozen=True)
-class LostPage:
-    rows: tuple[LostAccount, ...]
-    total: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class ReassignResult:
-    company_id: int
-    old_owner_name: str
-    new_owner_name: str
-    tasks_moved: int
 
 
 @dataclass(frozen=True)
@@ -538,6 +358,7 @@ def check_lost(db: Database, actor: Actor, *, today: date | None = None) -> int:
 
 
 def lost_reasons(db: Database, actor: Actor) -> list[reference.ReasonInfo]:
+    """The reasons a client can be marked lost with (the lost dialog's choices)."""
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
@@ -629,8 +450,8 @@ def _money(value, message: str, *, allow_negative: bool = False) -> Decimal:
 
 
 def record_order(
-    db: Database, actor: Actor, company_id: int, ordered_at: date, amount, items: str = "", *,
-    margin=None, today: date | None = None,
+    db: Database, actor: Actor, company_id: int, ordered_at: date, amount: Decimal, items: str = "", *,
+    margin: Decimal | None = None, today: date | None = None,
 ) -> OrderResult:
     """A new order: figures, next purchase, back from lost, a quality-check task, classes."""
     today = _today(today)
@@ -970,6 +791,11 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
         session.flush()
         audit.record(session, actor, "account_reassigned", "company", company.id, old_owner_id=previous,
                      new_owner_id=manager.id, tasks_moved=moved)
+        # The new manager's list shows the client at once; the previous one's loses it.
+        notify.after_commit(session, notify.Notice(kind="handover", user_ids=(manager.id,), company_id=company.id))
+        if previous is not None:
+            notify.after_commit(session, notify.Notice(kind="changed", what="accounts", user_ids=(previous,),
+                                                       company_id=company.id))
         return ReassignResult(company.id, old_name, new_name, int(moved or 0))
 
 

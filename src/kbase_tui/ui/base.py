@@ -99,7 +99,9 @@ class ServiceCalls:
                     done(result)
                 return
 
-        return self.run_worker(work(), group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        # The coroutine function, not a coroutine: a call superseded before it started leaves
+        # no coroutine behind that was never awaited.
+        return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
 
     def _service_failed(self, error: KbaseError, failed: Callable[[KbaseError], None] | None) -> None:
         if failed is not None:

@@ -8,7 +8,6 @@ Contacts and the history are the shared client-card widgets (ui/widgets), as on 
 
 from __future__ import annotations
 
-from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -18,8 +17,12 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
+from kbase_tui.protocol import accounts
+from kbase_tui.protocol.accounts import follow_up_results
+from kbase_tui.protocol.errors import AccessDenied
 
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.formats import show_amount, show_date
 from ..widgets.history import HistoryTimeline
@@ -54,18 +57,15 @@ class AccountCardScreen(KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="accounts.card.help"),
     ]
 
-    def __init__(self, company_id: int, *, today: date | None = None) -> None:
+    def __init__(self, company_id: int) -> None:
         super().__init__()
         self.company_id = company_id
-        self.today = today
         self.card = None
         self.orders: list = []
         self._orders_complete = False
         self._orders_loading = False
 
     def compose(self) -> ComposeResult:
-        from kbase_tui.services import accounts
-
         yield Header()
         yield Static("", id="acard-top")
         with TabbedContent(id="acard-tabs"):
@@ -90,13 +90,24 @@ class AccountCardScreen(KbaseScreen):
 
     # --- loading --------------------------------------------------------------------
     def load(self) -> None:
-        from kbase_tui.services import accounts
-
-        self.call_service(accounts.account_card, self.actor, self.company_id, done=self._show, failed=self._load_failed)
+        self.call(accounts.account_card, self.company_id, done=self._show, failed=self._load_failed)
         self._load_orders(reset=True)
 
+    def on_server_push(self, message: ServerPush) -> None:
+        event = message.event
+        if event.type == "changed" and event.what == "accounts" and event.company_id == self.company_id:
+            # The client may have been given to someone else: the card closes if it may no longer be seen.
+            self.call(accounts.account_card, self.company_id, done=self._show, failed=self._given_away)
+
+    def _given_away(self, error) -> None:
+        if isinstance(error, AccessDenied):
+            self.app.notify(_("This client was given to another account manager."), timeout=6)
+            self.action_back()
+        else:
+            self._load_failed(error)
+
     def _load_failed(self, error) -> None:
-        self.notify(str(error), severity="error", timeout=6)
+        self.app.notify(str(error), severity="error", timeout=6)
         self.action_back()
 
     def _show(self, card) -> None:
@@ -108,8 +119,6 @@ class AccountCardScreen(KbaseScreen):
         contacts.show(card.contacts)
         self._show_tasks()
         history = self.query_one(HistoryTimeline)
-        from kbase_tui.services.accounts import follow_up_results
-
         history.set_outcome_labels(follow_up_results())
         history.reload(card.company.id)
         if self.focused is None:
@@ -180,8 +189,6 @@ class AccountCardScreen(KbaseScreen):
         self.query_one("#acard-tasks", Static).update(text)
 
     def _load_orders(self, *, reset: bool = False) -> None:
-        from kbase_tui.services import accounts
-
         if reset:
             self.orders = []
             self._orders_complete = False
@@ -190,12 +197,12 @@ class AccountCardScreen(KbaseScreen):
             return
         self._orders_loading = True
         before = self.orders[-1].id if self.orders and not reset else None
-        self.call_service(accounts.orders, self.actor, self.company_id, limit=ORDERS_PAGE, before_id=before,
-                          done=self._orders_loaded, failed=self._orders_failed, group="acard-orders")
+        self.call(accounts.orders, self.company_id, limit=ORDERS_PAGE, before_id=before,
+                  done=self._orders_loaded, failed=self._orders_failed, group="acard-orders")
 
     def _orders_failed(self, error) -> None:
         self._orders_loading = False
-        self.notify(str(error), severity="error", timeout=6)
+        self.app.notify(str(error), severity="error", timeout=6)
 
     def _orders_loaded(self, orders) -> None:
         self._orders_loading = False
@@ -235,7 +242,7 @@ class AccountCardScreen(KbaseScreen):
             return
         from .dialogs import OrderDialog
 
-        self.app.push_screen(OrderDialog(self.company_id, self.name_, today=self.today), self._ordered)
+        self.app.push_screen(OrderDialog(self.company_id, self.name_), self._ordered)
 
     def _ordered(self, result) -> None:
         if result is None:
@@ -243,7 +250,7 @@ class AccountCardScreen(KbaseScreen):
         message = _("Order saved; a quality check is planned.")
         if result.returned_from_lost:
             message += " " + _("The client is active again.")
-        self.notify(message, timeout=5)
+        self.app.notify(message, timeout=5)
         self.load()
 
     def action_follow_up(self) -> None:
@@ -251,20 +258,18 @@ class AccountCardScreen(KbaseScreen):
             return
         from .dialogs import FollowUpDialog
 
-        self.app.push_screen(FollowUpDialog(self.company_id, self.name_, today=self.today), self._changed)
+        self.app.push_screen(FollowUpDialog(self.company_id, self.name_), self._changed)
 
     def _changed(self, result) -> None:
         if result is not None:
-            from kbase_tui.services import accounts
-
-            self.call_service(accounts.account_card, self.actor, self.company_id, done=self._show)
+            self.call(accounts.account_card, self.company_id, done=self._show)
 
     def action_quality(self) -> None:
         if self.card is None:
             return
         task = next((t for t in self.card.tasks if t.kind == "quality_check"), None)
         if task is None:
-            self.notify(_("No quality check is waiting for this client."), timeout=4)
+            self.app.notify(_("No quality check is waiting for this client."), timeout=4)
             return
         from .dialogs import QualityDialog
 

@@ -1,13 +1,14 @@
 """Dialogs of the account manager's work: order, follow-up call, quality check, potential, lost,
 requirements, reassign.
 
-Each saves through `services.accounts` itself (in a worker) and dismisses with the service's
-result, or None on Esc.  ctrl+s saves; Enter in the last field saves too.
+Each saves through an operation of `protocol.accounts` itself (on the server, off the event loop)
+and dismisses with its result, or None on Esc.  ctrl+s saves; Enter in the last field saves too.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -18,6 +19,9 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import accounts
+from kbase_tui.protocol.accounts import follow_up_results
+from kbase_tui.protocol.operations import Operation
 
 from ..base import KbaseModal
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
@@ -70,12 +74,13 @@ class _Dialog(KbaseModal):
     def action_save(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def save_with(self, function, *args, **kwargs) -> None:
+    def save_with(self, op: Operation[Any], *args: Any, **kwargs: Any) -> None:
+        """Run the operation *op*; dismiss with its result, or show its error and stay open."""
         if self._saving:
             return
         self._saving = True
         self.query_one("#dialog-error", Static).update(Text(_("Saving…")))
-        self.call_service(function, self.actor, *args, done=self._done, failed=lambda e: self.error(str(e)), **kwargs)
+        self.call(op, *args, done=self._done, failed=lambda e: self.error(str(e)), **kwargs)
 
     def _done(self, result) -> None:
         self._saving = False
@@ -90,11 +95,10 @@ class OrderDialog(_Dialog):
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="OrderDialog")
 
-    def __init__(self, company_id: int, company_name: str, *, today: date | None = None) -> None:
+    def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
         self.company_id = company_id
         self.company_name = company_name
-        self.today = today
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -102,7 +106,7 @@ class OrderDialog(_Dialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Date (dd.mm.yyyy)"))
-                    yield Input(show_date(self.today or date.today()), id="order-date", max_length=10)
+                    yield Input(show_date(date.today()), id="order-date", max_length=10)
                 with Vertical():
                     yield Label(_("Amount"))
                     yield Input(id="order-amount", max_length=20)
@@ -126,8 +130,6 @@ class OrderDialog(_Dialog):
     def action_save(self) -> None:
         from decimal import Decimal
 
-        from kbase_tui.services import accounts
-
         try:
             ordered_at = parse_date(self.value("#order-date"))
             amount = parse_amount(self.value("#order-amount"))
@@ -148,7 +150,7 @@ class OrderDialog(_Dialog):
             self.query_one("#order-amount", Input).focus()
             return
         self.save_with(accounts.record_order, self.company_id, ordered_at, amount, self.value("#order-items"),
-                       margin=margin, today=self.today)
+                       margin=margin)
 
 
 class FollowUpDialog(_Dialog):
@@ -156,15 +158,12 @@ class FollowUpDialog(_Dialog):
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="FollowUpDialog")
 
-    def __init__(self, company_id: int, company_name: str, *, today: date | None = None) -> None:
+    def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
         self.company_id = company_id
         self.company_name = company_name
-        self.today = today
 
     def compose(self) -> ComposeResult:
-        from kbase_tui.services.accounts import follow_up_results
-
         with VerticalScroll():
             yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="title")
             yield Static("", id="fu-script", classes="script")
@@ -183,12 +182,10 @@ class FollowUpDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        from kbase_tui.services import accounts
-
         result = self.query_one("#fu-result", OptionList)
         result.highlighted = 0
         result.focus()
-        self.call_service(accounts.follow_up_script, self.actor, self.company_id, done=self._script)
+        self.call(accounts.follow_up_script, self.company_id, done=self._script)
 
     def _script(self, script) -> None:
         text = Text()
@@ -208,8 +205,6 @@ class FollowUpDialog(_Dialog):
         self.focus_next()
 
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         option_list = self.query_one("#fu-result", OptionList)
         if option_list.highlighted is None:
             self.error(_("Choose the result of the call."))
@@ -222,7 +217,7 @@ class FollowUpDialog(_Dialog):
             self.error(str(error))
             return
         self.save_with(accounts.record_follow_up, self.company_id, result, self.query_one("#fu-notes", TextArea).text,
-                       next_purchase_at=purchase, next_follow_up_at=next_call, today=self.today)
+                       next_purchase_at=purchase, next_follow_up_at=next_call)
 
 
 class QualityDialog(_Dialog):
@@ -257,8 +252,6 @@ class QualityDialog(_Dialog):
 
     @on(Input.Submitted, "#quality-comment")
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         score = self.value("#quality-score")
         if not score:
             self.error(_("The score is from 1 to 5."))
@@ -288,8 +281,6 @@ class PotentialDialog(_Dialog):
 
     @on(Input.Submitted)
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         text = self.value("#potential").strip()
         if not text:
             self.error(_("The potential is a number from 0 to 100."))
@@ -317,9 +308,7 @@ class LostDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        from kbase_tui.services import accounts
-
-        self.call_service(accounts.lost_reasons, self.actor, done=self._reasons)
+        self.call(accounts.lost_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
         option_list = self.query_one("#lost-reason", OptionList)
@@ -334,8 +323,6 @@ class LostDialog(_Dialog):
 
     @on(Input.Submitted)
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         option_list = self.query_one("#lost-reason", OptionList)
         if option_list.highlighted is None:
             self.error(_("Choose a reason."))
@@ -364,8 +351,6 @@ class RequirementsDialog(_Dialog):
         self.query_one("#requirements", TextArea).focus()
 
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         self.save_with(accounts.update_requirements, self.company_id, self.query_one("#requirements", TextArea).text)
 
 
@@ -390,9 +375,7 @@ class ReassignDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        from kbase_tui.services import accounts
-
-        self.call_service(accounts.managers, self.actor, done=self._managers)
+        self.call(accounts.managers, done=self._managers)
 
     def _managers(self, managers) -> None:
         option_list = self.query_one("#reassign-to", OptionList)
@@ -410,8 +393,6 @@ class ReassignDialog(_Dialog):
 
     @on(Input.Submitted)
     def action_save(self) -> None:
-        from kbase_tui.services import accounts
-
         option_list = self.query_one("#reassign-to", OptionList)
         if option_list.highlighted is None:
             self.error(_("Choose an active account manager."))

@@ -5,6 +5,8 @@ date (the date the client named; "~" marks a date predicted from the interval be
 Loaded 100 rows at a time from the database: moving near the end of what is loaded fetches the
 next page, so 10,000 clients open as fast as ten.  ★ marks a contact person's birthday within a
 week, ♦ a holiday (23 February, 8 March, New Year); the line under the table says which.
+A client given to the account manager elsewhere (a won deal, a reassignment) appears without a key
+press: the server's push reloads the list, the cursor stays on the client it was on.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import accounts
 
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_datetime
 from ..widgets.table import ListTable
 
 PAGE = 100
 PREFETCH = 10  # fetch the next page when the cursor is this close to the end
+RELOAD_MAX = 500  # a reload fetches as many rows as were loaded, up to the service's largest page
+PUSH_DELAY = 0.2  # seconds: pushes arriving together (a portfolio moved at once) cause one reload
 
 
 def short_date(value: date | None) -> str:
@@ -111,15 +117,17 @@ class FollowUpList(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="accounts.list.logout"),
     ]
 
-    def __init__(self, *, today: date | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.today = today  # fixed only in tests; None means the real date
         self.rows: list = []
         self.total = 0
         self.page = None
         self._loading = False
         self._generation = 0
         self._follow: int | None = None
+        self._follow_index = 0
+        self._arrived: set[int] = set()  # clients handed to this manager, to name once the list shows them
+        self._push_timer = None
         self.name_width = 24
 
     def compose(self) -> ComposeResult:
@@ -149,18 +157,33 @@ class FollowUpList(KbaseScreen):
         if self.page is not None:
             self.reload()
 
+    def on_server_push(self, message: ServerPush) -> None:
+        event = message.event
+        if event.type == "handover":
+            if event.company_id is not None:
+                self._arrived.add(event.company_id)
+        elif not (event.type == "changed" and event.what == "accounts"):
+            return
+        if self._push_timer is None:
+            self._push_timer = self.set_timer(PUSH_DELAY, self._reload_after_push)
+
+    def _reload_after_push(self) -> None:
+        self._push_timer = None
+        self.reload()
+
     # --- loading ------------------------------------------------------------------
     def reload(self) -> None:
-        from kbase_tui.services import accounts
-
         selected = self.selected_row
         self._follow = selected.company_id if selected else None
+        self._follow_index = self.query_one(DataTable).cursor_row if selected else 0
         self._generation += 1
         generation = self._generation
         self._loading = True
-        self.call_service(accounts.follow_up_list, self.actor, offset=0, limit=PAGE, today=self.today,
-                          done=lambda page: self._first_page(generation, page),
-                          failed=lambda error: self._failed(generation, error), group="fu-list")
+        # As many rows as were loaded, so that a cursor far down the list can stay where it was.
+        limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
+        self.call(accounts.follow_up_list, offset=0, limit=limit,
+                  done=lambda page: self._first_page(generation, page),
+                  failed=lambda error: self._failed(generation, error), group="fu-list")
 
     def action_refresh(self) -> None:
         self.reload()
@@ -168,7 +191,7 @@ class FollowUpList(KbaseScreen):
     def _failed(self, generation: int, error) -> None:
         if generation == self._generation:
             self._loading = False
-        self.notify(str(error), severity="error", timeout=6)
+        self.app.notify(str(error), severity="error", timeout=6)
 
     def _first_page(self, generation: int, page) -> None:
         if generation != self._generation:
@@ -182,14 +205,15 @@ class FollowUpList(KbaseScreen):
         self._append(page.rows)
         self._show_summary()
         if page.moved_to_lost:
-            self.notify(_("{n} client(s) with no orders for too long moved to lost: return tasks created.").format(
+            self.app.notify(_("{n} client(s) with no orders for too long moved to lost: return tasks created.").format(
                 n=page.moved_to_lost), severity="warning", timeout=8)
-        if self._follow is not None:
-            for index, row in enumerate(self.rows):
-                if row.company_id == self._follow:
-                    table.move_cursor(row=index)
-                    break
+        if self._follow is not None and self.rows:
+            # The same client if it is still listed, else the same line (the client was given away).
+            index = next((i for i, row in enumerate(self.rows) if row.company_id == self._follow),
+                         min(self._follow_index, len(self.rows) - 1))
+            table.move_cursor(row=index)
         table.focus()
+        self._name_arrivals()
         self._show_detail()
 
     def _append(self, rows) -> None:
@@ -202,16 +226,26 @@ class FollowUpList(KbaseScreen):
         )
         self.rows.extend(rows)
 
+    def _name_arrivals(self) -> None:
+        if not self._arrived:
+            return
+        names = [row.name for row in self.rows if row.company_id in self._arrived]
+        count = len(self._arrived)
+        self._arrived.clear()
+        if count == 1 and names:
+            message = _("A new client is yours: {name}").format(name=names[0])
+        else:
+            message = _("New clients are yours: {n}").format(n=count)
+        self.app.notify(message, timeout=6)  # markup off: the name is the client's own text
+
     def _more(self) -> None:
         if self._loading or len(self.rows) >= self.total:
             return
-        from kbase_tui.services import accounts
-
         self._loading = True
         generation = self._generation
-        self.call_service(accounts.follow_up_list, self.actor, offset=len(self.rows), limit=PAGE, today=self.today,
-                          done=lambda page: self._next_page(generation, page),
-                          failed=lambda error: self._failed(generation, error), group="fu-list")
+        self.call(accounts.follow_up_list, offset=len(self.rows), limit=PAGE,
+                  done=lambda page: self._next_page(generation, page),
+                  failed=lambda error: self._failed(generation, error), group="fu-list")
 
     def _next_page(self, generation: int, page) -> None:
         if generation != self._generation:
@@ -277,19 +311,19 @@ class FollowUpList(KbaseScreen):
     def open_card(self, company_id: int) -> None:
         from .card import AccountCardScreen
 
-        self.app.push_screen(AccountCardScreen(company_id, today=self.today))
+        self.app.push_screen(AccountCardScreen(company_id))
 
     def action_order(self) -> None:
         row = self.selected_row
         if row is not None:
             from .dialogs import OrderDialog
 
-            self.app.push_screen(OrderDialog(row.company_id, row.name, today=self.today), self._ordered)
+            self.app.push_screen(OrderDialog(row.company_id, row.name), self._ordered)
 
     def _ordered(self, result) -> None:
         if result is None:
             return
-        self.notify(_("Order saved; a quality check is planned."), timeout=4)
+        self.app.notify(_("Order saved; a quality check is planned."), timeout=4)
         self.reload()
 
     def action_follow_up(self) -> None:
@@ -297,7 +331,7 @@ class FollowUpList(KbaseScreen):
         if row is not None:
             from .dialogs import FollowUpDialog
 
-            self.app.push_screen(FollowUpDialog(row.company_id, row.name, today=self.today), self._changed)
+            self.app.push_screen(FollowUpDialog(row.company_id, row.name), self._changed)
 
     def _changed(self, result) -> None:
         if result is not None:

@@ -8,7 +8,6 @@ the client to another account manager for the return, n / p page (100 a page).
 
 from __future__ import annotations
 
-from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -18,6 +17,7 @@ from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
+from kbase_tui.protocol import accounts
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount
@@ -48,9 +48,8 @@ class LostList(PagedList, KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="accounts.lost.help"),
     ]
 
-    def __init__(self, *, today: date | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.today = today
         self.managers: list = []
         self.manager_index = -1
         self.page_offset = 0
@@ -64,8 +63,6 @@ class LostList(PagedList, KbaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        from kbase_tui.services import accounts
-
         self.title = _("Lost clients")
         table = self.query_one(DataTable)
         self.name_width = max(14, min(36, self.app.size.width - 64))
@@ -76,7 +73,7 @@ class LostList(PagedList, KbaseScreen):
         table.add_column(_("LTV"), width=11)
         table.add_column(_("Return"), width=6)
         table.add_column(_("Calls"), width=5)
-        self.call_service(accounts.managers, self.actor, today=self.today, done=self._managers)
+        self.call(accounts.managers, done=self._managers)
         self.reload()
 
     @on(ScreenResume)
@@ -89,11 +86,9 @@ class LostList(PagedList, KbaseScreen):
         self._show_summary()
 
     def reload(self) -> None:
-        from kbase_tui.services import accounts
-
         manager_id = self.managers[self.manager_index].id if self.manager_index >= 0 and self.managers else None
-        self.call_service(accounts.lost_accounts, self.actor, manager_id=manager_id, offset=self.page_offset,
-                          limit=PAGE, done=self._show, group="lost-list", exclusive=True)
+        self.call(accounts.lost_accounts, manager_id=manager_id, offset=self.page_offset,
+                  limit=PAGE, done=self._show, group="lost-list", exclusive=True)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -179,7 +174,7 @@ class LostList(PagedList, KbaseScreen):
         if row is not None:
             from .card import AccountCardScreen
 
-            self.app.push_screen(AccountCardScreen(row.company_id, today=self.today))
+            self.app.push_screen(AccountCardScreen(row.company_id))
 
     def action_reassign(self) -> None:
         row = self.selected

@@ -18,6 +18,7 @@ from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
+from kbase_tui.protocol import accounts
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount
@@ -51,9 +52,8 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="accounts.sv.help"),
     ]
 
-    def __init__(self, *, today: date | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.today = today
         self.managers: list = []
         self.manager_index = -1  # -1: all
         self.page_offset = 0
@@ -89,22 +89,18 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
             self.refresh_all()
 
     def refresh_all(self) -> None:
-        from kbase_tui.services import accounts
-
-        self.call_service(accounts.managers, self.actor, today=self.today, done=self._managers)
-        start, end = month_bounds(self.today or date.today())
-        self.call_service(accounts.quality_summary, self.actor, start, end, done=self._quality)
+        self.call(accounts.managers, done=self._managers)
+        start, end = month_bounds(date.today())
+        self.call(accounts.quality_summary, start, end, done=self._quality)
         self.reload()
 
     def action_refresh(self) -> None:
         self.refresh_all()
 
     def reload(self) -> None:
-        from kbase_tui.services import accounts
-
         manager_id = self.managers[self.manager_index].id if self.manager_index >= 0 and self.managers else None
-        self.call_service(accounts.all_accounts, self.actor, manager_id=manager_id, offset=self.page_offset,
-                          limit=PAGE, today=self.today, done=self._show, group="sv-accounts", exclusive=True)
+        self.call(accounts.all_accounts, manager_id=manager_id, offset=self.page_offset,
+                  limit=PAGE, done=self._show, group="sv-accounts", exclusive=True)
 
     def _managers(self, managers) -> None:
         self.managers = list(managers)
@@ -190,7 +186,7 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         if row is not None:
             from .card import AccountCardScreen
 
-            self.app.push_screen(AccountCardScreen(row.company_id, today=self.today))
+            self.app.push_screen(AccountCardScreen(row.company_id))
 
     def action_reassign(self) -> None:
         row = self.selected
@@ -201,14 +197,14 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
 
     def _reassigned(self, result) -> None:
         if result is not None:
-            self.notify(_("{name}: {old} → {new}").format(name=self.selected.name if self.selected else "",
+            self.app.notify(_("{name}: {old} → {new}").format(name=self.selected.name if self.selected else "",
                                                           old=result.old_owner_name, new=result.new_owner_name))
             self.refresh_all()
 
     def action_lost(self) -> None:
         from .lost_list import LostList
 
-        self.app.push_screen(LostList(today=self.today))
+        self.app.push_screen(LostList())
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import accounts
 
 from ..base import KbaseModal
 from ..widgets.formats import show_amount, show_date, show_datetime
@@ -67,9 +68,7 @@ class TasksScreen(KbaseModal):
         self.reload()
 
     def reload(self) -> None:
-        from kbase_tui.services import accounts
-
-        self.call_service(accounts.my_tasks, self.actor, done=self._show)
+        self.call(accounts.my_tasks, done=self._show)
 
     def _show(self, tasks) -> None:
         self.tasks = tuple(tasks)
