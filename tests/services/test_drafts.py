@@ -9,9 +9,9 @@ from kbase_tui.services.errors import AccessDenied
 def test_draft_is_kept_per_user_and_context_and_replaced_as_typing_goes_on(db, make_user):
     anna = make_user("closer", "anna")
     oleg = make_user("closer", "oleg")
-    drafts.save_draft(db, anna, drafts.note_context(7), "Клиент просит")
-    drafts.save_draft(db, anna, drafts.note_context(7), "Клиент просит скидку 5%")
-    drafts.save_draft(db, oleg, drafts.note_context(7), "Другой текст")
+    drafts.save_draft(db, anna, "note:company:7", "Клиент просит")
+    drafts.save_draft(db, anna, "note:company:7", "Клиент просит скидку 5%")
+    drafts.save_draft(db, oleg, "note:company:7", "Другой текст")
     mine = drafts.drafts_of(db, anna)
     assert [(d.context, d.text) for d in mine] == [("note:company:7", "Клиент просит скидку 5%")]
     assert drafts.company_of(mine[0].context) == 7

@@ -93,9 +93,10 @@ class KbaseApp(App[None]):
         return super().check_action(action, parameters)
 
     def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
-        # Messages carry company names, full names and file text: never read as markup, so
-        # that text in the base can neither break a toast nor become a clickable action.
-        super().notify(message, markup=markup, **options)
+        # Messages carry company names, full names and file text: never read as markup, so that text
+        # in the base can neither break a toast nor become a clickable action.  Always: Textual's
+        # Widget.notify passes markup=True on its own, and every screen's `self.notify` goes through it.
+        super().notify(message, markup=False, **options)
 
     async def on_event(self, event) -> None:
         from textual import events
