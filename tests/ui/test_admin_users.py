@@ -6,11 +6,9 @@ import pytest
 
 from kbase_tui.models import Company
 from kbase_tui.services import audit, clients, users
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from .helpers import settle, sign_in
 
 
