@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Role, User, utcnow
+from kbase_tui.protocol.users import ROLES
 
 from . import audit, passwords
 from .db import Database
@@ -19,7 +20,6 @@ from .policy import Capability, require, require_active_user
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-ROLES = tuple(role.value for role in Role)
 
 
 def _actor_of(user: User, client_address: str = "") -> Actor:
