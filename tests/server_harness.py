@@ -38,6 +38,18 @@ def server_for(db) -> ServerThread:
     return server
 
 
+def restart_server(db) -> ServerThread:
+    """Stop the server of *db* and start a new one on the same socket and database, as a restart of
+    `kbase serve` does: the sessions are forgotten.  It blocks: from a test's event loop run it in a thread."""
+    old = _running.pop(id(db))
+    old.stop()
+    folder = old.folder  # type: ignore[attr-defined]
+    server = ServerThread(db, old.running.listen.socket_path, settings_for(folder)).start()
+    server.folder = folder  # type: ignore[attr-defined]
+    _running[id(db)] = server
+    return server
+
+
 def app_on(db, **options):
     """A KbaseApp that reaches *db* through a server, as every app does."""
     from kbase_tui.ui.app import KbaseApp

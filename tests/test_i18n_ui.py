@@ -15,6 +15,7 @@ from kbase_tui.ui.app import KbaseApp
 from kbase_tui.ui.widgets.footer import KeyFooter
 
 from .conftest import PASSWORD
+from .server_harness import app_on
 from .ui.helpers import settle, sign_in
 
 
@@ -100,7 +101,7 @@ def test_the_command_line_help_follows_lang():
 
 async def test_login_screen_in_russian(db):
     i18n.set_language("ru")  # what `kbase --lang ru` does before the app starts
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         text = joined(app)
@@ -110,7 +111,7 @@ async def test_login_screen_in_russian(db):
 
 
 async def test_login_screen_in_english(db):
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         text = joined(app)
@@ -123,7 +124,7 @@ async def test_a_wrong_password_is_refused_in_russian(db, make_user, monkeypatch
     monkeypatch.setenv("KBASE_LANG", "ru")
     i18n.set_language(None)
     make_user("closer", "olga")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "olga", "wrong-password-1")
         assert "Неверное имя пользователя или пароль." in joined(app)
@@ -141,7 +142,7 @@ async def test_a_wrong_password_is_refused_in_russian(db, make_user, monkeypatch
 async def test_the_closer_board_in_each_language(db, make_user, lang, expected, absent):
     i18n.set_language(lang)
     make_user("closer", "olga", full_name="Ольга Сидорова")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await sign_in(app, pilot, "olga", PASSWORD)
         assert type(app.screen).__name__ == "CloserBoard"
@@ -155,7 +156,7 @@ async def test_the_closer_board_in_each_language(db, make_user, lang, expected, 
 async def test_f1_help_lists_the_keys_in_russian(db):
     """F1 on the login screen: our keys and the text box's own (Textual's) keys, all in Russian."""
     i18n.set_language("ru")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         await pilot.press("f1")
@@ -173,7 +174,7 @@ async def test_f1_help_lists_the_keys_in_russian(db):
 async def test_the_account_language_applies_at_sign_in_and_ends_at_log_out(db, make_user):
     actor = make_user("closer", "olga")
     users.set_language(db, actor, "ru")
-    app = KbaseApp(db.url)  # started in English
+    app = app_on(db)  # started in English
     async with app.run_test(size=(160, 40)) as pilot:
         assert "Sign in" in joined(app)
         await sign_in(app, pilot, "olga", PASSWORD)
@@ -190,7 +191,7 @@ async def test_the_account_language_applies_at_sign_in_and_ends_at_log_out(db, m
 
 async def test_the_palette_switches_and_remembers_the_language(db, make_user):
     make_user("closer", "olga")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await sign_in(app, pilot, "olga", PASSWORD)
         assert "Refresh" in joined(app)
@@ -220,7 +221,7 @@ async def test_the_next_sign_in_uses_the_saved_language(db, make_user):
     actor = make_user("closer", "olga")
     users.set_language(db, actor, "ru")
     i18n.set_language("en")
-    app = KbaseApp(db.url)
+    app = app_on(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await sign_in(app, pilot, "olga", PASSWORD)
         assert "Воронка" in joined(app)

@@ -216,6 +216,20 @@ def test_events_by_client_and_user(db, make_user):
         audit.find_companies(db, caller, "елка")
 
 
+def test_event_details_reach_the_reader_as_text(db, make_user):
+    """Every detail value is text, so the app can decode an entry (values that are not text as JSON)."""
+    from kbase_tui.protocol import audit as api, wire
+
+    admin = make_user("admin", "it")
+    with db.write() as session:
+        audit.record(session, admin, "export", rows=3, format="csv", filter={"stage": "pipeline"}, done=True,
+                     note="«Ёлка»")
+    entry = audit.events(db, admin, action="export")[0]
+    assert entry.detail == {"rows": "3", "format": "csv", "filter": '{"stage": "pipeline"}', "done": "true",
+                            "note": "«Ёлка»"}
+    assert wire.decode_result(api.events, wire.encode_result([entry])) == [entry]
+
+
 def test_keystore_key_file_is_private(db):
     _record_some(db, 1)
     with db.read() as session:

@@ -164,3 +164,9 @@ def test_logins_and_administration_are_audited(db, make_user):
     actions = [a for a, _ in events]
     assert "login" in actions and "login_failed" in actions and "user_disabled" in actions
     assert any(actor.startswith("local:") for a, actor in events if a == "user_disabled")
+
+
+def test_the_roles_offered_are_the_roles_of_the_model():
+    from kbase_tui.models import Role
+
+    assert sorted(users.ROLES) == sorted(role.value for role in Role)

@@ -6,11 +6,9 @@ import pytest
 
 from kbase_tui.models import Company
 from kbase_tui.services import audit, clients, users
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from .helpers import settle, sign_in
 
 
@@ -157,3 +155,46 @@ async def test_audit_screen_pages_and_picks_among_several_matches(db, make_user)
         await pilot.press("down", "enter")
         await settle(app, pilot)
         assert screen.company_name == "Ромашка Юг" and table.row_count == 0
+
+
+async def test_disabling_a_signed_in_caller_signs_them_out_at_once_and_frees_their_lead(db, make_user):
+    """Two terminals on one server: the admin disables a caller who is working; within two
+    seconds the caller's screen is back at sign-in saying why, and their lead is back in the queue."""
+    import time
+
+    from kbase_tui.ui.admin.users import UsersScreen
+    from kbase_tui.ui.login.screen import LoginScreen
+    from kbase_tui.ui.queue.screen import CallerQueue
+
+    from ..services.queue_setup import add_company, company
+
+    make_user("admin", "it")
+    anna = make_user("caller", "anna", full_name="Анна Кузнецова")
+    company_id = add_company(db, "ООО «Ёлка»")
+    caller_app = app_on(db)
+    admin_app = app_on(db)
+    async with caller_app.run_test(size=(120, 36)) as caller:
+        await sign_in(caller_app, caller, "anna", PASSWORD)
+        assert isinstance(caller_app.screen, CallerQueue)
+        assert company(db, company_id).held_by_id == anna.id
+        async with admin_app.run_test(size=(120, 36)) as admin:
+            await sign_in(admin_app, admin, "it", PASSWORD)
+            assert isinstance(admin_app.screen, UsersScreen)
+            table = admin_app.screen.query_one("#users-table")
+            row = [table.get_row_at(i)[0].plain for i in range(table.row_count)].index("anna")
+            table.move_cursor(row=row)
+            await admin.press("d")
+            await settle(admin_app, admin)
+            await admin.press("y")
+            await settle(admin_app, admin)
+            assert "disabled" in table.get_row_at(table.cursor_row)[3].plain
+            disabled_at = time.monotonic()
+            while not isinstance(caller_app.screen, LoginScreen) and time.monotonic() - disabled_at < 2:
+                await caller.pause(0.05)
+            assert isinstance(caller_app.screen, LoginScreen), "still working 2 s after being disabled"
+            assert caller_app.actor is None
+            assert "account was disabled" in str(caller_app.screen.query_one("#login-error").render())
+            # The server released the lead as it ended the session.
+            while company(db, company_id).held_by_id is not None and time.monotonic() - disabled_at < 2:
+                await caller.pause(0.05)
+            assert company(db, company_id).held_by_id is None and company(db, company_id).in_queue

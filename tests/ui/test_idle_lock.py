@@ -1,20 +1,19 @@
 """The idle lock: after the idle time the app hides the lead behind a password prompt; the held
-lead stays held (not renewed) while locked; the right password brings the user back."""
+lead stays held (not renewed) while locked; the right password, checked by the server, brings the
+user back.  A server restart shows the same lock screen, and the password signs in anew."""
 
 from __future__ import annotations
 
+import asyncio
 from time import monotonic
 
-from sqlalchemy import select
-
 from kbase_tui.models import Company
-from kbase_tui.services import reference
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
+from kbase_tui.services import audit, reference, users
 from kbase_tui.ui.lock_screen import LockScreen, check_idle
+from kbase_tui.ui.queue.screen import CallerQueue
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on, restart_server, server_for
 from ..services.queue_setup import add_company
 from .helpers import settle, sign_in
 
@@ -24,8 +23,6 @@ def _screen_text(app) -> str:
 
 
 async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
-    from kbase_tui.ui.queue.screen import CallerQueue
-
     anna = make_user("caller", "anna")
     company_id = add_company(db, "ООО «Секретный клиент»")
     with db.write() as session:
@@ -35,7 +32,8 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         await sign_in(app, pilot, "anna", PASSWORD)
         queue_screen = app.screen
         assert isinstance(queue_screen, CallerQueue)
-        assert app.idle_lock_seconds == 600
+        # The limit came with the sign-in, from the server's settings.
+        assert app.signed.idle_lock_minutes == 10 and app.idle_lock_seconds == 600
         assert "Секретный клиент" in _screen_text(app)
 
         check_idle(app)  # 0 s idle: nothing happens
@@ -59,6 +57,8 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
         assert "Wrong user name or password" in _screen_text(app)
+        # The server checked it, and counts it as a failed sign-in.
+        assert [e.action for e in audit.events(db, users.local_actor(), user="anna", limit=1)] == ["login_failed"]
         await pilot.press(*list(PASSWORD), "enter")
         await settle(app, pilot)
         assert app.screen is queue_screen and not app.idle_locked
@@ -67,12 +67,13 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
 
 
 async def test_key_presses_keep_the_app_open_and_zero_turns_the_lock_off(db, make_user):
-    make_user("supervisor", "boss")
+    make_user("admin", "boss")
     with db.write() as session:
         reference.set_setting(session, "security.idle_lock_minutes", 0)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
+        assert app.signed.idle_lock_minutes == 0 and app.idle_lock_seconds == 0
         app.last_key_at = monotonic() - 10_000
         check_idle(app)
         assert not isinstance(app.screen, LockScreen)  # turned off
@@ -85,9 +86,7 @@ async def test_key_presses_keep_the_app_open_and_zero_turns_the_lock_off(db, mak
 
 
 async def test_log_out_from_the_lock_screen(db, make_user):
-    from kbase_tui.services import audit, users
-
-    make_user("supervisor", "boss")
+    make_user("admin", "boss")
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
@@ -100,3 +99,42 @@ async def test_log_out_from_the_lock_screen(db, make_user):
         assert app.actor is None and not app.idle_locked
         assert app.screen.__class__.__name__ == "LoginScreen"
     assert audit.events(db, users.local_actor(), limit=1)[0].action == "logout"
+
+
+async def test_a_server_restart_asks_for_the_password_and_carries_on_in_the_same_screen(db, make_user):
+    """The server forgets its sessions when it restarts: the app notices, hides the screen behind the
+    lock screen, and the right password signs in anew and brings back the very same screen and lead."""
+    anna = make_user("caller", "anna")
+    company_id = add_company(db, "ООО «Секретный клиент»")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "anna", PASSWORD)
+        queue_screen = app.screen
+        assert isinstance(queue_screen, CallerQueue)
+        old_token = app.client.token
+
+        await asyncio.to_thread(restart_server, db)
+        started = monotonic()
+        while not isinstance(app.screen, LockScreen) and monotonic() - started < 10:
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, LockScreen), "the app did not notice the restart"
+        assert "Секретный клиент" not in _screen_text(app)
+        assert "sign in again" in _screen_text(app)
+        assert app.idle_locked and app.actor is not None
+
+        await pilot.press(*list("wrong-password"), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*list(PASSWORD), "enter")
+        await settle(app, pilot)
+        assert app.screen is queue_screen and not app.idle_locked
+        assert app.actor.username == "anna" and app.client.token not in ("", old_token)
+        assert "Секретный клиент" in _screen_text(app)
+        with db.read() as session:
+            assert session.get(Company, company_id).held_by_id == anna.id  # a restart releases nothing
+        # The new session hears the server's events again.
+        sessions = server_for(db).state.sessions
+        started = monotonic()
+        while not any(s.attached for s in sessions.of_user(anna.id)) and monotonic() - started < 5:
+            await pilot.pause(0.05)
+        assert [s.attached for s in sessions.of_user(anna.id)] == [True]

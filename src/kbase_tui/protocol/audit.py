@@ -1,5 +1,99 @@
-"""audit: data and operations (being moved here from kbase_tui.services.audit)."""
+"""The audit log as the supervisor's and administrator's screens read it: who had access to a client, and when.
+
+The events are read a page at a time, newest first; a company is found by part of its name or
+its INN (its name only: the audit never shows commercial data).
+"""
 
 from __future__ import annotations
 
-from .operations import operation  # noqa: F401
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from kbase_tui.i18n import _
+
+from .operations import operation
+from .types import Code, Id, Name, Search
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    actor_name: str
+    actor_role: str
+    action: str
+    entity: str
+    entity_id: int | None
+    company_id: int | None
+    company_name: str
+    # Each detail as text (values that are not text as JSON): for reading, never for acting on.
+    detail: dict[str, str] = field(default_factory=dict)
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class CompanyMatch:
+    id: int
+    name: str
+    city: str
+    inn: str | None
+
+
+# Per user who touched a company: (user name, full name, events, first, last).
+AccessRow = tuple[str, str, int, datetime, datetime]
+
+
+def action_label(action: str) -> str:
+    """A reader's name for an audit action code (the code itself when unknown)."""
+    labels = {
+        "login": _("signed in"), "login_failed": _("sign-in failed"), "login_refused": _("sign-in refused"),
+        "logout": _("signed out"), "session_locked": _("screen locked (idle)"),
+        "session_unlocked": _("screen unlocked"), "unlock_failed": _("unlock failed"),
+        "card_opened": _("opened the card"), "lead_claimed": _("took the lead"),
+        "lead_released": _("released the lead"), "call_outcome": _("call result"),
+        "handed_over_to_closer": _("handed over to a closer"),
+        "handed_over_to_account": _("handed over to an account manager"),
+        "history_added": _("wrote to the history"), "contact_added": _("added a contact"),
+        "contact_changed": _("changed a contact"), "deal_stage_changed": _("moved the deal"),
+        "deal_changed": _("changed the deal"), "deal_commented": _("commented the deal"), "deal_won": _("won the deal"),
+        "deal_lost": _("lost the deal"), "deal_reassigned": _("reassigned the deal"),
+        "deal_returned": _("returned the deal"),
+        "order_recorded": _("recorded an order"), "follow_up_recorded": _("recorded a follow-up"),
+        "requirements_changed": _("changed the requirements"), "potential_changed": _("changed the potential"),
+        "quality_checked": _("checked quality"), "account_lost": _("marked lost"),
+        "account_reassigned": _("reassigned the account"), "accounts_classified": _("classified accounts"),
+        "refusal_decided": _("decided on a refusal"), "portfolio_transferred": _("transferred a portfolio"),
+        "import_batch": _("imported a batch"), "import_finished": _("import finished"), "export": _("exported"),
+        "user_created": _("created a user"), "user_disabled": _("disabled a user"), "user_enabled": _("enabled a user"),
+        "password_reset": _("reset a password"), "password_changed": _("changed their password"),
+        "user_role_changed": _("changed a role"), "language_changed": _("changed the language"),
+        "alarm_raised": _("alarm raised"), "alarm_dismissed": _("alarm dismissed"),
+        "user_locked_by_alarm": _("locked a user after an alarm"),
+        "backup_made": _("made a backup"), "restored": _("restored a backup"),
+    }
+    return labels.get(action, action)
+
+
+# --- operations ------------------------------------------------------------------------
+
+@operation("audit.events")
+def events(
+    *, user: Name | None = None, company_id: Id | None = None, since: datetime | None = None,
+    until: datetime | None = None, action: Code | None = None, before_id: Id | None = None,
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100,
+) -> list[AuditEntry]:
+    """Events newest first, a page at a time (`before_id` = the last id of the previous page)."""
+
+
+@operation("audit.find_companies")
+def find_companies(text: Search, *, limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20) -> list[CompanyMatch]:
+    """Companies whose name contains every word of *text*, or whose INN is *text*: id, name, city and INN."""
+
+
+@operation("audit.access_summary")
+def access_summary(company_id: Id) -> list[AccessRow]:
+    """Who touched one company: per user the number of events, the first and the last, most recent first."""

@@ -7,6 +7,7 @@ and a screen cannot change the database by mutating them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -35,4 +36,4 @@ class UserInfo:
     must_change_password: bool
     locked: bool
     language: str | None
-    last_login_at: object | None
+    last_login_at: datetime | None

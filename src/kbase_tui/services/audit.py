@@ -18,7 +18,7 @@ import json
 import os
 import secrets
 from types import SimpleNamespace
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import func, or_, select
@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, AuditHead, Company, User, utcnow
+# The data this module hands out, and the words for its action codes, live in the protocol.
+from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label  # noqa: F401
 
 from . import keystore
 from .db import Database, LeanTx
@@ -300,30 +302,6 @@ def _verify(session: Session) -> VerifyResult:
 
 # --- reading the trail ----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str
-    actor_name: str
-    actor_role: str
-    action: str
-    entity: str
-    entity_id: int | None
-    company_id: int | None
-    company_name: str
-    detail: dict = field(default_factory=dict)
-    client_address: str = ""
-
-
-@dataclass(frozen=True)
-class CompanyMatch:
-    id: int
-    name: str
-    city: str
-    inn: str | None
-
-
 # Actions that only touch users, settings and such carry no client data.
 VIEW_ACTIONS = frozenset({"card_opened", "lead_claimed"})
 
@@ -333,6 +311,11 @@ def _require_audit(session: Session, actor: Actor) -> None:
     require(actor, Capability.VIEW_AUDIT)
 
 
+def _detail_text(value: object) -> str:
+    # Details are for reading: text as it is, anything else as the JSON it was stored as.
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: str | None) -> AuditEntry:
     try:
         detail = json.loads(event.detail) if event.detail else {}
@@ -340,6 +323,7 @@ def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: 
             detail = {"value": detail}
     except ValueError:
         detail = {"raw": event.detail}
+    detail = {str(key): _detail_text(value) for key, value in detail.items()}
     return AuditEntry(
         id=event.id, at=event.at, actor=event.actor, actor_name=full_name or "", actor_role=role or "",
         action=event.action, entity=event.entity, entity_id=event.entity_id, company_id=event.company_id,
@@ -406,7 +390,7 @@ def find_companies(db: Database, actor: Actor, text: str, *, limit: int = 20) ->
         return [CompanyMatch(id=i, name=n, city=c or "", inn=inn) for i, n, c, inn in session.execute(query).all()]
 
 
-def access_summary(db: Database, actor: Actor, company_id: int) -> list[tuple[str, str, int, datetime, datetime]]:
+def access_summary(db: Database, actor: Actor, company_id: int) -> list[AccessRow]:
     """Per user: (user name, full name, events, first, last) for one company, most recent first."""
     with db.read() as session:
         _require_audit(session, actor)
@@ -434,32 +418,3 @@ def since(days: int) -> datetime:
     from datetime import timedelta
 
     return utcnow() - timedelta(days=days)
-
-
-def action_label(action: str) -> str:
-    """A reader's name for an audit action code (the code itself when unknown)."""
-    labels = {
-        "login": _("signed in"), "login_failed": _("sign-in failed"), "login_refused": _("sign-in refused"),
-        "logout": _("signed out"), "session_locked": _("screen locked (idle)"),
-        "session_unlocked": _("screen unlocked"), "unlock_failed": _("unlock failed"),
-        "card_opened": _("opened the card"), "lead_claimed": _("took the lead"),
-        "lead_released": _("released the lead"), "call_outcome": _("call result"),
-        "handed_over_to_closer": _("handed over to a closer"), "handed_over_to_account": _("handed over to an account manager"),
-        "history_added": _("wrote to the history"), "contact_added": _("added a contact"),
-        "contact_changed": _("changed a contact"), "deal_stage_changed": _("moved the deal"),
-        "deal_changed": _("changed the deal"), "deal_commented": _("commented the deal"), "deal_won": _("won the deal"),
-        "deal_lost": _("lost the deal"), "deal_reassigned": _("reassigned the deal"), "deal_returned": _("returned the deal"),
-        "order_recorded": _("recorded an order"), "follow_up_recorded": _("recorded a follow-up"),
-        "requirements_changed": _("changed the requirements"), "potential_changed": _("changed the potential"),
-        "quality_checked": _("checked quality"), "account_lost": _("marked lost"),
-        "account_reassigned": _("reassigned the account"), "accounts_classified": _("classified accounts"),
-        "refusal_decided": _("decided on a refusal"), "portfolio_transferred": _("transferred a portfolio"),
-        "import_batch": _("imported a batch"), "import_finished": _("import finished"), "export": _("exported"),
-        "user_created": _("created a user"), "user_disabled": _("disabled a user"), "user_enabled": _("enabled a user"),
-        "password_reset": _("reset a password"), "password_changed": _("changed their password"),
-        "user_role_changed": _("changed a role"), "language_changed": _("changed the language"),
-        "alarm_raised": _("alarm raised"), "alarm_dismissed": _("alarm dismissed"),
-        "user_locked_by_alarm": _("locked a user after an alarm"),
-        "backup_made": _("made a backup"), "restored": _("restored a backup"),
-    }
-    return labels.get(action, action)

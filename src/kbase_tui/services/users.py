@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Role, User, utcnow
+from kbase_tui.protocol.users import ROLES
 
 from . import audit, passwords, signin
 from .db import Database
@@ -19,7 +20,6 @@ from .policy import Capability, require, require_active_user
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-ROLES = tuple(role.value for role in Role)
 
 
 def _actor_of(user: User, client_address: str = "") -> Actor:
@@ -143,14 +143,14 @@ def _validate_new_user(username: str, role: str) -> str:
 def create_user(
     db: Database, actor: Actor, username: str, role: str, password: str, *,
     full_name: str = "", must_change_password: bool = True, language: str | None = None,
-    check_rules: bool = True,
 ) -> UserInfo:
+    """A new user (administrators); the password rules always apply here."""
     with db.write() as session:
         require_active_user(session, actor)
         require(actor, Capability.MANAGE_USERS)
         user = add_user(
             session, actor, username, role, password, full_name=full_name,
-            must_change_password=must_change_password, language=language, check_rules=check_rules,
+            must_change_password=must_change_password, language=language,
         )
         return _info(user)
 

@@ -1,6 +1,10 @@
-"""The audit operations."""
+"""Reading the audit log."""
 
-from kbase_tui.protocol import audit as api  # noqa: F401
-from kbase_tui.services import audit  # noqa: F401
+from kbase_tui.protocol import audit as api
+from kbase_tui.services import audit
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.events, audit.events)
+service(api.find_companies, audit.find_companies)
+service(api.access_summary, audit.access_summary)

@@ -1,6 +1,12 @@
-"""The users operations."""
+"""The administrator's user accounts."""
 
-from kbase_tui.protocol import users as api  # noqa: F401
-from kbase_tui.services import users  # noqa: F401
+from kbase_tui.protocol import users as api
+from kbase_tui.services import users
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.list_users, users.list_users)
+service(api.create_user, users.create_user)
+service(api.disable_user, users.disable_user)
+service(api.enable_user, users.enable_user)
+service(api.reset_password, users.reset_password)

@@ -12,10 +12,9 @@ from textual.widgets import Input, Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol.users import ROLES
 
 from ..base import KbaseModal
-
-ROLES = ("caller", "closer", "account", "supervisor", "admin")
 
 
 class AdminModal(KbaseModal):

@@ -12,15 +12,17 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol import users
+from kbase_tui.protocol.dto import UserInfo
 
 from ..base import KbaseScreen
-from ..widgets.formats import show_datetime
 from ..widgets.confirm import ConfirmDialog
-from .dialogs import AddUserDialog, NewUser, PasswordDialog
 from ..widgets.footer import KeyFooter
+from ..widgets.formats import show_datetime
+from .dialogs import AddUserDialog, NewUser, PasswordDialog
 
 
-def state_text(info) -> Text:
+def state_text(info: UserInfo) -> Text:
     if info.disabled:
         return Text(_("disabled"), style="bold red")
     if info.locked:
@@ -50,7 +52,7 @@ class UsersScreen(KbaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.infos: list = []
+        self.infos: list[UserInfo] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,12 +70,10 @@ class UsersScreen(KbaseScreen):
         self.action_reload()
 
     def action_reload(self, select: str | None = None) -> None:
-        from kbase_tui.services import users
+        self.call(users.list_users, done=lambda infos: self._show(infos, select), group="users-load",
+                  exclusive=True)
 
-        self.call_service(users.list_users, self.actor, done=lambda infos: self._show(infos, select),
-                          group="users-load", exclusive=True)
-
-    def _show(self, infos, select: str | None = None) -> None:
+    def _show(self, infos: list[UserInfo], select: str | None = None) -> None:
         table = self.query_one(DataTable)
         current = select or (self._current().username if self._current() else None)
         table.clear()
@@ -89,7 +89,7 @@ class UsersScreen(KbaseScreen):
         self.query_one("#users-status", Static).update(
             Text(_("{n} users, {active} active").format(n=len(self.infos), active=active)))
 
-    def _current(self):
+    def _current(self) -> UserInfo | None:
         table = self.query_one(DataTable)
         if not self.infos or table.cursor_row is None or table.cursor_row >= len(self.infos):
             return None
@@ -102,9 +102,8 @@ class UsersScreen(KbaseScreen):
     def _add(self, new: NewUser | None) -> None:
         if new is None:
             return
-        from kbase_tui.services import users
 
-        def done(info) -> None:
+        def done(info: UserInfo) -> None:
             self.notify(_("User {name} created; they set their own password at the first sign-in.").format(
                 name=info.username))
             self.action_reload(select=info.username)
@@ -113,15 +112,13 @@ class UsersScreen(KbaseScreen):
             self.notify(str(error), severity="error", timeout=8)
             self.app.push_screen(AddUserDialog(), self._add)
 
-        self.call_service(users.create_user, self.actor, new.username, new.role, new.password,
-                          full_name=new.full_name, must_change_password=True, done=done, failed=failed)
+        self.call(users.create_user, new.username, new.role, new.password, full_name=new.full_name,
+                  must_change_password=True, done=done, failed=failed)
 
     def action_toggle(self) -> None:
         info = self._current()
         if info is None:
             return
-        from kbase_tui.services import users
-
         if info.disabled or info.locked:
             question = _("Enable {name} ({full})?").format(name=info.username, full=info.full_name)
             function, message = users.enable_user, _("{name} can sign in again.")
@@ -130,11 +127,13 @@ class UsersScreen(KbaseScreen):
                 name=info.username, full=info.full_name)
             function, message = users.disable_user, _("{name} is disabled.")
 
+        def done(_info: UserInfo) -> None:
+            self.notify(message.format(name=info.username))
+            self.action_reload(select=info.username)
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self.call_service(function, self.actor, info.username,
-                                  done=lambda _i: (self.notify(message.format(name=info.username)),
-                                                   self.action_reload(select=info.username)))
+                self.call(function, info.username, done=done)
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
@@ -142,16 +141,15 @@ class UsersScreen(KbaseScreen):
         info = self._current()
         if info is None:
             return
-        from kbase_tui.services import users
+
+        def done(_info: UserInfo) -> None:
+            self.notify(_("New password set for {name}; it must be changed at the next sign-in.").format(
+                name=info.username))
+            self.action_reload(select=info.username)
 
         def chosen(password: str | None) -> None:
             if password:
-                self.call_service(
-                    users.reset_password, self.actor, info.username, password,
-                    done=lambda _i: (self.notify(_("New password set for {name}; it must be changed at the next "
-                                                   "sign-in.").format(name=info.username)),
-                                     self.action_reload(select=info.username)),
-                )
+                self.call(users.reset_password, info.username, password, done=done)
 
         self.app.push_screen(PasswordDialog(info.username), chosen)
 

@@ -17,15 +17,17 @@ from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import audit
+from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label
 
 from ..base import KbaseScreen
-from ..widgets.formats import show_datetime
 from ..widgets.footer import KeyFooter
+from ..widgets.formats import show_datetime
 
 PAGE = 100
 
 
-def _details(detail: dict) -> str:
+def _details(detail: dict[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in sorted(detail.items()))
 
 
@@ -56,8 +58,8 @@ class AuditScreen(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="audit-filters"):
-            yield Input(placeholder=_("Client: part of the name or INN, Enter"), id="audit-client")
-            yield Input(placeholder=_("User name (optional)"), id="audit-user")
+            yield Input(placeholder=_("Client: part of the name or INN, Enter"), id="audit-client", max_length=200)
+            yield Input(placeholder=_("User name (optional)"), id="audit-user", max_length=64)
         yield OptionList(id="audit-matches")
         yield Static("", id="audit-summary")
         table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
@@ -89,12 +91,9 @@ class AuditScreen(KbaseScreen):
         if not text:
             self._choose(None, "")
             return
-        from kbase_tui.services import audit
+        self.call(audit.find_companies, text, done=self._matches, group="audit-find", exclusive=True)
 
-        self.call_service(audit.find_companies, self.actor, text, done=self._matches, group="audit-find",
-                          exclusive=True)
-
-    def _matches(self, matches) -> None:
+    def _matches(self, matches: list[CompanyMatch]) -> None:
         options = self.query_one("#audit-matches", OptionList)
         options.clear_options()
         if not matches:
@@ -135,21 +134,19 @@ class AuditScreen(KbaseScreen):
         self._load()
 
     def _load(self) -> None:
-        from kbase_tui.services import audit
-
         before_id = self.pages[-1]
-        self.call_service(
-            audit.events, self.actor, user=self.user or None, company_id=self.company_id, before_id=before_id,
+        self.call(
+            audit.events, user=self.user or None, company_id=self.company_id, before_id=before_id,
             limit=PAGE, done=self._show, group="audit-load", exclusive=True,
         )
         summary = self.query_one("#audit-summary", Static)
         if self.company_id is not None:
-            self.call_service(audit.access_summary, self.actor, self.company_id, done=self._summary,
-                              group="audit-summary", exclusive=True)
+            self.call(audit.access_summary, self.company_id, done=self._summary, group="audit-summary",
+                      exclusive=True)
         else:
             summary.update("")
 
-    def _summary(self, rows) -> None:
+    def _summary(self, rows: list[AccessRow]) -> None:
         text = Text()
         text.append(_("Had access to this client:"), style="bold")
         text.append(" ")
@@ -166,9 +163,7 @@ class AuditScreen(KbaseScreen):
                 n=count, first=show_datetime(first), last=show_datetime(last)), style="dim")
         self.query_one("#audit-summary", Static).update(text)
 
-    def _show(self, rows) -> None:
-        from kbase_tui.services.audit import action_label
-
+    def _show(self, rows: list[AuditEntry]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for row in rows:
