@@ -49,15 +49,18 @@ async def test_wrong_password_shows_the_error_and_stays(db, make_user):
         assert app.actor is None
 
 
-async def test_sixth_attempt_is_refused_while_locked(db, make_user):
+async def test_after_five_wrong_passwords_this_terminal_waits_with_the_same_answer(db, make_user):
     make_user("caller", "anna")
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(5):
             await sign_in(app, pilot, "anna", "Wrong-Password-1")
+        wrong = _error_text(app)
         await sign_in(app, pilot, "anna", PASSWORD)
         assert isinstance(app.screen, LoginScreen)
-        assert "locked" in _error_text(app)
+        # The right password learns nothing either: the answer is the one a wrong password gets,
+        # and it says that the terminal waits.
+        assert _error_text(app) == wrong and "15 minutes" in wrong
 
 
 async def test_disabled_user_cannot_log_in(db, make_user):

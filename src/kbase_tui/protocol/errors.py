@@ -54,8 +54,8 @@ class ValidationFailed(KbaseError):
 
 class LoginFailed(KbaseError):
     def default_message(self) -> str:
-        # One message for unknown user, wrong password and a lock: nothing to learn by guessing.
-        return _("Wrong user name or password.")
+        # One message for unknown user, wrong password and a locked terminal: nothing to learn by guessing.
+        return _("Wrong user name or password. After 5 wrong tries this terminal waits 15 minutes.")
 
 
 class AccountLocked(KbaseError):
