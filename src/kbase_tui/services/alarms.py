@@ -21,7 +21,6 @@ inside their transaction, after the access check and before the action.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, RateCounter, Role, SecurityAlarm, User, utcnow
+from kbase_tui.protocol.alarms import AlarmInfo
 
 from . import audit, reference
 from .db import Database, LeanTx
@@ -185,23 +185,6 @@ _FORGET_COUNT = RateCounter.__table__.delete().where(
 
 
 # --- the supervisor's side -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AlarmInfo:
-    id: int
-    user_id: int
-    username: str
-    full_name: str
-    role: str
-    user_disabled: bool
-    kind: str
-    raised_at: datetime
-    last_at: datetime
-    observed: int
-    limit: int
-    excess: int
-    throttle_until: datetime | None
-
 
 def _require_supervisor(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
