@@ -98,7 +98,8 @@ class ServiceCalls:
                     done(result)
                 return
 
-        return self.run_worker(work(), group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        # The coroutine function, not a coroutine: a call superseded before it starts leaves none un-awaited.
+        return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
 
     def _service_failed(self, error: KbaseError, failed: Callable[[KbaseError], None] | None) -> None:
         if failed is not None:

@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol import alarms
+from kbase_tui.protocol.alarms import AlarmInfo
 
 from ..base import KbaseScreen, ServiceCalls
 from ..widgets.formats import show_datetime
@@ -41,7 +43,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.alarms: list = []
+        self.alarms: list[AlarmInfo] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarms-panel-title")
@@ -56,11 +58,11 @@ class AlarmsPanel(ServiceCalls, Vertical):
         self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
 
     def refresh_alarms(self) -> None:
-        from kbase_tui.services import alarms
+        self.call(alarms.open_alarms, done=self._show, group="alarms", exclusive=True)
 
-        self.call_service(alarms.open_alarms, self.actor, done=self._show, group="alarms", exclusive=True)
-
-    def _show(self, rows) -> None:
+    def _show(self, rows: list[AlarmInfo]) -> None:
+        # Refreshed while the supervisor looks at it: the cursor stays on the same alarm.
+        current = self._current()
         self.alarms = list(rows)
         table = self.query_one(DataTable)
         table.clear()
@@ -72,6 +74,10 @@ class AlarmsPanel(ServiceCalls, Vertical):
                           Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
                           Text(show_datetime(alarm.raised_at)), Text(show_datetime(alarm.last_at)), key=str(alarm.id))
         table.display = bool(self.alarms)  # no empty header row taking a line on the desk
+        if current is not None:
+            row = next((n for n, alarm in enumerate(self.alarms) if alarm.id == current.id), None)
+            if row is not None:
+                table.move_cursor(row=row)
         title = Text()
         if self.alarms:
             title.append(_("Security alarms: {n}").format(n=len(self.alarms)), style="bold red")
@@ -80,22 +86,18 @@ class AlarmsPanel(ServiceCalls, Vertical):
             title.append(_("No security alarms."), style="dim")
         self.query_one("#alarms-panel-title", Static).update(title)
 
-    def _current(self):
+    def _current(self) -> AlarmInfo | None:
         table = self.query_one(DataTable)
         if not self.alarms or table.cursor_row is None or table.cursor_row >= len(self.alarms):
             return None
         return self.alarms[table.cursor_row]
 
     def action_dismiss_alarm(self) -> None:
-        from kbase_tui.services import alarms
-
         alarm = self._current()
         if alarm is not None:
-            self.call_service(alarms.dismiss, self.actor, alarm.id, done=lambda _r: self.refresh_alarms())
+            self.call(alarms.dismiss, alarm.id, done=lambda _r: self.refresh_alarms())
 
     def action_lock_user(self) -> None:
-        from kbase_tui.services import alarms
-
         from ..widgets.confirm import ConfirmDialog
 
         alarm = self._current()
@@ -104,8 +106,9 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.call_service(alarms.lock_user, self.actor, alarm.id, done=lambda _r: (
-                    self.app.notify(_("{name} is locked.").format(name=alarm.username)), self.refresh_alarms()))
+                self.call(alarms.lock_user, alarm.id, done=lambda _r: (
+                    self.app.notify(_("{name} is locked.").format(name=alarm.username), markup=False),
+                    self.refresh_alarms()))
 
         self.app.push_screen(ConfirmDialog(_("Lock {name}? They lose access at once; the administrator can enable "
                                            "them again.").format(name=alarm.full_name or alarm.username)), answered)
