@@ -18,7 +18,7 @@ from kbase_tui.i18n import _
 from kbase_tui.models import Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Role, User, utcnow
 from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
-from . import audit
+from . import audit, notify
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
@@ -158,6 +158,10 @@ def transfer_portfolio(
             special_offers=counts.special_offers, tasks=counts.tasks, held_leads=counts.held_leads,
             receivers={str(r.id): received[r.id] for r in receivers}, disabled=disable,
         )
+        # The colleagues who received companies: their boards and lists ask again.
+        heirs = tuple(r.id for r in receivers if received[r.id])
+        if heirs:
+            notify.after_commit(session, notify.Notice(kind="handover", user_ids=heirs))
         return TransferResult(
             counts=counts, receivers=tuple((r.id, _name(r), received[r.id]) for r in receivers),
         )

@@ -1,8 +1,10 @@
 """Security alarms on the supervisor's screen: who reads the base faster than a person works.
 
-`AlarmsPanel` is a widget any supervisor screen can mount (it refreshes itself every 30 s);
-`AlarmsScreen` shows it full screen.  x dismisses the alarm under the cursor (the user's wait
-ends), k locks the user (the account is disabled: their next action is refused).
+`AlarmsPanel` is a widget any supervisor screen can mount: it refreshes as soon as the server
+pushes an `alarm` event (the screen holding it passes its `ServerPush` on), and every 30 s in
+case a push was missed.  `AlarmsScreen` shows it full screen.  x dismisses the alarm under the
+cursor (the user's wait ends), k locks the user (the account is disabled: their next action is
+refused).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import alarms
 from kbase_tui.protocol.alarms import AlarmInfo
+from kbase_tui.protocol.session import ALARM
 
 from ..base import KbaseScreen, ServiceCalls
+from ..messages import ServerPush
 from ..widgets.formats import show_datetime
 from ..widgets.footer import KeyFooter
 
@@ -59,6 +63,11 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
     def refresh_alarms(self) -> None:
         self.call(alarms.open_alarms, done=self._show, group="alarms", exclusive=True)
+
+    def on_server_push(self, message: ServerPush) -> None:
+        """Passed on by the screen holding the panel: an alarm raised or changed shows at once."""
+        if message.event.type == ALARM:
+            self.refresh_alarms()
 
     def _show(self, rows: list[AlarmInfo]) -> None:
         # Refreshed while the supervisor looks at it: the cursor stays on the same alarm.
@@ -135,6 +144,9 @@ class AlarmsScreen(KbaseScreen):
 
     def action_reload(self) -> None:
         self.query_one(AlarmsPanel).refresh_alarms()
+
+    def on_server_push(self, message: ServerPush) -> None:
+        self.query_one(AlarmsPanel).on_server_push(message)
 
     def action_back(self) -> None:
         self.app.pop_screen()

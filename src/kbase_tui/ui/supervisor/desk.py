@@ -22,6 +22,7 @@ from kbase_tui.protocol.refusals import DeskSummary
 
 from ..audit.alarms import AlarmsPanel
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
@@ -101,6 +102,10 @@ class SupervisorDesk(KbaseScreen):
     def action_refresh(self) -> None:
         self.query_one(AlarmsPanel).refresh_alarms()
         self.call(refusals.desk_summary, done=self._show_summary, group="desk-summary", exclusive=True)
+
+    def on_server_push(self, message: ServerPush) -> None:
+        # An alarm raised or changed anywhere shows on the desk as it happens, without a key.
+        self.query_one(AlarmsPanel).on_server_push(message)
 
     def _show_summary(self, summary: DeskSummary) -> None:
         text = Text()
