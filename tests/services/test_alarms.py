@@ -178,3 +178,71 @@ def test_claims_in_the_last_minute_slide_over_two_windows(hits, prev_hits, secon
 def test_delay_doubles_up_to_fifteen_minutes():
     assert [alarms.delay_for(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
     assert alarms.delay_for(30) == timedelta(minutes=15)
+
+
+@pytest.fixture
+def heard():
+    """The notices sent while the test runs."""
+    from kbase_tui.services import notify
+
+    notices: list[notify.Notice] = []
+    notify.subscribe(notices.append)
+    yield notices
+    notify.unsubscribe(notices.append)
+
+
+def _alarm_notices(notices):
+    return [n for n in notices if n.kind == "alarm" and set(n.roles) == {"supervisor", "admin"}]
+
+
+def test_every_alarm_raised_or_changed_is_told_to_supervisors_and_admins(db, make_user, heard):
+    from .queue_setup import add_company
+
+    boss = make_user("supervisor", "boss")
+    anna = make_user("caller", "anna")
+    add_company(db, "ООО Ромашка")
+    _set(db, "security.leads_per_minute", 2)
+    _claim_burst(db, anna, 2)
+    assert heard == []  # within the limit: nothing to tell
+    _claim_burst(db, anna, 1)  # raised, on the claim's lean transaction
+    assert len(_alarm_notices(heard)) == 1
+    with pytest.raises(alarms.SlowDown):  # waiting: the alarm does not change
+        _claim_burst(db, anna, 1)
+    assert len(_alarm_notices(heard)) == 1
+    _expire_throttle(db)
+    _claim_burst(db, anna, 1)  # the wait doubled
+    assert len(_alarm_notices(heard)) == 2
+    [alarm] = alarms.open_alarms(db, boss)
+    alarms.dismiss(db, boss, alarm.id)
+    assert len(_alarm_notices(heard)) == 3
+    # Card views raise theirs inside an ORM transaction: told when it commits.
+    _set(db, "security.card_views_per_hour", {"caller": 100, "supervisor": 1})
+    thief = make_user("supervisor", "thief")
+    for company_id in _companies(db, 2):
+        clients.open_card(db, thief, company_id)
+    assert len(_alarm_notices(heard)) == 4
+    closer = make_user("closer", "petr")
+    _set(db, "security.card_views_per_hour", {"closer": 1})
+    from .pipeline_setup import company_of, hand_over
+
+    for name in ("ООО Первая", "ООО Вторая"):
+        clients.open_card(db, closer, company_of(db, hand_over(db, anna, closer, name)))
+    assert len(_alarm_notices(heard)) == 5
+    [locked] = [a for a in alarms.open_alarms(db, boss) if a.username == "petr"]
+    alarms.lock_user(db, boss, locked.id)
+    assert len(_alarm_notices(heard)) == 6
+
+
+def test_a_lean_transaction_sends_its_notices_after_the_commit_never_after_a_rollback(db, heard):
+    from kbase_tui.services import notify
+
+    notice = notify.Notice(kind="alarm", roles=("supervisor",))
+    with pytest.raises(RuntimeError):
+        with db.lean_write() as tx:
+            notify.after_commit(tx, notice)
+            raise RuntimeError("rolled back")
+    assert heard == []
+    with db.lean_write() as tx:
+        notify.after_commit(tx, notice)
+        assert heard == []  # not before the commit
+    assert heard == [notice]

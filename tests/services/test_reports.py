@@ -160,3 +160,23 @@ def test_report_command_prints_a_table(db, world, capsys):
     assert main(["report", "refusals", "--db", db.url, "--from", "2026-03-02", "--to", "08.03.2026"]) == 0
     out = capsys.readouterr().out
     assert "Has a supplier" in out and "66.7" in out and "Total: 3" in out
+
+
+def _kind(value):
+    return str if isinstance(value, str) else type(value)  # the labels are translated strings (i18n.Msg)
+
+
+def test_every_report_reaches_the_app_with_its_types(db, world):
+    """Amounts stay Decimal and days stay date once sent to the app and decoded there, charts included."""
+    from kbase_tui.protocol import reports as api
+    from kbase_tui.protocol import wire
+
+    targets.set_target(db, world["boss"], world["manager"].id, "revenue", "week", D0, 2000)
+    kinds = set()
+    for name, _title in api.report_titles():
+        report = reports.run(db, world["boss"], name, *WEEK)
+        back = wire.decode_result(api.run, wire.encode_result(report))
+        assert back == report, name
+        assert [[_kind(v) for v in row] for row in back.rows] == [[_kind(v) for v in row] for row in report.rows], name
+        kinds |= {_kind(v) for row in back.rows for v in row}
+    assert {Decimal, date, int, float, str} <= kinds

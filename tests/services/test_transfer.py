@@ -134,3 +134,25 @@ def test_no_other_role_may_transfer(db, make_user, role):
             call()
     with db.read() as s:
         assert not s.get(User, leaver.id).disabled
+
+
+def test_the_receivers_hear_of_their_new_clients_once_the_transfer_commits(db, make_user):
+    from kbase_tui.services import notify
+
+    boss = make_user("supervisor")
+    leaver = make_user("closer", "leaver")
+    first = make_user("closer", "first")
+    second = make_user("closer", "second")
+    make_user("closer", "idle")
+    _portfolio_of_closer(db, leaver.id, 2)
+    heard: list[notify.Notice] = []
+    notify.subscribe(heard.append)
+    try:
+        with pytest.raises(ValidationFailed):
+            transfer.transfer_portfolio(db, boss, leaver.id, boss.id)  # refused: nothing is sent
+        assert heard == []
+        transfer.transfer_portfolio(db, boss, leaver.id)  # spread over three: the third receives nothing
+    finally:
+        notify.unsubscribe(heard.append)
+    assert len(heard) == 1
+    assert heard[0].kind == "handover" and sorted(heard[0].user_ids) == sorted([first.id, second.id])

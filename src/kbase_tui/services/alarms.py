@@ -21,7 +21,6 @@ inside their transaction, after the access check and before the action.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
@@ -29,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, RateCounter, Role, SecurityAlarm, User, utcnow
+from kbase_tui.protocol.alarms import AlarmInfo
 
-from . import audit, reference
+from . import audit, notify, reference
 from .db import Database, LeanTx
 from .dto import Actor
 from .errors import AccessDenied, KbaseError, NotFound, SlowDown  # noqa: F401 (SlowDown: raised here, and imported from here by older callers)
@@ -41,6 +41,8 @@ LEAD_CLAIMS = "lead_claims"
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(minutes=15)
 LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
+# Every alarm raised or changed: the desks and alarm screens open at that moment ask again.
+ALARM_NOTICE = notify.Notice(kind="alarm", roles=(Role.SUPERVISOR.value, Role.ADMIN.value))
 
 
 def _card_limit(session: Session, role: str) -> int:
@@ -177,6 +179,7 @@ def _over_limit(tx: LeanTx, actor: Actor, kind: str, count: int, limit: int, now
     else:
         excess = tx.scalar(_RAISE_AGAIN_SQL, {**params, "id": alarm_id})
         tx.execute(_THROTTLE_UNTIL_SQL, {"id": alarm_id, "until": now + delay_for(excess)})
+    notify.after_commit(tx, ALARM_NOTICE)
 
 
 _FORGET_COUNT = RateCounter.__table__.delete().where(
@@ -185,23 +188,6 @@ _FORGET_COUNT = RateCounter.__table__.delete().where(
 
 
 # --- the supervisor's side -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AlarmInfo:
-    id: int
-    user_id: int
-    username: str
-    full_name: str
-    role: str
-    user_disabled: bool
-    kind: str
-    raised_at: datetime
-    last_at: datetime
-    observed: int
-    limit: int
-    excess: int
-    throttle_until: datetime | None
-
 
 def _require_supervisor(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
@@ -244,6 +230,7 @@ def dismiss(db: Database, actor: Actor, alarm_id: int) -> None:
         # Found harmless: count afresh from now (card views count from the dismissal on).
         session.connection().execute(_FORGET_COUNT, {"user_id": alarm.user_id, "kind": alarm.kind})
         audit.record(session, actor, "alarm_dismissed", "user", alarm.user_id, alarm_id=alarm.id, kind=alarm.kind)
+        notify.after_commit(session, ALARM_NOTICE)
 
 
 def lock_user(db: Database, actor: Actor, alarm_id: int) -> None:
@@ -261,3 +248,4 @@ def lock_user(db: Database, actor: Actor, alarm_id: int) -> None:
         alarm.resolution = "locked"
         audit.record(session, actor, "user_locked_by_alarm", "user", user.id, alarm_id=alarm.id, kind=alarm.kind,
                      username=user.username)
+        notify.after_commit(session, ALARM_NOTICE)

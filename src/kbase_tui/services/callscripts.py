@@ -15,13 +15,12 @@ supervisor edits them with `save_script` / `delete_script` (capability EDIT_SCRI
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _, current_language
 from kbase_tui.models import CallScript, User, utcnow
+from kbase_tui.protocol.callscripts import Script, ScriptForm, ScriptRow
 
 from . import audit
 from .db import Database
@@ -33,42 +32,6 @@ from .text import clean_input
 PURPOSES = ("cold", "follow_up")
 LANGUAGES = ("ru", "en")
 TEXT_MAX = 2000
-
-
-@dataclass(frozen=True)
-class Script:
-    """A script ready to read out: `{operator}` already replaced."""
-
-    template_phrase: str
-    key_question: str
-    channel: str = ""
-    industry: str = ""
-    language: str = ""
-
-
-@dataclass(frozen=True)
-class ScriptRow:
-    """One stored script, for the supervisor's editor."""
-
-    id: int
-    purpose: str
-    language: str
-    channel: str
-    industry: str
-    template_phrase: str
-    key_question: str
-    updated_by: str
-    updated_at: object
-
-
-@dataclass(frozen=True)
-class ScriptForm:
-    purpose: str
-    language: str
-    channel: str = ""
-    industry: str = ""
-    template_phrase: str = ""
-    key_question: str = ""
 
 
 def _specificity(row: CallScript, channel: str, industry: str) -> int | None:

@@ -31,6 +31,7 @@ from sqlalchemy import create_engine
 
 from kbase_tui import paths
 
+from . import notify
 from .errors import DatabaseBusy, StorageFull
 
 UTC_NAIVE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (UTC)
@@ -152,8 +153,9 @@ class Database:
                 with self._lean_connection() as connection:
                     if self.is_sqlite:
                         begin_immediate(connection)
+                    tx = LeanTx(connection, self.is_sqlite, self.name)
                     try:
-                        yield LeanTx(connection, self.is_sqlite, self.name)
+                        yield tx
                         connection.commit()
                     except BaseException:
                         # Also when COMMIT itself fails (a deferred constraint, a busy reader in
@@ -162,6 +164,7 @@ class Database:
                         if not self.is_sqlite or connection.in_transaction:
                             connection.rollback()
                         raise
+                    notify.lean_committed(tx)
             except dbapi.Error as error:
                 raise DBAPIError.instance(None, None, error, dbapi.Error) from error
 
@@ -265,6 +268,9 @@ class LeanTx:
         self.database_name = database_name
         self.cursor = connection.cursor()
         self._texts: dict[datetime, str] = {}  # a claim binds the same few times several times
+        # notify.after_commit: notices go with the ORM session this runs in, else they wait for the commit.
+        self.session: Session | None = None
+        self.notices: list = []
 
     def _text(self, value: datetime) -> str:
         text = self._texts.get(value)
@@ -276,8 +282,10 @@ class LeanTx:
     def in_session(cls, session: Session) -> "LeanTx":
         """Statements run on an ORM session's connection, inside its transaction (flush first)."""
         bind = session.get_bind()
-        return cls(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite",
-                   bind.url.render_as_string(hide_password=True))
+        tx = cls(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite",
+                 bind.url.render_as_string(hide_password=True))
+        tx.session = session
+        return tx
 
     def _sql(self, sql: str) -> str:
         if self.is_sqlite:

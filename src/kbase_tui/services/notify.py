@@ -1,20 +1,24 @@
 """Notices of what happened, for the people it concerns, sent once the transaction commits.
 
 A service that hands a client to someone (a hand-over, a reassignment, a transfer) or raises
-a security alarm says so with `notify.after_commit(session, Notice(...))`.  Nothing is sent if
-the transaction rolls back.  Whoever listens (the server, which pushes them to the open
-screens of those people) subscribes with `subscribe`; with no listener, as in the CLI, a
-notice is simply dropped: it is a hint to refresh, never the record itself.
+a security alarm says so with `notify.after_commit(session, Notice(...))`, on the lean path
+(db.LeanTx) too.  Nothing is sent if the transaction rolls back.  Whoever listens (the server,
+which pushes them to the open screens of those people) subscribes with `subscribe`; with no
+listener, as in the CLI, a notice is simply dropped: it is a hint to refresh, never the record
+itself.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from .db import LeanTx
 
 _KEY = "kbase_notices"
 
@@ -44,9 +48,24 @@ def unsubscribe(listener: Callable[[Notice], None]) -> None:
             _listeners.remove(listener)
 
 
-def after_commit(session: Session, notice: Notice) -> None:
-    """Send *notice* when *session*'s transaction commits (never if it rolls back)."""
-    session.info.setdefault(_KEY, []).append(notice)
+def after_commit(tx: "Session | LeanTx", notice: Notice) -> None:
+    """Send *notice* when *tx*'s transaction commits (never if it rolls back).
+
+    *tx* is an ORM session or a lean transaction (db.LeanTx): one opened on a session's
+    connection sends with that session, one of `Database.lean_write` once it commits.
+    """
+    session = tx if isinstance(tx, Session) else tx.session
+    if session is not None:
+        session.info.setdefault(_KEY, []).append(notice)
+    else:
+        tx.notices.append(notice)
+
+
+def lean_committed(tx: "LeanTx") -> None:
+    """Send what a lean transaction noted; `Database.lean_write` calls this after its commit."""
+    notices, tx.notices = tx.notices, []
+    if notices:
+        _publish(notices)
 
 
 def _publish(notices: list[Notice]) -> None:

@@ -19,7 +19,6 @@ opens as fast with 100,000 refusals as with ten.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -28,6 +27,10 @@ from sqlalchemy.orm import Session, aliased
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category, Company, Interaction, InteractionKind, Reason, Refusal, RefusalDecision, Role, Stage, User, utcnow,
+)
+from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
+    PAGE_SIZE, CallerChoice, DecisionResult, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
+    current_week,
 )
 
 from . import audit
@@ -39,19 +42,11 @@ from .text import clean_input
 
 SPECIAL_OFFER_RANK = 10  # ordinary leads carry queue_rank = priority (100 by default)
 OVERDUE_DAYS = 7
-PAGE_SIZE = 200
 DECISIONS = (RefusalDecision.SPECIAL_OFFER, RefusalDecision.SHELVE, RefusalDecision.DO_NOT_CALL)
 
 
 def local_tz():
     return datetime.now().astimezone().tzinfo
-
-
-def current_week(today: date | None = None) -> tuple[date, date]:
-    """Monday and Sunday of the week holding *today* (local time)."""
-    today = today or datetime.now().astimezone().date()
-    monday = today - timedelta(days=today.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 def day_start(day: date) -> datetime:
@@ -62,64 +57,6 @@ def day_start(day: date) -> datetime:
 def _supervisor(session: Session, actor: Actor, capability: Capability = Capability.REVIEW_REFUSALS) -> None:
     require_active_user(session, actor)
     require(actor, capability)
-
-
-@dataclass(frozen=True)
-class RefusalFilter:
-    date_from: date | None = None
-    date_to: date | None = None  # inclusive
-    reason_code: str | None = None
-    caller_id: int | None = None
-    channel: str | None = None
-    industry: str | None = None
-    status: str = "undecided"  # undecided | decided | all
-
-    @classmethod
-    def this_week(cls, today: date | None = None, **kwargs) -> "RefusalFilter":
-        monday, sunday = current_week(today)
-        return cls(date_from=monday, date_to=sunday, **kwargs)
-
-
-@dataclass(frozen=True)
-class RefusalRow:
-    id: int
-    company_id: int
-    company_name: str
-    city: str
-    industry: str
-    channel: str
-    caller_id: int | None
-    caller_name: str
-    refused_at: datetime
-    reason_code: str
-    reason_label: str
-    comment: str
-    decision: str | None
-    decided_at: datetime | None
-    decided_by: str
-    offer_text: str
-    shelved_until: datetime | None
-    overdue: bool  # undecided and older than a week
-
-
-@dataclass(frozen=True)
-class RefusalPage:
-    rows: tuple[RefusalRow, ...]
-    next_cursor: tuple[datetime, int] | None  # pass back to get the following page
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    reasons: tuple[tuple[str, str], ...]  # (code, label)
-    callers: tuple[tuple[int, str], ...]  # (user id, name)
-    channels: tuple[str, ...]
-    industries: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DecisionResult:
-    decided: int
-    skipped: tuple[tuple[int, str], ...] = field(default_factory=tuple)  # (refusal id, why)
 
 
 def _conditions(flt: RefusalFilter) -> list:
@@ -262,7 +199,7 @@ def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, un
 
 
 def decide(
-    db: Database, actor: Actor, refusal_ids: list[int] | tuple[int, ...], decision: str, *,
+    db: Database, actor: Actor, refusal_ids: list[int], decision: str, *,
     offer_text: str = "", offer_user_id: int | None = None, shelve_until: date | None = None,
 ) -> DecisionResult:
     """Apply one decision to every refusal in *refusal_ids*, in one transaction.
@@ -365,12 +302,6 @@ def _apply_to_company(
         company.not_before = None
 
 
-@dataclass(frozen=True)
-class CallerChoice:
-    id: int
-    name: str
-
-
 def active_callers(db: Database, actor: Actor) -> list[CallerChoice]:
     """Callers a special offer may be given to."""
     with db.read() as session:
@@ -381,12 +312,6 @@ def active_callers(db: Database, actor: Actor) -> list[CallerChoice]:
             .order_by(User.full_name, User.username)
         ).all()
         return [CallerChoice(uid, full or login) for uid, full, login in rows]
-
-
-@dataclass(frozen=True)
-class DeskSummary:
-    undecided_this_week: int
-    overdue: int
 
 
 def desk_summary(db: Database, actor: Actor) -> DeskSummary:

@@ -15,7 +15,6 @@ Where the figures come from:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable
@@ -28,39 +27,13 @@ from kbase_tui.models import (
     CallOutcome, Category, ClientOrder, Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Reason,
     Refusal, Role, Target, User, utcnow,
 )
+from kbase_tui.protocol.reports import (  # noqa: F401 (the data and names this module hands out)
+    METRICS, PERIODS, Chart, Report, default_period, metric_label, period_label, report_titles,
+)
 
 from .db import Database
 from .dto import Actor
 from .policy import Capability, require, require_active_user
-
-
-@dataclass(frozen=True)
-class Chart:
-    kind: str  # bar | line
-    title: str
-    labels: tuple[str, ...]
-    values: tuple[float, ...]
-    x_label: str = ""
-    y_label: str = ""
-
-
-@dataclass(frozen=True)
-class Report:
-    name: str
-    title: str
-    date_from: date
-    date_to: date
-    columns: tuple[str, ...]
-    rows: tuple[tuple, ...]
-    charts: tuple[Chart, ...] = field(default_factory=tuple)
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def column(self, name: str) -> list:
-        index = self.columns.index(name)
-        return [row[index] for row in self.rows]
-
-    def row(self, first: object) -> tuple:
-        return next(r for r in self.rows if r[0] == first)
 
 
 def _tz():
@@ -91,13 +64,6 @@ def _user_names(session: Session, ids) -> dict[int, str]:
 
 def _outcome_codes(session: Session, flag: str) -> list[str]:
     return list(session.execute(select(CallOutcome.code).where(getattr(CallOutcome, flag).is_(True))).scalars())
-
-
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The current week, Monday to Sunday."""
-    today = today or datetime.now().astimezone().date()
-    monday = today - timedelta(days=today.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 # --- funnel ------------------------------------------------------------------------------
@@ -299,10 +265,6 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
 
 # --- targets against actuals ---------------------------------------------------------------------
 
-METRICS = ("calls", "handovers", "refusals", "deals_won", "revenue", "orders")
-PERIODS = ("day", "week", "month")
-
-
 def period_end(starts_on: date, period: str) -> date:
     """The last day of a target's period."""
     if period == "day":
@@ -359,15 +321,6 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
                   tuple(rows), (chart,))
 
 
-def metric_label(metric: str) -> str:
-    return {"calls": _("calls"), "handovers": _("hand-overs"), "refusals": _("refusals"),
-            "deals_won": _("first contracts"), "revenue": _("revenue"), "orders": _("orders")}.get(metric, metric)
-
-
-def period_label(period: str) -> str:
-    return {"day": _("day"), "week": _("week"), "month": _("month")}.get(period, period)
-
-
 # --- lost clients and the return plan ---------------------------------------------------------------
 
 def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
@@ -421,13 +374,8 @@ REPORTS: dict[str, Callable[[Database, Actor, date, date], Report]] = {
 }
 
 
-def report_titles() -> list[tuple[str, str]]:
-    return [("funnel", _("Sales funnel")), ("operators", _("Cold-call operators")), ("refusals", _("Refusal reasons")),
-            ("clients", _("Clients by industry and channel")), ("abcde", _("ABCDE and Pareto")),
-            ("targets", _("Targets against actuals")), ("lost", _("Lost clients and return plan"))]
-
-
 def run(db: Database, actor: Actor, name: str, date_from: date | None = None, date_to: date | None = None) -> Report:
+    """The report *name* (a key of REPORTS) for the days given, inclusive; this week by default."""
     if name not in REPORTS:
         from .errors import ValidationFailed
 

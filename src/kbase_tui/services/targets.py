@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Role, Target, User
+from kbase_tui.protocol.reports import METRICS, PERIODS
+from kbase_tui.protocol.targets import Person, TargetRow  # noqa: F401 (the data this module hands out)
 
 from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
-from .reports import METRICS, PERIODS, actual, period_end
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    id: int
-    user_id: int
-    user_name: str
-    metric: str
-    period: str
-    starts_on: date
-    ends_on: date
-    value: int
-    actual: Decimal
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    name: str
-    role: str
+from .reports import actual, period_end
 
 
 def _guard(session, actor: Actor) -> None:

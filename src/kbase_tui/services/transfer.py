@@ -11,47 +11,18 @@ disabled; one audit event records the counts.  Nothing is deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Role, User, utcnow
+from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
-from . import audit
+from . import audit, notify
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
-
-
-@dataclass(frozen=True)
-class PortfolioCounts:
-    user_id: int
-    user_name: str
-    role: str
-    companies: int  # owned companies
-    deals: int  # open deals
-    callbacks: int
-    special_offers: int
-    tasks: int  # open tasks
-    held_leads: int
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    counts: PortfolioCounts
-    receivers: tuple[tuple[int, str, int], ...]  # (user id, name, companies received)
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    id: int
-    name: str
-    username: str
-    role: str
-    disabled: bool
 
 
 def _guard(session: Session, actor: Actor) -> None:
@@ -187,6 +158,10 @@ def transfer_portfolio(
             special_offers=counts.special_offers, tasks=counts.tasks, held_leads=counts.held_leads,
             receivers={str(r.id): received[r.id] for r in receivers}, disabled=disable,
         )
+        # The colleagues who received companies: their boards and lists ask again.
+        heirs = tuple(r.id for r in receivers if received[r.id])
+        if heirs:
+            notify.after_commit(session, notify.Notice(kind="handover", user_ids=heirs))
         return TransferResult(
             counts=counts, receivers=tuple((r.id, _name(r), received[r.id]) for r in receivers),
         )

@@ -1,6 +1,10 @@
-"""The callscripts operations."""
+"""The supervisor's call-script editor."""
 
-from kbase_tui.protocol import callscripts as api  # noqa: F401
-from kbase_tui.services import callscripts  # noqa: F401
+from kbase_tui.protocol import callscripts as api
+from kbase_tui.services import callscripts
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.list_scripts, callscripts.list_scripts)
+service(api.save_script, callscripts.save_script)
+service(api.delete_script, callscripts.delete_script)

@@ -1,6 +1,8 @@
-"""The reports operations."""
+"""Reports for the head of sales."""
 
-from kbase_tui.protocol import reports as api  # noqa: F401
-from kbase_tui.services import reports  # noqa: F401
+from kbase_tui.protocol import reports as api
+from kbase_tui.services import reports
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.run, reports.run)

@@ -1,6 +1,10 @@
-"""The transfer operations."""
+"""A leaving manager's portfolio, handed to colleagues."""
 
-from kbase_tui.protocol import transfer as api  # noqa: F401
-from kbase_tui.services import transfer  # noqa: F401
+from kbase_tui.protocol import transfer as api
+from kbase_tui.services import transfer
 
-from . import service  # noqa: F401
+from . import service
+
+service(api.staff, transfer.staff)
+service(api.portfolio, transfer.portfolio)
+service(api.transfer_portfolio, transfer.transfer_portfolio)

@@ -1,8 +1,10 @@
 """Security alarms on the supervisor's screen: who reads the base faster than a person works.
 
-`AlarmsPanel` is a widget any supervisor screen can mount (it refreshes itself every 30 s);
-`AlarmsScreen` shows it full screen.  x dismisses the alarm under the cursor (the user's wait
-ends), k locks the user (the account is disabled: their next action is refused).
+`AlarmsPanel` is a widget any supervisor screen can mount: it refreshes as soon as the server
+pushes an `alarm` event (the screen holding it passes its `ServerPush` on), and every 30 s in
+case a push was missed.  `AlarmsScreen` shows it full screen.  x dismisses the alarm under the
+cursor (the user's wait ends), k locks the user (the account is disabled: their next action is
+refused).
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol import alarms
+from kbase_tui.protocol.alarms import AlarmInfo
+from kbase_tui.protocol.session import ALARM
 
 from ..base import KbaseScreen, ServiceCalls
+from ..messages import ServerPush
 from ..widgets.formats import show_datetime
 from ..widgets.footer import KeyFooter
 
@@ -41,7 +47,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.alarms: list = []
+        self.alarms: list[AlarmInfo] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarms-panel-title")
@@ -56,11 +62,16 @@ class AlarmsPanel(ServiceCalls, Vertical):
         self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
 
     def refresh_alarms(self) -> None:
-        from kbase_tui.services import alarms
+        self.call(alarms.open_alarms, done=self._show, group="alarms", exclusive=True)
 
-        self.call_service(alarms.open_alarms, self.actor, done=self._show, group="alarms", exclusive=True)
+    def on_server_push(self, message: ServerPush) -> None:
+        """Passed on by the screen holding the panel: an alarm raised or changed shows at once."""
+        if message.event.type == ALARM:
+            self.refresh_alarms()
 
-    def _show(self, rows) -> None:
+    def _show(self, rows: list[AlarmInfo]) -> None:
+        # Refreshed while the supervisor looks at it: the cursor stays on the same alarm.
+        current = self._current()
         self.alarms = list(rows)
         table = self.query_one(DataTable)
         table.clear()
@@ -72,6 +83,10 @@ class AlarmsPanel(ServiceCalls, Vertical):
                           Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
                           Text(show_datetime(alarm.raised_at)), Text(show_datetime(alarm.last_at)), key=str(alarm.id))
         table.display = bool(self.alarms)  # no empty header row taking a line on the desk
+        if current is not None:
+            row = next((n for n, alarm in enumerate(self.alarms) if alarm.id == current.id), None)
+            if row is not None:
+                table.move_cursor(row=row)
         title = Text()
         if self.alarms:
             title.append(_("Security alarms: {n}").format(n=len(self.alarms)), style="bold red")
@@ -80,22 +95,18 @@ class AlarmsPanel(ServiceCalls, Vertical):
             title.append(_("No security alarms."), style="dim")
         self.query_one("#alarms-panel-title", Static).update(title)
 
-    def _current(self):
+    def _current(self) -> AlarmInfo | None:
         table = self.query_one(DataTable)
         if not self.alarms or table.cursor_row is None or table.cursor_row >= len(self.alarms):
             return None
         return self.alarms[table.cursor_row]
 
     def action_dismiss_alarm(self) -> None:
-        from kbase_tui.services import alarms
-
         alarm = self._current()
         if alarm is not None:
-            self.call_service(alarms.dismiss, self.actor, alarm.id, done=lambda _r: self.refresh_alarms())
+            self.call(alarms.dismiss, alarm.id, done=lambda _r: self.refresh_alarms())
 
     def action_lock_user(self) -> None:
-        from kbase_tui.services import alarms
-
         from ..widgets.confirm import ConfirmDialog
 
         alarm = self._current()
@@ -104,8 +115,9 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.call_service(alarms.lock_user, self.actor, alarm.id, done=lambda _r: (
-                    self.app.notify(_("{name} is locked.").format(name=alarm.username)), self.refresh_alarms()))
+                self.call(alarms.lock_user, alarm.id, done=lambda _r: (
+                    self.app.notify(_("{name} is locked.").format(name=alarm.username), markup=False),
+                    self.refresh_alarms()))
 
         self.app.push_screen(ConfirmDialog(_("Lock {name}? They lose access at once; the administrator can enable "
                                            "them again.").format(name=alarm.full_name or alarm.username)), answered)
@@ -132,6 +144,9 @@ class AlarmsScreen(KbaseScreen):
 
     def action_reload(self) -> None:
         self.query_one(AlarmsPanel).refresh_alarms()
+
+    def on_server_push(self, message: ServerPush) -> None:
+        self.query_one(AlarmsPanel).on_server_push(message)
 
     def action_back(self) -> None:
         self.app.pop_screen()

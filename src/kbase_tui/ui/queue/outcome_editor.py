@@ -18,6 +18,8 @@ from textual.widgets import Checkbox, Header, Input, Label, OptionList, RadioBut
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import N_, _
+from kbase_tui.protocol import queue
+from kbase_tui.protocol.queue import OutcomeForm
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -56,7 +58,7 @@ class OutcomesEditor(KbaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list = []
+        self.rows: list[OutcomeForm] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,11 +92,9 @@ class OutcomesEditor(KbaseScreen):
         self.reload()
 
     def reload(self, follow: str | None = None) -> None:
-        from kbase_tui.protocol import queue
-
         self.call(queue.all_outcomes, done=lambda rows: self._loaded(rows, follow))
 
-    def _line(self, row) -> Text:
+    def _line(self, row: OutcomeForm) -> Text:
         text = Text()
         text.append(f"[{row.key}] ", style="bold")
         text.append(row.label_ru if self.actor.language == "ru" else row.label_en)
@@ -103,7 +103,7 @@ class OutcomesEditor(KbaseScreen):
             text.append("  " + _("(inactive)"), style="italic dim")
         return text
 
-    def _loaded(self, rows, follow: str | None) -> None:
+    def _loaded(self, rows: list[OutcomeForm], follow: str | None) -> None:
         self.rows = list(rows)
         box = self.query_one("#outcomes-list", OptionList)
         box.clear_options()
@@ -141,13 +141,11 @@ class OutcomesEditor(KbaseScreen):
         self.message(_("New outcome: code, key, labels and what it does; ctrl+s saves."))
 
     def action_save(self) -> None:
-        from kbase_tui.protocol import queue
-
         index = self.query_one("#outcome-action", RadioSet).pressed_index
         flag = ACTIONS[index][0] if index >= 0 else ""
         flags = {name: name == flag for name, _label in ACTIONS if name}
         code = self.query_one("#outcome-code", Input).value.strip()
-        form = queue.OutcomeForm(
+        form = OutcomeForm(
             code=code,
             label_ru=self.query_one("#outcome-label-ru", Input).value,
             label_en=self.query_one("#outcome-label-en", Input).value,
@@ -230,8 +228,6 @@ class ReasonsEditor(KbaseScreen):
         return True
 
     def reload(self, follow: str | None = None) -> None:
-        from kbase_tui.protocol import queue
-
         self.call(queue.all_reasons, self.kind, done=lambda rows: self._loaded(rows, follow))
 
     def _loaded(self, rows, follow: str | None) -> None:
@@ -272,8 +268,6 @@ class ReasonsEditor(KbaseScreen):
         self.query_one("#reason-code", Input).focus()
 
     def action_save(self) -> None:
-        from kbase_tui.protocol import queue
-
         self.call(
             queue.save_reason, self.kind,
             self.query_one("#reason-code", Input).value.strip(),

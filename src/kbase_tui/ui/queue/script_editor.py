@@ -17,12 +17,14 @@ from textual.widgets import Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import callscripts
+from kbase_tui.protocol.callscripts import ScriptRow
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 
 
-def script_line(row) -> Text:
+def script_line(row: ScriptRow) -> Text:
     text = Text()
     text.append(f"{row.purpose:<9} {row.language}  ", style="dim")
     if row.industry:
@@ -53,7 +55,7 @@ class ScriptEditor(KbaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list = []
+        self.rows: list[ScriptRow] = []
         self.editing: int | None = None  # script id, None for a new one
 
     def compose(self) -> ComposeResult:
@@ -86,11 +88,9 @@ class ScriptEditor(KbaseScreen):
         self.reload()
 
     def reload(self, follow: int | None = None) -> None:
-        from kbase_tui.protocol import callscripts
-
         self.call(callscripts.list_scripts, done=lambda rows: self._loaded(rows, follow))
 
-    def _loaded(self, rows, follow: int | None) -> None:
+    def _loaded(self, rows: list[ScriptRow], follow: int | None) -> None:
         self.rows = list(rows)
         box = self.query_one("#scripts-list", OptionList)
         box.clear_options()
@@ -101,7 +101,7 @@ class ScriptEditor(KbaseScreen):
             self._fill(self.rows[index])
         box.focus()
 
-    def _fill(self, row) -> None:
+    def _fill(self, row: ScriptRow | None) -> None:
         self.editing = row.id if row is not None else None
         self.query_one("#script-purpose", Input).value = row.purpose if row else "cold"
         self.query_one("#script-language", Input).value = row.language if row else self.actor.language or "ru"
@@ -129,8 +129,6 @@ class ScriptEditor(KbaseScreen):
         self.message(_("New script: fill in a channel or an industry, the phrase and the question; ctrl+s saves."))
 
     def action_save(self) -> None:
-        from kbase_tui.protocol import callscripts
-
         form = callscripts.ScriptForm(
             purpose=self.query_one("#script-purpose", Input).value.strip(),
             language=self.query_one("#script-language", Input).value.strip(),
@@ -140,20 +138,18 @@ class ScriptEditor(KbaseScreen):
             key_question=self.query_one("#script-question", Input).value,
         )
         self.call(callscripts.save_script, form, self.editing, done=self._saved,
-                          failed=lambda error: self.message(str(error), "bold red"))
+                  failed=lambda error: self.message(str(error), "bold red"))
 
-    def _saved(self, row) -> None:
+    def _saved(self, row: ScriptRow) -> None:
         self.message(_("Saved."), "green")
         self.reload(follow=row.id)
 
     def action_delete(self) -> None:
-        from kbase_tui.protocol import callscripts
-
         if self.editing is None:
             return
         self.call(callscripts.delete_script, self.editing,
-                          done=lambda _none: (self.message(_("Deleted."), "green"), self.reload()),
-                          failed=lambda error: self.message(str(error), "bold red"))
+                  done=lambda _none: (self.message(_("Deleted."), "green"), self.reload()),
+                  failed=lambda error: self.message(str(error), "bold red"))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -17,9 +17,12 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import N_, _
+from kbase_tui.protocol import refusals
+from kbase_tui.protocol.refusals import DeskSummary
 
 from ..audit.alarms import AlarmsPanel
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
@@ -97,14 +100,14 @@ class SupervisorDesk(KbaseScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from kbase_tui.services import refusals
-
         self.query_one(AlarmsPanel).refresh_alarms()
+        self.call(refusals.desk_summary, done=self._show_summary, group="desk-summary", exclusive=True)
 
-        self.call_service(refusals.desk_summary, self.actor, done=self._show_summary, group="desk-summary",
-                          exclusive=True)
+    def on_server_push(self, message: ServerPush) -> None:
+        # An alarm raised or changed anywhere shows on the desk as it happens, without a key.
+        self.query_one(AlarmsPanel).on_server_push(message)
 
-    def _show_summary(self, summary) -> None:
+    def _show_summary(self, summary: DeskSummary) -> None:
         text = Text()
         text.append(_("Refusals this week waiting for a decision: {n}").format(n=summary.undecided_this_week))
         if summary.overdue:
@@ -123,7 +126,7 @@ class SupervisorDesk(KbaseScreen):
         try:
             screen_class = load_screen_class(target)
             if screen_class is None:
-                self.notify(_("Not available yet."), severity="warning")
+                self.notify(_("Not available yet."), severity="warning", markup=False)
                 return
             screen = screen_class()
         except Exception as error:  # another part's screen that fails to load must not close the desk

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol.refusals import CallerChoice, FilterChoices, RefusalFilter
 
 from ..base import KbaseModal
 from ..widgets.formats import parse_date, show_date
@@ -39,7 +40,7 @@ class SupervisorModal(KbaseModal):
 class OfferDialog(SupervisorModal):
     """Special offer: its text and, optionally, the one caller who will make it."""
 
-    def __init__(self, count: int, callers: list) -> None:
+    def __init__(self, count: int, callers: list[CallerChoice]) -> None:
         super().__init__()
         self.count = count
         self.callers = callers
@@ -51,7 +52,7 @@ class OfferDialog(SupervisorModal):
             yield Label(_("Offer the caller will make"))
             yield TextArea(id="offer-text")
             yield Label(_("For one caller (optional)"))
-            yield Select([(c.name, c.id) for c in self.callers], prompt=_("Any caller"), id="offer-caller")
+            yield Select([(Text(c.name), c.id) for c in self.callers], prompt=_("Any caller"), id="offer-caller")
             yield Static("", classes="dialog-error")
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
@@ -104,7 +105,7 @@ class ShelveDialog(SupervisorModal):
 class RefusalFilterDialog(SupervisorModal):
     """Filters of the refusal list: dates, reason, caller, channel, industry, decided or not."""
 
-    def __init__(self, current, choices) -> None:
+    def __init__(self, current: RefusalFilter, choices: FilterChoices) -> None:
         super().__init__()
         self.current = current
         self.choices = choices
@@ -118,16 +119,16 @@ class RefusalFilterDialog(SupervisorModal):
             yield Label(_("To (dd.mm.yyyy, empty: any)"))
             yield Input(show_date(c.date_to), id="flt-to")
             yield Label(_("Reason"))
-            yield Select(list(self.choices.reasons and [(label, code) for code, label in self.choices.reasons]),
+            yield Select([(Text(label), code) for code, label in self.choices.reasons],
                          prompt=_("Any reason"), value=c.reason_code or Select.NULL, id="flt-reason")
             yield Label(_("Caller"))
-            yield Select([(name, uid) for uid, name in self.choices.callers], prompt=_("Any caller"),
+            yield Select([(Text(name), uid) for uid, name in self.choices.callers], prompt=_("Any caller"),
                          value=c.caller_id if c.caller_id is not None else Select.NULL, id="flt-caller")
             yield Label(_("Channel"))
-            yield Select([(v, v) for v in self.choices.channels], prompt=_("Any channel"),
+            yield Select([(Text(v), v) for v in self.choices.channels], prompt=_("Any channel"),
                          value=c.channel or Select.NULL, id="flt-channel")
             yield Label(_("Industry"))
-            yield Select([(v, v) for v in self.choices.industries], prompt=_("Any industry"),
+            yield Select([(Text(v), v) for v in self.choices.industries], prompt=_("Any industry"),
                          value=c.industry or Select.NULL, id="flt-industry")
             yield Label(_("Show"))
             yield Select([(_("Waiting for a decision"), "undecided"), (_("Decided"), "decided"), (_("All"), "all")],

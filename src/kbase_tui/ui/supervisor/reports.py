@@ -1,34 +1,32 @@
 """Reports with charts: pick a report by number, change the period, read the table and the chart.
 
-The figures come from services.reports (aggregated in SQL); the chart is drawn in the terminal
-with plotext (textual-plotext).  The same reports print as tables with `kbase report NAME`.
+The figures come from the server (`reports.run`, aggregated in SQL); the chart is drawn in the
+terminal with plotext (textual-plotext).  The same reports print as tables with `kbase report NAME`.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.containers import VerticalScroll
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import reports
+from kbase_tui.protocol.reports import Report, default_period, report_titles
 
 from ..base import KbaseScreen
-from ..widgets.formats import parse_date, show_date
-from .dialogs import SupervisorModal
 from ..widgets.footer import KeyFooter
+from ..widgets.formats import parse_date, show_amount, show_date
+from .dialogs import SupervisorModal
 
 
 def format_value(value: object) -> str:
-    from decimal import Decimal
-
-    from ..widgets.formats import show_amount
-
     if value is None:
         return "—"
     if isinstance(value, Decimal):
@@ -95,14 +93,12 @@ class ReportsScreen(KbaseScreen):
     ]
 
     def __init__(self, *, today: date | None = None) -> None:
-        from kbase_tui.services.reports import default_period, report_titles
-
         super().__init__()
         self.today = today
         self.titles = report_titles()
         self.current = 0
         self.date_from, self.date_to = default_period(today)
-        self.report = None
+        self.report: Report | None = None
         self.chart_index = 0
 
     def compose(self) -> ComposeResult:
@@ -136,23 +132,20 @@ class ReportsScreen(KbaseScreen):
         self.query_one("#reports-menu", OptionList).highlighted = index
 
     def action_reload(self) -> None:
-        from kbase_tui.services import reports
-
         name = self.titles[self.current][0]
         self.query_one("#reports-filters", Static).update(Text(
             f"{self.titles[self.current][1]} · {show_date(self.date_from)} – {show_date(self.date_to)}"))
-        self.call_service(reports.run, self.actor, name, self.date_from, self.date_to, done=self._show,
-                          group="reports", exclusive=True)
+        self.call(reports.run, name, self.date_from, self.date_to, done=self._show, group="reports", exclusive=True)
 
-    def _show(self, report) -> None:
+    def _show(self, report: Report) -> None:
         self.report = report
         self.chart_index = 0
         table = self.query_one("#reports-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*report.columns)
         for row in report.rows:
-            table.add_row(*(Text(format_value(v), justify="right" if isinstance(v, (int, float)) or
-                                 type(v).__name__ == "Decimal" else "left") for v in row))
+            table.add_row(*(Text(format_value(v), justify="right" if isinstance(v, (int, float, Decimal)) else "left")
+                            for v in row))
         self.query_one("#reports-notes", Static).update(Text("\n".join(report.notes)))
         self._draw()
 
@@ -193,8 +186,6 @@ class ReportsScreen(KbaseScreen):
         self.action_reload()
 
     def action_this_week(self) -> None:
-        from kbase_tui.services.reports import default_period
-
         self.date_from, self.date_to = default_period(self.today)
         self.action_reload()
 

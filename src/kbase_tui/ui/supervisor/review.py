@@ -7,7 +7,7 @@ the selected rows, or to the row under the cursor when none is selected.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from rich.text import Text
 from textual import on
@@ -16,6 +16,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import refusals
+from kbase_tui.protocol.refusals import RefusalFilter, RefusalPage, RefusalRow
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -64,13 +66,11 @@ class RefusalReview(KbaseScreen):
     page_loading: bool = False
 
     def __init__(self, *, today: date | None = None) -> None:
-        from kbase_tui.services.refusals import RefusalFilter
-
         super().__init__()
         self.filter = RefusalFilter.this_week(today)
-        self.rows: dict[int, object] = {}
+        self.rows: dict[int, RefusalRow] = {}
         self.selected: set[int] = set()
-        self.next_cursor = None
+        self.next_cursor: tuple[datetime, int] | None = None
         self.page_loading = False
         self.total = 0
         self.generation = 0
@@ -95,8 +95,6 @@ class RefusalReview(KbaseScreen):
 
     # --- loading ------------------------------------------------------------------
     def action_reload(self) -> None:
-        from kbase_tui.services import refusals
-
         self.generation += 1
         self.rows.clear()
         self.selected.clear()
@@ -105,14 +103,13 @@ class RefusalReview(KbaseScreen):
         self._show_filters()
         self.page_loading = True
         generation = self.generation
-        self.call_service(refusals.list_refusals, self.actor, self.filter, limit=PAGE,
-                          done=lambda page: self._page(page, generation), failed=self._failed)
-        self.call_service(refusals.count_refusals, self.actor, self.filter,
-                          done=lambda n: self._count(n, generation))
+        self.call(refusals.list_refusals, self.filter, limit=PAGE,
+                  done=lambda page: self._page(page, generation), failed=self._failed)
+        self.call(refusals.count_refusals, self.filter, done=lambda n: self._count(n, generation))
 
     def _failed(self, error) -> None:
         self.page_loading = False
-        self.notify(str(error), severity="error")
+        self.notify(str(error), severity="error", markup=False)
 
     def _count(self, total: int, generation: int) -> None:
         if generation == self.generation:
@@ -120,16 +117,14 @@ class RefusalReview(KbaseScreen):
             self._show_status()
 
     def _load_more(self) -> None:
-        from kbase_tui.services import refusals
-
         if self.page_loading or self.next_cursor is None:
             return
         self.page_loading = True
         generation = self.generation
-        self.call_service(refusals.list_refusals, self.actor, self.filter, after=self.next_cursor, limit=PAGE,
-                          done=lambda page: self._page(page, generation), failed=self._failed)
+        self.call(refusals.list_refusals, self.filter, after=self.next_cursor, limit=PAGE,
+                  done=lambda page: self._page(page, generation), failed=self._failed)
 
-    def _page(self, page, generation: int) -> None:
+    def _page(self, page: RefusalPage, generation: int) -> None:
         if generation != self.generation:
             return
         self.page_loading = False
@@ -150,7 +145,7 @@ class RefusalReview(KbaseScreen):
         self._show_status()
 
     @staticmethod
-    def _decision_text(row) -> str:
+    def _decision_text(row: RefusalRow) -> str:
         if not row.decision:
             return ""
         text = decision_label(row.decision)
@@ -223,12 +218,10 @@ class RefusalReview(KbaseScreen):
 
     # --- decisions ----------------------------------------------------------------
     def action_offer(self) -> None:
-        from kbase_tui.services import refusals
-
         targets = self._targets()
         if not targets:
             return
-        self.call_service(refusals.active_callers, self.actor, done=lambda callers: self.app.push_screen(
+        self.call(refusals.active_callers, done=lambda callers: self.app.push_screen(
             OfferDialog(len(targets), callers), lambda result: self._offer_chosen(targets, result)))
 
     def _offer_chosen(self, targets: list[int], result) -> None:
@@ -253,22 +246,18 @@ class RefusalReview(KbaseScreen):
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._decide(targets, "do_not_call"))
 
     def _decide(self, targets: list[int], decision: str, **options) -> None:
-        from kbase_tui.services import refusals
-
-        self.call_service(refusals.decide, self.actor, targets, decision, **options, done=self._decided)
+        self.call(refusals.decide, targets, decision, **options, done=self._decided)
 
     def _decided(self, result) -> None:
         message = _("Decided: {n}").format(n=result.decided)
         if result.skipped:
             message += " · " + _("skipped: {n} (moved on to another stage)").format(n=len(result.skipped))
-        self.notify(message)
+        self.notify(message, markup=False)
         self.action_reload()
 
     # --- filters ---------------------------------------------------------------------
     def action_filter(self) -> None:
-        from kbase_tui.services import refusals
-
-        self.call_service(refusals.filter_choices, self.actor, done=lambda choices: self.app.push_screen(
+        self.call(refusals.filter_choices, done=lambda choices: self.app.push_screen(
             RefusalFilterDialog(self.filter, choices), self._filtered))
 
     def _filtered(self, new_filter) -> None:
@@ -277,8 +266,6 @@ class RefusalReview(KbaseScreen):
             self.action_reload()
 
     def action_this_week(self) -> None:
-        from kbase_tui.services.refusals import RefusalFilter
-
         self.filter = RefusalFilter.this_week()
         self.action_reload()
 

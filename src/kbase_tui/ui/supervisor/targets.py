@@ -12,29 +12,30 @@ from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol import targets
+from kbase_tui.protocol.reports import METRICS, PERIODS, metric_label, period_label
+from kbase_tui.protocol.targets import Person, TargetRow
 
 from ..base import KbaseScreen
-from ..widgets.formats import parse_date, show_date
 from ..widgets.confirm import ConfirmDialog
+from ..widgets.footer import KeyFooter
+from ..widgets.formats import parse_date, show_date
 from .dialogs import SupervisorModal
 from .reports import format_value
-from ..widgets.footer import KeyFooter
 
 
 class TargetDialog(SupervisorModal):
-    def __init__(self, people: list, today: date) -> None:
+    def __init__(self, people: list[Person], today: date) -> None:
         super().__init__()
         self.people = people
         self.today = today
 
     def compose(self) -> ComposeResult:
-        from kbase_tui.services.reports import METRICS, PERIODS, metric_label, period_label
-
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("Set a target")), classes="dialog-title")
             yield Label(_("User"))
-            yield Select([(f"{p.name} · {role_label(p.role)}", p.id) for p in self.people], prompt=_("Choose a user"),
-                         id="target-user")
+            yield Select([(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
+                         prompt=_("Choose a user"), id="target-user")
             yield Label(_("Metric"))
             yield Select([(metric_label(m), m) for m in METRICS], value="calls", allow_blank=False, id="target-metric")
             yield Label(_("Period"))
@@ -97,14 +98,10 @@ class TargetsEditor(KbaseScreen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        from kbase_tui.services import targets
-
         first = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        self.call_service(targets.list_targets, self.actor, first, self.today + timedelta(days=62), done=self._show)
+        self.call(targets.list_targets, first, self.today + timedelta(days=62), done=self._show)
 
-    def _show(self, rows) -> None:
-        from kbase_tui.services.reports import metric_label, period_label
-
+    def _show(self, rows: list[TargetRow]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
@@ -115,28 +112,21 @@ class TargetsEditor(KbaseScreen):
                           key=str(r.id))
 
     def action_new(self) -> None:
-        from kbase_tui.services import targets
-
-        self.call_service(targets.people, self.actor, done=lambda people: self.app.push_screen(
+        self.call(targets.people, done=lambda people: self.app.push_screen(
             TargetDialog(people, self.today), self._save))
 
     def _save(self, values) -> None:
-        from kbase_tui.services import targets
-
         if values:
             user, metric, period, start, value = values
-            self.call_service(targets.set_target, self.actor, user, metric, period, start, value,
-                              done=lambda _row: self.action_reload())
+            self.call(targets.set_target, user, metric, period, start, value, done=lambda _row: self.action_reload())
 
     def action_delete(self) -> None:
-        from kbase_tui.services import targets
-
         table = self.query_one(DataTable)
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.push_screen(ConfirmDialog(_("Delete this target?")), lambda yes: yes and self.call_service(
-            targets.delete_target, self.actor, int(key), done=lambda _r: self.action_reload()))
+        self.app.push_screen(ConfirmDialog(_("Delete this target?")), lambda yes: yes and self.call(
+            targets.delete_target, int(key), done=lambda _r: self.action_reload()))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -10,6 +10,8 @@ from textual.widgets import Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
+from kbase_tui.protocol import transfer
+from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
 from ..widgets.confirm import ConfirmDialog
 from .dialogs import SupervisorModal
@@ -22,8 +24,8 @@ class TransferDialog(SupervisorModal):
 
     def __init__(self) -> None:
         super().__init__()
-        self.staff: list = []
-        self.counts = None
+        self.staff: list[StaffMember] = []
+        self.counts: PortfolioCounts | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -38,20 +40,16 @@ class TransferDialog(SupervisorModal):
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
-        from kbase_tui.services import transfer
+        self.call(transfer.staff, done=self._staff)
 
-        self.call_service(transfer.staff, self.actor, done=self._staff)
-
-    def _staff(self, staff) -> None:
+    def _staff(self, staff: list[StaffMember]) -> None:
         self.staff = [s for s in staff if not s.disabled and s.id != self.actor.id]
         self.query_one("#transfer-from", Select).set_options(
-            [(f"{s.name} · {role_label(s.role)}", s.id) for s in self.staff])
+            [(Text(f"{s.name} · {role_label(s.role)}"), s.id) for s in self.staff])
         self.query_one("#transfer-from", Select).focus()
 
     @on(Select.Changed, "#transfer-from")
     def _leaver_chosen(self, event: Select.Changed) -> None:
-        from kbase_tui.services import transfer
-
         receiver = self.query_one("#transfer-to", Select)
         if not isinstance(event.value, int):
             receiver.set_options([])
@@ -59,13 +57,13 @@ class TransferDialog(SupervisorModal):
         leaver = next(s for s in self.staff if s.id == event.value)
         colleagues = [s for s in self.staff if s.role == leaver.role and s.id != leaver.id]
         options = [(_("Spread evenly over all active colleagues ({n})").format(n=len(colleagues)), SPREAD)] if colleagues else []
-        options += [(s.name, s.id) for s in colleagues]
+        options += [(Text(s.name), s.id) for s in colleagues]
         receiver.set_options(options)
         if colleagues:
             receiver.value = SPREAD
-        self.call_service(transfer.portfolio, self.actor, leaver.id, done=self._show_counts)
+        self.call(transfer.portfolio, leaver.id, done=self._show_counts)
 
-    def _show_counts(self, counts) -> None:
+    def _show_counts(self, counts: PortfolioCounts) -> None:
         self.counts = counts
         text = _(
             "Companies: {companies} · open deals: {deals} · callbacks: {callbacks} · special offers: {offers} · "
@@ -88,13 +86,11 @@ class TransferDialog(SupervisorModal):
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._transfer(leaver, receiver))
 
     def _transfer(self, leaver: int, receiver: int) -> None:
-        from kbase_tui.services import transfer
+        self.call(transfer.transfer_portfolio, leaver, None if receiver == SPREAD else receiver,
+                  done=self._done, failed=lambda error: self.error(str(error)))
 
-        self.call_service(transfer.transfer_portfolio, self.actor, leaver, None if receiver == SPREAD else receiver,
-                          done=self._done, failed=lambda error: self.error(str(error)))
-
-    def _done(self, result) -> None:
+    def _done(self, result: TransferResult) -> None:
         receivers = ", ".join(f"{name}: {n}" for _id, name, n in result.receivers)
         self.notify(_("Portfolio of {name} transferred ({receivers}); the account is disabled.").format(
-            name=result.counts.user_name, receivers=receivers), timeout=8)
+            name=result.counts.user_name, receivers=receivers), timeout=8, markup=False)
         self.dismiss(result)
