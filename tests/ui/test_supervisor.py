@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kbase_tui.models import Company, Refusal, User
 from kbase_tui.ui.app import KbaseApp
 
-from ..server_harness import app_on
+from ..server_harness import app_on, server_for
 
 from ..conftest import PASSWORD
 from ..services.supervisor_data import add_company, refused_company
@@ -151,7 +151,17 @@ async def test_transfer_dialog_moves_the_portfolio_and_disables_the_user(db, mak
         assert s.get(User, leaver.id).disabled
 
 
-async def test_import_dialog_shows_progress_report_and_rejects(db, make_user, tmp_path):
+async def _until(app, pilot, check, seconds: float = 20.0):
+    """Pause until *check()* holds (the import runs as a job on the server; the dialog polls it)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+async def test_import_of_a_file_on_this_computer_shows_progress_report_and_rejects(db, make_user, tmp_path):
     make_user("supervisor", "boss")
     source = tmp_path / "messy.csv"
     shutil.copy(FIXTURES / "messy_bom_semicolon.csv", source)
@@ -162,28 +172,51 @@ async def test_import_dialog_shows_progress_report_and_rejects(db, make_user, tm
         await settle(app, pilot)
         dialog = app.screen
         dialog.query_one("#import-path").value = str(source)
+        dialog.query_one("#import-path").focus()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await _until(app, pilot, lambda: "Rejected" in str(dialog.query_one("#import-report").render()))
         report = str(dialog.query_one("#import-report").render())
-        assert "New companies: 4" in report and "Rejected: 3" in report and "rejects.csv" in report
+        assert "New companies: 4" in report and "Rejected: 3" in report and "in the exports folder" in report
         assert dialog.query_one("#import-rejects").row_count == 3
         assert dialog.query_one("#import-progress").percentage == 1.0
-    assert (tmp_path / "messy.csv.rejects.csv").exists()
+    # The rejects are the server's file, in its exports folder; nothing was written beside the input.
+    exports = server_for(db).state.settings.exports_dir
+    rejects = list(exports.glob("rejects-*.csv"))
+    assert len(rejects) == 1 and oct(rejects[0].stat().st_mode & 0o777) == "0o600"
+    assert not list(tmp_path.glob("messy.csv.*"))
 
 
-async def test_export_dialog_writes_the_file(db, make_user, tmp_path):
+async def test_import_of_a_file_from_the_inbox(db, make_user):
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        choice = dialog.query_one("#import-inbox")
+        await _until(app, pilot, lambda: choice.prompt == "Choose a file")
+        choice.value = "Контрагенты.csv"
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: "New companies: 4" in str(dialog.query_one("#import-report").render()))
+
+
+async def test_export_writes_a_file_the_server_names_in_its_exports_folder(db, make_user):
     make_user("supervisor", "boss")
     add_company(db, "Экспортная", stage="cold")
-    target = tmp_path / "out.xlsx"
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
         await pilot.press("e")
         await settle(app, pilot)
-        app.screen.query_one("#export-path").value = str(target)
+        assert not app.screen.query("#export-path")  # the dialog asks for no path
+        app.screen.query_one("#export-format").value = "xlsx"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-    assert target.exists()
+    written = list(server_for(db).state.settings.exports_dir.glob("companies-*-boss.xlsx"))
+    assert len(written) == 1 and oct(written[0].stat().st_mode & 0o777) == "0o600"
 
 
 async def test_a_missing_screen_of_another_part_says_not_available(db, make_user, monkeypatch):
