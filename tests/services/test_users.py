@@ -80,6 +80,11 @@ def test_many_terminals_at_one_account_slow_it_down_but_never_lock_it(db, make_u
         slow.append(getattr(refused.value, "slow", 0))
     assert slow[0] == 0 and slow[-1] > 0
     assert users.login(db, "boss", PASSWORD, address="10.0.0.7").username == "boss"
+    # The head of sales is told, once, with the count.
+    from kbase_tui.services import alarms
+
+    raised = [a for a in alarms.open_alarms(db, users.local_actor()) if a.kind == alarms.SIGN_IN_FAILURES]
+    assert len(raised) == 1 and raised[0].username == "boss" and raised[0].observed >= 20
 
 
 def test_the_administrator_enabling_an_account_lets_every_terminal_try_again(db, make_user):

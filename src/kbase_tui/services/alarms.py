@@ -38,6 +38,7 @@ from .policy import Capability, is_local, may, require_active_user
 
 CARD_VIEWS = "card_views"
 LEAD_CLAIMS = "lead_claims"
+SIGN_IN_FAILURES = "sign_in_failures"  # wrong passwords for one account from many terminals
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(minutes=15)
 LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
@@ -180,6 +181,17 @@ def _over_limit(tx: LeanTx, actor: Actor, kind: str, count: int, limit: int, now
         excess = tx.scalar(_RAISE_AGAIN_SQL, {**params, "id": alarm_id})
         tx.execute(_THROTTLE_UNTIL_SQL, {"id": alarm_id, "until": now + delay_for(excess)})
     notify.after_commit(tx, ALARM_NOTICE)
+
+
+def sign_in_failures(session: Session, user_id: int, username: str, count: int, limit: int) -> None:
+    """Someone keeps guessing the password of *username* from many terminals: tell the head of sales.
+
+    The account is not locked (services/signin.py slows its sign-ins instead); the alarm names it
+    and how many wrong passwords it got in the window.
+    """
+    session.flush()
+    victim = Actor(id=user_id, username=username, role="")
+    _over_limit(LeanTx.in_session(session), victim, SIGN_IN_FAILURES, count, limit, utcnow())
 
 
 _FORGET_COUNT = RateCounter.__table__.delete().where(

@@ -79,6 +79,10 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
             failure = LoginFailed()
         elif not right:
             counts = signin.record_failure(session, name, address, now)
+            if user is not None and counts[signin.USER] >= signin.USER_SLOW:
+                from . import alarms
+
+                alarms.sign_in_failures(session, user.id, user.username, counts[signin.USER], signin.USER_SLOW)
             reason = "unknown_user" if user is None else "wrong_password"
             if counts.get(signin.PAIR) == 0:  # this failure locked the terminal out
                 reason += "_locked"

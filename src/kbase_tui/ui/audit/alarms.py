@@ -30,7 +30,8 @@ REFRESH_SECONDS = 30
 
 
 def kind_label(kind: str) -> str:
-    return {"card_views": _("client cards per hour"), "lead_claims": _("leads per minute")}.get(kind, kind)
+    return {"card_views": _("client cards per hour"), "lead_claims": _("leads per minute"),
+            "sign_in_failures": _("wrong passwords from many terminals")}.get(kind, kind)
 
 
 class AlarmsPanel(ServiceCalls, Vertical):
