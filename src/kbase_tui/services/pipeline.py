@@ -22,7 +22,6 @@ Every function checks policy first, then acts, then writes history and audit in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -33,11 +32,13 @@ from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category, ClientOrder, Company, Deal, DealStatus, InteractionKind, Role, Stage, User, utcnow,
 )
+from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module hands out)
+    BOARD_PAGE, Board, DealCard, DealForm, DealInfo, DealPage, DealSummary, LostDealInfo, StageColumn, UserChoice,
+    WonResult,
+)
 
 from . import audit, reference
-from .clients import (
-    NOTE_KINDS, CompanyInfo, ContactInfo, HistoryEntry, company_info, contacts_of, record_card_view, write_history,
-)
+from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
@@ -45,144 +46,6 @@ from .policy import Capability, company_visibility, require, require_active_user
 from .text import clean_input
 
 HISTORY_TEXT_MAX = 10_000
-
-
-# --- data handed to the UI ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DealSummary:
-    """One card on the board or one row of the supervisor's list."""
-
-    id: int
-    company_id: int
-    company_name: str
-    city: str
-    stage_code: str
-    stage_label: str
-    status: str
-    expected_amount: Decimal
-    next_step: str
-    next_step_due: date | None
-    overdue: bool
-    stale: bool
-    last_activity_at: datetime
-    closer_id: int | None
-    closer_name: str
-    supervisor_comment: str
-    version: int
-
-
-@dataclass(frozen=True)
-class StageColumn:
-    """One board column: its first deals (a page), and the count and sums of the WHOLE column."""
-
-    code: str
-    label: str
-    deals: tuple[DealSummary, ...]  # the first deals in order (by next-step date); more via column_deals()
-    count: int = 0  # every open deal in the column, loaded or not
-    total: Decimal = Decimal("0")  # expected sum of every deal in the column
-    overdue: int = 0  # deals in the column whose next step is overdue
-
-    @property
-    def more(self) -> bool:
-        """True when the column has deals beyond the ones delivered."""
-        return len(self.deals) < self.count
-
-
-@dataclass(frozen=True)
-class Board:
-    columns: tuple[StageColumn, ...]
-    today: date
-
-    @property
-    def count(self) -> int:
-        return sum(c.count for c in self.columns)
-
-    @property
-    def overdue(self) -> int:
-        return sum(c.overdue for c in self.columns)
-
-
-@dataclass(frozen=True)
-class DealInfo:
-    id: int
-    company_id: int
-    closer_id: int | None
-    closer_name: str
-    handed_over_by_name: str
-    stage_code: str
-    stage_label: str
-    status: str
-    expected_amount: Decimal
-    requirements: str
-    next_step: str
-    next_step_due: date | None
-    supervisor_comment: str
-    lost_reason: str
-    lost_comment: str
-    contract_date: date | None
-    contract_amount: Decimal | None
-    created_at: datetime
-    last_activity_at: datetime
-    version: int
-
-
-@dataclass(frozen=True)
-class DealCard:
-    deal: DealInfo
-    company: CompanyInfo
-    contacts: tuple[ContactInfo, ...]
-    stages: tuple[reference.StageInfo, ...]  # the open stages, in order
-
-
-@dataclass
-class DealForm:
-    """What the closer edits on the card."""
-
-    requirements: str = ""
-    next_step: str = ""
-    next_step_due: date | None = None
-    expected_amount: Decimal = Decimal("0")
-
-
-@dataclass(frozen=True)
-class UserChoice:
-    id: int
-    name: str
-    load: int  # open deals of a closer, accounts of an account manager
-
-
-@dataclass(frozen=True)
-class WonResult:
-    deal_id: int
-    company_id: int
-    order_id: int
-    account_manager_id: int
-    account_manager_name: str
-
-
-@dataclass(frozen=True)
-class LostDealInfo:
-    deal_id: int
-    company_id: int
-    company_name: str
-    city: str
-    closer_id: int | None
-    closer_name: str
-    lost_reason: str
-    lost_reason_label: str
-    lost_comment: str
-    expected_amount: Decimal
-    closed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class DealPage:
-    deals: tuple[DealSummary, ...]
-    total: int
-    offset: int
-    stale_days: int
-    stages: tuple[reference.StageInfo, ...] = field(default_factory=tuple)
 
 
 # --- stages -----------------------------------------------------------------------------
@@ -298,9 +161,6 @@ def _touch(deal: Deal) -> None:
 
 
 # --- the closer's board ------------------------------------------------------------------------
-
-BOARD_PAGE = 30  # deals per column in the first page of the board
-
 
 def _board_order():
     return (Deal.next_step_due.is_(None), Deal.next_step_due, Deal.id)
