@@ -250,20 +250,23 @@ async def test_a_long_column_shows_a_first_page_and_loads_more_as_the_cursor_goe
 
 
 async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team, monkeypatch):
-    import threading
+    import asyncio
+
+    from kbase_tui.protocol import pipeline as pipeline_api
 
     for n in range(45):
         hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
                   next_step_due=TODAY + timedelta(days=n))
-    arrived = threading.Event()
-    column_deals = pipeline.column_deals
-
-    def held_page(*args, **kwargs):  # the next page waits until the test has looked at the screen
-        arrived.wait(10)
-        return column_deals(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "column_deals", held_page)
+    arrived = asyncio.Event()
     app = app_on(db)
+    server_call = app.client.call
+
+    async def held_page(op, *args, **kwargs):  # the next page waits until the test has looked at the screen
+        if op is pipeline_api.column_deals:
+            await asyncio.wait_for(arrived.wait(), 10)
+        return await server_call(op, *args, **kwargs)
+
+    monkeypatch.setattr(app.client, "call", held_page)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "petr")
         new = stage_lists(app)["new"]

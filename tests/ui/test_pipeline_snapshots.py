@@ -23,6 +23,8 @@ from kbase_tui.ui.pipeline.board import CloserBoard
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
 
+from ..conftest import PASSWORD
+from ..server_harness import server_for
 from ..services.pipeline_setup import hand_over
 
 TODAY = date(2026, 3, 10)
@@ -43,7 +45,7 @@ def utc_clock():
 
 
 def _actor(session, username, role, full_name):
-    user = users.add_user(session, "local:test", username, role, "Test-Password-2026", full_name=full_name,
+    user = users.add_user(session, "local:test", username, role, PASSWORD, full_name=full_name,
                           must_change_password=False)
     return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
 
@@ -89,20 +91,20 @@ def world(sqlite_db):
 
 
 class PreparedApp(KbaseApp):
-    """The app signed in as `actor`, showing `make_screen()` (no login screen)."""
+    """The app signed in as `username` (through the test's server), showing `make_screen()` (no login screen)."""
 
     CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")
 
-    def __init__(self, database, actor, make_screen) -> None:
-        super().__init__(database.url, database=database)
-        self._actor = actor
+    def __init__(self, database, username, make_screen) -> None:
+        super().__init__(server_for(database).address)
+        self._username = username
         self._make_screen = make_screen
 
-    def on_mount(self, event) -> None:
-        event.prevent_default()  # no login screen, no warm-up worker
-        self.actor = self._actor
-        self.sub_title = self._actor.full_name
-        self.push_screen(self._make_screen())
+    async def on_mount(self, event) -> None:
+        event.prevent_default()  # no login screen
+        self.resumed(await self.client.sign_in(self._username, PASSWORD))
+        self.sub_title = self.actor.full_name
+        await self.push_screen(self._make_screen())
 
 
 async def _settle(pilot):
@@ -122,21 +124,21 @@ async def _settle(pilot):
 
 
 def test_board_snapshot(world, snap_compare):
-    app = PreparedApp(world["db"], world["closer"], lambda: CloserBoard(today=TODAY))
+    app = PreparedApp(world["db"], "petr", lambda: CloserBoard(today=TODAY))
     assert snap_compare(app, terminal_size=(160, 40), run_before=_settle)
 
 
 def test_board_snapshot_at_80x24(world, snap_compare):
-    app = PreparedApp(world["db"], world["closer"], lambda: CloserBoard(today=TODAY))
+    app = PreparedApp(world["db"], "petr", lambda: CloserBoard(today=TODAY))
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
 
 
 def test_deal_card_snapshot(world, snap_compare):
     deal_id = world["deals"][0]
-    app = PreparedApp(world["db"], world["closer"], lambda: DealCardScreen(deal_id, today=TODAY))
+    app = PreparedApp(world["db"], "petr", lambda: DealCardScreen(deal_id, today=TODAY))
     assert snap_compare(app, terminal_size=(140, 40), run_before=_settle)
 
 
 def test_supervisor_view_snapshot(world, snap_compare):
-    app = PreparedApp(world["db"], world["boss"], lambda: PipelineSupervisorView(today=TODAY))
+    app = PreparedApp(world["db"], "roman", lambda: PipelineSupervisorView(today=TODAY))
     assert snap_compare(app, terminal_size=(160, 30), run_before=_settle)

@@ -10,6 +10,7 @@ from kbase_tui.models import Company, EPOCH
 from kbase_tui.services import clients
 from kbase_tui.ui.app import KbaseApp
 
+from ..conftest import PASSWORD
 from ..server_harness import app_on
 from kbase_tui.ui.base import KbaseScreen
 from kbase_tui.ui.widgets.contacts import ContactsPanel
@@ -48,7 +49,7 @@ async def test_history_pages_and_contacts_can_be_added(db, db_url, make_user):
     company_id = _company(db)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.actor = boss
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
         await app.push_screen(CardScreen(company_id))
         await _settle(app, pilot)
         timeline = app.screen.query_one(HistoryTimeline)
@@ -83,7 +84,7 @@ async def test_contact_editor_shows_the_other_change_when_stale(db, db_url, make
     contact = clients.add_contact(db, boss, company_id, clients.ContactForm(full_name="Анна"))
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.actor = boss
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
         await app.push_screen(CardScreen(company_id))
         await _settle(app, pilot)
         panel = app.screen.query_one(ContactsPanel)
@@ -109,7 +110,7 @@ async def test_add_note_dialog_writes_a_meeting_with_its_result(db, db_url, make
     app = app_on(db)
     results = []
     async with app.run_test(size=(120, 36)) as pilot:
-        app.actor = boss
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
         await app.push_screen(CardScreen(company_id))
         await _settle(app, pilot)
         app.push_screen(AddNoteDialog(company_id), results.append)
@@ -138,7 +139,7 @@ async def test_history_shows_outcome_and_stage_codes_as_words(db, db_url, make_u
                                   at=EPOCH + timedelta(days=20000 + n))
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.actor = boss
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
         await app.push_screen(CardScreen(company_id))
         await _settle(app, pilot)
         await _settle(app, pilot)

@@ -29,6 +29,7 @@ from textual.strip import Strip
 from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import pipeline
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -443,28 +444,25 @@ class CloserBoard(KbaseScreen):
         return max(10, self.size.height // 3 + 10)
 
     def reload(self, follow: int | None = None) -> None:
-        from kbase_tui.services import pipeline
-
         if follow is None and self.selected_deal is not None:
             follow = self.selected_deal.id
         self._follow = follow
         page = self.page_size()
         # as deep as the cursor went in each column, so a refresh keeps the place
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
-        self.call_service(pipeline.board, self.actor, today=self.today, limit=page, limits=limits, follow=follow,
-                          done=self._show, group="board", exclusive=True)
+        # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
+        self.call(pipeline.board, today=self.today, limit=page, limits=limits, follow=follow,
+                  done=lambda board: self.call_next(self._show, board), group="board", exclusive=True)
 
     def action_refresh(self) -> None:
         self.reload()
 
     @on(StageList.NeedMore)
     def _need_more(self, event: StageList.NeedMore) -> None:
-        from kbase_tui.services import pipeline
-
         stage_list = event.stage_list
         generation = stage_list.generation
-        self.call_service(
-            pipeline.column_deals, self.actor, stage_list.code, offset=len(stage_list.deals),
+        self.call(
+            pipeline.column_deals, stage_list.code, offset=len(stage_list.deals),
             limit=self.page_size(), today=self.today,
             done=lambda deals: stage_list.append_deals(generation, deals),
             failed=lambda error: self._more_failed(stage_list, error),
@@ -473,7 +471,7 @@ class CloserBoard(KbaseScreen):
 
     def _more_failed(self, stage_list: StageList, error) -> None:
         stage_list.page_loading = False
-        self.notify(str(error), severity="warning", timeout=5)
+        self.app.notify(str(error), severity="warning", timeout=5)
 
     async def _show(self, board) -> None:
         self.board = board
@@ -618,20 +616,19 @@ class CloserBoard(KbaseScreen):
         deal = self.selected_deal
         if deal is None or self._busy:
             return
-        from kbase_tui.services import pipeline
-
         self._busy = True
-        self.call_service(pipeline.move_deal, self.actor, deal.id, step, expected_stage=deal.stage_code,
-                          today=self.today, done=self._moved, failed=self._move_failed)
+        self.call(pipeline.move_deal, deal.id, step, expected_stage=deal.stage_code, today=self.today,
+                  done=self._moved, failed=self._move_failed)
 
     def _moved(self, summary) -> None:
         self._busy = False
-        self.notify(_("{company}: {stage}").format(company=summary.company_name, stage=summary.stage_label), timeout=3)
+        self.app.notify(_("{company}: {stage}").format(company=summary.company_name, stage=summary.stage_label),
+                        timeout=3)
         self.reload(follow=summary.id)
 
     def _move_failed(self, error) -> None:
         self._busy = False
-        self.notify(str(error), severity="warning", timeout=5)
+        self.app.notify(str(error), severity="warning", timeout=5)
         self.reload()
 
     def action_won(self) -> None:
@@ -659,8 +656,6 @@ class CloserBoard(KbaseScreen):
         deal = self.selected_deal
         if deal is None:
             return
-        from kbase_tui.services import pipeline
-
         from ..widgets.note_dialog import AddNoteDialog
 
         self.app.push_screen(

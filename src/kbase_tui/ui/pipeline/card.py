@@ -17,6 +17,8 @@ from textual.widgets import Header, Input, Label, Static, TextArea
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import category_label
+from kbase_tui.protocol import pipeline
+from kbase_tui.protocol.errors import StaleRecord
 
 from ..base import KbaseScreen
 from ..widgets.contacts import ContactsPanel
@@ -71,7 +73,7 @@ class DealCardScreen(KbaseScreen):
                         yield Input(id="card-amount", max_length=20)
                 yield Static("", id="card-message")
                 yield ContactsPanel(id="card-contacts")
-            yield HistoryTimeline(id="card-history")
+            yield HistoryTimeline(loader=pipeline.deal_history, id="card-history")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -82,12 +84,10 @@ class DealCardScreen(KbaseScreen):
         self.set_class(self.size.width < 110, "-narrow")
 
     def load(self) -> None:
-        from kbase_tui.services import pipeline
-
-        self.call_service(pipeline.deal_card, self.actor, self.deal_id, done=self._show, failed=self._load_failed)
+        self.call(pipeline.deal_card, self.deal_id, done=self._show, failed=self._load_failed)
 
     def _load_failed(self, error) -> None:
-        self.notify(str(error), severity="error", timeout=6)
+        self.app.notify(str(error), severity="error", timeout=6)
         self.dismiss_card()
 
     def _show(self, card) -> None:
@@ -116,7 +116,7 @@ class DealCardScreen(KbaseScreen):
         contacts.company_id = company.id
         contacts.read_only = deal.status != "open"
         contacts.show(card.contacts)
-        self.query_one(HistoryTimeline).reload(company.id)
+        self.query_one(HistoryTimeline).reload(deal.id)
         self.query_one("#card-next-step", Input).focus()
 
     def _show_deal_status(self, deal) -> None:
@@ -153,9 +153,7 @@ class DealCardScreen(KbaseScreen):
 
     # --- saving -----------------------------------------------------------------------
     def _form(self):
-        from kbase_tui.services.pipeline import DealForm
-
-        return DealForm(
+        return pipeline.DealForm(
             requirements=self.query_one("#card-requirements", TextArea).text,
             next_step=self.query_one("#card-next-step", Input).value,
             next_step_due=parse_date(self.query_one("#card-due", Input).value),
@@ -183,11 +181,9 @@ class DealCardScreen(KbaseScreen):
         except ValueError as error:
             self.message(str(error), "bold red")
             return
-        from kbase_tui.services import pipeline
-
         self._saving = True
-        self.call_service(pipeline.update_deal, self.actor, self.deal_id, self.deal_version, form,
-                          done=self._saved, failed=self._save_failed)
+        self.call(pipeline.update_deal, self.deal_id, self.deal_version, form, done=self._saved,
+                  failed=self._save_failed)
 
     def _saved(self, deal) -> None:
         from dataclasses import replace
@@ -200,8 +196,6 @@ class DealCardScreen(KbaseScreen):
         self.query_one(HistoryTimeline).reload()
 
     def _save_failed(self, error) -> None:
-        from kbase_tui.services.errors import StaleRecord
-
         self._saving = False
         if isinstance(error, StaleRecord) and error.current is not None:
             other = error.current
@@ -225,8 +219,6 @@ class DealCardScreen(KbaseScreen):
     def action_note(self) -> None:
         if self.card is None:
             return
-        from kbase_tui.services import pipeline
-
         from ..widgets.note_dialog import AddNoteDialog
 
         self.app.push_screen(AddNoteDialog(self.deal_id, saver=pipeline.add_deal_note, title=self.card.company.name),
@@ -246,10 +238,8 @@ class DealCardScreen(KbaseScreen):
     def action_move(self, step: int) -> None:
         if self.card is None:
             return
-        from kbase_tui.services import pipeline
-
-        self.call_service(pipeline.move_deal, self.actor, self.deal_id, step,
-                          expected_stage=self.card.deal.stage_code, done=lambda _s: self.load())
+        self.call(pipeline.move_deal, self.deal_id, step, expected_stage=self.card.deal.stage_code,
+                  done=lambda _s: self.load())
 
     def action_won(self) -> None:
         if self.card is None or self.card.deal.status != "open":

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import pipeline
 
 from ..base import KbaseModal
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
@@ -100,10 +101,8 @@ class WonDialog(_Dialog):
             yield from self.buttons(_("Signed (ctrl+s)"))
 
     def on_mount(self) -> None:
-        from kbase_tui.services import pipeline
-
         self.query_one("#won-amount", Input).focus()
-        self.call_service(pipeline.account_managers, self.actor, done=self._managers)
+        self.call(pipeline.account_managers, done=self._managers)
 
     def _managers(self, managers) -> None:
         self.managers = list(managers)
@@ -147,11 +146,9 @@ class WonDialog(_Dialog):
         manager_id = None
         if self.managers and box.highlighted is not None and box.highlighted > 0:
             manager_id = self.managers[box.highlighted].id  # a chosen one; the first is the default rule
-        from kbase_tui.services import pipeline
-
         self._saving = True
-        self.call_service(pipeline.win_deal, self.actor, self.deal_id, when, amount, account_manager_id=manager_id,
-                          items=self.query_one("#won-items", Input).value, done=self._won, failed=self._failed)
+        self.call(pipeline.win_deal, self.deal_id, when, amount, account_manager_id=manager_id,
+                  items=self.query_one("#won-items", Input).value, done=self._won, failed=self._failed)
 
     def _won(self, result) -> None:
         self.app.notify(_("{company} goes to account manager {name}.").format(
@@ -180,10 +177,8 @@ class LostDialog(_Dialog):
             yield from self.buttons(_("Lost (ctrl+s)"))
 
     def on_mount(self) -> None:
-        from kbase_tui.services import pipeline
-
         self.query_one("#lost-reason", OptionList).focus()
-        self.call_service(pipeline.lost_reasons, self.actor, done=self._reasons)
+        self.call(pipeline.lost_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
         self.reasons = list(reasons)
@@ -214,11 +209,9 @@ class LostDialog(_Dialog):
         if not self.reasons or box.highlighted is None:
             self.error(_("Choose a reason."))
             return
-        from kbase_tui.services import pipeline
-
         self._saving = True
-        self.call_service(pipeline.lose_deal, self.actor, self.deal_id, self.reasons[box.highlighted].code,
-                          self.query_one("#lost-comment", Input).value, done=self._done, failed=self._failed)
+        self.call(pipeline.lose_deal, self.deal_id, self.reasons[box.highlighted].code,
+                  self.query_one("#lost-comment", Input).value, done=self._done, failed=self._failed)
 
 
 class ReassignDialog(_Dialog):
@@ -243,10 +236,8 @@ class ReassignDialog(_Dialog):
             yield from self.buttons(_("Reassign (ctrl+s)"))
 
     def on_mount(self) -> None:
-        from kbase_tui.services import pipeline
-
         self.query_one("#reassign-closer", OptionList).focus()
-        self.call_service(pipeline.closers, self.actor, done=self._closers)
+        self.call(pipeline.closers, done=self._closers)
 
     def _closers(self, closers) -> None:
         self.closers = [c for c in closers if c.id != self.current_closer_id]
@@ -271,11 +262,9 @@ class ReassignDialog(_Dialog):
         if not self.closers or box.highlighted is None:
             self.error(_("Choose a first-sale manager."))
             return
-        from kbase_tui.services import pipeline
-
         self._saving = True
-        self.call_service(pipeline.reassign_deal, self.actor, self.deal_id, self.closers[box.highlighted].id,
-                          self.query_one("#reassign-comment", Input).value, done=self._done, failed=self._failed)
+        self.call(pipeline.reassign_deal, self.deal_id, self.closers[box.highlighted].id,
+                  self.query_one("#reassign-comment", Input).value, done=self._done, failed=self._failed)
 
 
 class CommentDialog(_Dialog):
@@ -302,8 +291,6 @@ class CommentDialog(_Dialog):
     def action_save(self) -> None:
         if self._saving:
             return
-        from kbase_tui.services import pipeline
-
         self._saving = True
-        self.call_service(pipeline.comment_deal, self.actor, self.deal_id, self.query_one("#comment-text", Input).value,
-                          done=self._done, failed=self._failed)
+        self.call(pipeline.comment_deal, self.deal_id, self.query_one("#comment-text", Input).value,
+                  done=self._done, failed=self._failed)

@@ -17,6 +17,7 @@ from textual.events import ScreenResume, ScreenSuspend
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.protocol import pipeline
 
 from ..base import KbaseScreen
 from ..widgets.formats import show_amount, show_date, show_datetime
@@ -62,8 +63,6 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        from kbase_tui.services import pipeline
-
         self.title = _("Pipeline of all closers")
         table = self.query_one(DataTable)
         # Fixed widths: no measuring of every cell per page (speed), and the same layout
@@ -71,7 +70,7 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
         for label, width in ((_("Company"), 28), (_("Closer"), 16), (_("Stage"), 18), (_("Amount"), 13),
                              (_("Next step"), 22), (_("Due"), 10), (_("Last activity"), 16), (_("Comment"), 18)):
             table.add_column(label, width=width)
-        self.call_service(pipeline.closers, self.actor, done=self._closers)
+        self.call(pipeline.closers, done=self._closers)
         self.reload()
 
     def _closers(self, closers) -> None:
@@ -90,13 +89,10 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
             self.reload()
 
     def reload(self) -> None:
-        from kbase_tui.services import pipeline
-
         closer_id = self.closers[self.closer_index].id if self.closer_index >= 0 and self.closers else None
         stage = self.stages[self.stage_index].code if self.stage_index >= 0 and self.stages else None
-        self.call_service(pipeline.all_deals, self.actor, closer_id=closer_id, stage_code=stage,
-                          stale_only=self.stale_only, limit=PAGE, offset=self.page_offset, today=self.today,
-                          done=self._show, group="pipeview", exclusive=True)
+        self.call(pipeline.all_deals, closer_id=closer_id, stage_code=stage, stale_only=self.stale_only, limit=PAGE,
+                  offset=self.page_offset, today=self.today, done=self._show, group="pipeview", exclusive=True)
 
     def action_refresh(self) -> None:
         self.reload()
