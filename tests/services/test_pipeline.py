@@ -318,6 +318,11 @@ def test_the_board_sends_a_first_page_per_column_and_counts_every_deal(db, team)
     deep = full_order[37]
     followed = pipeline.board(db, closer, today=TODAY, limit=10, follow=deep).columns[0]
     assert deep in [d.id for d in followed.deals] and [d.id for d in followed.deals] == full_order[:len(followed.deals)]
+    # so is the deal of a company just handed over (named in the board's notice), the cursor's page kept
+    last = full_order[-1]
+    named = pipeline.board(db, closer, today=TODAY, limit=10, include_companies=[company_of(db, last)]).columns[0]
+    assert [d.id for d in named.deals] == full_order[:len(named.deals)] and last in [d.id for d in named.deals]
+    assert len(pipeline.board(db, closer, today=TODAY, limit=10, include_companies=[999999]).columns[0].deals) == 10
 
     with pytest.raises(ValidationFailed):
         pipeline.column_deals(db, closer, "won")
@@ -341,3 +346,45 @@ def test_errors_carry_a_message_for_the_user(db, team):
     with pytest.raises(KbaseError) as error:
         pipeline.move_deal(db, team["closer"], deal_id, 2)
     assert str(error.value)
+
+
+@pytest.fixture
+def sent(db):
+    """The notices the services send after their commits, as (kind, what, user ids, company id)."""
+    from kbase_tui.services import notify
+
+    notices = []
+
+    def listen(notice):
+        notices.append((notice.kind, notice.what, notice.user_ids, notice.company_id))
+
+    notify.subscribe(listen)
+    yield notices
+    notify.unsubscribe(listen)
+
+
+def test_whoever_is_given_a_client_is_told_and_so_is_the_closer_who_loses_one(db, team, sent):
+    closer, closer2, boss = team["closer"], team["closer2"], team["boss"]
+    a = hand_over(db, team["caller"], closer, "А")
+    b = hand_over(db, team["caller"], closer, "Б")
+    ca, cb = company_of(db, a), company_of(db, b)
+    assert sent == [("handover", "", (closer.id,), ca), ("handover", "", (closer.id,), cb)]
+    sent.clear()
+
+    pipeline.reassign_deal(db, boss, a, closer2.id)
+    assert sent == [("handover", "reassigned", (closer2.id,), ca), ("changed", "board", (closer.id,), ca)]
+    sent.clear()
+
+    won = pipeline.win_deal(db, closer, b, TODAY, Decimal("1000"), account_manager_id=team["account"].id)
+    assert sent == [("handover", "", (team["account"].id,), won.company_id)]
+    sent.clear()
+
+    pipeline.lose_deal(db, closer2, a, "price")
+    assert sent == []  # nobody is given the company: it waits on the supervisor's lost list
+    pipeline.return_lost_deal(db, boss, a, closer.id)
+    assert sent == [("handover", "returned", (closer.id,), ca)]
+    sent.clear()
+
+    with pytest.raises(ValidationFailed):
+        pipeline.reassign_deal(db, boss, pipeline.board(db, closer).columns[0].deals[0].id, closer.id)
+    assert sent == []  # a refused change (rolled back) tells nobody anything

@@ -13,7 +13,7 @@ from kbase_tui.services import clients, pipeline
 from kbase_tui.services.errors import AccessDenied
 from kbase_tui.ui.app import KbaseApp
 
-from ..server_harness import app_on
+from ..server_harness import app_on, server_for
 from kbase_tui.ui.pipeline.board import CloserBoard, StageList
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
@@ -55,6 +55,25 @@ def team(make_user):
 
 def stage_lists(app) -> dict[str, StageList]:
     return {w.code: w for w in app.screen.query(StageList)}
+
+
+async def within(pilot, condition, seconds: float = 2.0) -> bool:
+    """True as soon as *condition()* holds, polling while the app runs; False after *seconds*."""
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return bool(condition())
+
+
+async def listening(db, pilot) -> None:
+    """Wait until the app's stream of pushed events is open on the server."""
+    sessions = server_for(db).state.sessions
+    assert await within(pilot, lambda: any(s.streams for s in sessions.all()), 5.0), "no events stream"
+
+
+def notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
 
 
 async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_url, team):
@@ -287,3 +306,40 @@ async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team
 
 def _plain_screen(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_a_new_hand_over_appears_on_the_open_board_without_a_key_press(db, db_url, team):
+    import asyncio
+
+    hand_over(db, team["caller"], team["closer"], "ООО «Первая»", next_step_due=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        assert isinstance(app.screen, CloserBoard)
+        assert [d.company_name for d in stage_lists(app)["new"].deals] == ["ООО «Первая»"]
+        await listening(db, pilot)
+        # A caller, in their own app, hands a lead to this closer: the service runs on the base.
+        name = "ООО «Новая» [bold red]x[/]"
+        await asyncio.to_thread(hand_over, db, team["caller"], team["closer"], name)
+        new = stage_lists(app)["new"]
+        assert await within(pilot, lambda: [d.company_name for d in new.deals] == ["ООО «Первая»", name])
+        assert app.screen.selected_deal.company_name == "ООО «Первая»"  # the cursor stays where it was
+        assert await within(pilot, lambda: f"New client from the caller: {name}" in notices(app)), notices(app)
+
+
+async def test_a_deal_reassigned_meanwhile_leaves_the_old_closers_board(db, db_url, team):
+    import asyncio
+
+    keep = hand_over(db, team["caller"], team["closer"], "ООО «Остаётся»", next_step_due=TODAY)
+    gone = hand_over(db, team["caller"], team["closer"], "ООО «Уходит»")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "petr")
+        new = stage_lists(app)["new"]
+        await pilot.press("down")  # the cursor on the deal that is about to go
+        assert [d.id for d in new.deals] == [keep, gone] and app.screen.selected_deal.id == gone
+        await listening(db, pilot)
+        await asyncio.to_thread(pipeline.reassign_deal, db, team["boss"], gone, team["closer2"].id)
+        assert await within(pilot, lambda: [d.id for d in new.deals] == [keep])
+        assert app.screen.selected_deal.id == keep
+        assert not any("New " in text for text in notices(app))  # the old closer is given nothing

@@ -167,7 +167,7 @@ class DealPage:
 @operation("pipeline.board")
 def board(
     *, today: date | None = None, limit: Count = BOARD_PAGE, limits: dict[Code, Count] | None = None,
-    follow: Id | None = None,
+    follow: Id | None = None, include_companies: Annotated[list[Id], msgspec.Meta(max_length=100)] | None = None,
 ) -> Board:
     """The closer's open deals in columns by stage: the first page of each column with its whole count and sum."""
 

@@ -37,7 +37,7 @@ from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module ha
     WonResult,
 )
 
-from . import audit, reference
+from . import audit, notify, reference
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
 from .db import Database
 from .dto import Actor
@@ -181,14 +181,16 @@ def _board_scope(session: Session, actor: Actor):
 
 
 def board(db: Database, actor: Actor, *, today: date | None = None, limit: int = BOARD_PAGE,
-          limits: dict[str, int] | None = None, follow: int | None = None) -> Board:
+          limits: dict[str, int] | None = None, follow: int | None = None,
+          include_companies: list[int] | None = None) -> Board:
     """The signed-in closer's open deals in columns by stage, sorted by next-step date.
 
     Each column carries the count, expected sum and overdue count of ALL its deals (one grouped
     query), but only its first `limit` deals (`limits[code]` per column when given; one windowed
     query), so the board costs the same with 50 deals or 5,000.  `follow`: a deal id whose column
-    is extended far enough to include it (the cursor follows a moved deal).  Load further deals of
-    a column with `column_deals`.
+    is extended far enough to include it (the cursor follows a moved deal).  `include_companies`:
+    companies whose deals are included the same way (a hand-over just announced, named on the
+    board, lands at the end of a long column).  Load further deals of a column with `column_deals`.
     """
     today = today or date.today()
     limits = dict(limits or {})
@@ -213,16 +215,19 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
             slot[1] += Decimal(str(amount))
             slot[2] += int(overdue or 0)
         ranked = (
-            select(Deal.id.label("id"), column.label("col"),
+            select(Deal.id.label("id"), Deal.company_id.label("company_id"), column.label("col"),
                    func.row_number().over(partition_by=column, order_by=_board_order()).label("rn"))
             .join(Company, Company.id == Deal.company_id)
             .where(*conditions)
             .subquery()
         )
+        wanted = []
         if follow is not None:
-            found = session.execute(select(ranked.c.col, ranked.c.rn).where(ranked.c.id == follow)).first()
-            if found is not None:
-                code, rn = found
+            wanted.append(ranked.c.id == follow)
+        if include_companies:
+            wanted.append(ranked.c.company_id.in_(include_companies[:100]))
+        if wanted:
+            for code, rn in session.execute(select(ranked.c.col, ranked.c.rn).where(or_(*wanted))).all():
                 limits[code] = max(limits.get(code, limit), int(rn) + 5)
         window = or_(*(and_(ranked.c.col == code, ranked.c.rn <= max(1, limits.get(code, limit))) for code in codes))
         rows = session.execute(
@@ -469,6 +474,7 @@ def hand_over_to_account(
                   deal_id=deal.id if deal else None)
     audit.record(session, actor, "handed_over_to_account", "company", company.id, deal_id=deal.id if deal else None,
                  account_manager_id=manager.id, previous_owner_id=previous_owner)
+    notify.after_commit(session, notify.Notice(kind="handover", user_ids=(manager.id,), company_id=company.id))
     return manager
 
 
@@ -637,6 +643,12 @@ def reassign_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, comm
                       deal_id=deal.id)
         audit.record(session, actor, "deal_reassigned", "deal", deal.id, company_id=company.id,
                      old_closer_id=previous, new_closer_id=closer.id)
+        notify.after_commit(session, notify.Notice(kind="handover", what="reassigned", user_ids=(closer.id,),
+                                                   company_id=company.id))
+        if previous is not None:
+            # The deal leaves the previous closer's board (and their card of it, if open).
+            notify.after_commit(session, notify.Notice(kind="changed", what="board", user_ids=(previous,),
+                                                       company_id=company.id))
         session.flush()
         return _deal_info(session, deal)
 
@@ -727,5 +739,7 @@ def return_lost_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, c
                       deal_id=deal.id)
         audit.record(session, actor, "deal_returned", "deal", deal.id, company_id=company.id,
                      lost_deal_id=lost.id, closer_id=closer.id)
+        notify.after_commit(session, notify.Notice(kind="handover", what="returned", user_ids=(closer.id,),
+                                                   company_id=company.id))
         session.flush()
         return _deal_info(session, deal)

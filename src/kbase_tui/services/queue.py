@@ -510,6 +510,10 @@ def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer
     write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_closer",
                   text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id)
     audit.record(session, actor, "handed_over_to_closer", "company", company.id, deal_id=deal.id, closer_id=closer.id)
+    # The closer's open board shows the new deal without a key press.
+    from .notify import Notice, after_commit
+
+    after_commit(session, Notice(kind="handover", user_ids=(closer.id,), company_id=company.id))
     return deal, closer
 
 

@@ -5,6 +5,10 @@ next step stands out.  Keys move the highlighted deal a stage forward or back (w
 history and the audit), open its card, or close it as won or lost.  At 80 columns two stage
 columns fit; the summary line above always lists every stage, and the view scrolls sideways as
 the cursor moves.
+
+The board keeps itself current: when the server pushes a hand-over to this closer (or a change
+to their deals made elsewhere, such as a reassignment), it reloads with the cursor on the same
+deal and names a new client in a short notice.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from textual.widgets import Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import pipeline
+from kbase_tui.protocol.session import CHANGED, HANDOVER
 
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
 
@@ -413,6 +419,9 @@ class CloserBoard(KbaseScreen):
         self.board = None
         self._follow: int | None = None  # deal id to keep the cursor on after a reload
         self._busy = False
+        # Companies handed over to this closer and not yet named in a notice: company id -> `what`
+        # of the pushed event ("" from the caller's queue; otherwise the supervisor's doing).
+        self._announce: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -450,9 +459,37 @@ class CloserBoard(KbaseScreen):
         page = self.page_size()
         # as deep as the cursor went in each column, so a refresh keeps the place
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
+        asked = tuple(self._announce)
         # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
         self.call(pipeline.board, today=self.today, limit=page, limits=limits, follow=follow,
-                  done=lambda board: self.call_next(self._show, board), group="board", exclusive=True)
+                  include_companies=list(asked) or None,
+                  done=lambda board: self.call_next(self._show, board, asked), group="board", exclusive=True)
+
+    def on_server_push(self, message: ServerPush) -> None:
+        """A client handed over to this closer, or their deals changed elsewhere: show the board as it is now."""
+        event = message.event
+        if event.type == HANDOVER:
+            if event.company_id is not None:
+                self._announce[event.company_id] = event.what
+            self.reload()
+        elif event.type == CHANGED and event.what == "board":
+            self.reload()
+
+    def _name_new_deals(self, board, asked: tuple[int, ...]) -> None:
+        """A notice for each hand-over this board was loaded for; the name comes from the board, not the event."""
+        if not asked:
+            return
+        deals = {deal.company_id: deal for column in board.columns for deal in column.deals}
+        for company_id in asked:
+            what = self._announce.pop(company_id, None)
+            deal = deals.get(company_id)
+            if what is None or deal is None:
+                continue  # announced already, or no longer this closer's open deal
+            if what:
+                text = _("New deal from the supervisor: {name}")
+            else:
+                text = _("New client from the caller: {name}")
+            self.app.notify(text.format(name=_plain(deal.company_name)), timeout=8)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -473,9 +510,10 @@ class CloserBoard(KbaseScreen):
         stage_list.page_loading = False
         self.app.notify(str(error), severity="warning", timeout=5)
 
-    async def _show(self, board) -> None:
+    async def _show(self, board, asked: tuple[int, ...] = ()) -> None:
         self.board = board
         self._show_summary()
+        self._name_new_deals(board, asked)
 
         container = self.query_one("#board-columns", HorizontalScroll)
         existing = {w.code: w for w in container.query(StageList)}

@@ -19,8 +19,10 @@ from kbase_tui.i18n import _
 from kbase_tui.labels import category_label
 from kbase_tui.protocol import pipeline
 from kbase_tui.protocol.errors import StaleRecord
+from kbase_tui.protocol.session import CHANGED
 
 from ..base import KbaseScreen
+from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 from ..widgets.history import HistoryTimeline
@@ -85,6 +87,13 @@ class DealCardScreen(KbaseScreen):
 
     def load(self) -> None:
         self.call(pipeline.deal_card, self.deal_id, done=self._show, failed=self._load_failed)
+
+    def on_server_push(self, message: ServerPush) -> None:
+        """The deal was given to someone else meanwhile: loading it again says so and closes the card."""
+        event = message.event
+        if (event.type == CHANGED and event.what == "board" and self.card is not None
+                and event.company_id == self.card.company.id):
+            self.load()
 
     def _load_failed(self, error) -> None:
         self.app.notify(str(error), severity="error", timeout=6)
