@@ -12,16 +12,6 @@ async def settle(app: KbaseApp, pilot) -> None:
         await pilot.pause()
 
 
-async def signed_in_as(app: KbaseApp, username: str, password: str) -> None:
-    """Sign *app* in through its client, without the login screen or the role's home screen.
-
-    For tests of one screen, pushed by the test itself: the server acts for this user.
-    """
-    signed = await app.client.sign_in(username, password)
-    app.signed = signed
-    app.actor = signed.actor
-
-
 async def sign_in(app: KbaseApp, pilot, username: str, password: str) -> None:
     await settle(app, pilot)
     user_box = app.screen.query_one("#username")

@@ -48,7 +48,8 @@ _BOUND: dict[str, Bound] = {}
 def service(op: Operation[Any], function: Callable[..., Any]) -> None:
     """*op* runs `function(db, actor, **args)`."""
 
-    def handler(context: CallContext, **args: Any) -> Any:
+    # `context` positional-only: an operation may have an argument of that name (drafts.save).
+    def handler(context: CallContext, /, **args: Any) -> Any:
         return function(context.db, context.actor, **args)
 
     _add(Bound(op, handler, function))
