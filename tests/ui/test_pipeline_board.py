@@ -343,3 +343,30 @@ async def test_a_deal_reassigned_meanwhile_leaves_the_old_closers_board(db, db_u
         assert await within(pilot, lambda: [d.id for d in new.deals] == [keep])
         assert app.screen.selected_deal.id == keep
         assert not any("New " in text for text in notices(app))  # the old closer is given nothing
+
+
+async def test_the_card_shows_the_other_persons_save_and_closes_when_the_deal_is_given_away(db, db_url, team):
+    import asyncio
+
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        card = app.screen
+        assert isinstance(card, DealCardScreen)
+        # Someone saves the deal first: the card shows their version (StaleRecord's DealInfo) and keeps the input.
+        loaded = card.card.deal
+        theirs = pipeline.DealForm(requirements="их требования", next_step="Их шаг", expected_amount=Decimal("5"))
+        pipeline.update_deal(db, team["closer"], deal_id, loaded.version, theirs)
+        app.screen.query_one("#card-next-step").value = "Мой шаг"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        message = str(app.screen.query_one("#card-message").render())
+        assert "Их шаг" in message and app.screen.query_one("#card-next-step").value == "Мой шаг"
+        # The supervisor gives the deal to another closer: the open card closes by itself.
+        await listening(db, pilot)
+        await asyncio.to_thread(pipeline.reassign_deal, db, team["boss"], deal_id, team["closer2"].id)
+        assert await within(pilot, lambda: isinstance(app.screen, CloserBoard))
+        assert await within(pilot, lambda: not stage_lists(app)["new"].deals)

@@ -459,7 +459,7 @@ class CloserBoard(KbaseScreen):
         page = self.page_size()
         # as deep as the cursor went in each column, so a refresh keeps the place
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
-        asked = tuple(self._announce)
+        asked = tuple(self._announce)[:100]  # the operation's limit; the rest wait for the next reload
         # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
         self.call(pipeline.board, today=self.today, limit=page, limits=limits, follow=follow,
                   include_companies=list(asked) or None,
@@ -508,7 +508,7 @@ class CloserBoard(KbaseScreen):
 
     def _more_failed(self, stage_list: StageList, error) -> None:
         stage_list.page_loading = False
-        self.app.notify(str(error), severity="warning", timeout=5)
+        self.notify(str(error), severity="warning", timeout=5)
 
     async def _show(self, board, asked: tuple[int, ...] = ()) -> None:
         self.board = board
@@ -660,13 +660,12 @@ class CloserBoard(KbaseScreen):
 
     def _moved(self, summary) -> None:
         self._busy = False
-        self.app.notify(_("{company}: {stage}").format(company=summary.company_name, stage=summary.stage_label),
-                        timeout=3)
+        self.notify(_("{company}: {stage}").format(company=summary.company_name, stage=summary.stage_label), timeout=3)
         self.reload(follow=summary.id)
 
     def _move_failed(self, error) -> None:
         self._busy = False
-        self.app.notify(str(error), severity="warning", timeout=5)
+        self.notify(str(error), severity="warning", timeout=5)
         self.reload()
 
     def action_won(self) -> None:

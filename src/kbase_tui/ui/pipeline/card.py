@@ -96,7 +96,7 @@ class DealCardScreen(KbaseScreen):
             self.load()
 
     def _load_failed(self, error) -> None:
-        self.app.notify(str(error), severity="error", timeout=6)
+        self.notify(str(error), severity="error", timeout=6)
         self.dismiss_card()
 
     def _show(self, card) -> None:
