@@ -359,7 +359,8 @@ def client_checks(user: str, *, socket: Path, exports: Path, inbox: Path, owner:
         folders.append(backups)
     writable: list[Path] = []
     unknown: list[Path] = []
-    for folder in dict.fromkeys(f for f in folders if f.exists()):
+    existing = list(dict.fromkeys(f for f in folders if f.exists()))
+    for folder in existing:
         verdict = may(folder, os.W_OK | os.X_OK)
         if verdict:
             writable.append(folder)
@@ -372,8 +373,8 @@ def client_checks(user: str, *, socket: Path, exports: Path, inbox: Path, owner:
         checks.append(Check(_("Client: server's folders"), WARN, _(
             "{path} has an ACL: run kbase doctor as root to test it").format(path=unknown[0])))
     else:
-        checks.append(Check(_("Client: server's folders"), PASS, _("{user} cannot write into any of {n} folders").format(
-            user=user, n=len(folders))))
+        checks.append(Check(_("Client: server's folders"), PASS, _(
+            "{user} cannot write into any of {n} folders").format(user=user, n=len(existing))))
     if socket.exists():
         verdict = may(socket, os.W_OK)
         if verdict is False:
