@@ -194,10 +194,13 @@ echo "--- the operators' account over SSH"
 for KEY in operator operator-plain; do
   S=(ssh "${SSH_OPTS[@]}" -i "$R/$KEY")
   # Every refusal below only counts if the key gets in at all.
-  if ! "${S[@]}" "$OP@127.0.0.1" true 2>&1 | grep -q "kbase needs a terminal"; then
-    bad "$KEY: could not authenticate, nothing else checked (see $R/sshd.log)"
+  out="$("${S[@]}" "$OP@127.0.0.1" true 2>&1)"
+  if echo "$out" | grep -q "Permission denied"; then
+    bad "$KEY: could not authenticate, nothing else checked: $(tail -n 3 "$R/sshd.log")"
     continue
   fi
+  echo "$out" | grep -q "kbase needs a terminal" && ok "$KEY: 'ssh host true' gets the forced command" \
+    || bad "$KEY: 'ssh host true' did not get the forced command: ${out:0:80}"
   "${PROBE[@]}" - tty "$R/tty-$KEY.out" - - - -- "${S[@]}" -tt "$OP@127.0.0.1" >/dev/null 2>&1
   if grep -aq "Sign in" "$R/tty-$KEY.out" && grep -aq "User name" "$R/tty-$KEY.out"; then
     ok "$KEY: ssh -tt runs kbase (sign-in screen shown)"
@@ -207,7 +210,8 @@ for KEY in operator operator-plain; do
   out="$("${S[@]}" "$OP@127.0.0.1" id 2>&1)"
   echo "$out" | grep -q "uid=" && bad "$KEY: 'ssh host id' ran a command" || ok "$KEY: no shell ('ssh host id' refused)"
   out="$(echo 'id; cat /etc/passwd' | "${S[@]}" "$OP@127.0.0.1" sh 2>&1)"
-  echo "$out" | grep -q "uid=\|root:" && bad "$KEY: 'ssh host sh' ran a shell" || ok "$KEY: no shell ('ssh host sh' refused)"
+  echo "$out" | grep -q "uid=\|root:" && bad "$KEY: 'ssh host sh' ran a shell" \
+    || ok "$KEY: no shell ('ssh host sh' refused)"
   "${PROBE[@]}" - tty "$R/sh-$KEY.out" - - - -- "${S[@]}" -tt "$OP@127.0.0.1" /bin/sh -c 'id; cat /etc/passwd' \
     >/dev/null 2>&1
   if grep -aq "uid=\|root:x:" "$R/sh-$KEY.out"; then bad "$KEY: 'ssh -tt host /bin/sh' ran a shell"
