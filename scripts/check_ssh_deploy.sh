@@ -38,11 +38,13 @@ die()  { echo "check_ssh_deploy: $*" >&2; exit 2; }
 if [ ! -x /usr/sbin/sshd ]; then
   [ "${1:-}" = --install ] || die "sshd missing: apt-get install -y openssh-server (or run with --install)"
   echo "openssh-server is missing: installing it with apt-get"
+  apt_log="$(mktemp)"
   if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-         DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server; } >/tmp/kbase-check-apt.log 2>&1; then
-    tail -n 5 /tmp/kbase-check-apt.log >&2
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server; } >"$apt_log" 2>&1; then
+    tail -n 5 "$apt_log" >&2; rm -f "$apt_log"
     die "apt-get could not install openssh-server (is the package archive reachable?); nothing was checked"
   fi
+  rm -f "$apt_log"
   [ -x /usr/sbin/sshd ] || die "openssh-server installed but /usr/sbin/sshd is missing"
 fi
 [ -x "$PY" ] || die "no $PY (KBASE_PYTHON names another)"
