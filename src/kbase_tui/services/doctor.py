@@ -252,7 +252,7 @@ def _socket_checks(socket: Path, owner: int) -> list[Check]:
 
 
 def _drop_folder(name: str, folder: Path, owner: int) -> Check:
-    advice = _("install -d -o {user} -m 0700 {path}").format(user=_user(owner), path=folder)
+    advice = f"install -d -o {_user(owner)} -m 0700 {folder}"  # a command: nothing to translate
     if not folder.exists():
         return Check(name, WARN, _("{path} does not exist: the server makes it at first use").format(path=folder),
                      advice)
@@ -379,8 +379,7 @@ def client_checks(user: str, *, socket: Path, exports: Path, inbox: Path, owner:
         verdict = may(socket, os.W_OK)
         if verdict is False:
             checks.append(Check(_("Client: socket"), FAIL, _("{user} cannot connect to {path}").format(
-                user=user, path=socket), _("usermod -aG {group} {user}").format(
-                    group=_group(socket.stat().st_gid), user=user)))
+                user=user, path=socket), f"usermod -aG {_group(socket.stat().st_gid)} {user}"))
         elif verdict:
             checks.append(Check(_("Client: socket"), PASS, _("{user} can connect to {path}").format(
                 user=user, path=socket)))
