@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import sysconfig
 import tempfile
 import time
@@ -155,6 +156,9 @@ class Machine:
 
 @pytest.fixture(scope="module")
 def machine():
+    theirs = _run(PYTHON, "-c", "import sys; print(sys.version_info[:2])").stdout.strip()
+    if theirs != str(sys.version_info[:2]):
+        pytest.skip(f"{PYTHON} is Python {theirs}: this venv's packages are for {sys.version_info[:2]}")
     machine = Machine()
     try:
         machine.build()
