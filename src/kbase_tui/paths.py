@@ -51,6 +51,21 @@ def runtime_dir() -> Path:
 SHARED_SOCKET = Path("/run/kbase/kbase.sock")
 
 
+def exports_dir() -> Path:
+    """Where the server writes exports and rejects files (the head of sales collects them over SFTP)."""
+    return Path(os.environ.get("KBASE_EXPORTS_DIR") or data_dir() / "exports")
+
+
+def inbox_dir() -> Path:
+    """Where the server picks up files to import (the head of sales drops them over SFTP)."""
+    return Path(os.environ.get("KBASE_INBOX_DIR") or data_dir() / "inbox")
+
+
+def work_dir() -> Path:
+    """The server's own scratch folder, beside the database: never inside the SFTP drop folder."""
+    return data_dir() / "work"
+
+
 def default_database_path() -> Path:
     return data_dir() / "kbase.sqlite3"
 

@@ -1,4 +1,5 @@
-"""`kbase doctor`: permissions, schema, integrity, key store, audit chain, backups; exit 1 on any fail."""
+"""`kbase doctor`: permissions, schema, integrity, key store, audit chain, backups, the server's socket and
+folders, and what an operators' account can reach; exit 1 on any fail."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from kbase_tui.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("doctor", help=_("check permissions, schema, integrity, keys and the audit chain"))
     parser.add_argument("--backups", metavar="DIR", help=_("the backup folder to check (default: data folder)"))
+    parser.add_argument("--socket", metavar="PATH", help=_("the server's socket (default: {path})").format(
+        path="/run/kbase/kbase.sock"))
+    parser.add_argument("--exports", metavar="DIR", help=_("the exports folder (default: KBASE_EXPORTS_DIR)"))
+    parser.add_argument("--inbox", metavar="DIR", help=_("the inbox folder (default: KBASE_INBOX_DIR)"))
+    parser.add_argument("--client-user", metavar="NAME", help=_(
+        "the operators' OS account: check that it can reach the socket and read none of the server's files"))
     parser.set_defaults(func=run)
 
 
@@ -24,7 +31,11 @@ def run(args: argparse.Namespace) -> int:
     from kbase_tui.services import doctor
     from kbase_tui.services.db import database_url
 
-    checks = doctor.run(database_url(args.db), backup_dir=Path(args.backups) if args.backups else None)
+    def path(value: str | None) -> Path | None:
+        return Path(value) if value else None
+
+    checks = doctor.run(database_url(args.db), backup_dir=path(args.backups), socket=path(args.socket),
+                        exports=path(args.exports), inbox=path(args.inbox), client_user=args.client_user)
     styles = {doctor.PASS: "green", doctor.WARN: "yellow", doctor.FAIL: "bold red"}
     words = {doctor.PASS: _("PASS"), doctor.WARN: _("WARN"), doctor.FAIL: _("FAIL")}
     table = Table(title=_("kbase doctor"))

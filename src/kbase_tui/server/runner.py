@@ -206,10 +206,8 @@ class RunningServer:
 
 
 def default_settings(*, private: bool) -> ServerSettings:
-    base = paths.data_dir()
     return ServerSettings(
-        exports_dir=Path(os.environ.get("KBASE_EXPORTS_DIR") or base / "exports"),
-        inbox_dir=Path(os.environ.get("KBASE_INBOX_DIR") or base / "inbox"),
+        exports_dir=paths.exports_dir(), inbox_dir=paths.inbox_dir(), work_dir=paths.work_dir(),
         # KBASE_PRIVATE_IDLE_SECONDS: how long a private server outlives its last session (tests: short).
         idle_exit=float(os.environ.get("KBASE_PRIVATE_IDLE_SECONDS") or 600) if private else None,
     )
