@@ -54,11 +54,8 @@ def _dummy_hash() -> str:
 
 @functools.cache
 def common_passwords() -> frozenset[str]:
-    path = paths.package_data_dir() / "common_passwords.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return frozenset()
+    # A missing list must not quietly turn the check off: the install is broken, say so.
+    lines = paths.package_data_dir().joinpath("common_passwords.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
