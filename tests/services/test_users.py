@@ -175,3 +175,34 @@ def test_the_roles_offered_are_the_roles_of_the_model():
     from kbase_tui.models import Role
 
     assert sorted(users.ROLES) == sorted(role.value for role in Role)
+
+
+def test_the_password_is_checked_while_nobody_waits_for_the_write_lock(sqlite_db, monkeypatch):
+    """argon2 takes a tenth of a second and more: never with the database's one write lock held, or every
+    outcome of the call centre waits behind each sign-in (64 at the start of a shift: seconds)."""
+    import sqlite3
+
+    from kbase_tui.services import passwords
+
+    with sqlite_db.write() as session:
+        users.add_user(session, "local:test", "anna", "caller", PASSWORD, must_change_password=False)
+    real_verify = passwords.verify_password
+    writable_during_check: list[bool] = []
+
+    def verify_and_try_to_write(password_hash: str, password: str) -> bool:
+        other = sqlite3.connect(str(sqlite_db.sqlite_path), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable_during_check.append(True)
+        except sqlite3.OperationalError:
+            writable_during_check.append(False)
+        finally:
+            other.close()
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", verify_and_try_to_write)
+    assert users.login(sqlite_db, "anna", PASSWORD).username == "anna"
+    with pytest.raises(LoginFailed):
+        users.login(sqlite_db, "anna", "Wrong-Password-1")
+    assert writable_during_check == [True, True]

@@ -15,7 +15,7 @@ from kbase_tui.protocol.users import ROLES
 from . import audit, passwords, signin
 from .db import Database
 from .dto import Actor, UserInfo
-from .errors import AccessDenied, AccountLocked, LoginFailed, NotFound, PasswordChangeRequired, ValidationFailed
+from .errors import AccessDenied, LoginFailed, NotFound, PasswordChangeRequired, StaleRecord, ValidationFailed
 from .policy import Capability, require, require_active_user
 
 MAX_FAILED_LOGINS = 5
@@ -63,21 +63,31 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
     failure: LoginFailed | None = None
     name = normalise_username(username)[:64]
     address = address[:64]
+    # The password is checked (argon2: a tenth of a second and more) before the write transaction
+    # begins: on SQLite a write transaction holds the database's one write lock, and 64 people
+    # signing in at the start of a shift would otherwise stall every outcome for seconds.
+    with db.read() as session:
+        found = _find(session, username)
+        checked_hash = found.password_hash if found is not None else None
+    if checked_hash is None:
+        passwords.dummy_verify()
+        right = False
+    else:
+        right = passwords.verify_password(checked_hash, password)
+    new_hash = passwords.hash_password(password) if right and passwords.needs_rehash(checked_hash) else None
     with db.write() as session:
         user = _find(session, username)
+        if user is not None and user.password_hash != checked_hash:  # changed meanwhile: check the new one
+            right = passwords.verify_password(user.password_hash, password)
+            new_hash = None
         now = utcnow()
         verdict = signin.verdict(session, name, address, now)
-        if user is None:
-            passwords.dummy_verify()
-            right = False
-        else:
-            right = passwords.verify_password(user.password_hash, password)
         as_who = user.username if user is not None else (name or "?")
         audit_at = Actor(id=None, username=as_who, role="", client_address=address) if address else as_who
         if verdict.blocked:
             audit.record(session, audit_at, "login_refused", "user", user.id if user else None, reason="locked")
             failure = LoginFailed()
-        elif not right:
+        elif user is None or not right:
             counts = signin.record_failure(session, name, address, now)
             if user is not None and counts[signin.USER] >= signin.USER_SLOW:
                 from . import alarms
@@ -97,8 +107,8 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
             signin.forget(session, name, address)
             user.locked_until = signin.locked_until(session, name, now)
             user.last_login_at = now
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
+            if new_hash is not None:
+                user.password_hash = new_hash
             actor = _actor_of(user, address)
             audit.record(session, actor, "login", "user", user.id)
             must_change = user.must_change_password
@@ -118,16 +128,26 @@ def logout(db: Database, actor: Actor) -> None:
 
 
 def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> None:
+    # The argon2 work happens outside the write transaction (see `login`); the version tells
+    # whether the account changed in between.
+    with db.read() as session:
+        user = session.get(User, actor.id) if actor.id is not None else None
+        if user is None or user.disabled:
+            raise AccessDenied()
+        current_hash, version, username = user.password_hash, user.version, user.username
+    if not passwords.verify_password(current_hash, old_password):
+        raise ValidationFailed(_("The current password is wrong."))
+    if old_password == new_password:
+        raise ValidationFailed(_("The new password must differ from the current one."))
+    passwords.check_password_rules(new_password, username=username)
+    new_hash = passwords.hash_password(new_password)
     with db.write() as session:
         user = session.get(User, actor.id)
         if user is None or user.disabled:
             raise AccessDenied()
-        if not passwords.verify_password(user.password_hash, old_password):
-            raise ValidationFailed(_("The current password is wrong."))
-        if old_password == new_password:
-            raise ValidationFailed(_("The new password must differ from the current one."))
-        passwords.check_password_rules(new_password, username=user.username)
-        user.password_hash = passwords.hash_password(new_password)
+        if user.version != version:
+            raise StaleRecord(_("The account changed meanwhile (a new password or role): try again."))
+        user.password_hash = new_hash
         user.must_change_password = False
         user.version += 1
         audit.record(session, actor, "password_changed", "user", user.id)
