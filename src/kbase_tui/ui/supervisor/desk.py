@@ -27,6 +27,7 @@ from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
 DESTINATIONS: list[tuple[str, str, str, str]] = [
+    ("b", "base", N_("Search the base (any company, its whole card)"), "kbase_tui.ui.supervisor.base_search:BaseSearchScreen"),
     ("r", "review", N_("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
     ("t", "transfer", N_("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
     ("p", "reports", N_("Reports"), "kbase_tui.ui.supervisor.reports:ReportsScreen"),
@@ -61,6 +62,7 @@ class SupervisorDesk(KbaseScreen):
         "Esc on any of those screens comes back here."
     )
     BINDINGS = [
+        Binding("b", "open('base')", _("Search the base"), id="supervisor.desk.base"),
         Binding("r", "open('review')", _("Refusals"), id="supervisor.desk.review"),
         Binding("t", "open('transfer')", _("Transfer portfolio"), id="supervisor.desk.transfer"),
         Binding("p", "open('reports')", _("Reports"), id="supervisor.desk.reports"),
