@@ -29,7 +29,10 @@ from .dialogs import SupervisorModal
 
 PAGE = 100
 LOAD_MORE_AT = 20
-NAME_WIDTH = 36
+NAME_WIDTH = 28
+# Widths of the columns after the name, with DataTable's two cells of padding each.
+COLUMN_WIDTHS = {"city": 14, "stage": 12, "marks": 16, "owner": 16, "category": 16, "inn": 12, "phone": 12}
+OTHER_COLUMNS = sum(COLUMN_WIDTHS.values()) + 2 * (len(COLUMN_WIDTHS) + 1) + 2
 
 
 def clip(text: str, width: int) -> str:
@@ -145,6 +148,7 @@ class BaseSearchScreen(KbaseScreen):
         self.generation = 0
         self.page_loading = False
         self._keep_cursor: int | None = None
+        self.name_width = NAME_WIDTH
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -157,16 +161,19 @@ class BaseSearchScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Search the base")
         table = self.query_one(ListTable)
-        table.add_column(_("Company"), key="name", width=NAME_WIDTH)
-        table.add_column(_("City"), key="city", width=14)
-        table.add_column(_("INN"), key="inn", width=12)
-        table.add_column(_("Phone"), key="phone", width=12)
-        table.add_column(_("Stage"), key="stage", width=12)
-        table.add_column(_("Category"), key="category", width=14)
-        table.add_column(_("Owner"), key="owner", width=16)
-        table.add_column(_("Marks"), key="marks")
+        # The name takes what the other columns leave (at least NAME_WIDTH); the rest keep their width.
+        self.name_width = max(NAME_WIDTH, min(60, self.app.size.width - OTHER_COLUMNS))
+        table.add_column(_("Company"), key="name", width=self.name_width)
+        for key, label, width in self.columns():
+            table.add_column(label, key=key, width=width)
         self.query_one("#base-query", Input).focus()
         self.action_reload()
+
+    @staticmethod
+    def columns() -> list[tuple[str, str, int]]:
+        labels = {"city": _("City"), "stage": _("Stage"), "marks": _("Marks"), "owner": _("Owner"),
+                  "category": _("Category"), "inn": _("INN"), "phone": _("Phone")}
+        return [(key, labels[key], width) for key, width in COLUMN_WIDTHS.items()]
 
     # --- searching ----------------------------------------------------------------------
     @on(Input.Submitted, "#base-query")
@@ -211,12 +218,14 @@ class BaseSearchScreen(KbaseScreen):
                 continue
             self.rows[row.id] = row
             marks = row_marks(row)
-            new.append(((
-                Text(clip(row.name, NAME_WIDTH)), Text(clip(row.city, 14)), Text(row.inn or ""),
-                Text(row.phone.removeprefix("+")), Text(stage_label(row.stage)),
-                Text(clip(category_label(row.category), 14)), Text(clip(row.owner_name, 16)),
-                Text(marks, style="bold red" if row.needs_data_fix else ""),
-            ), str(row.id)))
+            cells = {
+                "city": Text(row.city), "stage": Text(stage_label(row.stage)),
+                "marks": Text(marks, style="bold red" if row.needs_data_fix else ""), "owner": Text(row.owner_name),
+                "category": Text(category_label(row.category)), "inn": Text(row.inn or ""), "phone": Text(row.phone),
+            }
+            for key, width in COLUMN_WIDTHS.items():
+                cells[key].plain = clip(cells[key].plain, width)
+            new.append(((Text(clip(row.name, self.name_width)), *cells.values()), str(row.id)))
         table = self.query_one(ListTable)
         table.append_rows(new)
         if self._keep_cursor is not None:
