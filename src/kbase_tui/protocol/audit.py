@@ -78,6 +78,7 @@ def action_label(action: str) -> str:
         "company_returned_to_queue": _("returned a company to the queue"),
         "company_shelved": _("shelved a company"), "company_do_not_call": _("marked do-not-call"),
         "company_assigned": _("gave a company to a person"), "refusal_viewed": _("read a refusal's calls"),
+        "held_portfolio_passed_on": _("handed a held portfolio to a new person"),
     }
     return labels.get(action, action)
 
