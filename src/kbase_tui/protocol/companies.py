@@ -103,6 +103,7 @@ class CompanyState:
 class DealLine:
     id: int
     stage_code: str
+    stage_label: str  # in the reader's language
     status: str
     closer_name: str
     expected_amount: Decimal

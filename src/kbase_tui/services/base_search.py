@@ -203,13 +203,14 @@ def _state(session: Session, company: Company) -> CompanyState:
 
 
 def _build_card(session: Session, company: Company) -> SupervisorCard:
-    from .reference import label
+    from .reference import label, pipeline_stages
 
     session.flush()
+    stage_labels = {s.code: s.label for s in pipeline_stages(session)}
     user = aliased(User)
     decider = aliased(User)
     deals = tuple(
-        DealLine(d.id, d.stage_code, d.status, full or login or "", d.expected_amount, d.created_at, d.closed_at,
+        DealLine(d.id, d.stage_code, stage_labels.get(d.stage_code, d.stage_code), d.status, full or login or "", d.expected_amount, d.created_at, d.closed_at,
                  d.lost_reason)
         for d, full, login in session.execute(
             select(Deal, user.full_name, user.username).outerjoin(user, user.id == Deal.closer_id)

@@ -31,7 +31,7 @@ PAGE = 100
 LOAD_MORE_AT = 20
 NAME_WIDTH = 28
 # Widths of the columns after the name, with DataTable's two cells of padding each.
-COLUMN_WIDTHS = {"city": 14, "stage": 12, "marks": 16, "owner": 16, "category": 16, "inn": 12, "phone": 12}
+COLUMN_WIDTHS = {"city": 14, "stage": 15, "marks": 14, "owner": 16, "category": 19, "inn": 12, "phone": 12}
 OTHER_COLUMNS = sum(COLUMN_WIDTHS.values()) + 2 * (len(COLUMN_WIDTHS) + 1) + 2
 
 

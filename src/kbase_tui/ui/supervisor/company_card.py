@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.labels import category_label, role_label, stage_label
 from kbase_tui.phones import readable
 from kbase_tui.protocol import companies
@@ -35,6 +35,10 @@ from .dialogs import ShelveDialog, SupervisorModal
 from .review import decision_label
 
 TABS = ("history", "contacts", "deals", "orders", "refusals", "seen")
+
+
+def deal_status_label(status: str) -> str:
+    return {"open": pgettext("deal", "open"), "won": pgettext("deal", "won"), "lost": pgettext("deal", "lost")}.get(status, status)
 
 
 class CompanyFixDialog(SupervisorModal):
@@ -210,7 +214,7 @@ class SupervisorCardScreen(KbaseScreen):
         contacts.company_id = card.company.id
         contacts.show(card.contacts)
         self._fill("#scard-deals", [
-            (show_date(d.created_at.date()), d.stage_code, d.status, d.closer_name, show_amount(d.expected_amount),
+            (show_date(d.created_at.date()), d.stage_label, deal_status_label(d.status), d.closer_name, show_amount(d.expected_amount),
              show_date(d.closed_at.date()) if d.closed_at else "", d.lost_reason)
             for d in card.deals])
         self._fill("#scard-orders", [
