@@ -27,7 +27,7 @@ MATCH_NAME = "name"
 MATCH_NUMBER = "number"
 
 # Flags the search can filter on.
-FLAGS = ("needs_fix", "unreachable", "in_queue", "shelved", "held")
+FLAGS = ("needs_fix", "unreachable", "in_queue", "shelved", "held", "merged")
 
 
 @dataclass(frozen=True)

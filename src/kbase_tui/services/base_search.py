@@ -84,26 +84,43 @@ def name_words(text: str) -> list[str]:
     return words or query_words(text)  # "ООО" alone still finds the companies that write it
 
 
-def _text_condition(text: str):
+NUMBER_CANDIDATES = 1000  # companies an INN prefix or phone digits may match before the list stops growing
+
+
+def _number_matches(session: Session, digits: str, text: str) -> list[int]:
+    """Ids of companies whose INN starts with *digits* or which have a phone holding them.
+
+    Two indexed lookups, not one OR: SQLite turned `inn … OR id IN (phones)` into a scan of the
+    whole company table ordered afterwards (docs/performance.md).
+    """
+    # INN prefix as a range, so the (partial) INN index serves it: '9' < ':' in code points.
+    ids = set(session.execute(
+        select(Company.id).where(Company.inn >= digits, Company.inn < digits + ":").limit(NUMBER_CANDIDATES)
+    ).scalars())
+    e164 = phones.normalise(text.strip()) if len(digits) >= 10 else None
+    if e164:
+        phone = Phone.number == e164
+    else:
+        phone = Phone.number.like(f"%{escape_like(digits)}%", escape=LIKE_ESCAPE)
+    ids.update(session.execute(select(Phone.company_id).where(phone).limit(NUMBER_CANDIDATES)).scalars())
+    return sorted(ids)
+
+
+def _text_condition(session: Session, text: str):
     digits = number_digits(text)
     if digits is not None:
-        # INN prefix as a range, so the (partial) INN index serves it: '9' < ':' in code points.
-        inn = and_(Company.inn >= digits, Company.inn < digits + ":")
-        e164 = phones.normalise(text.strip()) if len(digits) >= 10 else None
-        if e164:
-            phone = Phone.number == e164
-        else:
-            phone = Phone.number.like(f"%{escape_like(digits)}%", escape=LIKE_ESCAPE)
-        return or_(inn, Company.id.in_(select(Phone.company_id).where(phone))), MATCH_NUMBER
+        return Company.id.in_(_number_matches(session, digits, text)), MATCH_NUMBER
     words = name_words(text)
     if not words:
         return None, MATCH_NAME
     return and_(*(Company.name_search.like(f"%{escape_like(w)}%", escape=LIKE_ESCAPE) for w in words)), MATCH_NAME
 
 
-def _conditions(query: BaseQuery, now: datetime) -> tuple[list, str]:
-    conditions = []
-    text_condition, matched_by = _text_condition(clean_input(query.text, 200))
+def _conditions(session: Session, query: BaseQuery, now: datetime) -> tuple[list, str]:
+    # A duplicate merged into another company lives on in that one; only the "merged" mark shows it.
+    merged = Company.merged_into_id.is_not(None) if query.flag == "merged" else Company.merged_into_id.is_(None)
+    conditions = [merged]
+    text_condition, matched_by = _text_condition(session, clean_input(query.text, 200))
     if text_condition is not None:
         conditions.append(text_condition)
     if query.city.strip():
@@ -116,9 +133,7 @@ def _conditions(query: BaseQuery, now: datetime) -> tuple[list, str]:
         conditions.append(Company.category == query.category)
     if query.owner_id is not None:
         conditions.append(Company.owner_id == query.owner_id)
-    if query.flag:
-        if query.flag not in FLAGS:
-            raise ValidationFailed(_("Unknown filter."))
+    if query.flag and query.flag != "merged":
         conditions.append({
             "needs_fix": Company.needs_data_fix.is_(True),
             "unreachable": Company.unreachable.is_(True),
@@ -134,9 +149,11 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
     """One page of companies matching *query*, in the order of the folded name; audited."""
     limit = max(1, min(limit, 500))
     now = utcnow()
-    conditions, matched_by = _conditions(query, now)
+    if query.flag and query.flag not in FLAGS:
+        raise ValidationFailed(_("Unknown filter."))
     with db.read() as session:
         _supervisor(session, actor)
+        conditions, matched_by = _conditions(session, query, now)
         owner = aliased(User)
         first_phone = (
             select(Phone.number).where(Phone.company_id == Company.id, Phone.contact_id.is_(None))

@@ -57,6 +57,7 @@ def flag_labels() -> dict[str, str]:
         "in_queue": _("in the cold-call queue"),
         "shelved": _("shelved"),
         "held": _("held by a caller now"),
+        "merged": _("merged into another company"),
     }
 
 
