@@ -97,6 +97,8 @@ class CompanyState:
     source: str
     created_at: datetime
     updated_at: datetime
+    merged_into_id: int | None = None  # this company is a duplicate merged into that one
+    merged_into_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,21 @@ class Viewer:
 
 
 @dataclass(frozen=True)
+class MergeLine:
+    """A duplicate merged into this company (or this company merged into another)."""
+
+    id: int
+    source_id: int
+    source_name: str
+    target_id: int
+    target_name: str
+    merged_at: datetime
+    merged_by: str
+    moved: int  # rows that moved: contacts, phones, history entries, refusals, deals, tasks
+    undone_at: datetime | None
+
+
+@dataclass(frozen=True)
 class SupervisorCard:
     company: CompanyInfo
     state: CompanyState
@@ -153,6 +170,7 @@ class SupervisorCard:
     refusals: tuple[RefusalLine, ...] = field(default_factory=tuple)
     viewers: tuple[Viewer, ...] = field(default_factory=tuple)
     orders_total: int = 0  # orders shown are the latest ORDERS_SHOWN of this many
+    merges: tuple[MergeLine, ...] = field(default_factory=tuple)  # into or out of this company, newest first
 
 
 @dataclass
@@ -215,3 +233,13 @@ def assignees(company_id: Id) -> list[Person]:
 @operation("companies.assign", stale=SupervisorCard)
 def assign(company_id: Id, expected_version: int, user_id: Id) -> SupervisorCard:
     """Give the company to one person: a caller's personal lead, a closer's deal, an account manager's client."""
+
+
+@operation("companies.merge", stale=SupervisorCard)
+def merge(company_id: Id, expected_version: int, duplicate_id: Id) -> SupervisorCard:
+    """Fold the duplicate (a cold company without orders or open deals) into this company; undoable."""
+
+
+@operation("companies.undo_merge")
+def undo_merge(merge_id: Id) -> SupervisorCard:
+    """Split a wrong merge: the rows that moved go back and the duplicate returns as it was (the kept company's card)."""

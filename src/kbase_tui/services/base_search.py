@@ -210,16 +210,19 @@ def choices(db: Database, actor: Actor) -> SearchChoices:
 
 def _state(session: Session, company: Company) -> CompanyState:
     held = session.get(User, company.held_by_id) if company.held_by_id else None
+    merged_into = session.get(Company, company.merged_into_id) if company.merged_into_id else None
     callback = session.get(User, company.callback_user_id) if company.callback_user_id else None
     return CompanyState(
         in_queue=company.in_queue, unreachable=company.unreachable, needs_data_fix=company.needs_data_fix,
         shelved_until=company.shelved_until, not_before=company.not_before, held_by=_name(held),
         callback_user=_name(callback), callback_at=company.callback_at, address=company.address,
         source=company.source, created_at=company.created_at, updated_at=company.updated_at,
+        merged_into_id=company.merged_into_id, merged_into_name=merged_into.name if merged_into else "",
     )
 
 
 def _build_card(session: Session, company: Company) -> SupervisorCard:
+    from .company_merge import merge_lines
     from .reference import label, pipeline_stages
 
     session.flush()
@@ -268,7 +271,7 @@ def _build_card(session: Session, company: Company) -> SupervisorCard:
     return SupervisorCard(
         company=company_info(session, company), state=_state(session, company),
         contacts=contacts_of(session, company.id), deals=deals, orders=orders, refusals=refusals,
-        viewers=viewers, orders_total=orders_total,
+        viewers=viewers, orders_total=orders_total, merges=merge_lines(session, company.id),
     )
 
 

@@ -1,7 +1,7 @@
 """The supervisor's search of the whole base and the full company card."""
 
 from kbase_tui.protocol import companies as api
-from kbase_tui.services import base_search
+from kbase_tui.services import base_search, company_merge
 
 from . import service
 
@@ -14,3 +14,6 @@ service(api.shelve, base_search.shelve)
 service(api.do_not_call, base_search.do_not_call)
 service(api.assignees, base_search.assignees)
 service(api.assign, base_search.assign)
+
+service(api.merge, company_merge.merge)
+service(api.undo_merge, company_merge.undo_merge)
