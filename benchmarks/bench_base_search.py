@@ -55,7 +55,7 @@ def build(url: str, n: int) -> None:
     def company_rows():
         for cid in range(1, n + 1):
             name = f"{FORMS[cid % 4]} «{rng.choice(WORDS)}-{rng.choice(SUFFIXES)} {cid}»"
-            city = CITIES[cid % len(CITIES)]
+            city = rng.choice(CITIES)  # not tied to the id: the form (ООО, АО …) follows the id
             stage = "pipeline" if cid % 50 == 0 else "account" if cid % 50 == 1 else "cold"
             yield companies.row(name=name, name_search=fold(name), city=city, city_search=fold(city),
                                 channel=CHANNELS[cid % len(CHANNELS)], inn=f"{5000000000 + cid * 7}", stage=stage,
