@@ -141,3 +141,49 @@ async def test_the_admin_and_a_closer_cannot_reach_the_base_search(db, make_user
                 pass
             else:
                 raise AssertionError(f"{username} searched the base")
+
+
+async def test_merge_a_duplicate_from_the_card_and_undo_it(db, make_user):
+    from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+    make_user("supervisor", "boss")
+    kept = add_company(db, "ООО «Вектор»", city="Пермь", inn="5902123456")
+    duplicate = add_company(db, "Вектор ЗАО", city="Пермь")
+    with db.write() as session:
+        session.add(Phone(company_id=duplicate, number="+73422000005"))
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        await _type(pilot, "5902123456")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, SupervisorCardScreen) and card.company_id == kept
+        await pilot.press("m")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#merge-query").value = ""
+        await _type(pilot, "вектор")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert dialog.query_one("#merge-found").row_count == 1  # the kept company itself is not offered
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is card
+        assert card.card.company.phones == ("+73422000005",)
+        assert "duplicates merged here: 1" in str(card.query_one("#scard-top").render())
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card and card.card.company.phones == ()
+        assert card.query_one("#scard-merges").row_count == 1
+    with db.read() as session:
+        assert session.get(Company, duplicate).merged_into_id is None
+        actions = session.execute(select(AuditEvent.action)).scalars().all()
+    assert "companies_merged" in actions and "merge_undone" in actions

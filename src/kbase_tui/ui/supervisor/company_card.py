@@ -1,8 +1,8 @@
 """The supervisor's card of one company: everything the base knows, and the fixes only the head of sales makes.
 
 Tabs 1 History (every stage) · 2 Contacts · 3 Deals · 4 Orders · 5 Refusals · 6 Seen by (from the
-audit).  e corrects the company's data, q returns a cold company to the queue, s shelves it, d marks
-it do-not-call, g gives it to one person.  Every change is checked and written on the server; a
+audit) · 7 Merges.  e corrects the company's data, q returns a cold company to the queue, s shelves
+it, d marks it do-not-call, g gives it to one person, m merges a duplicate into it, u undoes a merge.  Every change is checked and written on the server; a
 company someone else changed meanwhile is shown as it is now, and nothing is saved over it.
 """
 
@@ -21,7 +21,7 @@ from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.labels import category_label, role_label, stage_label
 from kbase_tui.phones import readable
 from kbase_tui.protocol import companies
-from kbase_tui.protocol.companies import CompanyFix, Person, SupervisorCard
+from kbase_tui.protocol.companies import BasePage, BaseQuery, CompanyFix, MergeLine, Person, SupervisorCard
 from kbase_tui.protocol.errors import StaleRecord
 
 from ..base import KbaseScreen
@@ -30,6 +30,7 @@ from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.history import HistoryTimeline
+from ..widgets.table import ListTable
 from .base_search import clip
 from .dialogs import ShelveDialog, SupervisorModal
 from .review import decision_label
@@ -123,13 +124,105 @@ class AssignDialog(SupervisorModal):
         self.dismiss(who)
 
 
+class MergeDialog(SupervisorModal):
+    """Find the duplicate (name, INN or phone, as in the base search), Enter on it merges it into this company."""
+
+    def __init__(self, card: SupervisorCard) -> None:
+        super().__init__()
+        self.card = card
+        self.found: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Merge a duplicate into «{name}»").format(name=clip(self.card.company.name, 60))),
+                         classes="dialog-title")
+            yield Label(_("The duplicate: name, INN or phone; Enter searches"))
+            yield Input(clip(self.card.company.name, 80), id="merge-query")
+            yield ListTable(id="merge-found", cursor_type="row", zebra_stripes=True)
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_(
+                "Enter (or Ctrl+S) on the duplicate merges it: its contacts, phones, history, refusals, deals and "
+                "tasks move here, it leaves the lists, and u on this card undoes it. Esc cancels.")),
+                classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(ListTable)
+        table.add_column(_("Company"), key="name", width=40)
+        table.add_column(_("City"), key="city", width=14)
+        table.add_column(_("INN"), key="inn", width=12)
+        table.add_column(_("Stage"), key="stage", width=15)
+        self.query_one(Input).focus()
+        self._search()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._search()
+        self.query_one(ListTable).focus()
+
+    def _search(self) -> None:
+        query = BaseQuery(text=self.query_one(Input).value.strip())
+        self.call(companies.search, query, limit=20, done=self._found, failed=lambda error: self.error(str(error)),
+                  group="merge-search", exclusive=True)
+
+    def _found(self, page: BasePage) -> None:
+        table = self.query_one(ListTable)
+        table.clear()
+        self.found = {r.id: r.name for r in page.rows if r.id != self.card.company.id}
+        table.append_rows([
+            ((Text(clip(r.name, 40)), Text(clip(r.city, 14)), Text(r.inn or ""), Text(clip(stage_label(r.stage), 15))),
+             str(r.id))
+            for r in page.rows if r.id != self.card.company.id
+        ])
+        self.error("" if self.found else _("No other company matches."))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_accept()
+
+    def action_accept(self) -> None:
+        table = self.query_one(ListTable)
+        if not table.row_count:
+            self.error(_("Find the duplicate first."))
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        duplicate = int(key)
+        question = _("Merge «{dup}» into «{kept}»? Its records move here; u undoes it.").format(
+            dup=clip(self.found.get(duplicate, ""), 60), kept=clip(self.card.company.name, 60))
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.call(
+            companies.merge, self.card.company.id, self.card.company.version, duplicate,
+            done=lambda card: self.dismiss(card), failed=lambda error: self.error(str(error))))
+
+
+class UndoMergeDialog(SupervisorModal):
+    """Which merge into this company to undo."""
+
+    def __init__(self, merges: list[MergeLine]) -> None:
+        super().__init__()
+        self.merges = merges
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Undo a merge")), classes="dialog-title")
+            yield Label(_("Merged duplicate"))
+            yield Select([(Text(f"{show_datetime(m.merged_at)} · {m.source_name} · {m.merged_by}"), m.id)
+                          for m in self.merges], value=self.merges[0].id, allow_blank=False, id="undo-which")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S undoes it: the records that moved go back, the duplicate returns to the "
+                                "lists. Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Select).focus()
+
+    def action_accept(self) -> None:
+        self.call(companies.undo_merge, self.query_one(Select).value, done=lambda card: self.dismiss(card),
+                  failed=lambda error: self.error(str(error)))
+
+
 class SupervisorCardScreen(KbaseScreen):
     CSS_PATH = "base_search.tcss"
     HELP = _(
         "The whole card of one company. 1 history of every stage, 2 contact persons (a adds, Enter edits), "
         "3 deals, 4 orders, 5 refusals with the callers' comments, 6 who opened or changed it (from the audit). "
-        "e corrects the data, q returns a cold company to the queue, s shelves it, d: do not call, "
-        "g gives it to one person. Esc goes back."
+        "7 merges. e corrects the data, q returns a cold company to the queue, s shelves it, d: do not call, "
+        "g gives it to one person, m merges a duplicate into it, u undoes a merge. Esc goes back."
     )
     BINDINGS = [
         Binding("e", "fix", _("Correct data"), id="supervisor.card.fix"),
@@ -137,12 +230,15 @@ class SupervisorCardScreen(KbaseScreen):
         Binding("s", "shelve", _("Shelve"), id="supervisor.card.shelve"),
         Binding("d", "do_not_call", _("Do not call"), id="supervisor.card.dnc"),
         Binding("g", "assign", _("Give to…"), id="supervisor.card.assign"),
+        Binding("m", "merge", _("Merge a duplicate"), show=False, id="supervisor.card.merge"),
+        Binding("u", "undo_merge", _("Undo a merge"), show=False, id="supervisor.card.undo_merge"),
         Binding("1", "tab('history')", _("History"), show=False, id="supervisor.card.tab_history"),
         Binding("2", "tab('contacts')", _("Contacts"), show=False, id="supervisor.card.tab_contacts"),
         Binding("3", "tab('deals')", _("Deals"), show=False, id="supervisor.card.tab_deals"),
         Binding("4", "tab('orders')", _("Orders"), show=False, id="supervisor.card.tab_orders"),
         Binding("5", "tab('refusals')", _("Refusals"), show=False, id="supervisor.card.tab_refusals"),
         Binding("6", "tab('seen')", _("Seen by"), show=False, id="supervisor.card.tab_seen"),
+        Binding("7", "tab('merges')", _("Merges"), show=False, id="supervisor.card.tab_merges"),
         Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.card.refresh"),
         Binding("escape", "back", _("Back"), id="supervisor.card.back"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.card.help"),
@@ -170,6 +266,8 @@ class SupervisorCardScreen(KbaseScreen):
                 yield DataTable(id="scard-refusals", cursor_type="row", zebra_stripes=True)
             with TabPane(_("6 Seen by"), id="seen"):
                 yield DataTable(id="scard-seen", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("7 Merges"), id="merges"):
+                yield DataTable(id="scard-merges", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -181,6 +279,8 @@ class SupervisorCardScreen(KbaseScreen):
             "#scard-refusals": ((_("Refused"), 16), (_("Reason"), 18), (_("Caller"), 16), (_("Decision"), 14),
                                 (_("Comment"), None)),
             "#scard-seen": ((_("User"), 14), (_("Name"), 20), (_("Events"), 7), (_("First"), 16), (_("Last"), 16)),
+            "#scard-merges": ((_("Merged"), 16), (_("Duplicate"), 30), (_("Kept"), 30), (_("By"), 16),
+                              (_("Records"), 7), (_("Undone"), 16)),
         }
         for selector, spec in columns.items():
             table = self.query_one(selector, DataTable)
@@ -225,6 +325,10 @@ class SupervisorCardScreen(KbaseScreen):
         self._fill("#scard-seen", [
             (v.username, v.full_name, str(v.events), show_datetime(v.first_at), show_datetime(v.last_at))
             for v in card.viewers])
+        self._fill("#scard-merges", [
+            (show_datetime(m.merged_at), f"{m.source_name} #{m.source_id}", f"{m.target_name} #{m.target_id}",
+             m.merged_by, str(m.moved), show_datetime(m.undone_at) if m.undone_at else "")
+            for m in card.merges])
         history = self.query_one(HistoryTimeline)
         history.reload(card.company.id)
         if first:
@@ -273,6 +377,12 @@ class SupervisorCardScreen(KbaseScreen):
             marks.append((_("personal lead of {name}").format(name=s.callback_user), "cyan"))
         if c.orders_count:
             marks.append((_("orders: {n}, {amount}").format(n=c.orders_count, amount=show_amount(c.revenue_total)), ""))
+        if s.merged_into_id:
+            marks.insert(0, (_("merged into «{name}» #{id}").format(name=clip(s.merged_into_name, 40),
+                                                                     id=s.merged_into_id), "bold magenta"))
+        merged_here = sum(1 for m in self.card.merges if m.target_id == c.id and m.undone_at is None)
+        if merged_here:
+            marks.append((_("duplicates merged here: {n}").format(n=merged_here), "magenta"))
         if not marks:
             marks.append((_("not in the queue"), "dim"))
         for n, (label, style) in enumerate(marks):
@@ -329,6 +439,25 @@ class SupervisorCardScreen(KbaseScreen):
         if user_id is not None and self.card is not None:
             self.call(companies.assign, self.card.company.id, self.card.company.version, user_id,
                       done=self._changed, failed=self._failed)
+
+    def action_merge(self) -> None:
+        if self.card is not None:
+            self.app.push_screen(MergeDialog(self.card), self._merged)
+
+    def action_undo_merge(self) -> None:
+        if self.card is None:
+            return
+        merges = [m for m in self.card.merges if m.target_id == self.card.company.id and m.undone_at is None]
+        if not merges:
+            self.notify(_("No merge into this company to undo."), markup=False)
+            return
+        self.app.push_screen(UndoMergeDialog(merges), self._merged)
+
+    def _merged(self, card: SupervisorCard | None) -> None:
+        if card is not None:
+            self.changed = True
+            self._show(card)
+            self.action_tab("merges")
 
     @on(ContactsPanel.Changed)
     def _contact_changed(self) -> None:
