@@ -79,6 +79,7 @@ def action_label(action: str) -> str:
         "company_shelved": _("shelved a company"), "company_do_not_call": _("marked do-not-call"),
         "company_assigned": _("gave a company to a person"), "refusal_viewed": _("read a refusal's calls"),
         "held_portfolio_passed_on": _("handed a held portfolio to a new person"),
+        "companies_merged": _("merged a duplicate company"), "merge_undone": _("undid a merge"),
     }
     return labels.get(action, action)
 

@@ -42,6 +42,8 @@ def fixed_labels() -> dict[str, str]:
         "shelve": _("shelved"),
         "do_not_call": _("do not call"),
         "special_offer": _("special offer"),
+        "merged": _("merged"),
+        "merge_undone": _("merge undone"),
     }
 
 
