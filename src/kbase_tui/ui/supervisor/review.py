@@ -176,8 +176,12 @@ class RefusalReview(KbaseScreen):
 
     def _show_filters(self) -> None:
         f = self.filter
+        if f.date_from is None and f.date_to is None:
+            period = _("any date, this week's first")
+        else:
+            period = _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…")
         parts = [
-            _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…"),
+            period,
             {"undecided": _("waiting for a decision"), "decided": _("decided"), "all": _("all")}.get(f.status, f.status),
         ]
         for label, value in ((_("reason"), f.reason_code), (_("channel"), f.channel), (_("industry"), f.industry)):
