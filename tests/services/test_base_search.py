@@ -180,3 +180,19 @@ def test_do_not_call_takes_a_cold_company_out_for_good_and_refuses_other_stages(
     pipeline = base_search.card(db, boss, base["ids"]["romashka2"])
     with pytest.raises(ValidationFailed):
         base_search.do_not_call(db, boss, pipeline.company.id, pipeline.company.version)
+
+
+def test_a_narrow_filter_pages_in_the_same_name_order(db, make_user):
+    boss = make_user("supervisor", "boss")
+    closer = make_user("closer", "petr")
+    for n in range(12):
+        add_company(db, f"ООО Сделка {n:02d}", stage="pipeline", owner_id=closer.id)
+        add_company(db, f"АО Холодная {n:02d}")
+    seen, after = [], None
+    while True:
+        page = base_search.search(db, boss, BaseQuery(stage="pipeline"), after=after, limit=5)
+        seen += [row.name for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == [f"ООО Сделка {n:02d}" for n in range(12)]

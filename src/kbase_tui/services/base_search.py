@@ -146,6 +146,32 @@ def _conditions(session: Session, query: BaseQuery, now: datetime) -> tuple[list
     return conditions, matched_by
 
 
+NARROW_FILTER = 20_000  # at most this many companies: read them by the filter's index and sort them
+
+
+def _narrow(session: Session, query: BaseQuery) -> bool:
+    """Whether the indexed equality filters of *query* leave few companies (counted up to NARROW_FILTER + 1).
+
+    The name index read in order is the fast plan while matches are common; for a filter that matches few
+    companies, or whose companies all sort late (a stage whose companies are all «ООО …»), reading that index
+    row by row until a page is full visited half a million rows (1.2 s of CPU for a stage on a million).  A
+    bounded count over the filter's own index (a few milliseconds) tells the two apart.
+    """
+    indexed = []
+    if query.stage:
+        indexed.append(Company.stage == query.stage)
+    if query.owner_id is not None:
+        indexed.append(Company.owner_id == query.owner_id)
+    if query.category:
+        indexed.append(Company.category == query.category)
+    if query.channel:
+        indexed.append(Company.channel == query.channel)
+    if not indexed:
+        return False
+    bounded = select(Company.id).where(*indexed).limit(NARROW_FILTER + 1).subquery()
+    return session.execute(select(func.count()).select_from(bounded)).scalar_one() <= NARROW_FILTER
+
+
 def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, int] | None = None,
            limit: int = PAGE_SIZE) -> BasePage:
     """One page of companies matching *query*, in the order of the folded name; audited."""
@@ -156,6 +182,8 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
     with db.read() as session:
         _supervisor(session, actor)
         conditions, matched_by = _conditions(session, query, now)
+        # The same order either way; coalesce() only keeps the planner off the name index when the filter is narrow.
+        order_key = func.coalesce(Company.name_search, "") if _narrow(session, query) else Company.name_search
         owner = aliased(User)
         first_phone = (
             select(Phone.number).where(Phone.company_id == Company.id, Phone.contact_id.is_(None))
@@ -167,7 +195,7 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
                    Company.needs_data_fix, Company.unreachable, Company.in_queue)
             .outerjoin(owner, owner.id == Company.owner_id)
             .where(*conditions)
-            .order_by(codepoint_order(Company.name_search).asc(), Company.id.asc())
+            .order_by(codepoint_order(order_key).asc(), Company.id.asc())
             .limit(limit + 1)
         )
         if after is not None:
