@@ -187,3 +187,19 @@ async def test_merge_a_duplicate_from_the_card_and_undo_it(db, make_user):
         assert session.get(Company, duplicate).merged_into_id is None
         actions = session.execute(select(AuditEvent.action)).scalars().all()
     assert "companies_merged" in actions and "merge_undone" in actions
+
+
+async def test_the_command_palette_offers_the_base_search_and_the_cards_actions(db, make_user):
+    make_user("supervisor", "boss")
+    company_id = add_company(db, "Ромашка")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Search the base" in titles
+        from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+        await app.push_screen(SupervisorCardScreen(company_id))
+        await settle(app, pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Correct data", "Back to queue", "Shelve", "Do not call", "Give to…", "Merge a duplicate"} <= set(titles)
