@@ -203,3 +203,16 @@ async def test_the_command_palette_offers_the_base_search_and_the_cards_actions(
         await settle(app, pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"Correct data", "Back to queue", "Shelve", "Do not call", "Give to…", "Merge a duplicate"} <= set(titles)
+
+
+async def test_the_desks_f_lists_the_companies_with_bad_data(db, make_user):
+    make_user("supervisor", "boss")
+    add_company(db, "Неверный номер", needs_data_fix=True)
+    add_company(db, "Нормальная")
+    app = app_on(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("f")
+        await settle(app, pilot)
+        table = app.screen.query_one("#base-table")
+        assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["Неверный номер"]

@@ -305,3 +305,10 @@ class BaseSearchScreen(KbaseScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+class BadDataScreen(BaseSearchScreen):
+    """The base search opened on the companies callers marked "bad data": fix each from its card (e, then q)."""
+
+    def __init__(self) -> None:
+        super().__init__(BaseQuery(flag="needs_fix"))
