@@ -196,3 +196,27 @@ def test_a_narrow_filter_pages_in_the_same_name_order(db, make_user):
             break
         after = page.next_cursor
     assert seen == [f"ООО Сделка {n:02d}" for n in range(12)]
+
+
+def test_assign_an_account_moves_its_open_tasks_and_tells_both_managers(db, make_user):
+    from kbase_tui.models import FollowUpTask, utcnow
+    from kbase_tui.services import notify
+
+    boss = make_user("supervisor", "boss")
+    first = make_user("account", "olga")
+    second = make_user("account", "ivan")
+    company_id = add_company(db, "Постоянный клиент", stage="account", category="active", owner_id=first.id)
+    with db.write() as session:
+        session.add(FollowUpTask(company_id=company_id, assignee_id=first.id, kind="follow_up", due_at=utcnow()))
+    heard: list = []
+    notify.subscribe(heard.append)
+    try:
+        card = base_search.card(db, boss, company_id)
+        card = base_search.assign(db, boss, company_id, card.company.version, second.id)
+    finally:
+        notify.unsubscribe(heard.append)
+    assert card.company.owner_id == second.id
+    with db.read() as session:
+        assert session.execute(select(FollowUpTask.assignee_id)).scalar_one() == second.id
+    assert {(n.kind, n.what, n.user_ids) for n in heard} == {("handover", "", (second.id,)),
+                                                             ("changed", "accounts", (first.id,))}

@@ -562,7 +562,9 @@ def assign(db: Database, actor: Actor, company_id: int, expected_version: int, u
         audit.record(session, actor, "company_assigned", "company", company.id, old_user_id=previous,
                      new_user_id=person.id, stage=company.stage, **detail)
         notify.after_commit(session, notify.Notice(kind="handover", user_ids=(person.id,), company_id=company.id))
-        if previous is not None:
-            notify.after_commit(session, notify.Notice(kind="changed", what="board", user_ids=(previous,),
+        if previous is not None and company.stage != Stage.COLD:
+            # The company leaves the previous owner's board or account list (and their open card of it).
+            what = "accounts" if company.stage == Stage.ACCOUNT else "board"
+            notify.after_commit(session, notify.Notice(kind="changed", what=what, user_ids=(previous,),
                                                        company_id=company.id))
         return _build_card(session, company)
