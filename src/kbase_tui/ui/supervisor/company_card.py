@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Header, Input, Label, Select, Static, Tab
 
 from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.labels import category_label, role_label, stage_label
-from kbase_tui.phones import readable
 from kbase_tui.protocol import companies
 from kbase_tui.protocol.companies import BasePage, BaseQuery, CompanyFix, MergeLine, Person, SupervisorCard
 from kbase_tui.protocol.errors import StaleRecord
@@ -33,7 +32,7 @@ from ..widgets.history import HistoryTimeline
 from ..widgets.table import ListTable
 from .base_search import clip
 from .dialogs import ShelveDialog, SupervisorModal
-from .review import decision_label
+from .review import decision_label, readable
 
 TABS = ("history", "contacts", "deals", "orders", "refusals", "seen")
 
@@ -466,3 +465,4 @@ class SupervisorCardScreen(KbaseScreen):
 
     def action_back(self) -> None:
         self.dismiss(self.changed)
+

@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import refusals
-from kbase_tui.phones import readable
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
 from ..base import KbaseScreen
@@ -373,3 +372,10 @@ class RefusalReview(KbaseScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def readable(e164: str) -> str:
+    """'+74951234567' → '+7 495 123-45-67'; phonenumbers is imported on first use, not with the screen."""
+    from kbase_tui.phones import readable as _readable
+
+    return _readable(e164)
