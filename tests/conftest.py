@@ -55,6 +55,11 @@ def sqlite_template(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     database = open_database(path)
+    # Each copy begins its own audit chain (its own seed and sealing key) when a test opens it:
+    # copies sharing one chain would share one evolving key.
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_event")
+        conn.exec_driver_sql("DELETE FROM audit_head")
     database.dispose()
     return path
 
