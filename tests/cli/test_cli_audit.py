@@ -58,3 +58,47 @@ def test_show_by_client_prints_names_literally(sqlite_db, capsys):
     assert "signed in" in out and "opened the card" not in out
     assert str(company_id)
     assert audit.action_label("card_opened") == "opened the card"
+
+
+def test_init_shows_the_seed_once_and_verify_proves_every_epoch_with_it(tmp_path, capsys, monkeypatch):
+    import io
+    import time
+
+    path = str(tmp_path / "new.sqlite3")
+    now = [time.time()]
+    monkeypatch.setattr(audit, "_clock", lambda: now[0])
+    assert main(["init", "--db", path]) == 0
+    out = capsys.readouterr().out
+    line = next(l.strip() for l in out.splitlines() if l.count("-") >= 10)
+    seed = audit.parse_seed(line)
+    assert main(["init", "--db", path]) == 0  # run again: no second seed
+    assert line not in capsys.readouterr().out
+    from kbase_tui.services.setup import open_database
+
+    database = open_database(path)
+    for _ in range(3):
+        with database.write() as session:
+            audit.record(session, "local:test", "test_event")
+        now[0] += audit.DEFAULT_EPOCH_SECONDS
+    audit.seal_due(database)
+    head = audit.head_line(database)
+    database.dispose()
+    # Without the seed past epochs are not proven: exit 2, never "intact".
+    assert main(["audit", "verify", "--db", path]) == 2
+    assert "not proven" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO(line + "\n"))
+    assert main(["audit", "verify", "--db", path, "--seed", "-", "--expect-head", head]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert main(["audit", "verify", "--db", path, "--seed", line.replace("-", " ")]) == 0
+    wrong = audit.format_seed(bytes(32))
+    assert main(["audit", "verify", "--db", path, "--seed", wrong]) == 1
+    assert seed
+
+
+def test_verify_refuses_a_mistyped_path(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit) as raised:
+        main(["audit", "verify", "--db", str(tmp_path / "nowhere.sqlite3")])
+    assert raised.value.code not in (0, None)
+    assert not (tmp_path / "nowhere.sqlite3").exists()
