@@ -332,3 +332,18 @@ def test_a_lead_claim_on_the_lean_path_seals_the_epoch_before(db, clock, make_us
     assert result.proven, result.problems
     assert [r.epoch for r in _rows(db) if r.action == audit.SEALED] == [0]
 
+
+
+def test_every_backup_and_report_carries_the_head(sqlite_db, tmp_path):
+    from kbase_tui.services import backup, reports
+
+    _events(sqlite_db, 2)
+    head = audit.head_line(sqlite_db)
+    info = backup.make_backup(sqlite_db.url, tmp_path / "bk")
+    assert info.audit_head == head
+    assert backup.verify_backup(info.path).audit_head == head
+    from kbase_tui.services import users
+
+    report = reports.run(sqlite_db, users.local_actor(), "funnel")
+    assert any(audit.head_line(sqlite_db) in note for note in report.notes)
+    assert audit.parse_head_line(head) == audit.parse_head_line(info.audit_head)

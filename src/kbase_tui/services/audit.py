@@ -517,15 +517,22 @@ def publish_head(db: Database, why: str) -> str:
     """Send the head to the system log (journald or syslog) when the machine has one: a copy the
     server's account cannot take back.  Returns the line."""
     line = head_line(db)
-    if os.path.exists("/dev/log"):
-        try:
-            import syslog
-
-            syslog.openlog("kbase", 0, syslog.LOG_AUTH)
-            syslog.syslog(syslog.LOG_NOTICE, f"{line} ({why})")
-        except OSError:
-            pass  # no system log: the backup and the report still carry the head
+    to_system_log(f"{line} ({why})")
     return line
+
+
+def to_system_log(line: str) -> bool:
+    """One line to the system log (journald and syslog both read /dev/log); False when there is none."""
+    if not os.path.exists("/dev/log"):
+        return False
+    try:
+        import syslog
+
+        syslog.openlog("kbase", 0, syslog.LOG_AUTH)
+        syslog.syslog(syslog.LOG_NOTICE, line)
+        return True
+    except OSError:
+        return False  # no system log: the backups and the reports still carry the head
 
 
 # --- verification -------------------------------------------------------------------
