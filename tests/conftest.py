@@ -168,6 +168,8 @@ def no_rate_limits(db):
 
     with db.write() as session:
         reference.set_setting(session, "security.leads_per_minute", 0)
+        # Each lead taken is a card seen (services/alarms.py): the card limit would stop them too.
+        reference.set_setting(session, "security.card_views_per_hour", 0)
     return db
 
 

@@ -46,11 +46,14 @@ LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
 ALARM_NOTICE = notify.Notice(kind="alarm", roles=(Role.SUPERVISOR.value, Role.ADMIN.value))
 
 
-def _card_limit(session: Session, role: str) -> int:
-    value = reference.get_setting_cached(session, "security.card_views_per_hour")
+def _role_limit(value, role: str) -> int:
     if isinstance(value, dict):
         return int(value.get(role, 0) or 0)
     return int(value or 0)
+
+
+def _card_limit(session: Session, role: str) -> int:
+    return _role_limit(reference.get_setting_cached(session, "security.card_views_per_hour"), role)
 
 
 _ALARMS = SecurityAlarm.__table__
@@ -69,12 +72,25 @@ _DISMISSED = (
 )
 _STATE = select(_OPEN.label("throttle_until"), _DISMISSED.label("dismissed"))
 _COUNT = select(func.count()).select_from(_EVENTS).where(
-    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"), _EVENTS.c.action == bindparam("action")
+    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"),
+    _EVENTS.c.action.in_(bindparam("actions", expanding=True)),
 )
+# A card is seen when it is opened, and when a lead is handed to a caller (the lead's card is
+# what the caller's screen shows): both count against the hourly card limit.
+CARD_VIEW_ACTIONS = ("card_opened", "lead_claimed")
+LIST_VIEWS = "list_views"  # list screens and reports opened, pages turned
+SEARCHES = "searches"  # searches by name (the audit screen's client search)
+_KIND_SETTING = {
+    CARD_VIEWS: "security.card_views_per_hour",
+    LIST_VIEWS: "security.list_views_per_hour",
+    SEARCHES: "security.searches_per_hour",
+}
+_KIND_ACTIONS = {CARD_VIEWS: CARD_VIEW_ACTIONS, LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched",)}
 
 
-def _count(session: Session, actor: Actor, action: str, since: datetime) -> int:
-    return session.connection().execute(_COUNT, {"actor": actor.username, "since": since, "action": action}).scalar_one()
+def _count(session: Session, actor: Actor, actions: tuple[str, ...], since: datetime) -> int:
+    return session.connection().execute(
+        _COUNT, {"actor": actor.username, "since": since, "actions": list(actions)}).scalar_one()
 
 
 def _aware(value: datetime | None, like: datetime) -> datetime | None:
@@ -89,7 +105,8 @@ def delay_for(excess: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_DELAY)
 
 
-def _check(session: Session, actor: Actor, kind: str, action: str, window: timedelta, limit: int) -> None:
+def _check(session: Session, actor: Actor, kind: str, actions: tuple[str, ...], window: timedelta,
+           limit: int) -> None:
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
     now = utcnow()
@@ -101,7 +118,7 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
     dismissed = _aware(state.dismissed, now)
     if dismissed is not None:  # the supervisor found the burst harmless: count afresh from then
         since = max(since, dismissed)
-    count = _count(session, actor, action, since) + 1  # this one included
+    count = _count(session, actor, actions, since) + 1  # this one included
     if count > limit:
         session.flush()
         _over_limit(LeanTx.in_session(session), actor, kind, count, limit, now)
@@ -109,7 +126,48 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
 
 def check_card_view(session: Session, actor: Actor) -> None:
     """Call before a card is opened (in the same transaction); SlowDown while throttled."""
-    _check(session, actor, CARD_VIEWS, "card_opened", timedelta(hours=1), _card_limit(session, actor.role))
+    _check(session, actor, CARD_VIEWS, CARD_VIEW_ACTIONS, timedelta(hours=1), _card_limit(session, actor.role))
+
+
+def check_view(session: Session, actor: Actor, kind: str) -> None:
+    """Call before a list, a report or a search is read (LIST_VIEWS or SEARCHES), in the transaction
+    that audits it; SlowDown while throttled.  Limits per hour and role, like card views."""
+    limit = _role_limit(reference.get_setting_cached(session, _KIND_SETTING[kind]), actor.role)
+    _check(session, actor, kind, _KIND_ACTIONS[kind], timedelta(hours=1), limit)
+
+
+# The lead claim's card-view check in one round trip: the open throttle, the last dismissal and
+# the views of the last hour (the index (actor, at) bounds the count to this user's hour).
+_CARD_STATE_SQL = (
+    f"SELECT (SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
+    "AND closed_at IS NULL ORDER BY id DESC LIMIT 1), "
+    f"(SELECT max(closed_at) FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
+    "AND resolution = 'dismissed'), "
+    "(SELECT count(*) FROM audit_event WHERE actor = :actor AND at >= :since "
+    f"AND action IN ({', '.join(repr(a) for a in CARD_VIEW_ACTIONS)}))"
+)
+_CARD_COUNT_SQL = (
+    "SELECT count(*) FROM audit_event WHERE actor = :actor AND at >= :since "
+    f"AND action IN ({', '.join(repr(a) for a in CARD_VIEW_ACTIONS)})"
+)
+
+
+def check_card_view_lean(tx: LeanTx, actor: Actor, now: datetime) -> None:
+    """`check_card_view` for the lead claim's lean transaction: a caller's lead is a card seen."""
+    limit = _role_limit(reference.get_setting_lean(tx, "security.card_views_per_hour"), actor.role)
+    if actor.id is None or is_local(actor) or limit <= 0:
+        return
+    since = now - timedelta(hours=1)
+    throttle_until, dismissed, count = tx.one(_CARD_STATE_SQL, {"me": actor.id, "actor": actor.username,
+                                                                "since": since})
+    until = tx.as_datetime(throttle_until)
+    if until is not None and until > now:
+        raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
+    dismissed = tx.as_datetime(dismissed)
+    if dismissed is not None and dismissed > since:  # found harmless: counted afresh from then
+        count = tx.scalar(_CARD_COUNT_SQL, {"actor": actor.username, "since": dismissed})
+    if count + 1 > limit:
+        _over_limit(tx, actor, CARD_VIEWS, count + 1, limit, now)
 
 
 LEAD_WINDOW_SECONDS = 60

@@ -46,6 +46,7 @@ from .db import Database, LeanTx
 from .dto import Actor
 from .errors import KbaseError
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 
 class AuditKeyMissing(KbaseError):
@@ -803,6 +804,10 @@ def _verify(session: Session, seed: bytes | None = None,
 
 # --- reading the trail ----------------------------------------------------------------
 
+# The audit screen's client search (find_companies): enough to name a client, not to list the base.
+SEARCH_MIN_CHARS = 3
+SEARCH_MATCHES = 10
+
 # Actions that only touch users, settings and such carry no client data.
 VIEW_ACTIONS = frozenset({"card_opened", "lead_claimed"})
 
@@ -832,6 +837,7 @@ def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: 
     )
 
 
+@audited_view("audit_events")
 def events(
     db: Database,
     actor: Actor,
@@ -869,28 +875,35 @@ def events(
         return [_entry(*row) for row in session.execute(query).all()]
 
 
+@audited_view("audit_search", search_arg="text")
 def find_companies(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[CompanyMatch]:
-    """Companies whose name (case- and ё-folded) contains every word of *text*, or whose INN is *text*.
+    """Clients in the audit log whose name (case- and ё-folded) contains every word of *text*, or
+    whose INN is *text*: for the audit screen, where the supervisor or admin names a client to see
+    who touched it.
 
-    For the audit screen: the supervisor or admin names a client, the screen
-    lists who touched it.  An admin sees the name, never commercial data.
+    It answers about the audit log, not the client base: only companies that some event concerns,
+    at most SEARCH_MATCHES of them, at least SEARCH_MIN_CHARS typed, the INN only to whoever typed
+    it; every search is audited and counted against the reader's hourly search limit.
     """
     from .search import company_name_filter, company_name_order, query_words
 
-    if not query_words(text):
+    typed = text.strip()
+    if not query_words(text) or len(typed) < SEARCH_MIN_CHARS:
         return []
     with db.read() as session:
         _require_audit(session, actor)
-        query = select(Company.id, Company.name, Company.city, Company.inn)
-        digits = text.strip()
-        if digits.isdigit():
-            query = query.where(or_(company_name_filter(text), Company.inn == digits))
+        touched = select(AuditEvent.id).where(AuditEvent.company_id == Company.id).exists()
+        query = select(Company.id, Company.name, Company.city, Company.inn).where(touched)
+        if typed.isdigit():
+            query = query.where(or_(company_name_filter(text), Company.inn == typed))
         else:
             query = query.where(company_name_filter(text))
-        query = query.order_by(*company_name_order()).limit(limit)
-        return [CompanyMatch(id=i, name=n, city=c or "", inn=inn) for i, n, c, inn in session.execute(query).all()]
+        query = query.order_by(*company_name_order()).limit(max(1, min(limit, SEARCH_MATCHES)))
+        return [CompanyMatch(id=i, name=n, city=c or "", inn=inn if inn == typed else "")
+                for i, n, c, inn in session.execute(query).all()]
 
 
+@audited_view("audit_access_summary")
 def access_summary(db: Database, actor: Actor, company_id: int) -> list[AccessRow]:
     """Per user: (user name, full name, events, first, last) for one company, most recent first."""
     with db.read() as session:

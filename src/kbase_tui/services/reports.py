@@ -34,6 +34,7 @@ from kbase_tui.protocol.reports import (  # noqa: F401 (the data and names this 
 from .db import Database
 from .dto import Actor
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 
 def _tz():
@@ -374,6 +375,7 @@ REPORTS: dict[str, Callable[[Database, Actor, date, date], Report]] = {
 }
 
 
+@audited_view("report")
 def run(db: Database, actor: Actor, name: str, date_from: date | None = None, date_to: date | None = None) -> Report:
     """The report *name* (a key of REPORTS) for the days given, inclusive; this week by default."""
     if name not in REPORTS:
