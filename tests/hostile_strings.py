@@ -32,10 +32,10 @@ CORPUS: list[tuple[str, str, str]] = [
     ("zero-width", ZERO_WIDTH, "Ромашка"),
     ("cyrillic", CYRILLIC, "ООО «Ёлка и ёжик»"),
     ("10,000 characters", LONG, "ЩЩЩЩЩЩЩЩЩЩ"),
-    ("lone closing tag", CLOSE_TAG, CLOSE_TAG),
-    ("action link", CLICK, CLICK),
+    ("lone closing tag", CLOSE_TAG, "Рога [/] и"),
+    ("action link", CLICK, "[@click=app.screenshot("),
     ("quit link", CLICK_QUIT, CLICK_QUIT),
-    ("formula link", FORMULA_LINK, FORMULA_LINK),
+    ("formula link", FORMULA_LINK, '+1+HYPERLINK("http'),
     ("formula command", FORMULA_CMD, FORMULA_CMD),
 ]
 

@@ -10,12 +10,15 @@
 - The supervisor dismisses the alarm (the delay ends) or locks the user
   (disables the account: the next action is refused).
 
-Card views are counted from the audit log (`card_opened` by the user, served
-by the index (actor, at)); lead claims, checked on every claim at whatever
-rate a scraper manages, in one `rate_counter` row per user: a sliding-window
-estimate from this minute's and the last minute's counts, so the check costs
-the same at any rate.  Services call `check_card_view` / `check_lead_claim`
-inside their transaction, after the access check and before the action.
+Card views (a card opened, or a lead handed to a caller: its card is what the
+caller's screen shows) and lead claims are checked on every claim at whatever
+rate a scraper manages, so each is counted in one `rate_counter` row per user:
+a sliding-window estimate from this window's and the last window's counts (an
+hour for cards, a minute for leads), so the check costs the same at any rate.
+List views and searches (services/views.py) are counted from the audit log
+(index (actor, at)).  Services call `check_card_view` / `check_lead_claim` /
+`check_view` inside their transaction, after the access check and before the
+action.
 """
 
 from __future__ import annotations
@@ -52,10 +55,6 @@ def _role_limit(value, role: str) -> int:
     return int(value or 0)
 
 
-def _card_limit(session: Session, role: str) -> int:
-    return _role_limit(reference.get_setting_cached(session, "security.card_views_per_hour"), role)
-
-
 _ALARMS = SecurityAlarm.__table__
 _EVENTS = AuditEvent.__table__
 # One round trip on the hot path: the open alarm's throttle and when the last one was dismissed.
@@ -75,9 +74,6 @@ _COUNT = select(func.count()).select_from(_EVENTS).where(
     _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"),
     _EVENTS.c.action.in_(bindparam("actions", expanding=True)),
 )
-# A card is seen when it is opened, and when a lead is handed to a caller (the lead's card is
-# what the caller's screen shows): both count against the hourly card limit.
-CARD_VIEW_ACTIONS = ("card_opened", "lead_claimed")
 LIST_VIEWS = "list_views"  # list screens and reports opened, pages turned
 SEARCHES = "searches"  # searches by name (the audit screen's client search)
 _KIND_SETTING = {
@@ -85,7 +81,7 @@ _KIND_SETTING = {
     LIST_VIEWS: "security.list_views_per_hour",
     SEARCHES: "security.searches_per_hour",
 }
-_KIND_ACTIONS = {CARD_VIEWS: CARD_VIEW_ACTIONS, LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched",)}
+_KIND_ACTIONS = {LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched",)}
 
 
 def _count(session: Session, actor: Actor, actions: tuple[str, ...], since: datetime) -> int:
@@ -126,7 +122,8 @@ def _check(session: Session, actor: Actor, kind: str, actions: tuple[str, ...], 
 
 def check_card_view(session: Session, actor: Actor) -> None:
     """Call before a card is opened (in the same transaction); SlowDown while throttled."""
-    _check(session, actor, CARD_VIEWS, CARD_VIEW_ACTIONS, timedelta(hours=1), _card_limit(session, actor.role))
+    session.flush()
+    check_card_view_lean(LeanTx.in_session(session), actor, utcnow())
 
 
 def check_view(session: Session, actor: Actor, kind: str) -> None:
@@ -136,38 +133,34 @@ def check_view(session: Session, actor: Actor, kind: str) -> None:
     _check(session, actor, kind, _KIND_ACTIONS[kind], timedelta(hours=1), limit)
 
 
-# The lead claim's card-view check in one round trip: the open throttle, the last dismissal and
-# the views of the last hour (the index (actor, at) bounds the count to this user's hour).
-_CARD_STATE_SQL = (
-    f"SELECT (SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
-    "AND closed_at IS NULL ORDER BY id DESC LIMIT 1), "
-    f"(SELECT max(closed_at) FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
-    "AND resolution = 'dismissed'), "
-    "(SELECT count(*) FROM audit_event WHERE actor = :actor AND at >= :since "
-    f"AND action IN ({', '.join(repr(a) for a in CARD_VIEW_ACTIONS)}))"
+# The open card-view throttle of the user :me.
+_CARD_THROTTLE_SQL = (
+    f"SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
+    "AND closed_at IS NULL ORDER BY id DESC LIMIT 1"
 )
-_CARD_COUNT_SQL = (
-    "SELECT count(*) FROM audit_event WHERE actor = :actor AND at >= :since "
-    f"AND action IN ({', '.join(repr(a) for a in CARD_VIEW_ACTIONS)})"
-)
+CARD_WINDOW_SECONDS = 3600
 
 
 def check_card_view_lean(tx: LeanTx, actor: Actor, now: datetime) -> None:
-    """`check_card_view` for the lead claim's lean transaction: a caller's lead is a card seen."""
+    """A card is about to be shown (opened, or a lead handed to a caller): SlowDown while throttled,
+    else count it; over the hourly limit the alarm is raised (or its wait doubled).
+
+    Counted like lead claims, in the user's `rate_counter` row (kind card_views, hour windows,
+    the sliding-window estimate): a claim runs this, and a count over the audit log would grow
+    with the very rate it measures.  Dismissing the alarm deletes the row: counted afresh.
+    """
     limit = _role_limit(reference.get_setting_lean(tx, "security.card_views_per_hour"), actor.role)
     if actor.id is None or is_local(actor) or limit <= 0:
         return
-    since = now - timedelta(hours=1)
-    throttle_until, dismissed, count = tx.one(_CARD_STATE_SQL, {"me": actor.id, "actor": actor.username,
-                                                                "since": since})
-    until = tx.as_datetime(throttle_until)
+    until = tx.as_datetime(tx.scalar(_CARD_THROTTLE_SQL, {"me": actor.id}))
     if until is not None and until > now:
         raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
-    dismissed = tx.as_datetime(dismissed)
-    if dismissed is not None and dismissed > since:  # found harmless: counted afresh from then
-        count = tx.scalar(_CARD_COUNT_SQL, {"actor": actor.username, "since": dismissed})
-    if count + 1 > limit:
-        _over_limit(tx, actor, CARD_VIEWS, count + 1, limit, now)
+    window_no = int(now.timestamp() // CARD_WINDOW_SECONDS)
+    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": CARD_VIEWS, "window_no": window_no})
+    elapsed = (now.timestamp() % CARD_WINDOW_SECONDS) / CARD_WINDOW_SECONDS
+    count = math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
+    if count > limit:
+        _over_limit(tx, actor, CARD_VIEWS, count, limit, now)
 
 
 LEAD_WINDOW_SECONDS = 60
