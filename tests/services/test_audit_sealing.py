@@ -347,3 +347,46 @@ def test_every_backup_and_report_carries_the_head(sqlite_db, tmp_path):
     report = reports.run(sqlite_db, users.local_actor(), "funnel")
     assert any(audit.head_line(sqlite_db) in note for note in report.notes)
     assert audit.parse_head_line(head) == audit.parse_head_line(info.audit_head)
+
+
+_WRITER = """
+import sys, time
+from kbase_tui.services import audit
+from kbase_tui.services.db import connect, retry_busy
+
+url, start, name = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+step = [0]
+# This process's clock moves one epoch every 8 events, starting where the test's clock is.
+audit._clock = lambda: start + (step[0] // 8) * audit.DEFAULT_EPOCH_SECONDS + 1
+database = connect(url, migrate=False)
+for i in range(24):
+    def one():
+        with database.write() as session:
+            audit.record(session, name, "test_event", i=i)
+    retry_busy(one)
+    step[0] += 1
+database.dispose()
+"""
+
+
+def test_processes_writing_across_epochs_form_one_sealed_chain(db, clock):
+    """Several CLI processes at once, each moving through three epochs: one chain, one seal per epoch,
+    the key store moved on and every epoch proven with the seed."""
+    import os
+    import subprocess
+    import sys
+
+    start = audit._clock()
+    env = {**os.environ}
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, db.url, str(start), f"local:p{n}"], env=env)
+             for n in range(3)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    audit.clear_key_cache()
+    result = audit.verify(db, db.audit_seed)
+    assert result.ok and result.proven, result.problems
+    rows = _rows(db)
+    assert sum(1 for r in rows if r.action == "test_event") == 72
+    seals = [r.epoch for r in rows if r.action == audit.SEALED]
+    assert seals == [0, 1]
+    assert _current_key(db)[0] == 2
