@@ -102,3 +102,48 @@ def test_verify_refuses_a_mistyped_path(tmp_path):
         main(["audit", "verify", "--db", str(tmp_path / "nowhere.sqlite3")])
     assert raised.value.code not in (0, None)
     assert not (tmp_path / "nowhere.sqlite3").exists()
+
+
+def test_a_chain_from_before_sealing_goes_on_and_kbase_init_begins_sealing(tmp_path, capsys):
+    """A database whose chain was signed with the single old key: it still verifies and grows with that
+    key until `kbase init` begins sealing (from that point), and prints the seed once."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from kbase_tui.models import utcnow
+    from kbase_tui.services import keystore
+    from kbase_tui.services.setup import open_database
+
+    path = str(tmp_path / "old.sqlite3")
+    database = open_database(path)
+    with database.engine.begin() as conn:  # the chain as the old code left it
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM audit_head"))
+        key = keystore.get_key("audit", "chain:oldchain", create=True)[0]
+        event = SimpleNamespace(id=1, at=utcnow(), actor="local:old", actor_id=None, action="test_event",
+                                entity="", entity_id=None, detail="", client_address="", prev_hmac="",
+                                epoch=None)
+        event.hmac = audit.compute_hmac(key, event)
+        conn.execute(text("INSERT INTO audit_event (id, at, actor, action, entity, detail, client_address, prev_hmac,"
+                          " hmac) VALUES (1, :at, 'local:old', 'test_event', '', '', '', '', :h)"),
+                     {"at": event.at, "h": event.hmac})
+        conn.execute(text("INSERT INTO audit_head (id, last_event_id, last_hmac, chain_id, epoch_seconds,"
+                          " epoch_first_id) VALUES (1, 1, :h, 'oldchain', 0, 0)"), {"h": event.hmac})
+    with database.write() as session:
+        audit.record(session, "local:test", "test_event")
+    result = audit.verify(database)
+    assert result.ok and not result.sealed and any("kbase init" in note for note in result.notes)
+    database.dispose()
+    capsys.readouterr()
+    assert main(["init", "--db", path]) == 0
+    line = next(l.strip() for l in capsys.readouterr().out.splitlines() if l.count("-") >= 10)
+    seed = audit.parse_seed(line)
+    database = open_database(path)
+    with database.write() as session:
+        audit.record(session, "local:test", "test_event")
+    result = audit.verify(database, seed)
+    assert result.ok and result.proven and result.sealed, result.problems
+    actions = [e.action for e in audit.events(database, users.local_actor(), limit=10)]
+    assert audit.SEALING_STARTED in actions
+    database.dispose()
