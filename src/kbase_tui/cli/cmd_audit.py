@@ -96,6 +96,11 @@ def run_verify(args: argparse.Namespace) -> int:
         for problem in result.problems:
             console.print(Text(_("event {id}: {problem}").format(id=problem.event_id, problem=problem.problem)))
         return 1
+    if result.proven and not result.seed_used:
+        console.print(Text(_("{n} events checked: the chain is intact; every event is of the current epoch, checked "
+                             "with the key store's key. Last event {id}, HMAC {hmac}").format(
+            n=result.checked, id=result.last_event_id, hmac=result.last_hmac[:16])))
+        return 0
     if result.proven:
         console.print(Text(_("{n} events in {e} epoch(s) checked with the seed: the chain is intact. Last event {id}, "
                              "HMAC {hmac}").format(n=result.checked, e=result.epochs, id=result.last_event_id,
