@@ -390,3 +390,24 @@ def test_processes_writing_across_epochs_form_one_sealed_chain(db, clock):
     seals = [r.epoch for r in rows if r.action == audit.SEALED]
     assert seals == [0, 1]
     assert _current_key(db)[0] == 2
+
+
+def test_a_forged_genesis_claiming_an_empty_database_is_caught_without_the_seed(db, clock, make_user, monkeypatch):
+    """Wiped and begun again with a genesis of the intruder's own seed, signed, saying "no users":
+    the first user is older than that genesis."""
+    from datetime import timedelta
+
+    make_user("caller", "anna")
+    with db.write() as session:  # anna was made an hour before the log's new beginning
+        session.execute(text("UPDATE user_account SET created_at = :t"),
+                        {"t": audit.utcnow() - timedelta(hours=1)})
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM audit_head"))
+    monkeypatch.setattr(audit, "_COUNT_DATA_SQL", "SELECT 0, 0")  # the intruder's genesis claims an empty base
+    with db.write() as session:
+        audit._begin(audit.LeanTx.in_session(session), None, bytes(range(32)), shown=True)
+    result = audit.verify(db)  # no seed: the structure alone
+    assert [p.kind for p in result.problems] == ["restarted"]
+    assert "first user" in result.problems[0].problem
+    assert "edited" in _kinds(audit.verify(db, db.audit_seed))  # and the owner's seed does not sign it

@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from sqlalchemy import func, or_, select
@@ -601,6 +601,10 @@ class _Keys:
         return key
 
 
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+
+
 def _loads(text: str) -> dict:
     try:
         value = json.loads(text or "{}")
@@ -680,6 +684,16 @@ def _verify(session: Session, seed: bytes | None = None,
                 elif event.action == GENESIS and last_id:
                     problems.append(ChainProblem(event.id, _("a genesis after other events: the chain was begun "
                                                              "again"), "restarted"))
+                if event.action == GENESIS and not last_id:
+                    # The genesis is the database's birth: a user made before it means the chain was begun
+                    # again later (its counts could be forged by whoever forged the genesis).
+                    first_user = session.scalar(select(func.min(User.created_at)))
+                    if first_user is not None and _aware(first_user) < _aware(event.at) - timedelta(minutes=1):
+                        problems.append(ChainProblem(event.id, _(
+                            "the chain's genesis ({at}) is later than the first user ({user}): the log was begun "
+                            "again after the database was made").format(at=_canonical_time(event.at)[:19],
+                                                                         user=_canonical_time(first_user)[:19]),
+                            "restarted"))
                 if event.action == GENESIS:
                     if detail.get("users") or detail.get("companies"):
                         problems.append(ChainProblem(event.id, _(
