@@ -74,6 +74,9 @@ def action_label(action: str) -> str:
         "alarm_raised": _("alarm raised"), "alarm_dismissed": _("alarm dismissed"),
         "user_locked_by_alarm": _("locked a user after an alarm"),
         "backup_made": _("made a backup"), "restored": _("restored a backup"),
+        "list_viewed": _("opened a list"), "searched": _("searched"),
+        "audit_genesis": _("audit log begun"), "audit_sealing_started": _("audit sealing begun"),
+        "audit_sealed": _("audit epoch sealed"), "audit_resumed": _("audit log resumed (an epoch left unsealed)"),
     }
     return labels.get(action, action)
 
