@@ -81,7 +81,8 @@ _KIND_SETTING = {
     LIST_VIEWS: "security.list_views_per_hour",
     SEARCHES: "security.searches_per_hour",
 }
-_KIND_ACTIONS = {LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched",)}
+# Searches by name of any screen count together (the supervisor's base search writes base_searched).
+_KIND_ACTIONS = {LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched", "base_searched")}
 
 
 def _count(session: Session, actor: Actor, actions: tuple[str, ...], since: datetime) -> int:
