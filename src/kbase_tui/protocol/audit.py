@@ -80,6 +80,9 @@ def action_label(action: str) -> str:
         "company_assigned": _("gave a company to a person"), "refusal_viewed": _("read a refusal's calls"),
         "held_portfolio_passed_on": _("handed a held portfolio to a new person"),
         "companies_merged": _("merged a duplicate company"), "merge_undone": _("undid a merge"),
+        "list_viewed": _("opened a list"), "searched": _("searched"),
+        "audit_genesis": _("audit log begun"), "audit_sealing_started": _("audit sealing begun"),
+        "audit_sealed": _("audit epoch sealed"), "audit_resumed": _("audit log resumed (an epoch left unsealed)"),
     }
     return labels.get(action, action)
 

@@ -43,7 +43,7 @@ from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module h
 )
 from kbase_tui.textnorm import name_key
 
-from . import audit, notify, phones
+from . import alarms, audit, notify, phones
 from .clients import company_info, contacts_of, record_card_view, write_history
 from .db import Database
 from .dto import Actor
@@ -214,6 +214,8 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
     cursor = (result[limit - 1][2], result[limit - 1][0]) if len(result) > limit else None
     # Audited after the read, in a short write of its own: a scan never holds the write lock.
     with db.write() as session:
+        # Throttled like every search: over the hourly limit nothing read here is handed out.
+        alarms.check_view(session, actor, alarms.SEARCHES)
         audit.record(session, actor, "base_searched", "company", None, text=clean_input(query.text, 200),
                      city=query.city, channel=query.channel, stage=query.stage, category=query.category,
                      owner_id=query.owner_id, flag=query.flag, next_page=after is not None, shown=len(rows))

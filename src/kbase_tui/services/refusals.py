@@ -39,6 +39,7 @@ from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
 from .text import clean_input
+from .views import audited_view
 
 SPECIAL_OFFER_RANK = 10  # ordinary leads carry queue_rank = priority (100 by default)
 OVERDUE_DAYS = 7
@@ -87,6 +88,7 @@ def _reason_labels(session: Session) -> dict[str, str]:
     return {r.code: label(r) for r in rows}
 
 
+@audited_view("refusals")
 def list_refusals(
     db: Database, actor: Actor, flt: RefusalFilter | None = None, *,
     after: tuple[datetime, int] | None = None, limit: int = PAGE_SIZE,

@@ -30,6 +30,7 @@ from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 
 def _guard(session: Session, actor: Actor) -> None:
@@ -69,6 +70,7 @@ def _counts(session: Session, user: User) -> PortfolioCounts:
     )
 
 
+@audited_view("portfolio")
 def portfolio(db: Database, actor: Actor, user_id: int) -> PortfolioCounts:
     """What would move if *user_id* left now."""
     with db.read() as session:
