@@ -49,6 +49,35 @@ POSTGRES = _postgres_available()
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
 
+# The calling window (services/clock.py) is weekdays 09:00-18:00 by default: a test that takes
+# leads must not depend on the hour or the day it runs, so the test databases call every client
+# at any time.  The window's own tests (tests/services/test_time_zones.py) set it and the clock.
+ALWAYS_OPEN = {
+    "queue.calling_days": [1, 2, 3, 4, 5, 6, 7],
+    "queue.calling_hours": [["00:00", "24:00"]],
+    "queue.holidays_country": "",
+}
+
+
+def _open_window(url) -> None:
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url if isinstance(url, str) else f"sqlite:///{url}")
+    with engine.begin() as conn:
+        for key, value in ALWAYS_OPEN.items():
+            conn.execute(text("DELETE FROM setting WHERE key = :k"), {"k": key})
+            conn.execute(text("INSERT INTO setting (key, value, updated_at) VALUES (:k, :v, CURRENT_TIMESTAMP)"),
+                         {"k": key, "v": json.dumps(value)})
+    engine.dispose()
+    # PostgreSQL tests share one schema name: what a test before read must not linger in the caches.
+    from kbase_tui.services import queue, reference
+
+    reference._settings_cache.clear()
+    queue.forget_queue_zones()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     from kbase_tui.services.setup import open_database
@@ -56,6 +85,7 @@ def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     database = open_database(path)
     database.dispose()
+    _open_window(path)
     return path
 
 
@@ -109,6 +139,7 @@ def db_url(request, tmp_path) -> str:
         return f"sqlite:///{target}"
     url = request.getfixturevalue("pg_schema_url")
     _empty_postgres(url)
+    _open_window(url)
     return url
 
 

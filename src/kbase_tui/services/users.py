@@ -12,7 +12,7 @@ from kbase_tui.i18n import _
 from kbase_tui.models import Role, User, utcnow
 from kbase_tui.protocol.users import ROLES
 
-from . import audit, passwords, signin
+from . import audit, clock, passwords, signin
 from .db import Database
 from .dto import Actor, UserInfo
 from .errors import AccessDenied, LoginFailed, NotFound, PasswordChangeRequired, StaleRecord, ValidationFailed
@@ -22,10 +22,11 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-def _actor_of(user: User, client_address: str = "") -> Actor:
+def _actor_of(user: User, client_address: str = "", session: Session | None = None) -> Actor:
     return Actor(
         id=user.id, username=user.username, role=user.role, full_name=user.full_name,
         language=user.language, client_address=client_address or audit.client_address(),
+        time_zone=clock.zone_or_centre(session, user.time_zone) if session is not None else (user.time_zone or ""),
     )
 
 
@@ -35,7 +36,7 @@ def _info(user: User) -> UserInfo:
         id=user.id, username=user.username, full_name=user.full_name, role=user.role, disabled=user.disabled,
         must_change_password=user.must_change_password,
         locked=bool(user.locked_until and user.locked_until > now), language=user.language,
-        last_login_at=user.last_login_at,
+        last_login_at=user.last_login_at, time_zone=user.time_zone,
     )
 
 
@@ -109,7 +110,7 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
             user.last_login_at = now
             if new_hash is not None:
                 user.password_hash = new_hash
-            actor = _actor_of(user, address)
+            actor = _actor_of(user, address, session)
             audit.record(session, actor, "login", "user", user.id)
             must_change = user.must_change_password
     if failure is not None:
