@@ -26,6 +26,29 @@ os.environ["KBASE_PRIVATE_IDLE_SECONDS"] = "3"
 
 import pytest  # noqa: E402
 
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--process-tz", default=os.environ.get("KBASE_TEST_TZ", ""),
+        help="run the suite with the test process (and every process it starts) in this TZ, e.g. "
+             "Asia/Vladivostok: the server's own zone must never change a figure (also KBASE_TEST_TZ)",
+    )
+
+
+def pytest_configure(config):
+    zone = config.getoption("--process-tz")
+    if zone:
+        import time
+
+        os.environ["TZ"] = zone
+        time.tzset()
+
+
+def pytest_report_header(config):
+    import time
+
+    return f"process time zone: {os.environ.get('TZ', '(system)')} (UTC{time.strftime('%z')})"
+
 from kbase_tui.i18n import set_language  # noqa: E402
 
 set_language(os.environ["KBASE_LANG"])

@@ -78,6 +78,9 @@ def zone_for_phone(e164: str) -> str | None:
     Russian geographic codes (495 Moscow, 343 Yekaterinburg, 383 Novosibirsk, 423 Vladivostok ...)
     map to one zone; mobile (9xx) and free (800) numbers map to all of Russia's, so they tell nothing.
     """
+    russian = _russian_geographic(e164)
+    if russian is not False:
+        return russian
     import phonenumbers
     from phonenumbers import timezone as number_zones
 
@@ -85,11 +88,40 @@ def zone_for_phone(e164: str) -> str | None:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return None
-    names = {_PHONE_ZONE_FIXES.get(n, n) for n in number_zones.time_zones_for_number(number)}
-    if len(names) != 1:
+    return _one_zone(number_zones.time_zones_for_number(number))
+
+
+def _one_zone(names) -> str | None:
+    found = {_PHONE_ZONE_FIXES.get(n, n) for n in names}
+    if len(found) != 1:
         return None
-    (name,) = names
+    (name,) = found
     return name if is_zone(name) else None
+
+
+def _russian_geographic(e164: str) -> str | None | bool:
+    """A stored Russian number's zone by its area code, as phonenumbers' own prefix table has it.
+
+    The quick path for imports of a million rows (phonenumbers' full check costs ~0.3 ms a number):
+    mobile (9xx) and non-geographic (80x) numbers tell nothing; False: not a Russian number, ask
+    phonenumbers.
+    """
+    if not (e164.startswith("+7") and len(e164) == 12 and e164[1:].isdigit()) or e164[2] in "67":
+        return False  # Kazakhstan shares +7 (6xx, 7xx)
+    if e164[2] == "9" or e164[2:4] == "80":
+        return None
+    return _zone_of_prefix(e164[1:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _zone_of_prefix(digits: str) -> str | None:
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    for length in range(len(digits), 1, -1):
+        names = TIMEZONE_DATA.get(digits[:length])
+        if names is not None:
+            return _one_zone(names)
+    return None
 
 
 def zone_for_place(*texts: str) -> str | None:

@@ -31,6 +31,18 @@ def at(day: date, hour: int, minute: int = 0, zone=MOSCOW) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone)
 
 
+@pytest.fixture(autouse=True, params=["UTC", "Asia/Vladivostok"])
+def process_zone(request, monkeypatch):
+    """Each test here runs with the process in UTC and again in Vladivostok: the figures must not move."""
+    import time as clock_module
+
+    monkeypatch.setenv("TZ", request.param)
+    clock_module.tzset()
+    yield request.param
+    monkeypatch.undo()
+    clock_module.tzset()
+
+
 @pytest.fixture
 def window(db):
     """The shipped calling window: weekdays 09:00-13:00 and 14:00-18:00 client time, Russia's holidays."""

@@ -234,6 +234,33 @@ def enable_user(db: Database, actor: Actor, username: str) -> UserInfo:
         return _info(user)
 
 
+def set_time_zone(db: Database, actor: Actor, username: str, time_zone: str) -> UserInfo:
+    """The admin sets the zone a person reads and types times in ('' : the call centre's).
+
+    It applies from the person's next sign-in: a session keeps the zone it started with, so the
+    times on a screen never shift under the reader.
+    """
+    name = clean_zone(time_zone)
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        user.time_zone = name or None
+        user.version += 1
+        audit.record(session, actor, "user_time_zone_set", "user", user.id, username=user.username,
+                     time_zone=name or "")
+        return _info(user)
+
+
+def clean_zone(time_zone: str) -> str:
+    """An IANA zone name as typed ('' stays ''), or ValidationFailed naming what was typed."""
+    from kbase_tui import timezones
+
+    name = (time_zone or "").strip()
+    if name and not timezones.is_zone(name):
+        raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.").format(
+            name=name[:64]))
+    return name
+
+
 def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> UserInfo:
     """An admin sets a password; the user must change it at the next sign-in."""
     with db.write() as session:
