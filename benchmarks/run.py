@@ -245,6 +245,11 @@ def allow_fast_claims(db: Path) -> None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         conn.execute("INSERT OR REPLACE INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
                      ("security.leads_per_minute", "1000000", _ts(datetime.now(timezone.utc))))
+        # The calling window open at any hour: the figures must not depend on when the benchmark runs.
+        for key, value in (("queue.calling_days", "[1, 2, 3, 4, 5, 6, 7]"),
+                           ("queue.calling_hours", '[["00:00", "24:00"]]'), ("queue.holidays_country", '""')):
+            conn.execute("INSERT OR REPLACE INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
+                         (key, value, _ts(datetime.now(timezone.utc))))
         if "security_alarm" in tables:
             conn.execute("DELETE FROM security_alarm")
     finally:

@@ -190,3 +190,65 @@ def fill_company_zones(connection, *, only_empty: bool = True) -> int:
         if updates:
             connection.execute(text("UPDATE company SET time_zone = :zone WHERE id = :id"), updates)
             filled += len(updates)
+
+
+# --- the owner's settings: the call centre's zone and the calling window --------------------------
+
+@dataclass(frozen=True)
+class HoursInfo:
+    centre_zone: str
+    days: tuple[int, ...]
+    hours: tuple[tuple[str, str], ...]
+    country: str
+    # Each zone of the cold queue with its companies' local time now and whether the window is open there.
+    zones: tuple[tuple[str, str, bool], ...]
+
+
+def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursInfo:
+    from sqlalchemy import text
+
+    from .policy import Capability, require
+
+    require(actor, Capability.EDIT_SCRIPTS)
+    moment = now or utcnow()
+    with db.read() as session:
+        centre = centre_zone_name(session)
+        window = calling_window(lambda key: reference.get_setting(session, key))
+        names = session.execute(text("SELECT DISTINCT time_zone FROM company WHERE in_queue")).scalars().all()
+    zones = []
+    for name in sorted(names):
+        real = name if timezones.is_zone(name) else centre
+        zones.append((name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment)))
+    return HoursInfo(centre, tuple(sorted(window.days)),
+                     tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
+                     window.country, tuple(zones))
+
+
+def set_calling_hours(db: Database, actor, *, days: list[int] | None = None, hours: list[list[str]] | None = None,
+                      country: str | None = None, centre: str | None = None) -> None:
+    """Change the window (any part of it) and the call centre's zone; checked first, audited."""
+    from . import audit
+    from .policy import Capability, require
+
+    require(actor, Capability.EDIT_SCRIPTS)
+    with db.write() as session:
+        current = {key: reference.get_setting(session, key) for key in
+                   ("queue.calling_days", "queue.calling_hours", "queue.holidays_country", "centre.time_zone")}
+        wanted = dict(current)
+        if days is not None:
+            wanted["queue.calling_days"] = sorted(set(days))
+        if hours is not None:
+            wanted["queue.calling_hours"] = [list(pair) for pair in hours]
+        if country is not None:
+            wanted["queue.holidays_country"] = country.upper()
+        if centre is not None:
+            if not timezones.is_zone(centre):
+                raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.")
+                                       .format(name=centre[:64]))
+            wanted["centre.time_zone"] = centre
+        window_from(wanted["queue.calling_days"], wanted["queue.calling_hours"], wanted["queue.holidays_country"])
+        for key, value in wanted.items():
+            if value != current[key]:
+                reference.set_setting(session, key, value)
+        audit.record(session, actor, "calling_hours_set", "setting", None,
+                     **{key.split(".")[-1]: value for key, value in wanted.items()})
