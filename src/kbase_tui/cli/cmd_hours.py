@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     print(_("Calling hours (the client's clock): {hours}").format(
         hours=", ".join(f"{a}–{b}" for a, b in info.hours)))
     print(_("Public holidays of: {country}").format(country=info.country or _("none")))
+    unknown = _("(not known: the call centre's)")
     for name, local, is_open in info.zones:
         state = _("open") if is_open else _("closed")
-        print(f"  {name or _('(not known: the call centre’s)')}  {local}  {state}")
+        print(f"  {name or unknown}  {local}  {state}")
     return 0
