@@ -207,6 +207,12 @@ def set_reader_zone(name: str | None, centre: str | None = None) -> None:
         _process_centre = centre if centre and is_zone(centre) else ""
 
 
+def set_centre_zone(name: str) -> None:
+    """The call centre's zone of this process (the server and the CLI, from the database's setting)."""
+    global _process_centre
+    _process_centre = name if name and is_zone(name) else ""
+
+
 @contextmanager
 def reader_zone_for(name: str | None):
     """Within this block (this thread or task only), times are shown in *name*: one request's person."""

@@ -252,3 +252,4 @@ def set_calling_hours(db: Database, actor, *, days: list[int] | None = None, hou
                 reference.set_setting(session, key, value)
         audit.record(session, actor, "calling_hours_set", "setting", None,
                      **{key.split(".")[-1]: value for key, value in wanted.items()})
+    timezones.set_centre_zone(wanted["centre.time_zone"])

@@ -17,6 +17,12 @@ def open_database(db: str | os.PathLike[str] | None = None) -> Database:
     database = connect(db, migrate=True)
     with database.write() as session:
         reference.ensure_defaults(session)
+        centre = reference.get_setting(session, "centre.time_zone")
+    # The process's fallback reader (the CLI's output, a server job outside a request): the call
+    # centre's zone of this base, never the computer's TZ.
+    from kbase_tui import timezones
+
+    timezones.set_centre_zone(str(centre or ""))
     return database
 
 
