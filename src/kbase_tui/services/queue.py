@@ -207,14 +207,15 @@ ZONES_TTL = 60.0  # seconds a process keeps the list of the queue's zones (a new
 _zones_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
 
-def _queue_zones(tx, sql: dict[str, str]) -> tuple[str, ...]:
+def _queue_zones(tx, sql: dict[str, str], *, refresh: bool = False) -> tuple[tuple[str, ...], bool]:
+    """The queue's distinct zones, and whether they were read just now (False: kept from before)."""
     hit = _zones_cache.get(tx.database_name)
     moment = monotonic()
-    if hit is not None and moment - hit[0] < ZONES_TTL:
-        return hit[1]
+    if not refresh and hit is not None and moment - hit[0] < ZONES_TTL:
+        return hit[1], False
     zones = tuple(row[0] for row in tx.execute(sql["zones"]).fetchall())
     _zones_cache[tx.database_name] = (moment, zones)
-    return zones
+    return zones, True
 
 
 def forget_queue_zones() -> None:
@@ -222,16 +223,22 @@ def forget_queue_zones() -> None:
     _zones_cache.clear()
 
 
-def _open_zones(tx, sql: dict[str, str], now: datetime) -> list[str]:
+def _open_zones(tx, sql: dict[str, str], now: datetime, *, refresh: bool = False) -> tuple[list[str], bool]:
     """The queue's zones whose clients are inside the calling window now (a handful, in Python)."""
     window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
     centre = str(reference.get_setting_lean(tx, "centre.time_zone") or timezones.DEFAULT_CENTRE_ZONE)
     if not timezones.is_zone(centre):
         centre = timezones.DEFAULT_CENTRE_ZONE
-    return clock.open_zones(_queue_zones(tx, sql), now, window, centre)
+    zones, fresh = _queue_zones(tx, sql, refresh=refresh)
+    return clock.open_zones(zones, now, window, centre), fresh
 
 
 # --- taking leads ----------------------------------------------------------------------------
+
+def _claim(tx, sqlite: bool, params: dict, zones: list[str]):
+    params.update({f"z{n}": name for n, name in enumerate(zones)})
+    return tx.one(_claim_statement(sqlite, len(zones)), params)
+
 
 def claim_next_lead(db: Database, actor: Actor, *, now: datetime | None = None) -> ClaimedLead:
     """Hold the next lead for *actor* (atomic across processes); QueueEmpty when none is waiting.
@@ -259,10 +266,14 @@ def claim_next_lead(db: Database, actor: Actor, *, now: datetime | None = None) 
         # A new claim: taking leads much faster than calls can be made raises an alarm and
         # slows the caller down.
         alarms.check_lead_claim(tx, actor, now, throttle_until)
-        zones = _open_zones(tx, sql, now)
         params = {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace}
-        params.update({f"z{n}": name for n, name in enumerate(zones)})
-        got = tx.one(_claim_statement(db.is_sqlite, len(zones)), params)
+        zones, fresh = _open_zones(tx, sql, now)
+        got = _claim(tx, db.is_sqlite, params, zones)
+        if got is None and not fresh:
+            # Nothing found with the zones kept from a moment ago: a company in a zone new to the
+            # queue (added by another process) must not wait for the list to expire.
+            zones, _fresh = _open_zones(tx, sql, now, refresh=True)
+            got = _claim(tx, db.is_sqlite, params, zones)
         if got is None:
             raise QueueEmpty()
         source = "callback" if got[1] else "queue"
@@ -448,7 +459,7 @@ def _window_opens(session: Session, now: datetime) -> datetime | None:
 
     tx = LeanTx.in_session(session)
     sql = _statements(tx.is_sqlite)
-    zones = _queue_zones(tx, sql)
+    zones, _fresh = _queue_zones(tx, sql)
     window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
     centre = clock.centre_zone_name(session)
     real = {name if timezones.is_zone(name) else centre for name in zones}
