@@ -221,6 +221,16 @@ def no_rate_limits(db):
 
 
 @pytest.fixture(autouse=True)
+def _reader_zone():
+    """An app signed in by a test sets the process's reader zone (its person's): the next test starts afresh."""
+    yield
+    from kbase_tui import timezones
+
+    timezones.set_reader_zone(None, "")
+    timezones.set_centre_zone("")
+
+
+@pytest.fixture(autouse=True)
 def _stop_servers():
     """Servers started by a test for its apps (tests/server_harness.py) stop when it ends."""
     yield
