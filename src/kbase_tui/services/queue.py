@@ -17,12 +17,15 @@ So a shelved company comes back on its date with no sweep job, and an expired le
 clean-up either.
 
 Claim order (`claim_next_lead`): the lead the caller already holds (a re-login gets it back);
-then the caller's own due callbacks (oldest first); then the shared queue in the order of the
-partial index `ix_company_queue (queue_rank, last_tried_at, id) WHERE in_queue`: special offers
-(`queue_rank` 10) before priority segments (50/100/150), and within a rank the least recently
-tried.  Each claim is ONE `UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING id` in a write
-transaction: BEGIN IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets
-PostgreSQL callers pass each other.  Two callers never hold the same company.
+then the caller's own due callbacks (oldest first, whatever the hour: they were agreed with the
+client); then the shared queue, only companies whose own clock is inside the calling window now
+(services/clock.py), in claim order: special offers (`queue_rank` 10) before priority segments
+(50/100/150), and within a rank the least recently tried.  The partial index
+`ix_company_queue (time_zone, queue_rank, last_tried_at, id) WHERE in_queue` gives each open zone
+its first company with one seek; the window is decided per zone in Python (a handful of zones).
+Each claim is ONE `UPDATE ... WHERE id = (...) RETURNING id` in a write transaction: BEGIN
+IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets PostgreSQL callers pass
+each other.  Two callers never hold the same company.
 
 Outcomes are data (`call_outcome` rows with flags); `record_outcome` acts on the flags only:
 
