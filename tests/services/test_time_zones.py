@@ -264,3 +264,38 @@ def test_the_claim_reads_the_zone_index(db):
     details = " | ".join(str(row[-1]) for row in plan)
     assert "ix_company_queue (time_zone=?)" in details, details
     assert "SCAN company" not in details.replace("SCAN company USING INDEX", ""), details
+
+
+# --- who sets the zones ---------------------------------------------------------------------
+
+def test_the_admin_sets_a_persons_zone_and_the_sign_in_carries_it(db, make_user):
+    from kbase_tui.services import users
+    from kbase_tui.services.errors import AccessDenied
+
+    from ..conftest import PASSWORD
+
+    admin = make_user("admin", "it")
+    make_user("caller", "anna")
+    assert users.login(db, "anna", PASSWORD).time_zone == "Europe/Moscow"  # the call centre's by default
+    assert users.set_time_zone(db, admin, "anna", "Asia/Omsk").time_zone == "Asia/Omsk"
+    assert users.login(db, "anna", PASSWORD).time_zone == "Asia/Omsk"
+    with pytest.raises(ValidationFailed):
+        users.set_time_zone(db, admin, "anna", "Asia/Atlantis")
+    with pytest.raises(AccessDenied):
+        users.set_time_zone(db, make_user("supervisor", "roman"), "anna", "Asia/Omsk")
+    assert users.set_time_zone(db, admin, "anna", "").time_zone is None
+    assert users.login(db, "anna", PASSWORD).time_zone == "Europe/Moscow"
+
+
+def test_the_supervisor_corrects_a_clients_zone_and_a_caller_may_not(db, make_user):
+    from kbase_tui.services import clients
+    from kbase_tui.services.errors import AccessDenied
+
+    boss, anna = make_user("supervisor", "roman"), make_user("caller", "anna")
+    company_id = add_company(db, "Хабаровск Лес", city="Хабаровск", phones=("+79161234567",))
+    assert clients.set_time_zone(db, boss, company_id, "Asia/Vladivostok").time_zone == "Asia/Vladivostok"
+    assert clients.set_time_zone(db, boss, company_id, "").time_zone == "Asia/Vladivostok"  # guessed from the city
+    with pytest.raises(AccessDenied):
+        clients.set_time_zone(db, anna, company_id, "Europe/Moscow")
+    with pytest.raises(ValidationFailed):
+        clients.set_time_zone(db, boss, company_id, "Moscow")
