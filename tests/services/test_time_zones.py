@@ -6,7 +6,7 @@ the test process's own zone is (the suite runs under TZ=UTC and TZ=Asia/Vladivos
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

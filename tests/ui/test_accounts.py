@@ -7,7 +7,7 @@ server's date, so the data are set relative to the real date."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select

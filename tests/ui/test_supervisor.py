@@ -4,7 +4,7 @@ import, export, and other roles that cannot reach any of it by key or command.""
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -30,7 +30,7 @@ supervisor all of them; every function checks that first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select, update

@@ -19,7 +19,7 @@ opens as fast with 100,000 refusals as with ten.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased

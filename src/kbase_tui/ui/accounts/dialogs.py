@@ -7,7 +7,6 @@ and dismisses with its result, or None on Esc.  ctrl+s saves; Enter in the last 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from rich.text import Text
