@@ -156,11 +156,11 @@ def test_an_agreed_callback_is_kept_whatever_the_window(window, make_user, anna)
 
 def test_the_empty_queue_says_when_the_window_opens(window, anna):
     vladivostok_company(window)
-    view = queue._view(window, anna, None)
-    assert view.lead is None
-    if view.window_opens_at is not None:  # closed now: it opens at 09:00 on a client's working day
-        local = view.window_opens_at.astimezone(VLADIVOSTOK)
-        assert local.time() in (time(9, 0), time(14, 0)) and local.isoweekday() <= 6
+    saturday = at(date(2026, 12, 12), 10, 0, VLADIVOSTOK)
+    view = queue._view(window, anna, None, now=saturday)
+    assert view.lead is None and view.window_opens_at == at(date(2026, 12, 14), 9, 0, VLADIVOSTOK)
+    # Open somewhere (the Vladivostok client at 10:00 on Tuesday): an empty queue is just empty.
+    assert queue._view(window, anna, None, now=at(TUESDAY, 10, 0, VLADIVOSTOK)).window_opens_at is None
 
 
 def test_next_opening_skips_the_lunch_break_and_the_holidays():

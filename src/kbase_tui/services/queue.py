@@ -441,10 +441,11 @@ def take_next(db: Database, actor: Actor) -> QueueView:
     return _view(db, actor, claimed)
 
 
-def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "") -> QueueView:
+def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "", *,
+          now: datetime | None = None) -> QueueView:
     with db.read() as session:
         _caller(session, actor)
-        now = utcnow()
+        now = now or utcnow()
         card = None
         opens = None
         if claimed is not None:
