@@ -32,6 +32,7 @@ from ..widgets.footer import KeyFooter
 
 EMPTY_POLL_SECONDS = 30.0
 RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
+CLOCK_SECONDS = 30.0  # the client's clock on the card stays right to the minute during a long call
 
 
 def client_clock(lead, now: datetime | None = None) -> str:
@@ -179,6 +180,7 @@ class CallerQueue(KbaseScreen):
         self.sub_title = self.actor.label
         self.call(queue.open_queue, done=self._started, failed=self._failed)
         self.set_interval(RENEW_SECONDS, self._renew)
+        self.set_interval(CLOCK_SECONDS, self._tick)
 
     # --- loading -------------------------------------------------------------------------
     def _started(self, result) -> None:
@@ -233,6 +235,10 @@ class CallerQueue(KbaseScreen):
             return
         self.busy = True
         self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
+
+    def _tick(self) -> None:
+        if self.lead is not None and not self.busy:
+            self.query_one("#lead", Static).update(lead_text(self.lead))
 
     def _renew(self) -> None:
         if self.lead is not None and not self.busy:
