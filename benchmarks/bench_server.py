@@ -80,6 +80,10 @@ def prepare(db: str, operators: int) -> None:
                                must_change_password=False, password_hash=password_hash)
         reference.set_setting(session, "security.leads_per_minute", 0)
         reference.set_setting(session, "security.card_views_per_hour", 0)
+        # The calling window open at any hour: the figures must not depend on when the benchmark runs.
+        reference.set_setting(session, "queue.calling_days", [1, 2, 3, 4, 5, 6, 7])
+        reference.set_setting(session, "queue.calling_hours", [["00:00", "24:00"]])
+        reference.set_setting(session, "queue.holidays_country", "")
         session.query(SecurityAlarm).delete()
     database.dispose()
 

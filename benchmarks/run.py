@@ -248,6 +248,11 @@ def allow_fast_claims(db: Path) -> None:
         # Each lead taken is a card seen (services/alarms.py): the same kind of unreachable limit.
         conn.execute("INSERT OR REPLACE INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
                      ("security.card_views_per_hour", '{"caller": 1000000}', _ts(datetime.now(timezone.utc))))
+        # The calling window open at any hour: the figures must not depend on when the benchmark runs.
+        for key, value in (("queue.calling_days", "[1, 2, 3, 4, 5, 6, 7]"),
+                           ("queue.calling_hours", '[["00:00", "24:00"]]'), ("queue.holidays_country", '""')):
+            conn.execute("INSERT OR REPLACE INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
+                         (key, value, _ts(datetime.now(timezone.utc))))
         if "security_alarm" in tables:
             conn.execute("DELETE FROM security_alarm")
     finally:

@@ -10,11 +10,12 @@ from datetime import datetime, timezone
 import pytest
 
 from kbase_tui.models import Company, Contact, Phone
+from kbase_tui.services import reference
 from kbase_tui.services.clients import write_history
 from kbase_tui.ui.supervisor.base_search import BaseSearchScreen
 from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
 
-from .test_pipeline_snapshots import PreparedApp, _actor, _settle, utc_clock  # noqa: F401 (fixture)
+from .test_pipeline_snapshots import PreparedApp, _actor, _settle, vladivostok_process  # noqa: F401 (fixture)
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -26,6 +27,8 @@ def world(sqlite_db):
         caller = _actor(session, "olga", "caller", "Ольга Звонарёва")
         closer = _actor(session, "petr", "closer", "Пётр Сделкин")
         _actor(session, "roman", "supervisor", "Роман Руководов")
+        # Every reader's zone is the call centre's: UTC here, the zone the snapshots were drawn in.
+        reference.set_setting(session, "centre.time_zone", "UTC")
     rows = [
         ("ООО «Ромашка»", "Казань", "7701234567", "+78432000001", "cold", "potential", None, True),
         ("АО «Уралметиз»", "Екатеринбург", "6601234567", "+73432000002", "pipeline", "potential", closer.id, False),

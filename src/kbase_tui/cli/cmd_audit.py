@@ -43,7 +43,10 @@ def parse_since(text: str | None) -> datetime | None:
         day = parse_date(raw)
     except ValueError as error:
         raise SystemExit(str(error)) from None
-    return datetime(day.year, day.month, day.day).astimezone(timezone.utc)  # local midnight
+    from kbase_tui.timezones import centre_zone
+
+    # The call centre's midnight (the default zone of the CLI's reader), never the shell's TZ.
+    return datetime(day.year, day.month, day.day, tzinfo=centre_zone()).astimezone(timezone.utc)
 
 
 def _console():

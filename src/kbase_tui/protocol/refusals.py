@@ -12,6 +12,7 @@ from typing import Annotated
 
 import msgspec
 
+from kbase_tui import timezones
 from kbase_tui.formatting import week_bounds
 
 from .operations import operation
@@ -23,8 +24,8 @@ RefusalIds = Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100_000)]
 
 
 def current_week(today: date | None = None) -> tuple[date, date]:
-    """Monday and Sunday of the week holding *today* (local time)."""
-    return week_bounds(today or datetime.now().astimezone().date())
+    """Monday and Sunday of the week holding *today* (the call centre's date when not given)."""
+    return week_bounds(today or timezones.business_today())
 
 
 @dataclass(frozen=True)

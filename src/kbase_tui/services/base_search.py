@@ -43,7 +43,7 @@ from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module h
 )
 from kbase_tui.textnorm import name_key
 
-from . import alarms, audit, notify, phones
+from . import alarms, audit, clock, notify, phones
 from .clients import company_info, contacts_of, record_card_view, write_history
 from .db import Database
 from .dto import Actor
@@ -444,11 +444,9 @@ def return_to_queue(db: Database, actor: Actor, company_id: int, expected_versio
 
 def shelve(db: Database, actor: Actor, company_id: int, expected_version: int, until: date) -> SupervisorCard:
     """A cold company out of the queue until *until* (local midnight), when it comes back by itself."""
-    from .refusals import day_start
-
-    if until <= datetime.now().astimezone().date():
+    if until <= clock.today(db):
         raise ValidationFailed(_("The shelving date must be in the future."))
-    at = day_start(until)
+    at = clock.day_start(db, until)
     now = utcnow()
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)

@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
 from kbase_tui.labels import role_label
 
@@ -141,6 +142,8 @@ class KbaseApp(App[None]):
         self.signed = signed
         self.actor = actor
         input_guard.signed_in(True)
+        # Every time on screen in this person's zone, "today" by the call centre's (not this computer's).
+        timezones.set_reader_zone(actor.time_zone, signed.centre_time_zone)
         apply_language(self, actor.language or self.default_language)
         self.sub_title = f"{actor.label} · {role_label(actor.role)}"
         screen = home_screen_for(actor.role)
@@ -158,6 +161,7 @@ class KbaseApp(App[None]):
         """Signed in again on the lock screen after the server forgot the session: carry on as before."""
         self.signed = signed
         self.actor = signed.actor
+        timezones.set_reader_zone(signed.actor.time_zone, signed.centre_time_zone)
         self._listen()
 
     def _listen(self) -> None:

@@ -8,7 +8,7 @@ company someone else changed meanwhile is shown as it is now, and nothing is sav
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from rich.text import Text
 from textual import on
@@ -17,11 +17,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.labels import category_label, role_label, stage_label
 from kbase_tui.protocol import companies
 from kbase_tui.protocol.companies import BasePage, BaseQuery, CompanyFix, MergeLine, Person, SupervisorCard
 from kbase_tui.protocol.errors import StaleRecord
+from kbase_tui.timezones import in_reader_zone
 
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
@@ -369,7 +371,7 @@ class SupervisorCardScreen(KbaseScreen):
         if s.in_queue:
             marks.append((_("in the queue, attempts: {n}").format(n=c.attempts), "green"))
         if s.shelved_until:
-            marks.append((_("shelved until {day}").format(day=show_date(s.shelved_until.astimezone().date())), "yellow"))
+            marks.append((_("shelved until {day}").format(day=show_date(in_reader_zone(s.shelved_until).date())), "yellow"))
         if s.held_by:
             marks.append((_("on a call with {name} now").format(name=s.held_by), "cyan"))
         if s.callback_user:
@@ -416,7 +418,7 @@ class SupervisorCardScreen(KbaseScreen):
     def action_shelve(self) -> None:
         if self.card is None:
             return
-        self.app.push_screen(ShelveDialog(1, date.today() + timedelta(days=90)), lambda day: day and self.call(
+        self.app.push_screen(ShelveDialog(1, business_today() + timedelta(days=90)), lambda day: day and self.call(
             companies.shelve, self.card.company.id, self.card.company.version, day, done=self._changed,
             failed=self._failed))
 

@@ -19,8 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui import timezones
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
-from kbase_tui.protocol import refusals
+from kbase_tui.protocol import clients, refusals
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
 from ..base import KbaseScreen
@@ -54,7 +56,8 @@ class RefusalReview(KbaseScreen):
         "Every refusal waiting for a decision, newest first: this week's come first; red rows marked ! are "
         "older than a week and still undecided. The pane below shows the caller's comment and the last calls; "
         "Enter opens the company's card. Space selects rows; o, s and d decide for the selected rows, or for "
-        "the row under the cursor. w shows this week only, u switches undecided/decided/all."
+        "the row under the cursor. w shows this week only, u switches undecided/decided/all. z corrects the "
+        "client's time zone (the queue calls a client only inside the calling window of its own clock)."
     )
     BINDINGS = [
         Binding("space", "toggle", _("Select"), id="supervisor.review.select"),
@@ -63,6 +66,7 @@ class RefusalReview(KbaseScreen):
         Binding("o", "offer", _("Special offer"), id="supervisor.review.offer"),
         Binding("s", "shelve", _("Shelve"), id="supervisor.review.shelve"),
         Binding("d", "do_not_call", _("Do not call"), id="supervisor.review.dnc"),
+        Binding("z", "time_zone", _("Client's time zone"), show=False, id="supervisor.review.time_zone"),
         Binding("f", "filter", _("Filter"), id="supervisor.review.filter"),
         Binding("w", "this_week", _("This week"), show=False, id="supervisor.review.week"),
         Binding("u", "cycle_status", _("Undecided/decided/all"), show=False, id="supervisor.review.status"),
@@ -170,7 +174,8 @@ class RefusalReview(KbaseScreen):
             return ""
         text = decision_label(row.decision)
         if row.decision == "shelve" and row.shelved_until:
-            text += " " + show_date(row.shelved_until.astimezone().date())
+            # The date the supervisor chose: the call centre's, whoever reads it.
+            text += " " + show_date(row.shelved_until.astimezone(timezones.centre_zone()).date())
         return text
 
     def _show_filters(self) -> None:
@@ -328,9 +333,29 @@ class RefusalReview(KbaseScreen):
         targets = self._targets()
         if not targets:
             return
-        suggestion = date.today() + timedelta(days=90)
+        suggestion = business_today() + timedelta(days=90)
         self.app.push_screen(ShelveDialog(len(targets), suggestion),
                              lambda day: day and self._decide(targets, "shelve", shelve_until=day))
+
+    def action_time_zone(self) -> None:
+        """Correct the client's zone: the queue calls it only inside the calling window of that clock."""
+        from ..widgets.zone_dialog import ZoneDialog
+
+        current = self._cursor_id()
+        row = self.rows.get(current) if current is not None else None
+        if row is None:
+            return
+
+        def done(info) -> None:
+            self.notify(_("{company}: time zone {zone}.").format(
+                company=info.name, zone=info.time_zone or _("not known, the call centre's")))
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.call(clients.set_time_zone, row.company_id, name, done=done)
+
+        self.app.push_screen(ZoneDialog(_("Time zone of {company}").format(company=row.company_name),
+                                        _("Guess again from the phones and the city")), chosen)
 
     def action_do_not_call(self) -> None:
         targets = self._targets()
