@@ -105,6 +105,11 @@ class KbaseApp(App[None]):
             from time import monotonic
 
             self.last_key_at = monotonic()
+            if not event.is_forwarded:
+                # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
+                from .keyboard_layout import physical_key
+
+                event = physical_key(self, event) or event
         await super().on_event(event)
 
     def _check_idle(self) -> None:

