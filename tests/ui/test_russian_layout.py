@@ -143,3 +143,114 @@ async def test_every_binding_runs_from_its_russian_key(node):
             await pilot.press(latin)
             await pilot.pause()
             assert app.dispatched == russian_dispatched, (latin, app.dispatched)
+
+
+# --- real screens through the server --------------------------------------------------------------
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "caller": make_user("caller", "olga", full_name="Ольга Звонарёва"),
+        "closer": make_user("closer", "petr", full_name="Пётр Сделкин"),
+        "boss": make_user("supervisor", "roman", full_name="Роман Руководов"),
+    }
+
+
+async def _settle(app, pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _sign_in(app, pilot, username: str) -> None:
+    from ..conftest import PASSWORD
+
+    await _settle(app, pilot)
+    app.screen.query_one("#username").value = username
+    app.screen.query_one("#password").value = PASSWORD
+    app.screen.query_one("#password").focus()
+    await pilot.press("enter")
+    await _settle(app, pilot)
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_the_caller_works_a_shift_on_the_russian_layout(db, db_url, people):
+    from sqlalchemy import select
+
+    from kbase_tui.models import Interaction, Refusal
+    from kbase_tui.ui.queue import dialogs
+    from kbase_tui.ui.queue.screen import CallerQueue
+
+    from ..server_harness import app_on
+    from ..services.queue_setup import add_company
+
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    add_company(db, "ООО «Гамма»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "olga")
+        screen = app.screen
+        assert isinstance(screen, CallerQueue) and screen.lead.name == "ООО «Альфа»"
+        await pilot.press("т")  # the key marked N: no answer
+        await _settle(app, pilot)
+        assert screen.lead.name == "ООО «Бета»"
+        await pilot.press("к")  # R: refused
+        await _settle(app, pilot)
+        assert isinstance(app.screen, dialogs.RefusalDialog)
+        await pilot.press("2", *"дорого, ё-моё")  # the comment stays Cyrillic
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.lead.name == "ООО «Гамма»"
+        await pilot.press("ь")  # M: my callbacks
+        await _settle(app, pilot)
+        assert isinstance(app.screen, dialogs.CallbacksDialog)
+    with db.read() as session:
+        outcomes = session.execute(select(Interaction.outcome).where(Interaction.kind == "call")
+                                   .order_by(Interaction.id)).scalars().all()
+        refusal = session.execute(select(Refusal)).scalar_one()
+    assert outcomes == ["no_answer", "refused"]
+    assert refusal.comment == "дорого, ё-моё"
+
+
+async def test_the_closer_moves_a_deal_with_the_russian_bracket_keys(db, db_url, people):
+    from kbase_tui.ui.pipeline.board import CloserBoard, StageList
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        assert isinstance(app.screen, CloserBoard)
+        await pilot.press("ъ")  # the key marked ]: stage forward
+        await _settle(app, pilot)
+        lists = {w.code: w for w in app.screen.query(StageList)}
+        assert [d.id for d in lists["meeting_set"].deals] == [deal_id]
+        await pilot.press("х")  # [: stage back
+        await _settle(app, pilot)
+        lists = {w.code: w for w in app.screen.query(StageList)}
+        assert [d.id for d in lists["new"].deals] == [deal_id]
+        await pilot.press("т")  # N: a note, typed in Russian
+        await _settle(app, pilot)
+        assert isinstance(app.screen, AddNoteDialog)
+
+
+async def test_the_supervisor_opens_screens_with_russian_keys(db, db_url, people):
+    from kbase_tui.ui.supervisor.desk import SupervisorDesk
+    from kbase_tui.ui.supervisor.review import RefusalReview
+
+    from ..server_harness import app_on
+
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "roman")
+        assert isinstance(app.screen, SupervisorDesk)
+        await pilot.press("к")  # R: refusals
+        await _settle(app, pilot)
+        assert isinstance(app.screen, RefusalReview)
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, SupervisorDesk)
