@@ -82,11 +82,11 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
         await settle(app, pilot)
         assert screen.lead.name == "ООО «Гамма»"
 
-        # c: callback, quick choice 2 = tomorrow 10:00
+        # c: callback, the second quick choice (tomorrow 10:00): Down, Enter on the empty time box
         await pilot.press("c")
         await settle(app, pilot)
         assert isinstance(app.screen, dialogs.CallbackDialog)
-        await pilot.press("2")
+        await pilot.press("down", "enter")
         await settle(app, pilot)
         assert screen.lead.name == "ООО «Дельта»"
 
@@ -238,3 +238,49 @@ async def test_supervisor_edits_a_script_and_the_caller_reads_it(db, db_url, tea
         await sign_in(app, pilot, "anna")
         assert app.screen.lead.script_phrase == "Hello, Анна Звонова from KB-Supply: cement within 24 hours."
         assert app.screen.lead.key_question == "Who buys cement for your sites?"
+
+
+async def test_a_typed_callback_time_is_never_taken_for_a_quick_choice(db, db_url, team):
+    """c, the date and time, Enter: the digits 1 and 2 inside the date used to pick a quick choice."""
+    from datetime import datetime
+
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    when = (datetime.now().astimezone() + timedelta(days=3)).replace(hour=15, minute=30, second=0, microsecond=0)
+    typed = when.strftime("%d.%m.%Y %H:%M")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        first = app.screen.lead.company_id
+        # Three keys plus the date: c, the date and time, Enter; in one burst.
+        await pilot.press("c", *typed, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue)
+        assert app.screen.lead.name == "ООО «Бета»"
+        assert "15:30" in str(app.screen.query_one("#queue-message").render())
+    with db.read() as session:
+        company = session.get(Company, first)
+        assert company.callback_at.astimezone() == when
+
+
+async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(db, db_url, team):
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        first = app.screen.lead.company_id
+        await pilot.press("c", *"31.02.2026 10:00", "enter")
+        await settle(app, pilot)
+        # Not a date: the dialog stays with the text as typed and says why.
+        assert isinstance(app.screen, dialogs.CallbackDialog)
+        assert app.screen.query_one("#callback-at").value == "31.02.2026 10:00"
+        assert "dd.mm.yyyy" in str(app.screen.query_one(".error").render())
+        app.screen.query_one("#callback-at").value = ""
+        await pilot.press("enter")  # the empty box: the highlighted quick choice, in one hour
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue) and app.screen.lead.name == "ООО «Бета»"
+    with db.read() as session:
+        company = session.get(Company, first)
+        in_an_hour = company.callback_at - utcnow()
+        assert timedelta(minutes=55) < in_an_hour <= timedelta(minutes=61)

@@ -254,3 +254,54 @@ async def test_the_supervisor_opens_screens_with_russian_keys(db, db_url, people
         await pilot.press("escape")
         await _settle(app, pilot)
         assert isinstance(app.screen, SupervisorDesk)
+
+
+async def terminal_bytes(app, pilot, data: str) -> None:
+    """Send *data* as a terminal would, in one write: through Textual's own terminal parser."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    for event in [*parser.feed(data), *parser.feed("\x1b[0n")]:  # the report ends a pending ESC
+        if getattr(event, "key", None) is None:
+            continue
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_alt_digits_change_the_kind_of_a_note_and_never_type_a_sign(db, db_url, people):
+    """Alt+1/2/3 reach Textual as ¡ ™ £ (it reads ESC 1 as a Mac's Option+1): never typed into the note."""
+    from sqlalchemy import select
+
+    from kbase_tui.models import Interaction
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        await terminal_bytes(app, pilot, "т")  # N on the Russian layout: a note
+        await _settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddNoteDialog)
+        await terminal_bytes(app, pilot, "Созвонились\x1b2")
+        assert dialog.kind == "call"
+        await terminal_bytes(app, pilot, ", договорились о встрече\x1b3")
+        assert dialog.kind == "meeting"
+        await terminal_bytes(app, pilot, "\x1b1")
+        assert dialog.kind == "note"
+        await terminal_bytes(app, pilot, "™")  # a Mac's Option+2
+        assert dialog.kind == "call"
+        text = dialog.query_one("#note-text").text
+        assert text == "Созвонились, договорились о встрече"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert not isinstance(app.screen, AddNoteDialog)
+    with db.read() as session:
+        saved = session.execute(select(Interaction.kind, Interaction.text)
+                                .where(Interaction.deal_id == deal_id, Interaction.kind == "call")).all()
+    assert [(k, t) for k, t in saved if "Созвонились" in t] == [("call", "Созвонились, договорились о встрече")]

@@ -32,6 +32,11 @@ _ROWS = (
 RUSSIAN_TO_LATIN: dict[str, str] = {ru: en for rus, ens in _ROWS for ru, en in zip(rus, ens, strict=True)}
 
 
+# A Mac terminal whose Option key is not set to send Alt types these for Option+1 ... Option+0
+# (US layout); where Alt+digit is bound they are read as that key and never typed into a field.
+MAC_OPTION_DIGITS: dict[str, str] = dict(zip("¡™£¢∞§¶•ªº", "1234567890", strict=True))
+
+
 def _key_name(character: str) -> str:
     """Textual's name of the key that types *character* ("]" -> "right_square_bracket")."""
     if character.isalpha() and character.isupper():
@@ -72,11 +77,19 @@ def _bound(app: "App", key: str) -> bool:
 
 def physical_key(app: "App", event: events.Key) -> events.Key | None:
     """The key event to dispatch instead of *event*, or None to dispatch it as it is."""
+    if event.character in MAC_OPTION_DIGITS:
+        alt = f"alt+{MAC_OPTION_DIGITS[event.character]}"
+        return events.Key(alt, None) if _bound(app, alt) else None
+    if event.key.startswith("alt+") and event.character is not None and _bound(app, event.key):
+        # A terminal sends Alt+1 as ESC 1, which Textual reports with the character "1": a focused
+        # field would take it as text before the binding could run.
+        return events.Key(event.key, None)
     latin = latin_key(event.key)
     if latin is None:
         return None
     focused = app.focused
-    if focused is not None and focused.check_consume_key(event.key, event.character):
+    plain = "+" not in event.key
+    if plain and focused is not None and focused.check_consume_key(event.key, event.character):
         return None  # text for an input: it stays Cyrillic
     if _bound(app, event.key) or not _bound(app, latin[0]):
         return None
