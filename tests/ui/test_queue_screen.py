@@ -284,3 +284,102 @@ async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(
         company = session.get(Company, first)
         in_an_hour = company.callback_at - utcnow()
         assert timedelta(minutes=55) < in_an_hour <= timedelta(minutes=61)
+
+
+# --- an outcome key either records or says why not ------------------------------------------------
+
+def _message(app) -> str:
+    return str(app.screen.query_one("#queue-message").render())
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_given_back_in_another_window_is_recorded(db, db_url, team):
+    """The same caller in two terminals logs out in one: the other one's outcome still records."""
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        assert app.screen.lead.company_id == first
+        queue_service.release_lead(db, team["anna"])  # Ctrl+L in the other window
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.lead.name == "ООО «Бета»"
+        assert "Back in the queue" in _message(app)
+    with db.read() as session:
+        outcomes = session.execute(select(Interaction.company_id, Interaction.outcome)
+                                   .where(Interaction.kind == "call")).all()
+    assert outcomes == [(first, "no_answer")]
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_another_caller_took_says_so_above_the_next_lead(db, db_url, team):
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        queue_service.release_lead(db, team["anna"])
+        assert queue_service.claim_next_lead(db, team["boris"]).company_id == first
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("1", *"дорого", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue)
+        assert "another caller has it now" in _message(app)
+        assert app.screen.lead.name == "ООО «Бета»"
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_recorded_in_another_window_says_so(db, db_url, team):
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        queue_service.record_outcome(db, team["anna"], first, "busy")  # the other window
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert "dealt with meanwhile" in _message(app)
+        assert app.screen.lead.name == "ООО «Бета»"
+
+
+async def test_after_the_lead_rate_wait_the_queue_comes_back_by_itself(db, db_url, team):
+    """Taking leads too fast: the outcome is recorded, no stale lead stays, and the next comes alone."""
+    import asyncio
+
+    from kbase_tui.services import reference
+
+    with db.write() as session:
+        reference.set_setting(session, "security.leads_per_minute", 1)
+    for n in range(4):
+        add_company(db, f"ООО «Компания {n}»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        await pilot.press("n")  # the second claim in a minute: over the limit, allowed, raises the alarm
+        await settle(app, pilot)
+        assert app.screen.lead is not None
+        second = app.screen.lead.company_id
+        await pilot.press("n")  # recorded; the next claim has to wait
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.lead is None and screen.view.wait_seconds > 0
+        assert "Back in the queue" in _message(app) and "wait" in _message(app)
+        assert "The next lead comes in" in screen_text(app)
+        await pilot.press("n")  # nothing to record on: says so, records nothing
+        await settle(app, pilot)
+        for _ in range(100):
+            if screen.lead is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert screen.lead is not None, "the queue did not come back by itself"
+    with db.read() as session:
+        outcomes = session.execute(select(Interaction.company_id).where(Interaction.kind == "call")).scalars().all()
+    assert len(outcomes) == 2 and outcomes[1] == second

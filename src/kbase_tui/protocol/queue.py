@@ -86,6 +86,8 @@ class QueueView:
     counters: Counters
     callbacks_due: int
     message: str = ""
+    # No lead because leads were taken faster than calls can be made: the screen asks again after this.
+    wait_seconds: int = 0
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,8 @@ class CallerQueue(KbaseScreen):
         self.lead = None
         self.busy = True
         self._poll = None
+        self._wait = None  # the timer that asks for a lead again after a lead-rate wait
+        self._carried = ""  # why the last outcome was not recorded, shown above the next lead
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -169,7 +171,15 @@ class CallerQueue(KbaseScreen):
         self.lead = view.lead
         self.busy = False
         box = self.query_one("#lead", Static)
-        if view.lead is None:
+        if self._wait is not None:
+            self._wait.stop()
+            self._wait = None
+        if view.lead is None and view.wait_seconds:
+            # Leads were taken too fast: nothing on screen to record an outcome for, and the screen
+            # asks again by itself when the wait is over.
+            box.update(Text(_("The next lead comes in {n} s.").format(n=view.wait_seconds), style="bold"))
+            self._wait = self.set_timer(view.wait_seconds + 0.5, self.action_next_lead)
+        elif view.lead is None:
             message = Text(_("No leads are waiting in the queue right now."), style="bold")
             message.append("\n")
             message.append(
@@ -185,15 +195,25 @@ class CallerQueue(KbaseScreen):
             if self._poll is not None:
                 self._poll.stop()
                 self._poll = None
-        self.query_one("#queue-message", Static).update(Text(view.message, style="green") if view.message else "")
+        message = Text()
+        if self._carried:
+            message.append(self._carried, style="bold red")
+            self._carried = ""
+            if view.message:
+                message.append("\n")
+        if view.message:
+            message.append(view.message, style="yellow" if view.wait_seconds else "green")
+        self.query_one("#queue-message", Static).update(message)
         self.query_one("#queue-counters", Static).update(counters_text(view.counters, view.callbacks_due))
 
     def _failed(self, error: KbaseError) -> None:
         self.busy = False
         self.query_one("#queue-message", Static).update(Text(str(error), style="bold red"))
         if isinstance(error, AccessDenied) and self.lead is not None:
-            # The lead is no longer ours (lease lost): take the next one.
+            # The lead is no longer ours: say so above the next lead, which is taken at once.
+            self._carried = str(error)
             self.lead = None
+            self.query_one("#lead", Static).update(Text(_("Taking the next lead…"), style="dim"))
             self.action_next_lead()
 
     def action_next_lead(self) -> None:
