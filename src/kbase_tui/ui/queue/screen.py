@@ -138,6 +138,7 @@ class CallerQueue(KbaseScreen):
         self._poll = None
         self._wait = None  # the timer that asks for a lead again after a lead-rate wait
         self._carried = ""  # why the last outcome was not recorded, shown above the next lead
+        self.lease_seconds = RENEW_SECONDS  # the server's lease, learnt from the first lead shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -190,6 +191,10 @@ class CallerQueue(KbaseScreen):
             if self._poll is None:
                 self._poll = self.set_interval(EMPTY_POLL_SECONDS, self.action_next_lead)
         else:
+            from datetime import datetime, timezone
+
+            left = (view.lead.held_until - datetime.now(timezone.utc)).total_seconds()
+            self.lease_seconds = max(left, RENEW_SECONDS)
             box.update(lead_text(view.lead))
             self.query_one("#lead-box", VerticalScroll).scroll_home(animate=False)
             if self._poll is not None:
@@ -222,7 +227,22 @@ class CallerQueue(KbaseScreen):
         self.busy = True
         self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
 
+    def idle_lock_deferred_until(self) -> float | None:
+        """The idle lock waits while the caller holds a lead, for a lease after their last key.
+
+        A long call is no key presses at all: the lock must not cut into it (the next outcome key
+        would land in the password box).  After a whole lease without a key the lead is given back
+        (no more renewals, `_renew`) and the lock comes.
+        """
+        if self.lead is None:
+            return None
+        return self.kbase.last_key_at + self.lease_seconds
+
     def _renew(self) -> None:
+        from time import monotonic
+
+        if monotonic() - self.kbase.last_key_at >= self.lease_seconds:
+            return  # a whole lease without a key: the hold ends by itself, the lead goes back
         if self.lead is not None and not self.busy:
             self.call(queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed,
                       group="renew")
