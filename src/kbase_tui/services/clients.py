@@ -22,7 +22,7 @@ from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
 from .policy import require_company
 from .text import clean_input, fold
-from kbase_tui.protocol.clients import ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.clients import ClientMatch, ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
 
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
@@ -208,3 +208,56 @@ def update_contact(db: Database, actor: Actor, contact_id: int, expected_version
 
 def search_key(text: str) -> str:
     return fold(text)
+
+
+# Digits typed to find a client: at least this many before they are read as an INN or a phone.
+FIND_MIN_DIGITS = 4
+
+
+def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[ClientMatch]:
+    """The clients *actor* works with whose name, INN or phone matches *text* (type-to-find).
+
+    Only what the reader may list (policy.company_visibility): a closer finds the companies of
+    their own deals, an account manager their own accounts, the head of sales any; a caller or
+    an admin nothing (AccessDenied).  Name: every word, case- and ё-insensitive.  Digits (spaces,
+    `+ ( ) -` allowed between them): an INN starting with them, or a phone containing them; a
+    Russian number typed with its leading 8 is read as +7.
+    """
+    import re
+
+    from sqlalchemy import and_, exists, or_
+
+    from kbase_tui.models import Deal, DealStatus, Role
+
+    from .policy import company_visibility, require_list_access
+    from .search import company_name_filter, company_name_order, escape_like, query_words, LIKE_ESCAPE
+
+    with db.read() as session:
+        require_list_access(session, actor)
+        if not query_words(text):
+            return []
+        conditions = [company_name_filter(text)]
+        stripped = re.sub(r"[\s+()\-]", "", text)
+        if stripped.isdigit() and len(stripped) >= FIND_MIN_DIGITS:
+            conditions.append(Company.inn.like(f"{escape_like(stripped)}%", escape=LIKE_ESCAPE))
+            needles = {stripped}
+            if len(stripped) == 11 and stripped.startswith("8"):
+                needles.add("7" + stripped[1:])
+            conditions.append(exists().where(
+                Phone.company_id == Company.id,
+                or_(*(Phone.number.like(f"%{escape_like(n)}%", escape=LIKE_ESCAPE) for n in needles)),
+            ))
+        deal_on = and_(Deal.company_id == Company.id, Deal.status == DealStatus.OPEN)
+        if actor.role == Role.CLOSER:
+            deal_on = and_(deal_on, Deal.closer_id == actor.id)
+        query = (
+            select(Company.id, Company.name, Company.city, Company.inn, Deal.id, Deal.stage_code)
+            .outerjoin(Deal, deal_on)
+            .where(company_visibility(actor), or_(*conditions))
+            .order_by(*company_name_order())
+            .limit(limit)
+        )
+        found: dict[int, ClientMatch] = {}
+        for company_id, name, city, inn, deal_id, stage in session.execute(query).all():
+            found.setdefault(company_id, ClientMatch(company_id, name, city or "", inn, deal_id, stage or ""))
+        return list(found.values())
