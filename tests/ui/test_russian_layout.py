@@ -305,3 +305,45 @@ async def test_alt_digits_change_the_kind_of_a_note_and_never_type_a_sign(db, db
         saved = session.execute(select(Interaction.kind, Interaction.text)
                                 .where(Interaction.deal_id == deal_id, Interaction.kind == "call")).all()
     assert [(k, t) for k, t in saved if "Созвонились" in t] == [("call", "Созвонились, договорились о встрече")]
+
+
+async def test_type_to_find_on_the_closers_board_and_the_account_list(db, db_url, people, make_user):
+    """The client calls in: / (the key that types . on the Russian layout), a piece of the name, Enter."""
+    from sqlalchemy import update
+
+    from kbase_tui.models import Company
+    from kbase_tui.ui.accounts.card import AccountCardScreen
+    from kbase_tui.ui.pipeline.board import CloserBoard
+    from kbase_tui.ui.pipeline.card import DealCardScreen
+    from kbase_tui.ui.widgets.find_dialog import FindClientDialog
+
+    from ..server_harness import app_on
+    from ..services.account_setup import account_company
+    from ..services.pipeline_setup import hand_over
+
+    hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ёлочка»")
+    anna = make_user("account", "anna")
+    account_id = account_company(db, anna, "АО «Елисей»")
+    with db.write() as session:
+        session.execute(update(Company).where(Company.id == account_id).values(inn="7701234567"))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        assert isinstance(app.screen, CloserBoard)
+        await pilot.press(".")  # the / key on the Russian layout
+        await _settle(app, pilot)
+        assert isinstance(app.screen, FindClientDialog)
+        await pilot.press(*"ЕЛОЧ")  # ё typed as е, in capitals
+        await pilot.pause(0.3)
+        await _settle(app, pilot)
+        assert [m.name for m in app.screen.matches] == ["ООО «Ёлочка»"]
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, DealCardScreen) and app.screen.deal_id == deal_id
+        await pilot.press("ctrl+l")
+        await _settle(app, pilot)
+        await _sign_in(app, pilot, "anna")
+        await pilot.press("slash", *"7701", "enter")  # Enter before the list caught up: still found
+        await _settle(app, pilot)
+        assert isinstance(app.screen, AccountCardScreen) and app.screen.company_id == account_id
