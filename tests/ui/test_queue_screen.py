@@ -383,3 +383,38 @@ async def test_after_the_lead_rate_wait_the_queue_comes_back_by_itself(db, db_ur
     with db.read() as session:
         outcomes = session.execute(select(Interaction.company_id).where(Interaction.kind == "call")).scalars().all()
     assert len(outcomes) == 2 and outcomes[1] == second
+
+
+# --- 80×24 ---------------------------------------------------------------------------------------
+
+def _rendered_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcomes_first(db, db_url, team):
+    from kbase_tui.ui.help_screen import HelpScreen
+
+    add_company(db, "ООО «РосДревКомплект» Екатеринбургский филиал", phones=("+73436026561", "+73435114496"),
+                contact=("Павлов Дмитрий Викторович", "Технический директор по развитию"))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        await settle(app, pilot)
+        lines = _rendered_lines(app)
+        text = "\n".join(lines)
+        for number in ("+7 343 602-65-61", "+7 343 511-44-96"):
+            assert number in text, (number, text)
+        bar = [line for line in lines if "No answer" in line or "Do not call" in line]
+        assert bar, text
+        for label in ("No answer", "Busy", "Call back", "Refused", "Interested: hand over",
+                      "Wrong number / bad data", "Do not call"):
+            assert label in text, (label, text)
+        assert "esc" in lines[-1].lower() or "f1" in lines[-1].lower()
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys")
+        actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+        assert actions[:7] == ["No answer", "Busy", "Call back", "Refused", "Interested: hand over",
+                               "Wrong number / bad data", "Do not call"], actions

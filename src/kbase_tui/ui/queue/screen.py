@@ -51,9 +51,14 @@ def lead_text(lead) -> Text:
         text.append(_("Special offer: "), style="bold magenta")
         text.append(lead.special_offer, style="magenta")
         text.append("\n")
+    # Each number on a line of its own: Textual breaks a line at any space, and a number broken
+    # in two ("+7 343⏎511-44-96") is misread on the phone.
     if lead.phones:
         text.append(_("Phone: "), style="dim")
-        text.append(", ".join(lead.phones), style="bold")
+        text.append(lead.phones[0], style="bold")
+        for phone in lead.phones[1:]:
+            text.append("\n  ")
+            text.append(phone, style="bold")
         text.append("\n")
     for contact in lead.contacts:
         text.append(contact.full_name, style="bold" if contact.is_decision_maker else "")
@@ -61,8 +66,9 @@ def lead_text(lead) -> Text:
             text.append(f", {contact.position}")
         if contact.is_decision_maker:
             text.append("  " + _("decision-maker"), style="green")
-        if contact.phones:
-            text.append("  " + ", ".join(contact.phones), style="bold")
+        for phone in contact.phones:
+            text.append("\n  ☎ ")
+            text.append(phone, style="bold")
         text.append("\n")
     if not lead.phones and not any(c.phones for c in lead.contacts):
         text.append(_("No phone number: record it as bad data."), style="red")
@@ -87,15 +93,49 @@ def lead_text(lead) -> Text:
     return text
 
 
-def outcomes_text(outcomes) -> Text:
+def outcome_piece(outcome) -> Text:
+    piece = Text()
+    piece.append(f" {outcome.key} ", style="reverse bold")
+    piece.append(" " + outcome.label)
+    return piece
+
+
+def outcomes_text(outcomes, width: int = 0) -> Text:
+    """The outcome keys, laid out in lines of *width* cells: a key and its label never part.
+
+    Textual breaks lines at any space, a no-break space too ("Интерес —⏎передать"), so the bar
+    breaks its lines itself, between outcomes only.
+    """
     text = Text()
+    used = 0
     for index, outcome in enumerate(outcomes):
+        piece = outcome_piece(outcome)
         if index:
-            text.append("  ")
-        # Non-breaking spaces keep a key and its label on one line when the bar wraps.
-        text.append(f"\u00a0{outcome.key}\u00a0", style="reverse bold")
-        text.append("\u00a0" + outcome.label.replace(" ", "\u00a0"))
+            if width and used + 2 + piece.cell_len > width:
+                text.append("\n")
+                used = 0
+            else:
+                text.append("  ")
+                used += 2
+        text.append_text(piece)
+        used += piece.cell_len
     return text
+
+
+class OutcomeBar(Static):
+    """The outcome keys of the caller's screen, re-laid for the width it has (see outcomes_text)."""
+
+    outcomes: tuple = ()
+
+    def show(self, outcomes) -> None:
+        self.outcomes = tuple(outcomes)
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        return outcomes_text(self.outcomes, self.content_region.width or self.size.width)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(outcomes_text(self.outcomes, width).split("\n")) if self.outcomes else 1
 
 
 def counters_text(counters, callbacks_due: int) -> Text:
@@ -145,7 +185,7 @@ class CallerQueue(KbaseScreen):
         with VerticalScroll(id="lead-box"):
             yield Static(Text(_("Taking the next lead…"), style="dim"), id="lead")
         yield Static("", id="queue-message")
-        yield Static("", id="queue-outcomes")
+        yield OutcomeBar("", id="queue-outcomes")
         yield Static("", id="queue-counters")
         yield KeyFooter()
 
@@ -164,7 +204,7 @@ class CallerQueue(KbaseScreen):
                               id=f"queue.outcome.{outcome.code}")
             self._bindings.key_to_bindings.setdefault(outcome.key, []).append(binding)
         self.refresh_bindings()
-        self.query_one("#queue-outcomes", Static).update(outcomes_text(self.outcomes))
+        self.query_one("#queue-outcomes", OutcomeBar).show(self.outcomes)
         self._show(view)
 
     def _show(self, view) -> None:
@@ -226,6 +266,11 @@ class CallerQueue(KbaseScreen):
             return
         self.busy = True
         self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
+
+    @staticmethod
+    def help_rank(binding) -> int:
+        """F1 lists the outcome keys first: they are what the caller presses all day."""
+        return 0 if binding.action.startswith("outcome(") else 1
 
     def idle_lock_deferred_until(self) -> float | None:
         """The idle lock waits while the caller holds a lead, for a lease after their last key.
