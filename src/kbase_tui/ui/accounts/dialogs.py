@@ -32,7 +32,7 @@ DIALOG_CSS = """
     background: $surface; padding: 0 1; }}
 {cls} .title {{ text-style: bold; }}
 {cls} .script {{ color: $accent; height: auto; }}
-{cls} Label {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
 {cls} OptionList {{ height: auto; max-height: 8; }}
 {cls} TextArea {{ height: 4; }}
 {cls} .row {{ height: auto; }}

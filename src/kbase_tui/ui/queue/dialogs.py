@@ -50,7 +50,7 @@ DIALOG_CSS = """
     background: $surface; padding: 0 1; }}
 {cls} .title {{ text-style: bold; }}
 {cls} .hint {{ color: $text-muted; }}
-{cls} Label {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
 {cls} OptionList {{ height: auto; max-height: 12; }}
 {cls} .error {{ color: $error; height: auto; }}
 """

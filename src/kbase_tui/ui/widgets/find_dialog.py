@@ -37,7 +37,7 @@ class FindClientDialog(KbaseModal):
     FindClientDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1; }
     FindClientDialog .title { text-style: bold; }
-    FindClientDialog Label { color: $text-muted; }
+    FindClientDialog Label { color: $text-muted; width: 100%; }
     FindClientDialog OptionList { height: auto; max-height: 12; }
     FindClientDialog #find-status { color: $text-muted; height: auto; }
     """

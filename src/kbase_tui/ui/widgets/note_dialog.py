@@ -55,7 +55,7 @@ class AddNoteDialog(KbaseModal):
     AddNoteDialog > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
         background: $surface; padding: 0 1; }
     AddNoteDialog .title { text-style: bold; }
-    AddNoteDialog Label { color: $text-muted; }
+    AddNoteDialog Label { color: $text-muted; width: 100%; }
     AddNoteDialog RadioSet { layout: horizontal; height: auto; width: 100%; }
     AddNoteDialog TextArea { height: 6; }
     AddNoteDialog #note-error { color: $error; height: auto; }
