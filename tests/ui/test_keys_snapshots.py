@@ -15,7 +15,7 @@ from kbase_tui.services import reference
 
 from ..services.pipeline_setup import hand_over
 from ..services.queue_setup import add_company
-from .test_pipeline_snapshots import TODAY, PreparedApp, _actor, _settle, utc_clock  # noqa: F401 (fixture)
+from .test_pipeline_snapshots import TODAY, PreparedApp, _actor, _settle, utc_clock, world  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=timezone.utc)
 
@@ -73,3 +73,26 @@ def test_lock_screen_at_80x24(desk, snap_compare):
 
     app = PreparedApp(desk, "olga", LockScreen)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_contact_editor_at_80x24(desk, snap_compare):
+    """Every field, the decision-maker box and Save on one 80x24 screen."""
+    from kbase_tui.ui.widgets.contact_editor import ContactEditor
+
+    app = PreparedApp(desk, "petr", lambda: ContactEditor(1))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_deal_card_at_80x24(world, snap_compare):
+    """The phone numbers one a line; the contacts take the rows they need when scrolled to."""
+    from kbase_tui.ui.pipeline.card import DealCardScreen
+
+    deal_id = world["deals"][0]
+
+    async def to_contacts(pilot):
+        await _settle(pilot)
+        pilot.app.screen.query_one("#card-contacts").scroll_visible(animate=False)
+        await _settle(pilot)
+
+    app = PreparedApp(world["db"], "petr", lambda: DealCardScreen(deal_id, today=TODAY))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=to_contacts)
