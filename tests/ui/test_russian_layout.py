@@ -347,3 +347,41 @@ async def test_type_to_find_on_the_closers_board_and_the_account_list(db, db_url
         await pilot.press("slash", *"7701", "enter")  # Enter before the list caught up: still found
         await _settle(app, pilot)
         assert isinstance(app.screen, AccountCardScreen) and app.screen.company_id == account_id
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_a_burst_of_keys_is_applied_in_order_across_dialogs(db, db_url, people):
+    """One write from the terminal (a laggy SSH link, a fast typist): the outcome key, the dialog's
+    keys and the text all land where they belong, in order."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from kbase_tui.models import Company, Interaction, Refusal
+    from kbase_tui.ui.queue.screen import CallerQueue
+
+    from ..server_harness import app_on
+    from ..services.queue_setup import add_company
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    add_company(db, "ООО «Гамма»")
+    when = (datetime.now().astimezone() + timedelta(days=2)).replace(hour=15, minute=30, second=0, microsecond=0)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "olga")
+        screen = app.screen
+        assert isinstance(screen, CallerQueue)
+        await terminal_bytes(app, pilot, "с" + when.strftime("%d.%m.%Y %H:%M") + "\r")
+        await _settle(app, pilot, 6)
+        assert app.screen is screen and screen.lead.name == "ООО «Бета»"
+        await terminal_bytes(app, pilot, "к2дорого\r")
+        await _settle(app, pilot, 6)
+        assert app.screen is screen and screen.lead.name == "ООО «Гамма»"
+    with db.read() as session:
+        assert session.get(Company, first).callback_at.astimezone() == when
+        refusal = session.execute(select(Refusal)).scalar_one()
+        outcomes = session.execute(select(Interaction.outcome).where(Interaction.kind == "call")
+                                   .order_by(Interaction.id)).scalars().all()
+    assert (refusal.reason_code, refusal.comment) == ("no_need", "дорого")
+    assert outcomes == ["callback", "refused"]

@@ -59,6 +59,14 @@ DIALOG_CSS = """
 class _Dialog(KbaseModal):
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="queue.dialog.cancel")]
 
+    # True while the list the dialog's keys choose from is on its way: the app holds keys typed
+    # meanwhile ("r2" in one burst) and hands them over once it is here (KbaseApp's key gate).
+    keys_wait = False
+
+    def _loaded_failed(self, error) -> None:
+        self.keys_wait = False
+        self.error(str(error))
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -155,9 +163,11 @@ class RefusalDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#refusal-reasons", OptionList).focus()
-        self.call(queue.refusal_reasons, done=self._reasons)
+        self.keys_wait = True
+        self.call(queue.refusal_reasons, done=self._reasons, failed=self._loaded_failed)
 
     def _reasons(self, reasons) -> None:
+        self.keys_wait = False
         self.reasons = list(reasons)
         box = self.query_one("#refusal-reasons", OptionList)
         box.clear_options()
@@ -222,9 +232,11 @@ class HandoverDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#handover-comment", Input).focus()
-        self.call(queue.handover_closers, done=self._closers)
+        self.keys_wait = True
+        self.call(queue.handover_closers, done=self._closers, failed=self._loaded_failed)
 
     def _closers(self, closers) -> None:
+        self.keys_wait = False
         self.closers = list(closers)
         box = self.query_one("#handover-closers", OptionList)
         box.clear_options()
@@ -306,9 +318,11 @@ class CallbacksDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#callbacks-list", OptionList).focus()
-        self.call(queue.my_callbacks, done=self._loaded)
+        self.keys_wait = True
+        self.call(queue.my_callbacks, done=self._loaded, failed=self._loaded_failed)
 
     def _loaded(self, callbacks) -> None:
+        self.keys_wait = False
         self.callbacks = list(callbacks)
         box = self.query_one("#callbacks-list", OptionList)
         box.clear_options()
