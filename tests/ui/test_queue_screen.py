@@ -418,3 +418,20 @@ async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcom
         actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
         assert actions[:7] == ["No answer", "Busy", "Call back", "Refused", "Interested: hand over",
                                "Wrong number / bad data", "Do not call"], actions
+
+
+def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
+    """The attempts count starts afresh with a special offer; the calls before it are still shown."""
+    from datetime import datetime, timezone
+
+    from kbase_tui.protocol.queue import Attempt, LeadCard
+    from kbase_tui.ui.queue.screen import lead_text
+
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    lead = LeadCard(
+        company_id=1, name="ООО «Альфа»", city="", industry="", channel="", abcde_class="", phones=(),
+        contacts=(), special_offer="Скидка 10%", script_phrase="", key_question="", attempts=0, last_outcome="",
+        last_tried_at=None, previous=(Attempt(at, "Refused"),), callback_at=None, held_until=at, source="queue",
+    )
+    text = lead_text(lead).plain
+    assert "Never called before" not in text and "Called before:" in text and "Refused" in text

@@ -82,8 +82,13 @@ def lead_text(lead) -> Text:
         text.append(lead.key_question, style="cyan")
         text.append("\n")
     text.append("\n")
-    if lead.attempts:
-        text.append(_("Attempts: {n}").format(n=lead.attempts), style="dim")
+    if lead.attempts or lead.previous:
+        # The attempts count starts afresh when the head of sales sends a refused client back with an
+        # offer; the calls before it are still history, never "never called".
+        if lead.attempts:
+            text.append(_("Attempts: {n}").format(n=lead.attempts), style="dim")
+        else:
+            text.append(_("Called before:"), style="dim")
         for attempt in lead.previous:
             text.append("   ")
             text.append(show_datetime(attempt.at), style="dim")
