@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kbase_tui.i18n import _
-from kbase_tui.models import CallOutcome, PipelineStage
+from kbase_tui.models import CallOutcome, PipelineStage, Reason
 
 from . import reference
 from .db import Database
@@ -37,6 +37,13 @@ def fixed_labels() -> dict[str, str]:
         "requirements": _("requirements"),
         "transfer": _("transferred"),
         "potential": _("back to potential clients"),
+        "import": _("imported from a file"),
+        "import_merge": _("updated from a file"),
+        # The head of sales' decisions on a refusal (do_not_call is also a call outcome: its row wins).
+        "special_offer": _("sent back with a special offer"),
+        "shelve": _("shelved until a date"),
+        "do_not_call": _("never to be called again"),
+        **{f"score_{n}": _("satisfaction {n} of 5").format(n=n) for n in range(1, 6)},
     }
 
 
@@ -49,4 +56,12 @@ def outcome_labels(db: Database, actor: Actor) -> dict[str, str]:
             labels[row.code] = reference.label(row)
         for row in session.execute(select(CallOutcome)).scalars():
             labels[row.code] = reference.label(row)
+        # An account manager's follow-up results (codes of their own, not call outcomes).
+        from kbase_tui.protocol.accounts import follow_up_results
+
+        for code, label in follow_up_results().items():
+            labels.setdefault(code, label)
+        # A client marked lost: "lost:" and the reason's code (services/accounts.py).
+        for row in session.execute(select(Reason).where(Reason.kind == "lost_client")).scalars():
+            labels[f"lost:{row.code}"[:32]] = _("lost: {reason}").format(reason=reference.label(row))
         return labels
