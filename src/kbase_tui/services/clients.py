@@ -97,19 +97,31 @@ def history_page(session: Session, company_id: int, *, limit: int = 200, before_
     )
     if before_id is not None:
         query = query.where(Interaction.id < before_id)
+    rows = session.execute(query).all()
+    labels: dict[str, str] | None = None
+    if any(i.params for i, _full, _login in rows):
+        from .history_labels import labels_in
+
+        labels = labels_in(session)
+    from .history_labels import render_entry
+
     return [
-        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome, text=i.text, user_name=full or login or "")
-        for i, full, login in session.execute(query).all()
+        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome,
+                     text=render_entry(i.params, i.text, labels) if labels is not None else i.text,
+                     user_name=full or login or "")
+        for i, full, login in rows
     ]
 
 
 def write_history(
     session: Session, actor: Actor | None, company_id: int, kind: str, *, outcome: str = "", text: str = "",
-    deal_id: int | None = None, at: datetime | None = None,
+    deal_id: int | None = None, at: datetime | None = None, params: str = "",
 ) -> Interaction:
+    """*text* in the writer's language; *params* (history_labels.params_json) lets the reader's own
+    language put the entry in words (history_labels.render_entry)."""
     entry = Interaction(
         company_id=company_id, user_id=actor.id if actor else None, deal_id=deal_id, at=at or utcnow(),
-        kind=kind, outcome=outcome, text=text,
+        kind=kind, outcome=outcome, text=text, params=params,
     )
     session.add(entry)
     return entry

@@ -60,6 +60,7 @@ from kbase_tui.models import (
 from . import alarms, audit, phones, reference
 from .callscripts import find_script
 from .clients import write_history
+from .history_labels import params_json
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
@@ -560,7 +561,8 @@ def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer
     session.flush()
     name = closer.full_name or closer.username
     write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_closer",
-                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id)
+                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id,
+                  params=params_json(t="to_closer", name=name))
     audit.record(session, actor, "handed_over_to_closer", "company", company.id, deal_id=deal.id, closer_id=closer.id)
     # The closer's open board shows the new deal without a key press.
     from .notify import Notice, after_commit
@@ -700,8 +702,11 @@ def record_outcome(
             line = f"{line}\n{comment}"
         company.updated_at = now
         company.version += 1
+        facts = {"reason": details.get("reason"), "closer": closer_name or None,
+                 "callback_at": callback_at if outcome.is_callback else None,
+                 "unreachable": company.attempts if unreachable else None, "comment": comment or None}
         write_history(session, actor, company.id, InteractionKind.CALL, outcome=outcome.code, text=line,
-                      deal_id=deal_id, at=now)
+                      deal_id=deal_id, at=now, params=params_json(t="call", outcome=outcome.code, **facts))
         session.flush()
         audit.record(session, actor, "call_outcome", "company", company.id, outcome=outcome.code, **details)
         return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)
