@@ -37,6 +37,12 @@ def fixed_labels() -> dict[str, str]:
         "requirements": _("requirements"),
         "transfer": _("transferred"),
         "potential": _("back to potential clients"),
+    }
+
+
+def more_labels() -> dict[str, str]:
+    """Codes the history showed as they were ("score_5", "import"): words for them too."""
+    return {
         "import": _("imported from a file"),
         "import_merge": _("updated from a file"),
         # The head of sales' decisions on a refusal (do_not_call is also a call outcome: its row wins).
@@ -57,6 +63,8 @@ def outcome_labels(db: Database, actor: Actor) -> dict[str, str]:
 def labels_in(session) -> dict[str, str]:
     """outcome_labels() inside a read: the codes of history entries and their words, now."""
     labels = fixed_labels()
+    for code, label in more_labels().items():
+        labels.setdefault(code, label)
     for row in session.execute(select(PipelineStage)).scalars():
         labels[row.code] = reference.label(row)
     for row in session.execute(select(CallOutcome)).scalars():
