@@ -105,8 +105,10 @@ class KbaseApp(App[None]):
     # focus: "c06.12.2026 15:30⏎" lost the date.  So a key waits while the app is unsettled: the
     # previous key not yet handled, a focus change requested but not made, the screen not yet
     # mounted, or the screen waiting for data its keys need (`keys_wait`).  Never longer than
-    # KEY_WAIT_LIMIT: a key is then dispatched as it is rather than held for ever.
+    # KEY_WAIT_LIMIT (KEY_DATA_WAIT_LIMIT for `keys_wait`): a key is then dispatched as it is
+    # rather than held for ever.
     KEY_WAIT_LIMIT = 2.0
+    KEY_DATA_WAIT_LIMIT = 10.0
     _held_keys = None  # deque of keys waiting, oldest first
     _key_in_flight = None
     _key_in_flight_since = 0.0
@@ -132,8 +134,15 @@ class KbaseApp(App[None]):
     def _keys_unsettled(self, since: float) -> bool:
         from time import monotonic
 
-        if monotonic() - since > self.KEY_WAIT_LIMIT:
-            return False
+        waited = monotonic() - since
+        if waited > self.KEY_WAIT_LIMIT:
+            # Longer only for a list on its way from a busy server: typed keys are worth the wait.
+            if waited > self.KEY_DATA_WAIT_LIMIT:
+                return False
+            try:
+                return bool(getattr(self.screen, "keys_wait", False))
+            except Exception:  # noqa: BLE001 - no screen: nothing to wait for
+                return False
         key = self._key_in_flight
         if key is not None and not key._stop_propagation and not getattr(key, "kbase_done", False):
             return True
