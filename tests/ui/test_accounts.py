@@ -244,3 +244,39 @@ async def test_a_client_given_to_the_manager_appears_without_a_key_press(db, db_
         assert await _until(pilot, lambda: app.screen is screen and mine[1] not in [r.company_id for r in screen.rows])
         assert "This client was given to another account manager." in _toasts(app)
         assert screen.selected_row.company_id == mine[2]  # the same line: the next client
+
+
+async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_put(db, db_url, make_user):
+    """Score, Tab, comment, Enter saves both (the comment used to be lost); the list keeps its place."""
+    from kbase_tui.ui.accounts.dialogs import QualityDialog
+    from kbase_tui.ui.accounts.tasks import TasksScreen
+
+    km = make_user("account", full_name="Ольга")
+    for n in range(4):
+        company = account_company(db, km, f"ООО «Клиент {n}»")
+        order(db, km, company, TODAY - timedelta(days=10 + n), "1000", today=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, km)
+        await pilot.press("t")
+        await settle(app, pilot)
+        tasks = app.screen
+        assert isinstance(tasks, TasksScreen) and len(tasks.tasks) == 4
+        await pilot.press("down", "down")
+        third, fourth = tasks.tasks[2], tasks.tasks[3]
+        await pilot.press("л")  # k on the Russian layout
+        await settle(app, pilot)
+        assert isinstance(app.screen, QualityDialog)
+        await pilot.press("5", "tab", *"Всё привезли вовремя", "enter")
+        await settle(app, pilot)
+        assert app.screen is tasks and len(tasks.tasks) == 3
+        # The highlight is on the task that followed the one just checked, not back at the top.
+        assert tasks.selected.id == fourth.id
+        # And a score straight followed by the comment, with no Tab, lands the comment too.
+        await pilot.press("k", "3", *"Задержка", "enter")
+        await settle(app, pilot)
+        assert len(tasks.tasks) == 2
+    with db.read() as session:
+        done = {t.id: (t.score, t.result) for t in session.execute(
+            select(FollowUpTask).where(FollowUpTask.score.is_not(None))).scalars()}
+    assert done == {third.id: (5, "Всё привезли вовремя"), fourth.id: (3, "Задержка")}

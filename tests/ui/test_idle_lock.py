@@ -38,7 +38,11 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
 
         check_idle(app)  # 0 s idle: nothing happens
         assert not isinstance(app.screen, LockScreen)
-        app.last_key_at = monotonic() - 601  # ten minutes without a key
+        app.last_key_at = monotonic() - 601  # ten minutes without a key, on a call: the lead's lease
+        check_idle(app)                       # (20 minutes from the last key) is not cut short
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LockScreen)
+        app.last_key_at = monotonic() - 1201  # a whole lease without a key: now it locks
         check_idle(app)
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
@@ -50,6 +54,11 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         with db.read() as session:
             assert session.get(Company, company_id).held_by_id == anna.id  # still held until the lease ends
 
+        await pilot.press("n")  # an outcome key pressed as the lock came: wakes it, never typed
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        assert app.screen.query_one("#lock-password").value == ""
+        assert "Type your password" in _screen_text(app)
         await pilot.press("escape")  # does not unlock
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
@@ -119,6 +128,7 @@ async def test_a_server_restart_asks_for_the_password_and_carries_on_in_the_same
         while not isinstance(app.screen, LockScreen) and monotonic() - started < 10:
             await pilot.pause(0.05)
         assert isinstance(app.screen, LockScreen), "the app did not notice the restart"
+        await settle(app, pilot)  # painted
         assert "Секретный клиент" not in _screen_text(app)
         assert "sign in again" in _screen_text(app)
         assert app.idle_locked and app.actor is not None
@@ -139,3 +149,22 @@ async def test_a_server_restart_asks_for_the_password_and_carries_on_in_the_same
         while not any(s.attached for s in sessions.of_user(anna.id)) and monotonic() - started < 5:
             await pilot.pause(0.05)
         assert [s.attached for s in sessions.of_user(anna.id)] == [True]
+
+
+async def test_a_burst_at_the_lock_wakes_it_with_its_first_key_and_unlocks_with_the_rest(db, make_user):
+    """One write from the terminal: a stray key, then the password and Enter (a laggy SSH link)."""
+    from .test_russian_layout import terminal_bytes
+
+    make_user("caller", "anna")
+    add_company(db, "ООО «Секретный клиент»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna", PASSWORD)
+        queue_screen = app.screen
+        app.last_key_at = monotonic() - 100_000
+        check_idle(app)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        await terminal_bytes(app, pilot, "т" + PASSWORD + "\r")
+        await settle(app, pilot)
+        assert app.screen is queue_screen and not app.idle_locked

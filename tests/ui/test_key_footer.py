@@ -123,3 +123,27 @@ async def test_the_keys_of_a_group_stand_together_under_one_description():
             ("f7", ""), ("f8", "Move"), ("f9", "Alone")]
         assert [item.tooltip for item in footer.items[:2]] == ["Back", "Forward"]
         assert "f7  f8 Move  f9 Alone" in line(app)
+
+
+class ManyKeys(App):
+    BINDINGS = [
+        *(Binding(f"f{n}", f"noop({n})", f"Action number {n}") for n in range(2, 9)),
+        Binding("escape", "noop(0)", "Back"),
+        Binding("f1", "noop(1)", "Keys"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield KeyFooter()
+
+    def action_noop(self, number: int) -> None:
+        pass
+
+
+async def test_when_keys_do_not_fit_esc_and_f1_keep_their_place():
+    app = ManyKeys()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        text = line(app)
+        assert len(text) == 80
+        assert "esc Back" in text and "f1 Keys" in text and "…" in text
+        assert "f2 Action number 2" in text and text.rstrip().endswith("palette")

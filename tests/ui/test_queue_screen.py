@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from datetime import timedelta
 
 import pytest
@@ -83,11 +85,11 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
         await settle(app, pilot)
         assert screen.lead.name == "ООО «Гамма»"
 
-        # c: callback, quick choice 2 = tomorrow 10:00
+        # c: callback, the second quick choice (tomorrow 10:00): Down, Enter on the empty time box
         await pilot.press("c")
         await settle(app, pilot)
         assert isinstance(app.screen, dialogs.CallbackDialog)
-        await pilot.press("2")
+        await pilot.press("down", "enter")
         await settle(app, pilot)
         assert screen.lead.name == "ООО «Дельта»"
 
@@ -263,3 +265,199 @@ async def test_the_lead_card_shows_the_clients_local_time_and_the_admins_zone_fo
             assert "client's time" in choices and "yours" in choices
     finally:
         timezones.set_reader_zone(None, "")
+
+async def test_a_typed_callback_time_is_never_taken_for_a_quick_choice(db, db_url, team):
+    """c, the date and time, Enter: the digits 1 and 2 inside the date used to pick a quick choice."""
+    from datetime import datetime
+
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=3)).replace(hour=15, minute=30, second=0, microsecond=0)
+    typed = when.strftime("%d.%m.%Y %H:%M")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        first = app.screen.lead.company_id
+        # Three keys plus the date: c, the date and time, Enter; in one burst.
+        await pilot.press("c", *typed, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue)
+        assert app.screen.lead.name == "ООО «Бета»"
+        assert "15:30" in str(app.screen.query_one("#queue-message").render())
+    with db.read() as session:
+        company = session.get(Company, first)
+        assert company.callback_at == when
+
+
+async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(db, db_url, team):
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        first = app.screen.lead.company_id
+        await pilot.press("c", *"31.02.2026 10:00", "enter")
+        await settle(app, pilot)
+        # Not a date: the dialog stays with the text as typed and says why.
+        assert isinstance(app.screen, dialogs.CallbackDialog)
+        assert app.screen.query_one("#callback-at").value == "31.02.2026 10:00"
+        assert "dd.mm.yyyy" in str(app.screen.query_one(".error").render())
+        app.screen.query_one("#callback-at").value = ""
+        await pilot.press("enter")  # the empty box: the highlighted quick choice, in one hour
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue) and app.screen.lead.name == "ООО «Бета»"
+    with db.read() as session:
+        company = session.get(Company, first)
+        in_an_hour = company.callback_at - utcnow()
+        assert timedelta(minutes=55) < in_an_hour <= timedelta(minutes=61)
+
+
+# --- an outcome key either records or says why not ------------------------------------------------
+
+def _message(app) -> str:
+    return str(app.screen.query_one("#queue-message").render())
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_given_back_in_another_window_is_recorded(db, db_url, team):
+    """The same caller in two terminals logs out in one: the other one's outcome still records."""
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        assert app.screen.lead.company_id == first
+        queue_service.release_lead(db, team["anna"])  # Ctrl+L in the other window
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.lead.name == "ООО «Бета»"
+        assert "Back in the queue" in _message(app)
+    with db.read() as session:
+        outcomes = session.execute(select(Interaction.company_id, Interaction.outcome)
+                                   .where(Interaction.kind == "call")).all()
+    assert outcomes == [(first, "no_answer")]
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_another_caller_took_says_so_above_the_next_lead(db, db_url, team):
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        queue_service.release_lead(db, team["anna"])
+        assert queue_service.claim_next_lead(db, team["boris"]).company_id == first
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("1", *"дорого", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue)
+        assert "another caller has it now" in _message(app)
+        assert app.screen.lead.name == "ООО «Бета»"
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_on_a_lead_recorded_in_another_window_says_so(db, db_url, team):
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        queue_service.record_outcome(db, team["anna"], first, "busy")  # the other window
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert "dealt with meanwhile" in _message(app)
+        assert app.screen.lead.name == "ООО «Бета»"
+
+
+async def test_after_the_lead_rate_wait_the_queue_comes_back_by_itself(db, db_url, team):
+    """Taking leads too fast: the outcome is recorded, no stale lead stays, and the next comes alone."""
+    import asyncio
+
+    from kbase_tui.services import reference
+
+    with db.write() as session:
+        reference.set_setting(session, "security.leads_per_minute", 1)
+    for n in range(4):
+        add_company(db, f"ООО «Компания {n}»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        await pilot.press("n")  # the second claim in a minute: over the limit, allowed, raises the alarm
+        await settle(app, pilot)
+        assert app.screen.lead is not None
+        second = app.screen.lead.company_id
+        await pilot.press("n")  # recorded; the next claim has to wait
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.lead is None and screen.view.wait_seconds > 0
+        assert "Back in the queue" in _message(app) and "wait" in _message(app)
+        assert "The next lead comes in" in screen_text(app)
+        await pilot.press("n")  # nothing to record on: says so, records nothing
+        await settle(app, pilot)
+        for _ in range(100):
+            if screen.lead is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert screen.lead is not None, "the queue did not come back by itself"
+    with db.read() as session:
+        outcomes = session.execute(select(Interaction.company_id).where(Interaction.kind == "call")).scalars().all()
+    assert len(outcomes) == 2 and outcomes[1] == second
+
+
+# --- 80×24 ---------------------------------------------------------------------------------------
+
+def _rendered_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcomes_first(db, db_url, team):
+    from kbase_tui.ui.help_screen import HelpScreen
+
+    add_company(db, "ООО «РосДревКомплект» Екатеринбургский филиал", phones=("+73436026561", "+73435114496"),
+                contact=("Павлов Дмитрий Викторович", "Технический директор по развитию"))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        await settle(app, pilot)
+        lines = _rendered_lines(app)
+        text = "\n".join(lines)
+        for number in ("+7 343 602-65-61", "+7 343 511-44-96"):
+            assert number in text, (number, text)
+        bar = [line for line in lines if "No answer" in line or "Do not call" in line]
+        assert bar, text
+        for label in ("No answer", "Busy", "Call back", "Refused", "Interested: hand over",
+                      "Wrong number / bad data", "Do not call"):
+            assert label in text, (label, text)
+        assert "esc" in lines[-1].lower() or "f1" in lines[-1].lower()
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys")
+        actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+        assert actions[:7] == ["No answer", "Busy", "Call back", "Refused", "Interested: hand over",
+                               "Wrong number / bad data", "Do not call"], actions
+
+
+def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
+    """The attempts count starts afresh with a special offer; the calls before it are still shown."""
+    from datetime import datetime, timezone
+
+    from kbase_tui.protocol.queue import Attempt, LeadCard
+    from kbase_tui.ui.queue.screen import lead_text
+
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    lead = LeadCard(
+        company_id=1, name="ООО «Альфа»", city="", industry="", channel="", abcde_class="", phones=(),
+        contacts=(), special_offer="Скидка 10%", script_phrase="", key_question="", attempts=0, last_outcome="",
+        last_tried_at=None, previous=(Attempt(at, "Refused"),), callback_at=None, held_until=at, source="queue",
+    )
+    text = lead_text(lead).plain
+    assert "Never called before" not in text and "Called before:" in text and "Refused" in text

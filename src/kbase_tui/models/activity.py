@@ -44,6 +44,9 @@ class Interaction(SQLModel, table=True):
     kind: str = Field(max_length=16)
     outcome: str = Field(default="", max_length=32)  # outcome code, stage code, reason code ...
     text: str = ""
+    # The facts of an entry the program wrote, as JSON, put in words in the reader's language
+    # (services/history_labels.py render_entry); "" for entries people typed.
+    params: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class TaskKind(StrEnum):

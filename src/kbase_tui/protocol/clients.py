@@ -13,8 +13,12 @@ from typing import Annotated
 
 import msgspec
 
+from typing import Annotated
+
+import msgspec
+
 from .operations import operation
-from .types import Code, Count, Id, Text
+from .types import Code, Count, Id, Search, Text
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,18 @@ class CompanyCard:
     contacts: tuple[ContactInfo, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class ClientMatch:
+    """One of the reader's own clients found by name, INN or phone (`find_own`)."""
+
+    company_id: int
+    name: str
+    city: str
+    inn: str | None
+    deal_id: int | None  # the reader's open deal with the client (a closer's board)
+    stage_code: str  # of that deal, "" without one
+
+
 @dataclass
 class ContactForm:
     full_name: str
@@ -116,3 +132,10 @@ def add_contact(company_id: Id, form: ContactForm) -> ContactInfo:
 @operation("clients.update_contact", stale=ContactInfo)
 def update_contact(contact_id: Id, expected_version: int, form: ContactForm) -> ContactInfo:
     """Changes to a contact person, refused (StaleRecord with the current contact) if someone saved first."""
+
+
+@operation("clients.find_own")
+def find_own(text: Search, *, limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20) -> list[ClientMatch]:
+    """The reader's own clients (a closer's deals, an account manager's accounts; all for the head of
+    sales) whose name contains every word of *text*, case- and ё-insensitive, or whose INN starts with
+    or whose phone number contains its digits."""

@@ -94,6 +94,8 @@ class QueueView:
     # No lead: when the calling window next opens for some client in the queue (None: not soon,
     # or the queue is empty whatever the time).
     window_opens_at: datetime | None = None
+    # No lead because leads were taken faster than calls can be made: the screen asks again after this.
+    wait_seconds: int = 0
 
 
 @dataclass(frozen=True)

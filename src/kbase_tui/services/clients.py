@@ -22,7 +22,7 @@ from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
 from .policy import require_company
 from .text import clean_input, fold
-from kbase_tui.protocol.clients import ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.clients import ClientMatch, ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
 
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
@@ -130,19 +130,31 @@ def history_page(session: Session, company_id: int, *, limit: int = 200, before_
     )
     if before_id is not None:
         query = query.where(Interaction.id < before_id)
+    rows = session.execute(query).all()
+    labels: dict[str, str] | None = None
+    if any(i.params for i, _full, _login in rows):
+        from .history_labels import labels_in
+
+        labels = labels_in(session)
+    from .history_labels import render_entry
+
     return [
-        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome, text=i.text, user_name=full or login or "")
-        for i, full, login in session.execute(query).all()
+        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome,
+                     text=render_entry(i.params, i.text, labels) if labels is not None else i.text,
+                     user_name=full or login or "")
+        for i, full, login in rows
     ]
 
 
 def write_history(
     session: Session, actor: Actor | None, company_id: int, kind: str, *, outcome: str = "", text: str = "",
-    deal_id: int | None = None, at: datetime | None = None,
+    deal_id: int | None = None, at: datetime | None = None, params: str = "",
 ) -> Interaction:
+    """*text* in the writer's language; *params* (history_labels.params_json) lets the reader's own
+    language put the entry in words (history_labels.render_entry)."""
     entry = Interaction(
         company_id=company_id, user_id=actor.id if actor else None, deal_id=deal_id, at=at or utcnow(),
-        kind=kind, outcome=outcome, text=text,
+        kind=kind, outcome=outcome, text=text, params=params,
     )
     session.add(entry)
     return entry
@@ -241,3 +253,56 @@ def update_contact(db: Database, actor: Actor, contact_id: int, expected_version
 
 def search_key(text: str) -> str:
     return fold(text)
+
+
+# Digits typed to find a client: at least this many before they are read as an INN or a phone.
+FIND_MIN_DIGITS = 4
+
+
+def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[ClientMatch]:
+    """The clients *actor* works with whose name, INN or phone matches *text* (type-to-find).
+
+    Only what the reader may list (policy.company_visibility): a closer finds the companies of
+    their own deals, an account manager their own accounts, the head of sales any; a caller or
+    an admin nothing (AccessDenied).  Name: every word, case- and ё-insensitive.  Digits (spaces,
+    `+ ( ) -` allowed between them): an INN starting with them, or a phone containing them; a
+    Russian number typed with its leading 8 is read as +7.
+    """
+    import re
+
+    from sqlalchemy import and_, exists, or_
+
+    from kbase_tui.models import Deal, DealStatus, Role
+
+    from .policy import company_visibility, require_list_access
+    from .search import company_name_filter, company_name_order, escape_like, query_words, LIKE_ESCAPE
+
+    with db.read() as session:
+        require_list_access(session, actor)
+        if not query_words(text):
+            return []
+        conditions = [company_name_filter(text)]
+        stripped = re.sub(r"[\s+()\-]", "", text)
+        if stripped.isdigit() and len(stripped) >= FIND_MIN_DIGITS:
+            conditions.append(Company.inn.like(f"{escape_like(stripped)}%", escape=LIKE_ESCAPE))
+            needles = {stripped}
+            if len(stripped) == 11 and stripped.startswith("8"):
+                needles.add("7" + stripped[1:])
+            conditions.append(exists().where(
+                Phone.company_id == Company.id,
+                or_(*(Phone.number.like(f"%{escape_like(n)}%", escape=LIKE_ESCAPE) for n in needles)),
+            ))
+        deal_on = and_(Deal.company_id == Company.id, Deal.status == DealStatus.OPEN)
+        if actor.role == Role.CLOSER:
+            deal_on = and_(deal_on, Deal.closer_id == actor.id)
+        query = (
+            select(Company.id, Company.name, Company.city, Company.inn, Deal.id, Deal.stage_code)
+            .outerjoin(Deal, deal_on)
+            .where(company_visibility(actor), or_(*conditions))
+            .order_by(*company_name_order())
+            .limit(limit)
+        )
+        found: dict[int, ClientMatch] = {}
+        for company_id, name, city, inn, deal_id, stage in session.execute(query).all():
+            found.setdefault(company_id, ClientMatch(company_id, name, city or "", inn, deal_id, stage or ""))
+        return list(found.values())

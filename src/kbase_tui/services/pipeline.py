@@ -39,6 +39,7 @@ from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module ha
 
 from . import audit, clock, notify, reference
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
+from .history_labels import params_json
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
@@ -301,7 +302,8 @@ def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_s
         deal.stage_code = new.code
         _touch(deal)
         write_history(session, actor, company.id, InteractionKind.STAGE, outcome=new.code,
-                      text=f"{old_label} → {new.label}", deal_id=deal.id)
+                      text=f"{old_label} → {new.label}", deal_id=deal.id,
+                      params=params_json(t="stage", **{"from": previous_code, "to": new.code}))
         audit.record(session, actor, "deal_stage_changed", "deal", deal.id, company_id=company.id,
                      old=previous_code, new=new.code)
         session.flush()
@@ -381,7 +383,8 @@ def update_deal(db: Database, actor: Actor, deal_id: int, expected_version: int,
             else:
                 described.append(_("expected amount: {old} → {new}").format(old=old, new=new))
         write_history(session, actor, company.id, InteractionKind.NOTE, outcome="deal_changed",
-                      text="\n".join(described), deal_id=deal.id)
+                      text="\n".join(described), deal_id=deal.id,
+                      params=params_json(t="deal_changed", changes=[[name, old, new] for name, (old, new) in changes.items()]))
         audit.record(session, actor, "deal_changed", "deal", deal.id, company_id=company.id, fields=sorted(changes))
         session.flush()
         return _deal_info(session, deal)

@@ -48,6 +48,8 @@ also ends a special offer (it was made): the company goes back to its own priori
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
@@ -67,6 +69,7 @@ from kbase_tui.models import (
 from . import alarms, audit, clock, phones, reference
 from .callscripts import find_script
 from .clients import write_history
+from .history_labels import params_json
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
@@ -316,6 +319,53 @@ _EXTEND_OWN = text(
 )
 
 
+def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, until: datetime) -> bool:
+    """Hold again a lead that nobody holds and that *actor* could claim now; True if done.
+
+    The caller was on the phone with it: the call happened, so its outcome belongs in the base.
+    Only a lead *actor* held and gave back (its last claim, release or outcome is *actor*'s release,
+    within a lease): an outcome never claims a lead the queue did not hand out.  And not when
+    anything happened to it meanwhile (a retry time, out of the queue, another's callback or offer).
+    """
+    from kbase_tui.models import AuditEvent
+
+    last = session.execute(
+        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.at)
+        .where(AuditEvent.company_id == company_id,
+               AuditEvent.action.in_(("lead_claimed", "lead_released", "call_outcome")))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+    ).first()
+    if last is None or last.action != "lead_released" or last.actor_id != actor.id:
+        return False
+    released_at = last.at if last.at.tzinfo is not None else last.at.replace(tzinfo=now.tzinfo)
+    if released_at < now - _lease(session):
+        return False
+    company = session.execute(select(Company).where(Company.id == company_id).with_for_update()).scalar_one_or_none()
+    if (
+        company is None or company.held_by_id is not None or not company.in_queue or company.stage != Stage.COLD
+        or (company.not_before is not None and company.not_before > now)
+        or company.special_offer_user_id not in (None, actor.id)
+        or company.callback_user_id not in (None, actor.id)
+    ):
+        return False
+    company.held_by_id = actor.id
+    company.held_until = until
+    session.flush()
+    audit.record(session, actor, "lead_claimed", "company", company.id, source="outcome")
+    return True
+
+
+def _lost_lead_reason(session: Session, actor: Actor, company_id: int, now: datetime) -> str:
+    """Why an outcome could not be recorded on a lead the caller no longer holds, and what to do."""
+    company = session.get(Company, company_id)
+    held_by = company.held_by_id if company is not None else None
+    if held_by is not None and held_by != actor.id:
+        return _("Not recorded: your hold on this lead ended and another caller has it now. "
+                 "Tell the supervisor what the client said.")
+    return _("Not recorded: this lead was dealt with meanwhile (in another window of yours, or by the "
+             "supervisor). The next lead follows.")
+
+
 def release_lead(db: Database, actor: Actor) -> int | None:
     """Give back the lead *actor* holds, unchanged (log out, quit); returns its id or None."""
     # No check that the user is still active: giving a lead back only ever removes access, and a
@@ -440,6 +490,10 @@ def take_next(db: Database, actor: Actor) -> QueueView:
         claimed: ClaimedLead | None = claim_next_lead(db, actor)
     except QueueEmpty:
         claimed = None
+    except alarms.SlowDown as wait:
+        # Not an error of the screen: no lead for a few seconds, and the screen asks again by itself.
+        view = _view(db, actor, None, str(wait))
+        return QueueView(None, view.counters, view.callbacks_due, view.message, wait_seconds=wait.seconds)
     return _view(db, actor, claimed)
 
 
@@ -483,7 +537,8 @@ def record_and_next(
     result = record_outcome(db, actor, company_id, outcome_code, comment=comment, reason_code=reason_code,
                             callback_at=callback_at, closer_id=closer_id)
     view = take_next(db, actor)
-    return result, QueueView(view.lead, view.counters, view.callbacks_due, result.summary)
+    message = f"{result.summary} {view.message}" if view.wait_seconds else result.summary
+    return result, dataclasses.replace(view, message=message)
 
 
 # --- callbacks --------------------------------------------------------------------------------
@@ -612,7 +667,8 @@ def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer
     session.flush()
     name = closer.full_name or closer.username
     write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_closer",
-                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id)
+                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id,
+                  params=params_json(t="to_closer", name=name))
     audit.record(session, actor, "handed_over_to_closer", "company", company.id, deal_id=deal.id, closer_id=closer.id)
     # The closer's open board shows the new deal without a key press.
     from .notify import Notice, after_commit
@@ -653,9 +709,12 @@ def record_outcome(
         try:
             company = require_company(session, actor, company_id, for_update=True)
         except AccessDenied:
-            # A lease that ran out while the call went on is renewed if nobody took the lead over.
+            # A lease that ran out while the call went on is renewed if nobody took the lead over;
+            # a lead given back meanwhile (the same caller logged out in another window) is taken
+            # back if it is still free.  Otherwise the caller is told plainly why nothing was saved.
             if not _extend_own(session, actor, company_id, now + _lease(session)):
-                raise
+                if not _take_back(session, actor, company_id, now, now + _lease(session)):
+                    raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
             session.expire_all()
             company = require_company(session, actor, company_id, for_update=True)
         outcome = _outcome_row(session, outcome_code)
@@ -747,8 +806,11 @@ def record_outcome(
             line = f"{line}\n{comment}"
         company.updated_at = now
         company.version += 1
+        facts = {"reason": details.get("reason"), "closer": closer_name or None,
+                 "callback_at": callback_at if outcome.is_callback else None,
+                 "unreachable": company.attempts if unreachable else None, "comment": comment or None}
         write_history(session, actor, company.id, InteractionKind.CALL, outcome=outcome.code, text=line,
-                      deal_id=deal_id, at=now)
+                      deal_id=deal_id, at=now, params=params_json(t="call", outcome=outcome.code, **facts))
         session.flush()
         audit.record(session, actor, "call_outcome", "company", company.id, outcome=outcome.code, **details)
         return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)

@@ -104,14 +104,114 @@ class KbaseApp(App[None]):
         # Widget.notify passes markup=True on its own, and every screen's `self.notify` goes through it.
         super().notify(message, markup=False, **options)
 
+    # --- keys: one at a time, in order ----------------------------------------------------------
+    # Textual hands each key to the widget that has focus when the key arrives.  Keys that come in
+    # one burst (a paste, a laggy SSH link, a fast typist) would reach the old screen while the
+    # dialog the first key opens is still being built, or the old field while a dialog moves the
+    # focus: "c06.12.2026 15:30⏎" lost the date.  So a key waits while the app is unsettled: the
+    # previous key not yet handled, a focus change requested but not made, the screen not yet
+    # mounted, or the screen waiting for data its keys need (`keys_wait`).  Never longer than
+    # KEY_WAIT_LIMIT (KEY_DATA_WAIT_LIMIT for `keys_wait`): a key is then dispatched as it is
+    # rather than held for ever.
+    KEY_WAIT_LIMIT = 2.0
+    KEY_DATA_WAIT_LIMIT = 10.0
+    _held_keys = None  # deque of keys waiting, oldest first
+    _key_in_flight = None
+    _key_in_flight_since = 0.0
+    _pending_calls = 0
+    _gate_timer = None
+
+    def call_later(self, callback, *args, **kwargs) -> bool:
+        # Counted, so that the key gate knows a focus change (Widget.focus goes through here) is pending.
+        from textual._callback import invoke
+
+        async def counted() -> None:
+            try:
+                await invoke(callback, *args, **kwargs)
+            finally:
+                self._pending_calls -= 1
+
+        self._pending_calls += 1
+        if not super().call_later(counted):
+            self._pending_calls -= 1
+            return False
+        return True
+
+    def _keys_unsettled(self, since: float) -> bool:
+        from time import monotonic
+
+        waited = monotonic() - since
+        if waited > self.KEY_WAIT_LIMIT:
+            # Longer only for a list on its way from a busy server: typed keys are worth the wait.
+            if waited > self.KEY_DATA_WAIT_LIMIT:
+                return False
+            try:
+                return bool(getattr(self.screen, "keys_wait", False))
+            except Exception:  # noqa: BLE001 - no screen: nothing to wait for
+                return False
+        key = self._key_in_flight
+        if key is not None and not key._stop_propagation and not getattr(key, "kbase_done", False):
+            return True
+        if self._pending_calls > 0:
+            return True
+        try:
+            screen = self.screen
+        except Exception:  # noqa: BLE001 - no screen yet: nothing to wait for
+            return False
+        return not screen.is_mounted or bool(getattr(screen, "keys_wait", False))
+
     async def on_event(self, event) -> None:
         from textual import events
 
-        if isinstance(event, events.Key):
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from collections import deque
             from time import monotonic
 
             self.last_key_at = monotonic()
+            if self._held_keys is None:
+                self._held_keys = deque()
+            if self._held_keys or self._keys_unsettled(monotonic()):
+                self._held_keys.append((event, monotonic()))
+                self._arm_key_gate()
+                return
+            await self._dispatch_key(event)
+            return
         await super().on_event(event)
+
+    async def _dispatch_key(self, event) -> None:
+        from time import monotonic
+
+        # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
+        from .keyboard_layout import physical_key
+
+        event = physical_key(self, event) or event
+        self._key_in_flight, self._key_in_flight_since = event, monotonic()
+        await super().on_event(event)
+        if not event.is_forwarded:  # a priority binding took it
+            event.kbase_done = True
+
+    async def _on_key(self, event) -> None:
+        # The key bubbled up to the app: its bindings run here; after that it is done.  (Textual calls
+        # each class's handler in turn: prevent_default keeps App._on_key from running it twice.)
+        try:
+            await super()._on_key(event)
+        finally:
+            event.prevent_default()
+            event.kbase_done = True
+
+    def _arm_key_gate(self) -> None:
+        if self._gate_timer is None:
+            self._gate_timer = self.set_timer(0.003, self._release_keys)
+
+    async def _release_keys(self) -> None:
+        self._gate_timer = None
+        while self._held_keys:
+            event, since = self._held_keys[0]
+            if self._keys_unsettled(max(since, self._key_in_flight_since)):
+                self._arm_key_gate()
+                return
+            self._held_keys.popleft()
+            await self._dispatch_key(event)
 
     def _check_idle(self) -> None:
         from .lock_screen import check_idle

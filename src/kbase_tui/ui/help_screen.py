@@ -43,7 +43,17 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns(_("Key"), _("Action"))
         seen: set[str] = set()
-        for key, active in self.target.active_bindings.items():
+        # The screen's own keys first (the caller's outcome keys before anything: help_rank), then those
+        # of the focused widget (scrolling and the like), the app's last.
+        screen_rank = getattr(self.target, "help_rank", None)
+
+        def rank(item) -> tuple[int, int]:
+            _key, active = item
+            node = active.node
+            where = 0 if node is self.target else 2 if node is self.app else 1
+            return where, screen_rank(active.binding) if screen_rank is not None and where == 0 else 0
+
+        for key, active in sorted(self.target.active_bindings.items(), key=rank):
             binding = active.binding
             # _() again: Textual's own widgets describe their keys in English (ui/textual_texts.py).
             description = _(binding.description) if binding.description else binding.action

@@ -34,8 +34,15 @@ def check_idle(app: "KbaseApp") -> None:
     """The app's timer: lock when the signed-in user has pressed no key for the limit."""
     if app.actor is None or app.idle_locked or app.idle_lock_seconds <= 0:
         return
-    if monotonic() - app.last_key_at >= app.idle_lock_seconds:
-        lock(app)
+    now = monotonic()
+    if now - app.last_key_at < app.idle_lock_seconds:
+        return
+    for screen in app.screen_stack:  # a caller's call in progress (ui/queue/screen.py)
+        deferred = getattr(screen, "idle_lock_deferred_until", None)
+        until = deferred() if deferred is not None else None
+        if until is not None and now < until:
+            return
+    lock(app)
 
 
 def _freeze(app: "KbaseApp") -> list:
@@ -90,13 +97,36 @@ class LockScreen(KbaseScreen):
             text = self.message or _("{user}: kbase was idle and locked itself. Your password, please.").format(
                 user=self.actor.label)
             yield Static(Text(text), id="lock-text")
-            yield Input(password=True, id="lock-password")
+            yield Input(password=True, id="lock-password", select_on_focus=False)
             yield Static("", id="lock-error")
-            yield Static(Text(_("Enter unlocks · Ctrl+L logs out")), id="lock-hint")
+            yield Static(Text(_("Press any key, then type your password · Ctrl+L logs out")), id="lock-hint")
+
+    # The password box takes no key until the person has seen the lock: the first key only wakes it
+    # (an outcome key pressed as the lock came must not become the start of a password), and keys
+    # that follow before the focus has moved are put into the box in order.
+    awake = False
+    AUTO_FOCUS = ""  # not the password box: see above
 
     def on_mount(self) -> None:
         self.title = _("Locked")
-        self.query_one(Input).focus()
+        self.set_focus(None)
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#lock-password", Input)
+        if self.focused is box or event.key in ("ctrl+l", "ctrl+q", "tab", "shift+tab"):
+            return
+        event.stop()
+        event.prevent_default()
+        if not self.awake:
+            self.awake = True
+            self.query_one("#lock-hint", Static).update(Text(_("Type your password, then Enter · Ctrl+L logs out")))
+            box.focus()
+            return
+        box.focus()
+        if event.key == "enter":
+            box.post_message(Input.Submitted(box, box.value))
+        elif event.is_printable and event.character:
+            box.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         password = event.value

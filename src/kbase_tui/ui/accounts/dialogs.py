@@ -32,7 +32,7 @@ DIALOG_CSS = """
     background: $surface; padding: 0 1; }}
 {cls} .title {{ text-style: bold; }}
 {cls} .script {{ color: $accent; height: auto; }}
-{cls} Label {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
 {cls} OptionList {{ height: auto; max-height: 8; }}
 {cls} TextArea {{ height: 4; }}
 {cls} .row {{ height: auto; }}
@@ -220,8 +220,27 @@ class FollowUpDialog(_Dialog):
                        next_purchase_at=purchase, next_follow_up_at=next_call)
 
 
+class ScoreInput(Input):
+    """The score box: one digit 1-5; any other character typed there belongs to the comment.
+
+    The box no longer jumps to the comment by itself: "5, Tab, comment" and "5 comment" both land
+    the comment in the comment box (the jump used to send the Tab on to the buttons, and the
+    comment typed after it was lost).
+    """
+
+    async def _on_key(self, event) -> None:
+        character = event.character
+        if event.is_printable and character and not (character in "12345" and not self.value):
+            event.stop()
+            event.prevent_default()
+            comment = self.screen.query_one("#quality-comment", Input)
+            comment.focus()
+            comment.insert_text_at_cursor(character)
+        # Otherwise Input's own key handler runs next (Textual calls each class's handler in turn).
+
+
 class QualityDialog(_Dialog):
-    """The satisfaction call after an order: score 1-5 (a digit key) and a comment."""
+    """The satisfaction call after an order: score 1-5 (a digit key) and a comment; Enter saves both."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="QualityDialog")
 
@@ -237,19 +256,16 @@ class QualityDialog(_Dialog):
                                                           amount=show_amount(t.order_amount)) if t.order_id else t.text
             yield Static(Text(about))
             yield Label(_("Was the client satisfied? Score 1 (no) – 5 (fully)"))
-            yield Input(id="quality-score", max_length=1, restrict=r"[1-5]?")
-            yield Label(_("Comment"))
-            yield Input(id="quality-comment", max_length=2000)
+            yield ScoreInput(id="quality-score", max_length=1, restrict=r"[1-5]?")
+            yield Label(_("Comment, then Enter"))
+            # Not selected on focus: the character that moved the focus here is already in it.
+            yield Input(id="quality-comment", max_length=2000, select_on_focus=False)
             yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#quality-score", Input).focus()
 
-    @on(Input.Changed, "#quality-score")
-    def _scored(self, event: Input.Changed) -> None:
-        if event.value:
-            self.query_one("#quality-comment", Input).focus()
-
+    @on(Input.Submitted, "#quality-score")
     @on(Input.Submitted, "#quality-comment")
     def action_save(self) -> None:
         score = self.value("#quality-score")

@@ -105,13 +105,15 @@ class FollowUpList(KbaseScreen):
         "Your clients: due follow-ups first (red overdue, yellow today), then by the next purchase date "
         "(~ predicted from the interval between orders). ★ a contact's birthday within a week, ♦ a holiday. "
         "Class: ABCDE, * key client. Enter opens the card; o records an order, f a follow-up call; "
-        "t lists your quality checks and return tasks."
+        "t lists your quality checks and return tasks. / (or ctrl+f) finds one of your clients by name, INN "
+        "or phone."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Card"), id="accounts.list.open"),
         Binding("o", "order", _("Order"), id="accounts.list.order"),
         Binding("f", "follow_up", _("Follow-up call"), id="accounts.list.follow_up"),
         Binding("t", "tasks", _("Tasks"), id="accounts.list.tasks"),
+        Binding("slash,ctrl+f", "find", _("Find"), id="accounts.list.find"),
         Binding("f5,r", "refresh", _("Refresh"), id="accounts.list.refresh"),
         Binding("f1", "app.help", _("Keys"), id="accounts.list.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="accounts.list.logout"),
@@ -307,6 +309,11 @@ class FollowUpList(KbaseScreen):
         row = self.selected_row
         if row is not None:
             self.open_card(row.company_id)
+
+    def action_find(self) -> None:
+        from ..widgets.find_dialog import FindClientDialog
+
+        self.app.push_screen(FindClientDialog(), lambda found: self.open_card(found.company_id) if found else None)
 
     def open_card(self, company_id: int) -> None:
         from .card import AccountCardScreen

@@ -71,15 +71,23 @@ class TasksScreen(KbaseModal):
         self.call(accounts.my_tasks, done=self._show)
 
     def _show(self, tasks) -> None:
-        self.tasks = tuple(tasks)
         option_list = self.query_one(OptionList)
+        # After a check the list comes back where the person was: on the task that took the place of
+        # the one done (or the one before it at the end), not at the top.
+        was = option_list.highlighted
+        was_id = self.tasks[was].id if was is not None and 0 <= was < len(self.tasks) else None
+        self.tasks = tuple(tasks)
         option_list.clear_options()
         for task in self.tasks:
             option_list.add_option(Option(task_text(task), id=str(task.id)))
         if not self.tasks:
             option_list.add_option(Option(Text(_("No open tasks."), style="dim"), disabled=True))
         else:
-            option_list.highlighted = 0
+            ids = [task.id for task in self.tasks]
+            if was_id in ids:
+                option_list.highlighted = ids.index(was_id)
+            else:
+                option_list.highlighted = min(was or 0, len(self.tasks) - 1)
         option_list.focus()
 
     @property

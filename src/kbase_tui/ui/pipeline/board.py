@@ -399,10 +399,11 @@ class CloserBoard(KbaseScreen):
     HELP = _(
         "Your deals by stage. Arrows move between cards and columns; ] or shift+→ moves the deal to the "
         "next stage, [ or shift+← back. Enter opens the card; w closes it as won, x as lost. "
-        "Red dates are overdue next steps."
+        "Red dates are overdue next steps. / (or ctrl+f) finds one of your clients by name, INN or phone."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Open card"), id="board.open"),
+        Binding("slash,ctrl+f", "find", _("Find"), id="board.find"),
         Binding("right_square_bracket,shift+right", "move(1)", _("Stage →"), id="board.forward"),
         Binding("left_square_bracket,shift+left", "move(-1)", _("← Stage"), id="board.back"),
         Binding("w", "won", _("Won"), id="board.won"),
@@ -649,6 +650,21 @@ class CloserBoard(KbaseScreen):
         from .card import DealCardScreen
 
         self.app.push_screen(DealCardScreen(deal.id, today=self.today))
+
+    def action_find(self) -> None:
+        from ..widgets.find_dialog import FindClientDialog
+
+        self.app.push_screen(FindClientDialog(), self._found)
+
+    def _found(self, match) -> None:
+        if match is None:
+            return
+        if match.deal_id is None:
+            self.notify(_("{name} has no open deal of yours.").format(name=match.name), timeout=4)
+            return
+        from .card import DealCardScreen
+
+        self.app.push_screen(DealCardScreen(match.deal_id, today=self.today))
 
     def action_move(self, step: int) -> None:
         deal = self.selected_deal

@@ -114,7 +114,8 @@ class DealCardScreen(KbaseScreen):
         if company.phones:
             from kbase_tui.phones import readable
 
-            head.append("\n☎ " + ", ".join(readable(p) for p in company.phones))
+            for phone in company.phones:  # one a line: a line break inside a number misleads
+                head.append("\n☎ " + readable(phone))
         for extra in (company.email, company.website):
             if extra:
                 head.append("\n" + extra)

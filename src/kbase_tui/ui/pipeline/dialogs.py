@@ -28,7 +28,7 @@ DIALOG_CSS = """
 {cls} > Vertical {{ width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
     background: $surface; padding: 0 1; }}
 {cls} .title {{ text-style: bold; }}
-{cls} Label {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
 {cls} OptionList {{ height: auto; max-height: 9; }}
 {cls} .error {{ color: $error; height: auto; }}
 {cls} Horizontal {{ height: auto; }}

@@ -63,7 +63,7 @@ DIALOG_CSS = """
     background: $surface; padding: 0 1; }}
 {cls} .title {{ text-style: bold; }}
 {cls} .hint {{ color: $text-muted; }}
-{cls} Label {{ color: $text-muted; }}
+{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
 {cls} OptionList {{ height: auto; max-height: 12; }}
 {cls} .error {{ color: $error; height: auto; }}
 """
@@ -71,6 +71,14 @@ DIALOG_CSS = """
 
 class _Dialog(KbaseModal):
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="queue.dialog.cancel")]
+
+    # True while the list the dialog's keys choose from is on its way: the app holds keys typed
+    # meanwhile ("r2" in one burst) and hands them over once it is here (KbaseApp's key gate).
+    keys_wait = False
+
+    def _loaded_failed(self, error) -> None:
+        self.keys_wait = False
+        self.error(str(error))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -80,13 +88,18 @@ class _Dialog(KbaseModal):
 
 
 class CallbackDialog(_Dialog):
-    """When to call back: 1 = in an hour, 2 = tomorrow 10:00, or type dd.mm.yyyy hh:mm and Enter."""
+    """When to call back: type dd.mm.yyyy hh:mm and Enter, or Enter alone for the highlighted quick choice.
+
+    The time box has the focus from the start and every digit goes into it: a typed date is never
+    taken for a quick choice (it used to be, when 1 and 2 picked them).  ↑/↓ move between the quick
+    choices; Enter on an empty box takes the highlighted one ("in one hour" at first).
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="CallbackDialog")
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="queue.callback.cancel"),
-        Binding("1", "quick(0)", _("In one hour"), id="queue.callback.hour"),
-        Binding("2", "quick(1)", _("Tomorrow 10:00"), id="queue.callback.tomorrow"),
+        Binding("up", "move(-1)", _("Previous quick choice"), id="queue.callback.up", priority=True),
+        Binding("down", "move(1)", _("Next quick choice"), id="queue.callback.down", priority=True),
     ]
 
     def __init__(self, company_name: str, *, now: datetime | None = None, client_zone: str = "") -> None:
@@ -97,24 +110,24 @@ class CallbackDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="title")
+            yield Label(_("Type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
+            yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=20)
+            yield Label(_("Or, with the box empty, Enter takes the highlighted choice (↑/↓ to change it)"))
             yield OptionList(
-                *[Option(Text(f"{n}  {label}"), id=str(n - 1)) for n, (label, _when) in enumerate(self.choices, 1)],
+                *[Option(Text(label), id=str(n)) for n, (label, _when) in enumerate(self.choices)],
                 id="callback-quick", markup=False,
             )
-            yield Label(_("Or type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
-            yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=20)
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
         box = self.query_one("#callback-quick", OptionList)
         box.highlighted = 0
-        box.focus()
+        box.can_focus = False  # the typed time keeps the focus; the list is chosen with ↑/↓
+        self.query_one("#callback-at", Input).focus()
 
-    def check_action(self, action: str, parameters) -> bool | None:
-        # Digits go into the time box when it has focus.
-        if action == "quick" and isinstance(self.focused, Input):
-            return False
-        return True
+    def action_move(self, step: int) -> None:
+        box = self.query_one("#callback-quick", OptionList)
+        box.highlighted = max(0, min(len(self.choices) - 1, (box.highlighted or 0) + step))
 
     def action_quick(self, index: int) -> None:
         self.dismiss({"callback_at": self.choices[index][1]})
@@ -125,6 +138,9 @@ class CallbackDialog(_Dialog):
 
     @on(Input.Submitted, "#callback-at")
     def _typed(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.action_quick(self.query_one("#callback-quick", OptionList).highlighted or 0)
+            return
         try:
             when = parse_local_datetime(event.value)
         except ValueError as error:
@@ -160,9 +176,11 @@ class RefusalDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#refusal-reasons", OptionList).focus()
-        self.call(queue.refusal_reasons, done=self._reasons)
+        self.keys_wait = True
+        self.call(queue.refusal_reasons, done=self._reasons, failed=self._loaded_failed)
 
     def _reasons(self, reasons) -> None:
+        self.keys_wait = False
         self.reasons = list(reasons)
         box = self.query_one("#refusal-reasons", OptionList)
         box.clear_options()
@@ -227,9 +245,11 @@ class HandoverDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#handover-comment", Input).focus()
-        self.call(queue.handover_closers, done=self._closers)
+        self.keys_wait = True
+        self.call(queue.handover_closers, done=self._closers, failed=self._loaded_failed)
 
     def _closers(self, closers) -> None:
+        self.keys_wait = False
         self.closers = list(closers)
         box = self.query_one("#handover-closers", OptionList)
         box.clear_options()
@@ -311,9 +331,11 @@ class CallbacksDialog(_Dialog):
         from kbase_tui.protocol import queue
 
         self.query_one("#callbacks-list", OptionList).focus()
-        self.call(queue.my_callbacks, done=self._loaded)
+        self.keys_wait = True
+        self.call(queue.my_callbacks, done=self._loaded, failed=self._loaded_failed)
 
     def _loaded(self, callbacks) -> None:
+        self.keys_wait = False
         self.callbacks = list(callbacks)
         box = self.query_one("#callbacks-list", OptionList)
         box.clear_options()

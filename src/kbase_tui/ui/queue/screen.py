@@ -80,9 +80,14 @@ def lead_text(lead, now: datetime | None = None) -> Text:
         text.append(_("Special offer: "), style="bold magenta")
         text.append(lead.special_offer, style="magenta")
         text.append("\n")
+    # Each number on a line of its own: Textual breaks a line at any space, and a number broken
+    # in two ("+7 343⏎511-44-96") is misread on the phone.
     if lead.phones:
         text.append(_("Phone: "), style="dim")
-        text.append(", ".join(lead.phones), style="bold")
+        text.append(lead.phones[0], style="bold")
+        for phone in lead.phones[1:]:
+            text.append("\n  ")
+            text.append(phone, style="bold")
         text.append("\n")
     for contact in lead.contacts:
         text.append(contact.full_name, style="bold" if contact.is_decision_maker else "")
@@ -90,8 +95,9 @@ def lead_text(lead, now: datetime | None = None) -> Text:
             text.append(f", {contact.position}")
         if contact.is_decision_maker:
             text.append("  " + _("decision-maker"), style="green")
-        if contact.phones:
-            text.append("  " + ", ".join(contact.phones), style="bold")
+        for phone in contact.phones:
+            text.append("\n  ☎ ")
+            text.append(phone, style="bold")
         text.append("\n")
     if not lead.phones and not any(c.phones for c in lead.contacts):
         text.append(_("No phone number: record it as bad data."), style="red")
@@ -105,8 +111,13 @@ def lead_text(lead, now: datetime | None = None) -> Text:
         text.append(lead.key_question, style="cyan")
         text.append("\n")
     text.append("\n")
-    if lead.attempts:
-        text.append(_("Attempts: {n}").format(n=lead.attempts), style="dim")
+    if lead.attempts or lead.previous:
+        # The attempts count starts afresh when the head of sales sends a refused client back with an
+        # offer; the calls before it are still history, never "never called".
+        if lead.attempts:
+            text.append(_("Attempts: {n}").format(n=lead.attempts), style="dim")
+        else:
+            text.append(_("Called before:"), style="dim")
         for attempt in lead.previous:
             text.append("   ")
             text.append(show_datetime(attempt.at), style="dim")
@@ -116,15 +127,49 @@ def lead_text(lead, now: datetime | None = None) -> Text:
     return text
 
 
-def outcomes_text(outcomes) -> Text:
+def outcome_piece(outcome) -> Text:
+    piece = Text()
+    piece.append(f" {outcome.key} ", style="reverse bold")
+    piece.append(" " + outcome.label)
+    return piece
+
+
+def outcomes_text(outcomes, width: int = 0) -> Text:
+    """The outcome keys, laid out in lines of *width* cells: a key and its label never part.
+
+    Textual breaks lines at any space, a no-break space too ("Интерес —⏎передать"), so the bar
+    breaks its lines itself, between outcomes only.
+    """
     text = Text()
+    used = 0
     for index, outcome in enumerate(outcomes):
+        piece = outcome_piece(outcome)
         if index:
-            text.append("  ")
-        # Non-breaking spaces keep a key and its label on one line when the bar wraps.
-        text.append(f"\u00a0{outcome.key}\u00a0", style="reverse bold")
-        text.append("\u00a0" + outcome.label.replace(" ", "\u00a0"))
+            if width and used + 2 + piece.cell_len > width:
+                text.append("\n")
+                used = 0
+            else:
+                text.append("  ")
+                used += 2
+        text.append_text(piece)
+        used += piece.cell_len
     return text
+
+
+class OutcomeBar(Static):
+    """The outcome keys of the caller's screen, re-laid for the width it has (see outcomes_text)."""
+
+    outcomes: tuple = ()
+
+    def show(self, outcomes) -> None:
+        self.outcomes = tuple(outcomes)
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        return outcomes_text(self.outcomes, self.content_region.width or self.size.width)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(outcomes_text(self.outcomes, width).split("\n")) if self.outcomes else 1
 
 
 def counters_text(counters, callbacks_due: int) -> Text:
@@ -165,13 +210,16 @@ class CallerQueue(KbaseScreen):
         self.lead = None
         self.busy = True
         self._poll = None
+        self._wait = None  # the timer that asks for a lead again after a lead-rate wait
+        self._carried = ""  # why the last outcome was not recorded, shown above the next lead
+        self.lease_seconds = RENEW_SECONDS  # the server's lease, learnt from the first lead shown
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="lead-box"):
             yield Static(Text(_("Taking the next lead…"), style="dim"), id="lead")
         yield Static("", id="queue-message")
-        yield Static("", id="queue-outcomes")
+        yield OutcomeBar("", id="queue-outcomes")
         yield Static("", id="queue-counters")
         yield KeyFooter()
 
@@ -191,7 +239,7 @@ class CallerQueue(KbaseScreen):
                               id=f"queue.outcome.{outcome.code}")
             self._bindings.key_to_bindings.setdefault(outcome.key, []).append(binding)
         self.refresh_bindings()
-        self.query_one("#queue-outcomes", Static).update(outcomes_text(self.outcomes))
+        self.query_one("#queue-outcomes", OutcomeBar).show(self.outcomes)
         self._show(view)
 
     def _show(self, view) -> None:
@@ -199,7 +247,15 @@ class CallerQueue(KbaseScreen):
         self.lead = view.lead
         self.busy = False
         box = self.query_one("#lead", Static)
-        if view.lead is None:
+        if self._wait is not None:
+            self._wait.stop()
+            self._wait = None
+        if view.lead is None and view.wait_seconds:
+            # Leads were taken too fast: nothing on screen to record an outcome for, and the screen
+            # asks again by itself when the wait is over.
+            box.update(Text(_("The next lead comes in {n} s.").format(n=view.wait_seconds), style="bold"))
+            self._wait = self.set_timer(view.wait_seconds + 0.5, self.action_next_lead)
+        elif view.lead is None:
             message = Text(_("No leads are waiting in the queue right now."), style="bold")
             message.append("\n")
             if view.window_opens_at is not None:
@@ -214,20 +270,34 @@ class CallerQueue(KbaseScreen):
             if self._poll is None:
                 self._poll = self.set_interval(EMPTY_POLL_SECONDS, self.action_next_lead)
         else:
+            from datetime import datetime, timezone
+
+            left = (view.lead.held_until - datetime.now(timezone.utc)).total_seconds()
+            self.lease_seconds = max(left, RENEW_SECONDS)
             box.update(lead_text(view.lead))
             self.query_one("#lead-box", VerticalScroll).scroll_home(animate=False)
             if self._poll is not None:
                 self._poll.stop()
                 self._poll = None
-        self.query_one("#queue-message", Static).update(Text(view.message, style="green") if view.message else "")
+        message = Text()
+        if self._carried:
+            message.append(self._carried, style="bold red")
+            self._carried = ""
+            if view.message:
+                message.append("\n")
+        if view.message:
+            message.append(view.message, style="yellow" if view.wait_seconds else "green")
+        self.query_one("#queue-message", Static).update(message)
         self.query_one("#queue-counters", Static).update(counters_text(view.counters, view.callbacks_due))
 
     def _failed(self, error: KbaseError) -> None:
         self.busy = False
         self.query_one("#queue-message", Static).update(Text(str(error), style="bold red"))
         if isinstance(error, AccessDenied) and self.lead is not None:
-            # The lead is no longer ours (lease lost): take the next one.
+            # The lead is no longer ours: say so above the next lead, which is taken at once.
+            self._carried = str(error)
             self.lead = None
+            self.query_one("#lead", Static).update(Text(_("Taking the next lead…"), style="dim"))
             self.action_next_lead()
 
     def action_next_lead(self) -> None:
@@ -240,7 +310,27 @@ class CallerQueue(KbaseScreen):
         if self.lead is not None and not self.busy:
             self.query_one("#lead", Static).update(lead_text(self.lead))
 
+    @staticmethod
+    def help_rank(binding) -> int:
+        """F1 lists the outcome keys first: they are what the caller presses all day."""
+        return 0 if binding.action.startswith("outcome(") else 1
+
+    def idle_lock_deferred_until(self) -> float | None:
+        """The idle lock waits while the caller holds a lead, for a lease after their last key.
+
+        A long call is no key presses at all: the lock must not cut into it (the next outcome key
+        would land in the password box).  After a whole lease without a key the lead is given back
+        (no more renewals, `_renew`) and the lock comes.
+        """
+        if self.lead is None:
+            return None
+        return self.kbase.last_key_at + self.lease_seconds
+
     def _renew(self) -> None:
+        from time import monotonic
+
+        if monotonic() - self.kbase.last_key_at >= self.lease_seconds:
+            return  # a whole lease without a key: the hold ends by itself, the lead goes back
         if self.lead is not None and not self.busy:
             self.call(queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed,
                       group="renew")

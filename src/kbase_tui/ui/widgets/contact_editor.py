@@ -68,6 +68,7 @@ class ContactEditor(KbaseModal):
     ContactEditor #contact-error { color: $error; height: auto; }
     ContactEditor #contact-other { color: $warning; height: auto; }
     ContactEditor Horizontal { height: auto; }
+    ContactEditor .pair > Vertical { width: 1fr; height: auto; }
     ContactEditor Button { margin-right: 1; }
     """
 
@@ -84,17 +85,26 @@ class ContactEditor(KbaseModal):
             yield Static(_("Edit contact person") if c else _("New contact person"), classes="title")
             yield Label(_("Name"))
             yield Input(c.full_name if c else "", id="contact-name", max_length=200)
-            yield Label(_("Position"))
-            yield Input(c.position if c else "", id="contact-position", max_length=200)
-            yield Label(_("Phones (comma-separated)"))
-            yield Input(_phones_text(c.phones) if c else "", id="contact-phones", max_length=300)
-            yield Label(_("E-mail"))
-            yield Input(c.email if c else "", id="contact-email", max_length=200)
-            yield Label(_("Birthday (dd.mm.yyyy)"))
-            yield Input(show_date(c.birthday) if c else "", id="contact-birthday", max_length=10, placeholder=_("dd.mm.yyyy"))
+            # Two fields a row: the whole form, the checkbox and the buttons too, fits 80x24.
+            with Horizontal(classes="pair"):
+                with Vertical():
+                    yield Label(_("Position"))
+                    yield Input(c.position if c else "", id="contact-position", max_length=200)
+                with Vertical():
+                    yield Label(_("Phones (comma-separated)"))
+                    yield Input(_phones_text(c.phones) if c else "", id="contact-phones", max_length=300)
+            with Horizontal(classes="pair"):
+                with Vertical():
+                    yield Label(_("E-mail"))
+                    yield Input(c.email if c else "", id="contact-email", max_length=200)
+                with Vertical():
+                    yield Label(_("Birthday (dd.mm.yyyy)"))
+                    yield Input(show_date(c.birthday) if c else "", id="contact-birthday", max_length=10,
+                                placeholder=_("dd.mm.yyyy"))
+            # Shown only with something to say: two empty lines would push the buttons off 80x24.
+            yield Static("", id="contact-other").set_styles("display: none;")
+            yield Static("", id="contact-error").set_styles("display: none;")
             yield Checkbox(_("Decision-maker (ЛПР)"), c.is_decision_maker if c else False, id="contact-dm")
-            yield Static("", id="contact-other")
-            yield Static("", id="contact-error")
             with Horizontal():
                 yield Button(_("Save (ctrl+s)"), id="contact-save", variant="primary")
                 yield Button(_("Cancel (Esc)"), id="contact-cancel")
@@ -103,7 +113,9 @@ class ContactEditor(KbaseModal):
         self.query_one("#contact-name", Input).focus()
 
     def show_error(self, message: str) -> None:
-        self.query_one("#contact-error", Static).update(Text(message))
+        error = self.query_one("#contact-error", Static)
+        error.update(Text(message))
+        error.display = bool(message)
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -151,9 +163,9 @@ class ContactEditor(KbaseModal):
         if isinstance(error, StaleRecord) and error.current is not None:
             current = error.current
             self.version = current.version
-            self.query_one("#contact-other", Static).update(
-                Text(_("Saved meanwhile by someone else: {contact}").format(contact=describe_contact(current)))
-            )
+            other = self.query_one("#contact-other", Static)
+            other.update(Text(_("Saved meanwhile by someone else: {contact}").format(contact=describe_contact(current))))
+            other.display = True
             self.show_error(_("Your input is kept. Press ctrl+s to save it over theirs, or Esc to drop it."))
             return
         self.show_error(str(error))

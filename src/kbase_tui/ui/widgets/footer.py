@@ -129,38 +129,65 @@ class KeyFooter(Widget, can_focus=False):
             piece.append(f"{item.description} ", style=description_style + dim + over)
         return piece
 
+    # Keys that stay on a narrow footer when the others do not fit: the way back and the help.
+    PINNED_KEYS = ("escape", "f1")
+
+    def _order_for(self, room: int, sizes: list[int]) -> tuple[list[int], bool]:
+        """Which items to draw in which order within *room* cells, and whether some were left out.
+
+        All in their order when they fit.  Otherwise Esc and F1 keep their place at the end of the
+        line (the rest of the keys are in F1 help) and the others fill what is left, in order.
+        """
+        if sum(sizes) <= room:
+            return list(range(len(sizes))), False
+        pinned = [i for i, item in enumerate(self.items) if item.key.split(",")[0] in self.PINNED_KEYS]
+        left = room - sum(sizes[i] for i in pinned) - 1  # one cell for the "…" that says keys are missing
+        shown: list[int] = []
+        for index, size in enumerate(sizes):
+            if index in pinned:
+                continue
+            if size > left:
+                break
+            shown.append(index)
+            left -= size
+        return shown + pinned, True
+
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-footer--key", partial=True)
         description_style = self.get_component_rich_style("key-footer--description", partial=True)
         hover_style = self.get_component_rich_style("key-footer--hover", partial=True)
         width = self.size.width
+        pieces = [self._piece(item, self._hover == index, key_style, description_style, hover_style)
+                  for index, item in enumerate(self.items)]
+        sizes = [piece.cell_len for piece in pieces]
         tail = Text()
         if self.palette is not None:
             tail.append("▏", style=self.get_component_rich_style("key-footer--rule", partial=True))
             tail.append_text(self._piece(self.palette, self._hover == len(self.items), key_style, description_style,
                                          hover_style))
         room = max(0, width - tail.cell_len)
+        order, cut = self._order_for(room, sizes)
         line = Text(no_wrap=True, overflow="ellipsis")
         places: list[tuple[int, int, int]] = []
         x = 0
-        for index, item in enumerate(self.items):
-            piece = self._piece(item, self._hover == index, key_style, description_style, hover_style)
-            size = piece.cell_len
-            if x + size > room:  # no room for the whole key: cut with "…" (the rest are in F1 help)
-                if room - x > 1:
-                    piece.truncate(room - x - 1)
-                    piece.append("…")
-                    line.append_text(piece)
-                    places.append((x, room, index))
-                x = room
+        marked = False  # the "…" that says keys were left out (they are all in F1 help)
+        for position, index in enumerate(order):
+            if cut and position and index != order[position - 1] + 1:
+                line.append("…")
+                x += 1
+                marked = True
+            piece, size = pieces[index], sizes[index]
+            if x + size > room:
                 break
             line.append_text(piece)
             places.append((x, x + size, index))
             x += size
+        if cut and not marked and x < room:
+            line.append("…")
+            x += 1
         if tail:
             line.append(" " * max(0, room - x))
-            if self.palette is not None:
-                places.append((room + 1, room + tail.cell_len, len(self.items)))
+            places.append((room + 1, room + tail.cell_len, len(self.items)))
             line.append_text(tail)
         self._places = places
         return line

@@ -9,7 +9,7 @@ Usage::
     self.app.push_screen(AddNoteDialog(deal_id, saver=pipeline.add_deal_note), self._note_saved)
 
 `saver` is an operation taking `(target_id, kind, text)`; the default is `clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
-Kinds: note / call / meeting (keys 1, 2, 3 or the radio buttons; `kinds=` narrows or reorders them).
+Kinds: note / call / meeting (Alt+1, Alt+2, Alt+3 or the radio buttons; `kinds=` narrows or reorders them).
 What is typed is saved as a draft a second after typing stops (`draft_context`, by default
 "note:company:<id>", or "note:deal:<id>" for the pipeline's saver), so a dropped connection
 loses nothing: the dialog reopens with it, and the next sign-in offers it back.
@@ -43,16 +43,19 @@ class AddNoteDialog(KbaseModal):
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="note.save", priority=True),
         Binding("escape", "cancel", _("Cancel"), id="note.cancel"),
-        Binding("alt+1", "kind(0)", _("Note"), show=False, id="note.kind1"),
-        Binding("alt+2", "kind(1)", _("Call"), show=False, id="note.kind2"),
-        Binding("alt+3", "kind(2)", _("Meeting"), show=False, id="note.kind3"),
+        # Priority: the text box has the focus and would take Alt+1 as the character 1.  (A Mac's
+        # Option+1/2/3 sends ¡ ™ £; the app's key dispatch reads those as Alt+1/2/3 here, see
+        # ui/keyboard_layout.py.)
+        Binding("alt+1", "kind(0)", _("Note"), show=False, id="note.kind1", priority=True),
+        Binding("alt+2", "kind(1)", _("Call"), show=False, id="note.kind2", priority=True),
+        Binding("alt+3", "kind(2)", _("Meeting"), show=False, id="note.kind3", priority=True),
     ]
     DEFAULT_CSS = """
     AddNoteDialog { align: center middle; }
     AddNoteDialog > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
         background: $surface; padding: 0 1; }
     AddNoteDialog .title { text-style: bold; }
-    AddNoteDialog Label { color: $text-muted; }
+    AddNoteDialog Label { color: $text-muted; width: 100%; }
     AddNoteDialog RadioSet { layout: horizontal; height: auto; width: 100%; }
     AddNoteDialog TextArea { height: 6; }
     AddNoteDialog #note-error { color: $error; height: auto; }

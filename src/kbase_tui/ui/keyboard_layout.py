@@ -1,0 +1,96 @@
+"""Hot keys by physical key on the Russian ЙЦУКЕН layout.
+
+The terminal sends characters, not key positions: an operator who has just typed a comment in
+Russian and presses the key marked N sends `т`.  The app's key dispatch (KbaseApp.on_event) asks
+`physical_key` once for every key press, before any binding is looked up, so every binding of
+every screen and dialog works on either layout without a screen knowing about it.
+
+A key is translated only when it would do nothing as it is: the focused widget would not take it
+as text (a Cyrillic letter in an input stays a Cyrillic letter) and no binding in reach has it,
+while a binding has the Latin key in the same place.  So `.` (on the Russian layout the key
+marked `/`) still works as `.` wherever `.` is bound, and a supervisor-made outcome bound to a
+Cyrillic letter keeps it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.keys import _character_to_key
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+# Russian ЙЦУКЕН character -> the Latin (US QWERTY) character on the same physical key.
+_ROWS = (
+    ("ёйцукенгшщзхъфывапролджэячсмитьбю.", "`qwertyuiop[]asdfghjkl;'zxcvbnm,./"),
+    ("ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", "~QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>?"),
+    # Shifted digits where the Russian layout differs from the US one.
+    ('"№;:?', "@#$^&"),
+)
+RUSSIAN_TO_LATIN: dict[str, str] = {ru: en for rus, ens in _ROWS for ru, en in zip(rus, ens, strict=True)}
+
+
+# A Mac terminal whose Option key is not set to send Alt types these for Option+1 ... Option+0
+# (US layout); where Alt+digit is bound they are read as that key and never typed into a field.
+MAC_OPTION_DIGITS: dict[str, str] = dict(zip("¡™£¢∞§¶•ªº", "1234567890", strict=True))
+
+
+def _key_name(character: str) -> str:
+    """Textual's name of the key that types *character* ("]" -> "right_square_bracket")."""
+    if character.isalpha() and character.isupper():
+        return character  # Textual names a shifted letter by the letter itself ("N")
+    return _character_to_key(character)
+
+
+# Textual key name of a Russian character -> the key name of the Latin character in its place.
+_KEY_NAMES: dict[str, str] = {_character_to_key(ru): _key_name(en) for ru, en in RUSSIAN_TO_LATIN.items()}
+_CHARACTERS: dict[str, str] = {_character_to_key(ru): en for ru, en in RUSSIAN_TO_LATIN.items()}
+
+
+def latin_key(key: str) -> tuple[str, str | None] | None:
+    """The Latin key (name, character) in the place of Russian *key*, modifiers kept; None if not Russian.
+
+    "т" -> ("n", "n"); "Т" -> ("N", "N"); "х" -> ("left_square_bracket", "["); "ctrl+д" -> ("ctrl+l", None);
+    "alt+shift+т" -> ("alt+shift+n", None).
+    """
+    *modifiers, base = key.split("+")
+    if base not in _KEY_NAMES:
+        return None
+    if not modifiers:
+        return _KEY_NAMES[base], _CHARACTERS[base]
+    name = _KEY_NAMES[base]
+    if name.isalpha() and len(name) == 1 and name.isupper():
+        name = name.lower()
+        if "shift" not in modifiers:
+            modifiers = sorted([*modifiers, "shift"])
+    return "+".join([*modifiers, name]), None
+
+
+def _bound(app: "App", key: str) -> bool:
+    """Whether any binding in reach of the focused widget (or the screen) has *key*."""
+    # The chain from the focused widget up to the app: what both priority and ordinary bindings
+    # are looked up in (Textual's own lookup, App._check_bindings).
+    return any(key in bindings.key_to_bindings for _node, bindings in app.screen._binding_chain)
+
+
+def physical_key(app: "App", event: events.Key) -> events.Key | None:
+    """The key event to dispatch instead of *event*, or None to dispatch it as it is."""
+    if event.character in MAC_OPTION_DIGITS:
+        alt = f"alt+{MAC_OPTION_DIGITS[event.character]}"
+        return events.Key(alt, None) if _bound(app, alt) else None
+    if event.key.startswith("alt+") and event.character is not None and _bound(app, event.key):
+        # A terminal sends Alt+1 as ESC 1, which Textual reports with the character "1": a focused
+        # field would take it as text before the binding could run.
+        return events.Key(event.key, None)
+    latin = latin_key(event.key)
+    if latin is None:
+        return None
+    focused = app.focused
+    plain = "+" not in event.key
+    if plain and focused is not None and focused.check_consume_key(event.key, event.character):
+        return None  # text for an input: it stays Cyrillic
+    if _bound(app, event.key) or not _bound(app, latin[0]):
+        return None
+    return events.Key(latin[0], latin[1])
