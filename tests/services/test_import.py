@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from kbase_tui import paths
 from kbase_tui.models import EPOCH, AuditEvent, Company, Contact, Interaction, Phone
 from kbase_tui.services import importer, phones
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
@@ -79,11 +80,15 @@ def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db
     assert _phones_of(db, zavod.id) == {"+73431112233", "+79120001122"}
     with db.read() as s:
         assert s.execute(select(Contact.full_name).where(Contact.company_id == zavod.id)).scalar_one() == "Сидорова Анна"
-    # Rejects are written beside the input, with line numbers and reasons.
-    with open(files / "messy_bom_semicolon.csv.rejects.csv", encoding="utf-8-sig", newline="") as handle:
+    # Rejects go to the report in the exports folder (never beside the input), with line numbers and reasons.
+    assert not [p for p in files.iterdir() if "reject" in p.name or "report" in p.name]
+    report_file = Path(report.report_path)
+    assert report_file.parent == paths.exports_dir() and report_file.stat().st_mode & 0o777 == 0o600
+    with open(report_file, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
-    assert rows[0][:3] == ["line", "reason", "Наименование"]
-    assert [r[0] for r in rows[1:]] == ["5", "6", "7"] and rows[2][2] == "Металл-Сервис"
+    assert rows[0][:4] == ["line", "result", "detail", "Наименование"]
+    rejected = [r for r in rows[1:] if r[1] == "rejected"]
+    assert [r[0] for r in rejected] == ["5", "6", "7"] and rejected[1][3] == "Металл-Сервис"
 
 
 def test_running_the_same_file_again_adds_nothing(db, make_user, files):

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from kbase_tui.i18n import N_
 
 from .operations import operation
 from .types import Code, Name
@@ -19,6 +24,22 @@ from .types import Code, Name
 class Reject:
     line: int
     reason: str
+
+
+# What the report file and the dialog say about a row besides "new" or "merged".
+NOTE_KINDS = {
+    "rejected": N_("rejected"),
+    "possible_duplicate": N_("possible duplicate"),
+    "conflict": N_("kept, the file differs"),
+    "needs_research": N_("needs research"),
+}
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    line: int
+    kind: str  # a key of NOTE_KINDS
+    text: str
 
 
 @dataclass(frozen=True)
@@ -33,14 +54,57 @@ class ImportReport:
     unchanged: int
     rejected: int
     rejects: tuple[Reject, ...]  # the first 1,000
-    rejects_path: str | None
+    report_path: str | None  # the report file (in the exports folder), when there was anything to report
     seconds: float
     stopped: bool = False
     columns: tuple[str, ...] = ()
+    possible_duplicates: int = 0  # new companies sharing a phone with another of another name
+    conflicts: int = 0  # values of the file not taken because the field was filled
+    needs_research: int = 0  # new companies without a usable phone: not in the queue
+    notes: tuple[ImportNote, ...] = ()  # the first 1,000 besides the rejects
+    dry_run: bool = False
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    index: int
+    header: str
+    field: str  # "" when the column is not imported
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    name: str
+    inn: str
+    phones: tuple[str, ...]  # readable, with extensions
+    contact: str
+    email: str
+    city: str
+    outcome: str  # new / merged into … / possible duplicate / rejected: why
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    file: str
+    kind: str
+    encoding: str
+    delimiter: str
+    columns: tuple[ColumnMapping, ...]
+    rows: tuple[PreviewRow, ...]  # the first rows as they will be stored
+    report: ImportReport  # the counts, nothing written
+    partial: bool  # the counts are of the first rows only (a large file)
+    fields: tuple[str, ...] = ()  # the fields a column can be mapped to
+
+
+# A mapping chosen by the person: field -> column numbers.
+Columns = Annotated[dict[Annotated[str, msgspec.Meta(max_length=32)],
+                         Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=10_000)]], msgspec.Meta(max_length=50)]],
+                    msgspec.Meta(max_length=30)]
 
 
 @dataclass(frozen=True)
@@ -65,8 +129,14 @@ def inbox() -> list[InboxFile]:
     """The files waiting in the server's inbox, newest first."""
 
 
+@operation("importer.preview")
+def preview(file: Name, columns: Columns | None = None) -> ImportPreview:
+    """What importing *file* (a name from the inbox) would do, nothing written: format, columns, first rows,
+    counts.  *columns*: the person's own mapping instead of the one read from the headers."""
+
+
 @operation("importer.start")
-def start(file: Name) -> str:
+def start(file: Name, columns: Columns | None = None) -> str:
     """Start importing *file* (a name from the inbox); returns the job to follow with `progress`."""
 
 
