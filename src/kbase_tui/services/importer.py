@@ -404,13 +404,17 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
 
     import openpyxl
 
+    # A file object, not the path: openpyxl judges a path by its suffix, and an XLSX saved as .csv is still one.
+    handle = open(path, "rb")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         total = sheet.max_row or 0
     except zipfile.BadZipFile:
+        handle.close()
         raise _damaged_excel() from None
     except Exception as error:  # noqa: BLE001 - a zip that is no workbook (a .docx), or a broken one
+        handle.close()
         if isinstance(error, KeyError) or "InvalidFileException" in type(error).__name__:
             raise ValidationFailed(_(
                 "This file is not an Excel workbook (perhaps a Word or other document). Save the list from Excel "
@@ -437,6 +441,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
             raise
         finally:
             workbook.close()
+            handle.close()
 
     return rows(), total
 
@@ -1078,7 +1083,7 @@ class Importer:
                         self._merge_pending(new[found], parsed)
                         remember(found, parsed)
                         if shown is not None and len(shown) < PREVIEW_SHOWN:
-                            shown.append((parsed.line, parsed, "merged", new[found].row.line))
+                            shown.append((parsed.line, parsed, "merged_line", new[found].row.line))
                     else:
                         merges.setdefault(found, []).append(parsed)
                         remember(found, parsed)
@@ -1245,17 +1250,19 @@ class Importer:
                 self.possible_count += 1
                 other_name = names.get(other) or (new[other].row.name if other in new else "")
                 other_id = ids.get(other, other)
+                where = (_("#{id}").format(id=other_id) if other_id > 0 else
+                         _("line {line}").format(line=new[other].row.line) if other in new else "")
                 self.note(row.line, "possible_duplicate", _(
-                    "«{name}» has the phone {phone} of «{other}» (#{id}): imported as a separate company; "
-                    "merge them by hand if they are one.").format(name=row.name, phone=number, other=other_name,
-                                                                 id=other_id if other_id > 0 else "—"))
+                    "«{name}» has the phone {phone} of «{other}» ({where}): imported as a separate company; "
+                    "merge them by hand if they are one.").format(name=row.name, phone=readable(number),
+                                                                 other=other_name, where=where))
                 history.append((company_id, _(
                     "Possible duplicate of «{other}» (#{id}): the same phone {phone}. Imported from {file}, line "
-                    "{line}, as a separate company.").format(other=other_name, id=other_id, phone=number,
+                    "{line}, as a separate company.").format(other=other_name, id=other_id, phone=readable(number),
                                                              file=source_name, line=row.line)))
                 history.append((other_id, _(
                     "Possible duplicate: «{name}» (#{id}) from {file}, line {line}, has the same phone {phone}."
-                ).format(name=row.name, id=company_id, phone=number, file=source_name, line=row.line)))
+                ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line)))
             for text in pending.notes:
                 self.conflicts += 1
                 self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=text))
@@ -1619,7 +1626,9 @@ def _shown(importer: Importer, item: tuple) -> PreviewRow:
     exts = _extra(row, "exts", {})
     phones = tuple(readable(n) + (" " + _label(exts[n]) if n in exts else "") for n in row.phones + row.contact_phones)
     if outcome == "merged":
-        text = _("merged into #{id}").format(id=other) if other > 0 else _("merged into line {line}").format(line=other)
+        text = _("merged into #{id}").format(id=other)
+    elif outcome == "merged_line":
+        text = _("merged into line {line}").format(line=other)
     elif other is not None:
         text = _("new; possible duplicate (phone {phone})").format(phone=readable(other[1]))
     elif not row.phones and not row.contact_phones:
