@@ -282,3 +282,58 @@ def test_kbase_import_dry_run_shows_and_writes_nothing(sqlite_db, files, capsys)
     assert "nothing written" in out and "Possible duplicates" in out and "ИП Соколов" in out
     assert "Рабочий e-mail" in out and "possible duplicate" in out
     assert _count(sqlite_db, Company) == 0
+
+
+def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_user, files, tmp_path):
+    from kbase_tui.models import AuditEvent, ImportRun
+
+    boss = make_user("supervisor")
+    first = importer.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
+    before = tuple(_count(db, model) for model in (Company, Phone, Contact))
+    gas = _company(db, "Газовик")
+    second_file = tmp_path / "second.csv"
+    second_file.write_text(importer.write_csv([
+        ["Наименование", "ИНН", "Телефон", "Контактное лицо", "Город", "Отрасль"],
+        ["Газовик", "", "+7 831 411-22-34, +7 831 411-22-99", "Новый Человек", "Нижний Новгород", "Газ"],
+        ["Новая Фирма", "", "+7 495 700-00-01", "", "Москва", ""],
+        ["Тронутая Фирма", "", "+7 495 700-00-02", "", "Москва", ""],
+    ]), encoding="utf-8")
+    second = importer.run_import(db, boss, second_file)
+    assert second.run_id and second.run_id != first.run_id and (second.imported, second.merged) == (2, 1)
+    touched = _company(db, "Тронутая Фирма")
+    with db.write() as s:  # someone called it since: it is kept
+        s.get(Company, touched.id).attempts = 1
+    runs = importer.recent_runs(db, boss)
+    assert [r.id for r in runs][:2] == [second.run_id, first.run_id] and runs[0].file == "second.csv"
+    undone = importer.undo_import(db, boss, second.run_id)
+    assert (undone.removed, undone.kept, undone.fields_cleared, undone.phones_removed, undone.contacts_removed) == (
+        1, 1, 2, 1, 1)
+    after = _company(db, "Газовик")
+    assert (after.city, after.industry) == ("", "") and set(_contacts(db, gas.id)) == {"Смирнов Олег Петрович"}
+    assert set(_phones(db, gas.id)) == {"+78314112233", "+78314112234"}
+    assert any(o == "import_undone" and "second.csv" in t for o, t in _history(db, gas.id))
+    with db.read() as s:
+        names = set(s.execute(select(Company.name)).scalars())
+        assert "Новая Фирма" not in names and "Тронутая Фирма" in names
+        assert s.get(ImportRun, second.run_id).undone_at is not None
+        assert s.execute(select(AuditEvent.action).where(AuditEvent.action == "import_undone")).scalar_one()
+    assert tuple(_count(db, model) for model in (Company, Phone, Contact)) == (before[0] + 1, before[1] + 1, before[2])
+    with pytest.raises(ValidationFailed):
+        importer.undo_import(db, boss, second.run_id)
+    # The first import can be undone on its own; Газовик, changed since (by the second import), is kept.
+    again = importer.undo_import(db, boss, first.run_id)
+    assert (again.removed, again.kept) == (2, 1)
+    with db.read() as s:
+        assert set(s.execute(select(Company.name)).scalars()) == {"Тронутая Фирма", "Газовик"}
+
+
+def test_only_an_importer_may_list_or_undo_imports(db, make_user, files):
+    from kbase_tui.services.errors import AccessDenied
+
+    boss, caller = make_user("supervisor"), make_user("caller")
+    report = importer.run_import(db, boss, files / "koi8r_semicolon.csv")
+    with pytest.raises(AccessDenied):
+        importer.undo_import(db, caller, report.run_id)
+    with pytest.raises(AccessDenied):
+        importer.recent_runs(db, caller)
+    assert _count(db, Company) == 2

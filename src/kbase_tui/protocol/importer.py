@@ -17,7 +17,7 @@ import msgspec
 from kbase_tui.i18n import N_
 
 from .operations import operation
-from .types import Code, Name
+from .types import Code, Id, Name
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class ImportReport:
     needs_research: int = 0  # new companies without a usable phone: not in the queue
     notes: tuple[ImportNote, ...] = ()  # the first 1,000 besides the rejects
     dry_run: bool = False
+    run_id: int | None = None  # the import run, which `undo` takes back
 
     @property
     def rows_per_second(self) -> float:
@@ -108,6 +109,30 @@ Columns = Annotated[dict[Annotated[str, msgspec.Meta(max_length=32)],
 
 
 @dataclass(frozen=True)
+class ImportRunView:
+    id: int
+    file: str
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows: int
+    imported: int
+    merged: int
+    undone_at: datetime | None
+    undone_by: str
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    run_id: int
+    removed: int  # companies the import created, deleted
+    kept: int  # companies the import created that someone has worked on since: kept
+    fields_cleared: int  # fields it filled in existing companies, emptied again
+    phones_removed: int  # numbers it added to existing companies
+    contacts_removed: int  # contact persons it added to existing companies (not edited since)
+
+
+@dataclass(frozen=True)
 class InboxFile:
     name: str
     size: int
@@ -148,3 +173,14 @@ def progress(job: Code) -> ImportProgress:
 @operation("importer.stop")
 def stop(job: Code) -> None:
     """Stop the import after the current batch (the batches saved so far are kept)."""
+
+
+@operation("importer.runs")
+def runs() -> list[ImportRunView]:
+    """The latest imports, newest first (to undo one)."""
+
+
+@operation("importer.undo")
+def undo(run: Id) -> UndoReport:
+    """Take an import back: its companies nobody has worked on since are deleted, what it added to existing
+    companies (phones, contacts, filled fields) is removed."""

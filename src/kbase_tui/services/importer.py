@@ -49,11 +49,13 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import N_, _
-from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, Stage, Category, EPOCH, utcnow
+from kbase_tui.models import (
+    EPOCH, Category, Company, Contact, ImportChange, ImportRun, Interaction, InteractionKind, Phone, Stage, utcnow,
+)
 from kbase_tui.paths import exports_dir
 from kbase_tui.phones import normalise as normalise_phone, normalise_with_extension, readable
 from kbase_tui.protocol.importer import (  # noqa: F401 (the data this module hands out)
-    NOTE_KINDS, ColumnMapping, ImportNote, ImportPreview, ImportReport, PreviewRow, Reject,
+    NOTE_KINDS, ColumnMapping, ImportNote, ImportPreview, ImportReport, ImportRunView, PreviewRow, Reject, UndoReport,
 )
 from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 
@@ -680,8 +682,8 @@ PREVIEW_ROWS = 100_000  # rows a preview counts (matched against the base, nothi
 PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
-def _company_constants(now) -> dict[str, object]:
-    return {
+def _company_constants(now, run_id: int | None) -> dict[str, object]:
+    return {"import_run_id": run_id,
         "source": "import", "abcde_class": "", "is_key_client": False, "potential_score": 0,
         "category": Category.POTENTIAL.value, "stage": Stage.COLD.value, "owner_id": None, "shelved_until": None,
         "requirements": "", "in_queue": True, "queue_rank": 100, "priority": 100, "last_tried_at": EPOCH,
@@ -693,8 +695,8 @@ def _company_constants(now) -> dict[str, object]:
     }
 
 
-def _contact_constants(now) -> dict[str, object]:
-    return {"is_decision_maker": False, "birthday": None, "created_at": now, "updated_at": now, "version": 1}
+def _contact_constants(now, run_id: int | None) -> dict[str, object]:
+    return {"import_run_id": run_id, "is_decision_maker": False, "birthday": None, "created_at": now, "updated_at": now, "version": 1}
 
 
 def _label(ext: str) -> str:
@@ -748,6 +750,7 @@ class Importer:
         self._report_handle = None
         self.headers: list[str] = []
         self.shown: list[tuple] = []  # preview: the first rows, parsed, with what became of them
+        self.run_id: int | None = None  # the ImportRun of this import (None in a dry run)
 
     # keys of the base, loaded once
     def load_keys(self) -> None:
@@ -1012,6 +1015,15 @@ class Importer:
                 items = self.parse_all(source)
             self.prepare(columns)
             self.load_keys()
+            if not self.dry_run:
+                with self.db.write() as session:
+                    require_active_user(session, self.actor)
+                    require(self.actor, Capability.IMPORT)
+                    record = ImportRun(user_id=self.actor.id, actor=self.actor.username[:80],
+                                       file=self.path.name[:200])
+                    session.add(record)
+                    session.flush()
+                    self.run_id = record.id
             return self._run(started, info, columns, items)
         finally:
             if reader is not None:
@@ -1122,10 +1134,12 @@ class Importer:
             rejects=tuple(self.rejects), report_path=str(self.report_path) if written else None,
             seconds=seconds, stopped=stopped, columns=tuple(sorted(columns)),
             possible_duplicates=self.possible_count, conflicts=self.conflicts, needs_research=self.needs_research,
-            notes=tuple(self.notes), dry_run=self.dry_run,
+            notes=tuple(self.notes), dry_run=self.dry_run, run_id=self.run_id,
         )
         if not self.dry_run:
             with self.db.write() as session:
+                run = session.get(ImportRun, self.run_id)
+                run.finished_at, run.rows, run.imported, run.merged = utcnow(), self.rows, self.imported, self.merged
                 audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name,
                              rows=self.rows, imported=self.imported, merged=self.merged, unchanged=self.unchanged,
                              rejected=self.rejected, possible_duplicates=self.possible_count,
@@ -1309,13 +1323,13 @@ class Importer:
             if row.comment:
                 text += "\n" + row.comment
             history_rows.append((company_id, text))
-        _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now))
+        _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
             table = Company.__table__
             session.execute(update(table).where(table.c.id.in_(research)).values(in_queue=False, needs_data_fix=True))
         self._insert_contacts(session, contact_rows, contact_phones, phone_rows, now)
-        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows)
+        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         self._insert_history(session, history_rows, "import", now)
         duplicates = self._note_new(session, new, temp_to_real, source_name)
         if duplicates:
@@ -1330,7 +1344,8 @@ class Importer:
             return
         contact_ids = self._allocate_ids(session, Contact.__table__, len(contact_rows))
         _insert_rows(session, Contact.__table__, _CONTACT_VARYING,
-                     [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)], _contact_constants(now))
+                     [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)],
+                     _contact_constants(now, self.run_id))
         for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
             for number, label in numbers:
                 phone_rows.append((row[0], contact_id, number, label))
@@ -1452,8 +1467,12 @@ class Importer:
                     self.with_inn.add(cid)
         if self.dry_run:
             return merged, unchanged
+        # What the run filled, so that an undo can empty it again.
+        _insert_rows(session, ImportChange.__table__, ("company_id", "field", "value"),
+                     [(cid, name, value) for cid, values in updates for name, value in values.items()
+                      if name in FILL_FIELDS], {"run_id": self.run_id})
         self._insert_contacts(session, contact_rows, contact_numbers, phone_rows, now)
-        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows)
+        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         if history_rows:
             self._insert_history(session, history_rows, "import_merge", now)
         table = Company.__table__
@@ -1669,6 +1688,112 @@ def default_report_path(actor: Actor, source: Path) -> Path:
         n += 1
         target = folder / f"import-report-{stamp}-{who}-{stem}-{n}.csv"
     return target
+
+
+# History a company created by an import may have and still count as untouched.
+_IMPORT_OUTCOMES = ("import", "import_merge", "import_possible_duplicate", "import_undone")
+
+
+RECENT_RUNS = 30
+
+
+def recent_runs(db: Database, actor: Actor) -> list[ImportRunView]:
+    """The latest imports, newest first."""
+    require_importer(db, actor)
+    with db.read() as session:
+        found = session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(RECENT_RUNS))
+        return [ImportRunView(id=r.id, file=r.file, actor=r.actor, started_at=r.started_at, finished_at=r.finished_at,
+                              rows=r.rows, imported=r.imported, merged=r.merged, undone_at=r.undone_at,
+                              undone_by=r.undone_by) for r in found.scalars()]
+
+
+def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
+    """Take import *run* back, in one transaction:
+
+    - the companies it created are deleted with their phones, contacts and import history, unless someone has
+      worked on one since (a call, a deal, a task, an order, a refusal, an owner, an edit): those are kept and
+      counted;
+    - the phones and contact persons it added to other companies are removed (a contact edited since is kept);
+    - the fields it filled in other companies are emptied again where they still hold what it wrote;
+    - each of those companies gets a history line, and the audit log an `import_undone` event."""
+    from sqlalchemy import and_, delete, exists, not_, or_
+
+    from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Refusal
+
+    require_importer(db, actor)
+    now = utcnow()
+    with db.write() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.IMPORT)
+        record = session.get(ImportRun, run)
+        if record is None:
+            raise ValidationFailed(_("There is no import {run}.").format(run=run))
+        if record.undone_at is not None:
+            raise ValidationFailed(_("The import {run} was already undone.").format(run=run))
+        if record.finished_at is None:
+            raise ValidationFailed(_("The import {run} is still running (or was cut off): stop it or wait, then "
+                                     "undo it.").format(run=run))
+        c = Company.__table__.c
+        worked_on = or_(
+            c.stage != Stage.COLD.value, c.category != Category.POTENTIAL.value, c.attempts != 0,
+            c.owner_id.is_not(None), c.held_by_id.is_not(None), c.callback_user_id.is_not(None),
+            c.orders_count != 0, c.version != 1,
+            exists().where(and_(Interaction.company_id == c.id, Interaction.outcome.not_in(_IMPORT_OUTCOMES))),
+            *(exists().where(model.company_id == c.id) for model in (Deal, FollowUpTask, ClientOrder, Refusal)),
+        )
+        created = select(c.id).where(c.import_run_id == run)
+        kept = session.execute(select(func.count()).select_from(Company).where(
+            c.import_run_id == run, worked_on)).scalar_one()
+        doomed = [cid for (cid,) in session.execute(created.where(not_(worked_on)))]
+        removed = 0
+        for start in range(0, len(doomed), 5000):
+            chunk = doomed[start:start + 5000]
+            session.execute(delete(ImportChange).where(ImportChange.company_id.in_(chunk)))
+            session.execute(delete(Phone).where(Phone.company_id.in_(chunk)))
+            session.execute(delete(Contact).where(Contact.company_id.in_(chunk)))
+            session.execute(delete(Interaction).where(Interaction.company_id.in_(chunk)))
+            removed += session.execute(delete(Company).where(Company.id.in_(chunk))).rowcount or 0
+        # What it added to companies it did not create (or that are kept: those keep everything).
+        touched: dict[int, list[str]] = {}
+        own = select(c.id).where(c.import_run_id == run)
+        contacts = session.execute(select(Contact.id, Contact.company_id, Contact.full_name).where(
+            Contact.import_run_id == run, Contact.version == 1, Contact.company_id.not_in(own))).all()
+        contact_ids = [row.id for row in contacts]
+        for row in contacts:
+            touched.setdefault(row.company_id, []).append(_("contact {name}").format(name=row.full_name))
+        phones = session.execute(select(Phone.id, Phone.company_id, Phone.number).where(
+            Phone.import_run_id == run, Phone.company_id.not_in(own),
+            or_(Phone.contact_id.is_(None), Phone.contact_id.in_(contact_ids) if contact_ids else False))).all()
+        for row in phones:
+            touched.setdefault(row.company_id, []).append(_("phone {number}").format(number=row.number))
+        if phones:
+            session.execute(delete(Phone).where(Phone.id.in_([row.id for row in phones])))
+        if contact_ids:
+            session.execute(update(Phone).where(Phone.contact_id.in_(contact_ids)).values(contact_id=None))
+            session.execute(delete(Contact).where(Contact.id.in_(contact_ids)))
+        cleared = 0
+        for change in session.execute(select(ImportChange).where(ImportChange.run_id == run)).scalars().all():
+            company = session.get(Company, change.company_id)
+            if company is None or change.field not in FILL_FIELDS or getattr(company, change.field) != change.value:
+                continue
+            setattr(company, change.field, None if change.field == "inn" else "")
+            company.updated_at = now
+            company.version += 1
+            cleared += 1
+            touched.setdefault(company.id, []).append(_("{field}: {value}").format(
+                field=_(FIELD_LABELS[change.field]), value=change.value))
+        session.execute(delete(ImportChange).where(ImportChange.run_id == run))
+        text_of = _("Import of {file} undone: removed {what}.")
+        _insert_rows(session, Interaction.__table__, _HISTORY_VARYING,
+                     [(cid, text_of.format(file=record.file, what=", ".join(what))) for cid, what in touched.items()],
+                     {"user_id": actor.id, "deal_id": None, "at": now, "kind": InteractionKind.SYSTEM.value,
+                      "outcome": "import_undone"})
+        record.undone_at, record.undone_by = now, actor.username[:80]
+        report = UndoReport(run_id=run, removed=removed, kept=kept, fields_cleared=cleared,
+                            phones_removed=len(phones), contacts_removed=len(contact_ids))
+        audit.record(session, actor, "import_undone", "import_run", run, file=record.file, removed=removed,
+                     kept=kept, fields_cleared=cleared, phones_removed=len(phones), contacts_removed=len(contact_ids))
+    return report
 
 
 def require_importer(db: Database, actor: Actor) -> None:

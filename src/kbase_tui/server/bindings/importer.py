@@ -13,7 +13,7 @@ from kbase_tui.protocol.importer import ImportPreview, ImportProgress, InboxFile
 from kbase_tui.services import importer
 
 from .. import files
-from . import CallContext, adapter
+from . import CallContext, adapter, service
 
 log = logging.getLogger("kbase.server")
 
@@ -66,6 +66,10 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
                      "administrator finds the details in the server's log.")
 
     return state.jobs.start(actor.id, work, describe).id
+
+
+service(api.runs, importer.recent_runs)
+service(api.undo, importer.undo_import)
 
 
 @adapter(api.progress)
