@@ -337,3 +337,15 @@ def test_only_an_importer_may_list_or_undo_imports(db, make_user, files):
     with pytest.raises(AccessDenied):
         importer.recent_runs(db, caller)
     assert _count(db, Company) == 2
+
+
+def test_kbase_import_lists_runs_and_undoes_one(sqlite_db, files, capsys):
+    assert main(["import", str(files / "koi8r_semicolon.csv"), "--db", sqlite_db.url]) == 0
+    assert main(["import", "--runs", "--db", sqlite_db.url]) == 0
+    out = capsys.readouterr().out
+    assert "koi8r_semicolon.csv" in out and "local:" in out
+    assert main(["import", "--undo", "1", "--db", sqlite_db.url]) == 0
+    assert "2 companies deleted" in capsys.readouterr().out
+    assert _count(sqlite_db, Company) == 0
+    assert main(["import", "--undo", "1", "--db", sqlite_db.url]) == 1
+    assert "already undone" in capsys.readouterr().err

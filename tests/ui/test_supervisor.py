@@ -338,3 +338,32 @@ async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_
         assert not any("kbase_tui.ui.supervisor" in n for n in names)
         commands = {c.title for c in app.get_system_commands(app.screen)}
         assert not commands & {"Refusal review", "Reports", "Import companies", "Export companies", "Transfer portfolio"}
+
+
+async def test_the_supervisor_undoes_the_import_just_made(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    (inbox / "two.csv").write_text("Наименование;Телефон\nПервая;+7 495 100-00-01\nВторая;+7 495 100-00-02\n",
+                                   encoding="utf-8")
+    app = app_on(db)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        choice = dialog.query_one("#import-inbox")
+        await _until(app, pilot, lambda: choice.prompt == "Choose a file")
+        choice.value = "two.csv"
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: "New companies: 2" in str(dialog.query_one("#import-report").render()))
+        await _until(app, pilot, lambda: dialog.query_one("#import-runs").row_count == 1)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await _until(app, pilot, lambda: "Import undone" in str(dialog.query_one("#import-report").render()))
+        assert "Companies deleted: 2" in str(dialog.query_one("#import-report").render())
+        await _until(app, pilot, lambda: dialog.runs and dialog.runs[0].undone_at is not None)
+    with db.read() as s:
+        assert s.execute(select(Company)).first() is None

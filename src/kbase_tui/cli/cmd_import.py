@@ -11,10 +11,14 @@ from kbase_tui.i18n import _
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("import", help=_("import companies from CSV or XLSX into the cold-call queue"))
-    parser.add_argument("file", help=_("CSV or text (UTF-8, UTF-16, Windows-1251, KOI8-R, cp866; tab, ; or ,) or XLSX"))
+    parser.add_argument("file", nargs="?",
+                        help=_("CSV or text (UTF-8, UTF-16, Windows-1251, KOI8-R, cp866; tab, ; or ,) or XLSX"))
     parser.add_argument("--batch", type=int, default=2000, help=_("rows per committed batch (default 2000)"))
     parser.add_argument("--dry-run", action="store_true",
                         help=_("show the format, the columns, the first rows and the counts; write nothing"))
+    parser.add_argument("--runs", action="store_true", help=_("list the latest imports (to undo one)"))
+    parser.add_argument("--undo", type=int, metavar="RUN",
+                        help=_("undo import RUN: its untouched companies are deleted, its additions removed"))
     parser.set_defaults(func=run)
 
 
@@ -47,6 +51,28 @@ def run(args: argparse.Namespace) -> int:
 
     database = open_database(args.db)
     out = Console()
+    if args.runs:
+        runs = Table(title=_("Latest imports"))
+        for heading in (_("Run"), _("When"), _("File"), _("Who"), _("Rows"), _("New"), _("Merged"), _("Undone")):
+            runs.add_column(heading)
+        for item in importer.recent_runs(database, users.local_actor()):
+            runs.add_row(str(item.id), f"{item.started_at:%Y-%m-%d %H:%M}", Text(item.file), Text(item.actor),
+                         str(item.rows), str(item.imported), str(item.merged),
+                         f"{item.undone_at:%Y-%m-%d %H:%M}" if item.undone_at else "")
+        out.print(runs)
+        return 0
+    if args.undo is not None:
+        undone = importer.undo_import(database, users.local_actor(), args.undo)
+        out.print(Text(_("Import {run} undone: {removed} companies deleted, {kept} kept (worked on since), {fields} "
+                         "fields emptied, {phones} phones and {contacts} contact persons removed from other "
+                         "companies.").format(run=undone.run_id, removed=undone.removed, kept=undone.kept,
+                                              fields=undone.fields_cleared, phones=undone.phones_removed,
+                                              contacts=undone.contacts_removed)))
+        return 0
+    if not args.file:
+        from kbase_tui.services.errors import ValidationFailed
+
+        raise ValidationFailed(_("Name the file to import (or use --runs or --undo RUN)."))
     if args.dry_run:
         preview = importer.preview(database, users.local_actor(), args.file)
         report = preview.report

@@ -56,7 +56,10 @@ class ImportDialog(SupervisorModal):
     """Enter shows the preview of the chosen file, Enter again imports it; Esc stops an import after the current
     batch (kept), or closes."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Stop / close"), id="supervisor.import.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", _("Stop / close"), id="supervisor.import.cancel"),
+        Binding("ctrl+z", "undo", _("Undo an import"), id="supervisor.import.undo"),
+    ]
 
     def __init__(self, path: str = "") -> None:
         super().__init__()
@@ -89,6 +92,8 @@ class ImportDialog(SupervisorModal):
             yield Static("", id="import-report")
             yield DataTable(id="import-rejects", cursor_type="row")
             yield Static("", classes="dialog-error")
+            yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
+            yield DataTable(id="import-runs", cursor_type="row")
             yield Static(Text(_("Enter shows what the import will do; Enter again imports. Batches are saved as "
                                 "they go; Esc stops after the current one.")), id="import-hint",
                          classes="dialog-hint")
@@ -98,12 +103,63 @@ class ImportDialog(SupervisorModal):
         self.query_one("#import-rows", DataTable).add_columns(
             _("Line"), _("Company"), _("INN"), _("Phones"), _("Contact"), _("E-mail"), _("City"), _("Outcome"))
         self.query_one("#import-rejects", DataTable).add_columns(_("Line"), _("What"), _("Detail"))
+        self.query_one("#import-runs", DataTable).add_columns(_("When"), _("File"), _("Who"), _("Rows"), _("New"),
+                                                             _("Merged"), _("Undone"))
+        self.runs: list = []
+        self._load_runs()
         field = self.query_one("#import-field", Select)
         field.set_options([(_("(not imported)"), "")] + [(_field_label(name), name) for name in FIELD_LABELS])
         for name in ("#import-columns", "#import-field", "#import-rows", "#import-progress", "#import-rejects"):
             self.query_one(name).display = False
         self.query_one("#import-path", Input).focus() if self.initial else self.query_one("#import-inbox").focus()
         self.call(importer.inbox, done=self._inbox, failed=lambda error: self.error(str(error)))
+
+    def _load_runs(self) -> None:
+        self.call(importer.runs, done=self._show_runs, failed=lambda error: None, group="import-runs", exclusive=True)
+
+    def _show_runs(self, runs) -> None:
+        self.runs = list(runs)
+        table = self.query_one("#import-runs", DataTable)
+        table.clear()
+        for run in self.runs:
+            table.add_row(Text(show_datetime(run.started_at)), Text(run.file), Text(run.actor), Text(str(run.rows)),
+                          Text(str(run.imported)), Text(str(run.merged)),
+                          Text(show_datetime(run.undone_at) if run.undone_at else ""))
+
+    def action_undo(self) -> None:
+        if self.running or self.busy:
+            return
+        row = self.query_one("#import-runs", DataTable).cursor_row
+        if not 0 <= row < len(self.runs):
+            self.error(_("There is no import to undo."))
+            return
+        run = self.runs[row]
+        if run.undone_at is not None:
+            self.error(_("This import was already undone."))
+            return
+        from ..widgets.confirm import ConfirmDialog
+
+        question = _("Undo the import of {file} ({when}, {n} new companies)? Its companies nobody has worked on "
+                     "since are deleted; what it added to other companies is removed.").format(
+            file=run.file, when=show_datetime(run.started_at), n=run.imported)
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._undo(run.id))
+
+    def _undo(self, run_id: int) -> None:
+        self._set_busy(True)
+        self.call(importer.undo, run_id, done=self._undone, failed=self._failed)
+
+    def _undone(self, report) -> None:
+        self._set_busy(False)
+        self.query_one("#import-report", Static).update(Text("\n".join([
+            _("Import undone."),
+            _("Companies deleted: {n}").format(n=report.removed),
+            _("Companies kept (worked on since): {n}").format(n=report.kept),
+            _("Fields emptied again: {n}").format(n=report.fields_cleared),
+            _("Phones removed from other companies: {n}").format(n=report.phones_removed),
+            _("Contact persons removed from other companies: {n}").format(n=report.contacts_removed),
+        ])))
+        self.query_one("#import-rejects", DataTable).display = False
+        self._load_runs()
 
     def _inbox(self, found) -> None:
         inbox = self.query_one("#import-inbox", Select)
@@ -316,6 +372,7 @@ class ImportDialog(SupervisorModal):
         self.query_one("#import-report", Static).update(Text("\n".join(lines)))
         self._show_notes(report)
         self.call(importer.inbox, done=self._inbox, failed=lambda error: None)
+        self._load_runs()
 
     def _show_notes(self, report) -> None:
         table = self.query_one("#import-rejects", DataTable)
