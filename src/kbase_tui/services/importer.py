@@ -548,16 +548,19 @@ class _Pending:
         self.inn = row.inn
         self.fields = row.fields
         self.phones = row.phones
-        self.exts: dict[str, str] = dict(_extra(row, "exts", {}))
-        self.emails: list[str] = list(_extra(row, "emails", ()))
+        # The rarely filled ones stay None (or an empty tuple) until needed: a million rows make a million of these.
+        extra = row.extra
+        self.exts: dict[str, str] | None = extra.get("exts") if extra else None
+        self.emails: list[str] | None = extra.get("emails") if extra else None
         self.contacts: list[tuple[str, str, list[str], str]] = []  # (name, position, phones, e-mail)
         if row.contact:
-            self.contacts.append((row.contact, row.position, row.contact_phones, _extra(row, "contact_email", "")))
+            self.contacts.append((row.contact, row.position, row.contact_phones,
+                                  extra.get("contact_email", "") if extra else ""))
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
         self.merged_lines: list[int] = []
-        self.notes: list[str] = []  # what later rows of the file had that was not taken
-        self.possible: list[tuple[int, str]] = []  # (another company's id, the phone both have)
+        self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken
+        self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
 
 def _inn_key(inn: str) -> int:
@@ -879,7 +882,15 @@ class Importer:
             cell = raw[index]
             if cell and not cell.isspace():
                 break
-        name = clean_line(cell, MAX_NAME)
+        # clean_line's quick path inline: printable text has no whitespace but the ASCII space.
+        if cell.isprintable():
+            name = cell.strip()
+            if "  " in name:
+                name = " ".join(name.split())
+            if len(name) > MAX_NAME:
+                name = name[:MAX_NAME]
+        else:
+            name = clean_line(cell, MAX_NAME)
         if not name:
             return _("the company name is empty")
         inn = None
@@ -900,7 +911,13 @@ class Importer:
         for position, index, limit in self._field_columns:
             cell = raw[index]
             if cell:
-                fields[position] = clean_line(cell, limit)
+                if cell.isprintable():
+                    value = cell.strip()
+                    if "  " in value:
+                        value = " ".join(value.split())
+                    fields[position] = value[:limit] if len(value) > limit else value
+                else:
+                    fields[position] = clean_line(cell, limit)
         extra = None
         if exts:
             extra = {"exts": exts}
@@ -913,11 +930,17 @@ class Importer:
                     extra["emails"] = emails[1:]
         contact = position_ = comment = ""
         if self._i_contact is not None and (cell := raw[self._i_contact]):
-            contact = clean_line(cell, 200)
+            if cell.isprintable() and "  " not in cell:
+                contact = cell.strip()[:200]
+            else:
+                contact = clean_line(cell, 200)
         elif self._i_contact_parts:
             contact = clean_line(" ".join(raw[index] for index in self._i_contact_parts), 200)
         if self._i_position is not None and (cell := raw[self._i_position]):
-            position_ = clean_line(cell, 200)
+            if cell.isprintable() and "  " not in cell:
+                position_ = cell.strip()[:200]
+            else:
+                position_ = clean_line(cell, 200)
         if self._i_contact_emails:
             emails = self._emails_of(raw, self._i_contact_emails)
             if emails:
@@ -1087,7 +1110,7 @@ class Importer:
                         remember(next_temp, parsed)
                         pending = new[next_temp] = _Pending(parsed)
                         if self.possible is not None:
-                            pending.possible.append(self.possible)
+                            pending.possible = [self.possible]
                         if shown is not None and len(shown) < PREVIEW_SHOWN:
                             shown.append((parsed.line, parsed, "new", self.possible))
                         next_temp -= 1
@@ -1150,7 +1173,7 @@ class Importer:
         """A later row of the batch for a company new in this batch: fills what is empty, adds phones and
         contacts, and notes what it had that differs (kept as the first row had it)."""
         changed = False
-        notes = pending.notes
+        notes: list[str] = []
         if row.inn and not pending.inn:
             pending.inn = row.inn
             changed = True
@@ -1166,15 +1189,15 @@ class Importer:
                 fields[position] = value
                 changed = True
             elif value != fields[position] and not _same(value, fields[position]):
-                if position == _EMAIL and value not in pending.emails:
-                    pending.emails.append(value)  # a second address is kept beside the first, not dropped
+                if position == _EMAIL and value not in (pending.emails or ()):
+                    pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
                     changed = True
                     continue
                 notes.append(_("line {line}: {field} kept, the file had «{value}»").format(
                     line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
         for address in _extra(row, "emails", ()):
-            if address != fields[_EMAIL] and address not in pending.emails:
-                pending.emails.append(address)
+            if address != fields[_EMAIL] and address not in (pending.emails or ()):
+                pending.emails = (pending.emails or []) + [address]
                 changed = True
         known = set(pending.phones) | {p for c in pending.contacts for p in c[2]}
         if pending.phones is pending.row.phones:
@@ -1185,15 +1208,17 @@ class Importer:
                 pending.phones.append(number)
                 known.add(number)
                 if number in exts:
-                    pending.exts[number] = exts[number]
+                    pending.exts = {**(pending.exts or {}), number: exts[number]}
                 changed = True
         if row.contact and fold(row.contact) not in {fold(c[0]) for c in pending.contacts}:
             numbers = [p for p in row.contact_phones if p not in known]
             for number in numbers:
                 if number in exts:
-                    pending.exts[number] = exts[number]
+                    pending.exts = {**(pending.exts or {}), number: exts[number]}
             pending.contacts.append((row.contact, row.position, numbers, _extra(row, "contact_email", "")))
             changed = True
+        if notes:
+            pending.notes = [*pending.notes, *notes]
         if changed:
             pending.merged_lines.append(row.line)
         else:
@@ -1409,7 +1434,8 @@ class Importer:
             for row in merges[cid]:
                 notes: list[str] = []
                 kept: list[str] = []
-                if not _same(key_of_folded(row.folded), key_of_folded(fold(base.name))):
+                if (row.nkey != self._name_of(cid) if self._name_of(cid) else
+                        not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))):
                     kept.append(_("name kept, the file had «{value}»").format(value=row.name))
                 for name, value in zip(FILL_FIELDS, (row.inn, *row.fields)):
                     if not value:
