@@ -349,3 +349,17 @@ def test_kbase_import_lists_runs_and_undoes_one(sqlite_db, files, capsys):
     assert _count(sqlite_db, Company) == 0
     assert main(["import", "--undo", "1", "--db", sqlite_db.url]) == 1
     assert "already undone" in capsys.readouterr().err
+
+
+def test_a_preview_of_many_rows_that_match_the_base(db, make_user, tmp_path):
+    """More merges than one statement may name (SQLite: 32,766 values) are read in pieces."""
+    boss = make_user("supervisor")
+    path = tmp_path / "many.csv"
+    path.write_text(importer.write_csv([["Компания", "Телефон"]] + [
+        [f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(40_000)]), encoding="utf-8")
+    importer.run_import(db, boss, path)
+    again = tmp_path / "again.csv"
+    again.write_text(importer.write_csv([["Компания", "Телефон", "Город"]] + [
+        [f"Фирма {n}", f"8 495 {n:07d}", "Тула"] for n in range(40_000)]), encoding="utf-8")
+    preview = importer.preview(db, boss, again)
+    assert (preview.report.merged, preview.report.imported) == (40_000, 0)

@@ -1233,8 +1233,16 @@ class Importer:
         now = utcnow()
         source_name = self.path.name[:200]
         if self.dry_run:
+            # A preview is one batch of up to PREVIEW_ROWS: read in pieces of BATCH_SIZE companies, as an import
+            # does (SQLite takes at most 32,766 values in one statement).
+            merged_count = unchanged_count = 0
             with self.db.read() as session:
-                merged_count, unchanged_count = self._apply_merges(session, merges, now, source_name)
+                ids = list(merges)
+                for start in range(0, len(ids), BATCH_SIZE):
+                    part = {cid: merges[cid] for cid in ids[start:start + BATCH_SIZE]}
+                    merged_part, unchanged_part = self._apply_merges(session, part, now, source_name)
+                    merged_count += merged_part
+                    unchanged_count += unchanged_part
                 self._note_new(session, new, {temp: temp for temp in new}, source_name)
             self.imported += len(new)
             self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
@@ -1277,7 +1285,10 @@ class Importer:
         names: dict[int, str] = {}
         if others:
             table = Company.__table__.c
-            names = dict(session.connection().execute(select(table.id, table.name).where(table.id.in_(others))).all())
+            wanted = list(others)
+            for start in range(0, len(wanted), BATCH_SIZE):
+                names.update(session.connection().execute(
+                    select(table.id, table.name).where(table.id.in_(wanted[start:start + BATCH_SIZE]))).all())
         for temp, pending in new.items():
             row = pending.row
             company_id = ids[temp]
