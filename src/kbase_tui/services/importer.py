@@ -53,7 +53,7 @@ from kbase_tui.models import (
     EPOCH, Category, Company, Contact, ImportChange, ImportRun, Interaction, InteractionKind, Phone, Stage, utcnow,
 )
 from kbase_tui.paths import exports_dir
-from kbase_tui.phones import normalise as normalise_phone, normalise_with_extension, readable
+from kbase_tui.phones import normalise_with_extension, readable
 from kbase_tui.protocol.importer import (  # noqa: F401 (the data this module hands out)
     NOTE_KINDS, ColumnMapping, ImportNote, ImportPreview, ImportReport, ImportRunView, PreviewRow, Reject, UndoReport,
 )
@@ -183,7 +183,6 @@ def _header_score(mapping: dict[str, list[int]]) -> int:
 
 # --- values ---------------------------------------------------------------------------
 
-normalise_fast = normalise_phone  # the name tests and callers used; the quick path lives in kbase_tui.phones
 _PHONE_SPLIT = re.compile(r"[,;/\n]+")
 # A piece of a phone cell that is only an extension («…-45-67, доб. 12»): it belongs to the number before it.
 _ONLY_EXTENSION = re.compile(r"^\s*\(?\s*(?:доб|вн|ext|x|#)", re.IGNORECASE)
@@ -569,19 +568,6 @@ def _inn_key(inn: str) -> int:
 
 def _phone_key(e164: str) -> int:
     return int(e164[1:])
-
-
-# Kept under their old names for the tests and the benchmark: the shared functions of kbase_tui.textnorm.
-_fold = fold
-_key_of_folded = key_of_folded
-
-
-def _name_city_key(name: str, city: str) -> int | None:
-    """The duplicate key of a name in a city (as parse() and load_keys() compute it)."""
-    key = key_of_folded(fold(name))
-    if not key:
-        return None
-    return hash(key + "\x1f" + fold(city))
 
 
 FIELD_ORDER = ("city", "industry", "channel", "email", "website", "address", "size")
