@@ -557,7 +557,7 @@ class _Pending:
                                   extra.get("contact_email", "") if extra else ""))
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
-        self.merged_lines: list[int] = []
+        self.merged_lines: list[tuple[int, str]] = []  # (line, what it added) of later rows of the batch
         self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken
         self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
@@ -1158,11 +1158,11 @@ class Importer:
     def _merge_pending(self, pending: _Pending, row: _Row) -> None:
         """A later row of the batch for a company new in this batch: fills what is empty, adds phones and
         contacts, and notes what it had that differs (kept as the first row had it)."""
-        changed = False
+        added: list[str] = []  # what this row brings, for the company's history
         notes: list[str] = []
         if row.inn and not pending.inn:
             pending.inn = row.inn
-            changed = True
+            added.append(_("{field}: {value}").format(field=_(FIELD_LABELS["inn"]), value=row.inn))
         if row.nkey != pending.row.nkey and not _same(row.name, pending.row.name):
             notes.append(_("line {line}: name kept, the file had «{value}»").format(line=row.line, value=row.name))
         if pending.fields is pending.row.fields:
@@ -1173,18 +1173,18 @@ class Importer:
                 continue
             if not fields[position]:
                 fields[position] = value
-                changed = True
+                added.append(_("{field}: {value}").format(field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
             elif value != fields[position] and not _same(value, fields[position]):
                 if position == _EMAIL and value not in (pending.emails or ()):
                     pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
-                    changed = True
+                    added.append(_("other e-mails {emails}").format(emails=value))
                     continue
                 notes.append(_("line {line}: {field} kept, the file had «{value}»").format(
                     line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
         for address in _extra(row, "emails", ()):
             if address != fields[_EMAIL] and address not in (pending.emails or ()):
                 pending.emails = (pending.emails or []) + [address]
-                changed = True
+                added.append(_("other e-mails {emails}").format(emails=address))
         known = set(pending.phones) | {p for c in pending.contacts for p in c[2]}
         if pending.phones is pending.row.phones:
             pending.phones = list(pending.phones)
@@ -1195,18 +1195,18 @@ class Importer:
                 known.add(number)
                 if number in exts:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
-                changed = True
+                added.append(_("phone {number}").format(number=number))
         if row.contact and fold(row.contact) not in {fold(c[0]) for c in pending.contacts}:
             numbers = [p for p in row.contact_phones if p not in known]
             for number in numbers:
                 if number in exts:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
             pending.contacts.append((row.contact, row.position, numbers, _extra(row, "contact_email", "")))
-            changed = True
+            added.append(_("contact {name}").format(name=row.contact))
         if notes:
             pending.notes = [*pending.notes, *notes]
-        if changed:
-            pending.merged_lines.append(row.line)
+        if added:
+            pending.merged_lines.append((row.line, ", ".join(added)))
         else:
             self.unchanged += 1
 
@@ -1319,7 +1319,7 @@ class Importer:
         history_rows: list[tuple] = []
         research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
-        merged_text = str(_("Merged from {file}, lines {lines}."))
+        merged_text = str(_("Merged from {file}, line {line}: {what}."))
         for company_id, pending in zip(ids, pendings):
             row = pending.row
             f = pending.fields
@@ -1333,8 +1333,9 @@ class Importer:
                 contact_rows.append((company_id, name, position, email))
                 contact_phones.append([(number, _label(exts.get(number, "")) if exts else "") for number in numbers])
             text = imported_text.format(file=source_name, line=row.line)
-            if pending.merged_lines:
-                text += " " + merged_text.format(file=source_name, lines=", ".join(map(str, pending.merged_lines)))
+            for line, what in pending.merged_lines:
+                text += " " + merged_text.format(file=source_name, line=line,
+                                                 what=_("added {what}").format(what=what))
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 research.append(company_id)
                 text += " " + _("No phone: waiting for research, not in the queue.")
