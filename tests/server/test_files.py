@@ -51,12 +51,21 @@ async def test_an_uploaded_file_is_imported_and_its_rejects_land_in_the_exports_
     assert progress.error == "" and progress.report is not None
     report = progress.report
     assert report.imported == 2 and report.rejected >= 1
-    assert report.report_path and "/" not in report.report_path
+    assert report.report_path and "/" not in report.report_path and report.path == name
     rejects = state.settings.exports_dir / report.report_path
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
     rows = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)  # never a formula in Excel
     assert not list(state.work_dir().iterdir())  # the private copy is gone
+    # The history and the run name the file as the supervisor knows it, not the server's private copy.
+    from sqlalchemy import select
+
+    from kbase_tui.models import ImportRun, Interaction
+
+    with db.read() as s:
+        texts = s.execute(select(Interaction.text).where(Interaction.outcome == "import")).scalars().all()
+        assert texts and all(name in text for text in texts)
+        assert s.execute(select(ImportRun.file)).scalar_one() == name
     await client.aclose()
 
 

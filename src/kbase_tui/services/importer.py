@@ -702,8 +702,10 @@ class Importer:
     def __init__(self, db: Database, actor: Actor, path: Path, *, batch_size: int = BATCH_SIZE,
                  progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
                  report_path: Path | None = None, parallel: bool | None = None, dry_run: bool = False,
-                 columns: dict[str, list[int]] | None = None) -> None:
+                 columns: dict[str, list[int]] | None = None, name: str | None = None) -> None:
         self.db, self.actor, self.path = db, actor, path
+        # The file's name as people know it (the server reads a private copy of an inbox file under another name).
+        self.name = clean_line(name or path.name, 200)
         self.batch_size = batch_size
         self.parallel = parallel
         self.dry_run = dry_run
@@ -1029,7 +1031,7 @@ class Importer:
                     require_active_user(session, self.actor)
                     require(self.actor, Capability.IMPORT)
                     record = ImportRun(user_id=self.actor.id, actor=self.actor.username[:80],
-                                       file=self.path.name[:200])
+                                       file=self.name[:200])
                     session.add(record)
                     session.flush()
                     self.run_id = record.id
@@ -1149,7 +1151,7 @@ class Importer:
             with self.db.write() as session:
                 run = session.get(ImportRun, self.run_id)
                 run.finished_at, run.rows, run.imported, run.merged = utcnow(), self.rows, self.imported, self.merged
-                audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name,
+                audit.record(session, self.actor, "import_finished", "company", None, file=self.name,
                              rows=self.rows, imported=self.imported, merged=self.merged, unchanged=self.unchanged,
                              rejected=self.rejected, possible_duplicates=self.possible_count,
                              conflicts=self.conflicts, needs_research=self.needs_research, stopped=stopped)
@@ -1217,7 +1219,7 @@ class Importer:
     # writing
     def _write_batch(self, new: dict[int, _Pending], merges: dict[int, list[_Row]]) -> None:
         now = utcnow()
-        source_name = self.path.name[:200]
+        source_name = self.name[:200]
         if self.dry_run:
             # A preview is one batch of up to PREVIEW_ROWS: read in pieces of BATCH_SIZE companies, as an import
             # does (SQLite takes at most 32,766 values in one statement).
@@ -1239,7 +1241,7 @@ class Importer:
             require(self.actor, Capability.IMPORT)
             temp_to_real = self._insert_new(session, new, now, source_name)
             merged_count, unchanged_count = self._apply_merges(session, merges, now, source_name)
-            audit.record(session, self.actor, "import_batch", "company", None, file=self.path.name,
+            audit.record(session, self.actor, "import_batch", "company", None, file=self.name,
                          imported=len(new), merged=merged_count + sum(1 for p in new.values() if p.merged_lines))
         # Only now that the batch is committed do the keys point at real ids.
         for mapping, keys in ((self.inn_map, self._temp_inn_keys), (self.phone_map, self._temp_phone_keys),
@@ -1622,17 +1624,19 @@ def run_import(
     db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
     parallel: bool | None = None, report_path: Path | None = None, columns: dict[str, list[int]] | None = None,
+    name: str | None = None,
 ) -> ImportReport:
     """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring.
 
     *report_path*: where the report of rejected rows, possible duplicates, kept values and rows for research
     goes (default: a new file in the exports folder, never beside the input).  *columns*: the person's own
-    mapping (field -> column indexes) instead of the one read from the headers.  *parallel*: read and parse the
+    mapping (field -> column indexes) instead of the one read from the headers.  *name*: the file's name for the
+    history and the report (default: the path's).  *parallel*: read and parse the
     file in a second process (None: when the file is large and there are two cores; the result is the same
     either way)."""
     require_importer(db, actor)
     importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
-                        parallel=parallel, report_path=report_path, columns=_checked_columns(columns))
+                        parallel=parallel, report_path=report_path, columns=_checked_columns(columns), name=name)
     return importer.run()
 
 

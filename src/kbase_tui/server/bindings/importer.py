@@ -52,8 +52,12 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
 
         try:
             with _language(actor):
-                return importer.run_import(state.database, actor, copy, progress=progress,
-                                           should_stop=job.stop.is_set, report_path=report_path, columns=columns)
+                report = importer.run_import(state.database, actor, copy, progress=progress,
+                                             should_stop=job.stop.is_set, report_path=report_path, columns=columns,
+                                             name=file)
+                from dataclasses import replace
+
+                return replace(report, path=file)  # the inbox name, not the private copy's
         finally:
             copy.unlink(missing_ok=True)
 
