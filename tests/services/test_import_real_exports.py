@@ -363,3 +363,16 @@ def test_a_preview_of_many_rows_that_match_the_base(db, make_user, tmp_path):
         [f"Фирма {n}", f"8 495 {n:07d}", "Тула"] for n in range(40_000)]), encoding="utf-8")
     preview = importer.preview(db, boss, again)
     assert (preview.report.merged, preview.report.imported) == (40_000, 0)
+
+
+def test_utf_16_without_a_bom_and_utf_8_with_a_stray_nul(db, make_user, tmp_path):
+    boss = make_user("supervisor")
+    text = "Организация\tТелефон\r\nЁлка\t+7 (812) 300-40-50\r\n"
+    no_bom = tmp_path / "no_bom.txt"
+    no_bom.write_bytes(text.encode("utf-16-le"))
+    assert importer.detect_encoding(no_bom) == "utf_16_le"
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(("Организация;Телефон\nЖёлудь;8 (383) 210-11-12\nВторая\x00;+7 495 100-00-01\n" * 3).encode())
+    assert importer.detect_encoding(stray) == "utf-8"
+    report = importer.run_import(db, boss, no_bom)
+    assert report.imported == 1 and _company(db, "Ёлка")

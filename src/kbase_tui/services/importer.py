@@ -256,7 +256,7 @@ def clean_inn(raw: str) -> str | None:
 # --- reading files ----------------------------------------------------------------------
 
 # The encodings Russian offices save text in, besides UTF-8 (charset-normalizer chooses among these only).
-LEGACY_ENCODINGS = ("cp1251", "koi8_r", "cp866", "utf_16")
+LEGACY_ENCODINGS = ("cp1251", "koi8_r", "cp866", "utf_16", "utf_16_le", "utf_16_be")
 _SAMPLE_BYTES = 256 * 1024
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, .doc
@@ -319,7 +319,9 @@ def detect_encoding(path: Path) -> str:
             is_utf8 = False
         handle.seek(0)
         sample = handle.read(_SAMPLE_BYTES)
-    if is_utf8 and b"\x00" not in sample:
+    # Valid UTF-8 with many NUL bytes is UTF-16 without a BOM (its ASCII characters come with a NUL each); a stray
+    # NUL in a UTF-8 file does not make it another encoding.
+    if is_utf8 and sample.count(b"\x00") * 10 < len(sample):
         return "utf-8"
     from charset_normalizer import from_bytes
 
