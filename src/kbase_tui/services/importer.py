@@ -564,6 +564,36 @@ class _Pending:
         self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
 
+class _IdSet:
+    """A set of company ids: a byte an id for the real ones (a base of a million companies with INNs costs 1 MB,
+    not the 60 MB of a set of ints), a set for the batch's temporary negative ones."""
+
+    __slots__ = ("flags", "temps")
+
+    def __init__(self) -> None:
+        self.flags = bytearray()
+        self.temps: set[int] = set()
+
+    def __contains__(self, company_id: int) -> bool:
+        if company_id < 0:
+            return company_id in self.temps
+        return company_id < len(self.flags) and self.flags[company_id] == 1
+
+    def add(self, company_id: int) -> None:
+        if company_id < 0:
+            self.temps.add(company_id)
+            return
+        if company_id >= len(self.flags):
+            self.flags.extend(bytes(company_id + 1 - len(self.flags) + 65536))
+        self.flags[company_id] = 1
+
+    def discard(self, company_id: int) -> None:
+        if company_id < 0:
+            self.temps.discard(company_id)
+        elif company_id < len(self.flags):
+            self.flags[company_id] = 0
+
+
 def _inn_key(inn: str) -> int:
     return int("1" + inn)
 
@@ -721,7 +751,7 @@ class Importer:
         self.inn_map: dict[int, int] = {}
         self.phone_map: dict[int, int] = {}
         self.name_map: dict[int, int] = {}
-        self.with_inn: set[int] = set()
+        self.with_inn = _IdSet()
         # The name key (hash) of every company by id: a shared phone is taken for the same company only when the
         # names agree.  An array of 8 bytes an id, not a dict, so a base of a million costs 8 MB.
         self.name_of = array("q")
