@@ -41,6 +41,7 @@ import queue
 import re
 import time
 from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -564,6 +565,48 @@ class _Pending:
         self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
 
+class _KeyMap:
+    """Duplicate key -> company id: the keys of the base in two sorted arrays (16 bytes a key, looked up by
+    bisection), the keys this run adds in a dict.  A dict of a million int keys costs about 100 MB; the base of
+    a million companies has four million keys."""
+
+    __slots__ = ("added", "keys", "ids")
+
+    def __init__(self) -> None:
+        self.added: dict[int, int] = {}
+        self.keys = array("q")
+        self.ids = array("q")
+
+    def load(self, pairs: Iterator[tuple[int, int]]) -> None:
+        """The base's (key, id) pairs; for a key given twice, the first id stays (the sort is stable)."""
+        keys, ids = array("q"), array("q")
+        for key, company_id in pairs:
+            keys.append(key)
+            ids.append(company_id)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = array("q", [keys[i] for i in order])
+        self.ids = array("q", [ids[i] for i in order])
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        found = self.added.get(key)
+        if found is not None:
+            return found
+        keys = self.keys
+        index = bisect_left(keys, key)
+        if index < len(keys) and keys[index] == key:
+            return self.ids[index]
+        return default
+
+    def __contains__(self, key: int) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: int) -> int:
+        return self.added[key]  # only keys this run added are read back this way (to point them at real ids)
+
+    def __setitem__(self, key: int, company_id: int) -> None:
+        self.added[key] = company_id
+
+
 class _IdSet:
     """A set of company ids: a byte an id for the real ones (a base of a million companies with INNs costs 1 MB,
     not the 60 MB of a set of ints), a set for the batch's temporary negative ones."""
@@ -748,9 +791,9 @@ class Importer:
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
         self.report_path = report_path
-        self.inn_map: dict[int, int] = {}
-        self.phone_map: dict[int, int] = {}
-        self.name_map: dict[int, int] = {}
+        self.inn_map = _KeyMap()
+        self.phone_map = _KeyMap()
+        self.name_map = _KeyMap()
         self.with_inn = _IdSet()
         # The name key (hash) of every company by id: a shared phone is taken for the same company only when the
         # names agree.  An array of 8 bytes an id, not a dict, so a base of a million costs 8 MB.
@@ -780,19 +823,34 @@ class Importer:
         with self.db.read() as session:
             top = session.execute(select(func.max(Company.id))).scalar() or 0
             self.name_of = array("q", bytes(8 * (top + 1)))
-            for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))):
-                if inn:
-                    self.inn_map[_inn_key(inn)] = cid
-                    self.with_inn.add(cid)
-            for cid, number in session.execute(select(Phone.company_id, Phone.number)):
-                if number and number[1:].isdigit():
-                    self.phone_map.setdefault(_phone_key(number), cid)
-            name_map, name_of, fold_city = self.name_map, self.name_of, self._fold_city
-            for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)).yield_per(20000):
-                key = key_of_folded(fold(name or ""))
-                if key:
-                    name_map.setdefault(hash(key + "\x1f" + fold_city(city or "")), cid)
-                    name_of[cid] = hash(key)
+            with_inn = self.with_inn
+
+            def inns():
+                for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))
+                                                .execution_options(yield_per=20000)):
+                    if inn and inn.isdigit():
+                        with_inn.add(cid)
+                        yield _inn_key(inn), cid
+
+            def phones():
+                for cid, number in session.execute(select(Phone.company_id, Phone.number)
+                                                   .execution_options(yield_per=20000)):
+                    if number and number[1:].isdigit():
+                        yield _phone_key(number), cid
+
+            name_of, fold_city = self.name_of, self._fold_city
+
+            def names():
+                for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)
+                                                       .execution_options(yield_per=20000)):
+                    key = key_of_folded(fold(name or ""))
+                    if key:
+                        name_of[cid] = hash(key)
+                        yield hash(key + "\x1f" + fold_city(city or "")), cid
+
+            self.inn_map.load(inns())
+            self.phone_map.load(phones())
+            self.name_map.load(names())
 
     def _name_of(self, company_id: int) -> int:
         if company_id < 0:
