@@ -1,6 +1,10 @@
 """Import speed and peak memory: generate N messy rows (10% duplicates in other spellings), import, print figures.
 
-    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL] [--no-again] [--profile]
+    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL] [--no-again] [--profile] [--base N]
+
+--base N first fills the base with N companies that have INNs and phones (imported, not timed), and the timed file
+then has INNs on half its rows, phones spelled five ways, and 10 % duplicates: of the base (by INN, or by phone
+and name) and of earlier rows.
 
 Baselines measured in the same run, so that a loaded machine (2 cores shared by several developers) can be told
 apart from the importer's own cost:
@@ -42,6 +46,50 @@ def make_file(path: Path, rows: int) -> None:
                 continue
             out.write(f"ООО «Компания №{n}»;;+7 {495 if n % 2 else 812} {n // 10000 % 1000:03d} {n // 100 % 100:02d} {n % 100:02d};"
                       f"Иванов {n};Директор;{cities[n % 6]};{industries[n % 4]}\n")
+
+
+def _inn(n: int) -> str:
+    first9 = f"{7700000000 // 10 + n:09d}"[-9:]
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    return first9 + str(sum(int(d) * w for d, w in zip(first9, weights)) % 11 % 10)
+
+
+_SPELLINGS = ("+7 {a} {b} {c} {d}", "8 ({a}) {b}-{c}-{d}", "7{a}{b}{c}{d}", "+7({a}){b}{c}{d}", "8-{a}-{b}-{c}-{d}")
+
+
+def _phone(n: int, style: int) -> str:
+    a = 495 if n % 2 else 812
+    return _SPELLINGS[style % 5].format(a=a, b=f"{n // 10000 % 1000:03d}", c=f"{n // 100 % 100:02d}", d=f"{n % 100:02d}")
+
+
+def make_base_and_file(base_path: Path, path: Path, base: int, rows: int) -> None:
+    """A base of *base* companies (INN on each, one phone), and a file of *rows* new companies numbered after them
+    (INN on half, phones in five spellings) with 10 % duplicates: of the base by INN, of the base by phone with
+    the same name, and of earlier rows of the file."""
+    rng = random.Random(2)
+    cities = ["Москва", "Санкт-Петербург", "Тула", "Казань", "Екатеринбург", "Новосибирск"]
+    header = "Наименование;ИНН;Телефон;Контактное лицо;Должность;Город;Отрасль\n"
+    with open(base_path, "w", encoding="utf-8-sig", newline="") as out:
+        out.write(header)
+        for n in range(base):
+            out.write(f"ООО «Компания №{n}»;{_inn(n)};{_phone(n, 0)};Иванов {n};Директор;{cities[n % 6]};Розница\n")
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        out.write(header)
+        for i in range(rows):
+            n = base + i
+            roll = rng.random()
+            if base and roll < 0.04:  # a base company by its INN, another name
+                k = rng.randrange(base)
+                out.write(f"Компания {k} (филиал);{_inn(k)};;Петров {k};;{cities[k % 6]};\n")
+            elif base and roll < 0.07:  # a base company by phone, the same name spelled otherwise
+                k = rng.randrange(base)
+                out.write(f"компания №{k} ооо;;{_phone(k, i)};Сидоров {k};;;\n")
+            elif i and roll < 0.10:  # an earlier row of the file
+                k = base + rng.randrange(i)
+                out.write(f"ооо компания №{k};;{_phone(k, i + 1)};Другой Контакт {k};;{cities[k % 6]};\n")
+            else:
+                inn = _inn(n) if n % 2 else ""
+                out.write(f"ООО «Компания №{n}»;{inn};{_phone(n, i)};Иванов {n};Директор;{cities[n % 6]};Металлургия\n")
 
 
 def cpu_seconds() -> float:
@@ -100,16 +148,30 @@ def main() -> int:
     parser.add_argument("--no-again", action="store_true", help="skip importing the same file a second time")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare csv and SQLite baselines")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the import")
+    parser.add_argument("--base", type=int, default=0, help="companies in the base before the timed import")
     args = parser.parse_args()
     from kbase_tui.services import importer, users
     from kbase_tui.services.setup import open_database
 
     work = Path(tempfile.mkdtemp(prefix="kbase-bench-import-"))
     source = work / "leads.csv"
-    make_file(source, args.rows)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     database = open_database(args.db or work / "bench.sqlite3")
     actor = users.local_actor()
+    if args.base:
+        import subprocess
+
+        base_file = work / "base.csv"
+        make_base_and_file(base_file, source, args.base, args.rows)
+        started = time.perf_counter()
+        # In another process, so that the peak memory printed below is the timed import's alone.
+        subprocess.run([sys.executable, "-c", "import sys; from kbase_tui.services import importer, users; "
+                        "from kbase_tui.services.setup import open_database; "
+                        "importer.run_import(open_database(sys.argv[1]), users.local_actor(), sys.argv[2])",
+                        database.url, str(base_file)], check=True)
+        print(f"base: {args.base:,} companies with INNs in {time.perf_counter() - started:.0f} s (not timed)")
+    else:
+        make_file(source, args.rows)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     profiler = None
     if args.profile:
@@ -125,7 +187,7 @@ def main() -> int:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
     print(f"rows {report.rows:,}  imported {report.imported:,}  merged {report.merged:,}  unchanged {report.unchanged:,}  "
-          f"rejected {report.rejected:,}")
+          f"rejected {report.rejected:,}  possible duplicates {report.possible_duplicates:,}  values kept {report.conflicts:,}")
     print(f"import: {seconds:.1f} s wall → {report.rows / seconds:,.0f} rows/s;  {cpu:.1f} s CPU → "
           f"{report.rows / cpu:,.0f} rows/s of CPU;  peak RSS {peak / 1024:.0f} MiB (before import {before / 1024:.0f} MiB)"
           f"   db {database.url}")

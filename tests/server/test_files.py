@@ -51,12 +51,44 @@ async def test_an_uploaded_file_is_imported_and_its_rejects_land_in_the_exports_
     assert progress.error == "" and progress.report is not None
     report = progress.report
     assert report.imported == 2 and report.rejected >= 1
-    assert report.rejects_path and "/" not in report.rejects_path
-    rejects = state.settings.exports_dir / report.rejects_path
+    assert report.report_path and "/" not in report.report_path and report.path == name
+    rejects = state.settings.exports_dir / report.report_path
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
     rows = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)  # never a formula in Excel
     assert not list(state.work_dir().iterdir())  # the private copy is gone
+    # The history and the run name the file as the supervisor knows it, not the server's private copy.
+    from sqlalchemy import select
+
+    from kbase_tui.models import ImportRun, Interaction
+
+    with db.read() as s:
+        texts = s.execute(select(Interaction.text).where(Interaction.outcome == "import")).scalars().all()
+        assert texts and all(name in text for text in texts)
+        assert s.execute(select(ImportRun.file)).scalar_one() == name
+    await client.aclose()
+
+
+async def test_a_preview_through_the_server_writes_nothing_and_names_no_server_path(db, make_user, tmp_path):
+    from sqlalchemy import func, select
+
+    from kbase_tui.models import Company
+
+    make_user("supervisor", "boss")
+    state = server_for(db).state
+    (state.inbox_dir() / "leads.csv").write_text(CSV + "Без телефона;;Тула\n", encoding="utf-8")
+    client = await signed_in(db, "boss")
+    preview = await client.call(importer.preview, "leads.csv")
+    assert preview.file == "leads.csv" and preview.report.path == "leads.csv" and preview.report.report_path is None
+    assert (preview.report.imported, preview.report.needs_research) == (3, 1)
+    assert [c.field for c in preview.columns] == ["name", "phone", "city"]
+    again = await client.call(importer.preview, "leads.csv", {"name": [0], "phone": [1]})
+    assert [c.field for c in again.columns] == ["name", "phone", ""]
+    with pytest.raises(ValidationFailed):
+        await client.call(importer.preview, "leads.csv", {"phone": [1]})
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(Company)).scalar_one() == 0
+    assert not list(state.work_dir().iterdir()) and not list(state.exports_dir().iterdir())
     await client.aclose()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from kbase_tui.models import AuditEvent, Company, Contact, Interaction, Phone
+from kbase_tui.models import AuditEvent, Company, Contact, ImportChange, ImportRun, Interaction, Phone
 from kbase_tui.services import importer
 from kbase_tui.services.errors import ValidationFailed
 
@@ -62,13 +62,13 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
 
 def _wipe(db) -> None:
     with db.write() as s:
-        for table in (Phone, Contact, Interaction, Company):
+        for table in (ImportChange, Phone, Contact, Interaction, Company, ImportRun):
             s.execute(delete(table))
 
 
 def _snapshot(db, audit_after: int) -> dict:
     """Everything the import wrote, without ids and clock times (the two runs differ only in those)."""
-    skip = {"id", "created_at", "updated_at"}
+    skip = {"id", "created_at", "updated_at", "import_run_id"}
     with db.read() as s:
         companies = {}
         for row in s.execute(select(Company)).scalars():
@@ -99,9 +99,9 @@ def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user
     started = []
 
     class Spy(importer._ParseProcess):
-        def __init__(self, path):
+        def __init__(self, path, columns=None):
             started.append(path)
-            super().__init__(path)
+            super().__init__(path, columns)
 
     monkeypatch.setattr(importer, "_ParseProcess", Spy)
     results = []
@@ -109,10 +109,13 @@ def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user
         _wipe(db)
         importer.run_import(db, boss, base, parallel=False)
         audit_after = _last_audit_id(db)
-        report = importer.run_import(db, boss, tricky, batch_size=batch_size, parallel=parallel)
-        rejects = (tmp_path / "tricky.csv.rejects.csv").read_text(encoding="utf-8-sig")
+        report_path = tmp_path / f"report-{parallel}.csv"
+        report = importer.run_import(db, boss, tricky, batch_size=batch_size, parallel=parallel,
+                                     report_path=report_path)
+        rejects = report_path.read_text(encoding="utf-8-sig")
         fields = (report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
-                  report.unchanged, report.rejected, report.rejects, report.stopped, report.columns)
+                  report.unchanged, report.rejected, report.rejects, report.stopped, report.columns,
+                  report.possible_duplicates, report.conflicts, report.needs_research, report.notes)
         results.append((fields, rejects, _snapshot(db, audit_after)))
     assert started == [tricky]  # the second run really parsed in another process
     serial, parallel = results
@@ -134,9 +137,9 @@ def test_a_parsing_process_reports_a_file_without_a_name_column_the_same_way(db,
     assert messages[0] == messages[1] and "company name" in messages[0]
 
 
-def test_a_reading_error_in_the_parsing_process_keeps_the_batches_before_it(db, make_user, tmp_path):
-    """A cell beyond the csv module's field limit stops the reading in both modes at the same row, with the
-    same exception, after the same complete batches."""
+def test_a_row_the_csv_reader_refuses_is_rejected_alone_in_both_modes(db, make_user, tmp_path):
+    """A cell beyond the csv module's field limit is a rejected row in both modes, at the same line; the rows
+    after it are imported."""
     boss = make_user("supervisor")
     rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {100 + n:03d}-00-00"] for n in range(10)]
     rows.insert(8, ["Огромная", "x" * 200_000])
@@ -144,13 +147,14 @@ def test_a_reading_error_in_the_parsing_process_keeps_the_batches_before_it(db, 
     outcomes = []
     for parallel in (False, True):
         _wipe(db)
-        with pytest.raises(Exception) as caught:
-            importer.run_import(db, boss, path, batch_size=3, parallel=parallel)
+        report = importer.run_import(db, boss, path, batch_size=3, parallel=parallel,
+                                     report_path=tmp_path / f"report-{parallel}.csv")
         with db.read() as s:
             names = sorted(s.execute(select(Company.name)).scalars())
-        outcomes.append((type(caught.value), str(caught.value), names))
+        outcomes.append((report.rejects, names))
     assert outcomes[0] == outcomes[1]
-    assert len(outcomes[0][2]) == 6  # two complete batches of three
+    assert len(outcomes[0][1]) == 10 and [r.line for r in outcomes[0][0]] == [9]
+    assert "too long" in outcomes[0][0][0].reason
 
 
 def test_a_stopped_import_ends_the_parsing_process_and_keeps_its_batches(db, make_user, tmp_path, monkeypatch):
@@ -160,8 +164,8 @@ def test_a_stopped_import_ends_the_parsing_process_and_keeps_its_batches(db, mak
     processes = []
 
     class Spy(importer._ParseProcess):
-        def __init__(self, path):
-            super().__init__(path)
+        def __init__(self, path, columns=None):
+            super().__init__(path, columns)
             processes.append(self.process)
 
     done = []
@@ -197,8 +201,8 @@ def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user,
     for parallel in (False, True):
         _wipe(db)
         audit_after = _last_audit_id(db)
-        report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel)
-        rejects = path.with_name(name + ".rejects.csv")
+        rejects = tmp_path / f"report-{parallel}.csv"
+        report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel, report_path=rejects)
         results.append(((report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
                          report.unchanged, report.rejected, report.rejects, report.columns),
                         rejects.read_bytes() if rejects.exists() else None, _snapshot(db, audit_after)))

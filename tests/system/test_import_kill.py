@@ -85,6 +85,15 @@ def write_csv(path: Path, seed: int = 10) -> None:
             handle.write(";".join(row) + "\n")
 
 
+def second_spellings(csv_path: Path) -> set[int]:
+    """The n of the «Компания Северный поток n» rows (the same phone written another way)."""
+    found = set()
+    for line in csv_path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Компания Северный поток "):
+            found.add(int(line.split(";", 1)[0].rsplit(" ", 1)[1]))
+    return found
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ, KBASE_FAST_HASH="1", KBASE_LANG="en")
     return env
@@ -167,8 +176,11 @@ def test_kill_9_during_an_import_twenty_times(tmp_path, sqlite_template):
     clean_seconds = run_import(csv_path, clean_db)
     expected = snapshot(clean_db)
     # The duplicates were merged (a few remain two companies: a row whose only link to the first
-    # spelling arrives after both were saved as separate companies is merged into one of them).
-    assert UNIQUE * 0.99 < expected["count"] < UNIQUE * 1.01
+    # spelling arrives after both were saved as separate companies is merged into one of them), except
+    # "Компания X" with the phone of «X» that had no INN: a shared phone under another name is a possible
+    # duplicate, kept apart (one for each such X).
+    possible = len({n for n in range(UNIQUE) if n % 7 and n % 5 >= 3} & second_spellings(csv_path))
+    assert possible and UNIQUE * 0.99 < expected["count"] - possible < UNIQUE * 1.01
     inns = Counter(inn for (inn, _name, _city, _industry) in expected["companies"] if inn)
     assert inns and max(inns.values()) == 1  # no INN twice
 

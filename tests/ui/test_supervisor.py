@@ -175,14 +175,23 @@ async def test_import_of_a_file_on_this_computer_shows_progress_report_and_rejec
         dialog.query_one("#import-path").value = str(source)
         dialog.query_one("#import-path").focus()
         await pilot.press("enter")
+        # First the preview: the format, the columns, the first rows as stored, the counts; nothing written.
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        summary = str(dialog.query_one("#import-format").render())
+        assert "utf-8-sig" in summary and "New: 4" in summary and "Rejected: 3" in summary
+        assert dialog.query_one("#import-columns").row_count == 9
+        assert dialog.query_one("#import-rows").row_count == 10
+        with db.read() as s:
+            assert s.execute(select(Company)).first() is None
+        await pilot.press("enter")
         await _until(app, pilot, lambda: "Rejected" in str(dialog.query_one("#import-report").render()))
         report = str(dialog.query_one("#import-report").render())
         assert "New companies: 4" in report and "Rejected: 3" in report and "in the exports folder" in report
         assert dialog.query_one("#import-rejects").row_count == 3
         assert dialog.query_one("#import-progress").percentage == 1.0
-    # The rejects are the server's file, in its exports folder; nothing was written beside the input.
+    # The report is the server's file, in its exports folder; nothing was written beside the input.
     exports = server_for(db).state.settings.exports_dir
-    rejects = list(exports.glob("rejects-*.csv"))
+    rejects = list(exports.glob("import-report-*.csv"))
     assert len(rejects) == 1 and oct(rejects[0].stat().st_mode & 0o777) == "0o600"
     assert not list(tmp_path.glob("messy.csv.*"))
 
@@ -201,7 +210,81 @@ async def test_import_of_a_file_from_the_inbox(db, make_user):
         await _until(app, pilot, lambda: choice.prompt == "Choose a file")
         choice.value = "Контрагенты.csv"
         await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        await pilot.press("ctrl+s")
         await _until(app, pilot, lambda: "New companies: 4" in str(dialog.query_one("#import-report").render()))
+
+
+async def test_a_broken_file_gives_a_sentence_and_the_dialog_still_closes(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    source = tmp_path / "junk.csv"
+    shutil.copy(FIXTURES / "broken_binary.csv", source)
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#import-path").value = str(source)
+        dialog.query_one("#import-path").focus()
+        await pilot.press("enter")
+        await _until(app, pilot, lambda: "not a spreadsheet" in str(dialog.query_one(".dialog-error").render()))
+        assert not dialog.busy and not dialog.running
+        assert not dialog.query_one("#import-progress").display
+        assert not dialog.query_one("#import-path").disabled
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is not dialog
+
+
+async def test_esc_twice_closes_the_dialog_even_if_the_import_does_not_answer(db, make_user, tmp_path):
+    """An import whose progress never comes back (a lost link) must not hold the dialog open."""
+    make_user("supervisor", "boss")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.job = "not-a-real-job"  # as if started, with no answer coming
+        dialog._ask_progress = lambda: None
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is dialog and dialog.stopping
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is not dialog
+
+
+async def test_the_preview_lets_the_supervisor_change_what_a_column_is(db, make_user):
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    (inbox / "odd.csv").write_text("Клиент;Колонка 2;Колонка 3\nРомашка;+7 495 123-45-67;Москва\n", encoding="utf-8")
+    app = app_on(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        choice = dialog.query_one("#import-inbox")
+        await _until(app, pilot, lambda: choice.prompt == "Choose a file")
+        choice.value = "odd.csv"
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        assert [c.field for c in dialog.preview.columns] == ["name", "", ""]
+        first = dialog.preview
+        columns = dialog.query_one("#import-columns")
+        columns.focus()
+        columns.move_cursor(row=2)
+        await settle(app, pilot)
+        dialog.query_one("#import-field").value = "city"
+        await _until(app, pilot, lambda: dialog.preview is not first)
+        assert [c.field for c in dialog.preview.columns] == ["name", "", "city"]
+        assert dialog.preview.rows[0].city == "Москва"
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: "New companies: 1" in str(dialog.query_one("#import-report").render()))
+    with db.read() as s:
+        assert s.execute(select(Company.city)).scalar_one() == "Москва"
 
 
 async def test_export_writes_a_file_the_server_names_in_its_exports_folder(db, make_user):
@@ -256,3 +339,32 @@ async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_
         assert not any("kbase_tui.ui.supervisor" in n for n in names)
         commands = {c.title for c in app.get_system_commands(app.screen)}
         assert not commands & {"Refusal review", "Reports", "Import companies", "Export companies", "Transfer portfolio"}
+
+
+async def test_the_supervisor_undoes_the_import_just_made(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    (inbox / "two.csv").write_text("Наименование;Телефон\nПервая;+7 495 100-00-01\nВторая;+7 495 100-00-02\n",
+                                   encoding="utf-8")
+    app = app_on(db)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        choice = dialog.query_one("#import-inbox")
+        await _until(app, pilot, lambda: choice.prompt == "Choose a file")
+        choice.value = "two.csv"
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        await pilot.press("ctrl+s")
+        await _until(app, pilot, lambda: "New companies: 2" in str(dialog.query_one("#import-report").render()))
+        await _until(app, pilot, lambda: dialog.query_one("#import-runs").row_count == 1)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await _until(app, pilot, lambda: "Import undone" in str(dialog.query_one("#import-report").render()))
+        assert "Companies deleted: 2" in str(dialog.query_one("#import-report").render())
+        await _until(app, pilot, lambda: dialog.runs and dialog.runs[0].undone_at is not None)
+    with db.read() as s:
+        assert s.execute(select(Company)).first() is None

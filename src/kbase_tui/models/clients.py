@@ -123,6 +123,9 @@ class Company(SQLModel, table=True):
     next_purchase_at: Optional[date] = None
     next_purchase_is_stated: bool = False  # named by the client, not predicted
     next_follow_up_at: Optional[datetime] = None
+    # The import that created the company (undo finds its companies by it).  No index and no foreign key: a
+    # million-row import writes it on every row, and an undo scans the table once.
+    import_run_id: Optional[int] = None
 
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -141,6 +144,7 @@ class Contact(SQLModel, table=True):
     is_decision_maker: bool = False
     email: str = Field(default="", max_length=200)
     birthday: Optional[date] = None
+    import_run_id: Optional[int] = None  # the import that added the contact (as on company)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
@@ -156,6 +160,7 @@ class Phone(SQLModel, table=True):
     contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True)
     number: str = Field(max_length=32, index=True)  # E.164, e.g. +74951234567
     label: str = Field(default="", max_length=40)
+    import_run_id: Optional[int] = None  # the import that added the number (as on company)
 
 
 @event.listens_for(Company, "before_insert")

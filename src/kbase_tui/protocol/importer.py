@@ -10,15 +10,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from kbase_tui.i18n import N_
 
 from .operations import operation
-from .types import Code, Name
+from .types import Code, Id, Name
 
 
 @dataclass(frozen=True)
 class Reject:
     line: int
     reason: str
+
+
+# What the report file and the dialog say about a row besides "new" or "merged".
+NOTE_KINDS = {
+    "rejected": N_("rejected"),
+    "possible_duplicate": N_("possible duplicate"),
+    "conflict": N_("kept, the file differs"),
+    "needs_research": N_("needs research"),
+}
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    line: int
+    kind: str  # a key of NOTE_KINDS
+    text: str
 
 
 @dataclass(frozen=True)
@@ -33,14 +54,82 @@ class ImportReport:
     unchanged: int
     rejected: int
     rejects: tuple[Reject, ...]  # the first 1,000
-    rejects_path: str | None
+    report_path: str | None  # the report file (in the exports folder), when there was anything to report
     seconds: float
     stopped: bool = False
     columns: tuple[str, ...] = ()
+    possible_duplicates: int = 0  # new companies sharing a phone with another of another name
+    conflicts: int = 0  # values of the file not taken because the field was filled
+    needs_research: int = 0  # new companies without a usable phone: not in the queue
+    notes: tuple[ImportNote, ...] = ()  # the first 1,000 besides the rejects
+    dry_run: bool = False
+    run_id: int | None = None  # the import run, which `undo` takes back
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    index: int
+    header: str
+    field: str  # "" when the column is not imported
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    name: str
+    inn: str
+    phones: tuple[str, ...]  # readable, with extensions
+    contact: str
+    email: str
+    city: str
+    outcome: str  # new / merged into … / possible duplicate / rejected: why
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    file: str
+    kind: str
+    encoding: str
+    delimiter: str
+    columns: tuple[ColumnMapping, ...]
+    rows: tuple[PreviewRow, ...]  # the first rows as they will be stored
+    report: ImportReport  # the counts, nothing written
+    partial: bool  # the counts are of the first rows only (a large file)
+    fields: tuple[str, ...] = ()  # the fields a column can be mapped to
+
+
+# A mapping chosen by the person: field -> column numbers.
+Columns = Annotated[dict[Annotated[str, msgspec.Meta(max_length=32)],
+                         Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=10_000)]], msgspec.Meta(max_length=50)]],
+                    msgspec.Meta(max_length=30)]
+
+
+@dataclass(frozen=True)
+class ImportRunView:
+    id: int
+    file: str
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows: int
+    imported: int
+    merged: int
+    undone_at: datetime | None
+    undone_by: str
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    run_id: int
+    removed: int  # companies the import created, deleted
+    kept: int  # companies the import created that someone has worked on since: kept
+    fields_cleared: int  # fields it filled in existing companies, emptied again
+    phones_removed: int  # numbers it added to existing companies
+    contacts_removed: int  # contact persons it added to existing companies (not edited since)
 
 
 @dataclass(frozen=True)
@@ -65,8 +154,14 @@ def inbox() -> list[InboxFile]:
     """The files waiting in the server's inbox, newest first."""
 
 
+@operation("importer.preview")
+def preview(file: Name, columns: Columns | None = None) -> ImportPreview:
+    """What importing *file* (a name from the inbox) would do, nothing written: format, columns, first rows,
+    counts.  *columns*: the person's own mapping instead of the one read from the headers."""
+
+
 @operation("importer.start")
-def start(file: Name) -> str:
+def start(file: Name, columns: Columns | None = None) -> str:
     """Start importing *file* (a name from the inbox); returns the job to follow with `progress`."""
 
 
@@ -78,3 +173,14 @@ def progress(job: Code) -> ImportProgress:
 @operation("importer.stop")
 def stop(job: Code) -> None:
     """Stop the import after the current batch (the batches saved so far are kept)."""
+
+
+@operation("importer.runs")
+def runs() -> list[ImportRunView]:
+    """The latest imports, newest first (to undo one)."""
+
+
+@operation("importer.undo")
+def undo(run: Id) -> UndoReport:
+    """Take an import back: its companies nobody has worked on since are deleted, what it added to existing
+    companies (phones, contacts, filled fields) is removed."""

@@ -1,24 +1,31 @@
 """Import potential clients from CSV or XLSX into the cold-call queue.
 
-- CSV in UTF-8, UTF-8 with BOM or Windows-1251 (detected), separated by
-  comma, semicolon or tab (detected from the header line), quoted fields
-  with separators and line breaks inside; XLSX read row by row (openpyxl
-  read-only mode).  Column headers in Russian or English (docs/import-format.md).
-- Phones normalised to E.164 (region RU); INN checked (length and checksum).
-- Duplicates, against the base and within the file, found by INN, by any
-  normalised phone, and by the normalised name with the city: merged, never
-  doubled (empty fields filled, new phones and contact persons added, a note
-  in the company's history).  A row that brings nothing new changes nothing,
-  so running the same file again adds nothing.
-- Streaming: the duplicate keys of the base are loaded once into memory as
-  integers; rows are read, checked and written in batches (2,000 by
-  default), each batch committed on its own, so memory stays flat and a
+- Reading: the kind is taken from the bytes (XLSX is a zip; old .xls and binary junk are refused with a
+  sentence a person can act on).  Text in UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text"), or,
+  as charset-normalizer finds it, Windows-1251, KOI8-R or cp866.  The header is the row of the first thirty
+  that names the most known columns with a company name among them (titles, dates and empty lines above it
+  are skipped); the separator (tab, `;`, `,`) is the one of that row.  Column names of 1C, Bitrix24, amoCRM
+  and hand-made lists (docs/import-format.md).  A row that cannot be read (a 5 MB line, a broken quote)
+  is rejected on its own; the rest of the file goes on.
+- Values: phones normalised to E.164 (region RU) with their extension kept («доб. 12»); several phones or
+  e-mails a cell; INN checked (length and checksum); spaces squeezed in one-line values.
+- Duplicates, against the base and within the file: the same INN is the same company and another INN never
+  is; a shared phone is the same company only when the names agree too (a toll-free number alone makes a
+  "possible duplicate" for the supervisor, never a merge); the normalised name with the city.  Merging
+  never destroys: empty fields are filled, new phones and contact persons added; what the file had for a
+  field already filled is written in the company's history and the report, not over the stored value.  A
+  row that brings nothing new changes nothing, so running the same file again adds nothing.
+- A new company without a usable phone goes to the list for research (`needs_data_fix`), not the queue.
+- Streaming: the duplicate keys of the base are loaded once into memory as integers; rows are read, checked
+  and written in batches (2,000 by default), each batch committed on its own, so memory stays flat and a
   killed import keeps every complete batch.
-- Rejected rows are written to `<input>.rejects.csv` with their line number
-  and reason.
-- A large file (4 MiB and more) on two cores is read and parsed in a second
-  process (`_ParseProcess`) while this one detects duplicates and writes; the
-  result is the same as in one process (tests/services/test_import_parallel.py).
+- The report (rejected rows with their cells, possible duplicates, kept values, rows for research) is a CSV
+  in the exports folder (the server's; never beside the input).
+- `preview` runs the same code with nothing written: the format, the columns and the counts, for a person
+  to check before the import.
+- A large file (4 MiB and more) on two cores is read and parsed in a second process (`_ParseProcess`) while
+  this one detects duplicates and writes; the result is the same as in one process
+  (tests/services/test_import_parallel.py).
 """
 
 from __future__ import annotations
@@ -27,12 +34,14 @@ import codecs
 import csv
 import gc
 import io
+import itertools
 import multiprocessing
 import os
 import queue
 import re
 import time
-import unicodedata
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -40,138 +49,167 @@ from typing import Callable, Iterator
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import N_, _
+from kbase_tui.models import (
+    EPOCH, Category, Company, Contact, ImportChange, ImportRun, Interaction, InteractionKind, Phone, Stage, utcnow,
+)
+from kbase_tui.paths import exports_dir
+from kbase_tui.phones import normalise_with_extension, readable
+from kbase_tui.protocol.importer import (  # noqa: F401 (the data this module hands out)
+    NOTE_KINDS, ColumnMapping, ImportNote, ImportPreview, ImportReport, ImportRunView, PreviewRow, Reject, UndoReport,
+)
+from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 from kbase_tui.timezones import zone_for_company
-from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, Stage, Category, EPOCH, utcnow
-from kbase_tui.textnorm import _LEGAL_FORMS
 
 from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import ValidationFailed
 from .exporter import safe_cell
-from .phones import normalise as normalise_phone
 from .policy import Capability, require, require_active_user
-from .text import clean_input, fold
-from kbase_tui.protocol.importer import Reject, ImportReport  # noqa: F401 (the data this module hands out)
 
 BATCH_SIZE = 2000
-
-
-def _clean(text: str, max_length: int | None = None) -> str:
-    """clean_input with a quick path: printable text only needs stripping (isprintable() is False for
-    every control, format and bidi character clean_input removes)."""
-    if text.isprintable():
-        text = text.strip()
-        return text[:max_length] if max_length is not None and len(text) > max_length else text
-    return clean_input(text, max_length)
 MAX_NAME = 300
+# A row longer than this (all its cells together) is rejected on its own: the rest of the file goes on.
+MAX_ROW_CHARS = 100_000
+# Rows looked at for the header (titles, dates and empty lines above it are skipped).
+HEADER_SCAN = 30
 ProgressCallback = Callable[[int, int], None]
 
 
 # --- headers ------------------------------------------------------------------------
 
-FIELDS = ("name", "inn", "phone", "contact", "position", "contact_phone", "city", "industry", "channel",
-          "email", "website", "address", "size", "comment")
+FIELDS = ("name", "inn", "phone", "contact", "contact_last", "contact_first", "contact_middle", "position",
+          "contact_phone", "contact_email", "city", "industry", "channel", "email", "website", "address", "size",
+          "comment")
 
+# Header names after _header_key (folded, punctuation as spaces).  The exports of 1C, Bitrix24 and amoCRM and the
+# lists people make by hand, as docs/import-format.md lists them.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "name": ("company", "company name", "name", "organization", "organisation", "client", "customer",
-             "наименование", "название", "компания", "организация", "наименование компании", "название компании",
-             "наименование организации", "название организации", "клиент", "контрагент", "фирма"),
-    "inn": ("inn", "tax id", "taxpayer id", "инн", "инн организации", "инн компании"),
-    "phone": ("phone", "phones", "telephone", "tel", "phone number", "mobile", "work phone",
-              "телефон", "телефоны", "тел", "номер телефона", "мобильный", "рабочий телефон", "доп телефон",
-              "дополнительный телефон", "телефон компании"),
-    "contact": ("contact", "contact person", "contact name", "person", "decision maker",
-                "контактное лицо", "контакт", "фио", "фио контакта", "лпр", "фио контактного лица"),
-    "position": ("position", "title", "job title", "role", "должность", "должность контакта"),
+    "name": ("company", "company name", "name", "organization", "organisation", "client", "customer", "account",
+             "account name", "наименование", "название", "компания", "организация", "наименование компании",
+             "название компании", "наименование организации", "название организации", "клиент", "контрагент",
+             "фирма", "наименование контрагента", "полное наименование", "краткое наименование",
+             "рабочее наименование", "юридическое лицо", "юр лицо", "компания контакта", "название клиента"),
+    "inn": ("inn", "tax id", "taxpayer id", "инн", "инн организации", "инн компании", "инн контрагента", "инн кпп"),
+    "phone": ("phone", "phones", "telephone", "tel", "phone number", "mobile", "work phone", "mobile phone",
+              "office phone", "other phone", "телефон", "телефоны", "тел", "номер телефона", "мобильный",
+              "рабочий телефон", "мобильный телефон", "моб", "моб тел", "моб телефон", "сотовый",
+              "сотовый телефон", "городской телефон", "другой телефон", "телефон для рассылок", "домашний телефон",
+              "доп телефон", "дополнительный телефон", "телефон компании", "телефон организации", "тел факс",
+              "телефон факс", "телефоны организации", "контактный телефон"),
+    "contact": ("contact", "contact person", "contact name", "person", "decision maker", "full name",
+                "контактное лицо", "контакт", "фио", "фио контакта", "лпр", "фио контактного лица", "фио лпр",
+                "основной контакт", "полное имя", "имя контакта", "руководитель", "директор",
+                "генеральный директор", "основное контактное лицо"),
+    "contact_last": ("фамилия", "last name", "surname"),
+    "contact_first": ("имя", "first name"),
+    "contact_middle": ("отчество", "middle name", "second name"),
+    "position": ("position", "title", "job title", "role", "должность", "должность контакта",
+                 "должность контактного лица", "должность лпр"),
     "contact_phone": ("contact phone", "contact mobile", "person phone", "телефон контакта",
-                      "телефон контактного лица", "мобильный контакта", "телефон лпр"),
-    "city": ("city", "town", "location", "город", "населенный пункт", "нас пункт"),
+                      "телефон контактного лица", "мобильный контакта", "телефон лпр", "мобильный лпр"),
+    "contact_email": ("contact email", "email контакта", "e mail контакта", "почта контакта",
+                      "email контактного лица", "e mail контактного лица", "почта лпр", "email лпр"),
+    "city": ("city", "town", "location", "город", "населенный пункт", "нас пункт", "город компании"),
     "industry": ("industry", "sector", "branch", "отрасль", "сфера", "сфера деятельности", "вид деятельности",
-                 "отрасль деятельности"),
+                 "отрасль деятельности", "отрасль компании"),
     "channel": ("channel", "sales channel", "segment", "канал", "канал продаж", "канал сбыта", "сегмент"),
-    "email": ("email", "e mail", "mail", "email address", "электронная почта", "почта", "эл почта",
-              "адрес электронной почты", "емейл", "имейл"),
-    "website": ("website", "site", "web", "web site", "url", "сайт", "веб сайт"),
-    "address": ("address", "адрес", "юридический адрес", "фактический адрес"),
-    "size": ("size", "company size", "размер", "размер компании"),
-    "comment": ("comment", "comments", "note", "notes", "remark", "комментарий", "комментарии", "примечание",
-                "заметка"),
+    "email": ("email", "e mail", "mail", "email address", "work email", "электронная почта", "почта", "эл почта",
+              "адрес электронной почты", "емейл", "имейл", "рабочий e mail", "рабочий email", "частный e mail",
+              "личный e mail", "другой e mail", "e mail для рассылок", "email для рассылок", "эл адрес",
+              "email компании", "e mail компании", "почта компании"),
+    "website": ("website", "site", "web", "web site", "url", "www", "сайт", "веб сайт", "корпоративный сайт",
+                "сайт компании", "интернет сайт", "web адрес"),
+    "address": ("address", "адрес", "юридический адрес", "фактический адрес", "почтовый адрес", "юр адрес",
+                "факт адрес", "адрес компании", "адрес организации"),
+    "size": ("size", "company size", "размер", "размер компании", "кол во сотрудников", "количество сотрудников",
+             "численность"),
+    "comment": ("comment", "comments", "note", "notes", "remark", "description", "комментарий", "комментарии",
+                "примечание", "заметка", "дополнительная информация", "доп информация", "описание"),
 }
+# Fields that may come in several columns: all are read (the name from the first filled one).
+MULTI_COLUMN = ("name", "phone", "contact_phone", "email", "contact_email")
 _HEADER_LOOKUP = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
 _NON_WORD = re.compile(r"[^\w]+")
 _TRAILING_NUMBER = re.compile(r"\s*\d+$")
+# amoCRM names whose column it is: «Рабочий телефон (контакт)», «Email (компания)».
+_ROLE = re.compile(r"\(\s*(контакт|контакта|contact|компания|компании|company)\s*\)\s*$")
+_FOR_CONTACT = {"phone": "contact_phone", "email": "contact_email", "name": "contact"}
+_FOR_COMPANY = {"contact_phone": "phone", "contact_email": "email"}
 
 
 def _header_key(text: str) -> str:
     return _NON_WORD.sub(" ", fold(clean_input(str(text or "")))).strip()
 
 
+def header_field(header: str) -> str | None:
+    """The field a column header names, or None (docs/import-format.md)."""
+    folded = fold(clean_input(str(header or "")))
+    role = _ROLE.search(folded)
+    if role is not None:
+        folded = folded[:role.start()]
+    key = _NON_WORD.sub(" ", folded).strip()
+    if not key:
+        return None
+    field_name = _HEADER_LOOKUP.get(key) or _HEADER_LOOKUP.get(_TRAILING_NUMBER.sub("", key))
+    if field_name is None:
+        if key.startswith(("телефон", "phone", "tel ", "тел ", "моб ", "mobile ")):
+            field_name = "phone"
+        elif key.startswith(("email", "e mail", "эл почта", "электронная почта")) or key.endswith((" email", " e mail")):
+            field_name = "email"
+    if field_name is not None and role is not None:
+        if role.group(1).startswith(("контакт", "contact")):
+            field_name = _FOR_CONTACT.get(field_name, field_name)
+        else:
+            field_name = _FOR_COMPANY.get(field_name, field_name)
+    return field_name
+
+
 def map_headers(headers: list[str]) -> dict[str, list[int]]:
-    """Field name -> column indexes (phones may come in several columns)."""
+    """Field name -> column indexes (phones, e-mails and names may come in several columns)."""
     mapping: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
-        key = _header_key(header)
-        field_name = _HEADER_LOOKUP.get(key) or _HEADER_LOOKUP.get(_TRAILING_NUMBER.sub("", key))
-        if field_name is None and key:
-            if key.startswith(("телефон", "phone", "tel ", "тел ")):
-                field_name = "phone"
+        field_name = header_field(header)
         if field_name is None:
             continue
-        if field_name in ("phone", "contact_phone") or field_name not in mapping:
+        if field_name in MULTI_COLUMN or field_name not in mapping:
             mapping.setdefault(field_name, []).append(index)
     return mapping
 
 
+def _header_score(mapping: dict[str, list[int]]) -> int:
+    """How much a row looks like the header: the columns it maps, if one of them is the company name."""
+    return sum(map(len, mapping.values())) if "name" in mapping else 0
+
+
 # --- values ---------------------------------------------------------------------------
 
-def _fast_ru_pattern() -> re.Pattern[str]:
-    from phonenumbers import PhoneMetadata
-
-    meta = PhoneMetadata.metadata_for_region("RU")
-    patterns = []
-    for kind in ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
-                 "pager", "uan", "voicemail"):
-        desc = getattr(meta, kind, None)
-        if desc is not None and desc.national_number_pattern and (not desc.possible_length or 10 in desc.possible_length):
-            patterns.append(f"(?:{desc.national_number_pattern})")
-    return re.compile("|".join(patterns))
-
-
-_RU_NATIONAL = _fast_ru_pattern()
-_DIGITS_ONLY = re.compile(r"[\s()\-.]+")
 _PHONE_SPLIT = re.compile(r"[,;/\n]+")
-# The usual punctuation of a written number, removed without a regex; anything else falls back to _DIGITS_ONLY.
-_PHONE_PUNCTUATION = str.maketrans("", "", " ()-.\t\xa0")
-
-
-def normalise_fast(raw: str) -> str | None:
-    """E.164 of one number: a quick path for plain Russian numbers, phonenumbers for everything else.
-
-    Gives exactly what services.phones.normalise gives (tests compare both)."""
-    text = raw.strip()
-    plus = text.startswith("+")
-    body = text[1:] if plus else text
-    digits = body.translate(_PHONE_PUNCTUATION)
-    if not (digits.isascii() and digits.isdigit()):
-        digits = _DIGITS_ONLY.sub("", body)
-    if digits.isascii() and digits.isdigit():
-        national = None
-        if len(digits) == 11 and (digits[0] == "7" or (digits[0] == "8" and not plus)):
-            national = digits[1:]
-        elif len(digits) == 10 and not plus:
-            national = digits
-        if national is not None and _RU_NATIONAL.fullmatch(national):
-            return "+7" + national
-    return normalise_phone(text)
+# A piece of a phone cell that is only an extension («…-45-67, доб. 12»): it belongs to the number before it.
+_ONLY_EXTENSION = re.compile(r"^\s*\(?\s*(?:доб|вн|ext|x|#)", re.IGNORECASE)
+_EMAIL_SPLIT = re.compile(r"[,;\s]+")
 
 
 def split_phones(cell: str) -> list[str]:
     if "," in cell or ";" in cell or "/" in cell or "\n" in cell:
-        return [p for p in (piece.strip() for piece in _PHONE_SPLIT.split(cell)) if p]
+        pieces: list[str] = []
+        for piece in _PHONE_SPLIT.split(cell):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if pieces and _ONLY_EXTENSION.match(piece):
+                pieces[-1] += " " + piece
+            else:
+                pieces.append(piece)
+        return pieces
     cell = cell.strip()
     return [cell] if cell else []
+
+
+def split_emails(cell: str) -> list[str]:
+    """The addresses of a cell ('a@x.ru, b@y.ru'): pieces with an @, others dropped."""
+    return [piece for piece in _EMAIL_SPLIT.split(cell) if "@" in piece and len(piece) <= 200]
 
 
 _INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -199,10 +237,13 @@ _INN_NOISE = re.compile(r"[\s\-]")
 def clean_inn(raw: str) -> str | None:
     """The INN as 10 or 12 digits ('' -> None); raises ValueError when it is not a valid INN.
 
-    Excel drops leading zeros from numbers: 9 and 11 digits get their zero back."""
+    Excel drops leading zeros from numbers: 9 and 11 digits get their zero back.  1C's «ИНН/КПП» column
+    holds both: the part before the slash is the INN."""
     if not raw:
         return None
     text = raw if raw.isdigit() else _INN_NOISE.sub("", raw)
+    if "/" in text:
+        text = text.split("/", 1)[0]
     if text.endswith(".0"):
         text = text[:-2]
     if not text:
@@ -216,6 +257,13 @@ def clean_inn(raw: str) -> str | None:
 
 # --- reading files ----------------------------------------------------------------------
 
+# The encodings Russian offices save text in, besides UTF-8 (charset-normalizer chooses among these only).
+LEGACY_ENCODINGS = ("cp1251", "koi8_r", "cp866", "utf_16", "utf_16_le", "utf_16_be")
+_SAMPLE_BYTES = 256 * 1024
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, .doc
+
+
 @dataclass
 class SourceInfo:
     encoding: str
@@ -224,7 +272,30 @@ class SourceInfo:
     total_estimate: int
 
 
+class BrokenRow:
+    """What the CSV reader yields for a record it cannot read (a field over the size limit, a 5 MB line)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _not_a_table() -> ValidationFailed:
+    return ValidationFailed(_(
+        "This is not a spreadsheet or text file (it looks like binary data). Save the list from Excel as "
+        "\"CSV UTF-8\" or XLSX and import that file."))
+
+
+def _damaged_excel() -> ValidationFailed:
+    return ValidationFailed(_(
+        "The Excel file is damaged or incomplete (perhaps it was not fully copied). Open it in Excel, save it "
+        "again and import the new file."))
+
+
 def detect_encoding(path: Path) -> str:
+    """utf-8-sig / utf-16 by their BOM, utf-8 when the bytes are valid UTF-8, else what charset-normalizer
+    finds among LEGACY_ENCODINGS; ValidationFailed when the bytes are no text at all."""
     with open(path, "rb") as handle:
         head = handle.read(4)
         if head.startswith(codecs.BOM_UTF8):
@@ -236,6 +307,7 @@ def detect_encoding(path: Path) -> str:
         decoder = codecs.getincrementaldecoder("utf-8")()
         limit = size if size <= 64 * 1024 * 1024 else 8 * 1024 * 1024
         read = 0
+        is_utf8 = True
         try:
             while read < limit:
                 chunk = handle.read(min(1 << 20, limit - read))
@@ -246,19 +318,52 @@ def detect_encoding(path: Path) -> str:
             if read >= size:
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1251"
-    return "utf-8"
+            is_utf8 = False
+        handle.seek(0)
+        sample = handle.read(_SAMPLE_BYTES)
+    # Valid UTF-8 with many NUL bytes is UTF-16 without a BOM (its ASCII characters come with a NUL each); a stray
+    # NUL in a UTF-8 file does not make it another encoding.
+    if is_utf8 and sample.count(b"\x00") * 10 < len(sample):
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None:
+        raise _not_a_table()
+    return best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters (other than tab and line breaks) in more than 1 % of the sample: not a text file."""
+    controls = sum(1 for ch in text if ch < " " and ch not in "\t\r\n")
+    return controls > max(2, len(text) // 100)
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
 
 
 def detect_delimiter(sample: str) -> str:
-    """The separator of the header line: ';' (Excel in Russia), ',' or tab."""
-    first_line = sample.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=";,\t").delimiter
-    except csv.Error:
-        counts = {d: first_line.count(d) for d in (";", ",", "\t")}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
+    """The separator of the header row: of the first lines, the line and separator (tab, ';', ',') that map
+    the most columns with a company name among them; without such a line, the most frequent one of the
+    first non-empty line."""
+    best, best_score = None, 0
+    for line in sample.splitlines()[:HEADER_SCAN]:
+        for delimiter in ("\t", ";", ","):
+            if delimiter not in line:
+                continue
+            score = _header_score(map_headers(_split_line(line, delimiter)))
+            if score > best_score:
+                best, best_score = delimiter, score
+    if best is not None:
+        return best
+    first_line = next((line for line in sample.splitlines() if line.strip()), "")
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    found = max(counts, key=counts.get)
+    return found if counts[found] else ","
 
 
 def _count_lines(path: Path) -> int:
@@ -269,13 +374,26 @@ def _count_lines(path: Path) -> int:
     return count + 1
 
 
-def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str] | BrokenRow]]:
     with open(path, encoding=info.encoding, newline="", errors="strict") as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
         line = 1
-        for row in reader:
-            yield line, row
-            line = reader.line_num + 1
+        while True:
+            try:
+                for row in reader:
+                    yield line, row
+                    line = reader.line_num + 1
+                return
+            except csv.Error as error:
+                # The reader drops the record it could not read and goes on with the next line.
+                text = str(error)
+                if "field larger than field limit" in text:
+                    reason = _("the row is too long (a cell over {n} characters); check its quotes").format(
+                        n=csv.field_size_limit())
+                else:
+                    reason = _("the row cannot be read: {error}").format(error=text[:80])
+                yield line, BrokenRow(reason)
+                line = reader.line_num + 1
 
 
 def _cell(value: object) -> str:
@@ -287,52 +405,103 @@ def _cell(value: object) -> str:
 
 
 def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
+    import zipfile
+
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    total = sheet.max_row or 0
+    # A file object, not the path: openpyxl judges a path by its suffix, and an XLSX saved as .csv is still one.
+    handle = open(path, "rb")
+    try:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        total = sheet.max_row or 0
+    except zipfile.BadZipFile:
+        handle.close()
+        raise _damaged_excel() from None
+    except Exception as error:  # noqa: BLE001 - a zip that is no workbook (a .docx), or a broken one
+        handle.close()
+        if isinstance(error, KeyError) or "InvalidFileException" in type(error).__name__:
+            raise ValidationFailed(_(
+                "This file is not an Excel workbook (perhaps a Word or other document). Save the list from Excel "
+                "as XLSX or \"CSV UTF-8\" and import that file.")) from None
+        raise _damaged_excel() from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 0
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, [_cell(v) for v in values]
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
+            raise ValidationFailed(_(
+                "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, save "
+                "it again and import the new file (rows already imported are recognised).").format(row=number)
+            ) from error
+        except Exception as error:  # noqa: BLE001 - zlib and XML errors of a truncated sheet
+            if type(error).__module__.split(".")[0] in ("zlib", "xml", "lxml", "openpyxl") or \
+                    type(error).__name__ in ("error", "ParseError", "XMLSyntaxError"):
+                raise ValidationFailed(_(
+                    "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, "
+                    "save it again and import the new file (rows already imported are recognised).").format(
+                        row=number)) from error
+            raise
         finally:
             workbook.close()
+            handle.close()
 
     return rows(), total
 
 
-def open_source(path: Path) -> tuple[SourceInfo, Iterator[tuple[int, list[str]]]]:
+def open_source(path: Path) -> tuple[SourceInfo, Iterator[tuple[int, list[str] | BrokenRow]]]:
+    """The file's format and its rows; ValidationFailed with a sentence a person can act on when it cannot be
+    read as a table.  The kind is taken from the bytes, not the name (an XLSX saved as .csv is still read)."""
     if not path.is_file():
         raise ValidationFailed(_("File not found: {path}").format(path=str(path)))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise ValidationFailed(_("The file is empty."))
+    if head.startswith(_ZIP) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        if not head.startswith(_ZIP):
+            raise _damaged_excel()
         rows, total = _xlsx_rows(path)
         return SourceInfo("xlsx", "", "xlsx", max(total - 1, 0)), rows
-    if path.suffix.lower() == ".xls":
+    if head.startswith(_OLE) or path.suffix.lower() == ".xls":
         raise ValidationFailed(_("Old .xls files are not supported: save the file as .xlsx or CSV."))
     encoding = detect_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         sample = handle.read(64 * 1024)
+    if _looks_binary(sample):
+        raise _not_a_table()
     info = SourceInfo(encoding, detect_delimiter(sample), "csv", max(_count_lines(path) - 1, 0))
     return info, _csv_rows(path, info)
 
 
-def read_header(source: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, list[int]], list[str]]:
-    """The column mapping and the cleaned header cells: the first non-blank row with a company name column
-    among the first ten lines; ValidationFailed when there is none."""
-    for line, raw in source:
-        if not any(cell.strip() for cell in raw):
+def read_header(source: Iterator[tuple[int, list[str] | BrokenRow]]
+                ) -> tuple[dict[str, list[int]], list[str], Iterator[tuple[int, list[str] | BrokenRow]]]:
+    """The column mapping, the cleaned header cells and the rows after the header.
+
+    The header is the row among the first HEADER_SCAN non-blank ones that maps the most columns with a company
+    name among them: titles («Справочник "Контрагенты"»), dates and empty lines above it are skipped.
+    ValidationFailed when there is none."""
+    seen: list[tuple[int, list[str] | BrokenRow]] = []
+    best, best_score = -1, 0
+    for item in source:
+        seen.append(item)
+        raw = item[1]
+        if raw.__class__ is BrokenRow or not any(cell.strip() for cell in raw):
             continue
-        columns = map_headers(raw)
-        if "name" in columns:
-            return columns, [clean_input(h) for h in raw]
-        if line > 10:
+        score = _header_score(map_headers(raw))
+        if score > best_score:
+            best, best_score = len(seen) - 1, score
+        if sum(1 for _line, r in seen if r.__class__ is not BrokenRow and any(c.strip() for c in r)) >= HEADER_SCAN:
             break
-    accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][6:9])
-    raise ValidationFailed(
-        _("No column with the company name in the first rows (accepted: {names} …).").format(names=accepted)
-    )
+    if best < 0:
+        accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][9:12])
+        raise ValidationFailed(_(
+            "No column with the company name in the first {n} rows (accepted: {names} …).").format(
+                n=HEADER_SCAN, names=accepted))
+    raw = seen[best][1]
+    return map_headers(raw), [clean_input(h) for h in raw], itertools.chain(seen[best + 1:], source)
 
 
 # --- the import -------------------------------------------------------------------------
@@ -340,11 +509,13 @@ def read_header(source: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, list
 class _Row:
     """One parsed line of the file."""
 
-    __slots__ = ("key", "line", "name", "folded", "inn", "phones", "contact", "position", "contact_phones", "fields",
-                 "comment")
+    __slots__ = ("key", "nkey", "line", "name", "folded", "inn", "phones", "contact", "position", "contact_phones",
+                 "fields", "comment", "extra")
 
-    def __init__(self, key, line, name, folded, inn, phones, contact, position, contact_phones, fields, comment):
+    def __init__(self, key, nkey, line, name, folded, inn, phones, contact, position, contact_phones, fields,
+                 comment, extra):
         self.key = key  # name and city, for duplicates
+        self.nkey = nkey  # the name alone: a shared phone is the same company only when the names agree
         self.line = line
         self.name = name
         self.folded = folded  # fold(name)
@@ -355,29 +526,116 @@ class _Row:
         self.contact_phones = contact_phones
         self.fields = fields  # values in FIELD_ORDER
         self.comment = comment
+        # None, or what few rows have: {"exts": {number: extension}, "emails": [more e-mails],
+        # "contact_email": str}
+        self.extra = extra
 
     def as_tuple(self) -> tuple:
         """The slots in __init__'s order (sent from the parsing process: a tuple pickles in half the time)."""
-        return (self.key, self.line, self.name, self.folded, self.inn, self.phones, self.contact, self.position,
-                self.contact_phones, self.fields, self.comment)
+        return (self.key, self.nkey, self.line, self.name, self.folded, self.inn, self.phones, self.contact,
+                self.position, self.contact_phones, self.fields, self.comment, self.extra)
+
+
+def _extra(row: _Row, name: str, default):
+    return row.extra.get(name, default) if row.extra else default
 
 
 class _Pending:
     """A new company of the current batch: its first row and what later rows of the batch added."""
 
-    __slots__ = ("row", "inn", "fields", "phones", "contacts", "merged_lines")
+    __slots__ = ("row", "inn", "fields", "phones", "contacts", "merged_lines", "exts", "emails", "notes",
+                 "possible")
 
     def __init__(self, row: _Row) -> None:
         self.row = row
         self.inn = row.inn
         self.fields = row.fields
         self.phones = row.phones
-        self.contacts: list[tuple[str, str, list[str]]] = []  # (name, position, phones)
+        # The rarely filled ones stay None (or an empty tuple) until needed: a million rows make a million of these.
+        extra = row.extra
+        self.exts: dict[str, str] | None = extra.get("exts") if extra else None
+        self.emails: list[str] | None = extra.get("emails") if extra else None
+        self.contacts: list[tuple[str, str, list[str], str]] = []  # (name, position, phones, e-mail)
         if row.contact:
-            self.contacts.append((row.contact, row.position, row.contact_phones))
+            self.contacts.append((row.contact, row.position, row.contact_phones,
+                                  extra.get("contact_email", "") if extra else ""))
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
-        self.merged_lines: list[int] = []
+        self.merged_lines: list[tuple[int, str]] = []  # (line, what it added) of later rows of the batch
+        self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken
+        self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
+
+
+class _KeyMap:
+    """Duplicate key -> company id: the keys of the base in two sorted arrays (16 bytes a key, looked up by
+    bisection), the keys this run adds in a dict.  A dict of a million int keys costs about 100 MB; the base of
+    a million companies has four million keys."""
+
+    __slots__ = ("added", "keys", "ids")
+
+    def __init__(self) -> None:
+        self.added: dict[int, int] = {}
+        self.keys = array("q")
+        self.ids = array("q")
+
+    def load(self, pairs: Iterator[tuple[int, int]]) -> None:
+        """The base's (key, id) pairs; for a key given twice, the first id stays (the sort is stable)."""
+        keys, ids = array("q"), array("q")
+        for key, company_id in pairs:
+            keys.append(key)
+            ids.append(company_id)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = array("q", [keys[i] for i in order])
+        self.ids = array("q", [ids[i] for i in order])
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        found = self.added.get(key)
+        if found is not None:
+            return found
+        keys = self.keys
+        index = bisect_left(keys, key)
+        if index < len(keys) and keys[index] == key:
+            return self.ids[index]
+        return default
+
+    def __contains__(self, key: int) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: int) -> int:
+        return self.added[key]  # only keys this run added are read back this way (to point them at real ids)
+
+    def __setitem__(self, key: int, company_id: int) -> None:
+        self.added[key] = company_id
+
+
+class _IdSet:
+    """A set of company ids: a byte an id for the real ones (a base of a million companies with INNs costs 1 MB,
+    not the 60 MB of a set of ints), a set for the batch's temporary negative ones."""
+
+    __slots__ = ("flags", "temps")
+
+    def __init__(self) -> None:
+        self.flags = bytearray()
+        self.temps: set[int] = set()
+
+    def __contains__(self, company_id: int) -> bool:
+        if company_id < 0:
+            return company_id in self.temps
+        return company_id < len(self.flags) and self.flags[company_id] == 1
+
+    def add(self, company_id: int) -> None:
+        if company_id < 0:
+            self.temps.add(company_id)
+            return
+        if company_id >= len(self.flags):
+            self.flags.extend(bytes(company_id + 1 - len(self.flags) + 65536))
+        self.flags[company_id] = 1
+
+    def discard(self, company_id: int) -> None:
+        if company_id < 0:
+            self.temps.discard(company_id)
+        elif company_id < len(self.flags):
+            self.flags[company_id] = 0
 
 
 def _inn_key(inn: str) -> int:
@@ -388,43 +646,14 @@ def _phone_key(e164: str) -> int:
     return int(e164[1:])
 
 
-def _fold(text: str) -> str:
-    """textnorm.fold without a regex (str.split() splits on exactly the characters \\s matches; tests compare)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("ё", "е").split())
-
-
-def _key_of_folded(folded: str) -> str:
-    """name_key(name) from fold(name): the words, less the legal forms (tests check they agree).
-
-    `\\b(ооо|…)\\b` matches exactly a whole run of word characters, so it is tested on each word (on the
-    short ones only: no legal form is longer than _LEGAL_LONGEST)."""
-    legal = _LEGAL_FORMS.fullmatch
-    return " ".join([word for word in _WORDS(folded) if len(word) > _LEGAL_LONGEST or not legal(word)])
-
-
-def _longest_legal_form() -> int:
-    match = re.fullmatch(r"\\b\(([\w|]+)\)\\b", _LEGAL_FORMS.pattern)
-    return max(map(len, match.group(1).split("|"))) if match else 10_000
-
-
-_WORDS = re.compile(r"\w+").findall
-_LEGAL_LONGEST = _longest_legal_form()
-
-
-def _name_city_key(name: str, city: str) -> int | None:
-    """The duplicate key of a name in a city (as parse() and load_keys() compute it)."""
-    key = _key_of_folded(_fold(name))
-    if not key:
-        return None
-    return hash(key + "\x1f" + _fold(city))
-
-
 FIELD_ORDER = ("city", "industry", "channel", "email", "website", "address", "size")
 FILL_FIELDS = ("inn",) + FIELD_ORDER
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
 _CITY = 0
-
-
+_EMAIL = FIELD_ORDER.index("email")
+FIELD_LABELS = {"name": N_("name"), "inn": N_("INN"), "city": N_("city"), "industry": N_("industry"),
+                "channel": N_("channel"), "email": N_("e-mail"), "website": N_("website"), "address": N_("address"),
+                "size": N_("size")}
 def _literal(value: object, percent: bool) -> str | None:
     """An SQL literal for a constant of plain type (None: keep it a bound parameter)."""
     kind = type(value)
@@ -512,13 +741,15 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
 
 _COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:],
                     "time_zone")
-_CONTACT_VARYING = ("id", "company_id", "full_name", "position")
-_PHONE_VARYING = ("company_id", "contact_id", "number")
+_CONTACT_VARYING = ("id", "company_id", "full_name", "position", "email")
+_PHONE_VARYING = ("company_id", "contact_id", "number", "label")
 _HISTORY_VARYING = ("company_id", "text")
+PREVIEW_ROWS = 100_000  # rows a preview counts (matched against the base, nothing written)
+PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
-def _company_constants(now) -> dict[str, object]:
-    return {
+def _company_constants(now, run_id: int | None) -> dict[str, object]:
+    return {"import_run_id": run_id,
         "source": "import", "abcde_class": "", "is_key_client": False, "potential_score": 0,
         "category": Category.POTENTIAL.value, "stage": Stage.COLD.value, "owner_id": None, "shelved_until": None,
         "requirements": "", "in_queue": True, "queue_rank": 100, "priority": 100, "last_tried_at": EPOCH,
@@ -530,30 +761,46 @@ def _company_constants(now) -> dict[str, object]:
     }
 
 
-def _contact_constants(now) -> dict[str, object]:
-    return {"is_decision_maker": False, "email": "", "birthday": None, "created_at": now, "updated_at": now,
-            "version": 1}
+def _contact_constants(now, run_id: int | None) -> dict[str, object]:
+    return {"import_run_id": run_id, "is_decision_maker": False, "birthday": None, "created_at": now, "updated_at": now, "version": 1}
+
+
+def _label(ext: str) -> str:
+    return str(_("ext. {n}").format(n=ext)) if ext else ""
+
+
+def _same(a: str, b: str) -> bool:
+    return fold(a) == fold(b)
 
 
 class Importer:
-    """One run of an import.  Use `run_import`, which wraps it."""
+    """One run of an import.  Use `run_import` or `preview`, which wrap it."""
 
     def __init__(self, db: Database, actor: Actor, path: Path, *, batch_size: int = BATCH_SIZE,
                  progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-                 rejects_path: Path | None = None, parallel: bool | None = None) -> None:
+                 report_path: Path | None = None, parallel: bool | None = None, dry_run: bool = False,
+                 columns: dict[str, list[int]] | None = None, name: str | None = None) -> None:
         self.db, self.actor, self.path = db, actor, path
+        # The file's name as people know it (the server reads a private copy of an inbox file under another name).
+        self.name = clean_line(name or path.name, 200)
         self.batch_size = batch_size
         self.parallel = parallel
-        # parse() gives the name + city key as hash(text), the form the in-memory maps use.  The parsing process
-        # leaves it as text: str hashes differ between processes (PYTHONHASHSEED), so this process hashes it.
+        self.dry_run = dry_run
+        self.forced_columns = columns  # the person's own mapping, instead of the headers'
+        # parse() gives the name keys as hash(text), the form the in-memory maps use.  The parsing process
+        # leaves them as text: str hashes differ between processes (PYTHONHASHSEED), so this process hashes them.
         self.hash_keys = True
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
-        self.rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
-        self.inn_map: dict[int, int] = {}
-        self.phone_map: dict[int, int] = {}
-        self.name_map: dict[int, int] = {}
-        self.with_inn: set[int] = set()
+        self.report_path = report_path
+        self.inn_map = _KeyMap()
+        self.phone_map = _KeyMap()
+        self.name_map = _KeyMap()
+        self.with_inn = _IdSet()
+        # The name key (hash) of every company by id: a shared phone is taken for the same company only when the
+        # names agree.  An array of 8 bytes an id, not a dict, so a base of a million costs 8 MB.
+        self.name_of = array("q")
+        self._temp_names: dict[int, int] = {}
         # Keys remembered in this batch for its new companies (negative temporary ids), one list per map,
         # pointed at the real ids once the batch is committed.
         self._temp_inn_keys: list[int] = []
@@ -561,52 +808,91 @@ class Importer:
         self._temp_name_keys: list[int] = []
         self._temp_inn: list[int] = []
         self._city_folds: dict[str, str] = {}
+        self.possible: tuple[int, str] | None = None  # set by match(): a shared phone with another name
         self.imported = self.merged = self.unchanged = self.rows = 0
+        self.possible_count = self.conflicts = self.needs_research = 0
         self.rejects: list[Reject] = []
+        self.notes: list[ImportNote] = []
         self.rejected = 0
-        self._reject_writer = None
-        self._reject_handle = None
+        self._report_writer = None
+        self._report_handle = None
         self.headers: list[str] = []
+        self.shown: list[tuple] = []  # preview: the first rows, parsed, with what became of them
+        self.run_id: int | None = None  # the ImportRun of this import (None in a dry run)
 
     # keys of the base, loaded once
     def load_keys(self) -> None:
         with self.db.read() as session:
-            for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))):
-                if inn:
-                    self.inn_map[_inn_key(inn)] = cid
-                    self.with_inn.add(cid)
-            for cid, number in session.execute(select(Phone.company_id, Phone.number)):
-                if number and number[1:].isdigit():
-                    self.phone_map.setdefault(_phone_key(number), cid)
-            name_map, fold_city = self.name_map, self._fold_city
-            for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)).yield_per(20000):
-                key = _key_of_folded(_fold(name or ""))
-                if key:
-                    name_map.setdefault(hash(key + "\x1f" + fold_city(city or "")), cid)
+            top = session.execute(select(func.max(Company.id))).scalar() or 0
+            self.name_of = array("q", bytes(8 * (top + 1)))
+            with_inn = self.with_inn
 
-    # rejects
-    def reject(self, line: int, reason: str, raw: list[str]) -> None:
-        self.rejected += 1
-        if len(self.rejects) < 1000:
-            self.rejects.append(Reject(line, reason))
-        if self._reject_writer is None:
-            # 0600: the rejected rows are client data; opened in Excel, so no cell may run as a formula.
-            fd = os.open(self.rejects_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            self._reject_handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-            self._reject_writer = csv.writer(self._reject_handle, delimiter=";")
-            self._reject_writer.writerow([_("line"), _("reason"), *(safe_cell(h) for h in self.headers)])
-        self._reject_writer.writerow([line, reason, *(safe_cell(cell) for cell in raw)])
+            def inns():
+                for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))
+                                                .execution_options(yield_per=20000)):
+                    if inn and inn.isdigit():
+                        with_inn.add(cid)
+                        yield _inn_key(inn), cid
+
+            def phones():
+                for cid, number in session.execute(select(Phone.company_id, Phone.number)
+                                                   .execution_options(yield_per=20000)):
+                    if number and number[1:].isdigit():
+                        yield _phone_key(number), cid
+
+            name_of, fold_city = self.name_of, self._fold_city
+
+            def names():
+                for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)
+                                                       .execution_options(yield_per=20000)):
+                    key = key_of_folded(fold(name or ""))
+                    if key:
+                        name_of[cid] = hash(key)
+                        yield hash(key + "\x1f" + fold_city(city or "")), cid
+
+            self.inn_map.load(inns())
+            self.phone_map.load(phones())
+            self.name_map.load(names())
+
+    def _name_of(self, company_id: int) -> int:
+        if company_id < 0:
+            return self._temp_names.get(company_id, 0)
+        return self.name_of[company_id] if company_id < len(self.name_of) else 0
+
+    # the report file: rejected rows with their cells, and what a person should look at
+    def note(self, line: int, kind: str, text: str, raw: list[str] | None = None) -> None:
+        if kind == "rejected":
+            self.rejected += 1
+            if len(self.rejects) < 1000:
+                self.rejects.append(Reject(line, text))
+        elif len(self.notes) < 1000:
+            self.notes.append(ImportNote(line, kind, text))
+        if self.dry_run:
+            return
+        if self._report_writer is None:
+            if self.report_path is None:
+                self.report_path = default_report_path(self.actor, self.path)
+            # 0600: the rows are client data; opened in Excel, so no cell may run as a formula.
+            fd = os.open(self.report_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._report_handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+            self._report_writer = csv.writer(self._report_handle, delimiter=";")
+            self._report_writer.writerow([_("line"), _("result"), _("detail"), *(safe_cell(h) for h in self.headers)])
+        cells = [safe_cell(cell[:1000]) for cell in raw] if raw else []
+        self._report_writer.writerow([line, str(NOTE_KINDS[kind]), safe_cell(text), *cells])
+
+    def reject(self, line: int, reason: str, raw: list[str] | BrokenRow) -> None:
+        self.note(line, "rejected", reason, raw if raw.__class__ is list else None)
 
     def close(self) -> None:
-        if self._reject_handle is not None:
-            self._reject_handle.close()
+        if self._report_handle is not None:
+            self._report_handle.close()
 
     def _fold_city(self, city: str) -> str:
         folded = self._city_folds.get(city)
         if folded is None:
             if len(self._city_folds) > 50_000:
                 self._city_folds.clear()
-            folded = self._city_folds[city] = _fold(city)
+            folded = self._city_folds[city] = fold(city)
         return folded
 
     # parsing one row
@@ -615,20 +901,24 @@ class Importer:
         def first(name: str) -> int | None:
             return columns[name][0] if columns.get(name) else None
 
-        self._i_name = columns["name"][0]
+        self._i_names = tuple(columns["name"])
         self._i_inn = first("inn")
         self._i_contact = first("contact")
+        self._i_contact_parts = tuple(first(name) for name in ("contact_last", "contact_first", "contact_middle")
+                                      if first(name) is not None)
         self._i_position = first("position")
         self._i_comment = first("comment")
         self._i_phones = tuple(columns.get("phone", ()))
         self._i_contact_phones = tuple(columns.get("contact_phone", ()))
+        self._i_emails = tuple(columns.get("email", ()))
+        self._i_contact_emails = tuple(columns.get("contact_email", ()))
         self._field_columns = tuple(
-            (position, columns[name][0], FIELD_LIMITS[name], name == "email")
-            for position, name in enumerate(FIELD_ORDER) if columns.get(name)
+            (position, columns[name][0], FIELD_LIMITS[name])
+            for position, name in enumerate(FIELD_ORDER) if columns.get(name) and name != "email"
         )
         self._width = 1 + max(index for indexes in columns.values() for index in indexes)
 
-    def _phones_of(self, raw: list[str], indexes: tuple[int, ...], bad: list[str]) -> list[str]:
+    def _phones_of(self, raw: list[str], indexes: tuple[int, ...], bad: list[str], exts: dict[str, str]) -> list[str]:
         numbers: list[str] = []
         for index in indexes:
             cell = raw[index]
@@ -639,24 +929,48 @@ class Importer:
             else:
                 pieces = (cell,)
             for piece in pieces:
-                number = normalise_fast(piece)
+                number, ext = normalise_with_extension(piece)
                 if number is None:
-                    bad.append(_clean(piece, 40))
+                    bad.append(clean_line(piece, 40))
                 elif number not in numbers:
                     numbers.append(number)
+                    if ext:
+                        exts[number] = ext
         return numbers
 
-    def parse(self, line: int, raw: list[str]) -> _Row | str:
+    def _emails_of(self, raw: list[str], indexes: tuple[int, ...]) -> list[str]:
+        found: list[str] = []
+        for index in indexes:
+            cell = raw[index]
+            if cell and "@" in cell:
+                for address in split_emails(clean_line(cell)):
+                    if address not in found:
+                        found.append(address)
+        return found
+
+    def parse(self, line: int, raw: list[str] | BrokenRow) -> _Row | str:
+        if raw.__class__ is BrokenRow:
+            return raw.reason
         if len(raw) < self._width:
             raw = raw + [""] * (self._width - len(raw))
-        cell = raw[self._i_name]
-        # The quick path of _clean inline: printable text only needs stripping (and cutting to the column).
+        size = sum(map(len, raw))
+        if size > MAX_ROW_CHARS:
+            return _("the row is too long ({n} characters); the longest accepted is {limit}").format(
+                n=size, limit=MAX_ROW_CHARS)
+        cell = ""
+        for index in self._i_names:  # the first filled of the name columns (1C: short name, then full name)
+            cell = raw[index]
+            if cell and not cell.isspace():
+                break
+        # clean_line's quick path inline: printable text has no whitespace but the ASCII space.
         if cell.isprintable():
             name = cell.strip()
+            if "  " in name:
+                name = " ".join(name.split())
             if len(name) > MAX_NAME:
                 name = name[:MAX_NAME]
         else:
-            name = _clean(cell.replace("\n", " "), MAX_NAME)
+            name = clean_line(cell, MAX_NAME)
         if not name:
             return _("the company name is empty")
         inn = None
@@ -664,45 +978,81 @@ class Importer:
             cell = raw[self._i_inn]
             if cell:
                 try:
-                    inn = clean_inn(_clean(cell))
+                    inn = clean_inn(clean_line(cell))
                 except ValueError:
-                    return _("the INN is not valid: {inn}").format(inn=_clean(cell)[:20])
+                    return _("the INN is not valid: {inn}").format(inn=clean_line(cell)[:20])
         bad: list[str] = []
-        phones = self._phones_of(raw, self._i_phones, bad) if self._i_phones else []
-        contact_phones = self._phones_of(raw, self._i_contact_phones, bad) if self._i_contact_phones else []
+        exts: dict[str, str] = {}
+        phones = self._phones_of(raw, self._i_phones, bad, exts) if self._i_phones else []
+        contact_phones = self._phones_of(raw, self._i_contact_phones, bad, exts) if self._i_contact_phones else []
         if bad and not phones and not contact_phones:
             return _("the phone number is not valid: {phone}").format(phone=bad[0])
         fields = ["", "", "", "", "", "", ""]
-        for position, index, limit, is_email in self._field_columns:
+        for position, index, limit in self._field_columns:
             cell = raw[index]
             if cell:
                 if cell.isprintable():
                     value = cell.strip()
-                    if len(value) > limit:
-                        value = value[:limit]
+                    if "  " in value:
+                        value = " ".join(value.split())
+                    fields[position] = value[:limit] if len(value) > limit else value
                 else:
-                    value = _clean(cell.replace("\n", " "), limit)
-                if is_email and value and ("@" not in value or " " in value):
-                    value = ""
-                fields[position] = value
+                    fields[position] = clean_line(cell, limit)
+        extra = None
+        if exts:
+            extra = {"exts": exts}
+        if self._i_emails:
+            emails = self._emails_of(raw, self._i_emails)
+            if emails:
+                fields[_EMAIL] = emails[0]
+                if len(emails) > 1:
+                    extra = extra or {}
+                    extra["emails"] = emails[1:]
         contact = position_ = comment = ""
         if self._i_contact is not None and (cell := raw[self._i_contact]):
-            contact = cell.strip()[:200] if cell.isprintable() else _clean(cell.replace("\n", " "), 200)
+            if cell.isprintable() and "  " not in cell:
+                contact = cell.strip()[:200]
+            else:
+                contact = clean_line(cell, 200)
+        elif self._i_contact_parts:
+            contact = clean_line(" ".join(raw[index] for index in self._i_contact_parts), 200)
         if self._i_position is not None and (cell := raw[self._i_position]):
-            position_ = cell.strip()[:200] if cell.isprintable() else _clean(cell.replace("\n", " "), 200)
+            if cell.isprintable() and "  " not in cell:
+                position_ = cell.strip()[:200]
+            else:
+                position_ = clean_line(cell, 200)
+        if self._i_contact_emails:
+            emails = self._emails_of(raw, self._i_contact_emails)
+            if emails:
+                extra = extra or {}
+                if contact:
+                    extra["contact_email"] = emails[0]
+                    emails = emails[1:]
+                if emails:  # no contact to hold them: the company's
+                    if not fields[_EMAIL]:
+                        fields[_EMAIL] = emails.pop(0)
+                    if emails:
+                        extra["emails"] = extra.get("emails", []) + emails
         if self._i_comment is not None and (cell := raw[self._i_comment]):
-            comment = _clean(cell, 2000)
-        folded = _fold(name)
-        key_text = _key_of_folded(folded)
-        key = None
+            comment = clean_input(cell, 2000)
+        folded = fold(name)
+        key_text = key_of_folded(folded)
+        key = nkey = None
         if key_text:
             key = key_text + "\x1f" + self._fold_city(fields[_CITY])
+            nkey = key_text
             if self.hash_keys:
-                key = hash(key)
-        return _Row(key, line, name, folded, inn, phones, contact, position_, contact_phones, fields, comment)
+                key, nkey = hash(key), hash(nkey)
+        return _Row(key, nkey, line, name, folded, inn, phones, contact, position_, contact_phones, fields,
+                    comment, extra)
 
     def match(self, row: _Row) -> int | None:
-        """The id of the company this row is (negative: new in this batch), or None."""
+        """The id of the company this row is (negative: new in this batch), or None.
+
+        The same INN is the same company; another INN never is.  A shared phone is the same company only
+        when the names agree too: a toll-free number or an office switchboard alone makes a possible
+        duplicate (left in self.possible), never a merge."""
+        self.possible = None
         inn = row.inn
         if inn:
             found = self.inn_map.get(int("1" + inn))
@@ -712,9 +1062,12 @@ class Importer:
         for numbers in (row.phones, row.contact_phones):
             for number in numbers:
                 found = phone_map.get(int(number[1:]))
-                # With its own INN, a row is not the company of another INN (a shared switchboard, a namesake).
-                if found is not None and not (inn and found in self.with_inn):
+                if found is None or (inn and found in self.with_inn):
+                    continue
+                if row.nkey is not None and self._name_of(found) == row.nkey:
                     return found
+                if self.possible is None:
+                    self.possible = (found, number)
         if row.key is not None:
             found = self.name_map.get(row.key)
             if found is not None and not (inn and found in self.with_inn):
@@ -723,6 +1076,8 @@ class Importer:
 
     def remember(self, company_id: int, row: _Row) -> None:
         temp = company_id < 0
+        if temp and row.nkey is not None:
+            self._temp_names[company_id] = row.nkey
         if row.inn:
             key = int("1" + row.inn)
             if key not in self.inn_map:
@@ -750,16 +1105,28 @@ class Importer:
     # the main loop
     def run(self) -> ImportReport:
         started = time.perf_counter()
-        reader = _ParseProcess(self.path) if self._use_process() else None
+        reader = _ParseProcess(self.path, self.forced_columns) if self._use_process() else None
         try:
             if reader is not None:
                 info, columns, self.headers = reader.start()
+                items = reader.items()
             else:
                 info, source = open_source(self.path)
-                columns, self.headers = read_header(source)
+                columns, self.headers, source = read_header(source)
+                columns = self.forced_columns or columns
+                self.prepare(columns)
+                items = self.parse_all(source)
             self.prepare(columns)
             self.load_keys()
-            items = reader.items() if reader is not None else self.parse_all(source)
+            if not self.dry_run:
+                with self.db.write() as session:
+                    require_active_user(session, self.actor)
+                    require(self.actor, Capability.IMPORT)
+                    record = ImportRun(user_id=self.actor.id, actor=self.actor.username[:80],
+                                       file=self.name[:200])
+                    session.add(record)
+                    session.flush()
+                    self.run_id = record.id
             return self._run(started, info, columns, items)
         finally:
             if reader is not None:
@@ -771,6 +1138,8 @@ class Importer:
         this one."""
         if self.parallel is not None:
             return self.parallel
+        if self.dry_run:
+            return False
         try:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:  # not Linux
@@ -781,11 +1150,12 @@ class Importer:
             return False  # open_source gives the clear message
         return cores >= 2 and size >= PARALLEL_MIN_BYTES
 
-    def parse_all(self, source: Iterator[tuple[int, list[str]]]) -> Iterator[_Row | tuple[int, str, list[str]]]:
+    def parse_all(self, source: Iterator[tuple[int, list[str] | BrokenRow]]
+                  ) -> Iterator[_Row | tuple[int, str, list[str] | BrokenRow]]:
         """Every non-blank row of *source* parsed: a _Row, or (line, reason, cells) for a rejected one."""
         parse = self.parse
         for line, raw in source:
-            if not "".join(raw).strip():
+            if raw.__class__ is list and not "".join(raw).strip():
                 continue
             parsed = parse(line, raw)
             yield parsed if parsed.__class__ is _Row else (line, parsed, raw)
@@ -800,6 +1170,7 @@ class Importer:
         rows = 0
         batch_size = self.batch_size
         match, remember = self.match, self.remember
+        shown = self.shown if self.dry_run else None
         stopped = False
         # The cyclic garbage collector would rescan the batch's young objects every 700 allocations (about 15% of
         # the run): it is paused while the rows stream and run on the youngest generation after each batch.
@@ -811,18 +1182,28 @@ class Importer:
                 in_batch += 1
                 if parsed.__class__ is not _Row:
                     self.reject(*parsed)
+                    if shown is not None and len(shown) < PREVIEW_SHOWN:
+                        shown.append((parsed[0], None, "rejected", parsed[1]))
                 else:
                     found = match(parsed)
                     if found is None:
                         remember(next_temp, parsed)
-                        new[next_temp] = _Pending(parsed)
+                        pending = new[next_temp] = _Pending(parsed)
+                        if self.possible is not None:
+                            pending.possible = [self.possible]
+                        if shown is not None and len(shown) < PREVIEW_SHOWN:
+                            shown.append((parsed.line, parsed, "new", self.possible))
                         next_temp -= 1
                     elif found < 0:
                         self._merge_pending(new[found], parsed)
                         remember(found, parsed)
+                        if shown is not None and len(shown) < PREVIEW_SHOWN:
+                            shown.append((parsed.line, parsed, "merged_line", new[found].row.line))
                     else:
                         merges.setdefault(found, []).append(parsed)
                         remember(found, parsed)
+                        if shown is not None and len(shown) < PREVIEW_SHOWN:
+                            shown.append((parsed.line, parsed, "merged", found))
                 if in_batch >= batch_size:
                     self.rows = rows
                     self._write_batch(new, merges)
@@ -838,9 +1219,9 @@ class Importer:
             if not stopped and (new or merges):
                 self._write_batch(new, merges)
         except UnicodeDecodeError as error:
-            raise ValidationFailed(
-                _("The file mixes encodings near byte {pos}; complete batches before it were saved.").format(pos=error.start)
-            ) from error
+            raise ValidationFailed(_(
+                "The file mixes encodings near byte {pos}: save it again as \"CSV UTF-8\" and import it again; "
+                "complete batches before it were saved.").format(pos=error.start)) from error
         finally:
             if collect:
                 gc.enable()
@@ -849,44 +1230,80 @@ class Importer:
         if self.progress:
             self.progress(self.rows, self.rows if not stopped else max(total, self.rows))
         seconds = time.perf_counter() - started
+        written = self.report_path is not None and self._report_writer is not None
         report = ImportReport(
             path=str(self.path), kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, rows=self.rows,
             imported=self.imported, merged=self.merged, unchanged=self.unchanged, rejected=self.rejected,
-            rejects=tuple(self.rejects), rejects_path=str(self.rejects_path) if self.rejected else None,
+            rejects=tuple(self.rejects), report_path=str(self.report_path) if written else None,
             seconds=seconds, stopped=stopped, columns=tuple(sorted(columns)),
+            possible_duplicates=self.possible_count, conflicts=self.conflicts, needs_research=self.needs_research,
+            notes=tuple(self.notes), dry_run=self.dry_run, run_id=self.run_id,
         )
-        with self.db.write() as session:
-            audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name, rows=self.rows,
-                         imported=self.imported, merged=self.merged, unchanged=self.unchanged,
-                         rejected=self.rejected, stopped=stopped)
-        from .queue import forget_queue_zones
+        if not self.dry_run:
+            with self.db.write() as session:
+                run = session.get(ImportRun, self.run_id)
+                run.finished_at, run.rows, run.imported, run.merged = utcnow(), self.rows, self.imported, self.merged
+                audit.record(session, self.actor, "import_finished", "company", None, file=self.name,
+                             rows=self.rows, imported=self.imported, merged=self.merged, unchanged=self.unchanged,
+                             rejected=self.rejected, possible_duplicates=self.possible_count,
+                             conflicts=self.conflicts, needs_research=self.needs_research, stopped=stopped)
+            from .queue import forget_queue_zones
 
-        forget_queue_zones()  # clients in a zone the queue did not hold yet are offered at once
+            forget_queue_zones()  # clients in a zone the queue did not hold yet are offered at once
         return report
 
     def _merge_pending(self, pending: _Pending, row: _Row) -> None:
-        changed = False
+        """A later row of the batch for a company new in this batch: fills what is empty, adds phones and
+        contacts, and notes what it had that differs (kept as the first row had it)."""
+        added: list[str] = []  # what this row brings, for the company's history
+        notes: list[str] = []
         if row.inn and not pending.inn:
             pending.inn = row.inn
-            changed = True
+            added.append(_("{field}: {value}").format(field=_(FIELD_LABELS["inn"]), value=row.inn))
+        if row.nkey != pending.row.nkey and not _same(row.name, pending.row.name):
+            notes.append(_("line {line}: name kept, the file had «{value}»").format(line=row.line, value=row.name))
+        if pending.fields is pending.row.fields:
+            pending.fields = list(pending.fields)
         fields = pending.fields
         for position, value in enumerate(row.fields):
-            if value and not fields[position]:
+            if not value:
+                continue
+            if not fields[position]:
                 fields[position] = value
-                changed = True
+                added.append(_("{field}: {value}").format(field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
+            elif value != fields[position] and not _same(value, fields[position]):
+                if position == _EMAIL and value not in (pending.emails or ()):
+                    pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
+                    added.append(_("other e-mails {emails}").format(emails=value))
+                    continue
+                notes.append(_("line {line}: {field} kept, the file had «{value}»").format(
+                    line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
+        for address in _extra(row, "emails", ()):
+            if address != fields[_EMAIL] and address not in (pending.emails or ()):
+                pending.emails = (pending.emails or []) + [address]
+                added.append(_("other e-mails {emails}").format(emails=address))
         known = set(pending.phones) | {p for c in pending.contacts for p in c[2]}
         if pending.phones is pending.row.phones:
             pending.phones = list(pending.phones)
+        exts = _extra(row, "exts", {})
         for number in row.phones:
             if number not in known and not self._phone_taken(number, pending):
                 pending.phones.append(number)
                 known.add(number)
-                changed = True
+                if number in exts:
+                    pending.exts = {**(pending.exts or {}), number: exts[number]}
+                added.append(_("phone {number}").format(number=number))
         if row.contact and fold(row.contact) not in {fold(c[0]) for c in pending.contacts}:
-            pending.contacts.append((row.contact, row.position, [p for p in row.contact_phones if p not in known]))
-            changed = True
-        if changed:
-            pending.merged_lines.append(row.line)
+            numbers = [p for p in row.contact_phones if p not in known]
+            for number in numbers:
+                if number in exts:
+                    pending.exts = {**(pending.exts or {}), number: exts[number]}
+            pending.contacts.append((row.contact, row.position, numbers, _extra(row, "contact_email", "")))
+            added.append(_("contact {name}").format(name=row.contact))
+        if notes:
+            pending.notes = [*pending.notes, *notes]
+        if added:
+            pending.merged_lines.append((row.line, ", ".join(added)))
         else:
             self.unchanged += 1
 
@@ -897,13 +1314,29 @@ class Importer:
     # writing
     def _write_batch(self, new: dict[int, _Pending], merges: dict[int, list[_Row]]) -> None:
         now = utcnow()
-        source_name = self.path.name[:200]
+        source_name = self.name[:200]
+        if self.dry_run:
+            # A preview is one batch of up to PREVIEW_ROWS: read in pieces of BATCH_SIZE companies, as an import
+            # does (SQLite takes at most 32,766 values in one statement).
+            merged_count = unchanged_count = 0
+            with self.db.read() as session:
+                ids = list(merges)
+                for start in range(0, len(ids), BATCH_SIZE):
+                    part = {cid: merges[cid] for cid in ids[start:start + BATCH_SIZE]}
+                    merged_part, unchanged_part = self._apply_merges(session, part, now, source_name)
+                    merged_count += merged_part
+                    unchanged_count += unchanged_part
+                self._note_new(session, new, {temp: temp for temp in new}, source_name)
+            self.imported += len(new)
+            self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
+            self.unchanged += unchanged_count
+            return
         with self.db.write() as session:
             require_active_user(session, self.actor)
             require(self.actor, Capability.IMPORT)
             temp_to_real = self._insert_new(session, new, now, source_name)
             merged_count, unchanged_count = self._apply_merges(session, merges, now, source_name)
-            audit.record(session, self.actor, "import_batch", "company", None, file=self.path.name,
+            audit.record(session, self.actor, "import_batch", "company", None, file=self.name,
                          imported=len(new), merged=merged_count + sum(1 for p in new.values() if p.merged_lines))
         # Only now that the batch is committed do the keys point at real ids.
         for mapping, keys in ((self.inn_map, self._temp_inn_keys), (self.phone_map, self._temp_phone_keys),
@@ -915,9 +1348,58 @@ class Importer:
             self.with_inn.discard(temp)
             self.with_inn.add(temp_to_real[temp])
         self._temp_inn.clear()
+        name_of = self.name_of
+        top = max(temp_to_real.values(), default=0)
+        if top >= len(name_of):
+            name_of.frombytes(bytes(8 * (top + 1 - len(name_of) + 4096)))
+        for temp, nkey in self._temp_names.items():
+            name_of[temp_to_real[temp]] = nkey
+        self._temp_names.clear()
         self.imported += len(new)
         self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
         self.unchanged += unchanged_count
+
+    def _note_new(self, session: Session, new: dict[int, _Pending], ids: dict[int, int], source_name: str
+                  ) -> list[tuple]:
+        """Notes of the batch's new companies (needs research, possible duplicates, kept values) for the report;
+        the history rows of the possible duplicates, for both companies."""
+        history: list[tuple] = []
+        others = {other for pending in new.values() for other, _number in pending.possible if other > 0}
+        names: dict[int, str] = {}
+        if others:
+            table = Company.__table__.c
+            wanted = list(others)
+            for start in range(0, len(wanted), BATCH_SIZE):
+                names.update(session.connection().execute(
+                    select(table.id, table.name).where(table.id.in_(wanted[start:start + BATCH_SIZE]))).all())
+        for temp, pending in new.items():
+            row = pending.row
+            company_id = ids[temp]
+            if not pending.phones and not any(c[2] for c in pending.contacts):
+                self.needs_research += 1
+                self.note(row.line, "needs_research", _("«{name}» has no phone: it waits in the list for research, "
+                                                        "not in the queue.").format(name=row.name))
+            for other, number in pending.possible:
+                self.possible_count += 1
+                other_name = names.get(other) or (new[other].row.name if other in new else "")
+                other_id = ids.get(other, other)
+                where = (_("#{id}").format(id=other_id) if other_id > 0 else
+                         _("line {line}").format(line=new[other].row.line) if other in new else "")
+                self.note(row.line, "possible_duplicate", _(
+                    "«{name}» has the phone {phone} of «{other}» ({where}): imported as a separate company; "
+                    "merge them by hand if they are one.").format(name=row.name, phone=readable(number),
+                                                                 other=other_name, where=where))
+                history.append((company_id, _(
+                    "Possible duplicate of «{other}» (#{id}): the same phone {phone}. Imported from {file}, line "
+                    "{line}, as a separate company.").format(other=other_name, id=other_id, phone=readable(number),
+                                                             file=source_name, line=row.line)))
+                history.append((other_id, _(
+                    "Possible duplicate: «{name}» (#{id}) from {file}, line {line}, has the same phone {phone}."
+                ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line)))
+            for text in pending.notes:
+                self.conflicts += 1
+                self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=text))
+        return history
 
     def _insert_new(self, session: Session, new: dict[int, _Pending], now, source_name: str) -> dict[int, int]:
         if not new:
@@ -925,51 +1407,71 @@ class Importer:
         temps = list(new)
         pendings = list(new.values())
         ids = self._allocate_ids(session, Company.__table__, len(pendings))
+        temp_to_real = dict(zip(temps, ids))
         fold_city = self._fold_city
         company_rows = []
         phone_rows: list[tuple] = []
         contact_rows: list[tuple] = []
-        contact_phones: list[list[str]] = []
+        contact_phones: list[list[tuple[str, str]]] = []
         history_rows: list[tuple] = []
+        research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
-        merged_text = str(_("Merged from {file}, lines {lines}."))
+        merged_text = str(_("Merged from {file}, line {line}: {what}."))
         for company_id, pending in zip(ids, pendings):
             row = pending.row
             f = pending.fields
             city = f[0]
             # The client's zone from its phones (the company's, then its contacts'), else its city or address.
-            numbers = [*pending.phones, *(n for _name, _position, found in pending.contacts for n in found)]
+            numbers = [*pending.phones, *(n for contact in pending.contacts for n in contact[2])]
             zone = zone_for_company(numbers, city, f[5]) or ""
             company_rows.append((company_id, row.name, row.folded, pending.inn, city, fold_city(city),
                                  f[1], f[2], f[3], f[4], f[5], f[6], zone))
+            exts = pending.exts
             for number in pending.phones:
-                phone_rows.append((company_id, None, number))
-            for name, position, numbers in pending.contacts:
-                contact_rows.append((company_id, name, position))
-                contact_phones.append(numbers)
+                phone_rows.append((company_id, None, number, _label(exts.get(number, "")) if exts else ""))
+            for name, position, numbers, email in pending.contacts:
+                contact_rows.append((company_id, name, position, email))
+                contact_phones.append([(number, _label(exts.get(number, "")) if exts else "") for number in numbers])
             text = imported_text.format(file=source_name, line=row.line)
-            if pending.merged_lines:
-                text += " " + merged_text.format(file=source_name, lines=", ".join(map(str, pending.merged_lines)))
+            for line, what in pending.merged_lines:
+                text += " " + merged_text.format(file=source_name, line=line,
+                                                 what=_("added {what}").format(what=what))
+            if not pending.phones and not any(c[2] for c in pending.contacts):
+                research.append(company_id)
+                text += " " + _("No phone: waiting for research, not in the queue.")
+            if pending.emails:
+                text += " " + _("Other e-mails: {emails}.").format(emails=", ".join(pending.emails))
+            if pending.notes:
+                text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(pending.notes))
             if row.comment:
                 text += "\n" + row.comment
             history_rows.append((company_id, text))
-        _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now))
+        _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
+        if research:
+            # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
+            table = Company.__table__
+            session.execute(update(table).where(table.c.id.in_(research)).values(in_queue=False, needs_data_fix=True))
         self._insert_contacts(session, contact_rows, contact_phones, phone_rows, now)
-        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"label": ""})
+        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         self._insert_history(session, history_rows, "import", now)
-        return dict(zip(temps, ids))
+        duplicates = self._note_new(session, new, temp_to_real, source_name)
+        if duplicates:
+            self._insert_history(session, duplicates, "import_possible_duplicate", now)
+        return temp_to_real
 
-    def _insert_contacts(self, session: Session, contact_rows: list[tuple], contact_phones: list[list[str]],
+    def _insert_contacts(self, session: Session, contact_rows: list[tuple], contact_phones: list[list[tuple]],
                          phone_rows: list[tuple], now) -> None:
-        """Contacts (company_id, full_name, position) with their phones, which go to *phone_rows*."""
+        """Contacts (company_id, full_name, position, email) with their phones ((number, label) pairs), which
+        go to *phone_rows*."""
         if not contact_rows:
             return
         contact_ids = self._allocate_ids(session, Contact.__table__, len(contact_rows))
         _insert_rows(session, Contact.__table__, _CONTACT_VARYING,
-                     [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)], _contact_constants(now))
+                     [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)],
+                     _contact_constants(now, self.run_id))
         for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
-            for number in numbers:
-                phone_rows.append((row[0], contact_id, number))
+            for number, label in numbers:
+                phone_rows.append((row[0], contact_id, number, label))
 
     def _insert_history(self, session: Session, rows: list[tuple], outcome: str, now) -> None:
         _insert_rows(session, Interaction.__table__, _HISTORY_VARYING, rows, {
@@ -990,6 +1492,9 @@ class Importer:
         return list(range(start + 1, start + count + 1))
 
     def _apply_merges(self, session: Session, merges: dict[int, list[_Row]], now, source_name: str) -> tuple[int, int]:
+        """Rows of the file that are companies of the base: empty fields filled, new phones and contacts added;
+        a filled field is never overwritten: what the file had is written in the company's history and the
+        report.  In a dry run, only counted."""
         if not merges:
             return 0, 0
         ids = list(merges)
@@ -999,8 +1504,8 @@ class Importer:
         companies, phones, contacts = Company.__table__.c, Phone.__table__.c, Contact.__table__.c
         current = {
             row.id: row for row in connection.execute(
-                select(companies.id, companies.inn, companies.city, companies.industry, companies.channel,
-                       companies.email, companies.website, companies.address, companies.size)
+                select(companies.id, companies.name, companies.inn, companies.city, companies.industry,
+                       companies.channel, companies.email, companies.website, companies.address, companies.size)
                 .where(companies.id.in_(ids))
             )
         }
@@ -1013,7 +1518,7 @@ class Importer:
             existing_contacts.setdefault(cid, set()).add(fold(name))
         phone_rows: list[tuple] = []
         contact_rows: list[tuple] = []
-        contact_numbers: list[list[str]] = []
+        contact_numbers: list[list[tuple[str, str]]] = []
         history_rows: list[tuple] = []
         updates: list[tuple[int, dict]] = []
         for cid in ids:
@@ -1026,31 +1531,55 @@ class Importer:
             contacts_here = existing_contacts.setdefault(cid, set())
             for row in merges[cid]:
                 notes: list[str] = []
+                kept: list[str] = []
+                if (row.nkey != self._name_of(cid) if self._name_of(cid) else
+                        not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))):
+                    kept.append(_("name kept, the file had «{value}»").format(value=row.name))
                 for name, value in zip(FILL_FIELDS, (row.inn, *row.fields)):
-                    if value and not getattr(base, name) and name not in fills:
+                    if not value:
+                        continue
+                    have = fills.get(name) or getattr(base, name)
+                    if not have:
                         if name == "inn" and self.inn_map.get(_inn_key(value)) not in (None, cid):
                             continue
                         fills[name] = value
-                        notes.append(_("{field}: {value}").format(field=name, value=value))
+                        notes.append(_("{field}: {value}").format(field=_(FIELD_LABELS[name]), value=value))
+                    elif value != have and not _same(value, have):
+                        kept.append(_("{field} kept, the file had «{value}»").format(
+                            field=_(FIELD_LABELS[name]), value=value))
+                exts = _extra(row, "exts", {})
                 for number in row.phones:
                     if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
                         phones_here.add(number)
-                        phone_rows.append((cid, None, number))
+                        phone_rows.append((cid, None, number, _label(exts.get(number, ""))))
                         notes.append(_("phone {number}").format(number=number))
                 if row.contact and fold(row.contact) not in contacts_here:
                     contacts_here.add(fold(row.contact))
-                    contact_rows.append((cid, row.contact, row.position))
+                    contact_rows.append((cid, row.contact, row.position, _extra(row, "contact_email", "")))
                     numbers = []
                     for number in row.contact_phones:
                         if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
                             phones_here.add(number)
-                            numbers.append(number)
+                            numbers.append((number, _label(exts.get(number, ""))))
                     contact_numbers.append(numbers)
                     notes.append(_("contact {name}").format(name=row.contact))
+                extra_emails = [a for a in _extra(row, "emails", ()) if a != base.email and a != fills.get("email")]
+                if extra_emails:
+                    notes.append(_("other e-mails {emails}").format(emails=", ".join(extra_emails)))
+                if notes or kept:
+                    parts = []
+                    if notes:
+                        parts.append(_("added {what}").format(what=", ".join(notes)))
+                    if kept:
+                        parts.append("; ".join(kept))
+                        for text_kept in kept:
+                            self.conflicts += 1
+                            self.note(row.line, "conflict", _("«{name}» (#{id}): {what}").format(
+                                name=base.name, id=cid, what=text_kept))
+                    history_rows.append((cid, _("Merged from {file}, line {line}: {what}.").format(
+                        file=source_name, line=row.line, what="; ".join(parts))))
                 if notes:
                     merged += 1
-                    history_rows.append((cid, _("Merged from {file}, line {line}: added {what}.").format(
-                        file=source_name, line=row.line, what=", ".join(notes))))
                 else:
                     unchanged += 1
             if fills:
@@ -1060,8 +1589,14 @@ class Importer:
                 updates.append((cid, values))
                 if "inn" in fills:
                     self.with_inn.add(cid)
+        if self.dry_run:
+            return merged, unchanged
+        # What the run filled, so that an undo can empty it again.
+        _insert_rows(session, ImportChange.__table__, ("company_id", "field", "value"),
+                     [(cid, name, value) for cid, values in updates for name, value in values.items()
+                      if name in FILL_FIELDS], {"run_id": self.run_id})
         self._insert_contacts(session, contact_rows, contact_numbers, phone_rows, now)
-        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"label": ""})
+        _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         if history_rows:
             self._insert_history(session, history_rows, "import_merge", now)
         table = Company.__table__
@@ -1070,7 +1605,6 @@ class Importer:
             values["version"] = table.c.version + 1
             session.execute(update(table).where(table.c.id == cid).values(**values))
         return merged, unchanged
-
 
 # --- the parsing process ---------------------------------------------------------------------
 
@@ -1090,12 +1624,12 @@ class _ParseProcess:
     "spawn", not fork: the import often runs in a worker thread of the app, and forking a process with threads
     can copy a lock held by another thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, columns: dict[str, list[int]] | None = None) -> None:
         from kbase_tui.i18n import current_language
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
-        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue),
+        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue, columns),
                                        name="kbase-import-parser", daemon=True)
         self.process.start()
 
@@ -1126,9 +1660,10 @@ class _ParseProcess:
                 for item in payload:
                     if len(item) == 3:  # (line, reason, cells) of a rejected row
                         yield item
-                    else:  # a _Row's slots, the name + city key still as text: hashed here, as load_keys() does
-                        key = item[0]
-                        yield _Row(hash(key) if key is not None else None, *item[1:])
+                    else:  # a _Row's slots, the name keys still as text: hashed here, as load_keys() does
+                        key, nkey = item[0], item[1]
+                        yield _Row(hash(key) if key is not None else None, hash(nkey) if nkey is not None else None,
+                                   *item[2:])
             elif kind == "end":
                 return
             else:
@@ -1141,7 +1676,7 @@ class _ParseProcess:
         self.queue.close()
 
 
-def _parse_worker(path: str, language: str, out) -> None:
+def _parse_worker(path: str, language: str, out, forced: dict[str, list[int]] | None = None) -> None:
     """The parsing process: ("start", (info, columns, headers)), then ("rows", [...]) in file order, then
     ("end", None); any exception is sent as ("error", exception) after the rows before it."""
     import pickle
@@ -1154,7 +1689,8 @@ def _parse_worker(path: str, language: str, out) -> None:
     gc.disable()  # as in the writer: no cycles here, and young-generation scans of every chunk cost time
     try:
         info, source = open_source(Path(path))
-        columns, headers = read_header(source)
+        columns, headers, source = read_header(source)
+        columns = forced or columns
         out.put(("start", (info, columns, headers)))
         parser = Importer(None, None, Path(path))  # type: ignore[arg-type]  # only parse() is used
         parser.prepare(columns)
@@ -1164,8 +1700,8 @@ def _parse_worker(path: str, language: str, out) -> None:
             for item in parser.parse_all(source):
                 if item.__class__ is _Row:
                     item = item.as_tuple()
-                else:
-                    item = (item[0], str(item[1]), item[2])  # an i18n Msg does not pickle; its text does
+                else:  # an i18n Msg does not pickle; its text does
+                    item = (item[0], str(item[1]), item[2] if item[2].__class__ is list else BrokenRow(""))
                 chunk.append(item)
                 if len(chunk) >= _CHUNK_ROWS:
                     out.put(("rows", chunk))
@@ -1185,18 +1721,205 @@ def _parse_worker(path: str, language: str, out) -> None:
 def run_import(
     db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-    parallel: bool | None = None, rejects_path: Path | None = None,
+    parallel: bool | None = None, report_path: Path | None = None, columns: dict[str, list[int]] | None = None,
+    name: str | None = None,
 ) -> ImportReport:
     """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring.
 
-    *parallel*: read and parse the file in a second process (None: when the file is large and there are two
-    cores; the result is the same either way)."""
+    *report_path*: where the report of rejected rows, possible duplicates, kept values and rows for research
+    goes (default: a new file in the exports folder, never beside the input).  *columns*: the person's own
+    mapping (field -> column indexes) instead of the one read from the headers.  *name*: the file's name for the
+    history and the report (default: the path's).  *parallel*: read and parse the
+    file in a second process (None: when the file is large and there are two cores; the result is the same
+    either way)."""
+    require_importer(db, actor)
+    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
+                        parallel=parallel, report_path=report_path, columns=_checked_columns(columns), name=name)
+    return importer.run()
+
+
+def preview(db: Database, actor: Actor, path: str | os.PathLike[str], *,
+            columns: dict[str, list[int]] | None = None) -> ImportPreview:
+    """What importing *path* would do, with nothing written: the detected format, the column mapping, the first
+    rows as they would be stored and the counts (of the first PREVIEW_ROWS rows)."""
+    require_importer(db, actor)
+    path = Path(path)
+    info, source = open_source(path)
+    found, headers, _rest = read_header(source)
+    close = getattr(source, "close", None)
+    if close is not None:
+        close()
+    columns = _checked_columns(columns) or found
+    importer = Importer(db, actor, path, batch_size=PREVIEW_ROWS, dry_run=True, columns=columns,
+                        should_stop=lambda: True, parallel=False)
+    report = importer.run()
+    by_index = {index: name for name, indexes in columns.items() for index in indexes}
+    mapping = tuple(ColumnMapping(index=i, header=clean_line(h, 80), field=by_index.get(i, ""))
+                    for i, h in enumerate(headers))
+    return ImportPreview(
+        file=path.name, kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, columns=mapping,
+        rows=tuple(_shown(importer, item) for item in importer.shown), report=report,
+        partial=report.rows >= PREVIEW_ROWS, fields=FIELDS,
+    )
+
+
+def _shown(importer: Importer, item: tuple) -> PreviewRow:
+    line, row, outcome, other = item
+    if row is None:
+        return PreviewRow(line=line, name="", inn="", phones=(), contact="", email="", city="",
+                          outcome=_("rejected: {reason}").format(reason=other))
+    exts = _extra(row, "exts", {})
+    phones = tuple(readable(n) + (" " + _label(exts[n]) if n in exts else "") for n in row.phones + row.contact_phones)
+    if outcome == "merged":
+        text = _("merged into #{id}").format(id=other)
+    elif outcome == "merged_line":
+        text = _("merged into line {line}").format(line=other)
+    elif other is not None:
+        text = _("new; possible duplicate (phone {phone})").format(phone=readable(other[1]))
+    elif not row.phones and not row.contact_phones:
+        text = _("new; no phone: for research, not the queue")
+    else:
+        text = _("new")
+    return PreviewRow(line=line, name=row.name, inn=row.inn or "", phones=phones, contact=row.contact,
+                      email=row.fields[_EMAIL], city=row.fields[_CITY], outcome=text)
+
+
+def _checked_columns(columns: dict[str, list[int]] | None) -> dict[str, list[int]] | None:
+    """A mapping a person chose: known fields, column numbers in range, the company name among them."""
+    if not columns:
+        return None
+    clean: dict[str, list[int]] = {}
+    for name, indexes in columns.items():
+        if name not in FIELDS:
+            raise ValidationFailed(_("Unknown field: {name}").format(name=str(name)[:40]))
+        wanted = [i for i in indexes if isinstance(i, int) and 0 <= i < 10_000]
+        if wanted:
+            clean[name] = wanted if name in MULTI_COLUMN else wanted[:1]
+    if "name" not in clean:
+        raise ValidationFailed(_("Choose the column with the company name."))
+    return clean
+
+
+def default_report_path(actor: Actor, source: Path) -> Path:
+    """A new file in the exports folder for the report of importing *source*: never beside the input, which
+    may be a folder of someone else's or read-only."""
+    folder = exports_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    who = "".join(ch for ch in actor.username if ch.isalnum() or ch in "-_")[:32] or "user"
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in source.stem)[:60].strip("_")
+    target = folder / f"import-report-{stamp}-{who}-{stem}.csv"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"import-report-{stamp}-{who}-{stem}-{n}.csv"
+    return target
+
+
+# History a company created by an import may have and still count as untouched.
+_IMPORT_OUTCOMES = ("import", "import_merge", "import_possible_duplicate", "import_undone")
+
+
+RECENT_RUNS = 30
+
+
+def recent_runs(db: Database, actor: Actor) -> list[ImportRunView]:
+    """The latest imports, newest first."""
+    require_importer(db, actor)
     with db.read() as session:
+        found = session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(RECENT_RUNS))
+        return [ImportRunView(id=r.id, file=r.file, actor=r.actor, started_at=r.started_at, finished_at=r.finished_at,
+                              rows=r.rows, imported=r.imported, merged=r.merged, undone_at=r.undone_at,
+                              undone_by=r.undone_by) for r in found.scalars()]
+
+
+def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
+    """Take import *run* back, in one transaction:
+
+    - the companies it created are deleted with their phones, contacts and import history, unless someone has
+      worked on one since (a call, a deal, a task, an order, a refusal, an owner, an edit): those are kept and
+      counted;
+    - the phones and contact persons it added to other companies are removed (a contact edited since is kept);
+    - the fields it filled in other companies are emptied again where they still hold what it wrote;
+    - each of those companies gets a history line, and the audit log an `import_undone` event."""
+    from sqlalchemy import and_, delete, exists, not_, or_
+
+    from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Refusal
+
+    require_importer(db, actor)
+    now = utcnow()
+    with db.write() as session:
         require_active_user(session, actor)
         require(actor, Capability.IMPORT)
-    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
-                        parallel=parallel, rejects_path=rejects_path)
-    return importer.run()
+        record = session.get(ImportRun, run)
+        if record is None:
+            raise ValidationFailed(_("There is no import {run}.").format(run=run))
+        if record.undone_at is not None:
+            raise ValidationFailed(_("The import {run} was already undone.").format(run=run))
+        if record.finished_at is None:
+            raise ValidationFailed(_("The import {run} is still running (or was cut off): stop it or wait, then "
+                                     "undo it.").format(run=run))
+        c = Company.__table__.c
+        worked_on = or_(
+            c.stage != Stage.COLD.value, c.category != Category.POTENTIAL.value, c.attempts != 0,
+            c.owner_id.is_not(None), c.held_by_id.is_not(None), c.callback_user_id.is_not(None),
+            c.orders_count != 0, c.version != 1,
+            exists().where(and_(Interaction.company_id == c.id, Interaction.outcome.not_in(_IMPORT_OUTCOMES))),
+            *(exists().where(model.company_id == c.id) for model in (Deal, FollowUpTask, ClientOrder, Refusal)),
+        )
+        created = select(c.id).where(c.import_run_id == run)
+        kept = session.execute(select(func.count()).select_from(Company).where(
+            c.import_run_id == run, worked_on)).scalar_one()
+        doomed = [cid for (cid,) in session.execute(created.where(not_(worked_on)))]
+        removed = 0
+        for start in range(0, len(doomed), 5000):
+            chunk = doomed[start:start + 5000]
+            session.execute(delete(ImportChange).where(ImportChange.company_id.in_(chunk)))
+            session.execute(delete(Phone).where(Phone.company_id.in_(chunk)))
+            session.execute(delete(Contact).where(Contact.company_id.in_(chunk)))
+            session.execute(delete(Interaction).where(Interaction.company_id.in_(chunk)))
+            removed += session.execute(delete(Company).where(Company.id.in_(chunk))).rowcount or 0
+        # What it added to companies it did not create (or that are kept: those keep everything).
+        touched: dict[int, list[str]] = {}
+        own = select(c.id).where(c.import_run_id == run)
+        contacts = session.execute(select(Contact.id, Contact.company_id, Contact.full_name).where(
+            Contact.import_run_id == run, Contact.version == 1, Contact.company_id.not_in(own))).all()
+        contact_ids = [row.id for row in contacts]
+        for row in contacts:
+            touched.setdefault(row.company_id, []).append(_("contact {name}").format(name=row.full_name))
+        phones = session.execute(select(Phone.id, Phone.company_id, Phone.number).where(
+            Phone.import_run_id == run, Phone.company_id.not_in(own),
+            or_(Phone.contact_id.is_(None), Phone.contact_id.in_(contact_ids) if contact_ids else False))).all()
+        for row in phones:
+            touched.setdefault(row.company_id, []).append(_("phone {number}").format(number=row.number))
+        if phones:
+            session.execute(delete(Phone).where(Phone.id.in_([row.id for row in phones])))
+        if contact_ids:
+            session.execute(update(Phone).where(Phone.contact_id.in_(contact_ids)).values(contact_id=None))
+            session.execute(delete(Contact).where(Contact.id.in_(contact_ids)))
+        cleared = 0
+        for change in session.execute(select(ImportChange).where(ImportChange.run_id == run)).scalars().all():
+            company = session.get(Company, change.company_id)
+            if company is None or change.field not in FILL_FIELDS or getattr(company, change.field) != change.value:
+                continue
+            setattr(company, change.field, None if change.field == "inn" else "")
+            company.updated_at = now
+            company.version += 1
+            cleared += 1
+            touched.setdefault(company.id, []).append(_("{field}: {value}").format(
+                field=_(FIELD_LABELS[change.field]), value=change.value))
+        session.execute(delete(ImportChange).where(ImportChange.run_id == run))
+        text_of = _("Import of {file} undone: removed {what}.")
+        _insert_rows(session, Interaction.__table__, _HISTORY_VARYING,
+                     [(cid, text_of.format(file=record.file, what=", ".join(what))) for cid, what in touched.items()],
+                     {"user_id": actor.id, "deal_id": None, "at": now, "kind": InteractionKind.SYSTEM.value,
+                      "outcome": "import_undone"})
+        record.undone_at, record.undone_by = now, actor.username[:80]
+        report = UndoReport(run_id=run, removed=removed, kept=kept, fields_cleared=cleared,
+                            phones_removed=len(phones), contacts_removed=len(contact_ids))
+        audit.record(session, actor, "import_undone", "import_run", run, file=record.file, removed=removed,
+                     kept=kept, fields_cleared=cleared, phones_removed=len(phones), contacts_removed=len(contact_ids))
+    return report
 
 
 def require_importer(db: Database, actor: Actor) -> None:

@@ -1,4 +1,5 @@
-"""Imports: a file of the server's inbox, imported as a job the app follows; rejects into the exports folder."""
+"""Imports: a file of the server's inbox, previewed, then imported as a job the app follows; the report (rejects,
+possible duplicates, kept values) into the exports folder."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from pathlib import Path
 from kbase_tui.i18n import _
 from kbase_tui.protocol import importer as api
 from kbase_tui.protocol.errors import KbaseError, NotFound
-from kbase_tui.protocol.importer import ImportProgress, InboxFile
+from kbase_tui.protocol.importer import ImportPreview, ImportProgress, InboxFile
 from kbase_tui.services import importer
 
 from .. import files
-from . import CallContext, adapter
+from . import CallContext, adapter, service
 
 log = logging.getLogger("kbase.server")
 
@@ -23,12 +24,27 @@ def inbox(context: CallContext) -> list[InboxFile]:
     return [InboxFile(name, size, modified) for name, size, modified in files.list_folder(context.server.inbox_dir())]
 
 
+@adapter(api.preview, importer.preview)
+def preview(context: CallContext, file: str, columns: dict[str, list[int]] | None = None) -> ImportPreview:
+    importer.require_importer(context.db, context.actor)
+    state = context.server
+    copy = files.private_copy(state.inbox_dir(), file, state.work_dir())
+    try:
+        found = importer.preview(state.database, context.actor, copy, columns=columns)
+    finally:
+        copy.unlink(missing_ok=True)
+    # The app learns the inbox name, not the server's paths.
+    from dataclasses import replace
+
+    return replace(found, file=file, report=replace(found.report, path=file, report_path=None))
+
+
 @adapter(api.start, importer.run_import)
-def start(context: CallContext, file: str) -> str:
+def start(context: CallContext, file: str, columns: dict[str, list[int]] | None = None) -> str:
     importer.require_importer(context.db, context.actor)
     state, actor = context.server, context.actor
     copy = files.private_copy(state.inbox_dir(), file, state.work_dir())
-    rejects = state.exports_dir() / files.stamped_name("rejects", actor.username, file, ".csv")
+    report_path = state.exports_dir() / files.stamped_name("import-report", actor.username, file, ".csv")
 
     def work(job):
         def progress(done: int, total: int) -> None:
@@ -36,8 +52,12 @@ def start(context: CallContext, file: str) -> str:
 
         try:
             with _language(actor):
-                return importer.run_import(state.database, actor, copy, progress=progress,
-                                           should_stop=job.stop.is_set, rejects_path=rejects)
+                report = importer.run_import(state.database, actor, copy, progress=progress,
+                                             should_stop=job.stop.is_set, report_path=report_path, columns=columns,
+                                             name=file)
+                from dataclasses import replace
+
+                return replace(report, path=file)  # the inbox name, not the private copy's
         finally:
             copy.unlink(missing_ok=True)
 
@@ -52,13 +72,17 @@ def start(context: CallContext, file: str) -> str:
     return state.jobs.start(actor.id, work, describe).id
 
 
+service(api.runs, importer.recent_runs)
+service(api.undo, importer.undo_import)
+
+
 @adapter(api.progress)
 def progress(context: CallContext, job: str) -> ImportProgress:
     found = context.server.jobs.get(job, context.actor.id)
     if found is None:
         raise NotFound(_("This import is not known (the server may have been restarted)."))
     report = found.result if found.finished and not found.error else None
-    if report is not None and report.rejects_path:
+    if report is not None:
         report = _named_in_exports(report)
     return ImportProgress(job=found.id, done=found.done, total=found.total, finished=found.finished,
                           report=report, error=found.error)
@@ -72,10 +96,11 @@ def stop(context: CallContext, job: str) -> None:
 
 
 def _named_in_exports(report):
-    # The app learns the rejects file's name in the exports folder, not the server's paths.
+    # The app learns the report's name in the exports folder, not the server's paths.
     from dataclasses import replace
 
-    return replace(report, path=Path(report.path).name, rejects_path=Path(report.rejects_path).name)
+    return replace(report, path=Path(report.path).name,
+                   report_path=Path(report.report_path).name if report.report_path else None)
 
 
 def _language(actor):
