@@ -179,8 +179,9 @@ def bench_start(db: str, runs: int) -> None:
 
 ROLES = (
     ("signin_to_first_lead", "caller01", "the caller's first lead (company, phones)"),
-    ("signin_to_board", "closer01", "the closer's board with 5,000 open deals"),
-    ("signin_to_follow_up_list", "account01", "the account manager's follow-up list of 10,000 accounts"),
+    ("signin_to_board", "closer01", "the closer's board (closer01: 5,000 open deals at the full and quick sizes)"),
+    ("signin_to_follow_up_list", "account01",
+     "the account manager's follow-up list (account01: 10,000 accounts at the full and quick sizes)"),
 )
 
 

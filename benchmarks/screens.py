@@ -12,15 +12,13 @@ widgets AND the next refresh (the paint) has happened. Each figure sits
 beside a baseline measured in the same process: pushing a screen that paints
 one label, or signing in to a screen that loads nothing.
 
-A figure whose screen has not landed in the product prints `null` with a note.
+A figure that cannot be measured stops with the reason (run.py then fails): never a null figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import json
 import os
 import statistics
 import sys
@@ -32,18 +30,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from common import emit, latency  # noqa: E402
+import common  # noqa: E402
+from common import PASSWORD, latency  # noqa: E402
 
 SERVER = ""  # --server: the address of the running `kbase serve`
-PASSWORD = "Bench-2026!"
+DATABASE = ""  # sqlite or postgresql, from --db
+
+
+def emit(*args, **extra) -> None:
+    common.emit(*args, database=DATABASE, **extra)
+
+
 SIZE = (120, 36)
-
-
-def landed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 async def painted(app) -> None:
@@ -144,9 +142,6 @@ async def _open_repeatedly(app, make_screen, ready) -> tuple[float, dict, object
 
 async def fig_pipeline_board(db: str) -> None:
     name, target = "pipeline_board_5000_deals", "< 150 ms"
-    if not landed("kbase_tui.ui.pipeline.board"):
-        emit(name, None, "ms", target, None, note="the pipeline board (ui/pipeline) has not landed yet")
-        return
     from kbase_tui.ui.pipeline.board import CloserBoard
 
     app = _app(db)
@@ -171,10 +166,6 @@ async def fig_pipeline_board(db: str) -> None:
 
 async def fig_refusal_list(db: str) -> None:
     name_open, name_scroll, target = "refusal_list_open", "refusal_list_scroll_page", "< 150 ms"
-    if not landed("kbase_tui.ui.supervisor.review"):
-        for name in (name_open, name_scroll):
-            emit(name, None, "ms", target, None, note="the refusal review (ui/supervisor) has not landed yet")
-        return
     from kbase_tui.protocol.refusals import RefusalFilter
     from kbase_tui.ui.supervisor.review import RefusalReview
 
@@ -220,9 +211,7 @@ async def fig_refusal_list(db: str) -> None:
             await painted(app)
             times.append((time.perf_counter() - started) * 1000)
         if not times:
-            emit(name_scroll, None, "ms", target, round(base, 1), rows_loaded=table.row_count,
-                 note="the database holds fewer refusals than one page-down moves: nothing to page through")
-            return
+            raise RuntimeError("the database holds fewer refusals than one page-down moves: nothing to page through")
         worst = max(times)
         emit(name_scroll, round(worst, 1), "ms", target, round(base, 1), met=worst < 150,
              **latency(times, 1),
@@ -237,11 +226,6 @@ def _has_field(cls, name: str) -> bool:
 
 async def fig_account_list(db: str) -> None:
     name, target = "account_list_10000", "< 150 ms"
-    from kbase_tui.ui.home import HOME_SCREENS
-
-    if "placeholder" in HOME_SCREENS["account"] or not landed("kbase_tui.ui.accounts.follow_up_list"):
-        emit(name, None, "ms", target, None, note="the account manager's list (ui/accounts) has not landed yet")
-        return
     from kbase_tui.ui.accounts.follow_up_list import FollowUpList
 
     app = _app(db)
@@ -307,7 +291,7 @@ FIGURES = {
 
 
 def main() -> int:
-    global REPEAT, REPEAT_REPORT, SERVER
+    global REPEAT, REPEAT_REPORT, SERVER, DATABASE
     parser = argparse.ArgumentParser()
     parser.add_argument("figure", choices=sorted(FIGURES))
     parser.add_argument("--db", required=True)
@@ -317,6 +301,7 @@ def main() -> int:
     REPEAT = max(1, args.repeat)
     REPEAT_REPORT = max(1, min(5, args.repeat))
     SERVER = args.server
+    DATABASE = common.db_label(args.db)
     os.environ.setdefault("KBASE_LANG", "en")
     from kbase_tui.i18n import set_language
 
