@@ -42,13 +42,28 @@ OUTCOME = "no_answer"
 
 # --- one operator, either way -----------------------------------------------------------------------
 
-async def _through_server(address: str, name: str, calls: int, think: float, barrier) -> list[float]:
+async def _through_server(address: str, name: str, count: int, calls: int, think: float, barrier,
+                          retries: list[str]) -> list[float]:
     from kbase_tui.client import KbaseClient
     from kbase_tui.protocol import queue
 
+    from kbase_tui.protocol.errors import DatabaseBusy
+
     rng = random.Random(name)
     client = KbaseClient.for_address(address)
-    await client.sign_in(name, PASSWORD)
+    # People do not all press Enter in the same instant: sign-ins spread over count × 50 ms.  Sixty-four
+    # password checks at once on two cores can keep a sign-in's write waiting past the busy timeout: the
+    # app then says "busy, retrying" and tries again, as here (counted, see SIGN_IN_RETRIES).
+    await asyncio.sleep(rng.uniform(0, 0.05 * count))
+    for attempt in range(5):
+        try:
+            await client.sign_in(name, PASSWORD)
+            break
+        except DatabaseBusy:
+            if attempt == 4:
+                raise
+            retries.append(name)
+            await asyncio.sleep(0.5)
     _outcomes, view = await client.call(queue.open_queue)
     if barrier is not None:
         await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
@@ -66,15 +81,17 @@ async def _through_server(address: str, name: str, calls: int, think: float, bar
     return times
 
 
-def _in_process(db: str, name: str, calls: int, think: float, barrier) -> list[float]:
-    from kbase_tui.services import queue, users
+def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) -> list[float]:
+    from kbase_tui.services import queue
+    from kbase_tui.services.dto import Actor
     from kbase_tui.services.db import connect
 
     rng = random.Random(name)
     # The parent brought the schema to head (common.prepare): 64 processes checking it at once
     # would queue for the write lock, which is not what is measured.
     database = connect(db_url(db), migrate=False)
-    actor = users.login(database, name, PASSWORD)
+    # Signed in already, as the server's session would be (64 password hashes at once are not the figure).
+    actor = Actor(id=me, username=name, role="caller", full_name=f"Оператор {name[-2:]}")
     view = queue.take_next(database, actor)
     if barrier is not None:
         barrier.wait()
@@ -92,12 +109,15 @@ def _in_process(db: str, name: str, calls: int, think: float, barrier) -> list[f
     return times
 
 
-def _operator(kind: str, target: str, name: str, calls: int, think: float, barrier, out) -> None:
+def _operator(kind: str, target: str, name: str, me: int, count: int, calls: int, think: float, barrier,
+              out) -> None:
     try:
         if kind == "server":
-            out.put(asyncio.run(_through_server(target, name, calls, think, barrier)))
+            retries: list[str] = []
+            times = asyncio.run(_through_server(target, name, count, calls, think, barrier, retries))
+            out.put((times, len(retries)))
         else:
-            out.put(_in_process(target, name, calls, think, barrier))
+            out.put((_in_process(target, name, me, calls, think, barrier), 0))
     except BaseException as error:  # noqa: BLE001 - the parent reports it
         if barrier is not None:
             barrier.abort()
@@ -108,7 +128,8 @@ def _operator(kind: str, target: str, name: str, calls: int, think: float, barri
         out.put(f"{type(error).__name__}: {error} (at {' < '.join(frames)})")
 
 
-def operators(kind: str, target: str, count: int, calls: int, think: float) -> list[float]:
+def operators(kind: str, target: str, ids: dict[str, int], count: int, calls: int,
+              think: float) -> tuple[list[float], int]:
     """*count* operator processes (forked: nothing shared but the code), all timings together."""
     # Loaded once here, before the fork: 64 processes each importing them would fight for the two cores
     # while one of them holds the write lock.
@@ -116,40 +137,47 @@ def operators(kind: str, target: str, count: int, calls: int, think: float) -> l
     import kbase_tui.protocol.queue  # noqa: F401
     import kbase_tui.services.db  # noqa: F401
     import kbase_tui.services.queue  # noqa: F401
-    import kbase_tui.services.users  # noqa: F401
+    import kbase_tui.services.dto  # noqa: F401
 
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     barrier = ctx.Barrier(count) if count > 1 else None
-    workers = [ctx.Process(target=_operator, args=(kind, target, name, calls, think, barrier, out))
+    workers = [ctx.Process(target=_operator, args=(kind, target, name, ids[name], count, calls, think, barrier,
+                                                          out))
                for name in operator_names(count)]
     for worker in workers:
         worker.start()
     times: list[float] = []
     errors: list[str] = []
+    retries = 0
     for _ in workers:
         got = out.get(timeout=3600)
-        (errors.append if isinstance(got, str) else times.extend)(got)
+        if isinstance(got, str):
+            errors.append(got)
+        else:
+            times.extend(got[0])
+            retries += got[1]
     for worker in workers:
         worker.join()
     if errors:  # the first cause, not the other workers' broken barrier
         errors.sort(key=lambda e: e.startswith("BrokenBarrierError"))
         raise RuntimeError(errors[0])
-    return times
+    return times, retries
 
 
 def bench_outcomes(db: str, counts: list[int], calls_total: int, rate: float) -> None:
-    prepare(db, max(counts))
+    ids = prepare(db, max(counts))
     with Serve(db) as server:
         for count in counts:
             think = count / rate
             calls = max(2, calls_total // count)
-            base = latency(operators("in_process", db, count, calls, think))
-            got = latency(operators("server", server.address, count, calls, think))
+            base = latency(operators("in_process", db, ids, count, calls, think)[0])
+            got_times, retries = operators("server", server.address, ids, count, calls, think)
+            got = latency(got_times)
             emit(f"outcome_to_next_lead_{count}op", got["p99"], "ms", "p99 < 50 ms and < 2 × baseline p99",
                  base["p99"], met=got["p99"] < 50 and got["p99"] < 2 * base["p99"], database=db_label(db),
                  operators=count, think_mean_ms=round(think * 1000), offered_per_second=rate, server=got,
-                 in_process=base,
+                 in_process=base, sign_in_busy_retries=retries,
                  note=f"queue.record_and_next (outcome, next lead, card, counters) through kbase serve over its "
                       f"socket, {count} operator process(es) with think time uniform 0–{2 * think * 1000:.0f} ms, "
                       "vs the same call in-process from as many processes")

@@ -28,8 +28,10 @@ ANSI = re.compile(r"\x1b(\[[0-9;?<>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[
 
 
 def emit(name, value, unit, target, baseline, **extra) -> None:
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
-                     ensure_ascii=False), flush=True)
+    """One figure as a JSON line; `load` is the machine's 1-minute load average as it was printed (the
+    figures of a shared machine move with what else runs on it)."""
+    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra,
+                      "load": round(os.getloadavg()[0], 1)}, ensure_ascii=False), flush=True)
 
 
 def pct(values: list[float], q: float) -> float:
