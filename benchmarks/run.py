@@ -245,30 +245,47 @@ def main() -> int:
         db = args.db
     print(f"# database {db_label(db)} {sizes.label} ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     processes = args.processes
+    steps: list[tuple[str, list[str]]] = []
+    if "start" in sections:
+        steps.append(("start", [str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only", "start"]))
+    if "signin" in sections:
+        steps.append(("signin", [str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only",
+                                 "signin"]))
+    if "claims" in sections:
+        steps.append(("claims", [str(HERE / "claims.py"), "--db", db, "--processes", processes, "--claims",
+                                 str(effort.claims)]))
+    if "cycle" in sections:
+        steps.append(("cycle", [str(HERE / "bench_server.py"), "--db", db, "--operators", processes, "--calls",
+                                str(effort.calls), "--only", "outcomes"]))
+    if "rss" in sections:
+        steps.append(("rss", [str(HERE / "bench_server.py"), "--db", db, "--only", "rss"]))
+    failed: list[str] = []
+    for section, argv in steps:  # a failing section is reported and the others still run
+        try:
+            run_child(argv)
+        except FigureFailed as error:
+            print(f"# {section}: a figure could not be measured: {error}", file=sys.stderr)
+            failed.append(section)
     try:
-        if "start" in sections:
-            run_child([str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only", "start"])
-        if "signin" in sections:
-            run_child([str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only", "signin"])
-        if "claims" in sections:
-            run_child([str(HERE / "claims.py"), "--db", db, "--processes", processes, "--claims", str(effort.claims)])
-        if "cycle" in sections:
-            run_child([str(HERE / "bench_server.py"), "--db", db, "--operators", processes, "--calls",
-                       str(effort.calls), "--only", "outcomes"])
-        if "rss" in sections:
-            run_child([str(HERE / "bench_server.py"), "--db", db, "--only", "rss"])
         if "screens" in sections or "report" in sections:
             with Serve(db) as server:
                 figures = SCREEN_FIGURES if "screens" in sections else []
                 for figure in figures + (["weekly_report"] if "report" in sections else []):
-                    run_child([str(HERE / "screens.py"), figure, "--db", db, "--server", server.address,
-                               "--repeat", str(effort.screen_opens)])
+                    try:
+                        run_child([str(HERE / "screens.py"), figure, "--db", db, "--server", server.address,
+                                   "--repeat", str(effort.screen_opens)])
+                    except FigureFailed as error:
+                        print(f"# {figure}: a figure could not be measured: {error}", file=sys.stderr)
+                        failed.append(figure)
         if "import" in sections:
             bench_import(db, sizes.import_rows)
-    except FigureFailed as error:
+    except (FigureFailed, RuntimeError) as error:
         print(f"# a figure could not be measured: {error}", file=sys.stderr)
-        return 1
+        failed.append("import/screens")
     print(f"# total {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if failed:
+        print(f"# not measured: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
