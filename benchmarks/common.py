@@ -100,20 +100,26 @@ class Serve:
         self.folder = Path(tempfile.mkdtemp(prefix="kbs-bench-"))
         self.socket_path = self.folder / "kbase.sock"
         self.env = dict(env or bench_env())
+        # Its stderr goes to a file: a pipe nobody reads would stop the server once 64 KiB are written.
+        self.stderr_path = self.folder / "serve.err"
+        self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "kbase_tui.cli.main", "serve", "--db", db, "--socket", str(self.socket_path),
              "--exports", str(self.folder / "exports"), "--inbox", str(self.folder / "inbox"), "--backup-every", "0"],
-            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
         deadline = time.monotonic() + 300
         while not answers(self.socket_path):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"kbase serve did not start: {self.proc.stderr.read().decode()[-500:]}")
+                raise RuntimeError(f"kbase serve did not start: {self.last_words()}")
             time.sleep(0.05)
 
     @property
     def address(self) -> str:
         return f"unix:{self.socket_path}"
+
+    def last_words(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")[-500:]
 
     @property
     def pid(self) -> int:
@@ -127,6 +133,7 @@ class Serve:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._stderr.close()
 
     def __enter__(self) -> "Serve":
         return self

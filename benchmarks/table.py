@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/run.py > sqlite.jsonl
     .venv/bin/python benchmarks/run.py --db postgresql+psycopg://… > postgresql.jsonl
-    .venv/bin/python benchmarks/table.py sqlite.jsonl postgresql.jsonl
+    .venv/bin/python benchmarks/table.py sqlite.jsonl postgresql.jsonl [more.jsonl …]
 
-One row per figure, what the person waits for first; for each database the figure's
-p50 / p99 / p99.9 / max (ms) and its baseline's, or the single value for a rate or a size.
+One row per figure, what the person waits for first; for each database (the lines' "database")
+the figure's p50 / p99 / p99.9 / max (ms) and its baseline's, or the single value for a rate or
+a size.  A figure printed again in a later file (a section run again) replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ WAITS = {
 NESTED = {"take_next_lead": ("service", "bare"), "outcome_to_next_lead": ("server", "in_process")}
 
 
-def load(path: str) -> dict[str, dict]:
-    figures = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith("{"):
-            figure = json.loads(line)
-            figures[figure["name"]] = figure
+def load(paths: list[str]) -> dict[str, dict[str, dict]]:
+    """database -> name -> figure."""
+    figures: dict[str, dict[str, dict]] = {"sqlite": {}, "postgresql": {}}
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.startswith("{"):
+                figure = json.loads(line)
+                figures[figure["database"]][figure["name"]] = figure
     return figures
 
 
@@ -71,13 +74,17 @@ def cells(figure: dict | None) -> tuple[str, str, str]:
 
 
 def main() -> int:
-    sqlite, postgresql = load(sys.argv[1]), load(sys.argv[2]) if len(sys.argv) > 2 else {}
+    figures = load(sys.argv[1:])
+    sqlite, postgresql = figures["sqlite"], figures["postgresql"]
     print("| what the person waits for | target | SQLite | baseline | met | PostgreSQL | baseline | met |")
     print("|---|---|---|---|---|---|---|---|")
     for name, what in WAITS.items():
         s, p = sqlite.get(name), postgresql.get(name)
         target = (s or p or {}).get("target", "")
         print(f"| {what} | {target} | {' | '.join(cells(s))} | {' | '.join(cells(p))} |")
+    loads = [f["load"] for db in figures.values() for f in db.values() if "load" in f]
+    if loads:
+        print(f"\nLoad average (1 min) as the figures were printed: {min(loads)}–{max(loads)}.")
     return 0
 
 
