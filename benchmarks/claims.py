@@ -134,6 +134,23 @@ class PostgresSide:
         self.conn.close()
 
 
+class EngineSide:
+    """The untimed "call" through the service's own engine: on PostgreSQL one connection a process, not two
+    (64 processes with two each would pass the server's max_connections of 100)."""
+
+    def __init__(self, database) -> None:
+        self.database = database
+
+    def after_call(self, company_id: int) -> None:
+        with self.database.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = %(now)s, "
+                                 "attempts = attempts + 1 WHERE id = %(id)s",
+                                 {"now": datetime.now(UTC), "id": company_id})
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
 def raw_side(db: str):
     return PostgresSide(db) if is_postgresql(db) else SqliteSide(str(Path(db).resolve()))
 
@@ -152,8 +169,8 @@ def _worker(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
 
 
 def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrier) -> list[float]:
-    side = raw_side(db)  # the untimed "call" on both sides
     rng = random.Random(me)
+    side = raw_side(db) if kind == "bare" or not is_postgresql(db) else None  # the untimed "call"
     if kind == "service":
         from kbase_tui.services import queue
         from kbase_tui.services.dto import Actor
@@ -162,6 +179,7 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
         # The parent brought the schema to head (common.prepare): 64 processes checking it at once
         # would queue for the write lock, which is not what is measured.
         database = connect(db_url(db), migrate=False)
+        side = side or EngineSide(database)
         actor = Actor(id=me, username=name, role="caller")
         queue.release_lead(database, actor)  # a lead left held by an earlier run
         side.after_call(queue.claim_next_lead(database, actor).company_id)  # warm: connection, statements
