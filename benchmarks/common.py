@@ -266,6 +266,10 @@ def prepare(db: str, operators: int) -> dict[str, int]:
                                    password_hash=password_hash)
             reference.set_setting(session, "security.leads_per_minute", 0)
             reference.set_setting(session, "security.card_views_per_hour", 0)
+            # The calling window open at any hour: the figures must not depend on when the benchmark runs.
+            reference.set_setting(session, "queue.calling_days", [1, 2, 3, 4, 5, 6, 7])
+            reference.set_setting(session, "queue.calling_hours", [["00:00", "24:00"]])
+            reference.set_setting(session, "queue.holidays_country", "")
             session.query(SecurityAlarm).delete()
         with database.read() as session:
             return dict(session.execute(select(User.username, User.id)

@@ -8,8 +8,8 @@ schema from services.setup.open_database and N companies written by raw sqlite3 
 and 3 closers.  Then, in one process and interleaved round by round so both see the same
 database state:
 
-- bare: BEGIN IMMEDIATE; the single claim UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING id;
-  COMMIT, on a raw sqlite3 connection;
+- bare: BEGIN IMMEDIATE; the single claim UPDATE ... RETURNING id (the service's statement: one
+  seek into the queue index per time zone open now); COMMIT, on a raw sqlite3 connection;
 - service: queue.claim_next_lead(db, actor): access check, the caller's held lead and due
   callbacks, the shared claim, the audit event, commit;
 - take_next (informative): claim plus the lead card and today's counters, what the screen
@@ -53,16 +53,6 @@ def ts(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-BARE_CLAIM = (
-    "UPDATE company SET held_by_id = ?1, held_until = ?3 WHERE id = ("
-    "SELECT id FROM company WHERE in_queue = 1 "
-    "AND (held_until IS NULL OR held_until < ?2) "
-    "AND (not_before IS NULL OR not_before <= ?2) "
-    "AND (shelved_until IS NULL OR shelved_until <= ?2) "
-    "AND (special_offer_user_id IS NULL OR special_offer_user_id = ?1) "
-    "AND (callback_user_id IS NULL OR callback_user_id = ?1 OR callback_at <= ?4) "
-    "ORDER BY queue_rank, last_tried_at, id LIMIT 1) RETURNING id"
-)
 AFTER_CALL = (
     "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = ?, attempts = attempts + 1 "
     "WHERE id = ?"
@@ -106,6 +96,7 @@ def build(path: Path, companies: int) -> None:
     now = datetime.now(UTC)
     epoch = "1970-01-01 00:00:00.000000"
     cities = ["Москва", "Санкт-Петербург", "Тула", "Казань", "Екатеринбург", "Новосибирск"]
+    zones = ["Europe/Moscow"] * 4 + ["Asia/Yekaterinburg", "Asia/Novosibirsk"]
     industries = ["Металлургия", "Машиностроение", "Розница", "Строительство", ""]
     channels = ["Интернет-магазины", "Розница", "Дилеры", "Конечные B2B", ""]
     created = ts(now - timedelta(days=90))
@@ -130,7 +121,7 @@ def build(path: Path, companies: int) -> None:
             city = cities[n % 6]
             values = {
                 "id": n, "name": name, "name_search": name.casefold(), "inn": None, "city": city,
-                "city_search": city.casefold(), "industry": industries[n % 5], "channel": channels[n % 5],
+                "city_search": city.casefold(), "time_zone": zones[n % 6], "industry": industries[n % 5], "channel": channels[n % 5],
                 "size": "", "source": "bench", "website": "", "email": "", "address": "",
                 "abcde_class": "ABCDE"[n % 5], "is_key_client": 0, "potential_score": 0, "category": category,
                 "stage": stage, "owner_id": None, "shelved_until": None, "requirements": "", "in_queue": in_queue,
@@ -182,6 +173,18 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     # figure (it counts every claim in the caller's rate_counter row) without slowing it down.
     conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.leads_per_minute', '1000000000', "
                  "'2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    # Each lead taken is a card seen (services/alarms.py): the same kind of unreachable limit.
+    conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.card_views_per_hour', "
+                 "'{\"caller\": 1000000000}', '2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    # The calling window open at any hour, so the figures do not depend on the hour and day of the run:
+    # every zone of the base is open, the claim's most branches.
+    for key, value in (("queue.calling_days", "[1, 2, 3, 4, 5, 6, 7]"), ("queue.calling_hours", '[["00:00", "24:00"]]'),
+                       ("queue.holidays_country", '""')):
+        conn.execute("INSERT INTO setting (key, value, updated_at) VALUES (?, ?, '2026-01-01 00:00:00') "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    zones = [row[0] for row in conn.execute(queue._statements(True)["zones"])]
+    # The bare claim: the service's own statement (one seek per open zone) on a raw connection.
+    bare_claim = queue._claim_statement(True, len(zones))
     actors = [Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}")
               for n in range(1, CALLERS + 1)]
 
@@ -191,8 +194,9 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     def bare(user_id: int) -> int:
         now = datetime.now(UTC)
         conn.execute("BEGIN IMMEDIATE")
-        got = conn.execute(BARE_CLAIM, (user_id, ts(now), ts(now + timedelta(minutes=20)),
-                                        ts(now - timedelta(minutes=30)))).fetchone()
+        params = {"me": user_id, "now": ts(now), "until": ts(now + timedelta(minutes=20)),
+                  "grace_cut": ts(now - timedelta(minutes=30)), **{f"z{n}": z for n, z in enumerate(zones)}}
+        got = conn.execute(bare_claim, params).fetchone()
         conn.execute("COMMIT")
         return got[0]
 

@@ -26,6 +26,29 @@ os.environ["KBASE_PRIVATE_IDLE_SECONDS"] = "3"
 
 import pytest  # noqa: E402
 
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--process-tz", default=os.environ.get("KBASE_TEST_TZ", ""),
+        help="run the suite with the test process (and every process it starts) in this TZ, e.g. "
+             "Asia/Vladivostok: the server's own zone must never change a figure (also KBASE_TEST_TZ)",
+    )
+
+
+def pytest_configure(config):
+    zone = config.getoption("--process-tz")
+    if zone:
+        import time
+
+        os.environ["TZ"] = zone
+        time.tzset()
+
+
+def pytest_report_header(config):
+    import time
+
+    return f"process time zone: {os.environ.get('TZ', '(system)')} (UTC{time.strftime('%z')})"
+
 from kbase_tui.i18n import set_language  # noqa: E402
 
 set_language(os.environ["KBASE_LANG"])
@@ -49,13 +72,48 @@ POSTGRES = _postgres_available()
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
 
+# The calling window (services/clock.py) is weekdays 09:00-18:00 by default: a test that takes
+# leads must not depend on the hour or the day it runs, so the test databases call every client
+# at any time.  The window's own tests (tests/services/test_time_zones.py) set it and the clock.
+ALWAYS_OPEN = {
+    "queue.calling_days": [1, 2, 3, 4, 5, 6, 7],
+    "queue.calling_hours": [["00:00", "24:00"]],
+    "queue.holidays_country": "",
+}
+
+
+def _open_window(url) -> None:
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url if isinstance(url, str) else f"sqlite:///{url}")
+    with engine.begin() as conn:
+        for key, value in ALWAYS_OPEN.items():
+            conn.execute(text("DELETE FROM setting WHERE key = :k"), {"k": key})
+            conn.execute(text("INSERT INTO setting (key, value, updated_at) VALUES (:k, :v, CURRENT_TIMESTAMP)"),
+                         {"k": key, "v": json.dumps(value)})
+    engine.dispose()
+    # PostgreSQL tests share one schema name: what a test before read must not linger in the caches.
+    from kbase_tui.services import queue, reference
+
+    reference._settings_cache.clear()
+    queue.forget_queue_zones()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     from kbase_tui.services.setup import open_database
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     database = open_database(path)
+    # Each copy begins its own audit chain (its own seed and sealing key) when a test opens it:
+    # copies sharing one chain would share one evolving key.
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_event")
+        conn.exec_driver_sql("DELETE FROM audit_head")
     database.dispose()
+    _open_window(path)
     return path
 
 
@@ -109,6 +167,7 @@ def db_url(request, tmp_path) -> str:
         return f"sqlite:///{target}"
     url = request.getfixturevalue("pg_schema_url")
     _empty_postgres(url)
+    _open_window(url)
     return url
 
 
@@ -163,7 +222,19 @@ def no_rate_limits(db):
 
     with db.write() as session:
         reference.set_setting(session, "security.leads_per_minute", 0)
+        # Each lead taken is a card seen (services/alarms.py): the card limit would stop them too.
+        reference.set_setting(session, "security.card_views_per_hour", 0)
     return db
+
+
+@pytest.fixture(autouse=True)
+def _reader_zone():
+    """An app signed in by a test sets the process's reader zone (its person's): the next test starts afresh."""
+    yield
+    from kbase_tui import timezones
+
+    timezones.set_reader_zone(None, "")
+    timezones.set_centre_zone("")
 
 
 @pytest.fixture(autouse=True)

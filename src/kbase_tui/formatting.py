@@ -6,8 +6,9 @@
     )
 
 - Dates are dd.mm.yyyy in both languages (the staff type them so): `format_date(date(2026, 12, 25))`
-  -> "25.12.2026"; `format_datetime(aware_utc)` -> "25.12.2026 14:05" in the server's local time
-  (the TZ environment variable).  None -> "".
+  -> "25.12.2026"; `format_datetime(aware_utc)` -> "25.12.2026 14:05" in the reader's zone
+  (kbase_tui.timezones: the person's, else the call centre's; never the process's TZ).  None -> "".
+  `parse_time` reads a typed date and time in the reader's zone and gives aware UTC.
 - Amounts with thousands separators by the current language, through Babel:
   ru "1 234 567,50 ₽" (non-breaking spaces, decimal comma), en "₽1,234,567.50";
   `currency=False` drops the sign, `cents=False` rounds to whole roubles.
@@ -22,9 +23,10 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 
+from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
 
 DATE_PATTERN = "%d.%m.%Y"
@@ -48,7 +50,7 @@ def _lang(language: str | None) -> str:
 # --- dates and times ------------------------------------------------------------------
 
 def format_date(value: date | datetime | None) -> str:
-    """dd.mm.yyyy; an aware datetime is shown in local time; None -> ''."""
+    """dd.mm.yyyy; an aware datetime is shown in the reader's zone; None -> ''."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -57,22 +59,54 @@ def format_date(value: date | datetime | None) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
-    """dd.mm.yyyy HH:MM in local time (an aware UTC timestamp from the database); None -> ''."""
+    """dd.mm.yyyy HH:MM in the reader's zone (an aware UTC timestamp from the database); None -> ''."""
     if value is None:
         return ""
     return local(value).strftime(DATETIME_PATTERN)
 
 
 def format_time(value: datetime | None) -> str:
-    """HH:MM in local time; None -> ''."""
+    """HH:MM in the reader's zone; None -> ''."""
     if value is None:
         return ""
     return local(value).strftime("%H:%M")
 
 
 def local(value: datetime) -> datetime:
-    """An aware timestamp in the server's local time zone (naive values are taken as local already)."""
-    return value.astimezone() if value.tzinfo is not None else value
+    """A timestamp as the reader's wall clock shows it (a naive value is UTC, as the database keeps it)."""
+    return timezones.in_reader_zone(value)
+
+
+def format_client_time(value: datetime, zone_name: str) -> str:
+    """HH:MM on the client's clock (*zone_name*), e.g. for "15:30 at the client"."""
+    return value.astimezone(timezones.zone(zone_name)).strftime("%H:%M")
+
+
+def format_both_clocks(value: datetime, zone_name: str, *, with_date: bool = True) -> str:
+    """'25.12.2026 15:30 client's time · 12:30 yours'; one clock when the client's reads like the reader's."""
+    mine = local(value)
+    theirs = value.astimezone(timezones.zone(zone_name)) if timezones.is_zone(zone_name) else mine
+    pattern = DATETIME_PATTERN if with_date else "%H:%M"
+    if theirs.utcoffset() == mine.utcoffset():
+        return mine.strftime(pattern)
+    return _("{client} client's time · {mine} yours").format(client=theirs.strftime(pattern), mine=mine.strftime("%H:%M"))
+
+
+def today() -> date:
+    """The call centre's date now: "today" on every screen, whatever the computer's zone."""
+    return timezones.business_today()
+
+
+def parse_time(day: date, text: str) -> datetime:
+    """A typed 'HH:MM' (or 'H', 'HH.MM') on *day*, read in the reader's zone, as aware UTC."""
+    raw = (text or "").strip()
+    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?", raw)
+    try:
+        if match is None:
+            raise ValueError
+        return timezones.typed(day, time(int(match.group(1)), int(match.group(2) or 0)))
+    except ValueError:
+        raise ValueError(_("Write the time as HH:MM: {text}").format(text=raw[:20])) from None
 
 
 def parse_date(text: str, *, today: date | None = None) -> date | None:
@@ -85,7 +119,7 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
         if match:
             day, month, year = match.groups()
             if year is None:
-                year_number = (today or date.today()).year
+                year_number = (today or timezones.business_today()).year
             elif len(year) == 2:
                 year_number = 2000 + int(year)
             else:

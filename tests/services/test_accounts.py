@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from kbase_tui.timezones import business_today
 from kbase_tui.models import AuditEvent, Category, ClientOrder, Company, FollowUpTask, Interaction
 from kbase_tui.services import accounts, clients, pipeline
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
@@ -138,7 +139,7 @@ def test_quality_check_scores_roll_up_to_the_supervisor(db, make_user):
     with pytest.raises(ValidationFailed):
         accounts.record_quality_check(db, km, t2, 4)  # already recorded
     summary = {s.manager_name: s for s in accounts.quality_summary(db, boss, TODAY - timedelta(days=400),
-                                                                   date.today() + timedelta(days=1))}
+                                                                   business_today() + timedelta(days=1))}
     assert summary["Анна"].checks == 2 and summary["Анна"].average == 3.5 and summary["Анна"].low_scores == 1
     assert summary["Анна"].waiting == 0
     assert summary["Борис"].checks == 0 and summary["Борис"].average is None and summary["Борис"].waiting == 1
@@ -313,7 +314,7 @@ def test_won_deal_arrives_in_the_follow_up_list(db, make_user):
     closer = make_user("closer")
     km = make_user("account")
     deal_id = hand_over(db, caller, closer, "ООО «Новый клиент»")
-    today = date.today()  # the hand-over asks for an introduction call now
+    today = business_today()  # the hand-over asks for an introduction call now
     won = pipeline.win_deal(db, closer, deal_id, today - timedelta(days=1), Decimal("5000"), account_manager_id=km.id)
     page = accounts.follow_up_list(db, km, today=today)
     assert [(r.company_id, r.orders_count, r.revenue_total, r.follow_up_due) for r in page.rows] == [

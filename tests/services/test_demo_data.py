@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import (
     EPOCH, AuditEvent, ClientOrder, Company, Contact, Deal, FollowUpTask, Interaction, Phone, Refusal, User,
 )
@@ -268,10 +269,10 @@ def test_refusals_in_the_current_week(demo_db):
         supervisor = _actor(session, "supervisor")
         callers = {u.id for u in session.execute(select(User).where(User.role == "caller")).scalars()}
         rows = session.execute(select(Refusal, Company).join(Company, Company.id == Refusal.company_id)).all()
-    this_week = [(r, c) for r, c in rows if monday <= r.refused_at.astimezone().date() <= sunday]
+    this_week = [(r, c) for r, c in rows if monday <= r.refused_at.astimezone(centre_zone()).date() <= sunday]
     assert len(this_week) >= 40
     assert all(r.decision is None and c.category == "refused" and not c.in_queue for r, c in this_week)
-    assert any(r.refused_at.astimezone().date() < monday for r, _c in rows)
+    assert any(r.refused_at.astimezone(centre_zone()).date() < monday for r, _c in rows)
     assert {r.caller_id for r, _c in rows} <= callers
     decided = [(r, c) for r, c in rows if r.decision]
     assert {r.decision for r, _c in decided} == {"shelve", "special_offer", "do_not_call"}
@@ -331,14 +332,14 @@ def test_demo_command_service_creates_once(tmp_path):
     database, credentials, created = demo.ensure_demo_database(path)
     try:
         assert created and len(credentials) == 8
-        today = datetime.now().astimezone().date()
+        today = business_today()
         monday, sunday = refusals.current_week(today)
         with database.read() as session:
             events = session.execute(select(AuditEvent).where(AuditEvent.action == "demo_data_created")).scalars().all()
             assert len(events) == 1
             assert session.execute(select(func.count(Company.id))).scalar_one() > 2400
             week = [r for r in session.execute(select(Refusal.refused_at)).scalars()
-                    if monday <= r.astimezone().date() <= sunday]
+                    if monday <= r.astimezone(centre_zone()).date() <= sunday]
             assert week
     finally:
         database.dispose()

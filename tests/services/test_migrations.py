@@ -53,6 +53,8 @@ def test_data_made_at_the_first_revision_survives_upgrade_to_head(db_url, tmp_pa
         company = session.execute(select(Company)).scalar_one()
     assert user.full_name == "Анна Кузнецова"
     assert (company.name, company.inn, company.attempts, company.last_outcome) == ("ООО «Ромашка»", "7707083893", 2, "busy")
+    assert company.time_zone == "Europe/Moscow"  # filled on the way (revision 0012) from its city
+    assert user.time_zone is None  # the call centre's
     upgraded.dispose()
 
 

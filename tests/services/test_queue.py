@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from kbase_tui.timezones import business_today
 from kbase_tui.models import (
     AuditEvent, Category, Company, Deal, DealStatus, Interaction, Refusal, Stage, Target, utcnow,
 )
@@ -397,7 +398,7 @@ def test_counters_of_today(db, team):
     assert counts.target == 120
     assert queue.counters(db, team["boris"]).calls == 0
     with db.write() as session:
-        session.add(Target(user_id=team["anna"].id, metric="calls", period="day", starts_on=date.today(), value=90))
+        session.add(Target(user_id=team["anna"].id, metric="calls", period="day", starts_on=business_today(), value=90))
     assert queue.counters(db, team["anna"]).target == 90
 
 

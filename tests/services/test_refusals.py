@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import AuditEvent, Company, Interaction, Refusal
 from kbase_tui.services import refusals
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
@@ -35,7 +36,7 @@ def test_filters_by_reason_operator_channel_industry_and_date(db, make_user):
     _, r2 = refused_company(db, boris.id, "B", reason="has_supplier", channel="dealers", industry="металлургия")
     _, r3 = refused_company(db, boris.id, "C", reason="no_need", channel="retail", industry="машиностроение",
                             at=days_ago(20))
-    wide = dict(date_from=date.today() - timedelta(days=40), date_to=date.today() + timedelta(days=1))
+    wide = dict(date_from=business_today() - timedelta(days=40), date_to=business_today() + timedelta(days=1))
 
     def ids(**kw):
         found = {r.id for r in refusals.list_refusals(db, boss, RefusalFilter(**wide, **kw)).rows}
@@ -48,7 +49,7 @@ def test_filters_by_reason_operator_channel_industry_and_date(db, make_user):
     assert ids(caller_id=boris.id) == {r2, r3}
     assert ids(channel="retail") == {r1, r3}
     assert ids(industry="металлургия") == {r1, r2}
-    old_day = (days_ago(20)).astimezone().date()
+    old_day = (days_ago(20)).astimezone(centre_zone()).date()
     assert {r.id for r in refusals.list_refusals(db, boss, RefusalFilter(date_from=old_day, date_to=old_day)).rows} == {r3}
     choices = refusals.filter_choices(db, boss)
     assert set(choices.channels) == {"retail", "dealers"}
@@ -63,7 +64,7 @@ def test_pages_with_a_keyset_cursor_without_gaps_or_repeats(db, make_user):
     made = set()
     for n in range(25):
         made.add(refused_company(db, caller.id, f"Компания {n}", at=same_moment if n % 2 else days_ago(1 + n / 100))[1])
-    flt = RefusalFilter(date_from=date.today() - timedelta(days=5), date_to=date.today() + timedelta(days=1))
+    flt = RefusalFilter(date_from=business_today() - timedelta(days=5), date_to=business_today() + timedelta(days=1))
     seen: list[int] = []
     cursor = None
     while True:
@@ -80,7 +81,7 @@ def test_old_undecided_refusals_stand_out(db, make_user):
     caller = make_user("caller")
     _, old = refused_company(db, caller.id, "Давний", at=days_ago(9))
     refused_company(db, caller.id, "Свежий", at=days_ago(0))
-    flt = RefusalFilter(date_from=date.today() - timedelta(days=30), date_to=date.today() + timedelta(days=1))
+    flt = RefusalFilter(date_from=business_today() - timedelta(days=30), date_to=business_today() + timedelta(days=1))
     rows = {r.id: r for r in refusals.list_refusals(db, boss, flt).rows}
     assert rows[old].overdue and sum(r.overdue for r in rows.values()) == 1
     assert refusals.count_overdue(db, boss) == 1
@@ -110,14 +111,14 @@ def test_shelve_and_do_not_call_for_many_at_once(db, make_user):
     boss = make_user("supervisor")
     caller = make_user("caller")
     pairs = [refused_company(db, caller.id, f"Фирма {n}") for n in range(3)]
-    until = date.today() + timedelta(days=30)
+    until = business_today() + timedelta(days=30)
     result = refusals.decide(db, boss, [pairs[0][1], pairs[1][1]], "shelve", shelve_until=until)
     assert result.decided == 2
     refusals.decide(db, boss, [pairs[2][1]], "do_not_call")
     with db.read() as s:
         for company_id, _ in pairs[:2]:
             c = s.get(Company, company_id)
-            assert c.shelved_until.astimezone().date() == until and c.not_before == c.shelved_until
+            assert c.shelved_until.astimezone(centre_zone()).date() == until and c.not_before == c.shelved_until
             assert c.special_offer == ""
         dnc = s.get(Company, pairs[2][0])
         assert dnc.category == "do_not_call" and dnc.in_queue is False
@@ -145,7 +146,7 @@ def test_decisions_are_validated(db, make_user):
     with pytest.raises(ValidationFailed):
         refusals.decide(db, boss, [refusal_id], "special_offer", offer_text="x", offer_user_id=closer.id)
     with pytest.raises(ValidationFailed):
-        refusals.decide(db, boss, [refusal_id], "shelve", shelve_until=date.today())
+        refusals.decide(db, boss, [refusal_id], "shelve", shelve_until=business_today())
     with pytest.raises(ValidationFailed):
         refusals.decide(db, boss, [], "do_not_call")
 
@@ -202,6 +203,6 @@ def test_a_shelved_company_stays_out_of_the_queue_until_its_date(db, make_user):
     boss = make_user("supervisor")
     caller = make_user("caller")
     _, refusal_id = refused_company(db, caller.id, "Отложенный")
-    refusals.decide(db, boss, [refusal_id], "shelve", shelve_until=date.today() + timedelta(days=10))
+    refusals.decide(db, boss, [refusal_id], "shelve", shelve_until=business_today() + timedelta(days=10))
     with pytest.raises(QueueEmpty):
         queue.claim_next_lead(db, caller)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from kbase_tui.timezones import centre_zone
 from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Interaction, Refusal, Target, utcnow
 from kbase_tui.services import reports, targets
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
@@ -19,7 +20,7 @@ WEEK = (D0, D0 + timedelta(days=6))
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment in the test week, local time."""
-    return datetime.combine(D0 + timedelta(days=day), time(hour, minute)).astimezone()
+    return datetime.combine(D0 + timedelta(days=day), time(hour, minute), tzinfo=centre_zone())
 
 
 @pytest.fixture

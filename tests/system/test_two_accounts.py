@@ -88,6 +88,8 @@ class Machine:
         leads.chmod(0o644)
         owner = ("runuser", "-u", self.server_user, "--", *self.env(server=True), PYTHON, "-m", "kbase_tui.cli.main")
         _run(*owner, "init", "--admin", "it", "--password-stdin", stdin=PASSWORD + "\n")
+        # The calling window open at any hour and day: the lead is taken whenever the test runs.
+        _run(*owner, "hours", "--days", "1-7", "--hours", "00:00-24:00", "--holidays", "")
         _run(*owner, "user", "add", "anna", "--role", "caller", "--password-stdin", "--no-change",
              stdin=PASSWORD + "\n")
         _run(*owner, "user", "add", "olga", "--role", "supervisor", "--password-stdin", "--no-change",

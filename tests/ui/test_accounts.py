@@ -7,11 +7,12 @@ server's date, so the data are set relative to the real date."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from kbase_tui.timezones import business_today
 from kbase_tui.models import Company, FollowUpTask
 from kbase_tui.services import accounts
 from kbase_tui.ui.accounts.card import AccountCardScreen
@@ -25,7 +26,7 @@ from ..server_harness import app_on
 from ..services.account_setup import account_company, order
 from .helpers import settle
 
-TODAY = date.today()  # the server's date: the operations take none
+TODAY = business_today()  # the call centre's date: the operations take none
 
 
 async def _sign_in(app, pilot, actor):

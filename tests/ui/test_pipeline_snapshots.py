@@ -14,7 +14,7 @@ import pytest
 from pathlib import Path
 
 from kbase_tui.models import Contact, Phone
-from kbase_tui.services import users
+from kbase_tui.services import reference, users
 from kbase_tui.services.clients import write_history
 from kbase_tui.services.dto import Actor
 import kbase_tui.ui.app as app_module
@@ -32,9 +32,11 @@ AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture(autouse=True)
-def utc_clock():
+def vladivostok_process():
+    """The process's own zone changes nothing on screen (the snapshots read times in UTC: the call
+    centre's zone of this base, below), so run it somewhere else on purpose."""
     old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
+    os.environ["TZ"] = "Asia/Vladivostok"
     time.tzset()
     yield
     if old is None:
@@ -58,6 +60,8 @@ def world(sqlite_db):
         closer = _actor(session, "petr", "closer", "Пётр Сделкин")
         closer2 = _actor(session, "irina", "closer", "Ирина Вторая")
         boss = _actor(session, "roman", "supervisor", "Роман Руководов")
+        # Every reader's zone is the call centre's: UTC here, the zone the snapshots were drawn in.
+        reference.set_setting(session, "centre.time_zone", "UTC")
     rows = [
         ("ООО «Ромашка»", "Казань", "new", date(2026, 3, 9), "120000", "Отправить КП", ""),
         ("АО «Уралметиз»", "Екатеринбург", "new", date(2026, 3, 12), "450000", "Позвонить ЛПР", ""),

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from kbase_tui.timezones import centre_zone
 from kbase_tui.models import Company, Deal, Interaction, Refusal, utcnow
 from kbase_tui.ui.app import KbaseApp
 
@@ -155,7 +156,7 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
         assert deal.closer_id == team["petr"].id and deal.requirements == "5 t"
         callback = session.get(Company, ids["ООО «Гамма»"])
         assert callback.callback_user_id == team["anna"].id
-        assert callback.callback_at.astimezone().hour == 10
+        assert callback.callback_at.astimezone(centre_zone()).hour == 10
     # Quitting released the lead still held.
     assert held_by(db, team["anna"].id) == []
 
@@ -238,3 +239,27 @@ async def test_supervisor_edits_a_script_and_the_caller_reads_it(db, db_url, tea
         await sign_in(app, pilot, "anna")
         assert app.screen.lead.script_phrase == "Hello, Анна Звонова from KB-Supply: cement within 24 hours."
         assert app.screen.lead.key_question == "Who buys cement for your sites?"
+
+
+async def test_the_lead_card_shows_the_clients_local_time_and_the_admins_zone_for_the_caller(db, team):
+    """A caller in Omsk (set by the admin) holding a Vladivostok lead: the card shows the client's clock
+    beside theirs; the callback dialog offers each time on both clocks."""
+    from kbase_tui import timezones
+    from kbase_tui.services import users
+    from kbase_tui.services.users import local_actor
+
+    users.set_time_zone(db, local_actor(), "anna", "Asia/Omsk")
+    add_company(db, "Владивосток Рыба", city="Владивосток", phones=("+74232123456",), time_zone="Asia/Vladivostok")
+    app = app_on(db)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sign_in(app, pilot, "anna")
+            assert app.actor.time_zone == "Asia/Omsk"
+            text = screen_text(app)
+            assert "Client's time" in text and "(Asia/Vladivostok, +4 h to yours)" in text
+            await pilot.press("c")
+            await settle(app, pilot)
+            choices = " ".join(str(label) for label, _when in app.screen.choices)
+            assert "client's time" in choices and "yours" in choices
+    finally:
+        timezones.set_reader_zone(None, "")

@@ -4,12 +4,13 @@ import, export, and other roles that cannot reach any of it by key or command.""
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import Company, Refusal, User
 from kbase_tui.ui.app import KbaseApp
 
@@ -106,7 +107,7 @@ async def test_shelve_and_do_not_call_from_the_keyboard(db, make_user):
         table.move_cursor(row=row_of[str(shelved[1])])
         await pilot.press("s")
         await settle(app, pilot)
-        until = date.today() + timedelta(days=45)
+        until = business_today() + timedelta(days=45)
         app.screen.query_one("#shelve-date").value = until.strftime("%d.%m.%Y")
         await pilot.press("enter")
         await settle(app, pilot)
@@ -120,7 +121,7 @@ async def test_shelve_and_do_not_call_from_the_keyboard(db, make_user):
         assert review.query_one("#review-table").row_count == 0
     with db.read() as s:
         c = s.get(Company, shelved[0])
-        assert c.shelved_until.astimezone().date() == until and c.not_before == c.shelved_until
+        assert c.shelved_until.astimezone(centre_zone()).date() == until and c.not_before == c.shelved_until
         assert s.get(Company, never[0]).category == "do_not_call"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from kbase_tui.timezones import business_today
 from kbase_tui.models import Target
 from kbase_tui.ui.app import KbaseApp
 
@@ -68,5 +69,5 @@ async def test_targets_editor_sets_a_target(db, make_user):
         assert table.row_count == 1 and table.get_row_at(0)[0].plain == "Анна"
     with db.read() as s:
         target = s.execute(select(Target)).scalar_one()
-    monday = date.today() - timedelta(days=date.today().weekday())
+    monday = business_today() - timedelta(days=business_today().weekday())
     assert (target.user_id, target.metric, target.period, target.starts_on, target.value) == (anna.id, "calls", "week", monday, 120)

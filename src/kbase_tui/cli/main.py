@@ -92,8 +92,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from kbase_tui.models import Role
     from kbase_tui.services import users
 
+    from kbase_tui.cli.cmd_audit import show_new_seed
+
     database = _open(args)
     print(_("Database ready: {url}").format(url=database.url))
+    show_new_seed(database, any_database=True)
     if args.admin:
         password = _read_password(args, _("Password for {name}: ").format(name=args.admin))
         info = users.create_user(
@@ -108,6 +111,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from kbase_tui.formatting import format_datetime
     from kbase_tui.labels import role_label
     from kbase_tui.services import users
 
@@ -130,17 +134,22 @@ def cmd_user(args: argparse.Namespace) -> int:
         password = _read_password(args, _("New password for {name}: ").format(name=args.name))
         users.reset_password(database, actor, args.name, password)
         print(_("Password of {name} set; it must be changed at the next sign-in.").format(name=args.name))
+    elif args.user_command == "zone":
+        info = users.set_time_zone(database, actor, args.name, args.zone)
+        print(_("{name} sees times in {zone} from the next sign-in.").format(
+            name=info.username, zone=info.time_zone or _("the call centre's zone")))
     elif args.user_command == "list":
         table = Table(title=_("Users"))
-        for column in (_("User"), _("Full name"), _("Role"), _("State"), _("Last sign-in")):
+        for column in (_("User"), _("Full name"), _("Role"), _("State"), _("Time zone"), _("Last sign-in")):
             table.add_column(column)
         for info in users.list_users(database, actor):
             state = _("disabled") if info.disabled else (_("locked") if info.locked else _("active"))
             if info.must_change_password and not info.disabled:
                 state += " · " + _("must change password")
-            last = info.last_login_at.strftime("%d.%m.%Y %H:%M") if info.last_login_at else "—"
+            last = format_datetime(info.last_login_at) if info.last_login_at else "—"
             table.add_row(
-                _escape(info.username), _escape(info.full_name), role_label(info.role), state, last
+                _escape(info.username), _escape(info.full_name), role_label(info.role), state,
+                info.time_zone or _("call centre's"), last
             )
         Console().print(table)
     return 0
@@ -219,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("name")
     reset.add_argument("--password-stdin", action="store_true")
     user_sub.add_parser("list", help=_("list users"))
+    zone = user_sub.add_parser("zone", help=_("set the time zone the user reads and types times in"))
+    zone.add_argument("name")
+    zone.add_argument("zone", help=_("e.g. Asia/Vladivostok; '' for the call centre's"))
     user.set_defaults(func=cmd_user)
 
     for register in EXTRA_COMMANDS:

@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: Optional[datetime] = None
     language: Optional[str] = Field(default=None, max_length=8)
+    # The person's IANA zone (None: the call centre's): their screen shows every time in it.
+    time_zone: Optional[str] = Field(default=None, max_length=64)
     last_login_at: Optional[datetime] = None
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1

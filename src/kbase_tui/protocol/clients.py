@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
+
+import msgspec
 
 from .operations import operation
 from .types import Code, Count, Id, Text
@@ -53,6 +56,7 @@ class CompanyInfo:
     last_order_at: date | None
     next_purchase_at: date | None
     version: int
+    time_zone: str = ""  # the client's IANA zone ('' not known: the call centre's)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,11 @@ def open_card(company_id: Id) -> CompanyCard:
 @operation("clients.history")
 def history(company_id: Id, *, limit: Count = 200, before_id: Id | None = None) -> list[HistoryEntry]:
     """The company's timeline, newest first, a page at a time."""
+
+
+@operation("clients.set_time_zone")
+def set_time_zone(company_id: Id, time_zone: Annotated[str, msgspec.Meta(max_length=64)]) -> CompanyInfo:
+    """The supervisor corrects the client's zone (an IANA name; '' guesses it again from phones and city)."""
 
 
 @operation("clients.add_note")

@@ -20,6 +20,8 @@ class Actor:
     full_name: str = ""
     language: str | None = None
     client_address: str = ""
+    # The zone this person reads and types times in (theirs, else the call centre's).
+    time_zone: str = ""
 
     @property
     def label(self) -> str:
@@ -37,3 +39,4 @@ class UserInfo:
     locked: bool
     language: str | None
     last_login_at: datetime | None
+    time_zone: str | None = None  # set by the admin; None: the call centre's

@@ -58,6 +58,10 @@ class LeadCard:
     callback_at: datetime | None  # set when this is the caller's own callback
     held_until: datetime
     source: str
+    # The client's IANA zone (the call centre's when none is known: zone_known False): the card
+    # shows the client's local time beside the caller's.
+    time_zone: str = ""
+    zone_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class CallbackInfo:
     callback_at: datetime
     due: bool
     taken_by_other: bool
+    time_zone: str = ""  # the client's: the list shows the agreed time on both clocks
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ class QueueView:
     counters: Counters
     callbacks_due: int
     message: str = ""
+    # No lead: when the calling window next opens for some client in the queue (None: not soon,
+    # or the queue is empty whatever the time).
+    window_opens_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import msgspec
 
+from kbase_tui import timezones
 from kbase_tui.formatting import week_bounds
 
 from .operations import operation
@@ -23,8 +24,8 @@ RefusalIds = Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100_000)]
 
 
 def current_week(today: date | None = None) -> tuple[date, date]:
-    """Monday and Sunday of the week holding *today* (local time)."""
-    return week_bounds(today or datetime.now().astimezone().date())
+    """Monday and Sunday of the week holding *today* (the call centre's date when not given)."""
+    return week_bounds(today or timezones.business_today())
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,30 @@ def filter_choices() -> FilterChoices:
 @operation("refusals.desk_summary")
 def desk_summary() -> DeskSummary:
     """The two figures at the top of the supervisor's desk."""
+
+
+@dataclass(frozen=True)
+class CallLine:
+    at: datetime
+    outcome: str  # the outcome's label in the reader's language
+    caller_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RefusalDetail:
+    """What the review's detail pane shows for one refusal: the caller's comment and the last calls."""
+
+    refusal_id: int
+    company_id: int
+    comment: str
+    phones: tuple[str, ...]
+    calls: tuple[CallLine, ...]  # newest first, at most DETAIL_CALLS
+
+
+DETAIL_CALLS = 5
+
+
+@operation("refusals.detail")
+def detail(refusal_id: Id) -> RefusalDetail:
+    """The caller's comment and the company's last calls for one refusal (audited as a view)."""

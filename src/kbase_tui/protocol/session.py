@@ -41,6 +41,8 @@ class SignedIn(msgspec.Struct, frozen=True):
     idle_lock_minutes: int = 0
     # The lease on a held lead in minutes: the idle lock never interrupts a lead within it.
     lead_lease_minutes: int = 0
+    # The call centre's zone: its date is "today" on every screen (kbase_tui.timezones).
+    centre_time_zone: str = ""
 
 
 class ChangePassword(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -81,3 +83,4 @@ class SessionLimits(msgspec.Struct, frozen=True):
 
     idle_lock_minutes: int
     lead_lease_minutes: int
+    centre_time_zone: str = ""

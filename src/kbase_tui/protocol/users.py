@@ -41,6 +41,14 @@ def disable_user(username: Name) -> UserInfo:
     """Disable a user: they are signed out at once and cannot sign in again."""
 
 
+ZoneName = Annotated[str, msgspec.Meta(max_length=64)]
+
+
+@operation("users.set_time_zone")
+def set_time_zone(username: Name, time_zone: ZoneName) -> UserInfo:
+    """The zone the person reads and types times in (an IANA name; '' for the call centre's), from the next sign-in."""
+
+
 @operation("users.enable_user")
 def enable_user(username: Name) -> UserInfo:
     """Enable a disabled or locked user again."""

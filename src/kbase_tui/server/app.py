@@ -39,6 +39,7 @@ from starlette.routing import Route
 
 from kbase_tui import __version__
 from kbase_tui.i18n import _, language_for
+from kbase_tui.timezones import reader_zone_for
 from kbase_tui.protocol import wire
 from kbase_tui.protocol.errors import (
     AccessDenied, AccountLocked, DatabaseBusy, KbaseError, LoginFailed, NotFound, PasswordChangeRequired,
@@ -115,9 +116,10 @@ def _terminal_address(request: Request, reported: str) -> str:
 def create_app(state: ServerState) -> Starlette:
     bound = all_bound()
 
-    async def in_thread(function: Callable[[], Any], language: str | None) -> Any:
+    async def in_thread(function: Callable[[], Any], language: str | None, zone: str | None = None) -> Any:
         def run() -> Any:
-            with language_for(language):
+            # The person's language and zone: a text composed for them reads in their time.
+            with language_for(language), reader_zone_for(zone):
                 return function()
 
         return await anyio.to_thread.run_sync(run, limiter=state.limiter)
@@ -168,6 +170,7 @@ def create_app(state: ServerState) -> Starlette:
         return _reply(wire.encode(SignedIn(
             token=token, actor=actor, must_change_password=must_change,
             idle_lock_minutes=limits.idle_lock_minutes, lead_lease_minutes=limits.lead_lease_minutes,
+            centre_time_zone=limits.centre_time_zone,
         )))
 
     async def sign_out(request: Request) -> Response:
@@ -297,7 +300,8 @@ def create_app(state: ServerState) -> Starlette:
                 raise AccessDenied(_("Set a new password first."))
             args = wire.decode_args(op, await _body(request, op.max_body))
             context = CallContext(state.database, session.actor, session, state)
-            result = await in_thread(lambda: binding.handler(context, **args), session.actor.language)
+            result = await in_thread(lambda: binding.handler(context, **args), session.actor.language,
+                                     session.actor.time_zone)
             return _reply(wire.encode_result(result))
         except KbaseError as error:
             return _error(error)

@@ -30,12 +30,13 @@ supervisor all of them; every function checks that first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
 from kbase_tui.protocol.accounts import (  # noqa: F401 (the data this module hands out)
     AccountCard, AccountFigures, AccountPage, AccountRow, LostAccount, LostPage, ManagerLoad, OrderInfo, OrderResult,
@@ -46,13 +47,14 @@ from kbase_tui.models import (
     TaskKind, User, utcnow,
 )
 
-from . import audit, classify, notify, reference
+from . import audit, classify, clock, notify, reference
 from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, company_visibility, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 
 LISTED_CATEGORIES = (Category.ACTIVE, Category.LOST)
 HOLIDAYS = ((2, 23), (3, 8), (1, 1))  # 23 February, 8 March, New Year
@@ -73,17 +75,20 @@ class ClassifyReport:
 
 # --- small helpers ------------------------------------------------------------------------
 
-def _today(today: date | None) -> date:
-    return today or date.today()
+def _today(source, today: date | None) -> date:
+    """*today* if given, else the call centre's date (never the server's clock zone)."""
+    return today or clock.today(source)
 
 
-def local_day_start(day: date) -> datetime:
-    """Midnight of *day* in the server's local time, as UTC."""
-    return datetime.combine(day, time(0)).astimezone().astimezone(timezone.utc)
+def local_day_start(day: date, source=None) -> datetime:
+    """The call centre's midnight at the start of *day*, as UTC (*source*: a session or the database;
+    None: the default call centre zone)."""
+    return clock.day_start(source, day) if source is not None else timezones.typed(day, time(0), timezones.centre_zone())
 
 
-def local_at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour)).astimezone().astimezone(timezone.utc)
+def local_at(day: date, hour: int = 9, source=None) -> datetime:
+    """*hour* o'clock of *day* at the call centre, as UTC."""
+    return clock.at_hour(source, day, hour) if source is not None else timezones.typed(day, time(hour), timezones.centre_zone())
 
 
 def days_until(month: int, day: int, today: date) -> int:
@@ -204,7 +209,7 @@ def _rows(session: Session, companies, today: date, tomorrow_start: datetime, *,
     holiday = upcoming_holiday(today)
     holiday_mark = ("holiday", _("Holiday: {name} ({when})").format(name=holiday[0], when=_in_days(holiday[1]))) if holiday else ("", "")
     owners = _user_names(session, [c.owner_id for c in companies]) if with_owner else {}
-    today_start = local_day_start(today)
+    today_start = local_day_start(today, session)
     rows = []
     for c in companies:
         due = c.next_follow_up_at is not None and c.next_follow_up_at < tomorrow_start
@@ -234,6 +239,7 @@ def _list_order(tomorrow_start: datetime):
     )
 
 
+@audited_view("follow_up_list")
 def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 100,
                    today: date | None = None) -> AccountPage:
     """The signed-in account manager's own clients, a page at a time, in the order of what is due.
@@ -242,7 +248,7 @@ def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 
     first (clients with none last).  On the first page the lost check runs first (one cheap query;
     a write only when someone is to be moved).
     """
-    today = _today(today)
+    today = _today(db, today)
     limit = max(1, min(limit, 500))
     moved = 0
     if offset == 0:
@@ -253,7 +259,7 @@ def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 
         if candidates:
             with db.write() as session:
                 moved = _move_to_lost(session, actor, today, owner_id=actor.id)
-    tomorrow_start = local_day_start(today + timedelta(days=1))
+    tomorrow_start = local_day_start(today + timedelta(days=1), db)
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
@@ -351,7 +357,7 @@ def _move_to_lost(session: Session, actor: Actor, today: date, owner_id: int | N
 
 def check_lost(db: Database, actor: Actor, *, today: date | None = None) -> int:
     """Move every client silent for too long to lost (supervisor or the server's CLI)."""
-    today = _today(today)
+    today = _today(db, today)
     with db.write() as session:
         _require_supervisor(session, actor)
         return _move_to_lost(session, actor, today)
@@ -454,7 +460,7 @@ def record_order(
     margin: Decimal | None = None, today: date | None = None,
 ) -> OrderResult:
     """A new order: figures, next purchase, back from lost, a quality-check task, classes."""
-    today = _today(today)
+    today = _today(db, today)
     if not isinstance(ordered_at, date):
         raise ValidationFailed(_("Enter the order date."))
     if ordered_at > today:
@@ -488,7 +494,7 @@ def record_order(
         days = int(reference.get_setting(session, "accounts.quality_check_days"))
         task = FollowUpTask(
             company_id=company.id, assignee_id=company.owner_id, kind=TaskKind.QUALITY_CHECK,
-            due_at=local_at(today + timedelta(days=days)), order_id=order.id, created_by_id=actor.id,
+            due_at=local_at(today + timedelta(days=days), source=session), order_id=order.id, created_by_id=actor.id,
             text=_("Quality check: was the client satisfied with the order of {date}?").format(date=_show(ordered_at)),
         )
         session.add(task)
@@ -556,7 +562,7 @@ def record_follow_up(
     next_purchase_at: date | None = None, next_follow_up_at: date | None = None, today: date | None = None,
 ) -> AccountFigures:
     """A follow-up call: result, the purchase date the client named, the next follow-up, notes."""
-    today = _today(today)
+    today = _today(db, today)
     results = follow_up_results()
     if result not in results:
         raise ValidationFailed(_("Choose the result of the call."))
@@ -578,7 +584,7 @@ def record_follow_up(
             company.next_purchase_at = next_purchase_at
             company.next_purchase_is_stated = True
             lines.append(_("Next purchase (client's word): {date}").format(date=_show(next_purchase_at)))
-        company.next_follow_up_at = local_at(next_follow_up_at)
+        company.next_follow_up_at = local_at(next_follow_up_at, source=session)
         lines.append(_("Next follow-up: {date}").format(date=_show(next_follow_up_at)))
         _touch(company)
         write_history(session, actor, company.id, InteractionKind.FOLLOW_UP, outcome=result, text="\n".join(lines))
@@ -630,6 +636,7 @@ def set_potential(db: Database, actor: Actor, company_id: int, score: int) -> Ac
 
 # --- tasks and the quality check ------------------------------------------------------------------
 
+@audited_view("my_tasks")
 def my_tasks(db: Database, actor: Actor, *, limit: int = 200) -> tuple[TaskInfo, ...]:
     """The account manager's open tasks (quality checks, returns, follow-ups), soonest due first."""
     limit = max(1, min(limit, 500))
@@ -684,7 +691,7 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
             select(FollowUpTask.assignee_id, func.count(FollowUpTask.id), func.avg(FollowUpTask.score),
                    func.count(FollowUpTask.id).filter(FollowUpTask.score <= 2))
             .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.score.is_not(None),
-                   FollowUpTask.done_at >= local_day_start(start), FollowUpTask.done_at < local_day_start(end))
+                   FollowUpTask.done_at >= local_day_start(start, session), FollowUpTask.done_at < local_day_start(end, session))
             .group_by(FollowUpTask.assignee_id)
         ).all()
         waiting = dict(session.execute(
@@ -707,8 +714,8 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
 
 def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[ManagerLoad]:
     """Account managers with their accounts: count, active, lost, revenue, follow-ups due."""
-    today = _today(today)
-    tomorrow_start = local_day_start(today + timedelta(days=1))
+    today = _today(db, today)
+    tomorrow_start = local_day_start(today + timedelta(days=1), db)
     with db.read() as session:
         _require_supervisor(session, actor)
         figures = {
@@ -736,14 +743,15 @@ def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[M
         return result
 
 
+@audited_view("all_accounts")
 def all_accounts(
     db: Database, actor: Actor, *, manager_id: int | None = None, category: str | None = None,
     offset: int = 0, limit: int = 100, today: date | None = None,
 ) -> AccountPage:
     """Every account (optionally one manager's, or one category), by manager then due order, paged."""
-    today = _today(today)
+    today = _today(db, today)
     limit = max(1, min(limit, 500))
-    tomorrow_start = local_day_start(today + timedelta(days=1))
+    tomorrow_start = local_day_start(today + timedelta(days=1), db)
     with db.read() as session:
         _require_supervisor(session, actor)
         conditions = [Company.stage == Stage.ACCOUNT, Company.category.in_(LISTED_CATEGORIES)]
@@ -799,6 +807,7 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
         return ReassignResult(company.id, old_name, new_name, int(moved or 0))
 
 
+@audited_view("lost_accounts")
 def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, offset: int = 0,
                   limit: int = 100) -> LostPage:
     """Lost clients with the reason and the return plan's progress, most recently bought first."""
@@ -863,7 +872,7 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
 
 def classify_all(db: Database, actor: Actor, *, today: date | None = None) -> ClassifyReport:
     """`kbase classify`: the lost check over all accounts, then every channel's classes and the key clients."""
-    today = _today(today)
+    today = _today(db, today)
     with db.write() as session:
         _require_supervisor(session, actor)
         moved = _move_to_lost(session, actor, today)

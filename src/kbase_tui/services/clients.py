@@ -39,8 +39,41 @@ def company_info(session: Session, company: Company) -> CompanyInfo:
         website=company.website, special_offer=company.special_offer, attempts=company.attempts,
         last_outcome=company.last_outcome, orders_count=company.orders_count,
         revenue_total=company.revenue_total, last_order_at=company.last_order_at,
-        next_purchase_at=company.next_purchase_at, version=company.version,
+        next_purchase_at=company.next_purchase_at, version=company.version, time_zone=company.time_zone,
     )
+
+
+def set_time_zone(db: Database, actor: Actor, company_id: int, time_zone: str) -> CompanyInfo:
+    """The supervisor sets the client's zone; '' guesses it again from the phones and the city.
+
+    The queue calls the company only inside the calling window of this zone's clock.
+    """
+    from kbase_tui import timezones
+
+    from .policy import Capability, require, require_active_user
+    from .queue import forget_queue_zones
+    from .users import clean_zone
+
+    name = clean_zone(time_zone)
+    with db.write() as session:
+        require_active_user(session, actor)
+        require(actor, Capability.SUPERVISE)
+        company = require_company(session, actor, company_id, for_update=True)
+        if not name:
+            numbers = session.execute(
+                select(Phone.number).where(Phone.company_id == company.id)
+                .order_by(Phone.contact_id.is_not(None), Phone.id)
+            ).scalars().all()
+            name = timezones.zone_for_company(list(numbers), company.city, company.address) or ""
+        old = company.time_zone
+        company.time_zone = name
+        company.version += 1
+        company.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "company_time_zone_set", "company", company.id, old=old, new=name)
+        info = company_info(session, company)
+    forget_queue_zones()  # a zone the queue had not held before is offered at once
+    return info
 
 
 def contacts_of(session: Session, company_id: int) -> tuple[ContactInfo, ...]:

@@ -54,5 +54,11 @@ def ensure_demo_database(path: str | os.PathLike[str]) -> tuple[Database, tuple[
         from .demo_data import generate_demo_data
 
         summary = generate_demo_data(session, created)
+        # A demo is tried at any hour, weekends too: its calling window is open around the clock
+        # (a real base keeps the shipped weekdays 09:00-18:00; `kbase hours` sets either).
+        from . import reference
+
+        reference.set_setting(session, "queue.calling_days", [1, 2, 3, 4, 5, 6, 7])
+        reference.set_setting(session, "queue.calling_hours", [["00:00", "24:00"]])
         audit.record(session, actor, "demo_data_created", **vars(summary))
     return database, DEMO_USERS, True

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from kbase_tui import paths
+from kbase_tui import paths, timezones
 from kbase_tui.models import (
     EPOCH, Category, ClientOrder, Company, Contact, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind,
     Phone, PipelineStage, Reason, Refusal, RefusalDecision, Stage, TaskKind, User,
@@ -180,7 +180,8 @@ class _Generator:
         self.session = session
         self.rng = random.Random(seed)
         self.today = today
-        self.tz = datetime.now().astimezone().tzinfo
+        # The call centre's clock (never the server's zone): the same day gives the same data anywhere.
+        self.tz = timezones.centre_zone()
         self.words = word_lists()
         self.rows = _Tables()
         self.next_id = {name: (session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
@@ -361,6 +362,7 @@ class _Generator:
         # The company's own line(s) and where it came from.
         self.rows.phone.append({"company_id": row["id"], "contact_id": None, "number": self.landline(city),
                                 "label": "Приёмная" if not is_person else "Рабочий"})
+        row["time_zone"] = timezones.zone_for_company([self.rows.phone[-1]["number"]], city["name"]) or ""
         if not is_person and self.rng.random() < 0.35:
             self.rows.phone.append({"company_id": row["id"], "contact_id": None, "number": self.landline(city),
                                     "label": "Отдел снабжения"})
@@ -879,7 +881,7 @@ class _Generator:
 def generate_demo_data(session: Session, users_by_name: dict[str, User], *, today: date | None = None,
                        seed: int = SEED) -> DemoSummary:
     """Fill the database with the demo client base (inside the caller's transaction)."""
-    generator = _Generator(session, users_by_name, today or datetime.now().astimezone().date(), seed)
+    generator = _Generator(session, users_by_name, today or timezones.business_today(), seed)
     generator.potential()
     generator.deals()
     generator.accounts()

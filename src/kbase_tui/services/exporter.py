@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Phone, User, utcnow
 
@@ -110,7 +111,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return in_reader_zone(value).strftime("%Y-%m-%d %H:%M")  # the exporting person's clock
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -195,7 +196,7 @@ def export_companies(
                 cells = []
                 for value in row:
                     if isinstance(value, datetime):
-                        value = value.astimezone().replace(tzinfo=None)
+                        value = in_reader_zone(value).replace(tzinfo=None)
                     elif isinstance(value, Decimal):
                         value = float(value)
                     elif value is not None and not isinstance(value, (int, float, date)):

@@ -41,6 +41,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
+from kbase_tui.timezones import zone_for_company
 from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, Stage, Category, EPOCH, utcnow
 from kbase_tui.textnorm import _LEGAL_FORMS
 
@@ -509,7 +510,8 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
                 write(row + tail_tuple)
 
 
-_COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:])
+_COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:],
+                    "time_zone")
 _CONTACT_VARYING = ("id", "company_id", "full_name", "position")
 _PHONE_VARYING = ("company_id", "contact_id", "number")
 _HISTORY_VARYING = ("company_id", "text")
@@ -857,6 +859,9 @@ class Importer:
             audit.record(session, self.actor, "import_finished", "company", None, file=self.path.name, rows=self.rows,
                          imported=self.imported, merged=self.merged, unchanged=self.unchanged,
                          rejected=self.rejected, stopped=stopped)
+        from .queue import forget_queue_zones
+
+        forget_queue_zones()  # clients in a zone the queue did not hold yet are offered at once
         return report
 
     def _merge_pending(self, pending: _Pending, row: _Row) -> None:
@@ -932,8 +937,11 @@ class Importer:
             row = pending.row
             f = pending.fields
             city = f[0]
+            # The client's zone from its phones (the company's, then its contacts'), else its city or address.
+            numbers = [*pending.phones, *(n for _name, _position, found in pending.contacts for n in found)]
+            zone = zone_for_company(numbers, city, f[5]) or ""
             company_rows.append((company_id, row.name, row.folded, pending.inn, city, fold_city(city),
-                                 f[1], f[2], f[3], f[4], f[5], f[6]))
+                                 f[1], f[2], f[3], f[4], f[5], f[6], zone))
             for number in pending.phones:
                 phone_rows.append((company_id, None, number))
             for name, position, numbers in pending.contacts:

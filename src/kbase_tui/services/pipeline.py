@@ -37,13 +37,14 @@ from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module ha
     WonResult,
 )
 
-from . import audit, notify, reference
+from . import audit, clock, notify, reference
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
 from .policy import Capability, company_visibility, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 
 HISTORY_TEXT_MAX = 10_000
 
@@ -192,7 +193,7 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
     companies whose deals are included the same way (a hand-over just announced, named on the
     board, lands at the end of a long column).  Load further deals of a column with `column_deals`.
     """
-    today = today or date.today()
+    today = today or clock.today(db)
     limits = dict(limits or {})
     with db.read() as session:
         require_active_user(session, actor)
@@ -253,7 +254,7 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
 def column_deals(db: Database, actor: Actor, stage_code: str, *, offset: int = 0, limit: int = BOARD_PAGE,
                  today: date | None = None) -> tuple[DealSummary, ...]:
     """The next deals of one board column, in board order, from `offset` (load more as the cursor goes down)."""
-    today = today or date.today()
+    today = today or clock.today(db)
     limit = max(1, min(limit, 500))
     with db.read() as session:
         require_active_user(session, actor)
@@ -306,7 +307,7 @@ def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_s
         session.flush()
         stale_before, _days = _stale_before(session, utcnow())
         return _summary(deal, company.name, company.city, actor.label if deal.closer_id == actor.id else "",
-                        _stage_labels(session), today or date.today(), stale_before)
+                        _stage_labels(session), today or clock.today(session), stale_before)
 
 
 # --- the deal card ---------------------------------------------------------------------------------
@@ -577,12 +578,13 @@ def closers(db: Database, actor: Actor) -> list[UserChoice]:
         return [UserChoice(uid, full or login, n) for uid, full, login, n in rows]
 
 
+@audited_view("all_deals")
 def all_deals(
     db: Database, actor: Actor, *, closer_id: int | None = None, stage_code: str | None = None,
     stale_only: bool = False, limit: int = 100, offset: int = 0, today: date | None = None,
 ) -> DealPage:
     """Every closer's open deals for the supervisor, stalest first, a page at a time."""
-    today = today or date.today()
+    today = today or clock.today(db)
     limit = max(1, min(limit, 500))
     with db.read() as session:
         _require_supervisor(session, actor)

@@ -17,12 +17,15 @@ So a shelved company comes back on its date with no sweep job, and an expired le
 clean-up either.
 
 Claim order (`claim_next_lead`): the lead the caller already holds (a re-login gets it back);
-then the caller's own due callbacks (oldest first); then the shared queue in the order of the
-partial index `ix_company_queue (queue_rank, last_tried_at, id) WHERE in_queue`: special offers
-(`queue_rank` 10) before priority segments (50/100/150), and within a rank the least recently
-tried.  Each claim is ONE `UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING id` in a write
-transaction: BEGIN IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets
-PostgreSQL callers pass each other.  Two callers never hold the same company.
+then the caller's own due callbacks (oldest first, whatever the hour: they were agreed with the
+client); then the shared queue, only companies whose own clock is inside the calling window now
+(services/clock.py), in claim order: special offers (`queue_rank` 10) before priority segments
+(50/100/150), and within a rank the least recently tried.  The partial index
+`ix_company_queue (time_zone, queue_rank, last_tried_at, id) WHERE in_queue` gives each open zone
+its first company with one seek; the window is decided per zone in Python (a handful of zones).
+Each claim is ONE `UPDATE ... WHERE id = (...) RETURNING id` in a write transaction: BEGIN
+IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets PostgreSQL callers pass
+each other.  Two callers never hold the same company.
 
 Outcomes are data (`call_outcome` rows with flags); `record_outcome` acts on the flags only:
 
@@ -46,18 +49,22 @@ also ends a special offer (it was made): the company goes back to its own priori
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import Callable
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
+from kbase_tui import timezones
+from kbase_tui.formatting import format_both_clocks
 from kbase_tui.i18n import _, current_language
 from kbase_tui.models import (
     CallOutcome, Category, Company, Contact, Deal, DealStatus, Interaction, InteractionKind, Phone, Reason,
     Refusal, Role, Stage, Target, User, utcnow,
 )
 
-from . import alarms, audit, phones, reference
+from . import alarms, audit, clock, phones, reference
 from .callscripts import find_script
 from .clients import write_history
 from .db import Database
@@ -65,6 +72,7 @@ from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
 from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 from kbase_tui.protocol.queue import ClaimedLead, LeadContact, Attempt, LeadCard, Counters, CallbackInfo, QueueView, OutcomeResult, CloserChoice, OutcomeForm  # noqa: F401 (the data this module hands out)
 
 SPECIAL_OFFER_RANK = 10
@@ -104,28 +112,11 @@ def _grace(session: Session) -> timedelta:
     return timedelta(minutes=float(_setting(session, "queue.callback_grace_minutes")))
 
 
-def local_tz():
-    return datetime.now().astimezone().tzinfo
-
-
-def local_day_start(now: datetime | None = None) -> datetime:
-    """Local midnight of today (or of *now*), as an aware datetime."""
-    local = (now or utcnow()).astimezone(local_tz())
-    return datetime.combine(local.date(), time.min, tzinfo=local_tz())
-
-
 _STATEMENTS: dict[bool, dict[str, str]] = {}
+_CLAIMS: dict[tuple[bool, int], str] = {}
 
 
-def _statements(sqlite: bool) -> dict[str, str]:
-    """The claim statements for one dialect: plain SQL for db.LeanTx, built once.
-
-    On SQLite each names its index (INDEXED BY): after ANALYZE an all-NULL column such as
-    held_by_id looks useless to the planner, which would then scan a million rows.
-    """
-    cached = _STATEMENTS.get(sqlite)
-    if cached is not None:
-        return cached
+def _flavour(sqlite: bool) -> tuple[str, str, Callable[[str], str]]:
     # Spelled as in the partial index so the planner uses it (SQLite: `in_queue = 1`).
     in_queue = "in_queue = 1" if sqlite else "in_queue"
     lock = "" if sqlite else " FOR UPDATE SKIP LOCKED"
@@ -133,20 +124,19 @@ def _statements(sqlite: bool) -> dict[str, str]:
     def via(index: str) -> str:
         return f"company INDEXED BY {index}" if sqlite else "company"
 
-    callback = (
-        f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
-        f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
-        f"ORDER BY callback_at, id LIMIT 1{lock}"
-    )
-    shared = (
-        f"SELECT id FROM {via('ix_company_queue')} WHERE {in_queue} "
-        "AND (held_until IS NULL OR held_until < :now) "
-        "AND (not_before IS NULL OR not_before <= :now) "
-        "AND (shelved_until IS NULL OR shelved_until <= :now) "
-        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
-        "AND (callback_user_id IS NULL OR callback_user_id = :me OR callback_at <= :grace_cut) "
-        f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}"
-    )
+    return in_queue, lock, via
+
+
+def _statements(sqlite: bool) -> dict[str, str]:
+    """The claim's other statements for one dialect: plain SQL for db.LeanTx, built once.
+
+    On SQLite each names its index (INDEXED BY): after ANALYZE an all-NULL column such as
+    held_by_id looks useless to the planner, which would then scan a million rows.
+    """
+    cached = _STATEMENTS.get(sqlite)
+    if cached is not None:
+        return cached
+    in_queue, _lock, via = _flavour(sqlite)
     cached = {
         # What the claim's rules need, in one statement: the user (active, same role), the
         # lead already held, the open anti-scraping throttle.
@@ -158,23 +148,103 @@ def _statements(sqlite: bool) -> dict[str, str]:
             "FROM user_account u WHERE u.id = :me"
         ),
         "extend": "UPDATE company SET held_until = :until WHERE id = :id",
-        # The caller's own due callback, else the shared queue: COALESCE evaluates the second
-        # subquery only when the first finds nothing.  A company the shared queue returns is
-        # never one of the caller's due callbacks (the first subquery would have found one), so
-        # the returned flag tells which of the two it came from.
-        "claim": (
-            "UPDATE company SET held_by_id = :me, held_until = :until "
-            f"WHERE id = coalesce(({callback}), ({shared})) "
-            "RETURNING id, coalesce(callback_user_id = :me AND callback_at <= :now, false)"
+        # The distinct zones of the queue, a seek each along the index (a loose index scan).
+        "zones": (
+            "WITH RECURSIVE z(tz) AS ("
+            f"SELECT (SELECT min(time_zone) FROM {via('ix_company_queue')} WHERE {in_queue}) "
+            "UNION ALL "
+            f"SELECT (SELECT min(time_zone) FROM {via('ix_company_queue')} WHERE {in_queue} AND time_zone > z.tz) "
+            "FROM z WHERE z.tz IS NOT NULL) SELECT tz FROM z WHERE tz IS NOT NULL"
         ),
     }
     _STATEMENTS[sqlite] = cached
     return cached
 
 
+def _claim_statement(sqlite: bool, zones: int) -> str:
+    """The claim for *zones* open time zones (parameters :z0 .. :zN): one UPDATE, built once per count.
+
+    The caller's own due callback first (kept at the agreed moment, whatever the window); else
+    the best lead of the shared queue: for each open zone the first eligible company of that
+    zone in claim order (a seek into ix_company_queue, whose first column is the zone), and the
+    callbacks other callers left past their grace period (they were agreed with the client, so
+    any zone); of those few, the first in claim order.  COALESCE evaluates the shared queue only
+    when the caller has no due callback, so the returned flag tells which of the two it was.
+    """
+    key = (sqlite, zones)
+    cached = _CLAIMS.get(key)
+    if cached is not None:
+        return cached
+    in_queue, lock, via = _flavour(sqlite)
+    callback = (
+        f"SELECT id FROM {via('ix_company_callback')} WHERE callback_user_id = :me AND callback_at <= :now "
+        f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
+        f"ORDER BY callback_at, id LIMIT 1{lock}"
+    )
+    free = (
+        "AND (held_until IS NULL OR held_until < :now) "
+        "AND (not_before IS NULL OR not_before <= :now) "
+        "AND (shelved_until IS NULL OR shelved_until <= :now) "
+        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
+    )
+    order = "ORDER BY queue_rank, last_tried_at, id LIMIT 1"
+    branches = [
+        f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_queue')} WHERE {in_queue} AND time_zone = :z{n} "
+        f"{free}AND (callback_user_id IS NULL OR callback_user_id = :me) {order}{lock}"
+        for n in range(zones)
+    ]
+    branches.append(
+        f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_callback')} WHERE callback_user_id IS NOT NULL "
+        f"AND callback_user_id <> :me AND callback_at <= :grace_cut AND {in_queue} {free}{order}{lock}"
+    )
+    union = " UNION ALL ".join(f"SELECT id, queue_rank, last_tried_at FROM ({b}) AS b{n}" for n, b in enumerate(branches))
+    shared = f"SELECT id FROM ({union}) AS pick {order}"
+    cached = _CLAIMS[key] = (
+        "UPDATE company SET held_by_id = :me, held_until = :until "
+        f"WHERE id = coalesce(({callback}), ({shared})) "
+        "RETURNING id, coalesce(callback_user_id = :me AND callback_at <= :now, false)"
+    )
+    return cached
+
+
+ZONES_TTL = 60.0  # seconds a process keeps the list of the queue's zones (a new zone waits at most this)
+_zones_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+
+def _queue_zones(tx, sql: dict[str, str], *, refresh: bool = False) -> tuple[tuple[str, ...], bool]:
+    """The queue's distinct zones, and whether they were read just now (False: kept from before)."""
+    hit = _zones_cache.get(tx.database_name)
+    moment = monotonic()
+    if not refresh and hit is not None and moment - hit[0] < ZONES_TTL:
+        return hit[1], False
+    zones = tuple(row[0] for row in tx.execute(sql["zones"]).fetchall())
+    _zones_cache[tx.database_name] = (moment, zones)
+    return zones, True
+
+
+def forget_queue_zones() -> None:
+    """A company got a zone the queue had not held before (import, the supervisor): look again now."""
+    _zones_cache.clear()
+
+
+def _open_zones(tx, sql: dict[str, str], now: datetime, *, refresh: bool = False) -> tuple[list[str], bool]:
+    """The queue's zones whose clients are inside the calling window now (a handful, in Python)."""
+    window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
+    centre = str(reference.get_setting_lean(tx, "centre.time_zone") or timezones.DEFAULT_CENTRE_ZONE)
+    if not timezones.is_zone(centre):
+        centre = timezones.DEFAULT_CENTRE_ZONE
+    zones, fresh = _queue_zones(tx, sql, refresh=refresh)
+    return clock.open_zones(zones, now, window, centre), fresh
+
+
 # --- taking leads ----------------------------------------------------------------------------
 
-def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
+def _claim(tx, sqlite: bool, params: dict, zones: list[str]):
+    params.update({f"z{n}": name for n, name in enumerate(zones)})
+    return tx.one(_claim_statement(sqlite, len(zones)), params)
+
+
+def claim_next_lead(db: Database, actor: Actor, *, now: datetime | None = None) -> ClaimedLead:
     """Hold the next lead for *actor* (atomic across processes); QueueEmpty when none is waiting.
 
     A caller holds at most one lead: claiming while holding one returns it (lease renewed).
@@ -188,7 +258,7 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
     with db.lean_write() as tx:
         lease = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.lease_minutes")))
         grace = timedelta(minutes=float(reference.get_setting_lean(tx, "queue.callback_grace_minutes")))
-        now = utcnow()
+        now = now or utcnow()
         until = now + lease
         state = tx.one(sql["state"], {"me": actor.id, "now": now})
         if not is_local(actor):
@@ -200,7 +270,15 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
         # A new claim: taking leads much faster than calls can be made raises an alarm and
         # slows the caller down.
         alarms.check_lead_claim(tx, actor, now, throttle_until)
-        got = tx.one(sql["claim"], {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace})
+        alarms.check_card_view_lean(tx, actor, now)  # the lead's card is shown: a card view
+        params = {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace}
+        zones, fresh = _open_zones(tx, sql, now)
+        got = _claim(tx, db.is_sqlite, params, zones)
+        if got is None and not fresh:
+            # Nothing found with the zones kept from a moment ago: a company in a zone new to the
+            # queue (added by another process) must not wait for the list to expire.
+            zones, _fresh = _open_zones(tx, sql, now, refresh=True)
+            got = _claim(tx, db.is_sqlite, params, zones)
         if got is None:
             raise QueueEmpty()
         source = "callback" if got[1] else "queue"
@@ -312,6 +390,7 @@ def _card(session: Session, actor: Actor, company: Company, source: str) -> Lead
         key_question=script.key_question if script else "", attempts=company.attempts,
         last_outcome=labels.get(company.last_outcome, company.last_outcome), last_tried_at=tried,
         previous=previous, callback_at=own_callback, held_until=company.held_until, source=source,
+        time_zone=clock.zone_or_centre(session, company.time_zone), zone_known=timezones.is_zone(company.time_zone),
     )
 
 
@@ -322,7 +401,8 @@ def counters(db: Database, actor: Actor, *, now: datetime | None = None) -> Coun
 
 
 def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
-    start = local_day_start(now)
+    today = clock.today(session, now)
+    start = clock.day_start(session, today)
     hour_ago = now - timedelta(hours=1)
     calls, handovers, refusals, last_hour = session.execute(
         select(
@@ -335,7 +415,6 @@ def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
         .outerjoin(CallOutcome, CallOutcome.code == Interaction.outcome)
         .where(Interaction.user_id == actor.id, Interaction.kind == InteractionKind.CALL, Interaction.at >= start)
     ).one()
-    today = start.date()
     target = session.execute(
         select(Target.value).where(
             Target.user_id == actor.id, Target.metric == "calls", Target.period == "day", Target.starts_on <= today
@@ -364,15 +443,36 @@ def take_next(db: Database, actor: Actor) -> QueueView:
     return _view(db, actor, claimed)
 
 
-def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "") -> QueueView:
+def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "", *,
+          now: datetime | None = None) -> QueueView:
     with db.read() as session:
         _caller(session, actor)
-        now = utcnow()
+        now = now or utcnow()
         card = None
+        opens = None
         if claimed is not None:
             company = require_company(session, actor, claimed.company_id)
             card = _card(session, actor, company, claimed.source)
-        return QueueView(card, _counters(session, actor, now), _callbacks_due(session, actor, now), message)
+        else:
+            opens = _window_opens(session, now)
+        return QueueView(card, _counters(session, actor, now), _callbacks_due(session, actor, now), message,
+                         window_opens_at=opens)
+
+
+def _window_opens(session: Session, now: datetime) -> datetime | None:
+    """When the calling window next opens for a client of the queue, if it is closed for all now."""
+    from .db import LeanTx
+
+    tx = LeanTx.in_session(session)
+    sql = _statements(tx.is_sqlite)
+    zones, _fresh = _queue_zones(tx, sql)
+    window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
+    centre = clock.centre_zone_name(session)
+    real = {name if timezones.is_zone(name) else centre for name in zones}
+    if any(window.is_open(name, now) for name in real):
+        return None  # open somewhere: the queue is simply empty (or held, or waiting)
+    moments = [m for m in (clock.next_open(name, now, window) for name in real) if m is not None]
+    return min(moments) if moments else None
 
 
 def record_and_next(
@@ -388,13 +488,15 @@ def record_and_next(
 
 # --- callbacks --------------------------------------------------------------------------------
 
+@audited_view("my_callbacks")
 def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
     """The caller's own callbacks: time and company name only, due ones first (oldest first)."""
     with db.read() as session:
         _caller(session, actor)
         now = utcnow()
         rows = session.execute(
-            select(Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until)
+            select(Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until,
+                   Company.time_zone)
             .where(Company.callback_user_id == actor.id, Company.in_queue.is_(True), Company.stage == Stage.COLD)
             .order_by(Company.callback_at, Company.id).limit(CALLBACKS_SHOWN)
         ).all()
@@ -402,8 +504,9 @@ def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
             CallbackInfo(
                 company_id=cid, company_name=name, callback_at=at, due=at <= now,
                 taken_by_other=holder is not None and holder != actor.id and until is not None and until >= now,
+                time_zone=clock.zone_or_centre(session, zone),
             )
-            for cid, name, at, holder, until in rows
+            for cid, name, at, holder, until, zone in rows
         ]
 
 
@@ -420,6 +523,7 @@ def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
             raise AccessDenied(_("This callback is no longer yours."))
         if company.held_by_id not in (None, actor.id) and company.held_until is not None and company.held_until >= now:
             raise ValidationFailed(_("Another caller is on this call right now."))
+        alarms.check_card_view(session, actor)  # its card is shown: counted like any card view
         for other in session.execute(
             select(Company).where(Company.held_by_id == actor.id, Company.id != company_id).with_for_update()
         ).scalars():
@@ -526,10 +630,6 @@ def _outcome_row(session: Session, code: str) -> CallOutcome:
     return row
 
 
-def _fmt_local(value: datetime) -> str:
-    return value.astimezone(local_tz()).strftime("%d.%m.%Y %H:%M")
-
-
 def _minutes(delta_minutes: float) -> str:
     minutes = int(round(delta_minutes))
     if minutes < 60:
@@ -622,9 +722,11 @@ def record_outcome(
             company.callback_at = callback_at
             company.not_before = callback_at
             details["callback_at"] = callback_at.isoformat()
-            when = _fmt_local(callback_at)
-            line = _("{outcome}: {when}").format(outcome=label, when=when)
-            summary = _("Callback set for {when}.").format(when=when)
+            client_zone = clock.zone_or_centre(session, company.time_zone)
+            # The history keeps the client's clock (what was agreed), readable by anyone later.
+            agreed = callback_at.astimezone(timezones.zone(client_zone)).strftime("%d.%m.%Y %H:%M")
+            line = _("{outcome}: {when} client's time").format(outcome=label, when=agreed)
+            summary = _("Callback set for {when}.").format(when=format_both_clocks(callback_at, client_zone))
         else:
             # is_retry, or an outcome with no action flag: back to the queue after a delay.
             delays = [float(m) for m in reference.get_setting(session, "queue.retry_delays_minutes")] or [60.0]

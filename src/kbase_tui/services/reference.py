@@ -96,6 +96,11 @@ def get_setting_lean(tx: LeanTx, key: str) -> Any:
     return _cached(tx.database_name, key, load)
 
 
+def cached_setting(database_name: str, key: str, load: Callable[[], Any]) -> Any:
+    """A setting kept SETTINGS_TTL seconds per database and process; *load* reads it on a miss."""
+    return _cached(database_name, key, load)
+
+
 def _cached(database_name: str, key: str, load: Callable[[], Any]) -> Any:
     hit = _settings_cache.get((database_name, key))
     moment = monotonic()
@@ -153,4 +158,6 @@ def session_limits(db) -> "SessionLimits":
     with db.read() as session:
         idle = get_setting(session, "security.idle_lock_minutes")
         lease = get_setting(session, "queue.lease_minutes")
-    return SessionLimits(idle_lock_minutes=int(float(idle or 0)), lead_lease_minutes=int(float(lease or 0)))
+        centre = str(get_setting(session, "centre.time_zone") or "")
+    return SessionLimits(idle_lock_minutes=int(float(idle or 0)), lead_lease_minutes=int(float(lease or 0)),
+                         centre_time_zone=centre)

@@ -19,7 +19,7 @@ opens as fast with 100,000 refusals as with ten.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -29,29 +29,26 @@ from kbase_tui.models import (
     Category, Company, Interaction, InteractionKind, Reason, Refusal, RefusalDecision, Role, Stage, User, utcnow,
 )
 from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
-    PAGE_SIZE, CallerChoice, DecisionResult, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
+    DETAIL_CALLS, PAGE_SIZE, CallerChoice, CallLine, DecisionResult, RefusalDetail, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
     current_week,
 )
 
-from . import audit
+from . import audit, clock
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
 from .text import clean_input
+from .views import audited_view
 
 SPECIAL_OFFER_RANK = 10  # ordinary leads carry queue_rank = priority (100 by default)
 OVERDUE_DAYS = 7
 DECISIONS = (RefusalDecision.SPECIAL_OFFER, RefusalDecision.SHELVE, RefusalDecision.DO_NOT_CALL)
 
 
-def local_tz():
-    return datetime.now().astimezone().tzinfo
-
-
-def day_start(day: date) -> datetime:
-    """Local midnight at the start of *day*, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=local_tz())
+def day_start(day: date, source) -> datetime:
+    """The call centre's midnight at the start of *day* (*source*: a session or the database), as UTC."""
+    return clock.day_start(source, day)
 
 
 def _supervisor(session: Session, actor: Actor, capability: Capability = Capability.REVIEW_REFUSALS) -> None:
@@ -59,12 +56,12 @@ def _supervisor(session: Session, actor: Actor, capability: Capability = Capabil
     require(actor, capability)
 
 
-def _conditions(flt: RefusalFilter) -> list:
+def _conditions(flt: RefusalFilter, db: Database) -> list:
     conditions = []
     if flt.date_from is not None:
-        conditions.append(Refusal.refused_at >= day_start(flt.date_from))
+        conditions.append(Refusal.refused_at >= day_start(flt.date_from, db))
     if flt.date_to is not None:
-        conditions.append(Refusal.refused_at < day_start(flt.date_to + timedelta(days=1)))
+        conditions.append(Refusal.refused_at < day_start(flt.date_to + timedelta(days=1), db))
     if flt.reason_code:
         conditions.append(Refusal.reason_code == flt.reason_code)
     if flt.caller_id is not None:
@@ -87,6 +84,7 @@ def _reason_labels(session: Session) -> dict[str, str]:
     return {r.code: label(r) for r in rows}
 
 
+@audited_view("refusals")
 def list_refusals(
     db: Database, actor: Actor, flt: RefusalFilter | None = None, *,
     after: tuple[datetime, int] | None = None, limit: int = PAGE_SIZE,
@@ -110,7 +108,7 @@ def list_refusals(
             .join(Company, Company.id == Refusal.company_id)
             .outerjoin(caller, caller.id == Refusal.caller_id)
             .outerjoin(decider, decider.id == Refusal.decided_by_id)
-            .where(*_conditions(flt))
+            .where(*_conditions(flt, db))
             .order_by(Refusal.refused_at.desc(), Refusal.id.desc())
             .limit(limit + 1)
         )
@@ -152,7 +150,7 @@ def count_refusals(db: Database, actor: Actor, flt: RefusalFilter | None = None)
             # refusal has its company: a foreign key) but made SQLite visit a company row per refusal,
             # 144 ms over 100,000 refusals on a cold cache instead of one pass over an index.
             query = query.join(Company, Company.id == Refusal.company_id)
-        return session.execute(query.where(*_conditions(flt))).scalar_one()
+        return session.execute(query.where(*_conditions(flt, db))).scalar_one()
 
 
 def count_overdue(db: Database, actor: Actor) -> int:
@@ -186,14 +184,14 @@ def filter_choices(db: Database, actor: Actor) -> FilterChoices:
         return FilterChoices(reasons=reason_rows, callers=callers, channels=channels, industries=industries)
 
 
-def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, until: datetime | None) -> str:
+def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, until: date | None) -> str:
     if decision == RefusalDecision.SPECIAL_OFFER:
         text = _("{who} decided: call back with a special offer: {offer}").format(who=actor.label, offer=offer_text)
         if caller_name:
             text += " " + _("(for {caller})").format(caller=caller_name)
         return text
     if decision == RefusalDecision.SHELVE:
-        day = until.astimezone(local_tz()).strftime("%d.%m.%Y") if until else ""
+        day = until.strftime("%d.%m.%Y") if until else ""  # the date the supervisor chose
         return _("{who} decided: shelve until {day}").format(who=actor.label, day=day)
     return _("{who} decided: do not call again").format(who=actor.label)
 
@@ -219,9 +217,9 @@ def decide(
     if decision == RefusalDecision.SHELVE:
         if shelve_until is None:
             raise ValidationFailed(_("Choose the date until which the company is shelved."))
-        if shelve_until <= datetime.now().astimezone().date():
+        if shelve_until <= clock.today(db):
             raise ValidationFailed(_("The shelving date must be in the future."))
-        until = day_start(shelve_until)
+        until = day_start(shelve_until, db)
     now = utcnow()
     with db.write() as session:
         _supervisor(session, actor)
@@ -254,7 +252,7 @@ def decide(
                 _apply_to_company(company, decision, offer_text, offer_user_id, until, now)
                 session.add(Interaction(
                     company_id=company.id, user_id=actor.id, at=now, kind=InteractionKind.DECISION,
-                    outcome=decision, text=_describe(decision, actor, offer_text, caller_name, until),
+                    outcome=decision, text=_describe(decision, actor, offer_text, caller_name, shelve_until),
                 ))
             audit.record(
                 session, actor, "refusal_decided", "refusal", refusal.id, company_id=company.id, decision=decision,
@@ -318,11 +316,44 @@ def desk_summary(db: Database, actor: Actor) -> DeskSummary:
     """The two figures at the top of the supervisor's desk."""
     with db.read() as session:
         _supervisor(session, actor)
-        monday, sunday = current_week()
+        monday, sunday = current_week(clock.today(session))
         week = select(func.count()).select_from(Refusal).where(
-            Refusal.decision.is_(None), Refusal.refused_at >= day_start(monday),
-            Refusal.refused_at < day_start(sunday + timedelta(days=1)),
+            Refusal.decision.is_(None), Refusal.refused_at >= day_start(monday, session),
+            Refusal.refused_at < day_start(sunday + timedelta(days=1), session),
         )
         before = utcnow() - timedelta(days=OVERDUE_DAYS)
         overdue = select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
         return DeskSummary(session.execute(week).scalar_one(), session.execute(overdue).scalar_one())
+
+
+def detail(db: Database, actor: Actor, refusal_id: int) -> RefusalDetail:
+    """The comment and the last calls of one refusal's company, for the review's detail pane.
+
+    Audited as `refusal_viewed` (who read which client's calls), but not counted against the
+    hourly card limit: the pane follows the cursor through a list the supervisor reviews.
+    """
+    from kbase_tui.models import CallOutcome, Phone
+
+    from .reference import label
+
+    with db.write() as session:
+        _supervisor(session, actor)
+        refusal = session.get(Refusal, refusal_id)
+        if refusal is None:
+            raise NotFound()
+        labels = {r.code: label(r) for r in session.execute(select(CallOutcome)).scalars()}
+        calls = tuple(
+            CallLine(at=i.at, outcome=labels.get(i.outcome, i.outcome), caller_name=full or login or "", text=i.text)
+            for i, full, login in session.execute(
+                select(Interaction, User.full_name, User.username).outerjoin(User, User.id == Interaction.user_id)
+                .where(Interaction.company_id == refusal.company_id, Interaction.kind == InteractionKind.CALL)
+                .order_by(Interaction.at.desc(), Interaction.id.desc()).limit(DETAIL_CALLS)
+            ).all()
+        )
+        numbers = tuple(session.execute(
+            select(Phone.number).where(Phone.company_id == refusal.company_id, Phone.contact_id.is_(None))
+            .order_by(Phone.id)
+        ).scalars())
+        audit.record(session, actor, "refusal_viewed", "refusal", refusal.id, company_id=refusal.company_id)
+        return RefusalDetail(refusal_id=refusal.id, company_id=refusal.company_id, comment=refusal.comment,
+                             phones=numbers, calls=calls)

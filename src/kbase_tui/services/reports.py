@@ -15,7 +15,7 @@ Where the figures come from:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
@@ -31,18 +31,16 @@ from kbase_tui.protocol.reports import (  # noqa: F401 (the data and names this 
     METRICS, PERIODS, Chart, Report, default_period, metric_label, period_label, report_titles,
 )
 
+from . import clock
 from .db import Database
 from .dto import Actor
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 
-def _tz():
-    return datetime.now().astimezone().tzinfo
-
-
-def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    tz = _tz()
-    return datetime.combine(date_from, time.min, tzinfo=tz), datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+def _bounds(date_from: date, date_to: date, source) -> tuple[datetime, datetime]:
+    """The call centre's midnights around the days (never the server's clock zone): *source* a session or db."""
+    return clock.day_start(source, date_from), clock.day_start(source, date_to + timedelta(days=1))
 
 
 def _guard(session: Session, actor: Actor) -> None:
@@ -71,7 +69,7 @@ def _outcome_codes(session: Session, flag: str) -> list[str]:
 def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Calls → contacts → hand-overs → first contracts in the period, each with its conversion,
     and the same figures week by week."""
-    start, end = _bounds(date_from, date_to)
+    start, end = _bounds(date_from, date_to, db)
     with db.read() as session:
         _guard(session, actor)
         contact_codes = _outcome_codes(session, "contact_made")
@@ -102,7 +100,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
         weekly: list[tuple[str, tuple[int, int, int, int]]] = []
         monday = date_from - timedelta(days=date_from.weekday())
         while monday <= date_to and len(weekly) < 60:
-            a, b = _bounds(max(monday, date_from), min(monday + timedelta(days=6), date_to))
+            a, b = _bounds(max(monday, date_from), min(monday + timedelta(days=6), date_to), session)
             weekly.append((monday.strftime("%d.%m"), counts(a, b)))
             monday += timedelta(days=7)
     charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
@@ -126,7 +124,7 @@ def _hour_bucket(db: Database, column):
 def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Per cold-call operator: calls, contacts, hand-overs, refusals, conversion and calls per working hour
     (hours with at least one call)."""
-    start, end = _bounds(date_from, date_to)
+    start, end = _bounds(date_from, date_to, db)
     with db.read() as session:
         _guard(session, actor)
         contact_codes = _outcome_codes(session, "contact_made")
@@ -168,7 +166,7 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
 # --- refusal reasons -------------------------------------------------------------------------
 
 def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
-    start, end = _bounds(date_from, date_to)
+    start, end = _bounds(date_from, date_to, db)
     with db.read() as session:
         _guard(session, actor)
         from .reference import label
@@ -277,7 +275,7 @@ def period_end(starts_on: date, period: str) -> date:
 
 def actual(session: Session, user_id: int, metric: str, first: date, last: date) -> Decimal:
     """What *user_id* achieved on *metric* from *first* to *last* (inclusive)."""
-    start, end = _bounds(first, last)
+    start, end = _bounds(first, last, session)
     if metric in ("calls", "refusals"):
         query = select(func.count()).select_from(Interaction).where(
             Interaction.user_id == user_id, Interaction.kind == InteractionKind.CALL,
@@ -326,7 +324,7 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
 def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Lost clients now, and the return plan: return tasks planned, done in the period, open, overdue,
     and clients returned to active in the period."""
-    start, end = _bounds(date_from, date_to)
+    start, end = _bounds(date_from, date_to, db)
     now = utcnow()
     with db.read() as session:
         _guard(session, actor)
@@ -374,6 +372,7 @@ REPORTS: dict[str, Callable[[Database, Actor, date, date], Report]] = {
 }
 
 
+@audited_view("report")
 def run(db: Database, actor: Actor, name: str, date_from: date | None = None, date_to: date | None = None) -> Report:
     """The report *name* (a key of REPORTS) for the days given, inclusive; this week by default."""
     if name not in REPORTS:
@@ -381,4 +380,12 @@ def run(db: Database, actor: Actor, name: str, date_from: date | None = None, da
 
         raise ValidationFailed(_("Unknown report: {name}").format(name=name))
     first, last = default_period()
-    return REPORTS[name](db, actor, date_from or first, date_to or last)
+    report = REPORTS[name](db, actor, date_from or first, date_to or last)
+    # Every report carries the audit log's head: a copy outside the server that
+    # `kbase audit verify --expect-head` later checks the log against.
+    from dataclasses import replace
+
+    from .audit import head_line
+
+    return replace(report, notes=report.notes + (_("Audit log head (keep for kbase audit verify --expect-head): "
+                                                   "{head}").format(head=head_line(db)),))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kbase_tui.i18n import _
 
-from . import reference
+from . import audit, reference
 from .db import Database, connect
 from .errors import KbaseError
 
@@ -17,6 +17,15 @@ def open_database(db: str | os.PathLike[str] | None = None) -> Database:
     database = connect(db, migrate=True)
     with database.write() as session:
         reference.ensure_defaults(session)
+        # A new database begins its audit chain now, so the genesis is tied to its creation; the
+        # seed is kept on the object for `kbase init` to show once, and never stored.
+        database.audit_seed = audit.begin_sealing(session)
+        centre = reference.get_setting(session, "centre.time_zone")
+    # The process's fallback reader (the CLI's output, a server job outside a request): the call
+    # centre's zone of this base, never the computer's TZ.
+    from kbase_tui import timezones
+
+    timezones.set_centre_zone(str(centre or ""))
     return database
 
 

@@ -12,20 +12,22 @@ from kbase_tui.i18n import _
 from kbase_tui.models import Role, User, utcnow
 from kbase_tui.protocol.users import ROLES
 
-from . import audit, passwords, signin
+from . import audit, clock, passwords, signin
 from .db import Database
 from .dto import Actor, UserInfo
 from .errors import AccessDenied, LoginFailed, NotFound, PasswordChangeRequired, StaleRecord, ValidationFailed
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-def _actor_of(user: User, client_address: str = "") -> Actor:
+def _actor_of(user: User, client_address: str = "", session: Session | None = None) -> Actor:
     return Actor(
         id=user.id, username=user.username, role=user.role, full_name=user.full_name,
         language=user.language, client_address=client_address or audit.client_address(),
+        time_zone=clock.zone_or_centre(session, user.time_zone) if session is not None else (user.time_zone or ""),
     )
 
 
@@ -35,7 +37,7 @@ def _info(user: User) -> UserInfo:
         id=user.id, username=user.username, full_name=user.full_name, role=user.role, disabled=user.disabled,
         must_change_password=user.must_change_password,
         locked=bool(user.locked_until and user.locked_until > now), language=user.language,
-        last_login_at=user.last_login_at,
+        last_login_at=user.last_login_at, time_zone=user.time_zone,
     )
 
 
@@ -109,7 +111,7 @@ def login(db: Database, username: str, password: str, *, address: str = "") -> A
             user.last_login_at = now
             if new_hash is not None:
                 user.password_hash = new_hash
-            actor = _actor_of(user, address)
+            actor = _actor_of(user, address, session)
             audit.record(session, actor, "login", "user", user.id)
             must_change = user.must_change_password
     if failure is not None:
@@ -233,6 +235,33 @@ def enable_user(db: Database, actor: Actor, username: str) -> UserInfo:
         return _info(user)
 
 
+def set_time_zone(db: Database, actor: Actor, username: str, time_zone: str) -> UserInfo:
+    """The admin sets the zone a person reads and types times in ('' : the call centre's).
+
+    It applies from the person's next sign-in: a session keeps the zone it started with, so the
+    times on a screen never shift under the reader.
+    """
+    name = clean_zone(time_zone)
+    with db.write() as session:
+        user = _admin_target(session, actor, username)
+        user.time_zone = name or None
+        user.version += 1
+        audit.record(session, actor, "user_time_zone_set", "user", user.id, username=user.username,
+                     time_zone=name or "")
+        return _info(user)
+
+
+def clean_zone(time_zone: str) -> str:
+    """An IANA zone name as typed ('' stays ''), or ValidationFailed naming what was typed."""
+    from kbase_tui import timezones
+
+    name = (time_zone or "").strip()
+    if name and not timezones.is_zone(name):
+        raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.").format(
+            name=name[:64]))
+    return name
+
+
 def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> UserInfo:
     """An admin sets a password; the user must change it at the next sign-in."""
     with db.write() as session:
@@ -268,6 +297,7 @@ def set_language(db: Database, actor: Actor, language: str | None) -> None:
             audit.record(session, actor, "language_changed", "user", user.id, language=language)
 
 
+@audited_view("users")
 def list_users(db: Database, actor: Actor, *, role: str | None = None, active_only: bool = False) -> list[UserInfo]:
     with db.read() as session:
         require_active_user(session, actor)

@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
 from kbase_tui.labels import role_label
 
@@ -62,6 +63,11 @@ class KbaseApp(App[None]):
         # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
         self.default_language = current_language()
         palette_binding(self)
+        # Escape strings dropped and typing bounded before sign-in, in front of Textual's parser.
+        from . import input_guard
+
+        input_guard.install()
+        input_guard.signed_in(False)
 
     _safe_filter = None
     # Idle lock (ui/lock_screen.py): the time of the last key, the limit, whether locked.
@@ -130,9 +136,14 @@ class KbaseApp(App[None]):
     def signed_in(self, signed: "SignedIn") -> None:
         from .home import home_screen_for
 
+        from . import input_guard
+
         actor = signed.actor
         self.signed = signed
         self.actor = actor
+        input_guard.signed_in(True)
+        # Every time on screen in this person's zone, "today" by the call centre's (not this computer's).
+        timezones.set_reader_zone(actor.time_zone, signed.centre_time_zone)
         apply_language(self, actor.language or self.default_language)
         self.sub_title = f"{actor.label} · {role_label(actor.role)}"
         screen = home_screen_for(actor.role)
@@ -150,6 +161,7 @@ class KbaseApp(App[None]):
         """Signed in again on the lock screen after the server forgot the session: carry on as before."""
         self.signed = signed
         self.actor = signed.actor
+        timezones.set_reader_zone(signed.actor.time_zone, signed.centre_time_zone)
         self._listen()
 
     def _listen(self) -> None:
@@ -265,9 +277,12 @@ class KbaseApp(App[None]):
         from .lock_screen import thaw
         from .login.screen import LoginScreen
 
+        from . import input_guard
+
         if self.idle_locked:
             thaw(self)
         self.actor = None
+        input_guard.signed_in(False)
         self.signed = None
         self.sub_title = ""
         if self._events_task is not None:

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
+from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
 from kbase_tui.protocol import accounts
@@ -159,7 +160,7 @@ class AccountCardScreen(KbaseScreen):
         else:
             text.append("—")
         text.append(_(" · follow-up "), style="dim")
-        follow = f.next_follow_up_at.astimezone().date() if f.next_follow_up_at else None
+        follow = in_reader_zone(f.next_follow_up_at).date() if f.next_follow_up_at else None
         text.append(short_date(follow) or "—")
         text.append(_(" · potential "), style="dim")
         text.append(str(f.potential_score))

@@ -7,7 +7,6 @@ and dismisses with its result, or None on Esc.  ctrl+s saves; Enter in the last 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -18,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
@@ -106,7 +106,7 @@ class OrderDialog(_Dialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Date (dd.mm.yyyy)"))
-                    yield Input(show_date(date.today()), id="order-date", max_length=10)
+                    yield Input(show_date(business_today()), id="order-date", max_length=10)
                 with Vertical():
                     yield Label(_("Amount"))
                     yield Input(id="order-amount", max_length=20)

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts
 
@@ -27,7 +28,7 @@ from ..widgets.footer import KeyFooter
 
 
 def _day(value) -> str:
-    return short_date(value.astimezone().date()) if value else ""
+    return short_date(in_reader_zone(value).date()) if value else ""
 
 
 class LostList(PagedList, KbaseScreen):

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts
 
@@ -90,7 +91,7 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
 
     def refresh_all(self) -> None:
         self.call(accounts.managers, done=self._managers)
-        start, end = month_bounds(date.today())
+        start, end = month_bounds(business_today())
         self.call(accounts.quality_summary, start, end, done=self._quality)
         self.reload()
 

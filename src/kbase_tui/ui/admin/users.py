@@ -38,12 +38,14 @@ class UsersScreen(KbaseScreen):
     HELP = _(
         "Users of kbase. a adds a user with a first password (changed at the first sign-in); d disables "
         "the user under the cursor, or enables a disabled or locked one; p sets a new password. Disabling "
-        "takes effect at once: the user's next action is refused. l opens the audit log."
+        "takes effect at once: the user's next action is refused. z sets the time zone the person reads "
+        "and types times in (from their next sign-in). l opens the audit log."
     )
     BINDINGS = [
         Binding("a", "add", _("Add user"), id="admin.users.add"),
         Binding("d", "toggle", _("Disable/enable"), id="admin.users.toggle"),
         Binding("p", "password", _("New password"), id="admin.users.password"),
+        Binding("z", "time_zone", _("Time zone"), id="admin.users.time_zone"),
         Binding("l", "audit", _("Audit log"), id="admin.users.audit"),
         Binding("f5", "reload", _("Refresh"), show=False, id="admin.users.refresh"),
         Binding("f1", "app.help", _("Keys"), id="admin.users.help"),
@@ -64,7 +66,7 @@ class UsersScreen(KbaseScreen):
         self.title = _("Users")
         table = self.query_one(DataTable)
         for label, key in ((_("User"), "user"), (_("Full name"), "name"), (_("Role"), "role"),
-                           (_("State"), "state"), (_("Last sign-in"), "last")):
+                           (_("State"), "state"), (_("Time zone"), "zone"), (_("Last sign-in"), "last")):
             table.add_column(label, key=key)
         table.focus()
         self.action_reload()
@@ -80,6 +82,7 @@ class UsersScreen(KbaseScreen):
         self.infos = list(infos)
         for info in self.infos:
             table.add_row(Text(info.username), Text(info.full_name), Text(role_label(info.role)), state_text(info),
+                          Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
                           Text(show_datetime(info.last_login_at) or "—"), key=info.username)
         if current:
             for index, info in enumerate(self.infos):
@@ -152,6 +155,25 @@ class UsersScreen(KbaseScreen):
                 self.call(users.reset_password, info.username, password, done=done)
 
         self.app.push_screen(PasswordDialog(info.username), chosen)
+
+    def action_time_zone(self) -> None:
+        from ..widgets.zone_dialog import ZoneDialog
+
+        info = self._current()
+        if info is None:
+            return
+
+        def done(changed: UserInfo) -> None:
+            self.notify(_("{name} sees times in {zone} from the next sign-in.").format(
+                name=info.username, zone=changed.time_zone or _("the call centre's zone")))
+            self.action_reload(select=info.username)
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.call(users.set_time_zone, info.username, name, done=done)
+
+        self.app.push_screen(ZoneDialog(_("Time zone of {name}").format(name=info.username),
+                                        _("The call centre's zone"), info.time_zone or ""), chosen)
 
     def action_audit(self) -> None:
         from ..audit.screen import AuditScreen

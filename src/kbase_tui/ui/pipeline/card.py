@@ -143,7 +143,7 @@ class DealCardScreen(KbaseScreen):
             text.append(deal.handed_over_by_name)
         text.append("\n")
         text.append(_("In the pipeline since: "), style="dim")
-        text.append(show_date(deal.created_at.astimezone().date()))
+        text.append(show_date(deal.created_at))
         if deal.supervisor_comment:
             text.append("\n! ", style="bold yellow")
             text.append(deal.supervisor_comment, style="yellow")

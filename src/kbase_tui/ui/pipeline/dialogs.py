@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import pipeline
 
@@ -84,7 +85,7 @@ class WonDialog(_Dialog):
         self.deal_id = deal_id
         self.company_name = company_name
         self.expected_amount = expected_amount
-        self.today = today or date.today()
+        self.today = today or business_today()
         self.managers: list = []
 
     def compose(self) -> ComposeResult:

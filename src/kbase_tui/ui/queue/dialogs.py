@@ -6,7 +6,7 @@ records the outcome.  Lists (reasons, closers, callbacks) are loaded through ser
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from rich.text import Text
 from textual import on
@@ -16,31 +16,44 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbase_tui import timezones
+from kbase_tui.formatting import format_both_clocks
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 from ..widgets.formats import show_datetime
 
-CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 local time
+CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 on the caller's clock
 
 
 def parse_local_datetime(raw: str) -> datetime:
-    """'07.03.2026 14:30' (or '7.3.26 14:30', '2026-03-07 14:30') in local time -> aware datetime."""
+    """'07.03.2026 14:30' (or '7.3.26 14:30', '2026-03-07 14:30') typed on the caller's clock -> aware UTC.
+
+    The typist's zone (kbase_tui.timezones.reader_zone), never the computer's: 15:30 typed by a
+    caller in Moscow is 15:30 Moscow time wherever the app or the server runs.
+    """
     value = " ".join((raw or "").split())
     for pattern in ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H.%M"):
         try:
-            return datetime.strptime(value, pattern).astimezone()
+            typed = datetime.strptime(value, pattern)
         except ValueError:
             continue
+        return timezones.typed(typed.date(), typed.time())
     raise ValueError(_("Write the date and time as dd.mm.yyyy hh:mm"))
 
 
-def quick_times(now: datetime | None = None) -> list[tuple[str, datetime]]:
-    now = (now or datetime.now().astimezone()).replace(second=0, microsecond=0)
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(CALLBACK_HOUR), tzinfo=now.tzinfo)
+def quick_times(now: datetime | None = None, client_zone: str = "") -> list[tuple[str, datetime]]:
+    """The quick choices on the caller's clock, each also shown on the client's when it differs."""
+    now = timezones.in_reader_zone(now or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
+    tomorrow = timezones.typed(now.date() + timedelta(days=1), time(CALLBACK_HOUR))
+    in_hour = (now + timedelta(hours=1)).astimezone(timezone.utc)
+
+    def shown(when: datetime) -> str:
+        return format_both_clocks(when, client_zone) if client_zone else show_datetime(when)
+
     return [
-        (_("In one hour ({when})").format(when=show_datetime(now + timedelta(hours=1))), now + timedelta(hours=1)),
-        (_("Tomorrow at 10:00 ({when})").format(when=show_datetime(tomorrow)), tomorrow),
+        (_("In one hour ({when})").format(when=shown(in_hour)), in_hour),
+        (_("Tomorrow at 10:00 ({when})").format(when=shown(tomorrow)), tomorrow),
     ]
 
 
@@ -76,10 +89,10 @@ class CallbackDialog(_Dialog):
         Binding("2", "quick(1)", _("Tomorrow 10:00"), id="queue.callback.tomorrow"),
     ]
 
-    def __init__(self, company_name: str, *, now: datetime | None = None) -> None:
+    def __init__(self, company_name: str, *, now: datetime | None = None, client_zone: str = "") -> None:
         super().__init__()
         self.company_name = company_name
-        self.choices = quick_times(now)
+        self.choices = quick_times(now, client_zone)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -117,7 +130,7 @@ class CallbackDialog(_Dialog):
         except ValueError as error:
             self.error(str(error))
             return
-        if when <= datetime.now().astimezone():
+        if when <= datetime.now(timezone.utc):
             self.error(_("The callback time must be in the future."))
             return
         self.dismiss({"callback_at": when})
@@ -308,7 +321,8 @@ class CallbacksDialog(_Dialog):
             box.add_option(Option(Text(_("You have no callbacks."), style="dim"), disabled=True))
             return
         for item in self.callbacks:
-            line = Text(show_datetime(item.callback_at), style="bold yellow" if item.due else "")
+            line = Text(format_both_clocks(item.callback_at, item.time_zone) if item.time_zone
+                        else show_datetime(item.callback_at), style="bold yellow" if item.due else "")
             line.append("  ")
             line.append(item.company_name)
             if item.due:

@@ -11,12 +11,16 @@ again when it is empty; F1: keys; ctrl+l: log out (the held lead is released).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from kbase_tui import timezones
+from kbase_tui.formatting import format_both_clocks, format_client_time
 from kbase_tui.i18n import _
 from kbase_tui.protocol import queue
 from kbase_tui.protocol.errors import AccessDenied, KbaseError
@@ -28,15 +32,38 @@ from ..widgets.footer import KeyFooter
 
 EMPTY_POLL_SECONDS = 30.0
 RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
+CLOCK_SECONDS = 30.0  # the client's clock on the card stays right to the minute during a long call
 
 
-def lead_text(lead) -> Text:
+def client_clock(lead, now: datetime | None = None) -> str:
+    """'Client's time 10:05 (Asia/Vladivostok, +7 h to yours)': what the caller says "good morning" by."""
+    if not lead.time_zone or not timezones.is_zone(lead.time_zone):
+        return ""
+    moment = now or datetime.now(timezone.utc)
+    shift = timezones.offset_hours(lead.time_zone, moment)
+    if shift:
+        hours = f"{shift:+g}"
+        line = _("Client's time {time} ({zone}, {hours} h to yours)").format(
+            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone, hours=hours)
+    else:
+        line = _("Client's time {time} ({zone}, as yours)").format(
+            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone)
+    if not lead.zone_known:
+        line += " · " + _("zone not known: the call centre's")
+    return line
+
+
+def lead_text(lead, now: datetime | None = None) -> Text:
     """The lead card as text (user and file text never goes through markup)."""
     text = Text()
     text.append(lead.name, style="bold")
     if lead.city:
         text.append(f"  ·  {lead.city}")
     text.append("\n")
+    clock = client_clock(lead, now)
+    if clock:
+        text.append(clock, style="cyan")
+        text.append("\n")
     segment = [part for part in (lead.industry, lead.channel) if part]
     if lead.abcde_class:
         segment.append(_("class {cls}").format(cls=lead.abcde_class))
@@ -44,7 +71,9 @@ def lead_text(lead) -> Text:
         text.append("  ·  ".join(segment), style="dim")
         text.append("\n")
     if lead.callback_at is not None:
-        text.append(_("Your callback, set for {when}").format(when=show_datetime(lead.callback_at)),
+        text.append(_("Your callback, set for {when}").format(
+                    when=format_both_clocks(lead.callback_at, lead.time_zone) if lead.time_zone
+                    else show_datetime(lead.callback_at)),
                     style="bold yellow")
         text.append("\n")
     if lead.special_offer:
@@ -151,6 +180,7 @@ class CallerQueue(KbaseScreen):
         self.sub_title = self.actor.label
         self.call(queue.open_queue, done=self._started, failed=self._failed)
         self.set_interval(RENEW_SECONDS, self._renew)
+        self.set_interval(CLOCK_SECONDS, self._tick)
 
     # --- loading -------------------------------------------------------------------------
     def _started(self, result) -> None:
@@ -172,6 +202,10 @@ class CallerQueue(KbaseScreen):
         if view.lead is None:
             message = Text(_("No leads are waiting in the queue right now."), style="bold")
             message.append("\n")
+            if view.window_opens_at is not None:
+                message.append(_("The calling window is closed for every client; it opens at {when} "
+                                 "(your time).").format(when=show_datetime(view.window_opens_at)))
+                message.append("\n")
             message.append(
                 _("Checking again every {n} seconds; press g to check now.").format(n=int(EMPTY_POLL_SECONDS)),
                 style="dim",
@@ -201,6 +235,10 @@ class CallerQueue(KbaseScreen):
             return
         self.busy = True
         self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
+
+    def _tick(self) -> None:
+        if self.lead is not None and not self.busy:
+            self.query_one("#lead", Static).update(lead_text(self.lead))
 
     def _renew(self) -> None:
         if self.lead is not None and not self.busy:
@@ -235,7 +273,7 @@ class CallerQueue(KbaseScreen):
             self.app.push_screen(dialogs.CommentDialog(lead.name, outcome.label),
                                  lambda got: self.submit(lead.company_id, code, **got) if got else None)
         elif outcome.is_callback:
-            self.app.push_screen(dialogs.CallbackDialog(lead.name),
+            self.app.push_screen(dialogs.CallbackDialog(lead.name, client_zone=lead.time_zone),
                                  lambda got: self.submit(lead.company_id, code, **got) if got else None)
         else:
             self.submit(lead.company_id, code)

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol.refusals import CallerChoice, FilterChoices, RefusalFilter
 
@@ -96,7 +97,7 @@ class ShelveDialog(SupervisorModal):
         except ValueError as error:
             self.error(str(error))
             return
-        if day is None or day <= date.today():
+        if day is None or day <= business_today():
             self.error(_("The shelving date must be in the future."))
             return
         self.dismiss(day)

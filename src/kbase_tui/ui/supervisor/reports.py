@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import reports
 from kbase_tui.protocol.reports import Report, default_period, report_titles
@@ -190,7 +191,7 @@ class ReportsScreen(KbaseScreen):
         self.action_reload()
 
     def action_this_month(self) -> None:
-        today = self.today or date.today()
+        today = self.today or business_today()
         first = today.replace(day=1)
         nxt = (first + timedelta(days=32)).replace(day=1)
         self.date_from, self.date_to = first, nxt - timedelta(days=1)

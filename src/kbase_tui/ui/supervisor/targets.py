@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import targets
@@ -82,7 +83,7 @@ class TargetsEditor(KbaseScreen):
 
     def __init__(self, *, today: date | None = None) -> None:
         super().__init__()
-        self.today = today or date.today()
+        self.today = today or business_today()
 
     def compose(self) -> ComposeResult:
         yield Header()

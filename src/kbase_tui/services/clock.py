@@ -1,0 +1,255 @@
+"""The call centre's clock and the calling window: never the server process's own zone.
+
+- `centre_zone(session)`: the call centre's zone (setting `centre.time_zone`); its business day is
+  "today" for the daily targets, the counters, the lists and the reports (`today`, `day_start`).
+- `open_zones(zones, now, window)`: which of the client zones are inside the calling window now.
+  The window is three settings: `queue.calling_days` (ISO weekdays, 1 = Monday), `queue.calling_hours`
+  (ranges of the client's local time, e.g. [["09:00", "13:00"], ["14:00", "18:00"]]: the gap is
+  the lunch break) and `queue.holidays_country` (a country code of the `holidays` package, "" for
+  none): a public holiday is closed, a weekend day that the country moved to a working day is open.
+
+A company's zone only ever changes which companies the shared queue offers; callbacks agreed with
+the client are kept at the agreed moment whatever the window (services.queue).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kbase_tui import timezones
+from kbase_tui.i18n import _
+from kbase_tui.models import utcnow
+
+from . import reference
+from .db import Database
+from .errors import ValidationFailed
+
+
+def centre_zone_name(source: "Session | Database") -> str:
+    """The call centre's zone, from an open session or (outside one) a database: a cached setting."""
+    if isinstance(source, Session):
+        name = str(reference.get_setting_cached(source, "centre.time_zone") or "")
+    else:
+        def load() -> Any:
+            with source.read() as session:
+                return reference.get_setting(session, "centre.time_zone")
+
+        name = str(reference.cached_setting(source.name, "centre.time_zone", load) or "")
+    return name if timezones.is_zone(name) else timezones.DEFAULT_CENTRE_ZONE
+
+
+def centre_zone(source: "Session | Database") -> tzinfo:
+    return timezones.zone(centre_zone_name(source))
+
+
+def today(session: "Session | Database", now: datetime | None = None) -> date:
+    """The call centre's date now: what "today" means for targets, lists and reports."""
+    return (now or utcnow()).astimezone(centre_zone(session)).date()
+
+
+def day_start(session: "Session | Database", day: date) -> datetime:
+    """The call centre's midnight at the start of *day*, as an aware UTC timestamp."""
+    return datetime.combine(day, time.min, tzinfo=centre_zone(session)).astimezone(timezone.utc)
+
+
+def at_hour(session: "Session | Database", day: date, hour: int = 9) -> datetime:
+    """*hour* o'clock of *day* at the call centre, as an aware UTC timestamp."""
+    return datetime.combine(day, time(hour), tzinfo=centre_zone(session)).astimezone(timezone.utc)
+
+
+def zone_or_centre(session: Session, stored: str | None) -> str:
+    """A person's or a company's zone: their own when set, else the call centre's."""
+    return stored if stored and timezones.is_zone(stored) else centre_zone_name(session)
+
+
+# --- the calling window ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallingWindow:
+    days: frozenset[int]  # ISO weekdays
+    hours: tuple[tuple[time, time], ...]  # [start, end) ranges of the client's local time
+    country: str  # holidays calendar ("" none)
+
+    def is_open(self, zone_name: str, now: datetime) -> bool:
+        local = now.astimezone(timezones.zone(zone_name))
+        if not self.day_is_open(local.date()):
+            return False
+        moment = local.time().replace(tzinfo=None)
+        return any(start <= moment < end for start, end in self.hours)
+
+    def day_is_open(self, day: date) -> bool:
+        if not self.country:
+            return day.isoweekday() in self.days
+        calendar = _calendar(self.country, day.year)
+        if day in calendar:
+            return False
+        if day.isoweekday() in self.days:
+            return True
+        # A weekend day made a working day (Russia moves days off around holidays).
+        return day in calendar.weekend_workdays and bool(self.days & {1, 2, 3, 4, 5})
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar(country: str, year: int):
+    import holidays
+
+    return holidays.country_holidays(country, years=year)
+
+
+def _clock(text: str) -> time:
+    hours, _sep, minutes = str(text).strip().partition(":")
+    if hours == "24" and int(minutes or 0) == 0:
+        return time.max
+    return time(int(hours), int(minutes or 0))
+
+
+def window_from(days: Any, hours: Any, country: Any) -> CallingWindow:
+    """The window from the three settings' values; ValidationFailed when they make no sense."""
+    try:
+        day_set = frozenset(int(d) for d in days)
+        ranges = tuple((_clock(a), _clock(b)) for a, b in hours)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("The calling window is not valid: days 1-7, hours as [\"09:00\", \"18:00\"].")) from None
+    if not day_set <= set(range(1, 8)) or any(start >= end for start, end in ranges):
+        raise ValidationFailed(_("The calling window is not valid: days 1-7, hours as [\"09:00\", \"18:00\"]."))
+    country = str(country or "").upper()
+    if country:
+        try:
+            _calendar(country, 2026)
+        except NotImplementedError:
+            raise ValidationFailed(_("No holiday calendar for the country {code}.").format(code=country[:8])) from None
+    return CallingWindow(day_set, ranges, country)
+
+
+def calling_window(get) -> CallingWindow:
+    """The window from the settings; *get* reads one setting (reference.get_setting_cached / _lean)."""
+    return window_from(get("queue.calling_days"), get("queue.calling_hours"), get("queue.holidays_country"))
+
+
+def open_zones(zones: list[str] | tuple[str, ...], now: datetime, window: CallingWindow, centre: str) -> list[str]:
+    """Those of *zones* (as stored: '' is the call centre's) whose clients are inside the window now."""
+    return [name for name in zones if window.is_open(name if timezones.is_zone(name) else centre, now)]
+
+
+def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
+    """When the window next opens for a client in *zone_name* (None: not within *horizon_days*)."""
+    here = timezones.zone(zone_name)
+    local = now.astimezone(here)
+    for offset in range(horizon_days + 1):
+        day = local.date() + timedelta(days=offset)
+        if not window.day_is_open(day):
+            continue
+        for start, end in window.hours:
+            opening = datetime.combine(day, start, tzinfo=here)
+            closing = datetime.combine(day, end if end != time.max else time(23, 59), tzinfo=here)
+            if closing > local:
+                return max(opening, local).astimezone(timezone.utc)
+    return None
+
+
+# --- filling the companies' zones ---------------------------------------------------------------
+
+FILL_BATCH = 5_000
+
+
+def fill_company_zones(connection, *, only_empty: bool = True) -> int:
+    """Give every company (with no zone yet) the zone its phones or city tell; returns how many got one.
+
+    Plain SQL on a Core connection, a batch of ids at a time: the migration runs it on existing bases
+    (and so `kbase db copy`, which brings its source to the schema head first).
+    """
+    from sqlalchemy import text
+
+    filled = 0
+    last = 0
+    condition = "AND time_zone = ''" if only_empty else ""
+    while True:
+        rows = connection.execute(text(
+            f"SELECT id, city, address FROM company WHERE id > :last {condition} ORDER BY id LIMIT {FILL_BATCH}"
+        ), {"last": last}).all()
+        if not rows:
+            return filled
+        first, last = rows[0][0], rows[-1][0]
+        numbers: dict[int, list[str]] = {}
+        # Company numbers before the contacts' (contact_id NULL first), each in the order entered.
+        for company_id, number in connection.execute(text(
+            "SELECT company_id, number FROM phone WHERE company_id BETWEEN :a AND :b "
+            "ORDER BY company_id, CASE WHEN contact_id IS NULL THEN 0 ELSE 1 END, id"
+        ), {"a": first, "b": last}):
+            numbers.setdefault(company_id, []).append(number)
+        updates = []
+        for company_id, city, address in rows:
+            found = timezones.zone_for_company(numbers.get(company_id, ()), city or "", address or "")
+            if found:
+                updates.append({"zone": found, "id": company_id})
+        if updates:
+            connection.execute(text("UPDATE company SET time_zone = :zone WHERE id = :id"), updates)
+            filled += len(updates)
+
+
+# --- the owner's settings: the call centre's zone and the calling window --------------------------
+
+@dataclass(frozen=True)
+class HoursInfo:
+    centre_zone: str
+    days: tuple[int, ...]
+    hours: tuple[tuple[str, str], ...]
+    country: str
+    # Each zone of the cold queue with its companies' local time now and whether the window is open there.
+    zones: tuple[tuple[str, str, bool], ...]
+
+
+def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursInfo:
+    from sqlalchemy import text
+
+    from .policy import Capability, require
+
+    require(actor, Capability.EDIT_SCRIPTS)
+    moment = now or utcnow()
+    with db.read() as session:
+        centre = centre_zone_name(session)
+        window = calling_window(lambda key: reference.get_setting(session, key))
+        names = session.execute(text("SELECT DISTINCT time_zone FROM company WHERE in_queue")).scalars().all()
+    zones = []
+    for name in sorted(names):
+        real = name if timezones.is_zone(name) else centre
+        zones.append((name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment)))
+    return HoursInfo(centre, tuple(sorted(window.days)),
+                     tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
+                     window.country, tuple(zones))
+
+
+def set_calling_hours(db: Database, actor, *, days: list[int] | None = None, hours: list[list[str]] | None = None,
+                      country: str | None = None, centre: str | None = None) -> None:
+    """Change the window (any part of it) and the call centre's zone; checked first, audited."""
+    from . import audit
+    from .policy import Capability, require
+
+    require(actor, Capability.EDIT_SCRIPTS)
+    with db.write() as session:
+        current = {key: reference.get_setting(session, key) for key in
+                   ("queue.calling_days", "queue.calling_hours", "queue.holidays_country", "centre.time_zone")}
+        wanted = dict(current)
+        if days is not None:
+            wanted["queue.calling_days"] = sorted(set(days))
+        if hours is not None:
+            wanted["queue.calling_hours"] = [list(pair) for pair in hours]
+        if country is not None:
+            wanted["queue.holidays_country"] = country.upper()
+        if centre is not None:
+            if not timezones.is_zone(centre):
+                raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.")
+                                       .format(name=centre[:64]))
+            wanted["centre.time_zone"] = centre
+        window_from(wanted["queue.calling_days"], wanted["queue.calling_hours"], wanted["queue.holidays_country"])
+        for key, value in wanted.items():
+            if value != current[key]:
+                reference.set_setting(session, key, value)
+        audit.record(session, actor, "calling_hours_set", "setting", None,
+                     **{key.split(".")[-1]: value for key, value in wanted.items()})
+    timezones.set_centre_zone(wanted["centre.time_zone"])
