@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -42,14 +41,13 @@ from decimal import Decimal
 from pathlib import Path
 
 os.environ.setdefault("KBASE_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from common import Serve, emit  # noqa: E402
+
 TARGET = "< 150 ms"
-
-
-def emit(name, value, unit, target, baseline, **extra) -> None:
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
-                     ensure_ascii=False), flush=True)
+PASSWORD = "Bench-Password-2026"
 
 
 def build(url: str, deals: int):
@@ -64,7 +62,7 @@ def build(url: str, deals: int):
     with db.write() as session:
         made = {}
         for role, name in (("closer", "Бенч Клоузер"), ("supervisor", "Бенч Руководитель")):
-            user = users.add_user(session, "local:bench", f"bench_{role}", role, "Bench-Password-2026",
+            user = users.add_user(session, "local:bench", f"bench_{role}", role, PASSWORD,
                                   full_name=name, must_change_password=False)
             made[role] = Actor(user.id, user.username, user.role, user.full_name)
         closer = made["closer"]
@@ -156,7 +154,13 @@ def board_ready(screen) -> bool:
 
 
 async def screens(db, made, deals: int, size: tuple[int, int], runs: int) -> None:
+    with Serve(db.url, env=dict(os.environ)) as server:  # the screens reach the base through kbase serve
+        await _screens(server.address, made, deals, size, runs)
+
+
+async def _screens(address: str, made, deals: int, size: tuple[int, int], runs: int) -> None:
     import kbase_tui.ui.app as app_module
+    from kbase_tui.client import KbaseClient
     from kbase_tui.ui.app import KbaseApp
     from kbase_tui.ui.pipeline.board import CloserBoard, StageList
     from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
@@ -167,13 +171,14 @@ async def screens(db, made, deals: int, size: tuple[int, int], runs: int) -> Non
         def on_mount(self, event) -> None:
             event.prevent_default()  # no login screen: the figure is the screen, not signing in
 
-    app = Bench(db.url, database=db)
+    client = KbaseClient.for_address(address)
+    app = Bench(client=client)
     async with app.run_test(size=size) as pilot:
-        app.database_ready()
         await pilot.pause()
         base = await baseline_push(app, runs)
 
-        app.actor = made["closer"]
+        await client.sign_in("bench_closer", PASSWORD)
+        app.actor = client.actor
         times, loaded = [], 0
         for _ in range(runs):
             screen = CloserBoard()
@@ -207,7 +212,8 @@ async def screens(db, made, deals: int, size: tuple[int, int], runs: int) -> Non
         app.pop_screen()
         await app.workers.wait_for_complete()
 
-        app.actor = made["supervisor"]
+        await client.sign_in("bench_supervisor", PASSWORD)
+        app.actor = client.actor
         times = []
         for _ in range(runs):
             view = PipelineSupervisorView()

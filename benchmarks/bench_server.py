@@ -1,220 +1,190 @@
 """What the split between app and server costs the people at the keyboard.
 
-    .venv/bin/python benchmarks/bench_server.py --db PATH|URL [--operators 1,64] [--calls N] [--think S]
+    .venv/bin/python benchmarks/bench_server.py --db PATH|URL [--operators 1,16,64] [--calls N] [--rate R]
 
-Two figures, each printed as JSON lines beside a baseline measured in the same run:
-
-- `outcome_to_next_lead_<N>op`: a caller presses an outcome key and waits for the next lead:
-  `queue.record_and_next` through a real `kbase serve` process, over its Unix socket, by N
-  simulated operators with think time (uniform 0…2×think seconds between calls), spread over a
-  few client processes of asyncio tasks.  Baseline: the same service call made in-process by N
-  threads of one process with the same think time (what the server does minus the boundary).
-  Targets: p99 < 50 ms and < 2 × the in-process p99.
-- `client_rss_signed_in`: the resident memory of a real `kbase --server` app in a pseudo-terminal,
-  signed in as a caller with a lead on the screen.  Baseline: a bare Textual app painting one
-  label, measured the same way.  Target: ≤ 2 × baseline.
+- `outcome_to_next_lead_<N>op` (the shift cycle): a caller presses an outcome key and waits for
+  the next lead: `queue.record_and_next` (the outcome, then the next lead with its card and the
+  day's counters) through a real `kbase serve` process over its Unix socket, by N simulated
+  operators, each its own client process, with think time (uniform 0…2×think s between calls;
+  think = operators / rate, so every figure offers the same load: --rate 20 outcomes a second,
+  some twenty times what 64 people at the phones press).
+  Baseline in the same run: the same service call made in-process by N processes (what the
+  server does minus the boundary: kbase as it was before the split).  Targets: p99 < 50 ms and
+  < 2 × the in-process p99.
+- `client_rss_signed_in`: the resident memory of a real `kbase --server` app in a
+  pseudo-terminal, signed in as a caller with a lead on the screen.  Baseline: a bare Textual
+  app painting one label, measured the same way.  Target: ≤ 2 × baseline.
 
 Every latency: p50, p99, p99.9 and max.  The database must exist (benchmarks/generate.py builds
-the SQLite one; for PostgreSQL, copy it with `kbase db copy`).  Bench users `benchop01`… are added
-if missing.
+the SQLite one; run.py copies it into PostgreSQL).  Bench users `benchop01`… are added if missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import random
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
 
-PASSWORD = "Bench-2026!"
+from common import (PASSWORD, PYTHON, Pty, Serve, bench_env, db_label, db_url, emit, latency,  # noqa: E402
+                    operator_names, prepare)
+
 OUTCOME = "no_answer"
 
 
-def emit(name, value, unit, target, baseline, **extra) -> None:
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
-                     ensure_ascii=False), flush=True)
+# --- one operator, either way -----------------------------------------------------------------------
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"p50": round(pct(values, 0.5), 2), "p99": round(pct(values, 0.99), 2),
-            "p99_9": round(pct(values, 0.999), 2), "max": round(max(values), 2), "n": len(values)}
-
-
-def operator_names(count: int) -> list[str]:
-    return [f"benchop{n:02d}" for n in range(1, count + 1)]
-
-
-def prepare(db: str, operators: int) -> None:
-    """Bench callers (one password hash for all) and no anti-scraping limit: they call far faster than people."""
-    from sqlalchemy import select
-
-    from kbase_tui.models import SecurityAlarm, User
-    from kbase_tui.services import passwords, reference, users
-    from kbase_tui.services.setup import open_existing_database
-
-    database = open_existing_database(db if "://" in db else f"sqlite:///{Path(db).resolve()}")
-    with database.write() as session:
-        existing = set(session.execute(select(User.username)).scalars())
-        password_hash = None
-        for name in operator_names(operators):
-            if name not in existing:
-                password_hash = password_hash or passwords.hash_password(PASSWORD)
-                users.add_user(session, "local:bench", name, "caller", PASSWORD, full_name=f"Оператор {name[-2:]}",
-                               must_change_password=False, password_hash=password_hash)
-        reference.set_setting(session, "security.leads_per_minute", 0)
-        reference.set_setting(session, "security.card_views_per_hour", 0)
-        # The calling window open at any hour: the figures must not depend on when the benchmark runs.
-        reference.set_setting(session, "queue.calling_days", [1, 2, 3, 4, 5, 6, 7])
-        reference.set_setting(session, "queue.calling_hours", [["00:00", "24:00"]])
-        reference.set_setting(session, "queue.holidays_country", "")
-        session.query(SecurityAlarm).delete()
-    database.dispose()
-
-
-# --- through the server -------------------------------------------------------------------------
-
-def _client_worker(address: str, names: list[str], calls: int, think: float, seed: int, out) -> None:
-    try:
-        out.put(asyncio.run(_operators(address, names, calls, think, seed)))
-    except BaseException as error:  # noqa: BLE001 - the parent reports it
-        out.put(f"{type(error).__name__}: {error}")
-
-
-async def _operators(address: str, names: list[str], calls: int, think: float, seed: int) -> list[float]:
+async def _through_server(address: str, name: str, calls: int, think: float, barrier, gate,
+                          retries: list[str]) -> list[float]:
     from kbase_tui.client import KbaseClient
     from kbase_tui.protocol import queue
 
-    async def one(name: str, rng: random.Random) -> list[float]:
-        client = KbaseClient.for_address(address)
-        await client.sign_in(name, PASSWORD)
-        _outcomes, view = await client.call(queue.open_queue)
-        times = []
-        await asyncio.sleep(rng.uniform(0, 2 * think))  # operators do not start in step
-        for _ in range(calls):
-            if view.lead is None:
+    from kbase_tui.protocol.errors import DatabaseBusy
+
+    rng = random.Random(name)
+    client = KbaseClient.for_address(address)
+    # Sign-ins are not what is measured: four at a time (a password check is ~0.5 s of CPU here; 64 at
+    # once on two cores outlast the client's timeout).  A sign-in whose write waits past the busy timeout
+    # is tried again, as the app does after "busy, retrying" (counted: sign_in_busy_retries).
+    await asyncio.get_running_loop().run_in_executor(None, gate.acquire)
+    try:
+        for attempt in range(5):
+            try:
+                await client.sign_in(name, PASSWORD)
                 break
-            started = time.perf_counter()
-            _result, view = await client.call(queue.record_and_next, view.lead.company_id, OUTCOME)
-            times.append((time.perf_counter() - started) * 1000)
-            await asyncio.sleep(rng.uniform(0, 2 * think))
-        await client.sign_out()
-        await client.aclose()
-        return times
-
-    results = await asyncio.gather(*(one(name, random.Random(seed + i)) for i, name in enumerate(names)))
-    return [t for times in results for t in times]
-
-
-def start_server(db: str, folder: Path) -> tuple[subprocess.Popen, str]:
-    socket_path = folder / "kbase.sock"
-    env = dict(os.environ, KBASE_EXPORTS_DIR=str(folder / "exports"), KBASE_INBOX_DIR=str(folder / "inbox"))
-    proc = subprocess.Popen([sys.executable, "-m", "kbase_tui.cli.main", "serve", "--db", db, "--socket",
-                             str(socket_path)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not socket_path.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"kbase serve did not start: {proc.stderr.read().decode()[-500:]}")
-        time.sleep(0.05)
-    return proc, f"unix:{socket_path}"
+            except DatabaseBusy:
+                if attempt == 4:
+                    raise
+                retries.append(name)
+                await asyncio.sleep(0.5)
+    finally:
+        gate.release()
+    _outcomes, view = await client.call(queue.open_queue)
+    if barrier is not None:
+        await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
+    await asyncio.sleep(rng.uniform(0, 2 * think))  # operators do not start in step
+    times = []
+    for _ in range(calls):
+        if view.lead is None:
+            raise RuntimeError("the queue ran empty")
+        started = time.perf_counter()
+        _result, view = await client.call(queue.record_and_next, view.lead.company_id, OUTCOME)
+        times.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(rng.uniform(0, 2 * think))
+    await client.sign_out()
+    await client.aclose()
+    return times
 
 
-def through_server(address: str, operators: int, calls: int, think: float) -> list[float]:
-    processes = min(operators, 8)
-    names = operator_names(operators)
-    ctx = multiprocessing.get_context("spawn")  # fresh clients: no database layer in them
+def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) -> list[float]:
+    from kbase_tui.services import queue
+    from kbase_tui.services.dto import Actor
+    from kbase_tui.services.db import connect
+
+    rng = random.Random(name)
+    # The parent brought the schema to head (common.prepare): 64 processes checking it at once
+    # would queue for the write lock, which is not what is measured.
+    database = connect(db_url(db), migrate=False)
+    # Signed in already, as the server's session would be (64 password hashes at once are not the figure).
+    actor = Actor(id=me, username=name, role="caller", full_name=f"Оператор {name[-2:]}")
+    view = queue.take_next(database, actor)
+    if barrier is not None:
+        barrier.wait()
+    time.sleep(rng.uniform(0, 2 * think))
+    times = []
+    for _ in range(calls):
+        if view.lead is None:
+            raise RuntimeError("the queue ran empty")
+        started = time.perf_counter()
+        _result, view = queue.record_and_next(database, actor, view.lead.company_id, OUTCOME)
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(rng.uniform(0, 2 * think))
+    queue.release_lead(database, actor)
+    database.dispose()
+    return times
+
+
+def _operator(kind: str, target: str, name: str, me: int, calls: int, think: float, barrier, gate,
+              out) -> None:
+    try:
+        if kind == "server":
+            retries: list[str] = []
+            times = asyncio.run(_through_server(target, name, calls, think, barrier, gate, retries))
+            out.put((times, len(retries)))
+        else:
+            out.put((_in_process(target, name, me, calls, think, barrier), 0))
+    except BaseException as error:  # noqa: BLE001 - the parent reports it
+        if barrier is not None:
+            barrier.abort()
+        import traceback
+
+        frames = [f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[::-1]
+                  if "sqlalchemy" not in f.filename][:6]
+        out.put(f"{type(error).__name__}: {error} (at {' < '.join(frames)})")
+
+
+def operators(kind: str, target: str, ids: dict[str, int], count: int, calls: int,
+              think: float) -> tuple[list[float], int]:
+    """*count* operator processes (forked: nothing shared but the code), all timings together."""
+    # Loaded once here, before the fork: 64 processes each importing them would fight for the two cores
+    # while one of them holds the write lock.
+    import kbase_tui.client  # noqa: F401
+    import kbase_tui.protocol.queue  # noqa: F401
+    import kbase_tui.services.db  # noqa: F401
+    import kbase_tui.services.queue  # noqa: F401
+    import kbase_tui.services.dto  # noqa: F401
+
+    ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    workers = [ctx.Process(target=_client_worker, args=(address, names[i::processes], calls, think, 100 * i, out))
-               for i in range(processes)]
+    barrier = ctx.Barrier(count) if count > 1 else None
+    gate = ctx.Semaphore(4)
+    workers = [ctx.Process(target=_operator, args=(kind, target, name, ids[name], calls, think, barrier, gate,
+                                                          out))
+               for name in operator_names(count)]
     for worker in workers:
         worker.start()
     times: list[float] = []
+    errors: list[str] = []
+    retries = 0
     for _ in workers:
         got = out.get(timeout=3600)
         if isinstance(got, str):
-            raise RuntimeError(got)
-        times.extend(got)
+            errors.append(got)
+        else:
+            times.extend(got[0])
+            retries += got[1]
     for worker in workers:
         worker.join()
-    return times
+    if errors:  # the first cause, not the other workers' broken barrier
+        errors.sort(key=lambda e: e.startswith("BrokenBarrierError"))
+        raise RuntimeError(errors[0])
+    return times, retries
 
 
-# --- in-process baseline -----------------------------------------------------------------------
-
-def in_process(db: str, operators: int, calls: int, think: float) -> list[float]:
-    from kbase_tui.services import queue, users
-    from kbase_tui.services.setup import open_existing_database
-
-    database = open_existing_database(db if "://" in db else f"sqlite:///{Path(db).resolve()}")
-    times: list[float] = []
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-
-    def operator(name: str, seed: int) -> None:
-        try:
-            rng = random.Random(seed)
-            actor = users.login(database, name, PASSWORD)
-            view = queue.take_next(database, actor)
-            mine = []
-            time.sleep(rng.uniform(0, 2 * think))
-            for _ in range(calls):
-                if view.lead is None:
-                    break
-                started = time.perf_counter()
-                _result, view = queue.record_and_next(database, actor, view.lead.company_id, OUTCOME)
-                mine.append((time.perf_counter() - started) * 1000)
-                time.sleep(rng.uniform(0, 2 * think))
-            queue.release_lead(database, actor)
-            with lock:
-                times.extend(mine)
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    threads = [threading.Thread(target=operator, args=(name, i)) for i, name in enumerate(operator_names(operators))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    database.dispose()
-    if errors:
-        raise errors[0]
-    return times
-
-
-def bench_outcomes(db: str, operators_list: list[int], calls: int, think: float, label: str) -> None:
-    prepare(db, max(operators_list))
-    folder = Path(tempfile.mkdtemp(prefix="kbs-bench-"))
-    server, address = start_server(db, folder)
-    try:
-        for operators in operators_list:
-            wait = think if operators > 1 else think / 10
-            base = summary(in_process(db, operators, calls, wait))
-            got = summary(through_server(address, operators, calls, wait))
-            emit(f"outcome_to_next_lead_{operators}op", got["p99"], "ms", "p99 < 50 ms and < 2 × baseline p99",
-                 base["p99"], met=got["p99"] < 50 and got["p99"] < 2 * base["p99"], database=label,
-                 server=got, in_process=base, think_mean_ms=round(wait * 1000),
-                 note=f"queue.record_and_next through kbase serve over its socket, {operators} operator(s) with "
-                      "think time, vs the same call in-process from as many threads")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def bench_outcomes(db: str, counts: list[int], calls_total: int, rate: float) -> None:
+    ids = prepare(db, max(counts))
+    with Serve(db) as server:
+        for count in counts:
+            think = count / rate
+            calls = max(2, calls_total // count)
+            base = latency(operators("in_process", db, ids, count, calls, think)[0])
+            got_times, retries = operators("server", server.address, ids, count, calls, think)
+            got = latency(got_times)
+            emit(f"outcome_to_next_lead_{count}op", got["p99"], "ms", "p99 < 50 ms and < 2 × baseline p99",
+                 base["p99"], met=got["p99"] < 50 and got["p99"] < 2 * base["p99"], database=db_label(db),
+                 operators=count, think_mean_ms=round(think * 1000), offered_per_second=rate, server=got,
+                 in_process=base, sign_in_busy_retries=retries,
+                 note=f"queue.record_and_next (outcome, next lead, card, counters) through kbase serve over its "
+                      f"socket, {count} operator process(es) with think time uniform 0–{2 * think * 1000:.0f} ms, "
+                      "vs the same call in-process from as many processes")
 
 
 # --- memory of a signed-in app -------------------------------------------------------------------
@@ -229,78 +199,43 @@ Bare().run()
 """
 
 
-def rss_after(argv: list[str], steps: list[tuple[str, str]], env: dict[str, str], timeout: float = 60) -> float:
-    """Resident MiB of the process once every (wait-for text, then type) step is done, in a pty."""
-    import fcntl
-    import pty
-    import re
-    import select
-    import signal
-    import struct
-    import termios
-
-    ansi = re.compile(r"\x1b(\[[0-9;?<>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Za-z0-9]|[=>78])")
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True,
-                            env=dict(env, TERM="xterm-256color"))
-    os.close(slave)
-    seen = ""
-    try:
+def rss_after(argv: list[str], steps: list[tuple[str, str]], env: dict[str, str]) -> float:
+    """Resident MiB of the program once every (wait for text, then type) step is done, in a pty."""
+    with Pty(argv, env) as term:
         for wanted, keys in steps:
-            deadline = time.monotonic() + timeout
-            while wanted not in ansi.sub("", seen[-40000:]):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{wanted!r} never appeared: {ansi.sub('', seen)[-300:]!r}")
-                ready, _w, _x = select.select([master], [], [], 0.2)
-                if ready:
-                    seen += os.read(master, 65536).decode("utf-8", "replace")
+            term.wait_for(wanted)
             if keys:
-                time.sleep(0.2)
-                os.write(master, keys.encode())  # in one write, as a paste or a laggy link sends it
-        time.sleep(1.0)  # settled
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        os.close(master)
+                term.drain(0.2)
+                term.type(keys)
+        term.drain(1.0)  # settled
+        return term.rss_mib()
 
 
 def bench_client_rss(db: str) -> None:
     prepare(db, 1)
-    folder = Path(tempfile.mkdtemp(prefix="kbs-bench-"))
-    server, address = start_server(db, folder)
-    env = dict(os.environ)
-    try:
-        base = rss_after([sys.executable, "-c", BARE_APP], [("BARE-APP-PAINTED", "")], env)
-        app = rss_after([sys.executable, "-m", "kbase_tui.cli.main", "--server", address],
-                        [("User name", f"benchop01\t{PASSWORD}\r"), ("Cold-call queue", "")], env)
+    env = bench_env()
+    with Serve(db, env) as server:
+        base = rss_after([PYTHON, "-c", BARE_APP], [("BARE-APP-PAINTED", "")], env)
+        app = rss_after([PYTHON, "-m", "kbase_tui.cli.main", "--server", server.address],
+                        [("User name", "benchop01\r"), ("Password", f"{PASSWORD}\r"), ("Cold-call queue", "")], env)
         emit("client_rss_signed_in", round(app, 1), "MiB", "<= 2 × baseline", round(base, 1), met=app <= 2 * base,
-             ratio=round(app / base, 2),
+             ratio=round(app / base, 2), database=db_label(db),
              note="VmRSS of `kbase --server` signed in as a caller with a lead on screen, vs a bare Textual app "
                   "painting one label (80x24 pty)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="kbase: the cost of the app/server split")
     parser.add_argument("--db", required=True, help="SQLite file or SQLAlchemy URL of an existing database")
-    parser.add_argument("--operators", default="1,64")
-    parser.add_argument("--calls", type=int, default=100, help="outcomes per operator")
-    parser.add_argument("--think", type=float, default=0.5, help="mean think time in seconds (64 operators)")
-    parser.add_argument("--label", default="", help="sqlite or postgresql (default: from --db)")
+    parser.add_argument("--operators", default="1,16,64")
+    parser.add_argument("--calls", type=int, default=600, help="outcomes per figure, spread over the operators")
+    parser.add_argument("--rate", type=float, default=20.0, help="outcomes a second offered by all operators")
     parser.add_argument("--only", default="outcomes,rss")
     args = parser.parse_args()
-    label = args.label or ("postgresql" if args.db.startswith("postgresql") else "sqlite")
+    os.environ.update({k: v for k, v in bench_env().items() if k.startswith("KBASE_")})
     only = args.only.split(",")
     if "outcomes" in only:
-        bench_outcomes(args.db, [int(n) for n in args.operators.split(",")], args.calls, args.think, label)
+        bench_outcomes(args.db, [int(n) for n in args.operators.split(",")], args.calls, args.rate)
     if "rss" in only:
         bench_client_rss(args.db)
     return 0

@@ -40,7 +40,10 @@ OUT = HERE / "out"
 os.environ.setdefault("KBASE_DATA_DIR", str(OUT / "home" / "data"))
 os.environ.setdefault("KBASE_CONFIG_DIR", str(OUT / "home" / "config"))
 os.environ.setdefault("KBASE_LOG_DIR", str(OUT / "home" / "log"))
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from common import emit, pct  # noqa: E402
 
 CALLERS = 20
 UTC = timezone.utc
@@ -151,16 +154,6 @@ def build(path: Path, companies: int) -> None:
     conn.close()
     print(json.dumps({"note": f"built {companies} companies in {time.perf_counter() - started:.1f} s",
                       "path": str(path)}), flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def emit(name: str, value, unit: str, target, baseline, **extra) -> None:
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
-                     ensure_ascii=False), flush=True)
 
 
 def measure(path: Path, claims: int, profile: bool) -> None:

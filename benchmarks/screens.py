@@ -1,43 +1,47 @@
 """Screen timings with Textual's Pilot, one figure per process (run by benchmarks/run.py).
 
-    .venv/bin/python benchmarks/screens.py FIGURE --db PATH
+    .venv/bin/python benchmarks/screens.py FIGURE --db PATH|URL --server unix:/path/to/socket
+
+The app runs under Pilot in this process and reaches the base through a real `kbase serve`
+process on its Unix socket (`--server`; run.py starts it), as in production.  These are the
+screens opened again once signed in (warm: the screen's modules loaded); what a person waits
+for right after Enter on the password, in a new process, is measured by cold.py.
 
 Prints JSON lines like run.py. "Displayed" means: the screen's data is in its
 widgets AND the next refresh (the paint) has happened. Each figure sits
 beside a baseline measured in the same process: pushing a screen that paints
 one label, or signing in to a screen that loads nothing.
 
-A figure whose screen has not landed in the product prints `null` with a note.
+A figure that cannot be measured stops with the reason (run.py then fails): never a null figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import json
 import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
-PASSWORD = "Bench-2026!"
+
+import common  # noqa: E402
+from common import PASSWORD, latency  # noqa: E402
+
+SERVER = ""  # --server: the address of the running `kbase serve`
+DATABASE = ""  # sqlite or postgresql, from --db
+
+
+def emit(*args, **extra) -> None:
+    common.emit(*args, database=DATABASE, **extra)
+
+
 SIZE = (120, 36)
-
-
-def emit(name, value, unit, target, baseline, **extra) -> None:
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra},
-                     ensure_ascii=False), flush=True)
-
-
-def landed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 async def painted(app) -> None:
@@ -68,7 +72,6 @@ def send_key(app, key: str) -> None:
 async def sign_in(app, pilot, username: str) -> float:
     """Type the name and password; return the moment Enter was pressed."""
     await wait_for(lambda: app.screen.query("#password"))
-    app.database_ready()  # the warm-up worker's job, done here so it is not in any figure
     app.screen.query_one("#username").value = username
     password = app.screen.query_one("#password")
     password.value = PASSWORD
@@ -103,42 +106,10 @@ async def baseline_push(app) -> float:
 def _app(db: str):
     from kbase_tui.ui.app import KbaseApp
 
-    return KbaseApp(db)
+    return KbaseApp(SERVER)
 
 
 # --- figures -------------------------------------------------------------------------
-
-async def login_baseline(db: str) -> float:
-    """Sign-in Enter → the administrator's home (loads nothing) painted: the fixed cost of signing in."""
-    from kbase_tui.ui.home import home_screen_for
-
-    app = _app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        login_screen = app.screen
-        started = await sign_in(app, pilot, "admin01")
-        await wait_for(lambda: app.screen is not login_screen and app.actor is not None)
-        await painted(app)
-        return (time.perf_counter() - started) * 1000
-
-
-async def fig_login_to_first_lead(db: str) -> None:
-    from kbase_tui.ui.home import HOME_SCREENS
-
-    name, target = "login_to_first_lead", "value − baseline < 150 ms"
-    if "placeholder" in HOME_SCREENS["caller"] or not landed("kbase_tui.services.queue"):
-        emit(name, None, "ms", target, None, note="the caller's queue screen (ui/queue) has not landed yet")
-        return
-    base = await login_baseline(db)
-    app = _app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        login_screen = app.screen
-        started = await sign_in(app, pilot, "caller01")
-        await wait_for(lambda: app.screen is not login_screen and getattr(app.screen, "lead", None) is not None)
-        await painted(app)
-        value = (time.perf_counter() - started) * 1000
-        emit(name, round(value, 1), "ms", target, round(base, 1), met=value - base < 150,
-             note="baseline: sign-in to the administrator's empty home (includes the argon2 password check)")
-
 
 async def _open_screen(app, screen, ready) -> float:
     started = time.perf_counter()
@@ -148,14 +119,15 @@ async def _open_screen(app, screen, ready) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-REPEAT = 5  # opens per screen figure (--repeat)
+REPEAT = 20  # opens per screen figure (--repeat)
+REPEAT_REPORT = 5
 
 
 async def _open_repeatedly(app, make_screen, ready) -> tuple[float, dict, object]:
     """Open a new screen REPEAT times, going back in between; (median ms, extra fields, the last screen left open).
 
     One open moves by ±50 ms on this 2-core machine, so the figure is the median of several opens, each a new
-    screen instance loading its data afresh; the first open (caches cold) and the slowest are printed beside it."""
+    screen instance loading its data afresh; p99, p99.9, max and the first open (caches cold) beside it."""
     times = []
     screen = None
     for number in range(REPEAT):
@@ -164,16 +136,12 @@ async def _open_repeatedly(app, make_screen, ready) -> tuple[float, dict, object
             await asyncio.sleep(0.2)
         screen = make_screen()
         times.append(await _open_screen(app, screen, ready))
-    extra = {"first": round(times[0], 1), "max": round(max(times), 1), "opens": len(times),
-             "all": [round(t) for t in times]}
+    extra = {**latency(times, 1), "first": round(times[0], 1)}
     return statistics.median(times), extra, screen
 
 
 async def fig_pipeline_board(db: str) -> None:
     name, target = "pipeline_board_5000_deals", "< 150 ms"
-    if not landed("kbase_tui.ui.pipeline.board"):
-        emit(name, None, "ms", target, None, note="the pipeline board (ui/pipeline) has not landed yet")
-        return
     from kbase_tui.ui.pipeline.board import CloserBoard
 
     app = _app(db)
@@ -198,11 +166,7 @@ async def fig_pipeline_board(db: str) -> None:
 
 async def fig_refusal_list(db: str) -> None:
     name_open, name_scroll, target = "refusal_list_open", "refusal_list_scroll_page", "< 150 ms"
-    if not landed("kbase_tui.ui.supervisor.review"):
-        for name in (name_open, name_scroll):
-            emit(name, None, "ms", target, None, note="the refusal review (ui/supervisor) has not landed yet")
-        return
-    from kbase_tui.services.refusals import RefusalFilter
+    from kbase_tui.protocol.refusals import RefusalFilter
     from kbase_tui.ui.supervisor.review import RefusalReview
 
     app = _app(db)
@@ -247,12 +211,10 @@ async def fig_refusal_list(db: str) -> None:
             await painted(app)
             times.append((time.perf_counter() - started) * 1000)
         if not times:
-            emit(name_scroll, None, "ms", target, round(base, 1), rows_loaded=table.row_count,
-                 note="the database holds fewer refusals than one page-down moves: nothing to page through")
-            return
+            raise RuntimeError("the database holds fewer refusals than one page-down moves: nothing to page through")
         worst = max(times)
         emit(name_scroll, round(worst, 1), "ms", target, round(base, 1), met=worst < 150,
-             p50=round(statistics.median(times), 1), presses=len(times),
+             **latency(times, 1),
              rows_loaded=table.row_count, presses_loading_a_page=loads,
              note="page-down 30 times, each key sent as the terminal driver sends it, until the rows it brings into "
                   "view (and the next page, when it asks for one) are painted; value = the slowest key press")
@@ -264,11 +226,6 @@ def _has_field(cls, name: str) -> bool:
 
 async def fig_account_list(db: str) -> None:
     name, target = "account_list_10000", "< 150 ms"
-    from kbase_tui.ui.home import HOME_SCREENS
-
-    if "placeholder" in HOME_SCREENS["account"] or not landed("kbase_tui.ui.accounts.follow_up_list"):
-        emit(name, None, "ms", target, None, note="the account manager's list (ui/accounts) has not landed yet")
-        return
     from kbase_tui.ui.accounts.follow_up_list import FollowUpList
 
     app = _app(db)
@@ -286,44 +243,46 @@ async def fig_account_list(db: str) -> None:
 
 
 async def fig_weekly_report(db: str) -> None:
-    name, target = "weekly_report_3m_interactions", "< 2000 ms"
-    if not landed("kbase_tui.services.reports"):
-        emit(name, None, "ms", target, None, note="services/reports.py has not landed yet")
-        return
+    """Every report of the supervisor's report screen for the current week, through the server."""
     from sqlalchemy import text
 
-    from kbase_tui.services import reports
-    from kbase_tui.services.dto import Actor
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.client import KbaseClient
+    from kbase_tui.protocol import reports
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(db)
-    with database.read() as session:
-        uid = session.execute(text("SELECT id FROM user_account WHERE username = 'supervisor01'")).scalar_one()
-        total = session.execute(text("SELECT count(*) FROM interaction")).scalar_one()
-    actor = Actor(id=uid, username="supervisor01", role="supervisor")
+    name, target = "weekly_report_3m_interactions", "< 2000 ms"
+    database = open_existing_database(db if "://" in db else f"sqlite:///{Path(db).resolve()}")
     first, last = reports.default_period()
-    start, end = reports._bounds(first, last)
-    # Baseline: the floor of any weekly report, counting the week's calls by user and outcome.
-    started = time.perf_counter()
     with database.read() as session:
-        session.execute(text("SELECT user_id, outcome, count(*) FROM interaction WHERE kind = 'call' AND at >= :a AND at < :b "
-                             "GROUP BY user_id, outcome"), {"a": start, "b": end}).all()
-    base = (time.perf_counter() - started) * 1000
-    per_report = {}
-    started = time.perf_counter()
-    for code, _title in reports.report_titles():
-        t = time.perf_counter()
-        reports.run(database, actor, code, first, last)
-        per_report[code] = round((time.perf_counter() - t) * 1000, 1)
-    value = (time.perf_counter() - started) * 1000
-    emit(name, round(value, 1), "ms", target, round(base, 1), met=value < 2000, interactions=total,
-         per_report_ms=per_report,
-         note="every report of services.reports for the current week, as the supervisor; baseline: one GROUP BY "
-              "over the week's calls")
+        total = session.execute(text("SELECT count(*) FROM interaction")).scalar_one()
+    client = KbaseClient.for_address(SERVER)
+    await client.sign_in("supervisor01", PASSWORD)
+    bases, values, per_report = [], [], {}
+    for _ in range(REPEAT_REPORT):
+        # Baseline: the floor of any weekly report, counting the week's calls by user and outcome in-process.
+        started = time.perf_counter()
+        with database.read() as session:
+            session.execute(text("SELECT user_id, outcome, count(*) FROM interaction WHERE kind = 'call' "
+                                 "AND at >= :a AND at < :b GROUP BY user_id, outcome"),
+                            {"a": first, "b": last + timedelta(days=1)}).all()
+        bases.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        for code, _title in reports.report_titles():
+            t = time.perf_counter()
+            await client.call(reports.run, code, first, last)
+            per_report[code] = round((time.perf_counter() - t) * 1000, 1)
+        values.append((time.perf_counter() - started) * 1000)
+    await client.sign_out()
+    await client.aclose()
+    database.dispose()
+    got, base = latency(values, 1), latency(bases, 1)
+    emit(name, got["p50"], "ms", target, base["p50"], met=got["max"] < 2000, interactions=total, **got,
+         baseline_stats=base, per_report_ms=per_report,
+         note="every report of the report screen for the current week, as supervisor01, through kbase serve; "
+              "baseline: one GROUP BY over the week's calls, in-process; met: the slowest run < 2 s")
 
 
 FIGURES = {
-    "login_to_first_lead": fig_login_to_first_lead,
     "pipeline_board": fig_pipeline_board,
     "refusal_list": fig_refusal_list,
     "account_list": fig_account_list,
@@ -332,13 +291,17 @@ FIGURES = {
 
 
 def main() -> int:
-    global REPEAT
+    global REPEAT, REPEAT_REPORT, SERVER, DATABASE
     parser = argparse.ArgumentParser()
     parser.add_argument("figure", choices=sorted(FIGURES))
     parser.add_argument("--db", required=True)
+    parser.add_argument("--server", required=True, help="unix:/path of the running `kbase serve` for --db")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="opens per screen figure (the median is printed)")
     args = parser.parse_args()
     REPEAT = max(1, args.repeat)
+    REPEAT_REPORT = max(1, min(5, args.repeat))
+    SERVER = args.server
+    DATABASE = common.db_label(args.db)
     os.environ.setdefault("KBASE_LANG", "en")
     from kbase_tui.i18n import set_language
 
