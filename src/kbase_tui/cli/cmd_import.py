@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kbase_tui.cli.argtypes import existing_file, positive_int
 from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("import", help=_("import companies from CSV or XLSX into the cold-call queue"))
-    parser.add_argument("file", help=_("CSV (UTF-8 or Windows-1251, ; or ,) or XLSX file"))
-    parser.add_argument("--batch", type=int, default=2000, help=_("rows per committed batch (default 2000)"))
+    parser.add_argument("file", type=existing_file, help=_("CSV (UTF-8 or Windows-1251, ; or ,) or XLSX file"))
+    parser.add_argument("--batch", type=positive_int, default=2000, help=_("rows per committed batch (default 2000)"))
     parser.set_defaults(func=run)
 
 
@@ -22,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.services import importer, users
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(args.db)
+    database = open_existing_database(args.db)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = importer.run_import(database, users.local_actor(), args.file, batch_size=max(1, args.batch),
+        report = importer.run_import(database, users.local_actor(), args.file, batch_size=args.batch,
                                      progress=on_progress)
     out = Console()
     table = Table(title=Text(_("Import of {file}").format(file=Path(report.path).name)), show_header=False)

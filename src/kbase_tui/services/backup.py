@@ -135,7 +135,10 @@ def _encrypt(plain_path: Path, target: Path, source_name: str) -> None:
 def _read_header(handle) -> tuple[bytes, dict, bytes]:
     if handle.read(len(MAGIC)) != MAGIC:
         raise BackupFailed(_("This is not a kbase backup."))
-    (length,) = struct.unpack(">I", handle.read(4))
+    raw = handle.read(4)
+    if len(raw) < 4:
+        raise BackupFailed(_("The backup is cut short."))
+    (length,) = struct.unpack(">I", raw)
     if length > 65536:
         raise BackupFailed()
     header = handle.read(length)
@@ -269,7 +272,10 @@ def restore(backup: Path, url: str, *, force: bool = False) -> BackupInfo:
     target = sqlite_path_of(url)
     if target.exists() and database_in_use(target) and not force:
         raise DatabaseInUse()
-    folder = paths.ensure_private_dir(target.parent) if not target.parent.exists() else target.parent
+    if not target.parent.is_dir():  # a typo in --db must not grow folders
+        raise KbaseError(_("There is no folder {folder} for the database {path}: create the folder first, or give "
+                           "another path.").format(folder=target.parent, path=target))
+    folder = target.parent
     with tempfile.TemporaryDirectory(dir=folder, prefix=".kbase-restore-") as work:
         plain = Path(work) / "restored.sqlite3"
         decrypt(Path(backup), plain)
