@@ -89,4 +89,4 @@ def test_demo_creates_users_and_prints_their_passwords(tmp_path):
     for name in ("caller", "closer", "account", "supervisor", "admin"):
         assert name in out
     again = run(["demo", "--no-open"], db=tmp_path / "demo.sqlite3").stdout
-    assert "already there" in again
+    assert "Demo database reused" in again

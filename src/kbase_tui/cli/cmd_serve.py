@@ -11,13 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from kbase_tui.cli.argtypes import existing_dir, existing_file, hours, positive_int
+from kbase_tui.cli.argtypes import existing_dir, existing_file, hours, new_file, positive_int
 from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help=_("run the kbase server (the only process that opens the database)"))
-    parser.add_argument("--socket", metavar="PATH", help=_("the Unix socket to listen on (default: {path})").format(
+    parser.add_argument("--socket", metavar="PATH", type=new_file, help=_("the Unix socket to listen on (default: {path})").format(
         path="/run/kbase/kbase.sock"))
     parser.add_argument("--socket-group", metavar="GROUP",
                         help=_("the group whose members may connect (socket 0660); without it only this account"))

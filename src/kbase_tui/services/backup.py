@@ -272,10 +272,7 @@ def restore(backup: Path, url: str, *, force: bool = False) -> BackupInfo:
     target = sqlite_path_of(url)
     if target.exists() and database_in_use(target) and not force:
         raise DatabaseInUse()
-    if not target.parent.is_dir():  # a typo in --db must not grow folders
-        raise KbaseError(_("There is no folder {folder} for the database {path}: create the folder first, or give "
-                           "another path.").format(folder=target.parent, path=target))
-    folder = target.parent
+    folder = paths.ensure_private_dir(target.parent) if not target.parent.exists() else target.parent
     with tempfile.TemporaryDirectory(dir=folder, prefix=".kbase-restore-") as work:
         plain = Path(work) / "restored.sqlite3"
         decrypt(Path(backup), plain)

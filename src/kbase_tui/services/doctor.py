@@ -89,13 +89,11 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
     path = _sqlite_path(url)
     sqlite = path is not None
     if path is not None:
-        if not path.exists():
-            return [Check(_("Database"), FAIL, _("no database at {path}").format(path=path),
-                          _("kbase init --db {path}").format(path=path))]
         try:
             check_sqlite_file(path, must_exist=True)
         except (DatabaseMissing, DatabaseUnusable) as error:
-            return [Check(_("Database"), FAIL, str(error), _("check --db or KBASE_DB"))]
+            return [Check(_("Database"), FAIL, str(error), _("kbase init --db {path}").format(path=path)
+                          if isinstance(error, DatabaseMissing) else _("check --db or KBASE_DB"))]
         checks.append(_private(_("Database file"), path, 0o600, owner=owner))
         checks.append(_private(_("Database folder"), path.parent, 0o700, _(
             "keep the database in a folder only the service account can open: chmod 700 it, or move the "

@@ -92,9 +92,13 @@ def check_sqlite_file(path: Path, *, must_exist: bool, option: str = "--db") -> 
         if must_exist:
             raise DatabaseMissing(_("There is no kbase database at {path}: create it with `kbase init --db {path}` "
                                     "or try `kbase demo`.").format(path=path))
-        if not path.parent.is_dir():
-            raise DatabaseMissing(_("There is no folder {folder} for the database {path}: create the folder first, "
-                                    "or give another path.").format(folder=path.parent, path=path))
+        # Creating (init, demo): the folder is made too, 0700, as a private home for the base.
+        for folder in (path.parent, *path.parent.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise DatabaseUnusable(_("{folder} is a file, so the database {path} cannot be made under it.")
+                                           .format(folder=folder, path=path))
+                break
         return
     try:
         with open(path, "rb") as handle:
@@ -186,8 +190,8 @@ def open_existing_database(db: str | os.PathLike[str] | None = None) -> Database
 
 
 def create_database(db: str | os.PathLike[str] | None = None) -> Database:
-    """`kbase init` and `kbase demo`: open the named database, creating it (SQLite: in a folder that exists; the
-    default folder is made) and its tables if needed."""
+    """`kbase init` and `kbase demo`: open the named database, creating it (SQLite: the file and its folder, both
+    private) and its tables if needed."""
     url = check_database_url(db)
     path = _sqlite_file(url)
     if path is not None:
