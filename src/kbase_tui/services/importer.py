@@ -1087,7 +1087,8 @@ class _ParseProcess:
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
-        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue),
+        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue,
+                                                                   os.getpid()),
                                        name="kbase-import-parser", daemon=True)
         self.process.start()
 
@@ -1133,13 +1134,17 @@ class _ParseProcess:
         self.queue.close()
 
 
-def _parse_worker(path: str, language: str, out) -> None:
+def _parse_worker(path: str, language: str, out, parent_pid: int) -> None:
     """The parsing process: ("start", (info, columns, headers)), then ("rows", [...]) in file order, then
     ("end", None); any exception is sent as ("error", exception) after the rows before it."""
     import pickle
     import signal
 
     from kbase_tui.i18n import set_language
+    from kbase_tui.lifeline import die_with_parent
+
+    # `kill -9` of the import: no close() runs, and a parser blocked on a full queue would wait forever.
+    die_with_parent(parent_pid)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     set_language(language)  # reasons of rejected rows in the user's language
