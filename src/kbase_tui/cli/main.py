@@ -292,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kbase user list | head -1`): nothing is wrong, and nowhere is left to say
+        # anything; stdout goes to /dev/null so that Python's own flush at exit does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:  # never a traceback for the user: log it, say one line
         from kbase_tui.ui.errors import log_unexpected
 

@@ -437,6 +437,13 @@ def _literal(value: object, percent: bool) -> str | None:
     return None
 
 
+def _bind_processor(column_type, dialect):
+    """The function SQLAlchemy runs on a value of *column_type* before the driver gets it (None: none), through
+    public API only: the type's implementation for this dialect (cached by the dialect), then its processor.
+    Asked once per column and batch, not per row."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[tuple],
                  constants: dict[str, object] | None = None) -> None:
     """executemany at the driver level.  *rows* hold the *varying* columns; *constants*, the values shared by
@@ -447,7 +454,7 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
         return
     connection = session.connection()
     dialect = connection.dialect
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in varying]
+    processors = [_bind_processor(table.c[name].type, dialect) for name in varying]
     if any(processors):
         rows = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row)) for row in rows]
     if dialect.name == "postgresql":
@@ -465,7 +472,7 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
             names.append(name)
             values.append("NULL")
             continue
-        processor = column.type._cached_bind_processor(dialect)
+        processor = _bind_processor(column.type, dialect)
         if processor is not None:
             value = processor(value)
         literal = _literal(value, marker == "%s")
@@ -495,7 +502,7 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
         column = table.c[name]
         if value is None and column.server_default is None:
             continue
-        processor = column.type._cached_bind_processor(dialect)
+        processor = _bind_processor(column.type, dialect)
         names.append(name)
         tail.append(processor(value) if processor is not None and value is not None else value)
     quote = dialect.identifier_preparer.quote
