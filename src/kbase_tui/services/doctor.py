@@ -218,13 +218,16 @@ def _postgres_statistics(database) -> list[Check]:
             "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
             "AND c.reloptions::text[] && ARRAY['autovacuum_enabled=false', 'autovacuum_enabled=off'] "
             "ORDER BY c.relname")]
+    problems, advice = [], []
     if autovacuum != "on" or track_counts != "on":
-        checks.append(Check(_("Autovacuum"), WARN, _("autovacuum is {a}, track_counts is {t}: tables are neither "
-                                                     "cleaned nor analysed").format(a=autovacuum, t=track_counts),
-                            _("set autovacuum = on and track_counts = on in postgresql.conf")))
-    elif off:
-        checks.append(Check(_("Autovacuum"), WARN, _("turned off for {tables}").format(tables=", ".join(off)),
-                            _("ALTER TABLE ... RESET (autovacuum_enabled)")))
+        problems.append(_("autovacuum is {a}, track_counts is {t}: tables are neither cleaned nor analysed").format(
+            a=autovacuum, t=track_counts))
+        advice.append(_("set autovacuum = on and track_counts = on in postgresql.conf"))
+    if off:
+        problems.append(_("turned off for {tables}").format(tables=", ".join(off)))
+        advice.append(_("ALTER TABLE ... RESET (autovacuum_enabled)"))
+    if problems:
+        checks.append(Check(_("Autovacuum"), WARN, "; ".join(problems), "; ".join(advice)))
     else:
         checks.append(Check(_("Autovacuum"), PASS, _("on")))
     if never:
