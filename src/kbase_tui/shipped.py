@@ -28,6 +28,7 @@ class ShippedDataMissing(RuntimeError):
 def _message(name: str, why: str) -> str:
     from kbase_tui.i18n import _
 
+    why = {"not found": _("not found"), "empty": _("empty")}.get(why, why)
     return _("kbase is installed without its data file {name} ({why}): reinstall kbase "
              "(pip install --force-reinstall, or pipx reinstall kbase-tui).").format(name=name, why=why)
 

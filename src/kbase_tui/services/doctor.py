@@ -225,7 +225,7 @@ def _postgres_statistics(database) -> list[Check]:
         advice.append(_("set autovacuum = on and track_counts = on in postgresql.conf"))
     if off:
         problems.append(_("turned off for {tables}").format(tables=", ".join(off)))
-        advice.append(_("ALTER TABLE ... RESET (autovacuum_enabled)"))
+        advice.append(_("turn it back on: ALTER TABLE name RESET (autovacuum_enabled)"))
     if problems:
         checks.append(Check(_("Autovacuum"), WARN, "; ".join(problems), "; ".join(advice)))
     else:
