@@ -9,9 +9,11 @@ The timeouts are shortened by KBASE_PRIVATE_DETACHED_SECONDS and KBASE_PRIVATE_I
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,8 +59,9 @@ def test_the_private_server_stops_after_its_app_is_killed(sqlite_db, tmp_path):
                       must_change_password=False)
     db = str(sqlite_db.sqlite_path)
     sqlite_db.dispose()
+    runtime = tempfile.mkdtemp(prefix="kbr-")  # short: a socket path must stay under 108 bytes, tmp_path may not
     env = {**os.environ, "KBASE_PRIVATE_DETACHED_SECONDS": "2", "KBASE_PRIVATE_IDLE_SECONDS": "1",
-           "KBASE_RUNTIME_DIR": str(tmp_path / "rt")}
+           "KBASE_RUNTIME_DIR": runtime}
     app = subprocess.Popen([sys.executable, "-c", APP, db, password], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=env, text=True)
     server_pid = 0
@@ -80,3 +83,4 @@ def test_the_private_server_stops_after_its_app_is_killed(sqlite_db, tmp_path):
             app.wait()
         if server_pid and _alive(server_pid):
             os.kill(server_pid, signal.SIGKILL)
+        shutil.rmtree(runtime, ignore_errors=True)

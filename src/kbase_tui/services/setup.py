@@ -26,9 +26,14 @@ def open_database(db: str | os.PathLike[str] | None = None) -> Database:
     The building block of the two commands that may create (and of tests); commands that open
     a database someone named use `open_existing_database`."""
     database = connect(db, migrate=True)
+    _load_defaults(database)
+    return database
+
+
+def _load_defaults(database: Database) -> None:
+    """The shipped defaults into empty reference tables (idempotent)."""
     with database.write() as session:
         reference.ensure_defaults(session)
-    return database
 
 
 class DatabaseMissing(KbaseError):
@@ -168,8 +173,7 @@ def _ready(database: Database) -> Database:
 
     try:
         upgrade_schema(database)
-        with database.write() as session:
-            reference.ensure_defaults(session)
+        _load_defaults(database)
     except BaseException:
         database.dispose()
         raise
