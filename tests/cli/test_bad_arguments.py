@@ -37,6 +37,8 @@ def place(tmp_path, sqlite_db):
     (tmp_path / "notes.txt").write_text("not a folder\n", encoding="utf-8")
     (tmp_path / "empty.sqlite3").touch()
     (tmp_path / "folder").mkdir()
+    # Not UTF-8, so read as Windows-1251, where byte 0x98 is no character.
+    (tmp_path / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     return {"db": str(sqlite_db.sqlite_path), "tmp": tmp_path}
 
 
@@ -130,6 +132,7 @@ BAD_ARGUMENTS = [
     (["import", "{tmp}/missing.csv", "--db", "{db}"], "there is no file", 2),
     (["import", "{tmp}/folder", "--db", "{db}"], "is a folder, not a file", 2),
     (["import", "{tmp}/people.csv", "--batch", "0", "--db", "{db}"], "a whole number of 1 or more, not 0", 2),
+    (["import", "{tmp}/binary.csv", "--db", "{db}"], "binary.csv is not CSV text (line 1: 0x98)", 1),
     (["db", "copy", "--from", "{tmp}/missing.sqlite3", "--to", UNREACHABLE_PG], "there is no file", 2),
     (["db", "copy", "--from", "{tmp}/people.csv", "--to", UNREACHABLE_PG], "check --from", 1),
     (["db", "copy", "--from", "{db}", "--to", "sqlite:///{tmp}/x.sqlite3"], "must be a PostgreSQL URL", 1),

@@ -272,9 +272,16 @@ def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str]]]:
     with open(path, encoding=info.encoding, newline="", errors="strict") as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
         line = 1
-        for row in reader:
-            yield line, row
-            line = reader.line_num + 1
+        try:
+            for row in reader:
+                yield line, row
+                line = reader.line_num + 1
+        except (UnicodeDecodeError, csv.Error) as error:
+            # Strict: a byte that is no character is never replaced silently; the file is not the CSV it seems.
+            why = f"0x{error.object[error.start]:02x}" if isinstance(error, UnicodeDecodeError) else str(error)
+            raise ValidationFailed(_(
+                "{name} is not CSV text (line {line}: {why}): save it as CSV in UTF-8 or Windows-1251, or as XLSX."
+            ).format(name=path.name, line=line, why=why)) from None
 
 
 def _cell(value: object) -> str:
