@@ -189,6 +189,9 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     # figure (it counts every claim in the caller's rate_counter row) without slowing it down.
     conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.leads_per_minute', '1000000000', "
                  "'2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    # Each lead taken is a card seen (services/alarms.py): the same kind of unreachable limit.
+    conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.card_views_per_hour', "
+                 "'{\"caller\": 1000000000}', '2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
     actors = [Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}")
               for n in range(1, CALLERS + 1)]
 

@@ -55,6 +55,11 @@ def sqlite_template(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     database = open_database(path)
+    # Each copy begins its own audit chain (its own seed and sealing key) when a test opens it:
+    # copies sharing one chain would share one evolving key.
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_event")
+        conn.exec_driver_sql("DELETE FROM audit_head")
     database.dispose()
     return path
 
@@ -163,6 +168,8 @@ def no_rate_limits(db):
 
     with db.write() as session:
         reference.set_setting(session, "security.leads_per_minute", 0)
+        # Each lead taken is a card seen (services/alarms.py): the card limit would stop them too.
+        reference.set_setting(session, "security.card_views_per_hour", 0)
     return db
 
 

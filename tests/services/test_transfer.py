@@ -149,10 +149,44 @@ def test_the_receivers_hear_of_their_new_clients_once_the_transfer_commits(db, m
     notify.subscribe(heard.append)
     try:
         with pytest.raises(ValidationFailed):
-            transfer.transfer_portfolio(db, boss, leaver.id, boss.id)  # refused: nothing is sent
+            # refused (an account manager cannot receive a closer's deals): nothing is sent
+            transfer.transfer_portfolio(db, boss, leaver.id, make_user("account").id)
         assert heard == []
         transfer.transfer_portfolio(db, boss, leaver.id)  # spread over three: the third receives nothing
     finally:
         notify.unsubscribe(heard.append)
     assert len(heard) == 1
     assert heard[0].kind == "handover" and sorted(heard[0].user_ids) == sorted([first.id, second.id])
+
+
+def test_the_last_account_manager_leaves_the_supervisor_holds_then_hands_on_to_the_newcomer(db, make_user):
+    boss = make_user("supervisor", "boss")
+    last = make_user("account", "last", full_name="Последний")
+    cid = add_company(db, "Постоянный клиент", stage="account", category="active", owner_id=last.id)
+    with db.write() as s:
+        s.add(FollowUpTask(company_id=cid, assignee_id=last.id, kind="follow_up", due_at=utcnow()))
+    with pytest.raises(ValidationFailed, match="head of sales"):
+        transfer.transfer_portfolio(db, boss, last.id)  # nobody of the same role is left to spread over
+    transfer.transfer_portfolio(db, boss, last.id, boss.id)
+    with db.read() as s:
+        assert s.get(Company, cid).owner_id == boss.id
+        assert s.execute(select(FollowUpTask.assignee_id)).scalar_one() == boss.id
+    newcomer = make_user("account", "new", full_name="Новенькая")
+    closer = make_user("closer", "petr")
+    with pytest.raises(ValidationFailed):
+        transfer.pass_on_held(db, boss, closer.id)  # nothing held for a closer
+    result = transfer.pass_on_held(db, boss, newcomer.id)
+    assert result.receivers == ((newcomer.id, "Новенькая", 1),)
+    with db.read() as s:
+        assert s.get(Company, cid).owner_id == newcomer.id
+        assert s.execute(select(FollowUpTask.assignee_id)).scalar_one() == newcomer.id
+        assert s.execute(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)).scalar_one() == \
+            "held_portfolio_passed_on"
+    assert transfer.portfolio(db, boss, boss.id).companies == 0
+
+
+def test_only_a_supervisor_may_pass_on_a_held_portfolio(db, make_user):
+    closer = make_user("closer", "petr")
+    newcomer = make_user("closer", "new")
+    with pytest.raises(AccessDenied):
+        transfer.pass_on_held(db, closer, newcomer.id)

@@ -32,7 +32,13 @@ async def test_a_save_while_another_process_holds_the_write_lock_is_retried_and_
     app.notify = record  # type: ignore[method-assign]
 
     def usernames() -> set[str]:
-        return {info.username for info in users.list_users(sqlite_db, users.local_actor())}
+        # Straight from the table: the users list is an audited read, which writes (and would wait too).
+        from sqlalchemy import select
+
+        from kbase_tui.models import User
+
+        with sqlite_db.read() as session:
+            return set(session.execute(select(User.username)).scalars())
 
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)

@@ -174,3 +174,31 @@ async def test_audit_screen(db, make_user):
         await settle(app, pilot)
         assert app.screen.company_id == company_id
         assert_safe_and_intact(app, must_show=[VISIBLE_NAME_PREFIX, "[red]Босс[/red]evil"], title="Audit log")
+
+
+async def test_base_search_and_company_card(db, make_user):
+    from kbase_tui.models import Phone
+
+    from ..services.supervisor_data import refused_company
+
+    make_user("supervisor", "boss")
+    caller = make_user("caller", "anna", full_name="[b]Анна[/b]\x1b[2J")
+    company_id, _refusal = refused_company(db, caller.id, HOSTILE_NAME, city="[red]Город[/red]\u202e")
+    with db.write() as session:
+        session.add(Phone(company_id=company_id, number="+74951234567"))
+        session.add(Contact(company_id=company_id, full_name="[link=x]Иван[/link]\x07"))
+    app = app_on(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "boss")
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "BaseSearchScreen"
+        assert_safe_and_intact(app, must_show=[VISIBLE_NAME_PREFIX, "[red]Город[/r…"])  # cut to its column
+        app.screen.query_one("#base-table").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "SupervisorCardScreen"
+        assert_safe_and_intact(app, must_show=[VISIBLE_NAME_PREFIX, "[red]Город[/red]"])
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert_safe_and_intact(app, must_show=["[b]Анна[/b][2J"])

@@ -100,8 +100,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from kbase_tui.services import users
     from kbase_tui.services.setup import create_database
 
+    from kbase_tui.cli.cmd_audit import show_new_seed
+
     database = create_database(args.db)  # one of the two commands that may create a database
     print(_("Database ready: {url}").format(url=database.url))
+    show_new_seed(database, any_database=True)
     if args.admin:
         password = _read_password(args, _("Password for {name}: ").format(name=args.admin))
         info = users.create_user(

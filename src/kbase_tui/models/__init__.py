@@ -7,13 +7,14 @@ from .audit import AuditEvent, AuditHead, RateCounter, SecurityAlarm
 from .base import EPOCH, utcnow
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
+from .merges import CompanyMerge
 from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
 from .users import Role, SignInFailure, User
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEvent", "AuditHead", "CallOutcome", "CallScript", "Category", "ClientOrder", "Company",
+    "AuditEvent", "AuditHead", "CallOutcome", "CallScript", "Category", "ClientOrder", "Company", "CompanyMerge",
     "Contact", "Deal", "DealStatus", "Draft", "EPOCH", "FollowUpTask", "Interaction", "InteractionKind",
     "Phone", "PipelineStage", "RateCounter", "Reason", "Refusal", "RefusalDecision", "Role", "SecurityAlarm", "Setting", "SignInFailure", "Stage",
     "Target", "TaskKind", "User", "metadata", "utcnow",

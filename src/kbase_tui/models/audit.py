@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -34,6 +34,9 @@ class AuditEvent(SQLModel, table=True):
     # The client the event concerns (entity company, or detail company_id): derived
     # from fields the HMAC covers, and checked against them by verify_chain.
     company_id: Optional[int] = None
+    # The sealing epoch whose key signed this event (services/audit.py); None: signed with the
+    # single key used before sealing existed.
+    epoch: Optional[int] = None
 
 
 class AuditHead(SQLModel, table=True):
@@ -47,6 +50,12 @@ class AuditHead(SQLModel, table=True):
     # Names the HMAC key in the key store, so the chain verifies wherever the
     # database file is moved or restored (not tied to its path or URL).
     chain_id: str = Field(default="", max_length=32)
+    # Forward-secure sealing (services/audit.py): the epoch of the newest event, when epoch 0
+    # began (Unix seconds) and how long an epoch lasts; None: the chain is not sealed yet.
+    seal_epoch: Optional[int] = None
+    seal_start: Optional[int] = Field(default=None, sa_type=BigInteger)
+    epoch_seconds: int = 0
+    epoch_first_id: int = 0  # the first event of the current epoch (its seal names it)
 
 
 class SecurityAlarm(SQLModel, table=True):

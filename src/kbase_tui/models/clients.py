@@ -105,6 +105,9 @@ class Company(SQLModel, table=True):
     special_offer_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     unreachable: bool = False
     needs_data_fix: bool = False
+    # Set while this company is a duplicate merged into another (models/merges.py): it leaves every
+    # list and the queue, and its rows live with the other company until the merge is undone.
+    merged_into_id: Optional[int] = None
 
     # --- account figures, kept with each order so the lists never aggregate ---
     orders_count: int = 0

@@ -74,6 +74,15 @@ def action_label(action: str) -> str:
         "alarm_raised": _("alarm raised"), "alarm_dismissed": _("alarm dismissed"),
         "user_locked_by_alarm": _("locked a user after an alarm"),
         "backup_made": _("made a backup"), "restored": _("restored a backup"),
+        "base_searched": _("searched the base"), "company_data_fixed": _("corrected a company's data"),
+        "company_returned_to_queue": _("returned a company to the queue"),
+        "company_shelved": _("shelved a company"), "company_do_not_call": _("marked do-not-call"),
+        "company_assigned": _("gave a company to a person"), "refusal_viewed": _("read a refusal's calls"),
+        "held_portfolio_passed_on": _("handed a held portfolio to a new person"),
+        "companies_merged": _("merged a duplicate company"), "merge_undone": _("undid a merge"),
+        "list_viewed": _("opened a list"), "searched": _("searched"),
+        "audit_genesis": _("audit log begun"), "audit_sealing_started": _("audit sealing begun"),
+        "audit_sealed": _("audit epoch sealed"), "audit_resumed": _("audit log resumed (an epoch left unsealed)"),
     }
     return labels.get(action, action)
 

@@ -132,3 +132,30 @@ def filter_choices() -> FilterChoices:
 @operation("refusals.desk_summary")
 def desk_summary() -> DeskSummary:
     """The two figures at the top of the supervisor's desk."""
+
+
+@dataclass(frozen=True)
+class CallLine:
+    at: datetime
+    outcome: str  # the outcome's label in the reader's language
+    caller_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RefusalDetail:
+    """What the review's detail pane shows for one refusal: the caller's comment and the last calls."""
+
+    refusal_id: int
+    company_id: int
+    comment: str
+    phones: tuple[str, ...]
+    calls: tuple[CallLine, ...]  # newest first, at most DETAIL_CALLS
+
+
+DETAIL_CALLS = 5
+
+
+@operation("refusals.detail")
+def detail(refusal_id: Id) -> RefusalDetail:
+    """The caller's comment and the company's last calls for one refusal (audited as a view)."""

@@ -51,3 +51,8 @@ def portfolio(user_id: Id) -> PortfolioCounts:
 @operation("transfer.transfer_portfolio")
 def transfer_portfolio(from_user_id: Id, to_user_id: Id | None = None, *, disable: bool = True) -> TransferResult:
     """Move everything of *from_user_id* to *to_user_id*, or evenly over active colleagues of the same role."""
+
+
+@operation("transfer.pass_on_held")
+def pass_on_held(to_user_id: Id) -> TransferResult:
+    """Hand what the signed-in head of sales holds for the receiver's role to the receiver (a new person)."""

@@ -23,6 +23,8 @@ from .sessions import ServerSession
 from .state import ServerState
 
 log = logging.getLogger("kbase.server")
+# How often the server looks whether the audit epoch has ended: an epoch's key outlives it by at most this.
+SEAL_CHECK_SECONDS = 20
 
 
 def _why(reason: str) -> str:
@@ -45,6 +47,7 @@ class Housekeeping:
 
         notify.subscribe(self._notice)
         self._tasks.append(asyncio.create_task(self._watch(), name="kbase-watch"))
+        self._tasks.append(asyncio.create_task(self._seals(), name="kbase-audit-seals"))
         if self.state.settings.backup_every_hours and self.state.database.is_sqlite:
             self._tasks.append(asyncio.create_task(self._backups(), name="kbase-backups"))
 
@@ -107,6 +110,27 @@ class Housekeeping:
         if self.state.sessions.end(session, reason, message):
             log.info("signed out %s: %s", session.actor.username, reason)
             await self.release(session)
+
+    async def _seals(self) -> None:
+        """Seal every audit epoch when it ends, idle ones too, and erase its key (services/audit.py).
+
+        The head goes to the system log at start and at every seal: a copy the server's account
+        cannot take back."""
+        from kbase_tui.services import audit
+
+        database = self.state.database
+        await anyio.to_thread.run_sync(lambda: audit.publish_head(database, "server started"),
+                                       limiter=self.state.limiter)
+        while True:
+            try:
+                if await anyio.to_thread.run_sync(lambda: audit.seal_due(database), limiter=self.state.limiter):
+                    await anyio.to_thread.run_sync(lambda: audit.publish_head(database, "epoch sealed"),
+                                                   limiter=self.state.limiter)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - logged; verify reports an epoch left unsealed
+                log.error("sealing the audit epoch failed", exc_info=error)
+            await asyncio.sleep(SEAL_CHECK_SECONDS)
 
     async def _backups(self) -> None:
         """An encrypted backup now and then every `backup_every_hours`, the newest `backup_keep` kept."""

@@ -53,6 +53,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, company_visibility, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 
 LISTED_CATEGORIES = (Category.ACTIVE, Category.LOST)
 HOLIDAYS = ((2, 23), (3, 8), (1, 1))  # 23 February, 8 March, New Year
@@ -234,6 +235,7 @@ def _list_order(tomorrow_start: datetime):
     )
 
 
+@audited_view("follow_up_list")
 def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 100,
                    today: date | None = None) -> AccountPage:
     """The signed-in account manager's own clients, a page at a time, in the order of what is due.
@@ -630,6 +632,7 @@ def set_potential(db: Database, actor: Actor, company_id: int, score: int) -> Ac
 
 # --- tasks and the quality check ------------------------------------------------------------------
 
+@audited_view("my_tasks")
 def my_tasks(db: Database, actor: Actor, *, limit: int = 200) -> tuple[TaskInfo, ...]:
     """The account manager's open tasks (quality checks, returns, follow-ups), soonest due first."""
     limit = max(1, min(limit, 500))
@@ -736,6 +739,7 @@ def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[M
         return result
 
 
+@audited_view("all_accounts")
 def all_accounts(
     db: Database, actor: Actor, *, manager_id: int | None = None, category: str | None = None,
     offset: int = 0, limit: int = 100, today: date | None = None,
@@ -799,6 +803,7 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
         return ReassignResult(company.id, old_name, new_name, int(moved or 0))
 
 
+@audited_view("lost_accounts")
 def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, offset: int = 0,
                   limit: int = 100) -> LostPage:
     """Lost clients with the reason and the return plan's progress, most recently bought first."""

@@ -10,12 +10,15 @@
 - The supervisor dismisses the alarm (the delay ends) or locks the user
   (disables the account: the next action is refused).
 
-Card views are counted from the audit log (`card_opened` by the user, served
-by the index (actor, at)); lead claims, checked on every claim at whatever
-rate a scraper manages, in one `rate_counter` row per user: a sliding-window
-estimate from this minute's and the last minute's counts, so the check costs
-the same at any rate.  Services call `check_card_view` / `check_lead_claim`
-inside their transaction, after the access check and before the action.
+Card views (a card opened, or a lead handed to a caller: its card is what the
+caller's screen shows) and lead claims are checked on every claim at whatever
+rate a scraper manages, so each is counted in one `rate_counter` row per user:
+a sliding-window estimate from this window's and the last window's counts (an
+hour for cards, a minute for leads), so the check costs the same at any rate.
+List views and searches (services/views.py) are counted from the audit log
+(index (actor, at)).  Services call `check_card_view` / `check_lead_claim` /
+`check_view` inside their transaction, after the access check and before the
+action.
 """
 
 from __future__ import annotations
@@ -46,8 +49,7 @@ LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
 ALARM_NOTICE = notify.Notice(kind="alarm", roles=(Role.SUPERVISOR.value, Role.ADMIN.value))
 
 
-def _card_limit(session: Session, role: str) -> int:
-    value = reference.get_setting_cached(session, "security.card_views_per_hour")
+def _role_limit(value, role: str) -> int:
     if isinstance(value, dict):
         return int(value.get(role, 0) or 0)
     return int(value or 0)
@@ -69,12 +71,23 @@ _DISMISSED = (
 )
 _STATE = select(_OPEN.label("throttle_until"), _DISMISSED.label("dismissed"))
 _COUNT = select(func.count()).select_from(_EVENTS).where(
-    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"), _EVENTS.c.action == bindparam("action")
+    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"),
+    _EVENTS.c.action.in_(bindparam("actions", expanding=True)),
 )
+LIST_VIEWS = "list_views"  # list screens and reports opened, pages turned
+SEARCHES = "searches"  # searches by name (the audit screen's client search)
+_KIND_SETTING = {
+    CARD_VIEWS: "security.card_views_per_hour",
+    LIST_VIEWS: "security.list_views_per_hour",
+    SEARCHES: "security.searches_per_hour",
+}
+# Searches by name of any screen count together (the supervisor's base search writes base_searched).
+_KIND_ACTIONS = {LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched", "base_searched")}
 
 
-def _count(session: Session, actor: Actor, action: str, since: datetime) -> int:
-    return session.connection().execute(_COUNT, {"actor": actor.username, "since": since, "action": action}).scalar_one()
+def _count(session: Session, actor: Actor, actions: tuple[str, ...], since: datetime) -> int:
+    return session.connection().execute(
+        _COUNT, {"actor": actor.username, "since": since, "actions": list(actions)}).scalar_one()
 
 
 def _aware(value: datetime | None, like: datetime) -> datetime | None:
@@ -89,7 +102,8 @@ def delay_for(excess: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_DELAY)
 
 
-def _check(session: Session, actor: Actor, kind: str, action: str, window: timedelta, limit: int) -> None:
+def _check(session: Session, actor: Actor, kind: str, actions: tuple[str, ...], window: timedelta,
+           limit: int) -> None:
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
     now = utcnow()
@@ -101,7 +115,7 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
     dismissed = _aware(state.dismissed, now)
     if dismissed is not None:  # the supervisor found the burst harmless: count afresh from then
         since = max(since, dismissed)
-    count = _count(session, actor, action, since) + 1  # this one included
+    count = _count(session, actor, actions, since) + 1  # this one included
     if count > limit:
         session.flush()
         _over_limit(LeanTx.in_session(session), actor, kind, count, limit, now)
@@ -109,7 +123,45 @@ def _check(session: Session, actor: Actor, kind: str, action: str, window: timed
 
 def check_card_view(session: Session, actor: Actor) -> None:
     """Call before a card is opened (in the same transaction); SlowDown while throttled."""
-    _check(session, actor, CARD_VIEWS, "card_opened", timedelta(hours=1), _card_limit(session, actor.role))
+    session.flush()
+    check_card_view_lean(LeanTx.in_session(session), actor, utcnow())
+
+
+def check_view(session: Session, actor: Actor, kind: str) -> None:
+    """Call before a list, a report or a search is read (LIST_VIEWS or SEARCHES), in the transaction
+    that audits it; SlowDown while throttled.  Limits per hour and role, like card views."""
+    limit = _role_limit(reference.get_setting_cached(session, _KIND_SETTING[kind]), actor.role)
+    _check(session, actor, kind, _KIND_ACTIONS[kind], timedelta(hours=1), limit)
+
+
+# The open card-view throttle of the user :me.
+_CARD_THROTTLE_SQL = (
+    f"SELECT throttle_until FROM security_alarm WHERE user_id = :me AND kind = '{CARD_VIEWS}' "
+    "AND closed_at IS NULL ORDER BY id DESC LIMIT 1"
+)
+CARD_WINDOW_SECONDS = 3600
+
+
+def check_card_view_lean(tx: LeanTx, actor: Actor, now: datetime) -> None:
+    """A card is about to be shown (opened, or a lead handed to a caller): SlowDown while throttled,
+    else count it; over the hourly limit the alarm is raised (or its wait doubled).
+
+    Counted like lead claims, in the user's `rate_counter` row (kind card_views, hour windows,
+    the sliding-window estimate): a claim runs this, and a count over the audit log would grow
+    with the very rate it measures.  Dismissing the alarm deletes the row: counted afresh.
+    """
+    limit = _role_limit(reference.get_setting_lean(tx, "security.card_views_per_hour"), actor.role)
+    if actor.id is None or is_local(actor) or limit <= 0:
+        return
+    until = tx.as_datetime(tx.scalar(_CARD_THROTTLE_SQL, {"me": actor.id}))
+    if until is not None and until > now:
+        raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
+    window_no = int(now.timestamp() // CARD_WINDOW_SECONDS)
+    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": CARD_VIEWS, "window_no": window_no})
+    elapsed = (now.timestamp() % CARD_WINDOW_SECONDS) / CARD_WINDOW_SECONDS
+    count = math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
+    if count > limit:
+        _over_limit(tx, actor, CARD_VIEWS, count, limit, now)
 
 
 LEAD_WINDOW_SECONDS = 60

@@ -57,6 +57,9 @@ class BackupInfo:
     tables: int
     rows: int
     removed: tuple[Path, ...] = ()
+    # The audit chain's head in the copy ("kbase-audit-head ID:HMAC ..."): kept with every backup,
+    # so `kbase audit verify --expect-head` can later prove the live log was not cut behind it.
+    audit_head: str = ""
 
 
 def default_dir() -> Path:
@@ -106,13 +109,26 @@ def integrity(path: Path) -> str:
         con.close()
 
 
-def _encrypt(plain_path: Path, target: Path, source_name: str) -> None:
+def _audit_head(path: Path) -> str:
+    """The audit head of a database file, as services/audit.py's head_line writes it."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT last_event_id, last_hmac, seal_epoch FROM audit_head WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        row = None
+    finally:
+        con.close()
+    return "kbase-audit-head none" if row is None else f"kbase-audit-head {row[0]}:{row[1]} epoch {row[2]}"
+
+
+def _encrypt(plain_path: Path, target: Path, source_name: str, audit_head: str = "") -> None:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     key, _location = _key(create=True)
     header = json.dumps({
         "format": "sqlite", "key": keystore._key_name("backup", KEY_REF), "source": source_name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "chunk": CHUNK,
+        "audit_head": audit_head,
     }, sort_keys=True).encode()
     prefix = secrets.token_bytes(8)
     aes = AESGCM(key)
@@ -214,10 +230,18 @@ def make_backup(url: str, directory: Path | None = None, *, keep: int = 14) -> B
             src.close()
         os.chmod(plain, paths.PRIVATE_FILE_MODE)
         counts = _table_counts(plain)
-        _encrypt(plain, target, source.name)
+        head = _audit_head(plain)
+        _encrypt(plain, target, source.name, head)
     removed = prune(folder, keep)
+    _to_system_log(f"{head} (backup {target.name})")
     return BackupInfo(path=target, size=target.stat().st_size, created=stamp, tables=len(counts),
-                      rows=sum(counts.values()), removed=tuple(removed))
+                      rows=sum(counts.values()), removed=tuple(removed), audit_head=head)
+
+
+def _to_system_log(line: str) -> None:
+    from . import audit
+
+    audit.to_system_log(line)
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
@@ -239,7 +263,7 @@ def verify_backup(backup: Path) -> BackupInfo:
             raise BackupFailed(_("The backup decrypts but its database is damaged: {result}").format(result=result[:200]))
         counts = _table_counts(plain)
     return BackupInfo(path=backup, size=backup.stat().st_size, created=str(meta.get("created", "")),
-                      tables=len(counts), rows=sum(counts.values()))
+                      tables=len(counts), rows=sum(counts.values()), audit_head=str(meta.get("audit_head", "")))
 
 
 def database_in_use(path: Path) -> bool:

@@ -104,6 +104,9 @@ class Database:
     engine: Engine
     writer: Engine
     _lean: "_LeanSqlite | None" = field(default=None, repr=False)
+    # The audit chain's seed when opening this database began the chain (services/setup.py): shown
+    # once by `kbase init`, never stored.
+    audit_seed: bytes | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:

@@ -139,37 +139,8 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
                 conn.exec_driver_sql("SELECT 1")
             checks.append(Check(_("Integrity check"), PASS, _("PostgreSQL answers; page checks: use pg_amcheck")))
             checks += _postgres_statistics(database)
-        # Key store and audit chain.
-        try:
-            with database.read() as session:
-                _key, location = audit.key_location(session, create=False)
-            checks.append(Check(_("Audit key store"), PASS, _("{kind}: {where}").format(
-                kind=location.kind, where=location.where)))
-            if location.kind == "file":
-                key_path = Path(location.where)
-                checks.append(_private(_("Audit key file"), key_path, 0o600, owner=owner))
-                checks.append(_private(_("Key folder"), key_path.parent, 0o700, owner=owner))
-        except audit.AuditKeyMissing as error:
-            with database.read() as session:
-                has_events = session.execute(__import__("sqlalchemy").text("SELECT 1 FROM audit_event LIMIT 1")).first()
-            if has_events:
-                checks.append(Check(_("Audit key store"), FAIL, str(error), _("restore the key file from its copy")))
-            else:
-                checks.append(Check(_("Audit key store"), PASS, _("no events yet: the key is made with the first")))
-        try:
-            result = audit.verify(database)
-            if result.ok:
-                checks.append(Check(_("Audit chain"), PASS, _("{n} events, intact").format(n=result.checked)))
-            else:
-                first = result.problems[0]
-                checks.append(Check(
-                    _("Audit chain"), FAIL,
-                    _("{p} problem(s); first: event {id}: {what}").format(p=len(result.problems), id=first.event_id,
-                                                                         what=first.problem),
-                    _("kbase audit verify lists them; compare with a backup to see what was changed"),
-                ))
-        except audit.AuditKeyMissing:
-            pass  # reported above
+        # Key store and audit chain: nothing passes by absence.
+        checks += _audit_checks(database, owner)
         # Backups.
         if sqlite:
             files = sorted(folder.glob("kbase-*.kbackup")) if folder.exists() else []
@@ -479,3 +450,53 @@ def _runuser_may(user: str, path: Path, want: int) -> bool:
         expression += (["-a"] if expression else []) + [flag, str(path)]
     result = subprocess.run(["runuser", "-u", user, "--", test, *expression], capture_output=True, timeout=30)
     return result.returncode == 0
+
+
+def _audit_checks(database, owner) -> list[Check]:
+    """The audit key store and the chain (without the owner's seed: links, seals and the current epoch)."""
+    from kbase_tui.models import AuditHead
+
+    from . import audit
+
+    checks: list[Check] = []
+    with database.read() as session:
+        head = session.get(AuditHead, 1)
+    location = None
+    try:
+        if head is not None and head.seal_epoch is not None:
+            location = audit.seal_location(head.chain_id)
+        elif head is not None and head.last_hmac:
+            with database.read() as session:
+                location = audit.key_location(session, create=False)[1]
+            checks.append(Check(_("Audit sealing"), WARN, _("the chain is signed with one key that never changes"),
+                                _("run kbase init to begin sealing and write down the seed it prints")))
+        else:
+            checks.append(Check(_("Audit key store"), FAIL, _("there is no audit chain"),
+                                _("kbase audit verify says why (a wiped log, or a database not made by kbase init)")))
+    except audit.AuditKeyMissing as error:
+        checks.append(Check(_("Audit key store"), FAIL, str(error), _("restore the key file from its copy")))
+    if location is not None:
+        checks.append(Check(_("Audit key store"), PASS, _("{kind}: {where}").format(
+            kind=location.kind, where=location.where)))
+        if location.kind == "file":
+            key_path = Path(location.where)
+            checks.append(_private(_("Audit key file"), key_path, 0o600, owner=owner))
+            checks.append(_private(_("Key folder"), key_path.parent, 0o700, owner=owner))
+    result = audit.verify(database)
+    if result.ok:
+        detail = _("{n} events in {e} sealed epoch(s): links and seals intact").format(n=result.checked,
+                                                                                      e=result.epochs)
+        if result.unproven:
+            detail += "; " + _("{n} signature(s) of past epochs are proven only with the owner's seed").format(
+                n=result.unproven)
+        checks.append(Check(_("Audit chain"), PASS, detail,
+                            _("kbase audit verify --seed … proves every sealed epoch") if result.unproven else ""))
+    else:
+        first = result.problems[0]
+        checks.append(Check(
+            _("Audit chain"), FAIL,
+            _("{p} problem(s); first: event {id}: {what}").format(p=len(result.problems), id=first.event_id,
+                                                                 what=first.problem),
+            _("kbase audit verify lists them; compare with a backup to see what was changed"),
+        ))
+    return checks

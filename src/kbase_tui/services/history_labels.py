@@ -37,6 +37,13 @@ def fixed_labels() -> dict[str, str]:
         "requirements": _("requirements"),
         "transfer": _("transferred"),
         "potential": _("back to potential clients"),
+        "data_fixed": _("data corrected"),
+        "returned_to_queue": _("back to the queue"),
+        "shelve": _("shelved"),
+        "do_not_call": _("do not call"),
+        "special_offer": _("special offer"),
+        "merged": _("merged"),
+        "merge_undone": _("merge undone"),
     }
 
 

@@ -132,3 +132,100 @@ def store_key(purpose: str, database_url: str, key: bytes) -> KeyLocation:
         handle.write(encoded.encode())
     os.replace(temporary, path)
     return KeyLocation("file", str(path))
+
+
+# --- evolving keys (the audit chain's sealing key) ------------------------------------------
+#
+# One entry holds "<epoch> <base64 key>": the key of that epoch only.  Advancing writes the
+# next epoch's key over it, so the earlier key is gone from the store (forward security: who
+# reads the store today cannot sign yesterday).  Entries only ever move forward: several
+# processes advance the same entry, and one that lags must not put an older key back.
+
+def _evolving_name(purpose: str, ref: str) -> str:
+    return _key_name(purpose, ref)
+
+
+def _parse_evolving(text: str, where: str) -> tuple[int, bytes]:
+    try:
+        epoch_text, key_text = text.split()
+        epoch, key = int(epoch_text), base64.b64decode(key_text, validate=True)
+    except ValueError:
+        raise ValueError(f"the key entry {where} is damaged: it must hold '<epoch> <base64 key>'") from None
+    if len(key) != 32 or epoch < 0:
+        raise ValueError(f"the key entry {where} is damaged: it must hold a 32-byte key")
+    return epoch, key
+
+
+def get_evolving(purpose: str, ref: str) -> tuple[int, bytes, KeyLocation]:
+    """The stored (epoch, key); FileNotFoundError when there is none (never created here)."""
+    name = _evolving_name(purpose, ref)
+    if _keyring_usable():
+        import keyring
+
+        try:
+            stored = keyring.get_password(SERVICE, name)
+        except Exception:
+            stored = None
+        if stored is not None:
+            where = f"{SERVICE}/{name}"
+            return (*_parse_evolving(stored, where), KeyLocation("keyring", where))
+    path = key_file(purpose, ref)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return (*_parse_evolving(path.read_text(), str(path)), KeyLocation("file", str(path)))
+
+
+def put_evolving(purpose: str, ref: str, epoch: int, key: bytes) -> KeyLocation:
+    """Store the key of *epoch*, unless the entry already holds a later epoch.
+
+    A file entry is replaced atomically under an exclusive lock on a lock file, so two
+    processes advancing at once never leave an older key in place of a newer one.
+    """
+    name = _evolving_name(purpose, ref)
+    text = f"{epoch} {base64.b64encode(key).decode()}\n"
+    if _keyring_usable():
+        import keyring
+
+        try:
+            current = keyring.get_password(SERVICE, name)
+            if current is None or _parse_evolving(current, name)[0] < epoch:
+                keyring.set_password(SERVICE, name, text.strip())
+            return KeyLocation("keyring", f"{SERVICE}/{name}")
+        except Exception:
+            pass  # fall through to the key file
+    import fcntl
+
+    path = key_file(purpose, ref)
+    paths.ensure_private_dir(path.parent)
+    lock_fd = os.open(path.with_name(f".{path.name}.lock"), os.O_CREAT | os.O_RDWR, paths.PRIVATE_FILE_MODE)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        if path.exists():
+            try:
+                if _parse_evolving(path.read_text(), str(path))[0] >= epoch:
+                    return KeyLocation("file", str(path))
+            except ValueError:
+                pass  # a damaged entry is replaced by a good one
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, paths.PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return KeyLocation("file", str(path))
+    finally:
+        os.close(lock_fd)
+
+
+def delete_entry(purpose: str, ref: str) -> None:
+    """Remove a key entry (tests of a missing key; a chain that is started over)."""
+    name = _key_name(purpose, ref)
+    if _keyring_usable():
+        import keyring
+
+        try:
+            keyring.delete_password(SERVICE, name)
+        except Exception:
+            pass
+    key_file(purpose, ref).unlink(missing_ok=True)

@@ -44,6 +44,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
 from .policy import Capability, company_visibility, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 
 HISTORY_TEXT_MAX = 10_000
 
@@ -577,6 +578,7 @@ def closers(db: Database, actor: Actor) -> list[UserChoice]:
         return [UserChoice(uid, full or login, n) for uid, full, login, n in rows]
 
 
+@audited_view("all_deals")
 def all_deals(
     db: Database, actor: Actor, *, closer_id: int | None = None, stage_code: str | None = None,
     stale_only: bool = False, limit: int = 100, offset: int = 0, today: date | None = None,

@@ -65,6 +65,7 @@ from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
 from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
+from .views import audited_view
 from kbase_tui.protocol.queue import ClaimedLead, LeadContact, Attempt, LeadCard, Counters, CallbackInfo, QueueView, OutcomeResult, CloserChoice, OutcomeForm  # noqa: F401 (the data this module hands out)
 
 SPECIAL_OFFER_RANK = 10
@@ -200,6 +201,7 @@ def claim_next_lead(db: Database, actor: Actor) -> ClaimedLead:
         # A new claim: taking leads much faster than calls can be made raises an alarm and
         # slows the caller down.
         alarms.check_lead_claim(tx, actor, now, throttle_until)
+        alarms.check_card_view_lean(tx, actor, now)  # the lead's card is shown: a card view
         got = tx.one(sql["claim"], {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace})
         if got is None:
             raise QueueEmpty()
@@ -388,6 +390,7 @@ def record_and_next(
 
 # --- callbacks --------------------------------------------------------------------------------
 
+@audited_view("my_callbacks")
 def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
     """The caller's own callbacks: time and company name only, due ones first (oldest first)."""
     with db.read() as session:
@@ -420,6 +423,7 @@ def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
             raise AccessDenied(_("This callback is no longer yours."))
         if company.held_by_id not in (None, actor.id) and company.held_until is not None and company.held_until >= now:
             raise ValidationFailed(_("Another caller is on this call right now."))
+        alarms.check_card_view(session, actor)  # its card is shown: counted like any card view
         for other in session.execute(
             select(Company).where(Company.held_by_id == actor.id, Company.id != company_id).with_for_update()
         ).scalars():

@@ -29,7 +29,7 @@ from kbase_tui.models import (
     Category, Company, Interaction, InteractionKind, Reason, Refusal, RefusalDecision, Role, Stage, User, utcnow,
 )
 from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
-    PAGE_SIZE, CallerChoice, DecisionResult, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
+    DETAIL_CALLS, PAGE_SIZE, CallerChoice, CallLine, DecisionResult, RefusalDetail, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
     current_week,
 )
 
@@ -39,6 +39,7 @@ from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
 from .text import clean_input
+from .views import audited_view
 
 SPECIAL_OFFER_RANK = 10  # ordinary leads carry queue_rank = priority (100 by default)
 OVERDUE_DAYS = 7
@@ -87,6 +88,7 @@ def _reason_labels(session: Session) -> dict[str, str]:
     return {r.code: label(r) for r in rows}
 
 
+@audited_view("refusals")
 def list_refusals(
     db: Database, actor: Actor, flt: RefusalFilter | None = None, *,
     after: tuple[datetime, int] | None = None, limit: int = PAGE_SIZE,
@@ -326,3 +328,36 @@ def desk_summary(db: Database, actor: Actor) -> DeskSummary:
         before = utcnow() - timedelta(days=OVERDUE_DAYS)
         overdue = select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
         return DeskSummary(session.execute(week).scalar_one(), session.execute(overdue).scalar_one())
+
+
+def detail(db: Database, actor: Actor, refusal_id: int) -> RefusalDetail:
+    """The comment and the last calls of one refusal's company, for the review's detail pane.
+
+    Audited as `refusal_viewed` (who read which client's calls), but not counted against the
+    hourly card limit: the pane follows the cursor through a list the supervisor reviews.
+    """
+    from kbase_tui.models import CallOutcome, Phone
+
+    from .reference import label
+
+    with db.write() as session:
+        _supervisor(session, actor)
+        refusal = session.get(Refusal, refusal_id)
+        if refusal is None:
+            raise NotFound()
+        labels = {r.code: label(r) for r in session.execute(select(CallOutcome)).scalars()}
+        calls = tuple(
+            CallLine(at=i.at, outcome=labels.get(i.outcome, i.outcome), caller_name=full or login or "", text=i.text)
+            for i, full, login in session.execute(
+                select(Interaction, User.full_name, User.username).outerjoin(User, User.id == Interaction.user_id)
+                .where(Interaction.company_id == refusal.company_id, Interaction.kind == InteractionKind.CALL)
+                .order_by(Interaction.at.desc(), Interaction.id.desc()).limit(DETAIL_CALLS)
+            ).all()
+        )
+        numbers = tuple(session.execute(
+            select(Phone.number).where(Phone.company_id == refusal.company_id, Phone.contact_id.is_(None))
+            .order_by(Phone.id)
+        ).scalars())
+        audit.record(session, actor, "refusal_viewed", "refusal", refusal.id, company_id=refusal.company_id)
+        return RefusalDetail(refusal_id=refusal.id, company_id=refusal.company_id, comment=refusal.comment,
+                             phones=numbers, calls=calls)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kbase_tui.i18n import _
 
-from . import reference
+from . import audit, reference
 from .db import Database, connect, database_url
 from .errors import KbaseError
 
@@ -31,9 +31,12 @@ def open_database(db: str | os.PathLike[str] | None = None) -> Database:
 
 
 def _load_defaults(database: Database) -> None:
-    """The shipped defaults into empty reference tables (idempotent)."""
+    """The shipped defaults into empty reference tables (idempotent), and a new database's audit chain begun."""
     with database.write() as session:
         reference.ensure_defaults(session)
+        # A new database begins its audit chain now, so the genesis is tied to its creation; the
+        # seed is kept on the object for `kbase init` to show once, and never stored.
+        database.audit_seed = audit.begin_sealing(session)
 
 
 class DatabaseMissing(KbaseError):

@@ -17,6 +17,7 @@ from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
 from .reports import actual, period_end
+from .views import audited_view
 
 
 def _guard(session, actor: Actor) -> None:
@@ -84,6 +85,7 @@ def delete_target(db: Database, actor: Actor, target_id: int) -> None:
         session.delete(row)
 
 
+@audited_view("targets")
 def list_targets(db: Database, actor: Actor, date_from: date, date_to: date) -> list[TargetRow]:
     """Targets whose period overlaps [date_from, date_to], each with what was achieved so far."""
     with db.read() as session:

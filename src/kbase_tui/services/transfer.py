@@ -7,6 +7,11 @@ company is moved as a whole (owner, deals, tasks and callbacks together) to
 one chosen colleague, or spread evenly over the active users of the same
 role.  Every touched company gets a system entry in its history; the user is
 disabled; one audit event records the counts.  Nothing is deleted.
+
+A portfolio always has a place to go: when nobody of the same role is left
+(the last account manager leaves), a head of sales may hold it until a new
+person starts, and `pass_on_held` then hands the held companies of that role
+to the newcomer, with the same history entries and audit.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
-from kbase_tui.models import Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Role, User, utcnow
+from kbase_tui.models import (
+    Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Role, Stage, User, utcnow,
+)
 from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
 from . import audit, notify
@@ -23,6 +30,7 @@ from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 
 def _guard(session: Session, actor: Actor) -> None:
@@ -62,6 +70,7 @@ def _counts(session: Session, user: User) -> PortfolioCounts:
     )
 
 
+@audited_view("portfolio")
 def portfolio(db: Database, actor: Actor, user_id: int) -> PortfolioCounts:
     """What would move if *user_id* left now."""
     with db.read() as session:
@@ -89,8 +98,10 @@ def transfer_portfolio(
             target = session.get(User, to_user_id)
             if target is None or target.disabled or target.id == leaver.id:
                 raise ValidationFailed(_("Choose an active colleague to receive the portfolio."))
-            if target.role != leaver.role:
-                raise ValidationFailed(_("The receiver must have the same role as the user who leaves."))
+            # A head of sales may hold any portfolio until a new person of that role starts.
+            if target.role != leaver.role and target.role != Role.SUPERVISOR:
+                raise ValidationFailed(_("The receiver must have the same role as the user who leaves, "
+                                         "or be a head of sales who holds the portfolio for now."))
             receivers = [target]
         else:
             receivers = list(session.execute(
@@ -98,7 +109,8 @@ def transfer_portfolio(
                 .order_by(User.id)
             ).scalars())
             if not receivers:
-                raise ValidationFailed(_("No active colleague with the same role to receive the portfolio."))
+                raise ValidationFailed(_("No active colleague with the same role: choose a head of sales to hold "
+                                         "the portfolio until a new person starts."))
         counts = _counts(session, leaver)
         now = utcnow()
         uid = leaver.id
@@ -165,3 +177,69 @@ def transfer_portfolio(
         return TransferResult(
             counts=counts, receivers=tuple((r.id, _name(r), received[r.id]) for r in receivers),
         )
+
+
+_STAGE_OF_ROLE = {Role.CLOSER: Stage.PIPELINE, Role.ACCOUNT: Stage.ACCOUNT}
+
+
+def pass_on_held(db: Database, actor: Actor, to_user_id: int) -> TransferResult:
+    """Hand what the signed-in head of sales holds for the receiver's role to the receiver (a new person).
+
+    A closer receives the held pipeline companies with their open deals, an account manager the held
+    accounts, a caller the held callbacks and special offers; open tasks on those companies go along.
+    """
+    with db.write() as session:
+        _guard(session, actor)
+        holder = session.get(User, actor.id) if actor.id is not None else None
+        if holder is None or holder.role != Role.SUPERVISOR:
+            raise ValidationFailed(_("Only a head of sales holds portfolios."))
+        receiver = session.get(User, to_user_id)
+        if receiver is None or receiver.disabled or receiver.role not in (Role.CALLER, Role.CLOSER, Role.ACCOUNT):
+            raise ValidationFailed(_("Choose an active caller, closer or account manager to receive it."))
+        uid, now = holder.id, utcnow()
+        stage = _STAGE_OF_ROLE.get(receiver.role)
+        if stage is not None:
+            condition = (Company.owner_id == uid) & (Company.stage == stage)
+        else:
+            condition = or_(Company.callback_user_id == uid, Company.special_offer_user_id == uid)
+        held = session.execute(select(Company).where(condition).order_by(Company.id).with_for_update()).scalars().all()
+        if not held:
+            raise ValidationFailed(_("You hold nothing for this role."))
+        ids = [c.id for c in held]
+        deals = tasks = 0
+        for company in held:
+            if stage is not None:
+                company.owner_id = receiver.id
+            else:
+                if company.callback_user_id == uid:
+                    company.callback_user_id = receiver.id
+                if company.special_offer_user_id == uid:
+                    company.special_offer_user_id = receiver.id
+            company.updated_at = now
+            company.version += 1
+        if stage == Stage.PIPELINE:
+            for deal in session.execute(select(Deal).where(
+                Deal.company_id.in_(ids), Deal.closer_id == uid, Deal.status == DealStatus.OPEN
+            ).with_for_update()).scalars():
+                deal.closer_id = receiver.id
+                deal.updated_at = now
+                deal.version += 1
+                deals += 1
+        for task in session.execute(select(FollowUpTask).where(
+            FollowUpTask.company_id.in_(ids), FollowUpTask.assignee_id == uid, FollowUpTask.done_at.is_(None)
+        ).with_for_update()).scalars():
+            task.assignee_id = receiver.id
+            task.version += 1
+            tasks += 1
+        for cid in ids:
+            session.add(Interaction(
+                company_id=cid, user_id=actor.id, at=now, kind=InteractionKind.SYSTEM, outcome="transfer",
+                text=_("{who} handed the portfolio held since a departure to {receiver}.").format(
+                    who=actor.label, receiver=_name(receiver)),
+            ))
+        session.flush()
+        audit.record(session, actor, "held_portfolio_passed_on", "user", receiver.id, companies=len(ids),
+                     deals=deals, tasks=tasks, role=receiver.role)
+        notify.after_commit(session, notify.Notice(kind="handover", user_ids=(receiver.id,)))
+        counts = _counts(session, holder)
+        return TransferResult(counts=counts, receivers=((receiver.id, _name(receiver), len(ids)),))

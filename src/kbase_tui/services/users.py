@@ -17,6 +17,7 @@ from .db import Database
 from .dto import Actor, UserInfo
 from .errors import AccessDenied, LoginFailed, NotFound, PasswordChangeRequired, StaleRecord, ValidationFailed
 from .policy import Capability, require, require_active_user
+from .views import audited_view
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -268,6 +269,7 @@ def set_language(db: Database, actor: Actor, language: str | None) -> None:
             audit.record(session, actor, "language_changed", "user", user.id, language=language)
 
 
+@audited_view("users")
 def list_users(db: Database, actor: Actor, *, role: str | None = None, active_only: bool = False) -> list[UserInfo]:
     with db.read() as session:
         require_active_user(session, actor)

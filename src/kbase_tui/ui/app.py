@@ -62,6 +62,11 @@ class KbaseApp(App[None]):
         # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
         self.default_language = current_language()
         palette_binding(self)
+        # Escape strings dropped and typing bounded before sign-in, in front of Textual's parser.
+        from . import input_guard
+
+        input_guard.install()
+        input_guard.signed_in(False)
 
     _safe_filter = None
     # Idle lock (ui/lock_screen.py): the time of the last key, the limit, whether locked.
@@ -130,9 +135,12 @@ class KbaseApp(App[None]):
     def signed_in(self, signed: "SignedIn") -> None:
         from .home import home_screen_for
 
+        from . import input_guard
+
         actor = signed.actor
         self.signed = signed
         self.actor = actor
+        input_guard.signed_in(True)
         apply_language(self, actor.language or self.default_language)
         self.sub_title = f"{actor.label} · {role_label(actor.role)}"
         screen = home_screen_for(actor.role)
@@ -265,9 +273,12 @@ class KbaseApp(App[None]):
         from .lock_screen import thaw
         from .login.screen import LoginScreen
 
+        from . import input_guard
+
         if self.idle_locked:
             thaw(self)
         self.actor = None
+        input_guard.signed_in(False)
         self.signed = None
         self.sub_title = ""
         if self._events_task is not None:

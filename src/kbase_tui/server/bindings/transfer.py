@@ -8,3 +8,4 @@ from . import service
 service(api.staff, transfer.staff)
 service(api.portfolio, transfer.portfolio)
 service(api.transfer_portfolio, transfer.transfer_portfolio)
+service(api.pass_on_held, transfer.pass_on_held)

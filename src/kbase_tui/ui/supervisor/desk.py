@@ -27,8 +27,11 @@ from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
 DESTINATIONS: list[tuple[str, str, str, str]] = [
+    ("b", "base", N_("Search the base (any company, its whole card)"), "kbase_tui.ui.supervisor.base_search:BaseSearchScreen"),
+    ("f", "bad_data", N_("Companies with bad data to fix"), "kbase_tui.ui.supervisor.base_search:BadDataScreen"),
     ("r", "review", N_("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
     ("t", "transfer", N_("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
+    ("h", "held", N_("Hand on a portfolio I hold to a new person"), "kbase_tui.ui.supervisor.transfer:PassOnDialog"),
     ("p", "reports", N_("Reports"), "kbase_tui.ui.supervisor.reports:ReportsScreen"),
     ("g", "targets", N_("Targets per user"), "kbase_tui.ui.supervisor.targets:TargetsEditor"),
     ("i", "import", N_("Import companies"), "kbase_tui.ui.supervisor.import_dialog:ImportDialog"),
@@ -61,8 +64,11 @@ class SupervisorDesk(KbaseScreen):
         "Esc on any of those screens comes back here."
     )
     BINDINGS = [
+        Binding("b", "open('base')", _("Search the base"), id="supervisor.desk.base"),
+        Binding("f", "open('bad_data')", _("Bad data to fix"), show=False, id="supervisor.desk.bad_data"),
         Binding("r", "open('review')", _("Refusals"), id="supervisor.desk.review"),
         Binding("t", "open('transfer')", _("Transfer portfolio"), id="supervisor.desk.transfer"),
+        Binding("h", "open('held')", _("Hand on held portfolio"), show=False, id="supervisor.desk.held"),
         Binding("p", "open('reports')", _("Reports"), id="supervisor.desk.reports"),
         Binding("g", "open('targets')", _("Targets per user"), show=False, id="supervisor.desk.targets"),
         Binding("i", "open('import')", _("Import"), id="supervisor.desk.import"),

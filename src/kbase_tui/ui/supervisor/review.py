@@ -1,8 +1,12 @@
-"""The refusal list (лист отказов): the week's refusals and the supervisor's decisions.
+"""The refusal list (лист отказов): every undecided refusal and the supervisor's decisions.
 
-Rows come from the database a page (200) at a time and more load as the cursor nears the
-end, so the list opens at once with 100,000 refusals.  Space selects; a decision applies to
-the selected rows, or to the row under the cursor when none is selected.
+It opens on all refusals waiting for a decision, newest first, so this week's come first and
+older ones follow, marked.  Rows come from the database a page (200) at a time and more load as
+the cursor nears the end, so the list opens at once with 100,000 refusals.  The pane below shows
+the caller's comment and the company's last calls for the row under the cursor; Enter opens the
+company's whole card.  Space selects; a decision applies to the selected rows, or to the row
+under the cursor when none is selected.  Columns have fixed widths and long names end in an
+ellipsis, so one long name never pushes the reason, caller and decision off screen.
 """
 
 from __future__ import annotations
@@ -17,17 +21,23 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import refusals
-from kbase_tui.protocol.refusals import RefusalFilter, RefusalPage, RefusalRow
+from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
 from ..widgets.table import ListTable
 from ..widgets.confirm import ConfirmDialog
+from .base_search import clip
 from .dialogs import OfferDialog, RefusalFilterDialog, ShelveDialog
 
 PAGE = 200
 LOAD_MORE_AT = 30  # rows before the end
+DETAIL_DELAY = 0.25  # seconds the cursor rests on a row before its calls are fetched
+# Fixed column widths: the widest value is cut with an ellipsis instead of widening its column.
+COLUMN_WIDTHS = {"at": 17, "company": 32, "reason": 20, "caller": 16, "decision": 16, "city": 14, "industry": 16,
+                 "channel": 12}
+OVERDUE_MARK = "! "
 
 
 def decision_label(decision: str | None) -> str:
@@ -41,12 +51,14 @@ def decision_label(decision: str | None) -> str:
 class RefusalReview(KbaseScreen):
     CSS_PATH = "supervisor.tcss"
     HELP = _(
-        "Refusals of the current week (Monday to Sunday) waiting for a decision; red rows are "
-        "older than a week and still undecided. Space selects rows; o, s and d decide for the "
-        "selected rows, or for the row under the cursor."
+        "Every refusal waiting for a decision, newest first: this week's come first; red rows marked ! are "
+        "older than a week and still undecided. The pane below shows the caller's comment and the last calls; "
+        "Enter opens the company's card. Space selects rows; o, s and d decide for the selected rows, or for "
+        "the row under the cursor. w shows this week only, u switches undecided/decided/all."
     )
     BINDINGS = [
         Binding("space", "toggle", _("Select"), id="supervisor.review.select"),
+        Binding("enter", "open_card", _("Card"), id="supervisor.review.card"),
         Binding("a", "select_all", _("Select all loaded"), show=False, id="supervisor.review.select_all"),
         Binding("o", "offer", _("Special offer"), id="supervisor.review.offer"),
         Binding("s", "shelve", _("Shelve"), id="supervisor.review.shelve"),
@@ -67,7 +79,9 @@ class RefusalReview(KbaseScreen):
 
     def __init__(self, *, today: date | None = None) -> None:
         super().__init__()
-        self.filter = RefusalFilter.this_week(today)
+        # All undecided, whatever their week: the older ones are the ones most at risk of being forgotten.
+        self.filter = RefusalFilter(status="undecided")
+        self.today = today
         self.rows: dict[int, RefusalRow] = {}
         self.selected: set[int] = set()
         self.next_cursor: tuple[datetime, int] | None = None
@@ -80,6 +94,7 @@ class RefusalReview(KbaseScreen):
         yield Static("", id="review-filters")
         yield ListTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="review-status")
+        yield Static("", id="review-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -89,7 +104,9 @@ class RefusalReview(KbaseScreen):
         for key, label in (("at", _("Refused")), ("company", _("Company")), ("reason", _("Reason")),
                            ("caller", _("Caller")), ("decision", _("Decision")), ("city", _("City")),
                            ("industry", _("Industry")), ("channel", _("Channel"))):
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=COLUMN_WIDTHS[key])
+        self.detail_timer = None
+        self.detail_generation = 0
         table.focus()
         self.action_reload()
 
@@ -134,10 +151,13 @@ class RefusalReview(KbaseScreen):
                 continue
             self.rows[row.id] = row
             style = "bold red" if row.overdue else ""
+            w = COLUMN_WIDTHS
+            at = (OVERDUE_MARK if row.overdue else "") + show_datetime(row.refused_at)
             new.append(((
-                Text(" "), Text(show_datetime(row.refused_at), style=style), Text(row.company_name, style=style),
-                Text(row.reason_label), Text(row.caller_name), Text(self._decision_text(row)),
-                Text(row.city), Text(row.industry), Text(row.channel),
+                Text(" "), Text(clip(at, w["at"]), style=style), Text(clip(row.company_name, w["company"]), style=style),
+                Text(clip(row.reason_label, w["reason"])), Text(clip(row.caller_name, w["caller"])),
+                Text(clip(self._decision_text(row), w["decision"])), Text(clip(row.city, w["city"])),
+                Text(clip(row.industry, w["industry"])), Text(clip(row.channel, w["channel"])),
             ), str(row.id)))
         # One append for the page: the rows on screen are not drawn again (ListTable.append_rows).
         self.query_one(ListTable).append_rows(new)
@@ -155,8 +175,12 @@ class RefusalReview(KbaseScreen):
 
     def _show_filters(self) -> None:
         f = self.filter
+        if f.date_from is None and f.date_to is None:
+            period = _("any date, this week's first")
+        else:
+            period = _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…")
         parts = [
-            _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…"),
+            period,
             {"undecided": _("waiting for a decision"), "decided": _("decided"), "all": _("all")}.get(f.status, f.status),
         ]
         for label, value in ((_("reason"), f.reason_code), (_("channel"), f.channel), (_("industry"), f.industry)):
@@ -177,6 +201,76 @@ class RefusalReview(KbaseScreen):
         table = self.query_one(DataTable)
         if event.cursor_row >= table.row_count - LOAD_MORE_AT:
             self._load_more()
+        self._schedule_detail()
+
+    # --- the detail pane: comment and last calls of the row under the cursor -----------------
+    def _schedule_detail(self) -> None:
+        # Only once the cursor rests: paging through a list must not fetch (and audit) every row passed.
+        if self.detail_timer is not None:
+            self.detail_timer.stop()
+        self.detail_generation += 1
+        refusal_id = self._cursor_id()
+        row = self.rows.get(refusal_id) if refusal_id is not None else None
+        pane = self.query_one("#review-detail", Static)
+        if row is None:
+            pane.update("")
+            return
+        pane.update(self._detail_text(row, None))
+        generation = self.detail_generation
+        self.detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._fetch_detail(row.id, generation))
+
+    def _fetch_detail(self, refusal_id: int, generation: int) -> None:
+        if generation != self.detail_generation:
+            return
+        self.call(refusals.detail, refusal_id, group="review-detail", exclusive=True,
+                  done=lambda detail: self._show_detail(detail, generation), failed=lambda error: None)
+
+    def _show_detail(self, detail: RefusalDetail, generation: int) -> None:
+        row = self.rows.get(detail.refusal_id)
+        if generation != self.detail_generation or row is None:
+            return
+        self.query_one("#review-detail", Static).update(self._detail_text(row, detail))
+
+    @staticmethod
+    def _detail_text(row: RefusalRow, detail: RefusalDetail | None) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(row.company_name, style="bold")
+        if detail is not None and detail.phones:
+            text.append("  " + ", ".join(readable(p) for p in detail.phones))
+        text.append("\n")
+        text.append(_("Comment: "), style="dim")
+        comment = " ".join(row.comment.split())
+        text.append(comment or _("(none)"), style="" if comment else "dim")
+        text.append("\n")
+        if detail is None:
+            text.append(_("Last calls: loading…"), style="dim")
+            return text
+        if not detail.calls:
+            text.append(_("No calls recorded."), style="dim")
+        for n, call in enumerate(detail.calls):
+            if n:
+                text.append("\n")
+            text.append(show_datetime(call.at), style="bold")
+            text.append(f"  {call.outcome}", style="italic")
+            if call.caller_name:
+                text.append(f"  · {call.caller_name}")
+            note = " ".join(call.text.split())
+            if note:
+                text.append(f"  {note}")
+        return text
+
+    @on(DataTable.RowSelected, "#review-table")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open_card()  # the table takes Enter itself
+
+    def action_open_card(self) -> None:
+        refusal_id = self._cursor_id()
+        row = self.rows.get(refusal_id) if refusal_id is not None else None
+        if row is None:
+            return
+        from .company_card import SupervisorCardScreen
+
+        self.app.push_screen(SupervisorCardScreen(row.company_id), lambda changed: changed and self.action_reload())
 
     # --- selection ------------------------------------------------------------------
     def _cursor_id(self) -> int | None:
@@ -266,7 +360,7 @@ class RefusalReview(KbaseScreen):
             self.action_reload()
 
     def action_this_week(self) -> None:
-        self.filter = RefusalFilter.this_week()
+        self.filter = RefusalFilter.this_week(self.today)
         self.action_reload()
 
     def action_cycle_status(self) -> None:
@@ -278,3 +372,10 @@ class RefusalReview(KbaseScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def readable(e164: str) -> str:
+    """'+74951234567' → '+7 495 123-45-67'; phonenumbers is imported on first use, not with the screen."""
+    from kbase_tui.phones import readable as _readable
+
+    return _readable(e164)

@@ -58,9 +58,14 @@ class TransferDialog(SupervisorModal):
         colleagues = [s for s in self.staff if s.role == leaver.role and s.id != leaver.id]
         options = [(_("Spread evenly over all active colleagues ({n})").format(n=len(colleagues)), SPREAD)] if colleagues else []
         options += [(Text(s.name), s.id) for s in colleagues]
+        # Always a place to go: the head of sales holds the portfolio until a new person starts.
+        if leaver.role != "supervisor":
+            options.append((_("Hold it myself until a new person starts"), self.actor.id))
         receiver.set_options(options)
         if colleagues:
             receiver.value = SPREAD
+        elif options:
+            receiver.value = self.actor.id
         self.call(transfer.portfolio, leaver.id, done=self._show_counts)
 
     def _show_counts(self, counts: PortfolioCounts) -> None:
@@ -93,4 +98,51 @@ class TransferDialog(SupervisorModal):
         receivers = ", ".join(f"{name}: {n}" for _id, name, n in result.receivers)
         self.notify(_("Portfolio of {name} transferred ({receivers}); the account is disabled.").format(
             name=result.counts.user_name, receivers=receivers), timeout=8, markup=False)
+        self.dismiss(result)
+
+
+class PassOnDialog(SupervisorModal):
+    """What the head of sales holds since someone left, handed to a new person of that role."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.staff: list[StaffMember] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Hand on a portfolio I hold to a new person")), classes="dialog-title")
+            yield Static("", id="held-counts")
+            yield Label(_("Who receives"))
+            yield Select([], prompt=_("Choose a person"), id="held-to")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("The receiver gets what I hold for their role (a closer the deals, an account "
+                                "manager the clients, a caller the callbacks). Ctrl+S hands it on, Esc cancels.")),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.call(transfer.portfolio, self.actor.id, done=self._show_counts)
+        self.call(transfer.staff, done=self._staff)
+
+    def _show_counts(self, counts: PortfolioCounts) -> None:
+        self.query_one("#held-counts", Static).update(Text(_(
+            "I hold: companies {companies} · open deals {deals} · callbacks {callbacks} · special offers {offers} "
+            "· open tasks {tasks}").format(companies=counts.companies, deals=counts.deals, callbacks=counts.callbacks,
+                                          offers=counts.special_offers, tasks=counts.tasks)))
+
+    def _staff(self, staff: list[StaffMember]) -> None:
+        self.staff = [s for s in staff if not s.disabled and s.role in ("caller", "closer", "account")]
+        select = self.query_one("#held-to", Select)
+        select.set_options([(Text(f"{s.name} · {role_label(s.role)}"), s.id) for s in self.staff])
+        select.focus()
+
+    def action_accept(self) -> None:
+        receiver = self.query_one("#held-to", Select).value
+        if not isinstance(receiver, int):
+            self.error(_("Choose who receives the portfolio."))
+            return
+        self.call(transfer.pass_on_held, receiver, done=self._done, failed=lambda error: self.error(str(error)))
+
+    def _done(self, result: TransferResult) -> None:
+        _id, name, n = result.receivers[0]
+        self.notify(_("{n} companies handed to {name}.").format(n=n, name=name), timeout=8, markup=False)
         self.dismiss(result)

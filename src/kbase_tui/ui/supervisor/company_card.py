@@ -1,0 +1,468 @@
+"""The supervisor's card of one company: everything the base knows, and the fixes only the head of sales makes.
+
+Tabs 1 History (every stage) · 2 Contacts · 3 Deals · 4 Orders · 5 Refusals · 6 Seen by (from the
+audit) · 7 Merges.  e corrects the company's data, q returns a cold company to the queue, s shelves
+it, d marks it do-not-call, g gives it to one person, m merges a duplicate into it, u undoes a merge.  Every change is checked and written on the server; a
+company someone else changed meanwhile is shown as it is now, and nothing is saved over it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
+
+from kbase_tui.i18n import N_, _, pgettext
+from kbase_tui.labels import category_label, role_label, stage_label
+from kbase_tui.protocol import companies
+from kbase_tui.protocol.companies import BasePage, BaseQuery, CompanyFix, MergeLine, Person, SupervisorCard
+from kbase_tui.protocol.errors import StaleRecord
+
+from ..base import KbaseScreen
+from ..widgets.confirm import ConfirmDialog
+from ..widgets.contacts import ContactsPanel
+from ..widgets.footer import KeyFooter
+from ..widgets.formats import show_amount, show_date, show_datetime
+from ..widgets.history import HistoryTimeline
+from ..widgets.table import ListTable
+from .base_search import clip
+from .dialogs import ShelveDialog, SupervisorModal
+from .review import decision_label, readable
+
+TABS = ("history", "contacts", "deals", "orders", "refusals", "seen")
+
+
+def deal_status_label(status: str) -> str:
+    return {"open": pgettext("deal", "open"), "won": pgettext("deal", "won"), "lost": pgettext("deal", "lost")}.get(status, status)
+
+
+class CompanyFixDialog(SupervisorModal):
+    """The company's own data, each field as it is now; Ctrl+S saves the changed ones."""
+
+    FIELDS = (
+        ("name", N_("Name")), ("inn", N_("INN (10 or 12 digits)")), ("city", N_("City")),
+        ("industry", N_("Industry")), ("channel", N_("Channel")), ("phones", N_("Phones (comma between numbers)")),
+        ("email", N_("E-mail")), ("website", N_("Website")), ("address", N_("Address")),
+    )
+
+    def __init__(self, card: SupervisorCard) -> None:
+        super().__init__()
+        self.card = card
+
+    def compose(self) -> ComposeResult:
+        c = self.card.company
+        values = {
+            "name": c.name, "inn": c.inn or "", "city": c.city, "industry": c.industry, "channel": c.channel,
+            "phones": ", ".join(readable(p) for p in c.phones), "email": c.email, "website": c.website,
+            "address": self.card.state.address,
+        }
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Correct the company's data")), classes="dialog-title")
+            for key, label in self.FIELDS:
+                yield Label(_(label))
+                yield Input(values[key], id=f"fix-{key}")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S saves, Esc cancels. Each change is written to the history.")),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#fix-name", Input).focus()
+
+    def action_accept(self) -> None:
+        def value(key: str) -> str:
+            return self.query_one(f"#fix-{key}", Input).value
+
+        form = CompanyFix(
+            name=value("name"), inn=value("inn"), city=value("city"), industry=value("industry"),
+            channel=value("channel"), phones=[p for p in (s.strip() for s in value("phones").split(",")) if p],
+            email=value("email"), website=value("website"), address=value("address"),
+        )
+        self.call(companies.fix_data, self.card.company.id, self.card.company.version, form,
+                  done=lambda card: self.dismiss((card, True)), failed=self._failed)
+
+    def _failed(self, error) -> None:
+        if isinstance(error, StaleRecord) and isinstance(error.current, SupervisorCard):
+            # Someone saved first: the card shows what is saved now; nothing typed here was written.
+            self.app.notify(str(error), severity="error", timeout=8, markup=False)
+            self.dismiss((error.current, False))
+            return
+        self.error(str(error))
+
+
+class AssignDialog(SupervisorModal):
+    """One person of the company's stage to give it to."""
+
+    def __init__(self, people: list[Person], stage: str) -> None:
+        super().__init__()
+        self.people = people
+        self.stage = stage
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Give the company to one person ({stage})").format(stage=stage_label(self.stage))),
+                         classes="dialog-title")
+            yield Label(_("Who"))
+            yield Select([(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
+                         prompt=_("Choose a person"), id="assign-who")
+            yield Static("" if self.people else _("Nobody active works this stage."), classes="dialog-error")
+            yield Static(Text(_("Ctrl+S gives, Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Select).focus()
+
+    def action_accept(self) -> None:
+        who = self.query_one(Select).value
+        if not isinstance(who, int):
+            self.error(_("Choose a person."))
+            return
+        self.dismiss(who)
+
+
+class MergeDialog(SupervisorModal):
+    """Find the duplicate (name, INN or phone, as in the base search), Enter on it merges it into this company."""
+
+    def __init__(self, card: SupervisorCard) -> None:
+        super().__init__()
+        self.card = card
+        self.found: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Merge a duplicate into «{name}»").format(name=clip(self.card.company.name, 60))),
+                         classes="dialog-title")
+            yield Label(_("The duplicate: name, INN or phone; Enter searches"))
+            yield Input(clip(self.card.company.name, 80), id="merge-query")
+            yield ListTable(id="merge-found", cursor_type="row", zebra_stripes=True)
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_(
+                "Enter (or Ctrl+S) on the duplicate merges it: its contacts, phones, history, refusals, deals and "
+                "tasks move here, it leaves the lists, and u on this card undoes it. Esc cancels.")),
+                classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(ListTable)
+        table.add_column(_("Company"), key="name", width=40)
+        table.add_column(_("City"), key="city", width=14)
+        table.add_column(_("INN"), key="inn", width=12)
+        table.add_column(_("Stage"), key="stage", width=15)
+        self.query_one(Input).focus()
+        self._search()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._search()
+        self.query_one(ListTable).focus()
+
+    def _search(self) -> None:
+        query = BaseQuery(text=self.query_one(Input).value.strip())
+        self.call(companies.search, query, limit=20, done=self._found, failed=lambda error: self.error(str(error)),
+                  group="merge-search", exclusive=True)
+
+    def _found(self, page: BasePage) -> None:
+        table = self.query_one(ListTable)
+        table.clear()
+        self.found = {r.id: r.name for r in page.rows if r.id != self.card.company.id}
+        table.append_rows([
+            ((Text(clip(r.name, 40)), Text(clip(r.city, 14)), Text(r.inn or ""), Text(clip(stage_label(r.stage), 15))),
+             str(r.id))
+            for r in page.rows if r.id != self.card.company.id
+        ])
+        self.error("" if self.found else _("No other company matches."))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_accept()
+
+    def action_accept(self) -> None:
+        table = self.query_one(ListTable)
+        if not table.row_count:
+            self.error(_("Find the duplicate first."))
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        duplicate = int(key)
+        question = _("Merge «{dup}» into «{kept}»? Its records move here; u undoes it.").format(
+            dup=clip(self.found.get(duplicate, ""), 60), kept=clip(self.card.company.name, 60))
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.call(
+            companies.merge, self.card.company.id, self.card.company.version, duplicate,
+            done=lambda card: self.dismiss(card), failed=lambda error: self.error(str(error))))
+
+
+class UndoMergeDialog(SupervisorModal):
+    """Which merge into this company to undo."""
+
+    def __init__(self, merges: list[MergeLine]) -> None:
+        super().__init__()
+        self.merges = merges
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Undo a merge")), classes="dialog-title")
+            yield Label(_("Merged duplicate"))
+            yield Select([(Text(f"{show_datetime(m.merged_at)} · {m.source_name} · {m.merged_by}"), m.id)
+                          for m in self.merges], value=self.merges[0].id, allow_blank=False, id="undo-which")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S undoes it: the records that moved go back, the duplicate returns to the "
+                                "lists. Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Select).focus()
+
+    def action_accept(self) -> None:
+        self.call(companies.undo_merge, self.query_one(Select).value, done=lambda card: self.dismiss(card),
+                  failed=lambda error: self.error(str(error)))
+
+
+class SupervisorCardScreen(KbaseScreen):
+    CSS_PATH = "base_search.tcss"
+    HELP = _(
+        "The whole card of one company. 1 history of every stage, 2 contact persons (a adds, Enter edits), "
+        "3 deals, 4 orders, 5 refusals with the callers' comments, 6 who opened or changed it (from the audit). "
+        "7 merges. e corrects the data, q returns a cold company to the queue, s shelves it, d: do not call, "
+        "g gives it to one person, m merges a duplicate into it, u undoes a merge. Esc goes back."
+    )
+    BINDINGS = [
+        Binding("e", "fix", _("Correct data"), id="supervisor.card.fix"),
+        Binding("q", "to_queue", _("Back to queue"), id="supervisor.card.queue"),
+        Binding("s", "shelve", _("Shelve"), id="supervisor.card.shelve"),
+        Binding("d", "do_not_call", _("Do not call"), id="supervisor.card.dnc"),
+        Binding("g", "assign", _("Give to…"), id="supervisor.card.assign"),
+        Binding("m", "merge", _("Merge a duplicate"), show=False, id="supervisor.card.merge"),
+        Binding("u", "undo_merge", _("Undo a merge"), show=False, id="supervisor.card.undo_merge"),
+        Binding("1", "tab('history')", _("History"), show=False, id="supervisor.card.tab_history"),
+        Binding("2", "tab('contacts')", _("Contacts"), show=False, id="supervisor.card.tab_contacts"),
+        Binding("3", "tab('deals')", _("Deals"), show=False, id="supervisor.card.tab_deals"),
+        Binding("4", "tab('orders')", _("Orders"), show=False, id="supervisor.card.tab_orders"),
+        Binding("5", "tab('refusals')", _("Refusals"), show=False, id="supervisor.card.tab_refusals"),
+        Binding("6", "tab('seen')", _("Seen by"), show=False, id="supervisor.card.tab_seen"),
+        Binding("7", "tab('merges')", _("Merges"), show=False, id="supervisor.card.tab_merges"),
+        Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.card.refresh"),
+        Binding("escape", "back", _("Back"), id="supervisor.card.back"),
+        Binding("f1", "app.help", _("Keys"), id="supervisor.card.help"),
+    ]
+
+    def __init__(self, company_id: int) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.card: SupervisorCard | None = None
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="scard-top")
+        with TabbedContent(id="scard-tabs"):
+            with TabPane(_("1 History"), id="history"):
+                yield HistoryTimeline(id="scard-history")
+            with TabPane(_("2 Contacts"), id="contacts"):
+                yield ContactsPanel(id="scard-contacts")
+            with TabPane(_("3 Deals"), id="deals"):
+                yield DataTable(id="scard-deals", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("4 Orders"), id="orders"):
+                yield DataTable(id="scard-orders", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("5 Refusals"), id="refusals"):
+                yield DataTable(id="scard-refusals", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("6 Seen by"), id="seen"):
+                yield DataTable(id="scard-seen", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("7 Merges"), id="merges"):
+                yield DataTable(id="scard-merges", cursor_type="row", zebra_stripes=True)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.title = _("Company")
+        columns = {
+            "#scard-deals": ((_("Opened"), 10), (_("Stage"), 14), (_("Status"), 8), (_("Closer"), 18),
+                             (_("Amount"), 13), (_("Closed"), 10), (_("Lost reason"), None)),
+            "#scard-orders": ((_("Date"), 10), (_("Amount"), 13), (_("Manager"), 18), (_("Items"), None)),
+            "#scard-refusals": ((_("Refused"), 16), (_("Reason"), 18), (_("Caller"), 16), (_("Decision"), 14),
+                                (_("Comment"), None)),
+            "#scard-seen": ((_("User"), 14), (_("Name"), 20), (_("Events"), 7), (_("First"), 16), (_("Last"), 16)),
+            "#scard-merges": ((_("Merged"), 16), (_("Duplicate"), 30), (_("Kept"), 30), (_("By"), 16),
+                              (_("Records"), 7), (_("Undone"), 16)),
+        }
+        for selector, spec in columns.items():
+            table = self.query_one(selector, DataTable)
+            for label, width in spec:
+                table.add_column(label, width=width)
+        self.action_reload()
+
+    # --- loading ------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self.call(companies.card, self.company_id, done=self._show, failed=self._load_failed)
+
+    def _load_failed(self, error) -> None:
+        self.app.notify(str(error), severity="error", timeout=6, markup=False)
+        self.action_back()
+
+    def _changed(self, card: SupervisorCard) -> None:
+        self.changed = True
+        self._show(card)
+
+    def _failed(self, error) -> None:
+        if isinstance(error, StaleRecord) and isinstance(error.current, SupervisorCard):
+            self._show(error.current)
+        self.notify(str(error), severity="error", timeout=6, markup=False)
+
+    def _show(self, card: SupervisorCard) -> None:
+        first = self.card is None
+        self.card = card
+        self.title = clip(card.company.name, 60)
+        self._show_top()
+        contacts = self.query_one(ContactsPanel)
+        contacts.company_id = card.company.id
+        contacts.show(card.contacts)
+        self._fill("#scard-deals", [
+            (show_date(d.created_at.date()), d.stage_label, deal_status_label(d.status), d.closer_name, show_amount(d.expected_amount),
+             show_date(d.closed_at.date()) if d.closed_at else "", d.lost_reason)
+            for d in card.deals])
+        self._fill("#scard-orders", [
+            (show_date(o.ordered_at), show_amount(o.amount), o.manager_name, o.items) for o in card.orders])
+        self._fill("#scard-refusals", [
+            (show_datetime(r.refused_at), r.reason_label, r.caller_name, decision_label(r.decision) or _("undecided"),
+             r.comment) for r in card.refusals])
+        self._fill("#scard-seen", [
+            (v.username, v.full_name, str(v.events), show_datetime(v.first_at), show_datetime(v.last_at))
+            for v in card.viewers])
+        self._fill("#scard-merges", [
+            (show_datetime(m.merged_at), f"{m.source_name} #{m.source_id}", f"{m.target_name} #{m.target_id}",
+             m.merged_by, str(m.moved), show_datetime(m.undone_at) if m.undone_at else "")
+            for m in card.merges])
+        history = self.query_one(HistoryTimeline)
+        history.reload(card.company.id)
+        if first:
+            history.focus()
+
+    def _fill(self, selector: str, rows: list[tuple]) -> None:
+        table = self.query_one(selector, DataTable)
+        table.clear()
+        for row in rows:
+            # Plain Text: names and comments typed by people are shown literally; one line each.
+            table.add_row(*(Text(clip(str(cell), 200)) for cell in row))
+
+    def _show_top(self) -> None:
+        c, s = self.card.company, self.card.state
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(c.name, style="bold")
+        text.append("  ")
+        text.append(stage_label(c.stage), style="bold cyan")
+        text.append(" · ")
+        text.append(category_label(c.category), style="bold magenta" if c.category == "do_not_call" else "")
+        if c.owner_name:
+            text.append(" · " + _("owner: {name}").format(name=c.owner_name))
+        text.append("\n")
+        text.append(_("INN {inn}").format(inn=c.inn) if c.inn else _("no INN"), style="dim")
+        text.append(" · ")
+        text.append(c.city or _("no city"))
+        if c.industry:
+            text.append(" · " + c.industry)
+        if c.channel:
+            text.append(" · " + c.channel)
+        text.append(" · ")
+        text.append(", ".join(readable(p) for p in c.phones) or _("no phone"), style="bold" if c.phones else "red")
+        text.append("\n")
+        marks = []
+        if s.needs_data_fix:
+            marks.append((_("bad data: to fix"), "bold red"))
+        if s.unreachable:
+            marks.append((_("unreachable"), "yellow"))
+        if s.in_queue:
+            marks.append((_("in the queue, attempts: {n}").format(n=c.attempts), "green"))
+        if s.shelved_until:
+            marks.append((_("shelved until {day}").format(day=show_date(s.shelved_until.astimezone().date())), "yellow"))
+        if s.held_by:
+            marks.append((_("on a call with {name} now").format(name=s.held_by), "cyan"))
+        if s.callback_user:
+            marks.append((_("personal lead of {name}").format(name=s.callback_user), "cyan"))
+        if c.orders_count:
+            marks.append((_("orders: {n}, {amount}").format(n=c.orders_count, amount=show_amount(c.revenue_total)), ""))
+        if s.merged_into_id:
+            marks.insert(0, (_("merged into «{name}» #{id}").format(name=clip(s.merged_into_name, 40),
+                                                                     id=s.merged_into_id), "bold magenta"))
+        merged_here = sum(1 for m in self.card.merges if m.target_id == c.id and m.undone_at is None)
+        if merged_here:
+            marks.append((_("duplicates merged here: {n}").format(n=merged_here), "magenta"))
+        if not marks:
+            marks.append((_("not in the queue"), "dim"))
+        for n, (label, style) in enumerate(marks):
+            if n:
+                text.append(" · ")
+            text.append(label, style=style)
+        self.query_one("#scard-top", Static).update(text)
+
+    # --- actions --------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_fix(self) -> None:
+        if self.card is not None:
+            self.app.push_screen(CompanyFixDialog(self.card), self._fixed)
+
+    def _fixed(self, result: tuple[SupervisorCard, bool] | None) -> None:
+        if result is not None:
+            card, saved = result
+            self.changed = self.changed or saved
+            self._show(card)
+            if saved:
+                self.notify(_("Saved."), markup=False)
+
+    def action_to_queue(self) -> None:
+        if self.card is None:
+            return
+        self.app.push_screen(ConfirmDialog(_("Return this company to the cold-call queue?")), lambda yes: yes and self.call(
+            companies.return_to_queue, self.card.company.id, self.card.company.version, done=self._changed,
+            failed=self._failed))
+
+    def action_shelve(self) -> None:
+        if self.card is None:
+            return
+        self.app.push_screen(ShelveDialog(1, date.today() + timedelta(days=90)), lambda day: day and self.call(
+            companies.shelve, self.card.company.id, self.card.company.version, day, done=self._changed,
+            failed=self._failed))
+
+    def action_do_not_call(self) -> None:
+        if self.card is None:
+            return
+        self.app.push_screen(ConfirmDialog(_("Never call this company again?")), lambda yes: yes and self.call(
+            companies.do_not_call, self.card.company.id, self.card.company.version, done=self._changed,
+            failed=self._failed))
+
+    def action_assign(self) -> None:
+        if self.card is None:
+            return
+        stage = self.card.company.stage
+        self.call(companies.assignees, self.card.company.id, done=lambda people: self.app.push_screen(
+            AssignDialog(people, stage), self._assign_to))
+
+    def _assign_to(self, user_id: int | None) -> None:
+        if user_id is not None and self.card is not None:
+            self.call(companies.assign, self.card.company.id, self.card.company.version, user_id,
+                      done=self._changed, failed=self._failed)
+
+    def action_merge(self) -> None:
+        if self.card is not None:
+            self.app.push_screen(MergeDialog(self.card), self._merged)
+
+    def action_undo_merge(self) -> None:
+        if self.card is None:
+            return
+        merges = [m for m in self.card.merges if m.target_id == self.card.company.id and m.undone_at is None]
+        if not merges:
+            self.notify(_("No merge into this company to undo."), markup=False)
+            return
+        self.app.push_screen(UndoMergeDialog(merges), self._merged)
+
+    def _merged(self, card: SupervisorCard | None) -> None:
+        if card is not None:
+            self.changed = True
+            self._show(card)
+            self.action_tab("merges")
+
+    @on(ContactsPanel.Changed)
+    def _contact_changed(self) -> None:
+        self.changed = True
+        self.query_one(HistoryTimeline).reload()
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)
+

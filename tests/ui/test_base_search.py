@@ -1,0 +1,218 @@
+"""The supervisor's base search and company card in a real app, by key presses: find a company by a
+Cyrillic word, open its card, fix its phone, send it back to the queue; the admin cannot get there."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from kbase_tui.models import AuditEvent, Company, Phone
+
+from ..conftest import PASSWORD
+from ..server_harness import app_on
+from ..services.supervisor_data import add_company, refused_company
+from .helpers import settle, sign_in
+
+
+async def _type(pilot, text: str) -> None:
+    await pilot.press(*list(text))
+
+
+async def _open_search(app, pilot):
+    from kbase_tui.ui.supervisor.base_search import BaseSearchScreen
+
+    await pilot.press("b")
+    await settle(app, pilot)
+    assert isinstance(app.screen, BaseSearchScreen)
+    return app.screen
+
+
+async def test_find_by_a_cyrillic_word_open_the_card_fix_the_phone_and_return_to_the_queue(db, make_user):
+    make_user("supervisor", "boss")
+    caller = make_user("caller", "anna", full_name="Анна Звонарёва")
+    bad = add_company(db, "ООО «Ёлочка»", city="Казань", needs_data_fix=True, unreachable=True)
+    add_company(db, "АО Берёзка", city="Тула")
+    refused_company(db, caller.id, "ИП Ёлочкин", )
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        assert search.query_one("#base-table").row_count == 3  # an empty search lists the base by name
+        await _type(pilot, "ЕЛОЧК ООО")  # е for ё, another case; the legal form ignored (ИП matches too)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = search.query_one("#base-table")
+        assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["ИП Ёлочкин", "ООО «Ёлочка»"]
+        assert app.focused is table
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+        card = app.screen
+        assert isinstance(card, SupervisorCardScreen) and card.card.company.id == bad
+        assert "bad data" in str(card.query_one("#scard-top").render())
+        await pilot.press("e")
+        await settle(app, pilot)
+        phones = app.screen.query_one("#fix-phones")
+        phones.focus()
+        await _type(pilot, "8 843 200-00-01")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card
+        assert card.card.company.phones == ("+78432000001",)
+        await pilot.press("q")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert card.card.state.in_queue and not card.card.state.unreachable
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert card.query_one("#scard-seen").row_count == 1  # the supervisor, from the audit
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is search
+    with db.read() as session:
+        company = session.get(Company, bad)
+        assert company.in_queue and not company.needs_data_fix and not company.unreachable
+        assert session.execute(select(Phone.number).where(Phone.company_id == bad)).scalars().all() == ["+78432000001"]
+        actions = session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
+    assert actions.count("base_searched") >= 2 and "card_opened" in actions
+    assert "company_data_fixed" in actions and "company_returned_to_queue" in actions
+
+
+async def test_filter_dialog_by_stage_and_an_inn(db, make_user):
+    make_user("supervisor", "boss")
+    closer = make_user("closer", "petr", full_name="Пётр")
+    add_company(db, "Сделка в работе", stage="pipeline", owner_id=closer.id, inn="7701234567")
+    add_company(db, "Холодная", inn="7709999999")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        await _type(pilot, "770123")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = search.query_one("#base-table")
+        assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["Сделка в работе"]
+        await pilot.press("slash")
+        assert app.focused is search.query_one("#base-query")
+        search.query_one("#base-query").value = ""
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        app.screen.query_one("#bflt-stage").value = "pipeline"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        table = search.query_one("#base-table")
+        assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["Сделка в работе"]
+        assert "stage" in str(search.query_one("#base-filters").render())
+
+
+async def test_a_long_name_is_cut_with_an_ellipsis_and_the_columns_stay(db, make_user):
+    make_user("supervisor", "boss")
+    add_company(db, "Очень " * 45 + "длинное имя", city="Москва")  # 281 characters (the column holds 300)
+    app = app_on(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        table = search.query_one("#base-table")
+        name = table.get_row_at(0)[0].plain
+        assert name.endswith("…") and len(name) <= 60
+        assert table.get_row_at(0)[1].plain == "Москва"  # the next column is where it belongs
+
+
+async def test_the_admin_and_a_closer_cannot_reach_the_base_search(db, make_user):
+    from kbase_tui.protocol import companies
+    from kbase_tui.protocol.errors import AccessDenied
+
+    make_user("admin", "root")
+    make_user("closer", "petr")
+    add_company(db, "Ромашка")
+    for username in ("root", "petr"):
+        app = app_on(db)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sign_in(app, pilot, username, PASSWORD)
+            await pilot.press("b")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ != "BaseSearchScreen"
+            try:
+                await app.client.call(companies.search, companies.BaseQuery(text="ромашка"))
+            except AccessDenied:
+                pass
+            else:
+                raise AssertionError(f"{username} searched the base")
+
+
+async def test_merge_a_duplicate_from_the_card_and_undo_it(db, make_user):
+    from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+    make_user("supervisor", "boss")
+    kept = add_company(db, "ООО «Вектор»", city="Пермь", inn="5902123456")
+    duplicate = add_company(db, "Вектор ЗАО", city="Пермь")
+    with db.write() as session:
+        session.add(Phone(company_id=duplicate, number="+73422000005"))
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        await _type(pilot, "5902123456")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, SupervisorCardScreen) and card.company_id == kept
+        await pilot.press("m")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#merge-query").value = ""
+        await _type(pilot, "вектор")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert dialog.query_one("#merge-found").row_count == 1  # the kept company itself is not offered
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is card
+        assert card.card.company.phones == ("+73422000005",)
+        assert "duplicates merged here: 1" in str(card.query_one("#scard-top").render())
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card and card.card.company.phones == ()
+        assert card.query_one("#scard-merges").row_count == 1
+    with db.read() as session:
+        assert session.get(Company, duplicate).merged_into_id is None
+        actions = session.execute(select(AuditEvent.action)).scalars().all()
+    assert "companies_merged" in actions and "merge_undone" in actions
+
+
+async def test_the_command_palette_offers_the_base_search_and_the_cards_actions(db, make_user):
+    make_user("supervisor", "boss")
+    company_id = add_company(db, "Ромашка")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Search the base" in titles
+        from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+        await app.push_screen(SupervisorCardScreen(company_id))
+        await settle(app, pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Correct data", "Back to queue", "Shelve", "Do not call", "Give to…", "Merge a duplicate"} <= set(titles)
+
+
+async def test_the_desks_f_lists_the_companies_with_bad_data(db, make_user):
+    make_user("supervisor", "boss")
+    add_company(db, "Неверный номер", needs_data_fix=True)
+    add_company(db, "Нормальная")
+    app = app_on(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("f")
+        await settle(app, pilot)
+        table = app.screen.query_one("#base-table")
+        assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["Неверный номер"]

@@ -1,0 +1,106 @@
+"""Terminal input before sign-in: an unterminated escape string (3 MB of the clipboard OSC) costs
+no memory and makes no key presses; keys and sequences around it still work."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+from textual import events
+from textual._xterm_parser import XTermParser
+
+from kbase_tui.ui import input_guard
+from kbase_tui.ui.input_guard import InputGuard
+
+
+def _keys(parser, chunks):
+    got = []
+    for chunk in chunks:
+        if not chunk:  # "" would be the end of input
+            continue
+        got.extend(e for e in parser.feed(chunk) if isinstance(e, events.Key))
+    return got
+
+
+def _chunks(text, size=4096):
+    return (text[i:i + size] for i in range(0, len(text), size))
+
+
+def test_an_unterminated_osc_of_3_mb_is_dropped_in_constant_memory():
+    guard = InputGuard(per_second=None)
+    flood = "\x1b]52;c;" + "QUFB" * (3 * 1024 * 1024 // 4)
+    tracemalloc.start()
+    started = time.perf_counter()
+    passed = "".join(guard.feed(chunk) for chunk in _chunks(flood))
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert passed == ""
+    assert guard.dropped == len(flood) - 2
+    assert peak < 1024 * 1024, peak  # nothing of the 3 MB is kept
+    assert seconds < 5  # a scan, not a key event per character (printed for the record)
+    print(f"3 MB OSC dropped in {seconds * 1000:.0f} ms, peak {peak // 1024} KiB")
+
+
+def test_without_the_guard_textual_would_make_a_key_per_character():
+    # Why the guard exists (textual/_xterm_parser.py re-issues an unknown sequence as keys).
+    flood = "\x1b]52;c;" + "A" * 2000
+    assert len(_keys(XTermParser(), _chunks(flood))) > 1900
+
+
+def test_keys_around_escape_strings_still_arrive():
+    guard = InputGuard(per_second=None)
+    parser = XTermParser()
+    text = "ann\x1b]0;title\x07a\x1bP+q\x1b\\\x1b[A\t\x1b_graphics\x9cz\x9d8;;x\x07!"
+    keys = [k.key for k in _keys(parser, [guard.feed(text)])]
+    assert keys == ["a", "n", "n", "a", "up", "tab", "z", "exclamation_mark"]
+    # A burst read by read (4 KiB, as Textual reads): a read that ends right after a string's ESC
+    # holds that ESC until the next read shows the string.
+    guard, parser = InputGuard(per_second=None), XTermParser()
+    burst = "x" * 4095 + "\x1b]52;c;" + "A" * 9000 + "\x07y"
+    keys = [k.key for k in _keys(parser, [guard.feed(c) for c in _chunks(burst)])]
+    assert keys == ["x"] * 4095 + ["y"]
+
+
+def test_a_held_escape_is_let_go_when_nothing_follows():
+    guard = InputGuard(per_second=None)
+    assert guard.feed("x" * 600 + "\x1b") == "x" * 600
+    assert guard.release() == "\x1b"
+    assert guard.release() == ""
+    assert InputGuard(per_second=None).feed("\x1b") == "\x1b"  # the Escape key itself: at once
+
+
+def test_an_escape_string_split_across_reads_is_dropped():
+    guard = InputGuard(per_second=None)
+    assert guard.feed("x\x1b") == "x\x1b"  # a lone ESC may be the Escape key: it goes on
+    assert guard.feed("]52;c;AAAA") == ""
+    assert guard.feed("AAAA\x1b") == ""
+    assert guard.feed("\\y") == "y"
+
+
+def test_typing_before_sign_in_is_bounded_and_lifted_after():
+    now = [100.0]
+    guard = InputGuard(clock=lambda: now[0])
+    assert guard.feed("x" * 10_000) == "x" * input_guard.BEFORE_SIGN_IN_PER_SECOND
+    assert guard.feed("y") == ""
+    now[0] += 1.0
+    assert guard.feed("anna") == "anna"
+    guard.per_second = None
+    assert len(guard.feed("z" * 10_000)) == 10_000
+
+
+def test_the_app_puts_the_guard_in_front_of_the_linux_drivers_parser():
+    from textual.drivers import linux_driver
+
+    from kbase_tui.ui.app import KbaseApp
+
+    KbaseApp(server="unix:/nonexistent")
+    assert getattr(linux_driver.XTermParser, "kbase_guarded", False)
+    assert input_guard.current.per_second == input_guard.BEFORE_SIGN_IN_PER_SECOND
+    parser = linux_driver.XTermParser()
+    keys = _keys(parser, _chunks("\x1b]52;c;" + "A" * 5000))
+    assert keys == []
+    # The driver still builds its parser by this name: the guard is really in its path.
+    import inspect
+
+    assert "XTermParser(" in inspect.getsource(linux_driver.LinuxDriver.run_input_thread)
