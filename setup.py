@@ -1,7 +1,8 @@
 """The one thing pyproject.toml cannot say: data/ (at the top of the repository) ships inside the package.
 
-A wheel carries data/ as kbase_tui/_data, where kbase_tui.paths.package_data_dir finds it; an
-editable install reads data/ in place.  Everything else about the package is in pyproject.toml.
+A wheel carries data/ as kbase_tui/_data; an editable install maps kbase_tui._data onto data/ in
+place (data/ has an __init__.py so that the editable finder can import it).  kbase_tui.shipped reads
+both with importlib.resources.  Everything else about the package is in pyproject.toml.
 """
 
 from setuptools import find_packages, setup

@@ -93,8 +93,10 @@ install -d -o root -g root -m 0755 "$R/home" "$R/home/$OP" "$R/opt/kbase/venv/bi
   "$R/usr/local/sbin"
 install -d -o "$SVC" -g "$SVC" -m 0700 "$R/var/lib/kbase" "$R/etc/kbase" "$R/var/log/kbase" \
   "$R/srv/kbase/exports" "$R/srv/kbase/inbox"
-# The app's code as an installed copy would be: readable by all, writable by root only.
-cp -r "$SRC/src" "$SRC/data" "$R/opt/kbase/" && chmod -R a+rX,go-w "$R/opt/kbase"
+# The app's code as an installed copy would be: readable by all, writable by root only, data/ inside the
+# package as a wheel carries it (kbase_tui/_data).
+cp -r "$SRC/src" "$R/opt/kbase/" && cp -r "$SRC/data" "$R/opt/kbase/src/kbase_tui/_data" \
+  && chmod -R a+rX,go-w "$R/opt/kbase"
 cp "$SRC/scripts/kbase_probe.py" "$R/opt/kbase/kbase_probe.py" && chmod 644 "$R/opt/kbase/kbase_probe.py"
 cat > "$R/opt/kbase/venv/bin/kbase" <<LAUNCH
 #!/bin/sh

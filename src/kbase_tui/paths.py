@@ -72,16 +72,3 @@ def default_database_path() -> Path:
 
 def demo_database_path() -> Path:
     return data_dir() / "kbase-demo.sqlite3"
-
-
-def package_data_dir() -> Path:
-    """`data/` of the source tree: word lists, default scripts, common passwords.
-
-    The project is installed editable (README), so the repo's data/ is found
-    beside src/.  A wheel install ships a copy under kbase_tui/_data.
-    """
-    here = Path(__file__).resolve().parent
-    bundled = here / "_data"
-    if bundled.is_dir():
-        return bundled
-    return here.parent.parent / "data"

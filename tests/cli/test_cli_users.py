@@ -89,4 +89,20 @@ def test_demo_creates_users_and_prints_their_passwords(tmp_path):
     for name in ("caller", "closer", "account", "supervisor", "admin"):
         assert name in out
     again = run(["demo", "--no-open"], db=tmp_path / "demo.sqlite3").stdout
-    assert "already there" in again
+    assert "Demo database reused" in again
+
+
+def test_demo_honours_kbase_db_and_says_where_and_whether_it_reuses(tmp_path):
+    """KBASE_DB names the demo's file (as --db does); the first line says which file, made or reused."""
+    target = tmp_path / "mine" / "demo.sqlite3"
+    env = {**os.environ, "KBASE_LANG": "en", "KBASE_DB": str(target)}
+    first = subprocess.run(KBASE + ["demo", "--no-open"], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == f"Demo database created: {target}"
+    assert target.is_file()
+    again = subprocess.run(KBASE + ["demo", "--no-open"], capture_output=True, text=True, env=env)
+    assert again.stdout.splitlines()[0].startswith(f"Demo database reused: {target} already holds the demo")
+    # --db wins over KBASE_DB, as everywhere.
+    other = tmp_path / "other.sqlite3"
+    third = subprocess.run(KBASE + ["demo", "--no-open", "--db", str(other)], capture_output=True, text=True, env=env)
+    assert third.stdout.splitlines()[0] == f"Demo database created: {other}"

@@ -20,7 +20,7 @@ NO_AUDIT_NEEDED = {
     "drafts.save_draft": "the user's own unsent typing (restored after a dropped connection); no client data changes",
     "drafts.discard_draft": "removes the user's own unsent typing",
     "queue.renew_lease": "extends a hold the audited lead_claimed started; no data changes",
-    "setup.open_database": "schema migration and shipped defaults at start-up",
+    "setup._load_defaults": "shipped defaults into empty reference tables at start-up (after the schema migration)",
 }
 # modules that write through raw connections, and why
 RAW_WRITERS = {

@@ -168,6 +168,7 @@ def test_cli_backup_verify_restore(filled, tmp_path, capsys):
     from kbase_tui.cli.main import main
 
     path = str(filled.sqlite_path)
+    (tmp_path / "bk").mkdir()  # a folder named on the command line must exist: a typo grows none
     assert main(["backup", str(tmp_path / "bk"), "--keep", "3", "--db", path]) == 0
     made = next((tmp_path / "bk").iterdir())
     assert main(["backup", "--verify", str(made)]) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import shutil
 from pathlib import Path
 
@@ -31,5 +33,7 @@ def test_import_then_export_from_the_command_line(sqlite_db, tmp_path, capsys):
 
 
 def test_import_of_a_missing_file_is_an_error_line(sqlite_db, tmp_path, capsys):
-    assert main(["import", str(tmp_path / "nope.csv"), "--db", sqlite_db.url]) == 1
-    assert "File not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:  # refused by the argument's type, before the database is opened
+        main(["import", str(tmp_path / "nope.csv"), "--db", sqlite_db.url])
+    assert stopped.value.code == 2
+    assert "there is no file" in capsys.readouterr().err

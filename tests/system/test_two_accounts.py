@@ -73,9 +73,10 @@ class Machine:
         _run("useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
              "--user-group", "--groups", self.group, self.client_user)
         self.users_made.append(self.client_user)
-        # The code, readable by both (a work tree may hold files only its owner can read).
+        # The code, readable by both (a work tree may hold files only its owner can read), laid out as a wheel
+        # installs it: data/ inside the package.
         shutil.copytree(ROOT / "src", self.code / "src")
-        shutil.copytree(ROOT / "data", self.code / "data")
+        shutil.copytree(ROOT / "data", self.code / "src" / "kbase_tui" / "_data")
         shutil.copy(ROOT / "scripts" / "kbase_probe.py", self.code / "kbase_probe.py")
         _run("chmod", "-R", "a+rX,go-w", str(self.code))
         for folder in (self.data, self.config, self.logs, self.exports, self.inbox):

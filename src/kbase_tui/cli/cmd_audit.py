@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta, timezone
 
+from kbase_tui.cli.argtypes import positive_int
 from kbase_tui.i18n import _
 
 
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--client", help=_("only this company: its id, INN or part of its name"))
     show.add_argument("--since", help=_("from this date (dd.mm.yyyy) or this many days back (7d)"))
     show.add_argument("--action", help=_("only this action code (card_opened, login_failed ...)"))
-    show.add_argument("--limit", type=int, default=200, help=_("at most this many events (default 200)"))
+    show.add_argument("--limit", type=positive_int, default=200, help=_("at most this many events (default 200)"))
     show.set_defaults(func=run_show)
 
 
@@ -170,9 +171,9 @@ def run_show(args: argparse.Namespace) -> int:
 
     from kbase_tui.formatting import format_datetime
     from kbase_tui.services import audit, users
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(args.db)
+    database = open_existing_database(args.db)
     actor = users.local_actor()
     company_id = _company_id(database, actor, args.client) if args.client else None
     rows = audit.events(database, actor, user=args.user, company_id=company_id, since=parse_since(args.since),

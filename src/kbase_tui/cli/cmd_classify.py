@@ -7,8 +7,7 @@ on their own.  Audited as the server's owner (`local:<OS user>`).
 from __future__ import annotations
 
 import argparse
-from datetime import date
-
+from kbase_tui.cli.argtypes import day
 from kbase_tui.i18n import _
 
 
@@ -21,16 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             "key clients (the top clients making 80% of revenue)."
         ),
     )
-    parser.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+    parser.add_argument("--today", type=day, default=None, metavar="YYYY-MM-DD",
                         help=_("the date to check against (default: today)"))
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kbase_tui.services import accounts, users
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(args.db)
+    database = open_existing_database(args.db)
     report = accounts.classify_all(database, users.local_actor(), today=args.today)
     counts = report.counts
     print(_("Moved to lost: {n}").format(n=report.moved_to_lost))

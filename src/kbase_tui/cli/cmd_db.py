@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kbase_tui.cli.argtypes import existing_file, positive_int
 from kbase_tui.i18n import _
 
 
@@ -23,18 +24,28 @@ def register(sub: argparse._SubParsersAction) -> None:
             "then checks the row counts and resets the sequences. Stop the app on the SQLite file first."
         ),
     )
-    copy.add_argument("--from", dest="source", required=True, metavar="SQLITE_FILE", help=_("the SQLite database file"))
+    copy.add_argument("--from", dest="source", required=True, type=existing_file, metavar="SQLITE_FILE", help=_("the SQLite database file"))
     copy.add_argument(
         "--to", dest="target", required=True, metavar="URL",
         help=_("the PostgreSQL database, e.g. postgresql+psycopg://kbase@127.0.0.1/kbase"),
     )
-    copy.add_argument("--batch", type=int, default=5000, help=_("rows per batch (default 5000)"))
+    copy.add_argument("--batch", type=positive_int, default=5000, help=_("rows per batch (default 5000)"))
     copy.add_argument("--quiet", "-q", action="store_true", help=_("print only the summary"))
     copy.set_defaults(func=cmd_db)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     from kbase_tui.services import dbcopy
+    from kbase_tui.services.setup import check_database_url, check_sqlite_file, connect_checked
+
+    # Both ends checked first, each refused in one sentence: the source a kbase SQLite file, the target a
+    # PostgreSQL database that answers (its tables are made by the copy when it has none).
+    check_sqlite_file(args.source.resolve(), must_exist=True, option="--from")
+    connect_checked(f"sqlite:///{args.source.resolve()}", must_exist=True).dispose()
+    target = check_database_url(args.target)
+    if not target.startswith("postgresql"):
+        raise dbcopy.CopyRefused(_("The target must be a PostgreSQL URL (postgresql+psycopg://user@host/database)."))
+    connect_checked(target, must_exist=False).dispose()
 
     last: dict[str, int] = {}
 
@@ -46,7 +57,7 @@ def cmd_db(args: argparse.Namespace) -> int:
             print(_("  {table}: {done:,} / {total:,}").format(table=table, done=done, total=total),
                   file=sys.stderr)
 
-    report = dbcopy.copy_sqlite_to_postgresql(args.source, args.target, batch_rows=max(1, args.batch),
+    report = dbcopy.copy_sqlite_to_postgresql(str(args.source), target, batch_rows=args.batch,
                                               progress=progress)
     if not args.quiet:
         for table in report.tables:
@@ -54,7 +65,8 @@ def cmd_db(args: argparse.Namespace) -> int:
         if report.replaced_defaults:
             print(_("Shipped defaults in the target replaced by the source's: {tables}").format(
                 tables=", ".join(report.replaced_defaults)))
-    print(_("Copied {rows:,} rows in {tables} tables in {seconds:.1f} s; row counts match; sequences reset.").format(
+    print(_("Copied {rows:,} rows in {tables} tables in {seconds:.1f} s; row counts match; sequences reset; "
+            "tables analysed.").format(
         rows=report.rows, tables=len(report.tables), seconds=report.seconds))
     print(_("Now run kbase with --db {url}").format(url=report.target))
     return 0

@@ -6,16 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kbase_tui.cli.argtypes import existing_dir
 from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("doctor", help=_("check permissions, schema, integrity, keys and the audit chain"))
-    parser.add_argument("--backups", metavar="DIR", help=_("the backup folder to check (default: data folder)"))
+    parser.add_argument("--backups", metavar="DIR", type=existing_dir, help=_("the backup folder to check (default: data folder)"))
     parser.add_argument("--socket", metavar="PATH", help=_("the server's socket (default: {path})").format(
         path="/run/kbase/kbase.sock"))
-    parser.add_argument("--exports", metavar="DIR", help=_("the exports folder (default: KBASE_EXPORTS_DIR)"))
-    parser.add_argument("--inbox", metavar="DIR", help=_("the inbox folder (default: KBASE_INBOX_DIR)"))
+    parser.add_argument("--exports", metavar="DIR", type=existing_dir, help=_("the exports folder (default: KBASE_EXPORTS_DIR)"))
+    parser.add_argument("--inbox", metavar="DIR", type=existing_dir, help=_("the inbox folder (default: KBASE_INBOX_DIR)"))
     parser.add_argument("--client-user", metavar="NAME", help=_(
         "the operators' OS account: check that it can reach the socket and read none of the server's files"))
     parser.set_defaults(func=run)
@@ -29,12 +30,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.services import doctor
-    from kbase_tui.services.db import database_url
+    from kbase_tui.services.setup import check_database_url
 
     def path(value: str | None) -> Path | None:
         return Path(value) if value else None
 
-    checks = doctor.run(database_url(args.db), backup_dir=path(args.backups), socket=path(args.socket),
+    checks = doctor.run(check_database_url(args.db), backup_dir=path(args.backups), socket=path(args.socket),
                         exports=path(args.exports), inbox=path(args.inbox), client_user=args.client_user)
     styles = {doctor.PASS: "green", doctor.WARN: "yellow", doctor.FAIL: "bold red"}
     words = {doctor.PASS: _("PASS"), doctor.WARN: _("WARN"), doctor.FAIL: _("FAIL")}

@@ -6,18 +6,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kbase_tui.cli.argtypes import existing_file, positive_int
 from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("import", help=_("import companies from CSV or XLSX into the cold-call queue"))
-    parser.add_argument("file", nargs="?",
+    parser.add_argument("file", nargs="?", type=existing_file,
                         help=_("CSV or text (UTF-8, UTF-16, Windows-1251, KOI8-R, cp866; tab, ; or ,) or XLSX"))
-    parser.add_argument("--batch", type=int, default=2000, help=_("rows per committed batch (default 2000)"))
+    parser.add_argument("--batch", type=positive_int, default=2000, help=_("rows per committed batch (default 2000)"))
     parser.add_argument("--dry-run", action="store_true",
                         help=_("show the format, the columns, the first rows and the counts; write nothing"))
     parser.add_argument("--runs", action="store_true", help=_("list the latest imports (to undo one)"))
-    parser.add_argument("--undo", type=int, metavar="RUN",
+    parser.add_argument("--undo", type=positive_int, metavar="RUN",
                         help=_("undo import RUN: its untouched companies are deleted, its additions removed"))
     parser.set_defaults(func=run)
 
@@ -47,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.services import importer, users
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(args.db)
+    database = open_existing_database(args.db)
     out = Console()
     if args.runs:
         runs = Table(title=_("Latest imports"))
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = importer.run_import(database, users.local_actor(), args.file, batch_size=max(1, args.batch),
+        report = importer.run_import(database, users.local_actor(), args.file, batch_size=args.batch,
                                      progress=on_progress)
     table = _report_table(report, _("Import of {file}").format(file=Path(report.path).name))
     table.add_row(_("Time"), f"{report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import date
 
+from kbase_tui.cli.argtypes import day
 from kbase_tui.i18n import _
 
 NAMES = ["funnel", "operators", "refusals", "clients", "abcde", "targets", "lost"]
 
 
-def _day(text: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(_("a date as YYYY-MM-DD or DD.MM.YYYY"))
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("report", help=_("print a report (default period: the current week)"))
     parser.add_argument("name", choices=NAMES)
-    parser.add_argument("--from", dest="date_from", type=_day, help=_("first day (default: this Monday)"))
-    parser.add_argument("--to", dest="date_to", type=_day, help=_("last day (default: this Sunday)"))
+    parser.add_argument("--from", dest="date_from", type=day, help=_("first day (default: this Monday)"))
+    parser.add_argument("--to", dest="date_to", type=day, help=_("last day (default: this Sunday)"))
     parser.set_defaults(func=run)
 
 
@@ -49,9 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.services import reports, users
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    database = open_database(args.db)
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise SystemExit(_("kbase report: --from {start} is after --to {end}.").format(
+            start=f"{args.date_from:%d.%m.%Y}", end=f"{args.date_to:%d.%m.%Y}"))
+    database = open_existing_database(args.db)
     report = reports.run(database, users.local_actor(), args.name, args.date_from, args.date_to)
     title = f"{report.title}: {report.date_from:%d.%m.%Y} – {report.date_to:%d.%m.%Y}"
     table = Table(title=Text(title))

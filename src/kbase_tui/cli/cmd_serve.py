@@ -11,27 +11,28 @@ import argparse
 import sys
 from pathlib import Path
 
+from kbase_tui.cli.argtypes import existing_dir, existing_file, hours, new_file, positive_int
 from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help=_("run the kbase server (the only process that opens the database)"))
-    parser.add_argument("--socket", metavar="PATH", help=_("the Unix socket to listen on (default: {path})").format(
+    parser.add_argument("--socket", metavar="PATH", type=new_file, help=_("the Unix socket to listen on (default: {path})").format(
         path="/run/kbase/kbase.sock"))
     parser.add_argument("--socket-group", metavar="GROUP",
                         help=_("the group whose members may connect (socket 0660); without it only this account"))
     parser.add_argument("--tcp", metavar="HOST:PORT", help=_("also listen on TCP, with TLS (front-end hosts)"))
-    parser.add_argument("--tls-cert", metavar="FILE")
-    parser.add_argument("--tls-key", metavar="FILE")
-    parser.add_argument("--tls-client-ca", metavar="FILE",
+    parser.add_argument("--tls-cert", metavar="FILE", type=existing_file)
+    parser.add_argument("--tls-key", metavar="FILE", type=existing_file)
+    parser.add_argument("--tls-client-ca", metavar="FILE", type=existing_file,
                         help=_("accept only front-end hosts whose certificate this CA signed"))
-    parser.add_argument("--exports", metavar="DIR", help=_("where exports and rejects files are written"))
-    parser.add_argument("--inbox", metavar="DIR", help=_("where files to import are picked up"))
-    parser.add_argument("--backup-every", metavar="HOURS", type=float, default=24.0,
+    parser.add_argument("--exports", metavar="DIR", type=existing_dir, help=_("where exports and rejects files are written"))
+    parser.add_argument("--inbox", metavar="DIR", type=existing_dir, help=_("where files to import are picked up"))
+    parser.add_argument("--backup-every", metavar="HOURS", type=hours, default=24.0,
                         help=_("take an encrypted backup of a SQLite database every HOURS, the first at start "
                                "(default 24; 0 turns it off)"))
-    parser.add_argument("--backups", metavar="DIR", help=_("the backup folder (default: the data folder's backups/)"))
-    parser.add_argument("--keep", type=int, default=14, help=_("keep the newest N backups (default 14)"))
+    parser.add_argument("--backups", metavar="DIR", type=existing_dir, help=_("the backup folder (default: the data folder's backups/)"))
+    parser.add_argument("--keep", type=positive_int, default=14, help=_("keep the newest N backups (default 14)"))
     parser.add_argument("--private", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
@@ -49,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from kbase_tui import paths
     from kbase_tui.server.runner import Listen, RunningServer, ServerStartError, default_settings, setup_logging
     from kbase_tui.server.state import ServerState
-    from kbase_tui.services.db import database_url
     from kbase_tui.services.setup import open_existing_database
 
     setup_logging()
@@ -58,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
         settings.exports_dir = Path(args.exports)
     if args.inbox:
         settings.inbox_dir = Path(args.inbox)
-    if args.keep < 1 or args.backup_every < 0:
-        raise SystemExit(_("--keep takes a number of backups of at least 1, and --backup-every hours of 0 or more."))
     if not args.private and args.backup_every > 0:  # a person's own database: their own `kbase backup`
         settings.backup_every_hours = args.backup_every
         settings.backup_dir = Path(args.backups) if args.backups else None
@@ -73,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         tls_key=Path(args.tls_key) if args.tls_key else None,
         tls_client_ca=Path(args.tls_client_ca) if args.tls_client_ca else None,
     )
-    database = open_existing_database(database_url(args.db))
+    database = open_existing_database(args.db)
     running = RunningServer(ServerState(database=database, settings=settings), listen)
     try:
         running.bind()

@@ -10,8 +10,10 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
+from kbase_tui.cli.argtypes import QuietParser
 from kbase_tui.i18n import _, set_language
 
 
@@ -31,9 +33,9 @@ def _read_password(args: argparse.Namespace, prompt: str | None = None) -> str:
 
 
 def _open(args: argparse.Namespace):
-    from kbase_tui.services.setup import open_database
+    from kbase_tui.services.setup import open_existing_database
 
-    return open_database(args.db)
+    return open_existing_database(args.db)
 
 
 def run_app(db: str | None, server: str | None = None) -> int:
@@ -58,6 +60,11 @@ def run_app(db: str | None, server: str | None = None) -> int:
             print(error, file=sys.stderr)
             return 2
     elif db or not paths.SHARED_SOCKET.exists():
+        if db and "://" not in db and not Path(db).expanduser().is_file():
+            # The private server would refuse it too, but only into its log: say it here, where it was typed.
+            print(_("There is no kbase database at {path}: create it with `kbase init --db {path}` or try "
+                    "`kbase demo`.").format(path=db), file=sys.stderr)
+            return 1
         if not db and not paths.default_database_path().exists():
             print(_("No kbase server at {socket} and no database at {path}. Start with `kbase demo`, or create a "
                     "database with `kbase init`.").format(socket=paths.SHARED_SOCKET,
@@ -91,10 +98,11 @@ def _no_core_dumps() -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from kbase_tui.models import Role
     from kbase_tui.services import users
+    from kbase_tui.services.setup import create_database
 
     from kbase_tui.cli.cmd_audit import show_new_seed
 
-    database = _open(args)
+    database = create_database(args.db)  # one of the two commands that may create a database
     print(_("Database ready: {url}").format(url=database.url))
     show_new_seed(database, any_database=True)
     if args.admin:
@@ -167,7 +175,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     path = args.db or os.environ.get("KBASE_DB") or str(paths.demo_database_path())
     database, credentials, created = demo.ensure_demo_database(path)
-    print(_("Demo database: {url}").format(url=database.url) + ("" if created else " " + _("(already there)")))
+    where = database.sqlite_path or database.name
+    if created:
+        print(_("Demo database created: {where}").format(where=where))
+    else:
+        # Two people on one account share the default demo file: say so, and how to get one's own.
+        print(_("Demo database reused: {where} already holds the demo (with whatever was done in it since). "
+                "For a fresh one: kbase demo --db ANOTHER_FILE").format(where=where))
     print(_("Demo users (user name / password / role):"))
     from kbase_tui.labels import role_label
 
@@ -191,7 +205,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
+    parser = QuietParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
     parser.add_argument("--db", help=_("SQLite file or SQLAlchemy URL (default: KBASE_DB or the user data folder)"))
     parser.add_argument("--server", help=_("the kbase server: unix:/path/to/socket or https://host:port "
                                             "(default: KBASE_SERVER, or a private server for --db)"))
@@ -239,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sub_parser_class(common: argparse.ArgumentParser):
-    class SubParser(argparse.ArgumentParser):
+    class SubParser(QuietParser):
         def __init__(self, *args, **kwargs):
             kwargs.setdefault("parents", [common])
             super().__init__(*args, **kwargs)
@@ -276,15 +290,25 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_app(args.db, args.server)
+    from kbase_tui import shipped
     from kbase_tui.services.errors import KbaseError
 
     try:
+        shipped.check()  # a broken install says so at once, before any check runs without its data
         return args.func(args)
+    except shipped.ShippedDataMissing as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return 1
     except KbaseError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kbase user list | head -1`): nothing is wrong, and nowhere is left to say
+        # anything; stdout goes to /dev/null so that Python's own flush at exit does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:  # never a traceback for the user: log it, say one line
         from kbase_tui.ui.errors import log_unexpected
 

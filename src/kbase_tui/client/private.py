@@ -5,7 +5,9 @@ apps connect to its socket.  A person with a database of their own needs nothing
 the app starts `kbase serve --private` for that database on a socket in their runtime folder
 (mode 0600), or uses the one already running for it (a second terminal of the same person),
 and talks to it exactly as to a shared server.  A private server stops by itself ten minutes
-after its last session.
+after its last session; the session of an app that was killed ends a minute after its events
+stream dropped, so a private server never outlives its apps by more than about eleven minutes.
+An app whose private server stopped meanwhile (it sat at the sign-in screen) starts it again.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ class PrivateServer:
         """Wait until the server answers; raise ServerUnavailable with its last words if it stopped."""
         from kbase_tui.protocol.errors import ServerUnavailable
 
+        if not _running(self.socket_path) and (self.process is None or self.process.poll() == 0):
+            # Stopped by itself, idle (or it was another app's): this app still wants one.
+            self.process, self.reused = None, False
+            self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
         while loop.time() < deadline:

@@ -19,7 +19,7 @@ import anyio
 from kbase_tui.i18n import _, language_for
 from kbase_tui.protocol.session import PushEvent
 
-from .sessions import DETACHED_TTL, ServerSession
+from .sessions import ServerSession
 from .state import ServerState
 
 log = logging.getLogger("kbase.server")
@@ -101,7 +101,7 @@ class Housekeeping:
             await self._end(session, reason)
 
     async def _forget_detached(self) -> None:
-        for session in self.state.sessions.detached_for(DETACHED_TTL):
+        for session in self.state.sessions.detached_for(self.state.settings.detached_ttl):
             await self._end(session, "expired")
 
     async def _end(self, session: ServerSession, reason: str) -> None:

@@ -210,6 +210,8 @@ def default_settings(*, private: bool) -> ServerSettings:
         exports_dir=paths.exports_dir(), inbox_dir=paths.inbox_dir(), work_dir=paths.work_dir(),
         # KBASE_PRIVATE_IDLE_SECONDS: how long a private server outlives its last session (tests: short).
         idle_exit=float(os.environ.get("KBASE_PRIVATE_IDLE_SECONDS") or 600) if private else None,
+        # KBASE_PRIVATE_DETACHED_SECONDS: how soon a private server ends the session of an app that vanished.
+        **({"detached_ttl": float(os.environ.get("KBASE_PRIVATE_DETACHED_SECONDS") or 60)} if private else {}),
     )
 
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from kbase_tui.protocol.dto import Actor
 from kbase_tui.protocol.session import PushEvent
 
-# An app with no events stream and no request for this long is gone (killed, dropped link).
+# An app with no events stream and no request for this long is gone (killed, dropped link): the shared
+# server's default; ServerSettings.detached_ttl is what the housekeeping uses.
 DETACHED_TTL = 15 * 60.0
 # Events waiting for a slow reader beyond this are dropped: they are hints to refresh.
 QUEUE_LIMIT = 256

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import anyio
 
 from .jobs import Jobs
-from .sessions import SessionStore
+from .sessions import DETACHED_TTL, SessionStore
 
 if TYPE_CHECKING:
     from kbase_tui.services.db import Database
@@ -36,6 +36,9 @@ class ServerSettings:
     threads: int = 32
     # A private server (one person's `kbase --db` or `kbase demo`) stops this long after its last session.
     idle_exit: float | None = None
+    # A session whose app has had no events stream and sent no request for this long is gone (killed, a dropped
+    # SSH link) and is ended.  A private server's apps run on its own machine: a lost stream there is a dead app.
+    detached_ttl: float = DETACHED_TTL
     # How often the server checks that signed-in users are still enabled and in the same role.
     watch_interval: float = 0.5
     # Encrypted backups of a SQLite base taken by the server itself (None: off), where, and how many kept.

@@ -151,7 +151,10 @@ def _encrypt(plain_path: Path, target: Path, source_name: str, audit_head: str =
 def _read_header(handle) -> tuple[bytes, dict, bytes]:
     if handle.read(len(MAGIC)) != MAGIC:
         raise BackupFailed(_("This is not a kbase backup."))
-    (length,) = struct.unpack(">I", handle.read(4))
+    raw = handle.read(4)
+    if len(raw) < 4:
+        raise BackupFailed(_("The backup is cut short."))
+    (length,) = struct.unpack(">I", raw)
     if length > 65536:
         raise BackupFailed()
     header = handle.read(length)

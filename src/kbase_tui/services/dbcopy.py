@@ -150,6 +150,11 @@ def copy_sqlite_to_postgresql(
                     counts, replaced_defaults = _copy_all(src, pg, tables, batch_rows, progress)
                 # Only after the commit: the audit key follows the data.
                 _carry_audit_key(keystore, source_url, target_url, src)
+                # COPY leaves the tables without planner statistics, and autovacuum gets to them only
+                # later: until then a lead took 29 ms instead of 1.5 (50,000 companies).
+                with pg.cursor() as cur:
+                    cur.execute("ANALYZE " + ", ".join(_quote(t.name) for t in metadata.sorted_tables))
+                pg.commit()
             finally:
                 raw.close()
         finally:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from kbase_tui.models import User
+from kbase_tui.i18n import _
+from kbase_tui.models import AuditEvent, User
 
 from . import audit, users
 from .db import Database
-from .setup import open_database
+from .errors import KbaseError
+from .setup import create_database
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,24 @@ DEMO_USERS = (
 )
 
 
+class NotADemoDatabase(KbaseError):
+    """`kbase demo` named a database that already has users of its own."""
+
+
 def ensure_demo_database(path: str | os.PathLike[str]) -> tuple[Database, tuple[DemoCredential, ...], bool]:
-    database = open_database(path)
+    """The demo database at *path*: made (with its users and data) if it is new, reused if it is a demo already.
+
+    A database with users that `kbase demo` did not make is refused: printing the demo passwords
+    for it would be false, and demo data must never go into a working base."""
+    database = create_database(path)
     with database.write() as session:
         if session.execute(select(User.id).limit(1)).first() is not None:
+            made_by_demo = session.execute(
+                select(AuditEvent.id).where(AuditEvent.action == "demo_data_created").limit(1)).first()
+            if made_by_demo is None:
+                database.dispose()
+                raise NotADemoDatabase(_("{where} is not a demo database (it has users of its own): give kbase demo "
+                                         "another file with --db.").format(where=database.sqlite_path or database.name))
             return database, DEMO_USERS, False
         actor = "local:demo"
         created = {}

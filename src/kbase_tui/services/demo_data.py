@@ -26,7 +26,6 @@ records one event for the whole demo.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -37,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from kbase_tui import paths, timezones
+from kbase_tui import shipped, timezones
 from kbase_tui.models import (
     EPOCH, Category, ClientOrder, Company, Contact, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind,
     Phone, PipelineStage, Reason, Refusal, RefusalDecision, Stage, TaskKind, User,
@@ -86,12 +85,10 @@ _INN_12B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 @lru_cache(maxsize=1)
 def word_lists() -> dict[str, Any]:
-    folder = paths.package_data_dir() / "demo"
-
     def load(name: str) -> Any:
-        return json.loads((folder / name).read_text(encoding="utf-8"))
+        return shipped.read_json("demo/" + name)
 
-    surnames = [s.strip() for s in (folder / "surnames.txt").read_text(encoding="utf-8").splitlines() if s.strip()]
+    surnames = [s.strip() for s in shipped.read_text("demo/surnames.txt").splitlines() if s.strip()]
     return {
         "surnames": surnames, "names": load("names.json"), "positions": load("positions.json")["positions"],
         "cities": load("cities.json"), "segments": load("segments.json"), "goods": load("goods.json")["goods"],

@@ -83,14 +83,17 @@ def _server_uid(database: Path | None) -> int:
 
 def _installation(url: str, folder: Path, owner: int) -> list[Check]:
     from . import audit, backup, db as dbmod, keystore
+    from .setup import DatabaseMissing, DatabaseUnusable, check_sqlite_file, connect_checked
 
     checks: list[Check] = []
     path = _sqlite_path(url)
     sqlite = path is not None
     if path is not None:
-        if not path.exists():
-            return [Check(_("Database"), FAIL, _("no database at {path}").format(path=path),
-                          _("kbase init --db {path}").format(path=path))]
+        try:
+            check_sqlite_file(path, must_exist=True)
+        except (DatabaseMissing, DatabaseUnusable) as error:
+            return [Check(_("Database"), FAIL, str(error), _("kbase init --db {path}").format(path=path)
+                          if isinstance(error, DatabaseMissing) else _("check --db or KBASE_DB"))]
         checks.append(_private(_("Database file"), path, 0o600, owner=owner))
         checks.append(_private(_("Database folder"), path.parent, 0o700, _(
             "keep the database in a folder only the service account can open: chmod 700 it, or move the "
@@ -99,7 +102,11 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
             extra = Path(str(path) + side)
             if extra.exists():
                 checks.append(_private(_("Database {side} file").format(side=side), extra, 0o600, owner=owner))
-    database = dbmod.connect(url, migrate=False)
+    try:
+        # The server answers (PostgreSQL) and the file opens: said in a sentence, not the driver's text.
+        database = connect_checked(url, must_exist=False)
+    except DatabaseUnusable as error:
+        return checks + [Check(_("Database"), FAIL, str(error), _("check --db or KBASE_DB"))]
     try:
         # Schema version.
         try:
@@ -131,6 +138,7 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
             with database.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
             checks.append(Check(_("Integrity check"), PASS, _("PostgreSQL answers; page checks: use pg_amcheck")))
+            checks += _postgres_statistics(database)
         # Key store and audit chain: nothing passes by absence.
         checks += _audit_checks(database, owner)
         # Backups.
@@ -158,6 +166,47 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
                                         _("restore the backup key file from its safe copy")))
     finally:
         database.dispose()
+    return checks
+
+
+# Tables with fewer rows are planned well enough without statistics, and autovacuum analyses a table
+# only after 50 changed rows: below this a fresh base would warn about its small reference tables.
+ANALYSE_MIN_ROWS = 500
+
+
+def _postgres_statistics(database) -> list[Check]:
+    """PostgreSQL plans from statistics: tables never analysed, or autovacuum off, make every lead slow."""
+    checks: list[Check] = []
+    with database.engine.connect() as conn:
+        autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
+        track_counts = conn.exec_driver_sql("SHOW track_counts").scalar()
+        never = [row[0] for row in conn.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+            "AND last_analyze IS NULL AND last_autoanalyze IS NULL AND n_live_tup >= %(rows)s ORDER BY relname",
+            {"rows": ANALYSE_MIN_ROWS})]
+        off = [row[0] for row in conn.exec_driver_sql(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
+            "AND c.reloptions::text[] && ARRAY['autovacuum_enabled=false', 'autovacuum_enabled=off'] "
+            "ORDER BY c.relname")]
+    problems, advice = [], []
+    if autovacuum != "on" or track_counts != "on":
+        problems.append(_("autovacuum is {a}, track_counts is {t}: tables are neither cleaned nor analysed").format(
+            a=autovacuum, t=track_counts))
+        advice.append(_("set autovacuum = on and track_counts = on in postgresql.conf"))
+    if off:
+        problems.append(_("turned off for {tables}").format(tables=", ".join(off)))
+        advice.append(_("turn it back on: ALTER TABLE name RESET (autovacuum_enabled)"))
+    if problems:
+        checks.append(Check(_("Autovacuum"), WARN, "; ".join(problems), "; ".join(advice)))
+    else:
+        checks.append(Check(_("Autovacuum"), PASS, _("on")))
+    if never:
+        checks.append(Check(_("Table statistics"), WARN, _("never analysed: {tables}").format(tables=", ".join(never)),
+                            _("run ANALYZE in psql (kbase db copy does it after a copy)")))
+    else:
+        checks.append(Check(_("Table statistics"), PASS, _("every table of {n}+ rows has been analysed").format(
+            n=ANALYSE_MIN_ROWS)))
     return checks
 
 

@@ -394,6 +394,12 @@ def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str] | B
                     reason = _("the row cannot be read: {error}").format(error=text[:80])
                 yield line, BrokenRow(reason)
                 line = reader.line_num + 1
+            except UnicodeDecodeError as error:
+                # Strict: a byte that is no character is never replaced silently; the file is not the CSV it seems.
+                why = f"0x{error.object[error.start]:02x}"
+                raise ValidationFailed(_(
+                    "{name} is not CSV text (line {line}: {why}): save it as CSV in UTF-8 or Windows-1251, or as XLSX."
+                ).format(name=path.name, line=line, why=why)) from None
 
 
 def _cell(value: object) -> str:
@@ -667,6 +673,13 @@ def _literal(value: object, percent: bool) -> str | None:
     return None
 
 
+def _bind_processor(column_type, dialect):
+    """The function SQLAlchemy runs on a value of *column_type* before the driver gets it (None: none), through
+    public API only: the type's implementation for this dialect (cached by the dialect), then its processor.
+    Asked once per column and batch, not per row."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[tuple],
                  constants: dict[str, object] | None = None) -> None:
     """executemany at the driver level.  *rows* hold the *varying* columns; *constants*, the values shared by
@@ -677,7 +690,7 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
         return
     connection = session.connection()
     dialect = connection.dialect
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in varying]
+    processors = [_bind_processor(table.c[name].type, dialect) for name in varying]
     if any(processors):
         rows = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row)) for row in rows]
     if dialect.name == "postgresql":
@@ -695,7 +708,7 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
             names.append(name)
             values.append("NULL")
             continue
-        processor = column.type._cached_bind_processor(dialect)
+        processor = _bind_processor(column.type, dialect)
         if processor is not None:
             value = processor(value)
         literal = _literal(value, marker == "%s")
@@ -725,7 +738,7 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
         column = table.c[name]
         if value is None and column.server_default is None:
             continue
-        processor = column.type._cached_bind_processor(dialect)
+        processor = _bind_processor(column.type, dialect)
         names.append(name)
         tail.append(processor(value) if processor is not None and value is not None else value)
     quote = dialect.identifier_preparer.quote
@@ -1629,7 +1642,8 @@ class _ParseProcess:
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
-        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue, columns),
+        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue,
+                                                                   os.getpid(), columns),
                                        name="kbase-import-parser", daemon=True)
         self.process.start()
 
@@ -1676,13 +1690,17 @@ class _ParseProcess:
         self.queue.close()
 
 
-def _parse_worker(path: str, language: str, out, forced: dict[str, list[int]] | None = None) -> None:
+def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[str, list[int]] | None = None) -> None:
     """The parsing process: ("start", (info, columns, headers)), then ("rows", [...]) in file order, then
     ("end", None); any exception is sent as ("error", exception) after the rows before it."""
     import pickle
     import signal
 
     from kbase_tui.i18n import set_language
+    from kbase_tui.lifeline import die_with_parent
+
+    # `kill -9` of the import: no close() runs, and a parser blocked on a full queue would wait forever.
+    die_with_parent(parent_pid)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     set_language(language)  # reasons of rejected rows in the user's language

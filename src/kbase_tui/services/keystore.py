@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbase_tui import paths
+from kbase_tui.i18n import _
+
+from .errors import KbaseError
 
 SERVICE = "kbase"
 
@@ -72,10 +75,18 @@ def get_key(purpose: str, database_url: str, *, create: bool = True) -> tuple[by
         if not create:
             raise FileNotFoundError(path)
         _create_key_file(path)
-    key = base64.b64decode(path.read_bytes().strip())
+    try:
+        key = base64.b64decode(path.read_bytes().strip(), validate=True)
+    except ValueError:  # binascii.Error: not base64 at all
+        key = b""
     if len(key) != 32:
-        raise ValueError(f"the key file {path} is damaged: it must hold 32 bytes in base64")
+        raise KeyDamaged(_("The key file {path} is damaged: it must hold 32 bytes in base64. Restore it from its "
+                           "safe copy.").format(path=path))
     return key, KeyLocation("file", str(path))
+
+
+class KeyDamaged(KbaseError, ValueError):
+    """A key file that is there but does not hold a key (ValueError too, as it was before it had a message)."""
 
 
 def _create_key_file(path) -> None:

@@ -8,7 +8,7 @@ import os
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kbase_tui import paths
+from kbase_tui import shipped
 from kbase_tui.i18n import _
 
 from .errors import ValidationFailed
@@ -55,7 +55,7 @@ def _dummy_hash() -> str:
 @functools.cache
 def common_passwords() -> frozenset[str]:
     # A missing list must not quietly turn the check off: the install is broken, say so.
-    lines = paths.package_data_dir().joinpath("common_passwords.txt").read_text(encoding="utf-8").splitlines()
+    lines = shipped.read_text("common_passwords.txt").splitlines()
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 

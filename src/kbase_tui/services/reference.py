@@ -15,7 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kbase_tui import paths
+from kbase_tui import shipped
 from kbase_tui.i18n import current_language
 from kbase_tui.models import CallOutcome, CallScript, PipelineStage, Reason, Setting, utcnow
 
@@ -25,12 +25,12 @@ from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo  # n
 
 @functools.cache
 def shipped_defaults() -> dict[str, Any]:
-    return json.loads((paths.package_data_dir() / "defaults.json").read_text(encoding="utf-8"))
+    return shipped.read_json("defaults.json")
 
 
 @functools.cache
 def shipped_scripts() -> dict[str, Any]:
-    return json.loads((paths.package_data_dir() / "call_scripts.json").read_text(encoding="utf-8"))
+    return shipped.read_json("call_scripts.json")
 
 
 def ensure_defaults(session: Session) -> None:
