@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kbase_tui.client.private import answers  # noqa: F401 (cold.py uses it as common.answers)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = Path(os.environ.get("KBASE_BENCH_OUT") or HERE / "out")
@@ -140,22 +142,6 @@ class Serve:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def answers(socket_path: Path) -> bool:
-    """A server accepts connections on *socket_path* (`kbase serve` binds after opening the database)."""
-    import socket
-
-    if not socket_path.exists():
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(str(socket_path))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
 
 
 # --- a program in a pseudo-terminal ---------------------------------------------------------------

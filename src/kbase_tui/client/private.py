@@ -38,7 +38,8 @@ def socket_for(url: str) -> Path:
     return paths.runtime_dir() / f"private-{digest}.sock"
 
 
-def _running(socket_path: Path) -> bool:
+def answers(socket_path: Path) -> bool:
+    """A server accepts connections on *socket_path* (`kbase serve` binds after opening the database)."""
     import socket
 
     if not socket_path.exists():
@@ -67,7 +68,7 @@ class PrivateServer:
         return f"unix:{self.socket_path}"
 
     def start(self) -> "PrivateServer":
-        if _running(self.socket_path):
+        if answers(self.socket_path):
             self.reused = True
             return self
         log = paths.log_dir() / "kbase-server.log"
@@ -85,14 +86,14 @@ class PrivateServer:
         """Wait until the server answers; raise ServerUnavailable with its last words if it stopped."""
         from kbase_tui.protocol.errors import ServerUnavailable
 
-        if not _running(self.socket_path) and (self.process is None or self.process.poll() == 0):
+        if not answers(self.socket_path) and (self.process is None or self.process.poll() == 0):
             # Stopped by itself, idle (or it was another app's): this app still wants one.
             self.process, self.reused = None, False
             self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
         while loop.time() < deadline:
-            if _running(self.socket_path):
+            if answers(self.socket_path):
                 return
             if self.process is not None and self.process.poll() is not None:
                 raise ServerUnavailable(_("The kbase server for {db} stopped: {why}").format(

@@ -420,17 +420,22 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
         return _build_card(session, company)
 
 
+def _back_in_queue(company: Company) -> None:
+    """A cold company a potential client again, in the queue at its own priority with its attempts counted afresh."""
+    _release(company)
+    company.category = Category.POTENTIAL
+    company.in_queue = True
+    company.queue_rank = company.priority
+    company.attempts = 0
+
+
 def return_to_queue(db: Database, actor: Actor, company_id: int, expected_version: int) -> SupervisorCard:
     """A cold company back into the shared queue: attempts, unreachable and bad-data marks cleared."""
     now = utcnow()
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)
         _require_cold(company)
-        _release(company)
-        company.category = Category.POTENTIAL
-        company.in_queue = True
-        company.queue_rank = company.priority
-        company.attempts = 0
+        _back_in_queue(company)
         company.unreachable = False
         company.needs_data_fix = False
         company.not_before = None
@@ -451,11 +456,7 @@ def shelve(db: Database, actor: Actor, company_id: int, expected_version: int, u
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)
         _require_cold(company)
-        _release(company)
-        company.category = Category.POTENTIAL
-        company.in_queue = True
-        company.queue_rank = company.priority
-        company.attempts = 0
+        _back_in_queue(company)
         company.shelved_until = at
         company.not_before = at
         _touch(company, now)
