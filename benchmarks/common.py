@@ -101,6 +101,9 @@ class Serve:
     def __init__(self, db: str, env: dict[str, str] | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="kbs-bench-"))
         self.socket_path = self.folder / "kbase.sock"
+        # The server uses these folders but never makes them (a mistyped path must not become a new folder).
+        for folder in ("exports", "inbox"):
+            (self.folder / folder).mkdir(mode=0o700)
         self.env = dict(env or bench_env())
         # Its stderr goes to a file: a pipe nobody reads would stop the server once 64 KiB are written.
         self.stderr_path = self.folder / "serve.err"

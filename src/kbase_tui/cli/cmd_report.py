@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("name", choices=NAMES)
     parser.add_argument("--from", dest="date_from", type=day, help=_("first day (default: this Monday)"))
     parser.add_argument("--to", dest="date_to", type=day, help=_("last day (default: this Sunday)"))
+    parser.add_argument("--csv", action="store_true",
+                        help=_("print the rows as CSV (a header line, then one line a row) for a spreadsheet"))
     parser.set_defaults(func=run)
 
 
@@ -48,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
             start=f"{args.date_from:%d.%m.%Y}", end=f"{args.date_to:%d.%m.%Y}"))
     database = open_existing_database(args.db)
     report = reports.run(database, users.local_actor(), args.name, args.date_from, args.date_to)
+    if getattr(args, "csv", False):
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(report.columns)
+        writer.writerows([format_value(v) for v in row] for row in report.rows)
+        return 0
     title = f"{report.title}: {report.date_from:%d.%m.%Y} – {report.date_to:%d.%m.%Y}"
     table = Table(title=Text(title))
     for index, column in enumerate(report.columns):
@@ -56,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(column, justify="right" if numeric else "left")
     for row in report.rows:
         table.add_row(*(Text(format_value(v)) for v in row))
-    console = Console()
+    # Into a pipe or a file the table keeps its natural width: Rich would otherwise cut it at 80 columns.
+    console = Console() if Console().is_terminal else Console(width=10_000)
     console.print(table)
     for note in report.notes:
         console.print(Text(note))
