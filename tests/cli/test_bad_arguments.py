@@ -132,7 +132,7 @@ BAD_ARGUMENTS = [
     (["import", "{tmp}/missing.csv", "--db", "{db}"], "there is no file", 2),
     (["import", "{tmp}/folder", "--db", "{db}"], "is a folder, not a file", 2),
     (["import", "{tmp}/people.csv", "--batch", "0", "--db", "{db}"], "a whole number of 1 or more, not 0", 2),
-    (["import", "{tmp}/binary.csv", "--db", "{db}"], "binary.csv is not CSV text (line 1: 0x98)", 1),
+    (["import", "{tmp}/binary.csv", "--db", "{db}"], "This is not a spreadsheet or text file (it looks like binary data)", 1),
     (["db", "copy", "--from", "{tmp}/missing.sqlite3", "--to", UNREACHABLE_PG], "there is no file", 2),
     (["db", "copy", "--from", "{tmp}/people.csv", "--to", UNREACHABLE_PG], "check --from", 1),
     (["db", "copy", "--from", "{db}", "--to", "sqlite:///{tmp}/x.sqlite3"], "must be a PostgreSQL URL", 1),
