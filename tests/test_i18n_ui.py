@@ -189,6 +189,21 @@ async def test_the_account_language_applies_at_sign_in_and_ends_at_log_out(db, m
         assert "Sign in" in text and "Keys" in text and "Войти" not in text
 
 
+async def _palette_offers(app, pilot, word: str) -> None:
+    """Wait until the command palette lists a command with *word*: its search runs in the background and
+    its list fills a moment later, and Enter before that picks nothing."""
+    from textual.command import CommandList
+
+    for _ in range(200):
+        found = app.screen.query(CommandList)
+        if found:
+            commands = found.first()
+            if any(word in str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)):
+                return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the palette never offered {word!r}")
+
+
 async def test_the_palette_switches_and_remembers_the_language(db, make_user):
     make_user("closer", "olga")
     app = app_on(db)
@@ -199,6 +214,7 @@ async def test_the_palette_switches_and_remembers_the_language(db, make_user):
         await pilot.pause()
         await pilot.press(*"Language")
         await settle(app, pilot)
+        await _palette_offers(app, pilot, "Language")
         await pilot.press("enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "CloserBoard"
@@ -211,6 +227,7 @@ async def test_the_palette_switches_and_remembers_the_language(db, make_user):
         await pilot.pause()
         await pilot.press(*"English")
         await settle(app, pilot)
+        await _palette_offers(app, pilot, "English")
         await pilot.press("enter")
         await settle(app, pilot)
         assert "Refresh" in joined(app)
