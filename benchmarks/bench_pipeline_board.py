@@ -16,7 +16,7 @@ supervisor.  Prints one JSON object per line, `{"name", "value", "unit", "target
 - `pipeline_supervisor_view_N`: the supervisor's view of all deals (first page of 100 rows and
   the total) painted.
 
-Asserts nothing; targets are from issue 8 (every screen under 150 ms).  Each timed line also
+Asserts nothing; the target is every screen under 150 ms.  Each timed line also
 carries `cpu_ms` (the process's CPU time for the step, all threads) and `load` (the 1-minute load
 average): on a shared 2-core machine the wall time grows with the other processes' load, the CPU
 time much less.

@@ -1,6 +1,6 @@
 """Text normalisation shared by search, sort, import and duplicate detection (no dependencies).
 
-SQLite folds only ASCII case (FACTS.md), so every searchable name is stored
+SQLite folds only ASCII case, so every searchable name is stored
 folded: casefold(), ё→е, quotes and legal-form noise removed, spaces squeezed.
 The importer calls these a million times a run, so they avoid regexes where
 str methods do the same (tests/services/test_import.py compares them with the

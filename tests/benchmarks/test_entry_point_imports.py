@@ -2,7 +2,7 @@
 
 cli.main registers every `cmd_*.py` sub-command before it starts the app, so a
 sub-command module that imported SQLAlchemy at module level would slow every
-start by ~0.75 s (FACTS.md): the start benchmark's target depends on this.
+start by ~0.75 s: the start benchmark's target depends on this.
 """
 
 from __future__ import annotations

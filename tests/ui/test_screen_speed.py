@@ -1,4 +1,4 @@
-"""What opening and paging the list screens no longer does (issue 8; timings are in benchmarks/, not here):
+"""What opening and paging the list screens no longer does (timings are in benchmarks/, not here):
 no loading overlay over the refusal review and the session's
 heap out of the collector's sight while signed in."""
 

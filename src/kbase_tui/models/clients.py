@@ -69,7 +69,7 @@ class Company(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
-    # casefold() of the name with ё→е: SQLite folds only ASCII (FACTS.md).
+    # casefold() of the name with ё→е: SQLite folds only ASCII.
     name_search: str = Field(default="", max_length=300, index=True)
     inn: Optional[str] = Field(default=None, max_length=12)
     city: str = Field(default="", max_length=120)

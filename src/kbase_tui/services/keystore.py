@@ -1,7 +1,7 @@
 """Secret keys (audit HMAC, backup encryption): keyring when the system has a
 backend, otherwise a 0600 key file in the platformdirs config directory.
 
-A headless server usually has no keyring backend (FACTS.md); the key file is
+A headless server usually has no keyring backend; the key file is
 the honest fallback and `describe()` says which store is in use.
 """
 

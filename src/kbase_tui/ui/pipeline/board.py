@@ -526,7 +526,7 @@ class CloserBoard(KbaseScreen):
             for stage_list, column in zip(fresh, board.columns):
                 stage_list.styles.width = width
                 # The cards go in before the columns are mounted, so the columns' first paint shows
-                # them: filled after mounting, the board was laid out and painted twice (issue 8).
+                # them: filled after mounting, the board was laid out and painted twice.
                 stage_list.set_deals(column.deals, column.count, keep=self._follow)
                 stage_list.set_heading(column.label, column.total, column.overdue)
             await container.mount_all(fresh)

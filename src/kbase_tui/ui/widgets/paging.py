@@ -7,7 +7,7 @@ A screen using `PagedList` keeps `page_offset` (the first row asked for), `page`
 
 from __future__ import annotations
 
-PAGE = 100  # rows per page: DataTable measures every cell, so pages stay small (FACTS.md)
+PAGE = 100  # rows per page: DataTable measures every cell, so pages stay small
 
 
 class PagedList:
