@@ -28,12 +28,44 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("KBASE_FAST_HASH", "1")
 os.environ.setdefault("KBASE_KEYSTORE", "file")
 
-WORDS = ["Ромашка", "Вектор", "Сталь", "Урал", "Берёзка", "Техно", "Снаб", "Металл", "Строй", "Ёлка", "Импульс",
-         "Восток", "Запад", "Север", "Юг", "Альфа", "Бета", "Гамма", "Дельта", "Прогресс"]
+WORDS = [
+    "Ромашка",
+    "Вектор",
+    "Сталь",
+    "Урал",
+    "Берёзка",
+    "Техно",
+    "Снаб",
+    "Металл",
+    "Строй",
+    "Ёлка",
+    "Импульс",
+    "Восток",
+    "Запад",
+    "Север",
+    "Юг",
+    "Альфа",
+    "Бета",
+    "Гамма",
+    "Дельта",
+    "Прогресс",
+]
 SUFFIXES = ["Профи", "Сервис", "Торг", "Групп", "Холдинг", "Инвест", "Трейд", "Маркет", "Плюс", "Центр"]
 FORMS = ["ООО", "АО", "ИП", "ЗАО"]
-CITIES = ["Москва", "Санкт-Петербург", "Казань", "Самара", "Екатеринбург", "Новосибирск", "Пермь", "Тула",
-          "Омск", "Краснодар", "Владивосток", "Калининград"]
+CITIES = [
+    "Москва",
+    "Санкт-Петербург",
+    "Казань",
+    "Самара",
+    "Екатеринбург",
+    "Новосибирск",
+    "Пермь",
+    "Тула",
+    "Омск",
+    "Краснодар",
+    "Владивосток",
+    "Калининград",
+]
 CHANNELS = ["Розница", "Дилеры", "Интернет-магазины", "B2B", "B2G"]
 
 
@@ -57,15 +89,26 @@ def build(url: str, n: int) -> None:
             name = f"{FORMS[cid % 4]} «{rng.choice(WORDS)}-{rng.choice(SUFFIXES)} {cid}»"
             city = rng.choice(CITIES)  # not tied to the id: the form (ООО, АО …) follows the id
             stage = "pipeline" if cid % 50 == 0 else "account" if cid % 50 == 1 else "cold"
-            yield companies.row(name=name, name_search=fold(name), city=city, city_search=fold(city),
-                                channel=CHANNELS[cid % len(CHANNELS)], inn=f"{5000000000 + cid * 7}", stage=stage,
-                                in_queue=stage == "cold", needs_data_fix=cid % 997 == 0, created_at=now,
-                                updated_at=now)
+            yield companies.row(
+                name=name,
+                name_search=fold(name),
+                city=city,
+                city_search=fold(city),
+                channel=CHANNELS[cid % len(CHANNELS)],
+                inn=f"{5000000000 + cid * 7}",
+                stage=stage,
+                in_queue=stage == "cold",
+                needs_data_fix=cid % 997 == 0,
+                created_at=now,
+                updated_at=now,
+            )
 
     started = time.perf_counter()
     with conn:
         companies.insert(conn, company_rows())
-        phones.insert(conn, (phones.row(company_id=cid, number=f"+7{9000000000 + cid * 13}") for cid in range(1, n + 1)))
+        phones.insert(
+            conn, (phones.row(company_id=cid, number=f"+7{9000000000 + cid * 13}") for cid in range(1, n + 1))
+        )
     conn.execute("ANALYZE")
     # One transaction of a million rows left them all in the WAL; a server checkpoints every 10,000
     # pages, so a page read never searches a WAL this size there.
@@ -80,8 +123,9 @@ def figures(times: list[float]) -> str:
     def pct(p: float) -> float:
         return times[min(len(times) - 1, int(round(p * (len(times) - 1))))]
 
-    return (f"p50 {statistics.median(times):7.1f}  p99 {pct(0.99):7.1f}  p99.9 {pct(0.999):7.1f}  "
-            f"max {times[-1]:7.1f} ms")
+    return (
+        f"p50 {statistics.median(times):7.1f}  p99 {pct(0.99):7.1f}  p99.9 {pct(0.999):7.1f}  max {times[-1]:7.1f} ms"
+    )
 
 
 def main() -> None:
@@ -106,8 +150,15 @@ def main() -> None:
 
     db = open_database(url)
     with db.write() as session:
-        user = users.add_user(session, "local:bench", f"boss{random.randint(0, 10**9)}", "supervisor",
-                              "Bench-Password-2026", full_name="Роман", must_change_password=False)
+        user = users.add_user(
+            session,
+            "local:bench",
+            f"boss{random.randint(0, 10**9)}",
+            "supervisor",
+            "Bench-Password-2026",
+            full_name="Роман",
+            must_change_password=False,
+        )
         boss = Actor(id=user.id, username=user.username, role="supervisor", full_name="Роман")
     mid = args.n // 2
     cases = {
@@ -125,8 +176,10 @@ def main() -> None:
         "mark: bad data": BaseQuery(flag="needs_fix"),
         "word + city + channel": BaseQuery(text="вектор", city="пермь", channel="Дилеры"),
     }
-    print(f"{args.n:,} companies, {args.repeat} runs per case, first page of 100 (and the next page by cursor); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"{args.n:,} companies, {args.repeat} runs per case, first page of 100 (and the next page by cursor); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for label, query in cases.items():
         first, second, cpu, found = [], [], [], 0
         for _ in range(args.repeat):

@@ -41,11 +41,15 @@ def make_file(path: Path, rows: int) -> None:
         for n in range(rows):
             if n and rng.random() < 0.1:  # a duplicate of an earlier row, spelled differently
                 k = rng.randrange(n)
-                out.write(f"ооо компания №{k};;8 ({495 if k % 2 else 812}) {k // 10000 % 1000:03d}-{k // 100 % 100:02d}-{k % 100:02d};"
-                          f"Другой Контакт {k};;{cities[k % 6]};\n")
+                out.write(
+                    f"ооо компания №{k};;8 ({495 if k % 2 else 812}) {k // 10000 % 1000:03d}-{k // 100 % 100:02d}-{k % 100:02d};"
+                    f"Другой Контакт {k};;{cities[k % 6]};\n"
+                )
                 continue
-            out.write(f"ООО «Компания №{n}»;;+7 {495 if n % 2 else 812} {n // 10000 % 1000:03d} {n // 100 % 100:02d} {n % 100:02d};"
-                      f"Иванов {n};Директор;{cities[n % 6]};{industries[n % 4]}\n")
+            out.write(
+                f"ООО «Компания №{n}»;;+7 {495 if n % 2 else 812} {n // 10000 % 1000:03d} {n // 100 % 100:02d} {n % 100:02d};"
+                f"Иванов {n};Директор;{cities[n % 6]};{industries[n % 4]}\n"
+            )
 
 
 def _inn(n: int) -> str:
@@ -59,7 +63,9 @@ _SPELLINGS = ("+7 {a} {b} {c} {d}", "8 ({a}) {b}-{c}-{d}", "7{a}{b}{c}{d}", "+7(
 
 def _phone(n: int, style: int) -> str:
     a = 495 if n % 2 else 812
-    return _SPELLINGS[style % 5].format(a=a, b=f"{n // 10000 % 1000:03d}", c=f"{n // 100 % 100:02d}", d=f"{n % 100:02d}")
+    return _SPELLINGS[style % 5].format(
+        a=a, b=f"{n // 10000 % 1000:03d}", c=f"{n // 100 % 100:02d}", d=f"{n % 100:02d}"
+    )
 
 
 def make_base_and_file(base_path: Path, path: Path, base: int, rows: int) -> None:
@@ -121,17 +127,23 @@ def bare_sqlite(path: Path, companies: int) -> tuple[float, float]:
         " VALUES (?, ?, ?, NULL, ?, ?, ?, '', '', '', '', '', 'import', '', 0, 0, 'potential', 'cold', '', 1, 100,"
         f" 100, '1970-01-01 00:00:00.000000', 0, '', '', 0, 0, 0, 0, 0, '{now}', '{now}', 1)"
     )
-    contact_sql = ("INSERT INTO contact (id, company_id, full_name, position, is_decision_maker, email, created_at,"
-                   f" updated_at, version) VALUES (?, ?, ?, ?, 0, '', '{now}', '{now}', 1)")
+    contact_sql = (
+        "INSERT INTO contact (id, company_id, full_name, position, is_decision_maker, email, created_at,"
+        f" updated_at, version) VALUES (?, ?, ?, ?, 0, '', '{now}', '{now}', 1)"
+    )
     phone_sql = "INSERT INTO phone (company_id, contact_id, number, label) VALUES (?, NULL, ?, '')"
-    history_sql = ("INSERT INTO interaction (company_id, user_id, deal_id, at, kind, outcome, text)"
-                   f" VALUES (?, NULL, NULL, '{now}', 'system', 'import', ?)")
+    history_sql = (
+        "INSERT INTO interaction (company_id, user_id, deal_id, at, kind, outcome, text)"
+        f" VALUES (?, NULL, NULL, '{now}', 'system', 'import', ?)"
+    )
     wall, cpu = time.perf_counter(), cpu_seconds()
     for start in range(1, companies + 1, 2000):
         ids = range(start, min(start + 2000, companies + 1))
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(company_sql, [(n, f"ООО «Компания №{n}»", f"ооо «компания №{n}»", "Москва", "москва",
-                                              "Металлургия") for n in ids])
+        connection.executemany(
+            company_sql,
+            [(n, f"ООО «Компания №{n}»", f"ооо «компания №{n}»", "Москва", "москва", "Металлургия") for n in ids],
+        )
         connection.executemany(contact_sql, [(n, n, f"Иванов {n}", "Директор") for n in ids])
         connection.executemany(phone_sql, [(n, f"+7495{n:07d}") for n in ids])
         connection.executemany(history_sql, [(n, f"Imported from leads.csv, line {n + 1}.") for n in ids])
@@ -164,10 +176,18 @@ def main() -> int:
         make_base_and_file(base_file, source, args.base, args.rows)
         started = time.perf_counter()
         # In another process, so that the peak memory printed below is the timed import's alone.
-        subprocess.run([sys.executable, "-c", "import sys; from kbase_tui.services import importer, users; "
-                        "from kbase_tui.services.setup import open_database; "
-                        "importer.run_import(open_database(sys.argv[1]), users.local_actor(), sys.argv[2])",
-                        database.url, str(base_file)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from kbase_tui.services import importer, users; "
+                "from kbase_tui.services.setup import open_database; "
+                "importer.run_import(open_database(sys.argv[1]), users.local_actor(), sys.argv[2])",
+                database.url,
+                str(base_file),
+            ],
+            check=True,
+        )
         print(f"base: {args.base:,} companies with INNs in {time.perf_counter() - started:.0f} s (not timed)")
     else:
         make_file(source, args.rows)
@@ -186,19 +206,25 @@ def main() -> int:
     if profiler is not None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
-    print(f"rows {report.rows:,}  imported {report.imported:,}  merged {report.merged:,}  unchanged {report.unchanged:,}  "
-          f"rejected {report.rejected:,}  possible duplicates {report.possible_duplicates:,}  values kept {report.conflicts:,}")
-    print(f"import: {seconds:.1f} s wall → {report.rows / seconds:,.0f} rows/s;  {cpu:.1f} s CPU → "
-          f"{report.rows / cpu:,.0f} rows/s of CPU;  peak RSS {peak / 1024:.0f} MiB (before import {before / 1024:.0f} MiB)"
-          f"   db {database.url}")
+    print(
+        f"rows {report.rows:,}  imported {report.imported:,}  merged {report.merged:,}  unchanged {report.unchanged:,}  "
+        f"rejected {report.rejected:,}  possible duplicates {report.possible_duplicates:,}  values kept {report.conflicts:,}"
+    )
+    print(
+        f"import: {seconds:.1f} s wall → {report.rows / seconds:,.0f} rows/s;  {cpu:.1f} s CPU → "
+        f"{report.rows / cpu:,.0f} rows/s of CPU;  peak RSS {peak / 1024:.0f} MiB (before import {before / 1024:.0f} MiB)"
+        f"   db {database.url}"
+    )
     if not args.no_baseline:
         wall, cpu_csv, count = bare_csv(source)
         print(f"bare csv.reader: {wall:.2f} s wall, {cpu_csv:.2f} s CPU ({count:,} rows → {count / wall:,.0f} rows/s)")
         if database.is_sqlite:
             wall, cpu_sql = bare_sqlite(work / "bare.sqlite3", report.imported)
-            print(f"bare sqlite3 executemany of {report.imported:,} companies + contacts + phones + history: "
-                  f"{wall:.2f} s wall, {cpu_sql:.2f} s CPU  → the importer's own Python: about "
-                  f"{max(cpu - cpu_sql - cpu_csv, 0):.1f} s CPU of {cpu:.1f}")
+            print(
+                f"bare sqlite3 executemany of {report.imported:,} companies + contacts + phones + history: "
+                f"{wall:.2f} s wall, {cpu_sql:.2f} s CPU  → the importer's own Python: about "
+                f"{max(cpu - cpu_sql - cpu_csv, 0):.1f} s CPU of {cpu:.1f}"
+            )
     if not args.no_again:
         started = time.perf_counter()
         again = importer.run_import(database, actor, source)

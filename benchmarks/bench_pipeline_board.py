@@ -62,28 +62,42 @@ def build(url: str, deals: int):
     with db.write() as session:
         made = {}
         for role, name in (("closer", "Бенч Клоузер"), ("supervisor", "Бенч Руководитель")):
-            user = users.add_user(session, "local:bench", f"bench_{role}", role, PASSWORD,
-                                  full_name=name, must_change_password=False)
+            user = users.add_user(
+                session, "local:bench", f"bench_{role}", role, PASSWORD, full_name=name, must_change_password=False
+            )
             made[role] = Actor(user.id, user.username, user.role, user.full_name)
         closer = made["closer"]
         codes = [s.code for s in pipeline.open_stages(session)]
         today = date.today()
         companies = [
-            {"name": f"ООО «Компания {n}»", "name_fold": f"ооо «компания {n}»", "city": "Москва",
-             "stage": Stage.PIPELINE, "owner_id": closer.id}
+            {
+                "name": f"ООО «Компания {n}»",
+                "name_fold": f"ооо «компания {n}»",
+                "city": "Москва",
+                "stage": Stage.PIPELINE,
+                "owner_id": closer.id,
+            }
             for n in range(deals)
         ]
         if "name_fold" not in Company.__table__.c:
             for row in companies:
                 row.pop("name_fold")
         ids = session.execute(insert(Company).returning(Company.id), companies).scalars().all()
-        session.execute(insert(Deal), [
-            {"company_id": cid, "closer_id": closer.id, "stage_code": codes[n % len(codes)],
-             "expected_amount": Decimal(n * 1000), "next_step": "Позвонить и договориться о встрече",
-             "next_step_due": None if n % 3 == 0 else today + timedelta(days=n % 30 - 5),
-             "supervisor_comment": "Предложи отсрочку" if n % 17 == 0 else ""}
-            for n, cid in enumerate(ids)
-        ])
+        session.execute(
+            insert(Deal),
+            [
+                {
+                    "company_id": cid,
+                    "closer_id": closer.id,
+                    "stage_code": codes[n % len(codes)],
+                    "expected_amount": Decimal(n * 1000),
+                    "next_step": "Позвонить и договориться о встрече",
+                    "next_step_due": None if n % 3 == 0 else today + timedelta(days=n % 30 - 5),
+                    "supervisor_comment": "Предложи отсрочку" if n % 17 == 0 else "",
+                }
+                for n, cid in enumerate(ids)
+            ],
+        )
     return db, made
 
 
@@ -189,10 +203,22 @@ async def _screens(address: str, made, deals: int, size: tuple[int, int], runs: 
                 await app.workers.wait_for_complete()
                 await asyncio.sleep(0.05)
         value = statistics.median(times)
-        emit(f"pipeline_board_screen_{deals}", round(value, 1), "ms", TARGET, round(base, 1), met=value < 150,
-             cpu_ms=cpu_median(runs), load=load(), deals=screen.board.count, cards_loaded=loaded, size=f"{size[0]}x{size[1]}", runs=[round(t) for t in times],
-             note="push the closer's board until every column's heading and first page of cards are painted; "
-                  "baseline: push a one-label screen")
+        emit(
+            f"pipeline_board_screen_{deals}",
+            round(value, 1),
+            "ms",
+            TARGET,
+            round(base, 1),
+            met=value < 150,
+            cpu_ms=cpu_median(runs),
+            load=load(),
+            deals=screen.board.count,
+            cards_loaded=loaded,
+            size=f"{size[0]}x{size[1]}",
+            runs=[round(t) for t in times],
+            note="push the closer's board until every column's heading and first page of cards are painted; "
+            "baseline: push a one-label screen",
+        )
 
         # the next page: End in the first column
         first = screen.query(StageList).first()
@@ -205,10 +231,20 @@ async def _screens(address: str, made, deals: int, size: tuple[int, int], runs: 
         await wait_for(lambda: len(first.deals) > before or not first.more)
         await painted(app)
         value = (time.perf_counter() - started) * 1000
-        emit(f"pipeline_board_more_{deals}", round(value, 1), "ms", TARGET, round(base, 1), met=value < 150,
-             cpu_ms=round((time.process_time() - cpu) * 1000, 1), load=load(),
-             cards_before=before, cards_after=len(first.deals), column_count=first.count,
-             note="End in the first column until its next page of cards is painted")
+        emit(
+            f"pipeline_board_more_{deals}",
+            round(value, 1),
+            "ms",
+            TARGET,
+            round(base, 1),
+            met=value < 150,
+            cpu_ms=round((time.process_time() - cpu) * 1000, 1),
+            load=load(),
+            cards_before=before,
+            cards_after=len(first.deals),
+            column_count=first.count,
+            note="End in the first column until its next page of cards is painted",
+        )
         app.pop_screen()
         await app.workers.wait_for_complete()
 
@@ -222,9 +258,20 @@ async def _screens(address: str, made, deals: int, size: tuple[int, int], runs: 
             await app.workers.wait_for_complete()
             await asyncio.sleep(0.05)
         value = statistics.median(times)
-        emit(f"pipeline_supervisor_view_{deals}", round(value, 1), "ms", TARGET, round(base, 1), met=value < 150,
-             cpu_ms=cpu_median(runs), load=load(), deals=view.page.total, rows_shown=len(view.page.deals), runs=[round(t) for t in times],
-             note="push the supervisor's pipeline view until the first page and the closers are painted")
+        emit(
+            f"pipeline_supervisor_view_{deals}",
+            round(value, 1),
+            "ms",
+            TARGET,
+            round(base, 1),
+            met=value < 150,
+            cpu_ms=cpu_median(runs),
+            load=load(),
+            deals=view.page.total,
+            rows_shown=len(view.page.deals),
+            runs=[round(t) for t in times],
+            note="push the supervisor's pipeline view until the first page and the closers are painted",
+        )
 
 
 def main() -> None:
@@ -247,17 +294,27 @@ def main() -> None:
         for _ in range(10):
             started = time.perf_counter()
             with db.read() as session:
-                session.execute(select(func.count(Deal.id)).where(Deal.closer_id == closer.id,
-                                                                  Deal.status == "open")).scalar_one()
+                session.execute(
+                    select(func.count(Deal.id)).where(Deal.closer_id == closer.id, Deal.status == "open")
+                ).scalar_one()
             bare.append((time.perf_counter() - started) * 1000)
             started, cpu_started = time.perf_counter(), time.process_time()
             board = pipeline.board(db, closer)
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
-        emit(f"pipeline_board_service_{deals}", round(statistics.median(times), 1), "ms", "part of the screen figure",
-             round(statistics.median(bare), 1), cpu_ms=round(statistics.median(cpu), 1), load=load(), deals=board.count, cards=sum(len(c.deals) for c in board.columns),
-             note="pipeline.board(): whole-column counts and sums + the first page per column; "
-                  "baseline: SELECT count(*) of the closer's open deals")
+        emit(
+            f"pipeline_board_service_{deals}",
+            round(statistics.median(times), 1),
+            "ms",
+            "part of the screen figure",
+            round(statistics.median(bare), 1),
+            cpu_ms=round(statistics.median(cpu), 1),
+            load=load(),
+            deals=board.count,
+            cards=sum(len(c.deals) for c in board.columns),
+            note="pipeline.board(): whole-column counts and sums + the first page per column; "
+            "baseline: SELECT count(*) of the closer's open deals",
+        )
         asyncio.run(screens(db, made, deals, size, args.runs))
         db.dispose()
 

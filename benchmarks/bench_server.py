@@ -34,16 +34,29 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from common import (PASSWORD, PYTHON, Pty, Serve, bench_env, db_label, db_url, emit, latency,  # noqa: E402
-                    operator_names, prepare)
+from common import (
+    PASSWORD,
+    PYTHON,
+    Pty,
+    Serve,
+    bench_env,
+    db_label,
+    db_url,
+    emit,
+    latency,  # noqa: E402
+    operator_names,
+    prepare,
+)
 
 OUTCOME = "no_answer"
 
 
 # --- one operator, either way -----------------------------------------------------------------------
 
-async def _through_server(address: str, name: str, calls: int, think: float, barrier, gate,
-                          retries: list[str]) -> list[float]:
+
+async def _through_server(
+    address: str, name: str, calls: int, think: float, barrier, gate, retries: list[str]
+) -> list[float]:
     from kbase_tui.client import KbaseClient
     from kbase_tui.protocol import queue
 
@@ -112,8 +125,7 @@ def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) 
     return times
 
 
-def _operator(kind: str, target: str, name: str, me: int, calls: int, think: float, barrier, gate,
-              out) -> None:
+def _operator(kind: str, target: str, name: str, me: int, calls: int, think: float, barrier, gate, out) -> None:
     try:
         if kind == "server":
             retries: list[str] = []
@@ -126,13 +138,17 @@ def _operator(kind: str, target: str, name: str, me: int, calls: int, think: flo
             barrier.abort()
         import traceback
 
-        frames = [f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[::-1]
-                  if "sqlalchemy" not in f.filename][:6]
+        frames = [
+            f"{f.name}:{f.lineno}"
+            for f in traceback.extract_tb(error.__traceback__)[::-1]
+            if "sqlalchemy" not in f.filename
+        ][:6]
         out.put(f"{type(error).__name__}: {error} (at {' < '.join(frames)})")
 
 
-def operators(kind: str, target: str, ids: dict[str, int], count: int, calls: int,
-              think: float) -> tuple[list[float], int]:
+def operators(
+    kind: str, target: str, ids: dict[str, int], count: int, calls: int, think: float
+) -> tuple[list[float], int]:
     """*count* operator processes (forked: nothing shared but the code), all timings together."""
     # Loaded once here, before the fork: 64 processes each importing them would fight for the two cores
     # while one of them holds the write lock.
@@ -146,9 +162,10 @@ def operators(kind: str, target: str, ids: dict[str, int], count: int, calls: in
     out = ctx.Queue()
     barrier = ctx.Barrier(count) if count > 1 else None
     gate = ctx.Semaphore(4)
-    workers = [ctx.Process(target=_operator, args=(kind, target, name, ids[name], calls, think, barrier, gate,
-                                                          out))
-               for name in operator_names(count)]
+    workers = [
+        ctx.Process(target=_operator, args=(kind, target, name, ids[name], calls, think, barrier, gate, out))
+        for name in operator_names(count)
+    ]
     for worker in workers:
         worker.start()
     times: list[float] = []
@@ -178,13 +195,24 @@ def bench_outcomes(db: str, counts: list[int], calls_total: int, rate: float) ->
             base = latency(operators("in_process", db, ids, count, calls, think)[0])
             got_times, retries = operators("server", server.address, ids, count, calls, think)
             got = latency(got_times)
-            emit(f"outcome_to_next_lead_{count}op", got["p99"], "ms", "p99 < 50 ms and < 2 × baseline p99",
-                 base["p99"], met=got["p99"] < 50 and got["p99"] < 2 * base["p99"], database=db_label(db),
-                 operators=count, think_mean_ms=round(think * 1000), offered_per_second=rate, server=got,
-                 in_process=base, sign_in_busy_retries=retries,
-                 note=f"queue.record_and_next (outcome, next lead, card, counters) through kbase serve over its "
-                      f"socket, {count} operator process(es) with think time uniform 0–{2 * think * 1000:.0f} ms, "
-                      "vs the same call in-process from as many processes")
+            emit(
+                f"outcome_to_next_lead_{count}op",
+                got["p99"],
+                "ms",
+                "p99 < 50 ms and < 2 × baseline p99",
+                base["p99"],
+                met=got["p99"] < 50 and got["p99"] < 2 * base["p99"],
+                database=db_label(db),
+                operators=count,
+                think_mean_ms=round(think * 1000),
+                offered_per_second=rate,
+                server=got,
+                in_process=base,
+                sign_in_busy_retries=retries,
+                note=f"queue.record_and_next (outcome, next lead, card, counters) through kbase serve over its "
+                f"socket, {count} operator process(es) with think time uniform 0–{2 * think * 1000:.0f} ms, "
+                "vs the same call in-process from as many processes",
+            )
 
 
 # --- memory of a signed-in app -------------------------------------------------------------------
@@ -216,12 +244,23 @@ def bench_client_rss(db: str) -> None:
     env = bench_env()
     with Serve(db, env) as server:
         base = rss_after([PYTHON, "-c", BARE_APP], [("BARE-APP-PAINTED", "")], env)
-        app = rss_after([PYTHON, "-m", "kbase_tui.cli.main", "--server", server.address],
-                        [("User name", "benchop01\r"), ("Password", f"{PASSWORD}\r"), ("Cold-call queue", "")], env)
-        emit("client_rss_signed_in", round(app, 1), "MiB", "<= 2 × baseline", round(base, 1), met=app <= 2 * base,
-             ratio=round(app / base, 2), database=db_label(db),
-             note="VmRSS of `kbase --server` signed in as a caller with a lead on screen, vs a bare Textual app "
-                  "painting one label (80x24 pty)")
+        app = rss_after(
+            [PYTHON, "-m", "kbase_tui.cli.main", "--server", server.address],
+            [("User name", "benchop01\r"), ("Password", f"{PASSWORD}\r"), ("Cold-call queue", "")],
+            env,
+        )
+        emit(
+            "client_rss_signed_in",
+            round(app, 1),
+            "MiB",
+            "<= 2 × baseline",
+            round(base, 1),
+            met=app <= 2 * base,
+            ratio=round(app / base, 2),
+            database=db_label(db),
+            note="VmRSS of `kbase --server` signed in as a caller with a lead on screen, vs a bare Textual app "
+            "painting one label (80x24 pty)",
+        )
 
 
 def main() -> int:

@@ -76,8 +76,13 @@ class SqliteSide:
         self.begin_immediate = begin_immediate
         self.busy_ms = BUSY_TIMEOUT_MS
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "journal_mode = WAL", "synchronous = NORMAL",
-                       "foreign_keys = ON", f"wal_autocheckpoint = {CHECKPOINT_PAGES}"):
+        for pragma in (
+            f"busy_timeout = {BUSY_TIMEOUT_MS}",
+            "journal_mode = WAL",
+            "synchronous = NORMAL",
+            "foreign_keys = ON",
+            f"wal_autocheckpoint = {CHECKPOINT_PAGES}",
+        ):
             self.conn.execute(f"PRAGMA {pragma}")
         self.sql = bare_claim_sql(True)
 
@@ -97,13 +102,15 @@ class SqliteSide:
 
     def claim(self, me: int) -> int:
         now = datetime.now(UTC)
-        rows = self._write(self.sql, (me, _ts(now), _ts(now + timedelta(minutes=20)),
-                                      _ts(now - timedelta(minutes=30))))
+        rows = self._write(self.sql, (me, _ts(now), _ts(now + timedelta(minutes=20)), _ts(now - timedelta(minutes=30))))
         return rows[0][0]
 
     def after_call(self, company_id: int) -> None:
-        self._write("UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = ?, "
-                    "attempts = attempts + 1 WHERE id = ?", (_ts(datetime.now(UTC)), company_id))
+        self._write(
+            "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            (_ts(datetime.now(UTC)), company_id),
+        )
 
     def close(self) -> None:
         self.conn.close()
@@ -121,14 +128,19 @@ class PostgresSide:
     def claim(self, me: int) -> int:
         now = datetime.now(UTC)
         with self.conn.transaction():
-            row = self.conn.execute(self.sql, {"me": me, "now": now, "until": now + timedelta(minutes=20),
-                                               "cut": now - timedelta(minutes=30)}).fetchone()
+            row = self.conn.execute(
+                self.sql,
+                {"me": me, "now": now, "until": now + timedelta(minutes=20), "cut": now - timedelta(minutes=30)},
+            ).fetchone()
         return row[0]
 
     def after_call(self, company_id: int) -> None:
         with self.conn.transaction():
-            self.conn.execute("UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = %s, "
-                              "attempts = attempts + 1 WHERE id = %s", (datetime.now(UTC), company_id))
+            self.conn.execute(
+                "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = %s, "
+                "attempts = attempts + 1 WHERE id = %s",
+                (datetime.now(UTC), company_id),
+            )
 
     def close(self) -> None:
         self.conn.close()
@@ -143,9 +155,11 @@ class EngineSide:
 
     def after_call(self, company_id: int) -> None:
         with self.database.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = %(now)s, "
-                                 "attempts = attempts + 1 WHERE id = %(id)s",
-                                 {"now": datetime.now(UTC), "id": company_id})
+            conn.exec_driver_sql(
+                "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = %(now)s, "
+                "attempts = attempts + 1 WHERE id = %(id)s",
+                {"now": datetime.now(UTC), "id": company_id},
+            )
 
     def close(self) -> None:
         self.database.dispose()
@@ -163,8 +177,11 @@ def _worker(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
             barrier.abort()
         import traceback
 
-        frames = [f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[::-1]
-                  if "sqlalchemy" not in f.filename][:6]
+        frames = [
+            f"{f.name}:{f.lineno}"
+            for f in traceback.extract_tb(error.__traceback__)[::-1]
+            if "sqlalchemy" not in f.filename
+        ][:6]
         out.put(f"{type(error).__name__}: {error} (at {' < '.join(frames)})")
 
 
@@ -191,6 +208,7 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
 
         def claim() -> int:
             return side.claim(me)
+
     times = []
     if barrier is not None:
         barrier.wait()
@@ -240,11 +258,22 @@ def bench_claims(db: str, processes_list: list[int], claims_total: int, rate: fl
         n = max(2, claims_total // processes)
         bare = latency(run_claims("bare", db, chosen, n, think), 3)
         got = latency(run_claims("service", db, chosen, n, think), 3)
-        emit(f"take_next_lead_{processes}p", got["p99"], "ms", "p99 < 5 ms and < 3 × baseline p99", bare["p99"],
-             met=got["p99"] < 5 and got["p99"] < 3 * bare["p99"], database=db_label(db), processes=processes,
-             think_mean_ms=round(think * 1000), offered_per_second=rate, service=got, bare=bare,
-             note=f"queue.claim_next_lead vs the bare claim statement (same pragmas and lock waits); {processes} "
-                  f"process(es), each one caller, think time uniform 0–{2 * think * 1000:.0f} ms between claims")
+        emit(
+            f"take_next_lead_{processes}p",
+            got["p99"],
+            "ms",
+            "p99 < 5 ms and < 3 × baseline p99",
+            bare["p99"],
+            met=got["p99"] < 5 and got["p99"] < 3 * bare["p99"],
+            database=db_label(db),
+            processes=processes,
+            think_mean_ms=round(think * 1000),
+            offered_per_second=rate,
+            service=got,
+            bare=bare,
+            note=f"queue.claim_next_lead vs the bare claim statement (same pragmas and lock waits); {processes} "
+            f"process(es), each one caller, think time uniform 0–{2 * think * 1000:.0f} ms between claims",
+        )
 
 
 def main() -> int:

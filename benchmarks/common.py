@@ -25,15 +25,30 @@ ROOT = HERE.parent
 OUT = Path(os.environ.get("KBASE_BENCH_OUT") or HERE / "out")
 PYTHON = sys.executable
 PASSWORD = "Bench-2026!"
-ANSI = re.compile(r"\x1b(\[[0-9;?<>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[()][A-Za-z0-9]"
-                  r"|[=>78cDEHMZ])")
+ANSI = re.compile(
+    r"\x1b(\[[0-9;?<>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[()][A-Za-z0-9]"
+    r"|[=>78cDEHMZ])"
+)
 
 
 def emit(name, value, unit, target, baseline, **extra) -> None:
     """One figure as a JSON line; `load` is the machine's 1-minute load average as it was printed (the
     figures of a shared machine move with what else runs on it)."""
-    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "baseline": baseline, **extra,
-                      "load": round(os.getloadavg()[0], 1)}, ensure_ascii=False), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": value,
+                "unit": unit,
+                "target": target,
+                "baseline": baseline,
+                **extra,
+                "load": round(os.getloadavg()[0], 1),
+            },
+            ensure_ascii=False,
+        ),
+        flush=True,
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -45,8 +60,13 @@ def latency(values: list[float], digits: int = 2) -> dict[str, float]:
     """p50, p99, p99.9, max and the number of samples (ms)."""
     if not values:
         raise ValueError("no samples: the measurement did not run")
-    return {"p50": round(pct(values, 0.5), digits), "p99": round(pct(values, 0.99), digits),
-            "p99_9": round(pct(values, 0.999), digits), "max": round(max(values), digits), "n": len(values)}
+    return {
+        "p50": round(pct(values, 0.5), digits),
+        "p99": round(pct(values, 0.99), digits),
+        "p99_9": round(pct(values, 0.999), digits),
+        "max": round(max(values), digits),
+        "n": len(values),
+    }
 
 
 def is_postgresql(db: str) -> bool:
@@ -66,10 +86,15 @@ def bench_env() -> dict[str, str]:
     """The children's environment: private folders under benchmarks/out, English, file keystore."""
     home = OUT / "home"
     env = dict(os.environ)
-    env.update(KBASE_DATA_DIR=str(home / "data"), KBASE_CONFIG_DIR=str(home / "config"),
-               KBASE_LOG_DIR=str(home / "log"), KBASE_KEYSTORE="file", KBASE_LANG="en",
-               XDG_RUNTIME_DIR=str(short_dir("kbr-")),
-               PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
+    env.update(
+        KBASE_DATA_DIR=str(home / "data"),
+        KBASE_CONFIG_DIR=str(home / "config"),
+        KBASE_LOG_DIR=str(home / "log"),
+        KBASE_KEYSTORE="file",
+        KBASE_LANG="en",
+        XDG_RUNTIME_DIR=str(short_dir("kbr-")),
+        PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
+    )
     env.pop("KBASE_FAST_HASH", None)  # the real password hash: sign-in costs what it costs
     env.pop("KBASE_SERVER", None)
     env.pop("KBASE_DB", None)
@@ -91,6 +116,7 @@ def short_dir(prefix: str) -> Path:
 
 # --- a real server ------------------------------------------------------------------------------
 
+
 class Serve:
     """`kbase serve` in its own process on a Unix socket, as on a shared server.
 
@@ -109,9 +135,27 @@ class Serve:
         self.stderr_path = self.folder / "serve.err"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "kbase_tui.cli.main", "serve", "--db", db, "--socket", str(self.socket_path),
-             "--exports", str(self.folder / "exports"), "--inbox", str(self.folder / "inbox"), "--backup-every", "0"],
-            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
+            [
+                PYTHON,
+                "-m",
+                "kbase_tui.cli.main",
+                "serve",
+                "--db",
+                db,
+                "--socket",
+                str(self.socket_path),
+                "--exports",
+                str(self.folder / "exports"),
+                "--inbox",
+                str(self.folder / "inbox"),
+                "--backup-every",
+                "0",
+            ],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
         deadline = time.monotonic() + 300
         while not answers(self.socket_path):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -149,6 +193,7 @@ class Serve:
 
 # --- a program in a pseudo-terminal ---------------------------------------------------------------
 
+
 class Pty:
     """A program in an 80x24 (or given) pseudo-terminal: what a person's terminal shows, and their keys."""
 
@@ -162,21 +207,22 @@ class Pty:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         env = dict(env, TERM="xterm-256color", COLUMNS=str(size[0]), LINES=str(size[1]))
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-                                     close_fds=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+        )
         os.close(slave)
         self.seen = ""
         self.mark = 0  # wait_for looks only at what came after the last mark
 
     def text(self) -> str:
-        return ANSI.sub("", self.seen[self.mark:])
+        return ANSI.sub("", self.seen[self.mark :])
 
     def wait_for(self, pattern: str | re.Pattern, timeout: float = 60.0) -> float:
         """perf_counter() when *pattern* (text or regex) first shows after the mark."""
         deadline = time.perf_counter() + timeout
         while True:
             visible = self.text()[-40000:]
-            if (pattern.search(visible) if isinstance(pattern, re.Pattern) else pattern in visible):
+            if pattern.search(visible) if isinstance(pattern, re.Pattern) else pattern in visible:
                 return time.perf_counter()
             left = deadline - time.perf_counter()
             if left <= 0:
@@ -229,6 +275,7 @@ class Pty:
 
 # --- bench users --------------------------------------------------------------------------------
 
+
 def operator_names(count: int) -> list[str]:
     return [f"benchop{n:02d}" for n in range(1, count + 1)]
 
@@ -250,9 +297,16 @@ def prepare(db: str, operators: int) -> dict[str, int]:
             for name in operator_names(operators):
                 if name not in existing:
                     password_hash = password_hash or passwords.hash_password(PASSWORD)
-                    users.add_user(session, "local:bench", name, "caller", PASSWORD,
-                                   full_name=f"Оператор {name[-2:]}", must_change_password=False,
-                                   password_hash=password_hash)
+                    users.add_user(
+                        session,
+                        "local:bench",
+                        name,
+                        "caller",
+                        PASSWORD,
+                        full_name=f"Оператор {name[-2:]}",
+                        must_change_password=False,
+                        password_hash=password_hash,
+                    )
             reference.set_setting(session, "security.leads_per_minute", 0)
             reference.set_setting(session, "security.card_views_per_hour", 0)
             # The calling window open at any hour: the figures must not depend on when the benchmark runs.
@@ -261,7 +315,10 @@ def prepare(db: str, operators: int) -> dict[str, int]:
             reference.set_setting(session, "queue.holidays_country", "")
             session.query(SecurityAlarm).delete()
         with database.read() as session:
-            return dict(session.execute(select(User.username, User.id)
-                                        .where(User.username.in_(operator_names(operators)))).all())
+            return dict(
+                session.execute(
+                    select(User.username, User.id).where(User.username.in_(operator_names(operators)))
+                ).all()
+            )
     finally:
         database.dispose()

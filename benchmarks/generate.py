@@ -169,8 +169,16 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
     for n, role in enumerate(ROLES[: sizes.users], start=1):
         counters[role] = counters.get(role, 0) + 1
         name = f"{role}{counters[role]:02d}"
-        user_rows.append(users.row(username=name, full_name=f"{role.title()} {counters[role]:02d}", role=role,
-                                   password_hash=password_hash, must_change_password=False, created_at=now))
+        user_rows.append(
+            users.row(
+                username=name,
+                full_name=f"{role.title()} {counters[role]:02d}",
+                role=role,
+                password_hash=password_hash,
+                must_change_password=False,
+                created_at=now,
+            )
+        )
         by_role.setdefault(role, []).append(n)
     users.insert(conn, user_rows)
     callers, closers, accounts = by_role["caller"], by_role["closer"], by_role["account"]
@@ -190,9 +198,17 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
         for cid in range(1, sizes.companies + 1):
             form, word, city = FORMS[cid % 4], WORDS[cid % len(WORDS)], CITIES[cid % len(CITIES)]
             name = f"{form} «{word} {cid}»"
-            common = dict(name=name, name_search=fold(name), city=city, city_search=fold(city),
-                          industry=INDUSTRIES[cid % len(INDUSTRIES)], channel=CHANNELS[cid % len(CHANNELS)],
-                          inn=f"{7700000000 + cid}", created_at=now, updated_at=now)
+            common = dict(
+                name=name,
+                name_search=fold(name),
+                city=city,
+                city_search=fold(city),
+                industry=INDUSTRIES[cid % len(INDUSTRIES)],
+                channel=CHANNELS[cid % len(CHANNELS)],
+                inn=f"{7700000000 + cid}",
+                created_at=now,
+                updated_at=now,
+            )
             if cid < first_account:
                 closer = closers[0] if cid <= sizes.closer_deals else closers[1 + cid % (len(closers) - 1)]
                 yield companies.row(stage="pipeline", category="potential", owner_id=closer, **common)
@@ -200,46 +216,101 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
                 k = cid - first_account
                 manager = accounts[0] if k < sizes.accounts else accounts[1 + k % (len(accounts) - 1)]
                 last = (now - timedelta(days=rng.randrange(400))).date()
-                yield companies.row(stage="account", category="active", owner_id=manager, orders_count=1 + k % 7,
-                                    revenue_total=Decimal(100_000 + (k * 7919) % 5_000_000),
-                                    first_order_at=last - timedelta(days=200), last_order_at=last,
-                                    next_purchase_at=last + timedelta(days=90),
-                                    abcde_class="ABCDE"[k % 5], **common)
+                yield companies.row(
+                    stage="account",
+                    category="active",
+                    owner_id=manager,
+                    orders_count=1 + k % 7,
+                    revenue_total=Decimal(100_000 + (k * 7919) % 5_000_000),
+                    first_order_at=last - timedelta(days=200),
+                    last_order_at=last,
+                    next_purchase_at=last + timedelta(days=90),
+                    abcde_class="ABCDE"[k % 5],
+                    **common,
+                )
             elif cid < first_cold:
-                yield companies.row(stage="cold", category="refused", in_queue=False, attempts=1,
-                                    last_outcome="refused", last_tried_at=now - timedelta(days=cid % 50), **common)
+                yield companies.row(
+                    stage="cold",
+                    category="refused",
+                    in_queue=False,
+                    attempts=1,
+                    last_outcome="refused",
+                    last_tried_at=now - timedelta(days=cid % 50),
+                    **common,
+                )
             else:
                 tried = rng.random() < 0.3
-                yield companies.row(stage="cold", category="potential", in_queue=True,
-                                    queue_rank=rng.choice((50, 100, 100, 100, 150)), priority=100,
-                                    last_tried_at=now - timedelta(days=rng.randrange(1, 90)) if tried else epoch,
-                                    attempts=rng.randrange(1, 4) if tried else 0, **common)
+                yield companies.row(
+                    stage="cold",
+                    category="potential",
+                    in_queue=True,
+                    queue_rank=rng.choice((50, 100, 100, 100, 150)),
+                    priority=100,
+                    last_tried_at=now - timedelta(days=rng.randrange(1, 90)) if tried else epoch,
+                    attempts=rng.randrange(1, 4) if tried else 0,
+                    **common,
+                )
 
     companies.insert(conn, company_rows())
     log(f"  users and {sizes.companies:,} companies: {time.perf_counter() - t0:.1f} s")
 
     # --- deals, orders, refusals -------------------------------------------------------
-    stages = [r[0] for r in conn.execute(
-        "SELECT code FROM pipeline_stage WHERE NOT is_won AND NOT is_lost AND active ORDER BY position")]
+    stages = [
+        r[0]
+        for r in conn.execute(
+            "SELECT code FROM pipeline_stage WHERE NOT is_won AND NOT is_lost AND active ORDER BY position"
+        )
+    ]
     deals = Rows(conn, Deal, company_id=1, stage_code=stages[0])
-    deals.insert(conn, (
-        deals.row(company_id=cid, closer_id=closers[0] if cid <= sizes.closer_deals else closers[1 + cid % (len(closers) - 1)],
-                  handed_over_by_id=callers[cid % len(callers)], stage_code=stages[cid % len(stages)],
-                  expected_amount=Decimal(50_000 + cid * 37 % 900_000), next_step="Отправить КП",
-                  next_step_due=(now + timedelta(days=cid % 20 - 5)).date(),
-                  created_at=now - timedelta(days=cid % 60), updated_at=now, last_activity_at=now - timedelta(days=cid % 9))
-        for cid in range(1, first_account)))
+    deals.insert(
+        conn,
+        (
+            deals.row(
+                company_id=cid,
+                closer_id=closers[0] if cid <= sizes.closer_deals else closers[1 + cid % (len(closers) - 1)],
+                handed_over_by_id=callers[cid % len(callers)],
+                stage_code=stages[cid % len(stages)],
+                expected_amount=Decimal(50_000 + cid * 37 % 900_000),
+                next_step="Отправить КП",
+                next_step_due=(now + timedelta(days=cid % 20 - 5)).date(),
+                created_at=now - timedelta(days=cid % 60),
+                updated_at=now,
+                last_activity_at=now - timedelta(days=cid % 9),
+            )
+            for cid in range(1, first_account)
+        ),
+    )
     orders = Rows(conn, ClientOrder, company_id=1, ordered_at=now.date(), amount=Decimal(1))
-    orders.insert(conn, (
-        orders.row(company_id=cid, ordered_at=(now - timedelta(days=cid % 400)).date(), items="Поставка",
-                   amount=Decimal(100_000 + cid % 50_000), created_at=now)
-        for cid in range(first_account, first_refused)))
-    reasons = [r[0] for r in conn.execute("SELECT code FROM reason WHERE kind = 'refusal' ORDER BY position")] or ["other"]
+    orders.insert(
+        conn,
+        (
+            orders.row(
+                company_id=cid,
+                ordered_at=(now - timedelta(days=cid % 400)).date(),
+                items="Поставка",
+                amount=Decimal(100_000 + cid % 50_000),
+                created_at=now,
+            )
+            for cid in range(first_account, first_refused)
+        ),
+    )
+    reasons = [r[0] for r in conn.execute("SELECT code FROM reason WHERE kind = 'refusal' ORDER BY position")] or [
+        "other"
+    ]
     refusals = Rows(conn, Refusal, company_id=1, reason_code=reasons[0])
-    refusals.insert(conn, (
-        refusals.row(company_id=cid, caller_id=callers[cid % len(callers)], reason_code=reasons[cid % len(reasons)],
-                     refused_at=now - timedelta(minutes=(cid * 37) % (8 * 7 * 24 * 60)), comment="Дорого, есть поставщик")
-        for cid in range(first_refused, first_cold)))
+    refusals.insert(
+        conn,
+        (
+            refusals.row(
+                company_id=cid,
+                caller_id=callers[cid % len(callers)],
+                reason_code=reasons[cid % len(reasons)],
+                refused_at=now - timedelta(minutes=(cid * 37) % (8 * 7 * 24 * 60)),
+                comment="Дорого, есть поставщик",
+            )
+            for cid in range(first_refused, first_cold)
+        ),
+    )
     log(f"  deals, orders, {n_refused:,} refusals: {time.perf_counter() - t0:.1f} s")
 
     # --- interactions: the history, over the last 12 weeks ----------------------------------
@@ -247,11 +318,20 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
     interactions = Rows(conn, Interaction, company_id=1, kind="call")
     span = 12 * 7 * 24 * 3600
     texts = ["", "", "Перезвонить после обеда", "Секретарь не соединяет", "Интересно, просили КП"]
-    interactions.insert(conn, (
-        interactions.row(company_id=rng.randrange(1, sizes.companies + 1), user_id=callers[k % len(callers)],
-                         at=now - timedelta(seconds=rng.randrange(span)), kind="call",
-                         outcome=outcomes[k % len(outcomes)], text=texts[k % len(texts)])
-        for k in range(sizes.interactions)))
+    interactions.insert(
+        conn,
+        (
+            interactions.row(
+                company_id=rng.randrange(1, sizes.companies + 1),
+                user_id=callers[k % len(callers)],
+                at=now - timedelta(seconds=rng.randrange(span)),
+                kind="call",
+                outcome=outcomes[k % len(outcomes)],
+                text=texts[k % len(texts)],
+            )
+            for k in range(sizes.interactions)
+        ),
+    )
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -54,8 +54,7 @@ def ts(moment: datetime) -> str:
 
 
 AFTER_CALL = (
-    "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = ?, attempts = attempts + 1 "
-    "WHERE id = ?"
+    "UPDATE company SET held_by_id = NULL, held_until = NULL, last_tried_at = ?, attempts = attempts + 1 WHERE id = ?"
 )
 
 
@@ -78,11 +77,25 @@ def build(path: Path, companies: int) -> None:
     database = open_database(path)
     with database.write() as session:
         for n in range(1, CALLERS + 1):
-            users.add_user(session, "local:bench", f"caller{n:02d}", "caller", "Bench-Password-2026",
-                           full_name=f"Оператор {n}", must_change_password=False)
+            users.add_user(
+                session,
+                "local:bench",
+                f"caller{n:02d}",
+                "caller",
+                "Bench-Password-2026",
+                full_name=f"Оператор {n}",
+                must_change_password=False,
+            )
         for n in range(1, 4):
-            users.add_user(session, "local:bench", f"closer{n}", "closer", "Bench-Password-2026",
-                           full_name=f"Менеджер {n}", must_change_password=False)
+            users.add_user(
+                session,
+                "local:bench",
+                f"closer{n}",
+                "closer",
+                "Bench-Password-2026",
+                full_name=f"Менеджер {n}",
+                must_change_password=False,
+            )
     database.dispose()
 
     columns = [c.name for c in Company.__table__.columns]
@@ -120,19 +133,54 @@ def build(path: Path, companies: int) -> None:
             name = f"ООО «Компания №{n}»"
             city = cities[n % 6]
             values = {
-                "id": n, "name": name, "name_search": name.casefold(), "inn": None, "city": city,
-                "city_search": city.casefold(), "time_zone": zones[n % 6], "industry": industries[n % 5], "channel": channels[n % 5],
-                "size": "", "source": "bench", "website": "", "email": "", "address": "",
-                "abcde_class": "ABCDE"[n % 5], "is_key_client": 0, "potential_score": 0, "category": category,
-                "stage": stage, "owner_id": None, "shelved_until": None, "requirements": "", "in_queue": in_queue,
-                "queue_rank": rank, "priority": priority, "last_tried_at": tried, "not_before": not_before,
-                "attempts": 0 if tried == epoch else rng.randrange(1, 4), "last_outcome": "",
-                "held_by_id": None, "held_until": None, "callback_user_id": None, "callback_at": None,
-                "special_offer": "Скидка 10%" if rank == 10 else "", "special_offer_user_id": None,
-                "unreachable": 0, "needs_data_fix": 0, "orders_count": 0, "revenue_total": 0,
-                "margin_total": None, "first_order_at": None, "last_order_at": None, "next_purchase_at": None,
-                "next_purchase_is_stated": 0, "next_follow_up_at": None, "created_at": created,
-                "updated_at": created, "version": 1,
+                "id": n,
+                "name": name,
+                "name_search": name.casefold(),
+                "inn": None,
+                "city": city,
+                "city_search": city.casefold(),
+                "time_zone": zones[n % 6],
+                "industry": industries[n % 5],
+                "channel": channels[n % 5],
+                "size": "",
+                "source": "bench",
+                "website": "",
+                "email": "",
+                "address": "",
+                "abcde_class": "ABCDE"[n % 5],
+                "is_key_client": 0,
+                "potential_score": 0,
+                "category": category,
+                "stage": stage,
+                "owner_id": None,
+                "shelved_until": None,
+                "requirements": "",
+                "in_queue": in_queue,
+                "queue_rank": rank,
+                "priority": priority,
+                "last_tried_at": tried,
+                "not_before": not_before,
+                "attempts": 0 if tried == epoch else rng.randrange(1, 4),
+                "last_outcome": "",
+                "held_by_id": None,
+                "held_until": None,
+                "callback_user_id": None,
+                "callback_at": None,
+                "special_offer": "Скидка 10%" if rank == 10 else "",
+                "special_offer_user_id": None,
+                "unreachable": 0,
+                "needs_data_fix": 0,
+                "orders_count": 0,
+                "revenue_total": 0,
+                "margin_total": None,
+                "first_order_at": None,
+                "last_order_at": None,
+                "next_purchase_at": None,
+                "next_purchase_is_stated": 0,
+                "next_follow_up_at": None,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
             }
             yield tuple(values[c] for c in columns)
 
@@ -152,8 +200,12 @@ def build(path: Path, companies: int) -> None:
         conn.execute(sql)
     conn.execute("ANALYZE")
     conn.close()
-    print(json.dumps({"note": f"built {companies} companies in {time.perf_counter() - started:.1f} s",
-                      "path": str(path)}), flush=True)
+    print(
+        json.dumps(
+            {"note": f"built {companies} companies in {time.perf_counter() - started:.1f} s", "path": str(path)}
+        ),
+        flush=True,
+    )
 
 
 def measure(path: Path, claims: int, profile: bool) -> None:
@@ -171,22 +223,33 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     conn.execute("UPDATE company SET held_by_id = NULL, held_until = NULL WHERE held_by_id IS NOT NULL")
     # The bench claims flat out; a limit no one reaches keeps the alarm check's cost in the
     # figure (it counts every claim in the caller's rate_counter row) without slowing it down.
-    conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.leads_per_minute', '1000000000', "
-                 "'2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    conn.execute(
+        "INSERT INTO setting (key, value, updated_at) VALUES ('security.leads_per_minute', '1000000000', "
+        "'2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+    )
     # Each lead taken is a card seen (services/alarms.py): the same kind of unreachable limit.
-    conn.execute("INSERT INTO setting (key, value, updated_at) VALUES ('security.card_views_per_hour', "
-                 "'{\"caller\": 1000000000}', '2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    conn.execute(
+        "INSERT INTO setting (key, value, updated_at) VALUES ('security.card_views_per_hour', "
+        "'{\"caller\": 1000000000}', '2026-01-01 00:00:00') ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+    )
     # The calling window open at any hour, so the figures do not depend on the hour and day of the run:
     # every zone of the base is open, the claim's most branches.
-    for key, value in (("queue.calling_days", "[1, 2, 3, 4, 5, 6, 7]"), ("queue.calling_hours", '[["00:00", "24:00"]]'),
-                       ("queue.holidays_country", '""')):
-        conn.execute("INSERT INTO setting (key, value, updated_at) VALUES (?, ?, '2026-01-01 00:00:00') "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    for key, value in (
+        ("queue.calling_days", "[1, 2, 3, 4, 5, 6, 7]"),
+        ("queue.calling_hours", '[["00:00", "24:00"]]'),
+        ("queue.holidays_country", '""'),
+    ):
+        conn.execute(
+            "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, '2026-01-01 00:00:00') "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
     zones = [row[0] for row in conn.execute(queue._statements(True)["zones"])]
     # The bare claim: the service's own statement (one seek per open zone) on a raw connection.
     bare_claim = queue._claim_statement(True, len(zones))
-    actors = [Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}")
-              for n in range(1, CALLERS + 1)]
+    actors = [
+        Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}") for n in range(1, CALLERS + 1)
+    ]
 
     def after_call(company_id: int) -> None:
         conn.execute(AFTER_CALL, (ts(datetime.now(UTC)), company_id))
@@ -194,8 +257,13 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     def bare(user_id: int) -> int:
         now = datetime.now(UTC)
         conn.execute("BEGIN IMMEDIATE")
-        params = {"me": user_id, "now": ts(now), "until": ts(now + timedelta(minutes=20)),
-                  "grace_cut": ts(now - timedelta(minutes=30)), **{f"z{n}": z for n, z in enumerate(zones)}}
+        params = {
+            "me": user_id,
+            "now": ts(now),
+            "until": ts(now + timedelta(minutes=20)),
+            "grace_cut": ts(now - timedelta(minutes=30)),
+            **{f"z{n}": z for n, z in enumerate(zones)},
+        }
         got = conn.execute(bare_claim, params).fetchone()
         conn.execute("COMMIT")
         return got[0]
@@ -236,17 +304,53 @@ def measure(path: Path, claims: int, profile: bool) -> None:
     database.dispose()
     size = f"{companies_in(path):,} companies, {claims} claims, 1 process"
     b50, b99, s50, s99 = pct(bare_ms, 0.5), pct(bare_ms, 0.99), pct(service_ms, 0.5), pct(service_ms, 0.99)
-    emit("queue_claim_bare_p50", round(b50, 3), "ms", None, None, note="bare claim statement in BEGIN IMMEDIATE/COMMIT; " + size)
+    emit(
+        "queue_claim_bare_p50",
+        round(b50, 3),
+        "ms",
+        None,
+        None,
+        note="bare claim statement in BEGIN IMMEDIATE/COMMIT; " + size,
+    )
     emit("queue_claim_bare_p99", round(b99, 3), "ms", None, None, note="bare claim statement; " + size)
-    emit("queue_claim_p50", round(s50, 3), "ms", "< 3 x baseline", round(b50, 3), met=s50 < 3 * b50,
-         ratio=round(s50 / b50, 2), note="queue.claim_next_lead; " + size)
-    emit("queue_claim_p99", round(s99, 3), "ms", "< 5 ms and < 3 x baseline", round(b99, 3),
-         met=s99 < 5 and s99 < 3 * b99, ratio=round(s99 / b99, 2), max=round(max(service_ms), 3),
-         mean=round(statistics.fmean(service_ms), 3), note="queue.claim_next_lead; " + size)
-    emit("queue_take_next_p50", round(pct(take_ms, 0.5), 3), "ms", None, round(b50, 3),
-         note="claim + lead card + counters (what the screen waits for); " + size)
-    emit("queue_take_next_p99", round(pct(take_ms, 0.99), 3), "ms", None, round(b99, 3),
-         note="claim + lead card + counters; " + size)
+    emit(
+        "queue_claim_p50",
+        round(s50, 3),
+        "ms",
+        "< 3 x baseline",
+        round(b50, 3),
+        met=s50 < 3 * b50,
+        ratio=round(s50 / b50, 2),
+        note="queue.claim_next_lead; " + size,
+    )
+    emit(
+        "queue_claim_p99",
+        round(s99, 3),
+        "ms",
+        "< 5 ms and < 3 x baseline",
+        round(b99, 3),
+        met=s99 < 5 and s99 < 3 * b99,
+        ratio=round(s99 / b99, 2),
+        max=round(max(service_ms), 3),
+        mean=round(statistics.fmean(service_ms), 3),
+        note="queue.claim_next_lead; " + size,
+    )
+    emit(
+        "queue_take_next_p50",
+        round(pct(take_ms, 0.5), 3),
+        "ms",
+        None,
+        round(b50, 3),
+        note="claim + lead card + counters (what the screen waits for); " + size,
+    )
+    emit(
+        "queue_take_next_p99",
+        round(pct(take_ms, 0.99), 3),
+        "ms",
+        None,
+        round(b99, 3),
+        note="claim + lead card + counters; " + size,
+    )
     if profiler:
         profiler.print(show_all=False)
 

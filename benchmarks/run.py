@@ -53,6 +53,7 @@ class FigureFailed(Exception):
 
 # --- the database ----------------------------------------------------------------------------
 
+
 def _pg(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
@@ -62,8 +63,7 @@ def ensure_postgresql(url: str, source: Path, sizes: generate.Sizes) -> None:
     import psycopg
 
     with psycopg.connect(_pg(url), autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
         if "company" in tables:
             companies = conn.execute("SELECT max(id) FROM company").fetchone()[0] or 0
             if companies == sizes.companies:
@@ -76,8 +76,12 @@ def ensure_postgresql(url: str, source: Path, sizes: generate.Sizes) -> None:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
     started = time.perf_counter()
-    result = subprocess.run([PYTHON, "-m", "kbase_tui.cli.main", "db", "copy", "--from", str(source), "--to", url,
-                             "--quiet"], env=bench_env(), capture_output=True, text=True)
+    result = subprocess.run(
+        [PYTHON, "-m", "kbase_tui.cli.main", "db", "copy", "--from", str(source), "--to", url, "--quiet"],
+        env=bench_env(),
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise FigureFailed(f"kbase db copy failed: {(result.stderr or result.stdout).strip()[-500:]}")
     with psycopg.connect(_pg(url), autocommit=True) as conn:
@@ -115,7 +119,6 @@ print(json.dumps({"rows": report.rows, "imported": report.imported, "merged": re
 """
 
 
-
 def write_csv(path: Path, rows: int) -> None:
     """Leads with Russian headers; one row in ten repeats an earlier company spelled differently."""
     import random
@@ -128,12 +131,16 @@ def write_csv(path: Path, rows: int) -> None:
         for n in range(rows):
             if n and rng.random() < 0.1:
                 k = rng.randrange(n)
-                out.write(f"ооо компания №{k};;8 ({495 if k % 2 else 812}) {k // 10000 % 1000:03d}-"
-                          f"{k // 100 % 100:02d}-{k % 100:02d};Другой Контакт {k};;{cities[k % 6]};\n")
+                out.write(
+                    f"ооо компания №{k};;8 ({495 if k % 2 else 812}) {k // 10000 % 1000:03d}-"
+                    f"{k // 100 % 100:02d}-{k % 100:02d};Другой Контакт {k};;{cities[k % 6]};\n"
+                )
             else:
-                out.write(f"ООО «Компания №{n}»;;+7 {495 if n % 2 else 812} {n // 10000 % 1000:03d} "
-                          f"{n // 100 % 100:02d} {n % 100:02d};Иванов {n};Директор;{cities[n % 6]};"
-                          f"{industries[n % 4]}\n")
+                out.write(
+                    f"ООО «Компания №{n}»;;+7 {495 if n % 2 else 812} {n // 10000 % 1000:03d} "
+                    f"{n // 100 % 100:02d} {n % 100:02d};Иванов {n};Директор;{cities[n % 6]};"
+                    f"{industries[n % 4]}\n"
+                )
 
 
 @contextmanager
@@ -166,33 +173,65 @@ def bench_import(db: str, rows: int) -> None:
         write_csv(source, rows)
         # A fresh wrapper process per child, so RUSAGE_CHILDREN holds that child's peak alone (Linux keeps
         # ru_maxrss across exec: a child forked straight from this process would inherit this one's peak).
-        wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-                   "sys.stderr.write(r.stderr); print(r.stdout.strip());"
-                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+        wrapper = (
+            "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+            "sys.stderr.write(r.stderr); print(r.stdout.strip());"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+        )
         # The memory baseline: a child that only imports the same modules.
-        base = subprocess.run([PYTHON, "-c", wrapper, PYTHON, "-c", "import kbase_tui.services.importer, "
-                               "kbase_tui.services.setup"], env=bench_env(), capture_output=True, text=True, check=True)
+        base = subprocess.run(
+            [PYTHON, "-c", wrapper, PYTHON, "-c", "import kbase_tui.services.importer, kbase_tui.services.setup"],
+            env=bench_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         base_kib = int(base.stdout.strip().splitlines()[-1])
         with empty_database(db, work) as target:
-            result = subprocess.run([PYTHON, "-c", wrapper, PYTHON, "-c", IMPORT_CHILD, str(source), target],
-                                    env=bench_env(), capture_output=True, text=True, timeout=3600)
+            result = subprocess.run(
+                [PYTHON, "-c", wrapper, PYTHON, "-c", IMPORT_CHILD, str(source), target],
+                env=bench_env(),
+                capture_output=True,
+                text=True,
+                timeout=3600,
+            )
         if result.returncode != 0:
             tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise FigureFailed(f"the import failed: {tail}")
         out_lines = result.stdout.strip().splitlines()
         stats, peak_kib = json.loads(out_lines[-2]), int(out_lines[-1])
         rate = stats["rows"] / stats["seconds"]
-        emit("import_rows_per_second", round(rate), "rows/s", ">= 20000", None, met=rate >= 20_000, rows=stats["rows"],
-             imported=stats["imported"], merged=stats["merged"], rejected=stats["rejected"], database=db_label(db),
-             note="CSV (Russian headers, ';', BOM) into an empty database, 10% duplicates merged; no baseline: "
-                  "the target is absolute")
+        emit(
+            "import_rows_per_second",
+            round(rate),
+            "rows/s",
+            ">= 20000",
+            None,
+            met=rate >= 20_000,
+            rows=stats["rows"],
+            imported=stats["imported"],
+            merged=stats["merged"],
+            rejected=stats["rejected"],
+            database=db_label(db),
+            note="CSV (Russian headers, ';', BOM) into an empty database, 10% duplicates merged; no baseline: "
+            "the target is absolute",
+        )
         parser_kib = stats.get("parser_peak_kib", 0)
         total_kib = peak_kib + parser_kib
-        emit("import_peak_memory", round(total_kib / 1024, 1), "MiB", "< 500 MiB", round(base_kib / 1024, 1),
-             met=total_kib / 1024 < 500, rows=stats["rows"], importer_mib=round(peak_kib / 1024, 1),
-             parser_mib=round(parser_kib / 1024, 1), database=db_label(db),
-             note="peak RSS of the importing process (RUSAGE_CHILDREN) plus that of its parsing process, if it "
-                  "started one; baseline: the same imports, no work")
+        emit(
+            "import_peak_memory",
+            round(total_kib / 1024, 1),
+            "MiB",
+            "< 500 MiB",
+            round(base_kib / 1024, 1),
+            met=total_kib / 1024 < 500,
+            rows=stats["rows"],
+            importer_mib=round(peak_kib / 1024, 1),
+            parser_mib=round(parser_kib / 1024, 1),
+            database=db_label(db),
+            note="peak RSS of the importing process (RUSAGE_CHILDREN) plus that of its parsing process, if it "
+            "started one; baseline: the same imports, no work",
+        )
     finally:
         import shutil
 
@@ -223,8 +262,10 @@ FULL = Effort(cold_runs=15, claims=3000, calls=600, screen_opens=20)
 def main() -> int:
     parser = argparse.ArgumentParser(description="kbase benchmarks: one JSON object per line")
     parser.add_argument("--quick", action="store_true", help="small database; a few minutes on 2 cores")
-    parser.add_argument("--db", help="a PostgreSQL URL (postgresql+psycopg://…) to run every figure on; "
-                                     "default: the generated SQLite file")
+    parser.add_argument(
+        "--db",
+        help="a PostgreSQL URL (postgresql+psycopg://…) to run every figure on; default: the generated SQLite file",
+    )
     parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
     parser.add_argument("--processes", default="1,16,64", help="process counts of the claims and the shift cycle")
     args = parser.parse_args()
@@ -249,14 +290,30 @@ def main() -> int:
     if "start" in sections:
         steps.append(("start", [str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only", "start"]))
     if "signin" in sections:
-        steps.append(("signin", [str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only",
-                                 "signin"]))
+        steps.append(
+            ("signin", [str(HERE / "cold.py"), "--db", db, "--runs", str(effort.cold_runs), "--only", "signin"])
+        )
     if "claims" in sections:
-        steps.append(("claims", [str(HERE / "claims.py"), "--db", db, "--processes", processes, "--claims",
-                                 str(effort.claims)]))
+        steps.append(
+            ("claims", [str(HERE / "claims.py"), "--db", db, "--processes", processes, "--claims", str(effort.claims)])
+        )
     if "cycle" in sections:
-        steps.append(("cycle", [str(HERE / "bench_server.py"), "--db", db, "--operators", processes, "--calls",
-                                str(effort.calls), "--only", "outcomes"]))
+        steps.append(
+            (
+                "cycle",
+                [
+                    str(HERE / "bench_server.py"),
+                    "--db",
+                    db,
+                    "--operators",
+                    processes,
+                    "--calls",
+                    str(effort.calls),
+                    "--only",
+                    "outcomes",
+                ],
+            )
+        )
     if "rss" in sections:
         steps.append(("rss", [str(HERE / "bench_server.py"), "--db", db, "--only", "rss"]))
     failed: list[str] = []
@@ -272,8 +329,18 @@ def main() -> int:
                 figures = SCREEN_FIGURES if "screens" in sections else []
                 for figure in figures + (["weekly_report"] if "report" in sections else []):
                     try:
-                        run_child([str(HERE / "screens.py"), figure, "--db", db, "--server", server.address,
-                                   "--repeat", str(effort.screen_opens)])
+                        run_child(
+                            [
+                                str(HERE / "screens.py"),
+                                figure,
+                                "--db",
+                                db,
+                                "--server",
+                                server.address,
+                                "--repeat",
+                                str(effort.screen_opens),
+                            ]
+                        )
                     except FigureFailed as error:
                         print(f"# {figure}: a figure could not be measured: {error}", file=sys.stderr)
                         failed.append(figure)

@@ -111,6 +111,7 @@ def _app(db: str):
 
 # --- figures -------------------------------------------------------------------------
 
+
 async def _open_screen(app, screen, ready) -> float:
     started = time.perf_counter()
     app.push_screen(screen)
@@ -159,9 +160,19 @@ async def fig_pipeline_board(db: str) -> None:
         value, extra, _screen = await _open_repeatedly(app, CloserBoard, ready)
         deals = sum(c.count for c in app.screen.board.columns)
         loaded = sum(len(w.deals) for w in app.screen.lists)
-        emit(name, round(value, 1), "ms", target, round(base, 1), met=value < 150, deals=deals, cards_loaded=loaded,
-             **extra, note="open the closer's board (a new CloserBoard pushed): query + first page of every column, "
-                           "painted; median of the opens")
+        emit(
+            name,
+            round(value, 1),
+            "ms",
+            target,
+            round(base, 1),
+            met=value < 150,
+            deals=deals,
+            cards_loaded=loaded,
+            **extra,
+            note="open the closer's board (a new CloserBoard pushed): query + first page of every column, "
+            "painted; median of the opens",
+        )
 
 
 async def fig_refusal_list(db: str) -> None:
@@ -177,6 +188,7 @@ async def fig_refusal_list(db: str) -> None:
         await sign_in(app, pilot, "supervisor01")
         await wait_for(lambda: app.screen is not login_screen)
         await app.workers.wait_for_complete()
+
         def make_screen():
             screen = RefusalReview()
             screen.filter = RefusalFilter(status="all") if _has_field(RefusalFilter, "status") else screen.filter
@@ -186,8 +198,17 @@ async def fig_refusal_list(db: str) -> None:
             return not s.page_loading and len(s.rows) > 0 and s.total > 0
 
         value, extra, screen = await _open_repeatedly(app, make_screen, ready)
-        emit(name_open, round(value, 1), "ms", target, round(base, 1), met=value < 150, rows_total=screen.total,
-             **extra, note="every refusal (filter: all): the first page and the count, painted; median of the opens")
+        emit(
+            name_open,
+            round(value, 1),
+            "ms",
+            target,
+            round(base, 1),
+            met=value < 150,
+            rows_total=screen.total,
+            **extra,
+            note="every refusal (filter: all): the first page and the count, painted; median of the opens",
+        )
         from textual.widgets import DataTable
 
         from kbase_tui.ui.supervisor.review import LOAD_MORE_AT
@@ -213,11 +234,19 @@ async def fig_refusal_list(db: str) -> None:
         if not times:
             raise RuntimeError("the database holds fewer refusals than one page-down moves: nothing to page through")
         worst = max(times)
-        emit(name_scroll, round(worst, 1), "ms", target, round(base, 1), met=worst < 150,
-             **latency(times, 1),
-             rows_loaded=table.row_count, presses_loading_a_page=loads,
-             note="page-down 30 times, each key sent as the terminal driver sends it, until the rows it brings into "
-                  "view (and the next page, when it asks for one) are painted; value = the slowest key press")
+        emit(
+            name_scroll,
+            round(worst, 1),
+            "ms",
+            target,
+            round(base, 1),
+            met=worst < 150,
+            **latency(times, 1),
+            rows_loaded=table.row_count,
+            presses_loading_a_page=loads,
+            note="page-down 30 times, each key sent as the terminal driver sends it, until the rows it brings into "
+            "view (and the next page, when it asks for one) are painted; value = the slowest key press",
+        )
 
 
 def _has_field(cls, name: str) -> bool:
@@ -237,9 +266,18 @@ async def fig_account_list(db: str) -> None:
         await wait_for(lambda: app.screen is not login_screen)
         await app.workers.wait_for_complete()
         value, extra, screen = await _open_repeatedly(app, FollowUpList, lambda s: s.page is not None)
-        emit(name, round(value, 1), "ms", target, round(base, 1), met=value < 150, rows_total=screen.total,
-             **extra, note="open account01's follow-up list (a new FollowUpList pushed): first page and total, "
-                           "painted; median of the opens")
+        emit(
+            name,
+            round(value, 1),
+            "ms",
+            target,
+            round(base, 1),
+            met=value < 150,
+            rows_total=screen.total,
+            **extra,
+            note="open account01's follow-up list (a new FollowUpList pushed): first page and total, "
+            "painted; median of the opens",
+        )
 
 
 async def fig_weekly_report(db: str) -> None:
@@ -262,9 +300,13 @@ async def fig_weekly_report(db: str) -> None:
         # Baseline: the floor of any weekly report, counting the week's calls by user and outcome in-process.
         started = time.perf_counter()
         with database.read() as session:
-            session.execute(text("SELECT user_id, outcome, count(*) FROM interaction WHERE kind = 'call' "
-                                 "AND at >= :a AND at < :b GROUP BY user_id, outcome"),
-                            {"a": first, "b": last + timedelta(days=1)}).all()
+            session.execute(
+                text(
+                    "SELECT user_id, outcome, count(*) FROM interaction WHERE kind = 'call' "
+                    "AND at >= :a AND at < :b GROUP BY user_id, outcome"
+                ),
+                {"a": first, "b": last + timedelta(days=1)},
+            ).all()
         bases.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         for code, _title in reports.report_titles():
@@ -276,10 +318,20 @@ async def fig_weekly_report(db: str) -> None:
     await client.aclose()
     database.dispose()
     got, base = latency(values, 1), latency(bases, 1)
-    emit(name, got["p50"], "ms", target, base["p50"], met=got["max"] < 2000, interactions=total, **got,
-         baseline_stats=base, per_report_ms=per_report,
-         note="every report of the report screen for the current week, as supervisor01, through kbase serve; "
-              "baseline: one GROUP BY over the week's calls, in-process; met: the slowest run < 2 s")
+    emit(
+        name,
+        got["p50"],
+        "ms",
+        target,
+        base["p50"],
+        met=got["max"] < 2000,
+        interactions=total,
+        **got,
+        baseline_stats=base,
+        per_report_ms=per_report,
+        note="every report of the report screen for the current week, as supervisor01, through kbase serve; "
+        "baseline: one GROUP BY over the week's calls, in-process; met: the slowest run < 2 s",
+    )
 
 
 FIGURES = {

@@ -40,8 +40,12 @@ def raw(socket: str):
 
     from kbase_tui.protocol import wire
 
-    return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=socket), base_url="http://kbase" + wire.API,
-                             headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION}, timeout=30)
+    return httpx.AsyncClient(
+        transport=httpx.AsyncHTTPTransport(uds=socket),
+        base_url="http://kbase" + wire.API,
+        headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION},
+        timeout=30,
+    )
 
 
 async def health(socket: str) -> None:
@@ -57,7 +61,11 @@ async def anonymous(socket: str) -> None:
     protocol.load_all()
     names = sorted(all_operations())
     routes = [("POST", f"/op/{name}") for name in names] + [
-        ("GET", "/events"), ("POST", "/upload"), ("POST", "/session/password"), ("POST", "/session/unlock")]
+        ("GET", "/events"),
+        ("POST", "/upload"),
+        ("POST", "/session/password"),
+        ("POST", "/session/unlock"),
+    ]
     async with raw(socket) as http:
         for header in ({}, {"authorization": "Bearer forged-token"}):
             wrong = []
@@ -66,8 +74,11 @@ async def anonymous(socket: str) -> None:
                 if reply.status_code != 401:
                     wrong.append(f"{method} {path}: {reply.status_code}")
             what = "a forged token" if header else "no token"
-            say(not wrong, f"{what}: {len(routes) - len(wrong)} of {len(routes)} routes ({len(names)} operations) "
-                           f"answer 401" + (f"; not: {', '.join(wrong[:5])}" if wrong else ""))
+            say(
+                not wrong,
+                f"{what}: {len(routes) - len(wrong)} of {len(routes)} routes ({len(names)} operations) "
+                f"answer 401" + (f"; not: {', '.join(wrong[:5])}" if wrong else ""),
+            )
 
 
 async def signed_in(socket: str, user: str, password: str):
@@ -87,11 +98,14 @@ async def denied(socket: str, user: str, password: str, names: list[str]) -> Non
     try:
         async with raw(socket) as http:
             for name in names:
-                reply = await http.post(f"/op/{name}", content=b"{}",
-                                        headers={"authorization": f"Bearer {client.token}"})
+                reply = await http.post(
+                    f"/op/{name}", content=b"{}", headers={"authorization": f"Bearer {client.token}"}
+                )
                 error = wire.decode_error(reply.content) if reply.status_code != 200 else None
-                say(reply.status_code == 403 and isinstance(error, AccessDenied),
-                    f"{user} calling {name}: {reply.status_code} {type(error).__name__ if error else 'done'}")
+                say(
+                    reply.status_code == 403 and isinstance(error, AccessDenied),
+                    f"{user} calling {name}: {reply.status_code} {type(error).__name__ if error else 'done'}",
+                )
     finally:
         await client.sign_out()
         await client.aclose()
@@ -148,9 +162,15 @@ async def run_import(socket: str, user: str, password: str, name: str) -> None:
                 break
             await asyncio.sleep(0.1)
         report = progress.report
-        say(report is not None and not progress.error,
-            f"import of {name}: " + (f"{report.imported} imported, {report.rejected} rejected" if report
-                                     else progress.error or "did not finish"))
+        say(
+            report is not None and not progress.error,
+            f"import of {name}: "
+            + (
+                f"{report.imported} imported, {report.rejected} rejected"
+                if report
+                else progress.error or "did not finish"
+            ),
+        )
     finally:
         await client.sign_out()
         await client.aclose()
@@ -161,8 +181,19 @@ def modules() -> None:
     import kbase_tui.client  # noqa: F401
     import kbase_tui.ui.app  # noqa: F401
 
-    layer = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "argon2", "keyring", "cryptography",
-             "kbase_tui.services", "kbase_tui.models", "kbase_tui.server", "kbase_tui.migrations")
+    layer = (
+        "sqlalchemy",
+        "sqlmodel",
+        "alembic",
+        "psycopg",
+        "argon2",
+        "keyring",
+        "cryptography",
+        "kbase_tui.services",
+        "kbase_tui.models",
+        "kbase_tui.server",
+        "kbase_tui.migrations",
+    )
     loaded = sorted(m for m in sys.modules if any(m == top or m.startswith(top + ".") for top in layer))
     say(not loaded, "database layer loaded: " + (", ".join(loaded[:10]) or "none"))
 
@@ -180,8 +211,14 @@ def tty(screen_file: str, user: str, password: str, expect: str, command: list[s
 
     controller, terminal = os.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    process = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
-                               env={**os.environ, "TERM": "xterm-256color"})
+    process = subprocess.Popen(
+        command,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
     os.close(terminal)
     received = bytearray()
     escape = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]")

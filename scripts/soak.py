@@ -51,13 +51,21 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-CALLER_OUTCOMES = [("no_answer", 30), ("busy", 10), ("callback", 10), ("refused", 15), ("interested", 15),
-                   ("wrong_number", 10), ("do_not_call", 10)]
+CALLER_OUTCOMES = [
+    ("no_answer", 30),
+    ("busy", 10),
+    ("callback", 10),
+    ("refused", 15),
+    ("interested", 15),
+    ("wrong_number", 10),
+    ("do_not_call", 10),
+]
 MAX_BUSY_RETRIES = 400
 SOAK_PASSWORD = "Soak-Password-2026!"
 
 
 # --- the work of one process ---------------------------------------------------------------------------
+
 
 def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, go, start_at) -> None:
     os.environ.setdefault("KBASE_LANG", "en")
@@ -70,6 +78,7 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
     try:  # the exfiltration alarms' wait (setup turns the limits off; an existing --db may keep them)
         from kbase_tui.services.alarms import SlowDown
     except ImportError:  # pragma: no cover - a tree without alarms
+
         class SlowDown(Exception):  # type: ignore[no-redef]
             seconds = 1
 
@@ -176,20 +185,34 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
                     day = date.today() - timedelta(days=rng.randrange(0, 30))
                     amount = f"{rng.randrange(1000, 500000)}.{rng.randrange(100):02d}"
                     result = call(accounts.record_order, company_id, day, amount, text("order"))
-                    record("order", id=result.order.id, company=company_id, amount=amount,
-                           returned=result.returned_from_lost)
+                    record(
+                        "order",
+                        id=result.order.id,
+                        company=company_id,
+                        amount=amount,
+                        returned=result.returned_from_lost,
+                    )
                 else:
                     note = text("note")
                     entry = call(clients.add_note, company_id, "note", note)
                     record("note", id=entry.id, company=company_id, text=note)
     except Exception:
         errors.append(traceback.format_exc())
-    record("done", busy=busy, busy_by=dict(busy_by), slowed=slowed, empty=empty, errors=errors, ended=time.time() - start_at.value)
+    record(
+        "done",
+        busy=busy,
+        busy_by=dict(busy_by),
+        slowed=slowed,
+        empty=empty,
+        errors=errors,
+        ended=time.time() - start_at.value,
+    )
     log.close()
     database.dispose()
 
 
 # --- setup ----------------------------------------------------------------------------------------------
+
 
 def roles_for(processes: int) -> list[str]:
     callers = max(1, processes // 2)
@@ -204,8 +227,9 @@ def write_leads(path: Path, count: int, seed: int) -> None:
         handle.write("Наименование;Телефон;Город;Контактное лицо;Отрасль\n")
         for n in range(count):
             digits = f"{2_000_000 + seed % 1000 * 10_000 + n:07d}"[-7:]
-            handle.write(f"ООО «Нагрузка {seed}-{n}»;+7 812 {digits};{cities[n % len(cities)]};"
-                         f"Иван Петров;Оптовая торговля\n")
+            handle.write(
+                f"ООО «Нагрузка {seed}-{n}»;+7 812 {digits};{cities[n % len(cities)]};Иван Петров;Оптовая торговля\n"
+            )
 
 
 def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tuple[list[dict], dict, dict]:
@@ -222,9 +246,17 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
     with database.write() as session:
         for role in ("supervisor", *roles):
             n = sum(1 for u in made if u["role"] == role) + 1
-            user = users.add_user(session, "local:soak", f"soak{tag}{role}{n}", role, SOAK_PASSWORD,
-                                  full_name=f"Soak {role} {n}", must_change_password=False,
-                                  check_rules=False, password_hash=password_hash)
+            user = users.add_user(
+                session,
+                "local:soak",
+                f"soak{tag}{role}{n}",
+                role,
+                SOAK_PASSWORD,
+                full_name=f"Soak {role} {n}",
+                must_change_password=False,
+                check_rules=False,
+                password_hash=password_hash,
+            )
             made.append({"id": user.id, "username": user.username, "role": user.role, "full_name": user.full_name})
         # The soak works faster than any person: the exfiltration alarms' limits would only make it
         # wait (a limit of 0 turns a check off).  Their own tests are in tests/services.
@@ -244,8 +276,11 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
         importer.run_import(database, users.local_actor(), csv_path)
     with database.read() as session:
         open_deals = session.execute(select(Deal.id).where(Deal.status == "open").order_by(Deal.id)).scalars().all()
-        account_ids = session.execute(select(Company.id).where(Company.stage == Stage.ACCOUNT)
-                                      .order_by(Company.id)).scalars().all()
+        account_ids = (
+            session.execute(select(Company.id).where(Company.stage == Stage.ACCOUNT).order_by(Company.id))
+            .scalars()
+            .all()
+        )
     for n, deal_id in enumerate(open_deals):
         pipeline.reassign_deal(database, supervisor, deal_id, closers[n % len(closers)], "soak")
     given: dict[str, list[int]] = {str(m): [] for m in managers}
@@ -271,6 +306,7 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
 
 # --- checks ---------------------------------------------------------------------------------------------
 
+
 def read_logs(logdir: Path) -> tuple[list[dict], list[dict]]:
     actions, done = [], []
     for path in sorted(logdir.glob("p*.jsonl")):
@@ -293,19 +329,36 @@ def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
     soak_users = {int(k) for k in mark["users"]}
     with database.read() as session:
         rows = session.execute(
-            select(Interaction.id, Interaction.user_id, Interaction.company_id, Interaction.deal_id, Interaction.kind,
-                   Interaction.outcome, Interaction.text).where(Interaction.id > mark["interaction"])
-            .order_by(Interaction.id)).all()
-        orders = {o.id: o for o in session.execute(
-            select(ClientOrder.id, ClientOrder.company_id, ClientOrder.amount, ClientOrder.created_by_id)
-            .where(ClientOrder.id > mark["order"])).all()}
+            select(
+                Interaction.id,
+                Interaction.user_id,
+                Interaction.company_id,
+                Interaction.deal_id,
+                Interaction.kind,
+                Interaction.outcome,
+                Interaction.text,
+            )
+            .where(Interaction.id > mark["interaction"])
+            .order_by(Interaction.id)
+        ).all()
+        orders = {
+            o.id: o
+            for o in session.execute(
+                select(ClientOrder.id, ClientOrder.company_id, ClientOrder.amount, ClientOrder.created_by_id).where(
+                    ClientOrder.id > mark["order"]
+                )
+            ).all()
+        }
         events = session.execute(
             select(AuditEvent.id, AuditEvent.action, AuditEvent.actor_id, AuditEvent.entity_id)
-            .where(AuditEvent.id > mark["audit"],
-                   AuditEvent.action.in_(("lead_claimed", "call_outcome", "lead_released")))
-            .order_by(AuditEvent.id)).all()
+            .where(
+                AuditEvent.id > mark["audit"], AuditEvent.action.in_(("lead_claimed", "call_outcome", "lead_released"))
+            )
+            .order_by(AuditEvent.id)
+        ).all()
         still_held = session.execute(
-            select(Company.id, Company.held_by_id).where(Company.held_by_id.in_(soak_users))).all()
+            select(Company.id, Company.held_by_id).where(Company.held_by_id.in_(soak_users))
+        ).all()
         problems = audit.verify_chain(session)
         if database.is_sqlite:
             integrity = session.execute(text("PRAGMA integrity_check")).scalar_one()
@@ -319,15 +372,19 @@ def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
         if action == "lead_claimed":
             other = holder.get(company_id)
             if other is not None and other != actor_id:
-                failures.append(f"company {company_id} claimed by user {actor_id} while user {other} held it (event {_id})")
+                failures.append(
+                    f"company {company_id} claimed by user {actor_id} while user {other} held it (event {_id})"
+                )
             holder[company_id] = actor_id
         elif holder.get(company_id) == actor_id:
             del holder[company_id]
     logged_claims = Counter((a["user"], a["company"]) for a in actions if a["op"] == "claim")
     claim_events = Counter((e.actor_id, e.entity_id) for e in events if e.action == "lead_claimed")
     if logged_claims != claim_events:
-        failures.append(f"claims: {sum((logged_claims - claim_events).values())} logged without an event, "
-                        f"{sum((claim_events - logged_claims).values())} events not in the logs")
+        failures.append(
+            f"claims: {sum((logged_claims - claim_events).values())} logged without an event, "
+            f"{sum((claim_events - logged_claims).values())} events not in the logs"
+        )
     if still_held:
         failures.append(f"{len(still_held)} companies still held by soak callers: {still_held[:5]}")
 
@@ -350,11 +407,23 @@ def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
 
     for a in actions:
         if a["op"] == "note":
-            take(a["id"], {"user_id": a["user"], "company_id": a["company"], "kind": "note", "text": a["text"],
-                           "deal_id": None}, "note")
+            take(
+                a["id"],
+                {"user_id": a["user"], "company_id": a["company"], "kind": "note", "text": a["text"], "deal_id": None},
+                "note",
+            )
         elif a["op"] == "deal_note":
-            take(a["id"], {"user_id": a["user"], "company_id": a["company"], "kind": "note", "text": a["text"],
-                           "deal_id": a["deal"]}, "deal note")
+            take(
+                a["id"],
+                {
+                    "user_id": a["user"],
+                    "company_id": a["company"],
+                    "kind": "note",
+                    "text": a["text"],
+                    "deal_id": a["deal"],
+                },
+                "deal note",
+            )
 
     def match_multiset(kind: str, logged: Counter, key) -> None:
         found: Counter = Counter()
@@ -366,28 +435,46 @@ def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
                 ids.setdefault(k, []).append(r.id)
         missing, extra = logged - found, found - logged
         if missing:
-            failures.append(f"{kind}: {sum(missing.values())} logged as confirmed but not in the history, e.g. {list(missing)[:3]}")
+            failures.append(
+                f"{kind}: {sum(missing.values())} logged as confirmed but not in the history, e.g. {list(missing)[:3]}"
+            )
         if extra:
-            failures.append(f"{kind}: {sum(extra.values())} in the history but not in the logs (doubled or stray), "
-                            f"e.g. {list(extra)[:3]}")
+            failures.append(
+                f"{kind}: {sum(extra.values())} in the history but not in the logs (doubled or stray), "
+                f"e.g. {list(extra)[:3]}"
+            )
         for k, count in (found & logged).items():
             used.update(ids[k][:count])
 
-    match_multiset("call", Counter((a["user"], a["company"], a["code"]) for a in actions if a["op"] == "outcome"),
-                   lambda r: (r.user_id, r.company_id, r.outcome))
-    match_multiset("stage", Counter((a["user"], a["deal"], a["stage"]) for a in actions if a["op"] == "move"),
-                   lambda r: (r.user_id, r.deal_id, r.outcome))
+    match_multiset(
+        "call",
+        Counter((a["user"], a["company"], a["code"]) for a in actions if a["op"] == "outcome"),
+        lambda r: (r.user_id, r.company_id, r.outcome),
+    )
+    match_multiset(
+        "stage",
+        Counter((a["user"], a["deal"], a["stage"]) for a in actions if a["op"] == "move"),
+        lambda r: (r.user_id, r.deal_id, r.outcome),
+    )
     logged_orders = [a for a in actions if a["op"] == "order"]
-    match_multiset("order", Counter((a["user"], a["company"]) for a in logged_orders),
-                   lambda r: (r.user_id, r.company_id))
-    match_multiset("handover", Counter((a["user"], a["company"]) for a in actions
-                                       if a["op"] == "outcome" and a["code"] == "interested"),
-                   lambda r: (r.user_id, r.company_id))
-    match_multiset("system", Counter((a["user"], a["company"]) for a in logged_orders if a["returned"]),
-                   lambda r: (r.user_id, r.company_id))
+    match_multiset(
+        "order", Counter((a["user"], a["company"]) for a in logged_orders), lambda r: (r.user_id, r.company_id)
+    )
+    match_multiset(
+        "handover",
+        Counter((a["user"], a["company"]) for a in actions if a["op"] == "outcome" and a["code"] == "interested"),
+        lambda r: (r.user_id, r.company_id),
+    )
+    match_multiset(
+        "system",
+        Counter((a["user"], a["company"]) for a in logged_orders if a["returned"]),
+        lambda r: (r.user_id, r.company_id),
+    )
     stray = [(r.id, r.kind, r.user_id) for r in rows if r.id not in used]
     if stray:
-        failures.append(f"{len(stray)} history rows written during the soak that no logged action explains: {stray[:5]}")
+        failures.append(
+            f"{len(stray)} history rows written during the soak that no logged action explains: {stray[:5]}"
+        )
     logged_order_ids = Counter(a["id"] for a in logged_orders)
     if [i for i, n in logged_order_ids.items() if n > 1]:
         failures.append("an order id was logged twice")
@@ -408,13 +495,19 @@ def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
         failures.append(f"PRAGMA integrity_check: {integrity}")
     if foreign:
         failures.append(f"PRAGMA foreign_key_check: {foreign[:5]}")
-    figures = {"history_rows": len(rows), "orders": len(orders), "claim_events": sum(claim_events.values()),
-               "audit_chain": "ok" if not problems else f"{len(problems)} problems", "integrity_check": integrity}
+    figures = {
+        "history_rows": len(rows),
+        "orders": len(orders),
+        "claim_events": sum(claim_events.values()),
+        "audit_chain": "ok" if not problems else f"{len(problems)} problems",
+        "integrity_check": integrity,
+    }
     return failures, figures
 
 
-def report(actions: list[dict], done: list[dict], seconds: float, processes: int, figures: dict,
-           failures: list[str]) -> None:
+def report(
+    actions: list[dict], done: list[dict], seconds: float, processes: int, figures: dict, failures: list[str]
+) -> None:
     ops = Counter(a["op"] for a in actions)
     outcomes = Counter(a["code"] for a in actions if a["op"] == "outcome")
     busy = sum(d["busy"] for d in done)
@@ -429,24 +522,33 @@ def report(actions: list[dict], done: list[dict], seconds: float, processes: int
     for d in done:
         by.update(d.get("busy_by", {}))
     detail = ", ".join(f"{name} {n}" for name, n in by.most_common())
-    print(f"busy retries: {busy}" + (f" ({detail})" if detail else "") + f"; empty queue / board waits: {empty}; told to slow down: {slowed}")
+    print(
+        f"busy retries: {busy}"
+        + (f" ({detail})" if detail else "")
+        + f"; empty queue / board waits: {empty}; told to slow down: {slowed}"
+    )
     print("checked: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     if failures:
         print(f"FAILED ({len(failures)}):")
         for line in failures:
             print("  - " + line)
     else:
-        print("OK: no company held twice, every confirmed action recorded exactly once, audit chain verified, "
-              "integrity ok")
+        print(
+            "OK: no company held twice, every confirmed action recorded exactly once, audit chain verified, "
+            "integrity ok"
+        )
 
 
 # --- main -------------------------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--processes", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--db", help="SQLite path or SQLAlchemy URL (default: a new demo database in a temporary folder)")
+    parser.add_argument(
+        "--db", help="SQLite path or SQLAlchemy URL (default: a new demo database in a temporary folder)"
+    )
     parser.add_argument("--logs", help="folder for the per-process logs (default: a temporary folder)")
     parser.add_argument("--leads", type=int, default=10000, help="extra cold leads imported before the run")
     parser.add_argument("--seed", type=int, default=None)
@@ -477,8 +579,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database: {database.url} ({'new demo' if created else 'existing'}), seed {seed}")
     workers, plan, mark = setup(database, args.processes, args.leads, seed, workdir)
     plan.update(seed=seed, seconds=args.seconds)
-    print(f"setup {time.monotonic() - started:.1f} s: {mark['queue']} leads in the queue, {mark['deals']} open deals, "
-          f"{mark['accounts']} accounts; roles " + ", ".join(f"{r} {n}" for r, n in Counter(u['role'] for u in workers).items()))
+    print(
+        f"setup {time.monotonic() - started:.1f} s: {mark['queue']} leads in the queue, {mark['deals']} open deals, "
+        f"{mark['accounts']} accounts; roles "
+        + ", ".join(f"{r} {n}" for r, n in Counter(u["role"] for u in workers).items())
+    )
     logdir = Path(args.logs) if args.logs else workdir / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
     database.dispose()
@@ -507,8 +612,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(done) != len(procs):
         failures.append(f"only {len(done)} of {len(procs)} processes finished their log")
     failures += [f"process error: {e.strip().splitlines()[-1]}" for d in done for e in d["errors"]]
-    (logdir / "mark.json").write_text(json.dumps({"mark": mark, "seconds": seconds, "processes": len(procs),
-                                                  "db": database.url, "seed": seed}), encoding="utf-8")
+    (logdir / "mark.json").write_text(
+        json.dumps({"mark": mark, "seconds": seconds, "processes": len(procs), "db": database.url, "seed": seed}),
+        encoding="utf-8",
+    )
     database = open_database(database.url)
     check_started = time.monotonic()
     check_failures, figures = check(database, mark, actions)

@@ -52,8 +52,13 @@ def extract_template() -> Catalog:
 
     template = Catalog(project="kbase", version="1", msgid_bugs_address="", charset="utf-8", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
-        strip_comment_tags=True, directory_filter=only_src,
+        ROOT,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
+        directory_filter=only_src,
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
@@ -87,7 +92,9 @@ def textual_binding_texts() -> list[str]:
             if not sub.__module__.startswith("textual"):
                 continue
             for binding in sub.__dict__.get("BINDINGS", []):
-                description = binding.description if isinstance(binding, Binding) else (binding[2] if len(binding) > 2 else "")
+                description = (
+                    binding.description if isinstance(binding, Binding) else (binding[2] if len(binding) > 2 else "")
+                )
                 if description:
                     texts.add(description)
     return sorted(texts)
@@ -122,9 +129,16 @@ def load_po(lang: str) -> Catalog:
         with open(path, "rb") as handle:
             return read_po(handle, locale=lang, domain=DOMAIN)
     catalog = Catalog(
-        locale=lang, domain=DOMAIN, project="kbase", version="1", charset="utf-8", fuzzy=False,
+        locale=lang,
+        domain=DOMAIN,
+        project="kbase",
+        version="1",
+        charset="utf-8",
+        fuzzy=False,
         header_comment=HEADER.format(language={"ru": "Russian", "en": "English"}[lang]),
-        msgid_bugs_address="", copyright_holder="kbase", last_translator="kbase team",
+        msgid_bugs_address="",
+        copyright_holder="kbase",
+        last_translator="kbase team",
         language_team={"ru": "Russian", "en": "English"}[lang],
     )
     return catalog
@@ -170,7 +184,9 @@ def mo_bytes(catalog: Catalog) -> bytes:
 
 
 def _significant(data: bytes) -> bytes:
-    return b"\n".join(line for line in data.splitlines() if not line.startswith((b'"POT-Creation-Date', b'"PO-Revision-Date')))
+    return b"\n".join(
+        line for line in data.splitlines() if not line.startswith((b'"POT-Creation-Date', b'"PO-Revision-Date'))
+    )
 
 
 def write_if_changed(path: Path, data: bytes, *, compare=_significant) -> bool:
@@ -205,7 +221,9 @@ def _without_tool_stamps(catalog: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if catalogs are incomplete or stale")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if catalogs are incomplete or stale"
+    )
     parser.add_argument("--list-untranslated", action="store_true", help="print the ru msgids without a translation")
     args = parser.parse_args(argv)
 
@@ -222,14 +240,18 @@ def main(argv: list[str] | None = None) -> int:
             wanted = {m.id for m in template if m.id}
             new = wanted - known
             stale = not compiled_matches(lang)
-            print(f"{lang}: {len(wanted)} messages, {len(new)} not in the catalog, {len(missing)} untranslated, "
-                  f"compiled .mo {'STALE' if stale else 'up to date'}")
+            print(
+                f"{lang}: {len(wanted)} messages, {len(new)} not in the catalog, {len(missing)} untranslated, "
+                f"compiled .mo {'STALE' if stale else 'up to date'}"
+            )
             problems += len(new) + len(missing) + int(stale)
         else:
             wrote = write_if_changed(po_path(lang), po_bytes(catalog))
             compiled = write_if_changed(mo_path(lang), mo_bytes(catalog), compare=lambda data: data)
-            print(f"{lang}: {sum(1 for m in catalog if m.id)} messages, {len(missing)} untranslated"
-                  f"{' (po updated)' if wrote else ''}{' (mo compiled)' if compiled else ''}")
+            print(
+                f"{lang}: {sum(1 for m in catalog if m.id)} messages, {len(missing)} untranslated"
+                f"{' (po updated)' if wrote else ''}{' (mo compiled)' if compiled else ''}"
+            )
         if args.list_untranslated and lang == "ru":
             for message in missing:
                 locations = ", ".join(sorted({path for path, _line in message.locations}))

@@ -29,9 +29,10 @@ import pytest  # noqa: E402
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--process-tz", default=os.environ.get("KBASE_TEST_TZ", ""),
+        "--process-tz",
+        default=os.environ.get("KBASE_TEST_TZ", ""),
         help="run the suite with the test process (and every process it starts) in this TZ, e.g. "
-             "Asia/Vladivostok: the server's own zone must never change a figure (also KBASE_TEST_TZ)",
+        "Asia/Vladivostok: the server's own zone must never change a figure (also KBASE_TEST_TZ)",
     )
 
 
@@ -48,6 +49,7 @@ def pytest_report_header(config):
     import time
 
     return f"process time zone: {os.environ.get('TZ', '(system)')} (UTC{time.strftime('%z')})"
+
 
 from kbase_tui.i18n import set_language  # noqa: E402
 
@@ -91,8 +93,10 @@ def _open_window(url) -> None:
     with engine.begin() as conn:
         for key, value in ALWAYS_OPEN.items():
             conn.execute(text("DELETE FROM setting WHERE key = :k"), {"k": key})
-            conn.execute(text("INSERT INTO setting (key, value, updated_at) VALUES (:k, :v, CURRENT_TIMESTAMP)"),
-                         {"k": key, "v": json.dumps(value)})
+            conn.execute(
+                text("INSERT INTO setting (key, value, updated_at) VALUES (:k, :v, CURRENT_TIMESTAMP)"),
+                {"k": key, "v": json.dumps(value)},
+            )
     engine.dispose()
     # PostgreSQL tests share one schema name: what a test before read must not linger in the caches.
     from kbase_tui.services import queue, reference
@@ -150,9 +154,13 @@ def _empty_postgres(url: str) -> None:
     deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
     with engine.begin() as conn:
         conn.exec_driver_sql(deletes)
-        sequences = conn.execute(text(
-            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"
-        )).scalars().all()
+        sequences = (
+            conn.execute(
+                text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()")
+            )
+            .scalars()
+            .all()
+        )
         if sequences:
             conn.exec_driver_sql("; ".join(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences))
     engine.dispose()
@@ -207,8 +215,9 @@ def make_user(db):
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         with db.write() as session:
-            user = users.add_user(session, "local:test", name, role, password, full_name=full_name or name,
-                                  must_change_password=False)
+            user = users.add_user(
+                session, "local:test", name, role, password, full_name=full_name or name, must_change_password=False
+            )
             return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
 
     return make

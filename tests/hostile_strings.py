@@ -50,6 +50,21 @@ VISIBLE_NAME_PREFIX = "[bold red]Рога[/]"
 VISIBLE_NAME = "[bold red]Рога[/] [link=http://x]y[/link] [2J]0;titleКопыта Ромашка"
 
 # Characters that must never reach the terminal.
-UNSAFE_CHARS = set(chr(c) for c in range(0x20)) | {chr(0x7F)} | set(chr(c) for c in range(0x80, 0xA0)) | {
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\ufeff",
-}
+UNSAFE_CHARS = (
+    set(chr(c) for c in range(0x20))
+    | {chr(0x7F)}
+    | set(chr(c) for c in range(0x80, 0xA0))
+    | {
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\u200b",
+        "\ufeff",
+    }
+)

@@ -20,7 +20,8 @@ _running: dict[int, ServerThread] = {}
 
 def settings_for(folder: Path) -> ServerSettings:
     return ServerSettings(
-        exports_dir=folder / "exports", inbox_dir=folder / "inbox",
+        exports_dir=folder / "exports",
+        inbox_dir=folder / "inbox",
         sign_in_floor=0.0,  # tests sign in hundreds of times; the floor is tested on its own
         watch_interval=0.1,
     )

@@ -56,7 +56,9 @@ def test_every_msgid_is_in_the_catalog_and_translated(template, lang):
             problems.append(f"fuzzy:        {message.id!r}  [{_where(message)}]")
         elif not catalogs.message_translated(entry):
             problems.append(f"untranslated: {message.id!r}  [{_where(message)}]")
-    assert not problems, f"{len(problems)} {lang} messages need work (scripts/update_catalogs.py):\n" + "\n".join(problems)
+    assert not problems, f"{len(problems)} {lang} messages need work (scripts/update_catalogs.py):\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.mark.parametrize("lang", catalogs.LANGUAGES)
@@ -102,8 +104,12 @@ def test_russian_translations_are_russian():
     for message in catalogs.load_po("ru"):
         if not message.id or not catalogs.message_translated(message) or isinstance(message.id, (tuple, list)):
             continue
-        words = re.sub(r"\{[^}]*\}|ctrl\+\w+|shift\+\S+|Esc|Enter|Tab|kbase(\s+[a-z-]+)*|SQLite|PostgreSQL|SQLAlchemy|CSV|XLSX|"
-                       r"KBASE_\w+|chmod|pg_\w+|\b[A-Z0-9]{2,}\b|--[\w-]+|\.\w+|https?://\S+|\S+://\S+|\S+@\S+", "", message.string)
+        words = re.sub(
+            r"\{[^}]*\}|ctrl\+\w+|shift\+\S+|Esc|Enter|Tab|kbase(\s+[a-z-]+)*|SQLite|PostgreSQL|SQLAlchemy|CSV|XLSX|"
+            r"KBASE_\w+|chmod|pg_\w+|\b[A-Z0-9]{2,}\b|--[\w-]+|\.\w+|https?://\S+|\S+://\S+|\S+@\S+",
+            "",
+            message.string,
+        )
         if re.search(r"[A-Za-z]{3,}", words) and message.string == message.id:
             latin_only.append(message.id)
     assert not latin_only, "English text in the Russian catalog:\n" + "\n".join(map(repr, latin_only))

@@ -11,8 +11,15 @@ import pytest
 
 from kbase_tui import i18n
 from kbase_tui.formatting import (
-    format_amount, format_date, format_datetime, format_number, format_week, parse_amount, parse_date,
-    week_bounds, weekday_names,
+    format_amount,
+    format_date,
+    format_datetime,
+    format_number,
+    format_week,
+    parse_amount,
+    parse_date,
+    week_bounds,
+    weekday_names,
 )
 
 NBSP = "\u00a0"

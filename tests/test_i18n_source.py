@@ -24,8 +24,23 @@ PACKAGE = ROOT / "src" / "kbase_tui"
 
 # Calls whose first positional argument is text on the screen.
 TEXT_FIRST_ARG = {
-    "Static", "Label", "Button", "Checkbox", "RadioButton", "TabPane", "Tab", "Collapsible", "Link",
-    "notify", "show_error", "set_status", "SystemCommand", "Option", "ListItem", "Text", "Content",
+    "Static",
+    "Label",
+    "Button",
+    "Checkbox",
+    "RadioButton",
+    "TabPane",
+    "Tab",
+    "Collapsible",
+    "Link",
+    "notify",
+    "show_error",
+    "set_status",
+    "SystemCommand",
+    "Option",
+    "ListItem",
+    "Text",
+    "Content",
 }
 # Keyword arguments that are text on the screen, whatever the call.
 TEXT_KEYWORDS = {"placeholder", "tooltip", "description", "title", "prompt", "label", "help", "border_title", "message"}
@@ -100,7 +115,9 @@ class _Finder(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+            name = (
+                target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+            )
             if name in TEXT_ATTRIBUTES and _is_user_text(node.value):
                 self.literals.append(f"{_where(self.path, node)} {name} = {ast.unparse(node.value)[:60]}")
         self.generic_visit(node)
@@ -127,7 +144,12 @@ def test_cli_help_and_messages_go_through_the_catalog():
                 for keyword in node.keywords:
                     if keyword.arg in ("help", "description", "title", "epilog") and _is_user_text(keyword.value):
                         found.append(f"{_where(path, node)} {keyword.arg}={ast.unparse(keyword.value)[:60]}")
-            if name in ("print", "SystemExit") and node.args and isinstance(node.args[0], ast.Constant) and _is_user_text(node.args[0]):
+            if (
+                name in ("print", "SystemExit")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and _is_user_text(node.args[0])
+            ):
                 found.append(f"{_where(path, node)} {name}({ast.unparse(node.args[0])[:60]})")
     assert not found, f"{len(found)} CLI texts without _():\n" + "\n".join(found)
 
@@ -138,7 +160,11 @@ def test_translate_calls_get_a_literal():
     for path in _python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node.func) in ("_", "N_", "ngettext", "pgettext") and isinstance(node.func, ast.Name):
+            if (
+                isinstance(node, ast.Call)
+                and _name(node.func) in ("_", "N_", "ngettext", "pgettext")
+                and isinstance(node.func, ast.Name)
+            ):
                 count = 2 if node.func.id in ("ngettext", "pgettext") else 1
                 for arg in node.args[:count]:
                     if isinstance(arg, (ast.JoinedStr, ast.BinOp)) or (
@@ -173,7 +199,8 @@ def _retranslatable(node: ast.AST, depth: int = 0) -> bool:
 
 def _has_translate(node: ast.AST) -> bool:
     return any(
-        isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in TRANSLATE for sub in ast.walk(node)
+        isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in TRANSLATE
+        for sub in ast.walk(node)
     )
 
 
@@ -210,8 +237,11 @@ def _import_time_translations(tree: ast.Module, path: Path) -> list[str]:
             if _has_translate(statement):
                 # Lambdas are evaluated later; everything else here runs at import.
                 calls = [
-                    sub for sub in ast.walk(statement)
-                    if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in TRANSLATE
+                    sub
+                    for sub in ast.walk(statement)
+                    if isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Name)
+                    and sub.func.id in TRANSLATE
                     and not any(sub in ast.walk(lam) for lam in ast.walk(statement) if isinstance(lam, ast.Lambda))
                 ]
                 for call in calls:

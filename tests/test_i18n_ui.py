@@ -59,6 +59,7 @@ def _user_language(db, username: str) -> str | None:
 
 # --- choosing the language at start ----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "environ, expected",
     [
@@ -88,7 +89,10 @@ def test_the_command_line_help_follows_lang():
         environ = {**os.environ, "KBASE_LANG": "", "LC_ALL": "", "LANG": "", **env}
         return subprocess.run(
             [sys.executable, "-m", "kbase_tui.cli.main", *args, "--help"],
-            capture_output=True, text=True, env=environ, timeout=60,
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=60,
         ).stdout
 
     assert "язык интерфейса" in run("--lang", "ru")
@@ -98,6 +102,7 @@ def test_the_command_line_help_follows_lang():
 
 
 # --- the login screen and a work screen in each language -------------------------------------
+
 
 async def test_login_screen_in_russian(db):
     i18n.set_language("ru")  # what `kbase --lang ru` does before the app starts
@@ -133,10 +138,16 @@ async def test_a_wrong_password_is_refused_in_russian(db, make_user, monkeypatch
 @pytest.mark.parametrize(
     "lang, expected, absent",
     [
-        ("ru", ["Воронка", "Обновить", "Выиграна", "Проиграна", "Клавиши", "Новая", "менеджер по продажам"],
-         ["Refresh", "Pipeline", "Keys"]),
-        ("en", ["Pipeline", "Refresh", "Won", "Lost", "Keys", "New", "first-sale manager"],
-         ["Обновить", "Воронка", "Клавиши"]),
+        (
+            "ru",
+            ["Воронка", "Обновить", "Выиграна", "Проиграна", "Клавиши", "Новая", "менеджер по продажам"],
+            ["Refresh", "Pipeline", "Keys"],
+        ),
+        (
+            "en",
+            ["Pipeline", "Refresh", "Won", "Lost", "Keys", "New", "first-sale manager"],
+            ["Обновить", "Воронка", "Клавиши"],
+        ),
     ],
 )
 async def test_the_closer_board_in_each_language(db, make_user, lang, expected, absent):
@@ -170,6 +181,7 @@ async def test_f1_help_lists_the_keys_in_russian(db):
 
 
 # --- the account's language ----------------------------------------------------------------------
+
 
 async def test_the_account_language_applies_at_sign_in_and_ends_at_log_out(db, make_user):
     actor = make_user("closer", "olga")
@@ -245,6 +257,7 @@ async def test_the_next_sign_in_uses_the_saved_language(db, make_user):
 
 
 # --- class-level texts follow a switch ---------------------------------------------------------
+
 
 def test_class_level_bindings_are_translated_again():
     from kbase_tui.ui.login.screen import LoginScreen

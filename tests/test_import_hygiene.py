@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_import_linter_contracts_hold():
     result = subprocess.run(
         [str(Path(sys.executable).parent / "lint-imports"), "--config", str(ROOT / "pyproject.toml")],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

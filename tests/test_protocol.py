@@ -75,8 +75,9 @@ def test_unknown_fields_and_wrong_types_are_refused_before_any_service_runs():
     with pytest.raises(ValidationFailed):
         wire.decode_args(queue.take_callback, b'{"company_id": 0}')
     with pytest.raises(ValidationFailed):
-        wire.decode_args(queue.record_and_next, b'{"company_id": 1, "outcome_code": "n", "comment": "' +
-                         b"x" * 30_000 + b'"}')
+        wire.decode_args(
+            queue.record_and_next, b'{"company_id": 1, "outcome_code": "n", "comment": "' + b"x" * 30_000 + b'"}'
+        )
     with pytest.raises(ValidationFailed):
         wire.decode_args(queue.take_callback, b"\x80not json")
     assert wire.decode_args(queue.take_callback, b'{"company_id": 7}') == {"company_id": 7}

@@ -49,6 +49,7 @@ def _lang(language: str | None) -> str:
 
 # --- dates and times ------------------------------------------------------------------
 
+
 def format_date(value: date | datetime | None) -> str:
     """dd.mm.yyyy; an aware datetime is shown in the reader's zone; None -> ''."""
     if value is None:
@@ -89,7 +90,9 @@ def format_both_clocks(value: datetime, zone_name: str, *, with_date: bool = Tru
     pattern = DATETIME_PATTERN if with_date else "%H:%M"
     if theirs.utcoffset() == mine.utcoffset():
         return mine.strftime(pattern)
-    return _("{client} client's time · {mine} yours").format(client=theirs.strftime(pattern), mine=mine.strftime("%H:%M"))
+    return _("{client} client's time · {mine} yours").format(
+        client=theirs.strftime(pattern), mine=mine.strftime("%H:%M")
+    )
 
 
 def today() -> date:
@@ -136,6 +139,7 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
 
 # --- weeks --------------------------------------------------------------------------------
 
+
 def week_bounds(day: date | datetime) -> tuple[date, date]:
     """(Monday, Sunday) of the week that holds *day*: the week starts on Monday."""
     if isinstance(day, datetime):
@@ -158,13 +162,16 @@ def format_week(day: date | datetime) -> str:
 
 # --- numbers and money ------------------------------------------------------------------
 
+
 def format_number(value: int | Decimal | float | None, *, language: str | None = None) -> str:
     """Whole number with thousands separators: ru '12 345', en '12,345'; None -> ''."""
     if value is None:
         return ""
     from babel.numbers import format_decimal
 
-    return format_decimal(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP), format="#,##0", locale=_locale(_lang(language)))
+    return format_decimal(
+        Decimal(value).quantize(Decimal(1), ROUND_HALF_UP), format="#,##0", locale=_locale(_lang(language))
+    )
 
 
 def format_amount(

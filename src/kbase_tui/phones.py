@@ -20,10 +20,24 @@ def _ru_national_pattern() -> re.Pattern[str]:
     """Every valid 10-digit Russian national number, from the library's own metadata."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region("RU")
     patterns = []
-    for kind in ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
-                 "pager", "uan", "voicemail"):
+    for kind in (
+        "fixed_line",
+        "mobile",
+        "toll_free",
+        "premium_rate",
+        "shared_cost",
+        "personal_number",
+        "voip",
+        "pager",
+        "uan",
+        "voicemail",
+    ):
         desc = getattr(meta, kind, None)
-        if desc is not None and desc.national_number_pattern and (not desc.possible_length or 10 in desc.possible_length):
+        if (
+            desc is not None
+            and desc.national_number_pattern
+            and (not desc.possible_length or 10 in desc.possible_length)
+        ):
             patterns.append(f"(?:{desc.national_number_pattern})")
     return re.compile("|".join(patterns))
 
@@ -33,8 +47,9 @@ _DIGITS_ONLY = re.compile(r"[\s()\-.]+")
 # The usual punctuation of a written number, removed without a regex; anything else falls back to _DIGITS_ONLY.
 _PHONE_PUNCTUATION = str.maketrans("", "", " ()-.\t\xa0")
 # An extension after the number: «доб. 123», «доб.123», «(вн. 12)», «ext 5», «x5», «#123».
-_EXTENSION = re.compile(r"[\s,;(]*(?:доб(?:авочный)?|вн(?:утр(?:енний)?)?|ext(?:ension)?|x|#)\.?\s*:?\s*(\d{1,6})\)?\s*$",
-                        re.IGNORECASE)
+_EXTENSION = re.compile(
+    r"[\s,;(]*(?:доб(?:авочный)?|вн(?:утр(?:енний)?)?|ext(?:ension)?|x|#)\.?\s*:?\s*(\d{1,6})\)?\s*$", re.IGNORECASE
+)
 
 
 def normalise(raw: str, region: str = DEFAULT_REGION) -> str | None:
@@ -92,7 +107,7 @@ def normalise_with_extension(raw: str, region: str = DEFAULT_REGION) -> tuple[st
     # Looked for before the library reads the number: it drops «ext»/«x»/«#» extensions without a word.
     match = _EXTENSION.search(text)
     if match is not None:
-        main = normalise(text[:match.start()], region)
+        main = normalise(text[: match.start()], region)
         if main is not None:
             return main, match.group(1)
     return normalise(text, region), ""

@@ -15,9 +15,16 @@ from typing import Any
 PACKAGE = "kbase_tui._data"
 # Every file the code reads; `check()` insists on each one.
 FILES = (
-    "defaults.json", "call_scripts.json", "common_passwords.txt",
-    "demo/cities.json", "demo/goods.json", "demo/names.json", "demo/positions.json", "demo/segments.json",
-    "demo/surnames.txt", "demo/texts.json",
+    "defaults.json",
+    "call_scripts.json",
+    "common_passwords.txt",
+    "demo/cities.json",
+    "demo/goods.json",
+    "demo/names.json",
+    "demo/positions.json",
+    "demo/segments.json",
+    "demo/surnames.txt",
+    "demo/texts.json",
 )
 
 
@@ -29,8 +36,10 @@ def _message(name: str, why: str) -> str:
     from kbase_tui.i18n import _
 
     why = {"not found": _("not found"), "empty": _("empty")}.get(why, why)
-    return _("kbase is installed without its data file {name} ({why}): reinstall kbase "
-             "(pip install --force-reinstall, or pipx reinstall kbase-tui).").format(name=name, why=why)
+    return _(
+        "kbase is installed without its data file {name} ({why}): reinstall kbase "
+        "(pip install --force-reinstall, or pipx reinstall kbase-tui)."
+    ).format(name=name, why=why)
 
 
 def _file(name: str):

@@ -19,7 +19,23 @@ _LEGAL_LONGEST = max(map(len, re.fullmatch(r"\\b\(([\w|]+)\)\\b", _LEGAL_FORMS.p
 _WORDS = re.compile(r"\w+").findall
 # Characters that reorder or hide text in a terminal (bidi overrides, zero-width).
 _INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF]
+    [
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x202A,
+        0x202B,
+        0x202C,
+        0x202D,
+        0x202E,
+        0x2066,
+        0x2067,
+        0x2068,
+        0x2069,
+        0xFEFF,
+    ]
 )
 
 

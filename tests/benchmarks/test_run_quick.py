@@ -13,10 +13,20 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"name", "value", "unit", "target", "baseline", "met", "database"}
 PROCESSES = (1, 16, 64)
 FIGURES = {
-    "start_to_login_usable", "signin_to_first_lead", "signin_to_board", "signin_to_follow_up_list",
-    *(f"take_next_lead_{n}p" for n in PROCESSES), *(f"outcome_to_next_lead_{n}op" for n in PROCESSES),
-    "client_rss_signed_in", "pipeline_board_5000_deals", "refusal_list_open", "refusal_list_scroll_page",
-    "account_list_10000", "import_rows_per_second", "import_peak_memory", "weekly_report_3m_interactions",
+    "start_to_login_usable",
+    "signin_to_first_lead",
+    "signin_to_board",
+    "signin_to_follow_up_list",
+    *(f"take_next_lead_{n}p" for n in PROCESSES),
+    *(f"outcome_to_next_lead_{n}op" for n in PROCESSES),
+    "client_rss_signed_in",
+    "pipeline_board_5000_deals",
+    "refusal_list_open",
+    "refusal_list_scroll_page",
+    "account_list_10000",
+    "import_rows_per_second",
+    "import_peak_memory",
+    "weekly_report_3m_interactions",
 }
 # The figures whose samples are latencies: each carries p50, p99, p99.9 and max (for the claims and the
 # shift cycle, of the product and of its baseline).
@@ -44,8 +54,14 @@ def test_run_quick_prints_every_figure_as_a_number(tmp_path):
     env = dict(os.environ)
     # Tiny sizes (companies, interactions, deals, accounts, refusals, CSV rows) in a private folder.
     env.update(KBASE_BENCH_SIZES="3000,6000,200,200,400,500", KBASE_BENCH_OUT=str(tmp_path))
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     figures = [json.loads(line) for line in lines]  # every line is one JSON object

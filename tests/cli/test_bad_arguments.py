@@ -132,7 +132,11 @@ BAD_ARGUMENTS = [
     (["import", "{tmp}/missing.csv", "--db", "{db}"], "there is no file", 2),
     (["import", "{tmp}/folder", "--db", "{db}"], "is a folder, not a file", 2),
     (["import", "{tmp}/people.csv", "--batch", "0", "--db", "{db}"], "a whole number of 1 or more, not 0", 2),
-    (["import", "{tmp}/binary.csv", "--db", "{db}"], "This is not a spreadsheet or text file (it looks like binary data)", 1),
+    (
+        ["import", "{tmp}/binary.csv", "--db", "{db}"],
+        "This is not a spreadsheet or text file (it looks like binary data)",
+        1,
+    ),
     (["db", "copy", "--from", "{tmp}/missing.sqlite3", "--to", UNREACHABLE_PG], "there is no file", 2),
     (["db", "copy", "--from", "{tmp}/people.csv", "--to", UNREACHABLE_PG], "check --from", 1),
     (["db", "copy", "--from", "{db}", "--to", "sqlite:///{tmp}/x.sqlite3"], "must be a PostgreSQL URL", 1),
@@ -176,8 +180,15 @@ def test_a_bad_argument_is_one_sentence(place, capsys, argv, says, exit_code):
         from kbase_tui.services.setup import open_existing_database
 
         database = open_existing_database(place["db"])
-        users.create_user(database, users.local_actor(), "boss", "admin", "Sup-Password-2026", full_name="Boss",
-                          must_change_password=False)
+        users.create_user(
+            database,
+            users.local_actor(),
+            "boss",
+            "admin",
+            "Sup-Password-2026",
+            full_name="Boss",
+            must_change_password=False,
+        )
         database.dispose()
     before = sorted(p.name for p in tmp.rglob("*"))
     code, out = kbase([item.format(tmp=tmp, db=place["db"]) for item in argv], capsys)

@@ -10,8 +10,15 @@ from kbase_tui.models import Company
 
 
 def _setup(sqlite_db):
-    admin = users.create_user(sqlite_db, users.local_actor(), "boss", "supervisor", "Sup-Password-2026", full_name="Boss",
-                               must_change_password=False)
+    admin = users.create_user(
+        sqlite_db,
+        users.local_actor(),
+        "boss",
+        "supervisor",
+        "Sup-Password-2026",
+        full_name="Boss",
+        must_change_password=False,
+    )
     actor = users.login(sqlite_db, "boss", "Sup-Password-2026")
     with sqlite_db.write() as session:
         company = Company(name="[bold red]ООО Ёлка[/]", city="Тверь")
@@ -121,15 +128,34 @@ def test_a_chain_from_before_sealing_goes_on_and_kbase_init_begins_sealing(tmp_p
         conn.execute(text("DELETE FROM audit_event"))
         conn.execute(text("DELETE FROM audit_head"))
         key = keystore.get_key("audit", "chain:oldchain", create=True)[0]
-        event = SimpleNamespace(id=1, at=utcnow(), actor="local:old", actor_id=None, action="test_event",
-                                entity="", entity_id=None, detail="", client_address="", prev_hmac="",
-                                epoch=None)
+        event = SimpleNamespace(
+            id=1,
+            at=utcnow(),
+            actor="local:old",
+            actor_id=None,
+            action="test_event",
+            entity="",
+            entity_id=None,
+            detail="",
+            client_address="",
+            prev_hmac="",
+            epoch=None,
+        )
         event.hmac = audit.compute_hmac(key, event)
-        conn.execute(text("INSERT INTO audit_event (id, at, actor, action, entity, detail, client_address, prev_hmac,"
-                          " hmac) VALUES (1, :at, 'local:old', 'test_event', '', '', '', '', :h)"),
-                     {"at": event.at, "h": event.hmac})
-        conn.execute(text("INSERT INTO audit_head (id, last_event_id, last_hmac, chain_id, epoch_seconds,"
-                          " epoch_first_id) VALUES (1, 1, :h, 'oldchain', 0, 0)"), {"h": event.hmac})
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, actor, action, entity, detail, client_address, prev_hmac,"
+                " hmac) VALUES (1, :at, 'local:old', 'test_event', '', '', '', '', :h)"
+            ),
+            {"at": event.at, "h": event.hmac},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audit_head (id, last_event_id, last_hmac, chain_id, epoch_seconds,"
+                " epoch_first_id) VALUES (1, 1, :h, 'oldchain', 0, 0)"
+            ),
+            {"h": event.hmac},
+        )
     with database.write() as session:
         audit.record(session, "local:test", "test_event")
     result = audit.verify(database)

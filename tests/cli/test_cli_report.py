@@ -25,8 +25,15 @@ def _base(tmp_path):
     path = tmp_path / "kbase.sqlite3"
     database = open_database(path)
     with database.write() as session:
-        users.add_user(session, "local:test", "anna", "caller", "Dlinnyj-Parol-2026!", full_name=LONG_NAME.strip(),
-                       must_change_password=False)
+        users.add_user(
+            session,
+            "local:test",
+            "anna",
+            "caller",
+            "Dlinnyj-Parol-2026!",
+            full_name=LONG_NAME.strip(),
+            must_change_password=False,
+        )
     database.dispose()
     return path
 

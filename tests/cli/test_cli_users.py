@@ -18,7 +18,9 @@ KBASE = [sys.executable, "-m", "kbase_tui.cli.main"]
 
 def run(args, *, stdin: str = "", db: Path | None = None, check=True):
     cmd = KBASE + list(args) + (["--db", str(db)] if db else [])
-    result = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env={**os.environ, "KBASE_LANG": "en", "COLUMNS": "200"})
+    result = subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, env={**os.environ, "KBASE_LANG": "en", "COLUMNS": "200"}
+    )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -30,7 +32,11 @@ def dbfile(tmp_path) -> Path:
 
 
 def test_init_creates_a_private_database_and_the_first_admin(dbfile):
-    run(["init", "--admin", "boss", "--full-name", "Иван Начальников", "--password-stdin"], stdin="Ochen-Dlinnyj-Parol-1\n", db=dbfile)
+    run(
+        ["init", "--admin", "boss", "--full-name", "Иван Начальников", "--password-stdin"],
+        stdin="Ochen-Dlinnyj-Parol-1\n",
+        db=dbfile,
+    )
     assert stat.S_IMODE(dbfile.stat().st_mode) == 0o600
     assert stat.S_IMODE(dbfile.parent.stat().st_mode) == 0o700
     database = open_database(dbfile)
@@ -40,8 +46,11 @@ def test_init_creates_a_private_database_and_the_first_admin(dbfile):
 
 def test_user_add_list_disable_reset_password(dbfile):
     run(["init"], db=dbfile)
-    run(["user", "add", "anna", "--role", "caller", "--full-name", "Анна Кузнецова", "--password-stdin"],
-        stdin="Vremennyj-Parol-22\n", db=dbfile)
+    run(
+        ["user", "add", "anna", "--role", "caller", "--full-name", "Анна Кузнецова", "--password-stdin"],
+        stdin="Vremennyj-Parol-22\n",
+        db=dbfile,
+    )
     listing = run(["user", "list"], db=dbfile).stdout
     assert "anna" in listing and "Анна Кузнецова" in listing and "must change password" in listing
 
@@ -71,7 +80,9 @@ def test_cli_actions_are_audited_as_the_local_os_user(dbfile):
 
 def test_a_weak_password_is_a_clear_error_not_a_traceback(dbfile):
     run(["init"], db=dbfile)
-    result = run(["user", "add", "anna", "--role", "caller", "--password-stdin"], stdin="12345\n", db=dbfile, check=False)
+    result = run(
+        ["user", "add", "anna", "--role", "caller", "--password-stdin"], stdin="12345\n", db=dbfile, check=False
+    )
     assert result.returncode == 1
     assert "at least 10 characters" in result.stderr
     assert "Traceback" not in result.stderr

@@ -38,7 +38,7 @@ CSV = "Наименование;Телефон;Город\nООО «Ромашк
 async def test_an_uploaded_file_is_imported_and_its_rejects_land_in_the_exports_folder(db, make_user, tmp_path):
     make_user("supervisor", "boss")
     source = tmp_path / "Контрагенты.csv"
-    source.write_text(CSV + "=HYPERLINK(\"x\");bad phone;Тула\n", encoding="utf-8")
+    source.write_text(CSV + '=HYPERLINK("x");bad phone;Тула\n', encoding="utf-8")
     client = await signed_in(db, "boss")
     name = await client.upload(source)
     assert name.startswith("upload-") and name.endswith("Контрагенты.csv") and "/" not in name

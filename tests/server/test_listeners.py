@@ -36,28 +36,44 @@ def _certificates(folder: Path) -> tuple[Path, Path, Path, Path]:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
 
     def write_key(key, path):
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name("kbase test CA")).issuer_name(name("kbase test CA"))
-          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("kbase test CA"))
+        .issuer_name(name("kbase test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
 
     def leaf(common: str, usage, san=None):
         key = ec.generate_private_key(ec.SECP256R1())
-        builder = (x509.CertificateBuilder().subject_name(name(common)).issuer_name(ca.subject)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(common))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        )
         if san:
             builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         return key, builder.sign(ca_key, hashes.SHA256())
 
-    server_key, server_cert = leaf("127.0.0.1", ExtendedKeyUsageOID.SERVER_AUTH,
-                                   [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    server_key, server_cert = leaf(
+        "127.0.0.1", ExtendedKeyUsageOID.SERVER_AUTH, [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
     client_key, client_cert = leaf("frontend-1", ExtendedKeyUsageOID.CLIENT_AUTH)
     pem = serialization.Encoding.PEM
     (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
@@ -80,8 +96,14 @@ async def test_front_end_hosts_reach_the_server_over_tls_with_their_certificate(
     make_user("caller", "anna")
     folder = Path(tempfile.mkdtemp(prefix="kbs-"))
     ca, cert, key, client_cert = _certificates(folder)
-    listen = Listen(socket_path=folder / "kbase.sock", tcp_host="127.0.0.1", tcp_port=0, tls_cert=cert, tls_key=key,
-                    tls_client_ca=ca)
+    listen = Listen(
+        socket_path=folder / "kbase.sock",
+        tcp_host="127.0.0.1",
+        tcp_port=0,
+        tls_cert=cert,
+        tls_key=key,
+        tls_client_ca=ca,
+    )
     server = TlsServer(db, folder, listen).start()
     try:
         address = f"https://127.0.0.1:{server.running.tcp_port}"
@@ -104,8 +126,10 @@ async def test_front_end_hosts_reach_the_server_over_tls_with_their_certificate(
 
 def test_a_tcp_listener_without_tls_is_refused(db):
     folder = Path(tempfile.mkdtemp(prefix="kbs-"))
-    running = RunningServer(ServerState(database=db, settings=settings_for(folder)),
-                            Listen(socket_path=folder / "kbase.sock", tcp_host="127.0.0.1", tcp_port=0))
+    running = RunningServer(
+        ServerState(database=db, settings=settings_for(folder)),
+        Listen(socket_path=folder / "kbase.sock", tcp_host="127.0.0.1", tcp_port=0),
+    )
     with pytest.raises(ServerStartError, match="--tls-cert"):
         running.bind()
 
@@ -129,8 +153,9 @@ def test_the_socket_is_born_with_its_group_and_mode(tmp_path):
 def test_a_second_server_on_the_same_socket_is_refused(db):
     folder = Path(tempfile.mkdtemp(prefix="kbs-"))
     with ServerThread(db, folder / "kbase.sock", settings_for(folder)):
-        second = RunningServer(ServerState(database=db, settings=settings_for(folder)),
-                               Listen(socket_path=folder / "kbase.sock"))
+        second = RunningServer(
+            ServerState(database=db, settings=settings_for(folder)), Listen(socket_path=folder / "kbase.sock")
+        )
         with pytest.raises(ServerStartError, match="already listens"):
             second.bind()
 

@@ -71,11 +71,14 @@ async def test_the_app_cannot_name_an_actor_or_reach_beyond_its_role(db, make_us
     make_user("caller", "anna")
     client = await signed_in(db, "anna")
     token = client.token
-    async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=str(server_for(db).running.listen.socket_path)),
-                                 base_url="http://kbase/v1") as raw:
+    async with httpx.AsyncClient(
+        transport=httpx.AsyncHTTPTransport(uds=str(server_for(db).running.listen.socket_path)),
+        base_url="http://kbase/v1",
+    ) as raw:
         headers = {"authorization": f"Bearer {token}"}
-        reply = await raw.post("/op/queue.take_callback", content=b'{"company_id": 1, "actor": {"role": "admin"}}',
-                               headers=headers)
+        reply = await raw.post(
+            "/op/queue.take_callback", content=b'{"company_id": 1, "actor": {"role": "admin"}}', headers=headers
+        )
         assert reply.status_code == 400 and isinstance(wire.decode_error(reply.content), ValidationFailed)
         reply = await raw.post("/op/users.list_users", content=b"{}", headers=headers)
         assert reply.status_code in (403, 404)
@@ -149,7 +152,9 @@ async def test_every_refused_sign_in_takes_as_long_as_the_others(db, make_user, 
         client = KbaseClient.for_address(server.address)
         timings = {}
         for case, (username, password) in {
-            "unknown": ("nobody", PASSWORD), "wrong": ("anna", "bad-password"), "disabled": ("olga", "bad-password"),
+            "unknown": ("nobody", PASSWORD),
+            "wrong": ("anna", "bad-password"),
+            "disabled": ("olga", "bad-password"),
         }.items():
             started = time.monotonic()
             with pytest.raises(LoginFailed):

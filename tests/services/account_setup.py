@@ -14,13 +14,30 @@ from kbase_tui.models import Category, Company, Contact, Stage
 from kbase_tui.services import accounts
 
 
-def account_company(db, manager, name: str, *, channel: str = "", industry: str = "", city: str = "Казань",
-                    next_follow_up_at: datetime | None = None, potential: int = 0,
-                    birthdays: tuple[tuple[str, date], ...] = ()) -> int:
+def account_company(
+    db,
+    manager,
+    name: str,
+    *,
+    channel: str = "",
+    industry: str = "",
+    city: str = "Казань",
+    next_follow_up_at: datetime | None = None,
+    potential: int = 0,
+    birthdays: tuple[tuple[str, date], ...] = (),
+) -> int:
     with db.write() as session:
-        company = Company(name=name, city=city, channel=channel, industry=industry, stage=Stage.ACCOUNT,
-                          category=Category.ACTIVE, owner_id=manager.id, next_follow_up_at=next_follow_up_at,
-                          potential_score=potential)
+        company = Company(
+            name=name,
+            city=city,
+            channel=channel,
+            industry=industry,
+            stage=Stage.ACCOUNT,
+            category=Category.ACTIVE,
+            owner_id=manager.id,
+            next_follow_up_at=next_follow_up_at,
+            potential_score=potential,
+        )
         session.add(company)
         session.flush()
         for full_name, birthday in birthdays:

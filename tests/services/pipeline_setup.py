@@ -26,10 +26,22 @@ from .queue_setup import add_company
 HANDOVER_OUTCOME = "interested"
 
 
-def hand_over(db, caller, closer, name: str = "ООО «Ромашка»", *, city: str = "Казань",
-              next_step_due: date | None = None, amount: str = "0", requirements: str = "",
-              next_step: str = "", last_activity_at: datetime | None = None, history_at: datetime | None = None,
-              stage_code: str | None = None, supervisor_comment: str = "") -> int:
+def hand_over(
+    db,
+    caller,
+    closer,
+    name: str = "ООО «Ромашка»",
+    *,
+    city: str = "Казань",
+    next_step_due: date | None = None,
+    amount: str = "0",
+    requirements: str = "",
+    next_step: str = "",
+    last_activity_at: datetime | None = None,
+    history_at: datetime | None = None,
+    stage_code: str | None = None,
+    supervisor_comment: str = "",
+) -> int:
     """A lead handed over by *caller* to *closer* through the queue service; returns the deal id."""
     company_id = add_company(db, name, city=city, rank=1)
     # Weeks of hand-overs happen here in a second: faster than the exfiltration alarm
@@ -38,8 +50,7 @@ def hand_over(db, caller, closer, name: str = "ООО «Ромашка»", *, ci
         reference.set_setting(session, "security.leads_per_minute", 0)
     claimed = queue.claim_next_lead(db, caller)
     assert claimed.company_id == company_id, "the test queue must hold only the company being handed over"
-    result = queue.record_outcome(db, caller, company_id, HANDOVER_OUTCOME, comment=requirements,
-                                  closer_id=closer.id)
+    result = queue.record_outcome(db, caller, company_id, HANDOVER_OUTCOME, comment=requirements, closer_id=closer.id)
     assert result.deal_id is not None
     # --- test setup beyond the hand-over -------------------------------------------------
     with db.write() as session:

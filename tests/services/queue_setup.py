@@ -7,15 +7,32 @@ from datetime import datetime
 from kbase_tui.models import EPOCH, Company, Contact, Phone
 
 
-def add_company(db, name: str, *, rank: int = 100, tried: datetime = EPOCH, city: str = "Казань",
-                industry: str = "", channel: str = "", phones: tuple[str, ...] = ("+74951234567",),
-                contact: tuple[str, str] | None = ("Иван Петров", "Директор"), **fields) -> int:
+def add_company(
+    db,
+    name: str,
+    *,
+    rank: int = 100,
+    tried: datetime = EPOCH,
+    city: str = "Казань",
+    industry: str = "",
+    channel: str = "",
+    phones: tuple[str, ...] = ("+74951234567",),
+    contact: tuple[str, str] | None = ("Иван Петров", "Директор"),
+    **fields,
+) -> int:
     """A cold potential company in the queue; *fields* override any Company column."""
     with db.write() as session:
         fields.setdefault("in_queue", True)
-        company = Company(name=name, city=city, industry=industry, channel=channel,
-                          queue_rank=rank, priority=fields.pop("priority", rank if rank != 10 else 100),
-                          last_tried_at=tried, **fields)
+        company = Company(
+            name=name,
+            city=city,
+            industry=industry,
+            channel=channel,
+            queue_rank=rank,
+            priority=fields.pop("priority", rank if rank != 10 else 100),
+            last_tried_at=tried,
+            **fields,
+        )
         session.add(company)
         session.flush()
         for number in phones:

@@ -15,21 +15,24 @@ def add_company(db, name: str, **fields) -> int:
         return company.id
 
 
-def add_refusal(db, company_id: int, caller_id: int | None, *, reason: str = "has_supplier",
-                at: datetime | None = None, **fields) -> int:
+def add_refusal(
+    db, company_id: int, caller_id: int | None, *, reason: str = "has_supplier", at: datetime | None = None, **fields
+) -> int:
     with db.write() as session:
         company = session.get(Company, company_id)
         company.category = "refused"
         company.in_queue = False
-        refusal = Refusal(company_id=company_id, caller_id=caller_id, reason_code=reason,
-                          refused_at=at or utcnow(), **fields)
+        refusal = Refusal(
+            company_id=company_id, caller_id=caller_id, reason_code=reason, refused_at=at or utcnow(), **fields
+        )
         session.add(refusal)
         session.flush()
         return refusal.id
 
 
-def refused_company(db, caller_id: int | None, name: str, *, at: datetime | None = None, reason: str = "has_supplier",
-                    **company_fields) -> tuple[int, int]:
+def refused_company(
+    db, caller_id: int | None, name: str, *, at: datetime | None = None, reason: str = "has_supplier", **company_fields
+) -> tuple[int, int]:
     company_id = add_company(db, name, stage=Stage.COLD, **company_fields)
     return company_id, add_refusal(db, company_id, caller_id, reason=reason, at=at)
 

@@ -39,15 +39,24 @@ def test_follow_up_list_puts_due_follow_ups_first_then_the_next_purchase(db, mak
     f = account_company(db, km, "Е follow-up tomorrow", next_follow_up_at=at(TODAY + timedelta(days=1)))
     account_company(db, other, "not mine", next_follow_up_at=at(TODAY - timedelta(days=9)))
     # next purchase dates come from the orders' interval: two orders 30 days apart
-    for company_id, last in ((c, TODAY - timedelta(days=25)), (d, TODAY - timedelta(days=28)),
-                             (f, TODAY - timedelta(days=20))):
+    for company_id, last in (
+        (c, TODAY - timedelta(days=25)),
+        (d, TODAY - timedelta(days=28)),
+        (f, TODAY - timedelta(days=20)),
+    ):
         order(db, km, company_id, last - timedelta(days=30), "1000", today=TODAY)
         order(db, km, company_id, last, "1000", today=TODAY)
     order(db, km, e, TODAY - timedelta(days=10), "500", today=TODAY)
 
     page = accounts.follow_up_list(db, km, today=TODAY)
     assert [r.name for r in page.rows] == [
-        "А overdue", "Б due today", "Г buys in 2 days", "В buys in 5 days", "Е follow-up tomorrow", "Д nothing planned"]
+        "А overdue",
+        "Б due today",
+        "Г buys in 2 days",
+        "В buys in 5 days",
+        "Е follow-up tomorrow",
+        "Д nothing planned",
+    ]
     assert page.total == 6 and page.due == 2
     assert page.rows[0].follow_up_overdue and page.rows[1].follow_up_due and not page.rows[1].follow_up_overdue
     assert page.rows[2].next_purchase_at == TODAY + timedelta(days=2) and not page.rows[2].next_purchase_is_stated
@@ -71,17 +80,26 @@ def test_recording_an_order_updates_counts_ltv_next_purchase_and_creates_a_quali
     assert figures.usual_interval_days == 30
     assert figures.next_purchase_at == date(2026, 3, 11) and not figures.next_purchase_is_stated
     with db.read() as session:
-        tasks = session.execute(select(FollowUpTask).where(FollowUpTask.company_id == company_id)
-                                .order_by(FollowUpTask.id)).scalars().all()
+        tasks = (
+            session.execute(select(FollowUpTask).where(FollowUpTask.company_id == company_id).order_by(FollowUpTask.id))
+            .scalars()
+            .all()
+        )
         assert [(t.kind, t.assignee_id, t.done_at) for t in tasks] == [("quality_check", km.id, None)] * 2
         assert tasks[1].order_id == result.order.id
         kinds = session.execute(select(Interaction.kind).where(Interaction.company_id == company_id)).scalars().all()
         assert kinds.count("order") == 2
-        assert session.execute(select(func.count()).select_from(AuditEvent)
-                               .where(AuditEvent.action == "order_recorded")).scalar_one() == 2
+        assert (
+            session.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "order_recorded")
+            ).scalar_one()
+            == 2
+        )
     listed = accounts.orders(db, km, company_id)
-    assert [(o.ordered_at, o.amount) for o in listed] == [(date(2026, 2, 9), Decimal("2500.50")),
-                                                          (date(2026, 1, 10), Decimal("10000.00"))]
+    assert [(o.ordered_at, o.amount) for o in listed] == [
+        (date(2026, 2, 9), Decimal("2500.50")),
+        (date(2026, 1, 10), Decimal("10000.00")),
+    ]
     assert listed[1].items == "Бумага А4 ×20"
 
 
@@ -90,9 +108,16 @@ def test_a_purchase_date_named_by_the_client_wins_over_the_prediction(db, make_u
     company_id = account_company(db, km, "ООО «Вектор»")
     order(db, km, company_id, date(2026, 3, 1), "100", today=TODAY)
     order(db, km, company_id, date(2026, 4, 1), "100", today=TODAY)
-    figures = accounts.record_follow_up(db, km, company_id, "purchase_planned", "Закупка к июню",
-                                        next_purchase_at=date(2026, 6, 20), next_follow_up_at=date(2026, 6, 10),
-                                        today=TODAY)
+    figures = accounts.record_follow_up(
+        db,
+        km,
+        company_id,
+        "purchase_planned",
+        "Закупка к июню",
+        next_purchase_at=date(2026, 6, 20),
+        next_follow_up_at=date(2026, 6, 10),
+        today=TODAY,
+    )
     assert figures.next_purchase_at == date(2026, 6, 20) and figures.next_purchase_is_stated
     assert figures.next_follow_up_at == accounts.local_at(date(2026, 6, 10))
     # an order before the named date keeps it; the history has the call
@@ -104,8 +129,9 @@ def test_a_purchase_date_named_by_the_client_wins_over_the_prediction(db, make_u
     with pytest.raises(ValidationFailed):
         accounts.record_follow_up(db, km, company_id, "nonsense", today=TODAY)
     with pytest.raises(ValidationFailed):
-        accounts.record_follow_up(db, km, company_id, "not_now", next_follow_up_at=TODAY - timedelta(days=1),
-                                  today=TODAY)
+        accounts.record_follow_up(
+            db, km, company_id, "not_now", next_follow_up_at=TODAY - timedelta(days=1), today=TODAY
+        )
     # no answer: tomorrow by default
     figures = accounts.record_follow_up(db, km, company_id, "no_answer", today=TODAY)
     assert figures.next_follow_up_at == accounts.local_at(TODAY + timedelta(days=1))
@@ -128,7 +154,11 @@ def test_quality_check_scores_roll_up_to_the_supervisor(db, make_user):
     t2 = order(db, km, c1, TODAY, "100").quality_task_id
     t3 = order(db, km2, c2, TODAY, "100").quality_task_id
     tasks = accounts.my_tasks(db, km)
-    assert [t.id for t in tasks] == [t1, t2] and tasks[0].kind == "quality_check" and tasks[0].order_amount == Decimal("100")
+    assert (
+        [t.id for t in tasks] == [t1, t2]
+        and tasks[0].kind == "quality_check"
+        and tasks[0].order_amount == Decimal("100")
+    )
     with pytest.raises(ValidationFailed):
         accounts.record_quality_check(db, km, t1, 6)
     with pytest.raises(AccessDenied):
@@ -138,8 +168,10 @@ def test_quality_check_scores_roll_up_to_the_supervisor(db, make_user):
     accounts.record_quality_check(db, km, t2, 2, "Опоздала доставка")
     with pytest.raises(ValidationFailed):
         accounts.record_quality_check(db, km, t2, 4)  # already recorded
-    summary = {s.manager_name: s for s in accounts.quality_summary(db, boss, TODAY - timedelta(days=400),
-                                                                   business_today() + timedelta(days=1))}
+    summary = {
+        s.manager_name: s
+        for s in accounts.quality_summary(db, boss, TODAY - timedelta(days=400), business_today() + timedelta(days=1))
+    }
     assert summary["Анна"].checks == 2 and summary["Анна"].average == 3.5 and summary["Анна"].low_scores == 1
     assert summary["Анна"].waiting == 0
     assert summary["Борис"].checks == 0 and summary["Борис"].average is None and summary["Борис"].waiting == 1
@@ -164,10 +196,14 @@ def test_abcde_classes_and_key_clients_on_a_hand_computed_set(db, make_user):
     boss = make_user("supervisor")
     km = make_user("account")
     spec = {
-        "r1": ("Розница", "5000", "1000", 80), "r2": ("Розница", "3000", None, 40),
-        "r3": ("Розница", "1000", "300", 60), "r4": ("Розница", "600", None, 20),
-        "r5": ("Розница", "400", "-100", 90), "r6": ("Розница", "200", None, 55),
-        "d1": ("Дилеры", "100", None, 0), "d2": ("Дилеры", "100", None, 90),
+        "r1": ("Розница", "5000", "1000", 80),
+        "r2": ("Розница", "3000", None, 40),
+        "r3": ("Розница", "1000", "300", 60),
+        "r4": ("Розница", "600", None, 20),
+        "r5": ("Розница", "400", "-100", 90),
+        "r6": ("Розница", "200", None, 55),
+        "d1": ("Дилеры", "100", None, 0),
+        "d2": ("Дилеры", "100", None, 90),
     }
     ids = {}
     for name, (channel, amount, margin, potential) in spec.items():
@@ -226,8 +262,9 @@ def test_a_client_who_named_a_future_purchase_is_not_moved_and_manual_lost_needs
     km = make_user("account")
     quiet = account_company(db, km, "Ждёт осени")
     order(db, km, quiet, date(2025, 1, 1), "1000")  # one order: default interval 90 days × 2
-    accounts.record_follow_up(db, km, quiet, "purchase_planned", next_purchase_at=date(2025, 10, 1),
-                              today=date(2025, 2, 1))
+    accounts.record_follow_up(
+        db, km, quiet, "purchase_planned", next_purchase_at=date(2025, 10, 1), today=date(2025, 2, 1)
+    )
     assert accounts.check_lost(db, boss, today=date(2025, 9, 1)) == 0
     assert accounts.check_lost(db, boss, today=date(2025, 10, 2)) == 1
     other = account_company(db, km, "Долги")
@@ -302,7 +339,9 @@ def test_reassigning_tells_the_new_manager_and_the_previous_one_after_the_commit
     a1 = account_company(db, anna, "Клиент Анны")
     accounts.reassign_account(db, boss, a1, boris.id)
     assert [(n.kind, n.what, n.user_ids, n.company_id) for n in notices] == [
-        ("handover", "", (boris.id,), a1), ("changed", "accounts", (anna.id,), a1)]
+        ("handover", "", (boris.id,), a1),
+        ("changed", "accounts", (anna.id,), a1),
+    ]
     notices.clear()
     with pytest.raises(ValidationFailed):  # refused, rolled back: nobody is told anything
         accounts.reassign_account(db, boss, a1, boris.id)
@@ -318,7 +357,8 @@ def test_won_deal_arrives_in_the_follow_up_list(db, make_user):
     won = pipeline.win_deal(db, closer, deal_id, today - timedelta(days=1), Decimal("5000"), account_manager_id=km.id)
     page = accounts.follow_up_list(db, km, today=today)
     assert [(r.company_id, r.orders_count, r.revenue_total, r.follow_up_due) for r in page.rows] == [
-        (won.company_id, 1, Decimal("5000"), True)]
+        (won.company_id, 1, Decimal("5000"), True)
+    ]
     result = order(db, km, won.company_id, today, "3000")
     assert result.figures.orders_count == 2 and result.figures.revenue_total == Decimal("8000")
     assert result.figures.next_purchase_at == today + timedelta(days=1)

@@ -15,8 +15,9 @@ def test_kbase_classify_moves_silent_clients_to_lost_and_classifies(sqlite_db, c
     from kbase_tui.services.dto import Actor
 
     with sqlite_db.write() as session:
-        user = users.add_user(session, "local:test", "km", "account", "Test-Password-2026", full_name="km",
-                              must_change_password=False)
+        user = users.add_user(
+            session, "local:test", "km", "account", "Test-Password-2026", full_name="km", must_change_password=False
+        )
         km = Actor(id=user.id, username="km", role="account", full_name="km")
     silent = account_company(sqlite_db, km, "Молчун", channel="Розница")
     order(sqlite_db, km, silent, date(2025, 1, 1), "1000")

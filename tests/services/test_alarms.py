@@ -13,7 +13,6 @@ from kbase_tui.services import alarms, clients, reference
 from kbase_tui.services.errors import AccessDenied
 
 
-
 def _set(db, key, value):
     with db.write() as session:
         reference.set_setting(session, key, value)

@@ -83,11 +83,14 @@ def test_deleted_last_events_are_found(db):
 
 
 def _forge(conn, event_id, prev_hmac):
-    conn.execute(text(
-        "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address,"
-        " prev_hmac, hmac, company_id) VALUES (:id, '2026-01-01 00:00:00+00:00', 'ghost', NULL, 'card_opened',"
-        " 'company', 1, '', '', :prev, :hmac, 1)"
-    ), {"id": event_id, "prev": prev_hmac, "hmac": "0" * 64})
+    conn.execute(
+        text(
+            "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address,"
+            " prev_hmac, hmac, company_id) VALUES (:id, '2026-01-01 00:00:00+00:00', 'ghost', NULL, 'card_opened',"
+            " 'company', 1, '', '', :prev, :hmac, 1)"
+        ),
+        {"id": event_id, "prev": prev_hmac, "hmac": "0" * 64},
+    )
 
 
 def test_an_inserted_event_is_named_as_inserted(db):
@@ -203,7 +206,8 @@ def test_events_by_client_and_user(db, make_user):
         company_id = company.id
     rows = audit.events(db, supervisor, company_id=company_id)
     assert [(r.action, r.actor, r.company_name) for r in rows] == [
-        ("contact_changed", "anna", "ООО «Ёлка»"), ("card_opened", "anna", "ООО «Ёлка»"),
+        ("contact_changed", "anna", "ООО «Ёлка»"),
+        ("card_opened", "anna", "ООО «Ёлка»"),
     ]
     assert [r.action for r in audit.events(db, admin, user="ANNA", action="card_opened")] == ["card_opened"] * 2
     page1 = audit.events(db, admin, limit=2)
@@ -224,11 +228,17 @@ def test_event_details_reach_the_reader_as_text(db, make_user):
 
     admin = make_user("admin", "it")
     with db.write() as session:
-        audit.record(session, admin, "export", rows=3, format="csv", filter={"stage": "pipeline"}, done=True,
-                     note="«Ёлка»")
+        audit.record(
+            session, admin, "export", rows=3, format="csv", filter={"stage": "pipeline"}, done=True, note="«Ёлка»"
+        )
     entry = audit.events(db, admin, action="export")[0]
-    assert entry.detail == {"rows": "3", "format": "csv", "filter": '{"stage": "pipeline"}', "done": "true",
-                            "note": "«Ёлка»"}
+    assert entry.detail == {
+        "rows": "3",
+        "format": "csv",
+        "filter": '{"stage": "pipeline"}',
+        "done": "true",
+        "note": "«Ёлка»",
+    }
     assert wire.decode_result(api.events, wire.encode_result([entry])) == [entry]
 
 

@@ -25,7 +25,7 @@ NO_AUDIT_NEEDED = {
 # modules that write through raw connections, and why
 RAW_WRITERS = {
     "dbcopy": "kbase db copy: the server owner copies the whole database (the audit chain included) into an empty "
-              "PostgreSQL database; not audited in the copy (gap: see the report)",
+    "PostgreSQL database; not audited in the copy (gap: see the report)",
 }
 
 
@@ -87,7 +87,8 @@ def test_the_exemptions_are_still_needed():
 
 def test_raw_connection_writers_are_known():
     raw = sorted(
-        path.stem for path in ROOT.glob("*.py")
+        path.stem
+        for path in ROOT.glob("*.py")
         if path.stem not in ("db", "doctor") and "raw_connection()" in path.read_text(encoding="utf-8")
     )
     assert raw == sorted(RAW_WRITERS)

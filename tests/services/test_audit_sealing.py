@@ -79,8 +79,10 @@ def _resign_from(db, first_id, key, *, change=None, epoch=None):
                 row.epoch = epoch
             row.prev_hmac = previous
             row.hmac = audit.compute_hmac(key, row)
-            conn.execute(text("UPDATE audit_event SET actor = :a, epoch = :e, prev_hmac = :p, hmac = :h WHERE id = :i"),
-                         {"a": row.actor, "e": row.epoch, "p": row.prev_hmac, "h": row.hmac, "i": row.id})
+            conn.execute(
+                text("UPDATE audit_event SET actor = :a, epoch = :e, prev_hmac = :p, hmac = :h WHERE id = :i"),
+                {"a": row.actor, "e": row.epoch, "p": row.prev_hmac, "h": row.hmac, "i": row.id},
+            )
             previous = row.hmac
         conn.execute(text("UPDATE audit_head SET last_hmac = :h"), {"h": previous})
 
@@ -150,8 +152,10 @@ def test_a_tail_cut_across_epochs_with_the_head_rewritten_is_caught(db, clock):
     keep = next(r for r in rows if r.epoch == 1 and r.action != audit.SEALED)  # cut inside epoch 1
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id > :i"), {"i": keep.id})
-        conn.execute(text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h, seal_epoch = 1"),
-                     {"i": keep.id, "h": keep.hmac})
+        conn.execute(
+            text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h, seal_epoch = 1"),
+            {"i": keep.id, "h": keep.hmac},
+        )
     result = audit.verify(db, db.audit_seed)
     assert not result.ok and "unsealed" in _kinds(result)
     # The app goes on writing: the cut epoch can never be sealed, and that is said.
@@ -167,8 +171,10 @@ def test_a_tail_cut_right_after_a_seal_is_caught(db, clock):
     seal = next(r for r in _rows(db) if r.action == audit.SEALED and r.epoch == 1)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id > :i"), {"i": seal.id})
-        conn.execute(text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h, seal_epoch = 2"),
-                     {"i": seal.id, "h": seal.hmac})
+        conn.execute(
+            text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h, seal_epoch = 2"),
+            {"i": seal.id, "h": seal.hmac},
+        )
     assert "unsealed" in _kinds(audit.verify(db, db.audit_seed))
 
 
@@ -179,8 +185,9 @@ def test_a_cut_inside_the_current_epoch_is_caught_by_a_head_kept_outside(db, clo
     rows = _rows(db)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id = :i"), {"i": rows[-1].id})
-        conn.execute(text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h"),
-                     {"i": rows[-2].id, "h": rows[-2].hmac})
+        conn.execute(
+            text("UPDATE audit_head SET last_event_id = :i, last_hmac = :h"), {"i": rows[-2].id, "h": rows[-2].hmac}
+        )
     # The current epoch's key is in the store, so this cut alone cannot be told from the log...
     assert audit.verify(db, db.audit_seed).ok
     # ...but the head kept outside the server names an event the log no longer holds.
@@ -196,14 +203,29 @@ def test_an_inserted_event_signed_with_the_current_key_is_caught(db, clock):
     # Make room after the victim by re-linking the rest: the intruder rewrites everything after it.
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET id = id + 1000 WHERE id > :i"), {"i": victim.id})
-        forged = AuditEvent(id=victim.id + 1, at=victim.at, actor="ghost", actor_id=None, action="card_opened",
-                            entity="company", entity_id=1, detail="", client_address="", prev_hmac=victim.hmac,
-                            company_id=1, epoch=0)
+        forged = AuditEvent(
+            id=victim.id + 1,
+            at=victim.at,
+            actor="ghost",
+            actor_id=None,
+            action="card_opened",
+            entity="company",
+            entity_id=1,
+            detail="",
+            client_address="",
+            prev_hmac=victim.hmac,
+            company_id=1,
+            epoch=0,
+        )
         forged.hmac = audit.compute_hmac(key, forged)
-        conn.execute(text(
-            "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address,"
-            " prev_hmac, hmac, company_id, epoch) VALUES (:id, :at, 'ghost', NULL, 'card_opened', 'company', 1, '',"
-            " '', :p, :h, 1, 0)"), {"id": forged.id, "at": forged.at, "p": forged.prev_hmac, "h": forged.hmac})
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, actor, actor_id, action, entity, entity_id, detail, client_address,"
+                " prev_hmac, hmac, company_id, epoch) VALUES (:id, :at, 'ghost', NULL, 'card_opened', 'company', 1, '',"
+                " '', :p, :h, 1, 0)"
+            ),
+            {"id": forged.id, "at": forged.at, "p": forged.prev_hmac, "h": forged.hmac},
+        )
     _resign_from(db, victim.id + 1001, key)
     result = audit.verify(db, db.audit_seed)
     assert not result.ok
@@ -227,8 +249,10 @@ def test_a_re_sign_with_the_current_key_is_caught_in_every_earlier_epoch(db, clo
     def restore():
         with db.engine.begin() as conn:
             for i, a, e, p, h in original:
-                conn.execute(text("UPDATE audit_event SET actor = :a, epoch = :e, prev_hmac = :p, hmac = :h "
-                                  "WHERE id = :i"), {"a": a, "e": e, "p": p, "h": h, "i": i})
+                conn.execute(
+                    text("UPDATE audit_event SET actor = :a, epoch = :e, prev_hmac = :p, hmac = :h WHERE id = :i"),
+                    {"a": a, "e": e, "p": p, "h": h, "i": i},
+                )
             conn.execute(text("UPDATE audit_head SET last_hmac = :h"), {"h": original[-1][4]})
         assert audit.verify(db, db.audit_seed).proven
 
@@ -333,7 +357,6 @@ def test_a_lead_claim_on_the_lean_path_seals_the_epoch_before(db, clock, make_us
     assert [r.epoch for r in _rows(db) if r.action == audit.SEALED] == [0]
 
 
-
 def test_every_backup_and_report_carries_the_head(sqlite_db, tmp_path):
     from kbase_tui.services import backup, reports
 
@@ -378,8 +401,9 @@ def test_processes_writing_across_epochs_form_one_sealed_chain(db, clock):
 
     start = audit._clock()
     env = {**os.environ}
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, db.url, str(start), f"local:p{n}"], env=env)
-             for n in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, db.url, str(start), f"local:p{n}"], env=env) for n in range(3)
+    ]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
     audit.clear_key_cache()
@@ -399,8 +423,7 @@ def test_a_forged_genesis_claiming_an_empty_database_is_caught_without_the_seed(
 
     make_user("caller", "anna")
     with db.write() as session:  # anna was made an hour before the log's new beginning
-        session.execute(text("UPDATE user_account SET created_at = :t"),
-                        {"t": audit.utcnow() - timedelta(hours=1)})
+        session.execute(text("UPDATE user_account SET created_at = :t"), {"t": audit.utcnow() - timedelta(hours=1)})
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event"))
         conn.execute(text("DELETE FROM audit_head"))

@@ -34,8 +34,12 @@ def _fill(db, make_user, n=50):
 def _dump(path: Path) -> dict[str, list[tuple]]:
     con = sqlite3.connect(path)
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall() for name in names}
     finally:
         con.close()
@@ -48,8 +52,15 @@ def filled(sqlite_db, tmp_path):
 
     def make_user(role, username, full_name=""):
         with sqlite_db.write() as session:
-            user = users.add_user(session, "local:test", username, role, "Test-Password-2026", full_name=full_name,
-                                  must_change_password=False)
+            user = users.add_user(
+                session,
+                "local:test",
+                username,
+                role,
+                "Test-Password-2026",
+                full_name=full_name,
+                must_change_password=False,
+            )
             return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
 
     _fill(sqlite_db, make_user)
@@ -140,11 +151,15 @@ def test_restore_refuses_a_database_another_process_has_open(filled, tmp_path):
     info = backup.make_backup(filled.url, tmp_path / "bk")
     path = filled.sqlite_path
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL');"
-         " c.execute('SELECT count(*) FROM company').fetchone(); print('open', flush=True); time.sleep(60)",
-         str(path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL');"
+            " c.execute('SELECT count(*) FROM company').fetchone(); print('open', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -176,7 +191,10 @@ def test_cli_backup_verify_restore(filled, tmp_path, capsys):
     target = tmp_path / "copy.sqlite3"
     assert main(["restore", str(made), "--db", str(target)]) == 0
     database = open_database(target)
-    actions = [e.action for e in audit.events(database, __import__("kbase_tui.services.users", fromlist=["x"]).local_actor(), limit=3)]
+    actions = [
+        e.action
+        for e in audit.events(database, __import__("kbase_tui.services.users", fromlist=["x"]).local_actor(), limit=3)
+    ]
     assert actions[:2] == ["list_viewed", "restored"]  # reading the log is itself audited
     assert audit.verify(database).ok
     database.dispose()

@@ -151,8 +151,9 @@ def test_returned_to_the_queue_a_company_is_the_next_lead(db, base, make_user, n
     assert view.lead is not None and view.lead.company_id == company_id
 
 
-def test_assign_a_cold_company_to_one_caller_and_a_pipeline_company_to_another_closer(db, base, make_user,
-                                                                                     no_rate_limits):
+def test_assign_a_cold_company_to_one_caller_and_a_pipeline_company_to_another_closer(
+    db, base, make_user, no_rate_limits
+):
     boss = base["boss"]
     anna = make_user("caller", "anna")
     make_user("caller", "boris")
@@ -218,5 +219,7 @@ def test_assign_an_account_moves_its_open_tasks_and_tells_both_managers(db, make
     assert card.company.owner_id == second.id
     with db.read() as session:
         assert session.execute(select(FollowUpTask.assignee_id)).scalar_one() == second.id
-    assert {(n.kind, n.what, n.user_ids) for n in heard} == {("handover", "", (second.id,)),
-                                                             ("changed", "accounts", (first.id,))}
+    assert {(n.kind, n.what, n.user_ids) for n in heard} == {
+        ("handover", "", (second.id,)),
+        ("changed", "accounts", (first.id,)),
+    }

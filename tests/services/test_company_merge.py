@@ -36,8 +36,11 @@ def _rows(db, company_id):
         return {
             "contacts": session.execute(select(Contact.id).where(Contact.company_id == company_id)).scalars().all(),
             "phones": sorted(session.execute(select(Phone.number).where(Phone.company_id == company_id)).scalars()),
-            "history": session.execute(select(Interaction.text).where(Interaction.company_id == company_id)
-                                       .order_by(Interaction.id)).scalars().all(),
+            "history": session.execute(
+                select(Interaction.text).where(Interaction.company_id == company_id).order_by(Interaction.id)
+            )
+            .scalars()
+            .all(),
             "refusals": session.execute(select(Refusal.id).where(Refusal.company_id == company_id)).scalars().all(),
         }
 

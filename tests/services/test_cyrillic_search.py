@@ -8,7 +8,12 @@ from sqlalchemy import select
 
 from kbase_tui.models import Company
 from kbase_tui.services.search import (
-    company_city_filter, company_name_filter, company_name_order, escape_like, query_words, sort_key,
+    company_city_filter,
+    company_name_filter,
+    company_name_order,
+    escape_like,
+    query_words,
+    sort_key,
 )
 
 NAMES = [

@@ -37,7 +37,15 @@ def pg_empty_url():
 def source(tmp_path, sqlite_template):
     """A SQLite database with a bit of everything: users, companies, history, deals, orders, audit."""
     from kbase_tui.models import (
-        ClientOrder, Company, Contact, Deal, Draft, FollowUpTask, Interaction, Phone, Refusal,
+        ClientOrder,
+        Company,
+        Contact,
+        Deal,
+        Draft,
+        FollowUpTask,
+        Interaction,
+        Phone,
+        Refusal,
     )
     from kbase_tui.services import audit, clients, users
     from kbase_tui.services.setup import open_database
@@ -47,34 +55,89 @@ def source(tmp_path, sqlite_template):
     database = open_database(path)
     at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)  # late UTC: a different date in Moscow
     with database.write() as session:
-        caller = users.add_user(session, "local:test", "caller", "caller", PASSWORD, full_name="Анна Звонкова",
-                               must_change_password=False)
+        caller = users.add_user(
+            session, "local:test", "caller", "caller", PASSWORD, full_name="Анна Звонкова", must_change_password=False
+        )
         closer = users.add_user(session, "local:test", "closer", "closer", PASSWORD, full_name="Борис")
-        session.add(Company(name="ООО «Ромашка»", city="Тула", in_queue=True, queue_rank=5, created_at=at,
-                            revenue_total=Decimal("1234567.89"), last_order_at=date(2026, 2, 28)))
-        session.add(Company(name=HOSTILE, city="Москва", held_by_id=caller.id, held_until=at,
-                            unreachable=True, needs_data_fix=True, margin_total=None))
+        session.add(
+            Company(
+                name="ООО «Ромашка»",
+                city="Тула",
+                in_queue=True,
+                queue_rank=5,
+                created_at=at,
+                revenue_total=Decimal("1234567.89"),
+                last_order_at=date(2026, 2, 28),
+            )
+        )
+        session.add(
+            Company(
+                name=HOSTILE,
+                city="Москва",
+                held_by_id=caller.id,
+                held_until=at,
+                unreachable=True,
+                needs_data_fix=True,
+                margin_total=None,
+            )
+        )
         for n in range(30):
             session.add(Company(name=f"Компания {n}", city="Казань", priority=n, in_queue=n % 2 == 0))
         session.flush()
-        session.add(Contact(company_id=1, full_name="Иванов Иван", position="Директор", is_decision_maker=True,
-                            birthday=date(1970, 1, 2)))
+        session.add(
+            Contact(
+                company_id=1,
+                full_name="Иванов Иван",
+                position="Директор",
+                is_decision_maker=True,
+                birthday=date(1970, 1, 2),
+            )
+        )
         session.flush()
         session.add(Phone(company_id=1, contact_id=1, number="+74951234567", label="моб."))
-        session.add(Deal(company_id=1, closer_id=closer.id, handed_over_by_id=caller.id, stage_code="offer",
-                         expected_amount=Decimal("99999.99"), next_step="Позвонить\nв понедельник\tв 10:00",
-                         next_step_due=date(2026, 3, 2), contract_amount=None, created_at=at))
+        session.add(
+            Deal(
+                company_id=1,
+                closer_id=closer.id,
+                handed_over_by_id=caller.id,
+                stage_code="offer",
+                expected_amount=Decimal("99999.99"),
+                next_step="Позвонить\nв понедельник\tв 10:00",
+                next_step_due=date(2026, 3, 2),
+                contract_amount=None,
+                created_at=at,
+            )
+        )
         session.flush()
-        session.add(ClientOrder(company_id=1, ordered_at=date(2026, 2, 28), items="Трубы 😀", amount=Decimal("0.10"),
-                                margin=Decimal("-5.55"), deal_id=1, created_at=at))
-        session.add(Refusal(company_id=2, caller_id=caller.id, refused_at=at, reason_code="price",
-                            comment=HOSTILE))
-        session.add(FollowUpTask(company_id=1, assignee_id=closer.id, kind="follow_up", due_at=at + timedelta(days=1),
-                                 text="Проверить"))
+        session.add(
+            ClientOrder(
+                company_id=1,
+                ordered_at=date(2026, 2, 28),
+                items="Трубы 😀",
+                amount=Decimal("0.10"),
+                margin=Decimal("-5.55"),
+                deal_id=1,
+                created_at=at,
+            )
+        )
+        session.add(Refusal(company_id=2, caller_id=caller.id, refused_at=at, reason_code="price", comment=HOSTILE))
+        session.add(
+            FollowUpTask(
+                company_id=1, assignee_id=closer.id, kind="follow_up", due_at=at + timedelta(days=1), text="Проверить"
+            )
+        )
         session.add(Draft(user_id=caller.id, context="note:1", text="черновик"))
         for k in range(2500):  # more than one batch with batch_rows=1000
-            session.add(Interaction(company_id=1 + k % 32, user_id=caller.id, at=at - timedelta(minutes=k),
-                                    kind="call", outcome="no_answer", text=f"попытка {k}"))
+            session.add(
+                Interaction(
+                    company_id=1 + k % 32,
+                    user_id=caller.id,
+                    at=at - timedelta(minutes=k),
+                    kind="call",
+                    outcome="no_answer",
+                    text=f"попытка {k}",
+                )
+            )
         clients.write_history(session, users.local_actor(), 1, "note", text=HOSTILE)
         audit.record(session, "local:test", "test_event", "company", 1, note=HOSTILE)
     database.dispose()
@@ -99,7 +162,11 @@ def _rows(url: str) -> dict[str, list[tuple]]:
                     values = []
                     for value in row:
                         if isinstance(value, datetime):
-                            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+                            value = (
+                                value.replace(tzinfo=timezone.utc)
+                                if value.tzinfo is None
+                                else value.astimezone(timezone.utc)
+                            )
                         if isinstance(value, float):
                             value = Decimal(repr(value))
                         if isinstance(value, Decimal):
@@ -116,8 +183,9 @@ def test_copy_preserves_every_row_and_id(source, pg_empty_url):
     from kbase_tui.services import dbcopy
 
     seen = []
-    report = dbcopy.copy_sqlite_to_postgresql(str(source), pg_empty_url, batch_rows=1000,
-                                              progress=lambda t, d, n: seen.append((t, d, n)))
+    report = dbcopy.copy_sqlite_to_postgresql(
+        str(source), pg_empty_url, batch_rows=1000, progress=lambda t, d, n: seen.append((t, d, n))
+    )
     before, after = _rows(f"sqlite:///{source}"), _rows(pg_empty_url)
     assert set(before) == set(after)
     for name in before:
@@ -220,8 +288,10 @@ def test_a_failed_copy_leaves_the_target_empty(source, pg_empty_url):
     con = sqlite3.connect(source)
     with con:
         con.execute("PRAGMA foreign_keys = OFF")
-        con.execute("INSERT INTO interaction (company_id, at, kind, outcome, text) "
-                    "VALUES (999999, '2026-01-01 00:00:00.000000', 'note', '', 'orphan')")
+        con.execute(
+            "INSERT INTO interaction (company_id, at, kind, outcome, text) "
+            "VALUES (999999, '2026-01-01 00:00:00.000000', 'note', '', 'orphan')"
+        )
     con.close()
     with pytest.raises(Exception, match="(?i)foreign key"):
         dbcopy.copy_sqlite_to_postgresql(str(source), pg_empty_url)
@@ -267,7 +337,8 @@ def test_the_copy_leaves_the_tables_analysed(source, pg_empty_url):
             after = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'interaction'::regclass").scalar()
             analysed = conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.reltuples < 0").scalar()
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.reltuples < 0"
+            ).scalar()
     finally:
         engine.dispose()
     assert before < 0  # never analysed: PostgreSQL does not know how many rows there are
@@ -290,15 +361,18 @@ def test_doctor_warns_about_tables_never_analysed_and_autovacuum_off(pg_empty_ur
     from kbase_tui.services.setup import open_database
 
     database = open_database(pg_empty_url)
-    user = users.create_user(database, users.local_actor(), "anna", "caller", PASSWORD, full_name="Анна",
-                             must_change_password=False)
+    user = users.create_user(
+        database, users.local_actor(), "anna", "caller", PASSWORD, full_name="Анна", must_change_password=False
+    )
     database.dispose()
     engine = create_engine(pg_empty_url)
     with engine.begin() as conn:
         # 600 rows that no ANALYZE saw, in a table whose autovacuum is off.
         conn.exec_driver_sql("ALTER TABLE draft SET (autovacuum_enabled = false)")
-        conn.exec_driver_sql("INSERT INTO draft (user_id, context, text, updated_at) "
-                             f"SELECT {user.id}, 'c' || n, 't', now() FROM generate_series(1, 600) n")
+        conn.exec_driver_sql(
+            "INSERT INTO draft (user_id, context, text, updated_at) "
+            f"SELECT {user.id}, 'c' || n, 't', now() FROM generate_series(1, 600) n"
+        )
     engine.dispose()
     database = connect(pg_empty_url, migrate=False)
     try:

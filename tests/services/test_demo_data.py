@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 
 from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import (
-    EPOCH, AuditEvent, ClientOrder, Company, Contact, Deal, FollowUpTask, Interaction, Phone, Refusal, User,
+    EPOCH,
+    AuditEvent,
+    ClientOrder,
+    Company,
+    Contact,
+    Deal,
+    FollowUpTask,
+    Interaction,
+    Phone,
+    Refusal,
+    User,
 )
 from kbase_tui.services import demo, demo_data, phones, pipeline, refusals, users
 from kbase_tui.services.dto import Actor
@@ -28,7 +38,12 @@ def _demo_users(session) -> dict[str, User]:
     created = {}
     for cred in demo.DEMO_USERS:
         created[cred.username] = users.add_user(
-            session, "local:test", cred.username, cred.role, cred.password, full_name=cred.full_name,
+            session,
+            "local:test",
+            cred.username,
+            cred.role,
+            cred.password,
+            full_name=cred.full_name,
             must_change_password=False,
         )
     return created
@@ -69,6 +84,7 @@ def _actor(session, username: str) -> Actor:
 def test_counts_meet_the_minimums(demo_db):
     database, summary = demo_db
     with database.read() as session:
+
         def count(*where) -> int:
             return session.execute(select(func.count(Company.id)).where(*where)).scalar_one()
 
@@ -94,8 +110,9 @@ def test_priorities_and_queue_columns(demo_db):
     database, _summary = demo_db
     with database.read() as session:
         rows = session.execute(
-            select(Company.channel, Company.abcde_class, Company.priority, Company.queue_rank, Company.special_offer)
-            .where(Company.in_queue.is_(True), Company.category == "potential")
+            select(
+                Company.channel, Company.abcde_class, Company.priority, Company.queue_rank, Company.special_offer
+            ).where(Company.in_queue.is_(True), Company.category == "potential")
         ).all()
     for channel, cls, priority, rank, offer in rows:
         assert priority in (50, 100, 150)
@@ -161,7 +178,8 @@ def test_deals_belong_to_their_closers_pipeline(demo_db):
             assert deal.handed_over_by_id is not None
             per_closer[deal.closer_id] += 1
             history = session.execute(
-                select(Interaction.kind, Interaction.outcome).where(Interaction.company_id == company.id)
+                select(Interaction.kind, Interaction.outcome)
+                .where(Interaction.company_id == company.id)
                 .order_by(Interaction.at, Interaction.id)
             ).all()
             kinds = [k for k, _o in history]
@@ -233,9 +251,16 @@ def test_lost_clients_have_a_return_task(demo_db):
                 select(FollowUpTask).where(FollowUpTask.company_id == company.id, FollowUpTask.kind == "return")
             ).scalar_one()
             assert task.assignee_id == company.owner_id and task.done_at is None
-            assert session.execute(select(func.count(Interaction.id)).where(
-                Interaction.company_id == company.id, Interaction.kind == "system", Interaction.outcome == "lost",
-            )).scalar_one() == 1
+            assert (
+                session.execute(
+                    select(func.count(Interaction.id)).where(
+                        Interaction.company_id == company.id,
+                        Interaction.kind == "system",
+                        Interaction.outcome == "lost",
+                    )
+                ).scalar_one()
+                == 1
+            )
         tasks = session.execute(select(FollowUpTask).where(FollowUpTask.kind == "follow_up")).scalars().all()
         end_of_today = datetime.combine(TODAY, datetime.max.time()).astimezone(timezone.utc)
         assert len([t for t in tasks if t.due_at <= end_of_today]) >= 6
@@ -245,7 +270,8 @@ def test_some_birthdays_within_the_next_week(demo_db):
     database, _summary = demo_db
     with database.read() as session:
         rows = session.execute(
-            select(Contact.birthday, Company.stage).join(Company, Company.id == Contact.company_id)
+            select(Contact.birthday, Company.stage)
+            .join(Company, Company.id == Contact.company_id)
             .where(Contact.birthday.is_not(None))
         ).all()
         decision_makers = session.execute(
@@ -288,8 +314,9 @@ def test_history_is_in_order_and_tells_the_story(demo_db):
     database, _summary = demo_db
     with database.read() as session:
         rows = session.execute(
-            select(Interaction.company_id, Interaction.id, Interaction.at, Interaction.kind, Interaction.outcome)
-            .order_by(Interaction.company_id, Interaction.id)
+            select(
+                Interaction.company_id, Interaction.id, Interaction.at, Interaction.kind, Interaction.outcome
+            ).order_by(Interaction.company_id, Interaction.id)
         ).all()
         companies = {c.id: c for c in session.execute(select(Company)).scalars()}
     by_company = defaultdict(list)
@@ -338,8 +365,11 @@ def test_demo_command_service_creates_once(tmp_path):
             events = session.execute(select(AuditEvent).where(AuditEvent.action == "demo_data_created")).scalars().all()
             assert len(events) == 1
             assert session.execute(select(func.count(Company.id))).scalar_one() > 2400
-            week = [r for r in session.execute(select(Refusal.refused_at)).scalars()
-                    if monday <= r.astimezone(centre_zone()).date() <= sunday]
+            week = [
+                r
+                for r in session.execute(select(Refusal.refused_at)).scalars()
+                if monday <= r.astimezone(centre_zone()).date() <= sunday
+            ]
             assert week
     finally:
         database.dispose()

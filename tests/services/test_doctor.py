@@ -27,8 +27,17 @@ def test_a_sound_installation_passes(sqlite_db, tmp_path, capsys):
     failed = [c for c in checks if c.status == doctor.FAIL]
     assert not failed, failed
     names = _by_name(checks)
-    for name in ("Database file", "Database folder", "Schema version", "Integrity check", "Audit key store",
-                 "Audit key file", "Audit chain", "Backup files", "Backup key"):
+    for name in (
+        "Database file",
+        "Database folder",
+        "Schema version",
+        "Integrity check",
+        "Audit key store",
+        "Audit key file",
+        "Audit chain",
+        "Backup files",
+        "Backup key",
+    ):
         assert names[name].status == doctor.PASS, name
     assert main(["doctor", "--db", str(sqlite_db.sqlite_path), "--backups", str(tmp_path / "bk")]) == 0
     assert "All checks passed" in capsys.readouterr().out

@@ -198,8 +198,13 @@ def _layout(place: Path) -> dict:
     export.write_text("name\n")
     export.chmod(0o600)
     (place / "run").mkdir(mode=0o750)
-    return dict(socket=place / "run" / "kbase.sock", exports=place / "exports", inbox=place / "inbox",
-                database=database, backups=place / "backups")
+    return dict(
+        socket=place / "run" / "kbase.sock",
+        exports=place / "exports",
+        inbox=place / "inbox",
+        database=database,
+        backups=place / "backups",
+    )
 
 
 def test_an_operators_account_that_can_read_nothing_passes_and_one_that_can_fails(place):
@@ -209,8 +214,13 @@ def test_an_operators_account_that_can_read_nothing_passes_and_one_that_can_fail
     try:
         checks = _by_name(doctor.client_checks(nobody.pw_name, owner=ME, use_runuser=False, **layout))
         assert "modes and owners" in checks["Client account"].detail
-        for name in ("Client: database", "Client: keys", "Client: backups", "Client: exports and inbox",
-                     "Client: server's folders"):
+        for name in (
+            "Client: database",
+            "Client: keys",
+            "Client: backups",
+            "Client: exports and inbox",
+            "Client: server's folders",
+        ):
             assert checks[name].status == PASS, checks[name]
         # Not in the socket's group: the app could not even connect.
         assert checks["Client: socket"].status == FAIL and "usermod -aG" in checks["Client: socket"].advice
@@ -218,11 +228,13 @@ def test_an_operators_account_that_can_read_nothing_passes_and_one_that_can_fail
         (place / "lib").chmod(0o755)
         layout["database"].chmod(0o644)
         check = _by_name(doctor.client_checks(nobody.pw_name, owner=ME, use_runuser=False, **layout))[
-            "Client: database"]
+            "Client: database"
+        ]
         assert check.status == FAIL and str(layout["database"]) in check.detail
         (place / "exports").chmod(0o733)
         check = _by_name(doctor.client_checks(nobody.pw_name, owner=ME, use_runuser=False, **layout))[
-            "Client: server's folders"]
+            "Client: server's folders"
+        ]
         assert check.status == FAIL and str(place / "exports") in check.detail
     finally:
         listener.close()
@@ -240,9 +252,21 @@ def test_root_the_servers_own_account_or_no_account_is_no_operators_account(plac
 def test_the_command_line_takes_the_socket_the_folders_and_the_client_account(sqlite_db, place, capsys):
     nobody = _nobody()
     layout = _layout(place)
-    code = main(["doctor", "--db", str(sqlite_db.sqlite_path), "--socket", str(layout["socket"]),
-                 "--exports", str(layout["exports"]), "--inbox", str(layout["inbox"]),
-                 "--client-user", nobody.pw_name])
+    code = main(
+        [
+            "doctor",
+            "--db",
+            str(sqlite_db.sqlite_path),
+            "--socket",
+            str(layout["socket"]),
+            "--exports",
+            str(layout["exports"]),
+            "--inbox",
+            str(layout["inbox"]),
+            "--client-user",
+            nobody.pw_name,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     for name in ("Server socket", "Exports folder", "Inbox folder", "Client: database", "Client: keys"):
@@ -254,8 +278,13 @@ def test_the_command_line_takes_the_socket_the_folders_and_the_client_account(sq
 
 def _acl_granting(path: Path, uid: int) -> None:
     """Give *uid* read access to *path* by an ACL entry (the binary form setfacl writes)."""
-    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 4, uid), (0x04, 0, 0xFFFFFFFF), (0x10, 4, 0xFFFFFFFF),
-               (0x20, 0, 0xFFFFFFFF)]
+    entries = [
+        (0x01, 6, 0xFFFFFFFF),
+        (0x02, 4, uid),
+        (0x04, 0, 0xFFFFFFFF),
+        (0x10, 4, 0xFFFFFFFF),
+        (0x20, 0, 0xFFFFFFFF),
+    ]
     value = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
     try:
         os.setxattr(path, "system.posix_acl_access", value)

@@ -23,7 +23,7 @@ from .supervisor_data import add_company
 def base(db, make_user):
     closer = make_user("closer", full_name="Пётр Клоузер")
     ids = {
-        "cold": add_company(db, "=HYPERLINK(\"http://evil\")", city="Тула", channel="retail"),
+        "cold": add_company(db, '=HYPERLINK("http://evil")', city="Тула", channel="retail"),
         "pipe": add_company(db, "ООО Сделка", stage="pipeline", owner_id=closer.id, city="Москва", channel="dealers"),
         "acct": add_company(db, "АО Клиент", stage="account", category="active", city="Москва", channel="retail"),
     }
@@ -53,15 +53,15 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(db, make_user, base, tmp_path)
     exporter.export_companies(db, boss, tmp_path / "all.csv", flt=ExportFilter(city="Тула"))
     with open(tmp_path / "all.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
     report = exporter.export_companies(db, boss, tmp_path / "all.xlsx", flt=ExportFilter(channel="retail"))
     assert report.rows == 2 and report.format == "xlsx"
     sheet = openpyxl.load_workbook(tmp_path / "all.xlsx").active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][1] == "Company" and len(values) == 3
     cell = sheet.cell(row=2, column=2)
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://evil\")"
-    assert {v[1] for v in values[1:]} == {"=HYPERLINK(\"http://evil\")", "АО Клиент"}
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil")'
+    assert {v[1] for v in values[1:]} == {'=HYPERLINK("http://evil")', "АО Клиент"}
 
 
 def test_local_cli_may_export(db, base, tmp_path):

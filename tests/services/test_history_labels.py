@@ -15,8 +15,20 @@ def test_the_codes_services_write_have_words(db, make_user):
     with db.read() as session:
         lost_reasons = session.execute(select(Reason.code).where(Reason.kind == "lost_client")).scalars().all()
     assert lost_reasons
-    codes = ["score_1", "score_5", "special_offer", "shelve", "do_not_call", "import", "import_merge",
-             "purchase_planned", "unhappy", "to_closer", "interested", *(f"lost:{c}" for c in lost_reasons)]
+    codes = [
+        "score_1",
+        "score_5",
+        "special_offer",
+        "shelve",
+        "do_not_call",
+        "import",
+        "import_merge",
+        "purchase_planned",
+        "unhappy",
+        "to_closer",
+        "interested",
+        *(f"lost:{c}" for c in lost_reasons),
+    ]
     try:
         set_language("ru")
         labels = history_labels.outcome_labels(db, reader)

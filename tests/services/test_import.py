@@ -50,11 +50,15 @@ def _phones_of(db, company_id: int) -> set[str]:
 def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db, make_user, files):
     boss = make_user("supervisor")
     seen_progress = []
-    report = importer.run_import(db, boss, files / "messy_bom_semicolon.csv", progress=lambda d, t: seen_progress.append((d, t)))
+    report = importer.run_import(
+        db, boss, files / "messy_bom_semicolon.csv", progress=lambda d, t: seen_progress.append((d, t))
+    )
     assert (report.encoding, report.delimiter) == ("utf-8-sig", ";")
     assert (report.rows, report.imported, report.merged, report.unchanged, report.rejected) == (10, 4, 2, 1, 3)
     assert [(r.line, r.reason.split(":")[0]) for r in report.rejects] == [
-        (5, "the company name is empty"), (6, "the INN is not valid"), (7, "the phone number is not valid"),
+        (5, "the company name is empty"),
+        (6, "the INN is not valid"),
+        (7, "the phone number is not valid"),
     ]
     assert seen_progress[-1] == (10, 10)
     # Three spellings of Ромашка became one company with both phones and both contacts.
@@ -82,7 +86,9 @@ def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db
     assert zavod.name == 'Завод "Прогресс", АО'
     assert _phones_of(db, zavod.id) == {"+73431112233", "+79120001122"}
     with db.read() as s:
-        assert s.execute(select(Contact.full_name).where(Contact.company_id == zavod.id)).scalar_one() == "Сидорова Анна"
+        assert (
+            s.execute(select(Contact.full_name).where(Contact.company_id == zavod.id)).scalar_one() == "Сидорова Анна"
+        )
     # Rejects go to the report in the exports folder (never beside the input), with line numbers and reasons.
     assert not [p for p in files.iterdir() if "reject" in p.name or "report" in p.name]
     report_file = Path(report.report_path)
@@ -139,8 +145,9 @@ def test_xlsx_with_a_title_row_numbers_as_cells_and_a_merge_into_the_base(db, ma
     romashka = _company(db, inn="7707083893")
     with db.read() as s:
         assert "Новиков" in set(s.execute(select(Contact.full_name).where(Contact.company_id == romashka.id)).scalars())
-        merge_note = s.execute(select(Interaction.text).where(
-            Interaction.company_id == romashka.id, Interaction.outcome == "import_merge")).scalar_one()
+        merge_note = s.execute(
+            select(Interaction.text).where(Interaction.company_id == romashka.id, Interaction.outcome == "import_merge")
+        ).scalar_one()
         assert "Новиков" in merge_note and "clients.xlsx" in merge_note
 
 
@@ -150,24 +157,35 @@ def test_batches_commit_as_they_go_and_a_stopped_import_keeps_them(db, make_user
     rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {100 + n:03d}-00-00"] for n in range(10)]
     path.write_text(importer.write_csv(rows), encoding="utf-8")
     batches = []
-    report = importer.run_import(db, boss, path, batch_size=4, progress=lambda d, t: batches.append(d),
-                                 should_stop=lambda: len(batches) >= 2)
+    report = importer.run_import(
+        db, boss, path, batch_size=4, progress=lambda d, t: batches.append(d), should_stop=lambda: len(batches) >= 2
+    )
     assert report.stopped and report.imported == 8 and batches == [4, 8, 8]
     assert _counts(db)[0] == 8
     rest = importer.run_import(db, boss, path, batch_size=4)
     assert (rest.imported, rest.unchanged) == (2, 8)
     with db.read() as s:
-        assert s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_batch")).scalar_one() == 5
+        assert (
+            s.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_batch")
+            ).scalar_one()
+            == 5
+        )
 
 
 def test_a_phone_of_another_company_or_a_namesake_with_its_own_inn_stays_apart(db, make_user, tmp_path):
     boss = make_user("supervisor")
     path = tmp_path / "namesakes.csv"
-    path.write_text(importer.write_csv([
-        ["Наименование", "ИНН", "Телефон", "Город"],
-        ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва"],
-        ["Ромашка", "5027001233", "+7 495 123-45-67", "Москва"],
-    ]), encoding="utf-8")
+    path.write_text(
+        importer.write_csv(
+            [
+                ["Наименование", "ИНН", "Телефон", "Город"],
+                ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва"],
+                ["Ромашка", "5027001233", "+7 495 123-45-67", "Москва"],
+            ]
+        ),
+        encoding="utf-8",
+    )
     assert importer.clean_inn("5027001233") == "5027001233"
     report = importer.run_import(db, boss, path)
     assert report.imported == 2
@@ -195,18 +213,54 @@ def test_no_other_role_may_import(db, make_user, files, role):
 
 
 def test_headers_in_russian_and_english_map_to_the_same_fields():
-    mapping = importer.map_headers(["Наименование", "ИНН", "Телефон 2", "E-mail", "Контактное лицо", "Канал продаж",
-                                   "Отрасль", "Город", "Телефон", "Должность", "Неизвестная колонка"])
-    assert mapping == {"name": [0], "inn": [1], "phone": [2, 8], "email": [3], "contact": [4], "channel": [5],
-                       "industry": [6], "city": [7], "position": [9]}
+    mapping = importer.map_headers(
+        [
+            "Наименование",
+            "ИНН",
+            "Телефон 2",
+            "E-mail",
+            "Контактное лицо",
+            "Канал продаж",
+            "Отрасль",
+            "Город",
+            "Телефон",
+            "Должность",
+            "Неизвестная колонка",
+        ]
+    )
+    assert mapping == {
+        "name": [0],
+        "inn": [1],
+        "phone": [2, 8],
+        "email": [3],
+        "contact": [4],
+        "channel": [5],
+        "industry": [6],
+        "city": [7],
+        "position": [9],
+    }
     assert importer.map_headers(["Company name", "Phone", "e-mail", "Contact person"]) == {
-        "name": [0], "phone": [1], "email": [2], "contact": [3]}
+        "name": [0],
+        "phone": [1],
+        "email": [2],
+        "contact": [3],
+    }
 
 
 def test_fast_phone_path_agrees_with_the_phone_library():
     rng = random.Random(7)
-    samples = ["8 (495) 123-45-67", "+7 916 555 44 33", "495 123 45 67", "+7 777 123 45 67", "8 10 49 30 1234567",
-               "+44 20 7946 0958", "12-34", "8-800-100-20-30", "+7 (4872) 55-66-77", "7 499 000 00 00"]
+    samples = [
+        "8 (495) 123-45-67",
+        "+7 916 555 44 33",
+        "495 123 45 67",
+        "+7 777 123 45 67",
+        "8 10 49 30 1234567",
+        "+44 20 7946 0958",
+        "12-34",
+        "8-800-100-20-30",
+        "+7 (4872) 55-66-77",
+        "7 499 000 00 00",
+    ]
     for _ in range(3000):
         digits = "".join(rng.choice("0123456789") for _ in range(10))
         samples.append(rng.choice(["8", "+7", "7", "", "+7 "]) + digits)
@@ -241,9 +295,29 @@ def test_quick_fold_and_duplicate_key_agree_with_their_regex_definitions():
         return spaces.sub(" ", non_word.sub(" ", _LEGAL_FORMS.sub(" ", fold_by_regex(text)))).strip()
 
     rng = random.Random(11)
-    samples = ["ООО «Ромашка»", "ооо ромашка", "Ёлкин и Ко, АО", "ИП Петров\u00a0П.П.", "ЗАО\tСталь-Трейд  ",
-               "Acme LLC", "ACME, Inc.", "ooo", "ао", "Тд_Альфа", "ГК «ТД Альфа»", "ﬁrma Ⅻ", "ＯＯＯ", "e\u0301cole",
-               "", "   ", "[bold red]x[/]", "ПАО\u2003«Завод»\u2028№5", "x\u200by", "ıNC", "ſtal"]
+    samples = [
+        "ООО «Ромашка»",
+        "ооо ромашка",
+        "Ёлкин и Ко, АО",
+        "ИП Петров\u00a0П.П.",
+        "ЗАО\tСталь-Трейд  ",
+        "Acme LLC",
+        "ACME, Inc.",
+        "ooo",
+        "ао",
+        "Тд_Альфа",
+        "ГК «ТД Альфа»",
+        "ﬁrma Ⅻ",
+        "ＯＯＯ",
+        "e\u0301cole",
+        "",
+        "   ",
+        "[bold red]x[/]",
+        "ПАО\u2003«Завод»\u2028№5",
+        "x\u200by",
+        "ıNC",
+        "ſtal",
+    ]
     alphabet = "аоипзтдгкнлсАОИПЗТДГКНЛСёЁ ,.«»\"'-_№\u00a0\t\nIiLlCcNnJjSs0123456789\u0301ß"
     for _ in range(3000):
         samples.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20))))

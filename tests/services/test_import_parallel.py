@@ -19,15 +19,38 @@ from kbase_tui.models import AuditEvent, Company, Contact, ImportChange, ImportR
 from kbase_tui.services import importer
 from kbase_tui.services.errors import ValidationFailed
 
-HEADER = ["Наименование", "ИНН", "Телефон", "Телефон 2", "Контактное лицо", "Должность", "Телефон контакта", "Город",
-          "Отрасль", "E-mail", "Комментарий"]
+HEADER = [
+    "Наименование",
+    "ИНН",
+    "Телефон",
+    "Телефон 2",
+    "Контактное лицо",
+    "Должность",
+    "Телефон контакта",
+    "Город",
+    "Отрасль",
+    "E-mail",
+    "Комментарий",
+]
 
 
 def _tricky_rows() -> list[list[str]]:
     rows = [
         ["ООО «Ромашка»", "7707083893", "8 (495) 123-45-67", "", "Иванов Иван", "Директор", "", "Москва", "", "", ""],
         ["", "", "", "", "", "", "", "", "", "", ""],  # blank: skipped, not counted
-        ["ромашка ооо", "", "+7 495 1234567", "+7 916 555 44 33", "Петров Пётр", "", "", "Москва", "Металлургия", "", ""],
+        [
+            "ромашка ооо",
+            "",
+            "+7 495 1234567",
+            "+7 916 555 44 33",
+            "Петров Пётр",
+            "",
+            "",
+            "Москва",
+            "Металлургия",
+            "",
+            "",
+        ],
         ["Ромашка", "770 708 3893", "", "", "", "", "", "", "", "r@romashka.ru", "третья\nстрока с переносом"],
         ["", "7707083893", "+7 495 000-00-01", "", "", "", "", "", "", "", ""],  # no name
         ["Металл-Сервис", "1234567890", "", "", "", "", "", "", "", "", ""],  # bad INN
@@ -36,7 +59,19 @@ def _tricky_rows() -> list[list[str]]:
         ["Ромашка", "5027001233", "+7 495 123-45-67", "", "", "", "", "Москва", "", "", ""],  # namesake, own INN
         ["[bold red]Взлом[/] \x1b[2J", "", "", "", "", "", "", "Тула", "", "", "x\x00y"],
         ["ЗАО «Прогресс»", "027001233", "", "", "", "", "", "Екатеринбург", "", "", ""],  # leading zero lost by Excel
-        ["Прогресс, ЗАО", "", "", "", "Сидорова Анна", "", "+7 912 000 11 22", "Екатеринбург", "Машиностроение", "", ""],
+        [
+            "Прогресс, ЗАО",
+            "",
+            "",
+            "",
+            "Сидорова Анна",
+            "",
+            "+7 912 000 11 22",
+            "Екатеринбург",
+            "Машиностроение",
+            "",
+            "",
+        ],
         ["ИП Ёлкин", "", "8-800-100-20-30", "", "", "", "", "Казань", "", "not-an-email", ""],
         ["ип елкин", "", "", "", "Ёлкин Е.", "", "", "Казань", "Розница", "", ""],
         ["Base Alpha", "", "+7 495 700 00 01", "", "Новый Контакт", "", "", "", "Логистика", "", ""],  # the base
@@ -47,11 +82,37 @@ def _tricky_rows() -> list[list[str]]:
     for n in range(120):
         if n and rng.random() < 0.3:
             k = rng.randrange(n)
-            rows.append([f"ооо фирма {k}", "", f"8 (495) {200 + k:03d}-00-0{k % 10}", "", f"Другой {k}", "", "",
-                         "Тула", "", "", ""])
+            rows.append(
+                [
+                    f"ооо фирма {k}",
+                    "",
+                    f"8 (495) {200 + k:03d}-00-0{k % 10}",
+                    "",
+                    f"Другой {k}",
+                    "",
+                    "",
+                    "Тула",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         else:
-            rows.append([f"ООО «Фирма {n}»", "", f"+7 495 {200 + n:03d} 00 0{n % 10}", "", f"Иванов {n}",
-                         "Директор", "", "Тула", "Розница", "", f"строка {n}"])
+            rows.append(
+                [
+                    f"ООО «Фирма {n}»",
+                    "",
+                    f"+7 495 {200 + n:03d} 00 0{n % 10}",
+                    "",
+                    f"Иванов {n}",
+                    "Директор",
+                    "",
+                    "Тула",
+                    "Розница",
+                    "",
+                    f"строка {n}",
+                ]
+            )
     return [HEADER] + rows
 
 
@@ -74,15 +135,28 @@ def _snapshot(db, audit_after: int) -> dict:
         for row in s.execute(select(Company)).scalars():
             values = row.model_dump()
             companies[row.id] = tuple(sorted((k, str(v)) for k, v in values.items() if k not in skip))
-        contacts = {c.id: (companies[c.company_id], c.full_name, c.position) for c in s.execute(select(Contact)).scalars()}
-        phones = sorted((companies[p.company_id], contacts.get(p.contact_id), p.number, p.label)
-                        for p in s.execute(select(Phone)).scalars())
-        history = sorted((companies[i.company_id], i.kind, i.outcome, i.text, i.user_id)
-                         for i in s.execute(select(Interaction)).scalars())
-        audit = [(a.action, {k: v for k, v in json.loads(a.detail or "{}").items()})
-                 for a in s.execute(select(AuditEvent).where(AuditEvent.id > audit_after).order_by(AuditEvent.id)).scalars()]
-    return {"companies": sorted(companies.values()), "contacts": sorted(contacts.values()), "phones": phones,
-            "history": history, "audit": audit}
+        contacts = {
+            c.id: (companies[c.company_id], c.full_name, c.position) for c in s.execute(select(Contact)).scalars()
+        }
+        phones = sorted(
+            (companies[p.company_id], contacts.get(p.contact_id), p.number, p.label)
+            for p in s.execute(select(Phone)).scalars()
+        )
+        history = sorted(
+            (companies[i.company_id], i.kind, i.outcome, i.text, i.user_id)
+            for i in s.execute(select(Interaction)).scalars()
+        )
+        audit = [
+            (a.action, {k: v for k, v in json.loads(a.detail or "{}").items()})
+            for a in s.execute(select(AuditEvent).where(AuditEvent.id > audit_after).order_by(AuditEvent.id)).scalars()
+        ]
+    return {
+        "companies": sorted(companies.values()),
+        "contacts": sorted(contacts.values()),
+        "phones": phones,
+        "history": history,
+        "audit": audit,
+    }
 
 
 def _last_audit_id(db) -> int:
@@ -93,8 +167,10 @@ def _last_audit_id(db) -> int:
 @pytest.mark.parametrize("batch_size", [3, 2000])
 def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user, tmp_path, monkeypatch, batch_size):
     boss = make_user("supervisor")
-    base = _write(tmp_path / "base.csv", [["Компания", "Телефон", "Город"], ["Base Alpha", "+7 495 700-00-01", ""],
-                                          ["ООО База Бета", "", "Пермь"]])
+    base = _write(
+        tmp_path / "base.csv",
+        [["Компания", "Телефон", "Город"], ["Base Alpha", "+7 495 700-00-01", ""], ["ООО База Бета", "", "Пермь"]],
+    )
     tricky = _write(tmp_path / "tricky.csv", _tricky_rows())
     started = []
 
@@ -110,12 +186,27 @@ def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user
         importer.run_import(db, boss, base, parallel=False)
         audit_after = _last_audit_id(db)
         report_path = tmp_path / f"report-{parallel}.csv"
-        report = importer.run_import(db, boss, tricky, batch_size=batch_size, parallel=parallel,
-                                     report_path=report_path)
+        report = importer.run_import(
+            db, boss, tricky, batch_size=batch_size, parallel=parallel, report_path=report_path
+        )
         rejects = report_path.read_text(encoding="utf-8-sig")
-        fields = (report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
-                  report.unchanged, report.rejected, report.rejects, report.stopped, report.columns,
-                  report.possible_duplicates, report.conflicts, report.needs_research, report.notes)
+        fields = (
+            report.kind,
+            report.encoding,
+            report.delimiter,
+            report.rows,
+            report.imported,
+            report.merged,
+            report.unchanged,
+            report.rejected,
+            report.rejects,
+            report.stopped,
+            report.columns,
+            report.possible_duplicates,
+            report.conflicts,
+            report.needs_research,
+            report.notes,
+        )
         results.append((fields, rejects, _snapshot(db, audit_after)))
     assert started == [tricky]  # the second run really parsed in another process
     serial, parallel = results
@@ -147,8 +238,9 @@ def test_a_row_the_csv_reader_refuses_is_rejected_alone_in_both_modes(db, make_u
     outcomes = []
     for parallel in (False, True):
         _wipe(db)
-        report = importer.run_import(db, boss, path, batch_size=3, parallel=parallel,
-                                     report_path=tmp_path / f"report-{parallel}.csv")
+        report = importer.run_import(
+            db, boss, path, batch_size=3, parallel=parallel, report_path=tmp_path / f"report-{parallel}.csv"
+        )
         with db.read() as s:
             names = sorted(s.execute(select(Company.name)).scalars())
         outcomes.append((report.rejects, names))
@@ -170,8 +262,15 @@ def test_a_stopped_import_ends_the_parsing_process_and_keeps_its_batches(db, mak
 
     done = []
     monkeypatch.setattr(importer, "_ParseProcess", Spy)
-    report = importer.run_import(db, boss, path, batch_size=1000, parallel=True,
-                                 progress=lambda d, t: done.append(d), should_stop=lambda: len(done) >= 2)
+    report = importer.run_import(
+        db,
+        boss,
+        path,
+        batch_size=1000,
+        parallel=True,
+        progress=lambda d, t: done.append(d),
+        should_stop=lambda: len(done) >= 2,
+    )
     assert report.stopped and report.imported == 2000
     assert processes and not processes[0].is_alive()
     with db.read() as s:
@@ -190,7 +289,9 @@ def test_only_large_files_start_a_second_process(tmp_path, monkeypatch):
     assert not importer.Importer(None, None, small)._use_process()
 
 
-@pytest.mark.parametrize("name", ["messy_bom_semicolon.csv", "cp1251_semicolon.csv", "english_comma.csv", "clients.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["messy_bom_semicolon.csv", "cp1251_semicolon.csv", "english_comma.csv", "clients.xlsx"]
+)
 def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user, tmp_path, name):
     """The fixture files of test_import.py (encodings, separators, quoted line breaks, XLSX) both ways."""
     boss = make_user("supervisor")
@@ -203,9 +304,24 @@ def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user,
         audit_after = _last_audit_id(db)
         rejects = tmp_path / f"report-{parallel}.csv"
         report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel, report_path=rejects)
-        results.append(((report.kind, report.encoding, report.delimiter, report.rows, report.imported, report.merged,
-                         report.unchanged, report.rejected, report.rejects, report.columns),
-                        rejects.read_bytes() if rejects.exists() else None, _snapshot(db, audit_after)))
+        results.append(
+            (
+                (
+                    report.kind,
+                    report.encoding,
+                    report.delimiter,
+                    report.rows,
+                    report.imported,
+                    report.merged,
+                    report.unchanged,
+                    report.rejected,
+                    report.rejects,
+                    report.columns,
+                ),
+                rejects.read_bytes() if rejects.exists() else None,
+                _snapshot(db, audit_after),
+            )
+        )
         if rejects.exists():
             rejects.unlink()
     assert results[0] == results[1]

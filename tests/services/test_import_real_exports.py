@@ -49,8 +49,12 @@ def _contacts(db, company_id: int) -> dict[str, tuple[str, str, set[str]]]:
 
 def _history(db, company_id: int) -> list[tuple[str, str]]:
     with db.read() as s:
-        return [(i.outcome, i.text) for i in s.execute(
-            select(Interaction).where(Interaction.company_id == company_id).order_by(Interaction.id)).scalars()]
+        return [
+            (i.outcome, i.text)
+            for i in s.execute(
+                select(Interaction).where(Interaction.company_id == company_id).order_by(Interaction.id)
+            ).scalars()
+        ]
 
 
 def _count(db, model) -> int:
@@ -63,12 +67,16 @@ def _report_rows(report) -> list[list[str]]:
         return list(csv.reader(handle, delimiter=";"))
 
 
-@pytest.mark.parametrize("name, encoding, delimiter", [
-    ("1c_kontragenty_cp1251_tab.txt", "cp1251", "\t"),
-    ("1c_kontragenty_utf8_semicolon.csv", "utf-8", ";"),
-])
-def test_a_1c_list_with_a_title_a_date_and_an_empty_line_above_the_header(db, make_user, files, name, encoding,
-                                                                           delimiter):
+@pytest.mark.parametrize(
+    "name, encoding, delimiter",
+    [
+        ("1c_kontragenty_cp1251_tab.txt", "cp1251", "\t"),
+        ("1c_kontragenty_utf8_semicolon.csv", "utf-8", ";"),
+    ],
+)
+def test_a_1c_list_with_a_title_a_date_and_an_empty_line_above_the_header(
+    db, make_user, files, name, encoding, delimiter
+):
     boss = make_user("supervisor")
     report = importer.run_import(db, boss, files / name)
     assert (report.encoding, report.delimiter) == (encoding, delimiter)
@@ -124,10 +132,15 @@ def test_a_merge_never_overwrites_a_filled_field_and_says_what_the_file_had(db, 
     importer.run_import(db, boss, files / "bitrix24_companies.csv")
     steel = _company(db, "ПАО «Северсталь»")
     again = tmp_path / "again.csv"
-    again.write_text(importer.write_csv([
-        ["Компания", "Телефон", "E-mail", "Отрасль", "Город"],
-        ["Северсталь ПАО", "8 800 200 45 45", "new@severstal.example", "Сталь", "Череповец"],
-    ]), encoding="utf-8")
+    again.write_text(
+        importer.write_csv(
+            [
+                ["Компания", "Телефон", "E-mail", "Отрасль", "Город"],
+                ["Северсталь ПАО", "8 800 200 45 45", "new@severstal.example", "Сталь", "Череповец"],
+            ]
+        ),
+        encoding="utf-8",
+    )
     report = importer.run_import(db, boss, again)
     assert (report.imported, report.merged, report.conflicts) == (0, 1, 2)
     after = _company(db, "ПАО «Северсталь»")
@@ -142,17 +155,24 @@ def test_a_merge_never_overwrites_a_filled_field_and_says_what_the_file_had(db, 
 def test_different_inns_never_merge_even_with_the_same_name_city_and_phone(db, make_user, tmp_path):
     boss = make_user("supervisor")
     path = tmp_path / "two.csv"
-    path.write_text(importer.write_csv([
-        ["Наименование", "ИНН", "Телефон", "Город", "E-mail"],
-        ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва", "a@romashka.ru"],
-        ["Ромашка", "5027001233", "+7 495 123-45-67", "Москва", "b@romashka.ru"],
-        ["ООО Ромашка", "", "+7 495 123-45-67", "Москва", ""],  # no INN, same name and phone: the first one
-    ]), encoding="utf-8")
+    path.write_text(
+        importer.write_csv(
+            [
+                ["Наименование", "ИНН", "Телефон", "Город", "E-mail"],
+                ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва", "a@romashka.ru"],
+                ["Ромашка", "5027001233", "+7 495 123-45-67", "Москва", "b@romashka.ru"],
+                ["ООО Ромашка", "", "+7 495 123-45-67", "Москва", ""],  # no INN, same name and phone: the first one
+            ]
+        ),
+        encoding="utf-8",
+    )
     report = importer.run_import(db, boss, path)
     assert (report.imported, report.possible_duplicates, report.unchanged) == (2, 0, 1)
     with db.read() as s:
         assert dict(s.execute(select(Company.inn, Company.email)).all()) == {
-            "7707083893": "a@romashka.ru", "5027001233": "b@romashka.ru"}
+            "7707083893": "a@romashka.ru",
+            "5027001233": "b@romashka.ru",
+        }
 
 
 def test_amocrm_deals_give_the_company_its_contacts_phones_and_e_mails(db, make_user, files):
@@ -171,9 +191,14 @@ def test_amocrm_deals_give_the_company_its_contacts_phones_and_e_mails(db, make_
     assert "zakaz@truba.example" in _history(db, pipe.id)[0][1]
 
 
-@pytest.mark.parametrize("name, encoding", [
-    ("koi8r_semicolon.csv", "koi8_r"), ("cp866_semicolon.csv", "cp866"), ("excel_unicode_text.txt", "utf-16"),
-])
+@pytest.mark.parametrize(
+    "name, encoding",
+    [
+        ("koi8r_semicolon.csv", "koi8_r"),
+        ("cp866_semicolon.csv", "cp866"),
+        ("excel_unicode_text.txt", "utf-16"),
+    ],
+)
 def test_the_encodings_of_russian_offices_are_read_not_guessed_as_cp1251(db, make_user, files, name, encoding):
     boss = make_user("supervisor")
     report = importer.run_import(db, boss, files / name)
@@ -199,11 +224,14 @@ def test_a_hand_made_excel_list(db, make_user, files):
     assert "name kept, the file had «Камский Завод»" in text and "+73422002020" in text
 
 
-@pytest.mark.parametrize("name, words", [
-    ("broken_binary.csv", "not a spreadsheet or text file"),
-    ("broken_truncated.xlsx", "Excel file is damaged"),
-    ("broken_old_excel.xls", "Old .xls files"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("broken_binary.csv", "not a spreadsheet or text file"),
+        ("broken_truncated.xlsx", "Excel file is damaged"),
+        ("broken_old_excel.xls", "Old .xls files"),
+    ],
+)
 def test_a_broken_file_gets_a_sentence_a_person_can_act_on(db, make_user, files, name, words):
     boss = make_user("supervisor")
     with pytest.raises(ValidationFailed) as caught:
@@ -238,8 +266,9 @@ def test_a_5_mb_line_is_one_rejected_row_and_the_rest_is_imported(db, make_user,
 def test_a_title_that_names_a_column_does_not_hide_the_real_header(db, make_user, tmp_path):
     boss = make_user("supervisor")
     path = tmp_path / "titled.csv"
-    path.write_text("Контрагенты\n\nНаименование;ИНН;Телефон;Город\nРомашка;;+7 495 123-45-67;Москва\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Контрагенты\n\nНаименование;ИНН;Телефон;Город\nРомашка;;+7 495 123-45-67;Москва\n", encoding="utf-8"
+    )
     report = importer.run_import(db, boss, path)
     assert (report.imported, report.rejected) == (1, 0) and _company(db, "Ромашка").city == "Москва"
 
@@ -251,10 +280,17 @@ def test_the_preview_writes_nothing_and_counts_what_the_import_then_does(db, mak
     preview = importer.preview(db, boss, files / "handmade_list.xlsx")
     assert tuple(_count(db, model) for model in (Company, Phone, Contact, Interaction)) == before
     assert preview.kind == "xlsx" and not preview.partial
-    assert [(c.header, c.field) for c in preview.columns][:4] == [("№ п/п", ""), ("Организация", "name"),
-                                                                  ("ИНН", "inn"), ("Тел.", "phone")]
+    assert [(c.header, c.field) for c in preview.columns][:4] == [
+        ("№ п/п", ""),
+        ("Организация", "name"),
+        ("ИНН", "inn"),
+        ("Тел.", "phone"),
+    ]
     assert [(r.line, r.name, r.outcome.split(":")[0]) for r in preview.rows] == [
-        (4, "Пермский хлеб", "new"), (5, "Камский Завод", "merged into #1"), (6, "", "rejected")]
+        (4, "Пермский хлеб", "new"),
+        (5, "Камский Завод", "merged into #1"),
+        (6, "", "rejected"),
+    ]
     assert preview.rows[0].phones == ("+7 342 200-10-10 ext. 15", "+7 902 800-10-10")
     report = importer.run_import(db, boss, files / "handmade_list.xlsx")
     counts = lambda r: (r.rows, r.imported, r.merged, r.unchanged, r.rejected, r.possible_duplicates, r.conflicts)  # noqa: E731
@@ -292,12 +328,17 @@ def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_use
     before = tuple(_count(db, model) for model in (Company, Phone, Contact))
     gas = _company(db, "Газовик")
     second_file = tmp_path / "second.csv"
-    second_file.write_text(importer.write_csv([
-        ["Наименование", "ИНН", "Телефон", "Контактное лицо", "Город", "Отрасль"],
-        ["Газовик", "", "+7 831 411-22-34, +7 831 411-22-99", "Новый Человек", "Нижний Новгород", "Газ"],
-        ["Новая Фирма", "", "+7 495 700-00-01", "", "Москва", ""],
-        ["Тронутая Фирма", "", "+7 495 700-00-02", "", "Москва", ""],
-    ]), encoding="utf-8")
+    second_file.write_text(
+        importer.write_csv(
+            [
+                ["Наименование", "ИНН", "Телефон", "Контактное лицо", "Город", "Отрасль"],
+                ["Газовик", "", "+7 831 411-22-34, +7 831 411-22-99", "Новый Человек", "Нижний Новгород", "Газ"],
+                ["Новая Фирма", "", "+7 495 700-00-01", "", "Москва", ""],
+                ["Тронутая Фирма", "", "+7 495 700-00-02", "", "Москва", ""],
+            ]
+        ),
+        encoding="utf-8",
+    )
     second = importer.run_import(db, boss, second_file)
     assert second.run_id and second.run_id != first.run_id and (second.imported, second.merged) == (2, 1)
     touched = _company(db, "Тронутая Фирма")
@@ -307,7 +348,12 @@ def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_use
     assert [r.id for r in runs][:2] == [second.run_id, first.run_id] and runs[0].file == "second.csv"
     undone = importer.undo_import(db, boss, second.run_id)
     assert (undone.removed, undone.kept, undone.fields_cleared, undone.phones_removed, undone.contacts_removed) == (
-        1, 1, 2, 1, 1)
+        1,
+        1,
+        2,
+        1,
+        1,
+    )
     after = _company(db, "Газовик")
     assert (after.city, after.industry) == ("", "") and set(_contacts(db, gas.id)) == {"Смирнов Олег Петрович"}
     assert set(_phones(db, gas.id)) == {"+78314112233", "+78314112234"}
@@ -355,12 +401,18 @@ def test_a_preview_of_many_rows_that_match_the_base(db, make_user, tmp_path):
     """More merges than one statement may name (SQLite: 32,766 values) are read in pieces."""
     boss = make_user("supervisor")
     path = tmp_path / "many.csv"
-    path.write_text(importer.write_csv([["Компания", "Телефон"]] + [
-        [f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(40_000)]), encoding="utf-8")
+    path.write_text(
+        importer.write_csv([["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(40_000)]),
+        encoding="utf-8",
+    )
     importer.run_import(db, boss, path)
     again = tmp_path / "again.csv"
-    again.write_text(importer.write_csv([["Компания", "Телефон", "Город"]] + [
-        [f"Фирма {n}", f"8 495 {n:07d}", "Тула"] for n in range(40_000)]), encoding="utf-8")
+    again.write_text(
+        importer.write_csv(
+            [["Компания", "Телефон", "Город"]] + [[f"Фирма {n}", f"8 495 {n:07d}", "Тула"] for n in range(40_000)]
+        ),
+        encoding="utf-8",
+    )
     preview = importer.preview(db, boss, again)
     assert (preview.report.merged, preview.report.imported) == (40_000, 0)
 

@@ -21,11 +21,14 @@ from kbase_tui.services.errors import DatabaseBusy
 from .queue_setup import add_company
 
 
-@pytest.mark.parametrize("moment", [
-    datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=timezone.utc),
-    datetime(2026, 1, 1, 0, 0, 0, 0, tzinfo=timezone.utc),  # no microseconds: still printed
-    datetime(2026, 3, 1, 2, 30, 0, 5, tzinfo=timezone(timedelta(hours=3))),  # another zone: stored as UTC
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        datetime(2026, 1, 1, 0, 0, 0, 0, tzinfo=timezone.utc),  # no microseconds: still printed
+        datetime(2026, 3, 1, 2, 30, 0, 5, tzinfo=timezone(timedelta(hours=3))),  # another zone: stored as UTC
+    ],
+)
 def test_timestamps_are_bound_as_sqlalchemy_stores_them(moment):
     column_type = Company.__table__.c.held_until.type
     sqlalchemy_text = column_type._cached_bind_processor(create_engine("sqlite://").dialect)(moment)
@@ -160,7 +163,7 @@ def test_a_writer_waiting_long_for_the_lock_asks_less_often(monkeypatch):
             switch = index
         waited += nap
     assert set(naps[5:switch]) == {250}  # up to 5 ms: 250 µs at the most
-    assert naps[switch:switch + 3] == [500, 1000, 2000] and set(naps[switch + 3:]) == {2000}
+    assert naps[switch : switch + 3] == [500, 1000, 2000] and set(naps[switch + 3 :]) == {2000}
     assert 20_000 <= sum(naps) < 22_500  # gives up once the timeout has passed
 
 
@@ -178,8 +181,11 @@ def test_a_commit_that_fails_leaves_no_transaction_open(db, make_user):
                 tx.execute("PRAGMA defer_foreign_keys = ON")
             else:
                 tx.execute("SET CONSTRAINTS ALL DEFERRED")
-            tx.execute("INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) "
-                       "VALUES (:nobody, 'lead_claims', 0, 1, 0)", {"nobody": 987654})
+            tx.execute(
+                "INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) "
+                "VALUES (:nobody, 'lead_claims', 0, 1, 0)",
+                {"nobody": 987654},
+            )
     assert queue.claim_next_lead(db, anna).company_id  # the next lean write gets in
 
 

@@ -30,20 +30,24 @@ def test_data_made_at_the_first_revision_survives_upgrade_to_head(db_url, tmp_pa
     dbmod.upgrade_schema(database, FIRST)
     assert dbmod.schema_revision(database) == FIRST
     with database.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO user_account (username, full_name, role, password_hash, must_change_password, disabled,"
-            " failed_logins, created_at, version) VALUES ('anna', 'Анна Кузнецова', 'caller', 'x', false, false, 0,"
-            " '2026-01-05 10:00:00+00:00', 1)"
-        ))
-        conn.execute(text(
-            "INSERT INTO company (name, name_search, inn, city, city_search, industry, channel, size, source, website,"
-            " email, address, abcde_class, is_key_client, potential_score, category, stage, requirements, in_queue,"
-            " queue_rank, priority, last_tried_at, attempts, last_outcome, special_offer, unreachable, needs_data_fix,"
-            " orders_count, revenue_total, next_purchase_is_stated, created_at, updated_at, version) VALUES"
-            " ('ООО «Ромашка»', 'ооо «ромашка»', '7707083893', 'Москва', 'москва', 'Металлургия', 'Дилеры', 'M', '',"
-            " '', '', '', 'B', false, 0, 'potential', 'cold', '', true, 100, 100, '1970-01-01 00:00:00+00:00', 2,"
-            " 'busy', '', false, false, 0, 0, false, '2026-01-05 10:00:00+00:00', '2026-01-05 10:00:00+00:00', 1)"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO user_account (username, full_name, role, password_hash, must_change_password, disabled,"
+                " failed_logins, created_at, version) VALUES ('anna', 'Анна Кузнецова', 'caller', 'x', false, false, 0,"
+                " '2026-01-05 10:00:00+00:00', 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO company (name, name_search, inn, city, city_search, industry, channel, size, source, website,"
+                " email, address, abcde_class, is_key_client, potential_score, category, stage, requirements, in_queue,"
+                " queue_rank, priority, last_tried_at, attempts, last_outcome, special_offer, unreachable, needs_data_fix,"
+                " orders_count, revenue_total, next_purchase_is_stated, created_at, updated_at, version) VALUES"
+                " ('ООО «Ромашка»', 'ооо «ромашка»', '7707083893', 'Москва', 'москва', 'Металлургия', 'Дилеры', 'M', '',"
+                " '', '', '', 'B', false, 0, 'potential', 'cold', '', true, 100, 100, '1970-01-01 00:00:00+00:00', 2,"
+                " 'busy', '', false, false, 0, 0, false, '2026-01-05 10:00:00+00:00', '2026-01-05 10:00:00+00:00', 1)"
+            )
+        )
     database.dispose()
 
     upgraded = open_database(database.url)
@@ -52,7 +56,12 @@ def test_data_made_at_the_first_revision_survives_upgrade_to_head(db_url, tmp_pa
         user = session.execute(select(User).where(User.username == "anna")).scalar_one()
         company = session.execute(select(Company)).scalar_one()
     assert user.full_name == "Анна Кузнецова"
-    assert (company.name, company.inn, company.attempts, company.last_outcome) == ("ООО «Ромашка»", "7707083893", 2, "busy")
+    assert (company.name, company.inn, company.attempts, company.last_outcome) == (
+        "ООО «Ромашка»",
+        "7707083893",
+        2,
+        "busy",
+    )
     assert company.time_zone == "Europe/Moscow"  # filled on the way (revision 0012) from its city
     assert user.time_zone is None  # the call centre's
     upgraded.dispose()

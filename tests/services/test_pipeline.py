@@ -53,9 +53,15 @@ def test_moving_through_the_stages_writes_history_and_audit(db, team):
     pipeline.move_deal(db, closer, deal_id, +1)
     pipeline.move_deal(db, closer, deal_id, -1)
     with db.read() as session:
-        entries = session.execute(
-            select(Interaction).where(Interaction.deal_id == deal_id, Interaction.kind == "stage").order_by(Interaction.id)
-        ).scalars().all()
+        entries = (
+            session.execute(
+                select(Interaction)
+                .where(Interaction.deal_id == deal_id, Interaction.kind == "stage")
+                .order_by(Interaction.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [(e.outcome, e.text) for e in entries] == [
             ("meeting_set", "New → First meeting agreed"),
             ("meeting_held", "First meeting agreed → Meeting held"),
@@ -97,8 +103,9 @@ def test_the_card_saves_with_a_version_check_and_shows_the_other_change(db, team
     deal_id = hand_over(db, team["caller"], team["closer"], requirements="50 т арматуры")
     card = pipeline.deal_card(db, team["closer"], deal_id)
     assert card.deal.requirements == "50 т арматуры" and card.deal.handed_over_by_name == "Ольга Звонарёва"
-    form = pipeline.DealForm(requirements="60 т", next_step="Отправить КП", next_step_due=TODAY,
-                             expected_amount=Decimal("120000"))
+    form = pipeline.DealForm(
+        requirements="60 т", next_step="Отправить КП", next_step_due=TODAY, expected_amount=Decimal("120000")
+    )
     saved = pipeline.update_deal(db, team["boss"], deal_id, card.deal.version, form)
     assert saved.version == card.deal.version + 1
     mine = pipeline.DealForm(requirements="70 т", expected_amount=Decimal("1"))
@@ -139,7 +146,11 @@ def test_winning_hands_the_client_to_the_least_loaded_account_manager(db, team):
         assert company.orders_count == 1 and company.revenue_total == Decimal("150000")
         assert company.first_order_at == TODAY == company.last_order_at
         order = session.get(ClientOrder, result.order_id)
-        assert order.amount == Decimal("150000") and order.deal_id == deal_id and order.account_manager_id == team["account2"].id
+        assert (
+            order.amount == Decimal("150000")
+            and order.deal_id == deal_id
+            and order.account_manager_id == team["account2"].id
+        )
         deal = session.get(Deal, deal_id)
         assert (deal.status, deal.stage_code, deal.contract_amount) == ("won", "won", Decimal("150000"))
     card = clients.open_card(db, team["account2"], result.company_id)
@@ -173,7 +184,8 @@ def _closer_calls(deal_id: int, company_id: int):
 
 def test_every_pipeline_function_is_covered_by_the_refusal_loop():
     public = {
-        name for name, fn in inspect.getmembers(pipeline, inspect.isfunction)
+        name
+        for name, fn in inspect.getmembers(pipeline, inspect.isfunction)
         if fn.__module__ == pipeline.__name__ and not name.startswith("_")
     }
     # functions that take a session (called inside other services) or touch no company
@@ -317,11 +329,13 @@ def test_the_board_sends_a_first_page_per_column_and_counts_every_deal(db, team)
     assert len(pipeline.board(db, closer, today=TODAY, limit=5, limits={"new": 20}).columns[0].deals) == 20
     deep = full_order[37]
     followed = pipeline.board(db, closer, today=TODAY, limit=10, follow=deep).columns[0]
-    assert deep in [d.id for d in followed.deals] and [d.id for d in followed.deals] == full_order[:len(followed.deals)]
+    assert (
+        deep in [d.id for d in followed.deals] and [d.id for d in followed.deals] == full_order[: len(followed.deals)]
+    )
     # so is the deal of a company just handed over (named in the board's notice), the cursor's page kept
     last = full_order[-1]
     named = pipeline.board(db, closer, today=TODAY, limit=10, include_companies=[company_of(db, last)]).columns[0]
-    assert [d.id for d in named.deals] == full_order[:len(named.deals)] and last in [d.id for d in named.deals]
+    assert [d.id for d in named.deals] == full_order[: len(named.deals)] and last in [d.id for d in named.deals]
     assert len(pipeline.board(db, closer, today=TODAY, limit=10, include_companies=[999999]).columns[0].deals) == 10
 
     with pytest.raises(ValidationFailed):
@@ -331,8 +345,15 @@ def test_the_board_sends_a_first_page_per_column_and_counts_every_deal(db, team)
 
 
 def test_a_deal_in_a_switched_off_stage_shows_and_counts_in_the_first_column(db, team):
-    hand_over(db, team["caller"], team["closer"], "Старая стадия", stage_code="old_stage", amount="100",
-              next_step_due=TODAY - timedelta(days=1))
+    hand_over(
+        db,
+        team["caller"],
+        team["closer"],
+        "Старая стадия",
+        stage_code="old_stage",
+        amount="100",
+        next_step_due=TODAY - timedelta(days=1),
+    )
     hand_over(db, team["caller"], team["closer"], "Новая", amount="1")
     board = pipeline.board(db, team["closer"], today=TODAY, limit=1)
     first = board.columns[0]

@@ -40,10 +40,18 @@ def world(db, make_user):
     now = utcnow()
     lease = now + timedelta(minutes=20)
     specs = {
-        "lead_held_by_me": dict(stage=Stage.COLD, category=Category.POTENTIAL, held_by_id=me["caller"].id, held_until=lease),
-        "lead_held_by_other": dict(stage=Stage.COLD, category=Category.POTENTIAL, held_by_id=other["caller"].id, held_until=lease),
-        "lead_lease_expired": dict(stage=Stage.COLD, category=Category.POTENTIAL, held_by_id=me["caller"].id,
-                                   held_until=now - timedelta(minutes=1)),
+        "lead_held_by_me": dict(
+            stage=Stage.COLD, category=Category.POTENTIAL, held_by_id=me["caller"].id, held_until=lease
+        ),
+        "lead_held_by_other": dict(
+            stage=Stage.COLD, category=Category.POTENTIAL, held_by_id=other["caller"].id, held_until=lease
+        ),
+        "lead_lease_expired": dict(
+            stage=Stage.COLD,
+            category=Category.POTENTIAL,
+            held_by_id=me["caller"].id,
+            held_until=now - timedelta(minutes=1),
+        ),
         "lead_free": dict(stage=Stage.COLD, category=Category.POTENTIAL, in_queue=True),
         "deal_mine": dict(stage=Stage.PIPELINE, category=Category.POTENTIAL, owner_id=me["closer"].id),
         "deal_other": dict(stage=Stage.PIPELINE, category=Category.POTENTIAL, owner_id=other["closer"].id),
@@ -72,7 +80,9 @@ def _calls(db, actor, company_id, contact_id):
         "open_card": lambda: clients.open_card(db, actor, company_id),
         "history": lambda: clients.history(db, actor, company_id),
         "add_note": lambda: clients.add_note(db, actor, company_id, "note", "Проверка доступа"),
-        "add_contact": lambda: clients.add_contact(db, actor, company_id, clients.ContactForm(full_name="Новый Контакт")),
+        "add_contact": lambda: clients.add_contact(
+            db, actor, company_id, clients.ContactForm(full_name="Новый Контакт")
+        ),
         "update_contact": lambda: clients.update_contact(
             db, actor, contact_id, 1, clients.ContactForm(full_name="Пётр Сидоров", position="Коммерческий директор")
         ),

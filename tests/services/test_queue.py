@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from kbase_tui.timezones import business_today
 from kbase_tui.models import (
-    AuditEvent, Category, Company, Deal, DealStatus, Interaction, Refusal, Stage, Target, utcnow,
+    AuditEvent,
+    Category,
+    Company,
+    Deal,
+    DealStatus,
+    Interaction,
+    Refusal,
+    Stage,
+    Target,
+    utcnow,
 )
 from kbase_tui.services import clients, queue, reference
 from kbase_tui.services.errors import AccessDenied, QueueEmpty, ValidationFailed
@@ -49,21 +58,32 @@ def set_company(db, company_id, **fields):
 
 def audit_actions(db, company_id):
     with db.read() as session:
-        return session.execute(
-            select(AuditEvent.action).where(AuditEvent.entity == "company", AuditEvent.entity_id == company_id)
-            .order_by(AuditEvent.id)
-        ).scalars().all()
+        return (
+            session.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.entity == "company", AuditEvent.entity_id == company_id)
+                .order_by(AuditEvent.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 def calls_of(db, company_id):
     with db.read() as session:
-        return session.execute(
-            select(Interaction).where(Interaction.company_id == company_id, Interaction.kind == "call")
-            .order_by(Interaction.id)
-        ).scalars().all()
+        return (
+            session.execute(
+                select(Interaction)
+                .where(Interaction.company_id == company_id, Interaction.kind == "call")
+                .order_by(Interaction.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 # --- claiming -------------------------------------------------------------------------------
+
 
 def test_two_callers_never_hold_the_same_company(db, team):
     a = add_company(db, "ООО «Альфа»")
@@ -122,8 +142,13 @@ def test_companies_that_must_not_be_offered_never_appear(db, team):
     add_company(db, "retry later", not_before=later(minutes=30))
     add_company(db, "held by boris", held_by_id=team["boris"].id, held_until=later(minutes=10))
     add_company(db, "offer for boris", rank=10, special_offer="x", special_offer_user_id=team["boris"].id)
-    add_company(db, "boris's callback in grace", callback_user_id=team["boris"].id, callback_at=ago(minutes=5),
-                not_before=ago(minutes=5))
+    add_company(
+        db,
+        "boris's callback in grace",
+        callback_user_id=team["boris"].id,
+        callback_at=ago(minutes=5),
+        not_before=ago(minutes=5),
+    )
     with pytest.raises(QueueEmpty):
         queue.claim_next_lead(db, team["anna"])
 
@@ -138,8 +163,14 @@ def test_expired_hold_and_past_shelving_return_to_the_queue(db, team):
 
 def test_own_due_callback_comes_first_and_falls_back_after_grace(db, team):
     add_company(db, "ordinary", rank=10)
-    mine = add_company(db, "my callback", callback_user_id=team["anna"].id, callback_at=ago(minutes=1),
-                       not_before=ago(minutes=1), rank=150)
+    mine = add_company(
+        db,
+        "my callback",
+        callback_user_id=team["anna"].id,
+        callback_at=ago(minutes=1),
+        not_before=ago(minutes=1),
+        rank=150,
+    )
     first = queue.claim_next_lead(db, team["anna"])
     assert (first.company_id, first.source) == (mine, "callback")
     queue.release_lead(db, team["anna"])
@@ -195,6 +226,7 @@ def test_lead_card_has_readable_phones_contact_script_and_previous_attempts(db, 
 
 
 # --- outcomes -------------------------------------------------------------------------------
+
 
 def take(db, actor, name="ООО «Ромашка»", **fields):
     cid = add_company(db, name, **fields)
@@ -258,8 +290,9 @@ def test_callback_needs_a_future_time(db, team):
 
 
 def test_taking_a_callback_from_the_list_releases_the_current_lead(db, team):
-    cb = add_company(db, "перезвон", callback_user_id=team["anna"].id, callback_at=later(hours=2),
-                     not_before=later(hours=2))
+    cb = add_company(
+        db, "перезвон", callback_user_id=team["anna"].id, callback_at=later(hours=2), not_before=later(hours=2)
+    )
     current = take(db, team["anna"], "текущая")
     view = queue.take_callback(db, team["anna"], cb)
     assert view.lead.company_id == cb
@@ -387,10 +420,16 @@ def test_renew_lease(db, team):
 
 # --- counters -------------------------------------------------------------------------------
 
+
 def test_counters_of_today(db, team):
-    for index, (code, extra) in enumerate([
-        ("no_answer", {}), ("refused", {"reason_code": "no_need"}), ("interested", {}), ("busy", {}),
-    ]):
+    for index, (code, extra) in enumerate(
+        [
+            ("no_answer", {}),
+            ("refused", {"reason_code": "no_need"}),
+            ("interested", {}),
+            ("busy", {}),
+        ]
+    ):
         cid = take(db, team["anna"], f"компания {index}")
         queue.record_outcome(db, team["anna"], cid, code, **extra)
     counts = queue.counters(db, team["anna"])
@@ -411,9 +450,11 @@ def test_record_and_next_shows_the_next_lead_at_once(db, team):
 
 # --- configuration --------------------------------------------------------------------------
 
+
 def test_supervisor_adds_an_outcome_and_a_reason_without_code(db, team):
-    form = queue.OutcomeForm(code="secretary", label_ru="Секретарь не соединил", label_en="Secretary blocked",
-                             key="s", is_retry=True)
+    form = queue.OutcomeForm(
+        code="secretary", label_ru="Секретарь не соединил", label_en="Secretary blocked", key="s", is_retry=True
+    )
     with pytest.raises(AccessDenied):
         queue.save_outcome(db, team["anna"], form)
     info = queue.save_outcome(db, team["boss"], form)
@@ -431,12 +472,16 @@ def test_supervisor_adds_an_outcome_and_a_reason_without_code(db, team):
     cid2 = take(db, team["anna"], "вторая")
     queue.record_outcome(db, team["anna"], cid2, "refused", reason_code="merger")
     with db.read() as session:
-        assert session.execute(select(func.count()).select_from(Refusal).where(Refusal.reason_code == "merger")).scalar() == 1
+        assert (
+            session.execute(select(func.count()).select_from(Refusal).where(Refusal.reason_code == "merger")).scalar()
+            == 1
+        )
 
 
 def test_inactive_outcome_cannot_be_recorded(db, team):
-    queue.save_outcome(db, team["boss"], queue.OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True,
-                                                           active=False))
+    queue.save_outcome(
+        db, team["boss"], queue.OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True, active=False)
+    )
     cid = take(db, team["anna"])
     with pytest.raises(ValidationFailed):
         queue.record_outcome(db, team["anna"], cid, "busy")
@@ -446,8 +491,13 @@ def test_inactive_outcome_cannot_be_recorded(db, team):
 def test_script_editing_is_for_the_supervisor_and_the_narrowest_script_wins(db, team):
     from kbase_tui.services import callscripts
 
-    form = callscripts.ScriptForm(purpose="cold", language="en", channel="Дилеры",
-                                  template_phrase="Hi, {operator} for dealers.", key_question="Dealer question?")
+    form = callscripts.ScriptForm(
+        purpose="cold",
+        language="en",
+        channel="Дилеры",
+        template_phrase="Hi, {operator} for dealers.",
+        key_question="Dealer question?",
+    )
     with pytest.raises(AccessDenied):
         callscripts.save_script(db, team["anna"], form)
     saved = callscripts.save_script(db, team["boss"], form)
@@ -455,7 +505,9 @@ def test_script_editing_is_for_the_supervisor_and_the_narrowest_script_wins(db, 
         callscripts.save_script(db, team["boss"], form)  # one script per segment and language
     with db.read() as session:
         dealer = callscripts.find_script(session, channel="Дилеры", industry="", language="en", operator="Анна")
-        metal = callscripts.find_script(session, channel="Дилеры", industry="Металлургия", language="en", operator="Анна")
+        metal = callscripts.find_script(
+            session, channel="Дилеры", industry="Металлургия", language="en", operator="Анна"
+        )
         german = callscripts.find_script(session, channel="", industry="", language="de", operator="Анна")
     assert dealer.template_phrase == "Hi, Анна for dealers."
     assert "refractories" in metal.template_phrase  # industry beats channel

@@ -34,8 +34,9 @@ def test_filters_by_reason_operator_channel_industry_and_date(db, make_user):
     anna, boris = make_user("caller"), make_user("caller")
     _, r1 = refused_company(db, anna.id, "A", reason="no_need", channel="retail", industry="металлургия")
     _, r2 = refused_company(db, boris.id, "B", reason="has_supplier", channel="dealers", industry="металлургия")
-    _, r3 = refused_company(db, boris.id, "C", reason="no_need", channel="retail", industry="машиностроение",
-                            at=days_ago(20))
+    _, r3 = refused_company(
+        db, boris.id, "C", reason="no_need", channel="retail", industry="машиностроение", at=days_ago(20)
+    )
     wide = dict(date_from=business_today() - timedelta(days=40), date_to=business_today() + timedelta(days=1))
 
     def ids(**kw):
@@ -50,7 +51,9 @@ def test_filters_by_reason_operator_channel_industry_and_date(db, make_user):
     assert ids(channel="retail") == {r1, r3}
     assert ids(industry="металлургия") == {r1, r2}
     old_day = (days_ago(20)).astimezone(centre_zone()).date()
-    assert {r.id for r in refusals.list_refusals(db, boss, RefusalFilter(date_from=old_day, date_to=old_day)).rows} == {r3}
+    assert {r.id for r in refusals.list_refusals(db, boss, RefusalFilter(date_from=old_day, date_to=old_day)).rows} == {
+        r3
+    }
     choices = refusals.filter_choices(db, boss)
     assert set(choices.channels) == {"retail", "dealers"}
     assert {c[0] for c in choices.callers} == {anna.id, boris.id}
@@ -91,8 +94,9 @@ def test_special_offer_puts_the_company_ahead_in_the_queue_for_one_caller(db, ma
     boss = make_user("supervisor", full_name="Ольга Начальникова")
     anna = make_user("caller", full_name="Анна")
     company_id, refusal_id = refused_company(db, anna.id, "ООО Металл")
-    result = refusals.decide(db, boss, [refusal_id], "special_offer", offer_text="Скидка 15% на первую партию",
-                             offer_user_id=anna.id)
+    result = refusals.decide(
+        db, boss, [refusal_id], "special_offer", offer_text="Скидка 15% на первую партию", offer_user_id=anna.id
+    )
     assert result.decided == 1 and not result.skipped
     with db.read() as s:
         company = s.get(Company, company_id)
@@ -102,7 +106,10 @@ def test_special_offer_puts_the_company_ahead_in_the_queue_for_one_caller(db, ma
         assert refusal.decision == "special_offer" and refusal.decided_by_id == boss.id
         entry = s.execute(select(Interaction).where(Interaction.company_id == company_id)).scalar_one()
         assert entry.kind == "decision" and entry.user_id == boss.id and "Ольга Начальникова" in entry.text
-        assert s.execute(select(AuditEvent).where(AuditEvent.action == "refusal_decided")).scalar_one().entity_id == refusal_id
+        assert (
+            s.execute(select(AuditEvent).where(AuditEvent.action == "refusal_decided")).scalar_one().entity_id
+            == refusal_id
+        )
     # The list of undecided refusals no longer shows it.
     assert refusals.list_refusals(db, boss).rows == ()
 

@@ -41,14 +41,35 @@ def world(db, make_user):
         s.add(Interaction(company_id=c, user_id=boris.id, kind="call", outcome="no_answer", at=at(2, 9, 30)))
         s.add(Interaction(company_id=c, user_id=boris.id, kind="call", outcome="refused", at=at(9, 9)))  # next week
         # Hand-overs: 2 deals created this week (Anna 1, Boris 1); one of them won this week.
-        s.add(Deal(company_id=c, closer_id=closer.id, handed_over_by_id=anna.id, stage_code="new", created_at=at(0, 10, 21)))
-        s.add(Deal(company_id=c, closer_id=closer.id, handed_over_by_id=boris.id, stage_code="won", status="won",
-                   created_at=at(2, 9, 1), closed_at=at(4, 15)))
+        s.add(
+            Deal(
+                company_id=c, closer_id=closer.id, handed_over_by_id=anna.id, stage_code="new", created_at=at(0, 10, 21)
+            )
+        )
+        s.add(
+            Deal(
+                company_id=c,
+                closer_id=closer.id,
+                handed_over_by_id=boris.id,
+                stage_code="won",
+                status="won",
+                created_at=at(2, 9, 1),
+                closed_at=at(4, 15),
+            )
+        )
         # Refusals: 3 this week (2 has_supplier, 1 no_need) and one older.
         for day, reason in ((1, "has_supplier"), (1, "has_supplier"), (3, "no_need"), (-3, "no_need")):
             s.add(Refusal(company_id=c, caller_id=anna.id, reason_code=reason, refused_at=at(day, 12)))
-        s.add(ClientOrder(company_id=c, ordered_at=D0 + timedelta(days=1), amount=Decimal("1000"), account_manager_id=manager.id))
-        s.add(ClientOrder(company_id=c, ordered_at=D0 + timedelta(days=20), amount=Decimal("500"), account_manager_id=manager.id))
+        s.add(
+            ClientOrder(
+                company_id=c, ordered_at=D0 + timedelta(days=1), amount=Decimal("1000"), account_manager_id=manager.id
+            )
+        )
+        s.add(
+            ClientOrder(
+                company_id=c, ordered_at=D0 + timedelta(days=20), amount=Decimal("500"), account_manager_id=manager.id
+            )
+        )
     return dict(boss=boss, anna=anna, boris=boris, closer=closer, manager=manager, company=c)
 
 
@@ -74,17 +95,32 @@ def test_refusal_reasons(db, world):
 
 
 def test_clients_by_industry_and_channel_with_shares(db, world):
-    for n, (industry, channel, revenue) in enumerate([
-        ("металлургия", "dealers", 100), ("металлургия", "dealers", 200), ("металлургия", "retail", 300),
-        ("машиностроение", "retail", 400), ("", "retail", 0),
-    ]):
-        add_company(db, f"Клиент {n}", category="active", stage="account", industry=industry, channel=channel,
-                    revenue_total=Decimal(revenue))
+    for n, (industry, channel, revenue) in enumerate(
+        [
+            ("металлургия", "dealers", 100),
+            ("металлургия", "dealers", 200),
+            ("металлургия", "retail", 300),
+            ("машиностроение", "retail", 400),
+            ("", "retail", 0),
+        ]
+    ):
+        add_company(
+            db,
+            f"Клиент {n}",
+            category="active",
+            stage="account",
+            industry=industry,
+            channel=channel,
+            revenue_total=Decimal(revenue),
+        )
     add_company(db, "Потенциальный", industry="металлургия")
     report = reports.clients_by_segment(db, world["boss"], *WEEK)
     industry = {r[1]: r[2:] for r in report.rows if r[0] == "Industry"}
-    assert industry == {"металлургия": (3, 60.0, Decimal(600)), "машиностроение": (1, 20.0, Decimal(400)),
-                        "(not set)": (1, 20.0, Decimal(0))}
+    assert industry == {
+        "металлургия": (3, 60.0, Decimal(600)),
+        "машиностроение": (1, 20.0, Decimal(400)),
+        "(not set)": (1, 20.0, Decimal(0)),
+    }
     channel = {r[1]: r[2:4] for r in report.rows if r[0] == "Channel"}
     assert channel == {"retail": (3, 60.0), "dealers": (2, 40.0)}
 
@@ -133,7 +169,9 @@ def test_lost_clients_and_return_plan(db, world):
     with db.write() as s:
         s.add(FollowUpTask(company_id=lost_a, kind="return", due_at=at(1, 10), created_at=at(0, 9), done_at=at(2, 10)))
         s.add(FollowUpTask(company_id=lost_a, kind="return", due_at=utcnow() - timedelta(days=1), created_at=at(0, 9)))
-        s.add(FollowUpTask(company_id=lost_a, kind="return", due_at=utcnow() + timedelta(days=5), created_at=at(-10, 9)))
+        s.add(
+            FollowUpTask(company_id=lost_a, kind="return", due_at=utcnow() + timedelta(days=5), created_at=at(-10, 9))
+        )
         s.add(FollowUpTask(company_id=lost_a, kind="follow_up", due_at=at(1, 10), created_at=at(0, 9)))
         s.add(Interaction(company_id=lost_a, user_id=boss.id, kind="decision", outcome="returned", at=at(3, 10)))
     report = reports.lost(db, boss, *WEEK)

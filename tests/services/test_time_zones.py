@@ -60,18 +60,28 @@ def anna(make_user):
 
 
 def vladivostok_company(db, name: str = "Владивосток Рыба") -> int:
-    return add_company(db, name, city="Владивосток", phones=("+74232123456",),
-                       time_zone=timezones.zone_for_phone("+74232123456"))
+    return add_company(
+        db, name, city="Владивосток", phones=("+74232123456",), time_zone=timezones.zone_for_phone("+74232123456")
+    )
 
 
 # --- which zone -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("number, zone", [
-    ("+74951234567", "Europe/Moscow"), ("+78121234567", "Europe/Moscow"), ("+73431234567", "Asia/Yekaterinburg"),
-    ("+73812123456", "Asia/Omsk"), ("+73831234567", "Asia/Novosibirsk"), ("+74232123456", "Asia/Vladivostok"),
-    ("+74012123456", "Europe/Kaliningrad"),  # phonenumbers says Europe/Bucharest: summer time Russia has not
-    ("+79161234567", None), ("+78001234567", None),  # mobile and free numbers: anywhere in Russia
-])
+
+@pytest.mark.parametrize(
+    "number, zone",
+    [
+        ("+74951234567", "Europe/Moscow"),
+        ("+78121234567", "Europe/Moscow"),
+        ("+73431234567", "Asia/Yekaterinburg"),
+        ("+73812123456", "Asia/Omsk"),
+        ("+73831234567", "Asia/Novosibirsk"),
+        ("+74232123456", "Asia/Vladivostok"),
+        ("+74012123456", "Europe/Kaliningrad"),  # phonenumbers says Europe/Bucharest: summer time Russia has not
+        ("+79161234567", None),
+        ("+78001234567", None),  # mobile and free numbers: anywhere in Russia
+    ],
+)
 def test_a_phone_tells_the_zone_only_when_its_code_is_geographic(number, zone):
     assert timezones.zone_for_phone(number) == zone
 
@@ -96,6 +106,7 @@ def test_existing_companies_get_their_zone_from_phones_and_city(db):
 
 
 # --- the calling window ---------------------------------------------------------------------
+
 
 def test_a_vladivostok_company_is_not_offered_at_six_in_the_evening_in_moscow(window, anna):
     vladivostok_company(window)
@@ -148,7 +159,8 @@ def test_an_agreed_callback_is_kept_whatever_the_window(window, make_user, anna)
         row = session.get(Company, company_id)
         row.callback_user_id, row.callback_at, row.not_before = anna.id, evening, evening
     assert queue.claim_next_lead(window, anna, now=evening) == queue.ClaimedLead(
-        company_id, evening + timedelta(minutes=20), "callback")
+        company_id, evening + timedelta(minutes=20), "callback"
+    )
     queue.release_lead(window, anna)
     # Past the grace period another caller takes it, still outside the window: it was agreed.
     assert queue.claim_next_lead(window, boris, now=evening + timedelta(minutes=31)).company_id == company_id
@@ -166,18 +178,24 @@ def test_the_empty_queue_says_when_the_window_opens(window, anna):
 def test_next_opening_skips_the_lunch_break_and_the_holidays():
     window = clock.window_from([1, 2, 3, 4, 5], [["09:00", "13:00"], ["14:00", "18:00"]], "RU")
     assert clock.next_open("Asia/Vladivostok", at(TUESDAY, 13, 10, VLADIVOSTOK), window) == at(
-        TUESDAY, 14, 0, VLADIVOSTOK)
+        TUESDAY, 14, 0, VLADIVOSTOK
+    )
     assert clock.next_open("Europe/Moscow", at(date(2026, 12, 31), 17, 0), window) == at(date(2027, 1, 11), 9, 0)
 
 
 def test_a_window_that_makes_no_sense_is_refused():
-    for days, hours, country in (([8], [["09:00", "18:00"]], ""), ([1], [["18:00", "09:00"]], ""),
-                                 ([1], [["9"]], ""), ([1], [["09:00", "18:00"]], "XX")):
+    for days, hours, country in (
+        ([8], [["09:00", "18:00"]], ""),
+        ([1], [["18:00", "09:00"]], ""),
+        ([1], [["9"]], ""),
+        ([1], [["09:00", "18:00"]], "XX"),
+    ):
         with pytest.raises(ValidationFailed):
             clock.window_from(days, hours, country)
 
 
 # --- the typist's clock and the two clocks -------------------------------------------------
+
 
 def test_a_callback_typed_by_a_moscow_caller_at_half_past_three_is_due_then_in_moscow(window, anna):
     from kbase_tui.ui.queue.dialogs import parse_local_datetime
@@ -199,8 +217,11 @@ def test_a_callback_typed_by_a_moscow_caller_at_half_past_three_is_due_then_in_m
         queue.claim_next_lead(window, anna, now=at(day, 15, 29))
     assert queue.claim_next_lead(window, anna, now=at(day, 15, 30)).source == "callback"
     with window.read() as session:
-        line = session.execute(select(Interaction.text).where(Interaction.company_id == company_id,
-                                                              Interaction.kind == InteractionKind.CALL)).scalar()
+        line = session.execute(
+            select(Interaction.text).where(
+                Interaction.company_id == company_id, Interaction.kind == InteractionKind.CALL
+            )
+        ).scalar()
     assert f"{day:%d.%m.%Y} 22:30" in line  # the history keeps what was agreed, on the client's clock
 
 
@@ -227,12 +248,21 @@ def test_the_lead_card_shows_the_clients_local_time(window, anna):
 
 # --- the call centre's day ------------------------------------------------------------------
 
+
 def _calls_at(db, user_id: int, *moments: datetime) -> None:
     with db.write() as session:
         company_id = session.execute(select(Company.id).limit(1)).scalar()
         for moment in moments:
-            session.add(Interaction(company_id=company_id, user_id=user_id, kind=InteractionKind.CALL,
-                                    outcome="no_answer", text="", at=moment))
+            session.add(
+                Interaction(
+                    company_id=company_id,
+                    user_id=user_id,
+                    kind=InteractionKind.CALL,
+                    outcome="no_answer",
+                    text="",
+                    at=moment,
+                )
+            )
 
 
 def test_counters_and_reports_roll_over_at_the_call_centres_midnight(window, anna, make_user):
@@ -258,15 +288,24 @@ def test_the_claim_reads_the_zone_index(db):
     if not db.is_sqlite:
         pytest.skip("SQLite names its index; PostgreSQL's plan is measured by benchmarks/queue_claim.py")
     with db.read() as session:
-        plan = session.execute(text("EXPLAIN QUERY PLAN " + sql), {
-            "me": 1, "now": "2026-12-08 07:00:00", "until": "2026-12-08 07:20:00", "grace_cut": "2026-12-08 06:30:00",
-            "z0": "Europe/Moscow", "z1": "Asia/Vladivostok"}).all()
+        plan = session.execute(
+            text("EXPLAIN QUERY PLAN " + sql),
+            {
+                "me": 1,
+                "now": "2026-12-08 07:00:00",
+                "until": "2026-12-08 07:20:00",
+                "grace_cut": "2026-12-08 06:30:00",
+                "z0": "Europe/Moscow",
+                "z1": "Asia/Vladivostok",
+            },
+        ).all()
     details = " | ".join(str(row[-1]) for row in plan)
     assert "ix_company_queue (time_zone=?)" in details, details
     assert "SCAN company" not in details.replace("SCAN company USING INDEX", ""), details
 
 
 # --- who sets the zones ---------------------------------------------------------------------
+
 
 def test_the_admin_sets_a_persons_zone_and_the_sign_in_carries_it(db, make_user):
     from kbase_tui.services import users

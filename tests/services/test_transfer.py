@@ -47,15 +47,24 @@ def test_everything_moves_to_one_colleague_and_the_leaver_is_disabled(db, make_u
         assert {d.closer_id for d in open_deals} == {heir.id}
         # Closed deals and done tasks keep their history as it was.
         assert s.execute(select(Deal).where(Deal.status == "lost")).scalar_one().closer_id == leaver.id
-        assert s.execute(select(FollowUpTask).where(FollowUpTask.done_at.is_not(None))).scalar_one().assignee_id == leaver.id
-        assert {t.assignee_id for t in s.execute(select(FollowUpTask).where(FollowUpTask.done_at.is_(None))).scalars()} == {heir.id}
+        assert (
+            s.execute(select(FollowUpTask).where(FollowUpTask.done_at.is_not(None))).scalar_one().assignee_id
+            == leaver.id
+        )
+        assert {
+            t.assignee_id for t in s.execute(select(FollowUpTask).where(FollowUpTask.done_at.is_(None))).scalars()
+        } == {heir.id}
         # Old history intact, one system entry per company added.
-        assert s.execute(select(func.count()).select_from(Interaction).where(Interaction.kind == "note")).scalar_one() == 3
+        assert (
+            s.execute(select(func.count()).select_from(Interaction).where(Interaction.kind == "note")).scalar_one() == 3
+        )
         system = s.execute(select(Interaction).where(Interaction.kind == "system")).scalars().all()
         assert sorted(i.company_id for i in system) == ids and "Наследник" in system[0].text
         event = s.execute(select(AuditEvent).where(AuditEvent.action == "portfolio_transferred")).scalar_one()
         detail = json.loads(event.detail)
-        assert event.entity_id == leaver.id and detail["companies"] == 3 and detail["deals"] == 3 and detail["tasks"] == 3
+        assert (
+            event.entity_id == leaver.id and detail["companies"] == 3 and detail["deals"] == 3 and detail["tasks"] == 3
+        )
 
 
 def test_spread_evenly_over_active_colleagues_of_the_same_role(db, make_user):
@@ -180,8 +189,10 @@ def test_the_last_account_manager_leaves_the_supervisor_holds_then_hands_on_to_t
     with db.read() as s:
         assert s.get(Company, cid).owner_id == newcomer.id
         assert s.execute(select(FollowUpTask.assignee_id)).scalar_one() == newcomer.id
-        assert s.execute(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)).scalar_one() == \
-            "held_portfolio_passed_on"
+        assert (
+            s.execute(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+            == "held_portfolio_passed_on"
+        )
     assert transfer.portfolio(db, boss, boss.id).companies == 0
 
 

@@ -10,7 +10,10 @@ from sqlalchemy import select, update
 from kbase_tui.models import AuditEvent, SignInFailure, User, utcnow
 from kbase_tui.services import passwords, users
 from kbase_tui.services.errors import (
-    AccessDenied, LoginFailed, PasswordChangeRequired, ValidationFailed,
+    AccessDenied,
+    LoginFailed,
+    PasswordChangeRequired,
+    ValidationFailed,
 )
 
 from ..conftest import PASSWORD

@@ -20,8 +20,9 @@ def _set(db, key, value):
 
 def _events(db, action):
     with db.read() as session:
-        return list(session.execute(select(AuditEvent).where(AuditEvent.action == action)
-                                    .order_by(AuditEvent.id)).scalars())
+        return list(
+            session.execute(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).scalars()
+        )
 
 
 def test_a_callers_leads_count_as_card_views_and_raise_the_alarm(db, make_user):

@@ -25,9 +25,12 @@ pytestmark = pytest.mark.slow
 
 def signed_in(db, username: str) -> bool:
     with db.read() as session:
-        return session.execute(
-            select(AuditEvent.id).where(AuditEvent.action == "login", AuditEvent.actor == username)
-        ).first() is not None
+        return (
+            session.execute(
+                select(AuditEvent.id).where(AuditEvent.action == "login", AuditEvent.actor == username)
+            ).first()
+            is not None
+        )
 
 
 @pytest.mark.parametrize("separator", ["\t", "\r"], ids=["tab", "enter"])

@@ -32,7 +32,7 @@ def _children_of(pid: int) -> set[int]:
         except OSError:
             continue
         # The command name may hold spaces and brackets: the fields after its last ")" are fixed.
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if fields[0] != "Z":
             parents[int(entry.name)] = int(fields[1])
     found: set[int] = set()
@@ -48,7 +48,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def _cmdline(pid: int) -> str:
@@ -58,8 +58,10 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir() or len(os.sched_getaffinity(0)) < 2,
-                    reason="needs Linux's /proc and two cores (the import parses in-process on one)")
+@pytest.mark.skipif(
+    not Path("/proc").is_dir() or len(os.sched_getaffinity(0)) < 2,
+    reason="needs Linux's /proc and two cores (the import parses in-process on one)",
+)
 def test_sigkill_of_an_import_takes_its_parser_and_resource_tracker_along(sqlite_db, tmp_path):
     from kbase_tui.services import importer
 
@@ -73,15 +75,19 @@ def test_sigkill_of_an_import_takes_its_parser_and_resource_tracker_along(sqlite
     db = str(sqlite_db.sqlite_path)
     sqlite_db.dispose()
     env = {**os.environ, "KBASE_LANG": "en"}
-    process = subprocess.Popen([KBASE, "import", str(csv), "--db", db], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [KBASE, "import", str(csv), "--db", db],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
     children: set[int] = set()
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
             children = _children_of(process.pid)
-            if any("multiprocessing" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid)
-                   for pid in children):
+            if any("multiprocessing" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid) for pid in children):
                 break
             time.sleep(0.05)
         assert process.poll() is None, process.stderr.read().decode()

@@ -42,16 +42,22 @@ def test_the_later_save_is_told_and_shown_the_other_change(db_url, db, make_user
         company_id = company.id
 
     def start(user, position):
-        return subprocess.Popen([sys.executable, "-c", EDITOR, db_url, user, str(company_id), position],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-c", EDITOR, db_url, user, str(company_id), position],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     first, second = start("boss", "Главный бухгалтер"), start("deputy", "Финансовый директор")
     try:
         assert first.stdout.readline().split() == ["loaded", "1"]
         assert second.stdout.readline().split() == ["loaded", "1"]
-        second.stdin.write("\n"); second.stdin.flush()
+        second.stdin.write("\n")
+        second.stdin.flush()
         assert second.stdout.readline().strip() == "saved Финансовый директор"
-        first.stdin.write("\n"); first.stdin.flush()
+        first.stdin.write("\n")
+        first.stdin.flush()
         # The first editor's save is refused and shown what the other one saved.
         assert first.stdout.readline().strip() == "stale Финансовый директор"
     finally:

@@ -63,14 +63,26 @@ class PtyApp:
     def __init__(self, db_path: Path | None = None, *, args: list[str] | None = None) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "PYTEST")) and k not in ("COLUMNS", "LINES")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TEXTUAL", "PYTEST")) and k not in ("COLUMNS", "LINES")
+        }
         env.update(TERM="xterm-256color", KBASE_FAST_HASH="1", KBASE_LANG="en", LANG="C.UTF-8")
 
         def controlling_tty() -> None:  # runs after setsid() in the child
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-        self.proc = subprocess.Popen([KBASE, *(args or ["--db", str(db_path)])], stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, preexec_fn=controlling_tty, close_fds=True)
+        self.proc = subprocess.Popen(
+            [KBASE, *(args or ["--db", str(db_path)])],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            preexec_fn=controlling_tty,
+            close_fds=True,
+        )
         os.close(slave)
         self.raw = bytearray()
         self._lock = threading.Lock()
@@ -169,9 +181,12 @@ def assert_intact(db) -> None:
 
 def counts(db) -> tuple[int, int]:
     with db.read() as session:
-        return (session.execute(sa_select(func.count()).select_from(Interaction)).scalar_one(),
-                session.execute(sa_select(func.count()).select_from(AuditEvent)
-                                .where(AuditEvent.action.not_in(("login", "logout")))).scalar_one())
+        return (
+            session.execute(sa_select(func.count()).select_from(Interaction)).scalar_one(),
+            session.execute(
+                sa_select(func.count()).select_from(AuditEvent).where(AuditEvent.action.not_in(("login", "logout")))
+            ).scalar_one(),
+        )
 
 
 @pytest.fixture
@@ -198,10 +213,15 @@ def test_a_closers_note_survives_as_a_draft_and_is_offered_back(how, sqlite_db, 
     from kbase_tui.services.dto import Actor
 
     with sqlite_db.write() as session:
-        made = {name: users.add_user(session, "local:test", name, role, PASSWORD, full_name=full,
-                                     must_change_password=False)
-                for name, role, full in (("olga", "caller", "Ольга Звонова"), ("petr", "closer", "Пётр Сделкин"))}
-        actors = {name: Actor(id=u.id, username=u.username, role=u.role, full_name=u.full_name) for name, u in made.items()}
+        made = {
+            name: users.add_user(
+                session, "local:test", name, role, PASSWORD, full_name=full, must_change_password=False
+            )
+            for name, role, full in (("olga", "caller", "Ольга Звонова"), ("petr", "closer", "Пётр Сделкин"))
+        }
+        actors = {
+            name: Actor(id=u.id, username=u.username, role=u.role, full_name=u.full_name) for name, u in made.items()
+        }
     deal_id = hand_over(sqlite_db, actors["olga"], actors["petr"], "ООО «Обрыв связи»")
     company_id = company_of(sqlite_db, deal_id)
     before = counts(sqlite_db)
@@ -237,8 +257,13 @@ def test_a_closers_note_survives_as_a_draft_and_is_offered_back(how, sqlite_db, 
 
     def note_saved():
         with sqlite_db.read() as session:
-            return session.execute(sa_select(Interaction.text).where(
-                Interaction.company_id == company_id, Interaction.kind == "note")).scalars().all()
+            return (
+                session.execute(
+                    sa_select(Interaction.text).where(Interaction.company_id == company_id, Interaction.kind == "note")
+                )
+                .scalars()
+                .all()
+            )
 
     assert wait_until(note_saved, "the note saved from the draft") == [NOTE]
     wait_until(lambda: not saved_draft(), "the draft to be dropped once saved")
@@ -253,8 +278,10 @@ def test_a_callers_held_lead_stays_held_until_the_lease_ends(how, sqlite_db, pty
     from kbase_tui.services.dto import Actor
 
     with sqlite_db.write() as session:
-        made = [users.add_user(session, "local:test", name, "caller", PASSWORD, full_name=name,
-                               must_change_password=False) for name in ("anna", "oleg")]
+        made = [
+            users.add_user(session, "local:test", name, "caller", PASSWORD, full_name=name, must_change_password=False)
+            for name in ("anna", "oleg")
+        ]
         users.add_user(session, "local:test", "petr", "closer", PASSWORD, must_change_password=False)
     anna, oleg = (Actor(id=u.id, username=u.username, role=u.role, full_name=u.full_name) for u in made)
     company_id = add_company(sqlite_db, "ООО «Связь прервалась»", city="Тверь")
@@ -266,8 +293,9 @@ def test_a_callers_held_lead_stays_held_until_the_lease_ends(how, sqlite_db, pty
 
     def holder():
         with sqlite_db.read() as session:
-            return session.execute(sa_select(Company.held_by_id, Company.held_until)
-                                   .where(Company.id == company_id)).one()
+            return session.execute(
+                sa_select(Company.held_by_id, Company.held_until).where(Company.id == company_id)
+            ).one()
 
     held_by, held_until = wait_until(lambda: holder() if holder()[0] else None, "the claim")
     assert held_by == anna.id and held_until > utcnow()
@@ -285,8 +313,9 @@ def test_a_callers_held_lead_stays_held_until_the_lease_ends(how, sqlite_db, pty
         queue.claim_next_lead(sqlite_db, oleg)
     # ... until it ends; then the next caller gets it.
     with sqlite_db.write() as session:
-        session.execute(update(Company).where(Company.id == company_id)
-                        .values(held_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Company).where(Company.id == company_id).values(held_until=utcnow() - timedelta(seconds=1))
+        )
     claimed = queue.claim_next_lead(sqlite_db, oleg)
     assert claimed.company_id == company_id and holder()[0] == oleg.id
     assert_intact(sqlite_db)

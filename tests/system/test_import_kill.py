@@ -103,8 +103,13 @@ BATCH = 500  # rows per committed batch: 40 commits in the file, so kills land b
 
 
 def start_import(csv_path: Path, db_path: Path) -> subprocess.Popen:
-    return subprocess.Popen([KBASE, "import", str(csv_path), "--db", str(db_path), "--batch", str(BATCH)], env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [KBASE, "import", str(csv_path), "--db", str(db_path), "--batch", str(BATCH)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def run_import(csv_path: Path, db_path: Path) -> float:
@@ -122,8 +127,10 @@ def check_intact(db_path: Path) -> int:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         companies = conn.execute("SELECT count(*) FROM company").fetchone()[0]
-        counted = sum(json.loads(detail)["imported"] for (detail,) in conn.execute(
-            "SELECT detail FROM audit_event WHERE action = 'import_batch'"))
+        counted = sum(
+            json.loads(detail)["imported"]
+            for (detail,) in conn.execute("SELECT detail FROM audit_event WHERE action = 'import_batch'")
+        )
         assert companies == counted, "a batch was written in part"
         without_history = conn.execute(
             "SELECT count(*) FROM company c WHERE NOT EXISTS (SELECT 1 FROM interaction i WHERE i.company_id = c.id)"
@@ -151,13 +158,19 @@ def snapshot(db_path: Path) -> dict[str, object]:
     try:
         companies = conn.execute("SELECT inn, name, city, industry FROM company").fetchall()
         phones = conn.execute(
-            "SELECT c.name, c.city, p.number FROM phone p JOIN company c ON c.id = p.company_id").fetchall()
+            "SELECT c.name, c.city, p.number FROM phone p JOIN company c ON c.id = p.company_id"
+        ).fetchall()
         contacts = conn.execute(
-            "SELECT c.name, c.city, k.full_name FROM contact k JOIN company c ON c.id = k.company_id").fetchall()
+            "SELECT c.name, c.city, k.full_name FROM contact k JOIN company c ON c.id = k.company_id"
+        ).fetchall()
     finally:
         conn.close()
-    return {"count": len(companies), "companies": Counter(companies), "phones": Counter(phones),
-            "contacts": Counter(contacts)}
+    return {
+        "count": len(companies),
+        "companies": Counter(companies),
+        "phones": Counter(phones),
+        "contacts": Counter(contacts),
+    }
 
 
 def test_kill_9_during_an_import_twenty_times(tmp_path, sqlite_template):
@@ -207,6 +220,8 @@ def test_kill_9_during_an_import_twenty_times(tmp_path, sqlite_template):
     got = snapshot(killed_db)
     assert got == expected, f"seed {seed}"
     mid_import = sum(1 for c in counts if 0 < c < expected["count"])
-    print(f"\nseed {seed}; start {start_seconds:.1f} s, clean import {clean_seconds:.1f} s; companies after each kill: {counts}; "
-          f"{mid_import} kills with a part imported, {finished_first} runs finished before the kill; "
-          f"final {got['count']}")
+    print(
+        f"\nseed {seed}; start {start_seconds:.1f} s, clean import {clean_seconds:.1f} s; companies after each kill: {counts}; "
+        f"{mid_import} kills with a part imported, {finished_first} runs finished before the kill; "
+        f"final {got['count']}"
+    )

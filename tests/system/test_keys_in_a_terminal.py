@@ -23,12 +23,15 @@ pytestmark = pytest.mark.slow
 
 def test_a_burst_at_each_step_on_the_russian_layout(sqlite_db, pty_apps):  # noqa: F811
     with sqlite_db.write() as session:
-        users.add_user(session, "local:test", "olga", "caller", PASSWORD, full_name="Ольга Звонова",
-                       must_change_password=False)
+        users.add_user(
+            session, "local:test", "olga", "caller", PASSWORD, full_name="Ольга Звонова", must_change_password=False
+        )
         reference.set_setting(session, "security.leads_per_minute", 0)
     ids = [add_company(sqlite_db, name) for name in ("ООО «Альфа»", "ООО «Бета»", "ООО «Гамма»", "ООО «Дельта»")]
     # Typed in the typist's zone: the call centre's (Europe/Moscow, the shipped default), not the process's.
-    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).replace(hour=15, minute=30, second=0, microsecond=0)
+    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
 
     app = pty_apps(sqlite_db)
     app.wait_for("User name")
@@ -38,8 +41,11 @@ def test_a_burst_at_each_step_on_the_russian_layout(sqlite_db, pty_apps):  # noq
 
     def outcomes():
         with sqlite_db.read() as session:
-            return session.execute(sa_select(Interaction.company_id, Interaction.outcome)
-                                   .where(Interaction.kind == "call").order_by(Interaction.id)).all()
+            return session.execute(
+                sa_select(Interaction.company_id, Interaction.outcome)
+                .where(Interaction.kind == "call")
+                .order_by(Interaction.id)
+            ).all()
 
     os.write(app.master, "т".encode())  # N on the Russian layout: no answer
     wait_until(lambda: outcomes() == [(ids[0], "no_answer")], "no answer by т")

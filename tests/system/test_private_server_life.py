@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-APP = r'''
+APP = r"""
 import asyncio, sys
 
 from kbase_tui.client import KbaseClient
@@ -39,7 +39,7 @@ async def main(db):
     await asyncio.sleep(3600)
 
 asyncio.run(main(sys.argv[1]))
-'''
+"""
 
 
 def _alive(pid: int) -> bool:
@@ -47,7 +47,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
@@ -55,15 +55,21 @@ def test_the_private_server_stops_after_its_app_is_killed(sqlite_db, tmp_path):
     from kbase_tui.services import users
 
     password = "Ochen-Dlinnyj-Parol-7"
-    users.create_user(sqlite_db, users.local_actor(), "anna", "caller", password, full_name="Анна",
-                      must_change_password=False)
+    users.create_user(
+        sqlite_db, users.local_actor(), "anna", "caller", password, full_name="Анна", must_change_password=False
+    )
     db = str(sqlite_db.sqlite_path)
     sqlite_db.dispose()
     runtime = tempfile.mkdtemp(prefix="kbr-")  # short: a socket path must stay under 108 bytes, tmp_path may not
-    env = {**os.environ, "KBASE_PRIVATE_DETACHED_SECONDS": "2", "KBASE_PRIVATE_IDLE_SECONDS": "1",
-           "KBASE_RUNTIME_DIR": runtime}
-    app = subprocess.Popen([sys.executable, "-c", APP, db, password], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, text=True)
+    env = {
+        **os.environ,
+        "KBASE_PRIVATE_DETACHED_SECONDS": "2",
+        "KBASE_PRIVATE_IDLE_SECONDS": "1",
+        "KBASE_RUNTIME_DIR": runtime,
+    }
+    app = subprocess.Popen(
+        [sys.executable, "-c", APP, db, password], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
     server_pid = 0
     try:
         line = app.stdout.readline()

@@ -33,8 +33,14 @@ COMPANIES = int(os.environ.get("KBASE_QUEUE_TEST_COMPANIES", "10000"))
 PROCESSES = 8
 # Final outcomes only, so each company leaves the queue after its one call (no_answer comes
 # back only after 30 minutes, far beyond the test).
-PLAN = [("no_answer", {}), ("refused", {"reason_code": "no_need"}), ("do_not_call", {}),
-        ("wrong_number", {"comment": "нет такого номера"}), ("busy", {}), ("interested", {})]
+PLAN = [
+    ("no_answer", {}),
+    ("refused", {"reason_code": "no_need"}),
+    ("do_not_call", {}),
+    ("wrong_number", {"comment": "нет такого номера"}),
+    ("busy", {}),
+    ("interested", {}),
+]
 
 
 def _worker(url: str, user: dict, results) -> None:
@@ -100,9 +106,17 @@ def _callers(make_user, n: int) -> list[dict]:
 def _fill(db, count: int) -> None:
     now = utcnow()
     rows = [
-        {"name": f"ООО «Компания №{n}»", "name_search": f"ооо «компания №{n}»", "city": "Тула",
-         "city_search": "тула", "in_queue": True, "queue_rank": (50, 100, 150)[n % 3],
-         "priority": (50, 100, 150)[n % 3], "created_at": now, "updated_at": now}
+        {
+            "name": f"ООО «Компания №{n}»",
+            "name_search": f"ооо «компания №{n}»",
+            "city": "Тула",
+            "city_search": "тула",
+            "in_queue": True,
+            "queue_rank": (50, 100, 150)[n % 3],
+            "priority": (50, 100, 150)[n % 3],
+            "created_at": now,
+            "updated_at": now,
+        }
         for n in range(count)
     ]
     with db.write() as session:
@@ -135,10 +149,17 @@ def test_eight_processes_never_hold_the_same_company(db, db_url, make_user):
     with db.read() as session:
         all_ids = set(session.execute(select(Company.id)).scalars())
         assert set(taken) == all_ids
-        per_company = Counter(session.execute(select(Interaction.company_id).where(Interaction.kind == "call")).scalars())
+        per_company = Counter(
+            session.execute(select(Interaction.company_id).where(Interaction.kind == "call")).scalars()
+        )
         assert set(per_company) == all_ids and set(per_company.values()) == {1}  # one outcome each
-        assert session.execute(select(func.count()).select_from(Company).where(Company.held_by_id.is_not(None))).scalar() == 0
-        claims = session.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lead_claimed")).scalar()
+        assert (
+            session.execute(select(func.count()).select_from(Company).where(Company.held_by_id.is_not(None))).scalar()
+            == 0
+        )
+        claims = session.execute(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lead_claimed")
+        ).scalar()
         assert claims == count
         refused_calls = session.execute(
             select(func.count()).select_from(Interaction).where(Interaction.outcome == "refused")

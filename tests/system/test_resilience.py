@@ -46,7 +46,9 @@ def supervisor_and_company(sqlite_db, tmp_path):
     return actor, company_id
 
 
-def test_a_lock_held_past_the_busy_timeout_is_databasebusy_not_a_crash(tmp_path, supervisor_and_company, sqlite_db, monkeypatch):
+def test_a_lock_held_past_the_busy_timeout_is_databasebusy_not_a_crash(
+    tmp_path, supervisor_and_company, sqlite_db, monkeypatch
+):
     actor, company_id = supervisor_and_company
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
     database = open_database(sqlite_db.url)  # new connections get the short timeout
@@ -55,8 +57,9 @@ def test_a_lock_held_past_the_busy_timeout_is_databasebusy_not_a_crash(tmp_path,
         with pytest.raises(DatabaseBusy):
             clients.add_note(database, actor, company_id, "note", "Пока база занята")
         # retry_busy keeps trying until the other process lets go.
-        entry = dbmod.retry_busy(lambda: clients.add_note(database, actor, company_id, "note", "После ожидания"),
-                                 attempts=20, pause=0.1)
+        entry = dbmod.retry_busy(
+            lambda: clients.add_note(database, actor, company_id, "note", "После ожидания"), attempts=20, pause=0.1
+        )
         assert entry.text == "После ожидания"
     finally:
         holder.wait(timeout=10)
@@ -87,7 +90,9 @@ def test_a_full_database_is_a_clear_error_and_writes_nothing(supervisor_and_comp
         assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
 
 
-def test_a_file_size_limit_mid_write_is_storagefull_and_the_database_stays_intact(tmp_path, sqlite_db, supervisor_and_company):
+def test_a_file_size_limit_mid_write_is_storagefull_and_the_database_stays_intact(
+    tmp_path, sqlite_db, supervisor_and_company
+):
     """A real OS limit (RLIMIT_FSIZE) in a separate process: EFBIG from write(2)."""
     actor, company_id = supervisor_and_company
     path = sqlite_db.sqlite_path
@@ -121,7 +126,9 @@ def test_a_file_size_limit_mid_write_is_storagefull_and_the_database_stays_intac
     database = open_database(path)
     with database.read() as session:
         assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
-        count = session.execute(select(func.count()).select_from(Interaction).where(Interaction.company_id == company_id)).scalar_one()
+        count = session.execute(
+            select(func.count()).select_from(Interaction).where(Interaction.company_id == company_id)
+        ).scalar_one()
     assert count == saved  # every note that was confirmed is there; the failed one is not
 
 

@@ -33,7 +33,9 @@ def test_short_soak_passes_and_its_checker_catches_doubles_and_strays(db_url, tm
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
     assert "OK: no company held twice" in output
-    counts = dict((op, int(n)) for op, n in re.findall(r"(\w+) (\d+)", output.split("confirmed actions:")[1].split(";")[0]))
+    counts = dict(
+        (op, int(n)) for op, n in re.findall(r"(\w+) (\d+)", output.split("confirmed actions:")[1].split(";")[0])
+    )
     assert set(counts) == {"claim", "outcome", "note", "deal_note", "move", "order"}, output
     assert all(n > 0 for n in counts.values()), output
     assert counts["claim"] == counts["outcome"]  # every lead taken got its outcome: none left held

@@ -32,8 +32,10 @@ PASSWORD = "Two-Accounts-2026!"
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root: it creates OS accounts"),
-    pytest.mark.skipif(not all(shutil.which(tool) for tool in ("useradd", "groupadd", "runuser")),
-                       reason="needs useradd, groupadd and runuser"),
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("useradd", "groupadd", "runuser")),
+        reason="needs useradd, groupadd and runuser",
+    ),
     pytest.mark.skipif(not os.access(PYTHON, os.X_OK), reason=f"no {PYTHON} (set KBASE_PYTHON)"),
 ]
 
@@ -67,11 +69,30 @@ class Machine:
     def build(self) -> None:
         _run("groupadd", self.group)
         self.group_made = True
-        _run("useradd", "--system", "--no-create-home", "--home-dir", str(self.data), "--shell", "/usr/sbin/nologin",
-             "--user-group", self.server_user)
+        _run(
+            "useradd",
+            "--system",
+            "--no-create-home",
+            "--home-dir",
+            str(self.data),
+            "--shell",
+            "/usr/sbin/nologin",
+            "--user-group",
+            self.server_user,
+        )
         self.users_made.append(self.server_user)
-        _run("useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-             "--user-group", "--groups", self.group, self.client_user)
+        _run(
+            "useradd",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            "--user-group",
+            "--groups",
+            self.group,
+            self.client_user,
+        )
         self.users_made.append(self.client_user)
         # The code, readable by both (a work tree may hold files only its owner can read), laid out as a wheel
         # installs it: data/ inside the package.
@@ -84,24 +105,53 @@ class Machine:
         # What systemd's RuntimeDirectory= makes: the server's, the clients' group, 0750.
         _run("install", "-d", "-o", self.server_user, "-g", self.group, "-m", "0750", str(self.run_dir))
         leads = self.base / "leads.csv"
-        leads.write_text("Компания;Телефон;Город\nООО Двойка;+7 495 111-22-33;Москва\n"
-                         "АО Тройка;+7 812 444-55-66;Казань\n", encoding="utf-8")
+        leads.write_text(
+            "Компания;Телефон;Город\nООО Двойка;+7 495 111-22-33;Москва\nАО Тройка;+7 812 444-55-66;Казань\n",
+            encoding="utf-8",
+        )
         leads.chmod(0o644)
         owner = ("runuser", "-u", self.server_user, "--", *self.env(server=True), PYTHON, "-m", "kbase_tui.cli.main")
         _run(*owner, "init", "--admin", "it", "--password-stdin", stdin=PASSWORD + "\n")
         # The calling window open at any hour and day: the lead is taken whenever the test runs.
         _run(*owner, "hours", "--days", "1-7", "--hours", "00:00-24:00", "--holidays", "")
-        _run(*owner, "user", "add", "anna", "--role", "caller", "--password-stdin", "--no-change",
-             stdin=PASSWORD + "\n")
-        _run(*owner, "user", "add", "olga", "--role", "supervisor", "--password-stdin", "--no-change",
-             stdin=PASSWORD + "\n")
+        _run(
+            *owner, "user", "add", "anna", "--role", "caller", "--password-stdin", "--no-change", stdin=PASSWORD + "\n"
+        )
+        _run(
+            *owner,
+            "user",
+            "add",
+            "olga",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+            "--no-change",
+            stdin=PASSWORD + "\n",
+        )
         _run(*owner, "import", str(leads))
         _run(*owner, "backup")
         log = open(self.base / "server.log", "wb")
         self.server = subprocess.Popen(
-            ["runuser", "-u", self.server_user, "-g", self.group, "--", *self.env(server=True), PYTHON, "-m",
-             "kbase_tui.cli.main", "serve", "--socket", str(self.socket), "--socket-group", self.group],
-            stdout=log, stderr=log, umask=0o077,
+            [
+                "runuser",
+                "-u",
+                self.server_user,
+                "-g",
+                self.group,
+                "--",
+                *self.env(server=True),
+                PYTHON,
+                "-m",
+                "kbase_tui.cli.main",
+                "serve",
+                "--socket",
+                str(self.socket),
+                "--socket-group",
+                self.group,
+            ],
+            stdout=log,
+            stderr=log,
+            umask=0o077,
         )
         deadline = time.monotonic() + 60
         while not self.socket.exists():
@@ -129,14 +179,22 @@ class Machine:
     def env(self, *, server: bool = False) -> list[str]:
         """`env -i` and the variables a process of either account starts with."""
         variables = {
-            "PATH": "/usr/bin:/bin", "PYTHONPATH": f"{self.code / 'src'}:{sysconfig.get_paths()['purelib']}",
-            "KBASE_LANG": "en", "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": f"{self.code / 'src'}:{sysconfig.get_paths()['purelib']}",
+            "KBASE_LANG": "en",
+            "HOME": "/nonexistent",
+            "PYTHONDONTWRITEBYTECODE": "1",
         }
         if server:
             variables.update(
-                KBASE_DB=str(self.database), KBASE_DATA_DIR=str(self.data), KBASE_CONFIG_DIR=str(self.config),
-                KBASE_LOG_DIR=str(self.logs), KBASE_EXPORTS_DIR=str(self.exports), KBASE_INBOX_DIR=str(self.inbox),
-                KBASE_KEYSTORE="file", HOME=str(self.data),
+                KBASE_DB=str(self.database),
+                KBASE_DATA_DIR=str(self.data),
+                KBASE_CONFIG_DIR=str(self.config),
+                KBASE_LOG_DIR=str(self.logs),
+                KBASE_EXPORTS_DIR=str(self.exports),
+                KBASE_INBOX_DIR=str(self.inbox),
+                KBASE_KEYSTORE="file",
+                HOME=str(self.data),
             )
         return ["env", "-i", *(f"{name}={value}" for name, value in variables.items())]
 
@@ -151,9 +209,13 @@ class Machine:
 
     def secrets(self) -> list[Path]:
         """Every file of the server's that must stay its own."""
-        files = [self.database, *sorted((self.config / "keys").glob("*.key")),
-                 *sorted((self.data / "backups").glob("*.kbackup")), *sorted(self.exports.iterdir()),
-                 Path(f"{self.database}-wal")]
+        files = [
+            self.database,
+            *sorted((self.config / "keys").glob("*.key")),
+            *sorted((self.data / "backups").glob("*.kbackup")),
+            *sorted(self.exports.iterdir()),
+            Path(f"{self.database}-wal"),
+        ]
         return [path for path in files if path.exists()]
 
 
@@ -198,8 +260,9 @@ print(json.dumps(results))
 
 
 def _try_as_client(machine: Machine, readable: list[Path], writable: list[Path]) -> dict[str, str]:
-    result = machine.as_client(PYTHON, "-c", _TRY, json.dumps([str(p) for p in readable]),
-                               json.dumps([str(p) for p in writable]))
+    result = machine.as_client(
+        PYTHON, "-c", _TRY, json.dumps([str(p) for p in readable]), json.dumps([str(p) for p in writable])
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 
@@ -224,8 +287,15 @@ def test_the_client_account_can_read_none_of_the_servers_files(machine):
 
 
 def test_the_client_account_can_write_into_none_of_the_servers_folders(machine):
-    folders = [machine.data, machine.config, machine.logs, machine.exports, machine.inbox, machine.run_dir,
-               machine.data / "backups"]
+    folders = [
+        machine.data,
+        machine.config,
+        machine.logs,
+        machine.exports,
+        machine.inbox,
+        machine.run_dir,
+        machine.data / "backups",
+    ]
     results = _try_as_client(machine, [], folders)
     assert set(results.values()) == {"PermissionError"}, results
 
@@ -243,8 +313,9 @@ def test_without_a_session_every_operation_answers_401(machine):
 
 
 def test_a_callers_session_cannot_reach_a_supervisors_operations(machine):
-    result = machine.probe("denied", "anna", PASSWORD, "exporter.export_companies", "queue.all_outcomes",
-                           "importer.inbox")
+    result = machine.probe(
+        "denied", "anna", PASSWORD, "exporter.export_companies", "queue.all_outcomes", "importer.inbox"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("403 AccessDenied") == 3
 

@@ -70,8 +70,15 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
     order(db, km, soon, TODAY - timedelta(days=27), "1000", today=TODAY)  # next purchase in 3 days
     order(db, km, later, TODAY - timedelta(days=40), "1000", today=TODAY)
     order(db, km, later, TODAY - timedelta(days=20), "1000", today=TODAY)  # the client then names a date
-    accounts.record_follow_up(db, km, later, "purchase_planned", next_purchase_at=TODAY + timedelta(days=10),
-                              next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
+    accounts.record_follow_up(
+        db,
+        km,
+        later,
+        "purchase_planned",
+        next_purchase_at=TODAY + timedelta(days=10),
+        next_follow_up_at=TODAY + timedelta(days=8),
+        today=TODAY,
+    )
     accounts.record_follow_up(db, km, soon, "not_now", next_follow_up_at=TODAY + timedelta(days=8), today=TODAY)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -277,6 +284,8 @@ async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_
         await settle(app, pilot)
         assert len(tasks.tasks) == 2
     with db.read() as session:
-        done = {t.id: (t.score, t.result) for t in session.execute(
-            select(FollowUpTask).where(FollowUpTask.score.is_not(None))).scalars()}
+        done = {
+            t.id: (t.score, t.result)
+            for t in session.execute(select(FollowUpTask).where(FollowUpTask.score.is_not(None))).scalars()
+        }
     assert done == {third.id: (5, "Всё привезли вовремя"), fourth.id: (3, "Задержка")}

@@ -113,7 +113,8 @@ async def test_audit_screen_answers_who_had_access_to_a_client(db, make_user):
         table = screen.query_one("#audit-table")
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [(r[1].plain.split()[0], r[3].plain, r[4].plain) for r in rows] == [
-            ("anna", "opened the card", "ООО «Ёлка»")]
+            ("anna", "opened the card", "ООО «Ёлка»")
+        ]
         summary = str(screen.query_one("#audit-summary").render())
         assert "ООО «Ёлка»" in summary and "Анна" in summary and "1 events" in summary
         await pilot.press("escape")

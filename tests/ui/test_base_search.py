@@ -31,7 +31,11 @@ async def test_find_by_a_cyrillic_word_open_the_card_fix_the_phone_and_return_to
     caller = make_user("caller", "anna", full_name="Анна Звонарёва")
     bad = add_company(db, "ООО «Ёлочка»", city="Казань", needs_data_fix=True, unreachable=True)
     add_company(db, "АО Берёзка", city="Тула")
-    refused_company(db, caller.id, "ИП Ёлочкин", )
+    refused_company(
+        db,
+        caller.id,
+        "ИП Ёлочкин",
+    )
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
@@ -202,7 +206,9 @@ async def test_the_command_palette_offers_the_base_search_and_the_cards_actions(
         await app.push_screen(SupervisorCardScreen(company_id))
         await settle(app, pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert {"Correct data", "Back to queue", "Shelve", "Do not call", "Give to…", "Merge a duplicate"} <= set(titles)
+        assert {"Correct data", "Back to queue", "Shelve", "Do not call", "Give to…", "Merge a duplicate"} <= set(
+            titles
+        )
 
 
 async def test_the_desks_f_lists_the_companies_with_bad_data(db, make_user):

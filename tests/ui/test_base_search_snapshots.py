@@ -39,23 +39,49 @@ def world(sqlite_db):
     ids = []
     with db.write() as session:
         for name, city, inn, phone, stage, category, owner, bad in rows:
-            company = Company(name=name, city=city, inn=inn, stage=stage, category=category, owner_id=owner,
-                              needs_data_fix=bad, unreachable=bad, channel="web", industry="Металлоторговля",
-                              created_at=AT, updated_at=AT)
+            company = Company(
+                name=name,
+                city=city,
+                inn=inn,
+                stage=stage,
+                category=category,
+                owner_id=owner,
+                needs_data_fix=bad,
+                unreachable=bad,
+                channel="web",
+                industry="Металлоторговля",
+                created_at=AT,
+                updated_at=AT,
+            )
             session.add(company)
             session.flush()
             ids.append(company.id)
             if phone:
                 session.add(Phone(company_id=company.id, number=phone))
-        contact = Contact(company_id=ids[0], full_name="Иван Петров", position="Директор по закупкам",
-                          is_decision_maker=True)
+        contact = Contact(
+            company_id=ids[0], full_name="Иван Петров", position="Директор по закупкам", is_decision_maker=True
+        )
         session.add(contact)
         session.flush()
         session.add(Phone(company_id=ids[0], contact_id=contact.id, number="+74951234567"))
-        write_history(session, caller, ids[0], "call", outcome="no_answer", text="Не берут трубку",
-                      at=datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc))
-        write_history(session, caller, ids[0], "call", outcome="bad_data", text="Номер не существует",
-                      at=datetime(2026, 3, 4, 11, 0, tzinfo=timezone.utc))
+        write_history(
+            session,
+            caller,
+            ids[0],
+            "call",
+            outcome="no_answer",
+            text="Не берут трубку",
+            at=datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc),
+        )
+        write_history(
+            session,
+            caller,
+            ids[0],
+            "call",
+            outcome="bad_data",
+            text="Номер не существует",
+            at=datetime(2026, 3, 4, 11, 0, tzinfo=timezone.utc),
+        )
     return {"db": db, "ids": ids}
 
 

@@ -58,9 +58,13 @@ async def test_typed_note_is_kept_as_a_draft_and_offered_back_after_sign_in(db, 
         assert not isinstance(app.screen, LeftoverDraftsDialog)
     company_id = company_of(db, deal_id)
     with db.read() as session:
-        notes = session.execute(
-            select(Interaction.text).where(Interaction.company_id == company_id, Interaction.kind == "note")
-        ).scalars().all()
+        notes = (
+            session.execute(
+                select(Interaction.text).where(Interaction.company_id == company_id, Interaction.kind == "note")
+            )
+            .scalars()
+            .all()
+        )
         assert "Клиент просит КП до пятницы" in notes
         assert session.execute(select(Draft)).first() is None
 

@@ -20,7 +20,12 @@ from ..server_harness import app_on
 
 from ..conftest import PASSWORD
 from ..hostile_strings import (
-    CORPUS, HOSTILE_NAME, LONG, UNSAFE_CHARS, VISIBLE_NAME, VISIBLE_NAME_PREFIX,
+    CORPUS,
+    HOSTILE_NAME,
+    LONG,
+    UNSAFE_CHARS,
+    VISIBLE_NAME,
+    VISIBLE_NAME_PREFIX,
 )
 from .helpers import settle
 
@@ -75,16 +80,21 @@ async def test_login_screen_shows_each_hostile_string_literally(db, label, text,
 
 def _hostile_contact(db, company_id: int) -> None:
     with db.write() as session:
-        session.add(Contact(company_id=company_id, full_name=HOSTILE_NAME[:200], position="[i]CEO[/i]\x1b[31m",
-                            email="x@y.ru\x1b]0;pwned\x07"))
+        session.add(
+            Contact(
+                company_id=company_id,
+                full_name=HOSTILE_NAME[:200],
+                position="[i]CEO[/i]\x1b[31m",
+                email="x@y.ru\x1b]0;pwned\x07",
+            )
+        )
 
 
 async def test_queue_lead_card(db, make_user):
     from ..services.queue_setup import add_company
 
     make_user("caller", "anna")
-    company_id = add_company(db, HOSTILE_NAME, city="[blink]Казань[/]\x1b[5m", contact=None,
-                             special_offer=LONG)
+    company_id = add_company(db, HOSTILE_NAME, city="[blink]Казань[/]\x1b[5m", contact=None, special_offer=LONG)
     _hostile_contact(db, company_id)
     app = app_on(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -118,8 +128,9 @@ async def test_account_list_and_card(db, make_user):
     from ..services.account_setup import account_company
 
     manager = make_user("account", "olga")
-    company_id = account_company(db, manager, HOSTILE_NAME, channel="[red]Дилеры[/]",
-                                 next_follow_up_at=utcnow() - timedelta(days=1))
+    company_id = account_company(
+        db, manager, HOSTILE_NAME, channel="[red]Дилеры[/]", next_follow_up_at=utcnow() - timedelta(days=1)
+    )
     _hostile_contact(db, company_id)
     clients.add_note(db, manager, company_id, "note", "[bold]заметка[/]")  # cleaned on input: still literal
     app = app_on(db)

@@ -42,17 +42,25 @@ def _fill(db, make_user) -> None:
 
     people = {role: make_user(role, USERS[role], full_name=f"{ACTING_NAME} {role}"[:120]) for role in ROLES}
     with db.write() as session:
-        for key in ("security.leads_per_minute", "security.card_views_per_hour", "security.list_views_per_hour",
-                    "security.searches_per_hour"):
+        for key in (
+            "security.leads_per_minute",
+            "security.card_views_per_hour",
+            "security.list_views_per_hour",
+            "security.searches_per_hour",
+        ):
             reference.set_setting(session, key, 0)
     company_id = add_company(db, ACTING_NAME, city=CLOSE_TAG[:60], contact=None, special_offer=CLICK)
     with db.write() as session:
         session.add(Contact(company_id=company_id, full_name=CLICK_QUIT, position=CLOSE_TAG[:100]))
     add_company(db, CLOSE_TAG)
-    hand_over(db, people["caller"], people["closer"], ACTING_NAME + " сделка", next_step=CLICK,
-              requirements=CLOSE_TAG)
-    account_company(db, people["account"], ACTING_NAME + " клиент", channel=CLICK_QUIT[:60],
-                    next_follow_up_at=utcnow() - timedelta(days=1))
+    hand_over(db, people["caller"], people["closer"], ACTING_NAME + " сделка", next_step=CLICK, requirements=CLOSE_TAG)
+    account_company(
+        db,
+        people["account"],
+        ACTING_NAME + " клиент",
+        channel=CLICK_QUIT[:60],
+        next_follow_up_at=utcnow() - timedelta(days=1),
+    )
     refused_company(db, people["caller"].id, CLICK + " отказ")
 
 
@@ -69,7 +77,8 @@ def _check(app, where: str, size: tuple[int, int]) -> None:
             meta = segment.style.meta if segment.style is not None else {}
             action = str(meta.get("@click", ""))
             assert "screenshot" not in action and "quit" not in action, (
-                f"{where}: line {number} has an action link {action!r} from the data: {line!r}")
+                f"{where}: line {number} has an action link {action!r} from the data: {line!r}"
+            )
     assert not PWN.exists(), f"{where}: a screenshot was written"
 
 

@@ -39,7 +39,7 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         check_idle(app)  # 0 s idle: nothing happens
         assert not isinstance(app.screen, LockScreen)
         app.last_key_at = monotonic() - 601  # ten minutes without a key, on a call: the lead's lease
-        check_idle(app)                       # (20 minutes from the last key) is not cut short
+        check_idle(app)  # (20 minutes from the last key) is not cut short
         await settle(app, pilot)
         assert not isinstance(app.screen, LockScreen)
         app.last_key_at = monotonic() - 1201  # a whole lease without a key: now it locks

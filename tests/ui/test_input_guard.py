@@ -23,7 +23,7 @@ def _keys(parser, chunks):
 
 
 def _chunks(text, size=4096):
-    return (text[i:i + size] for i in range(0, len(text), size))
+    return (text[i : i + size] for i in range(0, len(text), size))
 
 
 def test_an_unterminated_osc_of_3_mb_is_dropped_in_constant_memory():

@@ -120,7 +120,10 @@ async def test_the_keys_of_a_group_stand_together_under_one_description():
         await pilot.pause()
         footer = app.query_one(KeyFooter)
         assert [(item.key_display, item.description) for item in footer.items] == [
-            ("f7", ""), ("f8", "Move"), ("f9", "Alone")]
+            ("f7", ""),
+            ("f8", "Move"),
+            ("f9", "Alone"),
+        ]
         assert [item.tooltip for item in footer.items[:2]] == ["Back", "Forward"]
         assert "f7  f8 Move  f9 Alone" in line(app)
 

@@ -37,9 +37,15 @@ def desk(sqlite_db):
         # Every reader's zone is the call centre's: UTC here, the zone the snapshots were drawn in.
         reference.set_setting(session, "centre.time_zone", "UTC")
     hand_over(db, caller, closer, "ООО «РосДревТорг»", city="Пермь", next_step_due=TODAY)
-    add_company(db, "ООО «РосДревКомплект» Екатеринбургский филиал", city="Екатеринбург", industry="Деревообработка",
-                channel="Дилеры", phones=("+73436026561", "+73435114496"),
-                contact=("Павлов Дмитрий Викторович", "Технический директор по развитию производства"))
+    add_company(
+        db,
+        "ООО «РосДревКомплект» Екатеринбургский филиал",
+        city="Екатеринбург",
+        industry="Деревообработка",
+        channel="Дилеры",
+        phones=("+73436026561", "+73435114496"),
+        contact=("Павлов Дмитрий Викторович", "Технический директор по развитию производства"),
+    )
     return db
 
 

@@ -53,8 +53,9 @@ class Tables(App):
         table.add_row("x", Text("two\nlines"), "y", key="tall", height=None)
 
 
-async def draw_every_cell(table_class: type[DataTable], cursor_type: str, *, focused: bool = True,
-                          changed: bool = False) -> dict:
+async def draw_every_cell(
+    table_class: type[DataTable], cursor_type: str, *, focused: bool = True, changed: bool = False
+) -> dict:
     """Every cell of the table, drawn with and without the cursor and the hover, by (row, column, ...)."""
     app = Tables(table_class)
     async with app.run_test(size=(100, 60)) as pilot:
@@ -67,8 +68,11 @@ async def draw_every_cell(table_class: type[DataTable], cursor_type: str, *, foc
             table.update_cell("0", "sel", Text("✓", style="bold"))
         await pilot.pause()
         base = table.rich_style
-        drawn = {"widths": [c.content_width for c in table.ordered_columns], "size": table.virtual_size,
-                 "heights": [r.height for r in table.ordered_rows]}
+        drawn = {
+            "widths": [c.content_width for c in table.ordered_columns],
+            "size": table.virtual_size,
+            "heights": [r.height for r in table.ordered_rows],
+        }
         for row in range(-1, table.row_count):
             for column in range(len(table.columns)):
                 width = table.ordered_columns[column].get_render_width(table)
@@ -107,12 +111,23 @@ async def test_text_cells_take_the_short_way(monkeypatch):
 
 # --- append_rows: a page added at the end draws as add_row one by one would ---------------------
 
+
 def page(start: int, wide: bool = False, count: int = 50) -> list:
     def name(n: int) -> Text:
         return Text(("a much wider name " if wide and n == start + 3 else "name ") + str(n))
 
-    return [((Text(" "), Text(f"{n:05d}", style="bold red" if n % 7 == 0 else ""), name(n),
-              Text(str(n), justify="right")), str(n)) for n in range(start, start + count)]
+    return [
+        (
+            (
+                Text(" "),
+                Text(f"{n:05d}", style="bold red" if n % 7 == 0 else ""),
+                name(n),
+                Text(str(n), justify="right"),
+            ),
+            str(n),
+        )
+        for n in range(start, start + count)
+    ]
 
 
 class Pages(App):
@@ -153,8 +168,15 @@ async def screens_while_paging(batched: bool, first: int = 50) -> list:
             if step in (1, 3, 4):
                 app.add(page(first + 50 * step, wide=step == 3))
             await pilot.pause()
-            shown.append((app.export_screenshot(), table.cursor_coordinate, table.row_count, table.virtual_size,
-                          [c.get_render_width(table) for c in table.ordered_columns]))
+            shown.append(
+                (
+                    app.export_screenshot(),
+                    table.cursor_coordinate,
+                    table.row_count,
+                    table.virtual_size,
+                    [c.get_render_width(table) for c in table.ordered_columns],
+                )
+            )
     return shown
 
 

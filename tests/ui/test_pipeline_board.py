@@ -110,8 +110,9 @@ async def test_a_lead_handed_over_by_a_caller_appears_in_the_new_column(db, db_u
     with db.read() as session:
         deal_row = session.get(Deal, deal.id)
         assert (deal_row.closer_id, deal_row.handed_over_by_id) == (team["closer"].id, team["caller"].id)
-        calls = session.execute(select(Interaction.kind, Interaction.outcome)
-                                .where(Interaction.company_id == company_id)).all()
+        calls = session.execute(
+            select(Interaction.kind, Interaction.outcome).where(Interaction.company_id == company_id)
+        ).all()
     assert ("call", "interested") in calls and ("handover", "to_closer") in calls
 
 
@@ -131,9 +132,15 @@ async def test_moving_through_the_stages_writes_history(db, db_url, team):
         await settle(app, pilot, 3)
         assert [d.id for d in stage_lists(app)["meeting_set"].deals] == [deal_id]
     with db.read() as session:
-        moves = session.execute(
-            select(Interaction.outcome).where(Interaction.deal_id == deal_id, Interaction.kind == "stage").order_by(Interaction.id)
-        ).scalars().all()
+        moves = (
+            session.execute(
+                select(Interaction.outcome)
+                .where(Interaction.deal_id == deal_id, Interaction.kind == "stage")
+                .order_by(Interaction.id)
+            )
+            .scalars()
+            .all()
+        )
     assert moves == ["meeting_set", "meeting_held", "meeting_set"]
 
 
@@ -198,7 +205,11 @@ async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url,
         assert isinstance(app.screen, CloserBoard)
     with db.read() as session:
         deal = session.get(Deal, deal_id)
-        assert (deal.next_step, deal.next_step_due, deal.expected_amount) == ("Отправить КП", date(2026, 3, 12), Decimal("250000"))
+        assert (deal.next_step, deal.next_step_due, deal.expected_amount) == (
+            "Отправить КП",
+            date(2026, 3, 12),
+            Decimal("250000"),
+        )
         assert (deal.status, deal.lost_reason, deal.lost_comment) == ("lost", "competitor", "expensive")
     assert [x.deal_id for x in pipeline.lost_deals(db, team["boss"])] == [deal_id]
 
@@ -231,13 +242,22 @@ async def test_the_supervisor_reassigns_and_comments(db, db_url, team):
         await settle(app, pilot, 3)
     card = pipeline.deal_card(db, team["closer2"], a)
     assert card.deal.supervisor_comment == "Позвони ЛПР"
-    assert [e.outcome for e in pipeline.deal_history(db, team["closer2"], a)[:2]] == ["reassigned", "supervisor_comment"]
+    assert [e.outcome for e in pipeline.deal_history(db, team["closer2"], a)[:2]] == [
+        "reassigned",
+        "supervisor_comment",
+    ]
 
 
 async def test_a_long_column_shows_a_first_page_and_loads_more_as_the_cursor_goes_down(db, db_url, team):
     for n in range(45):
-        hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
-                  next_step_due=TODAY + timedelta(days=n))
+        hand_over(
+            db,
+            team["caller"],
+            team["closer"],
+            f"ООО «Компания {n:02d}»",
+            amount="1000",
+            next_step_due=TODAY + timedelta(days=n),
+        )
     hand_over(db, team["caller"], team["closer"], "ООО «Вторая колонка»", stage_code="meeting_set")
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -274,8 +294,14 @@ async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team
     from kbase_tui.protocol import pipeline as pipeline_api
 
     for n in range(45):
-        hand_over(db, team["caller"], team["closer"], f"ООО «Компания {n:02d}»", amount="1000",
-                  next_step_due=TODAY + timedelta(days=n))
+        hand_over(
+            db,
+            team["caller"],
+            team["closer"],
+            f"ООО «Компания {n:02d}»",
+            amount="1000",
+            next_step_due=TODAY + timedelta(days=n),
+        )
     arrived = asyncio.Event()
     app = app_on(db)
     server_call = app.client.call
@@ -301,7 +327,6 @@ async def test_a_column_stays_in_view_while_its_next_page_comes(db, db_url, team
         arrived.set()
         await settle(app, pilot, 3)
         assert not new.page_loading and len(new.deals) == min(45, 2 * page)
-
 
 
 def _plain_screen(app) -> str:

@@ -47,8 +47,9 @@ def vladivostok_process():
 
 
 def _actor(session, username, role, full_name):
-    user = users.add_user(session, "local:test", username, role, PASSWORD, full_name=full_name,
-                          must_change_password=False)
+    user = users.add_user(
+        session, "local:test", username, role, PASSWORD, full_name=full_name, must_change_password=False
+    )
     return Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
 
 
@@ -66,31 +67,82 @@ def world(sqlite_db):
         ("ООО «Ромашка»", "Казань", "new", date(2026, 3, 9), "120000", "Отправить КП", ""),
         ("АО «Уралметиз»", "Екатеринбург", "new", date(2026, 3, 12), "450000", "Позвонить ЛПР", ""),
         ("ИП Ёлкин [bold red]x[/]", "Москва", "new", None, "0", "", ""),
-        ("ООО «Сталь-Профи»", "Челябинск", "meeting_set", date(2026, 3, 11), "800000", "Встреча в офисе",
-         "Предложи отсрочку 30 дней"),
+        (
+            "ООО «Сталь-Профи»",
+            "Челябинск",
+            "meeting_set",
+            date(2026, 3, 11),
+            "800000",
+            "Встреча в офисе",
+            "Предложи отсрочку 30 дней",
+        ),
         ("ООО «ТехноСнаб»", "Самара", "thinking", date(2026, 3, 1), "300000", "Ждём решения", ""),
         ("ЗАО «Вектор»", "Пермь", "agreed", date(2026, 3, 10), "1500000", "Подписать договор", ""),
     ]
     deals = []
     for name, city, stage, due, amount, step, comment in rows:
-        deals.append(hand_over(db, caller, closer, name, city=city, stage_code=stage, next_step_due=due, amount=amount,
-                               next_step=step, supervisor_comment=comment, requirements="Арматура А500С, 20 т в месяц",
-                               last_activity_at=AT, history_at=AT))
-    hand_over(db, caller, closer2, "ООО «Бета»", city="Тула", next_step_due=date(2026, 3, 15), amount="50000",
-              last_activity_at=datetime(2026, 3, 9, tzinfo=timezone.utc), history_at=AT)
+        deals.append(
+            hand_over(
+                db,
+                caller,
+                closer,
+                name,
+                city=city,
+                stage_code=stage,
+                next_step_due=due,
+                amount=amount,
+                next_step=step,
+                supervisor_comment=comment,
+                requirements="Арматура А500С, 20 т в месяц",
+                last_activity_at=AT,
+                history_at=AT,
+            )
+        )
+    hand_over(
+        db,
+        caller,
+        closer2,
+        "ООО «Бета»",
+        city="Тула",
+        next_step_due=date(2026, 3, 15),
+        amount="50000",
+        last_activity_at=datetime(2026, 3, 9, tzinfo=timezone.utc),
+        history_at=AT,
+    )
     with db.write() as session:
         from kbase_tui.models import Deal
 
         company_id = session.get(Deal, deals[0]).company_id
-        contact = Contact(company_id=company_id, full_name="Иван Петров", position="Директор по закупкам",
-                          is_decision_maker=True, email="ivan@romashka.ru", birthday=date(1980, 3, 7))
+        contact = Contact(
+            company_id=company_id,
+            full_name="Иван Петров",
+            position="Директор по закупкам",
+            is_decision_maker=True,
+            email="ivan@romashka.ru",
+            birthday=date(1980, 3, 7),
+        )
         session.add(contact)
         session.flush()
         session.add(Phone(company_id=company_id, contact_id=contact.id, number="+74951234567"))
-        write_history(session, closer, company_id, "meeting", text="Презентация у клиента\nResult: просят КП",
-                      at=datetime(2026, 3, 5, 11, 0, tzinfo=timezone.utc), deal_id=deals[0])
-        write_history(session, closer, company_id, "stage", outcome="meeting_set", text="New → First meeting agreed",
-                      at=datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc), deal_id=deals[0])
+        write_history(
+            session,
+            closer,
+            company_id,
+            "meeting",
+            text="Презентация у клиента\nResult: просят КП",
+            at=datetime(2026, 3, 5, 11, 0, tzinfo=timezone.utc),
+            deal_id=deals[0],
+        )
+        write_history(
+            session,
+            closer,
+            company_id,
+            "stage",
+            outcome="meeting_set",
+            text="New → First meeting agreed",
+            at=datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc),
+            deal_id=deals[0],
+        )
     return {"db": db, "closer": closer, "boss": boss, "deals": deals}
 
 

@@ -34,8 +34,9 @@ def _company(db, name="ООО «Ромашка» [bold red]x[/]") -> int:
         session.add(company)
         session.flush()
         for n in range(25):
-            clients.write_history(session, None, company.id, "note", text=f"entry {n}",
-                                  at=EPOCH + timedelta(days=20000 + n))
+            clients.write_history(
+                session, None, company.id, "note", text=f"entry {n}", at=EPOCH + timedelta(days=20000 + n)
+            )
         return company.id
 
 
@@ -133,10 +134,18 @@ async def test_history_shows_outcome_and_stage_codes_as_words(db, db_url, make_u
         session.add(company)
         session.flush()
         company_id = company.id
-        for n, (kind, outcome) in enumerate((("call", "interested"), ("handover", "to_closer"),
-                                             ("stage", "meeting_set"), ("note", "no_such_code"))):
-            clients.write_history(session, None, company_id, kind, outcome=outcome, text=f"entry {n}",
-                                  at=EPOCH + timedelta(days=20000 + n))
+        for n, (kind, outcome) in enumerate(
+            (("call", "interested"), ("handover", "to_closer"), ("stage", "meeting_set"), ("note", "no_such_code"))
+        ):
+            clients.write_history(
+                session,
+                None,
+                company_id,
+                kind,
+                outcome=outcome,
+                text=f"entry {n}",
+                at=EPOCH + timedelta(days=20000 + n),
+            )
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         app.resumed(await app.client.sign_in(boss.username, PASSWORD))

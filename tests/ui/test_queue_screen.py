@@ -58,8 +58,16 @@ def held_by(db, user_id):
 
 
 async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
-    names = ["ООО «Альфа»", "ООО «Бета»", "ООО «Гамма»", "ООО «Дельта»", "ООО «Эпсилон»", "ООО «Зета»",
-             "ООО «Эта»", "ООО «Тета»"]
+    names = [
+        "ООО «Альфа»",
+        "ООО «Бета»",
+        "ООО «Гамма»",
+        "ООО «Дельта»",
+        "ООО «Эпсилон»",
+        "ООО «Зета»",
+        "ООО «Эта»",
+        "ООО «Тета»",
+    ]
     ids = {name: add_company(db, name, tried=utcnow() - timedelta(days=30 - n)) for n, name in enumerate(names)}
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -144,12 +152,17 @@ async def test_a_whole_shift_every_outcome_by_its_key(db, db_url, team):
     with db.read() as session:
         calls = session.execute(
             select(Interaction.company_id, Interaction.outcome, Interaction.user_id)
-            .where(Interaction.kind == "call").order_by(Interaction.id)
+            .where(Interaction.kind == "call")
+            .order_by(Interaction.id)
         ).all()
         assert [(c, o) for c, o, _u in calls] == [
-            (ids["ООО «Альфа»"], "no_answer"), (ids["ООО «Бета»"], "busy"), (ids["ООО «Гамма»"], "callback"),
-            (ids["ООО «Дельта»"], "refused"), (ids["ООО «Эпсилон»"], "interested"),
-            (ids["ООО «Зета»"], "wrong_number"), (ids["ООО «Эта»"], "do_not_call"),
+            (ids["ООО «Альфа»"], "no_answer"),
+            (ids["ООО «Бета»"], "busy"),
+            (ids["ООО «Гамма»"], "callback"),
+            (ids["ООО «Дельта»"], "refused"),
+            (ids["ООО «Эпсилон»"], "interested"),
+            (ids["ООО «Зета»"], "wrong_number"),
+            (ids["ООО «Эта»"], "do_not_call"),
         ]
         assert {u for _c, _o, u in calls} == {team["anna"].id}
         refusal = session.execute(select(Refusal)).scalar_one()
@@ -189,8 +202,13 @@ async def test_logging_out_releases_the_lead_and_signing_in_again_gets_it_back(d
 
 async def test_my_callbacks_lists_time_and_name_and_takes_one(db, db_url, team):
     add_company(db, "ООО «Текущая»")
-    cb = add_company(db, "ООО «Перезвон»", callback_user_id=team["anna"].id,
-                     callback_at=utcnow() + timedelta(hours=3), not_before=utcnow() + timedelta(hours=3))
+    cb = add_company(
+        db,
+        "ООО «Перезвон»",
+        callback_user_id=team["anna"].id,
+        callback_at=utcnow() + timedelta(hours=3),
+        not_before=utcnow() + timedelta(hours=3),
+    )
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
@@ -266,13 +284,16 @@ async def test_the_lead_card_shows_the_clients_local_time_and_the_admins_zone_fo
     finally:
         timezones.set_reader_zone(None, "")
 
+
 async def test_a_typed_callback_time_is_never_taken_for_a_quick_choice(db, db_url, team):
     """c, the date and time, Enter: the digits 1 and 2 inside the date used to pick a quick choice."""
     from datetime import datetime
 
     add_company(db, "ООО «Альфа»")
     add_company(db, "ООО «Бета»")
-    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=3)).replace(hour=15, minute=30, second=0, microsecond=0)
+    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=3)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
     typed = when.strftime("%d.%m.%Y %H:%M")
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -314,6 +335,7 @@ async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(
 
 # --- an outcome key either records or says why not ------------------------------------------------
 
+
 def _message(app) -> str:
     return str(app.screen.query_one("#queue-message").render())
 
@@ -335,8 +357,9 @@ async def test_an_outcome_on_a_lead_given_back_in_another_window_is_recorded(db,
         assert app.screen.lead.name == "ООО «Бета»"
         assert "Back in the queue" in _message(app)
     with db.read() as session:
-        outcomes = session.execute(select(Interaction.company_id, Interaction.outcome)
-                                   .where(Interaction.kind == "call")).all()
+        outcomes = session.execute(
+            select(Interaction.company_id, Interaction.outcome).where(Interaction.kind == "call")
+        ).all()
     assert outcomes == [(first, "no_answer")]
 
 
@@ -413,6 +436,7 @@ async def test_after_the_lead_rate_wait_the_queue_comes_back_by_itself(db, db_ur
 
 # --- 80×24 ---------------------------------------------------------------------------------------
 
+
 def _rendered_lines(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
@@ -421,8 +445,12 @@ def _rendered_lines(app) -> list[str]:
 async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcomes_first(db, db_url, team):
     from kbase_tui.ui.help_screen import HelpScreen
 
-    add_company(db, "ООО «РосДревКомплект» Екатеринбургский филиал", phones=("+73436026561", "+73435114496"),
-                contact=("Павлов Дмитрий Викторович", "Технический директор по развитию"))
+    add_company(
+        db,
+        "ООО «РосДревКомплект» Екатеринбургский филиал",
+        phones=("+73436026561", "+73435114496"),
+        contact=("Павлов Дмитрий Викторович", "Технический директор по развитию"),
+    )
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "anna")
@@ -433,8 +461,15 @@ async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcom
             assert number in text, (number, text)
         bar = [line for line in lines if "No answer" in line or "Do not call" in line]
         assert bar, text
-        for label in ("No answer", "Busy", "Call back", "Refused", "Interested: hand over",
-                      "Wrong number / bad data", "Do not call"):
+        for label in (
+            "No answer",
+            "Busy",
+            "Call back",
+            "Refused",
+            "Interested: hand over",
+            "Wrong number / bad data",
+            "Do not call",
+        ):
             assert label in text, (label, text)
         assert "esc" in lines[-1].lower() or "f1" in lines[-1].lower()
         await pilot.press("f1")
@@ -442,8 +477,15 @@ async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcom
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#help-keys")
         actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
-        assert actions[:7] == ["No answer", "Busy", "Call back", "Refused", "Interested: hand over",
-                               "Wrong number / bad data", "Do not call"], actions
+        assert actions[:7] == [
+            "No answer",
+            "Busy",
+            "Call back",
+            "Refused",
+            "Interested: hand over",
+            "Wrong number / bad data",
+            "Do not call",
+        ], actions
 
 
 def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
@@ -455,9 +497,24 @@ def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
 
     at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
     lead = LeadCard(
-        company_id=1, name="ООО «Альфа»", city="", industry="", channel="", abcde_class="", phones=(),
-        contacts=(), special_offer="Скидка 10%", script_phrase="", key_question="", attempts=0, last_outcome="",
-        last_tried_at=None, previous=(Attempt(at, "Refused"),), callback_at=None, held_until=at, source="queue",
+        company_id=1,
+        name="ООО «Альфа»",
+        city="",
+        industry="",
+        channel="",
+        abcde_class="",
+        phones=(),
+        contacts=(),
+        special_offer="Скидка 10%",
+        script_phrase="",
+        key_question="",
+        attempts=0,
+        last_outcome="",
+        last_tried_at=None,
+        previous=(Attempt(at, "Refused"),),
+        callback_at=None,
+        held_until=at,
+        source="queue",
     )
     text = lead_text(lead).plain
     assert "Never called before" not in text and "Called before:" in text and "Refused" in text

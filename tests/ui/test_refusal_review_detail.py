@@ -32,8 +32,9 @@ async def test_review_shows_older_undecided_marked_the_comment_and_last_calls_an
         from kbase_tui.models import Refusal
 
         session.get(Refusal, fresh[1]).comment = "Грубо ответили, просили больше не звонить"
-        write_history(session, caller, fresh[0], "call", outcome="refused", text="Сказали: не звоните",
-                      at=days_ago(0.01))
+        write_history(
+            session, caller, fresh[0], "call", outcome="refused", text="Сказали: не звоните", at=days_ago(0.01)
+        )
         write_history(session, caller, fresh[0], "call", outcome="no_answer", text="", at=days_ago(2))
     app = app_on(db)
     async with app.run_test(size=(100, 30)) as pilot:

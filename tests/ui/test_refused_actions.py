@@ -13,8 +13,13 @@ async def test_textuals_file_and_key_actions_cannot_run(tmp_path):
     target = tmp_path / "shot.svg"
     async with app.run_test() as pilot:
         await pilot.pause()
-        for action in (f"app.screenshot('{target.name}', '{tmp_path}')", "app.simulate_key('ctrl+q')",
-                       "app.suspend_process()", "app.push_screen('_default')", "app.notify('type your password')"):
+        for action in (
+            f"app.screenshot('{target.name}', '{tmp_path}')",
+            "app.simulate_key('ctrl+q')",
+            "app.suspend_process()",
+            "app.push_screen('_default')",
+            "app.notify('type your password')",
+        ):
             assert await app.run_action(action) is False, action
         await pilot.pause()
         assert not target.exists()

@@ -50,8 +50,7 @@ def _nodes_with_bindings() -> list[type[DOMNode]]:
     for module_info in pkgutil.walk_packages(kbase_tui.ui.__path__, "kbase_tui.ui."):
         module = importlib.import_module(module_info.name)
         for _name, cls in inspect.getmembers(module, inspect.isclass):
-            if (issubclass(cls, DOMNode) and cls.__module__.startswith("kbase_tui.ui")
-                    and "BINDINGS" in cls.__dict__):
+            if issubclass(cls, DOMNode) and cls.__module__.startswith("kbase_tui.ui") and "BINDINGS" in cls.__dict__:
                 found[f"{cls.__module__}.{cls.__qualname__}"] = cls
     return [found[name] for name in sorted(found)]
 
@@ -113,8 +112,20 @@ def _cases(bindings: BindingsMap) -> list[tuple[str, str, str]]:
 
 def test_the_probe_finds_the_screens_of_every_role():
     names = {cls.__name__ for cls in NODES}
-    for expected in ("CallerQueue", "CloserBoard", "FollowUpList", "SupervisorDesk", "UsersScreen", "DealCardScreen",
-                     "AccountCardScreen", "RefusalReview", "AddNoteDialog", "ConfirmDialog", "HelpScreen", "ContactsPanel"):
+    for expected in (
+        "CallerQueue",
+        "CloserBoard",
+        "FollowUpList",
+        "SupervisorDesk",
+        "UsersScreen",
+        "DealCardScreen",
+        "AccountCardScreen",
+        "RefusalReview",
+        "AddNoteDialog",
+        "ConfirmDialog",
+        "HelpScreen",
+        "ContactsPanel",
+    ):
         assert expected in names, expected
 
 
@@ -138,7 +149,10 @@ async def test_every_binding_runs_from_its_russian_key(node):
             # The binding's own action (a priority binding of the app with the same key, as ctrl+q's
             # "quit" for the login screen's "app.quit", names the same action).
             assert [a.rpartition(".")[2] for a in app.dispatched] == [action.rpartition(".")[2]], (
-                latin, russian, app.dispatched)
+                latin,
+                russian,
+                app.dispatched,
+            )
             # And the Latin key still does exactly the same.
             russian_dispatched = list(app.dispatched)
             app.dispatched.clear()
@@ -148,6 +162,7 @@ async def test_every_binding_runs_from_its_russian_key(node):
 
 
 # --- real screens through the server --------------------------------------------------------------
+
 
 @pytest.fixture
 def people(make_user):
@@ -208,8 +223,11 @@ async def test_the_caller_works_a_shift_on_the_russian_layout(db, db_url, people
         await _settle(app, pilot)
         assert isinstance(app.screen, dialogs.CallbacksDialog)
     with db.read() as session:
-        outcomes = session.execute(select(Interaction.outcome).where(Interaction.kind == "call")
-                                   .order_by(Interaction.id)).scalars().all()
+        outcomes = (
+            session.execute(select(Interaction.outcome).where(Interaction.kind == "call").order_by(Interaction.id))
+            .scalars()
+            .all()
+        )
         refusal = session.execute(select(Refusal)).scalar_one()
     assert outcomes == ["no_answer", "refused"]
     assert refusal.comment == "дорого, ё-моё"
@@ -304,8 +322,9 @@ async def test_alt_digits_change_the_kind_of_a_note_and_never_type_a_sign(db, db
         await _settle(app, pilot)
         assert not isinstance(app.screen, AddNoteDialog)
     with db.read() as session:
-        saved = session.execute(select(Interaction.kind, Interaction.text)
-                                .where(Interaction.deal_id == deal_id, Interaction.kind == "call")).all()
+        saved = session.execute(
+            select(Interaction.kind, Interaction.text).where(Interaction.deal_id == deal_id, Interaction.kind == "call")
+        ).all()
     assert [(k, t) for k, t in saved if "Созвонились" in t] == [("call", "Созвонились, договорились о встрече")]
 
 
@@ -368,7 +387,9 @@ async def test_a_burst_of_keys_is_applied_in_order_across_dialogs(db, db_url, pe
     first = add_company(db, "ООО «Альфа»")
     add_company(db, "ООО «Бета»")
     add_company(db, "ООО «Гамма»")
-    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).replace(hour=15, minute=30, second=0, microsecond=0)
+    when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await _sign_in(app, pilot, "olga")
@@ -383,7 +404,10 @@ async def test_a_burst_of_keys_is_applied_in_order_across_dialogs(db, db_url, pe
     with db.read() as session:
         assert session.get(Company, first).callback_at == when
         refusal = session.execute(select(Refusal)).scalar_one()
-        outcomes = session.execute(select(Interaction.outcome).where(Interaction.kind == "call")
-                                   .order_by(Interaction.id)).scalars().all()
+        outcomes = (
+            session.execute(select(Interaction.outcome).where(Interaction.kind == "call").order_by(Interaction.id))
+            .scalars()
+            .all()
+        )
     assert (refusal.reason_code, refusal.comment) == ("no_need", "дорого")
     assert outcomes == ["callback", "refused"]

@@ -42,7 +42,8 @@ async def test_the_review_pages_down_through_more_than_one_page_without_covering
         assert table.row_count == review_module.PAGE + 40
         assert not review.page_loading
         assert f"{review_module.PAGE + 40} of {review_module.PAGE + 40} shown" in str(
-            review.query_one("#review-status").render())
+            review.query_one("#review-status").render()
+        )
 
 
 async def test_signing_in_freezes_the_heap_and_logging_out_unfreezes_it(db, make_user):

@@ -89,8 +89,15 @@ async def test_special_offer_for_two_selected_refusals_puts_them_first_in_the_qu
             assert s.get(Refusal, refusal_id).decision == "special_offer"
         assert s.get(Refusal, untouched[1]).decision is None
         # Ahead of ordinary leads in the queue's own order (queue_rank, last_tried_at, id).
-        order = s.execute(select(Company.id).where(Company.in_queue.is_(True))
-                          .order_by(Company.queue_rank, Company.last_tried_at, Company.id)).scalars().all()
+        order = (
+            s.execute(
+                select(Company.id)
+                .where(Company.in_queue.is_(True))
+                .order_by(Company.queue_rank, Company.last_tried_at, Company.id)
+            )
+            .scalars()
+            .all()
+        )
         assert order[:2] == sorted([first[0], second[0]]) and order[-1] == ordinary
 
 
@@ -307,7 +314,9 @@ async def test_a_missing_screen_of_another_part_says_not_available(db, make_user
     from kbase_tui.ui.supervisor import desk
 
     make_user("supervisor", "boss")
-    monkeypatch.setattr(desk, "DESTINATIONS", [*desk.DESTINATIONS[:-1], ("u", "audit", "Audit", "kbase_tui.ui.nowhere:X")])
+    monkeypatch.setattr(
+        desk, "DESTINATIONS", [*desk.DESTINATIONS[:-1], ("u", "audit", "Audit", "kbase_tui.ui.nowhere:X")]
+    )
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
@@ -338,14 +347,21 @@ async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_
         names = {type(s).__module__ for s in app.screen_stack}
         assert not any("kbase_tui.ui.supervisor" in n for n in names)
         commands = {c.title for c in app.get_system_commands(app.screen)}
-        assert not commands & {"Refusal review", "Reports", "Import companies", "Export companies", "Transfer portfolio"}
+        assert not commands & {
+            "Refusal review",
+            "Reports",
+            "Import companies",
+            "Export companies",
+            "Transfer portfolio",
+        }
 
 
 async def test_the_supervisor_undoes_the_import_just_made(db, make_user, tmp_path):
     make_user("supervisor", "boss")
     inbox = server_for(db).state.inbox_dir()
-    (inbox / "two.csv").write_text("Наименование;Телефон\nПервая;+7 495 100-00-01\nВторая;+7 495 100-00-02\n",
-                                   encoding="utf-8")
+    (inbox / "two.csv").write_text(
+        "Наименование;Телефон\nПервая;+7 495 100-00-01\nВторая;+7 495 100-00-02\n", encoding="utf-8"
+    )
     app = app_on(db)
     async with app.run_test(size=(120, 50)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)

@@ -74,8 +74,9 @@ async def test_a_caller_taking_leads_too_fast_appears_on_the_open_desk_without_a
 
         assert "No security alarms" in title()
         # The desk listens for the server's events from sign-in on.
-        assert await _until(lambda: any(s.attached for s in server.state.sessions.all()
-                                         if s.actor.username == "roman"), 2)
+        assert await _until(
+            lambda: any(s.attached for s in server.state.sessions.all() if s.actor.username == "roman"), 2
+        )
         # Elsewhere, Anna takes three leads within a minute, giving each back at once (the lean path).
         for _ in range(3):
             queue.claim_next_lead(db, anna)

@@ -70,4 +70,10 @@ async def test_targets_editor_sets_a_target(db, make_user):
     with db.read() as s:
         target = s.execute(select(Target)).scalar_one()
     monday = business_today() - timedelta(days=business_today().weekday())
-    assert (target.user_id, target.metric, target.period, target.starts_on, target.value) == (anna.id, "calls", "week", monday, 120)
+    assert (target.user_id, target.metric, target.period, target.starts_on, target.value) == (
+        anna.id,
+        "calls",
+        "week",
+        monday,
+        120,
+    )

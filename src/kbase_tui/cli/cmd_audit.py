@@ -14,14 +14,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help=_("verify or print the tamper-evident audit log"))
     audit_sub = parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser(
-        "verify", help=_("check every event's signature, the links and the epochs' seals; exit 1 on any problem, "
-                         "2 when past epochs were not proven (no seed)"))
-    verify.add_argument("--seed", metavar="SEED",
-                        help=_("the seed `kbase init` printed; '-' reads it from the terminal or standard input "
-                               "(not shown, not kept in the shell's history)"))
-    verify.add_argument("--expect-head", metavar="EVENT:HMAC", action="append", default=[],
-                        help=_("a head kept outside the server (a backup, a weekly report, the system log): the "
-                               "log must still hold that event"))
+        "verify",
+        help=_(
+            "check every event's signature, the links and the epochs' seals; exit 1 on any problem, "
+            "2 when past epochs were not proven (no seed)"
+        ),
+    )
+    verify.add_argument(
+        "--seed",
+        metavar="SEED",
+        help=_(
+            "the seed `kbase init` printed; '-' reads it from the terminal or standard input "
+            "(not shown, not kept in the shell's history)"
+        ),
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="EVENT:HMAC",
+        action="append",
+        default=[],
+        help=_(
+            "a head kept outside the server (a backup, a weekly report, the system log): the "
+            "log must still hold that event"
+        ),
+    )
     verify.set_defaults(func=run_verify)
     show = audit_sub.add_parser("show", help=_("print events, newest first"))
     show.add_argument("--user", help=_("only this user name"))
@@ -95,25 +111,44 @@ def run_verify(args: argparse.Namespace) -> int:
     for note in result.notes:
         console.print(Text(note, style="yellow"))
     if not result.ok:
-        console.print(Text(_("{n} events checked: {p} problem(s).").format(n=result.checked, p=len(result.problems)),
-                           style="bold red"))
+        console.print(
+            Text(
+                _("{n} events checked: {p} problem(s).").format(n=result.checked, p=len(result.problems)),
+                style="bold red",
+            )
+        )
         for problem in result.problems:
             console.print(Text(_("event {id}: {problem}").format(id=problem.event_id, problem=problem.problem)))
         return 1
     if result.proven and not result.seed_used:
-        console.print(Text(_("{n} events checked: the chain is intact; every event is of the current epoch, checked "
-                             "with the key store's key. Last event {id}, HMAC {hmac}").format(
-            n=result.checked, id=result.last_event_id, hmac=result.last_hmac[:16])))
+        console.print(
+            Text(
+                _(
+                    "{n} events checked: the chain is intact; every event is of the current epoch, checked "
+                    "with the key store's key. Last event {id}, HMAC {hmac}"
+                ).format(n=result.checked, id=result.last_event_id, hmac=result.last_hmac[:16])
+            )
+        )
         return 0
     if result.proven:
-        console.print(Text(_("{n} events in {e} epoch(s) checked with the seed: the chain is intact. Last event {id}, "
-                             "HMAC {hmac}").format(n=result.checked, e=result.epochs, id=result.last_event_id,
-                                                   hmac=result.last_hmac[:16])))
+        console.print(
+            Text(
+                _(
+                    "{n} events in {e} epoch(s) checked with the seed: the chain is intact. Last event {id}, "
+                    "HMAC {hmac}"
+                ).format(n=result.checked, e=result.epochs, id=result.last_event_id, hmac=result.last_hmac[:16])
+            )
+        )
         return 0
-    console.print(Text(_("{n} events checked: links and seals hold, but {u} signature(s) of past epochs were not "
-                         "proven. Give the seed: kbase audit verify --seed -").format(n=result.checked,
-                                                                                     u=result.unproven),
-                       style="yellow"))
+    console.print(
+        Text(
+            _(
+                "{n} events checked: links and seals hold, but {u} signature(s) of past epochs were not "
+                "proven. Give the seed: kbase audit verify --seed -"
+            ).format(n=result.checked, u=result.unproven),
+            style="yellow",
+        )
+    )
     return 2
 
 
@@ -133,9 +168,13 @@ def show_new_seed(database, *, any_database: bool = False) -> None:
         return
     written = audit.format_seed(seed)
     print()
-    print(_("Audit seed. Write it down (or photograph the QR code) and keep it offline, away from this "
+    print(
+        _(
+            "Audit seed. Write it down (or photograph the QR code) and keep it offline, away from this "
             "server: it is shown only this once, and it alone proves that nobody, not even this server's "
-            "account, rewrote the audit log."))
+            "account, rewrote the audit log."
+        )
+    )
     print()
     print("    " + written)
     print()
@@ -176,8 +215,15 @@ def run_show(args: argparse.Namespace) -> int:
     database = open_existing_database(args.db)
     actor = users.local_actor()
     company_id = _company_id(database, actor, args.client) if args.client else None
-    rows = audit.events(database, actor, user=args.user, company_id=company_id, since=parse_since(args.since),
-                        action=args.action, limit=args.limit)
+    rows = audit.events(
+        database,
+        actor,
+        user=args.user,
+        company_id=company_id,
+        since=parse_since(args.since),
+        action=args.action,
+        limit=args.limit,
+    )
     table = Table(title=_("Audit log"), show_lines=False)
     for column in ("#", _("When"), _("User"), _("Address")):
         table.add_column(column, no_wrap=True)
@@ -187,8 +233,15 @@ def run_show(args: argparse.Namespace) -> int:
         target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
         details = ", ".join(f"{k}={v}" for k, v in sorted(row.detail.items()))
         # Every value goes in as Text: names from the database are never read as markup.
-        table.add_row(str(row.id), format_datetime(row.at), Text(row.actor), Text(row.client_address),
-                      Text(audit.action_label(row.action)), Text(target), Text(details[:200]))
+        table.add_row(
+            str(row.id),
+            format_datetime(row.at),
+            Text(row.actor),
+            Text(row.client_address),
+            Text(audit.action_label(row.action)),
+            Text(target),
+            Text(details[:200]),
+        )
     console = _console()
     console.print(table)
     console.print(Text(_("{n} events shown.").format(n=len(rows))))

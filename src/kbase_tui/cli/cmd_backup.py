@@ -11,9 +11,18 @@ from kbase_tui.i18n import _
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("backup", help=_("encrypted online backup of the SQLite database (or --verify FILE)"))
-    parser.add_argument("dir", nargs="?", type=existing_dir, help=_("folder for the backups (default: the data folder's backups/)"))
-    parser.add_argument("--keep", type=positive_int, default=14, help=_("keep the newest N backups in the folder (default 14)"))
-    parser.add_argument("--verify", metavar="FILE", type=existing_file, help=_("decrypt FILE and check its integrity; nothing is written"))
+    parser.add_argument(
+        "dir", nargs="?", type=existing_dir, help=_("folder for the backups (default: the data folder's backups/)")
+    )
+    parser.add_argument(
+        "--keep", type=positive_int, default=14, help=_("keep the newest N backups in the folder (default 14)")
+    )
+    parser.add_argument(
+        "--verify",
+        metavar="FILE",
+        type=existing_file,
+        help=_("decrypt FILE and check its integrity; nothing is written"),
+    )
     parser.set_defaults(func=run_backup)
     restore = sub.add_parser("restore", help=_("replace the database with a backup (refused while it is in use)"))
     restore.add_argument("file", type=existing_file)
@@ -45,21 +54,31 @@ def run_backup(args: argparse.Namespace) -> int:
 
     if args.verify:
         info = backup.verify_backup(args.verify)
-        print(_("{path}: decrypted and intact ({tables} tables, {rows} rows, made {created}).").format(
-            path=info.path, tables=info.tables, rows=info.rows, created=info.created))
+        print(
+            _("{path}: decrypted and intact ({tables} tables, {rows} rows, made {created}).").format(
+                path=info.path, tables=info.tables, rows=info.rows, created=info.created
+            )
+        )
         return 0
     url = _url(args)
     backup.sqlite_path_of(url)  # PostgreSQL: pg_dump, said before anything is opened
     open_existing_database(url).dispose()  # a SQLite file that is kbase's, not a typo
     info = backup.make_backup(url, args.dir, keep=args.keep)
     _record(url, "backup_made", file=info.path.name, rows=info.rows)
-    print(_("Backup written: {path} ({size} bytes, {tables} tables, {rows} rows).").format(
-        path=info.path, size=info.size, tables=info.tables, rows=info.rows))
+    print(
+        _("Backup written: {path} ({size} bytes, {tables} tables, {rows} rows).").format(
+            path=info.path, size=info.size, tables=info.tables, rows=info.rows
+        )
+    )
     for old in info.removed:
         print(_("Removed old backup {path}").format(path=old))
     location = backup.key_location()
-    print(_("Backup key: {kind} ({where}). Keep a copy of it away from this machine: without it the backups "
-            "cannot be read.").format(kind=location.kind, where=location.where))
+    print(
+        _(
+            "Backup key: {kind} ({where}). Keep a copy of it away from this machine: without it the backups "
+            "cannot be read."
+        ).format(kind=location.kind, where=location.where)
+    )
     return 0
 
 
@@ -75,6 +94,9 @@ def run_restore(args: argparse.Namespace) -> int:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return 3
     _record(url, "restored", file=Path(args.file).name, forced=bool(args.force))
-    print(_("Restored {path} from {file} ({tables} tables, {rows} rows).").format(
-        path=info.path, file=args.file, tables=info.tables, rows=info.rows))
+    print(
+        _("Restored {path} from {file} ({tables} tables, {rows} rows).").format(
+            path=info.path, file=args.file, tables=info.tables, rows=info.rows
+        )
+    )
     return 0

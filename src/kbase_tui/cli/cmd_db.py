@@ -24,9 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
             "then checks the row counts and resets the sequences. Stop the app on the SQLite file first."
         ),
     )
-    copy.add_argument("--from", dest="source", required=True, type=existing_file, metavar="SQLITE_FILE", help=_("the SQLite database file"))
     copy.add_argument(
-        "--to", dest="target", required=True, metavar="URL",
+        "--from",
+        dest="source",
+        required=True,
+        type=existing_file,
+        metavar="SQLITE_FILE",
+        help=_("the SQLite database file"),
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
         help=_("the PostgreSQL database, e.g. postgresql+psycopg://kbase@127.0.0.1/kbase"),
     )
     copy.add_argument("--batch", type=positive_int, default=5000, help=_("rows per batch (default 5000)"))
@@ -54,19 +64,23 @@ def cmd_db(args: argparse.Namespace) -> int:
             return
         if done == total or done - last.get(table, 0) >= 50_000:
             last[table] = done
-            print(_("  {table}: {done:,} / {total:,}").format(table=table, done=done, total=total),
-                  file=sys.stderr)
+            print(_("  {table}: {done:,} / {total:,}").format(table=table, done=done, total=total), file=sys.stderr)
 
-    report = dbcopy.copy_sqlite_to_postgresql(str(args.source), target, batch_rows=args.batch,
-                                              progress=progress)
+    report = dbcopy.copy_sqlite_to_postgresql(str(args.source), target, batch_rows=args.batch, progress=progress)
     if not args.quiet:
         for table in report.tables:
             print(f"  {table.name:<20} {table.rows:>12,}")
         if report.replaced_defaults:
-            print(_("Shipped defaults in the target replaced by the source's: {tables}").format(
-                tables=", ".join(report.replaced_defaults)))
-    print(_("Copied {rows:,} rows in {tables} tables in {seconds:.1f} s; row counts match; sequences reset; "
-            "tables analysed.").format(
-        rows=report.rows, tables=len(report.tables), seconds=report.seconds))
+            print(
+                _("Shipped defaults in the target replaced by the source's: {tables}").format(
+                    tables=", ".join(report.replaced_defaults)
+                )
+            )
+    print(
+        _(
+            "Copied {rows:,} rows in {tables} tables in {seconds:.1f} s; row counts match; sequences reset; "
+            "tables analysed."
+        ).format(rows=report.rows, tables=len(report.tables), seconds=report.seconds)
+    )
     print(_("Now run kbase with --db {url}").format(url=report.target))
     return 0

@@ -26,8 +26,14 @@ def run(args: argparse.Namespace) -> int:
     from kbase_tui.services.setup import open_existing_database
 
     database = open_existing_database(args.db)
-    flt = exporter.ExportFilter(stage=args.stage, category=args.category, channel=args.channel,
-                                industry=args.industry, city=args.city, abcde_class=args.abcde)
+    flt = exporter.ExportFilter(
+        stage=args.stage,
+        category=args.category,
+        channel=args.channel,
+        industry=args.industry,
+        city=args.city,
+        abcde_class=args.abcde,
+    )
     report = exporter.export_companies(database, users.local_actor(), args.file, fmt=args.format, flt=flt)
     print(_("{rows} companies written to {path}").format(rows=report.rows, path=report.path))
     return 0

@@ -28,18 +28,26 @@ def _hours(text: str) -> list[list[str]]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "hours", help=_("show or set the calling window and the call centre's time zone"),
-        description=_("The cold-call queue offers a company only while its own local time is inside the calling "
-                      "window: on the days (1 = Monday), in the hours (gaps are breaks), and not on the public "
-                      "holidays of the country. Agreed callbacks are kept whatever the window."),
+        "hours",
+        help=_("show or set the calling window and the call centre's time zone"),
+        description=_(
+            "The cold-call queue offers a company only while its own local time is inside the calling "
+            "window: on the days (1 = Monday), in the hours (gaps are breaks), and not on the public "
+            "holidays of the country. Agreed callbacks are kept whatever the window."
+        ),
     )
     parser.add_argument("--days", type=_days, metavar="1-5", help=_("calling days, 1 = Monday: 1-5 or 1,2,3,4,5,6"))
-    parser.add_argument("--hours", type=_hours, metavar="09:00-13:00,14:00-18:00",
-                        help=_("calling hours of the client's clock; the gaps are breaks"))
+    parser.add_argument(
+        "--hours",
+        type=_hours,
+        metavar="09:00-13:00,14:00-18:00",
+        help=_("calling hours of the client's clock; the gaps are breaks"),
+    )
     parser.add_argument("--holidays", metavar="RU", help=_("country of the public holidays ('' for none)"))
     parser.add_argument("--centre", metavar="ZONE", help=_("the call centre's time zone, e.g. Europe/Moscow"))
-    parser.add_argument("--fill-zones", action="store_true",
-                        help=_("give every company with no zone the one its phones or city tell"))
+    parser.add_argument(
+        "--fill-zones", action="store_true", help=_("give every company with no zone the one its phones or city tell")
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     database = open_database(args.db)
     actor = users.local_actor()
     if any(value is not None for value in (args.days, args.hours, args.holidays, args.centre)):
-        clock.set_calling_hours(database, actor, days=args.days, hours=args.hours, country=args.holidays,
-                                centre=args.centre)
+        clock.set_calling_hours(
+            database, actor, days=args.days, hours=args.hours, country=args.holidays, centre=args.centre
+        )
     if args.fill_zones:
         with database.write() as session:
             filled = clock.fill_company_zones(session.connection())
@@ -59,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
     info = clock.calling_hours(database, actor)
     print(_("Call centre's time zone: {zone}").format(zone=info.centre_zone))
     print(_("Calling days: {days}").format(days=", ".join(map(str, info.days))))
-    print(_("Calling hours (the client's clock): {hours}").format(
-        hours=", ".join(f"{a}–{b}" for a, b in info.hours)))
+    print(_("Calling hours (the client's clock): {hours}").format(hours=", ".join(f"{a}–{b}" for a, b in info.hours)))
     print(_("Public holidays of: {country}").format(country=info.country or _("none")))
     unknown = _("(not known: the call centre's)")
     for name, local, is_open in info.zones:

@@ -16,8 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("name", choices=NAMES)
     parser.add_argument("--from", dest="date_from", type=day, help=_("first day (default: this Monday)"))
     parser.add_argument("--to", dest="date_to", type=day, help=_("last day (default: this Sunday)"))
-    parser.add_argument("--csv", action="store_true",
-                        help=_("print the rows as CSV (a header line, then one line a row) for a spreadsheet"))
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help=_("print the rows as CSV (a header line, then one line a row) for a spreadsheet"),
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
     from kbase_tui.services.setup import open_existing_database
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
-        raise SystemExit(_("kbase report: --from {start} is after --to {end}.").format(
-            start=f"{args.date_from:%d.%m.%Y}", end=f"{args.date_to:%d.%m.%Y}"))
+        raise SystemExit(
+            _("kbase report: --from {start} is after --to {end}.").format(
+                start=f"{args.date_from:%d.%m.%Y}", end=f"{args.date_to:%d.%m.%Y}"
+            )
+        )
     database = open_existing_database(args.db)
     report = reports.run(database, users.local_actor(), args.name, args.date_from, args.date_to)
     if getattr(args, "csv", False):
@@ -61,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
     title = f"{report.title}: {report.date_from:%d.%m.%Y} – {report.date_to:%d.%m.%Y}"
     table = Table(title=Text(title))
     for index, column in enumerate(report.columns):
-        numeric = any(isinstance(row[index], (int, float)) and not isinstance(row[index], bool) or
-                      type(row[index]).__name__ == "Decimal" for row in report.rows)
+        numeric = any(
+            isinstance(row[index], (int, float))
+            and not isinstance(row[index], bool)
+            or type(row[index]).__name__ == "Decimal"
+            for row in report.rows
+        )
         table.add_column(column, justify="right" if numeric else "left")
     for row in report.rows:
         table.add_row(*(Text(format_value(v)) for v in row))

@@ -17,21 +17,42 @@ from kbase_tui.i18n import _
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help=_("run the kbase server (the only process that opens the database)"))
-    parser.add_argument("--socket", metavar="PATH", type=new_file, help=_("the Unix socket to listen on (default: {path})").format(
-        path="/run/kbase/kbase.sock"))
-    parser.add_argument("--socket-group", metavar="GROUP",
-                        help=_("the group whose members may connect (socket 0660); without it only this account"))
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        type=new_file,
+        help=_("the Unix socket to listen on (default: {path})").format(path="/run/kbase/kbase.sock"),
+    )
+    parser.add_argument(
+        "--socket-group",
+        metavar="GROUP",
+        help=_("the group whose members may connect (socket 0660); without it only this account"),
+    )
     parser.add_argument("--tcp", metavar="HOST:PORT", help=_("also listen on TCP, with TLS (front-end hosts)"))
     parser.add_argument("--tls-cert", metavar="FILE", type=existing_file)
     parser.add_argument("--tls-key", metavar="FILE", type=existing_file)
-    parser.add_argument("--tls-client-ca", metavar="FILE", type=existing_file,
-                        help=_("accept only front-end hosts whose certificate this CA signed"))
-    parser.add_argument("--exports", metavar="DIR", type=existing_dir, help=_("where exports and rejects files are written"))
+    parser.add_argument(
+        "--tls-client-ca",
+        metavar="FILE",
+        type=existing_file,
+        help=_("accept only front-end hosts whose certificate this CA signed"),
+    )
+    parser.add_argument(
+        "--exports", metavar="DIR", type=existing_dir, help=_("where exports and rejects files are written")
+    )
     parser.add_argument("--inbox", metavar="DIR", type=existing_dir, help=_("where files to import are picked up"))
-    parser.add_argument("--backup-every", metavar="HOURS", type=hours, default=24.0,
-                        help=_("take an encrypted backup of a SQLite database every HOURS, the first at start "
-                               "(default 24; 0 turns it off)"))
-    parser.add_argument("--backups", metavar="DIR", type=existing_dir, help=_("the backup folder (default: the data folder's backups/)"))
+    parser.add_argument(
+        "--backup-every",
+        metavar="HOURS",
+        type=hours,
+        default=24.0,
+        help=_(
+            "take an encrypted backup of a SQLite database every HOURS, the first at start (default 24; 0 turns it off)"
+        ),
+    )
+    parser.add_argument(
+        "--backups", metavar="DIR", type=existing_dir, help=_("the backup folder (default: the data folder's backups/)")
+    )
     parser.add_argument("--keep", type=positive_int, default=14, help=_("keep the newest N backups (default 14)"))
     parser.add_argument("--private", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
@@ -66,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     listen = Listen(
         socket_path=Path(args.socket) if args.socket else paths.SHARED_SOCKET,
         socket_group=None if args.private else args.socket_group,
-        tcp_host=host, tcp_port=port,
+        tcp_host=host,
+        tcp_port=port,
         tls_cert=Path(args.tls_cert) if args.tls_cert else None,
         tls_key=Path(args.tls_key) if args.tls_key else None,
         tls_client_ca=Path(args.tls_client_ca) if args.tls_client_ca else None,

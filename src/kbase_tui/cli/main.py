@@ -62,13 +62,21 @@ def run_app(db: str | None, server: str | None = None) -> int:
     elif db or not paths.SHARED_SOCKET.exists():
         if db and "://" not in db and not Path(db).expanduser().is_file():
             # The private server would refuse it too, but only into its log: say it here, where it was typed.
-            print(_("There is no kbase database at {path}: create it with `kbase init --db {path}` or try "
-                    "`kbase demo`.").format(path=db), file=sys.stderr)
+            print(
+                _(
+                    "There is no kbase database at {path}: create it with `kbase init --db {path}` or try `kbase demo`."
+                ).format(path=db),
+                file=sys.stderr,
+            )
             return 1
         if not db and not paths.default_database_path().exists():
-            print(_("No kbase server at {socket} and no database at {path}. Start with `kbase demo`, or create a "
-                    "database with `kbase init`.").format(socket=paths.SHARED_SOCKET,
-                                                           path=paths.default_database_path()), file=sys.stderr)
+            print(
+                _(
+                    "No kbase server at {socket} and no database at {path}. Start with `kbase demo`, or create a "
+                    "database with `kbase init`."
+                ).format(socket=paths.SHARED_SOCKET, path=paths.default_database_path()),
+                file=sys.stderr,
+            )
             return 1
         private = PrivateServer(db or str(paths.default_database_path())).start()
         address = private.address
@@ -108,8 +116,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.admin:
         password = _read_password(args, _("Password for {name}: ").format(name=args.admin))
         info = users.create_user(
-            database, users.local_actor(), args.admin, Role.ADMIN, password,
-            full_name=args.full_name or "", must_change_password=False,
+            database,
+            users.local_actor(),
+            args.admin,
+            Role.ADMIN,
+            password,
+            full_name=args.full_name or "",
+            must_change_password=False,
         )
         print(_("Administrator {name} created.").format(name=info.username))
     return 0
@@ -128,7 +141,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     if args.user_command == "add":
         password = _read_password(args, _("Password for {name}: ").format(name=args.name))
         info = users.create_user(
-            database, actor, args.name, args.role, password, full_name=args.full_name or "",
+            database,
+            actor,
+            args.name,
+            args.role,
+            password,
+            full_name=args.full_name or "",
             must_change_password=not args.no_change,
         )
         print(_("User {name} ({role}) created.").format(name=info.username, role=role_label(info.role)))
@@ -144,8 +162,11 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(_("Password of {name} set; it must be changed at the next sign-in.").format(name=args.name))
     elif args.user_command == "zone":
         info = users.set_time_zone(database, actor, args.name, args.zone)
-        print(_("{name} sees times in {zone} from the next sign-in.").format(
-            name=info.username, zone=info.time_zone or _("the call centre's zone")))
+        print(
+            _("{name} sees times in {zone} from the next sign-in.").format(
+                name=info.username, zone=info.time_zone or _("the call centre's zone")
+            )
+        )
     elif args.user_command == "list":
         table = Table(title=_("Users"))
         for column in (_("User"), _("Full name"), _("Role"), _("State"), _("Time zone"), _("Last sign-in")):
@@ -156,8 +177,12 @@ def cmd_user(args: argparse.Namespace) -> int:
                 state += " · " + _("must change password")
             last = format_datetime(info.last_login_at) if info.last_login_at else "—"
             table.add_row(
-                _escape(info.username), _escape(info.full_name), role_label(info.role), state,
-                info.time_zone or _("call centre's"), last
+                _escape(info.username),
+                _escape(info.full_name),
+                role_label(info.role),
+                state,
+                info.time_zone or _("call centre's"),
+                last,
             )
         Console().print(table)
     return 0
@@ -180,8 +205,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(_("Demo database created: {where}").format(where=where))
     else:
         # Two people on one account share the default demo file: say so, and how to get one's own.
-        print(_("Demo database reused: {where} already holds the demo (with whatever was done in it since). "
-                "For a fresh one: kbase demo --db ANOTHER_FILE").format(where=where))
+        print(
+            _(
+                "Demo database reused: {where} already holds the demo (with whatever was done in it since). "
+                "For a fresh one: kbase demo --db ANOTHER_FILE"
+            ).format(where=where)
+        )
     print(_("Demo users (user name / password / role):"))
     from kbase_tui.labels import role_label
 
@@ -207,8 +236,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = QuietParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
     parser.add_argument("--db", help=_("SQLite file or SQLAlchemy URL (default: KBASE_DB or the user data folder)"))
-    parser.add_argument("--server", help=_("the kbase server: unix:/path/to/socket or https://host:port "
-                                            "(default: KBASE_SERVER, or a private server for --db)"))
+    parser.add_argument(
+        "--server",
+        help=_(
+            "the kbase server: unix:/path/to/socket or https://host:port "
+            "(default: KBASE_SERVER, or a private server for --db)"
+        ),
+    )
     parser.add_argument("--lang", choices=["ru", "en"], help=_("language of the interface"))
     # --db and --lang are accepted after the sub-command too: `kbase demo --db x`.
     common = argparse.ArgumentParser(add_help=False)

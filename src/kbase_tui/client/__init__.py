@@ -46,7 +46,7 @@ class ServerAddress:
 
     @property
     def socket_path(self) -> Path:
-        return Path(self.text[len("unix:"):])
+        return Path(self.text[len("unix:") :])
 
     @classmethod
     def parse(cls, text: str) -> "ServerAddress":
@@ -57,8 +57,9 @@ class ServerAddress:
             return cls("unix:" + value)
         if value.startswith("https://"):
             return cls(value.rstrip("/"))
-        raise ValueError(_("A server address is unix:/path/to/socket or https://host:port, not {text!r}.").format(
-            text=text[:80]))
+        raise ValueError(
+            _("A server address is unix:/path/to/socket or https://host:port, not {text!r}.").format(text=text[:80])
+        )
 
 
 def terminal() -> Terminal:
@@ -86,7 +87,9 @@ class KbaseClient:
             base_url = address.text
             verify = _tls_context()
         self._http = httpx.AsyncClient(
-            transport=transport, base_url=base_url + wire.API, verify=verify,
+            transport=transport,
+            base_url=base_url + wire.API,
+            verify=verify,
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
             headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION},
         )
@@ -142,8 +145,9 @@ class KbaseClient:
 
         headers = {**self._auth(), "x-kbase-filename": quote(path.name)}  # headers are ASCII; names often not
         try:
-            response = await self._http.post("/upload", content=chunks(), headers=headers,
-                                             timeout=httpx.Timeout(600.0, connect=CONNECT_TIMEOUT))
+            response = await self._http.post(
+                "/upload", content=chunks(), headers=headers, timeout=httpx.Timeout(600.0, connect=CONNECT_TIMEOUT)
+            )
         except httpx.TransportError as error:
             raise ServerUnavailable() from error
         if response.status_code != 200:
@@ -172,16 +176,24 @@ class KbaseClient:
     def _auth(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}"} if self.token else {}
 
-    async def _send(self, method: str, path: str, body: bytes, *, authorised: bool = True,
-                    timeout: float | None = None) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, body: bytes, *, authorised: bool = True, timeout: float | None = None
+    ) -> httpx.Response:
         try:
             response = await self._http.request(
-                method, path, content=body, headers=self._auth() if authorised else {},
+                method,
+                path,
+                content=body,
+                headers=self._auth() if authorised else {},
                 timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
         except httpx.TimeoutException as error:
-            raise ServerUnavailable(_("The server did not answer in time; the action may or may not have been "
-                                      "saved. Look before you repeat it.")) from error
+            raise ServerUnavailable(
+                _(
+                    "The server did not answer in time; the action may or may not have been "
+                    "saved. Look before you repeat it."
+                )
+            ) from error
         except httpx.TransportError as error:
             raise ServerUnavailable() from error
         theirs = response.headers.get(wire.VERSION_HEADER)
@@ -194,8 +206,9 @@ class KbaseClient:
             raise error
         return response
 
-    async def _request(self, method: str, path: str, body: bytes, *, kind: Any = None, result: Any = None,
-                       authorised: bool = True) -> Any:
+    async def _request(
+        self, method: str, path: str, body: bytes, *, kind: Any = None, result: Any = None, authorised: bool = True
+    ) -> Any:
         """A session route's reply: a whole body of *kind*, or the `result` field as *result*."""
         response = await self._send(method, path, body, authorised=authorised)
         if response.status_code != 200:

@@ -74,11 +74,23 @@ class PrivateServer:
         log = paths.log_dir() / "kbase-server.log"
         with open(log, "ab") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kbase_tui.cli.main", "serve", "--private", "--db", self.url,
-                 "--socket", str(self.socket_path)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                [
+                    sys.executable,
+                    "-m",
+                    "kbase_tui.cli.main",
+                    "serve",
+                    "--private",
+                    "--db",
+                    self.url,
+                    "--socket",
+                    str(self.socket_path),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
                 start_new_session=True,  # it outlives this terminal for a second one of the same person
-                close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                close_fds=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         return self
 
@@ -96,11 +108,15 @@ class PrivateServer:
             if answers(self.socket_path):
                 return
             if self.process is not None and self.process.poll() is not None:
-                raise ServerUnavailable(_("The kbase server for {db} stopped: {why}").format(
-                    db=self.url, why=last_log_line() or _("see the log")))
+                raise ServerUnavailable(
+                    _("The kbase server for {db} stopped: {why}").format(
+                        db=self.url, why=last_log_line() or _("see the log")
+                    )
+                )
             await asyncio.sleep(0.05)
-        raise ServerUnavailable(_("The kbase server for {db} did not start in {n} s.").format(
-            db=self.url, n=int(START_TIMEOUT)))
+        raise ServerUnavailable(
+            _("The kbase server for {db} did not start in {n} s.").format(db=self.url, n=int(START_TIMEOUT))
+        )
 
 
 def last_log_line() -> str:

@@ -51,18 +51,33 @@ class Company(SQLModel, table=True):
         Index("ix_company_stage_owner", "stage", "owner_id"),
         # The account manager's list: count, due count and sort read this index, not the rows
         # (migration 0008).
-        Index("ix_company_account_list", "owner_id", "stage", "category", "next_follow_up_at", "next_purchase_at",
-              "last_order_at", "first_order_at", "orders_count", "next_purchase_is_stated"),
+        Index(
+            "ix_company_account_list",
+            "owner_id",
+            "stage",
+            "category",
+            "next_follow_up_at",
+            "next_purchase_at",
+            "last_order_at",
+            "first_order_at",
+            "orders_count",
+            "next_purchase_is_stated",
+        ),
         # Partial: most companies have no holder, no callback and no INN. Indexing only the
         # rows that do keeps these B-trees small, so taking a lead (which moves the company into
         # and out of the holder index) and importing a million rows write far fewer pages.
         Index(
-            "ix_company_callback", "callback_user_id", "callback_at",
-            sqlite_where=text("callback_user_id IS NOT NULL"), postgresql_where=text("callback_user_id IS NOT NULL"),
+            "ix_company_callback",
+            "callback_user_id",
+            "callback_at",
+            sqlite_where=text("callback_user_id IS NOT NULL"),
+            postgresql_where=text("callback_user_id IS NOT NULL"),
         ),
         Index(
-            "ix_company_held_by_id", "held_by_id",
-            sqlite_where=text("held_by_id IS NOT NULL"), postgresql_where=text("held_by_id IS NOT NULL"),
+            "ix_company_held_by_id",
+            "held_by_id",
+            sqlite_where=text("held_by_id IS NOT NULL"),
+            postgresql_where=text("held_by_id IS NOT NULL"),
         ),
         Index("ix_company_inn", "inn", sqlite_where=text("inn IS NOT NULL"), postgresql_where=text("inn IS NOT NULL")),
     )
@@ -116,7 +131,9 @@ class Company(SQLModel, table=True):
 
     # --- account figures, kept with each order so the lists never aggregate ---
     orders_count: int = 0
-    revenue_total: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0"))
+    revenue_total: Decimal = Field(
+        default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0")
+    )
     margin_total: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
     first_order_at: Optional[date] = None
     last_order_at: Optional[date] = None

@@ -29,7 +29,9 @@ class Deal(SQLModel, table=True):
     handed_over_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     stage_code: str = Field(max_length=32)
     status: str = Field(default=DealStatus.OPEN, max_length=8, index=True)
-    expected_amount: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0"))
+    expected_amount: Decimal = Field(
+        default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0")
+    )
     requirements: str = ""
     next_step: str = ""
     next_step_due: Optional[date] = None

@@ -16,8 +16,24 @@ import importlib
 
 # One module a feature; kbase_tui.server.bindings has a module of the same name binding its operations.
 FEATURES = (
-    "me", "drafts", "queue", "pipeline", "accounts", "clients", "refusals", "reports", "targets", "transfer",
-    "importer", "exporter", "callscripts", "users", "audit", "alarms", "history_labels", "companies",
+    "me",
+    "drafts",
+    "queue",
+    "pipeline",
+    "accounts",
+    "clients",
+    "refusals",
+    "reports",
+    "targets",
+    "transfer",
+    "importer",
+    "exporter",
+    "callscripts",
+    "users",
+    "audit",
+    "alarms",
+    "history_labels",
+    "companies",
 )
 
 

@@ -199,9 +199,9 @@ class ReassignResult:
     tasks_moved: int
 
 
-
 # --- operations ------------------------------------------------------------------------
 # The account manager's own list, card and calls
+
 
 @operation("accounts.follow_up_list")
 def follow_up_list(*, offset: Count = 0, limit: Count = 100) -> AccountPage:
@@ -225,7 +225,12 @@ def orders(company_id: Id, *, limit: Count = 100, before_id: Id | None = None) -
 
 @operation("accounts.record_order")
 def record_order(
-    company_id: Id, ordered_at: date, amount: Decimal, items: Text = "", *, margin: Decimal | None = None,
+    company_id: Id,
+    ordered_at: date,
+    amount: Decimal,
+    items: Text = "",
+    *,
+    margin: Decimal | None = None,
 ) -> OrderResult:
     """A new order: the figures, the next purchase, back from lost, a quality-check task, the classes."""
 
@@ -237,7 +242,11 @@ def follow_up_script(company_id: Id) -> ScriptInfo:
 
 @operation("accounts.record_follow_up")
 def record_follow_up(
-    company_id: Id, result: Code, notes: Text = "", *, next_purchase_at: date | None = None,
+    company_id: Id,
+    result: Code,
+    notes: Text = "",
+    *,
+    next_purchase_at: date | None = None,
     next_follow_up_at: date | None = None,
 ) -> AccountFigures:
     """A follow-up call: its result, the purchase date the client named, the next follow-up and notes."""
@@ -275,6 +284,7 @@ def mark_lost(company_id: Id, reason_code: Code, comment: Text = "") -> AccountF
 
 # The supervisor's
 
+
 @operation("accounts.quality_summary")
 def quality_summary(start: date, end: date) -> list[QualitySummary]:
     """Quality checks done in [start, end) per account manager."""
@@ -287,7 +297,11 @@ def managers() -> list[ManagerLoad]:
 
 @operation("accounts.all_accounts")
 def all_accounts(
-    *, manager_id: Id | None = None, category: Code | None = None, offset: Count = 0, limit: Count = 100,
+    *,
+    manager_id: Id | None = None,
+    category: Code | None = None,
+    offset: Count = 0,
+    limit: Count = 100,
 ) -> AccountPage:
     """Every account (optionally one manager's or one category's), by manager then what is due, paged."""
 

@@ -32,6 +32,7 @@ class AlarmInfo:
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("alarms.open_alarms")
 def open_alarms(*, limit: Count = 200) -> list[AlarmInfo]:
     """Open alarms, newest activity first (supervisor, admin)."""

@@ -51,6 +51,7 @@ class ScriptForm:
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("callscripts.list_scripts")
 def list_scripts(purpose: Code | None = None) -> list[ScriptRow]:
     """Every stored script (a few dozen at most), default ones first."""

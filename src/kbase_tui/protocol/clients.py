@@ -101,8 +101,8 @@ class ContactForm:
     birthday: date | None = None
 
 
-
 # --- operations ------------------------------------------------------------------------
+
 
 @operation("clients.open_card")
 def open_card(company_id: Id) -> CompanyCard:

@@ -41,8 +41,15 @@ class BaseQuery:
     flag: Code = ""  # one of FLAGS
 
     def is_empty(self) -> bool:
-        return not (self.text.strip() or self.city.strip() or self.channel or self.stage or self.category
-                    or self.owner_id is not None or self.flag)
+        return not (
+            self.text.strip()
+            or self.city.strip()
+            or self.channel
+            or self.stage
+            or self.category
+            or self.owner_id is not None
+            or self.flag
+        )
 
 
 @dataclass(frozen=True)
@@ -189,6 +196,7 @@ class CompanyFix:
 
 
 # --- operations ------------------------------------------------------------------------
+
 
 @operation("companies.search")
 def search(query: BaseQuery, *, after: tuple[str, int] | None = None, limit: PageLimit = PAGE_SIZE) -> BasePage:

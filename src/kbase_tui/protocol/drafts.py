@@ -27,7 +27,6 @@ class LeftoverDraft:
     company_name: str | None  # None: the user no longer has access to that company
 
 
-
 @operation("drafts.save")
 def save_draft(context: Context, text: Text) -> None:
     """Keep the latest text typed for *context* (an empty text removes the draft)."""

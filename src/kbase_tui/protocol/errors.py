@@ -13,9 +13,22 @@ from typing import Any
 from kbase_tui.i18n import _
 
 __all__ = [
-    "KbaseError", "AccessDenied", "NotFound", "ValidationFailed", "LoginFailed", "AccountLocked",
-    "PasswordChangeRequired", "StaleRecord", "DatabaseBusy", "StorageFull", "QueueEmpty", "SlowDown",
-    "SessionEnded", "ServerUnavailable", "ProtocolMismatch", "error_class",
+    "KbaseError",
+    "AccessDenied",
+    "NotFound",
+    "ValidationFailed",
+    "LoginFailed",
+    "AccountLocked",
+    "PasswordChangeRequired",
+    "StaleRecord",
+    "DatabaseBusy",
+    "StorageFull",
+    "QueueEmpty",
+    "SlowDown",
+    "SessionEnded",
+    "ServerUnavailable",
+    "ProtocolMismatch",
+    "error_class",
 ]
 
 
@@ -110,9 +123,12 @@ class SlowDown(KbaseError):
 
     def __init__(self, seconds: int, message: str | None = None) -> None:
         self.seconds = seconds
-        super().__init__(message or _(
-            "You are opening records faster than the work allows: wait {s} s. The head of sales has been told."
-        ).format(s=seconds))
+        super().__init__(
+            message
+            or _(
+                "You are opening records faster than the work allows: wait {s} s. The head of sales has been told."
+            ).format(s=seconds)
+        )
 
     def details(self) -> dict[str, Any]:
         return {"seconds": self.seconds}
@@ -150,8 +166,10 @@ class ServerUnavailable(KbaseError):
     """The app cannot reach the kbase server (stopped, restarting, or the socket is not allowed)."""
 
     def default_message(self) -> str:
-        return _("The kbase server cannot be reached; nothing was saved. Try again in a moment, or ask the "
-                 "administrator to start it.")
+        return _(
+            "The kbase server cannot be reached; nothing was saved. Try again in a moment, or ask the "
+            "administrator to start it."
+        )
 
 
 class ProtocolMismatch(KbaseError):

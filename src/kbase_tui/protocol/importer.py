@@ -103,9 +103,13 @@ class ImportPreview:
 
 
 # A mapping chosen by the person: field -> column numbers.
-Columns = Annotated[dict[Annotated[str, msgspec.Meta(max_length=32)],
-                         Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=10_000)]], msgspec.Meta(max_length=50)]],
-                    msgspec.Meta(max_length=30)]
+Columns = Annotated[
+    dict[
+        Annotated[str, msgspec.Meta(max_length=32)],
+        Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=10_000)]], msgspec.Meta(max_length=50)],
+    ],
+    msgspec.Meta(max_length=30),
+]
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,21 @@ def operation(
                 fields.append((parameter.name, hints[parameter.name], parameter.default))
         params = msgspec.defstruct(
             "".join(part.title() for part in name.replace(".", "_").split("_")) + "Args",
-            fields, kw_only=True, forbid_unknown_fields=True, frozen=True,
+            fields,
+            kw_only=True,
+            forbid_unknown_fields=True,
+            frozen=True,
         )
         op: Operation[R] = Operation(
-            name=name, stub=stub, signature=signature, params=params, result=hints.get("return", type(None)),
-            stale=stale, anonymous=anonymous, max_body=max_body, doc=inspect.getdoc(stub) or "",
+            name=name,
+            stub=stub,
+            signature=signature,
+            params=params,
+            result=hints.get("return", type(None)),
+            stale=stale,
+            anonymous=anonymous,
+            max_body=max_body,
+            doc=inspect.getdoc(stub) or "",
         )
         _REGISTRY[name] = op
         return op

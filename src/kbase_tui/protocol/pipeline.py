@@ -160,21 +160,29 @@ class DealPage:
     stages: tuple[StageInfo, ...] = field(default_factory=tuple)
 
 
-
 # --- operations ------------------------------------------------------------------------
 # The closer's board and card.
 
+
 @operation("pipeline.board")
 def board(
-    *, today: date | None = None, limit: Count = BOARD_PAGE, limits: dict[Code, Count] | None = None,
-    follow: Id | None = None, include_companies: Annotated[list[Id], msgspec.Meta(max_length=100)] | None = None,
+    *,
+    today: date | None = None,
+    limit: Count = BOARD_PAGE,
+    limits: dict[Code, Count] | None = None,
+    follow: Id | None = None,
+    include_companies: Annotated[list[Id], msgspec.Meta(max_length=100)] | None = None,
 ) -> Board:
     """The closer's open deals in columns by stage: the first page of each column with its whole count and sum."""
 
 
 @operation("pipeline.column_deals")
 def column_deals(
-    stage_code: Code, *, offset: Count = 0, limit: Count = BOARD_PAGE, today: date | None = None,
+    stage_code: Code,
+    *,
+    offset: Count = 0,
+    limit: Count = BOARD_PAGE,
+    today: date | None = None,
 ) -> tuple[DealSummary, ...]:
     """The next deals of one board column, in board order, from `offset`."""
 
@@ -206,6 +214,7 @@ def add_deal_note(deal_id: Id, kind: Code, text: Text, *, outcome: Code = "") ->
 
 # Leaving the pipeline.
 
+
 @operation("pipeline.account_managers")
 def account_managers() -> list[UserChoice]:
     """Active account managers with their number of accounts, fewest first (the won dialog's choice)."""
@@ -213,7 +222,12 @@ def account_managers() -> list[UserChoice]:
 
 @operation("pipeline.win_deal")
 def win_deal(
-    deal_id: Id, contract_date: date, amount: Decimal, *, account_manager_id: Id | None = None, items: Text = "",
+    deal_id: Id,
+    contract_date: date,
+    amount: Decimal,
+    *,
+    account_manager_id: Id | None = None,
+    items: Text = "",
 ) -> WonResult:
     """Contract signed: the first order is recorded and the client goes to an account manager."""
 
@@ -230,6 +244,7 @@ def lose_deal(deal_id: Id, reason_code: Code, comment: Text = "") -> DealInfo:
 
 # The supervisor.
 
+
 @operation("pipeline.closers")
 def closers() -> list[UserChoice]:
     """Active closers with their number of open deals (filters and the reassign dialog)."""
@@ -237,8 +252,13 @@ def closers() -> list[UserChoice]:
 
 @operation("pipeline.all_deals")
 def all_deals(
-    *, closer_id: Id | None = None, stage_code: Code | None = None, stale_only: bool = False, limit: Count = 100,
-    offset: Count = 0, today: date | None = None,
+    *,
+    closer_id: Id | None = None,
+    stage_code: Code | None = None,
+    stale_only: bool = False,
+    limit: Count = 100,
+    offset: Count = 0,
+    today: date | None = None,
 ) -> DealPage:
     """Every closer's open deals, stalest first, a page at a time."""
 

@@ -134,8 +134,8 @@ class OutcomeForm:
     position: int | None = None
 
 
-
 # --- operations ------------------------------------------------------------------------
+
 
 @operation("queue.open")
 def open_queue() -> tuple[list[OutcomeInfo], QueueView]:
@@ -149,8 +149,13 @@ def take_next() -> QueueView:
 
 @operation("queue.record_and_next")
 def record_and_next(
-    company_id: Id, outcome_code: Code, *, comment: Text = "", reason_code: Code | None = None,
-    callback_at: datetime | None = None, closer_id: Id | None = None,
+    company_id: Id,
+    outcome_code: Code,
+    *,
+    comment: Text = "",
+    reason_code: Code | None = None,
+    callback_at: datetime | None = None,
+    closer_id: Id | None = None,
 ) -> tuple[OutcomeResult, QueueView]:
     """Record the call's outcome on the held lead, then take the next lead."""
 

@@ -100,9 +100,13 @@ class DeskSummary:
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("refusals.list_refusals")
 def list_refusals(
-    flt: RefusalFilter | None = None, *, after: tuple[datetime, int] | None = None, limit: Count = PAGE_SIZE,
+    flt: RefusalFilter | None = None,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: Count = PAGE_SIZE,
 ) -> RefusalPage:
     """One page of refusals, newest first (this week's undecided by default); *after*: the last page's cursor."""
 
@@ -119,7 +123,11 @@ def active_callers() -> list[CallerChoice]:
 
 @operation("refusals.decide")
 def decide(
-    refusal_ids: RefusalIds, decision: Code, *, offer_text: Text = "", offer_user_id: Id | None = None,
+    refusal_ids: RefusalIds,
+    decision: Code,
+    *,
+    offer_text: Text = "",
+    offer_user_id: Id | None = None,
     shelve_until: date | None = None,
 ) -> DecisionResult:
     """One decision (special offer, shelve, do not call) for every refusal given, in one transaction."""

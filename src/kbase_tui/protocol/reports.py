@@ -62,8 +62,12 @@ class Report:
 
     def __post_init__(self) -> None:
         if not self.typed:
-            typed = tuple((r, c, kind) for r, row in enumerate(self.rows) for c, value in enumerate(row)
-                          if (kind := _kind(value)) is not None)
+            typed = tuple(
+                (r, c, kind)
+                for r, row in enumerate(self.rows)
+                for c, value in enumerate(row)
+                if (kind := _kind(value)) is not None
+            )
             object.__setattr__(self, "typed", typed)
             return
         rows = [list(row) for row in self.rows]
@@ -87,14 +91,26 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 def report_titles() -> list[tuple[str, str]]:
     """(name, title) of every report, in the order of the reports screen's keys 1 to 7."""
-    return [("funnel", _("Sales funnel")), ("operators", _("Cold-call operators")), ("refusals", _("Refusal reasons")),
-            ("clients", _("Clients by industry and channel")), ("abcde", _("ABCDE and Pareto")),
-            ("targets", _("Targets against actuals")), ("lost", _("Lost clients and return plan"))]
+    return [
+        ("funnel", _("Sales funnel")),
+        ("operators", _("Cold-call operators")),
+        ("refusals", _("Refusal reasons")),
+        ("clients", _("Clients by industry and channel")),
+        ("abcde", _("ABCDE and Pareto")),
+        ("targets", _("Targets against actuals")),
+        ("lost", _("Lost clients and return plan")),
+    ]
 
 
 def metric_label(metric: str) -> str:
-    return {"calls": _("calls"), "handovers": _("hand-overs"), "refusals": _("refusals"),
-            "deals_won": _("first contracts"), "revenue": _("revenue"), "orders": _("orders")}.get(metric, metric)
+    return {
+        "calls": _("calls"),
+        "handovers": _("hand-overs"),
+        "refusals": _("refusals"),
+        "deals_won": _("first contracts"),
+        "revenue": _("revenue"),
+        "orders": _("orders"),
+    }.get(metric, metric)
 
 
 def period_label(period: str) -> str:
@@ -102,6 +118,7 @@ def period_label(period: str) -> str:
 
 
 # --- operations ------------------------------------------------------------------------
+
 
 @operation("reports.run")
 def run(name: Code, date_from: date | None = None, date_to: date | None = None) -> Report:

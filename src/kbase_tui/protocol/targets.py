@@ -38,6 +38,7 @@ class Person:
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("targets.people")
 def people() -> list[Person]:
     """The active callers, closers and account managers a target can be set for."""

@@ -38,6 +38,7 @@ class StaffMember:
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("transfer.staff")
 def staff() -> list[StaffMember]:
     """Users whose portfolio may be transferred (everyone but administrators)."""

@@ -23,6 +23,7 @@ ROLES = ("caller", "closer", "account", "supervisor", "admin")
 
 # --- operations ------------------------------------------------------------------------
 
+
 @operation("users.list_users")
 def list_users(*, role: Code | None = None, active_only: bool = False) -> list[UserInfo]:
     """Every user (or those of one role, or the active ones) with role and state."""
@@ -30,7 +31,12 @@ def list_users(*, role: Code | None = None, active_only: bool = False) -> list[U
 
 @operation("users.create_user")
 def create_user(
-    username: Name, role: Code, password: Secret, *, full_name: Name = "", must_change_password: bool = True,
+    username: Name,
+    role: Code,
+    password: Secret,
+    *,
+    full_name: Name = "",
+    must_change_password: bool = True,
     language: Language | None = None,
 ) -> UserInfo:
     """A new user with a first password that meets the password rules."""

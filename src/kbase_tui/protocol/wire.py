@@ -90,7 +90,9 @@ def decode_args(op: Operation[Any], body: bytes) -> dict[str, Any]:
     try:
         args = decoder.decode(body or b"{}")
     except msgspec.ValidationError as error:
-        raise ValidationFailed(_("The request was refused: {problem}.").format(problem=str(error).rstrip("."))) from None
+        raise ValidationFailed(
+            _("The request was refused: {problem}.").format(problem=str(error).rstrip("."))
+        ) from None
     except msgspec.DecodeError:
         raise ValidationFailed(_("The request was refused: it is not JSON.")) from None
     return msgspec.structs.asdict(args)

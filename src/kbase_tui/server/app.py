@@ -42,8 +42,19 @@ from kbase_tui.i18n import _, language_for
 from kbase_tui.timezones import reader_zone_for
 from kbase_tui.protocol import wire
 from kbase_tui.protocol.errors import (
-    AccessDenied, AccountLocked, DatabaseBusy, KbaseError, LoginFailed, NotFound, PasswordChangeRequired,
-    ProtocolMismatch, SessionEnded, SlowDown, StaleRecord, StorageFull, ValidationFailed,
+    AccessDenied,
+    AccountLocked,
+    DatabaseBusy,
+    KbaseError,
+    LoginFailed,
+    NotFound,
+    PasswordChangeRequired,
+    ProtocolMismatch,
+    SessionEnded,
+    SlowDown,
+    StaleRecord,
+    StorageFull,
+    ValidationFailed,
 )
 from kbase_tui.protocol.operations import find
 from kbase_tui.protocol.session import ChangePassword, Health, PushEvent, SignedIn, SignIn, Unlock
@@ -59,9 +70,17 @@ PING_SECONDS = 15.0
 MAX_SMALL_BODY = 64 * 1024
 
 _STATUS: tuple[tuple[type[KbaseError], int], ...] = (
-    (SessionEnded, 401), (AccessDenied, 403), (NotFound, 404), (StaleRecord, 409), (SlowDown, 429),
-    (DatabaseBusy, 503), (StorageFull, 507), (ProtocolMismatch, 400), (ValidationFailed, 400),
-    (LoginFailed, 401), (AccountLocked, 401),
+    (SessionEnded, 401),
+    (AccessDenied, 403),
+    (NotFound, 404),
+    (StaleRecord, 409),
+    (SlowDown, 429),
+    (DatabaseBusy, 503),
+    (StorageFull, 507),
+    (ProtocolMismatch, 400),
+    (ValidationFailed, 400),
+    (LoginFailed, 401),
+    (AccountLocked, 401),
 )
 
 
@@ -83,10 +102,14 @@ def _error(error: KbaseError) -> Response:
 def _unexpected(error: BaseException, where: str) -> Response:
     reference = secrets.token_hex(4)
     log.error("unexpected error %s in %s", reference, where, exc_info=error)
-    return _error(KbaseError(_(
-        "Unexpected error on the server (reference {ref}); nothing more was done. The administrator finds the "
-        "details in the server's log."
-    ).format(ref=reference)))
+    return _error(
+        KbaseError(
+            _(
+                "Unexpected error on the server (reference {ref}); nothing more was done. The administrator finds the "
+                "details in the server's log."
+            ).format(ref=reference)
+        )
+    )
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -151,8 +174,9 @@ def create_app(state: ServerState) -> Starlette:
             language = form.language or None
             must_change = False
             try:
-                actor = await in_thread(lambda: users.login(state.database, form.username, form.password,
-                                                             address=address), language)
+                actor = await in_thread(
+                    lambda: users.login(state.database, form.username, form.password, address=address), language
+                )
             except PasswordChangeRequired as error:
                 actor = error.actor  # type: ignore[attr-defined]
                 must_change = True
@@ -167,11 +191,18 @@ def create_app(state: ServerState) -> Starlette:
             return _unexpected(error, "sign-in")
         token, _session = state.sessions.create(actor, password_change_only=must_change)
         await _pad(started, state.settings.sign_in_floor)
-        return _reply(wire.encode(SignedIn(
-            token=token, actor=actor, must_change_password=must_change,
-            idle_lock_minutes=limits.idle_lock_minutes, lead_lease_minutes=limits.lead_lease_minutes,
-            centre_time_zone=limits.centre_time_zone,
-        )))
+        return _reply(
+            wire.encode(
+                SignedIn(
+                    token=token,
+                    actor=actor,
+                    must_change_password=must_change,
+                    idle_lock_minutes=limits.idle_lock_minutes,
+                    lead_lease_minutes=limits.lead_lease_minutes,
+                    centre_time_zone=limits.centre_time_zone,
+                )
+            )
+        )
 
     async def sign_out(request: Request) -> Response:
         try:
@@ -188,8 +219,10 @@ def create_app(state: ServerState) -> Starlette:
         try:
             session = session_of(request)
             form = wire.decode_as(await _body(request, MAX_SMALL_BODY), ChangePassword)
-            await in_thread(lambda: users.change_password(state.database, session.actor, form.old_password,
-                                                          form.new_password), session.actor.language)
+            await in_thread(
+                lambda: users.change_password(state.database, session.actor, form.old_password, form.new_password),
+                session.actor.language,
+            )
         except (msgspec.ValidationError, msgspec.DecodeError):
             return _error(ValidationFailed())
         except KbaseError as error:
@@ -208,8 +241,10 @@ def create_app(state: ServerState) -> Starlette:
             form = wire.decode_as(await _body(request, MAX_SMALL_BODY), Unlock)
             actor = session.actor
             try:
-                await in_thread(lambda: users.login(state.database, actor.username, form.password,
-                                                    address=actor.client_address), actor.language)
+                await in_thread(
+                    lambda: users.login(state.database, actor.username, form.password, address=actor.client_address),
+                    actor.language,
+                )
             except PasswordChangeRequired:
                 pass  # the password was right
         except (msgspec.ValidationError, msgspec.DecodeError):
@@ -242,8 +277,11 @@ def create_app(state: ServerState) -> Starlette:
                 async for chunk in request.stream():
                     size += len(chunk)
                     if size > state.settings.max_upload:
-                        raise ValidationFailed(_("The file is larger than the server accepts ({n} MB).").format(
-                            n=state.settings.max_upload // (1024 * 1024)))
+                        raise ValidationFailed(
+                            _("The file is larger than the server accepts ({n} MB).").format(
+                                n=state.settings.max_upload // (1024 * 1024)
+                            )
+                        )
                     handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -253,8 +291,11 @@ def create_app(state: ServerState) -> Starlette:
         except KbaseError as error:
             return _error(error)
         except OSError as error:
-            return _error(StorageFull() if error.errno in (errno.ENOSPC, errno.EFBIG) else
-                          KbaseError(_("The server could not store the file: {why}.").format(why=error.strerror)))
+            return _error(
+                StorageFull()
+                if error.errno in (errno.ENOSPC, errno.EFBIG)
+                else KbaseError(_("The server could not store the file: {why}.").format(why=error.strerror))
+            )
         except Exception as error:  # noqa: BLE001
             return _unexpected(error, "upload")
         finally:
@@ -285,8 +326,9 @@ def create_app(state: ServerState) -> Starlette:
                 session.streams.discard(stream)
                 session.last_seen = time.monotonic()
 
-        return StreamingResponse(lines(), media_type="application/x-ndjson",
-                                 headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION})
+        return StreamingResponse(
+            lines(), media_type="application/x-ndjson", headers={wire.VERSION_HEADER: wire.PROTOCOL_VERSION}
+        )
 
     async def call(request: Request) -> Response:
         name = request.path_params["name"]
@@ -300,8 +342,9 @@ def create_app(state: ServerState) -> Starlette:
                 raise AccessDenied(_("Set a new password first."))
             args = wire.decode_args(op, await _body(request, op.max_body))
             context = CallContext(state.database, session.actor, session, state)
-            result = await in_thread(lambda: binding.handler(context, **args), session.actor.language,
-                                     session.actor.time_zone)
+            result = await in_thread(
+                lambda: binding.handler(context, **args), session.actor.language, session.actor.time_zone
+            )
             return _reply(wire.encode_result(result))
         except KbaseError as error:
             return _error(error)

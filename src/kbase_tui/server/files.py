@@ -25,8 +25,15 @@ MAX_NAME = 200
 
 def plain_name(name: str) -> str:
     """*name* if it names a file directly inside a folder (no path, no hidden file), else ValidationFailed."""
-    if (not name or len(name) > MAX_NAME or "/" in name or "\\" in name or "\x00" in name or name.startswith(".")
-            or name in (".", "..")):
+    if (
+        not name
+        or len(name) > MAX_NAME
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+        or name.startswith(".")
+        or name in (".", "..")
+    ):
         raise ValidationFailed(_("Choose a file from the list."))
     return name
 
@@ -62,15 +69,15 @@ def private_copy(folder: Path, name: str, work_dir: Path) -> Path:
         except FileNotFoundError:
             raise NotFound(_("The file {name} is no longer in the inbox.").format(name=name)) from None
         except OSError as error:
-            raise ValidationFailed(_("The file {name} cannot be read: {why}.").format(
-                name=name, why=error.strerror or error)) from None
+            raise ValidationFailed(
+                _("The file {name} cannot be read: {why}.").format(name=name, why=error.strerror or error)
+            ) from None
     finally:
         os.close(directory)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-            raise ValidationFailed(_("{name} is not a plain file: put the file itself in the inbox.").format(
-                name=name))
+            raise ValidationFailed(_("{name} is not a plain file: put the file itself in the inbox.").format(name=name))
         work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         suffix = Path(name).suffix.lower()[:8]
         copy_fd, copy_path = tempfile.mkstemp(prefix="import-", suffix=suffix, dir=work_dir)

@@ -88,8 +88,9 @@ class Housekeeping:
         ids = {s.actor.id for s in sessions if s.actor.id is not None}
         if not ids:
             return
-        states = await anyio.to_thread.run_sync(lambda: users.session_states(self.state.database, ids),
-                                                limiter=self.state.limiter)
+        states = await anyio.to_thread.run_sync(
+            lambda: users.session_states(self.state.database, ids), limiter=self.state.limiter
+        )
         for session in sessions:
             current = states.get(session.actor.id)
             if current is None or current.disabled:
@@ -119,13 +120,15 @@ class Housekeeping:
         from kbase_tui.services import audit
 
         database = self.state.database
-        await anyio.to_thread.run_sync(lambda: audit.publish_head(database, "server started"),
-                                       limiter=self.state.limiter)
+        await anyio.to_thread.run_sync(
+            lambda: audit.publish_head(database, "server started"), limiter=self.state.limiter
+        )
         while True:
             try:
                 if await anyio.to_thread.run_sync(lambda: audit.seal_due(database), limiter=self.state.limiter):
-                    await anyio.to_thread.run_sync(lambda: audit.publish_head(database, "epoch sealed"),
-                                                   limiter=self.state.limiter)
+                    await anyio.to_thread.run_sync(
+                        lambda: audit.publish_head(database, "epoch sealed"), limiter=self.state.limiter
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - logged; verify reports an epoch left unsealed

@@ -33,8 +33,9 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, user_id: int | None, work: Callable[[Job], Any], describe_error: Callable[[BaseException], str]
-              ) -> Job:
+    def start(
+        self, user_id: int | None, work: Callable[[Job], Any], describe_error: Callable[[BaseException], str]
+    ) -> Job:
         job = Job(id=secrets.token_hex(8), user_id=user_id)
         with self._lock:
             self._forget_old()

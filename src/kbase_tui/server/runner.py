@@ -144,8 +144,14 @@ def _uvicorn(app, *, lifespan: str, tls: Listen | None = None) -> uvicorn.Server
         if tls.tls_client_ca is not None:
             options.update(ssl_ca_certs=str(tls.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
     config = uvicorn.Config(
-        app, lifespan=lifespan, log_config=None, access_log=False, server_header=False, date_header=False,
-        timeout_graceful_shutdown=3, **options,
+        app,
+        lifespan=lifespan,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=3,
+        **options,
     )
     return uvicorn.Server(config)
 
@@ -163,8 +169,9 @@ class RunningServer:
 
     def bind(self) -> None:
         if self.listen.tcp_host and not (self.listen.tls_cert and self.listen.tls_key):
-            raise ServerStartError("A TCP listener needs --tls-cert and --tls-key: client data never crosses a "
-                                   "network unencrypted.")
+            raise ServerStartError(
+                "A TCP listener needs --tls-cert and --tls-key: client data never crosses a network unencrypted."
+            )
         with _start_lock(self.listen.socket_path):
             self._sockets.append(bind_unix(self.listen.socket_path, self.listen.socket_group))
         self._servers.append(_uvicorn(self.app, lifespan="on"))
@@ -174,9 +181,7 @@ class RunningServer:
 
     async def serve(self) -> None:
         try:
-            await asyncio.gather(*(
-                server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets)
-            ))
+            await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets)))
         finally:
             self.close()
 
@@ -207,7 +212,9 @@ class RunningServer:
 
 def default_settings(*, private: bool) -> ServerSettings:
     return ServerSettings(
-        exports_dir=paths.exports_dir(), inbox_dir=paths.inbox_dir(), work_dir=paths.work_dir(),
+        exports_dir=paths.exports_dir(),
+        inbox_dir=paths.inbox_dir(),
+        work_dir=paths.work_dir(),
         # KBASE_PRIVATE_IDLE_SECONDS: how long a private server outlives its last session (tests: short).
         idle_exit=float(os.environ.get("KBASE_PRIVATE_IDLE_SECONDS") or 600) if private else None,
         # KBASE_PRIVATE_DETACHED_SECONDS: how soon a private server ends the session of an app that vanished.

@@ -39,12 +39,35 @@ from sqlalchemy.orm import Session, aliased
 from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
 from kbase_tui.protocol.accounts import (  # noqa: F401 (the data this module hands out)
-    AccountCard, AccountFigures, AccountPage, AccountRow, LostAccount, LostPage, ManagerLoad, OrderInfo, OrderResult,
-    QualitySummary, ReassignResult, ScriptInfo, TaskInfo, follow_up_results,
+    AccountCard,
+    AccountFigures,
+    AccountPage,
+    AccountRow,
+    LostAccount,
+    LostPage,
+    ManagerLoad,
+    OrderInfo,
+    OrderResult,
+    QualitySummary,
+    ReassignResult,
+    ScriptInfo,
+    TaskInfo,
+    follow_up_results,
 )
 from kbase_tui.models import (
-    CallScript, Category, ClientOrder, Company, Contact, FollowUpTask, Interaction, InteractionKind, Role, Stage,
-    TaskKind, User, utcnow,
+    CallScript,
+    Category,
+    ClientOrder,
+    Company,
+    Contact,
+    FollowUpTask,
+    Interaction,
+    InteractionKind,
+    Role,
+    Stage,
+    TaskKind,
+    User,
+    utcnow,
 )
 
 from . import audit, classify, clock, notify, reference
@@ -75,6 +98,7 @@ class ClassifyReport:
 
 # --- small helpers ------------------------------------------------------------------------
 
+
 def _today(source, today: date | None) -> date:
     """*today* if given, else the call centre's date (never the server's clock zone)."""
     return today or clock.today(source)
@@ -83,12 +107,18 @@ def _today(source, today: date | None) -> date:
 def local_day_start(day: date, source=None) -> datetime:
     """The call centre's midnight at the start of *day*, as UTC (*source*: a session or the database;
     None: the default call centre zone)."""
-    return clock.day_start(source, day) if source is not None else timezones.typed(day, time(0), timezones.centre_zone())
+    return (
+        clock.day_start(source, day) if source is not None else timezones.typed(day, time(0), timezones.centre_zone())
+    )
 
 
 def local_at(day: date, hour: int = 9, source=None) -> datetime:
     """*hour* o'clock of *day* at the call centre, as UTC."""
-    return clock.at_hour(source, day, hour) if source is not None else timezones.typed(day, time(hour), timezones.centre_zone())
+    return (
+        clock.at_hour(source, day, hour)
+        if source is not None
+        else timezones.typed(day, time(hour), timezones.centre_zone())
+    )
 
 
 def days_until(month: int, day: int, today: date) -> int:
@@ -158,14 +188,23 @@ def _require_supervisor(session: Session, actor: Actor) -> None:
 def _figures(session: Session, company: Company) -> AccountFigures:
     names = _user_names(session, [company.owner_id])
     return AccountFigures(
-        company_id=company.id, category=company.category, abcde_class=company.abcde_class,
-        is_key_client=company.is_key_client, potential_score=company.potential_score,
-        orders_count=company.orders_count, revenue_total=Decimal(company.revenue_total or 0),
-        margin_total=company.margin_total, first_order_at=company.first_order_at,
-        last_order_at=company.last_order_at, next_purchase_at=company.next_purchase_at,
-        next_purchase_is_stated=company.next_purchase_is_stated, next_follow_up_at=company.next_follow_up_at,
-        usual_interval_days=usual_interval(company), requirements=company.requirements,
-        owner_id=company.owner_id, owner_name=names.get(company.owner_id, ""),
+        company_id=company.id,
+        category=company.category,
+        abcde_class=company.abcde_class,
+        is_key_client=company.is_key_client,
+        potential_score=company.potential_score,
+        orders_count=company.orders_count,
+        revenue_total=Decimal(company.revenue_total or 0),
+        margin_total=company.margin_total,
+        first_order_at=company.first_order_at,
+        last_order_at=company.last_order_at,
+        next_purchase_at=company.next_purchase_at,
+        next_purchase_is_stated=company.next_purchase_is_stated,
+        next_follow_up_at=company.next_follow_up_at,
+        usual_interval_days=usual_interval(company),
+        requirements=company.requirements,
+        owner_id=company.owner_id,
+        owner_name=names.get(company.owner_id, ""),
     )
 
 
@@ -179,6 +218,7 @@ def _show(day: date | None) -> str:
 
 
 # --- the follow-up list -------------------------------------------------------------------
+
 
 def _due_clause(tomorrow_start: datetime):
     return and_(Company.next_follow_up_at.is_not(None), Company.next_follow_up_at < tomorrow_start)
@@ -198,31 +238,52 @@ def _marks(session: Session, company_ids: list[int], today: date) -> dict[int, t
         n = days_until(birthday.month, birthday.day, today)
         if n <= MARK_DAYS and (company_id not in found or n < found[company_id][0]):
             text = _("Birthday: {name}, {date} ({when})").format(
-                name=name, date=birthday.strftime("%d.%m"), when=_in_days(n))
+                name=name, date=birthday.strftime("%d.%m"), when=_in_days(n)
+            )
             found[company_id] = (n, text)
     return {cid: ("birthday", text) for cid, (_n, text) in found.items()}
 
 
-def _rows(session: Session, companies, today: date, tomorrow_start: datetime, *, with_owner: bool = False) -> tuple[AccountRow, ...]:
+def _rows(
+    session: Session, companies, today: date, tomorrow_start: datetime, *, with_owner: bool = False
+) -> tuple[AccountRow, ...]:
     companies = list(companies)
     marks = _marks(session, [c.id for c in companies], today)
     holiday = upcoming_holiday(today)
-    holiday_mark = ("holiday", _("Holiday: {name} ({when})").format(name=holiday[0], when=_in_days(holiday[1]))) if holiday else ("", "")
+    holiday_mark = (
+        ("holiday", _("Holiday: {name} ({when})").format(name=holiday[0], when=_in_days(holiday[1])))
+        if holiday
+        else ("", "")
+    )
     owners = _user_names(session, [c.owner_id for c in companies]) if with_owner else {}
     today_start = local_day_start(today, session)
     rows = []
     for c in companies:
         due = c.next_follow_up_at is not None and c.next_follow_up_at < tomorrow_start
         mark, mark_text = marks.get(c.id, holiday_mark)
-        rows.append(AccountRow(
-            company_id=c.id, name=c.name, city=c.city, channel=c.channel, abcde_class=c.abcde_class,
-            is_key_client=c.is_key_client, category=c.category, orders_count=c.orders_count,
-            last_order_at=c.last_order_at, revenue_total=Decimal(c.revenue_total or 0),
-            next_purchase_at=c.next_purchase_at, next_purchase_is_stated=c.next_purchase_is_stated,
-            next_follow_up_at=c.next_follow_up_at, follow_up_due=due,
-            follow_up_overdue=due and c.next_follow_up_at < today_start, mark=mark, mark_text=mark_text,
-            owner_id=c.owner_id, owner_name=owners.get(c.owner_id, ""),
-        ))
+        rows.append(
+            AccountRow(
+                company_id=c.id,
+                name=c.name,
+                city=c.city,
+                channel=c.channel,
+                abcde_class=c.abcde_class,
+                is_key_client=c.is_key_client,
+                category=c.category,
+                orders_count=c.orders_count,
+                last_order_at=c.last_order_at,
+                revenue_total=Decimal(c.revenue_total or 0),
+                next_purchase_at=c.next_purchase_at,
+                next_purchase_is_stated=c.next_purchase_is_stated,
+                next_follow_up_at=c.next_follow_up_at,
+                follow_up_due=due,
+                follow_up_overdue=due and c.next_follow_up_at < today_start,
+                mark=mark,
+                mark_text=mark_text,
+                owner_id=c.owner_id,
+                owner_name=owners.get(c.owner_id, ""),
+            )
+        )
     return tuple(rows)
 
 
@@ -240,8 +301,9 @@ def _list_order(tomorrow_start: datetime):
 
 
 @audited_view("follow_up_list")
-def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 100,
-                   today: date | None = None) -> AccountPage:
+def follow_up_list(
+    db: Database, actor: Actor, *, offset: int = 0, limit: int = 100, today: date | None = None
+) -> AccountPage:
     """The signed-in account manager's own clients, a page at a time, in the order of what is due.
 
     Due (today or overdue) follow-ups first, oldest first; then by the next purchase date, soonest
@@ -264,32 +326,50 @@ def follow_up_list(db: Database, actor: Actor, *, offset: int = 0, limit: int = 
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
         conditions = (
-            company_visibility(actor), Company.stage == Stage.ACCOUNT, Company.owner_id == actor.id,
+            company_visibility(actor),
+            Company.stage == Stage.ACCOUNT,
+            Company.owner_id == actor.id,
             Company.category.in_(LISTED_CATEGORIES),
         )
         total, due = session.execute(
-            select(func.count(Company.id), func.count(Company.id).filter(_due_clause(tomorrow_start))).where(*conditions)
+            select(func.count(Company.id), func.count(Company.id).filter(_due_clause(tomorrow_start))).where(
+                *conditions
+            )
         ).one()
-        companies = session.execute(
-            select(Company).where(*conditions).order_by(*_list_order(tomorrow_start)).offset(offset).limit(limit)
-        ).scalars().all()
-        open_tasks = dict(session.execute(
-            select(FollowUpTask.kind, func.count(FollowUpTask.id))
-            .where(FollowUpTask.assignee_id == actor.id, FollowUpTask.done_at.is_(None),
-                   FollowUpTask.kind.in_((TaskKind.QUALITY_CHECK, TaskKind.RETURN)))
-            .group_by(FollowUpTask.kind)
-        ).all())
+        companies = (
+            session.execute(
+                select(Company).where(*conditions).order_by(*_list_order(tomorrow_start)).offset(offset).limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        open_tasks = dict(
+            session.execute(
+                select(FollowUpTask.kind, func.count(FollowUpTask.id))
+                .where(
+                    FollowUpTask.assignee_id == actor.id,
+                    FollowUpTask.done_at.is_(None),
+                    FollowUpTask.kind.in_((TaskKind.QUALITY_CHECK, TaskKind.RETURN)),
+                )
+                .group_by(FollowUpTask.kind)
+            ).all()
+        )
         holiday = upcoming_holiday(today)
         return AccountPage(
-            rows=_rows(session, companies, today, tomorrow_start), total=int(total), offset=offset, today=today,
+            rows=_rows(session, companies, today, tomorrow_start),
+            total=int(total),
+            offset=offset,
+            today=today,
             due=int(due or 0),
             holiday=_("{name} {when}").format(name=holiday[0], when=_in_days(holiday[1])) if holiday else "",
-            moved_to_lost=moved, open_quality_checks=int(open_tasks.get(TaskKind.QUALITY_CHECK, 0)),
+            moved_to_lost=moved,
+            open_quality_checks=int(open_tasks.get(TaskKind.QUALITY_CHECK, 0)),
             open_returns=int(open_tasks.get(TaskKind.RETURN, 0)),
         )
 
 
 # --- lost clients -----------------------------------------------------------------------------
+
 
 def _lost_clause(session: Session, today: date):
     multiple = float(reference.get_setting(session, "accounts.lost_interval_multiple"))
@@ -305,8 +385,11 @@ def _lost_clause(session: Session, today: date):
         Company.category == Category.ACTIVE,
         Company.last_order_at.is_not(None),
         _days(session, today_value, Company.last_order_at) > interval * multiple,
-        ~and_(Company.next_purchase_is_stated.is_(True), Company.next_purchase_at.is_not(None),
-              Company.next_purchase_at >= today_value),
+        ~and_(
+            Company.next_purchase_is_stated.is_(True),
+            Company.next_purchase_at.is_not(None),
+            Company.next_purchase_at >= today_value,
+        ),
     )
 
 
@@ -317,18 +400,28 @@ def _lost_candidates(session: Session, today: date, owner_id: int | None = None)
     return list(session.execute(query).scalars().all())
 
 
-def _make_lost(session: Session, actor: Actor | None, company: Company, reason_code: str, text: str,
-               *, automatic: bool) -> FollowUpTask:
+def _make_lost(
+    session: Session, actor: Actor | None, company: Company, reason_code: str, text: str, *, automatic: bool
+) -> FollowUpTask:
     company.category = Category.LOST
     _touch(company)
     task = FollowUpTask(
-        company_id=company.id, assignee_id=company.owner_id, kind=TaskKind.RETURN, due_at=utcnow(),
-        text=text, created_by_id=actor.id if actor else None,
+        company_id=company.id,
+        assignee_id=company.owner_id,
+        kind=TaskKind.RETURN,
+        due_at=utcnow(),
+        text=text,
+        created_by_id=actor.id if actor else None,
     )
     session.add(task)
-    write_history(session, None if automatic else actor, company.id,
-                  InteractionKind.SYSTEM if automatic else InteractionKind.DECISION,
-                  outcome=(LOST_PREFIX + reason_code)[:32], text=text)
+    write_history(
+        session,
+        None if automatic else actor,
+        company.id,
+        InteractionKind.SYSTEM if automatic else InteractionKind.DECISION,
+        outcome=(LOST_PREFIX + reason_code)[:32],
+        text=text,
+    )
     return task
 
 
@@ -343,15 +436,25 @@ def _move_to_lost(session: Session, actor: Actor, today: date, owner_id: int | N
     for company in companies:
         interval = usual_interval(company) or default
         silent = (today - company.last_order_at).days
-        text = _("No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; "
-                 "return task created.").format(days=silent, interval=interval, multiple=f"{multiple:g}")
+        text = _(
+            "No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; "
+            "return task created."
+        ).format(days=silent, interval=interval, multiple=f"{multiple:g}")
         tasks.append(_make_lost(session, actor, company, "no_orders", text, automatic=True))
     if companies:
         session.flush()
         # One audit event for the whole batch: the first run over an imported base may move thousands.
-        audit.record(session, actor, "accounts_lost", "company", companies[0].id if len(companies) == 1 else None,
-                     reason="no_orders", automatic=True, company_ids=[c.id for c in companies],
-                     return_task_ids=[t.id for t in tasks])
+        audit.record(
+            session,
+            actor,
+            "accounts_lost",
+            "company",
+            companies[0].id if len(companies) == 1 else None,
+            reason="no_orders",
+            automatic=True,
+            company_ids=[c.id for c in companies],
+            return_task_ids=[t.id for t in tasks],
+        )
     return len(companies)
 
 
@@ -384,12 +487,21 @@ def mark_lost(db: Database, actor: Actor, company_id: int, reason_code: str, com
         text = reasons[reason_code].label + (f"\n{comment}" if comment else "")
         task = _make_lost(session, actor, company, reason_code, text, automatic=False)
         session.flush()
-        audit.record(session, actor, "account_lost", "company", company.id, reason=reason_code, automatic=False,
-                     return_task_id=task.id)
+        audit.record(
+            session,
+            actor,
+            "account_lost",
+            "company",
+            company.id,
+            reason=reason_code,
+            automatic=False,
+            return_task_id=task.id,
+        )
         return _figures(session, company)
 
 
 # --- the card ---------------------------------------------------------------------------------
+
 
 def _task_infos(session: Session, query) -> tuple[TaskInfo, ...]:
     rows = session.execute(
@@ -398,9 +510,20 @@ def _task_infos(session: Session, query) -> tuple[TaskInfo, ...]:
         .outerjoin(ClientOrder, ClientOrder.id == FollowUpTask.order_id)
     ).all()
     return tuple(
-        TaskInfo(id=t.id, company_id=t.company_id, company_name=name, kind=t.kind, due_at=t.due_at, text=t.text,
-                 order_id=t.order_id, order_date=od, order_amount=oa, done_at=t.done_at, score=t.score,
-                 result=t.result)
+        TaskInfo(
+            id=t.id,
+            company_id=t.company_id,
+            company_name=name,
+            kind=t.kind,
+            due_at=t.due_at,
+            text=t.text,
+            order_id=t.order_id,
+            order_date=od,
+            order_amount=oa,
+            done_at=t.done_at,
+            score=t.score,
+            result=t.result,
+        )
         for t, name, od, oa in rows
     )
 
@@ -410,22 +533,32 @@ def account_card(db: Database, actor: Actor, company_id: int) -> AccountCard:
     with db.write() as session:
         company = _require_account(session, actor, company_id)
         record_card_view(session, actor, company.id)
-        tasks = _task_infos(session, select(FollowUpTask).where(
-            FollowUpTask.company_id == company.id, FollowUpTask.done_at.is_(None)).order_by(FollowUpTask.due_at, FollowUpTask.id))
-        return AccountCard(company=company_info(session, company), figures=_figures(session, company),
-                           contacts=contacts_of(session, company.id), tasks=tasks)
+        tasks = _task_infos(
+            session,
+            select(FollowUpTask)
+            .where(FollowUpTask.company_id == company.id, FollowUpTask.done_at.is_(None))
+            .order_by(FollowUpTask.due_at, FollowUpTask.id),
+        )
+        return AccountCard(
+            company=company_info(session, company),
+            figures=_figures(session, company),
+            contacts=contacts_of(session, company.id),
+            tasks=tasks,
+        )
 
 
-def account_history(db: Database, actor: Actor, company_id: int, *, limit: int = 50,
-                    before_id: int | None = None) -> list[HistoryEntry]:
+def account_history(
+    db: Database, actor: Actor, company_id: int, *, limit: int = 50, before_id: int | None = None
+) -> list[HistoryEntry]:
     """The company's whole timeline, newest first, paged (HistoryTimeline's loader)."""
     with db.read() as session:
         company = _require_account(session, actor, company_id)
         return history_page(session, company.id, limit=limit, before_id=before_id)
 
 
-def orders(db: Database, actor: Actor, company_id: int, *, limit: int = 100,
-           before_id: int | None = None) -> list[OrderInfo]:
+def orders(
+    db: Database, actor: Actor, company_id: int, *, limit: int = 100, before_id: int | None = None
+) -> list[OrderInfo]:
     """The company's orders, newest first, a page at a time."""
     limit = max(1, min(limit, 500))
     with db.read() as session:
@@ -435,7 +568,8 @@ def orders(db: Database, actor: Actor, company_id: int, *, limit: int = 100,
             select(ClientOrder, manager.full_name, manager.username)
             .outerjoin(manager, manager.id == ClientOrder.account_manager_id)
             .where(ClientOrder.company_id == company.id)
-            .order_by(ClientOrder.ordered_at.desc(), ClientOrder.id.desc()).limit(limit)
+            .order_by(ClientOrder.ordered_at.desc(), ClientOrder.id.desc())
+            .limit(limit)
         )
         if before_id is not None:
             query = query.where(ClientOrder.id < before_id)
@@ -456,8 +590,15 @@ def _money(value, message: str, *, allow_negative: bool = False) -> Decimal:
 
 
 def record_order(
-    db: Database, actor: Actor, company_id: int, ordered_at: date, amount: Decimal, items: str = "", *,
-    margin: Decimal | None = None, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    company_id: int,
+    ordered_at: date,
+    amount: Decimal,
+    items: str = "",
+    *,
+    margin: Decimal | None = None,
+    today: date | None = None,
 ) -> OrderResult:
     """A new order: figures, next purchase, back from lost, a quality-check task, classes."""
     today = _today(db, today)
@@ -472,8 +613,15 @@ def record_order(
     items = clean_input(items, 2000)
     with db.write() as session:
         company = _require_account(session, actor, company_id, for_update=True)
-        order = ClientOrder(company_id=company.id, ordered_at=ordered_at, items=items, amount=amount, margin=margin,
-                            account_manager_id=company.owner_id, created_by_id=actor.id)
+        order = ClientOrder(
+            company_id=company.id,
+            ordered_at=ordered_at,
+            items=items,
+            amount=amount,
+            margin=margin,
+            account_manager_id=company.owner_id,
+            created_by_id=actor.id,
+        )
         session.add(order)
         session.flush()
         company.orders_count += 1
@@ -482,8 +630,11 @@ def record_order(
             company.margin_total = Decimal(company.margin_total or 0) + margin
         company.first_order_at = min(filter(None, (company.first_order_at, ordered_at)))
         company.last_order_at = max(filter(None, (company.last_order_at, ordered_at)))
-        stated_still_ahead = (company.next_purchase_is_stated and company.next_purchase_at is not None
-                              and company.next_purchase_at > company.last_order_at)
+        stated_still_ahead = (
+            company.next_purchase_is_stated
+            and company.next_purchase_at is not None
+            and company.next_purchase_at > company.last_order_at
+        )
         if not stated_still_ahead:
             interval = usual_interval(company)
             company.next_purchase_at = company.last_order_at + timedelta(days=interval) if interval else None
@@ -493,8 +644,12 @@ def record_order(
         _touch(company)
         days = int(reference.get_setting(session, "accounts.quality_check_days"))
         task = FollowUpTask(
-            company_id=company.id, assignee_id=company.owner_id, kind=TaskKind.QUALITY_CHECK,
-            due_at=local_at(today + timedelta(days=days), source=session), order_id=order.id, created_by_id=actor.id,
+            company_id=company.id,
+            assignee_id=company.owner_id,
+            kind=TaskKind.QUALITY_CHECK,
+            due_at=local_at(today + timedelta(days=days), source=session),
+            order_id=order.id,
+            created_by_id=actor.id,
             text=_("Quality check: was the client satisfied with the order of {date}?").format(date=_show(ordered_at)),
         )
         session.add(task)
@@ -507,33 +662,64 @@ def record_order(
         if returned:
             closed = session.execute(
                 update(FollowUpTask)
-                .where(FollowUpTask.company_id == company.id, FollowUpTask.kind == TaskKind.RETURN,
-                       FollowUpTask.done_at.is_(None))
+                .where(
+                    FollowUpTask.company_id == company.id,
+                    FollowUpTask.kind == TaskKind.RETURN,
+                    FollowUpTask.done_at.is_(None),
+                )
                 .values(done_at=utcnow(), result=_("Returned: new order"), version=FollowUpTask.version + 1)
             ).rowcount
-            write_history(session, actor, company.id, InteractionKind.SYSTEM, outcome="returned",
-                          text=_("A new order brought the client back to active ({n} return task(s) closed).").format(n=closed))
+            write_history(
+                session,
+                actor,
+                company.id,
+                InteractionKind.SYSTEM,
+                outcome="returned",
+                text=_("A new order brought the client back to active ({n} return task(s) closed).").format(n=closed),
+            )
         session.flush()
-        audit.record(session, actor, "order_recorded", "client_order", order.id, company_id=company.id,
-                     amount=str(amount), margin=str(margin) if margin is not None else None, returned=returned,
-                     quality_task_id=task.id)
+        audit.record(
+            session,
+            actor,
+            "order_recorded",
+            "client_order",
+            order.id,
+            company_id=company.id,
+            amount=str(amount),
+            margin=str(margin) if margin is not None else None,
+            returned=returned,
+            quality_task_id=task.id,
+        )
         classify.reclassify_channel(session, company.channel)
         classify.reclassify_keys(session)
         session.flush()
         session.refresh(company)
         names = _user_names(session, [order.account_manager_id])
-        info = OrderInfo(order.id, company.id, order.ordered_at, order.items, order.amount, order.margin,
-                         names.get(order.account_manager_id, ""))
-        return OrderResult(order=info, figures=_figures(session, company), quality_task_id=task.id,
-                           returned_from_lost=returned)
+        info = OrderInfo(
+            order.id,
+            company.id,
+            order.ordered_at,
+            order.items,
+            order.amount,
+            order.margin,
+            names.get(order.account_manager_id, ""),
+        )
+        return OrderResult(
+            order=info, figures=_figures(session, company), quality_task_id=task.id, returned_from_lost=returned
+        )
 
 
 # --- follow-up calls --------------------------------------------------------------------------
 
+
 def _script_row(session: Session, purpose: str, language: str, channel: str, industry: str) -> CallScript | None:
-    rows = session.execute(
-        select(CallScript).where(CallScript.purpose == purpose, CallScript.language.in_((language, "en")))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(CallScript).where(CallScript.purpose == purpose, CallScript.language.in_((language, "en")))
+        )
+        .scalars()
+        .all()
+    )
 
     def rank(row: CallScript) -> tuple[int, int]:
         if row.industry and row.industry != industry:
@@ -554,12 +740,21 @@ def follow_up_script(db: Database, actor: Actor, company_id: int) -> ScriptInfo:
         row = _script_row(session, "follow_up", current_language(), company.channel, company.industry)
         if row is None:
             return ScriptInfo("", "")
-        return ScriptInfo(row.template_phrase.replace("{operator}", actor.label), row.key_question.replace("{operator}", actor.label))
+        return ScriptInfo(
+            row.template_phrase.replace("{operator}", actor.label), row.key_question.replace("{operator}", actor.label)
+        )
 
 
 def record_follow_up(
-    db: Database, actor: Actor, company_id: int, result: str, notes: str = "", *,
-    next_purchase_at: date | None = None, next_follow_up_at: date | None = None, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    company_id: int,
+    result: str,
+    notes: str = "",
+    *,
+    next_purchase_at: date | None = None,
+    next_follow_up_at: date | None = None,
+    today: date | None = None,
 ) -> AccountFigures:
     """A follow-up call: result, the purchase date the client named, the next follow-up, notes."""
     today = _today(db, today)
@@ -574,8 +769,11 @@ def record_follow_up(
     with db.write() as session:
         company = _require_account(session, actor, company_id, for_update=True)
         if next_follow_up_at is None:
-            days = 1 if result in ("callback", "no_answer") else int(
-                reference.get_setting(session, "accounts.default_follow_up_days"))
+            days = (
+                1
+                if result in ("callback", "no_answer")
+                else int(reference.get_setting(session, "accounts.default_follow_up_days"))
+            )
             next_follow_up_at = today + timedelta(days=days)
         lines = [results[result]]
         if notes:
@@ -589,8 +787,16 @@ def record_follow_up(
         _touch(company)
         write_history(session, actor, company.id, InteractionKind.FOLLOW_UP, outcome=result, text="\n".join(lines))
         session.flush()
-        audit.record(session, actor, "follow_up_recorded", "company", company.id, result=result,
-                     next_purchase_at=next_purchase_at, next_follow_up_at=next_follow_up_at)
+        audit.record(
+            session,
+            actor,
+            "follow_up_recorded",
+            "company",
+            company.id,
+            result=result,
+            next_purchase_at=next_purchase_at,
+            next_follow_up_at=next_follow_up_at,
+        )
         return _figures(session, company)
 
 
@@ -603,8 +809,14 @@ def update_requirements(db: Database, actor: Actor, company_id: int, text: str) 
             return _figures(session, company)
         company.requirements = text
         _touch(company)
-        write_history(session, actor, company.id, InteractionKind.NOTE, outcome="requirements",
-                      text=_("Requirements: {text}").format(text=text or "—"))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.NOTE,
+            outcome="requirements",
+            text=_("Requirements: {text}").format(text=text or "—"),
+        )
         session.flush()
         audit.record(session, actor, "requirements_changed", "company", company.id)
         return _figures(session, company)
@@ -624,8 +836,14 @@ def set_potential(db: Database, actor: Actor, company_id: int, score: int) -> Ac
         if old != score:
             company.potential_score = score
             _touch(company)
-            write_history(session, actor, company.id, InteractionKind.NOTE, outcome="potential",
-                          text=_("Potential: {old} → {new}").format(old=old, new=score))
+            write_history(
+                session,
+                actor,
+                company.id,
+                InteractionKind.NOTE,
+                outcome="potential",
+                text=_("Potential: {old} → {new}").format(old=old, new=score),
+            )
             session.flush()
             audit.record(session, actor, "potential_changed", "company", company.id, old=old, new=score)
             classify.reclassify_channel(session, company.channel)
@@ -636,6 +854,7 @@ def set_potential(db: Database, actor: Actor, company_id: int, score: int) -> Ac
 
 # --- tasks and the quality check ------------------------------------------------------------------
 
+
 @audited_view("my_tasks")
 def my_tasks(db: Database, actor: Actor, *, limit: int = 200) -> tuple[TaskInfo, ...]:
     """The account manager's open tasks (quality checks, returns, follow-ups), soonest due first."""
@@ -643,9 +862,17 @@ def my_tasks(db: Database, actor: Actor, *, limit: int = 200) -> tuple[TaskInfo,
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
-        return _task_infos(session, select(FollowUpTask).where(
-            FollowUpTask.assignee_id == actor.id, FollowUpTask.done_at.is_(None), company_visibility(actor),
-        ).order_by(FollowUpTask.due_at, FollowUpTask.id).limit(limit))
+        return _task_infos(
+            session,
+            select(FollowUpTask)
+            .where(
+                FollowUpTask.assignee_id == actor.id,
+                FollowUpTask.done_at.is_(None),
+                company_visibility(actor),
+            )
+            .order_by(FollowUpTask.due_at, FollowUpTask.id)
+            .limit(limit),
+        )
 
 
 def record_quality_check(db: Database, actor: Actor, task_id: int, score: int, comment: str = "") -> TaskInfo:
@@ -660,7 +887,9 @@ def record_quality_check(db: Database, actor: Actor, task_id: int, score: int, c
     with db.write() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
-        task = session.execute(select(FollowUpTask).where(FollowUpTask.id == task_id).with_for_update()).scalar_one_or_none()
+        task = session.execute(
+            select(FollowUpTask).where(FollowUpTask.id == task_id).with_for_update()
+        ).scalar_one_or_none()
         if task is None:
             raise NotFound() if actor.role == Role.SUPERVISOR else AccessDenied()
         company = _require_account(session, actor, task.company_id)
@@ -688,20 +917,34 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
     with db.read() as session:
         _require_supervisor(session, actor)
         done = session.execute(
-            select(FollowUpTask.assignee_id, func.count(FollowUpTask.id), func.avg(FollowUpTask.score),
-                   func.count(FollowUpTask.id).filter(FollowUpTask.score <= 2))
-            .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.score.is_not(None),
-                   FollowUpTask.done_at >= local_day_start(start, session), FollowUpTask.done_at < local_day_start(end, session))
+            select(
+                FollowUpTask.assignee_id,
+                func.count(FollowUpTask.id),
+                func.avg(FollowUpTask.score),
+                func.count(FollowUpTask.id).filter(FollowUpTask.score <= 2),
+            )
+            .where(
+                FollowUpTask.kind == TaskKind.QUALITY_CHECK,
+                FollowUpTask.score.is_not(None),
+                FollowUpTask.done_at >= local_day_start(start, session),
+                FollowUpTask.done_at < local_day_start(end, session),
+            )
             .group_by(FollowUpTask.assignee_id)
         ).all()
-        waiting = dict(session.execute(
-            select(FollowUpTask.assignee_id, func.count(FollowUpTask.id))
-            .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.done_at.is_(None))
-            .group_by(FollowUpTask.assignee_id)
-        ).all())
-        stats = {uid: (int(n), round(float(avg), 2) if avg is not None else None, int(low or 0)) for uid, n, avg, low in done}
+        waiting = dict(
+            session.execute(
+                select(FollowUpTask.assignee_id, func.count(FollowUpTask.id))
+                .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.done_at.is_(None))
+                .group_by(FollowUpTask.assignee_id)
+            ).all()
+        )
+        stats = {
+            uid: (int(n), round(float(avg), 2) if avg is not None else None, int(low or 0)) for uid, n, avg, low in done
+        }
         managers = session.execute(
-            select(User.id, User.full_name, User.username).where(User.role == Role.ACCOUNT).order_by(User.full_name, User.id)
+            select(User.id, User.full_name, User.username)
+            .where(User.role == Role.ACCOUNT)
+            .order_by(User.full_name, User.id)
         ).all()
         result = []
         for uid, full, login in managers:
@@ -712,6 +955,7 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
 
 # --- the supervisor ---------------------------------------------------------------------------------
 
+
 def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[ManagerLoad]:
     """Account managers with their accounts: count, active, lost, revenue, follow-ups due."""
     today = _today(db, today)
@@ -721,18 +965,22 @@ def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[M
         figures = {
             owner: (n, active, lost, revenue, due)
             for owner, n, active, lost, revenue, due in session.execute(
-                select(Company.owner_id, func.count(Company.id),
-                       func.count(Company.id).filter(Company.category == Category.ACTIVE),
-                       func.count(Company.id).filter(Company.category == Category.LOST),
-                       func.coalesce(func.sum(Company.revenue_total), 0),
-                       func.count(Company.id).filter(_due_clause(tomorrow_start)))
+                select(
+                    Company.owner_id,
+                    func.count(Company.id),
+                    func.count(Company.id).filter(Company.category == Category.ACTIVE),
+                    func.count(Company.id).filter(Company.category == Category.LOST),
+                    func.coalesce(func.sum(Company.revenue_total), 0),
+                    func.count(Company.id).filter(_due_clause(tomorrow_start)),
+                )
                 .where(Company.stage == Stage.ACCOUNT, Company.category.in_(LISTED_CATEGORIES))
                 .group_by(Company.owner_id)
             ).all()
         }
         users = session.execute(
             select(User.id, User.full_name, User.username, User.disabled)
-            .where(User.role == Role.ACCOUNT).order_by(User.full_name, User.id)
+            .where(User.role == Role.ACCOUNT)
+            .order_by(User.full_name, User.id)
         ).all()
         result = []
         for uid, full, login, disabled in users:
@@ -745,8 +993,14 @@ def managers(db: Database, actor: Actor, *, today: date | None = None) -> list[M
 
 @audited_view("all_accounts")
 def all_accounts(
-    db: Database, actor: Actor, *, manager_id: int | None = None, category: str | None = None,
-    offset: int = 0, limit: int = 100, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    *,
+    manager_id: int | None = None,
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+    today: date | None = None,
 ) -> AccountPage:
     """Every account (optionally one manager's, or one category), by manager then due order, paged."""
     today = _today(db, today)
@@ -760,15 +1014,30 @@ def all_accounts(
         if category:
             conditions.append(Company.category == category)
         total, due = session.execute(
-            select(func.count(Company.id), func.count(Company.id).filter(_due_clause(tomorrow_start))).where(*conditions)
+            select(func.count(Company.id), func.count(Company.id).filter(_due_clause(tomorrow_start))).where(
+                *conditions
+            )
         ).one()
         owner = aliased(User)
-        companies = session.execute(
-            select(Company).outerjoin(owner, owner.id == Company.owner_id).where(*conditions)
-            .order_by(owner.full_name, Company.owner_id, *_list_order(tomorrow_start)).offset(offset).limit(limit)
-        ).scalars().all()
-        return AccountPage(rows=_rows(session, companies, today, tomorrow_start, with_owner=True), total=int(total),
-                           offset=offset, today=today, due=int(due or 0))
+        companies = (
+            session.execute(
+                select(Company)
+                .outerjoin(owner, owner.id == Company.owner_id)
+                .where(*conditions)
+                .order_by(owner.full_name, Company.owner_id, *_list_order(tomorrow_start))
+                .offset(offset)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return AccountPage(
+            rows=_rows(session, companies, today, tomorrow_start, with_owner=True),
+            total=int(total),
+            offset=offset,
+            today=today,
+            due=int(due or 0),
+        )
 
 
 def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: int, comment: str = "") -> ReassignResult:
@@ -797,19 +1066,29 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
             text += f"\n{comment}"
         write_history(session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", text=text)
         session.flush()
-        audit.record(session, actor, "account_reassigned", "company", company.id, old_owner_id=previous,
-                     new_owner_id=manager.id, tasks_moved=moved)
+        audit.record(
+            session,
+            actor,
+            "account_reassigned",
+            "company",
+            company.id,
+            old_owner_id=previous,
+            new_owner_id=manager.id,
+            tasks_moved=moved,
+        )
         # The new manager's list shows the client at once; the previous one's loses it.
         notify.after_commit(session, notify.Notice(kind="handover", user_ids=(manager.id,), company_id=company.id))
         if previous is not None:
-            notify.after_commit(session, notify.Notice(kind="changed", what="accounts", user_ids=(previous,),
-                                                       company_id=company.id))
+            notify.after_commit(
+                session, notify.Notice(kind="changed", what="accounts", user_ids=(previous,), company_id=company.id)
+            )
         return ReassignResult(company.id, old_name, new_name, int(moved or 0))
 
 
 @audited_view("lost_accounts")
-def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, offset: int = 0,
-                  limit: int = 100) -> LostPage:
+def lost_accounts(
+    db: Database, actor: Actor, *, manager_id: int | None = None, offset: int = 0, limit: int = 100
+) -> LostPage:
     """Lost clients with the reason and the return plan's progress, most recently bought first."""
     limit = max(1, min(limit, 500))
     with db.read() as session:
@@ -818,10 +1097,17 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
         if manager_id is not None:
             conditions.append(Company.owner_id == manager_id)
         total = session.execute(select(func.count(Company.id)).where(*conditions)).scalar_one()
-        companies = session.execute(
-            select(Company).where(*conditions)
-            .order_by(Company.last_order_at.desc(), Company.id.desc()).offset(offset).limit(limit)
-        ).scalars().all()
+        companies = (
+            session.execute(
+                select(Company)
+                .where(*conditions)
+                .order_by(Company.last_order_at.desc(), Company.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
         ids = [c.id for c in companies]
         lost_events: dict[int, Interaction] = {}
         tasks: dict[int, FollowUpTask] = {}
@@ -829,8 +1115,10 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
         if ids:
             latest = (
                 select(func.max(Interaction.id))
-                .where(Interaction.company_id.in_(ids),
-                       or_(Interaction.outcome.like(LOST_PREFIX + "%"), Interaction.outcome == "lost"))
+                .where(
+                    Interaction.company_id.in_(ids),
+                    or_(Interaction.outcome.like(LOST_PREFIX + "%"), Interaction.outcome == "lost"),
+                )
                 .group_by(Interaction.company_id)
             )
             for event in session.execute(select(Interaction).where(Interaction.id.in_(latest))).scalars():
@@ -845,8 +1133,13 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
             since = min((e.at for e in lost_events.values()), default=None)
             if since is not None:
                 for call in session.execute(
-                    select(Interaction).where(Interaction.company_id.in_(ids), Interaction.kind == InteractionKind.FOLLOW_UP,
-                                              Interaction.at >= since).order_by(Interaction.at, Interaction.id)
+                    select(Interaction)
+                    .where(
+                        Interaction.company_id.in_(ids),
+                        Interaction.kind == InteractionKind.FOLLOW_UP,
+                        Interaction.at >= since,
+                    )
+                    .order_by(Interaction.at, Interaction.id)
                 ).scalars():
                     calls.setdefault(call.company_id, []).append(call)
         reasons = {r.code: r.label for r in reference.reasons(session, "lost_client")}
@@ -855,18 +1148,30 @@ def lost_accounts(db: Database, actor: Actor, *, manager_id: int | None = None, 
         rows = []
         for c in companies:
             event = lost_events.get(c.id)
-            code = event.outcome[len(LOST_PREFIX):] if event and event.outcome.startswith(LOST_PREFIX) else ""
+            code = event.outcome[len(LOST_PREFIX) :] if event and event.outcome.startswith(LOST_PREFIX) else ""
             after = [x for x in calls.get(c.id, []) if event is None or x.at >= event.at]
             task = tasks.get(c.id)
-            rows.append(LostAccount(
-                company_id=c.id, name=c.name, channel=c.channel, owner_id=c.owner_id,
-                owner_name=owners.get(c.owner_id, ""), reason_code=code, reason_label=reasons.get(code, code),
-                reason_text=event.text if event else "", lost_at=event.at if event else None,
-                last_order_at=c.last_order_at, orders_count=c.orders_count, revenue_total=Decimal(c.revenue_total or 0),
-                return_task_due=task.due_at if task else None, return_task_done=bool(task and task.done_at),
-                calls_since=len(after), last_call_at=after[-1].at if after else None,
-                last_call_result=results.get(after[-1].outcome, after[-1].outcome) if after else "",
-            ))
+            rows.append(
+                LostAccount(
+                    company_id=c.id,
+                    name=c.name,
+                    channel=c.channel,
+                    owner_id=c.owner_id,
+                    owner_name=owners.get(c.owner_id, ""),
+                    reason_code=code,
+                    reason_label=reasons.get(code, code),
+                    reason_text=event.text if event else "",
+                    lost_at=event.at if event else None,
+                    last_order_at=c.last_order_at,
+                    orders_count=c.orders_count,
+                    revenue_total=Decimal(c.revenue_total or 0),
+                    return_task_due=task.due_at if task else None,
+                    return_task_done=bool(task and task.done_at),
+                    calls_since=len(after),
+                    last_call_at=after[-1].at if after else None,
+                    last_call_result=results.get(after[-1].outcome, after[-1].outcome) if after else "",
+                )
+            )
         return LostPage(rows=tuple(rows), total=int(total), offset=offset)
 
 
@@ -877,6 +1182,14 @@ def classify_all(db: Database, actor: Actor, *, today: date | None = None) -> Cl
         _require_supervisor(session, actor)
         moved = _move_to_lost(session, actor, today)
         counts = classify.reclassify_all(session)
-        audit.record(session, actor, "accounts_classified", "company", None, moved_to_lost=moved,
-                     classes_changed=counts.classes_changed, key_clients=counts.key_clients)
+        audit.record(
+            session,
+            actor,
+            "accounts_classified",
+            "company",
+            None,
+            moved_to_lost=moved,
+            classes_changed=counts.classes_changed,
+            key_clients=counts.key_clients,
+        )
         return ClassifyReport(moved_to_lost=moved, counts=counts)

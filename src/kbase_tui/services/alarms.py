@@ -59,20 +59,32 @@ _ALARMS = SecurityAlarm.__table__
 _EVENTS = AuditEvent.__table__
 # One round trip on the hot path: the open alarm's throttle and when the last one was dismissed.
 _OPEN = (
-    select(_ALARMS.c.throttle_until).where(
+    select(_ALARMS.c.throttle_until)
+    .where(
         _ALARMS.c.user_id == bindparam("user_id"), _ALARMS.c.kind == bindparam("kind"), _ALARMS.c.closed_at.is_(None)
-    ).order_by(_ALARMS.c.id.desc()).limit(1).scalar_subquery()
+    )
+    .order_by(_ALARMS.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
 )
 _DISMISSED = (
-    select(func.max(_ALARMS.c.closed_at)).where(
-        _ALARMS.c.user_id == bindparam("user_id"), _ALARMS.c.kind == bindparam("kind"),
+    select(func.max(_ALARMS.c.closed_at))
+    .where(
+        _ALARMS.c.user_id == bindparam("user_id"),
+        _ALARMS.c.kind == bindparam("kind"),
         _ALARMS.c.resolution == "dismissed",
-    ).scalar_subquery()
+    )
+    .scalar_subquery()
 )
 _STATE = select(_OPEN.label("throttle_until"), _DISMISSED.label("dismissed"))
-_COUNT = select(func.count()).select_from(_EVENTS).where(
-    _EVENTS.c.actor == bindparam("actor"), _EVENTS.c.at >= bindparam("since"),
-    _EVENTS.c.action.in_(bindparam("actions", expanding=True)),
+_COUNT = (
+    select(func.count())
+    .select_from(_EVENTS)
+    .where(
+        _EVENTS.c.actor == bindparam("actor"),
+        _EVENTS.c.at >= bindparam("since"),
+        _EVENTS.c.action.in_(bindparam("actions", expanding=True)),
+    )
 )
 LIST_VIEWS = "list_views"  # list screens and reports opened, pages turned
 SEARCHES = "searches"  # searches by name (the audit screen's client search)
@@ -86,8 +98,11 @@ _KIND_ACTIONS = {LIST_VIEWS: ("list_viewed",), SEARCHES: ("searched", "base_sear
 
 
 def _count(session: Session, actor: Actor, actions: tuple[str, ...], since: datetime) -> int:
-    return session.connection().execute(
-        _COUNT, {"actor": actor.username, "since": since, "actions": list(actions)}).scalar_one()
+    return (
+        session.connection()
+        .execute(_COUNT, {"actor": actor.username, "since": since, "actions": list(actions)})
+        .scalar_one()
+    )
 
 
 def _aware(value: datetime | None, like: datetime) -> datetime | None:
@@ -102,8 +117,7 @@ def delay_for(excess: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_DELAY)
 
 
-def _check(session: Session, actor: Actor, kind: str, actions: tuple[str, ...], window: timedelta,
-           limit: int) -> None:
+def _check(session: Session, actor: Actor, kind: str, actions: tuple[str, ...], window: timedelta, limit: int) -> None:
     if actor.id is None or is_local(actor) or limit <= 0:  # a limit of 0 turns the check off
         return
     now = utcnow()
@@ -179,8 +193,7 @@ _COUNT_SQL = (
     "window_no = :window_no RETURNING hits, prev_hits"
 )
 _OPEN_ALARM_SQL = (
-    "SELECT id FROM security_alarm WHERE user_id = :me AND kind = :kind AND closed_at IS NULL "
-    "ORDER BY id DESC LIMIT 1"
+    "SELECT id FROM security_alarm WHERE user_id = :me AND kind = :kind AND closed_at IS NULL ORDER BY id DESC LIMIT 1"
 )
 _RAISE_SQL = (
     'INSERT INTO security_alarm (user_id, kind, raised_at, last_at, observed, "limit", excess, throttle_until, '
@@ -227,8 +240,9 @@ def _over_limit(tx: LeanTx, actor: Actor, kind: str, count: int, limit: int, now
     if alarm_id is None:
         params["until"] = now + delay_for(1)
         alarm_id = tx.scalar(_RAISE_SQL, params)
-        audit.append(tx, actor, "alarm_raised", "user", actor.id, kind=kind, count=count, limit=limit,
-                     alarm_id=alarm_id)
+        audit.append(
+            tx, actor, "alarm_raised", "user", actor.id, kind=kind, count=count, limit=limit, alarm_id=alarm_id
+        )
     else:
         excess = tx.scalar(_RAISE_AGAIN_SQL, {**params, "id": alarm_id})
         tx.execute(_THROTTLE_UNTIL_SQL, {"id": alarm_id, "until": now + delay_for(excess)})
@@ -253,6 +267,7 @@ _FORGET_COUNT = RateCounter.__table__.delete().where(
 
 # --- the supervisor's side -------------------------------------------------------------
 
+
 def _require_supervisor(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
     if not (may(actor, Capability.SUPERVISE) or may(actor, Capability.VIEW_AUDIT)):
@@ -264,13 +279,28 @@ def open_alarms(db: Database, actor: Actor, *, limit: int = 200) -> list[AlarmIn
     with db.read() as session:
         _require_supervisor(session, actor)
         rows = session.execute(
-            select(SecurityAlarm, User).join(User, User.id == SecurityAlarm.user_id)
-            .where(SecurityAlarm.closed_at.is_(None)).order_by(SecurityAlarm.last_at.desc()).limit(limit)
+            select(SecurityAlarm, User)
+            .join(User, User.id == SecurityAlarm.user_id)
+            .where(SecurityAlarm.closed_at.is_(None))
+            .order_by(SecurityAlarm.last_at.desc())
+            .limit(limit)
         ).all()
         return [
-            AlarmInfo(id=a.id, user_id=u.id, username=u.username, full_name=u.full_name, role=u.role,
-                      user_disabled=u.disabled, kind=a.kind, raised_at=a.raised_at, last_at=a.last_at,
-                      observed=a.observed, limit=a.limit, excess=a.excess, throttle_until=a.throttle_until)
+            AlarmInfo(
+                id=a.id,
+                user_id=u.id,
+                username=u.username,
+                full_name=u.full_name,
+                role=u.role,
+                user_disabled=u.disabled,
+                kind=a.kind,
+                raised_at=a.raised_at,
+                last_at=a.last_at,
+                observed=a.observed,
+                limit=a.limit,
+                excess=a.excess,
+                throttle_until=a.throttle_until,
+            )
             for a, u in rows
         ]
 
@@ -310,6 +340,14 @@ def lock_user(db: Database, actor: Actor, alarm_id: int) -> None:
         alarm.closed_at = utcnow()
         alarm.closed_by_id = actor.id
         alarm.resolution = "locked"
-        audit.record(session, actor, "user_locked_by_alarm", "user", user.id, alarm_id=alarm.id, kind=alarm.kind,
-                     username=user.username)
+        audit.record(
+            session,
+            actor,
+            "user_locked_by_alarm",
+            "user",
+            user.id,
+            alarm_id=alarm.id,
+            kind=alarm.kind,
+            username=user.username,
+        )
         notify.after_commit(session, ALARM_NOTICE)

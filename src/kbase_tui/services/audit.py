@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, AuditHead, Company, User, utcnow
+
 # The data this module hands out, and the words for its action codes, live in the protocol.
 from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label  # noqa: F401
 
@@ -104,7 +105,7 @@ def format_seed(seed: bytes) -> str:
     """The seed as the owner writes it down: base32 in groups of four, with a two-byte check."""
     check = hashlib.sha256(seed).digest()[:2]
     text = base64.b32encode(seed + check).decode().rstrip("=").lower()
-    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_seed(text: str) -> bytes:
@@ -113,11 +114,14 @@ def parse_seed(text: str) -> bytes:
     try:
         data = base64.b32decode(raw + "=" * (-len(raw) % 8))
     except ValueError:
-        raise ValueError(_("This is not an audit seed: it holds letters a-z and digits 2-7 in groups of four.")) from None
+        raise ValueError(
+            _("This is not an audit seed: it holds letters a-z and digits 2-7 in groups of four.")
+        ) from None
     seed, check = data[:-2], data[-2:]
     if len(seed) != 32 or hashlib.sha256(seed).digest()[:2] != check:
-        raise ValueError(_("This audit seed has a typo: its check does not match. Copy it again from where it "
-                           "is kept."))
+        raise ValueError(
+            _("This audit seed has a typo: its check does not match. Copy it again from where it is kept.")
+        )
     return seed
 
 
@@ -146,8 +150,10 @@ class _KeyCache:
                     epoch, key, _where = keystore.get_evolving(SEAL_PURPOSE, _seal_ref(chain_id))
                 except FileNotFoundError as error:
                     raise AuditKeyMissing(
-                        _("The audit sealing key was not found ({where}): no event can be signed. Restore the key "
-                          "file from a backup of this server's configuration.").format(where=error)
+                        _(
+                            "The audit sealing key was not found ({where}): no event can be signed. Restore the key "
+                            "file from a backup of this server's configuration."
+                        ).format(where=error)
                     ) from None
                 cached = (epoch, key)
             epoch, key = cached
@@ -187,8 +193,10 @@ def key_location(session: Session, *, create: bool = False) -> tuple[bytes, keys
         return keystore.get_key("audit", _key_ref(session, head), create=create)
     except FileNotFoundError as error:
         raise AuditKeyMissing(
-            _("The audit key was not found ({where}): the audit chain cannot be checked. Run this as the user "
-              "who owns the database, or restore the key file from a backup.").format(where=error)
+            _(
+                "The audit key was not found ({where}): the audit chain cannot be checked. Run this as the user "
+                "who owns the database, or restore the key file from a backup."
+            ).format(where=error)
         ) from None
 
 
@@ -218,11 +226,11 @@ def seal_location(chain_id: str) -> keystore.KeyLocation:
     try:
         return keystore.get_evolving(SEAL_PURPOSE, _seal_ref(chain_id))[2]
     except FileNotFoundError as error:
-        raise AuditKeyMissing(
-            _("The audit sealing key was not found ({where}).").format(where=error)) from None
+        raise AuditKeyMissing(_("The audit sealing key was not found ({where}).").format(where=error)) from None
 
 
 # --- signing ---------------------------------------------------------------------------
+
 
 def _canonical_time(at: datetime) -> str:
     if at.tzinfo is None:  # a driver that drops the zone: the value is UTC
@@ -232,8 +240,16 @@ def _canonical_time(at: datetime) -> str:
 
 def _content(event: AuditEvent) -> bytes:
     fields = [
-        str(event.id), _canonical_time(event.at), event.actor, str(event.actor_id or ""),
-        event.action, event.entity, str(event.entity_id or ""), event.detail, event.client_address, event.prev_hmac,
+        str(event.id),
+        _canonical_time(event.at),
+        event.actor,
+        str(event.actor_id or ""),
+        event.action,
+        event.entity,
+        str(event.entity_id or ""),
+        event.detail,
+        event.client_address,
+        event.prev_hmac,
     ]
     epoch = getattr(event, "epoch", None)
     if epoch is not None:  # sealed events sign their epoch too (older events were signed without it)
@@ -325,14 +341,32 @@ def record(
     append(LeanTx.in_session(session), actor, action, entity, entity_id, **detail)
 
 
-def _write(tx: LeanTx, event_id: int, prev_hmac: str, key: bytes, epoch: int | None, actor_name: str,
-           actor_id: int | None, address: str, action: str, entity: str, entity_id: int | None,
-           detail: dict) -> str:
+def _write(
+    tx: LeanTx,
+    event_id: int,
+    prev_hmac: str,
+    key: bytes,
+    epoch: int | None,
+    actor_name: str,
+    actor_id: int | None,
+    address: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    detail: dict,
+) -> str:
     event = SimpleNamespace(
-        id=event_id, at=utcnow(), actor=actor_name[:96], actor_id=actor_id, action=action,
-        entity=entity, entity_id=entity_id,
+        id=event_id,
+        at=utcnow(),
+        actor=actor_name[:96],
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
         detail=_DETAIL_JSON.encode(detail) if detail else "",
-        client_address=address, prev_hmac=prev_hmac, company_id=_company_of(entity, entity_id, detail),
+        client_address=address,
+        prev_hmac=prev_hmac,
+        company_id=_company_of(entity, entity_id, detail),
         epoch=epoch,
     )
     event.hmac = compute_hmac(key, event)
@@ -371,27 +405,28 @@ def append(
     if head.seal_epoch is None:  # a chain begun before sealing, not yet moved on by `kbase init`
         key = _legacy_key(f"chain:{head.chain_id}" if head.chain_id else tx.database_name)
         event_id = head.next_id
-        event_hmac = _write(tx, event_id, head.last_hmac, key, None, name, actor_id, address, action, entity,
-                            entity_id, detail)
+        event_hmac = _write(
+            tx, event_id, head.last_hmac, key, None, name, actor_id, address, action, entity, entity_id, detail
+        )
         tx.execute(_MOVE_HEAD_SQL, {"event_id": event_id, "event_hmac": event_hmac})
         return
     key_epoch, key = _keys.key_at(head.chain_id, head.seal_epoch)
     event_id, prev_hmac = head.next_id, head.last_hmac
     epoch = _epoch_now(head)
     if epoch == head.seal_epoch and key_epoch == epoch:  # the common case: the same epoch
-        event_hmac = _write(tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity,
-                            entity_id, detail)
+        event_hmac = _write(
+            tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail
+        )
         tx.execute(_MOVE_HEAD_SQL, {"event_id": event_id, "event_hmac": event_hmac})
         return
     event_id, prev_hmac, epoch, key, first_id = _next_epoch(tx, head, key_epoch, key, epoch)
-    event_hmac = _write(tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity,
-                        entity_id, detail)
-    tx.execute(_MOVE_HEAD_EPOCH_SQL, {"event_id": event_id, "event_hmac": event_hmac, "epoch": epoch,
-                                      "first_id": first_id})
+    event_hmac = _write(tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail)
+    tx.execute(
+        _MOVE_HEAD_EPOCH_SQL, {"event_id": event_id, "event_hmac": event_hmac, "epoch": epoch, "first_id": first_id}
+    )
 
 
-def _next_epoch(tx: LeanTx, head: _Head, key_epoch: int, key: bytes,
-                epoch: int) -> tuple[int, str, int, bytes, int]:
+def _next_epoch(tx: LeanTx, head: _Head, key_epoch: int, key: bytes, epoch: int) -> tuple[int, str, int, bytes, int]:
     """Close the head's epoch and move on to *epoch* (or later).
 
     Returns the next event's id, the HMAC it links to, its epoch and key, and the first id of
@@ -403,13 +438,40 @@ def _next_epoch(tx: LeanTx, head: _Head, key_epoch: int, key: bytes,
     if key_epoch > head.seal_epoch:
         epoch = max(epoch, key_epoch)
         key = evolve(key, epoch - key_epoch)
-        prev_hmac = _write(tx, event_id, prev_hmac, key, epoch, "audit", None, "", RESUMED, "", None,
-                           {"unsealed_epoch": head.seal_epoch, "last_event": head.last_id})
+        prev_hmac = _write(
+            tx,
+            event_id,
+            prev_hmac,
+            key,
+            epoch,
+            "audit",
+            None,
+            "",
+            RESUMED,
+            "",
+            None,
+            {"unsealed_epoch": head.seal_epoch, "last_event": head.last_id},
+        )
         return event_id + 1, prev_hmac, epoch, key, event_id
-    prev_hmac = _write(tx, event_id, prev_hmac, key, head.seal_epoch, "audit", None, "", SEALED, "", None, {
-        "epoch": head.seal_epoch, "next_epoch": epoch, "first_id": head.epoch_first_id,
-        "events": event_id - head.epoch_first_id,
-    })
+    prev_hmac = _write(
+        tx,
+        event_id,
+        prev_hmac,
+        key,
+        head.seal_epoch,
+        "audit",
+        None,
+        "",
+        SEALED,
+        "",
+        None,
+        {
+            "epoch": head.seal_epoch,
+            "next_epoch": epoch,
+            "first_id": head.epoch_first_id,
+            "events": event_id - head.epoch_first_id,
+        },
+    )
     return event_id + 1, prev_hmac, epoch, evolve(key, epoch - head.seal_epoch), event_id + 1
 
 
@@ -428,8 +490,10 @@ def seal_due(db: Database) -> bool:
         epoch = _epoch_now(head)
         if epoch > head.seal_epoch and key_epoch == head.seal_epoch:
             event_id, prev_hmac, epoch, _key, first_id = _next_epoch(tx, head, key_epoch, key, epoch)
-            tx.execute(_MOVE_HEAD_EPOCH_SQL, {"event_id": event_id - 1, "event_hmac": prev_hmac, "epoch": epoch,
-                                              "first_id": first_id})
+            tx.execute(
+                _MOVE_HEAD_EPOCH_SQL,
+                {"event_id": event_id - 1, "event_hmac": prev_hmac, "epoch": epoch, "first_id": first_id},
+            )
             sealed = True
         chain_id = head.chain_id
     if sealed:
@@ -466,12 +530,28 @@ def _begin(tx: LeanTx, head: _Head | None, seed: bytes, *, shown: bool) -> bool:
         prev_hmac, highest = head.last_hmac, max(head.last_id, head.highest)
     key = first_key(seed)
     event_id = highest + 1
-    event_hmac = _write(tx, event_id, prev_hmac, key, 0, "audit", None, "", action, "", None, {
-        "chain_id": chain_id, "epoch_seconds": seconds, "start": start, "seed_shown": shown,
-        "users": users, "companies": companies,
-    })
-    tx.execute(_MOVE_HEAD_EPOCH_SQL, {"event_id": event_id, "event_hmac": event_hmac, "epoch": 0,
-                                      "first_id": event_id})
+    event_hmac = _write(
+        tx,
+        event_id,
+        prev_hmac,
+        key,
+        0,
+        "audit",
+        None,
+        "",
+        action,
+        "",
+        None,
+        {
+            "chain_id": chain_id,
+            "epoch_seconds": seconds,
+            "start": start,
+            "seed_shown": shown,
+            "users": users,
+            "companies": companies,
+        },
+    )
+    tx.execute(_MOVE_HEAD_EPOCH_SQL, {"event_id": event_id, "event_hmac": event_hmac, "epoch": 0, "first_id": event_id})
     keystore.put_evolving(SEAL_PURPOSE, _seal_ref(chain_id), 0, key)
     return True
 
@@ -537,6 +617,7 @@ def to_system_log(line: str) -> bool:
 
 
 # --- verification -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ChainProblem:
@@ -613,8 +694,9 @@ def _loads(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _verify(session: Session, seed: bytes | None = None,
-            expect_heads: tuple[tuple[int, str], ...] = ()) -> VerifyResult:
+def _verify(
+    session: Session, seed: bytes | None = None, expect_heads: tuple[tuple[int, str], ...] = ()
+) -> VerifyResult:
     """Walk the chain in id order and name every event that does not fit.
 
     - an edited event fails its own HMAC, and the next event still links to it;
@@ -639,9 +721,16 @@ def _verify(session: Session, seed: bytes | None = None,
             epoch, key, location = keystore.get_evolving(SEAL_PURPOSE, _seal_ref(head.chain_id))
             stored, key_kind, key_where = (epoch, key), location.kind, location.where
         except FileNotFoundError as error:
-            problems.append(ChainProblem(0, _("the sealing key is missing from the key store ({where}): the server "
-                                              "cannot sign events, and the current epoch cannot be checked").format(
-                where=error), "key_missing"))
+            problems.append(
+                ChainProblem(
+                    0,
+                    _(
+                        "the sealing key is missing from the key store ({where}): the server "
+                        "cannot sign events, and the current epoch cannot be checked"
+                    ).format(where=error),
+                    "key_missing",
+                )
+            )
         except ValueError as error:
             problems.append(ChainProblem(0, str(error), "key_missing"))
     keys = _Keys(seed, stored)
@@ -679,50 +768,88 @@ def _verify(session: Session, seed: bytes | None = None,
                 sealing = True
                 epoch, epoch_rows, epochs = event.epoch, 0, 1
                 if event.action not in (GENESIS, SEALING_STARTED) or event.epoch != 0:
-                    problems.append(ChainProblem(event.id, _("the sealed chain does not begin with its genesis: "
-                                                             "its first events were deleted"), "deleted"))
+                    problems.append(
+                        ChainProblem(
+                            event.id,
+                            _("the sealed chain does not begin with its genesis: its first events were deleted"),
+                            "deleted",
+                        )
+                    )
                 elif event.action == GENESIS and last_id:
-                    problems.append(ChainProblem(event.id, _("a genesis after other events: the chain was begun "
-                                                             "again"), "restarted"))
+                    problems.append(
+                        ChainProblem(
+                            event.id, _("a genesis after other events: the chain was begun again"), "restarted"
+                        )
+                    )
                 if event.action == GENESIS and not last_id:
                     # The genesis is the database's birth: a user made before it means the chain was begun
                     # again later (its counts could be forged by whoever forged the genesis).
                     first_user = session.scalar(select(func.min(User.created_at)))
                     if first_user is not None and _aware(first_user) < _aware(event.at) - timedelta(minutes=1):
-                        problems.append(ChainProblem(event.id, _(
-                            "the chain's genesis ({at}) is later than the first user ({user}): the log was begun "
-                            "again after the database was made").format(at=_canonical_time(event.at)[:19],
-                                                                         user=_canonical_time(first_user)[:19]),
-                            "restarted"))
+                        problems.append(
+                            ChainProblem(
+                                event.id,
+                                _(
+                                    "the chain's genesis ({at}) is later than the first user ({user}): the log was begun "
+                                    "again after the database was made"
+                                ).format(at=_canonical_time(event.at)[:19], user=_canonical_time(first_user)[:19]),
+                                "restarted",
+                            )
+                        )
                 if event.action == GENESIS:
                     if detail.get("users") or detail.get("companies"):
-                        problems.append(ChainProblem(event.id, _(
-                            "the chain was begun on a database that already held {users} user(s) and {companies} "
-                            "company(ies): the log was wiped and started over").format(
-                            users=detail.get("users"), companies=detail.get("companies")), "restarted"))
+                        problems.append(
+                            ChainProblem(
+                                event.id,
+                                _(
+                                    "the chain was begun on a database that already held {users} user(s) and {companies} "
+                                    "company(ies): the log was wiped and started over"
+                                ).format(users=detail.get("users"), companies=detail.get("companies")),
+                                "restarted",
+                            )
+                        )
                     elif not detail.get("seed_shown"):
-                        notes.append(_("The chain was begun without showing its seed to anyone (the database was "
-                                       "not made with `kbase init`): its sealed epochs cannot be proven."))
+                        notes.append(
+                            _(
+                                "The chain was begun without showing its seed to anyone (the database was "
+                                "not made with `kbase init`): its sealed epochs cannot be proven."
+                            )
+                        )
             elif event.action in (GENESIS, SEALING_STARTED):
-                problems.append(ChainProblem(event.id, _("a genesis after other events: the chain was begun again"),
-                                             "restarted"))
+                problems.append(
+                    ChainProblem(event.id, _("a genesis after other events: the chain was begun again"), "restarted")
+                )
             elif event.epoch != epoch:
                 if event.epoch < epoch:
-                    problems.append(ChainProblem(event.id, _("an event of epoch {e} after epoch {before}").format(
-                        e=event.epoch, before=epoch), "inserted"))
+                    problems.append(
+                        ChainProblem(
+                            event.id,
+                            _("an event of epoch {e} after epoch {before}").format(e=event.epoch, before=epoch),
+                            "inserted",
+                        )
+                    )
                 elif after_seal is None:
                     if event.action == RESUMED:
-                        text = _("epoch {e} was never sealed and the events after it are gone (a backup restored "
-                                 "over a later log, or a cut chain); the log resumes in epoch {next}")
+                        text = _(
+                            "epoch {e} was never sealed and the events after it are gone (a backup restored "
+                            "over a later log, or a cut chain); the log resumes in epoch {next}"
+                        )
                     else:
                         text = _("epoch {e} ends without its seal: the events after event {after} were cut")
-                    problems.append(ChainProblem(event.id, text.format(e=epoch, next=event.epoch, after=last_id),
-                                                 "unsealed"))
+                    problems.append(
+                        ChainProblem(event.id, text.format(e=epoch, next=event.epoch, after=last_id), "unsealed")
+                    )
                 elif after_seal.get("next_epoch") != event.epoch:
-                    problems.append(ChainProblem(event.id, _(
-                        "epoch {e}'s seal names epoch {named} next, but the next event is of epoch {found}: "
-                        "the events between were cut").format(e=epoch, named=after_seal.get("next_epoch"),
-                                                             found=event.epoch), "unsealed"))
+                    problems.append(
+                        ChainProblem(
+                            event.id,
+                            _(
+                                "epoch {e}'s seal names epoch {named} next, but the next event is of epoch {found}: "
+                                "the events between were cut"
+                            ).format(e=epoch, named=after_seal.get("next_epoch"), found=event.epoch),
+                            "unsealed",
+                        )
+                    )
                 epoch, epoch_rows = event.epoch, 0
                 epochs += 1
             elif after_seal is not None:
@@ -737,24 +864,33 @@ def _verify(session: Session, seed: bytes | None = None,
         after_seal = None
         if event.epoch is not None and event.action == SEALED:
             if detail.get("epoch") != event.epoch or detail.get("events") != epoch_rows:
-                problems.append(ChainProblem(event.id, _(
-                    "the seal of epoch {e} counts {n} event(s), the table holds {found}").format(
-                    e=detail.get("epoch"), n=detail.get("events"), found=epoch_rows), "deleted"))
+                problems.append(
+                    ChainProblem(
+                        event.id,
+                        _("the seal of epoch {e} counts {n} event(s), the table holds {found}").format(
+                            e=detail.get("epoch"), n=detail.get("events"), found=epoch_rows
+                        ),
+                        "deleted",
+                    )
+                )
             after_seal = detail
         epoch_rows += 1
         if authentic is not False:
             expected_company = _company_of(event.entity, event.entity_id, detail)
             if event.company_id != expected_company:
-                problems.append(ChainProblem(event.id, _("client column changed (does not match the signed event)"),
-                                             "edited"))
+                problems.append(
+                    ChainProblem(event.id, _("client column changed (does not match the signed event)"), "edited")
+                )
             if event.prev_hmac == previous_hmac:
                 for index in suspects:  # the next event still links to them: edited in place
-                    problems[index] = ChainProblem(problems[index].event_id,
-                                                   _("content edited (HMAC mismatch)"), "edited")
+                    problems[index] = ChainProblem(
+                        problems[index].event_id, _("content edited (HMAC mismatch)"), "edited"
+                    )
             elif suspects and event.prev_hmac == good_hmac:
                 for index in suspects:  # the next event links past them: they were put in
-                    problems[index] = ChainProblem(problems[index].event_id,
-                                                   _("inserted (not part of the signed chain)"), "inserted")
+                    problems[index] = ChainProblem(
+                        problems[index].event_id, _("inserted (not part of the signed chain)"), "inserted"
+                    )
             else:
                 if good_id == 0 and not previous_hmac:
                     text = _("the event(s) before this one were deleted (the chain's start is missing)")
@@ -770,49 +906,86 @@ def _verify(session: Session, seed: bytes | None = None,
         last_id = event.id
     if head is not None and (head.last_hmac != previous_hmac or head.last_event_id != last_id):
         if head.last_event_id > last_id:
-            problems.append(ChainProblem(
-                head.last_event_id,
-                _("the last event(s) after {last} were deleted (the head names event {head})").format(
-                    last=last_id, head=head.last_event_id),
-                "tail_deleted",
-            ))
+            problems.append(
+                ChainProblem(
+                    head.last_event_id,
+                    _("the last event(s) after {last} were deleted (the head names event {head})").format(
+                        last=last_id, head=head.last_event_id
+                    ),
+                    "tail_deleted",
+                )
+            )
         else:
-            problems.append(ChainProblem(head.last_event_id, _("the chain head does not match the last event"),
-                                         "head_altered"))
+            problems.append(
+                ChainProblem(head.last_event_id, _("the chain head does not match the last event"), "head_altered")
+            )
     elif head is None and checked:
         problems.append(ChainProblem(0, _("the chain head is missing"), "head_altered"))
     if stored is not None and head is not None and head.seal_epoch is not None and stored[0] > head.seal_epoch:
-        problems.append(ChainProblem(head.last_event_id, _(
-            "the key store has moved on to epoch {store}, but the log ends in epoch {head}: that epoch can "
-            "never be sealed now, so the events after event {last} were cut (or an older backup was restored)"
-        ).format(store=stored[0], head=head.seal_epoch, last=head.last_event_id), "unsealed"))
+        problems.append(
+            ChainProblem(
+                head.last_event_id,
+                _(
+                    "the key store has moved on to epoch {store}, but the log ends in epoch {head}: that epoch can "
+                    "never be sealed now, so the events after event {last} were cut (or an older backup was restored)"
+                ).format(store=stored[0], head=head.seal_epoch, last=head.last_event_id),
+                "unsealed",
+            )
+        )
     sealed_on = after_seal.get("next_epoch") if after_seal is not None else None
     if head is not None and sealing and head.seal_epoch not in (epoch, sealed_on):
-        problems.append(ChainProblem(head.last_event_id, _("the head's epoch does not match the last event's"),
-                                     "head_altered"))
+        problems.append(
+            ChainProblem(head.last_event_id, _("the head's epoch does not match the last event's"), "head_altered")
+        )
     if head is not None and head.seal_epoch is not None and not sealing:
-        problems.append(ChainProblem(0, _("the head says the chain is sealed, but the table holds no sealed event"),
-                                     "wiped"))
+        problems.append(
+            ChainProblem(0, _("the head says the chain is sealed, but the table holds no sealed event"), "wiped")
+        )
     if not checked and (users or companies):
-        problems.append(ChainProblem(0, _(
-            "the audit log is empty, but the database holds {users} user(s) and {companies} company(ies): "
-            "the log was wiped").format(users=users, companies=companies), "wiped"))
+        problems.append(
+            ChainProblem(
+                0,
+                _(
+                    "the audit log is empty, but the database holds {users} user(s) and {companies} company(ies): "
+                    "the log was wiped"
+                ).format(users=users, companies=companies),
+                "wiped",
+            )
+        )
     for event_id, digest in expect_heads:
         found = session.get(AuditEvent, event_id)
         if found is None or not hmac_lib.compare_digest(found.hmac, digest):
-            problems.append(ChainProblem(event_id, _(
-                "a head kept outside the server names event {id} with HMAC {hmac}, which the log does not hold: "
-                "it was cut or rewritten after that copy was made").format(id=event_id, hmac=digest[:16]),
-                "head_not_found"))
+            problems.append(
+                ChainProblem(
+                    event_id,
+                    _(
+                        "a head kept outside the server names event {id} with HMAC {hmac}, which the log does not hold: "
+                        "it was cut or rewritten after that copy was made"
+                    ).format(id=event_id, hmac=digest[:16]),
+                    "head_not_found",
+                )
+            )
     if sealing and seed is None and unproven:
-        notes.append(_("{n} event(s) of epochs before the key store's were checked for their links only: give the "
-                       "owner's seed to prove them.").format(n=unproven))
+        notes.append(
+            _(
+                "{n} event(s) of epochs before the key store's were checked for their links only: give the "
+                "owner's seed to prove them."
+            ).format(n=unproven)
+        )
     if head is not None and head.seal_epoch is None and checked:
         notes.append(_("This chain is not sealed yet: run `kbase init` to begin sealing and get the seed."))
     return VerifyResult(
-        checked=checked, problems=tuple(problems), key_kind=key_kind,
-        key_where=key_where, last_event_id=last_id, last_hmac=previous_hmac, sealed=sealing, epochs=epochs,
-        unproven=unproven, notes=tuple(notes), seed_used=seed is not None,
+        checked=checked,
+        problems=tuple(problems),
+        key_kind=key_kind,
+        key_where=key_where,
+        last_event_id=last_id,
+        last_hmac=previous_hmac,
+        sealed=sealing,
+        epochs=epochs,
+        unproven=unproven,
+        notes=tuple(notes),
+        seed_used=seed is not None,
     )
 
 
@@ -845,9 +1018,18 @@ def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: 
         detail = {"raw": event.detail}
     detail = {str(key): _detail_text(value) for key, value in detail.items()}
     return AuditEntry(
-        id=event.id, at=event.at, actor=event.actor, actor_name=full_name or "", actor_role=role or "",
-        action=event.action, entity=event.entity, entity_id=event.entity_id, company_id=event.company_id,
-        company_name=company or "", detail=detail, client_address=event.client_address,
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        actor_name=full_name or "",
+        actor_role=role or "",
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        company_id=event.company_id,
+        company_name=company or "",
+        detail=detail,
+        client_address=event.client_address,
     )
 
 
@@ -913,8 +1095,10 @@ def find_companies(db: Database, actor: Actor, text: str, *, limit: int = 20) ->
         else:
             query = query.where(company_name_filter(text))
         query = query.order_by(*company_name_order()).limit(max(1, min(limit, SEARCH_MATCHES)))
-        return [CompanyMatch(id=i, name=n, city=c or "", inn=inn if inn == typed else "")
-                for i, n, c, inn in session.execute(query).all()]
+        return [
+            CompanyMatch(id=i, name=n, city=c or "", inn=inn if inn == typed else "")
+            for i, n, c, inn in session.execute(query).all()
+        ]
 
 
 @audited_view("audit_access_summary")
@@ -923,8 +1107,13 @@ def access_summary(db: Database, actor: Actor, company_id: int) -> list[AccessRo
     with db.read() as session:
         _require_audit(session, actor)
         query = (
-            select(AuditEvent.actor, func.max(User.full_name), func.count(), func.min(AuditEvent.at),
-                   func.max(AuditEvent.at))
+            select(
+                AuditEvent.actor,
+                func.max(User.full_name),
+                func.count(),
+                func.min(AuditEvent.at),
+                func.max(AuditEvent.at),
+            )
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(AuditEvent.company_id == company_id)
             .group_by(AuditEvent.actor)

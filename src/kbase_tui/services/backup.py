@@ -70,8 +70,9 @@ def _key(ref: str = KEY_REF, *, create: bool) -> tuple[bytes, keystore.KeyLocati
     try:
         return keystore.get_key("backup", ref, create=create)
     except FileNotFoundError as error:
-        raise BackupFailed(_("The backup key was not found ({where}): restore the key file from its safe copy.")
-                           .format(where=error)) from None
+        raise BackupFailed(
+            _("The backup key was not found ({where}): restore the key file from its safe copy.").format(where=error)
+        ) from None
 
 
 def key_location() -> keystore.KeyLocation:
@@ -94,8 +95,12 @@ def _private_file(path: Path):
 def _table_counts(path: Path) -> dict[str, int]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
     finally:
         con.close()
@@ -125,11 +130,17 @@ def _encrypt(plain_path: Path, target: Path, source_name: str, audit_head: str =
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     key, _location = _key(create=True)
-    header = json.dumps({
-        "format": "sqlite", "key": keystore._key_name("backup", KEY_REF), "source": source_name,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "chunk": CHUNK,
-        "audit_head": audit_head,
-    }, sort_keys=True).encode()
+    header = json.dumps(
+        {
+            "format": "sqlite",
+            "key": keystore._key_name("backup", KEY_REF),
+            "source": source_name,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "chunk": CHUNK,
+            "audit_head": audit_head,
+        },
+        sort_keys=True,
+    ).encode()
     prefix = secrets.token_bytes(8)
     aes = AESGCM(key)
     with _private_file(target) as out, open(plain_path, "rb") as src:
@@ -201,8 +212,9 @@ def sqlite_path_of(url: str) -> Path:
 
     sa_url = make_url(url)
     if sa_url.get_backend_name() != "sqlite":
-        raise KbaseError(_("kbase backup copies SQLite databases; for PostgreSQL use pg_dump and pg_restore "
-                           "(docs/security.md)."))
+        raise KbaseError(
+            _("kbase backup copies SQLite databases; for PostgreSQL use pg_dump and pg_restore (docs/security.md).")
+        )
     return Path(sa_url.database or "")
 
 
@@ -234,8 +246,15 @@ def make_backup(url: str, directory: Path | None = None, *, keep: int = 14) -> B
         _encrypt(plain, target, source.name, head)
     removed = prune(folder, keep)
     _to_system_log(f"{head} (backup {target.name})")
-    return BackupInfo(path=target, size=target.stat().st_size, created=stamp, tables=len(counts),
-                      rows=sum(counts.values()), removed=tuple(removed), audit_head=head)
+    return BackupInfo(
+        path=target,
+        size=target.stat().st_size,
+        created=stamp,
+        tables=len(counts),
+        rows=sum(counts.values()),
+        removed=tuple(removed),
+        audit_head=head,
+    )
 
 
 def _to_system_log(line: str) -> None:
@@ -260,10 +279,18 @@ def verify_backup(backup: Path) -> BackupInfo:
         meta = decrypt(backup, plain)
         result = integrity(plain)
         if result != "ok":
-            raise BackupFailed(_("The backup decrypts but its database is damaged: {result}").format(result=result[:200]))
+            raise BackupFailed(
+                _("The backup decrypts but its database is damaged: {result}").format(result=result[:200])
+            )
         counts = _table_counts(plain)
-    return BackupInfo(path=backup, size=backup.stat().st_size, created=str(meta.get("created", "")),
-                      tables=len(counts), rows=sum(counts.values()), audit_head=str(meta.get("audit_head", "")))
+    return BackupInfo(
+        path=backup,
+        size=backup.stat().st_size,
+        created=str(meta.get("created", "")),
+        tables=len(counts),
+        rows=sum(counts.values()),
+        audit_head=str(meta.get("audit_head", "")),
+    )
 
 
 def database_in_use(path: Path) -> bool:
@@ -302,7 +329,9 @@ def restore(backup: Path, url: str, *, force: bool = False) -> BackupInfo:
         decrypt(Path(backup), plain)
         result = integrity(plain)
         if result != "ok":
-            raise BackupFailed(_("The backup decrypts but its database is damaged: {result}").format(result=result[:200]))
+            raise BackupFailed(
+                _("The backup decrypts but its database is damaged: {result}").format(result=result[:200])
+            )
         counts = _table_counts(plain)
         for side in ("-wal", "-shm", "-journal"):  # they belong to the database being replaced
             stale = Path(str(target) + side)
@@ -310,5 +339,6 @@ def restore(backup: Path, url: str, *, force: bool = False) -> BackupInfo:
                 stale.unlink()
         os.replace(plain, target)
     os.chmod(target, paths.PRIVATE_FILE_MODE)
-    return BackupInfo(path=target, size=target.stat().st_size, created="", tables=len(counts),
-                      rows=sum(counts.values()))
+    return BackupInfo(
+        path=target, size=target.stat().st_size, created="", tables=len(counts), rows=sum(counts.values())
+    )

@@ -34,12 +34,39 @@ from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    AuditEvent, Category, ClientOrder, Company, Deal, DealStatus, InteractionKind, Phone, Reason, Refusal,
-    RefusalDecision, Role, Stage, User, utcnow,
+    AuditEvent,
+    Category,
+    ClientOrder,
+    Company,
+    Deal,
+    DealStatus,
+    InteractionKind,
+    Phone,
+    Reason,
+    Refusal,
+    RefusalDecision,
+    Role,
+    Stage,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module hands out)
-    FLAGS, MATCH_NAME, MATCH_NUMBER, PAGE_SIZE, BasePage, BaseQuery, BaseRow, CompanyFix, CompanyState, DealLine, OrderLine, Person,
-    RefusalLine, SearchChoices, SupervisorCard, Viewer,
+    FLAGS,
+    MATCH_NAME,
+    MATCH_NUMBER,
+    PAGE_SIZE,
+    BasePage,
+    BaseQuery,
+    BaseRow,
+    CompanyFix,
+    CompanyState,
+    DealLine,
+    OrderLine,
+    Person,
+    RefusalLine,
+    SearchChoices,
+    SupervisorCard,
+    Viewer,
 )
 from kbase_tui.textnorm import name_key
 
@@ -69,6 +96,7 @@ def _name(user: User | None) -> str:
 
 # --- search ---------------------------------------------------------------------------
 
+
 def number_digits(text: str) -> str | None:
     """The digits of *text* when it is a number (INN or phone), else None."""
     text = text.strip()
@@ -94,9 +122,11 @@ def _number_matches(session: Session, digits: str, text: str) -> list[int]:
     whole company table ordered afterwards (docs/performance.md).
     """
     # INN prefix as a range, so the (partial) INN index serves it: '9' < ':' in code points.
-    ids = set(session.execute(
-        select(Company.id).where(Company.inn >= digits, Company.inn < digits + ":").limit(NUMBER_CANDIDATES)
-    ).scalars())
+    ids = set(
+        session.execute(
+            select(Company.id).where(Company.inn >= digits, Company.inn < digits + ":").limit(NUMBER_CANDIDATES)
+        ).scalars()
+    )
     e164 = phones.normalise(text.strip()) if len(digits) >= 10 else None
     if e164:
         phone = Phone.number == e164
@@ -136,13 +166,15 @@ def _conditions(session: Session, query: BaseQuery, now: datetime) -> tuple[list
     if query.owner_id is not None:
         conditions.append(Company.owner_id == query.owner_id)
     if query.flag and query.flag != "merged":
-        conditions.append({
-            "needs_fix": Company.needs_data_fix.is_(True),
-            "unreachable": Company.unreachable.is_(True),
-            "in_queue": Company.in_queue.is_(True),
-            "shelved": Company.shelved_until > now,
-            "held": Company.held_by_id.is_not(None),
-        }[query.flag])
+        conditions.append(
+            {
+                "needs_fix": Company.needs_data_fix.is_(True),
+                "unreachable": Company.unreachable.is_(True),
+                "in_queue": Company.in_queue.is_(True),
+                "shelved": Company.shelved_until > now,
+                "held": Company.held_by_id.is_not(None),
+            }[query.flag]
+        )
     return conditions, matched_by
 
 
@@ -172,8 +204,9 @@ def _narrow(session: Session, query: BaseQuery) -> bool:
     return session.execute(select(func.count()).select_from(bounded)).scalar_one() <= NARROW_FILTER
 
 
-def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, int] | None = None,
-           limit: int = PAGE_SIZE) -> BasePage:
+def search(
+    db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, int] | None = None, limit: int = PAGE_SIZE
+) -> BasePage:
     """One page of companies matching *query*, in the order of the folded name; audited."""
     limit = max(1, min(limit, 500))
     now = utcnow()
@@ -186,13 +219,30 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
         order_key = func.coalesce(Company.name_search, "") if _narrow(session, query) else Company.name_search
         owner = aliased(User)
         first_phone = (
-            select(Phone.number).where(Phone.company_id == Company.id, Phone.contact_id.is_(None))
-            .order_by(Phone.id).limit(1).correlate(Company).scalar_subquery()
+            select(Phone.number)
+            .where(Phone.company_id == Company.id, Phone.contact_id.is_(None))
+            .order_by(Phone.id)
+            .limit(1)
+            .correlate(Company)
+            .scalar_subquery()
         )
         statement = (
-            select(Company.id, Company.name, Company.name_search, Company.inn, Company.city, Company.channel,
-                   Company.stage, Company.category, owner.full_name, owner.username, first_phone,
-                   Company.needs_data_fix, Company.unreachable, Company.in_queue)
+            select(
+                Company.id,
+                Company.name,
+                Company.name_search,
+                Company.inn,
+                Company.city,
+                Company.channel,
+                Company.stage,
+                Company.category,
+                owner.full_name,
+                owner.username,
+                first_phone,
+                Company.needs_data_fix,
+                Company.unreachable,
+                Company.in_queue,
+            )
             .outerjoin(owner, owner.id == Company.owner_id)
             .where(*conditions)
             .order_by(codepoint_order(order_key).asc(), Company.id.asc())
@@ -200,15 +250,28 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
         )
         if after is not None:
             key, last_id = after
-            statement = statement.where(or_(
-                codepoint_order(Company.name_search) > key,
-                and_(Company.name_search == key, Company.id > last_id),
-            ))
+            statement = statement.where(
+                or_(
+                    codepoint_order(Company.name_search) > key,
+                    and_(Company.name_search == key, Company.id > last_id),
+                )
+            )
         result = session.execute(statement).all()
     rows = tuple(
-        BaseRow(id=r[0], name=r[1], inn=r[3], city=r[4] or "", channel=r[5] or "", stage=r[6], category=r[7],
-                owner_name=r[8] or r[9] or "", phone=r[10] or "", needs_data_fix=bool(r[11]),
-                unreachable=bool(r[12]), in_queue=bool(r[13]))
+        BaseRow(
+            id=r[0],
+            name=r[1],
+            inn=r[3],
+            city=r[4] or "",
+            channel=r[5] or "",
+            stage=r[6],
+            category=r[7],
+            owner_name=r[8] or r[9] or "",
+            phone=r[10] or "",
+            needs_data_fix=bool(r[11]),
+            unreachable=bool(r[12]),
+            in_queue=bool(r[13]),
+        )
         for r in result[:limit]
     )
     cursor = (result[limit - 1][2], result[limit - 1][0]) if len(result) > limit else None
@@ -216,22 +279,38 @@ def search(db: Database, actor: Actor, query: BaseQuery, *, after: tuple[str, in
     with db.write() as session:
         # Throttled like every search: over the hourly limit nothing read here is handed out.
         alarms.check_view(session, actor, alarms.SEARCHES)
-        audit.record(session, actor, "base_searched", "company", None, text=clean_input(query.text, 200),
-                     city=query.city, channel=query.channel, stage=query.stage, category=query.category,
-                     owner_id=query.owner_id, flag=query.flag, next_page=after is not None, shown=len(rows))
+        audit.record(
+            session,
+            actor,
+            "base_searched",
+            "company",
+            None,
+            text=clean_input(query.text, 200),
+            city=query.city,
+            channel=query.channel,
+            stage=query.stage,
+            category=query.category,
+            owner_id=query.owner_id,
+            flag=query.flag,
+            next_page=after is not None,
+            shown=len(rows),
+        )
     return BasePage(rows=rows, next_cursor=cursor, matched_by=matched_by)
 
 
 def choices(db: Database, actor: Actor) -> SearchChoices:
     with db.read() as session:
         _supervisor(session, actor)
-        channels = tuple(session.execute(
-            select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)
-        ).scalars())
+        channels = tuple(
+            session.execute(
+                select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)
+            ).scalars()
+        )
         owners = tuple(
             Person(u.id, _name(u), u.role)
             for u in session.execute(
-                select(User).where(User.role.in_([Role.CLOSER, Role.ACCOUNT, Role.SUPERVISOR]))
+                select(User)
+                .where(User.role.in_([Role.CLOSER, Role.ACCOUNT, Role.SUPERVISOR]))
                 .order_by(User.role, User.full_name, User.username)
             ).scalars()
         )
@@ -240,16 +319,26 @@ def choices(db: Database, actor: Actor) -> SearchChoices:
 
 # --- the card ---------------------------------------------------------------------------
 
+
 def _state(session: Session, company: Company) -> CompanyState:
     held = session.get(User, company.held_by_id) if company.held_by_id else None
     merged_into = session.get(Company, company.merged_into_id) if company.merged_into_id else None
     callback = session.get(User, company.callback_user_id) if company.callback_user_id else None
     return CompanyState(
-        in_queue=company.in_queue, unreachable=company.unreachable, needs_data_fix=company.needs_data_fix,
-        shelved_until=company.shelved_until, not_before=company.not_before, held_by=_name(held),
-        callback_user=_name(callback), callback_at=company.callback_at, address=company.address,
-        source=company.source, created_at=company.created_at, updated_at=company.updated_at,
-        merged_into_id=company.merged_into_id, merged_into_name=merged_into.name if merged_into else "",
+        in_queue=company.in_queue,
+        unreachable=company.unreachable,
+        needs_data_fix=company.needs_data_fix,
+        shelved_until=company.shelved_until,
+        not_before=company.not_before,
+        held_by=_name(held),
+        callback_user=_name(callback),
+        callback_at=company.callback_at,
+        address=company.address,
+        source=company.source,
+        created_at=company.created_at,
+        updated_at=company.updated_at,
+        merged_into_id=company.merged_into_id,
+        merged_into_name=merged_into.name if merged_into else "",
     )
 
 
@@ -262,19 +351,32 @@ def _build_card(session: Session, company: Company) -> SupervisorCard:
     user = aliased(User)
     decider = aliased(User)
     deals = tuple(
-        DealLine(d.id, d.stage_code, stage_labels.get(d.stage_code, d.stage_code), d.status, full or login or "", d.expected_amount, d.created_at, d.closed_at,
-                 d.lost_reason)
+        DealLine(
+            d.id,
+            d.stage_code,
+            stage_labels.get(d.stage_code, d.stage_code),
+            d.status,
+            full or login or "",
+            d.expected_amount,
+            d.created_at,
+            d.closed_at,
+            d.lost_reason,
+        )
         for d, full, login in session.execute(
-            select(Deal, user.full_name, user.username).outerjoin(user, user.id == Deal.closer_id)
-            .where(Deal.company_id == company.id).order_by(Deal.created_at.desc(), Deal.id.desc())
+            select(Deal, user.full_name, user.username)
+            .outerjoin(user, user.id == Deal.closer_id)
+            .where(Deal.company_id == company.id)
+            .order_by(Deal.created_at.desc(), Deal.id.desc())
         ).all()
     )
     orders = tuple(
         OrderLine(o.id, o.ordered_at, o.amount, o.items, full or login or "")
         for o, full, login in session.execute(
-            select(ClientOrder, user.full_name, user.username).outerjoin(user, user.id == ClientOrder.account_manager_id)
+            select(ClientOrder, user.full_name, user.username)
+            .outerjoin(user, user.id == ClientOrder.account_manager_id)
             .where(ClientOrder.company_id == company.id)
-            .order_by(ClientOrder.ordered_at.desc(), ClientOrder.id.desc()).limit(ORDERS_SHOWN)
+            .order_by(ClientOrder.ordered_at.desc(), ClientOrder.id.desc())
+            .limit(ORDERS_SHOWN)
         ).all()
     )
     orders_total = session.execute(
@@ -282,28 +384,50 @@ def _build_card(session: Session, company: Company) -> SupervisorCard:
     ).scalar_one()
     reasons = {r.code: label(r) for r in session.execute(select(Reason).where(Reason.kind == "refusal")).scalars()}
     refusals = tuple(
-        RefusalLine(r.id, r.refused_at, reasons.get(r.reason_code, r.reason_code), c_full or c_login or "",
-                    r.comment, r.decision, d_full or d_login or "")
+        RefusalLine(
+            r.id,
+            r.refused_at,
+            reasons.get(r.reason_code, r.reason_code),
+            c_full or c_login or "",
+            r.comment,
+            r.decision,
+            d_full or d_login or "",
+        )
         for r, c_full, c_login, d_full, d_login in session.execute(
             select(Refusal, user.full_name, user.username, decider.full_name, decider.username)
-            .outerjoin(user, user.id == Refusal.caller_id).outerjoin(decider, decider.id == Refusal.decided_by_id)
-            .where(Refusal.company_id == company.id).order_by(Refusal.refused_at.desc(), Refusal.id.desc())
+            .outerjoin(user, user.id == Refusal.caller_id)
+            .outerjoin(decider, decider.id == Refusal.decided_by_id)
+            .where(Refusal.company_id == company.id)
+            .order_by(Refusal.refused_at.desc(), Refusal.id.desc())
         ).all()
     )
     viewers = tuple(
         Viewer(actor_name, full or "", count, first, last)
         for actor_name, full, count, first, last in session.execute(
-            select(AuditEvent.actor, func.max(User.full_name), func.count(), func.min(AuditEvent.at),
-                   func.max(AuditEvent.at))
+            select(
+                AuditEvent.actor,
+                func.max(User.full_name),
+                func.count(),
+                func.min(AuditEvent.at),
+                func.max(AuditEvent.at),
+            )
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(AuditEvent.company_id == company.id)
-            .group_by(AuditEvent.actor).order_by(func.max(AuditEvent.at).desc()).limit(VIEWERS_SHOWN)
+            .group_by(AuditEvent.actor)
+            .order_by(func.max(AuditEvent.at).desc())
+            .limit(VIEWERS_SHOWN)
         ).all()
     )
     return SupervisorCard(
-        company=company_info(session, company), state=_state(session, company),
-        contacts=contacts_of(session, company.id), deals=deals, orders=orders, refusals=refusals,
-        viewers=viewers, orders_total=orders_total, merges=merge_lines(session, company.id),
+        company=company_info(session, company),
+        state=_state(session, company),
+        contacts=contacts_of(session, company.id),
+        deals=deals,
+        orders=orders,
+        refusals=refusals,
+        viewers=viewers,
+        orders_total=orders_total,
+        merges=merge_lines(session, company.id),
     )
 
 
@@ -320,8 +444,10 @@ def _changing(session: Session, actor: Actor, company_id: int, expected_version:
     _supervisor(session, actor)
     company = require_company(session, actor, company_id, for_update=True)
     if company.version != expected_version:
-        raise StaleRecord(_("Someone changed this company after you opened it; here is what it holds now."),
-                          current=_build_card(session, company))
+        raise StaleRecord(
+            _("Someone changed this company after you opened it; here is what it holds now."),
+            current=_build_card(session, company),
+        )
     return company
 
 
@@ -332,9 +458,12 @@ def _touch(company: Company, now: datetime) -> None:
 
 def _require_cold(company: Company) -> None:
     if company.stage != Stage.COLD:
-        raise ValidationFailed(_(
-            "The company is no longer in cold calls (it is with a closer or an account manager); "
-            "give it to another person instead."))
+        raise ValidationFailed(
+            _(
+                "The company is no longer in cold calls (it is with a closer or an account manager); "
+                "give it to another person instead."
+            )
+        )
 
 
 def _release(company: Company) -> None:
@@ -346,19 +475,30 @@ def _release(company: Company) -> None:
     company.special_offer_user_id = None
 
 
-def _decide_open_refusals(session: Session, actor: Actor, company: Company, decision: str, now: datetime,
-                          until: datetime | None = None) -> None:
+def _decide_open_refusals(
+    session: Session, actor: Actor, company: Company, decision: str, now: datetime, until: datetime | None = None
+) -> None:
     """The company's undecided refusals take the decision made on the card, so the review does not ask again."""
-    open_refusals = session.execute(
-        select(Refusal).where(Refusal.company_id == company.id, Refusal.decision.is_(None))
-    ).scalars().all()
+    open_refusals = (
+        session.execute(select(Refusal).where(Refusal.company_id == company.id, Refusal.decision.is_(None)))
+        .scalars()
+        .all()
+    )
     for refusal in open_refusals:
         refusal.decision = decision
         refusal.decided_by_id = actor.id
         refusal.decided_at = now
         refusal.shelved_until = until
-        audit.record(session, actor, "refusal_decided", "refusal", refusal.id, company_id=company.id,
-                     decision=decision, from_card=True)
+        audit.record(
+            session,
+            actor,
+            "refusal_decided",
+            "refusal",
+            refusal.id,
+            company_id=company.id,
+            decision=decision,
+            from_card=True,
+        )
 
 
 # --- changes from the card --------------------------------------------------------------
@@ -383,9 +523,14 @@ def _clean_fix(form: CompanyFix) -> tuple[dict[str, str | None], list[str]]:
             if number not in numbers:
                 numbers.append(number)
     values: dict[str, str | None] = {
-        "name": name, "inn": inn or None, "city": clean_input(form.city, 120),
-        "industry": clean_input(form.industry, 120), "channel": clean_input(form.channel, 60), "email": email,
-        "website": clean_input(form.website, 200), "address": clean_input(form.address, 300),
+        "name": name,
+        "inn": inn or None,
+        "city": clean_input(form.city, 120),
+        "industry": clean_input(form.industry, 120),
+        "channel": clean_input(form.channel, 60),
+        "email": email,
+        "website": clean_input(form.website, 200),
+        "address": clean_input(form.address, 300),
     }
     return values, numbers
 
@@ -396,12 +541,18 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
     now = utcnow()
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)
-        changes = {k: (getattr(company, k), v) for k, v in values.items() if (getattr(company, k) or None) != (v or None)}
+        changes = {
+            k: (getattr(company, k), v) for k, v in values.items() if (getattr(company, k) or None) != (v or None)
+        }
         for key, (_old, new) in changes.items():
             setattr(company, key, new if new is not None else (None if key == "inn" else ""))
-        old_phones = session.execute(
-            select(Phone).where(Phone.company_id == company.id, Phone.contact_id.is_(None)).order_by(Phone.id)
-        ).scalars().all()
+        old_phones = (
+            session.execute(
+                select(Phone).where(Phone.company_id == company.id, Phone.contact_id.is_(None)).order_by(Phone.id)
+            )
+            .scalars()
+            .all()
+        )
         if [p.number for p in old_phones] != numbers:
             for phone in old_phones:
                 session.delete(phone)
@@ -414,7 +565,8 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
         company.needs_data_fix = False
         _touch(company, now)
         text = _("{who} corrected the data: {changes}").format(
-            who=actor.label, changes="; ".join(f"{k}: {old or '—'} → {new or '—'}" for k, (old, new) in changes.items()))
+            who=actor.label, changes="; ".join(f"{k}: {old or '—'} → {new or '—'}" for k, (old, new) in changes.items())
+        )
         write_history(session, actor, company.id, InteractionKind.SYSTEM, outcome="data_fixed", text=text, at=now)
         audit.record(session, actor, "company_data_fixed", "company", company.id, fields=sorted(changes))
         return _build_card(session, company)
@@ -441,8 +593,15 @@ def return_to_queue(db: Database, actor: Actor, company_id: int, expected_versio
         company.not_before = None
         company.shelved_until = None
         _touch(company, now)
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="returned_to_queue", at=now,
-                      text=_("{who} returned the company to the cold-call queue.").format(who=actor.label))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="returned_to_queue",
+            at=now,
+            text=_("{who} returned the company to the cold-call queue.").format(who=actor.label),
+        )
         audit.record(session, actor, "company_returned_to_queue", "company", company.id)
         return _build_card(session, company)
 
@@ -461,8 +620,15 @@ def shelve(db: Database, actor: Actor, company_id: int, expected_version: int, u
         company.not_before = at
         _touch(company, now)
         _decide_open_refusals(session, actor, company, RefusalDecision.SHELVE, now, at)
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome=RefusalDecision.SHELVE, at=now,
-                      text=_("{who} decided: shelve until {day}").format(who=actor.label, day=until.strftime("%d.%m.%Y")))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome=RefusalDecision.SHELVE,
+            at=now,
+            text=_("{who} decided: shelve until {day}").format(who=actor.label, day=until.strftime("%d.%m.%Y")),
+        )
         audit.record(session, actor, "company_shelved", "company", company.id, until=until.isoformat())
         return _build_card(session, company)
 
@@ -480,8 +646,15 @@ def do_not_call(db: Database, actor: Actor, company_id: int, expected_version: i
         company.not_before = None
         _touch(company, now)
         _decide_open_refusals(session, actor, company, RefusalDecision.DO_NOT_CALL, now)
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome=RefusalDecision.DO_NOT_CALL,
-                      at=now, text=_("{who} decided: do not call again").format(who=actor.label))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome=RefusalDecision.DO_NOT_CALL,
+            at=now,
+            text=_("{who} decided: do not call again").format(who=actor.label),
+        )
         audit.record(session, actor, "company_do_not_call", "company", company.id)
         return _build_card(session, company)
 
@@ -557,15 +730,33 @@ def assign(db: Database, actor: Actor, company_id: int, expected_version: int, u
                 moved_tasks += 1
             detail["tasks_moved"] = moved_tasks
         _touch(company, now)
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", at=now,
-                      text=_("{who} gave the company to {new} (was: {old}).").format(
-                          who=actor.label, new=_name(person), old=old_name))
-        audit.record(session, actor, "company_assigned", "company", company.id, old_user_id=previous,
-                     new_user_id=person.id, stage=company.stage, **detail)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="reassigned",
+            at=now,
+            text=_("{who} gave the company to {new} (was: {old}).").format(
+                who=actor.label, new=_name(person), old=old_name
+            ),
+        )
+        audit.record(
+            session,
+            actor,
+            "company_assigned",
+            "company",
+            company.id,
+            old_user_id=previous,
+            new_user_id=person.id,
+            stage=company.stage,
+            **detail,
+        )
         notify.after_commit(session, notify.Notice(kind="handover", user_ids=(person.id,), company_id=company.id))
         if previous is not None and company.stage != Stage.COLD:
             # The company leaves the previous owner's board or account list (and their open card of it).
             what = "accounts" if company.stage == Stage.ACCOUNT else "board"
-            notify.after_commit(session, notify.Notice(kind="changed", what=what, user_ids=(previous,),
-                                                       company_id=company.id))
+            notify.after_commit(
+                session, notify.Notice(kind="changed", what=what, user_ids=(previous,), company_id=company.id)
+            )
         return _build_card(session, company)

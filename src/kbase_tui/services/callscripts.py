@@ -44,18 +44,27 @@ def _specificity(row: CallScript, channel: str, industry: str) -> int | None:
 
 
 def find_script(
-    session: Session, *, channel: str, industry: str, language: str | None = None, purpose: str = "cold",
+    session: Session,
+    *,
+    channel: str,
+    industry: str,
+    language: str | None = None,
+    purpose: str = "cold",
     operator: str = "",
 ) -> Script | None:
     """The narrowest script for the segment in *language* (else any language), or None."""
     language = language or current_language()
-    rows = session.execute(
-        select(CallScript).where(
-            CallScript.purpose == purpose,
-            or_(CallScript.channel == "", CallScript.channel == channel),
-            or_(CallScript.industry == "", CallScript.industry == industry),
+    rows = (
+        session.execute(
+            select(CallScript).where(
+                CallScript.purpose == purpose,
+                or_(CallScript.channel == "", CallScript.channel == channel),
+                or_(CallScript.industry == "", CallScript.industry == industry),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     best: tuple[int, int, int] | None = None
     chosen: CallScript | None = None
     for row in rows:
@@ -71,11 +80,14 @@ def find_script(
     return Script(
         template_phrase=chosen.template_phrase.replace("{operator}", name),
         key_question=chosen.key_question.replace("{operator}", name),
-        channel=chosen.channel, industry=chosen.industry, language=chosen.language,
+        channel=chosen.channel,
+        industry=chosen.industry,
+        language=chosen.language,
     )
 
 
 # --- the supervisor's editor ---------------------------------------------------------
+
 
 def _editor(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
@@ -84,9 +96,15 @@ def _editor(session: Session, actor: Actor) -> None:
 
 def _row(row: CallScript, names: dict[int, str]) -> ScriptRow:
     return ScriptRow(
-        id=row.id, purpose=row.purpose, language=row.language, channel=row.channel, industry=row.industry,
-        template_phrase=row.template_phrase, key_question=row.key_question,
-        updated_by=names.get(row.updated_by_id or 0, ""), updated_at=row.updated_at,
+        id=row.id,
+        purpose=row.purpose,
+        language=row.language,
+        channel=row.channel,
+        industry=row.industry,
+        template_phrase=row.template_phrase,
+        key_question=row.key_question,
+        updated_by=names.get(row.updated_by_id or 0, ""),
+        updated_at=row.updated_at,
     )
 
 
@@ -101,12 +119,16 @@ def list_scripts(db: Database, actor: Actor, purpose: str | None = None) -> list
             query = query.where(CallScript.purpose == purpose)
         rows = session.execute(query).scalars().all()
         ids = {r.updated_by_id for r in rows if r.updated_by_id}
-        names = {
-            uid: full or login
-            for uid, full, login in session.execute(
-                select(User.id, User.full_name, User.username).where(User.id.in_(ids))
-            ).all()
-        } if ids else {}
+        names = (
+            {
+                uid: full or login
+                for uid, full, login in session.execute(
+                    select(User.id, User.full_name, User.username).where(User.id.in_(ids))
+                ).all()
+            }
+            if ids
+            else {}
+        )
         return [_row(r, names) for r in rows]
 
 
@@ -120,8 +142,12 @@ def _clean(form: ScriptForm) -> ScriptForm:
     if not phrase or not question:
         raise ValidationFailed(_("Write both the template phrase and the key question."))
     return ScriptForm(
-        purpose=form.purpose, language=form.language, channel=clean_input(form.channel, 60),
-        industry=clean_input(form.industry, 120), template_phrase=phrase, key_question=question,
+        purpose=form.purpose,
+        language=form.language,
+        channel=clean_input(form.channel, 60),
+        industry=clean_input(form.industry, 120),
+        template_phrase=phrase,
+        key_question=question,
     )
 
 
@@ -130,12 +156,18 @@ def save_script(db: Database, actor: Actor, form: ScriptForm, script_id: int | N
     clean = _clean(form)
     with db.write() as session:
         _editor(session, actor)
-        same_segment = session.execute(
-            select(CallScript).where(
-                CallScript.purpose == clean.purpose, CallScript.language == clean.language,
-                CallScript.channel == clean.channel, CallScript.industry == clean.industry,
+        same_segment = (
+            session.execute(
+                select(CallScript).where(
+                    CallScript.purpose == clean.purpose,
+                    CallScript.language == clean.language,
+                    CallScript.channel == clean.channel,
+                    CallScript.industry == clean.industry,
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
         if script_id is None:
             if same_segment is not None:
                 raise ValidationFailed(_("A script for this segment and language exists already; change that one."))
@@ -153,8 +185,17 @@ def save_script(db: Database, actor: Actor, form: ScriptForm, script_id: int | N
         row.updated_by_id = actor.id
         row.updated_at = utcnow()
         session.flush()
-        audit.record(session, actor, "script_saved", "call_script", row.id, purpose=row.purpose,
-                     language=row.language, channel=row.channel, industry=row.industry)
+        audit.record(
+            session,
+            actor,
+            "script_saved",
+            "call_script",
+            row.id,
+            purpose=row.purpose,
+            language=row.language,
+            channel=row.channel,
+            industry=row.industry,
+        )
         return _row(row, {actor.id or 0: actor.label})
 
 
@@ -167,6 +208,15 @@ def delete_script(db: Database, actor: Actor, script_id: int) -> None:
             raise NotFound()
         if not row.channel and not row.industry:
             raise ValidationFailed(_("The default script cannot be deleted; change its text instead."))
-        audit.record(session, actor, "script_deleted", "call_script", row.id, purpose=row.purpose,
-                     language=row.language, channel=row.channel, industry=row.industry)
+        audit.record(
+            session,
+            actor,
+            "script_deleted",
+            "call_script",
+            row.id,
+            purpose=row.purpose,
+            language=row.language,
+            channel=row.channel,
+            industry=row.industry,
+        )
         session.delete(row)

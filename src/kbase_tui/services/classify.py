@@ -120,7 +120,7 @@ def _write(session: Session, column: str, wanted: dict[int, object], current: di
     changed = 0
     for value, ids in groups.items():
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             session.execute(update(Company).where(Company.id.in_(chunk)).values({column: value}))
             changed += len(chunk)
     return changed
@@ -130,10 +130,13 @@ def reclassify_channel(session: Session, channel: str, limits: Thresholds | None
     """Recompute the classes of one channel; returns how many companies changed class."""
     limits = limits or thresholds(session)
     result = session.execute(
-        select(Company.id, Company.revenue_total, Company.margin_total, Company.potential_score, Company.abcde_class)
-        .where(*_classified(), Company.channel == channel)
+        select(
+            Company.id, Company.revenue_total, Company.margin_total, Company.potential_score, Company.abcde_class
+        ).where(*_classified(), Company.channel == channel)
     ).all()
-    rows = [Figures(i, Decimal(rev or 0), None if m is None else Decimal(m), int(p or 0)) for i, rev, m, p, _c in result]
+    rows = [
+        Figures(i, Decimal(rev or 0), None if m is None else Decimal(m), int(p or 0)) for i, rev, m, p, _c in result
+    ]
     current = {i: c for i, _r, _m, _p, c in result}
     return _write(session, "abcde_class", channel_classes(rows, limits), current)
 
@@ -145,8 +148,7 @@ def reclassify_keys(session: Session, limits: Thresholds | None = None) -> int:
         select(Company.id, Company.revenue_total, Company.is_key_client).where(*_classified())
     ).all()
     top = pareto_top({i: Decimal(rev or 0) for i, rev, _k in result}, limits.key_share)
-    return _write(session, "is_key_client", {i: i in top for i, _r, _k in result},
-                  {i: bool(k) for i, _r, k in result})
+    return _write(session, "is_key_client", {i: i in top for i, _r, _k in result}, {i: bool(k) for i, _r, k in result})
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,8 @@ def reclassify_all(session: Session) -> ClassifyCounts:
     from sqlalchemy import func
 
     companies, keys = session.execute(
-        select(func.count(Company.id), func.count(Company.id).filter(Company.is_key_client.is_(True)))
-        .where(*_classified())
+        select(func.count(Company.id), func.count(Company.id).filter(Company.is_key_client.is_(True))).where(
+            *_classified()
+        )
     ).one()
     return ClassifyCounts(len(channels), int(companies), changed, int(keys or 0), keys_changed)

@@ -27,19 +27,40 @@ from kbase_tui.protocol.clients import ClientMatch, ContactInfo, CompanyInfo, Hi
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
     owner = session.get(User, company.owner_id) if company.owner_id else None
-    company_phones = session.execute(
-        select(Phone.number).where(Phone.company_id == company.id, Phone.contact_id.is_(None)).order_by(Phone.id)
-    ).scalars().all()
+    company_phones = (
+        session.execute(
+            select(Phone.number).where(Phone.company_id == company.id, Phone.contact_id.is_(None)).order_by(Phone.id)
+        )
+        .scalars()
+        .all()
+    )
     return CompanyInfo(
-        id=company.id, name=company.name, inn=company.inn, city=company.city, industry=company.industry,
-        channel=company.channel, size=company.size, abcde_class=company.abcde_class,
-        is_key_client=company.is_key_client, category=company.category, stage=company.stage,
-        owner_id=company.owner_id, owner_name=(owner.full_name or owner.username) if owner else "",
-        requirements=company.requirements, phones=tuple(company_phones), email=company.email,
-        website=company.website, special_offer=company.special_offer, attempts=company.attempts,
-        last_outcome=company.last_outcome, orders_count=company.orders_count,
-        revenue_total=company.revenue_total, last_order_at=company.last_order_at,
-        next_purchase_at=company.next_purchase_at, version=company.version, time_zone=company.time_zone,
+        id=company.id,
+        name=company.name,
+        inn=company.inn,
+        city=company.city,
+        industry=company.industry,
+        channel=company.channel,
+        size=company.size,
+        abcde_class=company.abcde_class,
+        is_key_client=company.is_key_client,
+        category=company.category,
+        stage=company.stage,
+        owner_id=company.owner_id,
+        owner_name=(owner.full_name or owner.username) if owner else "",
+        requirements=company.requirements,
+        phones=tuple(company_phones),
+        email=company.email,
+        website=company.website,
+        special_offer=company.special_offer,
+        attempts=company.attempts,
+        last_outcome=company.last_outcome,
+        orders_count=company.orders_count,
+        revenue_total=company.revenue_total,
+        last_order_at=company.last_order_at,
+        next_purchase_at=company.next_purchase_at,
+        version=company.version,
+        time_zone=company.time_zone,
     )
 
 
@@ -60,10 +81,15 @@ def set_time_zone(db: Database, actor: Actor, company_id: int, time_zone: str) -
         require(actor, Capability.SUPERVISE)
         company = require_company(session, actor, company_id, for_update=True)
         if not name:
-            numbers = session.execute(
-                select(Phone.number).where(Phone.company_id == company.id)
-                .order_by(Phone.contact_id.is_not(None), Phone.id)
-            ).scalars().all()
+            numbers = (
+                session.execute(
+                    select(Phone.number)
+                    .where(Phone.company_id == company.id)
+                    .order_by(Phone.contact_id.is_not(None), Phone.id)
+                )
+                .scalars()
+                .all()
+            )
             name = timezones.zone_for_company(list(numbers), company.city, company.address) or ""
         old = company.time_zone
         company.time_zone = name
@@ -77,19 +103,33 @@ def set_time_zone(db: Database, actor: Actor, company_id: int, time_zone: str) -
 
 
 def contacts_of(session: Session, company_id: int) -> tuple[ContactInfo, ...]:
-    rows = session.execute(
-        select(Contact).where(Contact.company_id == company_id).order_by(Contact.is_decision_maker.desc(), Contact.id)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Contact)
+            .where(Contact.company_id == company_id)
+            .order_by(Contact.is_decision_maker.desc(), Contact.id)
+        )
+        .scalars()
+        .all()
+    )
     phone_rows = session.execute(
-        select(Phone.contact_id, Phone.number).where(Phone.company_id == company_id, Phone.contact_id.is_not(None)).order_by(Phone.id)
+        select(Phone.contact_id, Phone.number)
+        .where(Phone.company_id == company_id, Phone.contact_id.is_not(None))
+        .order_by(Phone.id)
     ).all()
     by_contact: dict[int, list[str]] = {}
     for contact_id, number in phone_rows:
         by_contact.setdefault(contact_id, []).append(number)
     return tuple(
         ContactInfo(
-            id=c.id, full_name=c.full_name, position=c.position, is_decision_maker=c.is_decision_maker,
-            phones=tuple(by_contact.get(c.id, [])), email=c.email, birthday=c.birthday, version=c.version,
+            id=c.id,
+            full_name=c.full_name,
+            position=c.position,
+            is_decision_maker=c.is_decision_maker,
+            phones=tuple(by_contact.get(c.id, [])),
+            email=c.email,
+            birthday=c.birthday,
+            version=c.version,
         )
         for c in rows
     )
@@ -120,7 +160,9 @@ def history(
         return history_page(session, company_id, limit=limit, before_id=before_id)
 
 
-def history_page(session: Session, company_id: int, *, limit: int = 200, before_id: int | None = None) -> list[HistoryEntry]:
+def history_page(
+    session: Session, company_id: int, *, limit: int = 200, before_id: int | None = None
+) -> list[HistoryEntry]:
     query = (
         select(Interaction, User.full_name, User.username)
         .outerjoin(User, User.id == Interaction.user_id)
@@ -139,22 +181,41 @@ def history_page(session: Session, company_id: int, *, limit: int = 200, before_
     from .history_labels import render_entry
 
     return [
-        HistoryEntry(id=i.id, at=i.at, kind=i.kind, outcome=i.outcome,
-                     text=render_entry(i.params, i.text, labels) if labels is not None else i.text,
-                     user_name=full or login or "")
+        HistoryEntry(
+            id=i.id,
+            at=i.at,
+            kind=i.kind,
+            outcome=i.outcome,
+            text=render_entry(i.params, i.text, labels) if labels is not None else i.text,
+            user_name=full or login or "",
+        )
         for i, full, login in rows
     ]
 
 
 def write_history(
-    session: Session, actor: Actor | None, company_id: int, kind: str, *, outcome: str = "", text: str = "",
-    deal_id: int | None = None, at: datetime | None = None, params: str = "",
+    session: Session,
+    actor: Actor | None,
+    company_id: int,
+    kind: str,
+    *,
+    outcome: str = "",
+    text: str = "",
+    deal_id: int | None = None,
+    at: datetime | None = None,
+    params: str = "",
 ) -> Interaction:
     """*text* in the writer's language; *params* (history_labels.params_json) lets the reader's own
     language put the entry in words (history_labels.render_entry)."""
     entry = Interaction(
-        company_id=company_id, user_id=actor.id if actor else None, deal_id=deal_id, at=at or utcnow(),
-        kind=kind, outcome=outcome, text=text, params=params,
+        company_id=company_id,
+        user_id=actor.id if actor else None,
+        deal_id=deal_id,
+        at=at or utcnow(),
+        kind=kind,
+        outcome=outcome,
+        text=text,
+        params=params,
     )
     session.add(entry)
     return entry
@@ -181,6 +242,7 @@ def add_note(db: Database, actor: Actor, company_id: int, kind: str, text: str, 
 
 # --- contact persons -------------------------------------------------------------
 
+
 def _validated(form: ContactForm) -> tuple[ContactForm, list[str]]:
     name = clean_input(form.full_name, 200)
     if not name:
@@ -201,21 +263,33 @@ def add_contact(db: Database, actor: Actor, company_id: int, form: ContactForm) 
     with db.write() as session:
         company = require_company(session, actor, company_id)
         contact = Contact(
-            company_id=company.id, full_name=clean.full_name, position=clean.position,
-            is_decision_maker=clean.is_decision_maker, email=clean.email, birthday=clean.birthday,
+            company_id=company.id,
+            full_name=clean.full_name,
+            position=clean.position,
+            is_decision_maker=clean.is_decision_maker,
+            email=clean.email,
+            birthday=clean.birthday,
         )
         session.add(contact)
         session.flush()
         for number in numbers:
             session.add(Phone(company_id=company.id, contact_id=contact.id, number=number))
-        write_history(session, actor, company.id, InteractionKind.NOTE, outcome="contact_added",
-                      text=_("Contact person added: {name}").format(name=clean.full_name))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.NOTE,
+            outcome="contact_added",
+            text=_("Contact person added: {name}").format(name=clean.full_name),
+        )
         audit.record(session, actor, "contact_added", "contact", contact.id, company_id=company.id)
         session.flush()
         return next(c for c in contacts_of(session, company.id) if c.id == contact.id)
 
 
-def update_contact(db: Database, actor: Actor, contact_id: int, expected_version: int, form: ContactForm) -> ContactInfo:
+def update_contact(
+    db: Database, actor: Actor, contact_id: int, expected_version: int, form: ContactForm
+) -> ContactInfo:
     clean, numbers = _validated(form)
     with db.write() as session:
         contact = session.get(Contact, contact_id)
@@ -243,10 +317,17 @@ def update_contact(db: Database, actor: Actor, contact_id: int, expected_version
         contact.updated_at = utcnow()
         if changes:
             text = "; ".join(f"{k}: {old!s} → {new!s}" for k, (old, new) in changes.items())
-            write_history(session, actor, company.id, InteractionKind.NOTE, outcome="contact_changed",
-                          text=f"{clean.full_name}: {text}")
-        audit.record(session, actor, "contact_changed", "contact", contact.id, company_id=company.id,
-                     fields=sorted(changes))
+            write_history(
+                session,
+                actor,
+                company.id,
+                InteractionKind.NOTE,
+                outcome="contact_changed",
+                text=f"{clean.full_name}: {text}",
+            )
+        audit.record(
+            session, actor, "contact_changed", "contact", contact.id, company_id=company.id, fields=sorted(changes)
+        )
         session.flush()
         return next(c for c in contacts_of(session, company.id) if c.id == contact.id)
 
@@ -288,10 +369,12 @@ def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[
             needles = {stripped}
             if len(stripped) == 11 and stripped.startswith("8"):
                 needles.add("7" + stripped[1:])
-            conditions.append(exists().where(
-                Phone.company_id == Company.id,
-                or_(*(Phone.number.like(f"%{escape_like(n)}%", escape=LIKE_ESCAPE) for n in needles)),
-            ))
+            conditions.append(
+                exists().where(
+                    Phone.company_id == Company.id,
+                    or_(*(Phone.number.like(f"%{escape_like(n)}%", escape=LIKE_ESCAPE) for n in needles)),
+                )
+            )
         deal_on = and_(Deal.company_id == Company.id, Deal.status == DealStatus.OPEN)
         if actor.role == Role.CLOSER:
             deal_on = and_(deal_on, Deal.closer_id == actor.id)

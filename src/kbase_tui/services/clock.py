@@ -35,6 +35,7 @@ def centre_zone_name(source: "Session | Database") -> str:
     if isinstance(source, Session):
         name = str(reference.get_setting_cached(source, "centre.time_zone") or "")
     else:
+
         def load() -> Any:
             with source.read() as session:
                 return reference.get_setting(session, "centre.time_zone")
@@ -68,6 +69,7 @@ def zone_or_centre(session: Session, stored: str | None) -> str:
 
 
 # --- the calling window ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CallingWindow:
@@ -114,9 +116,9 @@ def window_from(days: Any, hours: Any, country: Any) -> CallingWindow:
         day_set = frozenset(int(d) for d in days)
         ranges = tuple((_clock(a), _clock(b)) for a, b in hours)
     except (TypeError, ValueError):
-        raise ValidationFailed(_("The calling window is not valid: days 1-7, hours as [\"09:00\", \"18:00\"].")) from None
+        raise ValidationFailed(_('The calling window is not valid: days 1-7, hours as ["09:00", "18:00"].')) from None
     if not day_set <= set(range(1, 8)) or any(start >= end for start, end in ranges):
-        raise ValidationFailed(_("The calling window is not valid: days 1-7, hours as [\"09:00\", \"18:00\"]."))
+        raise ValidationFailed(_('The calling window is not valid: days 1-7, hours as ["09:00", "18:00"].'))
     country = str(country or "").upper()
     if country:
         try:
@@ -169,18 +171,22 @@ def fill_company_zones(connection, *, only_empty: bool = True) -> int:
     last = 0
     condition = "AND time_zone = ''" if only_empty else ""
     while True:
-        rows = connection.execute(text(
-            f"SELECT id, city, address FROM company WHERE id > :last {condition} ORDER BY id LIMIT {FILL_BATCH}"
-        ), {"last": last}).all()
+        rows = connection.execute(
+            text(f"SELECT id, city, address FROM company WHERE id > :last {condition} ORDER BY id LIMIT {FILL_BATCH}"),
+            {"last": last},
+        ).all()
         if not rows:
             return filled
         first, last = rows[0][0], rows[-1][0]
         numbers: dict[int, list[str]] = {}
         # Company numbers before the contacts' (contact_id NULL first), each in the order entered.
-        for company_id, number in connection.execute(text(
-            "SELECT company_id, number FROM phone WHERE company_id BETWEEN :a AND :b "
-            "ORDER BY company_id, CASE WHEN contact_id IS NULL THEN 0 ELSE 1 END, id"
-        ), {"a": first, "b": last}):
+        for company_id, number in connection.execute(
+            text(
+                "SELECT company_id, number FROM phone WHERE company_id BETWEEN :a AND :b "
+                "ORDER BY company_id, CASE WHEN contact_id IS NULL THEN 0 ELSE 1 END, id"
+            ),
+            {"a": first, "b": last},
+        ):
             numbers.setdefault(company_id, []).append(number)
         updates = []
         for company_id, city, address in rows:
@@ -193,6 +199,7 @@ def fill_company_zones(connection, *, only_empty: bool = True) -> int:
 
 
 # --- the owner's settings: the call centre's zone and the calling window --------------------------
+
 
 @dataclass(frozen=True)
 class HoursInfo:
@@ -218,22 +225,37 @@ def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursI
     zones = []
     for name in sorted(names):
         real = name if timezones.is_zone(name) else centre
-        zones.append((name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment)))
-    return HoursInfo(centre, tuple(sorted(window.days)),
-                     tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
-                     window.country, tuple(zones))
+        zones.append(
+            (name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment))
+        )
+    return HoursInfo(
+        centre,
+        tuple(sorted(window.days)),
+        tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
+        window.country,
+        tuple(zones),
+    )
 
 
-def set_calling_hours(db: Database, actor, *, days: list[int] | None = None, hours: list[list[str]] | None = None,
-                      country: str | None = None, centre: str | None = None) -> None:
+def set_calling_hours(
+    db: Database,
+    actor,
+    *,
+    days: list[int] | None = None,
+    hours: list[list[str]] | None = None,
+    country: str | None = None,
+    centre: str | None = None,
+) -> None:
     """Change the window (any part of it) and the call centre's zone; checked first, audited."""
     from . import audit
     from .policy import Capability, require
 
     require(actor, Capability.EDIT_SCRIPTS)
     with db.write() as session:
-        current = {key: reference.get_setting(session, key) for key in
-                   ("queue.calling_days", "queue.calling_hours", "queue.holidays_country", "centre.time_zone")}
+        current = {
+            key: reference.get_setting(session, key)
+            for key in ("queue.calling_days", "queue.calling_hours", "queue.holidays_country", "centre.time_zone")
+        }
         wanted = dict(current)
         if days is not None:
             wanted["queue.calling_days"] = sorted(set(days))
@@ -243,13 +265,22 @@ def set_calling_hours(db: Database, actor, *, days: list[int] | None = None, hou
             wanted["queue.holidays_country"] = country.upper()
         if centre is not None:
             if not timezones.is_zone(centre):
-                raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.")
-                                       .format(name=centre[:64]))
+                raise ValidationFailed(
+                    _("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.").format(
+                        name=centre[:64]
+                    )
+                )
             wanted["centre.time_zone"] = centre
         window_from(wanted["queue.calling_days"], wanted["queue.calling_hours"], wanted["queue.holidays_country"])
         for key, value in wanted.items():
             if value != current[key]:
                 reference.set_setting(session, key, value)
-        audit.record(session, actor, "calling_hours_set", "setting", None,
-                     **{key.split(".")[-1]: value for key, value in wanted.items()})
+        audit.record(
+            session,
+            actor,
+            "calling_hours_set",
+            "setting",
+            None,
+            **{key.split(".")[-1]: value for key, value in wanted.items()},
+        )
     timezones.set_centre_zone(wanted["centre.time_zone"])

@@ -25,8 +25,20 @@ from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    ClientOrder, Company, CompanyMerge, Contact, Deal, DealStatus, FollowUpTask, InteractionKind, Interaction, Phone,
-    Refusal, Stage, User, utcnow,
+    ClientOrder,
+    Company,
+    CompanyMerge,
+    Contact,
+    Deal,
+    DealStatus,
+    FollowUpTask,
+    InteractionKind,
+    Interaction,
+    Phone,
+    Refusal,
+    Stage,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.companies import MergeLine, SupervisorCard
 
@@ -39,11 +51,25 @@ from .errors import NotFound, ValidationFailed
 from .policy import require_company
 
 # Tables whose rows belong to a company and move with it, by model.
-MOVED = {"contact": Contact, "phone": Phone, "interaction": Interaction, "refusal": Refusal, "deal": Deal,
-         "follow_up_task": FollowUpTask}
+MOVED = {
+    "contact": Contact,
+    "phone": Phone,
+    "interaction": Interaction,
+    "refusal": Refusal,
+    "deal": Deal,
+    "follow_up_task": FollowUpTask,
+}
 # The duplicate's fields a merge changes, restored by an undo.
-STATE_FIELDS = ("in_queue", "held_by_id", "held_until", "callback_user_id", "callback_at", "special_offer",
-                "special_offer_user_id", "not_before")
+STATE_FIELDS = (
+    "in_queue",
+    "held_by_id",
+    "held_until",
+    "callback_user_id",
+    "callback_at",
+    "special_offer",
+    "special_offer_user_id",
+    "not_before",
+)
 
 
 def _json_value(value):
@@ -55,14 +81,24 @@ def merge_lines(session: Session, company_id: int) -> tuple[MergeLine, ...]:
     source, target, user = aliased(Company), aliased(Company), aliased(User)
     rows = session.execute(
         select(CompanyMerge, source.name, target.name, user.full_name, user.username)
-        .join(source, source.id == CompanyMerge.source_id).join(target, target.id == CompanyMerge.target_id)
+        .join(source, source.id == CompanyMerge.source_id)
+        .join(target, target.id == CompanyMerge.target_id)
         .outerjoin(user, user.id == CompanyMerge.merged_by_id)
         .where((CompanyMerge.target_id == company_id) | (CompanyMerge.source_id == company_id))
         .order_by(CompanyMerge.merged_at.desc(), CompanyMerge.id.desc())
     ).all()
     return tuple(
-        MergeLine(m.id, m.source_id, s_name, m.target_id, t_name, m.merged_at, full or login or "",
-                  sum(len(ids) for ids in json.loads(m.moved or "{}").values()), m.undone_at)
+        MergeLine(
+            m.id,
+            m.source_id,
+            s_name,
+            m.target_id,
+            t_name,
+            m.merged_at,
+            full or login or "",
+            sum(len(ids) for ids in json.loads(m.moved or "{}").values()),
+            m.undone_at,
+        )
         for m, s_name, t_name, full, login in rows
     )
 
@@ -78,26 +114,43 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
         if kept.merged_into_id is not None or duplicate.merged_into_id is not None:
             raise ValidationFailed(_("One of the two companies is already merged into another; undo that first."))
         if duplicate.stage != Stage.COLD:
-            raise ValidationFailed(_("Only a cold-call company can be merged into another (the duplicate is with "
-                                     "a closer or an account manager); merge the other way round."))
+            raise ValidationFailed(
+                _(
+                    "Only a cold-call company can be merged into another (the duplicate is with "
+                    "a closer or an account manager); merge the other way round."
+                )
+            )
         if duplicate.held_by_id is not None and duplicate.held_until is not None and duplicate.held_until > now:
-            raise ValidationFailed(_("A caller is on the phone with the duplicate right now; try again in a few minutes."))
+            raise ValidationFailed(
+                _("A caller is on the phone with the duplicate right now; try again in a few minutes.")
+            )
         has_orders = session.execute(
-            select(func.count()).select_from(ClientOrder).where(ClientOrder.company_id == duplicate.id)).scalar_one()
-        open_deals = session.execute(select(func.count()).select_from(Deal).where(
-            Deal.company_id == duplicate.id, Deal.status == DealStatus.OPEN)).scalar_one()
+            select(func.count()).select_from(ClientOrder).where(ClientOrder.company_id == duplicate.id)
+        ).scalar_one()
+        open_deals = session.execute(
+            select(func.count())
+            .select_from(Deal)
+            .where(Deal.company_id == duplicate.id, Deal.status == DealStatus.OPEN)
+        ).scalar_one()
         if has_orders or open_deals:
             raise ValidationFailed(_("The duplicate has orders or an open deal; merge the other way round."))
         moved: dict[str, list[int]] = {}
         for name, model in MOVED.items():
-            ids = list(session.execute(
-                select(model.id).where(model.company_id == duplicate.id).order_by(model.id)).scalars())
+            ids = list(
+                session.execute(select(model.id).where(model.company_id == duplicate.id).order_by(model.id)).scalars()
+            )
             if ids:
                 session.execute(update(model).where(model.id.in_(ids)).values(company_id=kept.id))
             moved[name] = ids
         state = {field: _json_value(getattr(duplicate, field)) for field in STATE_FIELDS}
-        record = CompanyMerge(source_id=duplicate.id, target_id=kept.id, merged_by_id=actor.id, merged_at=now,
-                              moved=json.dumps(moved), source_state=json.dumps(state))
+        record = CompanyMerge(
+            source_id=duplicate.id,
+            target_id=kept.id,
+            merged_by_id=actor.id,
+            merged_at=now,
+            moved=json.dumps(moved),
+            source_state=json.dumps(state),
+        )
         session.add(record)
         duplicate.merged_into_id = kept.id
         duplicate.in_queue = False
@@ -113,15 +166,39 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
         kept.version += 1
         session.flush()
         count = sum(len(ids) for ids in moved.values())
-        write_history(session, actor, kept.id, InteractionKind.SYSTEM, outcome="merged", at=now, text=_(
-            "{who} merged the duplicate «{name}» (#{id}) into this company: {n} records moved here.").format(
-                who=actor.label, name=duplicate.name, id=duplicate.id, n=count))
-        write_history(session, actor, duplicate.id, InteractionKind.SYSTEM, outcome="merged", at=now, text=_(
-            "{who} merged this company into «{name}» (#{id}); its history is there.").format(
-                who=actor.label, name=kept.name, id=kept.id))
+        write_history(
+            session,
+            actor,
+            kept.id,
+            InteractionKind.SYSTEM,
+            outcome="merged",
+            at=now,
+            text=_("{who} merged the duplicate «{name}» (#{id}) into this company: {n} records moved here.").format(
+                who=actor.label, name=duplicate.name, id=duplicate.id, n=count
+            ),
+        )
+        write_history(
+            session,
+            actor,
+            duplicate.id,
+            InteractionKind.SYSTEM,
+            outcome="merged",
+            at=now,
+            text=_("{who} merged this company into «{name}» (#{id}); its history is there.").format(
+                who=actor.label, name=kept.name, id=kept.id
+            ),
+        )
         session.flush()
-        audit.record(session, actor, "companies_merged", "company", kept.id, duplicate_id=duplicate.id,
-                     merge_id=record.id, moved={k: len(v) for k, v in moved.items()})
+        audit.record(
+            session,
+            actor,
+            "companies_merged",
+            "company",
+            kept.id,
+            duplicate_id=duplicate.id,
+            merge_id=record.id,
+            moved={k: len(v) for k, v in moved.items()},
+        )
         return _card(session, kept)
 
 
@@ -132,7 +209,9 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
     now = utcnow()
     with db.write() as session:
         _supervisor(session, actor)
-        record = session.execute(select(CompanyMerge).where(CompanyMerge.id == merge_id).with_for_update()).scalar_one_or_none()
+        record = session.execute(
+            select(CompanyMerge).where(CompanyMerge.id == merge_id).with_for_update()
+        ).scalar_one_or_none()
         if record is None:
             raise NotFound()
         if record.undone_at is not None:
@@ -146,8 +225,14 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
         for name, ids in moved.items():
             model = MOVED[name]
             if ids:
-                back += session.execute(update(model).where(model.id.in_(ids), model.company_id == kept.id)
-                                        .values(company_id=duplicate.id)).rowcount or 0
+                back += (
+                    session.execute(
+                        update(model)
+                        .where(model.id.in_(ids), model.company_id == kept.id)
+                        .values(company_id=duplicate.id)
+                    ).rowcount
+                    or 0
+                )
         state = json.loads(record.source_state or "{}")
         for field in STATE_FIELDS:
             value = state.get(field)
@@ -166,15 +251,39 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
         record.undone_at = now
         record.undone_by_id = actor.id
         session.flush()
-        write_history(session, actor, kept.id, InteractionKind.SYSTEM, outcome="merge_undone", at=now, text=_(
-            "{who} undid the merge with «{name}» (#{id}): {n} records went back to it.").format(
-                who=actor.label, name=duplicate.name, id=duplicate.id, n=back))
-        write_history(session, actor, duplicate.id, InteractionKind.SYSTEM, outcome="merge_undone", at=now, text=_(
-            "{who} undid the merge into «{name}» (#{id}): this company is on its own again.").format(
-                who=actor.label, name=kept.name, id=kept.id))
+        write_history(
+            session,
+            actor,
+            kept.id,
+            InteractionKind.SYSTEM,
+            outcome="merge_undone",
+            at=now,
+            text=_("{who} undid the merge with «{name}» (#{id}): {n} records went back to it.").format(
+                who=actor.label, name=duplicate.name, id=duplicate.id, n=back
+            ),
+        )
+        write_history(
+            session,
+            actor,
+            duplicate.id,
+            InteractionKind.SYSTEM,
+            outcome="merge_undone",
+            at=now,
+            text=_("{who} undid the merge into «{name}» (#{id}): this company is on its own again.").format(
+                who=actor.label, name=kept.name, id=kept.id
+            ),
+        )
         session.flush()
-        audit.record(session, actor, "merge_undone", "company", kept.id, duplicate_id=duplicate.id,
-                     merge_id=record.id, moved_back=back)
+        audit.record(
+            session,
+            actor,
+            "merge_undone",
+            "company",
+            kept.id,
+            duplicate_id=duplicate.id,
+            merge_id=record.id,
+            moved_back=back,
+        )
         return _card(session, kept)
 
 

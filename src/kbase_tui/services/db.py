@@ -285,8 +285,11 @@ class LeanTx:
     def in_session(cls, session: Session) -> "LeanTx":
         """Statements run on an ORM session's connection, inside its transaction (flush first)."""
         bind = session.get_bind()
-        tx = cls(session.connection().connection.dbapi_connection, bind.dialect.name == "sqlite",
-                 bind.url.render_as_string(hide_password=True))
+        tx = cls(
+            session.connection().connection.dbapi_connection,
+            bind.dialect.name == "sqlite",
+            bind.url.render_as_string(hide_password=True),
+        )
         tx.session = session
         return tx
 
@@ -382,7 +385,9 @@ def _is_full(error: BaseException) -> bool:
     if isinstance(getattr(error, "orig", None), OSError) and error.orig.errno in (errno.ENOSPC, errno.EFBIG):
         return True
     # A file size limit or a failing disk reaches SQLite as EFBIG/EIO: "disk I/O error".
-    return any(s in text for s in ("database or disk is full", "no space left", "could not extend file", "disk i/o error"))
+    return any(
+        s in text for s in ("database or disk is full", "no space left", "could not extend file", "disk i/o error")
+    )
 
 
 @contextmanager

@@ -133,9 +133,11 @@ def copy_sqlite_to_postgresql(
         src = sqlite3.connect(str(source_path), isolation_level=None)
         try:
             src.execute("BEGIN")  # one snapshot for every table
-            source_tables = {
-                row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            } - SKIP_TABLES - {"sqlite_sequence"}
+            source_tables = (
+                {row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                - SKIP_TABLES
+                - {"sqlite_sequence"}
+            )
             missing = source_tables - {t.name for t in tables}
             if missing:
                 raise CopyRefused(
@@ -245,9 +247,9 @@ def _copy_all(src, pg, tables, batch_rows: int, progress: ProgressFn | None):
             copied = cur.fetchone()[0]
             if copied != total:
                 raise CopyRefused(
-                    _("Table {table}: {source} rows in the source but {target} in the target; nothing was copied.").format(
-                        table=table.name, source=total, target=copied
-                    )
+                    _(
+                        "Table {table}: {source} rows in the source but {target} in the target; nothing was copied."
+                    ).format(table=table.name, source=total, target=copied)
                 )
             counts.append((table.name, copied))
             pk = [c.name for c in table.primary_key.columns]
@@ -279,8 +281,10 @@ def _carry_audit_key(keystore, source_url: str, target_url: str, src) -> None:
     except FileNotFoundError:
         if has_events:
             raise CopyRefused(
-                _("The data was copied, but the audit key of the source was not found: the audit chain of the copy "
-                  "will not verify.")
+                _(
+                    "The data was copied, but the audit key of the source was not found: the audit chain of the copy "
+                    "will not verify."
+                )
             ) from None
         return
     keystore.store_key("audit", target_url, key)

@@ -52,19 +52,30 @@ def ensure_demo_database(path: str | os.PathLike[str]) -> tuple[Database, tuple[
     with database.write() as session:
         if session.execute(select(User.id).limit(1)).first() is not None:
             made_by_demo = session.execute(
-                select(AuditEvent.id).where(AuditEvent.action == "demo_data_created").limit(1)).first()
+                select(AuditEvent.id).where(AuditEvent.action == "demo_data_created").limit(1)
+            ).first()
             if made_by_demo is None:
                 database.dispose()
-                raise NotADemoDatabase(_("{where} is not a demo database (it has users of its own): give kbase demo "
-                                         "another file with --db.").format(where=database.sqlite_path or database.name))
+                raise NotADemoDatabase(
+                    _(
+                        "{where} is not a demo database (it has users of its own): give kbase demo "
+                        "another file with --db."
+                    ).format(where=database.sqlite_path or database.name)
+                )
             return database, DEMO_USERS, False
         actor = "local:demo"
         created = {}
         hashes: dict[str, str] = {}  # the demo pairs share a printed password: hash it once (~0.3 s each)
         for cred in DEMO_USERS:
             created[cred.username] = users.add_user(
-                session, actor, cred.username, cred.role, cred.password, full_name=cred.full_name,
-                must_change_password=False, password_hash=hashes.get(cred.password),
+                session,
+                actor,
+                cred.username,
+                cred.role,
+                cred.password,
+                full_name=cred.full_name,
+                must_change_password=False,
+                password_hash=hashes.get(cred.password),
             )
             hashes.setdefault(cred.password, created[cred.username].password_hash)
         from .demo_data import generate_demo_data

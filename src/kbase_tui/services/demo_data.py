@@ -38,8 +38,24 @@ from sqlalchemy.orm import Session
 
 from kbase_tui import shipped, timezones
 from kbase_tui.models import (
-    EPOCH, Category, ClientOrder, Company, Contact, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind,
-    Phone, PipelineStage, Reason, Refusal, RefusalDecision, Stage, TaskKind, User,
+    EPOCH,
+    Category,
+    ClientOrder,
+    Company,
+    Contact,
+    Deal,
+    DealStatus,
+    FollowUpTask,
+    Interaction,
+    InteractionKind,
+    Phone,
+    PipelineStage,
+    Reason,
+    Refusal,
+    RefusalDecision,
+    Stage,
+    TaskKind,
+    User,
 )
 
 from .text import fold
@@ -64,24 +80,92 @@ DEAL_STAGE_COUNTS = {"new": 15, "meeting_set": 13, "meeting_held": 12, "thinking
 ORDER_COUNT_WEIGHTS = (10, 11, 11, 10, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 3, 2, 2, 2, 2, 3)  # orders per account, 1..20
 RETRY_DELAYS_MINUTES = (30, 120, 480, 1440, 2880)
 MOBILE_CODES = (
-    "903", "905", "906", "909", "910", "912", "913", "915", "916", "917", "919", "921", "922", "925", "926",
-    "927", "929", "950", "951", "952", "953", "960", "961", "962", "963", "964", "965", "977", "980", "982",
-    "985", "987", "991", "995", "999",
+    "903",
+    "905",
+    "906",
+    "909",
+    "910",
+    "912",
+    "913",
+    "915",
+    "916",
+    "917",
+    "919",
+    "921",
+    "922",
+    "925",
+    "926",
+    "927",
+    "929",
+    "950",
+    "951",
+    "952",
+    "953",
+    "960",
+    "961",
+    "962",
+    "963",
+    "964",
+    "965",
+    "977",
+    "980",
+    "982",
+    "985",
+    "987",
+    "991",
+    "995",
+    "999",
 )
 SIZE_ORDER_SCALE = {"Микро": 18_000, "Малый": 40_000, "Средний": 110_000, "Крупный": 280_000}
 SIZE_DEAL_SCALE = {"Микро": 120_000, "Малый": 350_000, "Средний": 900_000, "Крупный": 2_500_000}
 
-_TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
-     "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-))
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+    )
+)
 _INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN_12A = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN_12B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
 # --- word lists ------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def word_lists() -> dict[str, Any]:
@@ -90,13 +174,18 @@ def word_lists() -> dict[str, Any]:
 
     surnames = [s.strip() for s in shipped.read_text("demo/surnames.txt").splitlines() if s.strip()]
     return {
-        "surnames": surnames, "names": load("names.json"), "positions": load("positions.json")["positions"],
-        "cities": load("cities.json"), "segments": load("segments.json"), "goods": load("goods.json")["goods"],
+        "surnames": surnames,
+        "names": load("names.json"),
+        "positions": load("positions.json")["positions"],
+        "cities": load("cities.json"),
+        "segments": load("segments.json"),
+        "goods": load("goods.json")["goods"],
         "texts": load("texts.json"),
     }
 
 
 # --- small pure helpers (tested) ---------------------------------------------------------------
+
 
 def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
@@ -127,8 +216,16 @@ def translit(value: str) -> str:
 
 
 def female_surname(surname: str) -> str:
-    for male, female in (("ский", "ская"), ("цкий", "цкая"), ("ой", "ая"), ("ов", "ова"), ("ев", "ева"),
-                         ("ёв", "ёва"), ("ин", "ина"), ("ын", "ына")):
+    for male, female in (
+        ("ский", "ская"),
+        ("цкий", "цкая"),
+        ("ой", "ая"),
+        ("ов", "ова"),
+        ("ев", "ева"),
+        ("ёв", "ёва"),
+        ("ин", "ина"),
+        ("ын", "ына"),
+    ):
         if surname.endswith(male):
             return surname[: -len(male)] + female
     return surname  # Черных, Шевчук, Бондаренко
@@ -139,6 +236,7 @@ def _money(value: float | int) -> Decimal:
 
 
 # --- the generator -----------------------------------------------------------------------------
+
 
 @dataclass
 class DemoSummary:
@@ -166,8 +264,13 @@ class _Tables:
 
 
 _TABLES = {
-    "company": Company.__table__, "contact": Contact.__table__, "phone": Phone.__table__, "deal": Deal.__table__,
-    "order": ClientOrder.__table__, "interaction": Interaction.__table__, "refusal": Refusal.__table__,
+    "company": Company.__table__,
+    "contact": Contact.__table__,
+    "phone": Phone.__table__,
+    "deal": Deal.__table__,
+    "order": ClientOrder.__table__,
+    "interaction": Interaction.__table__,
+    "refusal": Refusal.__table__,
     "task": FollowUpTask.__table__,
 }
 
@@ -181,8 +284,9 @@ class _Generator:
         self.tz = timezones.centre_zone()
         self.words = word_lists()
         self.rows = _Tables()
-        self.next_id = {name: (session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-                        for name, table in _TABLES.items()}
+        self.next_id = {
+            name: (session.execute(select(func.max(table.c.id))).scalar() or 0) + 1 for name, table in _TABLES.items()
+        }
         self.used_names: set[str] = set()
         self.used_inns: set[str] = set()
         self.used_phones: set[str] = set()
@@ -194,16 +298,24 @@ class _Generator:
         if not (self.callers and self.closers and self.managers and self.supervisor):
             raise ValueError("the demo needs callers, closers, account managers and a supervisor")
 
-        stages = session.execute(
-            select(PipelineStage).where(PipelineStage.active.is_(True)).order_by(PipelineStage.position)
-        ).scalars().all()
+        stages = (
+            session.execute(
+                select(PipelineStage).where(PipelineStage.active.is_(True)).order_by(PipelineStage.position)
+            )
+            .scalars()
+            .all()
+        )
         self.stage_label = {s.code: s.label_ru for s in stages}
         self.open_stages = [s.code for s in stages if not s.is_won and not s.is_lost]
         self.won_code = next((s.code for s in stages if s.is_won), "won")
         self.lost_code = next((s.code for s in stages if s.is_lost), "lost")
-        reasons = session.execute(select(Reason).where(Reason.active.is_(True)).order_by(Reason.position)).scalars().all()
-        self.reasons = {kind: [(r.code, r.label_ru) for r in reasons if r.kind == kind]
-                        for kind in ("refusal", "lost_deal", "lost_client")}
+        reasons = (
+            session.execute(select(Reason).where(Reason.active.is_(True)).order_by(Reason.position)).scalars().all()
+        )
+        self.reasons = {
+            kind: [(r.code, r.label_ru) for r in reasons if r.kind == kind]
+            for kind in ("refusal", "lost_deal", "lost_client")
+        }
 
         seg = self.words["segments"]
         self.channels = seg["channels"]
@@ -269,20 +381,57 @@ class _Generator:
             return None
         return date(self.rng.randint(1960, 1998), 1, 1) + timedelta(days=self.rng.randint(0, 364))
 
-    def history(self, company_id: int, user: User | None, when: datetime, kind: str, outcome: str = "",
-                text_: str = "", deal_id: int | None = None) -> None:
-        self.rows.interaction.append({
-            "id": self._id("interaction"), "company_id": company_id, "user_id": user.id if user else None,
-            "deal_id": deal_id, "at": when, "kind": kind, "outcome": outcome, "text": text_,
-        })
+    def history(
+        self,
+        company_id: int,
+        user: User | None,
+        when: datetime,
+        kind: str,
+        outcome: str = "",
+        text_: str = "",
+        deal_id: int | None = None,
+    ) -> None:
+        self.rows.interaction.append(
+            {
+                "id": self._id("interaction"),
+                "company_id": company_id,
+                "user_id": user.id if user else None,
+                "deal_id": deal_id,
+                "at": when,
+                "kind": kind,
+                "outcome": outcome,
+                "text": text_,
+            }
+        )
 
-    def task(self, company_id: int, assignee: User, kind: str, due: datetime, text_: str, created: datetime,
-             creator: User | None = None, order_id: int | None = None) -> None:
-        self.rows.task.append({
-            "id": self._id("task"), "company_id": company_id, "assignee_id": assignee.id, "kind": kind,
-            "due_at": due, "text": text_, "done_at": None, "result": "", "score": None, "order_id": order_id,
-            "created_by_id": (creator or assignee).id, "created_at": created, "version": 1,
-        })
+    def task(
+        self,
+        company_id: int,
+        assignee: User,
+        kind: str,
+        due: datetime,
+        text_: str,
+        created: datetime,
+        creator: User | None = None,
+        order_id: int | None = None,
+    ) -> None:
+        self.rows.task.append(
+            {
+                "id": self._id("task"),
+                "company_id": company_id,
+                "assignee_id": assignee.id,
+                "kind": kind,
+                "due_at": due,
+                "text": text_,
+                "done_at": None,
+                "result": "",
+                "score": None,
+                "order_id": order_id,
+                "created_by_id": (creator or assignee).id,
+                "created_at": created,
+                "version": 1,
+            }
+        )
 
     # -- companies --
 
@@ -314,8 +463,15 @@ class _Generator:
                 self.used_names.add(name)
                 return name, translit(stem), form == "ИП", owner
 
-    def new_company(self, created: date, *, size: str | None = None, channel: dict | None = None,
-                    industry: dict | None = None, **values: Any) -> dict:
+    def new_company(
+        self,
+        created: date,
+        *,
+        size: str | None = None,
+        channel: dict | None = None,
+        industry: dict | None = None,
+        **values: Any,
+    ) -> dict:
         seg = self.words["segments"]
         industry = industry or self.weighted(self.industries)
         channel = channel or self.weighted(self.channels)
@@ -338,18 +494,53 @@ class _Generator:
             address += f", стр. {self.rng.randint(1, 9)}"
         created_at = self.at(created)
         row = {
-            "id": self._id("company"), "name": name, "name_search": fold(name), "inn": inn, "city": city["name"],
-            "city_search": fold(city["name"]), "industry": industry["name"], "channel": channel["name"], "size": size,
-            "source": self.rng.choice(seg["sources"]), "website": website, "email": email, "address": address,
-            "abcde_class": "", "is_key_client": False, "potential_score": 0,
-            "category": Category.POTENTIAL.value, "stage": Stage.COLD.value, "owner_id": None,
-            "shelved_until": None, "requirements": "", "in_queue": False, "queue_rank": 100, "priority": 100,
-            "last_tried_at": EPOCH, "not_before": None, "attempts": 0, "last_outcome": "", "held_by_id": None,
-            "held_until": None, "callback_user_id": None, "callback_at": None, "special_offer": "",
-            "special_offer_user_id": None, "unreachable": False, "needs_data_fix": False, "orders_count": 0,
-            "revenue_total": Decimal("0"), "margin_total": None, "first_order_at": None, "last_order_at": None,
-            "next_purchase_at": None, "next_purchase_is_stated": False, "next_follow_up_at": None,
-            "created_at": created_at, "updated_at": created_at, "version": 1,
+            "id": self._id("company"),
+            "name": name,
+            "name_search": fold(name),
+            "inn": inn,
+            "city": city["name"],
+            "city_search": fold(city["name"]),
+            "industry": industry["name"],
+            "channel": channel["name"],
+            "size": size,
+            "source": self.rng.choice(seg["sources"]),
+            "website": website,
+            "email": email,
+            "address": address,
+            "abcde_class": "",
+            "is_key_client": False,
+            "potential_score": 0,
+            "category": Category.POTENTIAL.value,
+            "stage": Stage.COLD.value,
+            "owner_id": None,
+            "shelved_until": None,
+            "requirements": "",
+            "in_queue": False,
+            "queue_rank": 100,
+            "priority": 100,
+            "last_tried_at": EPOCH,
+            "not_before": None,
+            "attempts": 0,
+            "last_outcome": "",
+            "held_by_id": None,
+            "held_until": None,
+            "callback_user_id": None,
+            "callback_at": None,
+            "special_offer": "",
+            "special_offer_user_id": None,
+            "unreachable": False,
+            "needs_data_fix": False,
+            "orders_count": 0,
+            "revenue_total": Decimal("0"),
+            "margin_total": None,
+            "first_order_at": None,
+            "last_order_at": None,
+            "next_purchase_at": None,
+            "next_purchase_is_stated": False,
+            "next_follow_up_at": None,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "version": 1,
         }
         row.update(values)
         row["_city"] = city
@@ -357,18 +548,33 @@ class _Generator:
         row["_owner"] = owner
         self.rows.company.append(row)
         # The company's own line(s) and where it came from.
-        self.rows.phone.append({"company_id": row["id"], "contact_id": None, "number": self.landline(city),
-                                "label": "Приёмная" if not is_person else "Рабочий"})
+        self.rows.phone.append(
+            {
+                "company_id": row["id"],
+                "contact_id": None,
+                "number": self.landline(city),
+                "label": "Приёмная" if not is_person else "Рабочий",
+            }
+        )
         row["time_zone"] = timezones.zone_for_company([self.rows.phone[-1]["number"]], city["name"]) or ""
         if not is_person and self.rng.random() < 0.35:
-            self.rows.phone.append({"company_id": row["id"], "contact_id": None, "number": self.landline(city),
-                                    "label": "Отдел снабжения"})
-        self.history(row["id"], None, created_at, InteractionKind.SYSTEM.value, "import",
-                     f"Добавлен в базу: {row['source']}")
+            self.rows.phone.append(
+                {"company_id": row["id"], "contact_id": None, "number": self.landline(city), "label": "Отдел снабжения"}
+            )
+        self.history(
+            row["id"], None, created_at, InteractionKind.SYSTEM.value, "import", f"Добавлен в базу: {row['source']}"
+        )
         return row
 
-    def add_contacts(self, company: dict, count: int, *, decision_maker: bool, birthdays_soon: int = 0,
-                     created: datetime | None = None) -> list[str]:
+    def add_contacts(
+        self,
+        company: dict,
+        count: int,
+        *,
+        decision_maker: bool,
+        birthdays_soon: int = 0,
+        created: datetime | None = None,
+    ) -> list[str]:
         """Contact persons with phones; the first one is the ЛПР when *decision_maker*. Returns their names."""
         created = created or company["created_at"]
         names = []
@@ -389,16 +595,32 @@ class _Generator:
                 login = f"{translit(first)[:1]}.{translit(surname)}"
                 email = f"{login}@{company['_domain']}.ru" if company["_owner"] is None else company["email"]
             contact_id = self._id("contact")
-            self.rows.contact.append({
-                "id": contact_id, "company_id": company["id"], "full_name": full, "position": position,
-                "is_decision_maker": is_dm, "email": email, "birthday": self.birthday(index < birthdays_soon),
-                "created_at": created, "updated_at": created, "version": 1,
-            })
-            self.rows.phone.append({"company_id": company["id"], "contact_id": contact_id, "number": self.mobile(),
-                                    "label": "Мобильный"})
+            self.rows.contact.append(
+                {
+                    "id": contact_id,
+                    "company_id": company["id"],
+                    "full_name": full,
+                    "position": position,
+                    "is_decision_maker": is_dm,
+                    "email": email,
+                    "birthday": self.birthday(index < birthdays_soon),
+                    "created_at": created,
+                    "updated_at": created,
+                    "version": 1,
+                }
+            )
+            self.rows.phone.append(
+                {"company_id": company["id"], "contact_id": contact_id, "number": self.mobile(), "label": "Мобильный"}
+            )
             if self.rng.random() < 0.3:
-                self.rows.phone.append({"company_id": company["id"], "contact_id": contact_id,
-                                        "number": self.landline(company["_city"]), "label": "Рабочий"})
+                self.rows.phone.append(
+                    {
+                        "company_id": company["id"],
+                        "contact_id": contact_id,
+                        "number": self.landline(company["_city"]),
+                        "label": "Рабочий",
+                    }
+                )
             names.append(full)
         return names
 
@@ -415,7 +637,10 @@ class _Generator:
         """An estimated class for some potential clients (from size), which feeds the queue priority."""
         if self.rng.random() < 0.35:
             company["abcde_class"] = {
-                "Крупный": "AB", "Средний": "BC", "Малый": "CD", "Микро": "D",
+                "Крупный": "AB",
+                "Средний": "BC",
+                "Малый": "CD",
+                "Микро": "D",
             }[company["size"]][self.rng.randint(0, 1) if company["size"] != "Микро" else 0]
             company["potential_score"] = {"A": 85, "B": 65, "C": 55, "D": 25}[company["abcde_class"]]
 
@@ -428,8 +653,14 @@ class _Generator:
         for day in days:
             when = max(self.at(day), last + timedelta(minutes=30))
             outcome = self.rng.choice(["no_answer", "no_answer", "busy"])
-            self.history(company["id"], caller or self.rng.choice(self.callers), when, InteractionKind.CALL.value,
-                         outcome, self.rng.choice(texts[outcome]))
+            self.history(
+                company["id"],
+                caller or self.rng.choice(self.callers),
+                when,
+                InteractionKind.CALL.value,
+                outcome,
+                self.rng.choice(texts[outcome]),
+            )
             last = when
         return last
 
@@ -445,11 +676,15 @@ class _Generator:
             if roll < 0.22:
                 attempts = self.rng.randint(1, 3)
                 start = company["created_at"].date() + timedelta(days=1)
-                last = self.cold_calls(company, min(start, self.today - timedelta(days=1)),
-                                       self.today - timedelta(days=1), attempts)
-                company.update(attempts=attempts, last_tried_at=last,
-                               last_outcome=self._last_outcome(company["id"]),
-                               not_before=last + timedelta(minutes=RETRY_DELAYS_MINUTES[attempts - 1]))
+                last = self.cold_calls(
+                    company, min(start, self.today - timedelta(days=1)), self.today - timedelta(days=1), attempts
+                )
+                company.update(
+                    attempts=attempts,
+                    last_tried_at=last,
+                    last_outcome=self._last_outcome(company["id"]),
+                    not_before=last + timedelta(minutes=RETRY_DELAYS_MINUTES[attempts - 1]),
+                )
             if self.rng.random() < 0.3:
                 self.add_contacts(company, 1, decision_maker=self.rng.random() < 0.4)
             cold.append(company)
@@ -457,30 +692,49 @@ class _Generator:
         # Personal callbacks, due today and tomorrow, for each caller.
         for index, company in enumerate(self.rng.sample(cold, N_CALLBACKS)):
             caller = self.callers[index % len(self.callers)]
-            when = max(self.at(self.today - timedelta(days=self.rng.randint(1, 5))),
-                       company["last_tried_at"] + timedelta(hours=3))
+            when = max(
+                self.at(self.today - timedelta(days=self.rng.randint(1, 5))),
+                company["last_tried_at"] + timedelta(hours=3),
+            )
             due_day = self.today if index < N_CALLBACKS * 2 // 3 else self.today + timedelta(days=1)
             self.history(company["id"], caller, when, InteractionKind.CALL.value, "callback", self.rng.choice(texts))
-            company.update(attempts=company["attempts"] + 1, last_tried_at=max(when, company["last_tried_at"]),
-                           last_outcome="callback", callback_user_id=caller.id,
-                           callback_at=self.at(due_day, self.rng.randint(10, 16), self.rng.choice([0, 15, 30, 45])),
-                           not_before=None)
+            company.update(
+                attempts=company["attempts"] + 1,
+                last_tried_at=max(when, company["last_tried_at"]),
+                last_outcome="callback",
+                callback_user_id=caller.id,
+                callback_at=self.at(due_day, self.rng.randint(10, 16), self.rng.choice([0, 15, 30, 45])),
+                not_before=None,
+            )
         # Out of the queue for the supervisor: unreachable after every attempt, or wrong data.
         for _ in range(N_UNREACHABLE):
             company = self.new_company(self.day_ago(60, 300))
             self.set_priority(company)
-            last = self.cold_calls(company, company["created_at"].date() + timedelta(days=1),
-                                   self.today - timedelta(days=2), 6)
-            company.update(attempts=6, last_tried_at=last, last_outcome=self._last_outcome(company["id"]),
-                           unreachable=True)
+            last = self.cold_calls(
+                company, company["created_at"].date() + timedelta(days=1), self.today - timedelta(days=2), 6
+            )
+            company.update(
+                attempts=6, last_tried_at=last, last_outcome=self._last_outcome(company["id"]), unreachable=True
+            )
         for _ in range(N_BAD_DATA):
             company = self.new_company(self.day_ago(30, 200))
             self.set_priority(company)
             caller = self.rng.choice(self.callers)
             when = self.at(self.day_ago(1, 20))
-            self.history(company["id"], caller, when, InteractionKind.CALL.value, "wrong_number",
-                         self.rng.choice(["Номер не существует.", "Это квартира, о компании не слышали.",
-                                          "Компания ликвидирована, номер передан другой организации."]))
+            self.history(
+                company["id"],
+                caller,
+                when,
+                InteractionKind.CALL.value,
+                "wrong_number",
+                self.rng.choice(
+                    [
+                        "Номер не существует.",
+                        "Это квартира, о компании не слышали.",
+                        "Компания ликвидирована, номер передан другой организации.",
+                    ]
+                ),
+            )
             company.update(attempts=1, last_tried_at=when, last_outcome="wrong_number", needs_data_fix=True)
 
     def _last_outcome(self, company_id: int) -> str:
@@ -495,52 +749,94 @@ class _Generator:
         texts = self.words["texts"]["cold_comments"]["interested"]
         earlier = self.rng.randint(0, 2)
         if earlier:
-            self.cold_calls(company, max(company["created_at"].date(), handover_day - timedelta(days=10)),
-                            handover_day - timedelta(days=1), earlier, caller=caller)
+            self.cold_calls(
+                company,
+                max(company["created_at"].date(), handover_day - timedelta(days=10)),
+                handover_day - timedelta(days=1),
+                earlier,
+                caller=caller,
+            )
         when = self.at(handover_day)
         self.history(company["id"], caller, when, InteractionKind.CALL.value, "interested", self.rng.choice(texts))
-        self.history(company["id"], caller, when + timedelta(minutes=1), InteractionKind.HANDOVER.value, "to_closer",
-                     f"Передан менеджеру: {closer.full_name}")
+        self.history(
+            company["id"],
+            caller,
+            when + timedelta(minutes=1),
+            InteractionKind.HANDOVER.value,
+            "to_closer",
+            f"Передан менеджеру: {closer.full_name}",
+        )
         company.update(attempts=earlier + 1, last_tried_at=when, last_outcome="interested")
         return caller, when
 
-    def deal_row(self, company: dict, closer: User, caller: User, created: datetime, stage: str, amount: Decimal,
-                 **values: Any) -> dict:
+    def deal_row(
+        self, company: dict, closer: User, caller: User, created: datetime, stage: str, amount: Decimal, **values: Any
+    ) -> dict:
         row = {
-            "id": self._id("deal"), "company_id": company["id"], "closer_id": closer.id,
-            "handed_over_by_id": caller.id, "stage_code": stage, "status": DealStatus.OPEN.value,
-            "expected_amount": amount, "requirements": "", "next_step": "", "next_step_due": None,
-            "lost_reason": "", "lost_comment": "", "supervisor_comment": "", "contract_date": None,
-            "contract_amount": None, "created_at": created, "updated_at": created, "last_activity_at": created,
-            "closed_at": None, "version": 1,
+            "id": self._id("deal"),
+            "company_id": company["id"],
+            "closer_id": closer.id,
+            "handed_over_by_id": caller.id,
+            "stage_code": stage,
+            "status": DealStatus.OPEN.value,
+            "expected_amount": amount,
+            "requirements": "",
+            "next_step": "",
+            "next_step_due": None,
+            "lost_reason": "",
+            "lost_comment": "",
+            "supervisor_comment": "",
+            "contract_date": None,
+            "contract_amount": None,
+            "created_at": created,
+            "updated_at": created,
+            "last_activity_at": created,
+            "closed_at": None,
+            "version": 1,
         }
         row.update(values)
         self.rows.deal.append(row)
         return row
 
-    def stage_moves(self, company: dict, deal: dict, closer: User, upto: str, start: datetime,
-                    end_day: date) -> datetime:
+    def stage_moves(
+        self, company: dict, deal: dict, closer: User, upto: str, start: datetime, end_day: date
+    ) -> datetime:
         """STAGE history from the first open stage to *upto*, with notes, spread from *start* to *end_day*."""
         notes = self.words["texts"]["stage_notes"]
         index = self.open_stages.index(upto) if upto in self.open_stages else len(self.open_stages) - 1
-        steps = self.open_stages[1: index + 1]
+        steps = self.open_stages[1 : index + 1]
         last = start
         first = self.open_stages[0]
         total_days = max((end_day - start.date()).days, 0)
         note_day = start.date() + timedelta(days=min(1, total_days))
         last = max(last + timedelta(hours=1), self.at(note_day))
-        self.history(company["id"], closer, last, InteractionKind.NOTE.value, "", self.rng.choice(notes[first]),
-                     deal["id"])
+        self.history(
+            company["id"], closer, last, InteractionKind.NOTE.value, "", self.rng.choice(notes[first]), deal["id"]
+        )
         for number, code in enumerate(steps, start=1):
             day = start.date() + timedelta(days=total_days * number // max(len(steps), 1))
             when = max(self.at(day), last + timedelta(minutes=20))
             previous = self.open_stages[number - 1]
-            self.history(company["id"], closer, when, InteractionKind.STAGE.value, code,
-                         f"{self.stage_label.get(previous, previous)} → {self.stage_label.get(code, code)}", deal["id"])
+            self.history(
+                company["id"],
+                closer,
+                when,
+                InteractionKind.STAGE.value,
+                code,
+                f"{self.stage_label.get(previous, previous)} → {self.stage_label.get(code, code)}",
+                deal["id"],
+            )
             kind = InteractionKind.MEETING.value if code == "meeting_held" else InteractionKind.NOTE.value
             if code in notes:
-                self.history(company["id"], closer, when + timedelta(minutes=5), kind, "",
-                             self.rng.choice(notes[code]), deal["id"])
+                self.history(
+                    company["id"],
+                    closer,
+                    when + timedelta(minutes=5),
+                    kind,
+                    "",
+                    self.rng.choice(notes[code]),
+                    deal["id"],
+                )
             last = when + timedelta(minutes=5)
         return last
 
@@ -560,7 +856,9 @@ class _Generator:
             caller, handed = self.hand_over_story(company, handover_day, closer)
             requirements = self.rng.choice(texts["requirements"])
             amount = _money(round(SIZE_DEAL_SCALE[company["size"]] * self.rng.uniform(0.4, 2.2), -3))
-            end_day = self.today - timedelta(days=self.rng.randint(16, 30) if index in stale else self.rng.randint(1, 3))
+            end_day = self.today - timedelta(
+                days=self.rng.randint(16, 30) if index in stale else self.rng.randint(1, 3)
+            )
             end_day = max(end_day, handover_day)
             deal = self.deal_row(company, closer, caller, handed, stage, amount, requirements=requirements)
             last = self.stage_moves(company, deal, closer, stage, handed + timedelta(minutes=2), end_day)
@@ -571,15 +869,33 @@ class _Generator:
                 due = self.today
             else:
                 due = self.today + timedelta(days=self.rng.randint(1, 14))
-            deal.update(next_step=self.rng.choice(texts["next_steps"].get(stage, texts["next_steps"]["new"])),
-                        next_step_due=due, last_activity_at=last, updated_at=last)
-            company.update(stage=Stage.PIPELINE.value, owner_id=closer.id, in_queue=False, requirements=requirements,
-                           updated_at=last)
-            self.add_contacts(company, self.rng.randint(1, 3), decision_maker=True,
-                              birthdays_soon=1 if index % 7 == 0 else 0, created=handed)
+            deal.update(
+                next_step=self.rng.choice(texts["next_steps"].get(stage, texts["next_steps"]["new"])),
+                next_step_due=due,
+                last_activity_at=last,
+                updated_at=last,
+            )
+            company.update(
+                stage=Stage.PIPELINE.value,
+                owner_id=closer.id,
+                in_queue=False,
+                requirements=requirements,
+                updated_at=last,
+            )
+            self.add_contacts(
+                company,
+                self.rng.randint(1, 3),
+                decision_maker=True,
+                birthdays_soon=1 if index % 7 == 0 else 0,
+                created=handed,
+            )
         # Deals the closers lost: in the supervisor's lost list (stage pipeline, no owner).
-        comments = ["Выбрали поставщика с ценой ниже на 8%.", "Не устроили сроки поставки.",
-                    "Решение отложили на неопределённый срок.", "Ушли к конкуренту после тендера."]
+        comments = [
+            "Выбрали поставщика с ценой ниже на 8%.",
+            "Не устроили сроки поставки.",
+            "Решение отложили на неопределённый срок.",
+            "Ушли к конкуренту после тендера.",
+        ]
         for index in range(N_LOST_DEALS):
             closer = self.closers[index % len(self.closers)]
             company = self.new_company(self.day_ago(120, 400))
@@ -587,18 +903,39 @@ class _Generator:
             caller, handed = self.hand_over_story(company, self.day_ago(30, 90), closer)
             reached = self.rng.choice(self.open_stages[1:4])
             amount = _money(round(SIZE_DEAL_SCALE[company["size"]] * self.rng.uniform(0.4, 1.8), -3))
-            deal = self.deal_row(company, closer, caller, handed, reached, amount,
-                                 requirements=self.rng.choice(texts["requirements"]))
-            last = self.stage_moves(company, deal, closer, reached, handed + timedelta(minutes=2),
-                                    self.today - timedelta(days=self.rng.randint(3, 20)))
+            deal = self.deal_row(
+                company, closer, caller, handed, reached, amount, requirements=self.rng.choice(texts["requirements"])
+            )
+            last = self.stage_moves(
+                company,
+                deal,
+                closer,
+                reached,
+                handed + timedelta(minutes=2),
+                self.today - timedelta(days=self.rng.randint(3, 20)),
+            )
             code, label = self.rng.choice(self.reasons["lost_deal"] or [("other", "Другое")])
             comment = comments[index % len(comments)]
             closed = last + timedelta(hours=2)
-            self.history(company["id"], closer, closed, InteractionKind.STAGE.value, self.lost_code,
-                         f"{self.stage_label.get(reached, reached)} → {self.stage_label.get(self.lost_code, 'Проиграна')}: "
-                         f"{label}. {comment}", deal["id"])
-            deal.update(status=DealStatus.LOST.value, stage_code=self.lost_code, lost_reason=code, lost_comment=comment,
-                        closed_at=closed, last_activity_at=closed, updated_at=closed)
+            self.history(
+                company["id"],
+                closer,
+                closed,
+                InteractionKind.STAGE.value,
+                self.lost_code,
+                f"{self.stage_label.get(reached, reached)} → {self.stage_label.get(self.lost_code, 'Проиграна')}: "
+                f"{label}. {comment}",
+                deal["id"],
+            )
+            deal.update(
+                status=DealStatus.LOST.value,
+                stage_code=self.lost_code,
+                lost_reason=code,
+                lost_comment=comment,
+                closed_at=closed,
+                last_activity_at=closed,
+                updated_at=closed,
+            )
             company.update(stage=Stage.PIPELINE.value, owner_id=None, in_queue=False, updated_at=closed)
             self.add_contacts(company, 1, decision_maker=True, created=handed)
 
@@ -643,65 +980,146 @@ class _Generator:
             items, amount = self.order_items(scale * self.rng.uniform(0.6, 1.5))
             rate = self.rng.uniform(*margin_rate)
             orders.append((day, items, amount, _money(float(amount) * rate)))
-        deal = self.deal_row(company, closer, caller, handed, self.won_code, orders[0][2], requirements=requirements,
-                             status=DealStatus.WON.value, contract_date=first_day, contract_amount=orders[0][2])
-        last = self.stage_moves(company, deal, closer, self.open_stages[-1], handed + timedelta(minutes=2),
-                                first_day - timedelta(days=1))
+        deal = self.deal_row(
+            company,
+            closer,
+            caller,
+            handed,
+            self.won_code,
+            orders[0][2],
+            requirements=requirements,
+            status=DealStatus.WON.value,
+            contract_date=first_day,
+            contract_amount=orders[0][2],
+        )
+        last = self.stage_moves(
+            company, deal, closer, self.open_stages[-1], handed + timedelta(minutes=2), first_day - timedelta(days=1)
+        )
         signed = max(self.at(first_day, 11), last + timedelta(minutes=10))
-        self.history(company["id"], closer, signed, InteractionKind.STAGE.value, self.won_code,
-                     f"{self.stage_label.get(self.open_stages[-1], '')} → {self.stage_label.get(self.won_code, 'Договор подписан')}",
-                     deal["id"])
-        self.history(company["id"], closer, signed + timedelta(minutes=1), InteractionKind.ORDER.value, "first_order",
-                     f"Договор от {first_day:%d.%m.%Y}, сумма {orders[0][2]}", deal["id"])
-        self.history(company["id"], closer, signed + timedelta(minutes=2), InteractionKind.HANDOVER.value, "to_account",
-                     f"Передан менеджеру по работе с клиентами: {manager.full_name}", deal["id"])
+        self.history(
+            company["id"],
+            closer,
+            signed,
+            InteractionKind.STAGE.value,
+            self.won_code,
+            f"{self.stage_label.get(self.open_stages[-1], '')} → {self.stage_label.get(self.won_code, 'Договор подписан')}",
+            deal["id"],
+        )
+        self.history(
+            company["id"],
+            closer,
+            signed + timedelta(minutes=1),
+            InteractionKind.ORDER.value,
+            "first_order",
+            f"Договор от {first_day:%d.%m.%Y}, сумма {orders[0][2]}",
+            deal["id"],
+        )
+        self.history(
+            company["id"],
+            closer,
+            signed + timedelta(minutes=2),
+            InteractionKind.HANDOVER.value,
+            "to_account",
+            f"Передан менеджеру по работе с клиентами: {manager.full_name}",
+            deal["id"],
+        )
         deal.update(closed_at=signed, last_activity_at=signed, updated_at=signed)
         results = texts["follow_up_results"]
         for number, (day, items, amount, margin) in enumerate(orders):
             order_id = self._id("order")
             creator = closer if number == 0 else manager
             when = self.at(day, 11) if number == 0 else self.at(day)
-            self.rows.order.append({
-                "id": order_id, "company_id": company["id"], "ordered_at": day, "items": items, "amount": amount,
-                "margin": margin, "deal_id": deal["id"] if number == 0 else None, "account_manager_id": manager.id,
-                "created_by_id": creator.id, "created_at": when,
-            })
+            self.rows.order.append(
+                {
+                    "id": order_id,
+                    "company_id": company["id"],
+                    "ordered_at": day,
+                    "items": items,
+                    "amount": amount,
+                    "margin": margin,
+                    "deal_id": deal["id"] if number == 0 else None,
+                    "account_manager_id": manager.id,
+                    "created_by_id": creator.id,
+                    "created_at": when,
+                }
+            )
             if number:
-                self.history(company["id"], manager, when, InteractionKind.ORDER.value, "order",
-                             f"Заказ от {day:%d.%m.%Y} на {amount} ₽: {items}")
+                self.history(
+                    company["id"],
+                    manager,
+                    when,
+                    InteractionKind.ORDER.value,
+                    "order",
+                    f"Заказ от {day:%d.%m.%Y} на {amount} ₽: {items}",
+                )
             if day <= self.today - timedelta(days=4):
                 if self.rng.random() < 0.5:
                     score = self.rng.choice([5, 5, 4, 4, 3])
-                    self.history(company["id"], manager, self.at(day + timedelta(days=3)), InteractionKind.QUALITY.value,
-                                 str(score), self.rng.choice(texts["quality_results"]))
+                    self.history(
+                        company["id"],
+                        manager,
+                        self.at(day + timedelta(days=3)),
+                        InteractionKind.QUALITY.value,
+                        str(score),
+                        self.rng.choice(texts["quality_results"]),
+                    )
             elif not lost:
-                self.task(company["id"], manager, TaskKind.QUALITY_CHECK.value, self.at(day + timedelta(days=3), 10, 0),
-                          "Проверить, доволен ли клиент поставкой", when, order_id=order_id)
+                self.task(
+                    company["id"],
+                    manager,
+                    TaskKind.QUALITY_CHECK.value,
+                    self.at(day + timedelta(days=3), 10, 0),
+                    "Проверить, доволен ли клиент поставкой",
+                    when,
+                    order_id=order_id,
+                )
             next_day = days[number + 1] if number + 1 < len(days) else None
             if next_day and (next_day - day).days > 20 and self.rng.random() < 0.6:
-                self.history(company["id"], manager, self.at(day + timedelta(days=(next_day - day).days // 2)),
-                             InteractionKind.FOLLOW_UP.value, "", self.rng.choice(results))
+                self.history(
+                    company["id"],
+                    manager,
+                    self.at(day + timedelta(days=(next_day - day).days // 2)),
+                    InteractionKind.FOLLOW_UP.value,
+                    "",
+                    self.rng.choice(results),
+                )
         revenue = sum((o[2] for o in orders), Decimal("0"))
         margin_total = sum((o[3] for o in orders), Decimal("0"))
         average = (days[-1] - days[0]).days / (len(days) - 1) if len(days) > 1 else None
         next_purchase = days[-1] + timedelta(days=round(average)) if average else None
         company.update(
-            stage=Stage.ACCOUNT.value, category=Category.LOST.value if lost else Category.ACTIVE.value,
-            owner_id=manager.id, in_queue=False, requirements=requirements, orders_count=len(orders),
-            revenue_total=revenue, margin_total=margin_total, first_order_at=days[0], last_order_at=days[-1],
-            next_purchase_at=next_purchase, potential_score=self.rng.randint(10, 95),
-            last_tried_at=company["last_tried_at"], updated_at=self.at(days[-1]),
+            stage=Stage.ACCOUNT.value,
+            category=Category.LOST.value if lost else Category.ACTIVE.value,
+            owner_id=manager.id,
+            in_queue=False,
+            requirements=requirements,
+            orders_count=len(orders),
+            revenue_total=revenue,
+            margin_total=margin_total,
+            first_order_at=days[0],
+            last_order_at=days[-1],
+            next_purchase_at=next_purchase,
+            potential_score=self.rng.randint(10, 95),
+            last_tried_at=company["last_tried_at"],
+            updated_at=self.at(days[-1]),
         )
         if not lost and len(days) > 1 and self.rng.random() < 0.15:
             stated = self.today + timedelta(days=self.rng.randint(3, 45))
             call = self.at(self.today - timedelta(days=self.rng.randint(1, 6)))
             if call.date() > days[-1]:
-                self.history(company["id"], manager, call, InteractionKind.FOLLOW_UP.value, "next_purchase",
-                             f"Клиент планирует следующую закупку {stated:%d.%m.%Y}.")
+                self.history(
+                    company["id"],
+                    manager,
+                    call,
+                    InteractionKind.FOLLOW_UP.value,
+                    "next_purchase",
+                    f"Клиент планирует следующую закупку {stated:%d.%m.%Y}.",
+                )
                 company.update(next_purchase_at=stated, next_purchase_is_stated=True)
         contacts = self.rng.randint(1, 4)
-        self.add_contacts(company, contacts, decision_maker=True, birthdays_soon=1 if self.rng.random() < 0.12 else 0,
-                          created=handed)
+        self.add_contacts(
+            company, contacts, decision_maker=True, birthdays_soon=1 if self.rng.random() < 0.12 else 0, created=handed
+        )
         return company
 
     def accounts(self) -> None:
@@ -723,22 +1141,43 @@ class _Generator:
         for index, company in enumerate(self.rng.sample(active, 12)):
             manager = next(m for m in self.managers if m.id == company["owner_id"])
             due = self.today - timedelta(days=index % 4)
-            self.task(company["id"], manager, TaskKind.FOLLOW_UP.value, self.at(due, 10 + index % 6, 0),
-                      self.rng.choice(texts["follow_up_tasks"]), self.at(due - timedelta(days=7)))
+            self.task(
+                company["id"],
+                manager,
+                TaskKind.FOLLOW_UP.value,
+                self.at(due, 10 + index % 6, 0),
+                self.rng.choice(texts["follow_up_tasks"]),
+                self.at(due - timedelta(days=7)),
+            )
         lost = []
         reasons = self.reasons["lost_client"] or [("no_orders", "Нет заказов")]
         for index in range(N_LOST_CLIENTS):
             manager = self.managers[index % len(self.managers)]
             company = self.account_story(manager, lost=True)
             code, label = self.rng.choice(reasons)
-            when = self.at(company["last_order_at"] + timedelta(days=int(
-                (company["next_purchase_at"] - company["last_order_at"]).days * 2)))
+            when = self.at(
+                company["last_order_at"]
+                + timedelta(days=int((company["next_purchase_at"] - company["last_order_at"]).days * 2))
+            )
             when = min(when, self.at(self.today - timedelta(days=1)))
-            self.history(company["id"], manager, when, InteractionKind.SYSTEM.value, "lost",
-                         f"Переведён в потерянные: {label}. {texts['lost_texts'].get(code, '')}".strip())
+            self.history(
+                company["id"],
+                manager,
+                when,
+                InteractionKind.SYSTEM.value,
+                "lost",
+                f"Переведён в потерянные: {label}. {texts['lost_texts'].get(code, '')}".strip(),
+            )
             due = self.at(self.today + timedelta(days=self.rng.randint(-5, 14)), 11, 0)
-            self.task(company["id"], manager, TaskKind.RETURN.value, due, self.rng.choice(texts["return_tasks"]),
-                      when, creator=self.supervisor)
+            self.task(
+                company["id"],
+                manager,
+                TaskKind.RETURN.value,
+                due,
+                self.rng.choice(texts["return_tasks"]),
+                when,
+                creator=self.supervisor,
+            )
             company["updated_at"] = when
             lost.append(company)
         self._classify(active + lost, active)
@@ -779,8 +1218,13 @@ class _Generator:
         texts = self.words["texts"]
         reasons = self.reasons["refusal"] or [("other", "Другое")]
         monday = self.today - timedelta(days=self.today.weekday())
-        plan = (["week"] * N_REFUSED_THIS_WEEK + ["older"] * N_REFUSED_OLDER + ["shelve"] * N_REFUSAL_SHELVED
-                + ["offer"] * N_REFUSAL_OFFER + ["dnc"] * N_REFUSAL_DNC)
+        plan = (
+            ["week"] * N_REFUSED_THIS_WEEK
+            + ["older"] * N_REFUSED_OLDER
+            + ["shelve"] * N_REFUSAL_SHELVED
+            + ["offer"] * N_REFUSAL_OFFER
+            + ["dnc"] * N_REFUSAL_DNC
+        )
         for kind in plan:
             company = self.new_company(self.day_ago(30, 400))
             self.estimate_class(company)
@@ -792,24 +1236,45 @@ class _Generator:
             caller = self.rng.choice(self.callers)
             earlier = self.rng.randint(0, 2)
             if earlier:
-                self.cold_calls(company, max(company["created_at"].date(), day - timedelta(days=14)),
-                                day - timedelta(days=1), earlier, caller=caller)
+                self.cold_calls(
+                    company,
+                    max(company["created_at"].date(), day - timedelta(days=14)),
+                    day - timedelta(days=1),
+                    earlier,
+                    caller=caller,
+                )
             # Today's refusals early in the morning, so that they are not in the future when the demo is made.
             when = self.at(day, self.rng.randint(8, 9)) if day == self.today else self.at(day)
             code, label = self.rng.choice(reasons)
             comment = self.rng.choice(texts["refusal_comments"].get(code, [""]))
-            self.history(company["id"], caller, when, InteractionKind.CALL.value, "refused",
-                         f"{label}. {comment}".strip())
+            self.history(
+                company["id"], caller, when, InteractionKind.CALL.value, "refused", f"{label}. {comment}".strip()
+            )
             if self.rng.random() < 0.5:
                 self.add_contacts(company, 1, decision_maker=self.rng.random() < 0.5)
             refusal = {
-                "id": self._id("refusal"), "company_id": company["id"], "caller_id": caller.id, "refused_at": when,
-                "reason_code": code, "comment": comment, "decision": None, "decided_by_id": None, "decided_at": None,
-                "offer_text": "", "offer_user_id": None, "shelved_until": None,
+                "id": self._id("refusal"),
+                "company_id": company["id"],
+                "caller_id": caller.id,
+                "refused_at": when,
+                "reason_code": code,
+                "comment": comment,
+                "decision": None,
+                "decided_by_id": None,
+                "decided_at": None,
+                "offer_text": "",
+                "offer_user_id": None,
+                "shelved_until": None,
             }
             self.rows.refusal.append(refusal)
-            company.update(category=Category.REFUSED.value, in_queue=False, attempts=earlier + 1, last_tried_at=when,
-                           last_outcome="refused", updated_at=when)
+            company.update(
+                category=Category.REFUSED.value,
+                in_queue=False,
+                attempts=earlier + 1,
+                last_tried_at=when,
+                last_outcome="refused",
+                updated_at=when,
+            )
             if kind in ("shelve", "offer", "dnc"):
                 decided = self.at(day + timedelta(days=self.rng.randint(1, 6)))
                 decided = max(min(decided, self.at(self.today - timedelta(days=1))), when + timedelta(hours=1))
@@ -819,17 +1284,31 @@ class _Generator:
                     until_day = self.today + timedelta(days=self.rng.randint(14, 120))
                     until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(timezone.utc)
                     refusal.update(decision=RefusalDecision.SHELVE.value, shelved_until=until)
-                    company.update(category=Category.POTENTIAL.value, in_queue=True, queue_rank=company["priority"],
-                                   shelved_until=until, not_before=until, attempts=0)
+                    company.update(
+                        category=Category.POTENTIAL.value,
+                        in_queue=True,
+                        queue_rank=company["priority"],
+                        shelved_until=until,
+                        not_before=until,
+                        attempts=0,
+                    )
                     note = f"Отложить до {until_day:%d.%m.%Y}"
                 elif kind == "offer":
                     offer = self.rng.choice(texts["special_offers"])
                     target = self.rng.choice([None, caller])
-                    refusal.update(decision=RefusalDecision.SPECIAL_OFFER.value, offer_text=offer,
-                                   offer_user_id=target.id if target else None)
-                    company.update(category=Category.POTENTIAL.value, in_queue=True, queue_rank=10,
-                                   special_offer=offer, special_offer_user_id=target.id if target else None,
-                                   attempts=0)
+                    refusal.update(
+                        decision=RefusalDecision.SPECIAL_OFFER.value,
+                        offer_text=offer,
+                        offer_user_id=target.id if target else None,
+                    )
+                    company.update(
+                        category=Category.POTENTIAL.value,
+                        in_queue=True,
+                        queue_rank=10,
+                        special_offer=offer,
+                        special_offer_user_id=target.id if target else None,
+                        attempts=0,
+                    )
                     note = f"Перезвонить со спецпредложением: {offer}"
                     if target:
                         note += f" (оператор {target.full_name})"
@@ -837,8 +1316,14 @@ class _Generator:
                     refusal["decision"] = RefusalDecision.DO_NOT_CALL.value
                     company["category"] = Category.DO_NOT_CALL.value
                     note = "Больше не звонить"
-                self.history(company["id"], self.supervisor, decided, InteractionKind.DECISION.value,
-                             refusal["decision"], f"{note}. Решение: {self.supervisor.full_name}")
+                self.history(
+                    company["id"],
+                    self.supervisor,
+                    decided,
+                    InteractionKind.DECISION.value,
+                    refusal["decision"],
+                    f"{note}. Решение: {self.supervisor.full_name}",
+                )
 
     # -- writing --
 
@@ -851,9 +1336,15 @@ class _Generator:
         for offset, row in enumerate(rows.interaction):
             row["id"] = base + offset
         session = self.session
-        for table, data in (("company", companies), ("deal", rows.deal), ("contact", rows.contact),
-                            ("order", rows.order), ("interaction", rows.interaction), ("refusal", rows.refusal),
-                            ("task", rows.task)):
+        for table, data in (
+            ("company", companies),
+            ("deal", rows.deal),
+            ("contact", rows.contact),
+            ("order", rows.order),
+            ("interaction", rows.interaction),
+            ("refusal", rows.refusal),
+            ("task", rows.task),
+        ):
             if data:
                 session.execute(insert(_TABLES[table]), data)
         if rows.phone:
@@ -861,22 +1352,30 @@ class _Generator:
         if session.get_bind().dialect.name == "postgresql":
             # Explicit ids do not advance the serial sequences.
             for table in _TABLES.values():
-                session.execute(text(
-                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE((SELECT max(id) FROM "
-                    + table.name + "), 0) + 1, false)"), {"t": table.name})
+                session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE((SELECT max(id) FROM "
+                        + table.name
+                        + "), 0) + 1, false)"
+                    ),
+                    {"t": table.name},
+                )
         return DemoSummary(
             companies=len(companies),
             potential_in_queue=sum(1 for c in companies if c["in_queue"] and c["category"] == Category.POTENTIAL),
             deals_open=sum(1 for d in rows.deal if d["status"] == DealStatus.OPEN),
             accounts_active=sum(1 for c in companies if c["category"] == Category.ACTIVE),
             lost_clients=sum(1 for c in companies if c["category"] == Category.LOST),
-            refused=len(rows.refusal), contacts=len(rows.contact), orders=len(rows.order),
+            refused=len(rows.refusal),
+            contacts=len(rows.contact),
+            orders=len(rows.order),
             interactions=len(rows.interaction),
         )
 
 
-def generate_demo_data(session: Session, users_by_name: dict[str, User], *, today: date | None = None,
-                       seed: int = SEED) -> DemoSummary:
+def generate_demo_data(
+    session: Session, users_by_name: dict[str, User], *, today: date | None = None, seed: int = SEED
+) -> DemoSummary:
     """Fill the database with the demo client base (inside the caller's transaction)."""
     generator = _Generator(session, users_by_name, today or timezones.business_today(), seed)
     generator.potential()

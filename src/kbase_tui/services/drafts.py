@@ -62,6 +62,7 @@ def company_of(context: str) -> int | None:
 
 # --- offering drafts back after a dropped connection ------------------------------
 
+
 def _target(context: str) -> tuple[str, int] | None:
     parts = context.split(":")
     if len(parts) == 3 and parts[0] == "note" and parts[2].isdigit():
@@ -78,7 +79,9 @@ def leftover_drafts(db: Database, actor: Actor) -> list[LeftoverDraft]:
     result = []
     with db.read() as session:
         require_active_user(session, actor)
-        rows = session.execute(select(Draft).where(Draft.user_id == actor.id).order_by(Draft.updated_at)).scalars().all()
+        rows = (
+            session.execute(select(Draft).where(Draft.user_id == actor.id).order_by(Draft.updated_at)).scalars().all()
+        )
         for draft in rows:
             target = _target(draft.context)
             company = None

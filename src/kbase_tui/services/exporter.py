@@ -37,11 +37,24 @@ FORMATS = ("csv", "xlsx")
 
 def columns() -> list[tuple[str, str]]:
     return [
-        ("id", _("Id")), ("name", _("Company")), ("inn", _("INN")), ("phones", _("Phones")), ("city", _("City")),
-        ("industry", _("Industry")), ("channel", _("Channel")), ("category", _("Category")), ("stage", _("Stage")),
-        ("owner", _("Owner")), ("abcde_class", _("ABCDE")), ("email", _("E-mail")), ("website", _("Website")),
-        ("address", _("Address")), ("orders_count", _("Orders")), ("revenue_total", _("Revenue")),
-        ("last_order_at", _("Last order")), ("created_at", _("Created")),
+        ("id", _("Id")),
+        ("name", _("Company")),
+        ("inn", _("INN")),
+        ("phones", _("Phones")),
+        ("city", _("City")),
+        ("industry", _("Industry")),
+        ("channel", _("Channel")),
+        ("category", _("Category")),
+        ("stage", _("Stage")),
+        ("owner", _("Owner")),
+        ("abcde_class", _("ABCDE")),
+        ("email", _("E-mail")),
+        ("website", _("Website")),
+        ("address", _("Address")),
+        ("orders_count", _("Orders")),
+        ("revenue_total", _("Revenue")),
+        ("last_order_at", _("Last order")),
+        ("created_at", _("Created")),
     ]
 
 
@@ -75,10 +88,24 @@ def _rows(session: Session, flt: ExportFilter) -> Iterator[list[object]]:
             numbers.setdefault(cid, []).append(number)
         for company, full, login in chunk:
             yield [
-                company.id, company.name, company.inn or "", ", ".join(numbers.get(company.id, [])), company.city,
-                company.industry, company.channel, company.category, company.stage, full or login or "",
-                company.abcde_class, company.email, company.website, company.address, company.orders_count,
-                company.revenue_total, company.last_order_at, company.created_at,
+                company.id,
+                company.name,
+                company.inn or "",
+                ", ".join(numbers.get(company.id, [])),
+                company.city,
+                company.industry,
+                company.channel,
+                company.category,
+                company.stage,
+                full or login or "",
+                company.abcde_class,
+                company.email,
+                company.website,
+                company.address,
+                company.orders_count,
+                company.revenue_total,
+                company.last_order_at,
+                company.created_at,
             ]
         last_id = ids[-1]
         session.expunge_all()
@@ -140,7 +167,12 @@ def private_file(target: Path, mode: str = "w", **options) -> Iterator:
 
 
 def export_to_folder(
-    db: Database, actor: Actor, folder: Path, *, fmt: str = "csv", flt: ExportFilter | None = None,
+    db: Database,
+    actor: Actor,
+    folder: Path,
+    *,
+    fmt: str = "csv",
+    flt: ExportFilter | None = None,
 ) -> ExportReport:
     """An export named by the server (what, when, who) in *folder*: the app never names a path.
 
@@ -158,8 +190,13 @@ def export_to_folder(
 
 
 def export_companies(
-    db: Database, actor: Actor, path: str | os.PathLike[str], *, fmt: str | None = None,
-    flt: ExportFilter | None = None, progress: Callable[[int], None] | None = None,
+    db: Database,
+    actor: Actor,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    flt: ExportFilter | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportReport:
     """Write the companies matching *flt* to *path* (CSV with ';' for Excel in Russia, or XLSX)."""
     flt = flt or ExportFilter()
@@ -212,8 +249,9 @@ def export_companies(
             with private_file(target, "wb") as handle:
                 book.save(handle)
     with db.write() as session:
-        audit.record(session, actor, "export", "company", None, format=fmt, rows=count, file=target.name,
-                     filter=flt.describe())
+        audit.record(
+            session, actor, "export", "company", None, format=fmt, rows=count, file=target.name, filter=flt.describe()
+        )
     if progress:
         progress(count)
     return ExportReport(path=str(target), format=fmt, rows=count)

@@ -91,6 +91,7 @@ def labels_in(session) -> dict[str, str]:
 
 # --- entries the program wrote, in the reader's language ------------------------------------------
 
+
 def params_json(**facts: object) -> str:
     """What write_history stores in `params`: the facts of the entry (JSON, dates as ISO text)."""
     import json
@@ -154,8 +155,11 @@ def _deal_changed(facts: dict, labels: dict[str, str]) -> str:
         elif name == "next_step":
             lines.append(_("next step: {text}").format(text=change[2]))
         elif name == "next_step_due":
-            lines.append(_("due: {old} → {new}").format(old=_when(change[1]) if change[1] else "—",
-                                                        new=_when(change[2]) if change[2] else "—"))
+            lines.append(
+                _("due: {old} → {new}").format(
+                    old=_when(change[1]) if change[1] else "—", new=_when(change[2]) if change[2] else "—"
+                )
+            )
         else:
             lines.append(_("expected amount: {old} → {new}").format(old=_amount(change[1]), new=_amount(change[2])))
     return "\n".join(lines)

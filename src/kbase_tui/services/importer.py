@@ -51,12 +51,30 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import N_, _
 from kbase_tui.models import (
-    EPOCH, Category, Company, Contact, ImportChange, ImportRun, Interaction, InteractionKind, Phone, Stage, utcnow,
+    EPOCH,
+    Category,
+    Company,
+    Contact,
+    ImportChange,
+    ImportRun,
+    Interaction,
+    InteractionKind,
+    Phone,
+    Stage,
+    utcnow,
 )
 from kbase_tui.paths import exports_dir
 from kbase_tui.phones import normalise_with_extension, readable
 from kbase_tui.protocol.importer import (  # noqa: F401 (the data this module hands out)
-    NOTE_KINDS, ColumnMapping, ImportNote, ImportPreview, ImportReport, ImportRunView, PreviewRow, Reject, UndoReport,
+    NOTE_KINDS,
+    ColumnMapping,
+    ImportNote,
+    ImportPreview,
+    ImportReport,
+    ImportRunView,
+    PreviewRow,
+    Reject,
+    UndoReport,
 )
 from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 from kbase_tui.timezones import zone_for_company
@@ -79,54 +97,238 @@ ProgressCallback = Callable[[int, int], None]
 
 # --- headers ------------------------------------------------------------------------
 
-FIELDS = ("name", "inn", "phone", "contact", "contact_last", "contact_first", "contact_middle", "position",
-          "contact_phone", "contact_email", "city", "industry", "channel", "email", "website", "address", "size",
-          "comment")
+FIELDS = (
+    "name",
+    "inn",
+    "phone",
+    "contact",
+    "contact_last",
+    "contact_first",
+    "contact_middle",
+    "position",
+    "contact_phone",
+    "contact_email",
+    "city",
+    "industry",
+    "channel",
+    "email",
+    "website",
+    "address",
+    "size",
+    "comment",
+)
 
 # Header names after _header_key (folded, punctuation as spaces).  The exports of 1C, Bitrix24 and amoCRM and the
 # lists people make by hand, as docs/import-format.md lists them.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "name": ("company", "company name", "name", "organization", "organisation", "client", "customer", "account",
-             "account name", "наименование", "название", "компания", "организация", "наименование компании",
-             "название компании", "наименование организации", "название организации", "клиент", "контрагент",
-             "фирма", "наименование контрагента", "полное наименование", "краткое наименование",
-             "рабочее наименование", "юридическое лицо", "юр лицо", "компания контакта", "название клиента"),
+    "name": (
+        "company",
+        "company name",
+        "name",
+        "organization",
+        "organisation",
+        "client",
+        "customer",
+        "account",
+        "account name",
+        "наименование",
+        "название",
+        "компания",
+        "организация",
+        "наименование компании",
+        "название компании",
+        "наименование организации",
+        "название организации",
+        "клиент",
+        "контрагент",
+        "фирма",
+        "наименование контрагента",
+        "полное наименование",
+        "краткое наименование",
+        "рабочее наименование",
+        "юридическое лицо",
+        "юр лицо",
+        "компания контакта",
+        "название клиента",
+    ),
     "inn": ("inn", "tax id", "taxpayer id", "инн", "инн организации", "инн компании", "инн контрагента", "инн кпп"),
-    "phone": ("phone", "phones", "telephone", "tel", "phone number", "mobile", "work phone", "mobile phone",
-              "office phone", "other phone", "телефон", "телефоны", "тел", "номер телефона", "мобильный",
-              "рабочий телефон", "мобильный телефон", "моб", "моб тел", "моб телефон", "сотовый",
-              "сотовый телефон", "городской телефон", "другой телефон", "телефон для рассылок", "домашний телефон",
-              "доп телефон", "дополнительный телефон", "телефон компании", "телефон организации", "тел факс",
-              "телефон факс", "телефоны организации", "контактный телефон"),
-    "contact": ("contact", "contact person", "contact name", "person", "decision maker", "full name",
-                "контактное лицо", "контакт", "фио", "фио контакта", "лпр", "фио контактного лица", "фио лпр",
-                "основной контакт", "полное имя", "имя контакта", "руководитель", "директор",
-                "генеральный директор", "основное контактное лицо"),
+    "phone": (
+        "phone",
+        "phones",
+        "telephone",
+        "tel",
+        "phone number",
+        "mobile",
+        "work phone",
+        "mobile phone",
+        "office phone",
+        "other phone",
+        "телефон",
+        "телефоны",
+        "тел",
+        "номер телефона",
+        "мобильный",
+        "рабочий телефон",
+        "мобильный телефон",
+        "моб",
+        "моб тел",
+        "моб телефон",
+        "сотовый",
+        "сотовый телефон",
+        "городской телефон",
+        "другой телефон",
+        "телефон для рассылок",
+        "домашний телефон",
+        "доп телефон",
+        "дополнительный телефон",
+        "телефон компании",
+        "телефон организации",
+        "тел факс",
+        "телефон факс",
+        "телефоны организации",
+        "контактный телефон",
+    ),
+    "contact": (
+        "contact",
+        "contact person",
+        "contact name",
+        "person",
+        "decision maker",
+        "full name",
+        "контактное лицо",
+        "контакт",
+        "фио",
+        "фио контакта",
+        "лпр",
+        "фио контактного лица",
+        "фио лпр",
+        "основной контакт",
+        "полное имя",
+        "имя контакта",
+        "руководитель",
+        "директор",
+        "генеральный директор",
+        "основное контактное лицо",
+    ),
     "contact_last": ("фамилия", "last name", "surname"),
     "contact_first": ("имя", "first name"),
     "contact_middle": ("отчество", "middle name", "second name"),
-    "position": ("position", "title", "job title", "role", "должность", "должность контакта",
-                 "должность контактного лица", "должность лпр"),
-    "contact_phone": ("contact phone", "contact mobile", "person phone", "телефон контакта",
-                      "телефон контактного лица", "мобильный контакта", "телефон лпр", "мобильный лпр"),
-    "contact_email": ("contact email", "email контакта", "e mail контакта", "почта контакта",
-                      "email контактного лица", "e mail контактного лица", "почта лпр", "email лпр"),
+    "position": (
+        "position",
+        "title",
+        "job title",
+        "role",
+        "должность",
+        "должность контакта",
+        "должность контактного лица",
+        "должность лпр",
+    ),
+    "contact_phone": (
+        "contact phone",
+        "contact mobile",
+        "person phone",
+        "телефон контакта",
+        "телефон контактного лица",
+        "мобильный контакта",
+        "телефон лпр",
+        "мобильный лпр",
+    ),
+    "contact_email": (
+        "contact email",
+        "email контакта",
+        "e mail контакта",
+        "почта контакта",
+        "email контактного лица",
+        "e mail контактного лица",
+        "почта лпр",
+        "email лпр",
+    ),
     "city": ("city", "town", "location", "город", "населенный пункт", "нас пункт", "город компании"),
-    "industry": ("industry", "sector", "branch", "отрасль", "сфера", "сфера деятельности", "вид деятельности",
-                 "отрасль деятельности", "отрасль компании"),
+    "industry": (
+        "industry",
+        "sector",
+        "branch",
+        "отрасль",
+        "сфера",
+        "сфера деятельности",
+        "вид деятельности",
+        "отрасль деятельности",
+        "отрасль компании",
+    ),
     "channel": ("channel", "sales channel", "segment", "канал", "канал продаж", "канал сбыта", "сегмент"),
-    "email": ("email", "e mail", "mail", "email address", "work email", "электронная почта", "почта", "эл почта",
-              "адрес электронной почты", "емейл", "имейл", "рабочий e mail", "рабочий email", "частный e mail",
-              "личный e mail", "другой e mail", "e mail для рассылок", "email для рассылок", "эл адрес",
-              "email компании", "e mail компании", "почта компании"),
-    "website": ("website", "site", "web", "web site", "url", "www", "сайт", "веб сайт", "корпоративный сайт",
-                "сайт компании", "интернет сайт", "web адрес"),
-    "address": ("address", "адрес", "юридический адрес", "фактический адрес", "почтовый адрес", "юр адрес",
-                "факт адрес", "адрес компании", "адрес организации"),
-    "size": ("size", "company size", "размер", "размер компании", "кол во сотрудников", "количество сотрудников",
-             "численность"),
-    "comment": ("comment", "comments", "note", "notes", "remark", "description", "комментарий", "комментарии",
-                "примечание", "заметка", "дополнительная информация", "доп информация", "описание"),
+    "email": (
+        "email",
+        "e mail",
+        "mail",
+        "email address",
+        "work email",
+        "электронная почта",
+        "почта",
+        "эл почта",
+        "адрес электронной почты",
+        "емейл",
+        "имейл",
+        "рабочий e mail",
+        "рабочий email",
+        "частный e mail",
+        "личный e mail",
+        "другой e mail",
+        "e mail для рассылок",
+        "email для рассылок",
+        "эл адрес",
+        "email компании",
+        "e mail компании",
+        "почта компании",
+    ),
+    "website": (
+        "website",
+        "site",
+        "web",
+        "web site",
+        "url",
+        "www",
+        "сайт",
+        "веб сайт",
+        "корпоративный сайт",
+        "сайт компании",
+        "интернет сайт",
+        "web адрес",
+    ),
+    "address": (
+        "address",
+        "адрес",
+        "юридический адрес",
+        "фактический адрес",
+        "почтовый адрес",
+        "юр адрес",
+        "факт адрес",
+        "адрес компании",
+        "адрес организации",
+    ),
+    "size": (
+        "size",
+        "company size",
+        "размер",
+        "размер компании",
+        "кол во сотрудников",
+        "количество сотрудников",
+        "численность",
+    ),
+    "comment": (
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "remark",
+        "description",
+        "комментарий",
+        "комментарии",
+        "примечание",
+        "заметка",
+        "дополнительная информация",
+        "доп информация",
+        "описание",
+    ),
 }
 # Fields that may come in several columns: all are read (the name from the first filled one).
 MULTI_COLUMN = ("name", "phone", "contact_phone", "email", "contact_email")
@@ -148,7 +350,7 @@ def header_field(header: str) -> str | None:
     folded = fold(clean_input(str(header or "")))
     role = _ROLE.search(folded)
     if role is not None:
-        folded = folded[:role.start()]
+        folded = folded[: role.start()]
     key = _NON_WORD.sub(" ", folded).strip()
     if not key:
         return None
@@ -156,7 +358,9 @@ def header_field(header: str) -> str | None:
     if field_name is None:
         if key.startswith(("телефон", "phone", "tel ", "тел ", "моб ", "mobile ")):
             field_name = "phone"
-        elif key.startswith(("email", "e mail", "эл почта", "электронная почта")) or key.endswith((" email", " e mail")):
+        elif key.startswith(("email", "e mail", "эл почта", "электронная почта")) or key.endswith(
+            (" email", " e mail")
+        ):
             field_name = "email"
     if field_name is not None and role is not None:
         if role.group(1).startswith(("контакт", "contact")):
@@ -282,15 +486,21 @@ class BrokenRow:
 
 
 def _not_a_table() -> ValidationFailed:
-    return ValidationFailed(_(
-        "This is not a spreadsheet or text file (it looks like binary data). Save the list from Excel as "
-        "\"CSV UTF-8\" or XLSX and import that file."))
+    return ValidationFailed(
+        _(
+            "This is not a spreadsheet or text file (it looks like binary data). Save the list from Excel as "
+            '"CSV UTF-8" or XLSX and import that file.'
+        )
+    )
 
 
 def _damaged_excel() -> ValidationFailed:
-    return ValidationFailed(_(
-        "The Excel file is damaged or incomplete (perhaps it was not fully copied). Open it in Excel, save it "
-        "again and import the new file."))
+    return ValidationFailed(
+        _(
+            "The Excel file is damaged or incomplete (perhaps it was not fully copied). Open it in Excel, save it "
+            "again and import the new file."
+        )
+    )
 
 
 def detect_encoding(path: Path) -> str:
@@ -389,7 +599,8 @@ def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str] | B
                 text = str(error)
                 if "field larger than field limit" in text:
                     reason = _("the row is too long (a cell over {n} characters); check its quotes").format(
-                        n=csv.field_size_limit())
+                        n=csv.field_size_limit()
+                    )
                 else:
                     reason = _("the row cannot be read: {error}").format(error=text[:80])
                 yield line, BrokenRow(reason)
@@ -397,9 +608,11 @@ def _csv_rows(path: Path, info: SourceInfo) -> Iterator[tuple[int, list[str] | B
             except UnicodeDecodeError as error:
                 # Strict: a byte that is no character is never replaced silently; the file is not the CSV it seems.
                 why = f"0x{error.object[error.start]:02x}"
-                raise ValidationFailed(_(
-                    "{name} is not CSV text (line {line}: {why}): save it as CSV in UTF-8 or Windows-1251, or as XLSX."
-                ).format(name=path.name, line=line, why=why)) from None
+                raise ValidationFailed(
+                    _(
+                        "{name} is not CSV text (line {line}: {why}): save it as CSV in UTF-8 or Windows-1251, or as XLSX."
+                    ).format(name=path.name, line=line, why=why)
+                ) from None
 
 
 def _cell(value: object) -> str:
@@ -427,9 +640,12 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
     except Exception as error:  # noqa: BLE001 - a zip that is no workbook (a .docx), or a broken one
         handle.close()
         if isinstance(error, KeyError) or "InvalidFileException" in type(error).__name__:
-            raise ValidationFailed(_(
-                "This file is not an Excel workbook (perhaps a Word or other document). Save the list from Excel "
-                "as XLSX or \"CSV UTF-8\" and import that file.")) from None
+            raise ValidationFailed(
+                _(
+                    "This file is not an Excel workbook (perhaps a Word or other document). Save the list from Excel "
+                    'as XLSX or "CSV UTF-8" and import that file.'
+                )
+            ) from None
         raise _damaged_excel() from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -438,17 +654,24 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, [_cell(v) for v in values]
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
-            raise ValidationFailed(_(
-                "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, save "
-                "it again and import the new file (rows already imported are recognised).").format(row=number)
+            raise ValidationFailed(
+                _(
+                    "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, save "
+                    "it again and import the new file (rows already imported are recognised)."
+                ).format(row=number)
             ) from error
         except Exception as error:  # noqa: BLE001 - zlib and XML errors of a truncated sheet
-            if type(error).__module__.split(".")[0] in ("zlib", "xml", "lxml", "openpyxl") or \
-                    type(error).__name__ in ("error", "ParseError", "XMLSyntaxError"):
-                raise ValidationFailed(_(
-                    "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, "
-                    "save it again and import the new file (rows already imported are recognised).").format(
-                        row=number)) from error
+            if type(error).__module__.split(".")[0] in ("zlib", "xml", "lxml", "openpyxl") or type(error).__name__ in (
+                "error",
+                "ParseError",
+                "XMLSyntaxError",
+            ):
+                raise ValidationFailed(
+                    _(
+                        "The Excel file is damaged after row {row}: the rows before it were read. Open it in Excel, "
+                        "save it again and import the new file (rows already imported are recognised)."
+                    ).format(row=number)
+                ) from error
             raise
         finally:
             workbook.close()
@@ -482,8 +705,9 @@ def open_source(path: Path) -> tuple[SourceInfo, Iterator[tuple[int, list[str] |
     return info, _csv_rows(path, info)
 
 
-def read_header(source: Iterator[tuple[int, list[str] | BrokenRow]]
-                ) -> tuple[dict[str, list[int]], list[str], Iterator[tuple[int, list[str] | BrokenRow]]]:
+def read_header(
+    source: Iterator[tuple[int, list[str] | BrokenRow]],
+) -> tuple[dict[str, list[int]], list[str], Iterator[tuple[int, list[str] | BrokenRow]]]:
     """The column mapping, the cleaned header cells and the rows after the header.
 
     The header is the row among the first HEADER_SCAN non-blank ones that maps the most columns with a company
@@ -503,23 +727,40 @@ def read_header(source: Iterator[tuple[int, list[str] | BrokenRow]]
             break
     if best < 0:
         accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][9:12])
-        raise ValidationFailed(_(
-            "No column with the company name in the first {n} rows (accepted: {names} …).").format(
-                n=HEADER_SCAN, names=accepted))
+        raise ValidationFailed(
+            _("No column with the company name in the first {n} rows (accepted: {names} …).").format(
+                n=HEADER_SCAN, names=accepted
+            )
+        )
     raw = seen[best][1]
-    return map_headers(raw), [clean_input(h) for h in raw], itertools.chain(seen[best + 1:], source)
+    return map_headers(raw), [clean_input(h) for h in raw], itertools.chain(seen[best + 1 :], source)
 
 
 # --- the import -------------------------------------------------------------------------
 
+
 class _Row:
     """One parsed line of the file."""
 
-    __slots__ = ("key", "nkey", "line", "name", "folded", "inn", "phones", "contact", "position", "contact_phones",
-                 "fields", "comment", "extra")
+    __slots__ = (
+        "key",
+        "nkey",
+        "line",
+        "name",
+        "folded",
+        "inn",
+        "phones",
+        "contact",
+        "position",
+        "contact_phones",
+        "fields",
+        "comment",
+        "extra",
+    )
 
-    def __init__(self, key, nkey, line, name, folded, inn, phones, contact, position, contact_phones, fields,
-                 comment, extra):
+    def __init__(
+        self, key, nkey, line, name, folded, inn, phones, contact, position, contact_phones, fields, comment, extra
+    ):
         self.key = key  # name and city, for duplicates
         self.nkey = nkey  # the name alone: a shared phone is the same company only when the names agree
         self.line = line
@@ -538,8 +779,21 @@ class _Row:
 
     def as_tuple(self) -> tuple:
         """The slots in __init__'s order (sent from the parsing process: a tuple pickles in half the time)."""
-        return (self.key, self.nkey, self.line, self.name, self.folded, self.inn, self.phones, self.contact,
-                self.position, self.contact_phones, self.fields, self.comment, self.extra)
+        return (
+            self.key,
+            self.nkey,
+            self.line,
+            self.name,
+            self.folded,
+            self.inn,
+            self.phones,
+            self.contact,
+            self.position,
+            self.contact_phones,
+            self.fields,
+            self.comment,
+            self.extra,
+        )
 
 
 def _extra(row: _Row, name: str, default):
@@ -549,8 +803,7 @@ def _extra(row: _Row, name: str, default):
 class _Pending:
     """A new company of the current batch: its first row and what later rows of the batch added."""
 
-    __slots__ = ("row", "inn", "fields", "phones", "contacts", "merged_lines", "exts", "emails", "notes",
-                 "possible")
+    __slots__ = ("row", "inn", "fields", "phones", "contacts", "merged_lines", "exts", "emails", "notes", "possible")
 
     def __init__(self, row: _Row) -> None:
         self.row = row
@@ -563,8 +816,9 @@ class _Pending:
         self.emails: list[str] | None = extra.get("emails") if extra else None
         self.contacts: list[tuple[str, str, list[str], str]] = []  # (name, position, phones, e-mail)
         if row.contact:
-            self.contacts.append((row.contact, row.position, row.contact_phones,
-                                  extra.get("contact_email", "") if extra else ""))
+            self.contacts.append(
+                (row.contact, row.position, row.contact_phones, extra.get("contact_email", "") if extra else "")
+            )
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
         self.merged_lines: list[tuple[int, str]] = []  # (line, what it added) of later rows of the batch
@@ -657,9 +911,19 @@ FILL_FIELDS = ("inn",) + FIELD_ORDER
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
 _CITY = 0
 _EMAIL = FIELD_ORDER.index("email")
-FIELD_LABELS = {"name": N_("name"), "inn": N_("INN"), "city": N_("city"), "industry": N_("industry"),
-                "channel": N_("channel"), "email": N_("e-mail"), "website": N_("website"), "address": N_("address"),
-                "size": N_("size")}
+FIELD_LABELS = {
+    "name": N_("name"),
+    "inn": N_("INN"),
+    "city": N_("city"),
+    "industry": N_("industry"),
+    "channel": N_("channel"),
+    "email": N_("e-mail"),
+    "website": N_("website"),
+    "address": N_("address"),
+    "size": N_("size"),
+}
+
+
 def _literal(value: object, percent: bool) -> str | None:
     """An SQL literal for a constant of plain type (None: keep it a bound parameter)."""
     kind = type(value)
@@ -680,8 +944,9 @@ def _bind_processor(column_type, dialect):
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[tuple],
-                 constants: dict[str, object] | None = None) -> None:
+def _insert_rows(
+    session: Session, table, varying: tuple[str, ...], rows: list[tuple], constants: dict[str, object] | None = None
+) -> None:
     """executemany at the driver level.  *rows* hold the *varying* columns; *constants*, the values shared by
     every row, go through their column's bind processor once and into the statement as literals (the same values
     SQLAlchemy would bind, without compiling and binding every parameter of every row in Python); a NULL constant
@@ -720,7 +985,9 @@ def _insert_rows(session: Session, table, varying: tuple[str, ...], rows: list[t
             values.append(literal)
     quote = dialect.identifier_preparer.quote
     sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(
-        table=quote(table.name), columns=", ".join(quote(n) for n in names), values=", ".join(values),
+        table=quote(table.name),
+        columns=", ".join(quote(n) for n in names),
+        values=", ".join(values),
     )
     if tail:
         tail_tuple = tuple(tail)
@@ -743,7 +1010,8 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
         tail.append(processor(value) if processor is not None and value is not None else value)
     quote = dialect.identifier_preparer.quote
     sql = "COPY {table} ({columns}) FROM STDIN".format(
-        table=quote(table.name), columns=", ".join(quote(n) for n in names))
+        table=quote(table.name), columns=", ".join(quote(n) for n in names)
+    )
     tail_tuple = tuple(tail)
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(sql) as copy:
@@ -752,8 +1020,7 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
                 write(row + tail_tuple)
 
 
-_COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:],
-                    "time_zone")
+_COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:], "time_zone")
 _CONTACT_VARYING = ("id", "company_id", "full_name", "position", "email")
 _PHONE_VARYING = ("company_id", "contact_id", "number", "label")
 _HISTORY_VARYING = ("company_id", "text")
@@ -762,20 +1029,55 @@ PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
 def _company_constants(now, run_id: int | None) -> dict[str, object]:
-    return {"import_run_id": run_id,
-        "source": "import", "abcde_class": "", "is_key_client": False, "potential_score": 0,
-        "category": Category.POTENTIAL.value, "stage": Stage.COLD.value, "owner_id": None, "shelved_until": None,
-        "requirements": "", "in_queue": True, "queue_rank": 100, "priority": 100, "last_tried_at": EPOCH,
-        "not_before": None, "attempts": 0, "last_outcome": "", "held_by_id": None, "held_until": None,
-        "callback_user_id": None, "callback_at": None, "special_offer": "", "special_offer_user_id": None,
-        "unreachable": False, "needs_data_fix": False, "orders_count": 0, "revenue_total": 0, "margin_total": None,
-        "first_order_at": None, "last_order_at": None, "next_purchase_at": None, "next_purchase_is_stated": False,
-        "next_follow_up_at": None, "created_at": now, "updated_at": now, "version": 1,
+    return {
+        "import_run_id": run_id,
+        "source": "import",
+        "abcde_class": "",
+        "is_key_client": False,
+        "potential_score": 0,
+        "category": Category.POTENTIAL.value,
+        "stage": Stage.COLD.value,
+        "owner_id": None,
+        "shelved_until": None,
+        "requirements": "",
+        "in_queue": True,
+        "queue_rank": 100,
+        "priority": 100,
+        "last_tried_at": EPOCH,
+        "not_before": None,
+        "attempts": 0,
+        "last_outcome": "",
+        "held_by_id": None,
+        "held_until": None,
+        "callback_user_id": None,
+        "callback_at": None,
+        "special_offer": "",
+        "special_offer_user_id": None,
+        "unreachable": False,
+        "needs_data_fix": False,
+        "orders_count": 0,
+        "revenue_total": 0,
+        "margin_total": None,
+        "first_order_at": None,
+        "last_order_at": None,
+        "next_purchase_at": None,
+        "next_purchase_is_stated": False,
+        "next_follow_up_at": None,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
     }
 
 
 def _contact_constants(now, run_id: int | None) -> dict[str, object]:
-    return {"import_run_id": run_id, "is_decision_maker": False, "birthday": None, "created_at": now, "updated_at": now, "version": 1}
+    return {
+        "import_run_id": run_id,
+        "is_decision_maker": False,
+        "birthday": None,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
 
 
 def _label(ext: str) -> str:
@@ -789,10 +1091,21 @@ def _same(a: str, b: str) -> bool:
 class Importer:
     """One run of an import.  Use `run_import` or `preview`, which wrap it."""
 
-    def __init__(self, db: Database, actor: Actor, path: Path, *, batch_size: int = BATCH_SIZE,
-                 progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-                 report_path: Path | None = None, parallel: bool | None = None, dry_run: bool = False,
-                 columns: dict[str, list[int]] | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        path: Path,
+        *,
+        batch_size: int = BATCH_SIZE,
+        progress: ProgressCallback | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        report_path: Path | None = None,
+        parallel: bool | None = None,
+        dry_run: bool = False,
+        columns: dict[str, list[int]] | None = None,
+        name: str | None = None,
+    ) -> None:
         self.db, self.actor, self.path = db, actor, path
         # The file's name as people know it (the server reads a private copy of an inbox file under another name).
         self.name = clean_line(name or path.name, 200)
@@ -841,23 +1154,26 @@ class Importer:
             with_inn = self.with_inn
 
             def inns():
-                for cid, inn in session.execute(select(Company.id, Company.inn).where(Company.inn.is_not(None))
-                                                .execution_options(yield_per=20000)):
+                for cid, inn in session.execute(
+                    select(Company.id, Company.inn).where(Company.inn.is_not(None)).execution_options(yield_per=20000)
+                ):
                     if inn and inn.isdigit():
                         with_inn.add(cid)
                         yield _inn_key(inn), cid
 
             def phones():
-                for cid, number in session.execute(select(Phone.company_id, Phone.number)
-                                                   .execution_options(yield_per=20000)):
+                for cid, number in session.execute(
+                    select(Phone.company_id, Phone.number).execution_options(yield_per=20000)
+                ):
                     if number and number[1:].isdigit():
                         yield _phone_key(number), cid
 
             name_of, fold_city = self.name_of, self._fold_city
 
             def names():
-                for cid, name, city in session.execute(select(Company.id, Company.name, Company.city)
-                                                       .execution_options(yield_per=20000)):
+                for cid, name, city in session.execute(
+                    select(Company.id, Company.name, Company.city).execution_options(yield_per=20000)
+                ):
                     key = key_of_folded(fold(name or ""))
                     if key:
                         name_of[cid] = hash(key)
@@ -911,14 +1227,16 @@ class Importer:
     # parsing one row
     def prepare(self, columns: dict[str, list[int]]) -> None:
         """Column positions of the mapped headers, looked up once for the whole file."""
+
         def first(name: str) -> int | None:
             return columns[name][0] if columns.get(name) else None
 
         self._i_names = tuple(columns["name"])
         self._i_inn = first("inn")
         self._i_contact = first("contact")
-        self._i_contact_parts = tuple(first(name) for name in ("contact_last", "contact_first", "contact_middle")
-                                      if first(name) is not None)
+        self._i_contact_parts = tuple(
+            first(name) for name in ("contact_last", "contact_first", "contact_middle") if first(name) is not None
+        )
         self._i_position = first("position")
         self._i_comment = first("comment")
         self._i_phones = tuple(columns.get("phone", ()))
@@ -927,7 +1245,8 @@ class Importer:
         self._i_contact_emails = tuple(columns.get("contact_email", ()))
         self._field_columns = tuple(
             (position, columns[name][0], FIELD_LIMITS[name])
-            for position, name in enumerate(FIELD_ORDER) if columns.get(name) and name != "email"
+            for position, name in enumerate(FIELD_ORDER)
+            if columns.get(name) and name != "email"
         )
         self._width = 1 + max(index for indexes in columns.values() for index in indexes)
 
@@ -969,7 +1288,8 @@ class Importer:
         size = sum(map(len, raw))
         if size > MAX_ROW_CHARS:
             return _("the row is too long ({n} characters); the longest accepted is {limit}").format(
-                n=size, limit=MAX_ROW_CHARS)
+                n=size, limit=MAX_ROW_CHARS
+            )
         cell = ""
         for index in self._i_names:  # the first filled of the name columns (1C: short name, then full name)
             cell = raw[index]
@@ -1056,8 +1376,9 @@ class Importer:
             nkey = key_text
             if self.hash_keys:
                 key, nkey = hash(key), hash(nkey)
-        return _Row(key, nkey, line, name, folded, inn, phones, contact, position_, contact_phones, fields,
-                    comment, extra)
+        return _Row(
+            key, nkey, line, name, folded, inn, phones, contact, position_, contact_phones, fields, comment, extra
+        )
 
     def match(self, row: _Row) -> int | None:
         """The id of the company this row is (negative: new in this batch), or None.
@@ -1135,8 +1456,7 @@ class Importer:
                 with self.db.write() as session:
                     require_active_user(session, self.actor)
                     require(self.actor, Capability.IMPORT)
-                    record = ImportRun(user_id=self.actor.id, actor=self.actor.username[:80],
-                                       file=self.name[:200])
+                    record = ImportRun(user_id=self.actor.id, actor=self.actor.username[:80], file=self.name[:200])
                     session.add(record)
                     session.flush()
                     self.run_id = record.id
@@ -1163,8 +1483,9 @@ class Importer:
             return False  # open_source gives the clear message
         return cores >= 2 and size >= PARALLEL_MIN_BYTES
 
-    def parse_all(self, source: Iterator[tuple[int, list[str] | BrokenRow]]
-                  ) -> Iterator[_Row | tuple[int, str, list[str] | BrokenRow]]:
+    def parse_all(
+        self, source: Iterator[tuple[int, list[str] | BrokenRow]]
+    ) -> Iterator[_Row | tuple[int, str, list[str] | BrokenRow]]:
         """Every non-blank row of *source* parsed: a _Row, or (line, reason, cells) for a rejected one."""
         parse = self.parse
         for line, raw in source:
@@ -1173,8 +1494,13 @@ class Importer:
             parsed = parse(line, raw)
             yield parsed if parsed.__class__ is _Row else (line, parsed, raw)
 
-    def _run(self, started: float, info: SourceInfo, columns: dict[str, list[int]],
-             items: Iterator[_Row | tuple[int, str, list[str]]]) -> ImportReport:
+    def _run(
+        self,
+        started: float,
+        info: SourceInfo,
+        columns: dict[str, list[int]],
+        items: Iterator[_Row | tuple[int, str, list[str]]],
+    ) -> ImportReport:
         total = info.total_estimate
         new: dict[int, _Pending] = {}  # negative temporary id -> pending company
         merges: dict[int, list[_Row]] = {}  # existing company id -> rows to merge
@@ -1232,9 +1558,12 @@ class Importer:
             if not stopped and (new or merges):
                 self._write_batch(new, merges)
         except UnicodeDecodeError as error:
-            raise ValidationFailed(_(
-                "The file mixes encodings near byte {pos}: save it again as \"CSV UTF-8\" and import it again; "
-                "complete batches before it were saved.").format(pos=error.start)) from error
+            raise ValidationFailed(
+                _(
+                    'The file mixes encodings near byte {pos}: save it again as "CSV UTF-8" and import it again; '
+                    "complete batches before it were saved."
+                ).format(pos=error.start)
+            ) from error
         finally:
             if collect:
                 gc.enable()
@@ -1245,21 +1574,48 @@ class Importer:
         seconds = time.perf_counter() - started
         written = self.report_path is not None and self._report_writer is not None
         report = ImportReport(
-            path=str(self.path), kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, rows=self.rows,
-            imported=self.imported, merged=self.merged, unchanged=self.unchanged, rejected=self.rejected,
-            rejects=tuple(self.rejects), report_path=str(self.report_path) if written else None,
-            seconds=seconds, stopped=stopped, columns=tuple(sorted(columns)),
-            possible_duplicates=self.possible_count, conflicts=self.conflicts, needs_research=self.needs_research,
-            notes=tuple(self.notes), dry_run=self.dry_run, run_id=self.run_id,
+            path=str(self.path),
+            kind=info.kind,
+            encoding=info.encoding,
+            delimiter=info.delimiter,
+            rows=self.rows,
+            imported=self.imported,
+            merged=self.merged,
+            unchanged=self.unchanged,
+            rejected=self.rejected,
+            rejects=tuple(self.rejects),
+            report_path=str(self.report_path) if written else None,
+            seconds=seconds,
+            stopped=stopped,
+            columns=tuple(sorted(columns)),
+            possible_duplicates=self.possible_count,
+            conflicts=self.conflicts,
+            needs_research=self.needs_research,
+            notes=tuple(self.notes),
+            dry_run=self.dry_run,
+            run_id=self.run_id,
         )
         if not self.dry_run:
             with self.db.write() as session:
                 run = session.get(ImportRun, self.run_id)
                 run.finished_at, run.rows, run.imported, run.merged = utcnow(), self.rows, self.imported, self.merged
-                audit.record(session, self.actor, "import_finished", "company", None, file=self.name,
-                             rows=self.rows, imported=self.imported, merged=self.merged, unchanged=self.unchanged,
-                             rejected=self.rejected, possible_duplicates=self.possible_count,
-                             conflicts=self.conflicts, needs_research=self.needs_research, stopped=stopped)
+                audit.record(
+                    session,
+                    self.actor,
+                    "import_finished",
+                    "company",
+                    None,
+                    file=self.name,
+                    rows=self.rows,
+                    imported=self.imported,
+                    merged=self.merged,
+                    unchanged=self.unchanged,
+                    rejected=self.rejected,
+                    possible_duplicates=self.possible_count,
+                    conflicts=self.conflicts,
+                    needs_research=self.needs_research,
+                    stopped=stopped,
+                )
             from .queue import forget_queue_zones
 
             forget_queue_zones()  # clients in a zone the queue did not hold yet are offered at once
@@ -1289,8 +1645,11 @@ class Importer:
                     pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
                     added.append(_("other e-mails {emails}").format(emails=value))
                     continue
-                notes.append(_("line {line}: {field} kept, the file had «{value}»").format(
-                    line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
+                notes.append(
+                    _("line {line}: {field} kept, the file had «{value}»").format(
+                        line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value
+                    )
+                )
         for address in _extra(row, "emails", ()):
             if address != fields[_EMAIL] and address not in (pending.emails or ()):
                 pending.emails = (pending.emails or []) + [address]
@@ -1335,7 +1694,7 @@ class Importer:
             with self.db.read() as session:
                 ids = list(merges)
                 for start in range(0, len(ids), BATCH_SIZE):
-                    part = {cid: merges[cid] for cid in ids[start:start + BATCH_SIZE]}
+                    part = {cid: merges[cid] for cid in ids[start : start + BATCH_SIZE]}
                     merged_part, unchanged_part = self._apply_merges(session, part, now, source_name)
                     merged_count += merged_part
                     unchanged_count += unchanged_part
@@ -1349,11 +1708,22 @@ class Importer:
             require(self.actor, Capability.IMPORT)
             temp_to_real = self._insert_new(session, new, now, source_name)
             merged_count, unchanged_count = self._apply_merges(session, merges, now, source_name)
-            audit.record(session, self.actor, "import_batch", "company", None, file=self.name,
-                         imported=len(new), merged=merged_count + sum(1 for p in new.values() if p.merged_lines))
+            audit.record(
+                session,
+                self.actor,
+                "import_batch",
+                "company",
+                None,
+                file=self.name,
+                imported=len(new),
+                merged=merged_count + sum(1 for p in new.values() if p.merged_lines),
+            )
         # Only now that the batch is committed do the keys point at real ids.
-        for mapping, keys in ((self.inn_map, self._temp_inn_keys), (self.phone_map, self._temp_phone_keys),
-                              (self.name_map, self._temp_name_keys)):
+        for mapping, keys in (
+            (self.inn_map, self._temp_inn_keys),
+            (self.phone_map, self._temp_phone_keys),
+            (self.name_map, self._temp_name_keys),
+        ):
             for key in keys:  # remember() set each of these keys once, to a temporary id, in this batch
                 mapping[key] = temp_to_real[mapping[key]]
             keys.clear()
@@ -1372,8 +1742,9 @@ class Importer:
         self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
         self.unchanged += unchanged_count
 
-    def _note_new(self, session: Session, new: dict[int, _Pending], ids: dict[int, int], source_name: str
-                  ) -> list[tuple]:
+    def _note_new(
+        self, session: Session, new: dict[int, _Pending], ids: dict[int, int], source_name: str
+    ) -> list[tuple]:
         """Notes of the batch's new companies (needs research, possible duplicates, kept values) for the report;
         the history rows of the possible duplicates, for both companies."""
         history: list[tuple] = []
@@ -1383,32 +1754,61 @@ class Importer:
             table = Company.__table__.c
             wanted = list(others)
             for start in range(0, len(wanted), BATCH_SIZE):
-                names.update(session.connection().execute(
-                    select(table.id, table.name).where(table.id.in_(wanted[start:start + BATCH_SIZE]))).all())
+                names.update(
+                    session.connection()
+                    .execute(select(table.id, table.name).where(table.id.in_(wanted[start : start + BATCH_SIZE])))
+                    .all()
+                )
         for temp, pending in new.items():
             row = pending.row
             company_id = ids[temp]
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 self.needs_research += 1
-                self.note(row.line, "needs_research", _("«{name}» has no phone: it waits in the list for research, "
-                                                        "not in the queue.").format(name=row.name))
+                self.note(
+                    row.line,
+                    "needs_research",
+                    _("«{name}» has no phone: it waits in the list for research, not in the queue.").format(
+                        name=row.name
+                    ),
+                )
             for other, number in pending.possible:
                 self.possible_count += 1
                 other_name = names.get(other) or (new[other].row.name if other in new else "")
                 other_id = ids.get(other, other)
-                where = (_("#{id}").format(id=other_id) if other_id > 0 else
-                         _("line {line}").format(line=new[other].row.line) if other in new else "")
-                self.note(row.line, "possible_duplicate", _(
-                    "«{name}» has the phone {phone} of «{other}» ({where}): imported as a separate company; "
-                    "merge them by hand if they are one.").format(name=row.name, phone=readable(number),
-                                                                 other=other_name, where=where))
-                history.append((company_id, _(
-                    "Possible duplicate of «{other}» (#{id}): the same phone {phone}. Imported from {file}, line "
-                    "{line}, as a separate company.").format(other=other_name, id=other_id, phone=readable(number),
-                                                             file=source_name, line=row.line)))
-                history.append((other_id, _(
-                    "Possible duplicate: «{name}» (#{id}) from {file}, line {line}, has the same phone {phone}."
-                ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line)))
+                where = (
+                    _("#{id}").format(id=other_id)
+                    if other_id > 0
+                    else _("line {line}").format(line=new[other].row.line)
+                    if other in new
+                    else ""
+                )
+                self.note(
+                    row.line,
+                    "possible_duplicate",
+                    _(
+                        "«{name}» has the phone {phone} of «{other}» ({where}): imported as a separate company; "
+                        "merge them by hand if they are one."
+                    ).format(name=row.name, phone=readable(number), other=other_name, where=where),
+                )
+                history.append(
+                    (
+                        company_id,
+                        _(
+                            "Possible duplicate of «{other}» (#{id}): the same phone {phone}. Imported from {file}, line "
+                            "{line}, as a separate company."
+                        ).format(
+                            other=other_name, id=other_id, phone=readable(number), file=source_name, line=row.line
+                        ),
+                    )
+                )
+                history.append(
+                    (
+                        other_id,
+                        _(
+                            "Possible duplicate: «{name}» (#{id}) from {file}, line {line}, has the same phone {phone}."
+                        ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line),
+                    )
+                )
             for text in pending.notes:
                 self.conflicts += 1
                 self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=text))
@@ -1437,8 +1837,23 @@ class Importer:
             # The client's zone from its phones (the company's, then its contacts'), else its city or address.
             numbers = [*pending.phones, *(n for contact in pending.contacts for n in contact[2])]
             zone = zone_for_company(numbers, city, f[5]) or ""
-            company_rows.append((company_id, row.name, row.folded, pending.inn, city, fold_city(city),
-                                 f[1], f[2], f[3], f[4], f[5], f[6], zone))
+            company_rows.append(
+                (
+                    company_id,
+                    row.name,
+                    row.folded,
+                    pending.inn,
+                    city,
+                    fold_city(city),
+                    f[1],
+                    f[2],
+                    f[3],
+                    f[4],
+                    f[5],
+                    f[6],
+                    zone,
+                )
+            )
             exts = pending.exts
             for number in pending.phones:
                 phone_rows.append((company_id, None, number, _label(exts.get(number, "")) if exts else ""))
@@ -1447,8 +1862,7 @@ class Importer:
                 contact_phones.append([(number, _label(exts.get(number, "")) if exts else "") for number in numbers])
             text = imported_text.format(file=source_name, line=row.line)
             for line, what in pending.merged_lines:
-                text += " " + merged_text.format(file=source_name, line=line,
-                                                 what=_("added {what}").format(what=what))
+                text += " " + merged_text.format(file=source_name, line=line, what=_("added {what}").format(what=what))
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 research.append(company_id)
                 text += " " + _("No phone: waiting for research, not in the queue.")
@@ -1472,35 +1886,56 @@ class Importer:
             self._insert_history(session, duplicates, "import_possible_duplicate", now)
         return temp_to_real
 
-    def _insert_contacts(self, session: Session, contact_rows: list[tuple], contact_phones: list[list[tuple]],
-                         phone_rows: list[tuple], now) -> None:
+    def _insert_contacts(
+        self,
+        session: Session,
+        contact_rows: list[tuple],
+        contact_phones: list[list[tuple]],
+        phone_rows: list[tuple],
+        now,
+    ) -> None:
         """Contacts (company_id, full_name, position, email) with their phones ((number, label) pairs), which
         go to *phone_rows*."""
         if not contact_rows:
             return
         contact_ids = self._allocate_ids(session, Contact.__table__, len(contact_rows))
-        _insert_rows(session, Contact.__table__, _CONTACT_VARYING,
-                     [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)],
-                     _contact_constants(now, self.run_id))
+        _insert_rows(
+            session,
+            Contact.__table__,
+            _CONTACT_VARYING,
+            [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)],
+            _contact_constants(now, self.run_id),
+        )
         for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
             for number, label in numbers:
                 phone_rows.append((row[0], contact_id, number, label))
 
     def _insert_history(self, session: Session, rows: list[tuple], outcome: str, now) -> None:
-        _insert_rows(session, Interaction.__table__, _HISTORY_VARYING, rows, {
-            "user_id": self.actor.id, "deal_id": None, "at": now, "kind": InteractionKind.SYSTEM.value,
-            "outcome": outcome,
-        })
+        _insert_rows(
+            session,
+            Interaction.__table__,
+            _HISTORY_VARYING,
+            rows,
+            {
+                "user_id": self.actor.id,
+                "deal_id": None,
+                "at": now,
+                "kind": InteractionKind.SYSTEM.value,
+                "outcome": outcome,
+            },
+        )
 
     def _allocate_ids(self, session: Session, table, count: int) -> list[int]:
         """Ids for an executemany without RETURNING (SQLite allows 999 parameters a statement, so
         RETURNING over 50 columns means 19 rows a statement).  SQLite: this write transaction holds
         the only write lock, so max(id)+1… is ours; PostgreSQL: taken from the table's sequence."""
         if self.db.is_postgresql:
-            return list(session.execute(
-                text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
-                {"table": table.name, "n": count},
-            ).scalar_one())
+            return list(
+                session.execute(
+                    text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
+                    {"table": table.name, "n": count},
+                ).scalar_one()
+            )
         start = session.connection().execute(select(func.max(table.c.id))).scalar() or 0
         return list(range(start + 1, start + count + 1))
 
@@ -1516,18 +1951,31 @@ class Importer:
         connection = session.connection()
         companies, phones, contacts = Company.__table__.c, Phone.__table__.c, Contact.__table__.c
         current = {
-            row.id: row for row in connection.execute(
-                select(companies.id, companies.name, companies.inn, companies.city, companies.industry,
-                       companies.channel, companies.email, companies.website, companies.address, companies.size)
-                .where(companies.id.in_(ids))
+            row.id: row
+            for row in connection.execute(
+                select(
+                    companies.id,
+                    companies.name,
+                    companies.inn,
+                    companies.city,
+                    companies.industry,
+                    companies.channel,
+                    companies.email,
+                    companies.website,
+                    companies.address,
+                    companies.size,
+                ).where(companies.id.in_(ids))
             )
         }
         existing_phones: dict[int, set[str]] = {}
-        for cid, number in connection.execute(select(phones.company_id, phones.number).where(phones.company_id.in_(ids))):
+        for cid, number in connection.execute(
+            select(phones.company_id, phones.number).where(phones.company_id.in_(ids))
+        ):
             existing_phones.setdefault(cid, set()).add(number)
         existing_contacts: dict[int, set[str]] = {}
         for cid, name in connection.execute(
-                select(contacts.company_id, contacts.full_name).where(contacts.company_id.in_(ids))):
+            select(contacts.company_id, contacts.full_name).where(contacts.company_id.in_(ids))
+        ):
             existing_contacts.setdefault(cid, set()).add(fold(name))
         phone_rows: list[tuple] = []
         contact_rows: list[tuple] = []
@@ -1545,8 +1993,11 @@ class Importer:
             for row in merges[cid]:
                 notes: list[str] = []
                 kept: list[str] = []
-                if (row.nkey != self._name_of(cid) if self._name_of(cid) else
-                        not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))):
+                if (
+                    row.nkey != self._name_of(cid)
+                    if self._name_of(cid)
+                    else not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))
+                ):
                     kept.append(_("name kept, the file had «{value}»").format(value=row.name))
                 for name, value in zip(FILL_FIELDS, (row.inn, *row.fields)):
                     if not value:
@@ -1558,8 +2009,9 @@ class Importer:
                         fills[name] = value
                         notes.append(_("{field}: {value}").format(field=_(FIELD_LABELS[name]), value=value))
                     elif value != have and not _same(value, have):
-                        kept.append(_("{field} kept, the file had «{value}»").format(
-                            field=_(FIELD_LABELS[name]), value=value))
+                        kept.append(
+                            _("{field} kept, the file had «{value}»").format(field=_(FIELD_LABELS[name]), value=value)
+                        )
                 exts = _extra(row, "exts", {})
                 for number in row.phones:
                     if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
@@ -1587,10 +2039,19 @@ class Importer:
                         parts.append("; ".join(kept))
                         for text_kept in kept:
                             self.conflicts += 1
-                            self.note(row.line, "conflict", _("«{name}» (#{id}): {what}").format(
-                                name=base.name, id=cid, what=text_kept))
-                    history_rows.append((cid, _("Merged from {file}, line {line}: {what}.").format(
-                        file=source_name, line=row.line, what="; ".join(parts))))
+                            self.note(
+                                row.line,
+                                "conflict",
+                                _("«{name}» (#{id}): {what}").format(name=base.name, id=cid, what=text_kept),
+                            )
+                    history_rows.append(
+                        (
+                            cid,
+                            _("Merged from {file}, line {line}: {what}.").format(
+                                file=source_name, line=row.line, what="; ".join(parts)
+                            ),
+                        )
+                    )
                 if notes:
                     merged += 1
                 else:
@@ -1605,9 +2066,13 @@ class Importer:
         if self.dry_run:
             return merged, unchanged
         # What the run filled, so that an undo can empty it again.
-        _insert_rows(session, ImportChange.__table__, ("company_id", "field", "value"),
-                     [(cid, name, value) for cid, values in updates for name, value in values.items()
-                      if name in FILL_FIELDS], {"run_id": self.run_id})
+        _insert_rows(
+            session,
+            ImportChange.__table__,
+            ("company_id", "field", "value"),
+            [(cid, name, value) for cid, values in updates for name, value in values.items() if name in FILL_FIELDS],
+            {"run_id": self.run_id},
+        )
         self._insert_contacts(session, contact_rows, contact_numbers, phone_rows, now)
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         if history_rows:
@@ -1618,6 +2083,7 @@ class Importer:
             values["version"] = table.c.version + 1
             session.execute(update(table).where(table.c.id == cid).values(**values))
         return merged, unchanged
+
 
 # --- the parsing process ---------------------------------------------------------------------
 
@@ -1642,9 +2108,12 @@ class _ParseProcess:
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
-        self.process = context.Process(target=_parse_worker, args=(str(path), current_language(), self.queue,
-                                                                   os.getpid(), columns),
-                                       name="kbase-import-parser", daemon=True)
+        self.process = context.Process(
+            target=_parse_worker,
+            args=(str(path), current_language(), self.queue, os.getpid(), columns),
+            name="kbase-import-parser",
+            daemon=True,
+        )
         self.process.start()
 
     def _get(self) -> tuple:
@@ -1657,9 +2126,11 @@ class _ParseProcess:
             try:  # the child has ended: what it sent last may still be in the pipe
                 return self.queue.get(timeout=1.0)
             except queue.Empty:
-                raise ValidationFailed(_(
-                    "Reading the file stopped unexpectedly (exit code {code}); complete batches before it were saved."
-                ).format(code=self.process.exitcode)) from None
+                raise ValidationFailed(
+                    _(
+                        "Reading the file stopped unexpectedly (exit code {code}); complete batches before it were saved."
+                    ).format(code=self.process.exitcode)
+                ) from None
 
     def start(self) -> tuple[SourceInfo, dict[str, list[int]], list[str]]:
         kind, payload = self._get()
@@ -1676,8 +2147,9 @@ class _ParseProcess:
                         yield item
                     else:  # a _Row's slots, the name keys still as text: hashed here, as load_keys() does
                         key, nkey = item[0], item[1]
-                        yield _Row(hash(key) if key is not None else None, hash(nkey) if nkey is not None else None,
-                                   *item[2:])
+                        yield _Row(
+                            hash(key) if key is not None else None, hash(nkey) if nkey is not None else None, *item[2:]
+                        )
             elif kind == "end":
                 return
             else:
@@ -1737,9 +2209,16 @@ def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[s
 
 
 def run_import(
-    db: Database, actor: Actor, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE,
-    progress: ProgressCallback | None = None, should_stop: Callable[[], bool] | None = None,
-    parallel: bool | None = None, report_path: Path | None = None, columns: dict[str, list[int]] | None = None,
+    db: Database,
+    actor: Actor,
+    path: str | os.PathLike[str],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    parallel: bool | None = None,
+    report_path: Path | None = None,
+    columns: dict[str, list[int]] | None = None,
     name: str | None = None,
 ) -> ImportReport:
     """Import *path* (CSV or XLSX) into the cold queue; see the module's docstring.
@@ -1751,13 +2230,24 @@ def run_import(
     file in a second process (None: when the file is large and there are two cores; the result is the same
     either way)."""
     require_importer(db, actor)
-    importer = Importer(db, actor, Path(path), batch_size=batch_size, progress=progress, should_stop=should_stop,
-                        parallel=parallel, report_path=report_path, columns=_checked_columns(columns), name=name)
+    importer = Importer(
+        db,
+        actor,
+        Path(path),
+        batch_size=batch_size,
+        progress=progress,
+        should_stop=should_stop,
+        parallel=parallel,
+        report_path=report_path,
+        columns=_checked_columns(columns),
+        name=name,
+    )
     return importer.run()
 
 
-def preview(db: Database, actor: Actor, path: str | os.PathLike[str], *,
-            columns: dict[str, list[int]] | None = None) -> ImportPreview:
+def preview(
+    db: Database, actor: Actor, path: str | os.PathLike[str], *, columns: dict[str, list[int]] | None = None
+) -> ImportPreview:
     """What importing *path* would do, with nothing written: the detected format, the column mapping, the first
     rows as they would be stored and the counts (of the first PREVIEW_ROWS rows)."""
     require_importer(db, actor)
@@ -1768,24 +2258,47 @@ def preview(db: Database, actor: Actor, path: str | os.PathLike[str], *,
     if close is not None:
         close()
     columns = _checked_columns(columns) or found
-    importer = Importer(db, actor, path, batch_size=PREVIEW_ROWS, dry_run=True, columns=columns,
-                        should_stop=lambda: True, parallel=False)
+    importer = Importer(
+        db,
+        actor,
+        path,
+        batch_size=PREVIEW_ROWS,
+        dry_run=True,
+        columns=columns,
+        should_stop=lambda: True,
+        parallel=False,
+    )
     report = importer.run()
     by_index = {index: name for name, indexes in columns.items() for index in indexes}
-    mapping = tuple(ColumnMapping(index=i, header=clean_line(h, 80), field=by_index.get(i, ""))
-                    for i, h in enumerate(headers))
+    mapping = tuple(
+        ColumnMapping(index=i, header=clean_line(h, 80), field=by_index.get(i, "")) for i, h in enumerate(headers)
+    )
     return ImportPreview(
-        file=path.name, kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, columns=mapping,
-        rows=tuple(_shown(importer, item) for item in importer.shown), report=report,
-        partial=report.rows >= PREVIEW_ROWS, fields=FIELDS,
+        file=path.name,
+        kind=info.kind,
+        encoding=info.encoding,
+        delimiter=info.delimiter,
+        columns=mapping,
+        rows=tuple(_shown(importer, item) for item in importer.shown),
+        report=report,
+        partial=report.rows >= PREVIEW_ROWS,
+        fields=FIELDS,
     )
 
 
 def _shown(importer: Importer, item: tuple) -> PreviewRow:
     line, row, outcome, other = item
     if row is None:
-        return PreviewRow(line=line, name="", inn="", phones=(), contact="", email="", city="",
-                          outcome=_("rejected: {reason}").format(reason=other))
+        return PreviewRow(
+            line=line,
+            name="",
+            inn="",
+            phones=(),
+            contact="",
+            email="",
+            city="",
+            outcome=_("rejected: {reason}").format(reason=other),
+        )
     exts = _extra(row, "exts", {})
     phones = tuple(readable(n) + (" " + _label(exts[n]) if n in exts else "") for n in row.phones + row.contact_phones)
     if outcome == "merged":
@@ -1798,8 +2311,16 @@ def _shown(importer: Importer, item: tuple) -> PreviewRow:
         text = _("new; no phone: for research, not the queue")
     else:
         text = _("new")
-    return PreviewRow(line=line, name=row.name, inn=row.inn or "", phones=phones, contact=row.contact,
-                      email=row.fields[_EMAIL], city=row.fields[_CITY], outcome=text)
+    return PreviewRow(
+        line=line,
+        name=row.name,
+        inn=row.inn or "",
+        phones=phones,
+        contact=row.contact,
+        email=row.fields[_EMAIL],
+        city=row.fields[_CITY],
+        outcome=text,
+    )
 
 
 def _checked_columns(columns: dict[str, list[int]] | None) -> dict[str, list[int]] | None:
@@ -1846,9 +2367,21 @@ def recent_runs(db: Database, actor: Actor) -> list[ImportRunView]:
     require_importer(db, actor)
     with db.read() as session:
         found = session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(RECENT_RUNS))
-        return [ImportRunView(id=r.id, file=r.file, actor=r.actor, started_at=r.started_at, finished_at=r.finished_at,
-                              rows=r.rows, imported=r.imported, merged=r.merged, undone_at=r.undone_at,
-                              undone_by=r.undone_by) for r in found.scalars()]
+        return [
+            ImportRunView(
+                id=r.id,
+                file=r.file,
+                actor=r.actor,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                rows=r.rows,
+                imported=r.imported,
+                merged=r.merged,
+                undone_at=r.undone_at,
+                undone_by=r.undone_by,
+            )
+            for r in found.scalars()
+        ]
 
 
 def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
@@ -1875,23 +2408,30 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
         if record.undone_at is not None:
             raise ValidationFailed(_("The import {run} was already undone.").format(run=run))
         if record.finished_at is None:
-            raise ValidationFailed(_("The import {run} is still running (or was cut off): stop it or wait, then "
-                                     "undo it.").format(run=run))
+            raise ValidationFailed(
+                _("The import {run} is still running (or was cut off): stop it or wait, then undo it.").format(run=run)
+            )
         c = Company.__table__.c
         worked_on = or_(
-            c.stage != Stage.COLD.value, c.category != Category.POTENTIAL.value, c.attempts != 0,
-            c.owner_id.is_not(None), c.held_by_id.is_not(None), c.callback_user_id.is_not(None),
-            c.orders_count != 0, c.version != 1,
+            c.stage != Stage.COLD.value,
+            c.category != Category.POTENTIAL.value,
+            c.attempts != 0,
+            c.owner_id.is_not(None),
+            c.held_by_id.is_not(None),
+            c.callback_user_id.is_not(None),
+            c.orders_count != 0,
+            c.version != 1,
             exists().where(and_(Interaction.company_id == c.id, Interaction.outcome.not_in(_IMPORT_OUTCOMES))),
             *(exists().where(model.company_id == c.id) for model in (Deal, FollowUpTask, ClientOrder, Refusal)),
         )
         created = select(c.id).where(c.import_run_id == run)
-        kept = session.execute(select(func.count()).select_from(Company).where(
-            c.import_run_id == run, worked_on)).scalar_one()
+        kept = session.execute(
+            select(func.count()).select_from(Company).where(c.import_run_id == run, worked_on)
+        ).scalar_one()
         doomed = [cid for (cid,) in session.execute(created.where(not_(worked_on)))]
         removed = 0
         for start in range(0, len(doomed), 5000):
-            chunk = doomed[start:start + 5000]
+            chunk = doomed[start : start + 5000]
             session.execute(delete(ImportChange).where(ImportChange.company_id.in_(chunk)))
             session.execute(delete(Phone).where(Phone.company_id.in_(chunk)))
             session.execute(delete(Contact).where(Contact.company_id.in_(chunk)))
@@ -1900,14 +2440,21 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
         # What it added to companies it did not create (or that are kept: those keep everything).
         touched: dict[int, list[str]] = {}
         own = select(c.id).where(c.import_run_id == run)
-        contacts = session.execute(select(Contact.id, Contact.company_id, Contact.full_name).where(
-            Contact.import_run_id == run, Contact.version == 1, Contact.company_id.not_in(own))).all()
+        contacts = session.execute(
+            select(Contact.id, Contact.company_id, Contact.full_name).where(
+                Contact.import_run_id == run, Contact.version == 1, Contact.company_id.not_in(own)
+            )
+        ).all()
         contact_ids = [row.id for row in contacts]
         for row in contacts:
             touched.setdefault(row.company_id, []).append(_("contact {name}").format(name=row.full_name))
-        phones = session.execute(select(Phone.id, Phone.company_id, Phone.number).where(
-            Phone.import_run_id == run, Phone.company_id.not_in(own),
-            or_(Phone.contact_id.is_(None), Phone.contact_id.in_(contact_ids) if contact_ids else False))).all()
+        phones = session.execute(
+            select(Phone.id, Phone.company_id, Phone.number).where(
+                Phone.import_run_id == run,
+                Phone.company_id.not_in(own),
+                or_(Phone.contact_id.is_(None), Phone.contact_id.in_(contact_ids) if contact_ids else False),
+            )
+        ).all()
         for row in phones:
             touched.setdefault(row.company_id, []).append(_("phone {number}").format(number=row.number))
         if phones:
@@ -1924,19 +2471,46 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
             company.updated_at = now
             company.version += 1
             cleared += 1
-            touched.setdefault(company.id, []).append(_("{field}: {value}").format(
-                field=_(FIELD_LABELS[change.field]), value=change.value))
+            touched.setdefault(company.id, []).append(
+                _("{field}: {value}").format(field=_(FIELD_LABELS[change.field]), value=change.value)
+            )
         session.execute(delete(ImportChange).where(ImportChange.run_id == run))
         text_of = _("Import of {file} undone: removed {what}.")
-        _insert_rows(session, Interaction.__table__, _HISTORY_VARYING,
-                     [(cid, text_of.format(file=record.file, what=", ".join(what))) for cid, what in touched.items()],
-                     {"user_id": actor.id, "deal_id": None, "at": now, "kind": InteractionKind.SYSTEM.value,
-                      "outcome": "import_undone"})
+        _insert_rows(
+            session,
+            Interaction.__table__,
+            _HISTORY_VARYING,
+            [(cid, text_of.format(file=record.file, what=", ".join(what))) for cid, what in touched.items()],
+            {
+                "user_id": actor.id,
+                "deal_id": None,
+                "at": now,
+                "kind": InteractionKind.SYSTEM.value,
+                "outcome": "import_undone",
+            },
+        )
         record.undone_at, record.undone_by = now, actor.username[:80]
-        report = UndoReport(run_id=run, removed=removed, kept=kept, fields_cleared=cleared,
-                            phones_removed=len(phones), contacts_removed=len(contact_ids))
-        audit.record(session, actor, "import_undone", "import_run", run, file=record.file, removed=removed,
-                     kept=kept, fields_cleared=cleared, phones_removed=len(phones), contacts_removed=len(contact_ids))
+        report = UndoReport(
+            run_id=run,
+            removed=removed,
+            kept=kept,
+            fields_cleared=cleared,
+            phones_removed=len(phones),
+            contacts_removed=len(contact_ids),
+        )
+        audit.record(
+            session,
+            actor,
+            "import_undone",
+            "import_run",
+            run,
+            file=record.file,
+            removed=removed,
+            kept=kept,
+            fields_cleared=cleared,
+            phones_removed=len(phones),
+            contacts_removed=len(contact_ids),
+        )
     return report
 
 

@@ -45,8 +45,10 @@ def _keyring_usable() -> bool:
         if isinstance(backend, fail.Keyring):
             return False
         # The chainer with no real backends behind it is as good as none.
-        return getattr(backend, "priority", 0) > 0 and type(backend).__name__ != "ChainerBackend" or bool(
-            getattr(backend, "backends", [])
+        return (
+            getattr(backend, "priority", 0) > 0
+            and type(backend).__name__ != "ChainerBackend"
+            or bool(getattr(backend, "backends", []))
         )
     except Exception:
         return False
@@ -80,8 +82,11 @@ def get_key(purpose: str, database_url: str, *, create: bool = True) -> tuple[by
     except ValueError:  # binascii.Error: not base64 at all
         key = b""
     if len(key) != 32:
-        raise KeyDamaged(_("The key file {path} is damaged: it must hold 32 bytes in base64. Restore it from its "
-                           "safe copy.").format(path=path))
+        raise KeyDamaged(
+            _("The key file {path} is damaged: it must hold 32 bytes in base64. Restore it from its safe copy.").format(
+                path=path
+            )
+        )
     return key, KeyLocation("file", str(path))
 
 
@@ -140,6 +145,7 @@ def store_key(purpose: str, database_url: str, key: bytes) -> KeyLocation:
 # next epoch's key over it, so the earlier key is gone from the store (forward security: who
 # reads the store today cannot sign yesterday).  Entries only ever move forward: several
 # processes advance the same entry, and one that lags must not put an older key back.
+
 
 def _evolving_name(purpose: str, ref: str) -> str:
     return _key_name(purpose, ref)

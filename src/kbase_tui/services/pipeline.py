@@ -30,10 +30,28 @@ from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    Category, ClientOrder, Company, Deal, DealStatus, InteractionKind, Role, Stage, User, utcnow,
+    Category,
+    ClientOrder,
+    Company,
+    Deal,
+    DealStatus,
+    InteractionKind,
+    Role,
+    Stage,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module hands out)
-    BOARD_PAGE, Board, DealCard, DealForm, DealInfo, DealPage, DealSummary, LostDealInfo, StageColumn, UserChoice,
+    BOARD_PAGE,
+    Board,
+    DealCard,
+    DealForm,
+    DealInfo,
+    DealPage,
+    DealSummary,
+    LostDealInfo,
+    StageColumn,
+    UserChoice,
     WonResult,
 )
 
@@ -51,6 +69,7 @@ HISTORY_TEXT_MAX = 10_000
 
 
 # --- stages -----------------------------------------------------------------------------
+
 
 def open_stages(session: Session) -> list[reference.StageInfo]:
     return [s for s in reference.pipeline_stages(session) if not s.is_won and not s.is_lost]
@@ -84,6 +103,7 @@ def stages(db: Database, actor: Actor) -> list[reference.StageInfo]:
 
 
 # --- access -------------------------------------------------------------------------------
+
 
 def _require_deal(
     session: Session, actor: Actor, deal_id: int, *, for_update: bool = False, open_only: bool = True
@@ -122,21 +142,33 @@ def _user_names(session: Session, ids) -> dict[int, str]:
 
 # --- building DTOs ---------------------------------------------------------------------------
 
+
 def _stale_before(session: Session, now: datetime) -> tuple[datetime, int]:
     days = int(reference.get_setting(session, "pipeline.stale_days"))
     return now - timedelta(days=days), days
 
 
-def _summary(deal: Deal, name: str, city: str, closer_name: str, labels: dict[str, str], today: date,
-             stale_before: datetime) -> DealSummary:
+def _summary(
+    deal: Deal, name: str, city: str, closer_name: str, labels: dict[str, str], today: date, stale_before: datetime
+) -> DealSummary:
     return DealSummary(
-        id=deal.id, company_id=deal.company_id, company_name=name, city=city, stage_code=deal.stage_code,
-        stage_label=labels.get(deal.stage_code, deal.stage_code), status=deal.status,
-        expected_amount=deal.expected_amount, next_step=deal.next_step, next_step_due=deal.next_step_due,
+        id=deal.id,
+        company_id=deal.company_id,
+        company_name=name,
+        city=city,
+        stage_code=deal.stage_code,
+        stage_label=labels.get(deal.stage_code, deal.stage_code),
+        status=deal.status,
+        expected_amount=deal.expected_amount,
+        next_step=deal.next_step,
+        next_step_due=deal.next_step_due,
         overdue=deal.status == DealStatus.OPEN and deal.next_step_due is not None and deal.next_step_due < today,
         stale=deal.status == DealStatus.OPEN and deal.last_activity_at < stale_before,
-        last_activity_at=deal.last_activity_at, closer_id=deal.closer_id, closer_name=closer_name,
-        supervisor_comment=deal.supervisor_comment, version=deal.version,
+        last_activity_at=deal.last_activity_at,
+        closer_id=deal.closer_id,
+        closer_name=closer_name,
+        supervisor_comment=deal.supervisor_comment,
+        version=deal.version,
     )
 
 
@@ -144,13 +176,25 @@ def _deal_info(session: Session, deal: Deal) -> DealInfo:
     names = _user_names(session, [deal.closer_id, deal.handed_over_by_id])
     labels = _stage_labels(session)
     return DealInfo(
-        id=deal.id, company_id=deal.company_id, closer_id=deal.closer_id,
-        closer_name=names.get(deal.closer_id, ""), handed_over_by_name=names.get(deal.handed_over_by_id, ""),
-        stage_code=deal.stage_code, stage_label=labels.get(deal.stage_code, deal.stage_code), status=deal.status,
-        expected_amount=deal.expected_amount, requirements=deal.requirements, next_step=deal.next_step,
-        next_step_due=deal.next_step_due, supervisor_comment=deal.supervisor_comment,
-        lost_reason=deal.lost_reason, lost_comment=deal.lost_comment, contract_date=deal.contract_date,
-        contract_amount=deal.contract_amount, created_at=deal.created_at, last_activity_at=deal.last_activity_at,
+        id=deal.id,
+        company_id=deal.company_id,
+        closer_id=deal.closer_id,
+        closer_name=names.get(deal.closer_id, ""),
+        handed_over_by_name=names.get(deal.handed_over_by_id, ""),
+        stage_code=deal.stage_code,
+        stage_label=labels.get(deal.stage_code, deal.stage_code),
+        status=deal.status,
+        expected_amount=deal.expected_amount,
+        requirements=deal.requirements,
+        next_step=deal.next_step,
+        next_step_due=deal.next_step_due,
+        supervisor_comment=deal.supervisor_comment,
+        lost_reason=deal.lost_reason,
+        lost_comment=deal.lost_comment,
+        contract_date=deal.contract_date,
+        contract_amount=deal.contract_amount,
+        created_at=deal.created_at,
+        last_activity_at=deal.last_activity_at,
         version=deal.version,
     )
 
@@ -163,6 +207,7 @@ def _touch(deal: Deal) -> None:
 
 
 # --- the closer's board ------------------------------------------------------------------------
+
 
 def _board_order():
     return (Deal.next_step_due.is_(None), Deal.next_step_due, Deal.id)
@@ -182,9 +227,16 @@ def _board_scope(session: Session, actor: Actor):
     return columns, column, conditions
 
 
-def board(db: Database, actor: Actor, *, today: date | None = None, limit: int = BOARD_PAGE,
-          limits: dict[str, int] | None = None, follow: int | None = None,
-          include_companies: list[int] | None = None) -> Board:
+def board(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    limit: int = BOARD_PAGE,
+    limits: dict[str, int] | None = None,
+    follow: int | None = None,
+    include_companies: list[int] | None = None,
+) -> Board:
     """The signed-in closer's open deals in columns by stage, sorted by next-step date.
 
     Each column carries the count, expected sum and overdue count of ALL its deals (one grouped
@@ -206,8 +258,12 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
         # Counts and sums of whole columns, grouped by the raw stage (folded into columns below).
         totals = {code: [0, Decimal("0"), 0] for code in codes}
         for code, n, amount, overdue in session.execute(
-            select(Deal.stage_code, func.count(Deal.id), func.coalesce(func.sum(Deal.expected_amount), 0),
-                   func.count(Deal.id).filter(Deal.next_step_due < today))
+            select(
+                Deal.stage_code,
+                func.count(Deal.id),
+                func.coalesce(func.sum(Deal.expected_amount), 0),
+                func.count(Deal.id).filter(Deal.next_step_due < today),
+            )
             .join(Company, Company.id == Deal.company_id)
             .where(*conditions)
             .group_by(Deal.stage_code)
@@ -217,8 +273,12 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
             slot[1] += Decimal(str(amount))
             slot[2] += int(overdue or 0)
         ranked = (
-            select(Deal.id.label("id"), Deal.company_id.label("company_id"), column.label("col"),
-                   func.row_number().over(partition_by=column, order_by=_board_order()).label("rn"))
+            select(
+                Deal.id.label("id"),
+                Deal.company_id.label("company_id"),
+                column.label("col"),
+                func.row_number().over(partition_by=column, order_by=_board_order()).label("rn"),
+            )
             .join(Company, Company.id == Deal.company_id)
             .where(*conditions)
             .subquery()
@@ -244,16 +304,23 @@ def board(db: Database, actor: Actor, *, today: date | None = None, limit: int =
         by_stage[code].append(_summary(deal, name, city, actor.label, labels, today, stale_before))
     return Board(
         columns=tuple(
-            StageColumn(c.code, c.label, tuple(by_stage[c.code]), count=totals[c.code][0],
-                        total=totals[c.code][1].quantize(Decimal("0.01")), overdue=totals[c.code][2])
+            StageColumn(
+                c.code,
+                c.label,
+                tuple(by_stage[c.code]),
+                count=totals[c.code][0],
+                total=totals[c.code][1].quantize(Decimal("0.01")),
+                overdue=totals[c.code][2],
+            )
             for c in columns
         ),
         today=today,
     )
 
 
-def column_deals(db: Database, actor: Actor, stage_code: str, *, offset: int = 0, limit: int = BOARD_PAGE,
-                 today: date | None = None) -> tuple[DealSummary, ...]:
+def column_deals(
+    db: Database, actor: Actor, stage_code: str, *, offset: int = 0, limit: int = BOARD_PAGE, today: date | None = None
+) -> tuple[DealSummary, ...]:
     """The next deals of one board column, in board order, from `offset` (load more as the cursor goes down)."""
     today = today or clock.today(db)
     limit = max(1, min(limit, 500))
@@ -270,13 +337,15 @@ def column_deals(db: Database, actor: Actor, stage_code: str, *, offset: int = 0
             .join(Company, Company.id == Deal.company_id)
             .where(*conditions, column == stage_code)
             .order_by(*_board_order())
-            .offset(max(0, offset)).limit(limit)
+            .offset(max(0, offset))
+            .limit(limit)
         ).all()
     return tuple(_summary(deal, name, city, actor.label, labels, today, stale_before) for deal, name, city in rows)
 
 
-def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_stage: str | None = None,
-              today: date | None = None) -> DealSummary:
+def move_deal(
+    db: Database, actor: Actor, deal_id: int, step: int, *, expected_stage: str | None = None, today: date | None = None
+) -> DealSummary:
     """Move a deal `step` open stages forward (+1) or back (-1); history and audit record old → new.
 
     `expected_stage` is the stage the user saw: if someone moved the deal meanwhile, StaleRecord.
@@ -287,7 +356,9 @@ def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_s
     with db.write() as session:
         deal, company = _require_deal(session, actor, deal_id, for_update=True)
         if expected_stage is not None and deal.stage_code != expected_stage:
-            raise StaleRecord(_("Someone else moved this deal meanwhile; the board is refreshed."), current=deal.stage_code)
+            raise StaleRecord(
+                _("Someone else moved this deal meanwhile; the board is refreshed."), current=deal.stage_code
+            )
         columns = open_stages(session)
         codes = [c.code for c in columns]
         index = codes.index(deal.stage_code) if deal.stage_code in codes else 0
@@ -301,18 +372,41 @@ def move_deal(db: Database, actor: Actor, deal_id: int, step: int, *, expected_s
         previous_code = deal.stage_code
         deal.stage_code = new.code
         _touch(deal)
-        write_history(session, actor, company.id, InteractionKind.STAGE, outcome=new.code,
-                      text=f"{old_label} → {new.label}", deal_id=deal.id,
-                      params=params_json(t="stage", **{"from": previous_code, "to": new.code}))
-        audit.record(session, actor, "deal_stage_changed", "deal", deal.id, company_id=company.id,
-                     old=previous_code, new=new.code)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.STAGE,
+            outcome=new.code,
+            text=f"{old_label} → {new.label}",
+            deal_id=deal.id,
+            params=params_json(t="stage", **{"from": previous_code, "to": new.code}),
+        )
+        audit.record(
+            session,
+            actor,
+            "deal_stage_changed",
+            "deal",
+            deal.id,
+            company_id=company.id,
+            old=previous_code,
+            new=new.code,
+        )
         session.flush()
         stale_before, _days = _stale_before(session, utcnow())
-        return _summary(deal, company.name, company.city, actor.label if deal.closer_id == actor.id else "",
-                        _stage_labels(session), today or clock.today(session), stale_before)
+        return _summary(
+            deal,
+            company.name,
+            company.city,
+            actor.label if deal.closer_id == actor.id else "",
+            _stage_labels(session),
+            today or clock.today(session),
+            stale_before,
+        )
 
 
 # --- the deal card ---------------------------------------------------------------------------------
+
 
 def deal_card(db: Database, actor: Actor, deal_id: int) -> DealCard:
     """Deal, company and contacts for the card; audited as a card view."""
@@ -320,13 +414,16 @@ def deal_card(db: Database, actor: Actor, deal_id: int) -> DealCard:
         deal, company = _require_deal(session, actor, deal_id, open_only=False)
         record_card_view(session, actor, company.id, deal_id=deal.id)
         return DealCard(
-            deal=_deal_info(session, deal), company=company_info(session, company),
-            contacts=contacts_of(session, company.id), stages=tuple(open_stages(session)),
+            deal=_deal_info(session, deal),
+            company=company_info(session, company),
+            contacts=contacts_of(session, company.id),
+            stages=tuple(open_stages(session)),
         )
 
 
-def deal_history(db: Database, actor: Actor, deal_id: int, *, limit: int = 50,
-                 before_id: int | None = None) -> list[HistoryEntry]:
+def deal_history(
+    db: Database, actor: Actor, deal_id: int, *, limit: int = 50, before_id: int | None = None
+) -> list[HistoryEntry]:
     """The company's whole timeline (cold calls included), newest first, paged; for HistoryTimeline(loader=)."""
     from .clients import history_page
 
@@ -378,13 +475,23 @@ def update_deal(db: Database, actor: Actor, deal_id: int, expected_version: int,
             elif name == "next_step":
                 described.append(_("next step: {text}").format(text=new))
             elif name == "next_step_due":
-                described.append(_("due: {old} → {new}").format(
-                    old=old.strftime("%d.%m.%Y") if old else "—", new=new.strftime("%d.%m.%Y") if new else "—"))
+                described.append(
+                    _("due: {old} → {new}").format(
+                        old=old.strftime("%d.%m.%Y") if old else "—", new=new.strftime("%d.%m.%Y") if new else "—"
+                    )
+                )
             else:
                 described.append(_("expected amount: {old} → {new}").format(old=old, new=new))
-        write_history(session, actor, company.id, InteractionKind.NOTE, outcome="deal_changed",
-                      text="\n".join(described), deal_id=deal.id,
-                      params=params_json(t="deal_changed", changes=[[name, old, new] for name, (old, new) in changes.items()]))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.NOTE,
+            outcome="deal_changed",
+            text="\n".join(described),
+            deal_id=deal.id,
+            params=params_json(t="deal_changed", changes=[[name, old, new] for name, (old, new) in changes.items()]),
+        )
         audit.record(session, actor, "deal_changed", "deal", deal.id, company_id=company.id, fields=sorted(changes))
         session.flush()
         return _deal_info(session, deal)
@@ -399,8 +506,9 @@ def add_deal_note(db: Database, actor: Actor, deal_id: int, kind: str, text: str
         raise ValidationFailed(_("Write what happened."))
     with db.write() as session:
         deal, company = _require_deal(session, actor, deal_id, for_update=True)
-        entry = write_history(session, actor, company.id, kind, outcome=clean_input(outcome, 32), text=text,
-                              deal_id=deal.id)
+        entry = write_history(
+            session, actor, company.id, kind, outcome=clean_input(outcome, 32), text=text, deal_id=deal.id
+        )
         deal.last_activity_at = utcnow()
         company.updated_at = utcnow()
         session.flush()
@@ -409,6 +517,7 @@ def add_deal_note(db: Database, actor: Actor, deal_id: int, kind: str, text: str
 
 
 # --- leaving the pipeline ---------------------------------------------------------------------------
+
 
 def _account_load(session: Session):
     accounts = (
@@ -452,9 +561,12 @@ def hand_over_to_account(
             raise ValidationFailed(_("There is no active account manager to hand the client to."))
         manager = session.get(User, row[0])
     count, total, first, last = session.execute(
-        select(func.count(ClientOrder.id), func.coalesce(func.sum(ClientOrder.amount), 0),
-               func.min(ClientOrder.ordered_at), func.max(ClientOrder.ordered_at))
-        .where(ClientOrder.company_id == company.id)
+        select(
+            func.count(ClientOrder.id),
+            func.coalesce(func.sum(ClientOrder.amount), 0),
+            func.min(ClientOrder.ordered_at),
+            func.max(ClientOrder.ordered_at),
+        ).where(ClientOrder.company_id == company.id)
     ).one()
     previous_owner = company.owner_id
     company.stage = Stage.ACCOUNT
@@ -473,18 +585,38 @@ def hand_over_to_account(
     company.updated_at = utcnow()
     company.version += 1
     name = manager.full_name or manager.username
-    write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_account",
-                  text=_("Handed over to account manager {name}").format(name=name),
-                  deal_id=deal.id if deal else None)
-    audit.record(session, actor, "handed_over_to_account", "company", company.id, deal_id=deal.id if deal else None,
-                 account_manager_id=manager.id, previous_owner_id=previous_owner)
+    write_history(
+        session,
+        actor,
+        company.id,
+        InteractionKind.HANDOVER,
+        outcome="to_account",
+        text=_("Handed over to account manager {name}").format(name=name),
+        deal_id=deal.id if deal else None,
+    )
+    audit.record(
+        session,
+        actor,
+        "handed_over_to_account",
+        "company",
+        company.id,
+        deal_id=deal.id if deal else None,
+        account_manager_id=manager.id,
+        previous_owner_id=previous_owner,
+    )
     notify.after_commit(session, notify.Notice(kind="handover", user_ids=(manager.id,), company_id=company.id))
     return manager
 
 
 def win_deal(
-    db: Database, actor: Actor, deal_id: int, contract_date: date, amount: Decimal, *,
-    account_manager_id: int | None = None, items: str = "",
+    db: Database,
+    actor: Actor,
+    deal_id: int,
+    contract_date: date,
+    amount: Decimal,
+    *,
+    account_manager_id: int | None = None,
+    items: str = "",
 ) -> WonResult:
     """Contract signed: record the first order and hand the client to an account manager."""
     if not isinstance(contract_date, date):
@@ -498,8 +630,14 @@ def win_deal(
         won = _exit_stage(session, won=True)
         labels = _stage_labels(session)
         old_label = labels.get(deal.stage_code, deal.stage_code)
-        order = ClientOrder(company_id=company.id, ordered_at=contract_date, amount=amount, deal_id=deal.id,
-                            items=clean_input(items, 2000), created_by_id=actor.id)
+        order = ClientOrder(
+            company_id=company.id,
+            ordered_at=contract_date,
+            amount=amount,
+            deal_id=deal.id,
+            items=clean_input(items, 2000),
+            created_by_id=actor.id,
+        )
         session.add(order)
         session.flush()
         manager = hand_over_to_account(session, actor, company, deal, account_manager_id)
@@ -511,13 +649,37 @@ def win_deal(
         deal.contract_amount = amount
         deal.closed_at = utcnow()
         _touch(deal)
-        write_history(session, actor, company.id, InteractionKind.STAGE, outcome=deal.stage_code,
-                      text=f"{old_label} → {won.label if won else _('Won')}", deal_id=deal.id)
-        write_history(session, actor, company.id, InteractionKind.ORDER, outcome="first_order",
-                      text=_("Contract of {date}, amount {amount}").format(
-                          date=contract_date.strftime("%d.%m.%Y"), amount=amount), deal_id=deal.id)
-        audit.record(session, actor, "deal_won", "deal", deal.id, company_id=company.id, order_id=order.id,
-                     amount=str(amount), account_manager_id=manager.id)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.STAGE,
+            outcome=deal.stage_code,
+            text=f"{old_label} → {won.label if won else _('Won')}",
+            deal_id=deal.id,
+        )
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.ORDER,
+            outcome="first_order",
+            text=_("Contract of {date}, amount {amount}").format(
+                date=contract_date.strftime("%d.%m.%Y"), amount=amount
+            ),
+            deal_id=deal.id,
+        )
+        audit.record(
+            session,
+            actor,
+            "deal_won",
+            "deal",
+            deal.id,
+            company_id=company.id,
+            order_id=order.id,
+            amount=str(amount),
+            account_manager_id=manager.id,
+        )
         session.flush()
         return WonResult(deal.id, company.id, order.id, manager.id, manager.full_name or manager.username)
 
@@ -554,15 +716,25 @@ def lose_deal(db: Database, actor: Actor, deal_id: int, reason_code: str, commen
         text = f"{old_label} → {lost.label if lost else _('Lost')}: {reasons[reason_code].label}"
         if comment:
             text += f"\n{comment}"
-        write_history(session, actor, company.id, InteractionKind.STAGE, outcome=deal.stage_code, text=text,
-                      deal_id=deal.id)
-        audit.record(session, actor, "deal_lost", "deal", deal.id, company_id=company.id, reason=reason_code,
-                     previous_owner_id=previous_owner)
+        write_history(
+            session, actor, company.id, InteractionKind.STAGE, outcome=deal.stage_code, text=text, deal_id=deal.id
+        )
+        audit.record(
+            session,
+            actor,
+            "deal_lost",
+            "deal",
+            deal.id,
+            company_id=company.id,
+            reason=reason_code,
+            previous_owner_id=previous_owner,
+        )
         session.flush()
         return _deal_info(session, deal)
 
 
 # --- the supervisor -------------------------------------------------------------------------------------
+
 
 def closers(db: Database, actor: Actor) -> list[UserChoice]:
     """Active closers with their number of open deals (filters and the reassign dialog)."""
@@ -570,7 +742,9 @@ def closers(db: Database, actor: Actor) -> list[UserChoice]:
         _require_supervisor(session, actor)
         open_deals = (
             select(Deal.closer_id.label("closer_id"), func.count(Deal.id).label("n"))
-            .where(Deal.status == DealStatus.OPEN).group_by(Deal.closer_id).subquery()
+            .where(Deal.status == DealStatus.OPEN)
+            .group_by(Deal.closer_id)
+            .subquery()
         )
         rows = session.execute(
             select(User.id, User.full_name, User.username, func.coalesce(open_deals.c.n, 0))
@@ -583,8 +757,15 @@ def closers(db: Database, actor: Actor) -> list[UserChoice]:
 
 @audited_view("all_deals")
 def all_deals(
-    db: Database, actor: Actor, *, closer_id: int | None = None, stage_code: str | None = None,
-    stale_only: bool = False, limit: int = 100, offset: int = 0, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    *,
+    closer_id: int | None = None,
+    stage_code: str | None = None,
+    stale_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+    today: date | None = None,
 ) -> DealPage:
     """Every closer's open deals for the supervisor, stalest first, a page at a time."""
     today = today or clock.today(db)
@@ -608,7 +789,8 @@ def all_deals(
             .outerjoin(closer, closer.id == Deal.closer_id)
             .where(*conditions)
             .order_by(Deal.last_activity_at, Deal.id)
-            .offset(offset).limit(limit)
+            .offset(offset)
+            .limit(limit)
         ).all()
         deals = tuple(
             _summary(deal, name, city, full or login or "", labels, today, stale_before)
@@ -644,16 +826,27 @@ def reassign_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, comm
         text = _("Deal reassigned: {old} → {new}").format(old=old_name, new=closer.full_name or closer.username)
         if comment:
             text += f"\n{comment}"
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", text=text,
-                      deal_id=deal.id)
-        audit.record(session, actor, "deal_reassigned", "deal", deal.id, company_id=company.id,
-                     old_closer_id=previous, new_closer_id=closer.id)
-        notify.after_commit(session, notify.Notice(kind="handover", what="reassigned", user_ids=(closer.id,),
-                                                   company_id=company.id))
+        write_history(
+            session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", text=text, deal_id=deal.id
+        )
+        audit.record(
+            session,
+            actor,
+            "deal_reassigned",
+            "deal",
+            deal.id,
+            company_id=company.id,
+            old_closer_id=previous,
+            new_closer_id=closer.id,
+        )
+        notify.after_commit(
+            session, notify.Notice(kind="handover", what="reassigned", user_ids=(closer.id,), company_id=company.id)
+        )
         if previous is not None:
             # The deal leaves the previous closer's board (and their card of it, if open).
-            notify.after_commit(session, notify.Notice(kind="changed", what="board", user_ids=(previous,),
-                                                       company_id=company.id))
+            notify.after_commit(
+                session, notify.Notice(kind="changed", what="board", user_ids=(previous,), company_id=company.id)
+            )
         session.flush()
         return _deal_info(session, deal)
 
@@ -669,16 +862,28 @@ def comment_deal(db: Database, actor: Actor, deal_id: int, text: str) -> DealInf
         deal.supervisor_comment = text
         deal.updated_at = utcnow()
         deal.version += 1
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="supervisor_comment",
-                      text=text, deal_id=deal.id)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="supervisor_comment",
+            text=text,
+            deal_id=deal.id,
+        )
         audit.record(session, actor, "deal_commented", "deal", deal.id, company_id=company.id)
         session.flush()
         return _deal_info(session, deal)
 
 
 def lost_deals(
-    db: Database, actor: Actor, *, closer_id: int | None = None, reason_code: str | None = None,
-    limit: int = 100, offset: int = 0,
+    db: Database,
+    actor: Actor,
+    *,
+    closer_id: int | None = None,
+    reason_code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[LostDealInfo]:
     """Companies whose last deal was lost and that nobody works on yet (the supervisor's lost list).
 
@@ -706,15 +911,23 @@ def lost_deals(
             .outerjoin(closer, closer.id == Deal.closer_id)
             .where(*conditions)
             .order_by(Deal.closed_at.desc(), Deal.id.desc())
-            .offset(offset).limit(limit)
+            .offset(offset)
+            .limit(limit)
         ).all()
         reasons = {r.code: r.label for r in reference.reasons(session, "lost_deal")}
         return [
             LostDealInfo(
-                deal_id=deal.id, company_id=deal.company_id, company_name=name, city=city, closer_id=deal.closer_id,
-                closer_name=full or login or "", lost_reason=deal.lost_reason,
-                lost_reason_label=reasons.get(deal.lost_reason, deal.lost_reason), lost_comment=deal.lost_comment,
-                expected_amount=deal.expected_amount, closed_at=deal.closed_at,
+                deal_id=deal.id,
+                company_id=deal.company_id,
+                company_name=name,
+                city=city,
+                closer_id=deal.closer_id,
+                closer_name=full or login or "",
+                lost_reason=deal.lost_reason,
+                lost_reason_label=reasons.get(deal.lost_reason, deal.lost_reason),
+                lost_comment=deal.lost_comment,
+                expected_amount=deal.expected_amount,
+                closed_at=deal.closed_at,
             )
             for deal, name, city, full, login in rows
         ]
@@ -729,9 +942,15 @@ def return_lost_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, c
         if lost.status != DealStatus.LOST or company.stage != Stage.PIPELINE or company.owner_id is not None:
             raise ValidationFailed(_("This deal is not waiting on the lost list."))
         closer = _require_closer(session, closer_id)
-        deal = Deal(company_id=company.id, closer_id=closer.id, handed_over_by_id=actor.id,
-                    stage_code=first_stage_code(session), requirements=lost.requirements,
-                    expected_amount=lost.expected_amount, supervisor_comment=comment)
+        deal = Deal(
+            company_id=company.id,
+            closer_id=closer.id,
+            handed_over_by_id=actor.id,
+            stage_code=first_stage_code(session),
+            requirements=lost.requirements,
+            expected_amount=lost.expected_amount,
+            supervisor_comment=comment,
+        )
         session.add(deal)
         company.owner_id = closer.id
         company.updated_at = utcnow()
@@ -740,11 +959,21 @@ def return_lost_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, c
         text = _("Returned from the lost list to {name}").format(name=closer.full_name or closer.username)
         if comment:
             text += f"\n{comment}"
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="returned", text=text,
-                      deal_id=deal.id)
-        audit.record(session, actor, "deal_returned", "deal", deal.id, company_id=company.id,
-                     lost_deal_id=lost.id, closer_id=closer.id)
-        notify.after_commit(session, notify.Notice(kind="handover", what="returned", user_ids=(closer.id,),
-                                                   company_id=company.id))
+        write_history(
+            session, actor, company.id, InteractionKind.DECISION, outcome="returned", text=text, deal_id=deal.id
+        )
+        audit.record(
+            session,
+            actor,
+            "deal_returned",
+            "deal",
+            deal.id,
+            company_id=company.id,
+            lost_deal_id=lost.id,
+            closer_id=closer.id,
+        )
+        notify.after_commit(
+            session, notify.Notice(kind="handover", what="returned", user_ids=(closer.id,), company_id=company.id)
+        )
         session.flush()
         return _deal_info(session, deal)

@@ -53,9 +53,18 @@ _CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ACCOUNT: frozenset({Capability.WORK_ACCOUNTS, Capability.LIST_CLIENTS, Capability.VIEW_CLIENT_DATA}),
     Role.SUPERVISOR: frozenset(
         {
-            Capability.LIST_CLIENTS, Capability.REVIEW_REFUSALS, Capability.SUPERVISE, Capability.REPORTS,
-            Capability.IMPORT, Capability.EXPORT, Capability.TRANSFER_PORTFOLIO, Capability.EDIT_SCRIPTS,
-            Capability.VIEW_AUDIT, Capability.VIEW_CLIENT_DATA, Capability.WORK_PIPELINE, Capability.WORK_ACCOUNTS,
+            Capability.LIST_CLIENTS,
+            Capability.REVIEW_REFUSALS,
+            Capability.SUPERVISE,
+            Capability.REPORTS,
+            Capability.IMPORT,
+            Capability.EXPORT,
+            Capability.TRANSFER_PORTFOLIO,
+            Capability.EDIT_SCRIPTS,
+            Capability.VIEW_AUDIT,
+            Capability.VIEW_CLIENT_DATA,
+            Capability.WORK_PIPELINE,
+            Capability.WORK_ACCOUNTS,
         }
     ),
     Role.ADMIN: frozenset({Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
@@ -73,9 +82,17 @@ def may(actor: Actor, capability: Capability) -> bool:
         # The server's owner can already read the file; the CLI gives them
         # administration, import and export, all audited as local:<user>.
         return capability in {
-            Capability.MANAGE_USERS, Capability.VIEW_AUDIT, Capability.IMPORT, Capability.EXPORT,
-            Capability.REPORTS, Capability.EDIT_SCRIPTS, Capability.TRANSFER_PORTFOLIO, Capability.SUPERVISE,
-            Capability.LIST_CLIENTS, Capability.VIEW_CLIENT_DATA, Capability.REVIEW_REFUSALS,
+            Capability.MANAGE_USERS,
+            Capability.VIEW_AUDIT,
+            Capability.IMPORT,
+            Capability.EXPORT,
+            Capability.REPORTS,
+            Capability.EDIT_SCRIPTS,
+            Capability.TRANSFER_PORTFOLIO,
+            Capability.SUPERVISE,
+            Capability.LIST_CLIENTS,
+            Capability.VIEW_CLIENT_DATA,
+            Capability.REVIEW_REFUSALS,
         }
     return capability in _CAPABILITIES.get(actor.role, frozenset())
 

@@ -62,8 +62,22 @@ from kbase_tui import timezones
 from kbase_tui.formatting import format_both_clocks
 from kbase_tui.i18n import _, current_language
 from kbase_tui.models import (
-    CallOutcome, Category, Company, Contact, Deal, DealStatus, Interaction, InteractionKind, Phone, Reason,
-    Refusal, Role, Stage, Target, User, utcnow,
+    CallOutcome,
+    Category,
+    Company,
+    Contact,
+    Deal,
+    DealStatus,
+    Interaction,
+    InteractionKind,
+    Phone,
+    Reason,
+    Refusal,
+    Role,
+    Stage,
+    Target,
+    User,
+    utcnow,
 )
 
 from . import alarms, audit, clock, phones, reference
@@ -76,7 +90,18 @@ from .errors import AccessDenied, QueueEmpty, ValidationFailed
 from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
 from .views import audited_view
-from kbase_tui.protocol.queue import ClaimedLead, LeadContact, Attempt, LeadCard, Counters, CallbackInfo, QueueView, OutcomeResult, CloserChoice, OutcomeForm  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.queue import (
+    ClaimedLead,
+    LeadContact,
+    Attempt,
+    LeadCard,
+    Counters,
+    CallbackInfo,
+    QueueView,
+    OutcomeResult,
+    CloserChoice,
+    OutcomeForm,
+)  # noqa: F401 (the data this module hands out)
 
 SPECIAL_OFFER_RANK = 10
 PRIORITY_RANKS = (50, 100, 150)  # high / normal / low segment priority
@@ -86,16 +111,34 @@ CALLBACKS_SHOWN = 50
 CALLBACK_HORIZON = timedelta(days=366)
 
 # Keys the queue screen uses for itself: an outcome may not take them.
-SCREEN_KEYS = frozenset({
-    "m", "g", "f1", "f2", "f5", "ctrl+l", "ctrl+q", "ctrl+p", "escape", "enter", "tab", "shift+tab",
-    "up", "down", "left", "right", "space",
-})
+SCREEN_KEYS = frozenset(
+    {
+        "m",
+        "g",
+        "f1",
+        "f2",
+        "f5",
+        "ctrl+l",
+        "ctrl+q",
+        "ctrl+p",
+        "escape",
+        "enter",
+        "tab",
+        "shift+tab",
+        "up",
+        "down",
+        "left",
+        "right",
+        "space",
+    }
+)
 REASON_KINDS = ("refusal", "lost_deal", "lost_client")
 
 
 # --- data handed to the screen ------------------------------------------------------------
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def _caller(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
@@ -200,7 +243,9 @@ def _claim_statement(sqlite: bool, zones: int) -> str:
         f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_callback')} WHERE callback_user_id IS NOT NULL "
         f"AND callback_user_id <> :me AND callback_at <= :grace_cut AND {in_queue} {free}{order}{lock}"
     )
-    union = " UNION ALL ".join(f"SELECT id, queue_rank, last_tried_at FROM ({b}) AS b{n}" for n, b in enumerate(branches))
+    union = " UNION ALL ".join(
+        f"SELECT id, queue_rank, last_tried_at FROM ({b}) AS b{n}" for n, b in enumerate(branches)
+    )
     shared = f"SELECT id FROM ({union}) AS pick {order}"
     cached = _CLAIMS[key] = (
         "UPDATE company SET held_by_id = :me, held_until = :until "
@@ -241,6 +286,7 @@ def _open_zones(tx, sql: dict[str, str], now: datetime, *, refresh: bool = False
 
 
 # --- taking leads ----------------------------------------------------------------------------
+
 
 def _claim(tx, sqlite: bool, params: dict, zones: list[str]):
     params.update({f"z{n}": name for n, name in enumerate(zones)})
@@ -304,18 +350,17 @@ def _extend_own(session: Session, actor: Actor, company_id: int, until: datetime
 
     Claiming sets held_by_id, so while it is still *actor*'s id nobody else holds the company.
     """
-    done = session.connection().execute(
-        _EXTEND_OWN, {"until": until, "id": company_id, "me": actor.id}
-    ).rowcount
+    done = session.connection().execute(_EXTEND_OWN, {"until": until, "id": company_id, "me": actor.id}).rowcount
     return bool(done)
 
 
 _EXTEND_OWN = text(
-    "UPDATE company SET held_until = :until WHERE id = :id AND held_by_id = :me AND stage = 'cold' AND in_queue"
-    " = :yes"
+    "UPDATE company SET held_until = :until WHERE id = :id AND held_by_id = :me AND stage = 'cold' AND in_queue = :yes"
 ).bindparams(
-    bindparam("until", type_=DateTime(timezone=True)), bindparam("id", type_=Integer()),
-    bindparam("me", type_=Integer()), bindparam("yes", value=True, type_=Boolean()),
+    bindparam("until", type_=DateTime(timezone=True)),
+    bindparam("id", type_=Integer()),
+    bindparam("me", type_=Integer()),
+    bindparam("yes", value=True, type_=Boolean()),
 )
 
 
@@ -331,9 +376,12 @@ def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, u
 
     last = session.execute(
         select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.at)
-        .where(AuditEvent.company_id == company_id,
-               AuditEvent.action.in_(("lead_claimed", "lead_released", "call_outcome")))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+        .where(
+            AuditEvent.company_id == company_id,
+            AuditEvent.action.in_(("lead_claimed", "lead_released", "call_outcome")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
     ).first()
     if last is None or last.action != "lead_released" or last.actor_id != actor.id:
         return False
@@ -342,7 +390,10 @@ def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, u
         return False
     company = session.execute(select(Company).where(Company.id == company_id).with_for_update()).scalar_one_or_none()
     if (
-        company is None or company.held_by_id is not None or not company.in_queue or company.stage != Stage.COLD
+        company is None
+        or company.held_by_id is not None
+        or not company.in_queue
+        or company.stage != Stage.COLD
         or (company.not_before is not None and company.not_before > now)
         or company.special_offer_user_id not in (None, actor.id)
         or company.callback_user_id not in (None, actor.id)
@@ -360,10 +411,14 @@ def _lost_lead_reason(session: Session, actor: Actor, company_id: int, now: date
     company = session.get(Company, company_id)
     held_by = company.held_by_id if company is not None else None
     if held_by is not None and held_by != actor.id:
-        return _("Not recorded: your hold on this lead ended and another caller has it now. "
-                 "Tell the supervisor what the client said.")
-    return _("Not recorded: this lead was dealt with meanwhile (in another window of yours, or by the "
-             "supervisor). The next lead follows.")
+        return _(
+            "Not recorded: your hold on this lead ended and another caller has it now. "
+            "Tell the supervisor what the client said."
+        )
+    return _(
+        "Not recorded: this lead was dealt with meanwhile (in another window of yours, or by the "
+        "supervisor). The next lead follows."
+    )
 
 
 def release_lead(db: Database, actor: Actor) -> int | None:
@@ -371,9 +426,9 @@ def release_lead(db: Database, actor: Actor) -> int | None:
     # No check that the user is still active: giving a lead back only ever removes access, and a
     # disabled caller's lead must go back to the queue at once (the server signs them out).
     with db.write() as session:
-        company = session.execute(
-            select(Company).where(Company.held_by_id == actor.id).with_for_update()
-        ).scalars().first()
+        company = (
+            session.execute(select(Company).where(Company.held_by_id == actor.id).with_for_update()).scalars().first()
+        )
         if company is None:
             return None
         company.held_by_id = None
@@ -415,8 +470,10 @@ def _card(session: Session, actor: Actor, company: Company, source: str) -> Lead
     contacts = tuple(
         LeadContact(c.full_name, c.position, c.is_decision_maker, tuple(by_contact.get(c.id, [])))
         for c in session.execute(
-            select(Contact).where(Contact.company_id == company.id)
-            .order_by(Contact.is_decision_maker.desc(), Contact.id).limit(6)
+            select(Contact)
+            .where(Contact.company_id == company.id)
+            .order_by(Contact.is_decision_maker.desc(), Contact.id)
+            .limit(6)
         ).scalars()
     )
     previous = tuple(
@@ -424,23 +481,40 @@ def _card(session: Session, actor: Actor, company: Company, source: str) -> Lead
         for at, code in session.execute(
             select(Interaction.at, Interaction.outcome)
             .where(Interaction.company_id == company.id, Interaction.kind == InteractionKind.CALL)
-            .order_by(Interaction.at.desc(), Interaction.id.desc()).limit(HISTORY_SHOWN)
+            .order_by(Interaction.at.desc(), Interaction.id.desc())
+            .limit(HISTORY_SHOWN)
         ).all()
     )
     script = find_script(
-        session, channel=company.channel, industry=company.industry,
-        language=actor.language or current_language(), operator=actor.label,
+        session,
+        channel=company.channel,
+        industry=company.industry,
+        language=actor.language or current_language(),
+        operator=actor.label,
     )
     tried = company.last_tried_at if company.attempts else None
     own_callback = company.callback_at if company.callback_user_id == actor.id else None
     return LeadCard(
-        company_id=company.id, name=company.name, city=company.city, industry=company.industry,
-        channel=company.channel, abcde_class=company.abcde_class, phones=company_phones, contacts=contacts,
-        special_offer=company.special_offer, script_phrase=script.template_phrase if script else "",
-        key_question=script.key_question if script else "", attempts=company.attempts,
-        last_outcome=labels.get(company.last_outcome, company.last_outcome), last_tried_at=tried,
-        previous=previous, callback_at=own_callback, held_until=company.held_until, source=source,
-        time_zone=clock.zone_or_centre(session, company.time_zone), zone_known=timezones.is_zone(company.time_zone),
+        company_id=company.id,
+        name=company.name,
+        city=company.city,
+        industry=company.industry,
+        channel=company.channel,
+        abcde_class=company.abcde_class,
+        phones=company_phones,
+        contacts=contacts,
+        special_offer=company.special_offer,
+        script_phrase=script.template_phrase if script else "",
+        key_question=script.key_question if script else "",
+        attempts=company.attempts,
+        last_outcome=labels.get(company.last_outcome, company.last_outcome),
+        last_tried_at=tried,
+        previous=previous,
+        callback_at=own_callback,
+        held_until=company.held_until,
+        source=source,
+        time_zone=clock.zone_or_centre(session, company.time_zone),
+        zone_known=timezones.is_zone(company.time_zone),
     )
 
 
@@ -466,9 +540,10 @@ def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
         .where(Interaction.user_id == actor.id, Interaction.kind == InteractionKind.CALL, Interaction.at >= start)
     ).one()
     target = session.execute(
-        select(Target.value).where(
-            Target.user_id == actor.id, Target.metric == "calls", Target.period == "day", Target.starts_on <= today
-        ).order_by(Target.starts_on.desc()).limit(1)
+        select(Target.value)
+        .where(Target.user_id == actor.id, Target.metric == "calls", Target.period == "day", Target.starts_on <= today)
+        .order_by(Target.starts_on.desc())
+        .limit(1)
     ).scalar()
     if target is None:
         target = int(reference.get_setting(session, "caller.daily_calls_target"))
@@ -478,7 +553,9 @@ def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
 def _callbacks_due(session: Session, actor: Actor, now: datetime) -> int:
     return session.execute(
         select(func.count(Company.id)).where(
-            Company.callback_user_id == actor.id, Company.callback_at <= now, Company.in_queue.is_(True),
+            Company.callback_user_id == actor.id,
+            Company.callback_at <= now,
+            Company.in_queue.is_(True),
             Company.stage == Stage.COLD,
         )
     ).scalar_one()
@@ -497,8 +574,9 @@ def take_next(db: Database, actor: Actor) -> QueueView:
     return _view(db, actor, claimed)
 
 
-def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "", *,
-          now: datetime | None = None) -> QueueView:
+def _view(
+    db: Database, actor: Actor, claimed: ClaimedLead | None, message: str = "", *, now: datetime | None = None
+) -> QueueView:
     with db.read() as session:
         _caller(session, actor)
         now = now or utcnow()
@@ -509,8 +587,9 @@ def _view(db: Database, actor: Actor, claimed: ClaimedLead | None, message: str 
             card = _card(session, actor, company, claimed.source)
         else:
             opens = _window_opens(session, now)
-        return QueueView(card, _counters(session, actor, now), _callbacks_due(session, actor, now), message,
-                         window_opens_at=opens)
+        return QueueView(
+            card, _counters(session, actor, now), _callbacks_due(session, actor, now), message, window_opens_at=opens
+        )
 
 
 def _window_opens(session: Session, now: datetime) -> datetime | None:
@@ -530,18 +609,34 @@ def _window_opens(session: Session, now: datetime) -> datetime | None:
 
 
 def record_and_next(
-    db: Database, actor: Actor, company_id: int, outcome_code: str, *, comment: str = "",
-    reason_code: str | None = None, callback_at: datetime | None = None, closer_id: int | None = None,
+    db: Database,
+    actor: Actor,
+    company_id: int,
+    outcome_code: str,
+    *,
+    comment: str = "",
+    reason_code: str | None = None,
+    callback_at: datetime | None = None,
+    closer_id: int | None = None,
 ) -> tuple[OutcomeResult, QueueView]:
     """Record the outcome, then take the next lead at once (two transactions)."""
-    result = record_outcome(db, actor, company_id, outcome_code, comment=comment, reason_code=reason_code,
-                            callback_at=callback_at, closer_id=closer_id)
+    result = record_outcome(
+        db,
+        actor,
+        company_id,
+        outcome_code,
+        comment=comment,
+        reason_code=reason_code,
+        callback_at=callback_at,
+        closer_id=closer_id,
+    )
     view = take_next(db, actor)
     message = f"{result.summary} {view.message}" if view.wait_seconds else result.summary
     return result, dataclasses.replace(view, message=message)
 
 
 # --- callbacks --------------------------------------------------------------------------------
+
 
 @audited_view("my_callbacks")
 def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
@@ -550,14 +645,19 @@ def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
         _caller(session, actor)
         now = utcnow()
         rows = session.execute(
-            select(Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until,
-                   Company.time_zone)
+            select(
+                Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until, Company.time_zone
+            )
             .where(Company.callback_user_id == actor.id, Company.in_queue.is_(True), Company.stage == Stage.COLD)
-            .order_by(Company.callback_at, Company.id).limit(CALLBACKS_SHOWN)
+            .order_by(Company.callback_at, Company.id)
+            .limit(CALLBACKS_SHOWN)
         ).all()
         return [
             CallbackInfo(
-                company_id=cid, company_name=name, callback_at=at, due=at <= now,
+                company_id=cid,
+                company_name=name,
+                callback_at=at,
+                due=at <= now,
                 taken_by_other=holder is not None and holder != actor.id and until is not None and until >= now,
                 time_zone=clock.zone_or_centre(session, zone),
             )
@@ -570,9 +670,13 @@ def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
     with db.write() as session:
         _caller(session, actor)
         now = utcnow()
-        company = session.execute(select(Company).where(Company.id == company_id).with_for_update()).scalar_one_or_none()
+        company = session.execute(
+            select(Company).where(Company.id == company_id).with_for_update()
+        ).scalar_one_or_none()
         if (
-            company is None or company.callback_user_id != actor.id or not company.in_queue
+            company is None
+            or company.callback_user_id != actor.id
+            or not company.in_queue
             or company.stage != Stage.COLD
         ):
             raise AccessDenied(_("This callback is no longer yours."))
@@ -595,6 +699,7 @@ def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
 
 # --- outcomes -------------------------------------------------------------------------------
 
+
 def outcome_choices(db: Database, actor: Actor) -> list[reference.OutcomeInfo]:
     with db.read() as session:
         _caller(session, actor)
@@ -610,7 +715,9 @@ def refusal_reasons(db: Database, actor: Actor) -> list[reference.ReasonInfo]:
 def _closer_load():
     open_deals = (
         select(Deal.closer_id.label("closer_id"), func.count(Deal.id).label("n"))
-        .where(Deal.status == DealStatus.OPEN).group_by(Deal.closer_id).subquery()
+        .where(Deal.status == DealStatus.OPEN)
+        .group_by(Deal.closer_id)
+        .subquery()
     )
     load = func.coalesce(open_deals.c.n, 0)
     return (
@@ -629,8 +736,9 @@ def handover_closers(db: Database, actor: Actor) -> list[CloserChoice]:
         return [CloserChoice(uid, full or login, int(n)) for uid, full, login, n in rows]
 
 
-def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer_id: int | None = None,
-                        requirements: str = "") -> tuple[Deal, User]:
+def hand_over_to_closer(
+    session: Session, actor: Actor, company: Company, closer_id: int | None = None, requirements: str = ""
+) -> tuple[Deal, User]:
     """Make *company* a new deal of a closer (the one with the fewest open deals unless chosen).
 
     Runs inside the caller's transaction; the caller has checked access.  The company leaves
@@ -649,8 +757,12 @@ def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer
     from .pipeline import first_stage_code
 
     deal = Deal(
-        company_id=company.id, closer_id=closer.id, handed_over_by_id=actor.id,
-        stage_code=first_stage_code(session), status=DealStatus.OPEN, requirements=requirements,
+        company_id=company.id,
+        closer_id=closer.id,
+        handed_over_by_id=actor.id,
+        stage_code=first_stage_code(session),
+        status=DealStatus.OPEN,
+        requirements=requirements,
     )
     session.add(deal)
     company.stage = Stage.PIPELINE
@@ -666,9 +778,16 @@ def hand_over_to_closer(session: Session, actor: Actor, company: Company, closer
         company.requirements = requirements
     session.flush()
     name = closer.full_name or closer.username
-    write_history(session, actor, company.id, InteractionKind.HANDOVER, outcome="to_closer",
-                  text=_("Handed over to closer {name}").format(name=name), deal_id=deal.id,
-                  params=params_json(t="to_closer", name=name))
+    write_history(
+        session,
+        actor,
+        company.id,
+        InteractionKind.HANDOVER,
+        outcome="to_closer",
+        text=_("Handed over to closer {name}").format(name=name),
+        deal_id=deal.id,
+        params=params_json(t="to_closer", name=name),
+    )
     audit.record(session, actor, "handed_over_to_closer", "company", company.id, deal_id=deal.id, closer_id=closer.id)
     # The closer's open board shows the new deal without a key press.
     from .notify import Notice, after_commit
@@ -698,8 +817,15 @@ def _minutes(delta_minutes: float) -> str:
 
 
 def record_outcome(
-    db: Database, actor: Actor, company_id: int, outcome_code: str, *, comment: str = "",
-    reason_code: str | None = None, callback_at: datetime | None = None, closer_id: int | None = None,
+    db: Database,
+    actor: Actor,
+    company_id: int,
+    outcome_code: str,
+    *,
+    comment: str = "",
+    reason_code: str | None = None,
+    callback_at: datetime | None = None,
+    closer_id: int | None = None,
 ) -> OutcomeResult:
     """Record the result of the call on the lead *actor* holds, act on the outcome's flags, release it."""
     comment = clean_input(comment, COMMENT_MAX)
@@ -747,8 +873,11 @@ def record_outcome(
             reasons = {r.code: r for r in reference.reasons(session, "refusal")}
             if not reason_code or reason_code not in reasons:
                 raise ValidationFailed(_("Choose the reason of the refusal."))
-            session.add(Refusal(company_id=company.id, caller_id=actor.id, refused_at=now,
-                                reason_code=reason_code, comment=comment))
+            session.add(
+                Refusal(
+                    company_id=company.id, caller_id=actor.id, refused_at=now, reason_code=reason_code, comment=comment
+                )
+            )
             company.category = Category.REFUSED
             company.in_queue = False
             details["reason"] = reason_code
@@ -806,17 +935,31 @@ def record_outcome(
             line = f"{line}\n{comment}"
         company.updated_at = now
         company.version += 1
-        facts = {"reason": details.get("reason"), "closer": closer_name or None,
-                 "callback_at": callback_at if outcome.is_callback else None,
-                 "unreachable": company.attempts if unreachable else None, "comment": comment or None}
-        write_history(session, actor, company.id, InteractionKind.CALL, outcome=outcome.code, text=line,
-                      deal_id=deal_id, at=now, params=params_json(t="call", outcome=outcome.code, **facts))
+        facts = {
+            "reason": details.get("reason"),
+            "closer": closer_name or None,
+            "callback_at": callback_at if outcome.is_callback else None,
+            "unreachable": company.attempts if unreachable else None,
+            "comment": comment or None,
+        }
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.CALL,
+            outcome=outcome.code,
+            text=line,
+            deal_id=deal_id,
+            at=now,
+            params=params_json(t="call", outcome=outcome.code, **facts),
+        )
         session.flush()
         audit.record(session, actor, "call_outcome", "company", company.id, outcome=outcome.code, **details)
         return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)
 
 
 # --- the supervisor: outcomes and reasons without a code change -----------------------------
+
 
 def _configurer(session: Session, actor: Actor) -> None:
     require_active_user(session, actor)
@@ -841,16 +984,28 @@ def save_outcome(db: Database, actor: Actor, form: OutcomeForm) -> reference.Out
         raise ValidationFailed(_("The key must be one letter, digit or function key."))
     if key in SCREEN_KEYS:
         raise ValidationFailed(_("The key {key} is used by the queue screen itself.").format(key=key))
-    actions = [form.is_refusal, form.is_do_not_call, form.is_callback, form.is_handover, form.is_unworkable,
-               form.is_retry]
+    actions = [
+        form.is_refusal,
+        form.is_do_not_call,
+        form.is_callback,
+        form.is_handover,
+        form.is_unworkable,
+        form.is_retry,
+    ]
     if sum(bool(a) for a in actions) > 1:
-        raise ValidationFailed(_("An outcome does one thing: choose at most one of retry, callback, refusal, "
-                                 "hand-over, bad data, do-not-call."))
+        raise ValidationFailed(
+            _(
+                "An outcome does one thing: choose at most one of retry, callback, refusal, "
+                "hand-over, bad data, do-not-call."
+            )
+        )
     with db.write() as session:
         _configurer(session, actor)
         row = session.execute(select(CallOutcome).where(CallOutcome.code == code)).scalar_one_or_none()
         clash = session.execute(
-            select(CallOutcome.code).where(CallOutcome.key == key, CallOutcome.active.is_(True), CallOutcome.code != code)
+            select(CallOutcome.code).where(
+                CallOutcome.key == key, CallOutcome.active.is_(True), CallOutcome.code != code
+            )
         ).scalar()
         if clash and form.active:
             raise ValidationFailed(_("The key {key} is taken by the outcome {code}.").format(key=key, code=clash))
@@ -862,20 +1017,48 @@ def save_outcome(db: Database, actor: Actor, form: OutcomeForm) -> reference.Out
         row.label_ru, row.label_en, row.key, row.active = label_ru, label_en, key, form.active
         if form.position is not None:
             row.position = form.position
-        for flag in ("contact_made", "is_retry", "is_refusal", "is_do_not_call", "is_callback", "is_handover",
-                     "is_unworkable"):
+        for flag in (
+            "contact_made",
+            "is_retry",
+            "is_refusal",
+            "is_do_not_call",
+            "is_callback",
+            "is_handover",
+            "is_unworkable",
+        ):
             setattr(row, flag, bool(getattr(form, flag)))
         session.flush()
-        audit.record(session, actor, "outcome_added" if created else "outcome_changed", "call_outcome", row.id,
-                     code=code, key=key, active=form.active)
-        return next(o for o in reference.outcomes(session) if o.code == code) if form.active else reference.OutcomeInfo(
-            code, reference.label(row), key, row.contact_made, row.is_retry, row.is_refusal, row.is_do_not_call,
-            row.is_callback, row.is_handover, row.is_unworkable,
+        audit.record(
+            session,
+            actor,
+            "outcome_added" if created else "outcome_changed",
+            "call_outcome",
+            row.id,
+            code=code,
+            key=key,
+            active=form.active,
+        )
+        return (
+            next(o for o in reference.outcomes(session) if o.code == code)
+            if form.active
+            else reference.OutcomeInfo(
+                code,
+                reference.label(row),
+                key,
+                row.contact_made,
+                row.is_retry,
+                row.is_refusal,
+                row.is_do_not_call,
+                row.is_callback,
+                row.is_handover,
+                row.is_unworkable,
+            )
         )
 
 
-def save_reason(db: Database, actor: Actor, kind: str, code: str, label_ru: str, label_en: str, *,
-                active: bool = True) -> reference.ReasonInfo:
+def save_reason(
+    db: Database, actor: Actor, kind: str, code: str, label_ru: str, label_en: str, *, active: bool = True
+) -> reference.ReasonInfo:
     """Add a reason (refusal, lost deal, lost client) or change the one with the same code."""
     if kind not in REASON_KINDS:
         raise ValidationFailed(_("Unknown kind of reason."))
@@ -893,8 +1076,16 @@ def save_reason(db: Database, actor: Actor, kind: str, code: str, label_ru: str,
             session.add(row)
         row.label_ru, row.label_en, row.active = label_ru, label_en, active
         session.flush()
-        audit.record(session, actor, "reason_added" if created else "reason_changed", "reason", row.id,
-                     kind=kind, code=code, active=active)
+        audit.record(
+            session,
+            actor,
+            "reason_added" if created else "reason_changed",
+            "reason",
+            row.id,
+            kind=kind,
+            code=code,
+            active=active,
+        )
         return reference.ReasonInfo(kind, code, reference.label(row))
 
 
@@ -903,18 +1094,34 @@ def all_outcomes(db: Database, actor: Actor) -> list[OutcomeForm]:
     with db.read() as session:
         _configurer(session, actor)
         return [
-            OutcomeForm(r.code, r.label_ru, r.label_en, r.key, r.contact_made, r.is_retry, r.is_refusal,
-                        r.is_do_not_call, r.is_callback, r.is_handover, r.is_unworkable, r.active, r.position)
+            OutcomeForm(
+                r.code,
+                r.label_ru,
+                r.label_en,
+                r.key,
+                r.contact_made,
+                r.is_retry,
+                r.is_refusal,
+                r.is_do_not_call,
+                r.is_callback,
+                r.is_handover,
+                r.is_unworkable,
+                r.active,
+                r.position,
+            )
             for r in session.execute(select(CallOutcome).order_by(CallOutcome.position, CallOutcome.id)).scalars()
         ]
 
 
 # --- keeping the queue invariant for companies changed elsewhere ----------------------------
 
+
 def queue_eligible(company: Company) -> bool:
     """Whether *company* belongs in the cold queue (the invariant `in_queue` must follow)."""
     return (
-        company.stage == Stage.COLD and company.category == Category.POTENTIAL and not company.unreachable
+        company.stage == Stage.COLD
+        and company.category == Category.POTENTIAL
+        and not company.unreachable
         and not company.needs_data_fix
     )
 
@@ -933,9 +1140,7 @@ def all_reasons(db: Database, actor: Actor, kind: str) -> list[tuple[str, str, s
         raise ValidationFailed(_("Unknown kind of reason."))
     with db.read() as session:
         _configurer(session, actor)
-        rows = session.execute(
-            select(Reason).where(Reason.kind == kind).order_by(Reason.position, Reason.id)
-        ).scalars()
+        rows = session.execute(select(Reason).where(Reason.kind == kind).order_by(Reason.position, Reason.id)).scalars()
         return [(r.code, r.label_ru, r.label_en, r.active) for r in rows]
 
 

@@ -63,6 +63,7 @@ def label(row: Any, language: str | None = None) -> str:
 
 # --- settings ------------------------------------------------------------------
 
+
 def get_setting(session: Session, key: str) -> Any:
     row = session.get(Setting, key)
     if row is not None:
@@ -126,12 +127,21 @@ def set_setting(session: Session, key: str, value: Any) -> None:
 
 
 def outcomes(session: Session) -> list[OutcomeInfo]:
-    rows = session.execute(select(CallOutcome).where(CallOutcome.active.is_(True)).order_by(CallOutcome.position)).scalars()
+    rows = session.execute(
+        select(CallOutcome).where(CallOutcome.active.is_(True)).order_by(CallOutcome.position)
+    ).scalars()
     return [
         OutcomeInfo(
-            code=r.code, label=label(r), key=r.key, contact_made=r.contact_made, is_retry=r.is_retry,
-            is_refusal=r.is_refusal, is_do_not_call=r.is_do_not_call, is_callback=r.is_callback,
-            is_handover=r.is_handover, is_unworkable=r.is_unworkable,
+            code=r.code,
+            label=label(r),
+            key=r.key,
+            contact_made=r.contact_made,
+            is_retry=r.is_retry,
+            is_refusal=r.is_refusal,
+            is_do_not_call=r.is_do_not_call,
+            is_callback=r.is_callback,
+            is_handover=r.is_handover,
+            is_unworkable=r.is_unworkable,
         )
         for r in rows
     ]
@@ -148,7 +158,9 @@ def pipeline_stages(session: Session) -> list[StageInfo]:
     rows = session.execute(
         select(PipelineStage).where(PipelineStage.active.is_(True)).order_by(PipelineStage.position)
     ).scalars()
-    return [StageInfo(code=r.code, label=label(r), position=r.position, is_won=r.is_won, is_lost=r.is_lost) for r in rows]
+    return [
+        StageInfo(code=r.code, label=label(r), position=r.position, is_won=r.is_won, is_lost=r.is_lost) for r in rows
+    ]
 
 
 def session_limits(db) -> "SessionLimits":
@@ -159,5 +171,6 @@ def session_limits(db) -> "SessionLimits":
         idle = get_setting(session, "security.idle_lock_minutes")
         lease = get_setting(session, "queue.lease_minutes")
         centre = str(get_setting(session, "centre.time_zone") or "")
-    return SessionLimits(idle_lock_minutes=int(float(idle or 0)), lead_lease_minutes=int(float(lease or 0)),
-                         centre_time_zone=centre)
+    return SessionLimits(
+        idle_lock_minutes=int(float(idle or 0)), lead_lease_minutes=int(float(lease or 0)), centre_time_zone=centre
+    )

@@ -26,10 +26,30 @@ from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    Category, Company, Interaction, InteractionKind, Reason, Refusal, RefusalDecision, Role, Stage, User, utcnow,
+    Category,
+    Company,
+    Interaction,
+    InteractionKind,
+    Reason,
+    Refusal,
+    RefusalDecision,
+    Role,
+    Stage,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
-    DETAIL_CALLS, PAGE_SIZE, CallerChoice, CallLine, DecisionResult, RefusalDetail, DeskSummary, FilterChoices, RefusalFilter, RefusalPage, RefusalRow,
+    DETAIL_CALLS,
+    PAGE_SIZE,
+    CallerChoice,
+    CallLine,
+    DecisionResult,
+    RefusalDetail,
+    DeskSummary,
+    FilterChoices,
+    RefusalFilter,
+    RefusalPage,
+    RefusalRow,
     current_week,
 )
 
@@ -86,8 +106,12 @@ def _reason_labels(session: Session) -> dict[str, str]:
 
 @audited_view("refusals")
 def list_refusals(
-    db: Database, actor: Actor, flt: RefusalFilter | None = None, *,
-    after: tuple[datetime, int] | None = None, limit: int = PAGE_SIZE,
+    db: Database,
+    actor: Actor,
+    flt: RefusalFilter | None = None,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = PAGE_SIZE,
 ) -> RefusalPage:
     """One page of refusals, newest first; *after* is the previous page's `next_cursor`."""
     flt = flt or RefusalFilter.this_week()
@@ -100,10 +124,24 @@ def list_refusals(
         # map, instance state) was half of a page's CPU, taken from the screen's thread by the GIL.
         query = (
             select(
-                Refusal.id, Refusal.company_id, Refusal.caller_id, Refusal.refused_at, Refusal.reason_code,
-                Refusal.comment, Refusal.decision, Refusal.decided_at, Refusal.offer_text, Refusal.shelved_until,
-                Company.name, Company.city, Company.industry, Company.channel,
-                caller.full_name, caller.username, decider.full_name, decider.username,
+                Refusal.id,
+                Refusal.company_id,
+                Refusal.caller_id,
+                Refusal.refused_at,
+                Refusal.reason_code,
+                Refusal.comment,
+                Refusal.decision,
+                Refusal.decided_at,
+                Refusal.offer_text,
+                Refusal.shelved_until,
+                Company.name,
+                Company.city,
+                Company.industry,
+                Company.channel,
+                caller.full_name,
+                caller.username,
+                decider.full_name,
+                decider.username,
             )
             .join(Company, Company.id == Refusal.company_id)
             .outerjoin(caller, caller.id == Refusal.caller_id)
@@ -114,9 +152,7 @@ def list_refusals(
         )
         if after is not None:
             at, last_id = after
-            query = query.where(
-                or_(Refusal.refused_at < at, and_(Refusal.refused_at == at, Refusal.id < last_id))
-            )
+            query = query.where(or_(Refusal.refused_at < at, and_(Refusal.refused_at == at, Refusal.id < last_id)))
         result = session.execute(query).all()
         labels = _reason_labels(session)
         overdue_before = utcnow() - timedelta(days=OVERDUE_DAYS)
@@ -126,12 +162,22 @@ def list_refusals(
             c_full, c_login, d_full, d_login = refusal[14:18]
             rows.append(
                 RefusalRow(
-                    id=refusal.id, company_id=refusal.company_id, company_name=name, city=city,
-                    industry=industry, channel=channel, caller_id=refusal.caller_id,
-                    caller_name=c_full or c_login or "", refused_at=refusal.refused_at,
-                    reason_code=refusal.reason_code, reason_label=labels.get(refusal.reason_code, refusal.reason_code),
-                    comment=refusal.comment, decision=refusal.decision, decided_at=refusal.decided_at,
-                    decided_by=d_full or d_login or "", offer_text=refusal.offer_text,
+                    id=refusal.id,
+                    company_id=refusal.company_id,
+                    company_name=name,
+                    city=city,
+                    industry=industry,
+                    channel=channel,
+                    caller_id=refusal.caller_id,
+                    caller_name=c_full or c_login or "",
+                    refused_at=refusal.refused_at,
+                    reason_code=refusal.reason_code,
+                    reason_label=labels.get(refusal.reason_code, refusal.reason_code),
+                    comment=refusal.comment,
+                    decision=refusal.decision,
+                    decided_at=refusal.decided_at,
+                    decided_by=d_full or d_login or "",
+                    offer_text=refusal.offer_text,
                     shelved_until=refusal.shelved_until,
                     overdue=refusal.decision is None and refusal.refused_at < overdue_before,
                 )
@@ -172,14 +218,22 @@ def filter_choices(db: Database, actor: Actor) -> FilterChoices:
         callers = tuple(
             (uid, full or login)
             for uid, full, login in session.execute(
-                select(User.id, User.full_name, User.username).where(User.role == Role.CALLER).order_by(User.full_name, User.username)
+                select(User.id, User.full_name, User.username)
+                .where(User.role == Role.CALLER)
+                .order_by(User.full_name, User.username)
             ).all()
         )
         channels = tuple(
-            v for v in session.execute(select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)).scalars()
+            v
+            for v in session.execute(
+                select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)
+            ).scalars()
         )
         industries = tuple(
-            v for v in session.execute(select(Company.industry).where(Company.industry != "").distinct().order_by(Company.industry)).scalars()
+            v
+            for v in session.execute(
+                select(Company.industry).where(Company.industry != "").distinct().order_by(Company.industry)
+            ).scalars()
         )
         return FilterChoices(reasons=reason_rows, callers=callers, channels=channels, industries=industries)
 
@@ -197,8 +251,14 @@ def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, un
 
 
 def decide(
-    db: Database, actor: Actor, refusal_ids: list[int], decision: str, *,
-    offer_text: str = "", offer_user_id: int | None = None, shelve_until: date | None = None,
+    db: Database,
+    actor: Actor,
+    refusal_ids: list[int],
+    decision: str,
+    *,
+    offer_text: str = "",
+    offer_user_id: int | None = None,
+    shelve_until: date | None = None,
 ) -> DecisionResult:
     """Apply one decision to every refusal in *refusal_ids*, in one transaction.
 
@@ -236,7 +296,9 @@ def decide(
         decided = 0
         done_companies: set[int] = set()
         for refusal in refusals:
-            company = session.execute(select(Company).where(Company.id == refusal.company_id).with_for_update()).scalar_one()
+            company = session.execute(
+                select(Company).where(Company.id == refusal.company_id).with_for_update()
+            ).scalar_one()
             if company.stage != Stage.COLD:
                 skipped.append((refusal.id, _("the company has moved on to {stage}").format(stage=company.stage)))
                 continue
@@ -250,20 +312,38 @@ def decide(
             if company.id not in done_companies:
                 done_companies.add(company.id)
                 _apply_to_company(company, decision, offer_text, offer_user_id, until, now)
-                session.add(Interaction(
-                    company_id=company.id, user_id=actor.id, at=now, kind=InteractionKind.DECISION,
-                    outcome=decision, text=_describe(decision, actor, offer_text, caller_name, shelve_until),
-                ))
+                session.add(
+                    Interaction(
+                        company_id=company.id,
+                        user_id=actor.id,
+                        at=now,
+                        kind=InteractionKind.DECISION,
+                        outcome=decision,
+                        text=_describe(decision, actor, offer_text, caller_name, shelve_until),
+                    )
+                )
             audit.record(
-                session, actor, "refusal_decided", "refusal", refusal.id, company_id=company.id, decision=decision,
-                offer_user_id=offer_user_id, shelved_until=until.date().isoformat() if until else None,
+                session,
+                actor,
+                "refusal_decided",
+                "refusal",
+                refusal.id,
+                company_id=company.id,
+                decision=decision,
+                offer_user_id=offer_user_id,
+                shelved_until=until.date().isoformat() if until else None,
             )
         session.flush()
         return DecisionResult(decided=decided, skipped=tuple(skipped))
 
 
 def _apply_to_company(
-    company: Company, decision: str, offer_text: str, offer_user_id: int | None, until: datetime | None, now: datetime,
+    company: Company,
+    decision: str,
+    offer_text: str,
+    offer_user_id: int | None,
+    until: datetime | None,
+    now: datetime,
 ) -> None:
     company.held_by_id = None
     company.held_until = None
@@ -317,12 +397,19 @@ def desk_summary(db: Database, actor: Actor) -> DeskSummary:
     with db.read() as session:
         _supervisor(session, actor)
         monday, sunday = current_week(clock.today(session))
-        week = select(func.count()).select_from(Refusal).where(
-            Refusal.decision.is_(None), Refusal.refused_at >= day_start(monday, session),
-            Refusal.refused_at < day_start(sunday + timedelta(days=1), session),
+        week = (
+            select(func.count())
+            .select_from(Refusal)
+            .where(
+                Refusal.decision.is_(None),
+                Refusal.refused_at >= day_start(monday, session),
+                Refusal.refused_at < day_start(sunday + timedelta(days=1), session),
+            )
         )
         before = utcnow() - timedelta(days=OVERDUE_DAYS)
-        overdue = select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
+        overdue = (
+            select(func.count()).select_from(Refusal).where(Refusal.decision.is_(None), Refusal.refused_at < before)
+        )
         return DeskSummary(session.execute(week).scalar_one(), session.execute(overdue).scalar_one())
 
 
@@ -345,15 +432,21 @@ def detail(db: Database, actor: Actor, refusal_id: int) -> RefusalDetail:
         calls = tuple(
             CallLine(at=i.at, outcome=labels.get(i.outcome, i.outcome), caller_name=full or login or "", text=i.text)
             for i, full, login in session.execute(
-                select(Interaction, User.full_name, User.username).outerjoin(User, User.id == Interaction.user_id)
+                select(Interaction, User.full_name, User.username)
+                .outerjoin(User, User.id == Interaction.user_id)
                 .where(Interaction.company_id == refusal.company_id, Interaction.kind == InteractionKind.CALL)
-                .order_by(Interaction.at.desc(), Interaction.id.desc()).limit(DETAIL_CALLS)
+                .order_by(Interaction.at.desc(), Interaction.id.desc())
+                .limit(DETAIL_CALLS)
             ).all()
         )
-        numbers = tuple(session.execute(
-            select(Phone.number).where(Phone.company_id == refusal.company_id, Phone.contact_id.is_(None))
-            .order_by(Phone.id)
-        ).scalars())
+        numbers = tuple(
+            session.execute(
+                select(Phone.number)
+                .where(Phone.company_id == refusal.company_id, Phone.contact_id.is_(None))
+                .order_by(Phone.id)
+            ).scalars()
+        )
         audit.record(session, actor, "refusal_viewed", "refusal", refusal.id, company_id=refusal.company_id)
-        return RefusalDetail(refusal_id=refusal.id, company_id=refusal.company_id, comment=refusal.comment,
-                             phones=numbers, calls=calls)
+        return RefusalDetail(
+            refusal_id=refusal.id, company_id=refusal.company_id, comment=refusal.comment, phones=numbers, calls=calls
+        )

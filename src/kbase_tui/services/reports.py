@@ -24,11 +24,31 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    CallOutcome, Category, ClientOrder, Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Reason,
-    Refusal, Role, Target, User, utcnow,
+    CallOutcome,
+    Category,
+    ClientOrder,
+    Company,
+    Deal,
+    DealStatus,
+    FollowUpTask,
+    Interaction,
+    InteractionKind,
+    Reason,
+    Refusal,
+    Role,
+    Target,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.reports import (  # noqa: F401 (the data and names this module hands out)
-    METRICS, PERIODS, Chart, Report, default_period, metric_label, period_label, report_titles,
+    METRICS,
+    PERIODS,
+    Chart,
+    Report,
+    default_period,
+    metric_label,
+    period_label,
+    report_titles,
 )
 
 from . import clock
@@ -56,8 +76,10 @@ def _user_names(session: Session, ids) -> dict[int, str]:
     ids = [i for i in ids if i is not None]
     if not ids:
         return {}
-    return {uid: full or login for uid, full, login in
-            session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids)))}
+    return {
+        uid: full or login
+        for uid, full, login in session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids)))
+    }
 
 
 def _outcome_codes(session: Session, flag: str) -> list[str]:
@@ -65,6 +87,7 @@ def _outcome_codes(session: Session, flag: str) -> list[str]:
 
 
 # --- funnel ------------------------------------------------------------------------------
+
 
 def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Calls → contacts → hand-overs → first contracts in the period, each with its conversion,
@@ -76,26 +99,38 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
 
         def counts(a: datetime, b: datetime) -> tuple[int, int, int, int]:
             calls, contacts = session.execute(
-                select(func.count(), func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0))
-                .where(Interaction.kind == InteractionKind.CALL, Interaction.at >= a, Interaction.at < b)
+                select(
+                    func.count(), func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0)
+                ).where(Interaction.kind == InteractionKind.CALL, Interaction.at >= a, Interaction.at < b)
             ).one()
             handovers = session.execute(
                 select(func.count()).select_from(Deal).where(Deal.created_at >= a, Deal.created_at < b)
             ).scalar_one()
             won = session.execute(
-                select(func.count()).select_from(Deal)
+                select(func.count())
+                .select_from(Deal)
                 .where(Deal.status == DealStatus.WON, Deal.closed_at >= a, Deal.closed_at < b)
             ).scalar_one()
             return int(calls), int(contacts), int(handovers), int(won)
 
         calls, contacts, handovers, won = counts(start, end)
-        stages = [(_("Calls"), calls), (_("Contacts made"), contacts), (_("Hand-overs to closers"), handovers),
-                  (_("First contracts"), won)]
+        stages = [
+            (_("Calls"), calls),
+            (_("Contacts made"), contacts),
+            (_("Hand-overs to closers"), handovers),
+            (_("First contracts"), won),
+        ]
         rows = []
         previous = None
         for label, value in stages:
-            rows.append((label, value, _share(value, previous) if previous is not None else None,
-                         _share(value, calls) if calls else 0.0))
+            rows.append(
+                (
+                    label,
+                    value,
+                    _share(value, previous) if previous is not None else None,
+                    _share(value, calls) if calls else 0.0,
+                )
+            )
             previous = value
         weekly: list[tuple[str, tuple[int, int, int, int]]] = []
         monday = date_from - timedelta(days=date_from.weekday())
@@ -105,13 +140,28 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
             monday += timedelta(days=7)
     charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
     if len(weekly) > 1:
-        charts.append(Chart("line", _("Hand-overs per week"), tuple(w[0] for w in weekly),
-                            tuple(float(w[1][2]) for w in weekly), x_label=_("week")))
-    return Report("funnel", _("Sales funnel"), date_from, date_to,
-                  (_("Stage"), _("Count"), _("From previous, %"), _("From calls, %")), tuple(rows), tuple(charts))
+        charts.append(
+            Chart(
+                "line",
+                _("Hand-overs per week"),
+                tuple(w[0] for w in weekly),
+                tuple(float(w[1][2]) for w in weekly),
+                x_label=_("week"),
+            )
+        )
+    return Report(
+        "funnel",
+        _("Sales funnel"),
+        date_from,
+        date_to,
+        (_("Stage"), _("Count"), _("From previous, %"), _("From calls, %")),
+        tuple(rows),
+        tuple(charts),
+    )
 
 
 # --- operators --------------------------------------------------------------------------
+
 
 def _hour_bucket(db: Database, column):
     if db.is_postgresql:
@@ -131,20 +181,27 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
         refusal_codes = _outcome_codes(session, "is_refusal")
         per_user = session.execute(
             select(
-                Interaction.user_id, func.count(),
+                Interaction.user_id,
+                func.count(),
                 func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Interaction.outcome.in_(refusal_codes), 1), else_=0)), 0),
                 func.count(func.distinct(_hour_bucket(db, Interaction.at))),
             )
-            .where(Interaction.kind == InteractionKind.CALL, Interaction.at >= start, Interaction.at < end,
-                   Interaction.user_id.is_not(None))
+            .where(
+                Interaction.kind == InteractionKind.CALL,
+                Interaction.at >= start,
+                Interaction.at < end,
+                Interaction.user_id.is_not(None),
+            )
             .group_by(Interaction.user_id)
         ).all()
-        handovers = dict(session.execute(
-            select(Deal.handed_over_by_id, func.count()).where(Deal.created_at >= start, Deal.created_at < end,
-                                                               Deal.handed_over_by_id.is_not(None))
-            .group_by(Deal.handed_over_by_id)
-        ).all())
+        handovers = dict(
+            session.execute(
+                select(Deal.handed_over_by_id, func.count())
+                .where(Deal.created_at >= start, Deal.created_at < end, Deal.handed_over_by_id.is_not(None))
+                .group_by(Deal.handed_over_by_id)
+            ).all()
+        )
         callers = dict(session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all())
         ids = set(callers) | {r[0] for r in per_user} | set(handovers)
         names = _user_names(session, ids)
@@ -155,15 +212,39 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
         handed = int(handovers.get(uid, 0))
         if uid not in callers and not calls and not handed:
             continue
-        rows.append((names.get(uid, str(uid)), calls, contacts, handed, refused, _share(handed, calls),
-                     round(calls / hours, 1) if hours else 0.0))
+        rows.append(
+            (
+                names.get(uid, str(uid)),
+                calls,
+                contacts,
+                handed,
+                refused,
+                _share(handed, calls),
+                round(calls / hours, 1) if hours else 0.0,
+            )
+        )
     chart = Chart("bar", _("Calls per operator"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
-    return Report("operators", _("Cold-call operators"), date_from, date_to,
-                  (_("Operator"), _("Calls"), _("Contacts"), _("Hand-overs"), _("Refusals"), _("Conversion, %"),
-                   _("Calls per hour")), tuple(rows), (chart,))
+    return Report(
+        "operators",
+        _("Cold-call operators"),
+        date_from,
+        date_to,
+        (
+            _("Operator"),
+            _("Calls"),
+            _("Contacts"),
+            _("Hand-overs"),
+            _("Refusals"),
+            _("Conversion, %"),
+            _("Calls per hour"),
+        ),
+        tuple(rows),
+        (chart,),
+    )
 
 
 # --- refusal reasons -------------------------------------------------------------------------
+
 
 def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     start, end = _bounds(date_from, date_to, db)
@@ -173,18 +254,28 @@ def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) 
 
         labels = {r.code: label(r) for r in session.execute(select(Reason).where(Reason.kind == "refusal")).scalars()}
         counts = session.execute(
-            select(Refusal.reason_code, func.count()).where(Refusal.refused_at >= start, Refusal.refused_at < end)
-            .group_by(Refusal.reason_code).order_by(func.count().desc(), Refusal.reason_code)
+            select(Refusal.reason_code, func.count())
+            .where(Refusal.refused_at >= start, Refusal.refused_at < end)
+            .group_by(Refusal.reason_code)
+            .order_by(func.count().desc(), Refusal.reason_code)
         ).all()
     total = sum(n for _c, n in counts)
     rows = tuple((labels.get(code, code), int(n), _share(n, total)) for code, n in counts)
     chart = Chart("bar", _("Refusal reasons"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
-    return Report("refusal_reasons", _("Refusal reasons"), date_from, date_to,
-                  (_("Reason"), _("Refusals"), _("Share, %")), rows, (chart,),
-                  (_("Total: {n}").format(n=total),))
+    return Report(
+        "refusal_reasons",
+        _("Refusal reasons"),
+        date_from,
+        date_to,
+        (_("Reason"), _("Refusals"), _("Share, %")),
+        rows,
+        (chart,),
+        (_("Total: {n}").format(n=total),),
+    )
 
 
 # --- clients by industry and channel ----------------------------------------------------------
+
 
 def clients_by_segment(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Active clients (АКБ) by industry and by channel, with shares (a snapshot: the dates are ignored)."""
@@ -192,22 +283,36 @@ def clients_by_segment(db: Database, actor: Actor, date_from: date, date_to: dat
         _guard(session, actor)
         rows = []
         charts = []
-        for dimension, column, title in ((_("Industry"), Company.industry, _("Clients by industry")),
-                                         (_("Channel"), Company.channel, _("Clients by channel"))):
+        for dimension, column, title in (
+            (_("Industry"), Company.industry, _("Clients by industry")),
+            (_("Channel"), Company.channel, _("Clients by channel")),
+        ):
             counts = session.execute(
                 select(column, func.count(), func.coalesce(func.sum(Company.revenue_total), 0))
-                .where(Company.category == Category.ACTIVE).group_by(column).order_by(func.count().desc(), column)
+                .where(Company.category == Category.ACTIVE)
+                .group_by(column)
+                .order_by(func.count().desc(), column)
             ).all()
             total = sum(n for _v, n, _r in counts)
-            part = [(dimension, value or _("(not set)"), int(n), _share(n, total), Decimal(revenue))
-                    for value, n, revenue in counts]
+            part = [
+                (dimension, value or _("(not set)"), int(n), _share(n, total), Decimal(revenue))
+                for value, n, revenue in counts
+            ]
             rows.extend(part)
             charts.append(Chart("bar", title, tuple(p[1] for p in part), tuple(p[3] for p in part), y_label="%"))
-    return Report("clients", _("Active clients by industry and channel"), date_from, date_to,
-                  (_("By"), _("Segment"), _("Clients"), _("Share, %"), _("Revenue")), tuple(rows), tuple(charts))
+    return Report(
+        "clients",
+        _("Active clients by industry and channel"),
+        date_from,
+        date_to,
+        (_("By"), _("Segment"), _("Clients"), _("Share, %"), _("Revenue")),
+        tuple(rows),
+        tuple(charts),
+    )
 
 
 # --- ABCDE and Pareto -----------------------------------------------------------------------------
+
 
 def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Clients by ABCDE class with their revenue, and the Pareto curve (share of revenue from the top
@@ -217,13 +322,17 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
         counts = session.execute(
             select(Company.abcde_class, func.count(), func.coalesce(func.sum(Company.revenue_total), 0))
             .where(Company.category.in_([Category.ACTIVE, Category.LOST]))
-            .group_by(Company.abcde_class).order_by(Company.abcde_class)
+            .group_by(Company.abcde_class)
+            .order_by(Company.abcde_class)
         ).all()
-        revenues = [Decimal(v) for v in session.execute(
-            select(Company.revenue_total).where(Company.category.in_([Category.ACTIVE, Category.LOST]),
-                                                Company.revenue_total > 0)
-            .order_by(Company.revenue_total.desc())
-        ).scalars()]
+        revenues = [
+            Decimal(v)
+            for v in session.execute(
+                select(Company.revenue_total)
+                .where(Company.category.in_([Category.ACTIVE, Category.LOST]), Company.revenue_total > 0)
+                .order_by(Company.revenue_total.desc())
+            ).scalars()
+        ]
     total_clients = sum(n for _c, n, _r in counts)
     total_revenue = sum((Decimal(r) for _c, _n, r in counts), Decimal(0))
     by_class = {c or "": (int(n), Decimal(r)) for c, n, r in counts}
@@ -232,7 +341,9 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
         if cls not in by_class:
             continue
         n, revenue = by_class[cls]
-        rows.append((cls or _("(not set)"), n, _share(n, total_clients), revenue, _share(float(revenue), float(total_revenue))))
+        rows.append(
+            (cls or _("(not set)"), n, _share(n, total_clients), revenue, _share(float(revenue), float(total_revenue)))
+        )
     # Pareto: cumulative share of revenue at each 10% of the paying clients.
     points_x: list[str] = []
     points_y: list[float] = []
@@ -249,19 +360,36 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
             points_x.append(f"{step * 10}%")
             points_y.append(round(100 * cumulative[k - 1] / whole, 1))
         top = max(1, round(len(revenues) * 0.2))
-        notes.append(_("The top 20% of paying clients ({n}) bring {share}% of revenue.").format(
-            n=top, share=round(100 * cumulative[top - 1] / whole, 1)))
+        notes.append(
+            _("The top 20% of paying clients ({n}) bring {share}% of revenue.").format(
+                n=top, share=round(100 * cumulative[top - 1] / whole, 1)
+            )
+        )
     charts = (
         Chart("bar", _("Clients by class"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows)),
-        Chart("line", _("Pareto curve: revenue share by client share"), tuple(points_x), tuple(points_y),
-              x_label=_("clients"), y_label=_("revenue, %")),
+        Chart(
+            "line",
+            _("Pareto curve: revenue share by client share"),
+            tuple(points_x),
+            tuple(points_y),
+            x_label=_("clients"),
+            y_label=_("revenue, %"),
+        ),
     )
-    return Report("abcde", _("ABCDE classes and Pareto"), date_from, date_to,
-                  (_("Class"), _("Clients"), _("Share, %"), _("Revenue"), _("Revenue share, %")), tuple(rows),
-                  charts, tuple(notes))
+    return Report(
+        "abcde",
+        _("ABCDE classes and Pareto"),
+        date_from,
+        date_to,
+        (_("Class"), _("Clients"), _("Share, %"), _("Revenue"), _("Revenue share, %")),
+        tuple(rows),
+        charts,
+        tuple(notes),
+    )
 
 
 # --- targets against actuals ---------------------------------------------------------------------
+
 
 def period_end(starts_on: date, period: str) -> date:
     """The last day of a target's period."""
@@ -277,24 +405,53 @@ def actual(session: Session, user_id: int, metric: str, first: date, last: date)
     """What *user_id* achieved on *metric* from *first* to *last* (inclusive)."""
     start, end = _bounds(first, last, session)
     if metric in ("calls", "refusals"):
-        query = select(func.count()).select_from(Interaction).where(
-            Interaction.user_id == user_id, Interaction.kind == InteractionKind.CALL,
-            Interaction.at >= start, Interaction.at < end)
+        query = (
+            select(func.count())
+            .select_from(Interaction)
+            .where(
+                Interaction.user_id == user_id,
+                Interaction.kind == InteractionKind.CALL,
+                Interaction.at >= start,
+                Interaction.at < end,
+            )
+        )
         if metric == "refusals":
             query = query.where(Interaction.outcome.in_(_outcome_codes(session, "is_refusal")))
         return Decimal(session.execute(query).scalar_one())
     if metric == "handovers":
-        return Decimal(session.execute(select(func.count()).select_from(Deal).where(
-            Deal.handed_over_by_id == user_id, Deal.created_at >= start, Deal.created_at < end)).scalar_one())
+        return Decimal(
+            session.execute(
+                select(func.count())
+                .select_from(Deal)
+                .where(Deal.handed_over_by_id == user_id, Deal.created_at >= start, Deal.created_at < end)
+            ).scalar_one()
+        )
     if metric == "deals_won":
-        return Decimal(session.execute(select(func.count()).select_from(Deal).where(
-            Deal.closer_id == user_id, Deal.status == DealStatus.WON, Deal.closed_at >= start,
-            Deal.closed_at < end)).scalar_one())
+        return Decimal(
+            session.execute(
+                select(func.count())
+                .select_from(Deal)
+                .where(
+                    Deal.closer_id == user_id,
+                    Deal.status == DealStatus.WON,
+                    Deal.closed_at >= start,
+                    Deal.closed_at < end,
+                )
+            ).scalar_one()
+        )
     if metric in ("revenue", "orders"):
         aggregate = func.coalesce(func.sum(ClientOrder.amount), 0) if metric == "revenue" else func.count()
-        return Decimal(session.execute(select(aggregate).select_from(ClientOrder).where(
-            ClientOrder.account_manager_id == user_id, ClientOrder.ordered_at >= first,
-            ClientOrder.ordered_at <= last)).scalar_one())
+        return Decimal(
+            session.execute(
+                select(aggregate)
+                .select_from(ClientOrder)
+                .where(
+                    ClientOrder.account_manager_id == user_id,
+                    ClientOrder.ordered_at >= first,
+                    ClientOrder.ordered_at <= last,
+                )
+            ).scalar_one()
+        )
     raise ValueError(metric)
 
 
@@ -302,24 +459,47 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
     """Every target starting in the period against what was achieved in the target's own period."""
     with db.read() as session:
         _guard(session, actor)
-        rows_db = session.execute(
-            select(Target).where(Target.starts_on >= date_from, Target.starts_on <= date_to)
-            .order_by(Target.starts_on, Target.user_id, Target.metric)
-        ).scalars().all()
+        rows_db = (
+            session.execute(
+                select(Target)
+                .where(Target.starts_on >= date_from, Target.starts_on <= date_to)
+                .order_by(Target.starts_on, Target.user_id, Target.metric)
+            )
+            .scalars()
+            .all()
+        )
         names = _user_names(session, {t.user_id for t in rows_db})
         rows = []
         for t in rows_db:
             last = period_end(t.starts_on, t.period)
             done = actual(session, t.user_id, t.metric, t.starts_on, last)
-            rows.append((names.get(t.user_id, str(t.user_id)), metric_label(t.metric), period_label(t.period),
-                         t.starts_on, Decimal(t.value), done, _share(float(done), float(t.value))))
-    chart = Chart("bar", _("Targets met, %"), tuple(f"{r[0]} · {r[1]}" for r in rows), tuple(r[6] for r in rows), y_label="%")
-    return Report("targets", _("Targets against actuals"), date_from, date_to,
-                  (_("User"), _("Metric"), _("Period"), _("From"), _("Target"), _("Actual"), _("Done, %")),
-                  tuple(rows), (chart,))
+            rows.append(
+                (
+                    names.get(t.user_id, str(t.user_id)),
+                    metric_label(t.metric),
+                    period_label(t.period),
+                    t.starts_on,
+                    Decimal(t.value),
+                    done,
+                    _share(float(done), float(t.value)),
+                )
+            )
+    chart = Chart(
+        "bar", _("Targets met, %"), tuple(f"{r[0]} · {r[1]}" for r in rows), tuple(r[6] for r in rows), y_label="%"
+    )
+    return Report(
+        "targets",
+        _("Targets against actuals"),
+        date_from,
+        date_to,
+        (_("User"), _("Metric"), _("Period"), _("From"), _("Target"), _("Actual"), _("Done, %")),
+        tuple(rows),
+        (chart,),
+    )
 
 
 # --- lost clients and the return plan ---------------------------------------------------------------
+
 
 def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Lost clients now, and the return plan: return tasks planned, done in the period, open, overdue,
@@ -328,23 +508,36 @@ def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     now = utcnow()
     with db.read() as session:
         _guard(session, actor)
-        lost_now = session.execute(select(func.count()).select_from(Company).where(Company.category == Category.LOST)).scalar_one()
-        lost_revenue = session.execute(select(func.coalesce(func.sum(Company.revenue_total), 0))
-                                       .where(Company.category == Category.LOST)).scalar_one()
+        lost_now = session.execute(
+            select(func.count()).select_from(Company).where(Company.category == Category.LOST)
+        ).scalar_one()
+        lost_revenue = session.execute(
+            select(func.coalesce(func.sum(Company.revenue_total), 0)).where(Company.category == Category.LOST)
+        ).scalar_one()
         task = FollowUpTask
         is_return = task.kind == "return"
-        open_tasks = session.execute(select(func.count()).select_from(task).where(is_return, task.done_at.is_(None))).scalar_one()
-        overdue = session.execute(select(func.count()).select_from(task).where(
-            is_return, task.done_at.is_(None), task.due_at < now)).scalar_one()
-        done = session.execute(select(func.count()).select_from(task).where(
-            is_return, task.done_at >= start, task.done_at < end)).scalar_one()
-        planned = session.execute(select(func.count()).select_from(task).where(
-            is_return, task.created_at >= start, task.created_at < end)).scalar_one()
+        open_tasks = session.execute(
+            select(func.count()).select_from(task).where(is_return, task.done_at.is_(None))
+        ).scalar_one()
+        overdue = session.execute(
+            select(func.count()).select_from(task).where(is_return, task.done_at.is_(None), task.due_at < now)
+        ).scalar_one()
+        done = session.execute(
+            select(func.count()).select_from(task).where(is_return, task.done_at >= start, task.done_at < end)
+        ).scalar_one()
+        planned = session.execute(
+            select(func.count()).select_from(task).where(is_return, task.created_at >= start, task.created_at < end)
+        ).scalar_one()
         # Every kind listed, so that the period is read through ix_interaction_kind_at (kind, at, …, outcome)
         # instead of a scan of the whole history.
-        returned = session.execute(select(func.count(func.distinct(Interaction.company_id))).where(
-            Interaction.kind.in_([kind.value for kind in InteractionKind]),
-            Interaction.outcome == "returned", Interaction.at >= start, Interaction.at < end)).scalar_one()
+        returned = session.execute(
+            select(func.count(func.distinct(Interaction.company_id))).where(
+                Interaction.kind.in_([kind.value for kind in InteractionKind]),
+                Interaction.outcome == "returned",
+                Interaction.at >= start,
+                Interaction.at < end,
+            )
+        ).scalar_one()
     rows = (
         (_("Lost clients now"), int(lost_now)),
         (_("Their revenue to date"), Decimal(lost_revenue)),
@@ -355,10 +548,19 @@ def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
         (_("Clients returned in the period"), int(returned)),
     )
     progress = _share(done, done + open_tasks)
-    chart = Chart("bar", _("Return plan"), (_("done"), _("open"), _("overdue")),
-                  (float(done), float(open_tasks), float(overdue)))
-    return Report("lost", _("Lost clients and the return plan"), date_from, date_to, (_("Figure"), _("Value")), rows,
-                  (chart,), (_("Return plan progress: {share}% of tasks done").format(share=progress),))
+    chart = Chart(
+        "bar", _("Return plan"), (_("done"), _("open"), _("overdue")), (float(done), float(open_tasks), float(overdue))
+    )
+    return Report(
+        "lost",
+        _("Lost clients and the return plan"),
+        date_from,
+        date_to,
+        (_("Figure"), _("Value")),
+        rows,
+        (chart,),
+        (_("Return plan progress: {share}% of tasks done").format(share=progress),),
+    )
 
 
 REPORTS: dict[str, Callable[[Database, Actor, date, date], Report]] = {
@@ -387,5 +589,8 @@ def run(db: Database, actor: Actor, name: str, date_from: date | None = None, da
 
     from .audit import head_line
 
-    return replace(report, notes=report.notes + (_("Audit log head (keep for kbase audit verify --expect-head): "
-                                                   "{head}").format(head=head_line(db)),))
+    return replace(
+        report,
+        notes=report.notes
+        + (_("Audit log head (keep for kbase audit verify --expect-head): {head}").format(head=head_line(db)),),
+    )

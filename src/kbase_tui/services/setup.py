@@ -67,21 +67,27 @@ def check_database_url(db: str | os.PathLike[str] | None) -> str:
     try:
         sa_url = make_url(url)
     except ArgumentError:
-        raise DatabaseUnusable(_(
-            "{value} is neither a database file nor a database URL: give a file path or {example}."
-        ).format(value=_where(db) or url, example=POSTGRES_EXAMPLE)) from None
+        raise DatabaseUnusable(
+            _("{value} is neither a database file nor a database URL: give a file path or {example}.").format(
+                value=_where(db) or url, example=POSTGRES_EXAMPLE
+            )
+        ) from None
     # From the URL's text: asking SQLAlchemy for the driver would try to load the dialect of any word.
     backend, _plus, driver = sa_url.drivername.partition("+")
     if backend == "postgresql":
         if driver != "psycopg":
-            raise DatabaseUnusable(_(
-                "kbase reaches PostgreSQL through psycopg: write the URL as {example}, not {value}."
-            ).format(example=POSTGRES_EXAMPLE, value=sa_url.render_as_string(hide_password=True)))
+            raise DatabaseUnusable(
+                _("kbase reaches PostgreSQL through psycopg: write the URL as {example}, not {value}.").format(
+                    example=POSTGRES_EXAMPLE, value=sa_url.render_as_string(hide_password=True)
+                )
+            )
         return url
     if backend != "sqlite":
-        raise DatabaseUnusable(_(
-            "kbase keeps its data in a SQLite file or in PostgreSQL, not in {kind}: give a file path or {example}."
-        ).format(kind=backend, example=POSTGRES_EXAMPLE))
+        raise DatabaseUnusable(
+            _(
+                "kbase keeps its data in a SQLite file or in PostgreSQL, not in {kind}: give a file path or {example}."
+            ).format(kind=backend, example=POSTGRES_EXAMPLE)
+        )
     return url
 
 
@@ -100,34 +106,48 @@ def check_sqlite_file(path: Path, *, must_exist: bool, option: str = "--db") -> 
 
     *option*: where the path came from, named when it is some other kind of file."""
     if path.is_dir():
-        raise DatabaseUnusable(_("{path} is a folder, not a database file: give the database file's path.").format(
-            path=path))
+        raise DatabaseUnusable(
+            _("{path} is a folder, not a database file: give the database file's path.").format(path=path)
+        )
     if not path.exists():
         if must_exist:
-            raise DatabaseMissing(_("There is no kbase database at {path}: create it with `kbase init --db {path}` "
-                                    "or try `kbase demo`.").format(path=path))
+            raise DatabaseMissing(
+                _(
+                    "There is no kbase database at {path}: create it with `kbase init --db {path}` or try `kbase demo`."
+                ).format(path=path)
+            )
         # Creating (init, demo): the folder is made too, 0700, as a private home for the base.
         for folder in (path.parent, *path.parent.parents):
             if folder.exists():
                 if not folder.is_dir():
-                    raise DatabaseUnusable(_("{folder} is a file, so the database {path} cannot be made under it.")
-                                           .format(folder=folder, path=path))
+                    raise DatabaseUnusable(
+                        _("{folder} is a file, so the database {path} cannot be made under it.").format(
+                            folder=folder, path=path
+                        )
+                    )
                 break
         return
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as error:
-        raise DatabaseUnusable(_("Cannot read the database {path}: {why}.").format(
-            path=path, why=error.strerror or error)) from None
+        raise DatabaseUnusable(
+            _("Cannot read the database {path}: {why}.").format(path=path, why=error.strerror or error)
+        ) from None
     if not head:
         if must_exist:
-            raise DatabaseMissing(_("{path} is an empty file, not a kbase database: create the database with "
-                                    "`kbase init --db {path}`.").format(path=path))
+            raise DatabaseMissing(
+                _(
+                    "{path} is an empty file, not a kbase database: create the database with `kbase init --db {path}`."
+                ).format(path=path)
+            )
         return
     if head != SQLITE_MAGIC:
-        raise DatabaseUnusable(_("{path} is not a SQLite database but some other kind of file: check {option}.").format(
-            path=path, option=option if option != "--db" else "--db / KBASE_DB"))
+        raise DatabaseUnusable(
+            _("{path} is not a SQLite database but some other kind of file: check {option}.").format(
+                path=path, option=option if option != "--db" else "--db / KBASE_DB"
+            )
+        )
 
 
 def _postgres_problem(url: str, error: BaseException) -> str:
@@ -139,15 +159,24 @@ def _postgres_problem(url: str, error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error)
     lowered = text.lower()
     if "does not exist" in lowered and "database" in lowered:
-        return _("There is no database {name} on the PostgreSQL server at {where}: create it (createdb {name}), then "
-                 "run `kbase init --db URL`.").format(name=sa_url.database, where=where)
+        return _(
+            "There is no database {name} on the PostgreSQL server at {where}: create it (createdb {name}), then "
+            "run `kbase init --db URL`."
+        ).format(name=sa_url.database, where=where)
     if "password authentication failed" in lowered or "no password supplied" in lowered or "role" in lowered:
-        return _("The PostgreSQL server at {where} refused the user {user}: check the user name and password in "
-                 "the URL.").format(where=where, user=sa_url.username or "?")
-    if "connection refused" in lowered or "could not connect" in lowered or "timeout" in lowered \
-            or "name or service not known" in lowered or "no such file" in lowered:
+        return _(
+            "The PostgreSQL server at {where} refused the user {user}: check the user name and password in the URL."
+        ).format(where=where, user=sa_url.username or "?")
+    if (
+        "connection refused" in lowered
+        or "could not connect" in lowered
+        or "timeout" in lowered
+        or "name or service not known" in lowered
+        or "no such file" in lowered
+    ):
         return _("No PostgreSQL server answers at {where}: start it, or check the host and port in the URL.").format(
-            where=where)
+            where=where
+        )
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     return _("The PostgreSQL database at {where} cannot be used: {why}.").format(where=where, why=first[:200])
 
@@ -166,14 +195,18 @@ def connect_checked(url: str, *, must_exist: bool) -> Database:
         database.dispose()
         if database.is_sqlite:
             path = database.sqlite_path
-            raise DatabaseUnusable(_("{path} cannot be opened as a database: {why}.").format(
-                path=path, why=str(getattr(error, "orig", error)))) from None
+            raise DatabaseUnusable(
+                _("{path} cannot be opened as a database: {why}.").format(
+                    path=path, why=str(getattr(error, "orig", error))
+                )
+            ) from None
         raise DatabaseUnusable(_postgres_problem(url, error)) from None
     if must_exist and not has_schema:
         database.dispose()
         shown = database.sqlite_path or database.name
-        raise DatabaseMissing(_("{where} holds no kbase tables: create them with `kbase init --db {where}`.").format(
-            where=shown))
+        raise DatabaseMissing(
+            _("{where} holds no kbase tables: create them with `kbase init --db {where}`.").format(where=shown)
+        )
     return database
 
 

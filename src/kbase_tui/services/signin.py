@@ -61,9 +61,11 @@ def verdict(session: Session, username: str, address: str, now: datetime) -> Ver
         (_aware(row.locked_until, now) or now) > now for scope, row in rows.items() if scope in (PAIR, ADDRESS)
     )
     user = rows.get(USER)
-    slow = SLOW_SECONDS if (
-        user is not None and user.failures >= USER_SLOW and _aware(user.window_start, now) + WINDOW > now
-    ) else 0.0
+    slow = (
+        SLOW_SECONDS
+        if (user is not None and user.failures >= USER_SLOW and _aware(user.window_start, now) + WINDOW > now)
+        else 0.0
+    )
     return Verdict(blocked, slow)
 
 
@@ -71,7 +73,9 @@ def record_failure(session: Session, username: str, address: str, now: datetime)
     """Count one failure on each counter; lock what crossed its limit.  Returns the counts by scope."""
     counts = {}
     for scope, name, where, limit in (
-        (PAIR, username, address, PAIR_LIMIT), (ADDRESS, "", address, ADDRESS_LIMIT), (USER, username, "", None)
+        (PAIR, username, address, PAIR_LIMIT),
+        (ADDRESS, "", address, ADDRESS_LIMIT),
+        (USER, username, "", None),
     ):
         row = session.get(SignInFailure, (scope, name, where))
         if row is None:
@@ -90,9 +94,13 @@ def record_failure(session: Session, username: str, address: str, now: datetime)
 
 def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
     """Until when some terminal is locked out of *username* (for the administrator's list), or None."""
-    values = session.execute(
-        select(SignInFailure.locked_until).where(SignInFailure.scope == PAIR, SignInFailure.username == username)
-    ).scalars().all()
+    values = (
+        session.execute(
+            select(SignInFailure.locked_until).where(SignInFailure.scope == PAIR, SignInFailure.username == username)
+        )
+        .scalars()
+        .all()
+    )
     current = [_aware(v, now) for v in values if v is not None and _aware(v, now) > now]
     return max(current) if current else None
 

@@ -37,12 +37,17 @@ def normalise_start(period: str, starts_on: date) -> date:
 def people(db: Database, actor: Actor) -> list[Person]:
     with db.read() as session:
         _guard(session, actor)
-        rows = session.execute(select(User).where(User.role.in_([Role.CALLER, Role.CLOSER, Role.ACCOUNT]),
-                                                  User.disabled.is_(False)).order_by(User.role, User.full_name)).scalars()
+        rows = session.execute(
+            select(User)
+            .where(User.role.in_([Role.CALLER, Role.CLOSER, Role.ACCOUNT]), User.disabled.is_(False))
+            .order_by(User.role, User.full_name)
+        ).scalars()
         return [Person(u.id, u.full_name or u.username, u.role) for u in rows]
 
 
-def set_target(db: Database, actor: Actor, user_id: int, metric: str, period: str, starts_on: date, value: int) -> TargetRow:
+def set_target(
+    db: Database, actor: Actor, user_id: int, metric: str, period: str, starts_on: date, value: int
+) -> TargetRow:
     """Create or change the target of one user, metric and period."""
     if metric not in METRICS:
         raise ValidationFailed(_("Unknown metric."))
@@ -57,8 +62,14 @@ def set_target(db: Database, actor: Actor, user_id: int, metric: str, period: st
         user = session.get(User, user_id)
         if user is None or user.role not in (Role.CALLER, Role.CLOSER, Role.ACCOUNT):
             raise ValidationFailed(_("Targets are set for callers, closers and account managers."))
-        row = session.execute(select(Target).where(Target.user_id == user_id, Target.metric == metric,
-                                                   Target.period == period, Target.starts_on == starts_on)).scalar_one_or_none()
+        row = session.execute(
+            select(Target).where(
+                Target.user_id == user_id,
+                Target.metric == metric,
+                Target.period == period,
+                Target.starts_on == starts_on,
+            )
+        ).scalar_one_or_none()
         old = row.value if row else None
         if row is None:
             row = Target(user_id=user_id, metric=metric, period=period, starts_on=starts_on, value=int(value))
@@ -66,11 +77,31 @@ def set_target(db: Database, actor: Actor, user_id: int, metric: str, period: st
         else:
             row.value = int(value)
         session.flush()
-        audit.record(session, actor, "target_set", "target", row.id, user_id=user_id, metric=metric, period=period,
-                     starts_on=starts_on.isoformat(), value=int(value), old=old)
+        audit.record(
+            session,
+            actor,
+            "target_set",
+            "target",
+            row.id,
+            user_id=user_id,
+            metric=metric,
+            period=period,
+            starts_on=starts_on.isoformat(),
+            value=int(value),
+            old=old,
+        )
         last = period_end(starts_on, period)
-        return TargetRow(row.id, user_id, user.full_name or user.username, metric, period, starts_on, last, row.value,
-                         actual(session, user_id, metric, starts_on, last))
+        return TargetRow(
+            row.id,
+            user_id,
+            user.full_name or user.username,
+            metric,
+            period,
+            starts_on,
+            last,
+            row.value,
+            actual(session, user_id, metric, starts_on, last),
+        )
 
 
 def delete_target(db: Database, actor: Actor, target_id: int) -> None:
@@ -80,8 +111,18 @@ def delete_target(db: Database, actor: Actor, target_id: int) -> None:
         row = session.get(Target, target_id)
         if row is None:
             raise NotFound()
-        audit.record(session, actor, "target_deleted", "target", row.id, user_id=row.user_id, metric=row.metric,
-                     period=row.period, starts_on=row.starts_on.isoformat(), value=row.value)
+        audit.record(
+            session,
+            actor,
+            "target_deleted",
+            "target",
+            row.id,
+            user_id=row.user_id,
+            metric=row.metric,
+            period=row.period,
+            starts_on=row.starts_on.isoformat(),
+            value=row.value,
+        )
         session.delete(row)
 
 
@@ -91,7 +132,8 @@ def list_targets(db: Database, actor: Actor, date_from: date, date_to: date) -> 
     with db.read() as session:
         _guard(session, actor)
         rows = session.execute(
-            select(Target, User.full_name, User.username).join(User, User.id == Target.user_id)
+            select(Target, User.full_name, User.username)
+            .join(User, User.id == Target.user_id)
             .where(Target.starts_on <= date_to, Target.starts_on >= date_from - timedelta(days=31))
             .order_by(Target.starts_on.desc(), User.full_name, Target.metric)
         ).all()
@@ -100,7 +142,17 @@ def list_targets(db: Database, actor: Actor, date_from: date, date_to: date) -> 
             last = period_end(target.starts_on, target.period)
             if last < date_from:
                 continue
-            result.append(TargetRow(target.id, target.user_id, full or login, target.metric, target.period,
-                                    target.starts_on, last, target.value,
-                                    actual(session, target.user_id, target.metric, target.starts_on, last)))
+            result.append(
+                TargetRow(
+                    target.id,
+                    target.user_id,
+                    full or login,
+                    target.metric,
+                    target.period,
+                    target.starts_on,
+                    last,
+                    target.value,
+                    actual(session, target.user_id, target.metric, target.starts_on, last),
+                )
+            )
         return result

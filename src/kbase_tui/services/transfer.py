@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import (
-    Company, Deal, DealStatus, FollowUpTask, Interaction, InteractionKind, Role, Stage, User, utcnow,
+    Company,
+    Deal,
+    DealStatus,
+    FollowUpTask,
+    Interaction,
+    InteractionKind,
+    Role,
+    Stage,
+    User,
+    utcnow,
 )
 from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
@@ -47,7 +56,8 @@ def staff(db: Database, actor: Actor) -> list[StaffMember]:
     with db.read() as session:
         _guard(session, actor)
         rows = session.execute(
-            select(User).where(User.role.in_([Role.CALLER, Role.CLOSER, Role.ACCOUNT, Role.SUPERVISOR]))
+            select(User)
+            .where(User.role.in_([Role.CALLER, Role.CLOSER, Role.ACCOUNT, Role.SUPERVISOR]))
             .order_by(User.disabled, User.role, User.full_name, User.username)
         ).scalars()
         return [StaffMember(u.id, _name(u), u.username, u.role, u.disabled) for u in rows]
@@ -60,7 +70,9 @@ def _counts(session: Session, user: User) -> PortfolioCounts:
         return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
     return PortfolioCounts(
-        user_id=user.id, user_name=_name(user), role=user.role,
+        user_id=user.id,
+        user_name=_name(user),
+        role=user.role,
         companies=count(select(Company.id).where(Company.owner_id == user.id)),
         deals=count(select(Deal.id).where(Deal.closer_id == user.id, Deal.status == DealStatus.OPEN)),
         callbacks=count(select(Company.id).where(Company.callback_user_id == user.id)),
@@ -82,7 +94,12 @@ def portfolio(db: Database, actor: Actor, user_id: int) -> PortfolioCounts:
 
 
 def transfer_portfolio(
-    db: Database, actor: Actor, from_user_id: int, to_user_id: int | None = None, *, disable: bool = True,
+    db: Database,
+    actor: Actor,
+    from_user_id: int,
+    to_user_id: int | None = None,
+    *,
+    disable: bool = True,
 ) -> TransferResult:
     """Move everything of *from_user_id* to *to_user_id*, or evenly over active colleagues of the same role."""
     with db.write() as session:
@@ -100,33 +117,70 @@ def transfer_portfolio(
                 raise ValidationFailed(_("Choose an active colleague to receive the portfolio."))
             # A head of sales may hold any portfolio until a new person of that role starts.
             if target.role != leaver.role and target.role != Role.SUPERVISOR:
-                raise ValidationFailed(_("The receiver must have the same role as the user who leaves, "
-                                         "or be a head of sales who holds the portfolio for now."))
+                raise ValidationFailed(
+                    _(
+                        "The receiver must have the same role as the user who leaves, "
+                        "or be a head of sales who holds the portfolio for now."
+                    )
+                )
             receivers = [target]
         else:
-            receivers = list(session.execute(
-                select(User).where(User.role == leaver.role, User.disabled.is_(False), User.id != leaver.id)
-                .order_by(User.id)
-            ).scalars())
+            receivers = list(
+                session.execute(
+                    select(User)
+                    .where(User.role == leaver.role, User.disabled.is_(False), User.id != leaver.id)
+                    .order_by(User.id)
+                ).scalars()
+            )
             if not receivers:
-                raise ValidationFailed(_("No active colleague with the same role: choose a head of sales to hold "
-                                         "the portfolio until a new person starts."))
+                raise ValidationFailed(
+                    _(
+                        "No active colleague with the same role: choose a head of sales to hold "
+                        "the portfolio until a new person starts."
+                    )
+                )
         counts = _counts(session, leaver)
         now = utcnow()
         uid = leaver.id
 
-        owned = session.execute(select(Company).where(
-            or_(Company.owner_id == uid, Company.callback_user_id == uid, Company.special_offer_user_id == uid,
-                Company.held_by_id == uid)
-        ).order_by(Company.id).with_for_update()).scalars().all()
+        owned = (
+            session.execute(
+                select(Company)
+                .where(
+                    or_(
+                        Company.owner_id == uid,
+                        Company.callback_user_id == uid,
+                        Company.special_offer_user_id == uid,
+                        Company.held_by_id == uid,
+                    )
+                )
+                .order_by(Company.id)
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
         companies: dict[int, Company] = {c.id: c for c in owned}
-        deals = session.execute(
-            select(Deal).where(Deal.closer_id == uid, Deal.status == DealStatus.OPEN).order_by(Deal.id).with_for_update()
-        ).scalars().all()
-        tasks = session.execute(
-            select(FollowUpTask).where(FollowUpTask.assignee_id == uid, FollowUpTask.done_at.is_(None))
-            .order_by(FollowUpTask.id).with_for_update()
-        ).scalars().all()
+        deals = (
+            session.execute(
+                select(Deal)
+                .where(Deal.closer_id == uid, Deal.status == DealStatus.OPEN)
+                .order_by(Deal.id)
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        tasks = (
+            session.execute(
+                select(FollowUpTask)
+                .where(FollowUpTask.assignee_id == uid, FollowUpTask.done_at.is_(None))
+                .order_by(FollowUpTask.id)
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
         all_ids = sorted(set(companies) | {d.company_id for d in deals} | {t.company_id for t in tasks})
         # Whole companies go to one receiver, round robin in id order: the spread is even and reproducible.
         receiver_of: dict[int, User] = {cid: receivers[n % len(receivers)] for n, cid in enumerate(all_ids)}
@@ -155,27 +209,44 @@ def transfer_portfolio(
             task.assignee_id = receiver_of[task.company_id].id
             task.version += 1
         for cid in all_ids:
-            session.add(Interaction(
-                company_id=cid, user_id=actor.id, at=now, kind=InteractionKind.SYSTEM, outcome="transfer",
-                text=_("{who} transferred the work of {leaver} to {receiver}.").format(
-                    who=actor.label, leaver=_name(leaver), receiver=_name(receiver_of[cid])),
-            ))
+            session.add(
+                Interaction(
+                    company_id=cid,
+                    user_id=actor.id,
+                    at=now,
+                    kind=InteractionKind.SYSTEM,
+                    outcome="transfer",
+                    text=_("{who} transferred the work of {leaver} to {receiver}.").format(
+                        who=actor.label, leaver=_name(leaver), receiver=_name(receiver_of[cid])
+                    ),
+                )
+            )
         if disable:
             leaver.disabled = True
             leaver.version += 1
         session.flush()
         audit.record(
-            session, actor, "portfolio_transferred", "user", leaver.id,
-            companies=counts.companies, deals=counts.deals, callbacks=counts.callbacks,
-            special_offers=counts.special_offers, tasks=counts.tasks, held_leads=counts.held_leads,
-            receivers={str(r.id): received[r.id] for r in receivers}, disabled=disable,
+            session,
+            actor,
+            "portfolio_transferred",
+            "user",
+            leaver.id,
+            companies=counts.companies,
+            deals=counts.deals,
+            callbacks=counts.callbacks,
+            special_offers=counts.special_offers,
+            tasks=counts.tasks,
+            held_leads=counts.held_leads,
+            receivers={str(r.id): received[r.id] for r in receivers},
+            disabled=disable,
         )
         # The colleagues who received companies: their boards and lists ask again.
         heirs = tuple(r.id for r in receivers if received[r.id])
         if heirs:
             notify.after_commit(session, notify.Notice(kind="handover", user_ids=heirs))
         return TransferResult(
-            counts=counts, receivers=tuple((r.id, _name(r), received[r.id]) for r in receivers),
+            counts=counts,
+            receivers=tuple((r.id, _name(r), received[r.id]) for r in receivers),
         )
 
 
@@ -218,28 +289,48 @@ def pass_on_held(db: Database, actor: Actor, to_user_id: int) -> TransferResult:
             company.updated_at = now
             company.version += 1
         if stage == Stage.PIPELINE:
-            for deal in session.execute(select(Deal).where(
-                Deal.company_id.in_(ids), Deal.closer_id == uid, Deal.status == DealStatus.OPEN
-            ).with_for_update()).scalars():
+            for deal in session.execute(
+                select(Deal)
+                .where(Deal.company_id.in_(ids), Deal.closer_id == uid, Deal.status == DealStatus.OPEN)
+                .with_for_update()
+            ).scalars():
                 deal.closer_id = receiver.id
                 deal.updated_at = now
                 deal.version += 1
                 deals += 1
-        for task in session.execute(select(FollowUpTask).where(
-            FollowUpTask.company_id.in_(ids), FollowUpTask.assignee_id == uid, FollowUpTask.done_at.is_(None)
-        ).with_for_update()).scalars():
+        for task in session.execute(
+            select(FollowUpTask)
+            .where(FollowUpTask.company_id.in_(ids), FollowUpTask.assignee_id == uid, FollowUpTask.done_at.is_(None))
+            .with_for_update()
+        ).scalars():
             task.assignee_id = receiver.id
             task.version += 1
             tasks += 1
         for cid in ids:
-            session.add(Interaction(
-                company_id=cid, user_id=actor.id, at=now, kind=InteractionKind.SYSTEM, outcome="transfer",
-                text=_("{who} handed the portfolio held since a departure to {receiver}.").format(
-                    who=actor.label, receiver=_name(receiver)),
-            ))
+            session.add(
+                Interaction(
+                    company_id=cid,
+                    user_id=actor.id,
+                    at=now,
+                    kind=InteractionKind.SYSTEM,
+                    outcome="transfer",
+                    text=_("{who} handed the portfolio held since a departure to {receiver}.").format(
+                        who=actor.label, receiver=_name(receiver)
+                    ),
+                )
+            )
         session.flush()
-        audit.record(session, actor, "held_portfolio_passed_on", "user", receiver.id, companies=len(ids),
-                     deals=deals, tasks=tasks, role=receiver.role)
+        audit.record(
+            session,
+            actor,
+            "held_portfolio_passed_on",
+            "user",
+            receiver.id,
+            companies=len(ids),
+            deals=deals,
+            tasks=tasks,
+            role=receiver.role,
+        )
         notify.after_commit(session, notify.Notice(kind="handover", user_ids=(receiver.id,)))
         counts = _counts(session, holder)
         return TransferResult(counts=counts, receivers=((receiver.id, _name(receiver), len(ids)),))

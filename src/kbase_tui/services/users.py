@@ -25,8 +25,12 @@ LOCKOUT = timedelta(minutes=15)
 
 def _actor_of(user: User, client_address: str = "", session: Session | None = None) -> Actor:
     return Actor(
-        id=user.id, username=user.username, role=user.role, full_name=user.full_name,
-        language=user.language, client_address=client_address or audit.client_address(),
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        full_name=user.full_name,
+        language=user.language,
+        client_address=client_address or audit.client_address(),
         time_zone=clock.zone_or_centre(session, user.time_zone) if session is not None else (user.time_zone or ""),
     )
 
@@ -34,10 +38,16 @@ def _actor_of(user: User, client_address: str = "", session: Session | None = No
 def _info(user: User) -> UserInfo:
     now = utcnow()
     return UserInfo(
-        id=user.id, username=user.username, full_name=user.full_name, role=user.role, disabled=user.disabled,
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        disabled=user.disabled,
         must_change_password=user.must_change_password,
-        locked=bool(user.locked_until and user.locked_until > now), language=user.language,
-        last_login_at=user.last_login_at, time_zone=user.time_zone,
+        locked=bool(user.locked_until and user.locked_until > now),
+        language=user.language,
+        last_login_at=user.last_login_at,
+        time_zone=user.time_zone,
     )
 
 
@@ -157,6 +167,7 @@ def change_password(db: Database, actor: Actor, old_password: str, new_password:
 
 # --- administration -----------------------------------------------------------------
 
+
 def _validate_new_user(username: str, role: str) -> str:
     name = normalise_username(username)
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
@@ -167,24 +178,45 @@ def _validate_new_user(username: str, role: str) -> str:
 
 
 def create_user(
-    db: Database, actor: Actor, username: str, role: str, password: str, *,
-    full_name: str = "", must_change_password: bool = True, language: str | None = None,
+    db: Database,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    full_name: str = "",
+    must_change_password: bool = True,
+    language: str | None = None,
 ) -> UserInfo:
     """A new user (administrators); the password rules always apply here."""
     with db.write() as session:
         require_active_user(session, actor)
         require(actor, Capability.MANAGE_USERS)
         user = add_user(
-            session, actor, username, role, password, full_name=full_name,
-            must_change_password=must_change_password, language=language,
+            session,
+            actor,
+            username,
+            role,
+            password,
+            full_name=full_name,
+            must_change_password=must_change_password,
+            language=language,
         )
         return _info(user)
 
 
 def add_user(
-    session: Session, actor: Actor | str, username: str, role: str, password: str, *,
-    full_name: str = "", must_change_password: bool = True, language: str | None = None,
-    check_rules: bool = True, password_hash: str | None = None,
+    session: Session,
+    actor: Actor | str,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    full_name: str = "",
+    must_change_password: bool = True,
+    language: str | None = None,
+    check_rules: bool = True,
+    password_hash: str | None = None,
 ) -> User:
     """Insert a user inside the caller's transaction (also used by `kbase init` and the demo)."""
     name = _validate_new_user(username, role)
@@ -193,9 +225,12 @@ def add_user(
     if _find(session, name) is not None:
         raise ValidationFailed(_("The user {name} already exists.").format(name=name))
     user = User(
-        username=name, role=role, full_name=full_name.strip()[:200],
+        username=name,
+        role=role,
+        full_name=full_name.strip()[:200],
         password_hash=password_hash or passwords.hash_password(password),
-        must_change_password=must_change_password, language=language,
+        must_change_password=must_change_password,
+        language=language,
     )
     session.add(user)
     session.flush()
@@ -246,8 +281,9 @@ def set_time_zone(db: Database, actor: Actor, username: str, time_zone: str) -> 
         user = _admin_target(session, actor, username)
         user.time_zone = name or None
         user.version += 1
-        audit.record(session, actor, "user_time_zone_set", "user", user.id, username=user.username,
-                     time_zone=name or "")
+        audit.record(
+            session, actor, "user_time_zone_set", "user", user.id, username=user.username, time_zone=name or ""
+        )
         return _info(user)
 
 
@@ -257,8 +293,9 @@ def clean_zone(time_zone: str) -> str:
 
     name = (time_zone or "").strip()
     if name and not timezones.is_zone(name):
-        raise ValidationFailed(_("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.").format(
-            name=name[:64]))
+        raise ValidationFailed(
+            _("Not a time zone: {name}. Write it as Europe/Moscow or Asia/Vladivostok.").format(name=name[:64])
+        )
     return name
 
 

@@ -40,8 +40,9 @@ def record_view(db: Database, actor: Actor, what: str, *, search: bool = False, 
         alarms.check_view(session, actor, kind)
         # The arguments go under "args": a filter by a client is not an access to its data (kept out
         # of the event's client column), and no argument name can clash with the event's own fields.
-        audit.record(session, actor, action, "", None, list=what,
-                     args={k: _plain(v) for k, v in detail.items() if v is not None})
+        audit.record(
+            session, actor, action, "", None, list=what, args={k: _plain(v) for k, v in detail.items() if v is not None}
+        )
 
 
 def audited_view(what: str, *, search_arg: str | None = None) -> Callable[[F], F]:

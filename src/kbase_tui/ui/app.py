@@ -46,8 +46,9 @@ class KbaseApp(App[None]):
         Binding("ctrl+q", "quit", _("Quit"), show=False, id="app.quit", priority=True),
     ]
 
-    def __init__(self, server: str | None = None, *, client: "KbaseClient | None" = None,
-                 private: "PrivateServer | None" = None) -> None:
+    def __init__(
+        self, server: str | None = None, *, client: "KbaseClient | None" = None, private: "PrivateServer | None" = None
+    ) -> None:
         """*server*: the server's address (unix:/path or https://host:port); or a ready *client*.
 
         *private*: the private server started for this app (`kbase --db`), which may still be opening
@@ -88,10 +89,22 @@ class KbaseApp(App[None]):
     # Textual's own app actions that write files, inject keys, suspend the terminal, open screens by name
     # or put words on the screen.  kbase binds none of them; refused here, no text in the base can reach
     # them even if it were ever read as markup (`[@click=app.screenshot(...)]` in a company's name).
-    REFUSED_ACTIONS = frozenset({
-        "screenshot", "deliver_screenshot", "simulate_key", "suspend_process", "switch_screen", "push_screen",
-        "switch_mode", "add_class", "remove_class", "toggle_class", "notify", "bell",
-    })
+    REFUSED_ACTIONS = frozenset(
+        {
+            "screenshot",
+            "deliver_screenshot",
+            "simulate_key",
+            "suspend_process",
+            "switch_screen",
+            "push_screen",
+            "switch_mode",
+            "add_class",
+            "remove_class",
+            "toggle_class",
+            "notify",
+            "bell",
+        }
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.REFUSED_ACTIONS:

@@ -66,7 +66,9 @@ class LeftoverDraftsDialog(KbaseModal):
         draft = self.leftovers[0]
         if draft.company_name is None:
             self.query_one("#draft-error", Static).update(
-                Text(_("You no longer have access to this company: the text cannot be saved there. Press d to discard."))
+                Text(
+                    _("You no longer have access to this company: the text cannot be saved there. Press d to discard.")
+                )
             )
             return
         self.call(drafts.save_leftover_as_note, draft.context, done=self._next, failed=self._failed)

@@ -33,7 +33,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text(_("Keys: {screen}").format(screen=self.target.title or self.target.__class__.__name__)), id="help-title")
+            yield Static(
+                Text(_("Keys: {screen}").format(screen=self.target.title or self.target.__class__.__name__)),
+                id="help-title",
+            )
             help_text = getattr(self.target, "HELP", "")
             if help_text:
                 yield Static(Text(help_text), id="help-text")

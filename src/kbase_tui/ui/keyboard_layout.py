@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Russian ЙЦУКЕН character -> the Latin (US QWERTY) character on the same physical key.
 _ROWS = (
     ("ёйцукенгшщзхъфывапролджэячсмитьбю.", "`qwertyuiop[]asdfghjkl;'zxcvbnm,./"),
-    ("ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", "~QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>?"),
+    ("ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", '~QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>?'),
     # Shifted digits where the Russian layout differs from the US one.
     ('"№;:?', "@#$^&"),
 )

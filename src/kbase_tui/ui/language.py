@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # --- class-level texts ---------------------------------------------------------------
 
+
 def _binding(binding: Binding) -> Binding:
     description = i18n.retranslate(binding.description)
     tooltip = i18n.retranslate(binding.tooltip)
@@ -112,6 +113,7 @@ i18n.on_language_change(retranslate_classes)
 
 # --- live nodes --------------------------------------------------------------------------
 
+
 def _live_nodes(app: "App") -> Iterator[DOMNode]:
     yield app
     seen: set[int] = set()
@@ -145,7 +147,8 @@ def palette_binding(app: "App") -> None:
     for key, items in app._bindings.key_to_bindings.items():
         app._bindings.key_to_bindings[key] = [
             dataclasses.replace(item, description=_("commands"), tooltip=_("Open the command palette"))
-            if item.action in ("command_palette", "app.command_palette") else item
+            if item.action in ("command_palette", "app.command_palette")
+            else item
             for item in items
         ]
 
@@ -161,6 +164,7 @@ def apply(app: "App", language: str | None) -> bool:
 
 
 # --- the command palette ----------------------------------------------------------------
+
 
 def language_commands(app: Any) -> Iterator["SystemCommand"]:
     """'Language: English' / 'Язык: Русский' for the signed-in user (the other languages)."""

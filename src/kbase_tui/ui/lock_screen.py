@@ -80,8 +80,10 @@ class LockScreen(KbaseScreen):
     LockScreen #lock-error { color: $error; height: auto; }
     LockScreen #lock-hint { color: $text-muted; padding-top: 1; }
     """
-    HELP = _("kbase locked itself after a while without key presses. Type your password and press Enter to go "
-             "back to where you were; Ctrl+L logs out.")
+    HELP = _(
+        "kbase locked itself after a while without key presses. Type your password and press Enter to go "
+        "back to where you were; Ctrl+L logs out."
+    )
     BINDINGS = [
         Binding("ctrl+l", "logout", _("Log out"), id="lock.logout"),
     ]
@@ -95,7 +97,8 @@ class LockScreen(KbaseScreen):
         with Vertical():
             yield Static(Text(_("Locked")), id="lock-title")
             text = self.message or _("{user}: kbase was idle and locked itself. Your password, please.").format(
-                user=self.actor.label)
+                user=self.actor.label
+            )
             yield Static(Text(text), id="lock-text")
             yield Input(password=True, id="lock-password", select_on_focus=False)
             yield Static("", id="lock-error")

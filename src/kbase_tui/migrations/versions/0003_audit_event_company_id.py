@@ -10,21 +10,21 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('company_id', sa.Integer(), nullable=True))
-        batch_op.create_index('ix_audit_company_at', ['company_id', 'at'], unique=False)
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("company_id", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_audit_company_at", ["company_id", "at"], unique=False)
     conn = op.get_bind()
     conn.execute(sa.text("UPDATE audit_event SET company_id = entity_id WHERE entity = 'company'"))
-    rows = conn.execute(sa.text(
-        "SELECT id, detail FROM audit_event WHERE company_id IS NULL AND detail LIKE '%company_id%'"
-    )).all()
+    rows = conn.execute(
+        sa.text("SELECT id, detail FROM audit_event WHERE company_id IS NULL AND detail LIKE '%company_id%'")
+    ).all()
     for event_id, detail in rows:
         try:
             value = json.loads(detail).get("company_id")
@@ -35,6 +35,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_company_at')
-        batch_op.drop_column('company_id')
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_company_at")
+        batch_op.drop_column("company_id")

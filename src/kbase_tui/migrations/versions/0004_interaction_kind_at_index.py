@@ -10,17 +10,17 @@ Revises: 0003
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('interaction', schema=None) as batch_op:
-        batch_op.create_index('ix_interaction_kind_at', ['kind', 'at', 'user_id', 'outcome'], unique=False)
+    with op.batch_alter_table("interaction", schema=None) as batch_op:
+        batch_op.create_index("ix_interaction_kind_at", ["kind", "at", "user_id", "outcome"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('interaction', schema=None) as batch_op:
-        batch_op.drop_index('ix_interaction_kind_at')
+    with op.batch_alter_table("interaction", schema=None) as batch_op:
+        batch_op.drop_index("ix_interaction_kind_at")

@@ -11,25 +11,25 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'rate_counter',
-        sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('kind', sa.String(length=24), nullable=False),
-        sa.Column('window_no', sa.Integer(), nullable=False),
-        sa.Column('hits', sa.Integer(), nullable=False),
-        sa.Column('prev_hits', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['user_id'], ['user_account.id']),
-        sa.PrimaryKeyConstraint('user_id', 'kind'),
+        "rate_counter",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("window_no", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("prev_hits", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
+        sa.PrimaryKeyConstraint("user_id", "kind"),
         sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
-    op.drop_table('rate_counter')
+    op.drop_table("rate_counter")

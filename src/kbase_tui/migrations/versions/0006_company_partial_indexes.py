@@ -14,26 +14,27 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ('ix_company_held_by_id', ['held_by_id'], 'held_by_id IS NOT NULL'),
-    ('ix_company_callback', ['callback_user_id', 'callback_at'], 'callback_user_id IS NOT NULL'),
-    ('ix_company_inn', ['inn'], 'inn IS NOT NULL'),
+    ("ix_company_held_by_id", ["held_by_id"], "held_by_id IS NOT NULL"),
+    ("ix_company_callback", ["callback_user_id", "callback_at"], "callback_user_id IS NOT NULL"),
+    ("ix_company_inn", ["inn"], "inn IS NOT NULL"),
 ]
 
 
 def upgrade() -> None:
     for name, columns, where in INDEXES:
-        op.drop_index(name, table_name='company')
-        op.create_index(name, 'company', columns, unique=False, sqlite_where=sa.text(where),
-                        postgresql_where=sa.text(where))
+        op.drop_index(name, table_name="company")
+        op.create_index(
+            name, "company", columns, unique=False, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+        )
 
 
 def downgrade() -> None:
     for name, columns, _where in INDEXES:
-        op.drop_index(name, table_name='company')
-        op.create_index(name, 'company', columns, unique=False)
+        op.drop_index(name, table_name="company")
+        op.create_index(name, "company", columns, unique=False)

@@ -12,15 +12,15 @@ Revises: 0006
 from alembic import op
 
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.drop_index('ix_audit_entity', table_name='audit_event')
+    op.drop_index("ix_audit_entity", table_name="audit_event")
 
 
 def downgrade() -> None:
-    op.create_index('ix_audit_entity', 'audit_event', ['entity', 'entity_id', 'at'], unique=False)
+    op.create_index("ix_audit_entity", "audit_event", ["entity", "entity_id", "at"], unique=False)

@@ -13,22 +13,31 @@ Revises: 0007
 from alembic import op
 
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('company', schema=None) as batch_op:
+    with op.batch_alter_table("company", schema=None) as batch_op:
         batch_op.create_index(
-            'ix_company_account_list',
-            ['owner_id', 'stage', 'category', 'next_follow_up_at', 'next_purchase_at', 'last_order_at',
-             'first_order_at', 'orders_count', 'next_purchase_is_stated'],
+            "ix_company_account_list",
+            [
+                "owner_id",
+                "stage",
+                "category",
+                "next_follow_up_at",
+                "next_purchase_at",
+                "last_order_at",
+                "first_order_at",
+                "orders_count",
+                "next_purchase_is_stated",
+            ],
             unique=False,
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        batch_op.drop_index('ix_company_account_list')
+    with op.batch_alter_table("company", schema=None) as batch_op:
+        batch_op.drop_index("ix_company_account_list")

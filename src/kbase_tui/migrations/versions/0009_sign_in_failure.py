@@ -13,24 +13,24 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'sign_in_failure',
-        sa.Column('scope', sa.String(length=8), nullable=False),
-        sa.Column('username', sa.String(length=64), nullable=False),
-        sa.Column('address', sa.String(length=64), nullable=False),
-        sa.Column('failures', sa.Integer(), nullable=False),
-        sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint('scope', 'username', 'address'),
+        "sign_in_failure",
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("scope", "username", "address"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('sign_in_failure')
+    op.drop_table("sign_in_failure")

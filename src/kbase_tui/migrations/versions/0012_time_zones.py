@@ -13,32 +13,40 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('company', sa.Column('time_zone', sa.String(length=64), nullable=False, server_default=''))
-    op.add_column('user_account', sa.Column('time_zone', sa.String(length=64), nullable=True))
+    op.add_column("company", sa.Column("time_zone", sa.String(length=64), nullable=False, server_default=""))
+    op.add_column("user_account", sa.Column("time_zone", sa.String(length=64), nullable=True))
     from kbase_tui.services.clock import fill_company_zones
 
     fill_company_zones(op.get_bind())
-    op.drop_index('ix_company_queue', table_name='company')
+    op.drop_index("ix_company_queue", table_name="company")
     op.create_index(
-        'ix_company_queue', 'company', ['time_zone', 'queue_rank', 'last_tried_at', 'id'], unique=False,
-        sqlite_where=sa.text('in_queue = 1'), postgresql_where=sa.text('in_queue'),
+        "ix_company_queue",
+        "company",
+        ["time_zone", "queue_rank", "last_tried_at", "id"],
+        unique=False,
+        sqlite_where=sa.text("in_queue = 1"),
+        postgresql_where=sa.text("in_queue"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_company_queue', table_name='company')
+    op.drop_index("ix_company_queue", table_name="company")
     op.create_index(
-        'ix_company_queue', 'company', ['queue_rank', 'last_tried_at', 'id'], unique=False,
-        sqlite_where=sa.text('in_queue = 1'), postgresql_where=sa.text('in_queue'),
+        "ix_company_queue",
+        "company",
+        ["queue_rank", "last_tried_at", "id"],
+        unique=False,
+        sqlite_where=sa.text("in_queue = 1"),
+        postgresql_where=sa.text("in_queue"),
     )
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('time_zone')
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        batch_op.drop_column('time_zone')
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("time_zone")
+    with op.batch_alter_table("company", schema=None) as batch_op:
+        batch_op.drop_column("time_zone")

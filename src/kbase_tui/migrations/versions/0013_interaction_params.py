@@ -14,17 +14,17 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('interaction') as batch:
-        batch.add_column(sa.Column('params', sa.Text(), nullable=False, server_default=''))
+    with op.batch_alter_table("interaction") as batch:
+        batch.add_column(sa.Column("params", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('interaction') as batch:
-        batch.drop_column('params')
+    with op.batch_alter_table("interaction") as batch:
+        batch.drop_column("params")

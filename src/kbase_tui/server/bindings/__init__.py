@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from ..state import ServerState
 
 
-
 @dataclass(frozen=True)
 class CallContext:
     db: "Database"

@@ -28,7 +28,8 @@ def on_server_date(op: Operation[Any], function: Callable[..., Any]) -> None:
     # What the app may send: the service's parameters without `today` (checked against the stub).
     signature = inspect.signature(function)
     target.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p for p in signature.parameters.values() if p.name != "today"])
+        parameters=[p for p in signature.parameters.values() if p.name != "today"]
+    )
     target.__annotations__ = {k: v for k, v in function.__annotations__.items() if k != "today"}
 
     def handler(context: CallContext, **args: Any) -> Any:

@@ -52,9 +52,16 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
 
         try:
             with _language(actor):
-                report = importer.run_import(state.database, actor, copy, progress=progress,
-                                             should_stop=job.stop.is_set, report_path=report_path, columns=columns,
-                                             name=file)
+                report = importer.run_import(
+                    state.database,
+                    actor,
+                    copy,
+                    progress=progress,
+                    should_stop=job.stop.is_set,
+                    report_path=report_path,
+                    columns=columns,
+                    name=file,
+                )
                 from dataclasses import replace
 
                 return replace(report, path=file)  # the inbox name, not the private copy's
@@ -66,8 +73,10 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
             return str(error)
         log.error("import of %s failed", file, exc_info=error)
         with _language(actor):
-            return _("The import stopped on an unexpected error; the batches saved so far are kept. The "
-                     "administrator finds the details in the server's log.")
+            return _(
+                "The import stopped on an unexpected error; the batches saved so far are kept. The "
+                "administrator finds the details in the server's log."
+            )
 
     return state.jobs.start(actor.id, work, describe).id
 
@@ -84,8 +93,9 @@ def progress(context: CallContext, job: str) -> ImportProgress:
     report = found.result if found.finished and not found.error else None
     if report is not None:
         report = _named_in_exports(report)
-    return ImportProgress(job=found.id, done=found.done, total=found.total, finished=found.finished,
-                          report=report, error=found.error)
+    return ImportProgress(
+        job=found.id, done=found.done, total=found.total, finished=found.finished, report=report, error=found.error
+    )
 
 
 @adapter(api.stop)
@@ -99,8 +109,9 @@ def _named_in_exports(report):
     # The app learns the report's name in the exports folder, not the server's paths.
     from dataclasses import replace
 
-    return replace(report, path=Path(report.path).name,
-                   report_path=Path(report.report_path).name if report.report_path else None)
+    return replace(
+        report, path=Path(report.path).name, report_path=Path(report.report_path).name if report.report_path else None
+    )
 
 
 def _language(actor):

@@ -155,8 +155,10 @@ class AccountCardScreen(KbaseScreen):
         text.append("\n")
         text.append(_("Next purchase "), style="dim")
         if f.next_purchase_at:
-            text.append(short_date(f.next_purchase_at) if f.next_purchase_is_stated else "~" + short_date(f.next_purchase_at),
-                        style="bold")
+            text.append(
+                short_date(f.next_purchase_at) if f.next_purchase_is_stated else "~" + short_date(f.next_purchase_at),
+                style="bold",
+            )
         else:
             text.append("—")
         text.append(_(" · follow-up "), style="dim")
@@ -185,8 +187,10 @@ class AccountCardScreen(KbaseScreen):
         text.append("\n\n")
         text.append(_("Requirements (r edits)"), style="bold underline")
         text.append("\n")
-        text.append(self.card.figures.requirements or _("not written yet"),
-                    style="" if self.card.figures.requirements else "dim")
+        text.append(
+            self.card.figures.requirements or _("not written yet"),
+            style="" if self.card.figures.requirements else "dim",
+        )
         self.query_one("#acard-tasks", Static).update(text)
 
     def _load_orders(self, *, reset: bool = False) -> None:
@@ -198,8 +202,15 @@ class AccountCardScreen(KbaseScreen):
             return
         self._orders_loading = True
         before = self.orders[-1].id if self.orders and not reset else None
-        self.call(accounts.orders, self.company_id, limit=ORDERS_PAGE, before_id=before,
-                  done=self._orders_loaded, failed=self._orders_failed, group="acard-orders")
+        self.call(
+            accounts.orders,
+            self.company_id,
+            limit=ORDERS_PAGE,
+            before_id=before,
+            done=self._orders_loaded,
+            failed=self._orders_failed,
+            group="acard-orders",
+        )
 
     def _orders_failed(self, error) -> None:
         self._orders_loading = False
@@ -213,9 +224,11 @@ class AccountCardScreen(KbaseScreen):
             if order.id in known:
                 continue
             table.add_row(
-                Text(show_date(order.ordered_at)), Text(show_amount(order.amount), justify="right"),
+                Text(show_date(order.ordered_at)),
+                Text(show_amount(order.amount), justify="right"),
                 Text(show_amount(order.margin) if order.margin is not None else "", justify="right"),
-                Text(order.items.replace("\n", " ")), key=str(order.id),
+                Text(order.items.replace("\n", " ")),
+                key=str(order.id),
             )
             self.orders.append(order)
         if len(orders) < ORDERS_PAGE:
@@ -281,24 +294,28 @@ class AccountCardScreen(KbaseScreen):
             return
         from ..widgets.note_dialog import AddNoteDialog
 
-        self.app.push_screen(AddNoteDialog(self.company_id, title=self.name_),
-                             lambda entry: self.query_one(HistoryTimeline).reload() if entry else None)
+        self.app.push_screen(
+            AddNoteDialog(self.company_id, title=self.name_),
+            lambda entry: self.query_one(HistoryTimeline).reload() if entry else None,
+        )
 
     def action_requirements(self) -> None:
         if self.card is None:
             return
         from .dialogs import RequirementsDialog
 
-        self.app.push_screen(RequirementsDialog(self.company_id, self.name_, self.card.figures.requirements),
-                             self._changed)
+        self.app.push_screen(
+            RequirementsDialog(self.company_id, self.name_, self.card.figures.requirements), self._changed
+        )
 
     def action_potential(self) -> None:
         if self.card is None:
             return
         from .dialogs import PotentialDialog
 
-        self.app.push_screen(PotentialDialog(self.company_id, self.name_, self.card.figures.potential_score),
-                             self._changed)
+        self.app.push_screen(
+            PotentialDialog(self.company_id, self.name_, self.card.figures.potential_score), self._changed
+        )
 
     def action_lost(self) -> None:
         if self.card is None or self.card.figures.category == "lost":

@@ -149,8 +149,9 @@ class OrderDialog(_Dialog):
             self.error(_("Enter the order amount."))
             self.query_one("#order-amount", Input).focus()
             return
-        self.save_with(accounts.record_order, self.company_id, ordered_at, amount, self.value("#order-items"),
-                       margin=margin)
+        self.save_with(
+            accounts.record_order, self.company_id, ordered_at, amount, self.value("#order-items"), margin=margin
+        )
 
 
 class FollowUpDialog(_Dialog):
@@ -168,8 +169,9 @@ class FollowUpDialog(_Dialog):
             yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="title")
             yield Static("", id="fu-script", classes="script")
             yield Label(_("Result (↑↓)"))
-            yield OptionList(*(Option(Text(label), id=code) for code, label in follow_up_results().items()),
-                             id="fu-result")
+            yield OptionList(
+                *(Option(Text(label), id=code) for code, label in follow_up_results().items()), id="fu-result"
+            )
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Next purchase (client's word)"))
@@ -216,8 +218,14 @@ class FollowUpDialog(_Dialog):
         except ValueError as error:
             self.error(str(error))
             return
-        self.save_with(accounts.record_follow_up, self.company_id, result, self.query_one("#fu-notes", TextArea).text,
-                       next_purchase_at=purchase, next_follow_up_at=next_call)
+        self.save_with(
+            accounts.record_follow_up,
+            self.company_id,
+            result,
+            self.query_one("#fu-notes", TextArea).text,
+            next_purchase_at=purchase,
+            next_follow_up_at=next_call,
+        )
 
 
 class ScoreInput(Input):
@@ -252,8 +260,11 @@ class QualityDialog(_Dialog):
         t = self.check
         with VerticalScroll():
             yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="title")
-            about = _("Order of {date}: {amount}").format(date=show_date(t.order_date),
-                                                          amount=show_amount(t.order_amount)) if t.order_id else t.text
+            about = (
+                _("Order of {date}: {amount}").format(date=show_date(t.order_date), amount=show_amount(t.order_amount))
+                if t.order_id
+                else t.text
+            )
             yield Static(Text(about))
             yield Label(_("Was the client satisfied? Score 1 (no) – 5 (fully)"))
             yield ScoreInput(id="quality-score", max_length=1, restrict=r"[1-5]?")
@@ -415,4 +426,3 @@ class ReassignDialog(_Dialog):
             return
         manager_id = int(option_list.get_option_at_index(option_list.highlighted).id)
         self.save_with(accounts.reassign_account, self.company_id, manager_id, self.value("#reassign-comment"))
-

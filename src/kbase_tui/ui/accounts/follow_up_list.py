@@ -86,8 +86,10 @@ def row_detail(row) -> Text:
     text.append("\n")
     if row.next_follow_up_at:
         text.append(_("Follow-up: "), style="dim")
-        text.append(show_datetime(row.next_follow_up_at)[:10],
-                    style="bold red" if row.follow_up_overdue else ("bold yellow" if row.follow_up_due else ""))
+        text.append(
+            show_datetime(row.next_follow_up_at)[:10],
+            style="bold red" if row.follow_up_overdue else ("bold yellow" if row.follow_up_due else ""),
+        )
     if row.next_purchase_at:
         text.append("   ")
         text.append(_("Next purchase: "), style="dim")
@@ -183,9 +185,14 @@ class FollowUpList(KbaseScreen):
         self._loading = True
         # As many rows as were loaded, so that a cursor far down the list can stay where it was.
         limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
-        self.call(accounts.follow_up_list, offset=0, limit=limit,
-                  done=lambda page: self._first_page(generation, page),
-                  failed=lambda error: self._failed(generation, error), group="fu-list")
+        self.call(
+            accounts.follow_up_list,
+            offset=0,
+            limit=limit,
+            done=lambda page: self._first_page(generation, page),
+            failed=lambda error: self._failed(generation, error),
+            group="fu-list",
+        )
 
     def action_refresh(self) -> None:
         self.reload()
@@ -207,12 +214,19 @@ class FollowUpList(KbaseScreen):
         self._append(page.rows)
         self._show_summary()
         if page.moved_to_lost:
-            self.app.notify(_("{n} client(s) with no orders for too long moved to lost: return tasks created.").format(
-                n=page.moved_to_lost), severity="warning", timeout=8)
+            self.app.notify(
+                _("{n} client(s) with no orders for too long moved to lost: return tasks created.").format(
+                    n=page.moved_to_lost
+                ),
+                severity="warning",
+                timeout=8,
+            )
         if self._follow is not None and self.rows:
             # The same client if it is still listed, else the same line (the client was given away).
-            index = next((i for i, row in enumerate(self.rows) if row.company_id == self._follow),
-                         min(self._follow_index, len(self.rows) - 1))
+            index = next(
+                (i for i, row in enumerate(self.rows) if row.company_id == self._follow),
+                min(self._follow_index, len(self.rows) - 1),
+            )
             table.move_cursor(row=index)
         table.focus()
         self._name_arrivals()
@@ -220,10 +234,19 @@ class FollowUpList(KbaseScreen):
 
     def _append(self, rows) -> None:
         self.query_one(ListTable).append_rows(
-            ((name_text(row, self.name_width), Text(row.channel[:8]), class_text(row),
-              Text(str(row.orders_count), justify="right"), Text(short_date(row.last_order_at)),
-              Text(show_amount(row.revenue_total), justify="right"), next_purchase_text(row), mark_text(row)),
-             str(row.company_id))
+            (
+                (
+                    name_text(row, self.name_width),
+                    Text(row.channel[:8]),
+                    class_text(row),
+                    Text(str(row.orders_count), justify="right"),
+                    Text(short_date(row.last_order_at)),
+                    Text(show_amount(row.revenue_total), justify="right"),
+                    next_purchase_text(row),
+                    mark_text(row),
+                ),
+                str(row.company_id),
+            )
             for row in rows
         )
         self.rows.extend(rows)
@@ -245,9 +268,14 @@ class FollowUpList(KbaseScreen):
             return
         self._loading = True
         generation = self._generation
-        self.call(accounts.follow_up_list, offset=len(self.rows), limit=PAGE,
-                  done=lambda page: self._next_page(generation, page),
-                  failed=lambda error: self._failed(generation, error), group="fu-list")
+        self.call(
+            accounts.follow_up_list,
+            offset=len(self.rows),
+            limit=PAGE,
+            done=lambda page: self._next_page(generation, page),
+            failed=lambda error: self._failed(generation, error),
+            group="fu-list",
+        )
 
     def _next_page(self, generation: int, page) -> None:
         if generation != self._generation:

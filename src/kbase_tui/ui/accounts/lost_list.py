@@ -88,8 +88,15 @@ class LostList(PagedList, KbaseScreen):
 
     def reload(self) -> None:
         manager_id = self.managers[self.manager_index].id if self.manager_index >= 0 and self.managers else None
-        self.call(accounts.lost_accounts, manager_id=manager_id, offset=self.page_offset,
-                  limit=PAGE, done=self._show, group="lost-list", exclusive=True)
+        self.call(
+            accounts.lost_accounts,
+            manager_id=manager_id,
+            offset=self.page_offset,
+            limit=PAGE,
+            done=self._show,
+            group="lost-list",
+            exclusive=True,
+        )
 
     def action_refresh(self) -> None:
         self.reload()
@@ -97,13 +104,18 @@ class LostList(PagedList, KbaseScreen):
     def _show_summary(self) -> None:
         text = Text()
         text.append(_("Manager: "), style="dim")
-        text.append(self.managers[self.manager_index].name if self.manager_index >= 0 and self.managers else _("all"),
-                    style="bold")
+        text.append(
+            self.managers[self.manager_index].name if self.manager_index >= 0 and self.managers else _("all"),
+            style="bold",
+        )
         if self.page is not None:
             last = min(self.page.offset + len(self.page.rows), self.page.total)
             text.append("   ")
-            text.append(_("{first}–{last} of {total}").format(
-                first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total))
+            text.append(
+                _("{first}–{last} of {total}").format(
+                    first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total
+                )
+            )
             returning = sum(1 for r in self.page.rows if r.calls_since)
             text.append("   ")
             text.append(_("being called back on this page: {n}").format(n=returning), style="dim")
@@ -118,8 +130,11 @@ class LostList(PagedList, KbaseScreen):
             name = row.name if len(row.name) <= self.name_width else row.name[: self.name_width - 1] + "…"
             progress = _("done") if row.return_task_done else _("open")
             table.add_row(
-                Text(name, style="magenta"), Text(row.owner_name[:8]), Text((row.reason_label or row.reason_text)[:10]),
-                Text(_day(row.lost_at)), Text(show_amount(row.revenue_total), justify="right"),
+                Text(name, style="magenta"),
+                Text(row.owner_name[:8]),
+                Text((row.reason_label or row.reason_text)[:10]),
+                Text(_day(row.lost_at)),
+                Text(show_amount(row.revenue_total), justify="right"),
                 Text(progress, style="green" if row.return_task_done else "yellow"),
                 Text(str(row.calls_since), justify="right", style="bold" if row.calls_since else "dim"),
                 key=str(row.company_id),
@@ -149,12 +164,17 @@ class LostList(PagedList, KbaseScreen):
         else:
             text.append(row.reason_text.replace("\n", " · "), style="dim")
             text.append("\n")
-            text.append(_("Last order: {date} · orders: {n}").format(date=short_date(row.last_order_at) or "—",
-                                                                      n=row.orders_count))
+            text.append(
+                _("Last order: {date} · orders: {n}").format(
+                    date=short_date(row.last_order_at) or "—", n=row.orders_count
+                )
+            )
             if row.last_call_at:
                 text.append("  ")
-                text.append(_("last call {date}: {result}").format(date=_day(row.last_call_at),
-                                                                   result=row.last_call_result), style="bold")
+                text.append(
+                    _("last call {date}: {result}").format(date=_day(row.last_call_at), result=row.last_call_result),
+                    style="bold",
+                )
         self.query_one("#lost-detail", Static).update(text)
 
     def action_cycle_manager(self) -> None:
@@ -182,8 +202,9 @@ class LostList(PagedList, KbaseScreen):
         if row is not None:
             from .dialogs import ReassignDialog
 
-            self.app.push_screen(ReassignDialog(row.company_id, row.name, row.owner_id),
-                                 lambda result: self.reload() if result else None)
+            self.app.push_screen(
+                ReassignDialog(row.company_id, row.name, row.owner_id), lambda result: self.reload() if result else None
+            )
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

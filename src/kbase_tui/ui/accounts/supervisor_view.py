@@ -70,8 +70,18 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Accounts by manager")
         managers = self.query_one("#sv-managers", DataTable)
-        for label in (_("Manager"), _("Clients"), pgettext("clients", "Active"), pgettext("client", "Lost"), _("Revenue"), _("Due"), _("Checks"),
-                      _("Avg"), _("1-2"), _("Waiting")):
+        for label in (
+            _("Manager"),
+            _("Clients"),
+            pgettext("clients", "Active"),
+            pgettext("client", "Lost"),
+            _("Revenue"),
+            _("Due"),
+            _("Checks"),
+            _("Avg"),
+            _("1-2"),
+            _("Waiting"),
+        ):
             managers.add_column(label)
         table = self.query_one("#sv-accounts", DataTable)
         self.name_width = max(12, min(40, self.app.size.width - 68))
@@ -100,8 +110,15 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
 
     def reload(self) -> None:
         manager_id = self.managers[self.manager_index].id if self.manager_index >= 0 and self.managers else None
-        self.call(accounts.all_accounts, manager_id=manager_id, offset=self.page_offset,
-                  limit=PAGE, done=self._show, group="sv-accounts", exclusive=True)
+        self.call(
+            accounts.all_accounts,
+            manager_id=manager_id,
+            offset=self.page_offset,
+            limit=PAGE,
+            done=self._show,
+            group="sv-accounts",
+            exclusive=True,
+        )
 
     def _managers(self, managers) -> None:
         self.managers = list(managers)
@@ -120,7 +137,9 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         for m in self.managers:
             q = quality.get(m.id)
             table.add_row(
-                Text(m.name), Text(str(m.accounts), justify="right"), Text(str(m.active), justify="right"),
+                Text(m.name),
+                Text(str(m.accounts), justify="right"),
+                Text(str(m.active), justify="right"),
                 Text(str(m.lost), justify="right", style="magenta" if m.lost else ""),
                 Text(show_amount(m.revenue), justify="right"),
                 Text(str(m.due), justify="right", style="yellow" if m.due else ""),
@@ -134,13 +153,18 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
     def _show_summary(self) -> None:
         text = Text()
         text.append(_("Manager: "), style="dim")
-        text.append(self.managers[self.manager_index].name if self.manager_index >= 0 and self.managers else _("all"),
-                    style="bold")
+        text.append(
+            self.managers[self.manager_index].name if self.manager_index >= 0 and self.managers else _("all"),
+            style="bold",
+        )
         if self.page is not None:
             last = min(self.page.offset + len(self.page.rows), self.page.total)
             text.append("   ")
-            text.append(_("{first}–{last} of {total}").format(
-                first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total))
+            text.append(
+                _("{first}–{last} of {total}").format(
+                    first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total
+                )
+            )
             text.append("   ")
             text.append(_("due today: {n}").format(n=self.page.due), style="yellow" if self.page.due else "dim")
         self.query_one("#sv-summary", Static).update(text)
@@ -152,9 +176,13 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         table.clear()
         for row in page.rows:
             table.add_row(
-                name_text(row, self.name_width), Text(row.owner_name[:10]), class_text(row),
-                Text(str(row.orders_count), justify="right"), Text(short_date(row.last_order_at)),
-                Text(show_amount(row.revenue_total), justify="right"), next_purchase_text(row),
+                name_text(row, self.name_width),
+                Text(row.owner_name[:10]),
+                class_text(row),
+                Text(str(row.orders_count), justify="right"),
+                Text(short_date(row.last_order_at)),
+                Text(show_amount(row.revenue_total), justify="right"),
+                next_purchase_text(row),
                 key=str(row.company_id),
             )
         if page.rows:
@@ -198,8 +226,13 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
 
     def _reassigned(self, result) -> None:
         if result is not None:
-            self.app.notify(_("{name}: {old} → {new}").format(name=self.selected.name if self.selected else "",
-                                                          old=result.old_owner_name, new=result.new_owner_name))
+            self.app.notify(
+                _("{name}: {old} → {new}").format(
+                    name=self.selected.name if self.selected else "",
+                    old=result.old_owner_name,
+                    new=result.new_owner_name,
+                )
+            )
             self.refresh_all()
 
     def action_lost(self) -> None:

@@ -22,8 +22,13 @@ from ..widgets.formats import show_amount, show_date, show_datetime
 
 
 def task_kind_label(kind: str) -> str:
-    return {"quality_check": _("quality check"), "return": _("return"), "follow_up": _("follow-up"),
-            "next_step": _("next step"), "other": _("task")}.get(kind, kind)
+    return {
+        "quality_check": _("quality check"),
+        "return": _("return"),
+        "follow_up": _("follow-up"),
+        "next_step": _("next step"),
+        "other": _("task"),
+    }.get(kind, kind)
 
 
 def task_text(task) -> Text:
@@ -34,8 +39,13 @@ def task_text(task) -> Text:
     text.append("  ")
     text.append(task.company_name, style="bold")
     if task.order_id:
-        text.append("  " + _("order of {date}: {amount}").format(date=show_date(task.order_date),
-                                                                amount=show_amount(task.order_amount)), style="dim")
+        text.append(
+            "  "
+            + _("order of {date}: {amount}").format(
+                date=show_date(task.order_date), amount=show_amount(task.order_amount)
+            ),
+            style="dim",
+        )
     elif task.text:
         text.append("\n  ")
         text.append(task.text.splitlines()[0], style="dim")

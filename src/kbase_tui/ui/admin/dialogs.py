@@ -81,10 +81,14 @@ class AddUserDialog(AdminModal):
         if password != self.query_one("#new-password2", Input).value:
             self.error(_("The passwords do not match."))
             return
-        self.dismiss(NewUser(
-            username=username, full_name=self.query_one("#new-full-name", Input).value.strip(),
-            role=str(self.query_one("#new-role", Select).value), password=password,
-        ))
+        self.dismiss(
+            NewUser(
+                username=username,
+                full_name=self.query_one("#new-full-name", Input).value.strip(),
+                role=str(self.query_one("#new-role", Select).value),
+                password=password,
+            )
+        )
 
 
 class PasswordDialog(AdminModal):

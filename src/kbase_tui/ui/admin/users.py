@@ -65,15 +65,20 @@ class UsersScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Users")
         table = self.query_one(DataTable)
-        for label, key in ((_("User"), "user"), (_("Full name"), "name"), (_("Role"), "role"),
-                           (_("State"), "state"), (_("Time zone"), "zone"), (_("Last sign-in"), "last")):
+        for label, key in (
+            (_("User"), "user"),
+            (_("Full name"), "name"),
+            (_("Role"), "role"),
+            (_("State"), "state"),
+            (_("Time zone"), "zone"),
+            (_("Last sign-in"), "last"),
+        ):
             table.add_column(label, key=key)
         table.focus()
         self.action_reload()
 
     def action_reload(self, select: str | None = None) -> None:
-        self.call(users.list_users, done=lambda infos: self._show(infos, select), group="users-load",
-                  exclusive=True)
+        self.call(users.list_users, done=lambda infos: self._show(infos, select), group="users-load", exclusive=True)
 
     def _show(self, infos: list[UserInfo], select: str | None = None) -> None:
         table = self.query_one(DataTable)
@@ -81,16 +86,23 @@ class UsersScreen(KbaseScreen):
         table.clear()
         self.infos = list(infos)
         for info in self.infos:
-            table.add_row(Text(info.username), Text(info.full_name), Text(role_label(info.role)), state_text(info),
-                          Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
-                          Text(show_datetime(info.last_login_at) or "—"), key=info.username)
+            table.add_row(
+                Text(info.username),
+                Text(info.full_name),
+                Text(role_label(info.role)),
+                state_text(info),
+                Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
+                Text(show_datetime(info.last_login_at) or "—"),
+                key=info.username,
+            )
         if current:
             for index, info in enumerate(self.infos):
                 if info.username == current:
                     table.move_cursor(row=index)
         active = sum(1 for i in self.infos if not i.disabled)
         self.query_one("#users-status", Static).update(
-            Text(_("{n} users, {active} active").format(n=len(self.infos), active=active)))
+            Text(_("{n} users, {active} active").format(n=len(self.infos), active=active))
+        )
 
     def _current(self) -> UserInfo | None:
         table = self.query_one(DataTable)
@@ -107,16 +119,25 @@ class UsersScreen(KbaseScreen):
             return
 
         def done(info: UserInfo) -> None:
-            self.notify(_("User {name} created; they set their own password at the first sign-in.").format(
-                name=info.username))
+            self.notify(
+                _("User {name} created; they set their own password at the first sign-in.").format(name=info.username)
+            )
             self.action_reload(select=info.username)
 
         def failed(error) -> None:
             self.notify(str(error), severity="error", timeout=8)
             self.app.push_screen(AddUserDialog(), self._add)
 
-        self.call(users.create_user, new.username, new.role, new.password, full_name=new.full_name,
-                  must_change_password=True, done=done, failed=failed)
+        self.call(
+            users.create_user,
+            new.username,
+            new.role,
+            new.password,
+            full_name=new.full_name,
+            must_change_password=True,
+            done=done,
+            failed=failed,
+        )
 
     def action_toggle(self) -> None:
         info = self._current()
@@ -127,7 +148,8 @@ class UsersScreen(KbaseScreen):
             function, message = users.enable_user, _("{name} can sign in again.")
         else:
             question = _("Disable {name} ({full})? They lose access at once.").format(
-                name=info.username, full=info.full_name)
+                name=info.username, full=info.full_name
+            )
             function, message = users.disable_user, _("{name} is disabled.")
 
         def done(_info: UserInfo) -> None:
@@ -146,8 +168,9 @@ class UsersScreen(KbaseScreen):
             return
 
         def done(_info: UserInfo) -> None:
-            self.notify(_("New password set for {name}; it must be changed at the next sign-in.").format(
-                name=info.username))
+            self.notify(
+                _("New password set for {name}; it must be changed at the next sign-in.").format(name=info.username)
+            )
             self.action_reload(select=info.username)
 
         def chosen(password: str | None) -> None:
@@ -164,16 +187,23 @@ class UsersScreen(KbaseScreen):
             return
 
         def done(changed: UserInfo) -> None:
-            self.notify(_("{name} sees times in {zone} from the next sign-in.").format(
-                name=info.username, zone=changed.time_zone or _("the call centre's zone")))
+            self.notify(
+                _("{name} sees times in {zone} from the next sign-in.").format(
+                    name=info.username, zone=changed.time_zone or _("the call centre's zone")
+                )
+            )
             self.action_reload(select=info.username)
 
         def chosen(name: str | None) -> None:
             if name is not None:
                 self.call(users.set_time_zone, info.username, name, done=done)
 
-        self.app.push_screen(ZoneDialog(_("Time zone of {name}").format(name=info.username),
-                                        _("The call centre's zone"), info.time_zone or ""), chosen)
+        self.app.push_screen(
+            ZoneDialog(
+                _("Time zone of {name}").format(name=info.username), _("The call centre's zone"), info.time_zone or ""
+            ),
+            chosen,
+        )
 
     def action_audit(self) -> None:
         from ..audit.screen import AuditScreen

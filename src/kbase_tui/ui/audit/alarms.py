@@ -30,8 +30,11 @@ REFRESH_SECONDS = 30
 
 
 def kind_label(kind: str) -> str:
-    return {"card_views": _("client cards per hour"), "lead_claims": _("leads per minute"),
-            "sign_in_failures": _("wrong passwords from many terminals")}.get(kind, kind)
+    return {
+        "card_views": _("client cards per hour"),
+        "lead_claims": _("leads per minute"),
+        "sign_in_failures": _("wrong passwords from many terminals"),
+    }.get(kind, kind)
 
 
 class AlarmsPanel(ServiceCalls, Vertical):
@@ -56,8 +59,14 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in ((_("User"), "user"), (_("Role"), "role"), (_("What"), "kind"), (_("Seen"), "seen"),
-                           (_("Since"), "since"), (_("Last"), "last")):
+        for label, key in (
+            (_("User"), "user"),
+            (_("Role"), "role"),
+            (_("What"), "kind"),
+            (_("Seen"), "seen"),
+            (_("Since"), "since"),
+            (_("Last"), "last"),
+        ):
             table.add_column(label, key=key)
         self.refresh_alarms()
         self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
@@ -80,9 +89,15 @@ class AlarmsPanel(ServiceCalls, Vertical):
             who = Text(alarm.full_name or alarm.username)
             if alarm.user_disabled:
                 who.append(" " + _("(disabled)"), style="dim")
-            table.add_row(who, Text(role_label(alarm.role)), Text(kind_label(alarm.kind)),
-                          Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
-                          Text(show_datetime(alarm.raised_at)), Text(show_datetime(alarm.last_at)), key=str(alarm.id))
+            table.add_row(
+                who,
+                Text(role_label(alarm.role)),
+                Text(kind_label(alarm.kind)),
+                Text(_("{seen} (limit {limit})").format(seen=alarm.observed, limit=alarm.limit)),
+                Text(show_datetime(alarm.raised_at)),
+                Text(show_datetime(alarm.last_at)),
+                key=str(alarm.id),
+            )
         table.display = bool(self.alarms)  # no empty header row taking a line on the desk
         if current is not None:
             row = next((n for n, alarm in enumerate(self.alarms) if alarm.id == current.id), None)
@@ -116,18 +131,31 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.call(alarms.lock_user, alarm.id, done=lambda _r: (
-                    self.app.notify(_("{name} is locked.").format(name=alarm.username), markup=False),
-                    self.refresh_alarms()))
+                self.call(
+                    alarms.lock_user,
+                    alarm.id,
+                    done=lambda _r: (
+                        self.app.notify(_("{name} is locked.").format(name=alarm.username), markup=False),
+                        self.refresh_alarms(),
+                    ),
+                )
 
-        self.app.push_screen(ConfirmDialog(_("Lock {name}? They lose access at once; the administrator can enable "
-                                           "them again.").format(name=alarm.full_name or alarm.username)), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Lock {name}? They lose access at once; the administrator can enable them again.").format(
+                    name=alarm.full_name or alarm.username
+                )
+            ),
+            answered,
+        )
 
 
 class AlarmsScreen(KbaseScreen):
     CSS_PATH = "audit.tcss"
-    HELP = _("Open security alarms: users who opened more client cards or took more leads than the limits allow. "
-             "They wait longer before each next card or lead until you dismiss the alarm (x) or lock them (k).")
+    HELP = _(
+        "Open security alarms: users who opened more client cards or took more leads than the limits allow. "
+        "They wait longer before each next card or lead until you dismiss the alarm (x) or lock them (k)."
+    )
     BINDINGS = [
         Binding("f5", "reload", _("Refresh"), id="alarms.refresh"),
         Binding("escape", "back", _("Back"), id="alarms.back"),

@@ -114,7 +114,8 @@ class AuditScreen(KbaseScreen):
         options.highlighted = 0
         options.focus()
         self.query_one("#audit-status", Static).update(
-            Text(_("{n} companies match: pick one with Enter.").format(n=len(matches))))
+            Text(_("{n} companies match: pick one with Enter.").format(n=len(matches)))
+        )
         self._names = {str(m.id): m.name for m in matches}
 
     @on(OptionList.OptionSelected, "#audit-matches")
@@ -136,13 +137,18 @@ class AuditScreen(KbaseScreen):
     def _load(self) -> None:
         before_id = self.pages[-1]
         self.call(
-            audit.events, user=self.user or None, company_id=self.company_id, before_id=before_id,
-            limit=PAGE, done=self._show, group="audit-load", exclusive=True,
+            audit.events,
+            user=self.user or None,
+            company_id=self.company_id,
+            before_id=before_id,
+            limit=PAGE,
+            done=self._show,
+            group="audit-load",
+            exclusive=True,
         )
         summary = self.query_one("#audit-summary", Static)
         if self.company_id is not None:
-            self.call(audit.access_summary, self.company_id, done=self._summary, group="audit-summary",
-                      exclusive=True)
+            self.call(audit.access_summary, self.company_id, done=self._summary, group="audit-summary", exclusive=True)
         else:
             summary.update("")
 
@@ -159,8 +165,10 @@ class AuditScreen(KbaseScreen):
                 text.append("; ")
             text.append(full_name or user)
             text.append(" ")
-            text.append(_("{n} events, {first} – {last}").format(
-                n=count, first=show_datetime(first), last=show_datetime(last)), style="dim")
+            text.append(
+                _("{n} events, {first} – {last}").format(n=count, first=show_datetime(first), last=show_datetime(last)),
+                style="dim",
+            )
         self.query_one("#audit-summary", Static).update(text)
 
     def _show(self, rows: list[AuditEntry]) -> None:
@@ -170,19 +178,27 @@ class AuditScreen(KbaseScreen):
             who = Text(row.actor)
             if row.actor_name and row.actor_name != row.actor:
                 who.append(f" ({row.actor_name})", style="dim")
-            target = row.company_name or (
-                f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+            target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
             table.add_row(
-                Text(show_datetime(row.at)), who, Text(row.client_address), Text(action_label(row.action)),
-                Text(target[:80]), Text(_details(row.detail)[:120]), key=str(row.id),
+                Text(show_datetime(row.at)),
+                who,
+                Text(row.client_address),
+                Text(action_label(row.action)),
+                Text(target[:80]),
+                Text(_details(row.detail)[:120]),
+                key=str(row.id),
             )
         self.last_rows = len(rows)
         self._rows = rows
         page = len(self.pages)
         scope = self.company_name or _("all clients and users")
-        self.query_one("#audit-status", Static).update(Text(
-            _("Page {page}: {n} events · {scope} · Ctrl+N older, Ctrl+B newer").format(
-                page=page, n=len(rows), scope=scope[:60])))
+        self.query_one("#audit-status", Static).update(
+            Text(
+                _("Page {page}: {n} events · {scope} · Ctrl+N older, Ctrl+B newer").format(
+                    page=page, n=len(rows), scope=scope[:60]
+                )
+            )
+        )
 
     def action_older(self) -> None:
         if self.last_rows < PAGE or not getattr(self, "_rows", None):

@@ -92,8 +92,9 @@ class LoginScreen(KbaseScreen):
         self.query_one("#password", Input).value = ""
         if signed.must_change_password:
             self.show_error(_("You must set a new password before you continue."))
-            self.app.push_screen(ChangePasswordScreen(forced=True),
-                                 lambda changed: self._password_changed(signed, changed))
+            self.app.push_screen(
+                ChangePasswordScreen(forced=True), lambda changed: self._password_changed(signed, changed)
+            )
             return
         self.kbase.signed_in(signed)
 

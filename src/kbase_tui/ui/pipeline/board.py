@@ -462,9 +462,17 @@ class CloserBoard(KbaseScreen):
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
         asked = tuple(self._announce)[:100]  # the operation's limit; the rest wait for the next reload
         # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
-        self.call(pipeline.board, today=self.today, limit=page, limits=limits, follow=follow,
-                  include_companies=list(asked) or None,
-                  done=lambda board: self.call_next(self._show, board, asked), group="board", exclusive=True)
+        self.call(
+            pipeline.board,
+            today=self.today,
+            limit=page,
+            limits=limits,
+            follow=follow,
+            include_companies=list(asked) or None,
+            done=lambda board: self.call_next(self._show, board, asked),
+            group="board",
+            exclusive=True,
+        )
 
     def on_server_push(self, message: ServerPush) -> None:
         """A client handed over to this closer, or their deals changed elsewhere: show the board as it is now."""
@@ -500,8 +508,11 @@ class CloserBoard(KbaseScreen):
         stage_list = event.stage_list
         generation = stage_list.generation
         self.call(
-            pipeline.column_deals, stage_list.code, offset=len(stage_list.deals),
-            limit=self.page_size(), today=self.today,
+            pipeline.column_deals,
+            stage_list.code,
+            offset=len(stage_list.deals),
+            limit=self.page_size(),
+            today=self.today,
             done=lambda deals: stage_list.append_deals(generation, deals),
             failed=lambda error: self._more_failed(stage_list, error),
             group=f"board-more-{stage_list.code}",
@@ -671,8 +682,15 @@ class CloserBoard(KbaseScreen):
         if deal is None or self._busy:
             return
         self._busy = True
-        self.call(pipeline.move_deal, deal.id, step, expected_stage=deal.stage_code, today=self.today,
-                  done=self._moved, failed=self._move_failed)
+        self.call(
+            pipeline.move_deal,
+            deal.id,
+            step,
+            expected_stage=deal.stage_code,
+            today=self.today,
+            done=self._moved,
+            failed=self._move_failed,
+        )
 
     def _moved(self, summary) -> None:
         self._busy = False
@@ -690,8 +708,9 @@ class CloserBoard(KbaseScreen):
             return
         from .dialogs import WonDialog
 
-        self.app.push_screen(WonDialog(deal.id, deal.company_name, deal.expected_amount, today=self.today),
-                             self._deal_closed)
+        self.app.push_screen(
+            WonDialog(deal.id, deal.company_name, deal.expected_amount, today=self.today), self._deal_closed
+        )
 
     def action_lost(self) -> None:
         deal = self.selected_deal

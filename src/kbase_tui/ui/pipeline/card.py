@@ -91,8 +91,12 @@ class DealCardScreen(KbaseScreen):
     def on_server_push(self, message: ServerPush) -> None:
         """The deal was given to someone else meanwhile: loading it again says so and closes the card."""
         event = message.event
-        if (event.type == CHANGED and event.what == "board" and self.card is not None
-                and event.company_id == self.card.company.id):
+        if (
+            event.type == CHANGED
+            and event.what == "board"
+            and self.card is not None
+            and event.company_id == self.card.company.id
+        ):
             self.load()
 
     def _load_failed(self, error) -> None:
@@ -106,10 +110,17 @@ class DealCardScreen(KbaseScreen):
         head = Text()
         head.append(company.name, style="bold")
         head.append("\n")
-        details = [x for x in (
-            _("INN {inn}").format(inn=company.inn) if company.inn else "", company.city, company.industry,
-            company.channel, category_label(company.category),
-        ) if x]
+        details = [
+            x
+            for x in (
+                _("INN {inn}").format(inn=company.inn) if company.inn else "",
+                company.city,
+                company.industry,
+                company.channel,
+                category_label(company.category),
+            )
+            if x
+        ]
         head.append(" · ".join(details), style="dim")
         if company.phones:
             from kbase_tui.phones import readable
@@ -180,7 +191,11 @@ class DealCardScreen(KbaseScreen):
         except ValueError:
             return True
         return (form.requirements.strip(), form.next_step.strip(), form.next_step_due, form.expected_amount) != (
-            deal.requirements, deal.next_step, deal.next_step_due, deal.expected_amount)
+            deal.requirements,
+            deal.next_step,
+            deal.next_step_due,
+            deal.expected_amount,
+        )
 
     @on(Input.Submitted, "#card-next-step, #card-due, #card-amount")
     def action_save(self) -> None:
@@ -192,8 +207,9 @@ class DealCardScreen(KbaseScreen):
             self.message(str(error), "bold red")
             return
         self._saving = True
-        self.call(pipeline.update_deal, self.deal_id, self.deal_version, form, done=self._saved,
-                  failed=self._save_failed)
+        self.call(
+            pipeline.update_deal, self.deal_id, self.deal_version, form, done=self._saved, failed=self._save_failed
+        )
 
     def _saved(self, deal) -> None:
         from dataclasses import replace
@@ -216,8 +232,11 @@ class DealCardScreen(KbaseScreen):
             self._show_deal_status(other)
             lines = [_("Someone else saved this deal meanwhile. Their version:")]
             lines.append(_("Requirements: {text}").format(text=other.requirements or "—"))
-            lines.append(_("Next step: {text} ({due})").format(text=other.next_step or "—",
-                                                             due=show_date(other.next_step_due) or "—"))
+            lines.append(
+                _("Next step: {text} ({due})").format(
+                    text=other.next_step or "—", due=show_date(other.next_step_due) or "—"
+                )
+            )
             lines.append(_("Expected amount: {amount}").format(amount=show_amount(other.expected_amount)))
             lines.append(_("Your input is kept: ctrl+s saves it over theirs."))
             self.message("\n".join(lines), "yellow")
@@ -231,8 +250,9 @@ class DealCardScreen(KbaseScreen):
             return
         from ..widgets.note_dialog import AddNoteDialog
 
-        self.app.push_screen(AddNoteDialog(self.deal_id, saver=pipeline.add_deal_note, title=self.card.company.name),
-                             self._noted)
+        self.app.push_screen(
+            AddNoteDialog(self.deal_id, saver=pipeline.add_deal_note, title=self.card.company.name), self._noted
+        )
 
     def _noted(self, entry) -> None:
         if entry is not None:
@@ -248,16 +268,23 @@ class DealCardScreen(KbaseScreen):
     def action_move(self, step: int) -> None:
         if self.card is None:
             return
-        self.call(pipeline.move_deal, self.deal_id, step, expected_stage=self.card.deal.stage_code,
-                  done=lambda _s: self.load())
+        self.call(
+            pipeline.move_deal,
+            self.deal_id,
+            step,
+            expected_stage=self.card.deal.stage_code,
+            done=lambda _s: self.load(),
+        )
 
     def action_won(self) -> None:
         if self.card is None or self.card.deal.status != "open":
             return
         from .dialogs import WonDialog
 
-        self.app.push_screen(WonDialog(self.deal_id, self.card.company.name, self.card.deal.expected_amount,
-                                       today=self.today), self._deal_closed)
+        self.app.push_screen(
+            WonDialog(self.deal_id, self.card.company.name, self.card.deal.expected_amount, today=self.today),
+            self._deal_closed,
+        )
 
     def action_lost(self) -> None:
         if self.card is None or self.card.deal.status != "open":

@@ -94,7 +94,9 @@ class WonDialog(_Dialog):
             yield Label(_("Contract date (dd.mm.yyyy)"))
             yield Input(show_date(self.today), id="won-date", max_length=10)
             yield Label(_("Contract amount"))
-            yield Input(show_amount(self.expected_amount) if self.expected_amount else "", id="won-amount", max_length=20)
+            yield Input(
+                show_amount(self.expected_amount) if self.expected_amount else "", id="won-amount", max_length=20
+            )
             yield Label(_("What was ordered (optional)"))
             yield Input(id="won-items", max_length=2000)
             yield Label(_("Account manager who takes the client"))
@@ -148,12 +150,24 @@ class WonDialog(_Dialog):
         if self.managers and box.highlighted is not None and box.highlighted > 0:
             manager_id = self.managers[box.highlighted].id  # a chosen one; the first is the default rule
         self._saving = True
-        self.call(pipeline.win_deal, self.deal_id, when, amount, account_manager_id=manager_id,
-                  items=self.query_one("#won-items", Input).value, done=self._won, failed=self._failed)
+        self.call(
+            pipeline.win_deal,
+            self.deal_id,
+            when,
+            amount,
+            account_manager_id=manager_id,
+            items=self.query_one("#won-items", Input).value,
+            done=self._won,
+            failed=self._failed,
+        )
 
     def _won(self, result) -> None:
-        self.app.notify(_("{company} goes to account manager {name}.").format(
-            company=self.company_name, name=result.account_manager_name), timeout=6)
+        self.app.notify(
+            _("{company} goes to account manager {name}.").format(
+                company=self.company_name, name=result.account_manager_name
+            ),
+            timeout=6,
+        )
         self._done(result)
 
 
@@ -211,8 +225,14 @@ class LostDialog(_Dialog):
             self.error(_("Choose a reason."))
             return
         self._saving = True
-        self.call(pipeline.lose_deal, self.deal_id, self.reasons[box.highlighted].code,
-                  self.query_one("#lost-comment", Input).value, done=self._done, failed=self._failed)
+        self.call(
+            pipeline.lose_deal,
+            self.deal_id,
+            self.reasons[box.highlighted].code,
+            self.query_one("#lost-comment", Input).value,
+            done=self._done,
+            failed=self._failed,
+        )
 
 
 class ReassignDialog(_Dialog):
@@ -264,8 +284,14 @@ class ReassignDialog(_Dialog):
             self.error(_("Choose a first-sale manager."))
             return
         self._saving = True
-        self.call(pipeline.reassign_deal, self.deal_id, self.closers[box.highlighted].id,
-                  self.query_one("#reassign-comment", Input).value, done=self._done, failed=self._failed)
+        self.call(
+            pipeline.reassign_deal,
+            self.deal_id,
+            self.closers[box.highlighted].id,
+            self.query_one("#reassign-comment", Input).value,
+            done=self._done,
+            failed=self._failed,
+        )
 
 
 class CommentDialog(_Dialog):
@@ -281,7 +307,9 @@ class CommentDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(_("Comment for the closer: {company}").format(company=self.company_name)), classes="title")
+            yield Static(
+                Text(_("Comment for the closer: {company}").format(company=self.company_name)), classes="title"
+            )
             yield Input(self.current, id="comment-text", max_length=2000)
             yield from self.buttons(_("Save (Enter)"))
 
@@ -293,5 +321,10 @@ class CommentDialog(_Dialog):
         if self._saving:
             return
         self._saving = True
-        self.call(pipeline.comment_deal, self.deal_id, self.query_one("#comment-text", Input).value,
-                  done=self._done, failed=self._failed)
+        self.call(
+            pipeline.comment_deal,
+            self.deal_id,
+            self.query_one("#comment-text", Input).value,
+            done=self._done,
+            failed=self._failed,
+        )

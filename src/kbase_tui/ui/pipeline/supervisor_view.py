@@ -67,8 +67,16 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
         table = self.query_one(DataTable)
         # Fixed widths: no measuring of every cell per page (speed), and the same layout
         # whenever the rows arrive (a snapshot once caught columns as wide as their headings).
-        for label, width in ((_("Company"), 28), (_("Closer"), 16), (_("Stage"), 18), (_("Amount"), 13),
-                             (_("Next step"), 22), (_("Due"), 10), (_("Last activity"), 16), (_("Comment"), 18)):
+        for label, width in (
+            (_("Company"), 28),
+            (_("Closer"), 16),
+            (_("Stage"), 18),
+            (_("Amount"), 13),
+            (_("Next step"), 22),
+            (_("Due"), 10),
+            (_("Last activity"), 16),
+            (_("Comment"), 18),
+        ):
             table.add_column(label, width=width)
         self.call(pipeline.closers, done=self._closers)
         self.reload()
@@ -91,8 +99,18 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
     def reload(self) -> None:
         closer_id = self.closers[self.closer_index].id if self.closer_index >= 0 and self.closers else None
         stage = self.stages[self.stage_index].code if self.stage_index >= 0 and self.stages else None
-        self.call(pipeline.all_deals, closer_id=closer_id, stage_code=stage, stale_only=self.stale_only, limit=PAGE,
-                  offset=self.page_offset, today=self.today, done=self._show, group="pipeview", exclusive=True)
+        self.call(
+            pipeline.all_deals,
+            closer_id=closer_id,
+            stage_code=stage,
+            stale_only=self.stale_only,
+            limit=PAGE,
+            offset=self.page_offset,
+            today=self.today,
+            done=self._show,
+            group="pipeview",
+            exclusive=True,
+        )
 
     def action_refresh(self) -> None:
         self.reload()
@@ -100,18 +118,25 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
     def _show_filters(self) -> None:
         text = Text()
         text.append(_("Closer: "), style="dim")
-        text.append(self.closers[self.closer_index].name if self.closer_index >= 0 and self.closers else _("all"), style="bold")
+        text.append(
+            self.closers[self.closer_index].name if self.closer_index >= 0 and self.closers else _("all"), style="bold"
+        )
         text.append("   ")
         text.append(_("Stage: "), style="dim")
-        text.append(self.stages[self.stage_index].label if self.stage_index >= 0 and self.stages else _("all"), style="bold")
+        text.append(
+            self.stages[self.stage_index].label if self.stage_index >= 0 and self.stages else _("all"), style="bold"
+        )
         text.append("   ")
         if self.stale_only:
             text.append(_("only stale"), style="bold yellow")
         if self.page is not None:
             text.append("   ")
             last = min(self.page.offset + len(self.page.deals), self.page.total)
-            text.append(_("{first}–{last} of {total}").format(
-                first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total))
+            text.append(
+                _("{first}–{last} of {total}").format(
+                    first=self.page.offset + 1 if self.page.total else 0, last=last, total=self.page.total
+                )
+            )
             text.append("   ")
             text.append(_("stale: no activity for {days} days").format(days=self.page.stale_days), style="yellow")
         self.query_one("#pipeview-filters", Static).update(text)
@@ -129,8 +154,14 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
                 name.append(" ⏸", style="yellow")
             due = Text(show_date(deal.next_step_due), style="red" if deal.overdue else "")
             table.add_row(
-                name, Text(deal.closer_name), Text(deal.stage_label), Text(show_amount(deal.expected_amount)),
-                Text(deal.next_step), due, Text(show_datetime(deal.last_activity_at)), Text(deal.supervisor_comment),
+                name,
+                Text(deal.closer_name),
+                Text(deal.stage_label),
+                Text(show_amount(deal.expected_amount)),
+                Text(deal.next_step),
+                due,
+                Text(show_datetime(deal.last_activity_at)),
+                Text(deal.supervisor_comment),
                 key=str(deal.id),
             )
         if page.deals:

@@ -115,7 +115,8 @@ class CallbackDialog(_Dialog):
             yield Label(_("Or, with the box empty, Enter takes the highlighted choice (↑/↓ to change it)"))
             yield OptionList(
                 *[Option(Text(label), id=str(n)) for n, (label, _when) in enumerate(self.choices)],
-                id="callback-quick", markup=False,
+                id="callback-quick",
+                markup=False,
             )
             yield Static("", classes="error")
 
@@ -233,8 +234,7 @@ class HandoverDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(_("Hand over to a closer: {company}").format(company=self.company_name)),
-                         classes="title")
+            yield Static(Text(_("Hand over to a closer: {company}").format(company=self.company_name)), classes="title")
             yield Label(_("Closer (↑/↓ to pick another; the first has the fewest open deals)"))
             yield OptionList(id="handover-closers", markup=False)
             yield Label(_("What the client needs (optional), then Enter"))
@@ -323,8 +323,9 @@ class CallbacksDialog(_Dialog):
         with Vertical():
             yield Static(Text(_("My callbacks")), classes="title")
             yield OptionList(id="callbacks-list", markup=False)
-            yield Static(Text(_("Enter: take it now (the current lead goes back to the queue)    Esc: close")),
-                         classes="hint")
+            yield Static(
+                Text(_("Enter: take it now (the current lead goes back to the queue)    Esc: close")), classes="hint"
+            )
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
@@ -343,8 +344,12 @@ class CallbacksDialog(_Dialog):
             box.add_option(Option(Text(_("You have no callbacks."), style="dim"), disabled=True))
             return
         for item in self.callbacks:
-            line = Text(format_both_clocks(item.callback_at, item.time_zone) if item.time_zone
-                        else show_datetime(item.callback_at), style="bold yellow" if item.due else "")
+            line = Text(
+                format_both_clocks(item.callback_at, item.time_zone)
+                if item.time_zone
+                else show_datetime(item.callback_at),
+                style="bold yellow" if item.due else "",
+            )
             line.append("  ")
             line.append(item.company_name)
             if item.due:

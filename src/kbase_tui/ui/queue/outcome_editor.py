@@ -120,7 +120,9 @@ class OutcomesEditor(KbaseScreen):
         self.query_one("#outcome-key", Input).value = row.key if row else ""
         self.query_one("#outcome-label-ru", Input).value = row.label_ru if row else ""
         self.query_one("#outcome-label-en", Input).value = row.label_en if row else ""
-        chosen = next((i for i, (flag, _l) in enumerate(ACTIONS) if flag and row and getattr(row, flag)), len(ACTIONS) - 1)
+        chosen = next(
+            (i for i, (flag, _l) in enumerate(ACTIONS) if flag and row and getattr(row, flag)), len(ACTIONS) - 1
+        )
         buttons = list(self.query_one("#outcome-action", RadioSet).query(RadioButton))
         buttons[chosen].value = True
         self.query_one("#outcome-contact", Checkbox).value = bool(row and row.contact_made)
@@ -155,9 +157,12 @@ class OutcomesEditor(KbaseScreen):
             **flags,
         )
         self.call(
-            queue.save_outcome, form,
-            done=lambda saved: (self.message(_("Saved. Callers see it at their next lead."), "green"),
-                                self.reload(follow=saved.code)),
+            queue.save_outcome,
+            form,
+            done=lambda saved: (
+                self.message(_("Saved. Callers see it at their next lead."), "green"),
+                self.reload(follow=saved.code),
+            ),
             failed=lambda error: self.message(str(error), "red"),
         )
 
@@ -269,7 +274,8 @@ class ReasonsEditor(KbaseScreen):
 
     def action_save(self) -> None:
         self.call(
-            queue.save_reason, self.kind,
+            queue.save_reason,
+            self.kind,
             self.query_one("#reason-code", Input).value.strip(),
             self.query_one("#reason-label-ru", Input).value,
             self.query_one("#reason-label-en", Input).value,

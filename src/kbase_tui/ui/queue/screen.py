@@ -44,10 +44,12 @@ def client_clock(lead, now: datetime | None = None) -> str:
     if shift:
         hours = f"{shift:+g}"
         line = _("Client's time {time} ({zone}, {hours} h to yours)").format(
-            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone, hours=hours)
+            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone, hours=hours
+        )
     else:
         line = _("Client's time {time} ({zone}, as yours)").format(
-            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone)
+            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone
+        )
     if not lead.zone_known:
         line += " · " + _("zone not known: the call centre's")
     return line
@@ -71,10 +73,14 @@ def lead_text(lead, now: datetime | None = None) -> Text:
         text.append("  ·  ".join(segment), style="dim")
         text.append("\n")
     if lead.callback_at is not None:
-        text.append(_("Your callback, set for {when}").format(
-                    when=format_both_clocks(lead.callback_at, lead.time_zone) if lead.time_zone
-                    else show_datetime(lead.callback_at)),
-                    style="bold yellow")
+        text.append(
+            _("Your callback, set for {when}").format(
+                when=format_both_clocks(lead.callback_at, lead.time_zone)
+                if lead.time_zone
+                else show_datetime(lead.callback_at)
+            ),
+            style="bold yellow",
+        )
         text.append("\n")
     if lead.special_offer:
         text.append(_("Special offer: "), style="bold magenta")
@@ -175,8 +181,10 @@ class OutcomeBar(Static):
 def counters_text(counters, callbacks_due: int) -> Text:
     text = Text()
     reached = counters.calls >= counters.target > 0
-    text.append(_("Calls {calls} / {target}").format(calls=counters.calls, target=counters.target),
-                style="bold green" if reached else "bold")
+    text.append(
+        _("Calls {calls} / {target}").format(calls=counters.calls, target=counters.target),
+        style="bold green" if reached else "bold",
+    )
     text.append("  ·  " + _("hand-offs {n}").format(n=counters.handovers))
     text.append("  ·  " + _("refusals {n}").format(n=counters.refusals))
     text.append("  ·  " + _("{n} per hour").format(n=counters.calls_last_hour))
@@ -235,8 +243,9 @@ class CallerQueue(KbaseScreen):
         outcomes, view = result
         self.outcomes = list(outcomes)
         for outcome in self.outcomes:
-            binding = Binding(outcome.key, f"outcome('{outcome.code}')", outcome.label, show=False,
-                              id=f"queue.outcome.{outcome.code}")
+            binding = Binding(
+                outcome.key, f"outcome('{outcome.code}')", outcome.label, show=False, id=f"queue.outcome.{outcome.code}"
+            )
             self._bindings.key_to_bindings.setdefault(outcome.key, []).append(binding)
         self.refresh_bindings()
         self.query_one("#queue-outcomes", OutcomeBar).show(self.outcomes)
@@ -259,8 +268,11 @@ class CallerQueue(KbaseScreen):
             message = Text(_("No leads are waiting in the queue right now."), style="bold")
             message.append("\n")
             if view.window_opens_at is not None:
-                message.append(_("The calling window is closed for every client; it opens at {when} "
-                                 "(your time).").format(when=show_datetime(view.window_opens_at)))
+                message.append(
+                    _("The calling window is closed for every client; it opens at {when} (your time).").format(
+                        when=show_datetime(view.window_opens_at)
+                    )
+                )
                 message.append("\n")
             message.append(
                 _("Checking again every {n} seconds; press g to check now.").format(n=int(EMPTY_POLL_SECONDS)),
@@ -332,8 +344,9 @@ class CallerQueue(KbaseScreen):
         if monotonic() - self.kbase.last_key_at >= self.lease_seconds:
             return  # a whole lease without a key: the hold ends by itself, the lead goes back
         if self.lead is not None and not self.busy:
-            self.call(queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed,
-                      group="renew")
+            self.call(
+                queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed, group="renew"
+            )
 
     # --- outcomes ------------------------------------------------------------------------
     def _outcome(self, code: str):
@@ -350,21 +363,29 @@ class CallerQueue(KbaseScreen):
 
         lead = self.lead
         if outcome.is_do_not_call:
-            self.app.push_screen(ConfirmDialog(
-                _("Never call {company} again?").format(company=lead.name)),
-                lambda ok: self.submit(lead.company_id, code) if ok else None)
+            self.app.push_screen(
+                ConfirmDialog(_("Never call {company} again?").format(company=lead.name)),
+                lambda ok: self.submit(lead.company_id, code) if ok else None,
+            )
         elif outcome.is_refusal:
-            self.app.push_screen(dialogs.RefusalDialog(lead.name),
-                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+            self.app.push_screen(
+                dialogs.RefusalDialog(lead.name), lambda got: self.submit(lead.company_id, code, **got) if got else None
+            )
         elif outcome.is_handover:
-            self.app.push_screen(dialogs.HandoverDialog(lead.name),
-                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+            self.app.push_screen(
+                dialogs.HandoverDialog(lead.name),
+                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+            )
         elif outcome.is_unworkable:
-            self.app.push_screen(dialogs.CommentDialog(lead.name, outcome.label),
-                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+            self.app.push_screen(
+                dialogs.CommentDialog(lead.name, outcome.label),
+                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+            )
         elif outcome.is_callback:
-            self.app.push_screen(dialogs.CallbackDialog(lead.name, client_zone=lead.time_zone),
-                                 lambda got: self.submit(lead.company_id, code, **got) if got else None)
+            self.app.push_screen(
+                dialogs.CallbackDialog(lead.name, client_zone=lead.time_zone),
+                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+            )
         else:
             self.submit(lead.company_id, code)
 
@@ -373,8 +394,15 @@ class CallerQueue(KbaseScreen):
             return
         self.busy = True
         self.query_one("#queue-message", Static).update(Text(_("Saving…"), style="dim"))
-        self.call(queue.record_and_next, company_id, code, **details,
-                  done=lambda result: self._show(result[1]), failed=self._failed, group="queue")
+        self.call(
+            queue.record_and_next,
+            company_id,
+            code,
+            **details,
+            done=lambda result: self._show(result[1]),
+            failed=self._failed,
+            group="queue",
+        )
 
     # --- callbacks -----------------------------------------------------------------------
     def action_callbacks(self) -> None:

@@ -137,8 +137,13 @@ class ScriptEditor(KbaseScreen):
             template_phrase=self.query_one("#script-phrase", TextArea).text,
             key_question=self.query_one("#script-question", Input).value,
         )
-        self.call(callscripts.save_script, form, self.editing, done=self._saved,
-                  failed=lambda error: self.message(str(error), "bold red"))
+        self.call(
+            callscripts.save_script,
+            form,
+            self.editing,
+            done=self._saved,
+            failed=lambda error: self.message(str(error), "bold red"),
+        )
 
     def _saved(self, row: ScriptRow) -> None:
         self.message(_("Saved."), "green")
@@ -147,9 +152,12 @@ class ScriptEditor(KbaseScreen):
     def action_delete(self) -> None:
         if self.editing is None:
             return
-        self.call(callscripts.delete_script, self.editing,
-                  done=lambda _none: (self.message(_("Deleted."), "green"), self.reload()),
-                  failed=lambda error: self.message(str(error), "bold red"))
+        self.call(
+            callscripts.delete_script,
+            self.editing,
+            done=lambda _none: (self.message(_("Deleted."), "green"), self.reload()),
+            failed=lambda error: self.message(str(error), "bold red"),
+        )
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -87,21 +87,40 @@ class BaseFilterDialog(SupervisorModal):
             yield Label(_("City (part of the name)"))
             yield Input(c.city, id="bflt-city")
             yield Label(_("Channel"))
-            yield Select([(Text(v), v) for v in self.choices.channels], prompt=_("Any channel"),
-                         value=c.channel or Select.NULL, id="bflt-channel")
+            yield Select(
+                [(Text(v), v) for v in self.choices.channels],
+                prompt=_("Any channel"),
+                value=c.channel or Select.NULL,
+                id="bflt-channel",
+            )
             yield Label(_("Stage"))
-            yield Select([(stage_label(s), s) for s in ("cold", "pipeline", "account")], prompt=_("Any stage"),
-                         value=c.stage or Select.NULL, id="bflt-stage")
+            yield Select(
+                [(stage_label(s), s) for s in ("cold", "pipeline", "account")],
+                prompt=_("Any stage"),
+                value=c.stage or Select.NULL,
+                id="bflt-stage",
+            )
             yield Label(_("Category"))
-            yield Select([(category_label(k), k) for k in ("potential", "active", "lost", "refused", "do_not_call")],
-                         prompt=_("Any category"), value=c.category or Select.NULL, id="bflt-category")
+            yield Select(
+                [(category_label(k), k) for k in ("potential", "active", "lost", "refused", "do_not_call")],
+                prompt=_("Any category"),
+                value=c.category or Select.NULL,
+                id="bflt-category",
+            )
             yield Label(_("Owner"))
-            yield Select([(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.choices.owners],
-                         prompt=_("Anyone"), value=c.owner_id if c.owner_id is not None else Select.NULL,
-                         id="bflt-owner")
+            yield Select(
+                [(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.choices.owners],
+                prompt=_("Anyone"),
+                value=c.owner_id if c.owner_id is not None else Select.NULL,
+                id="bflt-owner",
+            )
             yield Label(_("Mark"))
-            yield Select([(label, code) for code, label in flag_labels().items()], prompt=_("Any"),
-                         value=c.flag or Select.NULL, id="bflt-flag")
+            yield Select(
+                [(label, code) for code, label in flag_labels().items()],
+                prompt=_("Any"),
+                value=c.flag or Select.NULL,
+                id="bflt-flag",
+            )
             yield Static("", classes="dialog-error")
             yield Static(Text(_("Ctrl+S applies, Esc cancels.")), classes="dialog-hint")
 
@@ -116,11 +135,17 @@ class BaseFilterDialog(SupervisorModal):
             v = self.query_one(selector, Select).value
             return None if v is Select.NULL else v
 
-        self.dismiss(replace(
-            self.current, city=self.query_one("#bflt-city", Input).value.strip(), channel=value("#bflt-channel") or "",
-            stage=value("#bflt-stage") or "", category=value("#bflt-category") or "",
-            owner_id=value("#bflt-owner"), flag=value("#bflt-flag") or "",
-        ))
+        self.dismiss(
+            replace(
+                self.current,
+                city=self.query_one("#bflt-city", Input).value.strip(),
+                channel=value("#bflt-channel") or "",
+                stage=value("#bflt-stage") or "",
+                category=value("#bflt-category") or "",
+                owner_id=value("#bflt-owner"),
+                flag=value("#bflt-flag") or "",
+            )
+        )
 
 
 class BaseSearchScreen(KbaseScreen):
@@ -172,8 +197,15 @@ class BaseSearchScreen(KbaseScreen):
 
     @staticmethod
     def columns() -> list[tuple[str, str, int]]:
-        labels = {"city": _("City"), "stage": _("Stage"), "marks": _("Marks"), "owner": _("Owner"),
-                  "category": _("Category"), "inn": _("INN"), "phone": _("Phone")}
+        labels = {
+            "city": _("City"),
+            "stage": _("Stage"),
+            "marks": _("Marks"),
+            "owner": _("Owner"),
+            "category": _("Category"),
+            "inn": _("INN"),
+            "phone": _("Phone"),
+        }
         return [(key, labels[key], width) for key, width in COLUMN_WIDTHS.items()]
 
     # --- searching ----------------------------------------------------------------------
@@ -192,8 +224,15 @@ class BaseSearchScreen(KbaseScreen):
         self.page_loading = True
         self._show_status()
         generation = self.generation
-        self.call(companies.search, self.query_data, limit=PAGE, done=lambda page: self._page(page, generation),
-                  failed=self._failed, group="base-search", exclusive=True)
+        self.call(
+            companies.search,
+            self.query_data,
+            limit=PAGE,
+            done=lambda page: self._page(page, generation),
+            failed=self._failed,
+            group="base-search",
+            exclusive=True,
+        )
 
     def _failed(self, error) -> None:
         self.page_loading = False
@@ -205,9 +244,16 @@ class BaseSearchScreen(KbaseScreen):
             return
         self.page_loading = True
         generation = self.generation
-        self.call(companies.search, self.query_data, after=self.next_cursor, limit=PAGE,
-                  done=lambda page: self._page(page, generation), failed=self._failed, group="base-search",
-                  exclusive=True)
+        self.call(
+            companies.search,
+            self.query_data,
+            after=self.next_cursor,
+            limit=PAGE,
+            done=lambda page: self._page(page, generation),
+            failed=self._failed,
+            group="base-search",
+            exclusive=True,
+        )
 
     def _page(self, page: BasePage, generation: int) -> None:
         if generation != self.generation:
@@ -220,9 +266,13 @@ class BaseSearchScreen(KbaseScreen):
             self.rows[row.id] = row
             marks = row_marks(row)
             cells = {
-                "city": Text(row.city), "stage": Text(stage_label(row.stage)),
-                "marks": Text(marks, style="bold red" if row.needs_data_fix else ""), "owner": Text(row.owner_name),
-                "category": Text(category_label(row.category)), "inn": Text(row.inn or ""), "phone": Text(row.phone),
+                "city": Text(row.city),
+                "stage": Text(stage_label(row.stage)),
+                "marks": Text(marks, style="bold red" if row.needs_data_fix else ""),
+                "owner": Text(row.owner_name),
+                "category": Text(category_label(row.category)),
+                "inn": Text(row.inn or ""),
+                "phone": Text(row.phone),
             }
             for key, width in COLUMN_WIDTHS.items():
                 cells[key].plain = clip(cells[key].plain, width)
@@ -290,8 +340,10 @@ class BaseSearchScreen(KbaseScreen):
         self.query_one("#base-query", Input).focus()
 
     def action_filter(self) -> None:
-        self.call(companies.choices, done=lambda choices: self.app.push_screen(
-            BaseFilterDialog(self.query_data, choices), self._filtered))
+        self.call(
+            companies.choices,
+            done=lambda choices: self.app.push_screen(BaseFilterDialog(self.query_data, choices), self._filtered),
+        )
 
     def _filtered(self, query: BaseQuery | None) -> None:
         if query is not None:

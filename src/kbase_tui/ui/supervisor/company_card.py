@@ -40,16 +40,24 @@ TABS = ("history", "contacts", "deals", "orders", "refusals", "seen")
 
 
 def deal_status_label(status: str) -> str:
-    return {"open": pgettext("deal", "open"), "won": pgettext("deal", "won"), "lost": pgettext("deal", "lost")}.get(status, status)
+    return {"open": pgettext("deal", "open"), "won": pgettext("deal", "won"), "lost": pgettext("deal", "lost")}.get(
+        status, status
+    )
 
 
 class CompanyFixDialog(SupervisorModal):
     """The company's own data, each field as it is now; Ctrl+S saves the changed ones."""
 
     FIELDS = (
-        ("name", N_("Name")), ("inn", N_("INN (10 or 12 digits)")), ("city", N_("City")),
-        ("industry", N_("Industry")), ("channel", N_("Channel")), ("phones", N_("Phones (comma between numbers)")),
-        ("email", N_("E-mail")), ("website", N_("Website")), ("address", N_("Address")),
+        ("name", N_("Name")),
+        ("inn", N_("INN (10 or 12 digits)")),
+        ("city", N_("City")),
+        ("industry", N_("Industry")),
+        ("channel", N_("Channel")),
+        ("phones", N_("Phones (comma between numbers)")),
+        ("email", N_("E-mail")),
+        ("website", N_("Website")),
+        ("address", N_("Address")),
     )
 
     def __init__(self, card: SupervisorCard) -> None:
@@ -59,8 +67,14 @@ class CompanyFixDialog(SupervisorModal):
     def compose(self) -> ComposeResult:
         c = self.card.company
         values = {
-            "name": c.name, "inn": c.inn or "", "city": c.city, "industry": c.industry, "channel": c.channel,
-            "phones": ", ".join(readable(p) for p in c.phones), "email": c.email, "website": c.website,
+            "name": c.name,
+            "inn": c.inn or "",
+            "city": c.city,
+            "industry": c.industry,
+            "channel": c.channel,
+            "phones": ", ".join(readable(p) for p in c.phones),
+            "email": c.email,
+            "website": c.website,
             "address": self.card.state.address,
         }
         with VerticalScroll(classes="dialog"):
@@ -69,8 +83,9 @@ class CompanyFixDialog(SupervisorModal):
                 yield Label(_(label))
                 yield Input(values[key], id=f"fix-{key}")
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("Ctrl+S saves, Esc cancels. Each change is written to the history.")),
-                         classes="dialog-hint")
+            yield Static(
+                Text(_("Ctrl+S saves, Esc cancels. Each change is written to the history.")), classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#fix-name", Input).focus()
@@ -80,12 +95,24 @@ class CompanyFixDialog(SupervisorModal):
             return self.query_one(f"#fix-{key}", Input).value
 
         form = CompanyFix(
-            name=value("name"), inn=value("inn"), city=value("city"), industry=value("industry"),
-            channel=value("channel"), phones=[p for p in (s.strip() for s in value("phones").split(",")) if p],
-            email=value("email"), website=value("website"), address=value("address"),
+            name=value("name"),
+            inn=value("inn"),
+            city=value("city"),
+            industry=value("industry"),
+            channel=value("channel"),
+            phones=[p for p in (s.strip() for s in value("phones").split(",")) if p],
+            email=value("email"),
+            website=value("website"),
+            address=value("address"),
         )
-        self.call(companies.fix_data, self.card.company.id, self.card.company.version, form,
-                  done=lambda card: self.dismiss((card, True)), failed=self._failed)
+        self.call(
+            companies.fix_data,
+            self.card.company.id,
+            self.card.company.version,
+            form,
+            done=lambda card: self.dismiss((card, True)),
+            failed=self._failed,
+        )
 
     def _failed(self, error) -> None:
         if isinstance(error, StaleRecord) and isinstance(error.current, SupervisorCard):
@@ -106,11 +133,16 @@ class AssignDialog(SupervisorModal):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Static(Text(_("Give the company to one person ({stage})").format(stage=stage_label(self.stage))),
-                         classes="dialog-title")
+            yield Static(
+                Text(_("Give the company to one person ({stage})").format(stage=stage_label(self.stage))),
+                classes="dialog-title",
+            )
             yield Label(_("Who"))
-            yield Select([(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
-                         prompt=_("Choose a person"), id="assign-who")
+            yield Select(
+                [(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
+                prompt=_("Choose a person"),
+                id="assign-who",
+            )
             yield Static("" if self.people else _("Nobody active works this stage."), classes="dialog-error")
             yield Static(Text(_("Ctrl+S gives, Esc cancels.")), classes="dialog-hint")
 
@@ -135,16 +167,23 @@ class MergeDialog(SupervisorModal):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Static(Text(_("Merge a duplicate into «{name}»").format(name=clip(self.card.company.name, 60))),
-                         classes="dialog-title")
+            yield Static(
+                Text(_("Merge a duplicate into «{name}»").format(name=clip(self.card.company.name, 60))),
+                classes="dialog-title",
+            )
             yield Label(_("The duplicate: name, INN or phone; Enter searches"))
             yield Input(clip(self.card.company.name, 80), id="merge-query")
             yield ListTable(id="merge-found", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="dialog-error")
-            yield Static(Text(_(
-                "Enter (or Ctrl+S) on the duplicate merges it: its contacts, phones, history, refusals, deals and "
-                "tasks move here, it leaves the lists, and u on this card undoes it. Esc cancels.")),
-                classes="dialog-hint")
+            yield Static(
+                Text(
+                    _(
+                        "Enter (or Ctrl+S) on the duplicate merges it: its contacts, phones, history, refusals, deals and "
+                        "tasks move here, it leaves the lists, and u on this card undoes it. Esc cancels."
+                    )
+                ),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(ListTable)
@@ -161,18 +200,35 @@ class MergeDialog(SupervisorModal):
 
     def _search(self) -> None:
         query = BaseQuery(text=self.query_one(Input).value.strip())
-        self.call(companies.search, query, limit=20, done=self._found, failed=lambda error: self.error(str(error)),
-                  group="merge-search", exclusive=True)
+        self.call(
+            companies.search,
+            query,
+            limit=20,
+            done=self._found,
+            failed=lambda error: self.error(str(error)),
+            group="merge-search",
+            exclusive=True,
+        )
 
     def _found(self, page: BasePage) -> None:
         table = self.query_one(ListTable)
         table.clear()
         self.found = {r.id: r.name for r in page.rows if r.id != self.card.company.id}
-        table.append_rows([
-            ((Text(clip(r.name, 40)), Text(clip(r.city, 14)), Text(r.inn or ""), Text(clip(stage_label(r.stage), 15))),
-             str(r.id))
-            for r in page.rows if r.id != self.card.company.id
-        ])
+        table.append_rows(
+            [
+                (
+                    (
+                        Text(clip(r.name, 40)),
+                        Text(clip(r.city, 14)),
+                        Text(r.inn or ""),
+                        Text(clip(stage_label(r.stage), 15)),
+                    ),
+                    str(r.id),
+                )
+                for r in page.rows
+                if r.id != self.card.company.id
+            ]
+        )
         self.error("" if self.found else _("No other company matches."))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -186,10 +242,22 @@ class MergeDialog(SupervisorModal):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         duplicate = int(key)
         question = _("Merge «{dup}» into «{kept}»? Its records move here; u undoes it.").format(
-            dup=clip(self.found.get(duplicate, ""), 60), kept=clip(self.card.company.name, 60))
-        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.call(
-            companies.merge, self.card.company.id, self.card.company.version, duplicate,
-            done=lambda card: self.dismiss(card), failed=lambda error: self.error(str(error))))
+            dup=clip(self.found.get(duplicate, ""), 60), kept=clip(self.card.company.name, 60)
+        )
+        self.app.push_screen(
+            ConfirmDialog(question),
+            lambda yes: (
+                yes
+                and self.call(
+                    companies.merge,
+                    self.card.company.id,
+                    self.card.company.version,
+                    duplicate,
+                    done=lambda card: self.dismiss(card),
+                    failed=lambda error: self.error(str(error)),
+                )
+            ),
+        )
 
 
 class UndoMergeDialog(SupervisorModal):
@@ -203,18 +271,33 @@ class UndoMergeDialog(SupervisorModal):
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("Undo a merge")), classes="dialog-title")
             yield Label(_("Merged duplicate"))
-            yield Select([(Text(f"{show_datetime(m.merged_at)} · {m.source_name} · {m.merged_by}"), m.id)
-                          for m in self.merges], value=self.merges[0].id, allow_blank=False, id="undo-which")
+            yield Select(
+                [(Text(f"{show_datetime(m.merged_at)} · {m.source_name} · {m.merged_by}"), m.id) for m in self.merges],
+                value=self.merges[0].id,
+                allow_blank=False,
+                id="undo-which",
+            )
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("Ctrl+S undoes it: the records that moved go back, the duplicate returns to the "
-                                "lists. Esc cancels.")), classes="dialog-hint")
+            yield Static(
+                Text(
+                    _(
+                        "Ctrl+S undoes it: the records that moved go back, the duplicate returns to the "
+                        "lists. Esc cancels."
+                    )
+                ),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one(Select).focus()
 
     def action_accept(self) -> None:
-        self.call(companies.undo_merge, self.query_one(Select).value, done=lambda card: self.dismiss(card),
-                  failed=lambda error: self.error(str(error)))
+        self.call(
+            companies.undo_merge,
+            self.query_one(Select).value,
+            done=lambda card: self.dismiss(card),
+            failed=lambda error: self.error(str(error)),
+        )
 
 
 class SupervisorCardScreen(KbaseScreen):
@@ -274,14 +357,32 @@ class SupervisorCardScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Company")
         columns = {
-            "#scard-deals": ((_("Opened"), 10), (_("Stage"), 14), (_("Status"), 8), (_("Closer"), 18),
-                             (_("Amount"), 13), (_("Closed"), 10), (_("Lost reason"), None)),
+            "#scard-deals": (
+                (_("Opened"), 10),
+                (_("Stage"), 14),
+                (_("Status"), 8),
+                (_("Closer"), 18),
+                (_("Amount"), 13),
+                (_("Closed"), 10),
+                (_("Lost reason"), None),
+            ),
             "#scard-orders": ((_("Date"), 10), (_("Amount"), 13), (_("Manager"), 18), (_("Items"), None)),
-            "#scard-refusals": ((_("Refused"), 16), (_("Reason"), 18), (_("Caller"), 16), (_("Decision"), 14),
-                                (_("Comment"), None)),
+            "#scard-refusals": (
+                (_("Refused"), 16),
+                (_("Reason"), 18),
+                (_("Caller"), 16),
+                (_("Decision"), 14),
+                (_("Comment"), None),
+            ),
             "#scard-seen": ((_("User"), 14), (_("Name"), 20), (_("Events"), 7), (_("First"), 16), (_("Last"), 16)),
-            "#scard-merges": ((_("Merged"), 16), (_("Duplicate"), 30), (_("Kept"), 30), (_("By"), 16),
-                              (_("Records"), 7), (_("Undone"), 16)),
+            "#scard-merges": (
+                (_("Merged"), 16),
+                (_("Duplicate"), 30),
+                (_("Kept"), 30),
+                (_("By"), 16),
+                (_("Records"), 7),
+                (_("Undone"), 16),
+            ),
         }
         for selector, spec in columns.items():
             table = self.query_one(selector, DataTable)
@@ -314,22 +415,59 @@ class SupervisorCardScreen(KbaseScreen):
         contacts = self.query_one(ContactsPanel)
         contacts.company_id = card.company.id
         contacts.show(card.contacts)
-        self._fill("#scard-deals", [
-            (show_date(d.created_at.date()), d.stage_label, deal_status_label(d.status), d.closer_name, show_amount(d.expected_amount),
-             show_date(d.closed_at.date()) if d.closed_at else "", d.lost_reason)
-            for d in card.deals])
-        self._fill("#scard-orders", [
-            (show_date(o.ordered_at), show_amount(o.amount), o.manager_name, o.items) for o in card.orders])
-        self._fill("#scard-refusals", [
-            (show_datetime(r.refused_at), r.reason_label, r.caller_name, decision_label(r.decision) or _("undecided"),
-             r.comment) for r in card.refusals])
-        self._fill("#scard-seen", [
-            (v.username, v.full_name, str(v.events), show_datetime(v.first_at), show_datetime(v.last_at))
-            for v in card.viewers])
-        self._fill("#scard-merges", [
-            (show_datetime(m.merged_at), f"{m.source_name} #{m.source_id}", f"{m.target_name} #{m.target_id}",
-             m.merged_by, str(m.moved), show_datetime(m.undone_at) if m.undone_at else "")
-            for m in card.merges])
+        self._fill(
+            "#scard-deals",
+            [
+                (
+                    show_date(d.created_at.date()),
+                    d.stage_label,
+                    deal_status_label(d.status),
+                    d.closer_name,
+                    show_amount(d.expected_amount),
+                    show_date(d.closed_at.date()) if d.closed_at else "",
+                    d.lost_reason,
+                )
+                for d in card.deals
+            ],
+        )
+        self._fill(
+            "#scard-orders",
+            [(show_date(o.ordered_at), show_amount(o.amount), o.manager_name, o.items) for o in card.orders],
+        )
+        self._fill(
+            "#scard-refusals",
+            [
+                (
+                    show_datetime(r.refused_at),
+                    r.reason_label,
+                    r.caller_name,
+                    decision_label(r.decision) or _("undecided"),
+                    r.comment,
+                )
+                for r in card.refusals
+            ],
+        )
+        self._fill(
+            "#scard-seen",
+            [
+                (v.username, v.full_name, str(v.events), show_datetime(v.first_at), show_datetime(v.last_at))
+                for v in card.viewers
+            ],
+        )
+        self._fill(
+            "#scard-merges",
+            [
+                (
+                    show_datetime(m.merged_at),
+                    f"{m.source_name} #{m.source_id}",
+                    f"{m.target_name} #{m.target_id}",
+                    m.merged_by,
+                    str(m.moved),
+                    show_datetime(m.undone_at) if m.undone_at else "",
+                )
+                for m in card.merges
+            ],
+        )
         history = self.query_one(HistoryTimeline)
         history.reload(card.company.id)
         if first:
@@ -371,7 +509,9 @@ class SupervisorCardScreen(KbaseScreen):
         if s.in_queue:
             marks.append((_("in the queue, attempts: {n}").format(n=c.attempts), "green"))
         if s.shelved_until:
-            marks.append((_("shelved until {day}").format(day=show_date(in_reader_zone(s.shelved_until).date())), "yellow"))
+            marks.append(
+                (_("shelved until {day}").format(day=show_date(in_reader_zone(s.shelved_until).date())), "yellow")
+            )
         if s.held_by:
             marks.append((_("on a call with {name} now").format(name=s.held_by), "cyan"))
         if s.callback_user:
@@ -379,8 +519,13 @@ class SupervisorCardScreen(KbaseScreen):
         if c.orders_count:
             marks.append((_("orders: {n}, {amount}").format(n=c.orders_count, amount=show_amount(c.revenue_total)), ""))
         if s.merged_into_id:
-            marks.insert(0, (_("merged into «{name}» #{id}").format(name=clip(s.merged_into_name, 40),
-                                                                     id=s.merged_into_id), "bold magenta"))
+            marks.insert(
+                0,
+                (
+                    _("merged into «{name}» #{id}").format(name=clip(s.merged_into_name, 40), id=s.merged_into_id),
+                    "bold magenta",
+                ),
+            )
         merged_here = sum(1 for m in self.card.merges if m.target_id == c.id and m.undone_at is None)
         if merged_here:
             marks.append((_("duplicates merged here: {n}").format(n=merged_here), "magenta"))
@@ -411,35 +556,75 @@ class SupervisorCardScreen(KbaseScreen):
     def action_to_queue(self) -> None:
         if self.card is None:
             return
-        self.app.push_screen(ConfirmDialog(_("Return this company to the cold-call queue?")), lambda yes: yes and self.call(
-            companies.return_to_queue, self.card.company.id, self.card.company.version, done=self._changed,
-            failed=self._failed))
+        self.app.push_screen(
+            ConfirmDialog(_("Return this company to the cold-call queue?")),
+            lambda yes: (
+                yes
+                and self.call(
+                    companies.return_to_queue,
+                    self.card.company.id,
+                    self.card.company.version,
+                    done=self._changed,
+                    failed=self._failed,
+                )
+            ),
+        )
 
     def action_shelve(self) -> None:
         if self.card is None:
             return
-        self.app.push_screen(ShelveDialog(1, business_today() + timedelta(days=90)), lambda day: day and self.call(
-            companies.shelve, self.card.company.id, self.card.company.version, day, done=self._changed,
-            failed=self._failed))
+        self.app.push_screen(
+            ShelveDialog(1, business_today() + timedelta(days=90)),
+            lambda day: (
+                day
+                and self.call(
+                    companies.shelve,
+                    self.card.company.id,
+                    self.card.company.version,
+                    day,
+                    done=self._changed,
+                    failed=self._failed,
+                )
+            ),
+        )
 
     def action_do_not_call(self) -> None:
         if self.card is None:
             return
-        self.app.push_screen(ConfirmDialog(_("Never call this company again?")), lambda yes: yes and self.call(
-            companies.do_not_call, self.card.company.id, self.card.company.version, done=self._changed,
-            failed=self._failed))
+        self.app.push_screen(
+            ConfirmDialog(_("Never call this company again?")),
+            lambda yes: (
+                yes
+                and self.call(
+                    companies.do_not_call,
+                    self.card.company.id,
+                    self.card.company.version,
+                    done=self._changed,
+                    failed=self._failed,
+                )
+            ),
+        )
 
     def action_assign(self) -> None:
         if self.card is None:
             return
         stage = self.card.company.stage
-        self.call(companies.assignees, self.card.company.id, done=lambda people: self.app.push_screen(
-            AssignDialog(people, stage), self._assign_to))
+        self.call(
+            companies.assignees,
+            self.card.company.id,
+            done=lambda people: self.app.push_screen(AssignDialog(people, stage), self._assign_to),
+        )
 
     def _assign_to(self, user_id: int | None) -> None:
         if user_id is not None and self.card is not None:
-            self.call(companies.assign, self.card.company.id, self.card.company.version, user_id,
-                      done=self._changed, failed=self._failed)
+            self.call(
+                companies.assign,
+                self.card.company.id,
+                self.card.company.version,
+                user_id,
+                done=self._changed,
+                failed=self._failed,
+            )
 
     def action_merge(self) -> None:
         if self.card is not None:
@@ -467,4 +652,3 @@ class SupervisorCardScreen(KbaseScreen):
 
     def action_back(self) -> None:
         self.dismiss(self.changed)
-

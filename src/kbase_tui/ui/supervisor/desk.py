@@ -27,7 +27,12 @@ from ..widgets.footer import KeyFooter
 
 # (key, name, label, "module:Class") -- the desk's menu; labels translated where shown.
 DESTINATIONS: list[tuple[str, str, str, str]] = [
-    ("b", "base", N_("Search the base (any company, its whole card)"), "kbase_tui.ui.supervisor.base_search:BaseSearchScreen"),
+    (
+        "b",
+        "base",
+        N_("Search the base (any company, its whole card)"),
+        "kbase_tui.ui.supervisor.base_search:BaseSearchScreen",
+    ),
     ("f", "bad_data", N_("Companies with bad data to fix"), "kbase_tui.ui.supervisor.base_search:BadDataScreen"),
     ("r", "review", N_("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
     ("t", "transfer", N_("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
@@ -90,8 +95,10 @@ class SupervisorDesk(KbaseScreen):
         # Someone reading the base faster than a person works shows here at once (Tab to reach it).
         yield AlarmsPanel(id="desk-alarms")
         yield OptionList(
-            *(Option(Text.assemble((f" {key} ", "bold reverse"), "  ", _(label)), id=name)
-              for key, name, label, _t in DESTINATIONS),
+            *(
+                Option(Text.assemble((f" {key} ", "bold reverse"), "  ", _(label)), id=name)
+                for key, name, label, _t in DESTINATIONS
+            ),
             id="desk-menu",
         )
         yield KeyFooter()

@@ -48,8 +48,9 @@ class OfferDialog(SupervisorModal):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Static(Text(_("Call back with a special offer ({n} selected)").format(n=self.count)),
-                         classes="dialog-title")
+            yield Static(
+                Text(_("Call back with a special offer ({n} selected)").format(n=self.count)), classes="dialog-title"
+            )
             yield Label(_("Offer the caller will make"))
             yield TextArea(id="offer-text")
             yield Label(_("For one caller (optional)"))
@@ -120,20 +121,40 @@ class RefusalFilterDialog(SupervisorModal):
             yield Label(_("To (dd.mm.yyyy, empty: any)"))
             yield Input(show_date(c.date_to), id="flt-to")
             yield Label(_("Reason"))
-            yield Select([(Text(label), code) for code, label in self.choices.reasons],
-                         prompt=_("Any reason"), value=c.reason_code or Select.NULL, id="flt-reason")
+            yield Select(
+                [(Text(label), code) for code, label in self.choices.reasons],
+                prompt=_("Any reason"),
+                value=c.reason_code or Select.NULL,
+                id="flt-reason",
+            )
             yield Label(_("Caller"))
-            yield Select([(Text(name), uid) for uid, name in self.choices.callers], prompt=_("Any caller"),
-                         value=c.caller_id if c.caller_id is not None else Select.NULL, id="flt-caller")
+            yield Select(
+                [(Text(name), uid) for uid, name in self.choices.callers],
+                prompt=_("Any caller"),
+                value=c.caller_id if c.caller_id is not None else Select.NULL,
+                id="flt-caller",
+            )
             yield Label(_("Channel"))
-            yield Select([(Text(v), v) for v in self.choices.channels], prompt=_("Any channel"),
-                         value=c.channel or Select.NULL, id="flt-channel")
+            yield Select(
+                [(Text(v), v) for v in self.choices.channels],
+                prompt=_("Any channel"),
+                value=c.channel or Select.NULL,
+                id="flt-channel",
+            )
             yield Label(_("Industry"))
-            yield Select([(Text(v), v) for v in self.choices.industries], prompt=_("Any industry"),
-                         value=c.industry or Select.NULL, id="flt-industry")
+            yield Select(
+                [(Text(v), v) for v in self.choices.industries],
+                prompt=_("Any industry"),
+                value=c.industry or Select.NULL,
+                id="flt-industry",
+            )
             yield Label(_("Show"))
-            yield Select([(_("Waiting for a decision"), "undecided"), (_("Decided"), "decided"), (_("All"), "all")],
-                         value=c.status, allow_blank=False, id="flt-status")
+            yield Select(
+                [(_("Waiting for a decision"), "undecided"), (_("Decided"), "decided"), (_("All"), "all")],
+                value=c.status,
+                allow_blank=False,
+                id="flt-status",
+            )
             yield Static("", classes="dialog-error")
             yield Static(Text(_("Ctrl+S applies, Esc cancels.")), classes="dialog-hint")
 
@@ -152,8 +173,15 @@ class RefusalFilterDialog(SupervisorModal):
             v = self.query_one(selector, Select).value
             return None if v is Select.NULL else v
 
-        self.dismiss(replace(
-            self.current, date_from=date_from, date_to=date_to, reason_code=value("#flt-reason"),
-            caller_id=value("#flt-caller"), channel=value("#flt-channel"), industry=value("#flt-industry"),
-            status=value("#flt-status") or "undecided",
-        ))
+        self.dismiss(
+            replace(
+                self.current,
+                date_from=date_from,
+                date_to=date_to,
+                reason_code=value("#flt-reason"),
+                caller_id=value("#flt-caller"),
+                channel=value("#flt-channel"),
+                industry=value("#flt-industry"),
+                status=value("#flt-status") or "undecided",
+            )
+        )

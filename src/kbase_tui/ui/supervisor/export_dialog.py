@@ -25,21 +25,38 @@ class ExportDialog(SupervisorModal):
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("Export companies")), classes="dialog-title")
             yield Label(_("Format"))
-            yield Select([(_("CSV (Excel, semicolons)"), "csv"), ("XLSX", "xlsx")], value="csv", allow_blank=False,
-                         id="export-format")
+            yield Select(
+                [(_("CSV (Excel, semicolons)"), "csv"), ("XLSX", "xlsx")],
+                value="csv",
+                allow_blank=False,
+                id="export-format",
+            )
             yield Label(_("Stage"))
-            yield Select([(stage_label(s), s) for s in ("cold", "pipeline", "account")], prompt=_("All stages"),
-                         id="export-stage")
+            yield Select(
+                [(stage_label(s), s) for s in ("cold", "pipeline", "account")],
+                prompt=_("All stages"),
+                id="export-stage",
+            )
             yield Label(_("Category"))
-            yield Select([(category_label(c), c) for c in ("potential", "active", "lost", "refused", "do_not_call")],
-                         prompt=_("All categories"), id="export-category")
+            yield Select(
+                [(category_label(c), c) for c in ("potential", "active", "lost", "refused", "do_not_call")],
+                prompt=_("All categories"),
+                id="export-category",
+            )
             yield Label(_("Channel (exact, optional)"))
             yield Input("", id="export-channel")
             yield Label(_("Industry (exact, optional)"))
             yield Input("", id="export-industry")
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("Ctrl+S exports into the server's exports folder; the export is recorded in the "
-                                "audit log. Esc cancels.")), classes="dialog-hint")
+            yield Static(
+                Text(
+                    _(
+                        "Ctrl+S exports into the server's exports folder; the export is recorded in the "
+                        "audit log. Esc cancels."
+                    )
+                ),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#export-format", Select).focus()
@@ -55,15 +72,23 @@ class ExportDialog(SupervisorModal):
             return v if isinstance(v, str) else None
 
         flt = exporter.ExportFilter(
-            stage=value("#export-stage"), category=value("#export-category"),
+            stage=value("#export-stage"),
+            category=value("#export-category"),
             channel=self.query_one("#export-channel", Input).value.strip() or None,
             industry=self.query_one("#export-industry", Input).value.strip() or None,
         )
         self.error(_("Exporting…"))
-        self.call(exporter.export_companies, value("#export-format") or "csv", flt, done=self._done,
-                  failed=lambda error: self.error(str(error)))
+        self.call(
+            exporter.export_companies,
+            value("#export-format") or "csv",
+            flt,
+            done=self._done,
+            failed=lambda error: self.error(str(error)),
+        )
 
     def _done(self, report) -> None:
-        self.notify(_("{rows} companies written to {file} in the exports folder").format(
-            rows=report.rows, file=report.path), timeout=10)
+        self.notify(
+            _("{rows} companies written to {file} in the exports folder").format(rows=report.rows, file=report.path),
+            timeout=10,
+        )
         self.dismiss(report)

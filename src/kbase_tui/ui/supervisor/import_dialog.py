@@ -33,11 +33,23 @@ POLL_SECONDS = 0.3
 
 # How each field is named in the column list.
 FIELD_LABELS = {
-    "name": N_("company name"), "inn": N_("INN"), "phone": N_("phone"), "contact": N_("contact person"),
-    "contact_last": N_("contact's last name"), "contact_first": N_("contact's first name"),
-    "contact_middle": N_("contact's patronymic"), "position": N_("position"), "contact_phone": N_("contact's phone"),
-    "contact_email": N_("contact's e-mail"), "city": N_("city"), "industry": N_("industry"), "channel": N_("channel"),
-    "email": N_("e-mail"), "website": N_("website"), "address": N_("address"), "size": N_("size"),
+    "name": N_("company name"),
+    "inn": N_("INN"),
+    "phone": N_("phone"),
+    "contact": N_("contact person"),
+    "contact_last": N_("contact's last name"),
+    "contact_first": N_("contact's first name"),
+    "contact_middle": N_("contact's patronymic"),
+    "position": N_("position"),
+    "contact_phone": N_("contact's phone"),
+    "contact_email": N_("contact's e-mail"),
+    "city": N_("city"),
+    "industry": N_("industry"),
+    "channel": N_("channel"),
+    "email": N_("e-mail"),
+    "website": N_("website"),
+    "address": N_("address"),
+    "size": N_("size"),
     "comment": N_("comment"),
 }
 
@@ -94,17 +106,26 @@ class ImportDialog(SupervisorModal):
             yield Static("", classes="dialog-error")
             yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
             yield DataTable(id="import-runs", cursor_type="row")
-            yield Static(Text(_("Enter shows what the import will do; Enter again imports. Batches are saved as "
-                                "they go; Esc stops after the current one.")), id="import-hint",
-                         classes="dialog-hint")
+            yield Static(
+                Text(
+                    _(
+                        "Enter shows what the import will do; Enter again imports. Batches are saved as "
+                        "they go; Esc stops after the current one."
+                    )
+                ),
+                id="import-hint",
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#import-columns", DataTable).add_columns(_("Column"), _("Imported as"))
         self.query_one("#import-rows", DataTable).add_columns(
-            _("Line"), _("Company"), _("INN"), _("Phones"), _("Contact"), _("E-mail"), _("City"), _("Outcome"))
+            _("Line"), _("Company"), _("INN"), _("Phones"), _("Contact"), _("E-mail"), _("City"), _("Outcome")
+        )
         self.query_one("#import-rejects", DataTable).add_columns(_("Line"), _("What"), _("Detail"))
-        self.query_one("#import-runs", DataTable).add_columns(_("When"), _("File"), _("Who"), _("Rows"), _("New"),
-                                                             _("Merged"), _("Undone"))
+        self.query_one("#import-runs", DataTable).add_columns(
+            _("When"), _("File"), _("Who"), _("Rows"), _("New"), _("Merged"), _("Undone")
+        )
         self.runs: list = []
         self._load_runs()
         field = self.query_one("#import-field", Select)
@@ -122,9 +143,15 @@ class ImportDialog(SupervisorModal):
         table = self.query_one("#import-runs", DataTable)
         table.clear()
         for run in self.runs:
-            table.add_row(Text(show_datetime(run.started_at)), Text(run.file), Text(run.actor), Text(str(run.rows)),
-                          Text(str(run.imported)), Text(str(run.merged)),
-                          Text(show_datetime(run.undone_at) if run.undone_at else ""))
+            table.add_row(
+                Text(show_datetime(run.started_at)),
+                Text(run.file),
+                Text(run.actor),
+                Text(str(run.rows)),
+                Text(str(run.imported)),
+                Text(str(run.merged)),
+                Text(show_datetime(run.undone_at) if run.undone_at else ""),
+            )
 
     def action_undo(self) -> None:
         if self.running or self.busy:
@@ -139,9 +166,10 @@ class ImportDialog(SupervisorModal):
             return
         from ..widgets.confirm import ConfirmDialog
 
-        question = _("Undo the import of {file} ({when}, {n} new companies)? Its companies nobody has worked on "
-                     "since are deleted; what it added to other companies is removed.").format(
-            file=run.file, when=show_datetime(run.started_at), n=run.imported)
+        question = _(
+            "Undo the import of {file} ({when}, {n} new companies)? Its companies nobody has worked on "
+            "since are deleted; what it added to other companies is removed."
+        ).format(file=run.file, when=show_datetime(run.started_at), n=run.imported)
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._undo(run.id))
 
     def _undo(self, run_id: int) -> None:
@@ -150,22 +178,28 @@ class ImportDialog(SupervisorModal):
 
     def _undone(self, report) -> None:
         self._set_busy(False)
-        self.query_one("#import-report", Static).update(Text("\n".join([
-            _("Import undone."),
-            _("Companies deleted: {n}").format(n=report.removed),
-            _("Companies kept (worked on since): {n}").format(n=report.kept),
-            _("Fields emptied again: {n}").format(n=report.fields_cleared),
-            _("Phones removed from other companies: {n}").format(n=report.phones_removed),
-            _("Contact persons removed from other companies: {n}").format(n=report.contacts_removed),
-        ])))
+        self.query_one("#import-report", Static).update(
+            Text(
+                "\n".join(
+                    [
+                        _("Import undone."),
+                        _("Companies deleted: {n}").format(n=report.removed),
+                        _("Companies kept (worked on since): {n}").format(n=report.kept),
+                        _("Fields emptied again: {n}").format(n=report.fields_cleared),
+                        _("Phones removed from other companies: {n}").format(n=report.phones_removed),
+                        _("Contact persons removed from other companies: {n}").format(n=report.contacts_removed),
+                    ]
+                )
+            )
+        )
         self.query_one("#import-rejects", DataTable).display = False
         self._load_runs()
 
     def _inbox(self, found) -> None:
         inbox = self.query_one("#import-inbox", Select)
-        inbox.set_options([
-            (f"{item.name} · {_size(item.size)} · {show_datetime(item.modified)}", item.name) for item in found
-        ])
+        inbox.set_options(
+            [(f"{item.name} · {_size(item.size)} · {show_datetime(item.modified)}", item.name) for item in found]
+        )
         inbox.prompt = _("Choose a file") if found else _("The inbox is empty")
 
     # choosing a file forgets the preview of another
@@ -237,21 +271,32 @@ class ImportDialog(SupervisorModal):
 
     def _ask_preview(self, name: str) -> None:
         self.error(_("Reading the file…"))
-        self.call(importer.preview, name, self.columns, done=lambda found: self._previewed(name, found),
-                  failed=self._failed, group="import-preview", exclusive=True)
+        self.call(
+            importer.preview,
+            name,
+            self.columns,
+            done=lambda found: self._previewed(name, found),
+            failed=self._failed,
+            group="import-preview",
+            exclusive=True,
+        )
 
     def _previewed(self, name: str, preview) -> None:
         self._set_busy(False)
         self.error("")
         self.preview, self.previewed_name = preview, name
         report = preview.report
-        fmt = (f"CSV, {preview.encoding}, " + (_("tab") if preview.delimiter == "\t" else repr(preview.delimiter))
-               if preview.kind == "csv" else "XLSX")
+        fmt = (
+            f"CSV, {preview.encoding}, " + (_("tab") if preview.delimiter == "\t" else repr(preview.delimiter))
+            if preview.kind == "csv"
+            else "XLSX"
+        )
         counts = [
             _("Format: {fmt}").format(fmt=fmt),
-            _("Rows: {n}").format(n=report.rows) + (" " + _("(counted: the first {n})").format(n=report.rows)
-                                                   if preview.partial else ""),
-            _("New: {n}").format(n=report.imported), _("Merged: {n}").format(n=report.merged),
+            _("Rows: {n}").format(n=report.rows)
+            + (" " + _("(counted: the first {n})").format(n=report.rows) if preview.partial else ""),
+            _("New: {n}").format(n=report.imported),
+            _("Merged: {n}").format(n=report.merged),
             _("Already in the base: {n}").format(n=report.unchanged),
             _("Possible duplicates: {n}").format(n=report.possible_duplicates),
             _("Without a phone: {n}").format(n=report.needs_research),
@@ -265,14 +310,27 @@ class ImportDialog(SupervisorModal):
         rows = self.query_one("#import-rows", DataTable)
         rows.clear()
         for row in preview.rows:
-            rows.add_row(Text(str(row.line)), Text(row.name), Text(row.inn), Text(", ".join(row.phones)),
-                         Text(row.contact), Text(row.email), Text(row.city), Text(row.outcome))
+            rows.add_row(
+                Text(str(row.line)),
+                Text(row.name),
+                Text(row.inn),
+                Text(", ".join(row.phones)),
+                Text(row.contact),
+                Text(row.email),
+                Text(row.city),
+                Text(row.outcome),
+            )
         for widget in ("#import-columns", "#import-field", "#import-rows"):
             self.query_one(widget).display = True
         self._show_notes(report)
-        self.query_one("#import-hint", Static).update(Text(_(
-            "Check the columns (choose one and change what it is imported as) and the rows; Enter imports, Esc "
-            "closes without importing.")))
+        self.query_one("#import-hint", Static).update(
+            Text(
+                _(
+                    "Check the columns (choose one and change what it is imported as) and the rows; Enter imports, Esc "
+                    "closes without importing."
+                )
+            )
+        )
         self.query_one("#import-rows", DataTable).focus()
 
     def _field_chosen(self, value) -> None:
@@ -312,14 +370,21 @@ class ImportDialog(SupervisorModal):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.query_one("#import-hint", Static).update(Text(_(
-            "Importing. Batches are saved as they go; Esc stops after the current one.")))
+        self.query_one("#import-hint", Static).update(
+            Text(_("Importing. Batches are saved as they go; Esc stops after the current one."))
+        )
         self._poll = self.set_interval(POLL_SECONDS, self._ask_progress)
 
     def _ask_progress(self) -> None:
         if self.job is not None:
-            self.call(importer.progress, self.job, done=self._progressed, failed=self._failed, group="import-poll",
-                      exclusive=True)
+            self.call(
+                importer.progress,
+                self.job,
+                done=self._progressed,
+                failed=self._failed,
+                group="import-poll",
+                exclusive=True,
+            )
 
     def _progressed(self, progress) -> None:
         bar = self.query_one("#import-progress", ProgressBar)
@@ -343,8 +408,9 @@ class ImportDialog(SupervisorModal):
             self._poll = None
         self._forget_preview()
         self._set_busy(False)
-        self.query_one("#import-hint", Static).update(Text(_(
-            "Enter shows what the import will do; Enter again imports. Esc closes.")))
+        self.query_one("#import-hint", Static).update(
+            Text(_("Enter shows what the import will do; Enter again imports. Esc closes."))
+        )
 
     def _failed(self, error) -> None:
         if self.running:

@@ -108,8 +108,10 @@ class ReportsScreen(KbaseScreen):
         yield Header()
         yield Static("", id="reports-filters")
         with Horizontal(id="reports-body"):
-            yield OptionList(*(Option(Text(f"{n + 1}  {title}"), id=name) for n, (name, title) in enumerate(self.titles)),
-                             id="reports-menu")
+            yield OptionList(
+                *(Option(Text(f"{n + 1}  {title}"), id=name) for n, (name, title) in enumerate(self.titles)),
+                id="reports-menu",
+            )
             with Vertical():
                 yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="reports-notes")
@@ -134,8 +136,9 @@ class ReportsScreen(KbaseScreen):
 
     def action_reload(self) -> None:
         name = self.titles[self.current][0]
-        self.query_one("#reports-filters", Static).update(Text(
-            f"{self.titles[self.current][1]} · {show_date(self.date_from)} – {show_date(self.date_to)}"))
+        self.query_one("#reports-filters", Static).update(
+            Text(f"{self.titles[self.current][1]} · {show_date(self.date_from)} – {show_date(self.date_to)}")
+        )
         self.call(reports.run, name, self.date_from, self.date_to, done=self._show, group="reports", exclusive=True)
 
     def _show(self, report: Report) -> None:
@@ -145,8 +148,12 @@ class ReportsScreen(KbaseScreen):
         table.clear(columns=True)
         table.add_columns(*report.columns)
         for row in report.rows:
-            table.add_row(*(Text(format_value(v), justify="right" if isinstance(v, (int, float, Decimal)) else "left")
-                            for v in row))
+            table.add_row(
+                *(
+                    Text(format_value(v), justify="right" if isinstance(v, (int, float, Decimal)) else "left")
+                    for v in row
+                )
+            )
         self.query_one("#reports-notes", Static).update(Text("\n".join(report.notes)))
         self._draw()
 

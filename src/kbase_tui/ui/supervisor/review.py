@@ -37,8 +37,16 @@ PAGE = 200
 LOAD_MORE_AT = 30  # rows before the end
 DETAIL_DELAY = 0.25  # seconds the cursor rests on a row before its calls are fetched
 # Fixed column widths: the widest value is cut with an ellipsis instead of widening its column.
-COLUMN_WIDTHS = {"at": 17, "company": 32, "reason": 20, "caller": 16, "decision": 16, "city": 14, "industry": 16,
-                 "channel": 12}
+COLUMN_WIDTHS = {
+    "at": 17,
+    "company": 32,
+    "reason": 20,
+    "caller": 16,
+    "decision": 16,
+    "city": 14,
+    "industry": 16,
+    "channel": 12,
+}
 OVERDUE_MARK = "! "
 
 
@@ -105,9 +113,16 @@ class RefusalReview(KbaseScreen):
         self.title = _("Refusal review")
         table = self.query_one(DataTable)
         table.add_column("✓", key="sel", width=1)
-        for key, label in (("at", _("Refused")), ("company", _("Company")), ("reason", _("Reason")),
-                           ("caller", _("Caller")), ("decision", _("Decision")), ("city", _("City")),
-                           ("industry", _("Industry")), ("channel", _("Channel"))):
+        for key, label in (
+            ("at", _("Refused")),
+            ("company", _("Company")),
+            ("reason", _("Reason")),
+            ("caller", _("Caller")),
+            ("decision", _("Decision")),
+            ("city", _("City")),
+            ("industry", _("Industry")),
+            ("channel", _("Channel")),
+        ):
             table.add_column(label, key=key, width=COLUMN_WIDTHS[key])
         self.detail_timer = None
         self.detail_generation = 0
@@ -124,8 +139,13 @@ class RefusalReview(KbaseScreen):
         self._show_filters()
         self.page_loading = True
         generation = self.generation
-        self.call(refusals.list_refusals, self.filter, limit=PAGE,
-                  done=lambda page: self._page(page, generation), failed=self._failed)
+        self.call(
+            refusals.list_refusals,
+            self.filter,
+            limit=PAGE,
+            done=lambda page: self._page(page, generation),
+            failed=self._failed,
+        )
         self.call(refusals.count_refusals, self.filter, done=lambda n: self._count(n, generation))
 
     def _failed(self, error) -> None:
@@ -142,8 +162,14 @@ class RefusalReview(KbaseScreen):
             return
         self.page_loading = True
         generation = self.generation
-        self.call(refusals.list_refusals, self.filter, after=self.next_cursor, limit=PAGE,
-                  done=lambda page: self._page(page, generation), failed=self._failed)
+        self.call(
+            refusals.list_refusals,
+            self.filter,
+            after=self.next_cursor,
+            limit=PAGE,
+            done=lambda page: self._page(page, generation),
+            failed=self._failed,
+        )
 
     def _page(self, page: RefusalPage, generation: int) -> None:
         if generation != self.generation:
@@ -157,12 +183,22 @@ class RefusalReview(KbaseScreen):
             style = "bold red" if row.overdue else ""
             w = COLUMN_WIDTHS
             at = (OVERDUE_MARK if row.overdue else "") + show_datetime(row.refused_at)
-            new.append(((
-                Text(" "), Text(clip(at, w["at"]), style=style), Text(clip(row.company_name, w["company"]), style=style),
-                Text(clip(row.reason_label, w["reason"])), Text(clip(row.caller_name, w["caller"])),
-                Text(clip(self._decision_text(row), w["decision"])), Text(clip(row.city, w["city"])),
-                Text(clip(row.industry, w["industry"])), Text(clip(row.channel, w["channel"])),
-            ), str(row.id)))
+            new.append(
+                (
+                    (
+                        Text(" "),
+                        Text(clip(at, w["at"]), style=style),
+                        Text(clip(row.company_name, w["company"]), style=style),
+                        Text(clip(row.reason_label, w["reason"])),
+                        Text(clip(row.caller_name, w["caller"])),
+                        Text(clip(self._decision_text(row), w["decision"])),
+                        Text(clip(row.city, w["city"])),
+                        Text(clip(row.industry, w["industry"])),
+                        Text(clip(row.channel, w["channel"])),
+                    ),
+                    str(row.id),
+                )
+            )
         # One append for the page: the rows on screen are not drawn again (ListTable.append_rows).
         self.query_one(ListTable).append_rows(new)
         self.next_cursor = page.next_cursor
@@ -183,10 +219,14 @@ class RefusalReview(KbaseScreen):
         if f.date_from is None and f.date_to is None:
             period = _("any date, this week's first")
         else:
-            period = _("From {start} to {end}").format(start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…")
+            period = _("From {start} to {end}").format(
+                start=show_date(f.date_from) or "…", end=show_date(f.date_to) or "…"
+            )
         parts = [
             period,
-            {"undecided": _("waiting for a decision"), "decided": _("decided"), "all": _("all")}.get(f.status, f.status),
+            {"undecided": _("waiting for a decision"), "decided": _("decided"), "all": _("all")}.get(
+                f.status, f.status
+            ),
         ]
         for label, value in ((_("reason"), f.reason_code), (_("channel"), f.channel), (_("industry"), f.industry)):
             if value:
@@ -198,7 +238,8 @@ class RefusalReview(KbaseScreen):
     def _show_status(self) -> None:
         loaded = len(self.rows)
         text = _("{loaded} of {total} shown · {selected} selected").format(
-            loaded=loaded, total=self.total, selected=len(self.selected))
+            loaded=loaded, total=self.total, selected=len(self.selected)
+        )
         self.query_one("#review-status", Static).update(Text(text))
 
     @on(DataTable.RowHighlighted, "#review-table")
@@ -227,8 +268,14 @@ class RefusalReview(KbaseScreen):
     def _fetch_detail(self, refusal_id: int, generation: int) -> None:
         if generation != self.detail_generation:
             return
-        self.call(refusals.detail, refusal_id, group="review-detail", exclusive=True,
-                  done=lambda detail: self._show_detail(detail, generation), failed=lambda error: None)
+        self.call(
+            refusals.detail,
+            refusal_id,
+            group="review-detail",
+            exclusive=True,
+            done=lambda detail: self._show_detail(detail, generation),
+            failed=lambda error: None,
+        )
 
     def _show_detail(self, detail: RefusalDetail, generation: int) -> None:
         row = self.rows.get(detail.refusal_id)
@@ -320,8 +367,12 @@ class RefusalReview(KbaseScreen):
         targets = self._targets()
         if not targets:
             return
-        self.call(refusals.active_callers, done=lambda callers: self.app.push_screen(
-            OfferDialog(len(targets), callers), lambda result: self._offer_chosen(targets, result)))
+        self.call(
+            refusals.active_callers,
+            done=lambda callers: self.app.push_screen(
+                OfferDialog(len(targets), callers), lambda result: self._offer_chosen(targets, result)
+            ),
+        )
 
     def _offer_chosen(self, targets: list[int], result) -> None:
         if not result:
@@ -334,8 +385,10 @@ class RefusalReview(KbaseScreen):
         if not targets:
             return
         suggestion = business_today() + timedelta(days=90)
-        self.app.push_screen(ShelveDialog(len(targets), suggestion),
-                             lambda day: day and self._decide(targets, "shelve", shelve_until=day))
+        self.app.push_screen(
+            ShelveDialog(len(targets), suggestion),
+            lambda day: day and self._decide(targets, "shelve", shelve_until=day),
+        )
 
     def action_time_zone(self) -> None:
         """Correct the client's zone: the queue calls it only inside the calling window of that clock."""
@@ -347,15 +400,23 @@ class RefusalReview(KbaseScreen):
             return
 
         def done(info) -> None:
-            self.notify(_("{company}: time zone {zone}.").format(
-                company=info.name, zone=info.time_zone or _("not known, the call centre's")))
+            self.notify(
+                _("{company}: time zone {zone}.").format(
+                    company=info.name, zone=info.time_zone or _("not known, the call centre's")
+                )
+            )
 
         def chosen(name: str | None) -> None:
             if name is not None:
                 self.call(clients.set_time_zone, row.company_id, name, done=done)
 
-        self.app.push_screen(ZoneDialog(_("Time zone of {company}").format(company=row.company_name),
-                                        _("Guess again from the phones and the city")), chosen)
+        self.app.push_screen(
+            ZoneDialog(
+                _("Time zone of {company}").format(company=row.company_name),
+                _("Guess again from the phones and the city"),
+            ),
+            chosen,
+        )
 
     def action_do_not_call(self) -> None:
         targets = self._targets()
@@ -376,8 +437,10 @@ class RefusalReview(KbaseScreen):
 
     # --- filters ---------------------------------------------------------------------
     def action_filter(self) -> None:
-        self.call(refusals.filter_choices, done=lambda choices: self.app.push_screen(
-            RefusalFilterDialog(self.filter, choices), self._filtered))
+        self.call(
+            refusals.filter_choices,
+            done=lambda choices: self.app.push_screen(RefusalFilterDialog(self.filter, choices), self._filtered),
+        )
 
     def _filtered(self, new_filter) -> None:
         if new_filter is not None:

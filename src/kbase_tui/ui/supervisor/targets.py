@@ -35,8 +35,11 @@ class TargetDialog(SupervisorModal):
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("Set a target")), classes="dialog-title")
             yield Label(_("User"))
-            yield Select([(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
-                         prompt=_("Choose a user"), id="target-user")
+            yield Select(
+                [(Text(f"{p.name} · {role_label(p.role)}"), p.id) for p in self.people],
+                prompt=_("Choose a user"),
+                id="target-user",
+            )
             yield Label(_("Metric"))
             yield Select([(metric_label(m), m) for m in METRICS], value="calls", allow_blank=False, id="target-metric")
             yield Label(_("Period"))
@@ -65,14 +68,23 @@ class TargetDialog(SupervisorModal):
         if start is None or not raw.isdigit():
             self.error(_("Give the starting day and a whole number."))
             return
-        self.dismiss((user, self.query_one("#target-metric", Select).value,
-                      self.query_one("#target-period", Select).value, start, int(raw)))
+        self.dismiss(
+            (
+                user,
+                self.query_one("#target-metric", Select).value,
+                self.query_one("#target-period", Select).value,
+                start,
+                int(raw),
+            )
+        )
 
 
 class TargetsEditor(KbaseScreen):
     CSS_PATH = "supervisor.tcss"
-    HELP = _("Targets of this month and last month with what was achieved. n sets or changes a target "
-             "(the same user, metric, period and start replaces the old value), x deletes the one under the cursor.")
+    HELP = _(
+        "Targets of this month and last month with what was achieved. n sets or changes a target "
+        "(the same user, metric, period and start replaces the old value), x deletes the one under the cursor."
+    )
     BINDINGS = [
         Binding("n", "new", _("Set target"), id="supervisor.targets.new"),
         Binding("x", "delete", _("Delete"), id="supervisor.targets.delete"),
@@ -107,14 +119,22 @@ class TargetsEditor(KbaseScreen):
         table.clear()
         for r in rows:
             done = round(100 * float(r.actual) / r.value, 1) if r.value else 0.0
-            table.add_row(Text(r.user_name), Text(metric_label(r.metric)), Text(period_label(r.period)),
-                          Text(show_date(r.starts_on)), Text(show_date(r.ends_on)), Text(str(r.value)),
-                          Text(format_value(r.actual)), Text(f"{done:.1f}", style="bold red" if done < 50 else ""),
-                          key=str(r.id))
+            table.add_row(
+                Text(r.user_name),
+                Text(metric_label(r.metric)),
+                Text(period_label(r.period)),
+                Text(show_date(r.starts_on)),
+                Text(show_date(r.ends_on)),
+                Text(str(r.value)),
+                Text(format_value(r.actual)),
+                Text(f"{done:.1f}", style="bold red" if done < 50 else ""),
+                key=str(r.id),
+            )
 
     def action_new(self) -> None:
-        self.call(targets.people, done=lambda people: self.app.push_screen(
-            TargetDialog(people, self.today), self._save))
+        self.call(
+            targets.people, done=lambda people: self.app.push_screen(TargetDialog(people, self.today), self._save)
+        )
 
     def _save(self, values) -> None:
         if values:
@@ -126,8 +146,10 @@ class TargetsEditor(KbaseScreen):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.push_screen(ConfirmDialog(_("Delete this target?")), lambda yes: yes and self.call(
-            targets.delete_target, int(key), done=lambda _r: self.action_reload()))
+        self.app.push_screen(
+            ConfirmDialog(_("Delete this target?")),
+            lambda yes: yes and self.call(targets.delete_target, int(key), done=lambda _r: self.action_reload()),
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -36,8 +36,10 @@ class TransferDialog(SupervisorModal):
             yield Label(_("Who receives"))
             yield Select([], prompt=_("Choose a receiver"), id="transfer-to")
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("Ctrl+S transfers and disables the user; nothing is deleted. Esc cancels.")),
-                         classes="dialog-hint")
+            yield Static(
+                Text(_("Ctrl+S transfers and disables the user; nothing is deleted. Esc cancels.")),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.call(transfer.staff, done=self._staff)
@@ -45,7 +47,8 @@ class TransferDialog(SupervisorModal):
     def _staff(self, staff: list[StaffMember]) -> None:
         self.staff = [s for s in staff if not s.disabled and s.id != self.actor.id]
         self.query_one("#transfer-from", Select).set_options(
-            [(Text(f"{s.name} · {role_label(s.role)}"), s.id) for s in self.staff])
+            [(Text(f"{s.name} · {role_label(s.role)}"), s.id) for s in self.staff]
+        )
         self.query_one("#transfer-from", Select).focus()
 
     @on(Select.Changed, "#transfer-from")
@@ -56,7 +59,11 @@ class TransferDialog(SupervisorModal):
             return
         leaver = next(s for s in self.staff if s.id == event.value)
         colleagues = [s for s in self.staff if s.role == leaver.role and s.id != leaver.id]
-        options = [(_("Spread evenly over all active colleagues ({n})").format(n=len(colleagues)), SPREAD)] if colleagues else []
+        options = (
+            [(_("Spread evenly over all active colleagues ({n})").format(n=len(colleagues)), SPREAD)]
+            if colleagues
+            else []
+        )
         options += [(Text(s.name), s.id) for s in colleagues]
         # Always a place to go: the head of sales holds the portfolio until a new person starts.
         if leaver.role != "supervisor":
@@ -73,8 +80,14 @@ class TransferDialog(SupervisorModal):
         text = _(
             "Companies: {companies} · open deals: {deals} · callbacks: {callbacks} · special offers: {offers} · "
             "open tasks: {tasks} · leads held now: {held}"
-        ).format(companies=counts.companies, deals=counts.deals, callbacks=counts.callbacks,
-                 offers=counts.special_offers, tasks=counts.tasks, held=counts.held_leads)
+        ).format(
+            companies=counts.companies,
+            deals=counts.deals,
+            callbacks=counts.callbacks,
+            offers=counts.special_offers,
+            tasks=counts.tasks,
+            held=counts.held_leads,
+        )
         self.query_one("#transfer-counts", Static).update(Text(text))
 
     def action_accept(self) -> None:
@@ -91,13 +104,23 @@ class TransferDialog(SupervisorModal):
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._transfer(leaver, receiver))
 
     def _transfer(self, leaver: int, receiver: int) -> None:
-        self.call(transfer.transfer_portfolio, leaver, None if receiver == SPREAD else receiver,
-                  done=self._done, failed=lambda error: self.error(str(error)))
+        self.call(
+            transfer.transfer_portfolio,
+            leaver,
+            None if receiver == SPREAD else receiver,
+            done=self._done,
+            failed=lambda error: self.error(str(error)),
+        )
 
     def _done(self, result: TransferResult) -> None:
         receivers = ", ".join(f"{name}: {n}" for _id, name, n in result.receivers)
-        self.notify(_("Portfolio of {name} transferred ({receivers}); the account is disabled.").format(
-            name=result.counts.user_name, receivers=receivers), timeout=8, markup=False)
+        self.notify(
+            _("Portfolio of {name} transferred ({receivers}); the account is disabled.").format(
+                name=result.counts.user_name, receivers=receivers
+            ),
+            timeout=8,
+            markup=False,
+        )
         self.dismiss(result)
 
 
@@ -115,19 +138,35 @@ class PassOnDialog(SupervisorModal):
             yield Label(_("Who receives"))
             yield Select([], prompt=_("Choose a person"), id="held-to")
             yield Static("", classes="dialog-error")
-            yield Static(Text(_("The receiver gets what I hold for their role (a closer the deals, an account "
-                                "manager the clients, a caller the callbacks). Ctrl+S hands it on, Esc cancels.")),
-                         classes="dialog-hint")
+            yield Static(
+                Text(
+                    _(
+                        "The receiver gets what I hold for their role (a closer the deals, an account "
+                        "manager the clients, a caller the callbacks). Ctrl+S hands it on, Esc cancels."
+                    )
+                ),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.call(transfer.portfolio, self.actor.id, done=self._show_counts)
         self.call(transfer.staff, done=self._staff)
 
     def _show_counts(self, counts: PortfolioCounts) -> None:
-        self.query_one("#held-counts", Static).update(Text(_(
-            "I hold: companies {companies} · open deals {deals} · callbacks {callbacks} · special offers {offers} "
-            "· open tasks {tasks}").format(companies=counts.companies, deals=counts.deals, callbacks=counts.callbacks,
-                                          offers=counts.special_offers, tasks=counts.tasks)))
+        self.query_one("#held-counts", Static).update(
+            Text(
+                _(
+                    "I hold: companies {companies} · open deals {deals} · callbacks {callbacks} · special offers {offers} "
+                    "· open tasks {tasks}"
+                ).format(
+                    companies=counts.companies,
+                    deals=counts.deals,
+                    callbacks=counts.callbacks,
+                    offers=counts.special_offers,
+                    tasks=counts.tasks,
+                )
+            )
+        )
 
     def _staff(self, staff: list[StaffMember]) -> None:
         self.staff = [s for s in staff if not s.disabled and s.role in ("caller", "closer", "account")]

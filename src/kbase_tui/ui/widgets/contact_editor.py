@@ -99,8 +99,12 @@ class ContactEditor(KbaseModal):
                     yield Input(c.email if c else "", id="contact-email", max_length=200)
                 with Vertical():
                     yield Label(_("Birthday (dd.mm.yyyy)"))
-                    yield Input(show_date(c.birthday) if c else "", id="contact-birthday", max_length=10,
-                                placeholder=_("dd.mm.yyyy"))
+                    yield Input(
+                        show_date(c.birthday) if c else "",
+                        id="contact-birthday",
+                        max_length=10,
+                        placeholder=_("dd.mm.yyyy"),
+                    )
             # Shown only with something to say: two empty lines would push the buttons off 80x24.
             yield Static("", id="contact-other").set_styles("display: none;")
             yield Static("", id="contact-error").set_styles("display: none;")
@@ -149,8 +153,9 @@ class ContactEditor(KbaseModal):
         if self.contact is None:
             self.call(clients.add_contact, self.company_id, form, done=self._saved, failed=self._failed)
         else:
-            self.call(clients.update_contact, self.contact.id, self.version, form,
-                              done=self._saved, failed=self._failed)
+            self.call(
+                clients.update_contact, self.contact.id, self.version, form, done=self._saved, failed=self._failed
+            )
 
     def _saved(self, contact) -> None:
         self._saving = False
@@ -164,7 +169,9 @@ class ContactEditor(KbaseModal):
             current = error.current
             self.version = current.version
             other = self.query_one("#contact-other", Static)
-            other.update(Text(_("Saved meanwhile by someone else: {contact}").format(contact=describe_contact(current))))
+            other.update(
+                Text(_("Saved meanwhile by someone else: {contact}").format(contact=describe_contact(current)))
+            )
             other.display = True
             self.show_error(_("Your input is kept. Press ctrl+s to save it over theirs, or Esc to drop it."))
             return

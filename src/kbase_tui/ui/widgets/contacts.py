@@ -46,8 +46,15 @@ class ContactsPanel(ServiceCalls, DataTable):
             self.panel = panel
             self.contact = contact
 
-    def __init__(self, company_id: int | None = None, *, read_only: bool = False, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        company_id: int | None = None,
+        *,
+        read_only: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.company_id = company_id
         self.read_only = read_only
@@ -72,8 +79,12 @@ class ContactsPanel(ServiceCalls, DataTable):
         self.clear()
         for contact in self.contacts:
             self.add_row(
-                Text(contact.full_name), Text(contact.position), Text("✓" if contact.is_decision_maker else ""),
-                Text(_phones_text(contact.phones)), Text(contact.email), Text(show_date(contact.birthday)),
+                Text(contact.full_name),
+                Text(contact.position),
+                Text("✓" if contact.is_decision_maker else ""),
+                Text(_phones_text(contact.phones)),
+                Text(contact.email),
+                Text(show_date(contact.birthday)),
                 key=str(contact.id),
             )
         if current is not None:

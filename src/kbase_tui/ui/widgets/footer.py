@@ -55,14 +55,22 @@ class KeyFooter(Widget, can_focus=False):
     KeyFooter > .key-footer--rule { color: $foreground 20%; }
     """
 
-    def __init__(self, *, show_command_palette: bool = True, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        show_command_palette: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.show_command_palette = show_command_palette
         self.items: tuple[FooterItem, ...] = ()
         self.palette: FooterItem | None = None
         self._hover: int | None = None
-        self._places: list[tuple[int, int, int]] = []  # (first cell, end cell, item index) as last drawn; the palette is len(items)
+        self._places: list[
+            tuple[int, int, int]
+        ] = []  # (first cell, end cell, item index) as last drawn; the palette is len(items)
 
     # --- the keys -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -98,19 +106,32 @@ class KeyFooter(Widget, can_focus=False):
             members = list(run)
             if group is not None and len(members) > 1:  # a group's keys side by side, its description after
                 for number, (member, enabled, tooltip) in enumerate(members, 1):
-                    items.append(FooterItem(member.key, app.get_key_display(member),
-                                            group.description if number == len(members) else "", enabled,
-                                            tooltip or member.description))
+                    items.append(
+                        FooterItem(
+                            member.key,
+                            app.get_key_display(member),
+                            group.description if number == len(members) else "",
+                            enabled,
+                            tooltip or member.description,
+                        )
+                    )
             else:
-                items += [FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
-                          for binding, enabled, tooltip in members]
+                items += [
+                    FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
+                    for binding, enabled, tooltip in members
+                ]
         palette = None
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
             found = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
             if found is not None:
                 _node, binding, enabled, tooltip = found
-                palette = FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled,
-                                     binding.tooltip or binding.description)
+                palette = FooterItem(
+                    binding.key,
+                    app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    binding.tooltip or binding.description,
+                )
         return tuple(items), palette
 
     @property
@@ -119,8 +140,9 @@ class KeyFooter(Widget, can_focus=False):
         return [item.description for item in (*self.items, *((self.palette,) if self.palette else ()))]
 
     # --- drawing --------------------------------------------------------------------------
-    def _piece(self, item: FooterItem, hovered: bool, key_style: Style, description_style: Style,
-               hover_style: Style) -> Text:
+    def _piece(
+        self, item: FooterItem, hovered: bool, key_style: Style, description_style: Style, hover_style: Style
+    ) -> Text:
         dim = Style(dim=True) if not item.enabled else Style()
         over = hover_style if hovered else Style()
         piece = Text()  # spans, not the Text's own style: that would lay the key's bold under the description
@@ -157,14 +179,17 @@ class KeyFooter(Widget, can_focus=False):
         description_style = self.get_component_rich_style("key-footer--description", partial=True)
         hover_style = self.get_component_rich_style("key-footer--hover", partial=True)
         width = self.size.width
-        pieces = [self._piece(item, self._hover == index, key_style, description_style, hover_style)
-                  for index, item in enumerate(self.items)]
+        pieces = [
+            self._piece(item, self._hover == index, key_style, description_style, hover_style)
+            for index, item in enumerate(self.items)
+        ]
         sizes = [piece.cell_len for piece in pieces]
         tail = Text()
         if self.palette is not None:
             tail.append("▏", style=self.get_component_rich_style("key-footer--rule", partial=True))
-            tail.append_text(self._piece(self.palette, self._hover == len(self.items), key_style, description_style,
-                                         hover_style))
+            tail.append_text(
+                self._piece(self.palette, self._hover == len(self.items), key_style, description_style, hover_style)
+            )
         room = max(0, width - tail.cell_len)
         order, cut = self._order_for(room, sizes)
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -222,4 +247,3 @@ class KeyFooter(Widget, can_focus=False):
             self.app.bell()
         else:
             self.app.simulate_key(item.key)
-

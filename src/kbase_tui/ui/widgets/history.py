@@ -104,8 +104,12 @@ class HistoryTimeline(ServiceCalls, OptionList):
     def on_mount(self) -> None:
         from kbase_tui.protocol import history_labels
 
-        self.call(history_labels.outcome_labels, done=self._labels_loaded,
-                          failed=lambda error: None, group=f"history-labels-{id(self)}")
+        self.call(
+            history_labels.outcome_labels,
+            done=self._labels_loaded,
+            failed=lambda error: None,
+            group=f"history-labels-{id(self)}",
+        )
         if self.company_id is not None:
             self.reload()
 
@@ -156,7 +160,10 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self._loading = True
         generation = self._generation
         self.call(
-            self._load(), self.company_id, limit=self.page_size, before_id=self._oldest_id,
+            self._load(),
+            self.company_id,
+            limit=self.page_size,
+            before_id=self._oldest_id,
             done=lambda page: self._loaded(generation, page),
             failed=lambda error: self._failed(generation, error),
             group=f"history-{id(self)}",

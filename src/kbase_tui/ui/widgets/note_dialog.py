@@ -66,9 +66,15 @@ class AddNoteDialog(KbaseModal):
     DRAFT_DELAY = 1.0  # seconds of no typing before the draft is written
     DRAFT_MAX_WAIT = 5.0  # ... or this long since the last write, even while typing
 
-    def __init__(self, target_id: int, *, saver: "Operation[Any] | None" = None,
-                 kinds: tuple[str, ...] = DEFAULT_KINDS, title: str | None = None,
-                 draft_context: str | None = None) -> None:
+    def __init__(
+        self,
+        target_id: int,
+        *,
+        saver: "Operation[Any] | None" = None,
+        kinds: tuple[str, ...] = DEFAULT_KINDS,
+        title: str | None = None,
+        draft_context: str | None = None,
+    ) -> None:
         super().__init__()
         self.target_id = target_id
         self.saver = saver
@@ -178,7 +184,11 @@ class AddNoteDialog(KbaseModal):
         text = self.query_one("#note-text", TextArea).text.strip()
         result = self.query_one("#note-result", Input).value.strip()
         if result:
-            text = f"{text}\n{_('Result: {result}').format(result=result)}" if text else _("Result: {result}").format(result=result)
+            text = (
+                f"{text}\n{_('Result: {result}').format(result=result)}"
+                if text
+                else _("Result: {result}").format(result=result)
+            )
         if not text:
             self.query_one("#note-error", Static).update(Text(_("Write what happened.")))
             return

@@ -37,9 +37,8 @@ class ListTable(DataTable):
         """
         rows = [(tuple(cells), key) for cells, key in rows]
         columns = self.ordered_columns
-        if (
-            not columns
-            or any(len(cells) != len(columns) or not all(isinstance(c, Text) for c in cells) for cells, _ in rows)
+        if not columns or any(
+            len(cells) != len(columns) or not all(isinstance(c, Text) for c in cells) for cells, _ in rows
         ):
             return [self.add_row(*cells, key=key) for cells, key in rows]
         keys = []
@@ -110,8 +109,7 @@ class ListTable(DataTable):
 
     def _render_widths(self) -> tuple:
         """The drawn width of every column and of the row labels (a fixed width ignores its content)."""
-        return (*(column.get_render_width(self) for column in self.ordered_columns),
-                self._row_label_column_width)
+        return (*(column.get_render_width(self) for column in self.ordered_columns), self._row_label_column_width)
 
     def _render_cell(
         self,
@@ -131,7 +129,13 @@ class ListTable(DataTable):
         column_key = self._column_locations.get_key(column_index)
         # The same cache key as DataTable._render_cell: both share one cache.
         cache_key = (
-            row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
             self._pseudo_class_state,
         )
         cached = self._cell_render_cache.get(cache_key)
@@ -143,8 +147,15 @@ class ListTable(DataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         is_fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
         component_style, post_style = self._get_styles_to_render_cell(
-            False, False, is_fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+            False,
+            False,
+            is_fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
         lines = [self._one_line(cell, width, pre_style, post_style)]
@@ -176,8 +187,9 @@ class ListTable(DataTable):
         justify = cell.justify or options.justify or "default"
         overflow = cell.overflow or options.overflow or "fold"
         if cell.no_wrap is False or overflow == "ignore" or justify == "full" or "\t" in cell.plain:
-            lines = console.render_lines(cell, options.update_dimensions(width, 1).update(no_wrap=True),
-                                         style=_NULL, pad=True)
+            lines = console.render_lines(
+                cell, options.update_dimensions(width, 1).update(no_wrap=True), style=_NULL, pad=True
+            )
             return lines[0] if lines else [Segment(" " * width, _NULL)]
         line = cell.copy()
         line.rstrip_end(width)

@@ -26,8 +26,9 @@ def zone_label(name: str, now: datetime | None = None) -> str:
     moment = now or datetime.now(timezone.utc)
     shift = timezones.offset_hours(name, moment, against=timezones.zone("Europe/Moscow"))
     msk = _("MSK") + (f"{shift:+g}" if shift else "")
-    return _("{zone} ({msk}, now {time})").format(zone=name, msk=msk,
-                                                 time=moment.astimezone(timezones.zone(name)).strftime("%H:%M"))
+    return _("{zone} ({msk}, now {time})").format(
+        zone=name, msk=msk, time=moment.astimezone(timezones.zone(name)).strftime("%H:%M")
+    )
 
 
 class ZoneDialog(KbaseModal):
@@ -53,8 +54,11 @@ class ZoneDialog(KbaseModal):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.heading), classes="title")
-            yield OptionList(*[Option(Text(zone_label(n) if n else self.none_label), id=str(i))
-                               for i, n in enumerate(self.names)], id="zone-list", markup=False)
+            yield OptionList(
+                *[Option(Text(zone_label(n) if n else self.none_label), id=str(i)) for i, n in enumerate(self.names)],
+                id="zone-list",
+                markup=False,
+            )
             yield Static(Text(_("Enter chooses, Esc cancels.")), classes="hint")
 
     def on_mount(self) -> None:
