@@ -8,7 +8,7 @@ from .base import EPOCH, utcnow
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
-from .merges import CompanyMerge
+from .merges import CompanyMerge, DuplicatePair
 from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
 from .users import Role, SignInFailure, User
 
@@ -23,6 +23,7 @@ __all__ = [
     "ClientOrder",
     "Company",
     "CompanyMerge",
+    "DuplicatePair",
     "Contact",
     "Deal",
     "DealStatus",
