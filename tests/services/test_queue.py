@@ -480,9 +480,7 @@ def test_supervisor_adds_an_outcome_and_a_reason_without_code(db, team):
 
 
 def test_inactive_outcome_cannot_be_recorded(db, team):
-    settings.save_outcome(
-        db, team["boss"], OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True, active=False)
-    )
+    settings.save_outcome(db, team["boss"], OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True, active=False))
     cid = take(db, team["anna"])
     with pytest.raises(ValidationFailed):
         queue.record_outcome(db, team["anna"], cid, "busy")
