@@ -459,6 +459,8 @@ class Importer:
         self.possible: tuple[int, str] | None = None  # set by match(): a shared phone with another name
         self.imported = self.merged = self.unchanged = self.rows = 0
         self.possible_count = self.conflicts = self.needs_research = 0
+        # The batch's possible duplicates as pairs for the head of sales' list (services.duplicates).
+        self.duplicate_pairs: list[tuple[int, int, str, str]] = []
         self.rejects: list[Reject] = []
         self.notes: list[ImportNote] = []
         self.rejected = 0
@@ -1097,6 +1099,8 @@ class Importer:
                 self.possible_count += 1
                 other_name = names.get(other) or (new[other].row.name if other in new else "")
                 other_id = ids.get(other, other)
+                if other_id > 0:
+                    self.duplicate_pairs.append((company_id, other_id, "phone", number))
                 where = (
                     _("#{id}").format(id=other_id)
                     if other_id > 0
@@ -1206,6 +1210,11 @@ class Importer:
         duplicates = self._note_new(session, new, temp_to_real, source_name)
         if duplicates:
             self._insert_history(session, duplicates, "import_possible_duplicate", now)
+        if self.duplicate_pairs:
+            from ..duplicates import record
+
+            record(session, self.duplicate_pairs, now)
+            self.duplicate_pairs.clear()
         return temp_to_real
 
     def _insert_contacts(
