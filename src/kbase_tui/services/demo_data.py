@@ -60,7 +60,7 @@ from kbase_tui.models import (
     User,
 )
 
-from .accounts import LOST_PREFIX
+from .accounts.base import LOST_PREFIX
 from .text import fold
 
 SEED = 20260214
