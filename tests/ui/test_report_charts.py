@@ -7,7 +7,7 @@ legend, the sentence of an empty chart), not on pixels; the SVG snapshots show e
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,7 +25,7 @@ MONDAY = date(2026, 3, 2)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, 2, hour, minute, tzinfo=timezone.utc) + timedelta(days=day)
+    return datetime(2026, 3, 2, hour, minute, tzinfo=UTC) + timedelta(days=day)
 
 
 @pytest.fixture(autouse=True)
@@ -264,11 +264,12 @@ async def test_refusal_filters_show_every_field_at_80x24(world):
 
 
 def test_funnel_leaves_out_weeks_not_begun(world):
+    from sqlalchemy import select
+
+    from kbase_tui.models import User
     from kbase_tui.services import reports
     from kbase_tui.services.clock import today
     from kbase_tui.services.dto import Actor
-    from kbase_tui.models import User
-    from sqlalchemy import select
 
     with world.read() as s:
         boss = s.execute(select(User).where(User.username == "roman")).scalar_one()

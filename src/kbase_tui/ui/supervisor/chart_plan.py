@@ -76,15 +76,15 @@ def plan(chart: Chart, width: int, height: int) -> ChartPlan:
         return ChartPlan("empty", chart.title, message=chart.empty or _("Nothing to draw in this period."))
     top, ticks, tick_labels = _axis(chart.unit, values, height)
     room = max(1, width - _AXIS_WIDTH)
-    common = dict(
-        title=chart.title,
-        values=values,
-        y_top=top,
-        y_ticks=ticks,
-        y_tick_labels=tick_labels,
-        x_label=chart.x_label,
-        y_label=chart.y_label,
-    )
+    common = {
+        "title": chart.title,
+        "values": values,
+        "y_top": top,
+        "y_ticks": ticks,
+        "y_tick_labels": tick_labels,
+        "x_label": chart.x_label,
+        "y_label": chart.y_label,
+    }
     if chart.kind == "line":
         longest = max(len(label) for label in chart.labels)
         fit = max(1, room // (longest + 2))

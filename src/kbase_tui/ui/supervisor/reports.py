@@ -129,7 +129,6 @@ class ReportsScreen(KbaseScreen):
 
     def compose(self) -> ComposeResult:
         from textual_plotext import PlotextPlot
-
         from textual_plotext.plot import Plot
 
         class ReportChart(PlotextPlot):
