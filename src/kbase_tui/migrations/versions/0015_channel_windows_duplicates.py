@@ -7,7 +7,7 @@ channel's companies are never walked past.
 Possible duplicates (a shared phone, the same name) wait in duplicate_pair until the head of sales
 merges them or marks them "not a duplicate" (kept, so they are not offered again).
 
-Revision ID: 0017
+Revision ID: 0015
 Revises: 0014
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0017"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
