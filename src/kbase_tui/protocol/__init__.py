@@ -34,6 +34,7 @@ FEATURES = (
     "alarms",
     "history_labels",
     "companies",
+    "playbook",
 )
 
 
