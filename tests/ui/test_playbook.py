@@ -142,3 +142,95 @@ async def test_the_second_person_reads_the_key_client_and_loses_it_when_removed(
         await pilot.press("r")
         await settle(app, pilot)
         assert app.screen.rows == []
+
+
+async def _type(pilot, text: str) -> None:
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+async def test_the_supervisors_playbook_at_80x24(db, make_user):
+    from kbase_tui.ui.playbook.supervisor import PlaybookScreen, TeamBehindList
+    from kbase_tui.ui.supervisor.desk import SupervisorDesk
+
+    boss = make_user("supervisor", full_name="Руководитель")
+    km = make_user("account", full_name="Ольга")
+    km2 = make_user("account", full_name="Пётр")
+    key = account_company(db, km, "ООО «Ключевой»")
+    lost = account_company(db, km, "ООО «Ушёл»")
+    order(db, km, lost, TODAY - timedelta(days=30), "70000", today=TODAY)
+    accounts.mark_lost(db, km, lost, accounts.lost_reasons(db, km)[0].code)
+    _class(db, key, "A", key=True, contact_days_ago=10)  # after the order: an order reclassifies its channel
+    _class(db, lost, "B")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        desk = await _sign_in(app, pilot, boss)
+        assert isinstance(desk, SupervisorDesk)
+        await pilot.press("y")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlaybookScreen)
+        # 1: the standards, A changed from 7 to 5 days; Ольга has one key client behind
+        assert [(s.abcde_class, s.days) for s in screen.standards][0] == ("A", 7)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("end", "backspace", "5", "enter")
+        await settle(app, pilot)
+        assert screen.standards[0].days == 5
+        olga = next(m for m in screen.managers if m.user_id == km.id)
+        assert (olga.behind, olga.behind_key, olga.worst_days) == (1, 1, 5)
+        await pilot.press("tab")
+        screen.query_one("#pb-managers").move_cursor(row=screen.managers.index(olga))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TeamBehindList) and [r.name for r in app.screen.rows] == ["ООО «Ключевой»"]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        # 2: Пётр becomes the key client's second person
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert [c.name for c in screen.key_clients] == ["ООО «Ключевой»", "ООО «Ушёл»"]
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("Select").value = km2.id
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert screen.key_clients[0].second_name == "Пётр"
+        # 3: the lost client first in the TOP; a plan step for Ольга by a date
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert [(r.name, r.steps) for r in screen.lost] == [("ООО «Ушёл»", 1)]
+        await pilot.press("p")
+        await pilot.pause()
+        await _type(pilot, "Извиниться")
+        await pilot.press("tab")
+        await _type(pilot, (TODAY + timedelta(days=2)).strftime("%d.%m.%Y"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert (screen.lost[0].steps, screen.lost[0].steps_done) == (2, 0)
+        assert "Извиниться" in screen.query_one("#pb-plan").render().plain
+        # 4: this month's activation plan
+        await pilot.press("4")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("end", "backspace", "8", "enter")
+        await settle(app, pilot)
+        assert screen.activation.rows[-1].plan == 8
+    # the step is Ольга's task; she marks it done from her task list
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, km)
+        await pilot.press("t")
+        await settle(app, pilot)
+        tasks = app.screen
+        index = [t.text for t in tasks.tasks].index("Извиниться")
+        tasks.query_one("OptionList").highlighted = index
+        await pilot.press("d")
+        await pilot.pause()
+        await _type(pilot, "Согласились на встречу")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Извиниться" not in [t.text for t in tasks.tasks]
+    [step] = [s for s in playbook.return_plan(db, boss, lost) if s.text == "Извиниться"]
+    assert step.result == "Согласились на встречу" and step.done_at is not None

@@ -75,7 +75,7 @@ class BehindList(KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("Behind the contact standard")
-        self.sub_title = self.actor.label
+        self.sub_title = self.whose()
         self.name_width = max(16, min(50, self.app.size.width - 42))
         table = self.query_one(DataTable)
         table.add_column(_("Company"), width=self.name_width, key="name")
@@ -84,6 +84,9 @@ class BehindList(KbaseScreen):
         table.add_column(_("Last contact"), width=12, key="last")
         table.add_column(_("Days late"), width=9, key="behind")
         self.action_refresh()
+
+    def whose(self) -> str:
+        return self.actor.label
 
     @on(ScreenResume)
     def _resumed(self) -> None:

@@ -164,9 +164,8 @@ class TeamBehindList(BehindList):
         self.manager_id = manager_id
         self.manager_name = manager_name
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.sub_title = self.manager_name
+    def whose(self) -> str:
+        return self.manager_name
 
     def action_refresh(self) -> None:
         self.call(playbook.team_behind, manager_id=self.manager_id, done=self._show, group="behind", exclusive=True)
@@ -277,8 +276,7 @@ class PlaybookScreen(KbaseScreen):
         return self.query_one(TabbedContent).active or "standards"
 
     def action_tab(self, name: str) -> None:
-        self.query_one(TabbedContent).active = name
-        self.action_refresh()
+        self.query_one(TabbedContent).active = name  # TabActivated loads it
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, _event) -> None:
