@@ -65,19 +65,21 @@ from kbase_tui.protocol.targets import Person, TargetRow
 
 from . import audit, clock, notify, reference
 from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history
+from .common import require_supervisor, user_names
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import (
     SECOND_PERSON_ROLES,
     Capability,
+    may,
     require,
     require_active_user,
     require_company,
     require_company_as_second,
     second_person_clause,
 )
-from .reports import actual, period_end
+from .reports import actual
 from .text import clean_input
 from .views import audited_view
 
@@ -95,23 +97,10 @@ LOST_OUTCOME_PREFIX = "lost:"  # as services.accounts writes it
 YEAR = timedelta(days=365)
 
 
-def _names(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids))).all()
-    return {uid: full or login for uid, full, login in rows}
-
-
 def _local_day(moment: datetime, zone) -> date:
     if moment.tzinfo is None:  # a value read back without its zone is UTC, as everything stored
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).date()
-
-
-def _supervisor(session: Session, actor: Actor) -> None:
-    require_active_user(session, actor)
-    require(actor, Capability.SUPERVISE)
 
 
 # --- own targets -------------------------------------------------------------------------------
@@ -137,7 +126,7 @@ def my_targets(db: Database, actor: Actor) -> list[TargetRow]:
         )
         result = []
         for target in rows:
-            last = period_end(target.starts_on, target.period)
+            last = clock.period_end(target.starts_on, target.period)
             if last < today:
                 continue
             result.append(
@@ -171,15 +160,9 @@ def standards_of(session: Session) -> dict[str, int]:
 def contact_standards(db: Database, actor: Actor) -> list[ContactStandard]:
     with db.read() as session:
         require_active_user(session, actor)
-        if not (actor.role == Role.ACCOUNT or Capability.SUPERVISE in _caps(actor)):
+        if not (actor.role == Role.ACCOUNT or may(actor, Capability.SUPERVISE)):
             raise AccessDenied(_("Your role does not allow this."))
         return [ContactStandard(c, d) for c, d in standards_of(session).items()]
-
-
-def _caps(actor: Actor) -> set:
-    from .policy import may
-
-    return {c for c in Capability if may(actor, c)}
 
 
 def set_contact_standard(db: Database, actor: Actor, abcde_class: str, days: int) -> ContactStandard:
@@ -193,7 +176,7 @@ def set_contact_standard(db: Database, actor: Actor, abcde_class: str, days: int
     if not 0 <= days <= 3650:
         raise ValidationFailed(_("Days between contacts: a number from 0 to 3650."))
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         require(actor, Capability.EDIT_SCRIPTS)
         key = _standard_key(abcde_class)
         old = int(reference.get_setting(session, key))
@@ -252,7 +235,7 @@ def _behind_rows(session: Session, conditions, today: date) -> list[BehindRow]:
             *conditions,
         )
     ).all()
-    owners = _names(session, [r[4] for r in result])
+    owners = user_names(session, [r[4] for r in result])
     rows = []
     for cid, name, cls, key, owner, created, last, arrived in result:
         since = last or arrived or created
@@ -294,7 +277,7 @@ def behind_standard(db: Database, actor: Actor, limit: int = 200) -> BehindPage:
 def team_behind(db: Database, actor: Actor, manager_id: int | None = None, limit: int = 200) -> BehindPage:
     today = clock.today(db)
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         conditions = [Company.owner_id == manager_id] if manager_id is not None else []
         behind = [r for r in _behind_rows(session, conditions, today) if r.days_behind > 0]
         behind.sort(key=_behind_order)
@@ -306,7 +289,7 @@ def behind_by_manager(db: Database, actor: Actor) -> list[ManagerBehind]:
     """Per account manager (and anyone else holding accounts, such as the supervisor keeping a portfolio)."""
     today = clock.today(db)
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         per: dict[int | None, list[BehindRow]] = {}
         for row in _behind_rows(session, [], today):
             per.setdefault(row.owner_id, []).append(row)
@@ -353,7 +336,7 @@ def _open_assignment(session: Session, company_id: int) -> SecondPerson | None:
 
 def _second_client(session: Session, company: Company, assignment: SecondPerson | None) -> SecondClient:
     current = assignment if assignment is not None and assignment.stage == company.stage else None
-    names = _names(session, [company.owner_id, current.user_id if current else None])
+    names = user_names(session, [company.owner_id, current.user_id if current else None])
     return SecondClient(
         company_id=company.id,
         name=company.name,
@@ -371,7 +354,7 @@ def _second_client(session: Session, company: Company, assignment: SecondPerson 
 def key_clients(db: Database, actor: Actor) -> list[SecondClient]:
     """A/B and key clients at the account stage with their second responsible person, A first."""
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         companies = (
             session.execute(
                 select(Company)
@@ -400,7 +383,7 @@ def key_clients(db: Database, actor: Actor) -> list[SecondClient]:
 
 def second_candidates(db: Database, actor: Actor) -> list[Person]:
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         rows = session.execute(
             select(User)
             .where(User.role.in_(SECOND_PERSON_ROLES), User.disabled.is_(False))
@@ -412,7 +395,7 @@ def second_candidates(db: Database, actor: Actor) -> list[Person]:
 def assign_second(db: Database, actor: Actor, company_id: int, user_id: int) -> SecondClient:
     """Attach a second responsible person to an A/B or key client; one at a time (a new one replaces the old)."""
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id, for_update=True)
         if not _eligible(company):
             raise ValidationFailed(_("A second responsible person is for A and B clients and key clients."))
@@ -459,14 +442,14 @@ def assign_second(db: Database, actor: Actor, company_id: int, user_id: int) -> 
 
 def remove_second(db: Database, actor: Actor, company_id: int) -> SecondClient:
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id, for_update=True)
         current = _open_assignment(session, company.id)
         if current is None:
             raise ValidationFailed(_("This client has no second responsible person."))
         current.removed_at = utcnow()
         current.removed_by_id = actor.id
-        name = _names(session, [current.user_id]).get(current.user_id, "")
+        name = user_names(session, [current.user_id]).get(current.user_id, "")
         write_history(
             session,
             actor,
@@ -508,7 +491,7 @@ def second_card(db: Database, actor: Actor, company_id: int) -> SecondCard:
             contacts=contacts_of(session, company.id),
             abcde_class=company.abcde_class,
             is_key_client=bool(company.is_key_client),
-            owner_name=_names(session, [company.owner_id]).get(company.owner_id, ""),
+            owner_name=user_names(session, [company.owner_id]).get(company.owner_id, ""),
             orders_count=company.orders_count,
             revenue_total=Decimal(company.revenue_total or 0),
             last_order_at=company.last_order_at,
@@ -558,7 +541,7 @@ def _step(task: FollowUpTask, names: dict[int, str]) -> ReturnStep:
 def lost_top(db: Database, actor: Actor, limit: int = 20) -> list[LostTopRow]:
     """Lost clients ranked by their revenue in the year up to their last order (margin beside it)."""
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         lost = session.execute(
             select(Company.id, Company.name, Company.owner_id, Company.last_order_at).where(
                 Company.stage == Stage.ACCOUNT, Company.category == Category.LOST
@@ -594,7 +577,7 @@ def lost_top(db: Database, actor: Actor, limit: int = 20) -> list[LostTopRow]:
                 since = moments.get(task.company_id)
                 if since is None or task.created_at >= since - timedelta(seconds=1):
                     tasks.setdefault(task.company_id, []).append(task)
-        names = _names(session, [r[2] for r in ranked])
+        names = user_names(session, [r[2] for r in ranked])
         now = utcnow()
         rows = []
         for rank, (cid, name, owner, _last) in enumerate(ranked, start=1):
@@ -627,7 +610,7 @@ def _aware(moment: datetime) -> datetime:
 
 def return_plan(db: Database, actor: Actor, company_id: int) -> list[ReturnStep]:
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id)
         tasks = (
             session.execute(
@@ -638,7 +621,7 @@ def return_plan(db: Database, actor: Actor, company_id: int) -> list[ReturnStep]
             .scalars()
             .all()
         )
-        names = _names(session, [t.assignee_id for t in tasks])
+        names = user_names(session, [t.assignee_id for t in tasks])
         return [_step(t, names) for t in tasks]
 
 
@@ -655,7 +638,7 @@ def add_return_step(
     if not isinstance(due_on, date) or due_on < today:
         raise ValidationFailed(_("The date is in the past."))
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id, for_update=True)
         if company.stage != Stage.ACCOUNT or company.category != Category.LOST:
             raise ValidationFailed(_("A return plan is for lost clients."))
@@ -672,7 +655,7 @@ def add_return_step(
                 .where(FollowUpTask.company_id == company.id, FollowUpTask.done_at.is_(None))
                 .values(assignee_id=person.id, version=FollowUpTask.version + 1)
             )
-            names = _names(session, [previous, person.id])
+            names = user_names(session, [previous, person.id])
             write_history(
                 session,
                 actor,
@@ -718,7 +701,7 @@ def add_return_step(
         notify.after_commit(
             session, notify.Notice(kind="changed", what="accounts", user_ids=(person.id,), company_id=company.id)
         )
-        return _step(task, _names(session, [person.id]))
+        return _step(task, user_names(session, [person.id]))
 
 
 def finish_return_step(db: Database, actor: Actor, task_id: int, result: str) -> ReturnStep:
@@ -751,7 +734,7 @@ def finish_return_step(db: Database, actor: Actor, task_id: int, result: str) ->
         )
         session.flush()
         audit.record(session, actor, "return_step_done", "follow_up_task", task.id, company_id=company.id)
-        return _step(task, _names(session, [task.assignee_id]))
+        return _step(task, user_names(session, [task.assignee_id]))
 
 
 # --- activation of potential clients ---------------------------------------------------------------
@@ -834,13 +817,13 @@ def activation(db: Database, actor: Actor, months: int = 6) -> ActivationReport:
     today = clock.today(db)
     months = max(1, min(int(months), 24))
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         rows, activated = _activation_rows(session, months, today)
         counts: dict[int, int] = {}
         for _day, closer in activated.values():
             if closer is not None:
                 counts[closer] = counts.get(closer, 0) + 1
-        names = _names(session, counts)
+        names = user_names(session, counts)
         by_closer = tuple(
             Activator(uid, names.get(uid, ""), n)
             for uid, n in sorted(counts.items(), key=lambda p: (-p[1], names.get(p[0], "")))
@@ -858,7 +841,7 @@ def set_activation_plan(db: Database, actor: Actor, month: date, value: int) -> 
     month = _month_start(month)
     today = clock.today(db)
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         require(actor, Capability.EDIT_SCRIPTS)
         row = session.execute(select(ActivationPlan).where(ActivationPlan.month == month)).scalar_one_or_none()
         old = row.value if row else None
