@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kbase_tui.models import AuditEvent, Company, Interaction, InteractionKind, SecondPerson, Stage
-from kbase_tui.services import accounts, clients, pipeline, playbook, targets
+from kbase_tui.services import accounts, clients, clock, pipeline, playbook, targets
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 from kbase_tui.timezones import business_today
 
@@ -35,7 +35,7 @@ def _contact(db, company_id: int, days_ago: int, kind=InteractionKind.FOLLOW_UP,
                 company_id=company_id,
                 kind=kind,
                 outcome=outcome,
-                at=accounts.local_at(TODAY - timedelta(days=days_ago), 12, session),
+                at=clock.at_hour(session, TODAY - timedelta(days=days_ago), 12),
             )
         )
 
@@ -152,7 +152,7 @@ def test_a_client_never_contacted_counts_from_its_hand_over(db, make_user):
             Interaction(
                 company_id=client,
                 kind=InteractionKind.HANDOVER,
-                at=accounts.local_at(TODAY - timedelta(days=9), 12, session),
+                at=clock.at_hour(session, TODAY - timedelta(days=9), 12),
             )
         )
     [row] = playbook.behind_standard(db, km).rows

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from kbase_tui.models import Company, Interaction, InteractionKind
-from kbase_tui.services import accounts, playbook, targets
+from kbase_tui.services import accounts, clock, playbook, targets
 from kbase_tui.timezones import business_today
 from kbase_tui.ui.accounts.card import AccountCardScreen
 from kbase_tui.ui.accounts.follow_up_list import FollowUpList
@@ -45,7 +45,7 @@ def _class(db, company_id: int, cls: str, *, key: bool = False, contact_days_ago
                 Interaction(
                     company_id=company_id,
                     kind=InteractionKind.MEETING,
-                    at=accounts.local_at(TODAY - timedelta(days=contact_days_ago), 12, session),
+                    at=clock.at_hour(session, TODAY - timedelta(days=contact_days_ago), 12),
                 )
             )
 
