@@ -172,7 +172,7 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         # 1: the standards, A changed from 7 to 5 days; Ольга has one key client behind
         assert [(s.abcde_class, s.days) for s in screen.standards][0] == ("A", 7)
         await pilot.press("e")
-        await pilot.pause()
+        await settle(app, pilot)
         await pilot.press("end", "backspace", "5", "enter")
         await settle(app, pilot)
         assert screen.standards[0].days == 5
@@ -190,8 +190,9 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         await settle(app, pilot)
         assert [c.name for c in screen.key_clients] == ["ООО «Ключевой»", "ООО «Ушёл»"]
         await pilot.press("a")
-        await pilot.pause()
+        await settle(app, pilot)
         dialog = app.screen
+        assert dialog is not screen
         dialog.query_one("Select").value = km2.id
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -201,7 +202,7 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         await settle(app, pilot)
         assert [(r.name, r.steps) for r in screen.lost] == [("ООО «Ушёл»", 1)]
         await pilot.press("p")
-        await pilot.pause()
+        await settle(app, pilot)
         await _type(pilot, "Извиниться")
         await pilot.press("tab")
         await _type(pilot, (TODAY + timedelta(days=2)).strftime("%d.%m.%Y"))
@@ -213,7 +214,7 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         await pilot.press("4")
         await settle(app, pilot)
         await pilot.press("e")
-        await pilot.pause()
+        await settle(app, pilot)
         await pilot.press("end", "backspace", "8", "enter")
         await settle(app, pilot)
         assert screen.activation.rows[-1].plan == 8
@@ -227,7 +228,7 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         index = [t.text for t in tasks.tasks].index("Извиниться")
         tasks.query_one("OptionList").highlighted = index
         await pilot.press("d")
-        await pilot.pause()
+        await settle(app, pilot)
         await _type(pilot, "Согласились на встречу")
         await pilot.press("enter")
         await settle(app, pilot)

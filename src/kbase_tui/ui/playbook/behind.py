@@ -63,6 +63,7 @@ class BehindList(KbaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._loaded = False
         self.rows: tuple = ()
         self.name_width = 30
 
@@ -90,12 +91,14 @@ class BehindList(KbaseScreen):
 
     @on(ScreenResume)
     def _resumed(self) -> None:
-        self.action_refresh()
+        if self._loaded:  # the first showing is loaded by on_mount
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         self.call(playbook.behind_standard, done=self._show, group="behind", exclusive=True)
 
     def _show(self, page) -> None:
+        self._loaded = True
         self.rows = page.rows
         table = self.query_one(ListTable)
         cursor = table.cursor_row

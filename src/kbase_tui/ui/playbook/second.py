@@ -44,6 +44,7 @@ class SecondClients(KbaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._loaded = False
         self.rows: list = []
         self.name_width = 30
 
@@ -65,12 +66,14 @@ class SecondClients(KbaseScreen):
 
     @on(ScreenResume)
     def _resumed(self) -> None:
-        self.action_refresh()
+        if self._loaded:  # the first showing is loaded by on_mount
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         self.call(playbook.my_second_clients, done=self._show, group="second", exclusive=True)
 
     def _show(self, rows) -> None:
+        self._loaded = True
         self.rows = list(rows)
         table = self.query_one(ListTable)
         table.clear()

@@ -266,7 +266,8 @@ class PlaybookScreen(KbaseScreen):
 
     @on(ScreenResume)
     def _resumed(self) -> None:
-        self.action_refresh()
+        if self.standards:  # back from a dialog or a list: the first showing is loaded by on_mount
+            self.action_refresh()
 
     def _people(self, people) -> None:
         self.people = list(people)
@@ -285,14 +286,14 @@ class PlaybookScreen(KbaseScreen):
     def action_refresh(self) -> None:
         tab = self.tab
         if tab == "standards":
-            self.call(playbook.contact_standards, done=self._show_standards, group="pb-standards", exclusive=True)
-            self.call(playbook.behind_by_manager, done=self._show_managers, group="pb-managers", exclusive=True)
+            self.call(playbook.contact_standards, done=self._show_standards, group="pb-standards")
+            self.call(playbook.behind_by_manager, done=self._show_managers, group="pb-managers")
         elif tab == "second":
-            self.call(playbook.key_clients, done=self._show_second, group="pb-second", exclusive=True)
+            self.call(playbook.key_clients, done=self._show_second, group="pb-second")
         elif tab == "lost":
-            self.call(playbook.lost_top, done=self._show_lost, group="pb-lost", exclusive=True)
+            self.call(playbook.lost_top, done=self._show_lost, group="pb-lost")
         elif tab == "activation":
-            self.call(playbook.activation, done=self._show_activation, group="pb-activation", exclusive=True)
+            self.call(playbook.activation, done=self._show_activation, group="pb-activation")
 
     # --- 1 standards --------------------------------------------------------------------------
     def _show_standards(self, rows) -> None:
@@ -427,9 +428,18 @@ class PlaybookScreen(KbaseScreen):
         row = self._selected("#pb-lost", self.lost)
         if row is None:
             return
-        self.call(playbook.return_plan, row.company_id, done=self._plan_shown, group="pb-plan", exclusive=True)
+        self.call(
+            playbook.return_plan,
+            row.company_id,
+            done=lambda steps: self._plan_shown(row.company_id, steps),
+            group="pb-plan",
+        )
 
-    def _plan_shown(self, steps) -> None:
+    def _plan_shown(self, company_id: int, steps) -> None:
+        # Answers may come back out of order as the cursor moves: only the highlighted client's plan is shown.
+        row = self._selected("#pb-lost", self.lost)
+        if row is None or row.company_id != company_id:
+            return
         text = Text(no_wrap=True, overflow="ellipsis")
         if not steps:
             text.append(_("No return plan yet: p adds a step."), style="dim")
