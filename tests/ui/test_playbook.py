@@ -70,6 +70,10 @@ async def test_the_account_manager_sees_targets_and_who_is_behind_at_80x24(db, m
         assert line.display and line.region.height == 1
         assert line.render().plain == "Plan today: orders 1/1 │ week: orders 1/5"
         assert "behind standard: 2 (b)" in screen.query_one("#fu-summary").render().plain
+        # the highlighted client's line says how late its contact is
+        screen.query_one("#fu-table").move_cursor(row=[r.company_id for r in screen.rows].index(late))
+        await pilot.pause()
+        assert "contact 13 d. late (every 7 d.)" in screen.query_one("#fu-detail").render().plain
         await pilot.press("b")
         await settle(app, pilot)
         behind = app.screen

@@ -75,8 +75,8 @@ def mark_text(row) -> Text:
     return Text(symbol, style=style)
 
 
-def row_detail(row) -> Text:
-    """The line under the table for the highlighted client."""
+def row_detail(row, late=None) -> Text:
+    """The line under the table for the highlighted client (*late*: its row behind the contact standard)."""
     from kbase_tui.labels import category_label
 
     text = Text()
@@ -84,6 +84,12 @@ def row_detail(row) -> Text:
     if row.city:
         text.append(f" · {row.city}", style="dim")
     text.append(" · " + category_label(row.category), style="magenta" if row.category == "lost" else "dim")
+    if late is not None:
+        text.append(" · ")
+        text.append(
+            _("contact {n} d. late (every {every} d.)").format(n=late.days_behind, every=late.standard_days),
+            style="bold red",
+        )
     text.append("\n")
     if row.next_follow_up_at:
         text.append(_("Follow-up: "), style="dim")
@@ -138,6 +144,7 @@ class FollowUpList(KbaseScreen):
         self._push_timer = None
         self.name_width = 24
         self.behind = 0  # clients behind the contact standard of their class
+        self.behind_rows: dict[int, object] = {}  # company id -> its BehindRow (the worst 500)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -192,7 +199,7 @@ class FollowUpList(KbaseScreen):
         # As many rows as were loaded, so that a cursor far down the list can stay where it was.
         limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
         self.query_one(MyTargetsLine).refresh_targets()
-        self.call(playbook.behind_standard, limit=1, done=self._behind_count, group="fu-behind", exclusive=True)
+        self.call(playbook.behind_standard, limit=500, done=self._behind_count, group="fu-behind")
         self.call(
             accounts.follow_up_list,
             offset=0,
@@ -207,7 +214,9 @@ class FollowUpList(KbaseScreen):
 
     def _behind_count(self, page) -> None:
         self.behind = page.total
+        self.behind_rows = {row.company_id: row for row in page.rows}
         self._show_summary()
+        self._show_detail()
 
     def _failed(self, generation: int, error) -> None:
         if generation == self._generation:
@@ -340,7 +349,10 @@ class FollowUpList(KbaseScreen):
 
     def _show_detail(self) -> None:
         row = self.selected_row
-        self.query_one("#fu-detail", Static).update(row_detail(row) if row else Text(_("No clients yet."), style="dim"))
+        if row is None:
+            self.query_one("#fu-detail", Static).update(Text(_("No clients yet."), style="dim"))
+            return
+        self.query_one("#fu-detail", Static).update(row_detail(row, self.behind_rows.get(row.company_id)))
 
     # --- actions ------------------------------------------------------------------------------
     @on(DataTable.RowSelected)
