@@ -361,3 +361,38 @@ def test_the_activation_plan_against_first_contracts_and_orders(db, make_user):
         playbook.set_activation_plan(db, closer, month, 3)
     with pytest.raises(AccessDenied):
         playbook.activation(db, km)
+
+
+ROLES = ("caller", "closer", "account", "supervisor", "admin")
+
+
+def test_the_second_person_rule_against_every_role_and_record(db, make_user):
+    """Each role against each record through the read-only operations: only the assigned person (and the
+    supervisor) gets through, and only to that one client."""
+    boss = make_user("supervisor", "boss")
+    me = {role: make_user(role, f"me_{role}") for role in ROLES}
+    owner = make_user("account", "owner")
+    for_closer = account_company(db, owner, "ООО «Закреплён за менеджером первой продажи»")
+    for_account = account_company(db, owner, "ООО «Закреплён за клиентским менеджером»")
+    unassigned = account_company(db, owner, "ООО «Без второго»")
+    for company in (for_closer, for_account, unassigned):
+        _set(db, company, abcde_class="B")
+    playbook.assign_second(db, boss, for_closer, me["closer"].id)
+    playbook.assign_second(db, boss, for_account, me["account"].id)
+    allowed = {
+        ("closer", for_closer),
+        ("account", for_account),
+        ("supervisor", for_closer),
+        ("supervisor", for_account),
+        ("supervisor", unassigned),
+    }
+    for role in ROLES:
+        for company in (for_closer, for_account, unassigned):
+            for read in (playbook.second_card, playbook.second_history):
+                if (role, company) in allowed:
+                    read(db, me[role], company)
+                else:
+                    with pytest.raises(AccessDenied):
+                        read(db, me[role], company)
+        listed = {c.company_id for c in playbook.my_second_clients(db, me[role])}
+        assert listed == {c for r, c in allowed if r == role and role != "supervisor"}, role
