@@ -37,6 +37,7 @@ from .behind import BehindList, class_cell, cut
 
 DIALOG_CSS = "../supervisor/supervisor.tcss"
 TABS = ("standards", "second", "lost", "activation")
+MAIN_TABLE = {"standards": "#pb-standards", "second": "#pb-second", "lost": "#pb-lost", "activation": "#pb-activation"}
 
 
 class NumberDialog(SupervisorModal):
@@ -272,15 +273,23 @@ class PlaybookScreen(KbaseScreen):
     def _people(self, people) -> None:
         self.people = list(people)
 
+    def _focus(self, table, tab: str) -> None:
+        # Focusing a table of another tab would switch to that tab (a load answering late must not).
+        if self.tab == tab:
+            table.focus()
+
     @property
     def tab(self) -> str:
         return self.query_one(TabbedContent).active or "standards"
 
     def action_tab(self, name: str) -> None:
+        # The focus goes with the tab: a table left focused in the tab before would bring that tab back.
         self.query_one(TabbedContent).active = name  # TabActivated loads it
+        self.query_one(MAIN_TABLE[name], DataTable).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, _event) -> None:
+        self.query_one(MAIN_TABLE[self.tab], DataTable).focus()  # a tab chosen by mouse too
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -312,7 +321,7 @@ class PlaybookScreen(KbaseScreen):
             for r in self.standards
         )
         table.move_cursor(row=min(cursor, len(self.standards) - 1))
-        table.focus()
+        self._focus(table, "standards")
 
     def _show_managers(self, rows) -> None:
         self.managers = list(rows)
@@ -363,7 +372,7 @@ class PlaybookScreen(KbaseScreen):
         )
         if self.key_clients:
             table.move_cursor(row=min(cursor, len(self.key_clients) - 1))
-        table.focus()
+        self._focus(table, "second")
 
     def _selected(self, table_id: str, rows: list):
         index = self.query_one(table_id, DataTable).cursor_row
@@ -417,7 +426,7 @@ class PlaybookScreen(KbaseScreen):
             table.move_cursor(row=min(cursor, len(self.lost) - 1))
         else:
             self.query_one("#pb-plan", Static).update(Text(_("No lost clients."), style="dim"))
-        table.focus()
+        self._focus(table, "lost")
         self._show_plan()
 
     @on(DataTable.RowHighlighted, "#pb-lost")
@@ -496,7 +505,7 @@ class PlaybookScreen(KbaseScreen):
         text.append(_("Activated by closers ({metric}): ").format(metric=metric_label("deals_won")), style="dim")
         text.append(", ".join(f"{a.name} {a.activated}" for a in report.by_closer) or "—")
         self.query_one("#pb-activators", Static).update(text)
-        table.focus()
+        self._focus(table, "activation")
 
     def _activation_month(self) -> date | None:
         if self.activation is None:
