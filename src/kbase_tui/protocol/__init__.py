@@ -36,6 +36,7 @@ FEATURES = (
     "history_labels",
     "companies",
     "duplicates",
+    "playbook",
 )
 
 
