@@ -355,7 +355,7 @@ def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[
 
     from kbase_tui.models import Deal, DealStatus, Role
 
-    from .policy import company_visibility, require_list_access
+    from .policy import company_visibility, owned_by, require_list_access
     from .search import company_name_filter, company_name_order, escape_like, query_words, LIKE_ESCAPE
 
     with db.read() as session:
@@ -377,7 +377,7 @@ def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[
             )
         deal_on = and_(Deal.company_id == Company.id, Deal.status == DealStatus.OPEN)
         if actor.role == Role.CLOSER:
-            deal_on = and_(deal_on, Deal.closer_id == actor.id)
+            deal_on = and_(deal_on, owned_by(actor, Deal.closer_id))
         query = (
             select(Company.id, Company.name, Company.city, Company.inn, Deal.id, Deal.stage_code)
             .outerjoin(Deal, deal_on)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kbase_tui import timezones
+from kbase_tui.formatting import format_client_time, format_clock
 from kbase_tui.i18n import _
 from kbase_tui.models import utcnow
 
@@ -252,13 +253,11 @@ def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursI
     zones = []
     for name in sorted(names):
         real = name if timezones.is_zone(name) else centre
-        zones.append(
-            (name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment))
-        )
+        zones.append((name or "", format_client_time(moment, real), window.is_open(real, moment)))
     return HoursInfo(
         centre,
         tuple(sorted(window.days)),
-        tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
+        tuple((format_clock(a), "24:00" if b == time.max else format_clock(b)) for a, b in window.hours),
         window.country,
         tuple(zones),
     )

@@ -32,7 +32,7 @@ from sqlalchemy import create_engine
 
 from kbase_tui import paths
 
-from . import notify
+from . import notify, queue_membership  # noqa: F401 (queue_membership: its rule runs on every flush of every session)
 from .errors import DatabaseBusy, StorageFull
 
 UTC_NAIVE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (UTC)

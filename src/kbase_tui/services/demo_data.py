@@ -58,6 +58,7 @@ from kbase_tui.models import (
     User,
 )
 
+from . import queue_membership
 from .text import fold
 
 SEED = 20260214
@@ -515,7 +516,6 @@ class _Generator:
             "owner_id": None,
             "shelved_until": None,
             "requirements": "",
-            "in_queue": False,
             "queue_rank": 100,
             "priority": 100,
             "last_tried_at": EPOCH,
@@ -669,7 +669,7 @@ class _Generator:
     def potential(self) -> None:
         cold = []
         for _ in range(N_COLD):
-            company = self.new_company(self.day_ago(10, 420), in_queue=True)
+            company = self.new_company(self.day_ago(10, 420))
             self.estimate_class(company)
             self.set_priority(company)
             roll = self.rng.random()
@@ -878,7 +878,6 @@ class _Generator:
             company.update(
                 stage=Stage.PIPELINE.value,
                 owner_id=closer.id,
-                in_queue=False,
                 requirements=requirements,
                 updated_at=last,
             )
@@ -936,7 +935,7 @@ class _Generator:
                 last_activity_at=closed,
                 updated_at=closed,
             )
-            company.update(stage=Stage.PIPELINE.value, owner_id=None, in_queue=False, updated_at=closed)
+            company.update(stage=Stage.PIPELINE.value, owner_id=None, updated_at=closed)
             self.add_contacts(company, 1, decision_maker=True, created=handed)
 
     # -- accounts --
@@ -1091,7 +1090,6 @@ class _Generator:
             stage=Stage.ACCOUNT.value,
             category=Category.LOST.value if lost else Category.ACTIVE.value,
             owner_id=manager.id,
-            in_queue=False,
             requirements=requirements,
             orders_count=len(orders),
             revenue_total=revenue,
@@ -1269,7 +1267,6 @@ class _Generator:
             self.rows.refusal.append(refusal)
             company.update(
                 category=Category.REFUSED.value,
-                in_queue=False,
                 attempts=earlier + 1,
                 last_tried_at=when,
                 last_outcome="refused",
@@ -1286,7 +1283,6 @@ class _Generator:
                     refusal.update(decision=RefusalDecision.SHELVE.value, shelved_until=until)
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=company["priority"],
                         shelved_until=until,
                         not_before=until,
@@ -1303,7 +1299,6 @@ class _Generator:
                     )
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=10,
                         special_offer=offer,
                         special_offer_user_id=target.id if target else None,
@@ -1329,7 +1324,9 @@ class _Generator:
 
     def write(self) -> DemoSummary:
         rows = self.rows
-        companies = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows.company]
+        companies = [
+            queue_membership.stamp({k: v for k, v in row.items() if not k.startswith("_")}) for row in rows.company
+        ]
         # Interactions in time order per company are what the history shows; ids follow time.
         rows.interaction.sort(key=lambda r: (r["at"], r["id"]))
         base = min((r["id"] for r in rows.interaction), default=1)

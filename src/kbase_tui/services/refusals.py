@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -44,9 +45,9 @@ from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module ha
     CallerChoice,
     CallLine,
     DecisionResult,
-    RefusalDetail,
     DeskSummary,
     FilterChoices,
+    RefusalDetail,
     RefusalFilter,
     RefusalPage,
     RefusalRow,
@@ -240,7 +241,7 @@ def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, un
             text += " " + _("(for {caller})").format(caller=caller_name)
         return text
     if decision == RefusalDecision.SHELVE:
-        day = until.strftime("%d.%m.%Y") if until else ""  # the date the supervisor chose
+        day = format_date(until)  # the date the supervisor chose
         return _("{who} decided: shelve until {day}").format(who=actor.label, day=day)
     return _("{who} decided: do not call again").format(who=actor.label)
 
@@ -348,7 +349,6 @@ def _apply_to_company(
     company.version += 1
     if decision == RefusalDecision.SPECIAL_OFFER:
         company.category = Category.POTENTIAL
-        company.in_queue = True
         company.queue_rank = SPECIAL_OFFER_RANK
         company.special_offer = offer_text
         company.special_offer_user_id = offer_user_id
@@ -359,7 +359,6 @@ def _apply_to_company(
     elif decision == RefusalDecision.SHELVE:
         # Back into the queue by itself on that date: the queue skips not_before in the future.
         company.category = Category.POTENTIAL
-        company.in_queue = True
         company.queue_rank = company.priority
         company.special_offer = ""
         company.special_offer_user_id = None
@@ -368,7 +367,6 @@ def _apply_to_company(
         company.attempts = 0
     else:
         company.category = Category.DO_NOT_CALL
-        company.in_queue = False
         company.special_offer = ""
         company.special_offer_user_id = None
         company.shelved_until = None

@@ -22,6 +22,7 @@ from typing import Callable
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_day_month
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     CallOutcome,
@@ -122,7 +123,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
         monday = date_from - timedelta(days=date_from.weekday())
         while monday <= date_to and len(weekly) < 60:
             a, b = clock.day_bounds(session, max(monday, date_from), min(monday + timedelta(days=6), date_to))
-            weekly.append((monday.strftime("%d.%m"), counts(a, b)))
+            weekly.append((format_day_month(monday), counts(a, b)))
             monday += timedelta(days=7)
     charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
     if len(weekly) > 1:

@@ -42,7 +42,7 @@ from kbase_tui.protocol.importer import (
 from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 from kbase_tui.timezones import zone_for_company
 
-from .. import audit
+from .. import audit, queue_membership
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
@@ -351,44 +351,45 @@ PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
 def _company_constants(now, run_id: int | None) -> dict[str, object]:
-    return {
-        "import_run_id": run_id,
-        "source": "import",
-        "abcde_class": "",
-        "is_key_client": False,
-        "potential_score": 0,
-        "category": Category.POTENTIAL.value,
-        "stage": Stage.COLD.value,
-        "owner_id": None,
-        "shelved_until": None,
-        "requirements": "",
-        "in_queue": True,
-        "queue_rank": 100,
-        "priority": 100,
-        "last_tried_at": EPOCH,
-        "not_before": None,
-        "attempts": 0,
-        "last_outcome": "",
-        "held_by_id": None,
-        "held_until": None,
-        "callback_user_id": None,
-        "callback_at": None,
-        "special_offer": "",
-        "special_offer_user_id": None,
-        "unreachable": False,
-        "needs_data_fix": False,
-        "orders_count": 0,
-        "revenue_total": 0,
-        "margin_total": None,
-        "first_order_at": None,
-        "last_order_at": None,
-        "next_purchase_at": None,
-        "next_purchase_is_stated": False,
-        "next_follow_up_at": None,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-    }
+    return queue_membership.stamp(
+        {
+            "import_run_id": run_id,
+            "source": "import",
+            "abcde_class": "",
+            "is_key_client": False,
+            "potential_score": 0,
+            "category": Category.POTENTIAL.value,
+            "stage": Stage.COLD.value,
+            "owner_id": None,
+            "shelved_until": None,
+            "requirements": "",
+            "queue_rank": 100,
+            "priority": 100,
+            "last_tried_at": EPOCH,
+            "not_before": None,
+            "attempts": 0,
+            "last_outcome": "",
+            "held_by_id": None,
+            "held_until": None,
+            "callback_user_id": None,
+            "callback_at": None,
+            "special_offer": "",
+            "special_offer_user_id": None,
+            "unreachable": False,
+            "needs_data_fix": False,
+            "orders_count": 0,
+            "revenue_total": 0,
+            "margin_total": None,
+            "first_order_at": None,
+            "last_order_at": None,
+            "next_purchase_at": None,
+            "next_purchase_is_stated": False,
+            "next_follow_up_at": None,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+    )
 
 
 def _contact_constants(now, run_id: int | None) -> dict[str, object]:
@@ -1199,7 +1200,8 @@ class Importer:
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
             table = Company.__table__
-            session.execute(update(table).where(table.c.id.in_(research)).values(in_queue=False, needs_data_fix=True))
+            session.execute(update(table).where(table.c.id.in_(research)).values(needs_data_fix=True))
+            queue_membership.refresh(session, table.c.id.in_(research))
         self._insert_contacts(session, contact_rows, contact_phones, phone_rows, now)
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         self._insert_history(session, history_rows, "import", now)
