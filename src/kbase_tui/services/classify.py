@@ -86,7 +86,7 @@ def profits(rows: Iterable[Figures]) -> dict[int, Decimal]:
     known = [r for r in rows if r.margin is not None]
     known_revenue = sum((r.revenue for r in known), Decimal("0"))
     if known and known_revenue > 0:
-        rate = max(Decimal("0"), sum((r.margin for r in known), Decimal("0")) / known_revenue)
+        rate = max(Decimal("0"), sum((r.margin for r in known if r.margin is not None), Decimal("0")) / known_revenue)
     else:
         rate = Decimal("1")
     return {r.id: (r.margin if r.margin is not None else r.revenue * rate) for r in rows}

@@ -366,7 +366,7 @@ def connect(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
-        writer = engine.execution_options(kbase_begin="IMMEDIATE")
+        writer: Engine = engine.execution_options(kbase_begin="IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True)
         writer = engine
@@ -491,7 +491,7 @@ def schema_revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
     from alembic.config import Config
 

@@ -37,6 +37,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui import shipped, timezones
+from kbase_tui.inn import WEIGHTS_10, WEIGHTS_12A, WEIGHTS_12B, check_digit
 from kbase_tui.models import (
     EPOCH,
     Category,
@@ -160,9 +161,6 @@ _TRANSLIT = dict(
         ],
     )
 )
-_INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12A = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
 # --- word lists ------------------------------------------------------------------------------
@@ -188,28 +186,14 @@ def word_lists() -> dict[str, Any]:
 # --- small pure helpers (tested) ---------------------------------------------------------------
 
 
-def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
-
-
-def inn_is_valid(inn: str) -> bool:
-    if not inn.isdigit():
-        return False
-    if len(inn) == 10:
-        return _check_digit(inn, _INN_10) == int(inn[9])
-    if len(inn) == 12:
-        return _check_digit(inn, _INN_12A) == int(inn[10]) and _check_digit(inn, _INN_12B) == int(inn[11])
-    return False
-
-
 def make_inn(rng: random.Random, region: str, *, person: bool = False) -> str:
     """A valid INN: 10 digits for an organisation, 12 for an individual entrepreneur (ИП)."""
     if person:
         body = region + "".join(rng.choice("0123456789") for _ in range(8))
-        body += str(_check_digit(body, _INN_12A))
-        return body + str(_check_digit(body, _INN_12B))
+        body += str(check_digit(body, WEIGHTS_12A))
+        return body + str(check_digit(body, WEIGHTS_12B))
     body = region + f"{rng.randint(1, 99):02d}" + "".join(rng.choice("0123456789") for _ in range(5))
-    return body + str(_check_digit(body, _INN_10))
+    return body + str(check_digit(body, WEIGHTS_10))
 
 
 def translit(value: str) -> str:

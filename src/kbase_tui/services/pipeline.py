@@ -554,7 +554,7 @@ def hand_over_to_account(
         row = session.execute(_account_load(session).order_by("n", User.id).limit(1)).first()
         if row is None:
             raise ValidationFailed(_("There is no active account manager to hand the client to."))
-        manager = session.get(User, row[0])
+        manager = session.get_one(User, row[0])
     count, total, first, last = session.execute(
         select(
             func.count(ClientOrder.id),

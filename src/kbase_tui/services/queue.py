@@ -742,7 +742,7 @@ def hand_over_to_closer(
         row = session.execute(query.order_by(load, User.id).limit(1)).first()
         if row is None:
             raise ValidationFailed(_("There is no active closer to hand the lead to; tell the supervisor."))
-        closer = session.get(User, row[0])
+        closer = session.get_one(User, row[0])
     from .pipeline import first_stage_code
 
     deal = Deal(

@@ -20,8 +20,9 @@ opens as fast with 100,000 refusals as with ten.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.formatting import format_date
@@ -118,8 +119,8 @@ def list_refusals(
         decider = aliased(User)
         # Columns, not the Refusal entity: a page is only read, and building 200 ORM objects (identity
         # map, instance state) was half of a page's CPU, taken from the screen's thread by the GIL.
-        query = (
-            select(
+        query: Select[Any] = (
+            select(  # type: ignore[misc]  # mypy gives up on the union of select()'s column overloads
                 Refusal.id,
                 Refusal.company_id,
                 Refusal.caller_id,

@@ -182,14 +182,16 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
             )
             .group_by(Interaction.user_id)
         ).all()
-        handovers = dict(
+        handovers: dict[int, int] = dict(
             session.execute(
                 select(Deal.handed_over_by_id, func.count())
                 .where(Deal.created_at >= start, Deal.created_at < end, Deal.handed_over_by_id.is_not(None))
                 .group_by(Deal.handed_over_by_id)
             ).all()
         )
-        callers = dict(session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all())
+        callers: dict[int, str] = dict(
+            session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all()
+        )
         ids = set(callers) | {r[0] for r in per_user} | set(handovers)
         names = user_names(session, ids)
     stats = {uid: (int(c), int(ct), int(rf), int(h)) for uid, c, ct, rf, h in per_user}

@@ -174,7 +174,7 @@ def follow_up_list(
             .scalars()
             .all()
         )
-        open_tasks = dict(
+        open_tasks: dict[str, int] = dict(
             session.execute(
                 select(FollowUpTask.kind, func.count(FollowUpTask.id))
                 .where(

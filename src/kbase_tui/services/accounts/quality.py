@@ -110,7 +110,7 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
             )
             .group_by(FollowUpTask.assignee_id)
         ).all()
-        waiting = dict(
+        waiting: dict[int, int] = dict(
             session.execute(
                 select(FollowUpTask.assignee_id, func.count(FollowUpTask.id))
                 .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.done_at.is_(None))

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import N_, _
+from kbase_tui.inn import clean_inn
 from kbase_tui.models import (
     EPOCH,
     Category,
@@ -49,7 +50,7 @@ from ..errors import ValidationFailed
 from ..exporter import safe_cell
 from ..policy import Capability, require, require_active_user
 from .sources import BrokenRow, SourceInfo, open_source, read_header
-from .values import clean_inn, split_emails, split_phones
+from .values import split_emails, split_phones
 
 BATCH_SIZE = 2000
 MAX_NAME = 300

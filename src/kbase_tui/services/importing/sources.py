@@ -282,7 +282,7 @@ def read_header(
         score = _header_score(map_headers(raw))
         if score > best_score:
             best, best_score = len(seen) - 1, score
-        if sum(1 for _line, r in seen if r.__class__ is not BrokenRow and any(c.strip() for c in r)) >= HEADER_SCAN:
+        if len([r for _line, r in seen if not isinstance(r, BrokenRow) and any(c.strip() for c in r)]) >= HEADER_SCAN:
             break
     if best < 0:
         accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][9:12])
