@@ -69,10 +69,10 @@ TEXTUAL_TEXTS = ROOT / "src" / "kbase_tui" / "ui" / "textual_texts.py"
 
 def textual_binding_texts() -> list[str]:
     """Descriptions of the key bindings of Textual's own widgets (shown in F1 help and the palette)."""
-    import textual.app  # noqa: F401
-    import textual.command  # noqa: F401
-    import textual.containers  # noqa: F401
-    import textual.screen  # noqa: F401
+    import textual.app
+    import textual.command
+    import textual.containers
+    import textual.screen
     import textual.widgets
     from textual.binding import Binding
     from textual.dom import DOMNode

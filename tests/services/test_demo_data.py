@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -262,7 +262,7 @@ def test_lost_clients_have_a_return_task(demo_db):
                 == 1
             )
         tasks = session.execute(select(FollowUpTask).where(FollowUpTask.kind == "follow_up")).scalars().all()
-        end_of_today = datetime.combine(TODAY, datetime.max.time()).astimezone(timezone.utc)
+        end_of_today = datetime.combine(TODAY, datetime.max.time()).astimezone(UTC)
         assert len([t for t in tasks if t.due_at <= end_of_today]) >= 6
 
 

@@ -48,10 +48,14 @@ def owner_comparisons(source: str) -> list[int]:
                 others = [o for o in expanded if not _is_actor_id(o) and not isinstance(o, ast.Constant)]
                 if any(_name(o) not in NOT_OWNERS for o in others):
                     lines.append(node.lineno)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "in_":
-            if any(_is_actor_id(a) for arg in node.args for a in ast.walk(arg)):
-                if _name(node.func.value) not in NOT_OWNERS:
-                    lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "in_"
+            and any(_is_actor_id(a) for arg in node.args for a in ast.walk(arg))
+            and _name(node.func.value) not in NOT_OWNERS
+        ):
+            lines.append(node.lineno)
     return sorted(set(lines))
 
 

@@ -59,7 +59,7 @@ def writes_in_queue(source: str) -> list[int]:
                 ):
                     lines.append(node.lineno)
         elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "in_queue" and isinstance(value, ast.Constant):
                     lines.append(node.lineno)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_WRITE.search(node.value):
@@ -139,7 +139,7 @@ def test_every_state_is_in_the_queue_exactly_when_the_rule_says(db):
             session.add(company)
             made.append(company)
         session.flush()
-        for company, state in zip(made, STATES):
+        for company, state in zip(made, STATES, strict=True):
             assert company.in_queue is expected(*state), state
         ids = [c.id for c in made]
     with db.read() as session:
@@ -148,7 +148,7 @@ def test_every_state_is_in_the_queue_exactly_when_the_rule_says(db):
         assert queue_membership.strays(session) == []
         # The SQL spelling of the rule (used by bulk writes) agrees with the Python one on every state.
         by_sql = set(session.execute(select(Company.id).where(queue_membership.condition())).scalars())
-        assert {i for i, s in zip(ids, STATES) if expected(*s)} == by_sql & set(ids)
+        assert {i for i, s in zip(ids, STATES, strict=True) if expected(*s)} == by_sql & set(ids)
 
 
 def test_a_change_of_any_part_of_the_rule_moves_the_company(db):
