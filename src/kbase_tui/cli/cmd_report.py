@@ -69,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     table = Table(title=Text(title))
     for index, column in enumerate(report.columns):
         numeric = any(
-            isinstance(row[index], (int, float))
-            and not isinstance(row[index], bool)
+            (isinstance(row[index], (int, float)) and not isinstance(row[index], bool))
             or type(row[index]).__name__ == "Decimal"
             for row in report.rows
         )

@@ -15,6 +15,7 @@ from .users import Role, SignInFailure, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
     "AuditEvent",
     "AuditHead",
     "CallOutcome",
@@ -27,7 +28,6 @@ __all__ = [
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",

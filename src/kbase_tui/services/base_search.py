@@ -51,7 +51,7 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.companies import (
     FLAGS,
     MATCH_NAME,
     MATCH_NUMBER,

@@ -28,9 +28,9 @@ by `kbase classify`.  Only rows whose class or flag changes are written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
@@ -159,6 +159,7 @@ _TRANSLIT = dict(
             "yu",
             "ya",
         ],
+        strict=True,
     )
 )
 
@@ -322,7 +323,7 @@ class _Generator:
         """A working-hours moment of a local day, as aware UTC."""
         hour = self.rng.randint(9, 17) if hour is None else hour
         minute = self.rng.randint(0, 59) if minute is None else minute
-        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(timezone.utc)
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(UTC)
 
     def day_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
@@ -931,7 +932,7 @@ class _Generator:
         total_share = sum(shares)
         lines = []
         amount = 0
-        for (name, unit, price), share in zip(picked, shares):
+        for (name, unit, price), share in zip(picked, shares, strict=True):
             qty = max(1, round(target * share / total_share / price))
             amount += qty * price
             lines.append(f"{name} — {qty} × {unit}")
@@ -1263,7 +1264,7 @@ class _Generator:
                 company["updated_at"] = decided
                 if kind == "shelve":
                     until_day = self.today + timedelta(days=self.rng.randint(14, 120))
-                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(UTC)
                     refusal.update(decision=RefusalDecision.SHELVE.value, shelved_until=until)
                     company.update(
                         category=Category.POTENTIAL.value,

@@ -42,7 +42,7 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.pipeline import (
     BOARD_PAGE,
     Board,
     DealCard,
@@ -425,7 +425,7 @@ def deal_history(
     from .clients import history_page
 
     with db.read() as session:
-        deal, company = _require_deal(session, actor, deal_id, open_only=False)
+        _deal, company = _require_deal(session, actor, deal_id, open_only=False)
         return history_page(session, company.id, limit=limit, before_id=before_id)
 
 

@@ -49,9 +49,9 @@ also ends a special offer (it was made): the company goes back to its own priori
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import Callable
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ from kbase_tui.protocol.queue import (
     LeadContact,
     OutcomeResult,
     QueueView,
-)  # noqa: F401 (the data this module hands out)
+)
 
 from . import alarms, audit, clock, phones, reference
 from .callscripts import find_script
@@ -794,7 +794,7 @@ def _outcome_row(session: Session, code: str) -> CallOutcome:
 
 
 def _minutes(delta_minutes: float) -> str:
-    minutes = int(round(delta_minutes))
+    minutes = round(delta_minutes)
     if minutes < 60:
         return _("{n} min").format(n=minutes)
     if minutes % 60 == 0 and minutes < 48 * 60:
@@ -826,9 +826,10 @@ def record_outcome(
             # A lease that ran out while the call went on is renewed if nobody took the lead over;
             # a lead given back meanwhile (the same caller logged out in another window) is taken
             # back if it is still free.  Otherwise the caller is told plainly why nothing was saved.
-            if not _extend_own(session, actor, company_id, now + _lease(session)):
-                if not _take_back(session, actor, company_id, now, now + _lease(session)):
-                    raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
+            if not _extend_own(session, actor, company_id, now + _lease(session)) and not _take_back(
+                session, actor, company_id, now, now + _lease(session)
+            ):
+                raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
             session.expire_all()
             company = require_company(session, actor, company_id, for_update=True)
         outcome = _outcome_row(session, outcome_code)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from .db import LeanTx
 
 if TYPE_CHECKING:
     from kbase_tui.protocol.session import SessionLimits
-from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo  # noqa: F401 (handed out)
+from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo
 
 
 @functools.cache

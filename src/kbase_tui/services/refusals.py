@@ -40,7 +40,7 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.refusals import (
     DETAIL_CALLS,
     PAGE_SIZE,
     CallerChoice,

@@ -15,9 +15,9 @@ Where the figures come from:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -570,6 +570,8 @@ def run(db: Database, actor: Actor, name: str, date_from: date | None = None, da
 
     return replace(
         report,
-        notes=report.notes
-        + (_("Audit log head (keep for kbase audit verify --expect-head): {head}").format(head=head_line(db)),),
+        notes=(
+            *report.notes,
+            _("Audit log head (keep for kbase audit verify --expect-head): {head}").format(head=head_line(db)),
+        ),
     )
