@@ -246,6 +246,25 @@ class KbaseApp(App[None]):
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)  # the idle lock's clock (ui/lock_screen.py)
+        # The installation's keymap (ui/keymap.py), checked against every screen's bindings off the event loop.
+        self.run_worker(self._load_keymap, thread=True, group="keymap", exit_on_error=False)
+
+    keymap_file: str = ""  # the keymap file in use, for F1
+
+    def _load_keymap(self) -> None:
+        from .keymap import KeymapError, load
+
+        try:
+            keymap = load()
+        except KeymapError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", timeout=30, markup=False)
+            return
+        if keymap.keys:
+            self.call_from_thread(self._apply_keymap, str(keymap.path), keymap.keys)
+
+    def _apply_keymap(self, path: str, keys: dict[str, str]) -> None:
+        self.keymap_file = path
+        self.set_keymap(keys)
 
     # --- session ----------------------------------------------------------------
     def signed_in(self, signed: SignedIn) -> None:
