@@ -1,13 +1,13 @@
 """company.in_queue recomputed from the queue rule, now kept by one flush listener instead of by hand
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
