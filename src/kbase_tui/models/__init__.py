@@ -16,6 +16,7 @@ from .users import Role, SignInFailure, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
     "ActivationPlan",
     "AuditEvent",
     "AuditHead",
@@ -29,7 +30,6 @@ __all__ = [
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",
