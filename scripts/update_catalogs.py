@@ -69,10 +69,10 @@ TEXTUAL_TEXTS = ROOT / "src" / "kbase_tui" / "ui" / "textual_texts.py"
 
 def textual_binding_texts() -> list[str]:
     """Descriptions of the key bindings of Textual's own widgets (shown in F1 help and the palette)."""
-    import textual.app  # noqa: F401
-    import textual.command  # noqa: F401
-    import textual.containers  # noqa: F401
-    import textual.screen  # noqa: F401
+    import textual.app
+    import textual.command
+    import textual.containers
+    import textual.screen
     import textual.widgets
     from textual.binding import Binding
     from textual.dom import DOMNode
@@ -100,11 +100,12 @@ def textual_binding_texts() -> list[str]:
     return sorted(texts)
 
 
-def _literal(text: str) -> str:
-    """A string literal as `ruff format` writes it (double quotes unless the text holds one)."""
-    if '"' in text or "\\" in text:
-        return repr(text)
-    return '"' + text + '"'
+def _quoted(text: str) -> str:
+    """A string literal as ruff format writes it: double quotes unless the text holds one."""
+    literal = repr(text)
+    if '"' in text or not literal.startswith("'"):
+        return literal
+    return '"' + literal[1:-1].replace("\\'", "'") + '"'
 
 
 def textual_texts_source() -> str:
@@ -117,7 +118,7 @@ def textual_texts_source() -> str:
         "",
         "TEXTUAL_TEXTS = (",
     ]
-    lines += [f"    N_({_literal(text)})," for text in textual_binding_texts()]
+    lines += [f"    N_({_quoted(text)})," for text in textual_binding_texts()]
     lines += ['    N_("Search for commands…"),', ")", ""]
     return "\n".join(lines)
 

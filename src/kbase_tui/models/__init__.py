@@ -16,6 +16,7 @@ from .users import Role, SignInFailure, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
     "ActivationPlan",
     "AuditEvent",
     "AuditHead",
@@ -25,12 +26,11 @@ __all__ = [
     "ClientOrder",
     "Company",
     "CompanyMerge",
-    "DuplicatePair",
     "Contact",
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
+    "DuplicatePair",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,15 +20,15 @@ class CompanyMerge(SQLModel, table=True):
 
     __tablename__ = "company_merge"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="company.id", index=True)
     target_id: int = Field(foreign_key="company.id", index=True)
-    merged_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    merged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     merged_at: datetime = Field(default_factory=utcnow)
     moved: str = ""  # JSON {"contact": [ids], "phone": [...], "interaction": [...], ...}
     source_state: str = ""  # JSON of the duplicate's fields the merge changed
-    undone_at: Optional[datetime] = None
-    undone_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    undone_at: datetime | None = None
+    undone_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class DuplicatePair(SQLModel, table=True):
@@ -45,7 +44,7 @@ class DuplicatePair(SQLModel, table=True):
     __tablename__ = "duplicate_pair"
     __table_args__ = (UniqueConstraint("company_id", "other_id", name="uq_duplicate_pair"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(sa_column=Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), nullable=False))
     other_id: int = Field(
         sa_column=Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -53,5 +52,5 @@ class DuplicatePair(SQLModel, table=True):
     reason: str = Field(default="phone", max_length=16)  # phone | name
     detail: str = Field(default="", max_length=300)  # the shared phone, or the name as compared
     found_at: datetime = Field(default_factory=utcnow)
-    dismissed_at: Optional[datetime] = None
-    dismissed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    dismissed_at: datetime | None = None
+    dismissed_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -49,7 +49,7 @@ PAGE_SIZE = 100
 def record(session: Session, pairs: Iterable[tuple[int, int, str, str]], now: datetime | None = None) -> int:
     """Store (company, other, reason, detail) pairs, the lower id first; a pair already known (open or
     marked not a duplicate) is left as it is.  Returns how many are new."""
-    rows = {}
+    rows: dict[tuple[int, int], tuple[str, str]] = {}
     for a, b, reason, detail in pairs:
         if a == b or a <= 0 or b <= 0:
             continue
@@ -58,10 +58,9 @@ def record(session: Session, pairs: Iterable[tuple[int, int, str, str]], now: da
     if not rows:
         return 0
     table = DuplicatePair.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     moment = now or utcnow()
     values = [
         {"company_id": low, "other_id": high, "reason": reason, "detail": detail, "found_at": moment}
@@ -128,7 +127,7 @@ def _name_pairs(session: Session) -> list[tuple[int, int, str, str]]:
     for start in range(0, len(candidates), 1000):
         chunk = candidates[start : start + 1000]
         ids = {i for pair in chunk for i in pair}
-        names = dict(session.execute(select(c.id, c.name_search).where(c.id.in_(ids))).all())
+        names: dict[int, str] = dict(session.execute(select(c.id, c.name_search).where(c.id.in_(ids))).all())
         for a, b in chunk:
             key = key_of_folded(names.get(a) or "")
             if key and key == key_of_folded(names.get(b) or ""):
@@ -249,7 +248,7 @@ def dismiss(db: Database, actor: Actor, pair_id: int) -> None:
         ).rowcount
         if not claimed:
             raise ValidationFailed(_("That pair was already marked not a duplicate."))
-        names = dict(
+        names: dict[int, str] = dict(
             session.execute(
                 select(Company.id, Company.name).where(Company.id.in_((row.company_id, row.other_id)))
             ).all()
