@@ -88,7 +88,7 @@ def test_horeca_is_called_in_the_evening_and_retail_on_saturday_when_the_default
     queue.release_lead(windows, anna)
     # The café's own window says weekdays (the default's days), so not on Saturday; nor in the morning.
     with windows.write() as session:
-        session.get(Company, shop).in_queue = False
+        session.get(Company, shop).needs_data_fix = True  # out of the queue
     with pytest.raises(QueueEmpty):
         queue.claim_next_lead(windows, anna, now=at(SATURDAY, 15, 0))
     assert queue.claim_next_lead(windows, anna, now=at(TUESDAY, 9, 0)).company_id == office
@@ -216,7 +216,7 @@ def test_the_queues_pairs_are_found_by_a_loose_index_scan(db):
         ("Д", "", "Офисы"),
     ):
         add_company(db, name, channel=channel, time_zone=zone_name)
-    add_company(db, "Не в очереди", channel="Дилеры", time_zone="Asia/Omsk", in_queue=False)
+    add_company(db, "Не в очереди", channel="Дилеры", time_zone="Asia/Omsk", needs_data_fix=True)
     sql = queue._statements(db.is_sqlite)["pairs"]
     with db.read() as session:
         pairs = [tuple(row) for row in session.execute(text(sql))]
