@@ -34,6 +34,9 @@ FEATURES = (
     "alarms",
     "history_labels",
     "companies",
+    "catalog",
+    "growth",
+    "specialists",
 )
 
 

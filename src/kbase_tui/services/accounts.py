@@ -70,7 +70,7 @@ from kbase_tui.models import (
     utcnow,
 )
 
-from . import audit, classify, clock, notify, reference
+from . import audit, catalog, classify, clock, notify, reference
 from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history
 from .db import Database
 from .dto import Actor
@@ -598,14 +598,23 @@ def record_order(
     items: str = "",
     *,
     margin: Decimal | None = None,
+    lines: list[catalog.OrderLineInput] | None = None,
     today: date | None = None,
 ) -> OrderResult:
-    """A new order: figures, next purchase, back from lost, a quality-check task, classes."""
+    """A new order: figures, next purchase, back from lost, a quality-check task, classes.
+
+    With *lines* (products, categories or free text: services.catalog) the amount and the margin are
+    their sums, and the items their text."""
     today = _today(db, today)
     if not isinstance(ordered_at, date):
         raise ValidationFailed(_("Enter the order date."))
     if ordered_at > today:
         raise ValidationFailed(_("The order date cannot be in the future."))
+    lines = catalog.prepare_lines(lines)
+    if lines:
+        amount = sum((line.amount for line in lines), Decimal("0"))
+        margins = [line.margin for line in lines if line.margin is not None]
+        margin = sum(margins, Decimal("0")) if margins else None
     amount = _money(amount, _("Enter the order amount."))
     if amount <= 0:
         raise ValidationFailed(_("Enter the order amount."))
@@ -613,6 +622,8 @@ def record_order(
     items = clean_input(items, 2000)
     with db.write() as session:
         company = _require_account(session, actor, company_id, for_update=True)
+        if lines and not items:
+            items = clean_input(catalog.lines_text(session, lines), 2000)
         order = ClientOrder(
             company_id=company.id,
             ordered_at=ordered_at,
@@ -624,6 +635,7 @@ def record_order(
         )
         session.add(order)
         session.flush()
+        catalog.write_lines(session, order, lines)
         company.orders_count += 1
         company.revenue_total = Decimal(company.revenue_total or 0) + amount
         if margin is not None:
