@@ -152,8 +152,15 @@ def products(
             where.append(Product.category_id == category_id)
         if needle:
             like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            typed = clean_input(search, 200).strip()
+            code_like = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # Codes are kept as the list wrote them; SQLite folds only ASCII, so the typed and the upper case are tried.
             where.append(
-                or_(Product.name_search.like(like, escape="\\"), func.lower(Product.code).like(like, escape="\\"))
+                or_(
+                    Product.name_search.like(like, escape="\\"),
+                    Product.code.like(code_like, escape="\\"),
+                    Product.code.like(code_like.upper(), escape="\\"),
+                )
             )
         if not include_inactive:
             where.extend([Product.active, ProductCategory.active])
@@ -352,6 +359,10 @@ def import_price_list(
                 clean_input(row[header[field]], 300).strip() if field in header and header[field] < len(row) else ""
             )  # noqa: E731
             title, code, unit = cell("name"), cell("code")[:64], cell("unit")[:16]
+            filled = [c.strip() for c in row if c.strip()]
+            if "category" not in header and len(filled) == 1 and (not title or title == filled[0]):
+                group = clean_input(filled[0], 200)  # a group row of a 1C list: the products below belong to it
+                continue
             if not title:
                 continue
             counts.rows += 1
@@ -361,10 +372,6 @@ def import_price_list(
             except ValidationFailed:
                 if len(rejected) < MAX_REJECTS:
                     rejected.append(_("line {n}: the price {price} is not a number").format(n=line, price=raw_price))
-                continue
-            if "category" not in header and not code and price is None:
-                group = title[:200]  # a group row of a 1C list: the products below belong to it
-                counts.rows -= 1
                 continue
             category = category_for(cell("category")[:200])
             product = None
