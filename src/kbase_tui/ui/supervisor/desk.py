@@ -47,6 +47,16 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
+    (
+        "k",
+        "catalog",
+        N_("Catalog: categories, products, price lists"),
+        "kbase_tui.ui.growth.catalog_screen:CatalogScreen",
+    ),
+    ("d", "standards", N_("The ideal client per segment (standards)"), "kbase_tui.ui.growth.standards:StandardsScreen"),
+    ("w", "white_spots", N_("White spots in every portfolio"), "kbase_tui.ui.growth.portfolio:PortfolioGaps"),
+    ("m", "market", N_("Market capacity, census, growth of clients"), "kbase_tui.ui.growth.market:MarketScreen"),
+    ("o", "focus", N_("Focus targets"), "kbase_tui.ui.growth.focus:FocusTargets"),
 ]
 
 
@@ -84,6 +94,11 @@ class SupervisorDesk(KbaseScreen):
         Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
         Binding("c", "open('outcomes')", _("Call outcomes and reasons"), show=False, id="supervisor.desk.outcomes"),
         Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
+        Binding("k", "open('catalog')", _("Catalog"), show=False, id="supervisor.desk.catalog"),
+        Binding("d", "open('standards')", _("Standards"), show=False, id="supervisor.desk.standards"),
+        Binding("w", "open('white_spots')", _("White spots"), show=False, id="supervisor.desk.white_spots"),
+        Binding("m", "open('market')", _("Market and growth"), show=False, id="supervisor.desk.market"),
+        Binding("o", "open('focus')", _("Focus targets"), show=False, id="supervisor.desk.focus"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
