@@ -141,7 +141,9 @@ def test_portfolio_lists_the_largest_gaps_first_and_only_the_managers_own(db, ba
 
 def test_one_key_turns_a_white_spot_into_one_cross_sell_task(db, base):
     task = growth.cross_sell(db, base["km"], base["x"], base["cat"]["C"], today=TODAY)
-    assert task.kind == "cross_sell" and task.text.startswith("Химия: Offer Химия")
+    assert task.kind == "cross_sell" and task.text.startswith(
+        "Химия: offer it: clients like this one (Строительство) buy it every 60 days"
+    )
     again = growth.cross_sell(db, base["km"], base["x"], base["cat"]["C"], today=TODAY)
     assert again.id == task.id
     with db.read() as session:

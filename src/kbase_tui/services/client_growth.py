@@ -220,7 +220,7 @@ def segments(db: Database, actor: Actor, segment_kind: str) -> list[str]:
     column = Company.channel if segment_kind == "channel" else Company.industry
     with db.read() as session:
         require_reader(session, actor)
-        values = session.execute(select(distinct(column)).where(column != "")).scalars().all()
+        values = session.execute(select(column).where(column != "").distinct()).scalars().all()
         return sorted(values, key=fold)
 
 
@@ -438,11 +438,11 @@ def portfolio_gaps(
         return PortfolioPage(tuple(gaps[offset : offset + limit]), len(gaps), offset, total_gap)
 
 
-def cross_sell_text(category: str, segment: str, interval_days: int) -> str:
+def cross_sell_text(segment: str, interval_days: int) -> str:
     return _(
-        "Offer {category}: clients like this one ({segment}) buy it every {n} days. Ask what they use now and who "
-        "supplies it; offer a trial order."
-    ).format(category=category, segment=segment, n=interval_days)
+        "offer it: clients like this one ({segment}) buy it every {n} days. Ask what they use now and who supplies "
+        "it; offer a trial order."
+    ).format(segment=segment, n=interval_days)
 
 
 def cross_sell(db: Database, actor: Actor, company_id: int, category_id: int, *, today: date | None = None) -> TaskInfo:
@@ -471,7 +471,7 @@ def cross_sell(db: Database, actor: Actor, company_id: int, category_id: int, *,
                 assignee_id=company.owner_id,
                 kind=TaskKind.CROSS_SELL,
                 due_at=clock.at_hour(session, today, 9),
-                text=prefix + cross_sell_text(category.name, standard.segment, standard.interval_days),
+                text=prefix + cross_sell_text(standard.segment, standard.interval_days),
                 created_by_id=actor.id,
             )
             session.add(task)

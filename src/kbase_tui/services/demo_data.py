@@ -182,7 +182,7 @@ DEMO_STANDARDS = (
     ("channel", "Розница", 45, ("Крепёж", "Спецодежда и СИЗ", "Химия и расходники")),
 )
 DEMO_STANDARD_NOTE = "Предложить пробную партию; спросить, у кого берут сейчас и что не устраивает."
-# (category, segment kind, segment, metric, target) for each account manager, this month
+# (category, segment kind, segment, metric, target) for each account manager, over a month around today
 DEMO_FOCUS = (
     ("Спецодежда и СИЗ", "industry", "Металлургия", "amount", 150_000),
     ("Подшипники и приводы", "", "", "clients", 5),
@@ -1088,7 +1088,9 @@ class _Generator:
                 for c in (company_by_id[o["company_id"]],)
                 if c[kind] == segment and o["ordered_at"] > self.today - timedelta(days=365)
             ]
-            average = sum(amounts, Decimal(0)) / len(amounts) if amounts else Decimal(50_000)
+            # The median order, a fifth up: a goal within reach of most clients (a mean would follow the largest).
+            amounts.sort()
+            average = amounts[len(amounts) // 2] if amounts else Decimal(50_000)
             standard = ClientStandard(
                 segment_kind=kind,
                 segment=segment,
@@ -1100,8 +1102,8 @@ class _Generator:
             session.add(standard)
             session.flush()
             session.add_all(StandardCategory(standard_id=standard.id, category_id=self.category_ids[n]) for n in names)
-        start = self.today.replace(day=1)
-        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        # A month that is two thirds gone, so the first run shows progress already made.
+        start, end = self.today - timedelta(days=20), self.today + timedelta(days=10)
         for category, kind, segment, metric, value in DEMO_FOCUS:
             session.add(
                 FocusTarget(

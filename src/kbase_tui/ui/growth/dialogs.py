@@ -136,9 +136,22 @@ class OrderLineDialog(_Dialog):
         if event.input.id == "line-text":
             self.action_save()
         elif event.input.id == "line-find":
-            self.query_one("#line-choices", OptionList).focus()
+            self._to_choices()
         else:
             self.focus_next()
+
+    def _to_choices(self) -> None:
+        options = self.query_one("#line-choices", OptionList)
+        if options.option_count:
+            options.focus()
+            if options.highlighted is None:
+                options.highlighted = 0
+
+    def on_key(self, event) -> None:
+        # ↓ from the search field goes into the list it filters.
+        if event.key == "down" and self.focused is self.query_one("#line-find", Input):
+            event.stop()
+            self._to_choices()
 
     @on(OptionList.OptionSelected, "#line-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

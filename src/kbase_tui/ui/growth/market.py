@@ -114,7 +114,6 @@ class MarketScreen(KbaseScreen):
         text.append(_("Capacity by {kind}: ").format(kind=segment_kind_label(self.kind)), style="bold")
         text.append(money(total) if total else "—")
         text.append(_(" · covered {amount}").format(amount=money(covered) if covered else "—"), style="dim")
-        text.append("  " + _("(t switches channels and industries)"), style="dim")
         self.query_one("#market-summary", Static).update(text)
 
     def _census(self, page) -> None:

@@ -121,6 +121,10 @@ class PortfolioGaps(KbaseScreen):
         )
         self.query_one("#gaps-detail", Static).update(text)
 
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
     def action_open(self) -> None:
         gap = self.selected
         if gap is None:

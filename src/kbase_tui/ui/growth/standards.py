@@ -143,7 +143,7 @@ class StandardsScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Standards of client development")
         table = self.query_one(DataTable)
-        table.add_column(_("Segment"), width=22, key="segment")
+        table.add_column(_("Segment"), width=28, key="segment")
         table.add_column(_("Every"), width=6, key="interval")
         table.add_column(_("Avg order"), width=10, key="average")
         table.add_column(_("Categories"), key="categories")

@@ -38,10 +38,10 @@ class CloseTaskDialog(KbaseModal):
 
     def __init__(self, task) -> None:
         super().__init__()
-        self.task = task
+        self.assignment = task
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(_("Close the task at {name}").format(name=self.task.company_name), style="bold"))
+        yield Static(Text(_("Close the task at {name}").format(name=self.assignment.company_name), style="bold"))
         yield Label(_("Result (Enter closes the task; the client's card closes with it)"))
         yield Input(id="close-result", max_length=2000)
         yield Static("", classes="error")
@@ -53,7 +53,7 @@ class CloseTaskDialog(KbaseModal):
     def _submitted(self, event: Input.Submitted) -> None:
         self.call(
             specialists.close,
-            self.task.id,
+            self.assignment.id,
             event.value,
             done=self.dismiss,
             failed=lambda e: self.query_one(".error", Static).update(Text(str(e))),
@@ -131,6 +131,10 @@ class AssignmentsScreen(KbaseScreen):
         index = self.query_one(DataTable).cursor_row
         return self.tasks[index] if 0 <= index < len(self.tasks) else None
 
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
     def action_open(self) -> None:
         task = self.selected
         if task is not None:
@@ -204,9 +208,9 @@ class SpecialistCardScreen(KbaseScreen):
         contacts = self.query_one(ContactsPanel)
         contacts.company_id = card.company.id
         contacts.show(card.contacts)
-        self.query_one(HistoryTimeline).reload(card.company.id)
-        if self.focused is None:
-            self.query_one(HistoryTimeline).focus()
+        history = self.query_one(HistoryTimeline)
+        history.reload(card.company.id)
+        history.focus()  # the contacts are read here, not edited: their keys stay out of the footer
 
     def action_close_task(self) -> None:
         if self.card is None or not self.card.tasks:
