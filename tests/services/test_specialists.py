@@ -62,7 +62,7 @@ def test_brought_in_the_specialist_sees_that_card_and_nothing_else(db, setup):
         lambda: clients.history(db, tech, setup["mine"]),
         lambda: clients.add_note(db, tech, setup["mine"], "note", "заметка"),
         lambda: accounts.account_card(db, tech, setup["mine"]),
-        lambda: accounts.orders(db, tech, setup["mine"]),
+        lambda: accounts.list_orders(db, tech, setup["mine"]),
         lambda: accounts.follow_up_list(db, tech),
         lambda: accounts.my_tasks(db, tech),
         lambda: client_growth.client_growth(db, tech, setup["mine"]),

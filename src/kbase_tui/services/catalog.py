@@ -311,7 +311,7 @@ def import_price_list(
     db: Database, actor: Actor, path: Path, *, name: str | None = None, default_category: str = ""
 ) -> CatalogImportReport:
     """Read *path* (CSV or XLSX) into the catalog; one transaction, audited once."""
-    from .importer import BrokenRow, open_source
+    from .importing.sources import BrokenRow, open_source
 
     with db.read() as session:
         require_editor(session, actor)
