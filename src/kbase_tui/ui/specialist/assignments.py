@@ -175,19 +175,26 @@ class SpecialistCardScreen(KbaseScreen):
         self.load()
 
     def load(self) -> None:
-        self.call(specialists.card, self.company_id, done=self._show, failed=self._closed)
+        self.call(specialists.card, self.company_id, done=self._show, failed=self._card_refused)
 
     def on_server_push(self, message: ServerPush) -> None:
         event = message.event
         if event.type == "changed" and event.what == "assignments" and event.company_id == self.company_id:
             self.load()  # the task may have been closed: the card goes if it may no longer be seen
 
-    def _closed(self, error) -> None:
+    def _card_refused(self, error) -> None:
         if isinstance(error, AccessDenied):
             self.app.notify(_("The task at this client was closed: its card is no longer yours to see."), timeout=6)
         else:
             self.app.notify(str(error), severity="error", timeout=6, markup=False)
-        self.action_back()
+        self._leave()
+
+    def _leave(self) -> None:
+        """Close the card; a dialog still above it (the one that closed the task) goes first."""
+        if self.app.screen is self:
+            self.app.pop_screen()
+        elif self in self.app.screen_stack:
+            self.set_timer(0.05, self._leave)
 
     def _show(self, card) -> None:
         self.card = card
