@@ -65,8 +65,8 @@ class GrowthPanel(ServiceCalls, Vertical):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column(_("White spot"), key="category")
-        table.add_column(_("Status"), width=11, key="status")
-        table.add_column(_("Bought"), width=6, key="bought")
+        table.add_column(_("Status"), width=13, key="status")
+        table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Last"), width=10, key="last")
         table.add_column(_("Gap"), width=11, key="gap")
 

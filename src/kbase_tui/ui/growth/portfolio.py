@@ -57,10 +57,10 @@ class PortfolioGaps(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("White spots")
         table = self.query_one(DataTable)
-        table.add_column(_("Client"), width=22, key="client")
-        table.add_column(_("Category"), width=16, key="category")
-        table.add_column(_("Status"), width=11, key="status")
-        table.add_column(_("Bought"), width=6, key="bought")
+        table.add_column(_("Client"), width=20, key="client")
+        table.add_column(_("Category"), width=15, key="category")
+        table.add_column(_("Status"), width=13, key="status")
+        table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Gap"), width=10, key="gap")
         if self.everyone:
             table.add_column(_("Manager"), key="manager")
