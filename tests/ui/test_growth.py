@@ -183,3 +183,24 @@ async def test_the_specialists_card_goes_when_the_task_closes(db, growing, make_
     with pytest.raises(Exception) as refused:
         specialists.card(db, tech, growing["company"])
     assert type(refused.value).__name__ == "AccessDenied"
+
+
+async def test_the_account_manager_closes_a_specialists_task_from_the_card(db, growing, make_user):
+    tech = make_user("specialist", "tech", full_name="Никита Техников")
+    task = specialists.bring_in(db, growing["km"], growing["company"], tech.id, "Выезд", TODAY, today=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _sign_in(app, pilot, growing["km"])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountCardScreen)
+        assert any(t.kind == "specialist" for t in app.screen.card.tasks)
+        await pilot.press("z")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccountCardScreen)
+        assert not any(t.kind == "specialist" for t in app.screen.card.tasks)
+    with db.read() as session:
+        assert session.get(FollowUpTask, task.id).done_at is not None
+    assert specialists.my_assignments(db, tech) == []

@@ -3,7 +3,8 @@
 Tabs 1 Orders · 2 Contacts · 3 History · 4 Tasks & requirements · 5 Growth (the digit keys switch).
 o records an order, f a follow-up call by the segment's script, k the open quality check,
 n a note/call/meeting, r the requirements, p the potential, x marks the client lost,
-c turns the highlighted white spot of tab 5 into a cross-sell task, s brings a specialist in.
+c turns the highlighted white spot of tab 5 into a cross-sell task, s brings a specialist in, z closes a
+specialist's task.
 Contacts and the history are the shared client-card widgets (ui/widgets), as on the deal card.
 """
 
@@ -44,7 +45,8 @@ class AccountCardScreen(KbaseScreen):
         "4 open tasks and requirements. o new order, f follow-up call, k quality check, n note, "
         "r requirements, p potential, x lost. 5 growth: the segment's standard, the white spots (categories the "
         "client does not buy, or buys too rarely) and the figures against the year before; c turns the highlighted "
-        "white spot into a cross-sell task, s brings a specialist (project or technical) into the client. Esc goes back."
+        "white spot into a cross-sell task, s brings a specialist (project or technical) into the client, z closes a "
+        "specialist's task there (their access ends with it). Esc goes back."
     )
     BINDINGS = [
         Binding("o", "order", _("Order"), id="accounts.card.order"),
@@ -61,6 +63,7 @@ class AccountCardScreen(KbaseScreen):
         Binding("5", "tab('growth')", _("Growth"), show=False, id="accounts.card.tab_growth"),
         Binding("c", "cross_sell", _("Cross-sell"), show=False, id="accounts.card.cross_sell"),
         Binding("s", "specialist", _("Specialist"), show=False, id="accounts.card.specialist"),
+        Binding("z", "specialist_tasks", _("Specialists' tasks"), show=False, id="accounts.card.specialist_tasks"),
         Binding("escape", "back", _("Back"), id="accounts.card.back"),
         Binding("f1", "app.help", _("Keys"), id="accounts.card.help"),
     ]
@@ -362,6 +365,18 @@ class AccountCardScreen(KbaseScreen):
         from ..growth.dialogs import BringInDialog
 
         self.app.push_screen(BringInDialog(self.company_id, self.name_), self._brought_in)
+
+    def action_specialist_tasks(self) -> None:
+        if self.card is None:
+            return
+        from ..growth.dialogs import SpecialistTasksDialog
+
+        self.app.push_screen(SpecialistTasksDialog(self.company_id, self.name_), self._specialist_closed)
+
+    def _specialist_closed(self, task) -> None:
+        if task is not None:
+            self.app.notify(_("The specialist's task is closed: they no longer see this client."), timeout=6)
+            self.call(accounts.account_card, self.company_id, done=self._show)
 
     def _brought_in(self, task) -> None:
         if task is not None:

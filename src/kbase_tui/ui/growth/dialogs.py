@@ -266,3 +266,58 @@ class BringInDialog(_Dialog):
             done=self.dismiss,
             failed=lambda e: self.error(str(e)),
         )
+
+
+class SpecialistTasksDialog(_Dialog):
+    """The specialists' open tasks at one client; Enter closes the highlighted one (their access ends with it)."""
+
+    DEFAULT_CSS = CSS.format(cls="SpecialistTasksDialog")
+    def __init__(self, company_id: int, company_name: str) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.company_name = company_name
+        self.tasks: list = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Specialists at {name}").format(name=self.company_name)), classes="title")
+            yield OptionList(id="specialist-tasks")
+            yield Label(_("Result (optional)"))
+            yield Input(id="specialist-result", max_length=2000)
+            yield Static("", classes="error")
+            yield Static(
+                Text(_("Enter or ctrl+s closes the highlighted task: the specialist no longer sees this client.")),
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.call(specialists.open_tasks, self.company_id, done=self._tasks, failed=lambda e: self.error(str(e)))
+
+    def _tasks(self, tasks) -> None:
+        self.tasks = list(tasks)
+        options = self.query_one(OptionList)
+        for task in self.tasks:
+            # open_tasks puts the specialist's name where a task list shows the company's
+            options.add_option(Option(Text.assemble((task.company_name, "bold"), "  ", task.text.splitlines()[0])))
+        if self.tasks:
+            options.highlighted = 0
+        else:
+            self.error(_("No specialist is working with this client."))
+
+    @on(OptionList.OptionSelected, "#specialist-tasks")
+    @on(Input.Submitted, "#specialist-result")
+    def _enter(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.tasks):
+            return
+        self.call(
+            specialists.close,
+            self.tasks[index].id,
+            self.query_one("#specialist-result", Input).value,
+            done=self.dismiss,
+            failed=lambda e: self.error(str(e)),
+        )
