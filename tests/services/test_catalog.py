@@ -34,8 +34,8 @@ def test_only_the_head_of_sales_edits_the_catalog_and_names_stay_unique(db, make
     with pytest.raises(ValidationFailed):
         catalog.save_product(db, boss, tools.id, "Другая дрель", code="Д-800")
     assert [c.products for c in catalog.categories(db, km)] == [1]  # account managers read it
-    assert catalog.products(db, km, search="ду-8").rows[0].id == drill.id
-    assert catalog.products(db, km, search="д-800").total == 1
+    assert catalog.products(db, km, find="ду-8").rows[0].id == drill.id
+    assert catalog.products(db, km, find="д-800").total == 1
     with pytest.raises(AccessDenied):
         catalog.categories(db, caller)
     catalog.save_category(db, boss, "Инструмент", category_id=tools.id, active=False)
@@ -73,7 +73,7 @@ def test_a_1c_nomenclature_list_in_windows_1251_takes_categories_from_its_group_
     source.write_bytes(source.read_bytes().replace("350,00".encode("cp1251"), b"360"))
     again = catalog.import_price_list(db, boss, source)
     assert (again.products_added, again.products_updated, again.categories_added) == (0, 3, 0)
-    assert catalog.products(db, boss, search="саморез").rows[0].price == Decimal("360.00")
+    assert catalog.products(db, boss, find="саморез").rows[0].price == Decimal("360.00")
 
 
 def test_an_xlsx_price_list_with_a_category_column(db, make_user, tmp_path):
@@ -94,7 +94,7 @@ def test_an_xlsx_price_list_with_a_category_column(db, make_user, tmp_path):
     report = catalog.import_price_list(db, boss, path)
     assert (report.rows, report.categories_added, report.products_added) == (3, 2, 3)
     assert sorted(c.name for c in catalog.categories(db, boss)) == ["Other", "Спецодежда"]
-    helmet = catalog.products(db, boss, search="каска").rows[0]
+    helmet = catalog.products(db, boss, find="каска").rows[0]
     assert (helmet.code, helmet.price) == ("A-2", Decimal("890.90"))
 
 

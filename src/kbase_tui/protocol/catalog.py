@@ -84,7 +84,7 @@ def categories(*, include_inactive: bool = False) -> list[CategoryInfo]:
 def products(
     *,
     category_id: Id | None = None,
-    search: Search = "",
+    find: Search = "",
     include_inactive: bool = False,
     offset: Count = 0,
     limit: Count = 100,

@@ -38,6 +38,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, may, require, require_active_user, require_company
 from .text import clean_input, fold
+from .views import audited_view
 
 MAX_AMOUNT = Decimal("1e14")
 MAX_QUANTITY = Decimal("1e11")
@@ -132,19 +133,20 @@ def categories(db: Database, actor: Actor, *, include_inactive: bool = False) ->
         return [CategoryInfo(c.id, c.name, c.active, n) for c, n in session.execute(query).all()]
 
 
+@audited_view("products", search_arg="find")
 def products(
     db: Database,
     actor: Actor,
     *,
     category_id: int | None = None,
-    search: str = "",
+    find: str = "",
     include_inactive: bool = False,
     offset: int = 0,
     limit: int = 100,
 ) -> ProductPage:
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
-    needle = fold(clean_input(search, 200))
+    needle = fold(clean_input(find, 200))
     with db.read() as session:
         require_reader(session, actor)
         where = []
@@ -152,7 +154,7 @@ def products(
             where.append(Product.category_id == category_id)
         if needle:
             like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            typed = clean_input(search, 200).strip()
+            typed = clean_input(find, 200).strip()
             code_like = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             # Codes are kept as the list wrote them; SQLite folds only ASCII, so the typed and the upper case are tried.
             where.append(

@@ -75,6 +75,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, may, require, require_active_user, require_company
 from .text import clean_input, fold
+from .views import audited_view
 
 YEAR = 365
 SEGMENT_KINDS = ("channel", "industry")
@@ -388,6 +389,7 @@ def _names(session: Session, ids) -> dict[int, str]:
     }
 
 
+@audited_view("white_spots")
 def portfolio_gaps(
     db: Database,
     actor: Actor,
@@ -495,6 +497,7 @@ def cross_sell(db: Database, actor: Actor, company_id: int, category_id: int, *,
         )
 
 
+@audited_view("growth_report")
 def growth_report(
     db: Database,
     actor: Actor,
@@ -537,6 +540,7 @@ def growth_report(
 # --- the market -------------------------------------------------------------------------------
 
 
+@audited_view("capacity")
 def capacity(db: Database, actor: Actor, segment_kind: str, *, today: date | None = None) -> list[CapacityRow]:
     if segment_kind not in SEGMENT_KINDS:
         raise ValidationFailed(_("Choose a channel or an industry."))
@@ -583,6 +587,7 @@ def capacity(db: Database, actor: Actor, segment_kind: str, *, today: date | Non
         return rows
 
 
+@audited_view("census")
 def census(db: Database, actor: Actor, *, offset: int = 0, limit: int = 100, today: date | None = None) -> CensusPage:
     limit = max(1, min(limit, 500))
     offset = max(0, offset)

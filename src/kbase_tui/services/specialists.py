@@ -28,6 +28,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, may, require, require_active_user, require_company, require_specialist_company
 from .text import clean_input
+from .views import audited_view
 
 
 def _task_info(task: FollowUpTask, company_name: str) -> TaskInfo:
@@ -141,6 +142,7 @@ def open_tasks(db: Database, actor: Actor, company_id: int) -> list[TaskInfo]:
         return [_task_info(t, full or login) for t, full, login in tasks]
 
 
+@audited_view("assignments")
 def my_assignments(db: Database, actor: Actor) -> list[TaskInfo]:
     with db.read() as session:
         require_active_user(session, actor)

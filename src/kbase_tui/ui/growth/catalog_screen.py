@@ -213,7 +213,7 @@ class CatalogScreen(KbaseScreen):
         self.categories = list(found)
         self.call(
             catalog.products,
-            search=self.search,
+            find=self.search,
             include_inactive=True,
             limit=PAGE,
             done=self._products,

@@ -111,7 +111,7 @@ class OrderLineDialog(_Dialog):
         needle = text.strip().casefold().replace("ё", "е")
         self._found_categories = [c for c in found if needle in c.name.casefold().replace("ё", "е")]
         self.call(
-            catalog.products, search=text.strip(), limit=30, done=self._products, group="line-products", exclusive=True
+            catalog.products, find=text.strip(), limit=30, done=self._products, group="line-products", exclusive=True
         )
 
     def _products(self, page) -> None:
@@ -272,6 +272,7 @@ class SpecialistTasksDialog(_Dialog):
     """The specialists' open tasks at one client; Enter closes the highlighted one (their access ends with it)."""
 
     DEFAULT_CSS = CSS.format(cls="SpecialistTasksDialog")
+
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
         self.company_id = company_id

@@ -46,7 +46,6 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
-    ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
     (
         "k",
         "catalog",
@@ -57,6 +56,7 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("w", "white_spots", N_("White spots in every portfolio"), "kbase_tui.ui.growth.portfolio:PortfolioGaps"),
     ("m", "market", N_("Market capacity, census, growth of clients"), "kbase_tui.ui.growth.market:MarketScreen"),
     ("o", "focus", N_("Focus targets"), "kbase_tui.ui.growth.focus:FocusTargets"),
+    ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
 
 
