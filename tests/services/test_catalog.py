@@ -48,7 +48,8 @@ def test_a_1c_nomenclature_list_in_windows_1251_takes_categories_from_its_group_
     source = tmp_path / "nomenclature.csv"
     source.write_bytes(
         (
-            "Номенклатура на 01.12.2026\n"
+            "Номенклатура\n"  # a title that is also a column name: the header is the row that maps more
+            "на 01.12.2026\n"
             "\n"
             "Код;Наименование;Ед. изм.;Цена\n"
             "Крепёж;;;\n"

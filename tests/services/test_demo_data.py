@@ -401,7 +401,7 @@ def test_the_demo_has_a_catalog_itemized_orders_standards_and_a_specialist_at_wo
     gaps = client_growth.portfolio_gaps(database, manager, today=TODAY)
     assert gaps.total > 20 and gaps.rows[0].gap > 0  # white spots to show on the first run
     assert [p.target.category_name for p in client_growth.focus_progress(database, manager, today=TODAY)] == [
-        "Спецодежда и СИЗ",
+        "Абразивы и инструмент",
         "Подшипники и приводы",
     ]
     capacity = client_growth.capacity(database, supervisor, "channel", today=TODAY)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +39,7 @@ from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
 from .policy import Capability, may, require, require_active_user, require_company
 from .text import clean_input, fold
+from .importing.sources import BrokenRow
 from .views import audited_view
 
 MAX_AMOUNT = Decimal("1e14")
@@ -301,6 +303,29 @@ def map_header(cells: list[str]) -> dict[str, int]:
     return found
 
 
+def find_header(source):
+    """The header's mapping and the rows after it: of the first HEADER_SCAN non-blank rows, the one that maps the
+    most columns with the product name among them (a title such as «Номенклатура» above the table maps one
+    column, the header several); (None, nothing) when there is none."""
+    seen: list = []
+    best, best_score = -1, 0
+    filled = 0
+    for item in source:
+        seen.append(item)
+        row = item[1]
+        if row.__class__ is BrokenRow or not any(cell.strip() for cell in row):
+            continue
+        filled += 1
+        mapping = map_header(row)
+        if "name" in mapping and len(mapping) > best_score:
+            best, best_score = len(seen) - 1, len(mapping)
+        if filled >= HEADER_SCAN:
+            break
+    if best < 0:
+        return None, iter(())
+    return map_header(seen[best][1]), itertools.chain(seen[best + 1 :], source)
+
+
 @dataclass
 class _Counts:
     rows: int = 0
@@ -313,13 +338,11 @@ def import_price_list(
     db: Database, actor: Actor, path: Path, *, name: str | None = None, default_category: str = ""
 ) -> CatalogImportReport:
     """Read *path* (CSV or XLSX) into the catalog; one transaction, audited once."""
-    from .importing.sources import BrokenRow, open_source
+    from .importing.sources import open_source
 
     with db.read() as session:
         require_editor(session, actor)
     _info, source = open_source(Path(path))
-    header: dict[str, int] | None = None
-    scanned = 0
     rejected: list[str] = []
     counts = _Counts()
     fallback = clean_input(default_category, 200).strip() or _("Other")
@@ -342,20 +365,11 @@ def import_price_list(
                 counts.categories += 1
             return category
 
-        for line, row in source:
+        header, rows = find_header(source)
+        for line, row in rows:
             if row.__class__ is BrokenRow:
-                if header is not None and len(rejected) < MAX_REJECTS:
+                if len(rejected) < MAX_REJECTS:
                     rejected.append(_("line {n}: {why}").format(n=line, why=row.reason))
-                continue
-            if header is None:
-                if not any(cell.strip() for cell in row):
-                    continue
-                scanned += 1
-                mapping = map_header(row)
-                if "name" in mapping:
-                    header = mapping
-                elif scanned >= HEADER_SCAN:
-                    break
                 continue
             cell = lambda field: (
                 clean_input(row[header[field]], 300).strip() if field in header and header[field] < len(row) else ""

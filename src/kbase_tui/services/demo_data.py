@@ -184,7 +184,7 @@ DEMO_STANDARDS = (
 DEMO_STANDARD_NOTE = "Предложить пробную партию; спросить, у кого берут сейчас и что не устраивает."
 # (category, segment kind, segment, metric, target) for each account manager, over a month around today
 DEMO_FOCUS = (
-    ("Спецодежда и СИЗ", "industry", "Металлургия", "amount", 150_000),
+    ("Абразивы и инструмент", "industry", "Металлургия", "amount", 800_000),
     ("Подшипники и приводы", "", "", "clients", 5),
 )
 DEMO_SPECIALIST_TASKS = (

@@ -153,6 +153,8 @@ class PriceListDialog(_Dialog):
         select = self.query_one(Select)
         select.set_options([(Text(f.name), f.name) for f in files])
         select.prompt = _("Choose a file") if files else _("The inbox is empty")
+        if files:
+            select.value = files[0].name
 
     def action_save(self) -> None:
         name = self.query_one(Select).value
