@@ -55,7 +55,8 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("d", "standards", N_("The ideal client per segment (standards)"), "kbase_tui.ui.growth.standards:StandardsScreen"),
     ("w", "white_spots", N_("White spots in every portfolio"), "kbase_tui.ui.growth.portfolio:PortfolioGaps"),
     ("m", "market", N_("Market capacity, census, growth of clients"), "kbase_tui.ui.growth.market:MarketScreen"),
-    ("o", "focus", N_("Focus targets"), "kbase_tui.ui.growth.focus:FocusTargets"),
+    ("j", "focus", N_("Focus targets"), "kbase_tui.ui.growth.focus:FocusTargets"),
+    ("o", "settings", N_("Settings (queue, accounts, security)"), "kbase_tui.ui.supervisor.settings:SettingsScreen"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
 
@@ -98,7 +99,8 @@ class SupervisorDesk(KbaseScreen):
         Binding("d", "open('standards')", _("Standards"), show=False, id="supervisor.desk.standards"),
         Binding("w", "open('white_spots')", _("White spots"), show=False, id="supervisor.desk.white_spots"),
         Binding("m", "open('market')", _("Market and growth"), show=False, id="supervisor.desk.market"),
-        Binding("o", "open('focus')", _("Focus targets"), show=False, id="supervisor.desk.focus"),
+        Binding("j", "open('focus')", _("Focus targets"), show=False, id="supervisor.desk.focus"),
+        Binding("o", "open('settings')", _("Settings"), show=False, id="supervisor.desk.settings"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
