@@ -3,16 +3,16 @@
 Every order made before this revision becomes one free-text line with the order's items, amount and
 margin, so that an order always has lines and the figures per line add up to the order's.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
