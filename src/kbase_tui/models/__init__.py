@@ -17,6 +17,7 @@ from .users import Role, SignInFailure, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
     "ActivationPlan",
     "AuditEvent",
     "AuditHead",
@@ -31,7 +32,6 @@ __all__ = [
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
     "FocusTarget",
     "FollowUpTask",
     "ImportChange",

@@ -221,6 +221,38 @@ def require_specialist_company(session: Session, actor: Actor, company_id: int) 
     return company
 
 
+# --- ownership: whose company, deal, task, lead or callback ---------------------------------------
+# An owner id (a company's owner, a deal's closer, a task's assignee, a lead's holder, a callback's caller) is
+# compared with the actor only here, so what "mine" means can change in one place.
+
+
+def owns(actor: Actor, owner_id: int | None) -> bool:
+    """Whether *owner_id* is the actor (never for a record with no owner)."""
+    return owner_id is not None and actor.id is not None and owner_id == actor.id
+
+
+def own_or_nobodys(actor: Actor, owner_id: int | None) -> bool:
+    """Whether a record reserved for *owner_id* (a special offer, a callback) is free or the actor's."""
+    return owner_id is None or owns(actor, owner_id)
+
+
+def owned_by(actor: Actor, column) -> ColumnElement[bool]:
+    """SQL for "the owner id in *column* is the actor"."""
+    return column == actor.id
+
+
+def require_deal_owner(actor: Actor, closer_id: int | None) -> None:
+    """A closer works on their own deals only; the supervisor (and the local CLI) on all."""
+    if not (actor.role == Role.SUPERVISOR or is_local(actor) or owns(actor, closer_id)):
+        raise AccessDenied()
+
+
+def require_task_owner(actor: Actor, assignee_id: int | None) -> None:
+    """An account manager closes their own tasks only; the supervisor (and the local CLI) any."""
+    if not (actor.role == Role.SUPERVISOR or is_local(actor) or owns(actor, assignee_id)):
+        raise AccessDenied()
+
+
 # --- a second responsible person of a key client -------------------------------------------------
 
 SECOND_PERSON_ROLES = (Role.CLOSER, Role.ACCOUNT)

@@ -3,16 +3,16 @@
 Every order made before this revision becomes one free-text line with the order's items, amount and
 margin, so that an order always has lines and the figures per line add up to the order's.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
