@@ -73,7 +73,7 @@ from .catalog import money, require_editor, require_reader
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
-from .policy import Capability, may, require, require_active_user, require_company
+from .policy import Capability, may, owned_by, owns, require, require_active_user, require_company
 from .text import clean_input, fold
 from .views import audited_view
 
@@ -373,9 +373,9 @@ def _portfolio(session: Session, actor: Actor, manager_id: int | None):
         if manager_id is not None:
             query = query.where(Company.owner_id == manager_id)
     else:
-        if manager_id not in (None, actor.id):
+        if not (manager_id is None or owns(actor, manager_id)):
             raise AccessDenied()
-        query = query.where(Company.owner_id == actor.id)
+        query = query.where(owned_by(actor, Company.owner_id))
     return session.execute(query).scalars().all()
 
 
@@ -487,7 +487,7 @@ def cross_sell(db: Database, actor: Actor, company_id: int, category_id: int, *,
                 company_id=company.id,
                 category_id=category_id,
             )
-            if company.owner_id is not None and company.owner_id != actor.id:
+            if company.owner_id is not None and not owns(actor, company.owner_id):
                 notify.after_commit(
                     session,
                     notify.Notice(kind="changed", user_ids=(company.owner_id,), what="accounts", company_id=company.id),
@@ -767,7 +767,7 @@ def focus_progress(
                 (i, full or login) for i, full, login in session.execute(query.order_by(User.full_name, User.id))
             ]
         else:
-            if manager_id not in (None, actor.id):
+            if not (manager_id is None or owns(actor, manager_id)):
                 raise AccessDenied()
             full = session.execute(select(User.full_name, User.username).where(User.id == actor.id)).one()
             managers = [(actor.id, full[0] or full[1])]

@@ -26,7 +26,16 @@ from .clients import HistoryEntry, company_info, contacts_of, history_page, reco
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
-from .policy import Capability, may, require, require_active_user, require_company, require_specialist_company
+from .policy import (
+    Capability,
+    may,
+    owned_by,
+    owns,
+    require,
+    require_active_user,
+    require_company,
+    require_specialist_company,
+)
 from .text import clean_input
 from .views import audited_view
 
@@ -151,7 +160,7 @@ def my_assignments(db: Database, actor: Actor) -> list[TaskInfo]:
             select(FollowUpTask, Company.name)
             .join(Company, Company.id == FollowUpTask.company_id)
             .where(
-                FollowUpTask.assignee_id == actor.id,
+                owned_by(actor, FollowUpTask.assignee_id),
                 FollowUpTask.kind == TaskKind.SPECIALIST,
                 FollowUpTask.done_at.is_(None),
                 Company.stage == Stage.ACCOUNT,
@@ -170,7 +179,7 @@ def card(db: Database, actor: Actor, company_id: int) -> SpecialistCard:
             select(FollowUpTask)
             .where(
                 FollowUpTask.company_id == company.id,
-                FollowUpTask.assignee_id == actor.id,
+                owned_by(actor, FollowUpTask.assignee_id),
                 FollowUpTask.kind == TaskKind.SPECIALIST,
                 FollowUpTask.done_at.is_(None),
             )
@@ -203,7 +212,7 @@ def close(db: Database, actor: Actor, task_id: int, result: str = "") -> TaskInf
         if task is None or task.kind != TaskKind.SPECIALIST:
             raise NotFound() if may(actor, Capability.SUPERVISE) else AccessDenied()
         if actor.role == Role.SPECIALIST:
-            if task.assignee_id != actor.id:
+            if not owns(actor, task.assignee_id):
                 raise AccessDenied()
             company = require_specialist_company(session, actor, task.company_id)
         else:
@@ -221,7 +230,7 @@ def close(db: Database, actor: Actor, task_id: int, result: str = "") -> TaskInf
             text=_("Specialist {name}'s task closed: {result}").format(name=who, result=result or "—"),
         )
         audit.record(session, actor, "specialist_task_closed", "follow_up_task", task.id, company_id=company.id)
-        users = tuple({u for u in (task.assignee_id, company.owner_id) if u is not None and u != actor.id})
+        users = tuple({u for u in (task.assignee_id, company.owner_id) if u is not None and not owns(actor, u)})
         if users:
             notify.after_commit(
                 session, notify.Notice(kind="changed", user_ids=users, what="assignments", company_id=company.id)
