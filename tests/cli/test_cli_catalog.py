@@ -21,7 +21,7 @@ def test_catalog_import_reads_a_price_list_and_says_what_it_did(tmp_path):
     )
     env = {**os.environ, "KBASE_LANG": "en"}
     done = subprocess.run(
-        KBASE + ["catalog", "import", str(price), "--db", str(path)], capture_output=True, text=True, env=env
+        [*KBASE, "catalog", "import", str(price), "--db", str(path)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
     assert "price.csv: 2 rows, 1 products added, 0 updated, 1 new categories" in done.stdout
@@ -32,7 +32,7 @@ def test_catalog_import_reads_a_price_list_and_says_what_it_did(tmp_path):
     finally:
         database.dispose()
     missing = subprocess.run(
-        KBASE + ["catalog", "import", str(tmp_path / "none.csv"), "--db", str(path)],
+        [*KBASE, "catalog", "import", str(tmp_path / "none.csv"), "--db", str(path)],
         capture_output=True,
         text=True,
         env=env,

@@ -19,14 +19,15 @@ The base of every test (TODAY 01.12.2026, the year: 02.12.2025 to 01.12.2026):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from kbase_tui.models import Category, Company, FollowUpTask, Interaction, Stage
 from kbase_tui.protocol.catalog import OrderLineInput
-from kbase_tui.services import accounts, catalog, client_growth as growth
+from kbase_tui.services import accounts, catalog
+from kbase_tui.services import client_growth as growth
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 
 from .account_setup import account_company
@@ -191,7 +192,7 @@ def test_census_lists_potential_clients_untouched_for_a_year(db, base):
     touched = _cold(db, "Гамма", "Дилеры")
     old = _cold(db, "Дельта", "Дилеры")
     with db.write() as session:
-        noon = datetime(2026, 8, 23, 12, tzinfo=timezone.utc)  # 100 days ago
+        noon = datetime(2026, 8, 23, 12, tzinfo=UTC)  # 100 days ago
         session.add(Interaction(company_id=touched, kind="call", at=noon))
         session.add(Interaction(company_id=old, kind="call", at=noon - timedelta(days=300)))  # 400 days ago
     page = growth.census(db, base["boss"], today=TODAY)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from kbase_tui.models import Company, Stage
-from kbase_tui.services import accounts, clients, client_growth, specialists
+from kbase_tui.services import accounts, client_growth, clients, specialists
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 from kbase_tui.services.policy import company_visibility, require_company
 

@@ -12,6 +12,7 @@ year, 11 // 30 → at least 1 order expected; Крепёж is bought, Химия
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -162,10 +163,8 @@ async def test_the_specialists_card_goes_when_the_task_closes(db, growing, make_
         specialists.close(db, growing["km"], first.id, "не нужно")
         for _ in range(30):
             await pilot.pause(0.1)
-            try:
+            with contextlib.suppress(WorkerCancelled):  # the card's own loads are cancelled as it closes
                 await settle(app, pilot)
-            except WorkerCancelled:  # the card's own loads are cancelled as it closes
-                pass
             if not isinstance(app.screen, SpecialistCardScreen):
                 break
         await settle(app, pilot)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -18,7 +17,7 @@ class ProductCategory(SQLModel, table=True):
 
     __tablename__ = "product_category"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     # casefold() of the name with ё→е, unique: "Крепёж" and "крепеж" are one category.
     name_search: str = Field(max_length=200, unique=True)
@@ -34,13 +33,13 @@ class Product(SQLModel, table=True):
     __tablename__ = "product"
     __table_args__ = (Index("ix_product_category", "category_id", "name_search"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     category_id: int = Field(foreign_key="product_category.id")
     code: str = Field(default="", max_length=64, index=True)  # article / 1C code; "" when the list has none
     name: str = Field(max_length=300)
     name_search: str = Field(default="", max_length=300)
     unit: str = Field(default="", max_length=16)
-    price: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    price: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -56,16 +55,16 @@ class OrderLine(SQLModel, table=True):
     __tablename__ = "order_line"
     __table_args__ = (Index("ix_order_line_company", "company_id", "category_id", "ordered_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="client_order.id", index=True)
     company_id: int = Field(foreign_key="company.id")
     ordered_at: date
-    product_id: Optional[int] = Field(default=None, foreign_key="product.id")
-    category_id: Optional[int] = Field(default=None, foreign_key="product_category.id")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    category_id: int | None = Field(default=None, foreign_key="product_category.id")
     text: str = ""
-    quantity: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(14, 3), nullable=True))
+    quantity: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 3), nullable=True))
     amount: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
-    margin: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    margin: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
 
 
 class ClientStandard(SQLModel, table=True):
@@ -75,13 +74,13 @@ class ClientStandard(SQLModel, table=True):
     __tablename__ = "client_standard"
     __table_args__ = (UniqueConstraint("segment_kind", "segment"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     segment_kind: str = Field(max_length=16)  # channel | industry
     segment: str = Field(max_length=120)
     interval_days: int = 30  # an order every so many days
     average_order: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
     note: str = ""
-    updated_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
 
@@ -102,14 +101,14 @@ class FocusTarget(SQLModel, table=True):
     __tablename__ = "focus_target"
     __table_args__ = (Index("ix_focus_target_period", "ends_on", "starts_on"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     starts_on: date
     ends_on: date  # inclusive
     category_id: int = Field(foreign_key="product_category.id")
     segment_kind: str = Field(default="", max_length=16)  # "" (every client) | channel | industry
     segment: str = Field(default="", max_length=120)
-    manager_id: Optional[int] = Field(default=None, foreign_key="user_account.id")  # None: each account manager
+    manager_id: int | None = Field(default=None, foreign_key="user_account.id")  # None: each account manager
     metric: str = Field(max_length=16)  # amount | clients
     value: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
-    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import ClientOrder, OrderLine, Product, ProductCategory, utcnow
-from kbase_tui.protocol.catalog import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.catalog import (
     CatalogImportReport,
     CategoryInfo,
     OrderLineInfo,
@@ -37,9 +37,9 @@ from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
+from .importing.sources import BrokenRow
 from .policy import Capability, may, require, require_active_user, require_company
 from .text import clean_input, fold
-from .importing.sources import BrokenRow
 from .views import audited_view
 
 MAX_AMOUNT = Decimal("1e14")
@@ -211,9 +211,10 @@ def save_category(
             session.add(category)
             action = "category_added"
         else:
-            category = session.get(ProductCategory, category_id)
-            if category is None:
+            existing = session.get(ProductCategory, category_id)
+            if existing is None:
                 raise NotFound()
+            category = existing
             if same is not None and same.id != category.id:
                 raise ValidationFailed(_("The category {name} already exists.").format(name=same.name))
             category.name, category.name_search, category.active = name, fold(name), active
@@ -266,10 +267,11 @@ def save_product(
             session.add(product)
             action = "product_added"
         else:
-            product = session.get(Product, product_id)
-            if product is None:
+            stored = session.get(Product, product_id)
+            if stored is None:
                 raise NotFound()
-            product.category_id, product.name, product.name_search = category.id, name, fold(name)
+            product = stored
+            product.category_id, product.name, product.name_search = category_id, name, fold(name)
             product.code, product.unit, product.price, product.active = code, unit, price, active
             product.updated_at = utcnow()
             product.version += 1
@@ -301,6 +303,11 @@ def map_header(cells: list[str]) -> dict[str, int]:
         if field is not None and field not in found:
             found[field] = index
     return found
+
+
+def _cell(row: list[str], header: dict[str, int], field: str) -> str:
+    index = header.get(field)
+    return clean_input(row[index], 300).strip() if index is not None and index < len(row) else ""
 
 
 def find_header(source):
@@ -371,10 +378,11 @@ def import_price_list(
                 if len(rejected) < MAX_REJECTS:
                     rejected.append(_("line {n}: {why}").format(n=line, why=row.reason))
                 continue
-            cell = lambda field: (
-                clean_input(row[header[field]], 300).strip() if field in header and header[field] < len(row) else ""
-            )  # noqa: E731
-            title, code, unit = cell("name"), cell("code")[:64], cell("unit")[:16]
+            title, code, unit = (
+                _cell(row, header, "name"),
+                _cell(row, header, "code")[:64],
+                _cell(row, header, "unit")[:16],
+            )
             filled = [c.strip() for c in row if c.strip()]
             if "category" not in header and len(filled) == 1 and (not title or title == filled[0]):
                 group = clean_input(filled[0], 200)  # a group row of a 1C list: the products below belong to it
@@ -382,14 +390,14 @@ def import_price_list(
             if not title:
                 continue
             counts.rows += 1
-            raw_price = cell("price")
+            raw_price = _cell(row, header, "price")
             try:
                 price = _price(raw_price) if raw_price else None
             except ValidationFailed:
                 if len(rejected) < MAX_REJECTS:
                     rejected.append(_("line {n}: the price {price} is not a number").format(n=line, price=raw_price))
                 continue
-            category = category_for(cell("category")[:200])
+            category = category_for(_cell(row, header, "category")[:200])
             product = None
             if code:
                 product = session.execute(select(Product).where(Product.code == code)).scalar_one_or_none()
@@ -414,7 +422,7 @@ def import_price_list(
                 )
                 counts.added += 1
             else:
-                product.category_id, product.name, product.name_search = category.id, title, fold(title)
+                product.category_id, product.name, product.name_search = int(category.id or 0), title, fold(title)
                 product.code = code or product.code
                 product.unit = unit or product.unit
                 product.price = price if price is not None else product.price

@@ -52,7 +52,7 @@ from kbase_tui.models import (
     utcnow,
 )
 from kbase_tui.protocol.accounts import TaskInfo
-from kbase_tui.protocol.growth import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.growth import (
     CapacityRow,
     CensusPage,
     CensusRow,
@@ -168,9 +168,10 @@ def save_standard(
             standard = ClientStandard(segment_kind=segment_kind, segment=segment, average_order=average_order)
             session.add(standard)
         else:
-            standard = session.get(ClientStandard, standard_id)
-            if standard is None:
+            stored = session.get(ClientStandard, standard_id)
+            if stored is None:
                 raise NotFound()
+            standard = stored
             if same is not None and same.id != standard.id:
                 raise ValidationFailed(_("This segment already has a standard: change that one."))
             standard.version += 1
@@ -258,7 +259,7 @@ def white_spots(
     expected = expected_orders(standard, first_order_at, today)
     share = standard.average_order / len(standard.category_ids) if standard.category_ids else Decimal(0)
     spots = []
-    for category_id, name in zip(standard.category_ids, standard.category_names):
+    for category_id, name in zip(standard.category_ids, standard.category_names, strict=True):
         got = bought.get(category_id, _Bought(0, None))
         if got.orders >= expected:
             continue
@@ -354,9 +355,9 @@ def client_growth(db: Database, actor: Actor, company_id: int, *, today: date | 
         spots: list[WhiteSpot] = []
         if standard is not None:
             start, _before = _year(today)
-            bought = _bought(session, [company.id], start, today).get(company.id, {})
+            bought = _bought(session, [company_id], start, today).get(company_id, {})
             spots = white_spots(standard, bought, company.first_order_at, today, company.potential_score)
-        figures = _figures(session, [company.id], today)[company.id]
+        figures = _figures(session, [company_id], today)[company_id]
         return ClientGrowth(company.id, today, standard, tuple(spots), figures, company.potential_score)
 
 

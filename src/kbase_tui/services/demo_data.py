@@ -1058,7 +1058,7 @@ class _Generator:
             )
             session.add(product)
             session.flush()
-            found[name] = (product.id, category.id)
+            found[name] = (int(product.id or 0), int(category.id or 0))
         self.category_ids = {name: c.id for name, c in categories.items()}
         return found
 
@@ -1128,7 +1128,7 @@ class _Generator:
         if specialist is None:
             return
         mine = [c for c in self.rows.company if c["owner_id"] == self.managers[0].id and c["category"] == "active"]
-        for company, text_ in zip(mine[:2], DEMO_SPECIALIST_TASKS):
+        for company, text_ in zip(mine[:2], DEMO_SPECIALIST_TASKS, strict=False):
             created = self.at(self.today - timedelta(days=1), 15, 0)
             self.task(
                 company["id"],

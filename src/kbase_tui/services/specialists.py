@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, FollowUpTask, InteractionKind, Role, Stage, TaskKind, User, utcnow
 from kbase_tui.protocol.accounts import TaskInfo
-from kbase_tui.protocol.specialists import SpecialistCard, SpecialistInfo  # noqa: F401
+from kbase_tui.protocol.specialists import SpecialistCard, SpecialistInfo
 
 from . import audit, clock, notify
 from .clients import HistoryEntry, company_info, contacts_of, history_page, record_card_view, write_history

@@ -10,7 +10,6 @@ Revises: 0016
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0017"
 down_revision = "0016"
 branch_labels = None

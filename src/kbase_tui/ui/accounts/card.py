@@ -24,12 +24,12 @@ from kbase_tui.protocol.errors import AccessDenied
 from kbase_tui.timezones import in_reader_zone
 
 from ..base import KbaseScreen
+from ..growth.card_panel import GrowthPanel
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date
 from ..widgets.history import HistoryTimeline
-from ..growth.card_panel import GrowthPanel
 from .follow_up_list import short_date
 from .tasks import task_text
 

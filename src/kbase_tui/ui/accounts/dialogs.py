@@ -152,7 +152,7 @@ class OrderDialog(_Dialog):
         margin = self.query_one("#order-margin", Input)
         margin.value, margin.disabled = (show_amount(sum(margins)) if margins else ""), True
         text = Text(_("Lines:"), style="bold")
-        for n, (item, label) in enumerate(zip(self.lines, self.line_names), start=1):
+        for n, (item, label) in enumerate(zip(self.lines, self.line_names, strict=True), start=1):
             text.append(f"\n{n}. ")
             text.append(label)
             if item.quantity is not None:

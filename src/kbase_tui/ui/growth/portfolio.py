@@ -7,10 +7,10 @@ Enter opens the client's card, c turns the highlighted white spot into a cross-s
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume
-from textual import on
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
