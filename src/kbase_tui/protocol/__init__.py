@@ -37,6 +37,9 @@ FEATURES = (
     "companies",
     "duplicates",
     "playbook",
+    "catalog",
+    "growth",
+    "specialists",
 )
 
 

@@ -45,6 +45,8 @@ def fixed_labels() -> dict[str, str]:
         "merged": _("merged"),
         "merge_undone": _("merge undone"),
         "not_a_duplicate": _("not a duplicate"),
+        "specialist_in": _("specialist brought in"),
+        "specialist_out": _("specialist's task closed"),
     }
 
 

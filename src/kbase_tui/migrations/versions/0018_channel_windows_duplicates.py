@@ -7,15 +7,15 @@ channel's companies are never walked past.
 Possible duplicates (a shared phone, the same name) wait in duplicate_pair until the head of sales
 merges them or marks them "not a duplicate" (kept, so they are not offered again).
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
