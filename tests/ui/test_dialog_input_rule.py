@@ -198,6 +198,19 @@ USERS = {"caller": "anna", "closer": "petr", "account": "olga", "supervisor": "b
 
 
 @pytest.fixture
+def db_url(tmp_path, sqlite_template) -> str:
+    """SQLite only: what a dialog does with keys does not depend on the database behind the server (the
+    services' tests run on both), and 155 dialog openings on each would double the suite's time."""
+    import os
+    import shutil
+
+    target = tmp_path / "kbase.sqlite3"
+    shutil.copy(sqlite_template, target)
+    os.chmod(target, 0o600)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
 def world(db, make_user) -> World:
     from ..services.account_setup import account_company, order
     from ..services.pipeline_setup import hand_over
