@@ -46,6 +46,7 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
+    ("o", "settings", N_("Settings (queue, accounts, security)"), "kbase_tui.ui.supervisor.settings:SettingsScreen"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
 
@@ -84,6 +85,7 @@ class SupervisorDesk(KbaseScreen):
         Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
         Binding("c", "open('outcomes')", _("Call outcomes and reasons"), show=False, id="supervisor.desk.outcomes"),
         Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
+        Binding("o", "open('settings')", _("Settings"), show=False, id="supervisor.desk.settings"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
