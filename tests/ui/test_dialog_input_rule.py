@@ -120,7 +120,7 @@ def _loaded(op, factory, *args):
 
 def _cases() -> dict[str, Case]:
     from kbase_tui.protocol import accounts as accounts_ops
-    from kbase_tui.protocol import companies, refusals, targets
+    from kbase_tui.protocol import companies, refusals, settings, targets
     from kbase_tui.protocol.companies import BaseQuery
     from kbase_tui.protocol.refusals import RefusalFilter
     from kbase_tui.ui.accounts import dialogs as acc
@@ -134,6 +134,7 @@ def _cases() -> dict[str, Case]:
     from kbase_tui.ui.supervisor.export_dialog import ExportDialog
     from kbase_tui.ui.supervisor.import_dialog import ImportDialog
     from kbase_tui.ui.supervisor.reports import PeriodDialog
+    from kbase_tui.ui.supervisor.settings import SettingDialog
     from kbase_tui.ui.supervisor.targets import TargetDialog
     from kbase_tui.ui.widgets.contact_editor import ContactEditor
     from kbase_tui.ui.widgets.find_dialog import FindClientDialog
@@ -189,6 +190,10 @@ def _cases() -> dict[str, Case]:
         "supervisor.period": Case("supervisor", _screen(lambda w: PeriodDialog(TODAY - timedelta(days=6), TODAY))),
         "supervisor.import": Case("supervisor", _screen(lambda w: ImportDialog())),
         "supervisor.export": Case("supervisor", _screen(lambda w: ExportDialog())),
+        "supervisor.setting": Case(
+            "supervisor",
+            _loaded(settings.list_settings, lambda w, rows: SettingDialog(next(r for r in rows if r.editable))),
+        ),
     }
 
 
