@@ -9,12 +9,14 @@ from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
 from .merges import CompanyMerge
+from .playbook import ActivationPlan, SecondPerson
 from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
 from .users import Role, SignInFailure, User
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ActivationPlan",
     "AuditEvent",
     "AuditHead",
     "CallOutcome",
@@ -40,6 +42,7 @@ __all__ = [
     "Refusal",
     "RefusalDecision",
     "Role",
+    "SecondPerson",
     "SecurityAlarm",
     "Setting",
     "SignInFailure",

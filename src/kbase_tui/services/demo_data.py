@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from kbase_tui import shipped, timezones
 from kbase_tui.models import (
     EPOCH,
+    ActivationPlan,
     Category,
     ClientOrder,
     Company,
@@ -55,7 +56,9 @@ from kbase_tui.models import (
     Reason,
     Refusal,
     RefusalDecision,
+    SecondPerson,
     Stage,
+    Target,
     TaskKind,
     User,
 )
@@ -1350,6 +1353,42 @@ class _Generator:
 
     # -- writing --
 
+    def playbook(self) -> None:
+        """The head of sales' plans, after the companies are written: each person's targets for this week and
+        month, the activation plan of the last months, and a second person for two key clients of each manager."""
+        session = self.session
+        monday = self.today - timedelta(days=self.today.weekday())
+        month = self.today.replace(day=1)
+        plans = [(u, "calls", "day", self.today, 120) for u in self.callers]
+        plans += [(u, "handovers", "week", monday, 8) for u in self.callers]
+        plans += [(u, "deals_won", "month", month, 4) for u in self.closers]
+        plans += [(u, "revenue", "month", month, 2_000_000) for u in self.managers]
+        plans += [(u, "orders", "week", monday, 5) for u in self.managers]
+        for user, metric, period, starts_on, value in plans:
+            session.add(Target(user_id=user.id, metric=metric, period=period, starts_on=starts_on, value=value))
+        start = month
+        for _back in range(3):
+            session.add(ActivationPlan(month=start, value=12, updated_by_id=self.supervisor.id))
+            start = (start - timedelta(days=1)).replace(day=1)
+        keys = [
+            c
+            for c in self.rows.company
+            if c["stage"] == Stage.ACCOUNT and c["category"] == Category.ACTIVE and c["is_key_client"]
+        ]
+        for manager, other in zip(self.managers, reversed(self.managers)):
+            if manager is other:
+                continue
+            for company in [c for c in keys if c["owner_id"] == manager.id][:2]:
+                session.add(
+                    SecondPerson(
+                        company_id=company["id"],
+                        user_id=other.id,
+                        stage=Stage.ACCOUNT,
+                        assigned_by_id=self.supervisor.id,
+                        assigned_at=self.at(self.today - timedelta(days=20), 10, 0),
+                    )
+                )
+
     def no_future(self) -> None:
         """Moments of things that happened but fall after `now` (later today) are drawn back into the part of
         today already gone, keeping their order: one increasing map for every table, so a refusal and its call,
@@ -1441,4 +1480,6 @@ def generate_demo_data(
     generator.deals()
     generator.accounts()
     generator.refused()
-    return generator.write()
+    summary = generator.write()
+    generator.playbook()
+    return summary

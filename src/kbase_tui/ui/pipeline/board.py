@@ -40,6 +40,7 @@ from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
+from ..widgets.my_targets import MyTargetsLine
 
 
 MIN_COLUMN = 30
@@ -399,7 +400,9 @@ class CloserBoard(KbaseScreen):
     HELP = _(
         "Your deals by stage. Arrows move between cards and columns; ] or shift+→ moves the deal to the "
         "next stage, [ or shift+← back. Enter opens the card; w closes it as won, x as lost. "
-        "Red dates are overdue next steps. / (or ctrl+f) finds one of your clients by name, INN or phone."
+        "Red dates are overdue next steps. / (or ctrl+f) finds one of your clients by name, INN or phone. "
+        "k lists the key clients you back up as their second responsible person. The line under the "
+        "stages shows your own targets."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Open card"), id="board.open"),
@@ -409,6 +412,7 @@ class CloserBoard(KbaseScreen):
         Binding("w", "won", _("Won"), id="board.won"),
         Binding("x", "lost", _("Lost"), id="board.lost"),
         Binding("n", "note", _("Note"), id="board.note"),
+        Binding("k", "backed_up", _("Clients I back up"), show=False, id="board.backed_up"),
         Binding("f5,r", "refresh", _("Refresh"), id="board.refresh"),
         Binding("f1", "app.help", _("Keys"), id="board.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="board.logout"),
@@ -427,6 +431,7 @@ class CloserBoard(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="board-summary")
+        yield MyTargetsLine(id="board-targets")
         columns = HorizontalScroll(id="board-columns")
         columns.can_focus = False  # the focus goes straight to a column's cards
         yield columns
@@ -461,6 +466,7 @@ class CloserBoard(KbaseScreen):
         # as deep as the cursor went in each column, so a refresh keeps the place
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
         asked = tuple(self._announce)[:100]  # the operation's limit; the rest wait for the next reload
+        self.query_one(MyTargetsLine).refresh_targets()
         # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
         self.call(
             pipeline.board,
@@ -723,6 +729,11 @@ class CloserBoard(KbaseScreen):
     def _deal_closed(self, result) -> None:
         if result is not None:
             self.reload()
+
+    def action_backed_up(self) -> None:
+        from ..playbook.second import SecondClients
+
+        self.app.push_screen(SecondClients())
 
     def action_note(self) -> None:
         deal = self.selected_deal

@@ -83,7 +83,8 @@ def plan(chart: Chart, width: int, height: int) -> ChartPlan:
         "y_ticks": ticks,
         "y_tick_labels": tick_labels,
         "x_label": chart.x_label,
-        "y_label": chart.y_label,
+        # The ticks of a percentage axis say "%" themselves: a "%" under the axis would only repeat them.
+        "y_label": "" if chart.unit == "percent" and chart.y_label == "%" else chart.y_label,
     }
     if chart.kind == "line":
         longest = max(len(label) for label in chart.labels)
