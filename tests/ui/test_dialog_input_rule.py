@@ -127,6 +127,7 @@ def _cases() -> dict[str, Case]:
     from kbase_tui.ui.admin.dialogs import AddUserDialog, PasswordDialog
     from kbase_tui.ui.login.screen import ChangePasswordScreen
     from kbase_tui.ui.pipeline import dialogs as pipe
+    from kbase_tui.ui.playbook.supervisor import NumberDialog
     from kbase_tui.ui.queue import dialogs as queue_dialogs
     from kbase_tui.ui.supervisor.base_search import BaseFilterDialog
     from kbase_tui.ui.supervisor.company_card import CompanyFixDialog, MergeDialog
@@ -190,6 +191,7 @@ def _cases() -> dict[str, Case]:
         "supervisor.period": Case("supervisor", _screen(lambda w: PeriodDialog(TODAY - timedelta(days=6), TODAY))),
         "supervisor.import": Case("supervisor", _screen(lambda w: ImportDialog())),
         "supervisor.export": Case("supervisor", _screen(lambda w: ExportDialog())),
+        "supervisor.number": Case("supervisor", _screen(lambda w: NumberDialog("Standard", "Days", 7))),
         "supervisor.setting": Case(
             "supervisor",
             _loaded(settings.list_settings, lambda w, rows: SettingDialog(next(r for r in rows if r.editable))),
