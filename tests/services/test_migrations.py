@@ -109,12 +109,12 @@ def test_a_database_one_revision_behind_is_still_migrated_at_open(db_url, tmp_pa
 
 
 def test_old_history_sentences_that_can_be_read_back_get_their_params(db_url, tmp_path):
-    """Revision 0016: stage moves and hand-overs written before params, in English or Russian, read back."""
+    """Revision 0018: stage moves and hand-overs written before params, in English or Russian, read back."""
     from kbase_tui.models import Interaction
     from kbase_tui.services.history_labels import render_entry
 
     database = _fresh(db_url, tmp_path)
-    dbmod.upgrade_schema(database, "0015")
+    dbmod.upgrade_schema(database, "0017")
     entries = [
         ("stage", "meeting_set", "Новая → Встреча назначена"),
         ("stage", "thinking", "Meeting held → Thinking"),

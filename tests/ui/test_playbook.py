@@ -174,7 +174,7 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         screen = app.screen
         assert isinstance(screen, PlaybookScreen)
         # 1: the standards, A changed from 7 to 5 days; Ольга has one key client behind
-        assert [(s.abcde_class, s.days) for s in screen.standards][0] == ("A", 7)
+        assert next((s.abcde_class, s.days) for s in screen.standards) == ("A", 7)
         await pilot.press("e")
         await settle(app, pilot)
         await pilot.press("end", "backspace", "5", "enter")

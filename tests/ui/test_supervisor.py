@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import Company, Refusal, User
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on, server_for
+from kbase_tui.timezones import business_today, centre_zone
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on, server_for
 from ..services.supervisor_data import add_company, refused_company
 from .helpers import settle, sign_in
 
@@ -329,7 +327,7 @@ async def test_a_missing_screen_of_another_part_says_not_available(db, make_user
 SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "o", "u"]
 
 
-@pytest.mark.parametrize("role", ["caller", "closer", "account"])
+@pytest.mark.parametrize("role", ["caller", "closer", "account", "specialist"])
 async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_user, role):
     make_user(role, "worker")
     refused_company(db, None, "Секрет")

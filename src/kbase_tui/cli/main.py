@@ -10,11 +10,12 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kbase_tui.cli.argtypes import QuietParser
 from kbase_tui.i18n import _, set_language
+from kbase_tui.protocol.users import ROLES
 
 
 def _read_password(args: argparse.Namespace, prompt: str | None = None) -> str:
@@ -104,11 +105,10 @@ def _no_core_dumps() -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from kbase_tui.cli.cmd_audit import show_new_seed
     from kbase_tui.models import Role
     from kbase_tui.services import users
     from kbase_tui.services.setup import create_database
-
-    from kbase_tui.cli.cmd_audit import show_new_seed
 
     database = create_database(args.db)  # one of the two commands that may create a database
     print(_("Database ready: {url}").format(url=database.url))
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help=_("add a user"))
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["caller", "closer", "account", "supervisor", "admin"])
+    add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--full-name")
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--no-change", action="store_true", help=_("do not force a password change at first sign-in"))

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .activity import Draft, FollowUpTask, Interaction, InteractionKind, TaskKind
 from .audit import AuditEvent, AuditHead, RateCounter, SecurityAlarm
 from .base import EPOCH, utcnow
+from .catalog import ClientStandard, FocusTarget, OrderLine, Product, ProductCategory, StandardCategory
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
@@ -16,6 +17,7 @@ from .users import Role, SignInFailure, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
     "ActivationPlan",
     "AuditEvent",
     "AuditHead",
@@ -23,20 +25,24 @@ __all__ = [
     "CallScript",
     "Category",
     "ClientOrder",
+    "ClientStandard",
     "Company",
     "CompanyMerge",
     "Contact",
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
+    "FocusTarget",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",
     "Interaction",
     "InteractionKind",
+    "OrderLine",
     "Phone",
     "PipelineStage",
+    "Product",
+    "ProductCategory",
     "RateCounter",
     "Reason",
     "Refusal",
@@ -47,6 +53,7 @@ __all__ = [
     "Setting",
     "SignInFailure",
     "Stage",
+    "StandardCategory",
     "Target",
     "TaskKind",
     "User",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -22,14 +21,14 @@ class SecondPerson(SQLModel, table=True):
     __tablename__ = "second_person"
     __table_args__ = (Index("ix_second_person_user_open", "user_id", "removed_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     user_id: int = Field(foreign_key="user_account.id")
     stage: str = Field(max_length=16)
-    assigned_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    assigned_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     assigned_at: datetime = Field(default_factory=utcnow)
-    removed_at: Optional[datetime] = None
-    removed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    removed_at: datetime | None = None
+    removed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class ActivationPlan(SQLModel, table=True):
@@ -37,8 +36,8 @@ class ActivationPlan(SQLModel, table=True):
 
     __tablename__ = "activation_plan"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     month: date = Field(unique=True)  # the month's first day
     value: int
-    updated_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     updated_at: datetime = Field(default_factory=utcnow)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
@@ -39,30 +39,38 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui import shipped, timezones
+from kbase_tui.inn import WEIGHTS_10, WEIGHTS_12A, WEIGHTS_12B, check_digit
 from kbase_tui.models import (
     EPOCH,
     ActivationPlan,
     Category,
     ClientOrder,
+    ClientStandard,
     Company,
     Contact,
     Deal,
     DealStatus,
+    FocusTarget,
     FollowUpTask,
     Interaction,
     InteractionKind,
+    OrderLine,
     Phone,
     PipelineStage,
+    Product,
+    ProductCategory,
     Reason,
     Refusal,
     RefusalDecision,
     SecondPerson,
     Stage,
+    StandardCategory,
     Target,
     TaskKind,
     User,
 )
 
+from . import queue_membership
 from .accounts.base import LOST_PREFIX
 from .text import fold
 
@@ -122,6 +130,76 @@ MOBILE_CODES = (
     "995",
     "999",
 )
+# The demo supplier's categories (the goods of data/demo/goods.json by name; the rest are "Прочее").
+DEMO_CATEGORIES = {
+    **dict.fromkeys(
+        (
+            "Круг отрезной 230×2,5×22",
+            "Круг зачистной 125×6×22",
+            "Щётка по металлу дисковая 125 мм",
+            "Сверло по металлу HSS 10 мм",
+            "Фреза концевая твердосплавная 12 мм",
+            "Пластина токарная CNMG 120408",
+        ),
+        "Абразивы и инструмент",
+    ),
+    **dict.fromkeys(
+        (
+            "Электроды УОНИ 13/55 d3 мм",
+            "Электроды МР-3 d4 мм",
+            "Проволока сварочная Св-08Г2С 1,2 мм",
+            "Газ аргон",
+            "Пропан технический",
+            "Шланг кислородный 9 мм",
+        ),
+        "Сварка и газы",
+    ),
+    **dict.fromkeys(("Кирпич огнеупорный ШБ-5", "Мертель шамотный МШ-39", "Бетон огнеупорный ЖСБ"), "Огнеупоры"),
+    **dict.fromkeys(("Масло индустриальное И-40А", "Смазка Литол-24", "Масло гидравлическое ВМГЗ"), "Масла и смазки"),
+    **dict.fromkeys(
+        ("Подшипник 6205-2RS", "Подшипник 22220 EK", "Ремень клиновой B(Б)-1800", "Цепь приводная ПР-25,4"),
+        "Подшипники и приводы",
+    ),
+    **dict.fromkeys(("Болт М12×60 оцинкованный", "Анкер клиновой 12×100", "Саморез кровельный 5,5×25"), "Крепёж"),
+    **dict.fromkeys(
+        (
+            "Перчатки х/б с ПВХ",
+            "Костюм сварщика брезентовый",
+            "Костюм рабочий летний",
+            "Каска защитная СОМЗ",
+            "Очки защитные открытые",
+            "Респиратор FFP2",
+        ),
+        "Спецодежда и СИЗ",
+    ),
+    **dict.fromkeys(
+        ("Стрейч-плёнка 500 мм 20 мкм", "Лента упаковочная ПП 15 мм", "Паллета деревянная 1200×800"), "Упаковка"
+    ),
+    **dict.fromkeys(("Кабель ВВГнг 3×2,5", "Лампа светодиодная промышленная 100 Вт"), "Электротехника"),
+    **dict.fromkeys(
+        ("Ветошь обтирочная", "Сорбент универсальный", "Краска грунт ГФ-021", "Растворитель 646"),
+        "Химия и расходники",
+    ),
+}
+# (kind, segment, an order every … days, the categories of its ideal client)
+DEMO_STANDARDS = (
+    ("industry", "Металлургия", 30, ("Огнеупоры", "Сварка и газы", "Абразивы и инструмент", "Спецодежда и СИЗ")),
+    ("industry", "Машиностроение", 30, ("Абразивы и инструмент", "Подшипники и приводы", "Масла и смазки", "Крепёж")),
+    ("industry", "Строительство", 45, ("Крепёж", "Спецодежда и СИЗ", "Сварка и газы", "Химия и расходники")),
+    ("channel", "Дилеры", 30, ("Абразивы и инструмент", "Крепёж", "Спецодежда и СИЗ", "Упаковка", "Электротехника")),
+    ("channel", "Розница", 45, ("Крепёж", "Спецодежда и СИЗ", "Химия и расходники")),
+)
+DEMO_STANDARD_NOTE = "Предложить пробную партию; спросить, у кого берут сейчас и что не устраивает."
+# (category, segment kind, segment, metric, target) for each account manager, over a month around today
+DEMO_FOCUS = (
+    ("Абразивы и инструмент", "industry", "Металлургия", "amount", 800_000),
+    ("Подшипники и приводы", "", "", "clients", 5),
+)
+DEMO_SPECIALIST_TASKS = (
+    "Подобрать огнеупоры под новую печь: выезд вместе с менеджером",
+    "Консультация технолога по сварочной проволоке",
+)
+
 SIZE_ORDER_SCALE = {"Микро": 18_000, "Малый": 40_000, "Средний": 110_000, "Крупный": 280_000}
 SIZE_DEAL_SCALE = {"Микро": 120_000, "Малый": 350_000, "Средний": 900_000, "Крупный": 2_500_000}
 
@@ -163,11 +241,9 @@ _TRANSLIT = dict(
             "yu",
             "ya",
         ],
+        strict=True,
     )
 )
-_INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12A = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
 # --- word lists ------------------------------------------------------------------------------
@@ -193,28 +269,14 @@ def word_lists() -> dict[str, Any]:
 # --- small pure helpers (tested) ---------------------------------------------------------------
 
 
-def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
-
-
-def inn_is_valid(inn: str) -> bool:
-    if not inn.isdigit():
-        return False
-    if len(inn) == 10:
-        return _check_digit(inn, _INN_10) == int(inn[9])
-    if len(inn) == 12:
-        return _check_digit(inn, _INN_12A) == int(inn[10]) and _check_digit(inn, _INN_12B) == int(inn[11])
-    return False
-
-
 def make_inn(rng: random.Random, region: str, *, person: bool = False) -> str:
     """A valid INN: 10 digits for an organisation, 12 for an individual entrepreneur (ИП)."""
     if person:
         body = region + "".join(rng.choice("0123456789") for _ in range(8))
-        body += str(_check_digit(body, _INN_12A))
-        return body + str(_check_digit(body, _INN_12B))
+        body += str(check_digit(body, WEIGHTS_12A))
+        return body + str(check_digit(body, WEIGHTS_12B))
     body = region + f"{rng.randint(1, 99):02d}" + "".join(rng.choice("0123456789") for _ in range(5))
-    return body + str(_check_digit(body, _INN_10))
+    return body + str(check_digit(body, WEIGHTS_10))
 
 
 def translit(value: str) -> str:
@@ -264,6 +326,7 @@ class _Tables:
     phone: list[dict] = field(default_factory=list)
     deal: list[dict] = field(default_factory=list)
     order: list[dict] = field(default_factory=list)
+    order_line: list[dict] = field(default_factory=list)
     interaction: list[dict] = field(default_factory=list)
     refusal: list[dict] = field(default_factory=list)
     task: list[dict] = field(default_factory=list)
@@ -275,6 +338,7 @@ _TABLES = {
     "phone": Phone.__table__,
     "deal": Deal.__table__,
     "order": ClientOrder.__table__,
+    "order_line": OrderLine.__table__,
     "interaction": Interaction.__table__,
     "refusal": Refusal.__table__,
     "task": FollowUpTask.__table__,
@@ -303,7 +367,7 @@ class _Generator:
         self.today = today
         # The call centre's clock (never the server's zone): the same day gives the same data anywhere.
         self.tz = timezones.centre_zone()
-        day_start = datetime.combine(today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        day_start = datetime.combine(today, time.min, tzinfo=self.tz).astimezone(UTC)
         # Not given: the end of `today` (a day of the past or a test's fixed day has happened whole).
         self.now = now or day_start + timedelta(days=1)
         self.words = word_lists()
@@ -346,6 +410,7 @@ class _Generator:
         self.channel_priority = {c["name"]: c["priority"] for c in self.channels}
         self.industries = seg["industries"]
         self.cities = self.words["cities"]["cities"]
+        self.catalog = self.make_catalog()
 
     # -- primitives --
 
@@ -361,7 +426,7 @@ class _Generator:
         """A working-hours moment of a local day, as aware UTC."""
         hour = self.rng.randint(9, 17) if hour is None else hour
         minute = self.rng.randint(0, 59) if minute is None else minute
-        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(timezone.utc)
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(UTC)
 
     def day_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
@@ -539,7 +604,6 @@ class _Generator:
             "owner_id": None,
             "shelved_until": None,
             "requirements": "",
-            "in_queue": False,
             "queue_rank": 100,
             "priority": 100,
             "last_tried_at": EPOCH,
@@ -693,7 +757,7 @@ class _Generator:
     def potential(self) -> None:
         cold = []
         for _ in range(N_COLD):
-            company = self.new_company(self.day_ago(10, 420), in_queue=True)
+            company = self.new_company(self.day_ago(10, 420))
             self.estimate_class(company)
             self.set_priority(company)
             roll = self.rng.random()
@@ -902,7 +966,6 @@ class _Generator:
             company.update(
                 stage=Stage.PIPELINE.value,
                 owner_id=closer.id,
-                in_queue=False,
                 requirements=requirements,
                 updated_at=last,
             )
@@ -960,23 +1023,147 @@ class _Generator:
                 last_activity_at=closed,
                 updated_at=closed,
             )
-            company.update(stage=Stage.PIPELINE.value, owner_id=None, in_queue=False, updated_at=closed)
+            company.update(stage=Stage.PIPELINE.value, owner_id=None, updated_at=closed)
             self.add_contacts(company, 1, decision_maker=True, created=handed)
+
+    # -- the catalog and client growth --
+
+    def make_catalog(self) -> dict[str, tuple[int, int]]:
+        """The supplier's catalog from the goods list: product name -> (product id, category id)."""
+        session = self.session
+        categories: dict[str, ProductCategory] = {}
+        for name in dict.fromkeys(DEMO_CATEGORIES.values()):
+            category = session.execute(
+                select(ProductCategory).where(ProductCategory.name_search == fold(name))
+            ).scalar()
+            if category is None:
+                category = ProductCategory(name=name, name_search=fold(name))
+                session.add(category)
+            categories[name] = category
+        session.flush()
+        found: dict[str, tuple[int, int]] = {}
+        for number, (name, unit, price) in enumerate(self.words["goods"], start=1):
+            category = categories.get(DEMO_CATEGORIES.get(name, ""))
+            if category is None:  # a good added to the word list later
+                category = categories.setdefault("Прочее", ProductCategory(name="Прочее", name_search=fold("Прочее")))
+                session.add(category)
+                session.flush()
+            product = Product(
+                category_id=category.id,
+                code=f"КБ-{number:04d}",
+                name=name,
+                name_search=fold(name),
+                unit=unit[:16],
+                price=_money(price),
+            )
+            session.add(product)
+            session.flush()
+            found[name] = (int(product.id or 0), int(category.id or 0))
+        self.category_ids = {name: c.id for name, c in categories.items()}
+        return found
+
+    def order_lines(
+        self, order_id: int, company_id: int, day: date, itemized: list, rate: float, margin: Decimal
+    ) -> None:
+        left = margin
+        for number, (name, qty, amount) in enumerate(itemized):
+            product_id, category_id = self.catalog[name]
+            line_margin = left if number == len(itemized) - 1 else _money(float(amount) * rate)
+            left -= line_margin
+            self.rows.order_line.append(
+                {
+                    "id": self._id("order_line"),
+                    "order_id": order_id,
+                    "company_id": company_id,
+                    "ordered_at": day,
+                    "product_id": product_id,
+                    "category_id": category_id,
+                    "text": "",
+                    "quantity": Decimal(qty),
+                    "amount": amount,
+                    "margin": line_margin,
+                }
+            )
+
+    def growth(self, specialist: User | None) -> None:
+        """Standards for the largest segments, two focus targets of this month, a specialist at work."""
+        session = self.session
+        company_by_id = {c["id"]: c for c in self.rows.company}
+        for kind, segment, interval, names in DEMO_STANDARDS:
+            amounts = [
+                o["amount"]
+                for o in self.rows.order
+                for c in (company_by_id[o["company_id"]],)
+                if c[kind] == segment and o["ordered_at"] > self.today - timedelta(days=365)
+            ]
+            # The median order, a fifth up: a goal within reach of most clients (a mean would follow the largest).
+            amounts.sort()
+            average = amounts[len(amounts) // 2] if amounts else Decimal(50_000)
+            standard = ClientStandard(
+                segment_kind=kind,
+                segment=segment,
+                interval_days=interval,
+                average_order=_money(round(float(average) * 1.2, -3)),
+                note=DEMO_STANDARD_NOTE,
+                updated_by_id=self.supervisor.id,
+            )
+            session.add(standard)
+            session.flush()
+            session.add_all(StandardCategory(standard_id=standard.id, category_id=self.category_ids[n]) for n in names)
+        # A month that is two thirds gone, so the first run shows progress already made.
+        start, end = self.today - timedelta(days=20), self.today + timedelta(days=10)
+        for category, kind, segment, metric, value in DEMO_FOCUS:
+            session.add(
+                FocusTarget(
+                    starts_on=start,
+                    ends_on=end,
+                    category_id=self.category_ids[category],
+                    segment_kind=kind,
+                    segment=segment,
+                    metric=metric,
+                    value=Decimal(value),
+                    created_by_id=self.supervisor.id,
+                )
+            )
+        if specialist is None:
+            return
+        mine = [c for c in self.rows.company if c["owner_id"] == self.managers[0].id and c["category"] == "active"]
+        for company, text_ in zip(mine[:2], DEMO_SPECIALIST_TASKS, strict=False):
+            created = self.at(self.today - timedelta(days=1), 15, 0)
+            self.task(
+                company["id"],
+                specialist,
+                TaskKind.SPECIALIST.value,
+                self.at(self.today + timedelta(days=1), 11, 0),
+                text_,
+                created,
+                creator=self.managers[0],
+            )
+            self.history(
+                company["id"],
+                self.managers[0],
+                created,
+                InteractionKind.NOTE.value,
+                "specialist_in",
+                f"Приглашён специалист {specialist.full_name}: {text_}",
+            )
 
     # -- accounts --
 
-    def order_items(self, target: float) -> tuple[str, Decimal]:
+    def order_items(self, target: float) -> tuple[str, Decimal, list[tuple[str, int, Decimal]]]:
         goods = self.words["goods"]
         picked = self.rng.sample(goods, self.rng.randint(1, 4))
         shares = [self.rng.uniform(0.5, 1.5) for _ in picked]
         total_share = sum(shares)
         lines = []
+        itemized = []
         amount = 0
-        for (name, unit, price), share in zip(picked, shares):
+        for (name, unit, price), share in zip(picked, shares, strict=True):
             qty = max(1, round(target * share / total_share / price))
             amount += qty * price
             lines.append(f"{name} — {qty} × {unit}")
-        return "; ".join(lines), _money(amount)
+            itemized.append((name, qty, _money(qty * price)))
+        return "; ".join(lines), _money(amount), itemized
 
     def account_story(self, manager: User, *, lost: bool) -> dict:
         texts = self.words["texts"]
@@ -1001,9 +1188,9 @@ class _Generator:
         margin_rate = (-0.06, -0.01) if self.rng.random() < 0.03 else (0.06, 0.30)
         orders = []
         for day in days:
-            items, amount = self.order_items(scale * self.rng.uniform(0.6, 1.5))
+            items, amount, itemized = self.order_items(scale * self.rng.uniform(0.6, 1.5))
             rate = self.rng.uniform(*margin_rate)
-            orders.append((day, items, amount, _money(float(amount) * rate)))
+            orders.append((day, items, amount, _money(float(amount) * rate), itemized, rate))
         deal = self.deal_row(
             company,
             closer,
@@ -1049,8 +1236,9 @@ class _Generator:
         )
         deal.update(closed_at=signed, last_activity_at=signed, updated_at=signed)
         results = texts["follow_up_results"]
-        for number, (day, items, amount, margin) in enumerate(orders):
+        for number, (day, items, amount, margin, itemized, rate) in enumerate(orders):
             order_id = self._id("order")
+            self.order_lines(order_id, company["id"], day, itemized, rate, margin)
             creator = closer if number == 0 else manager
             when = self.at(day, 11) if number == 0 else self.at(day)
             self.rows.order.append(
@@ -1115,7 +1303,6 @@ class _Generator:
             stage=Stage.ACCOUNT.value,
             category=Category.LOST.value if lost else Category.ACTIVE.value,
             owner_id=manager.id,
-            in_queue=False,
             requirements=requirements,
             orders_count=len(orders),
             revenue_total=revenue,
@@ -1295,7 +1482,6 @@ class _Generator:
             self.rows.refusal.append(refusal)
             company.update(
                 category=Category.REFUSED.value,
-                in_queue=False,
                 attempts=earlier + 1,
                 last_tried_at=when,
                 last_outcome="refused",
@@ -1308,11 +1494,10 @@ class _Generator:
                 company["updated_at"] = decided
                 if kind == "shelve":
                     until_day = self.today + timedelta(days=self.rng.randint(14, 120))
-                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(UTC)
                     refusal.update(decision=RefusalDecision.SHELVE.value, shelved_until=until)
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=company["priority"],
                         shelved_until=until,
                         not_before=until,
@@ -1329,7 +1514,6 @@ class _Generator:
                     )
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=10,
                         special_offer=offer,
                         special_offer_user_id=target.id if target else None,
@@ -1375,7 +1559,7 @@ class _Generator:
             for c in self.rows.company
             if c["stage"] == Stage.ACCOUNT and c["category"] == Category.ACTIVE and c["is_key_client"]
         ]
-        for manager, other in zip(self.managers, reversed(self.managers)):
+        for manager, other in zip(self.managers, reversed(self.managers), strict=True):
             if manager is other:
                 continue
             for company in [c for c in keys if c["owner_id"] == manager.id][:2]:
@@ -1393,7 +1577,7 @@ class _Generator:
         """Moments of things that happened but fall after `now` (later today) are drawn back into the part of
         today already gone, keeping their order: one increasing map for every table, so a refusal and its call,
         or a company's last try and that call, stay equal."""
-        day_start = datetime.combine(self.today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        day_start = datetime.combine(self.today, time.min, tzinfo=self.tz).astimezone(UTC)
         now = self.now - timedelta(minutes=1)
         if now <= day_start:
             return
@@ -1416,7 +1600,9 @@ class _Generator:
     def write(self) -> DemoSummary:
         self.no_future()
         rows = self.rows
-        companies = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows.company]
+        companies = [
+            queue_membership.stamp({k: v for k, v in row.items() if not k.startswith("_")}) for row in rows.company
+        ]
         # Interactions in time order per company are what the history shows; ids follow time.
         rows.interaction.sort(key=lambda r: (r["at"], r["id"]))
         base = min((r["id"] for r in rows.interaction), default=1)
@@ -1428,6 +1614,7 @@ class _Generator:
             ("deal", rows.deal),
             ("contact", rows.contact),
             ("order", rows.order),
+            ("order_line", rows.order_line),
             ("interaction", rows.interaction),
             ("refusal", rows.refusal),
             ("task", rows.task),
@@ -1473,13 +1660,14 @@ def generate_demo_data(
     *today* the call centre's day the data is built around (today by default) and *now* the moment nothing that
     happened may follow (the clock's now when *today* is today; else the end of *today*)."""
     if today is None or (now is None and today == timezones.business_today()):
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         today = today or timezones.business_today(now)
     generator = _Generator(session, users_by_name, today, seed, now)
     generator.potential()
     generator.deals()
     generator.accounts()
     generator.refused()
+    generator.growth(users_by_name.get("specialist"))
     summary = generator.write()
     generator.playbook()
     return summary

@@ -44,6 +44,8 @@ def fixed_labels() -> dict[str, str]:
         "special_offer": _("special offer"),
         "merged": _("merged"),
         "merge_undone": _("merge undone"),
+        "specialist_in": _("specialist brought in"),
+        "specialist_out": _("specialist's task closed"),
     }
 
 
@@ -119,7 +121,7 @@ def render_entry(params: str, text: str, labels: dict[str, str]) -> str:
     try:
         facts = json.loads(params)
         rendered = _RENDERERS[facts["t"]](facts, labels)
-    except Exception:  # noqa: BLE001 - an entry is never lost for a fact it cannot put in words
+    except Exception:
         return text
     return rendered
 

@@ -73,10 +73,12 @@ from .policy import (
     SECOND_PERSON_ROLES,
     Capability,
     may,
+    owned_by,
     require,
     require_active_user,
     require_company,
     require_company_as_second,
+    require_task_owner,
     second_person_clause,
 )
 from .reports import actual
@@ -268,7 +270,7 @@ def behind_standard(db: Database, actor: Actor, limit: int = 200) -> BehindPage:
     with db.read() as session:
         require_active_user(session, actor)
         require(actor, Capability.WORK_ACCOUNTS)
-        behind = [r for r in _behind_rows(session, [Company.owner_id == actor.id], today) if r.days_behind > 0]
+        behind = [r for r in _behind_rows(session, [owned_by(actor, Company.owner_id)], today) if r.days_behind > 0]
         behind.sort(key=_behind_order)
         return BehindPage(tuple(behind[: max(1, limit)]), len(behind), today)
 
@@ -662,7 +664,9 @@ def add_return_step(
                 company.id,
                 InteractionKind.DECISION,
                 outcome="reassigned",
-                text=_("Account reassigned: {old} → {new}").format(old=names.get(previous, "—"), new=names[person.id]),
+                text=_("Account reassigned: {old} → {new}").format(
+                    old=names.get(previous, "—"), new=names.get(person.id, "—")
+                ),
             )
             audit.record(
                 session,
@@ -717,8 +721,7 @@ def finish_return_step(db: Database, actor: Actor, task_id: int, result: str) ->
         if task is None or task.kind != TaskKind.RETURN:
             raise NotFound() if actor.role == Role.SUPERVISOR else AccessDenied()
         company = require_company(session, actor, task.company_id)
-        if actor.role != Role.SUPERVISOR and task.assignee_id != actor.id:
-            raise AccessDenied()
+        require_task_owner(actor, task.assignee_id)
         if task.done_at is not None:
             raise ValidationFailed(_("This step is already done."))
         task.done_at = utcnow()
@@ -789,7 +792,7 @@ def _activation_rows(session: Session, months: int, today: date) -> tuple[list[A
     current = _month_start(today)
     first = _add_months(current, -(months - 1))
     end = _add_months(current, 1)
-    plans = dict(
+    plans: dict[date, int] = dict(
         session.execute(select(ActivationPlan.month, ActivationPlan.value).where(ActivationPlan.month >= first)).all()
     )
     activated = _activations(session, first, end)

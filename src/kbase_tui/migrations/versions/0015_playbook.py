@@ -8,7 +8,6 @@ Revises: 0014
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0015"
 down_revision = "0014"
 branch_labels = None

@@ -42,7 +42,6 @@ from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
 from ..widgets.my_targets import MyTargetsLine
 
-
 MIN_COLUMN = 30
 LOAD_AHEAD = 5  # load the next page when the cursor comes this close to the last loaded card
 
@@ -131,14 +130,14 @@ class StageList(ScrollView, can_focus=True):
     class NeedMore(Message):
         """The list wants its next page of deals."""
 
-        def __init__(self, stage_list: "StageList") -> None:
+        def __init__(self, stage_list: StageList) -> None:
             super().__init__()
             self.stage_list = stage_list
 
     class Selected(Message):
         """A card was double-clicked."""
 
-        def __init__(self, stage_list: "StageList") -> None:
+        def __init__(self, stage_list: StageList) -> None:
             super().__init__()
             self.stage_list = stage_list
 
@@ -249,10 +248,7 @@ class StageList(ScrollView, can_focus=True):
     # --- cursor -------------------------------------------------------------------------
     def move_cursor(self, row: int | None, *, scroll: bool = True) -> None:
         if row is not None:
-            if not self.deals:
-                row = None
-            else:
-                row = max(0, min(len(self.deals) - 1, row))
+            row = None if not self.deals else max(0, min(len(self.deals) - 1, row))
         if row != self.cursor:
             self.cursor = row
             self._show_heading()
@@ -500,10 +496,7 @@ class CloserBoard(KbaseScreen):
             deal = deals.get(company_id)
             if what is None or deal is None:
                 continue  # announced already, or no longer this closer's open deal
-            if what:
-                text = _("New deal from the supervisor: {name}")
-            else:
-                text = _("New client from the caller: {name}")
+            text = _("New deal from the supervisor: {name}") if what else _("New client from the caller: {name}")
             self.app.notify(text.format(name=_plain(deal.company_name)), timeout=8)
 
     def action_refresh(self) -> None:
@@ -540,7 +533,7 @@ class CloserBoard(KbaseScreen):
             await container.remove_children()
             width = self._column_width(len(board.columns))
             fresh = [StageList(column.code, classes="stage-list") for column in board.columns]
-            for stage_list, column in zip(fresh, board.columns):
+            for stage_list, column in zip(fresh, board.columns, strict=True):
                 stage_list.styles.width = width
                 # The cards go in before the columns are mounted, so the columns' first paint shows
                 # them: filled after mounting, the board was laid out and painted twice.
@@ -647,7 +640,7 @@ class CloserBoard(KbaseScreen):
         width = max(1, stage_list.outer_size.width or MIN_COLUMN)
         visible = max(1, container.size.width // width)
         index = lists.index(stage_list)
-        first = int(round(container.scroll_x / width))
+        first = round(container.scroll_x / width)
         if index < first:
             first = index
         elif index >= first + visible:

@@ -15,8 +15,8 @@ Call lines (an outcome label, a reason or a time, a comment typed after it) and 
 were: their parts cannot be told apart from what a person typed with certainty.  Nothing is
 changed when a sentence does not match exactly; the text itself is never touched.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 """
 
 import json
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
