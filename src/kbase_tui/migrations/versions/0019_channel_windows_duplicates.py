@@ -7,15 +7,15 @@ channel's companies are never walked past.
 Possible duplicates (a shared phone, the same name) wait in duplicate_pair until the head of sales
 merges them or marks them "not a duplicate" (kept, so they are not offered again).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
