@@ -35,7 +35,7 @@ async def test_scan_open_both_cards_keep_one_pair_apart_and_merge_the_other(db, 
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
-        await pilot.press("d")
+        await pilot.press("x")
         await settle(app, pilot)
         from kbase_tui.ui.supervisor.duplicates import DuplicatesScreen
 
