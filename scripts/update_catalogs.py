@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -110,7 +111,8 @@ def textual_texts_source() -> str:
         "",
         "TEXTUAL_TEXTS = (",
     ]
-    lines += [f"    N_({text!r})," for text in textual_binding_texts()]
+    # Written as `ruff format` leaves it (double quotes), so formatting the tree never changes it.
+    lines += [f"    N_({json.dumps(text, ensure_ascii=False)})," for text in textual_binding_texts()]
     lines += ['    N_("Search for commands…"),', ")", ""]
     return "\n".join(lines)
 

@@ -47,6 +47,7 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
+    ("w", "alarms", N_("Security alarms, full screen"), "kbase_tui.ui.audit.alarms:AlarmsScreen"),
 ]
 
 
@@ -84,6 +85,7 @@ class SupervisorDesk(KbaseScreen):
         Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
         Binding("c", "open('outcomes')", _("Call outcomes and reasons"), show=False, id="supervisor.desk.outcomes"),
         Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
+        Binding("w", "open('alarms')", _("Security alarms"), show=False, id="supervisor.desk.alarms"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
