@@ -28,7 +28,7 @@ from .helpers import settle
 ROLES = ("caller", "closer", "account", "supervisor", "admin")
 # The signed-in person of each role's walk (others in the base: a second of each working role).
 USERS = {"caller": "anna", "closer": "petr", "account": "olga", "supervisor": "boss", "admin": "it"}
-SECOND = {"caller": "vera", "closer": "irina", "account": "ivan"}
+SECOND = {"caller": "vera", "closer": "irina", "account": "ivan", "admin": "it2"}
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,12 @@ class Stop:
     name: str  # unique: role.what
     screen: str  # "module:Class" on top when reached
     steps: tuple = ()
-    # Stops whose screen lists the base's text: the snapshot draws them after the data shows.
-    note: str = ""
+    # A table (CSS selector) that must show rows when the stop is reached: what the stop is for.
+    ready: str = ""
 
 
-def _s(role: str, what: str, screen: str, *steps, note: str = "") -> Stop:
-    return Stop(f"{role}.{what}", screen, tuple(steps), note)
+def _s(role: str, what: str, screen: str, *steps, ready: str = "") -> Stop:
+    return Stop(f"{role}.{what}", screen, tuple(steps), ready)
 
 
 UI = "kbase_tui.ui."
@@ -169,7 +169,7 @@ CATALOGUE: dict[str, list[Stop]] = {
             "tab",
             Type("{import_file}"),
             "enter",
-            note="preview",
+            ready="#import-rows",
         ),
         _s("supervisor", "import.undo", CONFIRM, "i", "ctrl+z"),
         _s("supervisor", "export", UI + "supervisor.export_dialog:ExportDialog", "e"),
@@ -203,7 +203,7 @@ CATALOGUE: dict[str, list[Stop]] = {
 # person must choose at their first sign-in (`must_change` names that user).
 SIGN_IN_STOPS = [
     Stop("login", UI + "login.screen:LoginScreen"),
-    Stop("login.new_password", UI + "login.screen:ChangePasswordScreen", note="must_change"),
+    Stop("login.new_password", UI + "login.screen:ChangePasswordScreen"),
 ]
 
 # Base classes never shown themselves: each must have a subclass in the catalogue.
@@ -399,7 +399,10 @@ def seed(db, words: Words, folder: Path) -> Seeded:
                 history_at=at,
             )
         )
-    hand_over(db, caller, people["irina"], words.text("company", 4), city=words.text("city", 4, 120), history_at=at)
+    others = [
+        hand_over(db, caller, people["irina"], words.text("company", n), city=words.text("city", n, 120), history_at=at)
+        for n in (4, 5)
+    ]
     first = company_of(db, deals[0])
     with db.write() as session:
         contact = Contact(
@@ -456,6 +459,7 @@ def seed(db, words: Words, folder: Path) -> Seeded:
             db, owner, company_id, ordered, "250000.50", words.text("comment", n, 2000), today=ordered
         )
     accounts.mark_lost(db, people["ivan"], company_id, "relations", words.text("comment", 2, 2000))
+    ivans = account_company(db, people["ivan"], words.text("company", 11), city=words.text("city", 1, 120))
 
     # Refusals for the review, one older than a week.
     for n in range(3):
@@ -531,8 +535,130 @@ def seed(db, words: Words, folder: Path) -> Seeded:
             "merged": "7701234567",  # the INN of the company a duplicate was merged into
             "draft": words.text("comment", 0, 2000),
             "first_company": first,
+            "pushed_name": words.text("company", 0) + " " + words.text("comment", 4, 100),
+            # For the pushes: a deal of the second closer, a client of the second manager, a deal to win.
+            "other_deal": others[0],
+            "other_account": ivans,
+            "deal_to_win": deals[3],
         },
     )
+
+
+# --- what the server pushes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Push:
+    """Something done elsewhere (by another person, through the services) that the server pushes to the
+    signed-in person's screens; *names* gives the text the toast must show (the client's hostile name)."""
+
+    name: str
+    run: Callable  # (db, seeded) -> text the toast must contain ("" when the push shows no toast)
+
+
+def _handed_to_closer(db, seeded: Seeded) -> str:
+    """A caller hands a new lead to the closer: "New client from the caller: …"."""
+    from kbase_tui.services import queue
+
+    from ..services.queue_setup import add_company
+
+    name = seeded.context["pushed_name"]
+    company_id = add_company(db, name, rank=0)
+    caller = seeded.people[SECOND["caller"]]
+    assert queue.claim_next_lead(db, caller).company_id == company_id
+    queue.record_outcome(db, caller, company_id, "interested", comment=name, closer_id=seeded.people["petr"].id)
+    return name
+
+
+def _deal_reassigned(db, seeded: Seeded) -> str:
+    """The supervisor gives another closer's deal to this one: "New deal from the supervisor: …"."""
+    from kbase_tui.services import pipeline
+
+    deal = pipeline.deal_card(db, seeded.people["boss"], seeded.context["other_deal"])
+    pipeline.reassign_deal(db, seeded.people["boss"], deal.deal.id, seeded.people["petr"].id, deal.company.name)
+    return deal.company.name
+
+
+def _portfolio_transferred(to: str):
+    def run(db, seeded: Seeded) -> str:
+        """A colleague leaves: their portfolio comes to this person (the screen reloads; no names pushed)."""
+        from kbase_tui.services import transfer
+
+        leaver = seeded.people[SECOND[seeded.people[to].role]]
+        transfer.transfer_portfolio(db, seeded.people["boss"], leaver.id, seeded.people[to].id, disable=False)
+        return ""
+
+    return run
+
+
+def _deal_won(db, seeded: Seeded) -> str:
+    """A closer signs a contract and hands the client to this manager: "A new client is yours: …"."""
+    from decimal import Decimal
+
+    from kbase_tui.services import pipeline
+
+    closer = seeded.people["petr"]
+    card = pipeline.deal_card(db, closer, seeded.context["deal_to_win"])
+    pipeline.win_deal(
+        db,
+        closer,
+        card.deal.id,
+        datetime.now(timezone.utc).date(),
+        Decimal("1250000.50"),
+        account_manager_id=seeded.people["olga"].id,
+    )
+    return card.company.name
+
+
+def _account_reassigned(db, seeded: Seeded) -> str:
+    """The supervisor gives another manager's client to this one: "A new client is yours: …"."""
+    from kbase_tui.services import accounts
+
+    boss = seeded.people["boss"]
+    card = accounts.account_card(db, boss, seeded.context["other_account"])
+    accounts.reassign_account(db, boss, card.company.id, seeded.people["olga"].id, card.company.name)
+    return card.company.name
+
+
+def _alarm_raised(db, seeded: Seeded) -> str:
+    """Someone reads cards faster than allowed: the alarm shows on the open desk at once (no toast)."""
+    from kbase_tui.services import clients, reference
+
+    from ..services.pipeline_setup import company_of
+
+    with db.write() as session:
+        reference.set_setting(session, "security.card_views_per_hour", {"closer": 1})
+    irina = seeded.people["irina"]
+    for _ in range(2):
+        clients.open_card(db, irina, company_of(db, seeded.context["other_deal"]))
+    with db.write() as session:
+        reference.set_setting(session, "security.card_views_per_hour", 0)
+    return ""
+
+
+PUSHES: dict[str, list[Push]] = {
+    "caller": [],
+    "closer": [
+        Push("handover from a caller", _handed_to_closer),
+        Push("deal reassigned", _deal_reassigned),
+        Push("portfolio transferred", _portfolio_transferred("petr")),
+    ],
+    "account": [
+        Push("deal won", _deal_won),
+        Push("client reassigned", _account_reassigned),
+        Push("portfolio transferred", _portfolio_transferred("olga")),
+    ],
+    "supervisor": [Push("alarm raised", _alarm_raised)],
+    "admin": [Push("alarm raised", _alarm_raised)],
+}
+
+
+def sign_out_by_admin(db, seeded: Seeded, username: str) -> None:
+    """The administrator disables the person while they work: the server signs them out at once."""
+    from kbase_tui.services import users
+
+    admin = seeded.people["it2" if username == "it" else "it"]
+    users.disable_user(db, admin, username)
 
 
 # --- the walk ------------------------------------------------------------------------------------
@@ -589,10 +715,22 @@ async def drive(app, pilot, stop: Stop, seeded: Seeded, *, check: Callable | Non
         if check is not None:
             check(f"{stop.name} step {n + 1} ({step})")
     assert class_name(app.screen) == stop.screen, f"{stop.name}: {class_name(app.screen)} on top, not {stop.screen}"
+    if stop.ready:
+        for _ in range(100):
+            table = app.screen.query_one(stop.ready)
+            if table.display and table.row_count:
+                break
+            await pilot.pause(0.05)
+        assert table.display and table.row_count, f"{stop.name}: {stop.ready} shows no rows"
+        await settle(app, pilot)
+        if check is not None:
+            check(f"{stop.name} ready")
 
 
 async def back_home(app, pilot, home) -> None:
-    """Close whatever the stop opened (Esc, as a person would, then by force) until *home* is on top."""
+    """Close whatever the stop opened until *home* is on top, and undo what a trigger set."""
+    from time import monotonic
+
     from kbase_tui.ui.lock_screen import thaw
 
     if app.idle_locked:
@@ -604,6 +742,6 @@ async def back_home(app, pilot, home) -> None:
         await settle(app, pilot)
     for screen in app.screen_stack:
         screen.__dict__.pop("idle_lock_deferred_until", None)
-    app.last_key_at = __import__("time").monotonic()
+    app.last_key_at = monotonic()
     app.idle_lock_seconds = 0.0
     assert app.screen is home, f"lost the way home: {class_name(app.screen)}"
