@@ -162,7 +162,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the import")
     parser.add_argument("--base", type=int, default=0, help="companies in the base before the timed import")
     args = parser.parse_args()
-    from kbase_tui.services import importer, users
+    from kbase_tui.services import importing, users
     from kbase_tui.services.setup import open_database
 
     work = Path(tempfile.mkdtemp(prefix="kbase-bench-import-"))
@@ -180,9 +180,9 @@ def main() -> int:
             [
                 sys.executable,
                 "-c",
-                "import sys; from kbase_tui.services import importer, users; "
+                "import sys; from kbase_tui.services import importing, users; "
                 "from kbase_tui.services.setup import open_database; "
-                "importer.run_import(open_database(sys.argv[1]), users.local_actor(), sys.argv[2])",
+                "importing.run_import(open_database(sys.argv[1]), users.local_actor(), sys.argv[2])",
                 database.url,
                 str(base_file),
             ],
@@ -200,7 +200,7 @@ def main() -> int:
         profiler = Profiler()
         profiler.start()
     started, cpu = time.perf_counter(), cpu_seconds()
-    report = importer.run_import(database, actor, source)
+    report = importing.run_import(database, actor, source)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if profiler is not None:
@@ -227,7 +227,7 @@ def main() -> int:
             )
     if not args.no_again:
         started = time.perf_counter()
-        again = importer.run_import(database, actor, source)
+        again = importing.run_import(database, actor, source)
         seconds = time.perf_counter() - started
         print(f"same file again: imported {again.imported}, merged {again.merged}; {again.rows / seconds:,.0f} rows/s")
     print(f"load average {os.getloadavg()[0]:.1f}")

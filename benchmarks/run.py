@@ -105,13 +105,13 @@ def run_child(argv: list[str], timeout: float = 7200) -> None:
 IMPORT_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from kbase_tui.services import importer, users
+from kbase_tui.services import importing, users
 from kbase_tui.services.setup import open_database
 database = open_database(sys.argv[2])
 started = time.perf_counter()
-report = importer.run_import(database, users.local_actor(), Path(sys.argv[1]))
+report = importing.run_import(database, users.local_actor(), Path(sys.argv[1]))
 seconds = time.perf_counter() - started
-# The importer may parse in a child process of its own (services/importer.py, _ParseProcess): its peak, joined
+# The importer may parse in a child process of its own (services/importing/importer.py, _ParseProcess): its peak, joined
 # by now, is reported so that the memory figure is the sum of both processes.
 print(json.dumps({"rows": report.rows, "imported": report.imported, "merged": report.merged,
                   "rejected": report.rejected, "seconds": seconds,
@@ -180,7 +180,7 @@ def bench_import(db: str, rows: int) -> None:
         )
         # The memory baseline: a child that only imports the same modules.
         base = subprocess.run(
-            [PYTHON, "-c", wrapper, PYTHON, "-c", "import kbase_tui.services.importer, kbase_tui.services.setup"],
+            [PYTHON, "-c", wrapper, PYTHON, "-c", "import kbase_tui.services.importing, kbase_tui.services.setup"],
             env=bench_env(),
             capture_output=True,
             text=True,

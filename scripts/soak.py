@@ -236,7 +236,7 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
     from sqlalchemy import func, select
 
     from kbase_tui.models import AuditEvent, ClientOrder, Company, Deal, Interaction, Stage, User
-    from kbase_tui.services import accounts, importer, passwords, pipeline, reference, users
+    from kbase_tui.services import accounts, importing, passwords, pipeline, reference, users
     from kbase_tui.services.dto import Actor
 
     roles = roles_for(processes)
@@ -273,7 +273,7 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
     if leads:
         csv_path = workdir / f"soak-leads-{tag}.csv"
         write_leads(csv_path, leads, seed)
-        importer.run_import(database, users.local_actor(), csv_path)
+        importing.run_import(database, users.local_actor(), csv_path)
     with database.read() as session:
         open_deals = session.execute(select(Deal.id).where(Deal.status == "open").order_by(Deal.id)).scalars().all()
         account_ids = (

@@ -5,6 +5,8 @@ Every test runs on SQLite and PostgreSQL (the `db` fixture).
 
 from __future__ import annotations
 
+import functools
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 
 from kbase_tui.timezones import business_today
 from kbase_tui.models import AuditEvent, Category, ClientOrder, Company, FollowUpTask, Interaction
-from kbase_tui.services import accounts, clients, pipeline
+from kbase_tui.services import accounts, clients, clock, pipeline
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 
 from .account_setup import account_company, order
@@ -30,7 +32,7 @@ def _company(db, company_id: int) -> Company:
 def test_follow_up_list_puts_due_follow_ups_first_then_the_next_purchase(db, make_user):
     km = make_user("account", full_name="Ольга Фермерова")
     other = make_user("account")
-    at = accounts.local_at
+    at = functools.partial(clock.at_hour, None)
     a = account_company(db, km, "А overdue", next_follow_up_at=at(TODAY - timedelta(days=3)))
     b = account_company(db, km, "Б due today", next_follow_up_at=at(TODAY, 17))
     c = account_company(db, km, "В buys in 5 days")
@@ -95,7 +97,7 @@ def test_recording_an_order_updates_counts_ltv_next_purchase_and_creates_a_quali
             ).scalar_one()
             == 2
         )
-    listed = accounts.orders(db, km, company_id)
+    listed = accounts.list_orders(db, km, company_id)
     assert [(o.ordered_at, o.amount) for o in listed] == [
         (date(2026, 2, 9), Decimal("2500.50")),
         (date(2026, 1, 10), Decimal("10000.00")),
@@ -119,7 +121,7 @@ def test_a_purchase_date_named_by_the_client_wins_over_the_prediction(db, make_u
         today=TODAY,
     )
     assert figures.next_purchase_at == date(2026, 6, 20) and figures.next_purchase_is_stated
-    assert figures.next_follow_up_at == accounts.local_at(date(2026, 6, 10))
+    assert figures.next_follow_up_at == clock.at_hour(None, date(2026, 6, 10))
     # an order before the named date keeps it; the history has the call
     figures = order(db, km, company_id, TODAY, "100").figures
     assert figures.next_purchase_at == date(2026, 6, 20) and figures.next_purchase_is_stated
@@ -134,7 +136,7 @@ def test_a_purchase_date_named_by_the_client_wins_over_the_prediction(db, make_u
         )
     # no answer: tomorrow by default
     figures = accounts.record_follow_up(db, km, company_id, "no_answer", today=TODAY)
-    assert figures.next_follow_up_at == accounts.local_at(TODAY + timedelta(days=1))
+    assert figures.next_follow_up_at == clock.at_hour(None, TODAY + timedelta(days=1))
 
 
 def test_follow_up_script_is_the_segments_with_the_managers_name(db, make_user):
@@ -375,7 +377,7 @@ def test_every_account_call_on_another_managers_client_is_refused(db, make_user)
     calls = [
         lambda a: accounts.account_card(db, a, company_id),
         lambda a: accounts.account_history(db, a, company_id),
-        lambda a: accounts.orders(db, a, company_id),
+        lambda a: accounts.list_orders(db, a, company_id),
         lambda a: accounts.record_order(db, a, company_id, TODAY, "100", today=TODAY),
         lambda a: accounts.follow_up_script(db, a, company_id),
         lambda a: accounts.record_follow_up(db, a, company_id, "not_now", today=TODAY),

@@ -26,7 +26,7 @@ from kbase_tui.models import (
 )
 from kbase_tui.services import demo, demo_data, phones, pipeline, refusals, users
 from kbase_tui.services.dto import Actor
-from kbase_tui.services.importer import valid_inn
+from kbase_tui.services.importing.values import valid_inn
 from kbase_tui.services.setup import open_database
 
 from ..conftest import BACKENDS, _empty_postgres

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from kbase_tui import paths
 from kbase_tui.models import EPOCH, AuditEvent, Company, Contact, Interaction, Phone
-from kbase_tui.services import importer, phones
+from kbase_tui.services import importing, phones
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
@@ -50,7 +50,7 @@ def _phones_of(db, company_id: int) -> set[str]:
 def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db, make_user, files):
     boss = make_user("supervisor")
     seen_progress = []
-    report = importer.run_import(
+    report = importing.run_import(
         db, boss, files / "messy_bom_semicolon.csv", progress=lambda d, t: seen_progress.append((d, t))
     )
     assert (report.encoding, report.delimiter) == ("utf-8-sig", ";")
@@ -102,16 +102,16 @@ def test_messy_utf8_bom_semicolon_file_merges_duplicates_and_rejects_bad_rows(db
 
 def test_running_the_same_file_again_adds_nothing(db, make_user, files):
     boss = make_user("supervisor")
-    importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    importing.run_import(db, boss, files / "messy_bom_semicolon.csv")
     before = _counts(db)
-    again = importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    again = importing.run_import(db, boss, files / "messy_bom_semicolon.csv")
     assert (again.imported, again.merged, again.unchanged, again.rejected) == (0, 0, 7, 3)
     assert _counts(db) == before
 
 
 def test_windows_1251_semicolon_file(db, make_user, files):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / "cp1251_semicolon.csv")
+    report = importing.run_import(db, boss, files / "cp1251_semicolon.csv")
     assert (report.encoding, report.delimiter, report.imported, report.rejected) == ("cp1251", ";", 3, 0)
     steel = _company(db, city="Тула")
     assert steel.name == "Сталь-Трейд" and steel.channel == "Дилеры"
@@ -123,7 +123,7 @@ def test_windows_1251_semicolon_file(db, make_user, files):
 
 def test_english_comma_file_with_quoted_commas_and_line_breaks(db, make_user, files):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / "english_comma.csv")
+    report = importing.run_import(db, boss, files / "english_comma.csv")
     assert (report.encoding, report.delimiter) == ("utf-8", ",")
     assert (report.imported, report.rejected) == (3, 1) and report.rejects[0].line == 5
     alpha = _company(db, name="Alpha, Beta & Co")
@@ -136,8 +136,8 @@ def test_english_comma_file_with_quoted_commas_and_line_breaks(db, make_user, fi
 
 def test_xlsx_with_a_title_row_numbers_as_cells_and_a_merge_into_the_base(db, make_user, files):
     boss = make_user("supervisor")
-    importer.run_import(db, boss, files / "messy_bom_semicolon.csv")
-    report = importer.run_import(db, boss, files / "clients.xlsx")
+    importing.run_import(db, boss, files / "messy_bom_semicolon.csv")
+    report = importing.run_import(db, boss, files / "clients.xlsx")
     assert report.kind == "xlsx"
     assert (report.imported, report.merged, report.rejected) == (1, 1, 1) and report.rejects[0].line == 7
     ural = _company(db, name="Уралмаш-Сервис")
@@ -155,14 +155,14 @@ def test_batches_commit_as_they_go_and_a_stopped_import_keeps_them(db, make_user
     boss = make_user("supervisor")
     path = tmp_path / "many.csv"
     rows = [["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {100 + n:03d}-00-00"] for n in range(10)]
-    path.write_text(importer.write_csv(rows), encoding="utf-8")
+    path.write_text(importing.write_csv(rows), encoding="utf-8")
     batches = []
-    report = importer.run_import(
+    report = importing.run_import(
         db, boss, path, batch_size=4, progress=lambda d, t: batches.append(d), should_stop=lambda: len(batches) >= 2
     )
     assert report.stopped and report.imported == 8 and batches == [4, 8, 8]
     assert _counts(db)[0] == 8
-    rest = importer.run_import(db, boss, path, batch_size=4)
+    rest = importing.run_import(db, boss, path, batch_size=4)
     assert (rest.imported, rest.unchanged) == (2, 8)
     with db.read() as s:
         assert (
@@ -177,7 +177,7 @@ def test_a_phone_of_another_company_or_a_namesake_with_its_own_inn_stays_apart(d
     boss = make_user("supervisor")
     path = tmp_path / "namesakes.csv"
     path.write_text(
-        importer.write_csv(
+        importing.write_csv(
             [
                 ["Наименование", "ИНН", "Телефон", "Город"],
                 ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва"],
@@ -186,14 +186,14 @@ def test_a_phone_of_another_company_or_a_namesake_with_its_own_inn_stays_apart(d
         ),
         encoding="utf-8",
     )
-    assert importer.clean_inn("5027001233") == "5027001233"
-    report = importer.run_import(db, boss, path)
+    assert importing.clean_inn("5027001233") == "5027001233"
+    report = importing.run_import(db, boss, path)
     assert report.imported == 2
     with db.read() as s:
         # A shared switchboard: both companies keep the number, neither swallowed the other.
         assert s.execute(select(func.count(func.distinct(Phone.company_id)))).scalar_one() == 2
     before = _counts(db)
-    assert importer.run_import(db, boss, path).unchanged == 2 and _counts(db) == before
+    assert importing.run_import(db, boss, path).unchanged == 2 and _counts(db) == before
 
 
 def test_a_file_without_a_name_column_is_refused(db, make_user, tmp_path):
@@ -201,19 +201,19 @@ def test_a_file_without_a_name_column_is_refused(db, make_user, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("foo;bar\n1;2\n", encoding="utf-8")
     with pytest.raises(ValidationFailed):
-        importer.run_import(db, boss, path)
+        importing.run_import(db, boss, path)
 
 
 @pytest.mark.parametrize("role", ["caller", "closer", "account", "admin"])
 def test_no_other_role_may_import(db, make_user, files, role):
     someone = make_user(role)
     with pytest.raises(AccessDenied):
-        importer.run_import(db, someone, files / "cp1251_semicolon.csv")
+        importing.run_import(db, someone, files / "cp1251_semicolon.csv")
     assert _counts(db)[0] == 0
 
 
 def test_headers_in_russian_and_english_map_to_the_same_fields():
-    mapping = importer.map_headers(
+    mapping = importing.map_headers(
         [
             "Наименование",
             "ИНН",
@@ -239,7 +239,7 @@ def test_headers_in_russian_and_english_map_to_the_same_fields():
         "city": [7],
         "position": [9],
     }
-    assert importer.map_headers(["Company name", "Phone", "e-mail", "Contact person"]) == {
+    assert importing.map_headers(["Company name", "Phone", "e-mail", "Contact person"]) == {
         "name": [0],
         "phone": [1],
         "email": [2],
@@ -271,12 +271,12 @@ def test_fast_phone_path_agrees_with_the_phone_library():
 
 
 def test_inn_checksums():
-    assert importer.valid_inn("7707083893") and not importer.valid_inn("7707083894")
-    assert importer.valid_inn("500100732259") and not importer.valid_inn("500100732250")
-    assert importer.clean_inn("") is None
-    assert importer.clean_inn("770 708 3893") == "7707083893"
+    assert importing.valid_inn("7707083893") and not importing.valid_inn("7707083894")
+    assert importing.valid_inn("500100732259") and not importing.valid_inn("500100732250")
+    assert importing.clean_inn("") is None
+    assert importing.clean_inn("770 708 3893") == "7707083893"
     with pytest.raises(ValueError):
-        importer.clean_inn("12345")
+        importing.clean_inn("12345")
 
 
 def test_quick_fold_and_duplicate_key_agree_with_their_regex_definitions():

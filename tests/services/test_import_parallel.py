@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from kbase_tui.models import AuditEvent, Company, Contact, ImportChange, ImportRun, Interaction, Phone
-from kbase_tui.services import importer
+from kbase_tui.services import importing
+from kbase_tui.services.importing import importer
 from kbase_tui.services.errors import ValidationFailed
 
 HEADER = [
@@ -117,7 +118,7 @@ def _tricky_rows() -> list[list[str]]:
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:
-    path.write_text(importer.write_csv(rows), encoding="utf-8-sig")
+    path.write_text(importing.write_csv(rows), encoding="utf-8-sig")
     return path
 
 
@@ -183,10 +184,10 @@ def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user
     results = []
     for parallel in (False, True):
         _wipe(db)
-        importer.run_import(db, boss, base, parallel=False)
+        importing.run_import(db, boss, base, parallel=False)
         audit_after = _last_audit_id(db)
         report_path = tmp_path / f"report-{parallel}.csv"
-        report = importer.run_import(
+        report = importing.run_import(
             db, boss, tricky, batch_size=batch_size, parallel=parallel, report_path=report_path
         )
         rejects = report_path.read_text(encoding="utf-8-sig")
@@ -223,7 +224,7 @@ def test_a_parsing_process_reports_a_file_without_a_name_column_the_same_way(db,
     messages = []
     for parallel in (False, True):
         with pytest.raises(ValidationFailed) as caught:
-            importer.run_import(db, boss, path, parallel=parallel)
+            importing.run_import(db, boss, path, parallel=parallel)
         messages.append(str(caught.value))
     assert messages[0] == messages[1] and "company name" in messages[0]
 
@@ -238,7 +239,7 @@ def test_a_row_the_csv_reader_refuses_is_rejected_alone_in_both_modes(db, make_u
     outcomes = []
     for parallel in (False, True):
         _wipe(db)
-        report = importer.run_import(
+        report = importing.run_import(
             db, boss, path, batch_size=3, parallel=parallel, report_path=tmp_path / f"report-{parallel}.csv"
         )
         with db.read() as s:
@@ -262,7 +263,7 @@ def test_a_stopped_import_ends_the_parsing_process_and_keeps_its_batches(db, mak
 
     done = []
     monkeypatch.setattr(importer, "_ParseProcess", Spy)
-    report = importer.run_import(
+    report = importing.run_import(
         db,
         boss,
         path,
@@ -303,7 +304,7 @@ def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user,
         _wipe(db)
         audit_after = _last_audit_id(db)
         rejects = tmp_path / f"report-{parallel}.csv"
-        report = importer.run_import(db, boss, path, batch_size=2, parallel=parallel, report_path=rejects)
+        report = importing.run_import(db, boss, path, batch_size=2, parallel=parallel, report_path=rejects)
         results.append(
             (
                 (

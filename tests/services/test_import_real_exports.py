@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kbase_tui.cli.main import main
 from kbase_tui.models import Company, Contact, Interaction, Phone
-from kbase_tui.services import importer
+from kbase_tui.services import importing
 from kbase_tui.services.errors import ValidationFailed
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
@@ -78,7 +78,7 @@ def test_a_1c_list_with_a_title_a_date_and_an_empty_line_above_the_header(
     db, make_user, files, name, encoding, delimiter
 ):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / name)
+    report = importing.run_import(db, boss, files / name)
     assert (report.encoding, report.delimiter) == (encoding, delimiter)
     assert (report.rows, report.imported, report.rejected, report.needs_research) == (3, 3, 0, 1)
     gas = _company(db, "Газовик")  # 1C's short name; the full name only when the short one is empty
@@ -96,7 +96,7 @@ def test_a_1c_list_with_a_title_a_date_and_an_empty_line_above_the_header(
 
 def test_bitrix24_companies_a_shared_toll_free_number_is_a_possible_duplicate_not_a_merge(db, make_user, files):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / "bitrix24_companies.csv")
+    report = importing.run_import(db, boss, files / "bitrix24_companies.csv")
     assert (report.rows, report.imported, report.merged, report.rejected) == (6, 5, 1, 0)
     assert (report.possible_duplicates, report.needs_research) == (1, 2)
     steel, sokolov = _company(db, "ПАО «Северсталь»"), _company(db, "ИП Соколов")
@@ -129,11 +129,11 @@ def test_bitrix24_companies_a_shared_toll_free_number_is_a_possible_duplicate_no
 
 def test_a_merge_never_overwrites_a_filled_field_and_says_what_the_file_had(db, make_user, files, tmp_path):
     boss = make_user("supervisor")
-    importer.run_import(db, boss, files / "bitrix24_companies.csv")
+    importing.run_import(db, boss, files / "bitrix24_companies.csv")
     steel = _company(db, "ПАО «Северсталь»")
     again = tmp_path / "again.csv"
     again.write_text(
-        importer.write_csv(
+        importing.write_csv(
             [
                 ["Компания", "Телефон", "E-mail", "Отрасль", "Город"],
                 ["Северсталь ПАО", "8 800 200 45 45", "new@severstal.example", "Сталь", "Череповец"],
@@ -141,7 +141,7 @@ def test_a_merge_never_overwrites_a_filled_field_and_says_what_the_file_had(db, 
         ),
         encoding="utf-8",
     )
-    report = importer.run_import(db, boss, again)
+    report = importing.run_import(db, boss, again)
     assert (report.imported, report.merged, report.conflicts) == (0, 1, 2)
     after = _company(db, "ПАО «Северсталь»")
     assert (after.email, after.industry, after.city) == ("office@severstal.example", "Металлургия", "Череповец")
@@ -156,7 +156,7 @@ def test_different_inns_never_merge_even_with_the_same_name_city_and_phone(db, m
     boss = make_user("supervisor")
     path = tmp_path / "two.csv"
     path.write_text(
-        importer.write_csv(
+        importing.write_csv(
             [
                 ["Наименование", "ИНН", "Телефон", "Город", "E-mail"],
                 ["Ромашка", "7707083893", "+7 495 123-45-67", "Москва", "a@romashka.ru"],
@@ -166,7 +166,7 @@ def test_different_inns_never_merge_even_with_the_same_name_city_and_phone(db, m
         ),
         encoding="utf-8",
     )
-    report = importer.run_import(db, boss, path)
+    report = importing.run_import(db, boss, path)
     assert (report.imported, report.possible_duplicates, report.unchanged) == (2, 0, 1)
     with db.read() as s:
         assert dict(s.execute(select(Company.inn, Company.email)).all()) == {
@@ -177,7 +177,7 @@ def test_different_inns_never_merge_even_with_the_same_name_city_and_phone(db, m
 
 def test_amocrm_deals_give_the_company_its_contacts_phones_and_e_mails(db, make_user, files):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / "amocrm_deals.csv")
+    report = importing.run_import(db, boss, files / "amocrm_deals.csv")
     assert (report.rows, report.imported, report.merged, report.rejected) == (3, 1, 1, 1)
     assert report.rejects[0].line == 4 and "company name is empty" in report.rejects[0].reason
     pipe = _company(db, "ООО «ТрубаСнаб»")
@@ -201,7 +201,7 @@ def test_amocrm_deals_give_the_company_its_contacts_phones_and_e_mails(db, make_
 )
 def test_the_encodings_of_russian_offices_are_read_not_guessed_as_cp1251(db, make_user, files, name, encoding):
     boss = make_user("supervisor")
-    report = importer.run_import(db, boss, files / name)
+    report = importing.run_import(db, boss, files / name)
     assert report.encoding == encoding and (report.imported, report.rejected) == (2, 0)
     tree = _company(db, "Ёлка-Палка")
     assert tree.city == "Санкт-Петербург" and set(_contacts(db, tree.id)) == {"Щукин Эдуард"}
@@ -210,8 +210,8 @@ def test_the_encodings_of_russian_offices_are_read_not_guessed_as_cp1251(db, mak
 
 def test_a_hand_made_excel_list(db, make_user, files):
     boss = make_user("supervisor")
-    importer.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
-    report = importer.run_import(db, boss, files / "handmade_list.xlsx")
+    importing.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
+    report = importing.run_import(db, boss, files / "handmade_list.xlsx")
     assert (report.rows, report.imported, report.merged, report.rejected) == (3, 1, 1, 1)
     assert report.rejects[0].line == 6 and "не помню" in report.rejects[0].reason
     bread = _company(db, "Пермский хлеб")
@@ -235,17 +235,17 @@ def test_a_hand_made_excel_list(db, make_user, files):
 def test_a_broken_file_gets_a_sentence_a_person_can_act_on(db, make_user, files, name, words):
     boss = make_user("supervisor")
     with pytest.raises(ValidationFailed) as caught:
-        importer.run_import(db, boss, files / name)
+        importing.run_import(db, boss, files / name)
     assert words in str(caught.value)
     with pytest.raises(ValidationFailed):
-        importer.preview(db, boss, files / name)
+        importing.preview(db, boss, files / name)
     assert _count(db, Company) == 0
 
 
 def test_an_excel_file_saved_under_a_csv_name_is_read_as_excel(db, make_user, files):
     boss = make_user("supervisor")
     shutil.copy(files / "handmade_list.xlsx", files / "list.csv")
-    assert importer.run_import(db, boss, files / "list.csv").kind == "xlsx"
+    assert importing.run_import(db, boss, files / "list.csv").kind == "xlsx"
 
 
 def test_a_5_mb_line_is_one_rejected_row_and_the_rest_is_imported(db, make_user, tmp_path):
@@ -256,7 +256,7 @@ def test_a_5_mb_line_is_one_rejected_row_and_the_rest_is_imported(db, make_user,
         out.write("Огромная;" + "9" * 5_000_000 + "\n")
         out.write("Длинная;+7 495 100-00-02;" + "x" * 120_000 + "\n")  # under the csv field limit, over a row's
         out.write("Последняя;+7 495 100-00-03\n")
-    report = importer.run_import(db, boss, path)
+    report = importing.run_import(db, boss, path)
     assert (report.imported, report.rejected) == (2, 2)
     assert [r.line for r in report.rejects] == [3, 4] and all("too long" in r.reason for r in report.rejects)
     rows = _report_rows(report)
@@ -269,15 +269,15 @@ def test_a_title_that_names_a_column_does_not_hide_the_real_header(db, make_user
     path.write_text(
         "Контрагенты\n\nНаименование;ИНН;Телефон;Город\nРомашка;;+7 495 123-45-67;Москва\n", encoding="utf-8"
     )
-    report = importer.run_import(db, boss, path)
+    report = importing.run_import(db, boss, path)
     assert (report.imported, report.rejected) == (1, 0) and _company(db, "Ромашка").city == "Москва"
 
 
 def test_the_preview_writes_nothing_and_counts_what_the_import_then_does(db, make_user, files):
     boss = make_user("supervisor")
-    importer.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
+    importing.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
     before = tuple(_count(db, model) for model in (Company, Phone, Contact, Interaction))
-    preview = importer.preview(db, boss, files / "handmade_list.xlsx")
+    preview = importing.preview(db, boss, files / "handmade_list.xlsx")
     assert tuple(_count(db, model) for model in (Company, Phone, Contact, Interaction)) == before
     assert preview.kind == "xlsx" and not preview.partial
     assert [(c.header, c.field) for c in preview.columns][:4] == [
@@ -292,7 +292,7 @@ def test_the_preview_writes_nothing_and_counts_what_the_import_then_does(db, mak
         (6, "", "rejected"),
     ]
     assert preview.rows[0].phones == ("+7 342 200-10-10 ext. 15", "+7 902 800-10-10")
-    report = importer.run_import(db, boss, files / "handmade_list.xlsx")
+    report = importing.run_import(db, boss, files / "handmade_list.xlsx")
     counts = lambda r: (r.rows, r.imported, r.merged, r.unchanged, r.rejected, r.possible_duplicates, r.conflicts)  # noqa: E731
     assert counts(preview.report) == counts(report)
 
@@ -301,15 +301,15 @@ def test_a_mapping_chosen_by_the_person_replaces_the_headers(db, make_user, tmp_
     boss = make_user("supervisor")
     path = tmp_path / "odd.csv"
     path.write_text("Клиент;Колонка 2;Колонка 3\nРомашка;+7 495 123-45-67;Москва\n", encoding="utf-8")
-    preview = importer.preview(db, boss, path, columns={"name": [0], "phone": [1], "city": [2]})
+    preview = importing.preview(db, boss, path, columns={"name": [0], "phone": [1], "city": [2]})
     assert [c.field for c in preview.columns] == ["name", "phone", "city"]
-    importer.run_import(db, boss, path, columns={"name": [0], "phone": [1], "city": [2]})
+    importing.run_import(db, boss, path, columns={"name": [0], "phone": [1], "city": [2]})
     romashka = _company(db, "Ромашка")
     assert romashka.city == "Москва" and set(_phones(db, romashka.id)) == {"+74951234567"}
     with pytest.raises(ValidationFailed):
-        importer.run_import(db, boss, path, columns={"phone": [1]})
+        importing.run_import(db, boss, path, columns={"phone": [1]})
     with pytest.raises(ValidationFailed):
-        importer.run_import(db, boss, path, columns={"name": [0], "password": [1]})
+        importing.run_import(db, boss, path, columns={"name": [0], "password": [1]})
 
 
 def test_kbase_import_dry_run_shows_and_writes_nothing(sqlite_db, files, capsys):
@@ -324,12 +324,12 @@ def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_use
     from kbase_tui.models import AuditEvent, ImportRun
 
     boss = make_user("supervisor")
-    first = importer.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
+    first = importing.run_import(db, boss, files / "1c_kontragenty_utf8_semicolon.csv")
     before = tuple(_count(db, model) for model in (Company, Phone, Contact))
     gas = _company(db, "Газовик")
     second_file = tmp_path / "second.csv"
     second_file.write_text(
-        importer.write_csv(
+        importing.write_csv(
             [
                 ["Наименование", "ИНН", "Телефон", "Контактное лицо", "Город", "Отрасль"],
                 ["Газовик", "", "+7 831 411-22-34, +7 831 411-22-99", "Новый Человек", "Нижний Новгород", "Газ"],
@@ -339,14 +339,14 @@ def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_use
         ),
         encoding="utf-8",
     )
-    second = importer.run_import(db, boss, second_file)
+    second = importing.run_import(db, boss, second_file)
     assert second.run_id and second.run_id != first.run_id and (second.imported, second.merged) == (2, 1)
     touched = _company(db, "Тронутая Фирма")
     with db.write() as s:  # someone called it since: it is kept
         s.get(Company, touched.id).attempts = 1
-    runs = importer.recent_runs(db, boss)
+    runs = importing.recent_runs(db, boss)
     assert [r.id for r in runs][:2] == [second.run_id, first.run_id] and runs[0].file == "second.csv"
-    undone = importer.undo_import(db, boss, second.run_id)
+    undone = importing.undo_import(db, boss, second.run_id)
     assert (undone.removed, undone.kept, undone.fields_cleared, undone.phones_removed, undone.contacts_removed) == (
         1,
         1,
@@ -365,9 +365,9 @@ def test_an_import_is_undone_but_what_someone_worked_on_since_stays(db, make_use
         assert s.execute(select(AuditEvent.action).where(AuditEvent.action == "import_undone")).scalar_one()
     assert tuple(_count(db, model) for model in (Company, Phone, Contact)) == (before[0] + 1, before[1] + 1, before[2])
     with pytest.raises(ValidationFailed):
-        importer.undo_import(db, boss, second.run_id)
+        importing.undo_import(db, boss, second.run_id)
     # The first import can be undone on its own; Газовик, changed since (by the second import), is kept.
-    again = importer.undo_import(db, boss, first.run_id)
+    again = importing.undo_import(db, boss, first.run_id)
     assert (again.removed, again.kept) == (2, 1)
     with db.read() as s:
         assert set(s.execute(select(Company.name)).scalars()) == {"Тронутая Фирма", "Газовик"}
@@ -377,11 +377,11 @@ def test_only_an_importer_may_list_or_undo_imports(db, make_user, files):
     from kbase_tui.services.errors import AccessDenied
 
     boss, caller = make_user("supervisor"), make_user("caller")
-    report = importer.run_import(db, boss, files / "koi8r_semicolon.csv")
+    report = importing.run_import(db, boss, files / "koi8r_semicolon.csv")
     with pytest.raises(AccessDenied):
-        importer.undo_import(db, caller, report.run_id)
+        importing.undo_import(db, caller, report.run_id)
     with pytest.raises(AccessDenied):
-        importer.recent_runs(db, caller)
+        importing.recent_runs(db, caller)
     assert _count(db, Company) == 2
 
 
@@ -402,18 +402,18 @@ def test_a_preview_of_many_rows_that_match_the_base(db, make_user, tmp_path):
     boss = make_user("supervisor")
     path = tmp_path / "many.csv"
     path.write_text(
-        importer.write_csv([["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(40_000)]),
+        importing.write_csv([["Компания", "Телефон"]] + [[f"Фирма {n}", f"+7 495 {n:07d}"] for n in range(40_000)]),
         encoding="utf-8",
     )
-    importer.run_import(db, boss, path)
+    importing.run_import(db, boss, path)
     again = tmp_path / "again.csv"
     again.write_text(
-        importer.write_csv(
+        importing.write_csv(
             [["Компания", "Телефон", "Город"]] + [[f"Фирма {n}", f"8 495 {n:07d}", "Тула"] for n in range(40_000)]
         ),
         encoding="utf-8",
     )
-    preview = importer.preview(db, boss, again)
+    preview = importing.preview(db, boss, again)
     assert (preview.report.merged, preview.report.imported) == (40_000, 0)
 
 
@@ -422,9 +422,9 @@ def test_utf_16_without_a_bom_and_utf_8_with_a_stray_nul(db, make_user, tmp_path
     text = "Организация\tТелефон\r\nЁлка\t+7 (812) 300-40-50\r\n"
     no_bom = tmp_path / "no_bom.txt"
     no_bom.write_bytes(text.encode("utf-16-le"))
-    assert importer.detect_encoding(no_bom) == "utf_16_le"
+    assert importing.detect_encoding(no_bom) == "utf_16_le"
     stray = tmp_path / "stray.csv"
     stray.write_bytes(("Организация;Телефон\nЖёлудь;8 (383) 210-11-12\nВторая\x00;+7 495 100-00-01\n" * 3).encode())
-    assert importer.detect_encoding(stray) == "utf-8"
-    report = importer.run_import(db, boss, no_bom)
+    assert importing.detect_encoding(stray) == "utf-8"
+    report = importing.run_import(db, boss, no_bom)
     assert report.imported == 1 and _company(db, "Ёлка")

@@ -73,3 +73,36 @@ def test_models_and_migrations_agree(db):
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(context, metadata)
     assert diff == [], diff
+
+
+def test_the_shipped_head_read_from_the_files_is_alembics_head():
+    # The start skips Alembic when the database is at this revision: a wrong reading would skip a migration.
+    assert dbmod.shipped_head() == dbmod.head_revision()
+
+
+def test_opening_a_database_at_the_head_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    from kbase_tui.services.setup import create_database
+
+    path = tmp_path / "at-head.sqlite3"
+    create_database(str(path)).dispose()
+    probe = (
+        "import sys\n"
+        "from kbase_tui.services.setup import open_existing_database\n"
+        f"open_existing_database({str(path)!r}).dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_a_database_one_revision_behind_is_still_migrated_at_open(db_url, tmp_path):
+    database = _fresh(db_url, tmp_path)
+    behind = f"{int(dbmod.shipped_head()) - 1:04d}"
+    dbmod.upgrade_schema(database, behind)
+    database.dispose()
+    upgraded = open_database(database.url)
+    assert dbmod.schema_revision(upgraded) == dbmod.shipped_head()
+    upgraded.dispose()

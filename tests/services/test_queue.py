@@ -20,7 +20,8 @@ from kbase_tui.models import (
     Target,
     utcnow,
 )
-from kbase_tui.services import clients, queue, reference
+from kbase_tui.protocol.queue import OutcomeForm
+from kbase_tui.services import clients, queue, reference, settings
 from kbase_tui.services.errors import AccessDenied, QueueEmpty, ValidationFailed
 
 from .queue_setup import add_company, company
@@ -452,19 +453,19 @@ def test_record_and_next_shows_the_next_lead_at_once(db, team):
 
 
 def test_supervisor_adds_an_outcome_and_a_reason_without_code(db, team):
-    form = queue.OutcomeForm(
+    form = OutcomeForm(
         code="secretary", label_ru="Секретарь не соединил", label_en="Secretary blocked", key="s", is_retry=True
     )
     with pytest.raises(AccessDenied):
-        queue.save_outcome(db, team["anna"], form)
-    info = queue.save_outcome(db, team["boss"], form)
+        settings.save_outcome(db, team["anna"], form)
+    info = settings.save_outcome(db, team["boss"], form)
     assert info.key == "s" and info.is_retry
     assert "secretary" in [o.code for o in queue.outcome_choices(db, team["anna"])]
     with pytest.raises(ValidationFailed):
-        queue.save_outcome(db, team["boss"], queue.OutcomeForm("other", "Другое", "Other", key="n"))
+        settings.save_outcome(db, team["boss"], OutcomeForm("other", "Другое", "Other", key="n"))
     with pytest.raises(ValidationFailed):
-        queue.save_outcome(db, team["boss"], queue.OutcomeForm("other", "Другое", "Other", key="m"))
-    reason = queue.save_reason(db, team["boss"], "refusal", "merger", "Слияние компаний", "Company merger")
+        settings.save_outcome(db, team["boss"], OutcomeForm("other", "Другое", "Other", key="m"))
+    reason = settings.save_reason(db, team["boss"], "refusal", "merger", "Слияние компаний", "Company merger")
     assert reason.code in [r.code for r in queue.refusal_reasons(db, team["anna"])]
     cid = take(db, team["anna"])
     queue.record_outcome(db, team["anna"], cid, "secretary")
@@ -479,9 +480,7 @@ def test_supervisor_adds_an_outcome_and_a_reason_without_code(db, team):
 
 
 def test_inactive_outcome_cannot_be_recorded(db, team):
-    queue.save_outcome(
-        db, team["boss"], queue.OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True, active=False)
-    )
+    settings.save_outcome(db, team["boss"], OutcomeForm("busy", "Занято", "Busy", key="b", is_retry=True, active=False))
     cid = take(db, team["anna"])
     with pytest.raises(ValidationFailed):
         queue.record_outcome(db, team["anna"], cid, "busy")

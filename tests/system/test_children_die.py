@@ -63,7 +63,7 @@ def _cmdline(pid: int) -> str:
     reason="needs Linux's /proc and two cores (the import parses in-process on one)",
 )
 def test_sigkill_of_an_import_takes_its_parser_and_resource_tracker_along(sqlite_db, tmp_path):
-    from kbase_tui.services import importer
+    from kbase_tui.services.importing import importer
 
     csv = tmp_path / "big.csv"
     with open(csv, "w", encoding="utf-8") as out:

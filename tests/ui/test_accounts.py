@@ -7,6 +7,8 @@ server's date, so the data are set relative to the real date."""
 
 from __future__ import annotations
 
+import functools
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +16,7 @@ from sqlalchemy import select
 
 from kbase_tui.timezones import business_today
 from kbase_tui.models import Company, FollowUpTask
-from kbase_tui.services import accounts
+from kbase_tui.services import accounts, clock
 from kbase_tui.ui.accounts.card import AccountCardScreen
 from kbase_tui.ui.accounts.follow_up_list import FollowUpList
 from kbase_tui.ui.accounts.lost_list import LostList
@@ -62,7 +64,7 @@ def _cell(screen, row: int, column: int) -> str:
 
 async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, make_user):
     km = make_user("account", full_name="Ольга")
-    at = accounts.local_at
+    at = functools.partial(clock.at_hour, None)
     late = account_company(db, km, "ООО «Просрочено»", next_follow_up_at=at(TODAY - timedelta(days=2)))
     soon = account_company(db, km, "ООО «Скоро купит»")
     later = account_company(db, km, "ООО «Купит позже»")

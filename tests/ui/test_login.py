@@ -139,3 +139,31 @@ async def test_logging_out_from_a_screen_opened_over_the_desk_does_not_crash(db,
         assert app.actor is None and app.return_code is None
         await sign_in(app, pilot, "boss", PASSWORD)
         assert app.actor is not None and app.actor.username == "boss"
+
+
+def test_home_screens_are_loaded_while_the_person_types(tmp_path):
+    # A new process (the test process has loaded every screen already): once the login screen is up, every
+    # role's home screen is imported in the background, so Enter on the password waits only for the data.
+    import subprocess
+    import sys
+
+    probe = (
+        "import asyncio, sys\n"
+        "from kbase_tui.ui.app import KbaseApp\n"
+        "from kbase_tui.ui.home import HOME_SCREENS\n"
+        "async def main():\n"
+        "    app = KbaseApp('unix:/nonexistent/kbase.sock')\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        before = [t for t in HOME_SCREENS.values() if t.split(':')[0] in sys.modules]\n"
+        "        for _ in range(300):\n"
+        "            await pilot.pause(0.02)\n"
+        "            if all(t.split(':')[0] in sys.modules for t in HOME_SCREENS.values()):\n"
+        "                break\n"
+        "        after = [t for t in HOME_SCREENS.values() if t.split(':')[0] in sys.modules]\n"
+        "        print(len(before), len(after), len(HOME_SCREENS))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    before, after, total = map(int, out.stdout.split())
+    assert before < total  # not imported by the app's start itself (the login must paint first)
+    assert after == total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kbase_tui.services import queue, reference
+from kbase_tui.services import reference, settings
 from kbase_tui.ui.app import KbaseApp
 
 from ..server_harness import app_on
@@ -88,6 +88,6 @@ def test_only_the_supervisor_may_configure_outcomes(db, make_user):
     for role in ("caller", "closer", "account", "admin"):
         actor = make_user(role)
         with pytest.raises(AccessDenied):
-            queue.all_outcomes(db, actor)
+            settings.all_outcomes(db, actor)
         with pytest.raises(AccessDenied):
-            queue.all_reasons(db, actor, "refusal")
+            settings.all_reasons(db, actor, "refusal")

@@ -28,11 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kbase_tui.services import accounts, users
+    from kbase_tui.services import users
+    from kbase_tui.services.accounts.supervisor import classify_all
     from kbase_tui.services.setup import open_existing_database
 
     database = open_existing_database(args.db)
-    report = accounts.classify_all(database, users.local_actor(), today=args.today)
+    report = classify_all(database, users.local_actor(), today=args.today)
     counts = report.counts
     print(_("Moved to lost: {n}").format(n=report.moved_to_lost))
     print(

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from kbase_tui.services import importer, users
+    from kbase_tui.services import importing, users
     from kbase_tui.services.setup import open_existing_database
 
     database = open_existing_database(args.db)
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         runs = Table(title=_("Latest imports"))
         for heading in (_("Run"), _("When"), _("File"), _("Who"), _("Rows"), _("New"), _("Merged"), _("Undone")):
             runs.add_column(heading)
-        for item in importer.recent_runs(database, users.local_actor()):
+        for item in importing.recent_runs(database, users.local_actor()):
             runs.add_row(
                 str(item.id),
                 f"{item.started_at:%Y-%m-%d %H:%M}",
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         out.print(runs)
         return 0
     if args.undo is not None:
-        undone = importer.undo_import(database, users.local_actor(), args.undo)
+        undone = importing.undo_import(database, users.local_actor(), args.undo)
         out.print(
             Text(
                 _(
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise ValidationFailed(_("Name the file to import (or use --runs or --undo RUN)."))
     if args.dry_run:
-        preview = importer.preview(database, users.local_actor(), args.file)
+        preview = importing.preview(database, users.local_actor(), args.file)
         report = preview.report
         title = _("Preview of {file} (nothing written)").format(file=preview.file)
         if preview.partial:
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = importer.run_import(
+        report = importing.run_import(
             database, users.local_actor(), args.file, batch_size=args.batch, progress=on_progress
         )
     table = _report_table(report, _("Import of {file}").format(file=Path(report.path).name))

@@ -259,7 +259,7 @@ def create_app(state: ServerState) -> Starlette:
 
     async def upload(request: Request) -> Response:
         """A file from the app's computer into the inbox, under a name the server chooses."""
-        from kbase_tui.services import importer
+        from kbase_tui.services import importing
 
         from . import files
 
@@ -267,7 +267,7 @@ def create_app(state: ServerState) -> Starlette:
         try:
             session = session_of(request)
             actor = session.actor
-            await in_thread(lambda: importer.require_importer(state.database, actor), actor.language)
+            await in_thread(lambda: importing.require_importer(state.database, actor), actor.language)
             original = unquote(request.headers.get("x-kbase-filename", ""))[:200]
             name = files.stamped_name("upload", actor.username, original)
             folder = state.inbox_dir()

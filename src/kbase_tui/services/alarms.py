@@ -268,7 +268,8 @@ _FORGET_COUNT = RateCounter.__table__.delete().where(
 # --- the supervisor's side -------------------------------------------------------------
 
 
-def _require_supervisor(session: Session, actor: Actor) -> None:
+def _require_alarm_reader(session: Session, actor: Actor) -> None:
+    """The supervisor, or whoever reads the audit (the administrator)."""
     require_active_user(session, actor)
     if not (may(actor, Capability.SUPERVISE) or may(actor, Capability.VIEW_AUDIT)):
         raise AccessDenied()
@@ -277,7 +278,7 @@ def _require_supervisor(session: Session, actor: Actor) -> None:
 def open_alarms(db: Database, actor: Actor, *, limit: int = 200) -> list[AlarmInfo]:
     """Open alarms, newest activity first (supervisor, admin, local CLI)."""
     with db.read() as session:
-        _require_supervisor(session, actor)
+        _require_alarm_reader(session, actor)
         rows = session.execute(
             select(SecurityAlarm, User)
             .join(User, User.id == SecurityAlarm.user_id)
@@ -315,7 +316,7 @@ def _alarm(session: Session, alarm_id: int) -> SecurityAlarm:
 def dismiss(db: Database, actor: Actor, alarm_id: int) -> None:
     """Close the alarm as harmless: the user's delay ends."""
     with db.write() as session:
-        _require_supervisor(session, actor)
+        _require_alarm_reader(session, actor)
         alarm = _alarm(session, alarm_id)
         alarm.closed_at = utcnow()
         alarm.closed_by_id = actor.id
@@ -330,7 +331,7 @@ def dismiss(db: Database, actor: Actor, alarm_id: int) -> None:
 def lock_user(db: Database, actor: Actor, alarm_id: int) -> None:
     """Disable the user behind the alarm (their next action is refused) and close the alarm."""
     with db.write() as session:
-        _require_supervisor(session, actor)
+        _require_alarm_reader(session, actor)
         alarm = _alarm(session, alarm_id)
         user = session.get(User, alarm.user_id)
         if user is None or user.role not in LOCKABLE_ROLES or user.id == actor.id:

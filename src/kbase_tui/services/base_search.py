@@ -72,10 +72,11 @@ from kbase_tui.textnorm import name_key
 
 from . import alarms, audit, clock, notify, phones
 from .clients import company_info, contacts_of, record_card_view, write_history
+from .common import require_supervisor
 from .db import Database
 from .dto import Actor
 from .errors import StaleRecord, ValidationFailed
-from .policy import Capability, require, require_active_user, require_company
+from .policy import require_company
 from .search import codepoint_order, escape_like, LIKE_ESCAPE, MAX_WORDS, company_city_filter, query_words
 from .text import clean_input
 
@@ -83,11 +84,6 @@ ORDERS_SHOWN = 50
 VIEWERS_SHOWN = 50
 _NUMBER_TEXT = re.compile(r"\+?[\d\s().\-]+")
 MIN_DIGITS = 3
-
-
-def _supervisor(session: Session, actor: Actor) -> None:
-    require_active_user(session, actor)
-    require(actor, Capability.SUPERVISE)
 
 
 def _name(user: User | None) -> str:
@@ -213,7 +209,7 @@ def search(
     if query.flag and query.flag not in FLAGS:
         raise ValidationFailed(_("Unknown filter."))
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         conditions, matched_by = _conditions(session, query, now)
         # The same order either way; coalesce() only keeps the planner off the name index when the filter is narrow.
         order_key = func.coalesce(Company.name_search, "") if _narrow(session, query) else Company.name_search
@@ -300,7 +296,7 @@ def search(
 
 def choices(db: Database, actor: Actor) -> SearchChoices:
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         channels = tuple(
             session.execute(
                 select(Company.channel).where(Company.channel != "").distinct().order_by(Company.channel)
@@ -434,14 +430,14 @@ def _build_card(session: Session, company: Company) -> SupervisorCard:
 def card(db: Database, actor: Actor, company_id: int) -> SupervisorCard:
     """The whole card of one company, audited as a view (and counted against the hourly limit)."""
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id)
         record_card_view(session, actor, company.id, screen="base")
         return _build_card(session, company)
 
 
 def _changing(session: Session, actor: Actor, company_id: int, expected_version: int) -> Company:
-    _supervisor(session, actor)
+    require_supervisor(session, actor)
     company = require_company(session, actor, company_id, for_update=True)
     if company.version != expected_version:
         raise StaleRecord(
@@ -665,7 +661,7 @@ _ROLE_FOR_STAGE = {Stage.COLD: Role.CALLER, Stage.PIPELINE: Role.CLOSER, Stage.A
 def assignees(db: Database, actor: Actor, company_id: int) -> list[Person]:
     """Active people of the role that works the company's stage."""
     with db.read() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         company = require_company(session, actor, company_id)
         role = _ROLE_FOR_STAGE.get(company.stage)
         if role is None:

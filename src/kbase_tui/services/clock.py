@@ -30,8 +30,11 @@ from .db import Database
 from .errors import ValidationFailed
 
 
-def centre_zone_name(source: "Session | Database") -> str:
-    """The call centre's zone, from an open session or (outside one) a database: a cached setting."""
+def centre_zone_name(source: "Session | Database | None") -> str:
+    """The call centre's zone, from an open session or (outside one) a database: a cached setting;
+    with neither, the zone this process was started for."""
+    if source is None:
+        return timezones.centre_zone_name()
     if isinstance(source, Session):
         name = str(reference.get_setting_cached(source, "centre.time_zone") or "")
     else:
@@ -44,23 +47,47 @@ def centre_zone_name(source: "Session | Database") -> str:
     return name if timezones.is_zone(name) else timezones.DEFAULT_CENTRE_ZONE
 
 
-def centre_zone(source: "Session | Database") -> tzinfo:
+def centre_zone(source: "Session | Database | None") -> tzinfo:
     return timezones.zone(centre_zone_name(source))
 
 
-def today(session: "Session | Database", now: datetime | None = None) -> date:
+def today(session: "Session | Database | None", now: datetime | None = None) -> date:
     """The call centre's date now: what "today" means for targets, lists and reports."""
     return (now or utcnow()).astimezone(centre_zone(session)).date()
 
 
-def day_start(session: "Session | Database", day: date) -> datetime:
+def day_start(session: "Session | Database | None", day: date) -> datetime:
     """The call centre's midnight at the start of *day*, as an aware UTC timestamp."""
     return datetime.combine(day, time.min, tzinfo=centre_zone(session)).astimezone(timezone.utc)
 
 
-def at_hour(session: "Session | Database", day: date, hour: int = 9) -> datetime:
+def at_hour(session: "Session | Database | None", day: date, hour: int = 9) -> datetime:
     """*hour* o'clock of *day* at the call centre, as an aware UTC timestamp."""
     return datetime.combine(day, time(hour), tzinfo=centre_zone(session)).astimezone(timezone.utc)
+
+
+def day_bounds(session: "Session | Database | None", first: date, last: date) -> tuple[datetime, datetime]:
+    """The call centre's midnights around the days *first* .. *last* (both included), as UTC."""
+    return day_start(session, first), day_start(session, last + timedelta(days=1))
+
+
+def period_start(period: str, day: date) -> date:
+    """The first day of the target period holding *day*: weeks start on Monday, months on the 1st."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def period_end(starts_on: date, period: str) -> date:
+    """The last day of a target's period starting on *starts_on*."""
+    if period == "day":
+        return starts_on
+    if period == "week":
+        return starts_on + timedelta(days=6)
+    year, month = starts_on.year + starts_on.month // 12, starts_on.month % 12 + 1
+    return date(year, month, 1) - timedelta(days=1) if starts_on.day == 1 else starts_on + timedelta(days=29)
 
 
 def zone_or_centre(session: Session, stored: str | None) -> str:

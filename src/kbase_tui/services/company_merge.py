@@ -32,8 +32,8 @@ from kbase_tui.models import (
     Deal,
     DealStatus,
     FollowUpTask,
-    InteractionKind,
     Interaction,
+    InteractionKind,
     Phone,
     Refusal,
     Stage,
@@ -43,8 +43,9 @@ from kbase_tui.models import (
 from kbase_tui.protocol.companies import MergeLine, SupervisorCard
 
 from . import audit
-from .base_search import _build_card, _changing, _supervisor
+from .base_search import _build_card, _changing
 from .clients import write_history
+from .common import require_supervisor
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
@@ -208,7 +209,7 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
 
     now = utcnow()
     with db.write() as session:
-        _supervisor(session, actor)
+        require_supervisor(session, actor)
         record = session.execute(
             select(CompanyMerge).where(CompanyMerge.id == merge_id).with_for_update()
         ).scalar_one_or_none()

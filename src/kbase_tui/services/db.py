@@ -8,6 +8,7 @@ deadlock upgrading a read lock (the classic "database is locked" in WAL).
 
 from __future__ import annotations
 
+import ast
 import errno
 import functools
 import os
@@ -434,12 +435,53 @@ def alembic_config(database: Database):
 
 
 def upgrade_schema(database: Database, revision: str = "head") -> None:
+    if revision == "head" and _stored_revision(database) == shipped_head():
+        # Every start opens a database already at the head: importing Alembic (and Mako, Pygments) to learn
+        # that cost about half a second of the server's start, before anyone could sign in.
+        return
     from alembic import command
 
     config = alembic_config(database)
     with database.writer.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _stored_revision(database: Database) -> str | None:
+    """The revision recorded in the database, read with plain SQL; None when there is no single one."""
+    try:
+        with database.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except DBAPIError:
+        return None  # no table yet: a new database, for Alembic to build
+    return rows[0][0] if len(rows) == 1 else None
+
+
+@functools.cache
+def shipped_head() -> str | None:
+    """The newest migration shipped, read from the files' `revision`/`down_revision` without Alembic.
+
+    None when the files do not form one line (Alembic then decides, as it does for any other case).
+    """
+    down_of: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+                        try:
+                            values[target.id] = ast.literal_eval(node.value)
+                        except ValueError:
+                            return None
+        if "revision" in values:
+            down = values.get("down_revision")
+            if not (down is None or isinstance(down, str)):
+                return None  # a merge point: leave it to Alembic
+            down_of[str(values["revision"])] = down
+    heads = set(down_of) - {down for down in down_of.values() if down}
+    return heads.pop() if len(heads) == 1 else None
 
 
 def schema_revision(database: Database) -> str | None:

@@ -81,7 +81,7 @@ def labels_in(session) -> dict[str, str]:
 
     for code, label in follow_up_results().items():
         labels.setdefault(code, label)
-    # A client marked lost: "lost:" and the reason's code (services/accounts.py).
+    # A client marked lost: "lost:" and the reason's code (services/accounts/lost.py).
     for row in session.execute(select(Reason)).scalars():
         if row.kind == "lost_client":
             labels[f"lost:{row.code}"[:32]] = _("lost: {reason}").format(reason=reference.label(row))

@@ -58,6 +58,7 @@ from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module ha
 from . import audit, clock, notify, reference
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
 from .history_labels import params_json
+from .common import require_supervisor, user_names
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
@@ -127,19 +128,6 @@ def _require_deal(
     return deal, company
 
 
-def _require_supervisor(session: Session, actor: Actor) -> None:
-    require_active_user(session, actor)
-    require(actor, Capability.SUPERVISE)
-
-
-def _user_names(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids))).all()
-    return {uid: full or login for uid, full, login in rows}
-
-
 # --- building DTOs ---------------------------------------------------------------------------
 
 
@@ -173,7 +161,7 @@ def _summary(
 
 
 def _deal_info(session: Session, deal: Deal) -> DealInfo:
-    names = _user_names(session, [deal.closer_id, deal.handed_over_by_id])
+    names = user_names(session, [deal.closer_id, deal.handed_over_by_id])
     labels = _stage_labels(session)
     return DealInfo(
         id=deal.id,
@@ -739,7 +727,7 @@ def lose_deal(db: Database, actor: Actor, deal_id: int, reason_code: str, commen
 def closers(db: Database, actor: Actor) -> list[UserChoice]:
     """Active closers with their number of open deals (filters and the reassign dialog)."""
     with db.read() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         open_deals = (
             select(Deal.closer_id.label("closer_id"), func.count(Deal.id).label("n"))
             .where(Deal.status == DealStatus.OPEN)
@@ -771,7 +759,7 @@ def all_deals(
     today = today or clock.today(db)
     limit = max(1, min(limit, 500))
     with db.read() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         stale_before, days = _stale_before(session, utcnow())
         labels = _stage_labels(session)
         closer = aliased(User)
@@ -810,13 +798,13 @@ def reassign_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, comm
     """The supervisor gives an open deal (and its company) to another closer."""
     comment = clean_input(comment, 2000)
     with db.write() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         deal, company = _require_deal(session, actor, deal_id, for_update=True)
         closer = _require_closer(session, closer_id)
         if deal.closer_id == closer.id:
             raise ValidationFailed(_("The deal is already with this manager."))
         previous = deal.closer_id
-        old_name = _user_names(session, [previous]).get(previous, "—")
+        old_name = user_names(session, [previous]).get(previous, "—")
         deal.closer_id = closer.id
         company.owner_id = closer.id
         company.updated_at = utcnow()
@@ -857,7 +845,7 @@ def comment_deal(db: Database, actor: Actor, deal_id: int, text: str) -> DealInf
     if not text:
         raise ValidationFailed(_("Write the comment."))
     with db.write() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         deal, company = _require_deal(session, actor, deal_id, for_update=True)
         deal.supervisor_comment = text
         deal.updated_at = utcnow()
@@ -892,7 +880,7 @@ def lost_deals(
     """
     limit = max(1, min(limit, 500))
     with db.read() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         newer = aliased(Deal)
         closer = aliased(User)
         conditions = [
@@ -937,7 +925,7 @@ def return_lost_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, c
     """The supervisor's return plan: a new deal at the first stage for a closer, from a lost one."""
     comment = clean_input(comment, 2000)
     with db.write() as session:
-        _require_supervisor(session, actor)
+        require_supervisor(session, actor)
         lost, company = _require_deal(session, actor, deal_id, for_update=True, open_only=False)
         if lost.status != DealStatus.LOST or company.stage != Stage.PIPELINE or company.owner_id is not None:
             raise ValidationFailed(_("This deal is not waiting on the lost list."))

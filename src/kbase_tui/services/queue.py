@@ -49,8 +49,6 @@ also ends a special offer (it was made): the company goes back to its own priori
 from __future__ import annotations
 
 import dataclasses
-
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
 from typing import Callable
@@ -71,7 +69,6 @@ from kbase_tui.models import (
     Interaction,
     InteractionKind,
     Phone,
-    Reason,
     Refusal,
     Role,
     Stage,
@@ -79,29 +76,28 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
+from kbase_tui.protocol.queue import (
+    Attempt,
+    CallbackInfo,
+    ClaimedLead,
+    CloserChoice,
+    Counters,
+    LeadCard,
+    LeadContact,
+    OutcomeResult,
+    QueueView,
+)  # noqa: F401 (the data this module hands out)
 
 from . import alarms, audit, clock, phones, reference
 from .callscripts import find_script
 from .clients import write_history
-from .history_labels import params_json
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
+from .history_labels import params_json
 from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
 from .text import clean_input
 from .views import audited_view
-from kbase_tui.protocol.queue import (
-    ClaimedLead,
-    LeadContact,
-    Attempt,
-    LeadCard,
-    Counters,
-    CallbackInfo,
-    QueueView,
-    OutcomeResult,
-    CloserChoice,
-    OutcomeForm,
-)  # noqa: F401 (the data this module hands out)
 
 SPECIAL_OFFER_RANK = 10
 PRIORITY_RANKS = (50, 100, 150)  # high / normal / low segment priority
@@ -109,30 +105,6 @@ COMMENT_MAX = 2000
 HISTORY_SHOWN = 5  # previous attempts shown on the lead card
 CALLBACKS_SHOWN = 50
 CALLBACK_HORIZON = timedelta(days=366)
-
-# Keys the queue screen uses for itself: an outcome may not take them.
-SCREEN_KEYS = frozenset(
-    {
-        "m",
-        "g",
-        "f1",
-        "f2",
-        "f5",
-        "ctrl+l",
-        "ctrl+q",
-        "ctrl+p",
-        "escape",
-        "enter",
-        "tab",
-        "shift+tab",
-        "up",
-        "down",
-        "left",
-        "right",
-        "space",
-    }
-)
-REASON_KINDS = ("refusal", "lost_deal", "lost_client")
 
 
 # --- data handed to the screen ------------------------------------------------------------
@@ -958,161 +930,6 @@ def record_outcome(
         return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)
 
 
-# --- the supervisor: outcomes and reasons without a code change -----------------------------
-
-
-def _configurer(session: Session, actor: Actor) -> None:
-    require_active_user(session, actor)
-    require(actor, Capability.EDIT_SCRIPTS)
-
-
-def _valid_code(code: str) -> str:
-    code = clean_input(code, 32).lower()
-    if not code or not all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in code):
-        raise ValidationFailed(_("The code may use Latin letters, digits and _ only."))
-    return code
-
-
-def save_outcome(db: Database, actor: Actor, form: OutcomeForm) -> reference.OutcomeInfo:
-    """Add an outcome, or change the one with the same code (labels, key, flags, active)."""
-    code = _valid_code(form.code)
-    key = clean_input(form.key, 16).lower()
-    label_ru, label_en = clean_input(form.label_ru, 80), clean_input(form.label_en, 80)
-    if not label_ru or not label_en:
-        raise ValidationFailed(_("Write the label in both languages."))
-    if not key or (len(key) != 1 and not key.startswith("f")):
-        raise ValidationFailed(_("The key must be one letter, digit or function key."))
-    if key in SCREEN_KEYS:
-        raise ValidationFailed(_("The key {key} is used by the queue screen itself.").format(key=key))
-    actions = [
-        form.is_refusal,
-        form.is_do_not_call,
-        form.is_callback,
-        form.is_handover,
-        form.is_unworkable,
-        form.is_retry,
-    ]
-    if sum(bool(a) for a in actions) > 1:
-        raise ValidationFailed(
-            _(
-                "An outcome does one thing: choose at most one of retry, callback, refusal, "
-                "hand-over, bad data, do-not-call."
-            )
-        )
-    with db.write() as session:
-        _configurer(session, actor)
-        row = session.execute(select(CallOutcome).where(CallOutcome.code == code)).scalar_one_or_none()
-        clash = session.execute(
-            select(CallOutcome.code).where(
-                CallOutcome.key == key, CallOutcome.active.is_(True), CallOutcome.code != code
-            )
-        ).scalar()
-        if clash and form.active:
-            raise ValidationFailed(_("The key {key} is taken by the outcome {code}.").format(key=key, code=clash))
-        created = row is None
-        if row is None:
-            last = session.execute(select(func.max(CallOutcome.position))).scalar() or 0
-            row = CallOutcome(code=code, label_ru=label_ru, label_en=label_en, key=key, position=last + 1)
-            session.add(row)
-        row.label_ru, row.label_en, row.key, row.active = label_ru, label_en, key, form.active
-        if form.position is not None:
-            row.position = form.position
-        for flag in (
-            "contact_made",
-            "is_retry",
-            "is_refusal",
-            "is_do_not_call",
-            "is_callback",
-            "is_handover",
-            "is_unworkable",
-        ):
-            setattr(row, flag, bool(getattr(form, flag)))
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "outcome_added" if created else "outcome_changed",
-            "call_outcome",
-            row.id,
-            code=code,
-            key=key,
-            active=form.active,
-        )
-        return (
-            next(o for o in reference.outcomes(session) if o.code == code)
-            if form.active
-            else reference.OutcomeInfo(
-                code,
-                reference.label(row),
-                key,
-                row.contact_made,
-                row.is_retry,
-                row.is_refusal,
-                row.is_do_not_call,
-                row.is_callback,
-                row.is_handover,
-                row.is_unworkable,
-            )
-        )
-
-
-def save_reason(
-    db: Database, actor: Actor, kind: str, code: str, label_ru: str, label_en: str, *, active: bool = True
-) -> reference.ReasonInfo:
-    """Add a reason (refusal, lost deal, lost client) or change the one with the same code."""
-    if kind not in REASON_KINDS:
-        raise ValidationFailed(_("Unknown kind of reason."))
-    code = _valid_code(code)
-    label_ru, label_en = clean_input(label_ru, 120), clean_input(label_en, 120)
-    if not label_ru or not label_en:
-        raise ValidationFailed(_("Write the label in both languages."))
-    with db.write() as session:
-        _configurer(session, actor)
-        row = session.execute(select(Reason).where(Reason.kind == kind, Reason.code == code)).scalar_one_or_none()
-        created = row is None
-        if row is None:
-            last = session.execute(select(func.max(Reason.position)).where(Reason.kind == kind)).scalar() or 0
-            row = Reason(kind=kind, code=code, label_ru=label_ru, label_en=label_en, position=last + 1)
-            session.add(row)
-        row.label_ru, row.label_en, row.active = label_ru, label_en, active
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "reason_added" if created else "reason_changed",
-            "reason",
-            row.id,
-            kind=kind,
-            code=code,
-            active=active,
-        )
-        return reference.ReasonInfo(kind, code, reference.label(row))
-
-
-def all_outcomes(db: Database, actor: Actor) -> list[OutcomeForm]:
-    """Every outcome, active or not, for the supervisor's configuration."""
-    with db.read() as session:
-        _configurer(session, actor)
-        return [
-            OutcomeForm(
-                r.code,
-                r.label_ru,
-                r.label_en,
-                r.key,
-                r.contact_made,
-                r.is_retry,
-                r.is_refusal,
-                r.is_do_not_call,
-                r.is_callback,
-                r.is_handover,
-                r.is_unworkable,
-                r.active,
-                r.position,
-            )
-            for r in session.execute(select(CallOutcome).order_by(CallOutcome.position, CallOutcome.id)).scalars()
-        ]
-
-
 # --- keeping the queue invariant for companies changed elsewhere ----------------------------
 
 
@@ -1132,16 +949,6 @@ def sync_in_queue(company: Company) -> None:
     if not company.in_queue:
         company.held_by_id = None
         company.held_until = None
-
-
-def all_reasons(db: Database, actor: Actor, kind: str) -> list[tuple[str, str, str, bool]]:
-    """Every reason of *kind*, active or not: (code, label_ru, label_en, active)."""
-    if kind not in REASON_KINDS:
-        raise ValidationFailed(_("Unknown kind of reason."))
-    with db.read() as session:
-        _configurer(session, actor)
-        rows = session.execute(select(Reason).where(Reason.kind == kind).order_by(Reason.position, Reason.id)).scalars()
-        return [(r.code, r.label_ru, r.label_en, r.active) for r in rows]
 
 
 def open_queue(db: Database, actor: Actor) -> tuple[list[reference.OutcomeInfo], QueueView]:

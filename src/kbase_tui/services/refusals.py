@@ -66,11 +66,6 @@ OVERDUE_DAYS = 7
 DECISIONS = (RefusalDecision.SPECIAL_OFFER, RefusalDecision.SHELVE, RefusalDecision.DO_NOT_CALL)
 
 
-def day_start(day: date, source) -> datetime:
-    """The call centre's midnight at the start of *day* (*source*: a session or the database), as UTC."""
-    return clock.day_start(source, day)
-
-
 def _supervisor(session: Session, actor: Actor, capability: Capability = Capability.REVIEW_REFUSALS) -> None:
     require_active_user(session, actor)
     require(actor, capability)
@@ -79,9 +74,9 @@ def _supervisor(session: Session, actor: Actor, capability: Capability = Capabil
 def _conditions(flt: RefusalFilter, db: Database) -> list:
     conditions = []
     if flt.date_from is not None:
-        conditions.append(Refusal.refused_at >= day_start(flt.date_from, db))
+        conditions.append(Refusal.refused_at >= clock.day_start(db, flt.date_from))
     if flt.date_to is not None:
-        conditions.append(Refusal.refused_at < day_start(flt.date_to + timedelta(days=1), db))
+        conditions.append(Refusal.refused_at < clock.day_start(db, flt.date_to + timedelta(days=1)))
     if flt.reason_code:
         conditions.append(Refusal.reason_code == flt.reason_code)
     if flt.caller_id is not None:
@@ -279,7 +274,7 @@ def decide(
             raise ValidationFailed(_("Choose the date until which the company is shelved."))
         if shelve_until <= clock.today(db):
             raise ValidationFailed(_("The shelving date must be in the future."))
-        until = day_start(shelve_until, db)
+        until = clock.day_start(db, shelve_until)
     now = utcnow()
     with db.write() as session:
         _supervisor(session, actor)
@@ -402,8 +397,8 @@ def desk_summary(db: Database, actor: Actor) -> DeskSummary:
             .select_from(Refusal)
             .where(
                 Refusal.decision.is_(None),
-                Refusal.refused_at >= day_start(monday, session),
-                Refusal.refused_at < day_start(sunday + timedelta(days=1), session),
+                Refusal.refused_at >= clock.day_start(session, monday),
+                Refusal.refused_at < clock.day_start(session, sunday + timedelta(days=1)),
             )
         )
         before = utcnow() - timedelta(days=OVERDUE_DAYS)

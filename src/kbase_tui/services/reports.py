@@ -52,15 +52,11 @@ from kbase_tui.protocol.reports import (  # noqa: F401 (the data and names this 
 )
 
 from . import clock
+from .common import user_names
 from .db import Database
 from .dto import Actor
 from .policy import Capability, require, require_active_user
 from .views import audited_view
-
-
-def _bounds(date_from: date, date_to: date, source) -> tuple[datetime, datetime]:
-    """The call centre's midnights around the days (never the server's clock zone): *source* a session or db."""
-    return clock.day_start(source, date_from), clock.day_start(source, date_to + timedelta(days=1))
 
 
 def _guard(session: Session, actor: Actor) -> None:
@@ -70,16 +66,6 @@ def _guard(session: Session, actor: Actor) -> None:
 
 def _share(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
-
-
-def _user_names(session: Session, ids) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return {}
-    return {
-        uid: full or login
-        for uid, full, login in session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(ids)))
-    }
 
 
 def _outcome_codes(session: Session, flag: str) -> list[str]:
@@ -92,7 +78,7 @@ def _outcome_codes(session: Session, flag: str) -> list[str]:
 def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Calls → contacts → hand-overs → first contracts in the period, each with its conversion,
     and the same figures week by week."""
-    start, end = _bounds(date_from, date_to, db)
+    start, end = clock.day_bounds(db, date_from, date_to)
     with db.read() as session:
         _guard(session, actor)
         contact_codes = _outcome_codes(session, "contact_made")
@@ -135,7 +121,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
         weekly: list[tuple[str, tuple[int, int, int, int]]] = []
         monday = date_from - timedelta(days=date_from.weekday())
         while monday <= date_to and len(weekly) < 60:
-            a, b = _bounds(max(monday, date_from), min(monday + timedelta(days=6), date_to), session)
+            a, b = clock.day_bounds(session, max(monday, date_from), min(monday + timedelta(days=6), date_to))
             weekly.append((monday.strftime("%d.%m"), counts(a, b)))
             monday += timedelta(days=7)
     charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
@@ -174,7 +160,7 @@ def _hour_bucket(db: Database, column):
 def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Per cold-call operator: calls, contacts, hand-overs, refusals, conversion and calls per working hour
     (hours with at least one call)."""
-    start, end = _bounds(date_from, date_to, db)
+    start, end = clock.day_bounds(db, date_from, date_to)
     with db.read() as session:
         _guard(session, actor)
         contact_codes = _outcome_codes(session, "contact_made")
@@ -204,7 +190,7 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
         )
         callers = dict(session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all())
         ids = set(callers) | {r[0] for r in per_user} | set(handovers)
-        names = _user_names(session, ids)
+        names = user_names(session, ids)
     stats = {uid: (int(c), int(ct), int(rf), int(h)) for uid, c, ct, rf, h in per_user}
     rows = []
     for uid in sorted(ids, key=lambda i: names.get(i, "")):
@@ -247,7 +233,7 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
 
 
 def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
-    start, end = _bounds(date_from, date_to, db)
+    start, end = clock.day_bounds(db, date_from, date_to)
     with db.read() as session:
         _guard(session, actor)
         from .reference import label
@@ -391,19 +377,9 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
 # --- targets against actuals ---------------------------------------------------------------------
 
 
-def period_end(starts_on: date, period: str) -> date:
-    """The last day of a target's period."""
-    if period == "day":
-        return starts_on
-    if period == "week":
-        return starts_on + timedelta(days=6)
-    year, month = starts_on.year + starts_on.month // 12, starts_on.month % 12 + 1
-    return date(year, month, 1) - timedelta(days=1) if starts_on.day == 1 else starts_on + timedelta(days=29)
-
-
 def actual(session: Session, user_id: int, metric: str, first: date, last: date) -> Decimal:
     """What *user_id* achieved on *metric* from *first* to *last* (inclusive)."""
-    start, end = _bounds(first, last, session)
+    start, end = clock.day_bounds(session, first, last)
     if metric in ("calls", "refusals"):
         query = (
             select(func.count())
@@ -468,10 +444,10 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
             .scalars()
             .all()
         )
-        names = _user_names(session, {t.user_id for t in rows_db})
+        names = user_names(session, {t.user_id for t in rows_db})
         rows = []
         for t in rows_db:
-            last = period_end(t.starts_on, t.period)
+            last = clock.period_end(t.starts_on, t.period)
             done = actual(session, t.user_id, t.metric, t.starts_on, last)
             rows.append(
                 (
@@ -504,7 +480,7 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
 def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     """Lost clients now, and the return plan: return tasks planned, done in the period, open, overdue,
     and clients returned to active in the period."""
-    start, end = _bounds(date_from, date_to, db)
+    start, end = clock.day_bounds(db, date_from, date_to)
     now = utcnow()
     with db.read() as session:
         _guard(session, actor)

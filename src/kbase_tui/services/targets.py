@@ -11,27 +11,18 @@ from kbase_tui.models import Role, Target, User
 from kbase_tui.protocol.reports import METRICS, PERIODS
 from kbase_tui.protocol.targets import Person, TargetRow  # noqa: F401 (the data this module hands out)
 
-from . import audit
+from . import audit, clock
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
 from .policy import Capability, require, require_active_user
-from .reports import actual, period_end
+from .reports import actual
 from .views import audited_view
 
 
 def _guard(session, actor: Actor) -> None:
     require_active_user(session, actor)
     require(actor, Capability.REPORTS)
-
-
-def normalise_start(period: str, starts_on: date) -> date:
-    """Weeks start on Monday, months on the 1st."""
-    if period == "week":
-        return starts_on - timedelta(days=starts_on.weekday())
-    if period == "month":
-        return starts_on.replace(day=1)
-    return starts_on
 
 
 def people(db: Database, actor: Actor) -> list[Person]:
@@ -55,7 +46,7 @@ def set_target(
         raise ValidationFailed(_("The period is a day, a week or a month."))
     if value is None or int(value) < 0:
         raise ValidationFailed(_("The target must be zero or more."))
-    starts_on = normalise_start(period, starts_on)
+    starts_on = clock.period_start(period, starts_on)
     with db.write() as session:
         _guard(session, actor)
         require(actor, Capability.EDIT_SCRIPTS)
@@ -90,7 +81,7 @@ def set_target(
             value=int(value),
             old=old,
         )
-        last = period_end(starts_on, period)
+        last = clock.period_end(starts_on, period)
         return TargetRow(
             row.id,
             user_id,
@@ -139,7 +130,7 @@ def list_targets(db: Database, actor: Actor, date_from: date, date_to: date) -> 
         ).all()
         result = []
         for target, full, login in rows:
-            last = period_end(target.starts_on, target.period)
+            last = clock.period_end(target.starts_on, target.period)
             if last < date_from:
                 continue
             result.append(

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from kbase_tui.protocol import accounts as api
 from kbase_tui.protocol.operations import Operation
-from kbase_tui.services import accounts
+from kbase_tui.services.accounts import card, follow_up, lost, orders, quality, supervisor
 
 from . import CallContext, adapter, service
 
@@ -38,22 +38,22 @@ def on_server_date(op: Operation[Any], function: Callable[..., Any]) -> None:
     adapter(op, target)(handler)
 
 
-on_server_date(api.follow_up_list, accounts.follow_up_list)
-service(api.account_card, accounts.account_card)
-service(api.account_history, accounts.account_history)
-service(api.orders, accounts.orders)
-on_server_date(api.record_order, accounts.record_order)
-service(api.follow_up_script, accounts.follow_up_script)
-on_server_date(api.record_follow_up, accounts.record_follow_up)
-service(api.update_requirements, accounts.update_requirements)
-service(api.set_potential, accounts.set_potential)
-service(api.my_tasks, accounts.my_tasks)
-service(api.record_quality_check, accounts.record_quality_check)
-service(api.lost_reasons, accounts.lost_reasons)
-service(api.mark_lost, accounts.mark_lost)
+on_server_date(api.follow_up_list, follow_up.follow_up_list)
+service(api.account_card, card.account_card)
+service(api.account_history, card.account_history)
+service(api.orders, orders.list_orders)
+on_server_date(api.record_order, orders.record_order)
+service(api.follow_up_script, follow_up.follow_up_script)
+on_server_date(api.record_follow_up, follow_up.record_follow_up)
+service(api.update_requirements, follow_up.update_requirements)
+service(api.set_potential, follow_up.set_potential)
+service(api.my_tasks, quality.my_tasks)
+service(api.record_quality_check, quality.record_quality_check)
+service(api.lost_reasons, lost.lost_reasons)
+service(api.mark_lost, lost.mark_lost)
 
-service(api.quality_summary, accounts.quality_summary)
-on_server_date(api.managers, accounts.managers)
-on_server_date(api.all_accounts, accounts.all_accounts)
-service(api.reassign_account, accounts.reassign_account)
-service(api.lost_accounts, accounts.lost_accounts)
+service(api.quality_summary, quality.quality_summary)
+on_server_date(api.managers, supervisor.managers)
+on_server_date(api.all_accounts, supervisor.all_accounts)
+service(api.reassign_account, supervisor.reassign_account)
+service(api.lost_accounts, lost.lost_accounts)

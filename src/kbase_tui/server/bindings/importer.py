@@ -10,7 +10,7 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import importer as api
 from kbase_tui.protocol.errors import KbaseError, NotFound
 from kbase_tui.protocol.importer import ImportPreview, ImportProgress, InboxFile
-from kbase_tui.services import importer
+from kbase_tui.services.importing import runs, undo
 
 from .. import files
 from . import CallContext, adapter, service
@@ -18,19 +18,19 @@ from . import CallContext, adapter, service
 log = logging.getLogger("kbase.server")
 
 
-@adapter(api.inbox, importer.require_importer)
+@adapter(api.inbox, runs.require_importer)
 def inbox(context: CallContext) -> list[InboxFile]:
-    importer.require_importer(context.db, context.actor)
+    runs.require_importer(context.db, context.actor)
     return [InboxFile(name, size, modified) for name, size, modified in files.list_folder(context.server.inbox_dir())]
 
 
-@adapter(api.preview, importer.preview)
+@adapter(api.preview, runs.preview)
 def preview(context: CallContext, file: str, columns: dict[str, list[int]] | None = None) -> ImportPreview:
-    importer.require_importer(context.db, context.actor)
+    runs.require_importer(context.db, context.actor)
     state = context.server
     copy = files.private_copy(state.inbox_dir(), file, state.work_dir())
     try:
-        found = importer.preview(state.database, context.actor, copy, columns=columns)
+        found = runs.preview(state.database, context.actor, copy, columns=columns)
     finally:
         copy.unlink(missing_ok=True)
     # The app learns the inbox name, not the server's paths.
@@ -39,9 +39,9 @@ def preview(context: CallContext, file: str, columns: dict[str, list[int]] | Non
     return replace(found, file=file, report=replace(found.report, path=file, report_path=None))
 
 
-@adapter(api.start, importer.run_import)
+@adapter(api.start, runs.run_import)
 def start(context: CallContext, file: str, columns: dict[str, list[int]] | None = None) -> str:
-    importer.require_importer(context.db, context.actor)
+    runs.require_importer(context.db, context.actor)
     state, actor = context.server, context.actor
     copy = files.private_copy(state.inbox_dir(), file, state.work_dir())
     report_path = state.exports_dir() / files.stamped_name("import-report", actor.username, file, ".csv")
@@ -52,7 +52,7 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
 
         try:
             with _language(actor):
-                report = importer.run_import(
+                report = runs.run_import(
                     state.database,
                     actor,
                     copy,
@@ -81,8 +81,8 @@ def start(context: CallContext, file: str, columns: dict[str, list[int]] | None 
     return state.jobs.start(actor.id, work, describe).id
 
 
-service(api.runs, importer.recent_runs)
-service(api.undo, importer.undo_import)
+service(api.runs, undo.recent_runs)
+service(api.undo, undo.undo_import)
 
 
 @adapter(api.progress)

@@ -1,7 +1,7 @@
 """The cold-call queue's operations."""
 
 from kbase_tui.protocol import queue as api
-from kbase_tui.services import queue
+from kbase_tui.services import queue, settings
 
 from . import service
 
@@ -13,7 +13,7 @@ service(api.my_callbacks, queue.my_callbacks)
 service(api.take_callback, queue.take_callback)
 service(api.refusal_reasons, queue.refusal_reasons)
 service(api.handover_closers, queue.handover_closers)
-service(api.all_outcomes, queue.all_outcomes)
-service(api.save_outcome, queue.save_outcome)
-service(api.all_reasons, queue.all_reasons)
-service(api.save_reason, queue.save_reason)
+service(api.all_outcomes, settings.all_outcomes)
+service(api.save_outcome, settings.save_outcome)
+service(api.all_reasons, settings.all_reasons)
+service(api.save_reason, settings.save_reason)

@@ -42,6 +42,15 @@ class LoginScreen(KbaseScreen):
             yield Button(_("Sign in"), id="login-button", variant="primary")
         yield KeyFooter()
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._preload_home_screens)
+
+    def _preload_home_screens(self) -> None:
+        from ..home import preload_home_screens
+
+        # A thread: the imports are CPU work that would otherwise hold up the keys being typed.
+        self.run_worker(preload_home_screens, thread=True, group="preload", exit_on_error=False)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "to_password":
             focused = self.focused
