@@ -334,7 +334,7 @@ def seed(db, words: Words, folder: Path) -> Seeded:
         callscripts,
         clients,
         company_merge,
-        importer,
+        importing,
         queue,
         reference,
         targets,
@@ -501,7 +501,7 @@ def seed(db, words: Words, folder: Path) -> Seeded:
 
     with open(import_file, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    importer.run_import(db, boss, import_file, report_path=folder / "import-report.csv", parallel=False)
+    importing.run_import(db, boss, import_file, report_path=folder / "import-report.csv", parallel=False)
     with db.write() as session:
         # The import's new companies and every stamp the snapshots show at a fixed moment.
         session.execute(update(Interaction).values(at=at))
