@@ -46,8 +46,8 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
-    ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
     ("w", "alarms", N_("Security alarms, full screen"), "kbase_tui.ui.audit.alarms:AlarmsScreen"),
+    ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
 
 
