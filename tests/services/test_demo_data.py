@@ -256,7 +256,7 @@ def test_lost_clients_have_a_return_task(demo_db):
                     select(func.count(Interaction.id)).where(
                         Interaction.company_id == company.id,
                         Interaction.kind == "system",
-                        Interaction.outcome == "lost",
+                        Interaction.outcome.startswith("lost:"),  # with the reason's code
                     )
                 ).scalar_one()
                 == 1
@@ -376,3 +376,60 @@ def test_demo_command_service_creates_once(tmp_path):
     database, _credentials, created = demo.ensure_demo_database(path)
     database.dispose()
     assert not created
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_demo_has_coded_reasons_and_nothing_happened_after_now(request, tmp_path_factory, backend):
+    """Built at 07:30 on its day, before the working hours the stories are drawn in: nothing that happened is
+    later than that, while callbacks, shelving and tasks due stay ahead; lost clients and refusals carry reason
+    codes the reason lists know, so the lost list reads each client's own reason."""
+    from kbase_tui.models import Reason
+    from kbase_tui.services import accounts
+
+    database = _fresh(request, backend, tmp_path_factory)
+    now = datetime.combine(TODAY, datetime.min.time().replace(hour=7, minute=30), tzinfo=centre_zone())
+    with database.write() as session:
+        created = _demo_users(session)
+        demo_data.generate_demo_data(session, created, today=TODAY, now=now)
+    try:
+        with database.read() as session:
+            past = {
+                Company: ("last_tried_at", "created_at", "updated_at"),
+                Contact: ("created_at", "updated_at"),
+                Deal: ("created_at", "updated_at", "last_activity_at", "closed_at"),
+                ClientOrder: ("created_at",),
+                Interaction: ("at",),
+                Refusal: ("refused_at", "decided_at"),
+                FollowUpTask: ("created_at", "done_at"),
+            }
+            for model, columns in past.items():
+                for column in columns:
+                    latest = session.execute(select(func.max(getattr(model, column)))).scalar()
+                    if latest is not None:
+                        latest = latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc)
+                        assert latest <= now, (model.__name__, column, latest)
+            refused_today = session.execute(
+                select(func.count(Refusal.id)).where(Refusal.refused_at >= now - timedelta(hours=7, minutes=30))
+            ).scalar_one()
+            ahead = session.execute(select(func.count(Company.id)).where(Company.callback_at > now)).scalar_one()
+            shelved = session.execute(select(func.count(Refusal.id)).where(Refusal.shelved_until > now)).scalar_one()
+            due = session.execute(select(func.count(FollowUpTask.id)).where(FollowUpTask.due_at > now)).scalar_one()
+            known = {
+                kind: set(session.execute(select(Reason.code).where(Reason.kind == kind)).scalars())
+                for kind in ("refusal", "lost_client")
+            }
+            refusal_codes = set(session.execute(select(Refusal.reason_code)).scalars())
+            boss = _actor(session, "supervisor")
+        assert ahead >= 6 and shelved > 0 and due > 0
+        assert refused_today > 0  # today's refusals are there, drawn back before now
+        assert refusal_codes and refusal_codes <= known["refusal"] and len(refusal_codes) > 1
+        page = accounts.lost_accounts(database, boss)
+        lost = page.rows
+        assert len(lost) >= 20
+        assert all(row.reason_code in known["lost_client"] for row in lost)
+        assert len({row.reason_code for row in lost}) > 1
+        assert all(row.reason_label and not row.reason_label.startswith("Переведён") for row in lost)
+    finally:
+        database.dispose()
+        if backend == "postgresql":
+            _empty_postgres(request.getfixturevalue("pg_schema_url"))

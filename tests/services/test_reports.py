@@ -135,8 +135,9 @@ def test_abcde_and_pareto(db, world):
     assert report.row("B") == ("B", 2, 20.0, Decimal(150), 15.0)
     assert report.row("E") == ("E", 3, 30.0, Decimal(0), 0.0)
     pareto = report.charts[1]
-    # 5 paying clients: top 20% = 1 client = 80% of 1,000.
-    assert pareto.values[1] == 80.0 and pareto.values[-1] == 100.0
+    # From the origin; 5 paying clients: top 20% = 1 client = 80% of 1,000.
+    assert pareto.labels[0] == "0%" and pareto.values[0] == 0.0 and pareto.unit == "percent"
+    assert pareto.labels[2] == "20%" and pareto.values[2] == 80.0 and pareto.values[-1] == 100.0
     assert "80.0%" in report.notes[0]
 
 

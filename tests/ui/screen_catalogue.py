@@ -185,6 +185,8 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("supervisor", "scripts", UI + "queue.script_editor:ScriptEditor", "s"),
         _s("supervisor", "outcomes", UI + "queue.outcome_editor:OutcomesEditor", "c"),
         _s("supervisor", "reasons", UI + "queue.outcome_editor:ReasonsEditor", "c", "ctrl+r"),
+        _s("supervisor", "settings", UI + "supervisor.settings:SettingsScreen", "o"),
+        _s("supervisor", "settings.change", UI + "supervisor.settings:SettingDialog", "o", "enter"),
         _s("supervisor", "audit", UI + "audit.screen:AuditScreen", "u"),
         _s("supervisor", "alarms", UI + "audit.alarms:AlarmsScreen", "w"),
         _s("supervisor", "alarms.lock", CONFIRM, "w", "k"),
@@ -196,6 +198,8 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("admin", "disable", CONFIRM, "d"),
         _s("admin", "zone", ZONE, "z"),
         _s("admin", "audit", UI + "audit.screen:AuditScreen", "l"),
+        _s("admin", "settings", UI + "supervisor.settings:SettingsScreen", "o"),
+        _s("admin", "settings.change", UI + "supervisor.settings:SettingDialog", "o", "enter"),
     ],
 }
 

@@ -25,6 +25,7 @@ FEATURES = (
     "refusals",
     "reports",
     "targets",
+    "settings",
     "transfer",
     "importer",
     "exporter",

@@ -68,6 +68,7 @@ def action_label(action: str) -> str:
         "contact_changed": _("changed a contact"),
         "deal_stage_changed": _("moved the deal"),
         "deal_changed": _("changed the deal"),
+        "setting_changed": _("changed a setting"),
         "deal_commented": _("commented the deal"),
         "deal_won": _("won the deal"),
         "deal_lost": _("lost the deal"),

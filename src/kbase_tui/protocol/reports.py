@@ -44,6 +44,11 @@ class Chart:
     values: tuple[float, ...]
     x_label: str = ""
     y_label: str = ""
+    # "count" (whole numbers: the axis has integer ticks) or "percent" (the axis runs to 100 at least, so a
+    # 24 % bar looks like a quarter).
+    unit: str = "count"
+    # The sentence shown instead of the chart when it has nothing to draw (no labels, or every value zero).
+    empty: str = ""
 
 
 @dataclass(frozen=True)

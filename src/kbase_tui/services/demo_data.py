@@ -19,7 +19,9 @@
   phones with the city's area code, valid INNs, and follow-up, quality and return tasks.
 
 Timestamps are derived from `today` (local date) at working hours, so the data is the same for the
-same day.  Rows go in with Core bulk inserts and explicit ids; the folded search columns are set
+same day; what has happened (calls, refusals, decisions, creations, completions) is never later than `now`:
+moments of today past `now` are drawn back into the part of the day already gone, in the same order. Dates meant
+to be ahead (callbacks, shelving, tasks due, next steps and purchases, birthdays) stay ahead.  Rows go in with Core bulk inserts and explicit ids; the folded search columns are set
 here because Core inserts bypass the ORM event that keeps them.  No audit per row: `services.demo`
 records one event for the whole demo.
 """
@@ -58,6 +60,7 @@ from kbase_tui.models import (
     User,
 )
 
+from .accounts.base import LOST_PREFIX
 from .text import fold
 
 SEED = 20260214
@@ -275,13 +278,31 @@ _TABLES = {
 }
 
 
+# The moments of things that have happened, per table: none may be later than the demo's `now`.  Every other
+# moment column (callbacks, shelving, leases, tasks due, next follow-ups) may be ahead.
+_PAST_COLUMNS = {
+    "company": ("last_tried_at", "created_at", "updated_at"),
+    "contact": ("created_at", "updated_at"),
+    "deal": ("created_at", "updated_at", "last_activity_at", "closed_at"),
+    "order": ("created_at",),
+    "interaction": ("at",),
+    "refusal": ("refused_at", "decided_at"),
+    "task": ("created_at", "done_at"),
+}
+
+
 class _Generator:
-    def __init__(self, session: Session, users: dict[str, User], today: date, seed: int) -> None:
+    def __init__(
+        self, session: Session, users: dict[str, User], today: date, seed: int, now: datetime | None = None
+    ) -> None:
         self.session = session
         self.rng = random.Random(seed)
         self.today = today
         # The call centre's clock (never the server's zone): the same day gives the same data anywhere.
         self.tz = timezones.centre_zone()
+        day_start = datetime.combine(today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        # Not given: the end of `today` (a day of the past or a test's fixed day has happened whole).
+        self.now = now or day_start + timedelta(days=1)
         self.words = word_lists()
         self.rows = _Tables()
         self.next_id = {
@@ -1160,13 +1181,15 @@ class _Generator:
                 + timedelta(days=int((company["next_purchase_at"] - company["last_order_at"]).days * 2))
             )
             when = min(when, self.at(self.today - timedelta(days=1)))
+            # The reason as a code, as the account manager's "mark lost" writes it: the lost list reads it there.
+            why = texts["lost_texts"].get(code, "")
             self.history(
                 company["id"],
                 manager,
                 when,
                 InteractionKind.SYSTEM.value,
-                "lost",
-                f"Переведён в потерянные: {label}. {texts['lost_texts'].get(code, '')}".strip(),
+                (LOST_PREFIX + code)[:32],
+                f"{label}\n{why}" if why else label,
             )
             due = self.at(self.today + timedelta(days=self.rng.randint(-5, 14)), 11, 0)
             self.task(
@@ -1327,7 +1350,32 @@ class _Generator:
 
     # -- writing --
 
+    def no_future(self) -> None:
+        """Moments of things that happened but fall after `now` (later today) are drawn back into the part of
+        today already gone, keeping their order: one increasing map for every table, so a refusal and its call,
+        or a company's last try and that call, stay equal."""
+        day_start = datetime.combine(self.today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        now = self.now - timedelta(minutes=1)
+        if now <= day_start:
+            return
+        day = timedelta(days=1)
+
+        def back(moment: datetime) -> datetime:
+            if moment <= now:
+                return moment
+            if moment >= day_start + day:
+                return now
+            return day_start + (moment - day_start) * ((now - day_start) / day)
+
+        for table, columns in _PAST_COLUMNS.items():
+            for row in getattr(self.rows, table):
+                for column in columns:
+                    value = row.get(column)
+                    if isinstance(value, datetime) and value > now:
+                        row[column] = back(value)
+
     def write(self) -> DemoSummary:
+        self.no_future()
         rows = self.rows
         companies = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows.company]
         # Interactions in time order per company are what the history shows; ids follow time.
@@ -1374,10 +1422,21 @@ class _Generator:
 
 
 def generate_demo_data(
-    session: Session, users_by_name: dict[str, User], *, today: date | None = None, seed: int = SEED
+    session: Session,
+    users_by_name: dict[str, User],
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    seed: int = SEED,
 ) -> DemoSummary:
-    """Fill the database with the demo client base (inside the caller's transaction)."""
-    generator = _Generator(session, users_by_name, today or timezones.business_today(), seed)
+    """Fill the database with the demo client base (inside the caller's transaction).
+
+    *today* the call centre's day the data is built around (today by default) and *now* the moment nothing that
+    happened may follow (the clock's now when *today* is today; else the end of *today*)."""
+    if today is None or (now is None and today == timezones.business_today()):
+        now = now or datetime.now(timezone.utc)
+        today = today or timezones.business_today(now)
+    generator = _Generator(session, users_by_name, today, seed, now)
     generator.potential()
     generator.deals()
     generator.accounts()

@@ -120,11 +120,21 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
             previous = value
         weekly: list[tuple[str, tuple[int, int, int, int]]] = []
         monday = date_from - timedelta(days=date_from.weekday())
-        while monday <= date_to and len(weekly) < 60:
-            a, b = clock.day_bounds(session, max(monday, date_from), min(monday + timedelta(days=6), date_to))
+        # Weeks that have not begun are left out: drawn, they would read as weeks of zero hand-overs.
+        last_day = min(date_to, clock.today(session))
+        while monday <= last_day and len(weekly) < 60:
+            a, b = clock.day_bounds(session, max(monday, date_from), min(monday + timedelta(days=6), last_day))
             weekly.append((monday.strftime("%d.%m"), counts(a, b)))
             monday += timedelta(days=7)
-    charts = [Chart("bar", _("Funnel"), tuple(s[0] for s in stages), tuple(float(s[1]) for s in stages))]
+    charts = [
+        Chart(
+            "bar",
+            _("Funnel"),
+            tuple(s[0] for s in stages),
+            tuple(float(s[1]) for s in stages),
+            empty=_("No calls, contacts, hand-overs or contracts in this period."),
+        )
+    ]
     if len(weekly) > 1:
         charts.append(
             Chart(
@@ -133,6 +143,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
                 tuple(w[0] for w in weekly),
                 tuple(float(w[1][2]) for w in weekly),
                 x_label=_("week"),
+                empty=_("No hand-overs to closers in these weeks."),
             )
         )
     return Report(
@@ -209,7 +220,13 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
                 round(calls / hours, 1) if hours else 0.0,
             )
         )
-    chart = Chart("bar", _("Calls per operator"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
+    chart = Chart(
+        "bar",
+        _("Calls per operator"),
+        tuple(r[0] for r in rows),
+        tuple(float(r[1]) for r in rows),
+        empty=_("No cold-call operator made a call in this period."),
+    )
     return Report(
         "operators",
         _("Cold-call operators"),
@@ -247,7 +264,13 @@ def refusal_reasons(db: Database, actor: Actor, date_from: date, date_to: date) 
         ).all()
     total = sum(n for _c, n in counts)
     rows = tuple((labels.get(code, code), int(n), _share(n, total)) for code, n in counts)
-    chart = Chart("bar", _("Refusal reasons"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows))
+    chart = Chart(
+        "bar",
+        _("Refusal reasons"),
+        tuple(r[0] for r in rows),
+        tuple(float(r[1]) for r in rows),
+        empty=_("No refusals were recorded in this period."),
+    )
     return Report(
         "refusal_reasons",
         _("Refusal reasons"),
@@ -285,7 +308,17 @@ def clients_by_segment(db: Database, actor: Actor, date_from: date, date_to: dat
                 for value, n, revenue in counts
             ]
             rows.extend(part)
-            charts.append(Chart("bar", title, tuple(p[1] for p in part), tuple(p[3] for p in part), y_label="%"))
+            charts.append(
+                Chart(
+                    "bar",
+                    title,
+                    tuple(p[1] for p in part),
+                    tuple(p[3] for p in part),
+                    y_label="%",
+                    unit="percent",
+                    empty=_("There are no active clients in the base yet (this report is a snapshot, not a period)."),
+                )
+            )
     return Report(
         "clients",
         _("Active clients by industry and channel"),
@@ -331,8 +364,9 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
             (cls or _("(not set)"), n, _share(n, total_clients), revenue, _share(float(revenue), float(total_revenue)))
         )
     # Pareto: cumulative share of revenue at each 10% of the paying clients.
-    points_x: list[str] = []
-    points_y: list[float] = []
+    # The curve starts at the origin (no clients, no revenue), so its axis runs from zero.
+    points_x: list[str] = ["0%"]
+    points_y: list[float] = [0.0]
     notes = []
     if revenues:
         whole = float(sum(revenues))
@@ -352,14 +386,22 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
             )
         )
     charts = (
-        Chart("bar", _("Clients by class"), tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows)),
+        Chart(
+            "bar",
+            _("Clients by class"),
+            tuple(r[0] for r in rows),
+            tuple(float(r[1]) for r in rows),
+            empty=_("There are no active or lost clients yet (this report is a snapshot, not a period)."),
+        ),
         Chart(
             "line",
             _("Pareto curve: revenue share by client share"),
-            tuple(points_x),
-            tuple(points_y),
+            tuple(points_x) if revenues else (),
+            tuple(points_y) if revenues else (),
             x_label=_("clients"),
             y_label=_("revenue, %"),
+            unit="percent",
+            empty=_("No client has revenue yet, so there is no curve."),
         ),
     )
     return Report(
@@ -445,7 +487,9 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
             .all()
         )
         names = user_names(session, {t.user_id for t in rows_db})
+        today = clock.today(session)
         rows = []
+        started = []
         for t in rows_db:
             last = clock.period_end(t.starts_on, t.period)
             done = actual(session, t.user_id, t.metric, t.starts_on, last)
@@ -460,8 +504,27 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
                     _share(float(done), float(t.value)),
                 )
             )
+            started.append(t.starts_on <= today)
+    # One bar per target that has begun (one not begun yet would be drawn as a zero), labelled so that several
+    # targets of one person differ: the metric always, the period and first day where the same metric repeats.
+    drawn = [r for r, begun in zip(rows, started) if begun]
+    labels = [f"{r[0]} · {r[1]}" for r in drawn]
+    labels = [
+        f"{label} · {r[2]} {r[3].strftime('%d.%m')}" if labels.count(label) > 1 else label
+        for label, r in zip(labels, drawn)
+    ]
     chart = Chart(
-        "bar", _("Targets met, %"), tuple(f"{r[0]} · {r[1]}" for r in rows), tuple(r[6] for r in rows), y_label="%"
+        "bar",
+        _("Targets met, %"),
+        tuple(labels),
+        tuple(r[6] for r in drawn),
+        y_label="%",
+        unit="percent",
+        empty=_("Nothing achieved yet on the targets of this period.")
+        if drawn
+        else _("No target has begun in this period: targets are set with the desk's key g.")
+        if rows
+        else _("No targets start in this period: they are set with the desk's key g."),
     )
     return Report(
         "targets",
@@ -525,7 +588,11 @@ def lost(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
     )
     progress = _share(done, done + open_tasks)
     chart = Chart(
-        "bar", _("Return plan"), (_("done"), _("open"), _("overdue")), (float(done), float(open_tasks), float(overdue))
+        "bar",
+        _("Return plan"),
+        (_("done"), _("open"), _("overdue")),
+        (float(done), float(open_tasks), float(overdue)),
+        empty=_("No return tasks: none done in this period and none open."),
     )
     return Report(
         "lost",

@@ -39,7 +39,8 @@ class UsersScreen(KbaseScreen):
         "Users of kbase. a adds a user with a first password (changed at the first sign-in); d disables "
         "the user under the cursor, or enables a disabled or locked one; p sets a new password. Disabling "
         "takes effect at once: the user's next action is refused. z sets the time zone the person reads "
-        "and types times in (from their next sign-in). l opens the audit log."
+        "and types times in (from their next sign-in). l opens the audit log, o the security settings (idle lock, "
+        "limits per role)."
     )
     BINDINGS = [
         Binding("a", "add", _("Add user"), id="admin.users.add"),
@@ -47,6 +48,7 @@ class UsersScreen(KbaseScreen):
         Binding("p", "password", _("New password"), id="admin.users.password"),
         Binding("z", "time_zone", _("Time zone"), id="admin.users.time_zone"),
         Binding("l", "audit", _("Audit log"), id="admin.users.audit"),
+        Binding("o", "settings", _("Security settings"), id="admin.users.settings"),
         Binding("f5", "reload", _("Refresh"), show=False, id="admin.users.refresh"),
         Binding("f1", "app.help", _("Keys"), id="admin.users.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="admin.users.logout"),
@@ -209,3 +211,8 @@ class UsersScreen(KbaseScreen):
         from ..audit.screen import AuditScreen
 
         self.app.push_screen(AuditScreen())
+
+    def action_settings(self) -> None:
+        from ..supervisor.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())

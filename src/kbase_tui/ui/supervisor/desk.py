@@ -46,6 +46,7 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("l", "lost", N_("Lost clients"), "kbase_tui.ui.accounts.lost_list:LostList"),
     ("s", "scripts", N_("Call scripts"), "kbase_tui.ui.queue.script_editor:ScriptEditor"),
     ("c", "outcomes", N_("Call outcomes and reasons"), "kbase_tui.ui.queue.outcome_editor:OutcomesEditor"),
+    ("o", "settings", N_("Settings (queue, accounts, security)"), "kbase_tui.ui.supervisor.settings:SettingsScreen"),
     ("w", "alarms", N_("Security alarms, full screen"), "kbase_tui.ui.audit.alarms:AlarmsScreen"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
@@ -85,6 +86,7 @@ class SupervisorDesk(KbaseScreen):
         Binding("s", "open('scripts')", _("Call scripts"), show=False, id="supervisor.desk.scripts"),
         Binding("c", "open('outcomes')", _("Call outcomes and reasons"), show=False, id="supervisor.desk.outcomes"),
         Binding("u", "open('audit')", _("Audit log"), show=False, id="supervisor.desk.audit"),
+        Binding("o", "open('settings')", _("Settings"), show=False, id="supervisor.desk.settings"),
         Binding("w", "open('alarms')", _("Security alarms"), show=False, id="supervisor.desk.alarms"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),

@@ -28,6 +28,14 @@ class SupervisorModal(KbaseModal):
         Binding("escape", "cancel", _("Cancel"), id="supervisor.dialog.cancel"),
     ]
 
+    def on_mount(self) -> None:
+        # On a short terminal (80x24) bordered fields take three rows each and a seven-field filter shows three:
+        # fields without borders show them all, and the dialog still scrolls for the rest.
+        if self.app.size.height < 32:
+            self.add_class("-short")
+            for field in self.query("Input, Select"):
+                field.compact = True
+
     def error(self, message: str) -> None:
         self.query_one(".dialog-error", Static).update(Text(message))
 

@@ -1,7 +1,8 @@
 """Reports with charts: pick a report by number, change the period, read the table and the chart.
 
 The figures come from the server (`reports.run`, aggregated in SQL); the chart is drawn in the
-terminal with plotext (textual-plotext).  The same reports print as tables with `kbase report NAME`.
+terminal with plotext (textual-plotext) as `chart_plan.plan` lays it out for the plot's size.  The same
+reports print as tables with `kbase report NAME`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from decimal import Decimal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
@@ -24,6 +24,7 @@ from kbase_tui.protocol.reports import Report, default_period, report_titles
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import parse_date, show_amount, show_date
+from .chart_plan import ChartPlan, plan
 from .dialogs import SupervisorModal
 
 
@@ -37,6 +38,26 @@ def format_value(value: object) -> str:
     if isinstance(value, date):
         return show_date(value)
     return str(value)
+
+
+def _paint(plt, layout: ChartPlan, title_suffix: str) -> None:
+    """Draw *layout* on a plotext figure: positions, limits and ticks all given, none left to plotext."""
+    plt.title(layout.title + title_suffix)
+    positions = list(range(1, len(layout.values) + 1))
+    if layout.kind == "line":
+        plt.plot(positions, list(layout.values), marker="braille")
+        plt.xticks([p for p, _label in layout.x_ticks], [label for _p, label in layout.x_ticks])
+        plt.xlim(1, max(2, len(positions)))
+    else:
+        plt.bar(positions, list(layout.values), reset_ticks=False)
+        plt.xticks(positions, list(layout.bar_names))
+        plt.xlim(0.5, len(positions) + 0.5)
+    plt.ylim(0, layout.y_top)
+    plt.yticks(list(layout.y_ticks), list(layout.y_tick_labels))
+    if layout.x_label:
+        plt.xlabel(layout.x_label)
+    if layout.y_label:
+        plt.ylabel(layout.y_label)
 
 
 class PeriodDialog(SupervisorModal):
@@ -76,9 +97,11 @@ class PeriodDialog(SupervisorModal):
 
 class ReportsScreen(KbaseScreen):
     CSS_PATH = "supervisor.tcss"
+    # A taller chart where the screen has the rows for it.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     HELP = _(
-        "Keys 1 to 7 choose the report. [ and ] move the period back and forward by its own length; "
-        "w is this week, m this month, f any period. c switches between a report's charts."
+        "Keys 1 to 7 choose the report (r opens the list). [ and ] move the period back and forward by its own "
+        "length; w is this week, m this month, f any period. c switches between a report's charts."
     )
     BINDINGS = [
         *(Binding(str(n), f"choose({n - 1})", show=False, id=f"supervisor.reports.r{n}") for n in range(1, 8)),
@@ -88,6 +111,7 @@ class ReportsScreen(KbaseScreen):
         Binding("m", "this_month", _("This month"), id="supervisor.reports.month"),
         Binding("f", "period", _("Period"), id="supervisor.reports.period"),
         Binding("c", "next_chart", _("Next chart"), id="supervisor.reports.chart"),
+        Binding("r", "open_menu", _("Report"), id="supervisor.reports.menu"),
         Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.reports.refresh"),
         Binding("escape", "back", _("Back"), id="supervisor.reports.back"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.reports.help"),
@@ -101,43 +125,71 @@ class ReportsScreen(KbaseScreen):
         self.date_from, self.date_to = default_period(today)
         self.report: Report | None = None
         self.chart_index = 0
+        self.plan: ChartPlan | None = None  # what the chart shows now (tests read it)
 
     def compose(self) -> ComposeResult:
         from textual_plotext import PlotextPlot
+        from textual_plotext.plot import Plot
+
+        class ReportChart(PlotextPlot):
+            """The plot, laid out again for its own size whenever that changes (labels, ticks, legend), and drawn
+            on a new plotext figure each time: a reused figure kept traces of earlier sizes (names a cell off)."""
+
+            title_suffix = ""
+
+            def on_resize(self, _event) -> None:
+                screen = self.screen
+                if isinstance(screen, ReportsScreen) and screen.report is not None:
+                    screen._draw()
+
+            def render(self):
+                self._plot = Plot()
+                layout = getattr(self.screen, "plan", None)
+                if layout is not None and layout.kind != "empty":
+                    _paint(self._plot, layout, self.title_suffix)
+                return super().render()
 
         yield Header()
-        yield Static("", id="reports-filters")
-        with Horizontal(id="reports-body"):
-            yield OptionList(
-                *(Option(Text(f"{n + 1}  {title}"), id=name) for n, (name, title) in enumerate(self.titles)),
+        # The menu is one line (a list that opens on Enter or r) so that the figures keep the screen at 80x24.
+        with Horizontal(id="reports-bar"):
+            yield Select(
+                [(Text(f"{n + 1}  {title}"), n) for n, (_name, title) in enumerate(self.titles)],
+                value=0,
+                allow_blank=False,
+                compact=True,
                 id="reports-menu",
             )
-            with Vertical():
-                yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="reports-notes")
-                yield PlotextPlot(id="reports-chart")
+            yield Static("", id="reports-filters")
+        with VerticalScroll(id="reports-body"):
+            yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="reports-empty")
+            yield ReportChart(id="reports-chart")
+            yield Static("", id="reports-legend")
+            yield Static("", id="reports-notes")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Reports")
-        menu = self.query_one("#reports-menu", OptionList)
-        menu.styles.width = 34
-        menu.highlighted = 0
-        menu.focus()
+        self.query_one("#reports-menu", Select).focus()
         self.action_reload()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_list.id == "reports-menu" and event.option_index != self.current:
-            self.current = event.option_index
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "reports-menu" and event.value != self.current and isinstance(event.value, int):
+            self.current = event.value
             self.action_reload()
 
     def action_choose(self, index: int) -> None:
-        self.query_one("#reports-menu", OptionList).highlighted = index
+        self.query_one("#reports-menu", Select).value = index
+
+    def action_open_menu(self) -> None:
+        menu = self.query_one("#reports-menu", Select)
+        menu.focus()
+        menu.expanded = True
 
     def action_reload(self) -> None:
         name = self.titles[self.current][0]
         self.query_one("#reports-filters", Static).update(
-            Text(f"{self.titles[self.current][1]} · {show_date(self.date_from)} – {show_date(self.date_to)}")
+            Text(f"{show_date(self.date_from)} – {show_date(self.date_to)}")
         )
         self.call(reports.run, name, self.date_from, self.date_to, done=self._show, group="reports", exclusive=True)
 
@@ -161,25 +213,30 @@ class ReportsScreen(KbaseScreen):
         from textual_plotext import PlotextPlot
 
         plot = self.query_one("#reports-chart", PlotextPlot)
-        plt = plot.plt
-        plt.clear_figure()
+        empty = self.query_one("#reports-empty", Static)
+        legend = self.query_one("#reports-legend", Static)
         report = self.report
         if report is None or not report.charts:
-            plot.refresh()
+            self.plan = None
+            plot.display = legend.display = empty.display = False
             return
         chart = report.charts[self.chart_index % len(report.charts)]
-        plt.title(chart.title)
-        if chart.labels:
-            labels = [label[:18] for label in chart.labels]
-            if chart.kind == "line":
-                plt.plot(list(range(1, len(labels) + 1)), list(chart.values), marker="braille")
-                plt.xticks(list(range(1, len(labels) + 1)), labels)
-            else:
-                plt.bar(labels, list(chart.values))
-        if chart.x_label:
-            plt.xlabel(chart.x_label)
-        if chart.y_label:
-            plt.ylabel(chart.y_label)
+        # Before its first layout the plot has no size: the body's width, and the chart's height from the CSS.
+        width = plot.size.width or self.query_one("#reports-body").scrollable_content_region.width or self.size.width
+        self.plan = layout = plan(chart, width, plot.size.height or 14)
+        count = len(report.charts)
+        more = f" ({self.chart_index % count + 1}/{count}, c: next)" if count > 1 else ""
+        if layout.kind == "empty":
+            # A sentence instead of an empty frame: the reader learns there is nothing, and why.
+            plot.display = legend.display = False
+            empty.display = True
+            empty.update(Text(f"{layout.title}{more}: {layout.message}"))
+            return
+        empty.display = False
+        plot.display = True
+        plot.title_suffix = more
+        legend.display = bool(layout.legend)
+        legend.update(Text("\n".join(layout.legend)))
         plot.refresh()
 
     def action_next_chart(self) -> None:
