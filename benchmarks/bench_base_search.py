@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +71,7 @@ CHANNELS = ["Розница", "Дилеры", "Интернет-магазины
 
 def build(url: str, n: int) -> None:
     from generate import Rows
+
     from kbase_tui.models import Company, Phone
     from kbase_tui.services.setup import open_database
     from kbase_tui.textnorm import fold
@@ -80,7 +81,7 @@ def build(url: str, n: int) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     rng = random.Random(19)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     companies = Rows(conn, Company, name="x")
     phones = Rows(conn, Phone, company_id=1, number="+70000000000")
 
@@ -121,7 +122,7 @@ def figures(times: list[float]) -> str:
     times = sorted(times)
 
     def pct(p: float) -> float:
-        return times[min(len(times) - 1, int(round(p * (len(times) - 1))))]
+        return times[min(len(times) - 1, round(p * (len(times) - 1)))]
 
     return (
         f"p50 {statistics.median(times):7.1f}  p99 {pct(0.99):7.1f}  p99.9 {pct(0.999):7.1f}  max {times[-1]:7.1f} ms"

@@ -55,7 +55,7 @@ def make_file(path: Path, rows: int) -> None:
 def _inn(n: int) -> str:
     first9 = f"{7700000000 // 10 + n:09d}"[-9:]
     weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-    return first9 + str(sum(int(d) * w for d, w in zip(first9, weights)) % 11 % 10)
+    return first9 + str(sum(int(d) * w for d, w in zip(first9, weights, strict=True)) % 11 % 10)
 
 
 _SPELLINGS = ("+7 {a} {b} {c} {d}", "8 ({a}) {b}-{c}-{d}", "7{a}{b}{c}{d}", "+7({a}){b}{c}{d}", "8-{a}-{b}-{c}-{d}")

@@ -44,7 +44,7 @@ os.environ.setdefault("KBASE_FAST_HASH", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from common import Serve, emit  # noqa: E402
+from common import Serve, emit
 
 TARGET = "< 150 ms"
 PASSWORD = "Bench-Password-2026"

@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from common import (
+from common import (  # noqa: E402 (after the path to src is set)
     PASSWORD,
     PYTHON,
     Pty,
@@ -43,7 +43,7 @@ from common import (
     db_label,
     db_url,
     emit,
-    latency,  # noqa: E402
+    latency,
     operator_names,
     prepare,
 )
@@ -59,7 +59,6 @@ async def _through_server(
 ) -> list[float]:
     from kbase_tui.client import KbaseClient
     from kbase_tui.protocol import queue
-
     from kbase_tui.protocol.errors import DatabaseBusy
 
     rng = random.Random(name)
@@ -99,8 +98,8 @@ async def _through_server(
 
 def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) -> list[float]:
     from kbase_tui.services import queue
-    from kbase_tui.services.dto import Actor
     from kbase_tui.services.db import connect
+    from kbase_tui.services.dto import Actor
 
     rng = random.Random(name)
     # The parent brought the schema to head (common.prepare): 64 processes checking it at once
@@ -133,7 +132,7 @@ def _operator(kind: str, target: str, name: str, me: int, calls: int, think: flo
             out.put((times, len(retries)))
         else:
             out.put((_in_process(target, name, me, calls, think, barrier), 0))
-    except BaseException as error:  # noqa: BLE001 - the parent reports it
+    except BaseException as error:
         if barrier is not None:
             barrier.abort()
         import traceback
@@ -152,11 +151,11 @@ def operators(
     """*count* operator processes (forked: nothing shared but the code), all timings together."""
     # Loaded once here, before the fork: 64 processes each importing them would fight for the two cores
     # while one of them holds the write lock.
-    import kbase_tui.client  # noqa: F401
-    import kbase_tui.protocol.queue  # noqa: F401
-    import kbase_tui.services.db  # noqa: F401
+    import kbase_tui.client
+    import kbase_tui.protocol.queue
+    import kbase_tui.services.db
+    import kbase_tui.services.dto
     import kbase_tui.services.queue  # noqa: F401
-    import kbase_tui.services.dto  # noqa: F401
 
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()

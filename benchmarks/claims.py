@@ -31,7 +31,7 @@ import os
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from common import bench_env, db_label, db_url, emit, is_postgresql, latency, operator_names, prepare  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _ts(moment: datetime) -> str:
@@ -172,7 +172,7 @@ def raw_side(db: str):
 def _worker(kind: str, db: str, me: int, name: str, n: int, think: float, barrier, out) -> None:
     try:
         out.put(_claims(kind, db, me, name, n, think, barrier))
-    except BaseException as error:  # noqa: BLE001 - the parent must hear of it rather than wait
+    except BaseException as error:
         if barrier is not None:
             barrier.abort()
         import traceback
@@ -190,8 +190,8 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
     side = raw_side(db) if kind == "bare" or not is_postgresql(db) else None  # the untimed "call"
     if kind == "service":
         from kbase_tui.services import queue
-        from kbase_tui.services.dto import Actor
         from kbase_tui.services.db import connect
+        from kbase_tui.services.dto import Actor
 
         # The parent brought the schema to head (common.prepare): 64 processes checking it at once
         # would queue for the write lock, which is not what is measured.
@@ -226,8 +226,8 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
 def run_claims(kind: str, db: str, ids: list[tuple[str, int]], n: int, think: float) -> list[float]:
     # Loaded once here, before the fork: 64 processes each importing them would fight for the two cores
     # while one of them holds the write lock.
-    import kbase_tui.services.db  # noqa: F401
-    import kbase_tui.services.dto  # noqa: F401
+    import kbase_tui.services.db
+    import kbase_tui.services.dto
     import kbase_tui.services.queue  # noqa: F401
 
     ctx = multiprocessing.get_context("fork")

@@ -24,6 +24,7 @@ with a few runs the high percentiles are the slowest runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -114,10 +115,8 @@ def _stop_private_server(socket_path: Path) -> None:
             continue
         deadline = time.monotonic() + 30
         while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            try:  # our own child's child: reap it if it became ours
+            with contextlib.suppress(ChildProcessError):  # our own child's child: reap it if it became ours
                 os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
             time.sleep(0.02)
 
 
@@ -155,7 +154,7 @@ def bench_start(db: str, runs: int) -> None:
     os.environ.pop("KBASE_RUNTIME_DIR", None)
     env.pop("KBASE_RUNTIME_DIR", None)
     socket_path = socket_for(db_url(db))
-    kbase = KBASE + ["--db", db]
+    kbase = [*KBASE, "--db", db]
     bare = [PYTHON, "-c", BARE_APP]
     _stop_private_server(socket_path)
     start_once(bare, env, None)  # the file cache warm for both, as on a machine in use
@@ -215,7 +214,7 @@ def bench_signin(db: str, runs: int) -> None:
     common.prepare(db, 1)  # the calling window open at any hour, so caller01 has a lead whenever this runs
     env = bench_env()
     with Serve(db, env) as server:
-        kbase = KBASE + ["--server", server.address]
+        kbase = [*KBASE, "--server", server.address]
         bare = [PYTHON, "-c", BARE_SIGNIN, server.address]
         signin_once(bare, env, "caller01")  # warm: file cache, the server's first requests
         for name, username, what in ROLES:

@@ -7,6 +7,7 @@ with few samples the high percentiles are the slowest samples, and the line says
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kbase_tui.client.private import answers  # noqa: F401 (cold.py uses it as common.answers)
+from kbase_tui.client.private import answers
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,7 +54,7 @@ def emit(name, value, unit, target, baseline, **extra) -> None:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def latency(values: list[float], digits: int = 2) -> dict[str, float]:
@@ -133,7 +134,7 @@ class Serve:
         self.env = dict(env or bench_env())
         # Its stderr goes to a file: a pipe nobody reads would stop the server once 64 KiB are written.
         self.stderr_path = self.folder / "serve.err"
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (the server's stderr while it runs)
         self.proc = subprocess.Popen(
             [
                 PYTHON,
@@ -184,7 +185,7 @@ class Serve:
                 self.proc.wait()
         self._stderr.close()
 
-    def __enter__(self) -> "Serve":
+    def __enter__(self) -> Serve:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -259,14 +260,12 @@ class Pty:
         return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         os.close(self.master)
 
-    def __enter__(self) -> "Pty":
+    def __enter__(self) -> Pty:
         return self
 
     def __exit__(self, *exc) -> None:

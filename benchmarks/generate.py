@@ -30,8 +30,8 @@ import random
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass, asdict
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,14 +80,14 @@ WORDS = ["Ромашка", "Вектор", "Сталь", "Урал", "Север
 def _sql_value(value):
     """What SQLAlchemy would store in SQLite for a model value."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
         return float(value)
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # StrEnum
+    if hasattr(value, "value") and isinstance(value.value, str):  # StrEnum
         return value.value
     return value
 
@@ -154,7 +154,7 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
     database = open_database(path)  # schema at head + shipped defaults
     database.dispose()
     rng = random.Random(2026)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -400000")
@@ -192,7 +192,7 @@ def build(path: Path, sizes: Sizes, *, log=print) -> None:
     first_refused = first_account + n_accounts
     first_cold = first_refused + n_refused
     companies = Rows(conn, Company, name="x")
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
 
     def company_rows():
         for cid in range(1, sizes.companies + 1):

@@ -30,7 +30,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("KBASE_FAST_HASH", "1")
@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 from common import emit, pct  # noqa: E402
 
 CALLERS = 20
-UTC = timezone.utc
+UTC = UTC
 
 
 def ts(moment: datetime) -> str:
@@ -210,10 +210,8 @@ def build(path: Path, companies: int) -> None:
 
 def measure(path: Path, claims: int, profile: bool) -> None:
     from kbase_tui.services import queue
-    from kbase_tui.services.db import connect
+    from kbase_tui.services.db import CHECKPOINT_PAGES, connect
     from kbase_tui.services.dto import Actor
-
-    from kbase_tui.services.db import CHECKPOINT_PAGES
 
     database = connect(path, migrate=True)  # a cached database follows later migrations
     conn = raw(path)

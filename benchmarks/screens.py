@@ -131,7 +131,7 @@ async def _open_repeatedly(app, make_screen, ready) -> tuple[float, dict, object
     screen instance loading its data afresh; p99, p99.9, max and the first open (caches cold) beside it."""
     times = []
     screen = None
-    for number in range(REPEAT):
+    for _ in range(REPEAT):
         if screen is not None:
             app.pop_screen()
             await asyncio.sleep(0.2)
@@ -223,12 +223,14 @@ async def fig_refusal_list(db: str) -> None:
                 break  # a small database: the last row is reached
             started = time.perf_counter()
             send_key(app, "pagedown")
-            await wait_for(lambda: table.cursor_row != before_row)
+            await wait_for(lambda before_row=before_row: table.cursor_row != before_row)
             # The review asks for the next page when the cursor comes within LOAD_MORE_AT rows of the end:
             # such a key press is done when that page is in the table.
             if screen.next_cursor is not None and table.cursor_row >= table.row_count - LOAD_MORE_AT:
                 loads += 1
-                await wait_for(lambda: len(screen.rows) > before_rows and not screen.page_loading)
+                await wait_for(
+                    lambda before_rows=before_rows: len(screen.rows) > before_rows and not screen.page_loading
+                )
             await painted(app)
             times.append((time.perf_counter() - started) * 1000)
         if not times:

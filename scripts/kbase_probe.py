@@ -177,8 +177,8 @@ async def run_import(socket: str, user: str, password: str, name: str) -> None:
 
 
 def modules() -> None:
-    import kbase_tui.cli.main  # noqa: F401 - the entry point an operator's ssh session runs
-    import kbase_tui.client  # noqa: F401
+    import kbase_tui.cli.main
+    import kbase_tui.client
     import kbase_tui.ui.app  # noqa: F401
 
     layer = (
@@ -309,6 +309,6 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
-    except Exception as error:  # noqa: BLE001 - one line for the calling script, never a silent pass
+    except Exception as error:
         print(f"WRONG {type(error).__name__}: {error}", flush=True)
         sys.exit(1)

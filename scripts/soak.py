@@ -39,6 +39,7 @@ It prints the counts per action, the throughput and the busy retries.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -69,11 +70,11 @@ SOAK_PASSWORD = "Soak-Password-2026!"
 
 def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, go, start_at) -> None:
     os.environ.setdefault("KBASE_LANG", "en")
+    from kbase_tui.models import utcnow
     from kbase_tui.services import accounts, clients, pipeline, queue
     from kbase_tui.services.db import connect
     from kbase_tui.services.dto import Actor
     from kbase_tui.services.errors import DatabaseBusy, QueueEmpty, ValidationFailed
-    from kbase_tui.models import utcnow
 
     try:  # the exfiltration alarms' wait (setup turns the limits off; an existing --db may keep them)
         from kbase_tui.services.alarms import SlowDown
@@ -89,7 +90,7 @@ def worker(url: str, index: int, user: dict, plan: dict, log_path: str, ready, g
     busy_by: Counter = Counter()
     slowed = 0
     errors: list[str] = []
-    log = open(log_path, "w", encoding="utf-8", buffering=1)
+    log = open(log_path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 (open for the whole run)
     serial = 0
 
     def record(op: str, **fields) -> None:
@@ -261,10 +262,8 @@ def setup(database, processes: int, leads: int, seed: int, workdir: Path) -> tup
         # The soak works faster than any person: the exfiltration alarms' limits would only make it
         # wait (a limit of 0 turns a check off).  Their own tests are in tests/services.
         for key in ("security.leads_per_minute", "security.card_views_per_hour"):
-            try:
+            with contextlib.suppress(KeyError):  # a tree without the alarms
                 reference.set_setting(session, key, 0)
-            except KeyError:  # a tree without the alarms
-                pass
     supervisor = Actor(**made[0])
     workers = made[1:]
     closers = [u["id"] for u in workers if u["role"] == "closer"]
@@ -320,7 +319,7 @@ def read_logs(logdir: Path) -> tuple[list[dict], list[dict]]:
 
 def check(database, mark: dict, actions: list[dict]) -> tuple[list[str], dict]:
     """Every check of the run; returns (failures, figures)."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import select, text
 
     from kbase_tui.models import AuditEvent, ClientOrder, Company, Interaction
     from kbase_tui.services import audit

@@ -185,7 +185,18 @@ def db(db_url):
 
     database = open_database(db_url)
     yield database
+    _queue_rule_holds(database)
     database.dispose()
+
+
+def _queue_rule_holds(database) -> None:
+    """Every test that changes companies through the services also checks the queue rule: whatever stage or
+    status it moved a company to, `in_queue` must still agree with services/queue_membership.py."""
+    from kbase_tui.services import queue_membership
+
+    with database.read() as session:
+        strays = queue_membership.strays(session)
+    assert not strays, f"companies whose in_queue disagrees with the queue rule: {strays[:20]}"
 
 
 @pytest.fixture

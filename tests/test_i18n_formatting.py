@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -52,7 +52,7 @@ def test_dates_are_day_month_year():
 
 
 def test_a_utc_timestamp_is_shown_in_local_time(moscow_time):
-    stamp = datetime(2026, 12, 31, 21, 30, tzinfo=timezone.utc)
+    stamp = datetime(2026, 12, 31, 21, 30, tzinfo=UTC)
     assert format_datetime(stamp) == "01.01.2027 00:30"
     assert format_date(stamp) == "01.01.2027"
 

@@ -80,9 +80,7 @@ def _is_user_text(node: ast.AST) -> bool:
     if re.fullmatch(r"[~/.][^\s]*", text):
         return False
     # Key names are the same in every language: "ctrl+s", "shift+tab".
-    if re.fullmatch(r"((ctrl|shift|alt)\+)+\S+", text):
-        return False
-    return True
+    return not re.fullmatch(r"((ctrl|shift|alt)\+)+\S+", text)
 
 
 def _where(path: Path, node: ast.AST) -> str:

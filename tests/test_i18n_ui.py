@@ -174,7 +174,11 @@ async def test_f1_help_lists_the_keys_in_russian(db):
         await settle(app, pilot)
         table = app.screen.query_one("#help-keys", DataTable)
         actions = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
-        assert [str(c.label) for c in table.columns.values()] == ["Клавиша", "Действие"]
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Клавиша",
+            "Действие",
+            "Код",
+        ]  # the id: what the keymap file names
         assert "Выход" in actions and "Клавиши" in actions
         assert "Курсор влево" in actions and "Удалить символ слева" in actions  # the Input widget's keys
         assert "Quit" not in actions and "Move cursor left" not in actions

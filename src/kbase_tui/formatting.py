@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from kbase_tui import timezones
 from kbase_tui.i18n import _, current_language
@@ -73,6 +73,16 @@ def format_time(value: datetime | None) -> str:
     return local(value).strftime("%H:%M")
 
 
+def format_day_month(value: date) -> str:
+    """dd.mm, for a birthday or a week's label; None -> ''."""
+    return value.strftime("%d.%m") if value is not None else ""
+
+
+def format_clock(value: time) -> str:
+    """HH:MM of a time of day (a calling window's bounds): no zone, no date."""
+    return value.strftime("%H:%M")
+
+
 def local(value: datetime) -> datetime:
     """A timestamp as the reader's wall clock shows it (a naive value is UTC, as the database keeps it)."""
     return timezones.in_reader_zone(value)
@@ -81,6 +91,11 @@ def local(value: datetime) -> datetime:
 def format_client_time(value: datetime, zone_name: str) -> str:
     """HH:MM on the client's clock (*zone_name*), e.g. for "15:30 at the client"."""
     return value.astimezone(timezones.zone(zone_name)).strftime("%H:%M")
+
+
+def format_client_datetime(value: datetime, zone_name: str) -> str:
+    """dd.mm.yyyy HH:MM on the client's clock (*zone_name*): a callback as agreed with the client."""
+    return value.astimezone(timezones.zone(zone_name)).strftime(DATETIME_PATTERN)
 
 
 def format_both_clocks(value: datetime, zone_name: str, *, with_date: bool = True) -> str:

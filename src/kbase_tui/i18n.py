@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 DOMAIN = "kbase"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -54,7 +55,7 @@ class Msg(str):
 
     def __new__(
         cls, text: str, msgid: str, plural: str | None = None, n: int | None = None, context: str | None = None
-    ) -> "Msg":
+    ) -> Msg:
         self = super().__new__(cls, text)
         self.msgid = msgid
         self.plural = plural

@@ -10,7 +10,6 @@ import re
 import phonenumbers
 
 from kbase_tui.i18n import _
-
 from kbase_tui.protocol.errors import ValidationFailed
 
 DEFAULT_REGION = "RU"

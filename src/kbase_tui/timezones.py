@@ -24,11 +24,11 @@ import functools
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_CENTRE_ZONE = "Europe/Moscow"
-UTC = timezone.utc
+UTC = UTC
 
 # phonenumbers names Kaliningrad's codes after a zone with the same offset but summer time
 # (Europe/Bucharest); Russia keeps no summer time, so the Russian zone is the right one.
@@ -124,7 +124,7 @@ def _one_zone(names) -> str | None:
     return name if is_zone(name) else None
 
 
-def _russian_geographic(e164: str) -> str | None | bool:
+def _russian_geographic(e164: str) -> str | bool | None:
     """A stored Russian number's zone by its area code, as phonenumbers' own prefix table has it.
 
     The quick path for imports of a million rows (phonenumbers' full check costs ~0.3 ms a number):

@@ -42,11 +42,11 @@ def check_latency(figure: dict) -> None:
     for prefix, parts in NESTED.items():
         if figure["name"].startswith(prefix):
             for part in parts:
-                assert LATENCY_KEYS <= set(figure[part]), figure
+                assert set(figure[part]) >= LATENCY_KEYS, figure
                 assert all(_number(figure[part][k]) for k in LATENCY_KEYS), figure
             return
     if figure["unit"] == "ms":
-        assert LATENCY_KEYS <= set(figure), figure
+        assert set(figure) >= LATENCY_KEYS, figure
         assert all(_number(figure[k]) for k in LATENCY_KEYS), figure
 
 
@@ -66,7 +66,7 @@ def test_run_quick_prints_every_figure_as_a_number(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     figures = [json.loads(line) for line in lines]  # every line is one JSON object
     for figure in figures:
-        assert KEYS <= set(figure), figure
+        assert set(figure) >= KEYS, figure
         assert isinstance(figure["name"], str) and isinstance(figure["unit"], str)
         assert _number(figure["value"]), figure  # never null: a figure that vanishes fails here
         assert figure["baseline"] is None or _number(figure["baseline"]), figure

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from kbase_tui.cli.main import main
-from kbase_tui.services import audit, clients, users
 from kbase_tui.models import Company
+from kbase_tui.services import audit, clients, users
 
 
 def _setup(sqlite_db):
@@ -76,7 +76,7 @@ def test_init_shows_the_seed_once_and_verify_proves_every_epoch_with_it(tmp_path
     monkeypatch.setattr(audit, "_clock", lambda: now[0])
     assert main(["init", "--db", path]) == 0
     out = capsys.readouterr().out
-    line = next(l.strip() for l in out.splitlines() if l.count("-") >= 10)
+    line = next(x.strip() for x in out.splitlines() if x.count("-") >= 10)
     seed = audit.parse_seed(line)
     assert main(["init", "--db", path]) == 0  # run again: no second seed
     assert line not in capsys.readouterr().out
@@ -163,7 +163,7 @@ def test_a_chain_from_before_sealing_goes_on_and_kbase_init_begins_sealing(tmp_p
     database.dispose()
     capsys.readouterr()
     assert main(["init", "--db", path]) == 0
-    line = next(l.strip() for l in capsys.readouterr().out.splitlines() if l.count("-") >= 10)
+    line = next(x.strip() for x in capsys.readouterr().out.splitlines() if x.count("-") >= 10)
     seed = audit.parse_seed(line)
     database = open_database(path)
     with database.write() as session:

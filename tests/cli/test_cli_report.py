@@ -15,7 +15,7 @@ LONG_NAME = "Анна-Мария Константинопольская-Прео
 def _report(args, db):
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # a pipe, as cron has it
     env["KBASE_LANG"] = "en"
-    return subprocess.run(KBASE + ["report", *args, "--db", str(db)], capture_output=True, text=True, env=env)
+    return subprocess.run([*KBASE, "report", *args, "--db", str(db)], capture_output=True, text=True, env=env)
 
 
 def _base(tmp_path):

@@ -107,13 +107,13 @@ def test_demo_honours_kbase_db_and_says_where_and_whether_it_reuses(tmp_path):
     """KBASE_DB names the demo's file (as --db does); the first line says which file, made or reused."""
     target = tmp_path / "mine" / "demo.sqlite3"
     env = {**os.environ, "KBASE_LANG": "en", "KBASE_DB": str(target)}
-    first = subprocess.run(KBASE + ["demo", "--no-open"], capture_output=True, text=True, env=env)
+    first = subprocess.run([*KBASE, "demo", "--no-open"], capture_output=True, text=True, env=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == f"Demo database created: {target}"
     assert target.is_file()
-    again = subprocess.run(KBASE + ["demo", "--no-open"], capture_output=True, text=True, env=env)
+    again = subprocess.run([*KBASE, "demo", "--no-open"], capture_output=True, text=True, env=env)
     assert again.stdout.splitlines()[0].startswith(f"Demo database reused: {target} already holds the demo")
     # --db wins over KBASE_DB, as everywhere.
     other = tmp_path / "other.sqlite3"
-    third = subprocess.run(KBASE + ["demo", "--no-open", "--db", str(other)], capture_output=True, text=True, env=env)
+    third = subprocess.run([*KBASE, "demo", "--no-open", "--db", str(other)], capture_output=True, text=True, env=env)
     assert third.stdout.splitlines()[0] == f"Demo database created: {other}"

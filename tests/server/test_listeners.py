@@ -24,13 +24,14 @@ from ..server_harness import settings_for
 
 def _certificates(folder: Path) -> tuple[Path, Path, Path, Path]:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-    import ipaddress
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def name(text):
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from kbase_tui.models import Company, Deal, Interaction
-from kbase_tui.services import reference, queue
+from kbase_tui.services import queue, reference
 
 from .queue_setup import add_company
 

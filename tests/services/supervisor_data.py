@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kbase_tui.models import Company, Refusal, Stage, utcnow
 
@@ -38,4 +38,4 @@ def refused_company(
 
 
 def days_ago(n: float) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(days=n)
+    return datetime.now(UTC) - timedelta(days=n)

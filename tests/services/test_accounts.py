@@ -6,17 +6,16 @@ Every test runs on SQLite and PostgreSQL (the `db` fixture).
 from __future__ import annotations
 
 import functools
-
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from kbase_tui.timezones import business_today
 from kbase_tui.models import AuditEvent, Category, ClientOrder, Company, FollowUpTask, Interaction
 from kbase_tui.services import accounts, clients, clock, pipeline
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
+from kbase_tui.timezones import business_today
 
 from .account_setup import account_company, order
 from .pipeline_setup import hand_over
@@ -33,8 +32,8 @@ def test_follow_up_list_puts_due_follow_ups_first_then_the_next_purchase(db, mak
     km = make_user("account", full_name="Ольга Фермерова")
     other = make_user("account")
     at = functools.partial(clock.at_hour, None)
-    a = account_company(db, km, "А overdue", next_follow_up_at=at(TODAY - timedelta(days=3)))
-    b = account_company(db, km, "Б due today", next_follow_up_at=at(TODAY, 17))
+    account_company(db, km, "А overdue", next_follow_up_at=at(TODAY - timedelta(days=3)))
+    account_company(db, km, "Б due today", next_follow_up_at=at(TODAY, 17))
     c = account_company(db, km, "В buys in 5 days")
     d = account_company(db, km, "Г buys in 2 days")
     e = account_company(db, km, "Д nothing planned")

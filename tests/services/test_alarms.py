@@ -3,7 +3,7 @@ wait, the supervisor's dismiss and lock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -168,9 +168,9 @@ def test_a_limit_of_zero_turns_the_check_off(db, make_user):
     [(4, 0, 0.5, 4), (1, 10, 0.0, 11), (1, 10, 30.0, 6), (1, 10, 59.9, 2), (0, 0, 10.0, 0)],
 )
 def test_claims_in_the_last_minute_slide_over_two_windows(hits, prev_hits, second, count):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 11, 23, 10, 15, 0, tzinfo=timezone.utc) + timedelta(seconds=second)
+    now = datetime(2026, 11, 23, 10, 15, 0, tzinfo=UTC) + timedelta(seconds=second)
     assert alarms.claims_in_last_window(hits, prev_hits, now) == count
 
 
@@ -236,10 +236,9 @@ def test_a_lean_transaction_sends_its_notices_after_the_commit_never_after_a_rol
     from kbase_tui.services import notify
 
     notice = notify.Notice(kind="alarm", roles=("supervisor",))
-    with pytest.raises(RuntimeError):
-        with db.lean_write() as tx:
-            notify.after_commit(tx, notice)
-            raise RuntimeError("rolled back")
+    with pytest.raises(RuntimeError), db.lean_write() as tx:
+        notify.after_commit(tx, notice)
+        raise RuntimeError("rolled back")
     assert heard == []
     with db.lean_write() as tx:
         notify.after_commit(tx, notice)

@@ -224,7 +224,8 @@ def test_events_by_client_and_user(db, make_user):
 
 def test_event_details_reach_the_reader_as_text(db, make_user):
     """Every detail value is text, so the app can decode an entry (values that are not text as JSON)."""
-    from kbase_tui.protocol import audit as api, wire
+    from kbase_tui.protocol import audit as api
+    from kbase_tui.protocol import wire
 
     admin = make_user("admin", "it")
     with db.write() as session:

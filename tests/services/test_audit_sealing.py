@@ -197,7 +197,7 @@ def test_a_cut_inside_the_current_epoch_is_caught_by_a_head_kept_outside(db, clo
 
 def test_an_inserted_event_signed_with_the_current_key_is_caught(db, clock):
     _shift(db, clock, epochs=3)
-    epoch, key = _current_key(db)
+    _epoch, key = _current_key(db)
     rows = _rows(db)
     victim = next(r for r in rows if r.epoch == 0 and r.action == "test_event")
     # Make room after the victim by re-linking the rest: the intruder rewrites everything after it.
@@ -271,7 +271,7 @@ def test_a_re_sign_with_the_current_key_is_caught_in_every_earlier_epoch(db, clo
 
 def test_the_whole_chain_re_signed_from_its_genesis_is_caught(db, clock):
     _shift(db, clock, epochs=3)
-    epoch, key = _current_key(db)
+    _epoch, key = _current_key(db)
     _resign_from(db, _rows(db)[0].id, key, change="audit")
     result = audit.verify(db, db.audit_seed)
     assert not result.ok and _rows(db)[0].id in {p.event_id for p in result.problems}
@@ -317,7 +317,7 @@ def test_writers_in_threads_across_epochs_form_one_sealed_chain(db, clock):
         try:
             barrier.wait()
             for i in range(12):
-                retry_busy(lambda: _one(n, i))
+                retry_busy(lambda i=i: _one(n, i))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 

@@ -3,7 +3,6 @@ database in use are refused; only the newest N are kept; files are private."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import subprocess

@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -53,7 +53,7 @@ def source(tmp_path, sqlite_template):
     path = tmp_path / "source.sqlite3"
     shutil.copy(sqlite_template, path)
     database = open_database(path)
-    at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)  # late UTC: a different date in Moscow
+    at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=UTC)  # late UTC: a different date in Moscow
     with database.write() as session:
         caller = users.add_user(
             session, "local:test", "caller", "caller", PASSWORD, full_name="Анна Звонкова", must_change_password=False
@@ -162,11 +162,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
                     values = []
                     for value in row:
                         if isinstance(value, datetime):
-                            value = (
-                                value.replace(tzinfo=timezone.utc)
-                                if value.tzinfo is None
-                                else value.astimezone(timezone.utc)
-                            )
+                            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
                         if isinstance(value, float):
                             value = Decimal(repr(value))
                         if isinstance(value, Decimal):
@@ -198,10 +194,11 @@ def test_copy_preserves_every_row_and_id(source, pg_empty_url):
 
 
 def test_copy_keeps_text_decimals_and_instants_exact(source, pg_empty_url):
+    from sqlalchemy import select
+
+    from kbase_tui.models import ClientOrder, Company, Deal
     from kbase_tui.services import dbcopy
     from kbase_tui.services.db import connect
-    from kbase_tui.models import ClientOrder, Company, Deal
-    from sqlalchemy import select
 
     dbcopy.copy_sqlite_to_postgresql(str(source), pg_empty_url)
     database = connect(pg_empty_url, migrate=False)
@@ -209,7 +206,7 @@ def test_copy_keeps_text_decimals_and_instants_exact(source, pg_empty_url):
         with database.read() as session:
             hostile = session.get(Company, 2)
             assert hostile.name == HOSTILE and hostile.unreachable is True and hostile.needs_data_fix is True
-            assert hostile.held_until == datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)
+            assert hostile.held_until == datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=UTC)
             first = session.get(Company, 1)
             assert first.revenue_total == Decimal("1234567.89") and first.in_queue is True
             assert session.get(Deal, 1).next_step == "Позвонить\nв понедельник\tв 10:00"
@@ -293,7 +290,7 @@ def test_a_failed_copy_leaves_the_target_empty(source, pg_empty_url):
             "VALUES (999999, '2026-01-01 00:00:00.000000', 'note', '', 'orphan')"
         )
     con.close()
-    with pytest.raises(Exception, match="(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
         dbcopy.copy_sqlite_to_postgresql(str(source), pg_empty_url)
     assert all(rows == [] for name, rows in _rows(pg_empty_url).items())
 
@@ -324,7 +321,6 @@ def test_the_copy_leaves_the_tables_analysed(source, pg_empty_url):
 
     from kbase_tui.services import dbcopy, doctor
     from kbase_tui.services.db import connect
-
     from kbase_tui.services.setup import open_database
 
     open_database(pg_empty_url).dispose()  # as `kbase init` makes it: tables, no statistics yet
@@ -354,10 +350,8 @@ def test_the_copy_leaves_the_tables_analysed(source, pg_empty_url):
 def test_doctor_warns_about_tables_never_analysed_and_autovacuum_off(pg_empty_url):
     from sqlalchemy import create_engine
 
-    from kbase_tui.services import doctor
+    from kbase_tui.services import doctor, users
     from kbase_tui.services.db import connect
-
-    from kbase_tui.services import users
     from kbase_tui.services.setup import open_database
 
     database = open_database(pg_empty_url)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from kbase_tui.cli.main import main

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select
 
 from kbase_tui.models import AuditEvent, Company, Contact, ImportChange, ImportRun, Interaction, Phone
 from kbase_tui.services import importing
-from kbase_tui.services.importing import importer
 from kbase_tui.services.errors import ValidationFailed
+from kbase_tui.services.importing import importer
 
 HEADER = [
     "Наименование",
@@ -114,7 +114,7 @@ def _tricky_rows() -> list[list[str]]:
                     f"строка {n}",
                 ]
             )
-    return [HEADER] + rows
+    return [HEADER, *rows]
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:

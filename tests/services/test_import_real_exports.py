@@ -145,7 +145,7 @@ def test_a_merge_never_overwrites_a_filled_field_and_says_what_the_file_had(db, 
     assert (report.imported, report.merged, report.conflicts) == (0, 1, 2)
     after = _company(db, "ПАО «Северсталь»")
     assert (after.email, after.industry, after.city) == ("office@severstal.example", "Металлургия", "Череповец")
-    [(outcome, text)] = [h for h in _history(db, steel.id) if h[0] == "import_merge"]
+    [(_outcome, text)] = [h for h in _history(db, steel.id) if h[0] == "import_merge"]
     assert "city: Череповец" in text
     assert "e-mail kept, the file had «new@severstal.example»" in text and "industry kept" in text
     conflicts = [n for n in report.notes if n.kind == "conflict"]

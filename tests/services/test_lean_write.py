@@ -7,14 +7,15 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, select
 
 from kbase_tui.models import AuditEvent, Company, utcnow
-from kbase_tui.services import audit, db as dbmod, queue
+from kbase_tui.services import audit, queue
+from kbase_tui.services import db as dbmod
 from kbase_tui.services.db import begin_immediate, sqlite_datetime
 from kbase_tui.services.errors import DatabaseBusy
 
@@ -24,8 +25,8 @@ from .queue_setup import add_company
 @pytest.mark.parametrize(
     "moment",
     [
-        datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=timezone.utc),
-        datetime(2026, 1, 1, 0, 0, 0, 0, tzinfo=timezone.utc),  # no microseconds: still printed
+        datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 0, tzinfo=UTC),  # no microseconds: still printed
         datetime(2026, 3, 1, 2, 30, 0, 5, tzinfo=timezone(timedelta(hours=3))),  # another zone: stored as UTC
     ],
 )
@@ -62,10 +63,9 @@ def test_a_lean_claim_reads_back_through_the_models_and_the_chain_verifies(db, m
 def test_an_error_inside_rolls_everything_back(db, make_user):
     anna = make_user("caller", "anna")
     company_id = add_company(db, "ООО Ромашка")
-    with pytest.raises(RuntimeError):
-        with db.lean_write() as tx:
-            tx.execute("UPDATE company SET held_by_id = :me WHERE id = :id", {"me": anna.id, "id": company_id})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.lean_write() as tx:
+        tx.execute("UPDATE company SET held_by_id = :me WHERE id = :id", {"me": anna.id, "id": company_id})
+        raise RuntimeError("boom")
     with db.read() as session:
         assert session.get(Company, company_id).held_by_id is None
 
@@ -111,9 +111,8 @@ def test_a_writer_held_up_past_the_timeout_gets_database_busy(db, make_user, mon
     try:
         with pytest.raises(DatabaseBusy):
             queue.claim_next_lead(db, anna)
-        with pytest.raises(DatabaseBusy):  # the ORM's writers wait the same way
-            with db.write() as session:
-                session.execute(select(Company.id)).first()
+        with pytest.raises(DatabaseBusy), db.write() as session:  # the ORM's writers wait the same way
+            session.execute(select(Company.id)).first()
     finally:
         holder.join(10)
     assert queue.claim_next_lead(db, anna).company_id  # and all is well afterwards,
@@ -170,22 +169,22 @@ def test_a_writer_waiting_long_for_the_lock_asks_less_often(monkeypatch):
 def test_a_commit_that_fails_leaves_no_transaction_open(db, make_user):
     """A deferred foreign key fails at COMMIT: the kept connection must not stay in the transaction
     (it would hold SQLite's write lock for the life of the process)."""
-    from kbase_tui.services.errors import KbaseError
     from sqlalchemy.exc import DBAPIError
+
+    from kbase_tui.services.errors import KbaseError
 
     anna = make_user("caller", "anna")
     add_company(db, "ООО Ромашка")
-    with pytest.raises((DBAPIError, KbaseError)):
-        with db.lean_write() as tx:
-            if tx.is_sqlite:
-                tx.execute("PRAGMA defer_foreign_keys = ON")
-            else:
-                tx.execute("SET CONSTRAINTS ALL DEFERRED")
-            tx.execute(
-                "INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) "
-                "VALUES (:nobody, 'lead_claims', 0, 1, 0)",
-                {"nobody": 987654},
-            )
+    with pytest.raises((DBAPIError, KbaseError)), db.lean_write() as tx:
+        if tx.is_sqlite:
+            tx.execute("PRAGMA defer_foreign_keys = ON")
+        else:
+            tx.execute("SET CONSTRAINTS ALL DEFERRED")
+        tx.execute(
+            "INSERT INTO rate_counter (user_id, kind, window_no, hits, prev_hits) "
+            "VALUES (:nobody, 'lead_claims', 0, 1, 0)",
+            {"nobody": 987654},
+        )
     assert queue.claim_next_lead(db, anna).company_id  # the next lean write gets in
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kbase_tui.timezones import business_today
 from kbase_tui.models import (
     AuditEvent,
     Category,
@@ -23,6 +22,7 @@ from kbase_tui.models import (
 from kbase_tui.protocol.queue import OutcomeForm
 from kbase_tui.services import clients, queue, reference, settings
 from kbase_tui.services.errors import AccessDenied, QueueEmpty, ValidationFailed
+from kbase_tui.timezones import business_today
 
 from .queue_setup import add_company, company
 
@@ -332,7 +332,7 @@ def test_interested_goes_to_the_closer_with_fewest_open_deals_and_the_caller_los
     assert row.held_by_id is None
     with db.read() as session:
         deal = session.get(Deal, result.deal_id)
-        first_stage = [s for s in reference.pipeline_stages(session) if not s.is_won and not s.is_lost][0].code
+        first_stage = next(s for s in reference.pipeline_stages(session) if not s.is_won and not s.is_lost).code
     assert deal.status == DealStatus.OPEN and deal.stage_code == first_stage
     assert deal.closer_id == team["irina"].id and deal.handed_over_by_id == team["anna"].id
     assert deal.requirements == "нужны огнеупоры, 5 т/мес"

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import AuditEvent, Company, Interaction, Refusal
 from kbase_tui.services import refusals
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
 from kbase_tui.services.refusals import RefusalFilter
+from kbase_tui.timezones import business_today, centre_zone
 
 from .supervisor_data import add_company, days_ago, refused_company
 

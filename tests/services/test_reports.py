@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from kbase_tui.timezones import centre_zone
-from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Interaction, Refusal, Target, utcnow
+from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Interaction, Refusal, utcnow
 from kbase_tui.services import reports, targets
 from kbase_tui.services.errors import AccessDenied, ValidationFailed
+from kbase_tui.timezones import centre_zone
 
 from .supervisor_data import add_company
 
@@ -128,7 +128,7 @@ def test_clients_by_industry_and_channel_with_shares(db, world):
 def test_abcde_and_pareto(db, world):
     revenues = [800, 100, 50, 30, 20, 0, 0, 0, 0, 0]
     classes = ["A", "B", "B", "C", "D", "D", "E", "E", "E", ""]
-    for n, (revenue, cls) in enumerate(zip(revenues, classes)):
+    for n, (revenue, cls) in enumerate(zip(revenues, classes, strict=True)):
         add_company(db, f"К{n}", category="active", stage="account", abcde_class=cls, revenue_total=Decimal(revenue))
     report = reports.abcde(db, world["boss"], *WEEK)
     assert report.row("A") == ("A", 1, 10.0, Decimal(800), 80.0)

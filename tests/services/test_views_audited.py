@@ -68,7 +68,7 @@ def test_reading_lists_faster_than_a_person_raises_the_alarm(db, make_user):
 def test_the_audit_search_is_audited_limited_and_shows_only_clients_in_the_log(db, make_user):
     boss = make_user("supervisor", "boss")
     admin = make_user("admin", "it")
-    caller = make_user("caller", "anna")
+    make_user("caller", "anna")
     with db.write() as session:
         touched = Company(name="ООО «Ёлка»", city="Тверь", inn="6901234567")
         untouched = Company(name="ООО «Ёлка-2»", city="Омск", inn="5501234567")

@@ -7,6 +7,7 @@ machine with two cores; the test checks that the parser was really there before 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -111,7 +112,5 @@ def test_sigkill_of_an_import_takes_its_parser_and_resource_tracker_along(sqlite
         for pid in children:  # only if the test failed: never leave them running
             if not _alive(pid):
                 continue
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass

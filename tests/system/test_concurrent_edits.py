@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 from kbase_tui.models import Company, Contact, Stage
-from kbase_tui.services import clients
 
 EDITOR = textwrap.dedent("""
     import os, sys

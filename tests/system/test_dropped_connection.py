@@ -39,7 +39,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select as sa_select, text, update
+from sqlalchemy import func, text, update
+from sqlalchemy import select as sa_select
 
 from kbase_tui.models import AuditEvent, Company, Draft, Interaction, utcnow
 from kbase_tui.services import audit, queue

@@ -42,7 +42,7 @@ _INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 def inn_for(n: int) -> str:
     """A valid 10-digit INN (checksum) made from n."""
     body = f"77{n:07d}"
-    check = sum(int(d) * w for d, w in zip(body, _INN_10)) % 11 % 10
+    check = sum(int(d) * w for d, w in zip(body, _INN_10, strict=True)) % 11 % 10
     return body + str(check)
 
 

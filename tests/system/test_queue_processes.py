@@ -47,7 +47,8 @@ def _worker(url: str, user: dict, results) -> None:
     from kbase_tui.services import queue as q
     from kbase_tui.services.db import connect
     from kbase_tui.services.dto import Actor
-    from kbase_tui.services.errors import DatabaseBusy, QueueEmpty as Empty
+    from kbase_tui.services.errors import DatabaseBusy
+    from kbase_tui.services.errors import QueueEmpty as Empty
 
     database = connect(url, migrate=False)
     actor = Actor(**user)
@@ -75,7 +76,11 @@ def _worker(url: str, user: dict, results) -> None:
         code, details = PLAN[(lead.company_id + step) % len(PLAN)]
         step += 1
         try:
-            retrying(lambda: q.record_outcome(database, actor, lead.company_id, code, **details))
+            retrying(
+                lambda lead=lead, code=code, details=details: q.record_outcome(
+                    database, actor, lead.company_id, code, **details
+                )
+            )
         except Exception as error:
             errors.append(f"outcome {code} on {lead.company_id}: {error!r}")
             break

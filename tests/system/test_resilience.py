@@ -5,13 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from sqlalchemy import event, func, select, text
 
 from kbase_tui.models import Company, Interaction
-from kbase_tui.services import clients, db as dbmod
+from kbase_tui.services import clients
+from kbase_tui.services import db as dbmod
 from kbase_tui.services.errors import DatabaseBusy, StorageFull
 from kbase_tui.services.setup import open_database
 
@@ -94,7 +94,7 @@ def test_a_file_size_limit_mid_write_is_storagefull_and_the_database_stays_intac
     tmp_path, sqlite_db, supervisor_and_company
 ):
     """A real OS limit (RLIMIT_FSIZE) in a separate process: EFBIG from write(2)."""
-    actor, company_id = supervisor_and_company
+    _actor, company_id = supervisor_and_company
     path = sqlite_db.sqlite_path
     sqlite_db.dispose()
     code = textwrap.dedent(f"""

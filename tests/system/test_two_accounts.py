@@ -130,7 +130,7 @@ class Machine:
         )
         _run(*owner, "import", str(leads))
         _run(*owner, "backup")
-        log = open(self.base / "server.log", "wb")
+        log = open(self.base / "server.log", "wb")  # noqa: SIM115 (the server's log while it runs)
         self.server = subprocess.Popen(
             [
                 "runuser",

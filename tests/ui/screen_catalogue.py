@@ -17,10 +17,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from ..conftest import PASSWORD
 from .helpers import settle
@@ -352,7 +352,7 @@ def seed(db, words: Words, folder: Path) -> Seeded:
     from ..services.supervisor_data import refused_company
 
     # Every date is counted from now: under the snapshots' fixed clock they are fixed too.
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     today = now.date()
     at = now - timedelta(days=8)
     people: dict[str, Actor] = {}
@@ -607,7 +607,7 @@ def _deal_won(db, seeded: Seeded) -> str:
         db,
         closer,
         card.deal.id,
-        datetime.now(timezone.utc).date(),
+        datetime.now(UTC).date(),
         Decimal("1250000.50"),
         account_manager_id=seeded.people["olga"].id,
     )

@@ -8,20 +8,18 @@ server's date, so the data are set relative to the real date."""
 from __future__ import annotations
 
 import functools
-
 from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from kbase_tui.timezones import business_today
 from kbase_tui.models import Company, FollowUpTask
 from kbase_tui.services import accounts, clock
+from kbase_tui.timezones import business_today
 from kbase_tui.ui.accounts.card import AccountCardScreen
-from kbase_tui.ui.accounts.follow_up_list import FollowUpList
+from kbase_tui.ui.accounts.follow_up_list import FollowUpList, short_date
 from kbase_tui.ui.accounts.lost_list import LostList
 from kbase_tui.ui.accounts.supervisor_view import AccountsSupervisorView
-from kbase_tui.ui.accounts.follow_up_list import short_date
 
 from ..conftest import PASSWORD
 from ..server_harness import app_on
@@ -160,7 +158,7 @@ async def test_abcde_classes_follow_a_potential_set_on_the_card(db, db_url, make
 
 
 async def test_a_silent_client_moves_to_lost_and_an_order_on_the_card_brings_it_back(db, db_url, make_user):
-    boss = make_user("supervisor")
+    make_user("supervisor")
     km = make_user("account", full_name="Ольга")
     quiet = account_company(db, km, "ООО «Тишина» [bold red]x[/]")
     order(db, km, quiet, TODAY - timedelta(days=91), "1000", today=TODAY)

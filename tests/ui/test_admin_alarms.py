@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from kbase_tui.models import Company
 from kbase_tui.services import alarms, clients, reference, users
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from .helpers import settle, sign_in
 
 

@@ -158,7 +158,7 @@ async def test_merge_a_duplicate_from_the_card_and_undo_it(db, make_user):
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
-        search = await _open_search(app, pilot)
+        await _open_search(app, pilot)
         await _type(pilot, "5902123456")
         await pilot.press("enter")
         await settle(app, pilot)

@@ -5,7 +5,7 @@ Fixed data and times: every history entry is dated, the clock zone is UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
 
 from .test_pipeline_snapshots import PreparedApp, _actor, _settle, vladivostok_process  # noqa: F401 (fixture)
 
-AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def world(sqlite_db):
             "call",
             outcome="no_answer",
             text="Не берут трубку",
-            at=datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc),
+            at=datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
         )
         write_history(
             session,
@@ -80,7 +80,7 @@ def world(sqlite_db):
             "call",
             outcome="bad_data",
             text="Номер не существует",
-            at=datetime(2026, 3, 4, 11, 0, tzinfo=timezone.utc),
+            at=datetime(2026, 3, 4, 11, 0, tzinfo=UTC),
         )
     return {"db": db, "ids": ids}
 

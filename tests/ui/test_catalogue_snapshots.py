@@ -8,7 +8,7 @@ centre's (UTC), and the process runs in another zone on purpose (`vladivostok_pr
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -19,7 +19,7 @@ from ..server_harness import app_on
 from .screen_catalogue import CATALOGUE, SIGN_IN_STOPS, USERS, all_stops, drive, russian_words, seed, sign_in
 from .test_pipeline_snapshots import _settle, vladivostok_process  # noqa: F401 (fixture)
 
-NOW = datetime(2026, 3, 10, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 # Not drawn, because two runs drew them differently (all are walked by the hostile walk at 80x24 and 200x50):

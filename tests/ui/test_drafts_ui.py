@@ -7,13 +7,11 @@ import asyncio
 from sqlalchemy import select
 
 from kbase_tui.models import Draft, Interaction
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 from kbase_tui.ui.drafts_dialog import LeftoverDraftsDialog
 from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from ..services.pipeline_setup import company_of, hand_over
 from .helpers import settle
 

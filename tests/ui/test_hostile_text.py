@@ -14,9 +14,6 @@ from rich.cells import cell_len
 
 from kbase_tui.models import Contact, utcnow
 from kbase_tui.services import clients
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 
 from ..conftest import PASSWORD
 from ..hostile_strings import (
@@ -27,6 +24,7 @@ from ..hostile_strings import (
     VISIBLE_NAME,
     VISIBLE_NAME_PREFIX,
 )
+from ..server_harness import app_on
 from .helpers import settle
 
 SIZE = (200, 60)

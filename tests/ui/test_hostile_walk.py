@@ -159,7 +159,7 @@ async def test_every_screen_and_toast_of_a_role_shows_hostile_text_as_text(sqlit
             app.clear_notifications()
             shown = await asyncio.to_thread(push.run, db, seeded)
             if shown:
-                assert await _until(lambda: any(shown in str(n.message) for n in app._notifications)), (
+                assert await _until(lambda shown=shown: any(shown in str(n.message) for n in app._notifications)), (
                     f"{role} {push.name}: no toast naming the client ({[n.message for n in app._notifications]})"
                 )
             await settle(app, pilot)

@@ -6,7 +6,7 @@ Fixed data; the clock is UTC (the autouse fixture of test_pipeline_snapshots).""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from ..services.pipeline_setup import hand_over
 from ..services.queue_setup import add_company
 from .test_pipeline_snapshots import TODAY, PreparedApp, _actor, _settle, vladivostok_process, world  # noqa: F401 (fixtures)
 
-NOW = datetime(2026, 3, 10, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +96,7 @@ def test_contact_editor_at_80x24(desk, snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
 
 
-def test_deal_card_at_80x24(world, snap_compare):
+def test_deal_card_at_80x24(world, snap_compare):  # noqa: F811 (the fixture imported above)
     """The phone numbers one a line; the contacts take the rows they need when scrolled to."""
     from kbase_tui.ui.pipeline.card import DealCardScreen
 

@@ -8,13 +8,11 @@ import pytest
 from textual.widgets import Static
 
 from kbase_tui.services import users
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 from kbase_tui.ui.home import HOME_SCREENS
 from kbase_tui.ui.login.screen import LoginScreen
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from .helpers import settle, sign_in
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from kbase_tui.services import reference, settings
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
 from kbase_tui.ui.queue.outcome_editor import OutcomesEditor, ReasonsEditor
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from .helpers import settle
 
 

@@ -11,9 +11,6 @@ from sqlalchemy import select
 from kbase_tui.models import ClientOrder, Company, Deal, Interaction
 from kbase_tui.services import clients, pipeline
 from kbase_tui.services.errors import AccessDenied
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on, server_for
 from kbase_tui.ui.pipeline.board import CloserBoard, StageList
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
@@ -21,6 +18,7 @@ from kbase_tui.ui.queue.dialogs import HandoverDialog
 from kbase_tui.ui.queue.screen import CallerQueue
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on, server_for
 from ..services.pipeline_setup import company_of, hand_over
 from ..services.queue_setup import add_company
 

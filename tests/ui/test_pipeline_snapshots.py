@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, timezone
-
-import pytest
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
+import kbase_tui.ui.app as app_module
 from kbase_tui.models import Contact, Phone
 from kbase_tui.services import reference, users
 from kbase_tui.services.clients import write_history
 from kbase_tui.services.dto import Actor
-import kbase_tui.ui.app as app_module
 from kbase_tui.ui.app import KbaseApp
 from kbase_tui.ui.pipeline.board import CloserBoard
 from kbase_tui.ui.pipeline.card import DealCardScreen
@@ -28,7 +28,7 @@ from ..server_harness import server_for
 from ..services.pipeline_setup import hand_over
 
 TODAY = date(2026, 3, 10)
-AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +106,7 @@ def world(sqlite_db):
         city="Тула",
         next_step_due=date(2026, 3, 15),
         amount="50000",
-        last_activity_at=datetime(2026, 3, 9, tzinfo=timezone.utc),
+        last_activity_at=datetime(2026, 3, 9, tzinfo=UTC),
         history_at=AT,
     )
     with db.write() as session:
@@ -130,7 +130,7 @@ def world(sqlite_db):
             company_id,
             "meeting",
             text="Презентация у клиента\nResult: просят КП",
-            at=datetime(2026, 3, 5, 11, 0, tzinfo=timezone.utc),
+            at=datetime(2026, 3, 5, 11, 0, tzinfo=UTC),
             deal_id=deals[0],
         )
         write_history(
@@ -140,7 +140,7 @@ def world(sqlite_db):
             "stage",
             outcome="meeting_set",
             text="New → First meeting agreed",
-            at=datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc),
+            at=datetime(2026, 3, 4, 15, 0, tzinfo=UTC),
             deal_id=deals[0],
         )
     return {"db": db, "closer": closer, "boss": boss, "deals": deals}

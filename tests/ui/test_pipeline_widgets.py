@@ -6,16 +6,15 @@ from datetime import timedelta
 
 from textual.app import ComposeResult
 
-from kbase_tui.models import Company, EPOCH
+from kbase_tui.models import EPOCH, Company
 from kbase_tui.services import clients
-from kbase_tui.ui.app import KbaseApp
-
-from ..conftest import PASSWORD
-from ..server_harness import app_on
 from kbase_tui.ui.base import KbaseScreen
 from kbase_tui.ui.widgets.contacts import ContactsPanel
 from kbase_tui.ui.widgets.history import HistoryTimeline
 from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+from ..conftest import PASSWORD
+from ..server_harness import app_on
 
 
 class CardScreen(KbaseScreen):

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from kbase_tui.timezones import centre_zone
 from kbase_tui.models import Company, Deal, Interaction, Refusal, utcnow
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
+from kbase_tui.timezones import centre_zone
 from kbase_tui.ui.queue import dialogs
 from kbase_tui.ui.queue.screen import CallerQueue
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from ..services.queue_setup import add_company
 
 # These tests take leads faster than a person can call (see conftest.no_rate_limits).
@@ -490,12 +487,12 @@ async def test_at_80x24_numbers_and_outcomes_never_break_and_f1_lists_the_outcom
 
 def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
     """The attempts count starts afresh with a special offer; the calls before it are still shown."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from kbase_tui.protocol.queue import Attempt, LeadCard
     from kbase_tui.ui.queue.screen import lead_text
 
-    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     lead = LeadCard(
         company_id=1,
         name="ООО «Альфа»",

@@ -27,7 +27,7 @@ async def test_review_shows_older_undecided_marked_the_comment_and_last_calls_an
     make_user("supervisor", "boss")
     caller = make_user("caller", "anna", full_name="Анна Звонарёва")
     fresh = refused_company(db, caller.id, "Свежий отказ")
-    old = refused_company(db, caller.id, "Старый отказ", at=days_ago(40))
+    refused_company(db, caller.id, "Старый отказ", at=days_ago(40))
     with db.write() as session:
         from kbase_tui.models import Refusal
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from kbase_tui.ui.app import KbaseApp
 
 

@@ -9,13 +9,12 @@ outcome, moves the deal, opens the screen, while text typed into a field stays C
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import importlib
 import inspect
 import json
 import pkgutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from textual.app import ComposeResult

@@ -24,7 +24,7 @@ def test_the_abstract_screens_are_only_bases():
     named = {stop.screen for _role, stop in all_stops()} | {stop.screen for stop in SIGN_IN_STOPS}
     for name in ABSTRACT:
         base = classes[name]
-        assert not name in named, name
+        assert name not in named, name
         assert any(issubclass(classes[other], base) and other != name for other in named if other in classes), name
 
 

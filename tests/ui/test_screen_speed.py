@@ -10,9 +10,8 @@ from textual.widgets import LoadingIndicator
 
 from kbase_tui.ui.app import KbaseApp
 
-from ..server_harness import app_on
-
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from ..services.supervisor_data import refused_company
 from .helpers import settle, sign_in
 

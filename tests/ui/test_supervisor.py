@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kbase_tui.timezones import business_today, centre_zone
 from kbase_tui.models import Company, Refusal, User
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on, server_for
+from kbase_tui.timezones import business_today, centre_zone
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on, server_for
 from ..services.supervisor_data import add_company, refused_company
 from .helpers import settle, sign_in
 

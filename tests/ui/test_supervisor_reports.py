@@ -6,13 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from kbase_tui.timezones import business_today
 from kbase_tui.models import Target
-from kbase_tui.ui.app import KbaseApp
-
-from ..server_harness import app_on
+from kbase_tui.timezones import business_today
 
 from ..conftest import PASSWORD
+from ..server_harness import app_on
 from ..services.supervisor_data import refused_company
 from .helpers import settle, sign_in
 

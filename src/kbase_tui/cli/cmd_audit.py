@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kbase_tui.cli.argtypes import positive_int
 from kbase_tui.i18n import _
@@ -53,7 +53,7 @@ def parse_since(text: str | None) -> datetime | None:
         return None
     raw = text.strip().lower()
     if raw.endswith("d") and raw[:-1].isdigit():
-        return datetime.now(timezone.utc) - timedelta(days=int(raw[:-1]))
+        return datetime.now(UTC) - timedelta(days=int(raw[:-1]))
     from kbase_tui.formatting import parse_date
 
     try:
@@ -63,7 +63,7 @@ def parse_since(text: str | None) -> datetime | None:
     from kbase_tui.timezones import centre_zone
 
     # The call centre's midnight (the default zone of the CLI's reader), never the shell's TZ.
-    return datetime(day.year, day.month, day.day, tzinfo=centre_zone()).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=centre_zone()).astimezone(UTC)
 
 
 def _console():

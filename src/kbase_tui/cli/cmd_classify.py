@@ -7,6 +7,7 @@ on their own.  Audited as the server's owner (`local:<OS user>`).
 from __future__ import annotations
 
 import argparse
+
 from kbase_tui.cli.argtypes import day
 from kbase_tui.i18n import _
 

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 
 from kbase_tui.cli.argtypes import day
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 
 NAMES = ["funnel", "operators", "refusals", "clients", "abcde", "targets", "lost"]
@@ -36,7 +37,7 @@ def format_value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value)
     return str(value)
 
 
@@ -68,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     table = Table(title=Text(title))
     for index, column in enumerate(report.columns):
         numeric = any(
-            isinstance(row[index], (int, float))
-            and not isinstance(row[index], bool)
+            (isinstance(row[index], (int, float)) and not isinstance(row[index], bool))
             or type(row[index]).__name__ == "Decimal"
             for row in report.rows
         )

@@ -10,8 +10,8 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kbase_tui.cli.argtypes import QuietParser
 from kbase_tui.i18n import _, set_language
@@ -104,11 +104,10 @@ def _no_core_dumps() -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from kbase_tui.cli.cmd_audit import show_new_seed
     from kbase_tui.models import Role
     from kbase_tui.services import users
     from kbase_tui.services.setup import create_database
-
-    from kbase_tui.cli.cmd_audit import show_new_seed
 
     database = create_database(args.db)  # one of the two commands that may create a database
     print(_("Database ready: {url}").format(url=database.url))

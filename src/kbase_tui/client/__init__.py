@@ -13,10 +13,12 @@ httpx; bodies are JSON, encoded and checked by kbase_tui.protocol.wire.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -49,7 +51,7 @@ class ServerAddress:
         return Path(self.text[len("unix:") :])
 
     @classmethod
-    def parse(cls, text: str) -> "ServerAddress":
+    def parse(cls, text: str) -> ServerAddress:
         value = text.strip()
         if value.startswith("unix:") and len(value) > len("unix:"):
             return cls(value)
@@ -95,7 +97,7 @@ class KbaseClient:
         )
 
     @classmethod
-    def for_address(cls, text: str) -> "KbaseClient":
+    def for_address(cls, text: str) -> KbaseClient:
         return cls(ServerAddress.parse(text))
 
     # --- the session -----------------------------------------------------------------------
@@ -117,10 +119,8 @@ class KbaseClient:
 
     async def sign_out(self) -> None:
         if self.token:
-            try:
+            with contextlib.suppress(KbaseError):  # the server forgets an abandoned session by itself
                 await self._request("DELETE", "/session", b"")
-            except KbaseError:
-                pass  # the server forgets an abandoned session by itself
         self.token = ""
         self.actor = None
 

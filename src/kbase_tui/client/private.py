@@ -67,7 +67,7 @@ class PrivateServer:
     def address(self) -> str:
         return f"unix:{self.socket_path}"
 
-    def start(self) -> "PrivateServer":
+    def start(self) -> PrivateServer:
         if answers(self.socket_path):
             self.reused = True
             return self

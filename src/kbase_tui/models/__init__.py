@@ -9,12 +9,15 @@ from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
 from .merges import CompanyMerge
+from .playbook import ActivationPlan, SecondPerson
 from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
 from .users import Role, SignInFailure, User
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "EPOCH",
+    "ActivationPlan",
     "AuditEvent",
     "AuditHead",
     "CallOutcome",
@@ -27,7 +30,6 @@ __all__ = [
     "Deal",
     "DealStatus",
     "Draft",
-    "EPOCH",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",
@@ -40,6 +42,7 @@ __all__ = [
     "Refusal",
     "RefusalDecision",
     "Role",
+    "SecondPerson",
     "SecurityAlarm",
     "Setting",
     "SignInFailure",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -36,10 +35,10 @@ class Interaction(SQLModel, table=True):
         Index("ix_interaction_kind_at", "kind", "at", "user_id", "outcome"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
-    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    deal_id: Optional[int] = Field(default=None, foreign_key="deal.id")
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
     at: datetime = Field(default_factory=utcnow)
     kind: str = Field(max_length=16)
     outcome: str = Field(default="", max_length=32)  # outcome code, stage code, reason code ...
@@ -61,17 +60,17 @@ class FollowUpTask(SQLModel, table=True):
     __tablename__ = "follow_up_task"
     __table_args__ = (Index("ix_task_assignee_open", "assignee_id", "done_at", "due_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
-    assignee_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
     kind: str = Field(max_length=16)
     due_at: datetime
     text: str = ""
-    done_at: Optional[datetime] = None
+    done_at: datetime | None = None
     result: str = ""
-    score: Optional[int] = None  # 1..5 for quality checks
-    order_id: Optional[int] = Field(default=None, foreign_key="client_order.id")
-    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    score: int | None = None  # 1..5 for quality checks
+    order_id: int | None = Field(default=None, foreign_key="client_order.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
 
@@ -81,7 +80,7 @@ class Draft(SQLModel, table=True):
 
     __tablename__ = "draft"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     context: str = Field(max_length=120)  # e.g. "note:company:42"
     text: str = ""

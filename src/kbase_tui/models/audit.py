@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
@@ -20,23 +19,23 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_company_at", "company_id", "at"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=96)  # username, or local:<OS user> for the CLI
-    actor_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     action: str = Field(max_length=48, index=True)
     entity: str = Field(default="", max_length=32)
-    entity_id: Optional[int] = None
+    entity_id: int | None = None
     detail: str = ""  # JSON
     client_address: str = Field(default="", max_length=64)  # from SSH_CONNECTION
     prev_hmac: str = Field(default="", max_length=64)
     hmac: str = Field(default="", max_length=64)
     # The client the event concerns (entity company, or detail company_id): derived
     # from fields the HMAC covers, and checked against them by verify_chain.
-    company_id: Optional[int] = None
+    company_id: int | None = None
     # The sealing epoch whose key signed this event (services/audit.py); None: signed with the
     # single key used before sealing existed.
-    epoch: Optional[int] = None
+    epoch: int | None = None
 
 
 class AuditHead(SQLModel, table=True):
@@ -52,8 +51,8 @@ class AuditHead(SQLModel, table=True):
     chain_id: str = Field(default="", max_length=32)
     # Forward-secure sealing (services/audit.py): the epoch of the newest event, when epoch 0
     # began (Unix seconds) and how long an epoch lasts; None: the chain is not sealed yet.
-    seal_epoch: Optional[int] = None
-    seal_start: Optional[int] = Field(default=None, sa_type=BigInteger)
+    seal_epoch: int | None = None
+    seal_start: int | None = Field(default=None, sa_type=BigInteger)
     epoch_seconds: int = 0
     epoch_first_id: int = 0  # the first event of the current epoch (its seal names it)
 
@@ -68,7 +67,7 @@ class SecurityAlarm(SQLModel, table=True):
     __tablename__ = "security_alarm"
     __table_args__ = (Index("ix_security_alarm_user_kind_open", "user_id", "kind", "closed_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id")
     kind: str = Field(max_length=24)  # card_views | lead_claims
     raised_at: datetime = Field(default_factory=utcnow, index=True)
@@ -76,9 +75,9 @@ class SecurityAlarm(SQLModel, table=True):
     observed: int = 0  # the highest count seen in the window
     limit: int = 0
     excess: int = 0  # how many actions went over the limit while open: drives the delay
-    throttle_until: Optional[datetime] = None
-    closed_at: Optional[datetime] = None
-    closed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    throttle_until: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     resolution: str = Field(default="", max_length=16)  # dismissed | locked
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import Column, Index, Numeric, event, text
 from sqlmodel import Field, SQLModel
@@ -82,11 +81,11 @@ class Company(SQLModel, table=True):
         Index("ix_company_inn", "inn", sqlite_where=text("inn IS NOT NULL"), postgresql_where=text("inn IS NOT NULL")),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
     # casefold() of the name with ё→е: SQLite folds only ASCII.
     name_search: str = Field(default="", max_length=300, index=True)
-    inn: Optional[str] = Field(default=None, max_length=12)
+    inn: str | None = Field(default=None, max_length=12)
     city: str = Field(default="", max_length=120)
     city_search: str = Field(default="", max_length=120)
     industry: str = Field(default="", max_length=120, index=True)
@@ -105,8 +104,8 @@ class Company(SQLModel, table=True):
     potential_score: int = 0  # 0..100, set by the account manager or supervisor
     category: str = Field(default=Category.POTENTIAL, max_length=16, index=True)
     stage: str = Field(default=Stage.COLD, max_length=16)
-    owner_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    shelved_until: Optional[datetime] = None
+    owner_id: int | None = Field(default=None, foreign_key="user_account.id")
+    shelved_until: datetime | None = None
     requirements: str = ""
 
     # --- cold-call queue state (see services.queue) ---
@@ -114,35 +113,35 @@ class Company(SQLModel, table=True):
     queue_rank: int = 100  # lower is earlier; special offers and priority segments go first
     priority: int = 100
     last_tried_at: datetime = Field(default=EPOCH)
-    not_before: Optional[datetime] = None  # retry delay after no answer / busy
+    not_before: datetime | None = None  # retry delay after no answer / busy
     attempts: int = 0
     last_outcome: str = Field(default="", max_length=32)
-    held_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    held_until: Optional[datetime] = None
-    callback_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    callback_at: Optional[datetime] = None
+    held_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    held_until: datetime | None = None
+    callback_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    callback_at: datetime | None = None
     special_offer: str = ""
-    special_offer_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    special_offer_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     unreachable: bool = False
     needs_data_fix: bool = False
     # Set while this company is a duplicate merged into another (models/merges.py): it leaves every
     # list and the queue, and its rows live with the other company until the merge is undone.
-    merged_into_id: Optional[int] = None
+    merged_into_id: int | None = None
 
     # --- account figures, kept with each order so the lists never aggregate ---
     orders_count: int = 0
     revenue_total: Decimal = Field(
         default=Decimal("0"), sa_column=Column(Numeric(16, 2), nullable=False, server_default="0")
     )
-    margin_total: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
-    first_order_at: Optional[date] = None
-    last_order_at: Optional[date] = None
-    next_purchase_at: Optional[date] = None
+    margin_total: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    first_order_at: date | None = None
+    last_order_at: date | None = None
+    next_purchase_at: date | None = None
     next_purchase_is_stated: bool = False  # named by the client, not predicted
-    next_follow_up_at: Optional[datetime] = None
+    next_follow_up_at: datetime | None = None
     # The import that created the company (undo finds its companies by it).  No index and no foreign key: a
     # million-row import writes it on every row, and an undo scans the table once.
-    import_run_id: Optional[int] = None
+    import_run_id: int | None = None
 
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -154,14 +153,14 @@ class Contact(SQLModel, table=True):
 
     __tablename__ = "contact"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     full_name: str = Field(max_length=200)
     position: str = Field(default="", max_length=200)
     is_decision_maker: bool = False
     email: str = Field(default="", max_length=200)
-    birthday: Optional[date] = None
-    import_run_id: Optional[int] = None  # the import that added the contact (as on company)
+    birthday: date | None = None
+    import_run_id: int | None = None  # the import that added the contact (as on company)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
@@ -172,12 +171,12 @@ class Phone(SQLModel, table=True):
 
     __tablename__ = "phone"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
-    contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     number: str = Field(max_length=32, index=True)  # E.164, e.g. +74951234567
     label: str = Field(default="", max_length=40)
-    import_run_id: Optional[int] = None  # the import that added the number (as on company)
+    import_run_id: int | None = None  # the import that added the number (as on company)
 
 
 @event.listens_for(Company, "before_insert")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -16,7 +15,7 @@ class CallOutcome(SQLModel, table=True):
 
     __tablename__ = "call_outcome"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     label_ru: str = Field(max_length=80)
     label_en: str = Field(max_length=80)
@@ -38,7 +37,7 @@ class Reason(SQLModel, table=True):
     __tablename__ = "reason"
     __table_args__ = (UniqueConstraint("kind", "code"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # refusal | lost_deal | lost_client
     code: str = Field(max_length=32)
     label_ru: str = Field(max_length=120)
@@ -56,14 +55,14 @@ class CallScript(SQLModel, table=True):
 
     __tablename__ = "call_script"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     purpose: str = Field(default="cold", max_length=16)  # cold | follow_up
     language: str = Field(max_length=8)
     channel: str = Field(default="", max_length=60)
     industry: str = Field(default="", max_length=120)
     template_phrase: str = ""
     key_question: str = ""
-    updated_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -73,7 +72,7 @@ class Target(SQLModel, table=True):
     __tablename__ = "target"
     __table_args__ = (UniqueConstraint("user_id", "metric", "period", "starts_on"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     metric: str = Field(max_length=32)  # calls | handovers | refusals | deals_won | revenue | orders
     period: str = Field(max_length=8)  # day | week | month

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -15,16 +14,16 @@ class ImportRun(SQLModel, table=True):
 
     __tablename__ = "import_run"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
     actor: str = Field(default="", max_length=80)  # the user name, or local:<OS user> for `kbase import`
     file: str = Field(default="", max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
-    finished_at: Optional[datetime] = None
+    finished_at: datetime | None = None
     rows: int = 0
     imported: int = 0
     merged: int = 0
-    undone_at: Optional[datetime] = None
+    undone_at: datetime | None = None
     undone_by: str = Field(default="", max_length=80)
 
 
@@ -34,7 +33,7 @@ class ImportChange(SQLModel, table=True):
 
     __tablename__ = "import_change"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="import_run.id", index=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     field: str = Field(max_length=16)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -20,12 +19,12 @@ class CompanyMerge(SQLModel, table=True):
 
     __tablename__ = "company_merge"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="company.id", index=True)
     target_id: int = Field(foreign_key="company.id", index=True)
-    merged_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    merged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     merged_at: datetime = Field(default_factory=utcnow)
     moved: str = ""  # JSON {"contact": [ids], "phone": [...], "interaction": [...], ...}
     source_state: str = ""  # JSON of the duplicate's fields the merge changed
-    undone_at: Optional[datetime] = None
-    undone_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    undone_at: datetime | None = None
+    undone_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import Column, Index, Numeric
 from sqlmodel import Field, SQLModel
@@ -23,10 +22,10 @@ class Deal(SQLModel, table=True):
     __tablename__ = "deal"
     __table_args__ = (Index("ix_deal_closer_status", "closer_id", "status", "next_step_due"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
-    closer_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    handed_over_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    closer_id: int | None = Field(default=None, foreign_key="user_account.id")
+    handed_over_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     stage_code: str = Field(max_length=32)
     status: str = Field(default=DealStatus.OPEN, max_length=8, index=True)
     expected_amount: Decimal = Field(
@@ -34,16 +33,16 @@ class Deal(SQLModel, table=True):
     )
     requirements: str = ""
     next_step: str = ""
-    next_step_due: Optional[date] = None
+    next_step_due: date | None = None
     lost_reason: str = Field(default="", max_length=32)
     lost_comment: str = ""
     supervisor_comment: str = ""
-    contract_date: Optional[date] = None
-    contract_amount: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    contract_date: date | None = None
+    contract_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
-    closed_at: Optional[datetime] = None
+    closed_at: datetime | None = None
     version: int = 1
 
 
@@ -52,7 +51,7 @@ class PipelineStage(SQLModel, table=True):
 
     __tablename__ = "pipeline_stage"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     label_ru: str = Field(max_length=80)
     label_en: str = Field(max_length=80)
@@ -66,15 +65,15 @@ class ClientOrder(SQLModel, table=True):
     __tablename__ = "client_order"
     __table_args__ = (Index("ix_order_company_date", "company_id", "ordered_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
     ordered_at: date
     items: str = ""
     amount: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
-    margin: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
-    deal_id: Optional[int] = Field(default=None, foreign_key="deal.id")
-    account_manager_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    margin: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2), nullable=True))
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    account_manager_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -90,15 +89,15 @@ class Refusal(SQLModel, table=True):
     __tablename__ = "refusal"
     __table_args__ = (Index("ix_refusal_at", "refused_at"), Index("ix_refusal_decision", "decision", "refused_at"))
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
-    caller_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    caller_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     refused_at: datetime = Field(default_factory=utcnow)
     reason_code: str = Field(max_length=32, index=True)
     comment: str = ""
-    decision: Optional[str] = Field(default=None, max_length=16)
-    decided_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    decided_at: Optional[datetime] = None
+    decision: str | None = Field(default=None, max_length=16)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = None
     offer_text: str = ""
-    offer_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
-    shelved_until: Optional[datetime] = None
+    offer_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    shelved_until: datetime | None = None

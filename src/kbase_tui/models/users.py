@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -20,7 +19,7 @@ class Role(StrEnum):
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     full_name: str = Field(default="", max_length=200)
     role: str = Field(max_length=16, index=True)
@@ -28,11 +27,11 @@ class User(SQLModel, table=True):
     must_change_password: bool = False
     disabled: bool = Field(default=False, index=True)
     failed_logins: int = 0
-    locked_until: Optional[datetime] = None
-    language: Optional[str] = Field(default=None, max_length=8)
+    locked_until: datetime | None = None
+    language: str | None = Field(default=None, max_length=8)
     # The person's IANA zone (None: the call centre's): their screen shows every time in it.
-    time_zone: Optional[str] = Field(default=None, max_length=64)
-    last_login_at: Optional[datetime] = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    last_login_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
 
@@ -53,4 +52,4 @@ class SignInFailure(SQLModel, table=True):
     address: str = Field(default="", primary_key=True, max_length=64)
     failures: int = 0
     window_start: datetime = Field(default_factory=utcnow)
-    locked_until: Optional[datetime] = None
+    locked_until: datetime | None = None

@@ -13,10 +13,6 @@ from typing import Annotated
 
 import msgspec
 
-from typing import Annotated
-
-import msgspec
-
 from .operations import operation
 from .types import Code, Count, Id, Search, Text
 

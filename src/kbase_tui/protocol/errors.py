@@ -13,21 +13,21 @@ from typing import Any
 from kbase_tui.i18n import _
 
 __all__ = [
-    "KbaseError",
     "AccessDenied",
-    "NotFound",
-    "ValidationFailed",
-    "LoginFailed",
     "AccountLocked",
-    "PasswordChangeRequired",
-    "StaleRecord",
     "DatabaseBusy",
-    "StorageFull",
-    "QueueEmpty",
-    "SlowDown",
-    "SessionEnded",
-    "ServerUnavailable",
+    "KbaseError",
+    "LoginFailed",
+    "NotFound",
+    "PasswordChangeRequired",
     "ProtocolMismatch",
+    "QueueEmpty",
+    "ServerUnavailable",
+    "SessionEnded",
+    "SlowDown",
+    "StaleRecord",
+    "StorageFull",
+    "ValidationFailed",
     "error_class",
 ]
 
@@ -46,7 +46,7 @@ class KbaseError(Exception):
         return {}
 
     @classmethod
-    def from_wire(cls, message: str, details: dict[str, Any]) -> "KbaseError":
+    def from_wire(cls, message: str, details: dict[str, Any]) -> KbaseError:
         return cls(message)
 
 
@@ -99,7 +99,7 @@ class StaleRecord(KbaseError):
         return {"current": self.current}
 
     @classmethod
-    def from_wire(cls, message: str, details: dict[str, Any]) -> "KbaseError":
+    def from_wire(cls, message: str, details: dict[str, Any]) -> KbaseError:
         return cls(message, current=details.get("current"))
 
 
@@ -134,7 +134,7 @@ class SlowDown(KbaseError):
         return {"seconds": self.seconds}
 
     @classmethod
-    def from_wire(cls, message: str, details: dict[str, Any]) -> "KbaseError":
+    def from_wire(cls, message: str, details: dict[str, Any]) -> KbaseError:
         seconds = details.get("seconds")
         return cls(seconds if isinstance(seconds, int) else 0, message)
 
@@ -157,7 +157,7 @@ class SessionEnded(KbaseError):
         return {"reason": self.reason}
 
     @classmethod
-    def from_wire(cls, message: str, details: dict[str, Any]) -> "KbaseError":
+    def from_wire(cls, message: str, details: dict[str, Any]) -> KbaseError:
         reason = details.get("reason")
         return cls(message, reason=reason if isinstance(reason, str) else "expired")
 

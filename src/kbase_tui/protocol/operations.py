@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
 R = TypeVar("R")
 
-_REGISTRY: dict[str, "Operation[Any]"] = {}
+_REGISTRY: dict[str, Operation[Any]] = {}
 
 
 @dataclass(frozen=True, eq=False)

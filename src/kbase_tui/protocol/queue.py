@@ -6,9 +6,8 @@ choices, the counters, and the time and name of their own callbacks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime
 
 from .operations import operation
 from .reference import OutcomeInfo, ReasonInfo

@@ -39,7 +39,7 @@ class RefusalFilter:
     status: Code = "undecided"  # undecided | decided | all
 
     @classmethod
-    def this_week(cls, today: date | None = None, **kwargs) -> "RefusalFilter":
+    def this_week(cls, today: date | None = None, **kwargs) -> RefusalFilter:
         monday, sunday = current_week(today)
         return cls(date_from=monday, date_to=sunday, **kwargs)
 

@@ -26,8 +26,9 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 from urllib.parse import unquote
 
 import anyio
@@ -39,7 +40,6 @@ from starlette.routing import Route
 
 from kbase_tui import __version__
 from kbase_tui.i18n import _, language_for
-from kbase_tui.timezones import reader_zone_for
 from kbase_tui.protocol import wire
 from kbase_tui.protocol.errors import (
     AccessDenied,
@@ -58,6 +58,7 @@ from kbase_tui.protocol.errors import (
 )
 from kbase_tui.protocol.operations import find
 from kbase_tui.protocol.session import ChangePassword, Health, PushEvent, SignedIn, SignIn, Unlock
+from kbase_tui.timezones import reader_zone_for
 
 from .bindings import CallContext, all_bound
 from .sessions import ServerSession
@@ -186,7 +187,7 @@ def create_app(state: ServerState) -> Starlette:
             # An account under attack answers slowly (services/signin.py), whoever asks.
             await _pad(started, max(state.settings.sign_in_floor, getattr(error, "slow", 0.0)))
             return _error(error)
-        except Exception as error:  # noqa: BLE001 - never a traceback to the terminal
+        except Exception as error:
             await _pad(started, state.settings.sign_in_floor)
             return _unexpected(error, "sign-in")
         token, _session = state.sessions.create(actor, password_change_only=must_change)
@@ -227,7 +228,7 @@ def create_app(state: ServerState) -> Starlette:
             return _error(ValidationFailed())
         except KbaseError as error:
             return _error(error)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return _unexpected(error, "password change")
         session.password_change_only = False
         return _reply(wire.encode_result(session.actor))
@@ -240,19 +241,17 @@ def create_app(state: ServerState) -> Starlette:
             session = session_of(request)
             form = wire.decode_as(await _body(request, MAX_SMALL_BODY), Unlock)
             actor = session.actor
-            try:
+            with contextlib.suppress(PasswordChangeRequired):  # the password was right
                 await in_thread(
                     lambda: users.login(state.database, actor.username, form.password, address=actor.client_address),
                     actor.language,
                 )
-            except PasswordChangeRequired:
-                pass  # the password was right
         except (msgspec.ValidationError, msgspec.DecodeError):
             return _error(ValidationFailed())
         except KbaseError as error:
             await _pad(started, state.settings.sign_in_floor)
             return _error(error)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return _unexpected(error, "unlock")
         await _pad(started, state.settings.sign_in_floor)
         return _reply(wire.encode_result(None))
@@ -296,7 +295,7 @@ def create_app(state: ServerState) -> Starlette:
                 if error.errno in (errno.ENOSPC, errno.EFBIG)
                 else KbaseError(_("The server could not store the file: {why}.").format(why=error.strerror))
             )
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return _unexpected(error, "upload")
         finally:
             if temporary is not None:
@@ -317,7 +316,7 @@ def create_app(state: ServerState) -> Starlette:
                 while True:
                     try:
                         event = await asyncio.wait_for(stream.get(), PING_SECONDS)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         event = PushEvent(type="ping")
                     if event is None:
                         return
@@ -348,7 +347,7 @@ def create_app(state: ServerState) -> Starlette:
             return _reply(wire.encode_result(result))
         except KbaseError as error:
             return _error(error)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return _unexpected(error, f"operation {name}")
 
     async def _release(session: ServerSession) -> None:
@@ -362,7 +361,7 @@ def create_app(state: ServerState) -> Starlette:
 
         try:
             await in_thread(release, actor.language)
-        except Exception as error:  # noqa: BLE001 - the lease ends by itself anyway
+        except Exception as error:
             log.warning("releasing the lead of %s failed: %s", actor.username, error)
 
     @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ import re
 import shutil
 import stat
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kbase_tui.i18n import _
@@ -40,7 +40,7 @@ def plain_name(name: str) -> str:
 
 def stamped_name(kind: str, username: str, original: str = "", suffix: str = "") -> str:
     """A server-chosen name: kind, UTC time, user, and what is left of the original name."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     who = _SAFE.sub("", username)[:32] or "user"
     rest = _SAFE.sub("_", Path(original).name).strip("._")[:80]
     name = f"{kind}-{stamp}-{who}" + (f"-{rest}" if rest else "")
@@ -55,7 +55,7 @@ def list_folder(folder: Path) -> list[tuple[str, int, datetime]]:
             if entry.name.startswith(".") or entry.is_symlink() or not entry.is_file(follow_symlinks=False):
                 continue
             info = entry.stat(follow_symlinks=False)
-            found.append((entry.name, info.st_size, datetime.fromtimestamp(info.st_mtime, timezone.utc)))
+            found.append((entry.name, info.st_size, datetime.fromtimestamp(info.st_mtime, UTC)))
     return sorted(found, key=lambda item: item[2], reverse=True)
 
 

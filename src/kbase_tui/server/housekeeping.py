@@ -10,9 +10,10 @@ released.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 
@@ -58,10 +59,8 @@ class Housekeeping:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
-                pass
 
     def _notice(self, notice) -> None:
         # Called in a service thread after a commit: pass it on to the sessions concerned.
@@ -78,7 +77,7 @@ class Housekeeping:
                 self._maybe_exit()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - the watch must go on
+            except Exception as error:
                 log.error("housekeeping failed", exc_info=error)
 
     async def _check_users(self) -> None:
@@ -131,7 +130,7 @@ class Housekeeping:
                     )
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - logged; verify reports an epoch left unsealed
+            except Exception as error:
                 log.error("sealing the audit epoch failed", exc_info=error)
             await asyncio.sleep(SEAL_CHECK_SECONDS)
 
@@ -143,7 +142,7 @@ class Housekeeping:
                 await anyio.to_thread.run_sync(self._backup_once, limiter=self.state.limiter)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - logged; `kbase doctor` reports a stale backup folder
+            except Exception as error:
                 log.error("the scheduled backup failed", exc_info=error)
             await asyncio.sleep(every)
 

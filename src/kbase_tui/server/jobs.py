@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 KEEP_FINISHED = 3600.0
 
@@ -44,7 +45,7 @@ class Jobs:
         def run() -> None:
             try:
                 job.result = work(job)
-            except BaseException as error:  # noqa: BLE001 - reported to the person who started it
+            except BaseException as error:
                 job.error = describe_error(error)
             finally:
                 job.finished_at = time.monotonic()

@@ -20,9 +20,9 @@ import socket
 import ssl
 import stat
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import uvicorn
 
@@ -181,7 +181,9 @@ class RunningServer:
 
     async def serve(self) -> None:
         try:
-            await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets)))
+            await asyncio.gather(
+                *(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets, strict=False))
+            )
         finally:
             self.close()
 
@@ -239,14 +241,14 @@ class ServerThread:
     def address(self) -> str:
         return f"unix:{self.running.listen.socket_path}"
 
-    def start(self, timeout: float = 10.0) -> "ServerThread":
+    def start(self, timeout: float = 10.0) -> ServerThread:
         self.running.bind()
         ready = threading.Event()
 
         def run() -> None:
             try:
                 asyncio.run(self._serve(ready))
-            except BaseException as error:  # noqa: BLE001 - reported by start()/stop()
+            except BaseException as error:
                 self._error = error
                 ready.set()
 
@@ -272,7 +274,7 @@ class ServerThread:
             self._thread.join(10)
         self.running.close()
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         return self.start()
 
     def __exit__(self, *exc) -> None:

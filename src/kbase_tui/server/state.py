@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -49,7 +50,7 @@ class ServerSettings:
 
 @dataclass
 class ServerState:
-    database: "Database"
+    database: Database
     settings: ServerSettings
     sessions: SessionStore = field(default_factory=SessionStore)
     jobs: Jobs = field(default_factory=Jobs)

@@ -171,7 +171,7 @@ def check_card_view_lean(tx: LeanTx, actor: Actor, now: datetime) -> None:
     if until is not None and until > now:
         raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
     window_no = int(now.timestamp() // CARD_WINDOW_SECONDS)
-    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": CARD_VIEWS, "window_no": window_no})
+    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": CARD_VIEWS, "window_no": window_no}) or (0, 0)
     elapsed = (now.timestamp() % CARD_WINDOW_SECONDS) / CARD_WINDOW_SECONDS
     count = math.ceil(hits + prev_hits * (1 - elapsed) - 1e-9)
     if count > limit:
@@ -226,7 +226,7 @@ def check_lead_claim(tx: LeanTx, actor: Actor, now: datetime, throttle_until) ->
     if until is not None and until > now:
         raise SlowDown(max(1, math.ceil((until - now).total_seconds())))
     window_no = int(now.timestamp() // LEAD_WINDOW_SECONDS)
-    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": LEAD_CLAIMS, "window_no": window_no})
+    hits, prev_hits = tx.one(_COUNT_SQL, {"me": actor.id, "kind": LEAD_CLAIMS, "window_no": window_no}) or (0, 0)
     count = claims_in_last_window(hits, prev_hits, now)
     if count > limit:
         _over_limit(tx, actor, LEAD_CLAIMS, count, limit, now)

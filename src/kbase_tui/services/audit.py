@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import func, or_, select
@@ -234,8 +234,8 @@ def seal_location(chain_id: str) -> keystore.KeyLocation:
 
 def _canonical_time(at: datetime) -> str:
     if at.tzinfo is None:  # a driver that drops the zone: the value is UTC
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _content(event: AuditEvent) -> bytes:
@@ -568,9 +568,10 @@ def begin_sealing(session: Session, *, any_database: bool = False) -> bytes | No
     head = _locked_head(tx)
     if head is not None and head.seal_epoch is not None:
         return None
-    if not any_database:
-        if head is not None or tx.one(_ANY_EVENT_SQL) is not None or any(tx.one(_COUNT_DATA_SQL)):
-            return None
+    if not any_database and (
+        head is not None or tx.one(_ANY_EVENT_SQL) is not None or any(tx.one(_COUNT_DATA_SQL) or ())
+    ):
+        return None
     seed = secrets.token_bytes(32)
     return seed if _begin(tx, head, seed, shown=True) else None
 
@@ -683,7 +684,7 @@ class _Keys:
 
 
 def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _loads(text: str) -> dict:

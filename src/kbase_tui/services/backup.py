@@ -24,7 +24,7 @@ import sqlite3
 import struct
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kbase_tui import paths
@@ -135,7 +135,7 @@ def _encrypt(plain_path: Path, target: Path, source_name: str, audit_head: str =
             "format": "sqlite",
             "key": keystore._key_name("backup", KEY_REF),
             "source": source_name,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "chunk": CHUNK,
             "audit_head": audit_head,
         },

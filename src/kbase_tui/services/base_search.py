@@ -32,6 +32,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     AuditEvent,
@@ -50,7 +51,7 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.companies import (
     FLAGS,
     MATCH_NAME,
     MATCH_NUMBER,
@@ -70,14 +71,14 @@ from kbase_tui.protocol.companies import (  # noqa: F401 (the data this module h
 )
 from kbase_tui.textnorm import name_key
 
-from . import alarms, audit, clock, notify, phones
+from . import alarms, audit, clock, notify, phones, queue_membership
 from .clients import company_info, contacts_of, record_card_view, write_history
 from .common import require_supervisor
 from .db import Database
 from .dto import Actor
 from .errors import StaleRecord, ValidationFailed
 from .policy import require_company
-from .search import codepoint_order, escape_like, LIKE_ESCAPE, MAX_WORDS, company_city_filter, query_words
+from .search import LIKE_ESCAPE, MAX_WORDS, codepoint_order, company_city_filter, escape_like, query_words
 from .text import clean_input
 
 ORDERS_SHOWN = 50
@@ -572,7 +573,6 @@ def _back_in_queue(company: Company) -> None:
     """A cold company a potential client again, in the queue at its own priority with its attempts counted afresh."""
     _release(company)
     company.category = Category.POTENTIAL
-    company.in_queue = True
     company.queue_rank = company.priority
     company.attempts = 0
 
@@ -623,7 +623,7 @@ def shelve(db: Database, actor: Actor, company_id: int, expected_version: int, u
             InteractionKind.DECISION,
             outcome=RefusalDecision.SHELVE,
             at=now,
-            text=_("{who} decided: shelve until {day}").format(who=actor.label, day=until.strftime("%d.%m.%Y")),
+            text=_("{who} decided: shelve until {day}").format(who=actor.label, day=format_date(until)),
         )
         audit.record(session, actor, "company_shelved", "company", company.id, until=until.isoformat())
         return _build_card(session, company)
@@ -637,7 +637,6 @@ def do_not_call(db: Database, actor: Actor, company_id: int, expected_version: i
         _require_cold(company)
         _release(company)
         company.category = Category.DO_NOT_CALL
-        company.in_queue = False
         company.shelved_until = None
         company.not_before = None
         _touch(company, now)
@@ -699,11 +698,13 @@ def assign(db: Database, actor: Actor, company_id: int, expected_version: int, u
         if company.stage == Stage.COLD:
             if company.category == Category.DO_NOT_CALL:
                 raise ValidationFailed(_("The company is marked do-not-call; return it to the queue first."))
+            if not queue_membership.belongs(company):
+                # The lead is given as a callback, which only the queue offers.
+                raise ValidationFailed(_("The company is out of the cold-call queue; return it to the queue first."))
             company.held_by_id = None
             company.held_until = None
             company.callback_user_id = person.id
             company.callback_at = now
-            company.in_queue = True
             company.not_before = None
         else:
             company.owner_id = person.id

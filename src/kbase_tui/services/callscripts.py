@@ -171,7 +171,7 @@ def save_script(db: Database, actor: Actor, form: ScriptForm, script_id: int | N
         if script_id is None:
             if same_segment is not None:
                 raise ValidationFailed(_("A script for this segment and language exists already; change that one."))
-            row = CallScript(purpose=clean.purpose, language=clean.language)
+            row: CallScript | None = CallScript(purpose=clean.purpose, language=clean.language)
             session.add(row)
         else:
             row = session.get(CallScript, script_id)

@@ -28,9 +28,9 @@ by `kbase classify`.  Only rows whose class or flag changes are written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ def profits(rows: Iterable[Figures]) -> dict[int, Decimal]:
     known = [r for r in rows if r.margin is not None]
     known_revenue = sum((r.revenue for r in known), Decimal("0"))
     if known and known_revenue > 0:
-        rate = max(Decimal("0"), sum((r.margin for r in known), Decimal("0")) / known_revenue)
+        rate = max(Decimal("0"), sum((r.margin for r in known if r.margin is not None), Decimal("0")) / known_revenue)
     else:
         rate = Decimal("1")
     return {r.id: (r.margin if r.margin is not None else r.revenue * rate) for r in rows}

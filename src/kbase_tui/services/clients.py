@@ -6,15 +6,14 @@ Every read checks `policy.require_company`; opening a card is audited
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Contact, Interaction, InteractionKind, Phone, User, utcnow
+from kbase_tui.protocol.clients import ClientMatch, CompanyCard, CompanyInfo, ContactForm, ContactInfo, HistoryEntry
 
 from . import alarms, audit, phones
 from .db import Database
@@ -22,7 +21,6 @@ from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
 from .policy import require_company
 from .text import clean_input, fold
-from kbase_tui.protocol.clients import ClientMatch, ContactInfo, CompanyInfo, HistoryEntry, CompanyCard, ContactForm  # noqa: F401 (the data this module hands out)
 
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
@@ -355,8 +353,8 @@ def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[
 
     from kbase_tui.models import Deal, DealStatus, Role
 
-    from .policy import company_visibility, require_list_access
-    from .search import company_name_filter, company_name_order, escape_like, query_words, LIKE_ESCAPE
+    from .policy import company_visibility, owned_by, require_list_access
+    from .search import LIKE_ESCAPE, company_name_filter, company_name_order, escape_like, query_words
 
     with db.read() as session:
         require_list_access(session, actor)
@@ -377,7 +375,7 @@ def find_own(db: Database, actor: Actor, text: str, *, limit: int = 20) -> list[
             )
         deal_on = and_(Deal.company_id == Company.id, Deal.status == DealStatus.OPEN)
         if actor.role == Role.CLOSER:
-            deal_on = and_(deal_on, Deal.closer_id == actor.id)
+            deal_on = and_(deal_on, owned_by(actor, Deal.closer_id))
         query = (
             select(Company.id, Company.name, Company.city, Company.inn, Deal.id, Deal.stage_code)
             .outerjoin(Deal, deal_on)

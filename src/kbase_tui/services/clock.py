@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kbase_tui import timezones
+from kbase_tui.formatting import format_client_time, format_clock
 from kbase_tui.i18n import _
 from kbase_tui.models import utcnow
 
@@ -30,7 +31,7 @@ from .db import Database
 from .errors import ValidationFailed
 
 
-def centre_zone_name(source: "Session | Database | None") -> str:
+def centre_zone_name(source: Session | Database | None) -> str:
     """The call centre's zone, from an open session or (outside one) a database: a cached setting;
     with neither, the zone this process was started for."""
     if source is None:
@@ -47,26 +48,26 @@ def centre_zone_name(source: "Session | Database | None") -> str:
     return name if timezones.is_zone(name) else timezones.DEFAULT_CENTRE_ZONE
 
 
-def centre_zone(source: "Session | Database | None") -> tzinfo:
+def centre_zone(source: Session | Database | None) -> tzinfo:
     return timezones.zone(centre_zone_name(source))
 
 
-def today(session: "Session | Database | None", now: datetime | None = None) -> date:
+def today(session: Session | Database | None, now: datetime | None = None) -> date:
     """The call centre's date now: what "today" means for targets, lists and reports."""
     return (now or utcnow()).astimezone(centre_zone(session)).date()
 
 
-def day_start(session: "Session | Database | None", day: date) -> datetime:
+def day_start(session: Session | Database | None, day: date) -> datetime:
     """The call centre's midnight at the start of *day*, as an aware UTC timestamp."""
-    return datetime.combine(day, time.min, tzinfo=centre_zone(session)).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=centre_zone(session)).astimezone(UTC)
 
 
-def at_hour(session: "Session | Database | None", day: date, hour: int = 9) -> datetime:
+def at_hour(session: Session | Database | None, day: date, hour: int = 9) -> datetime:
     """*hour* o'clock of *day* at the call centre, as an aware UTC timestamp."""
-    return datetime.combine(day, time(hour), tzinfo=centre_zone(session)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=centre_zone(session)).astimezone(UTC)
 
 
-def day_bounds(session: "Session | Database | None", first: date, last: date) -> tuple[datetime, datetime]:
+def day_bounds(session: Session | Database | None, first: date, last: date) -> tuple[datetime, datetime]:
     """The call centre's midnights around the days *first* .. *last* (both included), as UTC."""
     return day_start(session, first), day_start(session, last + timedelta(days=1))
 
@@ -177,7 +178,7 @@ def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_d
             opening = datetime.combine(day, start, tzinfo=here)
             closing = datetime.combine(day, end if end != time.max else time(23, 59), tzinfo=here)
             if closing > local:
-                return max(opening, local).astimezone(timezone.utc)
+                return max(opening, local).astimezone(UTC)
     return None
 
 
@@ -252,13 +253,11 @@ def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursI
     zones = []
     for name in sorted(names):
         real = name if timezones.is_zone(name) else centre
-        zones.append(
-            (name or "", moment.astimezone(timezones.zone(real)).strftime("%H:%M"), window.is_open(real, moment))
-        )
+        zones.append((name or "", format_client_time(moment, real), window.is_open(real, moment)))
     return HoursInfo(
         centre,
         tuple(sorted(window.days)),
-        tuple((a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")) for a, b in window.hours),
+        tuple((format_clock(a), "24:00" if b == time.max else format_clock(b)) for a, b in window.hours),
         window.country,
         tuple(zones),
     )

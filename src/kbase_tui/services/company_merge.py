@@ -62,7 +62,6 @@ MOVED = {
 }
 # The duplicate's fields a merge changes, restored by an undo.
 STATE_FIELDS = (
-    "in_queue",
     "held_by_id",
     "held_until",
     "callback_user_id",
@@ -154,7 +153,6 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
         )
         session.add(record)
         duplicate.merged_into_id = kept.id
-        duplicate.in_queue = False
         duplicate.held_by_id = None
         duplicate.held_until = None
         duplicate.callback_user_id = None

@@ -18,21 +18,21 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import ClassVar, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy import create_engine
 
 from kbase_tui import paths
 
-from . import notify
+from . import notify, queue_membership  # noqa: F401 (queue_membership: its rule runs on every flush of every session)
 from .errors import DatabaseBusy, StorageFull
 
 UTC_NAIVE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (UTC)
@@ -104,7 +104,7 @@ class Database:
     url: str
     engine: Engine
     writer: Engine
-    _lean: "_LeanSqlite | None" = field(default=None, repr=False)
+    _lean: _LeanSqlite | None = field(default=None, repr=False)
     # The audit chain's seed when opening this database began the chain (services/setup.py): shown
     # once by `kbase init`, never stored.
     audit_seed: bytes | None = field(default=None, repr=False)
@@ -132,19 +132,17 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction (deferred: readers never block writers in WAL)."""
-        with translate_errors(), Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with translate_errors(), Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any error."""
-        with translate_errors(), Session(self.writer, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with translate_errors(), Session(self.writer, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextmanager
-    def lean_write(self) -> Iterator["LeanTx"]:
+    def lean_write(self) -> Iterator[LeanTx]:
         """A write transaction on the bare driver connection, for the hot paths only (taking a lead).
 
         On a claim the Session and Core's statement machinery cost several times the SQL itself;
@@ -242,7 +240,7 @@ class _LeanSqlite:
             self._connection = None
 
 
-_ALL_LEAN: "weakref.WeakSet[_LeanSqlite]" = weakref.WeakSet()
+_ALL_LEAN: weakref.WeakSet[_LeanSqlite] = weakref.WeakSet()
 _INHERITED: list[sqlite3.Connection] = []
 
 
@@ -264,7 +262,7 @@ class LeanTx:
     timestamptz), so rows written here read back through the models like any other.
     """
 
-    _postgres_sql: dict[str, str] = {}
+    _postgres_sql: ClassVar[dict[str, str]] = {}  # shared by every LeanTx: the statements as PostgreSQL spells them
 
     def __init__(self, connection, is_sqlite: bool, database_name: str) -> None:
         self.is_sqlite = is_sqlite
@@ -283,7 +281,7 @@ class LeanTx:
         return text
 
     @classmethod
-    def in_session(cls, session: Session) -> "LeanTx":
+    def in_session(cls, session: Session) -> LeanTx:
         """Statements run on an ORM session's connection, inside its transaction (flush first)."""
         bind = session.get_bind()
         tx = cls(
@@ -318,15 +316,15 @@ class LeanTx:
     def as_datetime(value) -> datetime | None:
         """A timestamp column as read back by the driver, made an aware UTC datetime."""
         if value is None or isinstance(value, datetime):
-            return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+            return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def sqlite_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("timestamps must carry a time zone")
     # isoformat is twice as fast as strftime; the first 26 characters are UTC_NAIVE_FORMAT's.
-    return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def begin_immediate(connection, timeout_ms: int | None = None) -> None:
@@ -366,7 +364,7 @@ def connect(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
-        writer = engine.execution_options(kbase_begin="IMMEDIATE")
+        writer: Engine = engine.execution_options(kbase_begin="IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True)
         writer = engine
@@ -491,9 +489,9 @@ def schema_revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+def head_revision() -> str | None:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

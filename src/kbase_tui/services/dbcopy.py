@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from kbase_tui.i18n import _
 
@@ -238,7 +238,7 @@ def _copy_all(src, pg, tables, batch_rows: int, progress: ProgressFn | None):
                         break
                     for row in batch:
                         if convert:
-                            row = [f(v) if f else v for f, v in zip(converters, row)]
+                            row = [f(v) if f else v for f, v in zip(converters, row, strict=False)]
                         copy.write_row(row)
                     done += len(batch)
                     if progress:

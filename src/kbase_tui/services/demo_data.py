@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
@@ -39,8 +39,10 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui import shipped, timezones
+from kbase_tui.inn import WEIGHTS_10, WEIGHTS_12A, WEIGHTS_12B, check_digit
 from kbase_tui.models import (
     EPOCH,
+    ActivationPlan,
     Category,
     ClientOrder,
     Company,
@@ -55,11 +57,14 @@ from kbase_tui.models import (
     Reason,
     Refusal,
     RefusalDecision,
+    SecondPerson,
     Stage,
+    Target,
     TaskKind,
     User,
 )
 
+from . import queue_membership
 from .accounts.base import LOST_PREFIX
 from .text import fold
 
@@ -160,11 +165,9 @@ _TRANSLIT = dict(
             "yu",
             "ya",
         ],
+        strict=True,
     )
 )
-_INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12A = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12B = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
 # --- word lists ------------------------------------------------------------------------------
@@ -190,28 +193,14 @@ def word_lists() -> dict[str, Any]:
 # --- small pure helpers (tested) ---------------------------------------------------------------
 
 
-def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
-
-
-def inn_is_valid(inn: str) -> bool:
-    if not inn.isdigit():
-        return False
-    if len(inn) == 10:
-        return _check_digit(inn, _INN_10) == int(inn[9])
-    if len(inn) == 12:
-        return _check_digit(inn, _INN_12A) == int(inn[10]) and _check_digit(inn, _INN_12B) == int(inn[11])
-    return False
-
-
 def make_inn(rng: random.Random, region: str, *, person: bool = False) -> str:
     """A valid INN: 10 digits for an organisation, 12 for an individual entrepreneur (ИП)."""
     if person:
         body = region + "".join(rng.choice("0123456789") for _ in range(8))
-        body += str(_check_digit(body, _INN_12A))
-        return body + str(_check_digit(body, _INN_12B))
+        body += str(check_digit(body, WEIGHTS_12A))
+        return body + str(check_digit(body, WEIGHTS_12B))
     body = region + f"{rng.randint(1, 99):02d}" + "".join(rng.choice("0123456789") for _ in range(5))
-    return body + str(_check_digit(body, _INN_10))
+    return body + str(check_digit(body, WEIGHTS_10))
 
 
 def translit(value: str) -> str:
@@ -300,7 +289,7 @@ class _Generator:
         self.today = today
         # The call centre's clock (never the server's zone): the same day gives the same data anywhere.
         self.tz = timezones.centre_zone()
-        day_start = datetime.combine(today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        day_start = datetime.combine(today, time.min, tzinfo=self.tz).astimezone(UTC)
         # Not given: the end of `today` (a day of the past or a test's fixed day has happened whole).
         self.now = now or day_start + timedelta(days=1)
         self.words = word_lists()
@@ -358,7 +347,7 @@ class _Generator:
         """A working-hours moment of a local day, as aware UTC."""
         hour = self.rng.randint(9, 17) if hour is None else hour
         minute = self.rng.randint(0, 59) if minute is None else minute
-        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(timezone.utc)
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(UTC)
 
     def day_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
@@ -536,7 +525,6 @@ class _Generator:
             "owner_id": None,
             "shelved_until": None,
             "requirements": "",
-            "in_queue": False,
             "queue_rank": 100,
             "priority": 100,
             "last_tried_at": EPOCH,
@@ -690,7 +678,7 @@ class _Generator:
     def potential(self) -> None:
         cold = []
         for _ in range(N_COLD):
-            company = self.new_company(self.day_ago(10, 420), in_queue=True)
+            company = self.new_company(self.day_ago(10, 420))
             self.estimate_class(company)
             self.set_priority(company)
             roll = self.rng.random()
@@ -899,7 +887,6 @@ class _Generator:
             company.update(
                 stage=Stage.PIPELINE.value,
                 owner_id=closer.id,
-                in_queue=False,
                 requirements=requirements,
                 updated_at=last,
             )
@@ -957,7 +944,7 @@ class _Generator:
                 last_activity_at=closed,
                 updated_at=closed,
             )
-            company.update(stage=Stage.PIPELINE.value, owner_id=None, in_queue=False, updated_at=closed)
+            company.update(stage=Stage.PIPELINE.value, owner_id=None, updated_at=closed)
             self.add_contacts(company, 1, decision_maker=True, created=handed)
 
     # -- accounts --
@@ -969,7 +956,7 @@ class _Generator:
         total_share = sum(shares)
         lines = []
         amount = 0
-        for (name, unit, price), share in zip(picked, shares):
+        for (name, unit, price), share in zip(picked, shares, strict=True):
             qty = max(1, round(target * share / total_share / price))
             amount += qty * price
             lines.append(f"{name} — {qty} × {unit}")
@@ -1112,7 +1099,6 @@ class _Generator:
             stage=Stage.ACCOUNT.value,
             category=Category.LOST.value if lost else Category.ACTIVE.value,
             owner_id=manager.id,
-            in_queue=False,
             requirements=requirements,
             orders_count=len(orders),
             revenue_total=revenue,
@@ -1292,7 +1278,6 @@ class _Generator:
             self.rows.refusal.append(refusal)
             company.update(
                 category=Category.REFUSED.value,
-                in_queue=False,
                 attempts=earlier + 1,
                 last_tried_at=when,
                 last_outcome="refused",
@@ -1305,11 +1290,10 @@ class _Generator:
                 company["updated_at"] = decided
                 if kind == "shelve":
                     until_day = self.today + timedelta(days=self.rng.randint(14, 120))
-                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+                    until = datetime.combine(until_day, time.min, tzinfo=self.tz).astimezone(UTC)
                     refusal.update(decision=RefusalDecision.SHELVE.value, shelved_until=until)
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=company["priority"],
                         shelved_until=until,
                         not_before=until,
@@ -1326,7 +1310,6 @@ class _Generator:
                     )
                     company.update(
                         category=Category.POTENTIAL.value,
-                        in_queue=True,
                         queue_rank=10,
                         special_offer=offer,
                         special_offer_user_id=target.id if target else None,
@@ -1350,11 +1333,47 @@ class _Generator:
 
     # -- writing --
 
+    def playbook(self) -> None:
+        """The head of sales' plans, after the companies are written: each person's targets for this week and
+        month, the activation plan of the last months, and a second person for two key clients of each manager."""
+        session = self.session
+        monday = self.today - timedelta(days=self.today.weekday())
+        month = self.today.replace(day=1)
+        plans = [(u, "calls", "day", self.today, 120) for u in self.callers]
+        plans += [(u, "handovers", "week", monday, 8) for u in self.callers]
+        plans += [(u, "deals_won", "month", month, 4) for u in self.closers]
+        plans += [(u, "revenue", "month", month, 2_000_000) for u in self.managers]
+        plans += [(u, "orders", "week", monday, 5) for u in self.managers]
+        for user, metric, period, starts_on, value in plans:
+            session.add(Target(user_id=user.id, metric=metric, period=period, starts_on=starts_on, value=value))
+        start = month
+        for _back in range(3):
+            session.add(ActivationPlan(month=start, value=12, updated_by_id=self.supervisor.id))
+            start = (start - timedelta(days=1)).replace(day=1)
+        keys = [
+            c
+            for c in self.rows.company
+            if c["stage"] == Stage.ACCOUNT and c["category"] == Category.ACTIVE and c["is_key_client"]
+        ]
+        for manager, other in zip(self.managers, reversed(self.managers), strict=True):
+            if manager is other:
+                continue
+            for company in [c for c in keys if c["owner_id"] == manager.id][:2]:
+                session.add(
+                    SecondPerson(
+                        company_id=company["id"],
+                        user_id=other.id,
+                        stage=Stage.ACCOUNT,
+                        assigned_by_id=self.supervisor.id,
+                        assigned_at=self.at(self.today - timedelta(days=20), 10, 0),
+                    )
+                )
+
     def no_future(self) -> None:
         """Moments of things that happened but fall after `now` (later today) are drawn back into the part of
         today already gone, keeping their order: one increasing map for every table, so a refusal and its call,
         or a company's last try and that call, stay equal."""
-        day_start = datetime.combine(self.today, time.min, tzinfo=self.tz).astimezone(timezone.utc)
+        day_start = datetime.combine(self.today, time.min, tzinfo=self.tz).astimezone(UTC)
         now = self.now - timedelta(minutes=1)
         if now <= day_start:
             return
@@ -1377,7 +1396,9 @@ class _Generator:
     def write(self) -> DemoSummary:
         self.no_future()
         rows = self.rows
-        companies = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows.company]
+        companies = [
+            queue_membership.stamp({k: v for k, v in row.items() if not k.startswith("_")}) for row in rows.company
+        ]
         # Interactions in time order per company are what the history shows; ids follow time.
         rows.interaction.sort(key=lambda r: (r["at"], r["id"]))
         base = min((r["id"] for r in rows.interaction), default=1)
@@ -1434,11 +1455,13 @@ def generate_demo_data(
     *today* the call centre's day the data is built around (today by default) and *now* the moment nothing that
     happened may follow (the clock's now when *today* is today; else the end of *today*)."""
     if today is None or (now is None and today == timezones.business_today()):
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         today = today or timezones.business_today(now)
     generator = _Generator(session, users_by_name, today, seed, now)
     generator.potential()
     generator.deals()
     generator.accounts()
     generator.refused()
-    return generator.write()
+    summary = generator.write()
+    generator.playbook()
+    return summary

@@ -102,7 +102,8 @@ def _server_uid(database: Path | None) -> int:
 
 
 def _installation(url: str, folder: Path, owner: int) -> list[Check]:
-    from . import audit, backup, db as dbmod, keystore
+    from . import backup, keystore
+    from . import db as dbmod
     from .setup import DatabaseMissing, DatabaseUnusable, check_sqlite_file, connect_checked
 
     checks: list[Check] = []
@@ -143,7 +144,7 @@ def _installation(url: str, folder: Path, owner: int) -> list[Check]:
         # The server answers (PostgreSQL) and the file opens: said in a sentence, not the driver's text.
         database = connect_checked(url, must_exist=False)
     except DatabaseUnusable as error:
-        return checks + [Check(_("Database"), FAIL, str(error), _("check --db or KBASE_DB"))]
+        return [*checks, Check(_("Database"), FAIL, str(error), _("check --db or KBASE_DB"))]
     try:
         # Schema version.
         try:
@@ -537,9 +538,9 @@ def client_checks(
         files = [database] + [Path(str(database) + side) for side in ("-wal", "-shm", "-journal")]
         checks.append(none_readable(_("Client: database"), [database.parent] + [f for f in files if f.exists()], chmod))
     keys = paths.config_dir() / "keys"
-    checks.append(none_readable(_("Client: keys"), [paths.config_dir(), keys] + _files(keys), chmod))
+    checks.append(none_readable(_("Client: keys"), [paths.config_dir(), keys, *_files(keys)], chmod))
     if backups is not None and backups.exists():
-        checks.append(none_readable(_("Client: backups"), [backups] + _files(backups)[-20:], chmod))
+        checks.append(none_readable(_("Client: backups"), [backups, *_files(backups)[-20:]], chmod))
     drop = [folder for folder in (exports, inbox) if folder.exists()]
     if drop:
         checks.append(

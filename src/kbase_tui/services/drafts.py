@@ -3,17 +3,15 @@ a killed process loses nothing; the next sign-in offers it back."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import delete, select
 
 from kbase_tui.models import Draft, utcnow
+from kbase_tui.protocol.drafts import DraftInfo, LeftoverDraft
 
 from .db import Database
 from .dto import Actor
 from .policy import require_active_user
 from .text import clean_input
-from kbase_tui.protocol.drafts import DraftInfo, LeftoverDraft  # noqa: F401 (handed out)
 
 MAX_DRAFT = 20_000
 

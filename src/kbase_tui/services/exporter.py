@@ -10,26 +10,25 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, Phone, User, utcnow
+from kbase_tui.protocol.exporter import ExportFilter, ExportReport
+from kbase_tui.timezones import in_reader_zone
 
 from . import audit
 from .db import Database
 from .dto import Actor
 from .errors import ValidationFailed
 from .policy import Capability, require, require_active_user
-from kbase_tui.protocol.exporter import ExportFilter, ExportReport  # noqa: F401 (the data this module hands out)
 
 CHUNK = 2000
 FORMATS = ("csv", "xlsx")

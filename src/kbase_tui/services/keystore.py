@@ -8,6 +8,7 @@ the honest fallback and `describe()` says which store is in use.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -45,10 +46,8 @@ def _keyring_usable() -> bool:
         if isinstance(backend, fail.Keyring):
             return False
         # The chainer with no real backends behind it is as good as none.
-        return (
-            getattr(backend, "priority", 0) > 0
-            and type(backend).__name__ != "ChainerBackend"
-            or bool(getattr(backend, "backends", []))
+        return (getattr(backend, "priority", 0) > 0 and type(backend).__name__ != "ChainerBackend") or bool(
+            getattr(backend, "backends", [])
         )
     except Exception:
         return False
@@ -109,10 +108,8 @@ def _create_key_file(path) -> None:
             handle.write(base64.b64encode(secrets.token_bytes(32)))
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(temporary, path)
-        except FileExistsError:
-            pass
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -230,8 +227,6 @@ def delete_entry(purpose: str, ref: str) -> None:
     if _keyring_usable():
         import keyring
 
-        try:
+        with contextlib.suppress(Exception):
             keyring.delete_password(SERVICE, name)
-        except Exception:
-            pass
     key_file(purpose, ref).unlink(missing_ok=True)

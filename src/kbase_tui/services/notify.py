@@ -11,8 +11,9 @@ itself.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ def unsubscribe(listener: Callable[[Notice], None]) -> None:
             _listeners.remove(listener)
 
 
-def after_commit(tx: "Session | LeanTx", notice: Notice) -> None:
+def after_commit(tx: Session | LeanTx, notice: Notice) -> None:
     """Send *notice* when *tx*'s transaction commits (never if it rolls back).
 
     *tx* is an ORM session or a lean transaction (db.LeanTx): one opened on a session's
@@ -61,7 +62,7 @@ def after_commit(tx: "Session | LeanTx", notice: Notice) -> None:
         tx.notices.append(notice)
 
 
-def lean_committed(tx: "LeanTx") -> None:
+def lean_committed(tx: LeanTx) -> None:
     """Send what a lean transaction noted; `Database.lean_write` calls this after its commit."""
     notices, tx.notices = tx.notices, []
     if notices:

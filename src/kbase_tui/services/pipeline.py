@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -41,7 +42,7 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.pipeline import (
     BOARD_PAGE,
     Board,
     DealCard,
@@ -57,12 +58,21 @@ from kbase_tui.protocol.pipeline import (  # noqa: F401 (the data this module ha
 
 from . import audit, clock, notify, reference
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
-from .history_labels import params_json
 from .common import require_supervisor, user_names
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, StaleRecord, ValidationFailed
-from .policy import Capability, company_visibility, require, require_active_user, require_company
+from .history_labels import params_json
+from .policy import (
+    Capability,
+    company_visibility,
+    owned_by,
+    owns,
+    require,
+    require_active_user,
+    require_company,
+    require_deal_owner,
+)
 from .text import clean_input
 from .views import audited_view
 
@@ -121,8 +131,7 @@ def _require_deal(
             raise NotFound()
         raise AccessDenied()
     company = require_company(session, actor, deal.company_id, for_update=for_update)
-    if actor.role != Role.SUPERVISOR and deal.closer_id != actor.id:
-        raise AccessDenied()
+    require_deal_owner(actor, deal.closer_id)
     if open_only and deal.status != DealStatus.OPEN:
         raise ValidationFailed(_("This deal is closed."))
     return deal, company
@@ -211,7 +220,7 @@ def _board_scope(session: Session, actor: Actor):
         raise ValidationFailed(_("No pipeline stages are configured."))
     codes = [c.code for c in columns]
     column = case((Deal.stage_code.in_(codes), Deal.stage_code), else_=literal(codes[0]))
-    conditions = (Deal.closer_id == actor.id, Deal.status == DealStatus.OPEN, company_visibility(actor))
+    conditions = (owned_by(actor, Deal.closer_id), Deal.status == DealStatus.OPEN, company_visibility(actor))
     return columns, column, conditions
 
 
@@ -386,7 +395,7 @@ def move_deal(
             deal,
             company.name,
             company.city,
-            actor.label if deal.closer_id == actor.id else "",
+            actor.label if owns(actor, deal.closer_id) else "",
             _stage_labels(session),
             today or clock.today(session),
             stale_before,
@@ -416,7 +425,7 @@ def deal_history(
     from .clients import history_page
 
     with db.read() as session:
-        deal, company = _require_deal(session, actor, deal_id, open_only=False)
+        _deal, company = _require_deal(session, actor, deal_id, open_only=False)
         return history_page(session, company.id, limit=limit, before_id=before_id)
 
 
@@ -464,9 +473,7 @@ def update_deal(db: Database, actor: Actor, deal_id: int, expected_version: int,
                 described.append(_("next step: {text}").format(text=new))
             elif name == "next_step_due":
                 described.append(
-                    _("due: {old} → {new}").format(
-                        old=old.strftime("%d.%m.%Y") if old else "—", new=new.strftime("%d.%m.%Y") if new else "—"
-                    )
+                    _("due: {old} → {new}").format(old=format_date(old) or "—", new=format_date(new) or "—")
                 )
             else:
                 described.append(_("expected amount: {old} → {new}").format(old=old, new=new))
@@ -547,7 +554,7 @@ def hand_over_to_account(
         row = session.execute(_account_load(session).order_by("n", User.id).limit(1)).first()
         if row is None:
             raise ValidationFailed(_("There is no active account manager to hand the client to."))
-        manager = session.get(User, row[0])
+        manager = session.get_one(User, row[0])
     count, total, first, last = session.execute(
         select(
             func.count(ClientOrder.id),
@@ -560,7 +567,6 @@ def hand_over_to_account(
     company.stage = Stage.ACCOUNT
     company.category = Category.ACTIVE
     company.owner_id = manager.id
-    company.in_queue = False
     company.held_by_id = None
     company.held_until = None
     company.orders_count = int(count)
@@ -652,9 +658,7 @@ def win_deal(
             company.id,
             InteractionKind.ORDER,
             outcome="first_order",
-            text=_("Contract of {date}, amount {amount}").format(
-                date=contract_date.strftime("%d.%m.%Y"), amount=amount
-            ),
+            text=_("Contract of {date}, amount {amount}").format(date=format_date(contract_date), amount=amount),
             deal_id=deal.id,
         )
         audit.record(

@@ -10,6 +10,11 @@ records, and the previous link loses access when a client moves on.
 - supervisor: everything;
 - admin: users and the audit log, no client commercial data.
 
+A second responsible person (a closer or account manager the supervisor attached to a key client)
+may read that one client (card, contacts, history) and nothing else of the owner's portfolio,
+never change it, and only while the assignment stands and the client stays at the stage it was
+made at: `second_person_clause`, `is_second_person`, `require_company_as_second`.
+
 Services call these functions first and act second; tests try every role
 against every rule (tests/services/test_policy_matrix.py).
 """
@@ -19,12 +24,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, bindparam, false, select, true
+from sqlalchemy import and_, bindparam, exists, false, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from kbase_tui.i18n import _
-from kbase_tui.models import Company, Role, Stage, User, utcnow
+from kbase_tui.models import Company, Role, SecondPerson, Stage, User, utcnow
 
 from .dto import Actor
 from .errors import AccessDenied, NotFound
@@ -178,3 +183,87 @@ def require_list_access(session: Session, actor: Actor) -> None:
     """Lists and searches of companies: never for callers or admins."""
     require_active_user(session, actor)
     require(actor, Capability.LIST_CLIENTS)
+
+
+# --- ownership: whose company, deal, task, lead or callback ---------------------------------------
+# An owner id (a company's owner, a deal's closer, a task's assignee, a lead's holder, a callback's caller) is
+# compared with the actor only here, so what "mine" means can change in one place.
+
+
+def owns(actor: Actor, owner_id: int | None) -> bool:
+    """Whether *owner_id* is the actor (never for a record with no owner)."""
+    return owner_id is not None and actor.id is not None and owner_id == actor.id
+
+
+def own_or_nobodys(actor: Actor, owner_id: int | None) -> bool:
+    """Whether a record reserved for *owner_id* (a special offer, a callback) is free or the actor's."""
+    return owner_id is None or owns(actor, owner_id)
+
+
+def owned_by(actor: Actor, column) -> ColumnElement[bool]:
+    """SQL for "the owner id in *column* is the actor"."""
+    return column == actor.id
+
+
+def require_deal_owner(actor: Actor, closer_id: int | None) -> None:
+    """A closer works on their own deals only; the supervisor (and the local CLI) on all."""
+    if not (actor.role == Role.SUPERVISOR or is_local(actor) or owns(actor, closer_id)):
+        raise AccessDenied()
+
+
+def require_task_owner(actor: Actor, assignee_id: int | None) -> None:
+    """An account manager closes their own tasks only; the supervisor (and the local CLI) any."""
+    if not (actor.role == Role.SUPERVISOR or is_local(actor) or owns(actor, assignee_id)):
+        raise AccessDenied()
+
+
+# --- a second responsible person of a key client -------------------------------------------------
+
+SECOND_PERSON_ROLES = (Role.CLOSER, Role.ACCOUNT)
+
+
+def second_person_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause selecting the companies *actor* may read as their second responsible person.
+
+    An assignment counts while it is not removed and the company is still at the stage it was
+    made at: a client moving on through the conveyor takes the second person's access with it."""
+    if actor.role not in SECOND_PERSON_ROLES or actor.id is None:
+        return false()
+    return exists().where(
+        SecondPerson.company_id == Company.id,
+        SecondPerson.user_id == actor.id,
+        SecondPerson.removed_at.is_(None),
+        SecondPerson.stage == Company.stage,
+    )
+
+
+def is_second_person(session: Session, actor: Actor, company: Company) -> bool:
+    if actor.role not in SECOND_PERSON_ROLES or actor.id is None:
+        return False
+    return (
+        session.execute(
+            select(SecondPerson.id).where(
+                SecondPerson.company_id == company.id,
+                SecondPerson.user_id == actor.id,
+                SecondPerson.removed_at.is_(None),
+                SecondPerson.stage == company.stage,
+            )
+        ).first()
+        is not None
+    )
+
+
+def require_company_as_second(session: Session, actor: Actor, company_id: int) -> Company:
+    """A company the actor may *read* as its second responsible person (the supervisor: any).
+
+    Read only: services that change a company never call this, they call `require_company`, which
+    a second person does not pass.  Unknown ids and other clients are refused alike."""
+    require_active_user(session, actor)
+    if is_local(actor) or actor.role == Role.SUPERVISOR:
+        return require_company(session, actor, company_id)
+    if actor.role not in SECOND_PERSON_ROLES:
+        raise AccessDenied()
+    company = session.get(Company, company_id)
+    if company is None or not is_second_person(session, actor, company):
+        raise AccessDenied()
+    return company

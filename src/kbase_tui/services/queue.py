@@ -4,7 +4,7 @@ The queue
 ---------
 A company is *in the queue* (`in_queue` True) exactly while it is a cold potential client that
 may still be called: stage cold, category potential, not unreachable, not flagged for a data
-fix, not do-not-call.  Every function here that changes one of those keeps `in_queue` in step.
+fix, not do-not-call, not merged.  `services/queue_membership.py` keeps `in_queue` in step on every flush.
 Temporary states stay in the queue and are filtered at claim time instead:
 
 - held by a caller (`held_by_id`/`held_until`, a lease: it expires by itself when the caller's
@@ -49,15 +49,15 @@ also ends a special offer (it was made): the company goes back to its own priori
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import Callable
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_both_clocks
+from kbase_tui.formatting import format_both_clocks, format_client_datetime
 from kbase_tui.i18n import _, current_language
 from kbase_tui.models import (
     CallOutcome,
@@ -86,7 +86,7 @@ from kbase_tui.protocol.queue import (
     LeadContact,
     OutcomeResult,
     QueueView,
-)  # noqa: F401 (the data this module hands out)
+)
 
 from . import alarms, audit, clock, phones, reference
 from .callscripts import find_script
@@ -95,7 +95,17 @@ from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, QueueEmpty, ValidationFailed
 from .history_labels import params_json
-from .policy import Capability, is_local, refuse_unless_active, require, require_active_user, require_company
+from .policy import (
+    Capability,
+    is_local,
+    own_or_nobodys,
+    owned_by,
+    owns,
+    refuse_unless_active,
+    require,
+    require_active_user,
+    require_company,
+)
 from .text import clean_input
 from .views import audited_view
 
@@ -327,7 +337,7 @@ def _extend_own(session: Session, actor: Actor, company_id: int, until: datetime
 
 
 _EXTEND_OWN = text(
-    "UPDATE company SET held_until = :until WHERE id = :id AND held_by_id = :me AND stage = 'cold' AND in_queue = :yes"
+    "UPDATE company SET held_until = :until WHERE id = :id AND held_by_id = :me AND in_queue = :yes"
 ).bindparams(
     bindparam("until", type_=DateTime(timezone=True)),
     bindparam("id", type_=Integer()),
@@ -367,8 +377,8 @@ def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, u
         or not company.in_queue
         or company.stage != Stage.COLD
         or (company.not_before is not None and company.not_before > now)
-        or company.special_offer_user_id not in (None, actor.id)
-        or company.callback_user_id not in (None, actor.id)
+        or not own_or_nobodys(actor, company.special_offer_user_id)
+        or not own_or_nobodys(actor, company.callback_user_id)
     ):
         return False
     company.held_by_id = actor.id
@@ -382,7 +392,7 @@ def _lost_lead_reason(session: Session, actor: Actor, company_id: int, now: date
     """Why an outcome could not be recorded on a lead the caller no longer holds, and what to do."""
     company = session.get(Company, company_id)
     held_by = company.held_by_id if company is not None else None
-    if held_by is not None and held_by != actor.id:
+    if held_by is not None and not owns(actor, held_by):
         return _(
             "Not recorded: your hold on this lead ended and another caller has it now. "
             "Tell the supervisor what the client said."
@@ -399,7 +409,9 @@ def release_lead(db: Database, actor: Actor) -> int | None:
     # disabled caller's lead must go back to the queue at once (the server signs them out).
     with db.write() as session:
         company = (
-            session.execute(select(Company).where(Company.held_by_id == actor.id).with_for_update()).scalars().first()
+            session.execute(select(Company).where(owned_by(actor, Company.held_by_id)).with_for_update())
+            .scalars()
+            .first()
         )
         if company is None:
             return None
@@ -465,7 +477,7 @@ def _card(session: Session, actor: Actor, company: Company, source: str) -> Lead
         operator=actor.label,
     )
     tried = company.last_tried_at if company.attempts else None
-    own_callback = company.callback_at if company.callback_user_id == actor.id else None
+    own_callback = company.callback_at if owns(actor, company.callback_user_id) else None
     return LeadCard(
         company_id=company.id,
         name=company.name,
@@ -525,7 +537,7 @@ def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
 def _callbacks_due(session: Session, actor: Actor, now: datetime) -> int:
     return session.execute(
         select(func.count(Company.id)).where(
-            Company.callback_user_id == actor.id,
+            owned_by(actor, Company.callback_user_id),
             Company.callback_at <= now,
             Company.in_queue.is_(True),
             Company.stage == Stage.COLD,
@@ -620,7 +632,7 @@ def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
             select(
                 Company.id, Company.name, Company.callback_at, Company.held_by_id, Company.held_until, Company.time_zone
             )
-            .where(Company.callback_user_id == actor.id, Company.in_queue.is_(True), Company.stage == Stage.COLD)
+            .where(owned_by(actor, Company.callback_user_id), Company.in_queue.is_(True), Company.stage == Stage.COLD)
             .order_by(Company.callback_at, Company.id)
             .limit(CALLBACKS_SHOWN)
         ).all()
@@ -630,7 +642,7 @@ def my_callbacks(db: Database, actor: Actor) -> list[CallbackInfo]:
                 company_name=name,
                 callback_at=at,
                 due=at <= now,
-                taken_by_other=holder is not None and holder != actor.id and until is not None and until >= now,
+                taken_by_other=holder is not None and not owns(actor, holder) and until is not None and until >= now,
                 time_zone=clock.zone_or_centre(session, zone),
             )
             for cid, name, at, holder, until, zone in rows
@@ -647,16 +659,21 @@ def take_callback(db: Database, actor: Actor, company_id: int) -> QueueView:
         ).scalar_one_or_none()
         if (
             company is None
-            or company.callback_user_id != actor.id
+            or not owns(actor, company.callback_user_id)
             or not company.in_queue
             or company.stage != Stage.COLD
         ):
             raise AccessDenied(_("This callback is no longer yours."))
-        if company.held_by_id not in (None, actor.id) and company.held_until is not None and company.held_until >= now:
+        if (
+            company.held_by_id is not None
+            and not owns(actor, company.held_by_id)
+            and company.held_until is not None
+            and company.held_until >= now
+        ):
             raise ValidationFailed(_("Another caller is on this call right now."))
         alarms.check_card_view(session, actor)  # its card is shown: counted like any card view
         for other in session.execute(
-            select(Company).where(Company.held_by_id == actor.id, Company.id != company_id).with_for_update()
+            select(Company).where(owned_by(actor, Company.held_by_id), Company.id != company_id).with_for_update()
         ).scalars():
             other.held_by_id = None
             other.held_until = None
@@ -725,7 +742,7 @@ def hand_over_to_closer(
         row = session.execute(query.order_by(load, User.id).limit(1)).first()
         if row is None:
             raise ValidationFailed(_("There is no active closer to hand the lead to; tell the supervisor."))
-        closer = session.get(User, row[0])
+        closer = session.get_one(User, row[0])
     from .pipeline import first_stage_code
 
     deal = Deal(
@@ -739,7 +756,6 @@ def hand_over_to_closer(
     session.add(deal)
     company.stage = Stage.PIPELINE
     company.owner_id = closer.id
-    company.in_queue = False
     company.held_by_id = None
     company.held_until = None
     company.callback_user_id = None
@@ -778,7 +794,7 @@ def _outcome_row(session: Session, code: str) -> CallOutcome:
 
 
 def _minutes(delta_minutes: float) -> str:
-    minutes = int(round(delta_minutes))
+    minutes = round(delta_minutes)
     if minutes < 60:
         return _("{n} min").format(n=minutes)
     if minutes % 60 == 0 and minutes < 48 * 60:
@@ -810,9 +826,10 @@ def record_outcome(
             # A lease that ran out while the call went on is renewed if nobody took the lead over;
             # a lead given back meanwhile (the same caller logged out in another window) is taken
             # back if it is still free.  Otherwise the caller is told plainly why nothing was saved.
-            if not _extend_own(session, actor, company_id, now + _lease(session)):
-                if not _take_back(session, actor, company_id, now, now + _lease(session)):
-                    raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
+            if not _extend_own(session, actor, company_id, now + _lease(session)) and not _take_back(
+                session, actor, company_id, now, now + _lease(session)
+            ):
+                raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
             session.expire_all()
             company = require_company(session, actor, company_id, for_update=True)
         outcome = _outcome_row(session, outcome_code)
@@ -838,7 +855,6 @@ def record_outcome(
 
         if outcome.is_do_not_call:
             company.category = Category.DO_NOT_CALL
-            company.in_queue = False
             summary = _("Will never be offered again.")
             line = label
         elif outcome.is_refusal:
@@ -851,7 +867,6 @@ def record_outcome(
                 )
             )
             company.category = Category.REFUSED
-            company.in_queue = False
             details["reason"] = reason_code
             line = _("{outcome}: {reason}").format(outcome=label, reason=reasons[reason_code].label)
             summary = _("Refusal recorded: {reason}.").format(reason=reasons[reason_code].label)
@@ -866,7 +881,6 @@ def record_outcome(
             if not comment:
                 raise ValidationFailed(_("Write what is wrong with the number or the data."))
             company.needs_data_fix = True
-            company.in_queue = False
             line = label
             summary = _("Sent to the supervisor to fix the data.")
         elif outcome.is_callback:
@@ -884,7 +898,7 @@ def record_outcome(
             details["callback_at"] = callback_at.isoformat()
             client_zone = clock.zone_or_centre(session, company.time_zone)
             # The history keeps the client's clock (what was agreed), readable by anyone later.
-            agreed = callback_at.astimezone(timezones.zone(client_zone)).strftime("%d.%m.%Y %H:%M")
+            agreed = format_client_datetime(callback_at, client_zone)
             line = _("{outcome}: {when} client's time").format(outcome=label, when=agreed)
             summary = _("Callback set for {when}.").format(when=format_both_clocks(callback_at, client_zone))
         else:
@@ -893,7 +907,6 @@ def record_outcome(
             max_attempts = int(reference.get_setting(session, "queue.max_attempts"))
             if outcome.is_retry and company.attempts >= max_attempts:
                 company.unreachable = True
-                company.in_queue = False
                 unreachable = True
                 line = _("{outcome}: unreachable after {n} attempts").format(outcome=label, n=company.attempts)
                 summary = _("Unreachable after {n} attempts: sent to the supervisor.").format(n=company.attempts)
@@ -928,27 +941,6 @@ def record_outcome(
         session.flush()
         audit.record(session, actor, "call_outcome", "company", company.id, outcome=outcome.code, **details)
         return OutcomeResult(company.id, outcome.code, summary, deal_id, closer_name, unreachable)
-
-
-# --- keeping the queue invariant for companies changed elsewhere ----------------------------
-
-
-def queue_eligible(company: Company) -> bool:
-    """Whether *company* belongs in the cold queue (the invariant `in_queue` must follow)."""
-    return (
-        company.stage == Stage.COLD
-        and company.category == Category.POTENTIAL
-        and not company.unreachable
-        and not company.needs_data_fix
-    )
-
-
-def sync_in_queue(company: Company) -> None:
-    """Set `in_queue` from the invariant; call after changing stage, category or the flags."""
-    company.in_queue = queue_eligible(company)
-    if not company.in_queue:
-        company.held_by_id = None
-        company.held_until = None
 
 
 def open_queue(db: Database, actor: Actor) -> tuple[list[reference.OutcomeInfo], QueueView]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from time import monotonic
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,10 @@ from kbase_tui.i18n import current_language
 from kbase_tui.models import CallOutcome, CallScript, PipelineStage, Reason, Setting, utcnow
 
 from .db import LeanTx
-from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo  # noqa: F401 (handed out)
+
+if TYPE_CHECKING:
+    from kbase_tui.protocol.session import SessionLimits
+from kbase_tui.protocol.reference import OutcomeInfo, ReasonInfo, StageInfo
 
 
 @functools.cache
@@ -163,7 +166,7 @@ def pipeline_stages(session: Session) -> list[StageInfo]:
     ]
 
 
-def session_limits(db) -> "SessionLimits":
+def session_limits(db) -> SessionLimits:
     """What the terminal app needs to know at sign-in: the idle lock's and a lead lease's minutes."""
     from kbase_tui.protocol.session import SessionLimits
 

@@ -20,10 +20,12 @@ opens as fast with 100,000 refusals as with ten.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -38,15 +40,15 @@ from kbase_tui.models import (
     User,
     utcnow,
 )
-from kbase_tui.protocol.refusals import (  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.refusals import (
     DETAIL_CALLS,
     PAGE_SIZE,
     CallerChoice,
     CallLine,
     DecisionResult,
-    RefusalDetail,
     DeskSummary,
     FilterChoices,
+    RefusalDetail,
     RefusalFilter,
     RefusalPage,
     RefusalRow,
@@ -117,8 +119,8 @@ def list_refusals(
         decider = aliased(User)
         # Columns, not the Refusal entity: a page is only read, and building 200 ORM objects (identity
         # map, instance state) was half of a page's CPU, taken from the screen's thread by the GIL.
-        query = (
-            select(
+        query: Select[Any] = (
+            select(  # type: ignore[misc]  # mypy gives up on the union of select()'s column overloads
                 Refusal.id,
                 Refusal.company_id,
                 Refusal.caller_id,
@@ -240,7 +242,7 @@ def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, un
             text += " " + _("(for {caller})").format(caller=caller_name)
         return text
     if decision == RefusalDecision.SHELVE:
-        day = until.strftime("%d.%m.%Y") if until else ""  # the date the supervisor chose
+        day = format_date(until)  # the date the supervisor chose
         return _("{who} decided: shelve until {day}").format(who=actor.label, day=day)
     return _("{who} decided: do not call again").format(who=actor.label)
 
@@ -348,7 +350,6 @@ def _apply_to_company(
     company.version += 1
     if decision == RefusalDecision.SPECIAL_OFFER:
         company.category = Category.POTENTIAL
-        company.in_queue = True
         company.queue_rank = SPECIAL_OFFER_RANK
         company.special_offer = offer_text
         company.special_offer_user_id = offer_user_id
@@ -359,7 +360,6 @@ def _apply_to_company(
     elif decision == RefusalDecision.SHELVE:
         # Back into the queue by itself on that date: the queue skips not_before in the future.
         company.category = Category.POTENTIAL
-        company.in_queue = True
         company.queue_rank = company.priority
         company.special_offer = ""
         company.special_offer_user_id = None
@@ -368,7 +368,6 @@ def _apply_to_company(
         company.attempts = 0
     else:
         company.category = Category.DO_NOT_CALL
-        company.in_queue = False
         company.special_offer = ""
         company.special_offer_user_id = None
         company.shelved_until = None

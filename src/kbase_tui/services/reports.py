@@ -15,13 +15,14 @@ Where the figures come from:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_day_month
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     CallOutcome,
@@ -124,7 +125,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
         last_day = min(date_to, clock.today(session))
         while monday <= last_day and len(weekly) < 60:
             a, b = clock.day_bounds(session, max(monday, date_from), min(monday + timedelta(days=6), last_day))
-            weekly.append((monday.strftime("%d.%m"), counts(a, b)))
+            weekly.append((format_day_month(monday), counts(a, b)))
             monday += timedelta(days=7)
     charts = [
         Chart(
@@ -192,14 +193,16 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
             )
             .group_by(Interaction.user_id)
         ).all()
-        handovers = dict(
+        handovers: dict[int, int] = dict(
             session.execute(
                 select(Deal.handed_over_by_id, func.count())
                 .where(Deal.created_at >= start, Deal.created_at < end, Deal.handed_over_by_id.is_not(None))
                 .group_by(Deal.handed_over_by_id)
             ).all()
         )
-        callers = dict(session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all())
+        callers: dict[int, str] = dict(
+            session.execute(select(User.id, User.role).where(User.role == Role.CALLER)).all()
+        )
         ids = set(callers) | {r[0] for r in per_user} | set(handovers)
         names = user_names(session, ids)
     stats = {uid: (int(c), int(ct), int(rf), int(h)) for uid, c, ct, rf, h in per_user}
@@ -507,11 +510,11 @@ def targets(db: Database, actor: Actor, date_from: date, date_to: date) -> Repor
             started.append(t.starts_on <= today)
     # One bar per target that has begun (one not begun yet would be drawn as a zero), labelled so that several
     # targets of one person differ: the metric always, the period and first day where the same metric repeats.
-    drawn = [r for r, begun in zip(rows, started) if begun]
+    drawn = [r for r, begun in zip(rows, started, strict=True) if begun]
     labels = [f"{r[0]} · {r[1]}" for r in drawn]
     labels = [
-        f"{label} · {r[2]} {r[3].strftime('%d.%m')}" if labels.count(label) > 1 else label
-        for label, r in zip(labels, drawn)
+        f"{label} · {r[2]} {format_day_month(r[3])}" if labels.count(label) > 1 else label
+        for label, r in zip(labels, drawn, strict=True)
     ]
     chart = Chart(
         "bar",
@@ -634,6 +637,8 @@ def run(db: Database, actor: Actor, name: str, date_from: date | None = None, da
 
     return replace(
         report,
-        notes=report.notes
-        + (_("Audit log head (keep for kbase audit verify --expect-head): {head}").format(head=head_line(db)),),
+        notes=(
+            *report.notes,
+            _("Audit log head (keep for kbase audit verify --expect-head): {head}").format(head=head_line(db)),
+        ),
     )

@@ -101,7 +101,7 @@ def locked_until(session: Session, username: str, now: datetime) -> datetime | N
         .scalars()
         .all()
     )
-    current = [_aware(v, now) for v in values if v is not None and _aware(v, now) > now]
+    current = [moment for v in values if (moment := _aware(v, now)) is not None and moment > now]
     return max(current) if current else None
 
 

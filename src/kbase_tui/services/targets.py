@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kbase_tui.i18n import _
 from kbase_tui.models import Role, Target, User
 from kbase_tui.protocol.reports import METRICS, PERIODS
-from kbase_tui.protocol.targets import Person, TargetRow  # noqa: F401 (the data this module hands out)
+from kbase_tui.protocol.targets import Person, TargetRow
 
 from . import audit, clock
 from .db import Database

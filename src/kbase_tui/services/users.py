@@ -16,7 +16,7 @@ from . import audit, clock, passwords, signin
 from .db import Database
 from .dto import Actor, UserInfo
 from .errors import AccessDenied, LoginFailed, NotFound, PasswordChangeRequired, StaleRecord, ValidationFailed
-from .policy import Capability, require, require_active_user
+from .policy import LOCAL_ADMIN_ROLE, Capability, is_local, require, require_active_user
 from .views import audited_view
 
 MAX_FAILED_LOGINS = 5
@@ -338,7 +338,7 @@ def set_language(db: Database, actor: Actor, language: str | None) -> None:
 def list_users(db: Database, actor: Actor, *, role: str | None = None, active_only: bool = False) -> list[UserInfo]:
     with db.read() as session:
         require_active_user(session, actor)
-        if not (actor.role in (Role.ADMIN, Role.SUPERVISOR) or actor.role == "local"):
+        if not (actor.role in (Role.ADMIN, Role.SUPERVISOR) or is_local(actor)):
             raise AccessDenied()
         query = select(User).order_by(User.role, User.username)
         if role:
@@ -362,7 +362,7 @@ def count_users(db: Database) -> int:
 
 
 def local_actor() -> Actor:
-    return Actor(id=None, username=audit.local_actor_name(), role="local", full_name="")
+    return Actor(id=None, username=audit.local_actor_name(), role=LOCAL_ADMIN_ROLE, full_name="")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from .db import Database
 from .dto import Actor

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,7 +23,8 @@ from kbase_tui.i18n import _, current_language
 from kbase_tui.labels import role_label
 
 from .errors import log_unexpected
-from .language import apply as apply_language, language_commands, palette_binding
+from .language import apply as apply_language
+from .language import language_commands, palette_binding
 from .messages import ServerPush
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ class KbaseApp(App[None]):
     ]
 
     def __init__(
-        self, server: str | None = None, *, client: "KbaseClient | None" = None, private: "PrivateServer | None" = None
+        self, server: str | None = None, *, client: KbaseClient | None = None, private: PrivateServer | None = None
     ) -> None:
         """*server*: the server's address (unix:/path or https://host:port); or a ready *client*.
 
@@ -58,8 +60,8 @@ class KbaseApp(App[None]):
         self.server_address = server
         self._client = client
         self.private_server = private
-        self.actor: "Actor | None" = None
-        self.signed: "SignedIn | None" = None
+        self.actor: Actor | None = None
+        self.signed: SignedIn | None = None
         self._events_task: asyncio.Task | None = None
         # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
         self.default_language = current_language()
@@ -77,7 +79,7 @@ class KbaseApp(App[None]):
     idle_locked = False
 
     @property
-    def client(self) -> "KbaseClient":
+    def client(self) -> KbaseClient:
         if self._client is None:
             from kbase_tui.client import KbaseClient
 
@@ -160,7 +162,7 @@ class KbaseApp(App[None]):
                 return False
             try:
                 return bool(getattr(self.screen, "keys_wait", False))
-            except Exception:  # noqa: BLE001 - no screen: nothing to wait for
+            except Exception:
                 return False
         key = self._key_in_flight
         if key is not None and not key._stop_propagation and not getattr(key, "kbase_done", False):
@@ -169,7 +171,7 @@ class KbaseApp(App[None]):
             return True
         try:
             screen = self.screen
-        except Exception:  # noqa: BLE001 - no screen yet: nothing to wait for
+        except Exception:
             return False
         return not screen.is_mounted or bool(getattr(screen, "keys_wait", False))
 
@@ -244,12 +246,30 @@ class KbaseApp(App[None]):
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)  # the idle lock's clock (ui/lock_screen.py)
+        # The installation's keymap (ui/keymap.py), checked against every screen's bindings off the event loop.
+        self.run_worker(self._load_keymap, thread=True, group="keymap", exit_on_error=False)
+
+    keymap_file: str = ""  # the keymap file in use, for F1
+
+    def _load_keymap(self) -> None:
+        from .keymap import KeymapError, load
+
+        try:
+            keymap = load()
+        except KeymapError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", timeout=30, markup=False)
+            return
+        if keymap.keys:
+            self.call_from_thread(self._apply_keymap, str(keymap.path), keymap.keys)
+
+    def _apply_keymap(self, path: str, keys: dict[str, str]) -> None:
+        self.keymap_file = path
+        self.set_keymap(keys)
 
     # --- session ----------------------------------------------------------------
-    def signed_in(self, signed: "SignedIn") -> None:
-        from .home import home_screen_for
-
+    def signed_in(self, signed: SignedIn) -> None:
         from . import input_guard
+        from .home import home_screen_for
 
         actor = signed.actor
         self.signed = signed
@@ -270,7 +290,7 @@ class KbaseApp(App[None]):
         self.idle_lock_seconds = max(0.0, signed.idle_lock_minutes * 60.0)
         self._offer_leftover_drafts()
 
-    def resumed(self, signed: "SignedIn") -> None:
+    def resumed(self, signed: SignedIn) -> None:
         """Signed in again on the lock screen after the server forgot the session: carry on as before."""
         self.signed = signed
         self.actor = signed.actor
@@ -299,7 +319,7 @@ class KbaseApp(App[None]):
                 return
             except ServerUnavailable:
                 pass
-            except Exception as error:  # noqa: BLE001 - the stream must come back
+            except Exception as error:
                 log_unexpected(error, "events stream")
             if self.actor is None or self.client.token != token:
                 return
@@ -317,7 +337,7 @@ class KbaseApp(App[None]):
         for screen in self.screen_stack:
             screen.post_message(ServerPush(event))
 
-    def session_ended(self, error: "SessionEnded") -> None:
+    def session_ended(self, error: SessionEnded) -> None:
         """The server ended this session: back to the sign-in screen, saying why.
 
         A server restart (`expired` with no other reason) asks for the password again on the
@@ -370,7 +390,7 @@ class KbaseApp(App[None]):
         async def offer() -> None:
             try:
                 leftovers = await self.client.call(drafts.leftover_drafts)
-            except Exception as error:  # noqa: BLE001 - the drafts stay for the next sign-in
+            except Exception as error:
                 log_unexpected(error, "reading drafts")
                 return
             if leftovers and self.actor is not None:
@@ -387,10 +407,9 @@ class KbaseApp(App[None]):
 
     def _leave(self, message: str, *, sign_out: bool) -> None:
         """Clear every screen of the session and show the sign-in screen (with *message*)."""
+        from . import input_guard
         from .lock_screen import thaw
         from .login.screen import LoginScreen
-
-        from . import input_guard
 
         if self.idle_locked:
             thaw(self)
@@ -470,6 +489,6 @@ class KbaseApp(App[None]):
                 self._events_task.cancel()
             try:
                 await asyncio.wait_for(self.client.sign_out(), 5)
-            except Exception as error:  # noqa: BLE001 - quitting anyway; the server forgets the session
+            except Exception as error:
                 log_unexpected(error, "signing out at quit")
         self.exit()

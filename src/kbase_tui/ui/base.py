@@ -15,7 +15,8 @@ newest page under the newest heading.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -40,7 +41,7 @@ class ServiceCalls:
     """Mixin for screens and widgets: run an operation on the server, off the event loop."""
 
     @property
-    def kbase(self) -> "KbaseApp":
+    def kbase(self) -> KbaseApp:
         return self.app  # type: ignore[attr-defined,return-value]
 
     @property

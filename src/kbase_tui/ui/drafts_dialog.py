@@ -13,8 +13,8 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import drafts
 
 from .base import KbaseModal
-from .widgets.formats import show_datetime
 from .widgets.footer import KeyFooter
+from .widgets.formats import show_datetime
 
 
 class LeftoverDraftsDialog(KbaseModal):

@@ -41,10 +41,19 @@ class HelpScreen(ModalScreen[None]):
             if help_text:
                 yield Static(Text(help_text), id="help-text")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            keymap_file = getattr(self.app, "keymap_file", "")
+            yield Static(
+                Text(
+                    _("Keys changed for this installation by {file}.").format(file=keymap_file)
+                    if keymap_file
+                    else _("The id moves a key to another in the installation's keymap file (the guides say how).")
+                ),
+                id="help-keymap",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Key"), _("Action"))
+        table.add_columns(_("Key"), _("Action"), _("Id"))
         seen: set[str] = set()
         # The screen's own keys first (the caller's outcome keys before anything: help_rank), then those
         # of the focused widget (scrolling and the like), the app's last.
@@ -66,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
             if row_key in seen:
                 continue
             seen.add(row_key)
-            table.add_row(Text(_key_label(self.app, key)), Text(description))
+            table.add_row(Text(_key_label(self.app, key)), Text(description), Text(binding.id or ""))
         table.focus()
 
     def action_close_help(self) -> None:

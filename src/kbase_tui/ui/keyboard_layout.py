@@ -68,14 +68,14 @@ def latin_key(key: str) -> tuple[str, str | None] | None:
     return "+".join([*modifiers, name]), None
 
 
-def _bound(app: "App", key: str) -> bool:
+def _bound(app: App, key: str) -> bool:
     """Whether any binding in reach of the focused widget (or the screen) has *key*."""
     # The chain from the focused widget up to the app: what both priority and ordinary bindings
     # are looked up in (Textual's own lookup, App._check_bindings).
     return any(key in bindings.key_to_bindings for _node, bindings in app.screen._binding_chain)
 
 
-def physical_key(app: "App", event: events.Key) -> events.Key | None:
+def physical_key(app: App, event: events.Key) -> events.Key | None:
     """The key event to dispatch instead of *event*, or None to dispatch it as it is."""
     if event.character in MAC_OPTION_DIGITS:
         alt = f"alt+{MAC_OPTION_DIGITS[event.character]}"

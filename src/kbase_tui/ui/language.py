@@ -14,9 +14,11 @@ app builds a new home screen after a switch (`switch_for_user`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -52,7 +54,7 @@ def _value(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         items = [_value(item, depth + 1) for item in value]
-        if all(new is old for new, old in zip(items, value)):
+        if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         if isinstance(value, list):
             return items
@@ -114,7 +116,7 @@ i18n.on_language_change(retranslate_classes)
 # --- live nodes --------------------------------------------------------------------------
 
 
-def _live_nodes(app: "App") -> Iterator[DOMNode]:
+def _live_nodes(app: App) -> Iterator[DOMNode]:
     yield app
     seen: set[int] = set()
     screens = list(app.screen_stack)
@@ -131,18 +133,16 @@ def _retranslate_map(bindings: BindingsMap) -> None:
         bindings.key_to_bindings[key] = [_binding(item) for item in items]
 
 
-def retranslate_live(app: "App") -> None:
+def retranslate_live(app: App) -> None:
     """Update the bindings of the app and of every mounted node (footer, F1, palette)."""
     for node in _live_nodes(app):
         _retranslate_map(node._bindings)
     palette_binding(app)
-    try:
+    with contextlib.suppress(Exception):  # no screen yet (app not running)
         app.screen.refresh_bindings()
-    except Exception:  # no screen yet (app not running)
-        pass
 
 
-def palette_binding(app: "App") -> None:
+def palette_binding(app: App) -> None:
     """Textual's own footer entry for the command palette ("palette") in our language."""
     for key, items in app._bindings.key_to_bindings.items():
         app._bindings.key_to_bindings[key] = [
@@ -153,7 +153,7 @@ def palette_binding(app: "App") -> None:
         ]
 
 
-def apply(app: "App", language: str | None) -> bool:
+def apply(app: App, language: str | None) -> bool:
     """Switch the interface to *language* (None or unknown: keep the current); True if it changed."""
     language = i18n.normalise_language(language)
     if language is None or language == current_language():
@@ -166,7 +166,7 @@ def apply(app: "App", language: str | None) -> bool:
 # --- the command palette ----------------------------------------------------------------
 
 
-def language_commands(app: Any) -> Iterator["SystemCommand"]:
+def language_commands(app: Any) -> Iterator[SystemCommand]:
     """'Language: English' / 'Язык: Русский' for the signed-in user (the other languages)."""
     from textual.app import SystemCommand
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 CHECK_SECONDS = 5
 
 
-def check_idle(app: "KbaseApp") -> None:
+def check_idle(app: KbaseApp) -> None:
     """The app's timer: lock when the signed-in user has pressed no key for the limit."""
     if app.actor is None or app.idle_locked or app.idle_lock_seconds <= 0:
         return
@@ -45,7 +45,7 @@ def check_idle(app: "KbaseApp") -> None:
     lock(app)
 
 
-def _freeze(app: "KbaseApp") -> list:
+def _freeze(app: KbaseApp) -> list:
     paused = []
     for screen in app.screen_stack:
         for node in screen.walk_children(with_self=True):
@@ -58,14 +58,14 @@ def _freeze(app: "KbaseApp") -> list:
     return paused
 
 
-def lock(app: "KbaseApp", message: str = "") -> None:
+def lock(app: KbaseApp, message: str = "") -> None:
     """Hide the session behind the lock screen; *message* says why when it is not idleness."""
     app.idle_locked = True
     app.paused_timers = _freeze(app)
     app.push_screen(LockScreen(message))
 
 
-def thaw(app: "KbaseApp") -> None:
+def thaw(app: KbaseApp) -> None:
     for timer in getattr(app, "paused_timers", []):
         timer.resume()
     app.paused_timers = []

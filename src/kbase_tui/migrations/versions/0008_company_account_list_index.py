@@ -12,7 +12,6 @@ Revises: 0007
 
 from alembic import op
 
-
 revision = "0008"
 down_revision = "0007"
 branch_labels = None

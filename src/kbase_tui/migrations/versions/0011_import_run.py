@@ -11,7 +11,6 @@ Revises: 0009
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0011"
 down_revision = "0010"
 branch_labels = None

@@ -13,7 +13,6 @@ Revises: 0009
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0013"
 down_revision = "0012"
 branch_labels = None

@@ -7,7 +7,6 @@ Revises: 0009
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0014"
 down_revision = "0013"
 branch_labels = None

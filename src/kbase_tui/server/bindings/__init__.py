@@ -9,8 +9,9 @@ the few operations that need the server's own context (the exports folder, the s
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from kbase_tui.protocol import FEATURES
 from kbase_tui.protocol.dto import Actor
@@ -25,10 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CallContext:
-    db: "Database"
+    db: Database
     actor: Actor
-    session: "ServerSession"
-    server: "ServerState"
+    session: ServerSession
+    server: ServerState
 
 
 @dataclass(frozen=True)

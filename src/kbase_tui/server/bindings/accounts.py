@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kbase_tui.protocol import accounts as api
 from kbase_tui.protocol.operations import Operation

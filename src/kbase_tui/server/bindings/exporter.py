@@ -8,5 +8,5 @@ from . import CallContext, adapter
 
 
 @adapter(api.export_companies, exporter.export_to_folder)
-def export_companies(context: CallContext, fmt: str = "csv", flt: ExportFilter = ExportFilter()) -> ExportReport:
+def export_companies(context: CallContext, fmt: str = "csv", flt: ExportFilter = ExportFilter()) -> ExportReport:  # noqa: B008 (a frozen value)
     return exporter.export_to_folder(context.db, context.actor, context.server.exports_dir(), fmt=fmt, flt=flt)

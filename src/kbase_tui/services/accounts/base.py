@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Float, cast, func
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -131,4 +132,4 @@ def touch(company: Company) -> None:
 
 
 def show_day(day: date | None) -> str:
-    return day.strftime("%d.%m.%Y") if day else "—"
+    return format_date(day) or "—"

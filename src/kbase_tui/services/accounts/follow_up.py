@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_day_month
 from kbase_tui.i18n import _, current_language
 from kbase_tui.models import (
     CallScript,
@@ -32,7 +33,7 @@ from ..common import user_names
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
-from ..policy import Capability, company_visibility, require, require_active_user
+from ..policy import Capability, company_visibility, owned_by, require, require_active_user
 from ..text import clean_input
 from ..views import audited_view
 from .base import (
@@ -70,7 +71,7 @@ def _marks(session: Session, company_ids: list[int], today: date) -> dict[int, t
         n = days_until(birthday.month, birthday.day, today)
         if n <= MARK_DAYS and (company_id not in found or n < found[company_id][0]):
             text = _("Birthday: {name}, {date} ({when})").format(
-                name=name, date=birthday.strftime("%d.%m"), when=in_days(n)
+                name=name, date=format_day_month(birthday), when=in_days(n)
             )
             found[company_id] = (n, text)
     return {cid: ("birthday", text) for cid, (_n, text) in found.items()}
@@ -160,7 +161,7 @@ def follow_up_list(
         conditions = (
             company_visibility(actor),
             Company.stage == Stage.ACCOUNT,
-            Company.owner_id == actor.id,
+            owned_by(actor, Company.owner_id),
             Company.category.in_(LISTED_CATEGORIES),
         )
         total, due = session.execute(
@@ -173,11 +174,11 @@ def follow_up_list(
             .scalars()
             .all()
         )
-        open_tasks = dict(
+        open_tasks: dict[str, int] = dict(
             session.execute(
                 select(FollowUpTask.kind, func.count(FollowUpTask.id))
                 .where(
-                    FollowUpTask.assignee_id == actor.id,
+                    owned_by(actor, FollowUpTask.assignee_id),
                     FollowUpTask.done_at.is_(None),
                     FollowUpTask.kind.in_((TaskKind.QUALITY_CHECK, TaskKind.RETURN)),
                 )

@@ -231,10 +231,14 @@ def lost_accounts(
         results = follow_up_results()
         rows = []
         for c in companies:
-            event = lost_events.get(c.id)
-            code = event.outcome[len(LOST_PREFIX) :] if event and event.outcome.startswith(LOST_PREFIX) else ""
-            after = [x for x in calls.get(c.id, []) if event is None or x.at >= event.at]
-            task = tasks.get(c.id)
+            lost_event = lost_events.get(c.id)
+            code = (
+                lost_event.outcome[len(LOST_PREFIX) :]
+                if lost_event and lost_event.outcome.startswith(LOST_PREFIX)
+                else ""
+            )
+            after = [x for x in calls.get(c.id, []) if lost_event is None or x.at >= lost_event.at]
+            return_task = tasks.get(c.id)
             rows.append(
                 LostAccount(
                     company_id=c.id,
@@ -244,13 +248,13 @@ def lost_accounts(
                     owner_name=owners.get(c.owner_id, ""),
                     reason_code=code,
                     reason_label=reasons.get(code, code),
-                    reason_text=event.text if event else "",
-                    lost_at=event.at if event else None,
+                    reason_text=lost_event.text if lost_event else "",
+                    lost_at=lost_event.at if lost_event else None,
                     last_order_at=c.last_order_at,
                     orders_count=c.orders_count,
                     revenue_total=Decimal(c.revenue_total or 0),
-                    return_task_due=task.due_at if task else None,
-                    return_task_done=bool(task and task.done_at),
+                    return_task_due=return_task.due_at if return_task else None,
+                    return_task_done=bool(return_task and return_task.done_at),
                     calls_since=len(after),
                     last_call_at=after[-1].at if after else None,
                     last_call_result=results.get(after[-1].outcome, after[-1].outcome) if after else "",

@@ -26,7 +26,7 @@ from ..common import require_supervisor
 from ..db import Database
 from ..dto import Actor
 from ..errors import AccessDenied, NotFound, ValidationFailed
-from ..policy import Capability, company_visibility, require, require_active_user
+from ..policy import Capability, company_visibility, owned_by, require, require_active_user, require_task_owner
 from ..text import clean_input
 from ..views import audited_view
 from .base import require_account
@@ -46,7 +46,7 @@ def my_tasks(db: Database, actor: Actor, *, limit: int = 200) -> tuple[TaskInfo,
             session,
             select(FollowUpTask)
             .where(
-                FollowUpTask.assignee_id == actor.id,
+                owned_by(actor, FollowUpTask.assignee_id),
                 FollowUpTask.done_at.is_(None),
                 company_visibility(actor),
             )
@@ -73,8 +73,7 @@ def record_quality_check(db: Database, actor: Actor, task_id: int, score: int, c
         if task is None:
             raise NotFound() if actor.role == Role.SUPERVISOR else AccessDenied()
         company = require_account(session, actor, task.company_id)
-        if actor.role != Role.SUPERVISOR and task.assignee_id != actor.id:
-            raise AccessDenied()
+        require_task_owner(actor, task.assignee_id)
         if task.kind != TaskKind.QUALITY_CHECK:
             raise ValidationFailed(_("This is not a quality-check task."))
         if task.done_at is not None:
@@ -111,7 +110,7 @@ def quality_summary(db: Database, actor: Actor, start: date, end: date) -> list[
             )
             .group_by(FollowUpTask.assignee_id)
         ).all()
-        waiting = dict(
+        waiting: dict[int, int] = dict(
             session.execute(
                 select(FollowUpTask.assignee_id, func.count(FollowUpTask.id))
                 .where(FollowUpTask.kind == TaskKind.QUALITY_CHECK, FollowUpTask.done_at.is_(None))

@@ -31,12 +31,14 @@ The package: `sources` (reading files), `headers` (which column is which), `valu
 (the import itself and the parsing process), `runs` (an import or a preview for a person), `undo`.
 """
 
+from kbase_tui.inn import clean_inn, valid_inn
+
 from .headers import FIELDS, map_headers
 from .importer import PARALLEL_MIN_BYTES, Importer, default_report_path
 from .runs import preview, require_importer, run_import, write_csv
 from .sources import detect_encoding, open_source, read_header
 from .undo import recent_runs, undo_import
-from .values import clean_inn, split_emails, split_phones, valid_inn
+from .values import split_emails, split_phones
 
 __all__ = [
     "FIELDS",

@@ -11,13 +11,14 @@ import queue
 import time
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import N_, _
+from kbase_tui.inn import clean_inn
 from kbase_tui.models import (
     EPOCH,
     Category,
@@ -42,14 +43,14 @@ from kbase_tui.protocol.importer import (
 from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 from kbase_tui.timezones import zone_for_company
 
-from .. import audit
+from .. import audit, queue_membership
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
 from ..exporter import safe_cell
 from ..policy import Capability, require, require_active_user
 from .sources import BrokenRow, SourceInfo, open_source, read_header
-from .values import clean_inn, split_emails, split_phones
+from .values import split_emails, split_phones
 
 BATCH_SIZE = 2000
 MAX_NAME = 300
@@ -65,19 +66,19 @@ class _Row:
     """One parsed line of the file."""
 
     __slots__ = (
-        "key",
-        "nkey",
-        "line",
-        "name",
+        "comment",
+        "contact",
+        "contact_phones",
+        "extra",
+        "fields",
         "folded",
         "inn",
+        "key",
+        "line",
+        "name",
+        "nkey",
         "phones",
-        "contact",
         "position",
-        "contact_phones",
-        "fields",
-        "comment",
-        "extra",
     )
 
     def __init__(
@@ -125,7 +126,7 @@ def _extra(row: _Row, name: str, default):
 class _Pending:
     """A new company of the current batch: its first row and what later rows of the batch added."""
 
-    __slots__ = ("row", "inn", "fields", "phones", "contacts", "merged_lines", "exts", "emails", "notes", "possible")
+    __slots__ = ("contacts", "emails", "exts", "fields", "inn", "merged_lines", "notes", "phones", "possible", "row")
 
     def __init__(self, row: _Row) -> None:
         self.row = row
@@ -153,7 +154,7 @@ class _KeyMap:
     bisection), the keys this run adds in a dict.  A dict of a million int keys costs about 100 MB; the base of
     a million companies has four million keys."""
 
-    __slots__ = ("added", "keys", "ids")
+    __slots__ = ("added", "ids", "keys")
 
     def __init__(self) -> None:
         self.added: dict[int, int] = {}
@@ -229,7 +230,7 @@ def _phone_key(e164: str) -> int:
 
 
 FIELD_ORDER = ("city", "industry", "channel", "email", "website", "address", "size")
-FILL_FIELDS = ("inn",) + FIELD_ORDER
+FILL_FIELDS = ("inn", *FIELD_ORDER)
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
 _CITY = 0
 _EMAIL = FIELD_ORDER.index("email")
@@ -279,7 +280,10 @@ def _insert_rows(
     dialect = connection.dialect
     processors = [_bind_processor(table.c[name].type, dialect) for name in varying]
     if any(processors):
-        rows = [tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row)) for row in rows]
+        rows = [
+            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row, strict=True))
+            for row in rows
+        ]
     if dialect.name == "postgresql":
         _copy_rows(connection, table, varying, rows, constants or {})
         return
@@ -335,11 +339,10 @@ def _copy_rows(connection, table, varying: tuple[str, ...], rows: list[tuple], c
         table=quote(table.name), columns=", ".join(quote(n) for n in names)
     )
     tail_tuple = tuple(tail)
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row + tail_tuple)
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row + tail_tuple)
 
 
 _COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_search", *FIELD_ORDER[1:], "time_zone")
@@ -351,44 +354,45 @@ PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
 def _company_constants(now, run_id: int | None) -> dict[str, object]:
-    return {
-        "import_run_id": run_id,
-        "source": "import",
-        "abcde_class": "",
-        "is_key_client": False,
-        "potential_score": 0,
-        "category": Category.POTENTIAL.value,
-        "stage": Stage.COLD.value,
-        "owner_id": None,
-        "shelved_until": None,
-        "requirements": "",
-        "in_queue": True,
-        "queue_rank": 100,
-        "priority": 100,
-        "last_tried_at": EPOCH,
-        "not_before": None,
-        "attempts": 0,
-        "last_outcome": "",
-        "held_by_id": None,
-        "held_until": None,
-        "callback_user_id": None,
-        "callback_at": None,
-        "special_offer": "",
-        "special_offer_user_id": None,
-        "unreachable": False,
-        "needs_data_fix": False,
-        "orders_count": 0,
-        "revenue_total": 0,
-        "margin_total": None,
-        "first_order_at": None,
-        "last_order_at": None,
-        "next_purchase_at": None,
-        "next_purchase_is_stated": False,
-        "next_follow_up_at": None,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-    }
+    return queue_membership.stamp(
+        {
+            "import_run_id": run_id,
+            "source": "import",
+            "abcde_class": "",
+            "is_key_client": False,
+            "potential_score": 0,
+            "category": Category.POTENTIAL.value,
+            "stage": Stage.COLD.value,
+            "owner_id": None,
+            "shelved_until": None,
+            "requirements": "",
+            "queue_rank": 100,
+            "priority": 100,
+            "last_tried_at": EPOCH,
+            "not_before": None,
+            "attempts": 0,
+            "last_outcome": "",
+            "held_by_id": None,
+            "held_until": None,
+            "callback_user_id": None,
+            "callback_at": None,
+            "special_offer": "",
+            "special_offer_user_id": None,
+            "unreachable": False,
+            "needs_data_fix": False,
+            "orders_count": 0,
+            "revenue_total": 0,
+            "margin_total": None,
+            "first_order_at": None,
+            "last_order_at": None,
+            "next_purchase_at": None,
+            "next_purchase_is_stated": False,
+            "next_follow_up_at": None,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+    )
 
 
 def _contact_constants(now, run_id: int | None) -> dict[str, object]:
@@ -578,10 +582,7 @@ class Importer:
             cell = raw[index]
             if not cell or cell.isspace():
                 continue
-            if "," in cell or ";" in cell or "/" in cell or "\n" in cell:
-                pieces = split_phones(cell)
-            else:
-                pieces = (cell,)
+            pieces = split_phones(cell) if "," in cell or ";" in cell or "/" in cell or "\n" in cell else (cell,)
             for piece in pieces:
                 number, ext = normalise_with_extension(piece)
                 if number is None:
@@ -665,17 +666,11 @@ class Importer:
                     extra["emails"] = emails[1:]
         contact = position_ = comment = ""
         if self._i_contact is not None and (cell := raw[self._i_contact]):
-            if cell.isprintable() and "  " not in cell:
-                contact = cell.strip()[:200]
-            else:
-                contact = clean_line(cell, 200)
+            contact = cell.strip()[:200] if cell.isprintable() and "  " not in cell else clean_line(cell, 200)
         elif self._i_contact_parts:
             contact = clean_line(" ".join(raw[index] for index in self._i_contact_parts), 200)
         if self._i_position is not None and (cell := raw[self._i_position]):
-            if cell.isprintable() and "  " not in cell:
-                position_ = cell.strip()[:200]
-            else:
-                position_ = clean_line(cell, 200)
+            position_ = cell.strip()[:200] if cell.isprintable() and "  " not in cell else clean_line(cell, 200)
         if self._i_contact_emails:
             emails = self._emails_of(raw, self._i_contact_emails)
             if emails:
@@ -1131,9 +1126,9 @@ class Importer:
                         ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line),
                     )
                 )
-            for text in pending.notes:
+            for conflict in pending.notes:
                 self.conflicts += 1
-                self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=text))
+                self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=conflict))
         return history
 
     def _insert_new(self, session: Session, new: dict[int, _Pending], now, source_name: str) -> dict[int, int]:
@@ -1142,7 +1137,7 @@ class Importer:
         temps = list(new)
         pendings = list(new.values())
         ids = self._allocate_ids(session, Company.__table__, len(pendings))
-        temp_to_real = dict(zip(temps, ids))
+        temp_to_real = dict(zip(temps, ids, strict=True))
         fold_city = self._fold_city
         company_rows = []
         phone_rows: list[tuple] = []
@@ -1152,7 +1147,7 @@ class Importer:
         research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
         merged_text = str(_("Merged from {file}, line {line}: {what}."))
-        for company_id, pending in zip(ids, pendings):
+        for company_id, pending in zip(ids, pendings, strict=True):
             row = pending.row
             f = pending.fields
             city = f[0]
@@ -1199,7 +1194,8 @@ class Importer:
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
             table = Company.__table__
-            session.execute(update(table).where(table.c.id.in_(research)).values(in_queue=False, needs_data_fix=True))
+            session.execute(update(table).where(table.c.id.in_(research)).values(needs_data_fix=True))
+            queue_membership.refresh(session, table.c.id.in_(research))
         self._insert_contacts(session, contact_rows, contact_phones, phone_rows, now)
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         self._insert_history(session, history_rows, "import", now)
@@ -1225,10 +1221,10 @@ class Importer:
             session,
             Contact.__table__,
             _CONTACT_VARYING,
-            [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows)],
+            [(contact_id, *row) for contact_id, row in zip(contact_ids, contact_rows, strict=True)],
             _contact_constants(now, self.run_id),
         )
-        for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones):
+        for contact_id, row, numbers in zip(contact_ids, contact_rows, contact_phones, strict=True):
             for number, label in numbers:
                 phone_rows.append((row[0], contact_id, number, label))
 
@@ -1321,7 +1317,7 @@ class Importer:
                     else not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))
                 ):
                     kept.append(_("name kept, the file had «{value}»").format(value=row.name))
-                for name, value in zip(FILL_FIELDS, (row.inn, *row.fields)):
+                for name, value in zip(FILL_FIELDS, (row.inn, *row.fields), strict=True):
                     if not value:
                         continue
                     have = fills.get(name) or getattr(base, name)
@@ -1522,10 +1518,10 @@ def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[s
             if chunk:
                 out.put(("rows", chunk))
         out.put(("end", None))
-    except BaseException as error:  # noqa: BLE001 - every failure is the parent's to report
+    except BaseException as error:
         try:
             pickle.dumps(error)
-        except Exception:  # noqa: BLE001
+        except Exception:
             error = RuntimeError(f"{type(error).__name__}: {error}")
         out.put(("error", error))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kbase_tui.i18n import _
 from kbase_tui.phones import readable

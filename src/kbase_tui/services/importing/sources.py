@@ -6,9 +6,9 @@ import codecs
 import csv
 import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from kbase_tui.i18n import _
 from kbase_tui.textnorm import clean_input
@@ -188,7 +188,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
     import openpyxl
 
     # A file object, not the path: openpyxl judges a path by its suffix, and an XLSX saved as .csv is still one.
-    handle = open(path, "rb")
+    handle = open(path, "rb")  # noqa: SIM115 (closed by the generator below, when the rows are read)
     try:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -196,7 +196,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
     except zipfile.BadZipFile:
         handle.close()
         raise _damaged_excel() from None
-    except Exception as error:  # noqa: BLE001 - a zip that is no workbook (a .docx), or a broken one
+    except Exception as error:
         handle.close()
         if isinstance(error, KeyError) or "InvalidFileException" in type(error).__name__:
             raise ValidationFailed(
@@ -219,7 +219,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
                     "it again and import the new file (rows already imported are recognised)."
                 ).format(row=number)
             ) from error
-        except Exception as error:  # noqa: BLE001 - zlib and XML errors of a truncated sheet
+        except Exception as error:
             if type(error).__module__.split(".")[0] in ("zlib", "xml", "lxml", "openpyxl") or type(error).__name__ in (
                 "error",
                 "ParseError",
@@ -282,7 +282,7 @@ def read_header(
         score = _header_score(map_headers(raw))
         if score > best_score:
             best, best_score = len(seen) - 1, score
-        if sum(1 for _line, r in seen if r.__class__ is not BrokenRow and any(c.strip() for c in r)) >= HEADER_SCAN:
+        if len([r for _line, r in seen if not isinstance(r, BrokenRow) and any(c.strip() for c in r)]) >= HEADER_SCAN:
             break
     if best < 0:
         accepted = ", ".join(HEADER_NAMES["name"][:3] + HEADER_NAMES["name"][9:12])

@@ -1,4 +1,4 @@
-"""Cell values: several phones or e-mails in a cell, the INN checked."""
+"""Cell values: several phones or e-mails in a cell (the INN is checked by kbase_tui.inn)."""
 
 from __future__ import annotations
 
@@ -31,46 +31,3 @@ def split_phones(cell: str) -> list[str]:
 def split_emails(cell: str) -> list[str]:
     """The addresses of a cell ('a@x.ru, b@y.ru'): pieces with an @, others dropped."""
     return [piece for piece in _EMAIL_SPLIT.split(cell) if "@" in piece and len(piece) <= 200]
-
-
-_INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12a = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_12b = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _check(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
-
-
-def valid_inn(inn: str) -> bool:
-    if not inn.isdigit():
-        return False
-    if len(inn) == 10:
-        return _check(inn, _INN_10) == int(inn[9])
-    if len(inn) == 12:
-        return _check(inn, _INN_12a) == int(inn[10]) and _check(inn, _INN_12b) == int(inn[11])
-    return False
-
-
-_INN_NOISE = re.compile(r"[\s\-]")
-
-
-def clean_inn(raw: str) -> str | None:
-    """The INN as 10 or 12 digits ('' -> None); raises ValueError when it is not a valid INN.
-
-    Excel drops leading zeros from numbers: 9 and 11 digits get their zero back.  1C's «ИНН/КПП» column
-    holds both: the part before the slash is the INN."""
-    if not raw:
-        return None
-    text = raw if raw.isdigit() else _INN_NOISE.sub("", raw)
-    if "/" in text:
-        text = text.split("/", 1)[0]
-    if text.endswith(".0"):
-        text = text[:-2]
-    if not text:
-        return None
-    if text.isdigit() and len(text) in (9, 11) and valid_inn("0" + text):
-        return "0" + text
-    if not valid_inn(text):
-        raise ValueError(text)
-    return text

@@ -8,28 +8,27 @@ Contacts and the history are the shared client-card widgets (ui/widgets), as on 
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
 from kbase_tui.protocol.errors import AccessDenied
+from kbase_tui.timezones import in_reader_zone
 
 from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date
 from ..widgets.history import HistoryTimeline
 from .follow_up_list import short_date
 from .tasks import task_text
-from ..widgets.footer import KeyFooter
 
 ORDERS_PAGE = 100
 TABS = ("orders", "contacts", "history", "tasks")

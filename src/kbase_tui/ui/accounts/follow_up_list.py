@@ -21,12 +21,13 @@ from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
-from kbase_tui.protocol import accounts
+from kbase_tui.protocol import accounts, playbook
 
 from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_datetime
+from ..widgets.my_targets import MyTargetsLine
 from ..widgets.table import ListTable
 
 PAGE = 100
@@ -74,8 +75,8 @@ def mark_text(row) -> Text:
     return Text(symbol, style=style)
 
 
-def row_detail(row) -> Text:
-    """The line under the table for the highlighted client."""
+def row_detail(row, late=None) -> Text:
+    """The line under the table for the highlighted client (*late*: its row behind the contact standard)."""
     from kbase_tui.labels import category_label
 
     text = Text()
@@ -83,6 +84,12 @@ def row_detail(row) -> Text:
     if row.city:
         text.append(f" · {row.city}", style="dim")
     text.append(" · " + category_label(row.category), style="magenta" if row.category == "lost" else "dim")
+    if late is not None:
+        text.append(" · ")
+        text.append(
+            _("contact {n} d. late (every {every} d.)").format(n=late.days_behind, every=late.standard_days),
+            style="bold red",
+        )
     text.append("\n")
     if row.next_follow_up_at:
         text.append(_("Follow-up: "), style="dim")
@@ -108,7 +115,8 @@ class FollowUpList(KbaseScreen):
         "(~ predicted from the interval between orders). ★ a contact's birthday within a week, ♦ a holiday. "
         "Class: ABCDE, * key client. Enter opens the card; o records an order, f a follow-up call; "
         "t lists your quality checks and return tasks. / (or ctrl+f) finds one of your clients by name, INN "
-        "or phone."
+        "or phone. b lists the clients behind the contact standard of their class; k the key clients you "
+        "back up as their second responsible person. The line under the summary shows your own targets."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Card"), id="accounts.list.open"),
@@ -116,6 +124,8 @@ class FollowUpList(KbaseScreen):
         Binding("f", "follow_up", _("Follow-up call"), id="accounts.list.follow_up"),
         Binding("t", "tasks", _("Tasks"), id="accounts.list.tasks"),
         Binding("slash,ctrl+f", "find", _("Find"), id="accounts.list.find"),
+        Binding("b", "behind", _("Behind standard"), id="accounts.list.behind"),
+        Binding("k", "backed_up", _("Clients I back up"), show=False, id="accounts.list.backed_up"),
         Binding("f5,r", "refresh", _("Refresh"), id="accounts.list.refresh"),
         Binding("f1", "app.help", _("Keys"), id="accounts.list.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="accounts.list.logout"),
@@ -133,10 +143,13 @@ class FollowUpList(KbaseScreen):
         self._arrived: set[int] = set()  # clients handed to this manager, to name once the list shows them
         self._push_timer = None
         self.name_width = 24
+        self.behind = 0  # clients behind the contact standard of their class
+        self.behind_rows: dict[int, object] = {}  # company id -> its BehindRow (the worst 500)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="fu-summary")
+        yield MyTargetsLine(id="fu-targets")
         yield ListTable(id="fu-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fu-detail")
         yield KeyFooter()
@@ -185,6 +198,8 @@ class FollowUpList(KbaseScreen):
         self._loading = True
         # As many rows as were loaded, so that a cursor far down the list can stay where it was.
         limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
+        self.query_one(MyTargetsLine).refresh_targets()
+        self.call(playbook.behind_standard, limit=500, done=self._behind_count, group="fu-behind")
         self.call(
             accounts.follow_up_list,
             offset=0,
@@ -196,6 +211,12 @@ class FollowUpList(KbaseScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def _behind_count(self, page) -> None:
+        self.behind = page.total
+        self.behind_rows = {row.company_id: row for row in page.rows}
+        self._show_summary()
+        self._show_detail()
 
     def _failed(self, generation: int, error) -> None:
         if generation == self._generation:
@@ -295,6 +316,9 @@ class FollowUpList(KbaseScreen):
         text.append(_(" · loaded {n}").format(n=len(self.rows)), style="dim")
         text.append("  ")
         text.append(_("due today: {n}").format(n=page.due), style="bold yellow" if page.due else "dim")
+        if self.behind:
+            text.append("  ")
+            text.append(_("behind standard: {n} (b)").format(n=self.behind), style="bold red")
         if page.open_quality_checks:
             text.append("  ")
             text.append(_("quality checks: {n}").format(n=page.open_quality_checks), style="green")
@@ -325,7 +349,10 @@ class FollowUpList(KbaseScreen):
 
     def _show_detail(self) -> None:
         row = self.selected_row
-        self.query_one("#fu-detail", Static).update(row_detail(row) if row else Text(_("No clients yet."), style="dim"))
+        if row is None:
+            self.query_one("#fu-detail", Static).update(Text(_("No clients yet."), style="dim"))
+            return
+        self.query_one("#fu-detail", Static).update(row_detail(row, self.behind_rows.get(row.company_id)))
 
     # --- actions ------------------------------------------------------------------------------
     @on(DataTable.RowSelected)
@@ -371,6 +398,16 @@ class FollowUpList(KbaseScreen):
     def _changed(self, result) -> None:
         if result is not None:
             self.reload()
+
+    def action_behind(self) -> None:
+        from ..playbook.behind import BehindList
+
+        self.app.push_screen(BehindList())
+
+    def action_backed_up(self) -> None:
+        from ..playbook.second import SecondClients
+
+        self.app.push_screen(SecondClients())
 
     def action_tasks(self) -> None:
         from .tasks import TasksScreen

@@ -8,7 +8,6 @@ the client to another account manager for the return, n / p page (100 a page).
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,15 +15,15 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
-from kbase_tui.timezones import in_reader_zone
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts
+from kbase_tui.timezones import in_reader_zone
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import short_date
-from ..widgets.footer import KeyFooter
 
 
 def _day(value) -> str:

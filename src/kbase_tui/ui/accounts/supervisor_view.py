@@ -22,10 +22,10 @@ from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
 from .follow_up_list import class_text, name_text, next_purchase_text, short_date
-from ..widgets.footer import KeyFooter
 
 
 def month_bounds(today: date) -> tuple[date, date]:

@@ -1,7 +1,7 @@
 """The account manager's open tasks: quality checks after orders, returns of lost clients.
 
 Soonest due first (at most 200).  Enter opens the client's card; k records a quality check
-straight from here.  Esc goes back.
+straight from here; d marks a step of a lost client's return plan done.  Esc goes back.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class TasksScreen(KbaseModal):
     BINDINGS = [
         Binding("enter", "open", _("Card"), id="accounts.tasks.open", priority=True),
         Binding("k", "quality", _("Quality check"), id="accounts.tasks.quality"),
+        Binding("d", "return_done", _("Return step done"), id="accounts.tasks.return_done"),
         Binding("escape", "close", _("Back"), id="accounts.tasks.back"),
     ]
     DEFAULT_CSS = """
@@ -72,7 +73,10 @@ class TasksScreen(KbaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(_("Your tasks: Enter opens the card, k records a quality check, Esc back"), classes="title")
+            yield Static(
+                _("Your tasks: Enter opens the card, k records a quality check, d a return step done, Esc back"),
+                classes="title",
+            )
             yield OptionList(id="tasks-list")
 
     def on_mount(self) -> None:
@@ -123,6 +127,13 @@ class TasksScreen(KbaseModal):
             from .dialogs import QualityDialog
 
             self.app.push_screen(QualityDialog(task), lambda result: self.reload() if result else None)
+
+    def action_return_done(self) -> None:
+        task = self.selected
+        if task is not None and task.kind == "return":
+            from ..playbook.return_step import ReturnStepDoneDialog
+
+            self.app.push_screen(ReturnStepDoneDialog(task), lambda result: self.reload() if result else None)
 
     def action_close(self) -> None:
         self.dismiss(None)

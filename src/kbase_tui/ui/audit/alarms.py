@@ -23,8 +23,8 @@ from kbase_tui.protocol.session import ALARM
 
 from ..base import KbaseScreen, ServiceCalls
 from ..messages import ServerPush
-from ..widgets.formats import show_datetime
 from ..widgets.footer import KeyFooter
+from ..widgets.formats import show_datetime
 
 REFRESH_SECONDS = 30
 

@@ -6,6 +6,7 @@ the database layer and the big screens are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 from textual.screen import Screen
@@ -28,10 +29,8 @@ def preload_home_screens() -> None:
     import here fails again, with its error shown, when it is really needed.
     """
     for target in HOME_SCREENS.values():
-        try:
+        with contextlib.suppress(Exception):
             importlib.import_module(target.partition(":")[0])
-        except Exception:  # noqa: BLE001 - see the docstring: the real import reports it
-            pass
 
 
 def home_screen_for(role: str) -> Screen:

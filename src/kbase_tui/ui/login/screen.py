@@ -92,7 +92,7 @@ class LoginScreen(KbaseScreen):
         except KbaseError as error:
             self._failed(error)
             return
-        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        except Exception as error:
             from ..errors import log_unexpected
 
             self._failed(KbaseError(log_unexpected(error, "sign-in")))

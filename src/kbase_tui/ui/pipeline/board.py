@@ -40,7 +40,7 @@ from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_amount_short, show_date
-
+from ..widgets.my_targets import MyTargetsLine
 
 MIN_COLUMN = 30
 LOAD_AHEAD = 5  # load the next page when the cursor comes this close to the last loaded card
@@ -130,14 +130,14 @@ class StageList(ScrollView, can_focus=True):
     class NeedMore(Message):
         """The list wants its next page of deals."""
 
-        def __init__(self, stage_list: "StageList") -> None:
+        def __init__(self, stage_list: StageList) -> None:
             super().__init__()
             self.stage_list = stage_list
 
     class Selected(Message):
         """A card was double-clicked."""
 
-        def __init__(self, stage_list: "StageList") -> None:
+        def __init__(self, stage_list: StageList) -> None:
             super().__init__()
             self.stage_list = stage_list
 
@@ -248,10 +248,7 @@ class StageList(ScrollView, can_focus=True):
     # --- cursor -------------------------------------------------------------------------
     def move_cursor(self, row: int | None, *, scroll: bool = True) -> None:
         if row is not None:
-            if not self.deals:
-                row = None
-            else:
-                row = max(0, min(len(self.deals) - 1, row))
+            row = None if not self.deals else max(0, min(len(self.deals) - 1, row))
         if row != self.cursor:
             self.cursor = row
             self._show_heading()
@@ -399,7 +396,9 @@ class CloserBoard(KbaseScreen):
     HELP = _(
         "Your deals by stage. Arrows move between cards and columns; ] or shift+→ moves the deal to the "
         "next stage, [ or shift+← back. Enter opens the card; w closes it as won, x as lost. "
-        "Red dates are overdue next steps. / (or ctrl+f) finds one of your clients by name, INN or phone."
+        "Red dates are overdue next steps. / (or ctrl+f) finds one of your clients by name, INN or phone. "
+        "k lists the key clients you back up as their second responsible person. The line under the "
+        "stages shows your own targets."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Open card"), id="board.open"),
@@ -409,6 +408,7 @@ class CloserBoard(KbaseScreen):
         Binding("w", "won", _("Won"), id="board.won"),
         Binding("x", "lost", _("Lost"), id="board.lost"),
         Binding("n", "note", _("Note"), id="board.note"),
+        Binding("k", "backed_up", _("Clients I back up"), show=False, id="board.backed_up"),
         Binding("f5,r", "refresh", _("Refresh"), id="board.refresh"),
         Binding("f1", "app.help", _("Keys"), id="board.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="board.logout"),
@@ -427,6 +427,7 @@ class CloserBoard(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="board-summary")
+        yield MyTargetsLine(id="board-targets")
         columns = HorizontalScroll(id="board-columns")
         columns.can_focus = False  # the focus goes straight to a column's cards
         yield columns
@@ -461,6 +462,7 @@ class CloserBoard(KbaseScreen):
         # as deep as the cursor went in each column, so a refresh keeps the place
         limits = {w.code: max(page, (w.cursor or 0) + LOAD_AHEAD + 1) for w in self.lists}
         asked = tuple(self._announce)[:100]  # the operation's limit; the rest wait for the next reload
+        self.query_one(MyTargetsLine).refresh_targets()
         # _show mounts widgets (it awaits): it runs as a callback of the screen, not inside the call.
         self.call(
             pipeline.board,
@@ -494,10 +496,7 @@ class CloserBoard(KbaseScreen):
             deal = deals.get(company_id)
             if what is None or deal is None:
                 continue  # announced already, or no longer this closer's open deal
-            if what:
-                text = _("New deal from the supervisor: {name}")
-            else:
-                text = _("New client from the caller: {name}")
+            text = _("New deal from the supervisor: {name}") if what else _("New client from the caller: {name}")
             self.app.notify(text.format(name=_plain(deal.company_name)), timeout=8)
 
     def action_refresh(self) -> None:
@@ -534,7 +533,7 @@ class CloserBoard(KbaseScreen):
             await container.remove_children()
             width = self._column_width(len(board.columns))
             fresh = [StageList(column.code, classes="stage-list") for column in board.columns]
-            for stage_list, column in zip(fresh, board.columns):
+            for stage_list, column in zip(fresh, board.columns, strict=True):
                 stage_list.styles.width = width
                 # The cards go in before the columns are mounted, so the columns' first paint shows
                 # them: filled after mounting, the board was laid out and painted twice.
@@ -641,7 +640,7 @@ class CloserBoard(KbaseScreen):
         width = max(1, stage_list.outer_size.width or MIN_COLUMN)
         visible = max(1, container.size.width // width)
         index = lists.index(stage_list)
-        first = int(round(container.scroll_x / width))
+        first = round(container.scroll_x / width)
         if index < first:
             first = index
         elif index >= first + visible:
@@ -723,6 +722,11 @@ class CloserBoard(KbaseScreen):
     def _deal_closed(self, result) -> None:
         if result is not None:
             self.reload()
+
+    def action_backed_up(self) -> None:
+        from ..playbook.second import SecondClients
+
+        self.app.push_screen(SecondClients())
 
     def action_note(self) -> None:
         deal = self.selected_deal

@@ -24,9 +24,9 @@ from kbase_tui.protocol.session import CHANGED
 from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 from ..widgets.history import HistoryTimeline
-from ..widgets.footer import KeyFooter
 
 
 class DealCardScreen(KbaseScreen):

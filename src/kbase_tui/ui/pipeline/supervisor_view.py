@@ -20,9 +20,9 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import pipeline
 
 from ..base import KbaseScreen
+from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.paging import PAGE, PagedList
-from ..widgets.footer import KeyFooter
 
 
 class PipelineSupervisorView(PagedList, KbaseScreen):

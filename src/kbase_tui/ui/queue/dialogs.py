@@ -6,7 +6,7 @@ records the outcome.  Lists (reasons, closers, callbacks) are loaded through ser
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from rich.text import Text
 from textual import on
@@ -44,9 +44,9 @@ def parse_local_datetime(raw: str) -> datetime:
 
 def quick_times(now: datetime | None = None, client_zone: str = "") -> list[tuple[str, datetime]]:
     """The quick choices on the caller's clock, each also shown on the client's when it differs."""
-    now = timezones.in_reader_zone(now or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
+    now = timezones.in_reader_zone(now or datetime.now(UTC)).replace(second=0, microsecond=0)
     tomorrow = timezones.typed(now.date() + timedelta(days=1), time(CALLBACK_HOUR))
-    in_hour = (now + timedelta(hours=1)).astimezone(timezone.utc)
+    in_hour = (now + timedelta(hours=1)).astimezone(UTC)
 
     def shown(when: datetime) -> str:
         return format_both_clocks(when, client_zone) if client_zone else show_datetime(when)
@@ -147,7 +147,7 @@ class CallbackDialog(_Dialog):
         except ValueError as error:
             self.error(str(error))
             return
-        if when <= datetime.now(timezone.utc):
+        if when <= datetime.now(UTC):
             self.error(_("The callback time must be in the future."))
             return
         self.dismiss({"callback_at": when})

@@ -228,9 +228,7 @@ class ReasonsEditor(KbaseScreen):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "kind" and isinstance(self.focused, Input):
-            return False
-        return True
+        return not (action == "kind" and isinstance(self.focused, Input))
 
     def reload(self, follow: str | None = None) -> None:
         self.call(queue.all_reasons, self.kind, done=lambda rows: self._loaded(rows, follow))

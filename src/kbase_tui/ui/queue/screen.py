@@ -11,7 +11,7 @@ again when it is empty; F1: keys; ctrl+l: log out (the held lead is released).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,8 +27,8 @@ from kbase_tui.protocol.errors import AccessDenied, KbaseError
 
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
-from ..widgets.formats import show_datetime
 from ..widgets.footer import KeyFooter
+from ..widgets.formats import show_datetime
 
 EMPTY_POLL_SECONDS = 30.0
 RENEW_SECONDS = 240.0  # well inside the shortest sensible lease
@@ -39,7 +39,7 @@ def client_clock(lead, now: datetime | None = None) -> str:
     """'Client's time 10:05 (Asia/Vladivostok, +7 h to yours)': what the caller says "good morning" by."""
     if not lead.time_zone or not timezones.is_zone(lead.time_zone):
         return ""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     shift = timezones.offset_hours(lead.time_zone, moment)
     if shift:
         hours = f"{shift:+g}"
@@ -282,9 +282,9 @@ class CallerQueue(KbaseScreen):
             if self._poll is None:
                 self._poll = self.set_interval(EMPTY_POLL_SECONDS, self.action_next_lead)
         else:
-            from datetime import datetime, timezone
+            from datetime import datetime
 
-            left = (view.lead.held_until - datetime.now(timezone.utc)).total_seconds()
+            left = (view.lead.held_until - datetime.now(UTC)).total_seconds()
             self.lease_seconds = max(left, RENEW_SECONDS)
             box.update(lead_text(view.lead))
             self.query_one("#lead-box", VerticalScroll).scroll_home(animate=False)

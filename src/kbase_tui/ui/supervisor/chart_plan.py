@@ -101,6 +101,6 @@ def plan(chart: Chart, width: int, height: int) -> ChartPlan:
     numbers = tuple(str(n + 1) for n in range(len(chart.labels)))
     legend = tuple(
         f"{number}  {label} — {_value_text(value, chart.unit)}"
-        for number, label, value in zip(numbers, chart.labels, values)
+        for number, label, value in zip(numbers, chart.labels, values, strict=False)
     )
     return ChartPlan("bar", bar_names=numbers, legend=legend, **common)

@@ -263,7 +263,7 @@ class ImportDialog(SupervisorModal):
         key = str(path.resolve())
         try:
             name = self.uploaded.get(key) or await self.kbase.client.upload(path)
-        except Exception as error:  # noqa: BLE001 - any failure is shown, and the dialog stays usable
+        except Exception as error:
             self._failed(error)
             return
         self.uploaded[key] = name

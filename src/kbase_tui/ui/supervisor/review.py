@@ -26,10 +26,10 @@ from kbase_tui.protocol import clients, refusals
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
 from ..base import KbaseScreen
+from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
 from ..widgets.table import ListTable
-from ..widgets.confirm import ConfirmDialog
 from .base_search import clip
 from .dialogs import OfferDialog, RefusalFilterDialog, ShelveDialog
 

@@ -41,7 +41,7 @@ class ContactsPanel(ServiceCalls, DataTable):
     """
 
     class Changed(Message):
-        def __init__(self, panel: "ContactsPanel", contact) -> None:
+        def __init__(self, panel: ContactsPanel, contact) -> None:
             super().__init__()
             self.panel = panel
             self.contact = contact

@@ -17,7 +17,8 @@ The widget is an OptionList: arrow keys/PgUp/PgDn move, it can take focus.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -81,7 +82,7 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self,
         company_id: int | None = None,
         *,
-        loader: "Operation[Any] | None" = None,
+        loader: Operation[Any] | None = None,
         page_size: int = 50,
         name: str | None = None,
         id: str | None = None,
@@ -132,7 +133,7 @@ class HistoryTimeline(ServiceCalls, OptionList):
                 self.replace_option_prompt(option_id, entry_text(entry, labels))
 
     # --- loading -------------------------------------------------------------------
-    def _load(self) -> "Operation[Any]":
+    def _load(self) -> Operation[Any]:
         if self.loader is not None:
             return self.loader
         from kbase_tui.protocol import clients

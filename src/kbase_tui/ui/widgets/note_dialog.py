@@ -70,7 +70,7 @@ class AddNoteDialog(KbaseModal):
         self,
         target_id: int,
         *,
-        saver: "Operation[Any] | None" = None,
+        saver: Operation[Any] | None = None,
         kinds: tuple[str, ...] = DEFAULT_KINDS,
         title: str | None = None,
         draft_context: str | None = None,
@@ -159,7 +159,7 @@ class AddNoteDialog(KbaseModal):
         async def forget() -> None:
             try:
                 await app.client.call(drafts.discard_draft, context)
-            except Exception as error:  # noqa: BLE001 - a leftover draft is harmless; never crash on it
+            except Exception as error:
                 from ..errors import log_unexpected
 
                 log_unexpected(error, "discarding a draft")

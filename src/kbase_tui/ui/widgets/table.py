@@ -51,7 +51,7 @@ class ListTable(DataTable):
             if row_key in self._row_locations:
                 raise DuplicateKey(f"The row key {row_key!r} already exists.")
             self._row_locations[row_key] = row_index
-            self._data[row_key] = {column.key: cell for column, cell in zip(columns, cells)}
+            self._data[row_key] = {column.key: cell for column, cell in zip(columns, cells, strict=False)}
             self.rows[row_key] = Row(row_key, 1, None, False)
             self._new_rows.add(row_key)
             keys.append(row_key)
@@ -93,7 +93,7 @@ class ListTable(DataTable):
             if row.label is not None or row.auto_height or not all(isinstance(c, Text) for c in cells):
                 others.append(row_key)
                 continue
-            for column, cell in zip(columns, cells):
+            for column, cell in zip(columns, cells, strict=False):
                 plain = cell.plain
                 if "\n" in plain:
                     width = max((cell_len(line) for line in plain.splitlines()), default=0)
@@ -168,10 +168,7 @@ class ListTable(DataTable):
         inner = max(0, width - 2 * pad)
         line = self._text_line(cell, inner)
         # Padding: the text line between two pads in the null style.
-        if pad:
-            segments = [Segment(" " * pad, _NULL), *line, Segment(" " * pad, _NULL)]
-        else:
-            segments = line
+        segments = [Segment(" " * pad, _NULL), *line, Segment(" " * pad, _NULL)] if pad else line
         # Styled: the row's and column's styles under, the cursor's over; then cut to the cell.
         styled = list(Segment.apply_style(segments, style=pre_style, post_style=post_style))
         return Segment.adjust_line_length(styled, width, style=None, pad=True)

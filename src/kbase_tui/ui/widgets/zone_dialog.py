@@ -6,7 +6,7 @@ phones and the city for a company), or None on Esc.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,7 +23,7 @@ from ..base import KbaseModal
 
 def zone_label(name: str, now: datetime | None = None) -> str:
     """'Asia/Vladivostok (MSK+7, now 22:30)'."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     shift = timezones.offset_hours(name, moment, against=timezones.zone("Europe/Moscow"))
     msk = _("MSK") + (f"{shift:+g}" if shift else "")
     return _("{zone} ({msk}, now {time})").format(
