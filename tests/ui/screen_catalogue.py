@@ -210,6 +210,20 @@ SIGN_IN_STOPS = [
     Stop("login.new_password", UI + "login.screen:ChangePasswordScreen"),
 ]
 
+# Screens of the playbook that landed after this catalogue was written: not walked yet (their stops need the
+# playbook's data in `seed`).  The test fails when one is no longer a screen class, so the list only shrinks.
+NOT_YET = {
+    UI + "playbook.behind:BehindList",
+    UI + "playbook.return_step:ReturnStepDoneDialog",
+    UI + "playbook.second:SecondCardScreen",
+    UI + "playbook.second:SecondClients",
+    UI + "playbook.supervisor:NumberDialog",
+    UI + "playbook.supervisor:PersonDialog",
+    UI + "playbook.supervisor:PlaybookScreen",
+    UI + "playbook.supervisor:ReturnStepDialog",
+    UI + "playbook.supervisor:TeamBehindList",
+}
+
 # Base classes never shown themselves: each must have a subclass in the catalogue.
 ABSTRACT = {
     UI + "base:KbaseScreen",
