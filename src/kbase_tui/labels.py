@@ -12,6 +12,7 @@ def role_label(role: str) -> str:
         "account": _("account manager"),
         "supervisor": _("head of sales"),
         "admin": _("administrator"),
+        "specialist": _("specialist"),
         "local": _("server owner"),
     }.get(role, role)
 

@@ -358,7 +358,7 @@ def test_demo_command_service_creates_once(tmp_path):
     path = tmp_path / "demo.sqlite3"
     database, credentials, created = demo.ensure_demo_database(path)
     try:
-        assert created and len(credentials) == 8
+        assert created and len(credentials) == 9
         today = business_today()
         monday, sunday = refusals.current_week(today)
         with database.read() as session:
@@ -376,6 +376,39 @@ def test_demo_command_service_creates_once(tmp_path):
     database, _credentials, created = demo.ensure_demo_database(path)
     database.dispose()
     assert not created
+
+
+def test_the_demo_has_a_catalog_itemized_orders_standards_and_a_specialist_at_work(demo_db):
+    from kbase_tui.models import FocusTarget, OrderLine, Product, ProductCategory
+    from kbase_tui.services import client_growth, specialists
+
+    database, _summary = demo_db
+    with database.read() as session:
+        assert session.execute(select(func.count(ProductCategory.id))).scalar_one() == 10
+        assert session.execute(select(func.count(Product.id))).scalar_one() == 40
+        # Every order is itemized by products of the catalog, and its lines add up to it
+        by_order = select(OrderLine.order_id, func.sum(OrderLine.amount), func.sum(OrderLine.margin)).group_by(
+            OrderLine.order_id
+        )
+        sums = {i: (amount, margin) for i, amount, margin in session.execute(by_order).all()}
+        orders = session.execute(select(ClientOrder.id, ClientOrder.amount, ClientOrder.margin)).all()
+        assert orders and all(sums[i] == (amount, margin) for i, amount, margin in orders)
+        assert session.execute(select(func.count()).where(OrderLine.category_id.is_(None))).scalar_one() == 0
+        assert session.execute(select(func.count(FocusTarget.id))).scalar_one() == 2
+        manager, supervisor = _actor(session, "account"), _actor(session, "supervisor")
+        tech = _actor(session, "specialist")
+    assert len(client_growth.standards(database, supervisor)) == 5
+    gaps = client_growth.portfolio_gaps(database, manager, today=TODAY)
+    assert gaps.total > 20 and gaps.rows[0].gap > 0  # white spots to show on the first run
+    assert [p.target.category_name for p in client_growth.focus_progress(database, manager, today=TODAY)] == [
+        "Абразивы и инструмент",
+        "Подшипники и приводы",
+    ]
+    capacity = client_growth.capacity(database, supervisor, "channel", today=TODAY)
+    assert all(r.capacity and r.capacity > 0 for r in capacity if r.active)
+    assigned = specialists.my_assignments(database, tech)
+    assert len(assigned) == 2
+    assert specialists.card(database, tech, assigned[0].company_id).company.id == assigned[0].company_id
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

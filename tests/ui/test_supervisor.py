@@ -327,7 +327,7 @@ async def test_a_missing_screen_of_another_part_says_not_available(db, make_user
 SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "o", "w", "u"]
 
 
-@pytest.mark.parametrize("role", ["caller", "closer", "account"])
+@pytest.mark.parametrize("role", ["caller", "closer", "account", "specialist"])
 async def test_other_roles_reach_nothing_of_the_desk_by_key_or_command(db, make_user, role):
     make_user(role, "worker")
     refused_company(db, None, "Секрет")

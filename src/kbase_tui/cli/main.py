@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kbase_tui.cli.argtypes import QuietParser
 from kbase_tui.i18n import _, set_language
+from kbase_tui.protocol.users import ROLES
 
 
 def _read_password(args: argparse.Namespace, prompt: str | None = None) -> str:
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help=_("add a user"))
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["caller", "closer", "account", "supervisor", "admin"])
+    add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--full-name")
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--no-change", action="store_true", help=_("do not force a password change at first sign-in"))

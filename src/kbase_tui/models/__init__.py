@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .activity import Draft, FollowUpTask, Interaction, InteractionKind, TaskKind
 from .audit import AuditEvent, AuditHead, RateCounter, SecurityAlarm
 from .base import EPOCH, utcnow
+from .catalog import ClientStandard, FocusTarget, OrderLine, Product, ProductCategory, StandardCategory
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
@@ -24,19 +25,24 @@ __all__ = [
     "CallScript",
     "Category",
     "ClientOrder",
+    "ClientStandard",
     "Company",
     "CompanyMerge",
     "Contact",
     "Deal",
     "DealStatus",
     "Draft",
+    "FocusTarget",
     "FollowUpTask",
     "ImportChange",
     "ImportRun",
     "Interaction",
     "InteractionKind",
+    "OrderLine",
     "Phone",
     "PipelineStage",
+    "Product",
+    "ProductCategory",
     "RateCounter",
     "Reason",
     "Refusal",
@@ -47,6 +53,7 @@ __all__ = [
     "Setting",
     "SignInFailure",
     "Stage",
+    "StandardCategory",
     "Target",
     "TaskKind",
     "User",

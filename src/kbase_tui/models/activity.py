@@ -54,6 +54,8 @@ class TaskKind(StrEnum):
     RETURN = "return"  # win back a lost client
     NEXT_STEP = "next_step"
     OTHER = "other"
+    CROSS_SELL = "cross_sell"  # offer a category of the standard the client does not buy yet
+    SPECIALIST = "specialist"  # a specialist brought into the client; their access lasts while it is open
 
 
 class FollowUpTask(SQLModel, table=True):

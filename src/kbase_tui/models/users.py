@@ -14,6 +14,9 @@ class Role(StrEnum):
     ACCOUNT = "account"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A project manager or technical specialist: sees a client only while a task of an account
+    # manager's brings them in (services.policy).
+    SPECIALIST = "specialist"
 
 
 class User(SQLModel, table=True):

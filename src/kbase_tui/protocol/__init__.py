@@ -36,6 +36,9 @@ FEATURES = (
     "history_labels",
     "companies",
     "playbook",
+    "catalog",
+    "growth",
+    "specialists",
 )
 
 

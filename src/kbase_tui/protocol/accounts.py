@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from kbase_tui.i18n import _
 
+from .catalog import OrderLineInput
 from .clients import CompanyInfo, ContactInfo, HistoryEntry
 from .operations import operation
 from .reference import ReasonInfo
@@ -231,8 +232,11 @@ def record_order(
     items: Text = "",
     *,
     margin: Decimal | None = None,
+    lines: list[OrderLineInput] | None = None,
 ) -> OrderResult:
-    """A new order: the figures, the next purchase, back from lost, a quality-check task, the classes."""
+    """A new order: the figures, the next purchase, back from lost, a quality-check task, the classes.
+
+    With lines (products, categories or free text), the amount and the margin are their sums."""
 
 
 @operation("accounts.follow_up_script")

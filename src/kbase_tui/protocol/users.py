@@ -18,7 +18,7 @@ from .types import Code, Name
 Language = Annotated[str, msgspec.Meta(max_length=8)]
 
 # Every role an account can have, in the order the administrator picks from (models.Role has the same).
-ROLES = ("caller", "closer", "account", "supervisor", "admin")
+ROLES = ("caller", "closer", "account", "supervisor", "admin", "specialist")
 
 
 # --- operations ------------------------------------------------------------------------

@@ -44,7 +44,7 @@ LEAD_CLAIMS = "lead_claims"
 SIGN_IN_FAILURES = "sign_in_failures"  # wrong passwords for one account from many terminals
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(minutes=15)
-LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
+LOCKABLE_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT, Role.SPECIALIST)
 # Every alarm raised or changed: the desks and alarm screens open at that moment ask again.
 ALARM_NOTICE = notify.Notice(kind="alarm", roles=(Role.SUPERVISOR.value, Role.ADMIN.value))
 

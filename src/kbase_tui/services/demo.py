@@ -36,6 +36,7 @@ DEMO_USERS = (
     DemoCredential("account2", "Klient-2026!", "account", "Игорь Лебедев"),
     DemoCredential("supervisor", "Rukovod-2026!", "supervisor", "Сергей Павлов"),
     DemoCredential("admin", "IT-Sluzhba-2026!", "admin", "Павел Админов"),
+    DemoCredential("specialist", "Tehnik-2026!", "specialist", "Никита Техников"),
 )
 
 

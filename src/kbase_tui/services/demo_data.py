@@ -45,20 +45,26 @@ from kbase_tui.models import (
     ActivationPlan,
     Category,
     ClientOrder,
+    ClientStandard,
     Company,
     Contact,
     Deal,
     DealStatus,
+    FocusTarget,
     FollowUpTask,
     Interaction,
     InteractionKind,
+    OrderLine,
     Phone,
     PipelineStage,
+    Product,
+    ProductCategory,
     Reason,
     Refusal,
     RefusalDecision,
     SecondPerson,
     Stage,
+    StandardCategory,
     Target,
     TaskKind,
     User,
@@ -124,6 +130,76 @@ MOBILE_CODES = (
     "995",
     "999",
 )
+# The demo supplier's categories (the goods of data/demo/goods.json by name; the rest are "Прочее").
+DEMO_CATEGORIES = {
+    **dict.fromkeys(
+        (
+            "Круг отрезной 230×2,5×22",
+            "Круг зачистной 125×6×22",
+            "Щётка по металлу дисковая 125 мм",
+            "Сверло по металлу HSS 10 мм",
+            "Фреза концевая твердосплавная 12 мм",
+            "Пластина токарная CNMG 120408",
+        ),
+        "Абразивы и инструмент",
+    ),
+    **dict.fromkeys(
+        (
+            "Электроды УОНИ 13/55 d3 мм",
+            "Электроды МР-3 d4 мм",
+            "Проволока сварочная Св-08Г2С 1,2 мм",
+            "Газ аргон",
+            "Пропан технический",
+            "Шланг кислородный 9 мм",
+        ),
+        "Сварка и газы",
+    ),
+    **dict.fromkeys(("Кирпич огнеупорный ШБ-5", "Мертель шамотный МШ-39", "Бетон огнеупорный ЖСБ"), "Огнеупоры"),
+    **dict.fromkeys(("Масло индустриальное И-40А", "Смазка Литол-24", "Масло гидравлическое ВМГЗ"), "Масла и смазки"),
+    **dict.fromkeys(
+        ("Подшипник 6205-2RS", "Подшипник 22220 EK", "Ремень клиновой B(Б)-1800", "Цепь приводная ПР-25,4"),
+        "Подшипники и приводы",
+    ),
+    **dict.fromkeys(("Болт М12×60 оцинкованный", "Анкер клиновой 12×100", "Саморез кровельный 5,5×25"), "Крепёж"),
+    **dict.fromkeys(
+        (
+            "Перчатки х/б с ПВХ",
+            "Костюм сварщика брезентовый",
+            "Костюм рабочий летний",
+            "Каска защитная СОМЗ",
+            "Очки защитные открытые",
+            "Респиратор FFP2",
+        ),
+        "Спецодежда и СИЗ",
+    ),
+    **dict.fromkeys(
+        ("Стрейч-плёнка 500 мм 20 мкм", "Лента упаковочная ПП 15 мм", "Паллета деревянная 1200×800"), "Упаковка"
+    ),
+    **dict.fromkeys(("Кабель ВВГнг 3×2,5", "Лампа светодиодная промышленная 100 Вт"), "Электротехника"),
+    **dict.fromkeys(
+        ("Ветошь обтирочная", "Сорбент универсальный", "Краска грунт ГФ-021", "Растворитель 646"),
+        "Химия и расходники",
+    ),
+}
+# (kind, segment, an order every … days, the categories of its ideal client)
+DEMO_STANDARDS = (
+    ("industry", "Металлургия", 30, ("Огнеупоры", "Сварка и газы", "Абразивы и инструмент", "Спецодежда и СИЗ")),
+    ("industry", "Машиностроение", 30, ("Абразивы и инструмент", "Подшипники и приводы", "Масла и смазки", "Крепёж")),
+    ("industry", "Строительство", 45, ("Крепёж", "Спецодежда и СИЗ", "Сварка и газы", "Химия и расходники")),
+    ("channel", "Дилеры", 30, ("Абразивы и инструмент", "Крепёж", "Спецодежда и СИЗ", "Упаковка", "Электротехника")),
+    ("channel", "Розница", 45, ("Крепёж", "Спецодежда и СИЗ", "Химия и расходники")),
+)
+DEMO_STANDARD_NOTE = "Предложить пробную партию; спросить, у кого берут сейчас и что не устраивает."
+# (category, segment kind, segment, metric, target) for each account manager, over a month around today
+DEMO_FOCUS = (
+    ("Абразивы и инструмент", "industry", "Металлургия", "amount", 800_000),
+    ("Подшипники и приводы", "", "", "clients", 5),
+)
+DEMO_SPECIALIST_TASKS = (
+    "Подобрать огнеупоры под новую печь: выезд вместе с менеджером",
+    "Консультация технолога по сварочной проволоке",
+)
+
 SIZE_ORDER_SCALE = {"Микро": 18_000, "Малый": 40_000, "Средний": 110_000, "Крупный": 280_000}
 SIZE_DEAL_SCALE = {"Микро": 120_000, "Малый": 350_000, "Средний": 900_000, "Крупный": 2_500_000}
 
@@ -250,6 +326,7 @@ class _Tables:
     phone: list[dict] = field(default_factory=list)
     deal: list[dict] = field(default_factory=list)
     order: list[dict] = field(default_factory=list)
+    order_line: list[dict] = field(default_factory=list)
     interaction: list[dict] = field(default_factory=list)
     refusal: list[dict] = field(default_factory=list)
     task: list[dict] = field(default_factory=list)
@@ -261,6 +338,7 @@ _TABLES = {
     "phone": Phone.__table__,
     "deal": Deal.__table__,
     "order": ClientOrder.__table__,
+    "order_line": OrderLine.__table__,
     "interaction": Interaction.__table__,
     "refusal": Refusal.__table__,
     "task": FollowUpTask.__table__,
@@ -332,6 +410,7 @@ class _Generator:
         self.channel_priority = {c["name"]: c["priority"] for c in self.channels}
         self.industries = seg["industries"]
         self.cities = self.words["cities"]["cities"]
+        self.catalog = self.make_catalog()
 
     # -- primitives --
 
@@ -947,20 +1026,144 @@ class _Generator:
             company.update(stage=Stage.PIPELINE.value, owner_id=None, updated_at=closed)
             self.add_contacts(company, 1, decision_maker=True, created=handed)
 
+    # -- the catalog and client growth --
+
+    def make_catalog(self) -> dict[str, tuple[int, int]]:
+        """The supplier's catalog from the goods list: product name -> (product id, category id)."""
+        session = self.session
+        categories: dict[str, ProductCategory] = {}
+        for name in dict.fromkeys(DEMO_CATEGORIES.values()):
+            category = session.execute(
+                select(ProductCategory).where(ProductCategory.name_search == fold(name))
+            ).scalar()
+            if category is None:
+                category = ProductCategory(name=name, name_search=fold(name))
+                session.add(category)
+            categories[name] = category
+        session.flush()
+        found: dict[str, tuple[int, int]] = {}
+        for number, (name, unit, price) in enumerate(self.words["goods"], start=1):
+            category = categories.get(DEMO_CATEGORIES.get(name, ""))
+            if category is None:  # a good added to the word list later
+                category = categories.setdefault("Прочее", ProductCategory(name="Прочее", name_search=fold("Прочее")))
+                session.add(category)
+                session.flush()
+            product = Product(
+                category_id=category.id,
+                code=f"КБ-{number:04d}",
+                name=name,
+                name_search=fold(name),
+                unit=unit[:16],
+                price=_money(price),
+            )
+            session.add(product)
+            session.flush()
+            found[name] = (int(product.id or 0), int(category.id or 0))
+        self.category_ids = {name: c.id for name, c in categories.items()}
+        return found
+
+    def order_lines(
+        self, order_id: int, company_id: int, day: date, itemized: list, rate: float, margin: Decimal
+    ) -> None:
+        left = margin
+        for number, (name, qty, amount) in enumerate(itemized):
+            product_id, category_id = self.catalog[name]
+            line_margin = left if number == len(itemized) - 1 else _money(float(amount) * rate)
+            left -= line_margin
+            self.rows.order_line.append(
+                {
+                    "id": self._id("order_line"),
+                    "order_id": order_id,
+                    "company_id": company_id,
+                    "ordered_at": day,
+                    "product_id": product_id,
+                    "category_id": category_id,
+                    "text": "",
+                    "quantity": Decimal(qty),
+                    "amount": amount,
+                    "margin": line_margin,
+                }
+            )
+
+    def growth(self, specialist: User | None) -> None:
+        """Standards for the largest segments, two focus targets of this month, a specialist at work."""
+        session = self.session
+        company_by_id = {c["id"]: c for c in self.rows.company}
+        for kind, segment, interval, names in DEMO_STANDARDS:
+            amounts = [
+                o["amount"]
+                for o in self.rows.order
+                for c in (company_by_id[o["company_id"]],)
+                if c[kind] == segment and o["ordered_at"] > self.today - timedelta(days=365)
+            ]
+            # The median order, a fifth up: a goal within reach of most clients (a mean would follow the largest).
+            amounts.sort()
+            average = amounts[len(amounts) // 2] if amounts else Decimal(50_000)
+            standard = ClientStandard(
+                segment_kind=kind,
+                segment=segment,
+                interval_days=interval,
+                average_order=_money(round(float(average) * 1.2, -3)),
+                note=DEMO_STANDARD_NOTE,
+                updated_by_id=self.supervisor.id,
+            )
+            session.add(standard)
+            session.flush()
+            session.add_all(StandardCategory(standard_id=standard.id, category_id=self.category_ids[n]) for n in names)
+        # A month that is two thirds gone, so the first run shows progress already made.
+        start, end = self.today - timedelta(days=20), self.today + timedelta(days=10)
+        for category, kind, segment, metric, value in DEMO_FOCUS:
+            session.add(
+                FocusTarget(
+                    starts_on=start,
+                    ends_on=end,
+                    category_id=self.category_ids[category],
+                    segment_kind=kind,
+                    segment=segment,
+                    metric=metric,
+                    value=Decimal(value),
+                    created_by_id=self.supervisor.id,
+                )
+            )
+        if specialist is None:
+            return
+        mine = [c for c in self.rows.company if c["owner_id"] == self.managers[0].id and c["category"] == "active"]
+        for company, text_ in zip(mine[:2], DEMO_SPECIALIST_TASKS, strict=False):
+            created = self.at(self.today - timedelta(days=1), 15, 0)
+            self.task(
+                company["id"],
+                specialist,
+                TaskKind.SPECIALIST.value,
+                self.at(self.today + timedelta(days=1), 11, 0),
+                text_,
+                created,
+                creator=self.managers[0],
+            )
+            self.history(
+                company["id"],
+                self.managers[0],
+                created,
+                InteractionKind.NOTE.value,
+                "specialist_in",
+                f"Приглашён специалист {specialist.full_name}: {text_}",
+            )
+
     # -- accounts --
 
-    def order_items(self, target: float) -> tuple[str, Decimal]:
+    def order_items(self, target: float) -> tuple[str, Decimal, list[tuple[str, int, Decimal]]]:
         goods = self.words["goods"]
         picked = self.rng.sample(goods, self.rng.randint(1, 4))
         shares = [self.rng.uniform(0.5, 1.5) for _ in picked]
         total_share = sum(shares)
         lines = []
+        itemized = []
         amount = 0
         for (name, unit, price), share in zip(picked, shares, strict=True):
             qty = max(1, round(target * share / total_share / price))
             amount += qty * price
             lines.append(f"{name} — {qty} × {unit}")
-        return "; ".join(lines), _money(amount)
+            itemized.append((name, qty, _money(qty * price)))
+        return "; ".join(lines), _money(amount), itemized
 
     def account_story(self, manager: User, *, lost: bool) -> dict:
         texts = self.words["texts"]
@@ -985,9 +1188,9 @@ class _Generator:
         margin_rate = (-0.06, -0.01) if self.rng.random() < 0.03 else (0.06, 0.30)
         orders = []
         for day in days:
-            items, amount = self.order_items(scale * self.rng.uniform(0.6, 1.5))
+            items, amount, itemized = self.order_items(scale * self.rng.uniform(0.6, 1.5))
             rate = self.rng.uniform(*margin_rate)
-            orders.append((day, items, amount, _money(float(amount) * rate)))
+            orders.append((day, items, amount, _money(float(amount) * rate), itemized, rate))
         deal = self.deal_row(
             company,
             closer,
@@ -1033,8 +1236,9 @@ class _Generator:
         )
         deal.update(closed_at=signed, last_activity_at=signed, updated_at=signed)
         results = texts["follow_up_results"]
-        for number, (day, items, amount, margin) in enumerate(orders):
+        for number, (day, items, amount, margin, itemized, rate) in enumerate(orders):
             order_id = self._id("order")
+            self.order_lines(order_id, company["id"], day, itemized, rate, margin)
             creator = closer if number == 0 else manager
             when = self.at(day, 11) if number == 0 else self.at(day)
             self.rows.order.append(
@@ -1410,6 +1614,7 @@ class _Generator:
             ("deal", rows.deal),
             ("contact", rows.contact),
             ("order", rows.order),
+            ("order_line", rows.order_line),
             ("interaction", rows.interaction),
             ("refusal", rows.refusal),
             ("task", rows.task),
@@ -1462,6 +1667,7 @@ def generate_demo_data(
     generator.deals()
     generator.accounts()
     generator.refused()
+    generator.growth(users_by_name.get("specialist"))
     summary = generator.write()
     generator.playbook()
     return summary

@@ -8,7 +8,11 @@ records, and the previous link loses access when a client moves on.
 - closer: only companies in the pipeline stage assigned to them;
 - account manager: only companies in the account stage assigned to them;
 - supervisor: everything;
-- admin: users and the audit log, no client commercial data.
+- admin: users and the audit log, no client commercial data;
+- specialist (a project manager or technical specialist): only the card of a client an account
+  manager brought them into, while that task (kind specialist, assigned to them) is open and the
+  client is still with the account managers; closing the task takes the card away at once.  No
+  list, no search, no other service: `require_specialist_company` is their only way in.
 
 A second responsible person (a closer or account manager the supervisor attached to a key client)
 may read that one client (card, contacts, history) and nothing else of the owner's portfolio,
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from kbase_tui.i18n import _
-from kbase_tui.models import Company, Role, SecondPerson, Stage, User, utcnow
+from kbase_tui.models import Company, FollowUpTask, Role, SecondPerson, Stage, TaskKind, User, utcnow
 
 from .dto import Actor
 from .errors import AccessDenied, NotFound
@@ -50,6 +54,7 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
     VIEW_CLIENT_DATA = "view_client_data"
+    WORK_ASSIGNMENTS = "work_assignments"  # a specialist's own open assignments
 
 
 _CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -73,6 +78,8 @@ _CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.ADMIN: frozenset({Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
+    # Not VIEW_CLIENT_DATA: require_company refuses a specialist; only require_specialist_company lets one in.
+    Role.SPECIALIST: frozenset({Capability.WORK_ASSIGNMENTS}),
 }
 
 LOCAL_ADMIN_ROLE = "local"  # the server owner's CLI: whoever can open the database file
@@ -183,6 +190,35 @@ def require_list_access(session: Session, actor: Actor) -> None:
     """Lists and searches of companies: never for callers or admins."""
     require_active_user(session, actor)
     require(actor, Capability.LIST_CLIENTS)
+
+
+def specialist_access(specialist_id: int, company_id: int) -> ColumnElement[bool]:
+    """True while an open task of kind specialist brings *specialist_id* into *company_id*."""
+    return exists().where(
+        FollowUpTask.company_id == company_id,
+        FollowUpTask.assignee_id == specialist_id,
+        FollowUpTask.kind == TaskKind.SPECIALIST,
+        FollowUpTask.done_at.is_(None),
+    )
+
+
+def require_specialist_company(session: Session, actor: Actor, company_id: int) -> Company:
+    """The company a specialist was brought into, while their task is open; AccessDenied otherwise
+    (the same refusal whether the company exists or not)."""
+    require_active_user(session, actor)
+    if actor.role != Role.SPECIALIST:
+        raise AccessDenied()
+    company = session.execute(
+        select(Company).where(
+            Company.id == company_id,
+            Company.stage == Stage.ACCOUNT,
+            Company.merged_into_id.is_(None),
+            specialist_access(actor.id, Company.id),
+        )
+    ).scalar_one_or_none()
+    if company is None:
+        raise AccessDenied(_("This client's card is closed to you: the task that brought you in is closed."))
+    return company
 
 
 # --- ownership: whose company, deal, task, lead or callback ---------------------------------------

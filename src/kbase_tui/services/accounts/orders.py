@@ -23,7 +23,7 @@ from kbase_tui.protocol.accounts import (
     OrderResult,
 )
 
-from .. import audit, classify, clock, reference
+from .. import audit, catalog, classify, clock, reference
 from ..clients import write_history
 from ..common import user_names
 from ..db import Database
@@ -75,14 +75,23 @@ def record_order(
     items: str = "",
     *,
     margin: Decimal | None = None,
+    lines: list[catalog.OrderLineInput] | None = None,
     today: date | None = None,
 ) -> OrderResult:
-    """A new order: figures, next purchase, back from lost, a quality-check task, classes."""
+    """A new order: figures, next purchase, back from lost, a quality-check task, classes.
+
+    With *lines* (products, categories or free text: services.catalog) the amount and the margin are
+    their sums, and the items their text."""
     today = given_or_today(db, today)
     if not isinstance(ordered_at, date):
         raise ValidationFailed(_("Enter the order date."))
     if ordered_at > today:
         raise ValidationFailed(_("The order date cannot be in the future."))
+    lines = catalog.prepare_lines(lines)
+    if lines:
+        amount = sum((line.amount for line in lines), Decimal("0"))
+        margins = [line.margin for line in lines if line.margin is not None]
+        margin = sum(margins, Decimal("0")) if margins else None
     amount = _money(amount, _("Enter the order amount."))
     if amount <= 0:
         raise ValidationFailed(_("Enter the order amount."))
@@ -90,6 +99,8 @@ def record_order(
     items = clean_input(items, 2000)
     with db.write() as session:
         company = require_account(session, actor, company_id, for_update=True)
+        if lines and not items:
+            items = clean_input(catalog.lines_text(session, lines), 2000)
         order = ClientOrder(
             company_id=company.id,
             ordered_at=ordered_at,
@@ -101,6 +112,7 @@ def record_order(
         )
         session.add(order)
         session.flush()
+        catalog.write_lines(session, order, lines)
         company.orders_count += 1
         company.revenue_total = Decimal(company.revenue_total or 0) + amount
         if margin is not None:

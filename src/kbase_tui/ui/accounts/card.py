@@ -1,8 +1,10 @@
 """The account card: the client's figures, orders, contact persons, open tasks, requirements, history.
 
-Tabs 1 Orders · 2 Contacts · 3 History · 4 Tasks & requirements (the digit keys switch).
+Tabs 1 Orders · 2 Contacts · 3 History · 4 Tasks & requirements · 5 Growth (the digit keys switch).
 o records an order, f a follow-up call by the segment's script, k the open quality check,
-n a note/call/meeting, r the requirements, p the potential, x marks the client lost.
+n a note/call/meeting, r the requirements, p the potential, x marks the client lost,
+c turns the highlighted white spot of tab 5 into a cross-sell task, s brings a specialist in, z closes a
+specialist's task.
 Contacts and the history are the shared client-card widgets (ui/widgets), as on the deal card.
 """
 
@@ -16,12 +18,13 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.labels import category_label
-from kbase_tui.protocol import accounts
+from kbase_tui.protocol import accounts, growth
 from kbase_tui.protocol.accounts import follow_up_results
 from kbase_tui.protocol.errors import AccessDenied
 from kbase_tui.timezones import in_reader_zone
 
 from ..base import KbaseScreen
+from ..growth.card_panel import GrowthPanel
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
@@ -31,7 +34,7 @@ from .follow_up_list import short_date
 from .tasks import task_text
 
 ORDERS_PAGE = 100
-TABS = ("orders", "contacts", "history", "tasks")
+TABS = ("orders", "contacts", "history", "tasks", "growth")
 
 
 class AccountCardScreen(KbaseScreen):
@@ -39,7 +42,10 @@ class AccountCardScreen(KbaseScreen):
     HELP = _(
         "The account card. 1 orders, 2 contact persons (a adds, Enter or e edits), 3 the whole history, "
         "4 open tasks and requirements. o new order, f follow-up call, k quality check, n note, "
-        "r requirements, p potential, x lost. Esc goes back."
+        "r requirements, p potential, x lost. 5 growth: the segment's standard, the white spots (categories the "
+        "client does not buy, or buys too rarely) and the figures against the year before; c turns the highlighted "
+        "white spot into a cross-sell task, s brings a specialist (project or technical) into the client, z closes a "
+        "specialist's task there (their access ends with it). Esc goes back."
     )
     BINDINGS = [
         Binding("o", "order", _("Order"), id="accounts.card.order"),
@@ -53,6 +59,10 @@ class AccountCardScreen(KbaseScreen):
         Binding("2", "tab('contacts')", _("Contacts"), show=False, id="accounts.card.tab_contacts"),
         Binding("3", "tab('history')", _("History"), show=False, id="accounts.card.tab_history"),
         Binding("4", "tab('tasks')", _("Tasks"), show=False, id="accounts.card.tab_tasks"),
+        Binding("5", "tab('growth')", _("Growth"), show=False, id="accounts.card.tab_growth"),
+        Binding("c", "cross_sell", _("Cross-sell"), show=False, id="accounts.card.cross_sell"),
+        Binding("s", "specialist", _("Specialist"), show=False, id="accounts.card.specialist"),
+        Binding("z", "specialist_tasks", _("Specialists' tasks"), show=False, id="accounts.card.specialist_tasks"),
         Binding("escape", "back", _("Back"), id="accounts.card.back"),
         Binding("f1", "app.help", _("Keys"), id="accounts.card.help"),
     ]
@@ -77,6 +87,8 @@ class AccountCardScreen(KbaseScreen):
                 yield HistoryTimeline(loader=accounts.account_history, id="acard-history")
             with TabPane(_("4 Tasks & requirements"), id="tasks"):
                 yield Static("", id="acard-tasks")
+            with TabPane(_("5 Growth"), id="growth"):
+                yield GrowthPanel(id="acard-growth")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -121,6 +133,7 @@ class AccountCardScreen(KbaseScreen):
         history = self.query_one(HistoryTimeline)
         history.set_outcome_labels(follow_up_results())
         history.reload(card.company.id)
+        self.query_one(GrowthPanel).load(card.company.id)
         if self.focused is None:
             self.query_one("#acard-orders", DataTable).focus()
 
@@ -242,7 +255,12 @@ class AccountCardScreen(KbaseScreen):
     def action_tab(self, name: str) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = name
-        target = {"orders": "#acard-orders", "contacts": "#acard-contacts", "history": "#acard-history"}.get(name)
+        target = {
+            "orders": "#acard-orders",
+            "contacts": "#acard-contacts",
+            "history": "#acard-history",
+            "growth": "#growth-spots",
+        }.get(name)
         if target:
             self.query_one(target).focus()
 
@@ -322,6 +340,47 @@ class AccountCardScreen(KbaseScreen):
         from .dialogs import LostDialog
 
         self.app.push_screen(LostDialog(self.company_id, self.name_), self._changed)
+
+    def action_cross_sell(self) -> None:
+        if self.card is None:
+            return
+        panel = self.query_one(GrowthPanel)
+        if self.query_one(TabbedContent).active != "growth":
+            self.action_tab("growth")
+            return
+        spot = panel.selected_spot
+        if spot is None:
+            self.app.notify(_("No white spot is highlighted."), timeout=4)
+            return
+        self.call(growth.cross_sell, self.company_id, spot.category_id, done=self._cross_sold)
+
+    def _cross_sold(self, task) -> None:
+        self.app.notify(_("Cross-sell task: {text}").format(text=task.text), timeout=8, markup=False)
+        self.call(accounts.account_card, self.company_id, done=self._show)
+
+    def action_specialist(self) -> None:
+        if self.card is None:
+            return
+        from ..growth.dialogs import BringInDialog
+
+        self.app.push_screen(BringInDialog(self.company_id, self.name_), self._brought_in)
+
+    def action_specialist_tasks(self) -> None:
+        if self.card is None:
+            return
+        from ..growth.dialogs import SpecialistTasksDialog
+
+        self.app.push_screen(SpecialistTasksDialog(self.company_id, self.name_), self._specialist_closed)
+
+    def _specialist_closed(self, task) -> None:
+        if task is not None:
+            self.app.notify(_("The specialist's task is closed: they no longer see this client."), timeout=6)
+            self.call(accounts.account_card, self.company_id, done=self._show)
+
+    def _brought_in(self, task) -> None:
+        if task is not None:
+            self.app.notify(_("The specialist sees this client's card until the task is closed."), timeout=6)
+            self.call(accounts.account_card, self.company_id, done=self._show)
 
     @on(ContactsPanel.Changed)
     def _contacts_changed(self) -> None:

@@ -92,14 +92,20 @@ class _Dialog(KbaseModal):
 
 
 class OrderDialog(_Dialog):
-    """A new order: date (today unless changed), amount, margin if known, what was ordered."""
+    """A new order: date (today unless changed), amount, margin if known, what was ordered.
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="OrderDialog")
+    ctrl+a adds a line from the catalog (a product or a category, with quantity, amount and margin);
+    with lines, the order's amount and margin are their sums."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(cls="OrderDialog") + "OrderDialog #order-lines { height: auto; color: $text; }"
+    BINDINGS = [Binding("ctrl+a", "add_line", _("Add line"), id="accounts.order.add_line", priority=True)]
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
         self.company_id = company_id
         self.company_name = company_name
+        self.lines: list = []
+        self.line_names: list[str] = []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -116,6 +122,7 @@ class OrderDialog(_Dialog):
                     yield Input(id="order-margin", max_length=20)
             yield Label(_("What was ordered"))
             yield Input(id="order-items", max_length=2000)
+            yield Static(Text(_("Lines: none (ctrl+a adds one from the catalog)")), id="order-lines")
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -128,9 +135,50 @@ class OrderDialog(_Dialog):
         else:
             self.focus_next()
 
+    def action_add_line(self) -> None:
+        from ..growth.dialogs import OrderLineDialog
+
+        self.app.push_screen(OrderLineDialog(), self._line_added)
+
+    def _line_added(self, result) -> None:
+        if result is None:
+            return
+        line, name = result
+        self.lines.append(line)
+        self.line_names.append(name)
+        total = sum((x.amount for x in self.lines), start=line.amount * 0)
+        margins = [x.margin for x in self.lines if x.margin is not None]
+        amount = self.query_one("#order-amount", Input)
+        amount.value, amount.disabled = show_amount(total), True
+        margin = self.query_one("#order-margin", Input)
+        margin.value, margin.disabled = (show_amount(sum(margins)) if margins else ""), True
+        text = Text(_("Lines:"), style="bold")
+        for n, (item, label) in enumerate(zip(self.lines, self.line_names, strict=True), start=1):
+            text.append(f"\n{n}. ")
+            text.append(label)
+            if item.quantity is not None:
+                text.append(f" × {item.quantity.normalize():f}")
+            text.append(f"  {show_amount(item.amount)}", style="bold")
+        self.query_one("#order-lines", Static).update(text)
+        self.query_one("#order-items", Input).focus()
+
     def action_save(self) -> None:
         from decimal import Decimal
 
+        if self.lines:
+            try:
+                ordered_at = parse_date(self.value("#order-date"))
+            except ValueError as error:
+                self.error(str(error))
+                return
+            if ordered_at is None:
+                self.error(_("Enter the order date."))
+                return
+            total = sum((x.amount for x in self.lines), start=Decimal(0))
+            self.save_with(
+                accounts.record_order, self.company_id, ordered_at, total, self.value("#order-items"), lines=self.lines
+            )
+            return
         try:
             ordered_at = parse_date(self.value("#order-date"))
             amount = parse_amount(self.value("#order-amount"))

@@ -21,7 +21,7 @@ from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
-from kbase_tui.protocol import accounts, playbook
+from kbase_tui.protocol import accounts, growth, playbook
 
 from ..base import KbaseScreen
 from ..messages import ServerPush
@@ -116,13 +116,15 @@ class FollowUpList(KbaseScreen):
         "Class: ABCDE, * key client. Enter opens the card; o records an order, f a follow-up call; "
         "t lists your quality checks and return tasks. / (or ctrl+f) finds one of your clients by name, INN "
         "or phone. b lists the clients behind the contact standard of their class; k the key clients you "
-        "back up as their second responsible person. The line under the summary shows your own targets."
+        "back up as their second responsible person; w the white spots of your clients, the largest gaps first. "
+        "The lines under the summary show your own targets and your progress on the head of sales' focus targets."
     )
     BINDINGS = [
         Binding("enter", "open_card", _("Card"), id="accounts.list.open"),
         Binding("o", "order", _("Order"), id="accounts.list.order"),
         Binding("f", "follow_up", _("Follow-up call"), id="accounts.list.follow_up"),
         Binding("t", "tasks", _("Tasks"), id="accounts.list.tasks"),
+        Binding("w", "white_spots", _("White spots"), id="accounts.list.white_spots"),
         Binding("slash,ctrl+f", "find", _("Find"), id="accounts.list.find"),
         Binding("b", "behind", _("Behind standard"), id="accounts.list.behind"),
         Binding("k", "backed_up", _("Clients I back up"), show=False, id="accounts.list.backed_up"),
@@ -150,6 +152,7 @@ class FollowUpList(KbaseScreen):
         yield Header()
         yield Static("", id="fu-summary")
         yield MyTargetsLine(id="fu-targets")
+        yield Static("", id="fu-focus")
         yield ListTable(id="fu-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fu-detail")
         yield KeyFooter()
@@ -179,6 +182,9 @@ class FollowUpList(KbaseScreen):
         if event.type == "handover":
             if event.company_id is not None:
                 self._arrived.add(event.company_id)
+        elif event.type == "changed" and event.what == "focus":
+            self.load_focus()
+            return
         elif not (event.type == "changed" and event.what == "accounts"):
             return
         if self._push_timer is None:
@@ -196,6 +202,7 @@ class FollowUpList(KbaseScreen):
         self._generation += 1
         generation = self._generation
         self._loading = True
+        self.load_focus()
         # As many rows as were loaded, so that a cursor far down the list can stay where it was.
         limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
         self.query_one(MyTargetsLine).refresh_targets()
@@ -211,6 +218,21 @@ class FollowUpList(KbaseScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def load_focus(self) -> None:
+        self.call(growth.focus_progress, done=self._show_focus, failed=lambda error: None, group="fu-focus")
+
+    def _show_focus(self, progress) -> None:
+        from ..growth.focus import focus_line
+
+        widget = self.query_one("#fu-focus", Static)
+        widget.display = bool(progress)
+        widget.update(focus_line(progress))
+
+    def action_white_spots(self) -> None:
+        from ..growth.portfolio import PortfolioGaps
+
+        self.app.push_screen(PortfolioGaps())
 
     def _behind_count(self, page) -> None:
         self.behind = page.total

@@ -28,6 +28,8 @@ def task_kind_label(kind: str) -> str:
         "follow_up": _("follow-up"),
         "next_step": _("next step"),
         "other": _("task"),
+        "cross_sell": _("cross-sell"),
+        "specialist": _("specialist"),
     }.get(kind, kind)
 
 

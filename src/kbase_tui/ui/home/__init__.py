@@ -18,6 +18,7 @@ HOME_SCREENS: dict[str, str] = {
     "account": "kbase_tui.ui.accounts.follow_up_list:FollowUpList",
     "supervisor": "kbase_tui.ui.supervisor.desk:SupervisorDesk",
     "admin": "kbase_tui.ui.admin.users:UsersScreen",
+    "specialist": "kbase_tui.ui.specialist.assignments:AssignmentsScreen",
 }
 
 

@@ -1,0 +1,321 @@
+"""The catalog, for the head of sales: products by category; add or change a category or a product, and read
+a price list or a 1C nomenclature list (CSV or XLSX) from the server's inbox.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, DataTable, Header, Input, Label, Select, Static
+
+from kbase_tui.i18n import _
+from kbase_tui.protocol import catalog, importer
+
+from ..base import KbaseModal, KbaseScreen
+from ..widgets.footer import KeyFooter
+from ..widgets.formats import parse_amount, show_amount
+
+PAGE = 500
+
+
+class _Dialog(KbaseModal):
+    CSS_PATH = "growth.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="growth.catalog_dialog.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="growth.catalog_dialog.cancel"),
+    ]
+
+    def error(self, message: str) -> None:
+        self.query_one(".dialog-error", Static).update(Text(message))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def failed(self, error) -> None:
+        self.error(str(error))
+
+
+class CategoryDialog(_Dialog):
+    def __init__(self, category=None) -> None:
+        super().__init__()
+        self.category = category
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            title = _("Change the category") if self.category else _("New category")
+            yield Static(Text(title), classes="dialog-title")
+            yield Label(_("Name"))
+            yield Input(self.category.name if self.category else "", id="category-name", max_length=200)
+            yield Checkbox(_("In use"), self.category.active if self.category else True, id="category-active")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.call(
+            catalog.save_category,
+            self.query_one(Input).value,
+            category_id=self.category.id if self.category else None,
+            active=self.query_one(Checkbox).value,
+            done=self.dismiss,
+            failed=self.failed,
+        )
+
+
+class ProductDialog(_Dialog):
+    def __init__(self, categories, product=None) -> None:
+        super().__init__()
+        self.categories = categories
+        self.product = product
+
+    def compose(self) -> ComposeResult:
+        p = self.product
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Change the product") if p else _("New product")), classes="dialog-title")
+            yield Label(_("Category"))
+            yield Select(
+                [(Text(c.name), c.id) for c in self.categories],
+                value=p.category_id if p else Select.BLANK,
+                prompt=_("Choose a category"),
+                id="product-category",
+            )
+            yield Label(_("Name"))
+            yield Input(p.name if p else "", id="product-name", max_length=300)
+            yield Label(_("Code (article)"))
+            yield Input(p.code if p else "", id="product-code", max_length=64)
+            yield Label(_("Unit"))
+            yield Input(p.unit if p else "", id="product-unit", max_length=16)
+            yield Label(_("Price"))
+            yield Input(show_amount(p.price) if p and p.price is not None else "", id="product-price", max_length=20)
+            yield Checkbox(_("In use"), p.active if p else True, id="product-active")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#product-category" if self.product is None else "#product-name").focus()
+
+    def action_save(self) -> None:
+        category = self.query_one("#product-category", Select).value
+        if not isinstance(category, int):
+            self.error(_("Choose a category."))
+            return
+        raw = self.query_one("#product-price", Input).value
+        try:
+            price = parse_amount(raw) if raw.strip() else None
+        except ValueError as error:
+            self.error(str(error))
+            return
+        self.call(
+            catalog.save_product,
+            category,
+            self.query_one("#product-name", Input).value,
+            product_id=self.product.id if self.product else None,
+            code=self.query_one("#product-code", Input).value,
+            unit=self.query_one("#product-unit", Input).value,
+            price=price,
+            active=self.query_one("#product-active", Checkbox).value,
+            done=self.dismiss,
+            failed=self.failed,
+        )
+
+
+class PriceListDialog(_Dialog):
+    """A price list or a 1C nomenclature list from the server's inbox."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Read a price list into the catalog")), classes="dialog-title")
+            yield Label(
+                _(
+                    "A CSV or XLSX file in the server's inbox, with a name column (Наименование, Номенклатура, Товар) "
+                    "and, if there are, code, category (Группа), unit and price. A 1C list without a category column "
+                    "takes its groups from the group rows. Products already in the catalog are updated."
+                )
+            )
+            yield Select([], prompt=_("Loading the inbox…"), id="price-file")
+            yield Static("", classes="dialog-error")
+            yield Static(Text(_("Ctrl+S reads the file, Esc cancels.")), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Select).focus()
+        self.call(importer.inbox, done=self._inbox, failed=self.failed)
+
+    def _inbox(self, files) -> None:
+        select = self.query_one(Select)
+        select.set_options([(Text(f.name), f.name) for f in files])
+        select.prompt = _("Choose a file") if files else _("The inbox is empty")
+        if files:
+            select.value = files[0].name
+
+    def action_save(self) -> None:
+        name = self.query_one(Select).value
+        if not isinstance(name, str):
+            self.error(_("Choose a file."))
+            return
+        self.error(_("Reading…"))
+        self.call(catalog.import_file, name, done=self.dismiss, failed=self.failed)
+
+
+class CatalogScreen(KbaseScreen):
+    CSS_PATH = "growth.tcss"
+    HELP = _(
+        "The catalog: products by category. n adds a product, e (or Enter) changes the highlighted one, "
+        "c adds a category, k changes the highlighted product's category, i reads a price list or a 1C "
+        "nomenclature list from the server's inbox, / finds by name or code. Esc goes back."
+    )
+    BINDINGS = [
+        Binding("n", "new_product", _("New product"), id="growth.catalog.new_product"),
+        Binding("e", "edit_product", _("Change"), id="growth.catalog.edit"),
+        Binding("c", "new_category", _("New category"), id="growth.catalog.new_category"),
+        Binding("k", "edit_category", _("Change category"), show=False, id="growth.catalog.edit_category"),
+        Binding("i", "import_file", _("Price list"), id="growth.catalog.import"),
+        Binding("slash", "find", _("Find"), id="growth.catalog.find"),
+        Binding("escape", "back", _("Back"), id="growth.catalog.back"),
+        Binding("f1", "app.help", _("Keys"), id="growth.catalog.help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.categories: list = []
+        self.products: list = []
+        self.search = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="catalog-summary")
+        yield Input(placeholder=_("Find by name or code (Enter)"), id="catalog-find", max_length=200)
+        yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.title = _("Catalog")
+        self.query_one("#catalog-find").display = False
+        table = self.query_one(DataTable)
+        table.add_column(_("Category"), width=16, key="category")
+        table.add_column(_("Product"), width=28, key="name")
+        table.add_column(_("Code"), width=10, key="code")
+        table.add_column(_("Unit"), width=5, key="unit")
+        table.add_column(_("Price"), width=10, key="price")
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.call(catalog.categories, include_inactive=True, done=self._categories, group="cat", exclusive=True)
+
+    def _categories(self, found) -> None:
+        self.categories = list(found)
+        self.call(
+            catalog.products,
+            find=self.search,
+            include_inactive=True,
+            limit=PAGE,
+            done=self._products,
+            group="products",
+            exclusive=True,
+        )
+
+    def _products(self, page) -> None:
+        self.products = list(page.rows)
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for p in self.products:
+            style = "" if p.active else "dim strike"
+            table.add_row(
+                Text(p.category_name, style=style),
+                Text(p.name, style=style),
+                Text(p.code, style=style),
+                Text(p.unit, style=style),
+                Text(show_amount(p.price) if p.price is not None else "", justify="right", style=style),
+                key=str(p.id),
+            )
+        if self.products:
+            table.move_cursor(row=min(cursor, len(self.products) - 1))
+        text = Text()
+        text.append(_("Categories: {n}").format(n=len(self.categories)), style="bold")
+        text.append(" · " + _("products: {n}").format(n=page.total), style="dim")
+        if self.search:
+            text.append(" · " + _("found by «{text}»").format(text=self.search), style="dim")
+        if page.total > len(self.products):
+            text.append(" · " + _("the first {n} shown; / finds the others").format(n=len(self.products)), style="dim")
+        empty = [c.name for c in self.categories if not c.products]
+        if empty:
+            text.append("\n" + _("Without products: ") + ", ".join(empty), style="dim")
+        self.query_one("#catalog-summary", Static).update(text)
+
+    @property
+    def selected(self):
+        index = self.query_one(DataTable).cursor_row
+        return self.products[index] if 0 <= index < len(self.products) else None
+
+    def _saved(self, result) -> None:
+        if result is not None:
+            self.reload()
+
+    def action_new_product(self) -> None:
+        if not self.categories:
+            self.app.notify(_("Add a category first (c)."), timeout=4)
+            return
+        self.app.push_screen(ProductDialog([c for c in self.categories if c.active]), self._saved)
+
+    def action_edit_product(self) -> None:
+        if self.selected is not None:
+            self.app.push_screen(ProductDialog(self.categories, self.selected), self._saved)
+
+    def action_new_category(self) -> None:
+        self.app.push_screen(CategoryDialog(), self._saved)
+
+    def action_edit_category(self) -> None:
+        product = self.selected
+        category = next((c for c in self.categories if product and c.id == product.category_id), None)
+        if category is not None:
+            self.app.push_screen(CategoryDialog(category), self._saved)
+
+    def action_import_file(self) -> None:
+        self.app.push_screen(PriceListDialog(), self._imported)
+
+    def _imported(self, report) -> None:
+        if report is None:
+            return
+        message = _("{file}: {rows} rows, {added} products added, {updated} updated, {cats} new categories").format(
+            file=report.file,
+            rows=report.rows,
+            added=report.products_added,
+            updated=report.products_updated,
+            cats=report.categories_added,
+        )
+        if report.rejected:
+            message += "\n" + _("Not read: ") + "; ".join(report.rejected[:3])
+        self.app.notify(message, timeout=10, markup=False)
+        self.reload()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_edit_product()
+
+    def action_find(self) -> None:
+        find = self.query_one("#catalog-find", Input)
+        find.display = True
+        find.focus()
+
+    @on(Input.Submitted, "#catalog-find")
+    def _found(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        event.input.display = bool(self.search)
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def action_back(self) -> None:
+        if self.query_one("#catalog-find", Input).has_focus:
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()

@@ -1,0 +1,1 @@
+"""The specialist's screens: their open assignments and the card of a client they were brought into."""
