@@ -188,8 +188,8 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("supervisor", "settings", UI + "supervisor.settings:SettingsScreen", "o"),
         _s("supervisor", "settings.change", UI + "supervisor.settings:SettingDialog", "o", "enter"),
         _s("supervisor", "audit", UI + "audit.screen:AuditScreen", "u"),
-        _s("supervisor", "alarms", UI + "audit.alarms:AlarmsScreen", "w"),
-        _s("supervisor", "alarms.lock", CONFIRM, "w", "k"),
+        _s("supervisor", "alarms", UI + "audit.alarms:AlarmsScreen", "n"),
+        _s("supervisor", "alarms.lock", CONFIRM, "n", "k"),
     ],
     "admin": [
         *_common("admin", USERS_SCREEN),
