@@ -1,6 +1,7 @@
 """Import speed and peak memory: generate N messy rows (10% duplicates in other spellings), import, print figures.
 
-    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL] [--no-again] [--profile] [--base N]
+    .venv/bin/python benchmarks/bench_import.py [ROWS] [--db URL] [--no-again] [--profile] [--cprofile] [--base N]
+        [--preview]
 
 --base N first fills the base with N companies that have INNs and phones (imported, not timed), and the timed file
 then has INNs on half its rows, phones spelled five ways, and 10 % duplicates: of the base (by INN, or by phone
@@ -161,6 +162,13 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare csv and SQLite baselines")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the import")
     parser.add_argument("--base", type=int, default=0, help="companies in the base before the timed import")
+    parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="time the dialog's preview of the file first: once, then with another column mapping (the base's "
+        "keys kept between the two)",
+    )
+    parser.add_argument("--cprofile", action="store_true", help="cProfile of the import (the 25 costliest calls)")
     args = parser.parse_args()
     from kbase_tui.services import importing, users
     from kbase_tui.services.setup import open_database
@@ -192,6 +200,20 @@ def main() -> int:
     else:
         make_file(source, args.rows)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if args.preview:
+        first = None
+        for label, columns in (("preview", None), ("preview, another mapping", "swap")):
+            if columns == "swap" and first is not None:
+                mapping = {c.field: [c.index] for c in first.columns if c.field}
+                mapping["industry"], mapping["city"] = mapping.get("city", []), mapping.get("industry", [])
+                columns = {k: v for k, v in mapping.items() if v}
+            started, cpu = time.perf_counter(), cpu_seconds()
+            shown = importing.preview(database, actor, source, columns=columns)
+            first = first or shown
+            print(
+                f"{label}: {time.perf_counter() - started:.2f} s wall, {cpu_seconds() - cpu:.2f} s CPU "
+                f"({shown.report.rows:,} rows matched against the base)"
+            )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     profiler = None
     if args.profile:
@@ -199,9 +221,20 @@ def main() -> int:
 
         profiler = Profiler()
         profiler.start()
+    cprofile = None
+    if args.cprofile:
+        import cProfile
+
+        cprofile = cProfile.Profile()
+        cprofile.enable()
     started, cpu = time.perf_counter(), cpu_seconds()
     report = importing.run_import(database, actor, source)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    if cprofile is not None:
+        import pstats
+
+        cprofile.disable()
+        pstats.Stats(cprofile).sort_stats("tottime").print_stats(25)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if profiler is not None:
         profiler.stop()

@@ -9,7 +9,7 @@ and 3 closers.  Then, in one process and interleaved round by round so both see 
 database state:
 
 - bare: BEGIN IMMEDIATE; the single claim UPDATE ... RETURNING id (the service's statement: one
-  seek into the queue index per time zone open now); COMMIT, on a raw sqlite3 connection;
+  seek into the queue index per (time zone, sales channel) open now); COMMIT, on a raw sqlite3 connection;
 - service: queue.claim_next_lead(db, actor): access check, the caller's held lead and due
   callbacks, the shared claim, the audit event, commit;
 - take_next (informative): claim plus the lead card and today's counters, what the screen
@@ -170,6 +170,8 @@ def build(path: Path, companies: int) -> None:
                 "special_offer_user_id": None,
                 "unreachable": 0,
                 "needs_data_fix": 0,
+                "merged_into_id": None,
+                "import_run_id": None,
                 "orders_count": 0,
                 "revenue_total": 0,
                 "margin_total": None,
@@ -242,9 +244,23 @@ def measure(path: Path, claims: int, profile: bool) -> None:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-    zones = [row[0] for row in conn.execute(queue._statements(True)["zones"])]
-    # The bare claim: the service's own statement (one seek per open zone) on a raw connection.
-    bare_claim = queue._claim_statement(True, len(zones))
+    # Two sales channels with windows of their own (open at any hour too): the claim reads which
+    # window each (zone, channel) pair keeps, and every pair is open, the claim's most branches.
+    conn.execute(
+        "INSERT INTO setting (key, value, updated_at) VALUES ('queue.channel_windows', ?, '2026-01-01 00:00:00') "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (
+            json.dumps(
+                {
+                    "Розница": {"days": [1, 2, 3, 4, 5, 6, 7], "hours": [["00:00", "24:00"]]},
+                    "Дилеры": {"days": [1, 2, 3, 4, 5, 6, 7], "hours": [["00:00", "12:00"], ["12:00", "24:00"]]},
+                }
+            ),
+        ),
+    )
+    pairs = [tuple(row) for row in conn.execute(queue._statements(True)["pairs"])]
+    # The bare claim: the service's own statement (one seek per open zone and channel) on a raw connection.
+    bare_claim = queue._claim_statement(True, len(pairs))
     actors = [
         Actor(id=n, username=f"caller{n:02d}", role="caller", full_name=f"Оператор {n}") for n in range(1, CALLERS + 1)
     ]
@@ -260,7 +276,8 @@ def measure(path: Path, claims: int, profile: bool) -> None:
             "now": ts(now),
             "until": ts(now + timedelta(minutes=20)),
             "grace_cut": ts(now - timedelta(minutes=30)),
-            **{f"z{n}": z for n, z in enumerate(zones)},
+            **{f"z{n}": z for n, (z, _c) in enumerate(pairs)},
+            **{f"c{n}": c for n, (_z, c) in enumerate(pairs)},
         }
         got = conn.execute(bare_claim, params).fetchone()
         conn.execute("COMMIT")
@@ -300,7 +317,7 @@ def measure(path: Path, claims: int, profile: bool) -> None:
         after_call(view.lead.company_id)
     conn.close()
     database.dispose()
-    size = f"{companies_in(path):,} companies, {claims} claims, 1 process"
+    size = f"{companies_in(path):,} companies, {len(pairs)} open (zone, channel) pairs, {claims} claims, 1 process"
     b50, b99, s50, s99 = pct(bare_ms, 0.5), pct(bare_ms, 0.99), pct(service_ms, 0.5), pct(service_ms, 0.99)
     emit(
         "queue_claim_bare_p50",
@@ -329,8 +346,11 @@ def measure(path: Path, claims: int, profile: bool) -> None:
         round(b99, 3),
         met=s99 < 5 and s99 < 3 * b99,
         ratio=round(s99 / b99, 2),
+        p999=round(pct(service_ms, 0.999), 3),
         max=round(max(service_ms), 3),
         mean=round(statistics.fmean(service_ms), 3),
+        bare_p999=round(pct(bare_ms, 0.999), 3),
+        bare_max=round(max(bare_ms), 3),
         note="queue.claim_next_lead; " + size,
     )
     emit(

@@ -106,3 +106,85 @@ def test_a_database_one_revision_behind_is_still_migrated_at_open(db_url, tmp_pa
     upgraded = open_database(database.url)
     assert dbmod.schema_revision(upgraded) == dbmod.shipped_head()
     upgraded.dispose()
+
+
+def test_old_history_sentences_that_can_be_read_back_get_their_params(db_url, tmp_path):
+    """Revision 0018: stage moves and hand-overs written before params, in English or Russian, read back."""
+    from kbase_tui.models import Interaction
+    from kbase_tui.services.history_labels import render_entry
+
+    database = _fresh(db_url, tmp_path)
+    dbmod.upgrade_schema(database, "0017")
+    entries = [
+        ("stage", "meeting_set", "Новая → Встреча назначена"),
+        ("stage", "thinking", "Meeting held → Thinking"),
+        ("stage", "won", "agreed → Договор подписан"),  # an old stage shown by its code
+        ("stage", "thinking", "Новая → Думает сильно"),  # the new label does not match: left alone
+        ("stage", "thinking", "Старая → Думает"),  # an unknown old label: left alone
+        ("handover", "to_closer", "Handed over to closer Petr Ivanov"),
+        ("handover", "to_closer", "Передан менеджеру по продажам: Пётр Сделкин"),
+        ("handover", "to_closer", "Передан менеджеру по продажам Иван Второй"),
+        ("handover", "to_account", "Передан менеджеру по работе с клиентами: Мария"),  # no params kind for it
+        ("note", "", "Новая → Думает"),  # typed by a person
+    ]
+    with database.engine.begin() as conn:
+        for position, (code, ru, en) in enumerate(
+            [
+                ("new", "Новая", "New"),
+                ("meeting_set", "Встреча назначена", "First meeting agreed"),
+                ("meeting_held", "Встреча проведена", "Meeting held"),
+                ("thinking", "Думает", "Thinking"),
+                ("agreed", "Согласен подписать", "Agreed to sign"),
+                ("won", "Договор подписан", "Won"),
+            ]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO pipeline_stage (code, label_ru, label_en, position, is_won, is_lost, active)"
+                    " VALUES (:code, :ru, :en, :position, false, false, true)"
+                ),
+                {"code": code, "ru": ru, "en": en, "position": position},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO company (name, name_search, inn, city, city_search, industry, channel, size, source, website,"
+                " email, address, abcde_class, is_key_client, potential_score, category, stage, requirements, in_queue,"
+                " queue_rank, priority, last_tried_at, attempts, last_outcome, special_offer, unreachable, needs_data_fix,"
+                " orders_count, revenue_total, next_purchase_is_stated, created_at, updated_at, version, time_zone) VALUES"
+                " ('ООО «Ромашка»', 'ооо «ромашка»', '', 'Москва', 'москва', '', '', '', '',"
+                " '', '', '', '', false, 0, 'potential', 'pipeline', '', false, 100, 100, '1970-01-01 00:00:00+00:00', 0,"
+                " '', '', false, false, 0, 0, false, '2026-01-05 10:00:00+00:00', '2026-01-05 10:00:00+00:00', 1, '')"
+            )
+        )
+        company_id = conn.execute(text("SELECT id FROM company")).scalar_one()
+        for kind, outcome, sentence in entries:
+            conn.execute(
+                text(
+                    "INSERT INTO interaction (company_id, at, kind, outcome, text) VALUES"
+                    " (:company, '2026-01-05 10:00:00+00:00', :kind, :outcome, :text)"
+                ),
+                {"company": company_id, "kind": kind, "outcome": outcome, "text": sentence},
+            )
+    database.dispose()
+
+    upgraded = open_database(database.url)
+    with upgraded.read() as session:
+        rows = session.execute(select(Interaction).order_by(Interaction.id)).scalars().all()
+        params = [row.params for row in rows]
+        assert [row.text for row in rows] == [sentence for _k, _o, sentence in entries]  # texts untouched
+    assert params == [
+        '{"t": "stage", "from": "new", "to": "meeting_set"}',
+        '{"t": "stage", "from": "meeting_held", "to": "thinking"}',
+        '{"t": "stage", "from": "agreed", "to": "won"}',
+        "",
+        "",
+        '{"t": "to_closer", "name": "Petr Ivanov"}',
+        '{"t": "to_closer", "name": "Пётр Сделкин"}',
+        '{"t": "to_closer", "name": "Иван Второй"}',
+        "",
+        "",
+    ]
+    # Read in the reader's language: a Russian stage move now reads in English.
+    labels = {"new": "New", "meeting_set": "First meeting agreed"}
+    assert render_entry(params[0], entries[0][2], labels) == "New → First meeting agreed"
+    upgraded.dispose()

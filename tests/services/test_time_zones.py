@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from kbase_tui import timezones
 from kbase_tui.formatting import format_both_clocks
@@ -280,28 +280,6 @@ def test_counters_and_reports_roll_over_at_the_call_centres_midnight(window, ann
     assert reports.funnel(window, boss, wednesday, wednesday).rows[0][1] == 2
     with window.read() as session:
         assert clock.today(session, at(TUESDAY, 18, 0)) == wednesday  # 01:00 in Vladivostok
-
-
-def test_the_claim_reads_the_zone_index(db):
-    """The claim seeks ix_company_queue per open zone (its first column), never scans the table."""
-    sql = queue._claim_statement(db.is_sqlite, 2)
-    if not db.is_sqlite:
-        pytest.skip("SQLite names its index; PostgreSQL's plan is measured by benchmarks/queue_claim.py")
-    with db.read() as session:
-        plan = session.execute(
-            text("EXPLAIN QUERY PLAN " + sql),
-            {
-                "me": 1,
-                "now": "2026-12-08 07:00:00",
-                "until": "2026-12-08 07:20:00",
-                "grace_cut": "2026-12-08 06:30:00",
-                "z0": "Europe/Moscow",
-                "z1": "Asia/Vladivostok",
-            },
-        ).all()
-    details = " | ".join(str(row[-1]) for row in plan)
-    assert "ix_company_queue (time_zone=?)" in details, details
-    assert "SCAN company" not in details.replace("SCAN company USING INDEX", ""), details
 
 
 # --- who sets the zones ---------------------------------------------------------------------

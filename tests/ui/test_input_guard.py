@@ -104,3 +104,16 @@ def test_the_app_puts_the_guard_in_front_of_the_linux_drivers_parser():
     import inspect
 
     assert "XTermParser(" in inspect.getsource(linux_driver.LinuxDriver.run_input_thread)
+
+
+def test_a_string_that_never_ends_is_over_after_a_pause_or_a_cancel():
+    now = [100.0]
+    guard = InputGuard(per_second=None, clock=lambda: now[0])
+    assert guard.feed("\x1b]52;c;" + "A" * 4089) == ""
+    now[0] += 0.1  # no pause: the string goes on
+    assert guard.feed("A" * 4096) == ""
+    now[0] += input_guard.STRING_PAUSE  # after a pause: a person typing
+    assert guard.feed("anna") == "anna"
+    guard = InputGuard(per_second=None, clock=lambda: now[0])
+    assert guard.feed("\x1b]52;c;AAAA\x18anna") == "anna"  # CAN cancels the string at once
+    assert guard.feed("\x1b]0;AA\x1aX") == "X"  # so does SUB

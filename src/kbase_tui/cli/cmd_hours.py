@@ -3,6 +3,8 @@
     kbase hours                                   # show them, and which client zones are open now
     kbase hours --days 1-5 --hours 09:00-13:00,14:00-18:00 --holidays RU --centre Europe/Moscow
     kbase hours --fill-zones                      # give companies with no zone one from phones/city
+    kbase hours --channel Розница --hours 10:00-19:00 --days 1-6   # a sales channel's own window
+    kbase hours --channel Розница --default                        # back to the default window
 
 Audited as the server's owner (`local:<OS user>`); the server applies a change within seconds.
 """
@@ -46,6 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--holidays", metavar="RU", help=_("country of the public holidays ('' for none)"))
     parser.add_argument("--centre", metavar="ZONE", help=_("the call centre's time zone, e.g. Europe/Moscow"))
     parser.add_argument(
+        "--channel",
+        metavar="NAME",
+        help=_("set the window of this sales channel only (--hours, --days), instead of the default window"),
+    )
+    parser.add_argument(
+        "--default",
+        action="store_true",
+        help=_("with --channel: the channel keeps the default window again"),
+    )
+    parser.add_argument(
         "--fill-zones", action="store_true", help=_("give every company with no zone the one its phones or city tell")
     )
     parser.set_defaults(func=run)
@@ -57,7 +69,15 @@ def run(args: argparse.Namespace) -> int:
 
     database = open_database(args.db)
     actor = users.local_actor()
-    if any(value is not None for value in (args.days, args.hours, args.holidays, args.centre)):
+    if args.channel is not None:
+        if args.holidays is not None or args.centre is not None:
+            print(_("--holidays and --centre are the same for every channel: give them without --channel."))
+            return 2
+        clock.set_channel_window(database, actor, args.channel, days=args.days, hours=args.hours, remove=args.default)
+    elif args.default:
+        print(_("--default goes with --channel NAME."))
+        return 2
+    elif any(value is not None for value in (args.days, args.hours, args.holidays, args.centre)):
         clock.set_calling_hours(
             database, actor, days=args.days, hours=args.hours, country=args.holidays, centre=args.centre
         )
@@ -74,4 +94,13 @@ def run(args: argparse.Namespace) -> int:
     for name, local, is_open in info.zones:
         state = _("open") if is_open else _("closed")
         print(f"  {name or unknown}  {local}  {state}")
+    for channel, days, hours, opened in info.channels:
+        print(
+            _("Channel {name}: days {days}, hours {hours}; open now in: {zones}").format(
+                name=channel,
+                days=", ".join(map(str, days)),
+                hours=", ".join(f"{a}–{b}" for a, b in hours),
+                zones=", ".join(zone or unknown for zone in opened) or _("none"),
+            )
+        )
     return 0

@@ -9,7 +9,7 @@ from .catalog import ClientStandard, FocusTarget, OrderLine, Product, ProductCat
 from .clients import Category, Company, Contact, Phone, Stage
 from .config import CallOutcome, CallScript, Reason, Setting, Target
 from .imports import ImportChange, ImportRun
-from .merges import CompanyMerge
+from .merges import CompanyMerge, DuplicatePair
 from .playbook import ActivationPlan, SecondPerson
 from .sales import ClientOrder, Deal, DealStatus, PipelineStage, Refusal, RefusalDecision
 from .users import Role, SignInFailure, User
@@ -32,6 +32,7 @@ __all__ = [
     "Deal",
     "DealStatus",
     "Draft",
+    "DuplicatePair",
     "FocusTarget",
     "FollowUpTask",
     "ImportChange",

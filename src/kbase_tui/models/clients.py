@@ -35,12 +35,13 @@ class Stage(StrEnum):
 class Company(SQLModel, table=True):
     __tablename__ = "company"
     __table_args__ = (
-        # The cold-call queue scans this partial index in claim order, one time zone at a time
-        # (only the zones inside the calling window now), so taking the next lead stays
-        # O(zones * log n) at a million companies (migration 0012).
+        # The cold-call queue scans this partial index in claim order, one (time zone, sales
+        # channel) pair at a time (only the pairs inside their calling window now), so taking the
+        # next lead stays O(pairs * log n) at a million companies.
         Index(
             "ix_company_queue",
             "time_zone",
+            "channel",
             "queue_rank",
             "last_tried_at",
             "id",

@@ -35,6 +35,7 @@ FEATURES = (
     "alarms",
     "history_labels",
     "companies",
+    "duplicates",
     "playbook",
     "catalog",
     "growth",

@@ -7,6 +7,11 @@
   (ranges of the client's local time, e.g. [["09:00", "13:00"], ["14:00", "18:00"]]: the gap is
   the lunch break) and `queue.holidays_country` (a country code of the `holidays` package, "" for
   none): a public holiday is closed, a weekend day that the country moved to a working day is open.
+- A sales channel may have a window of its own (setting `queue.channel_windows`: {channel: {"days":
+  [...], "hours": [...]}}, days optional): retail shops open at 10, offices work 9-18, HoReCa in
+  the afternoon.  The holidays are the country's for every channel; a channel with no window of
+  its own keeps the default.  Channels match whatever their case and spacing ("розница" is
+  "Розница").  `open_pairs` decides, per (zone, channel) of the queue, which are open now.
 
 A company's zone only ever changes which companies the shared queue offers; callbacks agreed with
 the client are kept at the agreed moment whatever the window (services.queue).
@@ -161,9 +166,89 @@ def calling_window(get) -> CallingWindow:
     return window_from(get("queue.calling_days"), get("queue.calling_hours"), get("queue.holidays_country"))
 
 
+def channel_key(channel: str) -> str:
+    """A channel as windows are looked up: case and spacing do not matter."""
+    return " ".join(str(channel or "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class CallingWindows:
+    """The default window and the channels' own windows (keyed by channel_key)."""
+
+    default: CallingWindow
+    channels: tuple[tuple[str, CallingWindow], ...] = ()
+
+    def for_channel(self, channel: str) -> CallingWindow:
+        if self.channels:
+            key = channel_key(channel)
+            for name, window in self.channels:
+                if name == key:
+                    return window
+        return self.default
+
+
+def channel_windows_from(value: Any, default: CallingWindow) -> tuple[tuple[str, CallingWindow], ...]:
+    """The channels' windows from the setting's value; ValidationFailed when one makes no sense."""
+    if not value:
+        return ()
+    if not isinstance(value, dict):
+        raise ValidationFailed(_('The channels\' calling windows are not valid: {"channel": {"hours": [...]}}.'))
+    found: dict[str, CallingWindow] = {}
+    for channel, spec in value.items():
+        key = channel_key(channel)
+        if not key or not isinstance(spec, dict) or "hours" not in spec:
+            raise ValidationFailed(_('The channels\' calling windows are not valid: {"channel": {"hours": [...]}}.'))
+        days = spec.get("days") or sorted(default.days)
+        found[key] = window_from(days, spec["hours"], default.country)
+    return tuple(sorted(found.items()))
+
+
+@functools.lru_cache(maxsize=32)
+def _windows(days: str, hours: str, country: str, channels: str) -> CallingWindows:
+    import json
+
+    default = window_from(json.loads(days), json.loads(hours), json.loads(country))
+    return CallingWindows(default, channel_windows_from(json.loads(channels), default))
+
+
+_WINDOW_KEYS = ("queue.calling_days", "queue.calling_hours", "queue.holidays_country", "queue.channel_windows")
+# The last settings' values seen and their windows: on the claim's hot path the cached settings are the
+# same objects claim after claim, so an identity check replaces parsing (or even serialising) them.
+_last_windows: list = [None]
+
+
+def calling_windows(get) -> CallingWindows:
+    """The default window and the channels' own, from the settings (parsed once per value)."""
+    import json
+
+    values = tuple(get(key) for key in _WINDOW_KEYS)
+    last = _last_windows[0]
+    if last is not None and all(a is b for a, b in zip(last[0], values, strict=True)):
+        return last[1]
+    windows = _windows(*(json.dumps(v, sort_keys=True) for v in values))
+    _last_windows[0] = (values, windows)
+    return windows
+
+
 def open_zones(zones: list[str] | tuple[str, ...], now: datetime, window: CallingWindow, centre: str) -> list[str]:
     """Those of *zones* (as stored: '' is the call centre's) whose clients are inside the window now."""
     return [name for name in zones if window.is_open(name if timezones.is_zone(name) else centre, now)]
+
+
+def open_pairs(
+    pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...], now: datetime, windows: CallingWindows, centre: str
+) -> list[tuple[str, str]]:
+    """Those (zone, channel) of the queue whose clients are inside their channel's window now."""
+    verdicts: dict[tuple[str, int], bool] = {}  # a zone's verdict per window: a few zones, a few windows
+    opened = []
+    for zone_name, channel in pairs:
+        window = windows.for_channel(channel)
+        key = (zone_name, id(window))
+        if key not in verdicts:
+            verdicts[key] = window.is_open(zone_name if timezones.is_zone(zone_name) else centre, now)
+        if verdicts[key]:
+            opened.append((zone_name, channel))
+    return opened
 
 
 def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
@@ -237,6 +322,12 @@ class HoursInfo:
     country: str
     # Each zone of the cold queue with its companies' local time now and whether the window is open there.
     zones: tuple[tuple[str, str, bool], ...]
+    # The channels with a window of their own: name as set, days, hours, and the queue's zones open for it now.
+    channels: tuple[tuple[str, tuple[int, ...], tuple[tuple[str, str], ...], tuple[str, ...]], ...] = ()
+
+
+def _hours_text(window: CallingWindow) -> tuple[tuple[str, str], ...]:
+    return tuple((format_clock(a), "24:00" if b == time.max else format_clock(b)) for a, b in window.hours)
 
 
 def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursInfo:
@@ -250,16 +341,26 @@ def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursI
         centre = centre_zone_name(session)
         window = calling_window(lambda key: reference.get_setting(session, key))
         names = session.execute(text("SELECT DISTINCT time_zone FROM company WHERE in_queue")).scalars().all()
+        own = reference.get_setting(session, "queue.channel_windows") or {}
     zones = []
     for name in sorted(names):
         real = name if timezones.is_zone(name) else centre
         zones.append((name or "", format_client_time(moment, real), window.is_open(real, moment)))
+    channels = []
+    parsed = dict(channel_windows_from(own, window))
+    for channel in sorted(own, key=channel_key):
+        its = parsed[channel_key(channel)]
+        opened = tuple(
+            name or "" for name in sorted(names) if its.is_open(name if timezones.is_zone(name) else centre, moment)
+        )
+        channels.append((channel, tuple(sorted(its.days)), _hours_text(its), opened))
     return HoursInfo(
         centre,
         tuple(sorted(window.days)),
-        tuple((format_clock(a), "24:00" if b == time.max else format_clock(b)) for a, b in window.hours),
+        _hours_text(window),
         window.country,
         tuple(zones),
+        tuple(channels),
     )
 
 
@@ -310,3 +411,52 @@ def set_calling_hours(
             **{key.split(".")[-1]: value for key, value in wanted.items()},
         )
     timezones.set_centre_zone(wanted["centre.time_zone"])
+
+
+CHANNEL_MAX = 60  # as company.channel
+
+
+def set_channel_window(
+    db: Database,
+    actor,
+    channel: str,
+    *,
+    days: list[int] | None = None,
+    hours: list[list[str]] | None = None,
+    remove: bool = False,
+) -> None:
+    """Give a sales channel its own calling window (days default to the default window's), or take it
+    away (*remove*: the channel keeps the default window again); checked first, audited."""
+    from . import audit
+    from .policy import Capability, require
+
+    require(actor, Capability.EDIT_SCRIPTS)
+    name = " ".join(str(channel or "").split())[:CHANNEL_MAX]
+    if not name:
+        raise ValidationFailed(_("Name the sales channel whose calling window this is."))
+    with db.write() as session:
+        current = dict(reference.get_setting(session, "queue.channel_windows") or {})
+        # One entry per channel whatever its spelling: the new one replaces any other spelling.
+        wanted = {k: v for k, v in current.items() if channel_key(k) != channel_key(name)}
+        if remove:
+            if len(wanted) == len(current):
+                raise ValidationFailed(_("The channel {name} has no calling window of its own.").format(name=name))
+        else:
+            if hours is None:
+                raise ValidationFailed(_("Give the channel's calling hours, e.g. 10:00-19:00."))
+            spec: dict[str, Any] = {"hours": [list(pair) for pair in hours]}
+            if days is not None:
+                spec["days"] = sorted(set(days))
+            wanted[name] = spec
+        default = calling_window(lambda key: reference.get_setting(session, key))
+        channel_windows_from(wanted, default)
+        reference.set_setting(session, "queue.channel_windows", wanted)
+        audit.record(
+            session,
+            actor,
+            "channel_window_removed" if remove else "channel_window_set",
+            "setting",
+            None,
+            channel=name,
+            **({} if remove else wanted[name]),
+        )

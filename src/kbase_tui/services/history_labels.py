@@ -44,6 +44,7 @@ def fixed_labels() -> dict[str, str]:
         "special_offer": _("special offer"),
         "merged": _("merged"),
         "merge_undone": _("merge undone"),
+        "not_a_duplicate": _("not a duplicate"),
         "specialist_in": _("specialist brought in"),
         "specialist_out": _("specialist's task closed"),
     }

@@ -19,10 +19,11 @@ clean-up either.
 Claim order (`claim_next_lead`): the lead the caller already holds (a re-login gets it back);
 then the caller's own due callbacks (oldest first, whatever the hour: they were agreed with the
 client); then the shared queue, only companies whose own clock is inside the calling window now
-(services/clock.py), in claim order: special offers (`queue_rank` 10) before priority segments
-(50/100/150), and within a rank the least recently tried.  The partial index
-`ix_company_queue (time_zone, queue_rank, last_tried_at, id) WHERE in_queue` gives each open zone
-its first company with one seek; the window is decided per zone in Python (a handful of zones).
+(services/clock.py; a sales channel may have a window of its own), in claim order: special offers
+(`queue_rank` 10) before priority segments (50/100/150), and within a rank the least recently
+tried.  The partial index `ix_company_queue (time_zone, channel, queue_rank, last_tried_at, id)
+WHERE in_queue` gives each open (zone, channel) pair its first company with one seek; the window
+is decided per pair in Python (a few zones times a few channels, found by a loose index scan).
 Each claim is ONE `UPDATE ... WHERE id = (...) RETURNING id` in a write transaction: BEGIN
 IMMEDIATE on SQLite serialises the writers, `FOR UPDATE SKIP LOCKED` lets PostgreSQL callers pass
 each other.  Two callers never hold the same company.
@@ -155,6 +156,15 @@ def _flavour(sqlite: bool) -> tuple[str, str, Callable[[str], str]]:
     return in_queue, lock, via
 
 
+def _next_pair_sql(sqlite: bool, column: str, same: bool) -> str:
+    in_queue, _lock, via = _flavour(sqlite)
+    where = "time_zone = p.tz AND channel > p.ch" if same else "time_zone > p.tz"
+    return (
+        f"SELECT {column} FROM {via('ix_company_queue')} WHERE {in_queue} AND {where} "
+        "ORDER BY time_zone, channel LIMIT 1"
+    )
+
+
 def _statements(sqlite: bool) -> dict[str, str]:
     """The claim's other statements for one dialect: plain SQL for db.LeanTx, built once.
 
@@ -165,6 +175,10 @@ def _statements(sqlite: bool) -> dict[str, str]:
     if cached is not None:
         return cached
     in_queue, _lock, via = _flavour(sqlite)
+
+    def _next_pair(column: str, *, same: bool) -> str:
+        return _next_pair_sql(sqlite, column, same)
+
     cached = {
         # What the claim's rules need, in one statement: the user (active, same role), the
         # lead already held, the open anti-scraping throttle.
@@ -176,30 +190,39 @@ def _statements(sqlite: bool) -> dict[str, str]:
             "FROM user_account u WHERE u.id = :me"
         ),
         "extend": "UPDATE company SET held_until = :until WHERE id = :id",
-        # The distinct zones of the queue, a seek each along the index (a loose index scan).
-        "zones": (
-            "WITH RECURSIVE z(tz) AS ("
-            f"SELECT (SELECT min(time_zone) FROM {via('ix_company_queue')} WHERE {in_queue}) "
+        # The distinct (zone, channel) pairs of the queue, a few seeks each along the index (a loose
+        # index scan): from each pair, the next channel of the same zone, else the first of the next
+        # zone.  Not one row-value comparison: SQLite would range over the whole zone.
+        "pairs": (
+            "WITH RECURSIVE p(tz, ch) AS ("
+            f"SELECT time_zone, channel FROM (SELECT time_zone, channel FROM {via('ix_company_queue')} "
+            f"WHERE {in_queue} ORDER BY time_zone, channel LIMIT 1) AS first "
             "UNION ALL "
-            f"SELECT (SELECT min(time_zone) FROM {via('ix_company_queue')} WHERE {in_queue} AND time_zone > z.tz) "
-            "FROM z WHERE z.tz IS NOT NULL) SELECT tz FROM z WHERE tz IS NOT NULL"
+            f"SELECT coalesce(({_next_pair('time_zone', same=True)}), ({_next_pair('time_zone', same=False)})), "
+            f"coalesce(({_next_pair('channel', same=True)}), ({_next_pair('channel', same=False)})) "
+            "FROM p WHERE p.tz IS NOT NULL"
+            ") SELECT tz, ch FROM p WHERE tz IS NOT NULL"
         ),
     }
     _STATEMENTS[sqlite] = cached
     return cached
 
 
-def _claim_statement(sqlite: bool, zones: int) -> str:
-    """The claim for *zones* open time zones (parameters :z0 .. :zN): one UPDATE, built once per count.
+BRANCHES_PER_UNION = 200  # SQLite allows 500 terms in one compound SELECT: more pairs nest
+
+
+def _claim_statement(sqlite: bool, pairs: int) -> str:
+    """The claim for *pairs* open (zone, channel) pairs (parameters :z0/:c0 ..): one UPDATE, built once per count.
 
     The caller's own due callback first (kept at the agreed moment, whatever the window); else
-    the best lead of the shared queue: for each open zone the first eligible company of that
-    zone in claim order (a seek into ix_company_queue, whose first column is the zone), and the
-    callbacks other callers left past their grace period (they were agreed with the client, so
-    any zone); of those few, the first in claim order.  COALESCE evaluates the shared queue only
-    when the caller has no due callback, so the returned flag tells which of the two it was.
+    the best lead of the shared queue: for each open pair the first eligible company of that
+    zone and channel in claim order (a seek into ix_company_queue, whose first columns are the
+    zone and the channel), and the callbacks other callers left past their grace period (they
+    were agreed with the client, so any zone and channel); of those few, the first in claim
+    order.  COALESCE evaluates the shared queue only when the caller has no due callback, so the
+    returned flag tells which of the two it was.
     """
-    key = (sqlite, zones)
+    key = (sqlite, pairs)
     cached = _CLAIMS.get(key)
     if cached is not None:
         return cached
@@ -217,18 +240,23 @@ def _claim_statement(sqlite: bool, zones: int) -> str:
     )
     order = "ORDER BY queue_rank, last_tried_at, id LIMIT 1"
     branches = [
-        f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_queue')} WHERE {in_queue} AND time_zone = :z{n} "
+        f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_queue')} WHERE {in_queue} "
+        f"AND time_zone = :z{n} AND channel = :c{n} "
         f"{free}AND (callback_user_id IS NULL OR callback_user_id = :me) {order}{lock}"
-        for n in range(zones)
+        for n in range(pairs)
     ]
     branches.append(
         f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_callback')} WHERE callback_user_id IS NOT NULL "
         f"AND callback_user_id <> :me AND callback_at <= :grace_cut AND {in_queue} {free}{order}{lock}"
     )
-    union = " UNION ALL ".join(
-        f"SELECT id, queue_rank, last_tried_at FROM ({b}) AS b{n}" for n, b in enumerate(branches)
-    )
-    shared = f"SELECT id FROM ({union}) AS pick {order}"
+    terms = [f"SELECT id, queue_rank, last_tried_at FROM ({b}) AS b{n}" for n, b in enumerate(branches)]
+    while len(terms) > BRANCHES_PER_UNION:
+        terms = [
+            f"SELECT id, queue_rank, last_tried_at FROM ({' UNION ALL '.join(terms[i : i + BRANCHES_PER_UNION])}) "
+            f"AS u{i}"
+            for i in range(0, len(terms), BRANCHES_PER_UNION)
+        ]
+    shared = f"SELECT id FROM ({' UNION ALL '.join(terms)}) AS pick {order}"
     cached = _CLAIMS[key] = (
         "UPDATE company SET held_by_id = :me, held_until = :until "
         f"WHERE id = coalesce(({callback}), ({shared})) "
@@ -237,42 +265,58 @@ def _claim_statement(sqlite: bool, zones: int) -> str:
     return cached
 
 
-ZONES_TTL = 60.0  # seconds a process keeps the list of the queue's zones (a new zone waits at most this)
-_zones_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+ZONES_TTL = 60.0  # seconds a process keeps the queue's (zone, channel) pairs (a new pair waits at most this)
+_pairs_cache: dict[str, tuple[float, tuple[tuple[str, str], ...]]] = {}
 
 
-def _queue_zones(tx, sql: dict[str, str], *, refresh: bool = False) -> tuple[tuple[str, ...], bool]:
-    """The queue's distinct zones, and whether they were read just now (False: kept from before)."""
-    hit = _zones_cache.get(tx.database_name)
+def _queue_pairs(tx, sql: dict[str, str], *, refresh: bool = False) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The queue's distinct (zone, channel) pairs, and whether they were read just now (False: kept)."""
+    hit = _pairs_cache.get(tx.database_name)
     moment = monotonic()
     if not refresh and hit is not None and moment - hit[0] < ZONES_TTL:
         return hit[1], False
-    zones = tuple(row[0] for row in tx.execute(sql["zones"]).fetchall())
-    _zones_cache[tx.database_name] = (moment, zones)
-    return zones, True
+    pairs = tuple((row[0], row[1]) for row in tx.execute(sql["pairs"]).fetchall())
+    _pairs_cache[tx.database_name] = (moment, pairs)
+    return pairs, True
 
 
 def forget_queue_zones() -> None:
-    """A company got a zone the queue had not held before (import, the supervisor): look again now."""
-    _zones_cache.clear()
+    """A company got a zone or a channel the queue had not held before (import, the supervisor): look again now."""
+    _pairs_cache.clear()
+    _open_cache.clear()
 
 
-def _open_zones(tx, sql: dict[str, str], now: datetime, *, refresh: bool = False) -> tuple[list[str], bool]:
-    """The queue's zones whose clients are inside the calling window now (a handful, in Python)."""
-    window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
+def _centre(tx) -> str:
     centre = str(reference.get_setting_lean(tx, "centre.time_zone") or timezones.DEFAULT_CENTRE_ZONE)
-    if not timezones.is_zone(centre):
-        centre = timezones.DEFAULT_CENTRE_ZONE
-    zones, fresh = _queue_zones(tx, sql, refresh=refresh)
-    return clock.open_zones(zones, now, window, centre), fresh
+    return centre if timezones.is_zone(centre) else timezones.DEFAULT_CENTRE_ZONE
+
+
+# The last verdict per database: windows are set in whole minutes, so which pairs are open changes
+# only from one minute to the next, and claims within a minute reuse it.
+_open_cache: dict[str, tuple] = {}
+
+
+def _open_pairs(tx, sql: dict[str, str], now: datetime, *, refresh: bool = False) -> tuple[list[tuple[str, str]], bool]:
+    """The queue's (zone, channel) pairs whose clients are inside their window now (decided in Python)."""
+    windows = clock.calling_windows(lambda key: reference.get_setting_lean(tx, key))
+    pairs, fresh = _queue_pairs(tx, sql, refresh=refresh)
+    centre = _centre(tx)
+    minute = now.replace(second=0, microsecond=0)
+    hit = _open_cache.get(tx.database_name)
+    if hit is not None and hit[0] is pairs and hit[1] is windows and hit[2] == centre and hit[3] == minute:
+        return hit[4], fresh
+    opened = clock.open_pairs(pairs, now, windows, centre)
+    _open_cache[tx.database_name] = (pairs, windows, centre, minute, opened)
+    return opened, fresh
 
 
 # --- taking leads ----------------------------------------------------------------------------
 
 
-def _claim(tx, sqlite: bool, params: dict, zones: list[str]):
-    params.update({f"z{n}": name for n, name in enumerate(zones)})
-    return tx.one(_claim_statement(sqlite, len(zones)), params)
+def _claim(tx, sqlite: bool, params: dict, pairs: list[tuple[str, str]]):
+    for n, (zone_name, channel) in enumerate(pairs):
+        params[f"z{n}"], params[f"c{n}"] = zone_name, channel
+    return tx.one(_claim_statement(sqlite, len(pairs)), params)
 
 
 def claim_next_lead(db: Database, actor: Actor, *, now: datetime | None = None) -> ClaimedLead:
@@ -303,13 +347,13 @@ def claim_next_lead(db: Database, actor: Actor, *, now: datetime | None = None) 
         alarms.check_lead_claim(tx, actor, now, throttle_until)
         alarms.check_card_view_lean(tx, actor, now)  # the lead's card is shown: a card view
         params = {"me": actor.id, "now": now, "until": until, "grace_cut": now - grace}
-        zones, fresh = _open_zones(tx, sql, now)
-        got = _claim(tx, db.is_sqlite, params, zones)
+        pairs, fresh = _open_pairs(tx, sql, now)
+        got = _claim(tx, db.is_sqlite, params, pairs)
         if got is None and not fresh:
-            # Nothing found with the zones kept from a moment ago: a company in a zone new to the
-            # queue (added by another process) must not wait for the list to expire.
-            zones, _fresh = _open_zones(tx, sql, now, refresh=True)
-            got = _claim(tx, db.is_sqlite, params, zones)
+            # Nothing found with the pairs kept from a moment ago: a company in a zone or channel new
+            # to the queue (added by another process) must not wait for the list to expire.
+            pairs, _fresh = _open_pairs(tx, sql, now, refresh=True)
+            got = _claim(tx, db.is_sqlite, params, pairs)
         if got is None:
             raise QueueEmpty()
         source = "callback" if got[1] else "queue"
@@ -582,13 +626,13 @@ def _window_opens(session: Session, now: datetime) -> datetime | None:
 
     tx = LeanTx.in_session(session)
     sql = _statements(tx.is_sqlite)
-    zones, _fresh = _queue_zones(tx, sql)
-    window = clock.calling_window(lambda key: reference.get_setting_lean(tx, key))
+    pairs, _fresh = _queue_pairs(tx, sql)
+    windows = clock.calling_windows(lambda key: reference.get_setting_lean(tx, key))
     centre = clock.centre_zone_name(session)
-    real = {name if timezones.is_zone(name) else centre for name in zones}
-    if any(window.is_open(name, now) for name in real):
+    if clock.open_pairs(pairs, now, windows, centre):
         return None  # open somewhere: the queue is simply empty (or held, or waiting)
-    moments = [m for m in (clock.next_open(name, now, window) for name in real) if m is not None]
+    real = {(name if timezones.is_zone(name) else centre, windows.for_channel(channel)) for name, channel in pairs}
+    moments = [m for m in (clock.next_open(name, now, window) for name, window in real) if m is not None]
     return min(moments) if moments else None
 
 

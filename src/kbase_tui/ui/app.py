@@ -169,6 +169,14 @@ class KbaseApp(App[None]):
             return True
         if self._pending_calls > 0:
             return True
+        # What the last key set off is still on its way up from the focused widget (Enter's
+        # Submitted, a list's OptionSelected): its handler may move the focus, so the next key waits
+        # for it.  ("12 500⏎⏎Бумага" put the paper into the amount.)
+        node = self.focused
+        while node is not None and node is not self:
+            if node._message_queue.qsize():
+                return True
+            node = node._parent
         try:
             screen = self.screen
         except Exception:
@@ -178,7 +186,7 @@ class KbaseApp(App[None]):
     async def on_event(self, event) -> None:
         from textual import events
 
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             from collections import deque
             from time import monotonic
 
@@ -196,14 +204,58 @@ class KbaseApp(App[None]):
     async def _dispatch_key(self, event) -> None:
         from time import monotonic
 
-        # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
-        from .keyboard_layout import physical_key
+        from textual import events
 
-        event = physical_key(self, event) or event
+        if isinstance(event, events.Paste):
+            pieces = self._paste_as_typed(event)
+            if len(pieces) > 1:
+                # The rest waits behind the first piece like keys of a burst.
+                if self._held_keys is not None:
+                    for piece in reversed(pieces[1:]):
+                        self._held_keys.appendleft((piece, monotonic()))
+                    self._arm_key_gate()
+            event = pieces[0]
+        if isinstance(event, events.Key):
+            # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
+            from .keyboard_layout import physical_key
+
+            event = physical_key(self, event) or event
         self._key_in_flight, self._key_in_flight_since = event, monotonic()
         await super().on_event(event)
         if not event.is_forwarded:  # a priority binding took it
             event.kbase_done = True
+
+    def _paste_as_typed(self, event) -> list:
+        """A paste into a one-line field, as if typed: Tab moves to the next field, in order.
+
+        Textual puts the first line of a paste into an Input and drops the rest, Tabs and all: a
+        user name and a password pasted Tab-separated went, in clear, into the user name.  Here a
+        Tab in the paste moves the focus like the Tab key, a line break inside becomes a space (the
+        text stays whole and nothing is submitted half-way), a line break at the end is dropped
+        (a spreadsheet cell copied ends with one): a paste never presses Enter.  A multi-line text
+        box takes the paste whole, as Textual does.
+        """
+        import re
+
+        from textual import events
+        from textual.widgets import Input
+
+        text = event.text
+        if not isinstance(self.focused, Input) or not re.search("[\t\r\n]", text):
+            return [event]
+        pieces: list = []
+        for n, cell in enumerate(text.rstrip("\r\n").split("\t")):
+            if n:
+                pieces.append(events.Key("tab", None))
+            line = " ".join(re.split("\r\n|\r|\n", cell))
+            if line:
+                pieces.append(events.Paste(line))
+        for piece in pieces:
+            piece.set_sender(self)
+        return pieces or [events.Paste("")]
+
+    async def _on_paste(self, event) -> None:
+        event.kbase_done = True  # bubbled up with nobody taking it: the next key may go
 
     async def _on_key(self, event) -> None:
         # The key bubbled up to the app: its bindings run here; after that it is done.  (Textual calls

@@ -122,7 +122,62 @@ FOCUS_BINDINGS = [
 ]
 
 
-class KbaseScreen(ServiceCalls, Screen):
+class TypedText:
+    """What the person typed is theirs: never selected to be typed over, never dropped unasked.
+
+    An Input selects its text when it gets the focus (Textual's default), so the next key replaces
+    it: right for a value the dialog proposes (today's date), wrong for text the person typed and
+    comes back to with Shift+Tab.  Here a field selects its text on focus only while it still holds
+    the value it had when it first got the focus.
+    """
+
+    def set_focus(self, widget, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        from textual.widgets import Input
+
+        if isinstance(widget, Input):
+            given = self._given_values().setdefault(widget, widget.value)
+            widget.select_on_focus = widget.value == given
+        super().set_focus(widget, scroll_visible, from_app_focus)  # type: ignore[misc]
+
+    def _given_values(self) -> dict:
+        return self.__dict__.setdefault("_kbase_given", {})
+
+    def on_mount(self) -> None:
+        # The values the screen starts with: anything else in a field later was typed (or restored
+        # from the person's own draft).
+        from textual.widgets import Input, TextArea
+
+        given = self._given_values()
+        for field in self.query(Input):  # type: ignore[attr-defined]
+            given.setdefault(field, field.value)
+        for area in self.query(TextArea):  # type: ignore[attr-defined]
+            given.setdefault(area, area.text)
+
+    def typed_text(self) -> bool:
+        """True when a text field holds something other than what the screen put there."""
+        from textual.widgets import Input, TextArea
+
+        given = self._given_values()
+        for field in self.query(Input):  # type: ignore[attr-defined]
+            if field.value.strip() and field.value != given.get(field, ""):
+                return True
+        for area in self.query(TextArea):  # type: ignore[attr-defined]
+            if area.text.strip() and area.text != given.get(area, ""):
+                return True
+        return False
+
+    def close_unless_typed(self, close: Callable[[], None] | None = None) -> None:
+        """Esc: close at once when nothing was typed; otherwise ask first (N or Esc: back to the text)."""
+        close = close or (lambda: self.dismiss(None))  # type: ignore[attr-defined]
+        if not self.typed_text():
+            close()
+            return
+        from .widgets.confirm import DiscardDialog
+
+        self.app.push_screen(DiscardDialog(), lambda discard: discard and close())  # type: ignore[attr-defined]
+
+
+class KbaseScreen(TypedText, ServiceCalls, Screen):
     """A full screen of the app for one job."""
 
     BINDINGS = FOCUS_BINDINGS
@@ -131,7 +186,28 @@ class KbaseScreen(ServiceCalls, Screen):
     HELP = ""
 
 
-class KbaseModal(ServiceCalls, ModalScreen):
-    """A dialog over a screen."""
+class KbaseModal(TypedText, ServiceCalls, ModalScreen):
+    """A dialog over a screen.  Esc goes through `close_unless_typed`: typed text is never dropped unasked."""
 
     BINDINGS = FOCUS_BINDINGS
+
+    # True while the list the dialog's keys choose from is on its way: the app holds keys typed
+    # meanwhile ("l3 too dear" in one burst) and hands them over once it is here (KbaseApp's key gate).
+    keys_wait = False
+
+    def action_cancel(self) -> None:
+        self.close_unless_typed()
+
+    def load(self, op: Operation[Any], *args: Any, done: Callable[[Any], None], **kwargs: Any) -> None:
+        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it."""
+        self.keys_wait = True
+
+        def loaded(result: Any) -> None:
+            self.keys_wait = False
+            done(result)
+
+        def failed(error: KbaseError) -> None:
+            self.keys_wait = False
+            self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
+
+        self.call(op, *args, done=loaded, failed=failed, **kwargs)

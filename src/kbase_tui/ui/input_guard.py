@@ -8,6 +8,11 @@ frozen, before anyone signed in.  A terminal never sends kbase a string sequence
 DCS, APC, PM, SOS: clipboard, colours, titles, graphics): `InputGuard` drops them whole, up to
 their terminator, without keeping their content, so memory stays constant whatever the length.
 
+A string that never ends (the flood above) would swallow whatever comes after it, the person's
+own sign-in included; a terminal sends a string sequence in one go, so input that comes after a
+pause of `STRING_PAUSE` seconds is no longer part of it, and CAN or SUB (which cancel any
+sequence, as in a VT terminal) end it at once.
+
 Before sign-in, characters beyond `BEFORE_SIGN_IN_PER_SECOND` a second are dropped as well: no
 one types a user name and a password that fast, and a flood of plain text would otherwise queue
 a key event per character.  After sign-in the limit is lifted (pastes into notes stay whole).
@@ -27,8 +32,10 @@ ESC = "\x1b"
 _STRING_INTRODUCERS = frozenset("]PX^_")
 # The same as 8-bit C1 controls (a UTF-8 terminal sends them as these code points).
 _C1_STRING_STARTS = frozenset("\x90\x98\x9d\x9e\x9f")
-# What ends a string sequence: BEL, ESC (of ESC \ or of a new sequence), C1 ST.
-_TERMINATOR = re.compile("[\x07\x1b\x9c]")
+# What ends a string sequence: BEL, ESC (of ESC \ or of a new sequence), C1 ST; CAN and SUB cancel it.
+_TERMINATOR = re.compile("[\x07\x1b\x9c\x18\x1a]")
+# Input after this long a pause is typed by a person, not the rest of a terminal's string.
+STRING_PAUSE = 0.5
 _NEXT_SPECIAL = re.compile("[\x1b\x90\x98\x9d\x9e\x9f]")
 
 BEFORE_SIGN_IN_PER_SECOND = 512
@@ -49,6 +56,7 @@ class InputGuard:
         self._window = 0.0
         self._in_window = 0
         self.held_esc = False
+        self._last_read = float("-inf")
 
     def release(self) -> str:
         """The held ESC, when no read followed it (the parser's tick asks)."""
@@ -59,6 +67,12 @@ class InputGuard:
         return ESC
 
     def feed(self, data: str) -> str:
+        now = self.clock()
+        if self.state in (_SKIP, _SKIP_ESC) and now - self._last_read >= STRING_PAUSE:
+            # A string that never ended: what comes after a pause is typed.  (The driver's input
+            # thread reads as soon as anything is there, so a pause is a real gap in the input.)
+            self.state = _TEXT
+        self._last_read = now
         if self.held_esc:  # the ESC that ended the last read of a burst: see what follows it
             data, self.held_esc = ESC + data, False
         out: list[str] = []

@@ -350,6 +350,12 @@ _CONTACT_VARYING = ("id", "company_id", "full_name", "position", "email")
 _PHONE_VARYING = ("company_id", "contact_id", "number", "label")
 _HISTORY_VARYING = ("company_id", "text")
 PREVIEW_ROWS = 100_000  # rows a preview counts (matched against the base, nothing written)
+# The base's keys a preview loaded, per (database, person, file): the dialog previews again on each change of
+# the column mapping, and loading a million companies' keys takes seconds.  Kept while the base is unchanged
+# (the same newest company, phone, edit and import) and at most this long; a few at a time (tens of MB each).
+PREVIEW_KEYS_SECONDS = 600.0
+PREVIEW_KEYS_KEPT = 2
+_preview_keys: dict[tuple, tuple] = {}
 PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
@@ -463,6 +469,8 @@ class Importer:
         self.possible: tuple[int, str] | None = None  # set by match(): a shared phone with another name
         self.imported = self.merged = self.unchanged = self.rows = 0
         self.possible_count = self.conflicts = self.needs_research = 0
+        # The batch's possible duplicates as pairs for the head of sales' list (services.duplicates).
+        self.duplicate_pairs: list[tuple[int, int, str, str]] = []
         self.rejects: list[Reject] = []
         self.notes: list[ImportNote] = []
         self.rejected = 0
@@ -474,6 +482,56 @@ class Importer:
 
     # keys of the base, loaded once
     def load_keys(self) -> None:
+        if self.dry_run:
+            self._load_keys_for_preview()
+            return
+        self._load_base_keys()
+
+    def _load_keys_for_preview(self) -> None:
+        """A preview's keys: those an earlier preview of the same file by the same person loaded, while the base
+        has not changed since (its fingerprint); a changed column mapping then costs the file, not the base."""
+        from kbase_tui.models import ImportRun
+
+        with self.db.read() as session:
+            fingerprint = tuple(
+                session.execute(
+                    select(
+                        select(func.max(Company.id)).scalar_subquery(),
+                        select(func.max(Phone.id)).scalar_subquery(),
+                        select(func.max(Company.updated_at)).scalar_subquery(),
+                        select(func.max(ImportRun.id)).scalar_subquery(),
+                    )
+                ).one()
+            )
+        key = (self.db.name, self.actor.id, str(self.path))
+        moment = time.monotonic()
+        hit = _preview_keys.get(key)
+        if hit is not None and hit[0] == fingerprint and moment - hit[1] < PREVIEW_KEYS_SECONDS:
+            snapshot = hit[2]
+        else:
+            self._load_base_keys()
+            snapshot = (
+                (self.inn_map.keys, self.inn_map.ids),
+                (self.phone_map.keys, self.phone_map.ids),
+                (self.name_map.keys, self.name_map.ids),
+                bytes(self.with_inn.flags),
+                self.name_of.tobytes(),
+            )
+            for stale in [k for k, v in _preview_keys.items() if moment - v[1] >= PREVIEW_KEYS_SECONDS]:
+                _preview_keys.pop(stale, None)
+            while len(_preview_keys) >= PREVIEW_KEYS_KEPT:
+                _preview_keys.pop(next(iter(_preview_keys)), None)
+            _preview_keys[key] = (fingerprint, moment, snapshot)
+        # The sorted arrays are only read; what a run changes (its own keys, the INN flags, the name keys) is
+        # its own copy, so no preview sees another's rows.
+        for target, (keys, ids) in zip((self.inn_map, self.phone_map, self.name_map), snapshot[:3], strict=True):
+            target.keys, target.ids, target.added = keys, ids, {}
+        self.with_inn = _IdSet()
+        self.with_inn.flags = bytearray(snapshot[3])
+        self.name_of = array("q")
+        self.name_of.frombytes(snapshot[4])
+
+    def _load_base_keys(self) -> None:
         with self.db.read() as session:
             top = session.execute(select(func.max(Company.id))).scalar() or 0
             self.name_of = array("q", bytes(8 * (top + 1)))
@@ -1092,6 +1150,8 @@ class Importer:
                 self.possible_count += 1
                 other_name = names.get(other) or (new[other].row.name if other in new else "")
                 other_id = ids.get(other, other)
+                if other_id > 0:
+                    self.duplicate_pairs.append((company_id, other_id, "phone", number))
                 where = (
                     _("#{id}").format(id=other_id)
                     if other_id > 0
@@ -1202,6 +1262,11 @@ class Importer:
         duplicates = self._note_new(session, new, temp_to_real, source_name)
         if duplicates:
             self._insert_history(session, duplicates, "import_possible_duplicate", now)
+        if self.duplicate_pairs:
+            from ..duplicates import record
+
+            record(session, self.duplicate_pairs, now)
+            self.duplicate_pairs.clear()
         return temp_to_real
 
     def _insert_contacts(

@@ -69,7 +69,7 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
     - each of those companies gets a history line, and the audit log an `import_undone` event."""
     from sqlalchemy import and_, delete, exists, not_, or_
 
-    from kbase_tui.models import ClientOrder, Deal, FollowUpTask, Refusal
+    from kbase_tui.models import ClientOrder, Deal, DuplicatePair, FollowUpTask, Refusal
 
     require_importer(db, actor)
     now = utcnow()
@@ -110,6 +110,9 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
             session.execute(delete(Phone).where(Phone.company_id.in_(chunk)))
             session.execute(delete(Contact).where(Contact.company_id.in_(chunk)))
             session.execute(delete(Interaction).where(Interaction.company_id.in_(chunk)))
+            session.execute(
+                delete(DuplicatePair).where(or_(DuplicatePair.company_id.in_(chunk), DuplicatePair.other_id.in_(chunk)))
+            )
             removed += session.execute(delete(Company).where(Company.id.in_(chunk))).rowcount or 0
         # What it added to companies it did not create (or that are kept: those keep everything).
         touched: dict[int, list[str]] = {}

@@ -70,7 +70,7 @@ class _Dialog(KbaseModal):
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
 
     def action_save(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -392,7 +392,7 @@ class LostDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        self.call(accounts.lost_reasons, done=self._reasons)
+        self.load(accounts.lost_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
         option_list = self.query_one("#lost-reason", OptionList)
@@ -459,7 +459,7 @@ class ReassignDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        self.call(accounts.managers, done=self._managers)
+        self.load(accounts.managers, done=self._managers)
 
     def _managers(self, managers) -> None:
         option_list = self.query_one("#reassign-to", OptionList)

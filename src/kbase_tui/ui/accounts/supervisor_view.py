@@ -116,6 +116,7 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
             offset=self.page_offset,
             limit=PAGE,
             done=self._show,
+            failed=self._load_failed,
             group="sv-accounts",
             exclusive=True,
         )
@@ -169,7 +170,16 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
             text.append(_("due today: {n}").format(n=self.page.due), style="yellow" if self.page.due else "dim")
         self.query_one("#sv-summary", Static).update(text)
 
+    # Keys typed before the first page is here (the desk's key, then this list's, in one burst) wait
+    # for it: with no row they would do nothing, and the text meant for a dialog would act as keys.
+    keys_wait = True
+
+    def _load_failed(self, error) -> None:
+        self.keys_wait = False
+        self.notify(str(error), severity="error", timeout=6, markup=False)
+
     def _show(self, page) -> None:
+        self.keys_wait = False
         self.page = page
         table = self.query_one("#sv-accounts", DataTable)
         row_index = table.cursor_row

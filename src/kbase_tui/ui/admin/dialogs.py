@@ -30,7 +30,7 @@ class AdminModal(KbaseModal):
         self.query_one(".dialog-error", Static).update(Text(message))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Enter moves to the next field; on the last one it saves.

@@ -200,4 +200,4 @@ class ChangePasswordScreen(KbaseModal):
         self.dismiss(actor)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()

@@ -53,7 +53,6 @@ class DealCardScreen(KbaseScreen):
         self.today = today
         self.card = None
         self._saving = False
-        self._escape_armed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,6 +77,9 @@ class DealCardScreen(KbaseScreen):
             yield HistoryTimeline(loader=pipeline.deal_history, id="card-history")
         yield KeyFooter()
 
+    # Keys typed before the card arrives wait for it: its values would otherwise replace them.
+    keys_wait = True
+
     def on_mount(self) -> None:
         self.title = _("Deal")
         self.load()
@@ -100,10 +102,18 @@ class DealCardScreen(KbaseScreen):
             self.load()
 
     def _load_failed(self, error) -> None:
+        self.keys_wait = False
         self.notify(str(error), severity="error", timeout=6)
         self.dismiss_card()
 
     def _show(self, card) -> None:
+        first = self.card is None
+        self.keys_wait = False
+        if not first and self.dirty:
+            # Loaded again (someone changed the deal) while this person has unsaved input: their
+            # text stays; ctrl+s then meets the version check and shows the other values beside it.
+            self.message(_("The deal was changed meanwhile; your input is kept: ctrl+s saves it."), "yellow")
+            return
         self.card = card
         company, deal = card.company, card.deal
         self.title = company.name
@@ -138,7 +148,8 @@ class DealCardScreen(KbaseScreen):
         contacts.read_only = deal.status != "open"
         contacts.show(card.contacts)
         self.query_one(HistoryTimeline).reload(deal.id)
-        self.query_one("#card-next-step", Input).focus()
+        if first:
+            self.query_one("#card-next-step", Input).focus()
 
     def _show_deal_status(self, deal) -> None:
         text = Text()
@@ -298,9 +309,11 @@ class DealCardScreen(KbaseScreen):
             self.dismiss_card()  # the closer has no access any more
 
     def action_back(self) -> None:
-        if self.dirty and not self._escape_armed and self.card is not None and self.card.deal.status == "open":
-            self._escape_armed = True
-            self.message(_("Unsaved changes: ctrl+s saves them, Esc again drops them."), "bold yellow")
+        # The same question as every dialog's Esc with typed text (ui/base.py): Y drops the input.
+        if self.dirty and self.card is not None and self.card.deal.status == "open":
+            from ..widgets.confirm import DiscardDialog
+
+            self.app.push_screen(DiscardDialog(), lambda discard: discard and self.dismiss_card())
             return
         self.dismiss_card()
 

@@ -62,7 +62,7 @@ class _Dialog(KbaseModal):
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
 
     def action_save(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -105,7 +105,7 @@ class WonDialog(_Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#won-amount", Input).focus()
-        self.call(pipeline.account_managers, done=self._managers)
+        self.load(pipeline.account_managers, done=self._managers)
 
     def _managers(self, managers) -> None:
         self.managers = list(managers)
@@ -193,7 +193,7 @@ class LostDialog(_Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#lost-reason", OptionList).focus()
-        self.call(pipeline.lost_reasons, done=self._reasons)
+        self.load(pipeline.lost_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
         self.reasons = list(reasons)
@@ -258,7 +258,7 @@ class ReassignDialog(_Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#reassign-closer", OptionList).focus()
-        self.call(pipeline.closers, done=self._closers)
+        self.load(pipeline.closers, done=self._closers)
 
     def _closers(self, closers) -> None:
         self.closers = [c for c in closers if c.id != self.current_closer_id]

@@ -108,6 +108,7 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
             offset=self.page_offset,
             today=self.today,
             done=self._show,
+            failed=self._load_failed,
             group="pipeview",
             exclusive=True,
         )
@@ -141,7 +142,16 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
             text.append(_("stale: no activity for {days} days").format(days=self.page.stale_days), style="yellow")
         self.query_one("#pipeview-filters", Static).update(text)
 
+    # Keys typed before the first page is here (the desk's key, then this list's, in one burst) wait
+    # for it: with no row they would do nothing, and the text meant for a dialog would act as keys.
+    keys_wait = True
+
+    def _load_failed(self, error) -> None:
+        self.keys_wait = False
+        self.notify(str(error), severity="error", timeout=6, markup=False)
+
     def _show(self, page) -> None:
+        self.keys_wait = False
         self.page = page
         if not self.stages:
             self.stages = list(page.stages)

@@ -81,7 +81,7 @@ class _Dialog(KbaseModal):
         self.error(str(error))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
 
     def error(self, message: str) -> None:
         self.query_one(".error", Static).update(Text(message))

@@ -34,6 +34,12 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
         "kbase_tui.ui.supervisor.base_search:BaseSearchScreen",
     ),
     ("f", "bad_data", N_("Companies with bad data to fix"), "kbase_tui.ui.supervisor.base_search:BadDataScreen"),
+    (
+        "d",
+        "duplicates",
+        N_("Possible duplicates to merge or keep apart"),
+        "kbase_tui.ui.supervisor.duplicates:DuplicatesScreen",
+    ),
     ("r", "review", N_("Refusal review"), "kbase_tui.ui.supervisor.review:RefusalReview"),
     ("t", "transfer", N_("Transfer a portfolio (a manager leaves)"), "kbase_tui.ui.supervisor.transfer:TransferDialog"),
     ("h", "held", N_("Hand on a portfolio I hold to a new person"), "kbase_tui.ui.supervisor.transfer:PassOnDialog"),
@@ -89,6 +95,7 @@ class SupervisorDesk(KbaseScreen):
     BINDINGS = [
         Binding("b", "open('base')", _("Search the base"), id="supervisor.desk.base"),
         Binding("f", "open('bad_data')", _("Bad data to fix"), show=False, id="supervisor.desk.bad_data"),
+        Binding("d", "open('duplicates')", _("Possible duplicates"), show=False, id="supervisor.desk.duplicates"),
         Binding("r", "open('review')", _("Refusals"), id="supervisor.desk.review"),
         Binding("t", "open('transfer')", _("Transfer portfolio"), id="supervisor.desk.transfer"),
         Binding("h", "open('held')", _("Hand on held portfolio"), show=False, id="supervisor.desk.held"),

@@ -40,7 +40,7 @@ class SupervisorModal(KbaseModal):
         self.query_one(".dialog-error", Static).update(Text(message))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
 
     def action_accept(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -459,4 +459,6 @@ class ImportDialog(SupervisorModal):
             # A second Esc: the server stops the import after its batch, the report goes to the exports folder;
             # nothing keeps this window open.
             self._finish()
-        self.dismiss(None)
+            self.dismiss(None)
+            return
+        self.close_unless_typed()

@@ -42,7 +42,7 @@ class TransferDialog(SupervisorModal):
             )
 
     def on_mount(self) -> None:
-        self.call(transfer.staff, done=self._staff)
+        self.load(transfer.staff, done=self._staff)
 
     def _staff(self, staff: list[StaffMember]) -> None:
         self.staff = [s for s in staff if not s.disabled and s.id != self.actor.id]
@@ -150,7 +150,7 @@ class PassOnDialog(SupervisorModal):
 
     def on_mount(self) -> None:
         self.call(transfer.portfolio, self.actor.id, done=self._show_counts)
-        self.call(transfer.staff, done=self._staff)
+        self.load(transfer.staff, done=self._staff)
 
     def _show_counts(self, counts: PortfolioCounts) -> None:
         self.query_one("#held-counts", Static).update(

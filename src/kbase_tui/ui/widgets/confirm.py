@@ -45,3 +45,30 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class DiscardDialog(ModalScreen[bool]):
+    """Esc on a dialog with typed text: throw the text away (Y), or go back to it (N, Esc or Enter).
+
+    Enter goes back: a key meant for the dialog never throws away what was typed.
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", _("Discard"), id="discard.yes"),
+        Binding("n,escape,enter", "answer(False)", _("Back to the text"), id="discard.no"),
+    ]
+    DEFAULT_CSS = """
+    DiscardDialog { align: center middle; }
+    DiscardDialog > VerticalScroll { width: 90%; max-width: 60; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1; }
+    DiscardDialog .confirm-question { text-style: bold; padding-bottom: 1; }
+    DiscardDialog .confirm-hint { color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(_("Close and throw away what you typed?")), classes="confirm-question")
+            yield Static(Text(_("Y: throw it away · N, Esc or Enter: back to the text")), classes="confirm-hint")
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)

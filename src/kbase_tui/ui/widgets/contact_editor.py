@@ -179,4 +179,4 @@ class ContactEditor(KbaseModal):
 
     @on(Button.Pressed, "#contact-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()

@@ -113,4 +113,4 @@ class FindClientDialog(KbaseModal):
             self.dismiss(self.matches[0])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()

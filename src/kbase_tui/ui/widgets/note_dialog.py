@@ -214,6 +214,10 @@ class AddNoteDialog(KbaseModal):
 
     @on(Button.Pressed, "#note-cancel")
     def action_cancel(self) -> None:
-        # Cancelling on purpose abandons the text; only an interrupted dialog keeps a draft.
-        self._drop_draft()
-        self.dismiss(None)
+        # Typed text is dropped only when the person says so; its draft goes with it.  (An
+        # interrupted dialog keeps its draft.)
+        def close() -> None:
+            self._drop_draft()
+            self.dismiss(None)
+
+        self.close_unless_typed(close)

@@ -70,4 +70,4 @@ class ZoneDialog(KbaseModal):
         self.dismiss(self.names[int(event.option.id)])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_unless_typed()
