@@ -68,3 +68,20 @@ UNSAFE_CHARS = (
         "\ufeff",
     }
 )
+
+# Every hostile string in turn, for the texts the screen catalogue's hostile base is filled with
+# (tests/ui/screen_catalogue.py): company names, full names, comments, reasons, file text.
+HOSTILE_TEXTS = [
+    ACTING_NAME,
+    CLOSE_TAG,
+    CLICK,
+    CLICK_QUIT,
+    MARKUP,
+    LINK,
+    FORMULA_LINK,
+    FORMULA_CMD,
+    CONTROLS,
+    RTL,
+    CLEAR + TITLE,
+    ZERO_WIDTH,
+]

@@ -324,7 +324,7 @@ async def test_a_missing_screen_of_another_part_says_not_available(db, make_user
         assert app.screen is screen
 
 
-SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "o", "u"]
+SUPERVISOR_KEYS = ["r", "t", "p", "g", "i", "e", "v", "a", "l", "o", "n", "u"]
 
 
 @pytest.mark.parametrize("role", ["caller", "closer", "account", "specialist"])

@@ -36,8 +36,8 @@ DIALOG_CSS = """
 {cls} OptionList {{ height: auto; max-height: 8; }}
 {cls} TextArea {{ height: 4; }}
 {cls} .row {{ height: auto; }}
-{cls} .row > Vertical {{ height: auto; width: 1fr; }}
-{cls} .error {{ color: $error; height: auto; }}
+{cls} .row > Vertical {{ height: auto; width: 1fr; padding-right: 1; }}  /* labels side by side never touch */
+{cls} .error {{ color: $error; height: auto; width: 1fr; }}
 {cls} Horizontal {{ height: auto; }}
 {cls} Button {{ margin-right: 1; }}
 """
@@ -54,10 +54,11 @@ class _Dialog(KbaseModal):
         self._saving = False
 
     def buttons(self) -> ComposeResult:
-        yield Static("", classes="error", id="dialog-error")
+        # The message beside the buttons, not on a line of its own that stays empty most of the time.
         with Horizontal():
             yield Button(_("Save (ctrl+s)"), id="dialog-save", variant="primary")
             yield Button(_("Cancel (Esc)"), id="dialog-cancel")
+            yield Static("", classes="error", id="dialog-error")
 
     def error(self, message: str) -> None:
         self._saving = False
@@ -205,7 +206,15 @@ class OrderDialog(_Dialog):
 class FollowUpDialog(_Dialog):
     """A follow-up call by the segment's script: result, next purchase, next follow-up, notes."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="FollowUpDialog")
+    # The script, six results, two dates, the notes and the buttons in 80x24: the results without a frame,
+    # the dates one line each.
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(cls="FollowUpDialog")
+        + "FollowUpDialog OptionList, FollowUpDialog OptionList:focus { border: none; }"
+        + "FollowUpDialog TextArea { height: 3; }"
+        + "FollowUpDialog .row Input { border: none; height: 1; padding: 0 1; background: $boost; }"
+        + "FollowUpDialog .row Input:focus { background: $primary 40%; }"
+    )
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()

@@ -41,8 +41,9 @@ def task_text(task) -> Text:
     text.append("  ")
     text.append(task.company_name, style="bold")
     if task.order_id:
+        # On a line of its own, as the other tasks' text: a wrapped line would break the amount in two.
         text.append(
-            "  "
+            "\n  "
             + _("order of {date}: {amount}").format(
                 date=show_date(task.order_date), amount=show_amount(task.order_amount)
             ),

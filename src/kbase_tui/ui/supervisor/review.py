@@ -38,8 +38,8 @@ LOAD_MORE_AT = 30  # rows before the end
 DETAIL_DELAY = 0.25  # seconds the cursor rests on a row before its calls are fetched
 # Fixed column widths: the widest value is cut with an ellipsis instead of widening its column.
 COLUMN_WIDTHS = {
-    "at": 17,
-    "company": 32,
+    "at": 18,  # "! " and the date and time of a refusal older than a week
+    "company": 31,
     "reason": 20,
     "caller": 16,
     "decision": 16,
