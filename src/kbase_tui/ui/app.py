@@ -208,12 +208,11 @@ class KbaseApp(App[None]):
 
         if isinstance(event, events.Paste):
             pieces = self._paste_as_typed(event)
-            if len(pieces) > 1:
+            if len(pieces) > 1 and self._held_keys is not None:
                 # The rest waits behind the first piece like keys of a burst.
-                if self._held_keys is not None:
-                    for piece in reversed(pieces[1:]):
-                        self._held_keys.appendleft((piece, monotonic()))
-                    self._arm_key_gate()
+                for piece in reversed(pieces[1:]):
+                    self._held_keys.appendleft((piece, monotonic()))
+                self._arm_key_gate()
             event = pieces[0]
         if isinstance(event, events.Key):
             # Once, before any binding is looked up: hot keys by physical key on the Russian layout.

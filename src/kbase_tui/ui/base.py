@@ -161,10 +161,10 @@ class TypedText:
         for field in self.query(Input):  # type: ignore[attr-defined]
             if field.value.strip() and field.value != given.get(field, ""):
                 return True
-        for area in self.query(TextArea):  # type: ignore[attr-defined]
-            if area.text.strip() and area.text != given.get(area, ""):
-                return True
-        return False
+        return any(
+            area.text.strip() and area.text != given.get(area, "")
+            for area in self.query(TextArea)  # type: ignore[attr-defined]
+        )
 
     def close_unless_typed(self, close: Callable[[], None] | None = None) -> None:
         """Esc: close at once when nothing was typed; otherwise ask first (N or Esc: back to the text)."""

@@ -25,7 +25,6 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0018"
 down_revision = "0017"
 branch_labels = None
