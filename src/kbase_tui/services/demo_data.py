@@ -41,7 +41,6 @@ from sqlalchemy.orm import Session
 from kbase_tui import shipped, timezones
 from kbase_tui.inn import WEIGHTS_10, WEIGHTS_12A, WEIGHTS_12B, check_digit
 from kbase_tui.models import (
-    EPOCH,
     ActivationPlan,
     Category,
     ClientOrder,
@@ -72,6 +71,7 @@ from kbase_tui.models import (
 
 from . import queue_membership
 from .accounts.base import LOST_PREFIX
+from .common import cold_company_columns
 from .text import fold
 
 SEED = 20260214
@@ -596,39 +596,7 @@ class _Generator:
             "website": website,
             "email": email,
             "address": address,
-            "abcde_class": "",
-            "is_key_client": False,
-            "potential_score": 0,
-            "category": Category.POTENTIAL.value,
-            "stage": Stage.COLD.value,
-            "owner_id": None,
-            "shelved_until": None,
-            "requirements": "",
-            "queue_rank": 100,
-            "priority": 100,
-            "last_tried_at": EPOCH,
-            "not_before": None,
-            "attempts": 0,
-            "last_outcome": "",
-            "held_by_id": None,
-            "held_until": None,
-            "callback_user_id": None,
-            "callback_at": None,
-            "special_offer": "",
-            "special_offer_user_id": None,
-            "unreachable": False,
-            "needs_data_fix": False,
-            "orders_count": 0,
-            "revenue_total": Decimal("0"),
-            "margin_total": None,
-            "first_order_at": None,
-            "last_order_at": None,
-            "next_purchase_at": None,
-            "next_purchase_is_stated": False,
-            "next_follow_up_at": None,
-            "created_at": created_at,
-            "updated_at": created_at,
-            "version": 1,
+            **cold_company_columns(created_at),
         }
         row.update(values)
         row["_city"] = city

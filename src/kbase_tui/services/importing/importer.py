@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from kbase_tui.i18n import N_, _
 from kbase_tui.inn import clean_inn
 from kbase_tui.models import (
-    EPOCH,
-    Category,
     Company,
     Contact,
     ImportChange,
@@ -29,7 +27,6 @@ from kbase_tui.models import (
     Interaction,
     InteractionKind,
     Phone,
-    Stage,
     utcnow,
 )
 from kbase_tui.paths import exports_dir
@@ -44,6 +41,7 @@ from kbase_tui.textnorm import clean_input, clean_line, fold, key_of_folded
 from kbase_tui.timezones import zone_for_company
 
 from .. import audit, queue_membership
+from ..common import cold_company_columns
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
@@ -360,45 +358,7 @@ PREVIEW_SHOWN = 12  # rows a preview shows as they will be stored
 
 
 def _company_constants(now, run_id: int | None) -> dict[str, object]:
-    return queue_membership.stamp(
-        {
-            "import_run_id": run_id,
-            "source": "import",
-            "abcde_class": "",
-            "is_key_client": False,
-            "potential_score": 0,
-            "category": Category.POTENTIAL.value,
-            "stage": Stage.COLD.value,
-            "owner_id": None,
-            "shelved_until": None,
-            "requirements": "",
-            "queue_rank": 100,
-            "priority": 100,
-            "last_tried_at": EPOCH,
-            "not_before": None,
-            "attempts": 0,
-            "last_outcome": "",
-            "held_by_id": None,
-            "held_until": None,
-            "callback_user_id": None,
-            "callback_at": None,
-            "special_offer": "",
-            "special_offer_user_id": None,
-            "unreachable": False,
-            "needs_data_fix": False,
-            "orders_count": 0,
-            "revenue_total": 0,
-            "margin_total": None,
-            "first_order_at": None,
-            "last_order_at": None,
-            "next_purchase_at": None,
-            "next_purchase_is_stated": False,
-            "next_follow_up_at": None,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-    )
+    return queue_membership.stamp({"import_run_id": run_id, "source": "import", **cold_company_columns(now)})
 
 
 def _contact_constants(now, run_id: int | None) -> dict[str, object]:
