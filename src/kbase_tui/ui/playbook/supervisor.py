@@ -240,7 +240,12 @@ class PlaybookScreen(KbaseScreen):
         standards.styles.height = 6
         managers = self.query_one("#pb-managers", DataTable)
         managers.add_column(_("Manager"), width=max(14, self.name_width - 6), key="name")
-        for label, key in ((_("Measured"), "with"), (_("Behind"), "behind"), (_("Key"), "key"), (_("Worst"), "worst")):
+        for label, key in (
+            (_("Measured"), "with"),
+            (_("Behind"), "behind"),
+            (_("Key clients"), "key"),
+            (_("Worst"), "worst"),
+        ):
             managers.add_column(label, width=9, key=key)
         second = self.query_one("#pb-second", DataTable)
         second.add_column(_("Company"), width=self.name_width, key="name")
