@@ -26,7 +26,7 @@ from kbase_tui.protocol import accounts, growth, playbook
 from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import show_amount, show_datetime
+from ..widgets.formats import entries_in_lines, show_amount, show_datetime
 from ..widgets.my_targets import MyTargetsLine
 from ..widgets.table import ListTable
 
@@ -333,23 +333,21 @@ class FollowUpList(KbaseScreen):
         page = self.page
         if page is None:
             return
-        text = Text()
-        text.append(_("{n} clients").format(n=page.total), style="bold")
-        text.append(_(" · loaded {n}").format(n=len(self.rows)), style="dim")
-        text.append("  ")
-        text.append(_("due today: {n}").format(n=page.due), style="bold yellow" if page.due else "dim")
+        first = Text()
+        first.append(_("{n} clients").format(n=page.total), style="bold")
+        first.append(_(" · loaded {n}").format(n=len(self.rows)), style="dim")
+        entries = [first, Text(_("due today: {n}").format(n=page.due), style="bold yellow" if page.due else "dim")]
         if self.behind:
-            text.append("  ")
-            text.append(_("behind standard: {n} (b)").format(n=self.behind), style="bold red")
+            entries.append(Text(_("behind standard: {n} (b)").format(n=self.behind), style="bold red"))
         if page.open_quality_checks:
-            text.append("  ")
-            text.append(_("quality checks: {n}").format(n=page.open_quality_checks), style="green")
+            entries.append(Text(_("quality checks: {n}").format(n=page.open_quality_checks), style="green"))
         if page.open_returns:
-            text.append("  ")
-            text.append(_("returns: {n}").format(n=page.open_returns), style="magenta")
+            entries.append(Text(_("returns: {n}").format(n=page.open_returns), style="magenta"))
         if page.holiday:
-            text.append("  ♦ ", style="bold cyan")
-            text.append(page.holiday, style="cyan")
+            holiday = Text("♦ ", style="bold cyan")
+            holiday.append(page.holiday, style="cyan")
+            entries.append(holiday)
+        text = entries_in_lines(entries, Text("  "), max(20, self.size.width - 2))
         self.query_one("#fu-summary", Static).update(text)
 
     # --- cursor ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from kbase_tui.protocol.session import CHANGED, HANDOVER
 from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import show_amount, show_amount_short, show_date
+from ..widgets.formats import entries_in_lines, show_amount, show_amount_short, show_date
 from ..widgets.my_targets import MyTargetsLine
 
 MIN_COLUMN = 30
@@ -575,18 +575,7 @@ class CloserBoard(KbaseScreen):
         if board.overdue:
             entries.append(Text(_("overdue: {n}").format(n=board.overdue), style="bold red"))
         separator = Text("  │  " if wide else " │ ", style="dim")
-        room = max(20, self.size.width - 2)
-        summary = Text(no_wrap=True, overflow="ellipsis")
-        line_length = 0
-        for entry in entries:
-            if line_length and line_length + separator.cell_len + entry.cell_len > room:
-                summary.append("\n")
-                line_length = 0
-            elif line_length:
-                summary.append_text(separator)
-                line_length += separator.cell_len
-            summary.append_text(entry)
-            line_length += entry.cell_len
+        summary = entries_in_lines(entries, separator, max(20, self.size.width - 2))
         self.query_one("#board-summary", Static).update(summary)
 
     def on_resize(self) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from rich.text import Text
+
 from kbase_tui import formatting
 
 
@@ -53,3 +55,20 @@ def show_amount_short(value: Decimal | int | float | None) -> str:
 
     amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     return format_compact_decimal(amount, locale=current_language(), fraction_digits=1)
+
+
+def entries_in_lines(entries: list[Text], separator: Text, width: int) -> Text:
+    """*entries* joined by *separator*, a new line only between two entries: a summary at 80 columns never
+    breaks a figure from its label ("returns:" at the end of one line, "10" on the next)."""
+    joined = Text(no_wrap=True, overflow="ellipsis")
+    line_length = 0
+    for entry in entries:
+        if line_length and line_length + separator.cell_len + entry.cell_len > width:
+            joined.append("\n")
+            line_length = 0
+        elif line_length:
+            joined.append_text(separator)
+            line_length += separator.cell_len
+        joined.append_text(entry)
+        line_length += entry.cell_len
+    return joined
