@@ -216,6 +216,8 @@ SIGN_IN_STOPS = [
 NOT_YET = {
     UI + "supervisor.duplicates:DuplicatesScreen",
     UI + "widgets.confirm:DiscardDialog",
+    # The base of the second person's and the specialist's cards (both not walked yet): ABSTRACT once they are.
+    UI + "widgets.read_only_card:ReadOnlyClientCard",
     UI + "growth.catalog_screen:CatalogScreen",
     UI + "growth.catalog_screen:CategoryDialog",
     UI + "growth.catalog_screen:PriceListDialog",

@@ -18,13 +18,11 @@ from textual.widgets import DataTable, Header, Static
 from kbase_tui.i18n import _
 from kbase_tui.labels import category_label
 from kbase_tui.protocol import playbook
-from kbase_tui.protocol.errors import AccessDenied
 
 from ..base import KbaseScreen
-from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date
-from ..widgets.history import HistoryTimeline
+from ..widgets.read_only_card import ReadOnlyClientCard
 from ..widgets.table import ListTable
 from .behind import class_cell, cut
 
@@ -104,40 +102,26 @@ class SecondClients(KbaseScreen):
             self.app.push_screen(SecondCardScreen(row.company_id))
 
 
-class SecondCardScreen(KbaseScreen):
+class SecondCardScreen(ReadOnlyClientCard):
     CSS_PATH = "playbook.tcss"
     HELP = _("A client you back up, read only: the card, the contact persons and the whole history.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", _("Back"), id="playbook.second_card.back"),
         Binding("f1", "app.help", _("Keys"), id="playbook.second_card.help"),
     ]
+    card_operation = playbook.second_card
+    history_operation = playbook.second_history
+    widget_ids = ("second-top", "second-contacts", "second-history")
 
-    def __init__(self, company_id: int) -> None:
-        super().__init__()
-        self.company_id = company_id
-        self.card = None
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("", id="second-top")
-        yield ContactsPanel(read_only=True, id="second-contacts")
-        yield HistoryTimeline(loader=playbook.second_history, id="second-history")
-        yield KeyFooter()
+    @property
+    def no_longer_yours(self) -> str:
+        return _("You no longer back up this client.")
 
     def on_mount(self) -> None:
         self.title = _("Client (read only)")
-        self.call(playbook.second_card, self.company_id, done=self._show, failed=self._refused)
+        self.load()
 
-    def _refused(self, error) -> None:
-        if isinstance(error, AccessDenied):
-            self.app.notify(_("You no longer back up this client."), timeout=6)
-        else:
-            self.app.notify(str(error), severity="error", timeout=6, markup=False)
-        self.app.pop_screen()
-
-    def _show(self, card) -> None:
-        self.card = card
-        self.title = card.company.name
+    def summary(self, card) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(card.abcde_class or "·", style="bold reverse green")
         if card.is_key_client:
@@ -156,8 +140,4 @@ class SecondCardScreen(KbaseScreen):
         )
         text.append("\n")
         text.append(_("Read only: you are this client's second responsible person."), style="italic dim")
-        self.query_one("#second-top", Static).update(text)
-        self.query_one(ContactsPanel).show(card.contacts)
-        history = self.query_one(HistoryTimeline)
-        history.reload(card.company.id)
-        history.focus()
+        return text

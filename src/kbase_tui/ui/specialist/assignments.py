@@ -16,14 +16,12 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import specialists
-from kbase_tui.protocol.errors import AccessDenied
 
 from ..base import KbaseModal, KbaseScreen
 from ..messages import ServerPush
-from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_datetime
-from ..widgets.history import HistoryTimeline
+from ..widgets.read_only_card import ReadOnlyClientCard
 
 
 class CloseTaskDialog(KbaseModal):
@@ -146,7 +144,7 @@ class AssignmentsScreen(KbaseScreen):
             self.app.push_screen(CloseTaskDialog(task), lambda done: self.action_reload() if done else None)
 
 
-class SpecialistCardScreen(KbaseScreen):
+class SpecialistCardScreen(ReadOnlyClientCard):
     CSS_PATH = "specialist.tcss"
     HELP = _(
         "The client's card while your task there is open: what you are asked to do, the contact persons and the "
@@ -158,47 +156,31 @@ class SpecialistCardScreen(KbaseScreen):
         Binding("f1", "app.help", _("Keys"), id="specialist.card.help"),
     ]
 
-    def __init__(self, company_id: int) -> None:
-        super().__init__()
-        self.company_id = company_id
-        self.card = None
+    card_operation = specialists.card
+    history_operation = specialists.history
+    widget_ids = ("scard-top", "scard-contacts", "scard-history")
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("", id="scard-top")
-        yield ContactsPanel(read_only=True, id="scard-contacts")
-        yield HistoryTimeline(loader=specialists.history, id="scard-history")
-        yield KeyFooter()
+    @property
+    def no_longer_yours(self) -> str:
+        return _("The task at this client was closed: its card is no longer yours to see.")
 
     def on_mount(self) -> None:
         self.title = _("Client")
         self.load()
-
-    def load(self) -> None:
-        self.call(specialists.card, self.company_id, done=self._show, failed=self._card_refused)
 
     def on_server_push(self, message: ServerPush) -> None:
         event = message.event
         if event.type == "changed" and event.what == "assignments" and event.company_id == self.company_id:
             self.load()  # the task may have been closed: the card goes if it may no longer be seen
 
-    def _card_refused(self, error) -> None:
-        if isinstance(error, AccessDenied):
-            self.app.notify(_("The task at this client was closed: its card is no longer yours to see."), timeout=6)
-        else:
-            self.app.notify(str(error), severity="error", timeout=6, markup=False)
-        self._leave()
-
-    def _leave(self) -> None:
+    def leave(self) -> None:
         """Close the card; a dialog still above it (the one that closed the task) goes first."""
         if self.app.screen is self:
             self.app.pop_screen()
         elif self in self.app.screen_stack:
-            self.set_timer(0.05, self._leave)
+            self.set_timer(0.05, self.leave)
 
-    def _show(self, card) -> None:
-        self.card = card
-        self.title = card.company.name
+    def summary(self, card) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(card.company.name, style="bold")
         details = [x for x in (card.company.city, card.company.channel, card.company.industry) if x]
@@ -211,13 +193,7 @@ class SpecialistCardScreen(KbaseScreen):
             text.append("\n")
             text.append(show_datetime(task.due_at) + "  ", style="bold")
             text.append(task.text.splitlines()[0] if task.text else "")
-        self.query_one("#scard-top", Static).update(text)
-        contacts = self.query_one(ContactsPanel)
-        contacts.company_id = card.company.id
-        contacts.show(card.contacts)
-        history = self.query_one(HistoryTimeline)
-        history.reload(card.company.id)
-        history.focus()  # the contacts are read here, not edited: their keys stay out of the footer
+        return text
 
     def action_close_task(self) -> None:
         if self.card is None or not self.card.tasks:
