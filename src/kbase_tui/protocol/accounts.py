@@ -204,22 +204,22 @@ class ReassignResult:
 # The account manager's own list, card and calls
 
 
-@operation("accounts.follow_up_list")
+@operation("accounts.follow_up_list", reads=True)
 def follow_up_list(*, offset: Count = 0, limit: Count = 100) -> AccountPage:
     """The account manager's own clients, due follow-ups first, a page at a time (the first runs the lost check)."""
 
 
-@operation("accounts.account_card")
+@operation("accounts.account_card", reads=True)
 def account_card(company_id: Id) -> AccountCard:
     """Company, figures, contact persons and open tasks of one account (audited as a card view)."""
 
 
-@operation("accounts.account_history")
+@operation("accounts.account_history", reads=True)
 def account_history(company_id: Id, *, limit: Count = 50, before_id: Id | None = None) -> list[HistoryEntry]:
     """The account's whole timeline, newest first, a page at a time."""
 
 
-@operation("accounts.orders")
+@operation("accounts.orders", reads=True)
 def orders(company_id: Id, *, limit: Count = 100, before_id: Id | None = None) -> list[OrderInfo]:
     """The account's orders, newest first, a page at a time."""
 
@@ -239,7 +239,7 @@ def record_order(
     With lines (products, categories or free text), the amount and the margin are their sums."""
 
 
-@operation("accounts.follow_up_script")
+@operation("accounts.follow_up_script", reads=True)
 def follow_up_script(company_id: Id) -> ScriptInfo:
     """The follow-up script for the account's segment."""
 
@@ -266,7 +266,7 @@ def set_potential(company_id: Id, score: int) -> AccountFigures:
     """The client's potential, 0-100; the channel's classes are recomputed."""
 
 
-@operation("accounts.my_tasks")
+@operation("accounts.my_tasks", reads=True)
 def my_tasks(*, limit: Count = 200) -> tuple[TaskInfo, ...]:
     """The account manager's open tasks (quality checks, returns), soonest due first."""
 
@@ -276,7 +276,7 @@ def record_quality_check(task_id: Id, score: int, comment: Text = "") -> TaskInf
     """Close a quality-check task with the client's score (1-5) and a comment."""
 
 
-@operation("accounts.lost_reasons")
+@operation("accounts.lost_reasons", reads=True)
 def lost_reasons() -> list[ReasonInfo]:
     """The reasons a client can be marked lost with."""
 
@@ -289,17 +289,17 @@ def mark_lost(company_id: Id, reason_code: Code, comment: Text = "") -> AccountF
 # The supervisor's
 
 
-@operation("accounts.quality_summary")
+@operation("accounts.quality_summary", reads=True)
 def quality_summary(start: date, end: date) -> list[QualitySummary]:
     """Quality checks done in [start, end) per account manager."""
 
 
-@operation("accounts.managers")
+@operation("accounts.managers", reads=True)
 def managers() -> list[ManagerLoad]:
     """Account managers with their accounts: count, active, lost, revenue, follow-ups due."""
 
 
-@operation("accounts.all_accounts")
+@operation("accounts.all_accounts", reads=True)
 def all_accounts(
     *,
     manager_id: Id | None = None,
@@ -315,6 +315,6 @@ def reassign_account(company_id: Id, manager_id: Id, comment: Text = "") -> Reas
     """Give an account to another account manager; its history and open tasks go with it."""
 
 
-@operation("accounts.lost_accounts")
+@operation("accounts.lost_accounts", reads=True)
 def lost_accounts(*, manager_id: Id | None = None, offset: Count = 0, limit: Count = 100) -> LostPage:
     """Lost clients with the reason and how their return is going, most recently bought first."""

@@ -33,7 +33,7 @@ class AlarmInfo:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("alarms.open_alarms")
+@operation("alarms.open_alarms", reads=True)
 def open_alarms(*, limit: Count = 200) -> list[AlarmInfo]:
     """Open alarms, newest activity first (supervisor, admin)."""
 

@@ -122,7 +122,7 @@ def action_label(action: str) -> str:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("audit.events")
+@operation("audit.events", reads=True)
 def events(
     *,
     user: Name | None = None,
@@ -136,11 +136,11 @@ def events(
     """Events newest first, a page at a time (`before_id` = the last id of the previous page)."""
 
 
-@operation("audit.find_companies")
+@operation("audit.find_companies", reads=True)
 def find_companies(text: Search, *, limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20) -> list[CompanyMatch]:
     """Companies whose name contains every word of *text*, or whose INN is *text*: id, name, city and INN."""
 
 
-@operation("audit.access_summary")
+@operation("audit.access_summary", reads=True)
 def access_summary(company_id: Id) -> list[AccessRow]:
     """Who touched one company: per user the number of events, the first and the last, most recent first."""

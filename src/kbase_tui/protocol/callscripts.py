@@ -52,7 +52,7 @@ class ScriptForm:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("callscripts.list_scripts")
+@operation("callscripts.list_scripts", reads=True)
 def list_scripts(purpose: Code | None = None) -> list[ScriptRow]:
     """Every stored script (a few dozen at most), default ones first."""
 

@@ -75,12 +75,12 @@ class OrderLineInfo:
     margin: Decimal | None
 
 
-@operation("catalog.categories")
+@operation("catalog.categories", reads=True)
 def categories(*, include_inactive: bool = False) -> list[CategoryInfo]:
     """The product categories by name, with the number of products in each."""
 
 
-@operation("catalog.products")
+@operation("catalog.products", reads=True)
 def products(
     *,
     category_id: Id | None = None,
@@ -116,6 +116,6 @@ def import_file(file: Name) -> CatalogImportReport:
     """Read a price list or a 1C nomenclature list from the server's inbox into the catalog (head of sales)."""
 
 
-@operation("catalog.order_lines")
+@operation("catalog.order_lines", reads=True)
 def order_lines(order_id: Id) -> list[OrderLineInfo]:
     """The lines of one order of a client the user may see."""

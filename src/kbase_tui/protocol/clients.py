@@ -100,12 +100,12 @@ class ContactForm:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("clients.open_card")
+@operation("clients.open_card", reads=True)
 def open_card(company_id: Id) -> CompanyCard:
     """The card of one company (audited as a view)."""
 
 
-@operation("clients.history")
+@operation("clients.history", reads=True)
 def history(company_id: Id, *, limit: Count = 200, before_id: Id | None = None) -> list[HistoryEntry]:
     """The company's timeline, newest first, a page at a time."""
 
@@ -130,7 +130,7 @@ def update_contact(contact_id: Id, expected_version: int, form: ContactForm) -> 
     """Changes to a contact person, refused (StaleRecord with the current contact) if someone saved first."""
 
 
-@operation("clients.find_own")
+@operation("clients.find_own", reads=True)
 def find_own(text: Search, *, limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20) -> list[ClientMatch]:
     """The reader's own clients (a closer's deals, an account manager's accounts; all for the head of
     sales) whose name contains every word of *text*, case- and ё-insensitive, or whose INN starts with

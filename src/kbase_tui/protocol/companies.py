@@ -198,17 +198,17 @@ class CompanyFix:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("companies.search")
+@operation("companies.search", reads=True)
 def search(query: BaseQuery, *, after: tuple[str, int] | None = None, limit: PageLimit = PAGE_SIZE) -> BasePage:
     """One page of companies matching *query*, by folded name; *after*: the previous page's cursor (audited)."""
 
 
-@operation("companies.choices")
+@operation("companies.choices", reads=True)
 def choices() -> SearchChoices:
     """The channels and the people the search can filter by."""
 
 
-@operation("companies.card")
+@operation("companies.card", reads=True)
 def card(company_id: Id) -> SupervisorCard:
     """Everything about one company: state, contacts, deals, orders, refusals, who saw it (audited as a view)."""
 
@@ -233,7 +233,7 @@ def do_not_call(company_id: Id, expected_version: int) -> SupervisorCard:
     """A cold company never called again."""
 
 
-@operation("companies.assignees")
+@operation("companies.assignees", reads=True)
 def assignees(company_id: Id) -> list[Person]:
     """Who the company can be given to at its stage."""
 

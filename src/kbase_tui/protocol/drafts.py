@@ -32,7 +32,7 @@ def save_draft(context: Context, text: Text) -> None:
     """Keep the latest text typed for *context* (an empty text removes the draft)."""
 
 
-@operation("drafts.mine")
+@operation("drafts.mine", reads=True)
 def drafts_of() -> list[DraftInfo]:
     """The signed-in person's drafts."""
 
@@ -42,7 +42,7 @@ def discard_draft(context: Context) -> None:
     """Forget the draft for *context*."""
 
 
-@operation("drafts.leftovers")
+@operation("drafts.leftovers", reads=True)
 def leftover_drafts() -> list[LeftoverDraft]:
     """Drafts of notes left from an earlier session, with the company where it is still visible."""
 

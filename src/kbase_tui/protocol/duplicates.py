@@ -56,7 +56,7 @@ class DuplicateScan:
     waiting: int  # open pairs in the list now
 
 
-@operation("duplicates.pairs")
+@operation("duplicates.pairs", reads=True)
 def pairs(*, after: Id | None = None, limit: PageLimit = PAGE_SIZE) -> DuplicatePage:
     """The open pairs, oldest first, a page at a time (audited as a list view)."""
 

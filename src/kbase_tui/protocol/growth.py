@@ -159,7 +159,7 @@ class FocusProgress:
 # --- the standards ----------------------------------------------------------------------------
 
 
-@operation("growth.standards")
+@operation("growth.standards", reads=True)
 def standards() -> list[StandardInfo]:
     """The ideal client of each segment, by kind and segment."""
 
@@ -183,7 +183,7 @@ def delete_standard(standard_id: Id) -> None:
     """Remove a segment's standard (head of sales)."""
 
 
-@operation("growth.segments")
+@operation("growth.segments", reads=True)
 def segments(segment_kind: Code) -> list[str]:
     """The channels or industries the base knows, for choosing a segment."""
 
@@ -191,12 +191,12 @@ def segments(segment_kind: Code) -> list[str]:
 # --- one client, a portfolio ------------------------------------------------------------------
 
 
-@operation("growth.client_growth")
+@operation("growth.client_growth", reads=True)
 def client_growth(company_id: Id) -> ClientGrowth:
     """A client's white spots against its segment's standard, and its frequency, average order and breadth."""
 
 
-@operation("growth.portfolio_gaps")
+@operation("growth.portfolio_gaps", reads=True)
 def portfolio_gaps(*, manager_id: Id | None = None, offset: Count = 0, limit: Count = 100) -> PortfolioPage:
     """The largest white spots of a portfolio (the user's own; the head of sales: one manager's or all)."""
 
@@ -206,7 +206,7 @@ def cross_sell(company_id: Id, category_id: Id) -> TaskInfo:
     """Turn a white spot into a cross-sell task for the client's account manager, with a script line."""
 
 
-@operation("growth.growth_report")
+@operation("growth.growth_report", reads=True)
 def growth_report(*, manager_id: Id | None = None, offset: Count = 0, limit: Count = 100) -> GrowthPage:
     """Frequency, average order and breadth of every account with their trend (head of sales)."""
 
@@ -214,12 +214,12 @@ def growth_report(*, manager_id: Id | None = None, offset: Count = 0, limit: Cou
 # --- the market -------------------------------------------------------------------------------
 
 
-@operation("growth.capacity")
+@operation("growth.capacity", reads=True)
 def capacity(segment_kind: Code) -> list[CapacityRow]:
     """Per channel or industry: active and potential clients, the average check, capacity and share covered."""
 
 
-@operation("growth.census")
+@operation("growth.census", reads=True)
 def census(*, offset: Count = 0, limit: Count = 100) -> CensusPage:
     """Potential clients nobody has touched for a year, the least recently touched first."""
 
@@ -227,7 +227,7 @@ def census(*, offset: Count = 0, limit: Count = 100) -> CensusPage:
 # --- focus targets ----------------------------------------------------------------------------
 
 
-@operation("growth.focus_targets")
+@operation("growth.focus_targets", reads=True)
 def focus_targets(*, include_past: bool = False) -> list[FocusTargetInfo]:
     """The focus targets (current and future; with include_past, all), newest period first (head of sales)."""
 
@@ -252,6 +252,6 @@ def delete_focus_target(target_id: Id) -> None:
     """Remove a focus target (head of sales)."""
 
 
-@operation("growth.focus_progress")
+@operation("growth.focus_progress", reads=True)
 def focus_progress(*, manager_id: Id | None = None) -> list[FocusProgress]:
     """Progress on today's focus targets: the user's own; the head of sales, every account manager's."""

@@ -153,12 +153,12 @@ class ImportProgress:
     error: str = ""  # when finished with one: a sentence to show
 
 
-@operation("importer.inbox")
+@operation("importer.inbox", reads=True)
 def inbox() -> list[InboxFile]:
     """The files waiting in the server's inbox, newest first."""
 
 
-@operation("importer.preview")
+@operation("importer.preview", reads=True)
 def preview(file: Name, columns: Columns | None = None) -> ImportPreview:
     """What importing *file* (a name from the inbox) would do, nothing written: format, columns, first rows,
     counts.  *columns*: the person's own mapping instead of the one read from the headers."""
@@ -169,7 +169,7 @@ def start(file: Name, columns: Columns | None = None) -> str:
     """Start importing *file* (a name from the inbox); returns the job to follow with `progress`."""
 
 
-@operation("importer.progress")
+@operation("importer.progress", reads=True)
 def progress(job: Code) -> ImportProgress:
     """How far the import has got, and its report when it is done."""
 
@@ -179,7 +179,7 @@ def stop(job: Code) -> None:
     """Stop the import after the current batch (the batches saved so far are kept)."""
 
 
-@operation("importer.runs")
+@operation("importer.runs", reads=True)
 def runs() -> list[ImportRunView]:
     """The latest imports, newest first (to undo one)."""
 

@@ -46,6 +46,10 @@ class Operation(Generic[R]):
     anonymous: bool = False
     # Bigger bodies (an uploaded import file) are allowed for a few operations only.
     max_body: int = 1 << 20
+    # Only fetches what a screen shows (it may still record that it was seen).  A newer call of it
+    # from the same screen supersedes an older one still on its way, whose result is dropped: a list
+    # switched twice quickly shows the newest page, never the previous one under the new heading.
+    reads: bool = False
     doc: str = field(default="", repr=False)
 
     def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -58,7 +62,7 @@ class Operation(Generic[R]):
 
 
 def operation(
-    name: str, *, stale: Any = None, anonymous: bool = False, max_body: int = 1 << 20
+    name: str, *, stale: Any = None, anonymous: bool = False, max_body: int = 1 << 20, reads: bool = False
 ) -> Callable[[Callable[..., R]], Operation[R]]:
     """Declare the stub below as the operation *name* (see the module's docstring)."""
 
@@ -93,6 +97,7 @@ def operation(
             stale=stale,
             anonymous=anonymous,
             max_body=max_body,
+            reads=reads,
             doc=inspect.getdoc(stub) or "",
         )
         _REGISTRY[name] = op

@@ -164,7 +164,7 @@ class DealPage:
 # The closer's board and card.
 
 
-@operation("pipeline.board")
+@operation("pipeline.board", reads=True)
 def board(
     *,
     today: date | None = None,
@@ -176,7 +176,7 @@ def board(
     """The closer's open deals in columns by stage: the first page of each column with its whole count and sum."""
 
 
-@operation("pipeline.column_deals")
+@operation("pipeline.column_deals", reads=True)
 def column_deals(
     stage_code: Code,
     *,
@@ -192,12 +192,12 @@ def move_deal(deal_id: Id, step: Step, *, expected_stage: Code | None = None, to
     """Move a deal one stage forward or back; StaleRecord (with the current stage code) if someone moved it first."""
 
 
-@operation("pipeline.deal_card")
+@operation("pipeline.deal_card", reads=True)
 def deal_card(deal_id: Id) -> DealCard:
     """Deal, company and contacts for the card (audited as a view)."""
 
 
-@operation("pipeline.deal_history")
+@operation("pipeline.deal_history", reads=True)
 def deal_history(deal_id: Id, *, limit: Count = 50, before_id: Id | None = None) -> list[HistoryEntry]:
     """The deal's company timeline, newest first, a page at a time."""
 
@@ -215,7 +215,7 @@ def add_deal_note(deal_id: Id, kind: Code, text: Text, *, outcome: Code = "") ->
 # Leaving the pipeline.
 
 
-@operation("pipeline.account_managers")
+@operation("pipeline.account_managers", reads=True)
 def account_managers() -> list[UserChoice]:
     """Active account managers with their number of accounts, fewest first (the won dialog's choice)."""
 
@@ -232,7 +232,7 @@ def win_deal(
     """Contract signed: the first order is recorded and the client goes to an account manager."""
 
 
-@operation("pipeline.lost_reasons")
+@operation("pipeline.lost_reasons", reads=True)
 def lost_reasons() -> list[ReasonInfo]:
     """The reasons a closer picks from when a deal is lost."""
 
@@ -245,12 +245,12 @@ def lose_deal(deal_id: Id, reason_code: Code, comment: Text = "") -> DealInfo:
 # The supervisor.
 
 
-@operation("pipeline.closers")
+@operation("pipeline.closers", reads=True)
 def closers() -> list[UserChoice]:
     """Active closers with their number of open deals (filters and the reassign dialog)."""
 
 
-@operation("pipeline.all_deals")
+@operation("pipeline.all_deals", reads=True)
 def all_deals(
     *,
     closer_id: Id | None = None,

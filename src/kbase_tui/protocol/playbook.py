@@ -157,12 +157,12 @@ class ActivationReport:
 # --- operations ----------------------------------------------------------------------------------
 
 
-@operation("playbook.my_targets")
+@operation("playbook.my_targets", reads=True)
 def my_targets() -> list[TargetRow]:
     """The signed-in person's own targets whose period contains today, with what they achieved so far."""
 
 
-@operation("playbook.contact_standards")
+@operation("playbook.contact_standards", reads=True)
 def contact_standards() -> list[ContactStandard]:
     """Days between contacts for each ABCDE class (0: no standard)."""
 
@@ -172,27 +172,27 @@ def set_contact_standard(abcde_class: Code, days: StandardDays) -> ContactStanda
     """Set how often clients of one class must be contacted (supervisor)."""
 
 
-@operation("playbook.behind_standard")
+@operation("playbook.behind_standard", reads=True)
 def behind_standard(limit: TopN = 200) -> BehindPage:
     """The account manager's own clients behind their contact standard: key clients first, most days behind first."""
 
 
-@operation("playbook.behind_by_manager")
+@operation("playbook.behind_by_manager", reads=True)
 def behind_by_manager() -> list[ManagerBehind]:
     """Per account manager: clients with a standard, how many behind, key clients behind, the worst (supervisor)."""
 
 
-@operation("playbook.team_behind")
+@operation("playbook.team_behind", reads=True)
 def team_behind(manager_id: Id | None = None, limit: TopN = 200) -> BehindPage:
     """Every account behind its standard (or one manager's), key clients first (supervisor)."""
 
 
-@operation("playbook.key_clients")
+@operation("playbook.key_clients", reads=True)
 def key_clients() -> list[SecondClient]:
     """A and B clients and key clients with their second responsible person (supervisor)."""
 
 
-@operation("playbook.second_candidates")
+@operation("playbook.second_candidates", reads=True)
 def second_candidates() -> list[Person]:
     """Active closers and account managers who can be a second responsible person."""
 
@@ -207,27 +207,27 @@ def remove_second(company_id: Id) -> SecondClient:
     """End the client's second-person assignment (supervisor)."""
 
 
-@operation("playbook.my_second_clients")
+@operation("playbook.my_second_clients", reads=True)
 def my_second_clients() -> list[SecondClient]:
     """The clients the signed-in person is the second responsible person of."""
 
 
-@operation("playbook.second_card")
+@operation("playbook.second_card", reads=True)
 def second_card(company_id: Id) -> SecondCard:
     """A client the signed-in person backs up, read only (audited as a view)."""
 
 
-@operation("playbook.second_history")
+@operation("playbook.second_history", reads=True)
 def second_history(company_id: Id, limit: TopN = 50, before_id: Id | None = None) -> list[HistoryEntry]:
     """That client's history, newest first, paged (read only)."""
 
 
-@operation("playbook.lost_top")
+@operation("playbook.lost_top", reads=True)
 def lost_top(limit: TopN = 20) -> list[LostTopRow]:
     """The lost clients ranked by what they bought in their last year, with the return plan's progress."""
 
 
-@operation("playbook.return_plan")
+@operation("playbook.return_plan", reads=True)
 def return_plan(company_id: Id) -> list[ReturnStep]:
     """The steps of a lost client's return plan, oldest first (supervisor)."""
 
@@ -242,7 +242,7 @@ def finish_return_step(task_id: Id, result: Name) -> ReturnStep:
     """The assigned person (or the supervisor) marks a return step done with what came of it."""
 
 
-@operation("playbook.activation")
+@operation("playbook.activation", reads=True)
 def activation(months: Annotated[int, msgspec.Meta(ge=1, le=24)] = 6) -> ActivationReport:
     """The plan for activating potential clients per month against the fact, the current month last."""
 

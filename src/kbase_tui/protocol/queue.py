@@ -164,7 +164,7 @@ def renew_lease(company_id: Id) -> datetime:
     """Keep holding the lead while the call goes on."""
 
 
-@operation("queue.my_callbacks")
+@operation("queue.my_callbacks", reads=True)
 def my_callbacks() -> list[CallbackInfo]:
     """The caller's own callbacks: time and company name only."""
 
@@ -174,17 +174,17 @@ def take_callback(company_id: Id) -> QueueView:
     """Take one of the caller's own callbacks now."""
 
 
-@operation("queue.refusal_reasons")
+@operation("queue.refusal_reasons", reads=True)
 def refusal_reasons() -> list[ReasonInfo]:
     """The reasons a caller picks from when the client refuses."""
 
 
-@operation("queue.handover_closers")
+@operation("queue.handover_closers", reads=True)
 def handover_closers() -> list[CloserChoice]:
     """The closers an interested client can be handed to, the least loaded first."""
 
 
-@operation("queue.all_outcomes")
+@operation("queue.all_outcomes", reads=True)
 def all_outcomes() -> list[OutcomeForm]:
     """Every outcome, active or not, for the supervisor's editor."""
 
@@ -194,7 +194,7 @@ def save_outcome(form: OutcomeForm) -> OutcomeInfo:
     """Add or change an outcome (supervisor)."""
 
 
-@operation("queue.all_reasons")
+@operation("queue.all_reasons", reads=True)
 def all_reasons(kind: Code) -> list[tuple[str, str, str, bool]]:
     """Every reason of a kind, active or not: (code, Russian label, English label, active)."""
 

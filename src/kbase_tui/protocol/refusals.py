@@ -101,7 +101,7 @@ class DeskSummary:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("refusals.list_refusals")
+@operation("refusals.list_refusals", reads=True)
 def list_refusals(
     flt: RefusalFilter | None = None,
     *,
@@ -111,12 +111,12 @@ def list_refusals(
     """One page of refusals, newest first (this week's undecided by default); *after*: the last page's cursor."""
 
 
-@operation("refusals.count_refusals")
+@operation("refusals.count_refusals", reads=True)
 def count_refusals(flt: RefusalFilter | None = None) -> int:
     """How many refusals the filter matches (this week's undecided without one)."""
 
 
-@operation("refusals.active_callers")
+@operation("refusals.active_callers", reads=True)
 def active_callers() -> list[CallerChoice]:
     """Callers a special offer may be given to."""
 
@@ -133,12 +133,12 @@ def decide(
     """One decision (special offer, shelve, do not call) for every refusal given, in one transaction."""
 
 
-@operation("refusals.filter_choices")
+@operation("refusals.filter_choices", reads=True)
 def filter_choices() -> FilterChoices:
     """The reasons, callers, channels and industries the refusal list can be filtered by."""
 
 
-@operation("refusals.desk_summary")
+@operation("refusals.desk_summary", reads=True)
 def desk_summary() -> DeskSummary:
     """The two figures at the top of the supervisor's desk."""
 
@@ -165,6 +165,6 @@ class RefusalDetail:
 DETAIL_CALLS = 5
 
 
-@operation("refusals.detail")
+@operation("refusals.detail", reads=True)
 def detail(refusal_id: Id) -> RefusalDetail:
     """The caller's comment and the company's last calls for one refusal (audited as a view)."""

@@ -125,6 +125,6 @@ def period_label(period: str) -> str:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("reports.run")
+@operation("reports.run", reads=True)
 def run(name: Code, date_from: date | None = None, date_to: date | None = None) -> Report:
     """One report by name (see `report_titles`) for the days given, inclusive; this week by default."""

@@ -33,7 +33,7 @@ class SettingRow:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("settings.list_settings")
+@operation("settings.list_settings", reads=True)
 def list_settings() -> list[SettingRow]:
     """Every tunable the reader may see (the supervisor all; the administrator the security ones)."""
 

@@ -28,7 +28,7 @@ class SpecialistCard:
     account_manager: str
 
 
-@operation("specialists.people")
+@operation("specialists.people", reads=True)
 def people() -> list[SpecialistInfo]:
     """The active specialists, for an account manager to choose from."""
 
@@ -38,22 +38,22 @@ def bring_in(company_id: Id, specialist_id: Id, text: Text, due: date) -> TaskIn
     """Bring a specialist into a client for a task or a visit: they see its card while the task is open."""
 
 
-@operation("specialists.open_tasks")
+@operation("specialists.open_tasks", reads=True)
 def open_tasks(company_id: Id) -> list[TaskInfo]:
     """The specialists' open tasks at one client (its account manager, the head of sales)."""
 
 
-@operation("specialists.my_assignments")
+@operation("specialists.my_assignments", reads=True)
 def my_assignments() -> list[TaskInfo]:
     """The specialist's open tasks, soonest due first."""
 
 
-@operation("specialists.card")
+@operation("specialists.card", reads=True)
 def card(company_id: Id) -> SpecialistCard:
     """The card of a client the specialist was brought into (audited as a card view)."""
 
 
-@operation("specialists.history")
+@operation("specialists.history", reads=True)
 def history(company_id: Id, *, limit: Count = 50, before_id: Id | None = None) -> list[HistoryEntry]:
     """That client's history, newest first, while the specialist's task is open."""
 

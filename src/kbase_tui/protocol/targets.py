@@ -39,7 +39,7 @@ class Person:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("targets.people")
+@operation("targets.people", reads=True)
 def people() -> list[Person]:
     """The active callers, closers and account managers a target can be set for."""
 
@@ -54,6 +54,6 @@ def delete_target(target_id: Id) -> None:
     """Remove one target."""
 
 
-@operation("targets.list_targets")
+@operation("targets.list_targets", reads=True)
 def list_targets(date_from: date, date_to: date) -> list[TargetRow]:
     """Targets whose period overlaps [date_from, date_to], each with what was achieved so far."""

@@ -39,12 +39,12 @@ class StaffMember:
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("transfer.staff")
+@operation("transfer.staff", reads=True)
 def staff() -> list[StaffMember]:
     """Users whose portfolio may be transferred (everyone but administrators)."""
 
 
-@operation("transfer.portfolio")
+@operation("transfer.portfolio", reads=True)
 def portfolio(user_id: Id) -> PortfolioCounts:
     """What would move if *user_id* left now."""
 

@@ -24,7 +24,7 @@ ROLES = ("caller", "closer", "account", "supervisor", "admin", "specialist")
 # --- operations ------------------------------------------------------------------------
 
 
-@operation("users.list_users")
+@operation("users.list_users", reads=True)
 def list_users(*, role: Code | None = None, active_only: bool = False) -> list[UserInfo]:
     """Every user (or those of one role, or the active ones) with role and state."""
 

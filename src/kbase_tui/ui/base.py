@@ -7,9 +7,13 @@ the screen keeps painting while the server works.  A busy database is retried wi
 an expected failure (access denied, invalid input, stale record) is shown as one line;
 anything else is logged to a file and shown as one line too, never as a traceback.
 
-Calls in an `exclusive` group supersede each other: a newer call cancels the older one and an
-older result that still arrives is dropped, so a list switched twice quickly always shows the
-newest page under the newest heading.
+A newer call supersedes an older one still on its way: the older worker is cancelled and a result
+of it that still arrives is dropped, so a list switched twice quickly always shows the newest page
+under the newest heading.  That is the default for every operation declared `reads=True` (it only
+fetches what the screen shows): each such operation is its own group on the screen that calls it.
+A screen that fetches one operation for several things at once (a board's columns) names a group
+per thing; calls in any other `exclusive` group supersede each other the same way.  Writes are
+never superseded: each one's result and each one's error reach the person.
 """
 
 from __future__ import annotations
@@ -58,14 +62,19 @@ class ServiceCalls:
         *args: Any,
         done: Callable[[Any], None] | None = None,
         failed: Callable[[KbaseError], None] | None = None,
-        group: str = "service",
-        exclusive: bool = False,
+        group: str | None = None,
+        exclusive: bool | None = None,
         **kwargs: Any,
     ) -> Worker | None:
         """Run *op* with these arguments on the server; hand the result to *done* on the event loop."""
         app = self.kbase
         if app.actor is None:
             return None  # signed out: nothing may be read or written on a user's behalf any more
+        if group is None:
+            group = f"reads:{op.name}" if op.reads else "service"
+            if exclusive is None:
+                exclusive = op.reads
+        exclusive = bool(exclusive)
         generations = self.__dict__.setdefault("_generations", {})
         generation = generations[group] = generations.get(group, 0) + 1
 
@@ -78,6 +87,8 @@ class ServiceCalls:
                     result = await app.client.call(op, *args, **kwargs)
                 except DatabaseBusy:
                     if attempt == BUSY_RETRIES - 1:
+                        if not current():
+                            return
                         gave_up = DatabaseBusy(_("The database stayed busy; nothing was saved. Try again in a moment."))
                         self._service_failed(gave_up, failed)
                         return
