@@ -135,11 +135,23 @@ def _russian_geographic(e164: str) -> str | bool | None:
         return False  # Kazakhstan shares +7 (6xx, 7xx)
     if e164[2] == "9" or e164[2:4] == "80":
         return None
-    return _zone_of_prefix(e164[1:10])
+    # Only as many digits as the table's longest +7 prefix: a few hundred area codes, each looked up once (the
+    # first nine digits made most numbers of a file a new entry of the cache, and each walked the table).
+    return _zone_of_prefix(e164[1 : _russian_prefix_end()])
+
+
+@functools.cache
+def _russian_prefix_end() -> int:
+    """Where the digits of a +7 number that phonenumbers' zone table tells apart end in its E.164 text: after the
+    table's longest +7 prefix (at most nine digits, the 7 included)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    return 1 + min(9, max(len(prefix) for prefix in TIMEZONE_DATA if prefix.startswith("7")))
 
 
 @functools.lru_cache(maxsize=4096)
 def _zone_of_prefix(digits: str) -> str | None:
+    """The zone of the longest prefix of *digits* in phonenumbers' table."""
     from phonenumbers.tzdata import TIMEZONE_DATA
 
     for length in range(len(digits), 1, -1):
