@@ -1496,7 +1496,7 @@ def _rows_with_ids(connection, table, columns: tuple[str, ...], key: str, ids: l
     )
     for start in range(0, len(ids), BATCH_SIZE):
         part = ids[start : start + BATCH_SIZE]
-        yield from connection.exec_driver_sql(head + "(" + ", ".join([marker] * len(part)) + ")", tuple(part))
+        yield from connection.exec_driver_sql(head + "(" + ", ".join([marker] * len(part)) + ")", tuple(part)).all()
 
 
 # --- the parsing process ---------------------------------------------------------------------
