@@ -40,7 +40,8 @@ RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 class KbaseApp(App[None]):
     TITLE = "kbase"
-    CSS_PATH = "app.tcss"
+    # The form dialogs' look (widgets/form_dialog.tcss) is the app's: any screen may open one.
+    CSS_PATH = ["app.tcss", "widgets/form_dialog.tcss"]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", _("Keys"), id="app.help"),

@@ -209,16 +209,28 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
     def action_cancel(self) -> None:
         self.close_unless_typed()
 
-    def load(self, op: Operation[Any], *args: Any, done: Callable[[Any], None], **kwargs: Any) -> None:
-        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it."""
+    def load(
+        self,
+        op: Operation[Any],
+        *args: Any,
+        done: Callable[[Any], None],
+        failed: Callable[[KbaseError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it.
+
+        A failure goes to *failed*, else to `load_failed` (a toast; a form dialog's error line)."""
         self.keys_wait = True
 
         def loaded(result: Any) -> None:
             self.keys_wait = False
             done(result)
 
-        def failed(error: KbaseError) -> None:
+        def refused(error: KbaseError) -> None:
             self.keys_wait = False
-            self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
+            (failed or self.load_failed)(error)
 
-        self.call(op, *args, done=loaded, failed=failed, **kwargs)
+        self.call(op, *args, done=loaded, failed=refused, **kwargs)
+
+    def load_failed(self, error: KbaseError) -> None:
+        self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
