@@ -37,29 +37,31 @@ def _css_template(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and "{{" in node.value
 
 
+def _formats(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+
+
+def _styles_from_format(node: ast.AST) -> bool:
+    """`CSS = ...` or `DEFAULT_CSS = ...` with a `.format(...)` in what is assigned."""
+    return (
+        isinstance(node, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id in ("CSS", "DEFAULT_CSS") for target in node.targets)
+        and any(_formats(part) for part in ast.walk(node.value))
+    )
+
+
 def css_templates(source: str) -> list[int]:
     """Lines that build styles from a template per class: `DIALOG_CSS`, a CSS template's `.format(...)`, or
     styles (`CSS`, `DEFAULT_CSS`) assigned from a `.format(...)`."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name) and node.id == "DIALOG_CSS":
-            lines.append(node.lineno)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "format"
-            and _css_template(node.func.value)
-        ):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id in ("CSS", "DEFAULT_CSS") for target in node.targets
-        ):
-            if any(
-                isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "format"
-                for call in ast.walk(node.value)
-            ):
-                lines.append(node.lineno)
-    return sorted(set(lines))
+    return sorted(
+        {
+            node.lineno
+            for node in ast.walk(ast.parse(source))
+            if (isinstance(node, ast.Name) and node.id == "DIALOG_CSS")
+            or (_formats(node) and _css_template(node.func.value))  # type: ignore[attr-defined]
+            or _styles_from_format(node)
+        }
+    )
 
 
 def dialog_classes() -> dict[str, type]:

@@ -40,8 +40,7 @@ RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 class KbaseApp(App[None]):
     TITLE = "kbase"
-    # The form dialogs' look (widgets/form_dialog.tcss) is the app's: any screen may open one.
-    CSS_PATH = ["app.tcss", "widgets/form_dialog.tcss"]
+    CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", _("Keys"), id="app.help"),

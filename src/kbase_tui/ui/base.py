@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 BUSY_RETRIES = 8
 
 SIGNED_OUT = Actor(id=None, username="", role="signed_out")
+
+# The look every dialog shares (the title, hint and error lines; the form dialogs' frame and fields), read with
+# the first dialog whatever app shows it; a dialog's own .tcss comes after it.
+DIALOG_STYLESHEET = Path(__file__).resolve().parent / "widgets" / "form_dialog.tcss"
 
 
 class ServiceCalls:
@@ -205,6 +210,10 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
     # True while the list the dialog's keys choose from is on its way: the app holds keys typed
     # meanwhile ("l3 too dear" in one burst) and hands them over once it is here (KbaseApp's key gate).
     keys_wait = False
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.css_path = [DIALOG_STYLESHEET, *(path for path in self.css_path if path != DIALOG_STYLESHEET)]
 
     def action_cancel(self) -> None:
         self.close_unless_typed()

@@ -24,7 +24,7 @@ It gives every one of them the same keys and look:
   markup; `save_with` runs an operation once (a second Ctrl+S while it runs is ignored), shows "Saving…"
   there, and dismisses with the result or shows the error and keeps everything typed.
 - The frame, title, labels, hint line, error line, rows of fields side by side and buttons are styled by
-  form_dialog.tcss (beside this file, loaded by the app for every screen), by the class `FormDialog` and
+  form_dialog.tcss (beside this file, read with every dialog: `KbaseModal`), by the class `FormDialog` and
   the frame's CSS class `dialog`.  `COMPACT = True` makes every field one line without a border (forms of
   many fields: the head of sales' filters, the administrator's users); on a terminal under 32 rows a compact
   dialog's fields drop their borders for good.  A dialog's own extra styles go in the .tcss beside its
