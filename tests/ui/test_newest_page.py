@@ -625,6 +625,30 @@ async def _alarms(ctx: Ctx) -> None:
     assert seen == [f"{a.observed} (limit {a.limit})" for a in alarms]
 
 
+@case("hours.refresh", "boss")
+async def _hours(ctx: Ctx) -> None:
+    from kbase_tui.protocol import hours as hours_api
+    from kbase_tui.services import reference
+
+    await ctx.reach("z")
+    assert "10:00" not in ctx.text("#hours-summary")
+    held = HeldAnswers(ctx.app, hours_api.calling_window)
+    await ctx.press("f5")
+    await held.answered()
+
+    def shorter_day() -> None:
+        with ctx.db.write() as session:
+            reference.set_setting(session, "queue.calling_hours", [["10:00", "16:00"]])
+
+    await ctx.change(shorter_day)
+    await ctx.press("f5")
+    await ctx.settle()
+    switched(held)
+    view = await ctx.server(hours_api.calling_window)
+    assert (ctx.screen.view.days, ctx.screen.view.hours) == (view.days, view.hours)
+    assert "10:00" in ctx.text("#hours-summary")
+
+
 # --- the administrator ---------------------------------------------------------------------------
 
 
