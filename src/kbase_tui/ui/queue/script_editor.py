@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, current_language
 from kbase_tui.protocol import callscripts
 from kbase_tui.protocol.callscripts import ScriptRow
 
@@ -104,7 +104,7 @@ class ScriptEditor(KbaseScreen):
     def _fill(self, row: ScriptRow | None) -> None:
         self.editing = row.id if row is not None else None
         self.query_one("#script-purpose", Input).value = row.purpose if row else "cold"
-        self.query_one("#script-language", Input).value = row.language if row else self.actor.language or "ru"
+        self.query_one("#script-language", Input).value = row.language if row else current_language()
         self.query_one("#script-channel", Input).value = row.channel if row else ""
         self.query_one("#script-industry", Input).value = row.industry if row else ""
         self.query_one("#script-phrase", TextArea).text = row.template_phrase if row else ""
