@@ -538,7 +538,7 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
     now = utcnow()
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)
-        changes = {
+        changes: dict[str, tuple[object, object]] = {
             k: (getattr(company, k), v) for k, v in values.items() if (getattr(company, k) or None) != (v or None)
         }
         for key, (_old, new) in changes.items():

@@ -1250,11 +1250,12 @@ class _Generator:
             if day <= self.today - timedelta(days=4):
                 if self.rng.random() < 0.5:
                     score = self.rng.choice([5, 5, 4, 4, 3])
+                    checked = self.at(day + timedelta(days=3))
                     said = self.rng.choice(texts["quality_results"])
                     self.history(
                         company["id"],
                         manager,
-                        self.at(day + timedelta(days=3)),
+                        checked,
                         InteractionKind.QUALITY.value,
                         f"score_{score}",
                         f"Удовлетворённость {score}/5\n{said}",

@@ -144,7 +144,7 @@ def render_entry(params: str, text: str, labels: dict[str, str]) -> str:
     return rendered
 
 
-def rendered_texts(session, rows) -> dict[int, str]:
+def rendered_texts(session, rows) -> dict[int | None, str]:
     """{interaction id: its text for the reader} for Interaction rows read elsewhere than the timeline."""
     labels = labels_in(session) if any(row.params for row in rows) else {}
     return {row.id: render_entry(row.params, row.text, labels) for row in rows}
@@ -301,9 +301,12 @@ def _comment(facts: dict, labels: dict[str, str]) -> str:
 
 
 def _lost_silent(facts: dict, labels: dict[str, str]) -> str:
+    from kbase_tui.formatting import format_fraction
+
+    multiple = format_fraction(float(facts["multiple"]), 2, trim=True)
     return _(
         "No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; return task created."
-    ).format(days=facts["days"], interval=facts["interval"], multiple=facts["multiple"])
+    ).format(days=facts["days"], interval=facts["interval"], multiple=multiple)
 
 
 def _old_new(facts: dict, labels: dict[str, str]) -> str:
