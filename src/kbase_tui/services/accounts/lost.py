@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -117,8 +118,8 @@ def move_to_lost(session: Session, actor: Actor, today: date, owner_id: int | No
         text = _(
             "No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; "
             "return task created."
-        ).format(days=silent, interval=interval, multiple=f"{multiple:g}")
-        facts = params_json(t="lost_silent", days=silent, interval=interval, multiple=f"{multiple:g}")
+        ).format(days=silent, interval=interval, multiple=format_fraction(multiple, 2, trim=True))
+        facts = params_json(t="lost_silent", days=silent, interval=interval, multiple=multiple)
         tasks.append(_make_lost(session, actor, company, "no_orders", text, automatic=True, params=facts))
     if companies:
         session.flush()
