@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import users
@@ -93,7 +94,7 @@ class UsersScreen(KbaseScreen):
                 Text(info.full_name),
                 Text(role_label(info.role)),
                 state_text(info),
-                Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
+                Text(zone_city(info.time_zone) or _("call centre's"), style="" if info.time_zone else "dim"),
                 Text(show_datetime(info.last_login_at) or "—"),
                 key=info.username,
             )
@@ -191,7 +192,7 @@ class UsersScreen(KbaseScreen):
         def done(changed: UserInfo) -> None:
             self.notify(
                 _("{name} sees times in {zone} from the next sign-in.").format(
-                    name=info.username, zone=changed.time_zone or _("the call centre's zone")
+                    name=info.username, zone=zone_city(changed.time_zone) or _("the call centre's zone")
                 )
             )
             self.action_reload(select=info.username)
