@@ -184,3 +184,37 @@ def test_every_recorded_action_has_words(language):
     finally:
         set_language("en")
     assert not missing, f"audit actions without words in {language}: {missing}"
+
+
+def recorded_entities() -> dict[str, str]:
+    """{entity code: where} of every audit call that names the kind of record (a literal, as all do)."""
+    entities: dict[str, str] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "audit"
+                and node.func.attr in ("record", "append")
+            ):
+                continue
+            argument = node.args[3] if len(node.args) > 3 else None
+            argument = argument or next((k.value for k in node.keywords if k.arg == "entity"), None)
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str) and argument.value:
+                entities.setdefault(argument.value, f"{path.relative_to(SRC)}:{node.lineno}")
+    return entities
+
+
+def test_every_kind_of_record_has_words():
+    """An event with no client names its record: "task 12", "сделка 7", never "follow_up_task 12"."""
+    from kbase_tui.protocol.audit import entity_label
+
+    entities = recorded_entities()
+    assert {"company", "follow_up_task", "call_script", "user"} <= set(entities)
+    try:
+        set_language("ru")
+        missing = {code: where for code, where in entities.items() if not re.search("[а-яё]", entity_label(code))}
+    finally:
+        set_language("en")
+    assert not missing, f"records without words: {missing}"

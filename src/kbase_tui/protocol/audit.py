@@ -154,6 +154,36 @@ def action_label(action: str) -> str:
     return labels.get(action, action)
 
 
+def entity_label(entity: str) -> str:
+    """A reader's name for the kind of record an event is about (the code itself when unknown)."""
+    labels = {
+        "company": _("company"),
+        "user": _("user"),
+        "deal": _("deal"),
+        "contact": _("contact person"),
+        "follow_up_task": _("task"),
+        "client_order": _("order"),
+        "refusal": _("refusal"),
+        "setting": _("setting"),
+        "call_script": _("call script"),
+        "call_outcome": _("call outcome"),
+        "reason": _("reason"),
+        "target": _("target"),
+        "focus_target": _("focus target"),
+        "client_standard": _("segment standard"),
+        "activation_plan": _("activation plan"),
+        "product": _("product"),
+        "product_category": _("product category"),
+        "import_run": _("import"),
+    }
+    return labels.get(entity, entity)
+
+
+def record_text(entity: str, entity_id: int | None) -> str:
+    """ "deal 12", in words: the record an event without a client is about."""
+    return f"{entity_label(entity)} {entity_id}" if entity_id is not None else entity_label(entity)
+
+
 # --- operations ------------------------------------------------------------------------
 
 
