@@ -1,6 +1,7 @@
 """The administrator's home: every user with role and state; add, disable or enable, new password.
 
-The administrator sees no client data: only users and, by `l`, the audit log.
+The administrator sees no client data: only users and, by `l`, the audit log; by `o` the security settings and
+by `h` the calling hours (counts of companies per time zone and channel names, no client).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class UsersScreen(KbaseScreen):
         "the user under the cursor, or enables a disabled or locked one; p sets a new password. Disabling "
         "takes effect at once: the user's next action is refused. z sets the time zone the person reads "
         "and types times in (from their next sign-in). l opens the audit log, o the security settings (idle lock, "
-        "limits per role)."
+        "limits per role), h the calling hours of the cold-call queue."
     )
     BINDINGS = [
         Binding("a", "add", _("Add user"), id="admin.users.add"),
@@ -50,6 +51,7 @@ class UsersScreen(KbaseScreen):
         Binding("z", "time_zone", _("Time zone"), id="admin.users.time_zone"),
         Binding("l", "audit", _("Audit log"), id="admin.users.audit"),
         Binding("o", "settings", _("Security settings"), id="admin.users.settings"),
+        Binding("h", "calling_hours", _("Calling hours"), show=False, id="admin.users.hours"),
         Binding("f5", "reload", _("Refresh"), show=False, id="admin.users.refresh"),
         Binding("f1", "app.help", _("Keys"), id="admin.users.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="admin.users.logout"),
@@ -217,3 +219,8 @@ class UsersScreen(KbaseScreen):
         from ..supervisor.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_calling_hours(self) -> None:
+        from ..supervisor.calling_hours import CallingHoursScreen
+
+        self.app.push_screen(CallingHoursScreen())
