@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import audit
-from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label
+from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label, record_text
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -180,7 +180,7 @@ class AuditScreen(KbaseScreen):
             who = Text(row.actor)
             if row.actor_name and row.actor_name != row.actor:
                 who.append(f" ({row.actor_name})", style="dim")
-            target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+            target = row.company_name or record_text(row.entity, row.entity_id)
             table.add_row(
                 Text(show_datetime(row.at)),
                 who,
