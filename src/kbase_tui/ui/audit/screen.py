@@ -89,6 +89,7 @@ class AuditScreen(KbaseScreen):
         text = self.query_one("#audit-client", Input).value.strip()
         self.user = self.query_one("#audit-user", Input).value.strip()
         if not text:
+            self.forget_calls(group="audit-find")  # every client: a company still being found must not be chosen
             self._choose(None, "")
             return
         self.call(audit.find_companies, text, done=self._matches, group="audit-find", exclusive=True)
@@ -150,6 +151,7 @@ class AuditScreen(KbaseScreen):
         if self.company_id is not None:
             self.call(audit.access_summary, self.company_id, done=self._summary, group="audit-summary", exclusive=True)
         else:
+            self.forget_calls(group="audit-summary")
             summary.update("")
 
     def _summary(self, rows: list[AccessRow]) -> None:

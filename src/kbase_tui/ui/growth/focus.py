@@ -111,6 +111,7 @@ class FocusTargetDialog(KbaseModal):
                 growth.segments, event.value, done=lambda found: segment.set_options([(Text(s), s) for s in found])
             )
         else:
+            self.forget_calls(growth.segments)  # every client: a channel's list on its way must not show
             segment.set_options([])
 
     def error(self, message: str) -> None:
