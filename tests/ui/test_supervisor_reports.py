@@ -75,3 +75,20 @@ async def test_targets_editor_sets_a_target(db, make_user):
         monday,
         120,
     )
+
+
+def test_report_figures_and_chart_labels_read_in_the_screens_language():
+    """A share of 51.5 % reads 51,5 on a Russian screen (tables, chart ticks and value lines), 51.5 on an English one."""
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.supervisor.chart_plan import _axis, _value_text
+    from kbase_tui.ui.supervisor.reports import format_value
+
+    try:
+        set_language("ru")
+        assert format_value(51.5) == "51,5"
+        assert _value_text(51.5, "percent") == "51,5 %"
+        assert _axis("percent", (37.5,), 20)[2][:3] == ("0 %", "25 %", "50 %")
+        set_language("en")
+        assert format_value(51.5) == "51.5" and _value_text(12.5, "percent") == "12.5 %"
+    finally:
+        set_language("en")

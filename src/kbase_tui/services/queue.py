@@ -996,6 +996,7 @@ def record_outcome(
             "reason": details.get("reason"),
             "closer": closer_name or None,
             "callback_at": callback_at if outcome.is_callback else None,
+            "zone": clock.zone_or_centre(session, company.time_zone) if outcome.is_callback else None,
             "unreachable": company.attempts if unreachable else None,
             "comment": comment or None,
         }

@@ -12,7 +12,8 @@ of it that still arrives is dropped, so a list switched twice quickly always sho
 under the newest heading.  That is the default for every operation declared `reads=True` (it only
 fetches what the screen shows): each such operation is its own group on the screen that calls it.
 A screen that fetches one operation for several things at once (a board's columns) names a group
-per thing; calls in any other `exclusive` group supersede each other the same way.  Writes are
+per thing; calls in any other `exclusive` group supersede each other the same way.  A choice that
+needs no call (an emptied search field) supersedes the older call with `forget_calls`.  Writes are
 never superseded: each one's result and each one's error reach the person.
 """
 
@@ -119,6 +120,20 @@ class ServiceCalls:
         # The coroutine function, not a coroutine: a call superseded before it started leaves
         # no coroutine behind that was never awaited.
         return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+
+    def forget_calls(self, op: Operation[Any] | None = None, *, group: str | None = None) -> None:
+        """Supersede what is on its way for *op* (its own group) or *group* without a newer call.
+
+        For a choice that needs no call (an emptied search field, no segment, nobody chosen): the
+        older call's answer must not arrive after it and show what is no longer asked for.  Only
+        exclusive groups are superseded, as by a newer call.
+        """
+        if group is None:
+            assert op is not None, "an operation or a group"
+            group = f"reads:{op.name}"
+        generations = self.__dict__.setdefault("_generations", {})
+        generations[group] = generations.get(group, 0) + 1
+        self.workers.cancel_group(self, group)  # type: ignore[attr-defined]
 
     def _service_failed(self, error: KbaseError, failed: Callable[[KbaseError], None] | None) -> None:
         if failed is not None:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import users
@@ -95,7 +96,7 @@ class UsersScreen(KbaseScreen):
                 Text(info.full_name),
                 Text(role_label(info.role)),
                 state_text(info),
-                Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
+                Text(zone_city(info.time_zone) or _("call centre's"), style="" if info.time_zone else "dim"),
                 Text(show_datetime(info.last_login_at) or "—"),
                 key=info.username,
             )
@@ -193,7 +194,7 @@ class UsersScreen(KbaseScreen):
         def done(changed: UserInfo) -> None:
             self.notify(
                 _("{name} sees times in {zone} from the next sign-in.").format(
-                    name=info.username, zone=changed.time_zone or _("the call centre's zone")
+                    name=info.username, zone=zone_city(changed.time_zone) or _("the call centre's zone")
                 )
             )
             self.action_reload(select=info.username)

@@ -108,6 +108,7 @@ class FocusTargetDialog(FormDialog):
                 growth.segments, event.value, done=lambda found: segment.set_options([(Text(s), s) for s in found])
             )
         else:
+            self.forget_calls(growth.segments)  # every client: a channel's list on its way must not show
             segment.set_options([])
 
     def action_save(self) -> None:

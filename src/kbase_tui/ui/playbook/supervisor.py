@@ -299,14 +299,14 @@ class PlaybookScreen(KbaseScreen):
     def action_refresh(self) -> None:
         tab = self.tab
         if tab == "standards":
-            self.call(playbook.contact_standards, done=self._show_standards, group="pb-standards")
-            self.call(playbook.behind_by_manager, done=self._show_managers, group="pb-managers")
+            self.call(playbook.contact_standards, done=self._show_standards)
+            self.call(playbook.behind_by_manager, done=self._show_managers)
         elif tab == "second":
-            self.call(playbook.key_clients, done=self._show_second, group="pb-second")
+            self.call(playbook.key_clients, done=self._show_second)
         elif tab == "lost":
-            self.call(playbook.lost_top, done=self._show_lost, group="pb-lost")
+            self.call(playbook.lost_top, done=self._show_lost)
         elif tab == "activation":
-            self.call(playbook.activation, done=self._show_activation, group="pb-activation")
+            self.call(playbook.activation, done=self._show_activation)
 
     # --- 1 standards --------------------------------------------------------------------------
     def _show_standards(self, rows) -> None:

@@ -21,7 +21,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_client_time, format_day_month
+from kbase_tui.formatting import format_client_time, format_day_month, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import hours
 from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, ZoneNow
@@ -200,7 +200,7 @@ class CallingHoursScreen(KbaseScreen):
         summary = Text()
         summary.append(
             _("Now it is {time} at the call centre ({zone}).").format(
-                time=format_client_time(now, view.centre_zone), zone=view.centre_zone
+                time=format_client_time(now, view.centre_zone), zone=zone_city(view.centre_zone)
             ),
             style="bold",
         )
@@ -229,7 +229,7 @@ class CallingHoursScreen(KbaseScreen):
         self._draw_channels()
 
     def _zone_label(self, zone: str) -> str:
-        return zone or _("none (the call centre's clock)")
+        return zone_city(zone) or _("none (the call centre's clock)")
 
     def _calling_now(self, row: ZoneNow, zone: str, now: datetime) -> Text:
         if row.is_open:

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 
@@ -56,7 +57,7 @@ FIELD_LABELS = {
 
 def _size(size: int) -> str:
     if size >= 1024 * 1024:
-        return _("{n} MB").format(n=round(size / (1024 * 1024), 1))
+        return _("{n} MB").format(n=format_fraction(size / (1024 * 1024), 1, trim=True))
     return _("{n} KB").format(n=max(1, round(size / 1024)))
 
 

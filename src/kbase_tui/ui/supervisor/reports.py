@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import reports
@@ -34,7 +35,7 @@ def format_value(value: object) -> str:
     if isinstance(value, Decimal):
         return show_amount(value)
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return format_fraction(value, 1)  # a share in %: 51,5 in Russian
     if isinstance(value, date):
         return show_date(value)
     return str(value)

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
@@ -21,7 +22,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import parse_date, show_date
+from ..widgets.formats import parse_date, show_amount, show_date
 from .reports import format_value
 
 
@@ -127,9 +128,9 @@ class TargetsEditor(KbaseScreen):
                 Text(period_label(r.period)),
                 Text(show_date(r.starts_on)),
                 Text(show_date(r.ends_on)),
-                Text(str(r.value)),
-                Text(format_value(r.actual)),
-                Text(f"{done:.1f}", style="bold red" if done < 50 else ""),
+                Text(show_amount(r.value), justify="right"),
+                Text(format_value(r.actual), justify="right"),
+                Text(format_fraction(done, 1), justify="right", style="bold red" if done < 50 else ""),
                 key=str(r.id),
             )
 

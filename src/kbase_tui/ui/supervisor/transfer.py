@@ -57,6 +57,10 @@ class TransferDialog(FormDialog):
     def _leaver_chosen(self, event: Select.Changed) -> None:
         receiver = self.query_one("#transfer-to", Select)
         if not isinstance(event.value, int):
+            # Nobody chosen: no figures, and none of the user chosen before may arrive late.
+            self.forget_calls(transfer.portfolio)
+            self.counts = None
+            self.query_one("#transfer-counts", Static).update("")
             receiver.set_options([])
             return
         leaver = next(s for s in self.staff if s.id == event.value)

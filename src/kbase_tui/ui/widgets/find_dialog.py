@@ -68,6 +68,7 @@ class FindClientDialog(KbaseModal):
         self._timer = None
         text = self.query_one("#find-text", Input).value
         if not text.strip():
+            self.forget_calls(group="find")  # the matches of what was typed before must not come back
             self._show([])
             return
         self.call(clients.find_own, text, done=self._show, group="find", exclusive=True)
@@ -101,6 +102,8 @@ class FindClientDialog(KbaseModal):
             text = self.query_one("#find-text", Input).value
             if text.strip():
                 self.call(clients.find_own, text, done=self._show_and_choose, group="find", exclusive=True)
+            else:
+                self._ask()
             return
         index = self.query_one("#find-matches", OptionList).highlighted
         if self.matches and index is not None:

@@ -16,18 +16,19 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui import timezones
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 
 
 def zone_label(name: str, now: datetime | None = None) -> str:
-    """'Asia/Vladivostok (MSK+7, now 22:30)'."""
+    """'Vladivostok (MSK+7, now 22:30)': the zone's city in the reader's language."""
     moment = now or datetime.now(UTC)
     shift = timezones.offset_hours(name, moment, against=timezones.zone("Europe/Moscow"))
     msk = _("MSK") + (f"{shift:+g}" if shift else "")
     return _("{zone} ({msk}, now {time})").format(
-        zone=name, msk=msk, time=moment.astimezone(timezones.zone(name)).strftime("%H:%M")
+        zone=zone_city(name), msk=msk, time=moment.astimezone(timezones.zone(name)).strftime("%H:%M")
     )
 
 
