@@ -81,6 +81,13 @@ def format_day_month(value: date) -> str:
     return value.strftime("%d.%m") if value is not None else ""
 
 
+def format_span(first: date, last: date) -> str:
+    """'01.12–31.12', or one date '06.12' for a single day: a short span whose year the screen makes plain."""
+    if first == last:
+        return format_day_month(first)
+    return f"{format_day_month(first)}–{format_day_month(last)}"
+
+
 def format_clock(value: time) -> str:
     """HH:MM of a time of day (a calling window's bounds): no zone, no date."""
     return value.strftime("%H:%M")

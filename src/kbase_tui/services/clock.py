@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -427,40 +428,37 @@ def open_pairs(
     return opened
 
 
-def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
-    """When the window next opens for a client in *zone_name* (None: not within *horizon_days*)."""
-    here = timezones.zone(zone_name)
-    local = now.astimezone(here)
+def _spans_ahead(local: datetime, window: CallingWindow, horizon_days: int) -> Iterator[tuple[datetime, datetime]]:
+    """The window's open spans (opening, closing) on the client's clock that end after *local*, in order."""
+    here = local.tzinfo
     for offset in range(horizon_days + 1):
         day = local.date() + timedelta(days=offset)
         if not window.day_is_open(day):
             continue
         for start, end in window.hours:
             opening = datetime.combine(day, start, tzinfo=here)
-            closing = datetime.combine(day, end if end != time.max else time(23, 59), tzinfo=here)
+            closing = (  # a window open to the end of the day closes at the next midnight
+                datetime.combine(day + timedelta(days=1), time.min, tzinfo=here)
+                if end == time.max
+                else datetime.combine(day, end, tzinfo=here)
+            )
             if closing > local:
-                return max(opening, local).astimezone(UTC)
+                yield opening, closing
+
+
+def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
+    """When the window next opens for a client in *zone_name* (None: not within *horizon_days*)."""
+    local = now.astimezone(timezones.zone(zone_name))
+    for opening, _closing in _spans_ahead(local, window, horizon_days):
+        return max(opening, local).astimezone(UTC)
     return None
 
 
 def next_change(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
     """When the window next opens or closes for a client in *zone_name* (None: not within *horizon_days*)."""
-    here = timezones.zone(zone_name)
-    local = now.astimezone(here)
-    for offset in range(horizon_days + 1):
-        day = local.date() + timedelta(days=offset)
-        if not window.day_is_open(day):
-            continue
-        for start, end in window.hours:
-            opening = datetime.combine(day, start, tzinfo=here)
-            closing = (
-                datetime.combine(day + timedelta(days=1), time.min, tzinfo=here)
-                if end == time.max
-                else datetime.combine(day, end, tzinfo=here)
-            )
-            if closing <= local:
-                continue
-            return (opening if opening > local else closing).astimezone(UTC)
+    local = now.astimezone(timezones.zone(zone_name))
+    for opening, closing in _spans_ahead(local, window, horizon_days):
+        return (opening if opening > local else closing).astimezone(UTC)
     return None
 
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
-from kbase_tui.formatting import format_fraction
+from kbase_tui.formatting import format_fraction, format_span
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
@@ -108,7 +108,9 @@ class TargetsEditor(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Targets per user")
         table = self.query_one(DataTable)
-        for label in (_("User"), _("Metric"), _("Period"), _("From"), _("To"), _("Target"), _("Actual"), _("Done, %")):
+        # One short column for the dates (this month's and last month's targets: the year is plain), and "%" as
+        # the last header, so that every column shows whole at 80 columns.
+        for label in (_("User"), _("Metric"), _("Dates"), _("Target"), _("Actual"), "%"):
             table.add_column(label)
         table.focus()
         self.action_reload()
@@ -125,9 +127,7 @@ class TargetsEditor(KbaseScreen):
             table.add_row(
                 Text(r.user_name),
                 Text(metric_label(r.metric)),
-                Text(period_label(r.period)),
-                Text(show_date(r.starts_on)),
-                Text(show_date(r.ends_on)),
+                Text(format_span(r.starts_on, r.ends_on)),
                 Text(show_amount(r.value), justify="right"),
                 Text(format_value(r.actual), justify="right"),
                 Text(format_fraction(done, 1), justify="right", style="bold red" if done < 50 else ""),
