@@ -230,11 +230,9 @@ NOT_YET = {
     UI + "growth.catalog_screen:CategoryDialog",
     UI + "growth.catalog_screen:PriceListDialog",
     UI + "growth.catalog_screen:ProductDialog",
-    UI + "growth.catalog_screen:_Dialog",
     UI + "growth.dialogs:BringInDialog",
     UI + "growth.dialogs:OrderLineDialog",
     UI + "growth.dialogs:SpecialistTasksDialog",
-    UI + "growth.dialogs:_Dialog",
     UI + "growth.focus:FocusTargetDialog",
     UI + "growth.focus:FocusTargets",
     UI + "growth.market:MarketScreen",
@@ -259,11 +257,8 @@ NOT_YET = {
 ABSTRACT = {
     UI + "base:KbaseScreen",
     UI + "base:KbaseModal",
-    UI + "supervisor.dialogs:SupervisorModal",
-    UI + "admin.dialogs:AdminModal",
-    UI + "queue.dialogs:_Dialog",
-    UI + "pipeline.dialogs:_Dialog",
-    UI + "accounts.dialogs:_Dialog",
+    # The one base of every form dialog (ui/widgets/form_dialog.py).
+    UI + "widgets.form_dialog:FormDialog",
 }
 
 

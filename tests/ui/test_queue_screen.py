@@ -319,7 +319,7 @@ async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(
         # Not a date: the dialog stays with the text as typed and says why.
         assert isinstance(app.screen, dialogs.CallbackDialog)
         assert app.screen.query_one("#callback-at").value == "31.02.2026 10:00"
-        assert "dd.mm.yyyy" in str(app.screen.query_one(".error").render())
+        assert "dd.mm.yyyy" in str(app.screen.query_one(".dialog-error").render())
         app.screen.query_one("#callback-at").value = ""
         await pilot.press("enter")  # the empty box: the highlighted quick choice, in one hour
         await settle(app, pilot)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 BUSY_RETRIES = 8
 
 SIGNED_OUT = Actor(id=None, username="", role="signed_out")
+
+# The look every dialog shares (the title, hint and error lines; the form dialogs' frame and fields), read with
+# the first dialog whatever app shows it; a dialog's own .tcss comes after it.
+DIALOG_STYLESHEET = Path(__file__).resolve().parent / "widgets" / "form_dialog.tcss"
 
 
 class ServiceCalls:
@@ -221,19 +226,35 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
     # meanwhile ("l3 too dear" in one burst) and hands them over once it is here (KbaseApp's key gate).
     keys_wait = False
 
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.css_path = [DIALOG_STYLESHEET, *(path for path in self.css_path if path != DIALOG_STYLESHEET)]
+
     def action_cancel(self) -> None:
         self.close_unless_typed()
 
-    def load(self, op: Operation[Any], *args: Any, done: Callable[[Any], None], **kwargs: Any) -> None:
-        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it."""
+    def load(
+        self,
+        op: Operation[Any],
+        *args: Any,
+        done: Callable[[Any], None],
+        failed: Callable[[KbaseError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it.
+
+        A failure goes to *failed*, else to `load_failed` (a toast; a form dialog's error line)."""
         self.keys_wait = True
 
         def loaded(result: Any) -> None:
             self.keys_wait = False
             done(result)
 
-        def failed(error: KbaseError) -> None:
+        def refused(error: KbaseError) -> None:
             self.keys_wait = False
-            self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
+            (failed or self.load_failed)(error)
 
-        self.call(op, *args, done=loaded, failed=failed, **kwargs)
+        self.call(op, *args, done=loaded, failed=refused, **kwargs)
+
+    def load_failed(self, error: KbaseError) -> None:
+        self.kbase.notify(str(error), severity="error", timeout=6, markup=False)

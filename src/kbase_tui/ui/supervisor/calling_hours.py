@@ -24,13 +24,12 @@ from kbase_tui import timezones
 from kbase_tui.formatting import format_client_time, format_day_month, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import hours
-from kbase_tui.protocol.errors import KbaseError
 from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, ZoneNow
 
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from .dialogs import SupervisorModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 
 TICK_SECONDS = 15
 CHANNEL_MAX = 60  # as the company card keeps a channel
@@ -42,15 +41,16 @@ def window_text(days: str, hours_text: str, lunch: str) -> str:
     return text + ", " + _("lunch {hours}").format(hours=lunch) if lunch else text
 
 
-class WindowDialog(SupervisorModal):
+class WindowDialog(FormDialog):
     """The call centre's window, or a sales channel's (a new one, or the one given)."""
+
+    COMPACT = True
 
     def __init__(self, view: CallingHoursView, channel: ChannelWindow | None = None, *, for_channel: bool = False):
         super().__init__()
         self.view = view
         self.channel = channel
         self.for_channel = for_channel or channel is not None
-        self.saving = False
 
     def compose(self) -> ComposeResult:
         view, channel = self.view, self.channel
@@ -85,51 +85,35 @@ class WindowDialog(SupervisorModal):
                 yield Input(view.country, id="window-country", max_length=8)
             elif channel is None:
                 yield Checkbox(Text(_("A channel no company has yet")), id="window-new")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S or Enter saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#window-{name}", Input).value
 
-    def action_accept(self) -> None:
-        if self.saving:
-            return
-        self.saving = True
+    def action_save(self) -> None:
         if not self.for_channel:
-            self.call(
+            self.save_with(
                 hours.change_calling_window,
                 self._typed("days"),
                 self._typed("hours"),
                 self._typed("lunch"),
                 self._typed("country"),
-                done=self.dismiss,
-                failed=self._refused,
             )
             return
         if self.channel is None:
             name, new = self._typed("channel"), self.query_one("#window-new", Checkbox).value
         else:
             name, new = self.channel.channel, False
-        self.call(
-            hours.change_channel_window,
-            name,
-            self._typed("days"),
-            self._typed("hours"),
-            self._typed("lunch"),
-            new,
-            done=self.dismiss,
-            failed=self._refused,
+        self.save_with(
+            hours.change_channel_window, name, self._typed("days"), self._typed("hours"), self._typed("lunch"), new
         )
-
-    def _refused(self, error: KbaseError) -> None:
-        self.saving = False
-        self.error(str(error))
 
 
 class CallingHoursScreen(KbaseScreen):

@@ -21,12 +21,14 @@ from kbase_tui.protocol.targets import Person, TargetRow
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_date
-from .dialogs import SupervisorModal
 from .reports import format_value
 
 
-class TargetDialog(SupervisorModal):
+class TargetDialog(FormDialog):
+    COMPACT = True
+
     def __init__(self, people: list[Person], today: date) -> None:
         super().__init__()
         self.people = people
@@ -49,25 +51,25 @@ class TargetDialog(SupervisorModal):
             yield Input(show_date(self.today), id="target-start")
             yield Label(_("Value"))
             yield Input("", id="target-value", type="integer")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#target-user", Select).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         user = self.query_one("#target-user", Select).value
         if not isinstance(user, int):
-            self.error(_("Choose a user."))
+            self.show_error(_("Choose a user."))
             return
         try:
             start = parse_date(self.query_one("#target-start", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         raw = self.query_one("#target-value", Input).value.strip()
         if start is None or not raw.isdigit():
-            self.error(_("Give the starting day and a whole number."))
+            self.show_error(_("Give the starting day and a whole number."))
             return
         self.dismiss(
             (

@@ -37,9 +37,7 @@ class ZoneDialog(KbaseModal):
     ZoneDialog { align: center middle; }
     ZoneDialog > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
         background: $surface; padding: 0 1; }
-    ZoneDialog .title { text-style: bold; }
     ZoneDialog OptionList { height: auto; max-height: 20; }
-    ZoneDialog .hint { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="zone.cancel")]
 
@@ -54,13 +52,13 @@ class ZoneDialog(KbaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.heading), classes="title")
+            yield Static(Text(self.heading), classes="dialog-title")
             yield OptionList(
                 *[Option(Text(zone_label(n) if n else self.none_label), id=str(i)) for i, n in enumerate(self.names)],
                 id="zone-list",
                 markup=False,
             )
-            yield Static(Text(_("Enter chooses, Esc cancels.")), classes="hint")
+            yield Static(Text(_("Enter chooses, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         box = self.query_one(OptionList)
