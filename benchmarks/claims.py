@@ -13,8 +13,8 @@ never drain.
 
 - service: `queue.claim_next_lead` on kbase's own connection (services/db.py): the rules, the
   rate counter, the claim, the audit event, commit.
-- bare (the fair baseline): the one claim statement, with the same choice of index, in its own
-  transaction, on a connection set up as kbase sets up its own.  SQLite: the same pragmas
+- bare (the fair baseline): the service's own claim statement (built by services/queue.py, one
+  branch per zone and channel of the queue), alone, in its own transaction, on a connection set up as kbase sets up its own.  SQLite: the same pragmas
   (WAL, synchronous NORMAL, wal_autocheckpoint 10,000 pages, foreign keys) and the same lock
   wait (services/db.py begin_immediate, SQLite's busy handler off while it runs).  PostgreSQL:
   psycopg, READ COMMITTED, `FOR UPDATE SKIP LOCKED` as the service's claim.
@@ -29,6 +29,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -47,22 +48,21 @@ def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def bare_claim_sql(sqlite: bool) -> str:
-    """The service's shared-queue claim (services/queue.py), alone."""
-    company = "company INDEXED BY ix_company_queue" if sqlite else "company"
-    in_queue = "in_queue = 1" if sqlite else "in_queue"
-    lock = "" if sqlite else " FOR UPDATE SKIP LOCKED"
-    p = (lambda n: f"?{n}") if sqlite else (lambda n: {1: "%(me)s", 2: "%(now)s", 3: "%(until)s", 4: "%(cut)s"}[n])
-    return (
-        f"UPDATE company SET held_by_id = {p(1)}, held_until = {p(3)} WHERE id = ("
-        f"SELECT id FROM {company} WHERE {in_queue} "
-        f"AND (held_until IS NULL OR held_until < {p(2)}) "
-        f"AND (not_before IS NULL OR not_before <= {p(2)}) "
-        f"AND (shelved_until IS NULL OR shelved_until <= {p(2)}) "
-        f"AND (special_offer_user_id IS NULL OR special_offer_user_id = {p(1)}) "
-        f"AND (callback_user_id IS NULL OR callback_user_id = {p(1)} OR callback_at <= {p(4)}) "
-        f"ORDER BY queue_rank, last_tried_at, id LIMIT 1{lock}) RETURNING id"
-    )
+def service_claim(sqlite: bool, fetch_pairs) -> tuple[str, dict]:
+    """The service's own claim statement (services/queue.py), alone, and its zone and channel parameters.
+
+    Built by the service's own code, so the baseline cannot drift from the claim it measures: one
+    branch per (zone, channel) pair of the queue, read once with the service's own statement.  The
+    benchmark opens the calling window at every hour of every day (common.prepare), so every pair is
+    open, as the service finds them.
+    """
+    from kbase_tui.services import queue
+
+    pairs = fetch_pairs(queue._statements(sqlite)["pairs"])
+    params: dict = {}
+    for n, (zone_name, channel) in enumerate(pairs):
+        params[f"z{n}"], params[f"c{n}"] = zone_name, channel
+    return queue._claim_statement(sqlite, len(pairs)), params
 
 
 class SqliteSide:
@@ -84,7 +84,7 @@ class SqliteSide:
             f"wal_autocheckpoint = {CHECKPOINT_PAGES}",
         ):
             self.conn.execute(f"PRAGMA {pragma}")
-        self.sql = bare_claim_sql(True)
+        self.sql, self.pairs = service_claim(True, lambda sql: self.conn.execute(sql).fetchall())
 
     def _write(self, sql: str, args) -> list:
         self.conn.execute("PRAGMA busy_timeout = 0")  # as services/db.py: the short naps wait, not SQLite
@@ -102,8 +102,14 @@ class SqliteSide:
 
     def claim(self, me: int) -> int:
         now = datetime.now(UTC)
-        rows = self._write(self.sql, (me, _ts(now), _ts(now + timedelta(minutes=20)), _ts(now - timedelta(minutes=30))))
-        return rows[0][0]
+        args = {
+            "me": me,
+            "now": _ts(now),
+            "until": _ts(now + timedelta(minutes=20)),
+            "grace_cut": _ts(now - timedelta(minutes=30)),
+            **self.pairs,
+        }
+        return self._write(self.sql, args)[0][0]
 
     def after_call(self, company_id: int) -> None:
         self._write(
@@ -123,14 +129,21 @@ class PostgresSide:
         import psycopg
 
         self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1))
-        self.sql = bare_claim_sql(False)
+        sql, self.pairs = service_claim(False, lambda sql: self.conn.execute(sql).fetchall())
+        self.sql = re.sub(r"(?<!:):([a-z_][a-z0-9_]*)", r"%(\1)s", sql)  # SQLAlchemy's :name as psycopg's
 
     def claim(self, me: int) -> int:
         now = datetime.now(UTC)
         with self.conn.transaction():
             row = self.conn.execute(
                 self.sql,
-                {"me": me, "now": now, "until": now + timedelta(minutes=20), "cut": now - timedelta(minutes=30)},
+                {
+                    "me": me,
+                    "now": now,
+                    "until": now + timedelta(minutes=20),
+                    "grace_cut": now - timedelta(minutes=30),
+                    **self.pairs,
+                },
             ).fetchone()
         return row[0]
 

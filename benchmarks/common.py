@@ -97,6 +97,11 @@ def bench_env() -> dict[str, str]:
         PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
     )
     env.pop("KBASE_FAST_HASH", None)  # the real password hash: sign-in costs what it costs
+    # As installed: pip compiles every module of a wheel when it installs it, so an installed kbase never
+    # compiles its own source at start.  With this set (some machines set it for everything), each new
+    # process compiled all 160 modules of kbase again while Textual's came compiled: 0.5-1 s of every
+    # cold start that no user has.  run.py compiles the source tree once before measuring.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("KBASE_SERVER", None)
     env.pop("KBASE_DB", None)
     for folder in ("data", "config", "log"):

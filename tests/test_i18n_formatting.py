@@ -14,12 +14,14 @@ from kbase_tui.formatting import (
     format_amount,
     format_date,
     format_datetime,
+    format_fraction,
     format_number,
     format_week,
     parse_amount,
     parse_date,
     week_bounds,
     weekday_names,
+    zone_city,
 )
 
 NBSP = "\u00a0"
@@ -138,3 +140,19 @@ def test_messages_are_translated(russian):
     with pytest.raises(ValueError) as error:
         parse_date("32.01.2026")
     assert "дд.мм.гггг" in str(error.value)
+
+
+def test_fractions_are_written_as_the_reader_writes_them(russian):
+    assert format_fraction(51.5) == "51,5"
+    assert format_fraction(200.0) == "200,0"
+    assert format_fraction(0.8, 3, trim=True, group=False) == "0,8"
+    assert format_fraction(100000.0, 3, trim=True, group=False) == "100000"
+    assert format_fraction(1234.5).replace(NBSP, " ") == "1 234,5"
+    assert format_fraction(51.5, language="en") == "51.5"
+    assert format_fraction(None) == ""
+
+
+def test_a_time_zone_is_shown_as_its_city(russian):
+    assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
+    assert zone_city("Europe/Moscow", language="en") == "Moscow"
+    assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"

@@ -35,6 +35,7 @@ TEXT_FIRST_ARG = {
     "Link",
     "notify",
     "show_error",
+    "ErrorLine",
     "set_status",
     "SystemCommand",
     "Option",

@@ -1,8 +1,8 @@
 """Dates, times, amounts and weeks as the users read and type them (both languages).
 
     from kbase_tui.formatting import (
-        format_date, format_datetime, format_time, format_amount, format_number,
-        parse_date, parse_amount, week_bounds, weekday_names,
+        format_date, format_datetime, format_time, format_amount, format_number, format_fraction,
+        zone_city, parse_date, parse_amount, week_bounds, weekday_names,
     )
 
 - Dates are dd.mm.yyyy in both languages (the staff type them so): `format_date(date(2026, 12, 25))`
@@ -11,7 +11,10 @@
   `parse_time` reads a typed date and time in the reader's zone and gives aware UTC.
 - Amounts with thousands separators by the current language, through Babel:
   ru "1 234 567,50 ₽" (non-breaking spaces, decimal comma), en "₽1,234,567.50";
-  `currency=False` drops the sign, `cents=False` rounds to whole roubles.
+  `currency=False` drops the sign, `cents=False` rounds to whole roubles.  Other fractions (a share, a
+  multiple) by `format_fraction`: ru "51,5", en "51.5".
+- A time zone is shown as its city in the reader's language (`zone_city`): "Екатеринбург", never
+  "Asia/Yekaterinburg".
 - The week starts on Monday: `week_bounds(day)` -> (Monday, Sunday) of its week.
 - `parse_date` accepts dd.mm.yyyy, d.m.yy, dd.mm (this year) and yyyy-mm-dd; `parse_amount` accepts
   "1 234,50", "1,234.50", "1234.5", "1 234 ₽".  Both raise ValueError with a translated message.
@@ -76,6 +79,13 @@ def format_time(value: datetime | None) -> str:
 def format_day_month(value: date) -> str:
     """dd.mm, for a birthday or a week's label; None -> ''."""
     return value.strftime("%d.%m") if value is not None else ""
+
+
+def format_span(first: date, last: date) -> str:
+    """'01.12–31.12', or one date '06.12' for a single day: a short span whose year the screen makes plain."""
+    if first == last:
+        return format_day_month(first)
+    return f"{format_day_month(first)}–{format_day_month(last)}"
 
 
 def format_clock(value: time) -> str:
@@ -187,6 +197,40 @@ def format_number(value: int | Decimal | float | None, *, language: str | None =
     return format_decimal(
         Decimal(value).quantize(Decimal(1), ROUND_HALF_UP), format="#,##0", locale=_locale(_lang(language))
     )
+
+
+def format_fraction(
+    value: Decimal | int | float | None,
+    places: int = 1,
+    *,
+    trim: bool = False,
+    group: bool = True,
+    language: str | None = None,
+) -> str:
+    """A number with *places* decimals in the current language: ru '51,5', en '51.5'; trim=True drops
+    trailing zeros ('2', '0,8'); group=False leaves out the thousands separator (a value typed back in a field).
+    None -> ''."""
+    if value is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    decimals = ("#" if trim else "0") * places
+    pattern = ("#,##0" if group else "0") + (f".{decimals}" if places else "")
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return format_decimal(number, format=pattern, locale=_locale(_lang(language)))
+
+
+def zone_city(name: str, *, language: str | None = None) -> str:
+    """A time zone as its city in the reader's language: 'Asia/Yekaterinburg' -> ru 'Екатеринбург',
+    en 'Yekaterinburg'; a name Babel does not know, as it is."""
+    if not name or not timezones.is_zone(name):
+        return name
+    from babel.dates import get_timezone_location
+
+    try:
+        return get_timezone_location(name, locale=_locale(_lang(language)), return_city=True) or name
+    except (LookupError, ValueError):
+        return name
 
 
 def format_amount(

@@ -31,6 +31,11 @@ def stage_label(stage: str) -> str:
     return {"cold": _("cold calls"), "pipeline": _("pipeline"), "account": _("account")}.get(stage, stage)
 
 
+def script_purpose_label(purpose: str) -> str:
+    """What a call script is for: the cold call of the queue, or the account manager's follow-up call."""
+    return {"cold": _("cold call"), "follow_up": _("follow-up call")}.get(purpose, purpose)
+
+
 def history_kind_label(kind: str) -> str:
     return {
         "call": _("call"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -129,7 +130,9 @@ def test_fix_data_writes_history_and_clears_the_bad_data_mark(db, base):
     assert card.company.inn == "5902123456" and not card.state.needs_data_fix
     with db.read() as session:
         entry = session.execute(select(Interaction).where(Interaction.company_id == company_id)).scalars().one()
-    assert "+73422123456 → +73422120000" in entry.text
+    # Field names in words, numbers as they are read aloud; the facts kept to read in another language.
+    assert "phones: +7 342 212-34-56 → +7 342 212-00-00" in entry.text
+    assert json.loads(entry.params)["changes"][-1] == ["phones", ["+73422123456"], ["+73422120000"]]
     with pytest.raises(StaleRecord):
         base_search.fix_data(db, boss, company_id, card.company.version - 1, form)
     with pytest.raises(ValidationFailed):

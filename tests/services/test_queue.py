@@ -515,3 +515,46 @@ def test_script_editing_is_for_the_supervisor_and_the_narrowest_script_wins(db, 
     default = next(r for r in callscripts.list_scripts(db, team["boss"]) if not r.channel and not r.industry)
     with pytest.raises(ValidationFailed):
         callscripts.delete_script(db, team["boss"], default.id)
+
+
+def test_an_outcome_after_a_release_elsewhere_takes_the_lead_back_by_the_claims_own_rule(db, team):
+    # The same caller gave the lead back in another terminal (sign-out) while on the phone: the outcome
+    # takes it back, because the claim would hand it to them now.
+    a = add_company(db, "ООО «Альфа»")
+    queue.claim_next_lead(db, team["anna"])
+    queue.release_lead(db, team["anna"])
+    queue.record_outcome(db, team["anna"], a, "no_answer")
+    assert company(db, a).attempts == 1
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        {"shelved_until": later(days=3)},
+        {"not_before": later(hours=2)},
+        {"special_offer_user_id": "boris"},
+        {"callback_user_id": "boris", "callback_at": later(hours=1)},
+    ],
+    ids=["shelved", "retry later", "boris's offer", "boris's callback"],
+)
+def test_an_outcome_after_a_release_is_refused_when_the_claim_would_not_hand_the_lead_out(db, team, meanwhile):
+    # The take-back uses the claim's own rule (queue.free_for): a lead shelved by the supervisor meanwhile, or
+    # reserved for another caller, is not taken back, and the caller is told why nothing was saved.
+    a = add_company(db, "ООО «Альфа»")
+    queue.claim_next_lead(db, team["anna"])
+    queue.release_lead(db, team["anna"])
+    fields = {k: team[v].id if v in team else v for k, v in meanwhile.items()}
+    set_company(db, a, **fields)
+    with pytest.raises(AccessDenied):
+        queue.record_outcome(db, team["anna"], a, "no_answer")
+    assert company(db, a).attempts == 0
+
+
+def test_the_lean_claim_states_the_rule_from_the_same_expression():
+    from sqlalchemy import bindparam
+
+    rule = queue._lean(queue.free_for(bindparam("me"), bindparam("now")))
+    for sqlite in (True, False):
+        statement = queue._claim_statement(sqlite, 3)
+        # every shared-queue branch (three pairs) and the branch of others' overdue callbacks
+        assert statement.count(rule) == 4

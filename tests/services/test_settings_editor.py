@@ -124,3 +124,22 @@ def test_who_may_change_which(db, make_user):
         settings.change_setting(db, boss, "centre.secret", "1")
     with pytest.raises(ValidationFailed):
         settings.change_setting(db, boss, "security.card_views_per_hour", "10", "nobody")
+
+
+def test_a_fraction_reads_and_is_typed_back_as_the_reader_writes_it(db, make_user):
+    """0,8 on a Russian screen, 0.8 on an English one; what is shown is what the field takes back."""
+    from kbase_tui.i18n import set_language
+
+    boss = make_user("supervisor")
+    try:
+        set_language("ru")
+        row = _row(settings.list_settings(db, boss), "accounts.abcde_profit_share")
+        assert (row.value, row.default) == ("0,8", "0,8")
+        assert settings.change_setting(db, boss, "accounts.abcde_profit_share", "0,65").value == "0,65"
+        assert _row(settings.list_settings(db, boss), "security.card_views_per_hour", "caller").value == "60"
+        set_language("en")
+        assert _row(settings.list_settings(db, boss), "accounts.abcde_profit_share").value == "0.65"
+    finally:
+        set_language("en")
+    with db.read() as s:
+        assert reference.get_setting(s, "accounts.abcde_profit_share") == 0.65

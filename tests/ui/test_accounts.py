@@ -253,6 +253,35 @@ async def test_a_client_given_to_the_manager_appears_without_a_key_press(db, db_
         assert screen.selected_row.company_id == mine[2]  # the same line: the next client
 
 
+async def test_a_card_given_away_closes_whichever_of_its_reloads_comes_last(db, db_url, make_user):
+    """The card reloads itself after the server's push and after the person's own change; the newer reload
+    supersedes the older one (ui/base.py), so each must close the card when the client was given away."""
+    from kbase_tui.protocol import accounts as accounts_api
+
+    from .helpers import HeldAnswers
+
+    boss = make_user("supervisor")
+    olga = make_user("account", full_name="Ольга")
+    anna = make_user("account", full_name="Анна")
+    mine = account_company(db, olga, "ООО «Уходит»")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        home = await _sign_in(app, pilot, olga)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, AccountCardScreen) and card.company_id == mine
+        held = HeldAnswers(app, accounts_api.account_card)
+        # The supervisor gives the client away: the push makes the card load itself again (held back) …
+        accounts.reassign_account(db, boss, mine, anna.id)
+        await held.answered()
+        # … and the follow-up the person saved a moment before reloads it too, after that.
+        card._changed(object())
+        assert await _until(pilot, lambda: app.screen is home)
+        assert "This client was given to another account manager." in _toasts(app), (_toasts(app), held.calls)
+        assert len(held.calls[accounts_api.account_card]) == 2
+
+
 async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_put(db, db_url, make_user):
     """Score, Tab, comment, Enter saves both (the comment used to be lost); the list keeps its place."""
     from kbase_tui.ui.accounts.dialogs import QualityDialog

@@ -120,7 +120,7 @@ def _loaded(op, factory, *args):
 
 def _cases() -> dict[str, Case]:
     from kbase_tui.protocol import accounts as accounts_ops
-    from kbase_tui.protocol import companies, refusals, settings, targets
+    from kbase_tui.protocol import companies, hours, refusals, settings, targets
     from kbase_tui.protocol.companies import BaseQuery
     from kbase_tui.protocol.refusals import RefusalFilter
     from kbase_tui.ui.accounts import dialogs as acc
@@ -130,6 +130,7 @@ def _cases() -> dict[str, Case]:
     from kbase_tui.ui.playbook.supervisor import NumberDialog
     from kbase_tui.ui.queue import dialogs as queue_dialogs
     from kbase_tui.ui.supervisor.base_search import BaseFilterDialog
+    from kbase_tui.ui.supervisor.calling_hours import WindowDialog
     from kbase_tui.ui.supervisor.company_card import CompanyFixDialog, MergeDialog
     from kbase_tui.ui.supervisor.dialogs import OfferDialog, RefusalFilterDialog, ShelveDialog
     from kbase_tui.ui.supervisor.export_dialog import ExportDialog
@@ -195,6 +196,10 @@ def _cases() -> dict[str, Case]:
         "supervisor.setting": Case(
             "supervisor",
             _loaded(settings.list_settings, lambda w, rows: SettingDialog(next(r for r in rows if r.editable))),
+        ),
+        "supervisor.calling_window": Case("supervisor", _loaded(hours.calling_window, lambda w, v: WindowDialog(v))),
+        "supervisor.channel_window": Case(
+            "supervisor", _loaded(hours.calling_window, lambda w, v: WindowDialog(v, for_channel=True))
         ),
     }
 

@@ -208,3 +208,42 @@ async def test_the_account_manager_closes_a_specialists_task_from_the_card(db, g
     with db.read() as session:
         assert session.get(FollowUpTask, task.id).done_at is not None
     assert specialists.my_assignments(db, tech) == []
+
+
+async def test_the_specialists_card_shows_every_phone_whole_at_80_columns(db, growing, make_user):
+    """A contact person with a long name, a long position and three numbers (one with an extension), read on
+    the specialist's card at 80x24 in Russian: each number is on the screen whole, on one line."""
+    from kbase_tui.i18n import set_language
+    from kbase_tui.phones import readable
+    from kbase_tui.services import clients
+
+    tech = make_user("specialist", "tech", full_name="Никита Техников")
+    specialists.bring_in(db, growing["km"], growing["company"], tech.id, "Выезд на объект", TODAY, today=TODAY)
+    contact = clients.add_contact(
+        db,
+        growing["km"],
+        growing["company"],
+        clients.ContactForm(
+            full_name="Константинопольская Александра Владимировна",
+            position="Заместитель генерального директора по закупкам",
+            is_decision_maker=True,
+            phones=["+7 495 123-45-67", "8 (912) 765-43-21", "+7 343 511-44-96 доб. 1234"],
+            email="a.konstantinopolskaya@stroyka-snab.example.ru",
+        ),
+    )
+    numbers = [readable(n) for n in contact.phones]
+    assert len(numbers) == 3
+    set_language("ru")
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _sign_in(app, pilot, tech)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, SpecialistCardScreen)
+            lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    finally:
+        set_language("en")
+    shown = "\n".join(lines)
+    for number in numbers:
+        assert any(number in line for line in lines), f"{number!r} is not whole on the screen:\n{shown}"

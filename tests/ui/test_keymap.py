@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import DataTable
 
 from kbase_tui.ui.help_screen import HelpScreen
-from kbase_tui.ui.keymap import KeymapError, bindings_by_node, check, load, parse
+from kbase_tui.ui.keymap import RENAMED, KeymapError, bindings_by_node, check, load, parse
 from kbase_tui.ui.login.screen import LoginScreen
 
 from ..server_harness import app_on
@@ -42,6 +42,24 @@ def test_an_unknown_id_and_a_key_taken_on_the_same_screen_are_refused_naming_the
     keys, lines = parse('app.help = "f9"\nboard.open = "w"\n', "k")
     with pytest.raises(KeymapError, match=r"^k, line 2: w is taken by board\.won on the same screen"):
         check(keys, lines, "k", nodes)
+
+
+def test_an_old_id_of_a_dialog_key_moves_the_binding_that_replaced_it():
+    # The form dialogs' Ctrl+S and Esc were one binding per feature; a keymap written then keeps working.
+    text = 'accounts.dialog.save = "ctrl+w"\nqueue.dialog.cancel = "ctrl+g"\nnote.save = "ctrl+w"\n'
+    keys, lines = parse(text, "k")
+    assert keys == {"dialog.save": "ctrl+w", "dialog.cancel": "ctrl+g", "queue.callbacks.cancel": "ctrl+g"}
+    assert lines == {"dialog.save": 1, "dialog.cancel": 2, "queue.callbacks.cancel": 2}
+    check(keys, lines, "k", bindings_by_node())
+    # Two names of the one binding with different keys cannot both hold.
+    with pytest.raises(KeymapError, match=r"^k, line 2: dialog\.save was given already on line 1"):
+        parse('dialog.save = "ctrl+w"\ncontact.save = "f2"\n', "k")
+
+
+def test_the_old_ids_are_no_bindings_any_more_and_their_new_ids_are():
+    ids = {b.id for bindings in bindings_by_node().values() for b in bindings if b.id}
+    assert not set(RENAMED) & ids
+    assert {new for news in RENAMED.values() for new in news} <= ids
 
 
 def test_every_binding_of_the_app_has_an_id_to_be_moved_by():

@@ -89,3 +89,44 @@ def test_only_the_supervisor_may_configure_outcomes(db, make_user):
             settings.all_outcomes(db, actor)
         with pytest.raises(AccessDenied):
             settings.all_reasons(db, actor, "refusal")
+
+
+async def test_the_editors_show_labels_in_the_language_of_the_screen(db, make_user):
+    """A Russian screen lists the shipped outcomes and reasons in Russian, and the supervisor's own outcome by
+    the Russian label they entered; an English screen lists the English ones."""
+    from textual.widgets import OptionList
+
+    from kbase_tui.i18n import set_language
+    from kbase_tui.protocol.queue import OutcomeForm
+
+    boss = make_user("supervisor", "roman")
+    settings.save_outcome(
+        db,
+        boss,
+        OutcomeForm(code="secretary", label_ru="Секретарь не соединил", label_en="Secretary blocked", key="s"),
+    )
+
+    def lines(app, selector):
+        box = app.screen.query_one(selector, OptionList)
+        return [str(box.get_option_at_index(i).prompt) for i in range(box.option_count)]
+
+    for language, outcome, own, reason in (
+        ("ru", "Не отвечает", "Секретарь не соединил", "Нет потребности"),
+        ("en", "No answer", "Secretary blocked", "No need"),
+    ):
+        set_language(language)
+        try:
+            app = app_on(db)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await _sign_in(app, pilot, "roman")
+                await pilot.press("c")
+                await settle(app, pilot)
+                shown = lines(app, "#outcomes-list")
+                assert any(line.startswith(f"[n] {outcome}  no_answer") for line in shown), shown
+                assert any(line.startswith(f"[s] {own}  secretary") for line in shown), shown
+                await pilot.press("ctrl+r")
+                await settle(app, pilot)
+                shown = lines(app, "#reasons-list")
+                assert any(line.startswith(f"{reason}  no_need") for line in shown), shown
+        finally:
+            set_language("en")

@@ -157,7 +157,7 @@ async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_ur
         app.screen.query_one("#won-amount").value = "120 000,50"
         await pilot.press("ctrl+s")
         await settle(app, pilot, 4)
-        assert isinstance(app.screen, CloserBoard), app.screen.query_one("#dialog-error").render()
+        assert isinstance(app.screen, CloserBoard), app.screen.query_one(".dialog-error").render()
         assert all(not w.deals for w in stage_lists(app).values())
     with db.read() as session:
         company = session.get(Company, company_id)

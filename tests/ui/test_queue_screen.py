@@ -273,7 +273,7 @@ async def test_the_lead_card_shows_the_clients_local_time_and_the_admins_zone_fo
             await sign_in(app, pilot, "anna")
             assert app.actor.time_zone == "Asia/Omsk"
             text = screen_text(app)
-            assert "Client's time" in text and "(Asia/Vladivostok, +4 h to yours)" in text
+            assert "Client's time" in text and "(Vladivostok, +4 h to yours)" in text
             await pilot.press("c")
             await settle(app, pilot)
             choices = " ".join(str(label) for label, _when in app.screen.choices)
@@ -319,7 +319,7 @@ async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(
         # Not a date: the dialog stays with the text as typed and says why.
         assert isinstance(app.screen, dialogs.CallbackDialog)
         assert app.screen.query_one("#callback-at").value == "31.02.2026 10:00"
-        assert "dd.mm.yyyy" in str(app.screen.query_one(".error").render())
+        assert "dd.mm.yyyy" in str(app.screen.query_one(".dialog-error").render())
         app.screen.query_one("#callback-at").value = ""
         await pilot.press("enter")  # the empty box: the highlighted quick choice, in one hour
         await settle(app, pilot)
@@ -515,3 +515,20 @@ def test_a_lead_sent_back_with_an_offer_is_never_said_to_be_never_called():
     )
     text = lead_text(lead).plain
     assert "Never called before" not in text and "Called before:" in text and "Refused" in text
+
+
+def test_the_script_list_names_purpose_and_language_in_words():
+    from datetime import UTC, datetime
+
+    from kbase_tui.i18n import set_language
+    from kbase_tui.protocol.callscripts import ScriptRow
+    from kbase_tui.ui.queue.script_editor import script_line
+
+    row = ScriptRow(1, "follow_up", "en", "Дилеры", "", "", "", "roman", datetime(2026, 12, 1, tzinfo=UTC))
+    try:
+        set_language("ru")
+        line = script_line(row).plain
+    finally:
+        set_language("en")
+    assert line.startswith("плановый звонок  English  канал продаж: Дилеры"), line
+    assert "follow_up" not in line

@@ -75,3 +75,48 @@ async def test_targets_editor_sets_a_target(db, make_user):
         monday,
         120,
     )
+
+
+def test_report_figures_and_chart_labels_read_in_the_screens_language():
+    """A share of 51.5 % reads 51,5 on a Russian screen (tables, chart ticks and value lines), 51.5 on an English one."""
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.supervisor.chart_plan import _axis, _value_text
+    from kbase_tui.ui.supervisor.reports import format_value
+
+    try:
+        set_language("ru")
+        assert format_value(51.5) == "51,5"
+        assert _value_text(51.5, "percent") == "51,5 %"
+        assert _axis("percent", (37.5,), 20)[2][:3] == ("0 %", "25 %", "50 %")
+        set_language("en")
+        assert format_value(51.5) == "51.5" and _value_text(12.5, "percent") == "12.5 %"
+    finally:
+        set_language("en")
+
+
+async def test_every_column_of_the_targets_editor_shows_whole_at_80_columns_in_russian(db, make_user):
+    from kbase_tui.i18n import set_language
+    from kbase_tui.services import targets
+    from kbase_tui.services.dto import Actor
+
+    boss = make_user("supervisor", "boss")
+    maria = make_user("account", "maria", full_name="Мария Соколова")
+    actor = Actor(id=boss.id, username="boss", role="supervisor")
+    targets.set_target(db, actor, maria.id, "revenue", "month", business_today(), 2_000_000)
+    targets.set_target(db, actor, maria.id, "deals_won", "week", business_today(), 4)
+    set_language("ru")
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot, "boss", PASSWORD)
+            await pilot.press("g")
+            await settle(app, pilot)
+            # Amounts are grouped with a no-break space: read as plain spaces here.
+            lines = [strip.text.replace("\u00a0", " ") for strip in app.screen._compositor.render_strips()]
+    finally:
+        set_language("en")
+    shown = "\n".join(lines)
+    header = next(line for line in lines if "Пользователь" in line)
+    assert header.rstrip().endswith("%"), f"the last column is cut:\n{shown}"
+    assert any("2 000 000" in line and "Мария Соколова" in line for line in lines), shown
+    assert any("первые договоры" in line for line in lines), shown

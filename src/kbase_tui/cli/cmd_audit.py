@@ -230,7 +230,7 @@ def run_show(args: argparse.Namespace) -> int:
     for column in (_("Action"), _("Client / record"), _("Details")):
         table.add_column(column, overflow="fold", ratio=1)
     for row in rows:
-        target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+        target = row.company_name or audit.record_text(row.entity, row.entity_id)
         details = ", ".join(f"{k}={v}" for k, v in sorted(row.detail.items()))
         # Every value goes in as Text: names from the database are never read as markup.
         table.add_row(

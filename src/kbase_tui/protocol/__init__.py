@@ -26,6 +26,7 @@ FEATURES = (
     "reports",
     "targets",
     "settings",
+    "hours",
     "transfer",
     "importer",
     "exporter",

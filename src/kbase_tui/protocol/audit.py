@@ -111,12 +111,77 @@ def action_label(action: str) -> str:
         "merge_undone": _("undid a merge"),
         "list_viewed": _("opened a list"),
         "searched": _("searched"),
+        "accounts_lost": _("moved silent clients to lost"),
+        "return_step_added": _("added a return plan step"),
+        "return_step_done": _("finished a return plan step"),
+        "second_assigned": _("assigned a second responsible person"),
+        "second_removed": _("removed a second responsible person"),
+        "specialist_brought_in": _("brought in a specialist"),
+        "specialist_task_closed": _("closed a specialist's task"),
+        "cross_sell_task": _("set a cross-selling task"),
+        "activation_plan_set": _("set the activation plan"),
+        "target_set": _("set a target"),
+        "target_deleted": _("deleted a target"),
+        "focus_target_set": _("set a focus target"),
+        "focus_target_removed": _("removed a focus target"),
+        "standard_saved": _("saved a segment standard"),
+        "standard_deleted": _("deleted a segment standard"),
+        "script_saved": _("saved a call script"),
+        "script_deleted": _("deleted a call script"),
+        "outcome_added": _("added a call outcome"),
+        "outcome_changed": _("changed a call outcome"),
+        "reason_added": _("added a reason"),
+        "reason_changed": _("changed a reason"),
+        "category_added": _("added a product category"),
+        "category_changed": _("changed a product category"),
+        "product_added": _("added a product"),
+        "product_changed": _("changed a product"),
+        "catalog_imported": _("imported the catalog"),
+        "calling_hours_set": _("set the calling hours"),
+        "channel_window_set": _("set a channel's calling hours"),
+        "channel_window_removed": _("removed a channel's calling hours"),
+        "company_time_zone_set": _("set a company's time zone"),
+        "user_time_zone_set": _("set a user's time zone"),
+        "duplicates_scanned": _("looked for duplicates"),
+        "duplicate_dismissed": _("marked not a duplicate"),
+        "import_undone": _("undid an import"),
+        "demo_data_created": _("made the demo data"),
         "audit_genesis": _("audit log begun"),
         "audit_sealing_started": _("audit sealing begun"),
         "audit_sealed": _("audit epoch sealed"),
         "audit_resumed": _("audit log resumed (an epoch left unsealed)"),
     }
     return labels.get(action, action)
+
+
+def entity_label(entity: str) -> str:
+    """A reader's name for the kind of record an event is about (the code itself when unknown)."""
+    labels = {
+        "company": _("company"),
+        "user": _("user"),
+        "deal": _("deal"),
+        "contact": _("contact person"),
+        "follow_up_task": _("task"),
+        "client_order": _("order"),
+        "refusal": _("refusal"),
+        "setting": _("setting"),
+        "call_script": _("call script"),
+        "call_outcome": _("call outcome"),
+        "reason": _("reason"),
+        "target": _("target"),
+        "focus_target": _("focus target"),
+        "client_standard": _("segment standard"),
+        "activation_plan": _("activation plan"),
+        "product": _("product"),
+        "product_category": _("product category"),
+        "import_run": _("import"),
+    }
+    return labels.get(entity, entity)
+
+
+def record_text(entity: str, entity_id: int | None) -> str:
+    """ "deal 12", in words: the record an event without a client is about."""
+    return f"{entity_label(entity)} {entity_id}" if entity_id is not None else entity_label(entity)
 
 
 # --- operations ------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from kbase_tui.i18n import _
 from kbase_tui.models import AuditEvent, AuditHead, Company, User, utcnow
 
 # The data this module hands out, and the words for its action codes, live in the protocol.
-from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label  # noqa: F401
+from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label, record_text  # noqa: F401
 
 from . import keystore
 from .db import Database, LeanTx

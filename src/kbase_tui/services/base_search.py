@@ -71,7 +71,7 @@ from kbase_tui.protocol.companies import (
 )
 from kbase_tui.textnorm import name_key
 
-from . import alarms, audit, clock, notify, phones, queue_membership
+from . import alarms, audit, clock, history_labels, notify, phones, queue_membership
 from .clients import company_info, contacts_of, record_card_view, write_history
 from .common import require_supervisor
 from .db import Database
@@ -538,7 +538,7 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
     now = utcnow()
     with db.write() as session:
         company = _changing(session, actor, company_id, expected_version)
-        changes = {
+        changes: dict[str, tuple[object, object]] = {
             k: (getattr(company, k), v) for k, v in values.items() if (getattr(company, k) or None) != (v or None)
         }
         for key, (_old, new) in changes.items():
@@ -555,16 +555,26 @@ def fix_data(db: Database, actor: Actor, company_id: int, expected_version: int,
                 session.delete(phone)
             for number in numbers:
                 session.add(Phone(company_id=company.id, number=number))
-            changes["phones"] = (", ".join(p.number for p in old_phones), ", ".join(numbers))
+            changes["phones"] = ([p.number for p in old_phones], numbers)
         if not changes:
             raise ValidationFailed(_("Nothing was changed."))
         # The supervisor has looked at the data: a "bad data" mark is resolved by the fix.
         company.needs_data_fix = False
         _touch(company, now)
+        changed = [[k, old, new] for k, (old, new) in changes.items()]
         text = _("{who} corrected the data: {changes}").format(
-            who=actor.label, changes="; ".join(f"{k}: {old or '—'} → {new or '—'}" for k, (old, new) in changes.items())
+            who=actor.label, changes=history_labels.changes_text(changed)
         )
-        write_history(session, actor, company.id, InteractionKind.SYSTEM, outcome="data_fixed", text=text, at=now)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.SYSTEM,
+            outcome="data_fixed",
+            text=text,
+            at=now,
+            params=history_labels.params_json(t="changed", changes=changed),
+        )
         audit.record(session, actor, "company_data_fixed", "company", company.id, fields=sorted(changes))
         return _build_card(session, company)
 
@@ -597,6 +607,7 @@ def return_to_queue(db: Database, actor: Actor, company_id: int, expected_versio
             outcome="returned_to_queue",
             at=now,
             text=_("{who} returned the company to the cold-call queue.").format(who=actor.label),
+            params=history_labels.params_json(t="comment"),
         )
         audit.record(session, actor, "company_returned_to_queue", "company", company.id)
         return _build_card(session, company)
@@ -624,6 +635,7 @@ def shelve(db: Database, actor: Actor, company_id: int, expected_version: int, u
             outcome=RefusalDecision.SHELVE,
             at=now,
             text=_("{who} decided: shelve until {day}").format(who=actor.label, day=format_date(until)),
+            params=history_labels.params_json(t="shelved", until=until),
         )
         audit.record(session, actor, "company_shelved", "company", company.id, until=until.isoformat())
         return _build_card(session, company)
@@ -649,6 +661,7 @@ def do_not_call(db: Database, actor: Actor, company_id: int, expected_version: i
             outcome=RefusalDecision.DO_NOT_CALL,
             at=now,
             text=_("{who} decided: do not call again").format(who=actor.label),
+            params=history_labels.params_json(t="comment"),
         )
         audit.record(session, actor, "company_do_not_call", "company", company.id)
         return _build_card(session, company)
@@ -737,6 +750,7 @@ def assign(db: Database, actor: Actor, company_id: int, expected_version: int, u
             text=_("{who} gave the company to {new} (was: {old}).").format(
                 who=actor.label, new=_name(person), old=old_name
             ),
+            params=history_labels.params_json(t="old_new", old=old_name, new=_name(person)),
         )
         audit.record(
             session,

@@ -19,6 +19,7 @@ from . import alarms, audit, phones
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
+from .history_labels import changes_text, params_json
 from .policy import require_company
 from .text import clean_input, fold
 
@@ -279,6 +280,7 @@ def add_contact(db: Database, actor: Actor, company_id: int, form: ContactForm) 
             InteractionKind.NOTE,
             outcome="contact_added",
             text=_("Contact person added: {name}").format(name=clean.full_name),
+            params=params_json(t="name", name=clean.full_name),
         )
         audit.record(session, actor, "contact_added", "contact", contact.id, company_id=company.id)
         session.flush()
@@ -314,14 +316,15 @@ def update_contact(
         contact.version += 1
         contact.updated_at = utcnow()
         if changes:
-            text = "; ".join(f"{k}: {old!s} → {new!s}" for k, (old, new) in changes.items())
+            changed = [[k, old, new] for k, (old, new) in changes.items()]
             write_history(
                 session,
                 actor,
                 company.id,
                 InteractionKind.NOTE,
                 outcome="contact_changed",
-                text=f"{clean.full_name}: {text}",
+                text=f"{clean.full_name}: {changes_text(changed)}",
+                params=params_json(t="changed", name=clean.full_name, changes=changed),
             )
         audit.record(
             session, actor, "contact_changed", "contact", contact.id, company_id=company.id, fields=sorted(changes)

@@ -13,6 +13,12 @@
   its own keeps the default.  Channels match whatever their case and spacing ("розница" is
   "Розница").  `open_pairs` decides, per (zone, channel) of the queue, which are open now.
 
+- The window as people type it: `parse_days` ("mon-fri", "пн-сб", "1-5"), `parse_hours` ("9:00-18:00"
+  less a lunch break "13:00-14:00"), `holiday_country` ("RU", "" none), and back (`days_text`,
+  `hours_and_lunch`).  The head of sales and the administrator change the window in the app
+  (services/settings/calling_hours.py), the server's owner with `kbase hours`; `require_hours_editor`
+  is who may.
+
 A company's zone only ever changes which companies the shared queue offers; callbacks agreed with
 the client are kept at the agreed moment whatever the window (services.queue).
 """
@@ -20,6 +26,9 @@ the client are kept at the agreed moment whatever the window (services.queue).
 from __future__ import annotations
 
 import functools
+import itertools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -27,8 +36,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_client_time, format_clock
-from kbase_tui.i18n import _
+from kbase_tui.formatting import format_client_time, format_clock, weekday_names
+from kbase_tui.i18n import SUPPORTED, _, current_language
 from kbase_tui.models import utcnow
 
 from . import reference
@@ -152,13 +161,181 @@ def window_from(days: Any, hours: Any, country: Any) -> CallingWindow:
         raise ValidationFailed(_('The calling window is not valid: days 1-7, hours as ["09:00", "18:00"].')) from None
     if not day_set <= set(range(1, 8)) or any(start >= end for start, end in ranges):
         raise ValidationFailed(_('The calling window is not valid: days 1-7, hours as ["09:00", "18:00"].'))
-    country = str(country or "").upper()
-    if country:
-        try:
-            _calendar(country, 2026)
-        except NotImplementedError:
-            raise ValidationFailed(_("No holiday calendar for the country {code}.").format(code=country[:8])) from None
-    return CallingWindow(day_set, ranges, country)
+    return CallingWindow(day_set, ranges, holiday_country(str(country or "")))
+
+
+@functools.cache
+def _holiday_countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries(include_aliases=True))
+
+
+def holiday_country(text: str) -> str:
+    """The country code of a holidays calendar as typed ("ru", " RU "); "" for none; ValidationFailed for a
+    code the `holidays` package has no calendar for."""
+    code = str(text or "").strip().upper()
+    if code and code not in _holiday_countries():
+        raise ValidationFailed(
+            _(
+                "No public holiday calendar for the country «{code}»: write a two-letter code such as RU, BY or KZ, "
+                "or leave it empty for none."
+            ).format(code=code[:8])
+        )
+    return code
+
+
+# --- the window as people type it: "mon-fri", "9:00-13:00, 14:00-18:00", a lunch break "13:00-14:00" --------
+
+_DASH = re.compile(r"\s*(?:-|–|—)\s*")
+_TIME = r"(\d{1,2})(?:[:.](\d{2}))?"
+_RANGE = re.compile(rf"{_TIME}(?:-|–|—){_TIME}")
+DAY_MINUTES = 24 * 60
+
+
+@functools.cache
+def _day_words() -> dict[str, int]:
+    """Day names of both languages, short and long ("mon", "monday", "пн", "понедельник"), and 1-7."""
+    words = {str(n): n for n in range(1, 8)}
+    for language in SUPPORTED:
+        for short in (True, False):
+            for n, name in enumerate(weekday_names(short=short, language=language), start=1):
+                words[name.casefold().rstrip(".")] = n
+    for n, name in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"), start=1):
+        words.setdefault(name, n)
+    return words
+
+
+def parse_days(text: str) -> list[int]:
+    """ISO weekdays from "mon-fri", "Mon, Wed, Fri", "пн-сб", "1-5" or "sat-mon" (a range may wrap)."""
+    raw = _DASH.sub("-", str(text or "").strip())
+    if not raw:
+        raise ValidationFailed(_("Give the calling days, e.g. mon-fri."))
+    days: set[int] = set()
+    for part in re.split(r"[,;\s]+", raw):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        start = _day_words().get(first.casefold().rstrip("."))
+        end = _day_words().get(last.casefold().rstrip(".")) if dash else start
+        if start is None or end is None:
+            raise ValidationFailed(
+                _("Calling days: «{word}» is not a day. Write them as mon-fri or mon, wed, fri (1 is Monday).").format(
+                    word=part[:20]
+                )
+            )
+        day = start
+        days.add(day)
+        while day != end:
+            day = day % 7 + 1
+            days.add(day)
+    return sorted(days)
+
+
+def days_text(days) -> str:
+    """ISO weekdays as people write them, in the reader's language: "Mon-Fri", "пн, ср, пт", "Mon-Fri, Sun"."""
+    names = weekday_names(short=True)
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    parts: list[str] = []
+    for first, last in runs:
+        if last - first >= 2:
+            parts.append(f"{names[first - 1]}-{names[last - 1]}")
+        else:
+            parts.extend(names[day - 1] for day in range(first, last + 1))
+    return ", ".join(parts)
+
+
+def _minutes(hours: str, minutes: str | None) -> int | None:
+    h, m = int(hours), int(minutes or 0)
+    if (0 <= h < 24 and 0 <= m < 60) or (h == 24 and m == 0):
+        return h * 60 + m
+    return None
+
+
+def _clock_text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _range_text(start: int, end: int) -> str:
+    return f"{_clock_text(start)}-{_clock_text(end)}"
+
+
+def _ranges(text: str, *, lunch: bool) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for part in re.split(r"[,;\s]+", _DASH.sub("-", str(text or "").strip())):
+        if not part:
+            continue
+        match = _RANGE.fullmatch(part)
+        start = _minutes(match[1], match[2]) if match else None
+        end = _minutes(match[3], match[4]) if match else None
+        if start is None or end is None:
+            message = (
+                _("Lunch break: write it as 13:00-14:00, not «{text}».")
+                if lunch
+                else _("Calling hours: write them as 9:00-13:00, 14:00-18:00 (a gap is a break), not «{text}».")
+            )
+            raise ValidationFailed(message.format(text=part[:40]))
+        if start >= end:
+            raise ValidationFailed(_("{range} ends before it begins.").format(range=_range_text(start, end)))
+        found.append((start, end))
+    found.sort()
+    for (start, end), (later, later_end) in itertools.pairwise(found):
+        if later <= end:
+            raise ValidationFailed(
+                _("{first} and {second} overlap or touch: write them as one range.").format(
+                    first=_range_text(start, end), second=_range_text(later, later_end)
+                )
+            )
+    return found
+
+
+def parse_hours(hours: str, lunch: str = "") -> list[list[str]]:
+    """The calling hours as stored ([["09:00", "13:00"], ["14:00", "18:00"]]) from the hours typed
+    ("9:00-18:00" or "9:00-13:00, 14:00-18:00") less the lunch break typed ("13:00-14:00", "" none): each
+    break must lie inside one range of the hours, not at its edge."""
+    ranges = _ranges(hours, lunch=False)
+    if not ranges:
+        raise ValidationFailed(_("Give the calling hours, e.g. 9:00-18:00."))
+    for start, end in _ranges(lunch, lunch=True):
+        inside = next((n for n, (a, b) in enumerate(ranges) if a < start and end < b), None)
+        if inside is None:
+            raise ValidationFailed(
+                _("The lunch break {lunch} must lie inside the calling hours ({hours}), not at their edge.").format(
+                    lunch=_range_text(start, end), hours=", ".join(_range_text(a, b) for a, b in ranges)
+                )
+            )
+        a, b = ranges[inside]
+        ranges[inside : inside + 1] = [(a, start), (end, b)]
+    return [[_clock_text(a), _clock_text(b)] for a, b in ranges]
+
+
+def hours_and_lunch(window: CallingWindow) -> tuple[str, str]:
+    """A window's hours as typed back: the whole span and the breaks inside it ("09:00-18:00",
+    "13:00-14:00"); ranges that overlap or touch (set by hand) are written one by one with no break."""
+    ranges = sorted(
+        (start.hour * 60 + start.minute, DAY_MINUTES if end == time.max else end.hour * 60 + end.minute)
+        for start, end in window.hours
+    )
+    if not ranges:
+        return "", ""
+    if any(later <= end for (_start, end), (later, _end) in itertools.pairwise(ranges)):
+        return ", ".join(_range_text(a, b) for a, b in ranges), ""
+    breaks = ", ".join(_range_text(end, later) for (_a, end), (later, _b) in itertools.pairwise(ranges))
+    return _range_text(ranges[0][0], ranges[-1][1]), breaks
+
+
+def require_hours_editor(actor) -> None:
+    """The calling window is the head of sales' and the administrator's (and the server owner's, `kbase hours`)."""
+    from .errors import AccessDenied
+    from .policy import Capability, may
+
+    if not (may(actor, Capability.EDIT_SCRIPTS) or may(actor, Capability.MANAGE_USERS)):
+        raise AccessDenied(_("Your role does not allow this."))
 
 
 def calling_window(get) -> CallingWindow:
@@ -251,20 +428,89 @@ def open_pairs(
     return opened
 
 
-def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
-    """When the window next opens for a client in *zone_name* (None: not within *horizon_days*)."""
-    here = timezones.zone(zone_name)
-    local = now.astimezone(here)
+def _spans_ahead(local: datetime, window: CallingWindow, horizon_days: int) -> Iterator[tuple[datetime, datetime]]:
+    """The window's open spans (opening, closing) on the client's clock that end after *local*, in order."""
+    here = local.tzinfo
     for offset in range(horizon_days + 1):
         day = local.date() + timedelta(days=offset)
         if not window.day_is_open(day):
             continue
         for start, end in window.hours:
             opening = datetime.combine(day, start, tzinfo=here)
-            closing = datetime.combine(day, end if end != time.max else time(23, 59), tzinfo=here)
+            closing = (  # a window open to the end of the day closes at the next midnight
+                datetime.combine(day + timedelta(days=1), time.min, tzinfo=here)
+                if end == time.max
+                else datetime.combine(day, end, tzinfo=here)
+            )
             if closing > local:
-                return max(opening, local).astimezone(UTC)
+                yield opening, closing
+
+
+def next_open(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
+    """When the window next opens for a client in *zone_name* (None: not within *horizon_days*)."""
+    local = now.astimezone(timezones.zone(zone_name))
+    for opening, _closing in _spans_ahead(local, window, horizon_days):
+        return max(opening, local).astimezone(UTC)
     return None
+
+
+def next_change(zone_name: str, now: datetime, window: CallingWindow, *, horizon_days: int = 14) -> datetime | None:
+    """When the window next opens or closes for a client in *zone_name* (None: not within *horizon_days*)."""
+    local = now.astimezone(timezones.zone(zone_name))
+    for opening, closing in _spans_ahead(local, window, horizon_days):
+        return (opening if opening > local else closing).astimezone(UTC)
+    return None
+
+
+@dataclass(frozen=True)
+class HolidaySpan:
+    first: date
+    last: date
+    name: str
+
+
+@functools.lru_cache(maxsize=32)
+def _named_calendar(country: str, year: int, language: str):
+    import holidays
+
+    entity = getattr(holidays, country)
+    supported = tuple(getattr(entity, "supported_languages", ()))
+    wanted = language if language in supported else next((s for s in supported if s.startswith(language + "_")), None)
+    return holidays.country_holidays(country, years=year, language=wanted)
+
+
+def next_holidays(country: str, day: date, *, count: int = 4) -> list[HolidaySpan]:
+    """The next *count* public holidays of *country* from *day* on (within a year), in the reader's language
+    where the calendar has it; days in a row with the same name are one span (the New Year holidays)."""
+    if not country:
+        return []
+    language = current_language()
+    found: list[tuple[date, str]] = []
+    for year in (day.year, day.year + 1):
+        found.extend((d, str(name)) for d, name in _named_calendar(country, year, language).items() if d >= day)
+    spans: list[HolidaySpan] = []
+    for when, name in sorted(found):
+        if when > day + timedelta(days=366):
+            break
+        if spans and spans[-1].name == name and spans[-1].last + timedelta(days=1) == when:
+            spans[-1] = HolidaySpan(spans[-1].first, when, name)
+        elif len(spans) == count:
+            break
+        else:
+            spans.append(HolidaySpan(when, when, name))
+    return spans
+
+
+def country_name(code: str) -> str:
+    """The country of a holidays calendar in the reader's language ("Россия"); "" when not known."""
+    if not code:
+        return ""
+    from babel import Locale
+
+    try:
+        return str(Locale.parse(current_language()).territories.get(code, ""))
+    except (ValueError, LookupError):
+        return ""
 
 
 # --- filling the companies' zones ---------------------------------------------------------------
@@ -333,9 +579,7 @@ def _hours_text(window: CallingWindow) -> tuple[tuple[str, str], ...]:
 def calling_hours(db: Database, actor, *, now: datetime | None = None) -> HoursInfo:
     from sqlalchemy import text
 
-    from .policy import Capability, require
-
-    require(actor, Capability.EDIT_SCRIPTS)
+    require_hours_editor(actor)
     moment = now or utcnow()
     with db.read() as session:
         centre = centre_zone_name(session)
@@ -375,9 +619,8 @@ def set_calling_hours(
 ) -> None:
     """Change the window (any part of it) and the call centre's zone; checked first, audited."""
     from . import audit
-    from .policy import Capability, require
 
-    require(actor, Capability.EDIT_SCRIPTS)
+    require_hours_editor(actor)
     with db.write() as session:
         current = {
             key: reference.get_setting(session, key)
@@ -428,9 +671,8 @@ def set_channel_window(
     """Give a sales channel its own calling window (days default to the default window's), or take it
     away (*remove*: the channel keeps the default window again); checked first, audited."""
     from . import audit
-    from .policy import Capability, require
 
-    require(actor, Capability.EDIT_SCRIPTS)
+    require_hours_editor(actor)
     name = " ".join(str(channel or "").split())[:CHANNEL_MAX]
     if not name:
         raise ValidationFailed(_("Name the sales channel whose calling window this is."))

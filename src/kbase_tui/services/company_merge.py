@@ -49,6 +49,7 @@ from .common import require_supervisor
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
+from .history_labels import params_json
 from .policy import require_company
 
 # Tables whose rows belong to a company and move with it, by model.
@@ -175,6 +176,7 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
             text=_("{who} merged the duplicate «{name}» (#{id}) into this company: {n} records moved here.").format(
                 who=actor.label, name=duplicate.name, id=duplicate.id, n=count
             ),
+            params=params_json(t="merged", name=duplicate.name, id=duplicate.id, n=count),
         )
         write_history(
             session,
@@ -186,6 +188,7 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
             text=_("{who} merged this company into «{name}» (#{id}); its history is there.").format(
                 who=actor.label, name=kept.name, id=kept.id
             ),
+            params=params_json(t="merged", name=kept.name, id=kept.id, kept=True),
         )
         session.flush()
         audit.record(
@@ -260,6 +263,7 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
             text=_("{who} undid the merge with «{name}» (#{id}): {n} records went back to it.").format(
                 who=actor.label, name=duplicate.name, id=duplicate.id, n=back
             ),
+            params=params_json(t="merge_undone", name=duplicate.name, id=duplicate.id, n=back),
         )
         write_history(
             session,
@@ -271,6 +275,7 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
             text=_("{who} undid the merge into «{name}» (#{id}): this company is on its own again.").format(
                 who=actor.label, name=kept.name, id=kept.id
             ),
+            params=params_json(t="merge_undone", name=kept.name, id=kept.id, kept=True),
         )
         session.flush()
         audit.record(

@@ -39,6 +39,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kbase_tui import shipped, timezones
+from kbase_tui.formatting import format_amount
 from kbase_tui.inn import WEIGHTS_10, WEIGHTS_12A, WEIGHTS_12B, check_digit
 from kbase_tui.models import (
     ActivationPlan,
@@ -72,6 +73,7 @@ from kbase_tui.models import (
 from . import queue_membership
 from .accounts.base import LOST_PREFIX
 from .common import cold_company_columns
+from .history_labels import params_json
 from .text import fold
 
 SEED = 20260214
@@ -479,7 +481,10 @@ class _Generator:
         outcome: str = "",
         text_: str = "",
         deal_id: int | None = None,
+        params: str = "",
     ) -> None:
+        """One history entry; *params* as the services write them (history_labels), so that it reads in the
+        reader's language."""
         self.rows.interaction.append(
             {
                 "id": self._id("interaction"),
@@ -490,6 +495,7 @@ class _Generator:
                 "kind": kind,
                 "outcome": outcome,
                 "text": text_,
+                "params": params,
             }
         )
 
@@ -820,7 +826,8 @@ class _Generator:
             when + timedelta(minutes=1),
             InteractionKind.HANDOVER.value,
             "to_closer",
-            f"Передан менеджеру: {closer.full_name}",
+            f"Передан менеджеру по продажам {closer.full_name}",
+            params=params_json(t="to_closer", name=closer.full_name),
         )
         company.update(attempts=earlier + 1, last_tried_at=when, last_outcome="interested")
         return caller, when
@@ -881,6 +888,7 @@ class _Generator:
                 code,
                 f"{self.stage_label.get(previous, previous)} → {self.stage_label.get(code, code)}",
                 deal["id"],
+                params=params_json(t="stage", **{"from": previous, "to": code}),
             )
             kind = InteractionKind.MEETING.value if code == "meeting_held" else InteractionKind.NOTE.value
             if code in notes:
@@ -979,8 +987,9 @@ class _Generator:
                 InteractionKind.STAGE.value,
                 self.lost_code,
                 f"{self.stage_label.get(reached, reached)} → {self.stage_label.get(self.lost_code, 'Проиграна')}: "
-                f"{label}. {comment}",
+                f"{label}\n{comment}",
                 deal["id"],
+                params=params_json(t="stage", reason=code, comment=comment, **{"from": reached, "to": self.lost_code}),
             )
             deal.update(
                 status=DealStatus.LOST.value,
@@ -1114,6 +1123,7 @@ class _Generator:
                 InteractionKind.NOTE.value,
                 "specialist_in",
                 f"Приглашён специалист {specialist.full_name}: {text_}",
+                params=params_json(t="specialist", name=specialist.full_name, text=text_),
             )
 
     # -- accounts --
@@ -1183,6 +1193,7 @@ class _Generator:
             self.won_code,
             f"{self.stage_label.get(self.open_stages[-1], '')} → {self.stage_label.get(self.won_code, 'Договор подписан')}",
             deal["id"],
+            params=params_json(t="stage", **{"from": self.open_stages[-1], "to": self.won_code}),
         )
         self.history(
             company["id"],
@@ -1190,8 +1201,9 @@ class _Generator:
             signed + timedelta(minutes=1),
             InteractionKind.ORDER.value,
             "first_order",
-            f"Договор от {first_day:%d.%m.%Y}, сумма {orders[0][2]}",
+            f"Договор от {first_day:%d.%m.%Y}, сумма {format_amount(orders[0][2], language='ru')}",
             deal["id"],
+            params=params_json(t="first_order", date=first_day, amount=orders[0][2]),
         )
         self.history(
             company["id"],
@@ -1199,8 +1211,9 @@ class _Generator:
             signed + timedelta(minutes=2),
             InteractionKind.HANDOVER.value,
             "to_account",
-            f"Передан менеджеру по работе с клиентами: {manager.full_name}",
+            f"Передан клиентскому менеджеру {manager.full_name}",
             deal["id"],
+            params=params_json(t="to_account", name=manager.full_name),
         )
         deal.update(closed_at=signed, last_activity_at=signed, updated_at=signed)
         results = texts["follow_up_results"]
@@ -1230,18 +1243,23 @@ class _Generator:
                     when,
                     InteractionKind.ORDER.value,
                     "order",
-                    f"Заказ от {day:%d.%m.%Y} на {amount} ₽: {items}",
+                    f"Заказ от {day:%d.%m.%Y}: {format_amount(amount, language='ru')} "
+                    f"(маржа {format_amount(margin, language='ru')})\n{items}",
+                    params=params_json(t="order", date=day, amount=amount, margin=margin, items=items),
                 )
             if day <= self.today - timedelta(days=4):
                 if self.rng.random() < 0.5:
                     score = self.rng.choice([5, 5, 4, 4, 3])
+                    checked = self.at(day + timedelta(days=3))
+                    said = self.rng.choice(texts["quality_results"])
                     self.history(
                         company["id"],
                         manager,
-                        self.at(day + timedelta(days=3)),
+                        checked,
                         InteractionKind.QUALITY.value,
-                        str(score),
-                        self.rng.choice(texts["quality_results"]),
+                        f"score_{score}",
+                        f"Удовлетворённость {score}/5\n{said}",
+                        params=params_json(t="comment", comment=said),
                     )
             elif not lost:
                 self.task(
@@ -1291,8 +1309,9 @@ class _Generator:
                     manager,
                     call,
                     InteractionKind.FOLLOW_UP.value,
-                    "next_purchase",
-                    f"Клиент планирует следующую закупку {stated:%d.%m.%Y}.",
+                    "purchase_planned",
+                    f"Закупка запланирована\nСледующая закупка (со слов клиента): {stated:%d.%m.%Y}",
+                    params=params_json(t="follow_up", next_purchase=stated),
                 )
                 company.update(next_purchase_at=stated, next_purchase_is_stated=True)
         contacts = self.rng.randint(1, 4)
@@ -1348,6 +1367,7 @@ class _Generator:
                 InteractionKind.SYSTEM.value,
                 (LOST_PREFIX + code)[:32],
                 f"{label}\n{why}" if why else label,
+                params=params_json(t="comment", comment=why or None),
             )
             due = self.at(self.today + timedelta(days=self.rng.randint(-5, 14)), 11, 0)
             self.task(
@@ -1429,7 +1449,13 @@ class _Generator:
             code, label = self.rng.choice(reasons)
             comment = self.rng.choice(texts["refusal_comments"].get(code, [""]))
             self.history(
-                company["id"], caller, when, InteractionKind.CALL.value, "refused", f"{label}. {comment}".strip()
+                company["id"],
+                caller,
+                when,
+                InteractionKind.CALL.value,
+                "refused",
+                f"Отказ: {label}\n{comment}".strip(),
+                params=params_json(t="call", outcome="refused", reason=code, comment=comment or None),
             )
             if self.rng.random() < 0.5:
                 self.add_contacts(company, 1, decision_maker=self.rng.random() < 0.5)
@@ -1471,7 +1497,8 @@ class _Generator:
                         not_before=until,
                         attempts=0,
                     )
-                    note = f"Отложить до {until_day:%d.%m.%Y}"
+                    note = f"отложить до {until_day:%d.%m.%Y}"
+                    facts = params_json(t="shelved", until=until_day)
                 elif kind == "offer":
                     offer = self.rng.choice(texts["special_offers"])
                     target = self.rng.choice([None, caller])
@@ -1487,20 +1514,23 @@ class _Generator:
                         special_offer_user_id=target.id if target else None,
                         attempts=0,
                     )
-                    note = f"Перезвонить со спецпредложением: {offer}"
+                    note = f"перезвонить со спецпредложением: {offer}"
                     if target:
-                        note += f" (оператор {target.full_name})"
+                        note += f" (для {target.full_name})"
+                    facts = params_json(t="special_offer", offer=offer, caller=target.full_name if target else None)
                 else:
                     refusal["decision"] = RefusalDecision.DO_NOT_CALL.value
                     company["category"] = Category.DO_NOT_CALL.value
-                    note = "Больше не звонить"
+                    note = "больше не звонить"
+                    facts = params_json(t="comment")
                 self.history(
                     company["id"],
                     self.supervisor,
                     decided,
                     InteractionKind.DECISION.value,
                     refusal["decision"],
-                    f"{note}. Решение: {self.supervisor.full_name}",
+                    f"{self.supervisor.full_name} решил(а): {note}",
+                    params=facts,
                 )
 
     # -- writing --

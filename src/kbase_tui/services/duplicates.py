@@ -34,6 +34,7 @@ from .common import require_supervisor
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
+from .history_labels import params_json
 from .views import audited_view
 
 PHONE = "phone"
@@ -264,6 +265,7 @@ def dismiss(db: Database, actor: Actor, pair_id: int) -> None:
                     name=names.get(there, ""), id=there
                 ),
                 at=now,
+                params=params_json(t="not_a_duplicate", name=names.get(there, ""), id=there),
             )
         audit.record(
             session,

@@ -6,6 +6,10 @@ configurable in `pipeline_stage`), or one of the fixed codes the services write 
 `deal_changed`, ...).  `outcome_labels()` returns one dictionary for all of them, switched-off
 rows included (old entries still carry their codes), so the history timeline
 (ui/widgets/history.py) can show words instead of codes on every screen that uses it.
+
+The entries themselves: every service that writes one stores its facts (`params_json(t=KIND, ...)`), and
+`render_entry` puts them in words in the reader's language (below), with amounts and dates formatted for the
+reader; `rendered_texts` does the same for entries read elsewhere (a refusal's calls, the lost list).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def fixed_labels() -> dict[str, str]:
         "to_closer": _("handed to a closer"),
         "to_account": _("handed to an account manager"),
         "deal_changed": _("deal changed"),
-        "first_order": _("first order"),
+        "first_order": _("the client's first"),
         "order": _("order"),
         "reassigned": _("reassigned"),
         "supervisor_comment": _("supervisor's comment"),
@@ -36,7 +40,7 @@ def fixed_labels() -> dict[str, str]:
         "contact_changed": _("contact changed"),
         "requirements": _("requirements"),
         "transfer": _("transferred"),
-        "potential": _("back to potential clients"),
+        "potential": _("potential changed"),
         "data_fixed": _("data corrected"),
         "returned_to_queue": _("back to the queue"),
         "shelve": _("shelved"),
@@ -47,6 +51,10 @@ def fixed_labels() -> dict[str, str]:
         "not_a_duplicate": _("not a duplicate"),
         "specialist_in": _("specialist brought in"),
         "specialist_out": _("specialist's task closed"),
+        "second_assigned": _("second responsible person assigned"),
+        "second_removed": _("second responsible person removed"),
+        "return_step": _("return plan step"),
+        "return_step_done": _("return plan step done"),
     }
 
 
@@ -55,6 +63,8 @@ def more_labels() -> dict[str, str]:
     return {
         "import": _("imported from a file"),
         "import_merge": _("updated from a file"),
+        "import_possible_duplicate": _("possible duplicate on import"),
+        "import_undone": _("import undone"),
         # The head of sales' decisions on a refusal (do_not_call is also a call outcome: its row wins).
         "special_offer": _("sent back with a special offer"),
         "shelve": _("shelved until a date"),
@@ -93,24 +103,31 @@ def labels_in(session) -> dict[str, str]:
 
 
 # --- entries the program wrote, in the reader's language ------------------------------------------
+#
+# A service writes an entry's facts with params_json(t=KIND, ...) beside its text; render_entry puts
+# them in words in the reader's language, amounts and dates formatted for the reader.  The timeline
+# shows the entry's outcome as a word in its header (ui/widgets/history.py), so the text never says it
+# again: it carries what the header does not (an amount, a reason, a name, a date, a comment).
 
 
 def params_json(**facts: object) -> str:
     """What write_history stores in `params`: the facts of the entry (JSON, dates as ISO text)."""
     import json
+
+    return json.dumps({k: _plain(v) for k, v in facts.items() if v is not None}, ensure_ascii=False)
+
+
+def _plain(value: object) -> object:
     from datetime import date, datetime
     from decimal import Decimal
 
-    def plain(value: object) -> object:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    return json.dumps({k: plain(v) for k, v in facts.items() if v is not None}, ensure_ascii=False)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def render_entry(params: str, text: str, labels: dict[str, str]) -> str:
@@ -127,6 +144,16 @@ def render_entry(params: str, text: str, labels: dict[str, str]) -> str:
     return rendered
 
 
+def rendered_texts(session, rows) -> dict[int | None, str]:
+    """{interaction id: its text for the reader} for Interaction rows read elsewhere than the timeline."""
+    labels = labels_in(session) if any(row.params for row in rows) else {}
+    return {row.id: render_entry(row.params, row.text, labels) for row in rows}
+
+
+def _lines(*lines: object) -> str:
+    return "\n".join(str(line) for line in lines if line)
+
+
 def _when(value: str) -> str:
     from datetime import datetime
 
@@ -137,16 +164,71 @@ def _when(value: str) -> str:
     return format_datetime(datetime.fromisoformat(value))
 
 
-def _amount(value: str) -> str:
+def _day(value: str | None) -> str:
+    return _when(value) if value else "—"
+
+
+def _amount(value: str | None) -> str:
     from decimal import Decimal
 
     from kbase_tui.formatting import format_amount
 
-    return format_amount(Decimal(value))
+    return format_amount(Decimal(value)) if value not in (None, "") else "—"
+
+
+# The fields a correction names (a company's data, a contact person), as words.
+def field_label(name: str) -> str:
+    return {
+        "name": _("name"),
+        "inn": _("INN"),
+        "city": _("city"),
+        "industry": _("industry"),
+        "channel": _("channel"),
+        "email": _("e-mail"),
+        "website": _("website"),
+        "address": _("address"),
+        "phones": _("phones"),
+        "full_name": _("full name"),
+        "position": _("position"),
+        "is_decision_maker": _("decision-maker"),
+        "birthday": _("birthday"),
+    }.get(name, name)
+
+
+def _field_value(name: str, value: object) -> str:
+    from kbase_tui.phones import readable
+
+    if value in (None, "", []):
+        return "—"
+    if name == "phones":
+        numbers = value if isinstance(value, list) else str(value).split(", ")
+        return ", ".join(readable(str(n)) for n in numbers if n) or "—"
+    if name == "is_decision_maker":
+        return _("yes") if value else _("no")
+    if name == "birthday":
+        return _when(str(value))
+    return str(value)
+
+
+def changes_text(changes: list) -> str:
+    """[[field, old, new], ...] as words in the current language: "city: Омск → Томск; phones: — → +7 …"."""
+    return _changes([[name, _plain(old), _plain(new)] for name, old, new in changes])
+
+
+def _changes(changes: list) -> str:
+    return "; ".join(
+        _("{field}: {old} → {new}").format(
+            field=field_label(name), old=_field_value(name, old), new=_field_value(name, new)
+        )
+        for name, old, new in changes
+    )
 
 
 def _stage(facts: dict, labels: dict[str, str]) -> str:
-    return f"{labels.get(facts['from'], facts['from'])} → {labels.get(facts['to'], facts['to'])}"
+    line = f"{labels.get(facts['from'], facts['from'])} → {labels.get(facts['to'], facts['to'])}"
+    if facts.get("reason"):
+        line += ": " + labels.get(f"reason:lost_deal:{facts['reason']}", facts["reason"])
+    return _lines(line, facts.get("comment"))
 
 
 def _deal_changed(facts: dict, labels: dict[str, str]) -> str:
@@ -158,34 +240,167 @@ def _deal_changed(facts: dict, labels: dict[str, str]) -> str:
         elif name == "next_step":
             lines.append(_("next step: {text}").format(text=change[2]))
         elif name == "next_step_due":
-            lines.append(
-                _("due: {old} → {new}").format(
-                    old=_when(change[1]) if change[1] else "—", new=_when(change[2]) if change[2] else "—"
-                )
-            )
+            lines.append(_("due: {old} → {new}").format(old=_day(change[1]), new=_day(change[2])))
         else:
             lines.append(_("expected amount: {old} → {new}").format(old=_amount(change[1]), new=_amount(change[2])))
     return "\n".join(lines)
 
 
-def _to_closer(facts: dict, labels: dict[str, str]) -> str:
-    return _("Handed over to closer {name}").format(name=facts["name"])
+def _name(facts: dict, labels: dict[str, str]) -> str:
+    """A hand-over, a second person, a new contact: the header says what happened, the text to whom."""
+    return _lines(facts["name"], facts.get("comment"))
 
 
 def _call(facts: dict, labels: dict[str, str]) -> str:
-    label = labels.get(facts["outcome"], facts["outcome"])
+    from datetime import datetime
+
+    from kbase_tui.formatting import format_both_clocks
+
+    line = ""
     if "reason" in facts:
-        reason = labels.get(f"reason:refusal:{facts['reason']}", facts["reason"])
-        line = _("{outcome}: {reason}").format(outcome=label, reason=reason)
+        line = labels.get(f"reason:refusal:{facts['reason']}", facts["reason"])
     elif "closer" in facts:
-        line = _("{outcome}: handed over to {name}").format(outcome=label, name=facts["closer"])
+        line = _("closer: {name}").format(name=facts["closer"])
     elif "callback_at" in facts:
-        line = _("{outcome}: {when}").format(outcome=label, when=_when(facts["callback_at"]))
+        if facts.get("zone"):
+            line = format_both_clocks(datetime.fromisoformat(facts["callback_at"]), facts["zone"])
+        else:
+            line = _when(facts["callback_at"])
     elif "unreachable" in facts:
-        line = _("{outcome}: unreachable after {n} attempts").format(outcome=label, n=facts["unreachable"])
-    else:
-        line = label
-    return f"{line}\n{facts['comment']}" if facts.get("comment") else line
+        line = _("unreachable after {n} attempts").format(n=facts["unreachable"])
+    return _lines(line, facts.get("comment"))
 
 
-_RENDERERS = {"stage": _stage, "deal_changed": _deal_changed, "to_closer": _to_closer, "call": _call}
+def _order(facts: dict, labels: dict[str, str]) -> str:
+    line = _("dated {date}: {amount}").format(date=_day(facts["date"]), amount=_amount(facts["amount"]))
+    if facts.get("margin") is not None:
+        line += " " + _("(margin {margin})").format(margin=_amount(facts["margin"]))
+    return _lines(line, facts.get("items"))
+
+
+def _contract(facts: dict, labels: dict[str, str]) -> str:
+    return _("Contract of {date}, amount {amount}").format(date=_day(facts["date"]), amount=_amount(facts["amount"]))
+
+
+def _back_to_active(facts: dict, labels: dict[str, str]) -> str:
+    return _("A new order brought the client back to active ({n} return task(s) closed).").format(n=facts["n"])
+
+
+def _follow_up(facts: dict, labels: dict[str, str]) -> str:
+    return _lines(
+        facts.get("notes"),
+        facts.get("next_purchase")
+        and _("Next purchase (client's word): {date}").format(date=_day(facts["next_purchase"])),
+        facts.get("next_follow_up") and _("Next follow-up: {date}").format(date=_day(facts["next_follow_up"])),
+    )
+
+
+def _comment(facts: dict, labels: dict[str, str]) -> str:
+    """A quality score, a lost mark with its reason, a do-not-call: the header says it; a comment may follow."""
+    return facts.get("comment") or ""
+
+
+def _lost_silent(facts: dict, labels: dict[str, str]) -> str:
+    from kbase_tui.formatting import format_fraction
+
+    multiple = format_fraction(float(facts["multiple"]), 2, trim=True)
+    return _(
+        "No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; return task created."
+    ).format(days=facts["days"], interval=facts["interval"], multiple=multiple)
+
+
+def _old_new(facts: dict, labels: dict[str, str]) -> str:
+    """A reassignment or a new potential: who (or what) before → after; a comment may follow."""
+    old, new = (facts.get(k) for k in ("old", "new"))
+    return _lines(f"{'—' if old in (None, '') else old} → {'—' if new in (None, '') else new}", facts.get("comment"))
+
+
+def _requirements(facts: dict, labels: dict[str, str]) -> str:
+    return facts.get("text") or "—"
+
+
+def _changed(facts: dict, labels: dict[str, str]) -> str:
+    """A contact person's or a company's data corrected: each field in words, old → new."""
+    changes = _changes(facts["changes"])
+    return f"{facts['name']}: {changes}" if facts.get("name") else changes
+
+
+def _shelved(facts: dict, labels: dict[str, str]) -> str:
+    return _("until {day}").format(day=_day(facts["until"]))
+
+
+def _special_offer(facts: dict, labels: dict[str, str]) -> str:
+    line = facts["offer"]
+    if facts.get("caller"):
+        line += " " + _("(for {caller})").format(caller=facts["caller"])
+    return line
+
+
+def _transfer(facts: dict, labels: dict[str, str]) -> str:
+    if facts.get("leaver"):
+        return f"{facts['leaver']} → {facts['receiver']}"
+    return _("the portfolio held since a departure → {receiver}").format(receiver=facts["receiver"])
+
+
+def _merged(facts: dict, labels: dict[str, str]) -> str:
+    if facts.get("kept"):
+        return _("This company went into «{name}» (#{id}); its history is there.").format(
+            name=facts["name"], id=facts["id"]
+        )
+    return _("The duplicate «{name}» (#{id}) joined this company: {n} records moved here.").format(
+        name=facts["name"], id=facts["id"], n=facts["n"]
+    )
+
+
+def _merge_undone(facts: dict, labels: dict[str, str]) -> str:
+    if facts.get("kept"):
+        return _("This company is on its own again, apart from «{name}» (#{id}).").format(
+            name=facts["name"], id=facts["id"]
+        )
+    return _("«{name}» (#{id}) is separate again: {n} records went back to it.").format(
+        name=facts["name"], id=facts["id"], n=facts["n"]
+    )
+
+
+def _not_a_duplicate(facts: dict, labels: dict[str, str]) -> str:
+    return _("Checked against «{name}» (#{id}) by the head of sales.").format(name=facts["name"], id=facts["id"])
+
+
+def _return_step(facts: dict, labels: dict[str, str]) -> str:
+    return _("{text} (by {date})").format(text=facts["text"], date=_day(facts["date"]))
+
+
+def _step_done(facts: dict, labels: dict[str, str]) -> str:
+    return _lines(facts["text"], facts.get("result"))
+
+
+def _specialist(facts: dict, labels: dict[str, str]) -> str:
+    return f"{facts['name']}: {facts.get('text') or '—'}"
+
+
+_RENDERERS = {
+    "stage": _stage,
+    "deal_changed": _deal_changed,
+    "to_closer": _name,
+    "to_account": _name,
+    "call": _call,
+    "order": _order,
+    "first_order": _contract,
+    "back_to_active": _back_to_active,
+    "follow_up": _follow_up,
+    "comment": _comment,
+    "lost_silent": _lost_silent,
+    "old_new": _old_new,
+    "requirements": _requirements,
+    "changed": _changed,
+    "name": _name,
+    "shelved": _shelved,
+    "special_offer": _special_offer,
+    "transfer": _transfer,
+    "merged": _merged,
+    "merge_undone": _merge_undone,
+    "not_a_duplicate": _not_a_duplicate,
+    "return_step": _return_step,
+    "step_done": _step_done,
+    "specialist": _specialist,
+}

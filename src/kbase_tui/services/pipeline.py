@@ -28,7 +28,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from kbase_tui.formatting import format_date
+from kbase_tui.formatting import format_amount, format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -476,7 +476,11 @@ def update_deal(db: Database, actor: Actor, deal_id: int, expected_version: int,
                     _("due: {old} → {new}").format(old=format_date(old) or "—", new=format_date(new) or "—")
                 )
             else:
-                described.append(_("expected amount: {old} → {new}").format(old=old, new=new))
+                described.append(
+                    _("expected amount: {old} → {new}").format(
+                        old=format_amount(old) or "—", new=format_amount(new) or "—"
+                    )
+                )
         write_history(
             session,
             actor,
@@ -587,6 +591,7 @@ def hand_over_to_account(
         outcome="to_account",
         text=_("Handed over to account manager {name}").format(name=name),
         deal_id=deal.id if deal else None,
+        params=params_json(t="to_account", name=name),
     )
     audit.record(
         session,
@@ -624,6 +629,7 @@ def win_deal(
         won = _exit_stage(session, won=True)
         labels = _stage_labels(session)
         old_label = labels.get(deal.stage_code, deal.stage_code)
+        previous_code = deal.stage_code
         order = ClientOrder(
             company_id=company.id,
             ordered_at=contract_date,
@@ -651,6 +657,7 @@ def win_deal(
             outcome=deal.stage_code,
             text=f"{old_label} → {won.label if won else _('Won')}",
             deal_id=deal.id,
+            params=params_json(t="stage", **{"from": previous_code, "to": won.code}) if won else "",
         )
         write_history(
             session,
@@ -658,8 +665,11 @@ def win_deal(
             company.id,
             InteractionKind.ORDER,
             outcome="first_order",
-            text=_("Contract of {date}, amount {amount}").format(date=format_date(contract_date), amount=amount),
+            text=_("Contract of {date}, amount {amount}").format(
+                date=format_date(contract_date), amount=format_amount(amount)
+            ),
             deal_id=deal.id,
+            params=params_json(t="first_order", date=contract_date, amount=amount),
         )
         audit.record(
             session,
@@ -694,6 +704,7 @@ def lose_deal(db: Database, actor: Actor, deal_id: int, reason_code: str, commen
         lost = _exit_stage(session, won=False)
         labels = _stage_labels(session)
         old_label = labels.get(deal.stage_code, deal.stage_code)
+        previous_code = deal.stage_code
         deal.status = DealStatus.LOST
         if lost is not None:
             deal.stage_code = lost.code
@@ -708,8 +719,16 @@ def lose_deal(db: Database, actor: Actor, deal_id: int, reason_code: str, commen
         text = f"{old_label} → {lost.label if lost else _('Lost')}: {reasons[reason_code].label}"
         if comment:
             text += f"\n{comment}"
+        facts = {"from": previous_code, "to": lost.code, "reason": reason_code, "comment": comment or None}
         write_history(
-            session, actor, company.id, InteractionKind.STAGE, outcome=deal.stage_code, text=text, deal_id=deal.id
+            session,
+            actor,
+            company.id,
+            InteractionKind.STAGE,
+            outcome=deal.stage_code,
+            text=text,
+            deal_id=deal.id,
+            params=params_json(t="stage", **facts) if lost else "",
         )
         audit.record(
             session,
@@ -815,11 +834,19 @@ def reassign_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, comm
         company.version += 1
         deal.updated_at = utcnow()
         deal.version += 1
-        text = _("Deal reassigned: {old} → {new}").format(old=old_name, new=closer.full_name or closer.username)
+        new_name = closer.full_name or closer.username
+        text = _("Deal reassigned: {old} → {new}").format(old=old_name, new=new_name)
         if comment:
             text += f"\n{comment}"
         write_history(
-            session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", text=text, deal_id=deal.id
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="reassigned",
+            text=text,
+            deal_id=deal.id,
+            params=params_json(t="old_new", old=old_name, new=new_name, comment=comment or None),
         )
         audit.record(
             session,
@@ -948,11 +975,19 @@ def return_lost_deal(db: Database, actor: Actor, deal_id: int, closer_id: int, c
         company.updated_at = utcnow()
         company.version += 1
         session.flush()
-        text = _("Returned from the lost list to {name}").format(name=closer.full_name or closer.username)
+        name = closer.full_name or closer.username
+        text = _("Returned from the lost list to {name}").format(name=name)
         if comment:
             text += f"\n{comment}"
         write_history(
-            session, actor, company.id, InteractionKind.DECISION, outcome="returned", text=text, deal_id=deal.id
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="returned",
+            text=text,
+            deal_id=deal.id,
+            params=params_json(t="name", name=name, comment=comment or None),
         )
         audit.record(
             session,

@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     ActivationPlan,
@@ -69,6 +70,7 @@ from .common import require_supervisor, user_names
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
+from .history_labels import params_json
 from .policy import (
     SECOND_PERSON_ROLES,
     Capability,
@@ -425,6 +427,7 @@ def assign_second(db: Database, actor: Actor, company_id: int, user_id: int) -> 
             InteractionKind.DECISION,
             outcome="second_assigned",
             text=_("Second responsible person: {name}").format(name=name),
+            params=params_json(t="name", name=name),
         )
         audit.record(
             session,
@@ -459,6 +462,7 @@ def remove_second(db: Database, actor: Actor, company_id: int) -> SecondClient:
             InteractionKind.DECISION,
             outcome="second_removed",
             text=_("Second responsible person removed: {name}").format(name=name),
+            params=params_json(t="name", name=name),
         )
         audit.record(session, actor, "second_removed", "company", company.id, user_id=current.user_id)
         notify.after_commit(
@@ -667,6 +671,7 @@ def add_return_step(
                 text=_("Account reassigned: {old} → {new}").format(
                     old=names.get(previous, "—"), new=names.get(person.id, "—")
                 ),
+                params=params_json(t="old_new", old=names.get(previous, "—"), new=names.get(person.id, "—")),
             )
             audit.record(
                 session,
@@ -697,7 +702,8 @@ def add_return_step(
             company.id,
             InteractionKind.DECISION,
             outcome="return_step",
-            text=_("Return plan: {text} (by {date})").format(text=text, date=due_on.strftime("%d.%m.%Y")),
+            text=_("Return plan: {text} (by {date})").format(text=text, date=format_date(due_on)),
+            params=params_json(t="return_step", text=text, date=due_on),
         )
         audit.record(
             session, actor, "return_step_added", "follow_up_task", task.id, company_id=company.id, assignee_id=person.id
@@ -734,6 +740,7 @@ def finish_return_step(db: Database, actor: Actor, task_id: int, result: str) ->
             InteractionKind.NOTE,
             outcome="return_step_done",
             text=_("Return step done: {text}\n{result}").format(text=task.text, result=result),
+            params=params_json(t="step_done", text=task.text, result=result),
         )
         session.flush()
         audit.record(session, actor, "return_step_done", "follow_up_task", task.id, company_id=company.id)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, bindparam, exists, false, select, true
+from sqlalchemy import and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -234,6 +234,11 @@ def owns(actor: Actor, owner_id: int | None) -> bool:
 def own_or_nobodys(actor: Actor, owner_id: int | None) -> bool:
     """Whether a record reserved for *owner_id* (a special offer, a callback) is free or the actor's."""
     return owner_id is None or owns(actor, owner_id)
+
+
+def own_or_nobodys_sql(column, me) -> ColumnElement[bool]:
+    """SQL for `own_or_nobodys`: *column* is empty or holds *me* (the actor's id, or a bound parameter of lean SQL)."""
+    return or_(column.is_(None), column == me)
 
 
 def owned_by(actor: Actor, column) -> ColumnElement[bool]:

@@ -54,8 +54,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from time import monotonic
 
-from sqlalchemy import Boolean, DateTime, Integer, bindparam, case, func, select, text
+from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from kbase_tui import timezones
 from kbase_tui.formatting import format_both_clocks, format_client_datetime
@@ -99,7 +100,7 @@ from .history_labels import params_json
 from .policy import (
     Capability,
     is_local,
-    own_or_nobodys,
+    own_or_nobodys_sql,
     owned_by,
     owns,
     refuse_unless_active,
@@ -143,6 +144,35 @@ def _grace(session: Session) -> timedelta:
 
 _STATEMENTS: dict[bool, dict[str, str]] = {}
 _CLAIMS: dict[tuple[bool, int], str] = {}
+
+
+def free_for(me, now) -> ColumnElement[bool]:
+    """A company of the queue that may be handed to the caller *me* at *now*: the claim's rule for the temporary
+    states (a hold, a retry delay, shelving, another caller's special offer), written once.
+
+    The lean claim compiles it with bound parameters (`_claim_statement`: :me, :now); the ORM path that gives a
+    caller back the lead they were on the phone with (`_take_back`) uses it as is, with the caller's id.
+    """
+    c = Company.__table__.c
+    return and_(
+        or_(c.held_until.is_(None), c.held_until < now),
+        or_(c.not_before.is_(None), c.not_before <= now),
+        or_(c.shelved_until.is_(None), c.shelved_until <= now),
+        own_or_nobodys_sql(c.special_offer_user_id, me),
+    )
+
+
+def callback_free_for(me) -> ColumnElement[bool]:
+    """No callback of another caller holds the company (past its grace period, another branch of the claim takes it)."""
+    return own_or_nobodys_sql(Company.__table__.c.callback_user_id, me)
+
+
+def _lean(expression: ColumnElement[bool]) -> str:
+    """An expression as SQL text with :name parameters, for the lean transactions (db.LeanTx) of both dialects.
+
+    In parentheses: it is joined to other conditions with AND, and an OR at its top must stay inside.
+    """
+    return f"({expression.compile()})"
 
 
 def _flavour(sqlite: bool) -> tuple[str, str, Callable[[str], str]]:
@@ -232,17 +262,13 @@ def _claim_statement(sqlite: bool, pairs: int) -> str:
         f"AND {in_queue} AND (held_until IS NULL OR held_until < :now) "
         f"ORDER BY callback_at, id LIMIT 1{lock}"
     )
-    free = (
-        "AND (held_until IS NULL OR held_until < :now) "
-        "AND (not_before IS NULL OR not_before <= :now) "
-        "AND (shelved_until IS NULL OR shelved_until <= :now) "
-        "AND (special_offer_user_id IS NULL OR special_offer_user_id = :me) "
-    )
+    me, now = bindparam("me", type_=Integer), bindparam("now", type_=DateTime(timezone=True))
+    free = f"AND {_lean(free_for(me, now))} "
     order = "ORDER BY queue_rank, last_tried_at, id LIMIT 1"
     branches = [
         f"SELECT id, queue_rank, last_tried_at FROM {via('ix_company_queue')} WHERE {in_queue} "
         f"AND time_zone = :z{n} AND channel = :c{n} "
-        f"{free}AND (callback_user_id IS NULL OR callback_user_id = :me) {order}{lock}"
+        f"{free}AND {_lean(callback_free_for(me))} {order}{lock}"
         for n in range(pairs)
     ]
     branches.append(
@@ -414,16 +440,18 @@ def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, u
     released_at = last.at if last.at.tzinfo is not None else last.at.replace(tzinfo=now.tzinfo)
     if released_at < now - _lease(session):
         return False
-    company = session.execute(select(Company).where(Company.id == company_id).with_for_update()).scalar_one_or_none()
-    if (
-        company is None
-        or company.held_by_id is not None
-        or not company.in_queue
-        or company.stage != Stage.COLD
-        or (company.not_before is not None and company.not_before > now)
-        or not own_or_nobodys(actor, company.special_offer_user_id)
-        or not own_or_nobodys(actor, company.callback_user_id)
-    ):
+    company = session.execute(
+        select(Company)
+        .where(
+            Company.id == company_id,
+            Company.in_queue.is_(True),
+            Company.held_by_id.is_(None),
+            free_for(actor.id, now),
+            callback_free_for(actor.id),
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if company is None:
         return False
     company.held_by_id = actor.id
     company.held_until = until
@@ -968,6 +996,7 @@ def record_outcome(
             "reason": details.get("reason"),
             "closer": closer_name or None,
             "callback_at": callback_at if outcome.is_callback else None,
+            "zone": clock.zone_or_centre(session, company.time_zone) if outcome.is_callback else None,
             "unreachable": company.attempts if unreachable else None,
             "comment": comment or None,
         }

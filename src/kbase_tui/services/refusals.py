@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kbase_tui.formatting import format_date
 from kbase_tui.i18n import _
+from kbase_tui.labels import stage_label
 from kbase_tui.models import (
     Category,
     Company,
@@ -59,6 +60,7 @@ from . import audit, clock
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
+from .history_labels import params_json, rendered_texts
 from .policy import Capability, require, require_active_user
 from .text import clean_input
 from .views import audited_view
@@ -247,6 +249,15 @@ def _describe(decision: str, actor: Actor, offer_text: str, caller_name: str, un
     return _("{who} decided: do not call again").format(who=actor.label)
 
 
+def decision_params(decision: str, offer_text: str, caller_name: str, until: date | None) -> str:
+    """The facts of a decision's history entry (history_labels renders them for the reader)."""
+    if decision == RefusalDecision.SPECIAL_OFFER:
+        return params_json(t="special_offer", offer=offer_text, caller=caller_name or None)
+    if decision == RefusalDecision.SHELVE:
+        return params_json(t="shelved", until=until)
+    return params_json(t="comment")
+
+
 def decide(
     db: Database,
     actor: Actor,
@@ -297,7 +308,9 @@ def decide(
                 select(Company).where(Company.id == refusal.company_id).with_for_update()
             ).scalar_one()
             if company.stage != Stage.COLD:
-                skipped.append((refusal.id, _("the company has moved on to {stage}").format(stage=company.stage)))
+                skipped.append(
+                    (refusal.id, _("the company has moved on to {stage}").format(stage=stage_label(company.stage)))
+                )
                 continue
             refusal.decision = decision
             refusal.decided_by_id = actor.id
@@ -317,6 +330,7 @@ def decide(
                         kind=InteractionKind.DECISION,
                         outcome=decision,
                         text=_describe(decision, actor, offer_text, caller_name, shelve_until),
+                        params=decision_params(decision, offer_text, caller_name, shelve_until),
                     )
                 )
             audit.record(
@@ -423,15 +437,19 @@ def detail(db: Database, actor: Actor, refusal_id: int) -> RefusalDetail:
         if refusal is None:
             raise NotFound()
         labels = {r.code: label(r) for r in session.execute(select(CallOutcome)).scalars()}
+        rows = session.execute(
+            select(Interaction, User.full_name, User.username)
+            .outerjoin(User, User.id == Interaction.user_id)
+            .where(Interaction.company_id == refusal.company_id, Interaction.kind == InteractionKind.CALL)
+            .order_by(Interaction.at.desc(), Interaction.id.desc())
+            .limit(DETAIL_CALLS)
+        ).all()
+        texts = rendered_texts(session, [i for i, _full, _login in rows])  # in the reader's language
         calls = tuple(
-            CallLine(at=i.at, outcome=labels.get(i.outcome, i.outcome), caller_name=full or login or "", text=i.text)
-            for i, full, login in session.execute(
-                select(Interaction, User.full_name, User.username)
-                .outerjoin(User, User.id == Interaction.user_id)
-                .where(Interaction.company_id == refusal.company_id, Interaction.kind == InteractionKind.CALL)
-                .order_by(Interaction.at.desc(), Interaction.id.desc())
-                .limit(DETAIL_CALLS)
-            ).all()
+            CallLine(
+                at=i.at, outcome=labels.get(i.outcome, i.outcome), caller_name=full or login or "", text=texts[i.id]
+            )
+            for i, full, login in rows
         )
         numbers = tuple(
             session.execute(

@@ -26,6 +26,7 @@ from .clients import HistoryEntry, company_info, contacts_of, history_page, reco
 from .db import Database
 from .dto import Actor
 from .errors import AccessDenied, NotFound, ValidationFailed
+from .history_labels import params_json
 from .policy import (
     Capability,
     may,
@@ -118,6 +119,7 @@ def bring_in(
             InteractionKind.NOTE,
             outcome="specialist_in",
             text=_("Specialist {name} brought in: {text}").format(name=name, text=text),
+            params=params_json(t="specialist", name=name, text=text),
         )
         audit.record(
             session,
@@ -228,6 +230,7 @@ def close(db: Database, actor: Actor, task_id: int, result: str = "") -> TaskInf
             InteractionKind.NOTE,
             outcome="specialist_out",
             text=_("Specialist {name}'s task closed: {result}").format(name=who, result=result or "—"),
+            params=params_json(t="specialist", name=who, text=result or None),
         )
         audit.record(session, actor, "specialist_task_closed", "follow_up_task", task.id, company_id=company.id)
         users = tuple({u for u in (task.assignee_id, company.owner_id) if u is not None and not owns(actor, u)})

@@ -38,6 +38,7 @@ from . import audit, notify
 from .db import Database
 from .dto import Actor
 from .errors import NotFound, ValidationFailed
+from .history_labels import params_json
 from .policy import Capability, require, require_active_user
 from .views import audited_view
 
@@ -219,6 +220,7 @@ def transfer_portfolio(
                     text=_("{who} transferred the work of {leaver} to {receiver}.").format(
                         who=actor.label, leaver=_name(leaver), receiver=_name(receiver_of[cid])
                     ),
+                    params=params_json(t="transfer", leaver=_name(leaver), receiver=_name(receiver_of[cid])),
                 )
             )
         if disable:
@@ -317,6 +319,7 @@ def pass_on_held(db: Database, actor: Actor, to_user_id: int) -> TransferResult:
                     text=_("{who} handed the portfolio held since a departure to {receiver}.").format(
                         who=actor.label, receiver=_name(receiver)
                     ),
+                    params=params_json(t="transfer", receiver=_name(receiver)),
                 )
             )
         session.flush()

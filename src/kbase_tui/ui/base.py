@@ -12,7 +12,8 @@ of it that still arrives is dropped, so a list switched twice quickly always sho
 under the newest heading.  That is the default for every operation declared `reads=True` (it only
 fetches what the screen shows): each such operation is its own group on the screen that calls it.
 A screen that fetches one operation for several things at once (a board's columns) names a group
-per thing; calls in any other `exclusive` group supersede each other the same way.  Writes are
+per thing; calls in any other `exclusive` group supersede each other the same way.  A choice that
+needs no call (an emptied search field) supersedes the older call with `forget_calls`.  Writes are
 never superseded: each one's result and each one's error reach the person.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -39,6 +41,10 @@ if TYPE_CHECKING:
 BUSY_RETRIES = 8
 
 SIGNED_OUT = Actor(id=None, username="", role="signed_out")
+
+# The look every dialog shares (the title, hint and error lines; the form dialogs' frame and fields), read with
+# the first dialog whatever app shows it; a dialog's own .tcss comes after it.
+DIALOG_STYLESHEET = Path(__file__).resolve().parent / "widgets" / "form_dialog.tcss"
 
 
 class ServiceCalls:
@@ -114,6 +120,20 @@ class ServiceCalls:
         # The coroutine function, not a coroutine: a call superseded before it started leaves
         # no coroutine behind that was never awaited.
         return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+
+    def forget_calls(self, op: Operation[Any] | None = None, *, group: str | None = None) -> None:
+        """Supersede what is on its way for *op* (its own group) or *group* without a newer call.
+
+        For a choice that needs no call (an emptied search field, no segment, nobody chosen): the
+        older call's answer must not arrive after it and show what is no longer asked for.  Only
+        exclusive groups are superseded, as by a newer call.
+        """
+        if group is None:
+            assert op is not None, "an operation or a group"
+            group = f"reads:{op.name}"
+        generations = self.__dict__.setdefault("_generations", {})
+        generations[group] = generations.get(group, 0) + 1
+        self.workers.cancel_group(self, group)  # type: ignore[attr-defined]
 
     def _service_failed(self, error: KbaseError, failed: Callable[[KbaseError], None] | None) -> None:
         if failed is not None:
@@ -206,19 +226,35 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
     # meanwhile ("l3 too dear" in one burst) and hands them over once it is here (KbaseApp's key gate).
     keys_wait = False
 
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.css_path = [DIALOG_STYLESHEET, *(path for path in self.css_path if path != DIALOG_STYLESHEET)]
+
     def action_cancel(self) -> None:
         self.close_unless_typed()
 
-    def load(self, op: Operation[Any], *args: Any, done: Callable[[Any], None], **kwargs: Any) -> None:
-        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it."""
+    def load(
+        self,
+        op: Operation[Any],
+        *args: Any,
+        done: Callable[[Any], None],
+        failed: Callable[[KbaseError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it.
+
+        A failure goes to *failed*, else to `load_failed` (a toast; a form dialog's error line)."""
         self.keys_wait = True
 
         def loaded(result: Any) -> None:
             self.keys_wait = False
             done(result)
 
-        def failed(error: KbaseError) -> None:
+        def refused(error: KbaseError) -> None:
             self.keys_wait = False
-            self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
+            (failed or self.load_failed)(error)
 
-        self.call(op, *args, done=loaded, failed=failed, **kwargs)
+        self.call(op, *args, done=loaded, failed=refused, **kwargs)
+
+    def load_failed(self, error: KbaseError) -> None:
+        self.kbase.notify(str(error), severity="error", timeout=6, markup=False)

@@ -14,6 +14,7 @@ from kbase_tui.protocol import drafts
 
 from .base import KbaseModal
 from .widgets.footer import KeyFooter
+from .widgets.form_dialog import ErrorLine
 from .widgets.formats import show_datetime
 
 
@@ -27,10 +28,8 @@ class LeftoverDraftsDialog(KbaseModal):
     LeftoverDraftsDialog { align: center middle; }
     LeftoverDraftsDialog > Vertical { width: 80; max-width: 100%; height: auto; max-height: 90%;
         border: thick $warning; background: $surface; padding: 0 1; }
-    LeftoverDraftsDialog .title { text-style: bold; }
     LeftoverDraftsDialog #draft-where { color: $text-muted; }
     LeftoverDraftsDialog VerticalScroll { height: auto; max-height: 12; border: round $panel; }
-    LeftoverDraftsDialog #draft-error { color: $error; height: auto; }
     """
 
     def __init__(self, leftovers: list[drafts.LeftoverDraft]) -> None:
@@ -39,11 +38,11 @@ class LeftoverDraftsDialog(KbaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(_("Unsaved text from your last session"), classes="title")
+            yield Static(_("Unsaved text from your last session"), classes="dialog-title")
             yield Static("", id="draft-where")
             with VerticalScroll():
                 yield Static("", id="draft-text")
-            yield Static("", id="draft-error")
+            yield ErrorLine(id="draft-error")
             yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -60,15 +59,13 @@ class LeftoverDraftsDialog(KbaseModal):
         )
         self.query_one("#draft-where", Static).update(Text(header))
         self.query_one("#draft-text", Static).update(Text(draft.text))
-        self.query_one("#draft-error", Static).update("")
+        self.query_one(ErrorLine).show("")
 
     def action_save(self) -> None:
         draft = self.leftovers[0]
         if draft.company_name is None:
-            self.query_one("#draft-error", Static).update(
-                Text(
-                    _("You no longer have access to this company: the text cannot be saved there. Press d to discard.")
-                )
+            self.query_one(ErrorLine).show(
+                _("You no longer have access to this company: the text cannot be saved there. Press d to discard.")
             )
             return
         self.call(drafts.save_leftover_as_note, draft.context, done=self._next, failed=self._failed)
@@ -84,4 +81,4 @@ class LeftoverDraftsDialog(KbaseModal):
         self._show()
 
     def _failed(self, error) -> None:
-        self.query_one("#draft-error", Static).update(Text(str(error)))
+        self.query_one(ErrorLine).show(str(error))

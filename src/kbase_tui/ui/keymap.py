@@ -12,6 +12,12 @@ folder. It is read when the app starts and handed to Textual's keymap (`App.set_
 the command palette and the Russian layout all follow it. A file with a mistake is refused whole, with one
 sentence naming the line: an unreadable line, a key name Textual does not know, an id no binding has, an id given
 twice, or a key another binding of the same screen already has.
+
+Ids that were renamed keep working (`RENAMED`): every form dialog's Ctrl+S is `dialog.save` and its Esc
+`dialog.cancel` (ui/widgets/form_dialog.py), where each feature once had its own (`accounts.dialog.save`,
+`note.cancel` ...); a file naming an old one moves the keys of the ids that replaced it, in every form dialog.
+Several names of one binding, old ones among them, may stand in one file with the same keys; with different keys
+they are refused as the one id given twice.
 """
 
 from __future__ import annotations
@@ -34,6 +40,41 @@ SYSTEM_FILE = Path("/etc/kbase/keymap.toml")
 _LINE = re.compile(r'^\s*"?(?P<id>[A-Za-z0-9_.\-]+)"?\s*=\s*"(?P<keys>[^"]*)"\s*(?:#.*)?$')
 _MODIFIERS = {"ctrl", "alt", "shift", "meta", "super", "hyper"}
 _KEY_NAMES = {key.value for key in Keys} | {_character_to_key(chr(c)) for c in range(32, 127)}
+
+
+# Old binding ids a keymap file may still name -> the ids that replaced them.  The form dialogs' own Ctrl+S and
+# Esc became the one base's (`dialog.save`, `dialog.cancel`); the caller's callbacks list kept an Esc of its own.
+_SAVE_IDS = (
+    "accounts.dialog.save",
+    "admin.dialog.save",
+    "contact.save",
+    "growth.catalog_dialog.save",
+    "growth.dialog.save",
+    "growth.focus_dialog.save",
+    "growth.standard_dialog.save",
+    "note.save",
+    "supervisor.dialog.save",
+)
+_CANCEL_IDS = (
+    "accounts.dialog.cancel",
+    "admin.dialog.cancel",
+    "contact.cancel",
+    "growth.catalog_dialog.cancel",
+    "growth.dialog.cancel",
+    "growth.focus_dialog.cancel",
+    "growth.standard_dialog.cancel",
+    "note.cancel",
+    "password.cancel",
+    "queue.callback.cancel",
+    "queue.handover.cancel",
+    "specialist.close.cancel",
+    "supervisor.dialog.cancel",
+)
+RENAMED: dict[str, tuple[str, ...]] = {
+    **{old: ("dialog.save",) for old in _SAVE_IDS},
+    **{old: ("dialog.cancel",) for old in _CANCEL_IDS},
+    "queue.dialog.cancel": ("dialog.cancel", "queue.callbacks.cancel"),
+}
 
 
 class KeymapError(ValueError):
@@ -69,6 +110,7 @@ def parse(text: str, where: str) -> tuple[dict[str, str], dict[str, int]]:
     """The ids and keys of a keymap file, and the line of each id; KeymapError naming the line otherwise."""
     keys: dict[str, str] = {}
     lines: dict[str, int] = {}
+    by_old_id: set[str] = set()  # ids given by an old name of theirs (RENAMED)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith(("#", "[")):
             continue
@@ -90,14 +132,20 @@ def parse(text: str, where: str) -> tuple[dict[str, str], dict[str, int]]:
                         file=where, line=number, key=key[:40]
                     )
                 )
-        if binding_id in lines:
-            raise KeymapError(
-                _("{file}, line {line}: {id} was given already on line {first}.").format(
-                    file=where, line=number, id=binding_id, first=lines[binding_id]
+        renamed = binding_id in RENAMED
+        for target in RENAMED.get(binding_id, (binding_id,)):
+            # An old id and another name of the same binding with the same keys say the same thing.
+            same = keys.get(target) == ",".join(wanted) and (renamed or target in by_old_id)
+            if target in lines and not same:
+                raise KeymapError(
+                    _("{file}, line {line}: {id} was given already on line {first}.").format(
+                        file=where, line=number, id=target, first=lines[target]
+                    )
                 )
-            )
-        keys[binding_id] = ",".join(wanted)
-        lines[binding_id] = number
+            keys[target] = ",".join(wanted)
+            lines.setdefault(target, number)
+            if renamed:
+                by_old_id.add(target)
     return keys, lines
 
 

@@ -33,6 +33,7 @@ from ..common import user_names
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
+from ..history_labels import params_json
 from ..policy import Capability, company_visibility, owned_by, require, require_active_user
 from ..text import clean_input
 from ..views import audited_view
@@ -275,7 +276,20 @@ def record_follow_up(
         company.next_follow_up_at = clock.at_hour(session, next_follow_up_at)
         lines.append(_("Next follow-up: {date}").format(date=show_day(next_follow_up_at)))
         touch(company)
-        write_history(session, actor, company.id, InteractionKind.FOLLOW_UP, outcome=result, text="\n".join(lines))
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.FOLLOW_UP,
+            outcome=result,
+            text="\n".join(lines),
+            params=params_json(
+                t="follow_up",
+                notes=notes or None,
+                next_purchase=next_purchase_at,
+                next_follow_up=next_follow_up_at,
+            ),
+        )
         session.flush()
         audit.record(
             session,
@@ -306,6 +320,7 @@ def update_requirements(db: Database, actor: Actor, company_id: int, text: str) 
             InteractionKind.NOTE,
             outcome="requirements",
             text=_("Requirements: {text}").format(text=text or "—"),
+            params=params_json(t="requirements", text=text),
         )
         session.flush()
         audit.record(session, actor, "requirements_changed", "company", company.id)
@@ -333,6 +348,7 @@ def set_potential(db: Database, actor: Actor, company_id: int, score: int) -> Ac
                 InteractionKind.NOTE,
                 outcome="potential",
                 text=_("Potential: {old} → {new}").format(old=old, new=score),
+                params=params_json(t="old_new", old=old, new=score),
             )
             session.flush()
             audit.record(session, actor, "potential_changed", "company", company.id, old=old, new=score)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -32,6 +33,7 @@ from ..common import require_supervisor, user_names
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
+from ..history_labels import params_json, rendered_texts
 from ..policy import Capability, require, require_active_user
 from ..text import clean_input
 from ..views import audited_view
@@ -70,7 +72,14 @@ def lost_candidates(session: Session, today: date, owner_id: int | None = None) 
 
 
 def _make_lost(
-    session: Session, actor: Actor | None, company: Company, reason_code: str, text: str, *, automatic: bool
+    session: Session,
+    actor: Actor | None,
+    company: Company,
+    reason_code: str,
+    text: str,
+    *,
+    automatic: bool,
+    params: str,
 ) -> FollowUpTask:
     company.category = Category.LOST
     touch(company)
@@ -90,6 +99,7 @@ def _make_lost(
         InteractionKind.SYSTEM if automatic else InteractionKind.DECISION,
         outcome=(LOST_PREFIX + reason_code)[:32],
         text=text,
+        params=params,
     )
     return task
 
@@ -108,8 +118,9 @@ def move_to_lost(session: Session, actor: Actor, today: date, owner_id: int | No
         text = _(
             "No order for {days} days (usual interval {interval} days × {multiple}): moved to lost; "
             "return task created."
-        ).format(days=silent, interval=interval, multiple=f"{multiple:g}")
-        tasks.append(_make_lost(session, actor, company, "no_orders", text, automatic=True))
+        ).format(days=silent, interval=interval, multiple=format_fraction(multiple, 2, trim=True))
+        facts = params_json(t="lost_silent", days=silent, interval=interval, multiple=multiple)
+        tasks.append(_make_lost(session, actor, company, "no_orders", text, automatic=True, params=facts))
     if companies:
         session.flush()
         # One audit event for the whole batch: the first run over an imported base may move thousands.
@@ -154,7 +165,8 @@ def mark_lost(db: Database, actor: Actor, company_id: int, reason_code: str, com
         if company.category == Category.LOST:
             raise ValidationFailed(_("This client is already on the lost list."))
         text = reasons[reason_code].label + (f"\n{comment}" if comment else "")
-        task = _make_lost(session, actor, company, reason_code, text, automatic=False)
+        facts = params_json(t="comment", comment=comment or None)
+        task = _make_lost(session, actor, company, reason_code, text, automatic=False, params=facts)
         session.flush()
         audit.record(
             session,
@@ -227,6 +239,7 @@ def lost_accounts(
                 ).scalars():
                     calls.setdefault(call.company_id, []).append(call)
         reasons = {r.code: r.label for r in reference.reasons(session, "lost_client")}
+        lost_texts = rendered_texts(session, list(lost_events.values()))  # in the reader's language
         owners = user_names(session, [c.owner_id for c in companies])
         results = follow_up_results()
         rows = []
@@ -248,7 +261,7 @@ def lost_accounts(
                     owner_name=owners.get(c.owner_id, ""),
                     reason_code=code,
                     reason_label=reasons.get(code, code),
-                    reason_text=lost_event.text if lost_event else "",
+                    reason_text=lost_texts[lost_event.id] if lost_event else "",
                     lost_at=lost_event.at if lost_event else None,
                     last_order_at=c.last_order_at,
                     orders_count=c.orders_count,

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
+from kbase_tui.formatting import format_amount
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     Category,
@@ -29,6 +30,7 @@ from ..common import user_names
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
+from ..history_labels import params_json
 from ..text import clean_input
 from .base import MAX_AMOUNT, figures_of, given_or_today, require_account, show_day, touch, usual_interval
 
@@ -144,12 +146,20 @@ def record_order(
             ),
         )
         session.add(task)
-        text = _("Order of {date}: {amount}").format(date=show_day(ordered_at), amount=amount)
+        text = _("Order of {date}: {amount}").format(date=show_day(ordered_at), amount=format_amount(amount))
         if margin is not None:
-            text += " " + _("(margin {margin})").format(margin=margin)
+            text += " " + _("(margin {margin})").format(margin=format_amount(margin))
         if items:
             text += f"\n{items}"
-        write_history(session, actor, company.id, InteractionKind.ORDER, outcome="order", text=text)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.ORDER,
+            outcome="order",
+            text=text,
+            params=params_json(t="order", date=ordered_at, amount=amount, margin=margin, items=items or None),
+        )
         if returned:
             closed = session.execute(
                 update(FollowUpTask)
@@ -167,6 +177,7 @@ def record_order(
                 InteractionKind.SYSTEM,
                 outcome="returned",
                 text=_("A new order brought the client back to active ({n} return task(s) closed).").format(n=closed),
+                params=params_json(t="back_to_active", n=closed),
             )
         session.flush()
         audit.record(

@@ -26,6 +26,7 @@ from ..common import require_supervisor
 from ..db import Database
 from ..dto import Actor
 from ..errors import AccessDenied, NotFound, ValidationFailed
+from ..history_labels import params_json
 from ..policy import Capability, company_visibility, owned_by, require, require_active_user, require_task_owner
 from ..text import clean_input
 from ..views import audited_view
@@ -83,7 +84,15 @@ def record_quality_check(db: Database, actor: Actor, task_id: int, score: int, c
         task.result = comment
         task.version += 1
         text = _("Satisfaction {score}/5").format(score=score) + (f"\n{comment}" if comment else "")
-        write_history(session, actor, company.id, InteractionKind.QUALITY, outcome=f"score_{score}", text=text)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.QUALITY,
+            outcome=f"score_{score}",
+            text=text,
+            params=params_json(t="comment", comment=comment or None),
+        )
         session.flush()
         audit.record(session, actor, "quality_checked", "follow_up_task", task.id, company_id=company.id, score=score)
         return task_infos(session, select(FollowUpTask).where(FollowUpTask.id == task.id))[0]

@@ -30,6 +30,7 @@ from ..common import require_supervisor, user_names
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
+from ..history_labels import params_json
 from ..text import clean_input
 from ..views import audited_view
 from .base import LISTED_CATEGORIES, ClassifyReport, given_or_today, require_account, touch
@@ -145,7 +146,15 @@ def reassign_account(db: Database, actor: Actor, company_id: int, manager_id: in
         text = _("Account reassigned: {old} → {new}").format(old=old_name, new=new_name)
         if comment:
             text += f"\n{comment}"
-        write_history(session, actor, company.id, InteractionKind.DECISION, outcome="reassigned", text=text)
+        write_history(
+            session,
+            actor,
+            company.id,
+            InteractionKind.DECISION,
+            outcome="reassigned",
+            text=text,
+            params=params_json(t="old_new", old=old_name, new=new_name, comment=comment or None),
+        )
         session.flush()
         audit.record(
             session,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
 from kbase_tui.labels import role_label
 from kbase_tui.models import Role
@@ -102,7 +103,8 @@ _BY_KEY = {spec.key: spec for spec in SPECS}
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """A value as the reader writes it (0,8 in Russian), without grouping: it is typed back as it is shown."""
+    return format_fraction(value, 3, trim=True, group=False)
 
 
 def _text(spec: Spec, value: Any) -> str:

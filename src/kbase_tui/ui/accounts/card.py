@@ -109,7 +109,12 @@ class AccountCardScreen(KbaseScreen):
         event = message.event
         if event.type == "changed" and event.what == "accounts" and event.company_id == self.company_id:
             # The client may have been given to someone else: the card closes if it may no longer be seen.
-            self.call(accounts.account_card, self.company_id, done=self._show, failed=self._given_away)
+            self._reload_card()
+
+    def _reload_card(self) -> None:
+        """The card again, after a change made here or elsewhere.  Every reload is for the same thing, so
+        the newest supersedes the others (ui/base.py): each closes the card if the client was given away."""
+        self.call(accounts.account_card, self.company_id, done=self._show, failed=self._given_away)
 
     def _given_away(self, error) -> None:
         if isinstance(error, AccessDenied):
@@ -293,7 +298,7 @@ class AccountCardScreen(KbaseScreen):
 
     def _changed(self, result) -> None:
         if result is not None:
-            self.call(accounts.account_card, self.company_id, done=self._show)
+            self._reload_card()
 
     def action_quality(self) -> None:
         if self.card is None:
@@ -356,7 +361,7 @@ class AccountCardScreen(KbaseScreen):
 
     def _cross_sold(self, task) -> None:
         self.app.notify(_("Cross-sell task: {text}").format(text=task.text), timeout=8, markup=False)
-        self.call(accounts.account_card, self.company_id, done=self._show)
+        self._reload_card()
 
     def action_specialist(self) -> None:
         if self.card is None:
@@ -375,12 +380,12 @@ class AccountCardScreen(KbaseScreen):
     def _specialist_closed(self, task) -> None:
         if task is not None:
             self.app.notify(_("The specialist's task is closed: they no longer see this client."), timeout=6)
-            self.call(accounts.account_card, self.company_id, done=self._show)
+            self._reload_card()
 
     def _brought_in(self, task) -> None:
         if task is not None:
             self.app.notify(_("The specialist sees this client's card until the task is closed."), timeout=6)
-            self.call(accounts.account_card, self.company_id, done=self._show)
+            self._reload_card()
 
     @on(ContactsPanel.Changed)
     def _contacts_changed(self) -> None:

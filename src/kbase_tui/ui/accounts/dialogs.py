@@ -7,97 +7,30 @@ and dismisses with its result, or None on Esc.  ctrl+s saves; Enter in the last 
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
-from kbase_tui.protocol.operations import Operation
 
-from ..base import KbaseModal
+from ..widgets.form_dialog import FormDialog
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 
-DIALOG_CSS = """
-{cls} {{ align: center middle; }}
-{cls} > VerticalScroll {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-    background: $surface; padding: 0 1; }}
-{cls} .title {{ text-style: bold; }}
-{cls} .script {{ color: $accent; height: auto; }}
-{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
-{cls} OptionList {{ height: auto; max-height: 8; }}
-{cls} TextArea {{ height: 4; }}
-{cls} .row {{ height: auto; }}
-{cls} .row > Vertical {{ height: auto; width: 1fr; padding-right: 1; }}  /* labels side by side never touch */
-{cls} .error {{ color: $error; height: auto; width: 1fr; }}
-{cls} Horizontal {{ height: auto; }}
-{cls} Button {{ margin-right: 1; }}
-"""
 
-
-class _Dialog(KbaseModal):
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="accounts.dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="accounts.dialog.cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._saving = False
-
-    def buttons(self) -> ComposeResult:
-        # The message beside the buttons, not on a line of its own that stays empty most of the time.
-        with Horizontal():
-            yield Button(_("Save (ctrl+s)"), id="dialog-save", variant="primary")
-            yield Button(_("Cancel (Esc)"), id="dialog-cancel")
-            yield Static("", classes="error", id="dialog-error")
-
-    def error(self, message: str) -> None:
-        self._saving = False
-        self.query_one("#dialog-error", Static).update(Text(message))
-
-    @on(Button.Pressed, "#dialog-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#dialog-cancel")
-    def action_cancel(self) -> None:
-        self.close_unless_typed()
-
-    def action_save(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def save_with(self, op: Operation[Any], *args: Any, **kwargs: Any) -> None:
-        """Run the operation *op*; dismiss with its result, or show its error and stay open."""
-        if self._saving:
-            return
-        self._saving = True
-        self.query_one("#dialog-error", Static).update(Text(_("Saving…")))
-        self.call(op, *args, done=self._done, failed=lambda e: self.error(str(e)), **kwargs)
-
-    def _done(self, result) -> None:
-        self._saving = False
-        self.dismiss(result)
-
-    def value(self, selector: str) -> str:
-        return self.query_one(selector, Input).value
-
-
-class OrderDialog(_Dialog):
+class OrderDialog(FormDialog):
     """A new order: date (today unless changed), amount, margin if known, what was ordered.
 
     ctrl+a adds a line from the catalog (a product or a category, with quantity, amount and margin);
     with lines, the order's amount and margin are their sums."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="OrderDialog") + "OrderDialog #order-lines { height: auto; color: $text; }"
+    CSS_PATH = "accounts.tcss"
     BINDINGS = [Binding("ctrl+a", "add_line", _("Add line"), id="accounts.order.add_line", priority=True)]
 
     def __init__(self, company_id: int, company_name: str) -> None:
@@ -108,8 +41,8 @@ class OrderDialog(_Dialog):
         self.line_names: list[str] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("New order: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("New order: {name}").format(name=self.company_name)), classes="dialog-title")
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Date (dd.mm.yyyy)"))
@@ -169,10 +102,10 @@ class OrderDialog(_Dialog):
             try:
                 ordered_at = parse_date(self.value("#order-date"))
             except ValueError as error:
-                self.error(str(error))
+                self.show_error(str(error))
                 return
             if ordered_at is None:
-                self.error(_("Enter the order date."))
+                self.show_error(_("Enter the order date."))
                 return
             total = sum((x.amount for x in self.lines), start=Decimal(0))
             self.save_with(
@@ -189,13 +122,13 @@ class OrderDialog(_Dialog):
                 margin = parse_amount(margin_text.lstrip("-"))
                 margin = -margin if negative else margin
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if ordered_at is None:
-            self.error(_("Enter the order date."))
+            self.show_error(_("Enter the order date."))
             return
         if amount <= Decimal("0"):
-            self.error(_("Enter the order amount."))
+            self.show_error(_("Enter the order amount."))
             self.query_one("#order-amount", Input).focus()
             return
         self.save_with(
@@ -203,18 +136,12 @@ class OrderDialog(_Dialog):
         )
 
 
-class FollowUpDialog(_Dialog):
+class FollowUpDialog(FormDialog):
     """A follow-up call by the segment's script: result, next purchase, next follow-up, notes."""
 
-    # The script, six results, two dates, the notes and the buttons in 80x24: the results without a frame,
-    # the dates one line each.
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(cls="FollowUpDialog")
-        + "FollowUpDialog OptionList, FollowUpDialog OptionList:focus { border: none; }"
-        + "FollowUpDialog TextArea { height: 3; }"
-        + "FollowUpDialog .row Input { border: none; height: 1; padding: 0 1; background: $boost; }"
-        + "FollowUpDialog .row Input:focus { background: $primary 40%; }"
-    )
+    # The script, six results, two dates, the notes and the buttons in 80x24: accounts.tcss draws the results
+    # without a frame and the dates one line each.
+    CSS_PATH = "accounts.tcss"
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
@@ -222,8 +149,8 @@ class FollowUpDialog(_Dialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Static("", id="fu-script", classes="script")
             yield Label(_("Result (↑↓)"))
             yield OptionList(
@@ -266,14 +193,14 @@ class FollowUpDialog(_Dialog):
     def action_save(self) -> None:
         option_list = self.query_one("#fu-result", OptionList)
         if option_list.highlighted is None:
-            self.error(_("Choose the result of the call."))
+            self.show_error(_("Choose the result of the call."))
             return
         result = option_list.get_option_at_index(option_list.highlighted).id
         try:
             purchase = parse_date(self.value("#fu-purchase"))
             next_call = parse_date(self.value("#fu-next"))
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         self.save_with(
             accounts.record_follow_up,
@@ -304,10 +231,8 @@ class ScoreInput(Input):
         # Otherwise Input's own key handler runs next (Textual calls each class's handler in turn).
 
 
-class QualityDialog(_Dialog):
+class QualityDialog(FormDialog):
     """The satisfaction call after an order: score 1-5 (a digit key) and a comment; Enter saves both."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="QualityDialog")
 
     def __init__(self, task) -> None:
         super().__init__()
@@ -315,8 +240,8 @@ class QualityDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         t = self.check
-        with VerticalScroll():
-            yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="dialog-title")
             about = (
                 _("Order of {date}: {amount}").format(date=show_date(t.order_date), amount=show_amount(t.order_amount))
                 if t.order_id
@@ -338,15 +263,13 @@ class QualityDialog(_Dialog):
     def action_save(self) -> None:
         score = self.value("#quality-score")
         if not score:
-            self.error(_("The score is from 1 to 5."))
+            self.show_error(_("The score is from 1 to 5."))
             self.query_one("#quality-score", Input).focus()
             return
         self.save_with(accounts.record_quality_check, self.check.id, int(score), self.value("#quality-comment"))
 
 
-class PotentialDialog(_Dialog):
-    DEFAULT_CSS = DIALOG_CSS.format(cls="PotentialDialog")
-
+class PotentialDialog(FormDialog):
     def __init__(self, company_id: int, company_name: str, current: int) -> None:
         super().__init__()
         self.company_id = company_id
@@ -354,8 +277,8 @@ class PotentialDialog(_Dialog):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Potential: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Potential: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("How much more could the client buy? 0 (nothing) – 100 (much more)"))
             yield Input(str(self.current), id="potential", max_length=3, restrict=r"[0-9]*")
             yield from self.buttons()
@@ -367,15 +290,13 @@ class PotentialDialog(_Dialog):
     def action_save(self) -> None:
         text = self.value("#potential").strip()
         if not text:
-            self.error(_("The potential is a number from 0 to 100."))
+            self.show_error(_("The potential is a number from 0 to 100."))
             return
         self.save_with(accounts.set_potential, self.company_id, int(text))
 
 
-class LostDialog(_Dialog):
+class LostDialog(FormDialog):
     """Mark a client lost with a reason; a return task is created."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="LostDialog")
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
@@ -383,8 +304,8 @@ class LostDialog(_Dialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Lost client: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Lost client: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("Reason"))
             yield OptionList(id="lost-reason")
             yield Label(_("Comment"))
@@ -409,14 +330,14 @@ class LostDialog(_Dialog):
     def action_save(self) -> None:
         option_list = self.query_one("#lost-reason", OptionList)
         if option_list.highlighted is None:
-            self.error(_("Choose a reason."))
+            self.show_error(_("Choose a reason."))
             return
         code = option_list.get_option_at_index(option_list.highlighted).id
         self.save_with(accounts.mark_lost, self.company_id, code, self.value("#lost-comment"))
 
 
-class RequirementsDialog(_Dialog):
-    DEFAULT_CSS = DIALOG_CSS.format(cls="RequirementsDialog") + "RequirementsDialog TextArea { height: 8; }"
+class RequirementsDialog(FormDialog):
+    CSS_PATH = "accounts.tcss"
 
     def __init__(self, company_id: int, company_name: str, text: str) -> None:
         super().__init__()
@@ -425,8 +346,8 @@ class RequirementsDialog(_Dialog):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Requirements: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Requirements: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("What the client buys, terms, wishes"))
             yield TextArea(self.text, id="requirements", soft_wrap=True, show_line_numbers=False)
             yield from self.buttons()
@@ -438,10 +359,8 @@ class RequirementsDialog(_Dialog):
         self.save_with(accounts.update_requirements, self.company_id, self.query_one("#requirements", TextArea).text)
 
 
-class ReassignDialog(_Dialog):
+class ReassignDialog(FormDialog):
     """The supervisor gives an account to another account manager (history and tasks go with it)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="ReassignDialog")
 
     def __init__(self, company_id: int, company_name: str, owner_id: int | None) -> None:
         super().__init__()
@@ -450,8 +369,8 @@ class ReassignDialog(_Dialog):
         self.owner_id = owner_id
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Reassign: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Reassign: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("To account manager (accounts now)"))
             yield OptionList(id="reassign-to")
             yield Label(_("Comment"))
@@ -479,7 +398,7 @@ class ReassignDialog(_Dialog):
     def action_save(self) -> None:
         option_list = self.query_one("#reassign-to", OptionList)
         if option_list.highlighted is None:
-            self.error(_("Choose an active account manager."))
+            self.show_error(_("Choose an active account manager."))
             return
         manager_id = int(option_list.get_option_at_index(option_list.highlighted).id)
         self.save_with(accounts.reassign_account, self.company_id, manager_id, self.value("#reassign-comment"))

@@ -206,7 +206,7 @@ class FollowUpList(KbaseScreen):
         # As many rows as were loaded, so that a cursor far down the list can stay where it was.
         limit = min(RELOAD_MAX, max(PAGE, len(self.rows)))
         self.query_one(MyTargetsLine).refresh_targets()
-        self.call(playbook.behind_standard, limit=500, done=self._behind_count, group="fu-behind")
+        self.call(playbook.behind_standard, limit=500, done=self._behind_count)
         self.call(
             accounts.follow_up_list,
             offset=0,
@@ -220,7 +220,7 @@ class FollowUpList(KbaseScreen):
         self.reload()
 
     def load_focus(self) -> None:
-        self.call(growth.focus_progress, done=self._show_focus, failed=lambda error: None, group="fu-focus")
+        self.call(growth.focus_progress, done=self._show_focus, failed=lambda error: None)
 
     def _show_focus(self, progress) -> None:
         from ..growth.focus import focus_line

@@ -161,7 +161,11 @@ class LostList(PagedList, KbaseScreen):
         if row is None:
             text.append(_("No lost clients."), style="dim")
         else:
-            text.append(row.reason_text.replace("\n", " · "), style="dim")
+            # The reason, then what was written with it (an entry from before the history's params may
+            # begin with the reason itself).
+            said = row.reason_text.replace("\n", " · ")
+            reason = row.reason_label if row.reason_label and not said.startswith(row.reason_label) else ""
+            text.append(" · ".join(part for part in (reason, said) if part), style="dim")
             text.append("\n")
             text.append(
                 _("Last order: {date} · orders: {n}").format(

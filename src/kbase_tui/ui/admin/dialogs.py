@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
@@ -14,34 +13,15 @@ from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol.users import ROLES
 
-from ..base import KbaseModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 
 
-class AdminModal(KbaseModal):
-    """A dialog with a title, an error line, Ctrl+S to save and Esc to cancel."""
-
-    CSS_PATH = "admin.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "accept", _("Save"), id="admin.dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="admin.dialog.cancel"),
-    ]
-
-    def error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Text(message))
-
-    def action_cancel(self) -> None:
-        self.close_unless_typed()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        # Enter moves to the next field; on the last one it saves.
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
-            self.action_accept()
-        else:
-            self.focus_next()
-
-    def action_accept(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+def _enter_moves_on(dialog: FormDialog, event: Input.Submitted) -> None:
+    """Enter moves to the next field; on the last one it saves."""
+    if event.input is list(dialog.query(Input))[-1]:
+        dialog.action_save()
+    else:
+        dialog.focus_next()
 
 
 @dataclass(frozen=True)
@@ -52,7 +32,9 @@ class NewUser:
     password: str
 
 
-class AddUserDialog(AdminModal):
+class AddUserDialog(FormDialog):
+    COMPACT = True
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Static(Text(_("New user")), classes="dialog-title")
@@ -66,20 +48,23 @@ class AddUserDialog(AdminModal):
             yield Input(id="new-password", password=True)
             yield Label(_("The password again"))
             yield Input(id="new-password2", password=True)
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#new-username", Input).focus()
 
-    def action_accept(self) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        _enter_moves_on(self, event)
+
+    def action_save(self) -> None:
         username = self.query_one("#new-username", Input).value.strip()
         password = self.query_one("#new-password", Input).value
         if not username:
-            self.error(_("Give the user a name."))
+            self.show_error(_("Give the user a name."))
             return
         if password != self.query_one("#new-password2", Input).value:
-            self.error(_("The passwords do not match."))
+            self.show_error(_("The passwords do not match."))
             return
         self.dismiss(
             NewUser(
@@ -91,7 +76,9 @@ class AddUserDialog(AdminModal):
         )
 
 
-class PasswordDialog(AdminModal):
+class PasswordDialog(FormDialog):
+    COMPACT = True
+
     def __init__(self, username: str) -> None:
         super().__init__()
         self.username = username
@@ -103,18 +90,21 @@ class PasswordDialog(AdminModal):
             yield Input(id="reset-password", password=True)
             yield Label(_("The password again"))
             yield Input(id="reset-password2", password=True)
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#reset-password", Input).focus()
 
-    def action_accept(self) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        _enter_moves_on(self, event)
+
+    def action_save(self) -> None:
         password = self.query_one("#reset-password", Input).value
         if password != self.query_one("#reset-password2", Input).value:
-            self.error(_("The passwords do not match."))
+            self.show_error(_("The passwords do not match."))
             return
         if not password:
-            self.error(_("Type the new password."))
+            self.show_error(_("Type the new password."))
             return
         self.dismiss(password)

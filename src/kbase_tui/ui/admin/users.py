@@ -1,6 +1,7 @@
 """The administrator's home: every user with role and state; add, disable or enable, new password.
 
-The administrator sees no client data: only users and, by `l`, the audit log.
+The administrator sees no client data: only users and, by `l`, the audit log; by `o` the security settings and
+by `h` the calling hours (counts of companies per time zone and channel names, no client).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import users
@@ -40,7 +42,7 @@ class UsersScreen(KbaseScreen):
         "the user under the cursor, or enables a disabled or locked one; p sets a new password. Disabling "
         "takes effect at once: the user's next action is refused. z sets the time zone the person reads "
         "and types times in (from their next sign-in). l opens the audit log, o the security settings (idle lock, "
-        "limits per role)."
+        "limits per role), h the calling hours of the cold-call queue."
     )
     BINDINGS = [
         Binding("a", "add", _("Add user"), id="admin.users.add"),
@@ -49,6 +51,7 @@ class UsersScreen(KbaseScreen):
         Binding("z", "time_zone", _("Time zone"), id="admin.users.time_zone"),
         Binding("l", "audit", _("Audit log"), id="admin.users.audit"),
         Binding("o", "settings", _("Security settings"), id="admin.users.settings"),
+        Binding("h", "calling_hours", _("Calling hours"), show=False, id="admin.users.hours"),
         Binding("f5", "reload", _("Refresh"), show=False, id="admin.users.refresh"),
         Binding("f1", "app.help", _("Keys"), id="admin.users.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="admin.users.logout"),
@@ -93,7 +96,7 @@ class UsersScreen(KbaseScreen):
                 Text(info.full_name),
                 Text(role_label(info.role)),
                 state_text(info),
-                Text(info.time_zone or _("call centre's"), style="" if info.time_zone else "dim"),
+                Text(zone_city(info.time_zone) or _("call centre's"), style="" if info.time_zone else "dim"),
                 Text(show_datetime(info.last_login_at) or "—"),
                 key=info.username,
             )
@@ -191,7 +194,7 @@ class UsersScreen(KbaseScreen):
         def done(changed: UserInfo) -> None:
             self.notify(
                 _("{name} sees times in {zone} from the next sign-in.").format(
-                    name=info.username, zone=changed.time_zone or _("the call centre's zone")
+                    name=info.username, zone=zone_city(changed.time_zone) or _("the call centre's zone")
                 )
             )
             self.action_reload(select=info.username)
@@ -216,3 +219,8 @@ class UsersScreen(KbaseScreen):
         from ..supervisor.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_calling_hours(self) -> None:
+        from ..supervisor.calling_hours import CallingHoursScreen
+
+        self.app.push_screen(CallingHoursScreen())

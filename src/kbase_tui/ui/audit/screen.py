@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import audit
-from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label
+from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label, record_text
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -89,6 +89,7 @@ class AuditScreen(KbaseScreen):
         text = self.query_one("#audit-client", Input).value.strip()
         self.user = self.query_one("#audit-user", Input).value.strip()
         if not text:
+            self.forget_calls(group="audit-find")  # every client: a company still being found must not be chosen
             self._choose(None, "")
             return
         self.call(audit.find_companies, text, done=self._matches, group="audit-find", exclusive=True)
@@ -150,6 +151,7 @@ class AuditScreen(KbaseScreen):
         if self.company_id is not None:
             self.call(audit.access_summary, self.company_id, done=self._summary, group="audit-summary", exclusive=True)
         else:
+            self.forget_calls(group="audit-summary")
             summary.update("")
 
     def _summary(self, rows: list[AccessRow]) -> None:
@@ -178,7 +180,7 @@ class AuditScreen(KbaseScreen):
             who = Text(row.actor)
             if row.actor_name and row.actor_name != row.actor:
                 who.append(f" ({row.actor_name})", style="dim")
-            target = row.company_name or (f"{row.entity} {row.entity_id}" if row.entity_id is not None else row.entity)
+            target = row.company_name or record_text(row.entity, row.entity_id)
             table.add_row(
                 Text(show_datetime(row.at)),
                 who,

@@ -14,31 +14,17 @@ from textual.widgets import Checkbox, DataTable, Header, Input, Label, Select, S
 from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, importer
 
-from ..base import KbaseModal, KbaseScreen
+from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
 
 PAGE = 500
 
 
-class _Dialog(KbaseModal):
-    CSS_PATH = "growth.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="growth.catalog_dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="growth.catalog_dialog.cancel"),
-    ]
+class CategoryDialog(FormDialog):
+    COMPACT = True
 
-    def error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Text(message))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def failed(self, error) -> None:
-        self.error(str(error))
-
-
-class CategoryDialog(_Dialog):
     def __init__(self, category=None) -> None:
         super().__init__()
         self.category = category
@@ -50,7 +36,7 @@ class CategoryDialog(_Dialog):
             yield Label(_("Name"))
             yield Input(self.category.name if self.category else "", id="category-name", max_length=200)
             yield Checkbox(_("In use"), self.category.active if self.category else True, id="category-active")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -61,17 +47,17 @@ class CategoryDialog(_Dialog):
         self.action_save()
 
     def action_save(self) -> None:
-        self.call(
+        self.save_with(
             catalog.save_category,
             self.query_one(Input).value,
             category_id=self.category.id if self.category else None,
             active=self.query_one(Checkbox).value,
-            done=self.dismiss,
-            failed=self.failed,
         )
 
 
-class ProductDialog(_Dialog):
+class ProductDialog(FormDialog):
+    COMPACT = True
+
     def __init__(self, categories, product=None) -> None:
         super().__init__()
         self.categories = categories
@@ -97,7 +83,7 @@ class ProductDialog(_Dialog):
             yield Label(_("Price"))
             yield Input(show_amount(p.price) if p and p.price is not None else "", id="product-price", max_length=20)
             yield Checkbox(_("In use"), p.active if p else True, id="product-active")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -106,15 +92,15 @@ class ProductDialog(_Dialog):
     def action_save(self) -> None:
         category = self.query_one("#product-category", Select).value
         if not isinstance(category, int):
-            self.error(_("Choose a category."))
+            self.show_error(_("Choose a category."))
             return
         raw = self.query_one("#product-price", Input).value
         try:
             price = parse_amount(raw) if raw.strip() else None
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
-        self.call(
+        self.save_with(
             catalog.save_product,
             category,
             self.query_one("#product-name", Input).value,
@@ -123,13 +109,13 @@ class ProductDialog(_Dialog):
             unit=self.query_one("#product-unit", Input).value,
             price=price,
             active=self.query_one("#product-active", Checkbox).value,
-            done=self.dismiss,
-            failed=self.failed,
         )
 
 
-class PriceListDialog(_Dialog):
+class PriceListDialog(FormDialog):
     """A price list or a 1C nomenclature list from the server's inbox."""
+
+    COMPACT = True
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -142,12 +128,12 @@ class PriceListDialog(_Dialog):
                 )
             )
             yield Select([], prompt=_("Loading the inbox…"), id="price-file")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S reads the file, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Select).focus()
-        self.call(importer.inbox, done=self._inbox, failed=self.failed)
+        self.call(importer.inbox, done=self._inbox, failed=self.load_failed)
 
     def _inbox(self, files) -> None:
         select = self.query_one(Select)
@@ -159,10 +145,9 @@ class PriceListDialog(_Dialog):
     def action_save(self) -> None:
         name = self.query_one(Select).value
         if not isinstance(name, str):
-            self.error(_("Choose a file."))
+            self.show_error(_("Choose a file."))
             return
-        self.error(_("Reading…"))
-        self.call(catalog.import_file, name, done=self.dismiss, failed=self.failed)
+        self.save_with(catalog.import_file, name, busy=_("Reading…"))
 
 
 class CatalogScreen(KbaseScreen):

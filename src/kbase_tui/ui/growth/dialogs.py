@@ -1,6 +1,6 @@
 """Dialogs of the account manager's growth work: a line of an order, bringing a specialist in.
 
-Both dismiss with their result, or None on Esc; ctrl+s saves.
+Each dismisses with its result, or None on Esc; ctrl+s saves.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,21 +20,8 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, specialists
 from kbase_tui.protocol.catalog import OrderLineInput
 
-from ..base import KbaseModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
-
-CSS = """
-{cls} {{ align: center middle; }}
-{cls} > VerticalScroll {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-    background: $surface; padding: 0 1; }}
-{cls} .title {{ text-style: bold; }}
-{cls} Label {{ color: $text-muted; width: 100%; }}
-{cls} OptionList {{ height: auto; max-height: 7; }}
-{cls} .row {{ height: auto; }}
-{cls} .row > Vertical {{ height: auto; width: 1fr; }}
-{cls} .error {{ color: $error; height: auto; }}
-{cls} .hint {{ color: $text-muted; height: auto; }}
-"""
 
 
 def parse_signed(text: str) -> Decimal | None:
@@ -47,23 +33,8 @@ def parse_signed(text: str) -> Decimal | None:
     return -value if negative else value
 
 
-class _Dialog(KbaseModal):
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="growth.dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="growth.dialog.cancel"),
-    ]
-
-    def error(self, message: str) -> None:
-        self.query_one(".error", Static).update(Text(message))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class OrderLineDialog(_Dialog):
+class OrderLineDialog(FormDialog):
     """One line: a product or a category from the catalog (type to filter), or a description alone."""
-
-    DEFAULT_CSS = CSS.format(cls="OrderLineDialog")
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,13 +42,15 @@ class OrderLineDialog(_Dialog):
         self.picked: tuple[str, int, str, Decimal | None] | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Order line")), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Order line")), classes="dialog-title")
             yield Label(_("Product or category (type to find; ↓ to choose)"))
             yield Input(id="line-find", max_length=200)
             yield OptionList(id="line-choices")
             yield Static(
-                Text(_("Nothing chosen: Enter on a line of the list chooses it.")), id="line-picked", classes="hint"
+                Text(_("Nothing chosen: Enter on a line of the list chooses it.")),
+                id="line-picked",
+                classes="dialog-hint",
             )
             with Horizontal(classes="row"):
                 with Vertical():
@@ -91,8 +64,10 @@ class OrderLineDialog(_Dialog):
                     yield Input(id="line-margin", max_length=20)
             yield Label(_("Description (for a one-off, without a product)"))
             yield Input(id="line-text", max_length=500)
-            yield Static("", classes="error")
-            yield Static(Text(_("Enter in the last field or ctrl+s adds the line; Esc cancels.")), classes="hint")
+            yield ErrorLine()
+            yield Static(
+                Text(_("Enter in the last field or ctrl+s adds the line; Esc cancels.")), classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#line-find", Input).focus()
@@ -170,17 +145,17 @@ class OrderLineDialog(_Dialog):
             amount = parse_amount(amount_text) if amount_text.strip() else None
             margin = parse_signed(self.query_one("#line-margin", Input).value)
         except (ValueError, ArithmeticError) as error:
-            self.error(str(error) or _("The quantity is not valid."))
+            self.show_error(str(error) or _("The quantity is not valid."))
             return
         text = self.query_one("#line-text", Input).value.strip()
         if amount is None and choice is not None and choice[3] is not None:
             amount = (choice[3] * (quantity or 1)).quantize(Decimal("0.01"))  # the list price
         if not amount or amount <= 0:
-            self.error(_("Enter the amount of every line."))
+            self.show_error(_("Enter the amount of every line."))
             self.query_one("#line-amount", Input).focus()
             return
         if choice is None and not text:
-            self.error(_("Every line needs a product, a category or a description."))
+            self.show_error(_("Every line needs a product, a category or a description."))
             return
         kind, ident, name, _price = choice if choice else ("", None, "", None)
         line = OrderLineInput(
@@ -194,10 +169,8 @@ class OrderLineDialog(_Dialog):
         self.dismiss((line, text or name))
 
 
-class BringInDialog(_Dialog):
+class BringInDialog(FormDialog):
     """Bring a specialist into the client: who, what for, when."""
-
-    DEFAULT_CSS = CSS.format(cls="BringInDialog")
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
@@ -205,30 +178,32 @@ class BringInDialog(_Dialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Bring a specialist in: {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(
+                Text(_("Bring a specialist in: {name}").format(name=self.company_name)), classes="dialog-title"
+            )
             yield Label(_("Specialist (↑↓)"))
             yield OptionList(id="bring-who")
             yield Label(_("Task or visit"))
             yield Input(id="bring-text", max_length=2000)
             yield Label(_("Date (dd.mm.yyyy)"))
             yield Input(show_date(business_today() + timedelta(days=1)), id="bring-due", max_length=10)
-            yield Static("", classes="error")
+            yield ErrorLine()
             yield Static(
                 Text(_("The specialist sees this client's card until the task is closed. Ctrl+S saves.")),
-                classes="hint",
+                classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         self.query_one("#bring-who", OptionList).focus()
-        self.call(specialists.people, done=self._people, failed=lambda e: self.error(str(e)))
+        self.call(specialists.people, done=self._people, failed=self.load_failed)
 
     def _people(self, people) -> None:
         options = self.query_one("#bring-who", OptionList)
         for person in people:
             options.add_option(Option(Text(person.name), id=str(person.id)))
         if not people:
-            self.error(_("There is no specialist yet: the administrator adds users with the role specialist."))
+            self.show_error(_("There is no specialist yet: the administrator adds users with the role specialist."))
         else:
             options.highlighted = 0
 
@@ -246,32 +221,22 @@ class BringInDialog(_Dialog):
     def action_save(self) -> None:
         options = self.query_one("#bring-who", OptionList)
         if options.highlighted is None:
-            self.error(_("Choose an active specialist."))
+            self.show_error(_("Choose an active specialist."))
             return
         who = int(options.get_option_at_index(options.highlighted).id or 0)
         try:
             due = parse_date(self.query_one("#bring-due", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if due is None:
-            self.error(_("Enter the date of the task or visit."))
+            self.show_error(_("Enter the date of the task or visit."))
             return
-        self.call(
-            specialists.bring_in,
-            self.company_id,
-            who,
-            self.query_one("#bring-text", Input).value,
-            due,
-            done=self.dismiss,
-            failed=lambda e: self.error(str(e)),
-        )
+        self.save_with(specialists.bring_in, self.company_id, who, self.value("#bring-text"), due)
 
 
-class SpecialistTasksDialog(_Dialog):
+class SpecialistTasksDialog(FormDialog):
     """The specialists' open tasks at one client; Enter closes the highlighted one (their access ends with it)."""
-
-    DEFAULT_CSS = CSS.format(cls="SpecialistTasksDialog")
 
     def __init__(self, company_id: int, company_name: str) -> None:
         super().__init__()
@@ -280,20 +245,20 @@ class SpecialistTasksDialog(_Dialog):
         self.tasks: list = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Specialists at {name}").format(name=self.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Specialists at {name}").format(name=self.company_name)), classes="dialog-title")
             yield OptionList(id="specialist-tasks")
             yield Label(_("Result (optional)"))
             yield Input(id="specialist-result", max_length=2000)
-            yield Static("", classes="error")
+            yield ErrorLine()
             yield Static(
                 Text(_("Enter or ctrl+s closes the highlighted task: the specialist no longer sees this client.")),
-                classes="hint",
+                classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.call(specialists.open_tasks, self.company_id, done=self._tasks, failed=lambda e: self.error(str(e)))
+        self.call(specialists.open_tasks, self.company_id, done=self._tasks, failed=self.load_failed)
 
     def _tasks(self, tasks) -> None:
         self.tasks = list(tasks)
@@ -304,7 +269,7 @@ class SpecialistTasksDialog(_Dialog):
         if self.tasks:
             options.highlighted = 0
         else:
-            self.error(_("No specialist is working with this client."))
+            self.show_error(_("No specialist is working with this client."))
 
     @on(OptionList.OptionSelected, "#specialist-tasks")
     @on(Input.Submitted, "#specialist-result")
@@ -315,10 +280,4 @@ class SpecialistTasksDialog(_Dialog):
         index = self.query_one(OptionList).highlighted
         if index is None or not 0 <= index < len(self.tasks):
             return
-        self.call(
-            specialists.close,
-            self.tasks[index].id,
-            self.query_one("#specialist-result", Input).value,
-            done=self.dismiss,
-            failed=lambda e: self.error(str(e)),
-        )
+        self.save_with(specialists.close, self.tasks[index].id, self.value("#specialist-result"))

@@ -18,9 +18,10 @@ from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, growth, targets
 
-from ..base import KbaseModal, KbaseScreen
+from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, parse_date, show_date
 from .labels import metric_label, money, segment_kind_label, share_text
 
@@ -53,12 +54,8 @@ def focus_line(progress) -> Text:
     return text
 
 
-class FocusTargetDialog(KbaseModal):
-    CSS_PATH = "growth.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="growth.focus_dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="growth.focus_dialog.cancel"),
-    ]
+class FocusTargetDialog(FormDialog):
+    COMPACT = True
 
     def compose(self) -> ComposeResult:
         today = business_today()
@@ -88,7 +85,7 @@ class FocusTargetDialog(KbaseModal):
             yield Input(show_date(today + timedelta(days=30)), id="focus-to", max_length=10)
             yield Label(_("For"))
             yield Select([], prompt=_("Each account manager"), id="focus-manager")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -111,21 +108,19 @@ class FocusTargetDialog(KbaseModal):
                 growth.segments, event.value, done=lambda found: segment.set_options([(Text(s), s) for s in found])
             )
         else:
+            self.forget_calls(growth.segments)  # every client: a channel's list on its way must not show
             segment.set_options([])
-
-    def error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Text(message))
 
     def action_save(self) -> None:
         category = self.query_one("#focus-category", Select).value
         if not isinstance(category, int):
-            self.error(_("Choose a category."))
+            self.show_error(_("Choose a category."))
             return
         kind = self.query_one("#focus-kind", Select).value
         segment = self.query_one("#focus-segment", Select).value
         segment = segment if isinstance(segment, str) else ""
         if kind and not segment:
-            self.error(_("Choose the segment."))
+            self.show_error(_("Choose the segment."))
             return
         manager = self.query_one("#focus-manager", Select).value
         try:
@@ -133,12 +128,12 @@ class FocusTargetDialog(KbaseModal):
             start = parse_date(self.query_one("#focus-from", Input).value)
             end = parse_date(self.query_one("#focus-to", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if start is None or end is None:
-            self.error(_("The period ends before it starts."))
+            self.show_error(_("The period ends before it starts."))
             return
-        self.call(
+        self.save_with(
             growth.save_focus_target,
             start,
             end,
@@ -148,12 +143,7 @@ class FocusTargetDialog(KbaseModal):
             segment_kind=kind if segment else "",
             segment=segment,
             manager_id=manager if isinstance(manager, int) else None,
-            done=self.dismiss,
-            failed=lambda e: self.error(str(e)),
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class FocusTargets(KbaseScreen):

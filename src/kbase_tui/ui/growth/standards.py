@@ -15,19 +15,17 @@ from textual.widgets import DataTable, Header, Input, Label, Select, SelectionLi
 from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, growth
 
-from ..base import KbaseModal, KbaseScreen
+from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
 from .labels import money, segment_kind_label
 
 
-class StandardDialog(KbaseModal):
+class StandardDialog(FormDialog):
     CSS_PATH = "growth.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="growth.standard_dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="growth.standard_dialog.cancel"),
-    ]
+    COMPACT = True
 
     def __init__(self, standard=None) -> None:
         super().__init__()
@@ -53,7 +51,7 @@ class StandardDialog(KbaseModal):
             yield Input(show_amount(s.average_order) if s else "", id="standard-average", max_length=20)
             yield Label(_("Note (how to offer, what matters to such a client)"))
             yield TextArea(s.note if s else "", id="standard-note")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -85,21 +83,18 @@ class StandardDialog(KbaseModal):
 
         self.call(growth.segments, kind, done=show, group="segments", exclusive=True)
 
-    def error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Text(message))
-
     def action_save(self) -> None:
         segment = self.query_one("#standard-segment", Select).value
         if not isinstance(segment, str):
-            self.error(_("Choose the segment."))
+            self.show_error(_("Choose the segment."))
             return
         try:
             interval = int(self.query_one("#standard-interval", Input).value or 0)
             average = parse_amount(self.query_one("#standard-average", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
-        self.call(
+        self.save_with(
             growth.save_standard,
             self.query_one("#standard-kind", Select).value,
             segment,
@@ -108,12 +103,7 @@ class StandardDialog(KbaseModal):
             list(self.query_one(SelectionList).selected),
             note=self.query_one("#standard-note", TextArea).text,
             standard_id=self.standard.id if self.standard else None,
-            done=self.dismiss,
-            failed=lambda e: self.error(str(e)),
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class StandardsScreen(KbaseScreen):

@@ -11,8 +11,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from kbase_tui.i18n import _
 
-from ..base import KbaseModal, KbaseScreen
+from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import FormDialog
 
 
 class LoginScreen(KbaseScreen):
@@ -144,28 +145,28 @@ class LoginScreen(KbaseScreen):
         self.query_one("#username", Input).focus()
 
 
-class ChangePasswordScreen(KbaseModal):
-    """Set a new password (forced after an admin set one, or by choice)."""
+class ChangePasswordScreen(FormDialog):
+    """Set a new password (forced after an admin set one, or by choice).
 
-    CSS_PATH = "login.tcss"
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="password.cancel")]
+    Before the new password is set there is no session to call operations in: the change goes to the
+    client's own sign-in exchange, not through `save_with`.
+    """
 
     def __init__(self, *, forced: bool = False) -> None:
         super().__init__()
         self.forced = forced
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="password-box"):
-            yield Static(_("Set a new password") if self.forced else _("Change password"), id="password-title")
-            yield Static(_("At least 10 characters, not a common password."), classes="hint")
+        with Vertical(classes="dialog"):
+            yield Static(_("Set a new password") if self.forced else _("Change password"), classes="dialog-title")
+            yield Static(_("At least 10 characters, not a common password."), classes="dialog-hint")
             yield Label(_("Current password"))
             yield Input(id="old-password", password=True)
             yield Label(_("New password"))
             yield Input(id="new-password", password=True)
             yield Label(_("New password again"))
             yield Input(id="new-password-2", password=True)
-            yield Static("", id="password-error")
-            yield Button(_("Save"), id="password-save", variant="primary")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#old-password", Input).focus()
@@ -177,15 +178,13 @@ class ChangePasswordScreen(KbaseModal):
         if index < len(order) - 1:
             self.query_one(f"#{order[index + 1]}", Input).focus()
         else:
-            self.save()
+            self.action_save()
 
-    @on(Button.Pressed, "#password-save")
-    def save(self) -> None:
-        old = self.query_one("#old-password", Input).value
-        new = self.query_one("#new-password", Input).value
-        again = self.query_one("#new-password-2", Input).value
-        if new != again:
-            self.query_one("#password-error", Static).update(Text(_("The new passwords do not match.")))
+    def action_save(self) -> None:
+        old = self.value("#old-password")
+        new = self.value("#new-password")
+        if new != self.value("#new-password-2"):
+            self.show_error(_("The new passwords do not match."))
             return
         self.run_worker(self._change(old, new), group="password", exclusive=True, exit_on_error=False)
 
@@ -195,9 +194,6 @@ class ChangePasswordScreen(KbaseModal):
         try:
             actor = await self.kbase.client.change_password(old, new)
         except KbaseError as error:
-            self.query_one("#password-error", Static).update(Text(str(error)))
+            self.show_error(str(error))
             return
         self.dismiss(actor)
-
-    def action_cancel(self) -> None:
-        self.close_unless_typed()

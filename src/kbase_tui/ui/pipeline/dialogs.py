@@ -1,6 +1,7 @@
 """Dialogs of the pipeline: won, lost, reassign, supervisor's comment.
 
-Each saves through the pipeline service itself and dismisses with the result (None on Esc).
+Each saves through the pipeline service itself (Ctrl+S, or Enter where the form ends) and dismisses with the
+result (None on Esc).
 """
 
 from __future__ import annotations
@@ -11,74 +12,20 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import pipeline
 
-from ..base import KbaseModal
+from ..widgets.form_dialog import FormDialog
 from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 
-DIALOG_CSS = """
-{cls} {{ align: center middle; }}
-{cls} > Vertical {{ width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-    background: $surface; padding: 0 1; }}
-{cls} .title {{ text-style: bold; }}
-{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
-{cls} OptionList {{ height: auto; max-height: 9; }}
-{cls} .error {{ color: $error; height: auto; }}
-{cls} Horizontal {{ height: auto; }}
-{cls} Button {{ margin-right: 1; }}
-"""
 
-
-class _Dialog(KbaseModal):
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Confirm"), id="dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="dialog.cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._saving = False
-
-    def buttons(self, label: str) -> ComposeResult:
-        yield Static("", classes="error", id="dialog-error")
-        with Horizontal():
-            yield Button(label, id="dialog-save", variant="primary")
-            yield Button(_("Cancel (Esc)"), id="dialog-cancel")
-
-    def error(self, message: str) -> None:
-        self._saving = False
-        self.query_one("#dialog-error", Static).update(Text(message))
-
-    @on(Button.Pressed, "#dialog-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#dialog-cancel")
-    def action_cancel(self) -> None:
-        self.close_unless_typed()
-
-    def action_save(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _done(self, result) -> None:
-        self._saving = False
-        self.dismiss(result)
-
-    def _failed(self, error) -> None:
-        self.error(str(error))
-
-
-class WonDialog(_Dialog):
+class WonDialog(FormDialog):
     """Contract signed: date, amount, what was ordered, and the account manager who takes the client."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="WonDialog")
 
     def __init__(self, deal_id: int, company_name: str, expected_amount: Decimal, *, today: date | None = None) -> None:
         super().__init__()
@@ -89,8 +36,10 @@ class WonDialog(_Dialog):
         self.managers: list = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Contract signed: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(
+                Text(_("Contract signed: {company}").format(company=self.company_name)), classes="dialog-title"
+            )
             yield Label(_("Contract date (dd.mm.yyyy)"))
             yield Input(show_date(self.today), id="won-date", max_length=10)
             yield Label(_("Contract amount"))
@@ -131,34 +80,30 @@ class WonDialog(_Dialog):
         self.action_save()
 
     def action_save(self) -> None:
-        if self._saving:
-            return
         try:
             when = parse_date(self.query_one("#won-date", Input).value)
             amount = parse_amount(self.query_one("#won-amount", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if when is None:
-            self.error(_("Enter the contract date."))
+            self.show_error(_("Enter the contract date."))
             return
         if amount <= 0:
-            self.error(_("Enter the contract amount."))
+            self.show_error(_("Enter the contract amount."))
             return
         box = self.query_one("#won-manager", OptionList)
         manager_id = None
         if self.managers and box.highlighted is not None and box.highlighted > 0:
             manager_id = self.managers[box.highlighted].id  # a chosen one; the first is the default rule
-        self._saving = True
-        self.call(
+        self.save_with(
             pipeline.win_deal,
             self.deal_id,
             when,
             amount,
             account_manager_id=manager_id,
-            items=self.query_one("#won-items", Input).value,
+            items=self.value("#won-items"),
             done=self._won,
-            failed=self._failed,
         )
 
     def _won(self, result) -> None:
@@ -168,13 +113,11 @@ class WonDialog(_Dialog):
             ),
             timeout=6,
         )
-        self._done(result)
+        self.dismiss(result)
 
 
-class LostDialog(_Dialog):
+class LostDialog(FormDialog):
     """The deal is lost: a reason from the configured list and a comment."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="LostDialog")
 
     def __init__(self, deal_id: int, company_name: str) -> None:
         super().__init__()
@@ -183,8 +126,8 @@ class LostDialog(_Dialog):
         self.reasons: list = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Deal lost: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(_("Deal lost: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("Reason (1–9 or arrows)"))
             yield OptionList(id="lost-reason", markup=False)
             yield Label(_("Comment"))
@@ -218,27 +161,17 @@ class LostDialog(_Dialog):
 
     @on(Input.Submitted, "#lost-comment")
     def action_save(self) -> None:
-        if self._saving:
-            return
         box = self.query_one("#lost-reason", OptionList)
         if not self.reasons or box.highlighted is None:
-            self.error(_("Choose a reason."))
+            self.show_error(_("Choose a reason."))
             return
-        self._saving = True
-        self.call(
-            pipeline.lose_deal,
-            self.deal_id,
-            self.reasons[box.highlighted].code,
-            self.query_one("#lost-comment", Input).value,
-            done=self._done,
-            failed=self._failed,
+        self.save_with(
+            pipeline.lose_deal, self.deal_id, self.reasons[box.highlighted].code, self.value("#lost-comment")
         )
 
 
-class ReassignDialog(_Dialog):
+class ReassignDialog(FormDialog):
     """Supervisor: give the deal to another closer, with an optional comment."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="ReassignDialog")
 
     def __init__(self, deal_id: int, company_name: str, current_closer_id: int | None) -> None:
         super().__init__()
@@ -248,8 +181,8 @@ class ReassignDialog(_Dialog):
         self.closers: list = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Reassign: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(_("Reassign: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("To first-sale manager"))
             yield OptionList(id="reassign-closer", markup=False)
             yield Label(_("Comment (optional)"))
@@ -277,27 +210,17 @@ class ReassignDialog(_Dialog):
 
     @on(Input.Submitted, "#reassign-comment")
     def action_save(self) -> None:
-        if self._saving:
-            return
         box = self.query_one("#reassign-closer", OptionList)
         if not self.closers or box.highlighted is None:
-            self.error(_("Choose a first-sale manager."))
+            self.show_error(_("Choose a first-sale manager."))
             return
-        self._saving = True
-        self.call(
-            pipeline.reassign_deal,
-            self.deal_id,
-            self.closers[box.highlighted].id,
-            self.query_one("#reassign-comment", Input).value,
-            done=self._done,
-            failed=self._failed,
+        self.save_with(
+            pipeline.reassign_deal, self.deal_id, self.closers[box.highlighted].id, self.value("#reassign-comment")
         )
 
 
-class CommentDialog(_Dialog):
+class CommentDialog(FormDialog):
     """Supervisor: a comment the closer sees on the board, the card and in the history."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="CommentDialog")
 
     def __init__(self, deal_id: int, company_name: str, current: str = "") -> None:
         super().__init__()
@@ -306,9 +229,9 @@ class CommentDialog(_Dialog):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(
-                Text(_("Comment for the closer: {company}").format(company=self.company_name)), classes="title"
+                Text(_("Comment for the closer: {company}").format(company=self.company_name)), classes="dialog-title"
             )
             yield Input(self.current, id="comment-text", max_length=2000)
             yield from self.buttons(_("Save (Enter)"))
@@ -318,13 +241,4 @@ class CommentDialog(_Dialog):
 
     @on(Input.Submitted, "#comment-text")
     def action_save(self) -> None:
-        if self._saving:
-            return
-        self._saving = True
-        self.call(
-            pipeline.comment_deal,
-            self.deal_id,
-            self.query_one("#comment-text", Input).value,
-            done=self._done,
-            failed=self._failed,
-        )
+        self.save_with(pipeline.comment_deal, self.deal_id, self.value("#comment-text"))

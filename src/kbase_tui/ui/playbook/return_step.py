@@ -11,20 +11,20 @@ from textual.widgets import Input, Label, Static
 from kbase_tui.i18n import _
 from kbase_tui.protocol import playbook
 
-from ..accounts.dialogs import DIALOG_CSS, _Dialog
+from ..widgets.form_dialog import FormDialog
 from ..widgets.formats import show_datetime
 
 
-class ReturnStepDoneDialog(_Dialog):
-    DEFAULT_CSS = DIALOG_CSS.format(cls="ReturnStepDoneDialog")
+class ReturnStepDoneDialog(FormDialog):
+    """What came of the step; Enter (or Ctrl+S) marks it done."""
 
     def __init__(self, task) -> None:
         super().__init__()
         self.step = task
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text(_("Return plan: {name}").format(name=self.step.company_name)), classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(_("Return plan: {name}").format(name=self.step.company_name)), classes="dialog-title")
             yield Static(Text(f"{show_datetime(self.step.due_at)[:10]}  {self.step.text}"))
             yield Label(_("What came of it, then Enter"))
             yield Input(id="step-result", max_length=500)
@@ -37,6 +37,6 @@ class ReturnStepDoneDialog(_Dialog):
     def action_save(self) -> None:
         result = self.value("#step-result").strip()
         if not result:
-            self.error(_("Say what came of it."))
+            self.show_error(_("Say what came of it."))
             return
         self.save_with(playbook.finish_return_step, self.step.id, result)

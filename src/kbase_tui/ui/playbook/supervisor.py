@@ -29,53 +29,52 @@ from kbase_tui.protocol import playbook
 from kbase_tui.protocol.reports import metric_label
 
 from ..base import KbaseScreen
-from ..supervisor.dialogs import SupervisorModal
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_datetime
 from ..widgets.table import ListTable
 from .behind import BehindList, class_cell, cut
 
-DIALOG_CSS = "../supervisor/supervisor.tcss"
 TABS = ("standards", "second", "lost", "activation")
 MAIN_TABLE = {"standards": "#pb-standards", "second": "#pb-second", "lost": "#pb-lost", "activation": "#pb-activation"}
 
 
-class NumberDialog(SupervisorModal):
+class NumberDialog(FormDialog):
     """One whole number, with what it means; Enter saves."""
 
-    CSS_PATH = DIALOG_CSS
-    BINDINGS = [Binding("enter", "accept", _("Save"), show=False, id="playbook.number.enter")]
+    COMPACT = True
+    BINDINGS = [Binding("enter", "save", _("Save"), show=False, id="playbook.number.enter")]
 
     def __init__(self, title: str, label: str, value: int | None, *, low: int = 0, high: int = 1_000_000) -> None:
         super().__init__()
-        self.title_text, self.label, self.value, self.low, self.high = title, label, value, low, high
+        self.title_text, self.label, self.initial, self.low, self.high = title, label, value, low, high
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Label(self.label)
-            yield Input("" if self.value is None else str(self.value), id="number-value")
-            yield Static("", classes="dialog-error")
+            yield Input("" if self.initial is None else str(self.initial), id="number-value")
+            yield ErrorLine()
             yield Static(Text(_("Enter saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         text = self.query_one(Input).value.strip().replace(" ", "")
         if not text.isdigit() or not self.low <= int(text) <= self.high:
-            self.error(_("A whole number from {low} to {high}.").format(low=self.low, high=self.high))
+            self.show_error(_("A whole number from {low} to {high}.").format(low=self.low, high=self.high))
             return
         self.dismiss(int(text))
 
 
-class PersonDialog(SupervisorModal):
+class PersonDialog(FormDialog):
     """Choose one person (the second responsible person)."""
 
-    CSS_PATH = DIALOG_CSS
+    COMPACT = True
 
     def __init__(self, title: str, people) -> None:
         super().__init__()
@@ -91,24 +90,24 @@ class PersonDialog(SupervisorModal):
                 prompt=_("Choose a person"),
                 id="person-who",
             )
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Select).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         who = self.query_one(Select).value
         if not isinstance(who, int):
-            self.error(_("Choose a person."))
+            self.show_error(_("Choose a person."))
             return
         self.dismiss(who)
 
 
-class ReturnStepDialog(SupervisorModal):
+class ReturnStepDialog(FormDialog):
     """A step of a lost client's return plan: who, what, by when."""
 
-    CSS_PATH = DIALOG_CSS
+    COMPACT = True
 
     def __init__(self, company_name: str, people, owner_id: int | None) -> None:
         super().__init__()
@@ -131,28 +130,28 @@ class ReturnStepDialog(SupervisorModal):
             yield Input(id="step-what")
             yield Label(_("By when (dd.mm.yyyy)"))
             yield Input(id="step-when")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#step-what", Input).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         who = self.query_one("#step-who", Select).value
         what = self.query_one("#step-what", Input).value.strip()
         if not isinstance(who, int):
-            self.error(_("Choose a person."))
+            self.show_error(_("Choose a person."))
             return
         if not what:
-            self.error(_("Say what is to be done."))
+            self.show_error(_("Say what is to be done."))
             return
         try:
             when = parse_date(self.query_one("#step-when", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if when is None or when < business_today():
-            self.error(_("The date is in the past."))
+            self.show_error(_("The date is in the past."))
             return
         self.dismiss((who, what, when))
 
@@ -300,14 +299,14 @@ class PlaybookScreen(KbaseScreen):
     def action_refresh(self) -> None:
         tab = self.tab
         if tab == "standards":
-            self.call(playbook.contact_standards, done=self._show_standards, group="pb-standards")
-            self.call(playbook.behind_by_manager, done=self._show_managers, group="pb-managers")
+            self.call(playbook.contact_standards, done=self._show_standards)
+            self.call(playbook.behind_by_manager, done=self._show_managers)
         elif tab == "second":
-            self.call(playbook.key_clients, done=self._show_second, group="pb-second")
+            self.call(playbook.key_clients, done=self._show_second)
         elif tab == "lost":
-            self.call(playbook.lost_top, done=self._show_lost, group="pb-lost")
+            self.call(playbook.lost_top, done=self._show_lost)
         elif tab == "activation":
-            self.call(playbook.activation, done=self._show_activation, group="pb-activation")
+            self.call(playbook.activation, done=self._show_activation)
 
     # --- 1 standards --------------------------------------------------------------------------
     def _show_standards(self, rows) -> None:

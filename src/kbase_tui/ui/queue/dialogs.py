@@ -21,6 +21,7 @@ from kbase_tui.formatting import format_both_clocks
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 
 CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 on the caller's clock
@@ -57,47 +58,15 @@ def quick_times(now: datetime | None = None, client_zone: str = "") -> list[tupl
     ]
 
 
-DIALOG_CSS = """
-{cls} {{ align: center middle; }}
-{cls} > Vertical {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-    background: $surface; padding: 0 1; }}
-{cls} .title {{ text-style: bold; }}
-{cls} .hint {{ color: $text-muted; }}
-{cls} Label {{ color: $text-muted; width: 100%; }}  /* wraps at 80 columns, never cut */
-{cls} OptionList {{ height: auto; max-height: 12; }}
-{cls} .error {{ color: $error; height: auto; }}
-"""
-
-
-class _Dialog(KbaseModal):
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="queue.dialog.cancel")]
-
-    # True while the list the dialog's keys choose from is on its way: the app holds keys typed
-    # meanwhile ("r2" in one burst) and hands them over once it is here (KbaseApp's key gate).
-    keys_wait = False
-
-    def _loaded_failed(self, error) -> None:
-        self.keys_wait = False
-        self.error(str(error))
-
-    def action_cancel(self) -> None:
-        self.close_unless_typed()
-
-    def error(self, message: str) -> None:
-        self.query_one(".error", Static).update(Text(message))
-
-
-class CallbackDialog(_Dialog):
+class CallbackDialog(FormDialog):
     """When to call back: type dd.mm.yyyy hh:mm and Enter, or Enter alone for the highlighted quick choice.
 
     The time box has the focus from the start and every digit goes into it: a typed date is never
     taken for a quick choice (it used to be, when 1 and 2 picked them).  ↑/↓ move between the quick
-    choices; Enter on an empty box takes the highlighted one ("in one hour" at first).
+    choices; Enter (or Ctrl+S) on an empty box takes the highlighted one ("in one hour" at first).
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="CallbackDialog")
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="queue.callback.cancel"),
         Binding("up", "move(-1)", _("Previous quick choice"), id="queue.callback.up", priority=True),
         Binding("down", "move(1)", _("Next quick choice"), id="queue.callback.down", priority=True),
     ]
@@ -108,8 +77,8 @@ class CallbackDialog(_Dialog):
         self.choices = quick_times(now, client_zone)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("Type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
             yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=20)
             yield Label(_("Or, with the box empty, Enter takes the highlighted choice (↑/↓ to change it)"))
@@ -118,7 +87,7 @@ class CallbackDialog(_Dialog):
                 id="callback-quick",
                 markup=False,
             )
-            yield Static("", classes="error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         box = self.query_one("#callback-quick", OptionList)
@@ -138,25 +107,27 @@ class CallbackDialog(_Dialog):
         self.action_quick(int(event.option.id))
 
     @on(Input.Submitted, "#callback-at")
-    def _typed(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
+    def _typed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        typed = self.value("#callback-at")
+        if not typed.strip():
             self.action_quick(self.query_one("#callback-quick", OptionList).highlighted or 0)
             return
         try:
-            when = parse_local_datetime(event.value)
+            when = parse_local_datetime(typed)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if when <= datetime.now(UTC):
-            self.error(_("The callback time must be in the future."))
+            self.show_error(_("The callback time must be in the future."))
             return
         self.dismiss({"callback_at": when})
 
 
-class RefusalDialog(_Dialog):
-    """The reason by its number key, then an optional comment and Enter."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="RefusalDialog")
+class RefusalDialog(FormDialog):
+    """The reason by its number key, then an optional comment and Enter (or Ctrl+S)."""
 
     def __init__(self, company_name: str) -> None:
         super().__init__()
@@ -165,23 +136,21 @@ class RefusalDialog(_Dialog):
         self.chosen = None
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Refused: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(_("Refused: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("Reason: press its number"))
             yield OptionList(id="refusal-reasons", markup=False)
             yield Label(_("Comment (optional), then Enter"))
             yield Input(id="refusal-comment", max_length=2000)
-            yield Static("", classes="error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         from kbase_tui.protocol import queue
 
         self.query_one("#refusal-reasons", OptionList).focus()
-        self.keys_wait = True
-        self.call(queue.refusal_reasons, done=self._reasons, failed=self._loaded_failed)
+        self.load(queue.refusal_reasons, done=self._reasons)
 
     def _reasons(self, reasons) -> None:
-        self.keys_wait = False
         self.reasons = list(reasons)
         box = self.query_one("#refusal-reasons", OptionList)
         box.clear_options()
@@ -202,27 +171,25 @@ class RefusalDialog(_Dialog):
         box = self.query_one("#refusal-reasons", OptionList)
         box.highlighted = index
         self.query_one("#refusal-comment", Input).focus()
-        self.error("")
+        self.show_error("")
 
     @on(OptionList.OptionSelected, "#refusal-reasons")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
 
     @on(Input.Submitted, "#refusal-comment")
-    def _save(self, event: Input.Submitted) -> None:
+    def action_save(self) -> None:
         if self.chosen is None:
-            self.error(_("Choose the reason of the refusal."))
+            self.show_error(_("Choose the reason of the refusal."))
             self.query_one("#refusal-reasons", OptionList).focus()
             return
-        self.dismiss({"reason_code": self.chosen.code, "comment": event.value})
+        self.dismiss({"reason_code": self.chosen.code, "comment": self.value("#refusal-comment")})
 
 
-class HandoverDialog(_Dialog):
-    """Interested: what the client needs (optional); Enter hands over to the highlighted closer."""
+class HandoverDialog(FormDialog):
+    """Interested: what the client needs (optional); Enter (or Ctrl+S) hands over to the highlighted closer."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="HandoverDialog")
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="queue.handover.cancel"),
         Binding("up", "move(-1)", _("Previous closer"), id="queue.handover.up", priority=True),
         Binding("down", "move(1)", _("Next closer"), id="queue.handover.down", priority=True),
     ]
@@ -233,23 +200,23 @@ class HandoverDialog(_Dialog):
         self.closers: list = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(_("Hand over to a closer: {company}").format(company=self.company_name)), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(
+                Text(_("Hand over to a closer: {company}").format(company=self.company_name)), classes="dialog-title"
+            )
             yield Label(_("Closer (↑/↓ to pick another; the first has the fewest open deals)"))
             yield OptionList(id="handover-closers", markup=False)
             yield Label(_("What the client needs (optional), then Enter"))
             yield Input(id="handover-comment", max_length=2000)
-            yield Static("", classes="error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         from kbase_tui.protocol import queue
 
         self.query_one("#handover-comment", Input).focus()
-        self.keys_wait = True
-        self.call(queue.handover_closers, done=self._closers, failed=self._loaded_failed)
+        self.load(queue.handover_closers, done=self._closers)
 
     def _closers(self, closers) -> None:
-        self.keys_wait = False
         self.closers = list(closers)
         box = self.query_one("#handover-closers", OptionList)
         box.clear_options()
@@ -272,20 +239,18 @@ class HandoverDialog(_Dialog):
         box.highlighted = max(0, min(len(self.closers) - 1, current + step))
 
     @on(Input.Submitted, "#handover-comment")
-    def _save(self, event: Input.Submitted) -> None:
+    def action_save(self) -> None:
         if not self.closers:
-            self.error(_("There is no active closer to hand the lead to; tell the supervisor."))
+            self.show_error(_("There is no active closer to hand the lead to; tell the supervisor."))
             return
         index = self.query_one("#handover-closers", OptionList).highlighted or 0
         closer = self.closers[index]
         # The default closer is chosen by the service at the moment of the hand-over.
-        self.dismiss({"comment": event.value, "closer_id": None if index == 0 else closer.id})
+        self.dismiss({"comment": self.value("#handover-comment"), "closer_id": None if index == 0 else closer.id})
 
 
-class CommentDialog(_Dialog):
-    """A required comment (wrong number / bad data), then Enter."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(cls="CommentDialog")
+class CommentDialog(FormDialog):
+    """A required comment (wrong number / bad data), then Enter (or Ctrl+S)."""
 
     def __init__(self, company_name: str, outcome_label: str) -> None:
         super().__init__()
@@ -293,27 +258,32 @@ class CommentDialog(_Dialog):
         self.outcome_label = outcome_label
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"{self.outcome_label}: {self.company_name}"), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"{self.outcome_label}: {self.company_name}"), classes="dialog-title")
             yield Label(_("What is wrong? (for the supervisor), then Enter"))
             yield Input(id="comment-text", max_length=2000)
-            yield Static("", classes="error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         self.query_one("#comment-text", Input).focus()
 
     @on(Input.Submitted, "#comment-text")
-    def _save(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
-            self.error(_("Write what is wrong with the number or the data."))
+    def action_save(self) -> None:
+        comment = self.value("#comment-text")
+        if not comment.strip():
+            self.show_error(_("Write what is wrong with the number or the data."))
             return
-        self.dismiss({"comment": event.value})
+        self.dismiss({"comment": comment})
 
 
-class CallbacksDialog(_Dialog):
-    """The caller's own callbacks: time and company name; Enter takes the highlighted one."""
+class CallbacksDialog(KbaseModal):
+    """The caller's own callbacks: time and company name; Enter takes the highlighted one.
 
-    DEFAULT_CSS = DIALOG_CSS.format(cls="CallbacksDialog")
+    A list to pick from, not a form: Esc closes it (nothing is typed here).
+    """
+
+    CSS_PATH = "queue.tcss"
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="queue.callbacks.cancel")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -321,22 +291,21 @@ class CallbacksDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(_("My callbacks")), classes="title")
+            yield Static(Text(_("My callbacks")), classes="dialog-title")
             yield OptionList(id="callbacks-list", markup=False)
             yield Static(
-                Text(_("Enter: take it now (the current lead goes back to the queue)    Esc: close")), classes="hint"
+                Text(_("Enter: take it now (the current lead goes back to the queue)    Esc: close")),
+                classes="dialog-hint",
             )
-            yield Static("", classes="error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         from kbase_tui.protocol import queue
 
         self.query_one("#callbacks-list", OptionList).focus()
-        self.keys_wait = True
-        self.call(queue.my_callbacks, done=self._loaded, failed=self._loaded_failed)
+        self.load(queue.my_callbacks, done=self._loaded, failed=lambda e: self.query_one(ErrorLine).show(str(e)))
 
     def _loaded(self, callbacks) -> None:
-        self.keys_wait = False
         self.callbacks = list(callbacks)
         box = self.query_one("#callbacks-list", OptionList)
         box.clear_options()

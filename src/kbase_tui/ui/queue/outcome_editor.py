@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import N_, _, current_language
 from kbase_tui.protocol import queue
 from kbase_tui.protocol.queue import OutcomeForm
 
@@ -40,6 +40,13 @@ REASON_KINDS: list[tuple[str, str]] = [
     ("lost_deal", N_("Lost deal reasons")),
     ("lost_client", N_("Lost client reasons")),
 ]
+
+
+def shown_label(label_ru: str, label_en: str) -> str:
+    """An outcome's or a reason's label in the language the screen is shown in (the other one if it is empty):
+    the shipped ones have both, and a supervisor's own read as they were entered."""
+    first, other = (label_ru, label_en) if current_language() == "ru" else (label_en, label_ru)
+    return first or other
 
 
 class OutcomesEditor(KbaseScreen):
@@ -97,7 +104,7 @@ class OutcomesEditor(KbaseScreen):
     def _line(self, row: OutcomeForm) -> Text:
         text = Text()
         text.append(f"[{row.key}] ", style="bold")
-        text.append(row.label_ru if self.actor.language == "ru" else row.label_en)
+        text.append(shown_label(row.label_ru, row.label_en))
         text.append(f"  {row.code}", style="dim")
         if not row.active:
             text.append("  " + _("(inactive)"), style="italic dim")
@@ -238,7 +245,7 @@ class ReasonsEditor(KbaseScreen):
         box = self.query_one("#reasons-list", OptionList)
         box.clear_options()
         for code, label_ru, label_en, active in self.rows:
-            line = Text(label_ru if self.actor.language == "ru" else label_en)
+            line = Text(shown_label(label_ru, label_en))
             line.append(f"  {code}", style="dim")
             if not active:
                 line.append("  " + _("(inactive)"), style="italic dim")

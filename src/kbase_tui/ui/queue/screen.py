@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_both_clocks, format_client_time
+from kbase_tui.formatting import format_both_clocks, format_client_time, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import queue
 from kbase_tui.protocol.errors import AccessDenied, KbaseError
@@ -36,7 +36,7 @@ CLOCK_SECONDS = 30.0  # the client's clock on the card stays right to the minute
 
 
 def client_clock(lead, now: datetime | None = None) -> str:
-    """'Client's time 10:05 (Asia/Vladivostok, +7 h to yours)': what the caller says "good morning" by."""
+    """'Client's time 10:05 (Vladivostok, +7 h to yours)': what the caller says "good morning" by."""
     if not lead.time_zone or not timezones.is_zone(lead.time_zone):
         return ""
     moment = now or datetime.now(UTC)
@@ -44,11 +44,11 @@ def client_clock(lead, now: datetime | None = None) -> str:
     if shift:
         hours = f"{shift:+g}"
         line = _("Client's time {time} ({zone}, {hours} h to yours)").format(
-            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone, hours=hours
+            time=format_client_time(moment, lead.time_zone), zone=zone_city(lead.time_zone), hours=hours
         )
     else:
         line = _("Client's time {time} ({zone}, as yours)").format(
-            time=format_client_time(moment, lead.time_zone), zone=lead.time_zone
+            time=format_client_time(moment, lead.time_zone), zone=zone_city(lead.time_zone)
         )
     if not lead.zone_known:
         line += " · " + _("zone not known: the call centre's")

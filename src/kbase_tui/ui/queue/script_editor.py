@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import LANGUAGE_NAMES, _, current_language
+from kbase_tui.labels import script_purpose_label
 from kbase_tui.protocol import callscripts
 from kbase_tui.protocol.callscripts import ScriptRow
 
@@ -26,7 +27,9 @@ from ..widgets.footer import KeyFooter
 
 def script_line(row: ScriptRow) -> Text:
     text = Text()
-    text.append(f"{row.purpose:<9} {row.language}  ", style="dim")
+    # Words for the purpose and the language; the form below shows the codes they are typed as.
+    language = LANGUAGE_NAMES.get(row.language, row.language)
+    text.append(f"{script_purpose_label(row.purpose):<15}  {language:<7}  ", style="dim")
     if row.industry:
         text.append(_("industry: {name}").format(name=row.industry), style="bold")
     elif row.channel:
@@ -104,7 +107,7 @@ class ScriptEditor(KbaseScreen):
     def _fill(self, row: ScriptRow | None) -> None:
         self.editing = row.id if row is not None else None
         self.query_one("#script-purpose", Input).value = row.purpose if row else "cold"
-        self.query_one("#script-language", Input).value = row.language if row else self.actor.language or "ru"
+        self.query_one("#script-language", Input).value = row.language if row else current_language()
         self.query_one("#script-channel", Input).value = row.channel if row else ""
         self.query_one("#script-industry", Input).value = row.industry if row else ""
         self.query_one("#script-phrase", TextArea).text = row.template_phrase if row else ""

@@ -11,54 +11,46 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import specialists
 
-from ..base import KbaseModal, KbaseScreen
+from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.read_only_card import ReadOnlyClientCard
 
 
-class CloseTaskDialog(KbaseModal):
-    """The result of the specialist's task; Enter closes it, Esc cancels."""
-
-    DEFAULT_CSS = """
-    CloseTaskDialog { align: center middle; }
-    CloseTaskDialog > Static, CloseTaskDialog > Label, CloseTaskDialog > Input { width: 70; max-width: 100%; }
-    CloseTaskDialog .error { color: $error; }
-    """
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="specialist.close.cancel")]
+class CloseTaskDialog(FormDialog):
+    """The result of the specialist's task; Enter (or Ctrl+S) closes it, Esc cancels."""
 
     def __init__(self, task) -> None:
         super().__init__()
         self.assignment = task
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(_("Close the task at {name}").format(name=self.assignment.company_name), style="bold"))
-        yield Label(_("Result (Enter closes the task; the client's card closes with it)"))
-        yield Input(id="close-result", max_length=2000)
-        yield Static("", classes="error")
+        with Vertical(classes="dialog"):
+            yield Static(
+                Text(_("Close the task at {name}").format(name=self.assignment.company_name)), classes="dialog-title"
+            )
+            yield Label(_("Result (Enter closes the task; the client's card closes with it)"))
+            yield Input(id="close-result", max_length=2000)
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.call(
-            specialists.close,
-            self.assignment.id,
-            event.value,
-            done=self.dismiss,
-            failed=lambda e: self.query_one(".error", Static).update(Text(str(e))),
-        )
+    def _submitted(self) -> None:
+        self.action_save()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_save(self) -> None:
+        self.save_with(specialists.close, self.assignment.id, self.value("#close-result"))
 
 
 class AssignmentsScreen(KbaseScreen):

@@ -24,8 +24,8 @@ from kbase_tui.protocol.companies import BasePage, BaseQuery, BaseRow, SearchCho
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.table import ListTable
-from .dialogs import SupervisorModal
 
 PAGE = 100
 LOAD_MORE_AT = 20
@@ -72,8 +72,10 @@ def row_marks(row: BaseRow) -> str:
     return ", ".join(marks)
 
 
-class BaseFilterDialog(SupervisorModal):
+class BaseFilterDialog(FormDialog):
     """City, channel, stage, category, owner and one mark: every field optional."""
+
+    COMPACT = True
 
     def __init__(self, current: BaseQuery, choices: SearchChoices) -> None:
         super().__init__()
@@ -121,16 +123,16 @@ class BaseFilterDialog(SupervisorModal):
                 value=c.flag or Select.NULL,
                 id="bflt-flag",
             )
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S applies, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#bflt-city", Input).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         def value(selector: str):
             v = self.query_one(selector, Select).value
             return None if v is Select.NULL else v

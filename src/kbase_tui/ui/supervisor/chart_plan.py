@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import _
 from kbase_tui.protocol.reports import Chart
 
@@ -56,7 +57,7 @@ def _axis(unit: str, values: tuple[float, ...], height: int) -> tuple[float, tup
         top = max(100.0, math.ceil(highest / 25) * 25.0)
         step = 25.0 if top / 25 <= max_ticks else 50.0 if top / 50 <= max_ticks else top / 2
         ticks = tuple(step * i for i in range(int(top // step) + 1))
-        return top, ticks, tuple(f"{tick:g} %" for tick in ticks)
+        return top, ticks, tuple(f"{format_fraction(tick, 1, trim=True)} %" for tick in ticks)
     step = _count_step(highest, max_ticks)
     top = float(max(step, math.ceil(highest / step) * step))
     ticks = tuple(float(step * i) for i in range(int(top // step) + 1))
@@ -65,8 +66,8 @@ def _axis(unit: str, values: tuple[float, ...], height: int) -> tuple[float, tup
 
 def _value_text(value: float, unit: str) -> str:
     if unit == "percent":
-        return f"{value:g} %"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+        return f"{format_fraction(value, 1, trim=True)} %"
+    return format_fraction(value, 2, trim=True)
 
 
 def plan(chart: Chart, width: int, height: int) -> ChartPlan:

@@ -29,11 +29,12 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.history import HistoryTimeline
 from ..widgets.table import ListTable
 from .base_search import clip
-from .dialogs import ShelveDialog, SupervisorModal
+from .dialogs import ShelveDialog
 from .review import decision_label, readable
 
 TABS = ("history", "contacts", "deals", "orders", "refusals", "seen")
@@ -45,8 +46,10 @@ def deal_status_label(status: str) -> str:
     )
 
 
-class CompanyFixDialog(SupervisorModal):
+class CompanyFixDialog(FormDialog):
     """The company's own data, each field as it is now; Ctrl+S saves the changed ones."""
+
+    COMPACT = True
 
     FIELDS = (
         ("name", N_("Name")),
@@ -82,7 +85,7 @@ class CompanyFixDialog(SupervisorModal):
             for key, label in self.FIELDS:
                 yield Label(_(label))
                 yield Input(values[key], id=f"fix-{key}")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(_("Ctrl+S saves, Esc cancels. Each change is written to the history.")), classes="dialog-hint"
             )
@@ -90,7 +93,7 @@ class CompanyFixDialog(SupervisorModal):
     def on_mount(self) -> None:
         self.query_one("#fix-name", Input).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         def value(key: str) -> str:
             return self.query_one(f"#fix-{key}", Input).value
 
@@ -120,11 +123,13 @@ class CompanyFixDialog(SupervisorModal):
             self.app.notify(str(error), severity="error", timeout=8, markup=False)
             self.dismiss((error.current, False))
             return
-        self.error(str(error))
+        self.show_error(str(error))
 
 
-class AssignDialog(SupervisorModal):
+class AssignDialog(FormDialog):
     """One person of the company's stage to give it to."""
+
+    COMPACT = True
 
     def __init__(self, people: list[Person], stage: str) -> None:
         super().__init__()
@@ -143,22 +148,24 @@ class AssignDialog(SupervisorModal):
                 prompt=_("Choose a person"),
                 id="assign-who",
             )
-            yield Static("" if self.people else _("Nobody active works this stage."), classes="dialog-error")
+            yield ErrorLine("" if self.people else _("Nobody active works this stage."))
             yield Static(Text(_("Ctrl+S gives, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Select).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         who = self.query_one(Select).value
         if not isinstance(who, int):
-            self.error(_("Choose a person."))
+            self.show_error(_("Choose a person."))
             return
         self.dismiss(who)
 
 
-class MergeDialog(SupervisorModal):
+class MergeDialog(FormDialog):
     """Find the duplicate (name, INN or phone, as in the base search), Enter on it merges it into this company."""
+
+    COMPACT = True
 
     def __init__(self, card: SupervisorCard) -> None:
         super().__init__()
@@ -174,7 +181,7 @@ class MergeDialog(SupervisorModal):
             yield Label(_("The duplicate: name, INN or phone; Enter searches"))
             yield Input(clip(self.card.company.name, 80), id="merge-query")
             yield ListTable(id="merge-found", cursor_type="row", zebra_stripes=True)
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(
                     _(
@@ -205,7 +212,7 @@ class MergeDialog(SupervisorModal):
             query,
             limit=20,
             done=self._found,
-            failed=lambda error: self.error(str(error)),
+            failed=lambda error: self.show_error(str(error)),
             group="merge-search",
             exclusive=True,
         )
@@ -229,15 +236,15 @@ class MergeDialog(SupervisorModal):
                 if r.id != self.card.company.id
             ]
         )
-        self.error("" if self.found else _("No other company matches."))
+        self.show_error("" if self.found else _("No other company matches."))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         table = self.query_one(ListTable)
         if not table.row_count:
-            self.error(_("Find the duplicate first."))
+            self.show_error(_("Find the duplicate first."))
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         duplicate = int(key)
@@ -254,14 +261,16 @@ class MergeDialog(SupervisorModal):
                     self.card.company.version,
                     duplicate,
                     done=lambda card: self.dismiss(card),
-                    failed=lambda error: self.error(str(error)),
+                    failed=lambda error: self.show_error(str(error)),
                 )
             ),
         )
 
 
-class UndoMergeDialog(SupervisorModal):
+class UndoMergeDialog(FormDialog):
     """Which merge into this company to undo."""
+
+    COMPACT = True
 
     def __init__(self, merges: list[MergeLine]) -> None:
         super().__init__()
@@ -277,7 +286,7 @@ class UndoMergeDialog(SupervisorModal):
                 allow_blank=False,
                 id="undo-which",
             )
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(
                     _(
@@ -291,12 +300,12 @@ class UndoMergeDialog(SupervisorModal):
     def on_mount(self) -> None:
         self.query_one(Select).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         self.call(
             companies.undo_merge,
             self.query_one(Select).value,
             done=lambda card: self.dismiss(card),
-            failed=lambda error: self.error(str(error)),
+            failed=lambda error: self.show_error(str(error)),
         )
 
 

@@ -69,6 +69,12 @@ DESTINATIONS: list[tuple[str, str, str, str]] = [
     ("m", "market", N_("Market capacity, census, growth of clients"), "kbase_tui.ui.growth.market:MarketScreen"),
     ("j", "focus", N_("Focus targets"), "kbase_tui.ui.growth.focus:FocusTargets"),
     ("o", "settings", N_("Settings (queue, accounts, security)"), "kbase_tui.ui.supervisor.settings:SettingsScreen"),
+    (
+        "z",
+        "hours",
+        N_("Calling hours: the window, holidays, channels, time zones"),
+        "kbase_tui.ui.supervisor.calling_hours:CallingHoursScreen",
+    ),
     ("n", "alarms", N_("Security alarms, full screen"), "kbase_tui.ui.audit.alarms:AlarmsScreen"),
     ("u", "audit", N_("Audit log"), "kbase_tui.ui.audit.screen:AuditScreen"),
 ]
@@ -116,6 +122,7 @@ class SupervisorDesk(KbaseScreen):
         Binding("m", "open('market')", _("Market and growth"), show=False, id="supervisor.desk.market"),
         Binding("j", "open('focus')", _("Focus targets"), show=False, id="supervisor.desk.focus"),
         Binding("o", "open('settings')", _("Settings"), show=False, id="supervisor.desk.settings"),
+        Binding("z", "open('hours')", _("Calling hours"), show=False, id="supervisor.desk.hours"),
         Binding("n", "open('alarms')", _("Security alarms"), show=False, id="supervisor.desk.alarms"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),

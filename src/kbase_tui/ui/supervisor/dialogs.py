@@ -1,4 +1,6 @@
-"""Small dialogs of the supervisor's screens: special offer, shelve date, confirmation, filters."""
+"""Small dialogs of the supervisor's screens: special offer, shelve date, filters.
+
+Forms of many fields: compact (one line a field), so a filter of seven fields fits in 80x24."""
 
 from __future__ import annotations
 
@@ -15,39 +17,14 @@ from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol.refusals import CallerChoice, FilterChoices, RefusalFilter
 
-from ..base import KbaseModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_date
 
 
-class SupervisorModal(KbaseModal):
-    """A dialog with a title, an error line, Ctrl+S/Enter to accept and Esc to cancel."""
-
-    CSS_PATH = "supervisor.tcss"
-    BINDINGS = [
-        Binding("ctrl+s", "accept", _("Save"), id="supervisor.dialog.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="supervisor.dialog.cancel"),
-    ]
-
-    def on_mount(self) -> None:
-        # On a short terminal (80x24) bordered fields take three rows each and a seven-field filter shows three:
-        # fields without borders show them all, and the dialog still scrolls for the rest.
-        if self.app.size.height < 32:
-            self.add_class("-short")
-            for field in self.query("Input, Select"):
-                field.compact = True
-
-    def error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Text(message))
-
-    def action_cancel(self) -> None:
-        self.close_unless_typed()
-
-    def action_accept(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class OfferDialog(SupervisorModal):
+class OfferDialog(FormDialog):
     """Special offer: its text and, optionally, the one caller who will make it."""
+
+    COMPACT = True
 
     def __init__(self, count: int, callers: list[CallerChoice]) -> None:
         super().__init__()
@@ -63,23 +40,24 @@ class OfferDialog(SupervisorModal):
             yield TextArea(id="offer-text")
             yield Label(_("For one caller (optional)"))
             yield Select([(Text(c.name), c.id) for c in self.callers], prompt=_("Any caller"), id="offer-caller")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#offer-text", TextArea).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         text = self.query_one("#offer-text", TextArea).text.strip()
         if not text:
-            self.error(_("Write the special offer the caller will make."))
+            self.show_error(_("Write the special offer the caller will make."))
             return
         caller = self.query_one("#offer-caller", Select).value
         self.dismiss((text, caller if isinstance(caller, int) else None))
 
 
-class ShelveDialog(SupervisorModal):
-    BINDINGS = [Binding("enter", "accept", _("Save"), show=False, id="supervisor.shelve.enter")]
+class ShelveDialog(FormDialog):
+    COMPACT = True
+    BINDINGS = [Binding("enter", "save", _("Save"), show=False, id="supervisor.shelve.enter")]
 
     def __init__(self, count: int, suggestion: date) -> None:
         super().__init__()
@@ -91,29 +69,31 @@ class ShelveDialog(SupervisorModal):
             yield Static(Text(_("Shelve until a date ({n} selected)").format(n=self.count)), classes="dialog-title")
             yield Label(_("Back in the queue on (dd.mm.yyyy)"))
             yield Input(show_date(self.suggestion), id="shelve-date")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Enter saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         try:
             day = parse_date(self.query_one(Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if day is None or day <= business_today():
-            self.error(_("The shelving date must be in the future."))
+            self.show_error(_("The shelving date must be in the future."))
             return
         self.dismiss(day)
 
 
-class RefusalFilterDialog(SupervisorModal):
+class RefusalFilterDialog(FormDialog):
     """Filters of the refusal list: dates, reason, caller, channel, industry, decided or not."""
+
+    COMPACT = True
 
     def __init__(self, current: RefusalFilter, choices: FilterChoices) -> None:
         super().__init__()
@@ -163,18 +143,18 @@ class RefusalFilterDialog(SupervisorModal):
                 allow_blank=False,
                 id="flt-status",
             )
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S applies, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#flt-from", Input).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         try:
             date_from = parse_date(self.query_one("#flt-from", Input).value)
             date_to = parse_date(self.query_one("#flt-to", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
 
         def value(selector: str):

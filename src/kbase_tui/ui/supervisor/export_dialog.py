@@ -15,11 +15,12 @@ from textual.widgets import Input, Label, Select, Static
 from kbase_tui.i18n import _
 from kbase_tui.labels import category_label, stage_label
 
-from .dialogs import SupervisorModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 
 
-class ExportDialog(SupervisorModal):
-    BINDINGS = [Binding("enter", "accept", _("Export"), show=False, id="supervisor.export.enter")]
+class ExportDialog(FormDialog):
+    COMPACT = True
+    BINDINGS = [Binding("enter", "save", _("Export"), show=False, id="supervisor.export.enter")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -47,7 +48,7 @@ class ExportDialog(SupervisorModal):
             yield Input("", id="export-channel")
             yield Label(_("Industry (exact, optional)"))
             yield Input("", id="export-industry")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(
                     _(
@@ -62,9 +63,9 @@ class ExportDialog(SupervisorModal):
         self.query_one("#export-format", Select).focus()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         from kbase_tui.protocol import exporter
 
         def value(selector: str):
@@ -77,13 +78,13 @@ class ExportDialog(SupervisorModal):
             channel=self.query_one("#export-channel", Input).value.strip() or None,
             industry=self.query_one("#export-industry", Input).value.strip() or None,
         )
-        self.error(_("Exporting…"))
+        self.show_error(_("Exporting…"))
         self.call(
             exporter.export_companies,
             value("#export-format") or "csv",
             flt,
             done=self._done,
-            failed=lambda error: self.error(str(error)),
+            failed=lambda error: self.show_error(str(error)),
         )
 
     def _done(self, report) -> None:

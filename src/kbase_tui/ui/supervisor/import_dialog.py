@@ -23,11 +23,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
-from .dialogs import SupervisorModal
 
 POLL_SECONDS = 0.3
 
@@ -56,7 +57,7 @@ FIELD_LABELS = {
 
 def _size(size: int) -> str:
     if size >= 1024 * 1024:
-        return _("{n} MB").format(n=round(size / (1024 * 1024), 1))
+        return _("{n} MB").format(n=format_fraction(size / (1024 * 1024), 1, trim=True))
     return _("{n} KB").format(n=max(1, round(size / 1024)))
 
 
@@ -64,9 +65,11 @@ def _field_label(field: str) -> str:
     return _(FIELD_LABELS[field]) if field in FIELD_LABELS else (field or _("(not imported)"))
 
 
-class ImportDialog(SupervisorModal):
+class ImportDialog(FormDialog):
     """Enter shows the preview of the chosen file, Enter again imports it; Esc stops an import after the current
     batch (kept), or closes."""
+
+    COMPACT = True
 
     BINDINGS = [
         Binding("escape", "cancel", _("Stop / close"), id="supervisor.import.cancel"),
@@ -103,7 +106,7 @@ class ImportDialog(SupervisorModal):
             yield ProgressBar(id="import-progress", show_eta=True)
             yield Static("", id="import-report")
             yield DataTable(id="import-rejects", cursor_type="row")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
             yield DataTable(id="import-runs", cursor_type="row")
             yield Static(
@@ -133,7 +136,7 @@ class ImportDialog(SupervisorModal):
         for name in ("#import-columns", "#import-field", "#import-rows", "#import-progress", "#import-rejects"):
             self.query_one(name).display = False
         self.query_one("#import-path", Input).focus() if self.initial else self.query_one("#import-inbox").focus()
-        self.call(importer.inbox, done=self._inbox, failed=lambda error: self.error(str(error)))
+        self.call(importer.inbox, done=self._inbox, failed=lambda error: self.show_error(str(error)))
 
     def _load_runs(self) -> None:
         self.call(importer.runs, done=self._show_runs, failed=lambda error: None, group="import-runs", exclusive=True)
@@ -158,11 +161,11 @@ class ImportDialog(SupervisorModal):
             return
         row = self.query_one("#import-runs", DataTable).cursor_row
         if not 0 <= row < len(self.runs):
-            self.error(_("There is no import to undo."))
+            self.show_error(_("There is no import to undo."))
             return
         run = self.runs[row]
         if run.undone_at is not None:
-            self.error(_("This import was already undone."))
+            self.show_error(_("This import was already undone."))
             return
         from ..widgets.confirm import ConfirmDialog
 
@@ -222,13 +225,13 @@ class ImportDialog(SupervisorModal):
         self.query_one("#import-format", Static).update("")
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.action_accept()
+        self.action_save()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "import-columns":
             self.query_one("#import-field", Select).focus()
         elif event.data_table.id == "import-rows":
-            self.action_accept()
+            self.action_save()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "import-columns" and self.preview is not None:
@@ -237,7 +240,7 @@ class ImportDialog(SupervisorModal):
             with field.prevent(Select.Changed):
                 field.value = column.field
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         if self.running or self.busy:
             return
         typed = self.query_one("#import-path", Input).value.strip()
@@ -248,16 +251,16 @@ class ImportDialog(SupervisorModal):
         if typed:
             path = Path(typed).expanduser()
             if not path.is_file():
-                self.error(_("There is no file {path} on this computer.").format(path=str(path)))
+                self.show_error(_("There is no file {path} on this computer.").format(path=str(path)))
                 return
             self._set_busy(True)
-            self.error(_("Sending the file to the server…"))
+            self.show_error(_("Sending the file to the server…"))
             self.run_worker(self._upload_then_preview(path), group="import", exit_on_error=False)
         elif isinstance(chosen, str):
             self._set_busy(True)
             self._ask_preview(chosen)
         else:
-            self.error(_("Choose a file from the inbox or name one on this computer."))
+            self.show_error(_("Choose a file from the inbox or name one on this computer."))
 
     async def _upload_then_preview(self, path: Path) -> None:
         key = str(path.resolve())
@@ -270,7 +273,7 @@ class ImportDialog(SupervisorModal):
         self._ask_preview(name)
 
     def _ask_preview(self, name: str) -> None:
-        self.error(_("Reading the file…"))
+        self.show_error(_("Reading the file…"))
         self.call(
             importer.preview,
             name,
@@ -283,7 +286,7 @@ class ImportDialog(SupervisorModal):
 
     def _previewed(self, name: str, preview) -> None:
         self._set_busy(False)
-        self.error("")
+        self.show_error("")
         self.preview, self.previewed_name = preview, name
         report = preview.report
         fmt = (
@@ -355,7 +358,7 @@ class ImportDialog(SupervisorModal):
 
     def _start(self, name: str) -> None:
         self._set_busy(True)
-        self.error("")
+        self.show_error("")
         self.call(importer.start, name, self.columns, done=self._started, failed=self._failed)
 
     def _set_busy(self, busy: bool) -> None:
@@ -395,7 +398,7 @@ class ImportDialog(SupervisorModal):
         self._finish()
         if progress.error:
             bar.display = False
-            self.error(progress.error)
+            self.show_error(progress.error)
         elif progress.report is not None:
             bar.update(total=max(progress.report.rows, 1), progress=max(progress.report.rows, 1))
             self._show_report(progress.report)
@@ -418,7 +421,7 @@ class ImportDialog(SupervisorModal):
         self._set_busy(False)
         # An indeterminate bar would look like work going on: it goes away with the error.
         self.query_one("#import-progress", ProgressBar).display = False
-        self.error(str(error))
+        self.show_error(str(error))
 
     def _show_report(self, report) -> None:
         lines = [

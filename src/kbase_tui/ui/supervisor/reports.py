@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import format_fraction
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import reports
@@ -23,9 +24,9 @@ from kbase_tui.protocol.reports import Report, default_period, report_titles
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_date
 from .chart_plan import ChartPlan, plan
-from .dialogs import SupervisorModal
 
 
 def format_value(value: object) -> str:
@@ -34,7 +35,7 @@ def format_value(value: object) -> str:
     if isinstance(value, Decimal):
         return show_amount(value)
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return format_fraction(value, 1)  # a share in %: 51,5 in Russian
     if isinstance(value, date):
         return show_date(value)
     return str(value)
@@ -60,8 +61,9 @@ def _paint(plt, layout: ChartPlan, title_suffix: str) -> None:
         plt.ylabel(layout.y_label)
 
 
-class PeriodDialog(SupervisorModal):
-    BINDINGS = [Binding("enter", "accept", _("Apply"), show=False, id="supervisor.period.enter")]
+class PeriodDialog(FormDialog):
+    COMPACT = True
+    BINDINGS = [Binding("enter", "save", _("Apply"), show=False, id="supervisor.period.enter")]
 
     def __init__(self, date_from: date, date_to: date) -> None:
         super().__init__()
@@ -74,23 +76,23 @@ class PeriodDialog(SupervisorModal):
             yield Input(show_date(self.date_from), id="period-from")
             yield Label(_("To (dd.mm.yyyy)"))
             yield Input(show_date(self.date_to), id="period-to")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
 
     def on_mount(self) -> None:
         self.query_one("#period-from", Input).focus()
 
     def on_input_submitted(self, _event) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         try:
             first = parse_date(self.query_one("#period-from", Input).value)
             last = parse_date(self.query_one("#period-to", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         if first is None or last is None or last < first:
-            self.error(_("The period needs a first and a last day, in order."))
+            self.show_error(_("The period needs a first and a last day, in order."))
             return
         self.dismiss((first, last))
 

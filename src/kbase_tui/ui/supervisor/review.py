@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui import timezones
 from kbase_tui.formatting import today as business_today
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import clients, refusals
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
@@ -402,7 +403,7 @@ class RefusalReview(KbaseScreen):
         def done(info) -> None:
             self.notify(
                 _("{company}: time zone {zone}.").format(
-                    company=info.name, zone=info.time_zone or _("not known, the call centre's")
+                    company=info.name, zone=zone_city(info.time_zone) or _("not known, the call centre's")
                 )
             )
 

@@ -20,15 +20,17 @@ from kbase_tui.protocol.settings import SettingRow
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from .dialogs import SupervisorModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 
 
 def group_label(group: str) -> str:
     return {"queue": _("Queue"), "accounts": _("Deals and accounts"), "security": _("Security")}.get(group, group)
 
 
-class SettingDialog(SupervisorModal):
+class SettingDialog(FormDialog):
     """One setting: its value typed, checked by the server on Ctrl+S; a refusal leaves the text as typed."""
+
+    COMPACT = True
 
     def __init__(self, row: SettingRow) -> None:
         super().__init__()
@@ -48,7 +50,7 @@ class SettingDialog(SupervisorModal):
                 ),
                 classes="dialog-hint",
             )
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Ctrl+R types the default, Esc cancels.")), classes="dialog-hint")
 
     BINDINGS = [Binding("ctrl+r", "default", _("Default"), id="supervisor.setting.default")]
@@ -60,9 +62,9 @@ class SettingDialog(SupervisorModal):
         self.query_one("#setting-value", Input).value = self.row.default
 
     def on_input_submitted(self, _event) -> None:
-        self.action_accept()
+        self.action_save()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         typed = self.query_one("#setting-value", Input).value
         self.call(
             settings.change_setting,
@@ -74,7 +76,7 @@ class SettingDialog(SupervisorModal):
         )
 
     def _refused(self, error: KbaseError) -> None:
-        self.error(str(error))
+        self.show_error(str(error))
 
 
 class SettingsScreen(KbaseScreen):

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import format_fraction, format_span
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
@@ -20,12 +21,14 @@ from kbase_tui.protocol.targets import Person, TargetRow
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import parse_date, show_date
-from .dialogs import SupervisorModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.formats import parse_date, show_amount, show_date
 from .reports import format_value
 
 
-class TargetDialog(SupervisorModal):
+class TargetDialog(FormDialog):
+    COMPACT = True
+
     def __init__(self, people: list[Person], today: date) -> None:
         super().__init__()
         self.people = people
@@ -48,25 +51,25 @@ class TargetDialog(SupervisorModal):
             yield Input(show_date(self.today), id="target-start")
             yield Label(_("Value"))
             yield Input("", id="target-value", type="integer")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(Text(_("Ctrl+S saves, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#target-user", Select).focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         user = self.query_one("#target-user", Select).value
         if not isinstance(user, int):
-            self.error(_("Choose a user."))
+            self.show_error(_("Choose a user."))
             return
         try:
             start = parse_date(self.query_one("#target-start", Input).value)
         except ValueError as error:
-            self.error(str(error))
+            self.show_error(str(error))
             return
         raw = self.query_one("#target-value", Input).value.strip()
         if start is None or not raw.isdigit():
-            self.error(_("Give the starting day and a whole number."))
+            self.show_error(_("Give the starting day and a whole number."))
             return
         self.dismiss(
             (
@@ -105,7 +108,9 @@ class TargetsEditor(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Targets per user")
         table = self.query_one(DataTable)
-        for label in (_("User"), _("Metric"), _("Period"), _("From"), _("To"), _("Target"), _("Actual"), _("Done, %")):
+        # One short column for the dates (this month's and last month's targets: the year is plain), and "%" as
+        # the last header, so that every column shows whole at 80 columns.
+        for label in (_("User"), _("Metric"), _("Dates"), _("Target"), _("Actual"), "%"):
             table.add_column(label)
         table.focus()
         self.action_reload()
@@ -122,12 +127,10 @@ class TargetsEditor(KbaseScreen):
             table.add_row(
                 Text(r.user_name),
                 Text(metric_label(r.metric)),
-                Text(period_label(r.period)),
-                Text(show_date(r.starts_on)),
-                Text(show_date(r.ends_on)),
-                Text(str(r.value)),
-                Text(format_value(r.actual)),
-                Text(f"{done:.1f}", style="bold red" if done < 50 else ""),
+                Text(format_span(r.starts_on, r.ends_on)),
+                Text(show_amount(r.value), justify="right"),
+                Text(format_value(r.actual), justify="right"),
+                Text(format_fraction(done, 1), justify="right", style="bold red" if done < 50 else ""),
                 key=str(r.id),
             )
 

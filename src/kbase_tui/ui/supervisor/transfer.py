@@ -14,13 +14,15 @@ from kbase_tui.protocol import transfer
 from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
 from ..widgets.confirm import ConfirmDialog
-from .dialogs import SupervisorModal
+from ..widgets.form_dialog import ErrorLine, FormDialog
 
 SPREAD = -1
 
 
-class TransferDialog(SupervisorModal):
+class TransferDialog(FormDialog):
     """Ctrl+S transfers (after a confirmation); the user who leaves is disabled."""
+
+    COMPACT = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,7 +37,7 @@ class TransferDialog(SupervisorModal):
             yield Static("", id="transfer-counts")
             yield Label(_("Who receives"))
             yield Select([], prompt=_("Choose a receiver"), id="transfer-to")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(_("Ctrl+S transfers and disables the user; nothing is deleted. Esc cancels.")),
                 classes="dialog-hint",
@@ -55,6 +57,10 @@ class TransferDialog(SupervisorModal):
     def _leaver_chosen(self, event: Select.Changed) -> None:
         receiver = self.query_one("#transfer-to", Select)
         if not isinstance(event.value, int):
+            # Nobody chosen: no figures, and none of the user chosen before may arrive late.
+            self.forget_calls(transfer.portfolio)
+            self.counts = None
+            self.query_one("#transfer-counts", Static).update("")
             receiver.set_options([])
             return
         leaver = next(s for s in self.staff if s.id == event.value)
@@ -90,14 +96,14 @@ class TransferDialog(SupervisorModal):
         )
         self.query_one("#transfer-counts", Static).update(Text(text))
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         leaver = self.query_one("#transfer-from", Select).value
         receiver = self.query_one("#transfer-to", Select).value
         if not isinstance(leaver, int):
-            self.error(_("Choose the user who leaves."))
+            self.show_error(_("Choose the user who leaves."))
             return
         if not isinstance(receiver, int):
-            self.error(_("Choose who receives the portfolio."))
+            self.show_error(_("Choose who receives the portfolio."))
             return
         name = next(s.name for s in self.staff if s.id == leaver)
         question = _("Transfer everything of {name} and disable the account?").format(name=name)
@@ -109,7 +115,7 @@ class TransferDialog(SupervisorModal):
             leaver,
             None if receiver == SPREAD else receiver,
             done=self._done,
-            failed=lambda error: self.error(str(error)),
+            failed=lambda error: self.show_error(str(error)),
         )
 
     def _done(self, result: TransferResult) -> None:
@@ -124,8 +130,10 @@ class TransferDialog(SupervisorModal):
         self.dismiss(result)
 
 
-class PassOnDialog(SupervisorModal):
+class PassOnDialog(FormDialog):
     """What the head of sales holds since someone left, handed to a new person of that role."""
+
+    COMPACT = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -137,7 +145,7 @@ class PassOnDialog(SupervisorModal):
             yield Static("", id="held-counts")
             yield Label(_("Who receives"))
             yield Select([], prompt=_("Choose a person"), id="held-to")
-            yield Static("", classes="dialog-error")
+            yield ErrorLine()
             yield Static(
                 Text(
                     _(
@@ -174,12 +182,12 @@ class PassOnDialog(SupervisorModal):
         select.set_options([(Text(f"{s.name} · {role_label(s.role)}"), s.id) for s in self.staff])
         select.focus()
 
-    def action_accept(self) -> None:
+    def action_save(self) -> None:
         receiver = self.query_one("#held-to", Select).value
         if not isinstance(receiver, int):
-            self.error(_("Choose who receives the portfolio."))
+            self.show_error(_("Choose who receives the portfolio."))
             return
-        self.call(transfer.pass_on_held, receiver, done=self._done, failed=lambda error: self.error(str(error)))
+        self.call(transfer.pass_on_held, receiver, done=self._done, failed=lambda error: self.show_error(str(error)))
 
     def _done(self, result: TransferResult) -> None:
         _id, name, n = result.receivers[0]

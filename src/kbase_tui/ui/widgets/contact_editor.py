@@ -20,13 +20,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from kbase_tui.i18n import _
 
-from ..base import KbaseModal
+from .form_dialog import FormDialog
 from .formats import parse_date, show_date
 
 
@@ -51,49 +50,32 @@ def describe_contact(contact) -> str:
     return " · ".join(parts)
 
 
-class ContactEditor(KbaseModal):
+class ContactEditor(FormDialog):
     """Add (contact=None) or edit a contact person; dismisses with ContactInfo or None."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="contact.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="contact.cancel"),
-    ]
-    DEFAULT_CSS = """
-    ContactEditor { align: center middle; }
-    ContactEditor > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-        background: $surface; padding: 0 1; }
-    ContactEditor .title { text-style: bold; }
-    ContactEditor Label { margin-top: 0; color: $text-muted; }
-    ContactEditor Input { margin: 0; }
-    ContactEditor #contact-error { color: $error; height: auto; }
-    ContactEditor #contact-other { color: $warning; height: auto; }
-    ContactEditor Horizontal { height: auto; }
-    ContactEditor .pair > Vertical { width: 1fr; height: auto; }
-    ContactEditor Button { margin-right: 1; }
-    """
+    CSS_PATH = "contact_editor.tcss"
 
     def __init__(self, company_id: int, contact=None) -> None:
         super().__init__()
         self.company_id = company_id
         self.contact = contact
         self.version = contact.version if contact else None
-        self._saving = False
 
     def compose(self) -> ComposeResult:
         c = self.contact
-        with Vertical():
-            yield Static(_("Edit contact person") if c else _("New contact person"), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(_("Edit contact person") if c else _("New contact person"), classes="dialog-title")
             yield Label(_("Name"))
             yield Input(c.full_name if c else "", id="contact-name", max_length=200)
             # Two fields a row: the whole form, the checkbox and the buttons too, fits 80x24.
-            with Horizontal(classes="pair"):
+            with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Position"))
                     yield Input(c.position if c else "", id="contact-position", max_length=200)
                 with Vertical():
                     yield Label(_("Phones (comma-separated)"))
                     yield Input(_phones_text(c.phones) if c else "", id="contact-phones", max_length=300)
-            with Horizontal(classes="pair"):
+            with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("E-mail"))
                     yield Input(c.email if c else "", id="contact-email", max_length=200)
@@ -105,21 +87,13 @@ class ContactEditor(KbaseModal):
                         max_length=10,
                         placeholder=_("dd.mm.yyyy"),
                     )
-            # Shown only with something to say: two empty lines would push the buttons off 80x24.
+            # Shown only with something to say: an empty line would push the buttons off 80x24.
             yield Static("", id="contact-other").set_styles("display: none;")
-            yield Static("", id="contact-error").set_styles("display: none;")
             yield Checkbox(_("Decision-maker (ЛПР)"), c.is_decision_maker if c else False, id="contact-dm")
-            with Horizontal():
-                yield Button(_("Save (ctrl+s)"), id="contact-save", variant="primary")
-                yield Button(_("Cancel (Esc)"), id="contact-cancel")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#contact-name", Input).focus()
-
-    def show_error(self, message: str) -> None:
-        error = self.query_one("#contact-error", Static)
-        error.update(Text(message))
-        error.display = bool(message)
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -128,10 +102,7 @@ class ContactEditor(KbaseModal):
         else:
             self.focus_next()
 
-    @on(Button.Pressed, "#contact-save")
     def action_save(self) -> None:
-        if self._saving:
-            return
         from kbase_tui.protocol import clients
 
         try:
@@ -148,23 +119,14 @@ class ContactEditor(KbaseModal):
             email=self.query_one("#contact-email", Input).value,
             birthday=birthday,
         )
-        self._saving = True
-        self.show_error(_("Saving…"))
         if self.contact is None:
-            self.call(clients.add_contact, self.company_id, form, done=self._saved, failed=self._failed)
+            self.save_with(clients.add_contact, self.company_id, form, failed=self._failed)
         else:
-            self.call(
-                clients.update_contact, self.contact.id, self.version, form, done=self._saved, failed=self._failed
-            )
-
-    def _saved(self, contact) -> None:
-        self._saving = False
-        self.dismiss(contact)
+            self.save_with(clients.update_contact, self.contact.id, self.version, form, failed=self._failed)
 
     def _failed(self, error) -> None:
         from kbase_tui.protocol.errors import StaleRecord
 
-        self._saving = False
         if isinstance(error, StaleRecord) and error.current is not None:
             current = error.current
             self.version = current.version
@@ -176,7 +138,3 @@ class ContactEditor(KbaseModal):
             self.show_error(_("Your input is kept. Press ctrl+s to save it over theirs, or Esc to drop it."))
             return
         self.show_error(str(error))
-
-    @on(Button.Pressed, "#contact-cancel")
-    def action_cancel(self) -> None:
-        self.close_unless_typed()

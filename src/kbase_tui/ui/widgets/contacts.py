@@ -24,12 +24,18 @@ from textual.widgets import DataTable
 from kbase_tui.i18n import _
 
 from ..base import ServiceCalls
-from .contact_editor import ContactEditor, _phones_text
+from .contact_editor import ContactEditor
 from .formats import show_date
+
+# A name longer than this wraps onto the row's next lines: the phones beside it stay in sight at 80 columns.
+NAME_WIDTH = 26
 
 
 class ContactsPanel(ServiceCalls, DataTable):
-    """A table of contact persons (decision-makers first)."""
+    """A table of contact persons (decision-makers first).
+
+    The phones come right after the name, one number a line (the row is as tall as its phones, or its
+    wrapped name): a number is never broken in two nor pushed off the right edge, as on the caller's card."""
 
     BINDINGS = [
         Binding("a,insert", "add_contact", _("Add contact"), id="contacts.add"),
@@ -62,13 +68,18 @@ class ContactsPanel(ServiceCalls, DataTable):
         self.border_title = _("Contact persons")
 
     def on_mount(self) -> None:
-        self.add_column(_("Name"), key="name")
-        self.add_column(_("Position"), key="position")
-        self.add_column(_("ЛПР"), key="dm")
+        self._add_columns()
+        self.show(self.contacts)
+
+    def _add_columns(self) -> None:
+        header = _("Name")
+        longest = max((len(c.full_name) for c in self.contacts), default=0)
+        self.add_column(header, key="name", width=min(NAME_WIDTH, max(len(header), longest)))
         self.add_column(_("Phones"), key="phones")
+        self.add_column(_("ЛПР"), key="dm")
+        self.add_column(_("Position"), key="position")
         self.add_column(_("E-mail"), key="email")
         self.add_column(_("Birthday"), key="birthday")
-        self.show(self.contacts)
 
     def show(self, contacts) -> None:
         """Display these ContactInfo rows (keeps the cursor on the same contact)."""
@@ -76,16 +87,20 @@ class ContactsPanel(ServiceCalls, DataTable):
         self.contacts = tuple(contacts)
         if not self.columns:
             return
-        self.clear()
+        from kbase_tui.phones import readable
+
+        self.clear(columns=True)
+        self._add_columns()  # the name column as wide as these names need, up to NAME_WIDTH
         for contact in self.contacts:
             self.add_row(
                 Text(contact.full_name),
-                Text(contact.position),
+                Text("\n".join(readable(number) for number in contact.phones), no_wrap=True),
                 Text("✓" if contact.is_decision_maker else ""),
-                Text(_phones_text(contact.phones)),
+                Text(contact.position),
                 Text(contact.email),
                 Text(show_date(contact.birthday)),
                 key=str(contact.id),
+                height=None,
             )
         if current is not None:
             for row, contact in enumerate(self.contacts):

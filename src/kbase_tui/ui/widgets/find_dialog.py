@@ -36,7 +36,6 @@ class FindClientDialog(KbaseModal):
     FindClientDialog { align: center middle; }
     FindClientDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1; }
-    FindClientDialog .title { text-style: bold; }
     FindClientDialog Label { color: $text-muted; width: 100%; }
     FindClientDialog OptionList { height: auto; max-height: 12; }
     FindClientDialog #find-status { color: $text-muted; height: auto; }
@@ -49,7 +48,7 @@ class FindClientDialog(KbaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(_("Find your client")), classes="title")
+            yield Static(Text(_("Find your client")), classes="dialog-title")
             yield Label(_("Name, INN or phone; Enter opens the card"))
             yield Input(id="find-text", max_length=200)
             yield OptionList(id="find-matches", markup=False)
@@ -69,6 +68,7 @@ class FindClientDialog(KbaseModal):
         self._timer = None
         text = self.query_one("#find-text", Input).value
         if not text.strip():
+            self.forget_calls(group="find")  # the matches of what was typed before must not come back
             self._show([])
             return
         self.call(clients.find_own, text, done=self._show, group="find", exclusive=True)
@@ -102,6 +102,8 @@ class FindClientDialog(KbaseModal):
             text = self.query_one("#find-text", Input).value
             if text.strip():
                 self.call(clients.find_own, text, done=self._show_and_choose, group="find", exclusive=True)
+            else:
+                self._ask()
             return
         index = self.query_one("#find-matches", OptionList).highlighted
         if self.matches and index is not None:

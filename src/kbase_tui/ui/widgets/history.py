@@ -53,10 +53,17 @@ def entry_text(entry: Any, outcome_labels: dict[str, str] | None = None) -> Text
     line = Text(no_wrap=False)
     line.append(show_datetime(entry.at), style="bold")
     line.append("  ")
-    line.append(history_kind_label(entry.kind), style=KIND_STYLES.get(entry.kind, ""))
-    if entry.outcome:
-        line.append("  ")
-        line.append((outcome_labels or {}).get(entry.outcome, entry.outcome), style="italic")
+    kind = history_kind_label(entry.kind)
+    outcome = (outcome_labels or {}).get(entry.outcome, entry.outcome) if entry.outcome else ""
+    # A word is said once: an order's outcome "order", a call's "Call back" stand for the kind too.
+    said = outcome.casefold()
+    if said == kind.casefold() or said.startswith(kind.casefold() + " "):
+        line.append(outcome, style=KIND_STYLES.get(entry.kind, "") + " italic")
+    else:
+        line.append(kind, style=KIND_STYLES.get(entry.kind, ""))
+        if outcome:
+            line.append("  ")
+            line.append(outcome, style="italic")
     if entry.user_name:
         line.append("  · ")
         line.append(entry.user_name, style="dim")

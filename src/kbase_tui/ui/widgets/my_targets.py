@@ -67,7 +67,7 @@ class MyTargetsLine(ServiceCalls, Static):
         self.add_class("-empty")
 
     def refresh_targets(self) -> None:
-        self.call(playbook.my_targets, done=self._show, group="my-targets")
+        self.call(playbook.my_targets, done=self._show)
 
     def _show(self, rows) -> None:
         self.rows = list(rows)

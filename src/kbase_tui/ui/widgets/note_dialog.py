@@ -25,13 +25,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.containers import Vertical
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import history_kind_label
 
-from ..base import KbaseModal
+from .form_dialog import FormDialog
 
 if TYPE_CHECKING:
     from kbase_tui.protocol.operations import Operation
@@ -39,10 +39,9 @@ if TYPE_CHECKING:
 DEFAULT_KINDS = ("note", "call", "meeting")
 
 
-class AddNoteDialog(KbaseModal):
+class AddNoteDialog(FormDialog):
+    CSS_PATH = "note_dialog.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", _("Save"), id="note.save", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="note.cancel"),
         # Priority: the text box has the focus and would take Alt+1 as the character 1.  (A Mac's
         # Option+1/2/3 sends ¡ ™ £; the app's key dispatch reads those as Alt+1/2/3 here, see
         # ui/keyboard_layout.py.)
@@ -50,18 +49,6 @@ class AddNoteDialog(KbaseModal):
         Binding("alt+2", "kind(1)", _("Call"), show=False, id="note.kind2", priority=True),
         Binding("alt+3", "kind(2)", _("Meeting"), show=False, id="note.kind3", priority=True),
     ]
-    DEFAULT_CSS = """
-    AddNoteDialog { align: center middle; }
-    AddNoteDialog > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-        background: $surface; padding: 0 1; }
-    AddNoteDialog .title { text-style: bold; }
-    AddNoteDialog Label { color: $text-muted; width: 100%; }
-    AddNoteDialog RadioSet { layout: horizontal; height: auto; width: 100%; }
-    AddNoteDialog TextArea { height: 6; }
-    AddNoteDialog #note-error { color: $error; height: auto; }
-    AddNoteDialog Horizontal { height: auto; }
-    AddNoteDialog Button { margin-right: 1; }
-    """
 
     DRAFT_DELAY = 1.0  # seconds of no typing before the draft is written
     DRAFT_MAX_WAIT = 5.0  # ... or this long since the last write, even while typing
@@ -80,7 +67,6 @@ class AddNoteDialog(KbaseModal):
         self.saver = saver
         self.kinds = kinds
         self.heading = title or _("Add to the history")
-        self._saving = False
         if draft_context is None:
             owner = "company" if saver is None else saver.name.split(".", 1)[0]
             draft_context = f"note:{'deal' if owner == 'pipeline' else owner}:{target_id}"
@@ -90,8 +76,8 @@ class AddNoteDialog(KbaseModal):
         self._draft_written_at = monotonic()
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.heading), classes="title")
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.heading), classes="dialog-title")
             with RadioSet(id="note-kind"):
                 for index, kind in enumerate(self.kinds):
                     yield RadioButton(f"{index + 1} {history_kind_label(kind)}", value=index == 0)
@@ -99,10 +85,7 @@ class AddNoteDialog(KbaseModal):
             yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label(_("Result"))
             yield Input(id="note-result", max_length=300)
-            yield Static("", id="note-error")
-            with Horizontal():
-                yield Button(_("Save (ctrl+s)"), id="note-save", variant="primary")
-                yield Button(_("Cancel (Esc)"), id="note-cancel")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#note-text", TextArea).focus()
@@ -177,7 +160,6 @@ class AddNoteDialog(KbaseModal):
             buttons[index].value = True
 
     @on(Input.Submitted, "#note-result")
-    @on(Button.Pressed, "#note-save")
     def action_save(self) -> None:
         if self._saving:
             return
@@ -190,29 +172,22 @@ class AddNoteDialog(KbaseModal):
                 else _("Result: {result}").format(result=result)
             )
         if not text:
-            self.query_one("#note-error", Static).update(Text(_("Write what happened.")))
+            self.show_error(_("Write what happened."))
             return
         saver = self.saver
         if saver is None:
             from kbase_tui.protocol import clients
 
             saver = clients.add_note
-        self._saving = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self.call(saver, self.target_id, self.kind, text, done=self._saved, failed=self._failed)
+        self.save_with(saver, self.target_id, self.kind, text, done=self._saved)
 
     def _saved(self, entry) -> None:
         # The note is safe: only now is its draft forgotten.
-        self._saving = False
         self._drop_draft()
         self.dismiss(entry)
 
-    def _failed(self, error) -> None:
-        self._saving = False
-        self.query_one("#note-error", Static).update(Text(str(error)))
-
-    @on(Button.Pressed, "#note-cancel")
     def action_cancel(self) -> None:
         # Typed text is dropped only when the person says so; its draft goes with it.  (An
         # interrupted dialog keeps its draft.)

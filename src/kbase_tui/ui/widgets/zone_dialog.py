@@ -16,18 +16,19 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui import timezones
+from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 
 
 def zone_label(name: str, now: datetime | None = None) -> str:
-    """'Asia/Vladivostok (MSK+7, now 22:30)'."""
+    """'Vladivostok (MSK+7, now 22:30)': the zone's city in the reader's language."""
     moment = now or datetime.now(UTC)
     shift = timezones.offset_hours(name, moment, against=timezones.zone("Europe/Moscow"))
     msk = _("MSK") + (f"{shift:+g}" if shift else "")
     return _("{zone} ({msk}, now {time})").format(
-        zone=name, msk=msk, time=moment.astimezone(timezones.zone(name)).strftime("%H:%M")
+        zone=zone_city(name), msk=msk, time=moment.astimezone(timezones.zone(name)).strftime("%H:%M")
     )
 
 
@@ -36,9 +37,7 @@ class ZoneDialog(KbaseModal):
     ZoneDialog { align: center middle; }
     ZoneDialog > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
         background: $surface; padding: 0 1; }
-    ZoneDialog .title { text-style: bold; }
     ZoneDialog OptionList { height: auto; max-height: 20; }
-    ZoneDialog .hint { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="zone.cancel")]
 
@@ -53,13 +52,13 @@ class ZoneDialog(KbaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.heading), classes="title")
+            yield Static(Text(self.heading), classes="dialog-title")
             yield OptionList(
                 *[Option(Text(zone_label(n) if n else self.none_label), id=str(i)) for i, n in enumerate(self.names)],
                 id="zone-list",
                 markup=False,
             )
-            yield Static(Text(_("Enter chooses, Esc cancels.")), classes="hint")
+            yield Static(Text(_("Enter chooses, Esc cancels.")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         box = self.query_one(OptionList)
