@@ -131,15 +131,35 @@ def _russian_geographic(e164: str) -> str | bool | None:
     mobile (9xx) and non-geographic (80x) numbers tell nothing; False: not a Russian number, ask
     phonenumbers.
     """
-    if not (e164.startswith("+7") and len(e164) == 12 and e164[1:].isdigit()) or e164[2] in "67":
+    if len(e164) != 12 or not e164.startswith("+7") or not e164[1:].isdigit():
+        return False
+    # The answer depends only on the first digits (as many as the table's longest +7 prefix): a few hundred
+    # area codes, each worked out once.
+    return _russian_code_zone(e164[1 : _russian_prefix_end()])
+
+
+@functools.cache
+def _russian_prefix_end() -> int:
+    """Where the digits that decide a +7 number's zone end in its E.164 text: after the zone table's longest +7
+    prefix (at most nine digits, the 7 included), and never before the area code's second digit."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    return 1 + max(3, min(9, max(len(prefix) for prefix in TIMEZONE_DATA if prefix.startswith("7"))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _russian_code_zone(digits: str) -> str | bool | None:
+    """_russian_geographic() of a valid +7 number whose digits begin with *digits* (the 7 included)."""
+    if digits[1] in "67":
         return False  # Kazakhstan shares +7 (6xx, 7xx)
-    if e164[2] == "9" or e164[2:4] == "80":
+    if digits[1] == "9" or digits[1:3] == "80":
         return None
-    return _zone_of_prefix(e164[1:10])
+    return _zone_of_prefix(digits)
 
 
 @functools.lru_cache(maxsize=4096)
 def _zone_of_prefix(digits: str) -> str | None:
+    """The zone of the longest prefix of *digits* in phonenumbers' table."""
     from phonenumbers.tzdata import TIMEZONE_DATA
 
     for length in range(len(digits), 1, -1):

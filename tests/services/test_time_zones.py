@@ -6,6 +6,7 @@ the test process's own zone is (the suite runs under TZ=UTC and TZ=Asia/Vladivos
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,28 @@ def vladivostok_company(db, name: str = "Владивосток Рыба") -> in
 )
 def test_a_phone_tells_the_zone_only_when_its_code_is_geographic(number, zone):
     assert timezones.zone_for_phone(number) == zone
+
+
+def test_the_quick_zone_of_a_russian_number_is_that_of_its_longest_prefix_in_the_phone_library():
+    """The importer's quick path reads as many digits as the library's longest +7 prefix; walking the first nine
+    digits of the number, as the library's own prefix table is walked, gives the same zone for every number."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    def walked(e164: str) -> str | None:
+        digits = e164[1:10]
+        for length in range(len(digits), 1, -1):
+            names = TIMEZONE_DATA.get(digits[:length])
+            if names is not None:
+                return timezones._one_zone(names)
+        return None
+
+    rng = random.Random(8)
+    # Russia's geographic codes (3xx, 4xx, 8xx but 80x; 6xx and 7xx are Kazakhstan's, 9xx mobile).
+    numbers = [f"+7{rng.choice('348')}{rng.randrange(10**9):09d}" for _ in range(20_000)]
+    numbers += [f"+7{code}{rng.randrange(10**7):07d}" for code in (*range(300, 500), *range(810, 900)) for _ in "ab"]
+    for number in numbers:
+        if number[2:4] != "80":
+            assert timezones.zone_for_phone(number) == walked(number), number
 
 
 def test_the_city_tells_the_zone_when_the_phones_do_not():

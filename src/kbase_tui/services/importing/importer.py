@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.i18n import N_, _
@@ -159,25 +159,31 @@ class _KeyMap:
         self.keys = array("q")
         self.ids = array("q")
 
-    def load(self, pairs: Iterator[tuple[int, int]]) -> None:
-        """The base's (key, id) pairs; for a key given twice, the first id stays (the sort is stable)."""
-        keys, ids = array("q"), array("q")
-        for key, company_id in pairs:
-            keys.append(key)
-            ids.append(company_id)
+    def load(self, keys: array, ids: array) -> None:
+        """The base's keys and their company ids, in the same order; for a key given twice, the first id stays
+        (the sort is stable)."""
         order = sorted(range(len(keys)), key=keys.__getitem__)
-        self.keys = array("q", [keys[i] for i in order])
-        self.ids = array("q", [ids[i] for i in order])
+        self.keys = array("q", map(keys.__getitem__, order))
+        self.ids = array("q", map(ids.__getitem__, order))
 
     def get(self, key: int, default: int | None = None) -> int | None:
         found = self.added.get(key)
         if found is not None:
             return found
         keys = self.keys
+        if keys:
+            index = bisect_left(keys, key)
+            if index < len(keys) and keys[index] == key:
+                return self.ids[index]
+        return default
+
+    def in_base(self, key: int) -> int | None:
+        """The base's company for *key* (None: the base has no such key); what this run added is not asked."""
+        keys = self.keys
         index = bisect_left(keys, key)
         if index < len(keys) and keys[index] == key:
             return self.ids[index]
-        return default
+        return None
 
     def __contains__(self, key: int) -> bool:
         return self.get(key) is not None
@@ -427,6 +433,9 @@ class Importer:
         self._temp_inn: list[int] = []
         self._city_folds: dict[str, str] = {}
         self.possible: tuple[int, str] | None = None  # set by match(): a shared phone with another name
+        # Set by match() when it finds no company: the row's phone keys and whether its name key no company has.
+        self.absent_phones: list[int] = []
+        self.absent_name = False
         self.imported = self.merged = self.unchanged = self.rows = 0
         self.possible_count = self.conflicts = self.needs_research = 0
         # The batch's possible duplicates as pairs for the head of sales' list (services.duplicates).
@@ -492,40 +501,40 @@ class Importer:
         self.name_of.frombytes(snapshot[4])
 
     def _load_base_keys(self) -> None:
+        """The duplicate keys of every company, read in one pass per table through Core (streamed: 20,000 rows
+        at a time; the ORM's row handling cost twice the reading) into arrays, then sorted."""
+        companies, phones = Company.__table__.c, Phone.__table__.c
         with self.db.read() as session:
-            top = session.execute(select(func.max(Company.id))).scalar() or 0
+            connection = session.connection().execution_options(yield_per=20000)
+            top = connection.execute(select(func.max(companies.id))).scalar() or 0
             self.name_of = array("q", bytes(8 * (top + 1)))
             with_inn = self.with_inn
-
-            def inns():
-                for cid, inn in session.execute(
-                    select(Company.id, Company.inn).where(Company.inn.is_not(None)).execution_options(yield_per=20000)
-                ):
-                    if inn and inn.isdigit():
-                        with_inn.add(cid)
-                        yield _inn_key(inn), cid
-
-            def phones():
-                for cid, number in session.execute(
-                    select(Phone.company_id, Phone.number).execution_options(yield_per=20000)
-                ):
-                    if number and number[1:].isdigit():
-                        yield _phone_key(number), cid
-
+            keys, ids = array("q"), array("q")
+            add_key, add_id = keys.append, ids.append
+            for cid, inn in connection.execute(select(companies.id, companies.inn).where(companies.inn.is_not(None))):
+                if inn and inn.isdigit():
+                    with_inn.add(cid)
+                    add_key(int("1" + inn))  # _inn_key
+                    add_id(cid)
+            self.inn_map.load(keys, ids)
+            keys, ids = array("q"), array("q")
+            add_key, add_id = keys.append, ids.append
+            for cid, number in connection.execute(select(phones.company_id, phones.number)):
+                if number and number[1:].isdigit():
+                    add_key(int(number[1:]))  # _phone_key
+                    add_id(cid)
+            self.phone_map.load(keys, ids)
+            keys, ids = array("q"), array("q")
+            add_key, add_id = keys.append, ids.append
             name_of, fold_city = self.name_of, self._fold_city
-
-            def names():
-                for cid, name, city in session.execute(
-                    select(Company.id, Company.name, Company.city).execution_options(yield_per=20000)
-                ):
-                    key = key_of_folded(fold(name or ""))
-                    if key:
-                        name_of[cid] = hash(key)
-                        yield hash(key + "\x1f" + fold_city(city or "")), cid
-
-            self.inn_map.load(inns())
-            self.phone_map.load(phones())
-            self.name_map.load(names())
+            for cid, name, city in connection.execute(select(companies.id, companies.name, companies.city)):
+                key = key_of_folded(fold(name or ""))
+                if key:
+                    nkey = hash(key)
+                    name_of[cid] = nkey
+                    add_key(hash(key + "\x1f" + fold_city(city or "")))
+                    add_id(cid)
+            self.name_map.load(keys, ids)
 
     def _name_of(self, company_id: int) -> int:
         if company_id < 0:
@@ -720,33 +729,52 @@ class Importer:
 
         The same INN is the same company; another INN never is.  A shared phone is the same company only
         when the names agree too: a toll-free number or an office switchboard alone makes a possible
-        duplicate (left in self.possible), never a merge."""
+        duplicate (left in self.possible), never a merge.  When it finds none, every key of the row has been
+        looked up, and those that no company has are left in self.absent_* for remember_new()."""
         self.possible = None
         inn = row.inn
         if inn:
-            found = self.inn_map.get(int("1" + inn))
+            inn_map = self.inn_map
+            key = int("1" + inn)  # _inn_key
+            found = inn_map.added.get(key)
+            if found is None and inn_map.keys:
+                found = inn_map.in_base(key)
             if found is not None:
                 return found
         phone_map = self.phone_map
+        added = phone_map.added
+        in_base = phone_map.in_base if phone_map.keys else None
+        absent: list[int] = []
         for numbers in (row.phones, row.contact_phones):
             for number in numbers:
-                found = phone_map.get(int(number[1:]))
-                if found is None or (inn and found in self.with_inn):
+                key = int(number[1:])  # _phone_key
+                found = added.get(key)
+                if found is None and in_base is not None:
+                    found = in_base(key)
+                if found is None:
+                    absent.append(key)
+                    continue
+                if inn and found in self.with_inn:
                     continue
                 if row.nkey is not None and self._name_of(found) == row.nkey:
                     return found
                 if self.possible is None:
                     self.possible = (found, number)
+        name_absent = False
         if row.key is not None:
             found = self.name_map.get(row.key)
-            if found is not None and not (inn and found in self.with_inn):
+            if found is None:
+                name_absent = True
+            elif not (inn and found in self.with_inn):
                 return found
+        self.absent_phones, self.absent_name = absent, name_absent
         return None
 
     def remember(self, company_id: int, row: _Row) -> None:
+        """Point the keys of a row merged into *company_id* (negative: new in this batch) that no company has yet
+        at it.  Its name key stays that of its first row: the company keeps that name ("name kept"), and a shared
+        phone is compared with the name it has, whichever batch the rows fall in."""
         temp = company_id < 0
-        if temp and row.nkey is not None:
-            self._temp_names[company_id] = row.nkey
         if row.inn:
             key = int("1" + row.inn)
             if key not in self.inn_map:
@@ -770,6 +798,27 @@ class Importer:
             self.name_map[key] = company_id
             if temp:
                 self._temp_name_keys.append(key)
+
+    def remember_new(self, temp: int, row: _Row) -> None:
+        """remember() for a row match() just found no company for: the keys it looked up and found nobody for
+        (self.absent_*) are pointed at the new company *temp* without being looked up again."""
+        if row.nkey is not None:
+            self._temp_names[temp] = row.nkey
+        if row.inn:  # match() looked it up and found nobody
+            key = int("1" + row.inn)
+            self.inn_map.added[key] = temp
+            self._temp_inn_keys.append(key)
+            self.with_inn.temps.add(temp)
+            self._temp_inn.append(temp)
+        if self.absent_phones:
+            added = self.phone_map.added
+            for key in self.absent_phones:
+                if key not in added:  # a number both in the company's and a contact's phones
+                    added[key] = temp
+                    self._temp_phone_keys.append(key)
+        if self.absent_name:
+            self.name_map.added[row.key] = temp
+            self._temp_name_keys.append(row.key)
 
     # the main loop
     def run(self) -> ImportReport:
@@ -843,7 +892,7 @@ class Importer:
         in_batch = 0
         rows = 0
         batch_size = self.batch_size
-        match, remember = self.match, self.remember
+        match, remember, remember_new = self.match, self.remember, self.remember_new
         shown = self.shown if self.dry_run else None
         stopped = False
         # The cyclic garbage collector would rescan the batch's young objects every 700 allocations (about 15% of
@@ -861,7 +910,7 @@ class Importer:
                 else:
                     found = match(parsed)
                     if found is None:
-                        remember(next_temp, parsed)
+                        remember_new(next_temp, parsed)
                         pending = new[next_temp] = _Pending(parsed)
                         if self.possible is not None:
                             pending.possible = [self.possible]
@@ -1059,12 +1108,14 @@ class Importer:
             (self.phone_map, self._temp_phone_keys),
             (self.name_map, self._temp_name_keys),
         ):
+            added = mapping.added
             for key in keys:  # remember() set each of these keys once, to a temporary id, in this batch
-                mapping[key] = temp_to_real[mapping[key]]
+                added[key] = temp_to_real[added[key]]
             keys.clear()
+        with_inn = self.with_inn
         for temp in self._temp_inn:
-            self.with_inn.discard(temp)
-            self.with_inn.add(temp_to_real[temp])
+            with_inn.discard(temp)
+            with_inn.add(temp_to_real[temp])
         self._temp_inn.clear()
         name_of = self.name_of
         top = max(temp_to_real.values(), default=0)
@@ -1172,7 +1223,11 @@ class Importer:
             f = pending.fields
             city = f[0]
             # The client's zone from its phones (the company's, then its contacts'), else its city or address.
-            numbers = [*pending.phones, *(n for contact in pending.contacts for n in contact[2])]
+            numbers = (
+                [*pending.phones, *(n for contact in pending.contacts for n in contact[2])]
+                if pending.contacts
+                else pending.phones
+            )
             zone = zone_for_company(numbers, city, f[5]) or ""
             company_rows.append(
                 (
@@ -1290,36 +1345,28 @@ class Importer:
             return 0, 0
         ids = list(merges)
         merged = unchanged = 0
-        # Core statements on the session's connection: the ORM's result processing cost more than the queries.
+        # The companies, their phones and their contacts' names, read through the driver: a statement with the
+        # batch's ids in an IN list cost SQLAlchemy more to build than the database to answer.
         connection = session.connection()
-        companies, phones, contacts = Company.__table__.c, Phone.__table__.c, Contact.__table__.c
-        current = {
-            row.id: row
-            for row in connection.execute(
-                select(
-                    companies.id,
-                    companies.name,
-                    companies.inn,
-                    companies.city,
-                    companies.industry,
-                    companies.channel,
-                    companies.email,
-                    companies.website,
-                    companies.address,
-                    companies.size,
-                ).where(companies.id.in_(ids))
-            )
-        }
+        current = {row[0]: row for row in _rows_with_ids(connection, Company.__table__, _MERGE_COLUMNS, "id", ids)}
         existing_phones: dict[int, set[str]] = {}
-        for cid, number in connection.execute(
-            select(phones.company_id, phones.number).where(phones.company_id.in_(ids))
-        ):
+        for cid, number in _rows_with_ids(connection, Phone.__table__, ("company_id", "number"), "company_id", ids):
             existing_phones.setdefault(cid, set()).add(number)
         existing_contacts: dict[int, set[str]] = {}
-        for cid, name in connection.execute(
-            select(contacts.company_id, contacts.full_name).where(contacts.company_id.in_(ids))
-        ):
+        for cid, name in _rows_with_ids(connection, Contact.__table__, ("company_id", "full_name"), "company_id", ids):
             existing_contacts.setdefault(cid, set()).add(fold(name))
+        # The sentences, translated once a batch.
+        labels = {name: str(_(label)) for name, label in FIELD_LABELS.items()}
+        name_kept = str(_("name kept, the file had «{value}»"))
+        field_added = str(_("{field}: {value}"))
+        field_kept = str(_("{field} kept, the file had «{value}»"))
+        phone_added = str(_("phone {number}"))
+        contact_added = str(_("contact {name}"))
+        emails_added = str(_("other e-mails {emails}"))
+        added_text = str(_("added {what}"))
+        conflict_text = str(_("«{name}» (#{id}): {what}"))
+        merged_text = str(_("Merged from {file}, line {line}: {what}."))
+        inn_map, phone_map = self.inn_map, self.phone_map
         phone_rows: list[tuple] = []
         contact_rows: list[tuple] = []
         contact_numbers: list[list[tuple[str, str]]] = []
@@ -1330,70 +1377,65 @@ class Importer:
             if base is None:
                 unchanged += len(merges[cid])
                 continue
+            base_name, base_email = base[1], base[6]
             fills: dict[str, str] = {}
             phones_here = existing_phones.setdefault(cid, set())
             contacts_here = existing_contacts.setdefault(cid, set())
+            name_key = self._name_of(cid)
             for row in merges[cid]:
                 notes: list[str] = []
                 kept: list[str] = []
                 if (
-                    row.nkey != self._name_of(cid)
-                    if self._name_of(cid)
-                    else not _same(key_of_folded(row.folded), key_of_folded(fold(base.name)))
+                    row.nkey != name_key
+                    if name_key
+                    else not _same(key_of_folded(row.folded), key_of_folded(fold(base_name)))
                 ):
-                    kept.append(_("name kept, the file had «{value}»").format(value=row.name))
-                for name, value in zip(FILL_FIELDS, (row.inn, *row.fields), strict=True):
+                    kept.append(name_kept.format(value=row.name))
+                for position, (name, value) in enumerate(zip(FILL_FIELDS, (row.inn, *row.fields), strict=True)):
                     if not value:
                         continue
-                    have = fills.get(name) or getattr(base, name)
+                    have = fills.get(name) or base[2 + position]
                     if not have:
-                        if name == "inn" and self.inn_map.get(_inn_key(value)) not in (None, cid):
+                        if name == "inn" and inn_map.get(_inn_key(value)) not in (None, cid):
                             continue
                         fills[name] = value
-                        notes.append(_("{field}: {value}").format(field=_(FIELD_LABELS[name]), value=value))
+                        notes.append(field_added.format(field=labels[name], value=value))
                     elif value != have and not _same(value, have):
-                        kept.append(
-                            _("{field} kept, the file had «{value}»").format(field=_(FIELD_LABELS[name]), value=value)
-                        )
+                        kept.append(field_kept.format(field=labels[name], value=value))
                 exts = _extra(row, "exts", {})
                 for number in row.phones:
-                    if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
+                    if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
                         phones_here.add(number)
                         phone_rows.append((cid, None, number, _label(exts.get(number, ""))))
-                        notes.append(_("phone {number}").format(number=number))
-                if row.contact and fold(row.contact) not in contacts_here:
-                    contacts_here.add(fold(row.contact))
-                    contact_rows.append((cid, row.contact, row.position, _extra(row, "contact_email", "")))
-                    numbers = []
-                    for number in row.contact_phones:
-                        if number not in phones_here and self.phone_map.get(_phone_key(number)) in (None, cid):
-                            phones_here.add(number)
-                            numbers.append((number, _label(exts.get(number, ""))))
-                    contact_numbers.append(numbers)
-                    notes.append(_("contact {name}").format(name=row.contact))
-                extra_emails = [a for a in _extra(row, "emails", ()) if a != base.email and a != fills.get("email")]
+                        notes.append(phone_added.format(number=number))
+                if row.contact:
+                    contact = fold(row.contact)
+                    if contact not in contacts_here:
+                        contacts_here.add(contact)
+                        contact_rows.append((cid, row.contact, row.position, _extra(row, "contact_email", "")))
+                        numbers = []
+                        for number in row.contact_phones:
+                            if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
+                                phones_here.add(number)
+                                numbers.append((number, _label(exts.get(number, ""))))
+                        contact_numbers.append(numbers)
+                        notes.append(contact_added.format(name=row.contact))
+                extra_emails = [a for a in _extra(row, "emails", ()) if a != base_email and a != fills.get("email")]
                 if extra_emails:
-                    notes.append(_("other e-mails {emails}").format(emails=", ".join(extra_emails)))
+                    notes.append(emails_added.format(emails=", ".join(extra_emails)))
                 if notes or kept:
                     parts = []
                     if notes:
-                        parts.append(_("added {what}").format(what=", ".join(notes)))
+                        parts.append(added_text.format(what=", ".join(notes)))
                     if kept:
                         parts.append("; ".join(kept))
                         for text_kept in kept:
                             self.conflicts += 1
                             self.note(
-                                row.line,
-                                "conflict",
-                                _("«{name}» (#{id}): {what}").format(name=base.name, id=cid, what=text_kept),
+                                row.line, "conflict", conflict_text.format(name=base_name, id=cid, what=text_kept)
                             )
                     history_rows.append(
-                        (
-                            cid,
-                            _("Merged from {file}, line {line}: {what}.").format(
-                                file=source_name, line=row.line, what="; ".join(parts)
-                            ),
-                        )
+                        (cid, merged_text.format(file=source_name, line=row.line, what="; ".join(parts)))
                     )
                 if notes:
                     merged += 1
@@ -1420,12 +1462,41 @@ class Importer:
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         if history_rows:
             self._insert_history(session, history_rows, "import_merge", now)
+        # The filled fields: one executemany per set of fields (the version goes up by one, as on every change).
         table = Company.__table__
+        by_fields: dict[tuple[str, ...], list[dict]] = {}
         for cid, values in updates:
-            values["updated_at"] = now
-            values["version"] = table.c.version + 1
-            session.execute(update(table).where(table.c.id == cid).values(**values))
+            by_fields.setdefault(tuple(values), []).append({"v_id": cid, **{"v_" + k: v for k, v in values.items()}})
+        for names, params in by_fields.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("v_id"))
+                .values(
+                    {
+                        **{name: bindparam("v_" + name) for name in names},
+                        "updated_at": now,
+                        "version": table.c.version + 1,
+                    }
+                )
+            )
+            session.execute(statement, params)
         return merged, unchanged
+
+
+# The columns of a company a merge reads: its id and name, then FILL_FIELDS in their order.
+_MERGE_COLUMNS = ("id", "name", *FILL_FIELDS)
+
+
+def _rows_with_ids(connection, table, columns: tuple[str, ...], key: str, ids: list[int]) -> Iterator[tuple]:
+    """*columns* of *table*'s rows whose *key* is one of *ids*, through the driver, BATCH_SIZE ids a statement."""
+    quote = connection.dialect.identifier_preparer.quote
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    head = "SELECT {columns} FROM {table} WHERE {key} IN ".format(
+        columns=", ".join(quote(name) for name in columns), table=quote(table.name), key=quote(key)
+    )
+    for start in range(0, len(ids), BATCH_SIZE):
+        part = ids[start : start + BATCH_SIZE]
+        yield from connection.exec_driver_sql(head + "(" + ", ".join([marker] * len(part)) + ")", tuple(part)).all()
 
 
 # --- the parsing process ---------------------------------------------------------------------
