@@ -264,3 +264,50 @@ def _stop_servers():
     from .server_harness import stop_all
 
     stop_all()
+
+
+def svg_screen_text(svg: str) -> list[str]:
+    """The characters of a Textual SVG screenshot, one string per terminal line: what a person would read."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for match in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        rows.setdefault(float(match[2]), []).append((float(match[1]), html.unescape(match[3])))
+    lines = []
+    for y in sorted(rows):
+        line = ""
+        for x, text in sorted(rows[y]):
+            line = line.ljust(round(x / 12.2)) + text
+        lines.append(line.replace("\xa0", " ").rstrip())
+    return lines
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request):
+    """The plugin's comparison, which on a mismatch also prints what differs on screen as text.
+
+    The plugin's report is an HTML file left on the machine that ran the suite; a CI log shows only the
+    test's output, and a mismatch that happens once in many runs needs its difference in that log.
+    """
+    import difflib
+    import pickle
+
+    from pytest_textual_snapshot import node_to_report_path
+
+    def compare(*args, **kwargs):
+        matched = snap_compare(*args, **kwargs)
+        if not matched:
+            try:
+                data = pickle.loads(node_to_report_path(request.node).read_bytes())
+                expected, actual = svg_screen_text(str(data[1])), svg_screen_text(str(data[2]))
+            except Exception as error:  # the diff is a help; the mismatch itself is reported anyway
+                print(f"no text diff of the snapshot: {error!r}")
+            else:
+                diff = difflib.unified_diff(expected, actual, "snapshot", "this run", lineterm="", n=1)
+                print("Snapshot mismatch, as text (- snapshot, + this run):", *diff, sep="\n")
+                if expected == actual:
+                    print("The text is the same: colours, styles or the cursor differ.")
+        return matched
+
+    return compare

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button
+from textual.screen import Screen
+from textual.widgets import Button, DataTable
 
 from kbase_tui.ui.widgets.footer import KeyFooter
 
@@ -150,3 +151,41 @@ async def test_when_keys_do_not_fit_esc_and_f1_keep_their_place():
         assert len(text) == 80
         assert "esc Back" in text and "f1 Keys" in text and "…" in text
         assert "f2 Action number 2" in text and text.rstrip().endswith("palette")
+
+
+class TableScreen(Screen):
+    """A list screen: a focused table, whose own Enter (select the row) is hidden, and the screen's Enter
+    that says what selecting a row does there."""
+
+    BINDINGS = [Binding("enter", "open", "Open card"), Binding("f5", "reload", "Refresh")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened = 0
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(cursor_type="row")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Company")
+        table.add_row("ООО «Ромашка»")
+        table.focus()
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.opened += 1
+
+
+async def test_a_focused_tables_enter_shows_what_the_screens_enter_does():
+    app = App()
+    async with app.run_test(size=(80, 10)) as pilot:
+        screen = TableScreen()
+        await app.push_screen(screen)
+        await pilot.pause()
+        footer = screen.query_one(KeyFooter)
+        assert "Open card" in footer.descriptions
+        assert footer.items[0].key == "enter"
+        await pilot.press("enter")  # the table selects the row, which the screen opens
+        await pilot.pause()
+        assert screen.opened == 1

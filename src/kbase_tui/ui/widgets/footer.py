@@ -98,7 +98,11 @@ class KeyFooter(Widget, can_focus=False):
         (the first key bound to it), the keys of a group side by side under the group's description."""
         app = screen.app
         by_action: dict[str, tuple] = {}
-        for _node, binding, enabled, tooltip in screen.active_bindings.values():
+        for node, binding, enabled, tooltip in screen.active_bindings.values():
+            if not binding.show and binding.action == "select_cursor" and node is not screen:
+                # A focused table's Enter (hidden) shadows the screen's Enter; the screen runs its own
+                # action on the table's RowSelected, so the footer says what Enter does there.
+                binding, enabled, tooltip = self._screen_binding(screen, binding.key) or (binding, enabled, tooltip)
             if binding.show and binding.action not in by_action:
                 by_action[binding.action] = (binding, enabled, tooltip)
         items: list[FooterItem] = []
@@ -133,6 +137,18 @@ class KeyFooter(Widget, can_focus=False):
                     binding.tooltip or binding.description,
                 )
         return tuple(items), palette
+
+    @staticmethod
+    def _screen_binding(screen: Screen, key: str) -> tuple | None:
+        """The screen's own shown binding of *key*, with whether it is enabled, as active_bindings gives it."""
+        for binding in screen._bindings.key_to_bindings.get(key, ()):
+            if not binding.show:
+                continue
+            state = screen.app._check_action_state(binding.action, screen)
+            if state is False:
+                return None
+            return binding, bool(state), binding.tooltip
+        return None
 
     @property
     def descriptions(self) -> list[str]:
