@@ -139,3 +139,28 @@ def test_translations_keep_leading_and_trailing_spaces():
                 wrong.append(f"{message.id!r} -> {message.string!r}")
                 break
     assert not wrong, "\n".join(wrong)
+
+
+# Messages whose placeholder is a person's full name.  Russian declines names ("передан менеджеру Дмитрию
+# Волкову"), and a name put after a word that governs a case reads as a mistake ("для Ольга Звонова"): the
+# Russian text names the person after a colon, at the start, or in the nominative after a title.
+PERSON_NAMED = {
+    "(for {caller})": "caller",
+    "Handed over to account manager {name}": "name",
+    "Returned from the lost list to {name}": "name",
+    "Lock {name}? They lose access at once; the administrator can enable them again.": "name",
+    "Portfolio of {name} transferred ({receivers}); the account is disabled.": "name",
+    "Specialist {name}'s task closed: {result}": "name",
+}
+
+
+@pytest.mark.parametrize("msgid", sorted(PERSON_NAMED))
+def test_a_persons_name_is_never_declined_by_the_words_before_it(msgid):
+    translations = gettext.GNUTranslations((ROOT / "src/kbase_tui/locale/ru/LC_MESSAGES/kbase.mo").open("rb"))
+    russian = translations.gettext(msgid)
+    assert russian != msgid, f"no Russian text for {msgid!r}"
+    field = "{" + PERSON_NAMED[msgid] + "}"
+    before = russian.split(field, 1)[0]
+    assert before == "" or before.endswith(": ") or re.search(r"(специалист|оператор|менеджер) $", before), (
+        f"{russian!r}: the name follows {before!r}, which would need it declined"
+    )
