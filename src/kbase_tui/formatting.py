@@ -253,6 +253,22 @@ def format_amount(
     return f"{sign}{CURRENCY_SIGN}{number}"
 
 
+def format_cell(value: object, *, language: str | None = None) -> str:
+    """A report's cell as the reader reads it, the same on the report screen and from `kbase report`:
+    an amount without the currency sign and without kopecks when whole, a share with one decimal
+    (ru "51,5"), a date as dd.mm.yyyy, nothing as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        whole = value.quantize(Decimal("0.01")) == value.quantize(Decimal(1))
+        return format_amount(value, currency=False, cents=not whole, language=language)
+    if isinstance(value, float):
+        return format_fraction(value, 1, language=language)
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
+
+
 def parse_amount(text: str, *, language: str | None = None) -> Decimal:
     """'1 234,50' / '1,234.50' / '1234.5' / '1 234 ₽' -> Decimal('1234.50'); '' -> 0.
 

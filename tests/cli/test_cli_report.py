@@ -55,3 +55,26 @@ def test_from_after_to_is_refused_in_one_sentence(tmp_path):
     result = _report(["operators", "--from", "2026-03-10", "--to", "2026-03-01"], db)
     assert result.returncode != 0
     assert "is after --to" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_printed_report_reads_as_the_screen_and_the_csv_as_a_spreadsheet_reads():
+    """A share of 51.5 % and an amount are printed in the reader's language, as the report screen shows
+    them; the CSV keeps one form in both languages for a program to read back."""
+    from datetime import date
+    from decimal import Decimal
+
+    from kbase_tui.cli.cmd_report import csv_value, format_value
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.supervisor.reports import format_value as screen_value
+
+    cells = [51.5, Decimal("1234567.50"), Decimal("250000"), date(2026, 3, 9), None, 7]
+    try:
+        set_language("ru")
+        assert [format_value(v) for v in cells] == ["51,5", "1\xa0234\xa0567,50", "250\xa0000", "09.03.2026", "—", "7"]
+        assert [format_value(v) for v in cells] == [screen_value(v) for v in cells]
+        assert [csv_value(v) for v in cells] == ["51.5", "1234567.50", "250000.00", "2026-03-09", "", "7"]
+        set_language("en")
+        assert [format_value(v) for v in cells] == ["51.5", "1,234,567.50", "250,000", "09.03.2026", "—", "7"]
+        assert [csv_value(v) for v in cells][:2] == ["51.5", "1234567.50"]
+    finally:
+        set_language("en")

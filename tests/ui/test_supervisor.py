@@ -157,8 +157,9 @@ async def test_transfer_dialog_moves_the_portfolio_and_disables_the_user(db, mak
         assert s.get(User, leaver.id).disabled
 
 
-async def _until(app, pilot, check, seconds: float = 20.0):
-    """Pause until *check()* holds (the import runs as a job on the server; the dialog polls it)."""
+async def _until(app, pilot, check, seconds: float = 60.0):
+    """Pause until *check()* holds (the import runs as a job on the server; the dialog polls it).  The limit
+    only ends a hung run: a loaded machine took more than 20 s."""
     import time
 
     deadline = time.monotonic() + seconds

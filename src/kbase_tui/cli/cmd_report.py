@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 
 from kbase_tui.cli.argtypes import day
-from kbase_tui.formatting import format_date
+from kbase_tui.formatting import format_cell
 from kbase_tui.i18n import _
 
 NAMES = ["funnel", "operators", "refusals", "clients", "abcde", "targets", "lost"]
@@ -26,18 +26,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def format_value(value: object) -> str:
+    """A cell in the reader's language (ru "51,5", "1 234,50"), as the report screen shows it."""
+    return format_cell(value)
+
+
+def csv_value(value: object) -> str:
+    """A cell for a spreadsheet to read back: no thousands separator, a dot before decimals, ISO dates,
+    in either language (a program reading the CSV should not have to know the sender's language)."""
     from decimal import Decimal
 
     if value is None:
-        return "—"
+        return ""
     if isinstance(value, Decimal):
-        amount = value.quantize(Decimal("0.01"))
-        text = f"{amount:,.2f}".replace(",", " ")
-        return text[:-3] if text.endswith(".00") else text
+        return str(value.quantize(Decimal("0.01")))
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, date):
-        return format_date(value)
+        return value.isoformat()
     return str(value)
 
 
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
         writer = csv.writer(sys.stdout)
         writer.writerow(report.columns)
-        writer.writerows([format_value(v) for v in row] for row in report.rows)
+        writer.writerows([csv_value(v) for v in row] for row in report.rows)
         return 0
     title = f"{report.title}: {report.date_from:%d.%m.%Y} – {report.date_to:%d.%m.%Y}"
     table = Table(title=Text(title))

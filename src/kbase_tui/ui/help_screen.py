@@ -11,6 +11,8 @@ from textual.widgets import DataTable, Static
 
 from kbase_tui.i18n import _
 
+from .widgets.table import ListTable
+
 
 def _key_label(app, key: str) -> str:
     return app.get_key_display(Binding(key, ""))
@@ -40,7 +42,7 @@ class HelpScreen(ModalScreen[None]):
             help_text = getattr(self.target, "HELP", "")
             if help_text:
                 yield Static(Text(help_text), id="help-text")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             keymap_file = getattr(self.app, "keymap_file", "")
             yield Static(
                 Text(

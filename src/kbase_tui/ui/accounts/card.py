@@ -30,6 +30,7 @@ from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date
 from ..widgets.history import HistoryTimeline
+from ..widgets.table import ListTable
 from .follow_up_list import short_date
 from .tasks import task_text
 
@@ -80,7 +81,7 @@ class AccountCardScreen(KbaseScreen):
         yield Static("", id="acard-top")
         with TabbedContent(id="acard-tabs"):
             with TabPane(_("1 Orders"), id="orders"):
-                yield DataTable(id="acard-orders", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="acard-orders", cursor_type="row", zebra_stripes=True)
             with TabPane(_("2 Contacts"), id="contacts"):
                 yield ContactsPanel(id="acard-contacts")
             with TabPane(_("3 History"), id="history"):

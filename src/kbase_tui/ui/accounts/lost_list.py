@@ -23,6 +23,7 @@ from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
+from ..widgets.table import ListTable
 from .follow_up_list import short_date
 
 
@@ -58,7 +59,7 @@ class LostList(PagedList, KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="lost-summary")
-        yield DataTable(id="lost-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="lost-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="lost-detail")
         yield KeyFooter()
 

@@ -25,6 +25,7 @@ from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
+from ..widgets.table import ListTable
 from .follow_up_list import class_text, name_text, next_purchase_text, short_date
 
 
@@ -62,9 +63,9 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="sv-managers", cursor_type="none", zebra_stripes=True)
+        yield ListTable(id="sv-managers", cursor_type="none", zebra_stripes=True)
         yield Static("", id="sv-summary")
-        yield DataTable(id="sv-accounts", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="sv-accounts", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_datetime
+from ..widgets.table import ListTable
 from .dialogs import AddUserDialog, NewUser, PasswordDialog
 
 
@@ -63,7 +64,7 @@ class UsersScreen(KbaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="users-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="users-status")
         yield KeyFooter()
 

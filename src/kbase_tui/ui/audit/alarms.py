@@ -25,6 +25,7 @@ from ..base import KbaseScreen, ServiceCalls
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_datetime
+from ..widgets.table import ListTable
 
 REFRESH_SECONDS = 30
 
@@ -55,7 +56,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarms-panel-title")
-        yield DataTable(id="alarms-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="alarms-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

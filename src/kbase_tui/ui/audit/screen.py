@@ -23,6 +23,7 @@ from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_datetime
+from ..widgets.table import ListTable
 
 PAGE = 100
 
@@ -62,7 +63,7 @@ class AuditScreen(KbaseScreen):
             yield Input(placeholder=_("User name (optional)"), id="audit-user", max_length=64)
         yield OptionList(id="audit-matches")
         yield Static("", id="audit-summary")
-        table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = ListTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="audit-status")
         yield KeyFooter()

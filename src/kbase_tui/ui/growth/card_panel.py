@@ -18,6 +18,7 @@ from kbase_tui.protocol.growth import ClientGrowth
 
 from ..base import ServiceCalls
 from ..widgets.formats import show_date
+from ..widgets.table import ListTable
 from .labels import figure, money, segment_kind_label, status_label
 
 
@@ -60,7 +61,7 @@ class GrowthPanel(ServiceCalls, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="growth-summary")
-        yield DataTable(id="growth-spots", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="growth-spots", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

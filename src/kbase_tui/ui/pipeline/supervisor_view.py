@@ -23,6 +23,7 @@ from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.paging import PAGE, PagedList
+from ..widgets.table import ListTable
 
 
 class PipelineSupervisorView(PagedList, KbaseScreen):
@@ -59,7 +60,7 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="pipeview-filters")
-        yield DataTable(id="pipeview-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="pipeview-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:

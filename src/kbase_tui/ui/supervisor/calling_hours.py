@@ -30,6 +30,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.table import ListTable
 
 TICK_SECONDS = 15
 CHANNEL_MAX = 60  # as the company card keeps a channel
@@ -148,9 +149,9 @@ class CallingHoursScreen(KbaseScreen):
         yield Static(
             Text(_("Time zones of the companies: the call centre's window there now")), classes="hours-heading"
         )
-        yield DataTable(id="hours-zones", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="hours-zones", cursor_type="row", zebra_stripes=True)
         yield Static(Text(_("Sales channels with a window of their own")), classes="hours-heading")
-        yield DataTable(id="hours-channels", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="hours-channels", cursor_type="row", zebra_stripes=True)
         yield Static("", id="hours-status")
         yield KeyFooter()
 

@@ -352,15 +352,15 @@ class SupervisorCardScreen(KbaseScreen):
             with TabPane(_("2 Contacts"), id="contacts"):
                 yield ContactsPanel(id="scard-contacts")
             with TabPane(_("3 Deals"), id="deals"):
-                yield DataTable(id="scard-deals", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="scard-deals", cursor_type="row", zebra_stripes=True)
             with TabPane(_("4 Orders"), id="orders"):
-                yield DataTable(id="scard-orders", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="scard-orders", cursor_type="row", zebra_stripes=True)
             with TabPane(_("5 Refusals"), id="refusals"):
-                yield DataTable(id="scard-refusals", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="scard-refusals", cursor_type="row", zebra_stripes=True)
             with TabPane(_("6 Seen by"), id="seen"):
-                yield DataTable(id="scard-seen", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="scard-seen", cursor_type="row", zebra_stripes=True)
             with TabPane(_("7 Merges"), id="merges"):
-                yield DataTable(id="scard-merges", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="scard-merges", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -29,6 +29,7 @@ from kbase_tui.protocol import importer
 
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
+from ..widgets.table import ListTable
 
 POLL_SECONDS = 0.3
 
@@ -100,15 +101,15 @@ class ImportDialog(FormDialog):
             yield Label(_("or a file on this computer (CSV, text or XLSX)"))
             yield Input(self.initial, placeholder="~/leads.csv", id="import-path")
             yield Static("", id="import-format")
-            yield DataTable(id="import-columns", cursor_type="row")
+            yield ListTable(id="import-columns", cursor_type="row")
             yield Select([], prompt=_("Imported as…"), id="import-field", allow_blank=True)
-            yield DataTable(id="import-rows", cursor_type="row")
+            yield ListTable(id="import-rows", cursor_type="row")
             yield ProgressBar(id="import-progress", show_eta=True)
             yield Static("", id="import-report")
-            yield DataTable(id="import-rejects", cursor_type="row")
+            yield ListTable(id="import-rejects", cursor_type="row")
             yield ErrorLine()
             yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
-            yield DataTable(id="import-runs", cursor_type="row")
+            yield ListTable(id="import-runs", cursor_type="row")
             yield Static(
                 Text(
                     _(

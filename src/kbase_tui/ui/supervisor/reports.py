@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
-from kbase_tui.formatting import format_fraction
+from kbase_tui.formatting import format_cell
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import reports
@@ -25,20 +25,13 @@ from kbase_tui.protocol.reports import Report, default_period, report_titles
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import parse_date, show_amount, show_date
+from ..widgets.formats import parse_date, show_date
+from ..widgets.table import ListTable
 from .chart_plan import ChartPlan, plan
 
 
 def format_value(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        return show_amount(value)
-    if isinstance(value, float):
-        return format_fraction(value, 1)  # a share in %: 51,5 in Russian
-    if isinstance(value, date):
-        return show_date(value)
-    return str(value)
+    return format_cell(value)
 
 
 def _paint(plt, layout: ChartPlan, title_suffix: str) -> None:
@@ -163,7 +156,7 @@ class ReportsScreen(KbaseScreen):
             )
             yield Static("", id="reports-filters")
         with VerticalScroll(id="reports-body"):
-            yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="reports-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="reports-empty")
             yield ReportChart(id="reports-chart")
             yield Static("", id="reports-legend")

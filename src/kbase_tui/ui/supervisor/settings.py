@@ -21,6 +21,7 @@ from kbase_tui.protocol.settings import SettingRow
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.table import ListTable
 
 
 def group_label(group: str) -> str:
@@ -99,7 +100,7 @@ class SettingsScreen(KbaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="settings-row")
         yield Static("", id="settings-status")
         yield KeyFooter()

@@ -23,6 +23,7 @@ from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_date
+from ..widgets.table import ListTable
 from .reports import format_value
 
 
@@ -102,7 +103,7 @@ class TargetsEditor(KbaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="targets-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="targets-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
