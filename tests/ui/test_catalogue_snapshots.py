@@ -31,7 +31,6 @@ NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 UNSTABLE = {
     "kbase_tui.ui.supervisor.reports:ReportsScreen",
     "kbase_tui.ui.audit.screen:AuditScreen",
-    "kbase_tui.ui.pipeline.card:DealCardScreen",
 }
 
 

@@ -29,6 +29,21 @@ from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
 from ..widgets.history import HistoryTimeline
 
 
+class DealForm(VerticalScroll):
+    """The deal's fields.  The field being typed in stays in view whenever the form's room or content
+    changes (the deal's text fills the requirements box, the history beside it arrives later, the terminal
+    is resized), scrolled from the top by the least that shows it: the same view whatever order these came in."""
+
+    def keep_focus_in_view(self) -> None:
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            self.scroll_to(y=0, animate=False, immediate=True)
+            self.scroll_to_widget(focused, animate=False, immediate=True)
+
+    def on_resize(self, _event) -> None:
+        self.keep_focus_in_view()
+
+
 class DealCardScreen(KbaseScreen):
     CSS_PATH = "pipeline.tcss"
     HELP = _(
@@ -60,7 +75,7 @@ class DealCardScreen(KbaseScreen):
             yield Static("", id="card-company")
             yield Static("", id="card-deal")
         with Horizontal(id="card-body"):
-            with VerticalScroll(id="card-left"):
+            with DealForm(id="card-left"):
                 yield Label(_("Client's requirements"))
                 yield TextArea(id="card-requirements", soft_wrap=True, show_line_numbers=False)
                 yield Label(_("Next step"))
@@ -149,7 +164,8 @@ class DealCardScreen(KbaseScreen):
         contacts.show(card.contacts)
         self.query_one(HistoryTimeline).reload(deal.id)
         if first:
-            self.query_one("#card-next-step", Input).focus()
+            self.query_one("#card-next-step", Input).focus(scroll_visible=False)
+            self.call_after_refresh(self.query_one(DealForm).keep_focus_in_view)
 
     def _show_deal_status(self, deal) -> None:
         text = Text()
