@@ -107,6 +107,16 @@ def test_settings_in_words(language):
     assert lease.startswith(_words("setting: Lead hold while", "настройка: ", language)) and "45" in lease
 
 
+def test_the_reading_order(language):
+    """What the event is about first, the old value before the new, a list's arguments last."""
+    text = detail_text("list_viewed", {"args": '{"limit": 20}', "list": "users"})
+    assert text == _words(
+        "list: users; asked for: at most: 20", "список: пользователи; запрос: не больше: 20", language
+    )
+    text = detail_text("user_role_changed", {"new": "closer", "old": "caller", "username": "anna"})
+    assert text.startswith(_words("user: anna; was: cold-call operator; now: ", "пользователь: anna; было: ", language))
+
+
 def test_unknown_names_still_show_last(language):
     text = detail_text("test_event", {"zeta_count": "3", "company_id": "7"})
     assert text == _words("company: #7; zeta_count: 3", "компания: №7; zeta_count: 3", language)

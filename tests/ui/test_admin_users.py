@@ -237,4 +237,4 @@ async def test_audit_screen_shows_details_in_words_in_the_readers_zone(db, make_
             if table.get_row_at(i)[3].plain == "call result"
         )
         # 14:00 UTC is midnight of the next day in Vladivostok.
-        assert details == f"call back at: 26.12.2026 00:00; result: {interested}; comment_like: [bold red]Ёлка[/]"
+        assert details == f"result: {interested}; call back at: 26.12.2026 00:00; comment_like: [bold red]Ёлка[/]"

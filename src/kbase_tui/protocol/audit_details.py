@@ -195,7 +195,7 @@ def _language(code: str) -> str:
 
 
 def _zone(text: str, _event: _Event) -> str:
-    return zone_city(text) if text else _nothing()
+    return zone_city(text) if text else _("the call centre's zone")  # none of its own: the centre's applies
 
 
 def _country(code: str) -> str:
@@ -623,9 +623,9 @@ BY_ACTION: dict[tuple[str, str], _Spec] = {
     ("duplicates_scanned", "phone"): _k(N_("pairs by phone"), _COUNT),
     ("duplicates_scanned", "name"): _k(N_("pairs by name"), _COUNT),
     ("duplicates_scanned", "new"): _k(N_("new pairs"), _COUNT),
-    ("alarm_raised", "kind"): _k(N_("alarm"), _code(alarm_kind_label)),
-    ("alarm_dismissed", "kind"): _k(N_("alarm"), _code(alarm_kind_label)),
-    ("user_locked_by_alarm", "kind"): _k(N_("alarm"), _code(alarm_kind_label)),
+    ("alarm_raised", "kind"): _k(N_("what was counted"), _code(alarm_kind_label)),
+    ("alarm_dismissed", "kind"): _k(N_("what was counted"), _code(alarm_kind_label)),
+    ("user_locked_by_alarm", "kind"): _k(N_("what was counted"), _code(alarm_kind_label)),
     ("history_added", "kind"): _k(N_("entry"), _code(history_kind_label)),
     ("reason_added", "kind"): _k(N_("list"), _code(_reason_kind)),
     ("reason_changed", "kind"): _k(N_("list"), _code(_reason_kind)),
@@ -705,12 +705,25 @@ def detail_value(
         return _plain(value)
 
 
+# The order details are read in: what the event is about first, the old value before the new, what a list was
+# opened with last; the others as recorded (by name).  Names this version does not know come after all of them.
+FIRST = ("list", "key", "channel", "username", "role", "kind", "outcome", "reason")
+LAST = ("old", "new", "args", "filter")
+
+
+def _reading_order(detail: Mapping[str, str]) -> list[str]:
+    first = [key for key in FIRST if key in detail]
+    last = [key for key in LAST if key in detail]
+    return first + [key for key in detail if key not in FIRST and key not in LAST] + last
+
+
 def detail_text(action: str, detail: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
     """The details of one event in words: "company: №12; reason: wrong password"; plain text, one line.
 
     Names this version does not know come last, as they were recorded (`name: value`)."""
     known, unknown = [], []
-    for key, value in detail.items():
+    for key in _reading_order(detail):
+        value = detail[key]
         label = detail_label(action, key)
         shown = detail_value(action, key, value, detail, labels)
         if label is None:
