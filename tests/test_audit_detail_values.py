@@ -90,6 +90,9 @@ def test_amounts_with_the_readers_decimal_mark(language):
     shown = detail_value("order_recorded", "amount", "1234.5")
     assert shown == _words("₽1,234.50", f"1{NBSP}234,50{NBSP}₽", language)
     assert detail_value("order_recorded", "margin", "null") == "—"
+    assert detail_value("deal_won", "amount", "98765432109876.55") == _words(
+        "₽98,765,432,109,876.55", f"98{NBSP}765{NBSP}432{NBSP}109{NBSP}876,55{NBSP}₽", language
+    )
     target = detail_text("target_set", {"metric": "revenue", "value": "150000"})
     assert _words("₽150,000.00", f"150{NBSP}000,00{NBSP}₽", language) in target
 

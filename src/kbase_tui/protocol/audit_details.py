@@ -119,13 +119,12 @@ def _count(text: str, _event: _Event) -> str:
 
 
 def _amount(text: str, _event: _Event) -> str:
-    value = _parsed(text) if text not in ("", "null") else None
-    if value is None or value == "":
+    if text in ("", "null"):
         return _nothing()
     try:
-        return format_amount(Decimal(str(value)))
+        return format_amount(Decimal(text))  # the text itself: a float would lose a large amount's kopecks
     except (InvalidOperation, ValueError):
-        return _plain(str(value))
+        return _plain(text)
 
 
 def _yes_no(text: str, _event: _Event) -> str:
@@ -448,6 +447,7 @@ def _k(label: str, show: Show = _any) -> _Spec:
     return _Spec(label, show)
 
 
+# Short names for the table below.
 _ID, _COUNT, _AMOUNT, _BOOL, _WHEN = _id, _count, _amount, _yes_no, _when
 
 # Every name an event's details carry, with its word and the way its value is shown.

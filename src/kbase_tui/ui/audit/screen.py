@@ -3,7 +3,8 @@
 Type part of a company's name (or its INN) and press Enter: every view, change and
 hand-over of that client is listed newest first with the user, the time and the SSH
 address, and a line above names every user who touched it.  With several matches a
-short list asks which one.  Events come from the database a page at a time.
+short list asks which one.  Events come from the database a page at a time; their details read as
+words in the reader's language (protocol/audit_details.py, shared with `kbase audit show`).
 """
 
 from __future__ import annotations
