@@ -49,3 +49,68 @@ def history_kind_label(kind: str) -> str:
         "quality": _("quality check"),
         "system": _("system"),
     }.get(kind, kind)
+
+
+def segment_kind_label(kind: str) -> str:
+    """What a client segment is cut by (growth standards and focus targets)."""
+    return {"channel": _("channel"), "industry": _("industry"), "": _("every client")}.get(kind, kind)
+
+
+def growth_metric_label(metric: str) -> str:
+    """What a focus target counts."""
+    return {"amount": _("amount"), "clients": _("clients")}.get(metric, metric)
+
+
+def alarm_kind_label(kind: str) -> str:
+    """What a security alarm counted."""
+    return {
+        "card_views": _("client cards per hour"),
+        "lead_claims": _("leads per minute"),
+        "sign_in_failures": _("wrong passwords from many terminals"),
+        "list_views": _("lists and reports per hour"),
+        "searches": _("searches per hour"),
+    }.get(kind, kind)
+
+
+def refusal_decision_label(decision: str | None) -> str:
+    """The head of sales' decision on a refusal ('' when none)."""
+    return {
+        "special_offer": _("special offer"),
+        "shelve": _("shelved"),
+        "do_not_call": _("do not call"),
+    }.get(decision or "", "")
+
+
+def base_flag_labels() -> dict[str, str]:
+    """The base search's marks a company can be filtered by."""
+    return {
+        "needs_fix": _("bad data, to fix"),
+        "unreachable": _("unreachable"),
+        "in_queue": _("in the cold-call queue"),
+        "shelved": _("shelved"),
+        "held": _("held by a caller now"),
+        "merged": _("merged into another company"),
+    }
+
+
+def field_label(name: str) -> str:
+    """A field of a company, a contact person or a deal that a correction names, as a word."""
+    return {
+        "name": _("name"),
+        "inn": _("INN"),
+        "city": _("city"),
+        "industry": _("industry"),
+        "channel": _("channel"),
+        "email": _("e-mail"),
+        "website": _("website"),
+        "address": _("address"),
+        "phones": _("phones"),
+        "full_name": _("full name"),
+        "position": _("position"),
+        "is_decision_maker": _("decision-maker"),
+        "birthday": _("birthday"),
+        "requirements": _("requirements"),
+        "next_step": _("next step"),
+        "next_step_due": _("next step due"),
+        "expected_amount": _("expected amount"),
+    }.get(name, name)

@@ -173,3 +173,17 @@ def test_a_chain_from_before_sealing_goes_on_and_kbase_init_begins_sealing(tmp_p
     actions = [e.action for e in audit.events(database, users.local_actor(), limit=10)]
     assert audit.SEALING_STARTED in actions
     database.dispose()
+
+
+def test_show_prints_details_in_words(sqlite_db, capsys):
+    """The details say what happened in the reader's words, not the program's names and codes."""
+    with sqlite_db.write() as session:
+        audit.record(session, "local:test", "login_failed", "user", 5, reason="wrong_password")
+        audit.record(session, "local:test", "order_recorded", "client_order", 9, company_id=12, amount="1234.5")
+        audit.record(session, "local:test", "test_event", "", None, some_new_name="[b]x[/b]")
+    path = str(sqlite_db.sqlite_path)
+    assert main(["audit", "show", "--db", path]) == 0
+    out = capsys.readouterr().out
+    assert "reason: wrong password" in out and "wrong_password" not in out
+    assert "company: #12" in out and "amount: ₽1,234.50" in out and "company_id" not in out
+    assert "some_new_name: [b]x[/b]" in out  # a name this version does not know, as it was recorded

@@ -202,3 +202,39 @@ async def test_disabling_a_signed_in_caller_signs_them_out_at_once_and_frees_the
             while company(db, company_id).held_by_id is not None and time.monotonic() - disabled_at < 2:
                 await caller.pause(0.05)
             assert company(db, company_id).held_by_id is None and company(db, company_id).in_queue
+
+
+async def test_audit_screen_shows_details_in_words_in_the_readers_zone(db, make_user):
+    """The details column reads as words (no `company_id=`), times in the reader's own zone, typed text as text."""
+    from kbase_tui.services import history_labels
+    from kbase_tui.ui.audit.screen import AuditScreen
+
+    make_user("admin", "it")
+    users.set_time_zone(db, users.local_actor(), "it", "Asia/Vladivostok")
+    with db.write() as session:
+        audit.record(
+            session,
+            "local:test",
+            "call_outcome",
+            "company",
+            None,
+            outcome="interested",
+            callback_at="2026-12-25T14:00:00+00:00",
+            comment_like="[bold red]Ёлка[/]",
+        )
+    interested = history_labels.outcome_labels(db, users.local_actor())["interested"]
+    app = app_on(db)
+    async with app.run_test(size=(200, 36)) as pilot:
+        await sign_in(app, pilot, "it", PASSWORD)
+        await pilot.press("l")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        table = screen.query_one("#audit-table")
+        details = next(
+            table.get_row_at(i)[5].plain
+            for i in range(table.row_count)
+            if table.get_row_at(i)[3].plain == "call result"
+        )
+        # 14:00 UTC is midnight of the next day in Vladivostok.
+        assert details == f"result: {interested}; call back at: 26.12.2026 00:00; comment_like: [bold red]Ёлка[/]"

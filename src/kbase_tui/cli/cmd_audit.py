@@ -209,7 +209,8 @@ def run_show(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.formatting import format_datetime
-    from kbase_tui.services import audit, users
+    from kbase_tui.protocol.audit_details import detail_text
+    from kbase_tui.services import audit, history_labels, users
     from kbase_tui.services.setup import open_existing_database
 
     database = open_existing_database(args.db)
@@ -224,6 +225,7 @@ def run_show(args: argparse.Namespace) -> int:
         action=args.action,
         limit=args.limit,
     )
+    labels = history_labels.outcome_labels(database, actor) if rows else {}
     table = Table(title=_("Audit log"), show_lines=False)
     for column in ("#", _("When"), _("User"), _("Address")):
         table.add_column(column, no_wrap=True)
@@ -231,7 +233,7 @@ def run_show(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="fold", ratio=1)
     for row in rows:
         target = row.company_name or audit.record_text(row.entity, row.entity_id)
-        details = ", ".join(f"{k}={v}" for k, v in sorted(row.detail.items()))
+        details = detail_text(row.action, row.detail, labels)
         # Every value goes in as Text: names from the database are never read as markup.
         table.add_row(
             str(row.id),
@@ -240,7 +242,7 @@ def run_show(args: argparse.Namespace) -> int:
             Text(row.client_address),
             Text(audit.action_label(row.action)),
             Text(target),
-            Text(details[:200]),
+            Text(details if len(details) <= 400 else details[:399] + "…"),
         )
     console = _console()
     console.print(table)

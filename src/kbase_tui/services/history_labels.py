@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kbase_tui.i18n import _
+from kbase_tui.labels import field_label  # the fields a correction names, as words
 from kbase_tui.models import CallOutcome, PipelineStage, Reason
 
 from . import reference
@@ -174,25 +175,6 @@ def _amount(value: str | None) -> str:
     from kbase_tui.formatting import format_amount
 
     return format_amount(Decimal(value)) if value not in (None, "") else "—"
-
-
-# The fields a correction names (a company's data, a contact person), as words.
-def field_label(name: str) -> str:
-    return {
-        "name": _("name"),
-        "inn": _("INN"),
-        "city": _("city"),
-        "industry": _("industry"),
-        "channel": _("channel"),
-        "email": _("e-mail"),
-        "website": _("website"),
-        "address": _("address"),
-        "phones": _("phones"),
-        "full_name": _("full name"),
-        "position": _("position"),
-        "is_decision_maker": _("decision-maker"),
-        "birthday": _("birthday"),
-    }.get(name, name)
 
 
 def _field_value(name: str, value: object) -> str:

@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.labels import alarm_kind_label as kind_label
 from kbase_tui.labels import role_label
 from kbase_tui.protocol import alarms
 from kbase_tui.protocol.alarms import AlarmInfo
@@ -28,14 +29,6 @@ from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
 
 REFRESH_SECONDS = 30
-
-
-def kind_label(kind: str) -> str:
-    return {
-        "card_views": _("client cards per hour"),
-        "lead_claims": _("leads per minute"),
-        "sign_in_failures": _("wrong passwords from many terminals"),
-    }.get(kind, kind)
 
 
 class AlarmsPanel(ServiceCalls, Vertical):

@@ -3,7 +3,8 @@
 Type part of a company's name (or its INN) and press Enter: every view, change and
 hand-over of that client is listed newest first with the user, the time and the SSH
 address, and a line above names every user who touched it.  With several matches a
-short list asks which one.  Events come from the database a page at a time.
+short list asks which one.  Events come from the database a page at a time; their details read as
+words in the reader's language (protocol/audit_details.py, shared with `kbase audit show`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
-from kbase_tui.protocol import audit
+from kbase_tui.protocol import audit, history_labels
 from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label, record_text
+from kbase_tui.protocol.audit_details import detail_text
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
@@ -26,10 +28,11 @@ from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
 
 PAGE = 100
+DETAILS_SHOWN = 160  # characters of an event's details in its row (the CLI prints them whole)
 
 
-def _details(detail: dict[str, str]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in sorted(detail.items()))
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class AuditScreen(KbaseScreen):
@@ -55,6 +58,8 @@ class AuditScreen(KbaseScreen):
         self.user = ""
         self.pages: list[int | None] = [None]  # before_id of each page shown so far
         self.last_rows = 0
+        # The words of the codes the administrator configures (call results, reasons, stages).
+        self.code_labels: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,7 +84,15 @@ class AuditScreen(KbaseScreen):
         table.add_column(_("Details"), key="details")
         self.query_one("#audit-matches").display = False
         self.query_one("#audit-client", Input).focus()
+        self.call(
+            history_labels.outcome_labels, done=self._labels_loaded, failed=lambda error: None, group="audit-labels"
+        )
         self._load()
+
+    def _labels_loaded(self, labels: dict[str, str]) -> None:
+        self.code_labels = dict(labels)
+        if getattr(self, "_rows", None):
+            self._show(self._rows)
 
     # --- searching ----------------------------------------------------------------
     def action_search(self) -> None:
@@ -188,7 +201,7 @@ class AuditScreen(KbaseScreen):
                 Text(row.client_address),
                 Text(action_label(row.action)),
                 Text(target[:80]),
-                Text(_details(row.detail)[:120]),
+                Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN)),
                 key=str(row.id),
             )
         self.last_rows = len(rows)

@@ -7,20 +7,14 @@ from decimal import Decimal
 from rich.text import Text
 
 from kbase_tui.i18n import _
+from kbase_tui.labels import growth_metric_label as metric_label  # noqa: F401  (the growth screens' name)
+from kbase_tui.labels import segment_kind_label  # noqa: F401
 
 from ..widgets.formats import show_amount
 
 
 def status_label(status: str) -> str:
     return {"missing": _("not bought"), "rare": _("too rarely")}.get(status, status)
-
-
-def segment_kind_label(kind: str) -> str:
-    return {"channel": _("channel"), "industry": _("industry"), "": _("every client")}.get(kind, kind)
-
-
-def metric_label(metric: str) -> str:
-    return {"amount": _("amount"), "clients": _("clients")}.get(metric, metric)
 
 
 def trend(now, before) -> Text:

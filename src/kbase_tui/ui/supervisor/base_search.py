@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.i18n import _
+from kbase_tui.labels import base_flag_labels as flag_labels
 from kbase_tui.labels import category_label, role_label, stage_label
 from kbase_tui.protocol import companies
 from kbase_tui.protocol.companies import BasePage, BaseQuery, BaseRow, SearchChoices
@@ -48,17 +49,6 @@ def clip(text: str, width: int) -> str:
         out.append(char)
         used += size
     return "".join(out) + "…"
-
-
-def flag_labels() -> dict[str, str]:
-    return {
-        "needs_fix": _("bad data, to fix"),
-        "unreachable": _("unreachable"),
-        "in_queue": _("in the cold-call queue"),
-        "shelved": _("shelved"),
-        "held": _("held by a caller now"),
-        "merged": _("merged into another company"),
-    }
 
 
 def row_marks(row: BaseRow) -> str:

@@ -23,6 +23,7 @@ from kbase_tui import timezones
 from kbase_tui.formatting import today as business_today
 from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
+from kbase_tui.labels import refusal_decision_label as decision_label
 from kbase_tui.protocol import clients, refusals
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
@@ -49,14 +50,6 @@ COLUMN_WIDTHS = {
     "channel": 12,
 }
 OVERDUE_MARK = "! "
-
-
-def decision_label(decision: str | None) -> str:
-    return {
-        "special_offer": _("special offer"),
-        "shelve": _("shelved"),
-        "do_not_call": _("do not call"),
-    }.get(decision or "", "")
 
 
 class RefusalReview(KbaseScreen):
