@@ -261,7 +261,7 @@ SIGN_IN_STOPS = [
 # written: not walked yet (their stops need their data in `seed`, the specialist a role of its own).  The test
 # fails when one is walked or gone, so the list only shrinks.
 NOT_YET = {
-    # The base of the second person's and the specialist's cards (both not walked yet): ABSTRACT once they are.
+    # The base of the second person's card (walked) and the specialist's (not yet): ABSTRACT once both are.
     UI + "widgets.read_only_card:ReadOnlyClientCard",
     UI + "growth.catalog_screen:CatalogScreen",
     UI + "growth.catalog_screen:CategoryDialog",
