@@ -84,6 +84,11 @@ NOTE, CONTACT, FIND, ZONE = (
 )
 LOCK, DRAFTS = UI + "lock_screen:LockScreen", UI + "drafts_dialog:LeftoverDraftsDialog"
 HOURS, HOURS_DLG = UI + "supervisor.calling_hours:CallingHoursScreen", UI + "supervisor.calling_hours:WindowDialog"
+PLAYBOOK, SECOND_LIST, SECOND_CARD = (
+    UI + "playbook.supervisor:",
+    UI + "playbook.second:SecondClients",
+    UI + "playbook.second:SecondCardScreen",
+)
 
 
 def _common(role: str, home: str) -> list[Stop]:
@@ -119,6 +124,9 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("closer", "card.won", PDLG + "WonDialog", "enter", "f6"),
         _s("closer", "card.lost", PDLG + "LostDialog", "enter", "f7"),
         _s("closer", "card.help", HELP, "enter", "f1"),
+        # playbook screens
+        _s("closer", "backed_up", SECOND_LIST, "k", ready="#second-table"),
+        _s("closer", "backed_up.card", SECOND_CARD, "k", "enter"),
     ],
     "account": [
         *_common("account", FOLLOW),
@@ -134,6 +142,11 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("account", "card.potential", ADLG + "PotentialDialog", "enter", "p"),
         _s("account", "card.lost", ADLG + "LostDialog", "enter", "x"),
         _s("account", "card.contact", CONTACT, "enter", "2", "e"),
+        # playbook screens
+        _s("account", "behind", UI + "playbook.behind:BehindList", "b", ready="#behind-table"),
+        _s("account", "backed_up", SECOND_LIST, "k", ready="#second-table"),
+        _s("account", "backed_up.card", SECOND_CARD, "k", "enter"),
+        _s("account", "tasks.return_done", UI + "playbook.return_step:ReturnStepDoneDialog", "t", "end", "d"),
     ],
     "supervisor": [
         *_common("supervisor", DESK),
@@ -196,6 +209,32 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("supervisor", "audit", UI + "audit.screen:AuditScreen", "u"),
         _s("supervisor", "alarms", UI + "audit.alarms:AlarmsScreen", "n"),
         _s("supervisor", "alarms.lock", CONFIRM, "n", "k"),
+        # playbook screens
+        _s("supervisor", "duplicates", UI + "supervisor.duplicates:DuplicatesScreen", "x", ready="#dup-table"),
+        _s("supervisor", "playbook", PLAYBOOK + "PlaybookScreen", "y", ready="#pb-managers"),
+        _s("supervisor", "playbook.standard", PLAYBOOK + "NumberDialog", "y", "e"),
+        _s(
+            "supervisor",
+            "playbook.team_behind",
+            PLAYBOOK + "TeamBehindList",
+            "y",
+            "tab",
+            "enter",
+            ready="#behind-table",
+        ),
+        _s("supervisor", "playbook.second", PLAYBOOK + "PersonDialog", "y", "2", "a"),
+        _s("supervisor", "playbook.return_step", PLAYBOOK + "ReturnStepDialog", "y", "3", "p"),
+        _s(
+            "supervisor",
+            "playbook.discard",
+            UI + "widgets.confirm:DiscardDialog",
+            "y",
+            "3",
+            "p",
+            Type("{draft}"),
+            "escape",
+        ),
+        _s("supervisor", "playbook.activation", PLAYBOOK + "NumberDialog", "y", "4", "e"),
     ],
     "admin": [
         *_common("admin", USERS_SCREEN),
@@ -222,9 +261,7 @@ SIGN_IN_STOPS = [
 # written: not walked yet (their stops need their data in `seed`, the specialist a role of its own).  The test
 # fails when one is walked or gone, so the list only shrinks.
 NOT_YET = {
-    UI + "supervisor.duplicates:DuplicatesScreen",
-    UI + "widgets.confirm:DiscardDialog",
-    # The base of the second person's and the specialist's cards (both not walked yet): ABSTRACT once they are.
+    # The base of the second person's card (walked) and the specialist's (not yet): ABSTRACT once both are.
     UI + "widgets.read_only_card:ReadOnlyClientCard",
     UI + "growth.catalog_screen:CatalogScreen",
     UI + "growth.catalog_screen:CategoryDialog",
@@ -242,15 +279,6 @@ NOT_YET = {
     UI + "specialist.assignments:AssignmentsScreen",
     UI + "specialist.assignments:CloseTaskDialog",
     UI + "specialist.assignments:SpecialistCardScreen",
-    UI + "playbook.behind:BehindList",
-    UI + "playbook.return_step:ReturnStepDoneDialog",
-    UI + "playbook.second:SecondCardScreen",
-    UI + "playbook.second:SecondClients",
-    UI + "playbook.supervisor:NumberDialog",
-    UI + "playbook.supervisor:PersonDialog",
-    UI + "playbook.supervisor:PlaybookScreen",
-    UI + "playbook.supervisor:ReturnStepDialog",
-    UI + "playbook.supervisor:TeamBehindList",
 }
 
 # Base classes never shown themselves: each must have a subclass in the catalogue.
@@ -316,6 +344,9 @@ _RUSSIAN = {
         "ООО «Бета»",
         "ООО «Гамма-Трейд»",
         "ООО «Дельта»",
+        "АО «Волжский завод»",
+        "ООО «Лесоторг»",
+        "ООО «Старый друг»",
     ],
     "person": [
         "Ольга Звонарёва",
@@ -575,6 +606,7 @@ def seed(db, words: Words, folder: Path) -> Seeded:
         clients.open_card(db, closer, company_of(db, deal_id))
     with db.write() as session:
         reference.set_setting(session, "security.card_views_per_hour", 0)
+    _seed_playbook(db, words, people, now)
     return Seeded(
         people=people,
         context={
@@ -590,6 +622,72 @@ def seed(db, words: Words, folder: Path) -> Seeded:
             "deal_to_win": deals[3],
         },
     )
+
+
+def _seed_playbook(db, words: Words, people: dict, now: datetime) -> None:
+    """The playbook's screens: a key client of the second manager behind its contact standard, backed up by the
+    first manager; a client of the first manager behind too, backed up by the closer; a lost client of the first
+    manager with a return plan (its return steps are her tasks); the possible duplicates a scan of the base finds.
+
+    The ABCDE classes are set as the classification would have set them (TEST SETUP): orders would reclassify the
+    other clients too."""
+    from sqlalchemy import update
+
+    from kbase_tui.models import Company, Contact, Phone
+    from kbase_tui.services import accounts, clients, duplicates, playbook
+
+    from ..services.account_setup import account_company
+
+    boss, olga, ivan, petr = (people[name] for name in ("boss", "olga", "ivan", "petr"))
+
+    # A lost client of Olga's, in a sales channel of its own (its order reclassifies no other client): marking it
+    # lost gives her a return task; the supervisor plans one more step.  Its quality check was done long ago.
+    lost = account_company(
+        db, olga, words.text("company", 14), channel=words.text("city", 4, 60), city=words.text("city", 4, 120)
+    )
+    ordered = now.date() - timedelta(days=200)
+    accounts.record_order(db, olga, lost, ordered, "98000.00", words.text("comment", 2, 2000), today=ordered)
+    (check,) = (task for task in accounts.my_tasks(db, olga) if task.company_id == lost)
+    accounts.record_quality_check(db, olga, check.id, 5, words.text("comment", 0, 2000))
+    accounts.mark_lost(db, olga, lost, "relations", words.text("comment", 1, 2000))
+    playbook.add_return_step(db, boss, lost, olga.id, words.text("step", 1, 500), now.date() + timedelta(days=3))
+
+    def client(owner, n: int, abcde_class: str, *, key: bool, contact_days_ago: int) -> int:
+        company_id = account_company(db, owner, words.text("company", n), city=words.text("city", n, 120))
+        with db.write() as session:
+            session.execute(
+                update(Company).where(Company.id == company_id).values(abcde_class=abcde_class, is_key_client=key)
+            )
+            clients.write_history(
+                session,
+                owner,
+                company_id,
+                "meeting",
+                text=words.text("comment", n, 2000),
+                at=now - timedelta(days=contact_days_ago),
+            )
+        return company_id
+
+    # Class A: a contact every 7 days.  Ivan's key client is 13 days behind, Olga's client 5.
+    ivans_key = client(ivan, 12, "A", key=True, contact_days_ago=20)
+    olgas_late = client(olga, 13, "A", key=False, contact_days_ago=12)
+    with db.write() as session:  # whom the second person would call
+        for n, company_id in enumerate((ivans_key, olgas_late)):
+            contact = Contact(
+                company_id=company_id,
+                full_name=words.text("person", 18 + n, 200),  # a contact person, not one of the users
+                position=words.text("position", 2 + n, 200),
+                is_decision_maker=True,
+                email="buyer@example.ru",
+            )
+            session.add(contact)
+            session.flush()
+            session.add(Phone(company_id=company_id, contact_id=contact.id, number=f"+7843200102{n}"))
+    playbook.assign_second(db, boss, ivans_key, olga.id)
+    playbook.assign_second(db, boss, olgas_late, petr.id)
+
+    # Companies of the same name (the refusals and the deals share names): pairs for the head of sales.
+    duplicates.scan(db, boss)
 
 
 # --- what the server pushes --------------------------------------------------------------------

@@ -239,3 +239,23 @@ async def test_the_supervisors_playbook_at_80x24(db, make_user):
         assert "Извиниться" not in [t.text for t in tasks.tasks]
     [step] = [s for s in playbook.return_plan(db, boss, lost) if s.text == "Извиниться"]
     assert step.result == "Согласились на встречу" and step.done_at is not None
+
+
+async def test_the_return_step_dialog_chooses_nobody_when_the_owner_is_no_account_manager():
+    """A lost client held by the supervisor (or by nobody): the step's person is left to choose, not guessed."""
+    from textual.app import App
+    from textual.widgets import Select
+
+    from kbase_tui.protocol.playbook import Person
+    from kbase_tui.ui.playbook.supervisor import ReturnStepDialog
+
+    app = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ReturnStepDialog("ООО «Ушёл»", [Person(7, "Ольга", "account")], None))
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ReturnStepDialog)
+        assert dialog.query_one("#step-who", Select).value is Select.NULL
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # nobody chosen: not saved

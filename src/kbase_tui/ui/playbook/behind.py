@@ -7,6 +7,7 @@ Esc goes back to the follow-up list.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -77,13 +78,21 @@ class BehindList(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Behind the contact standard")
         self.sub_title = self.whose()
-        self.name_width = max(16, min(50, self.app.size.width - 42))
+        # A heading is never cut: a longer one (another language) takes its room from the company's name.
+        columns = [
+            (label, max(width, cell_len(label)), key)
+            for label, width, key in (
+                (_("Cl"), 2, "class"),
+                (_("Every"), 6, "standard"),
+                (_("Last contact"), 12, "last"),
+                (_("Days late"), 9, "behind"),
+            )
+        ]
+        self.name_width = max(16, min(50, self.app.size.width - 13 - sum(width for _l, width, _k in columns)))
         table = self.query_one(DataTable)
         table.add_column(_("Company"), width=self.name_width, key="name")
-        table.add_column(_("Cl"), width=2, key="class")
-        table.add_column(_("Every"), width=6, key="standard")
-        table.add_column(_("Last contact"), width=12, key="last")
-        table.add_column(_("Days late"), width=9, key="behind")
+        for label, width, key in columns:
+            table.add_column(label, width=width, key=key)
         self.action_refresh()
 
     def whose(self) -> str:

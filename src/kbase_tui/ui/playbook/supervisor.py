@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -122,7 +123,7 @@ class ReturnStepDialog(FormDialog):
             ids = [p.id for p in self.people]
             yield Select(
                 [(Text(p.name), p.id) for p in self.people],
-                value=self.owner_id if self.owner_id in ids else Select.BLANK,
+                value=self.owner_id if self.owner_id in ids else Select.NULL,
                 prompt=_("Choose a person"),
                 id="step-who",
             )
@@ -245,7 +246,7 @@ class PlaybookScreen(KbaseScreen):
             (_("Key clients"), "key"),
             (_("Worst"), "worst"),
         ):
-            managers.add_column(label, width=9, key=key)
+            managers.add_column(label, width=max(9, cell_len(label)), key=key)  # a heading is never cut
         second = self.query_one("#pb-second", DataTable)
         second.add_column(_("Company"), width=self.name_width, key="name")
         second.add_column(_("Cl"), width=2, key="class")
@@ -256,14 +257,14 @@ class PlaybookScreen(KbaseScreen):
         lost.add_column(_("Company"), width=max(12, self.name_width - 8), key="name")
         lost.add_column(_("Last year"), width=12, key="revenue")
         lost.add_column(_("Plan"), width=5, key="plan")
-        lost.add_column(_("Next step"), width=10, key="next")
+        lost.add_column(_("Step due"), width=10, key="next")  # the next step's date
         lost.add_column(_("Manager"), width=14, key="owner")
         activation = self.query_one("#pb-activation", DataTable)
         for label, key, width in (
             (_("Month"), "month", 10),
             (_("Plan"), "plan", 8),
             (_("Fact"), "fact", 8),
-            (_("Done"), "pct", 6),
+            ("%", "pct", 6),
         ):
             activation.add_column(label, width=width, key=key)
         self.action_refresh()
