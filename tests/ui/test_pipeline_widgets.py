@@ -160,3 +160,35 @@ async def test_history_shows_outcome_and_stage_codes_as_words(db, db_url, make_u
         timeline.set_outcome_labels({"no_such_code": "My own word"})  # a screen's own labels win
         await pilot.pause()
         assert "My own word" in str(timeline.get_option_at_index(0).prompt)
+
+
+async def test_every_history_entry_shows_all_its_lines_once_the_list_scrolls(db, make_user):
+    """Entries as wide as the list: when the scrollbar comes, nothing of an entry is cut off.  Their lines
+    were counted at the width the list had before its scrollbar, and an entry that then wrapped lost its last
+    line (a hand-over without the name it was handed to)."""
+    boss = make_user("supervisor")
+    with db.write() as session:
+        company = Company(name="ООО «Ромашка»", city="Казань")
+        session.add(company)
+        session.flush()
+        company_id = company.id
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        timeline = app.screen.query_one(HistoryTimeline)
+        padding = timeline.get_component_styles("option-list--option").padding.width
+        room = timeline.scrollable_content_region.width - timeline._get_left_gutter_width() - padding
+        with db.write() as session:
+            for n in range(12):  # a text line exactly as wide as the entry's room while nothing scrolls
+                text = f"{n:02d} " + "ж" * (room - 2 - 3)
+                clients.write_history(session, None, company_id, "note", text=text, at=EPOCH + timedelta(days=n))
+        timeline.reload()
+        await _settle(app, pilot)
+        await pilot.pause()
+        assert timeline.max_scroll_y > 0  # it scrolls
+        width = timeline.scrollable_content_region.width - timeline._get_left_gutter_width() - padding
+        for index, option in enumerate(timeline.options):
+            lines = timeline._get_visual(option).get_height(timeline.styles, width)
+            assert timeline._heights[index] == lines, (index, timeline._heights[index], lines)

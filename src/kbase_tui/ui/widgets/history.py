@@ -80,8 +80,11 @@ class HistoryTimeline(ServiceCalls, OptionList):
     BINDINGS = [
         Binding("ctrl+end", "load_more", _("Older history"), show=False, id="history.more"),
     ]
+    # The scrollbar's room is kept from the start: an entry's lines are counted at the width the list
+    # had when it arrived, and a scrollbar that appeared later narrowed it, so a header that then wrapped
+    # pushed the entry's last line out of sight ("handed over · Anna" and no name under it).
     DEFAULT_CSS = """
-    HistoryTimeline { height: 1fr; border: round $panel; }
+    HistoryTimeline { height: 1fr; border: round $panel; scrollbar-gutter: stable; }
     HistoryTimeline:focus { border: round $accent; }
     """
 
