@@ -192,3 +192,37 @@ async def test_every_history_entry_shows_all_its_lines_once_the_list_scrolls(db,
         for index, option in enumerate(timeline.options):
             lines = timeline._get_visual(option).get_height(timeline.styles, width)
             assert timeline._heights[index] == lines, (index, timeline._heights[index], lines)
+
+
+async def test_history_gets_its_words_when_the_first_ask_for_them_is_refused(db, make_user):
+    """The server slowed the reader down when the card asked for the words of the history's codes: the
+    timeline asks again after the wait, and the entries show words, not "to_closer"."""
+    from kbase_tui.protocol.errors import SlowDown
+
+    boss = make_user("supervisor")
+    with db.write() as session:
+        company = Company(name="ООО «Ромашка»", city="Казань")
+        session.add(company)
+        session.flush()
+        company_id = company.id
+        clients.write_history(session, None, company_id, "handover", outcome="to_closer", text="Пётр Сделкин")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
+        server_call, refused = app.client.call, []
+
+        async def call(op, *args, **kwargs):
+            if op.name == "history_labels.outcome_labels" and not refused:
+                refused.append(op.name)
+                raise SlowDown(1)
+            return await server_call(op, *args, **kwargs)
+
+        app.client.call = call
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        timeline = app.screen.query_one(HistoryTimeline)
+        assert refused and "to_closer" in str(timeline.get_option_at_index(0).prompt)
+        await pilot.pause(1.5)
+        await _settle(app, pilot)
+        shown = str(timeline.get_option_at_index(0).prompt)
+        assert "to_closer" not in shown and "handed to a closer" in shown

@@ -113,16 +113,29 @@ class HistoryTimeline(ServiceCalls, OptionList):
         self.border_title = _("History")
 
     def on_mount(self) -> None:
+        self._load_labels()
+        if self.company_id is not None:
+            self.reload()
+
+    def _load_labels(self, attempt: int = 1) -> None:
         from kbase_tui.protocol import history_labels
 
         self.call(
             history_labels.outcome_labels,
             done=self._labels_loaded,
-            failed=lambda error: None,
+            failed=lambda error: self._labels_failed(error, attempt),
             group=f"history-labels-{id(self)}",
         )
-        if self.company_id is not None:
-            self.reload()
+
+    def _labels_failed(self, error: Exception, attempt: int) -> None:
+        """Without the words the entries show their codes ("to_closer"): asked again, a few times, after
+        the wait the server asks for (a reader slowed down) or a moment; the entries get their words then."""
+        import logging
+
+        logging.getLogger(__name__).warning("history labels not loaded (try %d): %s", attempt, error)
+        if attempt < 4 and self.is_attached:
+            wait = float(getattr(error, "seconds", 0) or attempt)
+            self.set_timer(wait, lambda: self._load_labels(attempt + 1))
 
     def set_outcome_labels(self, labels: dict[str, str]) -> None:
         """Labels for outcome codes of your own; they override the ones loaded from the database."""
