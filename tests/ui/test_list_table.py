@@ -206,3 +206,55 @@ async def test_appending_to_an_empty_table_highlights_the_first_row():
         assert table.row_count == 2 and app.highlighted == [0]
         await pilot.press("down")
         assert app.highlighted == [0, 1]
+
+
+async def test_a_row_drawn_before_the_table_measured_it_is_drawn_again_at_full_width():
+    """A row added and drawn before the table is idle (where it measures new rows) was kept in the row cache
+    at the heading's width: DataTable keys that cache on a counter its measuring does not bump.  ListTable
+    bumps it when a column widens."""
+
+    class OneTable(App):
+        def compose(self) -> ComposeResult:
+            yield ListTable(id="t", cursor_type="row", zebra_stripes=True)
+
+    app = OneTable()
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(ListTable)
+        table.add_column("Items", key="items")
+        table.focus()
+        await pilot.pause()
+        table.add_row(Text("Просят КП на арматуру, перезвонить после совещания"), key="1")
+        table.add_row(Text("Второй заказ"), key="2")
+        from textual.widgets.data_table import RowKey
+
+        def drawn(key: str) -> str:
+            fixed, scrollable = table._render_line_in_row(
+                RowKey(key), 0, table.rich_style, table.cursor_coordinate, table.hover_coordinate
+            )
+            return "".join(segment.text for line in (*fixed, *scrollable) for segment in line)
+
+        await pilot.pause()  # settled: the cursor on the first row, the rows measured
+        before = drawn("1")
+        table.add_row(Text("Третий заказ: " + "арматура, " * 8), key="3")  # wider than the column
+        assert drawn("1") == before  # drawn again before the table measured the new row
+        table._require_update_dimensions = False  # measured now, as the table's idle handler does
+        table._update_dimensions(list(table._new_rows))
+        table._new_rows.clear()
+        assert len(drawn("3")) > len(before)
+        assert len(drawn("1")) == len(drawn("3")), "the first row is still drawn at the column's old width"
+
+
+def test_every_table_of_the_app_is_a_list_table():
+    """A plain DataTable shows the stale rows above; every table kbase shows is a ListTable."""
+    import ast
+    from pathlib import Path
+
+    import kbase_tui.ui
+
+    root = Path(kbase_tui.ui.__file__).parent
+    plain = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "DataTable":
+                plain.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not plain, f"plain DataTables: {plain}"
