@@ -127,8 +127,9 @@ class KbaseApp(App[None]):
     # previous key not yet handled, a focus change requested but not made, the screen not yet
     # mounted, or the screen waiting for data its keys need (`keys_wait`).  Never longer than
     # KEY_WAIT_LIMIT (KEY_DATA_WAIT_LIMIT for `keys_wait`): a key is then dispatched as it is
-    # rather than held for ever.
-    KEY_WAIT_LIMIT = 2.0
+    # rather than held for ever.  Five seconds, not less: on a server with every core busy, a dialog took
+    # more than two to settle and keys let go at two went into the wrong field.
+    KEY_WAIT_LIMIT = 5.0
     KEY_DATA_WAIT_LIMIT = 10.0
     _held_keys = None  # deque of keys waiting, oldest first
     _key_in_flight = None
