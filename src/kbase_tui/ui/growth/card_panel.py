@@ -18,6 +18,7 @@ from kbase_tui.protocol.growth import ClientGrowth
 
 from ..base import ServiceCalls
 from ..widgets.formats import show_date
+from ..widgets.table import ListTable
 from .labels import figure, money, segment_kind_label, status_label
 
 
@@ -60,11 +61,12 @@ class GrowthPanel(ServiceCalls, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="growth-summary")
-        yield DataTable(id="growth-spots", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="growth-spots", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(_("White spot"), key="category")
+        # The category takes what the figures leave: a long name never pushes the gap off the screen.
+        table.add_column(_("White spot"), width=max(12, self.app.size.width - 55), key="category")
         table.add_column(_("Status"), width=13, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Last"), width=10, key="last")
