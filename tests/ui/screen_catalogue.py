@@ -413,7 +413,8 @@ class Seeded:
 
 def seed(db, words: Words, folder: Path) -> Seeded:
     """Every role's screens with rows: a lead and a callback for the caller, deals at several stages, accounts
-    with orders and tasks, refusals, a duplicate merged, an import, targets, an alarm, drafts, scripts."""
+    with orders and tasks, refusals, a duplicate merged, an import, targets, an alarm, drafts, scripts; the
+    catalog, standards, focus targets and the specialist's tasks (`_seed_growth`)."""
     from sqlalchemy import update
 
     from kbase_tui.models import Company, Contact, Interaction, Phone
