@@ -1,7 +1,7 @@
 """Two quick switches of a list's filter: every list screen shows the newest page, under the newest heading.
 
-Each case signs in as the person whose screen it is, on the screen catalogue's seeded base (plus a catalog of
-products, a standard, a specialist's task and two companies for the audit), reaches the screen by its keys and
+Each case signs in as the person whose screen it is, on the screen catalogue's seeded base (plus more of
+the catalog, a specialist's task and two companies for the audit), reaches the screen by its keys and
 makes two choices in a row with real key presses, while the client holds back the server's answer to the first
 choice until the second choice's answer has arrived (`HeldAnswers`): the older answer then arrives last, even
 though the app gave up on it.  The rows and the heading must be the second choice's, as the server answers it.
@@ -59,11 +59,12 @@ UI = "kbase_tui.ui."
 
 
 def _seed(db, folder):
-    """The catalogue's base, and what its walk does not need: products, a standard, a specialist's task, a
-    lost client of each account manager, a decided refusal, two companies whose audit is read."""
+    """The catalogue's base (with its catalog, standards and specialist), and what its walk does not need: more
+    products, a second specialist's task, a lost client of each account manager, a decided refusal, two companies
+    whose audit is read."""
     from decimal import Decimal
 
-    from kbase_tui.services import accounts, catalog, client_growth, refusals, specialists, users
+    from kbase_tui.services import accounts, catalog, refusals, specialists, users
     from kbase_tui.services.dto import Actor
 
     from ..services.supervisor_data import add_company, days_ago, refused_company
@@ -82,16 +83,12 @@ def _seed(db, folder):
             must_change_password=False,
         )
         people["spec"] = Actor(id=user.id, username=user.username, role=user.role, full_name=user.full_name)
-        olgas = session.execute(
-            select(Company.id, Company.channel).where(Company.owner_id == olga.id).order_by(Company.id)
-        ).all()
-    channel = olgas[0].channel
+        olgas = session.execute(select(Company.id).where(Company.owner_id == olga.id).order_by(Company.id)).all()
     olgas = [row.id for row in olgas]
     fasteners = catalog.save_category(db, boss, "Крепёж")
     glue = catalog.save_category(db, boss, "Клеи")
     for name, category in (("Болт М8", fasteners), ("Болт М10", fasteners), ("Клей ПВА", glue)):
         catalog.save_product(db, boss, category.id, name, unit="шт", price=Decimal(10))
-    client_growth.save_standard(db, boss, "channel", channel, 30, Decimal(50000), [fasteners.id, glue.id])
     specialists.bring_in(db, olga, olgas[0], people["spec"].id, "Настроить станок", business_today() + timedelta(1))
     accounts.mark_lost(db, olga, olgas[1], "relations", "Ушли к другому поставщику")
     _company, decided = refused_company(db, people["anna"].id, "ООО «Решено»", at=days_ago(1), city="Пермь")

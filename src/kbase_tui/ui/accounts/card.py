@@ -98,7 +98,8 @@ class AccountCardScreen(KbaseScreen):
         table.add_column(_("Date"), key="date", width=10)
         table.add_column(_("Amount"), key="amount", width=13)
         table.add_column(_("Margin"), key="margin", width=11)
-        table.add_column(_("Items"), key="items")
+        # What was ordered takes what the figures leave: a long text ran off an 80-column screen.
+        table.add_column(_("Items"), key="items", width=max(16, self.app.size.width - 46))
         self.load()
 
     # --- loading --------------------------------------------------------------------

@@ -65,7 +65,8 @@ class GrowthPanel(ServiceCalls, Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(_("White spot"), key="category")
+        # The category takes what the figures leave: a long name never pushes the gap off the screen.
+        table.add_column(_("White spot"), width=max(12, self.app.size.width - 55), key="category")
         table.add_column(_("Status"), width=13, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Last"), width=10, key="last")

@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Select, Static
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import catalog, importer
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
+from ..widgets.table import ListTable
 
 PAGE = 500
 
@@ -70,7 +71,7 @@ class ProductDialog(FormDialog):
             yield Label(_("Category"))
             yield Select(
                 [(Text(c.name), c.id) for c in self.categories],
-                value=p.category_id if p else Select.BLANK,
+                value=p.category_id if p else Select.NULL,
                 prompt=_("Choose a category"),
                 id="product-category",
             )
@@ -178,7 +179,7 @@ class CatalogScreen(KbaseScreen):
         yield Header()
         yield Static("", id="catalog-summary")
         yield Input(placeholder=_("Find by name or code (Enter)"), id="catalog-find", max_length=200)
-        yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -186,10 +187,11 @@ class CatalogScreen(KbaseScreen):
         self.query_one("#catalog-find").display = False
         table = self.query_one(DataTable)
         table.add_column(_("Category"), width=16, key="category")
-        table.add_column(_("Product"), width=28, key="name")
+        # The product's name takes what the others leave: "1 250 000,50" fits the price at 80 columns.
+        table.add_column(_("Product"), width=max(20, self.app.size.width - 56), key="name")
         table.add_column(_("Code"), width=10, key="code")
-        table.add_column(_("Unit"), width=5, key="unit")
-        table.add_column(_("Price"), width=10, key="price")
+        table.add_column(pgettext("column", "Unit"), width=5, key="unit")
+        table.add_column(_("Price"), width=12, key="price")
         table.focus()
         self.reload()
 
@@ -210,19 +212,23 @@ class CatalogScreen(KbaseScreen):
 
     def _products(self, page) -> None:
         self.products = list(page.rows)
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         cursor = table.cursor_row
         table.clear()
-        for p in self.products:
-            style = "" if p.active else "dim strike"
-            table.add_row(
-                Text(p.category_name, style=style),
-                Text(p.name, style=style),
-                Text(p.code, style=style),
-                Text(p.unit, style=style),
-                Text(show_amount(p.price) if p.price is not None else "", justify="right", style=style),
-                key=str(p.id),
+        table.append_rows(
+            (
+                (
+                    Text(p.category_name, style=style),
+                    Text(p.name, style=style),
+                    Text(p.code, style=style),
+                    Text(p.unit, style=style),
+                    Text(show_amount(p.price) if p.price is not None else "", justify="right", style=style),
+                ),
+                str(p.id),
             )
+            for p in self.products
+            for style in ("" if p.active else "dim strike",)
+        )
         if self.products:
             table.move_cursor(row=min(cursor, len(self.products) - 1))
         text = Text()

@@ -36,6 +36,9 @@ def parse_signed(text: str) -> Decimal | None:
 class OrderLineDialog(FormDialog):
     """One line: a product or a category from the catalog (type to filter), or a description alone."""
 
+    # Five fields and the catalog's list: with bordered fields the description and the hint fell below 24 rows.
+    COMPACT = True
+
     def __init__(self) -> None:
         super().__init__()
         self.choices: dict[str, tuple[str, int, str, Decimal | None]] = {}  # option id -> (kind, id, name, price)

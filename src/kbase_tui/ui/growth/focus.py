@@ -23,6 +23,7 @@ from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, parse_date, show_date
+from ..widgets.table import ListTable
 from .labels import metric_label, money, segment_kind_label, share_text
 
 
@@ -168,14 +169,22 @@ class FocusTargets(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="focus-summary")
-        yield DataTable(id="focus-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="focus-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Focus targets")
         table = self.query_one(DataTable)
-        for label in (_("Target"), _("Period"), _("Manager"), _("Done"), _("Of"), "%"):
-            table.add_column(label)
+        # The target's name takes what the others leave: the table stays as wide as the screen.
+        for label, width in (
+            (_("Target"), max(16, self.app.size.width - 63)),
+            (_("Period"), 11),
+            (_("Manager"), 12),
+            (_("Done"), 10),
+            (_("Of"), 10),
+            ("%", 5),
+        ):
+            table.add_column(label, width=width)
         table.focus()
         self.action_reload()
 
@@ -197,18 +206,22 @@ class FocusTargets(KbaseScreen):
 
     def _show(self, progress) -> None:
         self.rows = list(progress)
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.clear()
-        for p in self.rows:
-            t = p.target
-            table.add_row(
-                Text(target_name(t) + f" ({metric_label(t.metric)})"),
-                Text(f"{show_date(t.starts_on)[:5]}–{show_date(t.ends_on)[:5]}"),
-                Text(p.manager_name),
-                Text(shown_value(t.metric, p.done), justify="right"),
-                Text(shown_value(t.metric, t.value), justify="right"),
-                share_text(p.done, t.value),
+        table.append_rows(
+            (
+                (
+                    Text(target_name(p.target) + f" ({metric_label(p.target.metric)})"),
+                    Text(f"{show_date(p.target.starts_on)[:5]}–{show_date(p.target.ends_on)[:5]}"),
+                    Text(p.manager_name),
+                    Text(shown_value(p.target.metric, p.done), justify="right"),
+                    Text(shown_value(p.target.metric, p.target.value), justify="right"),
+                    share_text(p.done, p.target.value),
+                ),
+                str(n),
             )
+            for n, p in enumerate(self.rows)
+        )
 
     def action_new(self) -> None:
         self.app.push_screen(FocusTargetDialog(), lambda saved: self.action_reload() if saved else None)

@@ -21,6 +21,7 @@ from kbase_tui.protocol import growth
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
+from ..widgets.table import ListTable
 from .labels import money, segment_kind_label, trend
 
 PAGE = 200
@@ -54,39 +55,47 @@ class MarketScreen(KbaseScreen):
         yield Static("", id="market-summary")
         with TabbedContent(id="market-tabs"):
             with TabPane(_("1 Capacity"), id="capacity"):
-                yield DataTable(id="market-table", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="market-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("2 Census"), id="census"):
-                yield DataTable(id="census-table", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="census-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("3 Growth"), id="growth"):
-                yield DataTable(id="greport-table", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="greport-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Market and growth")
+        # The names take what the figures leave (a capacity of billions has 13 characters): every table stays
+        # as wide as the screen.
+        width = self.app.size.width
         market = self.query_one("#market-table", DataTable)
-        for label, width in (
-            (_("Segment"), 16),
+        for label, column in (
+            (_("Segment"), max(12, width - 67)),
             (_("Act."), 5),
             (_("Pot."), 6),
             (_("Avg check"), 10),
-            (_("Capacity"), 12),
-            (_("Covered"), 11),
+            (_("Capacity"), 13),
+            (_("Covered"), 13),
             ("%", 4),
         ):
-            market.add_column(label, width=width)
+            market.add_column(label, width=column)
         census = self.query_one("#census-table", DataTable)
-        for label, width in ((_("Company"), 26), (_("City"), 12), (_("Channel"), 12), (_("Last touched"), 16)):
-            census.add_column(label, width=width)
+        for label, column in (
+            (_("Company"), max(20, width - 51)),
+            (_("City"), 12),
+            (_("Channel"), 12),
+            (_("Last touched"), 17),
+        ):
+            census.add_column(label, width=column)
         report = self.query_one("#greport-table", DataTable)
-        for label, width in (
-            (_("Client"), 20),
+        for label, column in (
+            (_("Client"), max(16, width - 59)),
             (_("Orders"), 7),
             (_("Avg order"), 12),
             (_("Categ."), 7),
             (_("Spots"), 5),
             (_("Manager"), 14),
         ):
-            report.add_column(label, width=width)
+            report.add_column(label, width=column)
         market.focus()
         self.load_capacity()
         self.call(growth.census, limit=PAGE, done=self._census, group="census", exclusive=True)
@@ -96,20 +105,25 @@ class MarketScreen(KbaseScreen):
         self.call(growth.capacity, self.kind, done=self._capacity, group="capacity", exclusive=True)
 
     def _capacity(self, rows) -> None:
-        table = self.query_one("#market-table", DataTable)
+        table = self.query_one("#market-table", ListTable)
         table.clear()
         total = sum((r.capacity for r in rows if r.capacity is not None), start=0)
         covered = sum((r.covered for r in rows if r.covered is not None), start=0)
-        for r in rows:
-            table.add_row(
-                Text(r.segment or _("(none)"), style="" if r.segment else "dim"),
-                Text(str(r.active), justify="right"),
-                Text(str(r.potential), justify="right"),
-                Text(money(r.average_check), justify="right"),
-                Text(money(r.capacity), justify="right", style="bold"),
-                Text(money(r.covered), justify="right"),
-                Text(f"{r.share:.0%}" if r.share is not None else "—", justify="right"),
+        table.append_rows(
+            (
+                (
+                    Text(r.segment or _("(none)"), style="" if r.segment else "dim"),
+                    Text(str(r.active), justify="right"),
+                    Text(str(r.potential), justify="right"),
+                    Text(money(r.average_check), justify="right"),
+                    Text(money(r.capacity), justify="right", style="bold"),
+                    Text(money(r.covered), justify="right"),
+                    Text(f"{r.share:.0%}" if r.share is not None else "—", justify="right"),
+                ),
+                str(n),
             )
+            for n, r in enumerate(rows)
+        )
         text = Text()
         text.append(_("Capacity by {kind}: ").format(kind=segment_kind_label(self.kind)), style="bold")
         text.append(money(total) if total else "—")
@@ -118,24 +132,29 @@ class MarketScreen(KbaseScreen):
 
     def _census(self, page) -> None:
         self.census_rows = list(page.rows)
-        table = self.query_one("#census-table", DataTable)
+        table = self.query_one("#census-table", ListTable)
         table.clear()
-        for r in self.census_rows:
-            table.add_row(
-                Text(r.name),
-                Text(r.city),
-                Text(r.channel),
-                Text(show_datetime(r.last_touch_at)[:10] if r.last_touch_at else _("never"), style="dim"),
-                key=str(r.company_id),
+        table.append_rows(
+            (
+                (
+                    Text(r.name),
+                    Text(r.city),
+                    Text(r.channel),
+                    Text(show_datetime(r.last_touch_at)[:10] if r.last_touch_at else _("never"), style="dim"),
+                ),
+                str(r.company_id),
             )
+            for r in self.census_rows
+        )
         self.query_one(TabbedContent).get_tab("census").label = _("2 Census: {n} untouched since {date}").format(
             n=page.total, date=show_date(page.since)
         )
 
     def _growth(self, page) -> None:
         self.growth_rows = list(page.rows)
-        table = self.query_one("#greport-table", DataTable)
+        table = self.query_one("#greport-table", ListTable)
         table.clear()
+        rows = []
         for r in self.growth_rows:
             f = r.figures
             orders = Text(f"{f.orders_now} ", justify="right")
@@ -144,15 +163,9 @@ class MarketScreen(KbaseScreen):
             average.append_text(trend(f.average_now, f.average_before))
             breadth = Text(f"{f.breadth_now} ", justify="right")
             breadth.append_text(trend(f.breadth_now, f.breadth_before))
-            table.add_row(
-                Text(r.name),
-                orders,
-                average,
-                breadth,
-                Text(str(r.white_spots), justify="right", style="bold red" if r.white_spots else "dim"),
-                Text(r.owner_name),
-                key=str(r.company_id),
-            )
+            white = Text(str(r.white_spots), justify="right", style="bold red" if r.white_spots else "dim")
+            rows.append(((Text(r.name), orders, average, breadth, white, Text(r.owner_name)), str(r.company_id)))
+        table.append_rows(rows)
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

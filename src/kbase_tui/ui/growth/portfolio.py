@@ -19,6 +19,7 @@ from kbase_tui.protocol.growth import PortfolioPage
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.table import ListTable
 from .labels import money, status_label
 
 PAGE = 200
@@ -50,20 +51,23 @@ class PortfolioGaps(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="gaps-summary")
-        yield DataTable(id="gaps-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="gaps-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="gaps-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("White spots")
         table = self.query_one(DataTable)
-        table.add_column(_("Client"), width=20, key="client")
-        table.add_column(_("Category"), width=15, key="category")
+        # The client's name takes what the others leave (the head of sales' list has the manager's too): the
+        # table stays as wide as the screen.
+        category, gap, rest = (12, 10, 68) if self.everyone else (15, 12, 59)
+        table.add_column(_("Client"), width=max(12, self.app.size.width - rest), key="client")
+        table.add_column(_("Category"), width=category, key="category")
         table.add_column(_("Status"), width=13, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
-        table.add_column(_("Gap"), width=10, key="gap")
+        table.add_column(_("Gap"), width=gap, key="gap")
         if self.everyone:
-            table.add_column(_("Manager"), key="manager")
+            table.add_column(_("Manager"), width=12, key="manager")
         table.focus()
         self.action_reload()
 
@@ -76,9 +80,10 @@ class PortfolioGaps(KbaseScreen):
 
     def _show(self, page: PortfolioPage) -> None:
         self.rows = list(page.rows)
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         cursor = table.cursor_row
         table.clear()
+        rows = []
         for gap in self.rows:
             cells = [
                 Text(gap.company_name),
@@ -89,7 +94,8 @@ class PortfolioGaps(KbaseScreen):
             ]
             if self.everyone:
                 cells.append(Text(gap.owner_name))
-            table.add_row(*cells, key=f"{gap.company_id}:{gap.category_id}")
+            rows.append((cells, f"{gap.company_id}:{gap.category_id}"))
+        table.append_rows(rows)
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         summary = Text()

@@ -20,6 +20,7 @@ from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
+from ..widgets.table import ListTable
 from .labels import money, segment_kind_label
 
 
@@ -127,7 +128,7 @@ class StandardsScreen(KbaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="standards-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="standards-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -136,7 +137,8 @@ class StandardsScreen(KbaseScreen):
         table.add_column(_("Segment"), width=28, key="segment")
         table.add_column(_("Every"), width=6, key="interval")
         table.add_column(_("Avg order"), width=10, key="average")
-        table.add_column(_("Categories"), key="categories")
+        # The categories take what the others leave, never more: the table stays as wide as the screen.
+        table.add_column(_("Categories"), width=max(16, self.app.size.width - 54), key="categories")
         table.focus()
         self.reload()
 
@@ -145,16 +147,20 @@ class StandardsScreen(KbaseScreen):
 
     def _show(self, found) -> None:
         self.rows = list(found)
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.clear()
-        for s in self.rows:
-            table.add_row(
-                Text(f"{segment_kind_label(s.segment_kind)}: {s.segment}"),
-                Text(_("{n} d.").format(n=s.interval_days), justify="right"),
-                Text(money(s.average_order), justify="right"),
-                Text(", ".join(s.category_names)),
-                key=str(s.id),
+        table.append_rows(
+            (
+                (
+                    Text(f"{segment_kind_label(s.segment_kind)}: {s.segment}"),
+                    Text(_("{n} d.").format(n=s.interval_days), justify="right"),
+                    Text(money(s.average_order), justify="right"),
+                    Text(", ".join(s.category_names)),
+                ),
+                str(s.id),
             )
+            for s in self.rows
+        )
 
     @property
     def selected(self):

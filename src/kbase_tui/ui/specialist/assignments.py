@@ -24,6 +24,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.read_only_card import ReadOnlyClientCard
+from ..widgets.table import ListTable
 
 
 class CloseTaskDialog(FormDialog):
@@ -74,7 +75,7 @@ class AssignmentsScreen(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="assign-summary")
-        yield DataTable(id="assign-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="assign-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -83,7 +84,8 @@ class AssignmentsScreen(KbaseScreen):
         table = self.query_one(DataTable)
         table.add_column(_("Due"), width=16, key="due")
         table.add_column(_("Client"), width=24, key="client")
-        table.add_column(_("Task"), key="task")
+        # The task takes what the others leave, never more: the table stays as wide as the screen.
+        table.add_column(_("Task"), width=max(16, self.app.size.width - 48), key="task")
         table.focus()
         self.action_reload()
 
@@ -100,15 +102,15 @@ class AssignmentsScreen(KbaseScreen):
 
     def _show(self, tasks) -> None:
         self.tasks = list(tasks)
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.clear()
-        for task in self.tasks:
-            table.add_row(
-                Text(show_datetime(task.due_at)),
-                Text(task.company_name),
-                Text(task.text.replace("\n", " ")),
-                key=str(task.id),
+        table.append_rows(
+            (
+                (Text(show_datetime(task.due_at)), Text(task.company_name), Text(task.text.replace("\n", " "))),
+                str(task.id),
             )
+            for task in self.tasks
+        )
         summary = (
             _("Open tasks: {n}").format(n=len(self.tasks))
             if self.tasks
