@@ -238,3 +238,29 @@ async def test_audit_screen_shows_details_in_words_in_the_readers_zone(db, make_
         )
         # 14:00 UTC is midnight of the next day in Vladivostok.
         assert details == f"result: {interested}; call back at: 26.12.2026 00:00; comment_like: [bold red]Ёлка[/]"
+
+
+async def test_at_80_columns_the_highlighted_events_details_show_under_the_log(db, make_user):
+    """The details column is past the right edge of an 80-column terminal: the highlighted event is shown
+    whole under the table, and follows the cursor."""
+    from kbase_tui.ui.audit.screen import AuditScreen
+
+    make_user("admin", "it")
+    with db.write() as session:
+        for n in range(3):
+            audit.record(session, "local:test", "setting_changed", "setting", None, key="queue.lease", new=str(n))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "it", PASSWORD)
+        await pilot.press("l")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        table = screen.query_one("#audit-table")
+        shown = screen.query_one("#audit-event")
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        for index, row in enumerate(rows):
+            table.move_cursor(row=index)
+            await pilot.pause()
+            text = str(shown.render())
+            assert row[3].plain in text and row[5].plain in text, (index, text)

@@ -70,6 +70,8 @@ class AuditScreen(KbaseScreen):
         yield Static("", id="audit-summary")
         table: DataTable = ListTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield table
+        # The highlighted event whole: at 80 columns its details are past the table's right edge.
+        yield Static("", id="audit-event")
         yield Static("", id="audit-status")
         yield KeyFooter()
 
@@ -93,6 +95,26 @@ class AuditScreen(KbaseScreen):
         self.code_labels = dict(labels)
         if getattr(self, "_rows", None):
             self._show(self._rows)
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_event(event.cursor_row)
+
+    def _show_event(self, index: int | None) -> None:
+        rows = getattr(self, "_rows", None) or []
+        text = Text(no_wrap=False, overflow="fold")
+        if index is not None and 0 <= index < len(rows):
+            row = rows[index]
+            text.append(action_label(row.action), style="bold")
+            target = row.company_name or record_text(row.entity, row.entity_id)
+            if target:
+                text.append(" · ")
+                text.append(target)
+            details = detail_text(row.action, row.detail, self.code_labels)
+            if details:
+                text.append("\n")
+                text.append(details, style="dim")
+        self.query_one("#audit-event", Static).update(text)
 
     # --- searching ----------------------------------------------------------------
     def action_search(self) -> None:
@@ -206,6 +228,7 @@ class AuditScreen(KbaseScreen):
             )
         self.last_rows = len(rows)
         self._rows = rows
+        self._show_event(table.cursor_row if rows else None)
         page = len(self.pages)
         scope = self.company_name or _("all clients and users")
         self.query_one("#audit-status", Static).update(
