@@ -32,6 +32,7 @@ async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
         assert table.row_count == 1
         assert table.get_row_at(0)[0].plain == "Быстрый Читатель"
         assert "3 (limit 2)" in table.get_row_at(0)[3].plain
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # every column on screen
         await pilot.press("k")
         await settle(app, pilot)
         await pilot.press("y")
@@ -67,3 +68,29 @@ async def test_lock_from_the_panel_disables_an_operator(db, make_user):
         await settle(app, pilot)
         assert app.screen.query_one("#alarms-table").row_count == 0
     assert {u.username: u for u in users.list_users(db, users.local_actor())}["petr"].disabled
+
+
+async def test_at_80_columns_the_alarm_and_its_start_stay_on_screen(db, make_user):
+    """Six columns took 112: at 80 the alarm's start ran off the right edge.  There the role and the last
+    time are left out."""
+    from kbase_tui.ui.audit.alarms import AlarmsScreen
+
+    make_user("supervisor", "boss")
+    fast = make_user("supervisor", "fast", full_name="Быстрый Читатель")
+    with db.write() as session:
+        reference.set_setting(session, "security.card_views_per_hour", {"supervisor": 2})
+        rows = [Company(name=f"ООО {i}", city="Тверь") for i in range(3)]
+        session.add_all(rows)
+        session.flush()
+        ids = [r.id for r in rows]
+    for company_id in ids:
+        clients.open_card(db, fast, company_id)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        app.push_screen(AlarmsScreen())
+        await settle(app, pilot)
+        table = app.screen.query_one("#alarms-table")
+        assert [str(column.label) for column in table.ordered_columns] == ["User", "What", "Seen", "Since"]
+        assert "3 (limit 2)" in table.get_row_at(0)[2].plain
+        assert table.virtual_size.width <= table.scrollable_content_region.width
