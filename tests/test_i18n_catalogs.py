@@ -151,6 +151,10 @@ PERSON_NAMED = {
     "Lock {name}? They lose access at once; the administrator can enable them again.": "name",
     "Portfolio of {name} transferred ({receivers}); the account is disabled.": "name",
     "Specialist {name}'s task closed: {result}": "name",
+    "Transfer everything of {name} and disable the account?": "name",
+    "on a call with {name} now": "name",
+    "{company} goes to account manager {name}.": "name",
+    "{who} transferred the work of {leaver} to {receiver}.": "leaver",
 }
 
 
@@ -161,6 +165,38 @@ def test_a_persons_name_is_never_declined_by_the_words_before_it(msgid):
     assert russian != msgid, f"no Russian text for {msgid!r}"
     field = "{" + PERSON_NAMED[msgid] + "}"
     before = russian.split(field, 1)[0]
-    assert before == "" or before.endswith(": ") or re.search(r"(специалист|оператор|менеджер) $", before), (
-        f"{russian!r}: the name follows {before!r}, which would need it declined"
-    )
+    assert (
+        before == "" or re.search(r"(: |\(звонит: )$", before) or re.search(r"(специалист|оператор|менеджер) $", before)
+    ), f"{russian!r}: the name follows {before!r}, which would need it declined"
+
+
+# Placeholders that always hold a person's name, wherever a message uses them.
+PERSON_FIELDS = {
+    "caller",
+    "leaver",
+    "receiver",
+    "closer",
+    "manager",
+    "owner",
+    "specialist",
+    "person",
+    "full_name",
+    "who",
+}
+
+
+def test_no_russian_text_declines_a_placeholder_that_holds_a_person():
+    """The general rule behind the list above, for every message: a person's placeholder stands first, after a
+    colon or an arrow, or after a title in the nominative."""
+    translations = gettext.GNUTranslations((ROOT / "src/kbase_tui/locale/ru/LC_MESSAGES/kbase.mo").open("rb"))
+    wrong = []
+    for msgid, russian in translations._catalog.items():  # type: ignore[attr-defined]
+        if not isinstance(msgid, str) or not msgid:
+            continue
+        for field in re.findall(r"\{(\w+)\}", russian):
+            if field not in PERSON_FIELDS:
+                continue
+            before = russian.split("{" + field + "}", 1)[0]
+            if before.strip() and not re.search(r"(: |→ |\(звонит: )$|(специалист|оператор|менеджер) $", before):
+                wrong.append(russian)
+    assert not wrong, wrong

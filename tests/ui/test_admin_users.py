@@ -243,12 +243,17 @@ async def test_audit_screen_shows_details_in_words_in_the_readers_zone(db, make_
 async def test_at_80_columns_the_highlighted_events_details_show_under_the_log(db, make_user):
     """The details column is past the right edge of an 80-column terminal: the highlighted event is shown
     whole under the table, and follows the cursor."""
+    from rich.console import Console
+    from rich.text import Text
+
     from kbase_tui.ui.audit.screen import AuditScreen
 
     make_user("admin", "it")
     with db.write() as session:
         for n in range(3):
             audit.record(session, "local:test", "setting_changed", "setting", None, key="queue.lease", new=str(n))
+        # Details longer than two lines of an 80-column terminal (a comment typed in a dialog).
+        audit.record(session, "local:test", "call_outcome", "company", None, comment_like="Ёлка и ель. " * 16)
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "it", PASSWORD)
@@ -263,4 +268,10 @@ async def test_at_80_columns_the_highlighted_events_details_show_under_the_log(d
             table.move_cursor(row=index)
             await pilot.pause()
             text = str(shown.render())
-            assert row[3].plain in text and row[5].plain in text, (index, text)
+            assert row[3].plain in text and row[5].plain.rstrip("…") in text, (index, text)
+            region = shown.content_region
+            wrapped = Console(width=region.width).render_lines(Text(text), pad=False)
+            assert len(wrapped) <= region.height, f"the event is cut: {text!r}"
+            if "Ёлка" in row[5].plain:  # the long one: whole under the list, though its column cuts it
+                assert ("Ёлка и ель. " * 16).strip() in text
+        assert any("Ёлка" in row[5].plain for row in rows)

@@ -209,12 +209,18 @@ async def test_history_gets_its_words_when_the_first_ask_for_them_is_refused(db,
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         app.resumed(await app.client.sign_in(boss.username, PASSWORD))
-        server_call, refused = app.client.call, []
+        import asyncio
+
+        server_call, refused, asked_again = app.client.call, [], asyncio.Event()
+        let_through = asyncio.Event()
 
         async def call(op, *args, **kwargs):
-            if op.name == "history_labels.outcome_labels" and not refused:
-                refused.append(op.name)
-                raise SlowDown(1)
+            if op.name == "history_labels.outcome_labels":
+                if not refused:
+                    refused.append(op.name)
+                    raise SlowDown(1)
+                asked_again.set()
+                await let_through.wait()  # held until the test has seen the codes
             return await server_call(op, *args, **kwargs)
 
         app.client.call = call
@@ -222,7 +228,8 @@ async def test_history_gets_its_words_when_the_first_ask_for_them_is_refused(db,
         await _settle(app, pilot)
         timeline = app.screen.query_one(HistoryTimeline)
         assert refused and "to_closer" in str(timeline.get_option_at_index(0).prompt)
-        await pilot.pause(1.5)
+        await asyncio.wait_for(asked_again.wait(), 30)  # asked again after the server's wait
+        let_through.set()
         await _settle(app, pilot)
         shown = str(timeline.get_option_at_index(0).prompt)
         assert "to_closer" not in shown and "handed to a closer" in shown

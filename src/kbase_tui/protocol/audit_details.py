@@ -65,7 +65,10 @@ Show = Callable[[str, _Event], str]
 LIST_SHOWN = 10  # records of a long list named one by one (a sweep may name thousands)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Control characters (C0, DEL, C1), bidi marks, embeddings, overrides and isolates, zero-width characters and
+# line separators: what the app's screen filter drops (ui/safe_display.py), here for `kbase audit show` too, which
+# prints to a terminal without that filter.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]+")
 
 
 def _plain(text: str) -> str:

@@ -86,19 +86,45 @@ class AuditScreen(KbaseScreen):
         table.add_column(_("Details"), key="details")
         self.query_one("#audit-matches").display = False
         self.query_one("#audit-client", Input).focus()
-        self.call(
-            history_labels.outcome_labels, done=self._labels_loaded, failed=lambda error: None, group="audit-labels"
-        )
+        self._load_labels()
         self._load()
+
+    def _load_labels(self, attempt: int = 1) -> None:
+        self.call(
+            history_labels.outcome_labels,
+            done=self._labels_loaded,
+            failed=lambda error: self._labels_failed(error, attempt),
+            group="audit-labels",
+        )
+
+    def _labels_failed(self, error, attempt: int) -> None:
+        """Without them the details show the administrator's codes ("interested"): asked again after the wait
+        the server asks for, a few times; then the screen says so."""
+        if attempt < 4:
+            self.set_timer(float(getattr(error, "seconds", 0) or attempt), lambda: self._load_labels(attempt + 1))
+        else:
+            self.notify(
+                _("The words of call results and reasons could not be loaded: the details show their codes."),
+                severity="warning",
+                timeout=8,
+            )
 
     def _labels_loaded(self, labels: dict[str, str]) -> None:
         self.code_labels = dict(labels)
-        if getattr(self, "_rows", None):
-            self._show(self._rows)
+        # Only the details change: the rows, and the cursor of someone already reading, stay where they are.
+        table = self.query_one(DataTable)
+        for row in getattr(self, "_rows", None) or []:
+            details = Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN))
+            table.update_cell(str(row.id), "details", details)
+        self._show_event(table.cursor_row if table.row_count else None)
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_event(event.cursor_row)
+        # By the row's key: a highlight sent before a page change must not name an event of the new page.
+        shown = {str(row.id): n for n, row in enumerate(getattr(self, "_rows", None) or [])}
+        index = shown.get(str(event.row_key.value))
+        if index is not None:
+            self._show_event(index)
 
     def _show_event(self, index: int | None) -> None:
         rows = getattr(self, "_rows", None) or []

@@ -131,7 +131,7 @@ class CallingHoursScreen(KbaseScreen):
     BINDINGS = [
         Binding("e", "edit_centre", _("Change window"), id="supervisor.hours.edit"),
         Binding("n", "new_channel", _("Channel window"), id="supervisor.hours.channel_new"),
-        Binding("enter", "edit_channel", _("Change channel"), id="supervisor.hours.channel_edit"),
+        Binding("enter", "edit_channel", _("Change"), id="supervisor.hours.channel_edit"),
         Binding("x", "remove_channel", _("Remove"), id="supervisor.hours.channel_remove"),
         Binding("f5", "reload", _("Refresh"), show=False, id="supervisor.hours.refresh"),
         Binding("escape", "back", _("Back"), id="supervisor.hours.back"),
@@ -331,8 +331,11 @@ class CallingHoursScreen(KbaseScreen):
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on a channel changes its window; on a zone, the call centre's window that zone is called in.
         if event.data_table.id == "hours-channels":
             self.action_edit_channel()
+        else:
+            self.action_edit_centre()
 
     def action_remove_channel(self) -> None:
         channel = self._current_channel()

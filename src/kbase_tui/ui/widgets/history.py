@@ -133,9 +133,14 @@ class HistoryTimeline(ServiceCalls, OptionList):
         import logging
 
         logging.getLogger(__name__).warning("history labels not loaded (try %d): %s", attempt, error)
-        if attempt < 4 and self.is_attached:
+        if not self.is_attached:
+            return
+        if attempt < 4:
             wait = float(getattr(error, "seconds", 0) or attempt)
             self.set_timer(wait, lambda: self._load_labels(attempt + 1))
+        else:  # said where the codes show; the next reload asks again
+            self.border_title = _("History (the words of its codes could not be loaded)")
+            self._labels_missing = True
 
     def set_outcome_labels(self, labels: dict[str, str]) -> None:
         """Labels for outcome codes of your own; they override the ones loaded from the database."""
@@ -164,7 +169,11 @@ class HistoryTimeline(ServiceCalls, OptionList):
         return clients.history
 
     def reload(self, company_id: int | None = None) -> None:
-        """Drop what is shown and load the newest page again."""
+        """Drop what is shown and load the newest page again (and the words of its codes, if they failed)."""
+        if getattr(self, "_labels_missing", False):
+            self._labels_missing = False
+            self.border_title = _("History")
+            self._load_labels()
         if company_id is not None:
             self.company_id = company_id
         self._generation += 1
