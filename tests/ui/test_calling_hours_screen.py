@@ -195,3 +195,27 @@ async def test_the_administrator_reaches_it_with_h_and_a_caller_not_at_all(base,
             with pytest.raises(AccessDenied):
                 await call()
     assert _setting(base, "queue.channel_windows") == {}
+
+
+async def test_enter_on_a_time_zone_changes_the_call_centres_window(base, make_user):
+    """The footer shows Enter as "Change" on both tables: on a zone it opens the call centre's window (the zone is
+    called in it), on a channel the channel's own."""
+    from kbase_tui.ui.supervisor.calling_hours import CallingHoursScreen, WindowDialog
+    from kbase_tui.ui.widgets.footer import KeyFooter
+
+    make_user("supervisor", "boss")
+    with time_machine.travel(NOON, tick=True):
+        app = app_on(base)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot, "boss", PASSWORD)
+            await pilot.press("z")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, CallingHoursScreen)
+            screen.query_one("#hours-zones").focus()
+            await pilot.pause()
+            assert "Change" in screen.query_one(KeyFooter).descriptions
+            await pilot.press("enter")
+            await settle(app, pilot)
+            dialog = app.screen
+            assert isinstance(dialog, WindowDialog) and not dialog.for_channel
