@@ -94,3 +94,10 @@ async def test_at_80_columns_the_alarm_and_its_start_stay_on_screen(db, make_use
         assert [str(column.label) for column in table.ordered_columns] == ["User", "What", "Seen", "Since"]
         assert "3 (limit 2)" in table.get_row_at(0)[2].plain
         assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.resize_terminal(140, 30)  # widened: the role and the last time come back
+        await settle(app, pilot)
+        assert len(table.ordered_columns) == 6 and table.row_count == 1
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert len(table.ordered_columns) == 4 and table.virtual_size.width <= table.scrollable_content_region.width

@@ -51,13 +51,25 @@ class AlarmsPanel(ServiceCalls, Vertical):
         yield Static("", id="alarms-panel-title")
         yield ListTable(id="alarms-table", cursor_type="row", zebra_stripes=True)
 
-    # Below this width the role and the last time are left out: the six columns took 112 columns, and at 80
-    # the alarm's start ran off the screen.  The role is on the user's card, the last time in the audit log.
-    WIDE = 112
+    # Below this width of the panel the role and the last time are left out: the six columns took about 108, and
+    # at 80 the alarm's start ran off the screen.  The role is on the user's card, the last time in the audit log.
+    WIDE = 108
 
     def on_mount(self) -> None:
+        self.wide: bool | None = None
+        self._set_columns(self.app.size.width >= self.WIDE + 4)  # the panel's own width is known after layout
+        self.refresh_alarms()
+        self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
+
+    def on_resize(self, event) -> None:
+        self._set_columns(event.size.width >= self.WIDE)
+
+    def _set_columns(self, wide: bool) -> None:
+        if wide == self.wide:
+            return
+        self.wide = wide
         table = self.query_one(DataTable)
-        self.wide = self.app.size.width >= self.WIDE
+        table.clear(columns=True)
         for label, key in (
             (_("User"), "user"),
             (_("Role"), "role"),
@@ -66,10 +78,10 @@ class AlarmsPanel(ServiceCalls, Vertical):
             (_("Since"), "since"),
             (_("Last"), "last"),
         ):
-            if self.wide or key not in ("role", "last"):
+            if wide or key not in ("role", "last"):
                 table.add_column(label, key=key)
-        self.refresh_alarms()
-        self.set_interval(REFRESH_SECONDS, self.refresh_alarms)
+        if self.alarms:
+            self._show(self.alarms)
 
     def refresh_alarms(self) -> None:
         self.call(alarms.open_alarms, done=self._show, group="alarms", exclusive=True)
