@@ -301,14 +301,15 @@ def _sub_parser_class(common: argparse.ArgumentParser):
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def _load_extra_commands() -> None:
+def _load_extra_commands(only: str | None = None) -> None:
+    """Register the sub-commands of every `cmd_*.py` (*only*: of that module alone)."""
     import importlib
     import pkgutil
 
     import kbase_tui.cli as package
 
     for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("cmd_"):
+        if module.name.startswith("cmd_") and only in (None, module.name):
             mod = importlib.import_module(f"kbase_tui.cli.{module.name}")
             if mod.register not in EXTRA_COMMANDS:  # main() may run more than once in a process (tests)
                 EXTRA_COMMANDS.append(mod.register)
@@ -355,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     app = _app_options(argv)
     if app is not None:
         return run_app(app.get("--db"), app.get("--server"))
-    _load_extra_commands()
+    # Every `kbase --db` starts a private `kbase serve`, which needs no other sub-command (cmd_serve.py has
+    # that one alone); anything else registers them all.
+    _load_extra_commands("cmd_serve" if argv[:1] == ["serve"] else None)
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_app(args.db, args.server)

@@ -70,6 +70,7 @@ log = logging.getLogger("kbase.server")
 JSON = "application/json"
 PING_SECONDS = 15.0
 MAX_SMALL_BODY = 64 * 1024
+BINDING_PAUSE = 0.01  # seconds between two features' bindings imported at start (see create_app)
 
 _STATUS: tuple[tuple[type[KbaseError], int], ...] = (
     (SessionEnded, 401),
@@ -141,8 +142,8 @@ def _terminal_address(request: Request, reported: str) -> str:
 def create_app(state: ServerState) -> Starlette:
     # The operations' bindings import every service: a quarter of a server's start.  Sign-in needs none of
     # them, so the server listens without them and imports them on its event loop once it runs, one feature
-    # at a time (a request that comes meanwhile is answered between two); an operation that arrives before
-    # they are all in waits for them.
+    # at a time with a pause between two (a request takes several turns of the loop: it is answered in the
+    # pause, not after every feature); an operation that arrives before they are all in waits for them.
     bound: dict[str, Bound] = {}
     loading: asyncio.Future[None] | None = None
     # What a sign-in needs is in before the server listens: the first sign-in waits for no import.
@@ -152,7 +153,7 @@ def create_app(state: ServerState) -> Starlette:
     async def bind_all() -> None:
         for feature in FEATURES:
             importlib.import_module(f"kbase_tui.server.bindings.{feature}")
-            await asyncio.sleep(0)
+            await asyncio.sleep(BINDING_PAUSE)
         bound.update(all_bound())
 
     def start_binding() -> asyncio.Future[None]:
