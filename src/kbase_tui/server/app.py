@@ -25,6 +25,7 @@ import importlib
 import logging
 import os
 import secrets
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -152,8 +153,10 @@ def create_app(state: ServerState) -> Starlette:
 
     async def bind_all() -> None:
         for feature in FEATURES:
-            importlib.import_module(f"kbase_tui.server.bindings.{feature}")
-            await asyncio.sleep(BINDING_PAUSE)
+            module = f"kbase_tui.server.bindings.{feature}"
+            if module not in sys.modules:  # imported already (a server in a test's process): no wait
+                importlib.import_module(module)
+                await asyncio.sleep(BINDING_PAUSE)
         bound.update(all_bound())
 
     def start_binding() -> asyncio.Future[None]:
