@@ -15,7 +15,8 @@ contain "bench" for that), then analysed, and every figure runs against it.
 
 The app always reaches the base through a real `kbase serve` process on a Unix socket, as in
 production.  Sections, in order (--only):
-  start    `kbase --db DB` from spawn until the login is painted and its private server answers
+  start    `kbase --db DB` from spawn until the login is painted and its private server answers; and
+           `kbase --server ADDR` of a running `kbase serve` until painted and the server answered (cold.py)
   signin   Enter on the password → first lead / board / follow-up list painted, a new process each (cold.py)
   claims   take-next-lead, service vs the bare statement, 1, 16 and 64 processes (claims.py)
   cycle    outcome key → next lead through the server vs in-process, 1, 16, 64 operators (bench_server.py)

@@ -18,6 +18,7 @@ from pathlib import Path
 # name -> what the user waits for (in the order of the table)
 WAITS = {
     "start_to_login_usable": "start `kbase --db …` → login painted and its server answering",
+    "start_with_server_to_login_usable": "start `kbase --server …` (a running server) → login painted and the server answered",
     "signin_to_first_lead": "caller: Enter on the password → first lead painted (new process)",
     "signin_to_board": "closer: Enter on the password → board painted (5,000 deals, new process)",
     "signin_to_follow_up_list": "account manager: Enter on the password → follow-up list painted (10,000 accounts)",

@@ -20,3 +20,18 @@ def test_cli_main_up_to_the_login_screen_imports_no_sqlalchemy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_app_paints_its_login_without_the_http_library_or_the_sub_commands():
+    """httpx (and what it pulls in) loads in a thread once the login is painted; `kbase --server X` registers
+    no sub-command; the login screen imports no TextArea."""
+    code = (
+        "import sys; from kbase_tui.cli import main as m;"
+        "assert m._app_options(['--server', 'unix:/nowhere']) is not None;"
+        "import kbase_tui.client, kbase_tui.ui.app, kbase_tui.ui.login.screen;"
+        "bad = [n for n in sys.modules if n.split('.')[0] == 'httpx' or n.startswith('kbase_tui.cli.cmd_')"
+        " or n == 'textual.widgets._text_area'];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

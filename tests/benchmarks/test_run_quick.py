@@ -14,6 +14,7 @@ KEYS = {"name", "value", "unit", "target", "baseline", "met", "database"}
 PROCESSES = (1, 16, 64)
 FIGURES = {
     "start_to_login_usable",
+    "start_with_server_to_login_usable",
     "signin_to_first_lead",
     "signin_to_board",
     "signin_to_follow_up_list",

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from kbase_tui.cli.argtypes import QuietParser
 from kbase_tui.i18n import _, set_language
-from kbase_tui.protocol.users import ROLES
 
 
 def _read_password(args: argparse.Namespace, prompt: str | None = None) -> str:
@@ -48,7 +47,6 @@ def run_app(db: str | None, server: str | None = None) -> int:
     """
     from kbase_tui import paths
     from kbase_tui.client import ServerAddress
-    from kbase_tui.client.private import PrivateServer
 
     _no_core_dumps()
     server = server or os.environ.get("KBASE_SERVER") or None
@@ -79,6 +77,8 @@ def run_app(db: str | None, server: str | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+        from kbase_tui.client.private import PrivateServer
+
         private = PrivateServer(db or str(paths.default_database_path())).start()
         address = private.address
     else:
@@ -234,6 +234,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kbase_tui.protocol.users import ROLES
+
     parser = QuietParser(prog="kbase", description=_("kbase: the sales conveyor in a terminal."))
     parser.add_argument("--db", help=_("SQLite file or SQLAlchemy URL (default: KBASE_DB or the user data folder)"))
     parser.add_argument(
@@ -299,17 +301,48 @@ def _sub_parser_class(common: argparse.ArgumentParser):
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def _load_extra_commands() -> None:
+def _load_extra_commands(only: str | None = None) -> None:
+    """Register the sub-commands of every `cmd_*.py` (*only*: of that module alone)."""
     import importlib
     import pkgutil
 
     import kbase_tui.cli as package
 
     for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("cmd_"):
+        if module.name.startswith("cmd_") and only in (None, module.name):
             mod = importlib.import_module(f"kbase_tui.cli.{module.name}")
             if mod.register not in EXTRA_COMMANDS:  # main() may run more than once in a process (tests)
                 EXTRA_COMMANDS.append(mod.register)
+
+
+# The options of the app itself (`kbase [--db X] [--server X] [--lang ru|en]`), and what each accepts.
+APP_OPTIONS: dict[str, tuple[str, ...] | None] = {"--db": None, "--server": None, "--lang": ("ru", "en")}
+
+
+def _app_options(argv: list[str]) -> dict[str, str] | None:
+    """The app's own options when *argv* holds nothing else, each as the full parser reads it; else None.
+
+    The app starts without registering every sub-command and building their parser (the login paints
+    sooner, and a private server starts sooner); anything else (a sub-command, --help, an abbreviation,
+    a value the full parser might refuse) goes to the full parser, which decides as it always did.
+    """
+    found: dict[str, str] = {}
+    index = 0
+    while index < len(argv):
+        name, equals, value = argv[index].partition("=")
+        if name not in APP_OPTIONS:
+            return None
+        if not equals:
+            index += 1
+            if index == len(argv):
+                return None
+            value = argv[index]
+        choices = APP_OPTIONS[name]
+        if value.startswith("-") or (choices is not None and value not in choices):
+            return None
+        found[name] = value  # argparse too keeps the last of an option given twice
+        index += 1
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,7 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         index = argv.index("--lang")
         lang = argv[index + 1] if index + 1 < len(argv) else None
     set_language(lang)
-    _load_extra_commands()
+    app = _app_options(argv)
+    if app is not None:
+        return run_app(app.get("--db"), app.get("--server"))
+    # Every `kbase --db` starts a private `kbase serve`, which needs no other sub-command (cmd_serve.py has
+    # that one alone); anything else registers them all.
+    _load_extra_commands("cmd_serve" if argv[:1] == ["serve"] else None)
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_app(args.db, args.server)

@@ -18,9 +18,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import wire
@@ -28,6 +26,9 @@ from kbase_tui.protocol.dto import Actor
 from kbase_tui.protocol.errors import KbaseError, ProtocolMismatch, ServerUnavailable, SessionEnded
 from kbase_tui.protocol.operations import Operation
 from kbase_tui.protocol.session import ChangePassword, PushEvent, SignedIn, SignIn, Terminal, Unlock
+
+if TYPE_CHECKING:
+    import httpx
 
 R = TypeVar("R")
 
@@ -75,8 +76,19 @@ def terminal() -> Terminal:
     return Terminal(address=address, tty=tty)
 
 
+def warm_up() -> None:
+    """Import the HTTP library ahead of the first request (a thread may run this while the login waits).
+
+    httpx, with what it pulls in, is the largest import of the app's start after Textual; the login
+    paints without it, and the person takes seconds to type a name and password.
+    """
+    import httpx  # noqa: F401
+
+
 class KbaseClient:
     def __init__(self, address: ServerAddress, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        import httpx
+
         self.address = address
         self.token = ""
         self.actor: Actor | None = None
@@ -136,6 +148,8 @@ class KbaseClient:
     async def upload(self, path: Path) -> str:
         """Send the file at *path* (on this computer) to the server's inbox; returns its name there."""
 
+        import httpx
+
         async def chunks() -> AsyncIterator[bytes]:
             with open(path, "rb") as handle:
                 while chunk := handle.read(1 << 20):
@@ -156,6 +170,8 @@ class KbaseClient:
 
     async def events(self) -> AsyncIterator[PushEvent]:
         """The events the server pushes for this session, until it ends or the link drops."""
+        import httpx
+
         try:
             async with self._http.stream(
                 "GET", "/events", headers=self._auth(), timeout=httpx.Timeout(None, connect=CONNECT_TIMEOUT)
@@ -179,6 +195,8 @@ class KbaseClient:
     async def _send(
         self, method: str, path: str, body: bytes, *, authorised: bool = True, timeout: float | None = None
     ) -> httpx.Response:
+        import httpx
+
         try:
             response = await self._http.request(
                 method,

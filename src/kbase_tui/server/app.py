@@ -21,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib
 import logging
 import os
 import secrets
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,7 +42,7 @@ from starlette.routing import Route
 
 from kbase_tui import __version__
 from kbase_tui.i18n import _, language_for
-from kbase_tui.protocol import wire
+from kbase_tui.protocol import FEATURES, wire
 from kbase_tui.protocol.errors import (
     AccessDenied,
     AccountLocked,
@@ -60,7 +62,7 @@ from kbase_tui.protocol.operations import find
 from kbase_tui.protocol.session import ChangePassword, Health, PushEvent, SignedIn, SignIn, Unlock
 from kbase_tui.timezones import reader_zone_for
 
-from .bindings import CallContext, all_bound
+from .bindings import Bound, CallContext, all_bound
 from .sessions import ServerSession
 from .state import ServerState
 
@@ -69,6 +71,7 @@ log = logging.getLogger("kbase.server")
 JSON = "application/json"
 PING_SECONDS = 15.0
 MAX_SMALL_BODY = 64 * 1024
+BINDING_PAUSE = 0.01  # seconds between two features' bindings imported at start (see create_app)
 
 _STATUS: tuple[tuple[type[KbaseError], int], ...] = (
     (SessionEnded, 401),
@@ -138,7 +141,34 @@ def _terminal_address(request: Request, reported: str) -> str:
 
 
 def create_app(state: ServerState) -> Starlette:
-    bound = all_bound()
+    # The operations' bindings import every service: a quarter of a server's start.  Sign-in needs none of
+    # them, so the server listens without them and imports them on its event loop once it runs, one feature
+    # at a time with a pause between two (a request takes several turns of the loop: it is answered in the
+    # pause, not after every feature); an operation that arrives before they are all in waits for them.
+    bound: dict[str, Bound] = {}
+    loading: asyncio.Future[None] | None = None
+    # What a sign-in needs is in before the server listens: the first sign-in waits for no import.
+    for needed in ("kbase_tui.services.reference", "kbase_tui.services.users"):
+        importlib.import_module(needed)
+
+    async def bind_all() -> None:
+        for feature in FEATURES:
+            module = f"kbase_tui.server.bindings.{feature}"
+            if module not in sys.modules:  # imported already (a server in a test's process): no wait
+                importlib.import_module(module)
+                await asyncio.sleep(BINDING_PAUSE)
+        bound.update(all_bound())
+
+    def start_binding() -> asyncio.Future[None]:
+        nonlocal loading
+        if loading is None:
+            loading = asyncio.ensure_future(bind_all())
+        return loading
+
+    async def bindings() -> dict[str, Bound]:
+        if not bound:
+            await asyncio.shield(start_binding())
+        return bound
 
     async def in_thread(function: Callable[[], Any], language: str | None, zone: str | None = None) -> Any:
         def run() -> Any:
@@ -331,9 +361,9 @@ def create_app(state: ServerState) -> Starlette:
 
     async def call(request: Request) -> Response:
         name = request.path_params["name"]
-        op = find(name)
-        binding = bound.get(name)
         try:
+            binding = (await bindings()).get(name)
+            op = find(name)
             session = session_of(request)
             if op is None or binding is None:
                 raise NotFound(_("The server does not know the operation {name}.").format(name=name[:64]))
@@ -373,6 +403,7 @@ def create_app(state: ServerState) -> Starlette:
             state.limiter = anyio.CapacityLimiter(state.settings.threads)
         keeper = Housekeeping(state, release=_release)
         keeper.start()
+        start_binding()
         try:
             yield
         finally:

@@ -298,7 +298,11 @@ class KbaseApp(App[None]):
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)  # the idle lock's clock (ui/lock_screen.py)
-        # The installation's keymap (ui/keymap.py), checked against every screen's bindings off the event loop.
+        # The installation's keymap (ui/keymap.py), checked against every screen's bindings off the event loop,
+        # once the login is painted: checking a keymap imports every screen, which would hold up the paint.
+        self.call_after_refresh(self._start_keymap)
+
+    def _start_keymap(self) -> None:
         self.run_worker(self._load_keymap, thread=True, group="keymap", exit_on_error=False)
 
     keymap_file: str = ""  # the keymap file in use, for F1

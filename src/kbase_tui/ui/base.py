@@ -20,6 +20,7 @@ never superseded: each one's result and each one's error reach the person.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -176,26 +177,31 @@ class TypedText:
     def on_mount(self) -> None:
         # The values the screen starts with: anything else in a field later was typed (or restored
         # from the person's own draft).
-        from textual.widgets import Input, TextArea
+        from textual.widgets import Input
 
         given = self._given_values()
         for field in self.query(Input):  # type: ignore[attr-defined]
             given.setdefault(field, field.value)
-        for area in self.query(TextArea):  # type: ignore[attr-defined]
+        for area in self._text_areas():
             given.setdefault(area, area.text)
+
+    def _text_areas(self) -> list:
+        # Textual's TextArea is a large import that the login screen has no use for: while nothing
+        # imported it, no screen can hold one.
+        module = sys.modules.get("textual.widgets._text_area")
+        if module is None:
+            return []
+        return list(self.query(module.TextArea))  # type: ignore[attr-defined]
 
     def typed_text(self) -> bool:
         """True when a text field holds something other than what the screen put there."""
-        from textual.widgets import Input, TextArea
+        from textual.widgets import Input
 
         given = self._given_values()
         for field in self.query(Input):  # type: ignore[attr-defined]
             if field.value.strip() and field.value != given.get(field, ""):
                 return True
-        return any(
-            area.text.strip() and area.text != given.get(area, "")
-            for area in self.query(TextArea)  # type: ignore[attr-defined]
-        )
+        return any(area.text.strip() and area.text != given.get(area, "") for area in self._text_areas())
 
     def close_unless_typed(self, close: Callable[[], None] | None = None) -> None:
         """Esc: close at once when nothing was typed; otherwise ask first (N or Esc: back to the text)."""

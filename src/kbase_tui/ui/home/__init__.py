@@ -27,8 +27,13 @@ def preload_home_screens() -> None:
 
     Run in a thread once the login screen is painted: a person takes seconds to type a name and
     password, and the imports took 100-450 ms of the wait after Enter.  A module that fails to
-    import here fails again, with its error shown, when it is really needed.
+    import here fails again, with its error shown, when it is really needed.  The client's HTTP
+    library first: the sign-in needs it before any home screen (the login paints without it).
     """
+    from kbase_tui.client import warm_up
+
+    with contextlib.suppress(Exception):
+        warm_up()
     for target in HOME_SCREENS.values():
         with contextlib.suppress(Exception):
             importlib.import_module(target.partition(":")[0])
