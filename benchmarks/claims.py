@@ -182,6 +182,21 @@ def raw_side(db: str):
     return PostgresSide(db) if is_postgresql(db) else SqliteSide(str(Path(db).resolve()))
 
 
+def _as_the_app_does(call):
+    """*call*, asked again while the database answers busy, with the app's pauses (ui/base.py BUSY_RETRIES):
+    64 processes starting at one moment on a loaded machine queue for SQLite's one writer longer than its
+    busy timeout, and the app retries rather than failing the operator."""
+    from kbase_tui.protocol.errors import DatabaseBusy
+
+    for attempt in range(8):
+        try:
+            return call()
+        except DatabaseBusy:
+            if attempt == 7:
+                raise
+            time.sleep(0.25 * (attempt + 1))
+
+
 def _worker(kind: str, db: str, me: int, name: str, n: int, think: float, barrier, out) -> None:
     try:
         out.put(_claims(kind, db, me, name, n, think, barrier))
@@ -211,11 +226,13 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
         database = connect(db_url(db), migrate=False)
         side = side or EngineSide(database)
         actor = Actor(id=me, username=name, role="caller")
-        queue.release_lead(database, actor)  # a lead left held by an earlier run
-        side.after_call(queue.claim_next_lead(database, actor).company_id)  # warm: connection, statements
+        _as_the_app_does(lambda: queue.release_lead(database, actor))  # a lead left held by an earlier run
+        side.after_call(_as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id))  # warm
 
         def claim() -> int:
-            return queue.claim_next_lead(database, actor).company_id
+            # A claim the database refused as busy is asked again, as the app does (ui/base.py): the operator's
+            # wait includes it, and the figure does too.
+            return _as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id)
     else:
         side.after_call(side.claim(me))
 
