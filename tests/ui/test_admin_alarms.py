@@ -10,9 +10,8 @@ from ..server_harness import app_on
 from .helpers import settle, sign_in
 
 
-async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
-    from kbase_tui.ui.audit.alarms import AlarmsScreen
-
+def _one_alarm(db, make_user) -> None:
+    """The head of sales "boss", and "Быстрый Читатель", who opened three cards against a limit of two an hour."""
     make_user("supervisor", "boss")
     fast = make_user("supervisor", "fast", full_name="Быстрый Читатель")
     with db.write() as session:
@@ -23,6 +22,12 @@ async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
         ids = [r.id for r in rows]
     for company_id in ids:
         clients.open_card(db, fast, company_id)
+
+
+async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
+    from kbase_tui.ui.audit.alarms import AlarmsScreen
+
+    _one_alarm(db, make_user)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
@@ -75,16 +80,7 @@ async def test_at_80_columns_the_alarm_and_its_start_stay_on_screen(db, make_use
     time are left out."""
     from kbase_tui.ui.audit.alarms import AlarmsScreen
 
-    make_user("supervisor", "boss")
-    fast = make_user("supervisor", "fast", full_name="Быстрый Читатель")
-    with db.write() as session:
-        reference.set_setting(session, "security.card_views_per_hour", {"supervisor": 2})
-        rows = [Company(name=f"ООО {i}", city="Тверь") for i in range(3)]
-        session.add_all(rows)
-        session.flush()
-        ids = [r.id for r in rows]
-    for company_id in ids:
-        clients.open_card(db, fast, company_id)
+    _one_alarm(db, make_user)
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "boss", PASSWORD)
