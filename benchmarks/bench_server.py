@@ -39,6 +39,8 @@ from common import (  # noqa: E402 (after the path to src is set)
     PYTHON,
     Pty,
     Serve,
+    as_the_app_does,
+    as_the_app_does_async,
     bench_env,
     db_label,
     db_url,
@@ -88,7 +90,11 @@ async def _through_server(
         if view.lead is None:
             raise RuntimeError("the queue ran empty")
         started = time.perf_counter()
-        _result, view = await client.call(queue.record_and_next, view.lead.company_id, OUTCOME)
+        lead_id = view.lead.company_id
+        _result, view = await as_the_app_does_async(client.call, queue.record_and_next, lead_id, OUTCOME)
+        while view.lead is None and view.wait_seconds:  # saved, the next lead not given yet: the screen waits
+            await asyncio.sleep(view.wait_seconds)
+            view = await as_the_app_does_async(client.call, queue.take_next)
         times.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(rng.uniform(0, 2 * think))
     await client.sign_out()
@@ -107,7 +113,7 @@ def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) 
     database = connect(db_url(db), migrate=False)
     # Signed in already, as the server's session would be (64 password hashes at once are not the figure).
     actor = Actor(id=me, username=name, role="caller", full_name=f"Оператор {name[-2:]}")
-    view = queue.take_next(database, actor)
+    view = as_the_app_does(lambda: queue.take_next(database, actor))
     if barrier is not None:
         barrier.wait()
     time.sleep(rng.uniform(0, 2 * think))
@@ -116,10 +122,14 @@ def _in_process(db: str, name: str, me: int, calls: int, think: float, barrier) 
         if view.lead is None:
             raise RuntimeError("the queue ran empty")
         started = time.perf_counter()
-        _result, view = queue.record_and_next(database, actor, view.lead.company_id, OUTCOME)
+        lead_id = view.lead.company_id
+        _result, view = as_the_app_does(queue.record_and_next, database, actor, lead_id, OUTCOME)
+        while view.lead is None and view.wait_seconds:  # as the screen does after "the next lead comes in …"
+            time.sleep(view.wait_seconds)
+            view = as_the_app_does(lambda: queue.take_next(database, actor))
         times.append((time.perf_counter() - started) * 1000)
         time.sleep(rng.uniform(0, 2 * think))
-    queue.release_lead(database, actor)
+    as_the_app_does(lambda: queue.release_lead(database, actor))
     database.dispose()
     return times
 

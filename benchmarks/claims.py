@@ -39,7 +39,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from common import bench_env, db_label, db_url, emit, is_postgresql, latency, operator_names, prepare  # noqa: E402
+from common import (  # noqa: E402
+    as_the_app_does,
+    bench_env,
+    db_label,
+    db_url,
+    emit,
+    is_postgresql,
+    latency,
+    operator_names,
+    prepare,
+)
 
 UTC = UTC
 
@@ -182,21 +192,6 @@ def raw_side(db: str):
     return PostgresSide(db) if is_postgresql(db) else SqliteSide(str(Path(db).resolve()))
 
 
-def _as_the_app_does(call):
-    """*call*, asked again while the database answers busy, with the app's pauses (ui/base.py BUSY_RETRIES):
-    64 processes starting at one moment on a loaded machine queue for SQLite's one writer longer than its
-    busy timeout, and the app retries rather than failing the operator."""
-    from kbase_tui.protocol.errors import DatabaseBusy
-
-    for attempt in range(8):
-        try:
-            return call()
-        except DatabaseBusy:
-            if attempt == 7:
-                raise
-            time.sleep(0.25 * (attempt + 1))
-
-
 def _worker(kind: str, db: str, me: int, name: str, n: int, think: float, barrier, out) -> None:
     try:
         out.put(_claims(kind, db, me, name, n, think, barrier))
@@ -226,18 +221,21 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
         database = connect(db_url(db), migrate=False)
         side = side or EngineSide(database)
         actor = Actor(id=me, username=name, role="caller")
-        _as_the_app_does(lambda: queue.release_lead(database, actor))  # a lead left held by an earlier run
-        side.after_call(_as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id))  # warm
+        as_the_app_does(lambda: queue.release_lead(database, actor))  # a lead left held by an earlier run
+        warm = as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id)
+        as_the_app_does(lambda: side.after_call(warm))
 
         def claim() -> int:
             # A claim the database refused as busy is asked again, as the app does (ui/base.py): the operator's
             # wait includes it, and the figure does too.
-            return _as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id)
+            return as_the_app_does(lambda: queue.claim_next_lead(database, actor).company_id)
     else:
-        side.after_call(side.claim(me))
+        first = as_the_app_does(lambda: side.claim(me))
+        as_the_app_does(lambda: side.after_call(first))
 
         def claim() -> int:
-            return side.claim(me)
+            # The bare claim waits as kbase's does: the same naps, and asked again when still busy.
+            return as_the_app_does(lambda: side.claim(me))
 
     times = []
     if barrier is not None:
@@ -247,7 +245,7 @@ def _claims(kind: str, db: str, me: int, name: str, n: int, think: float, barrie
         started = time.perf_counter()
         company_id = claim()
         times.append((time.perf_counter() - started) * 1000)
-        side.after_call(company_id)
+        as_the_app_does(side.after_call, company_id)  # untimed, but a busy answer must not end the run
         time.sleep(rng.uniform(0, 2 * think))
     side.close()
     return times

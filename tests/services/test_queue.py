@@ -21,7 +21,7 @@ from kbase_tui.models import (
 )
 from kbase_tui.protocol.queue import OutcomeForm
 from kbase_tui.services import clients, queue, reference, settings
-from kbase_tui.services.errors import AccessDenied, QueueEmpty, ValidationFailed
+from kbase_tui.services.errors import AccessDenied, DatabaseBusy, QueueEmpty, ValidationFailed
 from kbase_tui.timezones import business_today
 
 from .queue_setup import add_company, company
@@ -447,6 +447,23 @@ def test_record_and_next_shows_the_next_lead_at_once(db, team):
     b = add_company(db, "вторая")
     result, view = queue.record_and_next(db, team["anna"], a, "no_answer")
     assert view.lead.company_id == b and view.counters.calls == 1 and view.message == result.summary
+
+
+def test_an_outcome_saved_before_the_database_got_busy_is_not_asked_again(db, team, monkeypatch):
+    # The outcome and the next lead are two transactions. When only the second meets a busy database, the call
+    # must not fail: the screen would send it again, and the lead is no longer held by then.
+    a = take(db, team["anna"], "первая")
+    b = add_company(db, "вторая")
+
+    def busy(*_args, **_kwargs):
+        raise DatabaseBusy()
+
+    monkeypatch.setattr(queue, "claim_next_lead", busy)
+    result, view = queue.record_and_next(db, team["anna"], a, "no_answer")
+    assert result.company_id == a and view.lead is None and view.counters.calls == 1
+    assert view.wait_seconds == queue.NEXT_LEAD_AFTER_BUSY_SECONDS and result.summary in view.message
+    monkeypatch.undo()
+    assert queue.take_next(db, team["anna"]).lead.company_id == b
 
 
 # --- configuration --------------------------------------------------------------------------

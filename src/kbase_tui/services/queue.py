@@ -95,7 +95,7 @@ from .callscripts import find_script
 from .clients import write_history
 from .db import Database
 from .dto import Actor
-from .errors import AccessDenied, QueueEmpty, ValidationFailed
+from .errors import AccessDenied, DatabaseBusy, QueueEmpty, ValidationFailed
 from .history_labels import params_json
 from .policy import (
     Capability,
@@ -664,6 +664,10 @@ def _window_opens(session: Session, now: datetime) -> datetime | None:
     return min(moments) if moments else None
 
 
+# After an outcome whose next lead the database was too busy to give: the screen asks again after this.
+NEXT_LEAD_AFTER_BUSY_SECONDS = 2
+
+
 def record_and_next(
     db: Database,
     actor: Actor,
@@ -686,7 +690,14 @@ def record_and_next(
         callback_at=callback_at,
         closer_id=closer_id,
     )
-    view = take_next(db, actor)
+    try:
+        view = take_next(db, actor)
+    except DatabaseBusy:
+        # The outcome is saved (its own transaction): failing the whole call would have the screen ask again,
+        # and the second try would find the lead no longer held and say the outcome was not recorded. The
+        # screen takes the next lead by itself after the wait instead.
+        busy = _view(db, actor, None, _("The database is busy: the next lead comes in a moment."))
+        view = dataclasses.replace(busy, wait_seconds=NEXT_LEAD_AFTER_BUSY_SECONDS)
     message = f"{result.summary} {view.message}" if view.wait_seconds else result.summary
     return result, dataclasses.replace(view, message=message)
 
