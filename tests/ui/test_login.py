@@ -165,3 +165,45 @@ def test_home_screens_are_loaded_while_the_person_types(tmp_path):
     before, after, total = map(int, out.stdout.split())
     assert before < total  # not imported by the app's start itself (the login must paint first)
     assert after == total
+
+
+async def test_keys_typed_behind_the_password_reach_the_home_screen(db, make_user):
+    # One burst, as a paste or a laggy SSH link delivers it: the sign-in, then the find key and a name. The keys
+    # behind the password once went into the password field while the server checked it, and were cleared with it.
+    from textual.widgets import Input
+
+    from kbase_tui.ui.widgets.find_dialog import FindClientDialog
+
+    from .test_dialog_input_rule import burst
+
+    make_user("closer", "dima")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
+                break
+        assert isinstance(app.screen, FindClientDialog)
+        assert app.screen.query_one(Input).value == "Рога"
+
+
+async def test_keys_typed_behind_a_wrong_password_are_dropped_and_said_so(db, make_user):
+    make_user("closer", "dima")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        from .test_dialog_input_rule import burst
+
+        burst(app, [*"dima", "tab", *"Wrong-Password-1", "enter", "slash", *"Рога"])
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "Wrong user name or password" in _error_text(app):
+                break
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "Wrong user name or password" in _error_text(app)
+        # Not the start of the next password: the field is empty, and a toast says what happened to the keys.
+        assert app.screen.query_one("#password").value == ""
+        assert any("typed after the password were not used" in n.message for n in app._notifications)

@@ -266,6 +266,13 @@ class KbaseApp(App[None]):
             event.prevent_default()
             event.kbase_done = True
 
+    def drop_held_keys(self) -> int:
+        """Forget the keys waiting in the gate (they were typed for a screen that will not come); how many."""
+        count = len(self._held_keys or ())
+        if self._held_keys:
+            self._held_keys.clear()
+        return count
+
     def _arm_key_gate(self) -> None:
         if self._gate_timer is None:
             self._gate_timer = self.set_timer(0.003, self._release_keys)

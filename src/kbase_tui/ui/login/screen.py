@@ -27,6 +27,11 @@ class LoginScreen(KbaseScreen):
         Binding("enter", "to_password", show=False, priority=True, id="login.next"),
     ]
 
+    # True from Enter on the password until the home screen is up (or the sign-in failed): keys typed behind the
+    # password (one burst from a paste or a laggy link: "…⏎/Рога") wait in the app's key gate for the home screen,
+    # instead of landing in the password field that is then cleared.
+    keys_wait = False
+
     def __init__(self, message: str = "") -> None:
         super().__init__()
         self.message = message
@@ -77,6 +82,7 @@ class LoginScreen(KbaseScreen):
             return
         self.show_error(_("Signing in…"), error=False)
         self.query_one("#login-button", Button).disabled = True
+        self.keys_wait = True
         self.run_worker(self._sign_in(username, password), group="sign-in", exclusive=True, exit_on_error=False)
 
     async def _sign_in(self, username: str, password: str) -> None:
@@ -101,6 +107,8 @@ class LoginScreen(KbaseScreen):
         self.query_one("#login-button", Button).disabled = False
         self.query_one("#password", Input).value = ""
         if signed.must_change_password:
+            # Keys typed behind the password were meant for the home screen, not the new password's fields.
+            self._drop_keys_typed_ahead()
             self.show_error(_("You must set a new password before you continue."))
             self.app.push_screen(
                 ChangePasswordScreen(forced=True), lambda changed: self._password_changed(signed, changed)
@@ -116,7 +124,21 @@ class LoginScreen(KbaseScreen):
             await private.ready()
             self.show_error(_("Signing in…"), error=False)
 
+    def _drop_keys_typed_ahead(self) -> None:
+        self.keys_wait = False
+        dropped = self.kbase.drop_held_keys()
+        if dropped:
+            self.notify(
+                _("The {n} keys typed after the password were not used: sign-in did not open the home screen.").format(
+                    n=dropped
+                ),
+                severity="warning",
+                timeout=8,
+            )
+
     def _failed(self, error) -> None:
+        # Keys typed behind a refused password must not become the next password: they are dropped, and said so.
+        self._drop_keys_typed_ahead()
         self.query_one("#login-button", Button).disabled = False
         password = self.query_one("#password", Input)
         password.value = ""
@@ -139,6 +161,7 @@ class LoginScreen(KbaseScreen):
 
     def reset(self, message: str = "") -> None:
         """Back at sign-in after a log-out: the password gone, *message* shown, the name field focused."""
+        self.keys_wait = False
         self.query_one("#password", Input).value = ""
         self.query_one("#login-button", Button).disabled = False
         self.show_error(message)

@@ -522,6 +522,8 @@ class CloserBoard(KbaseScreen):
         self.notify(str(error), severity="warning", timeout=5)
 
     async def _show(self, board, asked: tuple[int, ...] = ()) -> None:
+        if not self.is_attached or self._closing:
+            return  # the board arrived after its screen went (signed out, the app closing): nothing to show it on
         self.board = board
         self._show_summary()
         self._name_new_deals(board, asked)
