@@ -2,7 +2,7 @@
 
 On a shared machine it runs as its own account under systemd (docs/deploy-ssh.md); the
 operators' apps reach it through its Unix socket.  `--private` is how an app starts one for
-a person's own database (kbase_tui.client.private).
+a person's own database (kbase_tui.private_server).
 """
 
 from __future__ import annotations

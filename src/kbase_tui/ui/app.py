@@ -29,7 +29,7 @@ from .messages import ServerPush
 
 if TYPE_CHECKING:
     from kbase_tui.client import KbaseClient
-    from kbase_tui.client.private import PrivateServer
+    from kbase_tui.private_server import PrivateServer
     from kbase_tui.protocol.dto import Actor
     from kbase_tui.protocol.errors import SessionEnded
     from kbase_tui.protocol.session import SignedIn
