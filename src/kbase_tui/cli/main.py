@@ -45,8 +45,14 @@ def run_app(db: str | None, server: str | None = None) -> int:
     server's socket if this machine has one; else a private one for the default database if it
     exists.  Nothing here opens a database: the app never holds the base.
     """
+    import gc
+
     from kbase_tui import paths
 
+    # Until the login is painted the app does little but import (Textual, its own screens): objects that all
+    # live, which the cyclic collector would walk again and again for nothing.  KbaseApp turns it back on
+    # after the first paint.
+    gc.disable()
     server = server or os.environ.get("KBASE_SERVER") or None
     db = db or os.environ.get("KBASE_DB") or None
     private = None

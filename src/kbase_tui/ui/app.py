@@ -303,6 +303,7 @@ class KbaseApp(App[None]):
         self.call_after_refresh(self._start_keymap)
 
     def _start_keymap(self) -> None:
+        gc.enable()  # off while the app started (cli/main.py run_app): the login is painted now
         self.run_worker(self._load_keymap, thread=True, group="keymap", exit_on_error=False)
 
     keymap_file: str = ""  # the keymap file in use, for F1
