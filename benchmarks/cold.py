@@ -177,7 +177,7 @@ def start_once(argv: list[str], env: dict[str, str], socket_path: Path | None) -
 
 def bench_start(db: str, runs: int) -> None:
     """Both starts, interleaved run by run with the bare app: a private server's and a running server's."""
-    from kbase_tui.client.private import socket_for
+    from kbase_tui.private_server import socket_for
 
     env = bench_env()
     os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]  # socket_for() looks where the app will

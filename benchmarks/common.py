@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kbase_tui.client.private import answers
+from kbase_tui.private_server import answers
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

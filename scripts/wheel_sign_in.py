@@ -13,7 +13,7 @@ import sys
 
 
 async def sign_in(db: str, username: str, password: str) -> int:
-    from kbase_tui.client.private import PrivateServer
+    from kbase_tui.private_server import PrivateServer
     from kbase_tui.ui.app import KbaseApp
 
     private = PrivateServer(db).start()

@@ -188,3 +188,30 @@ def test_old_history_sentences_that_can_be_read_back_get_their_params(db_url, tm
     labels = {"new": "New", "meeting_set": "First meeting agreed"}
     assert render_entry(params[0], entries[0][2], labels) == "New → First meeting agreed"
     upgraded.dispose()
+
+
+def test_the_shipped_head_leaves_anything_but_a_plain_line_of_revisions_to_alembic(tmp_path, monkeypatch):
+    """Read by pattern, not parsed: a merge point, a value that is not a literal or a name given twice in one
+    file is not guessed at (None: Alembic decides)."""
+
+    def shipped(*files: str) -> str | None:
+        versions = tmp_path / f"m{len(list(tmp_path.iterdir()))}" / "versions"
+        versions.mkdir(parents=True)
+        for number, source in enumerate(files):
+            (versions / f"{number:04d}_step.py").write_text(source, encoding="utf-8")
+        monkeypatch.setattr(dbmod, "MIGRATIONS_DIR", versions.parent)
+        dbmod.shipped_head.cache_clear()
+        return dbmod.shipped_head()
+
+    first = '"""The first."""\nrevision = "0001"\ndown_revision = None\n'
+    try:
+        assert shipped(first, 'revision: str = "0002"\ndown_revision: str | None = "0001"\n') == "0002"
+        assert shipped(first, 'revision = "0002"\ndown_revision = ("0001", "x")\n') is None
+        assert shipped(first, 'revision = "0002"\ndown_revision = ONE\n') is None
+        assert shipped(first, 'revision = "0002"\nrevision = "0003"\ndown_revision = "0001"\n') is None
+        assert (
+            shipped(first, 'revision = "0002"\ndown_revision = "0001"\n', 'revision = "0003"\ndown_revision = "0001"\n')
+            is None
+        )
+    finally:
+        dbmod.shipped_head.cache_clear()

@@ -25,7 +25,7 @@ APP = r"""
 import asyncio, sys
 
 from kbase_tui.client import KbaseClient
-from kbase_tui.client.private import PrivateServer
+from kbase_tui.private_server import PrivateServer
 
 
 async def main(db):

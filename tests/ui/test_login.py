@@ -207,3 +207,35 @@ async def test_keys_typed_behind_a_wrong_password_are_dropped_and_said_so(db, ma
         # Not the start of the next password: the field is empty, and a toast says what happened to the keys.
         assert app.screen.query_one("#password").value == ""
         assert any("typed after the password were not used" in n.message for n in app._notifications)
+
+
+async def test_the_collector_the_start_turned_off_is_on_once_the_login_is_painted(db):
+    """`kbase` starts with the cyclic collector off (cli/main.py run_app); the app turns it on after its first
+    paint, so a session never runs without it."""
+    import gc
+
+    app = app_on(db)
+    gc.disable()
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, LoginScreen)
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_home_screens_preload_waits_first_for_a_private_server_still_starting(monkeypatch):
+    """Its imports are CPU work: done while a private server starts, they slowed that start (the login screen
+    passes the server's wait as *after*)."""
+    from types import SimpleNamespace
+
+    import kbase_tui.client as client
+    from kbase_tui.ui import home
+
+    order: list[str] = []
+    monkeypatch.setattr(client, "warm_up", lambda: order.append("http library"))
+    monkeypatch.setattr(home, "importlib", SimpleNamespace(import_module=order.append))
+    home.preload_home_screens(lambda: order.append("server answers"))
+    assert order[:2] == ["server answers", "http library"]
+    assert order[2:] == [target.partition(":")[0] for target in HOME_SCREENS.values()]

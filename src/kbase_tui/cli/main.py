@@ -45,14 +45,20 @@ def run_app(db: str | None, server: str | None = None) -> int:
     server's socket if this machine has one; else a private one for the default database if it
     exists.  Nothing here opens a database: the app never holds the base.
     """
-    from kbase_tui import paths
-    from kbase_tui.client import ServerAddress
+    import gc
 
-    _no_core_dumps()
+    from kbase_tui import paths
+
+    # Until the login is painted the app does little but import (Textual, its own screens): objects that all
+    # live, which the cyclic collector would walk again and again for nothing.  KbaseApp turns it back on
+    # after the first paint.
+    gc.disable()
     server = server or os.environ.get("KBASE_SERVER") or None
     db = db or os.environ.get("KBASE_DB") or None
     private = None
     if server:
+        from kbase_tui.client import ServerAddress
+
         try:
             address = ServerAddress.parse(server).text
         except ValueError as error:
@@ -77,12 +83,14 @@ def run_app(db: str | None, server: str | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        from kbase_tui.client.private import PrivateServer
+        from kbase_tui.private_server import PrivateServer
 
+        # First, before the app's own imports: the server's start is the longer of the two.
         private = PrivateServer(db or str(paths.default_database_path())).start()
         address = private.address
     else:
         address = f"unix:{paths.SHARED_SOCKET}"
+    _no_core_dumps()  # after the server's spawn (which it does not concern): no token is held before sign-in
     from kbase_tui.ui.app import KbaseApp
 
     KbaseApp(address, private=private).run()

@@ -455,29 +455,34 @@ def _stored_revision(database: Database) -> str | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
+# A migration file's own `revision = "0019"` / `down_revision: str | None = "0018"` lines (at the line's start:
+# module level).  Read by pattern, not by parsing each file with `ast` (13 ms of every server's start).
+_REVISION_LINE = re.compile(r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+
+
 @functools.cache
 def shipped_head() -> str | None:
     """The newest migration shipped, read from the files' `revision`/`down_revision` without Alembic.
 
-    None when the files do not form one line (Alembic then decides, as it does for any other case).
+    None when the files do not form one line, or a value is not a plain literal, or a name is given twice in
+    a file (Alembic then decides, as it does for any other case).
     """
     down_of: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         values: dict[str, object] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
-                        try:
-                            values[target.id] = ast.literal_eval(node.value)
-                        except ValueError:
-                            return None
+        for name, text in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                return None
+            if name in values and values[name] != value:
+                return None
+            values[name] = value
         if "revision" in values:
             down = values.get("down_revision")
-            if not (down is None or isinstance(down, str)):
+            if not isinstance(values["revision"], str) or not (down is None or isinstance(down, str)):
                 return None  # a merge point: leave it to Alembic
-            down_of[str(values["revision"])] = down
+            down_of[values["revision"]] = down
     heads = set(down_of) - {down for down in down_of.values() if down}
     return heads.pop() if len(heads) == 1 else None
 

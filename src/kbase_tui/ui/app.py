@@ -29,7 +29,7 @@ from .messages import ServerPush
 
 if TYPE_CHECKING:
     from kbase_tui.client import KbaseClient
-    from kbase_tui.client.private import PrivateServer
+    from kbase_tui.private_server import PrivateServer
     from kbase_tui.protocol.dto import Actor
     from kbase_tui.protocol.errors import SessionEnded
     from kbase_tui.protocol.session import SignedIn
@@ -310,6 +310,7 @@ class KbaseApp(App[None]):
         self.call_after_refresh(self._start_keymap)
 
     def _start_keymap(self) -> None:
+        gc.enable()  # off while the app started (cli/main.py run_app): the login is painted now
         self.run_worker(self._load_keymap, thread=True, group="keymap", exit_on_error=False)
 
     keymap_file: str = ""  # the keymap file in use, for F1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from collections.abc import Callable
 
 from textual.screen import Screen
 
@@ -22,16 +23,21 @@ HOME_SCREENS: dict[str, str] = {
 }
 
 
-def preload_home_screens() -> None:
+def preload_home_screens(after: Callable[[], object] | None = None) -> None:
     """Import every role's home screen (and its protocol modules) ahead of sign-in.
 
     Run in a thread once the login screen is painted: a person takes seconds to type a name and
     password, and the imports took 100-450 ms of the wait after Enter.  A module that fails to
     import here fails again, with its error shown, when it is really needed.  The client's HTTP
     library first: the sign-in needs it before any home screen (the login paints without it).
+    *after*: what to wait for first (a private server still starting: these imports are CPU work
+    that would slow its start, and no sign-in can go through before it answers).
     """
     from kbase_tui.client import warm_up
 
+    if after is not None:
+        with contextlib.suppress(Exception):
+            after()
     with contextlib.suppress(Exception):
         warm_up()
     for target in HOME_SCREENS.values():

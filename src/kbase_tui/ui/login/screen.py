@@ -54,8 +54,10 @@ class LoginScreen(KbaseScreen):
     def _preload_home_screens(self) -> None:
         from ..home import preload_home_screens
 
+        private = self.kbase.private_server
+        after = private.wait_answering if private is not None else None
         # A thread: the imports are CPU work that would otherwise hold up the keys being typed.
-        self.run_worker(preload_home_screens, thread=True, group="preload", exit_on_error=False)
+        self.run_worker(lambda: preload_home_screens(after), thread=True, group="preload", exit_on_error=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "to_password":

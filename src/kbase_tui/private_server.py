@@ -8,11 +8,16 @@ and talks to it exactly as to a shared server.  A private server stops by itself
 after its last session; the session of an app that was killed ends a minute after its events
 stream dropped, so a private server never outlives its apps by more than about eleven minutes.
 An app whose private server stopped meanwhile (it sat at the sign-in screen) starts it again.
+
+The app starts that server before it imports anything else it needs (the client, Textual): the
+server's own start is most of what a person waits for before they can sign in, so every
+millisecond it begins sooner is one the login waits less.  Hence this module sits outside the
+client package (whose __init__ loads msgspec and the protocol) and imports asyncio and the
+message catalog only when it waits (tests/benchmarks/test_entry_point_imports.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import subprocess
@@ -20,7 +25,6 @@ import sys
 from pathlib import Path
 
 from kbase_tui import paths
-from kbase_tui.i18n import _
 
 START_TIMEOUT = 60.0  # opening a database may migrate it first
 
@@ -94,8 +98,21 @@ class PrivateServer:
             )
         return self
 
+    def wait_answering(self) -> None:
+        """Block (a thread, never the event loop) until the server answers, stopped, or START_TIMEOUT passed."""
+        import time
+
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and not answers(self.socket_path):
+            if self.process is None or self.process.poll() is not None:
+                return  # not ours, or it stopped: `ready` says why when the person signs in
+            time.sleep(0.02)
+
     async def ready(self) -> None:
         """Wait until the server answers; raise ServerUnavailable with its last words if it stopped."""
+        import asyncio
+
+        from kbase_tui.i18n import _
         from kbase_tui.protocol.errors import ServerUnavailable
 
         if not answers(self.socket_path) and (self.process is None or self.process.poll() == 0):
