@@ -213,5 +213,18 @@ def test_the_shipped_head_leaves_anything_but_a_plain_line_of_revisions_to_alemb
             shipped(first, 'revision = "0002"\ndown_revision = "0001"\n', 'revision = "0003"\ndown_revision = "0001"\n')
             is None
         )
+        # A newest migration written another way is not skipped over (the head would be read as 0002).
+        second = 'revision = "0002"\ndown_revision = "0001"\n'
+        assert shipped(first, second, 'revision, down_revision = "0003", "0002"\n') is None
     finally:
         dbmod.shipped_head.cache_clear()
+
+
+def test_a_new_database_is_built_when_the_shipped_head_cannot_be_read(tmp_path, monkeypatch):
+    # No revision stored (None) against a head not read (None) once counted as "at the head": 0 tables.
+    monkeypatch.setattr(dbmod, "shipped_head", lambda: None)
+    database = dbmod.connect(tmp_path / "new.sqlite3")
+    try:
+        assert dbmod.schema_revision(database) == dbmod.head_revision()
+    finally:
+        database.dispose()

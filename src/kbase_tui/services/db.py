@@ -433,9 +433,11 @@ def alembic_config(database: Database):
 
 
 def upgrade_schema(database: Database, revision: str = "head") -> None:
-    if revision == "head" and _stored_revision(database) == shipped_head():
-        # Every start opens a database already at the head: importing Alembic (and Mako, Pygments) to learn
-        # that cost about half a second of the server's start, before anyone could sign in.
+    # Every start opens a database already at the head: importing Alembic (and Mako, Pygments) to learn that cost
+    # about half a second of the server's start, before anyone could sign in.  Only a head read for certain may
+    # skip it: a new database (no revision stored) against a head that could not be read is None == None.
+    head = shipped_head() if revision == "head" else None
+    if head is not None and _stored_revision(database) == head:
         return
     from alembic import command
 
@@ -465,10 +467,13 @@ def shipped_head() -> str | None:
     """The newest migration shipped, read from the files' `revision`/`down_revision` without Alembic.
 
     None when the files do not form one line, or a value is not a plain literal, or a name is given twice in
-    a file (Alembic then decides, as it does for any other case).
+    a file, or a migration file has no `revision` line of that shape (`revision, down_revision = …` would hide
+    the newest migration): Alembic then decides, as it does for any other case.
     """
     down_of: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        if path.name.startswith("_"):
+            continue  # __init__.py: not a migration
         values: dict[str, object] = {}
         for name, text in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
             try:
@@ -478,11 +483,12 @@ def shipped_head() -> str | None:
             if name in values and values[name] != value:
                 return None
             values[name] = value
-        if "revision" in values:
-            down = values.get("down_revision")
-            if not isinstance(values["revision"], str) or not (down is None or isinstance(down, str)):
-                return None  # a merge point: leave it to Alembic
-            down_of[values["revision"]] = down
+        if "revision" not in values:
+            return None  # a migration whose revision this pattern cannot read: leave it to Alembic
+        down = values.get("down_revision")
+        if not isinstance(values["revision"], str) or not (down is None or isinstance(down, str)):
+            return None  # a merge point: leave it to Alembic
+        down_of[values["revision"]] = down
     heads = set(down_of) - {down for down in down_of.values() if down}
     return heads.pop() if len(heads) == 1 else None
 
