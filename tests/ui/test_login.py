@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 
 import pytest
@@ -206,7 +207,63 @@ async def test_keys_typed_behind_a_wrong_password_are_dropped_and_said_so(db, ma
         assert "Wrong user name or password" in _error_text(app)
         # Not the start of the next password: the field is empty, and a toast says what happened to the keys.
         assert app.screen.query_one("#password").value == ""
-        assert any("typed after the password were not used" in n.message for n in app._notifications)
+        assert any("typed after the password were not used (5)" in n.message for n in app._notifications)
+
+
+async def test_keys_behind_the_password_wait_for_a_slow_server_however_long(db, make_user):
+    # The gate lets an ordinary key go after its time limit; behind a password being checked it must not, or the
+    # keys land in the password field and are cleared with it.  Ctrl+Q is never held there.
+    from textual.widgets import Input
+
+    from kbase_tui.ui.widgets.find_dialog import FindClientDialog
+
+    from .test_dialog_input_rule import burst
+
+    make_user("closer", "dima")
+    app = app_on(db)
+    limits = app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT
+    app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT = 0.05, 0.1
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        client = app.client
+        signing_in = client.sign_in
+
+        async def slow_sign_in(*args, **kwargs):
+            await asyncio.sleep(1.0)  # ten times the gate's limits, lowered for the sign-in only
+            app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT = limits
+            return await signing_in(*args, **kwargs)
+
+        client.sign_in = slow_sign_in
+        burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
+                break
+        assert isinstance(app.screen, FindClientDialog)
+        assert app.screen.query_one(Input).value == "Рога"
+
+
+async def test_ctrl_q_quits_while_the_password_is_checked(db, make_user):
+    from .test_dialog_input_rule import burst
+
+    make_user("closer", "dima")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        client = app.client
+        signing_in = client.sign_in
+
+        async def slow_sign_in(*args, **kwargs):
+            await asyncio.sleep(5.0)
+            return await signing_in(*args, **kwargs)
+
+        client.sign_in = slow_sign_in
+        burst(app, [*"dima", "tab", *PASSWORD, "enter", "ctrl+q"])
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app._exit:
+                break
+        assert app._exit
 
 
 async def test_the_collector_the_start_turned_off_is_on_once_the_login_is_painted(db):

@@ -158,13 +158,18 @@ class KbaseApp(App[None]):
 
         waited = monotonic() - since
         if waited > self.KEY_WAIT_LIMIT:
-            # Longer only for a list on its way from a busy server: typed keys are worth the wait.
-            if waited > self.KEY_DATA_WAIT_LIMIT:
-                return False
+            # Longer only for a list on its way from a busy server: typed keys are worth the wait.  A screen
+            # whose keys must never reach it meanwhile (the login while the password is checked: they would land
+            # in the password field) holds them until its answer, which ends with the call's own timeout.
             try:
-                return bool(getattr(self.screen, "keys_wait", False))
+                screen = self.screen
             except Exception:
                 return False
+            if getattr(screen, "keys_held_until_answer", False):
+                return True
+            if waited > self.KEY_DATA_WAIT_LIMIT:
+                return False
+            return bool(getattr(screen, "keys_wait", False))
         key = self._key_in_flight
         if key is not None and not key._stop_propagation and not getattr(key, "kbase_done", False):
             return True
@@ -182,7 +187,11 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return not screen.is_mounted or bool(getattr(screen, "keys_wait", False))
+        return (
+            not screen.is_mounted
+            or bool(getattr(screen, "keys_wait", False))
+            or bool(getattr(screen, "keys_held_until_answer", False))
+        )
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -194,13 +203,23 @@ class KbaseApp(App[None]):
             self.last_key_at = monotonic()
             if self._held_keys is None:
                 self._held_keys = deque()
-            if self._held_keys or self._keys_unsettled(monotonic()):
+            if not self._passes_the_gate(event) and (self._held_keys or self._keys_unsettled(monotonic())):
                 self._held_keys.append((event, monotonic()))
                 self._arm_key_gate()
                 return
             await self._dispatch_key(event)
             return
         await super().on_event(event)
+
+    def _passes_the_gate(self, event) -> bool:
+        """A key the screen never lets wait (Ctrl+Q at the login while the password is checked)."""
+        from textual import events
+
+        try:
+            passing = getattr(self.screen, "keys_past_the_gate", ())
+        except Exception:
+            return False
+        return isinstance(event, events.Key) and event.key in passing
 
     async def _dispatch_key(self, event) -> None:
         from time import monotonic

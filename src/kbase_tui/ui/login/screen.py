@@ -29,8 +29,10 @@ class LoginScreen(KbaseScreen):
 
     # True from Enter on the password until the home screen is up (or the sign-in failed): keys typed behind the
     # password (one burst from a paste or a laggy link: "…⏎/Рога") wait in the app's key gate for the home screen,
-    # instead of landing in the password field that is then cleared.
-    keys_wait = False
+    # however long the server takes, instead of landing in the password field that is then cleared.  Ctrl+Q is
+    # never held: quitting does not wait for a sign-in.
+    keys_held_until_answer = False
+    keys_past_the_gate = ("ctrl+q",)
 
     def __init__(self, message: str = "") -> None:
         super().__init__()
@@ -84,7 +86,7 @@ class LoginScreen(KbaseScreen):
             return
         self.show_error(_("Signing in…"), error=False)
         self.query_one("#login-button", Button).disabled = True
-        self.keys_wait = True
+        self.keys_held_until_answer = True
         self.run_worker(self._sign_in(username, password), group="sign-in", exclusive=True, exit_on_error=False)
 
     async def _sign_in(self, username: str, password: str) -> None:
@@ -110,13 +112,18 @@ class LoginScreen(KbaseScreen):
         self.query_one("#password", Input).value = ""
         if signed.must_change_password:
             # Keys typed behind the password were meant for the home screen, not the new password's fields.
-            self._drop_keys_typed_ahead()
+            self._drop_keys_typed_ahead(_("set your new password first"))
             self.show_error(_("You must set a new password before you continue."))
             self.app.push_screen(
                 ChangePasswordScreen(forced=True), lambda changed: self._password_changed(signed, changed)
             )
             return
-        self.kbase.signed_in(signed)
+        try:
+            self.kbase.signed_in(signed)
+        except Exception as error:  # the home screen could not be opened: say so, never wait on with held keys
+            from ..errors import log_unexpected
+
+            self._failed(KbaseError(log_unexpected(error, "sign-in")))
 
     async def _wait_for_server(self) -> None:
         """A private server started for this app may still be opening the database."""
@@ -126,21 +133,19 @@ class LoginScreen(KbaseScreen):
             await private.ready()
             self.show_error(_("Signing in…"), error=False)
 
-    def _drop_keys_typed_ahead(self) -> None:
-        self.keys_wait = False
+    def _drop_keys_typed_ahead(self, why: str) -> None:
+        self.keys_held_until_answer = False
         dropped = self.kbase.drop_held_keys()
         if dropped:
             self.notify(
-                _("The {n} keys typed after the password were not used: sign-in did not open the home screen.").format(
-                    n=dropped
-                ),
+                _("Keys typed after the password were not used ({n}): {why}.").format(n=dropped, why=why),
                 severity="warning",
                 timeout=8,
             )
 
     def _failed(self, error) -> None:
         # Keys typed behind a refused password must not become the next password: they are dropped, and said so.
-        self._drop_keys_typed_ahead()
+        self._drop_keys_typed_ahead(_("sign-in did not open your screen"))
         self.query_one("#login-button", Button).disabled = False
         password = self.query_one("#password", Input)
         password.value = ""
@@ -163,7 +168,7 @@ class LoginScreen(KbaseScreen):
 
     def reset(self, message: str = "") -> None:
         """Back at sign-in after a log-out: the password gone, *message* shown, the name field focused."""
-        self.keys_wait = False
+        self.keys_held_until_answer = False
         self.query_one("#password", Input).value = ""
         self.query_one("#login-button", Button).disabled = False
         self.show_error(message)
