@@ -114,7 +114,7 @@ class AuditScreen(KbaseScreen):
         # Only the details change: the rows, and the cursor of someone already reading, stay where they are.
         table = self.query_one(DataTable)
         for row in getattr(self, "_rows", None) or []:
-            details = Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN))
+            details = Text(_clip(detail_text(row.action, row.detail, self.code_labels, row.text_keys), DETAILS_SHOWN))
             table.update_cell(str(row.id), "details", details)
         self._show_event(table.cursor_row if table.row_count else None)
 
@@ -136,7 +136,7 @@ class AuditScreen(KbaseScreen):
             if target:
                 text.append(" · ")
                 text.append(target)
-            details = detail_text(row.action, row.detail, self.code_labels)
+            details = detail_text(row.action, row.detail, self.code_labels, row.text_keys)
             if details:
                 text.append("\n")
                 text.append(details, style="dim")
@@ -249,7 +249,7 @@ class AuditScreen(KbaseScreen):
                 Text(row.client_address),
                 Text(action_label(row.action)),
                 Text(target[:80]),
-                Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN)),
+                Text(_clip(detail_text(row.action, row.detail, self.code_labels, row.text_keys), DETAILS_SHOWN)),
                 key=str(row.id),
             )
         self.last_rows = len(rows)
