@@ -185,13 +185,14 @@ class CatalogScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Catalog")
         self.query_one("#catalog-find").display = False
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.add_column(_("Category"), width=16, key="category")
-        # The product's name takes what the others leave: "1 250 000,50" fits the price at 80 columns.
-        table.add_column(_("Product"), width=max(20, self.app.size.width - 56), key="name")
+        table.add_column(_("Product"), width=20, key="name")
         table.add_column(_("Code"), width=10, key="code")
         table.add_column(pgettext("column", "Unit"), width=5, key="unit")
         table.add_column(_("Price"), width=12, key="price")
+        # The product's name takes what the others leave: "1 250 000,50" fits the price at 80 columns.
+        table.fit_columns(lambda width: {"name": max(20, width - 56)})
         table.focus()
         self.reload()
 

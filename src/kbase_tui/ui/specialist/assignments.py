@@ -81,11 +81,12 @@ class AssignmentsScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("My assignments")
         self.sub_title = self.actor.label
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.add_column(_("Due"), width=16, key="due")
         table.add_column(_("Client"), width=24, key="client")
+        table.add_column(_("Task"), width=16, key="task")
         # The task takes what the others leave, never more: the table stays as wide as the screen.
-        table.add_column(_("Task"), width=max(16, self.app.size.width - 48), key="task")
+        table.fit_columns(lambda width: {"task": max(16, width - 48)})
         table.focus()
         self.action_reload()
 
