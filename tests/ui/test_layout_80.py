@@ -57,10 +57,16 @@ async def test_focus_target_names_wrap_whole_at_80_columns_and_take_one_line_whe
         assert "Кровельные" in text and "материалы" in text and "(сумма)" in text, text
         assert "500 000" in text.replace("\xa0", " ")
         assert all(len(line) <= 80 for line in lines)
+        table = screen.query_one("#focus-table")
+        assert [row.height for row in table.rows.values()] == [2]  # the name wrapped, not cut
         await pilot.resize_terminal(200, 50)
         await settle(app, pilot)
-        assert _width(screen.query_one("#focus-table"), "target") == 200 - 63
+        assert _width(table, "target") == 200 - 63 - 12 and _width(table, "manager") == 24
         assert "Кровельные материалы (сумма)" in "\n".join(_screen(app))
+        assert [row.height for row in table.rows.values()] == [1]  # measured again at the new width
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert [row.height for row in table.rows.values()] == [2]
 
 
 async def test_standards_show_every_category_at_80_columns(db, make_user):
@@ -98,18 +104,28 @@ async def test_the_catalog_lays_its_columns_out_again_on_a_resize(db, make_user)
     boss = make_user("supervisor", "boss")
     tools = catalog.save_category(db, boss, "Оборудование")
     catalog.save_product(
-        db, boss, tools.id, "Станок гибочный листовой СГЛ-2500 с ЧПУ", code="СГЛ-2500", price=Decimal("1250000.50")
+        db,
+        boss,
+        tools.id,
+        "Станок гибочный листовой СГЛ-2500 с ЧПУ",
+        code="СГЛ-2500",
+        unit="уп. 10 шт.",
+        price=Decimal("1250000.50"),
     )
     app = app_on(db)
     async with app.run_test(size=(200, 50)) as pilot:
         screen = await _open(app, pilot, boss, CatalogScreen())
         table = screen.query_one("#catalog-table")
-        assert _width(table, "name") == 200 - 56
+        assert _width(table, "name") == 200 - 56 - 6 - 9
+        wide = "\n".join(_screen(app))
+        assert "Станок гибочный листовой СГЛ-2500 с ЧПУ" in wide and "уп. 10 шт." in wide, wide
         await pilot.resize_terminal(80, 24)
         await settle(app, pilot)
         assert _width(table, "name") == 24
         assert table.virtual_size.width <= 80  # the price in sight, no sideways scrolling
-        assert "1 250 000,50" in "\n".join(_screen(app)).replace("\xa0", " ")
+        narrow = "\n".join(_screen(app)).replace("\xa0", " ")
+        assert "1 250 000,50" in narrow
+        assert "уп. …" in narrow and "уп. 1 " not in narrow  # shortened visibly, never read as a pack of one
 
 
 async def test_the_specialists_tasks_take_the_width_left_after_a_resize(db, make_user):

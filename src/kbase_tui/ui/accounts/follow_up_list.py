@@ -33,12 +33,21 @@ from ..widgets.table import ListTable
 PAGE = 100
 PREFETCH = 10  # fetch the next page when the cursor is this close to the end
 RELOAD_MAX = 500  # a reload fetches as many rows as were loaded, up to the service's largest page
-CHANNEL_WIDTH = 12  # "Екатеринбург" whole, where there is room
+CHANNEL_WIDTH = 24  # "Конечные потребители" whole, where there is room
 PUSH_DELAY = 0.2  # seconds: pushes arriving together (a portfolio moved at once) cause one reload
 
 
 def short_date(value: date | None) -> str:
     return value.strftime("%d.%m.%y") if value else ""
+
+
+def name_and_channel(width: int) -> dict[str, int]:
+    """The widths of the name and channel columns for a list *width* wide: the name takes what the others
+    leave; the channel has 8 at 80 columns and more once the name has 24.  Both are shortened with "…" by
+    the table, so a resize needs no new rows."""
+    room = width - 55  # the other columns and every column's padding take 55
+    channel = 8 if room < 36 else min(CHANNEL_WIDTH, max(12, room - 40))
+    return {"name": max(14, min(40, room - channel)), "channel": channel}
 
 
 def next_purchase_text(row) -> Text:
@@ -173,14 +182,7 @@ class FollowUpList(KbaseScreen):
         table.add_column(_("LTV"), width=11, key="ltv")
         table.add_column(_("Next"), width=9, key="next")
         table.add_column("!", width=1, key="mark")
-        # The name takes what the others leave, and the channel its full width once there is room: both are
-        # shortened with "…" by the table, so a resize needs no new rows.
-        table.fit_columns(
-            lambda width: {
-                "name": max(14, min(40, width - 63 - (4 if width >= 91 else 0))),
-                "channel": CHANNEL_WIDTH if width >= 91 else 8,
-            }
-        )
+        table.fit_columns(name_and_channel)
         self.reload()
 
     @on(ScreenResume)

@@ -185,8 +185,14 @@ class FocusTargets(KbaseScreen):
         ):
             table.add_column(label, key=key, width=width)
         # The target's name takes what the others leave (the table stays as wide as the screen) and wraps
-        # onto more lines rather than being cut: at 80 columns that is 17.
-        table.fit_columns(lambda width: {"target": max(16, width - 63)})
+        # onto more lines rather than being cut: at 80 columns that is 17.  The manager's name has room for
+        # a name and a surname on one line once the screen is wide.
+        table.fit_columns(
+            lambda width: {
+                "target": max(16, width - 63 - (12 if width >= 120 else 0)),
+                "manager": 24 if width >= 120 else 12,
+            }
+        )
         table.focus()
         self.action_reload()
 

@@ -41,8 +41,9 @@ class ContactsPanel(ServiceCalls, DataTable):
     wrapped name): a number is never broken in two nor pushed off the right edge, as on the caller's card.
 
     The columns are chosen from the panel's own width, and again on every resize: when the six columns do
-    not fit (at 80 columns they take about 110), the position goes under the name and the e-mail under
-    the phones, so that nothing needs sideways scrolling; a wide panel shows them in columns of their own."""
+    not fit (at 80 columns they take about 110), the birthday goes under the name and the e-mail under
+    the phones, and if need be the position under the name too, so that nothing needs sideways scrolling;
+    a wide panel shows them in columns of their own."""
 
     BINDINGS = [
         Binding("a,insert", "add_contact", _("Add contact"), id="contacts.add"),
@@ -110,13 +111,23 @@ class ContactsPanel(ServiceCalls, DataTable):
                 ("email", _("E-mail"), None),
                 ("birthday", _("Birthday"), None),
             )
-        # Narrow: the position and the birthday under the name, the e-mail under the phones; an e-mail longer
-        # than the room left folds onto the next line rather than running off the edge.
-        under_name = [c.position for c in contacts] + [self._born(c) for c in contacts]
-        name = min(NAME_WIDTH, max(name, longest(_("Name, position"), under_name)))
+        # Narrower: the birthday under the name and the e-mail under the phones, and where even that does not
+        # fit the position under the name too; an e-mail longer than the room left folds onto the next line
+        # rather than running off the edge.
         reach_header = _("Phones, e-mail")
+        born = [self._born(c) for c in contacts]
+        name = min(NAME_WIDTH, max(name, longest("", born)))
+        reach = max(cell_len(reach_header), phones, email)
+        if name + reach + dm + position + 4 * padding <= room:
+            return (
+                ("name", _("Name"), name),
+                ("reach", reach_header, reach),
+                ("dm", _("ЛПР"), None),
+                ("position", _("Position"), None),
+            )
+        name = min(NAME_WIDTH, max(name, longest(_("Name, position"), [c.position for c in contacts])))
         left = room - name - dm - 3 * padding
-        reach = max(cell_len(reach_header), phones, min(max(phones, email), left))
+        reach = max(cell_len(reach_header), phones, min(reach, left))
         return (
             ("name", _("Name, position"), name),
             ("reach", reach_header, reach),

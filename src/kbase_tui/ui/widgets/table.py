@@ -43,7 +43,10 @@ def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
             changed = True
     if not changed:
         return False
-    table._new_rows.update(key for key, row in table.rows.items() if row.auto_height)
+    for key, row in table.rows.items():
+        if row.auto_height:
+            row.height = 0  # measured again at the new widths (a height already known would be kept)
+            table._new_rows.add(key)
     table._require_update_dimensions = True
     table._update_count += 1
     table._clear_caches()
