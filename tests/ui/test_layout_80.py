@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from kbase_tui.i18n import set_language
-from kbase_tui.services import catalog, client_growth
+from kbase_tui.services import catalog, client_growth, specialists
 from kbase_tui.timezones import business_today
 from kbase_tui.ui.accounts.follow_up_list import FollowUpList
 from kbase_tui.ui.growth.catalog_screen import CatalogScreen
@@ -128,13 +128,22 @@ async def test_the_catalog_lays_its_columns_out_again_on_a_resize(db, make_user)
         assert "уп. …" in narrow and "уп. 1 " not in narrow  # shortened visibly, never read as a pack of one
 
 
-async def test_the_specialists_tasks_take_the_width_left_after_a_resize(db, make_user):
+async def test_the_specialists_tasks_wrap_at_80_columns_and_take_the_width_left_after_a_resize(db, make_user):
     specialist = make_user("specialist", "master", full_name="Семён Мастеров")
+    km = make_user("account", "km", full_name="Ольга Фермерова")
+    company = account_company(db, km, "ООО «Мегахимсервис»")
+    task = "Подобрать огнеупоры под новую печь: выезд вместе с менеджером"
+    specialists.bring_in(db, km, company, specialist.id, task, TODAY, today=TODAY)
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot, specialist, AssignmentsScreen())
         table = screen.query_one("#assign-table")
         assert _width(table, "task") == 80 - 48
+        text = "\n".join(_screen(app))
+        for word in task.split():
+            assert word in text, (word, text)  # wrapped, not cut ("под новую пе")
         await pilot.resize_terminal(160, 40)
         await settle(app, pilot)
         assert _width(table, "task") == 160 - 48
+        assert task in "\n".join(_screen(app))
+        assert [row.height for row in table.rows.values()] == [1]
