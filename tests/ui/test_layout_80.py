@@ -147,3 +147,16 @@ async def test_the_specialists_tasks_wrap_at_80_columns_and_take_the_width_left_
         assert _width(table, "task") == 160 - 48
         assert task in "\n".join(_screen(app))
         assert [row.height for row in table.rows.values()] == [1]
+
+
+async def test_the_audit_logs_status_line_names_both_page_keys_at_80_columns(db, make_user):
+    """The line under the log was cut inside "Ctrl+B — позже" at 80 columns, where the footer has no room for
+    that key: the keys now come before the scope, and the scope goes on a line of its own if need be."""
+    from kbase_tui.ui.audit.screen import AuditScreen
+
+    boss = make_user("supervisor", "boss", full_name="Сергей Павлов")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot, boss, AuditScreen())
+        text = "\n".join(_screen(app))
+        assert "Ctrl+N — раньше, Ctrl+B — позже" in text and "все клиенты и пользователи" in text, text
