@@ -160,3 +160,32 @@ async def test_the_audit_logs_status_line_names_both_page_keys_at_80_columns(db,
         await _open(app, pilot, boss, AuditScreen())
         text = "\n".join(_screen(app))
         assert "Ctrl+N — раньше, Ctrl+B — позже" in text and "все клиенты и пользователи" in text, text
+
+
+async def test_the_supervisors_card_never_cuts_a_phone_number_at_80_columns(db, make_user):
+    """The second line of the card's top (INN, city, industry, channel, phones) was cut at 80 columns inside the
+    phone number ("+7 342 6…"): it now breaks between entries, and again at a resize."""
+    from kbase_tui.models import Company, Phone
+    from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+    boss = make_user("supervisor", "boss", full_name="Сергей Павлов")
+    with db.write() as session:
+        company = Company(
+            name="АО «Гранитмашзавод»",
+            inn="5954343888",
+            city="Пермь",
+            industry="Машиностроение",
+            channel="Конечные потребители B2B",
+        )
+        session.add(company)
+        session.flush()
+        company_id = company.id
+        session.add(Phone(company_id=company_id, number="+73426383572"))
+        session.add(Phone(company_id=company_id, number="+73422001020"))
+    app = app_on(db)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await _open(app, pilot, boss, SupervisorCardScreen(company_id))
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        text = "\n".join(_screen(app))
+        assert "+7 342 638-35-72" in text and "+7 342 200-10-20" in text, text
