@@ -233,3 +233,66 @@ async def test_history_gets_its_words_when_the_first_ask_for_them_is_refused(db,
         await _settle(app, pilot)
         shown = str(timeline.get_option_at_index(0).prompt)
         assert "to_closer" not in shown and "handed to a closer" in shown
+
+
+async def test_the_contacts_fit_80_columns_and_a_wide_panel_shows_every_column(db, db_url, make_user):
+    """At 80 columns the six columns took about 110: the e-mail ran off the right edge, to be reached only by
+    scrolling sideways.  Now the position goes under the name and the e-mail under the phones; a wide panel
+    keeps a column each, and a resize lays the table out again."""
+    from datetime import date
+
+    from kbase_tui.i18n import set_language
+
+    from ..conftest import svg_screen_text
+
+    boss = make_user("supervisor")
+    company_id = _company(db, name="ООО «Уральские трубы»")
+    email = "закупки.снабжение@трубы-урал.рф"
+    clients.add_contact(
+        db,
+        boss,
+        company_id,
+        clients.ContactForm(
+            full_name="Светлана Игоревна Колокольцева",
+            position="Начальник отдела снабжения",
+            is_decision_maker=True,
+            phones=["8 (343) 212-85-06", "+7 912 600-40-40"],
+            email=email,
+            birthday=date(1979, 11, 4),
+        ),
+    )
+    set_language("ru")
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.resumed(await app.client.sign_in(boss.username, PASSWORD))
+            await app.push_screen(CardScreen(company_id))
+            await _settle(app, pilot)
+            panel = app.screen.query_one(ContactsPanel)
+            panel.reload()
+            await _settle(app, pilot)
+            assert panel.virtual_size.width <= panel.scrollable_content_region.width  # no sideways scrolling
+            screen = "\n".join(svg_screen_text(app.export_screenshot()))
+            assert email in screen
+            assert "Начальник отдела снабжения" in screen and "+7 343 212-85-06" in screen
+            assert "04.11.1979" in screen and "Телефоны, почта" in screen and "Имя, должность" in screen
+
+            await pilot.resize_terminal(200, 50)
+            await _settle(app, pilot)
+            assert [str(c.label) for c in panel.ordered_columns] == [
+                "Имя",
+                "Телефоны",
+                "ЛПР",
+                "Должность",
+                "Эл. почта",
+                "День рождения",
+            ]
+            screen = "\n".join(svg_screen_text(app.export_screenshot()))
+            assert email in screen and "Начальник отдела снабжения" in screen
+
+            await pilot.resize_terminal(80, 24)
+            await _settle(app, pilot)
+            assert "Эл. почта" not in [str(c.label) for c in panel.ordered_columns]
+            assert panel.virtual_size.width <= panel.scrollable_content_region.width
+    finally:
+        set_language("en")

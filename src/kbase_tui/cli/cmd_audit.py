@@ -233,7 +233,7 @@ def run_show(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="fold", ratio=1)
     for row in rows:
         target = row.company_name or audit.record_text(row.entity, row.entity_id)
-        details = detail_text(row.action, row.detail, labels)
+        details = detail_text(row.action, row.detail, labels, row.text_keys)
         # Every value goes in as Text: names from the database are never read as markup.
         table.add_row(
             str(row.id),

@@ -33,6 +33,9 @@ class AuditEntry:
     # Each detail as text (values that are not text as JSON): for reading, never for acting on.
     detail: dict[str, str] = field(default_factory=dict)
     client_address: str = ""
+    # The names of the details recorded as text: "2024" typed as a comment is text, not the number 2024 (both
+    # read "2024" in `detail`), and shows as typed.
+    text_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

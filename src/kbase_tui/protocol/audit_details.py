@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -58,6 +58,9 @@ class _Event:
     action: str
     detail: Mapping[str, str]
     labels: Mapping[str, str]
+    # The value was recorded as text (what someone typed, a name): it is not read as JSON, so a comment "2024"
+    # stays "2024" and never becomes the number 2 024.
+    text: bool = False
 
 
 Show = Callable[[str, _Event], str]
@@ -313,14 +316,14 @@ def _generic(value: object) -> str:
     return _moment(str(value))
 
 
-def _any(text: str, _event: _Event) -> str:
-    return _generic(_parsed(text))
+def _any(text: str, event: _Event) -> str:
+    return _generic(text if event.text else _parsed(text))
 
 
 def _setting_value(text: str, event: _Event) -> str:
     """A setting's old or new value, read by the setting it belongs to."""
     key = event.detail.get("key", "")
-    value = _parsed(text)
+    value = text if event.text else _parsed(text)
     if key == "queue.calling_days":
         return _days(value)
     if key == "queue.calling_hours":
@@ -601,6 +604,7 @@ KEYS: dict[str, _Spec] = {
     "raw": _k(N_("recorded as"), _text),
     "segment": _k(N_("segment"), _text),
     "text": _k(N_("text"), _text),
+    "comment": _k(N_("comment"), _text),
     "username": _k(N_("user"), _text),
     "value": _k(N_("value"), _any),
     # Several at once.
@@ -698,10 +702,18 @@ def detail_label(action: str, key: str) -> str | None:
 
 
 def detail_value(
-    action: str, key: str, value: str, detail: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None
+    action: str,
+    key: str,
+    value: str,
+    detail: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    *,
+    text: bool = False,
 ) -> str:
-    """One value of an event's details as the reader reads it (plain text, on one line)."""
-    event = _Event(action, detail or {key: value}, labels or {})
+    """One value of an event's details as the reader reads it (plain text, on one line).
+
+    *text*: the value was recorded as text (`AuditEntry.text_keys`), shown as such rather than read as JSON."""
+    event = _Event(action, detail or {key: value}, labels or {}, text)
     try:
         return _spec(action, key).show(value, event)
     except Exception:  # an odd value of an older event: as it was recorded, never lost
@@ -720,15 +732,19 @@ def _reading_order(detail: Mapping[str, str]) -> list[str]:
     return first + [key for key in detail if key not in FIRST and key not in LAST] + last
 
 
-def detail_text(action: str, detail: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
+def detail_text(
+    action: str, detail: Mapping[str, str], labels: Mapping[str, str] | None = None, text_keys: Iterable[str] = ()
+) -> str:
     """The details of one event in words: "company: №12; reason: wrong password"; plain text, one line.
 
+    *text_keys*: the names whose values were recorded as text (`AuditEntry.text_keys`): shown as typed.
     Names this version does not know come last, as they were recorded (`name: value`)."""
     known, unknown = [], []
+    texts = frozenset(text_keys)
     for key in _reading_order(detail):
         value = detail[key]
         label = detail_label(action, key)
-        shown = detail_value(action, key, value, detail, labels)
+        shown = detail_value(action, key, value, detail, labels, text=key in texts)
         if label is None:
             unknown.append(f"{_plain(key)}: {shown}")
         else:

@@ -1017,6 +1017,7 @@ def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: 
             detail = {"value": detail}
     except ValueError:
         detail = {"raw": event.detail}
+    text_keys = tuple(str(key) for key, value in detail.items() if isinstance(value, str))
     detail = {str(key): _detail_text(value) for key, value in detail.items()}
     return AuditEntry(
         id=event.id,
@@ -1031,6 +1032,7 @@ def _entry(event: AuditEvent, full_name: str | None, role: str | None, company: 
         company_name=company or "",
         detail=detail,
         client_address=event.client_address,
+        text_keys=text_keys,
     )
 
 

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts, growth, playbook
 
 from ..base import KbaseScreen
@@ -33,11 +33,21 @@ from ..widgets.table import ListTable
 PAGE = 100
 PREFETCH = 10  # fetch the next page when the cursor is this close to the end
 RELOAD_MAX = 500  # a reload fetches as many rows as were loaded, up to the service's largest page
+CHANNEL_WIDTH = 24  # "Конечные потребители" whole, where there is room
 PUSH_DELAY = 0.2  # seconds: pushes arriving together (a portfolio moved at once) cause one reload
 
 
 def short_date(value: date | None) -> str:
     return value.strftime("%d.%m.%y") if value else ""
+
+
+def name_and_channel(width: int) -> dict[str, int]:
+    """The widths of the name and channel columns for a list *width* wide: the name takes what the others
+    leave; the channel has 8 at 80 columns and more once the name has 24.  Both are shortened with "…" by
+    the table, so a resize needs no new rows."""
+    room = width - 55  # the other columns and every column's padding take 55
+    channel = 8 if room < 36 else min(CHANNEL_WIDTH, max(12, room - 40))
+    return {"name": max(14, min(40, room - channel)), "channel": channel}
 
 
 def next_purchase_text(row) -> Text:
@@ -55,7 +65,8 @@ def class_text(row) -> Text:
     return text
 
 
-def name_text(row, width: int) -> Text:
+def name_text(row, width: int | None = None) -> Text:
+    """The client's name, shortened with "…" to *width* (None: by the table, to its column's width)."""
     style = ""
     if row.category == "lost":
         style = "magenta"
@@ -63,6 +74,8 @@ def name_text(row, width: int) -> Text:
         style = "bold red"
     elif row.follow_up_due:
         style = "bold yellow"
+    if width is None:
+        return Text(row.name, style=style, no_wrap=True, overflow="ellipsis")
     name = row.name if len(row.name) <= width else row.name[: width - 1] + "…"
     return Text(name, style=style)
 
@@ -144,7 +157,6 @@ class FollowUpList(KbaseScreen):
         self._follow_index = 0
         self._arrived: set[int] = set()  # clients handed to this manager, to name once the list shows them
         self._push_timer = None
-        self.name_width = 24
         self.behind = 0  # clients behind the contact standard of their class
         self.behind_rows: dict[int, object] = {}  # company id -> its BehindRow (the worst 500)
 
@@ -160,16 +172,17 @@ class FollowUpList(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Follow-ups")
         self.sub_title = self.actor.label
-        table = self.query_one(DataTable)
-        self.name_width = max(14, min(40, self.app.size.width - 63))
-        table.add_column(_("Company"), width=self.name_width, key="name")
-        table.add_column(_("Channel"), width=8, key="channel")
+        table = self.query_one(ListTable)
+        table.add_column(_("Company"), width=14, key="name")
+        # The heading is the short word: the long one ("sales channel") was cut at 80 columns.
+        table.add_column(pgettext("column", "Channel"), width=8, key="channel")
         table.add_column(_("Cl"), width=2, key="class")
         table.add_column(_("Buys"), width=4, key="count")
         table.add_column(_("Last"), width=8, key="last")
         table.add_column(_("LTV"), width=11, key="ltv")
         table.add_column(_("Next"), width=9, key="next")
         table.add_column("!", width=1, key="mark")
+        table.fit_columns(name_and_channel)
         self.reload()
 
     @on(ScreenResume)
@@ -279,8 +292,8 @@ class FollowUpList(KbaseScreen):
         self.query_one(ListTable).append_rows(
             (
                 (
-                    name_text(row, self.name_width),
-                    Text(row.channel[:8]),
+                    name_text(row),
+                    Text(row.channel, no_wrap=True, overflow="ellipsis"),
                     class_text(row),
                     Text(str(row.orders_count), justify="right"),
                     Text(short_date(row.last_order_at)),

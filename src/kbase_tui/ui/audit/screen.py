@@ -24,7 +24,7 @@ from kbase_tui.protocol.audit_details import detail_text
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import show_datetime
+from ..widgets.formats import entries_in_lines, show_datetime
 from ..widgets.table import ListTable
 
 PAGE = 100
@@ -114,7 +114,7 @@ class AuditScreen(KbaseScreen):
         # Only the details change: the rows, and the cursor of someone already reading, stay where they are.
         table = self.query_one(DataTable)
         for row in getattr(self, "_rows", None) or []:
-            details = Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN))
+            details = Text(_clip(detail_text(row.action, row.detail, self.code_labels, row.text_keys), DETAILS_SHOWN))
             table.update_cell(str(row.id), "details", details)
         self._show_event(table.cursor_row if table.row_count else None)
 
@@ -136,7 +136,7 @@ class AuditScreen(KbaseScreen):
             if target:
                 text.append(" · ")
                 text.append(target)
-            details = detail_text(row.action, row.detail, self.code_labels)
+            details = detail_text(row.action, row.detail, self.code_labels, row.text_keys)
             if details:
                 text.append("\n")
                 text.append(details, style="dim")
@@ -249,7 +249,7 @@ class AuditScreen(KbaseScreen):
                 Text(row.client_address),
                 Text(action_label(row.action)),
                 Text(target[:80]),
-                Text(_clip(detail_text(row.action, row.detail, self.code_labels), DETAILS_SHOWN)),
+                Text(_clip(detail_text(row.action, row.detail, self.code_labels, row.text_keys), DETAILS_SHOWN)),
                 key=str(row.id),
             )
         self.last_rows = len(rows)
@@ -257,13 +257,15 @@ class AuditScreen(KbaseScreen):
         self._show_event(table.cursor_row if rows else None)
         page = len(self.pages)
         scope = self.company_name or _("all clients and users")
-        self.query_one("#audit-status", Static).update(
-            Text(
-                _("Page {page}: {n} events · {scope} · Ctrl+N older, Ctrl+B newer").format(
-                    page=page, n=len(rows), scope=scope[:60]
-                )
-            )
-        )
+        # The keys before the scope, and a new line only between the parts: at 80 columns the line was cut
+        # inside "Ctrl+B newer" (the footer has no room for that key there).
+        entries = [
+            Text(_("Page {page}: {n} events").format(page=page, n=len(rows))),
+            Text(_("Ctrl+N older, Ctrl+B newer")),
+            Text(scope[:60]),
+        ]
+        status = self.query_one("#audit-status", Static)
+        status.update(entries_in_lines(entries, Text(" · "), max(20, (status.size.width or self.app.size.width - 2))))
 
     def action_older(self) -> None:
         if self.last_rows < PAGE or not getattr(self, "_rows", None):

@@ -64,13 +64,14 @@ class GrowthPanel(ServiceCalls, Vertical):
         yield ListTable(id="growth-spots", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         # The category takes what the figures leave: a long name never pushes the gap off the screen.
-        table.add_column(_("White spot"), width=max(12, self.app.size.width - 55), key="category")
+        table.add_column(_("White spot"), width=12, key="category")
         table.add_column(_("Status"), width=13, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Last"), width=10, key="last")
         table.add_column(_("Gap"), width=11, key="gap")
+        table.fit_columns(lambda width: {"category": max(12, width - 55)})
 
     def load(self, company_id: int) -> None:
         self.call(growth.client_growth, company_id, done=self.show, group="growth-card", exclusive=True)

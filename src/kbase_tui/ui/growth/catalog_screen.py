@@ -151,6 +151,14 @@ class PriceListDialog(FormDialog):
         self.save_with(catalog.import_file, name, busy=_("Reading…"))
 
 
+def catalog_widths(width: int) -> dict[str, int]:
+    """The catalog's columns for a table *width* wide: the product's name takes what the others leave
+    ("1 250 000,50" fits the price at 80 columns); from 120 columns the category and the unit ("канистра 20 л")
+    are whole.  What does not fit ends in "…", never cut after a digit ("уп. 10 шт." read as "уп. 1")."""
+    category, unit = (22, 14) if width >= 120 else (16, 5)
+    return {"category": category, "unit": unit, "name": max(20, width - 56 - (category - 16) - (unit - 5))}
+
+
 class CatalogScreen(KbaseScreen):
     CSS_PATH = "growth.tcss"
     HELP = _(
@@ -185,13 +193,13 @@ class CatalogScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Catalog")
         self.query_one("#catalog-find").display = False
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.add_column(_("Category"), width=16, key="category")
-        # The product's name takes what the others leave: "1 250 000,50" fits the price at 80 columns.
-        table.add_column(_("Product"), width=max(20, self.app.size.width - 56), key="name")
+        table.add_column(_("Product"), width=20, key="name")
         table.add_column(_("Code"), width=10, key="code")
         table.add_column(pgettext("column", "Unit"), width=5, key="unit")
         table.add_column(_("Price"), width=12, key="price")
+        table.fit_columns(catalog_widths)
         table.focus()
         self.reload()
 
@@ -218,10 +226,10 @@ class CatalogScreen(KbaseScreen):
         table.append_rows(
             (
                 (
-                    Text(p.category_name, style=style),
-                    Text(p.name, style=style),
-                    Text(p.code, style=style),
-                    Text(p.unit, style=style),
+                    Text(p.category_name, style=style, no_wrap=True, overflow="ellipsis"),
+                    Text(p.name, style=style, no_wrap=True, overflow="ellipsis"),
+                    Text(p.code, style=style, no_wrap=True, overflow="ellipsis"),
+                    Text(p.unit, style=style, no_wrap=True, overflow="ellipsis"),
                     Text(show_amount(p.price) if p.price is not None else "", justify="right", style=style),
                 ),
                 str(p.id),

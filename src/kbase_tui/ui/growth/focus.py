@@ -174,17 +174,25 @@ class FocusTargets(KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("Focus targets")
-        table = self.query_one(DataTable)
-        # The target's name takes what the others leave: the table stays as wide as the screen.
-        for label, width in (
-            (_("Target"), max(16, self.app.size.width - 63)),
-            (_("Period"), 11),
-            (_("Manager"), 12),
-            (_("Done"), 10),
-            (_("Of"), 10),
-            ("%", 5),
+        table = self.query_one(ListTable)
+        for label, key, width in (
+            (_("Target"), "target", 16),
+            (_("Period"), "period", 11),
+            (_("Manager"), "manager", 12),
+            (_("Done"), "done", 10),
+            (_("Of"), "of", 10),
+            ("%", "share", 5),
         ):
-            table.add_column(label, width=width)
+            table.add_column(label, key=key, width=width)
+        # The target's name takes what the others leave (the table stays as wide as the screen) and wraps
+        # onto more lines rather than being cut: at 80 columns that is 17.  The manager's name has room for
+        # a name and a surname on one line once the screen is wide.
+        table.fit_columns(
+            lambda width: {
+                "target": max(16, width - 63 - (12 if width >= 120 else 0)),
+                "manager": 24 if width >= 120 else 12,
+            }
+        )
         table.focus()
         self.action_reload()
 
@@ -208,20 +216,17 @@ class FocusTargets(KbaseScreen):
         self.rows = list(progress)
         table = self.query_one(ListTable)
         table.clear()
-        table.append_rows(
-            (
-                (
-                    Text(target_name(p.target) + f" ({metric_label(p.target.metric)})"),
-                    Text(f"{show_date(p.target.starts_on)[:5]}–{show_date(p.target.ends_on)[:5]}"),
-                    Text(p.manager_name),
-                    Text(shown_value(p.target.metric, p.done), justify="right"),
-                    Text(shown_value(p.target.metric, p.target.value), justify="right"),
-                    share_text(p.done, p.target.value),
-                ),
-                str(n),
+        for n, p in enumerate(self.rows):
+            table.add_row(
+                Text(target_name(p.target) + f" ({metric_label(p.target.metric)})"),
+                Text(f"{show_date(p.target.starts_on)[:5]}–{show_date(p.target.ends_on)[:5]}"),
+                Text(p.manager_name),
+                Text(shown_value(p.target.metric, p.done), justify="right", no_wrap=True),
+                Text(shown_value(p.target.metric, p.target.value), justify="right", no_wrap=True),
+                share_text(p.done, p.target.value),
+                key=str(n),
+                height=None,  # as tall as the target's wrapped name
             )
-            for n, p in enumerate(self.rows)
-        )
 
     def action_new(self) -> None:
         self.app.push_screen(FocusTargetDialog(), lambda saved: self.action_reload() if saved else None)

@@ -66,10 +66,9 @@ class MarketScreen(KbaseScreen):
         self.title = _("Market and growth")
         # The names take what the figures leave (a capacity of billions has 13 characters): every table stays
         # as wide as the screen.
-        width = self.app.size.width
-        market = self.query_one("#market-table", DataTable)
+        market = self.query_one("#market-table", ListTable)
         for label, column in (
-            (_("Segment"), max(12, width - 67)),
+            (_("Segment"), 12),
             (_("Act."), 5),
             (_("Pot."), 6),
             (_("Avg check"), 10),
@@ -77,25 +76,28 @@ class MarketScreen(KbaseScreen):
             (_("Covered"), 13),
             ("%", 4),
         ):
-            market.add_column(label, width=column)
-        census = self.query_one("#census-table", DataTable)
+            market.add_column(label, width=column, key=None if market.columns else "name")
+        market.fit_columns(lambda width: {"name": max(12, width - 67)})
+        census = self.query_one("#census-table", ListTable)
         for label, column in (
-            (_("Company"), max(20, width - 51)),
+            (_("Company"), 20),
             (_("City"), 12),
             (_("Channel"), 12),
             (_("Last touched"), 17),
         ):
-            census.add_column(label, width=column)
-        report = self.query_one("#greport-table", DataTable)
+            census.add_column(label, width=column, key=None if census.columns else "name")
+        census.fit_columns(lambda width: {"name": max(20, width - 51)})
+        report = self.query_one("#greport-table", ListTable)
         for label, column in (
-            (_("Client"), max(16, width - 59)),
+            (_("Client"), 16),
             (_("Orders"), 7),
             (_("Avg order"), 12),
             (_("Categ."), 7),
             (_("Spots"), 5),
             (_("Manager"), 14),
         ):
-            report.add_column(label, width=column)
+            report.add_column(label, width=column, key=None if report.columns else "name")
+        report.fit_columns(lambda width: {"name": max(16, width - 59)})
         market.focus()
         self.load_capacity()
         self.call(growth.census, limit=PAGE, done=self._census, group="census", exclusive=True)

@@ -57,17 +57,18 @@ class PortfolioGaps(KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("White spots")
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         # The client's name takes what the others leave (the head of sales' list has the manager's too): the
         # table stays as wide as the screen.
         category, gap, rest = (12, 10, 68) if self.everyone else (15, 12, 59)
-        table.add_column(_("Client"), width=max(12, self.app.size.width - rest), key="client")
+        table.add_column(_("Client"), width=12, key="client")
         table.add_column(_("Category"), width=category, key="category")
         table.add_column(_("Status"), width=13, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Gap"), width=gap, key="gap")
         if self.everyone:
             table.add_column(_("Manager"), width=12, key="manager")
+        table.fit_columns(lambda width: {"client": max(12, width - rest)})
         table.focus()
         self.action_reload()
 

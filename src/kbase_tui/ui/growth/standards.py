@@ -133,12 +133,14 @@ class StandardsScreen(KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("Standards of client development")
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.add_column(_("Segment"), width=28, key="segment")
         table.add_column(_("Every"), width=6, key="interval")
         table.add_column(_("Avg order"), width=10, key="average")
-        # The categories take what the others leave, never more: the table stays as wide as the screen.
-        table.add_column(_("Categories"), width=max(16, self.app.size.width - 54), key="categories")
+        table.add_column(_("Categories"), width=16, key="categories")
+        # The categories take what the others leave, never more (the table stays as wide as the screen), and
+        # wrap onto more lines rather than being cut.
+        table.fit_columns(lambda width: {"categories": max(16, width - 54)})
         table.focus()
         self.reload()
 
@@ -149,18 +151,15 @@ class StandardsScreen(KbaseScreen):
         self.rows = list(found)
         table = self.query_one(ListTable)
         table.clear()
-        table.append_rows(
-            (
-                (
-                    Text(f"{segment_kind_label(s.segment_kind)}: {s.segment}"),
-                    Text(_("{n} d.").format(n=s.interval_days), justify="right"),
-                    Text(money(s.average_order), justify="right"),
-                    Text(", ".join(s.category_names)),
-                ),
-                str(s.id),
+        for s in self.rows:
+            table.add_row(
+                Text(f"{segment_kind_label(s.segment_kind)}: {s.segment}"),
+                Text(_("{n} d.").format(n=s.interval_days), justify="right", no_wrap=True),
+                Text(money(s.average_order), justify="right", no_wrap=True),
+                Text(", ".join(s.category_names)),
+                key=str(s.id),
+                height=None,  # as tall as its wrapped categories (or segment)
             )
-            for s in self.rows
-        )
 
     @property
     def selected(self):

@@ -81,11 +81,12 @@ class AssignmentsScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("My assignments")
         self.sub_title = self.actor.label
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         table.add_column(_("Due"), width=16, key="due")
         table.add_column(_("Client"), width=24, key="client")
-        # The task takes what the others leave, never more: the table stays as wide as the screen.
-        table.add_column(_("Task"), width=max(16, self.app.size.width - 48), key="task")
+        table.add_column(_("Task"), width=16, key="task")
+        # The task takes what the others leave, never more: the table stays as wide as the screen; it wraps.
+        table.fit_columns(lambda width: {"task": max(16, width - 48)})
         table.focus()
         self.action_reload()
 
@@ -104,13 +105,15 @@ class AssignmentsScreen(KbaseScreen):
         self.tasks = list(tasks)
         table = self.query_one(ListTable)
         table.clear()
-        table.append_rows(
-            (
-                (Text(show_datetime(task.due_at)), Text(task.company_name), Text(task.text.replace("\n", " "))),
-                str(task.id),
+        for task in self.tasks:
+            # The task wraps onto more lines rather than being cut: at 80 columns it has 32.
+            table.add_row(
+                Text(show_datetime(task.due_at), no_wrap=True),
+                Text(task.company_name),
+                Text(task.text.replace("\n", " ")),
+                key=str(task.id),
+                height=None,
             )
-            for task in self.tasks
-        )
         summary = (
             _("Open tasks: {n}").format(n=len(self.tasks))
             if self.tasks

@@ -30,7 +30,7 @@ from ..widgets.confirm import ConfirmDialog
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import show_amount, show_date, show_datetime
+from ..widgets.formats import entries_in_lines, show_amount, show_date, show_datetime
 from ..widgets.history import HistoryTimeline
 from ..widgets.table import ListTable
 from .base_search import clip
@@ -500,15 +500,14 @@ class SupervisorCardScreen(KbaseScreen):
         if c.owner_name:
             text.append(" · " + _("owner: {name}").format(name=c.owner_name))
         text.append("\n")
-        text.append(_("INN {inn}").format(inn=c.inn) if c.inn else _("no INN"), style="dim")
-        text.append(" · ")
-        text.append(c.city or _("no city"))
-        if c.industry:
-            text.append(" · " + c.industry)
-        if c.channel:
-            text.append(" · " + c.channel)
-        text.append(" · ")
-        text.append(", ".join(readable(p) for p in c.phones) or _("no phone"), style="bold" if c.phones else "red")
+        # A new line only between two entries: at 80 columns the phone at the end was cut inside its number.
+        details = [Text(_("INN {inn}").format(inn=c.inn) if c.inn else _("no INN"), style="dim")]
+        details.append(Text(c.city or _("no city")))
+        details += [Text(value) for value in (c.industry, c.channel) if value]
+        details += [Text(readable(p), style="bold") for p in c.phones] or [Text(_("no phone"), style="red")]
+        top = self.query_one("#scard-top", Static)
+        width = (self.size.width or self.app.size.width) - 2  # the line across the screen, less its padding
+        text.append_text(entries_in_lines(details, Text(" · "), max(20, width)))
         text.append("\n")
         marks = []
         if s.needs_data_fix:
@@ -544,7 +543,11 @@ class SupervisorCardScreen(KbaseScreen):
             if n:
                 text.append(" · ")
             text.append(label, style=style)
-        self.query_one("#scard-top", Static).update(text)
+        top.update(text)
+
+    def on_resize(self, _event) -> None:
+        if self.card is not None:
+            self._show_top()  # its lines break between entries at the screen's width
 
     # --- actions --------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:

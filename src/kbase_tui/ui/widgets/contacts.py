@@ -16,6 +16,7 @@ Set `read_only=True` for viewers who may not edit.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -29,13 +30,20 @@ from .formats import show_date
 
 # A name longer than this wraps onto the row's next lines: the phones beside it stay in sight at 80 columns.
 NAME_WIDTH = 26
+# Room kept for the vertical scrollbar, which shows once the contacts outgrow the panel.
+SCROLLBAR = 2
 
 
 class ContactsPanel(ServiceCalls, DataTable):
     """A table of contact persons (decision-makers first).
 
     The phones come right after the name, one number a line (the row is as tall as its phones, or its
-    wrapped name): a number is never broken in two nor pushed off the right edge, as on the caller's card."""
+    wrapped name): a number is never broken in two nor pushed off the right edge, as on the caller's card.
+
+    The columns are chosen from the panel's own width, and again on every resize: when the six columns do
+    not fit (at 80 columns they take about 110), the birthday goes under the name and the e-mail under
+    the phones, and if need be the position under the name too, so that nothing needs sideways scrolling;
+    a wide panel shows them in columns of their own."""
 
     BINDINGS = [
         Binding("a,insert", "add_contact", _("Add contact"), id="contacts.add"),
@@ -66,42 +74,109 @@ class ContactsPanel(ServiceCalls, DataTable):
         self.read_only = read_only
         self.contacts: tuple = ()
         self.border_title = _("Contact persons")
+        self.mounted = False
+        self.columns_shown: tuple = ()  # the columns' (key, width) as last laid out
 
     def on_mount(self) -> None:
-        self._add_columns()
+        self.mounted = True
         self.show(self.contacts)
 
-    def _add_columns(self) -> None:
-        header = _("Name")
-        longest = max((len(c.full_name) for c in self.contacts), default=0)
-        self.add_column(header, key="name", width=min(NAME_WIDTH, max(len(header), longest)))
-        self.add_column(_("Phones"), key="phones")
-        self.add_column(_("ЛПР"), key="dm")
-        self.add_column(_("Position"), key="position")
-        self.add_column(_("E-mail"), key="email")
-        self.add_column(_("Birthday"), key="birthday")
+    def on_resize(self, event) -> None:
+        if event.size.width and self._columns(event.size.width) != self.columns_shown:
+            self.show(self.contacts)
+
+    def _columns(self, width: int) -> tuple:
+        """(key, header, width) of each column for a panel *width* wide (a width of None: as wide as its cells)."""
+        from kbase_tui.phones import readable
+
+        padding = 2 * self.cell_padding
+
+        def longest(header: str, values) -> int:
+            return max((cell_len(header), *(cell_len(line) for value in values for line in value.splitlines())))
+
+        contacts = self.contacts
+        name = min(NAME_WIDTH, longest(_("Name"), [c.full_name for c in contacts]))
+        phones = longest(_("Phones"), [readable(n) for c in contacts for n in c.phones])
+        dm = cell_len(_("ЛПР"))
+        birthday = longest(_("Birthday"), [show_date(c.birthday) for c in contacts])
+        position = longest(_("Position"), [c.position for c in contacts])
+        email = longest(_("E-mail"), [c.email for c in contacts])
+        room = width - SCROLLBAR
+        if name + phones + dm + position + email + birthday + 6 * padding <= room:
+            return (
+                ("name", _("Name"), name),
+                ("phones", _("Phones"), None),
+                ("dm", _("ЛПР"), None),
+                ("position", _("Position"), None),
+                ("email", _("E-mail"), None),
+                ("birthday", _("Birthday"), None),
+            )
+        # Narrower: the birthday under the name and the e-mail under the phones, and where even that does not
+        # fit the position under the name too; an e-mail longer than the room left folds onto the next line
+        # rather than running off the edge.
+        reach_header = _("Phones, e-mail")
+        born = [self._born(c) for c in contacts]
+        name = min(NAME_WIDTH, max(name, longest("", born)))
+        reach = max(cell_len(reach_header), phones, email)
+        if name + reach + dm + position + 4 * padding <= room:
+            return (
+                ("name", _("Name"), name),
+                ("reach", reach_header, reach),
+                ("dm", _("ЛПР"), None),
+                ("position", _("Position"), None),
+            )
+        name = min(NAME_WIDTH, max(name, longest(_("Name, position"), [c.position for c in contacts])))
+        left = room - name - dm - 3 * padding
+        reach = max(cell_len(reach_header), phones, min(reach, left))
+        return (
+            ("name", _("Name, position"), name),
+            ("reach", reach_header, reach),
+            ("dm", _("ЛПР"), None),
+        )
+
+    @staticmethod
+    def _born(contact) -> str:
+        return _("born {date}").format(date=show_date(contact.birthday)) if contact.birthday else ""
+
+    def _cells(self, contact, keys) -> list[Text]:
+        from kbase_tui.phones import readable
+
+        phones = "\n".join(readable(number) for number in contact.phones)
+        name = Text(contact.full_name)
+        reach = Text(phones, no_wrap=True)
+        if "position" not in keys and contact.position:
+            name.append("\n" + contact.position, style="dim")
+        if "birthday" not in keys and contact.birthday:
+            name.append("\n" + self._born(contact), style="dim")
+        if "email" not in keys and contact.email:
+            # Folded, not cut: the phones above never wrap (the column is as wide as the longest number).
+            reach = Text(phones + ("\n" if phones else "") + contact.email, overflow="fold")
+        cells = {
+            "name": name,
+            "phones": reach,
+            "reach": reach,
+            "dm": Text("✓" if contact.is_decision_maker else ""),
+            "position": Text(contact.position),
+            "email": Text(contact.email),
+            "birthday": Text(show_date(contact.birthday)),
+        }
+        return [cells[key] for key in keys]
 
     def show(self, contacts) -> None:
         """Display these ContactInfo rows (keeps the cursor on the same contact)."""
         current = self.selected_contact
         self.contacts = tuple(contacts)
-        if not self.columns:
+        if not self.mounted:
             return
-        from kbase_tui.phones import readable
-
+        width = self.size.width or self.app.size.width - 2  # before the first layout: across the screen
+        columns = self._columns(width)
+        self.columns_shown = columns
         self.clear(columns=True)
-        self._add_columns()  # the name column as wide as these names need, up to NAME_WIDTH
+        for key, header, column_width in columns:
+            self.add_column(header, key=key, width=column_width)
+        keys = [key for key, _header, _width in columns]
         for contact in self.contacts:
-            self.add_row(
-                Text(contact.full_name),
-                Text("\n".join(readable(number) for number in contact.phones), no_wrap=True),
-                Text("✓" if contact.is_decision_maker else ""),
-                Text(contact.position),
-                Text(contact.email),
-                Text(show_date(contact.birthday)),
-                key=str(contact.id),
-                height=None,
-            )
+            self.add_row(*self._cells(contact, keys), key=str(contact.id), height=None)
         if current is not None:
             for row, contact in enumerate(self.contacts):
                 if contact.id == current.id:

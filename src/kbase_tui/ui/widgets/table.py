@@ -12,6 +12,8 @@ cell comes out segment for segment the same as DataTable draws it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -22,7 +24,55 @@ from textual.widgets.data_table import DuplicateKey, Row, RowKey
 _NULL = Style.null()
 
 
+WidthRule = Callable[[int], Mapping[str, int]]
+
+
+def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
+    """Give the columns named in *widths* (by key) these widths, keeping the rows; True if one changed.
+
+    Rows of one line are drawn again at the new widths; rows as tall as their cells (`height=None`)
+    are measured again, as a wrapped cell may now take more or fewer lines.
+    """
+    changed = False
+    for column in table.ordered_columns:
+        if column.key.value is None:
+            continue  # a column added without a key cannot be named
+        width = widths.get(column.key.value)
+        if width is not None and (column.auto_width or column.width != width):
+            column.width, column.auto_width = width, False
+            changed = True
+    if not changed:
+        return False
+    for key, row in table.rows.items():
+        if row.auto_height:
+            row.height = 0  # measured again at the new widths (a height already known would be kept)
+            table._new_rows.add(key)
+    table._require_update_dimensions = True
+    table._update_count += 1
+    table._clear_caches()
+    table._offset_cache.clear()
+    table.refresh()
+    table.check_idle()
+    return True
+
+
 class ListTable(DataTable):
+    _width_rule: WidthRule | None = None
+
+    def fit_columns(self, rule: WidthRule) -> None:
+        """Column widths from the table's own width, now and again on every resize.
+
+        *rule* takes the table's width and answers {column key: width}, typically one column taking
+        what the others leave.  Before the first layout the app's width stands in for the table's
+        (a table across the whole screen has the app's width).
+        """
+        self._width_rule = rule
+        set_column_widths(self, rule(self.size.width or self.app.size.width))
+
+    def on_resize(self, event) -> None:
+        if self._width_rule is not None and event.size.width:
+            set_column_widths(self, self._width_rule(event.size.width))
+
     def append_rows(self, rows) -> list[RowKey]:
         """Add (cells, key) rows of one-line `Text` cells at the end, as `add_row` one by one would.
 
