@@ -449,6 +449,17 @@ def test_record_and_next_shows_the_next_lead_at_once(db, team):
     assert view.lead.company_id == b and view.counters.calls == 1 and view.message == result.summary
 
 
+def test_the_same_outcome_sent_again_says_it_is_recorded_not_lost(db, team):
+    # The answer of a saved outcome lost on the way (a timeout, a dropped link): the second send must not say
+    # "not recorded", which would have the caller report a call that is in the base.
+    a = take(db, team["anna"], "первая")
+    queue.record_outcome(db, team["anna"], a, "no_answer")
+    with pytest.raises(AccessDenied, match="Recorded already"):
+        queue.record_outcome(db, team["anna"], a, "no_answer")
+    with pytest.raises(AccessDenied, match="Not recorded"):
+        queue.record_outcome(db, team["anna"], a, "busy")  # another outcome: this one really was not saved
+
+
 def test_an_outcome_saved_before_the_database_got_busy_is_not_asked_again(db, team, monkeypatch):
     # The outcome and the next lead are two transactions. When only the second meets a busy database, the call
     # must not fail: the screen would send it again, and the lead is no longer held by then.

@@ -532,3 +532,67 @@ def test_the_script_list_names_purpose_and_language_in_words():
         set_language("en")
     assert line.startswith("плановый звонок  English  канал продаж: Дилеры"), line
     assert "follow_up" not in line
+
+
+async def test_an_outcome_whose_next_lead_meets_a_busy_database_is_saved_and_the_lead_comes_by_itself(
+    db, db_url, team, monkeypatch
+):
+    # The outcome and the next lead are two transactions on the server. When only the second meets a busy
+    # database, the outcome stands, the screen says the lead comes in a moment, and it comes without a key.
+    from kbase_tui.services import queue as queue_service
+    from kbase_tui.services.errors import DatabaseBusy
+
+    first = add_company(db, "ООО «Альфа»", tried=utcnow() - timedelta(days=2))
+    add_company(db, "ООО «Бета»", tried=utcnow() - timedelta(days=1))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        assert app.screen.lead.company_id == first
+        real, busy = queue_service.claim_next_lead, []
+
+        def busy_once(*args, **kwargs):
+            if not busy:
+                busy.append(True)
+                raise DatabaseBusy()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(queue_service, "claim_next_lead", busy_once)
+        monkeypatch.setattr(queue_service, "NEXT_LEAD_AFTER_BUSY_SECONDS", 1)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert busy and app.screen.lead is None
+        assert "next lead comes in" in screen_text(app)
+        with db.read() as session:
+            calls = session.execute(select(Interaction.outcome).where(Interaction.company_id == first)).all()
+        assert [c[0] for c in calls] == ["no_answer"]
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if app.screen.lead is not None:
+                break
+        assert app.screen.lead is not None and app.screen.lead.name == "ООО «Бета»"
+
+
+async def test_a_next_lead_the_database_was_too_busy_to_give_is_asked_for_again(db, db_url, team):
+    from kbase_tui.protocol.errors import DatabaseBusy
+    from kbase_tui.ui.queue import screen as queue_screen
+
+    add_company(db, "ООО «Альфа»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        screen = app.screen
+        queue_service_lead = screen.lead
+        screen.lead = None  # as after an outcome whose next lead did not come
+        queue_screen.NEXT_LEAD_AGAIN_SECONDS, again = 0.5, queue_screen.NEXT_LEAD_AGAIN_SECONDS
+        try:
+            screen._next_lead_failed(DatabaseBusy())
+            await pilot.pause()
+            assert "no lead could be taken" in screen_text(app) and "asking again" in screen_text(app)
+            assert "nothing was saved" not in screen_text(app)
+            for _ in range(40):
+                await pilot.pause(0.1)
+                if screen.lead is not None:
+                    break
+        finally:
+            queue_screen.NEXT_LEAD_AGAIN_SECONDS = again
+        assert screen.lead is not None and screen.lead.company_id == queue_service_lead.company_id

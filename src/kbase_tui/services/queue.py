@@ -95,7 +95,7 @@ from .callscripts import find_script
 from .clients import write_history
 from .db import Database
 from .dto import Actor
-from .errors import AccessDenied, DatabaseBusy, QueueEmpty, ValidationFailed
+from .errors import AccessDenied, DatabaseBusy, QueueEmpty, StorageFull, ValidationFailed
 from .history_labels import params_json
 from .policy import (
     Capability,
@@ -460,8 +460,32 @@ def _take_back(session: Session, actor: Actor, company_id: int, now: datetime, u
     return True
 
 
-def _lost_lead_reason(session: Session, actor: Actor, company_id: int, now: datetime) -> str:
+# How far back an outcome of the same caller on the same lead counts as this very outcome sent again (an answer
+# lost on the way: a dropped link, a timeout, the app asking again after "busy").
+SAME_OUTCOME_AGAIN = timedelta(minutes=2)
+
+
+def _lost_lead_reason(session: Session, actor: Actor, company_id: int, now: datetime, outcome_code: str = "") -> str:
     """Why an outcome could not be recorded on a lead the caller no longer holds, and what to do."""
+    if outcome_code:
+        # The same outcome by the same caller a moment ago: it was saved and only its answer was lost. "Not
+        # recorded" would make the caller tell the supervisor about a call that is in the base.
+        latest = session.execute(
+            select(Interaction.outcome, Interaction.at)
+            .where(
+                Interaction.company_id == company_id,
+                Interaction.user_id == actor.id,
+                Interaction.kind == InteractionKind.CALL,
+                Interaction.at >= now - SAME_OUTCOME_AGAIN,
+            )
+            .order_by(Interaction.at.desc(), Interaction.id.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest[0] == outcome_code:
+            return _(
+                "Recorded already: this outcome was saved for this lead a moment ago (its answer was lost on the "
+                "way, or another window of yours sent it). The next lead follows."
+            )
     company = session.get(Company, company_id)
     held_by = company.held_by_id if company is not None else None
     if held_by is not None and not owns(actor, held_by):
@@ -692,11 +716,12 @@ def record_and_next(
     )
     try:
         view = take_next(db, actor)
-    except DatabaseBusy:
+    except (DatabaseBusy, StorageFull) as error:
         # The outcome is saved (its own transaction): failing the whole call would have the screen ask again,
         # and the second try would find the lead no longer held and say the outcome was not recorded. The
         # screen takes the next lead by itself after the wait instead.
-        busy = _view(db, actor, None, _("The database is busy: the next lead comes in a moment."))
+        why = _("The database is busy: the next lead comes in a moment.")
+        busy = _view(db, actor, None, why if isinstance(error, DatabaseBusy) else str(error))
         view = dataclasses.replace(busy, wait_seconds=NEXT_LEAD_AFTER_BUSY_SECONDS)
     message = f"{result.summary} {view.message}" if view.wait_seconds else result.summary
     return result, dataclasses.replace(view, message=message)
@@ -912,7 +937,7 @@ def record_outcome(
             if not _extend_own(session, actor, company_id, now + _lease(session)) and not _take_back(
                 session, actor, company_id, now, now + _lease(session)
             ):
-                raise AccessDenied(_lost_lead_reason(session, actor, company_id, now)) from None
+                raise AccessDenied(_lost_lead_reason(session, actor, company_id, now, outcome_code)) from None
             session.expire_all()
             company = require_company(session, actor, company_id, for_update=True)
         outcome = _outcome_row(session, outcome_code)

@@ -23,7 +23,7 @@ from kbase_tui import timezones
 from kbase_tui.formatting import format_both_clocks, format_client_time, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import queue
-from kbase_tui.protocol.errors import AccessDenied, KbaseError
+from kbase_tui.protocol.errors import AccessDenied, DatabaseBusy, KbaseError, StorageFull
 
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
@@ -194,6 +194,10 @@ def counters_text(counters, callbacks_due: int) -> Text:
     return text
 
 
+# After the next lead could not be taken (the database busy or its disk full): when the screen asks again.
+NEXT_LEAD_AGAIN_SECONDS = 10
+
+
 class CallerQueue(KbaseScreen):
     """The cold-call queue screen."""
 
@@ -316,7 +320,24 @@ class CallerQueue(KbaseScreen):
         if self.busy or self.lead is not None:
             return
         self.busy = True
-        self.call(queue.take_next, done=self._show, failed=self._failed, group="queue", exclusive=True)
+        self.call(queue.take_next, done=self._show, failed=self._next_lead_failed, group="queue", exclusive=True)
+
+    def _next_lead_failed(self, error: KbaseError) -> None:
+        if not isinstance(error, (DatabaseBusy, StorageFull)):
+            self._failed(error)
+            return
+        # Nothing of the caller's was at stake (the last outcome is saved): say why no lead is here, and ask
+        # again by itself rather than leave "the next lead comes in 2 s" on screen for good.
+        self.busy = False
+        again = NEXT_LEAD_AGAIN_SECONDS
+        why = _("The database stayed busy: no lead could be taken.") if isinstance(error, DatabaseBusy) else str(error)
+        self.query_one("#queue-message", Static).update(Text(why, style="bold red"))
+        self.query_one("#lead", Static).update(
+            Text(_("No lead yet: asking again in {n} s (or press g).").format(n=again), style="bold")
+        )
+        if self._wait is not None:
+            self._wait.stop()
+        self._wait = self.set_timer(again, self.action_next_lead)
 
     def _tick(self) -> None:
         if self.lead is not None and not self.busy:
