@@ -228,3 +228,27 @@ def test_a_new_database_is_built_when_the_shipped_head_cannot_be_read(tmp_path, 
         assert dbmod.schema_revision(database) == dbmod.head_revision()
     finally:
         database.dispose()
+
+
+def test_a_migration_runs_with_the_collector_on_even_when_the_start_turned_it_off(tmp_path, monkeypatch):
+    # `kbase serve` starts with the collector off; a migration over millions of rows must not run without it.
+    import gc
+
+    seen: list[bool] = []
+    from alembic import command
+
+    real = command.upgrade
+
+    def upgrade(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(command, "upgrade", upgrade)
+    gc.disable()
+    try:
+        database = dbmod.connect(tmp_path / "new.sqlite3")
+        database.dispose()
+        assert seen == [True]
+        assert not gc.isenabled()  # left as the start had it
+    finally:
+        gc.enable()

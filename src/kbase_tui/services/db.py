@@ -439,12 +439,24 @@ def upgrade_schema(database: Database, revision: str = "head") -> None:
     head = shipped_head() if revision == "head" else None
     if head is not None and _stored_revision(database) == head:
         return
+    import gc
+
     from alembic import command
 
-    config = alembic_config(database)
-    with database.writer.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    # `kbase serve` starts with the cyclic collector off (its start is imports whose objects all live); a migration
+    # may rewrite millions of rows, and never runs without it.  Its garbage is collected before the start goes on,
+    # so that the server's gc.freeze does not keep it for the server's life.
+    collecting = gc.isenabled()
+    gc.enable()
+    try:
+        config = alembic_config(database)
+        with database.writer.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        if not collecting:
+            gc.collect()
+            gc.disable()
 
 
 def _stored_revision(database: Database) -> str | None:
