@@ -318,3 +318,33 @@ async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_
             for t in session.execute(select(FollowUpTask).where(FollowUpTask.score.is_not(None))).scalars()
         }
     assert done == {third.id: (5, "Всё привезли вовремя"), fourth.id: (3, "Задержка")}
+
+
+async def test_the_card_top_breaks_between_figures_at_80_columns_and_again_on_a_resize(db, db_url, make_user):
+    # The lines under the name wrapped inside a figure ("каждые ~51 / дн."), cut the manager's name and hid the
+    # city, channel and industry at 80 columns.
+    km = make_user("account", full_name="Мария Соколова")
+    company = account_company(
+        db,
+        km,
+        "АО «Титанметаллинвест»",
+        channel="Конечные потребители B2B",
+        industry="Металлургия",
+        city="Екатеринбург",
+    )
+    for days, amount in ((120, "85320"), (60, "56070"), (1, "53400")):
+        order(db, km, company, TODAY - timedelta(days=days), amount, margin="10000", today=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await _open(app, pilot, km, AccountCardScreen(company))
+        lines = card.query_one("#acard-top").render().plain.split("\n")
+        assert len(lines) <= 4 and all(len(line) <= 78 for line in lines)
+        text = " ".join(lines)
+        for whole in ("Екатеринбург", "Конечные потребители B2B", "Металлургия", "Orders 3"):
+            assert whole in text
+        assert not any(line.rstrip().endswith(("~", "·")) for line in lines)  # never a figure parted from its word
+        assert "Мария Соколова" not in text  # the manager's own client: her name is in the header already
+        await pilot.resize_terminal(200, 50)
+        await settle(app, pilot)
+        wide = card.query_one("#acard-top").render().plain.split("\n")
+        assert len(wide) == 4 and wide[3] == "Екатеринбург · Конечные потребители B2B · Металлургия"

@@ -28,7 +28,7 @@ from ..growth.card_panel import GrowthPanel
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import show_amount, show_date
+from ..widgets.formats import entries_in_lines, show_amount, show_date
 from ..widgets.history import HistoryTimeline
 from ..widgets.table import ListTable
 from .follow_up_list import short_date
@@ -156,43 +156,53 @@ class AccountCardScreen(KbaseScreen):
         text.append(category_label(f.category), style="bold magenta" if f.category == "lost" else "dim")
         if f.is_key_client:
             text.append("  " + _("key client"), style="yellow")
-        text.append("\n")
-        text.append(_("Orders "), style="dim")
-        text.append(str(f.orders_count))
-        text.append(_(" · LTV "), style="dim")
-        text.append(show_amount(f.revenue_total), style="bold")
+
+        def entry(label: str, value: str = "", style: str = "") -> Text:
+            item = Text(label, style="dim")
+            if value:
+                item.append(" ")
+                item.append(value, style=style)
+            return item
+
+        orders = [entry(_("Orders"), str(f.orders_count)), entry(_("LTV"), show_amount(f.revenue_total), "bold")]
         if f.average_order is not None:
-            text.append(_(" · avg "), style="dim")
-            text.append(show_amount(f.average_order.quantize(1)))
-        text.append(_(" · last "), style="dim")
-        text.append(short_date(f.last_order_at) or "—")
+            orders.append(entry(_("avg"), show_amount(f.average_order.quantize(1))))
+        orders.append(entry(_("last"), short_date(f.last_order_at) or "—"))
         if f.usual_interval_days:
-            text.append(_(" · every ~{n} d.").format(n=f.usual_interval_days), style="dim")
+            orders.append(entry(_("every ~{n} d.").format(n=f.usual_interval_days)))
         if f.margin_total is not None:
-            text.append(_(" · margin "), style="dim")
-            text.append(show_amount(f.margin_total.quantize(1)))
-        text.append("\n")
-        text.append(_("Next purchase "), style="dim")
+            orders.append(entry(_("margin"), show_amount(f.margin_total.quantize(1))))
         if f.next_purchase_at:
-            text.append(
-                short_date(f.next_purchase_at) if f.next_purchase_is_stated else "~" + short_date(f.next_purchase_at),
-                style="bold",
-            )
+            stated = short_date(f.next_purchase_at)
+            purchase = entry(_("Next purchase"), stated if f.next_purchase_is_stated else "~" + stated, "bold")
         else:
-            text.append("—")
-        text.append(_(" · follow-up "), style="dim")
+            purchase = entry(_("Next purchase"), "—")
         follow = in_reader_zone(f.next_follow_up_at).date() if f.next_follow_up_at else None
-        text.append(short_date(follow) or "—")
-        text.append(_(" · potential "), style="dim")
-        text.append(str(f.potential_score))
-        if f.owner_name:
-            text.append(_(" · manager "), style="dim")
-            text.append(f.owner_name)
-        details = [x for x in (company.city, company.channel, company.industry) if x]
-        if details:
+        plans = [
+            purchase,
+            entry(_("follow-up"), short_date(follow) or "—"),
+            entry(_("potential"), str(f.potential_score)),
+        ]
+        if f.owner_name and f.owner_name not in (self.actor.full_name, self.actor.username):
+            plans.append(entry(_("manager"), f.owner_name))  # another's client (the head of sales reads it)
+        details = [Text(x, style="dim") for x in (company.city, company.channel, company.industry) if x]
+        # A line breaks only between two entries ("каждые ~51" never parted from "дн."), from the panel's own
+        # width and again on a resize; when the three groups take more than the three lines under the name, they
+        # run on one after another.
+        top = self.query_one("#acard-top", Static)
+        width = max(20, self.size.width - 2)  # the panel spans the screen, less its padding
+        separator = Text(" · ", style="dim")
+        groups = [entries_in_lines(group, separator, width) for group in (orders, plans, details) if group]
+        if sum(len(g.plain.split("\n")) for g in groups) > 3:
+            groups = [entries_in_lines([*orders, *plans, *details], separator, width)]
+        for group in groups:
             text.append("\n")
-            text.append(" · ".join(details), style="dim")
-        self.query_one("#acard-top", Static).update(text)
+            text.append_text(group)
+        top.update(text)
+
+    def on_resize(self) -> None:
+        if getattr(self, "card", None) is not None:
+            self._show_top()
 
     def _show_tasks(self) -> None:
         text = Text()
