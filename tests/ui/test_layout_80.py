@@ -160,6 +160,17 @@ async def test_the_audit_logs_status_line_names_both_page_keys_at_80_columns(db,
         await _open(app, pilot, boss, AuditScreen())
         text = "\n".join(_screen(app))
         assert "Ctrl+N — раньше, Ctrl+B — позже" in text and "все клиенты и пользователи" in text, text
+        # Wide, the status takes one line; back at 80 it breaks between its parts again.
+        await pilot.resize_terminal(200, 50)
+        await settle(app, pilot)
+        assert "\n" not in audit_status(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert "\n" in audit_status(app)
+
+
+def audit_status(app) -> str:
+    return app.screen.query_one("#audit-status").render().plain
 
 
 async def test_the_supervisors_card_never_cuts_a_phone_number_at_80_columns(db, make_user):

@@ -161,6 +161,7 @@ class AuditScreen(KbaseScreen):
         options.clear_options()
         if not matches:
             options.display = False
+            self._status_entries = None  # a resize must not bring the page's line back over this answer
             self.query_one("#audit-status", Static).update(Text(_("No company matches.")))
             return
         if len(matches) == 1:
@@ -176,6 +177,7 @@ class AuditScreen(KbaseScreen):
         options.display = True
         options.highlighted = 0
         options.focus()
+        self._status_entries = None
         self.query_one("#audit-status", Static).update(
             Text(_("{n} companies match: pick one with Enter.").format(n=len(matches)))
         )
@@ -264,8 +266,19 @@ class AuditScreen(KbaseScreen):
             Text(_("Ctrl+N older, Ctrl+B newer")),
             Text(scope[:60]),
         ]
-        status = self.query_one("#audit-status", Static)
-        status.update(entries_in_lines(entries, Text(" · "), max(20, (status.size.width or self.app.size.width - 2))))
+        self._status_entries = entries
+        self._show_status()
+
+    def _show_status(self) -> None:
+        entries = getattr(self, "_status_entries", None)
+        if entries:
+            # The screen's width less the line's padding: the line's own width is stale during a resize.
+            self.query_one("#audit-status", Static).update(
+                entries_in_lines(entries, Text(" · "), max(20, self.size.width - 2))
+            )
+
+    def on_resize(self) -> None:
+        self._show_status()
 
     def action_older(self) -> None:
         if self.last_rows < PAGE or not getattr(self, "_rows", None):
