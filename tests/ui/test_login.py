@@ -171,23 +171,28 @@ def test_home_screens_are_loaded_while_the_person_types(tmp_path):
 async def test_keys_typed_behind_the_password_reach_the_home_screen(db, make_user):
     # One burst, as a paste or a laggy SSH link delivers it: the sign-in, then the find key and a name. The keys
     # behind the password once went into the password field while the server checked it, and were cleared with it.
+    make_user("closer", "dima")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await _sign_in_and_search_in_one_burst(app, pilot)
+
+
+async def _sign_in_and_search_in_one_burst(app, pilot) -> None:
+    """The closer's sign-in, "/" and a name in one burst: the name must arrive whole in the search."""
     from textual.widgets import Input
 
     from kbase_tui.ui.widgets.find_dialog import FindClientDialog
 
     from .test_dialog_input_rule import burst
 
-    make_user("closer", "dima")
-    app = app_on(db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
-        burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
-                break
-        assert isinstance(app.screen, FindClientDialog)
-        assert app.screen.query_one(Input).value == "Рога"
+    burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
+            break
+    assert isinstance(app.screen, FindClientDialog)
+    assert app.screen.query_one(Input).value == "Рога"
 
 
 async def test_keys_typed_behind_a_wrong_password_are_dropped_and_said_so(db, make_user):
@@ -213,12 +218,6 @@ async def test_keys_typed_behind_a_wrong_password_are_dropped_and_said_so(db, ma
 async def test_keys_behind_the_password_wait_for_a_slow_server_however_long(db, make_user):
     # The gate lets an ordinary key go after its time limit; behind a password being checked it must not, or the
     # keys land in the password field and are cleared with it.  Ctrl+Q is never held there.
-    from textual.widgets import Input
-
-    from kbase_tui.ui.widgets.find_dialog import FindClientDialog
-
-    from .test_dialog_input_rule import burst
-
     make_user("closer", "dima")
     app = app_on(db)
     limits = app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT
@@ -234,13 +233,7 @@ async def test_keys_behind_the_password_wait_for_a_slow_server_however_long(db, 
             return await signing_in(*args, **kwargs)
 
         client.sign_in = slow_sign_in
-        burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
-                break
-        assert isinstance(app.screen, FindClientDialog)
-        assert app.screen.query_one(Input).value == "Рога"
+        await _sign_in_and_search_in_one_burst(app, pilot)
 
 
 async def test_ctrl_q_quits_while_the_password_is_checked(db, make_user):
