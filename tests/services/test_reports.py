@@ -89,6 +89,22 @@ def test_operators(db, world):
     assert report.row("Борис") == ("Борис", 2, 1, 1, 0, 50.0, 2.0)
 
 
+def test_a_call_a_closer_writes_into_the_history_is_not_a_cold_call(db, world):
+    # Kind call with the result in words: it put the closer among the cold-call operators and into the funnel.
+    with db.write() as s:
+        s.add(
+            Interaction(
+                company_id=world["company"],
+                user_id=world["closer"].id,
+                kind="call",
+                outcome="Позвонил ЛПР",
+                at=at(1, 14),
+            )
+        )
+    assert [row[0] for row in reports.operators(db, world["boss"], *WEEK).rows] == ["Анна", "Борис"]
+    assert reports.funnel(db, world["boss"], *WEEK).column("Count")[0] == 8
+
+
 def test_refusal_reasons(db, world):
     report = reports.refusal_reasons(db, world["boss"], *WEEK)
     assert report.rows == (("Has a supplier", 2, 66.7), ("No need", 1, 33.3))

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from kbase_tui.formatting import format_day_month
+from kbase_tui.formatting import format_day_month, format_fraction
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     CallOutcome,
@@ -73,6 +73,13 @@ def _outcome_codes(session: Session, flag: str) -> list[str]:
     return list(session.execute(select(CallOutcome.code).where(getattr(CallOutcome, flag).is_(True))).scalars())
 
 
+def _cold_call():
+    """An interaction that is a call of the cold-call queue: kind call with one of the queue's outcomes (retired
+    ones too).  A closer's or account manager's call written into a company's history is kind call with the
+    result in words: counted as an operator's call, it put the closer among the cold-call operators."""
+    return and_(Interaction.kind == InteractionKind.CALL, Interaction.outcome.in_(select(CallOutcome.code)))
+
+
 # --- funnel ------------------------------------------------------------------------------
 
 
@@ -88,7 +95,7 @@ def funnel(db: Database, actor: Actor, date_from: date, date_to: date) -> Report
             calls, contacts = session.execute(
                 select(
                     func.count(), func.coalesce(func.sum(case((Interaction.outcome.in_(contact_codes), 1), else_=0)), 0)
-                ).where(Interaction.kind == InteractionKind.CALL, Interaction.at >= a, Interaction.at < b)
+                ).where(_cold_call(), Interaction.at >= a, Interaction.at < b)
             ).one()
             handovers = session.execute(
                 select(func.count()).select_from(Deal).where(Deal.created_at >= a, Deal.created_at < b)
@@ -186,7 +193,7 @@ def operators(db: Database, actor: Actor, date_from: date, date_to: date) -> Rep
                 func.count(func.distinct(_hour_bucket(db, Interaction.at))),
             )
             .where(
-                Interaction.kind == InteractionKind.CALL,
+                _cold_call(),
                 Interaction.at >= start,
                 Interaction.at < end,
                 Interaction.user_id.is_not(None),
@@ -385,7 +392,7 @@ def abcde(db: Database, actor: Actor, date_from: date, date_to: date) -> Report:
         top = max(1, round(len(revenues) * 0.2))
         notes.append(
             _("The top 20% of paying clients ({n}) bring {share}% of revenue.").format(
-                n=top, share=round(100 * cumulative[top - 1] / whole, 1)
+                n=top, share=format_fraction(round(100 * cumulative[top - 1] / whole, 1))
             )
         )
     charts = (

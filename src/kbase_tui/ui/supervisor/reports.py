@@ -220,7 +220,11 @@ class ReportsScreen(KbaseScreen):
         width = plot.size.width or self.query_one("#reports-body").scrollable_content_region.width or self.size.width
         self.plan = layout = plan(chart, width, plot.size.height or 14)
         count = len(report.charts)
-        more = f" ({self.chart_index % count + 1}/{count}, c: next)" if count > 1 else ""
+        more = (
+            " (" + _("{n}/{count}, c: next chart").format(n=self.chart_index % count + 1, count=count) + ")"
+            if count > 1
+            else ""
+        )
         if layout.kind == "empty":
             # A sentence instead of an empty frame: the reader learns there is nothing, and why.
             plot.display = legend.display = False
