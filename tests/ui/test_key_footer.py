@@ -189,3 +189,16 @@ async def test_a_focused_tables_enter_shows_what_the_screens_enter_does():
         await pilot.press("enter")  # the table selects the row, which the screen opens
         await pilot.pause()
         assert screen.opened == 1
+
+
+def test_textual_own_key_words_are_shown_in_the_readers_language():
+    # A Select's open list shows Textual's "Dismiss menu" for Esc: in English in the Russian footer.
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.widgets.footer import _words
+
+    set_language("ru")
+    try:
+        assert _words("Dismiss menu") != "Dismiss menu"
+        assert _words("") == ""  # never gettext's header
+    finally:
+        set_language("en")

@@ -559,6 +559,13 @@ class KbaseApp(App[None]):
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
 
+    def search_themes(self) -> None:
+        # Textual's own, with its placeholder in the reader's language.
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 

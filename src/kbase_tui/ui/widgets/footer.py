@@ -20,6 +20,13 @@ from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
+from kbase_tui.i18n import _
+
+
+def _words(description: str) -> str:
+    """A binding's description in the reader's language (never `_("")`: gettext's answer to it is the header)."""
+    return _(description) if description else description
+
 
 @dataclass(frozen=True)
 class FooterItem:
@@ -114,14 +121,16 @@ class KeyFooter(Widget, can_focus=False):
                         FooterItem(
                             member.key,
                             app.get_key_display(member),
-                            group.description if number == len(members) else "",
+                            _words(group.description) if number == len(members) else "",
                             enabled,
-                            tooltip or member.description,
+                            tooltip or _words(member.description),
                         )
                     )
             else:
                 items += [
-                    FooterItem(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
+                    # _() again: Textual's own widgets describe their keys in English ("Dismiss menu" of a
+                    # Select's list; ui/textual_texts.py), kbase's own are translated already.
+                    FooterItem(binding.key, app.get_key_display(binding), _words(binding.description), enabled, tooltip)
                     for binding, enabled, tooltip in members
                 ]
         palette = None
