@@ -68,7 +68,7 @@ async def test_the_account_manager_sees_targets_and_who_is_behind_at_80x24(db, m
         assert isinstance(screen, FollowUpList)
         line = screen.query_one("#fu-targets")
         assert line.display and line.region.height == 1
-        assert line.render().plain == "Plan today: orders 1/1 │ week: orders 1/5"
+        assert line.render().plain == "Plan for today: orders 1/1 │ for the week: orders 1/5"
         assert "behind standard: 2 (b)" in screen.query_one("#fu-summary").render().plain
         # the highlighted client's line says how late its contact is
         screen.query_one("#fu-table").move_cursor(row=[r.company_id for r in screen.rows].index(late))
@@ -99,7 +99,7 @@ async def test_the_closer_sees_their_targets_on_the_board(db, make_user):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _sign_in(app, pilot, closer)
         assert isinstance(screen, CloserBoard)
-        assert screen.query_one("#board-targets").render().plain == "Plan month: first contracts 0/4"
+        assert screen.query_one("#board-targets").render().plain == "Plan for the month: first contracts 0/4"
 
 
 async def test_no_targets_no_line(db, make_user):

@@ -1,6 +1,6 @@
 """One line on a person's home screen: their own targets for the periods running now, and how far they are.
 
-"Plan week: first contracts 2/5 · orders 1/5 │ month: revenue 1.5K/100K"; a target reached is green.
+"Plan for the week: first contracts 2/5 · orders 1/5 │ for the month: revenue 1.5K/100K"; a target reached is green.
 Hidden when the person has no target running.  The screen calls `refresh_targets` when it loads.
 """
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from rich.text import Text
 from textual.widgets import Static
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import playbook
 from kbase_tui.protocol.reports import metric_label
 
@@ -27,8 +27,14 @@ def _figure(metric: str, value: Decimal | int) -> str:
     return str(int(value))
 
 
-def period_heading(period: str) -> str:
-    return {"day": _("today"), "week": _("week"), "month": _("month")}.get(period, period)
+def _plan_for(period: str) -> str:
+    # "План на месяц", not "План месяц": the period after "Plan" is said as what the plan is for.
+    words = {
+        "day": pgettext("plan for", "for today"),
+        "week": pgettext("plan for", "for the week"),
+        "month": pgettext("plan for", "for the month"),
+    }
+    return words.get(period, period)
 
 
 def targets_text(rows) -> Text:
@@ -42,7 +48,7 @@ def targets_text(rows) -> Text:
         if row.period != period:
             if period is not None:
                 text.append(" │ ", style="dim")
-            text.append(period_heading(row.period) + ": ", style="dim")
+            text.append(_plan_for(row.period) + ": ", style="dim")
             period = row.period
         else:
             text.append(" · ", style="dim")
