@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Header, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import LANGUAGE_NAMES, _, current_language
@@ -27,7 +27,6 @@ from ..widgets.footer import KeyFooter
 
 def script_line(row: ScriptRow) -> Text:
     text = Text()
-    # Words for the purpose and the language; the form below shows the codes they are typed as.
     language = LANGUAGE_NAMES.get(row.language, row.language)
     text.append(f"{script_purpose_label(row.purpose):<15}  {language:<7}  ", style="dim")
     if row.industry:
@@ -66,12 +65,19 @@ class ScriptEditor(KbaseScreen):
         yield OptionList(id="scripts-list", markup=False)
         with VerticalScroll(id="script-form"):
             with Horizontal(classes="script-segment"):
+                # Chosen from words, not typed as codes ("cold", "follow_up", "ru").
                 with Vertical():
-                    yield Label(_("Purpose (cold / follow_up)"))
-                    yield Input(id="script-purpose", max_length=16)
+                    yield Label(_("Purpose"))
+                    yield Select(
+                        [(script_purpose_label(code), code) for code in ("cold", "follow_up")],
+                        id="script-purpose",
+                        allow_blank=False,
+                    )
                 with Vertical():
-                    yield Label(_("Language (ru / en)"))
-                    yield Input(id="script-language", max_length=8)
+                    yield Label(_("Language"))
+                    yield Select(
+                        [(name, code) for code, name in LANGUAGE_NAMES.items()], id="script-language", allow_blank=False
+                    )
             with Horizontal(classes="script-segment"):
                 with Vertical():
                     yield Label(_("Channel (empty: any)"))
@@ -106,8 +112,8 @@ class ScriptEditor(KbaseScreen):
 
     def _fill(self, row: ScriptRow | None) -> None:
         self.editing = row.id if row is not None else None
-        self.query_one("#script-purpose", Input).value = row.purpose if row else "cold"
-        self.query_one("#script-language", Input).value = row.language if row else current_language()
+        self.query_one("#script-purpose", Select).value = row.purpose if row else "cold"
+        self.query_one("#script-language", Select).value = row.language if row else current_language()
         self.query_one("#script-channel", Input).value = row.channel if row else ""
         self.query_one("#script-industry", Input).value = row.industry if row else ""
         self.query_one("#script-phrase", TextArea).text = row.template_phrase if row else ""
@@ -121,7 +127,7 @@ class ScriptEditor(KbaseScreen):
 
     @on(OptionList.OptionSelected, "#scripts-list")
     def _selected(self) -> None:
-        self.query_one("#script-purpose", Input).focus()
+        self.query_one("#script-purpose", Select).focus()
 
     def message(self, text: str, style: str = "") -> None:
         self.query_one("#script-message", Static).update(Text(text, style=style))
@@ -133,8 +139,8 @@ class ScriptEditor(KbaseScreen):
 
     def action_save(self) -> None:
         form = callscripts.ScriptForm(
-            purpose=self.query_one("#script-purpose", Input).value.strip(),
-            language=self.query_one("#script-language", Input).value.strip(),
+            purpose=str(self.query_one("#script-purpose", Select).value),
+            language=str(self.query_one("#script-language", Select).value),
             channel=self.query_one("#script-channel", Input).value,
             industry=self.query_one("#script-industry", Input).value,
             template_phrase=self.query_one("#script-phrase", TextArea).text,
