@@ -120,7 +120,8 @@ def _rows(session, actor: Actor, spec: Spec) -> list[SettingRow]:
     return [
         SettingRow(
             role=str(role),
-            label=f"{_(spec.label)} · {role_label(role)}",
+            # The role first: the rows of one setting differ only by it, and at 80 columns the label's end is cut.
+            label=f"{role_label(role)} · {_(spec.label)}",
             value=_number(float((current or {}).get(role, 0))),
             default=_number(float(default.get(role, 0))),
             editable=_may_change(actor, spec, role),
