@@ -139,20 +139,20 @@ def test_hostile_text_stays_text_on_one_line():
 
 
 def test_typed_text_shows_as_typed_and_only_numbers_get_a_number_format(db, language):
-    """A company renamed to "2024" and a comment "2024" were shown as "2 024": the value, recorded as text, was
+    """A company renamed to "2024" and a text "2024" were shown as "2 024": the value, recorded as text, was
     read as JSON and given the number format.  What was typed shows as typed; a number recorded as a number
     (a count) still reads with the reader's thousands separator."""
     from kbase_tui.services import audit, users
 
     with db.write() as session:
-        audit.record(session, "local:test", "test_event", old="Ромашка", new="2024", comment="2024", zeta_count=2024)
+        audit.record(session, "local:test", "test_event", old="Ромашка", new="2024", text="2024", zeta_count=2024)
         audit.record(session, "local:test", "potential_changed", old=1500, new=2024)
     found = {event.action: event for event in audit.events(db, users.local_actor(), limit=10)}
     renamed, potential = found["test_event"], found["potential_changed"]
-    assert set(renamed.text_keys) == {"old", "new", "comment"}
+    assert set(renamed.text_keys) == {"old", "new", "text"}
     text = detail_text(renamed.action, renamed.detail, None, renamed.text_keys)
     assert _words("was: Ромашка; now: 2024", "было: Ромашка; стало: 2024", language) in text
-    assert _words("comment: 2024", "комментарий: 2024", language) in text
+    assert _words("text: 2024", "текст: 2024", language) in text
     assert _words("zeta_count: 2,024", f"zeta_count: 2{NBSP}024", language) in text
     assert detail_value("test_event", "new", "2024", text=True) == "2024"
     assert detail_value("test_event", "new", "2024") == _words("2,024", f"2{NBSP}024", language)

@@ -604,7 +604,6 @@ KEYS: dict[str, _Spec] = {
     "raw": _k(N_("recorded as"), _text),
     "segment": _k(N_("segment"), _text),
     "text": _k(N_("text"), _text),
-    "comment": _k(N_("comment"), _text),
     "username": _k(N_("user"), _text),
     "value": _k(N_("value"), _any),
     # Several at once.
