@@ -20,7 +20,10 @@ async def settle(app: KbaseApp, pilot) -> None:
         with suppress(WorkerCancelled):  # a call superseded by a newer one (ui/base.py) ends cancelled
             await app.workers.wait_for_complete()
         await pilot.pause()
-        if round_ >= 2 and not any(w.is_running for w in app.workers):
+        # Keys still waiting in the app's key gate (ui/app.py) have not acted yet: an Enter held there has not
+        # started its sign-in, and keys typed next would fall behind it (on a loaded machine, a sign-in's keys
+        # were dropped as typed behind a refused password).
+        if round_ >= 2 and not any(w.is_running for w in app.workers) and not app._held_keys:
             return
 
 
