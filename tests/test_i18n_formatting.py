@@ -122,6 +122,29 @@ def test_parse_amount_refuses_junk(text):
         parse_amount(text)
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1.250.000", Decimal("1250000.00")),
+        ("1 250 000,50", Decimal("1250000.50")),
+        ("85 000", Decimal("85000.00")),
+        ("1250.50", Decimal("1250.50")),
+        ("1250,50", Decimal("1250.50")),
+    ],
+)
+def test_parse_amount_groups_thousands_in_threes(text, expected):
+    assert parse_amount(text, language="ru") == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["32.13.2026", "12.12.2026", "1.2.3", "85 00012.12.2026", "12 12 2026", "1.250.000.50"]
+)
+def test_a_date_typed_into_an_amount_is_not_an_amount(text, russian):
+    # dots or spaces between groups other than three digits are not thousands: never a huge number
+    with pytest.raises(ValueError, match="не сумма"):
+        parse_amount(text)
+
+
 def test_the_week_starts_on_monday():
     # 25.12.2026 is a Friday.
     assert week_bounds(date(2026, 12, 25)) == (date(2026, 12, 21), date(2026, 12, 27))
