@@ -161,7 +161,7 @@ def test_weekday_names_start_on_monday(russian):
 
 def test_messages_are_translated(russian):
     with pytest.raises(ValueError) as error:
-        parse_date("32.01.2026")
+        parse_date("завтра")
     assert "дд.мм.гггг" in str(error.value)
 
 
@@ -179,3 +179,16 @@ def test_a_time_zone_is_shown_as_its_city(russian):
     assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
     assert zone_city("Europe/Moscow", language="en") == "Moscow"
     assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"
+
+
+def test_a_date_the_calendar_lacks_says_so_rather_than_asking_for_the_format(russian):
+    from kbase_tui.ui.queue.dialogs import parse_local_datetime
+
+    with pytest.raises(ValueError, match=r"Нет такой даты: 31\.02\.2027"):
+        parse_date("31.02.2027")
+    with pytest.raises(ValueError, match=r"Нет такой даты: 31\.02\.2027"):
+        parse_local_datetime("31.02.2027 10:00")
+    with pytest.raises(ValueError, match="Нет такого времени: 25:00"):
+        parse_local_datetime("07.03.2027 25:00")
+    with pytest.raises(ValueError, match=r"дд\.мм\.гггг чч:мм"):
+        parse_local_datetime("завтра в 10")

@@ -158,7 +158,8 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
             year, month, day = (int(part) for part in match.groups())
             return date(year, month, day)
     except ValueError:
-        pass
+        # written as a date, but the calendar has no such day (31.02, 13th month): say that, not the format
+        raise ValueError(_("No such date: {text}").format(text=raw[:20])) from None
     raise ValueError(_("Write the date as dd.mm.yyyy: {text}").format(text=raw[:20]))
 
 
