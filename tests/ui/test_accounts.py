@@ -91,6 +91,25 @@ async def test_a_line_added_to_a_new_order_never_replaces_the_typed_amount_or_ma
     assert accounts.account_card(db, km, company).figures.revenue_total == Decimal("300000.00")
 
 
+async def test_the_follow_up_dates_keep_a_sentence_typed_into_them_and_say_why_it_is_refused(db, db_url, make_user):
+    from kbase_tui.ui.accounts.dialogs import FollowUpDialog
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Круг»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open(app, pilot, km, FollowUpDialog(company, "ООО «Круг»"))
+        next_call = dialog.query_one("#fu-next")
+        next_call.focus()
+        await pilot.pause()
+        await _type(pilot, "call them after the holidays")
+        assert next_call.value == "call them after the holidays"  # not cut at ten characters
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog and "dd.mm.yyyy" in str(dialog.query_one(".dialog-error").render())
+        assert next_call.value == "call them after the holidays"
+
+
 def _cell(screen, row: int, column: int) -> str:
     table = screen.query_one("#fu-table")
     return str(table.get_row_at(row)[column])
