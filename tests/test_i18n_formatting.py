@@ -122,6 +122,29 @@ def test_parse_amount_refuses_junk(text):
         parse_amount(text)
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1.250.000", Decimal("1250000.00")),
+        ("1 250 000,50", Decimal("1250000.50")),
+        ("85 000", Decimal("85000.00")),
+        ("1250.50", Decimal("1250.50")),
+        ("1250,50", Decimal("1250.50")),
+    ],
+)
+def test_parse_amount_groups_thousands_in_threes(text, expected):
+    assert parse_amount(text, language="ru") == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["32.13.2026", "12.12.2026", "1.2.3", "85 00012.12.2026", "12 12 2026", "1.250.000.50"]
+)
+def test_a_date_typed_into_an_amount_is_not_an_amount(text, russian):
+    # dots or spaces between groups other than three digits are not thousands: never a huge number
+    with pytest.raises(ValueError, match="не сумма"):
+        parse_amount(text)
+
+
 def test_the_week_starts_on_monday():
     # 25.12.2026 is a Friday.
     assert week_bounds(date(2026, 12, 25)) == (date(2026, 12, 21), date(2026, 12, 27))
@@ -138,7 +161,7 @@ def test_weekday_names_start_on_monday(russian):
 
 def test_messages_are_translated(russian):
     with pytest.raises(ValueError) as error:
-        parse_date("32.01.2026")
+        parse_date("завтра")
     assert "дд.мм.гггг" in str(error.value)
 
 
@@ -156,3 +179,16 @@ def test_a_time_zone_is_shown_as_its_city(russian):
     assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
     assert zone_city("Europe/Moscow", language="en") == "Moscow"
     assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"
+
+
+def test_a_date_the_calendar_lacks_says_so_rather_than_asking_for_the_format(russian):
+    from kbase_tui.ui.queue.dialogs import parse_local_datetime
+
+    with pytest.raises(ValueError, match=r"Нет такой даты: 31\.02\.2027"):
+        parse_date("31.02.2027")
+    with pytest.raises(ValueError, match=r"Нет такой даты: 31\.02\.2027"):
+        parse_local_datetime("31.02.2027 10:00")
+    with pytest.raises(ValueError, match="Нет такого времени: 25:00"):
+        parse_local_datetime("07.03.2027 25:00")
+    with pytest.raises(ValueError, match=r"дд\.мм\.гггг чч:мм"):
+        parse_local_datetime("завтра в 10")

@@ -158,7 +158,8 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
             year, month, day = (int(part) for part in match.groups())
             return date(year, month, day)
     except ValueError:
-        pass
+        # written as a date, but the calendar has no such day (31.02, 13th month): say that, not the format
+        raise ValueError(_("No such date: {text}").format(text=raw[:20])) from None
     raise ValueError(_("Write the date as dd.mm.yyyy: {text}").format(text=raw[:20]))
 
 
@@ -272,29 +273,45 @@ def format_cell(value: object, *, language: str | None = None) -> str:
 def parse_amount(text: str, *, language: str | None = None) -> Decimal:
     """'1 234,50' / '1,234.50' / '1234.5' / '1 234 ₽' -> Decimal('1234.50'); '' -> 0.
 
-    Negative, too large or not a number -> ValueError.  With a single comma, Russian reads it as
-    the decimal point, English as a thousands separator when three digits follow it.
+    Negative, too large or not a number -> ValueError.  A space, dot or comma groups thousands only
+    between groups of exactly three digits ("1.250.000", "85 000"), so a date typed into an amount
+    ("32.13.2026", "12.12.2026") is refused rather than read as a huge number.  With a single comma,
+    Russian reads it as the decimal point, English as a thousands separator when three digits follow it.
     """
     raw = (text or "").strip()
-    cleaned = _SPACES.sub("", raw.replace(CURRENCY_SIGN, "").replace("руб.", "").replace("руб", "").replace("RUB", ""))
-    if not cleaned:
-        return Decimal("0")
-    if "," in cleaned and "." in cleaned:
-        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        group_mark = "." if decimal_mark == "," else ","
-        cleaned = cleaned.replace(group_mark, "").replace(decimal_mark, ".")
-    elif "," in cleaned:
-        parts = cleaned.split(",")
-        grouped = len(parts) > 2 or (_lang(language) != "ru" and len(parts[-1]) == 3)
-        cleaned = cleaned.replace(",", "") if grouped else cleaned.replace(",", ".")
-    elif cleaned.count(".") > 1:
-        cleaned = cleaned.replace(".", "")
     try:
-        if not re.fullmatch(r"-?\d+(\.\d*)?|-?\.\d+", cleaned):
-            raise InvalidOperation
-        amount = Decimal(cleaned).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    except InvalidOperation:
+        number = amount_digits(raw, comma_groups=_lang(language) != "ru")
+        amount = Decimal(number).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
         raise ValueError(_("Not an amount: {text}").format(text=raw[:20])) from None
     if amount < 0 or amount >= Decimal("1e14"):
         raise ValueError(_("Not an amount: {text}").format(text=raw[:20]))
     return amount
+
+
+def amount_digits(text: str, *, comma_groups: bool = False) -> str:
+    """*text* as typed ("1 250 000,50", "1.250.000", "1250.5") -> plain digits with a decimal dot
+    ("1250000.50"); "" -> "0"; ValueError when it is not an amount as a person writes one.
+
+    A group mark (space, dot or comma) must stand between groups of exactly three digits, the same mark
+    throughout, and the decimal mark (dot or comma) after the last group.  *comma_groups*: a lone comma
+    followed by three digits groups thousands (English "1,234") rather than marking the decimals.
+    """
+    cleaned = text.strip()
+    for sign in (CURRENCY_SIGN, "руб.", "руб", "RUB"):
+        cleaned = cleaned.replace(sign, "")
+    cleaned = _SPACES.sub(" ", cleaned).strip()
+    if not cleaned:
+        return "0"
+    plain = re.fullmatch(r"(\d*)(?:([.,])(\d*))?", cleaned)
+    if plain and (plain.group(1) or plain.group(3)):
+        whole, mark, fraction = plain.groups()
+        if mark == "," and comma_groups and len(fraction) == 3 and whole:
+            return whole + fraction
+        return (whole or "0") + ("." + fraction if fraction else "")
+    grouped = re.fullmatch(r"(\d{1,3})((?:([ .,])\d{3})(?:\3\d{3})*)(?:([.,])(\d*))?", cleaned)
+    if grouped is None or grouped.group(3) == grouped.group(4):
+        raise ValueError(text)
+    whole = grouped.group(1) + grouped.group(2).replace(grouped.group(3), "")
+    fraction = grouped.group(5) or ""
+    return whole + ("." + fraction if fraction else "")

@@ -195,6 +195,18 @@ def test_every_pipeline_function_is_covered_by_the_refusal_loop():
     assert public - internal - no_company <= covered
 
 
+@pytest.mark.parametrize("typed", ["32.13.2026", "12.12.2026", "12 12 2026"])
+def test_the_server_refuses_a_date_sent_as_a_contract_or_expected_amount(db, team, typed):
+    # a text amount that reaches the service is read as strictly as the terminal reads it
+    deal_id = hand_over(db, team["caller"], team["closer"])
+    with pytest.raises(ValidationFailed):
+        pipeline.win_deal(db, team["closer"], deal_id, TODAY, typed)
+    card = pipeline.deal_card(db, team["closer"], deal_id)
+    with pytest.raises(ValidationFailed):
+        pipeline.update_deal(db, team["closer"], deal_id, card.deal.version, pipeline.DealForm("", "", None, typed))
+    assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount in (None, Decimal("0"))
+
+
 @pytest.mark.parametrize("ending", ["won", "lost"])
 def test_after_the_deal_leaves_the_pipeline_every_call_of_the_closer_is_refused(db, team, ending):
     deal_id = hand_over(db, team["caller"], team["closer"])

@@ -55,6 +55,61 @@ async def _type(pilot, text: str) -> None:
     await pilot.press(*[("space" if ch == " " else ch) for ch in text])
 
 
+async def test_a_line_added_to_a_new_order_never_replaces_the_typed_amount_or_margin(db, db_url, make_user):
+    from kbase_tui.protocol.catalog import OrderLineInput
+    from kbase_tui.ui.accounts.dialogs import OrderDialog
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Круг»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open(app, pilot, km, OrderDialog(company, "ООО «Круг»"))
+        assert app.focused.id == "order-date"  # the fields are filled in the order shown
+        await pilot.press("enter")
+        await _type(pilot, "1 250 000")
+        await pilot.press("tab")
+        await _type(pilot, "30 000")
+        await pilot.press("tab")
+        await _type(pilot, "круги")
+        dialog._line_added((OrderLineInput(Decimal("276000"), text="Круг", quantity=Decimal(200)), "Круг"))
+        await settle(app, pilot)
+        amount, margin = dialog.query_one("#order-amount"), dialog.query_one("#order-margin")
+        assert (amount.value, margin.value, amount.disabled, margin.disabled) == ("1 250 000", "30 000", False, False)
+        assert "276,000" in dialog.query_one("#order-lines").render().plain  # what the lines add up to
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog and "276,000" in str(dialog.query_one(".dialog-error").render())
+        assert accounts.account_card(db, km, company).figures.orders_count == 0
+        # cleared, the amount takes the lines' sum; a later line updates what the lines put there
+        amount.value = margin.value = ""
+        dialog._line_added((OrderLineInput(Decimal("24000"), text="Лист"), "Лист"))
+        await settle(app, pilot)
+        assert (amount.value, margin.value) == ("300,000", "")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not dialog
+    assert accounts.account_card(db, km, company).figures.revenue_total == Decimal("300000.00")
+
+
+async def test_the_follow_up_dates_keep_a_sentence_typed_into_them_and_say_why_it_is_refused(db, db_url, make_user):
+    from kbase_tui.ui.accounts.dialogs import FollowUpDialog
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Круг»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open(app, pilot, km, FollowUpDialog(company, "ООО «Круг»"))
+        next_call = dialog.query_one("#fu-next")
+        next_call.focus()
+        await pilot.pause()
+        await _type(pilot, "call them after the holidays")
+        assert next_call.value == "call them after the holidays"  # not cut at ten characters
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog and "dd.mm.yyyy" in str(dialog.query_one(".dialog-error").render())
+        assert next_call.value == "call them after the holidays"
+
+
 def _cell(screen, row: int, column: int) -> str:
     table = screen.query_one("#fu-table")
     return str(table.get_row_at(row)[column])
@@ -91,6 +146,7 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
         # a new order for the overdue client, from the list
         await pilot.press("o")
         await pilot.pause()
+        await pilot.press("enter")  # today's date: the first field of the order
         await _type(pilot, "12 500")
         await pilot.press("enter", "enter")
         await _type(pilot, "Бумага А4")
@@ -174,6 +230,7 @@ async def test_a_silent_client_moves_to_lost_and_an_order_on_the_card_brings_it_
         assert any(t.kind == "return" for t in app.screen.card.tasks)
         await pilot.press("o")
         await pilot.pause()
+        await pilot.press("enter")  # today's date: the first field of the order
         await _type(pilot, "3000")
         await pilot.press("enter", "enter", "enter")
         await settle(app, pilot)

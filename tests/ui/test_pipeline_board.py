@@ -175,6 +175,54 @@ async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_ur
             call()
 
 
+async def test_the_won_dialog_starts_at_the_date_and_refuses_a_date_typed_as_the_amount(db, db_url, team):
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="90000")
+    company_id = company_of(db, deal_id)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert app.focused.id == "won-date"  # filled in the order shown: the date first
+        await pilot.press("tab")
+        for key in "32.13.2026":
+            await pilot.press(key)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        assert app.screen is dialog and dialog.query_one("#won-amount").value == "32.13.2026"
+        assert "32.13.2026" in str(dialog.query_one(".dialog-error").render())
+    with db.read() as session:
+        assert session.execute(select(ClientOrder).where(ClientOrder.company_id == company_id)).first() is None
+
+
+async def test_the_card_keeps_a_sentence_typed_into_the_due_date_and_refuses_a_date_as_the_amount(db, db_url, team):
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="85000")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        due = app.screen.query_one("#card-due")
+        due.focus()
+        await pilot.pause()
+        for key in "Send the offer on rounds":
+            await pilot.press("space" if key == " " else key)
+        assert due.value == "Send the offer on rounds"  # not cut at ten characters
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        assert "dd.mm.yyyy" in str(app.screen.query_one("#card-message").render())
+        assert due.value == "Send the offer on rounds"
+        due.value = ""
+        app.screen.query_one("#card-amount").value = "12.12.2026"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        assert "12.12.2026" in str(app.screen.query_one("#card-message").render())
+    assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount == Decimal("85000")
+
+
 async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
     app = app_on(db)

@@ -316,10 +316,10 @@ async def test_a_callback_in_one_hour_is_c_and_enter_and_a_bad_time_stays_typed(
         first = app.screen.lead.company_id
         await pilot.press("c", *"31.02.2026 10:00", "enter")
         await settle(app, pilot)
-        # Not a date: the dialog stays with the text as typed and says why.
+        # Written right, but no such day: the dialog stays with the text as typed and says so.
         assert isinstance(app.screen, dialogs.CallbackDialog)
         assert app.screen.query_one("#callback-at").value == "31.02.2026 10:00"
-        assert "dd.mm.yyyy" in str(app.screen.query_one(".dialog-error").render())
+        assert "No such date: 31.02.2026" in str(app.screen.query_one(".dialog-error").render())
         app.screen.query_one("#callback-at").value = ""
         await pilot.press("enter")  # the empty box: the highlighted quick choice, in one hour
         await settle(app, pilot)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import amount_digits
 from kbase_tui.i18n import _
 from kbase_tui.models import ClientOrder, OrderLine, Product, ProductCategory, utcnow
 from kbase_tui.protocol.catalog import (
@@ -95,13 +96,17 @@ def require_editor(session: Session, actor: Actor) -> None:
 
 
 def money(value, message: str, *, allow_negative: bool = False) -> Decimal:
-    """*value* as an amount in kopecks, or ValidationFailed(*message*)."""
+    """*value* as an amount in kopecks, or ValidationFailed(*message*).
+
+    Text is read as strictly as the terminal reads it: thousands grouped only in threes, so a date
+    ("12.12.2026") or "12 12 2026" is refused, never run together into one huge number."""
     try:
-        amount = (
-            Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
-            if isinstance(value, str)
-            else Decimal(value)
-        )
+        if isinstance(value, str):
+            negative = allow_negative and value.strip().startswith("-")
+            digits = amount_digits(value.strip().removeprefix("-") if negative else value)
+            amount = Decimal("-" + digits if negative else digits)
+        else:
+            amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationFailed(message) from None
     if not amount.is_finite() or abs(amount) >= MAX_AMOUNT or (amount < 0 and not allow_negative):

@@ -57,6 +57,7 @@ from kbase_tui.protocol.pipeline import (
 )
 
 from . import audit, clock, notify, reference
+from .catalog import money
 from .clients import NOTE_KINDS, HistoryEntry, company_info, contacts_of, record_card_view, write_history
 from .common import require_supervisor, user_names
 from .db import Database
@@ -430,9 +431,7 @@ def deal_history(
 
 
 def _clean_form(form: DealForm) -> DealForm:
-    amount = Decimal(form.expected_amount or 0)
-    if amount < 0 or not amount.is_finite() or amount >= Decimal("1e14"):
-        raise ValidationFailed(_("The expected amount is not valid."))
+    amount = money(form.expected_amount or 0, _("The expected amount is not valid."))
     return DealForm(
         requirements=clean_input(form.requirements, HISTORY_TEXT_MAX),
         next_step=clean_input(form.next_step, 500),
@@ -620,8 +619,8 @@ def win_deal(
     """Contract signed: record the first order and hand the client to an account manager."""
     if not isinstance(contract_date, date):
         raise ValidationFailed(_("Enter the contract date."))
-    amount = Decimal(amount or 0)
-    if not amount.is_finite() or amount <= 0 or amount >= Decimal("1e14"):
+    amount = money(amount or 0, _("Enter the contract amount."))
+    if amount <= 0:
         raise ValidationFailed(_("Enter the contract amount."))
     amount = amount.quantize(Decimal("0.01"))
     with db.write() as session:

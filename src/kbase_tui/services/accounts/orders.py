@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
@@ -32,7 +32,7 @@ from ..dto import Actor
 from ..errors import ValidationFailed
 from ..history_labels import params_json
 from ..text import clean_input
-from .base import MAX_AMOUNT, figures_of, given_or_today, require_account, show_day, touch, usual_interval
+from .base import figures_of, given_or_today, require_account, show_day, touch, usual_interval
 
 
 def list_orders(
@@ -59,13 +59,7 @@ def list_orders(
 
 
 def _money(value, message: str, *, allow_negative: bool = False) -> Decimal:
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationFailed(message) from None
-    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT or (amount < 0 and not allow_negative):
-        raise ValidationFailed(message)
-    return amount.quantize(Decimal("0.01"))
+    return catalog.money(value, message, allow_negative=allow_negative)
 
 
 def record_order(

@@ -21,14 +21,16 @@ from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
 
 from ..widgets.form_dialog import FormDialog
-from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 
 
 class OrderDialog(FormDialog):
     """A new order: date (today unless changed), amount, margin if known, what was ordered.
 
     ctrl+a adds a line from the catalog (a product or a category, with quantity, amount and margin);
-    with lines, the order's amount and margin are their sums."""
+    with lines, the order's amount and margin are their sums.  A typed amount or margin is never replaced
+    by the lines: an empty field shows the lines' sum (and follows further lines), a typed one stays, and
+    saving refuses while it differs from the lines' sum, saying both figures."""
 
     CSS_PATH = "accounts.tcss"
     BINDINGS = [Binding("ctrl+a", "add_line", _("Add line"), id="accounts.order.add_line", priority=True)]
@@ -39,6 +41,9 @@ class OrderDialog(FormDialog):
         self.company_name = company_name
         self.lines: list = []
         self.line_names: list[str] = []
+        # What the lines last put into the amount and margin fields: such a field follows the next line,
+        # one the person typed into does not.
+        self.filled_by_lines: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -46,7 +51,7 @@ class OrderDialog(FormDialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Date (dd.mm.yyyy)"))
-                    yield Input(show_date(business_today()), id="order-date", max_length=10)
+                    yield Input(show_date(business_today()), id="order-date", max_length=DATE_FIELD_LENGTH)
                 with Vertical():
                     yield Label(_("Amount"))
                     yield Input(id="order-amount", max_length=20)
@@ -59,7 +64,8 @@ class OrderDialog(FormDialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#order-amount", Input).focus()
+        # The fields are filled in the order shown: the date first (today, typed over when it differs).
+        self.query_one("#order-date", Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -79,12 +85,9 @@ class OrderDialog(FormDialog):
         line, name = result
         self.lines.append(line)
         self.line_names.append(name)
-        total = sum((x.amount for x in self.lines), start=line.amount * 0)
-        margins = [x.margin for x in self.lines if x.margin is not None]
-        amount = self.query_one("#order-amount", Input)
-        amount.value, amount.disabled = show_amount(total), True
-        margin = self.query_one("#order-margin", Input)
-        margin.value, margin.disabled = (show_amount(sum(margins)) if margins else ""), True
+        total, margin = self._lines_sums()
+        self._follow_lines("#order-amount", show_amount(total))
+        self._follow_lines("#order-margin", show_amount(margin) if margin is not None else "")
         text = Text(_("Lines:"), style="bold")
         for n, (item, label) in enumerate(zip(self.lines, self.line_names, strict=True), start=1):
             text.append(f"\n{n}. ")
@@ -92,40 +95,67 @@ class OrderDialog(FormDialog):
             if item.quantity is not None:
                 text.append(f" × {item.quantity.normalize():f}")
             text.append(f"  {show_amount(item.amount)}", style="bold")
+        text.append("\n" + _("Lines add up to {amount}").format(amount=show_amount(total)), style="bold")
+        if margin is not None:
+            text.append(", " + _("margin {amount}").format(amount=show_amount(margin)))
         self.query_one("#order-lines", Static).update(text)
         self.query_one("#order-items", Input).focus()
+
+    def _lines_sums(self):
+        from decimal import Decimal
+
+        total = sum((x.amount for x in self.lines), start=Decimal(0))
+        margins = [x.margin for x in self.lines if x.margin is not None]
+        return total, (sum(margins, start=Decimal(0)) if margins else None)
+
+    def _follow_lines(self, field_id: str, shown: str) -> None:
+        field = self.query_one(field_id, Input)
+        if field.value.strip() in ("", self.filled_by_lines.get(field_id, "")):
+            field.value = shown
+            self.filled_by_lines[field_id] = shown
+
+    def _typed_margin(self):
+        margin_text = self.value("#order-margin").strip()
+        if not margin_text:
+            return None
+        negative = margin_text.startswith("-")
+        margin = parse_amount(margin_text.lstrip("-"))
+        return -margin if negative else margin
 
     def action_save(self) -> None:
         from decimal import Decimal
 
-        if self.lines:
-            try:
-                ordered_at = parse_date(self.value("#order-date"))
-            except ValueError as error:
-                self.show_error(str(error))
-                return
-            if ordered_at is None:
-                self.show_error(_("Enter the order date."))
-                return
-            total = sum((x.amount for x in self.lines), start=Decimal(0))
-            self.save_with(
-                accounts.record_order, self.company_id, ordered_at, total, self.value("#order-items"), lines=self.lines
-            )
-            return
         try:
             ordered_at = parse_date(self.value("#order-date"))
             amount = parse_amount(self.value("#order-amount"))
-            margin_text = self.value("#order-margin").strip()
-            margin = None
-            if margin_text:
-                negative = margin_text.startswith("-")
-                margin = parse_amount(margin_text.lstrip("-"))
-                margin = -margin if negative else margin
+            margin = self._typed_margin()
         except ValueError as error:
             self.show_error(str(error))
             return
         if ordered_at is None:
             self.show_error(_("Enter the order date."))
+            return
+        if self.lines:
+            total, lines_margin = self._lines_sums()
+            if amount and amount != total:
+                self.show_error(
+                    _("The amount {typed} differs from the lines' sum {total}: correct one or the other.").format(
+                        typed=show_amount(amount), total=show_amount(total)
+                    )
+                )
+                self.query_one("#order-amount", Input).focus()
+                return
+            if margin is not None and margin != lines_margin:
+                self.show_error(
+                    _("The margin {typed} differs from the lines' margin {total}: correct one or the other.").format(
+                        typed=show_amount(margin), total=show_amount(lines_margin) if lines_margin is not None else "—"
+                    )
+                )
+                self.query_one("#order-margin", Input).focus()
+                return
+            self.save_with(
+                accounts.record_order, self.company_id, ordered_at, total, self.value("#order-items"), lines=self.lines
+            )
             return
         if amount <= Decimal("0"):
             self.show_error(_("Enter the order amount."))
@@ -159,10 +189,10 @@ class FollowUpDialog(FormDialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Next purchase (client's word)"))
-                    yield Input(id="fu-purchase", max_length=10, placeholder=_("dd.mm.yyyy"))
+                    yield Input(id="fu-purchase", max_length=DATE_FIELD_LENGTH, placeholder=_("dd.mm.yyyy"))
                 with Vertical():
                     yield Label(_("Next follow-up"))
-                    yield Input(id="fu-next", max_length=10, placeholder=_("default"))
+                    yield Input(id="fu-next", max_length=DATE_FIELD_LENGTH, placeholder=_("default"))
             yield Label(_("Notes (what was offered, what they said)"))
             yield TextArea(id="fu-notes", soft_wrap=True, show_line_numbers=False)
             yield from self.buttons()

@@ -21,7 +21,7 @@ from kbase_tui.protocol import catalog, specialists
 from kbase_tui.protocol.catalog import OrderLineInput
 
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 
 
 def parse_signed(text: str) -> Decimal | None:
@@ -190,7 +190,7 @@ class BringInDialog(FormDialog):
             yield Label(_("Task or visit"))
             yield Input(id="bring-text", max_length=2000)
             yield Label(_("Date (dd.mm.yyyy)"))
-            yield Input(show_date(business_today() + timedelta(days=1)), id="bring-due", max_length=10)
+            yield Input(show_date(business_today() + timedelta(days=1)), id="bring-due", max_length=DATE_FIELD_LENGTH)
             yield ErrorLine()
             yield Static(
                 Text(_("The specialist sees this client's card until the task is closed. Ctrl+S saves.")),

@@ -22,7 +22,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import parse_amount, parse_date, show_date
+from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_date
 from ..widgets.table import ListTable
 from .labels import metric_label, money, segment_kind_label, share_text
 
@@ -82,8 +82,8 @@ class FocusTargetDialog(FormDialog):
             yield Label(_("Target"))
             yield Input(id="focus-value", max_length=20)
             yield Label(_("From and to (dd.mm.yyyy)"))
-            yield Input(show_date(today), id="focus-from", max_length=10)
-            yield Input(show_date(today + timedelta(days=30)), id="focus-to", max_length=10)
+            yield Input(show_date(today), id="focus-from", max_length=DATE_FIELD_LENGTH)
+            yield Input(show_date(today + timedelta(days=30)), id="focus-to", max_length=DATE_FIELD_LENGTH)
             yield Label(_("For"))
             yield Select([], prompt=_("Each account manager"), id="focus-manager")
             yield ErrorLine()

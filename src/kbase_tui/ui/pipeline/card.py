@@ -25,7 +25,7 @@ from ..base import KbaseScreen
 from ..messages import ServerPush
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
-from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 from ..widgets.history import HistoryTimeline
 
 
@@ -83,7 +83,7 @@ class DealCardScreen(KbaseScreen):
                 with Horizontal(classes="card-row"):
                     with Vertical():
                         yield Label(_("Due (dd.mm.yyyy)"))
-                        yield Input(id="card-due", max_length=10, placeholder=_("dd.mm.yyyy"))
+                        yield Input(id="card-due", max_length=DATE_FIELD_LENGTH, placeholder=_("dd.mm.yyyy"))
                     with Vertical():
                         yield Label(_("Expected amount"))
                         yield Input(id="card-amount", max_length=20)

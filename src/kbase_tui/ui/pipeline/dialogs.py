@@ -21,7 +21,7 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import pipeline
 
 from ..widgets.form_dialog import FormDialog
-from ..widgets.formats import parse_amount, parse_date, show_amount, show_date
+from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 
 
 class WonDialog(FormDialog):
@@ -41,7 +41,7 @@ class WonDialog(FormDialog):
                 Text(_("Contract signed: {company}").format(company=self.company_name)), classes="dialog-title"
             )
             yield Label(_("Contract date (dd.mm.yyyy)"))
-            yield Input(show_date(self.today), id="won-date", max_length=10)
+            yield Input(show_date(self.today), id="won-date", max_length=DATE_FIELD_LENGTH)
             yield Label(_("Contract amount"))
             yield Input(
                 show_amount(self.expected_amount) if self.expected_amount else "", id="won-amount", max_length=20
@@ -53,7 +53,8 @@ class WonDialog(FormDialog):
             yield from self.buttons(_("Signed (ctrl+s)"))
 
     def on_mount(self) -> None:
-        self.query_one("#won-amount", Input).focus()
+        # The fields are filled in the order shown: the date first (today, typed over when it differs).
+        self.query_one("#won-date", Input).focus()
         self.load(pipeline.account_managers, done=self._managers)
 
     def _managers(self, managers) -> None:

@@ -6,6 +6,7 @@ records the outcome.  Lists (reasons, closers, callbacks) are loaded through ser
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 from rich.text import Text
@@ -17,12 +18,12 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_both_clocks
+from kbase_tui.formatting import format_both_clocks, parse_date
 from kbase_tui.i18n import _
 
 from ..base import KbaseModal
 from ..widgets.form_dialog import ErrorLine, FormDialog
-from ..widgets.formats import show_datetime
+from ..widgets.formats import DATE_FIELD_LENGTH, show_datetime
 
 CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 on the caller's clock
 
@@ -40,6 +41,11 @@ def parse_local_datetime(raw: str) -> datetime:
         except ValueError:
             continue
         return timezones.typed(typed.date(), typed.time())
+    shaped = re.fullmatch(r"(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}) (\d{1,2})[:.](\d{2})", value)
+    if shaped:
+        parse_date(shaped.group(1))  # a date the calendar lacks ("31.02.2027") says so, not "write it as"
+        if int(shaped.group(2)) > 23 or int(shaped.group(3)) > 59:
+            raise ValueError(_("No such time: {text}").format(text=f"{shaped.group(2)}:{shaped.group(3)}"))
     raise ValueError(_("Write the date and time as dd.mm.yyyy hh:mm"))
 
 
@@ -80,7 +86,7 @@ class CallbackDialog(FormDialog):
         with Vertical(classes="dialog"):
             yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("Type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
-            yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=20)
+            yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=DATE_FIELD_LENGTH)
             yield Label(_("Or, with the box empty, Enter takes the highlighted choice (↑/↓ to change it)"))
             yield OptionList(
                 *[Option(Text(label), id=str(n)) for n, (label, _when) in enumerate(self.choices)],

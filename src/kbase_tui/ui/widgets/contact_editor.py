@@ -26,7 +26,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from kbase_tui.i18n import _
 
 from .form_dialog import FormDialog
-from .formats import parse_date, show_date
+from .formats import DATE_FIELD_LENGTH, parse_date, show_date
 
 
 def _phones_text(numbers) -> str:
@@ -84,7 +84,7 @@ class ContactEditor(FormDialog):
                     yield Input(
                         show_date(c.birthday) if c else "",
                         id="contact-birthday",
-                        max_length=10,
+                        max_length=DATE_FIELD_LENGTH,
                         placeholder=_("dd.mm.yyyy"),
                     )
             # Shown only with something to say: an empty line would push the buttons off 80x24.

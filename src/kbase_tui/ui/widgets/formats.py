@@ -18,6 +18,10 @@ from rich.text import Text
 
 from kbase_tui import formatting
 
+# A date (or date and time) field holds far more than a date needs: a field that stopped at ten characters
+# would silently drop the rest of a sentence typed into it by mistake; the save says what is wrong instead.
+DATE_FIELD_LENGTH = 40
+
 
 def show_date(value: date | None) -> str:
     return formatting.format_date(value)
