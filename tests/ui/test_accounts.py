@@ -114,7 +114,7 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
         app.screen.query_one("OptionList").highlighted = [t.company_id for t in app.screen.tasks].index(late)
         await pilot.press("k")
         await pilot.pause()
-        await pilot.press("4")
+        await pilot.press("4", "tab")  # the score box takes the score only
         await _type(pilot, "Довольны")
         await pilot.press("enter")
         await settle(app, pilot)
