@@ -170,7 +170,7 @@ async def test_list_order_recording_an_order_and_the_quality_check(db, db_url, m
         app.screen.query_one("OptionList").highlighted = [t.company_id for t in app.screen.tasks].index(late)
         await pilot.press("k")
         await pilot.pause()
-        await pilot.press("4")
+        await pilot.press("4", "tab")  # the score box takes the score only
         await _type(pilot, "Довольны")
         await pilot.press("enter")
         await settle(app, pilot)
@@ -340,9 +340,11 @@ async def test_a_card_given_away_closes_whichever_of_its_reloads_comes_last(db, 
 
 
 async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_put(db, db_url, make_user):
-    """Score, Tab, comment, Enter saves both (the comment used to be lost); the list keeps its place."""
+    """Score, Tab, comment, Enter saves both (the comment used to be lost); the list keeps its place.  A key the
+    score box cannot take is refused there, never put into the comment."""
     from kbase_tui.ui.accounts.dialogs import QualityDialog
     from kbase_tui.ui.accounts.tasks import TasksScreen
+    from kbase_tui.ui.widgets.form_dialog import ErrorLine
 
     km = make_user("account", full_name="Ольга")
     for n in range(4):
@@ -365,8 +367,22 @@ async def test_a_quality_check_saves_score_and_comment_and_the_tasks_list_stays_
         assert app.screen is tasks and len(tasks.tasks) == 3
         # The highlight is on the task that followed the one just checked, not back at the top.
         assert tasks.selected.id == fourth.id
-        # And a score straight followed by the comment, with no Tab, lands the comment too.
-        await pilot.press("k", "3", *"Задержка", "enter")
+        # A key the score box cannot take stays out of the comment: refused, said so, the focus kept.
+        await pilot.press("k")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, QualityDialog)
+        await pilot.press("7")
+        assert dialog.value("#quality-score") == "" and dialog.value("#quality-comment") == ""
+        assert app.focused is dialog.query_one("#quality-score")
+        assert "1 to 5" in str(dialog.query_one(ErrorLine).render())
+        await pilot.press("3", *"З")
+        assert dialog.value("#quality-score") == "3" and dialog.value("#quality-comment") == ""
+        assert app.focused is dialog.query_one("#quality-score")
+        # One Tab too many, on the buttons: a typed letter is refused aloud, not lost without a word.
+        await pilot.press("tab", "tab", "a")
+        assert "Shift+Tab" in str(dialog.query_one(ErrorLine).render())
+        await pilot.press("shift+tab", *"Задержка", "enter")
         await settle(app, pilot)
         assert len(tasks.tasks) == 2
     with db.read() as session:

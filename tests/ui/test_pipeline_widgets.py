@@ -296,3 +296,32 @@ async def test_the_contacts_fit_80_columns_and_a_wide_panel_shows_every_column(d
             assert panel.virtual_size.width <= panel.scrollable_content_region.width
     finally:
         set_language("en")
+
+
+async def test_the_note_kinds_say_their_real_keys_and_a_digit_on_them_chooses(db, db_url, make_user):
+    # The labels read "1 note  2 call  3 meeting" while the keys were Alt+1/2/3, and a 1-3 typed in the text is text.
+    from textual.widgets import RadioButton, RadioSet, TextArea
+
+    boss = make_user("supervisor")
+    company_id = _company(db)
+    app = app_on(db)
+    results = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resumed(await app.client.sign_in(boss.username, PASSWORD))
+        await app.push_screen(CardScreen(company_id))
+        await _settle(app, pilot)
+        app.push_screen(AddNoteDialog(company_id), results.append)
+        await _settle(app, pilot)
+        dialog = app.screen
+        labels = [str(button.label) for button in dialog.query(RadioButton)]
+        assert [label.split(" ", 1)[0] for label in labels] == ["Alt+1", "Alt+2", "Alt+3"]
+        await pilot.press(*"2 раза")  # in the text: text, the kind unchanged
+        assert dialog.query_one(TextArea).text == "2 раза"
+        assert dialog.query_one(RadioSet).pressed_index == 0
+        dialog.query_one(RadioSet).focus()
+        await pilot.pause()
+        await pilot.press("2")  # on the kinds: the call
+        assert dialog.query_one(RadioSet).pressed_index == 1
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    assert results and results[0].kind == "call"

@@ -243,11 +243,11 @@ class FollowUpDialog(FormDialog):
 
 
 class ScoreInput(Input):
-    """The score box: one digit 1-5; any other character typed there belongs to the comment.
+    """The score box: one digit 1-5.  Any other character typed there is refused and the dialog says why.
 
-    The box no longer jumps to the comment by itself: "5, Tab, comment" and "5 comment" both land
-    the comment in the comment box (the jump used to send the Tab on to the buttons, and the
-    comment typed after it was lost).
+    It never goes on to the comment: a key either stays in the field it was typed in or is refused
+    aloud ("7" once went into the comment, the score stayed empty and the next Tab, meant for the
+    comment, went to the buttons, where the comment typed next was lost).
     """
 
     async def _on_key(self, event) -> None:
@@ -255,14 +255,17 @@ class ScoreInput(Input):
         if event.is_printable and character and not (character in "12345" and not self.value):
             event.stop()
             event.prevent_default()
-            comment = self.screen.query_one("#quality-comment", Input)
-            comment.focus()
-            comment.insert_text_at_cursor(character)
+            self.app.bell()
+            if character in "12345":
+                message = _("The score is one digit: Backspace to change it, Tab to the comment.")
+            else:
+                message = _("The score is 1 to 5; Tab goes to the comment.")
+            self.screen.show_error(message)  # type: ignore[attr-defined]
         # Otherwise Input's own key handler runs next (Textual calls each class's handler in turn).
 
 
 class QualityDialog(FormDialog):
-    """The satisfaction call after an order: score 1-5 (a digit key) and a comment; Enter saves both."""
+    """The satisfaction call after an order: score 1-5 (a digit key), Tab, a comment; Enter saves both."""
 
     def __init__(self, task) -> None:
         super().__init__()

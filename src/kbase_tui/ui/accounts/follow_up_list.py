@@ -146,6 +146,12 @@ class FollowUpList(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="accounts.list.logout"),
     ]
 
+    # Keys typed before the first page of the list is here (the sign-in and the first keys in one burst) wait for
+    # it: with nothing on the screen they would act on nothing, silently.  A failed first load lets them go;
+    # help, log-out and quit are never held.
+    keys_wait = True
+    keys_past_the_gate = ("f1", "ctrl+l", "ctrl+q")
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list = []
@@ -254,6 +260,7 @@ class FollowUpList(KbaseScreen):
         self._show_detail()
 
     def _failed(self, generation: int, error) -> None:
+        self.keys_wait = False
         if generation == self._generation:
             self._loading = False
         self.app.notify(str(error), severity="error", timeout=6)
@@ -262,6 +269,7 @@ class FollowUpList(KbaseScreen):
         if generation != self._generation:
             return
         self._loading = False
+        self.keys_wait = False
         self.page = page
         self.rows = []
         self.total = page.total

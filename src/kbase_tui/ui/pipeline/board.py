@@ -414,6 +414,12 @@ class CloserBoard(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="board.logout"),
     ]
 
+    # Keys typed before the first board is here (the sign-in and the first keys in one burst) wait for
+    # it: with nothing on the screen they would act on nothing, silently.  A failed first load lets them go;
+    # help, log-out and quit are never held.
+    keys_wait = True
+    keys_past_the_gate = ("f1", "ctrl+l", "ctrl+q")
+
     def __init__(self, *, today: date | None = None) -> None:
         super().__init__()
         self.today = today  # fixed only in tests; None means the real date
@@ -472,6 +478,7 @@ class CloserBoard(KbaseScreen):
             follow=follow,
             include_companies=list(asked) or None,
             done=lambda board: self.call_next(self._show, board, asked),
+            failed=self._load_failed,
             group="board",
             exclusive=True,
         )
@@ -517,6 +524,10 @@ class CloserBoard(KbaseScreen):
             group=f"board-more-{stage_list.code}",
         )
 
+    def _load_failed(self, error) -> None:
+        self.keys_wait = False
+        self.notify(str(error), severity="error", timeout=6)
+
     def _more_failed(self, stage_list: StageList, error) -> None:
         stage_list.page_loading = False
         self.notify(str(error), severity="warning", timeout=5)
@@ -559,6 +570,7 @@ class CloserBoard(KbaseScreen):
             first = next((w for w in existing.values() if w.deals), next(iter(existing.values()), None))
             if first is not None:
                 first.focus()
+        self.keys_wait = False
 
     def _show_summary(self) -> None:
         board = self.board

@@ -215,6 +215,12 @@ class CallerQueue(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="queue.logout"),
     ]
 
+    # Keys typed before the first lead is here (the sign-in and the first keys in one burst) wait for
+    # it: with nothing on the screen they would act on nothing, silently.  A failed first load lets them go;
+    # help, log-out and quit are never held.
+    keys_wait = True
+    keys_past_the_gate = ("f1", "ctrl+l", "ctrl+q")
+
     def __init__(self) -> None:
         super().__init__()
         self.outcomes: list = []
@@ -256,6 +262,7 @@ class CallerQueue(KbaseScreen):
         self._show(view)
 
     def _show(self, view) -> None:
+        self.keys_wait = False
         self.view = view
         self.lead = view.lead
         self.busy = False
@@ -307,6 +314,7 @@ class CallerQueue(KbaseScreen):
         self.query_one("#queue-counters", Static).update(counters_text(view.counters, view.callbacks_due))
 
     def _failed(self, error: KbaseError) -> None:
+        self.keys_wait = False
         self.busy = False
         self.query_one("#queue-message", Static).update(Text(str(error), style="bold red"))
         if isinstance(error, AccessDenied) and self.lead is not None:

@@ -68,6 +68,12 @@ class AssignmentsScreen(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="specialist.list.logout"),
     ]
 
+    # Keys typed before the first list of tasks is here (the sign-in and the first keys in one burst) wait for
+    # it: with nothing on the screen they would act on nothing, silently.  A failed first load lets them go;
+    # help, log-out and quit are never held.
+    keys_wait = True
+    keys_past_the_gate = ("f1", "ctrl+l", "ctrl+q")
+
     def __init__(self) -> None:
         super().__init__()
         self.tasks: list = []
@@ -99,9 +105,16 @@ class AssignmentsScreen(KbaseScreen):
             self.action_reload()
 
     def action_reload(self) -> None:
-        self.call(specialists.my_assignments, done=self._show, group="assignments", exclusive=True)
+        self.call(
+            specialists.my_assignments, done=self._show, failed=self._load_failed, group="assignments", exclusive=True
+        )
+
+    def _load_failed(self, error) -> None:
+        self.keys_wait = False
+        self.notify(str(error), severity="error", timeout=6)
 
     def _show(self, tasks) -> None:
+        self.keys_wait = False
         self.tasks = list(tasks)
         table = self.query_one(ListTable)
         table.clear()

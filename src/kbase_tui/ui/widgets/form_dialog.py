@@ -94,6 +94,18 @@ class FormDialog(KbaseModal):
             yield Button(_("Cancel (Esc)"), id="dialog-cancel")
             yield ErrorLine()
 
+    def on_key(self, event) -> None:
+        # A character typed while a button has the focus (one Tab too many) did nothing, without a word.
+        if (
+            isinstance(self.focused, Button)
+            and event.is_printable
+            and event.character not in (None, " ")
+            and event.key not in self.active_bindings
+        ):
+            event.stop()
+            self.app.bell()
+            self.show_error(_("Buttons take no text: Shift+Tab goes back to the field."))
+
     def show_error(self, text: str) -> None:
         """Say what went wrong on the error line (plain text); "" clears it."""
         self.query_one(ErrorLine).show(text)

@@ -9,7 +9,8 @@ Usage::
     self.app.push_screen(AddNoteDialog(deal_id, saver=pipeline.add_deal_note), self._note_saved)
 
 `saver` is an operation taking `(target_id, kind, text)`; the default is `clients.add_note`.  The dialog dismisses with the saved HistoryEntry, or None on Esc.
-Kinds: note / call / meeting (Alt+1, Alt+2, Alt+3 or the radio buttons; `kinds=` narrows or reorders them).
+Kinds: note / call / meeting (Alt+1, Alt+2, Alt+3 anywhere, as their labels say; 1, 2, 3 or the arrows on the radio
+buttons; `kinds=` narrows or reorders them).
 What is typed is saved as a draft a second after typing stops (`draft_context`, by default
 "note:company:<id>", or "note:deal:<id>" for the pipeline's saver), so a dropped connection
 loses nothing: the dialog reopens with it, and the next sign-in offers it back.
@@ -80,7 +81,8 @@ class AddNoteDialog(FormDialog):
             yield Static(Text(self.heading), classes="dialog-title")
             with RadioSet(id="note-kind"):
                 for index, kind in enumerate(self.kinds):
-                    yield RadioButton(f"{index + 1} {history_kind_label(kind)}", value=index == 0)
+                    # The label names the real key: a plain digit typed in the text is text.
+                    yield RadioButton(f"Alt+{index + 1} {history_kind_label(kind)}", value=index == 0)
             yield Label(_("What happened"))
             yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label(_("Result"))
@@ -153,6 +155,17 @@ class AddNoteDialog(FormDialog):
     def kind(self) -> str:
         index = self.query_one("#note-kind", RadioSet).pressed_index
         return self.kinds[index if index >= 0 else 0]
+
+    def on_key(self, event) -> None:
+        # On the kinds themselves a plain digit chooses too (it would otherwise do nothing there, without a word).
+        character = event.character
+        if isinstance(self.focused, RadioSet) and character and character in "123456789":
+            event.stop()
+            index = int(character) - 1
+            if index < len(self.kinds):
+                self.action_kind(index)
+            else:
+                self.app.bell()
 
     def action_kind(self, index: int) -> None:
         if index < len(self.kinds):

@@ -1,0 +1,122 @@
+"""Keys typed right behind the password, in one burst, act on the home screen's first data, not on an empty screen.
+
+The home screen comes up before its data (the board's deals, the caller's first lead): keys that reached it then
+acted on nothing, silently.  Each home screen holds them (`keys_wait`) until its first answer; a failed first load
+lets them go; help, log-out and quit are never held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from kbase_tui.models import Deal, Interaction
+from kbase_tui.protocol import pipeline, queue
+from kbase_tui.protocol.errors import ValidationFailed
+from kbase_tui.ui.help_screen import HelpScreen
+from kbase_tui.ui.pipeline.board import CloserBoard
+from kbase_tui.ui.pipeline.card import DealCardScreen
+from kbase_tui.ui.queue.screen import CallerQueue
+
+from ..conftest import PASSWORD
+from ..server_harness import app_on
+from ..services.pipeline_setup import hand_over
+from ..services.queue_setup import add_company
+from .helpers import settle
+from .test_dialog_input_rule import burst
+
+
+@pytest.fixture
+def team(make_user):
+    return {
+        "caller": make_user("caller", "olga"),
+        "closer": make_user("closer", "petr"),
+    }
+
+
+def slow(app, op, seconds: float = 0.5, error: Exception | None = None) -> None:
+    """The first data of the home screen comes *seconds* late (a busy server), or as *error*."""
+    server_call = app.client.call
+
+    async def call(asked, *args, **kwargs):
+        if asked is op:
+            await asyncio.sleep(seconds)
+            if error is not None:
+                raise error
+        return await server_call(asked, *args, **kwargs)
+
+    app.client.call = call
+
+
+async def until(pilot, condition, seconds: float = 5.0) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return bool(condition())
+
+
+async def test_a_stage_key_behind_the_password_moves_the_deal(db, team):
+    deal_id = hand_over(db, team["caller"], team["closer"])
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        slow(app, pipeline.board)
+        burst(app, [*"petr", "tab", *PASSWORD, "enter", "right_square_bracket"])
+        assert await until(pilot, lambda: isinstance(app.screen, CloserBoard) and not app.screen.keys_wait)
+        await settle(app, pilot)
+    with db.read() as session:
+        assert session.get(Deal, deal_id).stage_code == "meeting_set"
+
+
+async def test_enter_behind_the_password_opens_the_card(db, team):
+    hand_over(db, team["caller"], team["closer"])
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        slow(app, pipeline.board)
+        burst(app, [*"petr", "tab", *PASSWORD, "enter", "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, DealCardScreen))
+        await settle(app, pilot)  # the card's own load, before the app closes
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_outcome_key_on_the_russian_layout_behind_the_password_is_recorded(db, team):
+    company_id = add_company(db, "ООО «Альфа»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        slow(app, queue.open_queue)
+        burst(app, [*"olga", "tab", *PASSWORD, "enter", "т"])  # т is n on the Russian layout: no answer
+        assert await until(pilot, lambda: isinstance(app.screen, CallerQueue) and not app.screen.keys_wait)
+        await settle(app, pilot)
+    with db.read() as session:
+        outcomes = session.execute(
+            select(Interaction.company_id, Interaction.outcome).where(Interaction.kind == "call")
+        ).all()
+    assert outcomes == [(company_id, "no_answer")]
+
+
+async def test_a_failed_first_load_lets_the_keys_go(db, team):
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        slow(app, pipeline.board, 0.2, ValidationFailed("the board is not there"))
+        burst(app, [*"petr", "tab", *PASSWORD, "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, CloserBoard))
+        assert await until(pilot, lambda: not app.screen.keys_wait, 2.0)
+        assert any("the board is not there" in str(n.message) for n in app._notifications)
+
+
+async def test_help_is_never_held_behind_the_first_data(db, team):
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        slow(app, pipeline.board, 60.0)  # never here while the test runs
+        burst(app, [*"petr", "tab", *PASSWORD, "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, CloserBoard), 20.0)
+        assert app.screen.keys_wait
+        burst(app, ["f1"])
+        assert await until(pilot, lambda: isinstance(app.screen, HelpScreen), 1.0)
