@@ -82,7 +82,8 @@ class AddNoteDialog(FormDialog):
             with RadioSet(id="note-kind"):
                 for index, kind in enumerate(self.kinds):
                     # The label names the real key: a plain digit typed in the text is text.
-                    yield RadioButton(f"Alt+{index + 1} {history_kind_label(kind)}", value=index == 0)
+                    label = _("Alt+{n} {kind}").format(n=index + 1, kind=history_kind_label(kind))
+                    yield RadioButton(Text(label), value=index == 0)
             yield Label(_("What happened"))
             yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label(_("Result"))
