@@ -105,7 +105,7 @@ def test_russian_translations_are_russian():
         if not message.id or not catalogs.message_translated(message) or isinstance(message.id, (tuple, list)):
             continue
         words = re.sub(
-            r"\{[^}]*\}|ctrl\+\w+|shift\+\S+|Esc|Enter|Tab|kbase(\s+[a-z-]+)*|SQLite|PostgreSQL|SQLAlchemy|CSV|XLSX|"
+            r"\{[^}]*\}|ctrl\+\w+|shift\+\S+|[Aa]lt\+\S+|Esc|Enter|Tab|kbase(\s+[a-z-]+)*|SQLite|PostgreSQL|SQLAlchemy|CSV|XLSX|"
             r"KBASE_\w+|chmod|pg_\w+|\b[A-Z0-9]{2,}\b|--[\w-]+|\.\w+|https?://\S+|\S+://\S+|\S+@\S+",
             "",
             message.string,

@@ -91,7 +91,7 @@ def test_the_account_manager_records_an_order_and_a_follow_up_in_one_write_each(
         with sqlite_db.read() as session:
             return session.execute(sa_select(ClientOrder.amount, ClientOrder.items)).all()
 
-    os.write(app.master, "o12 500\r\rБумага А4, ёлки\r".encode())
+    os.write(app.master, "o\r12 500\r\rБумага А4, ёлки\r".encode())  # Enter keeps the date, the first field
     wait_until(orders, "the order")
     assert orders() == [(Decimal("12500.00"), "Бумага А4, ёлки")]
 

@@ -189,7 +189,8 @@ async def _sign_in_and_search_in_one_burst(app, pilot) -> None:
     burst(app, [*"dima", "tab", *PASSWORD, "enter", "slash", *"Рога"])
     for _ in range(100):
         await pilot.pause(0.05)
-        if isinstance(app.screen, FindClientDialog) and app.screen.query_one(Input).value == "Рога":
+        screen = app.screen  # a dialog just pushed may not have its fields yet
+        if isinstance(screen, FindClientDialog) and [field.value for field in screen.query(Input)] == ["Рога"]:
             break
     assert isinstance(app.screen, FindClientDialog)
     assert app.screen.query_one(Input).value == "Рога"
