@@ -167,12 +167,6 @@ class BaseSearchScreen(KbaseScreen):
         self.page_loading = False
         self._keep_cursor: int | None = None
         self.name_width = NAME_WIDTH
-        # After Enter in the search (or a new filter) the focus goes where the answer leaves something to do:
-        # the table when it has rows, else back to the search, where the next word is typed as text.  The
-        # empty table took the letters of "сталь" as its keys ("а" opened the filter).  Keys typed meanwhile
-        # wait for the answer (`keys_wait`), so they land where the focus then is.
-        self._focus_on_answer = False
-        self.keys_wait = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -210,22 +204,8 @@ class BaseSearchScreen(KbaseScreen):
     @on(Input.Submitted, "#base-query")
     def _submitted(self, event: Input.Submitted) -> None:
         self.query_data = replace(self.query_data, text=event.value.strip())
-        self._reload_then_focus()
-
-    def _reload_then_focus(self) -> None:
-        self._focus_on_answer = True
-        self.keys_wait = True
         self.action_reload()
-
-    def _focus_the_answer(self) -> None:
-        if not self._focus_on_answer:
-            return
-        self._focus_on_answer = False
-        self.keys_wait = False
-        if self.rows:
-            self.query_one(ListTable).focus()
-        else:
-            self.query_one("#base-query", Input).focus()
+        self.query_one(ListTable).focus()
 
     def action_reload(self) -> None:
         self.generation += 1
@@ -249,7 +229,6 @@ class BaseSearchScreen(KbaseScreen):
     def _failed(self, error) -> None:
         self.page_loading = False
         self._show_status()
-        self._focus_the_answer()
         self.notify(str(error), severity="error", markup=False)
 
     def _load_more(self) -> None:
@@ -297,7 +276,6 @@ class BaseSearchScreen(KbaseScreen):
             self._keep_cursor = None
         self.next_cursor = page.next_cursor
         self._show_status()
-        self._focus_the_answer()
 
     def _show_filters(self) -> None:
         q = self.query_data
@@ -362,7 +340,8 @@ class BaseSearchScreen(KbaseScreen):
     def _filtered(self, query: BaseQuery | None) -> None:
         if query is not None:
             self.query_data = replace(query, text=self.query_one("#base-query", Input).value.strip())
-            self._reload_then_focus()
+            self.action_reload()
+            self.query_one(ListTable).focus()
 
     def action_clear_filters(self) -> None:
         self.query_data = BaseQuery(text=self.query_data.text)
