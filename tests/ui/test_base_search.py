@@ -222,3 +222,38 @@ async def test_the_desks_f_lists_the_companies_with_bad_data(db, make_user):
         await settle(app, pilot)
         table = app.screen.query_one("#base-table")
         assert [table.get_row_at(r)[0].plain for r in range(table.row_count)] == ["Неверный номер"]
+
+
+async def test_after_a_search_with_no_hits_the_next_word_is_typed_into_the_search(db, make_user):
+    # Enter moved the focus to the empty table, whose letters are keys: "сталь" lost "ст" and "а" opened the filter.
+    from textual.widgets import Input
+
+    from kbase_tui.ui.supervisor.base_search import BaseFilterDialog
+
+    make_user("supervisor", "boss")
+    add_company(db, "ООО «Сталь»", city="Тула")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        box = search.query_one("#base-query", Input)
+        await _type(pilot, "ёлка")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "No company matches" in str(search.query_one("#base-status").render())
+        assert app.focused is box
+        await pilot.press("ctrl+u")
+        await _type(pilot, "сталь")
+        await settle(app, pilot)
+        assert app.screen is search and not isinstance(app.screen, BaseFilterDialog)
+        assert box.value == "сталь"
+        # A search with hits hands the focus to its table, where Enter opens the card.
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = search.query_one("#base-table")
+        assert table.row_count == 1 and app.focused is table
+        await pilot.press("enter")
+        await settle(app, pilot)
+        from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+        assert isinstance(app.screen, SupervisorCardScreen)

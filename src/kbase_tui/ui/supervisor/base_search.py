@@ -229,6 +229,7 @@ class BaseSearchScreen(KbaseScreen):
     def _failed(self, error) -> None:
         self.page_loading = False
         self._show_status()
+        self._back_to_the_search_line()
         self.notify(str(error), severity="error", markup=False)
 
     def _load_more(self) -> None:
@@ -276,6 +277,16 @@ class BaseSearchScreen(KbaseScreen):
             self._keep_cursor = None
         self.next_cursor = page.next_cursor
         self._show_status()
+        if not self.rows:
+            self._back_to_the_search_line()
+
+    def _back_to_the_search_line(self) -> None:
+        # Enter sends the focus to the list; when the answer leaves it empty, the letters typed next are the next
+        # word, not the list's keys ("сталь" lost "ст" and its "а", the f key, opened the filter).  Only the focus
+        # moves: keys are never held behind a search, so a second search typed meanwhile is typed as it comes.
+        table = self.query_one(ListTable)
+        if self.app.focused is table and table.row_count == 0:
+            self.query_one("#base-query", Input).focus()
 
     def _show_filters(self) -> None:
         q = self.query_data
