@@ -461,9 +461,10 @@ class ImportDialog(FormDialog):
     def _show_notes(self, report) -> None:
         table = self.query_one("#import-rejects", DataTable)
         table.clear()
-        items = [(r.line, _(importer.NOTE_KINDS["rejected"]), r.reason) for r in report.rejects[:100]]
-        items += [(n.line, _(importer.NOTE_KINDS.get(n.kind, n.kind)), n.text) for n in report.notes[:100]]
-        for line, kind, text in sorted(items, key=lambda item: item[0]):
+        # The rejected rows first (on a short terminal the table shows only its first lines), then the rest.
+        items = [(0, r.line, _(importer.NOTE_KINDS["rejected"]), r.reason) for r in report.rejects[:100]]
+        items += [(1, n.line, _(importer.NOTE_KINDS.get(n.kind, n.kind)), n.text) for n in report.notes[:100]]
+        for _rank, line, kind, text in sorted(items, key=lambda item: item[:2]):
             table.add_row(Text(str(line)), Text(kind), Text(text))
         table.display = bool(items)
 
