@@ -435,3 +435,35 @@ async def test_the_import_preview_fits_80x24(db, make_user, language):
                 assert frame.contains_region(hint.region), part
     finally:
         set_language("en")
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_an_empty_field_of_a_compact_dialog_shows_where_to_type(db, make_user, theme):
+    """A compact dialog's field has no border: its background alone shows it, so it must stand out from the
+    dialog's (an empty one too), and the focused field's from the others'."""
+    make_user("supervisor", "boss")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        frame = dialog.query_one("#import-scroll").background_colors[1]
+        inbox = dialog.query_one("#import-inbox")
+        path = dialog.query_one("#import-path")
+        assert path.value == "" and app.focused is inbox
+
+        def shade(widget):
+            return widget.background_colors[1]
+
+        def apart(one, other) -> int:
+            return max(abs(a - b) for a, b in zip(one.rgb, other.rgb, strict=True))
+
+        unfocused = shade(path)
+        assert apart(unfocused, frame) >= 20, (theme, unfocused, frame)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        assert app.focused is path
+        assert apart(shade(inbox.query_one("SelectCurrent")), frame) >= 20
+        assert apart(shade(path), unfocused) >= 20 and apart(shade(path), frame) >= 20
