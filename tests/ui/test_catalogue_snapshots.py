@@ -116,3 +116,36 @@ def test_the_audit_log_at_80x24(sqlite_db, tmp_path, stopped_clock, snap_compare
     seed(sqlite_db, russian_words(), tmp_path)
     app = PreparedApp(sqlite_db, USERS["supervisor"], AuditScreen)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_the_import_preview_at_80x24(sqlite_db, tmp_path, stopped_clock, snap_compare):
+    """The import's preview, which the walk above leaves out (it draws the import dialog before a file is chosen):
+    a file of the inbox with rejected rows, chosen by its keys; the format and counts, the columns, the first rows,
+    the rejected rows and the hint all within 24 rows."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ..server_harness import server_for
+    from .helpers import settle
+
+    seed(sqlite_db, russian_words(), tmp_path)
+    inbox = server_for(sqlite_db).state.inbox_dir()
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "import" / "messy_bom_semicolon.csv"
+    shutil.copy(fixture, inbox / "Контрагенты.csv")
+    os.utime(inbox / "Контрагенты.csv", (NOW.timestamp(), NOW.timestamp()))  # the list shows the file's time
+
+    async def reach(pilot):
+        app = pilot.app
+        await sign_in(app, pilot, USERS["supervisor"])
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        while len(dialog.query_one("#import-inbox")._options) < 2:
+            await pilot.pause(0.05)
+        await pilot.press("enter", "down", "enter", "ctrl+s")
+        while dialog.preview is None:
+            await pilot.pause(0.05)
+        await _settle(pilot)
+
+    assert snap_compare(app_on(sqlite_db), terminal_size=(80, 24), run_before=reach)

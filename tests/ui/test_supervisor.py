@@ -383,3 +383,87 @@ async def test_the_supervisor_undoes_the_import_just_made(db, make_user, tmp_pat
         await _until(app, pilot, lambda: dialog.runs and dialog.runs[0].undone_at is not None)
     with db.read() as s:
         assert s.execute(select(Company)).first() is None
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_import_preview_fits_80x24(db, make_user, language):
+    """At 80x24 the preview shows at once the format and counts, the columns and what each is imported as, the
+    first rows, the rejected rows and the hint that says Enter imports: none of it below the fold."""
+    from kbase_tui.i18n import set_language
+
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
+    set_language(language)
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot, "boss", PASSWORD)
+            await pilot.press("i")
+            await settle(app, pilot)
+            dialog = app.screen
+            choice = dialog.query_one("#import-inbox")
+            await _until(app, pilot, lambda: len(choice._options) > 1)
+            # The inbox's list by its keys: open it, the one file, choose it; Ctrl+S shows the preview.
+            await pilot.press("enter", "down", "enter")
+            await settle(app, pilot)
+            assert choice.value == "Контрагенты.csv"
+            await pilot.press("ctrl+s")
+            await _until(app, pilot, lambda: dialog.preview is not None)
+            await settle(app, pilot)
+            frame = dialog.query_one("#import-scroll").content_region
+            for part in ("#import-format", "#import-columns", "#import-field", "#import-rows", "#import-rejects"):
+                region = dialog.query_one(part).region
+                assert region.height > 0 and frame.contains_region(region), part
+            # The rejected rows: their heading and the first of them at least.
+            assert dialog.query_one("#import-rejects").row_count == 3
+            assert dialog.query_one("#import-rejects").region.height >= 2
+            hint = dialog.query_one("#import-hint")
+            assert frame.contains_region(hint.region), "the hint is below the fold"
+            assert ("Enter imports" if language == "en" else "Enter загружает") in str(hint.render())
+            # Tab and Shift+Tab through the preview's parts (the first rows have the focus): nothing scrolls away.
+            for key, part in [
+                ("tab", "#import-rejects"),
+                ("shift+tab", "#import-rows"),
+                ("shift+tab", "#import-field"),
+                ("shift+tab", "#import-columns"),
+            ]:
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert app.focused is dialog.query_one(part)
+                assert frame.contains_region(app.focused.region), part
+                assert frame.contains_region(hint.region), part
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_an_empty_field_of_a_compact_dialog_shows_where_to_type(db, make_user, theme):
+    """A compact dialog's field has no border: its background alone shows it, so it must stand out from the
+    dialog's (an empty one too), and the focused field's from the others'."""
+    make_user("supervisor", "boss")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        frame = dialog.query_one("#import-scroll").background_colors[1]
+        inbox = dialog.query_one("#import-inbox")
+        path = dialog.query_one("#import-path")
+        assert path.value == "" and app.focused is inbox
+
+        def shade(widget):
+            return widget.background_colors[1]
+
+        def apart(one, other) -> int:
+            return max(abs(a - b) for a, b in zip(one.rgb, other.rgb, strict=True))
+
+        unfocused = shade(path)
+        assert apart(unfocused, frame) >= 20, (theme, unfocused, frame)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        assert app.focused is path
+        assert apart(shade(inbox.query_one("SelectCurrent")), frame) >= 20
+        assert apart(shade(path), unfocused) >= 20 and apart(shade(path), frame) >= 20

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
@@ -71,6 +71,7 @@ class ImportDialog(FormDialog):
     batch (kept), or closes."""
 
     COMPACT = True
+    CSS_PATH = "import_dialog.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", _("Stop / close"), id="supervisor.import.cancel"),
@@ -101,15 +102,17 @@ class ImportDialog(FormDialog):
             yield Label(_("or a file on this computer (CSV, text or XLSX)"))
             yield Input(self.initial, placeholder="~/leads.csv", id="import-path")
             yield Static("", id="import-format")
-            yield ListTable(id="import-columns", cursor_type="row")
-            yield Select([], prompt=_("Imported as…"), id="import-field", allow_blank=True)
+            # The file's columns, and beside them what the one under the cursor is imported as.
+            with Horizontal(id="import-mapping"):
+                yield ListTable(id="import-columns", cursor_type="row")
+                with Vertical(id="import-mapping-field"):
+                    yield Label(_("The chosen column is imported as"))
+                    yield Select([], prompt=_("Imported as…"), id="import-field", allow_blank=True)
             yield ListTable(id="import-rows", cursor_type="row")
             yield ProgressBar(id="import-progress", show_eta=True)
             yield Static("", id="import-report")
             yield ListTable(id="import-rejects", cursor_type="row")
             yield ErrorLine()
-            yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
-            yield ListTable(id="import-runs", cursor_type="row")
             yield Static(
                 Text(
                     _(
@@ -120,6 +123,9 @@ class ImportDialog(FormDialog):
                 id="import-hint",
                 classes="dialog-hint",
             )
+            # Last: on a short terminal a preview and its hint fill the window, the latest imports are below it.
+            yield Label(_("Latest imports (Ctrl+Z undoes the one under the cursor)"))
+            yield ListTable(id="import-runs", cursor_type="row")
 
     def on_mount(self) -> None:
         self.query_one("#import-columns", DataTable).add_columns(_("Column"), _("Imported as"))
@@ -134,7 +140,8 @@ class ImportDialog(FormDialog):
         self._load_runs()
         field = self.query_one("#import-field", Select)
         field.set_options([(_("(not imported)"), "")] + [(_field_label(name), name) for name in FIELD_LABELS])
-        for name in ("#import-columns", "#import-field", "#import-rows", "#import-progress", "#import-rejects"):
+        hidden = ("#import-format", "#import-mapping", "#import-rows", "#import-progress", "#import-report")
+        for name in (*hidden, "#import-rejects"):
             self.query_one(name).display = False
         self.query_one("#import-path", Input).focus() if self.initial else self.query_one("#import-inbox").focus()
         self.call(importer.inbox, done=self._inbox, failed=lambda error: self.show_error(str(error)))
@@ -182,7 +189,7 @@ class ImportDialog(FormDialog):
 
     def _undone(self, report) -> None:
         self._set_busy(False)
-        self.query_one("#import-report", Static).update(
+        self._report(
             Text(
                 "\n".join(
                     [
@@ -221,7 +228,7 @@ class ImportDialog(FormDialog):
         if self.preview is None:
             return
         self.preview = self.previewed_name = self.columns = None
-        for name in ("#import-columns", "#import-field", "#import-rows"):
+        for name in ("#import-format", "#import-mapping", "#import-rows"):
             self.query_one(name).display = False
         self.query_one("#import-format", Static).update("")
 
@@ -324,8 +331,9 @@ class ImportDialog(FormDialog):
                 Text(row.city),
                 Text(row.outcome),
             )
-        for widget in ("#import-columns", "#import-field", "#import-rows"):
+        for widget in ("#import-format", "#import-mapping", "#import-rows"):
             self.query_one(widget).display = True
+        self._report(None)  # the last import's report: the preview of the next file takes its place
         self._show_notes(report)
         self.query_one("#import-hint", Static).update(
             Text(
@@ -439,17 +447,24 @@ class ImportDialog(FormDialog):
             lines.append(_("Stopped: the batches saved so far are kept; run it again to finish."))
         if report.report_path:
             lines.append(_("The report is {file} in the exports folder").format(file=report.report_path))
-        self.query_one("#import-report", Static).update(Text("\n".join(lines)))
+        self._report(Text("\n".join(lines)))
         self._show_notes(report)
         self.call(importer.inbox, done=self._inbox, failed=lambda error: None)
         self._load_runs()
 
+    def _report(self, text: Text | None) -> None:
+        """What the last import or undo did, under the progress bar; None hides it (a blank line otherwise)."""
+        report = self.query_one("#import-report", Static)
+        report.update(text or "")
+        report.display = text is not None
+
     def _show_notes(self, report) -> None:
         table = self.query_one("#import-rejects", DataTable)
         table.clear()
-        items = [(r.line, _(importer.NOTE_KINDS["rejected"]), r.reason) for r in report.rejects[:100]]
-        items += [(n.line, _(importer.NOTE_KINDS.get(n.kind, n.kind)), n.text) for n in report.notes[:100]]
-        for line, kind, text in sorted(items, key=lambda item: item[0]):
+        # The rejected rows first (on a short terminal the table shows only its first lines), then the rest.
+        items = [(0, r.line, _(importer.NOTE_KINDS["rejected"]), r.reason) for r in report.rejects[:100]]
+        items += [(1, n.line, _(importer.NOTE_KINDS.get(n.kind, n.kind)), n.text) for n in report.notes[:100]]
+        for _rank, line, kind, text in sorted(items, key=lambda item: item[:2]):
             table.add_row(Text(str(line)), Text(kind), Text(text))
         table.display = bool(items)
 
