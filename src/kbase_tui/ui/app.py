@@ -503,6 +503,8 @@ class KbaseApp(App[None]):
         if self._events_task is not None:
             self._events_task.cancel()
             self._events_task = None
+        # A toast of this session (a company's name, a client's news) is not for the next person at the terminal.
+        self.clear_notifications()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 2:
