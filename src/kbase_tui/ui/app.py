@@ -562,17 +562,18 @@ class KbaseApp(App[None]):
         yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
 
     def search_themes(self) -> None:
-        # Textual's own, with its placeholder in the reader's language.
-        from textual.command import CommandPalette
+        # Textual's own, in the reader's language (ui/palette.py).
         from textual.theme import ThemeProvider
 
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+        from .palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from .palette import Palette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
 
     async def action_quit(self) -> None:
         if self.actor is not None:
