@@ -236,9 +236,18 @@ class KbaseApp(App[None]):
             event = pieces[0]
         if isinstance(event, events.Key):
             # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
-            from .keyboard_layout import physical_key
+            from .keyboard_layout import escape_then_key, physical_key
 
             event = physical_key(self, event) or event
+            # Esc and a letter bunched into one Alt+letter that nothing has: Esc now, the letter behind it, for
+            # whatever screen is on top once Esc has acted.
+            split = escape_then_key(self, event)
+            if split is not None and self._held_keys is not None:
+                event, letter = split
+                letter.set_sender(self)
+                event.set_sender(self)
+                self._held_keys.appendleft((letter, monotonic()))
+                self._arm_key_gate()
         self._key_in_flight, self._key_in_flight_since = event, monotonic()
         await super().on_event(event)
         if not event.is_forwarded:  # a priority binding took it
