@@ -11,6 +11,7 @@ import pytest
 
 from kbase_tui import i18n
 from kbase_tui.formatting import (
+    country_name,
     format_amount,
     format_date,
     format_datetime,
@@ -179,6 +180,12 @@ def test_a_time_zone_is_shown_as_its_city(russian):
     assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
     assert zone_city("Europe/Moscow", language="en") == "Moscow"
     assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"
+
+
+def test_a_country_is_shown_as_its_name(russian):
+    assert country_name("RU") == "Россия" and country_name(" by ") == "Беларусь"
+    assert country_name("RU", language="en") == "Russia"
+    assert country_name("") == "" and country_name("ZZ") == "" and country_name("QQ") == ""
 
 
 def test_a_date_the_calendar_lacks_says_so_rather_than_asking_for_the_format(russian):

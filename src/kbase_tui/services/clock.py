@@ -503,14 +503,9 @@ def next_holidays(country: str, day: date, *, count: int = 4) -> list[HolidaySpa
 
 def country_name(code: str) -> str:
     """The country of a holidays calendar in the reader's language ("Россия"); "" when not known."""
-    if not code:
-        return ""
-    from babel import Locale
+    from kbase_tui.formatting import country_name as name
 
-    try:
-        return str(Locale.parse(current_language()).territories.get(code, ""))
-    except (ValueError, LookupError):
-        return ""
+    return name(code)
 
 
 # --- filling the companies' zones ---------------------------------------------------------------
