@@ -20,6 +20,7 @@ from kbase_tui.formatting import (
     format_week,
     parse_amount,
     parse_date,
+    quoted,
     week_bounds,
     weekday_names,
     zone_city,
@@ -180,6 +181,12 @@ def test_a_time_zone_is_shown_as_its_city(russian):
     assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
     assert zone_city("Europe/Moscow", language="en") == "Moscow"
     assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"
+
+
+def test_a_name_with_quotes_of_its_own_is_not_put_in_a_second_pair():
+    assert quoted("Ромашка") == "«Ромашка»" and quoted("") == "«»"
+    assert quoted("АО «Завод «Прогресс»»") == "АО «Завод «Прогресс»»"
+    assert quoted('ООО "Вектор"') == 'ООО "Вектор"' and quoted("„Бета“") == "„Бета“"
 
 
 def test_a_country_is_shown_as_its_name(russian):
