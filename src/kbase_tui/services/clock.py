@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kbase_tui import timezones
+from kbase_tui import formatting, timezones
 from kbase_tui.formatting import format_client_time, format_clock, quoted, weekday_names
 from kbase_tui.i18n import SUPPORTED, _, current_language
 from kbase_tui.models import utcnow
@@ -503,9 +503,7 @@ def next_holidays(country: str, day: date, *, count: int = 4) -> list[HolidaySpa
 
 def country_name(code: str) -> str:
     """The country of a holidays calendar in the reader's language ("Россия"); "" when not known."""
-    from kbase_tui.formatting import country_name as name
-
-    return name(code)
+    return formatting.country_name(code)
 
 
 # --- filling the companies' zones ---------------------------------------------------------------
