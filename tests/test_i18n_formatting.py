@@ -11,6 +11,7 @@ import pytest
 
 from kbase_tui import i18n
 from kbase_tui.formatting import (
+    country_name,
     format_amount,
     format_date,
     format_datetime,
@@ -19,6 +20,7 @@ from kbase_tui.formatting import (
     format_week,
     parse_amount,
     parse_date,
+    quoted,
     week_bounds,
     weekday_names,
     zone_city,
@@ -179,6 +181,18 @@ def test_a_time_zone_is_shown_as_its_city(russian):
     assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
     assert zone_city("Europe/Moscow", language="en") == "Moscow"
     assert zone_city("") == "" and zone_city("Nowhere/Place") == "Nowhere/Place"
+
+
+def test_a_name_with_quotes_of_its_own_is_not_put_in_a_second_pair():
+    assert quoted("Ромашка") == "«Ромашка»" and quoted("") == "«»"
+    assert quoted("АО «Завод «Прогресс»»") == "АО «Завод «Прогресс»»"
+    assert quoted('ООО "Вектор"') == 'ООО "Вектор"' and quoted("„Бета“") == "„Бета“"
+
+
+def test_a_country_is_shown_as_its_name(russian):
+    assert country_name("RU") == "Россия" and country_name(" by ") == "Беларусь"
+    assert country_name("RU", language="en") == "Russia"
+    assert country_name("") == "" and country_name("ZZ") == "" and country_name("QQ") == ""
 
 
 def test_a_date_the_calendar_lacks_says_so_rather_than_asking_for_the_format(russian):

@@ -14,7 +14,8 @@
   `currency=False` drops the sign, `cents=False` rounds to whole roubles.  Other fractions (a share, a
   multiple) by `format_fraction`: ru "51,5", en "51.5".
 - A time zone is shown as its city in the reader's language (`zone_city`): "Екатеринбург", never
-  "Asia/Yekaterinburg".
+  "Asia/Yekaterinburg"; a country as its name (`country_name`): "Россия", never "RU".
+- A name in a sentence is set off by `quoted`: «Ромашка», but АО «Завод «Прогресс»» as it is (its own quotes).
 - The week starts on Monday: `week_bounds(day)` -> (Monday, Sunday) of its week.
 - `parse_date` accepts dd.mm.yyyy, d.m.yy, dd.mm (this year) and yyyy-mm-dd; `parse_amount` accepts
   "1 234,50", "1,234.50", "1234.5", "1 234 ₽".  Both raise ValueError with a translated message.
@@ -232,6 +233,31 @@ def zone_city(name: str, *, language: str | None = None) -> str:
         return get_timezone_location(name, locale=_locale(_lang(language)), return_city=True) or name
     except (LookupError, ValueError):
         return name
+
+
+# Quotation marks a name may carry of its own: АО «Завод «Прогресс»», ООО "Вектор", „Бета“.
+_QUOTES = frozenset('«»„“”"')
+
+
+def quoted(text: str) -> str:
+    """A name (or any text from the base) set off in a sentence: «Ромашка»; a name that carries quotation marks of
+    its own (АО «Завод «Прогресс»», ООО "Вектор") as it is, never in a second pair («АО «…»»).  Every «…» around
+    a company's name or a typed text in a message goes through here."""
+    if any(mark in _QUOTES for mark in text):
+        return text
+    return f"«{text}»"
+
+
+def country_name(code: str, *, language: str | None = None) -> str:
+    """A country by its two-letter code, in the reader's language: 'RU' -> ru 'Россия', en 'Russia'; "" when
+    not known (or no code)."""
+    code = (code or "").strip().upper()
+    if not code or code == "ZZ":  # ZZ: CLDR's own "unknown region"
+        return ""
+    try:
+        return str(_locale(_lang(language)).territories.get(code, ""))
+    except (LookupError, ValueError):
+        return ""
 
 
 def format_amount(

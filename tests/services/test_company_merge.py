@@ -53,6 +53,10 @@ def test_merge_moves_everything_to_the_kept_company_and_hides_the_duplicate(db, 
     assert rows["phones"] == ["+74950000000", "+74951234567"]
     assert len(rows["contacts"]) == 1 and rows["refusals"] == [pair["refusal"]]
     assert "Отказ" in rows["history"] and any("merged the duplicate" in t for t in rows["history"])
+    # A name is set off in «…» unless it carries quotes of its own: never «ООО «Ромашка»».
+    texts = " ".join(rows["history"] + _rows(db, duplicate)["history"])
+    assert "merged the duplicate «Ромашка ООО» (#" in texts
+    assert f"merged this company into ООО «Ромашка» (#{kept})" in texts and "«ООО" not in texts
     assert [m.source_id for m in card.merges] == [duplicate]
     names = [r.name for r in base_search.search(db, boss, BaseQuery(text="ромашка")).rows]
     assert names == ["ООО «Ромашка»"]  # the duplicate has left the lists

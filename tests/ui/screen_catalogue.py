@@ -81,7 +81,7 @@ USERS_SCREEN, ADMIN_DLG = UI + "admin.users:UsersScreen", UI + "admin.dialogs:"
 HELP, CONFIRM, PALETTE = (
     UI + "help_screen:HelpScreen",
     UI + "widgets.confirm:ConfirmDialog",
-    "textual.command:CommandPalette",
+    UI + "palette:Palette",
 )
 NOTE, CONTACT, FIND, ZONE = (
     UI + "widgets.note_dialog:AddNoteDialog",

@@ -71,7 +71,8 @@ async def test_the_head_of_sales_sees_and_changes_the_calling_hours_by_keys(base
             assert isinstance(screen, CallingHoursScreen)
             summary = _text(screen.query_one("#hours-summary"))
             assert "Now it is 12:30 at the call centre (Moscow)." in summary
-            assert "Mon-Fri, 09:00-18:00, lunch 13:00-14:00. Public holidays of RU (Russia)." in summary
+            # The country in words, not as its code.
+            assert "Mon-Fri, 09:00-18:00, lunch 13:00-14:00. Public holidays of Russia." in summary
             assert "Next public holidays:" in summary
             zones = _rows(screen.query_one("#hours-zones"))
             assert zones["Moscow"] == ["12:30", "1", "1", "open"]  # a zone by its city
@@ -89,6 +90,13 @@ async def test_the_head_of_sales_sees_and_changes_the_calling_hours_by_keys(base
                 "13:00-14:00",
                 "RU",
             ]
+            # The code is typed; the country it names is said under it.
+            assert _text(dialog.query_one("#window-country-name")) == "Russia"
+            dialog.query_one("#window-country").value = "by"
+            await pilot.pause()
+            assert _text(dialog.query_one("#window-country-name")) == "Belarus"
+            dialog.query_one("#window-country").value = "RU"
+            await pilot.pause()
             hours, lunch = dialog.query_one("#window-hours"), dialog.query_one("#window-lunch")
             hours.value = "9-25"
             await pilot.press("ctrl+s")

@@ -42,11 +42,15 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         check_idle(app)  # (20 minutes from the last key) is not cut short
         await settle(app, pilot)
         assert not isinstance(app.screen, LockScreen)
+        app.notify("ООО «Секретный клиент» перезвонит в 15:00", timeout=60)
+        await settle(app, pilot)
+        assert len(app._notifications) == 1
         app.last_key_at = monotonic() - 1201  # a whole lease without a key: now it locks
         check_idle(app)
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
         assert "Секретный клиент" not in _screen_text(app)
+        assert not app._notifications  # no toast tells it either
         # The queue screen is frozen: its lease renewal does not run while locked.
         frozen = list(app.paused_timers)
         assert frozen and all(not t._active.is_set() for t in frozen)

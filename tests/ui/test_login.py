@@ -96,6 +96,21 @@ async def test_ctrl_l_logs_out_to_the_login_screen(db, make_user):
         assert app.actor is None
 
 
+async def test_a_toast_of_the_session_goes_with_it_at_ctrl_l(db, make_user):
+    """The next person at the terminal does not read what the last one was told."""
+    make_user("supervisor", "boss")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        app.notify("ООО «Секретный клиент»: сделка на 5 млн", timeout=60)
+        await settle(app, pilot)
+        assert len(app._notifications) == 1
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert not app._notifications and not app.screen.query("Toast")
+
+
 async def test_f1_shows_the_keys_of_the_current_screen(db, make_user):
     make_user("admin", "it")
     app = app_on(db)

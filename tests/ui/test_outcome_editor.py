@@ -110,9 +110,16 @@ async def test_the_editors_show_labels_in_the_language_of_the_screen(db, make_us
         box = app.screen.query_one(selector, OptionList)
         return [str(box.get_option_at_index(i).prompt) for i in range(box.option_count)]
 
-    for language, outcome, own, reason in (
-        ("ru", "Не отвечает", "Секретарь не соединил", "Нет потребности"),
-        ("en", "No answer", "Secretary blocked", "No need"),
+    for language, outcome, own, reason, retry, note in (
+        (
+            "ru",
+            "Не отвечает",
+            "Секретарь не соединил",
+            "Нет потребности",
+            "Повторить позже (не отвечает, занято)",
+            "Ничего больше: запись в истории",
+        ),
+        ("en", "No answer", "Secretary blocked", "No need", "Retry later (no answer, busy)", "Nothing else: a note"),
     ):
         set_language(language)
         try:
@@ -122,11 +129,13 @@ async def test_the_editors_show_labels_in_the_language_of_the_screen(db, make_us
                 await pilot.press("c")
                 await settle(app, pilot)
                 shown = lines(app, "#outcomes-list")
-                assert any(line.startswith(f"[n] {outcome}  no_answer") for line in shown), shown
-                assert any(line.startswith(f"[s] {own}  secretary") for line in shown), shown
+                # In words: the key, the label and what it does; the codes only in the form's field named as such.
+                assert f"[n] {outcome} · {retry}" in shown, shown
+                assert any(line.startswith(f"[s] {own} · {note}") for line in shown), shown
+                assert not any("no_answer" in line or "secretary" in line for line in shown), shown
                 await pilot.press("ctrl+r")
                 await settle(app, pilot)
                 shown = lines(app, "#reasons-list")
-                assert any(line.startswith(f"{reason}  no_need") for line in shown), shown
+                assert reason in shown and not any("no_need" in line for line in shown), shown
         finally:
             set_language("en")

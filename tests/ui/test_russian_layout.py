@@ -289,6 +289,25 @@ async def terminal_bytes(app, pilot, data: str) -> None:
     await pilot.pause()
 
 
+async def terminal_read(app, pilot, data: str) -> None:
+    """*data* in one read of the terminal, then nothing more: an ESC at its head is settled by the parser's wait."""
+    import time
+
+    from textual import constants
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    events = list(parser.feed(data))
+    time.sleep(constants.ESCAPE_DELAY + 0.05)
+    for event in [*events, *parser.tick()]:
+        if getattr(event, "key", None) is None:
+            continue
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def test_alt_digits_change_the_kind_of_a_note_and_never_type_a_sign(db, db_url, people):
     """Alt+1/2/3 reach Textual as ¡ ™ £ (it reads ESC 1 as a Mac's Option+1): never typed into the note."""
     from sqlalchemy import select
@@ -325,6 +344,46 @@ async def test_alt_digits_change_the_kind_of_a_note_and_never_type_a_sign(db, db
             select(Interaction.kind, Interaction.text).where(Interaction.deal_id == deal_id, Interaction.kind == "call")
         ).all()
     assert [(k, t) for k, t in saved if "Созвонились" in t] == [("call", "Созвонились, договорились о встрече")]
+
+
+async def test_esc_and_a_letter_bunched_into_alt_letter_close_the_dialog_and_the_letter_acts(db, db_url, people):
+    """ESC and a letter in one read are Alt+letter to Textual: where no Alt key of that letter is bound, they are
+    Esc, then the letter, on the screen that is on top after Esc.  Bound Alt keys stay Alt keys."""
+    from kbase_tui.ui.help_screen import HelpScreen
+    from kbase_tui.ui.pipeline.dialogs import WonDialog
+    from kbase_tui.ui.supervisor.desk import SupervisorDesk
+    from kbase_tui.ui.supervisor.review import RefusalReview
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        board = app.screen
+        await terminal_bytes(app, pilot, "т")  # N: a note
+        await _settle(app, pilot)
+        note = app.screen
+        assert isinstance(note, AddNoteDialog)
+        await terminal_bytes(app, pilot, "\x1b2")  # Alt+2 is the note's own key: a call, not Esc
+        assert app.screen is note and note.kind == "call"
+        await terminal_read(app, pilot, "\x1bц")  # Esc, then W on the Russian layout: the deal is won
+        await _settle(app, pilot)
+        assert note not in app.screen_stack
+        assert isinstance(app.screen, WonDialog) and app.screen_stack[-2] is board
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "roman")
+        desk = app.screen
+        assert isinstance(desk, SupervisorDesk)
+        await pilot.press("f1")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("alt+r")  # as a terminal with Alt sending ESC reports Esc and R pressed together
+        await _settle(app, pilot)
+        assert isinstance(app.screen, RefusalReview) and app.screen_stack[-2] is desk
 
 
 async def test_type_to_find_on_the_closers_board_and_the_account_list(db, db_url, people, make_user):

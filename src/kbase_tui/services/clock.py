@@ -35,8 +35,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kbase_tui import timezones
-from kbase_tui.formatting import format_client_time, format_clock, weekday_names
+from kbase_tui import formatting, timezones
+from kbase_tui.formatting import format_client_time, format_clock, quoted, weekday_names
 from kbase_tui.i18n import SUPPORTED, _, current_language
 from kbase_tui.models import utcnow
 
@@ -178,9 +178,9 @@ def holiday_country(text: str) -> str:
     if code and code not in _holiday_countries():
         raise ValidationFailed(
             _(
-                "No public holiday calendar for the country «{code}»: write a two-letter code such as RU, BY or KZ, "
+                "No public holiday calendar for the country {code}: write a two-letter code such as RU, BY or KZ, "
                 "or leave it empty for none."
-            ).format(code=code[:8])
+            ).format(code=quoted(code[:8]))
         )
     return code
 
@@ -220,8 +220,8 @@ def parse_days(text: str) -> list[int]:
         end = _day_words().get(last.casefold().rstrip(".")) if dash else start
         if start is None or end is None:
             raise ValidationFailed(
-                _("Calling days: «{word}» is not a day. Write them as mon-fri or mon, wed, fri (1 is Monday).").format(
-                    word=part[:20]
+                _("Calling days: {word} is not a day. Write them as mon-fri or mon, wed, fri (1 is Monday).").format(
+                    word=quoted(part[:20])
                 )
             )
         day = start
@@ -275,11 +275,11 @@ def _ranges(text: str, *, lunch: bool) -> list[tuple[int, int]]:
         end = _minutes(match[3], match[4]) if match else None
         if start is None or end is None:
             message = (
-                _("Lunch break: write it as 13:00-14:00, not «{text}».")
+                _("Lunch break: write it as 13:00-14:00, not {text}.")
                 if lunch
-                else _("Calling hours: write them as 9:00-13:00, 14:00-18:00 (a gap is a break), not «{text}».")
+                else _("Calling hours: write them as 9:00-13:00, 14:00-18:00 (a gap is a break), not {text}.")
             )
-            raise ValidationFailed(message.format(text=part[:40]))
+            raise ValidationFailed(message.format(text=quoted(part[:40])))
         if start >= end:
             raise ValidationFailed(_("{range} ends before it begins.").format(range=_range_text(start, end)))
         found.append((start, end))
@@ -503,14 +503,7 @@ def next_holidays(country: str, day: date, *, count: int = 4) -> list[HolidaySpa
 
 def country_name(code: str) -> str:
     """The country of a holidays calendar in the reader's language ("Россия"); "" when not known."""
-    if not code:
-        return ""
-    from babel import Locale
-
-    try:
-        return str(Locale.parse(current_language()).territories.get(code, ""))
-    except (ValueError, LookupError):
-        return ""
+    return formatting.country_name(code)
 
 
 # --- filling the companies' zones ---------------------------------------------------------------

@@ -23,6 +23,7 @@ import json
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.models import (
     ClientOrder,
@@ -173,8 +174,8 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
             InteractionKind.SYSTEM,
             outcome="merged",
             at=now,
-            text=_("{who} merged the duplicate «{name}» (#{id}) into this company: {n} records moved here.").format(
-                who=actor.label, name=duplicate.name, id=duplicate.id, n=count
+            text=_("{who} merged the duplicate {name} (#{id}) into this company: {n} records moved here.").format(
+                who=actor.label, name=quoted(duplicate.name), id=duplicate.id, n=count
             ),
             params=params_json(t="merged", name=duplicate.name, id=duplicate.id, n=count),
         )
@@ -185,8 +186,8 @@ def merge(db: Database, actor: Actor, company_id: int, expected_version: int, du
             InteractionKind.SYSTEM,
             outcome="merged",
             at=now,
-            text=_("{who} merged this company into «{name}» (#{id}); its history is there.").format(
-                who=actor.label, name=kept.name, id=kept.id
+            text=_("{who} merged this company into {name} (#{id}); its history is there.").format(
+                who=actor.label, name=quoted(kept.name), id=kept.id
             ),
             params=params_json(t="merged", name=kept.name, id=kept.id, kept=True),
         )
@@ -260,8 +261,8 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
             InteractionKind.SYSTEM,
             outcome="merge_undone",
             at=now,
-            text=_("{who} undid the merge with «{name}» (#{id}): {n} records went back to it.").format(
-                who=actor.label, name=duplicate.name, id=duplicate.id, n=back
+            text=_("{who} undid the merge with {name} (#{id}): {n} records went back to it.").format(
+                who=actor.label, name=quoted(duplicate.name), id=duplicate.id, n=back
             ),
             params=params_json(t="merge_undone", name=duplicate.name, id=duplicate.id, n=back),
         )
@@ -272,8 +273,8 @@ def undo_merge(db: Database, actor: Actor, merge_id: int) -> SupervisorCard:
             InteractionKind.SYSTEM,
             outcome="merge_undone",
             at=now,
-            text=_("{who} undid the merge into «{name}» (#{id}): this company is on its own again.").format(
-                who=actor.label, name=kept.name, id=kept.id
+            text=_("{who} undid the merge into {name} (#{id}): this company is on its own again.").format(
+                who=actor.label, name=quoted(kept.name), id=kept.id
             ),
             params=params_json(t="merge_undone", name=kept.name, id=kept.id, kept=True),
         )

@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, DuplicatePair, InteractionKind, Phone, utcnow
 from kbase_tui.protocol.duplicates import DuplicatePage, DuplicateRow, DuplicateScan, DuplicateSide
@@ -261,8 +262,8 @@ def dismiss(db: Database, actor: Actor, pair_id: int) -> None:
                 here,
                 InteractionKind.DECISION,
                 outcome="not_a_duplicate",
-                text=_("Not a duplicate of «{name}» (#{id}): checked by the head of sales.").format(
-                    name=names.get(there, ""), id=there
+                text=_("Not a duplicate of {name} (#{id}): checked by the head of sales.").format(
+                    name=quoted(names.get(there, "")), id=there
                 ),
                 at=now,
                 params=params_json(t="not_a_duplicate", name=names.get(there, ""), id=there),

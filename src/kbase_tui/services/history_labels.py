@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.labels import field_label  # the fields a correction names, as words
 from kbase_tui.models import CallOutcome, PipelineStage, Reason
@@ -326,26 +327,26 @@ def _transfer(facts: dict, labels: dict[str, str]) -> str:
 
 def _merged(facts: dict, labels: dict[str, str]) -> str:
     if facts.get("kept"):
-        return _("This company went into «{name}» (#{id}); its history is there.").format(
-            name=facts["name"], id=facts["id"]
+        return _("This company went into {name} (#{id}); its history is there.").format(
+            name=quoted(facts["name"]), id=facts["id"]
         )
-    return _("The duplicate «{name}» (#{id}) joined this company: {n} records moved here.").format(
-        name=facts["name"], id=facts["id"], n=facts["n"]
+    return _("The duplicate {name} (#{id}) joined this company: {n} records moved here.").format(
+        name=quoted(facts["name"]), id=facts["id"], n=facts["n"]
     )
 
 
 def _merge_undone(facts: dict, labels: dict[str, str]) -> str:
     if facts.get("kept"):
-        return _("This company is on its own again, apart from «{name}» (#{id}).").format(
-            name=facts["name"], id=facts["id"]
+        return _("This company is on its own again, apart from {name} (#{id}).").format(
+            name=quoted(facts["name"]), id=facts["id"]
         )
-    return _("«{name}» (#{id}) is separate again: {n} records went back to it.").format(
-        name=facts["name"], id=facts["id"], n=facts["n"]
+    return _("{name} (#{id}) is separate again: {n} records went back to it.").format(
+        name=quoted(facts["name"]), id=facts["id"], n=facts["n"]
     )
 
 
 def _not_a_duplicate(facts: dict, labels: dict[str, str]) -> str:
-    return _("Checked against «{name}» (#{id}) by the head of sales.").format(name=facts["name"], id=facts["id"])
+    return _("Checked against {name} (#{id}) by the head of sales.").format(name=quoted(facts["name"]), id=facts["id"])
 
 
 def _return_step(facts: dict, labels: dict[str, str]) -> str:

@@ -236,9 +236,18 @@ class KbaseApp(App[None]):
             event = pieces[0]
         if isinstance(event, events.Key):
             # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
-            from .keyboard_layout import physical_key
+            from .keyboard_layout import escape_then_key, physical_key
 
             event = physical_key(self, event) or event
+            # Esc and a letter bunched into one Alt+letter that nothing has: Esc now, the letter behind it, for
+            # whatever screen is on top once Esc has acted.
+            split = escape_then_key(self, event)
+            if split is not None and self._held_keys is not None:
+                event, letter = split
+                letter.set_sender(self)
+                event.set_sender(self)
+                self._held_keys.appendleft((letter, monotonic()))
+                self._arm_key_gate()
         self._key_in_flight, self._key_in_flight_since = event, monotonic()
         await super().on_event(event)
         if not event.is_forwarded:  # a priority binding took it
@@ -503,6 +512,8 @@ class KbaseApp(App[None]):
         if self._events_task is not None:
             self._events_task.cancel()
             self._events_task = None
+        # A toast of this session (a company's name, a client's news) is not for the next person at the terminal.
+        self.clear_notifications()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -560,17 +571,18 @@ class KbaseApp(App[None]):
         yield SystemCommand(_("Quit"), _("Close kbase"), self.action_quit)
 
     def search_themes(self) -> None:
-        # Textual's own, with its placeholder in the reader's language.
-        from textual.command import CommandPalette
+        # Textual's own, in the reader's language (ui/palette.py).
         from textual.theme import ThemeProvider
 
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+        from .palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from .palette import Palette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette", placeholder=_("Search for commands…")))
 
     async def action_quit(self) -> None:
         if self.actor is not None:

@@ -10,6 +10,10 @@ as text (a Cyrillic letter in an input stays a Cyrillic letter) and no binding i
 while a binding has the Latin key in the same place.  So `.` (on the Russian layout the key
 marked `/`) still works as `.` wherever `.` is bound, and a supervisor-made outcome bound to a
 Cyrillic letter keeps it.
+
+Esc and a letter typed right after it (a fast typist, or a laggy SSH link that bunches them) reach
+Textual in one read as ESC and the letter, which it reports as Alt+letter.  Where nothing in reach
+has that Alt key, `escape_then_key` gives back the two keys that were typed: Esc, then the letter.
 """
 
 from __future__ import annotations
@@ -94,3 +98,23 @@ def physical_key(app: App, event: events.Key) -> events.Key | None:
     if _bound(app, event.key) or not _bound(app, latin[0]):
         return None
     return events.Key(latin[0], latin[1])
+
+
+def escape_then_key(app: App, event: events.Key) -> tuple[events.Key, events.Key] | None:
+    """Esc and the key after it, for an Alt+letter or Alt+digit that no binding in reach has; else None.
+
+    A terminal sends Alt+N as ESC N, just as it sends Esc followed at once by N, and Textual reads
+    both as "alt+n" (shifted: "alt+shift+n", N).  Bound Alt keys (a note's Alt+1/2/3) stay Alt keys;
+    any other would do nothing, and the Esc and the letter typed would both be lost.
+    """
+    *modifiers, base = event.key.split("+")
+    if "alt" not in modifiers or set(modifiers) - {"alt", "shift"} or len(base) != 1 or not base.isalnum():
+        return None
+    if _bound(app, event.key):
+        return None
+    character = event.character if event.character and len(event.character) == 1 else base
+    if "shift" in modifiers:
+        character = character.upper()
+    if not character.isalnum():
+        return None
+    return events.Key("escape", "\x1b"), events.Key(character, character)

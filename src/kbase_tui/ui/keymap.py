@@ -34,6 +34,7 @@ from textual.binding import Binding
 from textual.keys import Keys, _character_to_key
 
 from kbase_tui import paths
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 
 SYSTEM_FILE = Path("/etc/kbase/keymap.toml")
@@ -128,8 +129,8 @@ def parse(text: str, where: str) -> tuple[dict[str, str], dict[str, int]]:
         for key in wanted:
             if not valid_key(key):
                 raise KeymapError(
-                    _("{file}, line {line}: «{key}» is not a key name (e.g. f5, ctrl+o, n).").format(
-                        file=where, line=number, key=key[:40]
+                    _("{file}, line {line}: {key} is not a key name (e.g. f5, ctrl+o, n).").format(
+                        file=where, line=number, key=quoted(key[:40])
                     )
                 )
         renamed = binding_id in RENAMED

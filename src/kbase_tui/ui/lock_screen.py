@@ -62,6 +62,7 @@ def lock(app: KbaseApp, message: str = "") -> None:
     """Hide the session behind the lock screen; *message* says why when it is not idleness."""
     app.idle_locked = True
     app.paused_timers = _freeze(app)
+    app.clear_notifications()  # a toast of the session would show it to whoever passes by
     app.push_screen(LockScreen(message))
 
 

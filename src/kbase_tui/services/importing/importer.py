@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import N_, _
 from kbase_tui.inn import clean_inn
 from kbase_tui.models import (
@@ -1014,7 +1015,9 @@ class Importer:
             pending.inn = row.inn
             added.append(_("{field}: {value}").format(field=_(FIELD_LABELS["inn"]), value=row.inn))
         if row.nkey != pending.row.nkey and not _same(row.name, pending.row.name):
-            notes.append(_("line {line}: name kept, the file had «{value}»").format(line=row.line, value=row.name))
+            notes.append(
+                _("line {line}: name kept, the file had {value}").format(line=row.line, value=quoted(row.name))
+            )
         if pending.fields is pending.row.fields:
             pending.fields = list(pending.fields)
         fields = pending.fields
@@ -1030,8 +1033,8 @@ class Importer:
                     added.append(_("other e-mails {emails}").format(emails=value))
                     continue
                 notes.append(
-                    _("line {line}: {field} kept, the file had «{value}»").format(
-                        line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value
+                    _("line {line}: {field} kept, the file had {value}").format(
+                        line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=quoted(value)
                     )
                 )
         for address in _extra(row, "emails", ()):
@@ -1153,8 +1156,8 @@ class Importer:
                 self.note(
                     row.line,
                     "needs_research",
-                    _("«{name}» has no phone: it waits in the list for research, not in the queue.").format(
-                        name=row.name
+                    _("{name} has no phone: it waits in the list for research, not in the queue.").format(
+                        name=quoted(row.name)
                     ),
                 )
             for other, number in pending.possible:
@@ -1174,18 +1177,22 @@ class Importer:
                     row.line,
                     "possible_duplicate",
                     _(
-                        "«{name}» has the phone {phone} of «{other}» ({where}): imported as a separate company; "
+                        "{name} has the phone {phone} of {other} ({where}): imported as a separate company; "
                         "merge them by hand if they are one."
-                    ).format(name=row.name, phone=readable(number), other=other_name, where=where),
+                    ).format(name=quoted(row.name), phone=readable(number), other=quoted(other_name), where=where),
                 )
                 history.append(
                     (
                         company_id,
                         _(
-                            "Possible duplicate of «{other}» (#{id}): the same phone {phone}. Imported from {file}, line "
+                            "Possible duplicate of {other} (#{id}): the same phone {phone}. Imported from {file}, line "
                             "{line}, as a separate company."
                         ).format(
-                            other=other_name, id=other_id, phone=readable(number), file=source_name, line=row.line
+                            other=quoted(other_name),
+                            id=other_id,
+                            phone=readable(number),
+                            file=source_name,
+                            line=row.line,
                         ),
                     )
                 )
@@ -1193,13 +1200,19 @@ class Importer:
                     (
                         other_id,
                         _(
-                            "Possible duplicate: «{name}» (#{id}) from {file}, line {line}, has the same phone {phone}."
-                        ).format(name=row.name, id=company_id, phone=readable(number), file=source_name, line=row.line),
+                            "Possible duplicate: {name} (#{id}) from {file}, line {line}, has the same phone {phone}."
+                        ).format(
+                            name=quoted(row.name),
+                            id=company_id,
+                            phone=readable(number),
+                            file=source_name,
+                            line=row.line,
+                        ),
                     )
                 )
             for conflict in pending.notes:
                 self.conflicts += 1
-                self.note(row.line, "conflict", _("«{name}»: {what}").format(name=row.name, what=conflict))
+                self.note(row.line, "conflict", _("{name}: {what}").format(name=quoted(row.name), what=conflict))
         return history
 
     def _insert_new(self, session: Session, new: dict[int, _Pending], now, source_name: str) -> dict[int, int]:
@@ -1357,14 +1370,14 @@ class Importer:
             existing_contacts.setdefault(cid, set()).add(fold(name))
         # The sentences, translated once a batch.
         labels = {name: str(_(label)) for name, label in FIELD_LABELS.items()}
-        name_kept = str(_("name kept, the file had «{value}»"))
+        name_kept = str(_("name kept, the file had {value}"))
         field_added = str(_("{field}: {value}"))
-        field_kept = str(_("{field} kept, the file had «{value}»"))
+        field_kept = str(_("{field} kept, the file had {value}"))
         phone_added = str(_("phone {number}"))
         contact_added = str(_("contact {name}"))
         emails_added = str(_("other e-mails {emails}"))
         added_text = str(_("added {what}"))
-        conflict_text = str(_("«{name}» (#{id}): {what}"))
+        conflict_text = str(_("{name} (#{id}): {what}"))
         merged_text = str(_("Merged from {file}, line {line}: {what}."))
         inn_map, phone_map = self.inn_map, self.phone_map
         phone_rows: list[tuple] = []
@@ -1390,7 +1403,7 @@ class Importer:
                     if name_key
                     else not _same(key_of_folded(row.folded), key_of_folded(fold(base_name)))
                 ):
-                    kept.append(name_kept.format(value=row.name))
+                    kept.append(name_kept.format(value=quoted(row.name)))
                 for position, (name, value) in enumerate(zip(FILL_FIELDS, (row.inn, *row.fields), strict=True)):
                     if not value:
                         continue
@@ -1401,7 +1414,7 @@ class Importer:
                         fills[name] = value
                         notes.append(field_added.format(field=labels[name], value=value))
                     elif value != have and not _same(value, have):
-                        kept.append(field_kept.format(field=labels[name], value=value))
+                        kept.append(field_kept.format(field=labels[name], value=quoted(value)))
                 exts = _extra(row, "exts", {})
                 for number in row.phones:
                     if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
@@ -1432,7 +1445,9 @@ class Importer:
                         for text_kept in kept:
                             self.conflicts += 1
                             self.note(
-                                row.line, "conflict", conflict_text.format(name=base_name, id=cid, what=text_kept)
+                                row.line,
+                                "conflict",
+                                conflict_text.format(name=quoted(base_name), id=cid, what=text_kept),
                             )
                     history_rows.append(
                         (cid, merged_text.format(file=source_name, line=row.line, what="; ".join(parts)))

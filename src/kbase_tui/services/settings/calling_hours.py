@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kbase_tui import timezones
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.models import Company, utcnow
 from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, PublicHoliday, ZoneNow
@@ -199,9 +200,9 @@ def change_channel_window(
         if old is None and not new_channel and key not in {clock.channel_key(c) for _z, c, _n, _q in _counts(session)}:
             raise ValidationFailed(
                 _(
-                    "No company has the sales channel «{name}». Check the spelling, or tick «A channel no company "
+                    "No company has the sales channel {name}. Check the spelling, or tick «A channel no company "
                     "has yet» to give it a window all the same."
-                ).format(name=name)
+                ).format(name=quoted(name))
             )
         # One window a channel whatever its spelling: the name as typed now replaces any other spelling.
         wanted = {other: value for other, value in current.items() if clock.channel_key(other) != key}

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.protocol import growth
 from kbase_tui.protocol.growth import ClientGrowth
@@ -30,7 +31,7 @@ def growth_summary(found: ClientGrowth) -> Text:
         text.append(_("No standard for this client's channel or industry: the head of sales sets one."), style="dim")
     else:
         text.append(_("Standard: "), style="dim")
-        text.append(f"{segment_kind_label(standard.segment_kind)} «{standard.segment}»", style="bold")
+        text.append(f"{segment_kind_label(standard.segment_kind)} {quoted(standard.segment)}", style="bold")
         text.append(
             _(" · every {n} d. · avg {amount} · {k} categories").format(
                 n=standard.interval_days, amount=money(standard.average_order), k=len(standard.category_ids)

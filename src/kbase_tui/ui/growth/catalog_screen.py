@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Select, Static
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import catalog, importer
 
@@ -243,7 +244,7 @@ class CatalogScreen(KbaseScreen):
         text.append(_("Categories: {n}").format(n=len(self.categories)), style="bold")
         text.append(" · " + _("products: {n}").format(n=page.total), style="dim")
         if self.search:
-            text.append(" · " + _("found by «{text}»").format(text=self.search), style="dim")
+            text.append(" · " + _("found by {text}").format(text=quoted(self.search)), style="dim")
         if page.total > len(self.products):
             text.append(" · " + _("the first {n} shown; / finds the others").format(n=len(self.products)), style="dim")
         empty = [c.name for c in self.categories if not c.products]

@@ -49,6 +49,11 @@ def shown_label(label_ru: str, label_en: str) -> str:
     return first or other
 
 
+def action_index(row: OutcomeForm | None) -> int:
+    """Which of ACTIONS an outcome does (the last, only a note, for a new one)."""
+    return next((i for i, (flag, _l) in enumerate(ACTIONS) if flag and row and getattr(row, flag)), len(ACTIONS) - 1)
+
+
 class OutcomesEditor(KbaseScreen):
     CSS_PATH = "queue.tcss"
     HELP = _(
@@ -102,10 +107,12 @@ class OutcomesEditor(KbaseScreen):
         self.call(queue.all_outcomes, done=lambda rows: self._loaded(rows, follow))
 
     def _line(self, row: OutcomeForm) -> Text:
+        # In words: the key, the label and what it does.  The code (what the history refers to) is in the form
+        # under the list, in its field named as such.
         text = Text()
         text.append(f"[{row.key}] ", style="bold")
         text.append(shown_label(row.label_ru, row.label_en))
-        text.append(f"  {row.code}", style="dim")
+        text.append(" · " + _(ACTIONS[action_index(row)][1]), style="dim")
         if not row.active:
             text.append("  " + _("(inactive)"), style="italic dim")
         return text
@@ -127,11 +134,8 @@ class OutcomesEditor(KbaseScreen):
         self.query_one("#outcome-key", Input).value = row.key if row else ""
         self.query_one("#outcome-label-ru", Input).value = row.label_ru if row else ""
         self.query_one("#outcome-label-en", Input).value = row.label_en if row else ""
-        chosen = next(
-            (i for i, (flag, _l) in enumerate(ACTIONS) if flag and row and getattr(row, flag)), len(ACTIONS) - 1
-        )
         buttons = list(self.query_one("#outcome-action", RadioSet).query(RadioButton))
-        buttons[chosen].value = True
+        buttons[action_index(row)].value = True
         self.query_one("#outcome-contact", Checkbox).value = bool(row and row.contact_made)
         self.query_one("#outcome-active", Checkbox).value = True if row is None else row.active
 
@@ -245,8 +249,7 @@ class ReasonsEditor(KbaseScreen):
         box = self.query_one("#reasons-list", OptionList)
         box.clear_options()
         for code, label_ru, label_en, active in self.rows:
-            line = Text(shown_label(label_ru, label_en))
-            line.append(f"  {code}", style="dim")
+            line = Text(shown_label(label_ru, label_en))  # the code is in the form under the list
             if not active:
                 line.append("  " + _("(inactive)"), style="italic dim")
             box.add_option(Option(line, id=code))

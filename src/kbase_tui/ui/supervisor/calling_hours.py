@@ -14,6 +14,7 @@ import time as monotonic_clock
 from datetime import datetime, timedelta
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,7 +22,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
 
 from kbase_tui import timezones
-from kbase_tui.formatting import format_client_time, format_day_month, zone_city
+from kbase_tui.formatting import country_name, format_client_time, format_day_month, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import hours
 from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, ZoneNow
@@ -84,6 +85,9 @@ class WindowDialog(FormDialog):
             if not self.for_channel:
                 yield Label(Text(_("Public holidays of the country (RU; empty: none)")))
                 yield Input(view.country, id="window-country", max_length=8)
+                named = Static(Text(country_name(view.country)), id="window-country-name", classes="dialog-hint")
+                named.display = bool(country_name(view.country))
+                yield named
             elif channel is None:
                 yield Checkbox(Text(_("A channel no company has yet")), id="window-new")
             yield ErrorLine()
@@ -94,6 +98,13 @@ class WindowDialog(FormDialog):
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.action_save()
+
+    @on(Input.Changed, "#window-country")
+    def _country_typed(self, event: Input.Changed) -> None:
+        # The code is what is typed; the country it names is said in words under it.
+        named = self.query_one("#window-country-name", Static)
+        named.update(Text(country_name(event.value)))
+        named.display = bool(country_name(event.value))
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#window-{name}", Input).value
@@ -210,7 +221,7 @@ class CallingHoursScreen(KbaseScreen):
             + _("The call centre's window: {window}.").format(window=window_text(view.days, view.hours, view.lunch))
         )
         if view.country:
-            country = f"{view.country} ({view.country_name})" if view.country_name else view.country
+            country = view.country_name or view.country  # the name in the reader's language; the code if unknown
             summary.append(" " + _("Public holidays of {country}.").format(country=country))
             if view.holidays:
                 spans = [

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
+from kbase_tui.formatting import quoted
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.labels import category_label, role_label, stage_label
@@ -175,7 +176,7 @@ class MergeDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Static(
-                Text(_("Merge a duplicate into «{name}»").format(name=clip(self.card.company.name, 60))),
+                Text(_("Merge a duplicate into {name}").format(name=quoted(clip(self.card.company.name, 60)))),
                 classes="dialog-title",
             )
             yield Label(_("The duplicate: name, INN or phone; Enter searches"))
@@ -248,8 +249,8 @@ class MergeDialog(FormDialog):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         duplicate = int(key)
-        question = _("Merge «{dup}» into «{kept}»? Its records move here; u undoes it.").format(
-            dup=clip(self.found.get(duplicate, ""), 60), kept=clip(self.card.company.name, 60)
+        question = _("Merge {dup} into {kept}? Its records move here; u undoes it.").format(
+            dup=quoted(clip(self.found.get(duplicate, ""), 60)), kept=quoted(clip(self.card.company.name, 60))
         )
         self.app.push_screen(
             ConfirmDialog(question),
@@ -530,7 +531,9 @@ class SupervisorCardScreen(KbaseScreen):
             marks.insert(
                 0,
                 (
-                    _("merged into «{name}» #{id}").format(name=clip(s.merged_into_name, 40), id=s.merged_into_id),
+                    _("merged into {name} #{id}").format(
+                        name=quoted(clip(s.merged_into_name, 40)), id=s.merged_into_id
+                    ),
                     "bold magenta",
                 ),
             )

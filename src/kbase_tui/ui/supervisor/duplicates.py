@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.protocol import companies, duplicates
 from kbase_tui.protocol.duplicates import DuplicatePage, DuplicateRow, DuplicateScan
@@ -196,12 +197,12 @@ class DuplicatesScreen(KbaseScreen):
         if row is None:
             return
         question = _(
-            "Merge «{second}» (#{second_id}) into «{first}» (#{first_id})? «{first}» is kept with the contacts, "
+            "Merge {second} (#{second_id}) into {first} (#{first_id})? {first} is kept with the contacts, "
             "phones and history of both; the merge can be undone from its card (u)."
         ).format(
-            first=clip(row.first.name, 60),
+            first=quoted(clip(row.first.name, 60)),
             first_id=row.first.id,
-            second=clip(row.second.name, 60),
+            second=quoted(clip(row.second.name, 60)),
             second_id=row.second.id,
         )
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._merge(row))
@@ -209,7 +210,7 @@ class DuplicatesScreen(KbaseScreen):
     def _merge(self, row: DuplicateRow) -> None:
         def merged(_card) -> None:
             self.notify(
-                _("«{second}» merged into «{first}».").format(first=row.first.name, second=row.second.name),
+                _("{second} merged into {first}.").format(first=quoted(row.first.name), second=quoted(row.second.name)),
                 markup=False,
             )
             self._keep_place()
@@ -221,8 +222,8 @@ class DuplicatesScreen(KbaseScreen):
         row = self._current()
         if row is None:
             return
-        question = _("«{first}» and «{second}» are two different clients? The pair is not offered again.").format(
-            first=clip(row.first.name, 60), second=clip(row.second.name, 60)
+        question = _("{first} and {second} are two different clients? The pair is not offered again.").format(
+            first=quoted(clip(row.first.name, 60)), second=quoted(clip(row.second.name, 60))
         )
         self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._dismiss(row))
 
