@@ -27,6 +27,19 @@ _NULL = Style.null()
 WidthRule = Callable[[int], Mapping[str, int]]
 
 
+def ellipsis_cell(cell):
+    """*cell*, and if it is a `Text` that says nothing of how it is cut, a copy cut with "…".
+
+    A cell cut at its column's edge without a mark reads as another word ("Мария Соколо", "Возвра") or
+    a smaller number; with "…" the reader knows there is more (the detail line below a list has it
+    whole).  A cell that asks for another overflow ("crop", "fold") keeps it.
+    """
+    if isinstance(cell, Text) and cell.overflow is None:
+        cell = cell.copy()
+        cell.overflow = "ellipsis"
+    return cell
+
+
 def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
     """Give the columns named in *widths* (by key) these widths, keeping the rows; True if one changed.
 
@@ -57,7 +70,29 @@ def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
 
 
 class ListTable(DataTable):
+    """A DataTable of one-line text cells whose cut cells and column labels end in "…" (`ellipsis_cell`).
+
+    A label is plain text (a str label is never read as markup) and, like a cell, ends in "…" when its
+    column is narrower: a heading cut to "Последн." or "По ум" reads as nothing.  Rows as tall as their
+    text (`height=None`) wrap as DataTable wraps them.
+    """
+
     _width_rule: WidthRule | None = None
+
+    def add_column(self, label, *, width=None, key=None, default=None):
+        label = Text(label, no_wrap=True) if isinstance(label, str) else label
+        return super().add_column(ellipsis_cell(label), width=width, key=key, default=default)
+
+    def add_row(self, *cells, height: int | None = 1, key=None, label=None):
+        if height == 1:
+            cells = tuple(ellipsis_cell(cell) for cell in cells)
+        return super().add_row(*cells, height=height, key=key, label=label)
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        row = self.rows.get(row_key if isinstance(row_key, RowKey) else RowKey(row_key))
+        if row is not None and row.height == 1:
+            value = ellipsis_cell(value)
+        super().update_cell(row_key, column_key, value, update_width=update_width)
 
     def fit_columns(self, rule: WidthRule) -> None:
         """Column widths from the table's own width, now and again on every resize.
@@ -85,7 +120,7 @@ class ListTable(DataTable):
         `_update_count` itself (docs/performance.md).  Rows with other cells (or a table without
         columns) go through `add_row`.
         """
-        rows = [(tuple(cells), key) for cells, key in rows]
+        rows = [(tuple(ellipsis_cell(cell) for cell in cells), key) for cells, key in rows]
         columns = self.ordered_columns
         if not columns or any(
             len(cells) != len(columns) or not all(isinstance(c, Text) for c in cells) for cells, _ in rows
