@@ -27,6 +27,11 @@ _NULL = Style.null()
 WidthRule = Callable[[int], Mapping[str, int]]
 
 
+def cell_len_of(*texts: str) -> int:
+    """The width of the widest of *texts*: a column as wide as its heading and words in the language shown."""
+    return max((cell_len(text) for text in texts), default=0)
+
+
 def ellipsis_cell(cell):
     """*cell*, and if it is a `Text` that says nothing of how it is cut, a copy cut with "…".
 
