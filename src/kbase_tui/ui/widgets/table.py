@@ -12,7 +12,7 @@ cell comes out segment for segment the same as DataTable draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -30,6 +30,30 @@ WidthRule = Callable[[int], Mapping[str, int]]
 def cell_len_of(*texts: str) -> int:
     """The width of the widest of *texts*: a column as wide as its heading and words in the language shown."""
     return max((cell_len(text) for text in texts), default=0)
+
+
+def share_room(width: int, columns: Sequence[tuple[str, int | None, int]]) -> dict[str, int]:
+    """Widths for a table *width* wide of *columns*: (key, the width it wants or None, the least it may have).
+
+    While they fit, the columns have the widths they want and a column that wants None takes what is left
+    (at least its least).  When they do not, the widest of those that may shrink give up a cell at a time,
+    down to their least: the table stays on the screen (no column pushed off it, no heading cut by the
+    screen's edge) and what is cut ends in "…".  The room counts the scrollbar and each column's padding.
+    """
+    room = width - 2 - 2 * len(columns)
+    widths = {key: least if want is None else want for key, want, least in columns}
+    over = sum(widths.values()) - room
+    while over > 0:
+        shrinkable = [key for key, _want, least in columns if widths[key] > least]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda key: widths[key])
+        widths[widest] -= 1
+        over -= 1
+    rest = [key for key, want, _least in columns if want is None]
+    if over < 0 and rest:
+        widths[rest[0]] -= over
+    return widths
 
 
 def ellipsis_cell(cell):
