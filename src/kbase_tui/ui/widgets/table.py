@@ -32,15 +32,15 @@ def cell_len_of(*texts: str) -> int:
     return max((cell_len(text) for text in texts), default=0)
 
 
-def share_room(width: int, columns: Sequence[tuple[str, int | None, int]]) -> dict[str, int]:
+def share_room(width: int, columns: Sequence[tuple[str, int | None, int]], scrollbar: int = 2) -> dict[str, int]:
     """Widths for a table *width* wide of *columns*: (key, the width it wants or None, the least it may have).
 
     While they fit, the columns have the widths they want and a column that wants None takes what is left
     (at least its least).  When they do not, the widest of those that may shrink give up a cell at a time,
     down to their least: the table stays on the screen (no column pushed off it, no heading cut by the
-    screen's edge) and what is cut ends in "…".  The room counts the scrollbar and each column's padding.
+    screen's edge) and what is cut ends in "…".  The room counts the *scrollbar* and each column's padding.
     """
-    room = width - 2 - 2 * len(columns)
+    room = width - scrollbar - 2 * len(columns)
     widths = {key: least if want is None else want for key, want, least in columns}
     over = sum(widths.values()) - room
     while over > 0:
