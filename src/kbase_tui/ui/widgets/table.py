@@ -133,6 +133,48 @@ class ListTable(DataTable):
         self._width_rule = rule
         set_column_widths(self, rule(self.size.width or self.app.size.width))
 
+    def wrap_headings(self, room: int, most_lines: int = 3) -> None:
+        """Headings wrapped at their spaces when the columns together are wider than *room*.
+
+        A table whose columns are as wide as their contents (a report) may run off the screen, cutting the
+        last heading at its edge ("Звонков в ч").  When it does, a heading wider than its column's cells
+        gets its column as wide as its longest word (or the cells) and takes up to *most_lines* lines;
+        the heading row grows to the tallest.  When the columns fit, every heading is one line again.
+        """
+        columns = self.ordered_columns
+        if not columns:
+            return
+        contents = {column.key: 0 for column in columns}
+        for row in self._data.values():
+            for key, cell in row.items():
+                if key in contents:
+                    plain = cell.plain if isinstance(cell, Text) else str(cell)
+                    contents[key] = max(contents[key], cell_len(plain))
+        labels = {column.key: column.label.plain for column in columns}
+        # the last column's right padding may fall off the edge
+        wanted = sum(max(contents[c.key], cell_len(labels[c.key])) + 2 * self.cell_padding for c in columns)
+        lines = 1
+        for column in columns:
+            label = labels[column.key]
+            word = max((cell_len(w) for w in label.split()), default=0)
+            if wanted - self.cell_padding > room and cell_len(label) > contents[column.key] and " " in label:
+                width = max(contents[column.key], word)
+                wrapped = Text(label, no_wrap=False, overflow="ellipsis", end="")
+                count = len(wrapped.wrap(self.app.console, width))
+                if count > most_lines:
+                    width, count = cell_len(label), 1
+                column.label = wrapped if count > 1 else ellipsis_cell(Text(label, no_wrap=True))
+                column.width, column.auto_width = width, False
+                lines = max(lines, count)
+            else:
+                column.label = ellipsis_cell(Text(label, no_wrap=True))
+                column.width, column.auto_width = max(contents[column.key], cell_len(label)), False
+        self.header_height = lines
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self._clear_caches()
+        self.refresh()
+
     def on_resize(self, event) -> None:
         if self._width_rule is not None and event.size.width:
             set_column_widths(self, self._width_rule(event.size.width))
