@@ -77,10 +77,14 @@ class PortfolioGaps(KbaseScreen):
             manager = max(12, min(20, room // 5)) if self.everyone else 0
             category = max(12 if self.everyone else 15, min(28, (room - manager) // 3))
             client = max(12, min(48, room - manager - category))
-            return {"client": client, "category": category, "manager": manager} if self.everyone else {
-                "client": client,
-                "category": category,
-            }
+            return (
+                {"client": client, "category": category, "manager": manager}
+                if self.everyone
+                else {
+                    "client": client,
+                    "category": category,
+                }
+            )
 
         table.fit_columns(widths)
         table.focus()
