@@ -295,3 +295,39 @@ async def test_a_cut_cell_and_a_cut_heading_end_in_an_ellipsis():
     assert " Менедж… " in header and " После… " in header and "[b]Сумма[/b]" in header
     assert " Мария … " in first and " 07.12… " in first and "3 000 000" in first and first.endswith(" 12…")
     assert " Игорь … " in second and " сегод… " in second and second.endswith(" 123")
+
+
+def test_share_room_keeps_columns_on_the_screen():
+    from kbase_tui.ui.widgets.table import share_room
+
+    columns = [("date", 16, 16), ("name", 30, 10), ("by", 16, 6), ("rest", None, 7)]
+    wide = share_room(200, columns)
+    assert wide == {"date": 16, "name": 30, "by": 16, "rest": 200 - 2 - 8 - 62}
+    narrow = share_room(60, columns)  # room 50: the widest that may shrink give up room first
+    assert sum(narrow.values()) == 50 and narrow["date"] == 16 and narrow["rest"] == 7
+    assert narrow["name"] >= 10 and narrow["by"] >= 6
+    assert share_room(20, columns) == {"date": 16, "name": 10, "by": 6, "rest": 7}  # never below the least
+
+
+async def test_headings_wrap_at_their_spaces_when_the_columns_do_not_fit():
+    class Report(App):
+        def compose(self) -> ComposeResult:
+            yield ListTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(ListTable)
+            table.add_columns("Оператор", "Конверсия, %", "Звонков в час")
+            table.add_row(Text("Анна Кузнецова"), Text("2,2"), Text("45,0"))
+
+    app = Report()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(ListTable)
+        table.wrap_headings(36)
+        await pilot.pause()
+        lines = svg_screen_text(app.export_screenshot())
+        assert table.header_height == 2
+        assert "Конверсия," in lines[0] and "Звонков" in lines[0] and "%" in lines[1] and "в час" in lines[1]
+        assert "Анна Кузнецова" in lines[2] and "45,0" in lines[2]
+        table.wrap_headings(80)  # room again: one line
+        await pilot.pause()
+        assert table.header_height == 1 and [c.width for c in table.ordered_columns] == [14, 12, 13]
