@@ -89,3 +89,9 @@ async def test_the_admins_users_show_the_zone_whole_at_80_columns(db, make_user)
         row = _row(lines, "caller")
         assert row.rstrip().endswith("как у колл-центра"), row
         assert re.search(r"оператор холодн\S*…|оператор холодных звонков", row), row  # whole, or marked cut
+        for _ in range(len(lines)):  # the line under the list has the highlighted user whole
+            if "Анна Кузнецова (caller)" in "\n".join(_screen(app)):
+                break
+            await pilot.press("down")
+            await settle(app, pilot)
+        assert "Анна Кузнецова (caller) · оператор холодных звонков · работает" in "\n".join(_screen(app))

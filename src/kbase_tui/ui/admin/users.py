@@ -66,6 +66,7 @@ class UsersScreen(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ListTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="users-row")
         yield Static("", id="users-status")
         yield KeyFooter()
 
@@ -121,10 +122,26 @@ class UsersScreen(KbaseScreen):
             for index, info in enumerate(self.infos):
                 if info.username == current:
                     table.move_cursor(row=index)
+        self._show_row()
         active = sum(1 for i in self.infos if not i.disabled)
         self.query_one("#users-status", Static).update(
             Text(_("{n} users, {active} active").format(n=len(self.infos), active=active))
         )
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """The user under the cursor whole (at 80 columns a long name, role or state ends in "…" in the list)."""
+        info = self._current()
+        text = Text()
+        if info is not None:
+            text.append(info.full_name, style="bold")
+            text.append(f" ({info.username}) · {role_label(info.role)} · ")
+            text.append_text(state_text(info))
+            text.append(" · " + (zone_city(info.time_zone) or _("call centre's")))
+            text.append(" · " + (show_datetime(info.last_login_at) or "—"))
+        self.query_one("#users-row", Static).update(text)
 
     def _current(self) -> UserInfo | None:
         table = self.query_one(DataTable)
