@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
+from kbase_tui.i18n import set_language
 from kbase_tui.models import Company, Contact, Phone
 from kbase_tui.services import reference
 from kbase_tui.services.clients import write_history
@@ -96,3 +98,21 @@ def test_company_card_snapshot(world, snap_compare, size):
     company_id = world["ids"][0]
     app = PreparedApp(world["db"], "roman", lambda: SupervisorCardScreen(company_id))
     assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+def test_company_card_who_looked_at_80x24(world, snap_compare):
+    """'Кто смотрел' at 80 columns: every heading and both dates whole (the last ran off the screen)."""
+    company_id = world["ids"][0]
+
+    async def seen_tab(pilot):
+        await _settle(pilot)
+        await pilot.press("6")
+        await _settle(pilot)
+
+    set_language("ru")  # the headings that ran off the screen were the Russian ones
+    try:
+        app = PreparedApp(world["db"], "roman", lambda: SupervisorCardScreen(company_id))
+        with time_machine.travel(datetime(2026, 3, 10, 9, 30, tzinfo=UTC), tick=False):
+            assert snap_compare(app, terminal_size=(80, 24), run_before=seen_tab)
+    finally:
+        set_language("en")

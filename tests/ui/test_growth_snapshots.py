@@ -109,3 +109,16 @@ def test_specialist_assignments_at_80x24(grown, snap_compare):
 
     app = PreparedApp(grown["db"], "nikita", AssignmentsScreen)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_market_census_at_80x24(grown, snap_compare):
+    """The census tab at 80 columns: the channel has a share of the room and is cut with "…" if longer."""
+    from kbase_tui.ui.growth.market import MarketScreen
+
+    async def census(pilot):
+        await _settle(pilot)
+        await pilot.press("2")
+        await _settle(pilot)
+
+    app = PreparedApp(grown["db"], "roman", MarketScreen)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=census)

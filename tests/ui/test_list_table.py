@@ -7,7 +7,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from kbase_tui.ui.widgets.table import ListTable
+from kbase_tui.ui.widgets.table import ListTable, ellipsis_cell
+from tests.conftest import svg_screen_text
 
 CELLS = [
     Text("ООО «Ромашка 12»", style="bold red"),
@@ -45,11 +46,20 @@ class Tables(App):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("✓", key="sel", width=1)
-        table.add_column("Fixed", key="fixed", width=9)
-        table.add_column("Auto", key="auto")
+        # DataTable is given what ListTable makes of its labels and cells (plain labels; a text that says
+        # nothing of its overflow ends in "…"): the drawing is compared, not that choice.
+        plain = not isinstance(table, ListTable)
+
+        def label(text: str):
+            return ellipsis_cell(Text(text, no_wrap=True)) if plain else text
+
+        table.add_column(label("✓"), key="sel", width=1)
+        table.add_column(label("Fixed"), key="fixed", width=9)
+        table.add_column(label("Auto"), key="auto")
         for n, cell in enumerate(CELLS):
-            table.add_row(Text(" "), cell, cell, key=str(n))
+            if plain:
+                cell = ellipsis_cell(cell)
+            table.add_row(ellipsis_cell(Text(" ")), cell, cell, key=str(n))
         table.add_row("x", Text("two\nlines"), "y", key="tall", height=None)
 
 
@@ -65,7 +75,7 @@ async def draw_every_cell(
         if not focused:
             table.blur()
         if changed:
-            table.update_cell("0", "sel", Text("✓", style="bold"))
+            table.update_cell("0", "sel", ellipsis_cell(Text("✓", style="bold")))
         await pilot.pause()
         base = table.rich_style
         drawn = {
@@ -258,3 +268,66 @@ def test_every_table_of_the_app_is_a_list_table():
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "DataTable":
                 plain.append(f"{path.relative_to(root)}:{node.lineno}")
     assert not plain, f"plain DataTables: {plain}"
+
+
+async def test_a_cut_cell_and_a_cut_heading_end_in_an_ellipsis():
+    """A text cut at its column's edge ends in "…" ("Мария Соколо" read as a whole name); a heading too,
+    and a heading is plain text."""
+
+    class Cut(App):
+        def compose(self) -> ComposeResult:
+            yield ListTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(ListTable)
+            table.add_column("Менеджер", key="manager", width=7)
+            table.add_column("Последний", key="last", width=6)
+            table.add_column("[b]Сумма[/b]", key="sum")
+            table.add_column("Код", key="code", width=3)
+            table.add_row(Text("Мария Соколова"), Text("07.12.2026 06:02"), Text("1"), Text("12345"), key="1")
+            table.append_rows([((Text("Игорь Лебедев"), Text("сегодня"), Text("2"), Text("123")), "2")])
+            table.update_cell("1", "sum", Text("3 000 000"), update_width=True)
+
+    app = Cut()
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        header, first, second = svg_screen_text(app.export_screenshot())[:3]
+    assert " Менедж… " in header and " После… " in header and "[b]Сумма[/b]" in header
+    assert " Мария … " in first and " 07.12… " in first and "3 000 000" in first and first.endswith(" 12…")
+    assert " Игорь … " in second and " сегод… " in second and second.endswith(" 123")
+
+
+def test_share_room_keeps_columns_on_the_screen():
+    from kbase_tui.ui.widgets.table import share_room
+
+    columns = [("date", 16, 16), ("name", 30, 10), ("by", 16, 6), ("rest", None, 7)]
+    wide = share_room(200, columns)
+    assert wide == {"date": 16, "name": 30, "by": 16, "rest": 200 - 2 - 8 - 62}
+    narrow = share_room(60, columns)  # room 50: the widest that may shrink give up room first
+    assert sum(narrow.values()) == 50 and narrow["date"] == 16 and narrow["rest"] == 7
+    assert narrow["name"] >= 10 and narrow["by"] >= 6
+    assert share_room(20, columns) == {"date": 16, "name": 10, "by": 6, "rest": 7}  # never below the least
+
+
+async def test_headings_wrap_at_their_spaces_when_the_columns_do_not_fit():
+    class Report(App):
+        def compose(self) -> ComposeResult:
+            yield ListTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(ListTable)
+            table.add_columns("Оператор", "Конверсия, %", "Звонков в час")
+            table.add_row(Text("Анна Кузнецова"), Text("2,2"), Text("45,0"))
+
+    app = Report()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(ListTable)
+        table.wrap_headings(36)
+        await pilot.pause()
+        lines = svg_screen_text(app.export_screenshot())
+        assert table.header_height == 2
+        assert "Конверсия," in lines[0] and "Звонков" in lines[0] and "%" in lines[1] and "в час" in lines[1]
+        assert "Анна Кузнецова" in lines[2] and "45,0" in lines[2]
+        table.wrap_headings(80)  # room again: one line
+        await pilot.pause()
+        assert table.header_height == 1 and [c.width for c in table.ordered_columns] == [14, 12, 13]

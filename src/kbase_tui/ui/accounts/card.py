@@ -98,8 +98,10 @@ class AccountCardScreen(KbaseScreen):
         table.add_column(_("Date"), key="date", width=10)
         table.add_column(_("Amount"), key="amount", width=13)
         table.add_column(_("Margin"), key="margin", width=11)
-        # What was ordered takes what the figures leave: a long text ran off an 80-column screen.
-        table.add_column(_("Items"), key="items", width=max(16, self.app.size.width - 46))
+        # What was ordered takes what the figures leave, again on every resize (a long text ran off an
+        # 80-column screen); what does not fit ends in "…".
+        table.add_column(_("Items"), key="items")
+        table.fit_columns(lambda width: {"items": max(16, width - 2 - 8 - 34)})  # scrollbar, padding, figures
         self.load()
 
     # --- loading --------------------------------------------------------------------

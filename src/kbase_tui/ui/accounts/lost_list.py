@@ -23,7 +23,7 @@ from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_amount
 from ..widgets.paging import PAGE, PagedList
-from ..widgets.table import ListTable
+from ..widgets.table import ListTable, cell_len_of
 from .follow_up_list import short_date
 
 
@@ -65,15 +65,31 @@ class LostList(PagedList, KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("Lost clients")
-        table = self.query_one(DataTable)
-        self.name_width = max(14, min(36, self.app.size.width - 64))
-        table.add_column(_("Company"), width=self.name_width)
-        table.add_column(_("Manager"), width=8)
-        table.add_column(_("Reason"), width=10)
-        table.add_column(pgettext("client", "Lost"), width=8)
-        table.add_column(_("LTV"), width=11)
-        table.add_column(_("Return"), width=6)
-        table.add_column(_("Calls"), width=5)
+        table = self.query_one(ListTable)
+        # The return's state and the calls as wide as their headings and words in the language shown; the
+        # company takes what is left once the manager and the reason have a share (cut with "…", the
+        # detail line below says the reason whole).
+        fixed = {
+            "lost": 8,
+            "ltv": 11,
+            "return": cell_len_of(_("Return"), _("done"), _("open")),
+            "calls": cell_len_of(_("Calls"), "999"),
+        }
+
+        def widths(width: int) -> dict[str, int]:
+            room = width - 2 - 2 * 7 - sum(fixed.values())  # the scrollbar, each column's padding
+            manager = max(8, min(18, room // 4))
+            reason = max(8, min(22, room // 4))
+            return {"name": max(14, min(40, room - manager - reason)), "manager": manager, "reason": reason, **fixed}
+
+        table.add_column(_("Company"), key="name")
+        table.add_column(_("Manager"), key="manager")
+        table.add_column(_("Reason"), key="reason")
+        table.add_column(pgettext("client", "Lost"), key="lost")
+        table.add_column(_("LTV"), key="ltv")
+        table.add_column(_("Return"), key="return")
+        table.add_column(_("Calls"), key="calls")
+        table.fit_columns(widths)
         self.call(accounts.managers, done=self._managers)
         self.reload()
 
@@ -127,12 +143,11 @@ class LostList(PagedList, KbaseScreen):
         index = table.cursor_row
         table.clear()
         for row in page.rows:
-            name = row.name if len(row.name) <= self.name_width else row.name[: self.name_width - 1] + "…"
             progress = _("done") if row.return_task_done else _("open")
             table.add_row(
-                Text(name, style="magenta"),
-                Text(row.owner_name[:8]),
-                Text((row.reason_label or row.reason_text)[:10]),
+                Text(row.name, style="magenta"),
+                Text(row.owner_name),
+                Text((row.reason_label or row.reason_text).replace("\n", " ")),
                 Text(_day(row.lost_at)),
                 Text(show_amount(row.revenue_total), justify="right"),
                 Text(progress, style="green" if row.return_task_done else "yellow"),

@@ -85,14 +85,21 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         ):
             managers.add_column(label)
         table = self.query_one("#sv-accounts", DataTable)
-        self.name_width = max(12, min(40, self.app.size.width - 68))
-        table.add_column(_("Company"), width=self.name_width)
-        table.add_column(_("Manager"), width=10)
+        table.add_column(_("Company"), key="name")
+        table.add_column(_("Manager"), key="manager")
         table.add_column(_("Cl"), width=2)
         table.add_column(_("Buys"), width=4)
         table.add_column(_("Last"), width=8)
         table.add_column(_("LTV"), width=11)
         table.add_column(_("Next"), width=9)
+
+        def widths(width: int) -> dict[str, int]:
+            # The company and the manager share what the figures leave (cut with "…", not by a slice).
+            room = width - 2 - 2 * 7 - (2 + 4 + 8 + 11 + 9)  # the scrollbar, each column's padding, the figures
+            manager = max(10, min(18, room // 3))
+            return {"name": max(12, min(40, room - manager)), "manager": manager}
+
+        table.fit_columns(widths)
         self.refresh_all()
 
     @on(ScreenResume)
@@ -187,8 +194,8 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         table.clear()
         for row in page.rows:
             table.add_row(
-                name_text(row, self.name_width),
-                Text(row.owner_name[:10]),
+                name_text(row),
+                Text(row.owner_name),
                 class_text(row),
                 Text(str(row.orders_count), justify="right"),
                 Text(short_date(row.last_order_at)),

@@ -6,6 +6,7 @@ by `h` the calling hours (counts of companies per time zone and channel names, n
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +22,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_datetime
-from ..widgets.table import ListTable
+from ..widgets.table import ListTable, share_room
 from .dialogs import AddUserDialog, NewUser, PasswordDialog
 
 
@@ -65,21 +66,36 @@ class UsersScreen(KbaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ListTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="users-row")
         yield Static("", id="users-status")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = _("Users")
-        table = self.query_one(DataTable)
-        for label, key in (
-            (_("User"), "user"),
-            (_("Full name"), "name"),
-            (_("Role"), "role"),
-            (_("State"), "state"),
-            (_("Time zone"), "zone"),
-            (_("Last sign-in"), "last"),
-        ):
-            table.add_column(label, key=key)
+        table = self.query_one(ListTable)
+        # (heading, key, width wanted, least width): the first five fit the screen with whole headings (at 80
+        # columns the name and the role give up room and are cut with "…", the zone "как у колл-центра"
+        # stays whole); the last sign-in follows to the right, the table scrolls sideways.
+        spec = (
+            (_("User"), "user", 12, 8),
+            (_("Full name"), "name", 18, 10),
+            (_("Role"), "role", 26, 14),
+            (_("State"), "state", 9, 9),
+            (_("Time zone"), "zone", 17, cell_len(_("call centre's"))),
+        )
+        for label, key, width, _least in spec:
+            table.add_column(label, key=key, width=width)
+        table.add_column(_("Last sign-in"), key="last", width=16)
+        room = [(key, width, max(least, cell_len(label))) for label, key, width, least in spec]
+
+        def widths(width: int) -> dict[str, int]:
+            # Room for the scrollbar only when the rows (and the heading) are more than the table's lines:
+            # otherwise its two cells would show the first letter of the next heading.
+            scrollbar = 2 if table.row_count + 1 > (table.size.height or self.app.size.height) - 1 else 0
+            return share_room(width, room, scrollbar)
+
+        self.widths = widths
+        table.fit_columns(widths)
         table.focus()
         self.action_reload()
 
@@ -101,14 +117,31 @@ class UsersScreen(KbaseScreen):
                 Text(show_datetime(info.last_login_at) or "—"),
                 key=info.username,
             )
+        table.fit_columns(self.widths)  # a scrollbar may have come or gone with the rows
         if current:
             for index, info in enumerate(self.infos):
                 if info.username == current:
                     table.move_cursor(row=index)
+        self._show_row()
         active = sum(1 for i in self.infos if not i.disabled)
         self.query_one("#users-status", Static).update(
             Text(_("{n} users, {active} active").format(n=len(self.infos), active=active))
         )
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """The user under the cursor whole (at 80 columns a long name, role or state ends in "…" in the list)."""
+        info = self._current()
+        text = Text()
+        if info is not None:
+            text.append(info.full_name, style="bold")
+            text.append(f" ({info.username}) · {role_label(info.role)} · ")
+            text.append_text(state_text(info))
+            text.append(" · " + (zone_city(info.time_zone) or _("call centre's")))
+            text.append(" · " + (show_datetime(info.last_login_at) or "—"))
+        self.query_one("#users-row", Static).update(text)
 
     def _current(self) -> UserInfo | None:
         table = self.query_one(DataTable)

@@ -85,8 +85,16 @@ class MarketScreen(KbaseScreen):
             (_("Channel"), 12),
             (_("Last touched"), 17),
         ):
-            census.add_column(label, width=column, key=None if census.columns else "name")
-        census.fit_columns(lambda width: {"name": max(20, width - 51)})
+            census.add_column(label, width=column, key=("name", "city", "channel", "touched")[len(census.columns)])
+
+        def census_widths(width: int) -> dict[str, int]:
+            # The company and the channel share what the city and the date leave ("Конечные потребители B2B"
+            # whole from about 115 columns; cut with "…" below that).
+            room = width - 2 - 2 * 4 - 12 - 17  # the scrollbar, each column's padding, the city, the date
+            channel = max(12, min(24, room // 3))
+            return {"name": max(20, room - channel), "channel": channel}
+
+        census.fit_columns(census_widths)
         report = self.query_one("#greport-table", ListTable)
         for label, column in (
             (_("Client"), 16),

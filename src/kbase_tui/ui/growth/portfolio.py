@@ -19,7 +19,7 @@ from kbase_tui.protocol.growth import PortfolioPage
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.table import ListTable
+from ..widgets.table import ListTable, cell_len_of
 from .labels import money, status_label
 
 PAGE = 200
@@ -58,17 +58,35 @@ class PortfolioGaps(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("White spots")
         table = self.query_one(ListTable)
-        # The client's name takes what the others leave (the head of sales' list has the manager's too): the
-        # table stays as wide as the screen.
-        category, gap, rest = (12, 10, 68) if self.everyone else (15, 12, 59)
-        table.add_column(_("Client"), width=12, key="client")
-        table.add_column(_("Category"), width=category, key="category")
-        table.add_column(_("Status"), width=13, key="status")
+        # The client, the category and the manager share what the status, the count and the gap leave (at 80
+        # columns 12 each, cut with "…": the line below the list names the client whole); the status is as
+        # wide as its words in the language shown.
+        status = cell_len_of(_("Status"), status_label("missing"), status_label("rare"))
+        gap = 10 if self.everyone else 12
+        table.add_column(_("Client"), key="client")
+        table.add_column(_("Category"), key="category")
+        table.add_column(_("Status"), width=status, key="status")
         table.add_column(_("Bought"), width=7, key="bought")
         table.add_column(_("Gap"), width=gap, key="gap")
         if self.everyone:
-            table.add_column(_("Manager"), width=12, key="manager")
-        table.fit_columns(lambda width: {"client": max(12, width - rest)})
+            table.add_column(_("Manager"), key="manager")
+        columns = 6 if self.everyone else 5
+
+        def widths(width: int) -> dict[str, int]:
+            room = width - 2 - 2 * columns - status - 7 - gap  # the scrollbar, each column's padding
+            manager = max(12, min(20, room // 5)) if self.everyone else 0
+            category = max(12 if self.everyone else 15, min(28, (room - manager) // 3))
+            client = max(12, min(48, room - manager - category))
+            return (
+                {"client": client, "category": category, "manager": manager}
+                if self.everyone
+                else {
+                    "client": client,
+                    "category": category,
+                }
+            )
+
+        table.fit_columns(widths)
         table.focus()
         self.action_reload()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -33,7 +34,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import entries_in_lines, show_amount, show_date, show_datetime
 from ..widgets.history import HistoryTimeline
-from ..widgets.table import ListTable
+from ..widgets.table import ListTable, share_room
 from .base_search import clip
 from .dialogs import ShelveDialog
 from .review import decision_label, readable
@@ -366,38 +367,54 @@ class SupervisorCardScreen(KbaseScreen):
 
     def on_mount(self) -> None:
         self.title = _("Company")
+        # (heading, key, the width wanted or None for what is left, the least width): at 80 columns every
+        # table fits the screen with its headings whole, names and texts giving up room first (cut with
+        # "…"), dates and amounts never cut.
         columns = {
             "#scard-deals": (
-                (_("Opened"), 10),
-                (_("Stage"), 14),
-                (_("Status"), 8),
-                (_("Closer"), 18),
-                (_("Amount"), 13),
-                (_("Closed"), 10),
-                (_("Lost reason"), None),
+                (_("Opened"), "opened", 10, 10),
+                (_("Stage"), "stage", 14, 9),
+                (_("Status"), "status", 8, 8),
+                (_("Closer"), "closer", 18, 9),
+                (_("Amount"), "amount", 13, 11),
+                (_("Closed"), "closed", 10, 10),
+                (_("Reason"), "reason", None, 7),
             ),
-            "#scard-orders": ((_("Date"), 10), (_("Amount"), 13), (_("Manager"), 18), (_("Items"), None)),
+            "#scard-orders": (
+                (_("Date"), "date", 10, 10),
+                (_("Amount"), "amount", 13, 13),
+                (_("Manager"), "manager", 18, 10),
+                (_("Items"), "items", None, 16),
+            ),
             "#scard-refusals": (
-                (_("Refused"), 16),
-                (_("Reason"), 18),
-                (_("Caller"), 16),
-                (_("Decision"), 14),
-                (_("Comment"), None),
+                (_("Refused"), "refused", 16, 16),
+                (_("Reason"), "reason", 18, 10),
+                (_("Caller"), "caller", 16, 10),
+                (_("Decision"), "decision", 14, 10),
+                (_("Comment"), "comment", None, 10),
             ),
-            "#scard-seen": ((_("User"), 14), (_("Name"), 20), (_("Events"), 7), (_("First"), 16), (_("Last"), 16)),
+            "#scard-seen": (
+                (_("User"), "user", 14, 10),
+                (_("Name"), "name", 20, 12),
+                (_("Events"), "events", 7, 7),
+                (_("First"), "first", 16, 16),
+                (_("Last"), "last", 16, 16),
+            ),
             "#scard-merges": (
-                (_("Merged"), 16),
-                (_("Duplicate"), 30),
-                (_("Kept"), 30),
-                (_("By"), 16),
-                (_("Records"), 7),
-                (_("Undone"), 16),
+                (_("Merged"), "merged", 16, 16),
+                (_("Duplicate"), "duplicate", 30, 10),
+                (_("Kept"), "kept", 30, 10),
+                (pgettext("merge", "By"), "by", 16, 6),
+                (_("Records"), "records", 7, 7),
+                (_("Undone"), "undone", 16, 16),
             ),
         }
         for selector, spec in columns.items():
-            table = self.query_one(selector, DataTable)
-            for label, width in spec:
-                table.add_column(label, width=width)
+            table = self.query_one(selector, ListTable)
+            for label, key, width, _least in spec:
+                table.add_column(label, key=key, width=width)
+            room = [(key, width, max(least, cell_len(label))) for label, key, width, least in spec]
+            table.fit_columns(lambda width, room=room: share_room(width, room))
         self.action_reload()
 
     # --- loading ------------------------------------------------------------------------

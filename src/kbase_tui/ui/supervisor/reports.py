@@ -201,8 +201,18 @@ class ReportsScreen(KbaseScreen):
                     for v in row
                 )
             )
+        # A report wider than the screen wraps its long headings rather than lose the last at the edge.
+        body = self.query_one("#reports-body")
+        table.wrap_headings(body.scrollable_content_region.width or self.size.width)
         self.query_one("#reports-notes", Static).update(Text("\n".join(report.notes)))
         self._draw()
+
+    def on_resize(self) -> None:
+        if self.report is not None:  # headings wrapped for the old width may now fit, or no longer
+            body = self.query_one("#reports-body")
+            self.query_one("#reports-table", ListTable).wrap_headings(
+                body.scrollable_content_region.width or self.size.width
+            )
 
     def _draw(self) -> None:
         from textual_plotext import PlotextPlot

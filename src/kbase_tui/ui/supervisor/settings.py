@@ -7,6 +7,7 @@ sentence, which the dialog shows while keeping what was typed.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -108,11 +109,25 @@ class SettingsScreen(KbaseScreen):
     def on_mount(self) -> None:
         self.title = _("Settings")
         table = self.query_one(DataTable)
-        # The name is cut to leave the value and the default on an 80-column screen; the line under the table
-        # gives the whole row under the cursor.
-        table.add_column(_("Setting"), width=max(24, min(48, self.app.size.width - 36)))
-        for label in (_("Value"), _("Default"), _("Unit"), _("Range"), _("Applies"), _("Group")):
+        # The name, the value and the default fit an 80-column screen with their headings whole ("По умолчанию"
+        # was pushed off its edge by a long list of pauses); what does not fit is cut with "…" and the line
+        # under the table gives the whole row under the cursor.  Unit, range, when it applies and the group
+        # follow to the right (the table scrolls sideways).
+        value = max(12, cell_len(_("Value")))
+        default = max(12, cell_len(_("Default")))
+        table.add_column(_("Setting"), key="setting")
+        table.add_column(_("Value"), key="value", width=value)
+        table.add_column(_("Default"), key="default", width=default)
+        for label in (_("Unit"), _("Range"), _("Applies"), _("Group")):
             table.add_column(label)
+
+        def widths(width: int) -> dict[str, int]:
+            room = width - 2 - 6  # the scrollbar, the three columns' padding
+            wide = max(0, min(26, (room - 48) // 2))  # a wider screen shows the list of pauses whole
+            shown = {"value": max(value, wide), "default": max(default, wide)}
+            return {"setting": max(24, min(48, room - shown["value"] - shown["default"])), **shown}
+
+        table.fit_columns(widths)
         table.focus()
         self.action_reload()
 

@@ -12,7 +12,7 @@ cell comes out segment for segment the same as DataTable draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -25,6 +25,48 @@ _NULL = Style.null()
 
 
 WidthRule = Callable[[int], Mapping[str, int]]
+
+
+def cell_len_of(*texts: str) -> int:
+    """The width of the widest of *texts*: a column as wide as its heading and words in the language shown."""
+    return max((cell_len(text) for text in texts), default=0)
+
+
+def share_room(width: int, columns: Sequence[tuple[str, int | None, int]], scrollbar: int = 2) -> dict[str, int]:
+    """Widths for a table *width* wide of *columns*: (key, the width it wants or None, the least it may have).
+
+    While they fit, the columns have the widths they want and a column that wants None takes what is left
+    (at least its least).  When they do not, the widest of those that may shrink give up a cell at a time,
+    down to their least: the table stays on the screen (no column pushed off it, no heading cut by the
+    screen's edge) and what is cut ends in "…".  The room counts the *scrollbar* and each column's padding.
+    """
+    room = width - scrollbar - 2 * len(columns)
+    widths = {key: least if want is None else want for key, want, least in columns}
+    over = sum(widths.values()) - room
+    while over > 0:
+        shrinkable = [key for key, _want, least in columns if widths[key] > least]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda key: widths[key])
+        widths[widest] -= 1
+        over -= 1
+    rest = [key for key, want, _least in columns if want is None]
+    if over < 0 and rest:
+        widths[rest[0]] -= over
+    return widths
+
+
+def ellipsis_cell(cell):
+    """*cell*, and if it is a `Text` that says nothing of how it is cut, a copy cut with "…".
+
+    A cell cut at its column's edge without a mark reads as another word ("Мария Соколо", "Возвра") or
+    a smaller number; with "…" the reader knows there is more (the detail line below a list has it
+    whole).  A cell that asks for another overflow ("crop", "fold") keeps it.
+    """
+    if isinstance(cell, Text) and cell.overflow is None:
+        cell = cell.copy()
+        cell.overflow = "ellipsis"
+    return cell
 
 
 def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
@@ -57,7 +99,29 @@ def set_column_widths(table: DataTable, widths: Mapping[str, int]) -> bool:
 
 
 class ListTable(DataTable):
+    """A DataTable of one-line text cells whose cut cells and column labels end in "…" (`ellipsis_cell`).
+
+    A label is plain text (a str label is never read as markup) and, like a cell, ends in "…" when its
+    column is narrower: a heading cut to "Последн." or "По ум" reads as nothing.  Rows as tall as their
+    text (`height=None`) wrap as DataTable wraps them.
+    """
+
     _width_rule: WidthRule | None = None
+
+    def add_column(self, label, *, width=None, key=None, default=None):
+        label = Text(label, no_wrap=True) if isinstance(label, str) else label
+        return super().add_column(ellipsis_cell(label), width=width, key=key, default=default)
+
+    def add_row(self, *cells, height: int | None = 1, key=None, label=None):
+        if height == 1:
+            cells = tuple(ellipsis_cell(cell) for cell in cells)
+        return super().add_row(*cells, height=height, key=key, label=label)
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        row = self.rows.get(row_key if isinstance(row_key, RowKey) else RowKey(row_key))
+        if row is not None and row.height == 1:
+            value = ellipsis_cell(value)
+        super().update_cell(row_key, column_key, value, update_width=update_width)
 
     def fit_columns(self, rule: WidthRule) -> None:
         """Column widths from the table's own width, now and again on every resize.
@@ -68,6 +132,48 @@ class ListTable(DataTable):
         """
         self._width_rule = rule
         set_column_widths(self, rule(self.size.width or self.app.size.width))
+
+    def wrap_headings(self, room: int, most_lines: int = 3) -> None:
+        """Headings wrapped at their spaces when the columns together are wider than *room*.
+
+        A table whose columns are as wide as their contents (a report) may run off the screen, cutting the
+        last heading at its edge ("Звонков в ч").  When it does, a heading wider than its column's cells
+        gets its column as wide as its longest word (or the cells) and takes up to *most_lines* lines;
+        the heading row grows to the tallest.  When the columns fit, every heading is one line again.
+        """
+        columns = self.ordered_columns
+        if not columns:
+            return
+        contents = {column.key: 0 for column in columns}
+        for row in self._data.values():
+            for key, cell in row.items():
+                if key in contents:
+                    plain = cell.plain if isinstance(cell, Text) else str(cell)
+                    contents[key] = max(contents[key], cell_len(plain))
+        labels = {column.key: column.label.plain for column in columns}
+        # the last column's right padding may fall off the edge
+        wanted = sum(max(contents[c.key], cell_len(labels[c.key])) + 2 * self.cell_padding for c in columns)
+        lines = 1
+        for column in columns:
+            label = labels[column.key]
+            word = max((cell_len(w) for w in label.split()), default=0)
+            if wanted - self.cell_padding > room and cell_len(label) > contents[column.key] and " " in label:
+                width = max(contents[column.key], word)
+                wrapped = Text(label, no_wrap=False, overflow="ellipsis", end="")
+                count = len(wrapped.wrap(self.app.console, width))
+                if count > most_lines:
+                    width, count = cell_len(label), 1
+                column.label = wrapped if count > 1 else ellipsis_cell(Text(label, no_wrap=True))
+                column.width, column.auto_width = width, False
+                lines = max(lines, count)
+            else:
+                column.label = ellipsis_cell(Text(label, no_wrap=True))
+                column.width, column.auto_width = max(contents[column.key], cell_len(label)), False
+        self.header_height = lines
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self._clear_caches()
+        self.refresh()
 
     def on_resize(self, event) -> None:
         if self._width_rule is not None and event.size.width:
@@ -85,7 +191,7 @@ class ListTable(DataTable):
         `_update_count` itself (docs/performance.md).  Rows with other cells (or a table without
         columns) go through `add_row`.
         """
-        rows = [(tuple(cells), key) for cells, key in rows]
+        rows = [(tuple(ellipsis_cell(cell) for cell in cells), key) for cells, key in rows]
         columns = self.ordered_columns
         if not columns or any(
             len(cells) != len(columns) or not all(isinstance(c, Text) for c in cells) for cells, _ in rows
