@@ -169,3 +169,19 @@ async def test_every_refused_sign_in_takes_as_long_as_the_others(db, make_user, 
         timings["locked"] = time.monotonic() - started
         await client.aclose()
     assert all(0.3 <= seconds < 0.6 for seconds in timings.values()), timings
+
+
+async def test_a_user_with_no_language_of_his_own_is_answered_in_his_terminal_s_language(db, make_user):
+    # The terminal showed "Cold-call operators" in English over headings the server wrote in its own Russian.
+    from kbase_tui.i18n import language_for
+    from kbase_tui.protocol import reports
+
+    make_user("supervisor", "boss")
+    for language, heading in (("ru", "Оператор"), ("en", "Operator")):
+        client = KbaseClient.for_address(server_for(db).address)
+        with language_for("en" if language == "ru" else "ru"):  # the server's own language is the other one
+            signed = await client.sign_in("boss", PASSWORD, language=language)
+            report = await client.call(reports.run, "operators")
+        assert signed.actor.language == language
+        assert report.columns[0] == heading
+        await client.aclose()

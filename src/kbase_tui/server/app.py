@@ -211,7 +211,9 @@ def create_app(state: ServerState) -> Starlette:
             except PasswordChangeRequired as error:
                 actor = error.actor  # type: ignore[attr-defined]
                 must_change = True
-            actor = replace(actor, client_address=address)
+            # A user with no language of his own is answered in his terminal's: the headings and sentences the
+            # server writes (reports, history, messages) must read in the language of the screen around them.
+            actor = replace(actor, client_address=address, language=actor.language or language)
             limits = await in_thread(lambda: reference.session_limits(state.database), language)
         except KbaseError as error:
             # An account under attack answers slowly (services/signin.py), whoever asks.

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, current_language
 
 from .base import KbaseScreen
 
@@ -145,7 +145,7 @@ class LockScreen(KbaseScreen):
         client = self.kbase.client
         try:
             if self.message or not client.token:
-                signed = await client.sign_in(self.actor.username, password)
+                signed = await client.sign_in(self.actor.username, password, language=current_language())
                 self.kbase.resumed(signed)
             else:
                 await client.unlock(password)
