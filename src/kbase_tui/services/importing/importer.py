@@ -1591,7 +1591,7 @@ class _ParseProcess:
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
         # What the child does after its "start": read the name keys of a SQLite base first, or not.
-        self.requests = context.Queue()
+        self.requests = context.SimpleQueue()
         self.sends_names = False
         self.process = context.Process(
             target=_parse_worker,
