@@ -326,3 +326,71 @@ def test_every_fixture_file_imports_the_same_in_a_parsing_process(db, make_user,
         if rejects.exists():
             rejects.unlink()
     assert results[0] == results[1]
+
+
+def _base_and_file(tmp_path: Path) -> tuple[Path, Path]:
+    """A base whose companies the file meets by name and city only (no INN, no shared phone), and that file."""
+    base = _write(
+        tmp_path / "base.csv",
+        [["Компания", "Город", "Телефон"]]
+        + [[f"ООО «Фирма №{n}»", "Тула" if n % 2 else "Москва", f"+7 495 {n:07d}"] for n in range(40)],
+    )
+    rows = [["Наименование", "Город", "Отрасль"]]
+    rows += [[f"фирма №{n} ооо", "тула" if n % 2 else "москва", "Розница"] for n in range(0, 40, 3)]  # the base's
+    rows += [[f"Фирма №{n}", "Пермь", "Розница"] for n in range(0, 40, 5)]  # the same names in another city: new
+    return base, _write(tmp_path / "file.csv", rows)
+
+
+def test_the_parsing_process_folds_the_base_names_and_the_import_is_the_same(db, make_user, tmp_path, monkeypatch):
+    """On SQLite the parsing process works out the name keys of the base's companies: the importing process
+    folds none of them, and every row is matched as when it reads them itself."""
+    boss = make_user("supervisor")
+    base, path = _base_and_file(tmp_path)
+    folded: list[bool] = []
+    original_load = importer.Importer._load_base_keys
+    original_fold = importer.fold
+
+    def counting_fold(text):
+        folded.append(True)
+        return original_fold(text)
+
+    def load(self):
+        monkeypatch.setattr(importer, "fold", counting_fold)
+        try:
+            return original_load(self)
+        finally:
+            monkeypatch.setattr(importer, "fold", original_fold)
+
+    results = []
+    for parallel in (False, True):
+        _wipe(db)
+        importing.run_import(db, boss, base, parallel=False)
+        audit_after = _last_audit_id(db)
+        folded.clear()
+        monkeypatch.setattr(importer.Importer, "_load_base_keys", load)
+        report = importing.run_import(db, boss, path, parallel=parallel)
+        monkeypatch.setattr(importer.Importer, "_load_base_keys", original_load)
+        results.append(((report.imported, report.merged, report.unchanged), _snapshot(db, audit_after), len(folded)))
+    (serial, serial_snapshot, serial_folds), (parallel_, parallel_snapshot, parallel_folds) = results
+    assert serial == (8, 14, 0) and parallel_ == serial and parallel_snapshot == serial_snapshot
+    assert serial_folds == 40 + 2  # the names, and the two cities once each
+    assert parallel_folds == (0 if db.is_sqlite else 42)  # PostgreSQL: read here, as before
+
+
+def test_when_the_parsing_process_cannot_read_the_base_the_importing_process_does(db, make_user, tmp_path, monkeypatch):
+    if not db.is_sqlite:
+        pytest.skip("the parsing process reads only SQLite bases")
+    boss = make_user("supervisor")
+    base, path = _base_and_file(tmp_path)
+    original = importer._ParseProcess.ask_for_names
+    reports = []
+    for unreadable in (False, True):
+        _wipe(db)
+        importing.run_import(db, boss, base, parallel=False)
+        if unreadable:  # a folder is no database: the child says so, the parent reads the names
+            monkeypatch.setattr(
+                importer._ParseProcess, "ask_for_names", lambda self, database: original(self, tmp_path)
+            )
+        report = importing.run_import(db, boss, path, parallel=True)
+        reports.append((report.imported, report.merged, report.unchanged))
+    assert reports[0] == reports[1] == (8, 14, 0)

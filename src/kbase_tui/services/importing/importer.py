@@ -449,6 +449,8 @@ class Importer:
         self.headers: list[str] = []
         self.shown: list[tuple] = []  # preview: the first rows, parsed, with what became of them
         self.run_id: int | None = None  # the ImportRun of this import (None in a dry run)
+        # The base's name keys as the parsing process sends them (_name_keys()), read by _load_base_keys().
+        self.base_names: Iterator[tuple[bytes, list[str], list[str]]] | None = None
 
     # keys of the base, loaded once
     def load_keys(self) -> None:
@@ -502,17 +504,21 @@ class Importer:
         self.name_of.frombytes(snapshot[4])
 
     def _load_base_keys(self) -> None:
-        """The duplicate keys of every company, read in one pass per table through Core (streamed: 20,000 rows
-        at a time; the ORM's row handling cost twice the reading) into arrays, then sorted."""
-        companies, phones = Company.__table__.c, Phone.__table__.c
+        """The duplicate keys of every company, read in one pass per table into arrays, then sorted.  SQLite is
+        read through the bare driver cursor (SQLAlchemy's row handling cost more than the reading), PostgreSQL
+        through Core, streamed 20,000 rows at a time.
+
+        The name keys come as text from the parsing process when it was asked for them (self.base_names):
+        folding a million names is most of the loading, and it does that while this one reads the rest."""
+        companies = Company.__table__.c
         with self.db.read() as session:
-            connection = session.connection().execution_options(yield_per=20000)
+            connection = session.connection()
             top = connection.execute(select(func.max(companies.id))).scalar() or 0
             self.name_of = array("q", bytes(8 * (top + 1)))
             with_inn = self.with_inn
             keys, ids = array("q"), array("q")
             add_key, add_id = keys.append, ids.append
-            for cid, inn in connection.execute(select(companies.id, companies.inn).where(companies.inn.is_not(None))):
+            for cid, inn in _stream(connection, "SELECT id, inn FROM company WHERE inn IS NOT NULL"):
                 if inn and inn.isdigit():
                     with_inn.add(cid)
                     add_key(int("1" + inn))  # _inn_key
@@ -520,22 +526,38 @@ class Importer:
             self.inn_map.load(keys, ids)
             keys, ids = array("q"), array("q")
             add_key, add_id = keys.append, ids.append
-            for cid, number in connection.execute(select(phones.company_id, phones.number)):
+            for cid, number in _stream(connection, "SELECT company_id, number FROM phone"):
                 if number and number[1:].isdigit():
                     add_key(int(number[1:]))  # _phone_key
                     add_id(cid)
             self.phone_map.load(keys, ids)
-            keys, ids = array("q"), array("q")
-            add_key, add_id = keys.append, ids.append
-            name_of, fold_city = self.name_of, self._fold_city
-            for cid, name, city in connection.execute(select(companies.id, companies.name, companies.city)):
-                key = key_of_folded(fold(name or ""))
-                if key:
-                    nkey = hash(key)
-                    name_of[cid] = nkey
-                    add_key(hash(key + "\x1f" + fold_city(city or "")))
-                    add_id(cid)
+            names, self.base_names = self.base_names, None
+            try:
+                keys, ids = self._name_keys_into(names if names is not None else self._local_name_keys(connection))
+            except _NamesUnavailable:  # the parsing process could not read the base: worked out here
+                self.name_of = array("q", bytes(8 * (top + 1)))
+                keys, ids = self._name_keys_into(self._local_name_keys(connection))
             self.name_map.load(keys, ids)
+
+    def _local_name_keys(self, connection) -> Iterator[tuple[bytes, list[str], list[str]]]:
+        return _name_keys(_stream(connection, "SELECT id, name, city FROM company"), self._fold_city)
+
+    def _name_keys_into(self, names: Iterator[tuple[bytes, list[str], list[str]]]) -> tuple[array, array]:
+        """The name keys as _name_keys() gives them hashed into self.name_of, and the keys of name and city with
+        their company ids (for name_map.load)."""
+        keys, ids = array("q"), array("q")
+        name_of = self.name_of
+        for chunk_ids, name_keys, city_keys in names:
+            part = array("q")
+            part.frombytes(chunk_ids)
+            top = max(part, default=0)
+            if top >= len(name_of):  # a company added since the top id was read
+                name_of.frombytes(bytes(8 * (top + 1 - len(name_of))))
+            for cid, nkey in zip(part, map(hash, name_keys), strict=True):
+                name_of[cid] = nkey
+            keys.extend(map(hash, city_keys))
+            ids.extend(part)
+        return keys, ids
 
     def _name_of(self, company_id: int) -> int:
         if company_id < 0:
@@ -828,6 +850,8 @@ class Importer:
         try:
             if reader is not None:
                 info, columns, self.headers = reader.start()
+                # On SQLite the parsing process also works out the base's name keys while this one reads the rest.
+                reader.ask_for_names(self.db.sqlite_path)
                 items = reader.items()
             else:
                 info, source = open_source(self.path)
@@ -836,6 +860,8 @@ class Importer:
                 self.prepare(columns)
                 items = self.parse_all(source)
             self.prepare(columns)
+            if reader is not None and reader.sends_names:
+                self.base_names = reader.names()
             self.load_keys()
             if not self.dry_run:
                 with self.db.write() as session:
@@ -1514,6 +1540,44 @@ def _rows_with_ids(connection, table, columns: tuple[str, ...], key: str, ids: l
         yield from connection.exec_driver_sql(head + "(" + ", ".join([marker] * len(part)) + ")", tuple(part)).all()
 
 
+def _stream(connection, sql: str, size: int = 20000) -> Iterator[tuple]:
+    """The rows of a plain SELECT, *size* at a time: through the bare driver cursor on SQLite, through Core
+    (a server-side cursor) on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(size):
+                yield from rows
+        finally:
+            cursor.close()
+        return
+    result = connection.execution_options(yield_per=size).exec_driver_sql(sql)
+    for rows in result.partitions():
+        yield from rows
+
+
+_NAME_CHUNK = 50_000  # companies of the base per message of their name keys
+
+
+def _name_keys(rows, fold_city: Callable[[str], str]) -> Iterator[tuple[bytes, list[str], list[str]]]:
+    """The name keys of (id, name, city) rows as text, in pieces: (ids as array bytes, the names' keys, the
+    keys of name and city).  Companies whose name has no key are left out.  Text, not hash(): str hashes
+    differ between processes, so the process that matches hashes them."""
+    ids, name_keys, city_keys = array("q"), [], []
+    for cid, name, city in rows:
+        key = key_of_folded(fold(name or ""))
+        if key:
+            ids.append(cid)
+            name_keys.append(key)
+            city_keys.append(key + "\x1f" + fold_city(city or ""))
+            if len(ids) >= _NAME_CHUNK:
+                yield ids.tobytes(), name_keys, city_keys
+                ids, name_keys, city_keys = array("q"), [], []
+    if ids:
+        yield ids.tobytes(), name_keys, city_keys
+
+
 # --- the parsing process ---------------------------------------------------------------------
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # about 40,000 rows of a typical file; smaller files are parsed in-process
@@ -1521,13 +1585,20 @@ _CHUNK_ROWS = 1000  # rows per message from the parsing process
 _QUEUE_CHUNKS = 8  # messages waiting at most: the parser runs ahead of the writer by at most 8,000 rows
 
 
+class _NamesUnavailable(Exception):
+    """The parsing process could not read the base's names (the importing process then reads them)."""
+
+
 class _ParseProcess:
     """Reads and parses the file in a second process while this one matches duplicates and writes.
 
     Parsing (CSV decoding, cleaning, phone and INN checks, name folding) is about a third of an import's CPU
-    and needs nothing from the database, so on two cores it runs beside the writing.  The child runs the very
-    same code (`open_source`, `read_header`, `Importer.parse_all`) and sends its results in file order,
-    so the import is the same as in one process; duplicate detection and every write stay here.
+    and needs nothing from the database, so on two cores it runs beside the writing.  On SQLite it also folds
+    the base's company names into their duplicate keys first (sent as text: str hashes differ between
+    processes), while the importing process reads the INNs and phones; for a base of a million companies that
+    folding was about a quarter of the importing process's CPU.  The child runs the very same code
+    (`open_source`, `read_header`, `Importer.parse_all`, `_name_keys`) and sends its results in file order, so
+    the import is the same as in one process; duplicate detection and every write stay here.
 
     "spawn", not fork: the import often runs in a worker thread of the app, and forking a process with threads
     can copy a lock held by another thread."""
@@ -1537,9 +1608,12 @@ class _ParseProcess:
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
+        # What the child does after its "start": read the name keys of a SQLite base first, or not.
+        self.requests = context.SimpleQueue()
+        self.sends_names = False
         self.process = context.Process(
             target=_parse_worker,
-            args=(str(path), current_language(), self.queue, os.getpid(), columns),
+            args=(str(path), current_language(), self.queue, os.getpid(), columns, self.requests),
             name="kbase-import-parser",
             daemon=True,
         )
@@ -1567,6 +1641,25 @@ class _ParseProcess:
             raise payload
         return payload
 
+    def ask_for_names(self, database: Path | None) -> None:
+        """After start(): the child first sends the name keys of *database* (a SQLite file) as names() reads
+        them, then the rows; None: the rows at once."""
+        self.sends_names = database is not None
+        self.requests.put(str(database or ""))
+
+    def names(self) -> Iterator[tuple[bytes, list[str], list[str]]]:
+        """The base's name keys as _name_keys() gives them (after start(), before items())."""
+        while True:
+            kind, payload = self._get()
+            if kind == "names":
+                yield payload
+            elif kind == "names_end":
+                return
+            elif kind == "names_failed":
+                raise _NamesUnavailable
+            else:
+                raise payload
+
     def items(self) -> Iterator[_Row | tuple[int, str, list[str]]]:
         while True:
             kind, payload = self._get()
@@ -1589,11 +1682,16 @@ class _ParseProcess:
             self.process.kill()  # stopped or failed before the end: the rest of the file is not wanted
         self.process.join()
         self.queue.close()
+        self.requests.close()
 
 
-def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[str, list[int]] | None = None) -> None:
-    """The parsing process: ("start", (info, columns, headers)), then ("rows", [...]) in file order, then
-    ("end", None); any exception is sent as ("error", exception) after the rows before it."""
+def _parse_worker(
+    path: str, language: str, out, parent_pid: int, forced: dict[str, list[int]] | None = None, requests=None
+) -> None:
+    """The parsing process: ("start", (info, columns, headers)); then, when the parent asks for a database's
+    (on *requests*, after the start), its companies' name keys as
+    ("names", piece) messages and ("names_end", None); then ("rows", [...]) in file order, then ("end", None);
+    any exception is sent as ("error", exception) after the messages before it."""
     import pickle
     import signal
 
@@ -1612,6 +1710,9 @@ def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[s
         columns = forced or columns
         out.put(("start", (info, columns, headers)))
         parser = Importer(None, None, Path(path))  # type: ignore[arg-type]  # only parse() is used
+        database = requests.get() if requests is not None else ""
+        if database:
+            _send_name_keys(database, out, parser._fold_city)
         parser.prepare(columns)
         parser.hash_keys = False
         chunk: list = []
@@ -1635,6 +1736,31 @@ def _parse_worker(path: str, language: str, out, parent_pid: int, forced: dict[s
         except Exception:
             error = RuntimeError(f"{type(error).__name__}: {error}")
         out.put(("error", error))
+
+
+def _send_name_keys(database: str, out, fold_city: Callable[[str], str]) -> None:
+    """The parsing process's share of loading the base's keys: every company's name keys, as text."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(database, isolation_level=None)
+        try:
+            connection.execute("PRAGMA query_only = 1")
+            connection.execute("PRAGMA busy_timeout = 5000")
+            cursor = connection.execute("SELECT id, name, city FROM company")
+
+            def rows() -> Iterator[tuple]:
+                while batch := cursor.fetchmany(20000):
+                    yield from batch
+
+            for piece in _name_keys(rows(), fold_city):
+                out.put(("names", piece))
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        out.put(("names_failed", None))  # the importing process reads them itself
+        return
+    out.put(("names_end", None))
 
 
 def default_report_path(actor: Actor, source: Path) -> Path:
