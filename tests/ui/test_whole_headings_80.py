@@ -5,27 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from kbase_tui.i18n import set_language
-
-from ..conftest import svg_screen_text
 from ..server_harness import app_on
 from .helpers import settle
 from .test_accounts import _open, _sign_in
+from .test_layout_80 import _screen, russian  # noqa: F401  (the autouse fixture: these screens in Russian)
 
 DATETIME = re.compile(r"\d\d\.\d\d\.\d{4} \d\d:\d\d")
-
-
-@pytest.fixture(autouse=True)
-def russian():
-    set_language("ru")
-    yield
-    set_language("en")
-
-
-def _screen(app) -> list[str]:
-    return svg_screen_text(app.export_screenshot())
 
 
 def _row(lines: list[str], *words: str) -> str:
