@@ -254,6 +254,8 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _open(app, pilot, boss, LostList())
         assert [(r.name, r.reason_label) for r in screen.page.rows] == [("ООО «Ушли»", "Debts")]
+        # The line under the list names the company and its manager whole (the table may cut both).
+        assert str(screen.query_one("#lost-detail").render()).splitlines()[0] == "ООО «Ушли» · Manager: Анна"
         await pilot.press("escape")
         screen = await _open(app, pilot, boss, AccountsSupervisorView())
         assert [r.owner_name for r in screen.page.rows] == ["Анна"]

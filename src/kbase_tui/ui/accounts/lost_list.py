@@ -177,6 +177,12 @@ class LostList(PagedList, KbaseScreen):
         if row is None:
             text.append(_("No lost clients."), style="dim")
         else:
+            # The company and its manager whole: at 80 columns the table cuts both ("Игорь Л…").
+            text.append(row.name, style="magenta")
+            text.append(" · ")
+            text.append(_("Manager: "), style="dim")
+            text.append(row.owner_name or "—")
+            text.append("\n")
             # The reason, then what was written with it (an entry from before the history's params may
             # begin with the reason itself).
             said = row.reason_text.replace("\n", " · ")
