@@ -305,3 +305,31 @@ def test_the_home_screens_preload_waits_first_for_a_private_server_still_startin
     home.preload_home_screens(lambda: order.append("server answers"))
     assert order[:2] == ["server answers", "http library"]
     assert order[2:] == [target.partition(":")[0] for target in HOME_SCREENS.values()]
+
+
+async def test_a_key_gate_release_that_never_ran_does_not_stop_every_key(sqlite_db):
+    # Seen once in tmux: after a burst in a dialog no key did anything any more while the screen still redrew.  If
+    # the gate's 3 ms release is armed but never runs, every key would wait behind it for good.
+    from time import monotonic
+
+    from textual import events
+
+    app = app_on(sqlite_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        name = app.screen.query_one("#username")
+        name.focus()
+        await settle(app, pilot)
+        app._gate_timer = object()  # armed, and its task gone without calling it
+        app._gate_armed_at = monotonic() - 2 * app.GATE_TIMER_DEAD_AFTER
+        held = events.Key("x", "x")
+        held.set_sender(app)
+        from collections import deque
+
+        app._held_keys = deque([(held, monotonic())])
+        await pilot.press("a")
+        for _ in range(40):
+            if name.value == "xa":
+                break
+            await pilot.pause(0.05)
+        assert name.value == "xa" and not app._held_keys

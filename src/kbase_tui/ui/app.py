@@ -136,6 +136,8 @@ class KbaseApp(App[None]):
     _key_in_flight_since = 0.0
     _pending_calls = 0
     _gate_timer = None
+    _gate_armed_at = 0.0
+    GATE_TIMER_DEAD_AFTER = 1.0
 
     def call_later(self, callback, *args, **kwargs) -> bool:
         # Counted, so that the key gate knows a focus change (Widget.focus goes through here) is pending.
@@ -302,7 +304,14 @@ class KbaseApp(App[None]):
         return count
 
     def _arm_key_gate(self) -> None:
+        from time import monotonic
+
+        # A release due in 3 ms that has not run within a second never will (its task ended without calling
+        # it): arm another, or every key from now on would wait behind it and the app would take no key at all.
+        if self._gate_timer is not None and monotonic() - self._gate_armed_at > self.GATE_TIMER_DEAD_AFTER:
+            self._gate_timer = None
         if self._gate_timer is None:
+            self._gate_armed_at = monotonic()
             self._gate_timer = self.set_timer(0.003, self._release_keys)
 
     async def _release_keys(self) -> None:
