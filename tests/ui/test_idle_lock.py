@@ -172,3 +172,34 @@ async def test_a_burst_at_the_lock_wakes_it_with_its_first_key_and_unlocks_with_
         await terminal_bytes(app, pilot, "т" + PASSWORD + "\r")
         await settle(app, pilot)
         assert app.screen is queue_screen and not app.idle_locked
+
+
+async def test_a_toast_raised_while_locked_waits_for_the_password(db, make_user):
+    """A toast that comes while the lock is up (a call's answer, a server's news) is not shown to whoever passes
+    by: it waits behind the lock and shows once the password is typed; a log out from the lock drops it."""
+    make_user("caller", "anna")
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "anna", PASSWORD)
+        app.last_key_at = monotonic() - 100_000
+        check_idle(app)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        app.notify("ООО «Секретный клиент» перезвонит в 15:00", timeout=60)
+        await settle(app, pilot)
+        assert not app._notifications and not app.screen.query("Toast")
+        assert "Секретный клиент" not in _screen_text(app)
+        await pilot.press("space", *list(PASSWORD), "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LockScreen)
+        assert [n.message for n in app._notifications] == ["ООО «Секретный клиент» перезвонит в 15:00"]
+
+        app.clear_notifications()
+        app.last_key_at = monotonic() - 100_000
+        check_idle(app)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        app.notify("ООО «Секретный клиент» перезвонит в 15:00", timeout=60)
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert app.actor is None and not app._notifications

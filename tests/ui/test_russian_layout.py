@@ -469,3 +469,34 @@ async def test_a_burst_of_keys_is_applied_in_order_across_dialogs(db, db_url, pe
         )
     assert (refusal.reason_code, refusal.comment) == ("no_need", "дорого")
     assert outcomes == ["callback", "refused"]
+
+
+async def test_an_alt_key_of_the_screen_below_pressed_in_a_dialog_keeps_the_dialog(db, db_url, people):
+    """The card's Alt+C pressed in the note dialog over it (the card's key, not the dialog's) is an Alt key the
+    person meant, not Esc and C bunched: the dialog stays, and no "c" is typed into the card's field under it."""
+    from textual.widgets import Input
+
+    from kbase_tui.ui.pipeline.card import DealCardScreen
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        app.push_screen(DealCardScreen(deal_id))
+        await _settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, DealCardScreen)
+        fields = {w.id: w.value for w in card.query(Input)}
+        await pilot.press("alt+n")  # the card's note
+        await _settle(app, pilot)
+        note = app.screen
+        assert isinstance(note, AddNoteDialog)
+        for data in ("\x1bc", "\x1bс"):  # Alt+C on either layout, the card's "add contact", out of habit
+            await terminal_read(app, pilot, data)
+            await _settle(app, pilot)
+            assert app.screen is note, app.screen_stack
+        assert {w.id: w.value for w in card.query(Input)} == fields

@@ -63,6 +63,7 @@ class KbaseApp(App[None]):
         self.actor: Actor | None = None
         self.signed: SignedIn | None = None
         self._events_task: asyncio.Task | None = None
+        self.held_toasts = []
         # --lang / KBASE_LANG / locale; a user's own language applies from sign-in to log-out.
         self.default_language = current_language()
         palette_binding(self)
@@ -77,6 +78,7 @@ class KbaseApp(App[None]):
     last_key_at = 0.0
     idle_lock_seconds = 0.0
     idle_locked = False
+    held_toasts: list[tuple[str, dict]]  # toasts that came while locked, shown once the password is typed
 
     @property
     def client(self) -> KbaseClient:
@@ -117,6 +119,10 @@ class KbaseApp(App[None]):
         # Messages carry company names, full names and file text: never read as markup, so that text
         # in the base can neither break a toast nor become a clickable action.  Always: Textual's
         # Widget.notify passes markup=True on its own, and every screen's `self.notify` goes through it.
+        if self.idle_locked:
+            # Not over the lock screen, for whoever passes by: it waits for the password (ui/lock_screen.py).
+            self.held_toasts.append((message, options))
+            return
         super().notify(message, markup=False, **options)
 
     # --- keys: one at a time, in order ----------------------------------------------------------
@@ -513,7 +519,7 @@ class KbaseApp(App[None]):
         from .login.screen import LoginScreen
 
         if self.idle_locked:
-            thaw(self)
+            thaw(self, toasts=False)
         self.actor = None
         input_guard.signed_in(False)
         self.signed = None

@@ -79,6 +79,18 @@ def _bound(app: App, key: str) -> bool:
     return any(key in bindings.key_to_bindings for _node, bindings in app.screen._binding_chain)
 
 
+def _bound_on_a_screen(app: App, key: str) -> bool:
+    """Whether a screen of the stack, the top one or one under it, has *key* among its own bindings."""
+    keymap = app._keymap
+    for screen in app.screen_stack:
+        bindings = screen._bindings.copy()
+        if keymap:
+            bindings.apply_keymap(keymap)
+        if key in bindings.key_to_bindings:
+            return True
+    return False
+
+
 def physical_key(app: App, event: events.Key) -> events.Key | None:
     """The key event to dispatch instead of *event*, or None to dispatch it as it is."""
     if event.character in MAC_OPTION_DIGITS:
@@ -105,12 +117,17 @@ def escape_then_key(app: App, event: events.Key) -> tuple[events.Key, events.Key
 
     A terminal sends Alt+N as ESC N, just as it sends Esc followed at once by N, and Textual reads
     both as "alt+n" (shifted: "alt+shift+n", N).  Bound Alt keys (a note's Alt+1/2/3) stay Alt keys;
-    any other would do nothing, and the Esc and the letter typed would both be lost.
+    any other would do nothing, and the Esc and the letter typed would both be lost.  The Alt keys of a
+    screen under a dialog stay Alt keys too (the deal card's Alt+C pressed in the note dialog over it, out
+    of habit): the person meant the Alt key, and Esc would close the dialog and type C into the card's field.
     """
     *modifiers, base = event.key.split("+")
     if "alt" not in modifiers or set(modifiers) - {"alt", "shift"} or len(base) != 1 or not base.isalnum():
         return None
     if _bound(app, event.key):
+        return None
+    latin = latin_key(event.key)
+    if _bound_on_a_screen(app, event.key) or (latin is not None and _bound_on_a_screen(app, latin[0])):
         return None
     character = event.character if event.character and len(event.character) == 1 else base
     if "shift" in modifiers:

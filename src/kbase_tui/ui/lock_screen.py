@@ -66,12 +66,16 @@ def lock(app: KbaseApp, message: str = "") -> None:
     app.push_screen(LockScreen(message))
 
 
-def thaw(app: KbaseApp) -> None:
+def thaw(app: KbaseApp, *, toasts: bool = True) -> None:
+    """Take the lock away; the toasts that came meanwhile show now (*toasts*), or are dropped (a log out)."""
     for timer in getattr(app, "paused_timers", []):
         timer.resume()
     app.paused_timers = []
     app.idle_locked = False
     app.last_key_at = monotonic()
+    held, app.held_toasts = app.held_toasts, []
+    for message, options in held if toasts else ():
+        app.notify(message, **options)
 
 
 class LockScreen(KbaseScreen):
@@ -167,10 +171,10 @@ class LockScreen(KbaseScreen):
         # Unlock first and let the screen below come back while the user is still known
         # (a screen may refresh itself when it resumes), then log out.
         app = self.kbase
-        thaw(app)
+        thaw(app, toasts=False)  # what came for this session is not for the next person
         self.dismiss()
         app.call_after_refresh(app.action_logout)
 
     def on_unmount(self) -> None:
         if self.kbase.idle_locked:  # logged out from the lock screen
-            thaw(self.kbase)
+            thaw(self.kbase, toasts=False)
