@@ -500,3 +500,37 @@ async def test_an_alt_key_of_the_screen_below_pressed_in_a_dialog_keeps_the_dial
             await _settle(app, pilot)
             assert app.screen is note, app.screen_stack
         assert {w.id: w.value for w in card.query(Input)} == fields
+
+
+async def test_esc_and_a_letter_bunched_never_throw_away_a_typed_note(db, db_url, people):
+    """Esc on a note with text asks before throwing it away, and Y answers; the Н (the Russian Y, the commonest
+    letter) that came bunched with that Esc was typed for the screen under the dialog: it is not taken as the
+    answer, and a toast says so.  Н pressed once the question is there answers it."""
+    from textual.widgets import TextArea
+
+    from kbase_tui.ui.widgets.confirm import DiscardDialog
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        await terminal_bytes(app, pilot, "т")  # N: a note
+        await _settle(app, pilot)
+        note = app.screen
+        assert isinstance(note, AddNoteDialog)
+        await pilot.press(*"Договорились")
+        text = note.query_one(TextArea).text
+        assert "Договорились" in text
+        await terminal_read(app, pilot, "\x1bн")
+        await _settle(app, pilot)
+        assert note in app.screen_stack, app.screen_stack
+        assert isinstance(app.screen, DiscardDialog)
+        assert note.query_one(TextArea).text == text
+        assert any("came together with Esc" in str(n.message) for n in app._notifications)
+        await terminal_bytes(app, pilot, "н")  # Y pressed once the question is there: the note goes
+        await _settle(app, pilot)
+        assert note not in app.screen_stack

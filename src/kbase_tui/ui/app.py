@@ -242,6 +242,21 @@ class KbaseApp(App[None]):
                     self._held_keys.appendleft((piece, monotonic()))
                 self._arm_key_gate()
             event = pieces[0]
+        if (
+            isinstance(event, events.Key)
+            and getattr(event, "kbase_came_with_escape", False)
+            and getattr(self.screen, "is_a_question", False)
+        ):
+            # The Esc it came with asked a question ("throw away what you typed?") instead of closing: the letter
+            # was typed for the screen under the dialog, not as the answer (Н, the Russian Y, would throw a typed
+            # note away).  Not taken, and said so.
+            self.notify(
+                _("“{key}” came together with Esc and was not taken as the answer: answer the question.").format(
+                    key=event.character or event.key
+                ),
+                severity="warning",
+            )
+            return
         if isinstance(event, events.Key):
             # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
             from .keyboard_layout import escape_then_key, physical_key
@@ -254,6 +269,7 @@ class KbaseApp(App[None]):
                 event, letter = split
                 letter.set_sender(self)
                 event.set_sender(self)
+                letter.kbase_came_with_escape = True
                 self._held_keys.appendleft((letter, monotonic()))
                 self._arm_key_gate()
         self._key_in_flight, self._key_in_flight_since = event, monotonic()

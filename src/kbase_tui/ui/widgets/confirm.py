@@ -22,6 +22,8 @@ from kbase_tui.i18n import _
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    # A letter that came bunched with the Esc that raised this question is not its answer (ui/app.py).
+    is_a_question = True
     BINDINGS = [
         Binding("y,enter", "answer(True)", _("Yes"), id="confirm.yes"),
         Binding("n,escape", "answer(False)", _("No"), id="confirm.no"),
@@ -52,6 +54,8 @@ class DiscardDialog(ModalScreen[bool]):
 
     Enter goes back: a key meant for the dialog never throws away what was typed.
     """
+
+    is_a_question = True
 
     BINDINGS = [
         Binding("y", "answer(True)", _("Discard"), id="discard.yes"),
