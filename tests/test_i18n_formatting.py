@@ -187,6 +187,9 @@ def test_a_name_with_quotes_of_its_own_is_not_put_in_a_second_pair():
     assert quoted("Ромашка") == "«Ромашка»" and quoted("") == "«»"
     assert quoted("АО «Завод «Прогресс»»") == "АО «Завод «Прогресс»»"
     assert quoted('ООО "Вектор"') == 'ООО "Вектор"' and quoted("„Бета“") == "„Бета“"
+    # Quotes inside, not at the end: the pair stays, so that the sentence shows where the name ends.
+    assert quoted("Кафе «Ромашка» на Ленина") == "«Кафе «Ромашка» на Ленина»"
+    assert quoted('9"00-13"00') == '«9"00-13"00»'
 
 
 def test_a_country_is_shown_as_its_name(russian):

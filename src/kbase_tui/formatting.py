@@ -235,15 +235,17 @@ def zone_city(name: str, *, language: str | None = None) -> str:
         return name
 
 
-# Quotation marks a name may carry of its own: АО «Завод «Прогресс»», ООО "Вектор", „Бета“.
-_QUOTES = frozenset('«»„“”"')
+# Closing quotation marks a name may end in: АО «Завод «Прогресс»», ООО "Вектор", „Бета“.
+_CLOSING_QUOTES = frozenset('»“”"')
 
 
 def quoted(text: str) -> str:
-    """A name (or any text from the base) set off in a sentence: «Ромашка»; a name that carries quotation marks of
-    its own (АО «Завод «Прогресс»», ООО "Вектор") as it is, never in a second pair («АО «…»»).  Every «…» around
-    a company's name or a typed text in a message goes through here."""
-    if any(mark in _QUOTES for mark in text):
+    """A name (or any text from the base) set off in a sentence: «Ромашка»; a name that ends in a quotation mark of
+    its own (АО «Завод «Прогресс»», ООО "Вектор") as it is, never in a second pair («АО «…»»).  Every «…» around a
+    company's name or a typed text in a message goes through here."""
+    # Only a name that ends in its own closing quote is left bare: «Кафе «Ромашка» на Ленина» keeps the pair that
+    # shows where it ends ("Merge Кафе «Ромашка» на Ленина into …" read as two names).
+    if text.rstrip()[-1:] in _CLOSING_QUOTES:
         return text
     return f"«{text}»"
 
