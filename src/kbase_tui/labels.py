@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 
 
 def role_label(role: str) -> str:
@@ -19,8 +19,8 @@ def role_label(role: str) -> str:
 
 def category_label(category: str) -> str:
     return {
-        "potential": _("potential (ПКБ)"),
-        "active": _("active (АКБ)"),
+        "potential": pgettext("category", "potential"),
+        "active": pgettext("category", "active"),
         "lost": _("lost"),
         "refused": _("refused"),
         "do_not_call": _("do not call"),

@@ -185,7 +185,7 @@ def counters_text(counters, callbacks_due: int) -> Text:
         _("Calls {calls} / {target}").format(calls=counters.calls, target=counters.target),
         style="bold green" if reached else "bold",
     )
-    text.append("  ·  " + _("hand-offs {n}").format(n=counters.handovers))
+    text.append("  ·  " + _("hand-overs {n}").format(n=counters.handovers))
     text.append("  ·  " + _("refusals {n}").format(n=counters.refusals))
     text.append("  ·  " + _("{n} per hour").format(n=counters.calls_last_hour))
     if callbacks_due:

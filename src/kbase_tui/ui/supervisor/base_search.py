@@ -32,8 +32,15 @@ PAGE = 100
 LOAD_MORE_AT = 20
 NAME_WIDTH = 28
 # Widths of the columns after the name, with DataTable's two cells of padding each.
-COLUMN_WIDTHS = {"city": 14, "stage": 15, "marks": 14, "owner": 16, "category": 19, "inn": 12, "phone": 12}
+COLUMN_WIDTHS = {"city": 14, "stage": 15, "marks": 14, "owner": 16, "category": 19, "inn": 12, "phone": 16}
 OTHER_COLUMNS = sum(COLUMN_WIDTHS.values()) + 2 * (len(COLUMN_WIDTHS) + 1) + 2
+
+
+def _readable(e164: str) -> str:
+    """'+74951234567' -> '+7 495 123-45-67'; phonenumbers' tables load with the first page, not with the screen."""
+    from kbase_tui.phones import readable
+
+    return readable(e164)
 
 
 def clip(text: str, width: int) -> str:
@@ -265,7 +272,7 @@ class BaseSearchScreen(KbaseScreen):
                 "owner": Text(row.owner_name),
                 "category": Text(category_label(row.category)),
                 "inn": Text(row.inn or ""),
-                "phone": Text(row.phone),
+                "phone": Text(_readable(row.phone) if row.phone else ""),  # as the card writes it
             }
             for key, width in COLUMN_WIDTHS.items():
                 cells[key].plain = clip(cells[key].plain, width)

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 
 from ..base import ServiceCalls
 from .contact_editor import ContactEditor
@@ -97,7 +97,7 @@ class ContactsPanel(ServiceCalls, DataTable):
         contacts = self.contacts
         name = min(NAME_WIDTH, longest(_("Name"), [c.full_name for c in contacts]))
         phones = longest(_("Phones"), [readable(n) for c in contacts for n in c.phones])
-        dm = cell_len(_("ЛПР"))
+        dm = cell_len(pgettext("decision maker, a column heading", "DM"))
         birthday = longest(_("Birthday"), [show_date(c.birthday) for c in contacts])
         position = longest(_("Position"), [c.position for c in contacts])
         email = longest(_("E-mail"), [c.email for c in contacts])
@@ -106,7 +106,7 @@ class ContactsPanel(ServiceCalls, DataTable):
             return (
                 ("name", _("Name"), name),
                 ("phones", _("Phones"), None),
-                ("dm", _("ЛПР"), None),
+                ("dm", pgettext("decision maker, a column heading", "DM"), None),
                 ("position", _("Position"), None),
                 ("email", _("E-mail"), None),
                 ("birthday", _("Birthday"), None),
@@ -122,7 +122,7 @@ class ContactsPanel(ServiceCalls, DataTable):
             return (
                 ("name", _("Name"), name),
                 ("reach", reach_header, reach),
-                ("dm", _("ЛПР"), None),
+                ("dm", pgettext("decision maker, a column heading", "DM"), None),
                 ("position", _("Position"), None),
             )
         name = min(NAME_WIDTH, max(name, longest(_("Name, position"), [c.position for c in contacts])))
@@ -131,7 +131,7 @@ class ContactsPanel(ServiceCalls, DataTable):
         return (
             ("name", _("Name, position"), name),
             ("reach", reach_header, reach),
-            ("dm", _("ЛПР"), None),
+            ("dm", pgettext("decision maker, a column heading", "DM"), None),
         )
 
     @staticmethod
