@@ -324,3 +324,26 @@ def test_quick_fold_and_duplicate_key_agree_with_their_regex_definitions():
     for text in samples:
         assert fold(text) == fold_by_regex(text), repr(text)
         assert name_key(text) == key_by_regex(text), repr(text)
+
+
+def test_the_import_entry_is_read_in_the_readers_language(db, make_user, tmp_path):
+    """Imported by an English user, read by a Russian one: the entry in Russian, with the file and the line."""
+    from kbase_tui.i18n import language_for
+    from kbase_tui.services import clients
+
+    boss = make_user("supervisor")
+    source = tmp_path / "upload-tester.csv"
+    source.write_text("name;phone\nООО «Берёза»;+7 495 765-43-21\n", encoding="utf-8")
+    with language_for("en"):
+        importing.run_import(db, boss, source)
+    company = _company(db, name="ООО «Берёза»")
+    with db.read() as s:
+        stored = s.execute(select(Interaction.text).where(Interaction.company_id == company.id)).scalar_one()
+    assert stored.startswith("Imported from upload-tester.csv, line 2.")  # the writer's words stay for old readers
+    with language_for("ru"):
+        (entry,) = clients.history(db, boss, company.id)
+    assert entry.text == "Загружено из upload-tester.csv, строка 2."
+    with language_for("en"):
+        (entry,) = clients.history(db, boss, company.id)
+    assert entry.text == "Imported from upload-tester.csv, line 2."
+
