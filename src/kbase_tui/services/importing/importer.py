@@ -571,7 +571,7 @@ class Importer:
         if kind == "rejected":
             self.rejected += 1
             if len(self.rejects) < 1000:
-                self.rejects.append(Reject(line, text))
+                self.rejects.append(Reject(line, text, self.name_in(raw) if raw else ""))
         elif len(self.notes) < 1000:
             self.notes.append(ImportNote(line, kind, text))
         if self.dry_run:
@@ -589,6 +589,18 @@ class Importer:
 
     def reject(self, line: int, reason: str, raw: list[str] | BrokenRow) -> None:
         self.note(line, "rejected", reason, raw if raw.__class__ is list else None)
+
+    def name_in(self, raw: list[str] | BrokenRow) -> str:
+        """The company's name in a row's cells (the first filled of the name columns), "" when none: a rejected
+        row is named by it in the report and the preview."""
+        if raw.__class__ is not list:
+            return ""
+        for index in getattr(self, "_i_names", ()):
+            if index < len(raw):
+                name = clean_line(raw[index], MAX_NAME)
+                if name:
+                    return name
+        return ""
 
     def close(self) -> None:
         if self._report_handle is not None:
@@ -935,7 +947,7 @@ class Importer:
                 if parsed.__class__ is not _Row:
                     self.reject(*parsed)
                     if shown is not None and len(shown) < PREVIEW_SHOWN:
-                        shown.append((parsed[0], None, "rejected", parsed[1]))
+                        shown.append((parsed[0], None, "rejected", (parsed[1], self.name_in(parsed[2]))))
                 else:
                     found = match(parsed)
                     if found is None:
