@@ -52,6 +52,7 @@ async def test_an_uploaded_file_is_imported_and_its_rejects_land_in_the_exports_
     report = progress.report
     assert report.imported == 2 and report.rejected >= 1
     assert report.report_path and "/" not in report.report_path and report.path == name
+    assert report.report_path.endswith("Контрагенты.csv") and not report.report_path.endswith(".csv.csv")
     rejects = state.settings.exports_dir / report.report_path
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
     rows = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
@@ -132,3 +133,11 @@ async def test_an_export_is_named_by_the_server_and_private(db, make_user):
     written = server_for(db).state.settings.exports_dir / report.path
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     await client.aclose()
+
+
+def test_a_report_named_after_a_file_takes_its_stem_not_its_extension():
+    from kbase_tui.server import files
+
+    assert files.stamped_name("import-report", "boss", "tester.csv", ".csv").endswith("-boss-tester.csv")
+    assert files.stamped_name("import-report", "boss", "leads.xlsx", ".csv").endswith("-boss-leads.csv")
+    assert files.stamped_name("upload", "boss", "tester.csv").endswith("-boss-tester.csv")  # an upload keeps it

@@ -324,3 +324,49 @@ def test_quick_fold_and_duplicate_key_agree_with_their_regex_definitions():
     for text in samples:
         assert fold(text) == fold_by_regex(text), repr(text)
         assert name_key(text) == key_by_regex(text), repr(text)
+
+
+def test_the_import_entry_is_read_in_the_readers_language(db, make_user, tmp_path):
+    """Imported by an English user, read by a Russian one: the entry in Russian, with the file and the line."""
+    from kbase_tui.i18n import language_for
+    from kbase_tui.services import clients
+
+    boss = make_user("supervisor")
+    source = tmp_path / "upload-tester.csv"
+    source.write_text("name;phone\nООО «Берёза»;+7 495 765-43-21\n", encoding="utf-8")
+    with language_for("en"):
+        importing.run_import(db, boss, source)
+    company = _company(db, name="ООО «Берёза»")
+    with db.read() as s:
+        stored = s.execute(select(Interaction.text).where(Interaction.company_id == company.id)).scalar_one()
+    assert stored.startswith("Imported from upload-tester.csv, line 2.")  # the writer's words stay for old readers
+    with language_for("ru"):
+        (entry,) = clients.history(db, boss, company.id)
+    assert entry.text == "Загружено из upload-tester.csv, строка 2."
+    with language_for("en"):
+        (entry,) = clients.history(db, boss, company.id)
+    assert entry.text == "Imported from upload-tester.csv, line 2."
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the matching itself is not under test
+def test_a_rejected_row_is_named_in_the_preview_and_the_rejects(db, make_user, tmp_path):
+    """A row turned away for its INN still had a company name: the first rows and the rejects both say it."""
+    from kbase_tui.protocol.importer import rejected_detail
+
+    boss = make_user("supervisor")
+    source = tmp_path / "tester.csv"
+    source.write_text(
+        "name;inn;phone\nООО «Ясень»;7701234567;+7 495 765-43-21\n;7701234567;+7 495 765-43-22\n"
+        "[b]Клён[/b];;+7 495 765-43-23;\n",
+        encoding="utf-8",
+    )
+    preview = importing.preview(db, boss, source)
+    shown = {row.line: row for row in preview.rows}
+    assert shown[2].name == "ООО «Ясень»" and shown[2].outcome == "rejected: the INN is not valid: 7701234567"
+    assert shown[3].name == "" and shown[3].outcome == "rejected: the company name is empty"
+    rejects = {r.line: r for r in preview.report.rejects}
+    assert rejects[2].name == "ООО «Ясень»" and rejects[3].name == ""
+    assert rejected_detail(rejects[2]) == "ООО «Ясень»: the INN is not valid: 7701234567"
+    assert rejected_detail(rejects[3]) == "the company name is empty"
+    report = importing.run_import(db, boss, source)
+    assert [(r.line, r.name) for r in report.rejects] == [(2, "ООО «Ясень»"), (3, "")]

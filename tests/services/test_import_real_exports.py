@@ -289,7 +289,7 @@ def test_the_preview_writes_nothing_and_counts_what_the_import_then_does(db, mak
     assert [(r.line, r.name, r.outcome.split(":")[0]) for r in preview.rows] == [
         (4, "Пермский хлеб", "new"),
         (5, "Камский Завод", "merged into #1"),
-        (6, "", "rejected"),
+        (6, "Уральские Окна", "rejected"),  # a rejected row is named when it had a name
     ]
     assert preview.rows[0].phones == ("+7 342 200-10-10 ext. 15", "+7 902 800-10-10")
     report = importing.run_import(db, boss, files / "handmade_list.xlsx")

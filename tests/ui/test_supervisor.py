@@ -202,6 +202,35 @@ async def test_import_of_a_file_on_this_computer_shows_progress_report_and_rejec
     assert not list(tmp_path.glob("messy.csv.*"))
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the dialog is under test, not the base
+async def test_a_rejected_rows_name_shows_in_the_preview_and_the_rejects_as_plain_text(db, make_user, tmp_path):
+    make_user("supervisor", "boss")
+    source = tmp_path / "tester.csv"
+    source.write_text(
+        "name;inn;phone\n[b]Клён[/b];12345;+7 495 765-43-21\n;;+7 495 765-43-22\nООО «Ясень»;;+7 495 765-43-23\n",
+        encoding="utf-8",
+    )
+    app = app_on(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#import-path").value = str(source)
+        dialog.query_one("#import-path").focus()
+        await pilot.press("enter")
+        await _until(app, pilot, lambda: dialog.preview is not None)
+        await settle(app, pilot)
+        rows = dialog.query_one("#import-rows")
+        first = rows.get_row_at(0)
+        assert first[0].plain == "2" and first[1].plain == "[b]Клён[/b]"  # the name as the file had it
+        assert first[-1].plain == "rejected: the INN is not valid: 12345"
+        assert rows.get_row_at(1)[1].plain == ""  # a row without a name stays without one
+        rejects = dialog.query_one("#import-rejects")
+        details = [rejects.get_row_at(n)[2].plain for n in range(rejects.row_count)]
+        assert details == ["«[b]Клён[/b]»: the INN is not valid: 12345", "the company name is empty"]
+
+
 async def test_import_of_a_file_from_the_inbox(db, make_user):
     make_user("supervisor", "boss")
     inbox = server_for(db).state.inbox_dir()

@@ -180,9 +180,9 @@ def _print_notes(out, report) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from kbase_tui.protocol.importer import NOTE_KINDS
+    from kbase_tui.protocol.importer import NOTE_KINDS, rejected_detail
 
-    items = [(r.line, str(_(NOTE_KINDS["rejected"])), r.reason) for r in report.rejects[:20]]
+    items = [(r.line, str(_(NOTE_KINDS["rejected"])), rejected_detail(r)) for r in report.rejects[:20]]
     items += [(n.line, str(_(NOTE_KINDS[n.kind])), n.text) for n in report.notes[:20]]
     if not items:
         return

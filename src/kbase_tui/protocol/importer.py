@@ -14,7 +14,8 @@ from typing import Annotated
 
 import msgspec
 
-from kbase_tui.i18n import N_
+from kbase_tui.formatting import quoted
+from kbase_tui.i18n import N_, _
 
 from .operations import operation
 from .types import Code, Id, Name
@@ -24,6 +25,15 @@ from .types import Code, Id, Name
 class Reject:
     line: int
     reason: str
+    name: str = ""  # the company's name as the row had it, when it had one (plain text)
+
+
+def rejected_detail(reject: Reject) -> str:
+    """A rejected row as the dialog and the command line list it: the company's name when the row had one, and
+    why (plain text: shown with markup off)."""
+    if not reject.name:
+        return reject.reason
+    return _("{name}: {what}").format(name=quoted(reject.name), what=reject.reason)
 
 
 # What the report file and the dialog say about a row besides "new" or "merged".

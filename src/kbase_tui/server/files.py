@@ -39,10 +39,14 @@ def plain_name(name: str) -> str:
 
 
 def stamped_name(kind: str, username: str, original: str = "", suffix: str = "") -> str:
-    """A server-chosen name: kind, UTC time, user, and what is left of the original name."""
+    """A server-chosen name: kind, UTC time, user, and what is left of the original name; with a *suffix*
+    of its own the name takes the original's stem (a report of tester.csv is ...-tester.csv, not .csv.csv)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     who = _SAFE.sub("", username)[:32] or "user"
-    rest = _SAFE.sub("_", Path(original).name).strip("._")[:80]
+    base = Path(original).name
+    if suffix:
+        base = Path(base).stem
+    rest = _SAFE.sub("_", base).strip("._")[:80]
     name = f"{kind}-{stamp}-{who}" + (f"-{rest}" if rest else "")
     return name + suffix
 

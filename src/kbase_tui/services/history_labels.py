@@ -361,6 +361,25 @@ def _specialist(facts: dict, labels: dict[str, str]) -> str:
     return f"{facts['name']}: {facts.get('text') or '—'}"
 
 
+def _imported(facts: dict, labels: dict[str, str]) -> str:
+    """A company an import created: the file and its line; what later lines added, kept notes, the comment.
+    (What a later line added and the notes were put in words when the file was imported.)"""
+    text = _("Imported from {file}, line {line}.").format(file=facts["file"], line=facts["line"])
+    for line, what in facts.get("merged", ()):
+        text += " " + _("Merged from {file}, line {line}: {what}.").format(
+            file=facts["file"], line=line, what=_("added {what}").format(what=what)
+        )
+    if facts.get("no_phone"):
+        text += " " + _("No phone: waiting for research, not in the queue.")
+    if facts.get("emails"):
+        text += " " + _("Other e-mails: {emails}.").format(emails=", ".join(facts["emails"]))
+    if facts.get("notes"):
+        text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(facts["notes"]))
+    if facts.get("comment"):
+        text += "\n" + facts["comment"]
+    return text
+
+
 _RENDERERS = {
     "stage": _stage,
     "deal_changed": _deal_changed,
@@ -386,4 +405,5 @@ _RENDERERS = {
     "return_step": _return_step,
     "step_done": _step_done,
     "specialist": _specialist,
+    "imported": _imported,
 }

@@ -47,6 +47,7 @@ from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
 from ..exporter import safe_cell
+from ..history_labels import params_json
 from ..policy import Capability, require, require_active_user
 from .sources import BrokenRow, SourceInfo, open_source, read_header
 from .values import split_emails, split_phones
@@ -354,6 +355,7 @@ _COMPANY_VARYING = ("id", "name", "name_search", "inn", *FIELD_ORDER[:1], "city_
 _CONTACT_VARYING = ("id", "company_id", "full_name", "position", "email")
 _PHONE_VARYING = ("company_id", "contact_id", "number", "label")
 _HISTORY_VARYING = ("company_id", "text")
+_HISTORY_WITH_PARAMS = ("company_id", "text", "params")  # entries whose facts the reader's language puts in words
 PREVIEW_ROWS = 100_000  # rows a preview counts (matched against the base, nothing written)
 # The base's keys a preview loaded, per (database, person, file): the dialog previews again on each change of
 # the column mapping, and loading a million companies' keys takes seconds.  Kept while the base is unchanged
@@ -569,7 +571,7 @@ class Importer:
         if kind == "rejected":
             self.rejected += 1
             if len(self.rejects) < 1000:
-                self.rejects.append(Reject(line, text))
+                self.rejects.append(Reject(line, text, self.name_in(raw) if raw else ""))
         elif len(self.notes) < 1000:
             self.notes.append(ImportNote(line, kind, text))
         if self.dry_run:
@@ -587,6 +589,18 @@ class Importer:
 
     def reject(self, line: int, reason: str, raw: list[str] | BrokenRow) -> None:
         self.note(line, "rejected", reason, raw if raw.__class__ is list else None)
+
+    def name_in(self, raw: list[str] | BrokenRow) -> str:
+        """The company's name in a row's cells (the first filled of the name columns), "" when none: a rejected
+        row is named by it in the report and the preview."""
+        if raw.__class__ is not list:
+            return ""
+        for index in getattr(self, "_i_names", ()):
+            if index < len(raw):
+                name = clean_line(raw[index], MAX_NAME)
+                if name:
+                    return name
+        return ""
 
     def close(self) -> None:
         if self._report_handle is not None:
@@ -933,7 +947,7 @@ class Importer:
                 if parsed.__class__ is not _Row:
                     self.reject(*parsed)
                     if shown is not None and len(shown) < PREVIEW_SHOWN:
-                        shown.append((parsed[0], None, "rejected", parsed[1]))
+                        shown.append((parsed[0], None, "rejected", (parsed[1], self.name_in(parsed[2]))))
                 else:
                     found = match(parsed)
                     if found is None:
@@ -1292,18 +1306,26 @@ class Importer:
                 contact_rows.append((company_id, name, position, email))
                 contact_phones.append([(number, _label(exts.get(number, "")) if exts else "") for number in numbers])
             text = imported_text.format(file=source_name, line=row.line)
+            # The facts, for the reader's language (history_labels._imported); the text stays for old readers.
+            facts: dict[str, object] = {"t": "imported", "file": source_name, "line": row.line}
+            if pending.merged_lines:
+                facts["merged"] = [[line, what] for line, what in pending.merged_lines]
             for line, what in pending.merged_lines:
                 text += " " + merged_text.format(file=source_name, line=line, what=_("added {what}").format(what=what))
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 research.append(company_id)
                 text += " " + _("No phone: waiting for research, not in the queue.")
+                facts["no_phone"] = True
             if pending.emails:
                 text += " " + _("Other e-mails: {emails}.").format(emails=", ".join(pending.emails))
+                facts["emails"] = list(pending.emails)
             if pending.notes:
                 text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(pending.notes))
+                facts["notes"] = list(pending.notes)
             if row.comment:
                 text += "\n" + row.comment
-            history_rows.append((company_id, text))
+                facts["comment"] = row.comment
+            history_rows.append((company_id, text, params_json(**facts)))
         _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
@@ -1312,7 +1334,7 @@ class Importer:
             queue_membership.refresh(session, table.c.id.in_(research))
         self._insert_contacts(session, contact_rows, contact_phones, phone_rows, now)
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
-        self._insert_history(session, history_rows, "import", now)
+        self._insert_history(session, history_rows, "import", now, _HISTORY_WITH_PARAMS)
         duplicates = self._note_new(session, new, temp_to_real, source_name)
         if duplicates:
             self._insert_history(session, duplicates, "import_possible_duplicate", now)
@@ -1347,11 +1369,13 @@ class Importer:
             for number, label in numbers:
                 phone_rows.append((row[0], contact_id, number, label))
 
-    def _insert_history(self, session: Session, rows: list[tuple], outcome: str, now) -> None:
+    def _insert_history(
+        self, session: Session, rows: list[tuple], outcome: str, now, varying: tuple[str, ...] = _HISTORY_VARYING
+    ) -> None:
         _insert_rows(
             session,
             Interaction.__table__,
-            _HISTORY_VARYING,
+            varying,
             rows,
             {
                 "user_id": self.actor.id,

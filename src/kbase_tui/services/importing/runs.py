@@ -108,15 +108,16 @@ def preview(
 def _shown(importer: Importer, item: tuple) -> PreviewRow:
     line, row, outcome, other = item
     if row is None:
+        reason, name = other  # a rejected row: why, and the company's name when the row had one
         return PreviewRow(
             line=line,
-            name="",
+            name=name,
             inn="",
             phones=(),
             contact="",
             email="",
             city="",
-            outcome=_("rejected: {reason}").format(reason=other),
+            outcome=_("rejected: {reason}").format(reason=reason),
         )
     exts = _extra(row, "exts", {})
     phones = tuple(readable(n) + (" " + _label(exts[n]) if n in exts else "") for n in row.phones + row.contact_phones)

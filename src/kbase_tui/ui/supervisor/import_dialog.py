@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
+from kbase_tui.protocol.importer import rejected_detail
 
 from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
@@ -462,7 +463,7 @@ class ImportDialog(FormDialog):
         table = self.query_one("#import-rejects", DataTable)
         table.clear()
         # The rejected rows first (on a short terminal the table shows only its first lines), then the rest.
-        items = [(0, r.line, _(importer.NOTE_KINDS["rejected"]), r.reason) for r in report.rejects[:100]]
+        items = [(0, r.line, _(importer.NOTE_KINDS["rejected"]), rejected_detail(r)) for r in report.rejects[:100]]
         items += [(1, n.line, _(importer.NOTE_KINDS.get(n.kind, n.kind)), n.text) for n in report.notes[:100]]
         for _rank, line, kind, text in sorted(items, key=lambda item: item[:2]):
             table.add_row(Text(str(line)), Text(kind), Text(text))
