@@ -20,14 +20,14 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
 
@@ -95,7 +95,7 @@ class ImportDialog(FormDialog):
         return self.job is not None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="import-scroll"):
+        with DialogBody(id="import-scroll"):
             yield Static(Text(_("Import companies into the cold-call queue")), classes="dialog-title")
             yield Label(_("A file in the server's inbox"))
             yield Select([], prompt=_("Loading the inbox…"), id="import-inbox")
