@@ -11,11 +11,23 @@ from textual.widgets import DataTable, Static
 
 from kbase_tui.i18n import _
 
-from .widgets.table import ListTable
+from .widgets.table import ListTable, cell_len_of
 
 
 def _key_label(app, key: str) -> str:
     return app.get_key_display(Binding(key, ""))
+
+
+def _share(room: int, wants: dict[str, int]) -> dict[str, int]:
+    """Column widths within *room*: each as wide as it wants while they fit, else the id shrinks first (to
+    12), then the action (to 20), then the key."""
+    widths = dict(wants)
+    over = sum(widths.values()) - room
+    for column, least in (("id", 12), ("action", 20), ("key", 1)):
+        give = max(0, min(over, widths[column] - min(least, widths[column])))
+        widths[column] -= give
+        over -= give
+    return widths
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
     HelpScreen #help-title { text-style: bold; padding-bottom: 1; }
-    HelpScreen DataTable { height: auto; }
+    HelpScreen DataTable { height: auto; width: 1fr; }
     """
 
     def __init__(self, target: Screen) -> None:
@@ -55,7 +67,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Key"), _("Action"), _("Id"))
+        headings = {"key": _("Key"), "action": _("Action"), "id": _("Id")}
+        for column, heading in headings.items():
+            table.add_column(heading, key=column)
         seen: set[str] = set()
         # The screen's own keys first (the caller's outcome keys before anything: help_rank), then those
         # of the focused widget (scrolling and the like), the app's last.
@@ -78,6 +92,16 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add(row_key)
             table.add_row(Text(_key_label(self.app, key)), Text(description), Text(binding.id or ""))
+        # The columns share the frame's width: one too wide for it was cut at the frame's edge mid-word
+        # ("card.back_to_b").  Now the id gives way first, then the action; what is cut ends in "…".
+        texts = {column: [heading] for column, heading in headings.items()}
+        for row in table.rows:
+            for column, cell in zip(headings, table.get_row(row), strict=True):
+                texts[column].append(cell.plain)
+        wants = {column: cell_len_of(*values) for column, values in texts.items()}
+        # The room leaves out each column's padding and the table's own scrollbar (a long list scrolls).
+        padding = 2 * table.cell_padding * len(wants)
+        table.fit_columns(lambda width: _share(width - padding - table.styles.scrollbar_size_vertical, wants))
         table.focus()
 
     def action_close_help(self) -> None:

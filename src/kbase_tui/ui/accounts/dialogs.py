@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -20,7 +20,7 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
 
-from ..widgets.form_dialog import FormDialog
+from ..widgets.form_dialog import DialogBody, FormDialog
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 
 
@@ -46,7 +46,7 @@ class OrderDialog(FormDialog):
         self.filled_by_lines: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("New order: {name}").format(name=self.company_name)), classes="dialog-title")
             with Horizontal(classes="row"):
                 with Vertical():
@@ -179,7 +179,7 @@ class FollowUpDialog(FormDialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Follow-up call: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Static("", id="fu-script", classes="script")
             yield Label(_("Result (↑↓)"))
@@ -273,7 +273,7 @@ class QualityDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         t = self.check
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Quality check: {name}").format(name=t.company_name)), classes="dialog-title")
             about = (
                 _("Order of {date}: {amount}").format(date=show_date(t.order_date), amount=show_amount(t.order_amount))
@@ -310,7 +310,7 @@ class PotentialDialog(FormDialog):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Potential: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("How much more could the client buy? 0 (nothing) – 100 (much more)"))
             yield Input(str(self.current), id="potential", max_length=3, restrict=r"[0-9]*")
@@ -337,7 +337,7 @@ class LostDialog(FormDialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Lost client: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("Reason"))
             yield OptionList(id="lost-reason")
@@ -379,7 +379,7 @@ class RequirementsDialog(FormDialog):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Requirements: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("What the client buys, terms, wishes"))
             yield TextArea(self.text, id="requirements", soft_wrap=True, show_line_numbers=False)
@@ -402,7 +402,7 @@ class ReassignDialog(FormDialog):
         self.owner_id = owner_id
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Reassign: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("To account manager (accounts now)"))
             yield OptionList(id="reassign-to")

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import role_label
 from kbase_tui.protocol.users import ROLES
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 
 
 def _enter_moves_on(dialog: FormDialog, event: Input.Submitted) -> None:
@@ -36,7 +35,7 @@ class AddUserDialog(FormDialog):
     COMPACT = True
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("New user")), classes="dialog-title")
             yield Label(_("User name (one word)"))
             yield Input(id="new-username", max_length=64)
@@ -84,7 +83,7 @@ class PasswordDialog(FormDialog):
         self.username = username
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("New password for {name}").format(name=self.username)), classes="dialog-title")
             yield Label(_("New password (changed by the user at the next sign-in)"))
             yield Input(id="reset-password", password=True)

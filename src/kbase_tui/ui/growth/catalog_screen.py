@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.formatting import quoted
@@ -17,7 +16,7 @@ from kbase_tui.protocol import catalog, importer
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
 from ..widgets.table import ListTable
 
@@ -32,7 +31,7 @@ class CategoryDialog(FormDialog):
         self.category = category
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             title = _("Change the category") if self.category else _("New category")
             yield Static(Text(title), classes="dialog-title")
             yield Label(_("Name"))
@@ -67,7 +66,7 @@ class ProductDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         p = self.product
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Change the product") if p else _("New product")), classes="dialog-title")
             yield Label(_("Category"))
             yield Select(
@@ -120,7 +119,7 @@ class PriceListDialog(FormDialog):
     COMPACT = True
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Read a price list into the catalog")), classes="dialog-title")
             yield Label(
                 _(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -20,7 +20,7 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, specialists
 from kbase_tui.protocol.catalog import OrderLineInput
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
 
 
@@ -45,7 +45,7 @@ class OrderLineDialog(FormDialog):
         self.picked: tuple[str, int, str, Decimal | None] | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Order line")), classes="dialog-title")
             yield Label(_("Product or category (type to find; ↓ to choose)"))
             yield Input(id="line-find", max_length=200)
@@ -181,7 +181,7 @@ class BringInDialog(FormDialog):
         self.company_name = company_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(
                 Text(_("Bring a specialist in: {name}").format(name=self.company_name)), classes="dialog-title"
             )
@@ -248,7 +248,7 @@ class SpecialistTasksDialog(FormDialog):
         self.tasks: list = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Specialists at {name}").format(name=self.company_name)), classes="dialog-title")
             yield OptionList(id="specialist-tasks")
             yield Label(_("Result (optional)"))

@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
@@ -21,7 +20,7 @@ from kbase_tui.protocol import catalog, growth, targets
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_date
 from ..widgets.table import ListTable
 from .labels import metric_label, money, segment_kind_label, share_text
@@ -60,7 +59,7 @@ class FocusTargetDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         today = business_today()
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Set a focus target")), classes="dialog-title")
             yield Label(_("Category"))
             yield Select([], prompt=_("Choose a category"), id="focus-category")

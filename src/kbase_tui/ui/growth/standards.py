@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, SelectionList, Static, TextArea
 
 from kbase_tui.i18n import _
@@ -18,7 +17,7 @@ from kbase_tui.protocol import catalog, growth
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_amount, show_amount
 from ..widgets.table import ListTable
 from .labels import money, segment_kind_label
@@ -34,7 +33,7 @@ class StandardDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         s = self.standard
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("The ideal client of a segment")), classes="dialog-title")
             yield Label(_("Segment: a channel or an industry"))
             yield Select(

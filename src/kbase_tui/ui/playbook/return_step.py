@@ -5,13 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.protocol import playbook
 
-from ..widgets.form_dialog import FormDialog
+from ..widgets.form_dialog import DialogBody, FormDialog
 from ..widgets.formats import show_datetime
 
 
@@ -23,7 +22,7 @@ class ReturnStepDoneDialog(FormDialog):
         self.step = task
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Return plan: {name}").format(name=self.step.company_name)), classes="dialog-title")
             yield Static(Text(f"{show_datetime(self.step.due_at)[:10]}  {self.step.text}"))
             yield Label(_("What came of it, then Enter"))

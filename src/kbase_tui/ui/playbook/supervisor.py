@@ -19,7 +19,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -31,7 +30,7 @@ from kbase_tui.protocol.reports import metric_label
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_datetime
 from ..widgets.table import ListTable
 from .behind import BehindList, class_cell, cut
@@ -51,7 +50,7 @@ class NumberDialog(FormDialog):
         self.title_text, self.label, self.initial, self.low, self.high = title, label, value, low, high
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Label(self.label)
             yield Input("" if self.initial is None else str(self.initial), id="number-value")
@@ -83,7 +82,7 @@ class PersonDialog(FormDialog):
         self.people = list(people)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Label(_("Who"))
             yield Select(
@@ -117,7 +116,7 @@ class ReturnStepDialog(FormDialog):
         self.owner_id = owner_id
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Return plan: {name}").format(name=self.company_name)), classes="dialog-title")
             yield Label(_("Who (another manager becomes the client's manager)"))
             ids = [p.id for p in self.people]

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.i18n import _
@@ -25,7 +24,7 @@ from kbase_tui.protocol.companies import BasePage, BaseQuery, BaseRow, SearchCho
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.table import ListTable
 
 PAGE = 100
@@ -81,7 +80,7 @@ class BaseFilterDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         c = self.current
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Filter the base")), classes="dialog-title")
             yield Label(_("City (part of the name)"))
             yield Input(c.city, id="bflt-city")

@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
 
@@ -30,7 +29,7 @@ from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, ZoneNow
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.table import ListTable
 
 TICK_SECONDS = 15
@@ -56,7 +55,7 @@ class WindowDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         view, channel = self.view, self.channel
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             if not self.for_channel:
                 title = _("The call centre's calling window")
             elif channel is None:

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from kbase_tui.formatting import quoted
@@ -31,7 +30,7 @@ from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.contacts import ContactsPanel
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import entries_in_lines, show_amount, show_date, show_datetime
 from ..widgets.history import HistoryTimeline
 from ..widgets.table import ListTable, share_room
@@ -82,7 +81,7 @@ class CompanyFixDialog(FormDialog):
             "website": c.website,
             "address": self.card.state.address,
         }
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Correct the company's data")), classes="dialog-title")
             for key, label in self.FIELDS:
                 yield Label(_(label))
@@ -139,7 +138,7 @@ class AssignDialog(FormDialog):
         self.stage = stage
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(
                 Text(_("Give the company to one person ({stage})").format(stage=stage_label(self.stage))),
                 classes="dialog-title",
@@ -175,7 +174,7 @@ class MergeDialog(FormDialog):
         self.found: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(
                 Text(_("Merge a duplicate into {name}").format(name=quoted(clip(self.card.company.name, 60)))),
                 classes="dialog-title",
@@ -279,7 +278,7 @@ class UndoMergeDialog(FormDialog):
         self.merges = merges
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Undo a merge")), classes="dialog-title")
             yield Label(_("Merged duplicate"))
             yield Select(

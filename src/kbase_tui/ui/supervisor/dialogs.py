@@ -10,14 +10,13 @@ from datetime import date
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol.refusals import CallerChoice, FilterChoices, RefusalFilter
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_date
 
 
@@ -32,7 +31,7 @@ class OfferDialog(FormDialog):
         self.callers = callers
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(
                 Text(_("Call back with a special offer ({n} selected)").format(n=self.count)), classes="dialog-title"
             )
@@ -65,7 +64,7 @@ class ShelveDialog(FormDialog):
         self.suggestion = suggestion
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Shelve until a date ({n} selected)").format(n=self.count)), classes="dialog-title")
             yield Label(_("Back in the queue on (dd.mm.yyyy)"))
             yield Input(show_date(self.suggestion), id="shelve-date")
@@ -102,7 +101,7 @@ class RefusalFilterDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         c = self.current
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Filter the refusal list")), classes="dialog-title")
             yield Label(_("From (dd.mm.yyyy, empty: any)"))
             yield Input(show_date(c.date_from), id="flt-from")

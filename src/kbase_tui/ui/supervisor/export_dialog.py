@@ -9,13 +9,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from kbase_tui.i18n import _
 from kbase_tui.labels import category_label, stage_label
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 
 
 class ExportDialog(FormDialog):
@@ -23,7 +22,7 @@ class ExportDialog(FormDialog):
     BINDINGS = [Binding("enter", "save", _("Export"), show=False, id="supervisor.export.enter")]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Export companies")), classes="dialog-title")
             yield Label(_("Format"))
             yield Select(

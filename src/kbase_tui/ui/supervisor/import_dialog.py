@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
@@ -28,7 +28,7 @@ from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 from kbase_tui.protocol.importer import rejected_detail
 
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
 
@@ -96,7 +96,7 @@ class ImportDialog(FormDialog):
         return self.job is not None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="import-scroll"):
+        with DialogBody(id="import-scroll"):
             yield Static(Text(_("Import companies into the cold-call queue")), classes="dialog-title")
             yield Label(_("A file in the server's inbox"))
             yield Select([], prompt=_("Loading the inbox…"), id="import-inbox")

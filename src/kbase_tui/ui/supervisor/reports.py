@@ -24,7 +24,7 @@ from kbase_tui.protocol.reports import Report, default_period, report_titles
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_date
 from ..widgets.table import ListTable
 from .chart_plan import ChartPlan, plan
@@ -63,7 +63,7 @@ class PeriodDialog(FormDialog):
         self.date_from, self.date_to = date_from, date_to
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Period of the report")), classes="dialog-title")
             yield Label(_("From (dd.mm.yyyy)"))
             yield Input(show_date(self.date_from), id="period-from")

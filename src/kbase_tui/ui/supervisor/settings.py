@@ -11,7 +11,6 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbase_tui.i18n import _
@@ -21,7 +20,7 @@ from kbase_tui.protocol.settings import SettingRow
 
 from ..base import KbaseScreen
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.table import ListTable
 
 
@@ -40,7 +39,7 @@ class SettingDialog(FormDialog):
 
     def compose(self) -> ComposeResult:
         row = self.row
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(row.label), classes="dialog-title")
             yield Label(Text(_("Value ({unit}, {range})").format(unit=row.unit, range=row.range_text)))
             yield Input(row.value, id="setting-value")

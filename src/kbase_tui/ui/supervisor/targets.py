@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.formatting import format_fraction, format_span
@@ -21,7 +20,7 @@ from kbase_tui.protocol.targets import Person, TargetRow
 from ..base import KbaseScreen
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import parse_date, show_amount, show_date
 from ..widgets.table import ListTable
 from .reports import format_value
@@ -36,7 +35,7 @@ class TargetDialog(FormDialog):
         self.today = today
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Set a target")), classes="dialog-title")
             yield Label(_("User"))
             yield Select(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from kbase_tui.i18n import _
@@ -14,7 +13,7 @@ from kbase_tui.protocol import transfer
 from kbase_tui.protocol.transfer import PortfolioCounts, StaffMember, TransferResult
 
 from ..widgets.confirm import ConfirmDialog
-from ..widgets.form_dialog import ErrorLine, FormDialog
+from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 
 SPREAD = -1
 
@@ -30,7 +29,7 @@ class TransferDialog(FormDialog):
         self.counts: PortfolioCounts | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Transfer a portfolio: a manager leaves")), classes="dialog-title")
             yield Label(_("Who leaves"))
             yield Select([], prompt=_("Choose a user"), id="transfer-from")
@@ -140,7 +139,7 @@ class PassOnDialog(FormDialog):
         self.staff: list[StaffMember] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogBody():
             yield Static(Text(_("Hand on a portfolio I hold to a new person")), classes="dialog-title")
             yield Static("", id="held-counts")
             yield Label(_("Who receives"))

@@ -4,7 +4,7 @@ A form dialog derives from `FormDialog` and writes only its fields and what savi
 
     class PotentialDialog(FormDialog):
         def compose(self) -> ComposeResult:
-            with VerticalScroll(classes="dialog"):      # the frame: class "dialog"
+            with DialogBody():                          # the frame (CSS class "dialog"), no Tab stop
                 yield Static(Text(title), classes="dialog-title")
                 yield Label(_("How much more could the client buy?"))
                 yield Input(id="potential")
@@ -40,7 +40,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from kbase_tui.i18n import _
@@ -62,6 +62,14 @@ class ErrorLine(Static):
 
     def show(self, text: str) -> None:
         self.update(Text(text))
+
+
+class DialogBody(VerticalScroll, can_focus=False):
+    """A dialog's frame (CSS class "dialog"): scrolls when the dialog is taller than the screen, but is no Tab
+    stop of its own.  A focusable frame took the Tab after the last field: nothing looked focused and what
+    was typed next went nowhere.  Focusing a field still scrolls the frame to it; the wheel scrolls it too."""
+
+    DEFAULT_CLASSES = "dialog"
 
 
 class FormDialog(KbaseModal):
