@@ -157,6 +157,18 @@ async def test_transfer_dialog_moves_the_portfolio_and_disables_the_user(db, mak
         assert s.get(User, leaver.id).disabled
 
 
+async def _import_from_path(app, pilot, source):
+    """The supervisor signs in, opens the import dialog (i), types *source*'s path and presses Enter."""
+    await sign_in(app, pilot, "boss", PASSWORD)
+    await pilot.press("i")
+    await settle(app, pilot)
+    dialog = app.screen
+    dialog.query_one("#import-path").value = str(source)
+    dialog.query_one("#import-path").focus()
+    await pilot.press("enter")
+    return dialog
+
+
 async def _until(app, pilot, check, seconds: float = 60.0):
     """Pause until *check()* holds (the import runs as a job on the server; the dialog polls it).  The limit
     only ends a hung run: a loaded machine took more than 20 s."""
@@ -174,13 +186,7 @@ async def test_import_of_a_file_on_this_computer_shows_progress_report_and_rejec
     shutil.copy(FIXTURES / "messy_bom_semicolon.csv", source)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(app, pilot, "boss", PASSWORD)
-        await pilot.press("i")
-        await settle(app, pilot)
-        dialog = app.screen
-        dialog.query_one("#import-path").value = str(source)
-        dialog.query_one("#import-path").focus()
-        await pilot.press("enter")
+        dialog = await _import_from_path(app, pilot, source)
         # First the preview: the format, the columns, the first rows as stored, the counts; nothing written.
         await _until(app, pilot, lambda: dialog.preview is not None)
         summary = str(dialog.query_one("#import-format").render())
@@ -212,13 +218,7 @@ async def test_a_rejected_rows_name_shows_in_the_preview_and_the_rejects_as_plai
     )
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(app, pilot, "boss", PASSWORD)
-        await pilot.press("i")
-        await settle(app, pilot)
-        dialog = app.screen
-        dialog.query_one("#import-path").value = str(source)
-        dialog.query_one("#import-path").focus()
-        await pilot.press("enter")
+        dialog = await _import_from_path(app, pilot, source)
         await _until(app, pilot, lambda: dialog.preview is not None)
         await settle(app, pilot)
         rows = dialog.query_one("#import-rows")
@@ -256,13 +256,7 @@ async def test_a_broken_file_gives_a_sentence_and_the_dialog_still_closes(db, ma
     shutil.copy(FIXTURES / "broken_binary.csv", source)
     app = app_on(db)
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(app, pilot, "boss", PASSWORD)
-        await pilot.press("i")
-        await settle(app, pilot)
-        dialog = app.screen
-        dialog.query_one("#import-path").value = str(source)
-        dialog.query_one("#import-path").focus()
-        await pilot.press("enter")
+        dialog = await _import_from_path(app, pilot, source)
         await _until(app, pilot, lambda: "not a spreadsheet" in str(dialog.query_one(".dialog-error").render()))
         assert not dialog.busy and not dialog.running
         assert not dialog.query_one("#import-progress").display
