@@ -47,12 +47,18 @@ def test_a_burst_at_each_step_on_the_russian_layout(sqlite_db, pty_apps):  # noq
                 .order_by(Interaction.id)
             ).all()
 
+    def until(check, what: str) -> None:
+        try:
+            wait_until(check, what)
+        except AssertionError as error:  # what the typist saw then, to tell a lost key from a slow one
+            raise AssertionError(f"{error}; the screen's last output:\n{app.screen_text()[-2000:]}") from None
+
     os.write(app.master, "т".encode())  # N on the Russian layout: no answer
-    wait_until(lambda: outcomes() == [(ids[0], "no_answer")], "no answer by т")
+    until(lambda: outcomes() == [(ids[0], "no_answer")], "no answer by т")
     os.write(app.master, ("с" + when.strftime("%d.%m.%Y %H:%M") + "\r").encode())
-    wait_until(lambda: len(outcomes()) == 2, "the callback")
+    until(lambda: len(outcomes()) == 2, "the callback")
     os.write(app.master, "к2дорого, ё-моё\r".encode())
-    wait_until(lambda: len(outcomes()) == 3, "the refusal")
+    until(lambda: len(outcomes()) == 3, "the refusal")
     assert outcomes() == [(ids[0], "no_answer"), (ids[1], "callback"), (ids[2], "refused")]
     with sqlite_db.read() as session:
         assert session.get(Company, ids[1]).callback_at == when

@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from kbase_tui.models import Deal, Interaction
+from kbase_tui.models import Deal, Interaction, Refusal
 from kbase_tui.protocol import pipeline, queue
 from kbase_tui.protocol.errors import ValidationFailed
 from kbase_tui.ui.help_screen import HelpScreen
@@ -120,3 +120,56 @@ async def test_help_is_never_held_behind_the_first_data(db, team):
         assert app.screen.keys_wait
         burst(app, ["f1"])
         assert await until(pilot, lambda: isinstance(app.screen, HelpScreen), 1.0)
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_keys_typed_while_an_outcome_is_saved_act_on_the_next_lead(db, team):
+    # "т" then "к2дорого⏎" at once: the refusal key came while the no-answer was still being saved, did
+    # nothing, and its reason and comment went nowhere.
+    first, second = add_company(db, "ООО «Альфа»"), add_company(db, "ООО «Бета»")
+    add_company(db, "ООО «Гамма»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, [*"olga", "tab", *PASSWORD, "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, CallerQueue) and not app.screen.keys_wait)
+        await settle(app, pilot)
+        slow(app, queue.record_and_next, 0.5)
+        burst(app, ["т", "к", "2", *"дорого", "enter"])
+        assert await until(pilot, lambda: len(calls(db)) == 2, 10.0)
+        await settle(app, pilot)
+    assert calls(db) == [(first, "no_answer"), (second, "refused")]
+    with db.read() as session:
+        assert session.execute(select(Refusal.comment)).scalar_one() == "дорого"
+
+
+async def test_two_stage_keys_in_a_burst_move_the_deal_two_stages(db, team):
+    # The second ] came while the first move was on its way and was dropped without a word.
+    deal_id = hand_over(db, team["caller"], team["closer"])
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, [*"petr", "tab", *PASSWORD, "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, CloserBoard) and not app.screen.keys_wait)
+        await settle(app, pilot)
+        slow(app, pipeline.move_deal, 0.5)
+        burst(app, ["right_square_bracket", "right_square_bracket"])
+        assert await until(pilot, lambda: stage(db, deal_id) == "meeting_held", 10.0)
+        await settle(app, pilot)
+    assert stage(db, deal_id) == "meeting_held"
+
+
+def calls(db) -> list:
+    with db.read() as session:
+        return list(
+            session.execute(
+                select(Interaction.company_id, Interaction.outcome)
+                .where(Interaction.kind == "call")
+                .order_by(Interaction.id)
+            ).all()
+        )
+
+
+def stage(db, deal_id: int) -> str:
+    with db.read() as session:
+        return session.get(Deal, deal_id).stage_code

@@ -681,9 +681,20 @@ class CloserBoard(KbaseScreen):
 
     def action_move(self, step: int) -> None:
         deal = self.selected_deal
-        if deal is None or self._busy:
+        if deal is None:
+            return
+        if self._busy:
+            # Only after the key gate's limit: keys typed during a move wait for the board it leaves behind.
+            self.notify(
+                _("The last move is still on its way to the server: press the key again in a moment."),
+                severity="warning",
+                timeout=5,
+            )
             return
         self._busy = True
+        # "]]" moves the deal two stages: the second ] waits for the board with the cursor on the moved deal
+        # (it went on the old board's selection, or nowhere while the first was still on its way).
+        self.keys_wait = True
         self.call(
             pipeline.move_deal,
             deal.id,

@@ -215,10 +215,7 @@ class CallerQueue(KbaseScreen):
         Binding("ctrl+l", "app.logout", _("Log out"), id="queue.logout"),
     ]
 
-    # Keys typed before the first lead is here (the sign-in and the first keys in one burst) wait for
-    # it: with nothing on the screen they would act on nothing, silently.  A failed first load lets them go;
-    # help, log-out and quit are never held.
-    keys_wait = True
+    # Help, log-out and quit are never held (`keys_wait`).
     keys_past_the_gate = ("f1", "ctrl+l", "ctrl+q")
 
     def __init__(self) -> None:
@@ -231,6 +228,14 @@ class CallerQueue(KbaseScreen):
         self._wait = None  # the timer that asks for a lead again after a lead-rate wait
         self._carried = ""  # why the last outcome was not recorded, shown above the next lead
         self.lease_seconds = RENEW_SECONDS  # the server's lease, learnt from the first lead shown
+
+    @property
+    def keys_wait(self) -> bool:
+        """Keys typed while the screen is busy (the first lead on its way, an outcome being saved, the next lead
+        being taken) wait for the lead: the caller types "с09.12 15:30⏎к2дорого⏎" in one go, and the к, acted on
+        while the callback was still saved, did nothing and its reason and comment went nowhere.  A failed
+        load lets them go (`busy` ends)."""
+        return self.busy
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -262,7 +267,6 @@ class CallerQueue(KbaseScreen):
         self._show(view)
 
     def _show(self, view) -> None:
-        self.keys_wait = False
         self.view = view
         self.lead = view.lead
         self.busy = False
@@ -314,7 +318,6 @@ class CallerQueue(KbaseScreen):
         self.query_one("#queue-counters", Static).update(counters_text(view.counters, view.callbacks_due))
 
     def _failed(self, error: KbaseError) -> None:
-        self.keys_wait = False
         self.busy = False
         self.query_one("#queue-message", Static).update(Text(str(error), style="bold red"))
         if isinstance(error, AccessDenied) and self.lead is not None:
@@ -383,7 +386,17 @@ class CallerQueue(KbaseScreen):
 
     def action_outcome(self, code: str) -> None:
         outcome = self._outcome(code)
-        if outcome is None or self.busy:
+        if outcome is None:
+            return
+        if self.busy:
+            # Only after the key gate's limit (the server slower than ten seconds): say so rather than drop it.
+            self.notify(
+                _(
+                    "“{outcome}” was not recorded: the screen is still waiting for the server. Press it again once the lead is shown."
+                ).format(outcome=outcome.label),
+                severity="warning",
+                timeout=6,
+            )
             return
         if self.lead is None:
             self.notify(_("There is no lead to record an outcome for."), timeout=3)
@@ -438,11 +451,23 @@ class CallerQueue(KbaseScreen):
         from . import dialogs
 
         if self.busy:
+            self.notify(
+                _("The screen is still waiting for the server: open your callbacks again once the lead is shown."),
+                severity="warning",
+                timeout=6,
+            )
             return
         self.app.push_screen(dialogs.CallbacksDialog(), self._take_callback)
 
     def _take_callback(self, company_id: int | None) -> None:
-        if company_id is None or self.busy:
+        if company_id is None:
+            return
+        if self.busy:  # the queue asked for a lead by itself while the list was open
+            self.notify(
+                _("The callback was not taken: the screen is still waiting for the server. Take it again in a moment."),
+                severity="warning",
+                timeout=6,
+            )
             return
         if self.lead is not None and self.lead.company_id == company_id:
             return
