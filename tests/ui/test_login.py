@@ -333,3 +333,28 @@ async def test_a_key_gate_release_that_never_ran_does_not_stop_every_key(sqlite_
                 break
             await pilot.pause(0.05)
         assert name.value == "xa" and not app._held_keys
+
+
+async def test_a_key_stopped_on_its_way_up_to_the_app_is_not_yet_done(sqlite_db):
+    # Textual stops a key as it bubbles into the app (the app sent it), before the app runs its binding: Enter
+    # looked done while its Submitted was not posted, and the letter typed after it went into the old field.
+    # It waits in the app's queue, or beside it while the app looks at the message before it.
+    from time import monotonic
+
+    from textual import events
+
+    app = app_on(sqlite_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        enter = events.Key("enter", None)
+        enter.set_sender(app)
+        enter.stop()
+        app._key_in_flight = enter
+        app._pending_message = enter
+        assert app._keys_unsettled(monotonic())
+        app._pending_message = None
+        app._message_queue.values.append(enter)
+        assert app._keys_unsettled(monotonic())
+        app._message_queue.values.remove(enter)
+        assert not app._keys_unsettled(monotonic())  # stopped by a widget that took it: done
+        await settle(app, pilot)

@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 
+def _queued_at(node, message) -> bool:
+    """*message* waits in *node*'s queue: in Textual's own Queue (`values`), or taken off it to be looked at
+    beside the message before it (`_pending_message`, where messages that supersede each other are merged)."""
+    if getattr(node, "_pending_message", None) is message:
+        return True
+    return any(queued is message for queued in getattr(node._message_queue, "values", ()))
+
+
 class KbaseApp(App[None]):
     TITLE = "kbase"
     CSS_PATH = "app.tcss"
@@ -179,7 +187,15 @@ class KbaseApp(App[None]):
                 return False
             return bool(getattr(screen, "keys_wait", False))
         key = self._key_in_flight
-        if key is not None and not key._stop_propagation and not getattr(key, "kbase_done", False):
+        # Stopped by a widget (a letter an Input took), a key is done.  But a key that bubbles up to the app is
+        # stopped as it is queued there (Textual stops a message at the parent that sent it), *before* the app
+        # runs its binding: Enter looked done while its Submitted was not even posted, and the "Ё" typed after
+        # it stayed in the phones field instead of opening the e-mail.
+        if (
+            key is not None
+            and not getattr(key, "kbase_done", False)
+            and (not key._stop_propagation or _queued_at(self, key))
+        ):
             return True
         if self._pending_calls > 0:
             return True
