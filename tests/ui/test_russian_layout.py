@@ -534,3 +534,31 @@ async def test_esc_and_a_letter_bunched_never_throw_away_a_typed_note(db, db_url
         await terminal_bytes(app, pilot, "н")  # Y pressed once the question is there: the note goes
         await _settle(app, pilot)
         assert note not in app.screen_stack
+
+
+async def test_alt_keys_with_caps_lock_on_act_as_alt_keys(db, db_url, people):
+    """With Caps Lock on, the card's Alt+N reaches the app as Alt+Shift+N (a terminal cannot tell Caps Lock from
+    Shift): it opens the note, on either layout, instead of being split into Esc (closing the card) and "N"."""
+    from kbase_tui.ui.pipeline.card import DealCardScreen
+    from kbase_tui.ui.widgets.note_dialog import AddNoteDialog
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        for data in ("\x1bN", "\x1bТ"):  # Alt+N with Caps Lock, Latin and Russian layout
+            app.push_screen(DealCardScreen(deal_id))
+            await _settle(app, pilot)
+            card = app.screen
+            assert isinstance(card, DealCardScreen)
+            await terminal_read(app, pilot, data)
+            await _settle(app, pilot)
+            assert isinstance(app.screen, AddNoteDialog), (data, app.screen_stack)
+            assert card in app.screen_stack
+            app.pop_screen()
+            await _settle(app, pilot)
+            app.pop_screen()
+            await _settle(app, pilot)

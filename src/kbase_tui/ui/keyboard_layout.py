@@ -91,6 +91,24 @@ def _bound_on_a_screen(app: App, key: str) -> bool:
     return False
 
 
+def _caps_folded(app: App, key: str, latin: tuple[str, str | None] | None) -> str | None:
+    """Alt+letter for an Alt+Shift+letter that nothing has, where Alt+letter is bound; else None.
+
+    A terminal cannot tell Caps Lock from Shift: with Caps Lock on, the card's Alt+N arrives as
+    Alt+Shift+N, would do nothing, and was split into Esc and "N" (the card closed).  Nothing binds
+    Alt+Shift+letter where Alt+letter is bound, so the person meant Alt+letter."""
+    for candidate in (key, latin[0] if latin is not None else None):
+        if candidate is None or not candidate.startswith("alt+shift+"):
+            continue
+        base = candidate.removeprefix("alt+shift+")
+        if len(base) != 1 or not base.isalpha() or _bound(app, candidate) or _bound(app, key):
+            continue
+        plain = f"alt+{base.lower()}"
+        if _bound(app, plain):
+            return plain
+    return None
+
+
 def physical_key(app: App, event: events.Key) -> events.Key | None:
     """The key event to dispatch instead of *event*, or None to dispatch it as it is."""
     if event.character in MAC_OPTION_DIGITS:
@@ -101,6 +119,9 @@ def physical_key(app: App, event: events.Key) -> events.Key | None:
         # field would take it as text before the binding could run.
         return events.Key(event.key, None)
     latin = latin_key(event.key)
+    folded = _caps_folded(app, event.key, latin)
+    if folded is not None:
+        return events.Key(folded, None)
     if latin is None:
         return None
     focused = app.focused
