@@ -562,3 +562,32 @@ async def test_alt_keys_with_caps_lock_on_act_as_alt_keys(db, db_url, people):
             await _settle(app, pilot)
             app.pop_screen()
             await _settle(app, pilot)
+
+
+async def test_esc_and_a_sign_bunched_are_esc_then_the_sign(db, db_url, people):
+    """Esc, ] typed fast on the deal card: the card closes and the deal moves on.  Textual reported ESC and a sign
+    in one read as the sign alone: the Esc was lost and "]" was typed into the card's focused field."""
+    from sqlalchemy import select
+
+    from kbase_tui.models import Deal
+    from kbase_tui.ui.pipeline.board import CloserBoard
+    from kbase_tui.ui.pipeline.card import DealCardScreen
+
+    from ..server_harness import app_on
+    from ..services.pipeline_setup import hand_over
+
+    deal_id = hand_over(db, people["caller"], people["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, "petr")
+        board = app.screen
+        assert isinstance(board, CloserBoard)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, DealCardScreen)
+        await terminal_read(app, pilot, "\x1b]")
+        await _settle(app, pilot)
+        assert app.screen is board, app.screen_stack
+        with db.read() as session:
+            assert session.execute(select(Deal.stage_code).where(Deal.id == deal_id)).scalar_one() == "meeting_set"

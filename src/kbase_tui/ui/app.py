@@ -65,6 +65,9 @@ class KbaseApp(App[None]):
         the database when the person signs in.
         """
         super().__init__()
+        from .keyboard_layout import keep_escape_before_signs
+
+        keep_escape_before_signs()  # before the terminal is read
         self.server_address = server
         self._client = client
         self.private_server = private

@@ -14,6 +14,8 @@ Cyrillic letter keeps it.
 Esc and a letter typed right after it (a fast typist, or a laggy SSH link that bunches them) reach
 Textual in one read as ESC and the letter, which it reports as Alt+letter.  Where nothing in reach
 has that Alt key, `escape_then_key` gives back the two keys that were typed: Esc, then the letter.
+Esc and a sign (`]`, `.`) Textual reports as the sign alone, the Esc dropped: `keep_escape_before_signs`
+makes it report Alt+sign, which `escape_then_key` splits the same way.
 """
 
 from __future__ import annotations
@@ -133,6 +135,34 @@ def physical_key(app: App, event: events.Key) -> events.Key | None:
     return events.Key(latin[0], latin[1])
 
 
+def keep_escape_before_signs() -> None:
+    """Make Textual's terminal parser report ESC and a sign in one read as Alt+sign, as it does for letters.
+
+    It dropped the Esc: Esc, ] typed fast on the deal card (close it, move the deal on) moved the deal on the
+    card, which stayed open.  Reported as Alt+sign, `escape_then_key` gives back both keys (a bound Alt+sign
+    stays an Alt key).  Installed once, before the terminal is read; the parser's method is the one place
+    a reissued ESC reaches (Textual's XTermParser._sequence_to_key_events, called with alt=True only there).
+    """
+    from textual._xterm_parser import XTermParser
+
+    original = XTermParser._sequence_to_key_events
+    if getattr(original, "kbase_keeps_escape", False):
+        return
+
+    def sequence_to_key_events(self, sequence: str, alt: bool = False):
+        if alt and len(sequence) == 1 and _is_sign(sequence):
+            yield events.Key(f"alt+{_character_to_key(sequence)}", sequence)
+            return
+        yield from original(self, sequence, alt)
+
+    sequence_to_key_events.kbase_keeps_escape = True  # type: ignore[attr-defined]
+    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
+
+
+def _is_sign(character: str) -> bool:
+    return character.isprintable() and not character.isalnum() and not character.isspace()
+
+
 def escape_then_key(app: App, event: events.Key) -> tuple[events.Key, events.Key] | None:
     """Esc and the key after it, for an Alt+letter or Alt+digit that no binding in reach has; else None.
 
@@ -143,16 +173,23 @@ def escape_then_key(app: App, event: events.Key) -> tuple[events.Key, events.Key
     of habit): the person meant the Alt key, and Esc would close the dialog and type C into the card's field.
     """
     *modifiers, base = event.key.split("+")
-    if "alt" not in modifiers or set(modifiers) - {"alt", "shift"} or len(base) != 1 or not base.isalnum():
+    if "alt" not in modifiers or set(modifiers) - {"alt", "shift"}:
+        return None
+    if len(base) == 1 and base.isalnum():
+        character = event.character if event.character and len(event.character) == 1 else base
+        if "shift" in modifiers:
+            character = character.upper()
+    elif event.character and len(event.character) == 1 and _is_sign(event.character):
+        character = event.character  # Esc and a sign (`keep_escape_before_signs`)
+    else:
         return None
     if _bound(app, event.key):
         return None
     latin = latin_key(event.key)
     if _bound_on_a_screen(app, event.key) or (latin is not None and _bound_on_a_screen(app, latin[0])):
         return None
-    character = event.character if event.character and len(event.character) == 1 else base
-    if "shift" in modifiers:
-        character = character.upper()
-    if not character.isalnum():
-        return None
-    return events.Key("escape", "\x1b"), events.Key(character, character)
+    if character.isalnum():
+        return events.Key("escape", "\x1b"), events.Key(character, character)
+    if _is_sign(character):
+        return events.Key("escape", "\x1b"), events.Key(_character_to_key(character), character)
+    return None
