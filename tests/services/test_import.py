@@ -370,3 +370,47 @@ def test_a_rejected_row_is_named_in_the_preview_and_the_rejects(db, make_user, t
     assert rejected_detail(rejects[3]) == "the company name is empty"
     report = importing.run_import(db, boss, source)
     assert [(r.line, r.name) for r in report.rejects] == [(2, "ООО «Ясень»"), (3, "")]
+
+
+def test_every_history_line_of_an_import_is_read_in_the_readers_language(db, make_user, tmp_path):
+    """A later line merged into a company of the same file or of the base, a value kept, a possible duplicate:
+    imported by an English user, each line reads in Russian for a Russian reader (they were stored in English)."""
+    from kbase_tui.i18n import language_for
+    from kbase_tui.services import clients
+
+    boss = make_user("supervisor")
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "name;inn;phone;city;contact\n"
+        "ООО «Берёза»;7707083893;+7 495 765-43-21;Москва;\n"
+        "ООО «Берёза»;7707083893;+7 495 765-43-22;Тверь;Иван Петров\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.csv"
+    second.write_text(
+        "name;inn;phone;city;email\n"
+        "ООО «Берёза»;7707083893;;Казань;info@bereza.ru\n"
+        "ООО «Осина»;;+7 495 765-43-21;Москва;\n",
+        encoding="utf-8",
+    )
+    with language_for("en"):
+        importing.run_import(db, boss, first)
+        importing.run_import(db, boss, second)
+    bereza, osina = _company(db, name="ООО «Берёза»"), _company(db, name="ООО «Осина»")
+
+    def texts(company_id: int, language: str) -> str:
+        with language_for(language):
+            return "\n".join(entry.text for entry in clients.history(db, boss, company_id))
+
+    russian = texts(bereza.id, "ru") + "\n" + texts(osina.id, "ru")
+    for english in ("Merged", "added", "phone", "contact", "kept", "Possible", "line", "city"):
+        assert english not in russian, (english, russian)
+    assert "Объединено из first.csv, строка 3: добавлено: телефон +7 495 765-43-22, контакт Иван Петров." in russian
+    assert "строка 3: город — оставлено прежнее, в файле «Тверь»" in russian
+    assert (
+        "Объединено из second.csv, строка 2: добавлено: эл. почта: info@bereza.ru; город: оставлено прежнее" in russian
+    )
+    assert "Возможный дубль: у «ООО «Осина»»" in russian or "Возможный дубль: у ООО «Осина»" in russian
+    english = texts(bereza.id, "en")
+    assert "Merged from first.csv, line 3: added phone +7 495 765-43-22, contact Иван Петров." in english
+    assert "line 3: city kept, the file had «Тверь»" in english

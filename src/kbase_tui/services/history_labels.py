@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kbase_tui.formatting import quoted
-from kbase_tui.i18n import _
+from kbase_tui.i18n import N_, _
 from kbase_tui.labels import field_label  # the fields a correction names, as words
 from kbase_tui.models import CallOutcome, PipelineStage, Reason
 
@@ -361,23 +361,112 @@ def _specialist(facts: dict, labels: dict[str, str]) -> str:
     return f"{facts['name']}: {facts.get('text') or '—'}"
 
 
+# The fields an import fills, by the names the import's facts give them.
+IMPORT_FIELD_LABELS = {
+    "name": N_("name"),
+    "inn": N_("INN"),
+    "city": N_("city"),
+    "industry": N_("industry"),
+    "channel": N_("channel"),
+    "email": N_("e-mail"),
+    "website": N_("website"),
+    "address": N_("address"),
+    "size": N_("size"),
+}
+
+
+def _import_field(name: str) -> str:
+    return _(IMPORT_FIELD_LABELS[name]) if name in IMPORT_FIELD_LABELS else name
+
+
+def brought_by_a_line(items) -> str:
+    """What a later line of a file added to a company: ["field", name, value], ["phone", number],
+    ["contact", name], ["emails", addresses].  A text: written before an import kept these as facts."""
+    from kbase_tui.phones import readable
+
+    if isinstance(items, str):
+        return items
+    words = []
+    for kind, *values in items:
+        if kind == "field":
+            words.append(_("{field}: {value}").format(field=_import_field(values[0]), value=values[1]))
+        elif kind == "phone":
+            words.append(_("phone {number}").format(number=readable(values[0])))
+        elif kind == "contact":
+            words.append(_("contact {name}").format(name=values[0]))
+        elif kind == "emails":
+            words.append(_("other e-mails {emails}").format(emails=values[0]))
+    return ", ".join(words)
+
+
+def kept_from_a_line(field: str, value: str, line: int | None = None) -> str:
+    """A value a line of a file had that the company kept as it was (its own, or the first line's)."""
+    if line is None:
+        if field == "name":
+            return _("name kept, the file had {value}").format(value=quoted(value))
+        return _("{field} kept, the file had {value}").format(field=_import_field(field), value=quoted(value))
+    if field == "name":
+        return _("line {line}: name kept, the file had {value}").format(line=line, value=quoted(value))
+    return _("line {line}: {field} kept, the file had {value}").format(
+        line=line, field=_import_field(field), value=quoted(value)
+    )
+
+
 def _imported(facts: dict, labels: dict[str, str]) -> str:
-    """A company an import created: the file and its line; what later lines added, kept notes, the comment.
-    (What a later line added and the notes were put in words when the file was imported.)"""
+    """A company an import created: the file and its line; what later lines added, what was kept, the comment."""
     text = _("Imported from {file}, line {line}.").format(file=facts["file"], line=facts["line"])
-    for line, what in facts.get("merged", ()):
+    for line, items in facts.get("merged", ()):
         text += " " + _("Merged from {file}, line {line}: {what}.").format(
-            file=facts["file"], line=line, what=_("added {what}").format(what=what)
+            file=facts["file"], line=line, what=_("added {what}").format(what=brought_by_a_line(items))
         )
     if facts.get("no_phone"):
         text += " " + _("No phone: waiting for research, not in the queue.")
     if facts.get("emails"):
         text += " " + _("Other e-mails: {emails}.").format(emails=", ".join(facts["emails"]))
-    if facts.get("notes"):
-        text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(facts["notes"]))
+    kept = [kept_from_a_line(field, value, line) for line, field, value in facts.get("kept", ())]
+    kept += facts.get("notes", ())  # written in words by imports before the facts were kept
+    if kept:
+        text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(kept))
     if facts.get("comment"):
         text += "\n" + facts["comment"]
     return text
+
+
+def _import_merge(facts: dict, labels: dict[str, str]) -> str:
+    """A later line of a file merged into a company already in the base: what it added, what was kept."""
+    parts = []
+    if facts.get("added"):
+        parts.append(_("added {what}").format(what=brought_by_a_line(facts["added"])))
+    kept = [kept_from_a_line(field, value) for field, value in facts.get("kept", ())]
+    if kept:
+        parts.append("; ".join(kept))
+    return _("Merged from {file}, line {line}: {what}.").format(
+        file=facts["file"], line=facts["line"], what="; ".join(parts)
+    )
+
+
+def _possible_duplicate(facts: dict, labels: dict[str, str]) -> str:
+    """A company an import created that has the phone of another: written on both."""
+    from kbase_tui.phones import readable
+
+    if facts.get("side") == "new":
+        return _(
+            "Possible duplicate of {other} (#{id}): the same phone {phone}. Imported from {file}, line "
+            "{line}, as a separate company."
+        ).format(
+            other=quoted(facts["name"]),
+            id=facts["id"],
+            phone=readable(facts["phone"]),
+            file=facts["file"],
+            line=facts["line"],
+        )
+    return _("Possible duplicate: {name} (#{id}) from {file}, line {line}, has the same phone {phone}.").format(
+        name=quoted(facts["name"]),
+        id=facts["id"],
+        phone=readable(facts["phone"]),
+        file=facts["file"],
+        line=facts["line"],
+    )
 
 
 _RENDERERS = {
@@ -406,4 +495,6 @@ _RENDERERS = {
     "step_done": _step_done,
     "specialist": _specialist,
     "imported": _imported,
+    "import_merge": _import_merge,
+    "possible_duplicate": _possible_duplicate,
 }

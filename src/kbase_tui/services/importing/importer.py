@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from kbase_tui.formatting import quoted
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import _
 from kbase_tui.inn import clean_inn
 from kbase_tui.models import (
     Company,
@@ -47,7 +47,7 @@ from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
 from ..exporter import safe_cell
-from ..history_labels import params_json
+from ..history_labels import IMPORT_FIELD_LABELS, params_json
 from ..policy import Capability, require, require_active_user
 from .sources import BrokenRow, SourceInfo, open_source, read_header
 from .values import split_emails, split_phones
@@ -126,7 +126,19 @@ def _extra(row: _Row, name: str, default):
 class _Pending:
     """A new company of the current batch: its first row and what later rows of the batch added."""
 
-    __slots__ = ("contacts", "emails", "exts", "fields", "inn", "merged_lines", "notes", "phones", "possible", "row")
+    __slots__ = (
+        "contacts",
+        "emails",
+        "exts",
+        "fields",
+        "inn",
+        "kept",
+        "merged_lines",
+        "notes",
+        "phones",
+        "possible",
+        "row",
+    )
 
     def __init__(self, row: _Row) -> None:
         self.row = row
@@ -144,8 +156,10 @@ class _Pending:
             )
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
-        self.merged_lines: list[tuple[int, str]] = []  # (line, what it added) of later rows of the batch
-        self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken
+        # (line, what it added in words, the same as facts) of later rows of the batch
+        self.merged_lines: list[tuple[int, str, list]] = []
+        self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken, for the report
+        self.kept: list[list] | tuple = ()  # the same as facts for the history: [line, field, value]
         self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
 
@@ -240,17 +254,7 @@ FILL_FIELDS = ("inn", *FIELD_ORDER)
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
 _CITY = 0
 _EMAIL = FIELD_ORDER.index("email")
-FIELD_LABELS = {
-    "name": N_("name"),
-    "inn": N_("INN"),
-    "city": N_("city"),
-    "industry": N_("industry"),
-    "channel": N_("channel"),
-    "email": N_("e-mail"),
-    "website": N_("website"),
-    "address": N_("address"),
-    "size": N_("size"),
-}
+FIELD_LABELS = IMPORT_FIELD_LABELS
 
 
 def _literal(value: object, percent: bool) -> str | None:
@@ -1050,14 +1054,18 @@ class Importer:
         """A later row of the batch for a company new in this batch: fills what is empty, adds phones and
         contacts, and notes what it had that differs (kept as the first row had it)."""
         added: list[str] = []  # what this row brings, for the company's history
+        items: list[list] = []  # the same as facts, for the reader's language
         notes: list[str] = []
+        kept: list[list] = []
         if row.inn and not pending.inn:
             pending.inn = row.inn
             added.append(_("{field}: {value}").format(field=_(FIELD_LABELS["inn"]), value=row.inn))
+            items.append(["field", "inn", row.inn])
         if row.nkey != pending.row.nkey and not _same(row.name, pending.row.name):
             notes.append(
                 _("line {line}: name kept, the file had {value}").format(line=row.line, value=quoted(row.name))
             )
+            kept.append([row.line, "name", row.name])
         if pending.fields is pending.row.fields:
             pending.fields = list(pending.fields)
         fields = pending.fields
@@ -1067,20 +1075,24 @@ class Importer:
             if not fields[position]:
                 fields[position] = value
                 added.append(_("{field}: {value}").format(field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
+                items.append(["field", FIELD_ORDER[position], value])
             elif value != fields[position] and not _same(value, fields[position]):
                 if position == _EMAIL and value not in (pending.emails or ()):
                     pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
                     added.append(_("other e-mails {emails}").format(emails=value))
+                    items.append(["emails", value])
                     continue
                 notes.append(
                     _("line {line}: {field} kept, the file had {value}").format(
                         line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=quoted(value)
                     )
                 )
+                kept.append([row.line, FIELD_ORDER[position], value])
         for address in _extra(row, "emails", ()):
             if address != fields[_EMAIL] and address not in (pending.emails or ()):
                 pending.emails = (pending.emails or []) + [address]
                 added.append(_("other e-mails {emails}").format(emails=address))
+                items.append(["emails", address])
         known = set(pending.phones) | {p for c in pending.contacts for p in c[2]}
         if pending.phones is pending.row.phones:
             pending.phones = list(pending.phones)
@@ -1092,6 +1104,7 @@ class Importer:
                 if number in exts:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
                 added.append(_("phone {number}").format(number=number))
+                items.append(["phone", number])
         if row.contact and fold(row.contact) not in {fold(c[0]) for c in pending.contacts}:
             numbers = [p for p in row.contact_phones if p not in known]
             for number in numbers:
@@ -1099,10 +1112,12 @@ class Importer:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
             pending.contacts.append((row.contact, row.position, numbers, _extra(row, "contact_email", "")))
             added.append(_("contact {name}").format(name=row.contact))
+            items.append(["contact", row.contact])
         if notes:
             pending.notes = [*pending.notes, *notes]
+            pending.kept = [*pending.kept, *kept]
         if added:
-            pending.merged_lines.append((row.line, ", ".join(added)))
+            pending.merged_lines.append((row.line, ", ".join(added), items))
         else:
             self.unchanged += 1
 
@@ -1234,6 +1249,15 @@ class Importer:
                             file=source_name,
                             line=row.line,
                         ),
+                        params_json(
+                            t="possible_duplicate",
+                            side="new",
+                            name=other_name,
+                            id=other_id,
+                            phone=number,
+                            file=source_name,
+                            line=row.line,
+                        ),
                     )
                 )
                 history.append(
@@ -1245,6 +1269,15 @@ class Importer:
                             name=quoted(row.name),
                             id=company_id,
                             phone=readable(number),
+                            file=source_name,
+                            line=row.line,
+                        ),
+                        params_json(
+                            t="possible_duplicate",
+                            side="old",
+                            name=row.name,
+                            id=company_id,
+                            phone=number,
                             file=source_name,
                             line=row.line,
                         ),
@@ -1309,8 +1342,8 @@ class Importer:
             # The facts, for the reader's language (history_labels._imported); the text stays for old readers.
             facts: dict[str, object] = {"t": "imported", "file": source_name, "line": row.line}
             if pending.merged_lines:
-                facts["merged"] = [[line, what] for line, what in pending.merged_lines]
-            for line, what in pending.merged_lines:
+                facts["merged"] = [[line, items] for line, _what, items in pending.merged_lines]
+            for line, what, _items in pending.merged_lines:
                 text += " " + merged_text.format(file=source_name, line=line, what=_("added {what}").format(what=what))
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 research.append(company_id)
@@ -1321,7 +1354,7 @@ class Importer:
                 facts["emails"] = list(pending.emails)
             if pending.notes:
                 text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(pending.notes))
-                facts["notes"] = list(pending.notes)
+                facts["kept"] = list(pending.kept)
             if row.comment:
                 text += "\n" + row.comment
                 facts["comment"] = row.comment
@@ -1337,7 +1370,7 @@ class Importer:
         self._insert_history(session, history_rows, "import", now, _HISTORY_WITH_PARAMS)
         duplicates = self._note_new(session, new, temp_to_real, source_name)
         if duplicates:
-            self._insert_history(session, duplicates, "import_possible_duplicate", now)
+            self._insert_history(session, duplicates, "import_possible_duplicate", now, _HISTORY_WITH_PARAMS)
         if self.duplicate_pairs:
             from ..duplicates import record
 
@@ -1448,12 +1481,15 @@ class Importer:
             for row in merges[cid]:
                 notes: list[str] = []
                 kept: list[str] = []
+                items: list[list] = []  # `notes` and `kept` as facts, for the reader's language
+                kept_items: list[list] = []
                 if (
                     row.nkey != name_key
                     if name_key
                     else not _same(key_of_folded(row.folded), key_of_folded(fold(base_name)))
                 ):
                     kept.append(name_kept.format(value=quoted(row.name)))
+                    kept_items.append(["name", row.name])
                 for position, (name, value) in enumerate(zip(FILL_FIELDS, (row.inn, *row.fields), strict=True)):
                     if not value:
                         continue
@@ -1463,14 +1499,17 @@ class Importer:
                             continue
                         fills[name] = value
                         notes.append(field_added.format(field=labels[name], value=value))
+                        items.append(["field", name, value])
                     elif value != have and not _same(value, have):
                         kept.append(field_kept.format(field=labels[name], value=quoted(value)))
+                        kept_items.append([name, value])
                 exts = _extra(row, "exts", {})
                 for number in row.phones:
                     if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
                         phones_here.add(number)
                         phone_rows.append((cid, None, number, _label(exts.get(number, ""))))
                         notes.append(phone_added.format(number=number))
+                        items.append(["phone", number])
                 if row.contact:
                     contact = fold(row.contact)
                     if contact not in contacts_here:
@@ -1483,9 +1522,11 @@ class Importer:
                                 numbers.append((number, _label(exts.get(number, ""))))
                         contact_numbers.append(numbers)
                         notes.append(contact_added.format(name=row.contact))
+                        items.append(["contact", row.contact])
                 extra_emails = [a for a in _extra(row, "emails", ()) if a != base_email and a != fills.get("email")]
                 if extra_emails:
                     notes.append(emails_added.format(emails=", ".join(extra_emails)))
+                    items.append(["emails", ", ".join(extra_emails)])
                 if notes or kept:
                     parts = []
                     if notes:
@@ -1500,7 +1541,13 @@ class Importer:
                                 conflict_text.format(name=quoted(base_name), id=cid, what=text_kept),
                             )
                     history_rows.append(
-                        (cid, merged_text.format(file=source_name, line=row.line, what="; ".join(parts)))
+                        (
+                            cid,
+                            merged_text.format(file=source_name, line=row.line, what="; ".join(parts)),
+                            params_json(
+                                t="import_merge", file=source_name, line=row.line, added=items, kept=kept_items
+                            ),
+                        )
                     )
                 if notes:
                     merged += 1
@@ -1526,7 +1573,7 @@ class Importer:
         self._insert_contacts(session, contact_rows, contact_numbers, phone_rows, now)
         _insert_rows(session, Phone.__table__, _PHONE_VARYING, phone_rows, {"import_run_id": self.run_id})
         if history_rows:
-            self._insert_history(session, history_rows, "import_merge", now)
+            self._insert_history(session, history_rows, "import_merge", now, _HISTORY_WITH_PARAMS)
         # The filled fields: one executemany per set of fields (the version goes up by one, as on every change).
         table = Company.__table__
         by_fields: dict[tuple[str, ...], list[dict]] = {}
