@@ -237,6 +237,16 @@ def business(db, make_user, tmp_path):
         encoding="utf-8",
     )
     run_import(db, boss, more, parallel=False, report_path=tmp_path / "report2.csv")
+    # A third file adds a website and a phone to it, and is undone: the entry says what was taken away.
+    from kbase_tui.services.importing import undo_import
+
+    site = tmp_path / "site.csv"
+    site.write_text(
+        "Компания;ИНН;Телефон;Сайт\nООО «Импортная»;7707083893;+7 843 555-00-03;импорт.рф\n", encoding="utf-8"
+    )
+    undone = run_import(db, boss, site, parallel=False, report_path=tmp_path / "report3.csv")
+    assert undone.run_id is not None
+    undo_import(db, boss, undone.run_id)
     with db.read() as session:
         for name in ("ООО «Импортная»", "ООО «Похожая»"):
             companies.append(session.execute(select(Company.id).where(Company.name == name)).scalar_one())

@@ -445,6 +445,13 @@ def _import_merge(facts: dict, labels: dict[str, str]) -> str:
     )
 
 
+def _import_undone(facts: dict, labels: dict[str, str]) -> str:
+    """An undone import took from a company what it had added."""
+    return _("Import of {file} undone: removed {what}.").format(
+        file=facts["file"], what=brought_by_a_line(facts["removed"])
+    )
+
+
 def _possible_duplicate(facts: dict, labels: dict[str, str]) -> str:
     """A company an import created that has the phone of another: written on both."""
     from kbase_tui.phones import readable
@@ -496,5 +503,6 @@ _RENDERERS = {
     "specialist": _specialist,
     "imported": _imported,
     "import_merge": _import_merge,
+    "import_undone": _import_undone,
     "possible_duplicate": _possible_duplicate,
 }
