@@ -257,3 +257,36 @@ async def test_after_a_search_with_no_hits_the_next_word_is_typed_into_the_searc
         from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
 
         assert isinstance(app.screen, SupervisorCardScreen)
+
+
+async def test_keys_typed_before_the_answer_act_on_the_hits_or_go_into_the_search_line(db, make_user):
+    # A busy server: "ёлочк⏎↓⏎" in one go acted on an empty list (the arrow and Enter were lost); "ёлка⏎сталь"
+    # with nothing found had its "а" (the f key) open the filter.
+    from textual.widgets import Input
+
+    from kbase_tui.protocol import companies
+    from kbase_tui.ui.supervisor.company_card import SupervisorCardScreen
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    make_user("supervisor", "boss")
+    add_company(db, "ИП Ёлочкин", city="Тула")
+    second = add_company(db, "ООО «Ёлочка»", city="Казань")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        box = search.query_one("#base-query", Input)
+        slow(app, companies.search, 0.5)
+        burst(app, [*"ёлка", "enter", *"сталь"])
+        assert await until(pilot, lambda: box.value == "ёлкасталь", 10.0), box.value
+        await settle(app, pilot)
+        assert app.screen is search and app.focused is box
+        await pilot.press("ctrl+u")
+        burst(app, [*"ёлочк", "enter", "down", "enter"])
+        assert await until(
+            pilot, lambda: isinstance(app.screen, SupervisorCardScreen) and app.screen.card is not None, 10.0
+        ), app.screen_stack
+        assert app.screen.card.company.id == second
+        await settle(app, pilot)

@@ -490,3 +490,40 @@ async def test_an_empty_field_of_a_compact_dialog_shows_where_to_type(db, make_u
         assert app.focused is path
         assert apart(shade(inbox.query_one("SelectCurrent")), frame) >= 20
         assert apart(shade(path), unfocused) >= 20 and apart(shade(path), frame) >= 20
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_import_report_fits_80x24(db, make_user, language):
+    """After the import at 80x24: the counts (two a line), the rejected rows, the hint and the list of imports
+    that Ctrl+Z undoes from, all in view (the list was below the fold)."""
+    from kbase_tui.i18n import set_language
+
+    make_user("supervisor", "boss")
+    inbox = server_for(db).state.inbox_dir()
+    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
+    set_language(language)
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot, "boss", PASSWORD)
+            await pilot.press("i")
+            await settle(app, pilot)
+            dialog = app.screen
+            choice = dialog.query_one("#import-inbox")
+            await _until(app, pilot, lambda: len(choice._options) > 1)
+            await pilot.press("enter", "down", "enter")
+            await settle(app, pilot)
+            await pilot.press("ctrl+s")
+            await _until(app, pilot, lambda: dialog.preview is not None)
+            await pilot.press("ctrl+s")
+            await _until(app, pilot, lambda: dialog.query_one("#import-runs").row_count == 1)
+            await settle(app, pilot)
+            frame = dialog.query_one("#import-scroll").content_region
+            for part in ("#import-report", "#import-rejects", "#import-hint", "#import-runs"):
+                region = dialog.query_one(part).region
+                assert region.height > 0 and frame.contains_region(region), part
+            report = str(dialog.query_one("#import-report").render())
+            assert ("New companies: 4" if language == "en" else "Новых компаний: 4") in report
+            assert ("Rejected: 3" if language == "en" else "Отклонено: 3") in report
+    finally:
+        set_language("en")

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from kbase_tui.cli.argtypes import existing_file, positive_int
-from kbase_tui.i18n import _
+from kbase_tui.i18n import _, pgettext
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +67,16 @@ def run(args: argparse.Namespace) -> int:
     out = Console()
     if args.runs:
         runs = Table(title=_("Latest imports"))
-        for heading in (_("Run"), _("When"), _("File"), _("Who"), _("Rows"), _("New"), _("Merged"), _("Undone")):
+        for heading in (
+            _("Run"),
+            _("When"),
+            _("File"),
+            pgettext("the person who ran an import", "Who"),
+            _("Rows"),
+            _("New"),
+            pgettext("rows of an import merged into companies", "Merged"),
+            _("Undone"),
+        ):
             runs.add_column(heading)
         for item in importing.recent_runs(database, users.local_actor()):
             runs.add_row(

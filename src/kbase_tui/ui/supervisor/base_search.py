@@ -164,6 +164,17 @@ class BaseSearchScreen(KbaseScreen):
 
     page_loading: bool = False
 
+    @property
+    def keys_wait(self) -> bool:
+        """Keys typed on the list while its first page is on its way wait for it: "сталь⏎↓⏎" opens the second
+        hit instead of the arrow and Enter acting on an empty list.  When nothing is found the focus goes back
+        to the search line, and they are typed there.  Keys typed in the search line never wait."""
+        try:
+            focused = self.app.focused
+        except Exception:
+            return False
+        return self.page_loading and not self.rows and isinstance(focused, ListTable)
+
     def __init__(self, query: BaseQuery | None = None) -> None:
         super().__init__()
         self.query_data = query or BaseQuery()
@@ -288,8 +299,8 @@ class BaseSearchScreen(KbaseScreen):
 
     def _back_to_the_search_line(self) -> None:
         # Enter sends the focus to the list; when the answer leaves it empty, the letters typed next are the next
-        # word, not the list's keys ("сталь" lost "ст" and its "а", the f key, opened the filter).  Only the focus
-        # moves: keys are never held behind a search, so a second search typed meanwhile is typed as it comes.
+        # word, not the list's keys ("сталь" lost "ст" and its "а", the f key, opened the filter).  Keys typed on
+        # the list meanwhile waited for the answer (`keys_wait`): they are typed there now.
         table = self.query_one(ListTable)
         if self.app.focused is table and table.row_count == 0:
             self.query_one("#base-query", Input).focus()

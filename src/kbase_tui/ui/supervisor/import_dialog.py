@@ -24,11 +24,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import N_, _, pgettext
 from kbase_tui.protocol import importer
 from kbase_tui.protocol.importer import rejected_detail
 
-from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
+from ..widgets.form_dialog import SHORT_ROWS, DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
 
@@ -65,6 +65,23 @@ def _size(size: int) -> str:
 
 def _field_label(field: str) -> str:
     return _(FIELD_LABELS[field]) if field in FIELD_LABELS else (field or _("(not imported)"))
+
+
+def counts_in_pairs(lines: list[str], width: int) -> list[str]:
+    """Two lines into one ("a · b") where both fit in *width*, in order; a line that does not fit stays alone."""
+    from rich.cells import cell_len
+
+    paired: list[str] = []
+    index = 0
+    while index < len(lines):
+        first = lines[index]
+        if index + 1 < len(lines) and cell_len(first) + 3 + cell_len(lines[index + 1]) <= width:
+            paired.append(f"{first} · {lines[index + 1]}")
+            index += 2
+        else:
+            paired.append(first)
+            index += 1
+    return paired
 
 
 class ImportDialog(FormDialog):
@@ -135,7 +152,13 @@ class ImportDialog(FormDialog):
         )
         self.query_one("#import-rejects", DataTable).add_columns(_("Line"), _("What"), _("Detail"))
         self.query_one("#import-runs", DataTable).add_columns(
-            _("When"), _("File"), _("Who"), _("Rows"), _("New"), _("Merged"), _("Undone")
+            _("When"),
+            _("File"),
+            pgettext("the person who ran an import", "Who"),
+            _("Rows"),
+            _("New"),
+            pgettext("rows of an import merged into companies", "Merged"),
+            _("Undone"),
         )
         self.runs: list = []
         self._load_runs()
@@ -444,6 +467,12 @@ class ImportDialog(FormDialog):
             _("Without a phone (for research, not the queue): {n}").format(n=report.needs_research),
             _("Rejected: {n}").format(n=report.rejected),
         ]
+        if self.app.size.height < SHORT_ROWS:
+            # On a short terminal the counts go two a line where they fit: the rejected rows, the hint and the
+            # list of imports (what Ctrl+Z undoes) stay in view under them at 80x24.
+            lines = counts_in_pairs(lines, self.query_one("#import-report", Static).content_region.width or 74)
+        # The counts say how far it went: the full bar under them is one line more on a short terminal.
+        self.query_one("#import-progress", ProgressBar).display = False
         if report.stopped:
             lines.append(_("Stopped: the batches saved so far are kept; run it again to finish."))
         if report.report_path:
