@@ -256,6 +256,7 @@ def country_name(code: str, *, language: str | None = None) -> str:
     code = (code or "").strip().upper()
     if not code or code == "ZZ":  # ZZ: CLDR's own "unknown region"
         return ""
+    code = {"UK": "GB"}.get(code, code)  # the holiday calendar's other name for the United Kingdom
     try:
         return str(_locale(_lang(language)).territories.get(code, ""))
     except (LookupError, ValueError):

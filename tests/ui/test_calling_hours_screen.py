@@ -95,6 +95,16 @@ async def test_the_head_of_sales_sees_and_changes_the_calling_hours_by_keys(base
             dialog.query_one("#window-country").value = "by"
             await pilot.pause()
             assert _text(dialog.query_one("#window-country-name")) == "Belarus"
+            # A region with no holiday calendar (the world, the European Union) is not named as if it had one;
+            # UK, the calendar's other name for GB, is named.
+            dialog.query_one("#window-country").value = "uk"
+            await pilot.pause()
+            assert _text(dialog.query_one("#window-country-name")) == "United Kingdom"
+            for code in ("eu", "001"):
+                dialog.query_one("#window-country").value = code
+                await pilot.pause()
+                said = _text(dialog.query_one("#window-country-name"))
+                assert said.startswith(f"No public holiday calendar for the country «{code.upper()}»"), said
             dialog.query_one("#window-country").value = "RU"
             await pilot.pause()
             hours, lunch = dialog.query_one("#window-hours"), dialog.query_one("#window-lunch")

@@ -61,6 +61,9 @@ class CallingHoursView:
     channels: tuple[ChannelWindow, ...]
     known_channels: tuple[str, ...]  # the companies' channels, the most companies first (to choose from)
     changes_at: datetime | None  # the next moment a window opens or closes in one of the zones
+    # The codes a public holiday calendar exists for: the dialog names a typed code's country only when it has
+    # one, and says at once when it has none (AQ is Antarctica, 001 the world: neither has holidays to keep).
+    calendar_countries: tuple[str, ...] = ()
 
 
 # --- operations ------------------------------------------------------------------------

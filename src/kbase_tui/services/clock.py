@@ -171,6 +171,11 @@ def _holiday_countries() -> frozenset[str]:
     return frozenset(holidays.list_supported_countries(include_aliases=True))
 
 
+def calendar_countries() -> tuple[str, ...]:
+    """The two-letter codes a public holiday calendar exists for, sorted."""
+    return tuple(sorted(code for code in _holiday_countries() if len(code) == 2))
+
+
 def holiday_country(text: str) -> str:
     """The country code of a holidays calendar as typed ("ru", " RU "); "" for none; ValidationFailed for a
     code the `holidays` package has no calendar for."""

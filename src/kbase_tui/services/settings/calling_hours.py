@@ -127,6 +127,7 @@ def _view(session: Session, now: datetime | None = None) -> CallingHoursView:
         lunch=lunch,
         country=window.country,
         country_name=clock.country_name(window.country),
+        calendar_countries=clock.calendar_countries(),
         holidays=tuple(
             PublicHoliday(span.first, span.last, span.name)
             for span in clock.next_holidays(window.country, clock.today(session, moment))

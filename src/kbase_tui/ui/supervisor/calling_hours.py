@@ -21,7 +21,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
 
 from kbase_tui import timezones
-from kbase_tui.formatting import country_name, format_client_time, format_day_month, zone_city
+from kbase_tui.formatting import country_name, format_client_time, format_day_month, quoted, zone_city
 from kbase_tui.i18n import _
 from kbase_tui.protocol import hours
 from kbase_tui.protocol.hours import CallingHoursView, ChannelWindow, ZoneNow
@@ -84,8 +84,9 @@ class WindowDialog(FormDialog):
             if not self.for_channel:
                 yield Label(Text(_("Public holidays of the country (RU; empty: none)")))
                 yield Input(view.country, id="window-country", max_length=8)
-                named = Static(Text(country_name(view.country)), id="window-country-name", classes="dialog-hint")
-                named.display = bool(country_name(view.country))
+                words = self._country_words(view.country)
+                named = Static(words, id="window-country-name", classes="dialog-hint")
+                named.display = bool(words.plain)
                 yield named
             elif channel is None:
                 yield Checkbox(Text(_("A channel no company has yet")), id="window-new")
@@ -102,8 +103,25 @@ class WindowDialog(FormDialog):
     def _country_typed(self, event: Input.Changed) -> None:
         # The code is what is typed; the country it names is said in words under it.
         named = self.query_one("#window-country-name", Static)
-        named.update(Text(country_name(event.value)))
-        named.display = bool(country_name(event.value))
+        words = self._country_words(event.value)
+        named.update(words)
+        named.display = bool(words.plain)
+
+    def _country_words(self, typed: str) -> Text:
+        """The country a typed code names, when a holiday calendar exists for it; else that none does."""
+        code = typed.strip().upper()
+        if not code:
+            return Text("")
+        known = self.view.calendar_countries
+        if known and code not in known:
+            return Text(
+                _(
+                    "No public holiday calendar for the country {code}: write a two-letter code such as RU, BY or "
+                    "KZ, or leave it empty for none."
+                ).format(code=quoted(code[:8])),
+                style="bold",
+            )
+        return Text(country_name(code))
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#window-{name}", Input).value
