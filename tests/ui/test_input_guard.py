@@ -117,3 +117,24 @@ def test_a_string_that_never_ends_is_over_after_a_pause_or_a_cancel():
     guard = InputGuard(per_second=None, clock=lambda: now[0])
     assert guard.feed("\x1b]52;c;AAAA\x18anna") == "anna"  # CAN cancels the string at once
     assert guard.feed("\x1b]0;AA\x1aX") == "X"  # so does SUB
+
+
+def test_esc_then_a_string_introducer_typed_by_a_person_arrive_as_keys():
+    # Esc closes the deal card, ] moves the deal on: the "]" began an "escape string" for the guard and was
+    # dropped, with what was typed at once after it.
+    now = [100.0]
+    guard = InputGuard(per_second=None, clock=lambda: now[0])
+    assert guard.feed("\x1b") == "\x1b"
+    now[0] += 0.5  # the Escape key, then a pause: the ] is a key
+    assert guard.feed("]") == "]"
+    assert guard.feed("x") == "x"
+    # Esc and ] in one short read (a laggy link bunches them): both go to the parser, which gives the keys back.
+    guard = InputGuard(per_second=None, clock=lambda: now[0])
+    assert guard.feed("\x1b]") == "\x1b]"
+    now[0] += 0.5
+    assert guard.feed("x") == "x"
+    # A terminal's string in one write is still dropped whole, and one split right after its ESC too.
+    assert guard.feed("\x1b]0;title\x07y") == "y"
+    assert guard.feed("z\x1b") == "z\x1b"
+    now[0] += 0.01
+    assert guard.feed("]52;c;AAAA") == ""

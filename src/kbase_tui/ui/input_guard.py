@@ -13,6 +13,9 @@ own sign-in included; a terminal sends a string sequence in one go, so input tha
 pause of `STRING_PAUSE` seconds is no longer part of it, and CAN or SUB (which cancel any
 sequence, as in a VT terminal) end it at once.
 
+A person's Esc followed by `]` (the closer's "next stage" key) is not a string: after a pause the ESC was the
+Escape key, and ESC `]` alone at the end of a short read is the two keys typed together.
+
 Before sign-in, characters beyond `BEFORE_SIGN_IN_PER_SECOND` a second are dropped as well: no
 one types a user name and a password that fast, and a flood of plain text would otherwise queue
 a key event per character.  After sign-in the limit is lifted (pastes into notes stay whole).
@@ -36,6 +39,9 @@ _C1_STRING_STARTS = frozenset("\x90\x98\x9d\x9e\x9f")
 _TERMINATOR = re.compile("[\x07\x1b\x9c\x18\x1a]")
 # Input after this long a pause is typed by a person, not the rest of a terminal's string.
 STRING_PAUSE = 0.5
+# A read this long after a lone ESC is a new key press: the ESC was the Escape key (Textual's parser waits 0.1 s
+# for the rest of a sequence before it takes an ESC as the key).
+ESC_KEY_PAUSE = 0.1
 _NEXT_SPECIAL = re.compile("[\x1b\x90\x98\x9d\x9e\x9f]")
 
 BEFORE_SIGN_IN_PER_SECOND = 512
@@ -71,6 +77,11 @@ class InputGuard:
         if self.state in (_SKIP, _SKIP_ESC) and now - self._last_read >= STRING_PAUSE:
             # A string that never ended: what comes after a pause is typed.  (The driver's input
             # thread reads as soon as anything is there, so a pause is a real gap in the input.)
+            self.state = _TEXT
+        if self.state == _AFTER_ESC and now - self._last_read >= ESC_KEY_PAUSE:
+            # The ESC that ended the last read was the Escape key (the parser has long taken it as one): a "]"
+            # pressed later is the key "]", not the rest of a string.  It was dropped, with what came at once
+            # after it (Esc to close the deal card, then ] to move the deal: the ] was lost).
             self.state = _TEXT
         self._last_read = now
         if self.held_esc:  # the ESC that ended the last read of a burst: see what follows it
@@ -109,6 +120,11 @@ class InputGuard:
                 if data[j] != ESC:  # an 8-bit string introducer
                     i = j + 1
                     self.state = _SKIP
+                elif j + 2 == n and n < BURST and data[j + 1] in _STRING_INTRODUCERS:
+                    # ESC and "]" ending a short read: Esc and ] typed together (a laggy link bunches them), for
+                    # the parser to give back as the two keys.  A terminal's string has its text in the same write.
+                    out.append(data[j : j + 2])
+                    i = n
                 elif j + 1 < n and data[j + 1] in _STRING_INTRODUCERS:
                     i = j + 2
                     self.state = _SKIP
