@@ -76,3 +76,28 @@ def test_entries_the_program_wrote_read_in_the_readers_language(db, make_user):
     # The header says "handed to a closer" and "Отказ": the text names the closer, and gives the reason.
     assert any(t == "petr" for t in texts), texts
     assert refusal_text[0] == "Нет потребности\nдорого", refusal_text
+
+
+def test_an_import_entry_stored_before_its_parts_were_facts_still_reads():
+    # Imports before this version stored what a later line added and the kept values in the importer's words.
+    import json
+
+    params = json.dumps(
+        {
+            "t": "imported",
+            "file": "old.csv",
+            "line": 2,
+            "merged": [[3, "phone +74951112233"]],
+            "notes": ["line 3: city kept, the file had «Тверь»"],
+        },
+        ensure_ascii=False,
+    )
+    set_language("ru")
+    try:
+        text = history_labels.render_entry(params, "as written", {})
+    finally:
+        set_language("en")
+    assert text.startswith(
+        "Загружено из old.csv, строка 2. Объединено из old.csv, строка 3: добавлено: phone +74951112233."
+    )
+    assert text.endswith("Оставлено как в первой строке: line 3: city kept, the file had «Тверь».")

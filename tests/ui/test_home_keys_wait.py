@@ -173,3 +173,26 @@ def calls(db) -> list:
 def stage(db, deal_id: int) -> str:
     with db.read() as session:
         return session.get(Deal, deal_id).stage_code
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_keys_held_for_a_server_that_stays_silent_are_dropped_together_and_said(db, team):
+    # Past the gate's limit the held keys went one at a time, each after another wait: the "т" of the comment
+    # "нет" came after the save and recorded "no answer" on the next lead, which nobody had called.
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, [*"olga", "tab", *PASSWORD, "enter"])
+        assert await until(pilot, lambda: isinstance(app.screen, CallerQueue) and not app.screen.keys_wait)
+        await settle(app, pilot)
+        app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT = 0.3, 0.6  # the server is ten times slower than the limit
+        slow(app, queue.record_and_next, 2.5)
+        burst(app, ["т", "к", "2", *"нет", "enter"])
+        assert await until(pilot, lambda: not app.screen.busy, 10.0)
+        await pilot.pause(1.0)
+        await settle(app, pilot)
+        assert calls(db) == [(first, "no_answer")]
+        assert any("keys typed meanwhile were not taken" in str(n.message) for n in app._notifications)
+        assert not app._held_keys

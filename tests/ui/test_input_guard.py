@@ -138,3 +138,20 @@ def test_esc_then_a_string_introducer_typed_by_a_person_arrive_as_keys():
     assert guard.feed("z\x1b") == "z\x1b"
     now[0] += 0.01
     assert guard.feed("]52;c;AAAA") == ""
+
+
+def test_esc_and_a_sign_are_alt_sign_but_an_unknown_csi_gives_no_escape():
+    from kbase_tui.ui.keyboard_layout import keep_escape_before_signs
+
+    keep_escape_before_signs()
+
+    def keys(data):
+        parser = XTermParser()
+        got = list(parser.feed(data))
+        time.sleep(0.15)  # the parser's wait for the rest of a sequence
+        got += list(parser.tick())
+        return [e.key for e in got if isinstance(e, events.Key)]
+
+    assert keys("\x1b]") == ["alt+right_square_bracket"]  # Esc and ], given back as the two keys by the app
+    assert keys("\x1b.") == ["alt+full_stop"]
+    assert "escape" not in keys("\x1b[") and not any(k.startswith("alt+") for k in keys("\x1b[9;9Q"))

@@ -359,11 +359,45 @@ class KbaseApp(App[None]):
         self._gate_timer = None
         while self._held_keys:
             event, since = self._held_keys[0]
-            if self._keys_unsettled(max(since, self._key_in_flight_since)):
+            since = max(since, self._key_in_flight_since)
+            if self._data_wait_over(since):
+                self._drop_keys_of_a_silent_server()
+                return
+            if self._keys_unsettled(since):
                 self._arm_key_gate()
                 return
             self._held_keys.popleft()
             await self._dispatch_key(event)
+
+    def _data_wait_over(self, since: float) -> bool:
+        """The screen still waits for its data (`keys_wait`) a whole KEY_DATA_WAIT_LIMIT after the key came."""
+        from time import monotonic
+
+        if monotonic() - since <= self.KEY_DATA_WAIT_LIMIT:
+            return False
+        try:
+            screen = self.screen
+        except Exception:
+            return False
+        return bool(getattr(screen, "keys_wait", False)) and not getattr(screen, "keys_held_until_answer", False)
+
+    def _drop_keys_of_a_silent_server(self) -> None:
+        # Let go one at a time, the keys acted while the screen still waited (an outcome key refused as "still
+        # saving") and the rest, each after another wait, on the next lead once it came: the "т" of a comment
+        # recorded "no answer" on a lead nobody called.  Every key typed meanwhile goes, and the person is told.
+        from kbase_tui.i18n import ngettext
+
+        count = self.drop_held_keys()
+        self.notify(
+            ngettext(
+                "The server did not answer for {s} seconds: the key typed meanwhile was not taken. Type it again.",
+                "The server did not answer for {s} seconds: the {n} keys typed meanwhile were not taken. "
+                "Type them again.",
+                count,
+            ).format(s=int(self.KEY_DATA_WAIT_LIMIT), n=count),
+            severity="warning",
+            timeout=8,
+        )
 
     def _check_idle(self) -> None:
         from .lock_screen import check_idle

@@ -112,7 +112,13 @@ class ServiceCalls:
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # never a traceback on screen
-                    app.notify(log_unexpected(error, op.name), severity="error", timeout=10)
+                    said = log_unexpected(error, op.name)
+                    if failed is not None and current():
+                        # The screen's own failure path, which also ends what the call had started (a queue
+                        # saving an outcome stays busy, and holds every key, until its call ends one way or another).
+                        failed(KbaseError(said))
+                    else:
+                        app.notify(said, severity="error", timeout=10)
                     return
                 if done is not None and current():
                     done(result)

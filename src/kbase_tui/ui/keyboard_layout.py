@@ -93,6 +93,10 @@ def _bound_on_a_screen(app: App, key: str) -> bool:
     return False
 
 
+def _alt_key_of_a_screen(app: App, key: str) -> bool:
+    return _bound(app, key) or _bound_on_a_screen(app, key)
+
+
 def _caps_folded(app: App, key: str, latin: tuple[str, str | None] | None) -> str | None:
     """Alt+letter for an Alt+Shift+letter that nothing has, where Alt+letter is bound; else None.
 
@@ -106,7 +110,7 @@ def _caps_folded(app: App, key: str, latin: tuple[str, str | None] | None) -> st
         if len(base) != 1 or not base.isalpha() or _bound(app, candidate) or _bound(app, key):
             continue
         plain = f"alt+{base.lower()}"
-        if _bound(app, plain):
+        if _bound(app, plain) or _bound_on_a_screen(app, plain):
             return plain
     return None
 
@@ -116,14 +120,17 @@ def physical_key(app: App, event: events.Key) -> events.Key | None:
     if event.character in MAC_OPTION_DIGITS:
         alt = f"alt+{MAC_OPTION_DIGITS[event.character]}"
         return events.Key(alt, None) if _bound(app, alt) else None
-    if event.key.startswith("alt+") and event.character is not None and _bound(app, event.key):
+    if event.key.startswith("alt+") and event.character is not None and _alt_key_of_a_screen(app, event.key):
         # A terminal sends Alt+1 as ESC 1, which Textual reports with the character "1": a focused
-        # field would take it as text before the binding could run.
+        # field would take it as text before the binding could run.  An Alt key of a screen under the dialog
+        # (the card's Alt+C in the note over it) does nothing here, and types nothing either.
         return events.Key(event.key, None)
     latin = latin_key(event.key)
     folded = _caps_folded(app, event.key, latin)
     if folded is not None:
         return events.Key(folded, None)
+    if latin is not None and latin[0].startswith("alt+") and _alt_key_of_a_screen(app, latin[0]):
+        return events.Key(latin[0], None)  # the same on the Russian layout (Alt+С is the card's Alt+C)
     if latin is None:
         return None
     focused = app.focused
@@ -150,7 +157,9 @@ def keep_escape_before_signs() -> None:
         return
 
     def sequence_to_key_events(self, sequence: str, alt: bool = False):
-        if alt and len(sequence) == 1 and _is_sign(sequence):
+        # Not "[": ESC [ begins every CSI sequence (arrows, function keys), and one Textual does not know, or one a
+        # slow link split, ends the same way; its ESC taken for the Escape key would close a dialog.
+        if alt and len(sequence) == 1 and _is_sign(sequence) and sequence != "[":
             yield events.Key(f"alt+{_character_to_key(sequence)}", sequence)
             return
         yield from original(self, sequence, alt)

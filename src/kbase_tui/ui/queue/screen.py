@@ -377,8 +377,19 @@ class CallerQueue(KbaseScreen):
             return  # a whole lease without a key: the hold ends by itself, the lead goes back
         if self.lead is not None and not self.busy:
             self.call(
-                queue.renew_lease, self.lead.company_id, done=lambda _until: None, failed=self._failed, group="renew"
+                queue.renew_lease,
+                self.lead.company_id,
+                done=lambda _until: None,
+                failed=self._renew_failed,
+                group="renew",
             )
+
+    def _renew_failed(self, error: KbaseError) -> None:
+        if self.busy:
+            # An outcome is being saved meanwhile: its own answer says what became of the lead.  Taken as the
+            # screen's failure, it ended `busy` under the save and let the keys held for the next lead go.
+            return
+        self._failed(error)
 
     # --- outcomes ------------------------------------------------------------------------
     def _outcome(self, code: str):

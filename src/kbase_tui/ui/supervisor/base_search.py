@@ -163,6 +163,7 @@ class BaseSearchScreen(KbaseScreen):
     ]
 
     page_loading: bool = False
+    keys_past_the_gate = ("f1", "ctrl+q")  # help and quit never wait for a search
 
     @property
     def keys_wait(self) -> bool:

@@ -433,7 +433,6 @@ class ImportDialog(FormDialog):
             bar.display = False
             self.show_error(progress.error)
         elif progress.report is not None:
-            bar.update(total=max(progress.report.rows, 1), progress=max(progress.report.rows, 1))
             self._show_report(progress.report)
 
     def _finish(self) -> None:
@@ -470,8 +469,9 @@ class ImportDialog(FormDialog):
         if self.app.size.height < SHORT_ROWS:
             # On a short terminal the counts go two a line where they fit: the rejected rows, the hint and the
             # list of imports (what Ctrl+Z undoes) stay in view under them at 80x24.
-            lines = counts_in_pairs(lines, self.query_one("#import-report", Static).content_region.width or 74)
-        # The counts say how far it went: the full bar under them is one line more on a short terminal.
+            width = self.query_one("#import-scroll").content_region.width or self.app.size.width - 4
+            lines = counts_in_pairs(lines, width)
+        # The counts say how far it went (rows read): a full bar above them says nothing more.
         self.query_one("#import-progress", ProgressBar).display = False
         if report.stopped:
             lines.append(_("Stopped: the batches saved so far are kept; run it again to finish."))
