@@ -130,10 +130,7 @@ async def test_keys_typed_while_an_outcome_is_saved_act_on_the_next_lead(db, tea
     add_company(db, "ООО «Гамма»")
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        burst(app, [*"olga", "tab", *PASSWORD, "enter"])
-        assert await until(pilot, lambda: isinstance(app.screen, CallerQueue) and not app.screen.keys_wait)
-        await settle(app, pilot)
+        await home_screen(app, pilot, "olga", CallerQueue)
         slow(app, queue.record_and_next, 0.5)
         burst(app, ["т", "к", "2", *"дорого", "enter"])
         assert await until(pilot, lambda: len(calls(db)) == 2, 10.0)
@@ -148,15 +145,20 @@ async def test_two_stage_keys_in_a_burst_move_the_deal_two_stages(db, team):
     deal_id = hand_over(db, team["caller"], team["closer"])
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        burst(app, [*"petr", "tab", *PASSWORD, "enter"])
-        assert await until(pilot, lambda: isinstance(app.screen, CloserBoard) and not app.screen.keys_wait)
-        await settle(app, pilot)
+        await home_screen(app, pilot, "petr", CloserBoard)
         slow(app, pipeline.move_deal, 0.5)
         burst(app, ["right_square_bracket", "right_square_bracket"])
         assert await until(pilot, lambda: stage(db, deal_id) == "meeting_held", 10.0)
         await settle(app, pilot)
     assert stage(db, deal_id) == "meeting_held"
+
+
+async def home_screen(app, pilot, username: str, screen_class) -> None:
+    """Signed in as *username*, the home screen up with its first data."""
+    await settle(app, pilot)
+    burst(app, [*username, "tab", *PASSWORD, "enter"])
+    assert await until(pilot, lambda: isinstance(app.screen, screen_class) and not app.screen.keys_wait)
+    await settle(app, pilot)
 
 
 def calls(db) -> list:
@@ -183,10 +185,7 @@ async def test_keys_held_for_a_server_that_stays_silent_are_dropped_together_and
     add_company(db, "ООО «Бета»")
     app = app_on(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        burst(app, [*"olga", "tab", *PASSWORD, "enter"])
-        assert await until(pilot, lambda: isinstance(app.screen, CallerQueue) and not app.screen.keys_wait)
-        await settle(app, pilot)
+        await home_screen(app, pilot, "olga", CallerQueue)
         app.KEY_WAIT_LIMIT, app.KEY_DATA_WAIT_LIMIT = 0.3, 0.6  # the server is ten times slower than the limit
         slow(app, queue.record_and_next, 2.5)
         burst(app, ["т", "к", "2", *"нет", "enter"])

@@ -408,6 +408,25 @@ async def test_the_supervisor_undoes_the_import_just_made(db, make_user, tmp_pat
         assert s.execute(select(Company)).first() is None
 
 
+async def _preview_of_the_messy_file(db, app, pilot):
+    """boss signs in, opens the import (i), chooses the inbox's one file by keys and asks for its preview."""
+    inbox = server_for(db).state.inbox_dir()
+    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
+    await sign_in(app, pilot, "boss", PASSWORD)
+    await pilot.press("i")
+    await settle(app, pilot)
+    dialog = app.screen
+    choice = dialog.query_one("#import-inbox")
+    await _until(app, pilot, lambda: len(choice._options) > 1)
+    # The inbox's list by its keys: open it, the one file, choose it; Ctrl+S shows the preview.
+    await pilot.press("enter", "down", "enter")
+    await settle(app, pilot)
+    assert choice.value == "Контрагенты.csv"
+    await pilot.press("ctrl+s")
+    await _until(app, pilot, lambda: dialog.preview is not None)
+    return dialog
+
+
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_the_import_preview_fits_80x24(db, make_user, language):
     """At 80x24 the preview shows at once the format and counts, the columns and what each is imported as, the
@@ -415,24 +434,11 @@ async def test_the_import_preview_fits_80x24(db, make_user, language):
     from kbase_tui.i18n import set_language
 
     make_user("supervisor", "boss")
-    inbox = server_for(db).state.inbox_dir()
-    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
     set_language(language)
     try:
         app = app_on(db)
         async with app.run_test(size=(80, 24)) as pilot:
-            await sign_in(app, pilot, "boss", PASSWORD)
-            await pilot.press("i")
-            await settle(app, pilot)
-            dialog = app.screen
-            choice = dialog.query_one("#import-inbox")
-            await _until(app, pilot, lambda: len(choice._options) > 1)
-            # The inbox's list by its keys: open it, the one file, choose it; Ctrl+S shows the preview.
-            await pilot.press("enter", "down", "enter")
-            await settle(app, pilot)
-            assert choice.value == "Контрагенты.csv"
-            await pilot.press("ctrl+s")
-            await _until(app, pilot, lambda: dialog.preview is not None)
+            dialog = await _preview_of_the_messy_file(db, app, pilot)
             await settle(app, pilot)
             frame = dialog.query_one("#import-scroll").content_region
             for part in ("#import-format", "#import-columns", "#import-field", "#import-rows", "#import-rejects"):
@@ -499,22 +505,11 @@ async def test_the_import_report_fits_80x24(db, make_user, language):
     from kbase_tui.i18n import set_language
 
     make_user("supervisor", "boss")
-    inbox = server_for(db).state.inbox_dir()
-    shutil.copy(FIXTURES / "messy_bom_semicolon.csv", inbox / "Контрагенты.csv")
     set_language(language)
     try:
         app = app_on(db)
         async with app.run_test(size=(80, 24)) as pilot:
-            await sign_in(app, pilot, "boss", PASSWORD)
-            await pilot.press("i")
-            await settle(app, pilot)
-            dialog = app.screen
-            choice = dialog.query_one("#import-inbox")
-            await _until(app, pilot, lambda: len(choice._options) > 1)
-            await pilot.press("enter", "down", "enter")
-            await settle(app, pilot)
-            await pilot.press("ctrl+s")
-            await _until(app, pilot, lambda: dialog.preview is not None)
+            dialog = await _preview_of_the_messy_file(db, app, pilot)
             await pilot.press("ctrl+s")
             await _until(app, pilot, lambda: dialog.query_one("#import-runs").row_count == 1)
             await settle(app, pilot)

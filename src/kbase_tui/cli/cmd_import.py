@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from kbase_tui.cli.argtypes import existing_file, positive_int
-from kbase_tui.i18n import _, pgettext
+from kbase_tui.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from kbase_tui.protocol.importer import run_headings
     from kbase_tui.services import importing, users
     from kbase_tui.services.setup import open_existing_database
 
@@ -67,16 +68,7 @@ def run(args: argparse.Namespace) -> int:
     out = Console()
     if args.runs:
         runs = Table(title=_("Latest imports"))
-        for heading in (
-            _("Run"),
-            _("When"),
-            _("File"),
-            pgettext("the person who ran an import", "Who"),
-            _("Rows"),
-            _("New"),
-            pgettext("rows of an import merged into companies", "Merged"),
-            _("Undone"),
-        ):
+        for heading in (_("Run"), *run_headings()):
             runs.add_column(heading)
         for item in importing.recent_runs(database, users.local_actor()):
             runs.add_row(

@@ -15,7 +15,7 @@ from typing import Annotated
 import msgspec
 
 from kbase_tui.formatting import quoted
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import N_, _, pgettext
 
 from .operations import operation
 from .types import Code, Id, Name
@@ -26,6 +26,19 @@ class Reject:
     line: int
     reason: str
     name: str = ""  # the company's name as the row had it, when it had one (plain text)
+
+
+def run_headings() -> tuple[str, ...]:
+    """The columns of the list of latest imports (an ImportRunView a row), in the reader's language."""
+    return (
+        _("When"),
+        _("File"),
+        pgettext("the person who ran an import", "Who"),
+        _("Rows"),
+        _("New"),
+        pgettext("rows of an import merged into companies", "Merged"),
+        _("Undone"),
+    )
 
 
 def rejected_detail(reject: Reject) -> str:

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
-from kbase_tui.i18n import N_, _, pgettext
+from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 from kbase_tui.protocol.importer import rejected_detail
 
@@ -151,15 +151,7 @@ class ImportDialog(FormDialog):
             _("Line"), _("Company"), _("INN"), _("Phones"), _("Contact"), _("E-mail"), _("City"), _("Outcome")
         )
         self.query_one("#import-rejects", DataTable).add_columns(_("Line"), _("What"), _("Detail"))
-        self.query_one("#import-runs", DataTable).add_columns(
-            _("When"),
-            _("File"),
-            pgettext("the person who ran an import", "Who"),
-            _("Rows"),
-            _("New"),
-            pgettext("rows of an import merged into companies", "Merged"),
-            _("Undone"),
-        )
+        self.query_one("#import-runs", DataTable).add_columns(*importer.run_headings())
         self.runs: list = []
         self._load_runs()
         field = self.query_one("#import-field", Select)
