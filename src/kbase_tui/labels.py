@@ -17,6 +17,14 @@ def role_label(role: str) -> str:
     }.get(role, role)
 
 
+def client_address_label(address: str) -> str:
+    """Where a terminal connected from, for the audit: its address, or "server" for the server's own
+    socket (stored as "local": a code, not a word of the reader's language)."""
+    if address == "local":
+        return pgettext("where a terminal connected from: the server itself", "server")
+    return address
+
+
 def category_label(category: str) -> str:
     return {
         "potential": pgettext("category", "potential"),

@@ -247,3 +247,30 @@ async def test_the_specialists_card_shows_every_phone_whole_at_80_columns(db, gr
     shown = "\n".join(lines)
     for number in numbers:
         assert any(number in line for line in lines), f"{number!r} is not whole on the screen:\n{shown}"
+
+
+async def test_a_key_typed_after_enter_in_a_saving_dialog_reaches_the_list(db, growing, make_user):
+    # "Готово⏎d": the d, typed while the task was being closed, went into the closing dialog's field and left with
+    # it.  It waits for the save, and then opens the next task's dialog on the list.
+    from kbase_tui.protocol import specialists as specialist_ops
+    from kbase_tui.ui.specialist.assignments import CloseTaskDialog
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    tech = make_user("specialist", "tech", full_name="Никита Техников")
+    other = account_company(db, growing["km"], "ООО «Второй»", industry="Строительство", potential=50)
+    first = specialists.bring_in(db, growing["km"], growing["company"], tech.id, "Выезд", TODAY, today=TODAY)
+    second = specialists.bring_in(db, growing["km"], other, tech.id, "Замер", TODAY, today=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _sign_in(app, pilot, tech)
+        assert isinstance(screen, AssignmentsScreen)
+        assert {t.id for t in screen.tasks} == {first.id, second.id}
+        slow(app, specialist_ops.close, 0.5)
+        burst(app, ["d", *"Готово", "enter", "d"])
+        assert await until(pilot, lambda: isinstance(app.screen, CloseTaskDialog) and len(screen.tasks) == 1, 10.0)
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CloseTaskDialog) and dialog.assignment.id == screen.tasks[0].id
+        assert dialog.value("#close-result") == ""

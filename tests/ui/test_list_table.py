@@ -331,3 +331,25 @@ async def test_headings_wrap_at_their_spaces_when_the_columns_do_not_fit():
         table.wrap_headings(80)  # room again: one line
         await pilot.pause()
         assert table.header_height == 1 and [c.width for c in table.ordered_columns] == [14, 12, 13]
+
+
+async def test_end_and_home_go_to_the_last_and_the_first_row_of_a_list():
+    # F1 says End goes "to the end": on a list of rows it scrolled sideways and left the cursor on the first row, so
+    # Enter after End opened the first row's card.
+    class Rows(App):
+        def compose(self) -> ComposeResult:
+            yield ListTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(ListTable)
+            table.add_column("Name", key="name")
+            table.append_rows([((Text(f"row {n}"),), str(n)) for n in range(30)])
+            table.focus()
+
+    app = Rows()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(ListTable)
+        await pilot.press("end")
+        assert table.cursor_row == 29
+        await pilot.press("home")
+        assert table.cursor_row == 0

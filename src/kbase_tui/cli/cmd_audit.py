@@ -209,6 +209,7 @@ def run_show(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from kbase_tui.formatting import format_datetime
+    from kbase_tui.labels import client_address_label
     from kbase_tui.protocol.audit_details import detail_text
     from kbase_tui.services import audit, history_labels, users
     from kbase_tui.services.setup import open_existing_database
@@ -239,7 +240,7 @@ def run_show(args: argparse.Namespace) -> int:
             str(row.id),
             format_datetime(row.at),
             Text(row.actor),
-            Text(row.client_address),
+            Text(client_address_label(row.client_address)),
             Text(audit.action_label(row.action)),
             Text(target),
             Text(details if len(details) <= 400 else details[:399] + "…"),

@@ -234,9 +234,16 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
 
     BINDINGS = FOCUS_BINDINGS
 
-    # True while the list the dialog's keys choose from is on its way: the app holds keys typed
-    # meanwhile ("l3 too dear" in one burst) and hands them over once it is here (KbaseApp's key gate).
-    keys_wait = False
+    _list_on_its_way = False
+    _saving = False  # a form dialog's save on its way (FormDialog.save_with)
+
+    @property
+    def keys_wait(self) -> bool:
+        """Keys typed meanwhile wait (KbaseApp's key gate) while the list the dialog's keys choose from is on
+        its way ("l3 too dear" in one burst), and while the dialog saves: "text⏎в" closed the specialist's task,
+        and the в, typed into the closing dialog's field, went with it.  Saved, the dialog closes and they reach
+        the screen under it; refused, they reach the dialog, which says why."""
+        return self._list_on_its_way or self._saving
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -256,14 +263,14 @@ class KbaseModal(TypedText, ServiceCalls, ModalScreen):
         """Fetch what the dialog's keys choose from; keys typed meanwhile wait for it.
 
         A failure goes to *failed*, else to `load_failed` (a toast; a form dialog's error line)."""
-        self.keys_wait = True
+        self._list_on_its_way = True
 
         def loaded(result: Any) -> None:
-            self.keys_wait = False
+            self._list_on_its_way = False
             done(result)
 
         def refused(error: KbaseError) -> None:
-            self.keys_wait = False
+            self._list_on_its_way = False
             (failed or self.load_failed)(error)
 
         self.call(op, *args, done=loaded, failed=refused, **kwargs)

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbase_tui.i18n import _
+from kbase_tui.labels import client_address_label
 from kbase_tui.protocol import audit, history_labels
 from kbase_tui.protocol.audit import AccessRow, AuditEntry, CompanyMatch, action_label, record_text
 from kbase_tui.protocol.audit_details import detail_text
@@ -248,7 +249,7 @@ class AuditScreen(KbaseScreen):
             table.add_row(
                 Text(show_datetime(row.at)),
                 who,
-                Text(row.client_address),
+                Text(client_address_label(row.client_address)),
                 Text(action_label(row.action)),
                 Text(target[:80]),
                 Text(_clip(detail_text(row.action, row.detail, self.code_labels, row.text_keys), DETAILS_SHOWN)),

@@ -108,6 +108,20 @@ class ListTable(DataTable):
 
     _width_rule: WidthRule | None = None
 
+    def action_scroll_home(self) -> None:
+        # A list of rows: Home and End go to the first and the last row, as F1 says ("to the end").  Textual's
+        # DataTable scrolls sideways on them, the cursor stays, and Enter after End opened the first row's card.
+        if self.cursor_type == "row" and self.show_cursor:
+            self.action_scroll_top()
+        else:
+            super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        if self.cursor_type == "row" and self.show_cursor:
+            self.action_scroll_bottom()
+        else:
+            super().action_scroll_end()
+
     def add_column(self, label, *, width=None, key=None, default=None):
         label = Text(label, no_wrap=True) if isinstance(label, str) else label
         return super().add_column(ellipsis_cell(label), width=width, key=key, default=default)
