@@ -66,8 +66,10 @@ class KbaseApp(App[None]):
         """
         super().__init__()
         from .keyboard_layout import keep_escape_before_signs
+        from .widgets.field_limits import say_when_a_field_is_full
 
         keep_escape_before_signs()  # before the terminal is read
+        say_when_a_field_is_full()
         self.server_address = server
         self._client = client
         self.private_server = private
