@@ -423,3 +423,21 @@ async def test_the_card_top_breaks_between_figures_at_80_columns_and_again_on_a_
         await settle(app, pilot)
         wide = card.query_one("#acard-top").render().plain.split("\n")
         assert len(wide) == 4 and wide[3] == "Екатеринбург · Конечные потребители B2B · Металлургия"
+
+
+async def test_f1_lists_the_keys_of_the_tasks_list(db, db_url, make_user):
+    from kbase_tui.ui.accounts.tasks import TasksScreen
+    from kbase_tui.ui.help_screen import HelpScreen
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Клиент»")
+    order(db, km, company, TODAY - timedelta(days=10), "1000", today=TODAY)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, km)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TasksScreen)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)

@@ -61,6 +61,7 @@ class TasksScreen(KbaseModal):
         Binding("k", "quality", _("Quality check"), id="accounts.tasks.quality"),
         Binding("d", "return_done", _("Return step done"), id="accounts.tasks.return_done"),
         Binding("escape", "close", _("Back"), id="accounts.tasks.back"),
+        Binding("f1", "app.help", _("Keys"), id="accounts.tasks.help"),
     ]
     DEFAULT_CSS = """
     TasksScreen { align: center middle; }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from time import monotonic
 
-from kbase_tui.i18n import _
+from kbase_tui.i18n import ngettext
 
 # While the person goes on typing into a full field: the toast again after this long, not at every key.
 SAY_AGAIN_AFTER = 3.0
@@ -33,9 +33,11 @@ def say_when_a_field_is_full() -> None:
             return
         self._kbase_said_full = now  # type: ignore[attr-defined]
         self.app.notify(
-            _("The field holds at most {n} characters: what you typed beyond that was not taken.").format(
-                n=self.max_length
-            ),
+            ngettext(
+                "The field holds at most {n} character: what you typed beyond that was not taken.",
+                "The field holds at most {n} characters: what you typed beyond that was not taken.",
+                self.max_length,
+            ).format(n=self.max_length),
             severity="warning",
             timeout=5,
         )
