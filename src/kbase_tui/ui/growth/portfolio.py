@@ -136,10 +136,14 @@ class PortfolioGaps(KbaseScreen):
         gap = self.selected
         if gap is None:
             return
-        text = Text(no_wrap=True, overflow="ellipsis")
+        # Two lines: the client and the category whole (the table cuts them at 80 columns), then the figures.
+        text = Text(overflow="ellipsis")
         text.append(gap.company_name, style="bold")
+        text.append(" · ")
+        text.append(gap.category_name, style="bold")
+        text.append("\n")
         text.append(
-            _(" · {segment} · potential {p} · bought {b} of {e} expected this year").format(
+            _("{segment} · potential {p} · bought {b} of {e} expected this year").format(
                 segment=gap.segment, p=gap.potential, b=gap.bought, e=gap.expected
             ),
             style="dim",

@@ -98,6 +98,9 @@ class AssignmentsScreen(KbaseScreen):
 
     @on(ScreenResume)
     def _resumed(self) -> None:
+        # Back from a dialog or the card: the list may be out of date (the task just closed is still on it), so
+        # keys typed meanwhile wait for the fresh one: "Готово⏎d" opened the closed task's dialog again.
+        self.keys_wait = True
         self.action_reload()
 
     def on_server_push(self, message: ServerPush) -> None:
