@@ -195,3 +195,19 @@ async def test_keys_held_for_a_server_that_stays_silent_are_dropped_together_and
         assert calls(db) == [(first, "no_answer")]
         assert any("keys typed meanwhile were not taken" in str(n.message) for n in app._notifications)
         assert not app._held_keys
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_an_unexpected_error_while_saving_lets_the_queue_take_keys_again(db, team):
+    # An error that is no KbaseError only made a toast: the queue stayed busy, and with it every key waited for good.
+    add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await home_screen(app, pilot, "olga", CallerQueue)
+        slow(app, queue.record_and_next, 0.1, RuntimeError("the wire broke"))
+        burst(app, ["т"])
+        message = app.screen.query_one("#queue-message")
+        assert await until(pilot, lambda: "Unexpected error (RuntimeError)" in str(message.render()), 5.0)
+        assert not app.screen.busy and not app.screen.keys_wait
+        await settle(app, pilot)
