@@ -163,7 +163,10 @@ class BaseSearchScreen(KbaseScreen):
     ]
 
     page_loading: bool = False
-    keys_past_the_gate = ("f1", "ctrl+q")  # help and quit never wait for a search
+    # Never held behind a search: help and quit, and the keys that start another one (the search line, the filter,
+    # clearing it, a refresh): a person may change their mind while a search is on its way.  Their Russian-layout
+    # letters (а, ч) wait: they are as likely the next word, typed into the search line when nothing is found.
+    keys_past_the_gate = ("f1", "ctrl+q", "slash", "f", "x", "f5")
 
     @property
     def keys_wait(self) -> bool:
