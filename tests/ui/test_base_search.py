@@ -290,3 +290,30 @@ async def test_keys_typed_before_the_answer_act_on_the_hits_or_go_into_the_searc
         ), app.screen_stack
         assert app.screen.card.company.id == second
         await settle(app, pilot)
+
+
+async def test_a_word_typed_in_one_burst_keeps_its_letters_in_order(db, make_user):
+    # f and x start another search even while one is on its way, so the key gate let them past the screen's wait;
+    # they also jumped the keys waiting before them: "luxoft" typed in one burst read "lxfuot" in the search line.
+    from textual.widgets import Input
+
+    from kbase_tui.protocol import companies
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    make_user("supervisor", "boss")
+    add_company(db, "ООО «Luxoft»", city="Москва")
+    add_company(db, "ООО «Сталь»", city="Тула")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        box = search.query_one("#base-query", Input)
+        table = search.query_one("#base-table")
+        assert await until(pilot, lambda: table.row_count == 2, 10.0)
+        slow(app, companies.search, 0.3)
+        burst(app, [*"luxoft", "enter"])
+        assert await until(pilot, lambda: search.query_data.text and not search.page_loading, 10.0), box.value
+        assert box.value == search.query_data.text == "luxoft"
+        assert table.row_count == 1

@@ -174,11 +174,15 @@ class KbaseApp(App[None]):
             return False
         return True
 
-    def _keys_unsettled(self, since: float) -> bool:
+    def _keys_unsettled(self, since: float, *, data_wait: bool = True) -> bool:
+        """The app is not ready for the next key.  *data_wait*=False: the screen's wait for its data does not
+        count (a key the screen lets past it, `keys_past_the_gate`)."""
         from time import monotonic
 
         waited = monotonic() - since
         if waited > self.KEY_WAIT_LIMIT:
+            if not data_wait:
+                return False
             # Longer only for a list on its way from a busy server: typed keys are worth the wait.  A screen
             # whose keys must never reach it meanwhile (the login while the password is checked: they would land
             # in the password field) holds them until its answer, which ends with the call's own timeout.
@@ -216,10 +220,9 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return (
-            not screen.is_mounted
-            or bool(getattr(screen, "keys_wait", False))
-            or bool(getattr(screen, "keys_held_until_answer", False))
+        return not screen.is_mounted or (
+            data_wait
+            and (bool(getattr(screen, "keys_wait", False)) or bool(getattr(screen, "keys_held_until_answer", False)))
         )
 
     async def on_event(self, event) -> None:
@@ -232,7 +235,7 @@ class KbaseApp(App[None]):
             self.last_key_at = monotonic()
             if self._held_keys is None:
                 self._held_keys = deque()
-            if not self._passes_the_gate(event) and (self._held_keys or self._keys_unsettled(monotonic())):
+            if self._must_wait(event, monotonic()):
                 self._held_keys.append((event, monotonic()))
                 self._arm_key_gate()
                 return
@@ -240,8 +243,23 @@ class KbaseApp(App[None]):
             return
         await super().on_event(event)
 
+    # Keys that end the screen or the app: nothing typed behind them is for it, so they never wait their turn.
+    KEYS_THAT_END_THE_SCREEN = ("ctrl+q", "ctrl+l")
+
+    def _must_wait(self, event, since: float) -> bool:
+        """*event* waits in the gate: behind keys already waiting, or until the app is settled.
+
+        A key the screen lets past its wait for data (`keys_past_the_gate`: help, or another search while one is
+        on its way) still waits its turn behind keys typed before it and for the key before it to be handled:
+        "luxoft" typed in a burst into the search line read "lxfuot" when f and x jumped the queue.  Only the
+        keys that end the screen or the app go at once."""
+        passing = self._passes_the_gate(event)
+        if passing and event.key in self.KEYS_THAT_END_THE_SCREEN:
+            return False
+        return bool(self._held_keys) or self._keys_unsettled(since, data_wait=not passing)
+
     def _passes_the_gate(self, event) -> bool:
-        """A key the screen never lets wait (Ctrl+Q at the login while the password is checked)."""
+        """A key the screen never holds for its data (Ctrl+Q at the login while the password is checked)."""
         from textual import events
 
         try:
@@ -362,10 +380,11 @@ class KbaseApp(App[None]):
         while self._held_keys:
             event, since = self._held_keys[0]
             since = max(since, self._key_in_flight_since)
-            if self._data_wait_over(since):
+            passing = self._passes_the_gate(event)
+            if not passing and self._data_wait_over(since):
                 self._drop_keys_of_a_silent_server()
                 return
-            if self._keys_unsettled(since):
+            if self._keys_unsettled(since, data_wait=not passing):
                 self._arm_key_gate()
                 return
             self._held_keys.popleft()
