@@ -24,6 +24,22 @@ async def test_typing_past_the_length_of_a_field_is_said_once():
         assert len(said) == 1 and "at most 5 characters" in said[0]
 
 
+async def test_a_paste_longer_than_the_room_left_keeps_what_fits_and_says_so():
+    # Textual refuses such a paste whole; the field was not full, so nothing was said and the paste was lost.
+    from textual import events
+
+    say_when_a_field_is_full()
+    app = OneField()
+    async with app.run_test(size=(40, 8)) as pilot:
+        field = app.query_one(Input)
+        await pilot.press("1")
+        field.post_message(events.Paste("23456789"))
+        await pilot.pause()
+        assert field.value == "12345"
+        said = [n.message for n in app._notifications]
+        assert len(said) == 1 and "at most 5 characters" in said[0]
+
+
 async def test_a_field_refusing_a_character_for_its_kind_is_not_called_full():
     say_when_a_field_is_full()
 
