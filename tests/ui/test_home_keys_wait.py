@@ -211,3 +211,18 @@ async def test_an_unexpected_error_while_saving_lets_the_queue_take_keys_again(d
         assert await until(pilot, lambda: "Unexpected error (RuntimeError)" in str(message.render()), 5.0)
         assert not app.screen.busy and not app.screen.keys_wait
         await settle(app, pilot)
+
+
+async def test_an_unexpected_error_of_a_call_whose_refusals_are_left_unsaid_is_said(db, make_user):
+    # The follow-up list's progress line leaves a refusal unsaid; an unexpected error went the same way, and a
+    # program error vanished without a word on screen.
+    from kbase_tui.protocol import growth
+    from kbase_tui.ui.accounts.follow_up_list import FollowUpList
+
+    make_user("account", "anna")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        slow(app, growth.focus_progress, 0.0, RuntimeError("the wire broke"))
+        await home_screen(app, pilot, "anna", FollowUpList)
+        said = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        assert await until(pilot, lambda: any("Unexpected error (RuntimeError)" in m for m in said()), 5.0), said()

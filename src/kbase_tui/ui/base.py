@@ -117,11 +117,14 @@ class ServiceCalls:
                         # The screen's own failure path, which also ends what the call had started (a queue
                         # saving an outcome stays busy, and holds every key, until its call ends one way or another).
                         failed(KbaseError(said))
-                    else:
-                        app.notify(said, severity="error", timeout=10)
+                    if failed in (None, ignore_refusals) or not current():
+                        app.notify(said, severity="error", timeout=10, markup=False)
                     return
                 if done is not None and current():
-                    done(result)
+                    try:
+                        done(result)
+                    except Exception as error:  # the screen's own handler: said, not lost inside the worker
+                        app.notify(log_unexpected(error, op.name), severity="error", timeout=10, markup=False)
                 return
 
         # The coroutine function, not a coroutine: a call superseded before it started leaves
@@ -147,6 +150,11 @@ class ServiceCalls:
             failed(error)
         else:
             self.kbase.notify(str(error), severity="error", timeout=6, markup=False)
+
+
+def ignore_refusals(_error: KbaseError) -> None:
+    """`failed=` of a call whose answer only adds to the screen (a list of earlier imports, a progress line): a
+    refusal is left unsaid.  An unexpected error is still said (ServiceCalls.call)."""
 
 
 # Textual sends each key to the widget that has focus when the key arrives, into that widget's own

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Header, Static
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts, growth, playbook
 
-from ..base import KbaseScreen
+from ..base import KbaseScreen, ignore_refusals
 from ..messages import ServerPush
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import entries_in_lines, show_amount, show_datetime
@@ -239,7 +239,7 @@ class FollowUpList(KbaseScreen):
         self.reload()
 
     def load_focus(self) -> None:
-        self.call(growth.focus_progress, done=self._show_focus, failed=lambda error: None)
+        self.call(growth.focus_progress, done=self._show_focus, failed=ignore_refusals)
 
     def _show_focus(self, progress) -> None:
         from ..growth.focus import focus_line

@@ -28,6 +28,7 @@ from kbase_tui.i18n import N_, _
 from kbase_tui.protocol import importer
 from kbase_tui.protocol.importer import rejected_detail
 
+from ..base import ignore_refusals
 from ..widgets.form_dialog import SHORT_ROWS, DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import show_datetime
 from ..widgets.table import ListTable
@@ -163,7 +164,7 @@ class ImportDialog(FormDialog):
         self.call(importer.inbox, done=self._inbox, failed=lambda error: self.show_error(str(error)))
 
     def _load_runs(self) -> None:
-        self.call(importer.runs, done=self._show_runs, failed=lambda error: None, group="import-runs", exclusive=True)
+        self.call(importer.runs, done=self._show_runs, failed=ignore_refusals, group="import-runs", exclusive=True)
 
     def _show_runs(self, runs) -> None:
         self.runs = list(runs)
@@ -471,7 +472,7 @@ class ImportDialog(FormDialog):
             lines.append(_("The report is {file} in the exports folder").format(file=report.report_path))
         self._report(Text("\n".join(lines)))
         self._show_notes(report)
-        self.call(importer.inbox, done=self._inbox, failed=lambda error: None)
+        self.call(importer.inbox, done=self._inbox, failed=ignore_refusals)
         self._load_runs()
 
     def _report(self, text: Text | None) -> None:

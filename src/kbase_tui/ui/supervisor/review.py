@@ -27,7 +27,7 @@ from kbase_tui.labels import refusal_decision_label as decision_label
 from kbase_tui.protocol import clients, refusals
 from kbase_tui.protocol.refusals import RefusalDetail, RefusalFilter, RefusalPage, RefusalRow
 
-from ..base import KbaseScreen
+from ..base import KbaseScreen, ignore_refusals
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import KeyFooter
 from ..widgets.formats import show_date, show_datetime
@@ -268,7 +268,7 @@ class RefusalReview(KbaseScreen):
             group="review-detail",
             exclusive=True,
             done=lambda detail: self._show_detail(detail, generation),
-            failed=lambda error: None,
+            failed=ignore_refusals,
         )
 
     def _show_detail(self, detail: RefusalDetail, generation: int) -> None:
