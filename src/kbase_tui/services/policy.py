@@ -124,8 +124,12 @@ def require_active_user(session: Session, actor: Actor) -> None:
     """
     if is_local(actor):
         return
+    checked = session.info.setdefault("active_users", set())  # once a transaction (a session is one here)
+    if (actor.id, actor.role) in checked:
+        return
     row = session.connection().execute(_ACTIVE_USER, {"user_id": actor.id}).first() if actor.id is not None else None
     refuse_unless_active(row, actor)
+    checked.add((actor.id, actor.role))
 
 
 def refuse_unless_active(row, actor: Actor) -> None:

@@ -626,7 +626,7 @@ def _counters(session: Session, actor: Actor, now: datetime) -> Counters:
         .limit(1)
     ).scalar()
     if target is None:
-        target = int(reference.get_setting(session, "caller.daily_calls_target"))
+        target = int(reference.get_setting_cached(session, "caller.daily_calls_target"))
     return Counters(int(calls), int(handovers), int(refusals), int(target), int(last_hour))
 
 
@@ -1011,8 +1011,9 @@ def record_outcome(
             summary = _("Callback set for {when}.").format(when=format_both_clocks(callback_at, client_zone))
         else:
             # is_retry, or an outcome with no action flag: back to the queue after a delay.
-            delays = [float(m) for m in reference.get_setting(session, "queue.retry_delays_minutes")] or [60.0]
-            max_attempts = int(reference.get_setting(session, "queue.max_attempts"))
+            # Cached like the claim's own settings: every outcome reads them (a round trip each on PostgreSQL).
+            delays = [float(m) for m in reference.get_setting_cached(session, "queue.retry_delays_minutes")] or [60.0]
+            max_attempts = int(reference.get_setting_cached(session, "queue.max_attempts"))
             if outcome.is_retry and company.attempts >= max_attempts:
                 company.unreachable = True
                 unreachable = True
