@@ -596,3 +596,31 @@ async def test_a_next_lead_the_database_was_too_busy_to_give_is_asked_for_again(
         finally:
             queue_screen.NEXT_LEAD_AGAIN_SECONDS = again
         assert screen.lead is not None and screen.lead.company_id == queue_service_lead.company_id
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_a_refusal_typed_while_its_lead_went_is_said_with_the_comment(db, db_url, team):
+    # The hold's renewal failed while the refusal dialog was open: the screen took the next lead, and the reason
+    # and comment typed for the old one went nowhere without a word.
+    from kbase_tui.protocol.errors import AccessDenied
+    from kbase_tui.services import queue as queue_service
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        queue_screen = app.screen
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, dialogs.RefusalDialog)
+        queue_service.release_lead(db, team["anna"])  # the hold ended; another caller took the lead
+        assert queue_service.claim_next_lead(db, team["boris"]).company_id == first
+        queue_screen._renew_failed(AccessDenied("This lead is no longer yours."))
+        await settle(app, pilot)
+        await pilot.press("1", *"дорого", "enter")
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("was not recorded" in m and "ООО «Альфа»" in m and "дорого" in m for m in said), said
+        with db.read() as session:
+            assert not session.scalars(select(Refusal).where(Refusal.company_id == first)).all()

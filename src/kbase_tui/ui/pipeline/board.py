@@ -684,7 +684,7 @@ class CloserBoard(KbaseScreen):
         if deal is None:
             return
         if self._busy:
-            # Only after the key gate's limit: keys typed during a move wait for the board it leaves behind.
+            # Keys typed during a move wait for the board it leaves behind; the palette and a click on the footer do not.
             self.notify(
                 _("The last move is still on its way to the server: press the key again in a moment."),
                 severity="warning",

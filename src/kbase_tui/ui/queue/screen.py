@@ -400,7 +400,7 @@ class CallerQueue(KbaseScreen):
         if outcome is None:
             return
         if self.busy:
-            # Only after the key gate's limit (the server slower than ten seconds): say so rather than drop it.
+            # Keys wait while the screen is busy; the palette and a click on the footer do not: say so rather than drop it.
             self.notify(
                 _(
                     "“{outcome}” was not recorded: the screen is still waiting for the server. Press it again once the lead is shown."
@@ -418,32 +418,43 @@ class CallerQueue(KbaseScreen):
         if outcome.is_do_not_call:
             self.app.push_screen(
                 ConfirmDialog(_("Never call {company} again?").format(company=lead.name)),
-                lambda ok: self.submit(lead.company_id, code) if ok else None,
+                lambda ok: self.submit(lead, code) if ok else None,
             )
         elif outcome.is_refusal:
             self.app.push_screen(
-                dialogs.RefusalDialog(lead.name), lambda got: self.submit(lead.company_id, code, **got) if got else None
+                dialogs.RefusalDialog(lead.name), lambda got: self.submit(lead, code, **got) if got else None
             )
         elif outcome.is_handover:
             self.app.push_screen(
                 dialogs.HandoverDialog(lead.name),
-                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+                lambda got: self.submit(lead, code, **got) if got else None,
             )
         elif outcome.is_unworkable:
             self.app.push_screen(
                 dialogs.CommentDialog(lead.name, outcome.label),
-                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+                lambda got: self.submit(lead, code, **got) if got else None,
             )
         elif outcome.is_callback:
             self.app.push_screen(
                 dialogs.CallbackDialog(lead.name, client_zone=lead.time_zone),
-                lambda got: self.submit(lead.company_id, code, **got) if got else None,
+                lambda got: self.submit(lead, code, **got) if got else None,
             )
         else:
-            self.submit(lead.company_id, code)
+            self.submit(lead, code)
 
-    def submit(self, company_id: int, code: str, **details) -> None:
+    def submit(self, lead, code: str, **details) -> None:
+        """Record *code* for *lead*, the lead on screen when its key was pressed."""
+        company_id = lead.company_id
         if self.busy or self.lead is None or self.lead.company_id != company_id:
+            # The lead went while its dialog was open (its hold ended, or the screen took the next one): said, and
+            # what was typed for it shown, rather than dropped without a word.
+            outcome = self._outcome(code)
+            said = _("“{outcome}” for {company} was not recorded: that lead is no longer on your screen.").format(
+                outcome=outcome.label if outcome else code, company=lead.name
+            )
+            if details.get("comment"):
+                said += " " + _("Your comment: {comment}").format(comment=details["comment"])
+            self.notify(said, severity="warning", timeout=20, markup=False)
             return
         self.busy = True
         self.query_one("#queue-message", Static).update(Text(_("Saving…"), style="dim"))
