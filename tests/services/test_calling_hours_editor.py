@@ -191,6 +191,8 @@ def test_a_change_is_read_from_text_stored_audited_and_applies_to_the_queue(ship
         ("mon-fri", "9-18", "", "XX", "No public holiday calendar for the country «XX»"),
         # An attribute of the holidays package that is no calendar.
         ("mon-fri", "9-18", "", "jan", "No public holiday calendar for the country «JAN»"),
+        # A three-letter alias of the package: the dialog says it has no calendar, so the save says the same.
+        ("mon-fri", "9-18", "", "RUS", "No public holiday calendar for the country «RUS»"),
     ],
 )
 def test_text_that_makes_no_sense_is_refused_with_a_sentence_and_nothing_changes(

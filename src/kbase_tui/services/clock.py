@@ -171,16 +171,18 @@ def _holiday_countries() -> frozenset[str]:
     return frozenset(holidays.list_supported_countries(include_aliases=True))
 
 
+@functools.cache
 def calendar_countries() -> tuple[str, ...]:
-    """The two-letter codes a public holiday calendar exists for, sorted."""
+    """The two-letter codes a public holiday calendar exists for, sorted: what the dialog names and the save
+    takes (the package's three-letter aliases are neither, so both say the same of "RUS")."""
     return tuple(sorted(code for code in _holiday_countries() if len(code) == 2))
 
 
 def holiday_country(text: str) -> str:
     """The country code of a holidays calendar as typed ("ru", " RU "); "" for none; ValidationFailed for a
-    code the `holidays` package has no calendar for."""
+    code that is not one of `calendar_countries`."""
     code = str(text or "").strip().upper()
-    if code and code not in _holiday_countries():
+    if code and code not in calendar_countries():
         raise ValidationFailed(
             _(
                 "No public holiday calendar for the country {code}: write a two-letter code such as RU, BY or KZ, "
