@@ -155,3 +155,17 @@ def test_esc_and_a_sign_are_alt_sign_but_an_unknown_csi_gives_no_escape():
     assert keys("\x1b]") == ["alt+right_square_bracket"]  # Esc and ], given back as the two keys by the app
     assert keys("\x1b.") == ["alt+full_stop"]
     assert "escape" not in keys("\x1b[") and not any(k.startswith("alt+") for k in keys("\x1b[9;9Q"))
+
+
+async def test_the_textual_internals_the_key_gate_reads_are_still_there():
+    # The key gate reads a message pump's `_pending_message` and its queue's `values`, and the parser patch
+    # wraps `XTermParser._sequence_to_key_events`.  The gate reads them with defaults, so a Textual that renamed
+    # them would bring back lost keys without an error: this test fails instead.
+    from textual._xterm_parser import XTermParser
+    from textual.app import App
+
+    assert callable(getattr(XTermParser, "_sequence_to_key_events", None))
+    app = App()
+    async with app.run_test():
+        assert hasattr(app, "_pending_message")
+        assert hasattr(app._message_queue, "values")

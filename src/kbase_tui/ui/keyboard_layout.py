@@ -110,7 +110,7 @@ def _caps_folded(app: App, key: str, latin: tuple[str, str | None] | None) -> st
         if len(base) != 1 or not base.isalpha() or _bound(app, candidate) or _bound(app, key):
             continue
         plain = f"alt+{base.lower()}"
-        if _bound(app, plain) or _bound_on_a_screen(app, plain):
+        if _alt_key_of_a_screen(app, plain):
             return plain
     return None
 
@@ -192,10 +192,8 @@ def escape_then_key(app: App, event: events.Key) -> tuple[events.Key, events.Key
         character = event.character  # Esc and a sign (`keep_escape_before_signs`)
     else:
         return None
-    if _bound(app, event.key):
-        return None
     latin = latin_key(event.key)
-    if _bound_on_a_screen(app, event.key) or (latin is not None and _bound_on_a_screen(app, latin[0])):
+    if _alt_key_of_a_screen(app, event.key) or (latin is not None and _bound_on_a_screen(app, latin[0])):
         return None
     if character.isalnum():
         return events.Key("escape", "\x1b"), events.Key(character, character)
