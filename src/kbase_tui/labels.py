@@ -121,4 +121,5 @@ def field_label(name: str) -> str:
         "next_step": _("next step"),
         "next_step_due": _("next step due"),
         "expected_amount": _("expected amount"),
+        "size": _("size"),
     }.get(name, name)

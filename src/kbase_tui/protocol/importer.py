@@ -20,6 +20,28 @@ from kbase_tui.i18n import N_, _, pgettext
 from .operations import operation
 from .types import Code, Id, Name
 
+# The fields a column of an imported file can fill, in the order the dialog lists them.
+IMPORT_FIELDS = (
+    "name",
+    "inn",
+    "phone",
+    "contact",
+    "contact_last",
+    "contact_first",
+    "contact_middle",
+    "position",
+    "contact_phone",
+    "contact_email",
+    "city",
+    "industry",
+    "channel",
+    "email",
+    "website",
+    "address",
+    "size",
+    "comment",
+)
+
 
 @dataclass(frozen=True)
 class Reject:

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import re
 
+from kbase_tui.protocol.importer import IMPORT_FIELDS
 from kbase_tui.textnorm import clean_input, fold
 
 # --- headers ------------------------------------------------------------------------
 
-FIELDS = (
-    "name",
-    "inn",
-    "phone",
-    "contact",
-    "contact_last",
-    "contact_first",
-    "contact_middle",
-    "position",
-    "contact_phone",
-    "contact_email",
-    "city",
-    "industry",
-    "channel",
-    "email",
-    "website",
-    "address",
-    "size",
-    "comment",
-)
+FIELDS = IMPORT_FIELDS
 
 # Header names after _header_key (folded, punctuation as spaces).  The exports of 1C, Bitrix24 and amoCRM and the
 # lists people make by hand, as docs/import-format.md lists them.

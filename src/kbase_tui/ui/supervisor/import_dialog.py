@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
 from kbase_tui.i18n import N_, _
+from kbase_tui.labels import field_label
 from kbase_tui.protocol import importer
 from kbase_tui.protocol.importer import rejected_detail
 
@@ -35,25 +36,17 @@ from ..widgets.table import ListTable
 
 POLL_SECONDS = 0.3
 
-# How each field is named in the column list.
+# How a field is named in the column list where the card's word would not tell the columns apart ("name" of the
+# company or of the contact person); every other field by the card's word (labels.field_label).
 FIELD_LABELS = {
     "name": N_("company name"),
-    "inn": N_("INN"),
     "phone": N_("phone"),
     "contact": N_("contact person"),
     "contact_last": N_("contact's last name"),
     "contact_first": N_("contact's first name"),
     "contact_middle": N_("contact's patronymic"),
-    "position": N_("position"),
     "contact_phone": N_("contact's phone"),
     "contact_email": N_("contact's e-mail"),
-    "city": N_("city"),
-    "industry": N_("industry"),
-    "channel": N_("channel"),
-    "email": N_("e-mail"),
-    "website": N_("website"),
-    "address": N_("address"),
-    "size": N_("size"),
     "comment": N_("comment"),
 }
 
@@ -65,7 +58,9 @@ def _size(size: int) -> str:
 
 
 def _field_label(field: str) -> str:
-    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else (field or _("(not imported)"))
+    if not field:
+        return _("(not imported)")
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field_label(field)
 
 
 def counts_in_pairs(lines: list[str], width: int) -> list[str]:
@@ -156,7 +151,7 @@ class ImportDialog(FormDialog):
         self.runs: list = []
         self._load_runs()
         field = self.query_one("#import-field", Select)
-        field.set_options([(_("(not imported)"), "")] + [(_field_label(name), name) for name in FIELD_LABELS])
+        field.set_options([(_("(not imported)"), "")] + [(_field_label(name), name) for name in importer.IMPORT_FIELDS])
         hidden = ("#import-format", "#import-mapping", "#import-rows", "#import-progress", "#import-report")
         for name in (*hidden, "#import-rejects"):
             self.query_one(name).display = False
