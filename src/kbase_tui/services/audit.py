@@ -294,6 +294,11 @@ _INSERT_EVENT_SQL = (
     ":detail, :client_address, :prev_hmac, :hmac, :company_id, :epoch)"
 )
 _MOVE_HEAD_SQL = "UPDATE audit_head SET last_event_id = :event_id, last_hmac = :event_hmac WHERE id = 1"
+# PostgreSQL: the event and the head it moves in one round trip.  The head row stays locked until the commit, and
+# every audited write of the base waits for it, so each round trip under it is paid by all of them.
+_INSERT_EVENT_AND_MOVE_HEAD_SQL = (
+    f"WITH written AS ({_INSERT_EVENT_SQL}) UPDATE audit_head SET last_event_id = :id, last_hmac = :hmac WHERE id = 1"
+)
 _MOVE_HEAD_EPOCH_SQL = (
     "UPDATE audit_head SET last_event_id = :event_id, last_hmac = :event_hmac, seal_epoch = :epoch, "
     "epoch_first_id = :first_id WHERE id = 1"
@@ -354,7 +359,10 @@ def _write(
     entity: str,
     entity_id: int | None,
     detail: dict,
+    *,
+    move_head: bool = False,
 ) -> str:
+    """Insert the event; with *move_head*, point the chain's head at it too."""
     event = SimpleNamespace(
         id=event_id,
         at=utcnow(),
@@ -370,7 +378,12 @@ def _write(
         epoch=epoch,
     )
     event.hmac = compute_hmac(key, event)
+    if move_head and not tx.is_sqlite:
+        tx.execute(_INSERT_EVENT_AND_MOVE_HEAD_SQL, vars(event))
+        return event.hmac
     tx.execute(_INSERT_EVENT_SQL, vars(event))
+    if move_head:  # SQLite has no INSERT inside WITH, and no round trip to save in the process
+        tx.execute(_MOVE_HEAD_SQL, {"event_id": event.id, "event_hmac": event.hmac})
     return event.hmac
 
 
@@ -404,20 +417,41 @@ def append(
         head = _locked_head(tx)
     if head.seal_epoch is None:  # a chain begun before sealing, not yet moved on by `kbase init`
         key = _legacy_key(f"chain:{head.chain_id}" if head.chain_id else tx.database_name)
-        event_id = head.next_id
-        event_hmac = _write(
-            tx, event_id, head.last_hmac, key, None, name, actor_id, address, action, entity, entity_id, detail
+        _write(
+            tx,
+            head.next_id,
+            head.last_hmac,
+            key,
+            None,
+            name,
+            actor_id,
+            address,
+            action,
+            entity,
+            entity_id,
+            detail,
+            move_head=True,
         )
-        tx.execute(_MOVE_HEAD_SQL, {"event_id": event_id, "event_hmac": event_hmac})
         return
     key_epoch, key = _keys.key_at(head.chain_id, head.seal_epoch)
     event_id, prev_hmac = head.next_id, head.last_hmac
     epoch = _epoch_now(head)
     if epoch == head.seal_epoch and key_epoch == epoch:  # the common case: the same epoch
-        event_hmac = _write(
-            tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail
+        _write(
+            tx,
+            event_id,
+            prev_hmac,
+            key,
+            epoch,
+            name,
+            actor_id,
+            address,
+            action,
+            entity,
+            entity_id,
+            detail,
+            move_head=True,
         )
-        tx.execute(_MOVE_HEAD_SQL, {"event_id": event_id, "event_hmac": event_hmac})
         return
     event_id, prev_hmac, epoch, key, first_id = _next_epoch(tx, head, key_epoch, key, epoch)
     event_hmac = _write(tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail)
