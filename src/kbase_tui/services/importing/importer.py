@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import json
 import multiprocessing
 import os
 import queue
@@ -1304,6 +1305,9 @@ class Importer:
         research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
         merged_text = str(_("Merged from {file}, line {line}: {what}."))
+        # Most new companies' facts are only the file and the line: their JSON is written here as params_json
+        # writes it (json.dumps' separators), which was a tenth of the importing process's time.
+        plain_facts = '{"t": "imported", "file": ' + json.dumps(source_name, ensure_ascii=False) + ', "line": '
         for company_id, pending in zip(ids, pendings, strict=True):
             row = pending.row
             f = pending.fields
@@ -1358,7 +1362,9 @@ class Importer:
             if row.comment:
                 text += "\n" + row.comment
                 facts["comment"] = row.comment
-            history_rows.append((company_id, text, params_json(**facts)))
+            history_rows.append(
+                (company_id, text, plain_facts + str(row.line) + "}" if len(facts) == 3 else params_json(**facts))
+            )
         _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
