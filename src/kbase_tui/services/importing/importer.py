@@ -537,20 +537,26 @@ class Importer:
         self.name_of = array("q")
         self.name_of.frombytes(snapshot[4])
 
-    def _load_base_keys(self) -> None:
+    def _load_base_keys(self, names: bool = True, numbers: bool = True) -> None:
         """The duplicate keys of every company, read in one pass per table into arrays, then sorted.  SQLite is
         read through the bare driver cursor (SQLAlchemy's row handling cost more than the reading), PostgreSQL
-        through Core, streamed 20,000 rows at a time.  With a parsing process on SQLite this process loads none:
-        that process loads them and matches (_MatchingParser)."""
+        through Core, streamed 20,000 rows at a time.  *names*: the name keys, *numbers*: the INNs' and phones'
+        (with a parsing process on SQLite, this process reads the latter for it while it folds the names)."""
         companies = Company.__table__.c
         with self.db.read() as session:
             connection = session.connection()
-            top = connection.execute(select(func.max(companies.id))).scalar() or 0
-            self._keys_from(top, lambda sql: _stream(connection, sql))
 
-    def _keys_from(self, top: int, stream: Callable[[str], Iterator[tuple]]) -> None:
-        """The base's keys from the rows of *stream*(sql); *top*: the highest company id."""
-        self.name_of = array("q", bytes(8 * (top + 1)))
+            def stream(sql: str) -> Iterator[tuple]:
+                return _stream(connection, sql)
+
+            if numbers:
+                self._number_keys_from(stream)
+            if names:
+                top = connection.execute(select(func.max(companies.id))).scalar() or 0
+                self._name_keys_from(top, stream)
+
+    def _number_keys_from(self, stream: Callable[[str], Iterator[tuple]]) -> None:
+        """The INN and phone keys from the rows of *stream*(sql)."""
         with_inn = self.with_inn
         keys, ids = array("q"), array("q")
         add_key, add_id = keys.append, ids.append
@@ -567,6 +573,15 @@ class Importer:
                 add_key(int(number[1:]))  # _phone_key
                 add_id(cid)
         self.phone_map.load(keys, ids)
+
+    def number_keys(self) -> tuple:
+        """The INN and phone keys as _MatchingParser.start_matching takes them (arrays pickle as their bytes)."""
+        inn, phone = self.inn_map, self.phone_map
+        return inn.keys, inn.ids, phone.keys, phone.ids, bytes(self.with_inn.flags)
+
+    def _name_keys_from(self, top: int, stream: Callable[[str], Iterator[tuple]]) -> None:
+        """The name keys from the rows of *stream*(sql); *top*: the highest company id."""
+        self.name_of = array("q", bytes(8 * (top + 1)))
         keys, ids = self._name_keys_into(_name_keys(stream("SELECT id, name, city FROM company"), self._fold_city))
         self.name_map.load(keys, ids)
 
@@ -890,8 +905,8 @@ class Importer:
         try:
             if reader is not None:
                 info, columns, self.headers = reader.start()
-                # On SQLite the parsing process also loads the base's keys and matches the rows (not in a preview,
-                # whose single batch is only counted).
+                # On SQLite the parsing process also folds the base's names, takes the INN and phone keys this
+                # one reads meanwhile, and matches the rows (not in a preview, whose single batch is only counted).
                 reader.ask_for_keys(None if self.dry_run else self.db.sqlite_path, self.batch_size)
                 items = reader.items()
             else:
@@ -901,9 +916,15 @@ class Importer:
                 self.prepare(columns)
                 items = self.parse_all(source)
             self.prepare(columns)
-            if reader is not None:
+            if reader is not None and reader.asked_keys:
+                self._load_base_keys(names=False)
+                reader.send_number_keys(self.number_keys())
                 self.matched_top = reader.keys_loaded()
-            if self.matched_top is None:
+                if self.matched_top is None:  # the parsing process could not read the base: matched here
+                    self._load_base_keys(numbers=False)
+                else:  # kept there, not here
+                    self.inn_map, self.phone_map, self.with_inn = _KeyMap(), _KeyMap(), _IdSet()
+            else:
                 self.load_keys()
             if not self.dry_run:
                 with self.db.write() as session:
@@ -1733,11 +1754,16 @@ class _MatchingParser(Importer):
     id above the base's highest (`matched_top`) by as much, which the importing process maps to the real id.  What the importing process asks the keys later, when it writes the batch, is answered at the
     batch's end as it would be then (`close_batch`)."""
 
-    def start_matching(self, top: int, stream: Callable[[str], Iterator[tuple]]) -> int:
-        """Loads the base's keys; returns the highest company id, above which the run's new companies go."""
-        self._keys_from(top, stream)
+    def start_matching(self, numbers: tuple) -> int:
+        """After the name keys (_name_keys_from), the INN and phone keys as the importing process read them
+        (`Importer.number_keys`); returns the highest company id, above which the run's new companies go."""
+        inn_keys, inn_ids, phone_keys, phone_ids, flags = numbers
+        self.inn_map.keys, self.inn_map.ids = inn_keys, inn_ids
+        self.phone_map.keys, self.phone_map.ids = phone_keys, phone_ids
+        self.with_inn.flags = bytearray(flags)
         self.hash_keys = True
-        self._top = len(self.name_of) - 1  # above the ids a company added while the keys were read may have
+        # Above every id the keys hold (the two processes read the base one after the other).
+        self._top = max(len(self.name_of) - 1, max(inn_ids, default=0), max(phone_ids, default=0))
         self._batch: list = []
         self._merged: list[tuple[int, int, _Row]] = []  # (place in _batch, company, row) of merges into companies
         # Temporary ids run on across batches, as in Importer._run: the batch's first, and the next.
@@ -1798,8 +1824,9 @@ class _ParseProcess:
     """Reads and parses the file in a second process while this one writes.
 
     Parsing (CSV decoding, cleaning, phone and INN checks, name folding) is about a third of an import's CPU
-    and needs nothing from the database, so on two cores it runs beside the writing.  On SQLite it also loads
-    the base's duplicate keys through its own connection and matches every row (_MatchingParser), sending the
+    and needs nothing from the database, so on two cores it runs beside the writing.  On SQLite it also folds
+    the base's names into their keys through its own connection (most of loading the keys) while this process
+    reads the INN and phone keys and hands them over, then matches every row (_MatchingParser), sending the
     answers with the rows; where it cannot (PostgreSQL, a base it cannot open) this process loads the keys and
     matches.  The child runs the very same code (`open_source`, `read_header`, `Importer.parse_all`,
     `Importer.match`) and sends its results in file order, so the import is the same as in one process; every
@@ -1851,6 +1878,11 @@ class _ParseProcess:
         batches of *batch_size*; None: it only parses."""
         self.asked_keys = database is not None
         self.requests.put((str(database or ""), batch_size))
+
+    def send_number_keys(self, numbers: tuple) -> None:
+        """After ask_for_keys() with a database: the INN and phone keys (Importer.number_keys), which the child
+        waits for once it has folded the names."""
+        self.requests.put(numbers)
 
     def keys_loaded(self) -> int | None:
         """After ask_for_keys(): the base's highest company id as the child loaded its keys (the rows come
@@ -1919,7 +1951,10 @@ def _parse_worker(
         parser = _MatchingParser(None, None, Path(path), batch_size=batch_size)  # type: ignore[arg-type]
         matching = False
         if database:
-            top = _load_keys(parser, database)
+            top = _load_names(parser, database)
+            numbers = requests.get()  # the parent's INN and phone keys, read while the names were folded here
+            if top is not None:
+                top = parser.start_matching(numbers)
             matching = top is not None
             out.put(("keys", top) if matching else ("keys_failed", None))
         parser.prepare(columns)
@@ -1951,10 +1986,9 @@ def _parse_worker(
         out.put(("error", error))
 
 
-def _load_keys(parser: _MatchingParser, database: str) -> int | None:
-    """The parsing process loads the base's keys through its own read-only connection, in one read
-    transaction (the same snapshot for the three tables); None when it cannot (the importing process then
-    loads them)."""
+def _load_names(parser: _MatchingParser, database: str) -> int | None:
+    """The parsing process folds the base's names into their keys, read through its own read-only connection;
+    returns the highest company id, or None when it cannot (the importing process then loads them)."""
     import sqlite3
 
     try:
@@ -1962,7 +1996,7 @@ def _load_keys(parser: _MatchingParser, database: str) -> int | None:
         try:
             connection.execute("PRAGMA query_only = 1")
             connection.execute("PRAGMA busy_timeout = 5000")
-            connection.execute("BEGIN")
+            connection.execute("BEGIN")  # the highest id and the names of one moment
 
             def stream(sql: str) -> Iterator[tuple]:
                 cursor = connection.execute(sql)
@@ -1970,7 +2004,8 @@ def _load_keys(parser: _MatchingParser, database: str) -> int | None:
                     yield from rows
 
             top = connection.execute("SELECT max(id) FROM company").fetchone()[0] or 0
-            return parser.start_matching(top, stream)
+            parser._name_keys_from(top, stream)
+            return top
         finally:
             connection.close()
     except sqlite3.Error:
