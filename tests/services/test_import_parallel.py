@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from kbase_tui.models import AuditEvent, Company, Contact, ImportChange, ImportRun, Interaction, Phone
 from kbase_tui.services import importing
@@ -114,6 +114,10 @@ def _tricky_rows() -> list[list[str]]:
                     f"строка {n}",
                 ]
             )
+    # Phones of companies with other names (no INN on either side): possible duplicates, never merges, of the
+    # base's company and of the file's first firm (in an earlier batch, or in the same one).
+    rows.append(["Другое Имя", "", "+7 495 700-00-01", "", "", "", "", "Тула", "", "", ""])
+    rows.append(["Третье Имя", "", "8 495 200 00 00", "", "", "", "", "Тула", "", "", ""])
     return [HEADER, *rows]
 
 
@@ -126,6 +130,8 @@ def _wipe(db) -> None:
     with db.write() as s:
         for table in (ImportChange, Phone, Contact, Interaction, Company, ImportRun):
             s.execute(delete(table))
+            if db.is_postgresql:  # ids from 1 again, as SQLite's max(id) + 1 gives: the notes name companies by id
+                s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.__tablename__}', 'id'), 1, false)"))
 
 
 def _snapshot(db, audit_after: int) -> dict:
@@ -165,8 +171,10 @@ def _last_audit_id(db) -> int:
         return s.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one()
 
 
-@pytest.mark.parametrize("batch_size", [3, 2000])
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 1000, 2000])
 def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user, tmp_path, monkeypatch, batch_size):
+    """On SQLite the parsing process also matches the rows (the batches' companies known there by ids of its
+    own until the importing process writes them): the same result as one process, whatever the batch size."""
     boss = make_user("supervisor")
     base = _write(
         tmp_path / "base.csv",
@@ -212,7 +220,8 @@ def test_a_parsing_process_gives_exactly_the_result_of_one_process(db, make_user
     assert started == [tricky]  # the second run really parsed in another process
     serial, parallel = results
     # rows read, new, merged, unchanged, rejected: every kind of outcome happened
-    assert serial[0][3:8] == (136, 97, 27, 8, 4)
+    assert serial[0][3:8] == (138, 99, 27, 8, 4)
+    assert serial[0][11] == 2  # the two possible duplicates
     assert parallel[0] == serial[0]
     assert parallel[1] == serial[1]
     assert parallel[2] == serial[2]
@@ -354,10 +363,10 @@ def test_the_parsing_process_folds_the_base_names_and_the_import_is_the_same(db,
         folded.append(True)
         return original_fold(text)
 
-    def load(self):
+    def load(self, **kwargs):
         monkeypatch.setattr(importer, "fold", counting_fold)
         try:
-            return original_load(self)
+            return original_load(self, **kwargs)
         finally:
             monkeypatch.setattr(importer, "fold", original_fold)
 
@@ -382,15 +391,38 @@ def test_when_the_parsing_process_cannot_read_the_base_the_importing_process_doe
         pytest.skip("the parsing process reads only SQLite bases")
     boss = make_user("supervisor")
     base, path = _base_and_file(tmp_path)
-    original = importer._ParseProcess.ask_for_names
+    original = importer._ParseProcess.ask_for_keys
     reports = []
     for unreadable in (False, True):
         _wipe(db)
         importing.run_import(db, boss, base, parallel=False)
-        if unreadable:  # a folder is no database: the child says so, the parent reads the names
+        if unreadable:  # a folder is no database: the child says so, the parent loads the keys and matches
             monkeypatch.setattr(
-                importer._ParseProcess, "ask_for_names", lambda self, database: original(self, tmp_path)
+                importer._ParseProcess, "ask_for_keys", lambda self, database, size: original(self, tmp_path, size)
             )
         report = importing.run_import(db, boss, path, parallel=True)
         reports.append((report.imported, report.merged, report.unchanged))
     assert reports[0] == reports[1] == (8, 14, 0)
+
+
+def test_on_sqlite_the_importing_process_neither_loads_keys_nor_matches(db, make_user, tmp_path, monkeypatch):
+    """The parsing process matches the rows of a SQLite base: the importing process reads only the INN and phone
+    keys for it, and writes (PostgreSQL: it loads every key and matches, as before)."""
+    boss = make_user("supervisor")
+    base, path = _base_and_file(tmp_path)
+    importing.run_import(db, boss, base, parallel=False)
+    calls: list[str] = []
+    for name in ("_load_base_keys", "match", "remember", "remember_new"):
+        original = getattr(importer.Importer, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            calls.append(_name + "".join(f" {k}={v}" for k, v in kwargs.items()))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(importer.Importer, name, counted)
+    report = importing.run_import(db, boss, path, parallel=True)
+    assert (report.imported, report.merged, report.unchanged) == (8, 14, 0)
+    if db.is_sqlite:
+        assert calls == ["_load_base_keys names=False"]
+    else:
+        assert calls.count("_load_base_keys") == 1 and calls.count("match") == 22

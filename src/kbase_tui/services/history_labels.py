@@ -120,6 +120,8 @@ def params_json(**facts: object) -> str:
 
 
 def _plain(value: object) -> object:
+    if value.__class__ in (str, int, bool):  # most facts; importing datetime and Decimal on each call cost more
+        return value
     from datetime import date, datetime
     from decimal import Decimal
 

@@ -24,9 +24,9 @@
 - `preview` runs the same code with nothing written: the format, the columns and the counts, for a person
   to check before the import.
 - A large file (4 MiB and more) on two cores is read and parsed in a second process (`importer._ParseProcess`) while
-  this one detects duplicates and writes; on SQLite that process first works out the name keys of the base's
-  companies (folding every name, most of loading the keys) while this one reads the INNs and phones.  The result
-  is the same as in one process (tests/services/test_import_parallel.py).
+  this one writes; on SQLite that process also loads the base's duplicate keys and matches every row
+  (`importer._MatchingParser`), so this one only writes; on PostgreSQL this one loads the keys and matches.  The
+  result is the same as in one process (tests/services/test_import_parallel.py).
 
 The package: `sources` (reading files), `headers` (which column is which), `values` (cells), `importer`
 (the import itself and the parsing process), `runs` (an import or a preview for a person), `undo`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import json
 import multiprocessing
 import os
 import queue
@@ -72,6 +73,7 @@ class _Row:
         "extra",
         "fields",
         "folded",
+        "found",
         "inn",
         "key",
         "line",
@@ -79,10 +81,28 @@ class _Row:
         "nkey",
         "phones",
         "position",
+        "possible",
+        "verdict",
     )
 
     def __init__(
-        self, key, nkey, line, name, folded, inn, phones, contact, position, contact_phones, fields, comment, extra
+        self,
+        key,
+        nkey,
+        line,
+        name,
+        folded,
+        inn,
+        phones,
+        contact,
+        position,
+        contact_phones,
+        fields,
+        comment,
+        extra,
+        found=None,
+        possible=None,
+        verdict=None,
     ):
         self.key = key  # name and city, for duplicates
         self.nkey = nkey  # the name alone: a shared phone is the same company only when the names agree
@@ -99,6 +119,11 @@ class _Row:
         # None, or what few rows have: {"exts": {number: extension}, "emails": [more e-mails],
         # "contact_email": str}
         self.extra = extra
+        # Set when the parsing process matched the row (_MatchingParser): what match() would have returned and
+        # left in Importer.possible, and the key lookups the merge makes (see _MatchingParser.close_batch).
+        self.found = found
+        self.possible = possible
+        self.verdict = verdict
 
     def as_tuple(self) -> tuple:
         """The slots in __init__'s order (sent from the parsing process: a tuple pickles in half the time)."""
@@ -455,8 +480,11 @@ class Importer:
         self.headers: list[str] = []
         self.shown: list[tuple] = []  # preview: the first rows, parsed, with what became of them
         self.run_id: int | None = None  # the ImportRun of this import (None in a dry run)
-        # The base's name keys as the parsing process sends them (_name_keys()), read by _load_base_keys().
-        self.base_names: Iterator[tuple[bytes, list[str], list[str]]] | None = None
+        # Set when the parsing process matches the rows: the highest company id of the base as it loaded it.
+        # Companies new in this run are known there by ids above it, in the order they were made (_MatchingParser),
+        # and here by _real_of[its id - matched_top - 1], filled as each batch is written.
+        self.matched_top: int | None = None
+        self._real_of = array("q")
 
     # keys of the base, loaded once
     def load_keys(self) -> None:
@@ -509,44 +537,53 @@ class Importer:
         self.name_of = array("q")
         self.name_of.frombytes(snapshot[4])
 
-    def _load_base_keys(self) -> None:
+    def _load_base_keys(self, names: bool = True, numbers: bool = True) -> None:
         """The duplicate keys of every company, read in one pass per table into arrays, then sorted.  SQLite is
         read through the bare driver cursor (SQLAlchemy's row handling cost more than the reading), PostgreSQL
-        through Core, streamed 20,000 rows at a time.
-
-        The name keys come as text from the parsing process when it was asked for them (self.base_names):
-        folding a million names is most of the loading, and it does that while this one reads the rest."""
+        through Core, streamed 20,000 rows at a time.  *names*: the name keys, *numbers*: the INNs' and phones'
+        (with a parsing process on SQLite, this process reads the latter for it while it folds the names)."""
         companies = Company.__table__.c
         with self.db.read() as session:
             connection = session.connection()
-            top = connection.execute(select(func.max(companies.id))).scalar() or 0
-            self.name_of = array("q", bytes(8 * (top + 1)))
-            with_inn = self.with_inn
-            keys, ids = array("q"), array("q")
-            add_key, add_id = keys.append, ids.append
-            for cid, inn in _stream(connection, "SELECT id, inn FROM company WHERE inn IS NOT NULL"):
-                if inn and inn.isdigit():
-                    with_inn.add(cid)
-                    add_key(int("1" + inn))  # _inn_key
-                    add_id(cid)
-            self.inn_map.load(keys, ids)
-            keys, ids = array("q"), array("q")
-            add_key, add_id = keys.append, ids.append
-            for cid, number in _stream(connection, "SELECT company_id, number FROM phone"):
-                if number and number[1:].isdigit():
-                    add_key(int(number[1:]))  # _phone_key
-                    add_id(cid)
-            self.phone_map.load(keys, ids)
-            names, self.base_names = self.base_names, None
-            try:
-                keys, ids = self._name_keys_into(names if names is not None else self._local_name_keys(connection))
-            except _NamesUnavailable:  # the parsing process could not read the base: worked out here
-                self.name_of = array("q", bytes(8 * (top + 1)))
-                keys, ids = self._name_keys_into(self._local_name_keys(connection))
-            self.name_map.load(keys, ids)
 
-    def _local_name_keys(self, connection) -> Iterator[tuple[bytes, list[str], list[str]]]:
-        return _name_keys(_stream(connection, "SELECT id, name, city FROM company"), self._fold_city)
+            def stream(sql: str) -> Iterator[tuple]:
+                return _stream(connection, sql)
+
+            if numbers:
+                self._number_keys_from(stream)
+            if names:
+                top = connection.execute(select(func.max(companies.id))).scalar() or 0
+                self._name_keys_from(top, stream)
+
+    def _number_keys_from(self, stream: Callable[[str], Iterator[tuple]]) -> None:
+        """The INN and phone keys from the rows of *stream*(sql)."""
+        with_inn = self.with_inn
+        keys, ids = array("q"), array("q")
+        add_key, add_id = keys.append, ids.append
+        for cid, inn in stream("SELECT id, inn FROM company WHERE inn IS NOT NULL"):
+            if inn and inn.isdigit():
+                with_inn.add(cid)
+                add_key(int("1" + inn))  # _inn_key
+                add_id(cid)
+        self.inn_map.load(keys, ids)
+        keys, ids = array("q"), array("q")
+        add_key, add_id = keys.append, ids.append
+        for cid, number in stream("SELECT company_id, number FROM phone"):
+            if number and number[1:].isdigit():
+                add_key(int(number[1:]))  # _phone_key
+                add_id(cid)
+        self.phone_map.load(keys, ids)
+
+    def number_keys(self) -> tuple:
+        """The INN and phone keys as _MatchingParser.start_matching takes them (arrays pickle as their bytes)."""
+        inn, phone = self.inn_map, self.phone_map
+        return inn.keys, inn.ids, phone.keys, phone.ids, bytes(self.with_inn.flags)
+
+    def _name_keys_from(self, top: int, stream: Callable[[str], Iterator[tuple]]) -> None:
+        """The name keys from the rows of *stream*(sql); *top*: the highest company id."""
+        self.name_of = array("q", bytes(8 * (top + 1)))
+        keys, ids = self._name_keys_into(_name_keys(stream("SELECT id, name, city FROM company"), self._fold_city))
+        self.name_map.load(keys, ids)
 
     def _name_keys_into(self, names: Iterator[tuple[bytes, list[str], list[str]]]) -> tuple[array, array]:
         """The name keys as _name_keys() gives them hashed into self.name_of, and the keys of name and city with
@@ -868,8 +905,9 @@ class Importer:
         try:
             if reader is not None:
                 info, columns, self.headers = reader.start()
-                # On SQLite the parsing process also works out the base's name keys while this one reads the rest.
-                reader.ask_for_names(self.db.sqlite_path)
+                # On SQLite the parsing process also folds the base's names, takes the INN and phone keys this
+                # one reads meanwhile, and matches the rows (not in a preview, whose single batch is only counted).
+                reader.ask_for_keys(None if self.dry_run else self.db.sqlite_path, self.batch_size)
                 items = reader.items()
             else:
                 info, source = open_source(self.path)
@@ -878,9 +916,16 @@ class Importer:
                 self.prepare(columns)
                 items = self.parse_all(source)
             self.prepare(columns)
-            if reader is not None and reader.sends_names:
-                self.base_names = reader.names()
-            self.load_keys()
+            if reader is not None and reader.asked_keys:
+                self._load_base_keys(names=False)
+                reader.send_number_keys(self.number_keys())
+                self.matched_top = reader.keys_loaded()
+                if self.matched_top is None:  # the parsing process could not read the base: matched here
+                    self._load_base_keys(numbers=False)
+                else:  # kept there, not here
+                    self.inn_map, self.phone_map, self.with_inn = _KeyMap(), _KeyMap(), _IdSet()
+            else:
+                self.load_keys()
             if not self.dry_run:
                 with self.db.write() as session:
                     require_active_user(session, self.actor)
@@ -939,6 +984,8 @@ class Importer:
         batch_size = self.batch_size
         match, remember, remember_new = self.match, self.remember, self.remember_new
         shown = self.shown if self.dry_run else None
+        matched_top = self.matched_top
+        real_of = self._real_of
         stopped = False
         # The cyclic garbage collector would rescan the batch's young objects every 700 allocations (about 15% of
         # the run): it is paused while the rows stream and run on the youngest generation after each batch.
@@ -953,9 +1000,19 @@ class Importer:
                     if shown is not None and len(shown) < PREVIEW_SHOWN:
                         shown.append((parsed[0], None, "rejected", (parsed[1], self.name_in(parsed[2]))))
                 else:
-                    found = match(parsed)
+                    if matched_top is None:
+                        found = match(parsed)
+                    else:  # matched by the parsing process, its ids for companies of earlier batches made real
+                        found = parsed.found
+                        if found is not None and found > matched_top:
+                            found = real_of[found - matched_top - 1]
+                        possible = parsed.possible
+                        if possible is not None and possible[0] > matched_top:
+                            possible = (real_of[possible[0] - matched_top - 1], possible[1])
+                        self.possible = possible
                     if found is None:
-                        remember_new(next_temp, parsed)
+                        if matched_top is None:
+                            remember_new(next_temp, parsed)
                         pending = new[next_temp] = _Pending(parsed)
                         if self.possible is not None:
                             pending.possible = [self.possible]
@@ -964,12 +1021,14 @@ class Importer:
                         next_temp -= 1
                     elif found < 0:
                         self._merge_pending(new[found], parsed)
-                        remember(found, parsed)
+                        if matched_top is None:
+                            remember(found, parsed)
                         if shown is not None and len(shown) < PREVIEW_SHOWN:
                             shown.append((parsed.line, parsed, "merged_line", new[found].row.line))
                     else:
                         merges.setdefault(found, []).append(parsed)
-                        remember(found, parsed)
+                        if matched_top is None:
+                            remember(found, parsed)
                         if shown is not None and len(shown) < PREVIEW_SHOWN:
                             shown.append((parsed.line, parsed, "merged", found))
                 if in_batch >= batch_size:
@@ -1097,8 +1156,9 @@ class Importer:
         if pending.phones is pending.row.phones:
             pending.phones = list(pending.phones)
         exts = _extra(row, "exts", {})
-        for number in row.phones:
-            if number not in known and not self._phone_taken(number, pending):
+        taken = row.verdict  # the parsing process's _phone_taken of each of row.phones, when it matched the row
+        for index, number in enumerate(row.phones):
+            if number not in known and not (taken[index] if taken is not None else self._phone_taken(number)):
                 pending.phones.append(number)
                 known.add(number)
                 if number in exts:
@@ -1121,7 +1181,8 @@ class Importer:
         else:
             self.unchanged += 1
 
-    def _phone_taken(self, number: str, pending: _Pending) -> bool:
+    def _phone_taken(self, number: str) -> bool:
+        """A company of the base or of an earlier batch has *number* (one of this batch's may share it)."""
         owner = self.phone_map.get(_phone_key(number))
         return owner is not None and owner >= 0
 
@@ -1161,6 +1222,16 @@ class Importer:
                 merged=merged_count + sum(1 for p in new.values() if p.merged_lines),
             )
         # Only now that the batch is committed do the keys point at real ids.
+        if self.matched_top is None:
+            self._point_keys_at(temp_to_real)
+        else:  # the parsing process gave the batch's companies the next ids above matched_top, in this order
+            self._real_of.extend(temp_to_real.values())
+        self.imported += len(new)
+        self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
+        self.unchanged += unchanged_count
+
+    def _point_keys_at(self, temp_to_real: dict[int, int]) -> None:
+        """The keys remembered for the batch's new companies (temporary ids) pointed at their ids."""
         for mapping, keys in (
             (self.inn_map, self._temp_inn_keys),
             (self.phone_map, self._temp_phone_keys),
@@ -1182,9 +1253,6 @@ class Importer:
         for temp, nkey in self._temp_names.items():
             name_of[temp_to_real[temp]] = nkey
         self._temp_names.clear()
-        self.imported += len(new)
-        self.merged += merged_count + sum(len(p.merged_lines) for p in new.values())
-        self.unchanged += unchanged_count
 
     def _note_new(
         self, session: Session, new: dict[int, _Pending], ids: dict[int, int], source_name: str
@@ -1304,6 +1372,9 @@ class Importer:
         research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
         merged_text = str(_("Merged from {file}, line {line}: {what}."))
+        # Most new companies' facts are only the file and the line: their JSON is written here as params_json
+        # writes it (json.dumps' separators), which was a tenth of the importing process's time.
+        plain_facts = '{"t": "imported", "file": ' + json.dumps(source_name, ensure_ascii=False) + ', "line": '
         for company_id, pending in zip(ids, pendings, strict=True):
             row = pending.row
             f = pending.fields
@@ -1358,7 +1429,9 @@ class Importer:
             if row.comment:
                 text += "\n" + row.comment
                 facts["comment"] = row.comment
-            history_rows.append((company_id, text, params_json(**facts)))
+            history_rows.append(
+                (company_id, text, plain_facts + str(row.line) + "}" if len(facts) == 3 else params_json(**facts))
+            )
         _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
@@ -1483,9 +1556,19 @@ class Importer:
                 kept: list[str] = []
                 items: list[list] = []  # `notes` and `kept` as facts, for the reader's language
                 kept_items: list[list] = []
+                # The parsing process's lookups when it matched the row (_MatchingParser.close_batch): whether
+                # the name keys differ (None: the company has none), whether another company has the INN, and
+                # whether each phone and contact phone is free for this company.
+                verdict = row.verdict
+                if verdict is None:
+                    differs = row.nkey != name_key if name_key else None
+                    inn_taken = bool(row.inn) and inn_map.get(_inn_key(row.inn)) not in (None, cid)
+                    phones_free = [phone_map.get(_phone_key(number)) in (None, cid) for number in row.phones]
+                else:
+                    differs, inn_taken, phones_free, contact_free = verdict
                 if (
-                    row.nkey != name_key
-                    if name_key
+                    differs
+                    if differs is not None
                     else not _same(key_of_folded(row.folded), key_of_folded(fold(base_name)))
                 ):
                     kept.append(name_kept.format(value=quoted(row.name)))
@@ -1495,7 +1578,7 @@ class Importer:
                         continue
                     have = fills.get(name) or base[2 + position]
                     if not have:
-                        if name == "inn" and inn_map.get(_inn_key(value)) not in (None, cid):
+                        if name == "inn" and inn_taken:
                             continue
                         fills[name] = value
                         notes.append(field_added.format(field=labels[name], value=value))
@@ -1504,8 +1587,8 @@ class Importer:
                         kept.append(field_kept.format(field=labels[name], value=quoted(value)))
                         kept_items.append([name, value])
                 exts = _extra(row, "exts", {})
-                for number in row.phones:
-                    if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
+                for index, number in enumerate(row.phones):
+                    if number not in phones_here and phones_free[index]:
                         phones_here.add(number)
                         phone_rows.append((cid, None, number, _label(exts.get(number, ""))))
                         notes.append(phone_added.format(number=number))
@@ -1516,8 +1599,12 @@ class Importer:
                         contacts_here.add(contact)
                         contact_rows.append((cid, row.contact, row.position, _extra(row, "contact_email", "")))
                         numbers = []
-                        for number in row.contact_phones:
-                            if number not in phones_here and phone_map.get(_phone_key(number)) in (None, cid):
+                        for index, number in enumerate(row.contact_phones):
+                            if number not in phones_here and (
+                                contact_free[index]
+                                if verdict is not None
+                                else phone_map.get(_phone_key(number)) in (None, cid)
+                            ):
                                 phones_here.add(number)
                                 numbers.append((number, _label(exts.get(number, ""))))
                         contact_numbers.append(numbers)
@@ -1656,20 +1743,94 @@ _CHUNK_ROWS = 1000  # rows per message from the parsing process
 _QUEUE_CHUNKS = 8  # messages waiting at most: the parser runs ahead of the writer by at most 8,000 rows
 
 
-class _NamesUnavailable(Exception):
-    """The parsing process could not read the base's names (the importing process then reads them)."""
+class _MatchingParser(Importer):
+    """The parsing process's importer when it has the base's keys: it matches each parsed row as the importing
+    process would (match, remember, remember_new, batch by batch) and sends the answers with the row, so that
+    the importing process looks up no key: receiving, matching and keeping the keys were about a fifth of its
+    time, and the parsing process waits for it most of the run.
+
+    The batches are the importing process's: every batch_size items, rejected rows counted.  A company new in
+    the run has the same temporary id (-1, -2, ...) on both sides; once its batch is done, here it becomes the
+    id above the base's highest (`matched_top`) by as much, which the importing process maps to the real id.  What the importing process asks the keys later, when it writes the batch, is answered at the
+    batch's end as it would be then (`close_batch`)."""
+
+    def start_matching(self, numbers: tuple) -> int:
+        """After the name keys (_name_keys_from), the INN and phone keys as the importing process read them
+        (`Importer.number_keys`); returns the highest company id, above which the run's new companies go."""
+        inn_keys, inn_ids, phone_keys, phone_ids, flags = numbers
+        self.inn_map.keys, self.inn_map.ids = inn_keys, inn_ids
+        self.phone_map.keys, self.phone_map.ids = phone_keys, phone_ids
+        self.with_inn.flags = bytearray(flags)
+        self.hash_keys = True
+        # Above every id the keys hold (the two processes read the base one after the other).
+        self._top = max(len(self.name_of) - 1, max(inn_ids, default=0), max(phone_ids, default=0))
+        self._batch: list = []
+        self._merged: list[tuple[int, int, _Row]] = []  # (place in _batch, company, row) of merges into companies
+        # Temporary ids run on across batches, as in Importer._run: the batch's first, and the next.
+        self._first_temp = self._next_temp = -1
+        return self._top
+
+    def add(self, item: _Row | tuple) -> bool:
+        """One parsed item matched and kept; True when it completes a batch."""
+        batch = self._batch
+        if item.__class__ is not _Row:
+            batch.append(item)
+            return len(batch) >= self.batch_size
+        row: _Row = item  # type: ignore[assignment]
+        found = self.match(row)
+        if found is None:
+            self.remember_new(self._next_temp, row)
+            self._next_temp -= 1
+            batch.append((*row.as_tuple(), None, self.possible, None))
+        elif found < 0:
+            # _merge_pending asks _phone_taken of each of the row's phones before remember()
+            taken = tuple(self._phone_taken(number) for number in row.phones)
+            self.remember(found, row)
+            batch.append((*row.as_tuple(), found, None, taken))
+        else:
+            self.remember(found, row)
+            self._merged.append((len(batch), found, row))
+            batch.append(None)  # answered in close_batch()
+        return len(batch) >= self.batch_size
+
+    def close_batch(self) -> list:
+        """The batch's items as sent; its merges into stored companies answered as _apply_merges asks, with the
+        keys as they are once the whole batch is matched; its new companies given their ids."""
+        batch = self._batch
+        inn_map, phone_map = self.inn_map, self.phone_map
+        for place, cid, row in self._merged:
+            name_key = self._name_of(cid)
+            verdict = (
+                row.nkey != name_key if name_key else None,
+                bool(row.inn) and inn_map.get(_inn_key(row.inn)) not in (None, cid),
+                tuple(phone_map.get(_phone_key(number)) in (None, cid) for number in row.phones),
+                tuple(phone_map.get(_phone_key(number)) in (None, cid) for number in row.contact_phones),
+            )
+            batch[place] = (*row.as_tuple(), cid, None, verdict)
+        top = self._top
+        self._point_keys_at({temp: top - temp for temp in range(self._first_temp, self._next_temp, -1)})
+        self._batch, self._merged, self._first_temp = [], [], self._next_temp
+        return batch
+
+
+# --- the parsing process ---------------------------------------------------------------------
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # about 40,000 rows of a typical file; smaller files are parsed in-process
+_CHUNK_ROWS = 1000  # rows per message from the parsing process (when it does not match: else a batch a message)
+_QUEUE_CHUNKS = 8  # messages waiting at most: the parser runs ahead of the writer by at most 8 of them
 
 
 class _ParseProcess:
-    """Reads and parses the file in a second process while this one matches duplicates and writes.
+    """Reads and parses the file in a second process while this one writes.
 
     Parsing (CSV decoding, cleaning, phone and INN checks, name folding) is about a third of an import's CPU
     and needs nothing from the database, so on two cores it runs beside the writing.  On SQLite it also folds
-    the base's company names into their duplicate keys first (sent as text: str hashes differ between
-    processes), while the importing process reads the INNs and phones; for a base of a million companies that
-    folding was about a quarter of the importing process's CPU.  The child runs the very same code
-    (`open_source`, `read_header`, `Importer.parse_all`, `_name_keys`) and sends its results in file order, so
-    the import is the same as in one process; duplicate detection and every write stay here.
+    the base's names into their keys through its own connection (most of loading the keys) while this process
+    reads the INN and phone keys and hands them over, then matches every row (_MatchingParser), sending the
+    answers with the rows; where it cannot (PostgreSQL, a base it cannot open) this process loads the keys and
+    matches.  The child runs the very same code (`open_source`, `read_header`, `Importer.parse_all`,
+    `Importer.match`) and sends its results in file order, so the import is the same as in one process; every
+    write stays here.
 
     "spawn", not fork: the import often runs in a worker thread of the app, and forking a process with threads
     can copy a lock held by another thread."""
@@ -1679,9 +1840,9 @@ class _ParseProcess:
 
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue(maxsize=_QUEUE_CHUNKS)
-        # What the child does after its "start": read the name keys of a SQLite base first, or not.
+        # What the child does after its "start": load a SQLite base's keys and match, or only parse.
         self.requests = context.SimpleQueue()
-        self.sends_names = False
+        self.asked_keys = False
         self.process = context.Process(
             target=_parse_worker,
             args=(str(path), current_language(), self.queue, os.getpid(), columns, self.requests),
@@ -1712,24 +1873,28 @@ class _ParseProcess:
             raise payload
         return payload
 
-    def ask_for_names(self, database: Path | None) -> None:
-        """After start(): the child first sends the name keys of *database* (a SQLite file) as names() reads
-        them, then the rows; None: the rows at once."""
-        self.sends_names = database is not None
-        self.requests.put(str(database or ""))
+    def ask_for_keys(self, database: Path | None, batch_size: int) -> None:
+        """After start(): the child loads the keys of *database* (a SQLite file) and matches the rows in
+        batches of *batch_size*; None: it only parses."""
+        self.asked_keys = database is not None
+        self.requests.put((str(database or ""), batch_size))
 
-    def names(self) -> Iterator[tuple[bytes, list[str], list[str]]]:
-        """The base's name keys as _name_keys() gives them (after start(), before items())."""
-        while True:
-            kind, payload = self._get()
-            if kind == "names":
-                yield payload
-            elif kind == "names_end":
-                return
-            elif kind == "names_failed":
-                raise _NamesUnavailable
-            else:
-                raise payload
+    def send_number_keys(self, numbers: tuple) -> None:
+        """After ask_for_keys() with a database: the INN and phone keys (Importer.number_keys), which the child
+        waits for once it has folded the names."""
+        self.requests.put(numbers)
+
+    def keys_loaded(self) -> int | None:
+        """After ask_for_keys(): the base's highest company id as the child loaded its keys (the rows come
+        matched), or None (they come unmatched: this process loads the keys)."""
+        if not self.asked_keys:
+            return None
+        kind, payload = self._get()
+        if kind == "keys":
+            return payload
+        if kind == "keys_failed":
+            return None
+        raise payload
 
     def items(self) -> Iterator[_Row | tuple[int, str, list[str]]]:
         while True:
@@ -1738,6 +1903,8 @@ class _ParseProcess:
                 for item in payload:
                     if len(item) == 3:  # (line, reason, cells) of a rejected row
                         yield item
+                    elif len(item) == 16:  # a matched row's slots and answers (its name keys hashed there)
+                        yield _Row(*item)
                     else:  # a _Row's slots, the name keys still as text: hashed here, as load_keys() does
                         key, nkey = item[0], item[1]
                         yield _Row(
@@ -1760,9 +1927,9 @@ def _parse_worker(
     path: str, language: str, out, parent_pid: int, forced: dict[str, list[int]] | None = None, requests=None
 ) -> None:
     """The parsing process: ("start", (info, columns, headers)); then, when the parent asks for a database's
-    (on *requests*, after the start), its companies' name keys as
-    ("names", piece) messages and ("names_end", None); then ("rows", [...]) in file order, then ("end", None);
-    any exception is sent as ("error", exception) after the messages before it."""
+    keys (on *requests*, after the start), ("keys", highest company id) or ("keys_failed", None); then
+    ("rows", [...]) in file order, then ("end", None); any exception is sent as ("error", exception) after the
+    messages before it."""
     import pickle
     import signal
 
@@ -1780,24 +1947,34 @@ def _parse_worker(
         columns, headers, source = read_header(source)
         columns = forced or columns
         out.put(("start", (info, columns, headers)))
-        parser = Importer(None, None, Path(path))  # type: ignore[arg-type]  # only parse() is used
-        database = requests.get() if requests is not None else ""
+        database, batch_size = requests.get() if requests is not None else ("", BATCH_SIZE)
+        parser = _MatchingParser(None, None, Path(path), batch_size=batch_size)  # type: ignore[arg-type]
+        matching = False
         if database:
-            _send_name_keys(database, out, parser._fold_city)
+            top = _load_names(parser, database)
+            numbers = requests.get()  # the parent's INN and phone keys, read while the names were folded here
+            if top is not None:
+                top = parser.start_matching(numbers)
+            matching = top is not None
+            out.put(("keys", top) if matching else ("keys_failed", None))
         parser.prepare(columns)
-        parser.hash_keys = False
+        parser.hash_keys = matching  # unmatched rows go with their name keys as text, hashed by the parent
         chunk: list = []
         try:
             for item in parser.parse_all(source):
-                if item.__class__ is _Row:
-                    item = item.as_tuple()
-                else:  # an i18n Msg does not pickle; its text does
+                if item.__class__ is not _Row:  # an i18n Msg does not pickle; its text does
                     item = (item[0], str(item[1]), item[2] if item[2].__class__ is list else BrokenRow(""))
-                chunk.append(item)
+                if matching:
+                    if parser.add(item):
+                        out.put(("rows", parser.close_batch()))
+                    continue
+                chunk.append(item.as_tuple() if item.__class__ is _Row else item)
                 if len(chunk) >= _CHUNK_ROWS:
                     out.put(("rows", chunk))
                     chunk = []
         finally:
+            if matching and parser._batch:
+                chunk = parser.close_batch()
             if chunk:
                 out.put(("rows", chunk))
         out.put(("end", None))
@@ -1809,8 +1986,9 @@ def _parse_worker(
         out.put(("error", error))
 
 
-def _send_name_keys(database: str, out, fold_city: Callable[[str], str]) -> None:
-    """The parsing process's share of loading the base's keys: every company's name keys, as text."""
+def _load_names(parser: _MatchingParser, database: str) -> int | None:
+    """The parsing process folds the base's names into their keys, read through its own read-only connection;
+    returns the highest company id, or None when it cannot (the importing process then loads them)."""
     import sqlite3
 
     try:
@@ -1818,20 +1996,20 @@ def _send_name_keys(database: str, out, fold_city: Callable[[str], str]) -> None
         try:
             connection.execute("PRAGMA query_only = 1")
             connection.execute("PRAGMA busy_timeout = 5000")
-            cursor = connection.execute("SELECT id, name, city FROM company")
+            connection.execute("BEGIN")  # the highest id and the names of one moment
 
-            def rows() -> Iterator[tuple]:
-                while batch := cursor.fetchmany(20000):
-                    yield from batch
+            def stream(sql: str) -> Iterator[tuple]:
+                cursor = connection.execute(sql)
+                while rows := cursor.fetchmany(20000):
+                    yield from rows
 
-            for piece in _name_keys(rows(), fold_city):
-                out.put(("names", piece))
+            top = connection.execute("SELECT max(id) FROM company").fetchone()[0] or 0
+            parser._name_keys_from(top, stream)
+            return top
         finally:
             connection.close()
     except sqlite3.Error:
-        out.put(("names_failed", None))  # the importing process reads them itself
-        return
-    out.put(("names_end", None))
+        return None
 
 
 def default_report_path(actor: Actor, source: Path) -> Path:
