@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kbase_tui.formatting import quoted
-from kbase_tui.i18n import N_, _
+from kbase_tui.i18n import _
 from kbase_tui.labels import field_label  # the fields a correction names, as words
 from kbase_tui.models import CallOutcome, PipelineStage, Reason
 
@@ -363,24 +363,6 @@ def _specialist(facts: dict, labels: dict[str, str]) -> str:
     return f"{facts['name']}: {facts.get('text') or '—'}"
 
 
-# The fields an import fills, by the names the import's facts give them.
-IMPORT_FIELD_LABELS = {
-    "name": N_("name"),
-    "inn": N_("INN"),
-    "city": N_("city"),
-    "industry": N_("industry"),
-    "channel": N_("channel"),
-    "email": N_("e-mail"),
-    "website": N_("website"),
-    "address": N_("address"),
-    "size": N_("size"),
-}
-
-
-def _import_field(name: str) -> str:
-    return _(IMPORT_FIELD_LABELS[name]) if name in IMPORT_FIELD_LABELS else name
-
-
 def brought_by_a_line(items) -> str:
     """What a later line of a file added to a company: ["field", name, value], ["phone", number],
     ["contact", name], ["emails", addresses].  A text: written before an import kept these as facts."""
@@ -391,7 +373,7 @@ def brought_by_a_line(items) -> str:
     words = []
     for kind, *values in items:
         if kind == "field":
-            words.append(_("{field}: {value}").format(field=_import_field(values[0]), value=values[1]))
+            words.append(_("{field}: {value}").format(field=field_label(values[0]), value=values[1]))
         elif kind == "phone":
             words.append(_("phone {number}").format(number=readable(values[0])))
         elif kind == "contact":
@@ -406,11 +388,11 @@ def kept_from_a_line(field: str, value: str, line: int | None = None) -> str:
     if line is None:
         if field == "name":
             return _("name kept, the file had {value}").format(value=quoted(value))
-        return _("{field} kept, the file had {value}").format(field=_import_field(field), value=quoted(value))
+        return _("{field} kept, the file had {value}").format(field=field_label(field), value=quoted(value))
     if field == "name":
         return _("line {line}: name kept, the file had {value}").format(line=line, value=quoted(value))
     return _("line {line}: {field} kept, the file had {value}").format(
-        line=line, field=_import_field(field), value=quoted(value)
+        line=line, field=field_label(field), value=quoted(value)
     )
 
 
@@ -476,6 +458,12 @@ def _possible_duplicate(facts: dict, labels: dict[str, str]) -> str:
         file=facts["file"],
         line=facts["line"],
     )
+
+
+def words_of(facts: dict) -> str:
+    """The words of an entry written as *facts* (`params_json`), in the current language: the text stored beside
+    the facts, for readers that do not render them, says exactly what the renderer says."""
+    return _RENDERERS[facts["t"]](facts, {})
 
 
 _RENDERERS = {

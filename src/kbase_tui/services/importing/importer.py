@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from kbase_tui.formatting import quoted
 from kbase_tui.i18n import _
 from kbase_tui.inn import clean_inn
+from kbase_tui.labels import field_label
 from kbase_tui.models import (
     Company,
     Contact,
@@ -48,7 +49,7 @@ from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
 from ..exporter import safe_cell
-from ..history_labels import IMPORT_FIELD_LABELS, params_json
+from ..history_labels import kept_from_a_line, params_json, words_of
 from ..policy import Capability, require, require_active_user
 from .sources import BrokenRow, SourceInfo, open_source, read_header
 from .values import split_emails, split_phones
@@ -159,7 +160,6 @@ class _Pending:
         "inn",
         "kept",
         "merged_lines",
-        "notes",
         "phones",
         "possible",
         "row",
@@ -181,10 +181,9 @@ class _Pending:
             )
         elif row.contact_phones:
             self.phones = row.phones + [p for p in row.contact_phones if p not in row.phones]
-        # (line, what it added in words, the same as facts) of later rows of the batch
-        self.merged_lines: list[tuple[int, str, list]] = []
-        self.notes: list[str] | tuple = ()  # what later rows of the file had that was not taken, for the report
-        self.kept: list[list] | tuple = ()  # the same as facts for the history: [line, field, value]
+        self.merged_lines: list[tuple[int, list]] = []  # later rows of the batch: (line, what it added, as facts)
+        # What later rows had that differs, kept as the first row had it: [line, field, value].
+        self.kept: list[list] | tuple = ()
         self.possible: list[tuple[int, str]] | tuple = ()  # (another company's id, the phone both have)
 
 
@@ -279,7 +278,6 @@ FILL_FIELDS = ("inn", *FIELD_ORDER)
 FIELD_LIMITS = {"city": 120, "industry": 120, "channel": 60, "email": 200, "website": 200, "address": 300, "size": 20}
 _CITY = 0
 _EMAIL = FIELD_ORDER.index("email")
-FIELD_LABELS = IMPORT_FIELD_LABELS
 
 
 def _literal(value: object, percent: bool) -> str | None:
@@ -1112,18 +1110,12 @@ class Importer:
     def _merge_pending(self, pending: _Pending, row: _Row) -> None:
         """A later row of the batch for a company new in this batch: fills what is empty, adds phones and
         contacts, and notes what it had that differs (kept as the first row had it)."""
-        added: list[str] = []  # what this row brings, for the company's history
-        items: list[list] = []  # the same as facts, for the reader's language
-        notes: list[str] = []
+        items: list[list] = []  # what this row brings, as facts for the company's history
         kept: list[list] = []
         if row.inn and not pending.inn:
             pending.inn = row.inn
-            added.append(_("{field}: {value}").format(field=_(FIELD_LABELS["inn"]), value=row.inn))
             items.append(["field", "inn", row.inn])
         if row.nkey != pending.row.nkey and not _same(row.name, pending.row.name):
-            notes.append(
-                _("line {line}: name kept, the file had {value}").format(line=row.line, value=quoted(row.name))
-            )
             kept.append([row.line, "name", row.name])
         if pending.fields is pending.row.fields:
             pending.fields = list(pending.fields)
@@ -1133,24 +1125,16 @@ class Importer:
                 continue
             if not fields[position]:
                 fields[position] = value
-                added.append(_("{field}: {value}").format(field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=value))
                 items.append(["field", FIELD_ORDER[position], value])
             elif value != fields[position] and not _same(value, fields[position]):
                 if position == _EMAIL and value not in (pending.emails or ()):
                     pending.emails = (pending.emails or []) + [value]  # a second address is kept, not dropped
-                    added.append(_("other e-mails {emails}").format(emails=value))
                     items.append(["emails", value])
                     continue
-                notes.append(
-                    _("line {line}: {field} kept, the file had {value}").format(
-                        line=row.line, field=_(FIELD_LABELS[FIELD_ORDER[position]]), value=quoted(value)
-                    )
-                )
                 kept.append([row.line, FIELD_ORDER[position], value])
         for address in _extra(row, "emails", ()):
             if address != fields[_EMAIL] and address not in (pending.emails or ()):
                 pending.emails = (pending.emails or []) + [address]
-                added.append(_("other e-mails {emails}").format(emails=address))
                 items.append(["emails", address])
         known = set(pending.phones) | {p for c in pending.contacts for p in c[2]}
         if pending.phones is pending.row.phones:
@@ -1163,7 +1147,6 @@ class Importer:
                 known.add(number)
                 if number in exts:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
-                added.append(_("phone {number}").format(number=number))
                 items.append(["phone", number])
         if row.contact and fold(row.contact) not in {fold(c[0]) for c in pending.contacts}:
             numbers = [p for p in row.contact_phones if p not in known]
@@ -1171,13 +1154,11 @@ class Importer:
                 if number in exts:
                     pending.exts = {**(pending.exts or {}), number: exts[number]}
             pending.contacts.append((row.contact, row.position, numbers, _extra(row, "contact_email", "")))
-            added.append(_("contact {name}").format(name=row.contact))
             items.append(["contact", row.contact])
-        if notes:
-            pending.notes = [*pending.notes, *notes]
+        if kept:
             pending.kept = [*pending.kept, *kept]
-        if added:
-            pending.merged_lines.append((row.line, ", ".join(added), items))
+        if items:
+            pending.merged_lines.append((row.line, items))
         else:
             self.unchanged += 1
 
@@ -1304,55 +1285,24 @@ class Importer:
                         "merge them by hand if they are one."
                     ).format(name=quoted(row.name), phone=readable(number), other=quoted(other_name), where=where),
                 )
-                history.append(
-                    (
-                        company_id,
-                        _(
-                            "Possible duplicate of {other} (#{id}): the same phone {phone}. Imported from {file}, line "
-                            "{line}, as a separate company."
-                        ).format(
-                            other=quoted(other_name),
-                            id=other_id,
-                            phone=readable(number),
-                            file=source_name,
-                            line=row.line,
-                        ),
-                        params_json(
-                            t="possible_duplicate",
-                            side="new",
-                            name=other_name,
-                            id=other_id,
-                            phone=number,
-                            file=source_name,
-                            line=row.line,
-                        ),
-                    )
-                )
-                history.append(
-                    (
-                        other_id,
-                        _(
-                            "Possible duplicate: {name} (#{id}) from {file}, line {line}, has the same phone {phone}."
-                        ).format(
-                            name=quoted(row.name),
-                            id=company_id,
-                            phone=readable(number),
-                            file=source_name,
-                            line=row.line,
-                        ),
-                        params_json(
-                            t="possible_duplicate",
-                            side="old",
-                            name=row.name,
-                            id=company_id,
-                            phone=number,
-                            file=source_name,
-                            line=row.line,
-                        ),
-                    )
-                )
-            for conflict in pending.notes:
+                # On both companies, each naming the other.
+                for at, side, name, named in (
+                    (company_id, "new", other_name, other_id),
+                    (other_id, "old", row.name, company_id),
+                ):
+                    facts = {
+                        "t": "possible_duplicate",
+                        "side": side,
+                        "name": name,
+                        "id": named,
+                        "phone": number,
+                        "file": source_name,
+                        "line": row.line,
+                    }
+                    history.append((at, words_of(facts), params_json(**facts)))
+            for line, field, value in pending.kept:
                 self.conflicts += 1
+                conflict = kept_from_a_line(field, value, line)
                 self.note(row.line, "conflict", _("{name}: {what}").format(name=quoted(row.name), what=conflict))
         return history
 
@@ -1371,7 +1321,6 @@ class Importer:
         history_rows: list[tuple] = []
         research: list[int] = []
         imported_text = str(_("Imported from {file}, line {line}."))
-        merged_text = str(_("Merged from {file}, line {line}: {what}."))
         # Most new companies' facts are only the file and the line: their JSON is written here as params_json
         # writes it (json.dumps' separators), which was a tenth of the importing process's time.
         plain_facts = '{"t": "imported", "file": ' + json.dumps(source_name, ensure_ascii=False) + ', "line": '
@@ -1409,29 +1358,26 @@ class Importer:
             for name, position, numbers, email in pending.contacts:
                 contact_rows.append((company_id, name, position, email))
                 contact_phones.append([(number, _label(exts.get(number, "")) if exts else "") for number in numbers])
-            text = imported_text.format(file=source_name, line=row.line)
-            # The facts, for the reader's language (history_labels._imported); the text stays for old readers.
+            # The facts, for the reader's language (history_labels._imported); the text, the same words in the
+            # importer's language, for readers that do not render facts.
             facts: dict[str, object] = {"t": "imported", "file": source_name, "line": row.line}
             if pending.merged_lines:
-                facts["merged"] = [[line, items] for line, _what, items in pending.merged_lines]
-            for line, what, _items in pending.merged_lines:
-                text += " " + merged_text.format(file=source_name, line=line, what=_("added {what}").format(what=what))
+                facts["merged"] = [[line, items] for line, items in pending.merged_lines]
             if not pending.phones and not any(c[2] for c in pending.contacts):
                 research.append(company_id)
-                text += " " + _("No phone: waiting for research, not in the queue.")
                 facts["no_phone"] = True
             if pending.emails:
-                text += " " + _("Other e-mails: {emails}.").format(emails=", ".join(pending.emails))
                 facts["emails"] = list(pending.emails)
-            if pending.notes:
-                text += " " + _("Kept as the first line had it: {notes}.").format(notes="; ".join(pending.notes))
+            if pending.kept:
                 facts["kept"] = list(pending.kept)
             if row.comment:
-                text += "\n" + row.comment
                 facts["comment"] = row.comment
-            history_rows.append(
-                (company_id, text, plain_facts + str(row.line) + "}" if len(facts) == 3 else params_json(**facts))
-            )
+            if len(facts) == 3:  # most of them: only the file and the line
+                history_rows.append(
+                    (company_id, imported_text.format(file=source_name, line=row.line), plain_facts + f"{row.line}}}")
+                )
+            else:
+                history_rows.append((company_id, words_of(facts), params_json(**facts)))
         _insert_rows(session, Company.__table__, _COMPANY_VARYING, company_rows, _company_constants(now, self.run_id))
         if research:
             # Rows without a usable phone wait for research (the supervisor's list), not in the callers' queue.
@@ -1524,8 +1470,9 @@ class Importer:
         existing_contacts: dict[int, set[str]] = {}
         for cid, name in _rows_with_ids(connection, Contact.__table__, ("company_id", "full_name"), "company_id", ids):
             existing_contacts.setdefault(cid, set()).add(fold(name))
-        # The sentences, translated once a batch.
-        labels = {name: str(_(label)) for name, label in FIELD_LABELS.items()}
+        # The sentences, translated once a batch: a merge into a company of the base is one row in ten of a big
+        # file, and history_labels.words_of (the same words from the facts) costs 10-35 µs a row against this.
+        labels = {name: field_label(name) for name in FILL_FIELDS}
         name_kept = str(_("name kept, the file had {value}"))
         field_added = str(_("{field}: {value}"))
         field_kept = str(_("{field} kept, the file had {value}"))

@@ -26,9 +26,9 @@ from .. import audit
 from ..db import Database
 from ..dto import Actor
 from ..errors import ValidationFailed
-from ..history_labels import params_json
+from ..history_labels import params_json, words_of
 from ..policy import Capability, require, require_active_user
-from .importer import _HISTORY_WITH_PARAMS, FIELD_LABELS, FILL_FIELDS, _insert_rows
+from .importer import _HISTORY_WITH_PARAMS, FILL_FIELDS, _insert_rows
 from .runs import require_importer
 
 _IMPORT_OUTCOMES = ("import", "import_merge", "import_possible_duplicate", "import_undone")
@@ -116,8 +116,7 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
             )
             removed += session.execute(delete(Company).where(Company.id.in_(chunk))).rowcount or 0
         # What it added to companies it did not create (or that are kept: those keep everything).
-        touched: dict[int, list[str]] = {}
-        facts: dict[int, list[list]] = {}  # the same as facts, for the reader's language
+        facts: dict[int, list[list]] = {}  # what it removed from each, as facts for the company's history
         own = select(c.id).where(c.import_run_id == run)
         contacts = session.execute(
             select(Contact.id, Contact.company_id, Contact.full_name).where(
@@ -126,7 +125,6 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
         ).all()
         contact_ids = [row.id for row in contacts]
         for row in contacts:
-            touched.setdefault(row.company_id, []).append(_("contact {name}").format(name=row.full_name))
             facts.setdefault(row.company_id, []).append(["contact", row.full_name])
         phones = session.execute(
             select(Phone.id, Phone.company_id, Phone.number).where(
@@ -136,7 +134,6 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
             )
         ).all()
         for row in phones:
-            touched.setdefault(row.company_id, []).append(_("phone {number}").format(number=row.number))
             facts.setdefault(row.company_id, []).append(["phone", row.number])
         if phones:
             session.execute(delete(Phone).where(Phone.id.in_([row.id for row in phones])))
@@ -152,24 +149,14 @@ def undo_import(db: Database, actor: Actor, run: int) -> UndoReport:
             company.updated_at = now
             company.version += 1
             cleared += 1
-            touched.setdefault(company.id, []).append(
-                _("{field}: {value}").format(field=_(FIELD_LABELS[change.field]), value=change.value)
-            )
             facts.setdefault(company.id, []).append(["field", change.field, change.value])
         session.execute(delete(ImportChange).where(ImportChange.run_id == run))
-        text_of = _("Import of {file} undone: removed {what}.")
+        undone = [{"t": "import_undone", "file": record.file, "removed": removed} for removed in facts.values()]
         _insert_rows(
             session,
             Interaction.__table__,
             _HISTORY_WITH_PARAMS,
-            [
-                (
-                    cid,
-                    text_of.format(file=record.file, what=", ".join(what)),
-                    params_json(t="import_undone", file=record.file, removed=facts[cid]),
-                )
-                for cid, what in touched.items()
-            ],
+            [(cid, words_of(f), params_json(**f)) for cid, f in zip(facts, undone, strict=True)],
             {
                 "user_id": actor.id,
                 "deal_id": None,
