@@ -415,48 +415,22 @@ def append(
         # shown to nobody.  Its genesis says so, and verify reports it.
         _begin(tx, head, secrets.token_bytes(32), shown=False)
         head = _locked_head(tx)
-    if head.seal_epoch is None:  # a chain begun before sealing, not yet moved on by `kbase init`
-        key = _legacy_key(f"chain:{head.chain_id}" if head.chain_id else tx.database_name)
-        _write(
-            tx,
-            head.next_id,
-            head.last_hmac,
-            key,
-            None,
-            name,
-            actor_id,
-            address,
-            action,
-            entity,
-            entity_id,
-            detail,
-            move_head=True,
-        )
-        return
-    key_epoch, key = _keys.key_at(head.chain_id, head.seal_epoch)
     event_id, prev_hmac = head.next_id, head.last_hmac
-    epoch = _epoch_now(head)
-    if epoch == head.seal_epoch and key_epoch == epoch:  # the common case: the same epoch
-        _write(
-            tx,
-            event_id,
-            prev_hmac,
-            key,
-            epoch,
-            name,
-            actor_id,
-            address,
-            action,
-            entity,
-            entity_id,
-            detail,
-            move_head=True,
-        )
-        return
-    event_id, prev_hmac, epoch, key, first_id = _next_epoch(tx, head, key_epoch, key, epoch)
-    event_hmac = _write(tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail)
-    tx.execute(
-        _MOVE_HEAD_EPOCH_SQL, {"event_id": event_id, "event_hmac": event_hmac, "epoch": epoch, "first_id": first_id}
+    if head.seal_epoch is None:  # a chain begun before sealing, not yet moved on by `kbase init`
+        key, epoch = _legacy_key(f"chain:{head.chain_id}" if head.chain_id else tx.database_name), None
+    else:
+        key_epoch, key = _keys.key_at(head.chain_id, head.seal_epoch)
+        epoch = _epoch_now(head)
+        if epoch != head.seal_epoch or key_epoch != epoch:  # a new epoch: the seal of the one before first
+            event_id, prev_hmac, epoch, key, first_id = _next_epoch(tx, head, key_epoch, key, epoch)
+            event_hmac = _write(
+                tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail
+            )
+            moved = {"event_id": event_id, "event_hmac": event_hmac, "epoch": epoch, "first_id": first_id}
+            tx.execute(_MOVE_HEAD_EPOCH_SQL, moved)
+            return
+    _write(
+        tx, event_id, prev_hmac, key, epoch, name, actor_id, address, action, entity, entity_id, detail, move_head=True
     )
 
 
