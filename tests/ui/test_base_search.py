@@ -317,3 +317,56 @@ async def test_a_word_typed_in_one_burst_keeps_its_letters_in_order(db, make_use
         assert await until(pilot, lambda: search.query_data.text and not search.page_loading, 10.0), box.value
         assert box.value == search.query_data.text == "luxoft"
         assert table.row_count == 1
+
+
+async def test_what_is_typed_after_f_goes_into_the_filter_dialog_it_opens(db, make_user):
+    # f asks the server for the dialog's choices first: "fмосква" typed the м on the list under it, where it was
+    # lost, and the city filter read "осква" without a word.
+    from textual.widgets import Input
+
+    from kbase_tui.protocol import companies
+    from kbase_tui.ui.supervisor.base_search import BaseFilterDialog
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    make_user("supervisor", "boss")
+    add_company(db, "ООО «Сталь»", city="Москва")
+    add_company(db, "ООО «Медь»", city="Тула")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        table = search.query_one("#base-table")
+        assert await until(pilot, lambda: table.row_count == 2, 10.0)
+        table.focus()
+        await settle(app, pilot)
+        slow(app, companies.choices, 0.3)
+        burst(app, ["а", *"москва"])
+        assert await until(pilot, lambda: isinstance(app.screen, BaseFilterDialog), 10.0)
+        await settle(app, pilot)
+        assert app.screen.query_one("#bflt-city", Input).value == "москва"
+
+
+async def test_slash_starts_another_search_instead_of_adding_to_the_last(db, make_user):
+    # After a search for "сталь", "/медь⏎" searched for "стальмедь" and found nothing.
+    from textual.widgets import Input
+
+    make_user("supervisor", "boss")
+    add_company(db, "ООО «Сталь»", city="Москва")
+    add_company(db, "ООО «Медь»", city="Тула")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        search = await _open_search(app, pilot)
+        box = search.query_one("#base-query", Input)
+        await _type(pilot, "сталь")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        await _type(pilot, "медь")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert box.value == search.query_data.text == "медь"
+        assert search.query_one("#base-table").row_count == 1

@@ -169,3 +169,32 @@ async def test_the_textual_internals_the_key_gate_reads_are_still_there():
     async with app.run_test():
         assert hasattr(app, "_pending_message")
         assert hasattr(app._message_queue, "values")
+
+
+def test_a_byte_that_is_not_utf8_is_decoded_not_raised():
+    # Textual decodes the terminal's input as strict UTF-8: one byte of a Windows-1251 terminal ended the app.
+    from textual.drivers import linux_driver
+
+    from kbase_tui.ui.app import KbaseApp
+
+    KbaseApp(server="unix:/nonexistent")
+    decode = linux_driver.getincrementaldecoder("utf-8")().decode
+    assert decode("к".encode() + b"\xff") == "к" + input_guard.NOT_UTF8
+    assert decode(b"\xe9\xf2 ") == input_guard.NOT_UTF8 * 2 + " "  # "йт" of a Windows-1251 terminal
+
+
+async def test_a_character_that_is_not_utf8_is_said_and_not_typed(db):
+    from textual.widgets import Input
+
+    from ..server_harness import app_on
+    from .helpers import settle
+    from .test_dialog_input_rule import burst
+
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, ["a", events.Key("\ufffd", "\ufffd"), "b"])
+        await settle(app, pilot)
+        assert app.screen.query_one("#username", Input).value == "ab"
+        said = [str(n.message) for n in app._notifications]
+        assert any("not UTF-8" in m for m in said), said

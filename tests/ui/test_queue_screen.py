@@ -624,3 +624,50 @@ async def test_a_refusal_typed_while_its_lead_went_is_said_with_the_comment(db, 
         assert any("was not recorded" in m and "ООО «Альфа»" in m and "дорого" in m for m in said), said
         with db.read() as session:
             assert not session.scalars(select(Refusal).where(Refusal.company_id == first)).all()
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_a_word_typed_on_the_queue_never_answers_never_call_again(db, db_url, team):
+    # "вон" typed on the caller's screen: в (d) asked "never call again?" and н (y), typed before anyone could read
+    # the question, answered yes for good.
+    from kbase_tui.ui.widgets.confirm import ConfirmDialog
+
+    from .test_dialog_input_rule import burst
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        burst(app, [*"вон"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        said = [str(n.message) for n in app._notifications]
+        assert any("before the question appeared" in m for m in said), said
+        await pilot.press("n")  # read, then answered
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallerQueue) and app.screen.lead.company_id == first
+        with db.read() as session:
+            assert session.get(Company, first).category != "do_not_call"
+
+
+@pytest.mark.usefixtures("no_rate_limits")
+async def test_a_comment_typed_before_the_reason_number_goes_into_the_comment(db, db_url, team):
+    # "кдорого": the reason's number forgotten, the letters fell on the list of reasons and went nowhere, unsaid.
+    from .test_dialog_input_rule import burst
+
+    first = add_company(db, "ООО «Альфа»")
+    add_company(db, "ООО «Бета»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        burst(app, [*"кдорого"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, dialogs.RefusalDialog)
+        assert app.screen.value("#refusal-comment") == "дорого"
+        assert "choose the reason" in screen_text(app)
+        await pilot.press("3", "enter")
+        await settle(app, pilot)
+        with db.read() as session:
+            refusal = session.scalars(select(Refusal).where(Refusal.company_id == first)).one()
+            assert refusal.comment == "дорого"

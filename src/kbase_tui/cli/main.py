@@ -93,8 +93,10 @@ def run_app(db: str | None, server: str | None = None) -> int:
     _no_core_dumps()  # after the server's spawn (which it does not concern): no token is held before sign-in
     from kbase_tui.ui.app import KbaseApp
 
-    KbaseApp(address, private=private).run()
-    return 0
+    app = KbaseApp(address, private=private)
+    app.run()
+    # An app that ended on an error (Textual has printed it) is not a clean exit: say so to the shell and the wrapper.
+    return app.return_code or 0
 
 
 def _no_core_dumps() -> None:

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 
+def _screen_waits(screen) -> bool:
+    """The screen waits for data its keys need: its own `keys_wait`, or a call made to hold them (ServiceCalls)."""
+    return bool(getattr(screen, "keys_wait", False)) or bool(getattr(screen, "waits_for_a_call", False))
+
+
 def _queued_at(node, message) -> bool:
     """*message* waits in *node*'s queue: in Textual's own Queue (`values`), or taken off it to be looked at
     beside the message before it (`_pending_message`, where messages that supersede each other are merged)."""
@@ -194,7 +199,7 @@ class KbaseApp(App[None]):
                 return True
             if waited > self.KEY_DATA_WAIT_LIMIT:
                 return False
-            return bool(getattr(screen, "keys_wait", False))
+            return _screen_waits(screen)
         key = self._key_in_flight
         # Stopped by a widget (a letter an Input took), a key is done.  But a key that bubbles up to the app is
         # stopped as it is queued there (Textual stops a message at the parent that sent it), *before* the app
@@ -221,8 +226,7 @@ class KbaseApp(App[None]):
         except Exception:
             return False
         return not screen.is_mounted or (
-            data_wait
-            and (bool(getattr(screen, "keys_wait", False)) or bool(getattr(screen, "keys_held_until_answer", False)))
+            data_wait and (_screen_waits(screen) or bool(getattr(screen, "keys_held_until_answer", False)))
         )
 
     async def on_event(self, event) -> None:
@@ -232,14 +236,19 @@ class KbaseApp(App[None]):
             from collections import deque
             from time import monotonic
 
+            from .input_guard import NOT_UTF8
+
             self.last_key_at = monotonic()
+            if isinstance(event, events.Key) and event.character == NOT_UTF8:
+                self._say_not_utf8()
+                return
             if self._held_keys is None:
                 self._held_keys = deque()
             if self._must_wait(event, monotonic()):
                 self._held_keys.append((event, monotonic()))
                 self._arm_key_gate()
                 return
-            await self._dispatch_key(event)
+            await self._dispatch_key(event, monotonic())
             return
         await super().on_event(event)
 
@@ -258,6 +267,23 @@ class KbaseApp(App[None]):
             return False
         return bool(self._held_keys) or self._keys_unsettled(since, data_wait=not passing)
 
+    _said_not_utf8_at = float("-inf")
+
+    def _say_not_utf8(self) -> None:
+        from time import monotonic
+
+        if monotonic() - self._said_not_utf8_at < 5:
+            return
+        self._said_not_utf8_at = monotonic()
+        self.notify(
+            _(
+                "The terminal sent characters that are not UTF-8 (its character set is probably Windows-1251 or "
+                "KOI8-R): they were not taken. Set the terminal's character set to UTF-8 and type them again."
+            ),
+            severity="warning",
+            timeout=10,
+        )
+
     def _passes_the_gate(self, event) -> bool:
         """A key the screen never holds for its data (Ctrl+Q at the login while the password is checked)."""
         from textual import events
@@ -268,7 +294,8 @@ class KbaseApp(App[None]):
             return False
         return isinstance(event, events.Key) and event.key in passing
 
-    async def _dispatch_key(self, event) -> None:
+    async def _dispatch_key(self, event, typed_at: float) -> None:
+        """*event*, typed at *typed_at* (it may have waited in the gate since), to the screen on top now."""
         from time import monotonic
 
         from textual import events
@@ -291,6 +318,16 @@ class KbaseApp(App[None]):
             # note away).  Not taken, and said so.
             self.notify(
                 _("“{key}” came together with Esc and was not taken as the answer: answer the question.").format(
+                    key=event.character or event.key
+                ),
+                severity="warning",
+            )
+            return
+        if isinstance(event, events.Key) and typed_at < getattr(self.screen, "asked_at", float("-inf")):
+            # Typed before the question was on the screen, so not its answer: "вон" typed on the caller's screen
+            # opened "never call again?" with в and answered yes with н, for good.  Not taken, and said so.
+            self.notify(
+                _("“{key}” was typed before the question appeared and was not taken as its answer: answer it.").format(
                     key=event.character or event.key
                 ),
                 severity="warning",
@@ -387,8 +424,8 @@ class KbaseApp(App[None]):
             if self._keys_unsettled(since, data_wait=not passing):
                 self._arm_key_gate()
                 return
-            self._held_keys.popleft()
-            await self._dispatch_key(event)
+            typed_at = self._held_keys.popleft()[1]
+            await self._dispatch_key(event, typed_at)
 
     def _data_wait_over(self, since: float) -> bool:
         """The screen still waits for its data (`keys_wait`) a whole KEY_DATA_WAIT_LIMIT after the key came."""
@@ -400,7 +437,7 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return bool(getattr(screen, "keys_wait", False)) and not getattr(screen, "keys_held_until_answer", False)
+        return _screen_waits(screen) and not getattr(screen, "keys_held_until_answer", False)
 
     def _drop_keys_of_a_silent_server(self) -> None:
         # Let go one at a time, the keys acted while the screen still waited (an outcome key refused as "still

@@ -71,9 +71,15 @@ class ServiceCalls:
         failed: Callable[[KbaseError], None] | None = None,
         group: str | None = None,
         exclusive: bool | None = None,
+        holds_keys: bool = False,
         **kwargs: Any,
     ) -> Worker | None:
-        """Run *op* with these arguments on the server; hand the result to *done* on the event loop."""
+        """Run *op* with these arguments on the server; hand the result to *done* on the event loop.
+
+        *holds_keys*: keys typed until the call has ended wait for what it brings (a dialog that opens with its
+        answer: "fмосква" typed the city into the list under the filter dialog and lost "м" while the dialog's
+        choices were on their way).  Until its worker has finished, however it ends (`waits_for_a_call`).
+        """
         app = self.kbase
         if app.actor is None:
             return None  # signed out: nothing may be read or written on a user's behalf any more
@@ -129,7 +135,19 @@ class ServiceCalls:
 
         # The coroutine function, not a coroutine: a call superseded before it started leaves
         # no coroutine behind that was never awaited.
-        return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        worker = self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        if holds_keys:
+            self.__dict__.setdefault("_workers_holding_keys", set()).add(worker)
+        return worker
+
+    @property
+    def waits_for_a_call(self) -> bool:
+        """A call made with `holds_keys` has not finished yet: the key gate holds the keys typed meanwhile."""
+        workers = self.__dict__.get("_workers_holding_keys")
+        if not workers:
+            return False
+        workers.difference_update([w for w in workers if w.is_finished])
+        return bool(workers)
 
     def forget_calls(self, op: Operation[Any] | None = None, *, group: str | None = None) -> None:
         """Supersede what is on its way for *op* (its own group) or *group* without a newer call.

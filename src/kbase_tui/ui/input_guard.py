@@ -166,6 +166,20 @@ def signed_in(yes: bool) -> None:
     current.per_second = None if yes else BEFORE_SIGN_IN_PER_SECOND
 
 
+# What a byte that is not UTF-8 becomes.  Textual's driver decodes the terminal's input as strict UTF-8: one such
+# byte (a terminal set to Windows-1251 or KOI8-R, as old PuTTY setups in Russian offices are) ended the app
+# with a traceback, and the open dialog and what was typed in it with it.  The app says so instead (KbaseApp).
+NOT_UTF8 = "\ufffd"
+
+
+def _input_decoder(encoding: str):
+    import codecs
+    import functools
+
+    factory = codecs.getincrementaldecoder(encoding)
+    return functools.partial(factory, errors="replace") if codecs.lookup(encoding).name == "utf-8" else factory
+
+
 def install() -> bool:
     """Put `current` in front of the Linux driver's input parser; False when the driver is not there."""
     try:
@@ -176,6 +190,7 @@ def install() -> bool:
 
     if getattr(linux_driver.XTermParser, "kbase_guarded", False):
         return True
+    linux_driver.getincrementaldecoder = _input_decoder  # type: ignore[attr-defined]
 
     class GuardedXTermParser(XTermParser):
         kbase_guarded = True

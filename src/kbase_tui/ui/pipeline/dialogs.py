@@ -149,6 +149,10 @@ class LostDialog(FormDialog):
             box.highlighted = 0
 
     def on_key(self, event) -> None:
+        if self.text_typed_on_a_list(
+            event, "#lost-comment", _("The text went into the comment: now choose the reason by its number.")
+        ):
+            return
         if isinstance(self.focused, OptionList) and event.character and event.character.isdigit():
             index = int(event.character) - 1
             if 0 <= index < len(self.reasons):

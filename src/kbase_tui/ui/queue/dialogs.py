@@ -165,6 +165,10 @@ class RefusalDialog(FormDialog):
         box.highlighted = 0 if self.reasons else None
 
     def on_key(self, event) -> None:
+        if self.text_typed_on_a_list(
+            event, "#refusal-comment", _("The text went into the comment: now choose the reason by its number.")
+        ):
+            return
         if isinstance(self.focused, Input) or not event.character or not event.character.isdigit():
             return
         index = int(event.character) - 1

@@ -361,12 +361,17 @@ class BaseSearchScreen(KbaseScreen):
 
     # --- keys -------------------------------------------------------------------------------
     def action_focus_search(self) -> None:
-        self.query_one("#base-query", Input).focus()
+        # / starts another search: the last one's words are selected, so what is typed replaces them (an arrow or
+        # End keeps them).  Left unselected, "/спецлитьё⏎" searched for the old words and the new glued together.
+        box = self.query_one("#base-query", Input)
+        box.focus()
+        self.call_after_refresh(box.select_all)
 
     def action_filter(self) -> None:
         self.call(
             companies.choices,
             done=lambda choices: self.app.push_screen(BaseFilterDialog(self.query_data, choices), self._filtered),
+            holds_keys=True,  # what is typed after f goes into the dialog it opens
         )
 
     def _filtered(self, query: BaseQuery | None) -> None:

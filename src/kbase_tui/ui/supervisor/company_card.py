@@ -644,6 +644,7 @@ class SupervisorCardScreen(KbaseScreen):
             companies.assignees,
             self.card.company.id,
             done=lambda people: self.app.push_screen(AssignDialog(people, stage), self._assign_to),
+            holds_keys=True,
         )
 
     def _assign_to(self, user_id: int | None) -> None:

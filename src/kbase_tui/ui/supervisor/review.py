@@ -366,6 +366,7 @@ class RefusalReview(KbaseScreen):
             done=lambda callers: self.app.push_screen(
                 OfferDialog(len(targets), callers), lambda result: self._offer_chosen(targets, result)
             ),
+            holds_keys=True,
         )
 
     def _offer_chosen(self, targets: list[int], result) -> None:
@@ -434,6 +435,7 @@ class RefusalReview(KbaseScreen):
         self.call(
             refusals.filter_choices,
             done=lambda choices: self.app.push_screen(RefusalFilterDialog(self.filter, choices), self._filtered),
+            holds_keys=True,  # what is typed after f goes into the dialog it opens
         )
 
     def _filtered(self, new_filter) -> None:

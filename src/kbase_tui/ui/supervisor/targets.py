@@ -136,7 +136,9 @@ class TargetsEditor(KbaseScreen):
 
     def action_new(self) -> None:
         self.call(
-            targets.people, done=lambda people: self.app.push_screen(TargetDialog(people, self.today), self._save)
+            targets.people,
+            done=lambda people: self.app.push_screen(TargetDialog(people, self.today), self._save),
+            holds_keys=True,
         )
 
     def _save(self, values) -> None:

@@ -11,6 +11,8 @@ Y or Enter: yes; N or Esc: no.  The question is shown as text, never as markup.
 
 from __future__ import annotations
 
+from time import monotonic
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,9 +23,17 @@ from textual.widgets import Static
 from kbase_tui.i18n import _
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    # A letter that came bunched with the Esc that raised this question is not its answer (ui/app.py).
+class _Question(ModalScreen[bool]):
+    # A letter that came bunched with the Esc that raised this question is not its answer, nor is any key typed
+    # before the question was on the screen (`asked_at`; the key gate in ui/app.py): nobody has read it yet.
     is_a_question = True
+    asked_at = float("inf")  # until it is on the screen
+
+    def on_mount(self) -> None:
+        self.asked_at = monotonic()
+
+
+class ConfirmDialog(_Question):
     BINDINGS = [
         Binding("y,enter", "answer(True)", _("Yes"), id="confirm.yes"),
         Binding("n,escape", "answer(False)", _("No"), id="confirm.no"),
@@ -49,13 +59,11 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class DiscardDialog(ModalScreen[bool]):
+class DiscardDialog(_Question):
     """Esc on a dialog with typed text: throw the text away (Y), or go back to it (N, Esc or Enter).
 
     Enter goes back: a key meant for the dialog never throws away what was typed.
     """
-
-    is_a_question = True
 
     BINDINGS = [
         Binding("y", "answer(True)", _("Discard"), id="discard.yes"),

@@ -114,6 +114,23 @@ class FormDialog(KbaseModal):
             self.app.bell()
             self.show_error(_("Buttons take no text: Shift+Tab goes back to the field."))
 
+    def text_typed_on_a_list(self, event, field: str, hint: str) -> bool:
+        """A character typed on a list of choices (which takes numbers and arrows only) goes into the text *field*
+        of the dialog, and *hint* says the choice is still to make: "кдорого" (the reason's number forgotten) put
+        nothing anywhere and said nothing.  True when it was taken so."""
+        from textual.widgets import OptionList
+
+        character = event.character
+        if not isinstance(self.focused, OptionList) or not event.is_printable or not character or character.isdigit():
+            return False
+        box = self.query_one(field, Input)
+        box.value += character
+        box.cursor_position = len(box.value)
+        self.show_error(hint)
+        event.stop()
+        event.prevent_default()
+        return True
+
     def show_error(self, text: str) -> None:
         """Say what went wrong on the error line (plain text); "" clears it."""
         self.query_one(ErrorLine).show(text)
