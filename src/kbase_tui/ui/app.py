@@ -325,13 +325,13 @@ class KbaseApp(App[None]):
             return
         if isinstance(event, events.Key) and typed_at < getattr(self.screen, "asked_at", float("-inf")):
             # Typed before the question was on the screen, so not its answer: "вон" typed on the caller's screen
-            # opened "never call again?" with в and answered yes with н, for good.  Not taken, and said so.
-            self.notify(
-                _("“{key}” was typed before the question appeared and was not taken as its answer: answer it.").format(
-                    key=event.character or event.key
-                ),
-                severity="warning",
-            )
+            # opened "never call again?" with в and answered yes with н, for good.  Not taken, and said once.
+            if not getattr(self.screen, "said_typed_ahead", False):
+                self.screen.said_typed_ahead = True
+                self.notify(
+                    _("Keys typed before the question appeared were not taken as its answer: answer it now."),
+                    severity="warning",
+                )
             return
         if isinstance(event, events.Key):
             # Once, before any binding is looked up: hot keys by physical key on the Russian layout.
