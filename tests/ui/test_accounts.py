@@ -11,6 +11,7 @@ import functools
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from kbase_tui.models import Company, FollowUpTask
@@ -423,6 +424,54 @@ async def test_the_card_top_breaks_between_figures_at_80_columns_and_again_on_a_
         await settle(app, pilot)
         wide = card.query_one("#acard-top").render().plain.split("\n")
         assert len(wide) == 4 and wide[3] == "Екатеринбург · Конечные потребители B2B · Металлургия"
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_card_top_keeps_every_line_at_80_columns_after_an_order_with_kopecks(db, db_url, make_user, language):
+    # The panel held four lines: an amount with kopecks ran the figures onto a fifth, and the industry was lost.
+    from datetime import UTC, datetime
+
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.widgets.formats import show_amount
+
+    from ..conftest import svg_screen_text
+
+    km = make_user("account", full_name="Мария Соколова")
+    company = account_company(
+        db,
+        km,
+        "АО «Титанметаллинвест»",
+        channel="Конечные потребители B2B",
+        industry="Металлургия и металлообработка",
+        city="Санкт-Петербург",
+        potential=100,
+        next_follow_up_at=datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=UTC) + timedelta(days=9),
+    )
+    for days, amount in ((120, "85320"), (60, "56070")):
+        order(db, km, company, TODAY - timedelta(days=days), amount, margin="10000", today=TODAY)
+    set_language(language)
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            card = await _open(app, pilot, km, AccountCardScreen(company))
+            await pilot.press("o")
+            await settle(app, pilot)
+            await pilot.press("tab")  # today's date stays
+            await _type(pilot, "1 250 000,50")
+            await pilot.press("tab")
+            await _type(pilot, "1 010 000,25")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is card
+            lines = card.query_one("#acard-top").render().plain.split("\n")
+            assert show_amount(Decimal("1391390.50")) in lines[1]  # the lifetime value, kopecks and all
+            shown = "\n".join(svg_screen_text(app.export_screenshot()))
+            assert len(lines) == 5  # the name and four lines of figures
+            for line in lines:
+                assert line.replace("\xa0", " ").strip() in shown
+            assert "Металлургия и металлообработка" in shown
+    finally:
+        set_language("en")
 
 
 async def test_f1_lists_the_keys_of_the_tasks_list(db, db_url, make_user):

@@ -189,8 +189,8 @@ class AccountCardScreen(KbaseScreen):
             plans.append(entry(_("manager"), f.owner_name))  # another's client (the head of sales reads it)
         details = [Text(x, style="dim") for x in (company.city, company.channel, company.industry) if x]
         # A line breaks only between two entries ("каждые ~51" never parted from "дн."), from the panel's own
-        # width and again on a resize; when the three groups take more than the three lines under the name, they
-        # run on one after another.
+        # width and again on a resize; when the three groups take more than three lines under the name, they run
+        # on one after another, so the list below keeps its room (the panel grows to whatever that takes).
         top = self.query_one("#acard-top", Static)
         width = max(20, self.size.width - 2)  # the panel spans the screen, less its padding
         separator = Text(" · ", style="dim")
