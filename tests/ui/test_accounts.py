@@ -470,6 +470,7 @@ async def test_the_card_top_keeps_every_line_at_80_columns_after_an_order_with_k
             for line in lines:
                 assert line.replace("\xa0", " ").strip() in shown
             assert "Металлургия и металлообработка" in shown
+            assert show_amount(Decimal("1010000.25")).replace("\xa0", " ") in shown  # the order's margin, not cut
     finally:
         set_language("en")
 
