@@ -92,6 +92,47 @@ async def test_a_line_added_to_a_new_order_never_replaces_the_typed_amount_or_ma
     assert accounts.account_card(db, km, company).figures.revenue_total == Decimal("300000.00")
 
 
+async def test_the_order_says_a_wrong_date_or_amount_on_leaving_the_field_and_keeps_the_text(db, db_url, make_user):
+    # The date and the amounts were checked only on saving, after the whole order had been typed.
+    from kbase_tui.ui.widgets.form_dialog import ErrorLine
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Круг»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await _open(app, pilot, km, AccountCardScreen(company))
+        await pilot.press("o")
+        await settle(app, pilot)
+        dialog = app.screen
+        error = dialog.query_one(ErrorLine)
+        date, amount, margin = (dialog.query_one(f"#order-{name}") for name in ("date", "amount", "margin"))
+        await _type(pilot, "31.02.2026")  # over today's date, selected
+        assert error.render().plain == ""  # nothing said while typing
+        await pilot.press("tab")
+        assert "No such date: 31.02.2026" in error.render().plain
+        assert date.value == "31.02.2026" and date.has_class("-invalid") and app.focused is amount
+        await _type(pilot, "12.12.2026")  # a date typed into the amount
+        await pilot.press("tab")
+        assert "Not an amount: 12.12.2026" in error.render().plain and amount.value == "12.12.2026"
+        await _type(pilot, "-1 2")
+        await pilot.press("tab")
+        assert "Not an amount: 1 2" in error.render().plain and margin.has_class("-invalid")
+        # Corrected, a field loses its mark and its words; the line says what is still wrong.
+        await pilot.press("shift+tab", "shift+tab", "end", "ctrl+u")
+        await _type(pilot, "1 250 000,50")
+        assert not amount.has_class("-invalid")
+        assert "No such date" in error.render().plain or "Not an amount: 1 2" in error.render().plain
+        await pilot.press("shift+tab", "end", "ctrl+u")
+        await _type(pilot, "28.02.2026")
+        await pilot.press("tab", "tab", "end")
+        await _type(pilot, "00")
+        assert error.render().plain == "" and not dialog.query(".-invalid")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card, error.render().plain
+        assert card.orders[0].amount == Decimal("1250000.50") and card.orders[0].margin == Decimal("-1200")
+
+
 async def test_the_follow_up_dates_keep_a_sentence_typed_into_them_and_say_why_it_is_refused(db, db_url, make_user):
     from kbase_tui.ui.accounts.dialogs import FollowUpDialog
 
