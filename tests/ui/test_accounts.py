@@ -309,6 +309,38 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
         assert [r.owner_name for r in screen.page.rows] == ["Борис"]
 
 
+async def test_a_key_typed_after_enter_in_a_dialog_waits_for_the_fresh_list(db, db_url, make_user):
+    # "r⏎⏎r": the second r, typed while the first reassignment was saved, acted on the list as it was before the
+    # dialog (the client just given away, still highlighted) instead of the one that came back without it.
+    from kbase_tui.protocol import accounts as account_ops
+    from kbase_tui.ui.accounts.dialogs import ReassignDialog
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    boss = make_user("supervisor")
+    anna = make_user("account", full_name="Анна")
+    make_user("account", full_name="Борис")
+    for name in ("ООО «Первые»", "ООО «Вторые»"):
+        lost = account_company(db, anna, name)
+        order(db, anna, lost, TODAY, "1000", today=TODAY)
+        accounts.mark_lost(db, anna, lost, "debts", "Не платят")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, boss, LostList())
+        while not (screen.manager_index >= 0 and screen.managers[screen.manager_index].name == "Анна"):
+            await pilot.press("m")  # Анна's lost clients only: one given to Борис leaves the list
+            await settle(app, pilot)
+        assert len(screen.page.rows) == 2
+        first = screen.selected.name
+        slow(app, account_ops.lost_accounts, 0.5)  # the fresh list comes late
+        burst(app, ["r", "enter", "enter", "r"])  # to Борис, no comment, saved; then the next one
+        assert await until(pilot, lambda: isinstance(app.screen, ReassignDialog), 10.0)
+        await settle(app, pilot)
+        assert len(screen.page.rows) == 1 and screen.selected.name != first
+        assert app.screen.company_name == screen.selected.name  # not the client just given away
+
+
 def _toasts(app) -> list[str]:
     return [notification.message for notification in app._notifications]
 

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 
+def waits_for_data(screen) -> bool:
+    """Keys typed now wait: the screen's keys need data still on its way (`keys_wait`), or the fresh list it
+    reloads on coming back from a dialog (KbaseScreen.resumed)."""
+    return bool(getattr(screen, "keys_wait", False)) or bool(getattr(screen, "fresh_list_on_its_way", False))
+
+
 def _queued_at(node, message) -> bool:
     """*message* waits in *node*'s queue: in Textual's own Queue (`values`), or taken off it to be looked at
     beside the message before it (`_pending_message`, where messages that supersede each other are merged)."""
@@ -190,7 +196,7 @@ class KbaseApp(App[None]):
                 return True
             if waited > self.KEY_DATA_WAIT_LIMIT:
                 return False
-            return bool(getattr(screen, "keys_wait", False))
+            return waits_for_data(screen)
         key = self._key_in_flight
         # Stopped by a widget (a letter an Input took), a key is done.  But a key that bubbles up to the app is
         # stopped as it is queued there (Textual stops a message at the parent that sent it), *before* the app
@@ -216,11 +222,7 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return (
-            not screen.is_mounted
-            or bool(getattr(screen, "keys_wait", False))
-            or bool(getattr(screen, "keys_held_until_answer", False))
-        )
+        return not screen.is_mounted or waits_for_data(screen) or bool(getattr(screen, "keys_held_until_answer", False))
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -381,7 +383,7 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return bool(getattr(screen, "keys_wait", False)) and not getattr(screen, "keys_held_until_answer", False)
+        return waits_for_data(screen) and not getattr(screen, "keys_held_until_answer", False)
 
     def _drop_keys_of_a_silent_server(self) -> None:
         # Let go one at a time, the keys acted while the screen still waited (an outcome key refused as "still

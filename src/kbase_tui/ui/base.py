@@ -25,7 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.binding import Binding
+from textual.events import ScreenResume
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -126,7 +128,16 @@ class ServiceCalls:
 
         # The coroutine function, not a coroutine: a call superseded before it started leaves
         # no coroutine behind that was never awaited.
-        return self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        worker = self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
+        if op.reads:
+            self.__dict__.setdefault("_reads_on_their_way", set()).add(worker)
+        return worker
+
+    def reads_on_their_way(self) -> set[Worker]:
+        """The reads this screen or widget called that have not ended (answered, refused or superseded)."""
+        reads: set[Worker] = self.__dict__.setdefault("_reads_on_their_way", set())
+        reads.difference_update([worker for worker in reads if worker.is_finished])
+        return set(reads)
 
     def forget_calls(self, op: Operation[Any] | None = None, *, group: str | None = None) -> None:
         """Supersede what is on its way for *op* (its own group) or *group* without a newer call.
@@ -227,6 +238,27 @@ class KbaseScreen(TypedText, ServiceCalls, Screen):
 
     # Shown in F1 help above the keys.
     HELP = ""
+
+    _fresh_list: set[Worker] = set()
+
+    def resumed(self) -> None:
+        """Back on top (a dialog or a card above it closed; also its first showing): a list screen reloads here.
+
+        The reads started here are the fresh list: keys typed meanwhile wait for them (`fresh_list_on_its_way`,
+        the app's key gate).  On the old list they acted on a row that was no longer there: "Готово⏎d" closed a
+        task and the d opened the closed task again."""
+
+    @on(ScreenResume)
+    def _reload_on_resume(self) -> None:
+        before = self.reads_on_their_way()
+        self.resumed()
+        self._fresh_list = self.reads_on_their_way() - before
+
+    @property
+    def fresh_list_on_its_way(self) -> bool:
+        if self._fresh_list:
+            self._fresh_list = {worker for worker in self._fresh_list if not worker.is_finished}
+        return bool(self._fresh_list)
 
 
 class KbaseModal(TypedText, ServiceCalls, ModalScreen):
