@@ -130,14 +130,18 @@ class ServiceCalls:
         # no coroutine behind that was never awaited.
         worker = self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
         if op.reads:
-            self.__dict__.setdefault("_reads_on_their_way", set()).add(worker)
+            self._reads().add(worker)
         return worker
+
+    def _reads(self) -> set[Worker]:
+        # Only those still on their way: a screen open all day (a search at every key) keeps no finished ones.
+        reads: set[Worker] = self.__dict__.setdefault("_reads_on_their_way", set())
+        reads.difference_update([worker for worker in reads if worker.is_finished])
+        return reads
 
     def reads_on_their_way(self) -> set[Worker]:
         """The reads this screen or widget called that have not ended (answered, refused or superseded)."""
-        reads: set[Worker] = self.__dict__.setdefault("_reads_on_their_way", set())
-        reads.difference_update([worker for worker in reads if worker.is_finished])
-        return set(reads)
+        return set(self._reads())
 
     def forget_calls(self, op: Operation[Any] | None = None, *, group: str | None = None) -> None:
         """Supersede what is on its way for *op* (its own group) or *group* without a newer call.
