@@ -17,6 +17,20 @@ def role_label(role: str) -> str:
     }.get(role, role)
 
 
+def role_short_label(role: str) -> str:
+    """The role in a list's narrow column (the administrator's users at 80 columns): a few words that are
+    whole there; the line under such a list has `role_label`."""
+    return {
+        "caller": pgettext("role, in a narrow column", "cold caller"),
+        "closer": pgettext("role, in a narrow column", "sales manager"),
+        "account": pgettext("role, in a narrow column", "account manager"),
+        "supervisor": pgettext("role, in a narrow column", "head of sales"),
+        "admin": pgettext("role, in a narrow column", "administrator"),
+        "specialist": pgettext("role, in a narrow column", "specialist"),
+        "local": pgettext("role, in a narrow column", "server owner"),
+    }.get(role, role)
+
+
 def client_address_label(address: str) -> str:
     """Where a terminal connected from, for the audit: its address, or "server" for the server's own
     socket (stored as "local": a code, not a word of the reader's language)."""

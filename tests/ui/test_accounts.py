@@ -11,6 +11,7 @@ import functools
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from kbase_tui.models import Company, FollowUpTask
@@ -89,6 +90,47 @@ async def test_a_line_added_to_a_new_order_never_replaces_the_typed_amount_or_ma
         await settle(app, pilot)
         assert app.screen is not dialog
     assert accounts.account_card(db, km, company).figures.revenue_total == Decimal("300000.00")
+
+
+async def test_the_order_says_a_wrong_date_or_amount_on_leaving_the_field_and_keeps_the_text(db, db_url, make_user):
+    # The date and the amounts were checked only on saving, after the whole order had been typed.
+    from kbase_tui.ui.widgets.form_dialog import ErrorLine
+
+    km = make_user("account", full_name="Ольга")
+    company = account_company(db, km, "ООО «Круг»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await _open(app, pilot, km, AccountCardScreen(company))
+        await pilot.press("o")
+        await settle(app, pilot)
+        dialog = app.screen
+        error = dialog.query_one(ErrorLine)
+        date, amount, margin = (dialog.query_one(f"#order-{name}") for name in ("date", "amount", "margin"))
+        await _type(pilot, "31.02.2026")  # over today's date, selected
+        assert error.render().plain == ""  # nothing said while typing
+        await pilot.press("tab")
+        assert "No such date: 31.02.2026" in error.render().plain
+        assert date.value == "31.02.2026" and date.has_class("-invalid") and app.focused is amount
+        await _type(pilot, "12.12.2026")  # a date typed into the amount
+        await pilot.press("tab")
+        assert "Not an amount: 12.12.2026" in error.render().plain and amount.value == "12.12.2026"
+        await _type(pilot, "-1 2")
+        await pilot.press("tab")
+        assert "Not an amount: 1 2" in error.render().plain and margin.has_class("-invalid")
+        # Corrected, a field loses its mark and its words; the line says what is still wrong.
+        await pilot.press("shift+tab", "shift+tab", "end", "ctrl+u")
+        await _type(pilot, "1 250 000,50")
+        assert not amount.has_class("-invalid")
+        assert "No such date" in error.render().plain or "Not an amount: 1 2" in error.render().plain
+        await pilot.press("shift+tab", "end", "ctrl+u")
+        await _type(pilot, "28.02.2026")
+        await pilot.press("tab", "tab", "end")
+        await _type(pilot, "00")
+        assert error.render().plain == "" and not dialog.query(".-invalid")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is card, error.render().plain
+        assert card.orders[0].amount == Decimal("1250000.50") and card.orders[0].margin == Decimal("-1200")
 
 
 async def test_the_follow_up_dates_keep_a_sentence_typed_into_them_and_say_why_it_is_refused(db, db_url, make_user):
@@ -267,6 +309,38 @@ async def test_supervisor_lost_list_and_reassign_from_the_accounts_view(db, db_u
         assert [r.owner_name for r in screen.page.rows] == ["Борис"]
 
 
+async def test_a_key_typed_after_enter_in_a_dialog_waits_for_the_fresh_list(db, db_url, make_user):
+    # "r⏎⏎r": the second r, typed while the first reassignment was saved, acted on the list as it was before the
+    # dialog (the client just given away, still highlighted) instead of the one that came back without it.
+    from kbase_tui.protocol import accounts as account_ops
+    from kbase_tui.ui.accounts.dialogs import ReassignDialog
+
+    from .test_dialog_input_rule import burst
+    from .test_home_keys_wait import slow, until
+
+    boss = make_user("supervisor")
+    anna = make_user("account", full_name="Анна")
+    make_user("account", full_name="Борис")
+    for name in ("ООО «Первые»", "ООО «Вторые»"):
+        lost = account_company(db, anna, name)
+        order(db, anna, lost, TODAY, "1000", today=TODAY)
+        accounts.mark_lost(db, anna, lost, "debts", "Не платят")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, boss, LostList())
+        while not (screen.manager_index >= 0 and screen.managers[screen.manager_index].name == "Анна"):
+            await pilot.press("m")  # Анна's lost clients only: one given to Борис leaves the list
+            await settle(app, pilot)
+        assert len(screen.page.rows) == 2
+        first = screen.selected.name
+        slow(app, account_ops.lost_accounts, 0.5)  # the fresh list comes late
+        burst(app, ["r", "enter", "enter", "r"])  # to Борис, no comment, saved; then the next one
+        assert await until(pilot, lambda: isinstance(app.screen, ReassignDialog), 10.0)
+        await settle(app, pilot)
+        assert len(screen.page.rows) == 1 and screen.selected.name != first
+        assert app.screen.company_name == screen.selected.name  # not the client just given away
+
+
 def _toasts(app) -> list[str]:
     return [notification.message for notification in app._notifications]
 
@@ -423,6 +497,55 @@ async def test_the_card_top_breaks_between_figures_at_80_columns_and_again_on_a_
         await settle(app, pilot)
         wide = card.query_one("#acard-top").render().plain.split("\n")
         assert len(wide) == 4 and wide[3] == "Екатеринбург · Конечные потребители B2B · Металлургия"
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_card_top_keeps_every_line_at_80_columns_after_an_order_with_kopecks(db, db_url, make_user, language):
+    # The panel held four lines: an amount with kopecks ran the figures onto a fifth, and the industry was lost.
+    from datetime import UTC, datetime
+
+    from kbase_tui.i18n import set_language
+    from kbase_tui.ui.widgets.formats import show_amount
+
+    from ..conftest import svg_screen_text
+
+    km = make_user("account", full_name="Мария Соколова")
+    company = account_company(
+        db,
+        km,
+        "АО «Титанметаллинвест»",
+        channel="Конечные потребители B2B",
+        industry="Металлургия и металлообработка",
+        city="Санкт-Петербург",
+        potential=100,
+        next_follow_up_at=datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=UTC) + timedelta(days=9),
+    )
+    for days, amount in ((120, "85320"), (60, "56070")):
+        order(db, km, company, TODAY - timedelta(days=days), amount, margin="10000", today=TODAY)
+    set_language(language)
+    try:
+        app = app_on(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            card = await _open(app, pilot, km, AccountCardScreen(company))
+            await pilot.press("o")
+            await settle(app, pilot)
+            await pilot.press("tab")  # today's date stays
+            await _type(pilot, "1 250 000,50")
+            await pilot.press("tab")
+            await _type(pilot, "1 010 000,25")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is card
+            lines = card.query_one("#acard-top").render().plain.split("\n")
+            assert show_amount(Decimal("1391390.50")) in lines[1]  # the lifetime value, kopecks and all
+            shown = "\n".join(svg_screen_text(app.export_screenshot()))
+            assert len(lines) == 5  # the name and four lines of figures
+            for line in lines:
+                assert line.replace("\xa0", " ").strip() in shown
+            assert "Металлургия и металлообработка" in shown
+            assert show_amount(Decimal("1010000.25")).replace("\xa0", " ") in shown  # the order's margin, not cut
+    finally:
+        set_language("en")
 
 
 async def test_f1_lists_the_keys_of_the_tasks_list(db, db_url, make_user):

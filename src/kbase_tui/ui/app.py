@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 
 
-def _screen_waits(screen) -> bool:
-    """The screen waits for data its keys need: its own `keys_wait`, or a call made to hold them (ServiceCalls)."""
+def waits_for_data(screen) -> bool:
+    """Keys typed now wait: the screen's keys need data still on its way (`keys_wait`), or a call made to hold them
+    (ServiceCalls.call(holds_keys=True); the fresh list a screen reloads on coming back from a dialog)."""
     return bool(getattr(screen, "keys_wait", False)) or bool(getattr(screen, "waits_for_a_call", False))
 
 
@@ -199,7 +200,7 @@ class KbaseApp(App[None]):
                 return True
             if waited > self.KEY_DATA_WAIT_LIMIT:
                 return False
-            return _screen_waits(screen)
+            return waits_for_data(screen)
         key = self._key_in_flight
         # Stopped by a widget (a letter an Input took), a key is done.  But a key that bubbles up to the app is
         # stopped as it is queued there (Textual stops a message at the parent that sent it), *before* the app
@@ -226,7 +227,7 @@ class KbaseApp(App[None]):
         except Exception:
             return False
         return not screen.is_mounted or (
-            data_wait and (_screen_waits(screen) or bool(getattr(screen, "keys_held_until_answer", False)))
+            data_wait and (waits_for_data(screen) or bool(getattr(screen, "keys_held_until_answer", False)))
         )
 
     async def on_event(self, event) -> None:
@@ -323,6 +324,9 @@ class KbaseApp(App[None]):
                 severity="warning",
             )
             return
+        # When the key was read from the terminal (a Message's `time`), not when the app came to it: keys of one
+        # burst reach the app while the question their first key raised is being put up.
+        typed_at = min(typed_at, getattr(event, "time", typed_at))
         if isinstance(event, events.Key) and typed_at < getattr(self.screen, "asked_at", float("-inf")):
             # Typed before the question was on the screen, so not its answer: "вон" typed on the caller's screen
             # opened "never call again?" with в and answered yes with н, for good.  Not taken, and said once.
@@ -437,7 +441,7 @@ class KbaseApp(App[None]):
             screen = self.screen
         except Exception:
             return False
-        return _screen_waits(screen) and not getattr(screen, "keys_held_until_answer", False)
+        return waits_for_data(screen) and not getattr(screen, "keys_held_until_answer", False)
 
     def _drop_keys_of_a_silent_server(self) -> None:
         # Let go one at a time, the keys acted while the screen still waited (an outcome key refused as "still

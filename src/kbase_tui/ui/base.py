@@ -25,7 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.binding import Binding
+from textual.events import ScreenResume
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -136,13 +138,15 @@ class ServiceCalls:
         # The coroutine function, not a coroutine: a call superseded before it started leaves
         # no coroutine behind that was never awaited.
         worker = self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[attr-defined]
-        if holds_keys:
+        if holds_keys or self.__dict__.get("_calls_hold_keys"):
             self.__dict__.setdefault("_workers_holding_keys", set()).add(worker)
         return worker
 
     @property
     def waits_for_a_call(self) -> bool:
-        """A call made with `holds_keys` has not finished yet: the key gate holds the keys typed meanwhile."""
+        """A call that holds the keys typed meanwhile (`holds_keys`, or made in KbaseScreen.resumed) has not
+        finished yet: the app's key gate holds them.  Only those still on their way are kept (a screen open all day
+        keeps no finished ones)."""
         workers = self.__dict__.get("_workers_holding_keys")
         if not workers:
             return False
@@ -253,6 +257,21 @@ class KbaseScreen(TypedText, ServiceCalls, Screen):
 
     # Shown in F1 help above the keys.
     HELP = ""
+
+    def resumed(self) -> None:
+        """Back on top (a dialog or a card above it closed; also its first showing): a list screen reloads here.
+
+        The calls made here hold the keys typed meanwhile until they have answered (`waits_for_a_call`, the app's
+        key gate).  On the old list they acted on a row that was no longer there: "Готово⏎d" closed a task and the
+        d opened the closed task again."""
+
+    @on(ScreenResume)
+    def _reload_on_resume(self) -> None:
+        self._calls_hold_keys = True
+        try:
+            self.resumed()
+        finally:
+            self._calls_hold_keys = False
 
 
 class KbaseModal(TypedText, ServiceCalls, ModalScreen):

@@ -97,11 +97,12 @@ class AccountCardScreen(KbaseScreen):
         table = self.query_one("#acard-orders", DataTable)
         table.add_column(_("Date"), key="date", width=10)
         table.add_column(_("Amount"), key="amount", width=13)
-        table.add_column(_("Margin"), key="margin", width=11)
+        # A margin as wide as an amount: "1 010 000,25" was cut to "1 010 000,…".
+        table.add_column(_("Margin"), key="margin", width=13)
         # What was ordered takes what the figures leave, again on every resize (a long text ran off an
         # 80-column screen); what does not fit ends in "…".
         table.add_column(_("Items"), key="items")
-        table.fit_columns(lambda width: {"items": max(16, width - 2 - 8 - 34)})  # scrollbar, padding, figures
+        table.fit_columns(lambda width: {"items": max(16, width - 2 - 8 - 36)})  # scrollbar, padding, figures
         self.load()
 
     # --- loading --------------------------------------------------------------------
@@ -189,8 +190,8 @@ class AccountCardScreen(KbaseScreen):
             plans.append(entry(_("manager"), f.owner_name))  # another's client (the head of sales reads it)
         details = [Text(x, style="dim") for x in (company.city, company.channel, company.industry) if x]
         # A line breaks only between two entries ("каждые ~51" never parted from "дн."), from the panel's own
-        # width and again on a resize; when the three groups take more than the three lines under the name, they
-        # run on one after another.
+        # width and again on a resize; when the three groups take more than three lines under the name, they run
+        # on one after another, so the list below keeps its room (the panel grows to whatever that takes).
         top = self.query_one("#acard-top", Static)
         width = max(20, self.size.width - 2)  # the panel spans the screen, less its padding
         separator = Text(" · ", style="dim")

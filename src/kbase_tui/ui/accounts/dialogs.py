@@ -20,8 +20,18 @@ from kbase_tui.i18n import _
 from kbase_tui.protocol import accounts
 from kbase_tui.protocol.accounts import follow_up_results
 
-from ..widgets.form_dialog import DialogBody, FormDialog
+from ..widgets.form_dialog import DialogBody, FormDialog, ReadsAs
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
+
+
+def parse_margin(text: str):
+    """An order's margin as typed: empty -> None (not known); a loss is negative ("-1 200"); junk -> ValueError."""
+    margin_text = text.strip()
+    if not margin_text:
+        return None
+    negative = margin_text.startswith("-")
+    margin = parse_amount(margin_text.lstrip("-"))
+    return -margin if negative else margin
 
 
 class OrderDialog(FormDialog):
@@ -51,13 +61,23 @@ class OrderDialog(FormDialog):
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label(_("Date (dd.mm.yyyy)"))
-                    yield Input(show_date(business_today()), id="order-date", max_length=DATE_FIELD_LENGTH)
+                    yield Input(
+                        show_date(business_today()),
+                        id="order-date",
+                        max_length=DATE_FIELD_LENGTH,
+                        validators=[ReadsAs(parse_date)],
+                        validate_on=["blur"],
+                    )
                 with Vertical():
                     yield Label(_("Amount"))
-                    yield Input(id="order-amount", max_length=20)
+                    yield Input(
+                        id="order-amount", max_length=20, validators=[ReadsAs(parse_amount)], validate_on=["blur"]
+                    )
                 with Vertical():
                     yield Label(_("Margin (if known)"))
-                    yield Input(id="order-margin", max_length=20)
+                    yield Input(
+                        id="order-margin", max_length=20, validators=[ReadsAs(parse_margin)], validate_on=["blur"]
+                    )
             yield Label(_("What was ordered"))
             yield Input(id="order-items", max_length=2000)
             yield Static(Text(_("Lines: none (ctrl+a adds one from the catalog)")), id="order-lines")
@@ -115,12 +135,7 @@ class OrderDialog(FormDialog):
             self.filled_by_lines[field_id] = shown
 
     def _typed_margin(self):
-        margin_text = self.value("#order-margin").strip()
-        if not margin_text:
-            return None
-        negative = margin_text.startswith("-")
-        margin = parse_amount(margin_text.lstrip("-"))
-        return -margin if negative else margin
+        return parse_margin(self.value("#order-margin"))
 
     def action_save(self) -> None:
         from decimal import Decimal

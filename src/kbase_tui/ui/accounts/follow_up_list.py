@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
@@ -191,8 +190,7 @@ class FollowUpList(KbaseScreen):
         table.fit_columns(name_and_channel)
         self.reload()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self.page is not None:
             self.reload()
 

@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _, pgettext
@@ -93,8 +92,7 @@ class LostList(PagedList, KbaseScreen):
         self.call(accounts.managers, done=self._managers)
         self.reload()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self.page is not None:
             self.reload()
 

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.formatting import today as business_today
@@ -102,8 +101,7 @@ class AccountsSupervisorView(PagedList, KbaseScreen):
         table.fit_columns(widths)
         self.refresh_all()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self.page is not None:
             self.refresh_all()
 

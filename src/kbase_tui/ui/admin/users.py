@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.formatting import zone_city
 from kbase_tui.i18n import _
-from kbase_tui.labels import role_label
+from kbase_tui.labels import role_label, role_short_label
 from kbase_tui.protocol import users
 from kbase_tui.protocol.dto import UserInfo
 
@@ -74,12 +74,14 @@ class UsersScreen(KbaseScreen):
         self.title = _("Users")
         table = self.query_one(ListTable)
         # (heading, key, width wanted, least width): the first five fit the screen with whole headings (at 80
-        # columns the name and the role give up room and are cut with "…", the zone "как у колл-центра"
-        # stays whole); the last sign-in follows to the right, the table scrolls sideways.
+        # columns the user name and the full name give up room and are cut with "…"; the role, in its short
+        # words, and the zone "как у колл-центра" stay whole); the last sign-in follows to the right, the
+        # table scrolls sideways.
+        role_width = max(cell_len(role_short_label(role)) for role in users.ROLES)
         spec = (
             (_("User"), "user", 12, 8),
             (_("Full name"), "name", 18, 10),
-            (_("Role"), "role", 26, 14),
+            (_("Role"), "role", role_width, role_width),
             (_("State"), "state", 9, 9),
             (_("Time zone"), "zone", 17, cell_len(_("call centre's"))),
         )
@@ -111,7 +113,7 @@ class UsersScreen(KbaseScreen):
             table.add_row(
                 Text(info.username),
                 Text(info.full_name),
-                Text(role_label(info.role)),
+                Text(role_short_label(info.role)),
                 state_text(info),
                 Text(zone_city(info.time_zone) or _("call centre's"), style="" if info.time_zone else "dim"),
                 Text(show_datetime(info.last_login_at) or "—"),

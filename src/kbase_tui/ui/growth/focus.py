@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbase_tui.formatting import today as business_today
@@ -195,8 +194,7 @@ class FocusTargets(KbaseScreen):
         table.focus()
         self.action_reload()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
@@ -90,8 +89,7 @@ class PortfolioGaps(KbaseScreen):
         table.focus()
         self.action_reload()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         self.action_reload()
 
     def action_reload(self) -> None:

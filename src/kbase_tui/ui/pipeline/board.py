@@ -25,7 +25,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
-from textual.events import Click, ScreenResume, ScreenSuspend
+from textual.events import Click, ScreenSuspend
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -448,8 +448,7 @@ class CloserBoard(KbaseScreen):
     def _suspended(self) -> None:
         self._left = True
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         # back from a card or a dialog: refresh; not on the first showing (on_mount loads)
         if getattr(self, "_left", False):
             self._left = False

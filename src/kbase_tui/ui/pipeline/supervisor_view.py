@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume, ScreenSuspend
+from textual.events import ScreenSuspend
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
@@ -90,8 +90,7 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
     def _suspended(self) -> None:
         self._left = True
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         # back from a card or a dialog: refresh; not on the first showing (on_mount loads)
         if getattr(self, "_left", False):
             self._left = False

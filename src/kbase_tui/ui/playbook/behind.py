@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
@@ -98,8 +97,7 @@ class BehindList(KbaseScreen):
     def whose(self) -> str:
         return self.actor.label
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self._loaded:  # the first showing is loaded by on_mount
             self.action_refresh()
 

@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Static
 
 from kbase_tui.i18n import _
@@ -62,8 +61,7 @@ class SecondClients(KbaseScreen):
         table.add_column(_("Manager"), width=20, key="owner")
         self.action_refresh()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self._loaded:  # the first showing is loaded by on_mount
             self.action_refresh()
 

@@ -19,7 +19,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from kbase_tui.formatting import today as business_today
@@ -269,8 +268,7 @@ class PlaybookScreen(KbaseScreen):
         self.action_refresh()
         self.call(playbook.second_candidates, done=self._people)
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         if self.standards:  # back from a dialog or a list: the first showing is loaded by on_mount
             self.action_refresh()
 

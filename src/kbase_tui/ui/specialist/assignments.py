@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.events import ScreenResume
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbase_tui.i18n import _
@@ -96,11 +95,9 @@ class AssignmentsScreen(KbaseScreen):
         table.focus()
         self.action_reload()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
-        # Back from a dialog or the card: the list may be out of date (the task just closed is still on it), so
-        # keys typed meanwhile wait for the fresh one: "Готово⏎d" opened the closed task's dialog again.
-        self.keys_wait = True
+    def resumed(self) -> None:
+        # Back from a dialog or the card: the list may be out of date (the task just closed is still on it); keys
+        # typed meanwhile wait for the fresh one (KbaseScreen.resumed).
         self.action_reload()
 
     def on_server_push(self, message: ServerPush) -> None:

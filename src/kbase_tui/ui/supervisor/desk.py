@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import ScreenResume
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -148,8 +147,7 @@ class SupervisorDesk(KbaseScreen):
         self.query_one(OptionList).focus()
         self.action_refresh()
 
-    @on(ScreenResume)
-    def _resumed(self) -> None:
+    def resumed(self) -> None:
         self.action_refresh()
 
     def action_refresh(self) -> None:

@@ -23,6 +23,9 @@ It gives every one of them the same keys and look:
 - One error line (`ErrorLine`, class `dialog-error`), written by `show_error(text)` as plain text, never
   markup; `save_with` runs an operation once (a second Ctrl+S while it runs is ignored), shows "Saving…"
   there, and dismisses with the result or shows the error and keeps everything typed.
+- A field given `validators=[ReadsAs(parse)]` and `validate_on=["blur"]` is checked as the person leaves it, by
+  the parser its save uses: what is wrong goes on the error line and the field is marked, its text kept; the
+  mark and those words go as soon as the field reads right.
 - The frame, title, labels, hint line, error line, rows of fields side by side and buttons are styled by
   form_dialog.tcss (beside this file, read with every dialog: `KbaseModal`), by the class `FormDialog` and
   the frame's CSS class `dialog`.  `COMPACT = True` makes every field one line without a border (forms of
@@ -41,6 +44,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Static
 
 from kbase_tui.i18n import _
@@ -59,9 +63,28 @@ class ErrorLine(Static):
 
     def __init__(self, text: str = "", *, id: str | None = None, classes: str = "") -> None:
         super().__init__(Text(text), markup=False, id=id, classes=f"dialog-error {classes}".strip())
+        self.says = text
 
     def show(self, text: str) -> None:
+        self.says = text  # what it says now: a field's check takes back only its own words
         self.update(Text(text))
+
+
+class ReadsAs(Validator):
+    """A field checked as the person leaves it, by the very parsing its save uses (`parse_date`,
+    `parse_amount`): Input(..., validators=[ReadsAs(parse_date)], validate_on=["blur"]).  The parser's
+    ValueError is what the form says (FormDialog); the text stays as typed."""
+
+    def __init__(self, parse: Callable[[str], object]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.parse(value)
+        except ValueError as error:
+            return self.failure(str(error))
+        return self.success()
 
 
 class DialogBody(VerticalScroll, can_focus=False):
@@ -134,6 +157,38 @@ class FormDialog(KbaseModal):
     def show_error(self, text: str) -> None:
         """Say what went wrong on the error line (plain text); "" clears it."""
         self.query_one(ErrorLine).show(text)
+
+    # --- fields checked as they are left (ReadsAs) -----------------------------------------------------------
+
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        result = event.validation_result
+        if result is None or self._saving:
+            return
+        said = self._checks_said()
+        if result.is_valid:
+            self._take_back(event.input, said)
+        else:
+            said[event.input] = result.failure_descriptions[0]
+            self.show_error(said[event.input])
+
+    @on(Input.Changed)
+    def _field_corrected(self, event: Input.Changed) -> None:
+        # A marked field loses its mark as soon as it reads right; a new mark waits until it is left (half a
+        # date, "12.", is no mistake yet).
+        said = self._checks_said()
+        if event.input in said:
+            result = event.input.validate(event.value)
+            if result is None or result.is_valid:
+                self._take_back(event.input, said)
+
+    def _checks_said(self) -> dict[Input, str]:
+        return self.__dict__.setdefault("_kbase_checks_said", {})
+
+    def _take_back(self, field: Input, said: dict[Input, str]) -> None:
+        # Only the check's own words leave the error line (never what the save said), for the next wrong field's.
+        if said.pop(field, None) == self.query_one(ErrorLine).says:
+            self.show_error(next(iter(said.values()), ""))
 
     def load_failed(self, error: KbaseError) -> None:
         # What the dialog's keys choose from could not be fetched: said where the form says what is wrong.
