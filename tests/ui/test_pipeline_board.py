@@ -223,6 +223,34 @@ async def test_the_card_keeps_a_sentence_typed_into_the_due_date_and_refuses_a_d
     assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount == Decimal("85000")
 
 
+async def test_the_card_refuses_an_amount_that_reads_two_ways_and_keeps_it(db, db_url, team):
+    # "1.250" was saved as 1,25 ₽ while "1.250.000" is a million.
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="85000")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        amount = app.screen.query_one("#card-amount")
+        amount.focus()
+        amount.value = ""
+        for key in "1.250":
+            await pilot.press(key)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        said = str(app.screen.query_one("#card-message").render())
+        assert said == "Unclear amount «1.250»: write 1,250 or 1.25."
+        assert amount.value == "1.250"
+        amount.value = ""
+        for key in "1 250 000,505":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        assert "two digits" in str(app.screen.query_one("#card-message").render())
+        assert amount.value == "1 250 000,505"
+    assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount == Decimal("85000")
+
+
 async def test_the_card_saves_the_next_step_and_losing_asks_a_reason(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
     app = app_on(db)
