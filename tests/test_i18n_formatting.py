@@ -209,3 +209,29 @@ def test_a_date_the_calendar_lacks_says_so_rather_than_asking_for_the_format(rus
         parse_local_datetime("07.03.2027 25:00")
     with pytest.raises(ValueError, match=r"дд\.мм\.гггг чч:мм"):
         parse_local_datetime("завтра в 10")
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("1.250", "Неясная сумма «1.250»: напишите 1\u00a0250 или 1,25."),
+        ("2.500", "Неясная сумма «2.500»: напишите 2\u00a0500 или 2,50."),
+        ("123.456", "Неясная сумма «123.456»: напишите 123\u00a0456; копеек не больше двух знаков."),
+        ("1 250 000,505", "Копеек не больше двух знаков: «1 250 000,505»."),
+        ("1250.500", "Копеек не больше двух знаков: «1250.500»."),
+        ("1,250", "Копеек не больше двух знаков: «1,250»."),
+    ],
+)
+def test_an_amount_that_reads_two_ways_or_has_three_kopeck_digits_is_refused(text, said, russian):
+    # Taken before as 1,25 ₽ (where "1.250.000" is a million) or rounded to ",51" without a word.
+    with pytest.raises(ValueError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == said
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1.250.000,50", Decimal("1250000.50")), ("1250.5", Decimal("1250.50")), ("0.5", Decimal("0.50"))],
+)
+def test_unambiguous_amounts_with_a_dot_are_still_taken(text, expected, russian):
+    assert parse_amount(text) == expected

@@ -18,7 +18,8 @@
 - A name in a sentence is set off by `quoted`: «Ромашка», but АО «Завод «Прогресс»» as it is (its own quotes).
 - The week starts on Monday: `week_bounds(day)` -> (Monday, Sunday) of its week.
 - `parse_date` accepts dd.mm.yyyy, d.m.yy, dd.mm (this year) and yyyy-mm-dd; `parse_amount` accepts
-  "1 234,50", "1,234.50", "1234.5", "1 234 ₽".  Both raise ValueError with a translated message.
+  "1 234,50", "1,234.50", "1234.5", "1 234 ₽", and refuses "1.250" (1 250 or 1,25?) and more than two
+  digits of kopecks.  Both raise ValueError with a translated message.
 
 No Textual and no database here: services, CLI and screens all use it.
 """
@@ -306,13 +307,31 @@ def parse_amount(text: str, *, language: str | None = None) -> Decimal:
     between groups of exactly three digits ("1.250.000", "85 000"), so a date typed into an amount
     ("32.13.2026", "12.12.2026") is refused rather than read as a huge number.  With a single comma,
     Russian reads it as the decimal point, English as a thousands separator when three digits follow it.
+    A single dot before three digits ("1.250") reads two ways and is refused, naming both; so are more
+    than two digits of kopecks ("1 250 000,505"): a typed amount is never rounded.
     """
     raw = (text or "").strip()
     try:
         number = amount_digits(raw, comma_groups=_lang(language) != "ru")
-        amount = Decimal(number).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        amount = Decimal(number)
     except (InvalidOperation, ValueError):
         raise ValueError(_("Not an amount: {text}").format(text=raw[:20])) from None
+    # A typed amount is taken exactly or refused: "1.250" was read as 1,25 ₽ where 1 250 ₽ was meant (the
+    # same marks group thousands in "1.250.000"), and "…,505" was rounded to ",51" without a word.
+    bare = _SPACES.sub("", raw)
+    for sign in (CURRENCY_SIGN, "руб.", "руб", "RUB"):
+        bare = bare.replace(sign, "")
+    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", bare):
+        grouped = format_amount(Decimal(bare.replace(".", "")), currency=False, cents=False, language=language)
+        if bare.endswith("0"):
+            decimal = format_amount(amount, currency=False, language=language)
+            message = _("Unclear amount {text}: write {grouped} or {decimal}.")
+        else:  # "1.255" is no amount of kopecks: only the thousands reading is offered
+            decimal, message = "", _("Unclear amount {text}: write {grouped}; kopecks take at most two digits.")
+        raise ValueError(message.format(text=quoted(raw[:20]), grouped=grouped, decimal=decimal))
+    if "." in number and len(number.split(".")[1]) > 2:
+        raise ValueError(_("Kopecks take at most two digits: {text}.").format(text=quoted(raw[:20])))
+    amount = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
     if amount < 0 or amount >= Decimal("1e14"):
         raise ValueError(_("Not an amount: {text}").format(text=raw[:20]))
     return amount

@@ -228,3 +228,19 @@ def test_assign_an_account_moves_its_open_tasks_and_tells_both_managers(db, make
         ("handover", "", (second.id,)),
         ("changed", "accounts", (first.id,)),
     }
+
+
+def test_a_typed_value_longer_than_its_column_is_refused_not_cut(db, base):
+    boss = base["boss"]
+    company_id = base["ids"]["vector"]
+    card = base_search.card(db, boss, company_id)
+    long_name = "ООО «" + "Я" * 300 + "»"
+    with pytest.raises(ValidationFailed) as refused:
+        base_search.fix_data(db, boss, company_id, card.company.version, CompanyFix(name=long_name))
+    assert "300" in str(refused.value) and str(len(long_name)) in str(refused.value)
+    with pytest.raises(ValidationFailed, match="120"):
+        base_search.fix_data(db, boss, company_id, card.company.version, CompanyFix(name="Вектор", city="П" * 121))
+    assert base_search.card(db, boss, company_id).company.name == card.company.name  # nothing was written
+    # An INN spaced for reading is its digits, not cut at 20 characters first.
+    spaced = CompanyFix(name=card.company.name, inn="5 9 0 2 1 2 3 4 5 6 7 8")
+    assert base_search.fix_data(db, boss, company_id, card.company.version, spaced).company.inn == "590212345678"

@@ -320,6 +320,8 @@ def test_lost_clients_ranked_by_last_years_orders_with_a_return_plan(db, make_us
     assert [s.text for s in playbook.return_plan(db, boss, big)][-1] == "Извиниться и предложить скидку"
     with pytest.raises(ValidationFailed):
         playbook.add_return_step(db, boss, big, km2.id, "Вчера", TODAY - timedelta(days=1))
+    with pytest.raises(ValidationFailed, match="at most 500 characters, 501 are typed"):  # never saved cut
+        playbook.add_return_step(db, boss, big, km2.id, "Я" * 501, TODAY + timedelta(days=3))
     with pytest.raises(AccessDenied):
         playbook.lost_top(db, km)
     with pytest.raises(AccessDenied):

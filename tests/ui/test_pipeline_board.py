@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kbase_tui.models import ClientOrder, Company, Deal, Interaction
 from kbase_tui.services import clients, pipeline
-from kbase_tui.services.errors import AccessDenied
+from kbase_tui.services.errors import AccessDenied, ValidationFailed
 from kbase_tui.ui.pipeline.board import CloserBoard, StageList
 from kbase_tui.ui.pipeline.card import DealCardScreen
 from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
@@ -142,6 +142,21 @@ async def test_moving_through_the_stages_writes_history(db, db_url, team):
     assert moves == ["meeting_set", "meeting_held", "meeting_set"]
 
 
+async def test_a_deal_closed_in_another_terminal_is_said_closed_and_leaves_the_stale_board(db, db_url, team):
+    # The stale board said "You have no access to this record." of the closer's own deal.
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "petr")
+        assert [d.id for d in stage_lists(app)["new"].deals] == [deal_id]
+        pipeline.lose_deal(db, team["closer"], deal_id, "price", "дорого")  # the other terminal
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot, 3)
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("The deal is already closed: lost on ") for m in said), said
+        assert all(not w.deals for w in stage_lists(app).values())
+
+
 async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_url, team):
     deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="90000")
     company_id = company_of(db, deal_id)
@@ -166,12 +181,17 @@ async def test_winning_hands_the_client_on_and_the_closer_loses_access(db, db_ur
         assert order.amount == Decimal("120000.50") and order.ordered_at == date(2026, 3, 5)
     for call in (
         lambda: pipeline.deal_card(db, team["closer"], deal_id),
-        lambda: pipeline.move_deal(db, team["closer"], deal_id, 1),
-        lambda: pipeline.add_deal_note(db, team["closer"], deal_id, "note", "x"),
         lambda: clients.open_card(db, team["closer"], company_id),
         lambda: clients.history(db, team["closer"], company_id),
     ):
         with pytest.raises(AccessDenied):
+            call()
+    # Working on the deal itself (a stale board elsewhere) is told it was won.
+    for call in (
+        lambda: pipeline.move_deal(db, team["closer"], deal_id, 1),
+        lambda: pipeline.add_deal_note(db, team["closer"], deal_id, "note", "x"),
+    ):
+        with pytest.raises(ValidationFailed, match="already closed: won on "):
             call()
 
 
@@ -220,6 +240,34 @@ async def test_the_card_keeps_a_sentence_typed_into_the_due_date_and_refuses_a_d
         await pilot.press("ctrl+s")
         await settle(app, pilot, 3)
         assert "12.12.2026" in str(app.screen.query_one("#card-message").render())
+    assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount == Decimal("85000")
+
+
+async def test_the_card_refuses_an_amount_that_reads_two_ways_and_keeps_it(db, db_url, team):
+    # "1.250" was saved as 1,25 ₽ while "1.250.000" is a million.
+    deal_id = hand_over(db, team["caller"], team["closer"], "ООО «Ромашка»", amount="85000")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "petr")
+        await pilot.press("enter")
+        await settle(app, pilot, 3)
+        amount = app.screen.query_one("#card-amount")
+        amount.focus()
+        amount.value = ""
+        for key in "1.250":
+            await pilot.press(key)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        said = str(app.screen.query_one("#card-message").render())
+        assert said == "Unclear amount «1.250»: write 1,250 or 1.25."
+        assert amount.value == "1.250"
+        amount.value = ""
+        for key in "1 250 000,505":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 3)
+        assert "two digits" in str(app.screen.query_one("#card-message").render())
+        assert amount.value == "1 250 000,505"
     assert pipeline.deal_card(db, team["closer"], deal_id).deal.expected_amount == Decimal("85000")
 
 

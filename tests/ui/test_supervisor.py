@@ -266,6 +266,31 @@ async def test_a_broken_file_gives_a_sentence_and_the_dialog_still_closes(db, ma
         assert app.screen is not dialog
 
 
+async def test_after_a_refused_file_the_focus_is_back_in_the_path_field(db, make_user, tmp_path):
+    # It went on to the latest imports (the path field was disabled while the file was read): typing went
+    # nowhere and Ctrl+Z offered to undo an import.
+    make_user("supervisor", "boss")
+    source = tmp_path / "passwd"
+    source.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _import_from_path(app, pilot, source)
+        await _until(
+            app, pilot, lambda: "No column with the company name" in str(dialog.query_one(".dialog-error").render())
+        )
+        await settle(app, pilot)
+        assert app.focused is dialog.query_one("#import-path")
+        await pilot.press("end", "x", "ctrl+z")
+        await settle(app, pilot)
+        assert app.screen is dialog and dialog.query_one("#import-path").value == str(source) + "x"
+        # A folder is named as one, not as a missing file.
+        dialog.query_one("#import-path").value = str(tmp_path)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        said = str(dialog.query_one(".dialog-error").render())
+        assert "is a folder, not a file" in said and app.focused is dialog.query_one("#import-path")
+
+
 async def test_esc_twice_closes_the_dialog_even_if_the_import_does_not_answer(db, make_user, tmp_path):
     """An import whose progress never comes back (a lost link) must not hold the dialog open."""
     make_user("supervisor", "boss")

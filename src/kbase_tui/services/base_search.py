@@ -79,7 +79,7 @@ from .dto import Actor
 from .errors import StaleRecord, ValidationFailed
 from .policy import require_company
 from .search import LIKE_ESCAPE, MAX_WORDS, codepoint_order, company_city_filter, escape_like, query_words
-from .text import clean_input
+from .text import clean_input, typed_text
 
 ORDERS_SHOWN = 50
 VIEWERS_SHOWN = 50
@@ -504,13 +504,15 @@ _FIX_FIELDS = ("name", "inn", "city", "industry", "channel", "email", "website",
 
 
 def _clean_fix(form: CompanyFix) -> tuple[dict[str, str | None], list[str]]:
-    name = clean_input(form.name, 300)
+    # The limits are the columns' (models/clients.py); the labels are the dialog's.
+    name = typed_text(form.name, 300, _("Name"))
     if not name:
         raise ValidationFailed(_("The company needs a name."))
-    inn = re.sub(r"\s", "", clean_input(form.inn, 20))
+    # Spaces out first: "7701 234 567" is ten digits however it was spaced.
+    inn = re.sub(r"\s", "", clean_input(form.inn))
     if inn and not re.fullmatch(r"\d{10}|\d{12}", inn):
         raise ValidationFailed(_("The INN is 10 digits (a company) or 12 digits (an entrepreneur)."))
-    email = clean_input(form.email, 200)
+    email = typed_text(form.email, 200, _("E-mail"))
     if email and ("@" not in email or " " in email):
         raise ValidationFailed(_("The e-mail address is not valid."))
     numbers: list[str] = []
@@ -522,12 +524,12 @@ def _clean_fix(form: CompanyFix) -> tuple[dict[str, str | None], list[str]]:
     values: dict[str, str | None] = {
         "name": name,
         "inn": inn or None,
-        "city": clean_input(form.city, 120),
-        "industry": clean_input(form.industry, 120),
-        "channel": clean_input(form.channel, 60),
+        "city": typed_text(form.city, 120, _("City")),
+        "industry": typed_text(form.industry, 120, _("Industry")),
+        "channel": typed_text(form.channel, 60, _("Channel")),
         "email": email,
-        "website": clean_input(form.website, 200),
-        "address": clean_input(form.address, 300),
+        "website": typed_text(form.website, 200, _("Website")),
+        "address": typed_text(form.address, 300, _("Address")),
     }
     return values, numbers
 

@@ -21,7 +21,7 @@ from .dto import Actor
 from .errors import NotFound, StaleRecord, ValidationFailed
 from .history_labels import changes_text, params_json
 from .policy import require_company
-from .text import clean_input, fold
+from .text import clean_input, fold, typed_text
 
 
 def company_info(session: Session, company: Company) -> CompanyInfo:
@@ -243,17 +243,19 @@ def add_note(db: Database, actor: Actor, company_id: int, kind: str, text: str, 
 
 
 def _validated(form: ContactForm) -> tuple[ContactForm, list[str]]:
-    name = clean_input(form.full_name, 200)
+    name = typed_text(form.full_name, 200, _("Name"))
     if not name:
         raise ValidationFailed(_("The contact person needs a name."))
     numbers = []
     for raw in form.phones:
         if raw.strip():
             numbers.append(phones.normalise_or_raise(raw))
-    email = clean_input(form.email, 200)
+    email = typed_text(form.email, 200, _("E-mail"))
     if email and ("@" not in email or " " in email):
         raise ValidationFailed(_("The e-mail address is not valid."))
-    clean = ContactForm(name, clean_input(form.position, 200), form.is_decision_maker, numbers, email, form.birthday)
+    clean = ContactForm(
+        name, typed_text(form.position, 200, _("Position")), form.is_decision_maker, numbers, email, form.birthday
+    )
     return clean, numbers
 
 

@@ -131,11 +131,22 @@ def _require_deal(
         if actor.role == Role.SUPERVISOR:
             raise NotFound()
         raise AccessDenied()
+    if open_only and deal.status != DealStatus.OPEN and deal.closer_id == actor.id:
+        # The closer's own deal, closed meanwhile in another terminal: the company left their hands with it,
+        # and "no access to this record" said nothing of what happened.
+        raise ValidationFailed(_closed_meanwhile(session, deal))
     company = require_company(session, actor, deal.company_id, for_update=for_update)
     require_deal_owner(actor, deal.closer_id)
     if open_only and deal.status != DealStatus.OPEN:
         raise ValidationFailed(_("This deal is closed."))
     return deal, company
+
+
+def _closed_meanwhile(session: Session, deal: Deal) -> str:
+    when = format_date(clock.today(session, deal.closed_at)) if deal.closed_at else "—"
+    if deal.status == DealStatus.WON:
+        return _("The deal is already closed: won on {date}. It is no longer on your board.").format(date=when)
+    return _("The deal is already closed: lost on {date}. It is no longer on your board.").format(date=when)
 
 
 # --- building DTOs ---------------------------------------------------------------------------

@@ -84,7 +84,7 @@ from .policy import (
     second_person_clause,
 )
 from .reports import actual
-from .text import clean_input
+from .text import typed_text
 from .views import audited_view
 
 TARGET_ROLES = (Role.CALLER, Role.CLOSER, Role.ACCOUNT)
@@ -637,7 +637,7 @@ def add_return_step(
     """One step of a lost client's return plan.  The step is a return task of *assignee_id*; a step given to
     another account manager than the client's makes them the client's manager (the return is their job,
     and a task is seen only with its client)."""
-    text = clean_input(text, 500).strip()
+    text = typed_text(text, 500, _("What is to be done"))  # refused when longer, never cut
     if not text:
         raise ValidationFailed(_("Say what is to be done."))
     today = clock.today(db)
@@ -716,7 +716,7 @@ def add_return_step(
 
 def finish_return_step(db: Database, actor: Actor, task_id: int, result: str) -> ReturnStep:
     """The step's person (or the supervisor) marks it done, saying what came of it."""
-    result = clean_input(result, 500).strip()
+    result = typed_text(result, 500, _("What came of it"))  # refused when longer, never cut
     if not result:
         raise ValidationFailed(_("Say what came of it."))
     with db.write() as session:

@@ -126,7 +126,7 @@ class ReturnStepDialog(FormDialog):
                 id="step-who",
             )
             yield Label(_("What is to be done"))
-            yield Input(id="step-what")
+            yield Input(id="step-what", max_length=500)  # the service's limit: a full field says so
             yield Label(_("By when (dd.mm.yyyy)"))
             yield Input(id="step-when")
             yield ErrorLine()

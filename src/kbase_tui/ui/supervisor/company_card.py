@@ -63,6 +63,19 @@ class CompanyFixDialog(FormDialog):
         ("website", N_("Website")),
         ("address", N_("Address")),
     )
+    # The room of each field is its column's (the service refuses longer): a full field says so as the
+    # person types, instead of a cut value saved later.  INN and phones: spaces are typed and dropped.
+    ROOM = {
+        "name": 300,
+        "inn": 30,
+        "city": 120,
+        "industry": 120,
+        "channel": 60,
+        "phones": 300,
+        "email": 200,
+        "website": 200,
+        "address": 300,
+    }
 
     def __init__(self, card: SupervisorCard) -> None:
         super().__init__()
@@ -85,7 +98,7 @@ class CompanyFixDialog(FormDialog):
             yield Static(Text(_("Correct the company's data")), classes="dialog-title")
             for key, label in self.FIELDS:
                 yield Label(_(label))
-                yield Input(values[key], id=f"fix-{key}")
+                yield Input(values[key], id=f"fix-{key}", max_length=self.ROOM[key])
             yield ErrorLine()
             yield Static(
                 Text(_("Ctrl+S saves, Esc cancels. Each change is written to the history.")), classes="dialog-hint"

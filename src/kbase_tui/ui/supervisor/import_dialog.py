@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from kbase_tui.formatting import format_fraction
@@ -103,6 +104,7 @@ class ImportDialog(FormDialog):
         self.uploaded: dict[str, str] = {}  # a path on this computer -> its name in the inbox
         self.columns: dict[str, list[int]] | None = None  # the person's own mapping
         self.stopping = False
+        self._focus_before: Widget | None = None  # where the person was when a request went out
 
     @property
     def running(self) -> bool:
@@ -270,6 +272,9 @@ class ImportDialog(FormDialog):
             return
         if typed:
             path = Path(typed).expanduser()
+            if path.is_dir():
+                self.show_error(_("{path} is a folder, not a file: name a file in it.").format(path=str(path)))
+                return
             if not path.is_file():
                 self.show_error(_("There is no file {path} on this computer.").format(path=str(path)))
                 return
@@ -383,6 +388,10 @@ class ImportDialog(FormDialog):
         self.call(importer.start, name, self.columns, done=self._started, failed=self._failed)
 
     def _set_busy(self, busy: bool) -> None:
+        if busy and not self.busy:
+            # Disabling the focused path field moves the focus on, to the latest imports; a failure gives it
+            # back (typing went nowhere there, and Ctrl+Z undid an import).
+            self._focus_before = self.focused
         self.busy = busy
         self.query_one("#import-path", Input).disabled = busy or self.running
         self.query_one("#import-inbox", Select).disabled = busy or self.running
@@ -442,6 +451,15 @@ class ImportDialog(FormDialog):
         # An indeterminate bar would look like work going on: it goes away with the error.
         self.query_one("#import-progress", ProgressBar).display = False
         self.show_error(str(error))
+        self._focus_back()
+
+    def _focus_back(self) -> None:
+        """The focus where the person was before the request went out, or in the path field."""
+        before, self._focus_before = self._focus_before, None
+        if before is not None and before.is_attached and before.display and not before.disabled:
+            before.focus()
+        else:
+            self.query_one("#import-path", Input).focus()
 
     def _show_report(self, report) -> None:
         lines = [
