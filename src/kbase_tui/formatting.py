@@ -337,6 +337,17 @@ def parse_amount(text: str, *, language: str | None = None) -> Decimal:
     return amount
 
 
+def parse_signed_amount(text: str) -> Decimal | None:
+    """An amount that may be a loss, as typed (a margin): empty -> None (not known); "-1 200" -> -1200; junk ->
+    ValueError (parse_amount's sentence)."""
+    text = text.strip()
+    if not text:
+        return None
+    negative = text.startswith("-")
+    value = parse_amount(text.lstrip("-"))
+    return -value if negative else value
+
+
 def amount_digits(text: str, *, comma_groups: bool = False) -> str:
     """*text* as typed ("1 250 000,50", "1.250.000", "1250.5") -> plain digits with a decimal dot
     ("1250000.50"); "" -> "0"; ValueError when it is not an amount as a person writes one.

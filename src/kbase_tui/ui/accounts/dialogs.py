@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from kbase_tui.formatting import parse_signed_amount
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import accounts
@@ -22,16 +23,6 @@ from kbase_tui.protocol.accounts import follow_up_results
 
 from ..widgets.form_dialog import DialogBody, FormDialog, ReadsAs
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
-
-
-def parse_margin(text: str):
-    """An order's margin as typed: empty -> None (not known); a loss is negative ("-1 200"); junk -> ValueError."""
-    margin_text = text.strip()
-    if not margin_text:
-        return None
-    negative = margin_text.startswith("-")
-    margin = parse_amount(margin_text.lstrip("-"))
-    return -margin if negative else margin
 
 
 class OrderDialog(FormDialog):
@@ -76,7 +67,10 @@ class OrderDialog(FormDialog):
                 with Vertical():
                     yield Label(_("Margin (if known)"))
                     yield Input(
-                        id="order-margin", max_length=20, validators=[ReadsAs(parse_margin)], validate_on=["blur"]
+                        id="order-margin",
+                        max_length=20,
+                        validators=[ReadsAs(parse_signed_amount)],
+                        validate_on=["blur"],
                     )
             yield Label(_("What was ordered"))
             yield Input(id="order-items", max_length=2000)
@@ -135,7 +129,7 @@ class OrderDialog(FormDialog):
             self.filled_by_lines[field_id] = shown
 
     def _typed_margin(self):
-        return parse_margin(self.value("#order-margin"))
+        return parse_signed_amount(self.value("#order-margin"))
 
     def action_save(self) -> None:
         from decimal import Decimal

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbase_tui.formatting import parse_signed_amount
 from kbase_tui.formatting import today as business_today
 from kbase_tui.i18n import _
 from kbase_tui.protocol import catalog, specialists
@@ -22,15 +23,6 @@ from kbase_tui.protocol.catalog import OrderLineInput
 
 from ..widgets.form_dialog import DialogBody, ErrorLine, FormDialog
 from ..widgets.formats import DATE_FIELD_LENGTH, parse_amount, parse_date, show_amount, show_date
-
-
-def parse_signed(text: str) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    negative = text.startswith("-")
-    value = parse_amount(text.lstrip("-"))
-    return -value if negative else value
 
 
 class OrderLineDialog(FormDialog):
@@ -146,7 +138,7 @@ class OrderLineDialog(FormDialog):
             quantity = Decimal(quantity_text) if quantity_text else None
             amount_text = self.query_one("#line-amount", Input).value
             amount = parse_amount(amount_text) if amount_text.strip() else None
-            margin = parse_signed(self.query_one("#line-margin", Input).value)
+            margin = parse_signed_amount(self.query_one("#line-margin", Input).value)
         except (ValueError, ArithmeticError) as error:
             self.show_error(str(error) or _("The quantity is not valid."))
             return
