@@ -97,3 +97,25 @@ async def test_the_account_managers_ltv_shows_whole_at_80_and_200_columns(db, ma
             assert any("1 250 000,50" in line for line in lines), shown
             assert any("98 000" in line for line in lines), shown
             assert all(len(line) <= size[0] for line in lines)
+
+
+async def test_the_pipeline_of_all_closers_shows_the_amount_and_the_due_date_whole_at_80_columns(db, make_user):
+    """The amount was the fourth column: at 80 columns the screen's edge cut 1 250 000,50 to '1 250 000'."""
+    from kbase_tui.ui.pipeline.supervisor_view import PipelineSupervisorView
+
+    from ..services.pipeline_setup import hand_over
+
+    caller = make_user("caller", "olga")
+    closer = make_user("closer", "petr", full_name="Пётр Сделкин")
+    boss = make_user("supervisor", "boss")
+    hand_over(db, caller, closer, "ООО «Ромашка»", amount="1250000.50", next_step_due=date(2026, 3, 12))
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(app, pilot, boss)
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PipelineSupervisorView)
+        lines = [line.replace("\u00a0", " ") for line in _screen(app)]
+    shown = "\n".join(lines)
+    row = next(line for line in lines if "Ромашка" in line)
+    assert "1 250 000,50" in row and "12.03.2026" in row, shown
