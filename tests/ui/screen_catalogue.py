@@ -224,7 +224,7 @@ CATALOGUE: dict[str, list[Stop]] = {
         _s("supervisor", "hours.remove", CONFIRM, "z", "x"),
         _s("supervisor", "audit", UI + "audit.screen:AuditScreen", "u"),
         _s("supervisor", "alarms", UI + "audit.alarms:AlarmsScreen", "n"),
-        _s("supervisor", "alarms.lock", CONFIRM, "n", "k"),
+        _s("supervisor", "alarms.lock", CONFIRM, "n", "ctrl+k"),
         # playbook screens
         _s("supervisor", "duplicates", UI + "supervisor.duplicates:DuplicatesScreen", "x", ready="#dup-table"),
         _s("supervisor", "playbook", PLAYBOOK + "PlaybookScreen", "y", ready="#pb-managers"),

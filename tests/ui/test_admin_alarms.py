@@ -1,4 +1,4 @@
-"""The supervisor's alarm panel: a burst shows up; x dismisses, k locks the user."""
+"""The supervisor's alarm panel: a burst shows up; Del dismisses, Ctrl+K locks the user (each after a yes)."""
 
 from __future__ import annotations
 
@@ -38,13 +38,16 @@ async def test_alarm_panel_shows_a_burst_and_locks_the_user(db, make_user):
         assert table.get_row_at(0)[0].plain == "Быстрый Читатель"
         assert "3 (limit 2)" in table.get_row_at(0)[3].plain
         assert table.virtual_size.width <= table.scrollable_content_region.width  # every column on screen
-        await pilot.press("k")
+        await pilot.press("ctrl+k")
         await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
         # supervisors cannot be locked from here: the alarm stays, the message says why
         assert table.row_count == 1
-        await pilot.press("x")
+        await pilot.press("delete")
+        await settle(app, pilot)
+        assert table.row_count == 1  # asked first
+        await pilot.press("y")
         await settle(app, pilot)
         assert table.row_count == 0
     assert alarms.open_alarms(db, users.local_actor()) == []
@@ -67,7 +70,7 @@ async def test_lock_from_the_panel_disables_an_operator(db, make_user):
         await sign_in(app, pilot, "boss", PASSWORD)
         app.push_screen(AlarmsScreen())
         await settle(app, pilot)
-        await pilot.press("k")
+        await pilot.press("ctrl+k")
         await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
@@ -97,3 +100,56 @@ async def test_at_80_columns_the_alarm_and_its_start_stay_on_screen(db, make_use
         await pilot.resize_terminal(80, 24)
         await settle(app, pilot)
         assert len(table.ordered_columns) == 4 and table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_on_the_desk_each_key_means_one_thing_and_a_dismissal_is_asked_first(db, make_user):
+    """The desk's letters open screens (x the duplicates, k the catalog); the alarm under the list's cursor is
+    dismissed with Del and its user locked with Ctrl+K, from the menu or the list, each after a yes; the hint
+    and F1 say those keys."""
+    from kbase_tui.ui.supervisor.desk import SupervisorDesk
+    from kbase_tui.ui.widgets.confirm import ConfirmDialog
+
+    _one_alarm(db, make_user)
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        desk = app.screen
+        assert isinstance(desk, SupervisorDesk)
+        await settle(app, pilot)
+        title = str(desk.query_one("#alarms-panel-title").render())
+        assert "Del dismiss" in title and "Ctrl+K lock" in title and "x " not in title
+        table = desk.query_one("#alarms-table")
+        await pilot.press("delete")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Быстрый Читатель" in app.screen.question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is desk and table.row_count == 1
+        await pilot.press("tab")  # in the list the same keys
+        await pilot.press("x")  # the duplicates, as from the menu
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "DuplicatesScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("k")  # the catalog, not a lock
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "CatalogScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is desk
+        await pilot.press("f1")
+        await settle(app, pilot)
+        help_table = app.screen.query_one("DataTable")
+        keys = "\n".join(
+            " ".join(str(cell) for cell in help_table.get_row_at(row)) for row in range(help_table.row_count)
+        )
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("delete")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is desk and table.row_count == 0
+    assert alarms.open_alarms(db, users.local_actor()) == []
+    assert "del Dismiss alarm" in keys and "^k Lock the user" in keys

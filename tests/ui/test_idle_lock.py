@@ -58,11 +58,13 @@ async def test_idle_app_locks_and_unlocks_with_the_password(db, make_user):
         with db.read() as session:
             assert session.get(Company, company_id).held_by_id == anna.id  # still held until the lease ends
 
-        await pilot.press("n")  # an outcome key pressed as the lock came: wakes it, never typed
+        await pilot.press("n")  # an outcome key pressed as the lock came: a dot in the box, rubbed out
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
-        assert app.screen.query_one("#lock-password").value == ""
+        assert app.screen.query_one("#lock-password").value == "n"
         assert "Type your password" in _screen_text(app)
+        await pilot.press("backspace")
+        assert app.screen.query_one("#lock-password").value == ""
         await pilot.press("escape")  # does not unlock
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
@@ -155,8 +157,14 @@ async def test_a_server_restart_asks_for_the_password_and_carries_on_in_the_same
         assert [s.attached for s in sessions.of_user(anna.id)] == [True]
 
 
-async def test_a_burst_at_the_lock_wakes_it_with_its_first_key_and_unlocks_with_the_rest(db, make_user):
-    """One write from the terminal: a stray key, then the password and Enter (a laggy SSH link)."""
+async def test_the_password_typed_straight_away_at_the_lock_unlocks_it(db, make_user):
+    """One write from the terminal, no key to wake the lock first: the whole password and Enter (a laggy
+    SSH link, or a person who knows the lock is there).  Every letter goes into the box: it unlocks, and no
+    failed sign-in is counted."""
+    from sqlalchemy import select
+
+    from kbase_tui.models.users import SignInFailure
+
     from .test_russian_layout import terminal_bytes
 
     make_user("caller", "anna")
@@ -169,7 +177,25 @@ async def test_a_burst_at_the_lock_wakes_it_with_its_first_key_and_unlocks_with_
         check_idle(app)
         await settle(app, pilot)
         assert isinstance(app.screen, LockScreen)
-        await terminal_bytes(app, pilot, "т" + PASSWORD + "\r")
+        await terminal_bytes(app, pilot, PASSWORD + "\r")
+        await settle(app, pilot)
+        assert app.screen is queue_screen and not app.idle_locked
+    with db.read() as session:
+        assert not session.execute(select(SignInFailure)).all()
+    assert "login_failed" not in [e.action for e in audit.events(db, users.local_actor(), user="anna", limit=20)]
+
+
+async def test_the_password_pressed_key_by_key_at_the_lock_unlocks_it(db, make_user):
+    make_user("caller", "anna")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna", PASSWORD)
+        queue_screen = app.screen
+        app.last_key_at = monotonic() - 100_000
+        check_idle(app)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*list(PASSWORD), "enter")
         await settle(app, pilot)
         assert app.screen is queue_screen and not app.idle_locked
 
@@ -189,7 +215,7 @@ async def test_a_toast_raised_while_locked_waits_for_the_password(db, make_user)
         await settle(app, pilot)
         assert not app._notifications and not app.screen.query("Toast")
         assert "Секретный клиент" not in _screen_text(app)
-        await pilot.press("space", *list(PASSWORD), "enter")
+        await pilot.press(*list(PASSWORD), "enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, LockScreen)
         assert [n.message for n in app._notifications] == ["ООО «Секретный клиент» перезвонит в 15:00"]

@@ -671,3 +671,41 @@ async def test_a_comment_typed_before_the_reason_number_goes_into_the_comment(db
         with db.read() as session:
             refusal = session.scalars(select(Refusal).where(Refusal.company_id == first)).one()
             assert refusal.comment == "дорого"
+
+
+async def test_the_callback_dialog_says_the_clients_time_as_it_is_typed_and_warns_of_night(db, db_url, team):
+    """A typed time is on the caller's clock: under the box the dialog says what it is at the client as it is
+    typed, and warns (without refusing) when that is at night there."""
+    from datetime import date, time
+
+    from kbase_tui import timezones
+
+    add_company(db, "ООО «Альфа»")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "anna")
+        app.push_screen(dialogs.CallbackDialog("ООО «Самарский»", client_zone="Europe/Samara", city="Самара"))
+        await settle(app, pilot)
+
+        def note() -> str:
+            return str(app.screen.query_one("#callback-client-time").render())
+
+        assert note() == ""
+        day = date(date.today().year + 1, 3, 15)
+        typed = f"{day:%d.%m.%Y} 15:30"
+        await pilot.press(*typed)
+        await settle(app, pilot)
+        at_client = timezones.typed(day, time(15, 30)).astimezone(ZoneInfo("Europe/Samara"))
+        assert f"at the client {at_client:%H:%M}, Самара" in note(), note()
+        assert "night" not in note()
+        for _ in typed:
+            await pilot.press("backspace")
+        night = timezones.typed(day, time(3)).astimezone(ZoneInfo("Europe/Samara")).replace(hour=3)
+        typed = f"{timezones.in_reader_zone(night):%d.%m.%Y %H:%M}"
+        await pilot.press(*typed)
+        await settle(app, pilot)
+        assert "at the client 03:00, Самара" in note(), note()
+        assert "night" in note(), note()
+        await pilot.press("enter")  # a warning, not a refusal
+        await settle(app, pilot)
+        assert not isinstance(app.screen, dialogs.CallbackDialog)

@@ -120,3 +120,24 @@ async def test_every_column_of_the_targets_editor_shows_whole_at_80_columns_in_r
     assert header.rstrip().endswith("%"), f"the last column is cut:\n{shown}"
     assert any("2 000 000" in line and "Мария Соколова" in line for line in lines), shown
     assert any("первые договоры" in line for line in lines), shown
+
+
+async def test_f1_names_each_report_by_its_number_key(db, make_user):
+    """F1 listed the number keys as `choose(0)` … `choose(6)`: each says its report."""
+    from kbase_tui.protocol.reports import report_titles
+    from kbase_tui.ui.help_screen import HelpScreen
+
+    make_user("supervisor", "boss")
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "boss", PASSWORD)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("DataTable")
+        rows = [[str(cell) for cell in table.get_row_at(r)] for r in range(table.row_count)]
+    assert not [row for row in rows if "choose(" in row[1]], rows
+    for n, (_name, title) in enumerate(report_titles(), start=1):
+        assert [str(n), title, f"supervisor.reports.r{n}"] in rows, rows

@@ -107,17 +107,16 @@ class LockScreen(KbaseScreen):
             yield Static(Text(text), id="lock-text")
             yield Input(password=True, id="lock-password", select_on_focus=False)
             yield Static("", id="lock-error")
-            yield Static(Text(_("Press any key, then type your password · Ctrl+L logs out")), id="lock-hint")
+            yield Static(Text(_("Type your password, then Enter · Ctrl+L logs out")), id="lock-hint")
 
-    # The password box takes no key until the person has seen the lock: the first key only wakes it
-    # (an outcome key pressed as the lock came must not become the start of a password), and keys
-    # that follow before the focus has moved are put into the box in order.
-    awake = False
-    AUTO_FOCUS = ""  # not the password box: see above
+    # The password box takes every key from the start: a person who comes back and types the
+    # password straight away must not lose its first letter (that would be a failed sign-in the server
+    # counts).  A key pressed as the lock came shows as a dot in the box, where it can be rubbed out.
+    # Keys that come before the focus is in the box are put into it in order.
+    AUTO_FOCUS = "#lock-password"
 
     def on_mount(self) -> None:
         self.title = _("Locked")
-        self.set_focus(None)
 
     def on_key(self, event) -> None:
         box = self.query_one("#lock-password", Input)
@@ -125,11 +124,6 @@ class LockScreen(KbaseScreen):
             return
         event.stop()
         event.prevent_default()
-        if not self.awake:
-            self.awake = True
-            self.query_one("#lock-hint", Static).update(Text(_("Type your password, then Enter · Ctrl+L logs out")))
-            box.focus()
-            return
         box.focus()
         if event.key == "enter":
             box.post_message(Input.Submitted(box, box.value))

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from kbase_tui.i18n import _, pgettext
 from kbase_tui.protocol import accounts, growth, playbook
@@ -40,13 +42,21 @@ def short_date(value: date | None) -> str:
     return value.strftime("%d.%m.%y") if value else ""
 
 
-def name_and_channel(width: int) -> dict[str, int]:
+LTV_WIDTH = 11  # "999 999,99": wider amounts widen the column (`ltv_width`)
+
+
+def name_and_channel(width: int, ltv: int = LTV_WIDTH) -> dict[str, int]:
     """The widths of the name and channel columns for a list *width* wide: the name takes what the others
     leave; the channel has 8 at 80 columns and more once the name has 24.  Both are shortened with "…" by
-    the table, so a resize needs no new rows."""
-    room = width - 55  # the other columns and every column's padding take 55
+    the table, so a resize needs no new rows.  The LTV column is *ltv* wide: an amount is never cut."""
+    room = width - 55 - (ltv - LTV_WIDTH)  # the other columns and every column's padding take 55
     channel = 8 if room < 36 else min(CHANNEL_WIDTH, max(12, room - 40))
-    return {"name": max(14, min(40, room - channel)), "channel": channel}
+    return {"name": max(14, min(40, room - channel)), "channel": channel, "ltv": ltv}
+
+
+def ltv_width(rows) -> int:
+    """The LTV column as wide as the widest amount of *rows* (a cut amount reads as another number)."""
+    return max([LTV_WIDTH, *(cell_len(show_amount(row.revenue_total)) for row in rows)])
 
 
 def next_purchase_text(row) -> Text:
@@ -184,7 +194,7 @@ class FollowUpList(KbaseScreen):
         table.add_column(_("Cl"), width=2, key="class")
         table.add_column(_("Buys"), width=4, key="count")
         table.add_column(_("Last"), width=8, key="last")
-        table.add_column(_("LTV"), width=11, key="ltv")
+        table.add_column(_("LTV"), width=LTV_WIDTH, key="ltv")
         table.add_column(_("Next"), width=9, key="next")
         table.add_column("!", width=1, key="mark")
         table.fit_columns(name_and_channel)
@@ -295,7 +305,11 @@ class FollowUpList(KbaseScreen):
         self._show_detail()
 
     def _append(self, rows) -> None:
-        self.query_one(ListTable).append_rows(
+        table = self.query_one(ListTable)
+        ltv = ltv_width([*self.rows, *rows])
+        if ltv != table.columns[ColumnKey("ltv")].width:
+            table.fit_columns(lambda width: name_and_channel(width, ltv))
+        table.append_rows(
             (
                 (
                     name_text(row),

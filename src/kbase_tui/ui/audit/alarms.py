@@ -2,9 +2,9 @@
 
 `AlarmsPanel` is a widget any supervisor screen can mount: it refreshes as soon as the server
 pushes an `alarm` event (the screen holding it passes its `ServerPush` on), and every 30 s in
-case a push was missed.  `AlarmsScreen` shows it full screen.  x dismisses the alarm under the
-cursor (the user's wait ends), k locks the user (the account is disabled: their next action is
-refused).
+case a push was missed.  `AlarmsScreen` shows it full screen.  Del dismisses the alarm under the
+cursor (the user's wait ends), Ctrl+K locks the user (the account is disabled: their next action is
+refused); each after a yes.  The keys are no letters: on the supervisor's desk every letter opens a screen.
 """
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ REFRESH_SECONDS = 30
 
 
 class AlarmsPanel(ServiceCalls, Vertical):
-    """Open alarms in a table; x dismisses, k locks the user (after a yes)."""
+    """Open alarms in a table; Del dismisses, Ctrl+K locks the user (each after a yes)."""
 
     DEFAULT_CSS = """
     AlarmsPanel { height: auto; max-height: 14; }
     AlarmsPanel DataTable { height: auto; max-height: 12; }
     """
     BINDINGS = [
-        Binding("x", "dismiss_alarm", _("Dismiss alarm"), id="alarms.dismiss"),
-        Binding("k", "lock_user", _("Lock the user"), id="alarms.lock"),
+        Binding("delete", "dismiss_alarm", _("Dismiss alarm"), id="alarms.dismiss"),
+        Binding("ctrl+k", "lock_user", _("Lock the user"), id="alarms.lock"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -118,7 +118,7 @@ class AlarmsPanel(ServiceCalls, Vertical):
         title = Text()
         if self.alarms:
             title.append(_("Security alarms: {n}").format(n=len(self.alarms)), style="bold red")
-            title.append("  " + _("x dismiss · k lock the user"), style="dim")
+            title.append("  " + _("Del dismiss · Ctrl+K lock the user"), style="dim")
         else:
             title.append(_("No security alarms."), style="dim")
         self.query_one("#alarms-panel-title", Static).update(title)
@@ -130,9 +130,25 @@ class AlarmsPanel(ServiceCalls, Vertical):
         return self.alarms[table.cursor_row]
 
     def action_dismiss_alarm(self) -> None:
+        from ..widgets.confirm import ConfirmDialog
+
         alarm = self._current()
-        if alarm is not None:
-            self.call(alarms.dismiss, alarm.id, done=lambda _r: self.refresh_alarms())
+        if alarm is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call(alarms.dismiss, alarm.id, done=lambda _r: self.refresh_alarms())
+
+        # A dismissed alarm cannot be brought back: the user's wait ends at once.
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Dismiss the alarm about {name}? Their wait before each card or lead ends.").format(
+                    name=alarm.full_name or alarm.username
+                )
+            ),
+            answered,
+        )
 
     def action_lock_user(self) -> None:
         from ..widgets.confirm import ConfirmDialog
@@ -166,7 +182,7 @@ class AlarmsScreen(KbaseScreen):
     CSS_PATH = "audit.tcss"
     HELP = _(
         "Open security alarms: users who opened more client cards or took more leads than the limits allow. "
-        "They wait longer before each next card or lead until you dismiss the alarm (x) or lock them (k)."
+        "They wait longer before each next card or lead until you dismiss the alarm (Del) or lock them (Ctrl+K)."
     )
     BINDINGS = [
         Binding("f5", "reload", _("Refresh"), id="alarms.refresh"),

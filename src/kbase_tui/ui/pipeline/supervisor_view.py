@@ -25,6 +25,17 @@ from ..widgets.formats import show_amount, show_date, show_datetime
 from ..widgets.paging import PAGE, PagedList
 from ..widgets.table import ListTable
 
+AMOUNT_WIDTH = 14  # "99 999 999,99": up to a hundred million with kopecks
+
+
+def names_width(width: int) -> dict[str, int]:
+    """The company, closer and stage columns for a list *width* wide: at 80 columns narrower (cut with "…"), so
+    that the stage ends at the screen's edge rather than being cut by it; whole from 100 columns on."""
+    extra = max(0, width - 80)
+    company, closer = 20 + min(8, extra // 2), 12 + min(4, extra // 4)
+    stage = max(10, min(18, width - 66 - (company - 20) - (closer - 12)))
+    return {"company": company, "closer": closer, "stage": stage}
+
 
 class PipelineSupervisorView(PagedList, KbaseScreen):
     CSS_PATH = "pipeline.tcss"
@@ -68,17 +79,20 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
         table = self.query_one(DataTable)
         # Fixed widths: no measuring of every cell per page (speed), and the same layout
         # whenever the rows arrive (a snapshot once caught columns as wide as their headings).
-        for label, width in (
-            (_("Company"), 28),
-            (_("Closer"), 16),
-            (_("Stage"), 18),
-            (_("Amount"), 13),
-            (_("Next step"), 22),
-            (_("Due"), 10),
-            (_("Last activity"), 16),
-            (_("Comment"), 18),
+        # The amount and the due date come right after the company: further right, the screen's edge at 80
+        # columns cut "1 250 000,50" to "1 250 000", a smaller number; a name cut at the edge is still a name.
+        for label, width, key in (
+            (_("Company"), 28, "company"),
+            (_("Amount"), AMOUNT_WIDTH, "amount"),
+            (_("Due"), 10, "due"),
+            (_("Closer"), 16, "closer"),
+            (_("Stage"), 18, "stage"),
+            (_("Next step"), 22, "next"),
+            (_("Last activity"), 16, "last"),
+            (_("Comment"), 18, "comment"),
         ):
-            table.add_column(label, width=width)
+            table.add_column(label, width=width, key=key)
+        table.fit_columns(names_width)
         self.call(pipeline.closers, done=self._closers)
         self.reload()
 
@@ -165,11 +179,11 @@ class PipelineSupervisorView(PagedList, KbaseScreen):
             due = Text(show_date(deal.next_step_due), style="red" if deal.overdue else "")
             table.add_row(
                 name,
+                Text(show_amount(deal.expected_amount), justify="right"),
+                due,
                 Text(deal.closer_name),
                 Text(deal.stage_label),
-                Text(show_amount(deal.expected_amount)),
                 Text(deal.next_step),
-                due,
                 Text(show_datetime(deal.last_activity_at)),
                 Text(deal.supervisor_comment),
                 key=str(deal.id),

@@ -26,6 +26,7 @@ from ..widgets.form_dialog import ErrorLine, FormDialog
 from ..widgets.formats import DATE_FIELD_LENGTH, show_datetime
 
 CALLBACK_HOUR = 10  # "tomorrow" means tomorrow at 10:00 on the caller's clock
+NIGHT_ENDS, NIGHT_STARTS = 8, 22  # a callback before 08:00 or from 22:00 on the client's clock is at night there
 
 
 def parse_local_datetime(raw: str) -> datetime:
@@ -77,16 +78,22 @@ class CallbackDialog(FormDialog):
         Binding("down", "move(1)", _("Next quick choice"), id="queue.callback.down", priority=True),
     ]
 
-    def __init__(self, company_name: str, *, now: datetime | None = None, client_zone: str = "") -> None:
+    def __init__(
+        self, company_name: str, *, now: datetime | None = None, client_zone: str = "", city: str = ""
+    ) -> None:
         super().__init__()
         self.company_name = company_name
-        self.choices = quick_times(now, client_zone)
+        self.client_zone = client_zone if timezones.is_zone(client_zone) else ""
+        self.city = city
+        self.choices = quick_times(now, self.client_zone)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(_("Call back: {company}").format(company=self.company_name)), classes="dialog-title")
             yield Label(_("Type the date and time (dd.mm.yyyy hh:mm) and press Enter"))
             yield Input(placeholder=_("dd.mm.yyyy hh:mm"), id="callback-at", max_length=DATE_FIELD_LENGTH)
+            # The typed time is on the caller's clock: what it is at the client shows as it is typed.
+            yield Static("", id="callback-client-time")
             yield Label(_("Or, with the box empty, Enter takes the highlighted choice (↑/↓ to change it)"))
             yield OptionList(
                 *[Option(Text(label), id=str(n)) for n, (label, _when) in enumerate(self.choices)],
@@ -111,6 +118,31 @@ class CallbackDialog(FormDialog):
     @on(OptionList.OptionSelected, "#callback-quick")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.action_quick(int(event.option.id))
+
+    @on(Input.Changed, "#callback-at")
+    def _client_time(self, event: Input.Changed) -> None:
+        self.query_one("#callback-client-time", Static).update(self.client_time(event.value))
+
+    def client_time(self, typed: str) -> Text:
+        """ "at the client 16:30, Самара" for a time typed on the caller's clock, with a warning at night there."""
+        if not self.client_zone:
+            return Text("")
+        try:
+            when = parse_local_datetime(typed)
+        except ValueError:
+            return Text("")
+        theirs = when.astimezone(timezones.zone(self.client_zone))
+        same_day = theirs.date() == timezones.in_reader_zone(when).date()
+        at = theirs.strftime("%H:%M" if same_day else "%d.%m.%Y %H:%M")
+        words = (
+            _("at the client {time}, {city}").format(time=at, city=self.city)
+            if self.city
+            else _("at the client {time}").format(time=at)
+        )
+        text = Text(words, style="dim")
+        if not NIGHT_ENDS <= theirs.hour < NIGHT_STARTS:
+            text.append("  " + _("night at the client: is that the time you agreed?"), style="bold yellow")
+        return text
 
     @on(Input.Submitted, "#callback-at")
     def _typed(self) -> None:

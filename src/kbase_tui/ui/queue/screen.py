@@ -436,7 +436,9 @@ class CallerQueue(KbaseScreen):
             )
         elif outcome.is_callback:
             self.app.push_screen(
-                dialogs.CallbackDialog(lead.name, client_zone=lead.time_zone),
+                dialogs.CallbackDialog(
+                    lead.name, client_zone=lead.time_zone, city=lead.city if lead.zone_known else ""
+                ),
                 lambda got: self.submit(lead, code, **got) if got else None,
             )
         else:

@@ -123,6 +123,10 @@ class SupervisorDesk(KbaseScreen):
         Binding("o", "open('settings')", _("Settings"), show=False, id="supervisor.desk.settings"),
         Binding("z", "open('hours')", _("Calling hours"), show=False, id="supervisor.desk.hours"),
         Binding("n", "open('alarms')", _("Security alarms"), show=False, id="supervisor.desk.alarms"),
+        # The alarm list's keys work from the menu too (on the alarm under the list's cursor, after a yes):
+        # every letter here opens a screen, so they are no letters.
+        Binding("delete", "alarm('dismiss_alarm')", _("Dismiss alarm"), show=False, id="supervisor.desk.alarm_dismiss"),
+        Binding("ctrl+k", "alarm('lock_user')", _("Lock the user"), show=False, id="supervisor.desk.alarm_lock"),
         Binding("f5", "refresh", _("Refresh"), show=False, id="supervisor.desk.refresh"),
         Binding("f1", "app.help", _("Keys"), id="supervisor.desk.help"),
         Binding("ctrl+l", "app.logout", _("Log out"), id="supervisor.desk.logout"),
@@ -149,6 +153,13 @@ class SupervisorDesk(KbaseScreen):
 
     def resumed(self) -> None:
         self.action_refresh()
+
+    def action_alarm(self, action: str) -> None:
+        panel = self.query_one(AlarmsPanel)
+        if not panel.alarms:
+            self.notify(_("No security alarms."), markup=False)
+            return
+        getattr(panel, f"action_{action}")()
 
     def action_refresh(self) -> None:
         self.query_one(AlarmsPanel).refresh_alarms()

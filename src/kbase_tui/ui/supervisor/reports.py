@@ -99,7 +99,11 @@ class ReportsScreen(KbaseScreen):
         "length; w is this week, m this month, f any period. c switches between a report's charts."
     )
     BINDINGS = [
-        *(Binding(str(n), f"choose({n - 1})", show=False, id=f"supervisor.reports.r{n}") for n in range(1, 8)),
+        # Each number key says its report in F1 (and the command palette), not its action.
+        *(
+            Binding(str(n + 1), f"choose({n})", title, show=False, id=f"supervisor.reports.r{n + 1}")
+            for n, (_name, title) in enumerate(report_titles())
+        ),
         Binding("left_square_bracket", "shift(-1)", _("Earlier"), id="supervisor.reports.earlier"),
         Binding("right_square_bracket", "shift(1)", _("Later"), id="supervisor.reports.later"),
         Binding("w", "this_week", _("This week"), id="supervisor.reports.week"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -110,8 +111,15 @@ class TargetsEditor(KbaseScreen):
         table = self.query_one(DataTable)
         # One short column for the dates (this month's and last month's targets: the year is plain), and "%" as
         # the last header, so that every column shows whole at 80 columns.
-        for label in (_("User"), _("Metric"), _("Dates"), _("Target"), _("Actual"), "%"):
-            table.add_column(label)
+        for label, key in (
+            (_("User"), "user"),
+            (_("Metric"), "metric"),
+            (_("Dates"), "dates"),
+            (_("Target"), "target"),
+            (_("Actual"), "actual"),
+            ("%", "done"),
+        ):
+            table.add_column(label, key=key)
         table.focus()
         self.action_reload()
 
@@ -133,6 +141,21 @@ class TargetsEditor(KbaseScreen):
                 Text(format_fraction(done, 1), justify="right", style="bold red" if done < 50 else ""),
                 key=str(r.id),
             )
+        table.fit_columns(self._widths)
+
+    def _widths(self, width: int) -> dict[str, int]:
+        """The figures as wide as their widest value (a cut "41,7" read "41,"); the user's name and the metric
+        share what they leave, shortened with "…" (a name is whole in the detail of its target)."""
+        table = self.query_one(ListTable)
+        wide = {str(column.key.value): cell_len(column.label.plain) for column in table.ordered_columns}
+        for row in table.rows:
+            for column, cell in zip(table.ordered_columns, table.get_row(row), strict=True):
+                plain = cell.plain if isinstance(cell, Text) else str(cell)
+                wide[str(column.key.value)] = max(wide[str(column.key.value)], cell_len(plain))
+        figures = {key: wide[key] for key in ("dates", "target", "actual", "done")}
+        room = width - sum(figures.values()) - 2 * table.cell_padding * len(wide)
+        metric = min(wide["metric"], max(10, room - min(wide["user"], 14)))
+        return {**figures, "metric": metric, "user": max(6, min(wide["user"], room - metric))}
 
     def action_new(self) -> None:
         self.call(
