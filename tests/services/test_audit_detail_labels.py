@@ -159,6 +159,8 @@ class Scan:
                 except Unresolved as unresolved:
                     raise AssertionError(f"the action recorded at {where} cannot be followed: {unresolved}") from None
                 names = {k.arg for k in node.keywords if k.arg is not None and k.arg not in OWN}
+                if isinstance(func, ast.Name) and func.id == "_write":
+                    names = set()  # its keywords are its own (move_head); its details are the dict below
                 for keyword in node.keywords:
                     if keyword.arg is None:
                         names |= self.splat(module, keyword.value, node, where)

@@ -327,8 +327,6 @@ ABSTRACT = {
     UI + "widgets.form_dialog:FormDialog",
     # The one base of the cards that show a client without changing it: the second person's and the specialist's.
     UI + "widgets.read_only_card:ReadOnlyClientCard",
-    # The base of the yes/no questions, whose answer no key typed before it was shown may give.
-    UI + "widgets.confirm:_Question",
 }
 
 

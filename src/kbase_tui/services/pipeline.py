@@ -131,7 +131,7 @@ def _require_deal(
         if actor.role == Role.SUPERVISOR:
             raise NotFound()
         raise AccessDenied()
-    if open_only and deal.status != DealStatus.OPEN and deal.closer_id == actor.id:
+    if open_only and deal.status != DealStatus.OPEN and owns(actor, deal.closer_id):
         # The closer's own deal, closed meanwhile in another terminal: the company left their hands with it,
         # and "no access to this record" said nothing of what happened.
         raise ValidationFailed(_closed_meanwhile(session, deal))

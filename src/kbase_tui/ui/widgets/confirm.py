@@ -23,7 +23,9 @@ from textual.widgets import Static
 from kbase_tui.i18n import _
 
 
-class _Question(ModalScreen[bool]):
+class _Question:
+    """What makes a dialog a question (a mixin: form dialogs are the one base dialogs derive from)."""
+
     # A letter that came bunched with the Esc that raised this question is not its answer, nor is any key typed
     # before the question was on the screen (`asked_at`; the key gate in ui/app.py): nobody has read it yet.
     is_a_question = True
@@ -33,7 +35,7 @@ class _Question(ModalScreen[bool]):
         self.asked_at = monotonic()
 
 
-class ConfirmDialog(_Question):
+class ConfirmDialog(_Question, ModalScreen[bool]):
     BINDINGS = [
         Binding("y,enter", "answer(True)", _("Yes"), id="confirm.yes"),
         Binding("n,escape", "answer(False)", _("No"), id="confirm.no"),
@@ -59,7 +61,7 @@ class ConfirmDialog(_Question):
         self.dismiss(yes)
 
 
-class DiscardDialog(_Question):
+class DiscardDialog(_Question, ModalScreen[bool]):
     """Esc on a dialog with typed text: throw the text away (Y), or go back to it (N, Esc or Enter).
 
     Enter goes back: a key meant for the dialog never throws away what was typed.
