@@ -364,8 +364,8 @@ class BaseSearchScreen(KbaseScreen):
         # / starts another search: the last one's words are selected, so what is typed replaces them (an arrow or
         # End keeps them).  Left unselected, "/спецлитьё⏎" searched for the old words and the new glued together.
         box = self.query_one("#base-query", Input)
+        box.select_all()  # now, not after a refresh: a key typed right behind the / would be selected and lost
         box.focus()
-        self.call_after_refresh(box.select_all)
 
     def action_filter(self) -> None:
         self.call(
